@@ -1,0 +1,612 @@
+/*
+ * tally.h: the public API of Tally's core, the mutual-credit protocol as a
+ * deterministic state machine, and of its chain layer (canonical transaction
+ * encoding, Ed25519 signatures, hashes).
+ *
+ * Read this header instead of a manual. The core (tally_state_*, tally_apply,
+ * tally_end_block, tally_check_invariants) does no I/O, reads no clock, draws no
+ * random numbers and uses no floating point: two machines that apply the same
+ * transactions with the same block times reach byte-identical states. Amounts are
+ * int64_t counts of a network's (or reserve asset's) minor units; every operation
+ * on them is checked, and an overflow is a refusal, never a wrap.
+ *
+ * Rounding is always named: fees round up (in the network's favour), payouts from
+ * reserves round down.
+ */
+#ifndef TALLY_H
+#define TALLY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TALLY_MUST_CHECK __attribute__((warn_unused_result))
+
+/* ------------------------------------------------------------------------ */
+/* Sizes and protocol bounds.                                                */
+/* ------------------------------------------------------------------------ */
+
+#define TALLY_KEY_BYTES 32u       /* Ed25519 public key */
+#define TALLY_SECRET_BYTES 64u    /* Ed25519 secret key (libsodium layout) */
+#define TALLY_SIGNATURE_BYTES 64u /* Ed25519 signature */
+#define TALLY_HASH_BYTES 32u      /* BLAKE2b-256 */
+#define TALLY_CHAIN_ID_BYTES 32u
+
+#define TALLY_NAME_MAX 64u   /* network and asset names, bytes of UTF-8 */
+#define TALLY_CODE_MAX 8u    /* unit and asset codes: 1..8 of [A-Z0-9] */
+#define TALLY_ALIAS_MAX 32u  /* 1..32 of [a-z0-9._-], unique per network */
+#define TALLY_MEMO_MAX 256u  /* transfer memo, bytes of UTF-8 */
+#define TALLY_OPERATORS_MAX 16u
+#define TALLY_DECIMALS_MAX 9u
+#define TALLY_BPS_ONE 10000u /* 100% in basis points */
+
+/* Hard bounds on the state: the core refuses to grow past them, so a node's
+ * memory is bounded by protocol, not by luck. */
+#define TALLY_NETWORKS_MAX 65536u
+#define TALLY_ASSETS_MAX 65536u
+#define TALLY_ACCOUNTS_MAX (1u << 24)
+#define TALLY_MEMBERS_MAX (1u << 24)
+#define TALLY_HOLDINGS_MAX (1u << 24)
+
+/* Longest canonical encoding of any transaction, signature included. */
+#define TALLY_TX_ENCODED_MAX 512u
+
+/* ------------------------------------------------------------------------ */
+/* Errors: every refusal has a code, a stable name and a readable message.   */
+/* ------------------------------------------------------------------------ */
+
+#define TALLY_ERRORS(X)                                                                 \
+    X(OK, "ok")                                                                         \
+    /* envelope: chain id, signer, sequence, signature */                               \
+    X(BAD_SIGNATURE, "the signature does not match the transaction and signer")         \
+    X(WRONG_CHAIN, "the transaction is for another chain")                              \
+    X(BAD_SEQUENCE, "the sequence number is not the signer's next one")                 \
+    X(SYSTEM_SIGNER, "system accounts cannot sign transactions")                        \
+    X(UNKNOWN_TX_TYPE, "unknown transaction type")                                      \
+    /* decoding */                                                                      \
+    X(DECODE_TRUNCATED, "the encoded transaction ends too early")                       \
+    X(DECODE_TRAILING_BYTES, "the encoded transaction has bytes after its end")         \
+    X(DECODE_BAD_VERSION, "unknown encoding version")                                   \
+    X(DECODE_BAD_LENGTH, "a length field is out of range")                              \
+    X(DECODE_BAD_VALUE, "a field holds a value outside its range")                      \
+    X(DECODE_BAD_TEXT, "a text field is not valid for its kind")                        \
+    /* generic field validation */                                                      \
+    X(AMOUNT_NOT_POSITIVE, "the amount must be greater than zero")                      \
+    X(AMOUNT_OVERFLOW, "the amount would overflow")                                     \
+    X(AMOUNT_TOO_SMALL, "the amount is too small to move anything after rounding")      \
+    X(BAD_NAME, "the name is empty, too long or not printable UTF-8")                   \
+    X(BAD_CODE, "the code must be 1 to 8 characters of A-Z and 0-9")                    \
+    X(BAD_DECIMALS, "decimals must be between 0 and 9")                                 \
+    X(BAD_POLICY, "the policy has a value outside its range")                           \
+    X(BAD_PEG, "the peg rate must be two positive integers")                            \
+    X(STATE_FULL, "the ledger has reached a protocol size bound")                       \
+    /* networks and operators */                                                        \
+    X(UNKNOWN_NETWORK, "no network has this id")                                        \
+    X(NOT_OPERATOR, "only an operator of this network may do this")                     \
+    X(ALREADY_OPERATOR, "this key is already an operator")                              \
+    X(UNKNOWN_OPERATOR, "this key is not an operator of the network")                   \
+    X(LAST_OPERATOR, "a network must keep at least one operator")                       \
+    X(TOO_MANY_OPERATORS, "a network has at most 16 operators")                         \
+    X(POOL_NOT_EMPTY, "the reserve asset cannot change while the pool holds reserve")   \
+    /* membership */                                                                    \
+    X(NOT_MEMBER, "this account is not a member of the network")                        \
+    X(ALREADY_MEMBER, "this account is already a member")                               \
+    X(ADMISSION_REQUIRED, "this network admits members through an operator")            \
+    X(MEMBER_SUSPENDED, "this member is suspended")                                     \
+    X(MEMBER_NOT_SUSPENDED, "this member is not suspended")                             \
+    X(BALANCE_NOT_ZERO, "the balance must be zero")                                     \
+    X(SYSTEM_ACCOUNT, "system accounts cannot be used this way")                        \
+    X(BAD_ALIAS, "an alias is 1 to 32 characters of a-z, 0-9, '.', '_' and '-'")        \
+    X(ALIAS_TAKEN, "this alias is taken in this network")                               \
+    /* credit lines */                                                                  \
+    X(LINE_EXISTS, "this member already has an open credit line")                       \
+    X(NO_LINE, "this member has no open credit line")                                   \
+    X(LIMIT_ABOVE_MAX, "the limit is above the network's maximum credit limit")         \
+    X(LIMIT_NEGATIVE, "a credit limit cannot be negative")                              \
+    X(LIMIT_BELOW_DEBT, "a limit cannot be lowered below the current debt")             \
+    X(DEBT_NOT_ZERO, "the debt must be repaid first")                                   \
+    X(MEMBER_DEFAULTED, "this member has defaulted")                                    \
+    /* transfers */                                                                     \
+    X(SELF_TRANSFER, "payer and payee are the same account")                            \
+    X(INSUFFICIENT_CREDIT, "the payment is larger than the balance and credit left")    \
+    X(LINE_FROZEN, "the credit line is frozen: only the positive balance can be spent") \
+    X(LINE_EXPIRED, "the credit line's period ended: only the positive balance can be spent") \
+    X(CAP_REACHED, "the payee's balance would pass the network's positive cap")         \
+    X(FEE_ABOVE_MAX, "the fee is above the max_fee the payer signed")                   \
+    /* reserve assets */                                                                \
+    X(UNKNOWN_ASSET, "no reserve asset has this id")                                    \
+    X(NOT_ISSUER, "only the asset's issuer may do this")                                \
+    X(INSUFFICIENT_ASSET, "the reserve balance is too small")                           \
+    /* assurance pool */                                                                \
+    X(NO_RESERVE_ASSET, "the network has no reserve asset")                             \
+    X(INSUFFICIENT_SHARES, "the account does not own that many pool shares")            \
+    X(POOL_EXCESS_SHORT, "the pool's excess cannot pay this withdrawal")                \
+    X(NOT_IN_DEBT, "the amount is larger than the member's debt")                       \
+    X(NO_LOST_DEBT, "there is not enough lost debt to redeem against")                  \
+    X(POOL_RESERVE_SHORT, "the pool's buffer and primary cannot pay this redemption")   \
+    X(INSUFFICIENT_BALANCE, "the positive balance is too small")
+
+typedef enum {
+#define TALLY_ERROR_ENUM(name, message) TALLY_ERR_##name,
+    TALLY_ERRORS(TALLY_ERROR_ENUM)
+#undef TALLY_ERROR_ENUM
+        TALLY_ERROR_COUNT
+} tally_error;
+
+#define TALLY_OK TALLY_ERR_OK
+
+/* "INSUFFICIENT_CREDIT" for TALLY_ERR_INSUFFICIENT_CREDIT; "?" for an unknown code. */
+const char *tally_error_name(tally_error code);
+/* A sentence for people; never NULL. */
+const char *tally_error_message(tally_error code);
+
+/* ------------------------------------------------------------------------ */
+/* Protocol values.                                                          */
+/* ------------------------------------------------------------------------ */
+
+typedef enum {
+    TALLY_COMPLIANCE_ZERO_BALANCE = 0, /* balance >= 0 at the end of the period */
+    TALLY_COMPLIANCE_REBALANCED = 1,   /* balance >= 0 after some payment in it, or at its end */
+    TALLY_COMPLIANCE_MIN_INCOME = 2,   /* income in it >= min_income_bps of the debt */
+    TALLY_COMPLIANCE_COUNT
+} tally_compliance_rule;
+
+typedef enum {
+    TALLY_MEMBERSHIP_OPEN = 0,     /* anyone may join */
+    TALLY_MEMBERSHIP_ADMITTED = 1, /* an operator admits each member */
+    TALLY_MEMBERSHIP_COUNT
+} tally_membership_mode;
+
+typedef enum {
+    TALLY_MEMBER_NONE = 0, /* never joined (not stored) */
+    TALLY_MEMBER_ACTIVE = 1,
+    TALLY_MEMBER_SUSPENDED = 2, /* by an operator: may not spend on credit */
+    TALLY_MEMBER_DEFAULTED = 3, /* debt written off; may not spend on credit */
+    TALLY_MEMBER_LEFT = 4,      /* left at zero balance; may join again */
+    TALLY_MEMBER_SYSTEM = 5     /* fee, lost-debt and pool accounts */
+} tally_member_status;
+
+typedef enum {
+    TALLY_LINE_NONE = 0,    /* no line: credit limit 0 */
+    TALLY_LINE_ACTIVE = 1,  /* in a period */
+    TALLY_LINE_FROZEN = 2,  /* non-compliant, in grace: no new credit */
+    TALLY_LINE_EXPIRED = 3, /* compliant at period end, no auto-renewal: no new credit */
+    TALLY_LINE_CLOSED = 4,  /* closed at zero debt, limit 0 */
+    TALLY_LINE_DEFAULTED = 5 /* written off at the end of grace, limit 0 */
+} tally_line_status;
+
+typedef enum {
+    TALLY_SYSTEM_NONE = 0,
+    TALLY_SYSTEM_FEES = 1,      /* receives transfer fees */
+    TALLY_SYSTEM_LOST_DEBT = 2, /* written-off debt; the only unbounded negative account */
+    TALLY_SYSTEM_POOL = 3       /* the assurance pool's credits and reserve */
+} tally_system_kind;
+
+/* A network's rules. Every field is validated by NETWORK_CREATE and POLICY_UPDATE. */
+typedef struct {
+    int64_t default_credit_limit; /* line opened for each new member when > 0 */
+    int64_t max_credit_limit;     /* no line above this; >= default_credit_limit */
+    int64_t positive_cap;         /* no payment takes a balance above this; 0 = none */
+    uint32_t fee_bps;             /* base fee of each payment, 0..10000 */
+    uint32_t default_risk_fee_bps; /* risk fee of lines opened automatically, 0..10000 */
+    uint32_t period_seconds;      /* credit period, > 0 */
+    uint32_t grace_seconds;       /* grace after a non-compliant period */
+    uint32_t min_income_bps;      /* for MIN_INCOME: share of the debt to earn per period */
+    uint32_t target_rtd_bps;      /* target reserve-to-debt ratio, 0..10000 */
+    uint8_t compliance_rule;      /* tally_compliance_rule */
+    uint8_t membership_mode;      /* tally_membership_mode */
+    bool auto_renew;              /* compliant lines renew for another period */
+} tally_policy;
+
+/* ------------------------------------------------------------------------ */
+/* Transactions.                                                             */
+/* ------------------------------------------------------------------------ */
+
+typedef enum {
+    TALLY_TX_NETWORK_CREATE = 1,
+    TALLY_TX_POLICY_UPDATE = 2,
+    TALLY_TX_PEG_SET = 3,
+    TALLY_TX_OPERATOR_ADD = 4,
+    TALLY_TX_OPERATOR_REMOVE = 5,
+    TALLY_TX_MEMBER_JOIN = 6,
+    TALLY_TX_MEMBER_ADMIT = 7,
+    TALLY_TX_MEMBER_SUSPEND = 8,
+    TALLY_TX_MEMBER_REINSTATE = 9,
+    TALLY_TX_MEMBER_LEAVE = 10,
+    TALLY_TX_ALIAS_SET = 11,
+    TALLY_TX_LINE_OPEN = 12,
+    TALLY_TX_LINE_UPDATE = 13,
+    TALLY_TX_LINE_CLOSE = 14,
+    TALLY_TX_TRANSFER = 15,
+    TALLY_TX_ASSET_CREATE = 16,
+    TALLY_TX_ASSET_ISSUE = 17,
+    TALLY_TX_ASSET_TRANSFER = 18,
+    TALLY_TX_ASSET_BURN = 19,
+    TALLY_TX_POOL_DEPOSIT = 20,
+    TALLY_TX_POOL_WITHDRAW = 21,
+    TALLY_TX_POOL_REPAY = 22,
+    TALLY_TX_POOL_REDEEM = 23,
+    TALLY_TX_FEE_DISTRIBUTE = 24,
+    TALLY_TX_TYPE_FIRST = TALLY_TX_NETWORK_CREATE,
+    TALLY_TX_TYPE_LAST = TALLY_TX_FEE_DISTRIBUTE
+} tally_tx_type;
+
+/* "transfer" for TALLY_TX_TRANSFER; NULL for an unknown type. */
+const char *tally_tx_type_name(uint8_t type);
+
+typedef struct {
+    uint8_t bytes[TALLY_KEY_BYTES];
+} tally_key;
+
+/* Length-prefixed text as it travels in a transaction; not NUL-terminated. */
+typedef struct {
+    uint16_t length;
+    char bytes[TALLY_MEMO_MAX];
+} tally_text;
+
+typedef struct {
+    tally_text name;
+    tally_text unit_code;
+    uint8_t decimals;
+    tally_policy policy;
+} tally_tx_network_create;
+
+typedef struct {
+    uint32_t network_id;
+    tally_policy policy;
+} tally_tx_policy_update;
+
+/* Sets the pool's reserve asset and the peg: peg_credit_units of credit are worth
+ * peg_reserve_units of the reserve asset (both in minor units). asset_id 0 clears it. */
+typedef struct {
+    uint32_t network_id;
+    uint32_t asset_id;
+    int64_t peg_reserve_units;
+    int64_t peg_credit_units;
+} tally_tx_peg_set;
+
+/* OPERATOR_ADD, OPERATOR_REMOVE, MEMBER_ADMIT, MEMBER_SUSPEND, MEMBER_REINSTATE,
+ * LINE_CLOSE: an operator acting on a key in a network. */
+typedef struct {
+    uint32_t network_id;
+    tally_key key;
+} tally_tx_network_key;
+
+/* MEMBER_JOIN, MEMBER_LEAVE: the signer acting on itself. */
+typedef struct {
+    uint32_t network_id;
+} tally_tx_network_only;
+
+typedef struct {
+    uint32_t network_id;
+    tally_text alias; /* empty clears the signer's alias */
+} tally_tx_alias_set;
+
+/* period_seconds and grace_seconds 0 take the network's policy values. */
+typedef struct {
+    uint32_t network_id;
+    tally_key member;
+    int64_t limit;
+    uint32_t period_seconds;
+    uint32_t grace_seconds;
+    uint32_t risk_fee_bps;
+} tally_tx_line_open;
+
+typedef struct {
+    uint32_t network_id;
+    tally_key member;
+    int64_t limit;
+    uint32_t risk_fee_bps;
+} tally_tx_line_update;
+
+typedef struct {
+    uint32_t network_id;
+    tally_key payee;
+    int64_t amount;
+    int64_t max_fee;
+    tally_text memo;
+} tally_tx_transfer;
+
+typedef struct {
+    tally_text code;
+    tally_text name;
+    uint8_t decimals;
+} tally_tx_asset_create;
+
+/* ASSET_ISSUE (issuer to `to`) and ASSET_TRANSFER (signer to `to`). */
+typedef struct {
+    uint32_t asset_id;
+    tally_key to;
+    int64_t amount;
+} tally_tx_asset_move;
+
+typedef struct {
+    uint32_t asset_id;
+    int64_t amount;
+} tally_tx_asset_burn;
+
+/* POOL_DEPOSIT (reserve units), POOL_WITHDRAW (shares), POOL_REPAY and POOL_REDEEM
+ * (credits of the network). */
+typedef struct {
+    uint32_t network_id;
+    int64_t amount;
+} tally_tx_pool_amount;
+
+/* An operator moves credits out of the fee account: to the pool when to_pool,
+ * else to the member `to`. */
+typedef struct {
+    uint32_t network_id;
+    bool to_pool;
+    tally_key to;
+    int64_t amount;
+} tally_tx_fee_distribute;
+
+typedef struct {
+    uint8_t type; /* tally_tx_type */
+    uint8_t chain_id[TALLY_CHAIN_ID_BYTES];
+    tally_key signer;
+    uint64_t sequence; /* the signer's next sequence number, from 1 */
+    union {
+        tally_tx_network_create network_create;
+        tally_tx_policy_update policy_update;
+        tally_tx_peg_set peg_set;
+        tally_tx_network_key network_key;
+        tally_tx_network_only network_only;
+        tally_tx_alias_set alias_set;
+        tally_tx_line_open line_open;
+        tally_tx_line_update line_update;
+        tally_tx_transfer transfer;
+        tally_tx_asset_create asset_create;
+        tally_tx_asset_move asset_move;
+        tally_tx_asset_burn asset_burn;
+        tally_tx_pool_amount pool_amount;
+        tally_tx_fee_distribute fee_distribute;
+    } body;
+    uint8_t signature[TALLY_SIGNATURE_BYTES];
+} tally_tx;
+
+/* What a transaction did. Fields that do not apply are 0. */
+typedef struct {
+    tally_error code;
+    uint32_t created_id;   /* NETWORK_CREATE, ASSET_CREATE: the new id */
+    int64_t minted;        /* credits created as new debt */
+    int64_t burned;        /* credits destroyed with debt (or against lost debt) */
+    int64_t fee;           /* TRANSFER: base + risk fee paid */
+    int64_t risk_fee;      /* TRANSFER: the risk-fee part of fee */
+    int64_t reserve;       /* reserve units moved by a pool transaction */
+    int64_t shares;        /* POOL_DEPOSIT minted, POOL_WITHDRAW redeemed */
+    int64_t to_primary;    /* POOL_DEPOSIT split */
+    int64_t to_excess;
+    int64_t available;     /* on INSUFFICIENT_*: the most that could have been done */
+} tally_result;
+
+/* ------------------------------------------------------------------------ */
+/* State: read-only views. Callers never write through these pointers.       */
+/* ------------------------------------------------------------------------ */
+
+typedef struct {
+    uint32_t id;
+    tally_key founder;
+    char name[TALLY_NAME_MAX + 1];
+    char unit_code[TALLY_CODE_MAX + 1];
+    uint8_t decimals;
+    tally_policy policy;
+    uint8_t operator_count;
+    tally_key operators[TALLY_OPERATORS_MAX];
+    /* peg and pool */
+    uint32_t reserve_asset_id; /* 0 = none */
+    int64_t peg_reserve_units;
+    int64_t peg_credit_units;
+    int64_t pool_primary; /* reserve units */
+    int64_t pool_buffer;
+    int64_t pool_excess;
+    int64_t pool_total_shares;
+    uint32_t pool_share_epoch; /* bumped when the pool is wiped out: older shares are void */
+    /* aggregates kept by every mutation, checked by the invariants */
+    int64_t supply; /* sum of positive balances */
+    int64_t debt;   /* sum of negative balances, as a positive number */
+    uint32_t member_count; /* non-system members that have not left */
+    /* indices of the system accounts in the member table */
+    uint32_t fee_member;
+    uint32_t lost_debt_member;
+    uint32_t pool_member;
+} tally_network;
+
+typedef struct {
+    uint32_t network_id;
+    tally_key key;
+    uint8_t status;      /* tally_member_status */
+    uint8_t system_kind; /* tally_system_kind */
+    int64_t balance;
+    int64_t fees_paid;
+    char alias[TALLY_ALIAS_MAX + 1];
+    /* credit line */
+    uint8_t line_status; /* tally_line_status */
+    int64_t limit;
+    uint32_t risk_fee_bps;
+    uint32_t period_seconds;
+    uint32_t grace_seconds;
+    int64_t period_start;
+    int64_t period_end;  /* end of the current period */
+    int64_t grace_end;   /* while FROZEN */
+    int64_t income_in_period;
+    bool rebalanced_in_period; /* balance was >= 0 after a payment in this period */
+    int64_t joined_at;
+} tally_member;
+
+typedef struct {
+    uint32_t id;
+    tally_key issuer;
+    char code[TALLY_CODE_MAX + 1];
+    char name[TALLY_NAME_MAX + 1];
+    uint8_t decimals;
+    int64_t issued;
+    int64_t burned;
+} tally_asset;
+
+typedef struct tally_state tally_state;
+
+/* A new empty ledger for one chain. NULL when out of memory. */
+tally_state *tally_state_create(const uint8_t chain_id[TALLY_CHAIN_ID_BYTES]);
+void tally_state_destroy(tally_state *state);
+
+const uint8_t *tally_state_chain_id(const tally_state *state);
+/* The next sequence number `key` must sign with (1 for a key never seen). */
+uint64_t tally_state_next_sequence(const tally_state *state, const tally_key *key);
+uint32_t tally_state_network_count(const tally_state *state);
+/* Networks are numbered from 1. NULL for an unknown id. */
+const tally_network *tally_state_network(const tally_state *state, uint32_t network_id);
+uint32_t tally_state_asset_count(const tally_state *state);
+const tally_asset *tally_state_asset(const tally_state *state, uint32_t asset_id);
+/* A member (or former member) of a network; NULL when the key never joined. */
+const tally_member *tally_state_member(const tally_state *state, uint32_t network_id,
+                                       const tally_key *key);
+/* The member table in insertion order, system accounts included. */
+uint32_t tally_state_member_count(const tally_state *state);
+const tally_member *tally_state_member_at(const tally_state *state, uint32_t index);
+const tally_member *tally_state_member_by_alias(const tally_state *state, uint32_t network_id,
+                                                const char *alias, size_t alias_length);
+/* Reserve held by key (0 when none). */
+int64_t tally_state_asset_balance(const tally_state *state, uint32_t asset_id, const tally_key *key);
+/* Pool shares of key in a network (0 when none or void). */
+int64_t tally_state_pool_shares(const tally_state *state, uint32_t network_id, const tally_key *key);
+/* The key the system account of `kind` holds in a network. */
+tally_key tally_system_key(uint32_t network_id, tally_system_kind kind);
+bool tally_key_is_system(const tally_key *key);
+
+/* Credit a member may still spend: balance + limit when the line allows credit,
+ * else max(balance, 0). Before fees. */
+int64_t tally_member_available(const tally_state *state, const tally_member *member);
+/* Reserve-to-debt ratio of a network in basis points (primary value / supply),
+ * rounded down; 0 when the network has no supply or no peg. */
+int64_t tally_network_rtd_bps(const tally_network *network);
+
+/* ------------------------------------------------------------------------ */
+/* Applying transactions.                                                    */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Applies one transaction whose signature the caller has already checked
+ * (tally_tx_verify). Checks chain id, sequence and every rule; on success bumps
+ * the signer's sequence and changes the state; on refusal returns the error in
+ * result.code and changes nothing at all (the sequence is not consumed).
+ * block_time is seconds since the Unix epoch of the block holding tx.
+ */
+TALLY_MUST_CHECK tally_result tally_apply(tally_state *state, const tally_tx *tx, int64_t block_time);
+
+/* tally_tx_verify, then tally_apply. The entry point for untrusted transactions. */
+TALLY_MUST_CHECK tally_result tally_apply_signed(tally_state *state, const tally_tx *tx,
+                                                 int64_t block_time);
+
+/* What the end of a block did. */
+typedef struct {
+    uint32_t lines_renewed;
+    uint32_t lines_expired;
+    uint32_t lines_frozen;
+    uint32_t lines_defaulted;
+    int64_t debt_written_off;     /* credits moved to lost debt by defaults */
+    int64_t lost_debt_burned;     /* pool credits burned against lost debt */
+    int64_t reserve_reallocated;  /* excess moved to primary */
+} tally_block_summary;
+
+/*
+ * Runs the end-of-block step at block_time: every credit line whose period or
+ * grace ended at or before block_time is checked against its network's compliance
+ * rule (renewed, expired, frozen or defaulted), then pools below their target RTD
+ * move excess to primary. Deterministic order: by due time, then member index.
+ * block_time must not go backwards (it is clamped by the chain layer).
+ */
+tally_block_summary tally_end_block(tally_state *state, int64_t block_time);
+
+/*
+ * Checks every invariant of DESIGN.md section 4 on the whole state: per network
+ * the balances sum to zero and supply == debt and match the kept aggregates; no
+ * member below -limit (the lost-debt account excepted); pool parts sum to the
+ * reserve the pool holds; shares sum to the pool's total; asset holdings sum to
+ * issued - burned and are never negative; indices agree with tables.
+ * Returns true when all hold; otherwise false and a description in `why`.
+ */
+TALLY_MUST_CHECK bool tally_check_invariants(const tally_state *state, char *why, size_t why_size);
+
+/* ------------------------------------------------------------------------ */
+/* Snapshots: the canonical serialization of a state.                        */
+/* ------------------------------------------------------------------------ */
+
+/* Bytes needed by tally_state_serialize. */
+size_t tally_state_serialized_size(const tally_state *state);
+/* Writes the canonical bytes of the state into out (capacity out_size); returns
+ * the length written, or 0 when out_size is too small. Two states that went
+ * through the same history serialize to the same bytes. */
+size_t tally_state_serialize(const tally_state *state, uint8_t *out, size_t out_size);
+/* Rebuilds a state from tally_state_serialize's bytes; NULL (and *error set) when
+ * the bytes are malformed or break an invariant. */
+tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_error *error);
+
+/* ------------------------------------------------------------------------ */
+/* Chain layer: canonical encoding, signatures, hashes (libsodium).          */
+/* ------------------------------------------------------------------------ */
+
+/* Call once before any function below (wraps sodium_init). false on failure. */
+TALLY_MUST_CHECK bool tally_crypto_init(void);
+
+/*
+ * Canonical binary encoding, little-endian:
+ *   u8 version (1) | u8 type | chain_id[32] | signer[32] | u64 sequence | body |
+ *   signature[64]
+ * Body fields are encoded in declaration order: integers fixed width, bool as one
+ * byte 0/1, keys as 32 bytes, text as u16 length + bytes. The signature covers
+ * everything before it. docs/ENCODING.md lists every body.
+ */
+/* Encoded length of tx, signature included. */
+size_t tally_tx_encoded_size(const tally_tx *tx);
+/* Writes tx into out; returns the length, or 0 when out_size is too small or tx
+ * holds a value that cannot be encoded (unknown type, text too long). */
+size_t tally_tx_encode(const tally_tx *tx, uint8_t *out, size_t out_size);
+/* The bytes the signature covers: the encoding without its last 64 bytes. */
+size_t tally_tx_encode_unsigned(const tally_tx *tx, uint8_t *out, size_t out_size);
+/* Strict decode: unknown versions or types, bad lengths, out-of-range values,
+ * invalid text and trailing bytes are errors. On error *tx is unspecified. */
+TALLY_MUST_CHECK tally_error tally_tx_decode(const uint8_t *bytes, size_t length, tally_tx *tx);
+
+/* The transaction id: BLAKE2b-256 of the unsigned encoding. */
+void tally_tx_hash(const tally_tx *tx, uint8_t out[TALLY_HASH_BYTES]);
+/* Signs tx in place with secret_key (whose public half must be tx->signer). */
+void tally_tx_sign(tally_tx *tx, const uint8_t secret_key[TALLY_SECRET_BYTES]);
+/* Checks tx->signature against tx->signer over the unsigned encoding. */
+TALLY_MUST_CHECK bool tally_tx_verify(const tally_tx *tx);
+
+/* A new key pair. seed may be NULL (random) or 32 bytes (deterministic). */
+void tally_keypair(tally_key *public_key, uint8_t secret_key[TALLY_SECRET_BYTES],
+                   const uint8_t *seed);
+
+/* BLAKE2b-256 of the state's canonical serialization. false when out of memory. */
+TALLY_MUST_CHECK bool tally_state_hash(const tally_state *state, uint8_t out[TALLY_HASH_BYTES]);
+
+/*
+ * Account addresses in text: "tly1" + base32 (RFC 4648 alphabet, lowercase, no
+ * padding) of the 32 key bytes followed by a 4-byte BLAKE2b checksum, 60
+ * characters in all. A mistyped address fails its checksum.
+ */
+#define TALLY_ADDRESS_LENGTH 60u
+void tally_address_encode(const tally_key *key, char out[TALLY_ADDRESS_LENGTH + 1]);
+TALLY_MUST_CHECK bool tally_address_decode(const char *text, tally_key *key);
+
+/* ------------------------------------------------------------------------ */
+/* Amounts in text: "12.50" with a network's decimals. No floating point.    */
+/* ------------------------------------------------------------------------ */
+
+/* Formats minor units as a decimal string ("-12.50"); returns its length. */
+size_t tally_amount_format(int64_t amount, uint8_t decimals, char *out, size_t out_size);
+/* Parses "12.5", "12.50", "-3", "0.07" into minor units; false on junk, more
+ * decimals than allowed, or overflow. */
+TALLY_MUST_CHECK bool tally_amount_parse(const char *text, uint8_t decimals, int64_t *amount);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TALLY_H */

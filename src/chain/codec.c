@@ -1,0 +1,477 @@
+/*
+ * codec.c: the canonical binary encoding of transactions (docs/ENCODING.md). Each
+ * body is a table of fields (tx_fields.h); one encoder and one strict decoder walk
+ * the tables, so the two cannot drift apart. The encoder writes whatever the
+ * structs hold (the core refuses bad values with its own codes); the decoder
+ * refuses anything that is not the one canonical encoding of some transaction, so
+ * decode then encode gives back the same bytes. Decoding allocates nothing.
+ */
+#include "chain/tx_fields.h"
+
+#include <assert.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "tally.h"
+
+/* ------------------------------------------------------------------------ */
+/* Body layouts.                                                             */
+/* ------------------------------------------------------------------------ */
+
+#define FIELD(kind_, name_, member_, limit_) \
+    {name_, TALLY_FIELD_##kind_, (uint16_t)offsetof(tally_tx, body.member_), limit_}
+
+/* The policy struct, field by field in declaration order. */
+#define POLICY_FIELDS(body_)                                                            \
+    FIELD(I64, "policy.default_credit_limit", body_.policy.default_credit_limit, 0),    \
+    FIELD(I64, "policy.max_credit_limit", body_.policy.max_credit_limit, 0),            \
+    FIELD(I64, "policy.positive_cap", body_.policy.positive_cap, 0),                    \
+    FIELD(U32, "policy.fee_bps", body_.policy.fee_bps, 0),                              \
+    FIELD(U32, "policy.default_risk_fee_bps", body_.policy.default_risk_fee_bps, 0),    \
+    FIELD(U32, "policy.period_seconds", body_.policy.period_seconds, 0),                \
+    FIELD(U32, "policy.grace_seconds", body_.policy.grace_seconds, 0),                  \
+    FIELD(U32, "policy.min_income_bps", body_.policy.min_income_bps, 0),                \
+    FIELD(U32, "policy.target_rtd_bps", body_.policy.target_rtd_bps, 0),                \
+    FIELD(U8, "policy.compliance_rule", body_.policy.compliance_rule, TALLY_COMPLIANCE_COUNT), \
+    FIELD(U8, "policy.membership_mode", body_.policy.membership_mode, TALLY_MEMBERSHIP_COUNT), \
+    FIELD(BOOL, "policy.auto_renew", body_.policy.auto_renew, 0)
+
+static const tally_field network_create_fields[] = {
+    FIELD(TEXT, "name", network_create.name, TALLY_NAME_MAX),
+    FIELD(TEXT, "unit_code", network_create.unit_code, TALLY_CODE_MAX),
+    FIELD(U8, "decimals", network_create.decimals, 0),
+    POLICY_FIELDS(network_create),
+};
+
+static const tally_field policy_update_fields[] = {
+    FIELD(U32, "network_id", policy_update.network_id, 0),
+    POLICY_FIELDS(policy_update),
+};
+
+static const tally_field peg_set_fields[] = {
+    FIELD(U32, "network_id", peg_set.network_id, 0),
+    FIELD(U32, "asset_id", peg_set.asset_id, 0),
+    FIELD(I64, "peg_reserve_units", peg_set.peg_reserve_units, 0),
+    FIELD(I64, "peg_credit_units", peg_set.peg_credit_units, 0),
+};
+
+static const tally_field network_key_fields[] = {
+    FIELD(U32, "network_id", network_key.network_id, 0),
+    FIELD(KEY, "key", network_key.key, 0),
+};
+
+static const tally_field network_only_fields[] = {
+    FIELD(U32, "network_id", network_only.network_id, 0),
+};
+
+static const tally_field alias_set_fields[] = {
+    FIELD(U32, "network_id", alias_set.network_id, 0),
+    FIELD(TEXT, "alias", alias_set.alias, TALLY_ALIAS_MAX),
+};
+
+static const tally_field line_open_fields[] = {
+    FIELD(U32, "network_id", line_open.network_id, 0),
+    FIELD(KEY, "member", line_open.member, 0),
+    FIELD(I64, "limit", line_open.limit, 0),
+    FIELD(U32, "period_seconds", line_open.period_seconds, 0),
+    FIELD(U32, "grace_seconds", line_open.grace_seconds, 0),
+    FIELD(U32, "risk_fee_bps", line_open.risk_fee_bps, 0),
+};
+
+static const tally_field line_update_fields[] = {
+    FIELD(U32, "network_id", line_update.network_id, 0),
+    FIELD(KEY, "member", line_update.member, 0),
+    FIELD(I64, "limit", line_update.limit, 0),
+    FIELD(U32, "risk_fee_bps", line_update.risk_fee_bps, 0),
+};
+
+static const tally_field transfer_fields[] = {
+    FIELD(U32, "network_id", transfer.network_id, 0),
+    FIELD(KEY, "payee", transfer.payee, 0),
+    FIELD(I64, "amount", transfer.amount, 0),
+    FIELD(I64, "max_fee", transfer.max_fee, 0),
+    FIELD(TEXT, "memo", transfer.memo, TALLY_MEMO_MAX),
+};
+
+static const tally_field asset_create_fields[] = {
+    FIELD(TEXT, "code", asset_create.code, TALLY_CODE_MAX),
+    FIELD(TEXT, "name", asset_create.name, TALLY_NAME_MAX),
+    FIELD(U8, "decimals", asset_create.decimals, 0),
+};
+
+static const tally_field asset_move_fields[] = {
+    FIELD(U32, "asset_id", asset_move.asset_id, 0),
+    FIELD(KEY, "to", asset_move.to, 0),
+    FIELD(I64, "amount", asset_move.amount, 0),
+};
+
+static const tally_field asset_burn_fields[] = {
+    FIELD(U32, "asset_id", asset_burn.asset_id, 0),
+    FIELD(I64, "amount", asset_burn.amount, 0),
+};
+
+static const tally_field pool_amount_fields[] = {
+    FIELD(U32, "network_id", pool_amount.network_id, 0),
+    FIELD(I64, "amount", pool_amount.amount, 0),
+};
+
+static const tally_field fee_distribute_fields[] = {
+    FIELD(U32, "network_id", fee_distribute.network_id, 0),
+    FIELD(BOOL, "to_pool", fee_distribute.to_pool, 0),
+    FIELD(KEY, "to", fee_distribute.to, 0),
+    FIELD(I64, "amount", fee_distribute.amount, 0),
+};
+
+#define LAYOUT(type_name_, body_)                                                    \
+    {type_name_, #body_, body_##_fields,                                             \
+     (uint8_t)(sizeof body_##_fields / sizeof body_##_fields[0])}
+
+static const tally_tx_layout layouts[TALLY_TX_TYPE_LAST + 1] = {
+    [TALLY_TX_NETWORK_CREATE] = LAYOUT("network_create", network_create),
+    [TALLY_TX_POLICY_UPDATE] = LAYOUT("policy_update", policy_update),
+    [TALLY_TX_PEG_SET] = LAYOUT("peg_set", peg_set),
+    [TALLY_TX_OPERATOR_ADD] = LAYOUT("operator_add", network_key),
+    [TALLY_TX_OPERATOR_REMOVE] = LAYOUT("operator_remove", network_key),
+    [TALLY_TX_MEMBER_JOIN] = LAYOUT("member_join", network_only),
+    [TALLY_TX_MEMBER_ADMIT] = LAYOUT("member_admit", network_key),
+    [TALLY_TX_MEMBER_SUSPEND] = LAYOUT("member_suspend", network_key),
+    [TALLY_TX_MEMBER_REINSTATE] = LAYOUT("member_reinstate", network_key),
+    [TALLY_TX_MEMBER_LEAVE] = LAYOUT("member_leave", network_only),
+    [TALLY_TX_ALIAS_SET] = LAYOUT("alias_set", alias_set),
+    [TALLY_TX_LINE_OPEN] = LAYOUT("line_open", line_open),
+    [TALLY_TX_LINE_UPDATE] = LAYOUT("line_update", line_update),
+    [TALLY_TX_LINE_CLOSE] = LAYOUT("line_close", network_key),
+    [TALLY_TX_TRANSFER] = LAYOUT("transfer", transfer),
+    [TALLY_TX_ASSET_CREATE] = LAYOUT("asset_create", asset_create),
+    [TALLY_TX_ASSET_ISSUE] = LAYOUT("asset_issue", asset_move),
+    [TALLY_TX_ASSET_TRANSFER] = LAYOUT("asset_transfer", asset_move),
+    [TALLY_TX_ASSET_BURN] = LAYOUT("asset_burn", asset_burn),
+    [TALLY_TX_POOL_DEPOSIT] = LAYOUT("pool_deposit", pool_amount),
+    [TALLY_TX_POOL_WITHDRAW] = LAYOUT("pool_withdraw", pool_amount),
+    [TALLY_TX_POOL_REPAY] = LAYOUT("pool_repay", pool_amount),
+    [TALLY_TX_POOL_REDEEM] = LAYOUT("pool_redeem", pool_amount),
+    [TALLY_TX_FEE_DISTRIBUTE] = LAYOUT("fee_distribute", fee_distribute),
+};
+
+_Static_assert(TALLY_TX_TYPE_FIRST == 1, "layouts[] is indexed by type from 1");
+_Static_assert(sizeof(tally_tx) < 65536, "field offsets fit in uint16_t");
+_Static_assert(TALLY_MEMO_MAX >= TALLY_NAME_MAX && TALLY_MEMO_MAX >= TALLY_ALIAS_MAX &&
+                   TALLY_MEMO_MAX >= TALLY_CODE_MAX,
+               "every text fits in tally_text.bytes");
+_Static_assert(TALLY_MEMO_MAX <= UINT16_MAX, "text lengths travel as u16");
+
+const tally_tx_layout *tally_tx_layout_of(uint8_t type) {
+    if (type < TALLY_TX_TYPE_FIRST || type > TALLY_TX_TYPE_LAST) return NULL;
+    const tally_tx_layout *layout = &layouts[type];
+    assert(layout->fields != NULL && layout->field_count > 0);
+    return layout;
+}
+
+const char *tally_tx_type_name(uint8_t type) {
+    const tally_tx_layout *layout = tally_tx_layout_of(type);
+    return layout ? layout->type_name : NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Little-endian integers.                                                   */
+/* ------------------------------------------------------------------------ */
+
+static void store_u16(uint8_t *out, uint16_t value) {
+    out[0] = (uint8_t)value;
+    out[1] = (uint8_t)(value >> 8);
+}
+
+static void store_u32(uint8_t *out, uint32_t value) {
+    for (unsigned i = 0; i < 4; i++) out[i] = (uint8_t)(value >> (8 * i));
+}
+
+static void store_u64(uint8_t *out, uint64_t value) {
+    for (unsigned i = 0; i < 8; i++) out[i] = (uint8_t)(value >> (8 * i));
+}
+
+static uint16_t load_u16(const uint8_t *in) { return (uint16_t)(in[0] | (in[1] << 8)); }
+
+static uint32_t load_u32(const uint8_t *in) {
+    return (uint32_t)in[0] | (uint32_t)in[1] << 8 | (uint32_t)in[2] << 16 |
+           (uint32_t)in[3] << 24;
+}
+
+static uint64_t load_u64(const uint8_t *in) {
+    return (uint64_t)load_u32(in) | (uint64_t)load_u32(in + 4) << 32;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Encoding.                                                                 */
+/* ------------------------------------------------------------------------ */
+
+static size_t field_width(const tally_field *field) {
+    switch (field->kind) {
+    case TALLY_FIELD_I64: return 8;
+    case TALLY_FIELD_U32: return 4;
+    case TALLY_FIELD_U8:
+    case TALLY_FIELD_BOOL: return 1;
+    case TALLY_FIELD_KEY: return TALLY_KEY_BYTES;
+    default: assert(field->kind == TALLY_FIELD_TEXT); return 2;
+    }
+}
+
+size_t tally_tx_encoded_size(const tally_tx *tx) {
+    assert(tx != NULL);
+    const tally_tx_layout *layout = tally_tx_layout_of(tx->type);
+    if (layout == NULL) return 0;
+    const uint8_t *base = (const uint8_t *)tx;
+    size_t size = TALLY_TX_HEADER_BYTES + TALLY_SIGNATURE_BYTES;
+    for (unsigned i = 0; i < layout->field_count; i++) {
+        const tally_field *field = &layout->fields[i];
+        size += field_width(field);
+        if (field->kind == TALLY_FIELD_TEXT) {
+            const tally_text *text = (const tally_text *)(base + field->offset);
+            if (text->length > field->limit) return 0;
+            size += text->length;
+        }
+    }
+    assert(size <= TALLY_TX_ENCODED_MAX);
+    return size;
+}
+
+/* Writes the body's fields at out; returns the bytes written. The caller has
+ * checked the size with tally_tx_encoded_size. */
+static size_t encode_body(const tally_tx *tx, const tally_tx_layout *layout, uint8_t *out) {
+    const uint8_t *base = (const uint8_t *)tx;
+    size_t position = 0;
+    for (unsigned i = 0; i < layout->field_count; i++) {
+        const tally_field *field = &layout->fields[i];
+        const uint8_t *source = base + field->offset;
+        uint8_t *target = out + position;
+        switch (field->kind) {
+        case TALLY_FIELD_I64: {
+            uint64_t value;
+            memcpy(&value, source, sizeof value);
+            store_u64(target, value);
+            position += 8;
+            break;
+        }
+        case TALLY_FIELD_U32: {
+            uint32_t value;
+            memcpy(&value, source, sizeof value);
+            store_u32(target, value);
+            position += 4;
+            break;
+        }
+        case TALLY_FIELD_U8: *target = *source; position += 1; break;
+        case TALLY_FIELD_BOOL: {
+            /* Read as a byte: a bool object holding anything but 0/1 would be UB. */
+            _Static_assert(sizeof(bool) == 1, "bool is one byte");
+            *target = *source != 0;
+            position += 1;
+            break;
+        }
+        case TALLY_FIELD_KEY:
+            memcpy(target, source, TALLY_KEY_BYTES);
+            position += TALLY_KEY_BYTES;
+            break;
+        default: {
+            assert(field->kind == TALLY_FIELD_TEXT);
+            const tally_text *text = (const tally_text *)source;
+            assert(text->length <= field->limit);
+            store_u16(target, text->length);
+            memcpy(target + 2, text->bytes, text->length);
+            position += 2u + text->length;
+            break;
+        }
+        }
+    }
+    return position;
+}
+
+static size_t encode(const tally_tx *tx, uint8_t *out, size_t out_size, bool with_signature) {
+    assert(tx != NULL);
+    assert(out != NULL || out_size == 0);
+    size_t size = tally_tx_encoded_size(tx);
+    if (size == 0) return 0;
+    if (!with_signature) size -= TALLY_SIGNATURE_BYTES;
+    if (size > out_size) return 0;
+
+    out[0] = TALLY_TX_VERSION;
+    out[1] = tx->type;
+    memcpy(out + 2, tx->chain_id, TALLY_CHAIN_ID_BYTES);
+    memcpy(out + 2 + TALLY_CHAIN_ID_BYTES, tx->signer.bytes, TALLY_KEY_BYTES);
+    store_u64(out + 2 + TALLY_CHAIN_ID_BYTES + TALLY_KEY_BYTES, tx->sequence);
+    size_t position = TALLY_TX_HEADER_BYTES;
+    position += encode_body(tx, tally_tx_layout_of(tx->type), out + position);
+    if (with_signature) {
+        memcpy(out + position, tx->signature, TALLY_SIGNATURE_BYTES);
+        position += TALLY_SIGNATURE_BYTES;
+    }
+    assert(position == size);
+    return position;
+}
+
+size_t tally_tx_encode(const tally_tx *tx, uint8_t *out, size_t out_size) {
+    return encode(tx, out, out_size, true);
+}
+
+size_t tally_tx_encode_unsigned(const tally_tx *tx, uint8_t *out, size_t out_size) {
+    return encode(tx, out, out_size, false);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Text validation: UTF-8 (RFC 3629) without control characters.             */
+/* ------------------------------------------------------------------------ */
+
+/* True when all 8 bytes of word are printable ASCII (0x20..0x7e). The tests
+ * are the exact "has a byte below n" and "has a zero byte" bit tricks, valid
+ * because no byte has its high bit set once the first test passed. */
+static bool printable_ascii_word(uint64_t word) {
+    const uint64_t ones = 0x0101010101010101u;
+    const uint64_t highs = 0x8080808080808080u;
+    if (word & highs) return false;
+    uint64_t below_space = (word - ones * 0x20u) & ~word & highs;
+    uint64_t delete_xor = word ^ (ones * 0x7fu);
+    uint64_t is_delete = (delete_xor - ones) & ~delete_xor & highs;
+    return (below_space | is_delete) == 0;
+}
+
+/* Length of the valid sequence starting at text[0] (of `left` bytes), or 0 when
+ * it is invalid, overlong, a surrogate, above U+10FFFF or a control character. */
+static size_t utf8_sequence_length(const uint8_t *text, size_t left) {
+    uint8_t lead = text[0];
+    if (lead < 0x80) return (lead >= 0x20 && lead != 0x7f) ? 1 : 0;
+    size_t length;
+    uint8_t second_low = 0x80, second_high = 0xbf;
+    if (lead >= 0xc2 && lead <= 0xdf) {
+        length = 2;
+    } else if (lead >= 0xe0 && lead <= 0xef) {
+        length = 3;
+        if (lead == 0xe0) second_low = 0xa0;  /* overlong */
+        if (lead == 0xed) second_high = 0x9f; /* surrogates */
+    } else if (lead >= 0xf0 && lead <= 0xf4) {
+        length = 4;
+        if (lead == 0xf0) second_low = 0x90;  /* overlong */
+        if (lead == 0xf4) second_high = 0x8f; /* above U+10FFFF */
+    } else {
+        return 0; /* continuation byte, overlong C0/C1, or F5..FF */
+    }
+    if (left < length) return 0;
+    if (text[1] < second_low || text[1] > second_high) return 0;
+    for (size_t i = 2; i < length; i++) {
+        if (text[i] < 0x80 || text[i] > 0xbf) return 0;
+    }
+    return length;
+}
+
+static bool text_is_valid(const uint8_t *text, size_t length) {
+    size_t position = 0;
+    while (position < length) {
+        if (length - position >= 8) {
+            uint64_t word;
+            memcpy(&word, text + position, sizeof word);
+            if (printable_ascii_word(word)) {
+                position += 8;
+                continue;
+            }
+        }
+        size_t step = utf8_sequence_length(text + position, length - position);
+        if (step == 0) return false;
+        position += step;
+    }
+    return true;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Decoding.                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* Reads the body's fields from in (`left` bytes); *used is the bytes read. */
+static tally_error decode_body(const uint8_t *in, size_t left, const tally_tx_layout *layout,
+                               tally_tx *tx, size_t *used) {
+    uint8_t *base = (uint8_t *)tx;
+    size_t position = 0;
+    for (unsigned i = 0; i < layout->field_count; i++) {
+        const tally_field *field = &layout->fields[i];
+        const uint8_t *source = in + position;
+        uint8_t *target = base + field->offset;
+        size_t available = left - position;
+        switch (field->kind) {
+        case TALLY_FIELD_I64: {
+            if (available < 8) return TALLY_ERR_DECODE_TRUNCATED;
+            uint64_t value = load_u64(source); /* same bits as the int64_t */
+            memcpy(target, &value, sizeof value);
+            position += 8;
+            break;
+        }
+        case TALLY_FIELD_U32: {
+            if (available < 4) return TALLY_ERR_DECODE_TRUNCATED;
+            uint32_t value = load_u32(source);
+            memcpy(target, &value, sizeof value);
+            position += 4;
+            break;
+        }
+        case TALLY_FIELD_U8:
+            if (available < 1) return TALLY_ERR_DECODE_TRUNCATED;
+            if (field->limit != 0 && *source >= field->limit) return TALLY_ERR_DECODE_BAD_VALUE;
+            *target = *source;
+            position += 1;
+            break;
+        case TALLY_FIELD_BOOL: {
+            if (available < 1) return TALLY_ERR_DECODE_TRUNCATED;
+            if (*source > 1) return TALLY_ERR_DECODE_BAD_VALUE;
+            bool value = *source == 1;
+            memcpy(target, &value, sizeof value);
+            position += 1;
+            break;
+        }
+        case TALLY_FIELD_KEY:
+            if (available < TALLY_KEY_BYTES) return TALLY_ERR_DECODE_TRUNCATED;
+            memcpy(target, source, TALLY_KEY_BYTES);
+            position += TALLY_KEY_BYTES;
+            break;
+        default: {
+            assert(field->kind == TALLY_FIELD_TEXT);
+            if (available < 2) return TALLY_ERR_DECODE_TRUNCATED;
+            uint16_t length = load_u16(source);
+            if (length > field->limit) return TALLY_ERR_DECODE_BAD_LENGTH;
+            if (available - 2 < length) return TALLY_ERR_DECODE_TRUNCATED;
+            if (!text_is_valid(source + 2, length)) return TALLY_ERR_DECODE_BAD_TEXT;
+            tally_text *text = (tally_text *)target;
+            text->length = length;
+            memcpy(text->bytes, source + 2, length);
+            position += 2u + length;
+            break;
+        }
+        }
+    }
+    *used = position;
+    return TALLY_OK;
+}
+
+tally_error tally_tx_decode(const uint8_t *bytes, size_t length, tally_tx *tx) {
+    assert(tx != NULL);
+    assert(bytes != NULL || length == 0);
+    /* Zero everything, padding and unused text bytes included, so two decodes of
+     * the same bytes compare equal with memcmp. */
+    memset(tx, 0, sizeof *tx);
+    if (length < 1) return TALLY_ERR_DECODE_TRUNCATED;
+    if (bytes[0] != TALLY_TX_VERSION) return TALLY_ERR_DECODE_BAD_VERSION;
+    if (length < 2) return TALLY_ERR_DECODE_TRUNCATED;
+    const tally_tx_layout *layout = tally_tx_layout_of(bytes[1]);
+    if (layout == NULL) return TALLY_ERR_UNKNOWN_TX_TYPE;
+    if (length < TALLY_TX_HEADER_BYTES) return TALLY_ERR_DECODE_TRUNCATED;
+
+    tx->type = bytes[1];
+    memcpy(tx->chain_id, bytes + 2, TALLY_CHAIN_ID_BYTES);
+    memcpy(tx->signer.bytes, bytes + 2 + TALLY_CHAIN_ID_BYTES, TALLY_KEY_BYTES);
+    tx->sequence = load_u64(bytes + 2 + TALLY_CHAIN_ID_BYTES + TALLY_KEY_BYTES);
+
+    size_t position = TALLY_TX_HEADER_BYTES;
+    size_t used = 0;
+    tally_error error = decode_body(bytes + position, length - position, layout, tx, &used);
+    if (error != TALLY_OK) return error;
+    position += used;
+    if (length - position < TALLY_SIGNATURE_BYTES) return TALLY_ERR_DECODE_TRUNCATED;
+    memcpy(tx->signature, bytes + position, TALLY_SIGNATURE_BYTES);
+    position += TALLY_SIGNATURE_BYTES;
+    if (position != length) return TALLY_ERR_DECODE_TRAILING_BYTES;
+    return TALLY_OK;
+}

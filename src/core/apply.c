@@ -1,0 +1,80 @@
+/*
+ * apply.c: the state machine's entry points. tally_apply checks the envelope every
+ * transaction shares (chain id, signer, sequence), hands the body to the module that
+ * owns its rules, and consumes the sequence number only when the rules accepted it.
+ * tally_end_block runs what the protocol does by itself at each block: credit periods
+ * that end, then pool reallocation.
+ */
+#include "core/ledger.h"
+
+#include <string.h>
+
+static tally_result dispatch(tally_state *state, const tally_tx *tx, int64_t block_time) {
+    switch ((tally_tx_type)tx->type) {
+    case TALLY_TX_NETWORK_CREATE: return network_create(state, tx);
+    case TALLY_TX_POLICY_UPDATE: return network_policy_update(state, tx);
+    case TALLY_TX_PEG_SET: return network_peg_set(state, tx);
+    case TALLY_TX_OPERATOR_ADD: return network_operator_add(state, tx);
+    case TALLY_TX_OPERATOR_REMOVE: return network_operator_remove(state, tx);
+    case TALLY_TX_MEMBER_JOIN: return member_join(state, tx, block_time);
+    case TALLY_TX_MEMBER_ADMIT: return member_admit(state, tx, block_time);
+    case TALLY_TX_MEMBER_SUSPEND: return member_suspend(state, tx);
+    case TALLY_TX_MEMBER_REINSTATE: return member_reinstate(state, tx);
+    case TALLY_TX_MEMBER_LEAVE: return member_leave(state, tx);
+    case TALLY_TX_ALIAS_SET: return member_alias_set(state, tx);
+    case TALLY_TX_LINE_OPEN: return credit_line_open(state, tx, block_time);
+    case TALLY_TX_LINE_UPDATE: return credit_line_update(state, tx, block_time);
+    case TALLY_TX_LINE_CLOSE: return credit_line_close(state, tx);
+    case TALLY_TX_TRANSFER: return transfer_apply(state, tx, block_time);
+    case TALLY_TX_ASSET_CREATE: return asset_create(state, tx);
+    case TALLY_TX_ASSET_ISSUE: return asset_issue(state, tx);
+    case TALLY_TX_ASSET_TRANSFER: return asset_transfer(state, tx);
+    case TALLY_TX_ASSET_BURN: return asset_burn(state, tx);
+    case TALLY_TX_POOL_DEPOSIT: return pool_deposit(state, tx);
+    case TALLY_TX_POOL_WITHDRAW: return pool_withdraw(state, tx);
+    case TALLY_TX_POOL_REPAY: return pool_repay(state, tx, block_time);
+    case TALLY_TX_POOL_REDEEM: return pool_redeem(state, tx);
+    case TALLY_TX_FEE_DISTRIBUTE: return fee_distribute(state, tx, block_time);
+    }
+    return result_error(TALLY_ERR_UNKNOWN_TX_TYPE);
+}
+
+tally_result tally_apply(tally_state *state, const tally_tx *tx, int64_t block_time) {
+    assert(state && tx);
+    if (memcmp(tx->chain_id, state->chain_id, TALLY_CHAIN_ID_BYTES) != 0)
+        return result_error(TALLY_ERR_WRONG_CHAIN);
+    if (tally_key_is_system(&tx->signer)) return result_error(TALLY_ERR_SYSTEM_SIGNER);
+    if (tx->type < TALLY_TX_TYPE_FIRST || tx->type > TALLY_TX_TYPE_LAST)
+        return result_error(TALLY_ERR_UNKNOWN_TX_TYPE);
+    /* Growing tables here, before any lookup, keeps handlers free of allocation
+     * failures and of pointers into tables that move: after this point a transaction
+     * is refused only by the rules. */
+    if (!ledger_reserve(state)) return result_error(TALLY_ERR_STATE_FULL);
+    ledger_account *account = ledger_account_find(state, &tx->signer);
+    uint64_t expected = account ? account->next_sequence : 1;
+    if (tx->sequence != expected) {
+        tally_result refused = result_error(TALLY_ERR_BAD_SEQUENCE);
+        refused.available = (int64_t)expected;
+        return refused;
+    }
+    tally_result result = dispatch(state, tx, block_time);
+    if (result.code != TALLY_OK) return result;
+    if (!account) account = ledger_account_add(state, &tx->signer);
+    account->next_sequence++;
+    return result;
+}
+
+tally_result tally_apply_signed(tally_state *state, const tally_tx *tx, int64_t block_time) {
+    if (!tally_tx_verify(tx)) return result_error(TALLY_ERR_BAD_SIGNATURE);
+    return tally_apply(state, tx, block_time);
+}
+
+tally_block_summary tally_end_block(tally_state *state, int64_t block_time) {
+    tally_block_summary summary = {0};
+    /* Nothing here allocates: each due line is popped before its next due time is
+     * pushed, so the heap never outgrows what transactions reserved. */
+    credit_process_due(state, block_time, &summary);
+    for (uint32_t i = 0; i < state->network_count; i++)
+        summary.reserve_reallocated += pool_reallocate(state, &state->networks[i]);
+    return summary;
+}

@@ -1,0 +1,214 @@
+/*
+ * credit.c: credit lines. Operators open, update (never below the debt) and close
+ * (at zero debt) them; the protocol runs their periods on block time. At the end of
+ * a period a line is checked against its network's compliance rule: compliant lines
+ * renew (or expire without auto-renewal), the others are frozen for the grace
+ * period, and a line still non-compliant when grace ends defaults: its debt is
+ * written off to the lost-debt account, the line closes at limit 0, and the pool's
+ * credits burn what they can of the loss.
+ */
+#include "core/ledger.h"
+
+static int64_t time_after(int64_t block_time, uint32_t seconds) {
+    int64_t later;
+    return checked_add(block_time, seconds, &later) ? later : INT64_MAX;
+}
+
+static bool line_is_open(const tally_member *member) {
+    return member->line_status == TALLY_LINE_ACTIVE || member->line_status == TALLY_LINE_FROZEN ||
+           member->line_status == TALLY_LINE_EXPIRED;
+}
+
+bool credit_allows_new_debt(const tally_member *member) {
+    return member->status == TALLY_MEMBER_ACTIVE && member->line_status == TALLY_LINE_ACTIVE;
+}
+
+tally_error credit_refusal(const tally_member *member) {
+    if (member->status == TALLY_MEMBER_SUSPENDED) return TALLY_ERR_MEMBER_SUSPENDED;
+    if (member->status == TALLY_MEMBER_DEFAULTED) return TALLY_ERR_MEMBER_DEFAULTED;
+    if (member->line_status == TALLY_LINE_FROZEN) return TALLY_ERR_LINE_FROZEN;
+    if (member->line_status == TALLY_LINE_EXPIRED) return TALLY_ERR_LINE_EXPIRED;
+    return TALLY_ERR_INSUFFICIENT_CREDIT;
+}
+
+/* Starts a period at `start`: the counters of the compliance rules restart. */
+static void period_begin(tally_state *state, tally_member *member, int64_t start) {
+    member->line_status = TALLY_LINE_ACTIVE;
+    member->period_start = start;
+    member->period_end = time_after(start, member->period_seconds);
+    member->grace_end = 0;
+    member->income_in_period = 0;
+    /* "Rebalanced" means coming back to zero after spending on credit, so a period
+     * does not count the balance it starts with, only balances after payments. */
+    member->rebalanced_in_period = false;
+    ledger_due_push(state, member->period_end, ledger_member_index(state, member));
+}
+
+void credit_line_start(tally_state *state, tally_member *member, const tally_network *network,
+                       int64_t limit, uint32_t period_seconds, uint32_t grace_seconds,
+                       uint32_t risk_fee_bps, int64_t block_time) {
+    (void)network;
+    assert(limit >= 0 && period_seconds > 0);
+    member->limit = limit;
+    member->risk_fee_bps = risk_fee_bps;
+    member->period_seconds = period_seconds;
+    member->grace_seconds = grace_seconds;
+    period_begin(state, member, block_time);
+}
+
+static bool is_compliant(const tally_member *member, const tally_network *network) {
+    switch ((tally_compliance_rule)network->policy.compliance_rule) {
+    case TALLY_COMPLIANCE_ZERO_BALANCE: return member->balance >= 0;
+    case TALLY_COMPLIANCE_REBALANCED: return member->rebalanced_in_period || member->balance >= 0;
+    case TALLY_COMPLIANCE_MIN_INCOME: {
+        int64_t debt = debt_part(member->balance);
+        return debt == 0 || member->income_in_period >= fee_round_up(debt, network->policy.min_income_bps);
+    }
+    case TALLY_COMPLIANCE_COUNT: break;
+    }
+    assert(!"compliance rule out of range");
+    return false;
+}
+
+/* The checks shared by every operator action on a line. */
+static tally_error operated_line(tally_state *state, const tally_tx *tx, uint32_t network_id,
+                                 const tally_key *key, tally_network **network, tally_member **member) {
+    *network = ledger_network(state, network_id);
+    if (!*network) return TALLY_ERR_UNKNOWN_NETWORK;
+    if (!network_is_operator(*network, &tx->signer)) return TALLY_ERR_NOT_OPERATOR;
+    if (tally_key_is_system(key)) return TALLY_ERR_SYSTEM_ACCOUNT;
+    *member = ledger_member(state, network_id, key);
+    if (!*member || (*member)->status == TALLY_MEMBER_LEFT) return TALLY_ERR_NOT_MEMBER;
+    return TALLY_OK;
+}
+
+static tally_result check_limit(const tally_network *network, const tally_member *member,
+                                int64_t limit, uint32_t risk_fee_bps) {
+    tally_result result = result_error(TALLY_OK);
+    if (limit < 0) {
+        result.code = TALLY_ERR_LIMIT_NEGATIVE;
+    } else if (limit > network->policy.max_credit_limit) {
+        result.code = TALLY_ERR_LIMIT_ABOVE_MAX;
+        result.available = network->policy.max_credit_limit;
+    } else if (limit < debt_part(member->balance)) {
+        result.code = TALLY_ERR_LIMIT_BELOW_DEBT;
+        result.available = debt_part(member->balance);
+    } else if (risk_fee_bps > TALLY_BPS_ONE) {
+        result.code = TALLY_ERR_BAD_POLICY;
+    }
+    return result;
+}
+
+tally_result credit_line_open(tally_state *state, const tally_tx *tx, int64_t block_time) {
+    const tally_tx_line_open *body = &tx->body.line_open;
+    tally_network *network;
+    tally_member *member;
+    tally_error error = operated_line(state, tx, body->network_id, &body->member, &network, &member);
+    if (error != TALLY_OK) return result_error(error);
+    if (line_is_open(member)) return result_error(TALLY_ERR_LINE_EXISTS);
+    tally_result checked = check_limit(network, member, body->limit, body->risk_fee_bps);
+    if (checked.code != TALLY_OK) return checked;
+    uint32_t period = body->period_seconds ? body->period_seconds : network->policy.period_seconds;
+    uint32_t grace = body->grace_seconds ? body->grace_seconds : network->policy.grace_seconds;
+    credit_line_start(state, member, network, body->limit, period, grace, body->risk_fee_bps, block_time);
+    return result_error(TALLY_OK);
+}
+
+tally_result credit_line_update(tally_state *state, const tally_tx *tx, int64_t block_time) {
+    const tally_tx_line_update *body = &tx->body.line_update;
+    tally_network *network;
+    tally_member *member;
+    tally_error error = operated_line(state, tx, body->network_id, &body->member, &network, &member);
+    if (error != TALLY_OK) return result_error(error);
+    if (!line_is_open(member)) return result_error(TALLY_ERR_NO_LINE);
+    tally_result checked = check_limit(network, member, body->limit, body->risk_fee_bps);
+    if (checked.code != TALLY_OK) return checked;
+    member->limit = body->limit;
+    member->risk_fee_bps = body->risk_fee_bps;
+    /* An expired line is renewed by the operator's decision; a frozen one is not:
+     * only compliance unfreezes it. */
+    if (member->line_status == TALLY_LINE_EXPIRED) period_begin(state, member, block_time);
+    return result_error(TALLY_OK);
+}
+
+tally_result credit_line_close(tally_state *state, const tally_tx *tx) {
+    const tally_tx_network_key *body = &tx->body.network_key;
+    tally_network *network;
+    tally_member *member;
+    tally_error error = operated_line(state, tx, body->network_id, &body->key, &network, &member);
+    if (error != TALLY_OK) return result_error(error);
+    if (!line_is_open(member)) return result_error(TALLY_ERR_NO_LINE);
+    if (member->balance < 0) {
+        tally_result refused = result_error(TALLY_ERR_DEBT_NOT_ZERO);
+        refused.available = debt_part(member->balance);
+        return refused;
+    }
+    member->line_status = TALLY_LINE_CLOSED;
+    member->limit = 0;
+    return result_error(TALLY_OK);
+}
+
+void credit_after_balance_change(tally_state *state, tally_member *member,
+                                 const tally_network *network, int64_t income, int64_t block_time) {
+    if (member->line_status != TALLY_LINE_ACTIVE && member->line_status != TALLY_LINE_FROZEN) return;
+    if (!checked_add(member->income_in_period, income, &member->income_in_period))
+        member->income_in_period = INT64_MAX;
+    if (member->balance >= 0) member->rebalanced_in_period = true;
+    if (member->line_status == TALLY_LINE_FROZEN && is_compliant(member, network))
+        period_begin(state, member, block_time);
+}
+
+static void write_off(tally_state *state, tally_network *network, tally_member *member,
+                      tally_block_summary *summary) {
+    tally_member *lost = &state->members[network->lost_debt_member];
+    int64_t written_off = debt_part(member->balance);
+    balance_change changes[] = {{member, 0}, {lost, lost->balance - written_off}};
+    /* Moving debt from a member to the lost-debt account leaves supply and debt as
+     * they were, so it always fits. */
+    ledger_balances_commit(network, changes, 2);
+    member->line_status = TALLY_LINE_DEFAULTED;
+    member->limit = 0;
+    member->status = TALLY_MEMBER_DEFAULTED;
+    summary->lines_defaulted++;
+    summary->debt_written_off += written_off;
+    summary->lost_debt_burned += pool_cover_lost_debt(state, network);
+}
+
+/* The next period after a compliant one. A chain that stalled longer than a period
+ * restarts the period at block_time instead of replaying the empty ones. */
+static void renew(tally_state *state, tally_member *member, int64_t block_time) {
+    int64_t start = member->period_end;
+    if (time_after(start, member->period_seconds) <= block_time) start = block_time;
+    period_begin(state, member, start);
+}
+
+void credit_process_due(tally_state *state, int64_t block_time, tally_block_summary *summary) {
+    ledger_due due;
+    while (ledger_due_peek(state, &due) && due.due_time <= block_time) {
+        ledger_due_pop(state);
+        tally_member *member = &state->members[due.member_index];
+        tally_network *network = ledger_network(state, member->network_id);
+        if (member->line_status == TALLY_LINE_ACTIVE && member->period_end == due.due_time) {
+            if (!is_compliant(member, network)) {
+                member->line_status = TALLY_LINE_FROZEN;
+                member->grace_end = time_after(member->period_end, member->grace_seconds);
+                ledger_due_push(state, member->grace_end, due.member_index);
+                summary->lines_frozen++;
+            } else if (network->policy.auto_renew) {
+                renew(state, member, block_time);
+                summary->lines_renewed++;
+            } else {
+                member->line_status = TALLY_LINE_EXPIRED;
+                summary->lines_expired++;
+            }
+        } else if (member->line_status == TALLY_LINE_FROZEN && member->grace_end == due.due_time) {
+            if (is_compliant(member, network)) {
+                period_begin(state, member, block_time);
+                summary->lines_renewed++;
+            } else {
+                write_off(state, network, member, summary);
+            }
+        }
+        /* Anything else is a stale entry: the line changed after it was queued. */
+    }
+}

@@ -1,0 +1,202 @@
+/*
+ * ledger.h: the core's internal view of the state, shared by the rule modules
+ * (network.c, member.c, credit.c, transfer.c, asset.c, pool.c) and by the state,
+ * snapshot and invariant code. Nothing here is public API.
+ *
+ * Layout: every table is a dense array in insertion order (so iteration, snapshots
+ * and hashes are deterministic) plus an open-addressing index of uint64 slots
+ * holding (hash32 << 32 | entry index + 1). Entries are never removed, except alias
+ * index slots. Tables grow only in ledger_reserve(), called before a transaction
+ * touches anything, so a handler may hold pointers into the tables safely and a
+ * refusal never leaves half a change behind.
+ */
+#ifndef TALLY_LEDGER_H
+#define TALLY_LEDGER_H
+
+#include "tally.h"
+
+#include <assert.h>
+
+/* ---- checked arithmetic: an overflow is a refusal, never a wrap ---- */
+
+TALLY_MUST_CHECK static inline bool checked_add(int64_t a, int64_t b, int64_t *out) {
+    return !__builtin_add_overflow(a, b, out);
+}
+TALLY_MUST_CHECK static inline bool checked_sub(int64_t a, int64_t b, int64_t *out) {
+    return !__builtin_sub_overflow(a, b, out);
+}
+/* a * numerator / denominator, rounded up (fees) or down (payouts). false on
+ * overflow of the int64 result or a non-positive denominator. */
+TALLY_MUST_CHECK bool muldiv_round_up(int64_t a, int64_t numerator, int64_t denominator,
+                                      int64_t *out);
+TALLY_MUST_CHECK bool muldiv_round_down(int64_t a, int64_t numerator, int64_t denominator,
+                                        int64_t *out);
+/* ceil(amount * bps / 10000) for amount >= 0 and bps <= 10000: cannot overflow. */
+int64_t fee_round_up(int64_t amount, uint32_t bps);
+
+static inline int64_t positive_part(int64_t balance) { return balance > 0 ? balance : 0; }
+/* The debt a balance stands for. Balances are never INT64_MIN (checked on entry). */
+static inline int64_t debt_part(int64_t balance) { return balance < 0 ? -balance : 0; }
+
+/* ---- tables ---- */
+
+typedef struct {
+    uint64_t *slots;
+    uint32_t capacity; /* power of two, or 0 */
+    uint32_t used;     /* occupied slots */
+} ledger_index;
+
+typedef struct {
+    tally_key key;
+    uint64_t next_sequence;
+} ledger_account;
+
+/* Holdings of reserve assets and of pool shares share one table. */
+#define HOLDING_SHARES_FLAG 0x80000000u
+typedef struct {
+    uint32_t owner_id; /* asset id, or HOLDING_SHARES_FLAG | network id */
+    uint32_t epoch;    /* shares only: void when != the network's pool_share_epoch */
+    tally_key key;
+    int64_t amount;
+} ledger_holding;
+
+/* A due credit line in the min-heap (ordered by due_time, then member index). A
+ * heap entry is stale when the member's current due time differs; stale entries are
+ * skipped when popped. */
+typedef struct {
+    int64_t due_time;
+    uint32_t member_index;
+} ledger_due;
+
+struct tally_state {
+    uint8_t chain_id[TALLY_CHAIN_ID_BYTES];
+    uint64_t hash_seed;
+
+    tally_network *networks; /* networks[i] has id i + 1 */
+    uint32_t network_count, network_capacity;
+
+    tally_asset *assets; /* assets[i] has id i + 1 */
+    uint32_t asset_count, asset_capacity;
+
+    tally_member *members;
+    uint32_t member_count, member_capacity;
+    ledger_index member_index; /* (network id, key) */
+    ledger_index alias_index;  /* (network id, alias) */
+
+    ledger_account *accounts;
+    uint32_t account_count, account_capacity;
+    ledger_index account_index; /* key */
+
+    ledger_holding *holdings;
+    uint32_t holding_count, holding_capacity;
+    ledger_index holding_index; /* (owner id, key) */
+
+    ledger_due *due_heap;
+    uint32_t due_count, due_capacity;
+};
+
+/* Makes room so that the next transaction can add a few entries to every table
+ * without growing. false when out of memory or at a protocol bound. */
+TALLY_MUST_CHECK bool ledger_reserve(tally_state *state);
+
+tally_network *ledger_network(const tally_state *state, uint32_t network_id);
+tally_member *ledger_member(const tally_state *state, uint32_t network_id, const tally_key *key);
+uint32_t ledger_member_index(const tally_state *state, const tally_member *member);
+/* Appends a member (room reserved by ledger_reserve). */
+tally_member *ledger_member_add(tally_state *state, uint32_t network_id, const tally_key *key);
+/* Alias index maintenance; the alias text lives in the member. */
+tally_member *ledger_alias_find(const tally_state *state, uint32_t network_id, const char *alias,
+                                size_t length);
+void ledger_alias_insert(tally_state *state, const tally_member *member);
+void ledger_alias_remove(tally_state *state, const tally_member *member);
+
+ledger_account *ledger_account_find(const tally_state *state, const tally_key *key);
+ledger_account *ledger_account_add(tally_state *state, const tally_key *key);
+
+ledger_holding *ledger_holding_find(const tally_state *state, uint32_t owner_id, const tally_key *key);
+/* Finds or appends (room reserved) a holding. */
+ledger_holding *ledger_holding_get(tally_state *state, uint32_t owner_id, const tally_key *key);
+
+void ledger_due_push(tally_state *state, int64_t due_time, uint32_t member_index);
+/* The earliest due entry, if any; and its removal. */
+bool ledger_due_peek(const tally_state *state, ledger_due *top);
+void ledger_due_pop(tally_state *state);
+
+/* Rebuilds every index and the due heap from the tables (after deserializing). */
+TALLY_MUST_CHECK bool ledger_rebuild_indices(tally_state *state);
+
+/* ---- rule modules: each returns a result whose code says what happened ---- */
+
+bool network_is_operator(const tally_network *network, const tally_key *key);
+tally_error policy_validate(const tally_policy *policy);
+bool text_is_code(const tally_text *text);
+bool text_is_name(const tally_text *text);
+
+tally_result network_create(tally_state *state, const tally_tx *tx);
+tally_result network_policy_update(tally_state *state, const tally_tx *tx);
+tally_result network_peg_set(tally_state *state, const tally_tx *tx);
+tally_result network_operator_add(tally_state *state, const tally_tx *tx);
+tally_result network_operator_remove(tally_state *state, const tally_tx *tx);
+
+tally_result member_join(tally_state *state, const tally_tx *tx, int64_t block_time);
+tally_result member_admit(tally_state *state, const tally_tx *tx, int64_t block_time);
+tally_result member_suspend(tally_state *state, const tally_tx *tx);
+tally_result member_reinstate(tally_state *state, const tally_tx *tx);
+tally_result member_leave(tally_state *state, const tally_tx *tx);
+tally_result member_alias_set(tally_state *state, const tally_tx *tx);
+
+tally_result credit_line_open(tally_state *state, const tally_tx *tx, int64_t block_time);
+tally_result credit_line_update(tally_state *state, const tally_tx *tx, int64_t block_time);
+tally_result credit_line_close(tally_state *state, const tally_tx *tx);
+/* Opens a line on behalf of the protocol (a new member under a default limit). */
+void credit_line_start(tally_state *state, tally_member *member, const tally_network *network,
+                       int64_t limit, uint32_t period_seconds, uint32_t grace_seconds,
+                       uint32_t risk_fee_bps, int64_t block_time);
+/* Whether a line lets its holder spend on credit now. */
+bool credit_allows_new_debt(const tally_member *member);
+/* The refusal for a member who may not take new debt, or OK. */
+tally_error credit_refusal(const tally_member *member);
+/* After a member's balance changed: keeps the period's counters, and unfreezes and
+ * renews a frozen line that became compliant. income is what it received. */
+void credit_after_balance_change(tally_state *state, tally_member *member,
+                                 const tally_network *network, int64_t income,
+                                 int64_t block_time);
+void credit_process_due(tally_state *state, int64_t block_time, tally_block_summary *summary);
+
+tally_result transfer_apply(tally_state *state, const tally_tx *tx, int64_t block_time);
+tally_result fee_distribute(tally_state *state, const tally_tx *tx, int64_t block_time);
+
+tally_result asset_create(tally_state *state, const tally_tx *tx);
+tally_result asset_issue(tally_state *state, const tally_tx *tx);
+tally_result asset_transfer(tally_state *state, const tally_tx *tx);
+tally_result asset_burn(tally_state *state, const tally_tx *tx);
+
+tally_result pool_deposit(tally_state *state, const tally_tx *tx);
+tally_result pool_withdraw(tally_state *state, const tally_tx *tx);
+tally_result pool_repay(tally_state *state, const tally_tx *tx, int64_t block_time);
+tally_result pool_redeem(tally_state *state, const tally_tx *tx);
+/* Burns the pool's credits against lost debt, as far as both go. Returns the amount. */
+int64_t pool_cover_lost_debt(tally_state *state, tally_network *network);
+/* Moves excess to primary while RTD is below target. Returns the amount. */
+int64_t pool_reallocate(tally_state *state, tally_network *network);
+
+/* Balance changes are made in one step per transaction, so the network's supply
+ * and debt aggregates move once and every number is range-checked before anything
+ * changes. A member may appear only once in a batch. */
+typedef struct {
+    tally_member *member;
+    int64_t new_balance;
+} balance_change;
+/* Whether committing these changes keeps every balance and aggregate in range. */
+TALLY_MUST_CHECK bool ledger_balances_fit(const tally_network *network,
+                                          const balance_change *changes, size_t count);
+void ledger_balances_commit(tally_network *network, const balance_change *changes,
+                            size_t count);
+
+static inline tally_result result_error(tally_error code) {
+    tally_result result = {0};
+    result.code = code;
+    return result;
+}
+
+#endif

@@ -1,0 +1,143 @@
+/*
+ * member.c: membership of a network (open join or admission by an operator,
+ * suspension and reinstatement, leaving at zero balance) and aliases, unique within
+ * a network. A member who left keeps its record (history stays addressable) and may
+ * join again.
+ */
+#include "core/ledger.h"
+
+#include <string.h>
+
+/* A member in a state that can pay or be paid: joined and not left. */
+static tally_member *current_member(tally_state *state, uint32_t network_id, const tally_key *key) {
+    tally_member *member = ledger_member(state, network_id, key);
+    if (!member || member->status == TALLY_MEMBER_LEFT) return NULL;
+    return member;
+}
+
+static tally_result add_member(tally_state *state, tally_network *network, const tally_key *key,
+                               int64_t block_time) {
+    if (tally_key_is_system(key)) return result_error(TALLY_ERR_SYSTEM_ACCOUNT);
+    tally_member *member = ledger_member(state, network->id, key);
+    if (member && member->status != TALLY_MEMBER_LEFT) return result_error(TALLY_ERR_ALREADY_MEMBER);
+    if (!member) {
+        member = ledger_member_add(state, network->id, key);
+    } else {
+        /* Rejoining: the record keeps its fees paid; everything else starts afresh. */
+        int64_t fees_paid = member->fees_paid;
+        memset(member, 0, sizeof *member);
+        member->network_id = network->id;
+        member->key = *key;
+        member->fees_paid = fees_paid;
+    }
+    member->status = TALLY_MEMBER_ACTIVE;
+    member->joined_at = block_time;
+    network->member_count++;
+    if (network->policy.default_credit_limit > 0)
+        credit_line_start(state, member, network, network->policy.default_credit_limit,
+                          network->policy.period_seconds, network->policy.grace_seconds,
+                          network->policy.default_risk_fee_bps, block_time);
+    return result_error(TALLY_OK);
+}
+
+tally_result member_join(tally_state *state, const tally_tx *tx, int64_t block_time) {
+    tally_network *network = ledger_network(state, tx->body.network_only.network_id);
+    if (!network) return result_error(TALLY_ERR_UNKNOWN_NETWORK);
+    if (network->policy.membership_mode != TALLY_MEMBERSHIP_OPEN)
+        return result_error(TALLY_ERR_ADMISSION_REQUIRED);
+    return add_member(state, network, &tx->signer, block_time);
+}
+
+tally_result member_admit(tally_state *state, const tally_tx *tx, int64_t block_time) {
+    const tally_tx_network_key *body = &tx->body.network_key;
+    tally_network *network = ledger_network(state, body->network_id);
+    if (!network) return result_error(TALLY_ERR_UNKNOWN_NETWORK);
+    if (!network_is_operator(network, &tx->signer)) return result_error(TALLY_ERR_NOT_OPERATOR);
+    return add_member(state, network, &body->key, block_time);
+}
+
+/* The member an operator's transaction acts on. */
+static tally_error operated_member(tally_state *state, const tally_tx *tx, tally_member **member) {
+    const tally_tx_network_key *body = &tx->body.network_key;
+    tally_network *network = ledger_network(state, body->network_id);
+    if (!network) return TALLY_ERR_UNKNOWN_NETWORK;
+    if (!network_is_operator(network, &tx->signer)) return TALLY_ERR_NOT_OPERATOR;
+    if (tally_key_is_system(&body->key)) return TALLY_ERR_SYSTEM_ACCOUNT;
+    *member = current_member(state, body->network_id, &body->key);
+    return *member ? TALLY_OK : TALLY_ERR_NOT_MEMBER;
+}
+
+tally_result member_suspend(tally_state *state, const tally_tx *tx) {
+    tally_member *member;
+    tally_error error = operated_member(state, tx, &member);
+    if (error != TALLY_OK) return result_error(error);
+    if (member->status == TALLY_MEMBER_SUSPENDED) return result_error(TALLY_ERR_MEMBER_SUSPENDED);
+    if (member->status == TALLY_MEMBER_DEFAULTED) return result_error(TALLY_ERR_MEMBER_DEFAULTED);
+    member->status = TALLY_MEMBER_SUSPENDED;
+    return result_error(TALLY_OK);
+}
+
+/* Lifts a suspension, or a default's bar on credit (the defaulted line stays closed
+ * at limit 0: an operator opens a new one if the network trusts the member again). */
+tally_result member_reinstate(tally_state *state, const tally_tx *tx) {
+    tally_member *member;
+    tally_error error = operated_member(state, tx, &member);
+    if (error != TALLY_OK) return result_error(error);
+    if (member->status != TALLY_MEMBER_SUSPENDED && member->status != TALLY_MEMBER_DEFAULTED)
+        return result_error(TALLY_ERR_MEMBER_NOT_SUSPENDED);
+    member->status = TALLY_MEMBER_ACTIVE;
+    return result_error(TALLY_OK);
+}
+
+tally_result member_leave(tally_state *state, const tally_tx *tx) {
+    tally_network *network = ledger_network(state, tx->body.network_only.network_id);
+    if (!network) return result_error(TALLY_ERR_UNKNOWN_NETWORK);
+    tally_member *member = current_member(state, network->id, &tx->signer);
+    if (!member) return result_error(TALLY_ERR_NOT_MEMBER);
+    if (member->balance != 0) {
+        tally_result refused = result_error(TALLY_ERR_BALANCE_NOT_ZERO);
+        refused.available = member->balance;
+        return refused;
+    }
+    if (member->alias[0]) {
+        ledger_alias_remove(state, member);
+        member->alias[0] = '\0';
+    }
+    if (member->line_status == TALLY_LINE_ACTIVE || member->line_status == TALLY_LINE_FROZEN ||
+        member->line_status == TALLY_LINE_EXPIRED) {
+        member->line_status = TALLY_LINE_CLOSED;
+        member->limit = 0;
+    }
+    member->status = TALLY_MEMBER_LEFT;
+    network->member_count--;
+    return result_error(TALLY_OK);
+}
+
+static bool alias_is_valid(const tally_text *alias) {
+    if (alias->length == 0 || alias->length > TALLY_ALIAS_MAX) return false;
+    for (uint16_t i = 0; i < alias->length; i++) {
+        char c = alias->bytes[i];
+        bool allowed = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+        if (!allowed) return false;
+    }
+    return true;
+}
+
+tally_result member_alias_set(tally_state *state, const tally_tx *tx) {
+    const tally_tx_alias_set *body = &tx->body.alias_set;
+    tally_network *network = ledger_network(state, body->network_id);
+    if (!network) return result_error(TALLY_ERR_UNKNOWN_NETWORK);
+    tally_member *member = current_member(state, network->id, &tx->signer);
+    if (!member) return result_error(TALLY_ERR_NOT_MEMBER);
+    if (body->alias.length > 0) {
+        if (!alias_is_valid(&body->alias)) return result_error(TALLY_ERR_BAD_ALIAS);
+        tally_member *holder = ledger_alias_find(state, network->id, body->alias.bytes, body->alias.length);
+        if (holder == member) return result_error(TALLY_OK);
+        if (holder) return result_error(TALLY_ERR_ALIAS_TAKEN);
+    }
+    if (member->alias[0]) ledger_alias_remove(state, member);
+    memcpy(member->alias, body->alias.bytes, body->alias.length);
+    member->alias[body->alias.length] = '\0';
+    if (member->alias[0]) ledger_alias_insert(state, member);
+    return result_error(TALLY_OK);
+}

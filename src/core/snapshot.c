@@ -1,0 +1,369 @@
+/*
+ * snapshot.c: the canonical byte form of a whole state, used for snapshots and for
+ * the state commitment (its hash). Every table is written in insertion order with
+ * fixed-width little-endian fields, so equal histories give equal bytes on any
+ * machine. Indices and the due heap are derived data and are rebuilt on load; a
+ * loaded state must pass tally_check_invariants or it is refused.
+ *
+ *   "TALLYST1" | chain_id[32] | u32 counts of networks, assets, members, accounts,
+ *   holdings | networks | assets | members | accounts | holdings
+ */
+#include "core/ledger.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const uint8_t snapshot_magic[8] = {'T', 'A', 'L', 'L', 'Y', 'S', 'T', '1'};
+
+typedef struct {
+    uint8_t *out; /* NULL: only count */
+    size_t capacity, length;
+} writer;
+
+static void put_bytes(writer *w, const void *bytes, size_t count) {
+    if (w->out && w->length + count <= w->capacity) memcpy(w->out + w->length, bytes, count);
+    w->length += count;
+}
+
+static void put_u64(writer *w, uint64_t value) {
+    uint8_t bytes[8];
+    for (int i = 0; i < 8; i++) bytes[i] = (uint8_t)(value >> (8 * i));
+    put_bytes(w, bytes, 8);
+}
+static void put_u32(writer *w, uint32_t value) {
+    uint8_t bytes[4];
+    for (int i = 0; i < 4; i++) bytes[i] = (uint8_t)(value >> (8 * i));
+    put_bytes(w, bytes, 4);
+}
+static void put_u8(writer *w, uint8_t value) { put_bytes(w, &value, 1); }
+static void put_i64(writer *w, int64_t value) { put_u64(w, (uint64_t)value); }
+static void put_key(writer *w, const tally_key *key) { put_bytes(w, key->bytes, TALLY_KEY_BYTES); }
+/* Fixed-size NUL-padded text: the field's whole buffer, so lengths never vary. */
+static void put_text(writer *w, const char *text, size_t field_size) { put_bytes(w, text, field_size); }
+
+typedef struct {
+    const uint8_t *in;
+    size_t length, position;
+    bool failed;
+} reader;
+
+static const uint8_t *take(reader *r, size_t count) {
+    if (r->failed || r->length - r->position < count) {
+        r->failed = true;
+        return NULL;
+    }
+    const uint8_t *bytes = r->in + r->position;
+    r->position += count;
+    return bytes;
+}
+static uint64_t get_u64(reader *r) {
+    const uint8_t *bytes = take(r, 8);
+    uint64_t value = 0;
+    for (int i = 0; bytes && i < 8; i++) value |= (uint64_t)bytes[i] << (8 * i);
+    return value;
+}
+static uint32_t get_u32(reader *r) {
+    const uint8_t *bytes = take(r, 4);
+    uint32_t value = 0;
+    for (int i = 0; bytes && i < 4; i++) value |= (uint32_t)bytes[i] << (8 * i);
+    return value;
+}
+static uint8_t get_u8(reader *r) {
+    const uint8_t *bytes = take(r, 1);
+    return bytes ? bytes[0] : 0;
+}
+static int64_t get_i64(reader *r) { return (int64_t)get_u64(r); }
+static bool get_bool(reader *r) {
+    uint8_t value = get_u8(r);
+    if (value > 1) r->failed = true;
+    return value == 1;
+}
+static void get_key(reader *r, tally_key *key) {
+    const uint8_t *bytes = take(r, TALLY_KEY_BYTES);
+    if (bytes) memcpy(key->bytes, bytes, TALLY_KEY_BYTES);
+}
+/* Text must be NUL-terminated inside its field and padded with NULs after. */
+static void get_text(reader *r, char *text, size_t field_size) {
+    const uint8_t *bytes = take(r, field_size);
+    if (!bytes) return;
+    memcpy(text, bytes, field_size);
+    size_t length = strnlen(text, field_size);
+    if (length == field_size) r->failed = true;
+    for (size_t i = length; i < field_size; i++)
+        if (text[i] != '\0') r->failed = true;
+}
+
+static void write_policy(writer *w, const tally_policy *policy) {
+    put_i64(w, policy->default_credit_limit);
+    put_i64(w, policy->max_credit_limit);
+    put_i64(w, policy->positive_cap);
+    put_u32(w, policy->fee_bps);
+    put_u32(w, policy->default_risk_fee_bps);
+    put_u32(w, policy->period_seconds);
+    put_u32(w, policy->grace_seconds);
+    put_u32(w, policy->min_income_bps);
+    put_u32(w, policy->target_rtd_bps);
+    put_u8(w, policy->compliance_rule);
+    put_u8(w, policy->membership_mode);
+    put_u8(w, policy->auto_renew);
+}
+
+static void read_policy(reader *r, tally_policy *policy) {
+    policy->default_credit_limit = get_i64(r);
+    policy->max_credit_limit = get_i64(r);
+    policy->positive_cap = get_i64(r);
+    policy->fee_bps = get_u32(r);
+    policy->default_risk_fee_bps = get_u32(r);
+    policy->period_seconds = get_u32(r);
+    policy->grace_seconds = get_u32(r);
+    policy->min_income_bps = get_u32(r);
+    policy->target_rtd_bps = get_u32(r);
+    policy->compliance_rule = get_u8(r);
+    policy->membership_mode = get_u8(r);
+    policy->auto_renew = get_bool(r);
+}
+
+static void write_network(writer *w, const tally_network *n) {
+    put_u32(w, n->id);
+    put_key(w, &n->founder);
+    put_text(w, n->name, sizeof n->name);
+    put_text(w, n->unit_code, sizeof n->unit_code);
+    put_u8(w, n->decimals);
+    write_policy(w, &n->policy);
+    put_u8(w, n->operator_count);
+    for (uint8_t i = 0; i < n->operator_count; i++) put_key(w, &n->operators[i]);
+    put_u32(w, n->reserve_asset_id);
+    put_i64(w, n->peg_reserve_units);
+    put_i64(w, n->peg_credit_units);
+    put_i64(w, n->pool_primary);
+    put_i64(w, n->pool_buffer);
+    put_i64(w, n->pool_excess);
+    put_i64(w, n->pool_total_shares);
+    put_u32(w, n->pool_share_epoch);
+    put_i64(w, n->supply);
+    put_i64(w, n->debt);
+    put_u32(w, n->member_count);
+    put_u32(w, n->fee_member);
+    put_u32(w, n->lost_debt_member);
+    put_u32(w, n->pool_member);
+}
+
+static void read_network(reader *r, tally_network *n) {
+    memset(n, 0, sizeof *n);
+    n->id = get_u32(r);
+    get_key(r, &n->founder);
+    get_text(r, n->name, sizeof n->name);
+    get_text(r, n->unit_code, sizeof n->unit_code);
+    n->decimals = get_u8(r);
+    read_policy(r, &n->policy);
+    n->operator_count = get_u8(r);
+    if (n->operator_count > TALLY_OPERATORS_MAX) r->failed = true;
+    for (uint8_t i = 0; !r->failed && i < n->operator_count; i++) get_key(r, &n->operators[i]);
+    n->reserve_asset_id = get_u32(r);
+    n->peg_reserve_units = get_i64(r);
+    n->peg_credit_units = get_i64(r);
+    n->pool_primary = get_i64(r);
+    n->pool_buffer = get_i64(r);
+    n->pool_excess = get_i64(r);
+    n->pool_total_shares = get_i64(r);
+    n->pool_share_epoch = get_u32(r);
+    n->supply = get_i64(r);
+    n->debt = get_i64(r);
+    n->member_count = get_u32(r);
+    n->fee_member = get_u32(r);
+    n->lost_debt_member = get_u32(r);
+    n->pool_member = get_u32(r);
+    if (n->decimals > TALLY_DECIMALS_MAX) r->failed = true;
+}
+
+static void write_asset(writer *w, const tally_asset *a) {
+    put_u32(w, a->id);
+    put_key(w, &a->issuer);
+    put_text(w, a->code, sizeof a->code);
+    put_text(w, a->name, sizeof a->name);
+    put_u8(w, a->decimals);
+    put_i64(w, a->issued);
+    put_i64(w, a->burned);
+}
+
+static void read_asset(reader *r, tally_asset *a) {
+    memset(a, 0, sizeof *a);
+    a->id = get_u32(r);
+    get_key(r, &a->issuer);
+    get_text(r, a->code, sizeof a->code);
+    get_text(r, a->name, sizeof a->name);
+    a->decimals = get_u8(r);
+    a->issued = get_i64(r);
+    a->burned = get_i64(r);
+}
+
+static void write_member(writer *w, const tally_member *m) {
+    put_u32(w, m->network_id);
+    put_key(w, &m->key);
+    put_u8(w, m->status);
+    put_u8(w, m->system_kind);
+    put_i64(w, m->balance);
+    put_i64(w, m->fees_paid);
+    put_text(w, m->alias, sizeof m->alias);
+    put_u8(w, m->line_status);
+    put_i64(w, m->limit);
+    put_u32(w, m->risk_fee_bps);
+    put_u32(w, m->period_seconds);
+    put_u32(w, m->grace_seconds);
+    put_i64(w, m->period_start);
+    put_i64(w, m->period_end);
+    put_i64(w, m->grace_end);
+    put_i64(w, m->income_in_period);
+    put_u8(w, m->rebalanced_in_period);
+    put_i64(w, m->joined_at);
+}
+
+static void read_member(reader *r, tally_member *m) {
+    memset(m, 0, sizeof *m);
+    m->network_id = get_u32(r);
+    get_key(r, &m->key);
+    m->status = get_u8(r);
+    m->system_kind = get_u8(r);
+    m->balance = get_i64(r);
+    m->fees_paid = get_i64(r);
+    get_text(r, m->alias, sizeof m->alias);
+    m->line_status = get_u8(r);
+    m->limit = get_i64(r);
+    m->risk_fee_bps = get_u32(r);
+    m->period_seconds = get_u32(r);
+    m->grace_seconds = get_u32(r);
+    m->period_start = get_i64(r);
+    m->period_end = get_i64(r);
+    m->grace_end = get_i64(r);
+    m->income_in_period = get_i64(r);
+    m->rebalanced_in_period = get_bool(r);
+    m->joined_at = get_i64(r);
+    if (m->system_kind > TALLY_SYSTEM_POOL) r->failed = true;
+    /* A line that lends must have a period, or the due heap could spin. */
+    if ((m->line_status == TALLY_LINE_ACTIVE || m->line_status == TALLY_LINE_FROZEN) && m->period_seconds == 0)
+        r->failed = true;
+}
+
+static void write_all(const tally_state *state, writer *w) {
+    put_bytes(w, snapshot_magic, sizeof snapshot_magic);
+    put_bytes(w, state->chain_id, TALLY_CHAIN_ID_BYTES);
+    put_u32(w, state->network_count);
+    put_u32(w, state->asset_count);
+    put_u32(w, state->member_count);
+    put_u32(w, state->account_count);
+    put_u32(w, state->holding_count);
+    for (uint32_t i = 0; i < state->network_count; i++) write_network(w, &state->networks[i]);
+    for (uint32_t i = 0; i < state->asset_count; i++) write_asset(w, &state->assets[i]);
+    for (uint32_t i = 0; i < state->member_count; i++) write_member(w, &state->members[i]);
+    for (uint32_t i = 0; i < state->account_count; i++) {
+        put_key(w, &state->accounts[i].key);
+        put_u64(w, state->accounts[i].next_sequence);
+    }
+    for (uint32_t i = 0; i < state->holding_count; i++) {
+        const ledger_holding *holding = &state->holdings[i];
+        put_u32(w, holding->owner_id);
+        put_u32(w, holding->epoch);
+        put_key(w, &holding->key);
+        put_i64(w, holding->amount);
+    }
+}
+
+size_t tally_state_serialized_size(const tally_state *state) {
+    writer w = {NULL, 0, 0};
+    write_all(state, &w);
+    return w.length;
+}
+
+size_t tally_state_serialize(const tally_state *state, uint8_t *out, size_t out_size) {
+    writer w = {out, out_size, 0};
+    write_all(state, &w);
+    return w.length <= out_size ? w.length : 0;
+}
+
+/* Smallest encoded sizes, to refuse counts the input cannot hold before allocating. */
+enum { NETWORK_MIN_BYTES = 200, ASSET_MIN_BYTES = 100, MEMBER_MIN_BYTES = 150, ACCOUNT_BYTES = 40,
+       HOLDING_BYTES = 48 };
+
+tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_error *error) {
+    *error = TALLY_ERR_DECODE_BAD_VALUE;
+    reader r = {bytes, length, 0, false};
+    const uint8_t *magic = take(&r, sizeof snapshot_magic);
+    if (!magic || memcmp(magic, snapshot_magic, sizeof snapshot_magic) != 0) {
+        *error = magic ? TALLY_ERR_DECODE_BAD_VERSION : TALLY_ERR_DECODE_TRUNCATED;
+        return NULL;
+    }
+    const uint8_t *chain_id = take(&r, TALLY_CHAIN_ID_BYTES);
+    uint32_t networks = get_u32(&r), assets = get_u32(&r), members = get_u32(&r);
+    uint32_t accounts = get_u32(&r), holdings = get_u32(&r);
+    if (r.failed) {
+        *error = TALLY_ERR_DECODE_TRUNCATED;
+        return NULL;
+    }
+    uint64_t least = (uint64_t)networks * NETWORK_MIN_BYTES + (uint64_t)assets * ASSET_MIN_BYTES +
+                     (uint64_t)members * MEMBER_MIN_BYTES + (uint64_t)accounts * ACCOUNT_BYTES +
+                     (uint64_t)holdings * HOLDING_BYTES;
+    if (networks > TALLY_NETWORKS_MAX || assets > TALLY_ASSETS_MAX || members > TALLY_MEMBERS_MAX ||
+        accounts > TALLY_ACCOUNTS_MAX || holdings > TALLY_HOLDINGS_MAX || least > length - r.position) {
+        *error = TALLY_ERR_DECODE_BAD_LENGTH;
+        return NULL;
+    }
+    tally_state *state = tally_state_create(chain_id);
+    if (!state) {
+        *error = TALLY_ERR_STATE_FULL;
+        return NULL;
+    }
+    state->networks = realloc(state->networks, ((size_t)networks + 1) * sizeof *state->networks);
+    state->assets = realloc(state->assets, ((size_t)assets + 1) * sizeof *state->assets);
+    state->members = realloc(state->members, ((size_t)members + 4) * sizeof *state->members);
+    state->accounts = realloc(state->accounts, ((size_t)accounts + 1) * sizeof *state->accounts);
+    state->holdings = realloc(state->holdings, ((size_t)holdings + 3) * sizeof *state->holdings);
+    if (!state->networks || !state->assets || !state->members || !state->accounts || !state->holdings) {
+        tally_state_destroy(state);
+        *error = TALLY_ERR_STATE_FULL;
+        return NULL;
+    }
+    state->network_capacity = networks + 1;
+    state->asset_capacity = assets + 1;
+    state->member_capacity = members + 4;
+    state->account_capacity = accounts + 1;
+    state->holding_capacity = holdings + 3;
+    for (uint32_t i = 0; i < networks && !r.failed; i++) read_network(&r, &state->networks[i]);
+    for (uint32_t i = 0; i < assets && !r.failed; i++) read_asset(&r, &state->assets[i]);
+    for (uint32_t i = 0; i < members && !r.failed; i++) read_member(&r, &state->members[i]);
+    for (uint32_t i = 0; i < accounts && !r.failed; i++) {
+        get_key(&r, &state->accounts[i].key);
+        state->accounts[i].next_sequence = get_u64(&r);
+    }
+    for (uint32_t i = 0; i < holdings && !r.failed; i++) {
+        ledger_holding *holding = &state->holdings[i];
+        holding->owner_id = get_u32(&r);
+        holding->epoch = get_u32(&r);
+        get_key(&r, &holding->key);
+        holding->amount = get_i64(&r);
+    }
+    state->network_count = networks;
+    state->asset_count = assets;
+    state->member_count = members;
+    state->account_count = accounts;
+    state->holding_count = holdings;
+    bool valid = !r.failed && r.position == length;
+    if (!valid) *error = r.failed ? TALLY_ERR_DECODE_TRUNCATED : TALLY_ERR_DECODE_TRAILING_BYTES;
+    /* Indices over checked-in-range references only: invariants then check the rest. */
+    for (uint32_t i = 0; valid && i < members; i++) {
+        const tally_member *member = &state->members[i];
+        if (member->network_id == 0 || member->network_id > networks) valid = false;
+    }
+    for (uint32_t i = 0; valid && i < networks; i++) {
+        const tally_network *network = &state->networks[i];
+        valid = network->fee_member < members && network->lost_debt_member < members &&
+                network->pool_member < members && network->reserve_asset_id <= assets;
+    }
+    if (valid && !ledger_rebuild_indices(state)) valid = false;
+    if (valid && !tally_check_invariants(state, NULL, 0)) valid = false;
+    if (!valid) {
+        tally_state_destroy(state);
+        return NULL;
+    }
+    *error = TALLY_OK;
+    return state;
+}

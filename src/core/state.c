@@ -1,0 +1,500 @@
+/*
+ * state.c: the ledger's tables and their indices, growth under protocol bounds,
+ * lookups, checked arithmetic helpers, balance changes that keep each network's
+ * supply and debt aggregates, and the public read-only queries.
+ *
+ * Hash indices only speed up lookups: nothing observable (iteration, snapshots,
+ * hashes) depends on their layout, which is why a cheap non-cryptographic mix is
+ * enough here.
+ */
+#include "core/ledger.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+__extension__ typedef __int128 int128;
+
+/* ---- arithmetic ---- */
+
+bool muldiv_round_down(int64_t a, int64_t numerator, int64_t denominator, int64_t *out) {
+    if (denominator <= 0 || a < 0 || numerator < 0) return false;
+    int128 quotient = ((int128)a * numerator) / denominator;
+    if (quotient > INT64_MAX) return false;
+    *out = (int64_t)quotient;
+    return true;
+}
+
+bool muldiv_round_up(int64_t a, int64_t numerator, int64_t denominator, int64_t *out) {
+    if (denominator <= 0 || a < 0 || numerator < 0) return false;
+    int128 quotient = ((int128)a * numerator + denominator - 1) / denominator;
+    if (quotient > INT64_MAX) return false;
+    *out = (int64_t)quotient;
+    return true;
+}
+
+int64_t fee_round_up(int64_t amount, uint32_t bps) {
+    assert(amount >= 0 && bps <= TALLY_BPS_ONE);
+    return (int64_t)(((int128)amount * bps + (TALLY_BPS_ONE - 1)) / TALLY_BPS_ONE);
+}
+
+/* ---- hashing for the indices ---- */
+
+static uint64_t mix64(uint64_t x) {
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
+
+static uint64_t load64(const uint8_t *bytes) {
+    uint64_t value;
+    memcpy(&value, bytes, sizeof value);
+    return value;
+}
+
+static uint32_t hash_key(uint64_t seed, uint32_t tag, const tally_key *key) {
+    const uint8_t *k = key->bytes;
+    uint64_t h = seed ^ ((uint64_t)tag * 0x9e3779b97f4a7c15ULL);
+    h = mix64(h ^ load64(k));
+    h = mix64(h ^ load64(k + 8));
+    h = mix64(h ^ load64(k + 16));
+    h = mix64(h ^ load64(k + 24));
+    return (uint32_t)(h >> 32);
+}
+
+static uint32_t hash_alias(uint64_t seed, uint32_t network_id, const char *alias, size_t length) {
+    uint64_t h = seed ^ 0xcbf29ce484222325ULL ^ network_id;
+    for (size_t i = 0; i < length; i++) h = (h ^ (uint8_t)alias[i]) * 0x100000001b3ULL;
+    return (uint32_t)(mix64(h) >> 32);
+}
+
+/* ---- open-addressing index ---- */
+
+static uint32_t slot_hash(uint64_t slot) { return (uint32_t)(slot >> 32); }
+static uint32_t slot_entry(uint64_t slot) { return (uint32_t)slot - 1; }
+
+static void index_insert(ledger_index *index, uint32_t hash, uint32_t entry) {
+    assert(index->used < index->capacity);
+    uint32_t mask = index->capacity - 1;
+    uint32_t position = hash & mask;
+    while (index->slots[position]) position = (position + 1) & mask;
+    index->slots[position] = ((uint64_t)hash << 32) | (uint64_t)(entry + 1);
+    index->used++;
+}
+
+/* Keeps the load factor at or below 1/2 for `extra` more entries. */
+static bool index_make_room(ledger_index *index, uint32_t extra) {
+    uint64_t needed = ((uint64_t)index->used + extra) * 2;
+    if (needed <= index->capacity && index->capacity > 0) return true;
+    uint64_t capacity = index->capacity ? index->capacity : 64;
+    while (capacity < needed) capacity *= 2;
+    if (capacity > (1u << 31)) return false;
+    uint64_t *slots = calloc((size_t)capacity, sizeof *slots);
+    if (!slots) return false;
+    ledger_index grown = {slots, (uint32_t)capacity, 0};
+    for (uint32_t i = 0; i < index->capacity; i++)
+        if (index->slots[i]) index_insert(&grown, slot_hash(index->slots[i]), slot_entry(index->slots[i]));
+    free(index->slots);
+    *index = grown;
+    return true;
+}
+
+/* Linear-probing deletion by backward shift (Knuth 6.4, algorithm R): no tombstones. */
+static void index_remove_at(ledger_index *index, uint32_t position) {
+    uint32_t mask = index->capacity - 1;
+    uint32_t hole = position;
+    index->slots[hole] = 0;
+    index->used--;
+    for (uint32_t next = (hole + 1) & mask, steps = 0; index->slots[next] && steps < index->capacity;
+         next = (next + 1) & mask, steps++) {
+        uint32_t home = slot_hash(index->slots[next]) & mask;
+        bool stays = hole <= next ? (hole < home && home <= next) : (hole < home || home <= next);
+        if (stays) continue;
+        index->slots[hole] = index->slots[next];
+        index->slots[next] = 0;
+        hole = next;
+    }
+}
+
+static bool grow_array(void **array, uint32_t *capacity, uint32_t count, uint32_t extra,
+                       size_t element_size, uint32_t bound) {
+    if ((uint64_t)count + extra > bound) return false;
+    if (count + extra <= *capacity) return true;
+    uint64_t grown = *capacity ? *capacity : 16;
+    while (grown < (uint64_t)count + extra) grown *= 2;
+    if (grown > bound) grown = bound;
+    void *bigger = realloc(*array, (size_t)grown * element_size);
+    if (!bigger) return false;
+    *array = bigger;
+    *capacity = (uint32_t)grown;
+    return true;
+}
+
+/* Room for the most one transaction adds: a network and its three system accounts
+ * plus a member, an account, three holdings, one asset, two due entries. */
+bool ledger_reserve(tally_state *state) {
+    return grow_array((void **)&state->networks, &state->network_capacity, state->network_count, 1,
+                      sizeof *state->networks, TALLY_NETWORKS_MAX) &&
+           grow_array((void **)&state->assets, &state->asset_capacity, state->asset_count, 1,
+                      sizeof *state->assets, TALLY_ASSETS_MAX) &&
+           grow_array((void **)&state->members, &state->member_capacity, state->member_count, 4,
+                      sizeof *state->members, TALLY_MEMBERS_MAX) &&
+           grow_array((void **)&state->accounts, &state->account_capacity, state->account_count, 1,
+                      sizeof *state->accounts, TALLY_ACCOUNTS_MAX) &&
+           grow_array((void **)&state->holdings, &state->holding_capacity, state->holding_count, 3,
+                      sizeof *state->holdings, TALLY_HOLDINGS_MAX) &&
+           grow_array((void **)&state->due_heap, &state->due_capacity, state->due_count, 2,
+                      sizeof *state->due_heap, UINT32_MAX / 2) &&
+           index_make_room(&state->member_index, 4) && index_make_room(&state->alias_index, 1) &&
+           index_make_room(&state->account_index, 1) && index_make_room(&state->holding_index, 3);
+}
+
+/* ---- lifecycle ---- */
+
+tally_state *tally_state_create(const uint8_t chain_id[TALLY_CHAIN_ID_BYTES]) {
+    tally_state *state = calloc(1, sizeof *state);
+    if (!state) return NULL;
+    memcpy(state->chain_id, chain_id, TALLY_CHAIN_ID_BYTES);
+    state->hash_seed = load64(chain_id) ^ load64(chain_id + 8);
+    if (!ledger_reserve(state)) {
+        tally_state_destroy(state);
+        return NULL;
+    }
+    return state;
+}
+
+void tally_state_destroy(tally_state *state) {
+    if (!state) return;
+    free(state->networks);
+    free(state->assets);
+    free(state->members);
+    free(state->member_index.slots);
+    free(state->alias_index.slots);
+    free(state->accounts);
+    free(state->account_index.slots);
+    free(state->holdings);
+    free(state->holding_index.slots);
+    free(state->due_heap);
+    free(state);
+}
+
+/* ---- lookups ---- */
+
+tally_network *ledger_network(const tally_state *state, uint32_t network_id) {
+    if (network_id == 0 || network_id > state->network_count) return NULL;
+    return &state->networks[network_id - 1];
+}
+
+static tally_member *member_find(const tally_state *state, uint32_t network_id,
+                                 const tally_key *key) {
+    const ledger_index *index = &state->member_index;
+    uint32_t hash = hash_key(state->hash_seed, network_id, key);
+    uint32_t mask = index->capacity - 1;
+    for (uint32_t position = hash & mask;; position = (position + 1) & mask) {
+        uint64_t slot = index->slots[position];
+        if (!slot) return NULL;
+        if (slot_hash(slot) != hash) continue;
+        tally_member *member = &state->members[slot_entry(slot)];
+        if (member->network_id == network_id && memcmp(member->key.bytes, key->bytes, TALLY_KEY_BYTES) == 0)
+            return member;
+    }
+}
+
+tally_member *ledger_member(const tally_state *state, uint32_t network_id, const tally_key *key) {
+    return member_find(state, network_id, key);
+}
+
+uint32_t ledger_member_index(const tally_state *state, const tally_member *member) {
+    return (uint32_t)(member - state->members);
+}
+
+tally_member *ledger_member_add(tally_state *state, uint32_t network_id, const tally_key *key) {
+    assert(state->member_count < state->member_capacity);
+    assert(!member_find(state, network_id, key));
+    uint32_t entry = state->member_count++;
+    tally_member *member = &state->members[entry];
+    memset(member, 0, sizeof *member);
+    member->network_id = network_id;
+    member->key = *key;
+    index_insert(&state->member_index, hash_key(state->hash_seed, network_id, key), entry);
+    return member;
+}
+
+tally_member *ledger_alias_find(const tally_state *state, uint32_t network_id, const char *alias,
+                                size_t length) {
+    const ledger_index *index = &state->alias_index;
+    if (length == 0 || length > TALLY_ALIAS_MAX) return NULL;
+    uint32_t hash = hash_alias(state->hash_seed, network_id, alias, length);
+    uint32_t mask = index->capacity - 1;
+    for (uint32_t position = hash & mask;; position = (position + 1) & mask) {
+        uint64_t slot = index->slots[position];
+        if (!slot) return NULL;
+        if (slot_hash(slot) != hash) continue;
+        tally_member *member = &state->members[slot_entry(slot)];
+        if (member->network_id == network_id && strlen(member->alias) == length &&
+            memcmp(member->alias, alias, length) == 0)
+            return member;
+    }
+}
+
+void ledger_alias_insert(tally_state *state, const tally_member *member) {
+    uint32_t hash = hash_alias(state->hash_seed, member->network_id, member->alias, strlen(member->alias));
+    index_insert(&state->alias_index, hash, ledger_member_index(state, member));
+}
+
+void ledger_alias_remove(tally_state *state, const tally_member *member) {
+    ledger_index *index = &state->alias_index;
+    uint32_t hash = hash_alias(state->hash_seed, member->network_id, member->alias, strlen(member->alias));
+    uint32_t entry = ledger_member_index(state, member);
+    uint32_t mask = index->capacity - 1;
+    for (uint32_t position = hash & mask; index->slots[position]; position = (position + 1) & mask) {
+        if (slot_entry(index->slots[position]) == entry) {
+            index_remove_at(index, position);
+            return;
+        }
+    }
+    assert(!"alias missing from its index");
+}
+
+ledger_account *ledger_account_find(const tally_state *state, const tally_key *key) {
+    const ledger_index *index = &state->account_index;
+    uint32_t hash = hash_key(state->hash_seed, 0xacc0u, key);
+    uint32_t mask = index->capacity - 1;
+    for (uint32_t position = hash & mask;; position = (position + 1) & mask) {
+        uint64_t slot = index->slots[position];
+        if (!slot) return NULL;
+        if (slot_hash(slot) != hash) continue;
+        ledger_account *account = &state->accounts[slot_entry(slot)];
+        if (memcmp(account->key.bytes, key->bytes, TALLY_KEY_BYTES) == 0) return account;
+    }
+}
+
+ledger_account *ledger_account_add(tally_state *state, const tally_key *key) {
+    assert(state->account_count < state->account_capacity);
+    uint32_t entry = state->account_count++;
+    ledger_account *account = &state->accounts[entry];
+    account->key = *key;
+    account->next_sequence = 1;
+    index_insert(&state->account_index, hash_key(state->hash_seed, 0xacc0u, key), entry);
+    return account;
+}
+
+ledger_holding *ledger_holding_find(const tally_state *state, uint32_t owner_id, const tally_key *key) {
+    const ledger_index *index = &state->holding_index;
+    uint32_t hash = hash_key(state->hash_seed, owner_id ^ 0x40000000u, key);
+    uint32_t mask = index->capacity - 1;
+    for (uint32_t position = hash & mask;; position = (position + 1) & mask) {
+        uint64_t slot = index->slots[position];
+        if (!slot) return NULL;
+        if (slot_hash(slot) != hash) continue;
+        ledger_holding *holding = &state->holdings[slot_entry(slot)];
+        if (holding->owner_id == owner_id && memcmp(holding->key.bytes, key->bytes, TALLY_KEY_BYTES) == 0)
+            return holding;
+    }
+}
+
+ledger_holding *ledger_holding_get(tally_state *state, uint32_t owner_id, const tally_key *key) {
+    ledger_holding *holding = ledger_holding_find(state, owner_id, key);
+    if (holding) return holding;
+    assert(state->holding_count < state->holding_capacity);
+    uint32_t entry = state->holding_count++;
+    holding = &state->holdings[entry];
+    memset(holding, 0, sizeof *holding);
+    holding->owner_id = owner_id;
+    holding->key = *key;
+    index_insert(&state->holding_index, hash_key(state->hash_seed, owner_id ^ 0x40000000u, key), entry);
+    return holding;
+}
+
+/* ---- due heap: min by (due_time, member_index) ---- */
+
+static bool due_before(ledger_due a, ledger_due b) {
+    return a.due_time < b.due_time || (a.due_time == b.due_time && a.member_index < b.member_index);
+}
+
+void ledger_due_push(tally_state *state, int64_t due_time, uint32_t member_index) {
+    assert(state->due_count < state->due_capacity);
+    uint32_t child = state->due_count++;
+    ledger_due entry = {due_time, member_index};
+    while (child > 0) {
+        uint32_t parent = (child - 1) / 2;
+        if (!due_before(entry, state->due_heap[parent])) break;
+        state->due_heap[child] = state->due_heap[parent];
+        child = parent;
+    }
+    state->due_heap[child] = entry;
+}
+
+bool ledger_due_peek(const tally_state *state, ledger_due *top) {
+    if (state->due_count == 0) return false;
+    *top = state->due_heap[0];
+    return true;
+}
+
+void ledger_due_pop(tally_state *state) {
+    assert(state->due_count > 0);
+    ledger_due last = state->due_heap[--state->due_count];
+    uint32_t parent = 0, count = state->due_count;
+    for (;;) {
+        uint32_t child = 2 * parent + 1;
+        if (child >= count) break;
+        if (child + 1 < count && due_before(state->due_heap[child + 1], state->due_heap[child])) child++;
+        if (!due_before(state->due_heap[child], last)) break;
+        state->due_heap[parent] = state->due_heap[child];
+        parent = child;
+    }
+    if (count > 0) state->due_heap[parent] = last;
+}
+
+bool ledger_rebuild_indices(tally_state *state) {
+    ledger_index *indices[] = {&state->member_index, &state->alias_index, &state->account_index,
+                               &state->holding_index};
+    for (size_t i = 0; i < sizeof indices / sizeof indices[0]; i++) {
+        free(indices[i]->slots);
+        *indices[i] = (ledger_index){0};
+    }
+    state->due_count = 0;
+    if (!index_make_room(&state->member_index, state->member_count) ||
+        !index_make_room(&state->account_index, state->account_count) ||
+        !index_make_room(&state->holding_index, state->holding_count) ||
+        !index_make_room(&state->alias_index, state->member_count) ||
+        !grow_array((void **)&state->due_heap, &state->due_capacity, 0, state->member_count + 2,
+                    sizeof *state->due_heap, UINT32_MAX / 2))
+        return false;
+    for (uint32_t i = 0; i < state->member_count; i++) {
+        tally_member *member = &state->members[i];
+        if (member_find(state, member->network_id, &member->key)) return false; /* duplicate */
+        index_insert(&state->member_index, hash_key(state->hash_seed, member->network_id, &member->key), i);
+        if (member->alias[0]) {
+            if (ledger_alias_find(state, member->network_id, member->alias, strlen(member->alias)))
+                return false;
+            ledger_alias_insert(state, member);
+        }
+        if (member->line_status == TALLY_LINE_ACTIVE) ledger_due_push(state, member->period_end, i);
+        if (member->line_status == TALLY_LINE_FROZEN) ledger_due_push(state, member->grace_end, i);
+    }
+    for (uint32_t i = 0; i < state->account_count; i++) {
+        if (ledger_account_find(state, &state->accounts[i].key)) return false;
+        index_insert(&state->account_index, hash_key(state->hash_seed, 0xacc0u, &state->accounts[i].key), i);
+    }
+    for (uint32_t i = 0; i < state->holding_count; i++) {
+        ledger_holding *holding = &state->holdings[i];
+        if (ledger_holding_find(state, holding->owner_id, &holding->key)) return false;
+        index_insert(&state->holding_index,
+                     hash_key(state->hash_seed, holding->owner_id ^ 0x40000000u, &holding->key), i);
+    }
+    return ledger_reserve(state);
+}
+
+/* ---- balances ---- */
+
+bool ledger_balances_fit(const tally_network *network, const balance_change *changes, size_t count) {
+    int128 supply = network->supply, debt = network->debt;
+    for (size_t i = 0; i < count; i++) {
+        int64_t old_balance = changes[i].member->balance, new_balance = changes[i].new_balance;
+        if (new_balance == INT64_MIN) return false;
+        supply += positive_part(new_balance) - positive_part(old_balance);
+        debt += debt_part(new_balance) - debt_part(old_balance);
+    }
+    return supply >= 0 && supply <= INT64_MAX && debt >= 0 && debt <= INT64_MAX;
+}
+
+void ledger_balances_commit(tally_network *network, const balance_change *changes, size_t count) {
+    assert(ledger_balances_fit(network, changes, count));
+    int128 supply = network->supply, debt = network->debt;
+    for (size_t i = 0; i < count; i++) {
+        tally_member *member = changes[i].member;
+        supply += positive_part(changes[i].new_balance) - positive_part(member->balance);
+        debt += debt_part(changes[i].new_balance) - debt_part(member->balance);
+        member->balance = changes[i].new_balance;
+    }
+    network->supply = (int64_t)supply;
+    network->debt = (int64_t)debt;
+}
+
+/* ---- system accounts ---- */
+
+static const uint8_t system_key_prefix[9] = {'T', 'A', 'L', 'L', 'Y', '-', 'S', 'Y', 'S'};
+
+tally_key tally_system_key(uint32_t network_id, tally_system_kind kind) {
+    tally_key key;
+    memset(&key, 0, sizeof key);
+    memcpy(key.bytes, system_key_prefix, sizeof system_key_prefix);
+    key.bytes[9] = (uint8_t)kind;
+    for (int i = 0; i < 4; i++) key.bytes[10 + i] = (uint8_t)(network_id >> (8 * i));
+    return key;
+}
+
+bool tally_key_is_system(const tally_key *key) {
+    return memcmp(key->bytes, system_key_prefix, sizeof system_key_prefix) == 0;
+}
+
+/* ---- public queries ---- */
+
+const uint8_t *tally_state_chain_id(const tally_state *state) { return state->chain_id; }
+
+uint64_t tally_state_next_sequence(const tally_state *state, const tally_key *key) {
+    const ledger_account *account = ledger_account_find(state, key);
+    return account ? account->next_sequence : 1;
+}
+
+uint32_t tally_state_network_count(const tally_state *state) { return state->network_count; }
+
+const tally_network *tally_state_network(const tally_state *state, uint32_t network_id) {
+    return ledger_network(state, network_id);
+}
+
+uint32_t tally_state_asset_count(const tally_state *state) { return state->asset_count; }
+
+const tally_asset *tally_state_asset(const tally_state *state, uint32_t asset_id) {
+    if (asset_id == 0 || asset_id > state->asset_count) return NULL;
+    return &state->assets[asset_id - 1];
+}
+
+const tally_member *tally_state_member(const tally_state *state, uint32_t network_id,
+                                       const tally_key *key) {
+    return member_find(state, network_id, key);
+}
+
+uint32_t tally_state_member_count(const tally_state *state) { return state->member_count; }
+
+const tally_member *tally_state_member_at(const tally_state *state, uint32_t index) {
+    return index < state->member_count ? &state->members[index] : NULL;
+}
+
+const tally_member *tally_state_member_by_alias(const tally_state *state, uint32_t network_id,
+                                                const char *alias, size_t alias_length) {
+    return ledger_alias_find(state, network_id, alias, alias_length);
+}
+
+int64_t tally_state_asset_balance(const tally_state *state, uint32_t asset_id, const tally_key *key) {
+    if (asset_id & HOLDING_SHARES_FLAG) return 0;
+    const ledger_holding *holding = ledger_holding_find(state, asset_id, key);
+    return holding ? holding->amount : 0;
+}
+
+int64_t tally_state_pool_shares(const tally_state *state, uint32_t network_id, const tally_key *key) {
+    const tally_network *network = tally_state_network(state, network_id);
+    if (!network) return 0;
+    const ledger_holding *holding =
+        ledger_holding_find(state, HOLDING_SHARES_FLAG | network_id, key);
+    return holding && holding->epoch == network->pool_share_epoch ? holding->amount : 0;
+}
+
+int64_t tally_member_available(const tally_state *state, const tally_member *member) {
+    (void)state;
+    if (!credit_allows_new_debt(member)) return positive_part(member->balance);
+    int64_t available;
+    if (!checked_add(member->balance, member->limit, &available)) return INT64_MAX;
+    return available;
+}
+
+int64_t tally_network_rtd_bps(const tally_network *network) {
+    if (network->reserve_asset_id == 0 || network->supply <= 0 || network->peg_reserve_units <= 0)
+        return 0;
+    int128 primary_value = (int128)network->pool_primary * network->peg_credit_units / network->peg_reserve_units;
+    int128 bps = primary_value * TALLY_BPS_ONE / network->supply;
+    return bps > INT64_MAX ? INT64_MAX : (int64_t)bps;
+}

@@ -1,0 +1,491 @@
+/*
+ * vectors_build.c: builds the transaction test vectors (vectors_build.h). Every
+ * transaction type appears at least once, signed by one of four fixed identities
+ * whose Ed25519 seeds are printed, so any client can reproduce every byte. The
+ * fields are printed by walking the codec's own field tables (chain/tx_fields.h).
+ */
+#include "tools/vectors_build.h"
+
+#include <assert.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "chain/tx_fields.h"
+
+/* ------------------------------------------------------------------------ */
+/* Hex.                                                                      */
+/* ------------------------------------------------------------------------ */
+
+void vectors_hex(const uint8_t *bytes, size_t length, char *out) {
+    static const char digits[16] = "0123456789abcdef";
+    for (size_t i = 0; i < length; i++) {
+        out[2 * i] = digits[bytes[i] >> 4];
+        out[2 * i + 1] = digits[bytes[i] & 15u];
+    }
+    out[2 * length] = '\0';
+}
+
+static int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+bool vectors_unhex(const char *hex, uint8_t *out, size_t out_capacity, size_t *length) {
+    size_t digits = strnlen(hex, 2 * out_capacity + 1);
+    if (digits % 2 != 0 || digits > 2 * out_capacity) return false;
+    for (size_t i = 0; i < digits / 2; i++) {
+        int high = hex_value(hex[2 * i]), low = hex_value(hex[2 * i + 1]);
+        if (high < 0 || low < 0) return false;
+        out[i] = (uint8_t)(high << 4 | low);
+    }
+    *length = digits / 2;
+    return true;
+}
+
+static json_t *hex_json(const uint8_t *bytes, size_t length) {
+    char text[2 * TALLY_TX_ENCODED_MAX + 1];
+    assert(length <= TALLY_TX_ENCODED_MAX);
+    vectors_hex(bytes, length, text);
+    return json_string(text);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Transactions as JSON.                                                     */
+/* ------------------------------------------------------------------------ */
+
+static json_t *field_json(const tally_tx *tx, const tally_field *field) {
+    const uint8_t *source = (const uint8_t *)tx + field->offset;
+    switch (field->kind) {
+    case TALLY_FIELD_I64: {
+        int64_t value;
+        memcpy(&value, source, sizeof value);
+        return json_integer((json_int_t)value);
+    }
+    case TALLY_FIELD_U32: {
+        uint32_t value;
+        memcpy(&value, source, sizeof value);
+        return json_integer((json_int_t)value);
+    }
+    case TALLY_FIELD_U8: return json_integer((json_int_t)*source);
+    case TALLY_FIELD_BOOL: return json_boolean(*source != 0);
+    case TALLY_FIELD_KEY: return hex_json(source, TALLY_KEY_BYTES);
+    default: {
+        assert(field->kind == TALLY_FIELD_TEXT);
+        const tally_text *text = (const tally_text *)source;
+        /* NULL when the text is not UTF-8: such a transaction makes no vector. */
+        return json_stringn(text->bytes, text->length);
+    }
+    }
+}
+
+json_t *vectors_body_json(const tally_tx *tx) {
+    const tally_tx_layout *layout = tally_tx_layout_of(tx->type);
+    if (layout == NULL) return NULL;
+    json_t *body = json_object();
+    if (body == NULL) return NULL;
+    for (unsigned i = 0; i < layout->field_count; i++) {
+        const tally_field *field = &layout->fields[i];
+        json_t *value = field_json(tx, field);
+        if (value == NULL) goto fail;
+        json_t *parent = body;
+        const char *key = field->name;
+        const char *dot = strchr(key, '.');
+        if (dot != NULL) { /* "policy.fee_bps": nested under "policy" */
+            char group[32];
+            size_t group_length = (size_t)(dot - key);
+            assert(group_length < sizeof group);
+            memcpy(group, key, group_length);
+            group[group_length] = '\0';
+            parent = json_object_get(body, group);
+            if (parent == NULL) {
+                parent = json_object();
+                if (json_object_set_new(body, group, parent) != 0) parent = NULL;
+            }
+            key = dot + 1;
+        }
+        if (parent == NULL) {
+            json_decref(value);
+            goto fail;
+        }
+        /* json_object_set_new takes value even when it fails. */
+        if (json_object_set_new(parent, key, value) != 0) goto fail;
+    }
+    return body;
+fail:
+    json_decref(body);
+    return NULL;
+}
+
+/* Sets key in object to value, which may be NULL (a failure); false on failure. */
+static bool set(json_t *object, const char *key, json_t *value) {
+    return value != NULL && json_object_set_new(object, key, value) == 0;
+}
+
+json_t *vectors_entry_json(const char *name, const char *note,
+                           const uint8_t seed[VECTORS_SEED_BYTES], tally_tx *tx) {
+    tally_key public_key;
+    uint8_t secret_key[TALLY_SECRET_BYTES];
+    tally_keypair(&public_key, secret_key, seed);
+    assert(memcmp(public_key.bytes, tx->signer.bytes, TALLY_KEY_BYTES) == 0);
+    tally_tx_sign(tx, secret_key);
+    sodium_memzero(secret_key, sizeof secret_key);
+
+    uint8_t signed_bytes[TALLY_TX_ENCODED_MAX];
+    size_t signed_length = tally_tx_encode(tx, signed_bytes, sizeof signed_bytes);
+    if (signed_length == 0) return NULL;
+    size_t unsigned_length = signed_length - TALLY_SIGNATURE_BYTES;
+    uint8_t hash[TALLY_HASH_BYTES];
+    tally_tx_hash(tx, hash);
+    char address[128];
+    tally_address_encode(&tx->signer, address);
+    /* json_int_t is signed: sequences past INT64_MAX would need a string. */
+    assert(tx->sequence <= (uint64_t)INT64_MAX);
+
+    json_t *entry = json_object();
+    if (entry == NULL) return NULL;
+    bool ok = set(entry, "name", json_string(name)) &&
+              (note == NULL || set(entry, "note", json_string(note))) &&
+              set(entry, "type", json_string(tally_tx_type_name(tx->type))) &&
+              set(entry, "type_code", json_integer(tx->type)) &&
+              set(entry, "signer_seed", hex_json(seed, VECTORS_SEED_BYTES)) &&
+              set(entry, "signer", hex_json(tx->signer.bytes, TALLY_KEY_BYTES)) &&
+              set(entry, "signer_address", json_string(address)) &&
+              set(entry, "chain_id", hex_json(tx->chain_id, TALLY_CHAIN_ID_BYTES)) &&
+              set(entry, "sequence", json_integer((json_int_t)tx->sequence)) &&
+              set(entry, "body", vectors_body_json(tx)) &&
+              set(entry, "unsigned", hex_json(signed_bytes, unsigned_length)) &&
+              set(entry, "hash", hex_json(hash, sizeof hash)) &&
+              set(entry, "signature", hex_json(tx->signature, TALLY_SIGNATURE_BYTES)) &&
+              set(entry, "signed", hex_json(signed_bytes, signed_length));
+    if (!ok) {
+        json_decref(entry);
+        return NULL;
+    }
+    return entry;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The vectors.                                                              */
+/* ------------------------------------------------------------------------ */
+
+typedef enum { FOUNDER, ALICE, BOB, ISSUER, IDENTITY_COUNT } identity_id;
+
+typedef struct {
+    const char *name;
+    uint8_t seed[VECTORS_SEED_BYTES];
+    tally_key key;
+    uint64_t next_sequence;
+} identity;
+
+typedef struct {
+    identity identities[IDENTITY_COUNT];
+    uint8_t chain_id[TALLY_CHAIN_ID_BYTES];
+    json_t *vectors;
+    bool failed;
+} builder;
+
+static void builder_init(builder *b) {
+    static const char *const names[IDENTITY_COUNT] = {"founder", "alice", "bob", "issuer"};
+    memset(b, 0, sizeof *b);
+    for (unsigned id = 0; id < IDENTITY_COUNT; id++) {
+        identity *who = &b->identities[id];
+        who->name = names[id];
+        /* Seeds 00 01 .. 1f, 20 21 .. 3f, ...: easy to type into another client. */
+        for (unsigned i = 0; i < VECTORS_SEED_BYTES; i++) {
+            who->seed[i] = (uint8_t)(id * VECTORS_SEED_BYTES + i);
+        }
+        uint8_t secret_key[TALLY_SECRET_BYTES];
+        tally_keypair(&who->key, secret_key, who->seed);
+        sodium_memzero(secret_key, sizeof secret_key);
+        who->next_sequence = 1;
+    }
+    for (unsigned i = 0; i < TALLY_CHAIN_ID_BYTES; i++) b->chain_id[i] = (uint8_t)(0xc0 + i);
+    b->vectors = json_array();
+    b->failed = b->vectors == NULL;
+}
+
+/* A transaction of type from identity `from`, with its next sequence number. */
+static tally_tx new_tx(builder *b, uint8_t type, identity_id from) {
+    tally_tx tx;
+    memset(&tx, 0, sizeof tx);
+    tx.type = type;
+    memcpy(tx.chain_id, b->chain_id, sizeof tx.chain_id);
+    tx.signer = b->identities[from].key;
+    tx.sequence = b->identities[from].next_sequence++;
+    return tx;
+}
+
+static void add(builder *b, const char *name, const char *note, tally_tx *tx) {
+    if (b->failed) return;
+    const uint8_t *seed = NULL;
+    for (unsigned id = 0; id < IDENTITY_COUNT; id++) {
+        if (memcmp(b->identities[id].key.bytes, tx->signer.bytes, TALLY_KEY_BYTES) == 0) {
+            seed = b->identities[id].seed;
+        }
+    }
+    assert(seed != NULL);
+    json_t *entry = vectors_entry_json(name, note, seed, tx);
+    if (entry == NULL || json_array_append_new(b->vectors, entry) != 0) b->failed = true;
+}
+
+static void set_text(tally_text *text, const char *value) {
+    size_t length = strlen(value);
+    assert(length <= sizeof text->bytes);
+    memset(text, 0, sizeof *text);
+    text->length = (uint16_t)length;
+    memcpy(text->bytes, value, length);
+}
+
+static tally_policy greenvale_policy(void) {
+    tally_policy policy;
+    memset(&policy, 0, sizeof policy);
+    policy.default_credit_limit = 50000;   /* 500.00 */
+    policy.max_credit_limit = 200000;      /* 2000.00 */
+    policy.positive_cap = 1000000;         /* 10000.00 */
+    policy.fee_bps = 100;
+    policy.default_risk_fee_bps = 50;
+    policy.period_seconds = 30u * 24u * 3600u;
+    policy.grace_seconds = 7u * 24u * 3600u;
+    policy.min_income_bps = 1000;
+    policy.target_rtd_bps = 2000;
+    policy.compliance_rule = TALLY_COMPLIANCE_MIN_INCOME;
+    policy.membership_mode = TALLY_MEMBERSHIP_ADMITTED;
+    policy.auto_renew = true;
+    return policy;
+}
+
+static void add_network_vectors(builder *b) {
+    tally_tx tx = new_tx(b, TALLY_TX_NETWORK_CREATE, FOUNDER);
+    set_text(&tx.body.network_create.name, "Greenvale LETS");
+    set_text(&tx.body.network_create.unit_code, "GVH");
+    tx.body.network_create.decimals = 2;
+    tx.body.network_create.policy = greenvale_policy();
+    add(b, "network_create", NULL, &tx);
+
+    tx = new_tx(b, TALLY_TX_POLICY_UPDATE, FOUNDER);
+    tx.body.policy_update.network_id = 1;
+    tx.body.policy_update.policy = greenvale_policy();
+    tx.body.policy_update.policy.positive_cap = 0;
+    tx.body.policy_update.policy.compliance_rule = TALLY_COMPLIANCE_REBALANCED;
+    tx.body.policy_update.policy.membership_mode = TALLY_MEMBERSHIP_OPEN;
+    tx.body.policy_update.policy.auto_renew = false;
+    add(b, "policy_update", NULL, &tx);
+
+    tx = new_tx(b, TALLY_TX_PEG_SET, FOUNDER);
+    tx.body.peg_set.network_id = 1;
+    tx.body.peg_set.asset_id = 1;
+    tx.body.peg_set.peg_reserve_units = 100;
+    tx.body.peg_set.peg_credit_units = 100;
+    add(b, "peg_set", NULL, &tx);
+
+    static const struct {
+        uint8_t type;
+        const char *name;
+        identity_id key;
+    } network_key_vectors[] = {
+        {TALLY_TX_OPERATOR_ADD, "operator_add", BOB},
+        {TALLY_TX_OPERATOR_REMOVE, "operator_remove", BOB},
+        {TALLY_TX_MEMBER_ADMIT, "member_admit", ALICE},
+        {TALLY_TX_MEMBER_SUSPEND, "member_suspend", ALICE},
+        {TALLY_TX_MEMBER_REINSTATE, "member_reinstate", ALICE},
+    };
+    for (size_t i = 0; i < sizeof network_key_vectors / sizeof network_key_vectors[0]; i++) {
+        tx = new_tx(b, network_key_vectors[i].type, FOUNDER);
+        tx.body.network_key.network_id = 1;
+        tx.body.network_key.key = b->identities[network_key_vectors[i].key].key;
+        add(b, network_key_vectors[i].name, NULL, &tx);
+    }
+}
+
+static void add_member_vectors(builder *b) {
+    tally_tx tx = new_tx(b, TALLY_TX_MEMBER_JOIN, ALICE);
+    tx.body.network_only.network_id = 1;
+    add(b, "member_join", NULL, &tx);
+
+    tx = new_tx(b, TALLY_TX_ALIAS_SET, ALICE);
+    tx.body.alias_set.network_id = 1;
+    set_text(&tx.body.alias_set.alias, "alice");
+    add(b, "alias_set", NULL, &tx);
+
+    tx = new_tx(b, TALLY_TX_LINE_OPEN, FOUNDER);
+    tx.body.line_open.network_id = 1;
+    tx.body.line_open.member = b->identities[ALICE].key;
+    tx.body.line_open.limit = 100000;
+    tx.body.line_open.period_seconds = 0; /* the network's */
+    tx.body.line_open.grace_seconds = 0;
+    tx.body.line_open.risk_fee_bps = 25;
+    add(b, "line_open", NULL, &tx);
+
+    tx = new_tx(b, TALLY_TX_LINE_UPDATE, FOUNDER);
+    tx.body.line_update.network_id = 1;
+    tx.body.line_update.member = b->identities[ALICE].key;
+    tx.body.line_update.limit = 150000;
+    tx.body.line_update.risk_fee_bps = 30;
+    add(b, "line_update", NULL, &tx);
+}
+
+static void add_transfer_vectors(builder *b) {
+    tally_tx tx = new_tx(b, TALLY_TX_TRANSFER, ALICE);
+    tx.body.transfer.network_id = 1;
+    tx.body.transfer.payee = b->identities[BOB].key;
+    tx.body.transfer.amount = 1250; /* 12.50 */
+    tx.body.transfer.max_fee = 13;
+    add(b, "transfer", "no memo: its length is the two bytes 00 00", &tx);
+
+    tx = new_tx(b, TALLY_TX_TRANSFER, ALICE);
+    tx.body.transfer.network_id = 1;
+    tx.body.transfer.payee = b->identities[BOB].key;
+    tx.body.transfer.amount = 4200;
+    tx.body.transfer.max_fee = 42;
+    set_text(&tx.body.transfer.memo, "Brot & K\xc3\xa4se \xe2\x80\x94 3 \xc3\x97 \xf0\x9f\x8d\x9e");
+    add(b, "transfer_memo_utf8", "memo with 2-, 3- and 4-byte UTF-8 sequences", &tx);
+
+    tx = new_tx(b, TALLY_TX_TRANSFER, BOB);
+    tx.body.transfer.network_id = 1;
+    tx.body.transfer.payee = b->identities[ALICE].key;
+    tx.body.transfer.amount = 1;
+    tx.body.transfer.max_fee = 0;
+    set_text(&tx.body.transfer.memo, "thanks");
+    add(b, "transfer_max_fee_zero", "max_fee 0: refused by the core if any fee is due", &tx);
+
+    tx = new_tx(b, TALLY_TX_TRANSFER, BOB);
+    tx.body.transfer.network_id = 1;
+    tx.body.transfer.payee = b->identities[ALICE].key;
+    tx.body.transfer.amount = INT64_MAX;
+    tx.body.transfer.max_fee = INT64_MAX;
+    char memo[TALLY_MEMO_MAX + 1];
+    for (unsigned i = 0; i < TALLY_MEMO_MAX; i++) memo[i] = (char)('a' + i % 26u);
+    memo[TALLY_MEMO_MAX] = '\0';
+    set_text(&tx.body.transfer.memo, memo);
+    add(b, "transfer_longest",
+        "the longest transaction: a 256-byte memo (length bytes 00 01) and INT64_MAX amounts",
+        &tx);
+}
+
+static void add_asset_vectors(builder *b) {
+    tally_tx tx = new_tx(b, TALLY_TX_ASSET_CREATE, ISSUER);
+    set_text(&tx.body.asset_create.code, "USD");
+    set_text(&tx.body.asset_create.name, "Greenvale Cooperative Dollar");
+    tx.body.asset_create.decimals = 2;
+    add(b, "asset_create", NULL, &tx);
+
+    tx = new_tx(b, TALLY_TX_ASSET_ISSUE, ISSUER);
+    tx.body.asset_move.asset_id = 1;
+    tx.body.asset_move.to = b->identities[ALICE].key;
+    tx.body.asset_move.amount = 50000;
+    add(b, "asset_issue", NULL, &tx);
+
+    tx = new_tx(b, TALLY_TX_ASSET_TRANSFER, ALICE);
+    tx.body.asset_move.asset_id = 1;
+    tx.body.asset_move.to = b->identities[BOB].key;
+    tx.body.asset_move.amount = 2500;
+    add(b, "asset_transfer", NULL, &tx);
+
+    tx = new_tx(b, TALLY_TX_ASSET_BURN, ISSUER);
+    tx.body.asset_burn.asset_id = 1;
+    tx.body.asset_burn.amount = 1000;
+    add(b, "asset_burn", NULL, &tx);
+}
+
+static void add_pool_vectors(builder *b) {
+    static const struct {
+        uint8_t type;
+        const char *name;
+        identity_id from;
+        int64_t amount;
+    } pool_vectors[] = {
+        {TALLY_TX_POOL_DEPOSIT, "pool_deposit", ALICE, 10000},
+        {TALLY_TX_POOL_WITHDRAW, "pool_withdraw", ALICE, 5000},
+        {TALLY_TX_POOL_REPAY, "pool_repay", ALICE, 3000},
+        {TALLY_TX_POOL_REDEEM, "pool_redeem", BOB, 2000},
+    };
+    for (size_t i = 0; i < sizeof pool_vectors / sizeof pool_vectors[0]; i++) {
+        tally_tx tx = new_tx(b, pool_vectors[i].type, pool_vectors[i].from);
+        tx.body.pool_amount.network_id = 1;
+        tx.body.pool_amount.amount = pool_vectors[i].amount;
+        add(b, pool_vectors[i].name, NULL, &tx);
+    }
+
+    tally_tx tx = new_tx(b, TALLY_TX_FEE_DISTRIBUTE, FOUNDER);
+    tx.body.fee_distribute.network_id = 1;
+    tx.body.fee_distribute.to_pool = true;
+    tx.body.fee_distribute.amount = 500;
+    add(b, "fee_distribute_to_pool", "to_pool 1; the key `to` is unused and all zero", &tx);
+
+    tx = new_tx(b, TALLY_TX_FEE_DISTRIBUTE, FOUNDER);
+    tx.body.fee_distribute.network_id = 1;
+    tx.body.fee_distribute.to_pool = false;
+    tx.body.fee_distribute.to = b->identities[BOB].key;
+    tx.body.fee_distribute.amount = 250;
+    add(b, "fee_distribute_to_member", NULL, &tx);
+}
+
+/* Vectors of the encoding's edges; the core refuses these transactions. */
+static void add_edge_vectors(builder *b) {
+    tally_tx tx = new_tx(b, TALLY_TX_MEMBER_LEAVE, ALICE);
+    tx.sequence = ((uint64_t)1 << 40) + 5; /* all eight sequence bytes matter */
+    tx.body.network_only.network_id = 0x01020304;
+    add(b, "member_leave", "large sequence and network_id: check byte order", &tx);
+
+    tx = new_tx(b, TALLY_TX_LINE_CLOSE, FOUNDER);
+    tx.body.network_key.network_id = UINT32_MAX;
+    tx.body.network_key.key = b->identities[ALICE].key;
+    add(b, "line_close", "network_id 0xffffffff", &tx);
+
+    tx = new_tx(b, TALLY_TX_POOL_REPAY, BOB);
+    tx.body.pool_amount.network_id = 1;
+    tx.body.pool_amount.amount = INT64_MIN;
+    add(b, "pool_repay_negative_encoding",
+        "INT64_MIN in two's complement (00 .. 80); the core refuses the amount", &tx);
+}
+
+static json_t *identities_json(const builder *b) {
+    json_t *list = json_array();
+    if (list == NULL) return NULL;
+    for (unsigned id = 0; id < IDENTITY_COUNT; id++) {
+        const identity *who = &b->identities[id];
+        char address[128];
+        tally_address_encode(&who->key, address);
+        json_t *entry = json_object();
+        bool ok = entry != NULL && set(entry, "name", json_string(who->name)) &&
+                  set(entry, "seed", hex_json(who->seed, VECTORS_SEED_BYTES)) &&
+                  set(entry, "public_key", hex_json(who->key.bytes, TALLY_KEY_BYTES)) &&
+                  set(entry, "address", json_string(address));
+        if (!ok) json_decref(entry);
+        /* json_array_append_new takes entry even when it fails. */
+        if (!ok || json_array_append_new(list, entry) != 0) {
+            json_decref(list);
+            return NULL;
+        }
+    }
+    return list;
+}
+
+json_t *vectors_build(void) {
+    builder b;
+    builder_init(&b);
+    add_network_vectors(&b);
+    add_member_vectors(&b);
+    add_transfer_vectors(&b);
+    add_asset_vectors(&b);
+    add_pool_vectors(&b);
+    add_edge_vectors(&b);
+
+    json_t *document = json_object();
+    bool ok = !b.failed && document != NULL &&
+              set(document, "format", json_string(VECTORS_FORMAT)) &&
+              set(document, "encoding_version", json_integer(TALLY_TX_VERSION)) &&
+              set(document, "description",
+                  json_string("Canonical encodings, BLAKE2b-256 ids and Ed25519 signatures of "
+                              "Tally transactions; see docs/ENCODING.md. Regenerate with "
+                              "`make vectors` and review the diff.")) &&
+              set(document, "chain_id", hex_json(b.chain_id, TALLY_CHAIN_ID_BYTES)) &&
+              set(document, "identities", identities_json(&b));
+    if (ok && json_object_set_new(document, "vectors", b.vectors) == 0) return document;
+    if (!ok) json_decref(b.vectors);
+    json_decref(document);
+    return NULL;
+}

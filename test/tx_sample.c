@@ -1,0 +1,104 @@
+/*
+ * tx_sample.c: seeded random transactions for the tests (tx_sample.h).
+ */
+#include "tx_sample.h"
+
+#include <assert.h>
+#include <string.h>
+
+#include "chain/tx_fields.h"
+
+uint64_t sample_next(sample_rng *rng) {
+    uint64_t z = (rng->state += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
+
+uint64_t sample_below(sample_rng *rng, uint64_t bound) {
+    assert(bound > 0);
+    return sample_next(rng) % bound;
+}
+
+static void sample_bytes(sample_rng *rng, uint8_t *out, size_t length) {
+    for (size_t i = 0; i < length; i++) out[i] = (uint8_t)sample_next(rng);
+}
+
+/* Interesting int64 values more often than their share of 2^64. */
+static int64_t sample_i64(sample_rng *rng) {
+    static const int64_t edges[] = {0, 1, -1, 127, 128, 255, 256, INT64_MAX, INT64_MIN,
+                                    INT64_MAX - 1, INT64_MIN + 1, 1250, -1250};
+    uint64_t pick = sample_below(rng, 4);
+    if (pick == 0) return edges[sample_below(rng, sizeof edges / sizeof edges[0])];
+    uint64_t bits = sample_next(rng);
+    int64_t value;
+    memcpy(&value, &bits, sizeof value);
+    return pick == 1 ? value % 100000 : value;
+}
+
+static void sample_text(sample_rng *rng, tally_text *text, unsigned limit) {
+    /* Pieces of 1 to 4 bytes: ASCII, U+00E9, U+20AC, U+1D11E, U+00A0, U+10FFFF. */
+    static const char *const pieces[] = {"a", "Z", " ", "~", "0", "\xc3\xa9", "\xe2\x82\xac",
+                                         "\xf0\x9d\x84\x9e", "\xc2\xa0", "\xf4\x8f\xbf\xbf"};
+    memset(text, 0, sizeof *text);
+    size_t target = (size_t)sample_below(rng, limit + 1u);
+    if (sample_below(rng, 8) == 0) target = limit; /* the longest, often */
+    size_t length = 0;
+    for (unsigned guard = 0; guard < 4u * TALLY_MEMO_MAX && length < target; guard++) {
+        const char *piece = pieces[sample_below(rng, sizeof pieces / sizeof pieces[0])];
+        size_t piece_length = strlen(piece);
+        if (length + piece_length > target) {
+            piece = "x";
+            piece_length = 1;
+        }
+        memcpy(text->bytes + length, piece, piece_length);
+        length += piece_length;
+    }
+    text->length = (uint16_t)length;
+}
+
+void sample_tx(uint8_t type, sample_rng *rng, tally_tx *tx) {
+    const tally_tx_layout *layout = tally_tx_layout_of(type);
+    assert(layout != NULL);
+    memset(tx, 0, sizeof *tx);
+    tx->type = type;
+    sample_bytes(rng, tx->chain_id, sizeof tx->chain_id);
+    sample_bytes(rng, tx->signer.bytes, sizeof tx->signer.bytes);
+    tx->sequence = sample_below(rng, 2) ? sample_below(rng, 1000) + 1 : sample_next(rng);
+    sample_bytes(rng, tx->signature, sizeof tx->signature);
+    uint8_t *base = (uint8_t *)tx;
+    for (unsigned i = 0; i < layout->field_count; i++) {
+        const tally_field *field = &layout->fields[i];
+        uint8_t *target = base + field->offset;
+        switch (field->kind) {
+        case TALLY_FIELD_I64: {
+            int64_t value = sample_i64(rng);
+            memcpy(target, &value, sizeof value);
+            break;
+        }
+        case TALLY_FIELD_U32: {
+            uint32_t value = (uint32_t)sample_next(rng);
+            if (sample_below(rng, 2)) value %= 20000u;
+            memcpy(target, &value, sizeof value);
+            break;
+        }
+        case TALLY_FIELD_U8:
+            *target = (uint8_t)(field->limit ? sample_below(rng, field->limit) : sample_next(rng));
+            break;
+        case TALLY_FIELD_BOOL: {
+            bool value = sample_below(rng, 2) == 1;
+            memcpy(target, &value, sizeof value);
+            break;
+        }
+        case TALLY_FIELD_KEY: sample_bytes(rng, target, TALLY_KEY_BYTES); break;
+        default:
+            assert(field->kind == TALLY_FIELD_TEXT);
+            sample_text(rng, (tally_text *)target, field->limit);
+            break;
+        }
+    }
+}
+
+size_t sample_encode(const tally_tx *tx, uint8_t out[TALLY_TX_ENCODED_MAX]) {
+    return tally_tx_encode(tx, out, TALLY_TX_ENCODED_MAX);
+}
