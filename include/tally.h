@@ -242,7 +242,8 @@ typedef struct {
     uint8_t bytes[TALLY_KEY_BYTES];
 } tally_key;
 
-/* Length-prefixed text as it travels in a transaction; not NUL-terminated. */
+/* Length-prefixed text as it travels in a transaction; not NUL-terminated. Bytes past
+ * `length` are ignored by encode and zeroed by decode. */
 typedef struct {
     uint16_t length;
     char bytes[TALLY_MEMO_MAX];
@@ -498,7 +499,8 @@ int64_t tally_network_rtd_bps(const tally_network *network);
  */
 TALLY_MUST_CHECK tally_result tally_apply(tally_state *state, const tally_tx *tx, int64_t block_time);
 
-/* tally_tx_verify, then tally_apply. The entry point for untrusted transactions. */
+/* The entry point for untrusted transactions: the cheap envelope checks (chain id,
+ * type), then tally_tx_verify (BAD_SIGNATURE), then tally_apply. */
 TALLY_MUST_CHECK tally_result tally_apply_signed(tally_state *state, const tally_tx *tx,
                                                  int64_t block_time);
 
@@ -572,9 +574,11 @@ size_t tally_tx_encode_unsigned(const tally_tx *tx, uint8_t *out, size_t out_siz
  * invalid text and trailing bytes are errors. On error *tx is unspecified. */
 TALLY_MUST_CHECK tally_error tally_tx_decode(const uint8_t *bytes, size_t length, tally_tx *tx);
 
-/* The transaction id: BLAKE2b-256 of the unsigned encoding. */
+/* The transaction id: BLAKE2b-256 of the unsigned encoding. A transaction that
+ * cannot be encoded (see tally_tx_encode) gets the all-zero id. */
 void tally_tx_hash(const tally_tx *tx, uint8_t out[TALLY_HASH_BYTES]);
-/* Signs tx in place with secret_key (whose public half must be tx->signer). */
+/* Signs tx in place with secret_key (whose public half must be tx->signer). A
+ * transaction that cannot be encoded gets an all-zero signature, which never verifies. */
 void tally_tx_sign(tally_tx *tx, const uint8_t secret_key[TALLY_SECRET_BYTES]);
 /* Checks tx->signature against tx->signer over the unsigned encoding. */
 TALLY_MUST_CHECK bool tally_tx_verify(const tally_tx *tx);
@@ -588,10 +592,11 @@ TALLY_MUST_CHECK bool tally_state_hash(const tally_state *state, uint8_t out[TAL
 
 /*
  * Account addresses in text: "tly1" + base32 (RFC 4648 alphabet, lowercase, no
- * padding) of the 32 key bytes followed by a 4-byte BLAKE2b checksum, 60
- * characters in all. A mistyped address fails its checksum.
+ * padding) of the 32 key bytes followed by the first 4 bytes of BLAKE2b-256(key):
+ * 36 bytes, 58 characters (the last one's 2 spare bits must be zero), 62 in all.
+ * A mistyped address fails its checksum; uppercase is refused.
  */
-#define TALLY_ADDRESS_LENGTH 60u
+#define TALLY_ADDRESS_LENGTH 62u
 void tally_address_encode(const tally_key *key, char out[TALLY_ADDRESS_LENGTH + 1]);
 TALLY_MUST_CHECK bool tally_address_decode(const char *text, tally_key *key);
 
@@ -599,10 +604,16 @@ TALLY_MUST_CHECK bool tally_address_decode(const char *text, tally_key *key);
 /* Amounts in text: "12.50" with a network's decimals. No floating point.    */
 /* ------------------------------------------------------------------------ */
 
-/* Formats minor units as a decimal string ("-12.50"); returns its length. */
+/* Longest formatted amount, with its NUL: "-9223372036854775808" plus a point. */
+#define TALLY_AMOUNT_TEXT_MAX 22u
+/* Formats minor units as a decimal string with exactly `decimals` digits after the
+ * point ("-12.50"); returns its length, or 0 (and writes "") when out_size is too
+ * small or decimals > 9. */
 size_t tally_amount_format(int64_t amount, uint8_t decimals, char *out, size_t out_size);
-/* Parses "12.5", "12.50", "-3", "0.07" into minor units; false on junk, more
- * decimals than allowed, or overflow. */
+/* Parses an optional '-', digits, and optionally '.' followed by 1..decimals digits:
+ * "12.5", "12.50", "-3", "0.07" into minor units. false on anything else (".5",
+ * "5.", "+5", spaces, exponents), on more decimals than allowed (even "12.500" with
+ * 2), or on overflow. */
 TALLY_MUST_CHECK bool tally_amount_parse(const char *text, uint8_t decimals, int64_t *amount);
 
 #ifdef __cplusplus

@@ -78,6 +78,13 @@ TEST(envelope_apply_signed_checks_signature) {
     impostor.signer = alice.key;
     CHECK_CODE(tally_apply_signed(world.state, &impostor, world.time).code, TALLY_ERR_BAD_SIGNATURE);
     CHECK_EQ(tally_state_next_sequence(world.state, &alice.key), 1);
+    /* junk is refused for what it is, before any signature check */
+    tally_tx junk = tx;
+    junk.type = 0;
+    CHECK_CODE(tally_apply_signed(world.state, &junk, world.time).code, TALLY_ERR_UNKNOWN_TX_TYPE);
+    junk = tx;
+    junk.chain_id[0] ^= 0xff;
+    CHECK_CODE(tally_apply_signed(world.state, &junk, world.time).code, TALLY_ERR_WRONG_CHAIN);
     tally_result accepted = tally_apply_signed(world.state, &tx, world.time);
     CHECK_CODE(accepted.code, TALLY_OK);
     CHECK_EQ(accepted.created_id, 1);

@@ -56,6 +56,12 @@ TEST(network_create_refusals) {
     text_set(&tx.body.network_create.name, "tab\there");
     CHECK_CODE(world_apply(&world, &tx).code, TALLY_ERR_BAD_NAME);
     tx = create_tx(&world, &founder);
+    text_set(&tx.body.network_create.name, "C1 \xc2\x85 control");
+    CHECK_CODE(world_apply(&world, &tx).code, TALLY_ERR_BAD_NAME);
+    tx = create_tx(&world, &founder);
+    text_set(&tx.body.network_create.name, "Gr\xc3\xbcnwald \xe2\x82\xac"); /* UTF-8 is fine */
+    CHECK_CODE(world_apply(&world, &tx).code, TALLY_OK);
+    tx = create_tx(&world, &founder);
     tx.body.network_create.name.length = TALLY_NAME_MAX + 1;
     memset(tx.body.network_create.name.bytes, 'a', TALLY_NAME_MAX + 1);
     CHECK_CODE(world_apply(&world, &tx).code, TALLY_ERR_BAD_NAME);
@@ -86,7 +92,7 @@ TEST(network_create_refusals) {
         }
         CHECK_CODE(world_apply(&world, &tx).code, TALLY_ERR_BAD_POLICY);
     }
-    CHECK_EQ(tally_state_network_count(world.state), 0);
+    CHECK_EQ(tally_state_network_count(world.state), 1);
     world_free(&world);
 }
 

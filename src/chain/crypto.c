@@ -12,8 +12,8 @@
 
 #include "tally.h"
 
-/* The real length of an address (see the report: the header's 60 is wrong):
- * "tly1" + 58 base32 characters of 36 bytes (32 key bytes, 4 checksum bytes). */
+/* The length of an address: "tly1" + 58 base32 characters of 36 bytes (32 key
+ * bytes, 4 checksum bytes) = 62 = TALLY_ADDRESS_LENGTH. */
 #define ADDRESS_PREFIX "tly1"
 #define ADDRESS_PREFIX_LENGTH 4u
 #define ADDRESS_CHECKSUM_BYTES 4u
@@ -22,7 +22,7 @@
 #define ADDRESS_TEXT_LENGTH (ADDRESS_PREFIX_LENGTH + ADDRESS_BASE32_LENGTH)
 
 _Static_assert(ADDRESS_BASE32_LENGTH == 58u, "36 bytes are 58 base32 characters");
-_Static_assert(ADDRESS_TEXT_LENGTH == 62u, "an address is 62 characters");
+_Static_assert(ADDRESS_TEXT_LENGTH == TALLY_ADDRESS_LENGTH, "an address is 62 characters");
 _Static_assert(crypto_generichash_BYTES_MIN <= TALLY_HASH_BYTES &&
                    TALLY_HASH_BYTES <= crypto_generichash_BYTES_MAX,
                "BLAKE2b can give 32 bytes");
@@ -115,7 +115,7 @@ static void address_payload(const tally_key *key, uint8_t payload[ADDRESS_PAYLOA
     memcpy(payload + TALLY_KEY_BYTES, digest, ADDRESS_CHECKSUM_BYTES);
 }
 
-/* out needs ADDRESS_TEXT_LENGTH + 1 bytes (63), not the header's 61: see report. */
+/* out needs ADDRESS_TEXT_LENGTH + 1 = 63 bytes. */
 void tally_address_encode(const tally_key *key, char out[TALLY_ADDRESS_LENGTH + 1]) {
     assert(key != NULL && out != NULL);
     uint8_t payload[ADDRESS_PAYLOAD_BYTES];

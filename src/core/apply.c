@@ -65,6 +65,11 @@ tally_result tally_apply(tally_state *state, const tally_tx *tx, int64_t block_t
 }
 
 tally_result tally_apply_signed(tally_state *state, const tally_tx *tx, int64_t block_time) {
+    /* Cheap refusals first, so junk costs no signature check and gets its real code. */
+    if (memcmp(tx->chain_id, state->chain_id, TALLY_CHAIN_ID_BYTES) != 0)
+        return result_error(TALLY_ERR_WRONG_CHAIN);
+    if (tx->type < TALLY_TX_TYPE_FIRST || tx->type > TALLY_TX_TYPE_LAST)
+        return result_error(TALLY_ERR_UNKNOWN_TX_TYPE);
     if (!tally_tx_verify(tx)) return result_error(TALLY_ERR_BAD_SIGNATURE);
     return tally_apply(state, tx, block_time);
 }

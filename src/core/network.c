@@ -12,6 +12,8 @@ bool text_is_name(const tally_text *text) {
     for (uint16_t i = 0; i < text->length; i++) {
         uint8_t byte = (uint8_t)text->bytes[i];
         if (byte < 0x20 || byte == 0x7f) return false;
+        /* C1 control characters (U+0080..U+009F) are UTF-8 0xC2 0x80..0x9F. */
+        if (byte == 0xc2 && i + 1 < text->length && (uint8_t)text->bytes[i + 1] < 0xa0) return false;
     }
     return true;
 }
