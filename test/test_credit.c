@@ -306,3 +306,19 @@ TEST(credit_default_burns_pool_credits_against_lost_debt) {
     CHECK_EQ(tally_state_network(world.state, NET)->supply, 510); /* bob 500 + fees 10 */
     world_free(&world);
 }
+
+TEST(credit_line_close_refused_for_a_debt_of_one) {
+    test_world world;
+    setup(&world, TALLY_COMPLIANCE_ZERO_BALANCE, true);
+    test_actor op = actor(0), alice = actor(1), bob = actor(2);
+    CHECK_CODE(do_open_line(&world, &op, NET, &alice, 10, 0, 0, 0).code, TALLY_OK);
+    CHECK_CODE(do_pay(&world, &alice, NET, &bob, 1, 0).code, TALLY_OK);
+    tally_tx tx = world_tx(&world, &op, TALLY_TX_LINE_CLOSE);
+    tx.body.network_key.network_id = NET;
+    tx.body.network_key.key = alice.key;
+    tally_result refused = world_apply(&world, &tx);
+    CHECK_CODE(refused.code, TALLY_ERR_DEBT_NOT_ZERO);
+    CHECK_EQ(refused.available, 1);
+    CHECK_EQ(member_of(&world, NET, &alice)->line_status, TALLY_LINE_ACTIVE);
+    world_free(&world);
+}

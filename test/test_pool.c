@@ -207,6 +207,9 @@ TEST(pool_redeem_never_burns_more_than_it_pays) {
     CHECK_EQ(balance_of(&world, NET, &bob), 291);
     /* 1 credit is worth 0.67 reserve: nothing to pay, so nothing is burned */
     CHECK_CODE(do_pool(&world, &bob, TALLY_TX_POOL_REDEEM, NET, 1).code, TALLY_ERR_AMOUNT_TOO_SMALL);
+    tally_result over = do_pool(&world, &bob, TALLY_TX_POOL_REDEEM, NET, 292);
+    CHECK_CODE(over.code, TALLY_ERR_INSUFFICIENT_BALANCE);
+    CHECK_EQ(over.available, 291);
     tally_result broke = do_pool(&world, &alice, TALLY_TX_POOL_REDEEM, NET, 1);
     CHECK_CODE(broke.code, TALLY_ERR_INSUFFICIENT_BALANCE);
     world_free(&world);
