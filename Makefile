@@ -19,9 +19,12 @@ SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 TEST_CFLAGS := $(BASE_CFLAGS) -O1 -g $(SANITIZE)
 
 LIB_SOURCES := $(wildcard src/core/*.c) $(wildcard src/chain/*.c)
+# Application modules (CLI and node) other than their main files: linked into the
+# programs and into the test runner.
+APP_SOURCES := $(filter-out %_main.c,$(wildcard src/cli/*.c) $(wildcard src/node/*.c))
 # The vector builder is shared by the tool that writes the vectors and the test
 # that checks them.
-TEST_SOURCES := $(wildcard test/*.c) src/tools/vectors_build.c
+TEST_SOURCES := $(wildcard test/*.c) src/tools/vectors_build.c $(APP_SOURCES)
 BENCH_SOURCES := $(wildcard bench/*.c)
 
 RELEASE_DIR := build/release

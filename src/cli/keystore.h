@@ -1,0 +1,45 @@
+/*
+ * keystore.h: the CLI's keys, kept on the member's machine and never sent anywhere.
+ * Each key is one JSON file holding the Ed25519 seed sealed with a passphrase:
+ * Argon2id (libsodium's crypto_pwhash) derives the key of an XSalsa20-Poly1305
+ * secret box (crypto_secretbox). The public address is stored in clear so that a
+ * wallet can list its keys without the passphrase. Secrets are wiped after use.
+ */
+#ifndef TALLY_KEYSTORE_H
+#define TALLY_KEYSTORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "tally.h"
+
+/* How hard the passphrase hashing is: the default for people, the minimum for tests. */
+typedef enum { KEYSTORE_STRENGTH_INTERACTIVE, KEYSTORE_STRENGTH_MODERATE, KEYSTORE_STRENGTH_TEST } keystore_strength;
+
+typedef struct {
+    tally_key public_key;
+    uint8_t secret_key[TALLY_SECRET_BYTES];
+} keystore_keypair;
+
+#define KEYSTORE_NAME_MAX 64u
+
+/* Whether name is usable as a key name: 1..64 of [A-Za-z0-9._-], not starting with '.'. */
+bool keystore_name_is_valid(const char *name);
+
+/* Seals a key pair with passphrase into path (created 0600; refuses to overwrite).
+ * Returns false with a reason in `why`. */
+TALLY_MUST_CHECK bool keystore_save(const char *path, const char *name, const keystore_keypair *pair,
+                                    const char *passphrase, keystore_strength strength, char *why,
+                                    size_t why_size);
+
+/* Opens a sealed key. A wrong passphrase or a damaged file is refused with a reason. */
+TALLY_MUST_CHECK bool keystore_load(const char *path, const char *passphrase, keystore_keypair *pair,
+                                    char *why, size_t why_size);
+
+/* Reads only the public key of a key file (no passphrase needed). */
+TALLY_MUST_CHECK bool keystore_public_key(const char *path, tally_key *public_key, char *why, size_t why_size);
+
+/* Wipes a key pair from memory. */
+void keystore_wipe(keystore_keypair *pair);
+
+#endif
