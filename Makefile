@@ -6,9 +6,9 @@
 # Objects go under build/<flavour>/ so the release and sanitizer builds never mix.
 
 CC ?= cc
-PKGS := libsodium jansson
+PKGS := libsodium jansson libmicrohttpd libcurl sqlite3
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsodium -ljansson)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsodium -ljansson -lmicrohttpd -lcurl -lsqlite3) -lpthread
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wvla -Wformat=2 -Wundef -Wpointer-arith -Wcast-qual -Wimplicit-fallthrough
@@ -18,7 +18,7 @@ RELEASE_CFLAGS := $(BASE_CFLAGS) -O2 -g -DNDEBUG
 SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 TEST_CFLAGS := $(BASE_CFLAGS) -O1 -g $(SANITIZE)
 
-LIB_SOURCES := $(wildcard src/core/*.c) $(wildcard src/chain/*.c)
+LIB_SOURCES := $(wildcard src/core/*.c) $(wildcard src/chain/*.c) $(wildcard src/store/*.c)
 # Application modules (CLI and node) other than their main files: linked into the
 # programs and into the test runner.
 APP_SOURCES := $(filter-out %_main.c,$(wildcard src/cli/*.c) $(wildcard src/node/*.c))
@@ -39,10 +39,21 @@ DEMO := $(RELEASE_DIR)/tally-demo
 VECTORS_TOOL := $(RELEASE_DIR)/tally-vectors
 TEST_RUNNER := $(TEST_DIR)/tally-test
 BENCH_RUNNER := $(RELEASE_DIR)/tally-bench
+TALLYD := $(RELEASE_DIR)/tallyd
+# The node under the sanitizers, started by the integration tests.
+TEST_TALLYD := $(TEST_DIR)/tallyd
+# The node needs only the keystore of the CLI's modules (for the demo's keys).
+NODE_SOURCES := $(filter-out %_main.c,$(wildcard src/node/*.c)) src/cli/keystore.c
+RELEASE_NODE_OBJECTS := $(NODE_SOURCES:%.c=$(RELEASE_DIR)/%.o)
+TEST_NODE_OBJECTS := $(NODE_SOURCES:%.c=$(TEST_DIR)/%.o)
+# The wallet and operator CLI: its main and the CLI's modules.
+TALLY_CLI := $(RELEASE_DIR)/tally
+CLI_SOURCES := $(filter-out %_main.c,$(wildcard src/cli/*.c))
+RELEASE_CLI_OBJECTS := $(CLI_SOURCES:%.c=$(RELEASE_DIR)/%.o)
 
 .PHONY: all deps test bench run vectors clean
 
-all: deps $(DEMO) $(VECTORS_TOOL)
+all: deps $(DEMO) $(VECTORS_TOOL) $(TALLYD) $(TALLY_CLI)
 
 deps:
 	@bash scripts/install-deps.sh
@@ -64,6 +75,15 @@ $(TEST_DIR)/libtally.a: $(TEST_LIB_OBJECTS)
 $(DEMO): $(RELEASE_DIR)/src/tools/demo.o $(RELEASE_DIR)/libtally.a
 	$(CC) $(RELEASE_CFLAGS) -o $@ $^ $(PKG_LIBS)
 
+$(TALLYD): $(RELEASE_DIR)/src/node/tallyd_main.o $(RELEASE_NODE_OBJECTS) $(RELEASE_DIR)/libtally.a
+	$(CC) $(RELEASE_CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(TALLY_CLI): $(RELEASE_DIR)/src/cli/tally_main.o $(RELEASE_CLI_OBJECTS) $(RELEASE_DIR)/libtally.a
+	$(CC) $(RELEASE_CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(TEST_TALLYD): $(TEST_DIR)/src/node/tallyd_main.o $(TEST_NODE_OBJECTS) $(TEST_DIR)/libtally.a
+	$(CC) $(TEST_CFLAGS) -o $@ $^ $(PKG_LIBS)
+
 $(VECTORS_TOOL): $(RELEASE_DIR)/src/tools/vectors.o $(RELEASE_DIR)/src/tools/vectors_build.o $(RELEASE_DIR)/libtally.a
 	$(CC) $(RELEASE_CFLAGS) -o $@ $^ $(PKG_LIBS)
 
@@ -74,7 +94,7 @@ $(BENCH_RUNNER): $(BENCH_OBJECTS) $(RELEASE_DIR)/libtally.a
 	$(CC) $(RELEASE_CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # `make test` runs every test; `make test T=name` runs the tests whose name contains it.
-test: deps $(TEST_RUNNER)
+test: deps $(TEST_RUNNER) $(TEST_TALLYD)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    ./$(TEST_RUNNER) $(T)
 
@@ -92,4 +112,4 @@ vectors: $(VECTORS_TOOL)
 clean:
 	rm -rf build
 
--include $(RELEASE_LIB_OBJECTS:.o=.d) $(TEST_LIB_OBJECTS:.o=.d) $(TEST_OBJECTS:.o=.d) $(BENCH_OBJECTS:.o=.d)
+-include $(RELEASE_LIB_OBJECTS:.o=.d) $(TEST_LIB_OBJECTS:.o=.d) $(TEST_OBJECTS:.o=.d) $(BENCH_OBJECTS:.o=.d) $(RELEASE_CLI_OBJECTS:.o=.d)

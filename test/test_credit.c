@@ -71,6 +71,15 @@ TEST(credit_line_period_90_days_grace_30_frozen_then_default) {
     CHECK_EQ(balance_of(&world, NET, &bob), 500);
     CHECK_EQ(tally_state_network(world.state, NET)->debt, 500);
     CHECK_CODE(do_pay(&world, &alice, NET, &bob, 1, 0).code, TALLY_ERR_MEMBER_DEFAULTED);
+    /* a new line needs the operator to reinstate her first */
+    test_actor op = actor(0);
+    CHECK_CODE(do_open_line(&world, &op, NET, &alice, 100, 0, 0, 0).code, TALLY_ERR_MEMBER_DEFAULTED);
+    tally_tx tx = world_tx(&world, &op, TALLY_TX_MEMBER_REINSTATE);
+    tx.body.network_key.network_id = NET;
+    tx.body.network_key.key = alice.key;
+    CHECK_CODE(world_apply(&world, &tx).code, TALLY_OK);
+    CHECK_CODE(do_open_line(&world, &op, NET, &alice, 100, 0, 0, 0).code, TALLY_OK);
+    CHECK_CODE(do_pay(&world, &alice, NET, &bob, 100, 0).code, TALLY_OK);
     world_free(&world);
 }
 

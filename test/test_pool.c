@@ -273,3 +273,20 @@ TEST(pool_reserve_cannot_be_sent_to_a_system_account) {
     CHECK_CODE(world_apply(&world, &tx).code, TALLY_ERR_SYSTEM_ACCOUNT);
     world_free(&world);
 }
+
+TEST(pool_extreme_peg_saturates_instead_of_overflowing) {
+    test_world world;
+    setup(&world, 10000, 100);
+    test_actor op = actor(0), investor = actor(11);
+    /* one credit unit worth INT64_MAX reserve units: the target needs more reserve
+     * than can exist, so every deposit goes to primary */
+    CHECK_CODE(do_set_peg(&world, &op, NET, USD, INT64_MAX, 1).code, TALLY_OK);
+    tally_result deposited = do_pool(&world, &investor, TALLY_TX_POOL_DEPOSIT, NET, 1000);
+    CHECK_CODE(deposited.code, TALLY_OK);
+    CHECK_EQ(deposited.to_primary, 1000);
+    CHECK_EQ(tally_network_rtd_bps(net(&world)), 0);
+    /* the other way round: a unit of reserve is worth INT64_MAX credits */
+    CHECK_CODE(do_set_peg(&world, &op, NET, USD, 1, INT64_MAX).code, TALLY_OK);
+    CHECK_EQ(tally_network_rtd_bps(net(&world)), INT64_MAX);
+    world_free(&world);
+}

@@ -35,10 +35,14 @@ static void build_history(test_world *world) {
     CHECK_CODE(do_pay(world, &carol, NET, &bob, 300, 100).code, TALLY_OK);
     CHECK_CODE(do_pool(world, &bob, TALLY_TX_POOL_DEPOSIT, NET, 300).code, TALLY_OK);
     CHECK_CODE(do_pool(world, &alice, TALLY_TX_POOL_REPAY, NET, 100).code, TALLY_OK);
-    tally_tx tx = world_tx(world, &bob, TALLY_TX_ALIAS_SET);
-    tx.body.alias_set.network_id = NET;
-    text_set(&tx.body.alias_set.alias, "bob");
-    CHECK_CODE(world_apply(world, &tx).code, TALLY_OK);
+    /* a long alias renamed to a short one: the snapshot must still load */
+    const char *aliases[] = {"bobby-the-builder", "bob"};
+    for (int i = 0; i < 2; i++) {
+        tally_tx tx = world_tx(world, &bob, TALLY_TX_ALIAS_SET);
+        tx.body.alias_set.network_id = NET;
+        text_set(&tx.body.alias_set.alias, aliases[i]);
+        CHECK_CODE(world_apply(world, &tx).code, TALLY_OK);
+    }
     world_advance_to(world, WORLD_START_TIME + 10 * DAY);
     world_advance_to(world, WORLD_START_TIME + 15 * DAY); /* alice defaults */
     CHECK_EQ(member_of(world, NET, &alice)->status, TALLY_MEMBER_DEFAULTED);
@@ -137,6 +141,32 @@ TEST(snapshot_every_truncation_and_byte_change_is_safe) {
     CHECK(refused > 1000);
     printf("    snapshot of %zu bytes: %zu changes refused, %zu still valid states\n", length, refused, accepted);
     free(mutated);
+    free(bytes);
+    world_free(&world);
+}
+
+TEST(snapshot_of_hundreds_of_members_loads) {
+    test_world world;
+    world_init(&world);
+    test_actor op = actor(0);
+    tally_policy policy = policy_default();
+    policy.default_credit_limit = 100;
+    CHECK_CODE(do_create_network(&world, &op, &policy).code, TALLY_OK);
+    for (uint32_t i = 1; i <= 300; i++) {
+        test_actor member = actor(i);
+        tally_tx tx = world_tx(&world, &op, TALLY_TX_MEMBER_ADMIT);
+        tx.body.network_key.network_id = NET;
+        tx.body.network_key.key = member.key;
+        REQUIRE(tally_apply(world.state, &tx, world.time).code == TALLY_OK);
+    }
+    size_t length;
+    uint8_t *bytes = serialize(world.state, &length);
+    tally_error error;
+    tally_state *loaded = tally_state_deserialize(bytes, length, &error);
+    CHECK_CODE(error, TALLY_OK);
+    CHECK(loaded != NULL);
+    if (loaded) CHECK_EQ(tally_state_network(loaded, NET)->member_count, 300);
+    tally_state_destroy(loaded);
     free(bytes);
     world_free(&world);
 }

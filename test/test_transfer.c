@@ -223,3 +223,18 @@ TEST(transfer_suspended_member_spends_only_positive_balance) {
     CHECK_EQ(balance_of(&world, NET, &alice), 10);
     world_free(&world);
 }
+
+TEST(transfer_base_plus_risk_fee_overflow_is_refused) {
+    test_world world;
+    tally_policy policy = policy_default();
+    policy.fee_bps = 10000;
+    policy.max_credit_limit = INT64_MAX;
+    setup(&world, &policy);
+    test_actor op = actor(0), alice = actor(1), bob = actor(2);
+    CHECK_CODE(do_open_line(&world, &op, NET, &alice, INT64_MAX, 0, 0, 10000).code, TALLY_OK);
+    /* 100% base fee and 100% risk fee on 3/4 of INT64_MAX: their sum overflows */
+    tally_result refused = do_pay(&world, &alice, NET, &bob, INT64_MAX / 4 * 3, INT64_MAX);
+    CHECK_CODE(refused.code, TALLY_ERR_AMOUNT_OVERFLOW);
+    CHECK_EQ(balance_of(&world, NET, &alice), 0);
+    world_free(&world);
+}

@@ -106,6 +106,8 @@ tally_result credit_line_open(tally_state *state, const tally_tx *tx, int64_t bl
     tally_error error = operated_line(state, tx, body->network_id, &body->member, &network, &member);
     if (error != TALLY_OK) return result_error(error);
     if (line_is_open(member)) return result_error(TALLY_ERR_LINE_EXISTS);
+    /* A member who defaulted is trusted again by reinstating it first. */
+    if (member->status == TALLY_MEMBER_DEFAULTED) return result_error(TALLY_ERR_MEMBER_DEFAULTED);
     tally_result checked = check_limit(network, member, body->limit, body->risk_fee_bps);
     if (checked.code != TALLY_OK) return checked;
     uint32_t period = body->period_seconds ? body->period_seconds : network->policy.period_seconds;

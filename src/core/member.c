@@ -101,7 +101,8 @@ tally_result member_leave(tally_state *state, const tally_tx *tx) {
     }
     if (member->alias[0]) {
         ledger_alias_remove(state, member);
-        member->alias[0] = '\0';
+        /* The whole field is cleared: the serialized state holds all of it. */
+        memset(member->alias, 0, sizeof member->alias);
     }
     if (member->line_status == TALLY_LINE_ACTIVE || member->line_status == TALLY_LINE_FROZEN ||
         member->line_status == TALLY_LINE_EXPIRED) {
@@ -136,8 +137,8 @@ tally_result member_alias_set(tally_state *state, const tally_tx *tx) {
         if (holder) return result_error(TALLY_ERR_ALIAS_TAKEN);
     }
     if (member->alias[0]) ledger_alias_remove(state, member);
+    memset(member->alias, 0, sizeof member->alias);
     memcpy(member->alias, body->alias.bytes, body->alias.length);
-    member->alias[body->alias.length] = '\0';
     if (member->alias[0]) ledger_alias_insert(state, member);
     return result_error(TALLY_OK);
 }

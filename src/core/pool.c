@@ -27,7 +27,10 @@ static tally_key pool_key(const tally_network *network) {
 
 /* Reserve the primary part must hold for RTD to reach the target, rounded up. */
 static int64_t required_primary(const tally_network *network) {
-    int128 numerator = (int128)network->policy.target_rtd_bps * network->supply * network->peg_reserve_units;
+    /* target * supply < 2^77; times a peg of up to 2^63 could pass 2^127: saturate. */
+    int128 target_credits = (int128)network->policy.target_rtd_bps * network->supply;
+    if (target_credits > ((int128)1 << 126) / network->peg_reserve_units) return INT64_MAX;
+    int128 numerator = target_credits * network->peg_reserve_units;
     int128 denominator = (int128)TALLY_BPS_ONE * network->peg_credit_units;
     int128 required = (numerator + denominator - 1) / denominator;
     return required > INT64_MAX ? INT64_MAX : (int64_t)required;

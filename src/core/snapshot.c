@@ -44,7 +44,8 @@ static void put_text(writer *w, const char *text, size_t field_size) { put_bytes
 typedef struct {
     const uint8_t *in;
     size_t length, position;
-    bool failed;
+    bool failed;  /* the bytes ended early */
+    bool invalid; /* a field holds a value the writer never writes */
 } reader;
 
 static const uint8_t *take(reader *r, size_t count) {
@@ -75,7 +76,7 @@ static uint8_t get_u8(reader *r) {
 static int64_t get_i64(reader *r) { return (int64_t)get_u64(r); }
 static bool get_bool(reader *r) {
     uint8_t value = get_u8(r);
-    if (value > 1) r->failed = true;
+    if (value > 1) r->invalid = true;
     return value == 1;
 }
 static void get_key(reader *r, tally_key *key) {
@@ -88,9 +89,9 @@ static void get_text(reader *r, char *text, size_t field_size) {
     if (!bytes) return;
     memcpy(text, bytes, field_size);
     size_t length = strnlen(text, field_size);
-    if (length == field_size) r->failed = true;
+    if (length == field_size) r->invalid = true;
     for (size_t i = length; i < field_size; i++)
-        if (text[i] != '\0') r->failed = true;
+        if (text[i] != '\0') r->invalid = true;
 }
 
 static void write_policy(writer *w, const tally_policy *policy) {
@@ -157,8 +158,8 @@ static void read_network(reader *r, tally_network *n) {
     n->decimals = get_u8(r);
     read_policy(r, &n->policy);
     n->operator_count = get_u8(r);
-    if (n->operator_count > TALLY_OPERATORS_MAX) r->failed = true;
-    for (uint8_t i = 0; !r->failed && i < n->operator_count; i++) get_key(r, &n->operators[i]);
+    if (n->operator_count > TALLY_OPERATORS_MAX) r->invalid = true;
+    for (uint8_t i = 0; !r->failed && !r->invalid && i < n->operator_count; i++) get_key(r, &n->operators[i]);
     n->reserve_asset_id = get_u32(r);
     n->peg_reserve_units = get_i64(r);
     n->peg_credit_units = get_i64(r);
@@ -173,7 +174,7 @@ static void read_network(reader *r, tally_network *n) {
     n->fee_member = get_u32(r);
     n->lost_debt_member = get_u32(r);
     n->pool_member = get_u32(r);
-    if (n->decimals > TALLY_DECIMALS_MAX) r->failed = true;
+    if (n->decimals > TALLY_DECIMALS_MAX) r->invalid = true;
 }
 
 static void write_asset(writer *w, const tally_asset *a) {
@@ -238,10 +239,10 @@ static void read_member(reader *r, tally_member *m) {
     m->income_in_period = get_i64(r);
     m->rebalanced_in_period = get_bool(r);
     m->joined_at = get_i64(r);
-    if (m->system_kind > TALLY_SYSTEM_POOL) r->failed = true;
+    if (m->system_kind > TALLY_SYSTEM_POOL) r->invalid = true;
     /* A line that lends must have a period, or the due heap could spin. */
     if ((m->line_status == TALLY_LINE_ACTIVE || m->line_status == TALLY_LINE_FROZEN) && m->period_seconds == 0)
-        r->failed = true;
+        r->invalid = true;
 }
 
 static void write_all(const tally_state *state, writer *w) {
@@ -280,13 +281,26 @@ size_t tally_state_serialize(const tally_state *state, uint8_t *out, size_t out_
     return w.length <= out_size ? w.length : 0;
 }
 
-/* Smallest encoded sizes, to refuse counts the input cannot hold before allocating. */
-enum { NETWORK_MIN_BYTES = 200, ASSET_MIN_BYTES = 100, MEMBER_MIN_BYTES = 150, ACCOUNT_BYTES = 40,
-       HOLDING_BYTES = 48 };
+/* Smallest encoded size of each kind of record, measured with the writer itself so
+ * it cannot drift from the format: counts the input cannot hold are refused before
+ * anything is allocated. */
+static uint64_t smallest_records(uint32_t networks, uint32_t assets, uint32_t members, uint32_t accounts,
+                                 uint32_t holdings) {
+    static const tally_network empty_network;
+    static const tally_asset empty_asset;
+    static const tally_member empty_member;
+    writer network = {NULL, 0, 0}, asset = {NULL, 0, 0}, member = {NULL, 0, 0};
+    write_network(&network, &empty_network); /* no operators: the least a network takes */
+    write_asset(&asset, &empty_asset);
+    write_member(&member, &empty_member);
+    enum { ACCOUNT_BYTES = TALLY_KEY_BYTES + 8, HOLDING_BYTES = 4 + 4 + TALLY_KEY_BYTES + 8 };
+    return (uint64_t)networks * network.length + (uint64_t)assets * asset.length + (uint64_t)members * member.length +
+           (uint64_t)accounts * ACCOUNT_BYTES + (uint64_t)holdings * HOLDING_BYTES;
+}
 
 tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_error *error) {
     *error = TALLY_ERR_DECODE_BAD_VALUE;
-    reader r = {bytes, length, 0, false};
+    reader r = {bytes, length, 0, false, false};
     const uint8_t *magic = take(&r, sizeof snapshot_magic);
     if (!magic || memcmp(magic, snapshot_magic, sizeof snapshot_magic) != 0) {
         *error = magic ? TALLY_ERR_DECODE_BAD_VERSION : TALLY_ERR_DECODE_TRUNCATED;
@@ -299,9 +313,7 @@ tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_
         *error = TALLY_ERR_DECODE_TRUNCATED;
         return NULL;
     }
-    uint64_t least = (uint64_t)networks * NETWORK_MIN_BYTES + (uint64_t)assets * ASSET_MIN_BYTES +
-                     (uint64_t)members * MEMBER_MIN_BYTES + (uint64_t)accounts * ACCOUNT_BYTES +
-                     (uint64_t)holdings * HOLDING_BYTES;
+    uint64_t least = smallest_records(networks, assets, members, accounts, holdings);
     if (networks > TALLY_NETWORKS_MAX || assets > TALLY_ASSETS_MAX || members > TALLY_MEMBERS_MAX ||
         accounts > TALLY_ACCOUNTS_MAX || holdings > TALLY_HOLDINGS_MAX || least > length - r.position) {
         *error = TALLY_ERR_DECODE_BAD_LENGTH;
@@ -346,8 +358,11 @@ tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_
     state->member_count = members;
     state->account_count = accounts;
     state->holding_count = holdings;
-    bool valid = !r.failed && r.position == length;
-    if (!valid) *error = r.failed ? TALLY_ERR_DECODE_TRUNCATED : TALLY_ERR_DECODE_TRAILING_BYTES;
+    bool valid = !r.failed && !r.invalid && r.position == length;
+    if (!valid)
+        *error = r.failed ? TALLY_ERR_DECODE_TRUNCATED
+                 : r.invalid ? TALLY_ERR_DECODE_BAD_VALUE
+                             : TALLY_ERR_DECODE_TRAILING_BYTES;
     /* Indices over checked-in-range references only: invariants then check the rest. */
     for (uint32_t i = 0; valid && i < members; i++) {
         const tally_member *member = &state->members[i];

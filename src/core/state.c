@@ -495,6 +495,9 @@ int64_t tally_network_rtd_bps(const tally_network *network) {
     if (network->reserve_asset_id == 0 || network->supply <= 0 || network->peg_reserve_units <= 0)
         return 0;
     int128 primary_value = (int128)network->pool_primary * network->peg_credit_units / network->peg_reserve_units;
-    int128 bps = primary_value * TALLY_BPS_ONE / network->supply;
+    /* floor(value * 10000 / supply) without forming value * 10000, which can pass 2^127 */
+    int128 whole = primary_value / network->supply, part = primary_value % network->supply;
+    if (whole > INT64_MAX / TALLY_BPS_ONE) return INT64_MAX;
+    int128 bps = whole * TALLY_BPS_ONE + part * TALLY_BPS_ONE / network->supply;
     return bps > INT64_MAX ? INT64_MAX : (int64_t)bps;
 }

@@ -41,7 +41,8 @@ tally_result transfer_apply(tally_state *state, const tally_tx *tx, int64_t bloc
     int64_t spendable_positive = positive_part(payer->balance);
     int64_t on_credit = body->amount > spendable_positive ? body->amount - spendable_positive : 0;
     result.risk_fee = may_borrow ? fee_round_up(on_credit, payer->risk_fee_bps) : 0;
-    result.fee = fee_round_up(body->amount, network->policy.fee_bps) + result.risk_fee;
+    if (!checked_add(fee_round_up(body->amount, network->policy.fee_bps), result.risk_fee, &result.fee))
+        return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
     if (result.fee > body->max_fee) {
         result.code = TALLY_ERR_FEE_ABOVE_MAX;
         result.available = result.fee;

@@ -1,0 +1,562 @@
+/*
+ * tally_chain.h: the public API of Tally's chain and storage layer: blocks (their
+ * canonical encoding, Merkle roots, hashes and producer signatures), building a block
+ * from a state and verifying a received one onto a state, the append-only block log,
+ * state snapshots, and the store that opens a data directory at its tip by loading
+ * the newest valid snapshot and replaying the rest of the log.
+ *
+ * Read this header instead of a manual. Everything here is built on tally.h: a block
+ * is a list of signed transactions applied in order with tally_apply_signed at the
+ * block's time, then tally_end_block, and it commits to the state that results
+ * (tally_state_hash). The log is the source of truth; a state in memory and the
+ * snapshots on disk are both derived from it and checked against it.
+ *
+ * Errors are values: every function that can fail returns a tally_chain_error and,
+ * when given one, fills a tally_chain_failure that says which block (height), which
+ * transaction and which byte offset the failure is about, in a sentence ready to
+ * print. Nothing here prints.
+ *
+ * Threads: a block, a log and a store are not shared between threads without a lock.
+ */
+#ifndef TALLY_CHAIN_H
+#define TALLY_CHAIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tally.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Sizes and bounds.                                                         */
+/* ------------------------------------------------------------------------ */
+
+#define TALLY_BLOCK_VERSION 1u
+/* Most transactions in one block. A block is built, held and verified in memory
+ * at once, so this bounds a node's memory per block (about 45 MB of decoded txs). */
+#define TALLY_BLOCK_TXS_MAX 65536u
+/* u8 version | u64 height | prev_hash[32] | i64 block_time | u32 tx_count |
+ * tx_root[32] | results_root[32] | state_hash[32] | producer[32] | signature[64] */
+#define TALLY_BLOCK_HEADER_BYTES (1u + 8u + 32u + 8u + 4u + 32u + 32u + 32u + 32u + 64u)
+/* The header bytes the producer signs: all of them but the signature. */
+#define TALLY_BLOCK_SIGNED_BYTES (TALLY_BLOCK_HEADER_BYTES - TALLY_SIGNATURE_BYTES)
+/* u16 code | u32 created_id | i64 minted, burned, fee, risk_fee, reserve, shares,
+ * to_primary, to_excess, available */
+#define TALLY_RESULT_BYTES (2u + 4u + 9u * 8u)
+/* The genesis block carries the chain's name: u16 length + 1..TALLY_NAME_MAX bytes. */
+#define TALLY_GENESIS_NAME_BYTES_MAX (2u + TALLY_NAME_MAX)
+/* Longest encoded block: a full block of the longest transactions. About 39 MB. */
+#define TALLY_BLOCK_ENCODED_MAX                                                           \
+    ((size_t)TALLY_BLOCK_HEADER_BYTES + TALLY_GENESIS_NAME_BYTES_MAX +                     \
+     (size_t)TALLY_BLOCK_TXS_MAX * (2u + TALLY_TX_ENCODED_MAX + TALLY_RESULT_BYTES))
+
+/* ------------------------------------------------------------------------ */
+/* Errors of the chain and storage layer.                                   */
+/* ------------------------------------------------------------------------ */
+
+#define TALLY_CHAIN_ERRORS(X)                                                                    \
+    X(OK, "ok")                                                                                  \
+    X(NO_MEMORY, "out of memory")                                                                \
+    X(BAD_ARGUMENT, "an argument is out of range")                                               \
+    /* decoding a block */                                                                       \
+    X(DECODE_TRUNCATED, "the encoded block ends too early")                                      \
+    X(DECODE_TRAILING_BYTES, "the encoded block has bytes after its end")                        \
+    X(DECODE_BAD_VERSION, "unknown block version")                                               \
+    X(DECODE_TOO_MANY_TXS, "the block holds more than 65536 transactions")                       \
+    X(DECODE_BAD_TX_LENGTH, "a transaction's length is 0 or above the longest encoding")         \
+    X(DECODE_BAD_TX, "a transaction in the block does not decode")                               \
+    X(DECODE_BAD_RESULT, "a result in the block holds an unknown error code")                    \
+    X(DECODE_BAD_NAME, "the chain name is empty, too long or holds control characters")          \
+    /* verifying a block against the chain it extends */                                         \
+    X(BAD_GENESIS, "the genesis block must have no transactions, zero previous hash and roots")  \
+    X(BAD_HEIGHT, "the block's height is not the previous block's height plus one")              \
+    X(BAD_PREV_HASH, "the block's previous hash is not the hash of the previous block")          \
+    X(TIME_BACKWARDS, "the block's time is before the previous block's time")                    \
+    X(WRONG_PRODUCER, "the block names a producer other than the chain's")                       \
+    X(BAD_PRODUCER_SIGNATURE, "the producer's signature does not match the block header")        \
+    X(BAD_TX_ROOT, "the transactions do not match the block's transaction root")                 \
+    X(BAD_RESULTS_ROOT, "the results do not match the block's results root")                     \
+    X(RESULT_NOT_OK, "the block records a refused transaction; blocks hold only accepted ones")  \
+    X(BAD_TX_SIGNATURE, "a transaction's signature does not verify")                             \
+    X(RESULT_MISMATCH, "applying a transaction gave another result than the block records")      \
+    X(BAD_STATE_HASH, "the state after the block does not match the block's state hash")         \
+    X(INVARIANT_BROKEN, "the state after the block breaks a ledger invariant")                   \
+    X(WRONG_CHAIN, "the data belongs to another chain")                                          \
+    /* storage */                                                                                \
+    X(IO, "a file operation failed")                                                             \
+    X(LOCKED, "another process has the data directory open for writing")                         \
+    X(READ_ONLY, "the store was opened read-only")                                               \
+    X(LOG_EXISTS, "the data directory already holds a block log")                                \
+    X(LOG_EMPTY, "the block log holds no genesis block")                                         \
+    X(LOG_CORRUPT, "the block log is corrupt before its end")                                    \
+    X(LOG_TAIL_CUT, "a torn or corrupt record at the end of the block log was cut off")          \
+    X(LOG_FAILED, "an earlier write to the log failed; close and reopen the store")              \
+    X(NOT_NEXT_BLOCK, "the block does not extend the log's last block")                          \
+    X(NO_SUCH_BLOCK, "the log holds no block at this height")                                    \
+    X(SNAPSHOT_BAD, "the snapshot is damaged or does not match the block log")
+
+typedef enum {
+#define TALLY_CHAIN_ERROR_ENUM(name, message) TALLY_CHAIN_ERR_##name,
+    TALLY_CHAIN_ERRORS(TALLY_CHAIN_ERROR_ENUM)
+#undef TALLY_CHAIN_ERROR_ENUM
+        TALLY_CHAIN_ERROR_COUNT
+} tally_chain_error;
+
+#define TALLY_CHAIN_OK TALLY_CHAIN_ERR_OK
+
+/* "BAD_STATE_HASH" for TALLY_CHAIN_ERR_BAD_STATE_HASH; "?" for an unknown code. */
+const char *tally_chain_error_name(tally_chain_error code);
+/* A sentence for people; never NULL. */
+const char *tally_chain_error_message(tally_chain_error code);
+
+#define TALLY_NO_HEIGHT UINT64_MAX
+#define TALLY_NO_TX UINT32_MAX
+#define TALLY_NO_OFFSET UINT64_MAX
+#define TALLY_FAILURE_MESSAGE_MAX 384u
+
+/* What failed, and where. Fields that do not apply hold their TALLY_NO_* value (or
+ * TALLY_OK, 0). `message` is one sentence naming all that apply, for example
+ * "block 12: transaction 3: applying gave INSUFFICIENT_CREDIT, the block records OK". */
+typedef struct {
+    tally_chain_error code;
+    uint64_t height;     /* the block it is about */
+    uint32_t tx_index;   /* the transaction inside that block */
+    tally_error tx_code; /* the core's code: what decoding or applying the tx gave */
+    uint64_t offset;     /* byte offset in a file (the block log) */
+    int os_error;        /* errno of a failed file operation, else 0 */
+    char message[TALLY_FAILURE_MESSAGE_MAX];
+} tally_chain_failure;
+
+/* Something the store did or skipped that the operator should know about, while
+ * the operation itself succeeded: a torn tail cut off (LOG_TAIL_CUT), a snapshot
+ * ignored (SNAPSHOT_BAD). Called synchronously; `notice` lives for the call only. */
+typedef void tally_notice_fn(void *context, const tally_chain_failure *notice);
+
+/* ------------------------------------------------------------------------ */
+/* Blocks.                                                                   */
+/* ------------------------------------------------------------------------ */
+
+typedef struct {
+    uint8_t version; /* TALLY_BLOCK_VERSION */
+    uint64_t height; /* genesis is 0 */
+    uint8_t prev_hash[TALLY_HASH_BYTES]; /* hash of the previous header; zero for genesis */
+    int64_t block_time;                  /* unix seconds, non-decreasing along the chain */
+    uint32_t tx_count;
+    uint8_t tx_root[TALLY_HASH_BYTES];
+    uint8_t results_root[TALLY_HASH_BYTES];
+    uint8_t state_hash[TALLY_HASH_BYTES]; /* tally_state_hash after the block */
+    tally_key producer;
+    uint8_t signature[TALLY_SIGNATURE_BYTES]; /* Ed25519 over the header bytes before it */
+} tally_block_header;
+
+/*
+ * A block: its header, its transactions and the result of each. The arrays belong
+ * to the block: start with tally_block_init, end with tally_block_release; decode
+ * and build reuse the arrays, so one block can be filled again and again.
+ *
+ * The wire encoding (tally_block_encode), little-endian:
+ *   header (TALLY_BLOCK_HEADER_BYTES)
+ *   height 0 (genesis) only: u16 name length | name bytes
+ *   for each tx: u16 length | signed transaction (tally_tx_encode)
+ *   for each tx: result (TALLY_RESULT_BYTES)
+ * The block hash is BLAKE2b-256 of the header's encoding, signature included.
+ */
+typedef struct {
+    tally_block_header header;
+    tally_tx *txs;         /* header.tx_count of them */
+    tally_result *results; /* one per tx; all TALLY_OK in a valid block */
+    uint32_t capacity;     /* entries allocated in txs and results */
+    uint16_t name_length;  /* genesis only: the chain's name, 1..TALLY_NAME_MAX bytes */
+    char name[TALLY_NAME_MAX];
+} tally_block;
+
+void tally_block_init(tally_block *block);
+/* Frees the arrays; the block is then empty, as after tally_block_init. */
+void tally_block_release(tally_block *block);
+
+/* Writes the header's canonical bytes. */
+void tally_block_header_encode(const tally_block_header *header,
+                               uint8_t out[TALLY_BLOCK_HEADER_BYTES]);
+/* Strict: refuses a wrong length (DECODE_TRUNCATED, DECODE_TRAILING_BYTES), a
+ * version other than 1 (DECODE_BAD_VERSION) and tx_count above TALLY_BLOCK_TXS_MAX. */
+TALLY_MUST_CHECK tally_chain_error tally_block_header_decode(const uint8_t *bytes, size_t length,
+                                                             tally_block_header *header);
+/* BLAKE2b-256 of the header's encoding: the block's id, and the next block's prev_hash. */
+void tally_block_hash(const tally_block_header *header, uint8_t out[TALLY_HASH_BYTES]);
+
+/* Bytes of the block's encoding; 0 when it cannot be encoded (more than
+ * TALLY_BLOCK_TXS_MAX transactions, a transaction tally_tx_encode refuses, a
+ * genesis name of a bad length). */
+size_t tally_block_encoded_size(const tally_block *block);
+/* Writes the encoding into out; returns its length, or 0 as above or when out_size
+ * is too small. */
+size_t tally_block_encode(const tally_block *block, uint8_t *out, size_t out_size);
+/* Strict decode into an initialised block (its old contents are replaced). Refuses
+ * every DECODE_* case above, a result code that is not a tally_error, an invalid
+ * genesis name, and any byte after the end. On error the block holds nothing
+ * meaningful (but stays releasable) and failure names the transaction. */
+TALLY_MUST_CHECK tally_chain_error tally_block_decode(const uint8_t *bytes, size_t length,
+                                                      tally_block *block,
+                                                      tally_chain_failure *failure);
+
+/* The canonical bytes of a result (declaration order of tally_result). */
+void tally_result_encode(const tally_result *result, uint8_t out[TALLY_RESULT_BYTES]);
+/* false when the code is not a tally_error. */
+TALLY_MUST_CHECK bool tally_result_decode(const uint8_t in[TALLY_RESULT_BYTES], tally_result *result);
+
+/*
+ * Merkle roots. Leaves are BLAKE2b-256(0x00 || bytes), inner nodes
+ * BLAKE2b-256(0x01 || left || right). Levels pair nodes left to right; an odd node
+ * at the end of a level is promoted unchanged (never duplicated, so no two lists
+ * share a root). The root of no leaves is 32 zero bytes; of one leaf, that leaf.
+ */
+void tally_merkle_leaf(const uint8_t *bytes, size_t length, uint8_t out[TALLY_HASH_BYTES]);
+void tally_merkle_node(const uint8_t left[TALLY_HASH_BYTES], const uint8_t right[TALLY_HASH_BYTES],
+                       uint8_t out[TALLY_HASH_BYTES]);
+/* The root over leaf hashes already computed (`count` of them, 32 bytes each). */
+void tally_merkle_root(const uint8_t *leaf_hashes, size_t count, uint8_t out[TALLY_HASH_BYTES]);
+/* The roots of a block: over the signed encodings of its txs, and over its results.
+ * false when a transaction cannot be encoded. */
+TALLY_MUST_CHECK bool tally_block_tx_root(const tally_tx *txs, uint32_t count,
+                                          uint8_t out[TALLY_HASH_BYTES]);
+void tally_block_results_root(const tally_result *results, uint32_t count,
+                              uint8_t out[TALLY_HASH_BYTES]);
+
+/* ------------------------------------------------------------------------ */
+/* The chain: genesis, building and verifying blocks.                        */
+/* ------------------------------------------------------------------------ */
+
+/* What verifying or building the next block needs to know about the chain so far. */
+typedef struct {
+    uint8_t chain_id[TALLY_CHAIN_ID_BYTES];
+    tally_key producer; /* the one key that signs every block (from the genesis) */
+    uint64_t height;    /* of the last block */
+    uint8_t hash[TALLY_HASH_BYTES];       /* of the last block */
+    int64_t block_time;                   /* of the last block */
+    uint8_t state_hash[TALLY_HASH_BYTES]; /* after the last block */
+} tally_chain_tip;
+
+/* chain id = BLAKE2b-256("tally-genesis-v1" || producer || i64 genesis_time ||
+ * u16 name_length || name). Every transaction of the chain names it. */
+void tally_chain_id(const tally_key *producer, int64_t genesis_time, const char *name,
+                    size_t name_length, uint8_t out[TALLY_CHAIN_ID_BYTES]);
+
+/*
+ * Makes the genesis block of a new chain: height 0, no transactions, zero previous
+ * hash and roots, the hash of the empty state of the chain id, signed with
+ * producer_secret (whose key becomes the chain's only producer). name is 1 to
+ * TALLY_NAME_MAX bytes without control characters (DECODE_BAD_NAME otherwise).
+ */
+TALLY_MUST_CHECK tally_chain_error tally_genesis_make(const uint8_t producer_secret[TALLY_SECRET_BYTES],
+                                                      int64_t genesis_time, const char *name,
+                                                      size_t name_length, tally_block *genesis,
+                                                      tally_chain_failure *failure);
+
+/*
+ * Verifies a genesis block (shape, name, producer signature, state hash of the
+ * empty state of its chain id) and starts the chain: *state becomes a new empty
+ * state the caller destroys, *tip describes the genesis. Refuses BAD_GENESIS,
+ * DECODE_BAD_NAME, BAD_PRODUCER_SIGNATURE, BAD_STATE_HASH, NO_MEMORY.
+ */
+TALLY_MUST_CHECK tally_chain_error tally_genesis_open(const tally_block *genesis, tally_state **state,
+                                                      tally_chain_tip *tip,
+                                                      tally_chain_failure *failure);
+
+/*
+ * Builds the next block onto `state`, which must be the state at `tip`. Applies the
+ * `candidate_count` candidates in order with tally_apply_signed at block_time; the
+ * block holds only the accepted ones (a refused transaction changes nothing and
+ * never enters the chain: its submitter learns why from candidate_results). Then
+ * runs tally_end_block(block_time), records tally_state_hash, fills the roots and
+ * signs with producer_secret. On success *tip describes the new block.
+ *
+ * candidate_results (may be NULL) receives one result per candidate, in order.
+ * Refuses before touching the state: BAD_ARGUMENT (more than TALLY_BLOCK_TXS_MAX
+ * candidates), TIME_BACKWARDS (a node clamps its clock to the tip's block_time),
+ * WRONG_PRODUCER (the secret is not the tip's producer's). NO_MEMORY after the
+ * state changed leaves the state unusable.
+ */
+TALLY_MUST_CHECK tally_chain_error tally_block_build(tally_state *state, tally_chain_tip *tip,
+                                                     const uint8_t producer_secret[TALLY_SECRET_BYTES],
+                                                     int64_t block_time, const tally_tx *candidates,
+                                                     uint32_t candidate_count,
+                                                     tally_result *candidate_results,
+                                                     tally_block *block,
+                                                     tally_chain_failure *failure);
+
+/*
+ * tally_block_build for candidates whose signatures the caller has already checked
+ * with tally_tx_verify (a node's mempool does, on every core): they go through
+ * tally_apply, so no signature is checked twice and block production is not held
+ * to one core's verification rate. A candidate with a bad signature passed here
+ * makes a block that every verifier refuses.
+ */
+TALLY_MUST_CHECK tally_chain_error tally_block_build_verified(
+    tally_state *state, tally_chain_tip *tip, const uint8_t producer_secret[TALLY_SECRET_BYTES],
+    int64_t block_time, const tally_tx *candidates, uint32_t candidate_count,
+    tally_result *candidate_results, tally_block *block, tally_chain_failure *failure);
+
+/*
+ * The checks of a received block that need no state: version, tx_count bound,
+ * height = tip height + 1, prev_hash, block_time >= tip time, producer = the
+ * chain's producer, the producer's signature, tx_root, results_root, and every
+ * recorded result is OK. Changes nothing. A node runs it before touching its state.
+ */
+TALLY_MUST_CHECK tally_chain_error tally_block_check(const tally_chain_tip *tip,
+                                                     const tally_block *block,
+                                                     tally_chain_failure *failure);
+
+/*
+ * Verifies a block received for the chain at `tip` and applies it to `state` (the
+ * state at tip): first tally_block_check (in order: version, height = tip height
+ * + 1, prev_hash, block_time >= tip time, producer = the chain's producer, the
+ * producer's signature, tx_root, results_root, every recorded result is OK); then
+ * each transaction with
+ * tally_apply_signed (BAD_TX_SIGNATURE, RESULT_MISMATCH against the recorded
+ * result), tally_end_block, the state hash (BAD_STATE_HASH) and
+ * tally_check_invariants (INVARIANT_BROKEN). failure names the height, the
+ * transaction and what it gave. On success *tip describes the block.
+ *
+ * Applying mutates the state as it goes: after any failure past the root checks
+ * (BAD_TX_SIGNATURE and later) the state is unusable and the caller reloads it
+ * (from the store). Failures of tally_block_check leave state and tip untouched.
+ */
+TALLY_MUST_CHECK tally_chain_error tally_block_apply(tally_state *state, tally_chain_tip *tip,
+                                                     const tally_block *block,
+                                                     tally_chain_failure *failure);
+
+/* ------------------------------------------------------------------------ */
+/* The block log: blocks.log in a data directory.                            */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * An append-only file of records, one per block from the genesis on:
+ *   u32 magic (TALLY_LOG_MAGIC) | u32 payload length | payload (tally_block_encode) |
+ *   checksum[16] = BLAKE2b-128(u32 payload length || payload)
+ * Opening reads every record, checking its checksum and that it decodes; the n-th
+ * record is block n. Heights, links, signatures and state are the chain's checks
+ * (tally_block_apply, run by the store's replay and by verify). A record that is
+ * torn or fails its checksum with no valid record after it is a half-written tail:
+ * it is cut off (truncate + fsync) and reported through `notice`. A damaged record
+ * followed by a valid one, or a record whose checksum holds but whose block does
+ * not decode, is corruption: opening fails with LOG_CORRUPT, the byte offset and
+ * the height.
+ */
+#define TALLY_LOG_MAGIC 0x42594c54u /* "TLYB" in the file */
+#define TALLY_LOG_RECORD_OVERHEAD (4u + 4u + 16u)
+#define TALLY_LOG_FILE_NAME "blocks.log"
+
+typedef struct tally_blocklog tally_blocklog;
+
+typedef struct {
+    bool read_only;  /* never writes: a torn tail is reported and skipped, not cut */
+    bool create;     /* create an empty blocks.log when missing */
+    tally_notice_fn *notice; /* may be NULL */
+    void *notice_context;
+} tally_blocklog_options;
+
+/*
+ * Opens (and scans) directory/blocks.log. A writable log takes an exclusive lock
+ * on the file (LOCKED when another process holds it). Refuses IO (missing file
+ * without `create`, and every failed file operation, with errno), LOG_CORRUPT,
+ * NO_MEMORY. An empty log opens with tally_blocklog_count() == 0.
+ */
+TALLY_MUST_CHECK tally_chain_error tally_blocklog_open(const char *directory,
+                                                       const tally_blocklog_options *options,
+                                                       tally_blocklog **log,
+                                                       tally_chain_failure *failure);
+void tally_blocklog_close(tally_blocklog *log);
+
+/* Blocks in the log (the tip's height + 1); 0 when empty. */
+uint64_t tally_blocklog_count(const tally_blocklog *log);
+/* The header and hash of the last block; false when the log is empty. */
+bool tally_blocklog_last(const tally_blocklog *log, tally_block_header *header,
+                         uint8_t hash[TALLY_HASH_BYTES]);
+/* Byte length of the valid records (where the next append goes). */
+uint64_t tally_blocklog_size(const tally_blocklog *log);
+
+/*
+ * Appends one block as one write and one fsync: when it returns OK the block is
+ * durable and its transactions may be acknowledged. Refuses NOT_NEXT_BLOCK (height
+ * is not count, or prev_hash is not the last block's hash), BAD_ARGUMENT (block
+ * cannot be encoded), READ_ONLY, LOG_FAILED. When the write or the fsync fails (IO)
+ * the log cuts itself back to its last durable block and refuses every later
+ * append with LOG_FAILED: after a failed fsync the kernel may have dropped pages,
+ * so the only safe way on is to close and reopen (which rescans the file). The
+ * failed block may or may not be in the file after a crash; it was never
+ * acknowledged either way.
+ */
+TALLY_MUST_CHECK tally_chain_error tally_blocklog_append(tally_blocklog *log, const tally_block *block,
+                                                         tally_chain_failure *failure);
+
+/* Reads the block at height into an initialised block, checking the record's
+ * checksum again. Refuses NO_SUCH_BLOCK, IO, LOG_CORRUPT, NO_MEMORY. */
+TALLY_MUST_CHECK tally_chain_error tally_blocklog_read(const tally_blocklog *log, uint64_t height,
+                                                       tally_block *block,
+                                                       tally_chain_failure *failure);
+/* The encoded block at height (checksum checked), in a buffer the caller frees. */
+TALLY_MUST_CHECK tally_chain_error tally_blocklog_read_encoded(const tally_blocklog *log,
+                                                               uint64_t height, uint8_t **bytes,
+                                                               size_t *length,
+                                                               tally_chain_failure *failure);
+/* The header and hash of the block at height, reading only the record's first 253
+ * bytes (the log keeps only offsets in memory, 8 bytes a block), so listing headers
+ * costs the same for any block size. The record's checksum is not re-checked here
+ * (it was at open; tally_blocklog_read checks it again). Refuses NO_SUCH_BLOCK, IO,
+ * LOG_CORRUPT (the record no longer matches the index). */
+TALLY_MUST_CHECK tally_chain_error tally_blocklog_header(const tally_blocklog *log, uint64_t height,
+                                                         tally_block_header *header,
+                                                         uint8_t hash[TALLY_HASH_BYTES],
+                                                         tally_chain_failure *failure);
+
+/* ------------------------------------------------------------------------ */
+/* Snapshots: snapshot-<height>.bin in a data directory.                     */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A snapshot file: u32 magic (TALLY_SNAPSHOT_MAGIC) | u64 height | block hash[32] |
+ * state (tally_state_serialize) | checksum[32] = BLAKE2b-256 of all bytes before it.
+ * Written to a temporary file, fsynced, renamed, then the directory fsynced, so a
+ * crash leaves either the old set of snapshots or the new one.
+ */
+#define TALLY_SNAPSHOT_MAGIC 0x53594c54u /* "TLYS" in the file */
+#define TALLY_SNAPSHOTS_KEPT 2u
+/* Snapshot files a directory listing considers; more are ignored (and reported). */
+#define TALLY_SNAPSHOTS_SCANNED_MAX 64u
+
+/* Writes snapshot-<height>.bin of state (the state after the block whose hash is
+ * given), then deletes all but the newest TALLY_SNAPSHOTS_KEPT snapshots. Refuses
+ * IO, NO_MEMORY. */
+TALLY_MUST_CHECK tally_chain_error tally_snapshot_save(const char *directory, uint64_t height,
+                                                       const uint8_t block_hash[TALLY_HASH_BYTES],
+                                                       const tally_state *state,
+                                                       tally_chain_failure *failure);
+
+/*
+ * Loads the newest snapshot that is sound and belongs to this log: checksum,
+ * height in the file = height in the name, a block at that height in the log with
+ * that hash, a state that deserializes, is of the log's chain (chain_id) and hashes
+ * to that block's state_hash. Every snapshot passed over is reported through
+ * notice (SNAPSHOT_BAD with the reason). Returns OK with *state NULL when none is
+ * usable; *state (the caller destroys it) and *height otherwise. Refuses IO (the
+ * directory cannot be listed), NO_MEMORY.
+ */
+TALLY_MUST_CHECK tally_chain_error tally_snapshot_load(const char *directory, const tally_blocklog *log,
+                                                       const uint8_t chain_id[TALLY_CHAIN_ID_BYTES],
+                                                       tally_notice_fn *notice, void *notice_context,
+                                                       tally_state **state, uint64_t *height,
+                                                       tally_chain_failure *failure);
+
+/* ------------------------------------------------------------------------ */
+/* The store: a data directory opened at its tip.                            */
+/* ------------------------------------------------------------------------ */
+
+/* Called after each block replayed or verified: `height` of `total` blocks (the
+ * log's count - 1 is the last height). */
+typedef void tally_progress_fn(void *context, uint64_t height, uint64_t total);
+
+typedef struct {
+    bool read_only;
+    tally_notice_fn *notice; /* torn tails cut, snapshots ignored; may be NULL */
+    void *notice_context;
+    tally_progress_fn *progress; /* while replaying; may be NULL */
+    void *progress_context;
+} tally_store_options;
+
+typedef struct tally_store tally_store;
+
+/* Creates directory (when missing; its parent must exist) with a new blocks.log
+ * holding `genesis`, which must pass tally_genesis_open. Refuses LOG_EXISTS when a non-empty log is there,
+ * and what tally_genesis_open and tally_blocklog_append refuse. */
+TALLY_MUST_CHECK tally_chain_error tally_store_create(const char *directory, const tally_block *genesis,
+                                                      const tally_store_options *options,
+                                                      tally_store **store,
+                                                      tally_chain_failure *failure);
+
+/*
+ * Opens a data directory at its tip: scans the log (cutting a torn tail), starts
+ * the chain from its genesis, loads the newest valid snapshot and replays every
+ * later block with tally_block_apply (full verification). Refuses LOG_EMPTY, what
+ * the log refuses, and any verification failure with the block's height.
+ */
+TALLY_MUST_CHECK tally_chain_error tally_store_open(const char *directory,
+                                                    const tally_store_options *options,
+                                                    tally_store **store,
+                                                    tally_chain_failure *failure);
+void tally_store_close(tally_store *store);
+
+/* The state at the tip. It belongs to the store; read it, never change it except
+ * through tally_store_produce and tally_store_accept. */
+const tally_state *tally_store_state(const tally_store *store);
+const tally_chain_tip *tally_store_tip(const tally_store *store);
+const tally_blocklog *tally_store_log(const tally_store *store);
+
+/*
+ * Builds the next block from candidates (see tally_block_build), appends it to the
+ * log durably, and only then returns OK: the accepted candidates are committed and
+ * may be acknowledged. *block receives the block (initialised by the caller). The
+ * refusals of tally_block_build that come before the state changes leave the store
+ * as it was. When building or appending fails after the state changed, the store is
+ * left failed: every later call refuses LOG_FAILED and the caller closes and
+ * reopens it (the reopened state is the log's, without the block).
+ */
+TALLY_MUST_CHECK tally_chain_error tally_store_produce(tally_store *store,
+                                                       const uint8_t producer_secret[TALLY_SECRET_BYTES],
+                                                       int64_t block_time, const tally_tx *candidates,
+                                                       uint32_t candidate_count,
+                                                       tally_result *candidate_results,
+                                                       tally_block *block,
+                                                       tally_chain_failure *failure);
+
+/* tally_store_produce for candidates whose signatures the caller has already
+ * checked (see tally_block_build_verified). */
+TALLY_MUST_CHECK tally_chain_error tally_store_produce_verified(
+    tally_store *store, const uint8_t producer_secret[TALLY_SECRET_BYTES], int64_t block_time,
+    const tally_tx *candidates, uint32_t candidate_count, tally_result *candidate_results,
+    tally_block *block, tally_chain_failure *failure);
+
+/* Verifies a block made elsewhere (tally_block_apply) and appends it. A block that
+ * fails verification leaves the store failed, as above. */
+TALLY_MUST_CHECK tally_chain_error tally_store_accept(tally_store *store, const tally_block *block,
+                                                      tally_chain_failure *failure);
+
+/* Writes a snapshot of the state at the tip (tally_snapshot_save). A node calls it
+ * every N blocks; a failure here loses nothing (the log holds every block). */
+TALLY_MUST_CHECK tally_chain_error tally_store_snapshot(tally_store *store, tally_chain_failure *failure);
+
+/* ------------------------------------------------------------------------ */
+/* Verification of a whole chain from its genesis.                           */
+/* ------------------------------------------------------------------------ */
+
+typedef struct {
+    uint64_t blocks;       /* verified, genesis included */
+    uint64_t transactions; /* in those blocks */
+    uint64_t elapsed_ns;   /* wall time of the verification */
+    tally_chain_tip tip;   /* the last verified block */
+} tally_verify_summary;
+
+/*
+ * Verifies the chain in directory from its genesis without trusting anything
+ * derived from it (no snapshot is read): every record's checksum, every hash link,
+ * every producer and transaction signature, every result, state hash and
+ * invariant. Opens the log read-only (a torn tail is reported, not cut).
+ * progress (may be NULL) is called after each block. On a failure, summary holds
+ * what was verified before it and failure names the height. Refuses what
+ * tally_blocklog_open and tally_block_apply refuse.
+ */
+TALLY_MUST_CHECK tally_chain_error tally_chain_verify(const char *directory,
+                                                      tally_progress_fn *progress,
+                                                      void *progress_context,
+                                                      tally_notice_fn *notice, void *notice_context,
+                                                      tally_verify_summary *summary,
+                                                      tally_chain_failure *failure);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TALLY_CHAIN_H */

@@ -1,0 +1,301 @@
+/*
+ * block.c: the block format. A block is a header, the signed transactions it holds
+ * and the result of each; this file owns their canonical encoding (one encoder,
+ * one strict decoder), the block hash, and the memory of a block's arrays. Merkle
+ * roots are in merkle.c; genesis, building and verifying blocks against a chain in
+ * chain.c.
+ */
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "chain/chain_internal.h"
+
+/* Byte offsets of the header fields, in wire order. */
+enum {
+    HEADER_VERSION = 0,
+    HEADER_HEIGHT = HEADER_VERSION + 1,
+    HEADER_PREV_HASH = HEADER_HEIGHT + 8,
+    HEADER_BLOCK_TIME = HEADER_PREV_HASH + TALLY_HASH_BYTES,
+    HEADER_TX_COUNT = HEADER_BLOCK_TIME + 8,
+    HEADER_TX_ROOT = HEADER_TX_COUNT + 4,
+    HEADER_RESULTS_ROOT = HEADER_TX_ROOT + TALLY_HASH_BYTES,
+    HEADER_STATE_HASH = HEADER_RESULTS_ROOT + TALLY_HASH_BYTES,
+    HEADER_PRODUCER = HEADER_STATE_HASH + TALLY_HASH_BYTES,
+    HEADER_SIGNATURE = HEADER_PRODUCER + TALLY_KEY_BYTES,
+    HEADER_END = HEADER_SIGNATURE + TALLY_SIGNATURE_BYTES
+};
+
+_Static_assert(HEADER_END == TALLY_BLOCK_HEADER_BYTES, "header layout adds up");
+_Static_assert(HEADER_SIGNATURE == TALLY_BLOCK_SIGNED_BYTES, "the signature is last");
+_Static_assert(TALLY_TX_ENCODED_MAX <= UINT16_MAX, "a transaction's length travels as u16");
+_Static_assert(TALLY_BLOCK_TXS_MAX <= UINT32_MAX, "tx_count travels as u32");
+_Static_assert(TALLY_NAME_MAX <= UINT16_MAX, "the genesis name's length travels as u16");
+_Static_assert(TALLY_ERROR_COUNT <= UINT16_MAX, "result codes travel as u16");
+
+/* Every transaction takes at least its u16 length, one byte and its result: a tx
+ * count that the bytes left cannot hold is refused before anything is allocated. */
+#define TX_WIRE_BYTES_MIN (2u + 1u + TALLY_RESULT_BYTES)
+
+/* ------------------------------------------------------------------------ */
+/* Memory.                                                                   */
+/* ------------------------------------------------------------------------ */
+
+void tally_block_init(tally_block *block) {
+    assert(block != NULL);
+    memset(block, 0, sizeof *block);
+}
+
+void tally_block_release(tally_block *block) {
+    assert(block != NULL);
+    free(block->txs);
+    free(block->results);
+    tally_block_init(block);
+}
+
+bool block_reserve(tally_block *block, uint32_t count) {
+    assert(block != NULL);
+    assert(count <= TALLY_BLOCK_TXS_MAX);
+    if (count <= block->capacity) return true;
+    /* Grow to the next power of two: a node refilling one block never reallocates
+     * once it has seen its largest block. */
+    uint32_t capacity = block->capacity < 16 ? 16 : block->capacity;
+    while (capacity < count) capacity *= 2;
+    if (capacity > TALLY_BLOCK_TXS_MAX) capacity = TALLY_BLOCK_TXS_MAX;
+    tally_tx *txs = realloc(block->txs, (size_t)capacity * sizeof *txs);
+    if (txs == NULL) return false;
+    block->txs = txs;
+    tally_result *results = realloc(block->results, (size_t)capacity * sizeof *results);
+    if (results == NULL) return false;
+    block->results = results;
+    block->capacity = capacity;
+    return true;
+}
+
+bool chain_name_is_valid(const char *name, size_t length) {
+    if (name == NULL || length == 0 || length > TALLY_NAME_MAX) return false;
+    for (size_t i = 0; i < length; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if (c < 0x20 || c == 0x7f) return false;
+    }
+    return true;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Header.                                                                   */
+/* ------------------------------------------------------------------------ */
+
+void tally_block_header_encode(const tally_block_header *header,
+                               uint8_t out[TALLY_BLOCK_HEADER_BYTES]) {
+    assert(header != NULL && out != NULL);
+    out[HEADER_VERSION] = header->version;
+    le_store_u64(out + HEADER_HEIGHT, header->height);
+    memcpy(out + HEADER_PREV_HASH, header->prev_hash, TALLY_HASH_BYTES);
+    le_store_u64(out + HEADER_BLOCK_TIME, (uint64_t)header->block_time);
+    le_store_u32(out + HEADER_TX_COUNT, header->tx_count);
+    memcpy(out + HEADER_TX_ROOT, header->tx_root, TALLY_HASH_BYTES);
+    memcpy(out + HEADER_RESULTS_ROOT, header->results_root, TALLY_HASH_BYTES);
+    memcpy(out + HEADER_STATE_HASH, header->state_hash, TALLY_HASH_BYTES);
+    memcpy(out + HEADER_PRODUCER, header->producer.bytes, TALLY_KEY_BYTES);
+    memcpy(out + HEADER_SIGNATURE, header->signature, TALLY_SIGNATURE_BYTES);
+}
+
+tally_chain_error tally_block_header_decode(const uint8_t *bytes, size_t length,
+                                            tally_block_header *header) {
+    assert(header != NULL);
+    assert(bytes != NULL || length == 0);
+    memset(header, 0, sizeof *header);
+    if (length < TALLY_BLOCK_HEADER_BYTES) return TALLY_CHAIN_ERR_DECODE_TRUNCATED;
+    if (length > TALLY_BLOCK_HEADER_BYTES) return TALLY_CHAIN_ERR_DECODE_TRAILING_BYTES;
+    header->version = bytes[HEADER_VERSION];
+    if (header->version != TALLY_BLOCK_VERSION) return TALLY_CHAIN_ERR_DECODE_BAD_VERSION;
+    header->height = le_load_u64(bytes + HEADER_HEIGHT);
+    memcpy(header->prev_hash, bytes + HEADER_PREV_HASH, TALLY_HASH_BYTES);
+    header->block_time = (int64_t)le_load_u64(bytes + HEADER_BLOCK_TIME);
+    header->tx_count = le_load_u32(bytes + HEADER_TX_COUNT);
+    if (header->tx_count > TALLY_BLOCK_TXS_MAX) return TALLY_CHAIN_ERR_DECODE_TOO_MANY_TXS;
+    memcpy(header->tx_root, bytes + HEADER_TX_ROOT, TALLY_HASH_BYTES);
+    memcpy(header->results_root, bytes + HEADER_RESULTS_ROOT, TALLY_HASH_BYTES);
+    memcpy(header->state_hash, bytes + HEADER_STATE_HASH, TALLY_HASH_BYTES);
+    memcpy(header->producer.bytes, bytes + HEADER_PRODUCER, TALLY_KEY_BYTES);
+    memcpy(header->signature, bytes + HEADER_SIGNATURE, TALLY_SIGNATURE_BYTES);
+    return TALLY_CHAIN_OK;
+}
+
+void tally_block_hash(const tally_block_header *header, uint8_t out[TALLY_HASH_BYTES]) {
+    assert(header != NULL && out != NULL);
+    uint8_t bytes[TALLY_BLOCK_HEADER_BYTES];
+    tally_block_header_encode(header, bytes);
+    crypto_generichash(out, TALLY_HASH_BYTES, bytes, sizeof bytes, NULL, 0);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Results.                                                                  */
+/* ------------------------------------------------------------------------ */
+
+void tally_result_encode(const tally_result *result, uint8_t out[TALLY_RESULT_BYTES]) {
+    assert(result != NULL && out != NULL);
+    le_store_u16(out, (uint16_t)result->code);
+    le_store_u32(out + 2, result->created_id);
+    const int64_t amounts[9] = {result->minted,  result->burned,     result->fee,
+                                result->risk_fee, result->reserve,   result->shares,
+                                result->to_primary, result->to_excess, result->available};
+    for (unsigned i = 0; i < 9; i++) le_store_u64(out + 6 + 8 * i, (uint64_t)amounts[i]);
+}
+
+bool tally_result_decode(const uint8_t in[TALLY_RESULT_BYTES], tally_result *result) {
+    assert(in != NULL && result != NULL);
+    memset(result, 0, sizeof *result);
+    uint16_t code = le_load_u16(in);
+    if (code >= TALLY_ERROR_COUNT) return false;
+    result->code = (tally_error)code;
+    result->created_id = le_load_u32(in + 2);
+    int64_t *const amounts[9] = {&result->minted,  &result->burned,     &result->fee,
+                                 &result->risk_fee, &result->reserve,   &result->shares,
+                                 &result->to_primary, &result->to_excess, &result->available};
+    for (unsigned i = 0; i < 9; i++) *amounts[i] = (int64_t)le_load_u64(in + 6 + 8 * i);
+    return true;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Whole blocks.                                                             */
+/* ------------------------------------------------------------------------ */
+
+size_t tally_block_encoded_size(const tally_block *block) {
+    assert(block != NULL);
+    const tally_block_header *header = &block->header;
+    if (header->tx_count > TALLY_BLOCK_TXS_MAX) return 0;
+    assert(header->tx_count == 0 || (block->txs != NULL && block->results != NULL));
+    size_t size = TALLY_BLOCK_HEADER_BYTES;
+    if (header->height == 0) {
+        if (!chain_name_is_valid(block->name, block->name_length)) return 0;
+        size += 2u + block->name_length;
+    }
+    for (uint32_t i = 0; i < header->tx_count; i++) {
+        size_t tx_size = tally_tx_encoded_size(&block->txs[i]);
+        if (tx_size == 0) return 0;
+        size += 2u + tx_size + TALLY_RESULT_BYTES;
+    }
+    assert(size <= TALLY_BLOCK_ENCODED_MAX);
+    return size;
+}
+
+size_t tally_block_encode(const tally_block *block, uint8_t *out, size_t out_size) {
+    size_t size = tally_block_encoded_size(block);
+    if (size == 0 || size > out_size) return 0;
+    assert(out != NULL);
+    const tally_block_header *header = &block->header;
+    tally_block_header_encode(header, out);
+    size_t position = TALLY_BLOCK_HEADER_BYTES;
+    if (header->height == 0) {
+        le_store_u16(out + position, block->name_length);
+        memcpy(out + position + 2, block->name, block->name_length);
+        position += 2u + block->name_length;
+    }
+    for (uint32_t i = 0; i < header->tx_count; i++) {
+        size_t length = tally_tx_encode(&block->txs[i], out + position + 2, size - position - 2);
+        assert(length > 0 && length <= TALLY_TX_ENCODED_MAX);
+        le_store_u16(out + position, (uint16_t)length);
+        position += 2u + length;
+    }
+    for (uint32_t i = 0; i < header->tx_count; i++) {
+        tally_result_encode(&block->results[i], out + position);
+        position += TALLY_RESULT_BYTES;
+    }
+    assert(position == size);
+    return position;
+}
+
+/* Reads the genesis name at bytes[*position]. */
+static tally_chain_error decode_name(const uint8_t *bytes, size_t length, size_t *position,
+                                     tally_block *block) {
+    if (length - *position < 2) return TALLY_CHAIN_ERR_DECODE_TRUNCATED;
+    uint16_t name_length = le_load_u16(bytes + *position);
+    if (name_length == 0 || name_length > TALLY_NAME_MAX) return TALLY_CHAIN_ERR_DECODE_BAD_NAME;
+    if (length - *position - 2 < name_length) return TALLY_CHAIN_ERR_DECODE_TRUNCATED;
+    if (!chain_name_is_valid((const char *)bytes + *position + 2, name_length))
+        return TALLY_CHAIN_ERR_DECODE_BAD_NAME;
+    memcpy(block->name, bytes + *position + 2, name_length);
+    block->name_length = name_length;
+    *position += 2u + name_length;
+    return TALLY_CHAIN_OK;
+}
+
+/* Reads tx_count length-prefixed transactions at bytes[*position]. */
+static tally_chain_error decode_txs(const uint8_t *bytes, size_t length, size_t *position,
+                                    tally_block *block, tally_chain_failure *failure) {
+    uint64_t height = block->header.height;
+    for (uint32_t i = 0; i < block->header.tx_count; i++) {
+        if (length - *position < 2)
+            return chain_fail(failure, TALLY_CHAIN_ERR_DECODE_TRUNCATED, height, i, NULL);
+        uint16_t tx_length = le_load_u16(bytes + *position);
+        if (tx_length == 0 || tx_length > TALLY_TX_ENCODED_MAX)
+            return chain_fail(failure, TALLY_CHAIN_ERR_DECODE_BAD_TX_LENGTH, height, i,
+                              "a transaction length of %u bytes is out of range", tx_length);
+        if (length - *position - 2 < tx_length)
+            return chain_fail(failure, TALLY_CHAIN_ERR_DECODE_TRUNCATED, height, i, NULL);
+        tally_error code = tally_tx_decode(bytes + *position + 2, tx_length, &block->txs[i]);
+        if (code != TALLY_OK) {
+            chain_fail(failure, TALLY_CHAIN_ERR_DECODE_BAD_TX, height, i,
+                       "the transaction does not decode: %s", tally_error_name(code));
+            if (failure != NULL) failure->tx_code = code;
+            return TALLY_CHAIN_ERR_DECODE_BAD_TX;
+        }
+        *position += 2u + tx_length;
+    }
+    return TALLY_CHAIN_OK;
+}
+
+static tally_chain_error decode_results(const uint8_t *bytes, size_t length, size_t *position,
+                                        tally_block *block, tally_chain_failure *failure) {
+    uint64_t height = block->header.height;
+    for (uint32_t i = 0; i < block->header.tx_count; i++) {
+        if (length - *position < TALLY_RESULT_BYTES)
+            return chain_fail(failure, TALLY_CHAIN_ERR_DECODE_TRUNCATED, height, i, NULL);
+        if (!tally_result_decode(bytes + *position, &block->results[i]))
+            return chain_fail(failure, TALLY_CHAIN_ERR_DECODE_BAD_RESULT, height, i, NULL);
+        *position += TALLY_RESULT_BYTES;
+    }
+    return TALLY_CHAIN_OK;
+}
+
+static tally_chain_error decode_block(const uint8_t *bytes, size_t length, tally_block *block,
+                                      tally_chain_failure *failure) {
+    assert(bytes != NULL || length == 0);
+    block->name_length = 0;
+    memset(block->name, 0, sizeof block->name);
+    size_t header_length = length < TALLY_BLOCK_HEADER_BYTES ? length : TALLY_BLOCK_HEADER_BYTES;
+    tally_chain_error error = tally_block_header_decode(bytes, header_length, &block->header);
+    if (error != TALLY_CHAIN_OK) return chain_fail(failure, error, TALLY_NO_HEIGHT, TALLY_NO_TX, NULL);
+    uint64_t height = block->header.height;
+    size_t position = TALLY_BLOCK_HEADER_BYTES;
+    if (height == 0) {
+        error = decode_name(bytes, length, &position, block);
+        if (error != TALLY_CHAIN_OK) return chain_fail(failure, error, height, TALLY_NO_TX, NULL);
+    }
+    uint32_t count = block->header.tx_count;
+    if ((length - position) / TX_WIRE_BYTES_MIN < count)
+        return chain_fail(failure, TALLY_CHAIN_ERR_DECODE_TRUNCATED, height, TALLY_NO_TX,
+                          "%u transactions cannot fit in the %zu bytes left", count, length - position);
+    if (!block_reserve(block, count))
+        return chain_fail(failure, TALLY_CHAIN_ERR_NO_MEMORY, height, TALLY_NO_TX, NULL);
+    error = decode_txs(bytes, length, &position, block, failure);
+    if (error != TALLY_CHAIN_OK) return error;
+    error = decode_results(bytes, length, &position, block, failure);
+    if (error != TALLY_CHAIN_OK) return error;
+    if (position != length)
+        return chain_fail(failure, TALLY_CHAIN_ERR_DECODE_TRAILING_BYTES, height, TALLY_NO_TX,
+                          "%zu bytes after the end of the block", length - position);
+    return TALLY_CHAIN_OK;
+}
+
+tally_chain_error tally_block_decode(const uint8_t *bytes, size_t length, tally_block *block,
+                                     tally_chain_failure *failure) {
+    assert(block != NULL);
+    tally_chain_error error = decode_block(bytes, length, block, failure);
+    /* A half-decoded block must not claim transactions it does not hold. */
+    if (error != TALLY_CHAIN_OK) block->header.tx_count = 0;
+    return error;
+}

@@ -1,0 +1,358 @@
+/*
+ * chain.c: blocks as links of a chain. The chain id and the genesis block; building
+ * the next block from a state (apply the candidates, keep the accepted ones, end
+ * the block, commit to the state, sign); and verifying a received block onto a
+ * state, where every claim the block makes (links, signature, roots, each result,
+ * the state it commits to, the invariants) is recomputed rather than trusted.
+ */
+#include <assert.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "chain/chain_internal.h"
+
+#define CHAIN_ID_DOMAIN "tally-genesis-v1"
+#define INVARIANT_WHY_MAX 200u
+
+static const uint8_t zero_hash[TALLY_HASH_BYTES];
+
+static bool is_zero_hash(const uint8_t hash[TALLY_HASH_BYTES]) {
+    return sodium_memcmp(hash, zero_hash, TALLY_HASH_BYTES) == 0;
+}
+
+/* The public half of a libsodium Ed25519 secret key (seed || public key). */
+static const uint8_t *secret_public_half(const uint8_t secret[TALLY_SECRET_BYTES]) {
+    return secret + TALLY_SECRET_BYTES - TALLY_KEY_BYTES;
+}
+
+static void header_sign(tally_block_header *header, const uint8_t secret[TALLY_SECRET_BYTES]) {
+    uint8_t bytes[TALLY_BLOCK_HEADER_BYTES];
+    tally_block_header_encode(header, bytes);
+    crypto_sign_detached(header->signature, NULL, bytes, TALLY_BLOCK_SIGNED_BYTES, secret);
+}
+
+static bool header_signature_holds(const tally_block_header *header) {
+    uint8_t bytes[TALLY_BLOCK_HEADER_BYTES];
+    tally_block_header_encode(header, bytes);
+    return crypto_sign_verify_detached(header->signature, bytes, TALLY_BLOCK_SIGNED_BYTES,
+                                       header->producer.bytes) == 0;
+}
+
+static void tip_from_header(tally_chain_tip *tip, const tally_block_header *header) {
+    tip->height = header->height;
+    tally_block_hash(header, tip->hash);
+    tip->block_time = header->block_time;
+    memcpy(tip->state_hash, header->state_hash, TALLY_HASH_BYTES);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Genesis.                                                                  */
+/* ------------------------------------------------------------------------ */
+
+void tally_chain_id(const tally_key *producer, int64_t genesis_time, const char *name,
+                    size_t name_length, uint8_t out[TALLY_CHAIN_ID_BYTES]) {
+    assert(producer != NULL && out != NULL);
+    assert(name != NULL && name_length <= TALLY_NAME_MAX);
+    uint8_t time_bytes[8], length_bytes[2];
+    le_store_u64(time_bytes, (uint64_t)genesis_time);
+    le_store_u16(length_bytes, (uint16_t)name_length);
+    crypto_generichash_state state;
+    crypto_generichash_init(&state, NULL, 0, TALLY_CHAIN_ID_BYTES);
+    crypto_generichash_update(&state, (const uint8_t *)CHAIN_ID_DOMAIN, strlen(CHAIN_ID_DOMAIN));
+    crypto_generichash_update(&state, producer->bytes, TALLY_KEY_BYTES);
+    crypto_generichash_update(&state, time_bytes, sizeof time_bytes);
+    crypto_generichash_update(&state, length_bytes, sizeof length_bytes);
+    crypto_generichash_update(&state, (const uint8_t *)name, name_length);
+    crypto_generichash_final(&state, out, TALLY_CHAIN_ID_BYTES);
+}
+
+/* The hash of the empty state of a chain, and (when `state` is not NULL) that
+ * state. false when out of memory. */
+static bool empty_state(const uint8_t chain_id[TALLY_CHAIN_ID_BYTES], uint8_t hash[TALLY_HASH_BYTES],
+                        tally_state **state) {
+    tally_state *made = tally_state_create(chain_id);
+    if (made == NULL) return false;
+    bool hashed = tally_state_hash(made, hash);
+    if (hashed && state != NULL) {
+        *state = made;
+    } else {
+        tally_state_destroy(made);
+    }
+    return hashed;
+}
+
+tally_chain_error tally_genesis_make(const uint8_t producer_secret[TALLY_SECRET_BYTES],
+                                     int64_t genesis_time, const char *name, size_t name_length,
+                                     tally_block *genesis, tally_chain_failure *failure) {
+    assert(producer_secret != NULL && genesis != NULL);
+    if (!chain_name_is_valid(name, name_length))
+        return chain_fail(failure, TALLY_CHAIN_ERR_DECODE_BAD_NAME, 0, TALLY_NO_TX, NULL);
+    tally_block_header *header = &genesis->header;
+    memset(header, 0, sizeof *header);
+    header->version = TALLY_BLOCK_VERSION;
+    header->block_time = genesis_time;
+    memcpy(header->producer.bytes, secret_public_half(producer_secret), TALLY_KEY_BYTES);
+    uint8_t chain_id[TALLY_CHAIN_ID_BYTES];
+    tally_chain_id(&header->producer, genesis_time, name, name_length, chain_id);
+    if (!empty_state(chain_id, header->state_hash, NULL))
+        return chain_fail(failure, TALLY_CHAIN_ERR_NO_MEMORY, 0, TALLY_NO_TX, NULL);
+    memset(genesis->name, 0, sizeof genesis->name);
+    memcpy(genesis->name, name, name_length);
+    genesis->name_length = (uint16_t)name_length;
+    header_sign(header, producer_secret);
+    return TALLY_CHAIN_OK;
+}
+
+tally_chain_error tally_genesis_open(const tally_block *genesis, tally_state **state,
+                                     tally_chain_tip *tip, tally_chain_failure *failure) {
+    assert(genesis != NULL && state != NULL && tip != NULL);
+    *state = NULL;
+    const tally_block_header *header = &genesis->header;
+    if (header->version != TALLY_BLOCK_VERSION)
+        return chain_fail(failure, TALLY_CHAIN_ERR_DECODE_BAD_VERSION, 0, TALLY_NO_TX, NULL);
+    if (header->height != 0 || header->tx_count != 0 || !is_zero_hash(header->prev_hash) ||
+        !is_zero_hash(header->tx_root) || !is_zero_hash(header->results_root))
+        return chain_fail(failure, TALLY_CHAIN_ERR_BAD_GENESIS, 0, TALLY_NO_TX, NULL);
+    if (!chain_name_is_valid(genesis->name, genesis->name_length))
+        return chain_fail(failure, TALLY_CHAIN_ERR_DECODE_BAD_NAME, 0, TALLY_NO_TX, NULL);
+    if (!header_signature_holds(header))
+        return chain_fail(failure, TALLY_CHAIN_ERR_BAD_PRODUCER_SIGNATURE, 0, TALLY_NO_TX, NULL);
+
+    tally_chain_tip made;
+    memset(&made, 0, sizeof made);
+    made.producer = header->producer;
+    tally_chain_id(&header->producer, header->block_time, genesis->name, genesis->name_length,
+                   made.chain_id);
+    uint8_t expected[TALLY_HASH_BYTES];
+    tally_state *created = NULL;
+    if (!empty_state(made.chain_id, expected, &created))
+        return chain_fail(failure, TALLY_CHAIN_ERR_NO_MEMORY, 0, TALLY_NO_TX, NULL);
+    /* The state hash commits to the chain id, so this also binds the name. */
+    if (sodium_memcmp(expected, header->state_hash, TALLY_HASH_BYTES) != 0) {
+        tally_state_destroy(created);
+        return chain_fail(failure, TALLY_CHAIN_ERR_BAD_STATE_HASH, 0, TALLY_NO_TX,
+                          "the state hash is not that of the empty state of the chain");
+    }
+    tip_from_header(&made, header);
+    *tip = made;
+    *state = created;
+    return TALLY_CHAIN_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Building.                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* Everything but the transactions: end of block, commitment, roots, signature. */
+static tally_chain_error build_finish(tally_state *state, tally_chain_tip *tip,
+                                      const uint8_t producer_secret[TALLY_SECRET_BYTES],
+                                      int64_t block_time, tally_block *block,
+                                      tally_chain_failure *failure) {
+    tally_block_header *header = &block->header;
+    (void)tally_end_block(state, block_time);
+    if (!tally_state_hash(state, header->state_hash))
+        return chain_fail(failure, TALLY_CHAIN_ERR_NO_MEMORY, header->height, TALLY_NO_TX, NULL);
+    /* Accepted transactions are encodable: the core refuses values the encoder
+     * cannot write (text too long, unknown type). */
+    if (!tally_block_tx_root(block->txs, header->tx_count, header->tx_root))
+        return chain_fail(failure, TALLY_CHAIN_ERR_BAD_ARGUMENT, header->height, TALLY_NO_TX,
+                          "an accepted transaction cannot be encoded");
+    tally_block_results_root(block->results, header->tx_count, header->results_root);
+    header_sign(header, producer_secret);
+    tip_from_header(tip, header);
+    return TALLY_CHAIN_OK;
+}
+
+/* The refusals that come before the state is touched. */
+static tally_chain_error build_check(const tally_chain_tip *tip,
+                                     const uint8_t producer_secret[TALLY_SECRET_BYTES],
+                                     int64_t block_time, uint32_t candidate_count,
+                                     tally_block *block, tally_chain_failure *failure) {
+    if (tip->height == UINT64_MAX)
+        return chain_fail(failure, TALLY_CHAIN_ERR_BAD_ARGUMENT, TALLY_NO_HEIGHT, TALLY_NO_TX,
+                          "the chain has reached the last height");
+    uint64_t height = tip->height + 1;
+    if (candidate_count > TALLY_BLOCK_TXS_MAX)
+        return chain_fail(failure, TALLY_CHAIN_ERR_BAD_ARGUMENT, height, TALLY_NO_TX,
+                          "%u candidates are more than a block holds", candidate_count);
+    if (block_time < tip->block_time)
+        return chain_fail(failure, TALLY_CHAIN_ERR_TIME_BACKWARDS, height, TALLY_NO_TX, NULL);
+    if (sodium_memcmp(secret_public_half(producer_secret), tip->producer.bytes, TALLY_KEY_BYTES) != 0)
+        return chain_fail(failure, TALLY_CHAIN_ERR_WRONG_PRODUCER, height, TALLY_NO_TX,
+                          "the secret key is not the chain producer's");
+    if (!block_reserve(block, candidate_count))
+        return chain_fail(failure, TALLY_CHAIN_ERR_NO_MEMORY, height, TALLY_NO_TX, NULL);
+    return TALLY_CHAIN_OK;
+}
+
+tally_chain_error block_build(tally_state *state, tally_chain_tip *tip,
+                              const uint8_t producer_secret[TALLY_SECRET_BYTES], int64_t block_time,
+                              const tally_tx *candidates, uint32_t candidate_count,
+                              bool signatures_checked, tally_result *candidate_results,
+                              tally_block *block, bool *state_changed, tally_chain_failure *failure) {
+    assert(state != NULL && tip != NULL && producer_secret != NULL && block != NULL);
+    assert(candidates != NULL || candidate_count == 0);
+    *state_changed = false;
+    tally_chain_error error = build_check(tip, producer_secret, block_time, candidate_count, block, failure);
+    if (error != TALLY_CHAIN_OK) return error;
+
+    tally_block_header *header = &block->header;
+    memset(header, 0, sizeof *header);
+    header->version = TALLY_BLOCK_VERSION;
+    header->height = tip->height + 1;
+    memcpy(header->prev_hash, tip->hash, TALLY_HASH_BYTES);
+    header->block_time = block_time;
+    header->producer = tip->producer;
+    block->name_length = 0;
+    *state_changed = true;
+    for (uint32_t i = 0; i < candidate_count; i++) {
+        tally_result result = signatures_checked ? tally_apply(state, &candidates[i], block_time)
+                                                 : tally_apply_signed(state, &candidates[i], block_time);
+        if (candidate_results != NULL) candidate_results[i] = result;
+        if (result.code != TALLY_OK) continue; /* refused: changed nothing, stays out */
+        block->txs[header->tx_count] = candidates[i];
+        block->results[header->tx_count] = result;
+        header->tx_count++;
+    }
+    return build_finish(state, tip, producer_secret, block_time, block, failure);
+}
+
+tally_chain_error tally_block_build(tally_state *state, tally_chain_tip *tip,
+                                    const uint8_t producer_secret[TALLY_SECRET_BYTES],
+                                    int64_t block_time, const tally_tx *candidates,
+                                    uint32_t candidate_count, tally_result *candidate_results,
+                                    tally_block *block, tally_chain_failure *failure) {
+    bool state_changed;
+    return block_build(state, tip, producer_secret, block_time, candidates, candidate_count, false,
+                       candidate_results, block, &state_changed, failure);
+}
+
+tally_chain_error tally_block_build_verified(tally_state *state, tally_chain_tip *tip,
+                                             const uint8_t producer_secret[TALLY_SECRET_BYTES],
+                                             int64_t block_time, const tally_tx *candidates,
+                                             uint32_t candidate_count, tally_result *candidate_results,
+                                             tally_block *block, tally_chain_failure *failure) {
+    bool state_changed;
+    return block_build(state, tip, producer_secret, block_time, candidates, candidate_count, true,
+                       candidate_results, block, &state_changed, failure);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Verifying.                                                                */
+/* ------------------------------------------------------------------------ */
+
+/* Failures name the block by its place in the chain (tip height + 1), which is
+ * where a forged height claims to be elsewhere. */
+static tally_chain_error check_header(const tally_chain_tip *tip, const tally_block_header *header,
+                                      tally_chain_failure *failure) {
+    uint64_t height = tip->height == UINT64_MAX ? TALLY_NO_HEIGHT : tip->height + 1;
+    if (header->version != TALLY_BLOCK_VERSION)
+        return chain_fail(failure, TALLY_CHAIN_ERR_DECODE_BAD_VERSION, height, TALLY_NO_TX, NULL);
+    if (header->tx_count > TALLY_BLOCK_TXS_MAX)
+        return chain_fail(failure, TALLY_CHAIN_ERR_DECODE_TOO_MANY_TXS, height, TALLY_NO_TX, NULL);
+    if (height == TALLY_NO_HEIGHT || header->height != height)
+        return chain_fail(failure, TALLY_CHAIN_ERR_BAD_HEIGHT, height, TALLY_NO_TX,
+                          "the block says height %" PRIu64 " but follows block %" PRIu64,
+                          header->height, tip->height);
+    if (sodium_memcmp(header->prev_hash, tip->hash, TALLY_HASH_BYTES) != 0)
+        return chain_fail(failure, TALLY_CHAIN_ERR_BAD_PREV_HASH, height, TALLY_NO_TX, NULL);
+    if (header->block_time < tip->block_time)
+        return chain_fail(failure, TALLY_CHAIN_ERR_TIME_BACKWARDS, height, TALLY_NO_TX,
+                          "block time %" PRId64 " is before the previous block's %" PRId64,
+                          header->block_time, tip->block_time);
+    if (sodium_memcmp(header->producer.bytes, tip->producer.bytes, TALLY_KEY_BYTES) != 0)
+        return chain_fail(failure, TALLY_CHAIN_ERR_WRONG_PRODUCER, height, TALLY_NO_TX, NULL);
+    if (!header_signature_holds(header))
+        return chain_fail(failure, TALLY_CHAIN_ERR_BAD_PRODUCER_SIGNATURE, height, TALLY_NO_TX, NULL);
+    return TALLY_CHAIN_OK;
+}
+
+static tally_chain_error check_body(const tally_block *block, tally_chain_failure *failure) {
+    const tally_block_header *header = &block->header;
+    uint8_t root[TALLY_HASH_BYTES];
+    if (!tally_block_tx_root(block->txs, header->tx_count, root) ||
+        sodium_memcmp(root, header->tx_root, TALLY_HASH_BYTES) != 0)
+        return chain_fail(failure, TALLY_CHAIN_ERR_BAD_TX_ROOT, header->height, TALLY_NO_TX, NULL);
+    tally_block_results_root(block->results, header->tx_count, root);
+    if (sodium_memcmp(root, header->results_root, TALLY_HASH_BYTES) != 0)
+        return chain_fail(failure, TALLY_CHAIN_ERR_BAD_RESULTS_ROOT, header->height, TALLY_NO_TX, NULL);
+    for (uint32_t i = 0; i < header->tx_count; i++) {
+        tally_error code = block->results[i].code;
+        if (code == TALLY_OK) continue;
+        chain_fail(failure, TALLY_CHAIN_ERR_RESULT_NOT_OK, header->height, i,
+                   "the block records the refusal %s; blocks hold only accepted transactions",
+                   tally_error_name(code));
+        if (failure != NULL) failure->tx_code = code;
+        return TALLY_CHAIN_ERR_RESULT_NOT_OK;
+    }
+    return TALLY_CHAIN_OK;
+}
+
+tally_chain_error tally_block_check(const tally_chain_tip *tip, const tally_block *block,
+                                    tally_chain_failure *failure) {
+    assert(tip != NULL && block != NULL);
+    tally_chain_error error = check_header(tip, &block->header, failure);
+    if (error != TALLY_CHAIN_OK) return error;
+    return check_body(block, failure);
+}
+
+static bool results_equal(const tally_result *a, const tally_result *b) {
+    uint8_t bytes_a[TALLY_RESULT_BYTES], bytes_b[TALLY_RESULT_BYTES];
+    tally_result_encode(a, bytes_a);
+    tally_result_encode(b, bytes_b);
+    return memcmp(bytes_a, bytes_b, TALLY_RESULT_BYTES) == 0;
+}
+
+static tally_chain_error apply_txs(tally_state *state, const tally_block *block,
+                                   tally_chain_failure *failure) {
+    const tally_block_header *header = &block->header;
+    for (uint32_t i = 0; i < header->tx_count; i++) {
+        tally_result result = tally_apply_signed(state, &block->txs[i], header->block_time);
+        if (results_equal(&result, &block->results[i])) continue;
+        tally_chain_error code = result.code == TALLY_ERR_BAD_SIGNATURE
+                                     ? TALLY_CHAIN_ERR_BAD_TX_SIGNATURE
+                                     : TALLY_CHAIN_ERR_RESULT_MISMATCH;
+        if (result.code == block->results[i].code) {
+            chain_fail(failure, code, header->height, i,
+                       "applying gave %s with other figures than the block records",
+                       tally_error_name(result.code));
+        } else {
+            chain_fail(failure, code, header->height, i, "applying gave %s, the block records %s",
+                       tally_error_name(result.code), tally_error_name(block->results[i].code));
+        }
+        if (failure != NULL) failure->tx_code = result.code;
+        return code;
+    }
+    return TALLY_CHAIN_OK;
+}
+
+static tally_chain_error check_state(const tally_state *state, const tally_block_header *header,
+                                     tally_chain_failure *failure) {
+    uint8_t hash[TALLY_HASH_BYTES];
+    if (!tally_state_hash(state, hash))
+        return chain_fail(failure, TALLY_CHAIN_ERR_NO_MEMORY, header->height, TALLY_NO_TX, NULL);
+    if (sodium_memcmp(hash, header->state_hash, TALLY_HASH_BYTES) != 0)
+        return chain_fail(failure, TALLY_CHAIN_ERR_BAD_STATE_HASH, header->height, TALLY_NO_TX, NULL);
+    char why[INVARIANT_WHY_MAX];
+    if (!tally_check_invariants(state, why, sizeof why))
+        return chain_fail(failure, TALLY_CHAIN_ERR_INVARIANT_BROKEN, header->height, TALLY_NO_TX,
+                          "invariant broken: %s", why);
+    return TALLY_CHAIN_OK;
+}
+
+tally_chain_error tally_block_apply(tally_state *state, tally_chain_tip *tip, const tally_block *block,
+                                    tally_chain_failure *failure) {
+    assert(state != NULL && tip != NULL && block != NULL);
+    assert(memcmp(tally_state_chain_id(state), tip->chain_id, TALLY_CHAIN_ID_BYTES) == 0);
+    tally_chain_error error = tally_block_check(tip, block, failure);
+    if (error != TALLY_CHAIN_OK) return error;
+    error = apply_txs(state, block, failure);
+    if (error != TALLY_CHAIN_OK) return error;
+    (void)tally_end_block(state, block->header.block_time);
+    error = check_state(state, &block->header, failure);
+    if (error != TALLY_CHAIN_OK) return error;
+    tip_from_header(tip, &block->header);
+    return TALLY_CHAIN_OK;
+}

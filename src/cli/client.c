@@ -1,0 +1,549 @@
+/*
+ * client.c: HTTP with libcurl, JSON with jansson, and the node lookups the commands
+ * share (see client.h). One curl handle is kept for the life of the program so the
+ * many requests of `tally verify --node` reuse one connection.
+ */
+#include "cli/client.h"
+
+#include <curl/curl.h>
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli/json_fields.h"
+
+/* ------------------------------------------------------------------------ */
+/* libcurl transport.                                                        */
+/* ------------------------------------------------------------------------ */
+
+#define CONNECT_TIMEOUT_MS 5000L
+#define STALL_SECONDS 30L
+#define TOTAL_TIMEOUT_SECONDS 120L
+
+typedef struct {
+    char *data;
+    size_t length;
+    size_t capacity;
+    size_t max;
+    bool too_big;
+} response_buffer;
+
+static size_t on_data(char *bytes, size_t size, size_t count, void *context) {
+    response_buffer *buffer = context;
+    size_t length = size * count;
+    if (length > buffer->max - buffer->length) {
+        buffer->too_big = true;
+        return 0; /* makes curl stop with CURLE_WRITE_ERROR */
+    }
+    if (buffer->length + length + 1 > buffer->capacity) {
+        size_t capacity = buffer->capacity ? buffer->capacity : 4096;
+        while (capacity < buffer->length + length + 1) capacity *= 2;
+        char *grown = realloc(buffer->data, capacity);
+        if (!grown) return 0;
+        buffer->data = grown;
+        buffer->capacity = capacity;
+    }
+    memcpy(buffer->data + buffer->length, bytes, length);
+    buffer->length += length;
+    buffer->data[buffer->length] = '\0';
+    return length;
+}
+
+typedef struct {
+    cli_transport base;
+    CURL *curl;
+} curl_transport;
+
+static bool curl_request(cli_transport *self, const char *method, const char *url, const char *body,
+                         size_t body_length, size_t max_response, cli_http_response *response, char *error,
+                         size_t error_size) {
+    curl_transport *transport = (curl_transport *)self;
+    memset(response, 0, sizeof *response);
+    if (!transport->curl) transport->curl = curl_easy_init();
+    CURL *curl = transport->curl;
+    if (!curl) {
+        snprintf(error, error_size, "libcurl could not start");
+        return false;
+    }
+    curl_easy_reset(curl);
+    response_buffer buffer = {.max = max_response};
+    char curl_error[CURL_ERROR_SIZE] = "";
+    struct curl_slist *headers = curl_slist_append(NULL, "Accept: application/json, application/octet-stream");
+    if (body) headers = curl_slist_append(headers, "Content-Type: application/json");
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, STALL_SECONDS);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, TOTAL_TIMEOUT_SECONDS);
+    curl_easy_setopt(curl, CURLOPT_USERAGENT, "tally-cli/1");
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_error);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &buffer);
+    if (strcmp(method, "POST") == 0) {
+        curl_easy_setopt(curl, CURLOPT_POST, 1L);
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body ? body : "");
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(body ? body_length : 0));
+    }
+    CURLcode code = curl_easy_perform(curl);
+    curl_slist_free_all(headers);
+    if (code != CURLE_OK) {
+        if (buffer.too_big) snprintf(error, error_size, "the answer is larger than %zu bytes", max_response);
+        else snprintf(error, error_size, "%s", curl_error[0] ? curl_error : curl_easy_strerror(code));
+        free(buffer.data);
+        return false;
+    }
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response->status);
+    if (!buffer.data) buffer.data = calloc(1, 1);
+    if (!buffer.data) {
+        snprintf(error, error_size, "out of memory");
+        return false;
+    }
+    response->body = buffer.data;
+    response->length = buffer.length;
+    return true;
+}
+
+static curl_transport the_curl_transport = {{curl_request}, NULL};
+
+cli_transport *cli_client_curl_transport(void) { return &the_curl_transport.base; }
+
+void cli_client_curl_transport_close(void) {
+    if (the_curl_transport.curl) curl_easy_cleanup(the_curl_transport.curl);
+    the_curl_transport.curl = NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Requests.                                                                 */
+/* ------------------------------------------------------------------------ */
+
+void cli_client_hex(const uint8_t *bytes, size_t length, char *out, size_t out_size) {
+    if (out_size < length * 2 + 1) {
+        if (out_size) out[0] = '\0';
+        return;
+    }
+    sodium_bin2hex(out, out_size, bytes, length);
+}
+
+bool cli_client_unhex(const char *hex, uint8_t *out, size_t length) {
+    size_t decoded = 0;
+    if (!hex || strlen(hex) != length * 2) return false;
+    return sodium_hex2bin(out, length, hex, length * 2, NULL, &decoded, NULL) == 0 && decoded == length;
+}
+
+/* Sends one request; false (error printed) when no answer came. */
+static bool exchange(cli_context *ctx, const char *method, const char *path, const char *body, size_t max,
+                     cli_http_response *response) {
+    char url[CLI_URL_MAX + CLI_PATH_MAX];
+    snprintf(url, sizeof url, "%s%s", ctx->node_url, path);
+    char error[CURL_ERROR_SIZE + 64] = "";
+    if (!ctx->node_url[0]) {
+        cli_fail(ctx, CLI_IO, "no node to talk to: set TALLY_NODE to its URL or give --node URL");
+        return false;
+    }
+    if (!ctx->transport) {
+        cli_fail(ctx, CLI_IO, "cannot reach the node at %s: no HTTP transport", ctx->node_url);
+        return false;
+    }
+    if (!ctx->transport->request(ctx->transport, method, url, body, body ? strlen(body) : 0, max, response, error,
+                                 sizeof error)) {
+        cli_fail(ctx, CLI_IO, "cannot reach the node at %s: %s", ctx->node_url, error[0] ? error : "no answer");
+        return false;
+    }
+    return true;
+}
+
+/* The first bytes of a body, printable, for an error message. */
+static void excerpt(const cli_http_response *response, char *out, size_t out_size) {
+    size_t length = response->length < out_size - 1 ? response->length : out_size - 1;
+    for (size_t i = 0; i < length; i++) {
+        unsigned char c = (unsigned char)response->body[i];
+        out[i] = c >= 0x20 && c < 0x7f ? (char)c : ' ';
+    }
+    out[length] = '\0';
+}
+
+static void print_refusal(cli_context *ctx, const json_t *error) {
+    fprintf(ctx->err, "tally: %s (%s)\n", cli_json_string(error, "message") ? cli_json_string(error, "message") : "refused",
+            cli_json_string(error, "code") ? cli_json_string(error, "code") : "?");
+}
+
+cli_status cli_client_request(cli_context *ctx, const char *method, const char *path, const json_t *body,
+                          bool report, json_t **reply) {
+    *reply = NULL;
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    if (body && !text) return cli_fail(ctx, CLI_IO, "out of memory");
+    cli_http_response response;
+    bool answered = exchange(ctx, method, path, text, CLIENT_JSON_MAX, &response);
+    free(text);
+    if (!answered) return CLI_IO;
+
+    json_error_t parse_error;
+    json_t *json = json_loadb(response.body, response.length, JSON_REJECT_DUPLICATES, &parse_error);
+    char start[81];
+    excerpt(&response, start, sizeof start);
+    long status = response.status;
+    free(response.body);
+
+    json_t *error = cli_json_object(json, "error");
+    if (status >= 200 && status < 300 && json_is_object(json)) {
+        *reply = json;
+        return CLI_OK;
+    }
+    if (status >= 400 && status < 500 && error && cli_json_string(error, "code")) {
+        *reply = json_incref(error);
+        json_decref(json);
+        if (report) print_refusal(ctx, *reply);
+        return CLI_REFUSED;
+    }
+    cli_status result;
+    if (status >= 200 && status < 300)
+        result = cli_fail(ctx, CLI_IO, "the node at %s answered %s %s with something that is not a JSON object: %s",
+                          ctx->node_url, method, path, start);
+    else if (error)
+        result = cli_fail(ctx, CLI_IO, "the node at %s failed (HTTP %ld): %s (%s)", ctx->node_url, status,
+                          cli_json_string(error, "message") ? cli_json_string(error, "message") : "?",
+                          cli_json_string(error, "code") ? cli_json_string(error, "code") : "?");
+    else
+        result = cli_fail(ctx, CLI_IO, "the node at %s answered HTTP %ld to %s %s (is it a Tally node?): %s",
+                          ctx->node_url, status, method, path, start);
+    json_decref(json);
+    return result;
+}
+
+cli_status cli_client_get(cli_context *ctx, const char *path, json_t **reply) {
+    return cli_client_request(ctx, "GET", path, NULL, true, reply);
+}
+
+cli_status cli_client_get_bytes(cli_context *ctx, const char *path, size_t max_bytes, uint8_t **bytes,
+                            size_t *length) {
+    *bytes = NULL;
+    *length = 0;
+    cli_http_response response;
+    if (!exchange(ctx, "GET", path, NULL, max_bytes, &response)) return CLI_IO;
+    if (response.status == 200) {
+        *bytes = (uint8_t *)response.body;
+        *length = response.length;
+        return CLI_OK;
+    }
+    json_t *json = json_loadb(response.body, response.length, 0, NULL);
+    free(response.body);
+    json_t *error = cli_json_object(json, "error");
+    cli_status status = CLI_IO;
+    if (response.status >= 400 && response.status < 500 && error) {
+        print_refusal(ctx, error);
+        status = CLI_REFUSED;
+    } else {
+        cli_fail(ctx, CLI_IO, "the node at %s answered HTTP %ld to GET %s", ctx->node_url, response.status, path);
+    }
+    json_decref(json);
+    return status;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Reading the node's objects.                                               */
+/* ------------------------------------------------------------------------ */
+
+static bool why_false(char *why, size_t why_size, const char *format, const char *name) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+    snprintf(why, why_size, format, name);
+#pragma GCC diagnostic pop
+    return false;
+}
+
+static bool read_u32(const json_t *object, const char *name, uint32_t max, uint32_t *out) {
+    int64_t value;
+    if (!cli_json_i64(object, name, &value) || value < 0 || (uint64_t)value > max) return false;
+    *out = (uint32_t)value;
+    return true;
+}
+
+static bool read_unit(const json_t *object, const char *code_name, cli_unit *unit) {
+    int64_t decimals;
+    const char *code = cli_json_string(object, code_name);
+    if (!code || strlen(code) > TALLY_CODE_MAX || !cli_json_i64(object, "decimals", &decimals) || decimals < 0 ||
+        decimals > TALLY_DECIMALS_MAX)
+        return false;
+    unit->decimals = (uint8_t)decimals;
+    snprintf(unit->code, sizeof unit->code, "%s", code);
+    return true;
+}
+
+/* compliance_rule and membership_mode as a name ("zero_balance", "zero-balance")
+ * or a number. */
+static bool read_choice(const json_t *object, const char *name, const char *const *choices, uint8_t count,
+                        uint8_t *out) {
+    int64_t number;
+    if (cli_json_i64(object, name, &number)) {
+        if (number < 0 || number >= count) return false;
+        *out = (uint8_t)number;
+        return true;
+    }
+    const char *text = cli_json_string(object, name);
+    if (!text) return false;
+    for (uint8_t i = 0; i < count; i++) {
+        char dashed[32];
+        snprintf(dashed, sizeof dashed, "%s", choices[i]);
+        for (char *c = dashed; *c; c++)
+            if (*c == '_') *c = '-';
+        if (strcmp(text, choices[i]) == 0 || strcmp(text, dashed) == 0) {
+            *out = i;
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool read_policy(const json_t *json, tally_policy *policy) {
+    static const char *const rules[] = {"zero_balance", "rebalanced", "min_income"};
+    static const char *const modes[] = {"open", "admitted"};
+    memset(policy, 0, sizeof *policy);
+    return json && cli_json_i64(json, "default_credit_limit", &policy->default_credit_limit) &&
+           cli_json_i64(json, "max_credit_limit", &policy->max_credit_limit) &&
+           cli_json_i64(json, "positive_cap", &policy->positive_cap) &&
+           read_u32(json, "fee_bps", TALLY_BPS_ONE, &policy->fee_bps) &&
+           read_u32(json, "default_risk_fee_bps", TALLY_BPS_ONE, &policy->default_risk_fee_bps) &&
+           read_u32(json, "period_seconds", UINT32_MAX, &policy->period_seconds) &&
+           read_u32(json, "grace_seconds", UINT32_MAX, &policy->grace_seconds) &&
+           read_u32(json, "min_income_bps", TALLY_BPS_ONE, &policy->min_income_bps) &&
+           read_u32(json, "target_rtd_bps", TALLY_BPS_ONE, &policy->target_rtd_bps) &&
+           read_choice(json, "compliance_rule", rules, 3, &policy->compliance_rule) &&
+           (read_choice(json, "membership_mode", modes, 2, &policy->membership_mode) ||
+            read_choice(json, "membership", modes, 2, &policy->membership_mode)) &&
+           cli_json_bool(json, "auto_renew", &policy->auto_renew);
+}
+
+bool cli_client_network_from_json(const json_t *json, cli_network *network, char *why, size_t why_size) {
+    memset(network, 0, sizeof *network);
+    const char *name = cli_json_string(json, "name");
+    if (!read_u32(json, "id", UINT32_MAX, &network->id) || network->id == 0)
+        return why_false(why, why_size, "the network has no %s", "id");
+    if (!name || strlen(name) > TALLY_NAME_MAX) return why_false(why, why_size, "the network has no %s", "name");
+    snprintf(network->name, sizeof network->name, "%s", name);
+    if (!read_unit(json, "unit", &network->unit))
+        return why_false(why, why_size, "the network has no %s", "unit and decimals");
+    network->has_policy = read_policy(cli_json_object(json, "policy"), &network->policy);
+    const json_t *pool = cli_json_object(json, "pool");
+    if (pool && !read_u32(pool, "asset", UINT32_MAX, &network->reserve_asset_id)) network->reserve_asset_id = 0;
+    return true;
+}
+
+bool cli_client_asset_from_json(const json_t *json, cli_asset *asset, char *why, size_t why_size) {
+    memset(asset, 0, sizeof *asset);
+    if (!read_u32(json, "id", UINT32_MAX, &asset->id) || asset->id == 0)
+        return why_false(why, why_size, "the asset has no %s", "id");
+    if (!read_unit(json, "code", &asset->unit))
+        return why_false(why, why_size, "the asset has no %s", "code and decimals");
+    const char *name = cli_json_string(json, "name");
+    snprintf(asset->name, sizeof asset->name, "%s", name ? name : "");
+    const char *issuer = cli_json_string(json, "issuer");
+    if (issuer && !tally_address_decode(issuer, &asset->issuer))
+        return why_false(why, why_size, "the asset's %s is not an address", "issuer");
+    return true;
+}
+
+bool cli_client_account_from_json(const json_t *json, cli_account *account, char *why, size_t why_size) {
+    memset(account, 0, sizeof *account);
+    const char *address = cli_json_string(json, "address");
+    if (!address || !tally_address_decode(address, &account->key))
+        return why_false(why, why_size, "the account has no valid %s", "address");
+    if (!cli_json_i64(json, "balance", &account->balance) || !cli_json_i64(json, "limit", &account->limit))
+        return why_false(why, why_size, "the account has no %s", "balance or limit");
+    const char *alias = cli_json_string(json, "alias");
+    if (alias && strlen(alias) <= TALLY_ALIAS_MAX) snprintf(account->alias, sizeof account->alias, "%s", alias);
+    const char *status = cli_json_string(json, "status");
+    snprintf(account->status, sizeof account->status, "%s", status ? status : "");
+    const json_t *line = cli_json_object(json, "line");
+    const char *line_status = cli_json_string(line, "status");
+    snprintf(account->line_status, sizeof account->line_status, "%s", line_status ? line_status : "none");
+    if (!read_u32(line, "risk_fee_bps", TALLY_BPS_ONE, &account->risk_fee_bps)) account->risk_fee_bps = 0;
+    return true;
+}
+
+bool cli_client_sequence_from_json(const json_t *json, uint64_t *sequence) {
+    int64_t value;
+    if (!cli_json_i64_any(json, "next_sequence", "sequence", NULL, &value) || value < 1) return false;
+    *sequence = (uint64_t)value;
+    return true;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Lookups.                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* "12" as an id 1..UINT32_MAX; false for anything else. */
+static bool parse_id(const char *text, uint32_t *id) {
+    size_t length = strlen(text);
+    if (length == 0 || length > 10 || strspn(text, "0123456789") != length) return false;
+    uint64_t value = strtoull(text, NULL, 10);
+    if (value == 0 || value > UINT32_MAX) return false;
+    *id = (uint32_t)value;
+    return true;
+}
+
+cli_status cli_client_network_by_id(cli_context *ctx, uint32_t id, cli_network *network) {
+    char path[64];
+    snprintf(path, sizeof path, "/v1/networks/%" PRIu32, id);
+    json_t *json;
+    cli_status status = cli_client_get(ctx, path, &json);
+    if (status != CLI_OK) {
+        json_decref(json);
+        return status;
+    }
+    char why[128];
+    bool ok = cli_client_network_from_json(json, network, why, sizeof why);
+    json_decref(json);
+    if (!ok) return cli_fail(ctx, CLI_IO, "the node's answer for network %" PRIu32 " is unusable: %s", id, why);
+    return CLI_OK;
+}
+
+cli_status cli_client_network(cli_context *ctx, const char *text, cli_network *network) {
+    uint32_t id;
+    if (parse_id(text, &id)) return cli_client_network_by_id(ctx, id, network);
+    json_t *json;
+    cli_status status = cli_client_get(ctx, "/v1/networks", &json);
+    if (status != CLI_OK) {
+        json_decref(json);
+        return status;
+    }
+    json_t *list = cli_json_array(json, "networks");
+    size_t index, matches = 0;
+    json_t *entry;
+    char ids[128] = "";
+    json_array_foreach(list, index, entry) {
+        const char *name = cli_json_string(entry, "name");
+        if (!name || strcasecmp(name, text) != 0) continue;
+        char why[128];
+        cli_network candidate;
+        if (!cli_client_network_from_json(entry, &candidate, why, sizeof why)) {
+            json_decref(json);
+            return cli_fail(ctx, CLI_IO, "the node's list of networks is unusable: %s", why);
+        }
+        size_t used = strlen(ids);
+        snprintf(ids + used, sizeof ids - used, "%s%" PRIu32, matches ? ", " : "", candidate.id);
+        if (matches++ == 0) *network = candidate;
+    }
+    json_decref(json);
+    if (matches == 0)
+        return cli_fail(ctx, CLI_REFUSED, "no network is named '%s' on %s (see `tally network list`)", text,
+                        ctx->node_url);
+    if (matches > 1)
+        return cli_fail(ctx, CLI_USAGE, "%zu networks are named '%s' (ids %s): name it by its id", matches, text,
+                        ids);
+    /* The list may carry less than the network's own page (policy, pool). */
+    if (!network->has_policy) return cli_client_network_by_id(ctx, network->id, network);
+    return CLI_OK;
+}
+
+cli_status cli_client_asset_by_id(cli_context *ctx, uint32_t id, cli_asset *asset) {
+    char path[64];
+    snprintf(path, sizeof path, "/v1/assets/%" PRIu32, id);
+    json_t *json;
+    cli_status status = cli_client_get(ctx, path, &json);
+    if (status != CLI_OK) {
+        json_decref(json);
+        return status;
+    }
+    char why[128];
+    bool ok = cli_client_asset_from_json(json, asset, why, sizeof why);
+    json_decref(json);
+    if (!ok) return cli_fail(ctx, CLI_IO, "the node's answer for asset %" PRIu32 " is unusable: %s", id, why);
+    return CLI_OK;
+}
+
+cli_status cli_client_asset(cli_context *ctx, const char *text, cli_asset *asset) {
+    uint32_t id;
+    if (parse_id(text, &id)) return cli_client_asset_by_id(ctx, id, asset);
+    json_t *json;
+    cli_status status = cli_client_get(ctx, "/v1/assets", &json);
+    if (status != CLI_OK) {
+        json_decref(json);
+        return status;
+    }
+    json_t *list = cli_json_array(json, "assets");
+    size_t index, matches = 0;
+    json_t *entry;
+    char ids[128] = "";
+    json_array_foreach(list, index, entry) {
+        const char *code = cli_json_string(entry, "code");
+        if (!code || strcasecmp(code, text) != 0) continue;
+        char why[128];
+        cli_asset candidate;
+        if (!cli_client_asset_from_json(entry, &candidate, why, sizeof why)) {
+            json_decref(json);
+            return cli_fail(ctx, CLI_IO, "the node's list of assets is unusable: %s", why);
+        }
+        size_t used = strlen(ids);
+        snprintf(ids + used, sizeof ids - used, "%s%" PRIu32, matches ? ", " : "", candidate.id);
+        if (matches++ == 0) *asset = candidate;
+    }
+    json_decref(json);
+    if (matches == 0)
+        return cli_fail(ctx, CLI_REFUSED, "no asset has the code '%s' on %s (see `tally asset list`)", text,
+                        ctx->node_url);
+    if (matches > 1)
+        return cli_fail(ctx, CLI_USAGE, "%zu assets have the code '%s' (ids %s): name it by its id", matches, text,
+                        ids);
+    return CLI_OK;
+}
+
+cli_status cli_client_account(cli_context *ctx, uint32_t network_id, const char *member, cli_account *account,
+                          json_t **json_out) {
+    char path[192];
+    snprintf(path, sizeof path, "/v1/networks/%" PRIu32 "/accounts/%s", network_id, member);
+    json_t *json;
+    if (json_out) *json_out = NULL;
+    cli_status status = cli_client_get(ctx, path, &json);
+    if (status != CLI_OK) {
+        json_decref(json);
+        return status;
+    }
+    char why[128];
+    if (!cli_client_account_from_json(json, account, why, sizeof why)) {
+        json_decref(json);
+        return cli_fail(ctx, CLI_IO, "the node's answer for account %s is unusable: %s", member, why);
+    }
+    if (json_out) *json_out = json;
+    else json_decref(json);
+    return CLI_OK;
+}
+
+cli_status cli_client_next_sequence(cli_context *ctx, const tally_key *key, uint64_t *sequence) {
+    char address[TALLY_ADDRESS_LENGTH + 1], path[128];
+    tally_address_encode(key, address);
+    snprintf(path, sizeof path, "/v1/accounts/%s", address);
+    json_t *json;
+    cli_status status = cli_client_request(ctx, "GET", path, NULL, false, &json);
+    if (status == CLI_REFUSED) {
+        /* A key the chain has never seen starts at 1. */
+        const char *code = cli_json_string(json, "code");
+        bool unknown = code && strcmp(code, "NOT_FOUND") == 0;
+        if (!unknown) print_refusal(ctx, json);
+        json_decref(json);
+        if (unknown) *sequence = 1;
+        return unknown ? CLI_OK : CLI_REFUSED;
+    }
+    if (status != CLI_OK) return status;
+    bool ok = cli_client_sequence_from_json(json, sequence);
+    json_decref(json);
+    if (!ok) return cli_fail(ctx, CLI_IO, "the node's answer for %s carries no next_sequence", path);
+    return CLI_OK;
+}
+
+cli_status cli_client_chain_id(cli_context *ctx, uint8_t chain_id[TALLY_CHAIN_ID_BYTES]) {
+    json_t *json;
+    cli_status status = cli_client_get(ctx, "/v1/status", &json);
+    if (status != CLI_OK) {
+        json_decref(json);
+        return status;
+    }
+    bool ok = cli_client_unhex(cli_json_string(json, "chain_id"), chain_id, TALLY_CHAIN_ID_BYTES);
+    json_decref(json);
+    if (!ok) return cli_fail(ctx, CLI_IO, "the node's status carries no chain_id of 64 hex digits");
+    return CLI_OK;
+}

@@ -1,0 +1,307 @@
+/*
+ * cmd_read.c: the commands that only read: status, balance, account, history,
+ * networks, members, assets, blocks and transactions. Each asks the node, then
+ * prints the answer as a table (output.c) or, with --json, as the node sent it
+ * (balance without NET, which gathers several answers, prints its own document).
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/client.h"
+#include "cli/handlers.h"
+#include "cli/json_fields.h"
+#include "cli/txbuild.h"
+#include "cli/wallet.h"
+
+/* Memberships listed by `tally balance`; a key in more networks sees the first ones. */
+#define BALANCE_NETWORKS_MAX 256u
+
+static cli_status get_and_print(cli_context *ctx, const char *path, json_t **json) {
+    cli_status status = cli_client_get(ctx, path, json);
+    if (status != CLI_OK) {
+        json_decref(*json);
+        *json = NULL;
+        return status;
+    }
+    if (ctx->json) cli_out_json(ctx->out, *json);
+    return CLI_OK;
+}
+
+cli_status cli_cmd_status(cli_context *ctx, const cli_args *args) {
+    (void)args;
+    json_t *json;
+    cli_status status = get_and_print(ctx, "/v1/status", &json);
+    if (status == CLI_OK && !ctx->json) cli_out_status(ctx->out, json, ctx->node_url);
+    json_decref(json);
+    return status;
+}
+
+/* WHO of a read command, or the selected key when absent: the address to ask for. */
+static cli_status member_address(cli_context *ctx, const cli_args *args, unsigned index, const cli_network *network,
+                                 char address[TALLY_ADDRESS_LENGTH + 1], char *display, size_t display_size) {
+    tally_key key;
+    cli_status status;
+    if (args->positional_count > index) {
+        status = cli_resolve_who(ctx, args->command, args->positional[index], network, &key, NULL, display,
+                                 display_size);
+    } else {
+        cli_wallet_name name;
+        status = cli_wallet_selected(ctx, name, &key);
+        if (status == CLI_OK) snprintf(display, display_size, "%s", name);
+    }
+    if (status == CLI_OK) tally_address_encode(&key, address);
+    return status;
+}
+
+cli_status cli_cmd_account(cli_context *ctx, const cli_args *args) {
+    cli_network network;
+    cli_status status = cli_client_network(ctx, args->positional[0], &network);
+    char address[TALLY_ADDRESS_LENGTH + 1], display[160], path[192];
+    if (status == CLI_OK) status = member_address(ctx, args, 1, &network, address, display, sizeof display);
+    if (status != CLI_OK) return status;
+    snprintf(path, sizeof path, "/v1/networks/%" PRIu32 "/accounts/%s", network.id, address);
+    json_t *json;
+    status = get_and_print(ctx, path, &json);
+    if (status == CLI_OK && !ctx->json) cli_out_account(ctx->out, json, network.name, &network.unit);
+    json_decref(json);
+    return status;
+}
+
+/* The network ids of a GET /v1/accounts/{address} answer: "memberships" (or
+ * "networks") holding ids or objects with "network_id", "network" or "id". */
+static size_t membership_ids(const json_t *json, uint32_t *ids, size_t max) {
+    json_t *list = cli_json_array(json, "memberships");
+    if (!list) list = cli_json_array(json, "networks");
+    size_t count = 0, index;
+    json_t *entry;
+    json_array_foreach(list, index, entry) {
+        int64_t id = 0;
+        bool found = false;
+        if (json_is_integer(entry)) {
+            id = (int64_t)json_integer_value(entry);
+            found = true;
+        } else {
+            json_t *network = cli_json_object(entry, "network");
+            found = cli_json_i64_any(entry, "network_id", "network", "id", &id) ||
+                    (network && cli_json_i64(network, "id", &id));
+        }
+        if (!found || id <= 0 || id > UINT32_MAX || count == max) continue;
+        ids[count++] = (uint32_t)id;
+    }
+    return count;
+}
+
+static cli_status balance_one(cli_context *ctx, const char *network_text, const char *address) {
+    cli_network network;
+    cli_status status = cli_client_network(ctx, network_text, &network);
+    if (status != CLI_OK) return status;
+    char path[192];
+    snprintf(path, sizeof path, "/v1/networks/%" PRIu32 "/accounts/%s", network.id, address);
+    json_t *json;
+    status = get_and_print(ctx, path, &json);
+    if (status == CLI_OK && !ctx->json) {
+        cli_out_balance_row row = {network.name, json, network.unit};
+        cli_out_balances(ctx->out, &row, 1);
+    }
+    json_decref(json);
+    return status;
+}
+
+/* Reserve assets the key holds, after the table. */
+static void print_holdings(cli_context *ctx, const json_t *json) {
+    json_t *list = cli_json_array(json, "holdings");
+    size_t index;
+    json_t *entry;
+    json_array_foreach(list, index, entry) {
+        int64_t asset_id, amount;
+        if (!cli_json_i64_any(entry, "asset_id", "asset", "id", &asset_id) ||
+            !cli_json_i64_any(entry, "balance", "amount", NULL, &amount) || asset_id <= 0 || asset_id > UINT32_MAX)
+            continue;
+        cli_asset asset;
+        char text[CLI_AMOUNT_TEXT_MAX];
+        if (cli_client_asset_by_id(ctx, (uint32_t)asset_id, &asset) != CLI_OK) continue;
+        fprintf(ctx->out, "%s %s\n", index == 0 ? "\nreserve held:" : "             ",
+                cli_out_amount(amount, &asset.unit, text));
+    }
+}
+
+cli_status cli_cmd_balance(cli_context *ctx, const cli_args *args) {
+    cli_wallet_name name;
+    tally_key key;
+    cli_status status = cli_wallet_selected(ctx, name, &key);
+    if (status != CLI_OK) return status;
+    char address[TALLY_ADDRESS_LENGTH + 1], path[128];
+    tally_address_encode(&key, address);
+    if (args->positional_count == 1) return balance_one(ctx, args->positional[0], address);
+
+    snprintf(path, sizeof path, "/v1/accounts/%s", address);
+    json_t *key_json;
+    status = cli_client_get(ctx, path, &key_json);
+    if (status != CLI_OK) {
+        json_decref(key_json);
+        return status;
+    }
+    uint32_t ids[BALANCE_NETWORKS_MAX];
+    size_t count = membership_ids(key_json, ids, BALANCE_NETWORKS_MAX);
+    json_t *accounts = json_array();
+    cli_out_balance_row *rows = calloc(count ? count : 1, sizeof *rows);
+    cli_network *networks = calloc(count ? count : 1, sizeof *networks);
+    size_t row_count = 0;
+    for (size_t i = 0; rows && networks && status == CLI_OK && i < count; i++) {
+        status = cli_client_network_by_id(ctx, ids[i], &networks[i]);
+        if (status != CLI_OK) break;
+        snprintf(path, sizeof path, "/v1/networks/%" PRIu32 "/accounts/%s", ids[i], address);
+        json_t *account;
+        status = cli_client_get(ctx, path, &account);
+        if (status != CLI_OK) {
+            json_decref(account);
+            break;
+        }
+        json_object_set_new(account, "network", json_integer(ids[i]));
+        json_object_set_new(account, "network_name", json_string(networks[i].name));
+        json_array_append_new(accounts, account);
+        rows[row_count++] = (cli_out_balance_row){networks[i].name, account, networks[i].unit};
+    }
+    if (!rows || !networks) status = cli_fail(ctx, CLI_IO, "out of memory");
+    if (status == CLI_OK && ctx->json) {
+        json_t *document = json_pack("{s:s, s:s, s:O}", "key", name, "address", address, "accounts", accounts);
+        json_t *holdings = cli_json_array(key_json, "holdings");
+        if (holdings) json_object_set(document, "holdings", holdings);
+        cli_out_json(ctx->out, document);
+        json_decref(document);
+    } else if (status == CLI_OK) {
+        fprintf(ctx->out, "%s  %s\n\n", name, address);
+        cli_out_balances(ctx->out, rows, row_count);
+        print_holdings(ctx, key_json);
+    }
+    free(rows);
+    free(networks);
+    json_decref(accounts);
+    json_decref(key_json);
+    return status;
+}
+
+cli_status cli_cmd_history(cli_context *ctx, const cli_args *args) {
+    uint64_t limit = 50, before = 0;
+    const char *limit_text = cli_option_value(args, "--limit"), *before_text = cli_option_value(args, "--before");
+    if (limit_text && (!cli_number_parse(limit_text, 500, &limit) || limit == 0))
+        return cli_usage(ctx, args->command, "--limit is 1 to 500, not '%s'", limit_text);
+    if (before_text && !cli_number_parse(before_text, INT64_MAX, &before))
+        return cli_usage(ctx, args->command, "--before takes the cursor printed after a page, not '%s'", before_text);
+    cli_network network;
+    cli_status status = cli_client_network(ctx, args->positional[0], &network);
+    char address[TALLY_ADDRESS_LENGTH + 1], display[160], path[320];
+    if (status == CLI_OK) status = member_address(ctx, args, 1, &network, address, display, sizeof display);
+    if (status != CLI_OK) return status;
+    int written = snprintf(path, sizeof path, "/v1/networks/%" PRIu32 "/accounts/%s/history?limit=%" PRIu64,
+                           network.id, address, limit);
+    if (before_text && written > 0 && (size_t)written < sizeof path)
+        snprintf(path + written, sizeof path - (size_t)written, "&before=%" PRIu64, before);
+    json_t *json;
+    status = get_and_print(ctx, path, &json);
+    if (status == CLI_OK && !ctx->json) {
+        char hint[256];
+        snprintf(hint, sizeof hint, "tally history %s%s%s --limit %" PRIu64, args->positional[0],
+                 args->positional_count > 1 ? " " : "", args->positional_count > 1 ? args->positional[1] : "", limit);
+        cli_out_history(ctx->out, json, &network.unit, hint);
+    }
+    json_decref(json);
+    return status;
+}
+
+cli_status cli_cmd_network_show(cli_context *ctx, const cli_args *args) {
+    cli_network network;
+    cli_status status = cli_client_network(ctx, args->positional[0], &network);
+    if (status != CLI_OK) return status;
+    char path[64];
+    snprintf(path, sizeof path, "/v1/networks/%" PRIu32, network.id);
+    json_t *json;
+    status = get_and_print(ctx, path, &json);
+    if (status == CLI_OK && !ctx->json) {
+        cli_asset asset;
+        bool has_asset = network.reserve_asset_id != 0 &&
+                         cli_client_asset_by_id(ctx, network.reserve_asset_id, &asset) == CLI_OK;
+        cli_out_network(ctx->out, json, has_asset ? &asset.unit : NULL);
+    }
+    json_decref(json);
+    return status;
+}
+
+cli_status cli_cmd_network_list(cli_context *ctx, const cli_args *args) {
+    (void)args;
+    json_t *json;
+    cli_status status = get_and_print(ctx, "/v1/networks", &json);
+    if (status == CLI_OK && !ctx->json) cli_out_network_list(ctx->out, json);
+    json_decref(json);
+    return status;
+}
+
+cli_status cli_cmd_network_members(cli_context *ctx, const cli_args *args) {
+    uint64_t limit = 100, offset = 0;
+    const char *limit_text = cli_option_value(args, "--limit"), *offset_text = cli_option_value(args, "--offset");
+    if (limit_text && (!cli_number_parse(limit_text, 1000, &limit) || limit == 0))
+        return cli_usage(ctx, args->command, "--limit is 1 to 1000, not '%s'", limit_text);
+    if (offset_text && !cli_number_parse(offset_text, UINT32_MAX, &offset))
+        return cli_usage(ctx, args->command, "--offset is a whole number, not '%s'", offset_text);
+    cli_network network;
+    cli_status status = cli_client_network(ctx, args->positional[0], &network);
+    if (status != CLI_OK) return status;
+    char path[128];
+    snprintf(path, sizeof path, "/v1/networks/%" PRIu32 "/members?offset=%" PRIu64 "&limit=%" PRIu64, network.id,
+             offset, limit);
+    json_t *json;
+    status = get_and_print(ctx, path, &json);
+    if (status == CLI_OK && !ctx->json) cli_out_members(ctx->out, json, &network.unit);
+    json_decref(json);
+    return status;
+}
+
+cli_status cli_cmd_asset_show(cli_context *ctx, const cli_args *args) {
+    cli_asset asset;
+    cli_status status = cli_client_asset(ctx, args->positional[0], &asset);
+    if (status != CLI_OK) return status;
+    char path[64];
+    snprintf(path, sizeof path, "/v1/assets/%" PRIu32, asset.id);
+    json_t *json;
+    status = get_and_print(ctx, path, &json);
+    if (status == CLI_OK && !ctx->json) cli_out_asset(ctx->out, json);
+    json_decref(json);
+    return status;
+}
+
+cli_status cli_cmd_asset_list(cli_context *ctx, const cli_args *args) {
+    (void)args;
+    json_t *json;
+    cli_status status = get_and_print(ctx, "/v1/assets", &json);
+    if (status == CLI_OK && !ctx->json) cli_out_asset_list(ctx->out, json);
+    json_decref(json);
+    return status;
+}
+
+cli_status cli_cmd_block(cli_context *ctx, const cli_args *args) {
+    uint64_t height;
+    if (!cli_number_parse(args->positional[0], INT64_MAX, &height))
+        return cli_usage(ctx, args->command, "HEIGHT is a block number (0 is the genesis), not '%s'",
+                         args->positional[0]);
+    char path[64];
+    snprintf(path, sizeof path, "/v1/blocks/%" PRIu64, height);
+    json_t *json;
+    cli_status status = get_and_print(ctx, path, &json);
+    if (status == CLI_OK && !ctx->json) cli_out_block(ctx->out, json);
+    json_decref(json);
+    return status;
+}
+
+cli_status cli_cmd_tx_show(cli_context *ctx, const cli_args *args) {
+    uint8_t id[TALLY_HASH_BYTES];
+    if (!cli_client_unhex(args->positional[0], id, sizeof id))
+        return cli_usage(ctx, args->command, "ID is a transaction id of 64 hex digits, not '%s'", args->positional[0]);
+    char path[128];
+    snprintf(path, sizeof path, "/v1/transactions/%s", args->positional[0]);
+    json_t *json;
+    cli_status status = get_and_print(ctx, path, &json);
+    if (status == CLI_OK && !ctx->json) cli_out_tx_status(ctx->out, json);
+    json_decref(json);
+    return status;
+}

@@ -1,0 +1,248 @@
+/*
+ * cmd_tx.c: every transaction command, from the key to the committed result:
+ * build (txbuild.c), ask the node for the chain id and the signer's next sequence,
+ * open the key, sign locally, encode, POST /v1/transactions?wait=commit, and say
+ * what happened, in the units of the network or asset involved. The secret key
+ * exists in memory only between the passphrase and the last signature.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "cli/client.h"
+#include "cli/handlers.h"
+#include "cli/json_fields.h"
+#include "cli/txbuild.h"
+#include "cli/wallet.h"
+
+/* A transaction whose sequence was taken by another one of the same key (two
+ * terminals, a script) is signed again with the next one, this many times. */
+#define SEQUENCE_RETRIES 2
+
+typedef struct {
+    cli_status status;
+    json_t *outcome; /* the node's TxStatus, or its error object */
+    bool bad_sequence;
+    int64_t expected_sequence; /* with bad_sequence: the one the node expects (0: not said) */
+} submission;
+
+/* BAD_SEQUENCE carries the expected sequence in `available`. */
+static void note_sequence(submission *result, const json_t *error) {
+    const char *code = cli_json_string(error, "code");
+    result->bad_sequence = code && strcmp(code, "BAD_SEQUENCE") == 0;
+    if (result->bad_sequence && !cli_json_i64(error, "available", &result->expected_sequence))
+        result->expected_sequence = 0;
+}
+
+static submission submit_once(cli_context *ctx, const tally_tx *tx) {
+    submission result = {CLI_IO, NULL, false, 0};
+    uint8_t bytes[TALLY_TX_ENCODED_MAX];
+    size_t length = tally_tx_encode(tx, bytes, sizeof bytes);
+    if (length == 0) {
+        result.status = cli_fail(ctx, CLI_USAGE, "the transaction cannot be encoded");
+        return result;
+    }
+    char hex[TALLY_TX_ENCODED_MAX * 2 + 1];
+    cli_client_hex(bytes, length, hex, sizeof hex);
+    json_t *body = json_pack("{s:s}", "tx", hex), *reply = NULL;
+    result.status = cli_client_request(ctx, "POST", "/v1/transactions?wait=commit", body, false, &reply);
+    json_decref(body);
+    if (result.status == CLI_REFUSED) {
+        result.outcome = reply;
+        note_sequence(&result, reply);
+        return result;
+    }
+    if (result.status != CLI_OK) return result;
+    json_t *results = cli_json_array(reply, "results");
+    json_t *first = json_array_get(results, 0);
+    if (!json_is_object(first)) {
+        json_decref(reply);
+        result.status = cli_fail(ctx, CLI_IO, "the node's answer to the submission carries no result");
+        return result;
+    }
+    result.outcome = json_incref(first);
+    json_decref(reply);
+    const char *state = cli_json_string(result.outcome, "status");
+    if (state && strcmp(state, "refused") == 0) note_sequence(&result, cli_json_object(result.outcome, "error"));
+    return result;
+}
+
+/* ------------------------------------------------------------------------ */
+/* What happened, in words.                                                  */
+/* ------------------------------------------------------------------------ */
+
+static int64_t result_field(const json_t *outcome, const char *name) {
+    int64_t value = 0;
+    cli_json_i64(cli_json_object(outcome, "result"), name, &value);
+    return value;
+}
+
+static void print_success(cli_context *ctx, const tally_tx *tx, const tx_plan *plan, const json_t *outcome) {
+    FILE *out = ctx->out;
+    const cli_unit *credit = &plan->network.unit, *reserve = &plan->asset.unit;
+    const char *network = plan->network.name, *who = plan->counterparty;
+    char a[CLI_AMOUNT_TEXT_MAX], b[CLI_AMOUNT_TEXT_MAX], c[CLI_AMOUNT_TEXT_MAX], d[CLI_AMOUNT_TEXT_MAX];
+    cli_unit shares = plan->asset.unit;
+    shares.code[0] = '\0';
+    switch ((tally_tx_type)tx->type) {
+    case TALLY_TX_NETWORK_CREATE:
+        fprintf(out, "created network %" PRId64 ": %s (%s, %u decimals); you are its operator\n",
+                result_field(outcome, "created_id"), network, credit->code, credit->decimals);
+        break;
+    case TALLY_TX_POLICY_UPDATE: fprintf(out, "changed the policy of %s\n", network); break;
+    case TALLY_TX_PEG_SET:
+        if (tx->body.peg_set.asset_id == 0) fprintf(out, "cleared the peg of %s\n", network);
+        else
+            fprintf(out, "%s's pool now holds %s: %s backs %s\n", network, reserve->code,
+                    cli_out_amount(tx->body.peg_set.peg_reserve_units, reserve, a),
+                    cli_out_amount(tx->body.peg_set.peg_credit_units, credit, b));
+        break;
+    case TALLY_TX_OPERATOR_ADD: fprintf(out, "%s is now an operator of %s\n", who, network); break;
+    case TALLY_TX_OPERATOR_REMOVE: fprintf(out, "%s is no longer an operator of %s\n", who, network); break;
+    case TALLY_TX_MEMBER_JOIN: fprintf(out, "joined %s\n", network); break;
+    case TALLY_TX_MEMBER_ADMIT: fprintf(out, "admitted %s to %s\n", who, network); break;
+    case TALLY_TX_MEMBER_SUSPEND: fprintf(out, "suspended %s in %s\n", who, network); break;
+    case TALLY_TX_MEMBER_REINSTATE: fprintf(out, "reinstated %s in %s\n", who, network); break;
+    case TALLY_TX_MEMBER_LEAVE: fprintf(out, "left %s\n", network); break;
+    case TALLY_TX_ALIAS_SET:
+        if (tx->body.alias_set.alias.length == 0) fprintf(out, "removed your alias in %s\n", network);
+        else
+            fprintf(out, "you are now %.*s@%s\n", (int)tx->body.alias_set.alias.length,
+                    tx->body.alias_set.alias.bytes, network);
+        break;
+    case TALLY_TX_LINE_OPEN:
+        fprintf(out, "opened a credit line of %s for %s\n", cli_out_amount(tx->body.line_open.limit, credit, a), who);
+        break;
+    case TALLY_TX_LINE_UPDATE:
+        fprintf(out, "set %s's credit limit to %s\n", who, cli_out_amount(tx->body.line_update.limit, credit, a));
+        break;
+    case TALLY_TX_LINE_CLOSE: fprintf(out, "closed %s's credit line\n", who); break;
+    case TALLY_TX_TRANSFER: {
+        int64_t minted = result_field(outcome, "minted"), burned = result_field(outcome, "burned");
+        fprintf(out, "paid %s to %s, fee %s (at most %s signed)\n", cli_out_amount(tx->body.transfer.amount, credit, a),
+                who, cli_out_amount(result_field(outcome, "fee"), credit, b),
+                cli_out_amount(tx->body.transfer.max_fee, credit, c));
+        if (minted > 0) fprintf(out, "  your debt grew by %s (fee included)\n", cli_out_amount(minted, credit, a));
+        if (burned > 0) fprintf(out, "  it repaid %s of the payee's debt\n", cli_out_amount(burned, credit, a));
+        break;
+    }
+    case TALLY_TX_ASSET_CREATE:
+        fprintf(out, "created asset %" PRId64 ": %s (%s, %u decimals); you issue it\n",
+                result_field(outcome, "created_id"), reserve->code, plan->asset.name, reserve->decimals);
+        break;
+    case TALLY_TX_ASSET_ISSUE:
+        fprintf(out, "issued %s to %s\n", cli_out_amount(tx->body.asset_move.amount, reserve, a), who);
+        break;
+    case TALLY_TX_ASSET_TRANSFER:
+        fprintf(out, "sent %s to %s\n", cli_out_amount(tx->body.asset_move.amount, reserve, a), who);
+        break;
+    case TALLY_TX_ASSET_BURN: fprintf(out, "burned %s\n", cli_out_amount(tx->body.asset_burn.amount, reserve, a)); break;
+    case TALLY_TX_POOL_DEPOSIT:
+        fprintf(out, "deposited %s into %s's pool (%s to primary, %s to excess) for %s shares\n",
+                cli_out_amount(tx->body.pool_amount.amount, reserve, a), network,
+                cli_out_amount(result_field(outcome, "to_primary"), reserve, b),
+                cli_out_amount(result_field(outcome, "to_excess"), reserve, c),
+                cli_out_amount(result_field(outcome, "shares"), &shares, d));
+        break;
+    case TALLY_TX_POOL_WITHDRAW:
+        fprintf(out, "redeemed %s shares of %s's pool for %s\n", cli_out_amount(tx->body.pool_amount.amount, &shares, a),
+                network, cli_out_amount(result_field(outcome, "reserve"), reserve, b));
+        break;
+    case TALLY_TX_POOL_REPAY:
+        fprintf(out, "repaid %s of your debt in %s with %s\n", cli_out_amount(tx->body.pool_amount.amount, credit, a),
+                network, cli_out_amount(result_field(outcome, "reserve"), reserve, b));
+        break;
+    case TALLY_TX_POOL_REDEEM:
+        fprintf(out, "exchanged %s for %s from %s's pool\n",
+                cli_out_amount(result_field(outcome, "burned") ? result_field(outcome, "burned")
+                                                               : tx->body.pool_amount.amount,
+                               credit, a),
+                cli_out_amount(result_field(outcome, "reserve"), reserve, b), network);
+        break;
+    case TALLY_TX_FEE_DISTRIBUTE:
+        fprintf(out, "sent %s of %s's collected fees to %s\n", cli_out_amount(tx->body.fee_distribute.amount, credit, a),
+                network, who);
+        break;
+    }
+}
+
+static cli_status report(cli_context *ctx, const tally_tx *tx, const tx_plan *plan, const submission *done) {
+    char id[TALLY_HASH_BYTES * 2 + 1];
+    uint8_t hash[TALLY_HASH_BYTES];
+    tally_tx_hash(tx, hash);
+    cli_client_hex(hash, sizeof hash, id, sizeof id);
+    cli_out_units units = {plan->has_network ? &plan->network.unit : NULL, plan->has_asset ? &plan->asset.unit : NULL};
+    const json_t *error = done->status == CLI_REFUSED ? done->outcome : cli_json_object(done->outcome, "error");
+    const char *state = done->status == CLI_REFUSED ? "refused" : cli_json_string(done->outcome, "status");
+    if (ctx->json) {
+        json_t *document = done->status == CLI_REFUSED ? json_pack("{s:s, s:s, s:O}", "id", id, "status", "refused",
+                                                                   "error", done->outcome)
+                                                       : json_deep_copy(done->outcome);
+        if (document && !json_object_get(document, "id")) json_object_set_new(document, "id", json_string(id));
+        cli_out_json(ctx->out, document);
+        json_decref(document);
+    }
+    if (state && strcmp(state, "committed") == 0) {
+        if (!ctx->json) {
+            print_success(ctx, tx, plan, done->outcome);
+            int64_t height;
+            if (cli_json_i64(done->outcome, "height", &height))
+                fprintf(ctx->out, "tx %s committed in block %" PRId64 "\n", id, height);
+            else fprintf(ctx->out, "tx %s committed\n", id);
+        }
+        return CLI_OK;
+    }
+    if (state && strcmp(state, "refused") == 0) {
+        int64_t available = 0;
+        bool has_available = cli_json_i64(error, "available", &available);
+        cli_out_refusal(ctx->err, cli_json_string(error, "code"), cli_json_string(error, "message"), has_available,
+                        available, &units);
+        return CLI_REFUSED;
+    }
+    fprintf(ctx->err, "tally: submitted as %s, but it is %s, not committed yet; see `tally tx show %s`\n", id,
+            state ? state : "in an unknown state", id);
+    return CLI_IO;
+}
+
+cli_status cli_cmd_transaction(cli_context *ctx, const cli_args *args) {
+    cli_wallet_name name;
+    tally_key signer;
+    cli_status status = cli_wallet_selected(ctx, name, &signer);
+    if (status != CLI_OK) return status;
+    tally_tx tx;
+    tx_plan plan;
+    status = cli_txbuild(ctx, args, &signer, &tx, &plan);
+    if (status == CLI_OK) status = cli_client_chain_id(ctx, tx.chain_id);
+    if (status == CLI_OK) status = cli_client_next_sequence(ctx, &signer, &tx.sequence);
+    if (status != CLI_OK) return status;
+
+    /* Before the passphrase is asked, say what it will sign: a payment never costs
+     * more than shown here. */
+    if (!ctx->passphrase && !ctx->json && tx.type == TALLY_TX_TRANSFER) {
+        char amount[CLI_AMOUNT_TEXT_MAX], fee[CLI_AMOUNT_TEXT_MAX];
+        fprintf(ctx->err, "paying %s to %s, fees at most %s\n",
+                cli_out_amount(tx.body.transfer.amount, &plan.network.unit, amount), plan.counterparty,
+                cli_out_amount(tx.body.transfer.max_fee, &plan.network.unit, fee));
+    }
+    keystore_keypair pair;
+    status = cli_wallet_unlock(ctx, name, &pair);
+    if (status != CLI_OK) return status;
+    submission done = {CLI_IO, NULL, false, 0};
+    for (int attempt = 0; attempt <= SEQUENCE_RETRIES; attempt++) {
+        tally_tx_sign(&tx, pair.secret_key);
+        done = submit_once(ctx, &tx);
+        if (!done.bad_sequence || attempt == SEQUENCE_RETRIES) break;
+        /* The node names the sequence it expects (it counts the key's pending
+         * transactions, which the account's next_sequence does not). */
+        uint64_t sequence = done.expected_sequence > 0 ? (uint64_t)done.expected_sequence : 0;
+        if (sequence == 0 && cli_client_next_sequence(ctx, &signer, &sequence) != CLI_OK) break;
+        if (sequence == tx.sequence) break;
+        json_decref(done.outcome);
+        done.outcome = NULL;
+        tx.sequence = sequence;
+    }
+    keystore_wipe(&pair);
+    if (done.status != CLI_OK && done.status != CLI_REFUSED) return done.status;
+    status = report(ctx, &tx, &plan, &done);
+    json_decref(done.outcome);
+    return status;
+}

@@ -1,0 +1,606 @@
+/*
+ * commands.c: the table of `tally` commands with their help, the command-line
+ * parser and the dispatch (see commands.h). The table is the one place a command
+ * is described: the parser checks arguments against it and the help prints it.
+ */
+#include "cli/commands.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "cli/handlers.h"
+
+/* ------------------------------------------------------------------------ */
+/* Options.                                                                  */
+/* ------------------------------------------------------------------------ */
+
+static const cli_option global_options[] = {
+    {"--node", "URL", "the node to talk to (default $TALLY_NODE or " CLI_DEFAULT_NODE ")"},
+    {"--key", "NAME", "the key that signs (default $TALLY_KEY, else the only key in the keystore)"},
+    {"--json", NULL, "machine-readable output: one JSON document on stdout"},
+    {"--help", NULL, "what a command does, its arguments and an example (also -h)"},
+    {NULL, NULL, NULL},
+};
+
+#define POLICY_OPTIONS                                                                                         \
+    {"--default-limit", "AMOUNT", "credit line opened for each member who joins (0: none)"},                  \
+        {"--max-limit", "AMOUNT", "the largest credit line an operator may open"},                             \
+        {"--cap", "AMOUNT", "no payment takes a balance above this (0: no cap)"},                              \
+        {"--fee-bps", "N", "base fee of each payment in basis points (100 = 1%)"},                             \
+        {"--risk-fee-bps", "N", "risk fee of automatic lines, on the part of a payment spent on credit"},      \
+        {"--period-days", "N", "length of a credit period"},                                                   \
+        {"--grace-days", "N", "grace after a period that did not comply, before default"},                     \
+        {"--period-seconds", "N", "length of a credit period in seconds (for tests and demos)"},               \
+        {"--grace-seconds", "N", "grace in seconds (for tests and demos)"},                                    \
+        {"--rule", "RULE", "what a line must do in a period to renew: zero-balance, rebalanced, min-income"},  \
+        {"--min-income-bps", "N", "with min-income: income to earn per period, in basis points of the debt"},  \
+        {"--no-auto-renew", NULL, "a compliant line expires at the end of its period instead of renewing"},    \
+        {"--auto-renew", NULL, "a compliant line renews for another period"},                                  \
+        {"--target-rtd-bps", "N", "target reserve-to-debt ratio of the assurance pool, in basis points"},      \
+        {"--admitted", NULL, "an operator admits each member"},                                                \
+        {"--open", NULL, "anyone may join"}
+
+static const cli_option network_create_options[] = {
+    {"--decimals", "N", "digits after the point of the unit, 0 to 9 (default 2)"},
+    POLICY_OPTIONS,
+    {NULL, NULL, NULL},
+};
+static const cli_option network_policy_options[] = {POLICY_OPTIONS, {NULL, NULL, NULL}};
+
+static const cli_option line_open_options[] = {
+    {"--period-days", "N", "the line's period (default: the network's)"},
+    {"--grace-days", "N", "the line's grace (default: the network's)"},
+    {"--period-seconds", "N", "the line's period in seconds (for tests and demos)"},
+    {"--grace-seconds", "N", "the line's grace in seconds (for tests and demos)"},
+    {"--risk-fee-bps", "N", "risk fee on the part of each payment spent on credit (default 0)"},
+    {NULL, NULL, NULL},
+};
+static const cli_option line_update_options[] = {
+    {"--risk-fee-bps", "N", "a new risk fee (default: unchanged)"},
+    {NULL, NULL, NULL},
+};
+static const cli_option pay_options[] = {
+    {"--memo", "TEXT", "a note for the payee, up to 256 bytes"},
+    {"--max-fee", "AMOUNT", "the most you agree to pay in fees (default: the base fee plus your line's risk fee "
+                            "on the part spent on credit)"},
+    {NULL, NULL, NULL},
+};
+static const cli_option key_import_options[] = {
+    {"--seed", "HEX", "the key's 32-byte seed as 64 hex digits (required)"},
+    {NULL, NULL, NULL},
+};
+static const cli_option asset_create_options[] = {
+    {"--decimals", "N", "digits after the point, 0 to 9 (default 2)"},
+    {NULL, NULL, NULL},
+};
+static const cli_option fees_options[] = {
+    {"--to-pool", NULL, "send the fees to the network's assurance pool instead of a member"},
+    {NULL, NULL, NULL},
+};
+static const cli_option history_options[] = {
+    {"--limit", "N", "entries to show, 1 to 500 (default 50)"},
+    {"--before", "CURSOR", "show the page before this cursor (printed at the end of a page)"},
+    {NULL, NULL, NULL},
+};
+static const cli_option members_options[] = {
+    {"--limit", "N", "members to show, 1 to 1000 (default 100)"},
+    {"--offset", "N", "skip this many members (default 0)"},
+    {NULL, NULL, NULL},
+};
+static const cli_option verify_options[] = {
+    {"--data", "DIR", "verify the block log in this data directory instead of asking a node"},
+    {"--chain-id", "HEX", "refuse a chain whose id is not this one (what you learned out of band)"},
+    {NULL, NULL, NULL},
+};
+
+/* ------------------------------------------------------------------------ */
+/* The table.                                                                */
+/* ------------------------------------------------------------------------ */
+
+#define WHO_HELP                                                                                          \
+    "WHO is an address (tly1...), an alias in the network (bob), or alias@network (bob@greenvale).\n"
+#define NET_HELP "NET is a network's name (any case) or its id.\n"
+
+const cli_command cli_commands[] = {
+    /* keys */
+    {"key", "new", "NAME", 1, 1, NULL, "create a key, sealed with a passphrase",
+     "Creates a new Ed25519 key pair and stores it in the keystore ($TALLY_HOME/keys or\n"
+     "~/.tally/keys), sealed with a passphrase you type twice (or $TALLY_PASSPHRASE).\n"
+     "The key never leaves this machine; the node only ever sees signatures.\n"
+     "NAME is 1 to 64 of A-Z a-z 0-9 . _ - and names the key file. Prints the address.\n",
+     "tally key new alice", cli_cmd_key_new},
+    {"key", "list", "", 0, 0, NULL, "list the keys in the keystore",
+     "Lists each key's name and address. No passphrase is needed.\n", "tally key list", cli_cmd_key_list},
+    {"key", "show", "[NAME]", 0, 1, NULL, "print a key's address",
+     "Prints the address of key NAME (default: the selected key), alone on a line so a\n"
+     "script can capture it.\n",
+     "tally key show alice\n  bob_address=$(tally key show bob)", cli_cmd_key_show},
+    {"key", "import", "NAME", 1, 1, key_import_options, "store a key from its seed",
+     "Stores the key whose 32-byte seed is given with --seed (recovery, tests), sealed\n"
+     "with a passphrase as `tally key new` does. Prints the address.\n",
+     "tally key import alice --seed 0707070707070707070707070707070707070707070707070707070707070707",
+     cli_cmd_key_import},
+
+    /* networks */
+    {"network", "create", "NAME UNIT", 2, 2, network_create_options, "found a credit network",
+     "Creates a network and makes you its first operator. NAME is up to 64 bytes of text;\n"
+     "UNIT is its unit code, 1 to 8 of A-Z 0-9. Amounts are typed in the unit with its\n"
+     "decimals (12.50). Defaults: no automatic line, lines up to 1000 units, no cap, no\n"
+     "fees, periods of 30 days with 10 days of grace, rule rebalanced, auto-renewal on,\n"
+     "target RTD 0, open membership.\n",
+     "tally network create Greenvale GVH --default-limit 100 --max-limit 500 --fee-bps 25",
+     cli_cmd_transaction},
+    {"network", "policy", "NET", 1, 1, network_policy_options, "change a network's policy (operators)",
+     "Changes the options given and keeps every other rule of the network as it is.\n" NET_HELP,
+     "tally network policy greenvale --cap 2000 --rule min-income --min-income-bps 1000",
+     cli_cmd_transaction},
+    {"network", "peg", "NET ASSET RESERVE CREDIT", 2, 4, NULL, "set the pool's reserve asset and peg (operators)",
+     "Sets the reserve asset of the network's assurance pool and its peg: RESERVE of the\n"
+     "asset are worth CREDIT of the network's unit, both typed with their own decimals.\n"
+     "`tally network peg NET none` clears the peg (only while the pool holds no reserve).\n"
+     NET_HELP "ASSET is an asset's code or id.\n",
+     "tally network peg greenvale USD 1.00 1.00", cli_cmd_transaction},
+    {"network", "show", "NET", 1, 1, NULL, "a network's policy, figures and pool",
+     "Shows the network's unit, operators, policy, members, supply, debt, lost debt, fees\n"
+     "and assurance pool.\n" NET_HELP,
+     "tally network show greenvale", cli_cmd_network_show},
+    {"network", "list", "", 0, 0, NULL, "every network on the node",
+     "Lists the networks of the chain with their id, name, unit and members.\n", "tally network list",
+     cli_cmd_network_list},
+    {"network", "members", "NET", 1, 1, members_options, "the members of a network",
+     "Lists the members of a network with their alias, status, balance and limit.\n" NET_HELP,
+     "tally network members greenvale --limit 20", cli_cmd_network_members},
+
+    /* operators */
+    {"operator", "add", "NET WHO", 2, 2, NULL, "make a key an operator (operators)",
+     "Adds WHO to the operators of the network (at most 16).\n" NET_HELP WHO_HELP,
+     "tally operator add greenvale tly1...", cli_cmd_transaction},
+    {"operator", "remove", "NET WHO", 2, 2, NULL, "remove an operator (operators)",
+     "Removes WHO from the operators; a network keeps at least one.\n" NET_HELP WHO_HELP,
+     "tally operator remove greenvale carol", cli_cmd_transaction},
+
+    /* members */
+    {"member", "join", "NET", 1, 1, NULL, "join an open network",
+     "Makes your key a member of the network (networks with --admitted need an operator\n"
+     "to `tally member admit` you instead). A network with a default limit opens your\n"
+     "credit line at once.\n" NET_HELP,
+     "tally member join greenvale", cli_cmd_transaction},
+    {"member", "admit", "NET WHO", 2, 2, NULL, "admit a member (operators)",
+     "Makes WHO (an address) a member of the network.\n" NET_HELP WHO_HELP,
+     "tally member admit greenvale tly1...", cli_cmd_transaction},
+    {"member", "suspend", "NET WHO", 2, 2, NULL, "suspend a member (operators)",
+     "A suspended member keeps its balance but may not spend on credit.\n" NET_HELP WHO_HELP,
+     "tally member suspend greenvale dave", cli_cmd_transaction},
+    {"member", "reinstate", "NET WHO", 2, 2, NULL, "lift a suspension (operators)",
+     "Makes a suspended member active again.\n" NET_HELP WHO_HELP, "tally member reinstate greenvale dave",
+     cli_cmd_transaction},
+    {"member", "leave", "NET", 1, 1, NULL, "leave a network (at zero balance)",
+     "Ends your membership; your balance must be zero. You may join again later.\n" NET_HELP,
+     "tally member leave greenvale", cli_cmd_transaction},
+
+    /* aliases */
+    {"alias", "set", "NET ALIAS", 2, 2, NULL, "choose your alias in a network",
+     "Sets your alias, unique in the network: 1 to 32 of a-z 0-9 . _ -. Others can then\n"
+     "pay alias@network.\n" NET_HELP,
+     "tally alias set greenvale alice", cli_cmd_transaction},
+    {"alias", "clear", "NET", 1, 1, NULL, "remove your alias in a network",
+     "Removes your alias; others then need your address to pay you.\n" NET_HELP,
+     "tally alias clear greenvale", cli_cmd_transaction},
+
+    /* credit lines */
+    {"line", "open", "NET WHO LIMIT", 3, 3, line_open_options, "open a member's credit line (operators)",
+     "Opens a credit line: WHO may then go down to -LIMIT. LIMIT is an amount in the\n"
+     "network's unit, at most the network's maximum.\n" NET_HELP WHO_HELP,
+     "tally line open greenvale bob 100 --risk-fee-bps 50", cli_cmd_transaction},
+    {"line", "update", "NET WHO LIMIT", 3, 3, line_update_options, "change a credit line (operators)",
+     "Sets a new limit (never below the member's current debt) and, with --risk-fee-bps,\n"
+     "a new risk fee. The period continues.\n" NET_HELP WHO_HELP,
+     "tally line update greenvale bob 250", cli_cmd_transaction},
+    {"line", "close", "NET WHO", 2, 2, NULL, "close a credit line (operators)",
+     "Closes WHO's line; its debt must be repaid first.\n" NET_HELP WHO_HELP, "tally line close greenvale bob",
+     cli_cmd_transaction},
+
+    /* payments */
+    {NULL, "pay", "WHO AMOUNT", 2, 2, pay_options, "pay a member",
+     "Pays AMOUNT (in the network's unit, e.g. 12.50) to WHO, which names the network:\n"
+     "alias@network or address@network (the network by name, any case, or by id).\n"
+     "When your balance does not cover it the rest is spent on credit. The network's base\n"
+     "fee and your line's risk fee (on the part spent on credit) are added: the most you\n"
+     "can be charged is computed from your balance, shown before the passphrase is asked,\n"
+     "and signed, so the payment never costs more (set it yourself with --max-fee).\n",
+     "tally pay bob@greenvale 12.50 --memo \"eggs\"", cli_cmd_transaction},
+
+    /* reserve assets */
+    {"asset", "create", "CODE NAME", 2, 2, asset_create_options, "create a reserve asset (you issue it)",
+     "Creates a fully backed reserve asset that you issue: CODE is 1 to 8 of A-Z 0-9,\n"
+     "NAME up to 64 bytes. Issue it when money arrives off-chain, burn it when paying out.\n",
+     "tally asset create USD \"Cooperative dollar\"", cli_cmd_transaction},
+    {"asset", "issue", "ASSET WHO AMOUNT", 3, 3, NULL, "issue reserve to a holder (issuer)",
+     "Issues AMOUNT of ASSET (its code or id) to WHO: an address or alias@network.\n",
+     "tally asset issue USD tly1... 500.00", cli_cmd_transaction},
+    {"asset", "transfer", "ASSET WHO AMOUNT", 3, 3, NULL, "send reserve you hold",
+     "Sends AMOUNT of ASSET (its code or id) to WHO: an address or alias@network.\n",
+     "tally asset transfer USD bob@greenvale 20.00", cli_cmd_transaction},
+    {"asset", "burn", "ASSET AMOUNT", 2, 2, NULL, "burn reserve (issuer paying out)",
+     "Destroys AMOUNT of ASSET you hold, when it is paid out off-chain.\n", "tally asset burn USD 20.00",
+     cli_cmd_transaction},
+    {"asset", "show", "ASSET", 1, 1, NULL, "a reserve asset: issuer, issued, burned",
+     "Shows a reserve asset. ASSET is its code or id.\n", "tally asset show USD", cli_cmd_asset_show},
+    {"asset", "list", "", 0, 0, NULL, "every reserve asset on the node", "Lists the reserve assets.\n",
+     "tally asset list", cli_cmd_asset_list},
+
+    /* assurance pool */
+    {"pool", "deposit", "NET AMOUNT", 2, 2, NULL, "deposit reserve into a network's pool",
+     "Deposits AMOUNT of the network's reserve asset into its assurance pool: primary up\n"
+     "to the target RTD, the rest to excess. You receive pool shares.\n" NET_HELP,
+     "tally pool deposit greenvale 200.00", cli_cmd_transaction},
+    {"pool", "withdraw", "NET SHARES", 2, 2, NULL, "redeem pool shares for reserve",
+     "Redeems SHARES of your pool shares (typed with the reserve asset's decimals) for\n"
+     "reserve, paid from the pool's excess only.\n" NET_HELP,
+     "tally pool withdraw greenvale 50.00", cli_cmd_transaction},
+    {"pool", "repay", "NET AMOUNT", 2, 2, NULL, "repay debt in reserve",
+     "Repays AMOUNT of your debt (in the network's unit) with reserve at the peg rate:\n"
+     "the reserve goes to the pool's buffer.\n" NET_HELP,
+     "tally pool repay greenvale 30.00", cli_cmd_transaction},
+    {"pool", "redeem", "NET AMOUNT", 2, 2, NULL, "exchange credits for reserve",
+     "Burns AMOUNT of your positive balance against the network's lost debt and pays you\n"
+     "reserve at the peg rate, from the pool's buffer then primary.\n" NET_HELP,
+     "tally pool redeem greenvale 10.00", cli_cmd_transaction},
+
+    /* fees */
+    {"fees", "distribute", "NET [WHO] AMOUNT", 2, 3, fees_options, "send collected fees (operators)",
+     "Moves AMOUNT out of the network's fee account, to the member WHO or, with\n"
+     "--to-pool, to the assurance pool (where it burns lost debt at a default).\n" NET_HELP WHO_HELP,
+     "tally fees distribute greenvale --to-pool 5.00\n  tally fees distribute greenvale carol 2.50",
+     cli_cmd_transaction},
+
+    /* reading */
+    {NULL, "status", "", 0, 0, NULL, "the node's chain, height and tip",
+     "Shows the node's chain id, producer, height, tip and mempool.\n", "tally status", cli_cmd_status},
+    {NULL, "balance", "[NET]", 0, 1, NULL, "your balance, limit and line in each network",
+     "Shows, for the selected key, each membership (or only NET): balance, limit,\n"
+     "available credit, line status and dates, fees paid and alias.\n",
+     "tally balance\n  tally balance greenvale --json", cli_cmd_balance},
+    {NULL, "account", "NET [WHO]", 1, 2, NULL, "one account in a network",
+     "Shows WHO's account in NET (default: yours).\n" NET_HELP WHO_HELP, "tally account greenvale bob",
+     cli_cmd_account},
+    {NULL, "history", "NET [WHO]", 1, 2, history_options, "transactions of an account, newest first",
+     "Lists WHO's transactions in NET (default: yours), newest first, a page at a time.\n" NET_HELP WHO_HELP,
+     "tally history greenvale --limit 20", cli_cmd_history},
+    {NULL, "block", "HEIGHT", 1, 1, NULL, "one block with its transactions",
+     "Shows block HEIGHT (0 is the genesis): its hash, time, transactions and results.\n", "tally block 12",
+     cli_cmd_block},
+    {"tx", "show", "ID", 1, 1, NULL, "a transaction's status and result",
+     "Shows whether transaction ID (hex, printed when it was submitted) is pending,\n"
+     "committed (in which block) or refused, and its result.\n",
+     "tally tx show 3fa1...", cli_cmd_tx_show},
+    {NULL, "verify", "", 0, 0, verify_options, "replay and check a whole chain",
+     "Replays the chain from its genesis and checks every hash, signature, result, state\n"
+     "commitment and invariant, trusting nothing the node says. With --data it reads a\n"
+     "data directory's block log; otherwise it downloads every block from the node\n"
+     "(--node). Shows progress on stderr, then a summary; a forged or altered block is\n"
+     "reported with its height and exit status 1.\n",
+     "tally verify --data ./data\n  tally verify --node http://127.0.0.1:8080 --chain-id 9c2e...", cli_cmd_verify},
+};
+const size_t cli_command_count = sizeof cli_commands / sizeof cli_commands[0];
+
+/* Group summaries for the overview, in help order. */
+static const struct {
+    const char *name;
+    const char *summary;
+} groups[] = {
+    {"key", "keys in the local keystore"},
+    {"network", "create and run credit networks"},
+    {"operator", "a network's operators"},
+    {"member", "membership"},
+    {"alias", "aliases"},
+    {"line", "credit lines"},
+    {"asset", "reserve assets"},
+    {"pool", "the assurance pool"},
+    {"fees", "collected fees"},
+    {"tx", "submitted transactions"},
+};
+
+/* ------------------------------------------------------------------------ */
+/* Help.                                                                     */
+/* ------------------------------------------------------------------------ */
+
+static void print_command_name(FILE *out, const cli_command *command) {
+    if (command->group) fprintf(out, "tally %s %s", command->group, command->name);
+    else fprintf(out, "tally %s", command->name);
+}
+
+static void print_usage_line(FILE *out, const cli_command *command) {
+    fprintf(out, "usage: ");
+    print_command_name(out, command);
+    if (command->arguments[0]) fprintf(out, " %s", command->arguments);
+    if (command->options) fprintf(out, " [options]");
+    fprintf(out, "\n");
+}
+
+static void print_options(FILE *out, const cli_option *options) {
+    for (const cli_option *option = options; option && option->name; option++) {
+        char left[48];
+        snprintf(left, sizeof left, "%s%s%s", option->name, option->value_name ? " " : "",
+                 option->value_name ? option->value_name : "");
+        fprintf(out, "  %-22s %s\n", left, option->help);
+    }
+}
+
+static bool group_exists(const char *name) {
+    for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
+        if (strcmp(groups[i].name, name) == 0) return true;
+    return false;
+}
+
+void cli_print_help(FILE *out, const char *group, const cli_command *command) {
+    if (command) {
+        print_usage_line(out, command);
+        fprintf(out, "\n%s", command->description);
+        if (command->options) {
+            fprintf(out, "\noptions:\n");
+            print_options(out, command->options);
+        }
+        fprintf(out, "\nexample:\n  %s\n", command->example);
+        fprintf(out, "\nglobal options: --node URL, --key NAME, --json, --help (see `tally --help`)\n");
+        return;
+    }
+    if (group) {
+        fprintf(out, "usage: tally %s COMMAND ...\n\n", group);
+        for (size_t i = 0; i < cli_command_count; i++) {
+            const cli_command *entry = &cli_commands[i];
+            if (!entry->group || strcmp(entry->group, group) != 0) continue;
+            char left[64];
+            snprintf(left, sizeof left, "%s %s", entry->name, entry->arguments);
+            fprintf(out, "  %-30s %s\n", left, entry->summary);
+        }
+        fprintf(out, "\nrun `tally %s COMMAND --help` for one command's arguments and an example\n", group);
+        return;
+    }
+    fprintf(out,
+            "tally: the wallet and operator tool of a Tally mutual-credit ledger.\n"
+            "Keys stay on this machine; transactions are signed here and sent to a node.\n\n"
+            "usage: tally [--node URL] [--key NAME] [--json] COMMAND [ARGUMENTS] [OPTIONS]\n\n"
+            "commands:\n");
+    for (size_t i = 0; i < cli_command_count; i++) {
+        const cli_command *entry = &cli_commands[i];
+        char left[64];
+        if (entry->group) snprintf(left, sizeof left, "%s %s %s", entry->group, entry->name, entry->arguments);
+        else snprintf(left, sizeof left, "%s %s", entry->name, entry->arguments);
+        fprintf(out, "  %-38s %s\n", left, entry->summary);
+    }
+    fprintf(out, "\nglobal options:\n");
+    print_options(out, global_options);
+    fprintf(out,
+            "\nenvironment: TALLY_NODE, TALLY_KEY, TALLY_HOME (keys in $TALLY_HOME/keys, default\n"
+            "~/.tally/keys), TALLY_PASSPHRASE (for scripts; otherwise you are asked), TALLY_KDF\n"
+            "(test: fast, weak key sealing for test scripts only).\n"
+            "exit status: 0 done, 1 refused by the ledger (or verify failed), 2 wrong command\n"
+            "line, 3 node unreachable or I/O error.\n"
+            "\nrun `tally COMMAND --help` (e.g. `tally pay --help`) for arguments and an example\n");
+}
+
+/* ------------------------------------------------------------------------ */
+/* Errors.                                                                   */
+/* ------------------------------------------------------------------------ */
+
+cli_status cli_usage(const cli_context *ctx, const cli_command *command, const char *format, ...) {
+    fprintf(ctx->err, "tally: ");
+    va_list arguments;
+    va_start(arguments, format);
+    vfprintf(ctx->err, format, arguments);
+    va_end(arguments);
+    fprintf(ctx->err, "\n");
+    if (command) {
+        print_usage_line(ctx->err, command);
+        fprintf(ctx->err, "run `");
+        print_command_name(ctx->err, command);
+        fprintf(ctx->err, " --help` for details and an example\n");
+    } else {
+        fprintf(ctx->err, "run `tally --help` for the list of commands\n");
+    }
+    return CLI_USAGE;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Parsing.                                                                  */
+/* ------------------------------------------------------------------------ */
+
+static const cli_command *find_command(const char *group, const char *name) {
+    for (size_t i = 0; i < cli_command_count; i++) {
+        const cli_command *entry = &cli_commands[i];
+        bool same_group = group ? entry->group && strcmp(entry->group, group) == 0 : entry->group == NULL;
+        if (same_group && strcmp(entry->name, name) == 0) return &cli_commands[i];
+    }
+    return NULL;
+}
+
+static const cli_option *find_option(const cli_option *options, const char *name, size_t name_length,
+                                     size_t *index) {
+    for (size_t i = 0; options && options[i].name; i++) {
+        if (strlen(options[i].name) == name_length && strncmp(options[i].name, name, name_length) == 0) {
+            *index = i;
+            return &options[i];
+        }
+    }
+    return NULL;
+}
+
+/* "-5" and "-0.5" are arguments (refused later, with a reason); "-" alone too. */
+static bool is_option(const char *word) {
+    if (word[0] != '-' || word[1] == '\0') return false;
+    if (word[1] >= '0' && word[1] <= '9') return false;
+    return true;
+}
+
+static cli_status unknown_subcommand(const cli_context *ctx, const char *group, const char *name) {
+    fprintf(ctx->err, "tally: unknown command `tally %s %s`; `tally %s` has:", group, name, group);
+    for (size_t i = 0; i < cli_command_count; i++)
+        if (cli_commands[i].group && strcmp(cli_commands[i].group, group) == 0)
+            fprintf(ctx->err, " %s", cli_commands[i].name);
+    fprintf(ctx->err, "\nrun `tally %s --help` for what each does\n", group);
+    return CLI_USAGE;
+}
+
+static cli_status apply_global(cli_context *ctx, const cli_command *command, const char *name,
+                               const char *value) {
+    if (strcmp(name, "--node") == 0) {
+        if (!cli_set_node_url(ctx, value))
+            return cli_usage(ctx, command, "--node needs an http:// or https:// URL, not '%s'", value);
+        ctx->node_given = true;
+    } else if (strcmp(name, "--key") == 0) {
+        if (!keystore_name_is_valid(value))
+            return cli_usage(ctx, command, "'%s' is not a key name (1 to 64 of A-Z a-z 0-9 . _ -)", value);
+        snprintf(ctx->key_name, sizeof ctx->key_name, "%s", value);
+    } else if (strcmp(name, "--json") == 0) {
+        ctx->json = true;
+    }
+    return CLI_OK;
+}
+
+/* One option word at argv[*index]; may consume the next word as its value. */
+static cli_status parse_option(cli_context *ctx, int argc, char **argv, int *index, cli_args *args) {
+    const char *word = argv[*index];
+    if (strcmp(word, "-h") == 0 || strcmp(word, "--help") == 0) {
+        args->help = true;
+        return CLI_OK;
+    }
+    const char *equals = strchr(word, '=');
+    size_t name_length = equals ? (size_t)(equals - word) : strlen(word);
+    size_t option_index = 0;
+    const cli_option *option = NULL;
+    bool global = false;
+    if (args->command) option = find_option(args->command->options, word, name_length, &option_index);
+    if (!option) {
+        option = find_option(global_options, word, name_length, &option_index);
+        global = option != NULL;
+    }
+    if (!option) {
+        if (args->command)
+            return cli_usage(ctx, args->command, "unknown option %.*s", (int)name_length, word);
+        return cli_usage(ctx, NULL, "unknown option %.*s", (int)name_length, word);
+    }
+    const char *value = "";
+    if (option->value_name) {
+        if (equals) {
+            value = equals + 1;
+        } else if (*index + 1 < argc) {
+            value = argv[++*index];
+        } else {
+            return cli_usage(ctx, args->command, "%s needs a value (%s)", option->name, option->value_name);
+        }
+    } else if (equals) {
+        return cli_usage(ctx, args->command, "%s takes no value", option->name);
+    }
+    if (global) return apply_global(ctx, args->command, option->name, value);
+    assert(option_index < CLI_OPTIONS_MAX);
+    if (args->values[option_index])
+        return cli_usage(ctx, args->command, "%s is given twice", option->name);
+    args->values[option_index] = value;
+    return CLI_OK;
+}
+
+/* A positional word: the command's name while it is not known, else an argument. */
+static cli_status parse_word(cli_context *ctx, const char *word, const char **group, bool *help_word,
+                             cli_args *args) {
+    if (!args->command) {
+        if (!*group) {
+            if (strcmp(word, "help") == 0 && !*help_word) {
+                *help_word = true;
+                args->help = true;
+                return CLI_OK;
+            }
+            args->command = find_command(NULL, word);
+            if (args->command) return CLI_OK;
+            if (group_exists(word)) {
+                *group = word;
+                return CLI_OK;
+            }
+            return cli_usage(ctx, NULL, "unknown command '%s'", word);
+        }
+        args->command = find_command(*group, word);
+        if (!args->command) {
+            if (args->help) return CLI_OK; /* `tally network nonsense --help`: the group's help */
+            return unknown_subcommand(ctx, *group, word);
+        }
+        return CLI_OK;
+    }
+    if (args->positional_count == args->command->positional_max) {
+        if (args->help) return CLI_OK;
+        return cli_usage(ctx, args->command, "too many arguments: '%s' is one more than expected", word);
+    }
+    args->positional[args->positional_count++] = word;
+    return CLI_OK;
+}
+
+/* The names of the missing arguments: the words of `arguments` from `have` on. */
+static void missing_arguments(const cli_command *command, unsigned have, char *out, size_t out_size) {
+    out[0] = '\0';
+    char copy[128];
+    snprintf(copy, sizeof copy, "%s", command->arguments);
+    unsigned position = 0;
+    size_t used = 0;
+    for (char *save = NULL, *token = strtok_r(copy, " ", &save); token; token = strtok_r(NULL, " ", &save)) {
+        if (token[0] == '[') continue;
+        if (position++ < have) continue;
+        int written = snprintf(out + used, out_size - used, "%s%s", used ? " " : "", token);
+        if (written < 0 || (size_t)written >= out_size - used) break;
+        used += (size_t)written;
+    }
+}
+
+cli_status cli_parse(cli_context *ctx, int argc, char **argv, cli_args *args) {
+    assert(ctx != NULL && argv != NULL && args != NULL && argc >= 1);
+    memset(args, 0, sizeof *args);
+    const char *group = NULL;
+    bool help_word = false, options_done = false;
+    for (int i = 1; i < argc; i++) {
+        const char *word = argv[i];
+        cli_status status;
+        if (!options_done && strcmp(word, "--") == 0) {
+            options_done = true;
+            continue;
+        }
+        if (!options_done && is_option(word)) status = parse_option(ctx, argc, argv, &i, args);
+        else status = parse_word(ctx, word, &group, &help_word, args);
+        if (status != CLI_OK) return status;
+    }
+    if (args->command && args->command->group) group = args->command->group;
+    args->group = group;
+    if (args->help) return CLI_OK;
+    if (!args->command) {
+        if (group) {
+            fprintf(ctx->err, "tally: `tally %s` needs a command:\n", group);
+            cli_print_help(ctx->err, group, NULL);
+            return CLI_USAGE;
+        }
+        cli_print_help(ctx->err, NULL, NULL);
+        return CLI_USAGE;
+    }
+    if (args->positional_count < args->command->positional_min) {
+        char missing[128];
+        missing_arguments(args->command, args->positional_count, missing, sizeof missing);
+        return cli_usage(ctx, args->command, "missing %s", missing);
+    }
+    return CLI_OK;
+}
+
+const char *cli_option_value(const cli_args *args, const char *name) {
+    size_t index;
+    if (!args->command || !find_option(args->command->options, name, strlen(name), &index)) return NULL;
+    return args->values[index];
+}
+
+bool cli_flag(const cli_args *args, const char *name) { return cli_option_value(args, name) != NULL; }
+
+cli_status cli_run(cli_context *ctx, int argc, char **argv) {
+    cli_args args;
+    cli_status status = cli_parse(ctx, argc, argv, &args);
+    if (status != CLI_OK) return status;
+    if (args.help) {
+        cli_print_help(ctx->out, args.group, args.command);
+        return CLI_OK;
+    }
+    return args.command->run(ctx, &args);
+}

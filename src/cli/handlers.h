@@ -1,0 +1,34 @@
+/*
+ * handlers.h: the functions that run each command once the command line parsed.
+ * Key commands are in cli_cmd_keys.c, read commands in cli_cmd_read.c, every transaction
+ * command goes through cli_cmd_transaction (cli_cmd_tx.c), verify is in verify.c.
+ */
+#ifndef TALLY_CLI_HANDLERS_H
+#define TALLY_CLI_HANDLERS_H
+
+#include "cli/commands.h"
+
+cli_handler cli_cmd_key_new;
+cli_handler cli_cmd_key_list;
+cli_handler cli_cmd_key_show;
+cli_handler cli_cmd_key_import;
+
+/* Builds the transaction of the parsed command (by group and name), signs it with
+ * the selected key and submits it, waiting for its block. */
+cli_handler cli_cmd_transaction;
+
+cli_handler cli_cmd_status;
+cli_handler cli_cmd_balance;
+cli_handler cli_cmd_account;
+cli_handler cli_cmd_history;
+cli_handler cli_cmd_network_show;
+cli_handler cli_cmd_network_list;
+cli_handler cli_cmd_network_members;
+cli_handler cli_cmd_asset_show;
+cli_handler cli_cmd_asset_list;
+cli_handler cli_cmd_block;
+cli_handler cli_cmd_tx_show;
+
+cli_handler cli_cmd_verify;
+
+#endif

@@ -1,0 +1,610 @@
+/*
+ * output.c: human and JSON output of the CLI (see output.h). Tables are built in
+ * memory and printed with columns as wide as their widest cell. Missing fields in
+ * the node's answers print as "-" rather than as a made-up zero.
+ */
+#include "cli/output.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/json_fields.h"
+
+/* ------------------------------------------------------------------------ */
+/* Values.                                                                   */
+/* ------------------------------------------------------------------------ */
+
+const char *cli_out_amount(int64_t amount, const cli_unit *unit, char out[CLI_AMOUNT_TEXT_MAX]) {
+    uint8_t decimals = unit && unit->decimals <= TALLY_DECIMALS_MAX ? unit->decimals : 0;
+    size_t length = tally_amount_format(amount, decimals, out, CLI_AMOUNT_TEXT_MAX);
+    if (unit && unit->code[0]) snprintf(out + length, CLI_AMOUNT_TEXT_MAX - length, " %s", unit->code);
+    return out;
+}
+
+const char *cli_out_time(int64_t unix_seconds, char out[CLI_TIME_TEXT_MAX]) {
+    struct tm parts;
+    time_t seconds = (time_t)unix_seconds;
+    if (unix_seconds <= 0 || !gmtime_r(&seconds, &parts) ||
+        strftime(out, CLI_TIME_TEXT_MAX, "%Y-%m-%d %H:%M UTC", &parts) == 0)
+        snprintf(out, CLI_TIME_TEXT_MAX, "-");
+    return out;
+}
+
+const char *cli_out_bps(int64_t bps, char out[24]) {
+    int64_t magnitude = bps < 0 ? -bps : bps;
+    snprintf(out, 24, "%s%" PRId64 ".%02" PRId64 "%%", bps < 0 ? "-" : "", magnitude / 100, magnitude % 100);
+    return out;
+}
+
+const char *cli_out_duration(int64_t seconds, char out[32]) {
+    if (seconds > 0 && seconds % 86400 == 0)
+        snprintf(out, 32, "%" PRId64 " day%s", seconds / 86400, seconds == 86400 ? "" : "s");
+    else if (seconds > 0 && seconds % 3600 == 0) snprintf(out, 32, "%" PRId64 " h", seconds / 3600);
+    else snprintf(out, 32, "%" PRId64 " s", seconds);
+    return out;
+}
+
+void cli_out_json(FILE *out, const json_t *value) {
+    char *text = json_dumps(value, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+    if (text) {
+        fprintf(out, "%s\n", text);
+        free(text);
+    }
+}
+
+/* The unit an object carries ("decimals", "unit"), else the fallback. */
+static cli_unit unit_of(const json_t *object, const cli_unit *fallback) {
+    cli_unit unit = {2, ""};
+    if (fallback) unit = *fallback;
+    int64_t decimals;
+    if (cli_json_i64(object, "decimals", &decimals) && decimals >= 0 && decimals <= TALLY_DECIMALS_MAX)
+        unit.decimals = (uint8_t)decimals;
+    const char *code = cli_json_string(object, "unit");
+    if (code && strlen(code) <= TALLY_CODE_MAX) snprintf(unit.code, sizeof unit.code, "%s", code);
+    return unit;
+}
+
+/* An amount field in human form, or "-" when absent. */
+static const char *amount_field(const json_t *object, const char *name, const cli_unit *unit,
+                                char out[CLI_AMOUNT_TEXT_MAX]) {
+    int64_t value;
+    if (!cli_json_i64(object, name, &value)) {
+        snprintf(out, CLI_AMOUNT_TEXT_MAX, "-");
+        return out;
+    }
+    return cli_out_amount(value, unit, out);
+}
+
+static const char *string_or_dash(const char *text) { return text && text[0] ? text : "-"; }
+
+/* A long address shortened for a table cell: tly1abcdefgh...wxyz. */
+static const char *short_key(const char *text, char out[24]) {
+    if (!text) return "-";
+    size_t length = strlen(text);
+    if (length <= 20) return text;
+    snprintf(out, 24, "%.12s...%s", text, text + length - 4);
+    return out;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Tables.                                                                   */
+/* ------------------------------------------------------------------------ */
+
+#define TABLE_COLUMNS_MAX 10u
+
+typedef struct {
+    size_t columns;
+    size_t rows;
+    size_t capacity; /* rows */
+    char **cells;
+    bool right[TABLE_COLUMNS_MAX]; /* right-aligned (numbers) */
+    size_t width[TABLE_COLUMNS_MAX];
+} table;
+
+static void table_row(table *t, const char *const *cells) {
+    assert(t->columns > 0 && t->columns <= TABLE_COLUMNS_MAX);
+    if (t->rows == t->capacity) {
+        size_t capacity = t->capacity ? t->capacity * 2 : 16;
+        char **grown = realloc(t->cells, capacity * t->columns * sizeof *grown);
+        if (!grown) return; /* out of memory: the row is dropped, never written past */
+        t->cells = grown;
+        t->capacity = capacity;
+    }
+    for (size_t column = 0; column < t->columns; column++) {
+        const char *text = cells[column] ? cells[column] : "-";
+        char *copy = strdup(text);
+        t->cells[t->rows * t->columns + column] = copy;
+        size_t length = copy ? strlen(copy) : 0;
+        if (length > t->width[column]) t->width[column] = length;
+    }
+    t->rows++;
+}
+
+static void table_print(FILE *out, table *t) {
+    for (size_t row = 0; row < t->rows; row++) {
+        for (size_t column = 0; column < t->columns; column++) {
+            const char *cell = t->cells[row * t->columns + column];
+            cell = cell ? cell : "";
+            bool last = column + 1 == t->columns;
+            int width = (int)t->width[column];
+            if (t->right[column]) fprintf(out, "%*s", width, cell);
+            else if (last) fprintf(out, "%s", cell);
+            else fprintf(out, "%-*s", width, cell);
+            if (!last) fprintf(out, "  ");
+        }
+        fprintf(out, "\n");
+    }
+}
+
+static void table_free(table *t) {
+    for (size_t i = 0; i < t->rows * t->columns; i++) free(t->cells[i]);
+    free(t->cells);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Refusals.                                                                 */
+/* ------------------------------------------------------------------------ */
+
+typedef enum { UNIT_NONE, UNIT_CREDIT, UNIT_RESERVE, UNIT_SHARES } figure_unit;
+
+static const struct {
+    const char *code;
+    figure_unit unit;
+    const char *sentence; /* %s is the figure */
+} figures[] = {
+    {"INSUFFICIENT_CREDIT", UNIT_CREDIT, "you can spend at most %s (fees included)"},
+    {"LINE_FROZEN", UNIT_CREDIT, "you can spend at most %s (fees included), your positive balance"},
+    {"LINE_EXPIRED", UNIT_CREDIT, "you can spend at most %s (fees included), your positive balance"},
+    {"MEMBER_SUSPENDED", UNIT_CREDIT, "you can spend at most %s (fees included), your positive balance"},
+    {"MEMBER_DEFAULTED", UNIT_CREDIT, "you can spend at most %s (fees included), your positive balance"},
+    {"CAP_REACHED", UNIT_CREDIT, "the payee can receive at most %s more"},
+    {"FEE_ABOVE_MAX", UNIT_CREDIT, "the fee would be %s: allow it with --max-fee"},
+    {"LIMIT_ABOVE_MAX", UNIT_CREDIT, "the network's maximum limit is %s"},
+    {"LIMIT_BELOW_DEBT", UNIT_CREDIT, "the member's debt is %s"},
+    {"DEBT_NOT_ZERO", UNIT_CREDIT, "the debt still to repay is %s"},
+    {"BALANCE_NOT_ZERO", UNIT_CREDIT, "the balance is %s"},
+    {"NOT_IN_DEBT", UNIT_CREDIT, "the debt is %s"},
+    {"NO_LOST_DEBT", UNIT_CREDIT, "the lost debt to redeem against is %s"},
+    {"INSUFFICIENT_BALANCE", UNIT_CREDIT, "the balance available is %s"},
+    {"INSUFFICIENT_ASSET", UNIT_RESERVE, "the balance held is %s"},
+    {"INSUFFICIENT_SHARES", UNIT_SHARES, "you own %s pool shares"},
+    {"POOL_EXCESS_SHORT", UNIT_RESERVE, "the pool's excess holds %s"},
+    {"POOL_RESERVE_SHORT", UNIT_RESERVE, "the pool can pay at most %s"},
+    {"BAD_SEQUENCE", UNIT_NONE, "the node expects sequence number %s"},
+};
+
+bool cli_out_available_sentence(const char *code, int64_t available, const cli_out_units *units, char *out,
+                               size_t out_size) {
+    for (size_t i = 0; i < sizeof figures / sizeof figures[0]; i++) {
+        if (strcmp(figures[i].code, code) != 0) continue;
+        char figure[CLI_AMOUNT_TEXT_MAX];
+        const cli_unit *unit = NULL;
+        cli_unit shares;
+        switch (figures[i].unit) {
+        case UNIT_CREDIT: unit = units ? units->credit : NULL; break;
+        case UNIT_RESERVE: unit = units ? units->reserve : NULL; break;
+        case UNIT_SHARES:
+            if (units && units->reserve) {
+                shares = *units->reserve;
+                shares.code[0] = '\0';
+                unit = &shares;
+            }
+            break;
+        case UNIT_NONE: break;
+        }
+        if (unit) cli_out_amount(available, unit, figure);
+        else snprintf(figure, sizeof figure, "%" PRId64, available);
+        /* The sentences are constants of this file; the figure is the only input. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+        snprintf(out, out_size, figures[i].sentence, figure);
+#pragma GCC diagnostic pop
+        return true;
+    }
+    return false;
+}
+
+void cli_out_refusal(FILE *out, const char *code, const char *message, bool has_available, int64_t available,
+                    const cli_out_units *units) {
+    fprintf(out, "refused: %s (%s)\n", message && message[0] ? message : "no reason given", code ? code : "?");
+    char sentence[160];
+    if (has_available && code && cli_out_available_sentence(code, available, units, sentence, sizeof sentence))
+        fprintf(out, "  %s\n", sentence);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Accounts.                                                                 */
+/* ------------------------------------------------------------------------ */
+
+static void line_summary(const json_t *line, char *out, size_t out_size) {
+    const char *status = cli_json_string(line, "status");
+    int64_t risk;
+    char bps[24];
+    if (!status) {
+        snprintf(out, out_size, "-");
+    } else if (cli_json_i64(line, "risk_fee_bps", &risk) && risk > 0) {
+        snprintf(out, out_size, "%s, risk fee %s", status, cli_out_bps(risk, bps));
+    } else {
+        snprintf(out, out_size, "%s", status);
+    }
+}
+
+/* When the line's current period or grace ends, for a table cell. */
+static const char *line_due(const json_t *line, char out[48]) {
+    const char *status = cli_json_string(line, "status");
+    int64_t when;
+    char time_text[CLI_TIME_TEXT_MAX];
+    if (status && strcmp(status, "frozen") == 0 && cli_json_i64(line, "grace_end", &when) && when > 0) {
+        snprintf(out, 48, "grace to %s", cli_out_time(when, time_text));
+    } else if (status && (strcmp(status, "active") == 0 || strcmp(status, "expired") == 0) &&
+               cli_json_i64(line, "period_end", &when) && when > 0) {
+        snprintf(out, 48, "%s", cli_out_time(when, time_text));
+    } else {
+        snprintf(out, 48, "-");
+    }
+    return out;
+}
+
+void cli_out_account(FILE *out, const json_t *account, const char *network_name, const cli_unit *fallback) {
+    cli_unit unit = unit_of(account, fallback);
+    const char *alias = cli_json_string(account, "alias");
+    const char *address = cli_json_string(account, "address");
+    char amount[CLI_AMOUNT_TEXT_MAX], line_text[96], time_a[CLI_TIME_TEXT_MAX], time_b[CLI_TIME_TEXT_MAX];
+    if (alias && alias[0] && network_name) fprintf(out, "account     %s@%s\n", alias, network_name);
+    else if (network_name) fprintf(out, "network     %s\n", network_name);
+    fprintf(out, "address     %s\n", string_or_dash(address));
+    fprintf(out, "alias       %s\n", string_or_dash(alias));
+    fprintf(out, "status      %s\n", string_or_dash(cli_json_string(account, "status")));
+    fprintf(out, "balance     %s\n", amount_field(account, "balance", &unit, amount));
+    fprintf(out, "limit       %s\n", amount_field(account, "limit", &unit, amount));
+    fprintf(out, "available   %s\n", amount_field(account, "available", &unit, amount));
+    const json_t *line = cli_json_object(account, "line");
+    line_summary(line, line_text, sizeof line_text);
+    fprintf(out, "line        %s\n", line_text);
+    int64_t start = 0, end = 0, grace = 0;
+    if (cli_json_i64(line, "period_start", &start) && cli_json_i64(line, "period_end", &end) && end > 0)
+        fprintf(out, "period      %s to %s\n", cli_out_time(start, time_a), cli_out_time(end, time_b));
+    const char *status = cli_json_string(line, "status");
+    if (status && strcmp(status, "frozen") == 0 && cli_json_i64(line, "grace_end", &grace) && grace > 0)
+        fprintf(out, "grace ends  %s\n", cli_out_time(grace, time_a));
+    fprintf(out, "fees paid   %s\n", amount_field(account, "fees_paid", &unit, amount));
+}
+
+void cli_out_balances(FILE *out, const cli_out_balance_row *rows, size_t count) {
+    if (count == 0) {
+        fprintf(out, "no memberships: join a network with `tally member join NET`\n");
+        return;
+    }
+    table t = {.columns = 8, .right = {false, false, true, true, true, false, false, true}};
+    const char *header[] = {"NETWORK", "ALIAS", "BALANCE", "LIMIT", "AVAILABLE", "LINE", "PERIOD ENDS", "FEES PAID"};
+    table_row(&t, header);
+    for (size_t i = 0; i < count; i++) {
+        const json_t *account = rows[i].account;
+        cli_unit unit = unit_of(account, &rows[i].unit);
+        char balance[CLI_AMOUNT_TEXT_MAX], limit[CLI_AMOUNT_TEXT_MAX], available[CLI_AMOUNT_TEXT_MAX],
+            fees[CLI_AMOUNT_TEXT_MAX], line_text[96], due[48];
+        line_summary(cli_json_object(account, "line"), line_text, sizeof line_text);
+        const char *status = cli_json_string(account, "status");
+        if (status && strcmp(status, "active") != 0) {
+            size_t used = strlen(line_text);
+            snprintf(line_text + used, sizeof line_text - used, " (member %s)", status);
+        }
+        const char *cells[] = {rows[i].network_name,
+                               string_or_dash(cli_json_string(account, "alias")),
+                               amount_field(account, "balance", &unit, balance),
+                               amount_field(account, "limit", &unit, limit),
+                               amount_field(account, "available", &unit, available),
+                               line_text,
+                               line_due(cli_json_object(account, "line"), due),
+                               amount_field(account, "fees_paid", &unit, fees)};
+        table_row(&t, cells);
+    }
+    table_print(out, &t);
+    table_free(&t);
+}
+
+void cli_out_members(FILE *out, const json_t *members, const cli_unit *fallback) {
+    json_t *list = cli_json_array(members, "members");
+    table t = {.columns = 6, .right = {false, false, false, true, true, false}};
+    const char *header[] = {"ALIAS", "ADDRESS", "STATUS", "BALANCE", "LIMIT", "LINE"};
+    table_row(&t, header);
+    size_t index;
+    json_t *member;
+    json_array_foreach(list, index, member) {
+        cli_unit unit = unit_of(member, fallback);
+        char balance[CLI_AMOUNT_TEXT_MAX], limit[CLI_AMOUNT_TEXT_MAX];
+        const char *cells[] = {string_or_dash(cli_json_string(member, "alias")),
+                               string_or_dash(cli_json_string(member, "address")),
+                               string_or_dash(cli_json_string(member, "status")),
+                               amount_field(member, "balance", &unit, balance),
+                               amount_field(member, "limit", &unit, limit),
+                               string_or_dash(cli_json_string(cli_json_object(member, "line"), "status"))};
+        table_row(&t, cells);
+    }
+    table_print(out, &t);
+    table_free(&t);
+    int64_t total;
+    if (cli_json_i64(members, "total", &total))
+        fprintf(out, "%zu shown of %" PRId64 " members\n", json_array_size(list), total);
+}
+
+/* ------------------------------------------------------------------------ */
+/* History.                                                                  */
+/* ------------------------------------------------------------------------ */
+
+void cli_out_history(FILE *out, const json_t *history, const cli_unit *unit, const char *next_hint) {
+    json_t *entries = cli_json_array(history, "entries");
+    if (json_array_size(entries) == 0) {
+        fprintf(out, "no transactions\n");
+    } else {
+        table t = {.columns = 7, .right = {true, false, false, false, true, true, false}};
+        const char *header[] = {"HEIGHT", "TIME", "TYPE", "COUNTERPARTY", "AMOUNT", "FEE", "MEMO"};
+        table_row(&t, header);
+        size_t index;
+        json_t *entry;
+        json_array_foreach(entries, index, entry) {
+            char height[24] = "-", when[CLI_TIME_TEXT_MAX] = "-", amount[CLI_AMOUNT_TEXT_MAX],
+                 fee[CLI_AMOUNT_TEXT_MAX], party[24];
+            int64_t value;
+            if (cli_json_i64(entry, "height", &value)) snprintf(height, sizeof height, "%" PRId64, value);
+            if (cli_json_i64(entry, "time", &value)) cli_out_time(value, when);
+            int64_t fee_value = 0;
+            bool has_fee = cli_json_i64(entry, "fee", &fee_value) && fee_value != 0;
+            const char *cells[] = {height,
+                                   when,
+                                   string_or_dash(cli_json_string(entry, "type")),
+                                   short_key(cli_json_string(entry, "counterparty"), party),
+                                   amount_field(entry, "amount", unit, amount),
+                                   has_fee ? cli_out_amount(fee_value, unit, fee) : "",
+                                   cli_json_string(entry, "memo") ? cli_json_string(entry, "memo") : ""};
+            table_row(&t, cells);
+        }
+        table_print(out, &t);
+        table_free(&t);
+    }
+    int64_t next;
+    if (next_hint && cli_json_i64(history, "next", &next))
+        fprintf(out, "more: %s --before %" PRId64 "\n", next_hint, next);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Networks.                                                                 */
+/* ------------------------------------------------------------------------ */
+
+static const char *rule_name(const json_t *policy, char out[24]) {
+    int64_t number;
+    const char *text = cli_json_string(policy, "compliance_rule");
+    if (text) {
+        snprintf(out, 24, "%s", text);
+    } else if (cli_json_i64(policy, "compliance_rule", &number)) {
+        static const char *names[] = {"zero-balance", "rebalanced", "min-income"};
+        snprintf(out, 24, "%s", number >= 0 && number < 3 ? names[number] : "?");
+    } else {
+        snprintf(out, 24, "-");
+    }
+    for (char *c = out; *c; c++)
+        if (*c == '_') *c = '-';
+    return out;
+}
+
+static const char *mode_name(const json_t *policy) {
+    int64_t number;
+    const char *text = cli_json_string(policy, "membership");
+    if (!text) text = cli_json_string(policy, "membership_mode");
+    if (text) return text;
+    if (cli_json_i64(policy, "membership_mode", &number)) return number == 1 ? "admitted" : "open";
+    return "-";
+}
+
+static void print_policy(FILE *out, const json_t *policy, const cli_unit *unit) {
+    char a[CLI_AMOUNT_TEXT_MAX], b[CLI_AMOUNT_TEXT_MAX], c[CLI_AMOUNT_TEXT_MAX], bps[24], bps2[24], bps3[24],
+        period[32], grace[32], rule[24];
+    int64_t cap = 0, fee = 0, risk = 0, target = 0, min_income = 0, period_s = 0, grace_s = 0;
+    bool renew = true;
+    bool has_cap = cli_json_i64(policy, "positive_cap", &cap);
+    cli_json_i64(policy, "fee_bps", &fee);
+    cli_json_i64(policy, "default_risk_fee_bps", &risk);
+    cli_json_i64(policy, "target_rtd_bps", &target);
+    cli_json_i64(policy, "min_income_bps", &min_income);
+    cli_json_i64(policy, "period_seconds", &period_s);
+    cli_json_i64(policy, "grace_seconds", &grace_s);
+    cli_json_bool(policy, "auto_renew", &renew);
+    fprintf(out, "policy      default limit %s, max limit %s, cap %s\n",
+            amount_field(policy, "default_credit_limit", unit, a), amount_field(policy, "max_credit_limit", unit, b),
+            has_cap && cap > 0 ? cli_out_amount(cap, unit, c) : "none");
+    fprintf(out, "            fee %s, risk fee of automatic lines %s, target RTD %s\n", cli_out_bps(fee, bps),
+            cli_out_bps(risk, bps2), cli_out_bps(target, bps3));
+    fprintf(out, "            period %s, grace %s, rule %s", cli_out_duration(period_s, period),
+            cli_out_duration(grace_s, grace), rule_name(policy, rule));
+    if (strcmp(rule, "min-income") == 0) fprintf(out, " (%s of the debt)", cli_out_bps(min_income, bps));
+    fprintf(out, ", auto-renew %s, membership %s\n", renew ? "on" : "off", mode_name(policy));
+}
+
+void cli_out_network(FILE *out, const json_t *network, const cli_unit *reserve) {
+    cli_unit unit = unit_of(network, NULL);
+    int64_t id = 0, members = 0;
+    char amount[CLI_AMOUNT_TEXT_MAX];
+    cli_json_i64(network, "id", &id);
+    fprintf(out, "network     %" PRId64 "  %s\n", id, string_or_dash(cli_json_string(network, "name")));
+    fprintf(out, "unit        %s (%u decimals)\n", string_or_dash(unit.code), unit.decimals);
+    json_t *operators = cli_json_array(network, "operators");
+    size_t index;
+    json_t *operator_;
+    json_array_foreach(operators, index, operator_) {
+        fprintf(out, "%s %s\n", index == 0 ? "operators  " : "           ",
+                json_is_string(operator_) ? json_string_value(operator_) : "?");
+    }
+    if (cli_json_i64(network, "members", &members)) fprintf(out, "members     %" PRId64 "\n", members);
+    fprintf(out, "supply      %s\n", amount_field(network, "supply", &unit, amount));
+    fprintf(out, "debt        %s\n", amount_field(network, "debt", &unit, amount));
+    fprintf(out, "lost debt   %s\n", amount_field(network, "lost_debt", &unit, amount));
+    fprintf(out, "fees        %s\n", amount_field(network, "fees", &unit, amount));
+    const json_t *policy = cli_json_object(network, "policy");
+    if (policy) print_policy(out, policy, &unit);
+    const json_t *pool = cli_json_object(network, "pool");
+    int64_t asset = 0;
+    if (!pool || !cli_json_i64(pool, "asset", &asset) || asset == 0) {
+        fprintf(out, "pool        no reserve asset (set one with `tally network peg`)\n");
+        return;
+    }
+    cli_unit reserve_unit = reserve ? *reserve : (cli_unit){0, ""};
+    char a[CLI_AMOUNT_TEXT_MAX], b[CLI_AMOUNT_TEXT_MAX], c[CLI_AMOUNT_TEXT_MAX], bps[24], bps2[24];
+    int64_t rtd = 0, target = 0;
+    cli_json_i64(pool, "rtd_bps", &rtd);
+    cli_json_i64(pool, "target_rtd_bps", &target);
+    fprintf(out, "pool        asset %" PRId64 ": %s backs %s\n", asset,
+            amount_field(pool, "peg_reserve_units", &reserve_unit, a),
+            amount_field(pool, "peg_credit_units", &unit, b));
+    fprintf(out, "            primary %s, buffer %s, excess %s\n", amount_field(pool, "primary", &reserve_unit, a),
+            amount_field(pool, "buffer", &reserve_unit, b), amount_field(pool, "excess", &reserve_unit, c));
+    cli_unit shares_unit = reserve_unit;
+    shares_unit.code[0] = '\0';
+    fprintf(out, "            shares %s, credits %s, RTD %s (target %s)\n",
+            amount_field(pool, "shares", &shares_unit, a), amount_field(pool, "credits", &unit, b),
+            cli_out_bps(rtd, bps), cli_out_bps(target, bps2));
+}
+
+void cli_out_network_list(FILE *out, const json_t *list) {
+    json_t *networks = cli_json_array(list, "networks");
+    if (json_array_size(networks) == 0) {
+        fprintf(out, "no networks yet: found one with `tally network create NAME UNIT`\n");
+        return;
+    }
+    table t = {.columns = 6, .right = {true, false, false, true, true, true}};
+    const char *header[] = {"ID", "NAME", "UNIT", "MEMBERS", "SUPPLY", "LOST DEBT"};
+    table_row(&t, header);
+    size_t index;
+    json_t *network;
+    json_array_foreach(networks, index, network) {
+        cli_unit unit = unit_of(network, NULL);
+        char id[24] = "-", members[24] = "-", supply[CLI_AMOUNT_TEXT_MAX], lost[CLI_AMOUNT_TEXT_MAX];
+        int64_t value;
+        if (cli_json_i64(network, "id", &value)) snprintf(id, sizeof id, "%" PRId64, value);
+        if (cli_json_i64(network, "members", &value)) snprintf(members, sizeof members, "%" PRId64, value);
+        const char *cells[] = {id, string_or_dash(cli_json_string(network, "name")), string_or_dash(unit.code),
+                               members, amount_field(network, "supply", &unit, supply),
+                               amount_field(network, "lost_debt", &unit, lost)};
+        table_row(&t, cells);
+    }
+    table_print(out, &t);
+    table_free(&t);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Node, assets, blocks, transactions.                                       */
+/* ------------------------------------------------------------------------ */
+
+void cli_out_status(FILE *out, const json_t *status, const char *node_url) {
+    int64_t value;
+    char when[CLI_TIME_TEXT_MAX];
+    const char *version = cli_json_string(status, "version");
+    fprintf(out, "node        %s%s%s%s\n", node_url, version ? " (version " : "", version ? version : "",
+            version ? ")" : "");
+    fprintf(out, "chain       %s\n", string_or_dash(cli_json_string(status, "chain_id")));
+    fprintf(out, "producer    %s\n", string_or_dash(cli_json_string(status, "producer")));
+    if (cli_json_i64(status, "height", &value)) fprintf(out, "height      %" PRId64 "\n", value);
+    fprintf(out, "tip         %s\n", string_or_dash(cli_json_string(status, "tip_hash")));
+    if (cli_json_i64(status, "tip_time", &value)) fprintf(out, "tip time    %s\n", cli_out_time(value, when));
+    if (cli_json_i64(status, "mempool", &value))
+        fprintf(out, "mempool     %" PRId64 " transaction%s waiting\n", value, value == 1 ? "" : "s");
+}
+
+static cli_unit asset_unit(const json_t *asset) {
+    cli_unit unit = {2, ""};
+    int64_t decimals;
+    if (cli_json_i64(asset, "decimals", &decimals) && decimals >= 0 && decimals <= TALLY_DECIMALS_MAX)
+        unit.decimals = (uint8_t)decimals;
+    const char *code = cli_json_string(asset, "code");
+    if (code && strlen(code) <= TALLY_CODE_MAX) snprintf(unit.code, sizeof unit.code, "%s", code);
+    return unit;
+}
+
+void cli_out_asset(FILE *out, const json_t *asset) {
+    cli_unit unit = asset_unit(asset);
+    int64_t id = 0, issued = 0, burned = 0;
+    char amount[CLI_AMOUNT_TEXT_MAX];
+    cli_json_i64(asset, "id", &id);
+    fprintf(out, "asset       %" PRId64 "  %s (%s, %u decimals)\n", id, string_or_dash(unit.code),
+            string_or_dash(cli_json_string(asset, "name")), unit.decimals);
+    fprintf(out, "issuer      %s\n", string_or_dash(cli_json_string(asset, "issuer")));
+    bool has_issued = cli_json_i64(asset, "issued", &issued), has_burned = cli_json_i64(asset, "burned", &burned);
+    fprintf(out, "issued      %s\n", amount_field(asset, "issued", &unit, amount));
+    fprintf(out, "burned      %s\n", amount_field(asset, "burned", &unit, amount));
+    if (has_issued && has_burned && issued >= burned)
+        fprintf(out, "outstanding %s\n", cli_out_amount(issued - burned, &unit, amount));
+}
+
+void cli_out_asset_list(FILE *out, const json_t *list) {
+    json_t *assets = cli_json_array(list, "assets");
+    if (json_array_size(assets) == 0) {
+        fprintf(out, "no reserve assets yet\n");
+        return;
+    }
+    table t = {.columns = 5, .right = {true, false, false, true, false}};
+    const char *header[] = {"ID", "CODE", "NAME", "OUTSTANDING", "ISSUER"};
+    table_row(&t, header);
+    size_t index;
+    json_t *asset;
+    json_array_foreach(assets, index, asset) {
+        cli_unit unit = asset_unit(asset);
+        char id[24] = "-", outstanding[CLI_AMOUNT_TEXT_MAX] = "-";
+        int64_t value, issued, burned;
+        if (cli_json_i64(asset, "id", &value)) snprintf(id, sizeof id, "%" PRId64, value);
+        if (cli_json_i64(asset, "issued", &issued) && cli_json_i64(asset, "burned", &burned) && issued >= burned)
+            cli_out_amount(issued - burned, &unit, outstanding);
+        const char *cells[] = {id, string_or_dash(unit.code), string_or_dash(cli_json_string(asset, "name")),
+                               outstanding, string_or_dash(cli_json_string(asset, "issuer"))};
+        table_row(&t, cells);
+    }
+    table_print(out, &t);
+    table_free(&t);
+}
+
+void cli_out_block(FILE *out, const json_t *block) {
+    /* The block JSON is loosely specified: print the header fields found, then a
+     * line per transaction. */
+    int64_t value;
+    char when[CLI_TIME_TEXT_MAX];
+    if (cli_json_i64(block, "height", &value)) fprintf(out, "block       %" PRId64 "\n", value);
+    const char *text;
+    if ((text = cli_json_string(block, "hash"))) fprintf(out, "hash        %s\n", text);
+    if ((text = cli_json_string(block, "prev_hash"))) fprintf(out, "previous    %s\n", text);
+    if (cli_json_i64_any(block, "block_time", "time", NULL, &value))
+        fprintf(out, "time        %s\n", cli_out_time(value, when));
+    if ((text = cli_json_string(block, "state_hash"))) fprintf(out, "state hash  %s\n", text);
+    if ((text = cli_json_string(block, "producer"))) fprintf(out, "producer    %s\n", text);
+    json_t *txs = cli_json_array(block, "txs");
+    if (!txs) txs = cli_json_array(block, "transactions");
+    if (cli_json_i64(block, "tx_count", &value) || (txs && ((value = (int64_t)json_array_size(txs)), true)))
+        fprintf(out, "transactions %" PRId64 "\n", value);
+    size_t index;
+    json_t *tx;
+    json_array_foreach(txs, index, tx) {
+        char signer[24];
+        const char *id = cli_json_string(tx, "id");
+        fprintf(out, "  %3zu  %-16s %-22s %s\n", index, string_or_dash(cli_json_string(tx, "type")),
+                short_key(cli_json_string(tx, "signer"), signer), string_or_dash(id));
+    }
+}
+
+void cli_out_tx_status(FILE *out, const json_t *status) {
+    const char *state = cli_json_string(status, "status");
+    int64_t height;
+    fprintf(out, "tx          %s\n", string_or_dash(cli_json_string(status, "id")));
+    fprintf(out, "status      %s\n", string_or_dash(state));
+    if (cli_json_i64(status, "height", &height)) fprintf(out, "block       %" PRId64 "\n", height);
+    const json_t *error = cli_json_object(status, "error");
+    if (error)
+        fprintf(out, "refused     %s (%s)\n", string_or_dash(cli_json_string(error, "message")),
+                string_or_dash(cli_json_string(error, "code")));
+    json_t *result = cli_json_object(status, "result");
+    const char *key;
+    json_t *value;
+    json_object_foreach(result, key, value) {
+        if (json_is_integer(value) && json_integer_value(value) != 0)
+            fprintf(out, "%-11s %" JSON_INTEGER_FORMAT "\n", key, json_integer_value(value));
+    }
+}

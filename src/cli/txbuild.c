@@ -1,0 +1,785 @@
+/*
+ * txbuild.c: parsed command line -> tally_tx (see txbuild.h). Local checks come
+ * first and say exactly what is wrong with what was typed; the ledger's own rules
+ * (is the signer an operator, is there enough credit) are left to the ledger, which
+ * names them in its refusal. A built transaction is encoded and decoded once more
+ * here, so text the codec would refuse (a control character in a memo) is caught
+ * before the key is unlocked.
+ */
+#include "cli/txbuild.h"
+
+#include <assert.h>
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------------ */
+/* Numbers and amounts.                                                      */
+/* ------------------------------------------------------------------------ */
+
+bool cli_number_parse(const char *text, uint64_t max, uint64_t *value) {
+    assert(text != NULL && value != NULL);
+    size_t length = strlen(text);
+    if (length == 0 || length > 20 || strspn(text, "0123456789") != length) return false;
+    uint64_t result = 0;
+    for (size_t i = 0; i < length; i++) {
+        unsigned digit = (unsigned)(text[i] - '0');
+        if (result > (UINT64_MAX - digit) / 10u) return false;
+        result = result * 10u + digit;
+    }
+    if (result > max) return false;
+    *value = result;
+    return true;
+}
+
+bool cli_amount_parse(const char *text, const cli_unit *unit, bool allow_zero, int64_t *amount, char *why,
+                      size_t why_size) {
+    assert(text != NULL && unit != NULL && amount != NULL && why != NULL);
+    assert(unit->decimals <= TALLY_DECIMALS_MAX);
+    const char *code = unit->code[0] ? unit->code : "this unit";
+    if (tally_amount_parse(text, unit->decimals, amount)) {
+        if (*amount < 0) {
+            snprintf(why, why_size, "'%s' is negative: amounts are positive", text);
+            return false;
+        }
+        if (*amount == 0 && !allow_zero) {
+            snprintf(why, why_size, "the amount must be greater than zero");
+            return false;
+        }
+        return true;
+    }
+    /* Say why the narrow grammar refused it. */
+    const char *digits = text[0] == '-' ? text + 1 : text;
+    size_t integer = strspn(digits, "0123456789");
+    const char *point = digits + integer;
+    size_t fraction = point[0] == '.' ? strspn(point + 1, "0123456789") : 0;
+    bool shaped = integer > 0 && (point[0] == '\0' || (point[0] == '.' && fraction > 0 && point[1 + fraction] == '\0'));
+    if (shaped && fraction > unit->decimals) {
+        if (unit->decimals == 0)
+            snprintf(why, why_size, "%s has no decimals: write a whole number, not '%s'", code, text);
+        else
+            snprintf(why, why_size, "too many decimals: %s has %u, '%s' has %zu", code, unit->decimals, text,
+                     fraction);
+    } else if (shaped) {
+        snprintf(why, why_size, "'%s' is too large", text);
+    } else {
+        snprintf(why, why_size, "'%s' is not an amount: write digits with at most %u after a point, like %s", text,
+                 unit->decimals, unit->decimals == 0 ? "12" : unit->decimals == 1 ? "12.5" : "12.50");
+    }
+    return false;
+}
+
+int64_t cli_fee_round_up(int64_t amount, uint32_t bps) {
+    assert(bps <= TALLY_BPS_ONE);
+    if (amount <= 0 || bps == 0) return 0;
+    if (bps > TALLY_BPS_ONE) bps = TALLY_BPS_ONE;
+    /* (q * 10000 + r) * bps / 10000 = q * bps + r * bps / 10000: no intermediate
+     * exceeds amount, so nothing overflows. */
+    int64_t whole = amount / (int64_t)TALLY_BPS_ONE, rest = amount % (int64_t)TALLY_BPS_ONE;
+    return whole * (int64_t)bps + (rest * (int64_t)bps + (int64_t)TALLY_BPS_ONE - 1) / (int64_t)TALLY_BPS_ONE;
+}
+
+int64_t cli_fee_estimate(int64_t amount, int64_t balance, uint32_t fee_bps, uint32_t risk_fee_bps,
+                         bool credit_allowed) {
+    assert(amount >= 0);
+    int64_t base = cli_fee_round_up(amount, fee_bps);
+    int64_t positive = balance > 0 ? balance : 0;
+    int64_t on_credit = amount > positive ? amount - positive : 0;
+    int64_t risk = credit_allowed ? cli_fee_round_up(on_credit, risk_fee_bps) : 0;
+    return base > INT64_MAX - risk ? INT64_MAX : base + risk;
+}
+
+bool cli_text_assign(tally_text *text, const char *value, size_t max) {
+    size_t length = strlen(value);
+    if (length > max || length > TALLY_MEMO_MAX) return false;
+    memset(text, 0, sizeof *text);
+    text->length = (uint16_t)length;
+    memcpy(text->bytes, value, length);
+    return true;
+}
+
+/* ------------------------------------------------------------------------ */
+/* WHO.                                                                      */
+/* ------------------------------------------------------------------------ */
+
+static bool is_base32_lower(const char *text, size_t length) {
+    for (size_t i = 0; i < length; i++) {
+        char c = text[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '2' && c <= '7'))) return false;
+    }
+    return true;
+}
+
+static bool is_alias_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+}
+
+bool cli_who_parse(const char *text, cli_who *who, char *why, size_t why_size) {
+    assert(text != NULL && who != NULL && why != NULL);
+    memset(who, 0, sizeof *who);
+    const char *at = strchr(text, '@');
+    size_t left = at ? (size_t)(at - text) : strlen(text);
+    if (at) {
+        const char *network = at + 1;
+        if (!network[0] || strlen(network) > TALLY_NAME_MAX) {
+            snprintf(why, why_size, "'%s': name the network after '@' (bob@greenvale)", text);
+            return false;
+        }
+        snprintf(who->network, sizeof who->network, "%s", network);
+    }
+    if (left == 0) {
+        snprintf(why, why_size, "'%s': say who before the '@' (an alias or an address)", text);
+        return false;
+    }
+    /* An address is far longer than any alias, so the length tells them apart. */
+    if (left > TALLY_ALIAS_MAX) {
+        char address[TALLY_ADDRESS_LENGTH + 2];
+        if (left != TALLY_ADDRESS_LENGTH || strncmp(text, "tly1", 4) != 0) {
+            snprintf(why, why_size, "'%.*s' is not an address: an address is tly1 and 58 more characters", (int)left,
+                     text);
+            return false;
+        }
+        memcpy(address, text, left);
+        address[left] = '\0';
+        if (!is_base32_lower(address + 4, left - 4)) {
+            snprintf(why, why_size, "'%s' is not an address: after tly1 only a-z and 2-7 (lower case)", address);
+            return false;
+        }
+        if (!tally_address_decode(address, &who->key)) {
+            snprintf(why, why_size, "the address's checksum does not match: a typing mistake in '%s'?", address);
+            return false;
+        }
+        who->is_address = true;
+        return true;
+    }
+    for (size_t i = 0; i < left; i++) {
+        char c = (char)tolower((unsigned char)text[i]);
+        if (!is_alias_char(c)) {
+            snprintf(why, why_size, "'%.*s' is neither an address nor an alias (1 to 32 of a-z 0-9 . _ -)", (int)left,
+                     text);
+            return false;
+        }
+        who->alias[i] = c;
+    }
+    who->alias[left] = '\0';
+    return true;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Policies.                                                                 */
+/* ------------------------------------------------------------------------ */
+
+#define DAY_SECONDS 86400u
+#define DEFAULT_MAX_LIMIT_UNITS 1000
+#define DEFAULT_PERIOD_DAYS 30u
+#define DEFAULT_GRACE_DAYS 10u
+
+static int64_t units_to_minor(int64_t units, uint8_t decimals) {
+    for (uint8_t i = 0; i < decimals; i++) units *= 10;
+    return units;
+}
+
+tally_policy cli_policy_defaults(const cli_unit *unit) {
+    tally_policy policy;
+    memset(&policy, 0, sizeof policy);
+    policy.max_credit_limit = units_to_minor(DEFAULT_MAX_LIMIT_UNITS, unit->decimals);
+    policy.period_seconds = DEFAULT_PERIOD_DAYS * DAY_SECONDS;
+    policy.grace_seconds = DEFAULT_GRACE_DAYS * DAY_SECONDS;
+    policy.compliance_rule = TALLY_COMPLIANCE_REBALANCED;
+    policy.membership_mode = TALLY_MEMBERSHIP_OPEN;
+    policy.auto_renew = true;
+    return policy;
+}
+
+static bool option_bps(const cli_args *args, const char *name, uint32_t *out, char *why, size_t why_size) {
+    const char *text = cli_option_value(args, name);
+    if (!text) return true;
+    uint64_t value;
+    if (!cli_number_parse(text, TALLY_BPS_ONE, &value)) {
+        snprintf(why, why_size, "%s takes basis points, 0 to 10000 (100 = 1%%), not '%s'", name, text);
+        return false;
+    }
+    *out = (uint32_t)value;
+    return true;
+}
+
+static bool option_amount(const cli_args *args, const char *name, const cli_unit *unit, int64_t *out, char *why,
+                          size_t why_size) {
+    const char *text = cli_option_value(args, name);
+    if (!text) return true;
+    char reason[200];
+    if (!cli_amount_parse(text, unit, true, out, reason, sizeof reason)) {
+        snprintf(why, why_size, "%s: %s", name, reason);
+        return false;
+    }
+    return true;
+}
+
+/* --X-days or --X-seconds (not both) into seconds; min_seconds is 1 for periods. */
+static bool option_duration(const cli_args *args, const char *what, uint32_t min_seconds, uint32_t *out,
+                            char *why, size_t why_size) {
+    char days_name[32], seconds_name[32];
+    snprintf(days_name, sizeof days_name, "--%s-days", what);
+    snprintf(seconds_name, sizeof seconds_name, "--%s-seconds", what);
+    const char *days = cli_option_value(args, days_name), *seconds = cli_option_value(args, seconds_name);
+    uint64_t value;
+    if (days && seconds) {
+        snprintf(why, why_size, "give %s or %s, not both", days_name, seconds_name);
+        return false;
+    }
+    if (days) {
+        if (!cli_number_parse(days, UINT32_MAX / DAY_SECONDS, &value) || value * DAY_SECONDS < min_seconds) {
+            snprintf(why, why_size, "%s takes a whole number of days, %u to %u, not '%s'", days_name,
+                     min_seconds ? 1u : 0u, UINT32_MAX / DAY_SECONDS, days);
+            return false;
+        }
+        *out = (uint32_t)(value * DAY_SECONDS);
+    }
+    if (seconds) {
+        if (!cli_number_parse(seconds, UINT32_MAX, &value) || value < min_seconds) {
+            snprintf(why, why_size, "%s takes a whole number of seconds, %u to %u, not '%s'", seconds_name,
+                     min_seconds, UINT32_MAX, seconds);
+            return false;
+        }
+        *out = (uint32_t)value;
+    }
+    return true;
+}
+
+static bool option_rule(const cli_args *args, uint8_t *rule, char *why, size_t why_size) {
+    const char *text = cli_option_value(args, "--rule");
+    if (!text) return true;
+    static const char *const names[][2] = {
+        {"zero-balance", "zero_balance"}, {"rebalanced", "rebalanced"}, {"min-income", "min_income"}};
+    for (uint8_t i = 0; i < 3; i++) {
+        if (strcmp(text, names[i][0]) == 0 || strcmp(text, names[i][1]) == 0) {
+            *rule = i;
+            return true;
+        }
+    }
+    snprintf(why, why_size, "--rule is zero-balance, rebalanced or min-income, not '%s'", text);
+    return false;
+}
+
+static bool either(const cli_args *args, const char *yes, const char *no, bool *value, char *why,
+                   size_t why_size) {
+    bool has_yes = cli_flag(args, yes), has_no = cli_flag(args, no);
+    if (has_yes && has_no) {
+        snprintf(why, why_size, "%s and %s contradict each other", yes, no);
+        return false;
+    }
+    if (has_yes) *value = true;
+    if (has_no) *value = false;
+    return true;
+}
+
+bool cli_policy_apply_options(const cli_args *args, const cli_unit *unit, tally_policy *policy, char *why,
+                              size_t why_size) {
+    char amount[CLI_AMOUNT_TEXT_MAX], other[CLI_AMOUNT_TEXT_MAX];
+    bool max_given = cli_option_value(args, "--max-limit") != NULL;
+    bool renew = policy->auto_renew, admitted = policy->membership_mode == TALLY_MEMBERSHIP_ADMITTED;
+    bool ok = option_amount(args, "--default-limit", unit, &policy->default_credit_limit, why, why_size) &&
+              option_amount(args, "--max-limit", unit, &policy->max_credit_limit, why, why_size) &&
+              option_amount(args, "--cap", unit, &policy->positive_cap, why, why_size) &&
+              option_bps(args, "--fee-bps", &policy->fee_bps, why, why_size) &&
+              option_bps(args, "--risk-fee-bps", &policy->default_risk_fee_bps, why, why_size) &&
+              option_bps(args, "--min-income-bps", &policy->min_income_bps, why, why_size) &&
+              option_bps(args, "--target-rtd-bps", &policy->target_rtd_bps, why, why_size) &&
+              option_duration(args, "period", 1, &policy->period_seconds, why, why_size) &&
+              option_duration(args, "grace", 0, &policy->grace_seconds, why, why_size) &&
+              option_rule(args, &policy->compliance_rule, why, why_size) &&
+              either(args, "--auto-renew", "--no-auto-renew", &renew, why, why_size) &&
+              either(args, "--admitted", "--open", &admitted, why, why_size);
+    if (!ok) return false;
+    policy->auto_renew = renew;
+    policy->membership_mode = admitted ? TALLY_MEMBERSHIP_ADMITTED : TALLY_MEMBERSHIP_OPEN;
+    if (policy->default_credit_limit > policy->max_credit_limit) {
+        if (!max_given && cli_option_value(args, "--default-limit") && args->command &&
+            strcmp(args->command->name, "create") == 0) {
+            policy->max_credit_limit = policy->default_credit_limit; /* the default limit raises the default max */
+        } else {
+            snprintf(why, why_size, "the default limit (%s) is above the maximum limit (%s): raise --max-limit",
+                     cli_out_amount(policy->default_credit_limit, unit, amount),
+                     cli_out_amount(policy->max_credit_limit, unit, other));
+            return false;
+        }
+    }
+    if (policy->compliance_rule == TALLY_COMPLIANCE_MIN_INCOME && policy->min_income_bps == 0) {
+        snprintf(why, why_size, "--rule min-income needs --min-income-bps N: the share of the debt to earn each period");
+        return false;
+    }
+    return true;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Building.                                                                 */
+/* ------------------------------------------------------------------------ */
+
+typedef struct {
+    cli_context *ctx;
+    const cli_args *args;
+    const tally_key *signer;
+    tally_tx *tx;
+    tx_plan *plan;
+} build;
+
+static cli_status usage(const build *b, const char *why) { return cli_usage(b->ctx, b->args->command, "%s", why); }
+
+static const char *arg(const build *b, unsigned index) {
+    return index < b->args->positional_count ? b->args->positional[index] : NULL;
+}
+
+static cli_status parse_amount(const build *b, const char *text, const cli_unit *unit, bool allow_zero,
+                               int64_t *amount) {
+    char why[256];
+    if (!cli_amount_parse(text, unit, allow_zero, amount, why, sizeof why)) return usage(b, why);
+    return CLI_OK;
+}
+
+static cli_status need_network(build *b, const char *text) {
+    cli_status status = cli_client_network(b->ctx, text, &b->plan->network);
+    if (status == CLI_OK) b->plan->has_network = true;
+    return status;
+}
+
+/* The network's reserve asset, for pool commands (the ledger's own refusal when
+ * there is none, since nothing can be typed in a unit that does not exist). */
+static cli_status need_reserve_asset(build *b, bool required) {
+    if (b->plan->network.reserve_asset_id == 0) {
+        if (!required) return CLI_OK;
+        fprintf(b->ctx->err, "refused: %s (NO_RESERVE_ASSET)\n  an operator sets one with `tally network peg %s ASSET RESERVE CREDIT`\n",
+                tally_error_message(TALLY_ERR_NO_RESERVE_ASSET), b->plan->network.name);
+        return CLI_REFUSED;
+    }
+    cli_status status = cli_client_asset_by_id(b->ctx, b->plan->network.reserve_asset_id, &b->plan->asset);
+    if (status == CLI_OK) b->plan->has_asset = true;
+    return status;
+}
+
+cli_status cli_resolve_who(cli_context *ctx, const cli_command *command, const char *text, const cli_network *network,
+                           tally_key *key, cli_network *who_network, char *display, size_t display_size) {
+    cli_who who;
+    char why[256];
+    if (!cli_who_parse(text, &who, why, sizeof why)) return cli_usage(ctx, command, "%s", why);
+    cli_network named;
+    bool has_named = false;
+    if (who.network[0]) {
+        cli_status status = cli_client_network(ctx, who.network, &named);
+        if (status != CLI_OK) return status;
+        has_named = true;
+        if (network && named.id != network->id)
+            return cli_usage(ctx, command, "'%s' names network %s, but the command is about %s", text, named.name,
+                             network->name);
+    }
+    const cli_network *in = has_named ? &named : network;
+    if (who_network && in) *who_network = *in;
+    if (who.is_address) {
+        *key = who.key;
+        if (in) snprintf(display, display_size, "%.62s@%s", text, in->name);
+        else snprintf(display, display_size, "%.62s", text);
+        return CLI_OK;
+    }
+    if (!in) return cli_usage(ctx, command, "'%s': an alias needs its network, as in %s@greenvale", text, who.alias);
+    cli_account account;
+    cli_status status = cli_client_account(ctx, in->id, who.alias, &account, NULL);
+    if (status != CLI_OK) return status;
+    *key = account.key;
+    snprintf(display, display_size, "%s@%s", who.alias, in->name);
+    return CLI_OK;
+}
+
+static cli_status who_in_network(build *b, const char *text, tally_key *key) {
+    return cli_resolve_who(b->ctx, b->args->command, text, &b->plan->network, key, NULL, b->plan->counterparty,
+                           sizeof b->plan->counterparty);
+}
+
+/* Unit codes and asset codes are upper case; "gvh" is read as "GVH". */
+static cli_status code_text(const build *b, const char *what, const char *text, tally_text *out) {
+    char upper[TALLY_CODE_MAX + 1];
+    size_t length = strlen(text);
+    bool ok = length >= 1 && length <= TALLY_CODE_MAX;
+    for (size_t i = 0; ok && i < length; i++) {
+        char c = (char)toupper((unsigned char)text[i]);
+        ok = (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        upper[i] = c;
+    }
+    char why[160];
+    if (!ok) {
+        snprintf(why, sizeof why, "the %s '%s' must be 1 to 8 of A-Z and 0-9", what, text);
+        return usage(b, why);
+    }
+    upper[length] = '\0';
+    bool assigned = cli_text_assign(out, upper, TALLY_CODE_MAX);
+    (void)assigned;
+    return CLI_OK;
+}
+
+static cli_status name_text(const build *b, const char *what, const char *text, tally_text *out) {
+    char why[160];
+    if (!text[0] || !cli_text_assign(out, text, TALLY_NAME_MAX)) {
+        snprintf(why, sizeof why, "the %s must be 1 to %u bytes, not %zu", what, TALLY_NAME_MAX, strlen(text));
+        return usage(b, why);
+    }
+    return CLI_OK;
+}
+
+static cli_status decimals_option(const build *b, uint8_t *decimals) {
+    const char *text = cli_option_value(b->args, "--decimals");
+    uint64_t value = 2;
+    if (text && !cli_number_parse(text, TALLY_DECIMALS_MAX, &value)) {
+        char why[96];
+        snprintf(why, sizeof why, "--decimals is 0 to 9, not '%s'", text);
+        return usage(b, why);
+    }
+    *decimals = (uint8_t)value;
+    return CLI_OK;
+}
+
+static cli_status build_network_create(build *b) {
+    tally_tx_network_create *body = &b->tx->body.network_create;
+    cli_status status = name_text(b, "network name", arg(b, 0), &body->name);
+    if (status == CLI_OK) status = code_text(b, "unit", arg(b, 1), &body->unit_code);
+    if (status == CLI_OK) status = decimals_option(b, &body->decimals);
+    if (status != CLI_OK) return status;
+    cli_unit unit = {body->decimals, ""};
+    memcpy(unit.code, body->unit_code.bytes, body->unit_code.length);
+    body->policy = cli_policy_defaults(&unit);
+    char why[256];
+    if (!cli_policy_apply_options(b->args, &unit, &body->policy, why, sizeof why)) return usage(b, why);
+    snprintf(b->plan->network.name, sizeof b->plan->network.name, "%s", arg(b, 0));
+    b->plan->network.unit = unit;
+    return CLI_OK;
+}
+
+static cli_status build_policy_update(build *b) {
+    cli_status status = need_network(b, arg(b, 0));
+    if (status != CLI_OK) return status;
+    if (!b->plan->network.has_policy)
+        return cli_fail(b->ctx, CLI_IO,
+                        "the node did not send network %s's whole policy, so a change could reset rules you did not "
+                        "mean to touch; nothing was sent",
+                        b->plan->network.name);
+    tally_tx_policy_update *body = &b->tx->body.policy_update;
+    body->network_id = b->plan->network.id;
+    body->policy = b->plan->network.policy;
+    char why[256];
+    if (!cli_policy_apply_options(b->args, &b->plan->network.unit, &body->policy, why, sizeof why)) return usage(b, why);
+    if (memcmp(&body->policy, &b->plan->network.policy, sizeof body->policy) == 0)
+        return usage(b, "no policy option given: nothing to change");
+    return CLI_OK;
+}
+
+static cli_status build_peg(build *b) {
+    cli_status status = need_network(b, arg(b, 0));
+    if (status != CLI_OK) return status;
+    tally_tx_peg_set *body = &b->tx->body.peg_set;
+    body->network_id = b->plan->network.id;
+    if (strcmp(arg(b, 1), "none") == 0) {
+        if (b->args->positional_count != 2) return usage(b, "`none` clears the peg and takes no amounts");
+        return CLI_OK;
+    }
+    if (b->args->positional_count != 4)
+        return usage(b, "a peg needs RESERVE and CREDIT: how much of the asset backs how much credit");
+    status = cli_client_asset(b->ctx, arg(b, 1), &b->plan->asset);
+    if (status != CLI_OK) return status;
+    b->plan->has_asset = true;
+    body->asset_id = b->plan->asset.id;
+    status = parse_amount(b, arg(b, 2), &b->plan->asset.unit, false, &body->peg_reserve_units);
+    if (status == CLI_OK) status = parse_amount(b, arg(b, 3), &b->plan->network.unit, false, &body->peg_credit_units);
+    return status;
+}
+
+/* OPERATOR_ADD/REMOVE, MEMBER_ADMIT/SUSPEND/REINSTATE, LINE_CLOSE. */
+static cli_status build_network_key(build *b) {
+    cli_status status = need_network(b, arg(b, 0));
+    if (status != CLI_OK) return status;
+    b->tx->body.network_key.network_id = b->plan->network.id;
+    return who_in_network(b, arg(b, 1), &b->tx->body.network_key.key);
+}
+
+static cli_status build_network_only(build *b) {
+    cli_status status = need_network(b, arg(b, 0));
+    if (status == CLI_OK) b->tx->body.network_only.network_id = b->plan->network.id;
+    return status;
+}
+
+static cli_status build_alias(build *b) {
+    tally_tx_alias_set *body = &b->tx->body.alias_set;
+    bool clear = strcmp(b->args->command->name, "clear") == 0;
+    const char *alias = clear ? "" : arg(b, 1);
+    size_t length = strlen(alias);
+    bool valid = clear || (length >= 1 && length <= TALLY_ALIAS_MAX);
+    for (size_t i = 0; valid && i < length; i++) valid = is_alias_char(alias[i]);
+    if (!valid) {
+        char why[160];
+        snprintf(why, sizeof why, "'%s' is not an alias: 1 to 32 of a-z 0-9 . _ - (lower case)", alias);
+        return usage(b, why);
+    }
+    cli_status status = need_network(b, arg(b, 0));
+    if (status != CLI_OK) return status;
+    body->network_id = b->plan->network.id;
+    bool assigned = cli_text_assign(&body->alias, alias, TALLY_ALIAS_MAX);
+    (void)assigned;
+    return CLI_OK;
+}
+
+static cli_status risk_option(const build *b, uint32_t *risk_fee_bps, bool *given) {
+    char why[160];
+    const char *text = cli_option_value(b->args, "--risk-fee-bps");
+    *given = text != NULL;
+    if (!option_bps(b->args, "--risk-fee-bps", risk_fee_bps, why, sizeof why)) return usage(b, why);
+    return CLI_OK;
+}
+
+static cli_status build_line_open(build *b) {
+    cli_status status = need_network(b, arg(b, 0));
+    if (status != CLI_OK) return status;
+    tally_tx_line_open *body = &b->tx->body.line_open;
+    body->network_id = b->plan->network.id;
+    status = who_in_network(b, arg(b, 1), &body->member);
+    if (status == CLI_OK) status = parse_amount(b, arg(b, 2), &b->plan->network.unit, true, &body->limit);
+    if (status != CLI_OK) return status;
+    char why[200];
+    if (!option_duration(b->args, "period", 1, &body->period_seconds, why, sizeof why) ||
+        !option_duration(b->args, "grace", 0, &body->grace_seconds, why, sizeof why))
+        return usage(b, why);
+    bool given;
+    return risk_option(b, &body->risk_fee_bps, &given);
+}
+
+static cli_status build_line_update(build *b) {
+    cli_status status = need_network(b, arg(b, 0));
+    if (status != CLI_OK) return status;
+    tally_tx_line_update *body = &b->tx->body.line_update;
+    body->network_id = b->plan->network.id;
+    status = who_in_network(b, arg(b, 1), &body->member);
+    if (status == CLI_OK) status = parse_amount(b, arg(b, 2), &b->plan->network.unit, true, &body->limit);
+    bool given = false;
+    if (status == CLI_OK) status = risk_option(b, &body->risk_fee_bps, &given);
+    if (status != CLI_OK || given) return status;
+    /* The risk fee is part of the update: keep the line's current one. */
+    char address[TALLY_ADDRESS_LENGTH + 1];
+    tally_address_encode(&body->member, address);
+    cli_account account;
+    status = cli_client_account(b->ctx, body->network_id, address, &account, NULL);
+    if (status == CLI_OK) body->risk_fee_bps = account.risk_fee_bps;
+    return status;
+}
+
+static cli_status build_transfer(build *b) {
+    tally_tx_transfer *body = &b->tx->body.transfer;
+    cli_who who;
+    char why[256];
+    if (!cli_who_parse(arg(b, 0), &who, why, sizeof why)) return usage(b, why);
+    if (!who.network[0]) {
+        snprintf(why, sizeof why, "say in which network to pay: %s@NETWORK (the network's name or id)", arg(b, 0));
+        return usage(b, why);
+    }
+    const char *memo = cli_option_value(b->args, "--memo");
+    if (memo && !cli_text_assign(&body->memo, memo, TALLY_MEMO_MAX)) {
+        snprintf(why, sizeof why, "the memo is %zu bytes; at most %u", strlen(memo), TALLY_MEMO_MAX);
+        return usage(b, why);
+    }
+    cli_status status = cli_resolve_who(b->ctx, b->args->command, arg(b, 0), NULL, &body->payee, &b->plan->network,
+                                        b->plan->counterparty, sizeof b->plan->counterparty);
+    if (status != CLI_OK) return status;
+    b->plan->has_network = true;
+    body->network_id = b->plan->network.id;
+    status = parse_amount(b, arg(b, 1), &b->plan->network.unit, false, &body->amount);
+    if (status != CLI_OK) return status;
+    if (memcmp(body->payee.bytes, b->signer->bytes, TALLY_KEY_BYTES) == 0)
+        return usage(b, "that is your own account: a payment needs another member");
+
+    const char *max_fee = cli_option_value(b->args, "--max-fee");
+    if (max_fee) {
+        char reason[200];
+        if (!cli_amount_parse(max_fee, &b->plan->network.unit, true, &body->max_fee, reason, sizeof reason)) {
+            snprintf(why, sizeof why, "--max-fee: %s", reason);
+            return usage(b, why);
+        }
+    } else {
+        /* The estimate reads the payer's account; a payer who is not a member gets
+         * the base fee only, and the ledger's refusal (NOT_MEMBER) says why. */
+        char address[TALLY_ADDRESS_LENGTH + 1], path[160];
+        tally_address_encode(b->signer, address);
+        snprintf(path, sizeof path, "/v1/networks/%" PRIu32 "/accounts/%s", body->network_id, address);
+        json_t *json;
+        cli_account payer = {.balance = 0};
+        bool credit_allowed = false;
+        status = cli_client_request(b->ctx, "GET", path, NULL, false, &json);
+        if (status == CLI_OK) {
+            if (!cli_client_account_from_json(json, &payer, why, sizeof why)) {
+                json_decref(json);
+                return cli_fail(b->ctx, CLI_IO, "the node's answer for your account is unusable: %s", why);
+            }
+            credit_allowed = strcmp(payer.line_status, "active") == 0;
+        } else if (status != CLI_REFUSED) {
+            return status;
+        }
+        json_decref(json);
+        if (!b->plan->network.has_policy)
+            return cli_fail(b->ctx, CLI_IO, "the node did not send network %s's fee; give --max-fee AMOUNT",
+                            b->plan->network.name);
+        body->max_fee = cli_fee_estimate(body->amount, payer.balance, b->plan->network.policy.fee_bps,
+                                         payer.risk_fee_bps, credit_allowed);
+        b->plan->max_fee_estimated = true;
+    }
+    b->plan->max_fee = body->max_fee;
+    return CLI_OK;
+}
+
+static cli_status build_asset_create(build *b) {
+    tally_tx_asset_create *body = &b->tx->body.asset_create;
+    cli_status status = code_text(b, "asset code", arg(b, 0), &body->code);
+    if (status == CLI_OK) status = name_text(b, "asset name", arg(b, 1), &body->name);
+    if (status == CLI_OK) status = decimals_option(b, &body->decimals);
+    if (status != CLI_OK) return status;
+    b->plan->asset.unit.decimals = body->decimals;
+    memcpy(b->plan->asset.unit.code, body->code.bytes, body->code.length);
+    snprintf(b->plan->asset.name, sizeof b->plan->asset.name, "%s", arg(b, 1));
+    b->plan->has_asset = true;
+    return CLI_OK;
+}
+
+static cli_status build_asset_move(build *b) {
+    cli_status status = cli_client_asset(b->ctx, arg(b, 0), &b->plan->asset);
+    if (status != CLI_OK) return status;
+    b->plan->has_asset = true;
+    tally_tx_asset_move *body = &b->tx->body.asset_move;
+    body->asset_id = b->plan->asset.id;
+    status = parse_amount(b, arg(b, 2), &b->plan->asset.unit, false, &body->amount);
+    if (status != CLI_OK) return status;
+    return cli_resolve_who(b->ctx, b->args->command, arg(b, 1), NULL, &body->to, NULL, b->plan->counterparty,
+                           sizeof b->plan->counterparty);
+}
+
+static cli_status build_asset_burn(build *b) {
+    cli_status status = cli_client_asset(b->ctx, arg(b, 0), &b->plan->asset);
+    if (status != CLI_OK) return status;
+    b->plan->has_asset = true;
+    b->tx->body.asset_burn.asset_id = b->plan->asset.id;
+    return parse_amount(b, arg(b, 1), &b->plan->asset.unit, false, &b->tx->body.asset_burn.amount);
+}
+
+static cli_status build_pool(build *b, tally_tx_type type) {
+    cli_status status = need_network(b, arg(b, 0));
+    if (status != CLI_OK) return status;
+    bool in_reserve = type == TALLY_TX_POOL_DEPOSIT || type == TALLY_TX_POOL_WITHDRAW;
+    status = need_reserve_asset(b, in_reserve);
+    if (status != CLI_OK) return status;
+    tally_tx_pool_amount *body = &b->tx->body.pool_amount;
+    body->network_id = b->plan->network.id;
+    /* Shares are counted like the reserve (a first deposit gets one share per unit). */
+    const cli_unit *unit = in_reserve ? &b->plan->asset.unit : &b->plan->network.unit;
+    return parse_amount(b, arg(b, 1), unit, false, &body->amount);
+}
+
+static cli_status build_fee_distribute(build *b) {
+    bool to_pool = cli_flag(b->args, "--to-pool");
+    unsigned count = b->args->positional_count;
+    if (to_pool && count == 3) return usage(b, "give WHO or --to-pool, not both");
+    if (!to_pool && count == 2) return usage(b, "say who receives the fees: WHO, or --to-pool for the pool");
+    cli_status status = need_network(b, arg(b, 0));
+    if (status != CLI_OK) return status;
+    tally_tx_fee_distribute *body = &b->tx->body.fee_distribute;
+    body->network_id = b->plan->network.id;
+    body->to_pool = to_pool;
+    if (!to_pool) status = who_in_network(b, arg(b, 1), &body->to);
+    else snprintf(b->plan->counterparty, sizeof b->plan->counterparty, "the assurance pool");
+    if (status != CLI_OK) return status;
+    return parse_amount(b, arg(b, count - 1), &b->plan->network.unit, false, &body->amount);
+}
+
+/* The transaction type of a command, from its group and name. */
+static const struct {
+    const char *group;
+    const char *name;
+    tally_tx_type type;
+} command_types[] = {
+    {"network", "create", TALLY_TX_NETWORK_CREATE}, {"network", "policy", TALLY_TX_POLICY_UPDATE},
+    {"network", "peg", TALLY_TX_PEG_SET},           {"operator", "add", TALLY_TX_OPERATOR_ADD},
+    {"operator", "remove", TALLY_TX_OPERATOR_REMOVE}, {"member", "join", TALLY_TX_MEMBER_JOIN},
+    {"member", "admit", TALLY_TX_MEMBER_ADMIT},     {"member", "suspend", TALLY_TX_MEMBER_SUSPEND},
+    {"member", "reinstate", TALLY_TX_MEMBER_REINSTATE}, {"member", "leave", TALLY_TX_MEMBER_LEAVE},
+    {"alias", "set", TALLY_TX_ALIAS_SET},           {"alias", "clear", TALLY_TX_ALIAS_SET},
+    {"line", "open", TALLY_TX_LINE_OPEN},           {"line", "update", TALLY_TX_LINE_UPDATE},
+    {"line", "close", TALLY_TX_LINE_CLOSE},         {NULL, "pay", TALLY_TX_TRANSFER},
+    {"asset", "create", TALLY_TX_ASSET_CREATE},     {"asset", "issue", TALLY_TX_ASSET_ISSUE},
+    {"asset", "transfer", TALLY_TX_ASSET_TRANSFER}, {"asset", "burn", TALLY_TX_ASSET_BURN},
+    {"pool", "deposit", TALLY_TX_POOL_DEPOSIT},     {"pool", "withdraw", TALLY_TX_POOL_WITHDRAW},
+    {"pool", "repay", TALLY_TX_POOL_REPAY},         {"pool", "redeem", TALLY_TX_POOL_REDEEM},
+    {"fees", "distribute", TALLY_TX_FEE_DISTRIBUTE},
+};
+
+bool cli_command_tx_type(const cli_command *command, tally_tx_type *type) {
+    for (size_t i = 0; i < sizeof command_types / sizeof command_types[0]; i++) {
+        bool same_group = command_types[i].group ? command->group && strcmp(command->group, command_types[i].group) == 0
+                                                 : command->group == NULL;
+        if (same_group && strcmp(command->name, command_types[i].name) == 0) {
+            *type = command_types[i].type;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Encodes and decodes the unsigned transaction: what the codec refuses is refused
+ * now, with its reason, before any key is opened. */
+static cli_status check_encoding(const build *b) {
+    uint8_t bytes[TALLY_TX_ENCODED_MAX];
+    size_t length = tally_tx_encode(b->tx, bytes, sizeof bytes);
+    tally_tx decoded;
+    if (length == 0) return usage(b, "the transaction cannot be encoded (a text field is too long)");
+    tally_error error = tally_tx_decode(bytes, length, &decoded);
+    if (error != TALLY_OK) {
+        char why[200];
+        snprintf(why, sizeof why, "%s: a name, code, alias or memo holds a control character or invalid UTF-8",
+                 tally_error_message(error));
+        return usage(b, why);
+    }
+    return CLI_OK;
+}
+
+cli_status cli_txbuild(cli_context *ctx, const cli_args *args, const tally_key *signer, tally_tx *tx,
+                       tx_plan *plan) {
+    assert(args->command != NULL && signer != NULL);
+    memset(tx, 0, sizeof *tx);
+    memset(plan, 0, sizeof *plan);
+    tally_tx_type type;
+    if (!cli_command_tx_type(args->command, &type)) return cli_fail(ctx, CLI_USAGE, "this command makes no transaction");
+    tx->type = (uint8_t)type;
+    tx->signer = *signer;
+    tx->sequence = 1;
+    build b = {ctx, args, signer, tx, plan};
+    cli_status status;
+    switch (type) {
+    case TALLY_TX_NETWORK_CREATE: status = build_network_create(&b); break;
+    case TALLY_TX_POLICY_UPDATE: status = build_policy_update(&b); break;
+    case TALLY_TX_PEG_SET: status = build_peg(&b); break;
+    case TALLY_TX_OPERATOR_ADD:
+    case TALLY_TX_OPERATOR_REMOVE:
+    case TALLY_TX_MEMBER_ADMIT:
+    case TALLY_TX_MEMBER_SUSPEND:
+    case TALLY_TX_MEMBER_REINSTATE:
+    case TALLY_TX_LINE_CLOSE: status = build_network_key(&b); break;
+    case TALLY_TX_MEMBER_JOIN:
+    case TALLY_TX_MEMBER_LEAVE: status = build_network_only(&b); break;
+    case TALLY_TX_ALIAS_SET: status = build_alias(&b); break;
+    case TALLY_TX_LINE_OPEN: status = build_line_open(&b); break;
+    case TALLY_TX_LINE_UPDATE: status = build_line_update(&b); break;
+    case TALLY_TX_TRANSFER: status = build_transfer(&b); break;
+    case TALLY_TX_ASSET_CREATE: status = build_asset_create(&b); break;
+    case TALLY_TX_ASSET_ISSUE:
+    case TALLY_TX_ASSET_TRANSFER: status = build_asset_move(&b); break;
+    case TALLY_TX_ASSET_BURN: status = build_asset_burn(&b); break;
+    case TALLY_TX_POOL_DEPOSIT:
+    case TALLY_TX_POOL_WITHDRAW:
+    case TALLY_TX_POOL_REPAY:
+    case TALLY_TX_POOL_REDEEM: status = build_pool(&b, type); break;
+    case TALLY_TX_FEE_DISTRIBUTE: status = build_fee_distribute(&b); break;
+    default: status = cli_fail(ctx, CLI_USAGE, "this command makes no transaction"); break;
+    }
+    if (status != CLI_OK) return status;
+    return check_encoding(&b);
+}

@@ -1,0 +1,110 @@
+/*
+ * txbuild.h: from a parsed command line to a tally_tx. The pure parts (amounts
+ * with a unit's decimals, WHO as address / alias / alias@network, policy options,
+ * the fee estimate) need no node and are tested alone; cli_txbuild() asks the node
+ * what only it knows (a network's decimals and policy, an alias's address, the
+ * payer's balance) and fills every field of the transaction but the chain id,
+ * sequence and signature, which cli_cmd_tx.c adds just before signing.
+ */
+#ifndef TALLY_CLI_TXBUILD_H
+#define TALLY_CLI_TXBUILD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cli/client.h"
+#include "cli/commands.h"
+
+/* ------------------------------------------------------------------------ */
+/* Pure parsing.                                                             */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * An amount as typed ("12.50") in a unit's minor units. Refuses, with a sentence
+ * in why: anything that is not a decimal number, more decimals than the unit has
+ * ("GVH has 2 decimals: 12.505 has 3"), a negative amount, zero unless allow_zero,
+ * and amounts too large for 64 bits.
+ */
+bool cli_amount_parse(const char *text, const cli_unit *unit, bool allow_zero, int64_t *amount, char *why,
+                  size_t why_size);
+
+/* A whole number 0..max, digits only. */
+bool cli_number_parse(const char *text, uint64_t max, uint64_t *value);
+
+/* WHO as typed. */
+typedef struct {
+    bool is_address;
+    tally_key key;                   /* when is_address */
+    char alias[TALLY_ALIAS_MAX + 1]; /* when not: lowercased */
+    char network[TALLY_NAME_MAX + 1]; /* the part after '@'; "" when none */
+} cli_who;
+
+/*
+ * Splits "bob", "bob@greenvale", "tly1...", "tly1...@3" into a key or alias and a
+ * network. An address (tly1 and 58 more characters) must pass its checksum ("the
+ * address's checksum does not match: a typing mistake?"); an alias is 1 to 32 of
+ * a-z 0-9 . _ - (upper case is folded to lower case).
+ */
+bool cli_who_parse(const char *text, cli_who *who, char *why, size_t why_size);
+
+/* ceil(amount * bps / 10000), as the core rounds fees (up, in the network's favour). */
+int64_t cli_fee_round_up(int64_t amount, uint32_t bps);
+
+/*
+ * The most a payment of `amount` can cost in fees, computed as the core does: the
+ * base fee on the whole amount plus, when the payer's line allows new debt, the
+ * line's risk fee on the part spent on credit (beyond the positive balance).
+ * Saturates at INT64_MAX.
+ */
+int64_t cli_fee_estimate(int64_t amount, int64_t balance, uint32_t fee_bps, uint32_t risk_fee_bps,
+                     bool credit_allowed);
+
+/* What `tally network create` starts from: no automatic line, lines up to 1000
+ * units, no cap, no fees, 30-day periods with 10 days of grace, rule rebalanced,
+ * auto-renewal, target RTD 0, open membership. */
+tally_policy cli_policy_defaults(const cli_unit *unit);
+
+/* Applies the policy options of the command (--default-limit, --fee-bps, --rule,
+ * ...) to policy, amounts in unit. Refuses values out of range and contradictions
+ * (--open with --admitted, a max limit below the default limit, min-income without
+ * its share) with a sentence. */
+bool cli_policy_apply_options(const cli_args *args, const cli_unit *unit, tally_policy *policy, char *why,
+                          size_t why_size);
+
+/* Fills a text field; false when value is longer than max bytes. */
+bool cli_text_assign(tally_text *text, const char *value, size_t max);
+
+/* ------------------------------------------------------------------------ */
+/* Building with the node's help.                                            */
+/* ------------------------------------------------------------------------ */
+
+/* The transaction type a command makes; false for the commands that only read. */
+bool cli_command_tx_type(const cli_command *command, tally_tx_type *type);
+
+/* What a transaction is about, for the messages after it. */
+typedef struct {
+    bool has_network;
+    cli_network network;
+    bool has_asset; /* the asset moved, or the network's reserve asset */
+    cli_asset asset;
+    char counterparty[TALLY_ADDRESS_LENGTH + TALLY_NAME_MAX + 2]; /* "bob@greenvale" or an address */
+    int64_t max_fee;                                              /* TRANSFER: what was signed */
+    bool max_fee_estimated;
+} tx_plan;
+
+/*
+ * Builds the transaction of the parsed command for `signer`. Returns CLI_OK, or
+ * CLI_USAGE for a wrong argument (printed with the command's usage), or what a
+ * lookup at the node returned (printed there).
+ */
+cli_status cli_txbuild(cli_context *ctx, const cli_args *args, const tally_key *signer, tally_tx *tx,
+                   tx_plan *plan);
+
+/* WHO to a key, asking the node for an alias's address. `network` is the network
+ * the command is about (NULL for asset commands): WHO may then omit "@network",
+ * and must not name another. display receives "bob@greenvale" or the address. */
+cli_status cli_resolve_who(cli_context *ctx, const cli_command *command, const char *text, const cli_network *network,
+                       tally_key *key, cli_network *who_network, char *display, size_t display_size);
+
+#endif

@@ -1,0 +1,309 @@
+/*
+ * verify.c: `tally verify` (see verify.h). From a data directory it is
+ * tally_chain_verify with a progress bar. From a node it is the same replay done
+ * here: each block's canonical bytes from GET /v1/blocks/{height}/raw, decoded,
+ * the genesis opened (tally_genesis_open) and every later block applied with full
+ * checks (tally_block_apply); finally the tip must be the one the node's status
+ * named, so a node cannot serve one chain and claim another.
+ */
+#include "cli/verify.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/client.h"
+#include "cli/handlers.h"
+#include "cli/json_fields.h"
+#include "cli/output.h"
+
+#define BAR_WIDTH 30u
+#define REDRAW_NS 100000000ull /* ten bars a second at most */
+
+static uint64_t monotonic_ns(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Progress.                                                                 */
+/* ------------------------------------------------------------------------ */
+
+void cli_verify_progress_start(cli_verify_progress *progress, cli_context *ctx) {
+    memset(progress, 0, sizeof *progress);
+    progress->ctx = ctx;
+    progress->start_ns = monotonic_ns();
+}
+
+void cli_verify_progress_update(cli_verify_progress *progress, uint64_t done, uint64_t total) {
+    assert(progress->ctx != NULL);
+    FILE *err = progress->ctx->err;
+    if (total == 0) return;
+    if (done > total) done = total;
+    uint64_t now = monotonic_ns();
+    if (progress->ctx->err_is_tty) {
+        if (done != total && progress->drawn && now - progress->last_draw_ns < REDRAW_NS) return;
+        progress->last_draw_ns = now;
+        progress->drawn = true;
+        unsigned filled = (unsigned)(done * BAR_WIDTH / total);
+        char bar[BAR_WIDTH + 1];
+        memset(bar, '#', filled);
+        memset(bar + filled, '.', BAR_WIDTH - filled);
+        bar[BAR_WIDTH] = '\0';
+        double seconds = (double)(now - progress->start_ns) / 1e9;
+        fprintf(err, "\rverifying [%s] %" PRIu64 "/%" PRIu64 " blocks  %.0f blocks/s ", bar, done, total,
+                seconds > 0 ? (double)done / seconds : 0.0);
+        fflush(err);
+        return;
+    }
+    unsigned decile = (unsigned)(done * 10 / total);
+    if (decile <= progress->last_decile) return;
+    progress->last_decile = decile;
+    fprintf(err, "verify: %u%% (%" PRIu64 " of %" PRIu64 " blocks)\n", decile * 10, done, total);
+}
+
+void cli_verify_progress_finish(cli_verify_progress *progress) {
+    if (progress->drawn) fprintf(progress->ctx->err, "\n");
+    progress->drawn = false;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Summary and failure.                                                      */
+/* ------------------------------------------------------------------------ */
+
+static void hex32(const uint8_t bytes[32], char out[65]) { cli_client_hex(bytes, 32, out, 65); }
+
+static void print_summary(cli_context *ctx, const tally_verify_summary *summary, const char *source) {
+    char chain[65], tip[65], state[65], when[CLI_TIME_TEXT_MAX];
+    hex32(summary->tip.chain_id, chain);
+    hex32(summary->tip.hash, tip);
+    hex32(summary->tip.state_hash, state);
+    double seconds = (double)summary->elapsed_ns / 1e9;
+    if (ctx->json) {
+        json_t *document = json_pack("{s:b, s:s, s:I, s:I, s:f, s:s, s:I, s:s, s:I, s:s}", "ok", 1, "source", source,
+                                     "blocks", (json_int_t)summary->blocks, "transactions",
+                                     (json_int_t)summary->transactions, "elapsed_seconds", seconds, "chain_id", chain,
+                                     "height", (json_int_t)summary->tip.height, "tip_hash", tip, "tip_time",
+                                     (json_int_t)summary->tip.block_time, "state_hash", state);
+        cli_out_json(ctx->out, document);
+        json_decref(document);
+        return;
+    }
+    fprintf(ctx->out, "chain verified: %" PRIu64 " blocks, %" PRIu64 " transactions in %.3f s", summary->blocks,
+            summary->transactions, seconds);
+    if (seconds > 0) fprintf(ctx->out, " (%.0f blocks/s)", (double)summary->blocks / seconds);
+    fprintf(ctx->out, "\nsource      %s\n", source);
+    fprintf(ctx->out, "chain id    %s\n", chain);
+    fprintf(ctx->out, "tip         height %" PRIu64 ", %s\n", summary->tip.height,
+            cli_out_time(summary->tip.block_time, when));
+    fprintf(ctx->out, "tip hash    %s\n", tip);
+    fprintf(ctx->out, "state hash  %s\n", state);
+}
+
+/* IO and memory failures are the machine's (3); every other one is the chain's (1). */
+static cli_status print_failure(cli_context *ctx, tally_chain_error code, const tally_chain_failure *failure,
+                                const tally_verify_summary *summary, const char *source) {
+    bool machine = code == TALLY_CHAIN_ERR_IO || code == TALLY_CHAIN_ERR_NO_MEMORY;
+    char message[TALLY_FAILURE_MESSAGE_MAX + 64];
+    if (failure->message[0]) snprintf(message, sizeof message, "%s", failure->message);
+    else if (failure->height != TALLY_NO_HEIGHT)
+        snprintf(message, sizeof message, "block %" PRIu64 ": %s", failure->height, tally_chain_error_message(code));
+    else snprintf(message, sizeof message, "%s", tally_chain_error_message(code));
+    if (ctx->json) {
+        json_t *document = json_pack("{s:b, s:s, s:s, s:s, s:I}", "ok", 0, "source", source, "code",
+                                     tally_chain_error_name(code), "message", message, "blocks_verified",
+                                     (json_int_t)summary->blocks);
+        if (failure->height != TALLY_NO_HEIGHT)
+            json_object_set_new(document, "height", json_integer((json_int_t)failure->height));
+        if (failure->tx_index != TALLY_NO_TX)
+            json_object_set_new(document, "tx_index", json_integer((json_int_t)failure->tx_index));
+        cli_out_json(ctx->out, document);
+        json_decref(document);
+    }
+    if (machine) {
+        fprintf(ctx->err, "tally: cannot verify %s: %s (%s)\n", source, message, tally_chain_error_name(code));
+        return CLI_IO;
+    }
+    fprintf(ctx->err, "verification FAILED: %s (%s)\n", message, tally_chain_error_name(code));
+    /* Only when every block before it was verified in this run. */
+    if (failure->height != TALLY_NO_HEIGHT && failure->height > 0 && summary->blocks == failure->height)
+        fprintf(ctx->err, "  the chain is sound up to block %" PRIu64 "; block %" PRIu64 " is not\n",
+                failure->height - 1, failure->height);
+    return CLI_REFUSED;
+}
+
+static void fail_here(tally_chain_failure *failure, tally_chain_error code, uint64_t height, const char *message) {
+    memset(failure, 0, sizeof *failure);
+    failure->code = code;
+    failure->height = height;
+    failure->tx_index = TALLY_NO_TX;
+    failure->offset = TALLY_NO_OFFSET;
+    snprintf(failure->message, sizeof failure->message, "%s", message);
+}
+
+static bool chain_id_expected(const uint8_t *expected, const uint8_t *actual, tally_chain_failure *failure) {
+    if (!expected || memcmp(expected, actual, TALLY_CHAIN_ID_BYTES) == 0) return true;
+    char have[65], want[65], message[200];
+    hex32(actual, have);
+    hex32(expected, want);
+    snprintf(message, sizeof message, "the chain's id is %s, not the expected %s", have, want);
+    fail_here(failure, TALLY_CHAIN_ERR_WRONG_CHAIN, 0, message);
+    return false;
+}
+
+/* ------------------------------------------------------------------------ */
+/* From a data directory.                                                    */
+/* ------------------------------------------------------------------------ */
+
+static void on_progress(void *context, uint64_t height, uint64_t total) {
+    cli_verify_progress_update(context, height + 1, total);
+}
+
+static void on_notice(void *context, const tally_chain_failure *notice) {
+    cli_context *ctx = context;
+    fprintf(ctx->err, "tally: notice: %s (%s)\n", notice->message[0] ? notice->message : tally_chain_error_message(notice->code),
+            tally_chain_error_name(notice->code));
+}
+
+cli_status cli_verify_data(cli_context *ctx, const char *directory, const uint8_t *expected_chain_id) {
+    cli_verify_progress progress;
+    cli_verify_progress_start(&progress, ctx);
+    tally_verify_summary summary;
+    tally_chain_failure failure;
+    memset(&summary, 0, sizeof summary);
+    memset(&failure, 0, sizeof failure);
+    tally_chain_error code =
+        tally_chain_verify(directory, on_progress, &progress, on_notice, ctx, &summary, &failure);
+    cli_verify_progress_finish(&progress);
+    if (code == TALLY_CHAIN_OK && !chain_id_expected(expected_chain_id, summary.tip.chain_id, &failure))
+        code = TALLY_CHAIN_ERR_WRONG_CHAIN;
+    if (code != TALLY_CHAIN_OK) return print_failure(ctx, code, &failure, &summary, directory);
+    print_summary(ctx, &summary, directory);
+    return CLI_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* From a node.                                                              */
+/* ------------------------------------------------------------------------ */
+
+typedef struct {
+    uint64_t height;
+    uint8_t chain_id[TALLY_CHAIN_ID_BYTES];
+    uint8_t tip_hash[TALLY_HASH_BYTES];
+} node_claim;
+
+static cli_status read_status(cli_context *ctx, node_claim *claim) {
+    json_t *json;
+    cli_status status = cli_client_get(ctx, "/v1/status", &json);
+    if (status != CLI_OK) {
+        json_decref(json);
+        return status;
+    }
+    int64_t height;
+    bool ok = cli_json_i64(json, "height", &height) && height >= 0 &&
+              cli_client_unhex(cli_json_string(json, "chain_id"), claim->chain_id, TALLY_CHAIN_ID_BYTES) &&
+              cli_client_unhex(cli_json_string(json, "tip_hash"), claim->tip_hash, TALLY_HASH_BYTES);
+    json_decref(json);
+    if (!ok) return cli_fail(ctx, CLI_IO, "the node's status lacks height, chain_id or tip_hash");
+    claim->height = (uint64_t)height;
+    return CLI_OK;
+}
+
+/* Verifies one downloaded block onto the chain so far (genesis when height is 0). */
+static tally_chain_error verify_block(uint64_t height, const uint8_t *bytes, size_t length, tally_block *block,
+                                      tally_state **state, tally_chain_tip *tip, tally_chain_failure *failure) {
+    tally_chain_error code = tally_block_decode(bytes, length, block, failure);
+    if (code == TALLY_CHAIN_OK && block->header.height != height) {
+        char message[160];
+        snprintf(message, sizeof message, "block %" PRIu64 ": the node sent the block of height %" PRIu64, height,
+                 block->header.height);
+        fail_here(failure, TALLY_CHAIN_ERR_BAD_HEIGHT, height, message);
+        return TALLY_CHAIN_ERR_BAD_HEIGHT;
+    }
+    if (code == TALLY_CHAIN_OK)
+        code = height == 0 ? tally_genesis_open(block, state, tip, failure) : tally_block_apply(*state, tip, block, failure);
+    if (code != TALLY_CHAIN_OK && failure->height == TALLY_NO_HEIGHT) failure->height = height;
+    return code;
+}
+
+cli_status cli_verify_node(cli_context *ctx, const uint8_t *expected_chain_id) {
+    node_claim claim;
+    cli_status status = read_status(ctx, &claim);
+    if (status != CLI_OK) return status;
+    char source[CLI_URL_MAX + 16];
+    snprintf(source, sizeof source, "%s", ctx->node_url);
+
+    cli_verify_progress progress;
+    cli_verify_progress_start(&progress, ctx);
+    tally_verify_summary summary;
+    tally_chain_failure failure;
+    memset(&summary, 0, sizeof summary);
+    memset(&failure, 0, sizeof failure);
+    failure.height = TALLY_NO_HEIGHT;
+    failure.tx_index = TALLY_NO_TX;
+    tally_block block;
+    tally_block_init(&block);
+    tally_state *state = NULL;
+    tally_chain_tip tip;
+    memset(&tip, 0, sizeof tip);
+    tally_chain_error code = TALLY_CHAIN_OK;
+    uint64_t total = claim.height + 1;
+    for (uint64_t height = 0; height < total && code == TALLY_CHAIN_OK; height++) {
+        char path[64];
+        snprintf(path, sizeof path, "/v1/blocks/%" PRIu64 "/raw", height);
+        uint8_t *bytes;
+        size_t length;
+        status = cli_client_get_bytes(ctx, path, TALLY_BLOCK_ENCODED_MAX, &bytes, &length);
+        if (status != CLI_OK) break;
+        code = verify_block(height, bytes, length, &block, &state, &tip, &failure);
+        free(bytes);
+        if (code != TALLY_CHAIN_OK) break;
+        if (height == 0) {
+            if (memcmp(tip.chain_id, claim.chain_id, TALLY_CHAIN_ID_BYTES) != 0) {
+                fail_here(&failure, TALLY_CHAIN_ERR_WRONG_CHAIN, 0,
+                          "block 0: the genesis is of another chain than the node's status names");
+                code = TALLY_CHAIN_ERR_WRONG_CHAIN;
+            } else if (!chain_id_expected(expected_chain_id, tip.chain_id, &failure)) {
+                code = TALLY_CHAIN_ERR_WRONG_CHAIN;
+            }
+        }
+        summary.blocks++;
+        summary.transactions += block.header.tx_count;
+        summary.tip = tip;
+        cli_verify_progress_update(&progress, height + 1, total);
+    }
+    cli_verify_progress_finish(&progress);
+    if (code == TALLY_CHAIN_OK && status == CLI_OK && memcmp(tip.hash, claim.tip_hash, TALLY_HASH_BYTES) != 0) {
+        char message[160];
+        snprintf(message, sizeof message,
+                 "block %" PRIu64 ": the blocks the node sent end in another block than its status names", claim.height);
+        fail_here(&failure, TALLY_CHAIN_ERR_BAD_PREV_HASH, claim.height, message);
+        code = TALLY_CHAIN_ERR_BAD_PREV_HASH;
+    }
+    summary.elapsed_ns = monotonic_ns() - progress.start_ns;
+    tally_block_release(&block);
+    tally_state_destroy(state);
+    if (status != CLI_OK) return status;
+    if (code != TALLY_CHAIN_OK) return print_failure(ctx, code, &failure, &summary, source);
+    print_summary(ctx, &summary, source);
+    return CLI_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The command.                                                              */
+/* ------------------------------------------------------------------------ */
+
+cli_status cli_cmd_verify(cli_context *ctx, const cli_args *args) {
+    const char *data = cli_option_value(args, "--data");
+    const char *chain_hex = cli_option_value(args, "--chain-id");
+    uint8_t chain_id[TALLY_CHAIN_ID_BYTES];
+    if (chain_hex && !cli_client_unhex(chain_hex, chain_id, sizeof chain_id))
+        return cli_usage(ctx, args->command, "--chain-id takes the chain id as 64 hex digits");
+    if (data && ctx->node_given) return cli_usage(ctx, args->command, "give --data DIR or --node URL, not both");
+    if (data && !data[0]) return cli_usage(ctx, args->command, "--data needs a directory");
+    const uint8_t *expected = chain_hex ? chain_id : NULL;
+    return data ? cli_verify_data(ctx, data, expected) : cli_verify_node(ctx, expected);
+}

@@ -1,0 +1,168 @@
+/*
+ * demo_network.c: the demo network `make run` creates on a node's first start: the
+ * Greenvale LETS with an operator and four members (aliases, credit lines), a
+ * reserve asset issued by a bank, a pool deposit, and a few payments including one
+ * on credit and one repaying debt. Every transaction is signed by its member's key
+ * and goes through node_submit like any client's. The keys are written to a wallet
+ * directory as ordinary sealed key files so the CLI can use them at once.
+ */
+#include "node/demo_network.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/keystore.h"
+
+#define DAY (24 * 60 * 60)
+enum { OPERATOR, ALICE, BOB, CAROL, DAVE, BANK, PEOPLE };
+
+static const char *const names[PEOPLE] = {"operator", "alice", "bob", "carol", "dave", "bank"};
+
+typedef struct {
+    node *node;
+    keystore_keypair keys[PEOPLE];
+    uint8_t chain_id[TALLY_CHAIN_ID_BYTES];
+    uint32_t network_id, asset_id;
+    char *why;
+    size_t why_size;
+} demo;
+
+static tally_tx new_tx(demo *d, int who, tally_tx_type type) {
+    tally_tx tx;
+    memset(&tx, 0, sizeof tx);
+    tx.type = (uint8_t)type;
+    memcpy(tx.chain_id, d->chain_id, sizeof tx.chain_id);
+    tx.signer = d->keys[who].public_key;
+    const tally_state *state = node_read_begin(d->node);
+    tx.sequence = tally_state_next_sequence(state, &tx.signer);
+    node_read_end(d->node);
+    return tx;
+}
+
+static void text(tally_text *field, const char *value) {
+    field->length = (uint16_t)strlen(value);
+    memcpy(field->bytes, value, field->length);
+}
+
+/* Signs, submits and waits for the commit. */
+static bool run(demo *d, int who, tally_tx *tx, tally_result *result) {
+    tally_tx_sign(tx, d->keys[who].secret_key);
+    tx_status status;
+    uint8_t id[1][TALLY_HASH_BYTES];
+    node_submit(d->node, tx, 1, &status, id);
+    if (status.state == TX_PENDING) node_wait(d->node, (const uint8_t(*)[TALLY_HASH_BYTES])id, 1, &status, 30000);
+    if (status.state != TX_COMMITTED) {
+        snprintf(d->why, d->why_size, "demo %s by %s: %s", tally_tx_type_name(tx->type), names[who],
+                 status.node_error ? status.node_error : tally_error_message(status.result.code));
+        return false;
+    }
+    if (result) *result = status.result;
+    return true;
+}
+
+static bool pay(demo *d, int payer, int payee, int64_t amount, const char *memo) {
+    tally_tx tx = new_tx(d, payer, TALLY_TX_TRANSFER);
+    tx.body.transfer.network_id = d->network_id;
+    tx.body.transfer.payee = d->keys[payee].public_key;
+    tx.body.transfer.amount = amount;
+    tx.body.transfer.max_fee = amount / 10 + 100;
+    text(&tx.body.transfer.memo, memo);
+    return run(d, payer, &tx, NULL);
+}
+
+static bool make_keys(demo *d, const char *wallet_dir) {
+    char keys_dir[4200];
+    snprintf(keys_dir, sizeof keys_dir, "%s/keys", wallet_dir);
+    if ((mkdir(wallet_dir, 0700) != 0 && errno != EEXIST) || (mkdir(keys_dir, 0700) != 0 && errno != EEXIST)) {
+        snprintf(d->why, d->why_size, "cannot create %s: %s", keys_dir, strerror(errno));
+        return false;
+    }
+    for (int i = 0; i < PEOPLE; i++) {
+        tally_keypair(&d->keys[i].public_key, d->keys[i].secret_key, NULL);
+        char path[4400];
+        snprintf(path, sizeof path, "%s/%s.key", keys_dir, names[i]);
+        if (!keystore_save(path, names[i], &d->keys[i], DEMO_PASSPHRASE, KEYSTORE_STRENGTH_INTERACTIVE, d->why,
+                           d->why_size))
+            return false;
+    }
+    return true;
+}
+
+static bool found_network(demo *d) {
+    tally_tx tx = new_tx(d, OPERATOR, TALLY_TX_NETWORK_CREATE);
+    text(&tx.body.network_create.name, "Greenvale");
+    text(&tx.body.network_create.unit_code, "GVH");
+    tx.body.network_create.decimals = 2;
+    tally_policy *policy = &tx.body.network_create.policy;
+    policy->default_credit_limit = 50000;
+    policy->max_credit_limit = 500000;
+    policy->positive_cap = 1000000;
+    policy->fee_bps = 100;
+    policy->default_risk_fee_bps = 50;
+    policy->period_seconds = 90 * DAY;
+    policy->grace_seconds = 30 * DAY;
+    policy->target_rtd_bps = 2000;
+    policy->compliance_rule = TALLY_COMPLIANCE_REBALANCED;
+    policy->membership_mode = TALLY_MEMBERSHIP_ADMITTED;
+    policy->auto_renew = true;
+    tally_result result;
+    if (!run(d, OPERATOR, &tx, &result)) return false;
+    d->network_id = result.created_id;
+    for (int who = ALICE; who <= DAVE; who++) {
+        tx = new_tx(d, OPERATOR, TALLY_TX_MEMBER_ADMIT);
+        tx.body.network_key.network_id = d->network_id;
+        tx.body.network_key.key = d->keys[who].public_key;
+        if (!run(d, OPERATOR, &tx, NULL)) return false;
+        tx = new_tx(d, who, TALLY_TX_ALIAS_SET);
+        tx.body.alias_set.network_id = d->network_id;
+        text(&tx.body.alias_set.alias, names[who]);
+        if (!run(d, who, &tx, NULL)) return false;
+    }
+    tx = new_tx(d, OPERATOR, TALLY_TX_LINE_UPDATE);
+    tx.body.line_update.network_id = d->network_id;
+    tx.body.line_update.member = d->keys[CAROL].public_key;
+    tx.body.line_update.limit = 150000;
+    tx.body.line_update.risk_fee_bps = 50;
+    return run(d, OPERATOR, &tx, NULL);
+}
+
+static bool fund_pool(demo *d) {
+    tally_tx tx = new_tx(d, BANK, TALLY_TX_ASSET_CREATE);
+    text(&tx.body.asset_create.code, "USD");
+    text(&tx.body.asset_create.name, "Greenvale Cooperative Bank dollars");
+    tx.body.asset_create.decimals = 2;
+    tally_result result;
+    if (!run(d, BANK, &tx, &result)) return false;
+    d->asset_id = result.created_id;
+    tx = new_tx(d, BANK, TALLY_TX_ASSET_ISSUE);
+    tx.body.asset_move.asset_id = d->asset_id;
+    tx.body.asset_move.to = d->keys[BOB].public_key;
+    tx.body.asset_move.amount = 100000;
+    if (!run(d, BANK, &tx, NULL)) return false;
+    tx = new_tx(d, OPERATOR, TALLY_TX_PEG_SET);
+    tx.body.peg_set.network_id = d->network_id;
+    tx.body.peg_set.asset_id = d->asset_id;
+    tx.body.peg_set.peg_reserve_units = 1;
+    tx.body.peg_set.peg_credit_units = 1;
+    if (!run(d, OPERATOR, &tx, NULL)) return false;
+    tx = new_tx(d, BOB, TALLY_TX_POOL_DEPOSIT);
+    tx.body.pool_amount.network_id = d->network_id;
+    tx.body.pool_amount.amount = 30000;
+    return run(d, BOB, &tx, NULL);
+}
+
+bool demo_network_create(node *n, const char *wallet_dir, char *why, size_t why_size) {
+    demo d = {.node = n, .why = why, .why_size = why_size};
+    const tally_state *state = node_read_begin(n);
+    memcpy(d.chain_id, tally_state_chain_id(state), sizeof d.chain_id);
+    node_read_end(n);
+    bool ok = make_keys(&d, wallet_dir) && found_network(&d) && fund_pool(&d) &&
+              pay(&d, ALICE, BOB, 1250, "a dozen eggs") &&           /* on credit */
+              pay(&d, CAROL, DAVE, 42000, "repairing the barn roof") && /* on credit */
+              pay(&d, DAVE, ALICE, 8000, "bread for a month") &&       /* repays alice's debt */
+              pay(&d, BOB, CAROL, 1000, "apples");
+    for (int i = 0; i < PEOPLE; i++) keystore_wipe(&d.keys[i]);
+    return ok;
+}

@@ -1,0 +1,295 @@
+/*
+ * index.h: the node's query index, an SQLite database derived from the block log.
+ *
+ * The block log is the source of truth; the index only answers questions the log
+ * cannot answer quickly: a transaction by id, an account's history in a network
+ * (paged, newest first), a key's reserve-asset history, block headers by height,
+ * and a full-text search (SQLite FTS5) over transfer memos and current aliases.
+ * Everything in it is computed from the blocks alone (their transactions and
+ * recorded results), never from a state, so it can be deleted at any time and
+ * rebuilt from the log (index_rebuild), and a node that crashed between appending a
+ * block and indexing it repairs itself by indexing it again (index_catch_up).
+ *
+ * What a history entry is. Every committed transaction gives one entry per
+ * (network, account) whose balance it changes or that it is about:
+ *   TRANSFER         payer: amount -amount, fee = the fee paid, counterparty the payee;
+ *                    payee: +amount, counterparty the payer; the network's fee
+ *                    account: +fee (when the fee is not 0), counterparty the payer.
+ *                    All three carry the memo.
+ *   FEE_DISTRIBUTE   fee account: -amount; the receiving member (or the pool's system
+ *                    account when to_pool): +amount; each the other's counterparty.
+ *   POOL_REPAY       signer: +credits (the amount signed) against the lost-debt
+ *                    account: -credits.
+ *   POOL_REDEEM      signer: -burned against the lost-debt account: +burned.
+ *   POOL_DEPOSIT, POOL_WITHDRAW, NETWORK_CREATE, POLICY_UPDATE, PEG_SET,
+ *   MEMBER_JOIN, MEMBER_LEAVE, ALIAS_SET:  the signer, amount 0.
+ *   OPERATOR_ADD/REMOVE, MEMBER_ADMIT/SUSPEND/REINSTATE, LINE_OPEN/UPDATE/CLOSE:
+ *                    the key in the body, amount 0, counterparty the operator who
+ *                    signed (none when it acted on itself).
+ * So for every transaction the (amount - fee) of its entries in a network sum to 0,
+ * and an account's balance is the sum of (amount - fee) over its entries, except
+ * for what the end-of-block step does without a transaction (a default's write-off,
+ * pool credits burned against lost debt), which no block records and so no index
+ * shows. Reserve assets have their own history: ASSET_CREATE (issuer, 0),
+ * ASSET_ISSUE (+amount to the holder, counterparty the issuer), ASSET_TRANSFER
+ * (-amount and +amount), ASSET_BURN (-amount), and the pool's reserve movements
+ * (deposit, withdraw, repay, redeem: the signer and the pool's system account, in
+ * the network's reserve asset as set by the last PEG_SET the index has seen).
+ *
+ * Cursors are entry ids: they increase in chain order, so "newest first" is
+ * descending id, and a page's next cursor (0 when there is no older entry) is
+ * passed back as before_cursor to continue; pages never skip or repeat an entry
+ * while blocks are being added. An id is computed from the entry's place in the
+ * chain (transaction number * 4 + its number in the transaction), so the same log
+ * gives the same ids and a cursor stays valid across a rebuild.
+ *
+ * Storage: WAL journal, synchronous=NORMAL (a power cut may lose the last indexed
+ * blocks, never corrupt the file, and index_catch_up re-adds them). The schema
+ * carries a version (PRAGMA user_version) and an application id; an index of
+ * another version is emptied at open and refilled by index_catch_up, while an
+ * SQLite file that is not a Tally index is refused and left alone. Every statement
+ * is prepared once at open (and again after a rebuild empties the database) and
+ * takes bound parameters only: no SQL is ever built from data.
+ *
+ * Threads: one tally_index is used by one thread at a time (the node holds a lock
+ * around it); the connection is opened with SQLITE_OPEN_FULLMUTEX all the same.
+ *
+ * Errors are values: every function that can fail returns an index_error and
+ * writes a sentence into `why` (why_size bytes, may be NULL/0), with SQLite's own
+ * message when SQLite refused. Nothing here prints.
+ */
+#ifndef TALLY_NODE_INDEX_H
+#define TALLY_NODE_INDEX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tally.h"
+#include "tally_chain.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bump when the tables change: an index of another version is rebuilt. */
+#define INDEX_SCHEMA_VERSION 1
+/* PRAGMA application_id of a Tally index: "TLYX". */
+#define INDEX_APPLICATION_ID 0x544c5958
+/* Bounds on one query's answer. */
+#define INDEX_HISTORY_LIMIT_MAX 500u
+#define INDEX_BLOCKS_LIMIT_MAX 1000u
+#define INDEX_SEARCH_LIMIT_MAX 100u
+/* Longest search text, in bytes. */
+#define INDEX_SEARCH_TEXT_MAX 256u
+/* A `why` buffer of this size holds every message. */
+#define INDEX_WHY_BYTES 512u
+
+#define INDEX_ERRORS(X)                                                                   \
+    X(OK, "ok")                                                                           \
+    X(BAD_ARGUMENT, "an argument is out of range")                                        \
+    X(NO_MEMORY, "out of memory")                                                         \
+    X(DATABASE, "the index database refused an operation")                                \
+    X(NOT_AN_INDEX, "the file is not a Tally index")                                      \
+    X(DAMAGED, "the index holds a value it never writes; delete it to rebuild it")        \
+    X(NOT_NEXT, "the block's height is not the index's height plus one")                  \
+    X(NOT_LINKED, "the block's previous hash is not the hash of the last indexed block") \
+    X(BAD_BLOCK, "a transaction of the block cannot be encoded")                          \
+    X(LOG, "reading the block log failed")
+
+typedef enum {
+#define INDEX_ERROR_ENUM(name, message) INDEX_ERR_##name,
+    INDEX_ERRORS(INDEX_ERROR_ENUM)
+#undef INDEX_ERROR_ENUM
+        INDEX_ERROR_COUNT
+} index_error;
+
+#define INDEX_OK INDEX_ERR_OK
+
+/* "NOT_NEXT" for INDEX_ERR_NOT_NEXT; "?" for an unknown code. */
+const char *index_error_name(index_error code);
+/* A sentence for people; never NULL. */
+const char *index_error_message(index_error code);
+
+typedef struct tally_index tally_index;
+
+/* ------------------------------------------------------------------------ */
+/* Opening, adding blocks, rebuilding.                                       */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Opens (creating when missing) the index database at path and prepares every
+ * statement. An index of another schema version is emptied (it is then at
+ * TALLY_NO_HEIGHT and index_catch_up refills it). Refuses NOT_AN_INDEX (the file
+ * is not an SQLite database, or is one that is not a Tally index: it is left
+ * untouched), DATABASE (cannot open or write it), NO_MEMORY. *out is NULL on error.
+ */
+TALLY_MUST_CHECK index_error index_open(const char *path, tally_index **out, char *why,
+                                        size_t why_size);
+/* Closes the database. NULL is accepted. */
+void index_close(tally_index *index);
+
+/* Height of the last indexed block, or TALLY_NO_HEIGHT when the index is empty. */
+uint64_t index_height(const tally_index *index);
+/* Blocks and transactions indexed (for metrics). Never fails: kept in memory. */
+void index_counts(const tally_index *index, uint64_t *blocks, uint64_t *transactions);
+
+/*
+ * Indexes one block (as read from, or just appended to, the block log) in one
+ * SQLite transaction: all of it or nothing. Needs nothing but the block: its hash
+ * is computed here. Refuses NOT_NEXT (height is not index_height + 1; the genesis
+ * goes into an empty index), NOT_LINKED (prev_hash is not the hash of the last
+ * indexed block: the index is of another chain, rebuild it), BAD_BLOCK (a
+ * transaction does not encode), DATABASE. On refusal the index is unchanged.
+ */
+TALLY_MUST_CHECK index_error index_add_block(tally_index *index, const tally_block *block,
+                                             char *why, size_t why_size);
+
+/* What index_catch_up and index_rebuild did. */
+typedef struct {
+    uint64_t blocks;       /* blocks indexed */
+    uint64_t transactions; /* in those blocks */
+    bool rebuilt;          /* the index did not match the log and was rebuilt from genesis */
+} index_catch_up_summary;
+
+/*
+ * Brings the index to the log's tip: indexes blocks index_height + 1 .. count - 1,
+ * committing in batches (a crash loses at most the last batch, which the next call
+ * re-adds). When the index does not match the log (its last block is not the log's
+ * block at that height, or it is ahead of the log) it is rebuilt from the genesis.
+ * progress (may be NULL) is called after each block with (height, count of the
+ * log). summary may be NULL. Refuses LOG (a block cannot be read; failure message
+ * in why), NOT_LINKED (the log's blocks do not link), BAD_BLOCK, DATABASE; blocks
+ * committed before the failure stay indexed.
+ */
+TALLY_MUST_CHECK index_error index_catch_up(tally_index *index, const tally_blocklog *log,
+                                            tally_progress_fn *progress, void *progress_context,
+                                            index_catch_up_summary *summary, char *why,
+                                            size_t why_size);
+
+/* Empties the index and indexes the whole log, as index_catch_up from nothing. */
+TALLY_MUST_CHECK index_error index_rebuild(tally_index *index, const tally_blocklog *log,
+                                           tally_progress_fn *progress, void *progress_context,
+                                           index_catch_up_summary *summary, char *why,
+                                           size_t why_size);
+
+/* ------------------------------------------------------------------------ */
+/* Queries. Answers are plain structs in arrays the caller provides.         */
+/* ------------------------------------------------------------------------ */
+
+/* A committed transaction. */
+typedef struct {
+    uint8_t id[TALLY_HASH_BYTES]; /* tally_tx_hash */
+    uint64_t height;              /* of the block holding it */
+    uint32_t position;            /* in that block, from 0 */
+    int64_t time;                 /* the block's time */
+    uint8_t type;                 /* tally_tx_type */
+    tally_key signer;
+    uint64_t sequence;
+    bool has_network; /* every transaction but the asset ones names a network */
+    uint32_t network_id; /* NETWORK_CREATE: the network it created */
+    bool has_asset;
+    uint32_t asset_id; /* ASSET_CREATE: the asset it created */
+    tally_result result; /* as the block records it */
+    uint16_t encoded_length;
+    uint8_t encoded[TALLY_TX_ENCODED_MAX]; /* the signed canonical encoding */
+} index_tx;
+
+/* Looks a transaction up by id. *found is false (and OK returned) for an id the
+ * index has not seen. Refuses DATABASE, DAMAGED. */
+TALLY_MUST_CHECK index_error index_tx_status(tally_index *index, const uint8_t id[TALLY_HASH_BYTES],
+                                             index_tx *tx, bool *found, char *why,
+                                             size_t why_size);
+
+/* One line of an account's history in a network (see the top of this file). */
+typedef struct {
+    uint64_t cursor; /* this entry's id */
+    uint64_t height;
+    uint32_t position;
+    int64_t time;
+    uint8_t tx_id[TALLY_HASH_BYTES];
+    uint8_t type;   /* tally_tx_type */
+    int64_t amount; /* signed, from the account's point of view */
+    int64_t fee;    /* credits the account paid as fee on top of amount (TRANSFER payer) */
+    bool has_counterparty;
+    tally_key counterparty;
+    uint16_t memo_length;
+    char memo[TALLY_MEMO_MAX + 1]; /* NUL-terminated UTF-8; "" when none */
+} index_history_entry;
+
+/*
+ * The history of `key` in network_id, newest first: up to `limit` (1..500) entries
+ * older than before_cursor (0 = from the newest) into entries, their number into
+ * *count, and into *next_cursor the before_cursor of the next page, or 0 when there
+ * is none. Refuses BAD_ARGUMENT (limit), DATABASE, DAMAGED.
+ */
+TALLY_MUST_CHECK index_error index_history(tally_index *index, uint32_t network_id,
+                                           const tally_key *key, uint64_t before_cursor,
+                                           uint32_t limit, index_history_entry *entries,
+                                           uint32_t *count, uint64_t *next_cursor, char *why,
+                                           size_t why_size);
+
+/* One line of a key's history in a reserve asset. */
+typedef struct {
+    uint64_t cursor;
+    uint64_t height;
+    uint32_t position;
+    int64_t time;
+    uint8_t tx_id[TALLY_HASH_BYTES];
+    uint8_t type;
+    int64_t amount; /* signed, from the key's point of view */
+    bool has_counterparty;
+    tally_key counterparty;
+} index_asset_entry;
+
+/* As index_history, for `key`'s holdings of asset_id. */
+TALLY_MUST_CHECK index_error index_asset_history(tally_index *index, uint32_t asset_id,
+                                                 const tally_key *key, uint64_t before_cursor,
+                                                 uint32_t limit, index_asset_entry *entries,
+                                                 uint32_t *count, uint64_t *next_cursor,
+                                                 char *why, size_t why_size);
+
+typedef struct {
+    tally_block_header header;
+    uint8_t hash[TALLY_HASH_BYTES];
+} index_block_row;
+
+/* Headers of blocks from_height, from_height + 1, ... : up to `limit` (1..1000) of
+ * them, fewer at the tip (0 past it). Refuses BAD_ARGUMENT, DATABASE, DAMAGED. */
+TALLY_MUST_CHECK index_error index_blocks(tally_index *index, uint64_t from_height, uint32_t limit,
+                                          index_block_row *rows, uint32_t *count, char *why,
+                                          size_t why_size);
+
+typedef enum {
+    INDEX_MATCH_MEMO = 1,  /* a transfer's memo: key is the payer, counterparty the payee */
+    INDEX_MATCH_ALIAS = 2  /* a member's current alias: key is the member */
+} index_match_kind;
+
+typedef struct {
+    uint8_t kind; /* index_match_kind */
+    tally_key key;
+    bool has_counterparty;
+    tally_key counterparty;
+    uint64_t height;                /* of the transaction that wrote the text */
+    uint8_t tx_id[TALLY_HASH_BYTES];
+    uint16_t text_length;
+    char text[TALLY_MEMO_MAX + 1]; /* NUL-terminated */
+} index_match;
+
+/*
+ * Full-text search in network_id over transfer memos and the aliases members hold
+ * now (an alias cleared or given up by leaving is not found). Every word of text
+ * (split at spaces) must appear as a word prefix, case and accents ignored:
+ * "egg fresh" finds "Fresh eggs". The text is data, never query syntax. Newest
+ * first, up to `limit` (1..100) matches. Text with no word finds nothing. Refuses
+ * BAD_ARGUMENT (limit, text longer than INDEX_SEARCH_TEXT_MAX), DATABASE, DAMAGED.
+ */
+TALLY_MUST_CHECK index_error index_search(tally_index *index, uint32_t network_id, const char *text,
+                                          size_t text_length, uint32_t limit, index_match *matches,
+                                          uint32_t *count, char *why, size_t why_size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TALLY_NODE_INDEX_H */

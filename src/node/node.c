@@ -1,0 +1,601 @@
+/*
+ * node.c: the node's engine (see node.h): opening or creating the chain, admitting
+ * transactions, the producer thread with group commit (one block = one write and one
+ * fsync, and only then are its transactions reported committed), and the table of
+ * recent transaction statuses.
+ *
+ * The status table keeps two generations of a fixed-size hash table: when the
+ * current one is half full it becomes the previous one and a fresh one starts, so
+ * memory is bounded and the last ~100,000 transactions are always answered without
+ * touching the disk.
+ */
+#include "node/node.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "node/index.h"
+#include "node/mempool.h"
+
+#define STATUS_SLOTS (1u << 18)
+
+typedef struct {
+    bool used;
+    uint8_t id[TALLY_HASH_BYTES];
+    tx_status status;
+} status_slot;
+
+typedef struct {
+    status_slot *slots;
+    uint32_t used;
+} status_generation;
+
+struct node {
+    node_config config;
+    char data_dir[4096];
+    tally_store *store;
+    uint8_t producer_secret[TALLY_SECRET_BYTES];
+    tally_key producer;
+    bool is_new;
+
+    pthread_mutex_t lock;
+    pthread_cond_t work;      /* the producer: something to do */
+    pthread_cond_t committed; /* waiters: a block was made */
+    pthread_t producer_thread;
+    bool running, producer_started, failed;
+
+    mempool pool;
+    mempool_entry *candidates;
+    tally_tx *candidate_txs;
+    tally_result *candidate_results;
+    tally_block block;
+    status_generation current, previous;
+    uint64_t last_block_ms;
+    node_metrics metrics;
+
+    /* The query index, filled by its own thread after blocks are acknowledged so
+     * that indexing never delays a commit. index_lock guards the index alone. */
+    tally_index *index;
+    pthread_mutex_t index_lock;
+    pthread_t indexer_thread;
+    bool indexer_started;
+};
+
+static uint64_t now_ms(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u;
+}
+
+static uint64_t monotonic_ns(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+}
+
+/* One log line on stderr: "tallyd: <what>: <detail>". */
+static void say(const node *n, const char *what, const char *detail) {
+    if (!n->config.quiet) fprintf(stderr, "tallyd: %s: %s\n", what, detail);
+}
+
+void node_config_defaults(node_config *config) {
+    memset(config, 0, sizeof *config);
+    config->data_dir = "./data";
+    config->chain_name = "tally-local";
+    config->block_ms = 100;
+    config->block_max_txs = 8192;
+    config->idle_block_seconds = 60;
+    config->snapshot_every = 1000;
+    config->mempool_capacity = 65536;
+}
+
+/* ---- statuses ---- */
+
+static status_slot *status_find(status_generation *generation, const uint8_t id[TALLY_HASH_BYTES], bool create) {
+    uint64_t start;
+    memcpy(&start, id, sizeof start);
+    for (uint32_t probe = 0; probe < STATUS_SLOTS; probe++) {
+        status_slot *slot = &generation->slots[(start + probe) & (STATUS_SLOTS - 1)];
+        if (!slot->used) {
+            if (!create) return NULL;
+            slot->used = true;
+            memcpy(slot->id, id, TALLY_HASH_BYTES);
+            generation->used++;
+            return slot;
+        }
+        if (memcmp(slot->id, id, TALLY_HASH_BYTES) == 0) return slot;
+    }
+    return NULL;
+}
+
+static void status_set(node *n, const uint8_t id[TALLY_HASH_BYTES], tx_status status) {
+    if (n->current.used >= STATUS_SLOTS / 2) {
+        status_generation retired = n->previous;
+        n->previous = n->current;
+        memset(retired.slots, 0, (size_t)STATUS_SLOTS * sizeof *retired.slots);
+        retired.used = 0;
+        n->current = retired;
+    }
+    status_slot *slot = status_find(&n->current, id, true);
+    if (slot) slot->status = status;
+}
+
+static tx_status status_get(node *n, const uint8_t id[TALLY_HASH_BYTES]) {
+    status_slot *slot = status_find(&n->current, id, false);
+    if (!slot) slot = status_find(&n->previous, id, false);
+    tx_status unknown = {0};
+    return slot ? slot->status : unknown;
+}
+
+/* ---- opening ---- */
+
+static bool load_or_make_producer_key(node *n, bool create, char *why, size_t why_size) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/producer.seed", n->data_dir);
+    uint8_t seed[32];
+    FILE *file = fopen(path, "r");
+    if (file) {
+        char hex[80] = {0};
+        bool read = fgets(hex, sizeof hex, file) != NULL;
+        fclose(file);
+        size_t length = 0;
+        if (!read || sodium_hex2bin(seed, sizeof seed, hex, strlen(hex), "\n", &length, NULL) != 0 || length != 32) {
+            snprintf(why, why_size, "%s is damaged", path);
+            return false;
+        }
+    } else {
+        if (!create) {
+            snprintf(why, why_size, "%s is missing: this node cannot produce blocks for its chain", path);
+            return false;
+        }
+        randombytes_buf(seed, sizeof seed);
+        char hex[65];
+        sodium_bin2hex(hex, sizeof hex, seed, sizeof seed);
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+        bool written = fd >= 0 && write(fd, hex, 64) == 64 && write(fd, "\n", 1) == 1 && fsync(fd) == 0;
+        if (fd >= 0) close(fd);
+        if (!written) {
+            snprintf(why, why_size, "cannot write %s: %s", path, strerror(errno));
+            return false;
+        }
+    }
+    tally_keypair(&n->producer, n->producer_secret, seed);
+    sodium_memzero(seed, sizeof seed);
+    return true;
+}
+
+static void notice(void *context, const tally_chain_failure *failure) {
+    const node *n = context;
+    say(n, "notice", failure->message);
+}
+
+/* Opens data/index.sqlite and brings it to the log's tip (rebuilding it when it is
+ * missing, of another schema, or of another chain). */
+static bool open_index(node *n, char *why, size_t why_size) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/index.sqlite", n->data_dir);
+    char index_why[INDEX_WHY_BYTES];
+    index_error error = index_open(path, &n->index, index_why, sizeof index_why);
+    index_catch_up_summary summary = {0};
+    if (error == INDEX_OK)
+        error = index_catch_up(n->index, tally_store_log(n->store), NULL, NULL, &summary, index_why, sizeof index_why);
+    if (error != INDEX_OK) {
+        snprintf(why, why_size, "the query index %s: %s (delete it to rebuild it from the log)", path, index_why);
+        return false;
+    }
+    if (summary.rebuilt) say(n, "notice", "the query index did not match the block log and was rebuilt");
+    return true;
+}
+
+bool node_open(const node_config *config, node **out, char *why, size_t why_size) {
+    node *n = calloc(1, sizeof *n);
+    if (!n) return snprintf(why, why_size, "out of memory"), false;
+    n->config = *config;
+    snprintf(n->data_dir, sizeof n->data_dir, "%s", config->data_dir);
+    pthread_mutex_init(&n->lock, NULL);
+    pthread_cond_init(&n->work, NULL);
+    pthread_cond_init(&n->committed, NULL);
+    pthread_mutex_init(&n->index_lock, NULL);
+    tally_block_init(&n->block);
+    n->current.slots = calloc(STATUS_SLOTS, sizeof(status_slot));
+    n->previous.slots = calloc(STATUS_SLOTS, sizeof(status_slot));
+    n->candidates = calloc(config->block_max_txs, sizeof *n->candidates);
+    n->candidate_txs = calloc(config->block_max_txs, sizeof *n->candidate_txs);
+    n->candidate_results = calloc(config->block_max_txs, sizeof *n->candidate_results);
+    if (!n->current.slots || !n->previous.slots || !n->candidates || !n->candidate_txs ||
+        !n->candidate_results || !mempool_init(&n->pool, config->mempool_capacity)) {
+        node_close(n);
+        return snprintf(why, why_size, "out of memory"), false;
+    }
+    if (mkdir(n->data_dir, 0700) != 0 && errno != EEXIST) {
+        snprintf(why, why_size, "cannot create %s: %s", n->data_dir, strerror(errno));
+        node_close(n);
+        return false;
+    }
+    char log_path[4200];
+    snprintf(log_path, sizeof log_path, "%s/%s", n->data_dir, TALLY_LOG_FILE_NAME);
+    struct stat log_stat;
+    n->is_new = stat(log_path, &log_stat) != 0 || log_stat.st_size == 0;
+    if (!load_or_make_producer_key(n, n->is_new, why, why_size)) {
+        node_close(n);
+        return false;
+    }
+    tally_store_options options = {.notice = notice, .notice_context = n};
+    tally_chain_failure failure;
+    tally_chain_error error;
+    if (n->is_new) {
+        tally_block genesis;
+        tally_block_init(&genesis);
+        error = tally_genesis_make(n->producer_secret, (int64_t)(now_ms() / 1000), config->chain_name,
+                                   strlen(config->chain_name), &genesis, &failure);
+        if (error == TALLY_CHAIN_OK) error = tally_store_create(n->data_dir, &genesis, &options, &n->store, &failure);
+        tally_block_release(&genesis);
+    } else {
+        error = tally_store_open(n->data_dir, &options, &n->store, &failure);
+    }
+    if (error != TALLY_CHAIN_OK) {
+        snprintf(why, why_size, "%s", failure.message);
+        node_close(n);
+        return false;
+    }
+    if (memcmp(tally_store_tip(n->store)->producer.bytes, n->producer.bytes, TALLY_KEY_BYTES) != 0) {
+        snprintf(why, why_size, "producer.seed is not the key of this chain's producer");
+        node_close(n);
+        return false;
+    }
+    if (!open_index(n, why, why_size)) {
+        node_close(n);
+        return false;
+    }
+    n->metrics.started_at = now_ms() / 1000;
+    n->metrics.mempool_capacity = config->mempool_capacity;
+    n->last_block_ms = now_ms();
+    *out = n;
+    return true;
+}
+
+bool node_failed(const node *n) { return __atomic_load_n(&n->failed, __ATOMIC_ACQUIRE); }
+bool node_is_new(const node *n) { return n->is_new; }
+const tally_key *node_producer(const node *n) { return &n->producer; }
+
+/* ---- the producer ---- */
+
+/* Makes one block of what is pending. Called with the lock held. */
+static void produce_block(node *n) {
+    uint32_t count = mempool_take(&n->pool, n->candidates, n->config.block_max_txs);
+    for (uint32_t i = 0; i < count; i++) n->candidate_txs[i] = n->candidates[i].tx;
+    const tally_chain_tip *tip = tally_store_tip(n->store);
+    int64_t block_time = (int64_t)(now_ms() / 1000);
+    if (block_time < tip->block_time) block_time = tip->block_time; /* the clock went back */
+    uint64_t started = monotonic_ns();
+    tally_chain_failure failure;
+    /* Signatures were checked at admission, on every core: the block is built
+     * without checking them again. */
+    tally_chain_error error = tally_store_produce_verified(n->store, n->producer_secret, block_time, n->candidate_txs,
+                                                           count, n->candidate_results, &n->block, &failure);
+    if (error != TALLY_CHAIN_OK) {
+        /* Nothing of this block was acknowledged. The state in memory may hold it, so
+         * the node stops answering until it is restarted and replays its log. */
+        say(n, "FATAL: could not make a block durable", failure.message);
+        __atomic_store_n(&n->failed, true, __ATOMIC_RELEASE);
+        for (uint32_t i = 0; i < count; i++)
+            status_set(n, n->candidates[i].id, (tx_status){.state = TX_REFUSED, .node_error = "NODE_FAILED"});
+        pthread_cond_broadcast(&n->committed);
+        return;
+    }
+    uint64_t height = tally_store_tip(n->store)->height;
+    for (uint32_t i = 0; i < count; i++) {
+        tx_status status = {.result = n->candidate_results[i]};
+        status.state = status.result.code == TALLY_OK ? TX_COMMITTED : TX_REFUSED;
+        status.height = status.state == TX_COMMITTED ? height : 0;
+        status_set(n, n->candidates[i].id, status);
+        if (status.state == TX_COMMITTED) n->metrics.txs_committed++;
+        else n->metrics.txs_refused_in_block++;
+    }
+    n->metrics.blocks_produced++;
+    n->metrics.last_block_ns = monotonic_ns() - started;
+    n->metrics.block_ns_total += n->metrics.last_block_ns;
+    n->last_block_ms = now_ms();
+    if (n->config.snapshot_every && height % n->config.snapshot_every == 0 &&
+        tally_store_snapshot(n->store, &failure) != TALLY_CHAIN_OK)
+        say(n, "snapshot failed (the log has every block, nothing is lost)", failure.message);
+    pthread_cond_broadcast(&n->committed);
+}
+
+static void *producer_main(void *context) {
+    node *n = context;
+    pthread_mutex_lock(&n->lock);
+    while (!node_failed(n)) {
+        uint64_t now = now_ms();
+        bool full = n->pool.count >= n->config.block_max_txs;
+        bool due = n->pool.count > 0 && now >= n->last_block_ms + n->config.block_ms;
+        bool idle_due = now >= n->last_block_ms + (uint64_t)n->config.idle_block_seconds * 1000u;
+        if (full || due || idle_due || (!n->running && n->pool.count > 0)) {
+            produce_block(n);
+            continue;
+        }
+        if (!n->running) break;
+        uint64_t wait_until = n->pool.count > 0 ? n->last_block_ms + n->config.block_ms
+                                                : n->last_block_ms + (uint64_t)n->config.idle_block_seconds * 1000u;
+        struct timespec deadline;
+        clock_gettime(CLOCK_REALTIME, &deadline);
+        uint64_t wait_ms = wait_until > now ? wait_until - now : 0;
+        if (wait_ms > 1000) wait_ms = 1000;
+        deadline.tv_sec += (time_t)(wait_ms / 1000);
+        deadline.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+        if (deadline.tv_nsec >= 1000000000L) {
+            deadline.tv_sec++;
+            deadline.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&n->work, &n->lock, &deadline);
+    }
+    pthread_mutex_unlock(&n->lock);
+    return NULL;
+}
+
+/* Indexes each new block after it was acknowledged: reads it from the log under the
+ * node's lock, then indexes it under the index's lock only. */
+static void *indexer_main(void *context) {
+    node *n = context;
+    tally_block block;
+    tally_block_init(&block);
+    pthread_mutex_lock(&n->lock);
+    while (!node_failed(n)) {
+        uint64_t indexed = index_height(n->index);
+        uint64_t next = indexed == TALLY_NO_HEIGHT ? 0 : indexed + 1;
+        if (next > tally_store_tip(n->store)->height) {
+            if (!n->running) break;
+            struct timespec deadline;
+            clock_gettime(CLOCK_REALTIME, &deadline);
+            deadline.tv_sec += 1;
+            pthread_cond_timedwait(&n->committed, &n->lock, &deadline);
+            continue;
+        }
+        tally_chain_failure failure;
+        tally_chain_error read = tally_blocklog_read(tally_store_log(n->store), next, &block, &failure);
+        pthread_mutex_unlock(&n->lock);
+        char why[INDEX_WHY_BYTES];
+        index_error error = INDEX_OK;
+        if (read == TALLY_CHAIN_OK) {
+            pthread_mutex_lock(&n->index_lock);
+            error = index_add_block(n->index, &block, why, sizeof why);
+            pthread_mutex_unlock(&n->index_lock);
+        }
+        if (read != TALLY_CHAIN_OK || error != INDEX_OK) {
+            /* The chain is fine; only queries of history lag. Say so and stop indexing
+             * (a restart rebuilds the index from the log). */
+            say(n, "the query index stopped", read != TALLY_CHAIN_OK ? failure.message : why);
+            pthread_mutex_lock(&n->lock);
+            break;
+        }
+        pthread_mutex_lock(&n->lock);
+    }
+    pthread_mutex_unlock(&n->lock);
+    tally_block_release(&block);
+    return NULL;
+}
+
+bool node_start(node *n) {
+    pthread_mutex_lock(&n->lock);
+    n->running = true;
+    pthread_mutex_unlock(&n->lock);
+    if (pthread_create(&n->producer_thread, NULL, producer_main, n) != 0) return false;
+    n->producer_started = true;
+    n->indexer_started = pthread_create(&n->indexer_thread, NULL, indexer_main, n) == 0;
+    return n->indexer_started;
+}
+
+void node_close(node *n) {
+    if (!n) return;
+    if (n->producer_started) {
+        pthread_mutex_lock(&n->lock);
+        n->running = false;
+        pthread_cond_broadcast(&n->work);
+        pthread_mutex_unlock(&n->lock);
+        pthread_join(n->producer_thread, NULL);
+    }
+    if (n->indexer_started) {
+        pthread_mutex_lock(&n->lock);
+        pthread_cond_broadcast(&n->committed);
+        pthread_mutex_unlock(&n->lock);
+        pthread_join(n->indexer_thread, NULL);
+    }
+    index_close(n->index);
+    pthread_mutex_destroy(&n->index_lock);
+    tally_store_close(n->store);
+    mempool_free(&n->pool);
+    tally_block_release(&n->block);
+    free(n->candidates);
+    free(n->candidate_txs);
+    free(n->candidate_results);
+    free(n->current.slots);
+    free(n->previous.slots);
+    sodium_memzero(n->producer_secret, sizeof n->producer_secret);
+    pthread_mutex_destroy(&n->lock);
+    pthread_cond_destroy(&n->work);
+    pthread_cond_destroy(&n->committed);
+    free(n);
+}
+
+/* ---- admission ---- */
+
+typedef struct {
+    const tally_tx *txs;
+    bool *valid;
+    uint32_t begin, end;
+} verify_share;
+
+static void *verify_worker(void *context) {
+    verify_share *share = context;
+    for (uint32_t i = share->begin; i < share->end; i++) share->valid[i] = share->valid[i] && tally_tx_verify(&share->txs[i]);
+    return NULL;
+}
+
+/* Checks signatures on every core: the calling thread takes one share. */
+static void verify_all(const node *n, const tally_tx *txs, uint32_t count, bool *valid) {
+    enum { THREADS_MAX = 64, SHARE_MIN = 32 };
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    uint32_t threads = n->config.verify_threads ? n->config.verify_threads : (uint32_t)(cores > 0 ? cores : 1);
+    if (threads > THREADS_MAX) threads = THREADS_MAX;
+    if (threads > (count + SHARE_MIN - 1) / SHARE_MIN) threads = (count + SHARE_MIN - 1) / SHARE_MIN;
+    if (threads <= 1) {
+        verify_share only = {txs, valid, 0, count};
+        verify_worker(&only);
+        return;
+    }
+    verify_share shares[THREADS_MAX];
+    pthread_t workers[THREADS_MAX];
+    bool started[THREADS_MAX] = {false};
+    for (uint32_t t = 0; t < threads; t++) {
+        shares[t] = (verify_share){txs, valid, (uint32_t)((uint64_t)count * t / threads),
+                                   (uint32_t)((uint64_t)count * (t + 1) / threads)};
+        if (t > 0) started[t] = pthread_create(&workers[t], NULL, verify_worker, &shares[t]) == 0;
+    }
+    verify_worker(&shares[0]);
+    for (uint32_t t = 1; t < threads; t++) {
+        if (started[t]) pthread_join(workers[t], NULL);
+        else verify_worker(&shares[t]);
+    }
+}
+
+static tx_status refused(tally_error code, int64_t available) {
+    tx_status status = {.state = TX_REFUSED};
+    status.result.code = code;
+    status.result.available = available;
+    return status;
+}
+
+/* The checks made under the lock: sequence and credit against what is pending. */
+static tx_status admit(node *n, const tally_state *state, const tally_tx *tx, const uint8_t id[TALLY_HASH_BYTES]) {
+    tx_status known = status_get(n, id);
+    if (known.state == TX_PENDING || known.state == TX_COMMITTED) return known; /* resubmitted */
+    if (mempool_full(&n->pool)) return (tx_status){.state = TX_REFUSED, .node_error = "MEMPOOL_FULL"};
+    uint64_t expected = mempool_next_sequence(&n->pool, &tx->signer, tally_state_next_sequence(state, &tx->signer));
+    if (tx->sequence != expected) return refused(TALLY_ERR_BAD_SEQUENCE, (int64_t)expected);
+    if (tx->type == TALLY_TX_TRANSFER) {
+        const tally_tx_transfer *transfer = &tx->body.transfer;
+        const tally_member *payer = tally_state_member(state, transfer->network_id, &tx->signer);
+        if (payer && transfer->amount > 0) {
+            int64_t left = tally_member_available(state, payer) -
+                           mempool_pending_spend(&n->pool, &tx->signer, transfer->network_id);
+            if (transfer->amount > left) return refused(TALLY_ERR_INSUFFICIENT_CREDIT, left > 0 ? left : 0);
+        }
+    }
+    if (!mempool_push(&n->pool, tx, id)) return (tx_status){.state = TX_REFUSED, .node_error = "MEMPOOL_FULL"};
+    tx_status pending = {.state = TX_PENDING};
+    status_set(n, id, pending);
+    return pending;
+}
+
+void node_submit(node *n, const tally_tx *txs, uint32_t count, tx_status *out, uint8_t (*ids)[TALLY_HASH_BYTES]) {
+    bool *valid = calloc(count ? count : 1, sizeof *valid);
+    if (!valid) {
+        for (uint32_t i = 0; i < count; i++) out[i] = (tx_status){.state = TX_REFUSED, .node_error = "OUT_OF_MEMORY"};
+        return;
+    }
+    const uint8_t *chain_id = tally_store_tip(n->store)->chain_id;
+    for (uint32_t i = 0; i < count; i++) {
+        tally_tx_hash(&txs[i], ids[i]);
+        out[i] = (tx_status){0};
+        if (memcmp(txs[i].chain_id, chain_id, TALLY_CHAIN_ID_BYTES) != 0) out[i] = refused(TALLY_ERR_WRONG_CHAIN, 0);
+        else if (tally_key_is_system(&txs[i].signer)) out[i] = refused(TALLY_ERR_SYSTEM_SIGNER, 0);
+        else valid[i] = true;
+    }
+    verify_all(n, txs, count, valid);
+    pthread_mutex_lock(&n->lock);
+    const tally_state *state = tally_store_state(n->store);
+    for (uint32_t i = 0; i < count; i++) {
+        if (out[i].state == TX_REFUSED) continue;
+        if (node_failed(n)) out[i] = (tx_status){.state = TX_REFUSED, .node_error = "NODE_FAILED"};
+        else if (!valid[i]) out[i] = refused(TALLY_ERR_BAD_SIGNATURE, 0);
+        else out[i] = admit(n, state, &txs[i], ids[i]);
+        if (out[i].state == TX_REFUSED) n->metrics.txs_refused_admission++;
+    }
+    /* Wake the producer: its wait was timed for an empty mempool or a full block. */
+    if (n->pool.count > 0) pthread_cond_signal(&n->work);
+    pthread_mutex_unlock(&n->lock);
+    free(valid);
+}
+
+void node_wait(node *n, const uint8_t (*ids)[TALLY_HASH_BYTES], uint32_t count, tx_status *out, uint32_t timeout_ms) {
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += (time_t)(timeout_ms / 1000);
+    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    /* Only the pending ones change: refusals at admission are final and are not in
+     * the status table. */
+    pthread_mutex_lock(&n->lock);
+    for (bool timed_out = false;;) {
+        bool waiting = false;
+        for (uint32_t i = 0; i < count; i++) {
+            if (out[i].state != TX_PENDING) continue;
+            out[i] = status_get(n, ids[i]);
+            if (out[i].state == TX_UNKNOWN) out[i].state = TX_PENDING; /* evicted: still in flight */
+            if (out[i].state == TX_PENDING) waiting = true;
+        }
+        if (!waiting || node_failed(n) || timed_out) break;
+        timed_out = pthread_cond_timedwait(&n->committed, &n->lock, &deadline) == ETIMEDOUT;
+    }
+    pthread_mutex_unlock(&n->lock);
+}
+
+tx_status node_status_of(node *n, const uint8_t id[TALLY_HASH_BYTES]) {
+    pthread_mutex_lock(&n->lock);
+    tx_status status = status_get(n, id);
+    pthread_mutex_unlock(&n->lock);
+    return status;
+}
+
+const tally_state *node_read_begin(node *n) {
+    pthread_mutex_lock(&n->lock);
+    return tally_store_state(n->store);
+}
+
+void node_read_end(node *n) { pthread_mutex_unlock(&n->lock); }
+
+const tally_chain_tip *node_tip(const node *n) { return tally_store_tip(n->store); }
+const tally_blocklog *node_log(const node *n) { return tally_store_log(n->store); }
+
+node_metrics node_metrics_read(node *n) {
+    pthread_mutex_lock(&n->lock);
+    node_metrics metrics = n->metrics;
+    metrics.mempool_count = n->pool.count;
+    pthread_mutex_unlock(&n->lock);
+    return metrics;
+}
+
+bool node_history(node *n, uint32_t network_id, const tally_key *key, uint64_t before_cursor, uint32_t limit,
+                  index_history_entry *entries, uint32_t *count, uint64_t *next_cursor, char *why, size_t why_size) {
+    pthread_mutex_lock(&n->index_lock);
+    index_error error =
+        index_history(n->index, network_id, key, before_cursor, limit, entries, count, next_cursor, why, why_size);
+    pthread_mutex_unlock(&n->index_lock);
+    return error == INDEX_OK;
+}
+
+bool node_indexed_tx(node *n, const uint8_t id[TALLY_HASH_BYTES], index_tx *tx, bool *found, char *why,
+                     size_t why_size) {
+    pthread_mutex_lock(&n->index_lock);
+    index_error error = index_tx_status(n->index, id, tx, found, why, why_size);
+    pthread_mutex_unlock(&n->index_lock);
+    return error == INDEX_OK;
+}
+
+bool node_search(node *n, uint32_t network_id, const char *text, size_t text_length, uint32_t limit,
+                 index_match *matches, uint32_t *count, char *why, size_t why_size) {
+    pthread_mutex_lock(&n->index_lock);
+    index_error error = index_search(n->index, network_id, text, text_length, limit, matches, count, why, why_size);
+    pthread_mutex_unlock(&n->index_lock);
+    return error == INDEX_OK;
+}

@@ -1,0 +1,109 @@
+/*
+ * node.h: the running node. It owns the store (block log, snapshots, the state at
+ * the tip), the mempool, the table of recent transaction statuses, and the producer
+ * thread that turns the mempool into blocks every block_ms (or sooner when a block
+ * is full). A transaction is reported committed only after its block is durable.
+ *
+ * Threads: HTTP handlers call node_submit, node_wait and the read functions from
+ * many threads; everything shared is behind one mutex, held briefly. Signatures are
+ * verified outside it, on all cores. If a block cannot be made durable the node
+ * stops serving (node_failed) rather than answer from a state it cannot prove.
+ */
+#ifndef TALLY_NODE_H
+#define TALLY_NODE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "node/index.h"
+#include "tally.h"
+#include "tally_chain.h"
+
+typedef struct {
+    const char *data_dir;
+    const char *chain_name;      /* for a new chain */
+    uint32_t block_ms;           /* longest wait before pending transactions are committed */
+    uint32_t block_max_txs;      /* a block is made at once when this many are pending */
+    uint32_t idle_block_seconds; /* an empty block this often, so credit periods end on time */
+    uint32_t snapshot_every;     /* blocks between snapshots */
+    uint32_t mempool_capacity;
+    uint32_t verify_threads;     /* 0: one per core */
+    bool quiet;                  /* no log lines on stderr */
+} node_config;
+
+void node_config_defaults(node_config *config);
+
+typedef enum { TX_UNKNOWN = 0, TX_PENDING, TX_COMMITTED, TX_REFUSED } tx_state;
+
+/* What the node knows of a transaction. `node_error` names refusals that are the
+ * node's, not the ledger's (MEMPOOL_FULL, NODE_FAILED, TIMEOUT); NULL otherwise. */
+typedef struct {
+    tx_state state;
+    uint64_t height;    /* TX_COMMITTED: its block */
+    tally_result result; /* TX_COMMITTED and TX_REFUSED (result.code says why) */
+    const char *node_error;
+} tx_status;
+
+typedef struct node node;
+
+/* Opens the data directory at its tip, creating a new chain (producer key and
+ * genesis) when the directory holds none. false with a reason in `why`. */
+TALLY_MUST_CHECK bool node_open(const node_config *config, node **out, char *why, size_t why_size);
+/* Starts the producer thread. */
+TALLY_MUST_CHECK bool node_start(node *n);
+/* Stops producing (the pending transactions are committed first) and closes. */
+void node_close(node *n);
+
+/* Whether a failed block write stopped the node: it then serves nothing. */
+bool node_failed(const node *n);
+/* Whether the chain was created by this open (first start). */
+bool node_is_new(const node *n);
+
+/*
+ * Admits transactions: cheap checks, signatures (in parallel), then under the lock
+ * the signer's sequence against the chain plus its pending transactions, and for
+ * transfers the credit left after the payer's pending transfers. out[i] is
+ * TX_PENDING, or TX_REFUSED with the reason, or the status a resubmitted id has.
+ */
+void node_submit(node *n, const tally_tx *txs, uint32_t count, tx_status *out,
+                 uint8_t (*ids)[TALLY_HASH_BYTES]);
+/* out holds what node_submit answered; waits until none of its pending entries is
+ * pending any more (or timeout_ms passes), updating them. */
+void node_wait(node *n, const uint8_t (*ids)[TALLY_HASH_BYTES], uint32_t count, tx_status *out,
+               uint32_t timeout_ms);
+tx_status node_status_of(node *n, const uint8_t id[TALLY_HASH_BYTES]);
+
+/* Reading the state: between node_read_begin and node_read_end the state and tip
+ * stay still (the producer waits). Keep it short. */
+const tally_state *node_read_begin(node *n);
+void node_read_end(node *n);
+const tally_chain_tip *node_tip(const node *n);
+const tally_blocklog *node_log(const node *n);
+
+/* The producer's key pair (for the demo's operator and for status). */
+const tally_key *node_producer(const node *n);
+
+/* Queries of the index (history, older transactions, search); it lags the chain by
+ * the blocks not yet indexed. false with a reason in `why`. */
+bool node_history(node *n, uint32_t network_id, const tally_key *key, uint64_t before_cursor, uint32_t limit,
+                  index_history_entry *entries, uint32_t *count, uint64_t *next_cursor, char *why, size_t why_size);
+bool node_indexed_tx(node *n, const uint8_t id[TALLY_HASH_BYTES], index_tx *tx, bool *found, char *why,
+                     size_t why_size);
+bool node_search(node *n, uint32_t network_id, const char *text, size_t text_length, uint32_t limit,
+                 index_match *matches, uint32_t *count, char *why, size_t why_size);
+
+typedef struct {
+    uint64_t blocks_produced;
+    uint64_t txs_committed;
+    uint64_t txs_refused_admission;
+    uint64_t txs_refused_in_block;
+    uint64_t last_block_ns;   /* time to build and make durable the last block */
+    uint64_t block_ns_total;
+    uint32_t mempool_count;
+    uint32_t mempool_capacity;
+    uint64_t started_at;      /* unix seconds */
+} node_metrics;
+node_metrics node_metrics_read(node *n);
+
+#endif

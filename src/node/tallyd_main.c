@@ -1,0 +1,167 @@
+/*
+ * tallyd_main.c: the node daemon. Parses its options, opens (or creates) the chain
+ * in the data directory, starts block production and the HTTP API, optionally
+ * creates the demo network on a first start, and stops cleanly on SIGINT/SIGTERM
+ * (pending transactions are committed first).
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "node/demo_network.h"
+#include "node/http.h"
+#include "node/node.h"
+
+static volatile sig_atomic_t stopping;
+
+static void on_signal(int signal_number) {
+    (void)signal_number;
+    stopping = 1;
+}
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: tallyd [options]\n"
+            "\n"
+            "Runs a Tally node: keeps the chain in a data directory, makes blocks of the\n"
+            "transactions clients submit, and serves the HTTP JSON API (docs/openapi.yaml).\n"
+            "\n"
+            "options:\n"
+            "  --data DIR            data directory (default ./data); created on first start\n"
+            "  --listen HOST:PORT    address to serve on (default 127.0.0.1:8080; port 0 picks one)\n"
+            "  --block-ms N          commit pending transactions at least every N ms (default 100)\n"
+            "  --block-max N         make a block at once when N transactions wait (default 8192)\n"
+            "  --idle-block-s N      an empty block every N s, so credit periods end on time (default 60)\n"
+            "  --snapshot-every N    snapshot the state every N blocks (default 1000)\n"
+            "  --chain-name NAME     name of a new chain (default tally-local)\n"
+            "  --demo                on first start, create the demo network and its keys in DIR/wallet\n"
+            "  --port-file FILE      write the port served on into FILE (for tests)\n"
+            "  --quiet               no log lines\n"
+            "  --help                this text\n"
+            "\n"
+            "example: tallyd --data ./data --listen 127.0.0.1:8080 --demo\n");
+}
+
+static bool parse_u32(const char *text, uint32_t *out) {
+    char *end;
+    unsigned long value = strtoul(text, &end, 10);
+    if (!*text || *end || value > UINT32_MAX) return false;
+    *out = (uint32_t)value;
+    return true;
+}
+
+int main(int argc, char **argv) {
+    node_config config;
+    node_config_defaults(&config);
+    char host[64] = "127.0.0.1";
+    uint32_t port = 8080;
+    bool demo = false;
+    const char *port_file = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *option = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
+        bool ok = true, takes_value = true;
+        if (strcmp(option, "--help") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(option, "--demo") == 0) {
+            demo = true, takes_value = false;
+        } else if (strcmp(option, "--quiet") == 0) {
+            config.quiet = true, takes_value = false;
+        } else if (!value) {
+            ok = false;
+        } else if (strcmp(option, "--data") == 0) {
+            config.data_dir = value;
+        } else if (strcmp(option, "--listen") == 0) {
+            const char *colon = strrchr(value, ':');
+            ok = colon && (size_t)(colon - value) < sizeof host && parse_u32(colon + 1, &port) && port <= 65535;
+            if (ok) snprintf(host, sizeof host, "%.*s", (int)(colon - value), value);
+        } else if (strcmp(option, "--block-ms") == 0) {
+            ok = parse_u32(value, &config.block_ms) && config.block_ms > 0;
+        } else if (strcmp(option, "--block-max") == 0) {
+            ok = parse_u32(value, &config.block_max_txs) && config.block_max_txs > 0 &&
+                 config.block_max_txs <= TALLY_BLOCK_TXS_MAX;
+        } else if (strcmp(option, "--idle-block-s") == 0) {
+            ok = parse_u32(value, &config.idle_block_seconds) && config.idle_block_seconds > 0;
+        } else if (strcmp(option, "--snapshot-every") == 0) {
+            ok = parse_u32(value, &config.snapshot_every);
+        } else if (strcmp(option, "--chain-name") == 0) {
+            config.chain_name = value;
+        } else if (strcmp(option, "--port-file") == 0) {
+            port_file = value;
+        } else {
+            fprintf(stderr, "tallyd: unknown option %s (see tallyd --help)\n", option);
+            return 2;
+        }
+        if (!ok) {
+            fprintf(stderr, "tallyd: bad or missing value for %s (see tallyd --help)\n", option);
+            return 2;
+        }
+        if (takes_value) i++;
+    }
+    if (!tally_crypto_init()) {
+        fprintf(stderr, "tallyd: libsodium failed to initialise\n");
+        return 1;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+
+    char why[512];
+    node *n;
+    if (!config.quiet) fprintf(stderr, "tallyd: opening %s (replaying the block log) ...\n", config.data_dir);
+    if (!node_open(&config, &n, why, sizeof why)) {
+        fprintf(stderr, "tallyd: cannot open %s: %s\n", config.data_dir, why);
+        return 1;
+    }
+    if (!node_start(n)) {
+        fprintf(stderr, "tallyd: cannot start the block producer\n");
+        node_close(n);
+        return 1;
+    }
+    http_server *server = http_start(n, host, (uint16_t)port, why, sizeof why);
+    if (!server) {
+        fprintf(stderr, "tallyd: %s\n", why);
+        node_close(n);
+        return 1;
+    }
+    uint16_t bound = http_port(server);
+    if (port_file) {
+        FILE *file = fopen(port_file, "w");
+        if (file) fprintf(file, "%u\n", (unsigned)bound), fclose(file);
+    }
+    const tally_chain_tip *tip = node_tip(n);
+    if (!config.quiet)
+        fprintf(stderr, "tallyd: serving http://%s:%u  chain height %llu  data %s\n", host, (unsigned)bound,
+                (unsigned long long)tip->height, config.data_dir);
+    if (demo && node_is_new(n)) {
+        char wallet[4200];
+        snprintf(wallet, sizeof wallet, "%s/wallet", config.data_dir);
+        if (!config.quiet) fprintf(stderr, "tallyd: creating the demo network ...\n");
+        if (!demo_network_create(n, wallet, why, sizeof why)) {
+            fprintf(stderr, "tallyd: the demo network could not be created: %s\n", why);
+        } else {
+            printf("\nThe demo network Greenvale (GVH) is ready: alice, bob, carol and dave, with a pool in USD.\n"
+                   "In another terminal, try:\n"
+                   "  export TALLY_HOME=%s TALLY_PASSPHRASE=%s TALLY_NODE=http://%s:%u\n"
+                   "  build/release/tally --key alice balance\n"
+                   "  build/release/tally --key alice pay bob@greenvale 12.50 --memo \"eggs\"\n"
+                   "  build/release/tally --key alice history greenvale\n"
+                   "  build/release/tally network show greenvale\n"
+                   "  build/release/tally verify --data %s\n\n",
+                   wallet, DEMO_PASSPHRASE, host, (unsigned)bound, config.data_dir);
+            fflush(stdout);
+        }
+    } else if (!config.quiet && demo) {
+        fprintf(stderr, "tallyd: reusing the data in %s (keys of the demo in %s/wallet)\n", config.data_dir,
+                config.data_dir);
+    }
+    const struct timespec tick = {0, 100 * 1000 * 1000};
+    while (!stopping && !node_failed(n)) nanosleep(&tick, NULL);
+    int status = node_failed(n) ? 1 : 0;
+    if (!config.quiet) fprintf(stderr, "tallyd: stopping%s\n", status ? " after a failed write" : "");
+    http_stop(server);
+    node_close(n);
+    return status;
+}

@@ -1,0 +1,180 @@
+/*
+ * views.c: see views.h. Every function returns a new jansson reference (NULL only
+ * when out of memory) that the caller owns.
+ */
+#include "node/views.h"
+
+#include <sodium.h>
+#include <string.h>
+
+json_t *view_hex(const uint8_t *bytes, size_t length) {
+    char *hex = malloc(length * 2 + 1);
+    if (!hex) return NULL;
+    sodium_bin2hex(hex, length * 2 + 1, bytes, length);
+    json_t *value = json_string(hex);
+    free(hex);
+    return value;
+}
+
+json_t *view_address(const tally_key *key) {
+    if (tally_key_is_system(key)) return json_string("system");
+    char address[TALLY_ADDRESS_LENGTH + 1];
+    tally_address_encode(key, address);
+    return json_string(address);
+}
+
+json_t *view_error(const char *code, const char *message, int64_t available, bool has_available) {
+    json_t *error = json_pack("{s:s, s:s}", "code", code, "message", message);
+    if (error && has_available) json_object_set_new(error, "available", json_integer(available));
+    return error;
+}
+
+json_t *view_result(const tally_result *r) {
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "created_id", (json_int_t)r->created_id, "minted",
+                     (json_int_t)r->minted, "burned", (json_int_t)r->burned, "fee", (json_int_t)r->fee, "risk_fee",
+                     (json_int_t)r->risk_fee, "reserve", (json_int_t)r->reserve, "shares", (json_int_t)r->shares,
+                     "to_primary", (json_int_t)r->to_primary, "to_excess", (json_int_t)r->to_excess);
+}
+
+/* Errors whose `available` field carries a number worth showing. */
+static bool has_available(tally_error code) {
+    switch (code) {
+    case TALLY_ERR_BAD_SEQUENCE:
+    case TALLY_ERR_INSUFFICIENT_CREDIT:
+    case TALLY_ERR_LINE_FROZEN:
+    case TALLY_ERR_LINE_EXPIRED:
+    case TALLY_ERR_MEMBER_SUSPENDED:
+    case TALLY_ERR_MEMBER_DEFAULTED:
+    case TALLY_ERR_CAP_REACHED:
+    case TALLY_ERR_FEE_ABOVE_MAX:
+    case TALLY_ERR_INSUFFICIENT_ASSET:
+    case TALLY_ERR_INSUFFICIENT_SHARES:
+    case TALLY_ERR_INSUFFICIENT_BALANCE:
+    case TALLY_ERR_POOL_EXCESS_SHORT:
+    case TALLY_ERR_POOL_RESERVE_SHORT:
+    case TALLY_ERR_NOT_IN_DEBT:
+    case TALLY_ERR_NO_LOST_DEBT:
+    case TALLY_ERR_LIMIT_ABOVE_MAX:
+    case TALLY_ERR_LIMIT_BELOW_DEBT:
+    case TALLY_ERR_DEBT_NOT_ZERO:
+    case TALLY_ERR_BALANCE_NOT_ZERO: return true;
+    default: return false;
+    }
+}
+
+json_t *view_tx_status(const uint8_t id[TALLY_HASH_BYTES], const tx_status *status) {
+    static const char *const names[] = {"unknown", "pending", "committed", "refused"};
+    json_t *view = json_pack("{s:o, s:s}", "id", view_hex(id, TALLY_HASH_BYTES), "status", names[status->state]);
+    if (!view) return NULL;
+    if (status->state == TX_COMMITTED) {
+        json_object_set_new(view, "height", json_integer((json_int_t)status->height));
+        json_object_set_new(view, "result", view_result(&status->result));
+    }
+    if (status->state == TX_REFUSED) {
+        if (status->node_error) {
+            const char *message = strcmp(status->node_error, "MEMPOOL_FULL") == 0
+                                      ? "the node's mempool is full: retry shortly"
+                                  : strcmp(status->node_error, "BAD_HEX") == 0
+                                      ? "a transaction is the hex of its signed encoding, at most 512 bytes"
+                                  : strcmp(status->node_error, "NODE_FAILED") == 0
+                                      ? "the node stopped after a failed write: it must be restarted"
+                                      : "the node could not take the transaction";
+            json_object_set_new(view, "error", view_error(status->node_error, message, 0, false));
+        } else {
+            tally_error code = status->result.code;
+            json_object_set_new(view, "error", view_error(tally_error_name(code), tally_error_message(code),
+                                                          status->result.available, has_available(code)));
+        }
+    }
+    return view;
+}
+
+static const char *const compliance_names[] = {"zero_balance", "rebalanced", "min_income"};
+
+static json_t *view_policy(const tally_policy *p) {
+    return json_pack("{s:I, s:I, s:I, s:i, s:i, s:i, s:i, s:s, s:i, s:b, s:i, s:s}", "default_credit_limit",
+                     (json_int_t)p->default_credit_limit, "max_credit_limit", (json_int_t)p->max_credit_limit,
+                     "positive_cap", (json_int_t)p->positive_cap, "fee_bps", (int)p->fee_bps, "default_risk_fee_bps",
+                     (int)p->default_risk_fee_bps, "period_seconds", (int)p->period_seconds, "grace_seconds",
+                     (int)p->grace_seconds, "compliance_rule",
+                     p->compliance_rule < TALLY_COMPLIANCE_COUNT ? compliance_names[p->compliance_rule] : "?",
+                     "min_income_bps", (int)p->min_income_bps, "auto_renew", p->auto_renew, "target_rtd_bps",
+                     (int)p->target_rtd_bps, "membership",
+                     p->membership_mode == TALLY_MEMBERSHIP_OPEN ? "open" : "admitted");
+}
+
+json_t *view_network(const tally_state *state, const tally_network *n) {
+    json_t *operators = json_array();
+    for (uint8_t i = 0; i < n->operator_count; i++) json_array_append_new(operators, view_address(&n->operators[i]));
+    const tally_member *fees = tally_state_member_at(state, n->fee_member);
+    const tally_member *lost = tally_state_member_at(state, n->lost_debt_member);
+    const tally_member *pool_account = tally_state_member_at(state, n->pool_member);
+    json_t *pool = json_pack("{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i}", "asset", (int)n->reserve_asset_id,
+                             "peg_reserve_units", (json_int_t)n->peg_reserve_units, "peg_credit_units",
+                             (json_int_t)n->peg_credit_units, "primary", (json_int_t)n->pool_primary, "buffer",
+                             (json_int_t)n->pool_buffer, "excess", (json_int_t)n->pool_excess, "shares",
+                             (json_int_t)n->pool_total_shares, "credits", (json_int_t)pool_account->balance, "rtd_bps",
+                             (json_int_t)tally_network_rtd_bps(n), "target_rtd_bps", (int)n->policy.target_rtd_bps);
+    return json_pack("{s:i, s:s, s:s, s:i, s:o, s:o, s:o, s:i, s:I, s:I, s:I, s:I, s:o}", "id", (int)n->id, "name",
+                     n->name, "unit", n->unit_code, "decimals", (int)n->decimals, "founder", view_address(&n->founder),
+                     "operators", operators, "policy", view_policy(&n->policy), "members", (int)n->member_count,
+                     "supply", (json_int_t)n->supply, "debt", (json_int_t)n->debt, "lost_debt",
+                     (json_int_t)(-lost->balance), "fees", (json_int_t)fees->balance, "pool", pool);
+}
+
+const char *view_member_status_name(uint8_t status) {
+    static const char *const names[] = {"none", "active", "suspended", "defaulted", "left", "system"};
+    return status <= TALLY_MEMBER_SYSTEM ? names[status] : "?";
+}
+
+const char *view_line_status_name(uint8_t status) {
+    static const char *const names[] = {"none", "active", "frozen", "expired", "closed", "defaulted"};
+    return status <= TALLY_LINE_DEFAULTED ? names[status] : "?";
+}
+
+json_t *view_member(const tally_state *state, const tally_network *network, const tally_member *m) {
+    json_t *line = json_pack("{s:s, s:I, s:i, s:i, s:i, s:I, s:I, s:I, s:I, s:b}", "status",
+                             view_line_status_name(m->line_status), "limit", (json_int_t)m->limit, "risk_fee_bps",
+                             (int)m->risk_fee_bps, "period_seconds", (int)m->period_seconds, "grace_seconds",
+                             (int)m->grace_seconds, "period_start", (json_int_t)m->period_start, "period_end",
+                             (json_int_t)m->period_end, "grace_end", (json_int_t)m->grace_end, "income_in_period",
+                             (json_int_t)m->income_in_period, "rebalanced_in_period", m->rebalanced_in_period);
+    return json_pack("{s:i, s:o, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:o, s:i, s:s}", "network", (int)network->id,
+                     "address", view_address(&m->key), "alias", m->alias, "status", view_member_status_name(m->status),
+                     "balance", (json_int_t)m->balance, "limit", (json_int_t)m->limit, "available",
+                     (json_int_t)tally_member_available(state, m), "fees_paid", (json_int_t)m->fees_paid, "joined_at",
+                     (json_int_t)m->joined_at, "line", line, "decimals", (int)network->decimals, "unit",
+                     network->unit_code);
+}
+
+json_t *view_asset(const tally_asset *a) {
+    return json_pack("{s:i, s:s, s:s, s:i, s:o, s:I, s:I, s:I}", "id", (int)a->id, "code", a->code, "name", a->name,
+                     "decimals", (int)a->decimals, "issuer", view_address(&a->issuer), "issued", (json_int_t)a->issued,
+                     "burned", (json_int_t)a->burned, "outstanding", (json_int_t)(a->issued - a->burned));
+}
+
+json_t *view_block_header(const tally_block_header *h, const uint8_t hash[TALLY_HASH_BYTES]) {
+    return json_pack("{s:I, s:o, s:o, s:I, s:i, s:o, s:o, s:o, s:o, s:o}", "height", (json_int_t)h->height, "hash",
+                     view_hex(hash, TALLY_HASH_BYTES), "prev_hash", view_hex(h->prev_hash, TALLY_HASH_BYTES), "time",
+                     (json_int_t)h->block_time, "tx_count", (int)h->tx_count, "tx_root",
+                     view_hex(h->tx_root, TALLY_HASH_BYTES), "results_root", view_hex(h->results_root, TALLY_HASH_BYTES),
+                     "state_hash", view_hex(h->state_hash, TALLY_HASH_BYTES), "producer", view_address(&h->producer),
+                     "signature", view_hex(h->signature, TALLY_SIGNATURE_BYTES));
+}
+
+json_t *view_tx(const tally_tx *tx) {
+    uint8_t id[TALLY_HASH_BYTES];
+    tally_tx_hash(tx, id);
+    const char *type = tally_tx_type_name(tx->type);
+    json_t *view = json_pack("{s:o, s:s, s:o, s:I}", "id", view_hex(id, TALLY_HASH_BYTES), "type", type ? type : "?",
+                             "signer", view_address(&tx->signer), "sequence", (json_int_t)tx->sequence);
+    if (view && tx->type == TALLY_TX_TRANSFER) {
+        const tally_tx_transfer *t = &tx->body.transfer;
+        json_object_set_new(view, "network", json_integer(t->network_id));
+        json_object_set_new(view, "payee", view_address(&t->payee));
+        json_object_set_new(view, "amount", json_integer(t->amount));
+        json_object_set_new(view, "max_fee", json_integer(t->max_fee));
+        json_object_set_new(view, "memo", json_stringn(t->memo.bytes, t->memo.length));
+    }
+    return view;
+}

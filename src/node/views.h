@@ -1,0 +1,29 @@
+/*
+ * views.h: the JSON shapes of the API (docs/openapi.yaml), built with jansson from
+ * the core's read-only views. Amounts stay integers of minor units; each object that
+ * holds amounts says its decimals and unit so clients can format them.
+ */
+#ifndef TALLY_VIEWS_H
+#define TALLY_VIEWS_H
+
+#include <jansson.h>
+
+#include "node/node.h"
+#include "tally.h"
+#include "tally_chain.h"
+
+json_t *view_hex(const uint8_t *bytes, size_t length);
+json_t *view_address(const tally_key *key);
+json_t *view_error(const char *code, const char *message, int64_t available, bool has_available);
+json_t *view_result(const tally_result *result);
+json_t *view_tx_status(const uint8_t id[TALLY_HASH_BYTES], const tx_status *status);
+json_t *view_network(const tally_state *state, const tally_network *network);
+json_t *view_member(const tally_state *state, const tally_network *network, const tally_member *member);
+json_t *view_asset(const tally_asset *asset);
+json_t *view_block_header(const tally_block_header *header, const uint8_t hash[TALLY_HASH_BYTES]);
+json_t *view_tx(const tally_tx *tx);
+
+const char *view_member_status_name(uint8_t status);
+const char *view_line_status_name(uint8_t status);
+
+#endif

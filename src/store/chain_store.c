@@ -1,0 +1,319 @@
+/*
+ * chain_store.c: a data directory as a running chain. Opening scans the block log,
+ * starts the chain from its genesis, loads the newest valid snapshot and replays
+ * the blocks after it with full verification, so the state in memory is always one
+ * the log proves. Producing or accepting a block changes that state and appends
+ * the block durably before returning. tally_chain_verify replays from the genesis
+ * trusting nothing but the genesis itself: what `tally verify` runs.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "chain/chain_internal.h"
+#include "store/file_io.h"
+
+#define PATH_BYTES 4096u
+
+struct tally_store {
+    char directory[PATH_BYTES];
+    tally_blocklog *log;
+    tally_state *state;
+    tally_chain_tip tip;
+    bool read_only;
+    /* The state went ahead of the log (a failed append or a block that failed
+     * verification halfway): nothing more until the store is reopened. */
+    bool failed;
+};
+
+static uint64_t monotonic_ns(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+}
+
+/* Reads and verifies block 0: the chain id, the producer, the empty state. */
+static tally_chain_error start_from_genesis(const tally_blocklog *log, tally_state **state,
+                                            tally_chain_tip *tip, tally_chain_failure *failure) {
+    if (tally_blocklog_count(log) == 0)
+        return chain_fail(failure, TALLY_CHAIN_ERR_LOG_EMPTY, TALLY_NO_HEIGHT, TALLY_NO_TX, NULL);
+    tally_block genesis;
+    tally_block_init(&genesis);
+    tally_chain_error error = tally_blocklog_read(log, 0, &genesis, failure);
+    if (error == TALLY_CHAIN_OK) error = tally_genesis_open(&genesis, state, tip, failure);
+    tally_block_release(&genesis);
+    return error;
+}
+
+/*
+ * Verifies and applies blocks tip->height + 1 .. count - 1 of the log onto state.
+ * Adds the transactions seen to *transactions. Bounded by the log's count.
+ */
+static tally_chain_error replay(const tally_blocklog *log, tally_state *state, tally_chain_tip *tip,
+                                tally_progress_fn *progress, void *progress_context,
+                                uint64_t *transactions, tally_chain_failure *failure) {
+    uint64_t count = tally_blocklog_count(log);
+    tally_block block;
+    tally_block_init(&block);
+    tally_chain_error error = TALLY_CHAIN_OK;
+    for (uint64_t height = tip->height + 1; height < count; height++) {
+        error = tally_blocklog_read(log, height, &block, failure);
+        if (error != TALLY_CHAIN_OK) break;
+        error = tally_block_apply(state, tip, &block, failure);
+        if (error != TALLY_CHAIN_OK) break;
+        *transactions += block.header.tx_count;
+        if (progress != NULL) progress(progress_context, height, count);
+    }
+    tally_block_release(&block);
+    return error;
+}
+
+static tally_store *store_new(const char *directory, bool read_only, tally_chain_failure *failure,
+                              tally_chain_error *error) {
+    tally_store *store = calloc(1, sizeof *store);
+    if (store == NULL) {
+        *error = chain_fail(failure, TALLY_CHAIN_ERR_NO_MEMORY, TALLY_NO_HEIGHT, TALLY_NO_TX, NULL);
+        return NULL;
+    }
+    int length = snprintf(store->directory, sizeof store->directory, "%s", directory);
+    if (length < 0 || (size_t)length >= sizeof store->directory) {
+        free(store);
+        *error = chain_fail(failure, TALLY_CHAIN_ERR_BAD_ARGUMENT, TALLY_NO_HEIGHT, TALLY_NO_TX,
+                            "the directory path is too long");
+        return NULL;
+    }
+    store->read_only = read_only;
+    *error = TALLY_CHAIN_OK;
+    return store;
+}
+
+void tally_store_close(tally_store *store) {
+    if (store == NULL) return;
+    tally_blocklog_close(store->log);
+    tally_state_destroy(store->state);
+    free(store);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Creating and opening.                                                     */
+/* ------------------------------------------------------------------------ */
+
+tally_chain_error tally_store_create(const char *directory, const tally_block *genesis,
+                                     const tally_store_options *options, tally_store **out,
+                                     tally_chain_failure *failure) {
+    assert(directory != NULL && genesis != NULL && out != NULL);
+    *out = NULL;
+    static const tally_store_options defaults;
+    if (options == NULL) options = &defaults;
+    if (options->read_only)
+        return chain_fail(failure, TALLY_CHAIN_ERR_READ_ONLY, TALLY_NO_HEIGHT, TALLY_NO_TX, NULL);
+    tally_chain_error error;
+    tally_store *store = store_new(directory, false, failure, &error);
+    if (store == NULL) return error;
+    if (!file_make_directory(directory)) {
+        tally_store_close(store);
+        return chain_fail_io(failure, TALLY_NO_OFFSET, errno, "cannot create %s", directory);
+    }
+    error = tally_genesis_open(genesis, &store->state, &store->tip, failure);
+    tally_blocklog_options log_options = {false, true, options->notice, options->notice_context};
+    if (error == TALLY_CHAIN_OK) error = tally_blocklog_open(directory, &log_options, &store->log, failure);
+    if (error == TALLY_CHAIN_OK && tally_blocklog_count(store->log) > 0)
+        error = chain_fail(failure, TALLY_CHAIN_ERR_LOG_EXISTS, TALLY_NO_HEIGHT, TALLY_NO_TX,
+                           "%s already holds a block log", directory);
+    if (error == TALLY_CHAIN_OK) error = tally_blocklog_append(store->log, genesis, failure);
+    if (error != TALLY_CHAIN_OK) {
+        tally_store_close(store);
+        return error;
+    }
+    *out = store;
+    return TALLY_CHAIN_OK;
+}
+
+/* Replaces the genesis state with the newest valid snapshot, when there is one. */
+static tally_chain_error load_snapshot(tally_store *store, const tally_store_options *options,
+                                       tally_chain_failure *failure) {
+    tally_state *loaded = NULL;
+    uint64_t height = 0;
+    tally_chain_error error =
+        tally_snapshot_load(store->directory, store->log, store->tip.chain_id, options->notice,
+                            options->notice_context, &loaded, &height, failure);
+    if (error != TALLY_CHAIN_OK || loaded == NULL) return error;
+    tally_block_header header;
+    uint8_t hash[TALLY_HASH_BYTES];
+    error = tally_blocklog_header(store->log, height, &header, hash, failure);
+    if (error != TALLY_CHAIN_OK) {
+        tally_state_destroy(loaded);
+        return error;
+    }
+    tally_state_destroy(store->state);
+    store->state = loaded;
+    store->tip.height = height;
+    memcpy(store->tip.hash, hash, TALLY_HASH_BYTES);
+    store->tip.block_time = header.block_time;
+    memcpy(store->tip.state_hash, header.state_hash, TALLY_HASH_BYTES);
+    return TALLY_CHAIN_OK;
+}
+
+tally_chain_error tally_store_open(const char *directory, const tally_store_options *options,
+                                   tally_store **out, tally_chain_failure *failure) {
+    assert(directory != NULL && out != NULL);
+    *out = NULL;
+    static const tally_store_options defaults;
+    if (options == NULL) options = &defaults;
+    tally_chain_error error;
+    tally_store *store = store_new(directory, options->read_only, failure, &error);
+    if (store == NULL) return error;
+    tally_blocklog_options log_options = {options->read_only, false, options->notice,
+                                          options->notice_context};
+    error = tally_blocklog_open(directory, &log_options, &store->log, failure);
+    if (error == TALLY_CHAIN_OK) error = start_from_genesis(store->log, &store->state, &store->tip, failure);
+    if (error == TALLY_CHAIN_OK) error = load_snapshot(store, options, failure);
+    uint64_t transactions = 0;
+    if (error == TALLY_CHAIN_OK)
+        error = replay(store->log, store->state, &store->tip, options->progress,
+                       options->progress_context, &transactions, failure);
+    if (error != TALLY_CHAIN_OK) {
+        tally_store_close(store);
+        return error;
+    }
+    *out = store;
+    return TALLY_CHAIN_OK;
+}
+
+const tally_state *tally_store_state(const tally_store *store) {
+    assert(store != NULL);
+    return store->state;
+}
+
+const tally_chain_tip *tally_store_tip(const tally_store *store) {
+    assert(store != NULL);
+    return &store->tip;
+}
+
+const tally_blocklog *tally_store_log(const tally_store *store) {
+    assert(store != NULL);
+    return store->log;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Growing the chain.                                                        */
+/* ------------------------------------------------------------------------ */
+
+static tally_chain_error writable(const tally_store *store, tally_chain_failure *failure) {
+    if (store->read_only)
+        return chain_fail(failure, TALLY_CHAIN_ERR_READ_ONLY, TALLY_NO_HEIGHT, TALLY_NO_TX, NULL);
+    if (store->failed)
+        return chain_fail(failure, TALLY_CHAIN_ERR_LOG_FAILED, TALLY_NO_HEIGHT, TALLY_NO_TX, NULL);
+    return TALLY_CHAIN_OK;
+}
+
+/* Appends a block whose effect the state already holds; on failure the state is
+ * ahead of the log, so the store refuses everything until reopened. */
+static tally_chain_error commit(tally_store *store, const tally_block *block,
+                                const tally_chain_tip *next_tip, tally_chain_failure *failure) {
+    tally_chain_error error = tally_blocklog_append(store->log, block, failure);
+    if (error != TALLY_CHAIN_OK) {
+        store->failed = true;
+        return error;
+    }
+    store->tip = *next_tip;
+    return TALLY_CHAIN_OK;
+}
+
+static tally_chain_error produce(tally_store *store, const uint8_t producer_secret[TALLY_SECRET_BYTES],
+                                int64_t block_time, const tally_tx *candidates, uint32_t candidate_count,
+                                bool signatures_checked, tally_result *candidate_results,
+                                tally_block *block, tally_chain_failure *failure) {
+    assert(store != NULL && block != NULL);
+    tally_chain_error error = writable(store, failure);
+    if (error != TALLY_CHAIN_OK) return error;
+    tally_chain_tip next_tip = store->tip;
+    bool state_changed = false;
+    error = block_build(store->state, &next_tip, producer_secret, block_time, candidates,
+                        candidate_count, signatures_checked, candidate_results, block,
+                        &state_changed, failure);
+    if (error != TALLY_CHAIN_OK) {
+        if (state_changed) store->failed = true;
+        return error;
+    }
+    return commit(store, block, &next_tip, failure);
+}
+
+tally_chain_error tally_store_produce(tally_store *store, const uint8_t producer_secret[TALLY_SECRET_BYTES],
+                                      int64_t block_time, const tally_tx *candidates,
+                                      uint32_t candidate_count, tally_result *candidate_results,
+                                      tally_block *block, tally_chain_failure *failure) {
+    return produce(store, producer_secret, block_time, candidates, candidate_count, false,
+                   candidate_results, block, failure);
+}
+
+tally_chain_error tally_store_produce_verified(tally_store *store,
+                                               const uint8_t producer_secret[TALLY_SECRET_BYTES],
+                                               int64_t block_time, const tally_tx *candidates,
+                                               uint32_t candidate_count, tally_result *candidate_results,
+                                               tally_block *block, tally_chain_failure *failure) {
+    return produce(store, producer_secret, block_time, candidates, candidate_count, true,
+                   candidate_results, block, failure);
+}
+
+tally_chain_error tally_store_accept(tally_store *store, const tally_block *block,
+                                     tally_chain_failure *failure) {
+    assert(store != NULL && block != NULL);
+    tally_chain_error error = writable(store, failure);
+    if (error != TALLY_CHAIN_OK) return error;
+    /* The checks that need no state first: a bad block refused there costs nothing. */
+    error = tally_block_check(&store->tip, block, failure);
+    if (error != TALLY_CHAIN_OK) return error;
+    tally_chain_tip next_tip = store->tip;
+    error = tally_block_apply(store->state, &next_tip, block, failure);
+    if (error != TALLY_CHAIN_OK) {
+        store->failed = true;
+        return error;
+    }
+    return commit(store, block, &next_tip, failure);
+}
+
+tally_chain_error tally_store_snapshot(tally_store *store, tally_chain_failure *failure) {
+    assert(store != NULL);
+    tally_chain_error error = writable(store, failure);
+    if (error != TALLY_CHAIN_OK) return error;
+    return tally_snapshot_save(store->directory, store->tip.height, store->tip.hash, store->state,
+                               failure);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Verification from the genesis.                                            */
+/* ------------------------------------------------------------------------ */
+
+tally_chain_error tally_chain_verify(const char *directory, tally_progress_fn *progress,
+                                     void *progress_context, tally_notice_fn *notice,
+                                     void *notice_context, tally_verify_summary *summary,
+                                     tally_chain_failure *failure) {
+    assert(directory != NULL && summary != NULL);
+    memset(summary, 0, sizeof *summary);
+    uint64_t started = monotonic_ns();
+    tally_blocklog_options log_options = {true, false, notice, notice_context};
+    tally_blocklog *log = NULL;
+    tally_state *state = NULL;
+    tally_chain_tip tip;
+    memset(&tip, 0, sizeof tip);
+    tally_chain_error error = tally_blocklog_open(directory, &log_options, &log, failure);
+    if (error == TALLY_CHAIN_OK) error = start_from_genesis(log, &state, &tip, failure);
+    if (error == TALLY_CHAIN_OK) {
+        summary->blocks = 1;
+        summary->tip = tip;
+        if (progress != NULL) progress(progress_context, 0, tally_blocklog_count(log));
+        error = replay(log, state, &tip, progress, progress_context, &summary->transactions, failure);
+        /* On failure tip is the last block that verified. */
+        summary->blocks = tip.height + 1;
+        summary->tip = tip;
+    }
+    tally_state_destroy(state);
+    tally_blocklog_close(log);
+    summary->elapsed_ns = monotonic_ns() - started;
+    return error;
+}

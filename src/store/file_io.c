@@ -1,0 +1,286 @@
+/*
+ * file_io.c: the store's file system calls and the fault hook tests use to make
+ * them fail (see file_io.h). Each wrapper first asks the hook whether this call
+ * fails; when nothing is armed that is a single test of a flag.
+ */
+#include "store/file_io.h"
+
+#include <assert.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Largest single read or write asked of the kernel: Linux moves at most about
+ * 2 GiB per call anyway, and a bound keeps ssize_t conversions exact. */
+#define IO_CHUNK_MAX ((size_t)1 << 30)
+
+/* ------------------------------------------------------------------------ */
+/* The fault hook.                                                           */
+/* ------------------------------------------------------------------------ */
+
+static struct {
+    bool armed;
+    file_faults faults;
+    file_fault_counts counts;
+} hook;
+
+void file_faults_arm(const file_faults *faults) {
+    assert(faults != NULL);
+    memset(&hook, 0, sizeof hook);
+    hook.faults = *faults;
+    hook.armed = true;
+}
+
+void file_faults_disarm(void) { memset(&hook, 0, sizeof hook); }
+
+file_fault_counts file_faults_counts(void) { return hook.counts; }
+
+/* True (errno EIO) when the simulated process is dead. */
+static bool hook_crashed(void) {
+    if (!hook.armed || !hook.counts.crashed) return false;
+    errno = EIO;
+    return true;
+}
+
+/* How many of `length` bytes this write may store; *error is the errno the write
+ * then fails with (0 when it succeeds). */
+static size_t hook_write_allowance(size_t length, int *error) {
+    *error = 0;
+    if (!hook.armed) return length;
+    if (hook.counts.crashed) {
+        *error = EIO;
+        return 0;
+    }
+    hook.counts.writes++;
+    if (hook.counts.writes == hook.faults.fail_write) {
+        *error = EIO;
+        return 0;
+    }
+    size_t allowed = length;
+    if (hook.counts.writes == hook.faults.short_write) {
+        allowed = length / 2;
+        *error = ENOSPC;
+    }
+    if (hook.faults.crash) {
+        uint64_t written = hook.counts.bytes_written;
+        uint64_t room = written < hook.faults.crash_after_bytes
+                            ? hook.faults.crash_after_bytes - written
+                            : 0;
+        if (room <= allowed) {
+            allowed = (size_t)room;
+            hook.counts.crashed = true;
+            *error = EIO;
+        }
+    }
+    return allowed;
+}
+
+static bool hook_counted_fault(uint32_t *counter, uint32_t fail_at) {
+    if (!hook.armed) return false;
+    if (hook_crashed()) return true;
+    (*counter)++;
+    if (*counter != fail_at) return false;
+    errno = EIO;
+    return true;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Wrappers.                                                                 */
+/* ------------------------------------------------------------------------ */
+
+int file_open(const char *path, int flags, unsigned mode) {
+    assert(path != NULL);
+    if ((flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)) != 0 && hook_crashed()) return -1;
+    int fd;
+    do {
+        fd = open(path, flags | O_CLOEXEC, (mode_t)mode);
+    } while (fd < 0 && errno == EINTR);
+    return fd;
+}
+
+bool file_close(int fd) {
+    /* Never retry close on EINTR: on Linux the descriptor is already released. */
+    return close(fd) == 0;
+}
+
+/* The real pwrite loop, without faults. */
+static bool write_fully(int fd, const uint8_t *bytes, size_t length, uint64_t offset) {
+    size_t done = 0;
+    while (done < length) {
+        size_t chunk = length - done < IO_CHUNK_MAX ? length - done : IO_CHUNK_MAX;
+        if (offset + done > (uint64_t)INT64_MAX) {
+            errno = EFBIG;
+            return false;
+        }
+        ssize_t written = pwrite(fd, bytes + done, chunk, (off_t)(offset + done));
+        if (written < 0 && errno == EINTR) continue;
+        if (written <= 0) {
+            if (written == 0) errno = EIO;
+            return false;
+        }
+        done += (size_t)written;
+    }
+    return true;
+}
+
+bool file_write_at(int fd, const void *bytes, size_t length, uint64_t offset) {
+    assert(bytes != NULL || length == 0);
+    int injected;
+    size_t allowed = hook_write_allowance(length, &injected);
+    if (!write_fully(fd, bytes, allowed, offset)) return false;
+    if (hook.armed) hook.counts.bytes_written += allowed;
+    if (injected == 0) return true;
+    errno = injected;
+    return false;
+}
+
+bool file_read_at(int fd, void *bytes, size_t length, uint64_t offset, size_t *got) {
+    assert(got != NULL && (bytes != NULL || length == 0));
+    uint8_t *cursor = bytes;
+    size_t done = 0;
+    while (done < length) {
+        size_t chunk = length - done < IO_CHUNK_MAX ? length - done : IO_CHUNK_MAX;
+        if (offset + done > (uint64_t)INT64_MAX) break;
+        ssize_t read_now = pread(fd, cursor + done, chunk, (off_t)(offset + done));
+        if (read_now < 0 && errno == EINTR) continue;
+        if (read_now < 0) return false;
+        if (read_now == 0) break; /* end of file */
+        done += (size_t)read_now;
+    }
+    *got = done;
+    return true;
+}
+
+bool file_sync(int fd) {
+    if (hook_counted_fault(&hook.counts.syncs, hook.faults.fail_sync)) return false;
+    return fsync(fd) == 0;
+}
+
+bool file_truncate(int fd, uint64_t length) {
+    if (hook_crashed()) return false;
+    if (length > (uint64_t)INT64_MAX) {
+        errno = EFBIG;
+        return false;
+    }
+    int result;
+    do {
+        result = ftruncate(fd, (off_t)length);
+    } while (result != 0 && errno == EINTR);
+    return result == 0;
+}
+
+bool file_stat_size(int fd, uint64_t *size) {
+    assert(size != NULL);
+    struct stat status;
+    if (fstat(fd, &status) != 0) return false;
+    if (status.st_size < 0) {
+        errno = EIO;
+        return false;
+    }
+    *size = (uint64_t)status.st_size;
+    return true;
+}
+
+bool file_rename(const char *from, const char *to) {
+    assert(from != NULL && to != NULL);
+    if (hook_counted_fault(&hook.counts.renames, hook.faults.fail_rename)) return false;
+    return rename(from, to) == 0;
+}
+
+bool file_unlink(const char *path) {
+    assert(path != NULL);
+    if (hook_crashed()) return false;
+    return unlink(path) == 0 || errno == ENOENT;
+}
+
+bool file_make_directory(const char *path) {
+    assert(path != NULL);
+    if (hook_crashed()) return false;
+    if (mkdir(path, 0755) == 0) return true;
+    if (errno != EEXIST) return false;
+    struct stat status;
+    if (stat(path, &status) != 0) return false;
+    if (!S_ISDIR(status.st_mode)) {
+        errno = ENOTDIR;
+        return false;
+    }
+    return true;
+}
+
+bool file_sync_directory(const char *path) {
+    int fd = file_open(path, O_RDONLY | O_DIRECTORY, 0);
+    if (fd < 0) return false;
+    bool synced = file_sync(fd);
+    int error = errno;
+    file_close(fd);
+    errno = error;
+    return synced;
+}
+
+bool file_lock(int fd) {
+    struct flock lock;
+    memset(&lock, 0, sizeof lock);
+    lock.l_type = F_WRLCK;
+    lock.l_whence = SEEK_SET; /* start 0, length 0: the whole file, however long */
+    return fcntl(fd, F_SETLK, &lock) == 0;
+}
+
+bool file_list_directory(const char *path, file_entry_fn *each, void *context, size_t limit) {
+    assert(path != NULL && each != NULL);
+    DIR *directory = opendir(path);
+    if (directory == NULL) return false;
+    size_t listed = 0;
+    errno = 0;
+    struct dirent *entry;
+    while (listed < limit && (entry = readdir(directory)) != NULL) {
+        if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0) continue;
+        each(context, entry->d_name);
+        listed++;
+        errno = 0;
+    }
+    int error = errno;
+    closedir(directory);
+    errno = error;
+    return error == 0;
+}
+
+bool file_read_whole(const char *path, uint8_t **bytes, size_t *length, uint64_t max_length) {
+    assert(path != NULL && bytes != NULL && length != NULL);
+    *bytes = NULL;
+    *length = 0;
+    int fd = file_open(path, O_RDONLY, 0);
+    if (fd < 0) return false;
+    uint64_t size = 0;
+    bool ok = file_stat_size(fd, &size);
+    if (ok && (size > max_length || size > SIZE_MAX - 1)) {
+        errno = EFBIG;
+        ok = false;
+    }
+    /* One byte more than the size, so a file that grew since fstat is noticed. */
+    uint8_t *buffer = ok ? malloc((size_t)size + 1) : NULL;
+    if (ok && buffer == NULL) {
+        errno = ENOMEM;
+        ok = false;
+    }
+    size_t got = 0;
+    if (ok) ok = file_read_at(fd, buffer, (size_t)size + 1, 0, &got);
+    if (ok && got != size) {
+        errno = EAGAIN; /* changed while read */
+        ok = false;
+    }
+    int error = errno;
+    file_close(fd);
+    if (!ok) {
+        free(buffer);
+        errno = error;
+        return false;
+    }
+    *bytes = buffer;
+    *length = got;
+    return true;
+}

@@ -1,0 +1,1201 @@
+/*
+ * test_cli.c: the `tally` CLI without a node. A fake node (a cli_transport that
+ * answers from a table of canned JSON and records what is posted) stands behind
+ * the real command code, so these tests run the same path as the program: parse,
+ * look up, build, sign, encode, submit, print. They check the exact fields of the
+ * transaction each command posts, the refusals of bad input with their sentences,
+ * WHO parsing, the fee estimate against the core itself, and the human output.
+ */
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/client.h"
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "cli/txbuild.h"
+#include "fixture.h"
+#include "test.h"
+
+#define FAKE_URL "http://fake.test"
+#define PASSPHRASE "correct horse battery"
+#define ROUTES_MAX 48
+#define POSTS_MAX 64
+
+/* ------------------------------------------------------------------------ */
+/* The fake node.                                                            */
+/* ------------------------------------------------------------------------ */
+
+typedef struct {
+    char method[8];
+    char path[256];
+    long status;
+    char *body;
+} fake_route;
+
+typedef struct {
+    cli_transport base;
+    fake_route routes[ROUTES_MAX];
+    size_t route_count;
+    size_t request_count;
+    tally_tx posted[POSTS_MAX];
+    size_t posted_count;
+    /* Answers to POST /v1/transactions, one per post (the last one repeats). */
+    long post_status[POSTS_MAX];
+    char *post_body[POSTS_MAX];
+    size_t post_reply_count;
+    int64_t sequence_after_post; /* what /v1/accounts/{address} says once something was posted */
+    bool unreachable;
+} fake_node;
+
+static void fake_reply(long status, const char *body, cli_http_response *response) {
+    response->status = status;
+    response->length = strlen(body);
+    response->body = malloc(response->length + 1);
+    memcpy(response->body, body, response->length + 1);
+}
+
+static bool fake_request(cli_transport *self, const char *method, const char *url, const char *body,
+                         size_t body_length, size_t max_response, cli_http_response *response, char *error,
+                         size_t error_size) {
+    fake_node *node = (fake_node *)self;
+    (void)body_length;
+    (void)max_response;
+    node->request_count++;
+    memset(response, 0, sizeof *response);
+    if (node->unreachable || strncmp(url, FAKE_URL, strlen(FAKE_URL)) != 0) {
+        snprintf(error, error_size, "Failed to connect to fake.test port 80: Connection refused");
+        return false;
+    }
+    const char *path = url + strlen(FAKE_URL);
+    if (strcmp(method, "POST") == 0 && strncmp(path, "/v1/transactions", 16) == 0) {
+        json_t *json = json_loads(body, 0, NULL);
+        const char *hex = json_string_value(json_object_get(json, "tx"));
+        uint8_t bytes[TALLY_TX_ENCODED_MAX];
+        size_t length = hex ? strlen(hex) / 2 : 0;
+        if (hex && length <= sizeof bytes && cli_client_unhex(hex, bytes, length) && node->posted_count < POSTS_MAX &&
+            tally_tx_decode(bytes, length, &node->posted[node->posted_count]) == TALLY_OK)
+            node->posted_count++;
+        json_decref(json);
+        size_t reply = node->posted_count ? node->posted_count - 1 : 0;
+        if (reply >= node->post_reply_count) reply = node->post_reply_count - 1;
+        fake_reply(node->post_status[reply], node->post_body[reply], response);
+        return true;
+    }
+    if (node->posted_count > 0 && node->sequence_after_post > 0 && strncmp(path, "/v1/accounts/", 13) == 0) {
+        char reply[64];
+        snprintf(reply, sizeof reply, "{\"next_sequence\": %lld}", (long long)node->sequence_after_post);
+        fake_reply(200, reply, response);
+        return true;
+    }
+    for (size_t i = 0; i < node->route_count; i++) {
+        if (strcmp(node->routes[i].method, method) == 0 && strcmp(node->routes[i].path, path) == 0) {
+            fake_reply(node->routes[i].status, node->routes[i].body, response);
+            return true;
+        }
+    }
+    char not_found[] = "{\"error\": {\"code\": \"NOT_FOUND\", \"message\": \"nothing here\"}}";
+    fake_reply(404, not_found, response);
+    return true;
+}
+
+static void fake_route_add(fake_node *node, const char *path, long status, json_t *body) {
+    if (node->route_count == ROUTES_MAX) return;
+    fake_route *route = &node->routes[node->route_count++];
+    snprintf(route->method, sizeof route->method, "GET");
+    snprintf(route->path, sizeof route->path, "%s", path);
+    route->status = status;
+    route->body = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
+    json_decref(body);
+}
+
+static void fake_post_reply(fake_node *node, long status, json_t *body) {
+    if (node->post_reply_count == POSTS_MAX) return;
+    node->post_status[node->post_reply_count] = status;
+    node->post_body[node->post_reply_count] = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
+    node->post_reply_count++;
+    json_decref(body);
+}
+
+/* Forgets the answers to posts given so far. */
+static void fake_post_clear(fake_node *node) {
+    for (size_t i = 0; i < node->post_reply_count; i++) free(node->post_body[i]);
+    node->post_reply_count = 0;
+}
+
+static void fake_free(fake_node *node) {
+    for (size_t i = 0; i < node->route_count; i++) free(node->routes[i].body);
+    for (size_t i = 0; i < node->post_reply_count; i++) free(node->post_body[i]);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The world the fake node serves.                                           */
+/* ------------------------------------------------------------------------ */
+
+static uint8_t world_chain_id[TALLY_CHAIN_ID_BYTES];
+
+static tally_key key_of(uint8_t seed_byte) {
+    uint8_t seed[32], secret[TALLY_SECRET_BYTES];
+    memset(seed, seed_byte, sizeof seed);
+    tally_key key;
+    tally_keypair(&key, secret, seed);
+    return key;
+}
+
+static void address_of(uint8_t seed_byte, char out[TALLY_ADDRESS_LENGTH + 1]) {
+    tally_key key = key_of(seed_byte);
+    tally_address_encode(&key, out);
+}
+
+enum { ALICE_SEED = 1, BOB_SEED = 2, CAROL_SEED = 3, ISSUER_SEED = 4 };
+
+static json_t *network_json(void) {
+    char alice[TALLY_ADDRESS_LENGTH + 1];
+    address_of(ALICE_SEED, alice);
+    return json_pack(
+        "{s:i, s:s, s:s, s:i, s:[s], s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:s, s:s, s:b}, s:i, s:i, s:i, "
+        "s:i, s:i, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}}",
+        "id", 1, "name", "Greenvale", "unit", "GVH", "decimals", 2, "operators", alice, "policy",
+        "default_credit_limit", 10000, "max_credit_limit", 50000, "positive_cap", 0, "fee_bps", 100,
+        "default_risk_fee_bps", 0, "period_seconds", 2592000, "grace_seconds", 864000, "min_income_bps", 0,
+        "target_rtd_bps", 2000, "compliance_rule", "rebalanced", "membership_mode", "open", "auto_renew", 1, "members",
+        3, "supply", 5000, "debt", 5000, "lost_debt", 0, "fees", 120, "pool", "asset", 1, "peg_reserve_units", 1000,
+        "peg_credit_units", 100, "primary", 150000, "buffer", 0, "excess", 50000, "shares", 200000, "credits", 0,
+        "rtd_bps", 3000, "target_rtd_bps", 2000);
+}
+
+static json_t *account_json(uint8_t seed_byte, const char *alias, int64_t balance, int64_t limit,
+                            const char *line_status, int risk_fee_bps) {
+    char address[TALLY_ADDRESS_LENGTH + 1];
+    address_of(seed_byte, address);
+    return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:{s:s, s:i, s:I, s:I, s:I}, s:i, s:s}", "address", address,
+                     "alias", alias, "status", "active", "balance", (json_int_t)balance, "limit", (json_int_t)limit,
+                     "available", (json_int_t)(balance + limit), "fees_paid", (json_int_t)25, "line", "status",
+                     line_status, "risk_fee_bps", risk_fee_bps, "period_start", (json_int_t)1767225600, "period_end",
+                     (json_int_t)(1767225600 + 30 * 86400), "grace_end", (json_int_t)0, "decimals", 2, "unit", "GVH");
+}
+
+static json_t *asset_json(void) {
+    char issuer[TALLY_ADDRESS_LENGTH + 1];
+    address_of(ISSUER_SEED, issuer);
+    return json_pack("{s:i, s:s, s:s, s:i, s:s, s:I, s:I}", "id", 1, "code", "USD", "name", "Cooperative dollar",
+                     "decimals", 3, "issuer", issuer, "issued", (json_int_t)900000, "burned", (json_int_t)100000);
+}
+
+static json_t *committed(json_t *result) {
+    return json_pack("{s:[{s:s, s:s, s:i, s:o}]}", "results", "id", "ab", "status", "committed", "height", 7, "result",
+                     result ? result : json_object());
+}
+
+/* Routes of a node holding Greenvale (GVH, 2 decimals, 1% fee), USD (3 decimals),
+ * alice (10.00 GVH, line of 100.00 at 2% risk, next sequence 5), bob and carol. */
+static void fake_world(fake_node *node) {
+    memset(node, 0, sizeof *node);
+    node->base.request = fake_request;
+    for (size_t i = 0; i < sizeof world_chain_id; i++) world_chain_id[i] = (uint8_t)(0xc0 + i);
+    char chain_hex[65], alice[TALLY_ADDRESS_LENGTH + 1], bob[TALLY_ADDRESS_LENGTH + 1], path[256];
+    cli_client_hex(world_chain_id, sizeof world_chain_id, chain_hex, sizeof chain_hex);
+    address_of(ALICE_SEED, alice);
+    address_of(BOB_SEED, bob);
+    fake_route_add(node, "/v1/status", 200,
+                   json_pack("{s:s, s:s, s:i, s:s, s:i, s:i, s:s}", "chain_id", chain_hex, "producer", alice, "height",
+                             6, "tip_hash", chain_hex, "tip_time", 1767225600, "mempool", 0, "version", "test"));
+    fake_route_add(node, "/v1/networks", 200, json_pack("{s:[o]}", "networks", network_json()));
+    fake_route_add(node, "/v1/networks/1", 200, network_json());
+    fake_route_add(node, "/v1/networks/1/accounts/bob", 200, account_json(BOB_SEED, "bob", -500, 10000, "active", 300));
+    snprintf(path, sizeof path, "/v1/networks/1/accounts/%s", bob);
+    fake_route_add(node, path, 200, account_json(BOB_SEED, "bob", -500, 10000, "active", 300));
+    fake_route_add(node, "/v1/networks/1/accounts/carol", 200,
+                   account_json(CAROL_SEED, "carol", 0, 0, "none", 0));
+    snprintf(path, sizeof path, "/v1/networks/1/accounts/%s", alice);
+    fake_route_add(node, path, 200, account_json(ALICE_SEED, "alice", 1000, 10000, "active", 200));
+    snprintf(path, sizeof path, "/v1/accounts/%s", alice);
+    fake_route_add(node, path, 200,
+                   json_pack("{s:s, s:i, s:[{s:i}], s:[{s:i, s:i}]}", "address", alice, "next_sequence", 5,
+                             "memberships", "network_id", 1, "holdings", "asset_id", 1, "balance", 12345));
+    fake_route_add(node, "/v1/assets", 200, json_pack("{s:[o]}", "assets", asset_json()));
+    fake_route_add(node, "/v1/assets/1", 200, asset_json());
+    snprintf(path, sizeof path, "/v1/networks/1/accounts/%s/history?limit=2", alice);
+    fake_route_add(node, path, 200,
+                   json_pack("{s:[{s:i, s:i, s:i, s:s, s:s, s:s, s:i, s:i, s:s}], s:i}", "entries", "cursor", 41,
+                             "height", 6, "time", 1767312000, "tx", "ab", "type", "transfer", "counterparty", "bob",
+                             "amount", -1250, "fee", 18, "memo", "eggs", "next", 41));
+    fake_post_reply(node, 200, committed(json_pack("{s:i, s:i, s:i}", "fee", 18, "minted", 268, "created_id", 2)));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Running the CLI.                                                          */
+/* ------------------------------------------------------------------------ */
+
+typedef struct {
+    fake_node node;
+    char keys_dir[128];
+    char *out;
+    char *err;
+    size_t out_size, err_size;
+    bool json_seen;
+} harness;
+
+static void harness_init(harness *h) {
+    memset(h, 0, sizeof *h);
+    fake_world(&h->node);
+    char directory[] = "/tmp/tally-cli-XXXXXX";
+    if (mkdtemp(directory)) snprintf(h->keys_dir, sizeof h->keys_dir, "%s/keys", directory);
+}
+
+static void remove_tree(const char *keys_dir) {
+    char command[256];
+    char parent[128];
+    snprintf(parent, sizeof parent, "%s", keys_dir);
+    char *slash = strrchr(parent, '/');
+    if (slash) *slash = '\0';
+    if (strncmp(parent, "/tmp/tally-cli-", 15) != 0) return;
+    snprintf(command, sizeof command, "rm -rf '%s'", parent);
+    if (system(command) != 0) fprintf(stderr, "could not remove %s\n", parent);
+}
+
+static void harness_free(harness *h) {
+    free(h->out);
+    free(h->err);
+    fake_free(&h->node);
+    remove_tree(h->keys_dir);
+}
+
+/* Runs `tally ARGS...` (NULL-terminated) against the fake node as key `alice`
+ * unless --key says otherwise; stdout and stderr land in h->out and h->err. */
+static cli_status run_as(harness *h, const char *key, const char *first, ...) {
+    free(h->out);
+    free(h->err);
+    h->out = h->err = NULL;
+    FILE *out = open_memstream(&h->out, &h->out_size), *err = open_memstream(&h->err, &h->err_size);
+    cli_context ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.out = out;
+    ctx.err = err;
+    if (!cli_set_node_url(&ctx, FAKE_URL)) return CLI_IO;
+    snprintf(ctx.keys_dir, sizeof ctx.keys_dir, "%s", h->keys_dir);
+    snprintf(ctx.key_name, sizeof ctx.key_name, "%s", key ? key : "");
+    ctx.passphrase = PASSPHRASE;
+    ctx.strength = KEYSTORE_STRENGTH_TEST;
+    ctx.transport = &h->node.base;
+
+    char *argv[32];
+    int argc = 0;
+    argv[argc++] = strdup("tally");
+    va_list arguments;
+    va_start(arguments, first);
+    for (const char *word = first; word && argc < 31; word = va_arg(arguments, const char *)) argv[argc++] = strdup(word);
+    va_end(arguments);
+    argv[argc] = NULL;
+    cli_status status = cli_run(&ctx, argc, argv);
+    for (int i = 0; i < argc; i++) free(argv[i]);
+    fclose(out);
+    fclose(err);
+    if (test_current_failed() < 3 && getenv("TALLY_TEST_VERBOSE"))
+        fprintf(stderr, "--- out:\n%s--- err:\n%s", h->out, h->err);
+    return status;
+}
+
+#define RUN(h, ...) run_as((h), "alice", __VA_ARGS__, (const char *)NULL)
+#define RUN_NO_KEY(h, ...) run_as((h), NULL, __VA_ARGS__, (const char *)NULL)
+
+static const char seed_hex_alice[] = "0101010101010101010101010101010101010101010101010101010101010101";
+
+/* A harness whose keystore holds alice (seed 0x01...). */
+static void harness_with_alice(harness *h) {
+    harness_init(h);
+    cli_status status = RUN_NO_KEY(h, "key", "import", "alice", "--seed", seed_hex_alice);
+    CHECK_EQ(status, CLI_OK);
+}
+
+static const tally_tx *last_posted(const harness *h) {
+    return h->node.posted_count ? &h->node.posted[h->node.posted_count - 1] : NULL;
+}
+
+static bool contains(const char *text, const char *part) { return text && strstr(text, part) != NULL; }
+
+/* Checks the envelope every posted transaction must have. */
+static void check_envelope(const tally_tx *tx, tally_tx_type type) {
+    tally_key alice = key_of(ALICE_SEED);
+    CHECK_EQ(tx->type, type);
+    CHECK(memcmp(tx->signer.bytes, alice.bytes, TALLY_KEY_BYTES) == 0);
+    CHECK(memcmp(tx->chain_id, world_chain_id, TALLY_CHAIN_ID_BYTES) == 0);
+    CHECK_EQ(tx->sequence, 5);
+    CHECK(tally_tx_verify(tx));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Parsing and help.                                                         */
+/* ------------------------------------------------------------------------ */
+
+TEST(cli_parse_refuses_bad_command_lines) {
+    harness h;
+    harness_init(&h);
+    CHECK_EQ(RUN(&h, "frobnicate"), CLI_USAGE);
+    CHECK(contains(h.err, "unknown command 'frobnicate'"));
+    CHECK_EQ(RUN(&h, "network", "frob"), CLI_USAGE);
+    CHECK(contains(h.err, "`tally network` has: create policy peg show list members"));
+    CHECK_EQ(RUN(&h, "pay", "bob@greenvale"), CLI_USAGE);
+    CHECK(contains(h.err, "missing AMOUNT"));
+    CHECK(contains(h.err, "usage: tally pay WHO AMOUNT"));
+    CHECK_EQ(RUN(&h, "line", "open", "greenvale"), CLI_USAGE);
+    CHECK(contains(h.err, "missing WHO LIMIT"));
+    CHECK_EQ(RUN(&h, "pay", "bob@greenvale", "1", "2"), CLI_USAGE);
+    CHECK(contains(h.err, "too many arguments: '2'"));
+    CHECK_EQ(RUN(&h, "pay", "bob@greenvale", "1", "--tip", "3"), CLI_USAGE);
+    CHECK(contains(h.err, "unknown option --tip"));
+    CHECK_EQ(RUN(&h, "pay", "bob@greenvale", "1", "--memo"), CLI_USAGE);
+    CHECK(contains(h.err, "--memo needs a value (TEXT)"));
+    CHECK_EQ(RUN(&h, "pay", "bob@greenvale", "1", "--memo", "a", "--memo", "b"), CLI_USAGE);
+    CHECK(contains(h.err, "--memo is given twice"));
+    CHECK_EQ(RUN(&h, "status", "--json=yes"), CLI_USAGE);
+    CHECK(contains(h.err, "--json takes no value"));
+    CHECK_EQ(RUN(&h, "--node", "ftp://x", "status"), CLI_USAGE);
+    CHECK(contains(h.err, "--node needs an http:// or https:// URL"));
+    CHECK_EQ(RUN(&h, "network"), CLI_USAGE);
+    CHECK(contains(h.err, "`tally network` needs a command"));
+    CHECK_EQ(h.node.request_count, 0); /* nothing reached the node */
+    harness_free(&h);
+}
+
+TEST(cli_help_on_every_command) {
+    harness h;
+    harness_init(&h);
+    for (size_t i = 0; i < cli_command_count; i++) {
+        const cli_command *command = &cli_commands[i];
+        cli_status status = command->group ? RUN(&h, command->group, command->name, "--help")
+                                           : RUN(&h, command->name, "--help");
+        CHECK_EQ(status, CLI_OK);
+        CHECK(contains(h.out, "usage: tally "));
+        CHECK(contains(h.out, "example:\n  tally "));
+        CHECK(strlen(command->description) > 20);
+        size_t options = 0;
+        for (const cli_option *option = command->options; option && option->name; option++) options++;
+        CHECK(options <= CLI_OPTIONS_MAX);
+        CHECK(command->positional_max <= CLI_POSITIONAL_MAX);
+    }
+    CHECK_EQ(RUN(&h, "help", "pay"), CLI_OK);
+    CHECK(contains(h.out, "usage: tally pay WHO AMOUNT"));
+    CHECK(contains(h.out, "--max-fee AMOUNT"));
+    CHECK_EQ(RUN(&h, "network", "--help"), CLI_OK);
+    CHECK(contains(h.out, "create NAME UNIT"));
+    CHECK_EQ(RUN(&h, "--help"), CLI_OK);
+    CHECK(contains(h.out, "exit status: 0 done, 1 refused"));
+    CHECK(contains(h.out, "verify"));
+    CHECK_EQ(RUN(&h, "-h", "line", "open"), CLI_OK);
+    CHECK(contains(h.out, "--risk-fee-bps N"));
+    CHECK_EQ(h.node.request_count, 0);
+    harness_free(&h);
+}
+
+TEST(cli_every_transaction_type_has_a_command) {
+    for (unsigned type = TALLY_TX_TYPE_FIRST; type <= TALLY_TX_TYPE_LAST; type++) {
+        bool found = false;
+        for (size_t i = 0; i < cli_command_count; i++) {
+            tally_tx_type made;
+            if (cli_command_tx_type(&cli_commands[i], &made) && made == type) found = true;
+        }
+        if (!found) fprintf(stderr, "    no command makes %s\n", tally_tx_type_name((uint8_t)type));
+        CHECK(found);
+    }
+}
+
+TEST(cli_global_options_anywhere) {
+    harness h;
+    harness_with_alice(&h);
+    CHECK_EQ(RUN(&h, "status", "--json"), CLI_OK);
+    json_t *json = json_loads(h.out, 0, NULL);
+    CHECK(json_is_object(json));
+    CHECK_EQ(json_integer_value(json_object_get(json, "height")), 6);
+    json_decref(json);
+    CHECK_EQ(RUN(&h, "--json", "status"), CLI_OK);
+    CHECK(h.out[0] == '{');
+    CHECK_EQ(RUN(&h, "status"), CLI_OK);
+    CHECK(contains(h.out, "node        http://fake.test (version test)"));
+    CHECK(contains(h.out, "height      6"));
+    /* another node: the fake refuses every URL but its own */
+    CHECK_EQ(RUN(&h, "status", "--node=http://127.0.0.1:9/"), CLI_IO);
+    CHECK(contains(h.err, "cannot reach the node at http://127.0.0.1:9: "));
+    /* "--" ends the options: "--json" is then a memo-less argument */
+    CHECK_EQ(RUN(&h, "pay", "--", "bob@greenvale", "--json"), CLI_USAGE);
+    CHECK(contains(h.err, "'--json' is not an amount"));
+    harness_free(&h);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Pure parsing.                                                             */
+/* ------------------------------------------------------------------------ */
+
+TEST(cli_amount_parse_exact_and_refused) {
+    cli_unit gvh = {2, "GVH"}, whole = {0, "HRS"};
+    int64_t amount = -1;
+    char why[256];
+    CHECK(cli_amount_parse("12.50", &gvh, false, &amount, why, sizeof why));
+    CHECK_EQ(amount, 1250);
+    CHECK(cli_amount_parse("12.5", &gvh, false, &amount, why, sizeof why));
+    CHECK_EQ(amount, 1250);
+    CHECK(cli_amount_parse("12", &gvh, false, &amount, why, sizeof why));
+    CHECK_EQ(amount, 1200);
+    CHECK(cli_amount_parse("0.01", &gvh, false, &amount, why, sizeof why));
+    CHECK_EQ(amount, 1);
+    CHECK(cli_amount_parse("92233720368547758.07", &gvh, false, &amount, why, sizeof why));
+    CHECK_EQ(amount, INT64_MAX);
+    CHECK(cli_amount_parse("0", &gvh, true, &amount, why, sizeof why));
+    CHECK_EQ(amount, 0);
+
+    CHECK(!cli_amount_parse("12.505", &gvh, false, &amount, why, sizeof why));
+    CHECK(contains(why, "too many decimals: GVH has 2, '12.505' has 3"));
+    CHECK(!cli_amount_parse("1.5", &whole, false, &amount, why, sizeof why));
+    CHECK(contains(why, "HRS has no decimals"));
+    CHECK(!cli_amount_parse("abc", &gvh, false, &amount, why, sizeof why));
+    CHECK(contains(why, "'abc' is not an amount"));
+    CHECK(contains(why, "like 12.50"));
+    CHECK(!cli_amount_parse(".5", &gvh, false, &amount, why, sizeof why));
+    CHECK(contains(why, "not an amount"));
+    CHECK(!cli_amount_parse("5.", &gvh, false, &amount, why, sizeof why));
+    CHECK(!cli_amount_parse("1e3", &gvh, false, &amount, why, sizeof why));
+    CHECK(!cli_amount_parse("12,50", &gvh, false, &amount, why, sizeof why));
+    CHECK(!cli_amount_parse("-5", &gvh, false, &amount, why, sizeof why));
+    CHECK(contains(why, "negative"));
+    CHECK(!cli_amount_parse("0", &gvh, false, &amount, why, sizeof why));
+    CHECK(contains(why, "greater than zero"));
+    CHECK(!cli_amount_parse("0.00", &gvh, false, &amount, why, sizeof why));
+    CHECK(!cli_amount_parse("92233720368547758.08", &gvh, false, &amount, why, sizeof why));
+    CHECK(contains(why, "too large"));
+    CHECK(!cli_amount_parse("", &gvh, false, &amount, why, sizeof why));
+
+    uint64_t number;
+    CHECK(cli_number_parse("10000", 10000, &number));
+    CHECK_EQ(number, 10000);
+    CHECK(!cli_number_parse("10001", 10000, &number));
+    CHECK(!cli_number_parse("-1", 10000, &number));
+    CHECK(!cli_number_parse("1.0", 10000, &number));
+    CHECK(!cli_number_parse("99999999999999999999999", UINT64_MAX, &number));
+}
+
+TEST(cli_who_parse_alias_address_network) {
+    cli_who who;
+    char why[256];
+    CHECK(cli_who_parse("bob@greenvale", &who, why, sizeof why));
+    CHECK(!who.is_address);
+    CHECK(strcmp(who.alias, "bob") == 0);
+    CHECK(strcmp(who.network, "greenvale") == 0);
+    CHECK(cli_who_parse("Bob.Smith@Green Vale", &who, why, sizeof why));
+    CHECK(strcmp(who.alias, "bob.smith") == 0);
+    CHECK(strcmp(who.network, "Green Vale") == 0);
+    CHECK(cli_who_parse("carol", &who, why, sizeof why));
+    CHECK(strcmp(who.alias, "carol") == 0 && who.network[0] == '\0');
+
+    char address[TALLY_ADDRESS_LENGTH + 1], text[128];
+    tally_key bob = key_of(BOB_SEED);
+    tally_address_encode(&bob, address);
+    snprintf(text, sizeof text, "%s@3", address);
+    CHECK(cli_who_parse(text, &who, why, sizeof why));
+    CHECK(who.is_address);
+    CHECK(memcmp(who.key.bytes, bob.bytes, TALLY_KEY_BYTES) == 0);
+    CHECK(strcmp(who.network, "3") == 0);
+    CHECK(cli_who_parse(address, &who, why, sizeof why));
+    CHECK(who.is_address && who.network[0] == '\0');
+
+    /* one character changed: the checksum catches it */
+    char typo[TALLY_ADDRESS_LENGTH + 1];
+    memcpy(typo, address, sizeof typo);
+    typo[20] = typo[20] == 'a' ? 'b' : 'a';
+    CHECK(!cli_who_parse(typo, &who, why, sizeof why));
+    CHECK(contains(why, "checksum does not match"));
+    /* upper case, wrong length, bad characters */
+    char upper[TALLY_ADDRESS_LENGTH + 1];
+    memcpy(upper, address, sizeof upper);
+    for (char *c = upper + 4; *c; c++)
+        if (*c >= 'a' && *c <= 'z') *c = (char)(*c - 32);
+    CHECK(!cli_who_parse(upper, &who, why, sizeof why));
+    CHECK(contains(why, "lower case"));
+    CHECK(!cli_who_parse("tly1aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", &who, why, sizeof why));
+    CHECK(contains(why, "is not an address: an address is tly1 and 58 more characters"));
+    CHECK(!cli_who_parse("@greenvale", &who, why, sizeof why));
+    CHECK(contains(why, "say who before the '@'"));
+    CHECK(!cli_who_parse("bob@", &who, why, sizeof why));
+    CHECK(contains(why, "name the network after '@'"));
+    CHECK(!cli_who_parse("bo b@greenvale", &who, why, sizeof why));
+    CHECK(contains(why, "neither an address nor an alias"));
+}
+
+TEST(cli_fee_estimate_arithmetic) {
+    CHECK_EQ(cli_fee_round_up(1250, 100), 13); /* 12.5 rounds up */
+    CHECK_EQ(cli_fee_round_up(1200, 100), 12);
+    CHECK_EQ(cli_fee_round_up(1, 1), 1);
+    CHECK_EQ(cli_fee_round_up(0, 100), 0);
+    CHECK_EQ(cli_fee_round_up(5000, 0), 0);
+    CHECK_EQ(cli_fee_round_up(INT64_MAX, 10000), INT64_MAX);
+    CHECK_EQ(cli_fee_round_up(INT64_MAX, 1), INT64_MAX / 10000 + 1);
+    /* base 1% of 50.00 = 0.50; 40.00 spent on credit at 2% = 0.80 */
+    CHECK_EQ(cli_fee_estimate(5000, 1000, 100, 200, true), 50 + 80);
+    CHECK_EQ(cli_fee_estimate(5000, 1000, 100, 200, false), 50);
+    CHECK_EQ(cli_fee_estimate(5000, -500, 100, 200, true), 50 + 100);
+    CHECK_EQ(cli_fee_estimate(5000, 9000, 100, 200, true), 50);
+    CHECK_EQ(cli_fee_estimate(1, 0, 1, 1, true), 2);
+    CHECK_EQ(cli_fee_estimate(INT64_MAX, 0, 10000, 10000, true), INT64_MAX);
+}
+
+/* The estimate is exactly what the core charges: the payment goes through with
+ * it as max_fee, and one unit less is refused with FEE_ABOVE_MAX. */
+TEST(cli_fee_estimate_matches_the_core) {
+    static const struct {
+        int64_t start_balance, amount;
+        uint32_t fee_bps, risk_fee_bps;
+    } cases[] = {{0, 1250, 100, 200}, {1000, 5000, 25, 300}, {-3000, 777, 1, 1}, {9000, 5000, 100, 200},
+                 {0, 9999, 0, 10000}, {500, 501, 10000, 0}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        test_world world;
+        world_init(&world);
+        test_actor founder = actor(1), payer = actor(2), payee = actor(3);
+        tally_policy policy = policy_default();
+        policy.fee_bps = cases[i].fee_bps;
+        policy.max_credit_limit = 1000000;
+        REQUIRE(do_create_network(&world, &founder, &policy).code == TALLY_OK);
+        REQUIRE(do_admit(&world, &founder, 1, &payer).code == TALLY_OK);
+        REQUIRE(do_admit(&world, &founder, 1, &payee).code == TALLY_OK);
+        REQUIRE(do_open_line(&world, &founder, 1, &payer, 100000, 0, 0, cases[i].risk_fee_bps).code == TALLY_OK);
+        REQUIRE(do_open_line(&world, &founder, 1, &payee, 100000, 0, 0, 0).code == TALLY_OK);
+        if (cases[i].start_balance > 0)
+            REQUIRE(do_pay(&world, &payee, 1, &payer, cases[i].start_balance, INT64_MAX).code == TALLY_OK);
+        if (cases[i].start_balance < 0)
+            REQUIRE(do_pay(&world, &payer, 1, &payee, -cases[i].start_balance, INT64_MAX).code == TALLY_OK);
+        const tally_member *member = member_of(&world, 1, &payer);
+        int64_t estimate = cli_fee_estimate(cases[i].amount, member->balance, cases[i].fee_bps, member->risk_fee_bps,
+                                            member->line_status == TALLY_LINE_ACTIVE);
+        tally_result refused = do_pay(&world, &payer, 1, &payee, cases[i].amount, estimate - 1);
+        if (estimate > 0) CHECK_CODE(refused.code, TALLY_ERR_FEE_ABOVE_MAX);
+        tally_result paid = do_pay(&world, &payer, 1, &payee, cases[i].amount, estimate);
+        CHECK_CODE(paid.code, TALLY_OK);
+        CHECK_EQ(paid.fee, estimate);
+        world_free(&world);
+    }
+}
+
+TEST(cli_policy_options_into_fields) {
+    const char *argv[] = {"tally", "network", "create", "Greenvale", "GVH", "--default-limit", "100",
+                          "--cap", "2000.5", "--fee-bps", "25", "--period-days", "7", "--grace-seconds", "3600",
+                          "--rule", "min-income", "--min-income-bps", "1000", "--no-auto-renew",
+                          "--target-rtd-bps", "2000", "--admitted", "--risk-fee-bps", "50"};
+    int argc = (int)(sizeof argv / sizeof argv[0]);
+    char *copy[32];
+    for (int i = 0; i < argc; i++) copy[i] = strdup(argv[i]);
+    cli_context ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.err = stderr;
+    cli_args args;
+    REQUIRE(cli_parse(&ctx, argc, copy, &args) == CLI_OK);
+    cli_unit unit = {2, "GVH"};
+    tally_policy policy = cli_policy_defaults(&unit);
+    CHECK_EQ(policy.max_credit_limit, 100000);
+    CHECK_EQ(policy.period_seconds, 30 * 86400);
+    CHECK_EQ(policy.grace_seconds, 10 * 86400);
+    CHECK_EQ(policy.compliance_rule, TALLY_COMPLIANCE_REBALANCED);
+    CHECK(policy.auto_renew);
+    char why[256];
+    REQUIRE(cli_policy_apply_options(&args, &unit, &policy, why, sizeof why));
+    CHECK_EQ(policy.default_credit_limit, 10000);
+    CHECK_EQ(policy.max_credit_limit, 100000);
+    CHECK_EQ(policy.positive_cap, 200050);
+    CHECK_EQ(policy.fee_bps, 25);
+    CHECK_EQ(policy.default_risk_fee_bps, 50);
+    CHECK_EQ(policy.period_seconds, 7 * 86400);
+    CHECK_EQ(policy.grace_seconds, 3600);
+    CHECK_EQ(policy.compliance_rule, TALLY_COMPLIANCE_MIN_INCOME);
+    CHECK_EQ(policy.min_income_bps, 1000);
+    CHECK(!policy.auto_renew);
+    CHECK_EQ(policy.target_rtd_bps, 2000);
+    CHECK_EQ(policy.membership_mode, TALLY_MEMBERSHIP_ADMITTED);
+    for (int i = 0; i < argc; i++) free(copy[i]);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Commands into transactions.                                               */
+/* ------------------------------------------------------------------------ */
+
+TEST(cli_pay_builds_the_transfer) {
+    harness h;
+    harness_with_alice(&h);
+    CHECK_EQ(RUN(&h, "pay", "bob@greenvale", "12.50", "--memo", "eggs"), CLI_OK);
+    const tally_tx *tx = last_posted(&h);
+    REQUIRE(tx != NULL);
+    check_envelope(tx, TALLY_TX_TRANSFER);
+    tally_key bob = key_of(BOB_SEED);
+    CHECK_EQ(tx->body.transfer.network_id, 1);
+    CHECK(memcmp(tx->body.transfer.payee.bytes, bob.bytes, TALLY_KEY_BYTES) == 0);
+    CHECK_EQ(tx->body.transfer.amount, 1250);
+    CHECK(tx->body.transfer.memo.length == 4 && memcmp(tx->body.transfer.memo.bytes, "eggs", 4) == 0);
+    /* 1% of 12.50 rounds up to 0.13; 2.50 on credit at 2% = 0.05 */
+    CHECK_EQ(tx->body.transfer.max_fee, 13 + 5);
+    CHECK(contains(h.out, "paid 12.50 GVH to bob@Greenvale, fee 0.18 GVH (at most 0.18 GVH signed)"));
+    CHECK(contains(h.out, "your debt grew by 2.68 GVH (fee included)"));
+    CHECK(contains(h.out, "committed in block 7"));
+
+    /* the network by id and any case; the payee by address; an explicit max fee */
+    char address[TALLY_ADDRESS_LENGTH + 1], who[128];
+    address_of(BOB_SEED, address);
+    snprintf(who, sizeof who, "%s@1", address);
+    CHECK_EQ(RUN(&h, "pay", who, "3", "--max-fee", "0.5"), CLI_OK);
+    tx = last_posted(&h);
+    CHECK(memcmp(tx->body.transfer.payee.bytes, bob.bytes, TALLY_KEY_BYTES) == 0);
+    CHECK_EQ(tx->body.transfer.amount, 300);
+    CHECK_EQ(tx->body.transfer.max_fee, 50);
+    CHECK(tx->body.transfer.memo.length == 0);
+    CHECK_EQ(RUN(&h, "pay", "BOB@GREENVALE", "0.01"), CLI_OK);
+    CHECK_EQ(last_posted(&h)->body.transfer.amount, 1);
+    CHECK_EQ(h.node.posted_count, 3);
+    harness_free(&h);
+}
+
+TEST(cli_pay_refusals_before_sending) {
+    harness h;
+    harness_with_alice(&h);
+    CHECK_EQ(RUN(&h, "pay", "bob@greenvale", "12.505"), CLI_USAGE);
+    CHECK(contains(h.err, "too many decimals: GVH has 2, '12.505' has 3"));
+    CHECK_EQ(RUN(&h, "pay", "bob@greenvale", "ten"), CLI_USAGE);
+    CHECK(contains(h.err, "'ten' is not an amount"));
+    CHECK_EQ(RUN(&h, "pay", "bob@greenvale", "-5"), CLI_USAGE);
+    CHECK(contains(h.err, "negative"));
+    CHECK_EQ(RUN(&h, "pay", "bob", "5"), CLI_USAGE);
+    CHECK(contains(h.err, "say in which network to pay: bob@NETWORK"));
+    CHECK_EQ(RUN(&h, "pay", "bob@atlantis", "5"), CLI_REFUSED);
+    CHECK(contains(h.err, "no network is named 'atlantis'"));
+    CHECK_EQ(RUN(&h, "pay", "zed@greenvale", "5"), CLI_REFUSED);
+    CHECK(contains(h.err, "nothing here (NOT_FOUND)"));
+    char address[TALLY_ADDRESS_LENGTH + 1], who[128];
+    address_of(BOB_SEED, address);
+    address[30] = address[30] == 'q' ? 'r' : 'q';
+    snprintf(who, sizeof who, "%s@greenvale", address);
+    CHECK_EQ(RUN(&h, "pay", who, "5"), CLI_USAGE);
+    CHECK(contains(h.err, "checksum does not match"));
+    CHECK_EQ(RUN(&h, "pay", "alice@greenvale", "5"), CLI_REFUSED); /* no route for alias alice: 404 */
+    address_of(ALICE_SEED, address);
+    snprintf(who, sizeof who, "%s@greenvale", address);
+    CHECK_EQ(RUN(&h, "pay", who, "5"), CLI_USAGE);
+    CHECK(contains(h.err, "your own account"));
+    char memo[300];
+    memset(memo, 'm', sizeof memo - 1);
+    memo[sizeof memo - 1] = '\0';
+    CHECK_EQ(RUN(&h, "pay", "bob@greenvale", "5", "--memo", memo), CLI_USAGE);
+    CHECK(contains(h.err, "the memo is 299 bytes; at most 256"));
+    CHECK_EQ(RUN(&h, "pay", "bob@greenvale", "5", "--memo", "bell\a"), CLI_USAGE);
+    CHECK(contains(h.err, "control character"));
+    CHECK_EQ(h.node.posted_count, 0);
+    harness_free(&h);
+}
+
+TEST(cli_refusal_names_the_rule_and_the_figure) {
+    harness h;
+    harness_with_alice(&h);
+    fake_post_clear(&h.node);
+    fake_post_reply(&h.node, 200,
+                    json_pack("{s:[{s:s, s:{s:s, s:s, s:i}}]}", "results", "status", "refused", "error", "code",
+                              "INSUFFICIENT_CREDIT", "message", tally_error_message(TALLY_ERR_INSUFFICIENT_CREDIT),
+                              "available", 3750));
+    CHECK_EQ(RUN(&h, "pay", "bob@greenvale", "500"), CLI_REFUSED);
+    CHECK(contains(h.err, "refused: the payment is larger than the balance and credit left (INSUFFICIENT_CREDIT)"));
+    CHECK(contains(h.err, "you can spend at most 37.50 GVH (fees included)"));
+
+    /* a 4xx from admission carries the same error object */
+    fake_post_clear(&h.node);
+    fake_post_reply(&h.node, 400,
+                    json_pack("{s:{s:s, s:s}}", "error", "code", "BAD_SIGNATURE", "message",
+                              tally_error_message(TALLY_ERR_BAD_SIGNATURE)));
+    CHECK_EQ(RUN(&h, "pay", "bob@greenvale", "5", "--json"), CLI_REFUSED);
+    CHECK(contains(h.err, "(BAD_SIGNATURE)"));
+    json_t *json = json_loads(h.out, 0, NULL);
+    CHECK(json && strcmp(json_string_value(json_object_get(json, "status")), "refused") == 0);
+    json_decref(json);
+
+    /* pool refusals are counted in the reserve asset (USD, 3 decimals) */
+    fake_post_clear(&h.node);
+    fake_post_reply(&h.node, 200,
+                    json_pack("{s:[{s:s, s:{s:s, s:s, s:i}}]}", "results", "status", "refused", "error", "code",
+                              "INSUFFICIENT_ASSET", "message", tally_error_message(TALLY_ERR_INSUFFICIENT_ASSET),
+                              "available", 12345));
+    CHECK_EQ(RUN(&h, "pool", "deposit", "greenvale", "200"), CLI_REFUSED);
+    CHECK(contains(h.err, "the balance held is 12.345 USD"));
+
+    char line[160];
+    cli_unit gvh = {2, "GVH"};
+    cli_out_units units = {&gvh, NULL};
+    CHECK(cli_out_available_sentence("CAP_REACHED", 1000, &units, line, sizeof line));
+    CHECK(strcmp(line, "the payee can receive at most 10.00 GVH more") == 0);
+    CHECK(cli_out_available_sentence("FEE_ABOVE_MAX", 18, &units, line, sizeof line));
+    CHECK(strcmp(line, "the fee would be 0.18 GVH: allow it with --max-fee") == 0);
+    CHECK(!cli_out_available_sentence("NOT_OPERATOR", 0, &units, line, sizeof line));
+    harness_free(&h);
+}
+
+TEST(cli_node_trouble_is_exit_3) {
+    harness h;
+    harness_with_alice(&h);
+    h.node.unreachable = true;
+    CHECK_EQ(RUN(&h, "pay", "bob@greenvale", "5"), CLI_IO);
+    CHECK(contains(h.err, "cannot reach the node at http://fake.test: Failed to connect"));
+    CHECK_EQ(RUN(&h, "balance"), CLI_IO);
+    h.node.unreachable = false;
+    /* a 5xx and a body that is not JSON */
+    fake_post_clear(&h.node);
+    fake_post_reply(&h.node, 503, json_pack("{s:{s:s, s:s}}", "error", "code", "STORE_FAILED", "message", "disk full"));
+    CHECK_EQ(RUN(&h, "pay", "bob@greenvale", "5"), CLI_IO);
+    CHECK(contains(h.err, "failed (HTTP 503): disk full (STORE_FAILED)"));
+    fake_post_clear(&h.node);
+    fake_post_reply(&h.node, 200, json_string("<html>"));
+    CHECK_EQ(RUN(&h, "pay", "bob@greenvale", "5"), CLI_IO);
+    CHECK(contains(h.err, "not a JSON object"));
+    /* committed later: the outcome is unknown, said so, and not 0 */
+    fake_post_clear(&h.node);
+    fake_post_reply(&h.node, 200, json_pack("{s:[{s:s}]}", "results", "status", "pending"));
+    CHECK_EQ(RUN(&h, "pay", "bob@greenvale", "5"), CLI_IO);
+    CHECK(contains(h.err, "not committed yet; see `tally tx show"));
+    harness_free(&h);
+}
+
+static json_t *bad_sequence(int expected) {
+    if (expected == 0) return json_pack("{s:{s:s, s:s}}", "error", "code", "BAD_SEQUENCE", "message", "taken");
+    return json_pack("{s:{s:s, s:s, s:i}}", "error", "code", "BAD_SEQUENCE", "message", "taken", "available", expected);
+}
+
+TEST(cli_bad_sequence_is_signed_again) {
+    harness h;
+    harness_with_alice(&h);
+    /* the node names the sequence it expects (another terminal used 5) */
+    fake_post_clear(&h.node);
+    fake_post_reply(&h.node, 400, bad_sequence(6));
+    fake_post_reply(&h.node, 200, committed(json_pack("{s:i}", "fee", 18)));
+    CHECK_EQ(RUN(&h, "pay", "bob@greenvale", "5"), CLI_OK);
+    REQUIRE(h.node.posted_count == 2);
+    CHECK_EQ(h.node.posted[0].sequence, 5);
+    CHECK_EQ(h.node.posted[1].sequence, 6);
+    CHECK(tally_tx_verify(&h.node.posted[1]));
+    CHECK(contains(h.out, "paid 5.00 GVH"));
+    /* it does not: the account is asked again */
+    h.node.posted_count = 0;
+    fake_post_clear(&h.node);
+    fake_post_reply(&h.node, 400, bad_sequence(0));
+    fake_post_reply(&h.node, 200, committed(NULL));
+    h.node.sequence_after_post = 6;
+    CHECK_EQ(RUN(&h, "pay", "bob@greenvale", "5"), CLI_OK);
+    REQUIRE(h.node.posted_count == 2);
+    CHECK_EQ(h.node.posted[1].sequence, 6);
+    /* the same sequence again: not retried, the refusal is shown */
+    h.node.posted_count = 0;
+    h.node.sequence_after_post = 0;
+    fake_post_clear(&h.node);
+    fake_post_reply(&h.node, 400, bad_sequence(5));
+    CHECK_EQ(RUN(&h, "pay", "bob@greenvale", "5"), CLI_REFUSED);
+    CHECK_EQ(h.node.posted_count, 1);
+    CHECK(contains(h.err, "(BAD_SEQUENCE)"));
+    CHECK(contains(h.err, "the node expects sequence number 5"));
+    harness_free(&h);
+}
+
+TEST(cli_network_commands_build_their_transactions) {
+    harness h;
+    harness_with_alice(&h);
+    fake_post_clear(&h.node);
+    fake_post_reply(&h.node, 200, committed(json_pack("{s:i}", "created_id", 2)));
+    CHECK_EQ(RUN(&h, "network", "create", "Riverside", "rvh", "--decimals", "1", "--default-limit", "2000",
+                 "--fee-bps", "30", "--period-seconds", "60", "--grace-days", "0", "--rule", "zero-balance",
+                 "--admitted"),
+             CLI_OK);
+    const tally_tx *tx = last_posted(&h);
+    REQUIRE(tx != NULL);
+    check_envelope(tx, TALLY_TX_NETWORK_CREATE);
+    const tally_tx_network_create *create = &tx->body.network_create;
+    CHECK(create->name.length == 9 && memcmp(create->name.bytes, "Riverside", 9) == 0);
+    CHECK(create->unit_code.length == 3 && memcmp(create->unit_code.bytes, "RVH", 3) == 0);
+    CHECK_EQ(create->decimals, 1);
+    CHECK_EQ(create->policy.default_credit_limit, 20000);
+    CHECK_EQ(create->policy.max_credit_limit, 20000); /* raised to the default limit */
+    CHECK_EQ(create->policy.fee_bps, 30);
+    CHECK_EQ(create->policy.period_seconds, 60);
+    CHECK_EQ(create->policy.grace_seconds, 0);
+    CHECK_EQ(create->policy.compliance_rule, TALLY_COMPLIANCE_ZERO_BALANCE);
+    CHECK_EQ(create->policy.membership_mode, TALLY_MEMBERSHIP_ADMITTED);
+    CHECK(create->policy.auto_renew);
+    CHECK(contains(h.out, "created network 2: Riverside (RVH, 1 decimals); you are its operator"));
+
+    CHECK_EQ(RUN(&h, "network", "create", "X", "G$H"), CLI_USAGE);
+    CHECK(contains(h.err, "the unit 'G$H' must be 1 to 8 of A-Z and 0-9"));
+    CHECK_EQ(RUN(&h, "network", "create", "X", "GVH", "--rule", "min-income"), CLI_USAGE);
+    CHECK(contains(h.err, "needs --min-income-bps"));
+    CHECK_EQ(RUN(&h, "network", "create", "X", "GVH", "--open", "--admitted"), CLI_USAGE);
+    CHECK(contains(h.err, "--admitted and --open contradict each other"));
+    CHECK_EQ(RUN(&h, "network", "create", "X", "GVH", "--fee-bps", "10001"), CLI_USAGE);
+    CHECK(contains(h.err, "--fee-bps takes basis points, 0 to 10000"));
+    CHECK_EQ(RUN(&h, "network", "create", "X", "GVH", "--decimals", "10"), CLI_USAGE);
+    CHECK_EQ(RUN(&h, "network", "create", "X", "GVH", "--period-days", "0"), CLI_USAGE);
+
+    /* policy: only what is given changes */
+    fake_post_clear(&h.node);
+    fake_post_reply(&h.node, 200, committed(NULL));
+    CHECK_EQ(RUN(&h, "network", "policy", "greenvale", "--fee-bps", "50", "--cap", "2000"), CLI_OK);
+    tx = last_posted(&h);
+    check_envelope(tx, TALLY_TX_POLICY_UPDATE);
+    const tally_policy *policy = &tx->body.policy_update.policy;
+    CHECK_EQ(tx->body.policy_update.network_id, 1);
+    CHECK_EQ(policy->fee_bps, 50);
+    CHECK_EQ(policy->positive_cap, 200000);
+    CHECK_EQ(policy->default_credit_limit, 10000);
+    CHECK_EQ(policy->max_credit_limit, 50000);
+    CHECK_EQ(policy->period_seconds, 2592000);
+    CHECK_EQ(policy->grace_seconds, 864000);
+    CHECK_EQ(policy->target_rtd_bps, 2000);
+    CHECK_EQ(policy->compliance_rule, TALLY_COMPLIANCE_REBALANCED);
+    CHECK(policy->auto_renew);
+    CHECK_EQ(RUN(&h, "network", "policy", "greenvale"), CLI_USAGE);
+    CHECK(contains(h.err, "nothing to change"));
+    CHECK_EQ(RUN(&h, "network", "policy", "greenvale", "--default-limit", "600"), CLI_USAGE);
+    CHECK(contains(h.err, "the default limit (600.00 GVH) is above the maximum limit (500.00 GVH)"));
+
+    /* peg: the reserve in USD's 3 decimals, the credit in GVH's 2 */
+    CHECK_EQ(RUN(&h, "network", "peg", "Greenvale", "usd", "1.5", "2"), CLI_OK);
+    tx = last_posted(&h);
+    check_envelope(tx, TALLY_TX_PEG_SET);
+    CHECK_EQ(tx->body.peg_set.network_id, 1);
+    CHECK_EQ(tx->body.peg_set.asset_id, 1);
+    CHECK_EQ(tx->body.peg_set.peg_reserve_units, 1500);
+    CHECK_EQ(tx->body.peg_set.peg_credit_units, 200);
+    CHECK(contains(h.out, "Greenvale's pool now holds USD: 1.500 USD backs 2.00 GVH"));
+    CHECK_EQ(RUN(&h, "network", "peg", "1", "none"), CLI_OK);
+    CHECK_EQ(last_posted(&h)->body.peg_set.asset_id, 0);
+    CHECK_EQ(RUN(&h, "network", "peg", "1", "USD", "1"), CLI_USAGE);
+    harness_free(&h);
+}
+
+TEST(cli_member_operator_alias_line_commands) {
+    harness h;
+    harness_with_alice(&h);
+    tally_key bob = key_of(BOB_SEED), carol = key_of(CAROL_SEED);
+    char bob_address[TALLY_ADDRESS_LENGTH + 1];
+    tally_address_encode(&bob, bob_address);
+    static const struct {
+        const char *group, *name;
+        tally_tx_type type;
+    } keyed[] = {{"operator", "add", TALLY_TX_OPERATOR_ADD},       {"operator", "remove", TALLY_TX_OPERATOR_REMOVE},
+                 {"member", "admit", TALLY_TX_MEMBER_ADMIT},       {"member", "suspend", TALLY_TX_MEMBER_SUSPEND},
+                 {"member", "reinstate", TALLY_TX_MEMBER_REINSTATE}, {"line", "close", TALLY_TX_LINE_CLOSE}};
+    for (size_t i = 0; i < sizeof keyed / sizeof keyed[0]; i++) {
+        CHECK_EQ(RUN(&h, keyed[i].group, keyed[i].name, "greenvale", "bob"), CLI_OK);
+        const tally_tx *tx = last_posted(&h);
+        check_envelope(tx, keyed[i].type);
+        CHECK_EQ(tx->body.network_key.network_id, 1);
+        CHECK(memcmp(tx->body.network_key.key.bytes, bob.bytes, TALLY_KEY_BYTES) == 0);
+        /* by address, and alias@network naming the same network */
+        CHECK_EQ(RUN(&h, keyed[i].group, keyed[i].name, "1", bob_address), CLI_OK);
+        CHECK(memcmp(last_posted(&h)->body.network_key.key.bytes, bob.bytes, TALLY_KEY_BYTES) == 0);
+        CHECK_EQ(RUN(&h, keyed[i].group, keyed[i].name, "1", "carol@greenvale"), CLI_OK);
+        CHECK(memcmp(last_posted(&h)->body.network_key.key.bytes, carol.bytes, TALLY_KEY_BYTES) == 0);
+        h.node.posted_count = 0;
+    }
+    CHECK(contains(h.out, "closed carol@Greenvale's credit line"));
+    CHECK_EQ(RUN(&h, "member", "admit", "greenvale", "bob@riverside"), CLI_REFUSED); /* no such network */
+    CHECK_EQ(RUN(&h, "member", "admit", "greenvale", "bob@1x"), CLI_REFUSED);
+
+    CHECK_EQ(RUN(&h, "member", "join", "greenvale"), CLI_OK);
+    check_envelope(last_posted(&h), TALLY_TX_MEMBER_JOIN);
+    CHECK_EQ(last_posted(&h)->body.network_only.network_id, 1);
+    CHECK(contains(h.out, "joined Greenvale"));
+    CHECK_EQ(RUN(&h, "member", "leave", "1"), CLI_OK);
+    check_envelope(last_posted(&h), TALLY_TX_MEMBER_LEAVE);
+
+    CHECK_EQ(RUN(&h, "alias", "set", "greenvale", "alice.b"), CLI_OK);
+    const tally_tx *tx = last_posted(&h);
+    check_envelope(tx, TALLY_TX_ALIAS_SET);
+    CHECK(tx->body.alias_set.alias.length == 7 && memcmp(tx->body.alias_set.alias.bytes, "alice.b", 7) == 0);
+    CHECK(contains(h.out, "you are now alice.b@Greenvale"));
+    CHECK_EQ(RUN(&h, "alias", "clear", "greenvale"), CLI_OK);
+    CHECK_EQ(last_posted(&h)->body.alias_set.alias.length, 0);
+    CHECK_EQ(RUN(&h, "alias", "set", "greenvale", "Alice"), CLI_USAGE);
+    CHECK(contains(h.err, "'Alice' is not an alias"));
+
+    CHECK_EQ(RUN(&h, "line", "open", "greenvale", "bob", "100", "--period-days", "10", "--grace-days", "2",
+                 "--risk-fee-bps", "300"),
+             CLI_OK);
+    tx = last_posted(&h);
+    check_envelope(tx, TALLY_TX_LINE_OPEN);
+    CHECK_EQ(tx->body.line_open.network_id, 1);
+    CHECK(memcmp(tx->body.line_open.member.bytes, bob.bytes, TALLY_KEY_BYTES) == 0);
+    CHECK_EQ(tx->body.line_open.limit, 10000);
+    CHECK_EQ(tx->body.line_open.period_seconds, 10 * 86400);
+    CHECK_EQ(tx->body.line_open.grace_seconds, 2 * 86400);
+    CHECK_EQ(tx->body.line_open.risk_fee_bps, 300);
+    CHECK(contains(h.out, "opened a credit line of 100.00 GVH for bob@Greenvale"));
+    CHECK_EQ(RUN(&h, "line", "open", "greenvale", "carol", "0"), CLI_OK);
+    tx = last_posted(&h);
+    CHECK_EQ(tx->body.line_open.limit, 0);
+    CHECK_EQ(tx->body.line_open.period_seconds, 0); /* the network's */
+    CHECK_EQ(tx->body.line_open.risk_fee_bps, 0);
+
+    /* update keeps bob's risk fee (3%) unless told */
+    CHECK_EQ(RUN(&h, "line", "update", "greenvale", "bob", "250"), CLI_OK);
+    tx = last_posted(&h);
+    check_envelope(tx, TALLY_TX_LINE_UPDATE);
+    CHECK_EQ(tx->body.line_update.limit, 25000);
+    CHECK_EQ(tx->body.line_update.risk_fee_bps, 300);
+    CHECK_EQ(RUN(&h, "line", "update", "greenvale", "bob", "250", "--risk-fee-bps", "0"), CLI_OK);
+    CHECK_EQ(last_posted(&h)->body.line_update.risk_fee_bps, 0);
+    CHECK_EQ(RUN(&h, "line", "update", "greenvale", "bob", "2.505"), CLI_USAGE);
+    harness_free(&h);
+}
+
+TEST(cli_asset_pool_fee_commands) {
+    harness h;
+    harness_with_alice(&h);
+    tally_key bob = key_of(BOB_SEED);
+    fake_post_clear(&h.node);
+    fake_post_reply(&h.node, 200, committed(json_pack("{s:i}", "created_id", 3)));
+    CHECK_EQ(RUN(&h, "asset", "create", "eur", "Euro of the coop", "--decimals", "2"), CLI_OK);
+    const tally_tx *tx = last_posted(&h);
+    check_envelope(tx, TALLY_TX_ASSET_CREATE);
+    CHECK(tx->body.asset_create.code.length == 3 && memcmp(tx->body.asset_create.code.bytes, "EUR", 3) == 0);
+    CHECK(tx->body.asset_create.name.length == 16);
+    CHECK_EQ(tx->body.asset_create.decimals, 2);
+    CHECK(contains(h.out, "created asset 3: EUR (Euro of the coop, 2 decimals); you issue it"));
+
+    fake_post_clear(&h.node);
+    fake_post_reply(&h.node, 200,
+                    committed(json_pack("{s:i, s:i, s:i, s:i}", "shares", 200000, "to_primary", 150000, "to_excess",
+                                        50000, "reserve", 2000)));
+    CHECK_EQ(RUN(&h, "asset", "issue", "USD", "bob@greenvale", "500"), CLI_OK);
+    tx = last_posted(&h);
+    check_envelope(tx, TALLY_TX_ASSET_ISSUE);
+    CHECK_EQ(tx->body.asset_move.asset_id, 1);
+    CHECK(memcmp(tx->body.asset_move.to.bytes, bob.bytes, TALLY_KEY_BYTES) == 0);
+    CHECK_EQ(tx->body.asset_move.amount, 500000);
+    CHECK(contains(h.out, "issued 500.000 USD to bob@Greenvale"));
+    char bob_address[TALLY_ADDRESS_LENGTH + 1];
+    tally_address_encode(&bob, bob_address);
+    CHECK_EQ(RUN(&h, "asset", "transfer", "1", bob_address, "0.125"), CLI_OK);
+    tx = last_posted(&h);
+    check_envelope(tx, TALLY_TX_ASSET_TRANSFER);
+    CHECK_EQ(tx->body.asset_move.amount, 125);
+    CHECK_EQ(RUN(&h, "asset", "transfer", "1", "bob", "1"), CLI_USAGE);
+    CHECK(contains(h.err, "an alias needs its network, as in bob@greenvale"));
+    CHECK_EQ(RUN(&h, "asset", "burn", "usd", "20"), CLI_OK);
+    check_envelope(last_posted(&h), TALLY_TX_ASSET_BURN);
+    CHECK_EQ(last_posted(&h)->body.asset_burn.amount, 20000);
+    CHECK_EQ(RUN(&h, "asset", "burn", "XYZ", "20"), CLI_REFUSED);
+    CHECK(contains(h.err, "no asset has the code 'XYZ'"));
+
+    /* pool: deposit and withdraw in USD (3 decimals), repay and redeem in GVH (2) */
+    static const struct {
+        const char *name, *amount;
+        tally_tx_type type;
+        int64_t expected;
+    } pool[] = {{"deposit", "200", TALLY_TX_POOL_DEPOSIT, 200000},
+                {"withdraw", "50.5", TALLY_TX_POOL_WITHDRAW, 50500},
+                {"repay", "30", TALLY_TX_POOL_REPAY, 3000},
+                {"redeem", "10.25", TALLY_TX_POOL_REDEEM, 1025}};
+    for (size_t i = 0; i < sizeof pool / sizeof pool[0]; i++) {
+        CHECK_EQ(RUN(&h, "pool", pool[i].name, "greenvale", pool[i].amount), CLI_OK);
+        tx = last_posted(&h);
+        check_envelope(tx, pool[i].type);
+        CHECK_EQ(tx->body.pool_amount.network_id, 1);
+        CHECK_EQ(tx->body.pool_amount.amount, pool[i].expected);
+    }
+    CHECK(contains(h.out, "exchanged 10.25 GVH for 2.000 USD from Greenvale's pool"));
+    CHECK_EQ(RUN(&h, "pool", "deposit", "greenvale", "200"), CLI_OK);
+    CHECK(contains(h.out, "deposited 200.000 USD into Greenvale's pool (150.000 USD to primary, 50.000 USD to "
+                          "excess) for 200.000 shares"));
+    CHECK_EQ(RUN(&h, "pool", "repay", "greenvale", "30.001"), CLI_USAGE);
+    CHECK(contains(h.err, "too many decimals: GVH has 2"));
+
+    CHECK_EQ(RUN(&h, "fees", "distribute", "greenvale", "--to-pool", "5"), CLI_OK);
+    tx = last_posted(&h);
+    check_envelope(tx, TALLY_TX_FEE_DISTRIBUTE);
+    CHECK(tx->body.fee_distribute.to_pool);
+    CHECK_EQ(tx->body.fee_distribute.amount, 500);
+    CHECK_EQ(RUN(&h, "fees", "distribute", "greenvale", "bob", "2.50"), CLI_OK);
+    tx = last_posted(&h);
+    CHECK(!tx->body.fee_distribute.to_pool);
+    CHECK(memcmp(tx->body.fee_distribute.to.bytes, bob.bytes, TALLY_KEY_BYTES) == 0);
+    CHECK_EQ(tx->body.fee_distribute.amount, 250);
+    CHECK_EQ(RUN(&h, "fees", "distribute", "greenvale", "bob", "2.50", "--to-pool"), CLI_USAGE);
+    CHECK(contains(h.err, "give WHO or --to-pool, not both"));
+    CHECK_EQ(RUN(&h, "fees", "distribute", "greenvale", "2.50"), CLI_USAGE);
+    CHECK(contains(h.err, "say who receives the fees"));
+    harness_free(&h);
+}
+
+TEST(cli_transaction_json_output) {
+    harness h;
+    harness_with_alice(&h);
+    CHECK_EQ(RUN(&h, "--json", "pay", "bob@greenvale", "1"), CLI_OK);
+    json_t *json = json_loads(h.out, 0, NULL);
+    REQUIRE(json != NULL);
+    CHECK(strcmp(json_string_value(json_object_get(json, "status")), "committed") == 0);
+    CHECK_EQ(json_integer_value(json_object_get(json, "height")), 7);
+    CHECK_EQ(json_integer_value(json_object_get(json_object_get(json, "result"), "fee")), 18);
+    json_decref(json);
+    CHECK(!contains(h.out, "paid")); /* nothing but the JSON document on stdout */
+    harness_free(&h);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Keys.                                                                     */
+/* ------------------------------------------------------------------------ */
+
+TEST(cli_key_commands) {
+    harness h;
+    harness_init(&h);
+    CHECK_EQ(RUN_NO_KEY(&h, "key", "list"), CLI_OK);
+    CHECK(contains(h.err, "no keys in"));
+    CHECK_EQ(RUN_NO_KEY(&h, "balance"), CLI_USAGE);
+    CHECK(contains(h.err, "create one with `tally key new NAME`"));
+    CHECK_EQ(RUN_NO_KEY(&h, "key", "import", "alice", "--seed", seed_hex_alice), CLI_OK);
+    char alice[TALLY_ADDRESS_LENGTH + 1];
+    address_of(ALICE_SEED, alice);
+    CHECK(contains(h.out, alice));
+    struct stat info;
+    REQUIRE(stat(h.keys_dir, &info) == 0);
+    CHECK_EQ(info.st_mode & 0777, 0700);
+    CHECK_EQ(RUN_NO_KEY(&h, "key", "import", "alice", "--seed", seed_hex_alice), CLI_USAGE);
+    CHECK(contains(h.err, "exists already"));
+    CHECK_EQ(RUN_NO_KEY(&h, "key", "import", "x", "--seed", "abcd"), CLI_USAGE);
+    CHECK(contains(h.err, "--seed must be 64 hex digits"));
+    CHECK_EQ(RUN_NO_KEY(&h, "key", "import", "x"), CLI_USAGE);
+    CHECK(contains(h.err, "--seed HEX is required"));
+    CHECK_EQ(RUN_NO_KEY(&h, "key", "new", "bad/name"), CLI_USAGE);
+    /* with one key, it is the one that signs */
+    CHECK_EQ(RUN_NO_KEY(&h, "key", "show"), CLI_OK);
+    CHECK(strncmp(h.out, alice, TALLY_ADDRESS_LENGTH) == 0);
+    CHECK_EQ(RUN_NO_KEY(&h, "key", "new", "bob"), CLI_OK);
+    CHECK(strncmp(h.out, "tly1", 4) == 0);
+    CHECK_EQ(RUN_NO_KEY(&h, "key", "show"), CLI_USAGE);
+    CHECK(contains(h.err, "2 keys in"));
+    CHECK(contains(h.err, "(alice, bob): choose one with --key NAME or TALLY_KEY"));
+    CHECK_EQ(run_as(&h, NULL, "--key", "alice", "key", "show", (const char *)NULL), CLI_OK);
+    CHECK(strncmp(h.out, alice, TALLY_ADDRESS_LENGTH) == 0);
+    CHECK_EQ(RUN_NO_KEY(&h, "key", "list", "--json"), CLI_OK);
+    json_t *json = json_loads(h.out, 0, NULL);
+    CHECK_EQ(json_array_size(json_object_get(json, "keys")), 2);
+    json_decref(json);
+    CHECK_EQ(run_as(&h, "carol", "balance", (const char *)NULL), CLI_USAGE);
+    CHECK(contains(h.err, "no key named 'carol'"));
+    harness_free(&h);
+}
+
+TEST(cli_wrong_passphrase_sends_nothing) {
+    harness h;
+    harness_with_alice(&h);
+    /* run_as always uses PASSPHRASE; rewrite the key under another one */
+    char path[256];
+    snprintf(path, sizeof path, "%s/alice.key", h.keys_dir);
+    unlink(path);
+    keystore_keypair pair;
+    uint8_t seed[32];
+    memset(seed, ALICE_SEED, sizeof seed);
+    tally_keypair(&pair.public_key, pair.secret_key, seed);
+    char why[128];
+    REQUIRE(keystore_save(path, "alice", &pair, "another passphrase", KEYSTORE_STRENGTH_TEST, why, sizeof why));
+    CHECK_EQ(RUN(&h, "pay", "bob@greenvale", "1"), CLI_USAGE);
+    CHECK(contains(h.err, "cannot open key 'alice': wrong passphrase"));
+    CHECK_EQ(h.node.posted_count, 0);
+    harness_free(&h);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Reading.                                                                  */
+/* ------------------------------------------------------------------------ */
+
+TEST(cli_account_output_human) {
+    json_t *account = account_json(BOB_SEED, "bob", -1250, 10000, "active", 200);
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    cli_out_account(out, account, "Greenvale", NULL);
+    fclose(out);
+    char bob[TALLY_ADDRESS_LENGTH + 1], expected[1024];
+    address_of(BOB_SEED, bob);
+    snprintf(expected, sizeof expected,
+             "account     bob@Greenvale\n"
+             "address     %s\n"
+             "alias       bob\n"
+             "status      active\n"
+             "balance     -12.50 GVH\n"
+             "limit       100.00 GVH\n"
+             "available   87.50 GVH\n"
+             "line        active, risk fee 2.00%%\n"
+             "period      2026-01-01 00:00 UTC to 2026-01-31 00:00 UTC\n"
+             "fees paid   0.25 GVH\n",
+             bob);
+    CHECK(text && strcmp(text, expected) == 0);
+    if (text && strcmp(text, expected) != 0) fprintf(stderr, "%s", text);
+    free(text);
+    json_decref(account);
+}
+
+TEST(cli_balance_and_reads) {
+    harness h;
+    harness_with_alice(&h);
+    CHECK_EQ(RUN(&h, "balance"), CLI_OK);
+    CHECK(contains(h.out, "NETWORK    ALIAS    BALANCE       LIMIT   AVAILABLE  LINE                    "
+                          "PERIOD ENDS           FEES PAID\n"
+                          "Greenvale  alice  10.00 GVH  100.00 GVH  110.00 GVH  active, risk fee 2.00%  "
+                          "2026-01-31 00:00 UTC   0.25 GVH\n"));
+    CHECK(contains(h.out, "reserve held: 12.345 USD"));
+    CHECK_EQ(RUN(&h, "balance", "--json"), CLI_OK);
+    json_t *json = json_loads(h.out, 0, NULL);
+    json_t *first = json_array_get(json_object_get(json, "accounts"), 0);
+    CHECK_EQ(json_integer_value(json_object_get(first, "balance")), 1000);
+    CHECK(strcmp(json_string_value(json_object_get(first, "network_name")), "Greenvale") == 0);
+    json_decref(json);
+    CHECK_EQ(RUN(&h, "balance", "greenvale"), CLI_OK);
+    CHECK(contains(h.out, "10.00 GVH"));
+
+    CHECK_EQ(RUN(&h, "account", "greenvale", "bob"), CLI_OK);
+    CHECK(contains(h.out, "balance     -5.00 GVH"));
+    CHECK(contains(h.out, "line        active, risk fee 3.00%"));
+    CHECK_EQ(RUN(&h, "account", "greenvale", "bob", "--json"), CLI_OK);
+    json = json_loads(h.out, 0, NULL);
+    CHECK_EQ(json_integer_value(json_object_get(json, "balance")), -500);
+    json_decref(json);
+
+    CHECK_EQ(RUN(&h, "history", "greenvale", "--limit", "2"), CLI_OK);
+    CHECK(contains(h.out, "HEIGHT  TIME                  TYPE      COUNTERPARTY      AMOUNT       FEE  MEMO\n"
+                          "     6  2026-01-02 00:00 UTC  transfer  bob           -12.50 GVH  0.18 GVH  eggs\n"));
+    CHECK(contains(h.out, "more: tally history greenvale --limit 2 --before 41"));
+    CHECK_EQ(RUN(&h, "history", "greenvale", "--limit", "0"), CLI_USAGE);
+
+    CHECK_EQ(RUN(&h, "network", "show", "GREENVALE"), CLI_OK);
+    CHECK(contains(h.out, "network     1  Greenvale"));
+    CHECK(contains(h.out, "policy      default limit 100.00 GVH, max limit 500.00 GVH, cap none"));
+    CHECK(contains(h.out, "period 30 days, grace 10 days, rule rebalanced, auto-renew on, membership open"));
+    CHECK(contains(h.out, "pool        asset 1: 1.000 USD backs 1.00 GVH"));
+    CHECK(contains(h.out, "primary 150.000 USD, buffer 0.000 USD, excess 50.000 USD"));
+    CHECK(contains(h.out, "RTD 30.00% (target 20.00%)"));
+    CHECK_EQ(RUN(&h, "network", "list"), CLI_OK);
+    CHECK(contains(h.out, "ID  NAME       UNIT  MEMBERS     SUPPLY  LOST DEBT"));
+    CHECK(contains(h.out, " 1  Greenvale  GVH         3  50.00 GVH   0.00 GVH"));
+    CHECK_EQ(RUN(&h, "asset", "show", "usd"), CLI_OK);
+    CHECK(contains(h.out, "asset       1  USD (Cooperative dollar, 3 decimals)"));
+    CHECK(contains(h.out, "outstanding 800.000 USD"));
+    CHECK_EQ(RUN(&h, "block", "x"), CLI_USAGE);
+    CHECK_EQ(RUN(&h, "tx", "show", "nothex"), CLI_USAGE);
+    harness_free(&h);
+}
+
+TEST(cli_output_values) {
+    char text[CLI_AMOUNT_TEXT_MAX], when[CLI_TIME_TEXT_MAX], bps[24], duration[32];
+    cli_unit gvh = {2, "GVH"}, plain = {3, ""};
+    CHECK(strcmp(cli_out_amount(1250, &gvh, text), "12.50 GVH") == 0);
+    CHECK(strcmp(cli_out_amount(-5, &gvh, text), "-0.05 GVH") == 0);
+    CHECK(strcmp(cli_out_amount(INT64_MIN, &gvh, text), "-92233720368547758.08 GVH") == 0);
+    CHECK(strcmp(cli_out_amount(1, &plain, text), "0.001") == 0);
+    CHECK(strcmp(cli_out_time(1767225600, when), "2026-01-01 00:00 UTC") == 0);
+    CHECK(strcmp(cli_out_time(0, when), "-") == 0);
+    CHECK(strcmp(cli_out_bps(25, bps), "0.25%") == 0);
+    CHECK(strcmp(cli_out_bps(10000, bps), "100.00%") == 0);
+    CHECK(strcmp(cli_out_duration(30 * 86400, duration), "30 days") == 0);
+    CHECK(strcmp(cli_out_duration(7200, duration), "2 h") == 0);
+    CHECK(strcmp(cli_out_duration(90, duration), "90 s") == 0);
+}

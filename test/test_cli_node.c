@@ -1,0 +1,128 @@
+/*
+ * test_cli_node.c: the CLI against a real node. The sanitizer build of tallyd runs
+ * as a child process on a loopback port (node_harness.h); the CLI's commands run in
+ * this process with the real libcurl transport, as `tally` would: keys imported
+ * into a temporary keystore, a network founded, members joining with aliases, a
+ * credit line changed, payments whose fee must equal the estimate the CLI signed,
+ * a refusal that names its rule and figure, reads, and `tally verify` from the
+ * node and from its data directory.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/client.h"
+#include "cli/commands.h"
+#include "node_harness.h"
+#include "test.h"
+
+#define PASSPHRASE "correct horse battery"
+
+typedef struct {
+    const test_node *node;
+    char keys_dir[300];
+    char *out, *err;
+    size_t out_size, err_size;
+} session;
+
+static cli_status tally(session *s, const char *first, ...) {
+    free(s->out);
+    free(s->err);
+    s->out = s->err = NULL;
+    FILE *out = open_memstream(&s->out, &s->out_size), *err = open_memstream(&s->err, &s->err_size);
+    cli_context ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.out = out;
+    ctx.err = err;
+    if (!cli_set_node_url(&ctx, s->node->url)) return CLI_IO;
+    snprintf(ctx.keys_dir, sizeof ctx.keys_dir, "%s", s->keys_dir);
+    ctx.passphrase = PASSPHRASE;
+    ctx.strength = KEYSTORE_STRENGTH_TEST;
+    ctx.transport = cli_client_curl_transport();
+    char *argv[32];
+    int argc = 0;
+    argv[argc++] = strdup("tally");
+    va_list arguments;
+    va_start(arguments, first);
+    for (const char *word = first; word && argc < 31; word = va_arg(arguments, const char *)) argv[argc++] = strdup(word);
+    va_end(arguments);
+    cli_status status = cli_run(&ctx, argc, argv);
+    for (int i = 0; i < argc; i++) free(argv[i]);
+    fclose(out);
+    fclose(err);
+    if (getenv("TALLY_TEST_VERBOSE")) fprintf(stderr, "--- out:\n%s--- err:\n%s", s->out, s->err);
+    return status;
+}
+
+#define TALLY(s, ...) tally((s), __VA_ARGS__, (const char *)NULL)
+
+static bool contains(const char *text, const char *part) { return text && strstr(text, part) != NULL; }
+
+TEST(cli_drives_a_real_node) {
+    test_node node;
+    REQUIRE(harness_make_directory(&node));
+    if (!harness_start(&node, NULL)) {
+        harness_remove_directory(&node);
+        REQUIRE(!"tallyd (build/test/tallyd) did not start");
+    }
+    session s = {.node = &node};
+    snprintf(s.keys_dir, sizeof s.keys_dir, "%s/keys", node.directory);
+
+    CHECK_EQ(TALLY(&s, "key", "import", "op", "--seed", "1111111111111111111111111111111111111111111111111111111111111111"), CLI_OK);
+    CHECK_EQ(TALLY(&s, "key", "import", "alice", "--seed", "2222222222222222222222222222222222222222222222222222222222222222"), CLI_OK);
+    CHECK_EQ(TALLY(&s, "key", "import", "bob", "--seed", "3333333333333333333333333333333333333333333333333333333333333333"), CLI_OK);
+
+    CHECK_EQ(TALLY(&s, "--key", "op", "network", "create", "Greenvale", "GVH", "--default-limit", "100", "--fee-bps", "100"),
+             CLI_OK);
+    CHECK(contains(s.out, "created network 1: Greenvale (GVH, 2 decimals)"));
+    CHECK_EQ(TALLY(&s, "--key", "alice", "member", "join", "greenvale"), CLI_OK);
+    CHECK_EQ(TALLY(&s, "--key", "bob", "member", "join", "1"), CLI_OK);
+    CHECK_EQ(TALLY(&s, "--key", "alice", "alias", "set", "greenvale", "alice"), CLI_OK);
+    CHECK_EQ(TALLY(&s, "--key", "bob", "alias", "set", "greenvale", "bob"), CLI_OK);
+    CHECK_EQ(TALLY(&s, "--key", "op", "line", "update", "greenvale", "alice", "100", "--risk-fee-bps", "200"), CLI_OK);
+    CHECK(contains(s.out, "set alice@Greenvale's credit limit to 100.00 GVH"));
+
+    /* 12.50 all on credit: base fee 0.13 + risk fee 2% of 12.50 = 0.25: the estimate
+     * the CLI signed is exactly what the node charged */
+    CHECK_EQ(TALLY(&s, "--key", "alice", "pay", "bob@greenvale", "12.50", "--memo", "eggs"), CLI_OK);
+    CHECK(contains(s.out, "paid 12.50 GVH to bob@Greenvale, fee 0.38 GVH (at most 0.38 GVH signed)"));
+    CHECK(contains(s.out, "your debt grew by 12.88 GVH"));
+    CHECK_EQ(TALLY(&s, "--key", "bob", "pay", "ALICE@GREENVALE", "5"), CLI_OK);
+    CHECK(contains(s.out, "it repaid 5.00 GVH of the payee's debt"));
+
+    /* refused in the block: the rule and the figure */
+    CHECK_EQ(TALLY(&s, "--key", "op", "line", "update", "greenvale", "alice", "1"), CLI_REFUSED);
+    CHECK(contains(s.err, "refused: a limit cannot be lowered below the current debt (LIMIT_BELOW_DEBT)"));
+    CHECK(contains(s.err, "the member's debt is 7.88 GVH"));
+    /* refused at admission; the node must say why (and not "unknown") */
+    cli_status status = TALLY(&s, "--key", "alice", "pay", "bob@greenvale", "500");
+    CHECK(status != CLI_OK);
+    if (status == CLI_REFUSED) CHECK(contains(s.err, "(INSUFFICIENT_CREDIT)"));
+    CHECK_EQ(TALLY(&s, "--key", "alice", "pay", "bob@greenvale", "1.001"), CLI_USAGE);
+
+    CHECK_EQ(TALLY(&s, "--key", "alice", "balance"), CLI_OK);
+    CHECK(contains(s.out, "Greenvale  alice  -7.88 GVH  100.00 GVH"));
+    CHECK_EQ(TALLY(&s, "account", "greenvale", "bob"), CLI_OK);
+    CHECK(contains(s.out, "balance     7.45 GVH"));
+    CHECK_EQ(TALLY(&s, "network", "show", "greenvale"), CLI_OK);
+    CHECK(contains(s.out, "supply      7.88 GVH"));
+    CHECK(contains(s.out, "fees        0.43 GVH"));
+
+    /* the whole chain, from the node and from its data directory */
+    CHECK_EQ(TALLY(&s, "verify"), CLI_OK);
+    CHECK(contains(s.out, "chain verified: "));
+    char data[300];
+    snprintf(data, sizeof data, "%s/data", node.directory);
+    CHECK_EQ(TALLY(&s, "verify", "--data", data), CLI_OK);
+    CHECK(contains(s.out, "chain verified: "));
+
+    harness_stop(&node);
+    CHECK_EQ(TALLY(&s, "status"), CLI_IO);
+    CHECK(contains(s.err, "cannot reach the node at http://127.0.0.1:"));
+    free(s.out);
+    free(s.err);
+    cli_client_curl_transport_close();
+    harness_remove_directory(&node);
+}
