@@ -51,7 +51,7 @@ TALLY_CLI := $(RELEASE_DIR)/tally
 CLI_SOURCES := $(filter-out %_main.c,$(wildcard src/cli/*.c))
 RELEASE_CLI_OBJECTS := $(CLI_SOURCES:%.c=$(RELEASE_DIR)/%.o)
 
-.PHONY: all deps test bench run vectors clean
+.PHONY: all deps test bench run demo vectors clean
 
 all: deps $(DEMO) $(VECTORS_TOOL) $(TALLYD) $(TALLY_CLI)
 
@@ -101,8 +101,16 @@ test: deps $(TEST_RUNNER) $(TEST_TALLYD)
 bench: deps $(BENCH_RUNNER)
 	./$(BENCH_RUNNER)
 
-# The main job. Until the node exists (issue 3) it runs the scripted demo of the core.
+# The main job: a node on 127.0.0.1:8080 keeping its chain in ./data; on its first
+# start it creates the demo network and prints what to type next. Running it again
+# reuses the data. `make run DATA=dir LISTEN=host:port` changes either.
+DATA ?= ./data
+LISTEN ?= 127.0.0.1:8080
 run: all
+	./$(TALLYD) --data $(DATA) --listen $(LISTEN) --demo
+
+# The scripted demo of the core alone (no node, nothing stored).
+demo: all
 	./$(DEMO)
 
 # Rewrites test/vectors/transactions.json from the encoder (review the diff!).
