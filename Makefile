@@ -98,7 +98,7 @@ test: deps $(TEST_RUNNER) $(TEST_TALLYD)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    ./$(TEST_RUNNER) $(T)
 
-bench: deps $(BENCH_RUNNER)
+bench: deps $(BENCH_RUNNER) $(TALLYD)
 	./$(BENCH_RUNNER)
 
 # The main job: a node on 127.0.0.1:8080 keeping its chain in ./data; on its first

@@ -17,5 +17,8 @@ static inline double bench_now_seconds(void) {
 void bench_chain(double *verifications_per_second);
 /* bench_core.c: transfers applied per second by the core on one core. */
 void bench_core(double *transfers_per_second);
+/* bench_node.c: transfers committed per second by a real node over HTTP, against
+ * the verification bound of every core. */
+void bench_node(double *committed_per_second);
 
 #endif

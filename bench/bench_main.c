@@ -35,9 +35,12 @@ int main(void) {
     double verifications_per_second = 0, transfers_per_second = 0;
     bench_chain(&verifications_per_second);
     bench_core(&transfers_per_second);
+    double committed_per_second = 0;
+    bench_node(&committed_per_second);
     printf("\nsummary (one core):\n");
     printf("  core transfers applied  %12.0f /s  (target 5,000,000: %.2fx of target)\n", transfers_per_second,
            transfers_per_second / 5e6);
+    printf("  node, end to end        %12.0f committed transfers/s over HTTP, fsynced\n", committed_per_second);
     printf("  Ed25519 verifications   %12.0f /s  (the core applies %.1f transfers per verification)\n",
            verifications_per_second,
            verifications_per_second > 0 ? transfers_per_second / verifications_per_second : 0.0);

@@ -82,3 +82,22 @@ TEST(asset_refusals) {
     CHECK_CODE(move(&world, &bank, TALLY_TX_ASSET_ISSUE, USD, &system_actor, 1).code, TALLY_ERR_SYSTEM_ACCOUNT);
     world_free(&world);
 }
+
+TEST(asset_protocol_bound_is_state_full) {
+    test_world world;
+    world_init(&world);
+    test_actor bank = actor(10);
+    tally_tx tx = world_tx(&world, &bank, TALLY_TX_ASSET_CREATE);
+    text_set(&tx.body.asset_create.code, "TOK");
+    text_set(&tx.body.asset_create.name, "token");
+    /* straight through tally_apply: the fixture's per-step checks would take minutes */
+    for (uint32_t i = 0; i < TALLY_ASSETS_MAX; i++) {
+        tx.sequence = i + 1;
+        REQUIRE(tally_apply(world.state, &tx, world.time).code == TALLY_OK);
+    }
+    CHECK_EQ(tally_state_asset_count(world.state), TALLY_ASSETS_MAX);
+    tx.sequence = TALLY_ASSETS_MAX + 1;
+    CHECK_CODE(world_apply(&world, &tx).code, TALLY_ERR_STATE_FULL);
+    CHECK_EQ(tally_state_asset_count(world.state), TALLY_ASSETS_MAX);
+    world_free(&world);
+}
