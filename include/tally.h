@@ -504,7 +504,8 @@ TALLY_MUST_CHECK tally_result tally_apply(tally_state *state, const tally_tx *tx
 TALLY_MUST_CHECK tally_result tally_apply_signed(tally_state *state, const tally_tx *tx,
                                                  int64_t block_time);
 
-/* What the end of a block did. */
+/* What the end of a block did, summed over networks (amounts of different units:
+ * for reports only; they saturate at INT64_MAX). */
 typedef struct {
     uint32_t lines_renewed;
     uint32_t lines_expired;

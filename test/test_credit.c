@@ -331,3 +331,28 @@ TEST(credit_line_close_refused_for_a_debt_of_one) {
     CHECK_EQ(member_of(&world, NET, &alice)->line_status, TALLY_LINE_ACTIVE);
     world_free(&world);
 }
+
+TEST(credit_block_summary_saturates_across_networks) {
+    test_world world;
+    world_init(&world);
+    test_actor op = actor(0), alice = actor(1), bob = actor(2);
+    tally_policy policy = policy_default();
+    policy.default_credit_limit = 5000000000000000000;
+    policy.max_credit_limit = 5000000000000000000;
+    for (uint32_t network = 1; network <= 2; network++) {
+        CHECK_CODE(do_create_network(&world, &op, &policy).code, TALLY_OK);
+        const test_actor *joiners[] = {&alice, &bob};
+        for (int i = 0; i < 2; i++) {
+            tally_tx tx = world_tx(&world, joiners[i], TALLY_TX_MEMBER_JOIN);
+            tx.body.network_only.network_id = network;
+            CHECK_CODE(world_apply(&world, &tx).code, TALLY_OK);
+        }
+        CHECK_CODE(do_pay(&world, &alice, network, &bob, 5000000000000000000, 0).code, TALLY_OK);
+    }
+    CHECK_EQ(world_advance_to(&world, world.time + 30 * DAY).lines_frozen, 2);
+    tally_block_summary summary = world_advance_to(&world, world.time + 10 * DAY);
+    CHECK_EQ(summary.lines_defaulted, 2);
+    CHECK_EQ(summary.debt_written_off, INT64_MAX); /* 1e19 in two units: saturated, not wrapped */
+    CHECK_EQ(system_member(&world, 1, TALLY_SYSTEM_LOST_DEBT)->balance, -5000000000000000000);
+    world_free(&world);
+}

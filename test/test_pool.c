@@ -290,3 +290,31 @@ TEST(pool_extreme_peg_saturates_instead_of_overflowing) {
     CHECK_EQ(tally_network_rtd_bps(net(&world)), INT64_MAX);
     world_free(&world);
 }
+
+TEST(pool_target_exact_with_huge_peg_terms) {
+    test_world world;
+    world_init(&world);
+    test_actor op = actor(0), alice = actor(1), bob = actor(2), bank = actor(10);
+    tally_policy policy = policy_default();
+    policy.default_credit_limit = 2000000000000000;
+    policy.max_credit_limit = 2000000000000000;
+    policy.target_rtd_bps = 10000;
+    CHECK_CODE(do_create_network(&world, &op, &policy).code, TALLY_OK);
+    CHECK_EQ(do_create_asset(&world, &bank, "USD").created_id, USD);
+    /* INT64_MAX credit units are worth 2^62 reserve units: about 1 per 2 credits */
+    CHECK_CODE(do_set_peg(&world, &op, NET, USD, (int64_t)1 << 62, INT64_MAX).code, TALLY_OK);
+    const test_actor *joiners[] = {&alice, &bob};
+    for (int i = 0; i < 2; i++) {
+        tally_tx tx = world_tx(&world, joiners[i], TALLY_TX_MEMBER_JOIN);
+        tx.body.network_only.network_id = NET;
+        CHECK_CODE(world_apply(&world, &tx).code, TALLY_OK);
+    }
+    CHECK_CODE(do_pay(&world, &alice, NET, &bob, 2000000000000000, 0).code, TALLY_OK);
+    CHECK_CODE(do_issue(&world, &bank, USD, &bob, 1500000000000000).code, TALLY_OK);
+    /* 100% of 2e15 credits is 2e15 * 2^62 / (2^63 - 1) = 1e15 + a little: rounded up */
+    tally_result deposited = do_pool(&world, &bob, TALLY_TX_POOL_DEPOSIT, NET, 1500000000000000);
+    CHECK_CODE(deposited.code, TALLY_OK);
+    CHECK_EQ(deposited.to_primary, 1000000000000001);
+    CHECK_EQ(deposited.to_excess, 499999999999999);
+    world_free(&world);
+}

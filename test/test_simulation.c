@@ -39,6 +39,7 @@ __extension__ typedef __int128 int128;
 #define SIM_HOLDERS_MAX 400       /* actors from SIM_STAFF on receive reserve assets */
 #define SIM_STEPS_DEFAULT 20000
 #define SIM_BLOCK_TXS_MAX 12
+#define SIM_EDGE_NETWORK 5 /* the designed network at the edges of the valid ranges */
 #define SIM_HASH_ALL_UNTIL 2000 /* every refusal is hashed before and after until this step, */
 #define SIM_HASH_EVERY 16       /* then every 16th refusal */
 #define SIM_FAILURES_PRINTED 8
@@ -539,6 +540,13 @@ static tally_key system_key_of(simulation *sim, uint32_t network_id) {
     return tally_system_key(network_id ? network_id : 1, (tally_system_kind)(1 + rng_below(&sim->rng, 3)));
 }
 
+/* 1..INT64_MAX, log-uniform: every order of magnitude equally often. */
+static int64_t any_magnitude(sim_rng *rng) {
+    uint32_t bits = 1 + (uint32_t)rng_below(rng, 63);
+    int64_t top = bits == 63 ? INT64_MAX : ((int64_t)1 << bits) - 1;
+    return rng_between(rng, top / 2 + 1, top);
+}
+
 static int64_t bad_amount(simulation *sim) {
     static const int64_t amounts[] = {0, -1, -250, INT64_MIN, INT64_MIN + 1};
     return RNG_PICK(&sim->rng, amounts);
@@ -608,7 +616,7 @@ static tally_policy random_policy(sim_rng *rng) {
     memset(&policy, 0, sizeof policy);
     policy.default_credit_limit = RNG_PICK(rng, limits);
     policy.max_credit_limit = policy.default_credit_limit + RNG_PICK(rng, headroom);
-    if (rng_percent(rng, 4)) policy.max_credit_limit = INT64_MAX; /* an edge the rules must survive */
+    if (rng_percent(rng, 12)) policy.max_credit_limit = INT64_MAX; /* an edge the rules must survive */
     policy.positive_cap = RNG_PICK(rng, caps);
     policy.fee_bps = RNG_PICK(rng, fees);
     policy.default_risk_fee_bps = RNG_PICK(rng, risks);
@@ -731,6 +739,10 @@ static void make_peg_set(simulation *sim, sim_gen *gen) {
     body->peg_credit_units = rates[rate][1];
     if (rng_percent(rng, 2)) body->peg_reserve_units = rng_percent(rng, 50) ? INT64_MAX : 1000000000;
     if (rng_percent(rng, 2)) body->peg_credit_units = rng_percent(rng, 50) ? INT64_MAX : 1000000000;
+    if (network_id == SIM_EDGE_NETWORK && rng_percent(rng, 60)) { /* pegs of any size, pool or not */
+        body->peg_reserve_units = any_magnitude(rng);
+        body->peg_credit_units = any_magnitude(rng);
+    }
     if (variant == 3) { /* never 0: that clears the peg */
         body->asset_id = unknown_asset(sim);
         if (!body->asset_id) body->asset_id = tally_state_asset_count(sim->state) + 1;
@@ -2067,7 +2079,7 @@ static bool sim_setup(simulation *sim) {
     static const char *const names[] = {"Greenvale", "Harbor", "Mill Town", "Orchard", "Edge"};
     static const char *const units[] = {"GVH", "HBR", "MILL", "ORC", "EDGE"};
     /* network 1, 2, 3 and 5: asset, reserve units, credit units (network 4 has none) */
-    static const int64_t pegs[][4] = {{1, 1, 1, 1}, {2, 2, 3, 2}, {3, 1, 1, 100}, {5, 2, INT64_MAX, 1}};
+    static const int64_t pegs[][4] = {{1, 1, 1, 1}, {2, 2, 3, 2}, {3, 1, 1, 100}, {SIM_EDGE_NETWORK, 2, INT64_MAX, 1}};
     sim_gen gen;
     for (uint32_t i = 0; i < 2; i++) {
         gen_begin(sim, &gen, TALLY_TX_ASSET_CREATE, 8 + i);

@@ -80,6 +80,6 @@ tally_block_summary tally_end_block(tally_state *state, int64_t block_time) {
      * pushed, so the heap never outgrows what transactions reserved. */
     credit_process_due(state, block_time, &summary);
     for (uint32_t i = 0; i < state->network_count; i++)
-        summary.reserve_reallocated += pool_reallocate(state, &state->networks[i]);
+        summary.reserve_reallocated = saturating_add(summary.reserve_reallocated, pool_reallocate(state, &state->networks[i]));
     return summary;
 }

@@ -172,8 +172,8 @@ static void write_off(tally_state *state, tally_network *network, tally_member *
     member->limit = 0;
     member->status = TALLY_MEMBER_DEFAULTED;
     summary->lines_defaulted++;
-    summary->debt_written_off += written_off;
-    summary->lost_debt_burned += pool_cover_lost_debt(state, network);
+    summary->debt_written_off = saturating_add(summary->debt_written_off, written_off);
+    summary->lost_debt_burned = saturating_add(summary->lost_debt_burned, pool_cover_lost_debt(state, network));
 }
 
 /* The next period after a compliant one. A chain that stalled longer than a period

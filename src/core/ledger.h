@@ -34,6 +34,12 @@ TALLY_MUST_CHECK bool muldiv_round_down(int64_t a, int64_t numerator, int64_t de
 /* ceil(amount * bps / 10000) for amount >= 0 and bps <= 10000: cannot overflow. */
 int64_t fee_round_up(int64_t amount, uint32_t bps);
 
+/* For totals that only report (a block summary across networks): saturate. */
+static inline int64_t saturating_add(int64_t a, int64_t b) {
+    int64_t sum;
+    return __builtin_add_overflow(a, b, &sum) ? (b > 0 ? INT64_MAX : INT64_MIN) : sum;
+}
+
 static inline int64_t positive_part(int64_t balance) { return balance > 0 ? balance : 0; }
 /* The debt a balance stands for. Balances are never INT64_MIN (checked on entry). */
 static inline int64_t debt_part(int64_t balance) { return balance < 0 ? -balance : 0; }

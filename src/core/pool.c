@@ -25,14 +25,19 @@ static tally_key pool_key(const tally_network *network) {
     return tally_system_key(network->id, TALLY_SYSTEM_POOL);
 }
 
-/* Reserve the primary part must hold for RTD to reach the target, rounded up. */
+/* Reserve the primary part must hold for RTD to reach the target, rounded up:
+ * ceil(supply * peg_reserve / peg_credit * target / 10000), saturating at INT64_MAX.
+ * supply * peg_reserve < 2^126 fits; multiplying by the target could not, so it is
+ * split by the divisor D = 10000 * peg_credit: X = a*D + b gives
+ * X * target / D = a * target + b * target / D, where b * target < D * 10000 < 2^91. */
 static int64_t required_primary(const tally_network *network) {
-    /* target * supply < 2^77; times a peg of up to 2^63 could pass 2^127: saturate. */
-    int128 target_credits = (int128)network->policy.target_rtd_bps * network->supply;
-    if (target_credits > ((int128)1 << 126) / network->peg_reserve_units) return INT64_MAX;
-    int128 numerator = target_credits * network->peg_reserve_units;
-    int128 denominator = (int128)TALLY_BPS_ONE * network->peg_credit_units;
-    int128 required = (numerator + denominator - 1) / denominator;
+    uint32_t target = network->policy.target_rtd_bps;
+    if (target == 0) return 0;
+    int128 x = (int128)network->supply * network->peg_reserve_units;
+    int128 d = (int128)TALLY_BPS_ONE * network->peg_credit_units;
+    int128 whole = x / d, rest = x % d;
+    if (whole > INT64_MAX / target) return INT64_MAX;
+    int128 required = whole * target + (rest * target + d - 1) / d;
     return required > INT64_MAX ? INT64_MAX : (int64_t)required;
 }
 
