@@ -119,8 +119,22 @@ static size_t collect(char *data, size_t size, size_t count, void *context) {
     return length;
 }
 
+static long request_typed(const test_node *node, const char *method, const char *path, const char *body,
+                          size_t body_length, const char *content_type, json_t **response);
+
 long harness_request(const test_node *node, const char *method, const char *path, const char *body,
                      size_t body_length, json_t **response) {
+    return request_typed(node, method, path, body, body_length, "Content-Type: application/json", response);
+}
+
+long harness_request_binary(const test_node *node, const char *path, const uint8_t *body, size_t body_length,
+                            json_t **response) {
+    return request_typed(node, "POST", path, (const char *)body, body_length, "Content-Type: application/octet-stream",
+                         response);
+}
+
+static long request_typed(const test_node *node, const char *method, const char *path, const char *body,
+                          size_t body_length, const char *content_type, json_t **response) {
     if (response) *response = NULL;
     CURL *curl = curl_easy_init();
     if (!curl) return 0;
@@ -133,7 +147,7 @@ long harness_request(const test_node *node, const char *method, const char *path
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &received);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT, 60L);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
+    struct curl_slist *headers = curl_slist_append(NULL, content_type);
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     if (body) {
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);

@@ -38,6 +38,9 @@ void harness_remove_directory(test_node *node);
 long harness_request(const test_node *node, const char *method, const char *path, const char *body,
                      size_t body_length, json_t **response);
 
+/* POSTs a binary body (application/octet-stream) to path. */
+long harness_request_binary(const test_node *node, const char *path, const uint8_t *body, size_t body_length,
+                            json_t **response);
 /* Signs tx with the actor's key and submits it with wait=commit. Returns the HTTP
  * status; *status_json (may be NULL) gets the first result object (caller decrefs). */
 long harness_submit(const test_node *node, tally_tx *tx, const test_actor *signer, json_t **result);

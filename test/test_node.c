@@ -318,6 +318,33 @@ TEST(node_refuses_malformed_input_with_4xx_json_and_keeps_serving) {
     json_decref(answer);
     free(body);
 
+    /* the binary form: a torn frame is refused; two good frames and a bad one give
+     * one status each */
+    uint8_t frames[3 * (2 + TALLY_TX_ENCODED_MAX)];
+    size_t at = 0;
+    const char *codes[] = {"GBP", "CHF"};
+    for (int i = 0; i < 2; i++) {
+        tx = harness_tx(&node, &alice, TALLY_TX_ASSET_CREATE);
+        tx.sequence += (uint64_t)i;
+        text_set(&tx.body.asset_create.code, codes[i]);
+        text_set(&tx.body.asset_create.name, "money");
+        tally_tx_sign(&tx, alice.secret);
+        size_t length = tally_tx_encode(&tx, frames + at + 2, TALLY_TX_ENCODED_MAX);
+        frames[at] = (uint8_t)length, frames[at + 1] = (uint8_t)(length >> 8);
+        at += 2 + length;
+    }
+    frames[at] = 3, frames[at + 1] = 0, frames[at + 2] = 1, frames[at + 3] = 2, frames[at + 4] = 3;
+    CHECK_EQ(harness_request_binary(&node, "/v1/transactions", frames, at + 4, &answer), 400);
+    CHECK(code_is(answer, "BAD_BATCH"));
+    json_decref(answer);
+    CHECK_EQ(harness_request_binary(&node, "/v1/transactions?wait=commit", frames, at + 5, &answer), 200);
+    json_t *results = json_object_get(answer, "results");
+    CHECK_EQ(json_array_size(results), 3);
+    CHECK(strcmp(harness_json_string(json_array_get(results, 0), "status"), "committed") == 0);
+    CHECK(strcmp(harness_json_string(json_array_get(results, 1), "status"), "committed") == 0);
+    CHECK(code_is(json_array_get(results, 2), "DECODE_TRUNCATED"));
+    json_decref(answer);
+
     /* unknown things */
     CHECK_EQ(harness_request(&node, "GET", "/v1/networks/1/accounts/alice", NULL, 0, &answer), 404);
     CHECK(code_is(answer, "UNKNOWN_NETWORK"));
@@ -341,7 +368,7 @@ TEST(node_refuses_malformed_input_with_4xx_json_and_keeps_serving) {
     CHECK_EQ(harness_request(&node, "GET", "/v1/status", NULL, 0, &status_after), 200);
     json_t *assets = NULL;
     CHECK_EQ(harness_request(&node, "GET", "/v1/assets", NULL, 0, &assets), 200);
-    CHECK_EQ(json_array_size(json_object_get(assets, "assets")), 1);
+    CHECK_EQ(json_array_size(json_object_get(assets, "assets")), 3); /* USD, GBP, CHF */
     json_decref(assets);
     json_decref(status_after);
     (void)height_before;

@@ -117,27 +117,44 @@ static unsigned refusal_status(const tx_status *status) {
     }
 }
 
-/* Decodes one hex transaction; false with status set to the refusal. */
-static bool decode_hex_tx(const char *hex, tally_tx *tx, tx_status *status) {
-    uint8_t bytes[TALLY_TX_ENCODED_MAX];
-    size_t length = 0;
-    memset(status, 0, sizeof *status);
-    status->state = TX_REFUSED;
-    if (!hex || strlen(hex) > 2 * TALLY_TX_ENCODED_MAX ||
-        sodium_hex2bin(bytes, sizeof bytes, hex, strlen(hex), NULL, &length, NULL) != 0 || strlen(hex) != 2 * length) {
-        status->node_error = "BAD_HEX";
-        return false;
-    }
-    tally_error error = tally_tx_decode(bytes, length, tx);
-    if (error != TALLY_OK) {
-        status->result.code = error;
-        return false;
-    }
-    status->state = TX_UNKNOWN;
-    return true;
+/* A submission once its body is read: count transactions, the decodable ones in
+ * txs (positions[d] is where txs[d] stood), the others refused in statuses. */
+typedef struct {
+    size_t count;
+    bool is_single;
+    tally_tx *txs;
+    uint32_t *positions;
+    uint32_t decodable;
+    tx_status *statuses;
+} submission;
+
+static bool submission_alloc(submission *sub, size_t count, bool is_single) {
+    *sub = (submission){.count = count, .is_single = is_single};
+    sub->txs = calloc(count, sizeof *sub->txs);
+    sub->positions = calloc(count, sizeof *sub->positions);
+    sub->statuses = calloc(count, sizeof *sub->statuses);
+    return sub->txs && sub->positions && sub->statuses;
 }
 
-static enum MHD_Result submit(http_server *server, struct MHD_Connection *connection, const request *req) {
+static void submission_free(submission *sub) {
+    free(sub->txs), free(sub->positions), free(sub->statuses);
+}
+
+/* Decodes transaction `index` from its canonical bytes. */
+static void submission_add(submission *sub, size_t index, const uint8_t *bytes, size_t length) {
+    tx_status *status = &sub->statuses[index];
+    *status = (tx_status){.state = TX_REFUSED};
+    tally_error error = tally_tx_decode(bytes, length, &sub->txs[sub->decodable]);
+    if (error != TALLY_OK) {
+        status->result.code = error;
+        return;
+    }
+    status->state = TX_UNKNOWN;
+    sub->positions[sub->decodable++] = (uint32_t)index;
+}
+
+/* {"tx": hex} or {"txs": [hex, ...]} */
+static enum MHD_Result parse_json_submission(struct MHD_Connection *connection, const request *req, submission *sub) {
     json_error_t parse_error;
     json_t *body = json_loadb(req->body ? req->body : "", req->length, JSON_REJECT_DUPLICATES, &parse_error);
     if (!body || !json_is_object(body)) {
@@ -147,64 +164,102 @@ static enum MHD_Result submit(http_server *server, struct MHD_Connection *connec
         return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_JSON", message);
     }
     json_t *single = json_object_get(body, "tx"), *batch = json_object_get(body, "txs");
-    bool is_single = single != NULL;
     if ((single && batch) || (!single && !batch) || (single && !json_is_string(single)) ||
         (batch && !json_is_array(batch))) {
         json_decref(body);
         return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_REQUEST",
                           "send {\"tx\": \"<hex>\"} or {\"txs\": [\"<hex>\", ...]}");
     }
-    size_t count = is_single ? 1 : json_array_size(batch);
+    size_t count = single ? 1 : json_array_size(batch);
     if (count == 0 || count > HTTP_BATCH_MAX) {
         json_decref(body);
         return send_error(connection, count ? MHD_HTTP_CONTENT_TOO_LARGE : MHD_HTTP_BAD_REQUEST, "BAD_BATCH",
                           "a batch holds 1 to 4096 transactions");
     }
-    const char *wait = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "wait");
-    if (wait && strcmp(wait, "commit") != 0 && strcmp(wait, "none") != 0) {
-        json_decref(body);
-        return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_QUERY", "wait is 'none' or 'commit'");
-    }
-    tally_tx *txs = calloc(count, sizeof *txs);
-    tx_status *statuses = calloc(count, sizeof *statuses), *decoded_statuses = calloc(count, sizeof *statuses);
-    uint8_t(*ids)[TALLY_HASH_BYTES] = calloc(count, TALLY_HASH_BYTES);
-    uint32_t *positions = calloc(count, sizeof *positions);
-    if (!txs || !statuses || !decoded_statuses || !ids || !positions) {
-        free(txs), free(statuses), free(decoded_statuses), free(ids), free(positions);
+    if (!submission_alloc(sub, count, single != NULL)) {
         json_decref(body);
         return send_error(connection, MHD_HTTP_SERVICE_UNAVAILABLE, "OUT_OF_MEMORY", "out of memory");
     }
-    uint32_t decodable = 0;
     for (size_t i = 0; i < count; i++) {
-        json_t *item = is_single ? single : json_array_get(batch, i);
-        if (!json_is_string(item)) {
-            statuses[i] = (tx_status){.state = TX_REFUSED};
-            statuses[i].result.code = TALLY_ERR_DECODE_BAD_VALUE;
+        const char *hex = json_string_value(single ? single : json_array_get(batch, i));
+        uint8_t bytes[TALLY_TX_ENCODED_MAX];
+        size_t length = 0;
+        if (!hex || strlen(hex) > 2 * TALLY_TX_ENCODED_MAX ||
+            sodium_hex2bin(bytes, sizeof bytes, hex, strlen(hex), NULL, &length, NULL) != 0 ||
+            strlen(hex) != 2 * length) {
+            sub->statuses[i] = (tx_status){.state = TX_REFUSED, .node_error = "BAD_HEX"};
             continue;
         }
-        if (decode_hex_tx(json_string_value(item), &txs[decodable], &statuses[i])) positions[decodable++] = (uint32_t)i;
+        submission_add(sub, i, bytes, length);
     }
-    node_submit(server->node, txs, decodable, decoded_statuses, ids);
-    if (wait && strcmp(wait, "commit") == 0) node_wait(server->node, (const uint8_t(*)[TALLY_HASH_BYTES])ids, decodable,
-                                                       decoded_statuses, HTTP_COMMIT_WAIT_MS);
-    uint8_t(*all_ids)[TALLY_HASH_BYTES] = calloc(count, TALLY_HASH_BYTES);
-    for (uint32_t d = 0; d < decodable; d++) {
-        statuses[positions[d]] = decoded_statuses[d];
-        if (all_ids) memcpy(all_ids[positions[d]], ids[d], TALLY_HASH_BYTES);
+    json_decref(body);
+    return MHD_YES;
+}
+
+/* application/octet-stream: a batch of (u16 little-endian length | signed
+ * encoding), the compact form for clients that submit a lot. */
+static enum MHD_Result parse_binary_submission(struct MHD_Connection *connection, const request *req,
+                                               submission *sub) {
+    const uint8_t *body = (const uint8_t *)req->body;
+    size_t count = 0;
+    for (size_t at = 0; at < req->length; count++) {
+        if (req->length - at < 2) count = HTTP_BATCH_MAX + 1; /* a torn frame */
+        if (count > HTTP_BATCH_MAX) break;
+        at += 2 + (size_t)(body[at] | body[at + 1] << 8);
+        if (at > req->length) count = HTTP_BATCH_MAX + 1;
+    }
+    if (count == 0 || count > HTTP_BATCH_MAX)
+        return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_BATCH",
+                          "a binary batch is 1 to 4096 frames of a u16 little-endian length and that many bytes");
+    if (!submission_alloc(sub, count, false))
+        return send_error(connection, MHD_HTTP_SERVICE_UNAVAILABLE, "OUT_OF_MEMORY", "out of memory");
+    size_t at = 0;
+    for (size_t i = 0; i < count; i++) {
+        size_t length = (size_t)(body[at] | body[at + 1] << 8);
+        submission_add(sub, i, body + at + 2, length);
+        at += 2 + length;
+    }
+    return MHD_YES;
+}
+
+static enum MHD_Result submit(http_server *server, struct MHD_Connection *connection, const request *req) {
+    const char *wait = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "wait");
+    if (wait && strcmp(wait, "commit") != 0 && strcmp(wait, "none") != 0)
+        return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_QUERY", "wait is 'none' or 'commit'");
+    const char *type = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    bool binary = type && strncmp(type, "application/octet-stream", 24) == 0;
+    submission sub = {0};
+    enum MHD_Result parsed = binary ? parse_binary_submission(connection, req, &sub)
+                                    : parse_json_submission(connection, req, &sub);
+    if (!sub.txs) return parsed; /* refused, and answered */
+
+    tx_status *decoded_statuses = calloc(sub.count, sizeof *decoded_statuses);
+    uint8_t(*ids)[TALLY_HASH_BYTES] = calloc(sub.count, TALLY_HASH_BYTES);
+    uint8_t(*all_ids)[TALLY_HASH_BYTES] = calloc(sub.count, TALLY_HASH_BYTES);
+    if (!decoded_statuses || !ids || !all_ids) {
+        free(decoded_statuses), free(ids), free(all_ids);
+        submission_free(&sub);
+        return send_error(connection, MHD_HTTP_SERVICE_UNAVAILABLE, "OUT_OF_MEMORY", "out of memory");
+    }
+    node_submit(server->node, sub.txs, sub.decodable, decoded_statuses, ids);
+    if (wait && strcmp(wait, "commit") == 0)
+        node_wait(server->node, (const uint8_t(*)[TALLY_HASH_BYTES])ids, sub.decodable, decoded_statuses,
+                  HTTP_COMMIT_WAIT_MS);
+    for (uint32_t d = 0; d < sub.decodable; d++) {
+        sub.statuses[sub.positions[d]] = decoded_statuses[d];
+        memcpy(all_ids[sub.positions[d]], ids[d], TALLY_HASH_BYTES);
     }
     json_t *results = json_array();
-    for (size_t i = 0; i < count; i++) {
-        uint8_t zero[TALLY_HASH_BYTES] = {0};
-        json_array_append_new(results, view_tx_status(all_ids ? all_ids[i] : zero, &statuses[i]));
-    }
+    for (size_t i = 0; i < sub.count; i++) json_array_append_new(results, view_tx_status(all_ids[i], &sub.statuses[i]));
     unsigned status = MHD_HTTP_OK;
-    if (is_single && statuses[0].state == TX_REFUSED) status = refusal_status(&statuses[0]);
+    bool single_refused = sub.is_single && sub.statuses[0].state == TX_REFUSED;
+    if (single_refused) status = refusal_status(&sub.statuses[0]);
     json_t *response = json_pack("{s:o}", "results", results);
     /* A single refused transaction also carries its error at the top, like every 4xx. */
-    if (response && is_single && statuses[0].state == TX_REFUSED)
+    if (response && single_refused)
         json_object_set(response, "error", json_object_get(json_array_get(results, 0), "error"));
-    free(txs), free(statuses), free(decoded_statuses), free(ids), free(positions), free(all_ids);
-    json_decref(body);
+    free(decoded_statuses), free(ids), free(all_ids);
+    submission_free(&sub);
     return send_json(connection, status, response);
 }
 

@@ -62,6 +62,16 @@ struct node {
     uint64_t last_block_ms;
     node_metrics metrics;
 
+    /* The signature checkers: one thread per core takes chunks of the queued jobs,
+     * so that many connections submitting at once never run more verifications at a
+     * time than there are cores (more would only thrash the caches). */
+    pthread_mutex_t verify_lock;
+    pthread_cond_t verify_work;
+    struct verify_job *verify_head, *verify_tail;
+    pthread_t verifiers[64];
+    uint32_t verifier_count;
+    bool verifiers_stop;
+
     /* The query index, filled by its own thread after blocks are acknowledged so
      * that indexing never delays a commit. index_lock guards the index alone. */
     tally_index *index;
@@ -97,6 +107,9 @@ void node_config_defaults(node_config *config) {
     config->snapshot_every = 1000;
     config->mempool_capacity = 65536;
 }
+
+static bool start_verifiers(node *n);
+static void stop_verifiers(node *n);
 
 /* ---- statuses ---- */
 
@@ -205,6 +218,8 @@ bool node_open(const node_config *config, node **out, char *why, size_t why_size
     pthread_cond_init(&n->work, NULL);
     pthread_cond_init(&n->committed, NULL);
     pthread_mutex_init(&n->index_lock, NULL);
+    pthread_mutex_init(&n->verify_lock, NULL);
+    pthread_cond_init(&n->verify_work, NULL);
     tally_block_init(&n->block);
     n->current.slots = calloc(STATUS_SLOTS, sizeof(status_slot));
     n->previous.slots = calloc(STATUS_SLOTS, sizeof(status_slot));
@@ -389,6 +404,7 @@ static void *indexer_main(void *context) {
 }
 
 bool node_start(node *n) {
+    if (!start_verifiers(n)) return false;
     pthread_mutex_lock(&n->lock);
     n->running = true;
     pthread_mutex_unlock(&n->lock);
@@ -413,6 +429,9 @@ void node_close(node *n) {
         pthread_mutex_unlock(&n->lock);
         pthread_join(n->indexer_thread, NULL);
     }
+    stop_verifiers(n);
+    pthread_mutex_destroy(&n->verify_lock);
+    pthread_cond_destroy(&n->verify_work);
     index_close(n->index);
     pthread_mutex_destroy(&n->index_lock);
     tally_store_close(n->store);
@@ -432,43 +451,71 @@ void node_close(node *n) {
 
 /* ---- admission ---- */
 
-typedef struct {
+typedef struct verify_job {
     const tally_tx *txs;
     bool *valid;
-    uint32_t begin, end;
-} verify_share;
+    uint32_t count, next, done;
+    pthread_cond_t finished;
+    struct verify_job *queue_next;
+} verify_job;
 
-static void *verify_worker(void *context) {
-    verify_share *share = context;
-    for (uint32_t i = share->begin; i < share->end; i++) share->valid[i] = share->valid[i] && tally_tx_verify(&share->txs[i]);
+enum { VERIFY_CHUNK = 16 };
+
+static void *verifier_main(void *context) {
+    node *n = context;
+    pthread_mutex_lock(&n->verify_lock);
+    for (;;) {
+        while (!n->verify_head && !n->verifiers_stop) pthread_cond_wait(&n->verify_work, &n->verify_lock);
+        if (!n->verify_head) break;
+        verify_job *job = n->verify_head;
+        uint32_t begin = job->next, end = begin + VERIFY_CHUNK < job->count ? begin + VERIFY_CHUNK : job->count;
+        job->next = end;
+        if (end == job->count) {
+            n->verify_head = job->queue_next;
+            if (!n->verify_head) n->verify_tail = NULL;
+        }
+        pthread_mutex_unlock(&n->verify_lock);
+        for (uint32_t i = begin; i < end; i++) job->valid[i] = job->valid[i] && tally_tx_verify(&job->txs[i]);
+        pthread_mutex_lock(&n->verify_lock);
+        job->done += end - begin;
+        if (job->done == job->count) pthread_cond_signal(&job->finished);
+    }
+    pthread_mutex_unlock(&n->verify_lock);
     return NULL;
 }
 
-/* Checks signatures on every core: the calling thread takes one share. */
-static void verify_all(const node *n, const tally_tx *txs, uint32_t count, bool *valid) {
-    enum { THREADS_MAX = 64, SHARE_MIN = 32 };
+static bool start_verifiers(node *n) {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     uint32_t threads = n->config.verify_threads ? n->config.verify_threads : (uint32_t)(cores > 0 ? cores : 1);
-    if (threads > THREADS_MAX) threads = THREADS_MAX;
-    if (threads > (count + SHARE_MIN - 1) / SHARE_MIN) threads = (count + SHARE_MIN - 1) / SHARE_MIN;
-    if (threads <= 1) {
-        verify_share only = {txs, valid, 0, count};
-        verify_worker(&only);
-        return;
-    }
-    verify_share shares[THREADS_MAX];
-    pthread_t workers[THREADS_MAX];
-    bool started[THREADS_MAX] = {false};
-    for (uint32_t t = 0; t < threads; t++) {
-        shares[t] = (verify_share){txs, valid, (uint32_t)((uint64_t)count * t / threads),
-                                   (uint32_t)((uint64_t)count * (t + 1) / threads)};
-        if (t > 0) started[t] = pthread_create(&workers[t], NULL, verify_worker, &shares[t]) == 0;
-    }
-    verify_worker(&shares[0]);
-    for (uint32_t t = 1; t < threads; t++) {
-        if (started[t]) pthread_join(workers[t], NULL);
-        else verify_worker(&shares[t]);
-    }
+    if (threads > 64) threads = 64;
+    for (n->verifier_count = 0; n->verifier_count < threads; n->verifier_count++)
+        if (pthread_create(&n->verifiers[n->verifier_count], NULL, verifier_main, n) != 0) break;
+    return n->verifier_count > 0;
+}
+
+static void stop_verifiers(node *n) {
+    pthread_mutex_lock(&n->verify_lock);
+    n->verifiers_stop = true;
+    pthread_cond_broadcast(&n->verify_work);
+    pthread_mutex_unlock(&n->verify_lock);
+    for (uint32_t i = 0; i < n->verifier_count; i++) pthread_join(n->verifiers[i], NULL);
+    n->verifier_count = 0;
+}
+
+/* Checks the signatures of txs whose valid[i] is true, on the verifier threads, and
+ * waits for the answer. */
+static void verify_all(node *n, const tally_tx *txs, uint32_t count, bool *valid) {
+    if (count == 0) return;
+    verify_job job = {.txs = txs, .valid = valid, .count = count};
+    pthread_cond_init(&job.finished, NULL);
+    pthread_mutex_lock(&n->verify_lock);
+    if (n->verify_tail) n->verify_tail->queue_next = &job;
+    else n->verify_head = &job;
+    n->verify_tail = &job;
+    pthread_cond_broadcast(&n->verify_work);
+    while (job.done < job.count) pthread_cond_wait(&job.finished, &n->verify_lock);
+    pthread_mutex_unlock(&n->verify_lock);
+    pthread_cond_destroy(&job.finished);
 }
 
 static tx_status refused(tally_error code, int64_t available) {
