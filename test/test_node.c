@@ -55,6 +55,18 @@ static bool code_is_result(json_t *result, const char *code) {
     return actual && strcmp(actual, code) == 0;
 }
 
+/* {"tx": "<hex>"} of tx signed by signer (caller frees). */
+static char *tx_body_hex(tally_tx *tx, const test_actor *signer) {
+    tally_tx_sign(tx, signer->secret);
+    uint8_t bytes[TALLY_TX_ENCODED_MAX];
+    size_t length = tally_tx_encode(tx, bytes, sizeof bytes);
+    char *body = malloc(2 * length + 16);
+    strcpy(body, "{\"tx\":\"");
+    for (size_t i = 0; i < length; i++) sprintf(body + 7 + 2 * i, "%02x", bytes[i]);
+    strcat(body, "\"}");
+    return body;
+}
+
 static tally_policy scenario_policy(void) {
     tally_policy policy = policy_default();
     policy.fee_bps = 100;
@@ -186,13 +198,67 @@ TEST(node_full_scenario_from_creation_to_default_and_redemption) {
     json_decref(result);
     CHECK_EQ(balance(&node, &bob), 10000 - 2020);
 
+    /* an account nobody opened is a 404 */
+    test_actor stranger = actor(77);
+    json_t *unknown = account(&node, &stranger);
+    CHECK(code_is_result(unknown, "NOT_MEMBER"));
+    json_decref(unknown);
+
+    /* pipelining: three payments with consecutive sequences, none waiting */
+    tally_tx pipelined = harness_tx(&node, &bob, TALLY_TX_TRANSFER);
+    for (int i = 0; i < 3; i++) {
+        tally_tx tx_i = pipelined;
+        tx_i.sequence = pipelined.sequence + (uint64_t)i;
+        tx_i.body.transfer.network_id = 1;
+        tx_i.body.transfer.payee = alice.key;
+        tx_i.body.transfer.amount = 100;
+        tx_i.body.transfer.max_fee = 10;
+        char *body = tx_body_hex(&tx_i, &bob);
+        json_t *answer = NULL;
+        CHECK_EQ(harness_request(&node, "POST", "/v1/transactions", body, strlen(body), &answer), 200);
+        CHECK(harness_json_string(json_array_get(json_object_get(answer, "results"), 0), "status") &&
+              strcmp(harness_json_string(json_array_get(json_object_get(answer, "results"), 0), "status"),
+                     "pending") == 0);
+        json_decref(answer);
+        free(body);
+    }
+    for (int wait = 0; wait < 100 && balance(&node, &alice) != 300; wait++) sleep_ms(50);
+    CHECK_EQ(balance(&node, &alice), 300);
+
+    /* history, newest first, from the index; then the index is deleted and rebuilt */
+    char address[TALLY_ADDRESS_LENGTH + 1], path[200];
+    tally_address_encode(&bob.key, address);
+    snprintf(path, sizeof path, "/v1/networks/1/accounts/%s/history?limit=2", address);
+    json_t *history = NULL;
+    for (int wait = 0; wait < 100; wait++) { /* the index trails the chain by a moment */
+        json_decref(history);
+        CHECK_EQ(harness_request(&node, "GET", path, NULL, 0, &history), 200);
+        if (harness_json_int(json_array_get(json_object_get(history, "entries"), 0), "amount") == -100) break;
+        sleep_ms(50);
+    }
+    json_t *newest = json_array_get(json_object_get(history, "entries"), 0);
+    CHECK_EQ(harness_json_int(newest, "amount"), -100);
+    CHECK_EQ(harness_json_int(newest, "fee"), 1);
+    CHECK(harness_json_int(history, "next") > 0);
+    json_decref(history);
+    CHECK_EQ(harness_stop(&node), 0);
+    char index_path[320];
+    snprintf(index_path, sizeof index_path, "%s/data/index.sqlite", node.directory);
+    CHECK(remove(index_path) == 0);
+    REQUIRE(harness_start(&node, fast_blocks));
+    snprintf(path, sizeof path, "/v1/networks/1/accounts/%s/history?limit=500", address);
+    CHECK_EQ(harness_request(&node, "GET", path, NULL, 0, &history), 200);
+    /* admitted, line opened, paid by alice, deposit, redeem, three payments */
+    CHECK_EQ(json_array_size(json_object_get(history, "entries")), 8);
+    json_decref(history);
+
     CHECK_EQ(harness_stop(&node), 0);
     tally_verify_summary summary;
     tally_chain_failure failure;
     char data[300];
     snprintf(data, sizeof data, "%s/data", node.directory);
     CHECK_EQ(tally_chain_verify(data, NULL, NULL, NULL, NULL, &summary, &failure), TALLY_CHAIN_OK);
-    CHECK_EQ(summary.transactions, 13);
+    CHECK_EQ(summary.transactions, 16);
     harness_remove_directory(&node);
 }
 
@@ -207,11 +273,12 @@ static bool code_is(json_t *answer, const char *code) {
     return actual && strcmp(actual, code) == 0;
 }
 
-/* The hex body of a signed transaction. */
+/* The hex body of a transaction, signed by signer or sent as it is. */
 static char *tx_body(tally_tx *tx, const test_actor *signer, bool sign) {
-    if (sign) tally_tx_sign(tx, signer->secret);
+    if (sign) return tx_body_hex(tx, signer);
+    tally_tx unsigned_copy = *tx;
     uint8_t bytes[TALLY_TX_ENCODED_MAX];
-    size_t length = tally_tx_encode(tx, bytes, sizeof bytes);
+    size_t length = tally_tx_encode(&unsigned_copy, bytes, sizeof bytes);
     char *body = malloc(2 * length + 16);
     strcpy(body, "{\"tx\":\"");
     for (size_t i = 0; i < length; i++) sprintf(body + 7 + 2 * i, "%02x", bytes[i]);
