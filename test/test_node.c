@@ -55,9 +55,8 @@ static bool code_is_result(json_t *result, const char *code) {
     return actual && strcmp(actual, code) == 0;
 }
 
-/* {"tx": "<hex>"} of tx signed by signer (caller frees). */
-static char *tx_body_hex(tally_tx *tx, const test_actor *signer) {
-    tally_tx_sign(tx, signer->secret);
+/* {"tx": "<hex>"} of tx as it is (caller frees). */
+static char *hex_body_of(const tally_tx *tx) {
     uint8_t bytes[TALLY_TX_ENCODED_MAX];
     size_t length = tally_tx_encode(tx, bytes, sizeof bytes);
     char *body = malloc(2 * length + 16);
@@ -65,6 +64,12 @@ static char *tx_body_hex(tally_tx *tx, const test_actor *signer) {
     for (size_t i = 0; i < length; i++) sprintf(body + 7 + 2 * i, "%02x", bytes[i]);
     strcat(body, "\"}");
     return body;
+}
+
+/* {"tx": "<hex>"} of tx signed by signer (caller frees). */
+static char *tx_body_hex(tally_tx *tx, const test_actor *signer) {
+    tally_tx_sign(tx, signer->secret);
+    return hex_body_of(tx);
 }
 
 static tally_policy scenario_policy(void) {
@@ -275,15 +280,7 @@ static bool code_is(json_t *answer, const char *code) {
 
 /* The hex body of a transaction, signed by signer or sent as it is. */
 static char *tx_body(tally_tx *tx, const test_actor *signer, bool sign) {
-    if (sign) return tx_body_hex(tx, signer);
-    tally_tx unsigned_copy = *tx;
-    uint8_t bytes[TALLY_TX_ENCODED_MAX];
-    size_t length = tally_tx_encode(&unsigned_copy, bytes, sizeof bytes);
-    char *body = malloc(2 * length + 16);
-    strcpy(body, "{\"tx\":\"");
-    for (size_t i = 0; i < length; i++) sprintf(body + 7 + 2 * i, "%02x", bytes[i]);
-    strcat(body, "\"}");
-    return body;
+    return sign ? tx_body_hex(tx, signer) : hex_body_of(tx);
 }
 
 TEST(node_refuses_malformed_input_with_4xx_json_and_keeps_serving) {
