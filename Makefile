@@ -9,6 +9,10 @@ CC ?= cc
 PKGS := libsodium jansson libmicrohttpd libcurl sqlite3
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsodium -ljansson -lmicrohttpd -lcurl -lsqlite3) -lpthread
+# libpq, for the PostgreSQL baseline of `make bench` only (bench/bench_pg.c skips
+# itself when it is missing).
+PQ_CFLAGS = $(shell pkg-config --cflags libpq 2>/dev/null)
+PQ_LIBS = $(shell pkg-config --libs libpq 2>/dev/null)
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wvla -Wformat=2 -Wundef -Wpointer-arith -Wcast-qual -Wimplicit-fallthrough
@@ -24,7 +28,8 @@ LIB_SOURCES := $(wildcard src/core/*.c) $(wildcard src/chain/*.c) $(wildcard src
 APP_SOURCES := $(filter-out %_main.c,$(wildcard src/cli/*.c) $(wildcard src/node/*.c))
 # The vector builder is shared by the tool that writes the vectors and the test
 # that checks them.
-TEST_SOURCES := $(wildcard test/*.c) src/tools/vectors_build.c $(APP_SOURCES)
+# The fuzzers' checks run in the test runner too (test/test_fuzz_regressions.c).
+TEST_SOURCES := $(wildcard test/*.c) src/tools/vectors_build.c $(APP_SOURCES) fuzz/fuzz_world.c fuzz/fuzz_checks.c
 BENCH_SOURCES := $(wildcard bench/*.c)
 
 RELEASE_DIR := build/release
@@ -84,14 +89,19 @@ $(TALLY_CLI): $(RELEASE_DIR)/src/cli/tally_main.o $(RELEASE_CLI_OBJECTS) $(RELEA
 $(TEST_TALLYD): $(TEST_DIR)/src/node/tallyd_main.o $(TEST_NODE_OBJECTS) $(TEST_DIR)/libtally.a
 	$(CC) $(TEST_CFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# Only the sanitizer build of tallyd can arm file faults from TALLY_FAULTS (for the
+# fault-injection tests); the release binary has no such code.
+$(TEST_DIR)/src/node/tallyd_main.o: TEST_CFLAGS += -DTALLY_FAULT_INJECTION
+
 $(VECTORS_TOOL): $(RELEASE_DIR)/src/tools/vectors.o $(RELEASE_DIR)/src/tools/vectors_build.o $(RELEASE_DIR)/libtally.a
 	$(CC) $(RELEASE_CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(TEST_RUNNER): $(TEST_OBJECTS) $(TEST_DIR)/libtally.a
 	$(CC) $(TEST_CFLAGS) -o $@ $^ $(PKG_LIBS)
 
+$(BENCH_OBJECTS): PKG_CFLAGS += $(PQ_CFLAGS)
 $(BENCH_RUNNER): $(BENCH_OBJECTS) $(RELEASE_DIR)/libtally.a
-	$(CC) $(RELEASE_CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(RELEASE_CFLAGS) -o $@ $^ $(PKG_LIBS) $(PQ_LIBS)
 
 # `make test` runs every test; `make test T=name` runs the tests whose name contains it.
 test: deps $(TEST_RUNNER) $(TEST_TALLYD)
@@ -116,6 +126,47 @@ demo: all
 # Rewrites test/vectors/transactions.json from the encoder (review the diff!).
 vectors: $(VECTORS_TOOL)
 	./$(VECTORS_TOOL) > test/vectors/transactions.json
+
+# ---- Fuzzing: libFuzzer with clang (fuzz/, checks in fuzz/fuzz_checks.h) ----
+# `make fuzz` builds each fuzzer into build/fuzz/ and runs it for FUZZ_SECONDS
+# (default 60) from its seeds in fuzz/corpus/ and saved crashes in fuzz/regressions/,
+# then prints executions and coverage per fuzzer; `make fuzz-ci` runs each for 15 s
+# (CI). A crash, leak or timeout fails the target. `make fuzz-seeds` writes the seeds
+# again (the same bytes every time).
+FUZZ_CC := clang
+FUZZ_DIR := build/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS := $(BASE_CFLAGS) -O1 -g $(SANITIZE) -fsanitize=fuzzer-no-link
+# name:max_len, the longest input each fuzzer tries.
+FUZZERS := tx:600 block:16384 snapshot:16384 http:16384
+FUZZ_BINARIES := $(foreach fuzzer,$(FUZZERS),$(FUZZ_DIR)/fuzz_$(firstword $(subst :, ,$(fuzzer))))
+FUZZ_SUPPORT_SOURCES := $(LIB_SOURCES) src/node/submission.c fuzz/fuzz_world.c fuzz/fuzz_checks.c
+FUZZ_SUPPORT_OBJECTS := $(FUZZ_SUPPORT_SOURCES:%.c=$(FUZZ_DIR)/obj/%.o)
+FUZZ_SEEDS_TOOL := $(RELEASE_DIR)/tally-fuzz-seeds
+
+.PHONY: fuzz fuzz-ci fuzz-seeds
+
+$(FUZZ_DIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(FUZZ_BINARIES): $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/fuzz/fuzz_%.o $(FUZZ_SUPPORT_OBJECTS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
+
+$(FUZZ_SEEDS_TOOL): $(RELEASE_DIR)/fuzz/fuzz_seeds.o $(RELEASE_DIR)/fuzz/fuzz_world.o $(RELEASE_DIR)/libtally.a
+	$(CC) $(RELEASE_CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+fuzz-seeds: deps $(FUZZ_SEEDS_TOOL)
+	./$(FUZZ_SEEDS_TOOL) test/vectors/transactions.json fuzz/corpus
+
+fuzz: deps fuzz-seeds $(FUZZ_BINARIES)
+	bash scripts/fuzz-run.sh $(FUZZ_SECONDS) $(FUZZERS)
+
+fuzz-ci: deps fuzz-seeds $(FUZZ_BINARIES)
+	bash scripts/fuzz-run.sh 15 $(FUZZERS)
+
+-include $(FUZZ_SUPPORT_OBJECTS:.o=.d) $(FUZZ_BINARIES:$(FUZZ_DIR)/fuzz_%=$(FUZZ_DIR)/obj/fuzz/fuzz_%.d) \
+         $(RELEASE_DIR)/fuzz/fuzz_seeds.d $(RELEASE_DIR)/fuzz/fuzz_world.d
 
 clean:
 	rm -rf build

@@ -5,12 +5,39 @@
 #ifndef TALLY_BENCH_H
 #define TALLY_BENCH_H
 
+#include <stdint.h>
 #include <time.h>
 
 static inline double bench_now_seconds(void) {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
+}
+
+/* The end-to-end transfer workload, shared by bench_node.c (Tally) and bench_pg.c
+ * (the PostgreSQL baseline) so that both run exactly the same transfers: MEMBERS
+ * accounts with a line of CREDIT_LIMIT, CLIENTS client threads, each sending
+ * BATCHES_PER_CLIENT batches of BATCH transfers; client c pays only from members
+ * c, c + CLIENTS, ... (so its batches never race each other), to random payees, a
+ * base fee of FEE_BPS rounded up, signed for at most MAX_FEE. */
+enum {
+    BENCH_MEMBERS = 2000,
+    BENCH_CLIENTS = 16,
+    BENCH_BATCH = 256,
+    BENCH_BATCHES_PER_CLIENT = 40,
+    BENCH_FEE_BPS = 25,
+    BENCH_MAX_FEE = 100
+};
+#define BENCH_CREDIT_LIMIT 1000000000
+
+/* Transfer i of one of client c's batches: member indices (0-based) and amount.
+ * Call it for every transfer in (client, batch, i) order from *seed = 7. */
+static inline void bench_transfer(uint64_t *seed, int c, int i, int *payer, int *payee, int64_t *amount) {
+    *payer = c + BENCH_CLIENTS * (i % (BENCH_MEMBERS / BENCH_CLIENTS));
+    *seed = *seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    *payee = (int)((*seed >> 33) % BENCH_MEMBERS);
+    if (*payee == *payer) *payee = (*payee + 1) % BENCH_MEMBERS;
+    *amount = (int64_t)(*seed % 10000) + 1;
 }
 
 /* bench_chain.c: Ed25519 verification, encode and decode rates on one core. */
@@ -20,5 +47,9 @@ void bench_core(double *transfers_per_second);
 /* bench_node.c: transfers committed per second by a real node over HTTP, against
  * the verification bound of every core. */
 void bench_node(double *committed_per_second);
+/* bench_pg.c: the same workload against a PostgreSQL ledger started for the run;
+ * prints its rate next to Tally's (tally_per_second, from bench_node) and their
+ * ratio. 0 when PostgreSQL is missing or cannot start (it says why). */
+void bench_pg(double tally_per_second, double *committed_per_second);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * bench_main.c: `make bench`. Says what machine it runs on, runs each benchmark,
- * and prints each figure next to its reference measured in the same run.
+ * and prints each figure next to its reference measured in the same run (the
+ * node's end-to-end rate next to PostgreSQL's on the same workload).
  */
 #include <stdio.h>
 #include <string.h>
@@ -35,12 +36,18 @@ int main(void) {
     double verifications_per_second = 0, transfers_per_second = 0;
     bench_chain(&verifications_per_second);
     bench_core(&transfers_per_second);
-    double committed_per_second = 0;
+    double committed_per_second = 0, postgres_per_second = 0;
     bench_node(&committed_per_second);
+    bench_pg(committed_per_second, &postgres_per_second);
     printf("\nsummary (one core):\n");
     printf("  core transfers applied  %12.0f /s  (target 5,000,000: %.2fx of target)\n", transfers_per_second,
            transfers_per_second / 5e6);
     printf("  node, end to end        %12.0f committed transfers/s over HTTP, fsynced\n", committed_per_second);
+    if (postgres_per_second > 0)
+        printf("  PostgreSQL, same load   %12.0f committed transfers/s over libpq, fsynced: Tally / PostgreSQL = %.2f\n",
+               postgres_per_second, committed_per_second / postgres_per_second);
+    else
+        printf("  PostgreSQL, same load   %12s (skipped: see above)\n", "-");
     printf("  Ed25519 verifications   %12.0f /s  (the core applies %.1f transfers per verification)\n",
            verifications_per_second,
            verifications_per_second > 0 ? transfers_per_second / verifications_per_second : 0.0);

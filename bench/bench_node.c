@@ -21,7 +21,13 @@
 #include "tally.h"
 
 #define TALLYD "build/release/tallyd"
-enum { MEMBERS = 2000, CLIENTS = 16, BATCH = 256, BATCHES_PER_CLIENT = 40, VERIFY_SAMPLES = 2048 };
+enum {
+    MEMBERS = BENCH_MEMBERS,
+    CLIENTS = BENCH_CLIENTS,
+    BATCH = BENCH_BATCH,
+    BATCHES_PER_CLIENT = BENCH_BATCHES_PER_CLIENT,
+    VERIFY_SAMPLES = 2048
+};
 
 typedef struct {
     char *bytes;
@@ -302,9 +308,9 @@ void bench_node(double *committed_per_second) {
     memcpy(setup[0].body.network_create.unit_code.bytes, "BEN", 3);
     setup[0].body.network_create.unit_code.length = 3;
     tally_policy *policy = &setup[0].body.network_create.policy;
-    policy->default_credit_limit = 1000000000;
-    policy->max_credit_limit = 1000000000;
-    policy->fee_bps = 25;
+    policy->default_credit_limit = BENCH_CREDIT_LIMIT;
+    policy->max_credit_limit = BENCH_CREDIT_LIMIT;
+    policy->fee_bps = BENCH_FEE_BPS;
     policy->period_seconds = 365 * 24 * 3600;
     policy->compliance_rule = TALLY_COMPLIANCE_REBALANCED;
     policy->auto_renew = true;
@@ -325,15 +331,14 @@ void bench_node(double *committed_per_second) {
         for (int b = 0; b < BATCHES_PER_CLIENT; b++)
             for (int i = 0; i < BATCH; i++) {
                 uint32_t slot = ((uint32_t)c * BATCHES_PER_CLIENT + (uint32_t)b) * BATCH + (uint32_t)i;
-                int payer = c + CLIENTS * (i % (MEMBERS / CLIENTS));
-                seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-                int payee = (int)((seed >> 33) % MEMBERS);
-                if (payee == payer) payee = (payee + 1) % MEMBERS;
+                int payer, payee;
+                int64_t amount;
+                bench_transfer(&seed, c, i, &payer, &payee, &amount);
                 work[slot] = new_tx(&members[payer], TALLY_TX_TRANSFER);
                 work[slot].body.transfer.network_id = 1;
                 work[slot].body.transfer.payee = members[payee].key;
-                work[slot].body.transfer.amount = (int64_t)(seed % 10000) + 1;
-                work[slot].body.transfer.max_fee = 100;
+                work[slot].body.transfer.amount = amount;
+                work[slot].body.transfer.max_fee = BENCH_MAX_FEE;
             }
     printf("node: signing %u transfers for %d clients ...\n", total, CLIENTS);
     sign_all(work, total);

@@ -521,7 +521,8 @@ typedef struct {
  * grace ended at or before block_time is checked against its network's compliance
  * rule (renewed, expired, frozen or defaulted), then pools below their target RTD
  * move excess to primary. Deterministic order: by due time, then member index.
- * block_time must not go backwards (it is clamped by the chain layer).
+ * block_time must not go backwards (it is clamped by the chain layer). A period or
+ * grace that would end after INT64_MAX ends at INT64_MAX and is never processed.
  */
 tally_block_summary tally_end_block(tally_state *state, int64_t block_time);
 

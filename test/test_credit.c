@@ -356,3 +356,21 @@ TEST(credit_block_summary_saturates_across_networks) {
     CHECK_EQ(system_member(&world, 1, TALLY_SYSTEM_LOST_DEBT)->balance, -5000000000000000000);
     world_free(&world);
 }
+
+/* Found by fuzz/fuzz_tx.c: a block at INT64_MAX renewed a line into a period that
+ * ends at INT64_MAX (saturated), due again at once, and the block never ended. A
+ * period or grace past the end of time never ends. */
+TEST(credit_block_at_the_end_of_time_ends) {
+    test_world world;
+    setup(&world, TALLY_COMPLIANCE_ZERO_BALANCE, true);
+    open_and_spend(&world);
+    test_actor bob = actor(2);
+    tally_block_summary summary = world_advance_to(&world, INT64_MAX);
+    CHECK_EQ(summary.lines_defaulted, 1); /* alice: frozen, and her grace is over too */
+    CHECK_EQ(summary.lines_renewed, 1);   /* bob, into a period that never ends */
+    CHECK_EQ(member_of(&world, NET, &bob)->line_status, TALLY_LINE_ACTIVE);
+    CHECK_EQ(member_of(&world, NET, &bob)->period_end, INT64_MAX);
+    summary = world_advance_to(&world, INT64_MAX);
+    CHECK_EQ(summary.lines_renewed, 0);
+    world_free(&world);
+}

@@ -9,9 +9,14 @@
  */
 #include "core/ledger.h"
 
+/* A period or grace that would end past the last second a block time can name ends
+ * at TIME_NEVER, which never comes: a block at INT64_MAX would otherwise renew such
+ * a line into a period that ends at INT64_MAX again, and end the block never. */
+#define TIME_NEVER INT64_MAX
+
 static int64_t time_after(int64_t block_time, uint32_t seconds) {
     int64_t later;
-    return checked_add(block_time, seconds, &later) ? later : INT64_MAX;
+    return checked_add(block_time, seconds, &later) ? later : TIME_NEVER;
 }
 
 static bool line_is_open(const tally_member *member) {
@@ -186,7 +191,7 @@ static void renew(tally_state *state, tally_member *member, int64_t block_time) 
 
 void credit_process_due(tally_state *state, int64_t block_time, tally_block_summary *summary) {
     ledger_due due;
-    while (ledger_due_peek(state, &due) && due.due_time <= block_time) {
+    while (ledger_due_peek(state, &due) && due.due_time <= block_time && due.due_time != TIME_NEVER) {
         ledger_due_pop(state);
         tally_member *member = &state->members[due.member_index];
         tally_network *network = ledger_network(state, member->network_id);

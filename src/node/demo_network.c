@@ -36,8 +36,8 @@ static tally_tx new_tx(demo *d, int who, tally_tx_type type) {
     memcpy(tx.chain_id, d->chain_id, sizeof tx.chain_id);
     tx.signer = d->keys[who].public_key;
     const tally_state *state = node_read_begin(d->node);
-    tx.sequence = tally_state_next_sequence(state, &tx.signer);
-    node_read_end(d->node);
+    tx.sequence = state ? tally_state_next_sequence(state, &tx.signer) : 1; /* a failed node refuses it anyway */
+    if (state) node_read_end(d->node);
     return tx;
 }
 
@@ -156,6 +156,10 @@ static bool fund_pool(demo *d) {
 bool demo_network_create(node *n, const char *wallet_dir, char *why, size_t why_size) {
     demo d = {.node = n, .why = why, .why_size = why_size};
     const tally_state *state = node_read_begin(n);
+    if (!state) {
+        snprintf(why, why_size, "the node has stopped after a failed write");
+        return false;
+    }
     memcpy(d.chain_id, tally_state_chain_id(state), sizeof d.chain_id);
     node_read_end(n);
     bool ok = make_keys(&d, wallet_dir) && found_network(&d) && fund_pool(&d) &&

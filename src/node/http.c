@@ -1,7 +1,8 @@
 /*
  * http.c: routes and handlers of the API (see http.h and docs/openapi.yaml). A
- * request body is collected up to HTTP_BODY_MAX and refused with 413 past it; JSON
- * is parsed by jansson; every path segment and query value is validated before use.
+ * request body is collected up to HTTP_BODY_MAX and refused with 413 past it, then
+ * parsed by submission.c (without any server type, so it is fuzzed on its own);
+ * every path segment and query value is validated before use.
  * Reads hold the node's lock only while they copy what they need into JSON.
  */
 #define _GNU_SOURCE /* asprintf */
@@ -16,7 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "node/submission.h"
 #include "node/views.h"
+
+_Static_assert(HTTP_BATCH_MAX == SUBMISSION_BATCH_MAX, "one bound on batches");
 
 struct http_server {
     node *node;
@@ -27,7 +31,9 @@ struct http_server {
 typedef struct {
     char *body;
     size_t length;
-    bool too_large;
+    bool too_large; /* past HTTP_BODY_MAX: answered 413 */
+    bool answered;  /* the 413 was queued before the body (a declared length) */
+    size_t dropped; /* bytes of a too large body read and dropped */
 } request;
 
 /* ---- responses ---- */
@@ -62,19 +68,13 @@ static enum MHD_Result send_error(struct MHD_Connection *connection, unsigned st
     return send_json(connection, status, json_pack("{s:o}", "error", view_error(code, message, 0, false)));
 }
 
-/* ---- parsing helpers ---- */
-
-static bool parse_u64(const char *text, uint64_t *out) {
-    if (!text || !*text || strlen(text) > 20) return false;
-    uint64_t value = 0;
-    for (const char *c = text; *c; c++) {
-        if (*c < '0' || *c > '9') return false;
-        if (value > (UINT64_MAX - (uint64_t)(*c - '0')) / 10) return false;
-        value = value * 10 + (uint64_t)(*c - '0');
-    }
-    *out = value;
-    return true;
+/* The answer to every read once a failed write stopped the node. */
+static enum MHD_Result send_failed(struct MHD_Connection *connection) {
+    return send_error(connection, MHD_HTTP_SERVICE_UNAVAILABLE, "NODE_FAILED",
+                      "the node stopped after a failed write and serves nothing until restarted");
 }
+
+/* ---- parsing helpers ---- */
 
 static bool query_u64(struct MHD_Connection *connection, const char *name, uint64_t fallback, uint64_t max,
                       uint64_t *out) {
@@ -83,7 +83,7 @@ static bool query_u64(struct MHD_Connection *connection, const char *name, uint6
         *out = fallback;
         return true;
     }
-    return parse_u64(text, out) && *out <= max;
+    return submission_parse_u64(text, out) && *out <= max;
 }
 
 /* Splits "/v1/networks/3/accounts/bob" into at most `max` segments (in place). */
@@ -117,149 +117,50 @@ static unsigned refusal_status(const tx_status *status) {
     }
 }
 
-/* A submission once its body is read: count transactions, the decodable ones in
- * txs (positions[d] is where txs[d] stood), the others refused in statuses. */
-typedef struct {
-    size_t count;
-    bool is_single;
-    tally_tx *txs;
-    uint32_t *positions;
-    uint32_t decodable;
-    tx_status *statuses;
-} submission;
-
-static bool submission_alloc(submission *sub, size_t count, bool is_single) {
-    *sub = (submission){.count = count, .is_single = is_single};
-    sub->txs = calloc(count, sizeof *sub->txs);
-    sub->positions = calloc(count, sizeof *sub->positions);
-    sub->statuses = calloc(count, sizeof *sub->statuses);
-    return sub->txs && sub->positions && sub->statuses;
-}
-
-static void submission_free(submission *sub) {
-    free(sub->txs), free(sub->positions), free(sub->statuses);
-}
-
-/* Decodes transaction `index` from its canonical bytes. */
-static void submission_add(submission *sub, size_t index, const uint8_t *bytes, size_t length) {
-    tx_status *status = &sub->statuses[index];
-    *status = (tx_status){.state = TX_REFUSED};
-    tally_error error = tally_tx_decode(bytes, length, &sub->txs[sub->decodable]);
-    if (error != TALLY_OK) {
-        status->result.code = error;
-        return;
-    }
-    status->state = TX_UNKNOWN;
-    sub->positions[sub->decodable++] = (uint32_t)index;
-}
-
-/* {"tx": hex} or {"txs": [hex, ...]} */
-static enum MHD_Result parse_json_submission(struct MHD_Connection *connection, const request *req, submission *sub) {
-    json_error_t parse_error;
-    json_t *body = json_loadb(req->body ? req->body : "", req->length, JSON_REJECT_DUPLICATES, &parse_error);
-    if (!body || !json_is_object(body)) {
-        char message[256];
-        snprintf(message, sizeof message, "the body is not a JSON object: %s", body ? "wrong type" : parse_error.text);
-        json_decref(body);
-        return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_JSON", message);
-    }
-    json_t *single = json_object_get(body, "tx"), *batch = json_object_get(body, "txs");
-    if ((single && batch) || (!single && !batch) || (single && !json_is_string(single)) ||
-        (batch && !json_is_array(batch))) {
-        json_decref(body);
-        return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_REQUEST",
-                          "send {\"tx\": \"<hex>\"} or {\"txs\": [\"<hex>\", ...]}");
-    }
-    size_t count = single ? 1 : json_array_size(batch);
-    if (count == 0 || count > HTTP_BATCH_MAX) {
-        json_decref(body);
-        return send_error(connection, count ? MHD_HTTP_CONTENT_TOO_LARGE : MHD_HTTP_BAD_REQUEST, "BAD_BATCH",
-                          "a batch holds 1 to 4096 transactions");
-    }
-    if (!submission_alloc(sub, count, single != NULL)) {
-        json_decref(body);
-        return send_error(connection, MHD_HTTP_SERVICE_UNAVAILABLE, "OUT_OF_MEMORY", "out of memory");
-    }
-    for (size_t i = 0; i < count; i++) {
-        const char *hex = json_string_value(single ? single : json_array_get(batch, i));
-        uint8_t bytes[TALLY_TX_ENCODED_MAX];
-        size_t length = 0;
-        if (!hex || strlen(hex) > 2 * TALLY_TX_ENCODED_MAX ||
-            sodium_hex2bin(bytes, sizeof bytes, hex, strlen(hex), NULL, &length, NULL) != 0 ||
-            strlen(hex) != 2 * length) {
-            sub->statuses[i] = (tx_status){.state = TX_REFUSED, .node_error = "BAD_HEX"};
-            continue;
-        }
-        submission_add(sub, i, bytes, length);
-    }
-    json_decref(body);
-    return MHD_YES;
-}
-
-/* application/octet-stream: a batch of (u16 little-endian length | signed
- * encoding), the compact form for clients that submit a lot. */
-static enum MHD_Result parse_binary_submission(struct MHD_Connection *connection, const request *req,
-                                               submission *sub) {
-    const uint8_t *body = (const uint8_t *)req->body;
-    size_t count = 0;
-    for (size_t at = 0; at < req->length; count++) {
-        if (req->length - at < 2) count = HTTP_BATCH_MAX + 1; /* a torn frame */
-        if (count > HTTP_BATCH_MAX) break;
-        at += 2 + (size_t)(body[at] | body[at + 1] << 8);
-        if (at > req->length) count = HTTP_BATCH_MAX + 1;
-    }
-    if (count == 0 || count > HTTP_BATCH_MAX)
-        return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_BATCH",
-                          "a binary batch is 1 to 4096 frames of a u16 little-endian length and that many bytes");
-    if (!submission_alloc(sub, count, false))
-        return send_error(connection, MHD_HTTP_SERVICE_UNAVAILABLE, "OUT_OF_MEMORY", "out of memory");
-    size_t at = 0;
-    for (size_t i = 0; i < count; i++) {
-        size_t length = (size_t)(body[at] | body[at + 1] << 8);
-        submission_add(sub, i, body + at + 2, length);
-        at += 2 + length;
-    }
-    return MHD_YES;
-}
-
 static enum MHD_Result submit(http_server *server, struct MHD_Connection *connection, const request *req) {
     const char *wait = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "wait");
     if (wait && strcmp(wait, "commit") != 0 && strcmp(wait, "none") != 0)
         return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_QUERY", "wait is 'none' or 'commit'");
     const char *type = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-    bool binary = type && strncmp(type, "application/octet-stream", 24) == 0;
-    submission sub = {0};
-    enum MHD_Result parsed = binary ? parse_binary_submission(connection, req, &sub)
-                                    : parse_json_submission(connection, req, &sub);
-    if (!sub.txs) return parsed; /* refused, and answered */
+    submission sub;
+    submission_refusal refusal;
+    if (!submission_parse(type, (const uint8_t *)req->body, req->length, &sub, &refusal))
+        return send_error(connection, refusal.http_status, refusal.code, refusal.message);
 
+    tx_status *statuses = calloc(sub.count, sizeof *statuses);
     tx_status *decoded_statuses = calloc(sub.count, sizeof *decoded_statuses);
     uint8_t(*ids)[TALLY_HASH_BYTES] = calloc(sub.count, TALLY_HASH_BYTES);
     uint8_t(*all_ids)[TALLY_HASH_BYTES] = calloc(sub.count, TALLY_HASH_BYTES);
-    if (!decoded_statuses || !ids || !all_ids) {
-        free(decoded_statuses), free(ids), free(all_ids);
-        submission_free(&sub);
+    if (!statuses || !decoded_statuses || !ids || !all_ids) {
+        free(statuses), free(decoded_statuses), free(ids), free(all_ids);
+        submission_release(&sub);
         return send_error(connection, MHD_HTTP_SERVICE_UNAVAILABLE, "OUT_OF_MEMORY", "out of memory");
+    }
+    /* Items that did not decode are refused here; the others get the node's answer. */
+    for (size_t i = 0; i < sub.count; i++) {
+        const submission_item *item = &sub.items[i];
+        if (!item->decoded)
+            statuses[i] = (tx_status){.state = TX_REFUSED, .result.code = item->code, .node_error = item->node_error};
     }
     node_submit(server->node, sub.txs, sub.decodable, decoded_statuses, ids);
     if (wait && strcmp(wait, "commit") == 0)
         node_wait(server->node, (const uint8_t(*)[TALLY_HASH_BYTES])ids, sub.decodable, decoded_statuses,
                   HTTP_COMMIT_WAIT_MS);
     for (uint32_t d = 0; d < sub.decodable; d++) {
-        sub.statuses[sub.positions[d]] = decoded_statuses[d];
+        statuses[sub.positions[d]] = decoded_statuses[d];
         memcpy(all_ids[sub.positions[d]], ids[d], TALLY_HASH_BYTES);
     }
     json_t *results = json_array();
-    for (size_t i = 0; i < sub.count; i++) json_array_append_new(results, view_tx_status(all_ids[i], &sub.statuses[i]));
+    for (size_t i = 0; i < sub.count; i++) json_array_append_new(results, view_tx_status(all_ids[i], &statuses[i]));
     unsigned status = MHD_HTTP_OK;
-    bool single_refused = sub.is_single && sub.statuses[0].state == TX_REFUSED;
-    if (single_refused) status = refusal_status(&sub.statuses[0]);
+    bool single_refused = sub.is_single && statuses[0].state == TX_REFUSED;
+    if (single_refused) status = refusal_status(&statuses[0]);
     json_t *response = json_pack("{s:o}", "results", results);
     /* A single refused transaction also carries its error at the top, like every 4xx. */
     if (response && single_refused)
         json_object_set(response, "error", json_object_get(json_array_get(results, 0), "error"));
-    free(decoded_statuses), free(ids), free(all_ids);
-    submission_free(&sub);
+    free(statuses), free(decoded_statuses), free(ids), free(all_ids);
+    submission_release(&sub);
     return send_json(connection, status, response);
 }
 
@@ -294,6 +195,7 @@ static enum MHD_Result get_transaction(http_server *server, struct MHD_Connectio
 static enum MHD_Result get_status(http_server *server, struct MHD_Connection *connection) {
     node_metrics metrics = node_metrics_read(server->node);
     const tally_state *state = node_read_begin(server->node);
+    if (!state) return send_failed(connection);
     (void)state;
     const tally_chain_tip *tip = node_tip(server->node);
     json_t *view = json_pack("{s:o, s:o, s:I, s:o, s:I, s:o, s:i, s:s, s:I}", "chain_id",
@@ -308,7 +210,7 @@ static enum MHD_Result get_status(http_server *server, struct MHD_Connection *co
 
 static bool parse_network_id(const char *text, uint32_t *id) {
     uint64_t value;
-    if (!parse_u64(text, &value) || value == 0 || value > UINT32_MAX) return false;
+    if (!submission_parse_u64(text, &value) || value == 0 || value > UINT32_MAX) return false;
     *id = (uint32_t)value;
     return true;
 }
@@ -384,6 +286,7 @@ static enum MHD_Result get_search(http_server *server, struct MHD_Connection *co
 
 static enum MHD_Result get_networks(http_server *server, struct MHD_Connection *connection) {
     const tally_state *state = node_read_begin(server->node);
+    if (!state) return send_failed(connection);
     json_t *networks = json_array();
     for (uint32_t id = 1; id <= tally_state_network_count(state); id++)
         json_array_append_new(networks, view_network(state, tally_state_network(state, id)));
@@ -397,6 +300,7 @@ static enum MHD_Result get_network(http_server *server, struct MHD_Connection *c
     if (!parse_network_id(segments[2], &network_id))
         return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_NETWORK", "a network id is a positive integer");
     const tally_state *state = node_read_begin(server->node);
+    if (!state) return send_failed(connection);
     const tally_network *network = tally_state_network(state, network_id);
     json_t *view = NULL;
     tally_key history_key;
@@ -453,6 +357,7 @@ static enum MHD_Result get_key(http_server *server, struct MHD_Connection *conne
         return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_ADDRESS",
                           "not an address: expected tly1 and 58 characters with a valid checksum");
     const tally_state *state = node_read_begin(server->node);
+    if (!state) return send_failed(connection);
     json_t *memberships = json_array(), *holdings = json_array();
     for (uint32_t id = 1; id <= tally_state_network_count(state); id++) {
         const tally_member *member = tally_state_member(state, id, &key);
@@ -471,6 +376,7 @@ static enum MHD_Result get_key(http_server *server, struct MHD_Connection *conne
 
 static enum MHD_Result get_assets(http_server *server, struct MHD_Connection *connection, const char *which) {
     const tally_state *state = node_read_begin(server->node);
+    if (!state) return send_failed(connection);
     json_t *view = NULL;
     if (!which) {
         json_t *assets = json_array();
@@ -493,8 +399,8 @@ static enum MHD_Result get_blocks(http_server *server, struct MHD_Connection *co
     uint64_t from, limit;
     if (!query_u64(connection, "from", 0, UINT64_MAX - 1000, &from) || !query_u64(connection, "limit", 100, 1000, &limit))
         return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_QUERY", "from >= 0, 1 <= limit <= 1000");
+    if (!node_read_begin(server->node)) return send_failed(connection);
     json_t *blocks = json_array();
-    node_read_begin(server->node);
     const tally_blocklog *log = node_log(server->node);
     for (uint64_t height = from; height < from + limit && height < tally_blocklog_count(log); height++) {
         tally_block_header header;
@@ -511,10 +417,10 @@ static enum MHD_Result get_blocks(http_server *server, struct MHD_Connection *co
 static enum MHD_Result get_block(http_server *server, struct MHD_Connection *connection, const char *height_text,
                                  bool raw) {
     uint64_t height;
-    if (!parse_u64(height_text, &height))
+    if (!submission_parse_u64(height_text, &height))
         return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_HEIGHT", "a height is an integer >= 0");
     tally_chain_failure failure;
-    node_read_begin(server->node);
+    if (!node_read_begin(server->node)) return send_failed(connection);
     const tally_blocklog *log = node_log(server->node);
     if (raw) {
         uint8_t *bytes = NULL;
@@ -551,6 +457,7 @@ static enum MHD_Result get_block(http_server *server, struct MHD_Connection *con
 static enum MHD_Result get_metrics(http_server *server, struct MHD_Connection *connection) {
     node_metrics m = node_metrics_read(server->node);
     const tally_state *state = node_read_begin(server->node);
+    if (!state) return send_failed(connection);
     uint64_t height = node_tip(server->node)->height;
     uint32_t networks = tally_state_network_count(state), members = tally_state_member_count(state);
     node_read_end(server->node);
@@ -584,8 +491,7 @@ static enum MHD_Result get_metrics(http_server *server, struct MHD_Connection *c
 static enum MHD_Result route(http_server *server, struct MHD_Connection *connection, const char *url,
                              const char *method, const request *req) {
     if (node_failed(server->node))
-        return send_error(connection, MHD_HTTP_SERVICE_UNAVAILABLE, "NODE_FAILED",
-                          "the node stopped after a failed write and serves nothing until restarted");
+        return send_failed(connection);
     char path[512];
     if (strlen(url) >= sizeof path) return send_error(connection, MHD_HTTP_URI_TOO_LONG, "BAD_PATH", "the path is too long");
     snprintf(path, sizeof path, "%s", url);
@@ -628,8 +534,8 @@ static enum MHD_Result handle(void *context, struct MHD_Connection *connection, 
          * (a client that sent "Expect: 100-continue" then sends none of it). */
         const char *declared = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         uint64_t length;
-        if (declared && parse_u64(declared, &length) && length > HTTP_BODY_MAX) {
-            req->too_large = true;
+        if (declared && submission_parse_u64(declared, &length) && length > HTTP_BODY_MAX) {
+            req->too_large = req->answered = true;
             return send_error(connection, MHD_HTTP_CONTENT_TOO_LARGE, "BODY_TOO_LARGE", "a request body is at most 4 MiB");
         }
         return MHD_YES;
@@ -639,22 +545,31 @@ static enum MHD_Result handle(void *context, struct MHD_Connection *connection, 
             req->too_large = true;
             free(req->body);
             req->body = NULL;
+            req->length = 0;
+        }
+        if (req->too_large) {
+            /* libmicrohttpd takes an answer only before the body or after all of it
+             * (in between, MHD_queue_response fails and the connection would close
+             * without a word). So the rest of a body sent without a declared length
+             * (chunked) is read and dropped, and the 413 goes out when it ends; a
+             * client that sends another HTTP_BODY_MAX past the bound is cut off. */
+            req->dropped += *upload_data_size;
             *upload_data_size = 0;
-            /* Answer now: libmicrohttpd then drops the rest of the upload. */
-            return send_error(connection, MHD_HTTP_CONTENT_TOO_LARGE, "BODY_TOO_LARGE", "a request body is at most 4 MiB");
+            return req->dropped > HTTP_BODY_MAX ? MHD_NO : MHD_YES;
         }
-        if (!req->too_large) {
-            char *grown = realloc(req->body, req->length + *upload_data_size + 1);
-            if (!grown) return MHD_NO;
-            memcpy(grown + req->length, upload_data, *upload_data_size);
-            req->body = grown;
-            req->length += *upload_data_size;
-            req->body[req->length] = '\0';
-        }
+        char *grown = realloc(req->body, req->length + *upload_data_size + 1);
+        if (!grown) return MHD_NO;
+        memcpy(grown + req->length, upload_data, *upload_data_size);
+        req->body = grown;
+        req->length += *upload_data_size;
+        req->body[req->length] = '\0';
         *upload_data_size = 0;
         return MHD_YES;
     }
-    if (req->too_large) return MHD_YES; /* already answered */
+    if (req->too_large)
+        return req->answered ? MHD_YES
+                             : send_error(connection, MHD_HTTP_CONTENT_TOO_LARGE, "BODY_TOO_LARGE",
+                                          "a request body is at most 4 MiB");
     return route(server, connection, url, method, req);
 }
 
@@ -669,7 +584,8 @@ static void completed(void *context, struct MHD_Connection *connection, void **c
     }
 }
 
-http_server *http_start(node *n, const char *host, uint16_t port, char *why, size_t why_size) {
+http_server *http_start(node *n, const char *host, uint16_t port, uint32_t timeout_seconds, char *why,
+                        size_t why_size) {
     http_server *server = calloc(1, sizeof *server);
     if (!server) return snprintf(why, why_size, "out of memory"), NULL;
     server->node = n;
@@ -685,7 +601,8 @@ http_server *http_start(node *n, const char *host, uint16_t port, char *why, siz
     server->daemon = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_AUTO, port, NULL, NULL, handle,
         server, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&address, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)HTTP_CONNECTIONS_MAX, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT_SECONDS,
+        (unsigned)HTTP_CONNECTIONS_MAX, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)(timeout_seconds ? timeout_seconds : HTTP_TIMEOUT_SECONDS),
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512 * 1024),
         MHD_OPTION_NOTIFY_COMPLETED, completed, server, MHD_OPTION_END);
     if (!server->daemon) {

@@ -155,21 +155,30 @@ static bool load_or_make_producer_key(node *n, bool create, char *why, size_t wh
     char path[4200];
     snprintf(path, sizeof path, "%s/producer.seed", n->data_dir);
     uint8_t seed[32];
+    bool have_seed = false;
     FILE *file = fopen(path, "r");
     if (file) {
         char hex[80] = {0};
         bool read = fgets(hex, sizeof hex, file) != NULL;
         fclose(file);
         size_t length = 0;
-        if (!read || sodium_hex2bin(seed, sizeof seed, hex, strlen(hex), "\n", &length, NULL) != 0 || length != 32) {
+        have_seed = read && sodium_hex2bin(seed, sizeof seed, hex, strlen(hex), "\n", &length, NULL) == 0 &&
+                    length == 32;
+        if (!have_seed && !create) {
             snprintf(why, why_size, "%s is damaged", path);
             return false;
         }
-    } else {
-        if (!create) {
-            snprintf(why, why_size, "%s is missing: this node cannot produce blocks for its chain", path);
+        /* Damaged while the log holds no block: a crash during the first start cut
+         * it short, and nothing was ever signed with it. It is made again. */
+        if (!have_seed && unlink(path) != 0) {
+            snprintf(why, why_size, "cannot replace the damaged %s: %s", path, strerror(errno));
             return false;
         }
+    } else if (!create) {
+        snprintf(why, why_size, "%s is missing: this node cannot produce blocks for its chain", path);
+        return false;
+    }
+    if (!have_seed) {
         randombytes_buf(seed, sizeof seed);
         char hex[65];
         sodium_bin2hex(hex, sizeof hex, seed, sizeof seed);
@@ -246,7 +255,14 @@ bool node_open(const node_config *config, node **out, char *why, size_t why_size
     }
     tally_store_options options = {.notice = notice, .notice_context = n};
     tally_chain_failure failure;
-    tally_chain_error error;
+    tally_chain_error error = TALLY_CHAIN_OK;
+    if (!n->is_new) {
+        error = tally_store_open(n->data_dir, &options, &n->store, &failure);
+        /* The log held nothing but a torn genesis record, which opening just cut
+         * off: a crash during the first start. No block was ever durable, so the
+         * chain is created now, as on a first start. */
+        n->is_new = error == TALLY_CHAIN_ERR_LOG_EMPTY;
+    }
     if (n->is_new) {
         tally_block genesis;
         tally_block_init(&genesis);
@@ -254,8 +270,6 @@ bool node_open(const node_config *config, node **out, char *why, size_t why_size
                                    strlen(config->chain_name), &genesis, &failure);
         if (error == TALLY_CHAIN_OK) error = tally_store_create(n->data_dir, &genesis, &options, &n->store, &failure);
         tally_block_release(&genesis);
-    } else {
-        error = tally_store_open(n->data_dir, &options, &n->store, &failure);
     }
     if (error != TALLY_CHAIN_OK) {
         snprintf(why, why_size, "%s", failure.message);
@@ -612,6 +626,12 @@ tx_status node_status_of(node *n, const uint8_t id[TALLY_HASH_BYTES]) {
 
 const tally_state *node_read_begin(node *n) {
     pthread_mutex_lock(&n->lock);
+    /* Checked under the lock: a block whose write failed may be in the state, and
+     * must never be served. */
+    if (node_failed(n)) {
+        pthread_mutex_unlock(&n->lock);
+        return NULL;
+    }
     return tally_store_state(n->store);
 }
 

@@ -75,7 +75,8 @@ void node_wait(node *n, const uint8_t (*ids)[TALLY_HASH_BYTES], uint32_t count, 
 tx_status node_status_of(node *n, const uint8_t id[TALLY_HASH_BYTES]);
 
 /* Reading the state: between node_read_begin and node_read_end the state and tip
- * stay still (the producer waits). Keep it short. */
+ * stay still (the producer waits). Keep it short. node_read_begin returns NULL (and
+ * holds nothing: no node_read_end) once the node has failed. */
 const tally_state *node_read_begin(node *n);
 void node_read_end(node *n);
 const tally_chain_tip *node_tip(const node *n);

@@ -14,6 +14,12 @@
 #include "node/http.h"
 #include "node/node.h"
 
+#ifdef TALLY_FAULT_INJECTION
+#include <errno.h>
+
+#include "store/file_io.h"
+#endif
+
 static volatile sig_atomic_t stopping;
 
 static void on_signal(int signal_number) {
@@ -35,6 +41,7 @@ static void usage(FILE *out) {
             "  --block-max N         make a block at once when N transactions wait (default 8192)\n"
             "  --idle-block-s N      an empty block every N s, so credit periods end on time (default 60)\n"
             "  --snapshot-every N    snapshot the state every N blocks (default 1000)\n"
+            "  --http-timeout-s N    close a connection that sends nothing for N s (default 30)\n"
             "  --chain-name NAME     name of a new chain (default tally-local)\n"
             "  --demo                on first start, create the demo network and its keys in DIR/wallet\n"
             "  --port-file FILE      write the port served on into FILE (for tests)\n"
@@ -52,11 +59,53 @@ static bool parse_u32(const char *text, uint32_t *out) {
     return true;
 }
 
+#ifdef TALLY_FAULT_INJECTION
+/*
+ * Test builds only (build/test/tallyd, which `make test` starts; the release binary
+ * is compiled without this): TALLY_FAULTS="fail_sync=7" or "short_write=3,..." arms
+ * the store's file fault hook (store/file_io.h), so integration tests can make the
+ * Nth write or fsync of a running node fail, or the disk fill up. Counts start once
+ * the data directory is open. The hook is process-wide and not thread-safe: it is
+ * armed here, before any thread starts, and only the producer thread writes after.
+ * Names: fail_write, short_write, fail_sync, fail_rename, crash_at_sync (counts),
+ * crash_after_bytes, disk_full_after_bytes (bytes).
+ */
+static bool arm_faults_from_environment(bool quiet) {
+    const char *text = getenv("TALLY_FAULTS");
+    if (!text || !*text) return true;
+    char copy[256];
+    if (strlen(text) >= sizeof copy) return false;
+    snprintf(copy, sizeof copy, "%s", text);
+    file_faults faults = {0};
+    char *save = NULL;
+    for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+        char *equals = strchr(item, '='), *end = NULL;
+        if (!equals || !equals[1]) return false;
+        *equals = '\0';
+        errno = 0;
+        unsigned long long value = strtoull(equals + 1, &end, 10);
+        if (*end || errno != 0) return false;
+        uint32_t count = value > UINT32_MAX ? 0 : (uint32_t)value;
+        if (strcmp(item, "fail_write") == 0 && count) faults.fail_write = count;
+        else if (strcmp(item, "short_write") == 0 && count) faults.short_write = count;
+        else if (strcmp(item, "fail_sync") == 0 && count) faults.fail_sync = count;
+        else if (strcmp(item, "fail_rename") == 0 && count) faults.fail_rename = count;
+        else if (strcmp(item, "crash_at_sync") == 0 && count) faults.crash_at_sync = count;
+        else if (strcmp(item, "crash_after_bytes") == 0) faults.crash = true, faults.crash_after_bytes = value;
+        else if (strcmp(item, "disk_full_after_bytes") == 0) faults.disk_full = true, faults.disk_full_after_bytes = value;
+        else return false;
+    }
+    file_faults_arm(&faults);
+    if (!quiet) fprintf(stderr, "tallyd: test build: file faults armed (TALLY_FAULTS=%s)\n", text);
+    return true;
+}
+#endif
+
 int main(int argc, char **argv) {
     node_config config;
     node_config_defaults(&config);
     char host[64] = "127.0.0.1";
-    uint32_t port = 8080;
+    uint32_t port = 8080, http_timeout_seconds = HTTP_TIMEOUT_SECONDS;
     bool demo = false;
     const char *port_file = NULL;
     for (int i = 1; i < argc; i++) {
@@ -84,6 +133,8 @@ int main(int argc, char **argv) {
                  config.block_max_txs <= TALLY_BLOCK_TXS_MAX;
         } else if (strcmp(option, "--idle-block-s") == 0) {
             ok = parse_u32(value, &config.idle_block_seconds) && config.idle_block_seconds > 0;
+        } else if (strcmp(option, "--http-timeout-s") == 0) {
+            ok = parse_u32(value, &http_timeout_seconds) && http_timeout_seconds > 0 && http_timeout_seconds <= 3600;
         } else if (strcmp(option, "--snapshot-every") == 0) {
             ok = parse_u32(value, &config.snapshot_every);
         } else if (strcmp(option, "--chain-name") == 0) {
@@ -115,12 +166,19 @@ int main(int argc, char **argv) {
         fprintf(stderr, "tallyd: cannot open %s: %s\n", config.data_dir, why);
         return 1;
     }
+#ifdef TALLY_FAULT_INJECTION
+    if (!arm_faults_from_environment(config.quiet)) {
+        fprintf(stderr, "tallyd: TALLY_FAULTS is not a list of name=N (see tallyd_main.c)\n");
+        node_close(n);
+        return 2;
+    }
+#endif
     if (!node_start(n)) {
         fprintf(stderr, "tallyd: cannot start the block producer\n");
         node_close(n);
         return 1;
     }
-    http_server *server = http_start(n, host, (uint16_t)port, why, sizeof why);
+    http_server *server = http_start(n, host, (uint16_t)port, http_timeout_seconds, why, sizeof why);
     if (!server) {
         fprintf(stderr, "tallyd: %s\n", why);
         node_close(n);

@@ -66,6 +66,16 @@ static size_t hook_write_allowance(size_t length, int *error) {
         allowed = length / 2;
         *error = ENOSPC;
     }
+    if (hook.faults.disk_full) {
+        uint64_t written = hook.counts.bytes_written;
+        uint64_t room = written < hook.faults.disk_full_after_bytes
+                            ? hook.faults.disk_full_after_bytes - written
+                            : 0;
+        if (room < allowed) {
+            allowed = (size_t)room;
+            *error = ENOSPC;
+        }
+    }
     if (hook.faults.crash) {
         uint64_t written = hook.counts.bytes_written;
         uint64_t room = written < hook.faults.crash_after_bytes
@@ -156,8 +166,23 @@ bool file_read_at(int fd, void *bytes, size_t length, uint64_t offset, size_t *g
     return true;
 }
 
+/* The fsync counted now: fails (EIO) when it is the one told to fail, or when the
+ * process is told to die just before it (then everything fails from here on). */
+static bool hook_sync_fault(void) {
+    if (!hook.armed) return false;
+    if (hook_crashed()) return true;
+    hook.counts.syncs++;
+    if (hook.counts.syncs == hook.faults.crash_at_sync) {
+        hook.counts.crashed = true;
+    } else if (hook.counts.syncs != hook.faults.fail_sync) {
+        return false;
+    }
+    errno = EIO;
+    return true;
+}
+
 bool file_sync(int fd) {
-    if (hook_counted_fault(&hook.counts.syncs, hook.faults.fail_sync)) return false;
+    if (hook_sync_fault()) return false;
     return fsync(fd) == 0;
 }
 

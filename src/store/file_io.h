@@ -62,15 +62,25 @@ bool file_read_whole(const char *path, uint8_t **bytes, size_t *length, uint64_t
  * crash_after_bytes models the process dying mid-write (kill -9): bytes written
  * before it reach the file, the write that crosses it stops at it, and from then on
  * every write, fsync, truncate, rename and unlink fails with EIO, as if nothing
- * after the crash happened. It does not model losing unsynced pages (power loss).
+ * after the crash happened. crash_at_sync is the same death just before an fsync:
+ * every write before it landed whole. Neither models losing unsynced pages (power
+ * loss).
+ *
+ * disk_full_after_bytes models a disk with that many bytes free: the write that
+ * crosses it stores what fits and fails with ENOSPC, and so does every later write
+ * (storing nothing). Unlike a crash, fsync, truncate, rename and unlink still work,
+ * and nothing is freed by a truncate: the disk stays full.
  */
 typedef struct {
     uint32_t fail_write;   /* that write fails with EIO before writing anything */
     uint32_t short_write;  /* that write stores the first half of its bytes, then ENOSPC */
     uint32_t fail_sync;    /* that fsync (of a file or a directory) fails with EIO */
     uint32_t fail_rename;  /* that rename fails with EIO */
+    uint32_t crash_at_sync; /* the process dies instead of that fsync (EIO from then on) */
     bool crash;            /* arm crash_after_bytes */
     uint64_t crash_after_bytes;
+    bool disk_full;        /* arm disk_full_after_bytes */
+    uint64_t disk_full_after_bytes;
 } file_faults;
 
 typedef struct {

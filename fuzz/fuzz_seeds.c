@@ -1,0 +1,284 @@
+/*
+ * fuzz_seeds.c: writes the seed corpora of the fuzzers into <dir>/<fuzzer>/ (`make
+ * fuzz-seeds` uses fuzz/corpus): transactions from test/vectors/transactions.json
+ * with control bytes that apply them as they are and as prepared members (tx),
+ * blocks built in memory on the fuzz chain (block), serialized states (snapshot),
+ * and sample request bodies and query numbers (http). Every seed is made the same
+ * way in every run, so writing them again changes no file.
+ *
+ *   tally-fuzz-seeds <vectors.json> <corpus dir>
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fuzz_world.h"
+#include "tally.h"
+#include "tally_chain.h"
+
+#define PATH_BYTES 4096
+#define BODY_BYTES 8192
+
+static const char *corpus_root;
+static unsigned written;
+
+static void die(const char *what, const char *detail) {
+    fprintf(stderr, "tally-fuzz-seeds: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
+    exit(1);
+}
+
+static void make_dir(const char *path) {
+    if (mkdir(path, 0755) != 0 && errno != EEXIST) die(path, strerror(errno));
+}
+
+static void put_seed(const char *fuzzer, const char *name, const uint8_t *bytes, size_t length) {
+    char path[PATH_BYTES];
+    snprintf(path, sizeof path, "%s/%s", corpus_root, fuzzer);
+    make_dir(path);
+    snprintf(path, sizeof path, "%s/%s/%s", corpus_root, fuzzer, name);
+    FILE *file = fopen(path, "wb");
+    if (!file || fwrite(bytes, 1, length, file) != length || fclose(file) != 0) die(path, strerror(errno));
+    written++;
+}
+
+/* ---- transactions ---- */
+
+static int actor_of(const fuzz_world *world, const tally_key *key) {
+    for (unsigned i = 0; i < FUZZ_ACTORS; i++)
+        if (memcmp(world->actors[i].key.bytes, key->bytes, TALLY_KEY_BYTES) == 0) return (int)i;
+    return 0;
+}
+
+/* Each vector three ways (control bytes: fuzz_checks.h): as it is, through
+ * tally_apply_signed (the vectors are signed for the prepared state's chain); from
+ * its signer, a prepared member, with the right sequence and signed again; and
+ * with its key field aimed at another member, at a later time, with the end of the
+ * block after it. */
+static void tx_seeds(const fuzz_world *world, json_t *vectors, uint8_t (*signed_txs)[TALLY_TX_ENCODED_MAX],
+                     size_t *lengths, size_t capacity, size_t *count) {
+    size_t index;
+    json_t *vector;
+    *count = 0;
+    json_array_foreach(vectors, index, vector) {
+        const char *name = json_string_value(json_object_get(vector, "name"));
+        const char *hex = json_string_value(json_object_get(vector, "signed"));
+        uint8_t seed[3 + TALLY_TX_ENCODED_MAX];
+        size_t length = 0;
+        if (!name || !hex || sodium_hex2bin(seed + 3, TALLY_TX_ENCODED_MAX, hex, strlen(hex), NULL, &length, NULL) != 0)
+            die("a vector without name or signed hex", name);
+        tally_tx tx;
+        if (tally_tx_decode(seed + 3, length, &tx) != TALLY_OK) die("a vector does not decode", name);
+        if (*count < capacity) {
+            memcpy(signed_txs[*count], seed + 3, length);
+            lengths[(*count)++] = length;
+        }
+        char file[128];
+        seed[0] = 0x20, seed[1] = 0, seed[2] = 0;
+        snprintf(file, sizeof file, "vector-%s", name);
+        put_seed("tx", file, seed, 3 + length);
+        seed[0] = (uint8_t)(0xa0 | actor_of(world, &tx.signer));
+        snprintf(file, sizeof file, "vector-%s-member", name);
+        put_seed("tx", file, seed, 3 + length);
+        seed[0] = (uint8_t)(0xc0 | actor_of(world, &tx.signer));
+        seed[1] = (uint8_t)(0x80 | (index % 7));
+        seed[2] = (uint8_t)(index * 11 % 256);
+        snprintf(file, sizeof file, "vector-%s-aimed", name);
+        put_seed("tx", file, seed, 3 + length);
+    }
+}
+
+/* ---- blocks ---- */
+
+static tally_tx chain_tx(const fuzz_world *world, const tally_state *state, uint32_t who, tally_tx_type type) {
+    tally_tx tx;
+    memset(&tx, 0, sizeof tx);
+    tx.type = (uint8_t)type;
+    memcpy(tx.chain_id, world->genesis_tip.chain_id, TALLY_CHAIN_ID_BYTES);
+    tx.signer = world->actors[who].key;
+    tx.sequence = tally_state_next_sequence(state, &tx.signer);
+    return tx;
+}
+
+static void put_block(const char *name, const tally_block *block) {
+    size_t length = tally_block_encoded_size(block);
+    uint8_t *bytes = malloc(length ? length : 1);
+    if (!bytes || length == 0 || tally_block_encode(block, bytes, length) != length) die("a block does not encode", name);
+    put_seed("block", name, bytes, length);
+    free(bytes);
+}
+
+static void put_state(const char *name, const tally_state *state) {
+    size_t length = tally_state_serialized_size(state);
+    uint8_t *bytes = malloc(length);
+    if (!bytes || tally_state_serialize(state, bytes, length) != length) die("a state does not serialize", name);
+    put_seed("snapshot", name, bytes, length);
+    free(bytes);
+}
+
+static void text(tally_text *field, const char *value) {
+    field->length = (uint16_t)strlen(value);
+    memcpy(field->bytes, value, field->length);
+}
+
+/* Block 1 of the fuzz chain (a network, members, an asset, a peg, payments on
+ * credit), block 2 on it, and an empty block 1: decodable, and block 1 passes
+ * tally_block_check against the genesis tip. */
+static void block_seeds(const fuzz_world *world) {
+    put_block("genesis", &world->genesis);
+    tally_state *state = tally_state_create(world->genesis_tip.chain_id);
+    if (!state) die("out of memory", NULL);
+    tally_chain_tip tip = world->genesis_tip;
+    tally_block block;
+    tally_block_init(&block);
+    tally_chain_failure failure;
+
+    enum { CANDIDATES = 9 };
+    tally_tx txs[CANDIDATES];
+    txs[0] = chain_tx(world, state, 0, TALLY_TX_NETWORK_CREATE);
+    text(&txs[0].body.network_create.name, "Fuzzfield");
+    text(&txs[0].body.network_create.unit_code, "FZZ");
+    txs[0].body.network_create.decimals = 2;
+    txs[0].body.network_create.policy = (tally_policy){.default_credit_limit = 1000, .max_credit_limit = 5000,
+                                                       .fee_bps = 100, .period_seconds = 86400,
+                                                       .grace_seconds = 86400, .target_rtd_bps = 1000,
+                                                       .compliance_rule = TALLY_COMPLIANCE_ZERO_BALANCE,
+                                                       .membership_mode = TALLY_MEMBERSHIP_OPEN, .auto_renew = true};
+    for (uint32_t who = 1; who <= 2; who++) {
+        txs[who] = chain_tx(world, state, who, TALLY_TX_MEMBER_JOIN);
+        txs[who].body.network_only.network_id = 1;
+    }
+    txs[3] = chain_tx(world, state, 3, TALLY_TX_ASSET_CREATE);
+    text(&txs[3].body.asset_create.code, "USD");
+    text(&txs[3].body.asset_create.name, "Fuzz dollars");
+    txs[4] = txs[3];
+    txs[4].type = TALLY_TX_ASSET_ISSUE;
+    txs[4].sequence = 2;
+    memset(&txs[4].body, 0, sizeof txs[4].body);
+    txs[4].body.asset_move = (tally_tx_asset_move){.asset_id = 1, .to = world->actors[2].key, .amount = 5000};
+    txs[5] = chain_tx(world, state, 0, TALLY_TX_PEG_SET);
+    txs[5].sequence = 2;
+    txs[5].body.peg_set = (tally_tx_peg_set){.network_id = 1, .asset_id = 1, .peg_reserve_units = 1, .peg_credit_units = 1};
+    txs[6] = chain_tx(world, state, 1, TALLY_TX_TRANSFER);
+    txs[6].sequence = 2;
+    txs[6].body.transfer = (tally_tx_transfer){.network_id = 1, .payee = world->actors[2].key, .amount = 500, .max_fee = 10};
+    text(&txs[6].body.transfer.memo, "seed");
+    txs[7] = chain_tx(world, state, 2, TALLY_TX_POOL_DEPOSIT);
+    txs[7].sequence = 2;
+    txs[7].body.pool_amount = (tally_tx_pool_amount){.network_id = 1, .amount = 1000};
+    txs[8] = chain_tx(world, state, 2, TALLY_TX_TRANSFER);
+    txs[8].sequence = 3;
+    txs[8].body.transfer = (tally_tx_transfer){.network_id = 1, .payee = world->actors[1].key, .amount = 100, .max_fee = 10};
+    uint32_t signers[CANDIDATES] = {0, 1, 2, 3, 3, 0, 1, 2, 2};
+    for (unsigned i = 0; i < CANDIDATES; i++) tally_tx_sign(&txs[i], world->actors[signers[i]].secret);
+
+    /* An empty block 1 first, from a copy of the genesis state. */
+    tally_state *empty_state = tally_state_create(world->genesis_tip.chain_id);
+    tally_chain_tip empty_tip = world->genesis_tip;
+    if (!empty_state || tally_block_build(empty_state, &empty_tip, world->producer_secret, FUZZ_GENESIS_TIME + 10, NULL,
+                                          0, NULL, &block, &failure) != TALLY_CHAIN_OK)
+        die("empty block", failure.message);
+    put_block("block1-empty", &block);
+    tally_state_destroy(empty_state);
+
+    tally_result results[CANDIDATES];
+    if (tally_block_build(state, &tip, world->producer_secret, FUZZ_GENESIS_TIME + 10, txs, CANDIDATES, results,
+                          &block, &failure) != TALLY_CHAIN_OK)
+        die("block 1", failure.message);
+    for (unsigned i = 0; i < CANDIDATES; i++)
+        if (results[i].code != TALLY_OK) die("a block 1 candidate was refused", tally_error_name(results[i].code));
+    put_block("block1", &block);
+    put_state("fuzz-chain-after-block1", state);
+
+    tally_tx pay = chain_tx(world, state, 1, TALLY_TX_TRANSFER);
+    pay.body.transfer = (tally_tx_transfer){.network_id = 1, .payee = world->actors[2].key, .amount = 300, .max_fee = 10};
+    tally_tx_sign(&pay, world->actors[1].secret);
+    if (tally_block_build(state, &tip, world->producer_secret, FUZZ_GENESIS_TIME + 2 * 86400, &pay, 1, NULL, &block,
+                          &failure) != TALLY_CHAIN_OK)
+        die("block 2", failure.message);
+    put_block("block2", &block);
+    put_state("fuzz-chain-after-block2", state);
+    tally_block_release(&block);
+    tally_state_destroy(state);
+}
+
+/* ---- snapshots ---- */
+
+static void snapshot_seeds(const fuzz_world *world) {
+    put_seed("snapshot", "prepared", world->state_bytes, world->state_length);
+    tally_state *empty = tally_state_create(world->genesis_tip.chain_id);
+    if (!empty) die("out of memory", NULL);
+    put_state("empty", empty);
+    tally_state_destroy(empty);
+}
+
+/* ---- request bodies ---- */
+
+static void put_body(const char *name, uint8_t content_type, const void *body, size_t length) {
+    uint8_t seed[1 + BODY_BYTES];
+    if (length > BODY_BYTES) die("a body is too long", name);
+    seed[0] = content_type;
+    memcpy(seed + 1, body, length);
+    put_seed("http", name, seed, 1 + length);
+}
+
+static void http_seeds(uint8_t (*signed_txs)[TALLY_TX_ENCODED_MAX], const size_t *lengths, size_t count) {
+    enum { NONE = 0, JSON = 1, BINARY = 2, BINARY_PARAMETER = 3 };
+    if (count < 3) die("too few vectors for the request seeds", NULL);
+    char body[BODY_BYTES], hex[3][2 * TALLY_TX_ENCODED_MAX + 1];
+    for (int i = 0; i < 3; i++) sodium_bin2hex(hex[i], sizeof hex[i], signed_txs[i], lengths[i]);
+    int length = snprintf(body, sizeof body, "{\"tx\": \"%s\"}", hex[0]);
+    put_body("json-single", JSON, body, (size_t)length);
+    length = snprintf(body, sizeof body, "{\"txs\": [\"%s\", \"%s\", \"%s\"]}", hex[0], hex[1], hex[2]);
+    put_body("json-batch", JSON, body, (size_t)length);
+    length = snprintf(body, sizeof body, "{\"txs\": [\"%s\", \"zz\", \"%.10s\", 7]}", hex[1], hex[2]);
+    put_body("json-batch-refused-items", NONE, body, (size_t)length);
+    static const char *const small[] = {"{\"tx\": 1}", "{\"txs\": []}", "[1, 2]", "{\"tx\": \"00\", \"txs\": []}",
+                                        "{\"tx\": \"0101\"}", "{", "", "18446744073709551615",
+                                        "18446744073709551616", "42", "007"};
+    for (size_t i = 0; i < sizeof small / sizeof small[0]; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "small-%zu", i);
+        put_body(name, i < 7 ? JSON : NONE, small[i], strlen(small[i]));
+    }
+    uint8_t frames[BODY_BYTES];
+    size_t at = 0;
+    for (int i = 0; i < 3; i++) {
+        frames[at] = (uint8_t)lengths[i];
+        frames[at + 1] = (uint8_t)(lengths[i] >> 8);
+        memcpy(frames + at + 2, signed_txs[i], lengths[i]);
+        at += 2 + lengths[i];
+    }
+    put_body("binary-batch", BINARY, frames, at);
+    put_body("binary-batch-parameter", BINARY_PARAMETER, frames, at);
+    put_body("binary-torn", BINARY, frames, at - 1);
+    frames[0] = 3, frames[1] = 0; /* a frame of 3 bytes that does not decode, then the rest */
+    put_body("binary-bad-frame", BINARY, frames, 5);
+}
+
+int main(int argc, char **argv) {
+    if (argc != 3) {
+        fprintf(stderr, "usage: tally-fuzz-seeds <vectors.json> <corpus dir>\n");
+        return 2;
+    }
+    corpus_root = argv[2];
+    make_dir(corpus_root);
+    const fuzz_world *world = fuzz_world_get();
+    json_error_t error;
+    json_t *document = json_load_file(argv[1], 0, &error);
+    json_t *vectors = document ? json_object_get(document, "vectors") : NULL;
+    if (!json_is_array(vectors)) die(argv[1], document ? "no \"vectors\" array" : error.text);
+    enum { KEPT = 8 };
+    uint8_t signed_txs[KEPT][TALLY_TX_ENCODED_MAX];
+    size_t lengths[KEPT], count = 0;
+    tx_seeds(world, vectors, signed_txs, lengths, KEPT, &count);
+    json_decref(document);
+    block_seeds(world);
+    snapshot_seeds(world);
+    http_seeds(signed_txs, lengths, count);
+    printf("tally-fuzz-seeds: %u seeds in %s\n", written, corpus_root);
+    return 0;
+}
