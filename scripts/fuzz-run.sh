@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Runs each libFuzzer harness of build/fuzz/ for a bounded time and summarizes
+# (FUZZ_EXTRA adds libFuzzer flags: CI fixes the seed and the run count so that a
+# pass is repeatable),
 # executions and coverage (`make fuzz`, `make fuzz-ci`). Usage:
 #   scripts/fuzz-run.sh SECONDS NAME:MAX_LEN...
 # Inputs: fuzz/corpus/NAME (the committed seeds) and fuzz/regressions/NAME (saved
@@ -25,7 +27,7 @@ for spec in "$@"; do
   echo "fuzz: $name for ${seconds}s (max_len $max_len), log in $log"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:symbolize=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     "build/fuzz/fuzz_$name" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \
-    -print_final_stats=1 -artifact_prefix="build/fuzz/crashes/$name-" "${dict[@]}" "${inputs[@]}" >"$log" 2>&1
+    -print_final_stats=1 -artifact_prefix="build/fuzz/crashes/$name-" ${FUZZ_EXTRA:-} "${dict[@]}" "${inputs[@]}" >"$log" 2>&1
   status=$?
   done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -n 1)
   if [ $status -ne 0 ] || [ -z "$done_line" ]; then

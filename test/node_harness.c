@@ -172,8 +172,9 @@ tally_tx harness_tx(const test_node *node, const test_actor *signer, tally_tx_ty
     tally_address_encode(&signer->key, address);
     snprintf(path, sizeof path, "/v1/accounts/%s", address);
     json_t *account = NULL;
-    harness_request(node, "GET", path, NULL, 0, &account);
+    long status = harness_request(node, "GET", path, NULL, 0, &account);
     int64_t next = harness_json_int(account, "next_sequence");
+    if (status != 200) fprintf(stderr, "harness_tx: GET %s answered %ld\n", path, status);
     tx.sequence = next > 0 ? (uint64_t)next : 1;
     json_decref(account);
     return tx;

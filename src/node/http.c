@@ -89,7 +89,8 @@ static bool query_u64(struct MHD_Connection *connection, const char *name, uint6
 /* Splits "/v1/networks/3/accounts/bob" into at most `max` segments (in place). */
 static int split_path(char *path, char **segments, int max) {
     int count = 0;
-    for (char *part = strtok(path, "/"); part; part = strtok(NULL, "/")) {
+    char *position = NULL; /* strtok_r: connections run on many threads at once */
+    for (char *part = strtok_r(path, "/", &position); part; part = strtok_r(NULL, "/", &position)) {
         if (count == max) return -1;
         segments[count++] = part;
     }
