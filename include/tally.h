@@ -128,7 +128,9 @@ extern "C" {
     X(NOT_IN_DEBT, "the amount is larger than the member's debt")                       \
     X(NO_LOST_DEBT, "there is not enough lost debt to redeem against")                  \
     X(POOL_RESERVE_SHORT, "the pool's buffer and primary cannot pay this redemption")   \
-    X(INSUFFICIENT_BALANCE, "the positive balance is too small")
+    X(INSUFFICIENT_BALANCE, "the positive balance is too small")                        \
+    /* who may grow the state (DESIGN.md "Who may grow the state") */                   \
+    X(NAME_TAKEN, "a network of this name exists on the chain (names compare ignoring case)")
 
 typedef enum {
 #define TALLY_ERROR_ENUM(name, message) TALLY_ERR_##name,
@@ -451,6 +453,15 @@ typedef struct {
 
 typedef struct tally_state tally_state;
 
+/* The secret key of the hash the state's lookup tables use (SipHash-2-4). Keys,
+ * aliases and names are chosen by whoever signs, so a known hash would let them
+ * grind collisions that turn lookups into scans. tally_crypto_init sets a random
+ * one; call this only to choose it (before creating states: each state keeps the
+ * secret it was created with). Nothing observable (iteration order, snapshots,
+ * hashes) depends on it. A process that never sets it uses all zero bytes. */
+#define TALLY_INDEX_SECRET_BYTES 16u
+void tally_index_secret_set(const uint8_t secret[TALLY_INDEX_SECRET_BYTES]);
+
 /* A new empty ledger for one chain. NULL when out of memory. */
 tally_state *tally_state_create(const uint8_t chain_id[TALLY_CHAIN_ID_BYTES]);
 void tally_state_destroy(tally_state *state);
@@ -461,6 +472,9 @@ uint64_t tally_state_next_sequence(const tally_state *state, const tally_key *ke
 uint32_t tally_state_network_count(const tally_state *state);
 /* Networks are numbered from 1. NULL for an unknown id. */
 const tally_network *tally_state_network(const tally_state *state, uint32_t network_id);
+/* The network named `name` (length bytes), compared ignoring ASCII case: names are
+ * unique on the chain in that sense. NULL when none. */
+const tally_network *tally_state_network_by_name(const tally_state *state, const char *name, size_t length);
 uint32_t tally_state_asset_count(const tally_state *state);
 const tally_asset *tally_state_asset(const tally_state *state, uint32_t asset_id);
 /* A member (or former member) of a network; NULL when the key never joined. */
@@ -554,7 +568,9 @@ tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_
 /* Chain layer: canonical encoding, signatures, hashes (libsodium).          */
 /* ------------------------------------------------------------------------ */
 
-/* Call once before any function below (wraps sodium_init). false on failure. */
+/* Call once before any function below (wraps sodium_init), and before creating a
+ * state: it also draws a random tally_index_secret_set for this process. false on
+ * failure. */
 TALLY_MUST_CHECK bool tally_crypto_init(void);
 
 /*

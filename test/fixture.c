@@ -3,6 +3,7 @@
  */
 #include "fixture.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,7 +101,13 @@ void text_set(tally_text *text, const char *value) {
 
 tally_result do_create_network(test_world *world, const test_actor *founder, const tally_policy *policy) {
     tally_tx tx = world_tx(world, founder, TALLY_TX_NETWORK_CREATE);
-    text_set(&tx.body.network_create.name, "Greenvale");
+    /* Names are unique on the chain: the first network is Greenvale, later ones
+     * Greenvale 2, Greenvale 3, ... */
+    uint32_t next_id = tally_state_network_count(world->state) + 1;
+    char name[32];
+    if (next_id == 1) snprintf(name, sizeof name, "Greenvale");
+    else snprintf(name, sizeof name, "Greenvale %u", next_id);
+    text_set(&tx.body.network_create.name, name);
     text_set(&tx.body.network_create.unit_code, "GVH");
     tx.body.network_create.decimals = 2;
     tx.body.network_create.policy = *policy;

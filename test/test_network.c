@@ -40,6 +40,7 @@ TEST(network_create_makes_founder_operator_and_system_accounts) {
     CHECK_EQ(network->member_count, 0);
     /* a second network gets id 2 and its own system accounts */
     tx = create_tx(&world, &founder);
+    text_set(&tx.body.network_create.name, "Riverside LETS");
     CHECK_EQ(world_apply(&world, &tx).created_id, 2);
     CHECK(system_member(&world, 2, TALLY_SYSTEM_FEES) != system_member(&world, 1, TALLY_SYSTEM_FEES));
     world_free(&world);

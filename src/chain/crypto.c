@@ -31,7 +31,16 @@ _Static_assert(crypto_sign_SECRETKEYBYTES == TALLY_SECRET_BYTES, "Ed25519 secret
 _Static_assert(crypto_sign_BYTES == TALLY_SIGNATURE_BYTES, "Ed25519 signature size");
 _Static_assert(crypto_sign_SEEDBYTES == 32, "Ed25519 seed size");
 
-bool tally_crypto_init(void) { return sodium_init() >= 0; }
+bool tally_crypto_init(void) {
+    if (sodium_init() < 0) return false;
+    /* A random secret for the state's lookup tables: this process's states hash keys
+     * an attacker cannot predict (see tally_index_secret_set). */
+    uint8_t secret[TALLY_INDEX_SECRET_BYTES];
+    randombytes_buf(secret, sizeof secret);
+    tally_index_secret_set(secret);
+    sodium_memzero(secret, sizeof secret);
+    return true;
+}
 
 /* ------------------------------------------------------------------------ */
 /* Transactions.                                                             */

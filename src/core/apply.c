@@ -48,8 +48,11 @@ tally_result tally_apply(tally_state *state, const tally_tx *tx, int64_t block_t
         return result_error(TALLY_ERR_UNKNOWN_TX_TYPE);
     /* Growing tables here, before any lookup, keeps handlers free of allocation
      * failures and of pointers into tables that move: after this point a transaction
-     * is refused only by the rules. */
-    if (!ledger_reserve(state)) return result_error(TALLY_ERR_STATE_FULL);
+     * is refused only by the rules. Only the tables this type grows are touched, so
+     * a full table refuses only what would grow it. */
+    ledger_remember_key(state, 0, &tx->signer);
+    if (tx->type == TALLY_TX_TRANSFER) ledger_remember_key(state, 1, &tx->body.transfer.payee);
+    if (!ledger_reserve(state, tx)) return result_error(TALLY_ERR_STATE_FULL);
     ledger_account *account = ledger_account_find(state, &tx->signer);
     uint64_t expected = account ? account->next_sequence : 1;
     if (tx->sequence != expected) {

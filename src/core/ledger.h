@@ -57,6 +57,15 @@ typedef struct {
     uint64_t next_sequence;
 } ledger_account;
 
+/* The secret hashes of the keys the transaction being applied names (signer,
+ * counterparty): derived from the key alone, so an entry is never stale. */
+#define LEDGER_KEY_CACHE 2
+typedef struct {
+    bool valid;
+    tally_key key;
+    uint64_t hash;
+} ledger_key_hash;
+
 /* Holdings of reserve assets and of pool shares share one table. */
 #define HOLDING_SHARES_FLAG 0x80000000u
 typedef struct {
@@ -76,10 +85,15 @@ typedef struct {
 
 struct tally_state {
     uint8_t chain_id[TALLY_CHAIN_ID_BYTES];
-    uint64_t hash_seed;
+    /* Keys, aliases and names are chosen by whoever signs, so an unkeyed hash would
+     * let them grind collisions and turn every lookup into a scan (hash flooding).
+     * The key is secret (tally_index_secret_set) and observable nothing depends on it. */
+    uint8_t index_key[TALLY_INDEX_SECRET_BYTES];
+    ledger_key_hash key_cache[LEDGER_KEY_CACHE];
 
     tally_network *networks; /* networks[i] has id i + 1 */
     uint32_t network_count, network_capacity;
+    ledger_index name_index; /* network names, folded to lowercase ASCII */
 
     tally_asset *assets; /* assets[i] has id i + 1 */
     uint32_t asset_count, asset_capacity;
@@ -101,11 +115,17 @@ struct tally_state {
     uint32_t due_count, due_capacity;
 };
 
-/* Makes room so that the next transaction can add a few entries to every table
- * without growing. false when out of memory or at a protocol bound. */
-TALLY_MUST_CHECK bool ledger_reserve(tally_state *state);
+/* Makes room for what `tx` can add to the tables, and only for that: a table at its
+ * protocol bound refuses the transactions that would grow it, never the others (a
+ * chain with every network slot taken still carries payments). false when out of
+ * memory or at a bound. */
+TALLY_MUST_CHECK bool ledger_reserve(tally_state *state, const tally_tx *tx);
 
 tally_network *ledger_network(const tally_state *state, uint32_t network_id);
+/* The network whose name equals `name` ignoring ASCII case, or NULL. */
+tally_network *ledger_network_by_name(const tally_state *state, const char *name, size_t length);
+/* Indexes the name of a network just appended (room reserved). */
+void ledger_name_insert(tally_state *state, const tally_network *network);
 tally_member *ledger_member(const tally_state *state, uint32_t network_id, const tally_key *key);
 uint32_t ledger_member_index(const tally_state *state, const tally_member *member);
 /* Appends a member (room reserved by ledger_reserve). */
@@ -117,6 +137,9 @@ void ledger_alias_insert(tally_state *state, const tally_member *member);
 void ledger_alias_remove(tally_state *state, const tally_member *member);
 
 ledger_account *ledger_account_find(const tally_state *state, const tally_key *key);
+/* Computes and keeps the secret hash of key in cache slot 0 or 1: tally_apply does it
+ * for the signer and the counterparty, so that lookups of either hash nothing. */
+void ledger_remember_key(tally_state *state, int slot, const tally_key *key);
 ledger_account *ledger_account_add(tally_state *state, const tally_key *key);
 
 ledger_holding *ledger_holding_find(const tally_state *state, uint32_t owner_id, const tally_key *key);
@@ -127,6 +150,10 @@ void ledger_due_push(tally_state *state, int64_t due_time, uint32_t member_index
 /* The earliest due entry, if any; and its removal. */
 bool ledger_due_peek(const tally_state *state, ledger_due *top);
 void ledger_due_pop(tally_state *state);
+
+/* The longest run of occupied slots in an index: no lookup probes further. For tests
+ * and diagnostics (a hash-flooding attack shows as long runs). */
+uint32_t ledger_index_longest_run(const ledger_index *index);
 
 /* Rebuilds every index and the due heap from the tables (after deserializing). */
 TALLY_MUST_CHECK bool ledger_rebuild_indices(tally_state *state);

@@ -64,6 +64,7 @@ tally_result network_create(tally_state *state, const tally_tx *tx) {
     if (body->decimals > TALLY_DECIMALS_MAX) return result_error(TALLY_ERR_BAD_DECIMALS);
     tally_error policy_error = policy_validate(&body->policy);
     if (policy_error != TALLY_OK) return result_error(policy_error);
+    if (ledger_network_by_name(state, body->name.bytes, body->name.length)) return result_error(TALLY_ERR_NAME_TAKEN);
     if (state->network_count >= TALLY_NETWORKS_MAX) return result_error(TALLY_ERR_STATE_FULL);
 
     uint32_t id = state->network_count + 1;
@@ -81,6 +82,7 @@ tally_result network_create(tally_state *state, const tally_tx *tx) {
     network->lost_debt_member = add_system_account(state, id, TALLY_SYSTEM_LOST_DEBT);
     network->pool_member = add_system_account(state, id, TALLY_SYSTEM_POOL);
     state->network_count++;
+    ledger_name_insert(state, network);
 
     tally_result result = result_error(TALLY_OK);
     result.created_id = id;

@@ -9,6 +9,8 @@
  */
 #include "core/ledger.h"
 
+#include <sodium.h>
+_Static_assert(TALLY_INDEX_SECRET_BYTES == crypto_shorthash_KEYBYTES, "the index secret is a SipHash key");
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +41,28 @@ int64_t fee_round_up(int64_t amount, uint32_t bps) {
 
 /* ---- hashing for the indices ---- */
 
+/* The process-wide secret new states take their index key from (see tally.h). */
+static uint8_t index_secret[TALLY_INDEX_SECRET_BYTES];
+
+void tally_index_secret_set(const uint8_t secret[TALLY_INDEX_SECRET_BYTES]) {
+    memcpy(index_secret, secret, sizeof index_secret);
+}
+
+/* SipHash-2-4 of `tag || bytes`, its top 32 bits: the indices keep 32 bits per slot. */
+static uint32_t keyed_hash(const tally_state *state, uint32_t tag, const void *bytes, size_t length) {
+    uint8_t input[4 + TALLY_NAME_MAX + TALLY_KEY_BYTES];
+    assert(length <= sizeof input - 4);
+    for (int i = 0; i < 4; i++) input[i] = (uint8_t)(tag >> (8 * i));
+    memcpy(input + 4, bytes, length);
+    uint8_t out[crypto_shorthash_BYTES];
+    crypto_shorthash(out, input, 4 + length, state->index_key);
+    uint32_t hash;
+    memcpy(&hash, out + 4, sizeof hash);
+    return hash;
+}
+
+/* A bijection of 64 bits (the murmur3 finalizer): it spreads the secret SipHash of a
+ * key over a table's tag without making collisions any easier to find. */
 static uint64_t mix64(uint64_t x) {
     x ^= x >> 33;
     x *= 0xff51afd7ed558ccdULL;
@@ -48,26 +72,59 @@ static uint64_t mix64(uint64_t x) {
     return x;
 }
 
-static uint64_t load64(const uint8_t *bytes) {
-    uint64_t value;
-    memcpy(&value, bytes, sizeof value);
-    return value;
+/* SipHash of a key, from the cache of the keys the current transaction names when
+ * it is there. Every table indexed by a key uses this one secret hash, so a
+ * transfer costs two SipHashes (signer and payee) whatever it looks up. */
+static uint64_t key_siphash(const tally_state *state, const tally_key *key) {
+    for (int i = 0; i < LEDGER_KEY_CACHE; i++)
+        if (state->key_cache[i].valid && memcmp(state->key_cache[i].key.bytes, key->bytes, TALLY_KEY_BYTES) == 0)
+            return state->key_cache[i].hash;
+    uint8_t out[crypto_shorthash_BYTES];
+    crypto_shorthash(out, key->bytes, TALLY_KEY_BYTES, state->index_key);
+    uint64_t hash;
+    memcpy(&hash, out, sizeof hash);
+    return hash;
 }
 
-static uint32_t hash_key(uint64_t seed, uint32_t tag, const tally_key *key) {
-    const uint8_t *k = key->bytes;
-    uint64_t h = seed ^ ((uint64_t)tag * 0x9e3779b97f4a7c15ULL);
-    h = mix64(h ^ load64(k));
-    h = mix64(h ^ load64(k + 8));
-    h = mix64(h ^ load64(k + 16));
-    h = mix64(h ^ load64(k + 24));
-    return (uint32_t)(h >> 32);
+void ledger_remember_key(tally_state *state, int slot, const tally_key *key) {
+    assert(slot >= 0 && slot < LEDGER_KEY_CACHE);
+    state->key_cache[slot].valid = false; /* key_siphash must compute it afresh */
+    state->key_cache[slot].hash = key_siphash(state, key);
+    state->key_cache[slot].key = *key;
+    state->key_cache[slot].valid = true;
 }
 
-static uint32_t hash_alias(uint64_t seed, uint32_t network_id, const char *alias, size_t length) {
-    uint64_t h = seed ^ 0xcbf29ce484222325ULL ^ network_id;
-    for (size_t i = 0; i < length; i++) h = (h ^ (uint8_t)alias[i]) * 0x100000001b3ULL;
-    return (uint32_t)(mix64(h) >> 32);
+/* Tags keep the tables' hashes apart; a member's tag is its network id. */
+#define TAG_ACCOUNT 0xacc00000u
+#define TAG_HOLDING 0x40000000u
+#define TAG_NAME 0x4e414d45u
+
+static uint32_t hash_key(const tally_state *state, uint32_t tag, const tally_key *key) {
+    return (uint32_t)(mix64(key_siphash(state, key) ^ ((uint64_t)tag * 0x9e3779b97f4a7c15ULL)) >> 32);
+}
+
+static uint32_t hash_alias(const tally_state *state, uint32_t network_id, const char *alias, size_t length) {
+    uint8_t bytes[TALLY_ALIAS_MAX + 1];
+    bytes[0] = 'a'; /* never a key's 32 bytes: aliases are at most 32 */
+    memcpy(bytes + 1, alias, length);
+    return keyed_hash(state, network_id, bytes, length + 1);
+}
+
+/* Names compare ignoring ASCII case: the index hashes the folded bytes. */
+static uint8_t fold(uint8_t byte) { return byte >= 'A' && byte <= 'Z' ? (uint8_t)(byte + ('a' - 'A')) : byte; }
+
+static uint32_t hash_name(const tally_state *state, const char *name, size_t length) {
+    uint8_t folded[TALLY_NAME_MAX];
+    assert(length <= TALLY_NAME_MAX);
+    for (size_t i = 0; i < length; i++) folded[i] = fold((uint8_t)name[i]);
+    return keyed_hash(state, TAG_NAME, folded, length);
+}
+
+static bool names_equal(const char *a, size_t a_length, const char *b, size_t b_length) {
+    if (a_length != b_length) return false;
+    for (size_t i = 0; i < a_length; i++)
+        if (fold((uint8_t)a[i]) != fold((uint8_t)b[i])) return false;
+    return true;
 }
 
 /* ---- open-addressing index ---- */
@@ -101,6 +158,16 @@ static bool index_make_room(ledger_index *index, uint32_t extra) {
     return true;
 }
 
+uint32_t ledger_index_longest_run(const ledger_index *index) {
+    uint32_t longest = 0, run = 0;
+    /* Twice around, so a run that wraps past the last slot is counted whole. */
+    for (uint64_t i = 0; i < 2ull * index->capacity; i++) {
+        run = index->slots[i & (index->capacity - 1)] ? run + 1 : 0;
+        if (run > longest) longest = run;
+    }
+    return longest < index->capacity ? longest : index->capacity;
+}
+
 /* Linear-probing deletion by backward shift (Knuth 6.4, algorithm R): no tombstones. */
 static void index_remove_at(ledger_index *index, uint32_t position) {
     uint32_t mask = index->capacity - 1;
@@ -132,23 +199,55 @@ static bool grow_array(void **array, uint32_t *capacity, uint32_t count, uint32_
     return true;
 }
 
-/* Room for the most one transaction adds: a network and its three system accounts
- * plus a member, an account, three holdings, one asset, two due entries. */
-bool ledger_reserve(tally_state *state) {
-    return grow_array((void **)&state->networks, &state->network_capacity, state->network_count, 1,
+/* What one transaction of each type can add to the tables. Due entries have no
+ * protocol bound (they are bounded by the lines and announcements they stand for),
+ * so every transaction reserves the few it may push. */
+typedef struct {
+    uint8_t networks, assets, members, holdings, aliases, accounts;
+} ledger_growth;
+
+static ledger_growth growth_of(const tally_tx *tx) {
+    ledger_growth growth = {0};
+    switch ((tally_tx_type)tx->type) {
+    case TALLY_TX_NETWORK_CREATE: growth = (ledger_growth){.networks = 1, .members = 3}; break;
+    case TALLY_TX_MEMBER_JOIN:
+    case TALLY_TX_MEMBER_ADMIT: growth.members = 1; break;
+    case TALLY_TX_ALIAS_SET: growth.aliases = 1; break;
+    case TALLY_TX_ASSET_CREATE: growth.assets = 1; break;
+    case TALLY_TX_ASSET_ISSUE:
+    case TALLY_TX_ASSET_TRANSFER:
+    case TALLY_TX_POOL_WITHDRAW:
+    case TALLY_TX_POOL_REPAY:
+    case TALLY_TX_POOL_REDEEM: growth.holdings = 1; break;
+    case TALLY_TX_POOL_DEPOSIT: growth.holdings = 2; break; /* the pool's reserve, the depositor's shares */
+    default: break;
+    }
+    return growth;
+}
+
+#define DUE_ENTRIES_PER_TX 2u
+
+bool ledger_reserve(tally_state *state, const tally_tx *tx) {
+    ledger_growth growth = growth_of(tx);
+    /* The signer's account is made when its first transaction is accepted. */
+    if (!ledger_account_find(state, &tx->signer)) growth.accounts = 1;
+    return grow_array((void **)&state->networks, &state->network_capacity, state->network_count, growth.networks,
                       sizeof *state->networks, TALLY_NETWORKS_MAX) &&
-           grow_array((void **)&state->assets, &state->asset_capacity, state->asset_count, 1,
+           grow_array((void **)&state->assets, &state->asset_capacity, state->asset_count, growth.assets,
                       sizeof *state->assets, TALLY_ASSETS_MAX) &&
-           grow_array((void **)&state->members, &state->member_capacity, state->member_count, 4,
+           grow_array((void **)&state->members, &state->member_capacity, state->member_count, growth.members,
                       sizeof *state->members, TALLY_MEMBERS_MAX) &&
-           grow_array((void **)&state->accounts, &state->account_capacity, state->account_count, 1,
+           grow_array((void **)&state->accounts, &state->account_capacity, state->account_count, growth.accounts,
                       sizeof *state->accounts, TALLY_ACCOUNTS_MAX) &&
-           grow_array((void **)&state->holdings, &state->holding_capacity, state->holding_count, 3,
+           grow_array((void **)&state->holdings, &state->holding_capacity, state->holding_count, growth.holdings,
                       sizeof *state->holdings, TALLY_HOLDINGS_MAX) &&
-           grow_array((void **)&state->due_heap, &state->due_capacity, state->due_count, 2,
+           grow_array((void **)&state->due_heap, &state->due_capacity, state->due_count, DUE_ENTRIES_PER_TX,
                       sizeof *state->due_heap, UINT32_MAX / 2) &&
-           index_make_room(&state->member_index, 4) && index_make_room(&state->alias_index, 1) &&
-           index_make_room(&state->account_index, 1) && index_make_room(&state->holding_index, 3);
+           index_make_room(&state->name_index, growth.networks) &&
+           index_make_room(&state->member_index, growth.members) &&
+           index_make_room(&state->alias_index, growth.aliases) &&
+           index_make_room(&state->account_index, growth.accounts) &&
+           index_make_room(&state->holding_index, growth.holdings);
 }
 
 /* ---- lifecycle ---- */
@@ -157,8 +256,9 @@ tally_state *tally_state_create(const uint8_t chain_id[TALLY_CHAIN_ID_BYTES]) {
     tally_state *state = calloc(1, sizeof *state);
     if (!state) return NULL;
     memcpy(state->chain_id, chain_id, TALLY_CHAIN_ID_BYTES);
-    state->hash_seed = load64(chain_id) ^ load64(chain_id + 8);
-    if (!ledger_reserve(state)) {
+    memcpy(state->index_key, index_secret, sizeof state->index_key);
+    /* Every index has slots from the start, so a lookup never meets capacity 0. */
+    if (!ledger_rebuild_indices(state)) {
         tally_state_destroy(state);
         return NULL;
     }
@@ -168,6 +268,7 @@ tally_state *tally_state_create(const uint8_t chain_id[TALLY_CHAIN_ID_BYTES]) {
 void tally_state_destroy(tally_state *state) {
     if (!state) return;
     free(state->networks);
+    free(state->name_index.slots);
     free(state->assets);
     free(state->members);
     free(state->member_index.slots);
@@ -187,10 +288,29 @@ tally_network *ledger_network(const tally_state *state, uint32_t network_id) {
     return &state->networks[network_id - 1];
 }
 
+tally_network *ledger_network_by_name(const tally_state *state, const char *name, size_t length) {
+    const ledger_index *index = &state->name_index;
+    if (length == 0 || length > TALLY_NAME_MAX) return NULL;
+    uint32_t hash = hash_name(state, name, length);
+    uint32_t mask = index->capacity - 1;
+    for (uint32_t position = hash & mask;; position = (position + 1) & mask) {
+        uint64_t slot = index->slots[position];
+        if (!slot) return NULL;
+        if (slot_hash(slot) != hash) continue;
+        tally_network *network = &state->networks[slot_entry(slot)];
+        if (names_equal(network->name, strlen(network->name), name, length)) return network;
+    }
+}
+
+void ledger_name_insert(tally_state *state, const tally_network *network) {
+    uint32_t entry = network->id - 1;
+    index_insert(&state->name_index, hash_name(state, network->name, strlen(network->name)), entry);
+}
+
 static tally_member *member_find(const tally_state *state, uint32_t network_id,
                                  const tally_key *key) {
     const ledger_index *index = &state->member_index;
-    uint32_t hash = hash_key(state->hash_seed, network_id, key);
+    uint32_t hash = hash_key(state, network_id, key);
     uint32_t mask = index->capacity - 1;
     for (uint32_t position = hash & mask;; position = (position + 1) & mask) {
         uint64_t slot = index->slots[position];
@@ -218,7 +338,7 @@ tally_member *ledger_member_add(tally_state *state, uint32_t network_id, const t
     memset(member, 0, sizeof *member);
     member->network_id = network_id;
     member->key = *key;
-    index_insert(&state->member_index, hash_key(state->hash_seed, network_id, key), entry);
+    index_insert(&state->member_index, hash_key(state, network_id, key), entry);
     return member;
 }
 
@@ -226,7 +346,7 @@ tally_member *ledger_alias_find(const tally_state *state, uint32_t network_id, c
                                 size_t length) {
     const ledger_index *index = &state->alias_index;
     if (length == 0 || length > TALLY_ALIAS_MAX) return NULL;
-    uint32_t hash = hash_alias(state->hash_seed, network_id, alias, length);
+    uint32_t hash = hash_alias(state, network_id, alias, length);
     uint32_t mask = index->capacity - 1;
     for (uint32_t position = hash & mask;; position = (position + 1) & mask) {
         uint64_t slot = index->slots[position];
@@ -240,13 +360,13 @@ tally_member *ledger_alias_find(const tally_state *state, uint32_t network_id, c
 }
 
 void ledger_alias_insert(tally_state *state, const tally_member *member) {
-    uint32_t hash = hash_alias(state->hash_seed, member->network_id, member->alias, strlen(member->alias));
+    uint32_t hash = hash_alias(state, member->network_id, member->alias, strlen(member->alias));
     index_insert(&state->alias_index, hash, ledger_member_index(state, member));
 }
 
 void ledger_alias_remove(tally_state *state, const tally_member *member) {
     ledger_index *index = &state->alias_index;
-    uint32_t hash = hash_alias(state->hash_seed, member->network_id, member->alias, strlen(member->alias));
+    uint32_t hash = hash_alias(state, member->network_id, member->alias, strlen(member->alias));
     uint32_t entry = ledger_member_index(state, member);
     uint32_t mask = index->capacity - 1;
     for (uint32_t position = hash & mask; index->slots[position]; position = (position + 1) & mask) {
@@ -260,7 +380,7 @@ void ledger_alias_remove(tally_state *state, const tally_member *member) {
 
 ledger_account *ledger_account_find(const tally_state *state, const tally_key *key) {
     const ledger_index *index = &state->account_index;
-    uint32_t hash = hash_key(state->hash_seed, 0xacc0u, key);
+    uint32_t hash = hash_key(state, TAG_ACCOUNT, key);
     uint32_t mask = index->capacity - 1;
     for (uint32_t position = hash & mask;; position = (position + 1) & mask) {
         uint64_t slot = index->slots[position];
@@ -277,13 +397,13 @@ ledger_account *ledger_account_add(tally_state *state, const tally_key *key) {
     ledger_account *account = &state->accounts[entry];
     account->key = *key;
     account->next_sequence = 1;
-    index_insert(&state->account_index, hash_key(state->hash_seed, 0xacc0u, key), entry);
+    index_insert(&state->account_index, hash_key(state, TAG_ACCOUNT, key), entry);
     return account;
 }
 
 ledger_holding *ledger_holding_find(const tally_state *state, uint32_t owner_id, const tally_key *key) {
     const ledger_index *index = &state->holding_index;
-    uint32_t hash = hash_key(state->hash_seed, owner_id ^ 0x40000000u, key);
+    uint32_t hash = hash_key(state, TAG_HOLDING ^ owner_id, key);
     uint32_t mask = index->capacity - 1;
     for (uint32_t position = hash & mask;; position = (position + 1) & mask) {
         uint64_t slot = index->slots[position];
@@ -304,7 +424,7 @@ ledger_holding *ledger_holding_get(tally_state *state, uint32_t owner_id, const 
     memset(holding, 0, sizeof *holding);
     holding->owner_id = owner_id;
     holding->key = *key;
-    index_insert(&state->holding_index, hash_key(state->hash_seed, owner_id ^ 0x40000000u, key), entry);
+    index_insert(&state->holding_index, hash_key(state, TAG_HOLDING ^ owner_id, key), entry);
     return holding;
 }
 
@@ -349,24 +469,30 @@ void ledger_due_pop(tally_state *state) {
 }
 
 bool ledger_rebuild_indices(tally_state *state) {
-    ledger_index *indices[] = {&state->member_index, &state->alias_index, &state->account_index,
-                               &state->holding_index};
+    ledger_index *indices[] = {&state->name_index, &state->member_index, &state->alias_index,
+                               &state->account_index, &state->holding_index};
     for (size_t i = 0; i < sizeof indices / sizeof indices[0]; i++) {
         free(indices[i]->slots);
         *indices[i] = (ledger_index){0};
     }
     state->due_count = 0;
-    if (!index_make_room(&state->member_index, state->member_count) ||
+    if (!index_make_room(&state->name_index, state->network_count) ||
+        !index_make_room(&state->member_index, state->member_count) ||
         !index_make_room(&state->account_index, state->account_count) ||
         !index_make_room(&state->holding_index, state->holding_count) ||
         !index_make_room(&state->alias_index, state->member_count) ||
         !grow_array((void **)&state->due_heap, &state->due_capacity, 0, state->member_count + 2,
                     sizeof *state->due_heap, UINT32_MAX / 2))
         return false;
+    for (uint32_t i = 0; i < state->network_count; i++) {
+        const tally_network *network = &state->networks[i];
+        if (ledger_network_by_name(state, network->name, strlen(network->name))) return false; /* taken */
+        ledger_name_insert(state, network);
+    }
     for (uint32_t i = 0; i < state->member_count; i++) {
         tally_member *member = &state->members[i];
         if (member_find(state, member->network_id, &member->key)) return false; /* duplicate */
-        index_insert(&state->member_index, hash_key(state->hash_seed, member->network_id, &member->key), i);
+        index_insert(&state->member_index, hash_key(state, member->network_id, &member->key), i);
         if (member->alias[0]) {
             if (ledger_alias_find(state, member->network_id, member->alias, strlen(member->alias)))
                 return false;
@@ -377,15 +503,15 @@ bool ledger_rebuild_indices(tally_state *state) {
     }
     for (uint32_t i = 0; i < state->account_count; i++) {
         if (ledger_account_find(state, &state->accounts[i].key)) return false;
-        index_insert(&state->account_index, hash_key(state->hash_seed, 0xacc0u, &state->accounts[i].key), i);
+        index_insert(&state->account_index, hash_key(state, TAG_ACCOUNT, &state->accounts[i].key), i);
     }
     for (uint32_t i = 0; i < state->holding_count; i++) {
         ledger_holding *holding = &state->holdings[i];
         if (ledger_holding_find(state, holding->owner_id, &holding->key)) return false;
         index_insert(&state->holding_index,
-                     hash_key(state->hash_seed, holding->owner_id ^ 0x40000000u, &holding->key), i);
+                     hash_key(state, TAG_HOLDING ^ holding->owner_id, &holding->key), i);
     }
-    return ledger_reserve(state);
+    return true;
 }
 
 /* ---- balances ---- */
@@ -444,6 +570,10 @@ uint32_t tally_state_network_count(const tally_state *state) { return state->net
 
 const tally_network *tally_state_network(const tally_state *state, uint32_t network_id) {
     return ledger_network(state, network_id);
+}
+
+const tally_network *tally_state_network_by_name(const tally_state *state, const char *name, size_t length) {
+    return ledger_network_by_name(state, name, length);
 }
 
 uint32_t tally_state_asset_count(const tally_state *state) { return state->asset_count; }
