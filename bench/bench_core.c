@@ -69,6 +69,7 @@ void bench_core(double *transfers_per_second) {
     tx.body.network_create.unit_code.length = 3;
     tx.body.network_create.decimals = 2;
     tally_policy *policy = &tx.body.network_create.policy;
+    tally_policy_defaults(policy); /* 100,000 members, a 7-day notice, redemptions of 10% a day */
     policy->default_credit_limit = 1000000000;
     policy->max_credit_limit = 1000000000;
     policy->fee_bps = 25;

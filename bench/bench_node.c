@@ -308,6 +308,8 @@ void bench_node(double *committed_per_second) {
     memcpy(setup[0].body.network_create.unit_code.bytes, "BEN", 3);
     setup[0].body.network_create.unit_code.length = 3;
     tally_policy *policy = &setup[0].body.network_create.policy;
+    tally_policy_defaults(policy);
+    policy->membership_mode = TALLY_MEMBERSHIP_OPEN;
     policy->default_credit_limit = BENCH_CREDIT_LIMIT;
     policy->max_credit_limit = BENCH_CREDIT_LIMIT;
     policy->fee_bps = BENCH_FEE_BPS;

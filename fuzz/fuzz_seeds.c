@@ -146,7 +146,9 @@ static void block_seeds(const fuzz_world *world) {
                                                        .fee_bps = 100, .period_seconds = 86400,
                                                        .grace_seconds = 86400, .target_rtd_bps = 1000,
                                                        .compliance_rule = TALLY_COMPLIANCE_ZERO_BALANCE,
-                                                       .membership_mode = TALLY_MEMBERSHIP_OPEN, .auto_renew = true};
+                                                       .membership_mode = TALLY_MEMBERSHIP_OPEN, .auto_renew = true,
+                                                       .max_members = 1000, .notice_seconds = 86400,
+                                                       .redeem_cap_bps = 1000};
     for (uint32_t who = 1; who <= 2; who++) {
         txs[who] = chain_tx(world, state, who, TALLY_TX_MEMBER_JOIN);
         txs[who].body.network_only.network_id = 1;

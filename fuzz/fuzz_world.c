@@ -131,6 +131,9 @@ static void build_main_network(builder *b) {
         .compliance_rule = TALLY_COMPLIANCE_REBALANCED,
         .membership_mode = TALLY_MEMBERSHIP_ADMITTED,
         .auto_renew = true,
+        .max_members = 1000,
+        .notice_seconds = TALLY_NOTICE_SECONDS_MIN,
+        .redeem_cap_bps = 5000,
     };
     if (create_network(b, FOUNDER, "Greenvale", "GVH", &policy) != FUZZ_NETWORK_MAIN) die("network 1", NULL);
     const uint32_t members[] = {ALICE, BOB, CAROL, DAVE};
@@ -183,6 +186,9 @@ static void build_open_network(builder *b) {
         .compliance_rule = TALLY_COMPLIANCE_ZERO_BALANCE,
         .membership_mode = TALLY_MEMBERSHIP_OPEN,
         .auto_renew = true,
+        .max_members = 100,
+        .notice_seconds = 7 * DAY,
+        .redeem_cap_bps = 1000,
     };
     int64_t start = b->time;
     if (create_network(b, ALICE, "Hillside", "HIL", &policy) != FUZZ_NETWORK_OPEN) die("network 2", NULL);
@@ -225,7 +231,7 @@ static void build_chain(void) {
     tally_keypair(&producer, world.producer_secret, seed);
     tally_block_init(&world.genesis);
     tally_chain_failure failure;
-    if (tally_genesis_make(world.producer_secret, FUZZ_GENESIS_TIME, FUZZ_GENESIS_NAME, strlen(FUZZ_GENESIS_NAME),
+    if (tally_genesis_make(world.producer_secret, FUZZ_GENESIS_TIME, FUZZ_GENESIS_NAME, strlen(FUZZ_GENESIS_NAME), NULL,
                            &world.genesis, &failure) != TALLY_CHAIN_OK)
         die("genesis", failure.message);
     tally_state *state = NULL;

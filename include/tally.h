@@ -45,12 +45,26 @@ extern "C" {
 #define TALLY_BPS_ONE 10000u /* 100% in basis points */
 
 /* Hard bounds on the state: the core refuses to grow past them, so a node's
- * memory is bounded by protocol, not by luck. */
+ * memory is bounded by protocol, not by luck. A transaction reserves room only in
+ * the tables its type grows, so a full table refuses only what would grow it. */
 #define TALLY_NETWORKS_MAX 65536u
 #define TALLY_ASSETS_MAX 65536u
 #define TALLY_ACCOUNTS_MAX (1u << 24)
 #define TALLY_MEMBERS_MAX (1u << 24)
 #define TALLY_HOLDINGS_MAX (1u << 24)
+/* Bounds per network, per asset and per key below them (DESIGN.md "Who may grow the
+ * state"): nobody fills a table that others share. */
+#define TALLY_MEMBER_RECORDS_PER_NETWORK_MAX (1u << 20) /* members ever joined, left ones included */
+#define TALLY_HOLDERS_PER_ASSET_MAX (1u << 20)          /* holders of one asset; share holders of one pool */
+#define TALLY_DAILY_GROWTH_MAX 1000u   /* the most networks (or assets) per key per day a chain may allow */
+#define TALLY_APPROVALS_MAX 65536u     /* the most unused approvals of each kind one key may hold */
+#define TALLY_VALIDATORS_MAX 16u
+
+/* Time. A day is 86,400 seconds of block time, counted from the Unix epoch (UTC). */
+#define TALLY_DAY_SECONDS 86400
+/* Changes that touch other people's money wait a notice of at least a day. */
+#define TALLY_NOTICE_SECONDS_MIN 86400u
+#define TALLY_NOTICE_SECONDS_MAX (366u * 86400u)
 
 /* Longest canonical encoding of any transaction, signature included. */
 #define TALLY_TX_ENCODED_MAX 512u
@@ -130,7 +144,15 @@ extern "C" {
     X(POOL_RESERVE_SHORT, "the pool's buffer and primary cannot pay this redemption")   \
     X(INSUFFICIENT_BALANCE, "the positive balance is too small")                        \
     /* who may grow the state (DESIGN.md "Who may grow the state") */                   \
-    X(NAME_TAKEN, "a network of this name exists on the chain (names compare ignoring case)")
+    X(NAME_TAKEN, "a network of this name exists on the chain (names compare ignoring case)") \
+    X(DAILY_LIMIT, "this key has founded or issued as many as the chain allows in one day")  \
+    X(APPROVAL_REQUIRED, "this chain needs a validator's approval before a key founds a network or issues an asset") \
+    X(NOT_VALIDATOR, "only a validator of the chain may do this")                       \
+    X(APPROVAL_ABOVE_MAX, "a key may hold at most 65536 unused approvals of each kind")  \
+    X(MEMBERS_FULL, "the network has as many members as its policy or the protocol allows") \
+    X(HOLDERS_FULL, "the asset or pool has as many holders as the protocol allows")     \
+    /* changes that touch other people's money */                                       \
+    X(REDEEM_CAP_REACHED, "redemptions today took as much of the pool's primary reserve as the network allows")
 
 typedef enum {
 #define TALLY_ERROR_ENUM(name, message) TALLY_ERR_##name,
@@ -202,7 +224,26 @@ typedef struct {
     uint8_t compliance_rule;      /* tally_compliance_rule */
     uint8_t membership_mode;      /* tally_membership_mode */
     bool auto_renew;              /* compliant lines renew for another period */
+    uint32_t max_members;         /* current members at most, 1..TALLY_MEMBER_RECORDS_PER_NETWORK_MAX */
+    uint32_t notice_seconds;      /* notice of changes that touch others' money, TALLY_NOTICE_SECONDS_MIN..MAX */
+    uint32_t redeem_cap_bps;      /* redemptions take at most this share of primary per day, 1..10000 */
 } tally_policy;
+
+/*
+ * Which policy changes are announced (DESIGN.md "Changes that touch other people's
+ * money"). A POLICY_UPDATE states the whole policy the operators want: what may
+ * change at once does; a higher fee_bps or default_risk_fee_bps, a lower positive cap
+ * (a cap where there was none included), a higher redeem_cap_bps, a shorter
+ * notice_seconds, and any change of target_rtd_bps while the pool holds reserve are
+ * announced and take effect at block end once the current notice_seconds have
+ * passed (the result's effective_at). A later update replaces the announcement: one
+ * that asks the current value again withdraws it; one that asks the same announced
+ * values again keeps its time.
+ */
+/* A policy with the protocol's defaults: no credit, no fees, no cap, 90-day periods
+ * with 30 days of grace (rebalanced), auto-renewal, admission by operators, target RTD
+ * 20%, 100,000 members, a 7-day notice, redemptions of at most 10% of primary a day. */
+void tally_policy_defaults(tally_policy *policy);
 
 /* ------------------------------------------------------------------------ */
 /* Transactions.                                                             */
@@ -233,8 +274,9 @@ typedef enum {
     TALLY_TX_POOL_REPAY = 22,
     TALLY_TX_POOL_REDEEM = 23,
     TALLY_TX_FEE_DISTRIBUTE = 24,
+    TALLY_TX_CHAIN_APPROVE = 25,
     TALLY_TX_TYPE_FIRST = TALLY_TX_NETWORK_CREATE,
-    TALLY_TX_TYPE_LAST = TALLY_TX_FEE_DISTRIBUTE
+    TALLY_TX_TYPE_LAST = TALLY_TX_CHAIN_APPROVE
 } tally_tx_type;
 
 /* "transfer" for TALLY_TX_TRANSFER; NULL for an unknown type. */
@@ -348,6 +390,15 @@ typedef struct {
     int64_t amount;
 } tally_tx_fee_distribute;
 
+/* A validator sets how many networks and assets `key` may still found and create
+ * (approvals are used before any daily allowance; 0 revokes). Each is at most
+ * TALLY_APPROVALS_MAX. */
+typedef struct {
+    tally_key key;
+    uint32_t networks;
+    uint32_t assets;
+} tally_tx_chain_approve;
+
 typedef struct {
     uint8_t type; /* tally_tx_type */
     uint8_t chain_id[TALLY_CHAIN_ID_BYTES];
@@ -368,6 +419,7 @@ typedef struct {
         tally_tx_asset_burn asset_burn;
         tally_tx_pool_amount pool_amount;
         tally_tx_fee_distribute fee_distribute;
+        tally_tx_chain_approve chain_approve;
     } body;
     uint8_t signature[TALLY_SIGNATURE_BYTES];
 } tally_tx;
@@ -385,6 +437,7 @@ typedef struct {
     int64_t to_primary;    /* POOL_DEPOSIT split */
     int64_t to_excess;
     int64_t available;     /* on INSUFFICIENT_*: the most that could have been done */
+    int64_t effective_at;  /* POLICY_UPDATE, PEG_SET: when an announced change takes effect (0: none) */
 } tally_result;
 
 /* ------------------------------------------------------------------------ */
@@ -417,6 +470,22 @@ typedef struct {
     uint32_t fee_member;
     uint32_t lost_debt_member;
     uint32_t pool_member;
+    /* Announced changes (see tally_policy): at policy_change_at (0: none) the fields
+     * that needed notice take policy_change's values; at peg_change_at (0: none) the
+     * peg takes the announced rate. */
+    int64_t policy_change_at;
+    tally_policy policy_change;
+    int64_t peg_change_at;
+    int64_t peg_change_reserve_units;
+    int64_t peg_change_credit_units;
+    /* The redemption cap: the day (block time / TALLY_DAY_SECONDS) redeem_allowance is
+     * for, and the reserve redemptions may still take from primary on it. */
+    int64_t redeem_day;
+    int64_t redeem_allowance;
+    /* Derived from the tables (not in snapshots): member records (left ones
+     * included) and pool share holders, against their per-network bounds. */
+    uint32_t member_records;
+    uint32_t share_holders;
 } tally_network;
 
 typedef struct {
@@ -439,6 +508,9 @@ typedef struct {
     int64_t income_in_period;
     bool rebalanced_in_period; /* balance was >= 0 after a payment in this period */
     int64_t joined_at;
+    /* LEFT: the status the member left with; a suspended or defaulted member who
+     * joins again is suspended or defaulted again. */
+    uint8_t status_before_leaving;
 } tally_member;
 
 typedef struct {
@@ -449,7 +521,33 @@ typedef struct {
     uint8_t decimals;
     int64_t issued;
     int64_t burned;
+    uint32_t holders; /* derived (not in snapshots): holding records, the pool's included */
 } tally_asset;
+
+/* Who may grow the chain's shared tables (DESIGN.md "Who may grow the state"): in an
+ * OPEN chain any key may found networks and create assets, a few a day; in an
+ * APPROVED chain only with a validator's approval (CHAIN_APPROVE). Approvals are
+ * used first in both. */
+typedef enum {
+    TALLY_GROWTH_OPEN = 0,
+    TALLY_GROWTH_APPROVED = 1,
+    TALLY_GROWTH_COUNT
+} tally_growth_mode;
+
+/* The rules a chain's genesis fixes. Validator 0 is the genesis producer. */
+typedef struct {
+    uint8_t growth_mode;               /* tally_growth_mode */
+    uint16_t networks_per_key_per_day; /* OPEN: 1..TALLY_DAILY_GROWTH_MAX */
+    uint16_t assets_per_key_per_day;   /* OPEN: 1..TALLY_DAILY_GROWTH_MAX */
+    uint8_t validator_count;           /* 0..TALLY_VALIDATORS_MAX (0: nobody approves) */
+    tally_key validators[TALLY_VALIDATORS_MAX];
+} tally_chain_rules;
+
+/* OPEN, 3 networks and 3 assets per key per day, the given validator (none when
+ * NULL). */
+void tally_chain_rules_defaults(tally_chain_rules *rules, const tally_key *validator);
+/* OK, or BAD_POLICY for a value out of range, a repeated or system validator key. */
+tally_error tally_chain_rules_validate(const tally_chain_rules *rules);
 
 typedef struct tally_state tally_state;
 
@@ -462,8 +560,21 @@ typedef struct tally_state tally_state;
 #define TALLY_INDEX_SECRET_BYTES 16u
 void tally_index_secret_set(const uint8_t secret[TALLY_INDEX_SECRET_BYTES]);
 
-/* A new empty ledger for one chain. NULL when out of memory. */
+/* A new empty ledger for one chain under `rules` (validated: NULL when they are
+ * invalid or memory is short). */
+tally_state *tally_state_create_for_chain(const uint8_t chain_id[TALLY_CHAIN_ID_BYTES],
+                                          const tally_chain_rules *rules);
+/* tally_state_create_for_chain with tally_chain_rules_defaults and no validator. */
 tally_state *tally_state_create(const uint8_t chain_id[TALLY_CHAIN_ID_BYTES]);
+const tally_chain_rules *tally_state_chain_rules(const tally_state *state);
+/* What a key may still found and create: approvals left, and in an OPEN chain what
+ * the day of block_time still allows. */
+typedef struct {
+    uint32_t networks_approved, assets_approved;
+    uint32_t networks_today_left, assets_today_left;
+} tally_growth_allowance;
+tally_growth_allowance tally_state_growth_allowance(const tally_state *state, const tally_key *key,
+                                                    int64_t block_time);
 void tally_state_destroy(tally_state *state);
 
 const uint8_t *tally_state_chain_id(const tally_state *state);
@@ -528,13 +639,16 @@ typedef struct {
     int64_t debt_written_off;     /* credits moved to lost debt by defaults */
     int64_t lost_debt_burned;     /* pool credits burned against lost debt */
     int64_t reserve_reallocated;  /* excess moved to primary */
+    uint32_t policy_changes;      /* announced policy changes that took effect */
+    uint32_t peg_changes;         /* announced peg changes that took effect */
 } tally_block_summary;
 
 /*
- * Runs the end-of-block step at block_time: every credit line whose period or
- * grace ended at or before block_time is checked against its network's compliance
- * rule (renewed, expired, frozen or defaulted), then pools below their target RTD
- * move excess to primary. Deterministic order: by due time, then member index.
+ * Runs the end-of-block step at block_time: everything due at or before block_time,
+ * in order of due time (then kind, then index): credit lines whose period or grace
+ * ended are checked against their network's compliance rule (renewed, expired,
+ * frozen or defaulted), and announced policy and peg changes take effect; then
+ * pools below their target RTD move excess to primary.
  * block_time must not go backwards (it is clamped by the chain layer). A period or
  * grace that would end after INT64_MAX ends at INT64_MAX and is never processed.
  */
@@ -561,8 +675,16 @@ size_t tally_state_serialized_size(const tally_state *state);
  * through the same history serialize to the same bytes. */
 size_t tally_state_serialize(const tally_state *state, uint8_t *out, size_t out_size);
 /* Rebuilds a state from tally_state_serialize's bytes; NULL (and *error set) when
- * the bytes are malformed or break an invariant. */
+ * the bytes are malformed or break an invariant. Any state the core can reach loads,
+ * every table at its protocol bound included. */
 tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_error *error);
+
+/* Text fields (memos, names): valid UTF-8 without control characters (C0, DEL,
+ * C1) and without the invisible formatting characters that let text look other
+ * than it is: U+00AD, U+061C, U+180E, U+200B..U+200F, U+2028..U+202E,
+ * U+2060..U+206F, U+FEFF, U+FFF9..U+FFFB and U+E0000..U+E007F (bidirectional
+ * overrides and isolates, zero-width characters, invisible tags). */
+bool tally_text_is_valid(const char *bytes, size_t length);
 
 /* ------------------------------------------------------------------------ */
 /* Chain layer: canonical encoding, signatures, hashes (libsodium).          */

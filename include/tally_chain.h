@@ -35,7 +35,7 @@ extern "C" {
 /* Sizes and bounds.                                                         */
 /* ------------------------------------------------------------------------ */
 
-#define TALLY_BLOCK_VERSION 1u
+#define TALLY_BLOCK_VERSION 2u
 /* Most transactions in one block. A block is built, held and verified in memory
  * at once, so this bounds a node's memory per block (about 45 MB of decoded txs). */
 #define TALLY_BLOCK_TXS_MAX 65536u
@@ -45,10 +45,12 @@ extern "C" {
 /* The header bytes the producer signs: all of them but the signature. */
 #define TALLY_BLOCK_SIGNED_BYTES (TALLY_BLOCK_HEADER_BYTES - TALLY_SIGNATURE_BYTES)
 /* u16 code | u32 created_id | i64 minted, burned, fee, risk_fee, reserve, shares,
- * to_primary, to_excess, available */
-#define TALLY_RESULT_BYTES (2u + 4u + 9u * 8u)
-/* The genesis block carries the chain's name: u16 length + 1..TALLY_NAME_MAX bytes. */
-#define TALLY_GENESIS_NAME_BYTES_MAX (2u + TALLY_NAME_MAX)
+ * to_primary, to_excess, available, effective_at */
+#define TALLY_RESULT_BYTES (2u + 4u + 10u * 8u)
+/* The genesis block carries the chain's name (u16 length + 1..TALLY_NAME_MAX bytes)
+ * and its rules (u8 growth_mode | u16 networks_per_key_per_day | u16
+ * assets_per_key_per_day | u8 validator_count | 32-byte keys). */
+#define TALLY_GENESIS_NAME_BYTES_MAX (2u + TALLY_NAME_MAX + 6u + TALLY_VALIDATORS_MAX * 32u)
 /* Longest encoded block: a full block of the longest transactions. About 39 MB. */
 #define TALLY_BLOCK_ENCODED_MAX                                                           \
     ((size_t)TALLY_BLOCK_HEADER_BYTES + TALLY_GENESIS_NAME_BYTES_MAX +                     \
@@ -71,6 +73,7 @@ extern "C" {
     X(DECODE_BAD_TX, "a transaction in the block does not decode")                               \
     X(DECODE_BAD_RESULT, "a result in the block holds an unknown error code")                    \
     X(DECODE_BAD_NAME, "the chain name is empty, too long or holds control characters")          \
+    X(DECODE_BAD_RULES, "the genesis chain rules hold a value out of range")                     \
     /* verifying a block against the chain it extends */                                         \
     X(BAD_GENESIS, "the genesis block must have no transactions, zero previous hash and roots")  \
     X(BAD_HEIGHT, "the block's height is not the previous block's height plus one")              \
@@ -160,7 +163,7 @@ typedef struct {
  *
  * The wire encoding (tally_block_encode), little-endian:
  *   header (TALLY_BLOCK_HEADER_BYTES)
- *   height 0 (genesis) only: u16 name length | name bytes
+ *   height 0 (genesis) only: u16 name length | name bytes | chain rules
  *   for each tx: u16 length | signed transaction (tally_tx_encode)
  *   for each tx: result (TALLY_RESULT_BYTES)
  * The block hash is BLAKE2b-256 of the header's encoding, signature included.
@@ -172,6 +175,7 @@ typedef struct {
     uint32_t capacity;     /* entries allocated in txs and results */
     uint16_t name_length;  /* genesis only: the chain's name, 1..TALLY_NAME_MAX bytes */
     char name[TALLY_NAME_MAX];
+    tally_chain_rules rules; /* genesis only: the chain's rules; validator 0 is the producer */
 } tally_block;
 
 void tally_block_init(tally_block *block);
@@ -240,27 +244,32 @@ typedef struct {
     uint8_t state_hash[TALLY_HASH_BYTES]; /* after the last block */
 } tally_chain_tip;
 
-/* chain id = BLAKE2b-256("tally-genesis-v1" || producer || i64 genesis_time ||
- * u16 name_length || name). Every transaction of the chain names it. */
+/* chain id = BLAKE2b-256("tally-genesis-v2" || producer || i64 genesis_time ||
+ * u16 name_length || name || chain rules as in the genesis block). Every
+ * transaction of the chain names it. */
 void tally_chain_id(const tally_key *producer, int64_t genesis_time, const char *name,
-                    size_t name_length, uint8_t out[TALLY_CHAIN_ID_BYTES]);
+                    size_t name_length, const tally_chain_rules *rules, uint8_t out[TALLY_CHAIN_ID_BYTES]);
 
 /*
  * Makes the genesis block of a new chain: height 0, no transactions, zero previous
  * hash and roots, the hash of the empty state of the chain id, signed with
  * producer_secret (whose key becomes the chain's only producer). name is 1 to
- * TALLY_NAME_MAX bytes without control characters (DECODE_BAD_NAME otherwise).
+ * TALLY_NAME_MAX bytes of valid text (DECODE_BAD_NAME otherwise). rules (NULL:
+ * tally_chain_rules_defaults) say who may grow the chain; their validator 0 must be
+ * the producer (a rules->validator_count of 0 makes the producer the only
+ * validator); BAD_ARGUMENT for rules that are invalid or name another validator 0.
  */
 TALLY_MUST_CHECK tally_chain_error tally_genesis_make(const uint8_t producer_secret[TALLY_SECRET_BYTES],
                                                       int64_t genesis_time, const char *name,
-                                                      size_t name_length, tally_block *genesis,
-                                                      tally_chain_failure *failure);
+                                                      size_t name_length, const tally_chain_rules *rules,
+                                                      tally_block *genesis, tally_chain_failure *failure);
 
 /*
- * Verifies a genesis block (shape, name, producer signature, state hash of the
- * empty state of its chain id) and starts the chain: *state becomes a new empty
- * state the caller destroys, *tip describes the genesis. Refuses BAD_GENESIS,
- * DECODE_BAD_NAME, BAD_PRODUCER_SIGNATURE, BAD_STATE_HASH, NO_MEMORY.
+ * Verifies a genesis block (shape, name, rules, producer signature, state hash of
+ * the empty state of its chain id and rules) and starts the chain: *state becomes a
+ * new empty state the caller destroys, *tip describes the genesis. Refuses
+ * BAD_GENESIS (also when validator 0 is not the producer), DECODE_BAD_NAME,
+ * DECODE_BAD_RULES, BAD_PRODUCER_SIGNATURE, BAD_STATE_HASH, NO_MEMORY.
  */
 TALLY_MUST_CHECK tally_chain_error tally_genesis_open(const tally_block *genesis, tally_state **state,
                                                       tally_chain_tip *tip,

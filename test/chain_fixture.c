@@ -21,7 +21,7 @@ void chain_start(test_chain *chain) {
     tally_block genesis;
     tally_block_init(&genesis);
     CHECK_EQ(tally_genesis_make(chain->producer.secret, CHAIN_GENESIS_TIME, CHAIN_NAME,
-                                strlen(CHAIN_NAME), &genesis, NULL),
+                                strlen(CHAIN_NAME), NULL, &genesis, NULL),
              TALLY_CHAIN_OK);
     CHECK_EQ(tally_genesis_open(&genesis, &chain->state, &chain->tip, NULL), TALLY_CHAIN_OK);
     size_t length = tally_block_encoded_size(&genesis);

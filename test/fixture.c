@@ -10,9 +10,15 @@
 #include "test.h"
 
 void world_init(test_world *world) {
+    tally_chain_rules rules;
+    tally_chain_rules_defaults(&rules, NULL);
+    world_init_rules(world, &rules);
+}
+
+void world_init_rules(test_world *world, const tally_chain_rules *rules) {
     memset(world, 0, sizeof *world);
     memset(world->chain_id, 0x5a, sizeof world->chain_id);
-    world->state = tally_state_create(world->chain_id);
+    world->state = tally_state_create_for_chain(world->chain_id, rules);
     world->time = WORLD_START_TIME;
 }
 
@@ -90,6 +96,9 @@ tally_policy policy_default(void) {
     policy.compliance_rule = TALLY_COMPLIANCE_ZERO_BALANCE;
     policy.membership_mode = TALLY_MEMBERSHIP_OPEN;
     policy.auto_renew = true;
+    policy.max_members = 100000;
+    policy.notice_seconds = TALLY_NOTICE_SECONDS_MIN;
+    policy.redeem_cap_bps = TALLY_BPS_ONE; /* no practical cap: the cap's own tests set one */
     return policy;
 }
 

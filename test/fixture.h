@@ -23,7 +23,10 @@ typedef struct {
 #define DAY (24 * 60 * 60)
 #define WORLD_START_TIME 1767225600 /* 2026-01-01T00:00:00Z */
 
+/* A chain of the default rules (open, 3 networks and 3 assets per key per day, no
+ * validator), or of `rules`. */
 void world_init(test_world *world);
+void world_init_rules(test_world *world, const tally_chain_rules *rules);
 void world_free(test_world *world);
 /* The actor with number n: the same keys in every run. */
 test_actor actor(uint32_t n);
@@ -35,7 +38,8 @@ tally_result world_apply(test_world *world, const tally_tx *tx);
 /* Moves time to `time` and runs the end-of-block step there. */
 tally_block_summary world_advance_to(test_world *world, int64_t time);
 
-/* A permissive policy: fees 0, no cap, period 30 days, grace 10, open membership. */
+/* A permissive policy: fees 0, no cap, period 30 days, grace 10, open membership,
+ * 100,000 members, the shortest notice (1 day), redemptions uncapped (100% a day). */
 tally_policy policy_default(void);
 
 /* Helpers that apply and return the result. */

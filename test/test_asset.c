@@ -84,9 +84,16 @@ TEST(asset_refusals) {
 }
 
 TEST(asset_protocol_bound_is_state_full) {
+    /* A validator approves the bank for every asset slot: only the protocol bound is left. */
+    test_actor validator = actor(9), bank = actor(10);
+    tally_chain_rules rules;
+    tally_chain_rules_defaults(&rules, &validator.key);
     test_world world;
-    world_init(&world);
-    test_actor bank = actor(10);
+    world_init_rules(&world, &rules);
+    tally_tx approve = world_tx(&world, &validator, TALLY_TX_CHAIN_APPROVE);
+    approve.body.chain_approve.key = bank.key;
+    approve.body.chain_approve.assets = TALLY_APPROVALS_MAX;
+    REQUIRE(world_apply(&world, &approve).code == TALLY_OK);
     tally_tx tx = world_tx(&world, &bank, TALLY_TX_ASSET_CREATE);
     text_set(&tx.body.asset_create.code, "TOK");
     text_set(&tx.body.asset_create.name, "token");
@@ -96,6 +103,8 @@ TEST(asset_protocol_bound_is_state_full) {
         REQUIRE(tally_apply(world.state, &tx, world.time).code == TALLY_OK);
     }
     CHECK_EQ(tally_state_asset_count(world.state), TALLY_ASSETS_MAX);
+    CHECK_EQ(tally_state_growth_allowance(world.state, &bank.key, world.time).assets_approved,
+             TALLY_APPROVALS_MAX - TALLY_ASSETS_MAX);
     tx.sequence = TALLY_ASSETS_MAX + 1;
     CHECK_CODE(world_apply(&world, &tx).code, TALLY_ERR_STATE_FULL);
     CHECK_EQ(tally_state_asset_count(world.state), TALLY_ASSETS_MAX);

@@ -54,7 +54,9 @@ TEST(block_header_decode_is_strict) {
              TALLY_CHAIN_ERR_DECODE_TRAILING_BYTES);
     uint8_t copy[TALLY_BLOCK_HEADER_BYTES];
     memcpy(copy, bytes, sizeof copy);
-    copy[0] = 2;
+    copy[0] = TALLY_BLOCK_VERSION + 1;
+    CHECK_EQ(tally_block_header_decode(copy, sizeof copy, &header), TALLY_CHAIN_ERR_DECODE_BAD_VERSION);
+    copy[0] = TALLY_BLOCK_VERSION - 1; /* version 1 blocks (before the chain rules) are not read */
     CHECK_EQ(tally_block_header_decode(copy, sizeof copy, &header), TALLY_CHAIN_ERR_DECODE_BAD_VERSION);
     memcpy(copy, bytes, sizeof copy);
     /* tx_count sits after version, height, prev_hash and block_time */
@@ -178,14 +180,16 @@ TEST(block_decode_names_each_malformed_part) {
 }
 
 TEST(block_result_encoding_is_the_declared_order) {
-    tally_result result = {TALLY_ERR_INSUFFICIENT_CREDIT, 7, 1, 2, 3, 4, 5, 6, 7, 8, -9};
+    tally_result result = {TALLY_ERR_INSUFFICIENT_CREDIT, 7, 1, 2, 3, 4, 5, 6, 7, 8, -9, 0x1122334455667788};
     uint8_t bytes[TALLY_RESULT_BYTES];
     tally_result_encode(&result, bytes);
     CHECK_EQ(bytes[0] | bytes[1] << 8, TALLY_ERR_INSUFFICIENT_CREDIT);
     CHECK_EQ(bytes[2], 7);
     for (unsigned i = 0; i < 8; i++) CHECK_EQ(bytes[6 + 8 * i], i + 1); /* minted .. to_excess */
     CHECK_EQ(bytes[6 + 8 * 8], 0xf7); /* available = -9, two's complement */
-    CHECK_EQ(bytes[TALLY_RESULT_BYTES - 1], 0xff);
+    CHECK_EQ(bytes[6 + 8 * 9 - 1], 0xff);
+    CHECK_EQ(bytes[6 + 8 * 9], 0x88); /* effective_at, little-endian */
+    CHECK_EQ(bytes[TALLY_RESULT_BYTES - 1], 0x11);
     tally_result back;
     CHECK(tally_result_decode(bytes, &back));
     CHECK(memcmp(&back, &result, sizeof back) == 0);
@@ -322,21 +326,29 @@ TEST(block_roots_cover_the_signed_encodings_and_results) {
 TEST(block_genesis_binds_producer_time_and_name) {
     test_actor producer = actor(CHAIN_PRODUCER_ACTOR);
     /* the chain id written out */
-    uint8_t input[16 + 32 + 8 + 2 + 64], id[32], expected[32];
+    uint8_t input[16 + 32 + 8 + 2 + 64 + 6 + 32], id[32], expected[32];
     size_t name_length = strlen(CHAIN_NAME), at = 0;
-    memcpy(input, "tally-genesis-v1", 16), at += 16;
+    memcpy(input, "tally-genesis-v2", 16), at += 16;
     memcpy(input + at, producer.key.bytes, 32), at += 32;
     for (int i = 0; i < 8; i++) input[at++] = (uint8_t)((uint64_t)CHAIN_GENESIS_TIME >> (8 * i));
     input[at++] = (uint8_t)name_length, input[at++] = 0;
     memcpy(input + at, CHAIN_NAME, name_length), at += name_length;
+    /* the default rules: open, 3 networks and 3 assets per key per day, the producer */
+    const uint8_t rules_bytes[6] = {TALLY_GROWTH_OPEN, 3, 0, 3, 0, 1};
+    memcpy(input + at, rules_bytes, 6), at += 6;
+    memcpy(input + at, producer.key.bytes, 32), at += 32;
     crypto_generichash(expected, 32, input, at, NULL, 0);
-    tally_chain_id(&producer.key, CHAIN_GENESIS_TIME, CHAIN_NAME, name_length, id);
+    tally_chain_rules rules;
+    tally_chain_rules_defaults(&rules, &producer.key);
+    tally_chain_id(&producer.key, CHAIN_GENESIS_TIME, CHAIN_NAME, name_length, &rules, id);
     CHECK(memcmp(id, expected, 32) == 0);
 
     tally_block genesis;
     tally_block_init(&genesis);
-    REQUIRE(tally_genesis_make(producer.secret, CHAIN_GENESIS_TIME, CHAIN_NAME, name_length, &genesis, NULL) ==
+    REQUIRE(tally_genesis_make(producer.secret, CHAIN_GENESIS_TIME, CHAIN_NAME, name_length, NULL, &genesis, NULL) ==
             TALLY_CHAIN_OK);
+    CHECK_EQ(genesis.rules.validator_count, 1);
+    CHECK(memcmp(genesis.rules.validators[0].bytes, producer.key.bytes, 32) == 0);
     tally_state *state = NULL;
     tally_chain_tip tip;
     REQUIRE(tally_genesis_open(&genesis, &state, &tip, NULL) == TALLY_CHAIN_OK);
@@ -361,9 +373,33 @@ TEST(block_genesis_binds_producer_time_and_name) {
     forged = genesis;
     forged.header.prev_hash[0] = 1;
     CHECK_EQ(tally_genesis_open(&forged, &state, &tip, NULL), TALLY_CHAIN_ERR_BAD_GENESIS);
-    CHECK_EQ(tally_genesis_make(producer.secret, CHAIN_GENESIS_TIME, "", 0, &genesis, NULL),
+    /* the rules are bound too: other rules are another chain, and validator 0 is the producer */
+    forged = genesis;
+    forged.rules.growth_mode = TALLY_GROWTH_APPROVED;
+    CHECK_EQ(tally_genesis_open(&forged, &state, &tip, NULL), TALLY_CHAIN_ERR_BAD_STATE_HASH);
+    forged = genesis;
+    forged.rules.validators[0].bytes[0] ^= 1;
+    CHECK_EQ(tally_genesis_open(&forged, &state, &tip, NULL), TALLY_CHAIN_ERR_BAD_GENESIS);
+    forged = genesis;
+    forged.rules.networks_per_key_per_day = 0;
+    CHECK_EQ(tally_genesis_open(&forged, &state, &tip, NULL), TALLY_CHAIN_ERR_DECODE_BAD_RULES);
+    tally_key stranger = actor(77).key;
+    tally_chain_rules other;
+    tally_chain_rules_defaults(&other, &stranger);
+    CHECK_EQ(tally_genesis_make(producer.secret, CHAIN_GENESIS_TIME, CHAIN_NAME, name_length, &other, &genesis, NULL),
+             TALLY_CHAIN_ERR_BAD_ARGUMENT);
+    tally_chain_rules_defaults(&other, NULL);
+    other.growth_mode = TALLY_GROWTH_APPROVED;
+    REQUIRE(tally_genesis_make(producer.secret, CHAIN_GENESIS_TIME, CHAIN_NAME, name_length, &other, &genesis, NULL) ==
+            TALLY_CHAIN_OK);
+    CHECK_EQ(genesis.rules.growth_mode, TALLY_GROWTH_APPROVED);
+    REQUIRE(tally_genesis_open(&genesis, &state, &tip, NULL) == TALLY_CHAIN_OK);
+    CHECK(memcmp(tip.chain_id, expected, 32) != 0);
+    CHECK_EQ(tally_state_chain_rules(state)->growth_mode, TALLY_GROWTH_APPROVED);
+    tally_state_destroy(state);
+    CHECK_EQ(tally_genesis_make(producer.secret, CHAIN_GENESIS_TIME, "", 0, NULL, &genesis, NULL),
              TALLY_CHAIN_ERR_DECODE_BAD_NAME);
-    CHECK_EQ(tally_genesis_make(producer.secret, CHAIN_GENESIS_TIME, "tab\there", 8, &genesis, NULL),
+    CHECK_EQ(tally_genesis_make(producer.secret, CHAIN_GENESIS_TIME, "tab\there", 8, NULL, &genesis, NULL),
              TALLY_CHAIN_ERR_DECODE_BAD_NAME);
     tally_block_release(&genesis);
 }

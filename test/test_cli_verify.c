@@ -54,7 +54,7 @@ static bool build_chain(built_chain *chain) {
     tally_block block;
     tally_block_init(&block);
     tally_chain_failure failure;
-    bool ok = tally_genesis_make(producer.secret, GENESIS_TIME, "verify test", 11, &block, &failure) == TALLY_CHAIN_OK;
+    bool ok = tally_genesis_make(producer.secret, GENESIS_TIME, "verify test", 11, NULL, &block, &failure) == TALLY_CHAIN_OK;
     tally_store *store = NULL;
     ok = ok && tally_store_create(chain->directory, &block, NULL, &store, &failure) == TALLY_CHAIN_OK;
     for (uint32_t height = 1; ok && height <= CHAIN_BLOCKS; height++) {

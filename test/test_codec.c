@@ -16,8 +16,8 @@
 /* Body widths with empty texts, written out by hand from docs/ENCODING.md (not
  * from the codec's tables), indexed by type. */
 static const size_t body_bytes[TALLY_TX_TYPE_LAST + 1] = {
-    [TALLY_TX_NETWORK_CREATE] = 2 + 2 + 1 + 51,
-    [TALLY_TX_POLICY_UPDATE] = 4 + 51,
+    [TALLY_TX_NETWORK_CREATE] = 2 + 2 + 1 + 63,
+    [TALLY_TX_POLICY_UPDATE] = 4 + 63,
     [TALLY_TX_PEG_SET] = 4 + 4 + 8 + 8,
     [TALLY_TX_OPERATOR_ADD] = 36,
     [TALLY_TX_OPERATOR_REMOVE] = 36,
@@ -40,6 +40,7 @@ static const size_t body_bytes[TALLY_TX_TYPE_LAST + 1] = {
     [TALLY_TX_POOL_REPAY] = 4 + 8,
     [TALLY_TX_POOL_REDEEM] = 4 + 8,
     [TALLY_TX_FEE_DISTRIBUTE] = 4 + 1 + 32 + 8,
+    [TALLY_TX_CHAIN_APPROVE] = 32 + 4 + 4,
 };
 
 #define ENVELOPE_BYTES (1 + 1 + 32 + 32 + 8 + 64)
@@ -76,7 +77,7 @@ TEST(codec_type_names) {
         "line_open",    "line_update",    "line_close",     "transfer",
         "asset_create", "asset_issue",    "asset_transfer", "asset_burn",
         "pool_deposit", "pool_withdraw",  "pool_repay",     "pool_redeem",
-        "fee_distribute"};
+        "fee_distribute", "chain_approve"};
     for (unsigned type = TALLY_TX_TYPE_FIRST; type <= TALLY_TX_TYPE_LAST; type++) {
         const char *name = tally_tx_type_name((uint8_t)type);
         REQUIRE(name != NULL);
@@ -205,9 +206,12 @@ TEST(codec_policy_and_bool_layout) {
     policy->compliance_rule = 2;
     policy->membership_mode = 1;
     policy->auto_renew = true;
+    policy->max_members = 10;
+    policy->notice_seconds = 11;
+    policy->redeem_cap_bps = 12;
     uint8_t bytes[TALLY_TX_ENCODED_MAX];
     size_t length = sample_encode(&tx, bytes);
-    REQUIRE(length == ENVELOPE_BYTES + 55);
+    REQUIRE(length == ENVELOPE_BYTES + 67);
     const uint8_t *body = bytes + 74;
     CHECK_EQ(body[0], 7);
     for (unsigned i = 0; i < 3; i++) {
@@ -221,6 +225,10 @@ TEST(codec_policy_and_bool_layout) {
     CHECK_EQ(body[52], 2);
     CHECK_EQ(body[53], 1);
     CHECK_EQ(body[54], 1);
+    for (unsigned i = 0; i < 3; i++) {
+        CHECK_EQ(body[55 + 4 * i], i + 10);
+        for (unsigned j = 1; j < 4; j++) CHECK_EQ(body[55 + 4 * i + j], 0);
+    }
 }
 
 TEST(codec_encode_refuses) {
@@ -414,12 +422,13 @@ TEST(codec_decode_bad_value) {
         bytes[78] = (uint8_t)value;
         CHECK_CODE(decode_exact(bytes, length, &tx), TALLY_ERR_DECODE_BAD_VALUE);
     }
-    /* The policy ends with compliance_rule, membership_mode, auto_renew. */
+    /* The policy ends with compliance_rule, membership_mode, auto_renew, then three
+     * u32: max_members, notice_seconds, redeem_cap_bps. */
     static const uint8_t policy_types[] = {TALLY_TX_NETWORK_CREATE, TALLY_TX_POLICY_UPDATE};
     for (size_t i = 0; i < sizeof policy_types; i++) {
         length = valid_encoding(policy_types[i], bytes);
-        size_t compliance = length - 64 - 3, membership = length - 64 - 2,
-               auto_renew = length - 64 - 1;
+        size_t compliance = length - 64 - 15, membership = length - 64 - 14,
+               auto_renew = length - 64 - 13;
         bytes[compliance] = TALLY_COMPLIANCE_COUNT - 1;
         bytes[membership] = TALLY_MEMBERSHIP_COUNT - 1;
         bytes[auto_renew] = 1;
@@ -465,7 +474,8 @@ TEST(codec_decode_text_accepts_utf8) {
     CHECK_CODE(MEMO(""), TALLY_OK);
     CHECK_CODE(MEMO(" !~"), TALLY_OK);
     CHECK_CODE(MEMO("\xc2\xa0"), TALLY_OK);          /* U+00A0 */
-    CHECK_CODE(MEMO("\xc2\x80"), TALLY_OK);          /* U+0080: only C0 and DEL are refused */
+    CHECK_CODE(MEMO("\xc2\x80"), TALLY_ERR_DECODE_BAD_TEXT); /* U+0080: C1 controls are refused */
+    CHECK_CODE(MEMO("\xc2\x9f"), TALLY_ERR_DECODE_BAD_TEXT); /* U+009F */
     CHECK_CODE(MEMO("\xdf\xbf"), TALLY_OK);          /* U+07FF */
     CHECK_CODE(MEMO("\xe0\xa0\x80"), TALLY_OK);      /* U+0800 */
     CHECK_CODE(MEMO("\xed\x9f\xbf"), TALLY_OK);      /* U+D7FF */
@@ -529,6 +539,17 @@ TEST(codec_decode_text_refuses_control_characters) {
     CHECK_CODE(decode_exact(bytes, sample_encode(&tx, bytes), &tx), TALLY_ERR_DECODE_BAD_TEXT);
 }
 
+/* The invisible formatting characters docs/ENCODING.md lists, one by one. */
+static bool reference_is_invisible_format(uint32_t point) {
+    static const uint32_t ranges[][2] = {
+        {0x00ad, 0x00ad}, {0x061c, 0x061c}, {0x180e, 0x180e}, {0x200b, 0x200f}, {0x2028, 0x202e},
+        {0x2060, 0x206f}, {0xfeff, 0xfeff}, {0xfff9, 0xfffb}, {0xe0000, 0xe007f},
+    };
+    for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++)
+        if (point >= ranges[i][0] && point <= ranges[i][1]) return true;
+    return false;
+}
+
 /* A validator written from the code-point definition (decode by arithmetic, then
  * check the value) rather than from byte ranges like the codec's. */
 static bool reference_text_valid(const uint8_t *text, size_t length) {
@@ -547,7 +568,8 @@ static bool reference_text_valid(const uint8_t *text, size_t length) {
         if (need > 1 && point < smallest[need]) return false;       /* overlong */
         if (point >= 0xd800 && point <= 0xdfff) return false;       /* surrogate */
         if (point > 0x10ffff) return false;
-        if (point < 0x20 || point == 0x7f) return false;            /* control */
+        if (point < 0x20 || (point >= 0x7f && point <= 0x9f)) return false; /* C0, DEL, C1 */
+        if (reference_is_invisible_format(point)) return false;
         at += need;
     }
     return true;

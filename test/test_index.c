@@ -46,7 +46,7 @@ static void env_start(index_env *env, const char *chain_name) {
     env->time = WORLD_START_TIME;
     tally_block_init(&env->block);
     tally_chain_failure failure;
-    CHECK(tally_genesis_make(env->producer.secret, env->time, chain_name, strlen(chain_name), &env->block,
+    CHECK(tally_genesis_make(env->producer.secret, env->time, chain_name, strlen(chain_name), NULL, &env->block,
                              &failure) == TALLY_CHAIN_OK);
     CHECK(tally_store_create(env->directory, &env->block, NULL, &env->store, &failure) == TALLY_CHAIN_OK);
     char why[INDEX_WHY_BYTES];

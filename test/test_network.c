@@ -116,9 +116,14 @@ TEST(network_policy_update_by_operators_only) {
     tx.body.policy_update.policy.period_seconds = 0;
     CHECK_CODE(world_apply(&world, &tx).code, TALLY_ERR_BAD_POLICY);
     tx.body.policy_update.policy.period_seconds = DAY;
-    CHECK_CODE(world_apply(&world, &tx).code, TALLY_OK);
-    CHECK_EQ(tally_state_network(world.state, NET)->policy.fee_bps, 25);
+    tally_result updated = world_apply(&world, &tx);
+    CHECK_CODE(updated.code, TALLY_OK);
+    /* the period changes at once; a higher fee is announced and waits the notice */
     CHECK_EQ(tally_state_network(world.state, NET)->policy.period_seconds, DAY);
+    CHECK_EQ(tally_state_network(world.state, NET)->policy.fee_bps, 0);
+    CHECK_EQ(updated.effective_at, WORLD_START_TIME + TALLY_NOTICE_SECONDS_MIN);
+    CHECK_EQ(world_advance_to(&world, WORLD_START_TIME + TALLY_NOTICE_SECONDS_MIN).policy_changes, 1);
+    CHECK_EQ(tally_state_network(world.state, NET)->policy.fee_bps, 25);
     world_free(&world);
 }
 

@@ -197,8 +197,13 @@ TEST(pool_redeem_never_burns_more_than_it_pays) {
     setup(&world, 10000, 300);
     test_actor op = actor(0), alice = actor(1), bob = actor(2);
     CHECK_CODE(do_pool(&world, &alice, TALLY_TX_POOL_REPAY, NET, 100).code, TALLY_OK); /* buffer 100 */
-    /* 3 credits are worth 2 reserve units */
-    CHECK_CODE(do_set_peg(&world, &op, NET, USD, 2, 3).code, TALLY_OK);
+    /* 3 credits are worth 2 reserve units: announced (the pool holds reserve), in a day */
+    tally_result pegged = do_set_peg(&world, &op, NET, USD, 2, 3);
+    CHECK_CODE(pegged.code, TALLY_OK);
+    CHECK_EQ(pegged.effective_at, world.time + TALLY_NOTICE_SECONDS_MIN);
+    CHECK_EQ(net(&world)->peg_reserve_units, 1);
+    CHECK_EQ(world_advance_to(&world, world.time + TALLY_NOTICE_SECONDS_MIN).peg_changes, 1);
+    CHECK_EQ(net(&world)->peg_reserve_units, 2);
     /* 10 credits = 6.67 reserve: pays 6, burns only the 9 credits that 6 is worth */
     tally_result redeemed = do_pool(&world, &bob, TALLY_TX_POOL_REDEEM, NET, 10);
     CHECK_CODE(redeemed.code, TALLY_OK);
@@ -285,8 +290,11 @@ TEST(pool_extreme_peg_saturates_instead_of_overflowing) {
     CHECK_CODE(deposited.code, TALLY_OK);
     CHECK_EQ(deposited.to_primary, 1000);
     CHECK_EQ(tally_network_rtd_bps(net(&world)), 0);
-    /* the other way round: a unit of reserve is worth INT64_MAX credits */
+    /* the other way round: a unit of reserve is worth INT64_MAX credits (announced:
+     * the pool holds reserve) */
     CHECK_CODE(do_set_peg(&world, &op, NET, USD, 1, INT64_MAX).code, TALLY_OK);
+    CHECK_EQ(tally_network_rtd_bps(net(&world)), 0);
+    world_advance_to(&world, world.time + TALLY_NOTICE_SECONDS_MIN);
     CHECK_EQ(tally_network_rtd_bps(net(&world)), INT64_MAX);
     world_free(&world);
 }

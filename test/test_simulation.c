@@ -36,6 +36,7 @@ __extension__ typedef __int128 int128;
 #define SIM_NETWORKS_MAX 8        /* random NETWORK_CREATEs stop here */
 #define SIM_ASSETS_MAX 6          /* and ASSET_CREATEs here */
 #define SIM_STAFF 24              /* actors 0..23 found networks, operate and issue */
+#define SIM_VALIDATOR_FIRST 0     /* actors 0 and 1 are the chain's validators */
 #define SIM_HOLDERS_MAX 400       /* actors from SIM_STAFF on receive reserve assets */
 #define SIM_STEPS_DEFAULT 20000
 #define SIM_BLOCK_TXS_MAX 12
@@ -140,6 +141,7 @@ typedef struct {
     sim_rng rng;
     tally_state *state;
     uint8_t chain_id[TALLY_CHAIN_ID_BYTES];
+    tally_chain_rules rules;
     int64_t block_time;
     uint32_t step, steps;
     uint32_t actor_count, holder_count;
@@ -221,21 +223,24 @@ static bool policy_equal(const tally_policy *a, const tally_policy *b) {
            a->default_risk_fee_bps == b->default_risk_fee_bps && a->period_seconds == b->period_seconds &&
            a->grace_seconds == b->grace_seconds && a->min_income_bps == b->min_income_bps &&
            a->target_rtd_bps == b->target_rtd_bps && a->compliance_rule == b->compliance_rule &&
-           a->membership_mode == b->membership_mode && a->auto_renew == b->auto_renew;
+           a->membership_mode == b->membership_mode && a->auto_renew == b->auto_renew &&
+           a->max_members == b->max_members && a->notice_seconds == b->notice_seconds &&
+           a->redeem_cap_bps == b->redeem_cap_bps;
 }
 
 static bool results_equal(const tally_result *a, const tally_result *b) {
     return a->code == b->code && a->created_id == b->created_id && a->minted == b->minted &&
            a->burned == b->burned && a->fee == b->fee && a->risk_fee == b->risk_fee &&
            a->reserve == b->reserve && a->shares == b->shares && a->to_primary == b->to_primary &&
-           a->to_excess == b->to_excess && a->available == b->available;
+           a->to_excess == b->to_excess && a->available == b->available && a->effective_at == b->effective_at;
 }
 
 static bool summaries_equal(const tally_block_summary *a, const tally_block_summary *b) {
     return a->lines_renewed == b->lines_renewed && a->lines_expired == b->lines_expired &&
            a->lines_frozen == b->lines_frozen && a->lines_defaulted == b->lines_defaulted &&
            a->debt_written_off == b->debt_written_off && a->lost_debt_burned == b->lost_debt_burned &&
-           a->reserve_reallocated == b->reserve_reallocated;
+           a->reserve_reallocated == b->reserve_reallocated && a->policy_changes == b->policy_changes &&
+           a->peg_changes == b->peg_changes;
 }
 
 static const tally_network *network_of(const simulation *sim, uint32_t network_id) {
@@ -290,6 +295,7 @@ static const tally_key *tx_other_key(const tally_tx *tx) {
     case TALLY_TX_ASSET_ISSUE:
     case TALLY_TX_ASSET_TRANSFER: return &tx->body.asset_move.to;
     case TALLY_TX_FEE_DISTRIBUTE: return tx->body.fee_distribute.to_pool ? NULL : &tx->body.fee_distribute.to;
+    case TALLY_TX_CHAIN_APPROVE: return &tx->body.chain_approve.key;
     default: return NULL;
     }
 }
@@ -627,6 +633,12 @@ static tally_policy random_policy(sim_rng *rng) {
     policy.compliance_rule = (uint8_t)rng_below(rng, TALLY_COMPLIANCE_COUNT);
     policy.membership_mode = (uint8_t)rng_below(rng, TALLY_MEMBERSHIP_COUNT);
     policy.auto_renew = rng_percent(rng, 60);
+    static const uint32_t member_bounds[] = {50, 400, 100000};
+    static const uint32_t notices[] = {1, 2, 7};
+    static const uint32_t redeem_caps[] = {100, 1000, 5000, 10000};
+    policy.max_members = RNG_PICK(rng, member_bounds);
+    policy.notice_seconds = RNG_PICK(rng, notices) * SIM_DAY;
+    policy.redeem_cap_bps = RNG_PICK(rng, redeem_caps);
     return policy;
 }
 
@@ -637,9 +649,14 @@ static void tweak_policy(sim_rng *rng, tally_policy *policy) {
     static const uint32_t risks[] = {0, 50, 150, 300, 1000};
     static const uint32_t targets[] = {0, 1000, 2000, 5000, 10000};
     static const uint32_t incomes[] = {0, 1000, 2000, 5000};
+    static const uint32_t notices[] = {1, 2, 3, 7};
+    static const uint32_t redeem_caps[] = {100, 1000, 2500, 10000};
     uint32_t changes = 1 + (uint32_t)rng_below(rng, 2);
     for (uint32_t i = 0; i < changes; i++) {
-        switch (rng_below(rng, 8)) {
+        switch (rng_below(rng, 11)) {
+        case 8: policy->notice_seconds = RNG_PICK(rng, notices) * SIM_DAY; break;
+        case 9: policy->redeem_cap_bps = RNG_PICK(rng, redeem_caps); break;
+        case 10: policy->max_members = (uint32_t)rng_between(rng, 20, 2000); break;
         case 0: policy->fee_bps = RNG_PICK(rng, fees); break;
         case 1: policy->default_risk_fee_bps = RNG_PICK(rng, risks); break;
         case 2:
@@ -659,7 +676,10 @@ static void tweak_policy(sim_rng *rng, tally_policy *policy) {
 
 /* Puts one field of a policy out of its range. */
 static void break_policy(sim_rng *rng, tally_policy *policy) {
-    switch (rng_below(rng, 10)) {
+    switch (rng_below(rng, 14)) {
+    case 10: policy->max_members = rng_percent(rng, 50) ? 0 : TALLY_MEMBER_RECORDS_PER_NETWORK_MAX + 1; break;
+    case 11: policy->notice_seconds = rng_percent(rng, 50) ? TALLY_NOTICE_SECONDS_MIN - 1 : UINT32_MAX; break;
+    case 12: policy->redeem_cap_bps = rng_percent(rng, 50) ? 0 : TALLY_BPS_ONE + 1; break;
     case 0: policy->default_credit_limit = -1; break;
     case 1:
         policy->default_credit_limit = 1000;
@@ -672,6 +692,8 @@ static void break_policy(sim_rng *rng, tally_policy *policy) {
     case 6: policy->min_income_bps = TALLY_BPS_ONE + 1; break;
     case 7: policy->target_rtd_bps = TALLY_BPS_ONE + 1; break;
     case 8: policy->compliance_rule = (uint8_t)(TALLY_COMPLIANCE_COUNT + rng_below(rng, 250)); break;
+    case 9:
+    case 13:
     default: policy->membership_mode = (uint8_t)(TALLY_MEMBERSHIP_COUNT + rng_below(rng, 250)); break;
     }
 }
@@ -1175,6 +1197,27 @@ static void make_fee_distribute(simulation *sim, sim_gen *gen) {
     if (variant == 6) body->amount = bad_amount(sim);
 }
 
+/* A validator sets a staff key's approvals (sometimes too many, for a system key, or
+ * signed by someone who is not a validator). */
+static void make_chain_approve(simulation *sim, sim_gen *gen) {
+    sim_rng *rng = &sim->rng;
+    uint32_t variant = rng_percent(rng, 25) ? 1 + (uint32_t)rng_below(rng, 3) : 0;
+    uint32_t signer = variant == 1 ? 2 + (uint32_t)rng_below(rng, SIM_STAFF - 2)
+                                   : SIM_VALIDATOR_FIRST + (uint32_t)rng_below(rng, 2);
+    gen_begin(sim, gen, TALLY_TX_CHAIN_APPROVE, signer);
+    tally_tx_chain_approve *body = &gen->tx.body.chain_approve;
+    uint32_t approved = staff_actor(sim);
+    gen->other_actor = approved;
+    body->key = sim->keys[approved];
+    body->networks = (uint32_t)rng_below(rng, 4);
+    body->assets = (uint32_t)rng_below(rng, 3);
+    if (variant == 2) body->networks = TALLY_APPROVALS_MAX + 1 + (uint32_t)rng_below(rng, 1000);
+    if (variant == 3) {
+        gen->other_actor = NONE;
+        body->key = system_key_of(sim, pick_network(sim));
+    }
+}
+
 typedef void (*sim_generator)(simulation *sim, sim_gen *gen);
 
 static const struct {
@@ -1206,6 +1249,7 @@ static const struct {
     {TALLY_TX_POOL_REPAY, 20, make_pool_repay},
     {TALLY_TX_POOL_REDEEM, 20, make_pool_redeem},
     {TALLY_TX_FEE_DISTRIBUTE, 15, make_fee_distribute},
+    {TALLY_TX_CHAIN_APPROVE, 3, make_chain_approve},
 };
 #define GENERATOR_COUNT (sizeof generators / sizeof generators[0])
 
@@ -1386,8 +1430,12 @@ static void check_tables(simulation *sim, const tally_tx *tx, const tally_result
     uint32_t moved_asset = type >= TALLY_TX_ASSET_ISSUE && type <= TALLY_TX_ASSET_BURN ? tx_asset(tx) : 0;
     for (uint32_t i = 0; i < b->asset_count && i < SIM_ASSETS_MAX; i++) {
         const tally_asset *ab = &b->assets[i], *aa = &a->assets[i];
+        /* Holders (a derived count) only grow: a pool's or a member's first holding. */
+        SIM_EXPECT(sim, aa->holders >= ab->holders);
         if (moved_asset != i + 1) {
-            SIM_EXPECT(sim, memcmp(ab, aa, sizeof *ab) == 0);
+            tally_asset same_holders = *aa;
+            same_holders.holders = ab->holders;
+            SIM_EXPECT(sim, memcmp(ab, &same_holders, sizeof *ab) == 0);
             continue;
         }
         SIM_EXPECT(sim, aa->issued >= ab->issued && aa->burned >= ab->burned);
@@ -1402,6 +1450,7 @@ static void check_result_fields(simulation *sim, uint8_t type, const tally_resul
     if (type < TALLY_TX_POOL_DEPOSIT || type > TALLY_TX_POOL_REDEEM) SIM_EXPECT(sim, r->reserve == 0 && r->shares == 0);
     if (type != TALLY_TX_POOL_DEPOSIT) SIM_EXPECT(sim, r->to_primary == 0 && r->to_excess == 0);
     SIM_EXPECT(sim, r->available == 0);
+    if (type != TALLY_TX_POLICY_UPDATE && type != TALLY_TX_PEG_SET) SIM_EXPECT(sim, r->effective_at == 0);
     SIM_EXPECT(sim, r->minted >= 0 && r->burned >= 0 && r->fee >= 0 && r->risk_fee >= 0 && r->risk_fee <= r->fee);
 }
 
@@ -1563,9 +1612,16 @@ static void check_membership(simulation *sim, const tally_tx *tx, const sim_view
     SIM_EXPECT(sim, after->present);
     if (sim->failed) return;
     const tally_member *m = &after->member;
-    SIM_EXPECT(sim, m->status == TALLY_MEMBER_ACTIVE && m->balance == 0 && m->joined_at == sim->block_time);
-    SIM_EXPECT(sim, na->member_count == nb->member_count + 1);
-    if (nb->policy.default_credit_limit > 0) {
+    /* A suspension or a default survives leaving and joining again (and then no
+     * line opens by itself). */
+    uint8_t left_with = before->present ? before->member.status_before_leaving : TALLY_MEMBER_ACTIVE;
+    bool restricted = left_with == TALLY_MEMBER_SUSPENDED || left_with == TALLY_MEMBER_DEFAULTED;
+    uint8_t status = restricted ? left_with : TALLY_MEMBER_ACTIVE;
+    SIM_EXPECT(sim, m->status == status && m->balance == 0 && m->joined_at == sim->block_time);
+    SIM_EXPECT(sim, na->member_count == nb->member_count + 1 && na->member_count <= nb->policy.max_members);
+    if (restricted) {
+        SIM_EXPECT(sim, m->limit == 0 && (m->line_status == TALLY_LINE_NONE || m->line_status == TALLY_LINE_DEFAULTED));
+    } else if (nb->policy.default_credit_limit > 0) {
         SIM_EXPECT(sim, m->line_status == TALLY_LINE_ACTIVE && m->limit == nb->policy.default_credit_limit);
         SIM_EXPECT(sim, m->period_start == sim->block_time &&
                             m->period_end == sim->block_time + (int64_t)nb->policy.period_seconds);
@@ -1639,16 +1695,41 @@ static void check_network_actions(simulation *sim, const tally_tx *tx, const sim
         SIM_EXPECT(sim, created->supply == 0 && created->debt == 0 && created->member_count == 0);
         break;
     }
-    case TALLY_TX_POLICY_UPDATE:
-        SIM_EXPECT(sim, policy_equal(&named_after(a)->policy, &tx->body.policy_update.policy));
+    case TALLY_TX_POLICY_UPDATE: {
+        /* What needs notice waits for it (the announcement holds the asked values); the
+         * rest applies now. */
+        const tally_network *nb = named_before(b), *na = named_after(a);
+        const tally_policy *asked = &tx->body.policy_update.policy;
+        tally_policy now = na->policy, announced = na->policy_change;
+        if (na->policy_change_at) {
+            SIM_EXPECT(sim, na->policy_change_at > sim->block_time);
+            SIM_EXPECT(sim, policy_equal(&announced, asked));
+            now.fee_bps = asked->fee_bps, now.default_risk_fee_bps = asked->default_risk_fee_bps;
+            now.positive_cap = asked->positive_cap, now.target_rtd_bps = asked->target_rtd_bps;
+            now.notice_seconds = asked->notice_seconds, now.redeem_cap_bps = asked->redeem_cap_bps;
+            /* a higher fee never applies at once */
+            SIM_EXPECT(sim, na->policy.fee_bps <= nb->policy.fee_bps || na->policy.fee_bps == asked->fee_bps);
+            SIM_EXPECT(sim, na->policy.fee_bps <= asked->fee_bps || na->policy.fee_bps == nb->policy.fee_bps);
+        }
+        SIM_EXPECT(sim, policy_equal(&now, asked));
+        if (asked->fee_bps > nb->policy.fee_bps) SIM_EXPECT(sim, na->policy.fee_bps == nb->policy.fee_bps);
         break;
+    }
     case TALLY_TX_PEG_SET: {
         const tally_tx_peg_set *body = &tx->body.peg_set;
         const tally_network *nb = named_before(b), *na = named_after(a);
         SIM_EXPECT(sim, na->reserve_asset_id == body->asset_id);
-        if (body->asset_id)
+        if (na->peg_change_at) {
+            /* announced: the pool holds reserve; the rate waits for the notice */
+            SIM_EXPECT(sim, pool_reserve(nb) > 0 && body->asset_id == nb->reserve_asset_id);
+            SIM_EXPECT(sim, na->peg_change_reserve_units == body->peg_reserve_units &&
+                                na->peg_change_credit_units == body->peg_credit_units);
+            SIM_EXPECT(sim, na->peg_reserve_units == nb->peg_reserve_units &&
+                                na->peg_credit_units == nb->peg_credit_units);
+        } else if (body->asset_id) {
             SIM_EXPECT(sim, na->peg_reserve_units == body->peg_reserve_units &&
                                 na->peg_credit_units == body->peg_credit_units);
+        }
         if (body->asset_id != nb->reserve_asset_id) SIM_EXPECT(sim, pool_reserve(nb) == 0 && na->pool_total_shares == 0);
         break;
     }
@@ -1663,6 +1744,14 @@ static void check_network_actions(simulation *sim, const tally_tx *tx, const sim
         SIM_EXPECT(sim, named_after(a)->operator_count == named_before(b)->operator_count - 1);
         SIM_EXPECT(sim, !operators_list(named_after(a), &tx->body.network_key.key));
         break;
+    case TALLY_TX_CHAIN_APPROVE: {
+        const tally_tx_chain_approve *body = &tx->body.chain_approve;
+        tally_growth_allowance left = tally_state_growth_allowance(sim->state, &body->key, sim->block_time);
+        SIM_EXPECT(sim, left.networks_approved == body->networks && left.assets_approved == body->assets);
+        SIM_EXPECT(sim, memcmp(tx->signer.bytes, sim->rules.validators[0].bytes, TALLY_KEY_BYTES) == 0 ||
+                            memcmp(tx->signer.bytes, sim->rules.validators[1].bytes, TALLY_KEY_BYTES) == 0);
+        break;
+    }
     case TALLY_TX_ASSET_CREATE:
         if (a->asset_count <= SIM_ASSETS_MAX) {
             const tally_asset *created = &a->assets[a->asset_count - 1];
@@ -2003,6 +2092,10 @@ static void advance_time(simulation *sim) {
 static tally_policy designed_policy(uint32_t which) {
     tally_policy p;
     memset(&p, 0, sizeof p);
+    /* The bounds and the notice vary by network below where it matters. */
+    p.max_members = 100000;
+    p.notice_seconds = (which % 3 + 1) * SIM_DAY;
+    p.redeem_cap_bps = which == 2 ? 500 : which == 1 ? 2500 : TALLY_BPS_ONE;
     switch (which) {
     case 0: /* open, zero balance, free, renewing: a neighbourhood exchange */
         p.default_credit_limit = 20000;
@@ -2164,7 +2257,7 @@ static tally_state *round_trip(simulation *sim, const tally_state *state) {
  * the replay continues from a loaded snapshot at a few points, as a restarted
  * node would. */
 static bool sim_replay(simulation *sim, const uint8_t *final_bytes, size_t final_length, uint32_t restores) {
-    tally_state *state = tally_state_create(sim->chain_id);
+    tally_state *state = tally_state_create_for_chain(sim->chain_id, &sim->rules);
     SIM_EXPECT(sim, state != NULL);
     if (!state) return false;
     for (size_t i = 0; i < sim->event_count && !sim->failed; i++) {
@@ -2248,8 +2341,7 @@ static bool sim_init(simulation *sim, uint64_t seed, uint32_t steps) {
     sim->secrets = calloc(actors, TALLY_SECRET_BYTES);
     sim->on_roster = calloc((size_t)(SIM_NETWORKS_MAX + 1) * actors, 1);
     sim->ever_member = calloc(actors, 1);
-    sim->state = tally_state_create(sim->chain_id);
-    if (!sim->keys || !sim->secrets || !sim->on_roster || !sim->ever_member || !sim->state) return false;
+    if (!sim->keys || !sim->secrets || !sim->on_roster || !sim->ever_member) return false;
     for (uint32_t i = 0; i < actors; i++) {
         uint8_t key_seed[32] = {0};
         memcpy(key_seed, "tally-sim", 9);
@@ -2257,7 +2349,15 @@ static bool sim_init(simulation *sim, uint64_t seed, uint32_t steps) {
         for (int b = 0; b < 4; b++) key_seed[17 + b] = (uint8_t)(i >> (8 * b));
         tally_keypair(&sim->keys[i], sim->secrets + (size_t)i * TALLY_SECRET_BYTES, key_seed);
     }
-    return true;
+    /* An open chain whose staff found at most two networks and two assets a day, and
+     * whose validators (actors 0 and 1) approve more. */
+    tally_chain_rules_defaults(&sim->rules, &sim->keys[SIM_VALIDATOR_FIRST]);
+    sim->rules.validators[1] = sim->keys[SIM_VALIDATOR_FIRST + 1];
+    sim->rules.validator_count = 2;
+    sim->rules.networks_per_key_per_day = 2;
+    sim->rules.assets_per_key_per_day = 2;
+    sim->state = tally_state_create_for_chain(sim->chain_id, &sim->rules);
+    return sim->state != NULL;
 }
 
 static void sim_free(simulation *sim) {

@@ -283,3 +283,23 @@ TEST(vectors_every_single_byte_mutation_is_caught) {
     CHECK(decoded > 0 && refused > 0 && verified > 0);
     free_vector_bytes(vectors, count);
 }
+
+/* Finding 12 of issue 7: the vectors list text every decoder must refuse. */
+TEST(hardening_12_vectors_of_spoofing_text_are_refused_by_the_decoder) {
+    json_t *file = load_vectors();
+    REQUIRE(file != NULL);
+    json_t *refused = json_object_get(file, "refused");
+    REQUIRE(json_array_size(refused) >= 6);
+    size_t index;
+    json_t *entry;
+    json_array_foreach(refused, index, entry) {
+        uint8_t bytes[TALLY_TX_ENCODED_MAX];
+        size_t length = hex_of(entry, "signed", bytes, sizeof bytes);
+        REQUIRE(length > 0);
+        tally_tx tx;
+        tally_error error = tally_tx_decode(bytes, length, &tx);
+        CHECK(strcmp(tally_error_name(error), string_of(entry, "error")) == 0);
+        CHECK_CODE(error, TALLY_ERR_DECODE_BAD_TEXT);
+    }
+    json_decref(file);
+}

@@ -75,12 +75,45 @@ bool block_reserve(tally_block *block, uint32_t count) {
 }
 
 bool chain_name_is_valid(const char *name, size_t length) {
-    if (name == NULL || length == 0 || length > TALLY_NAME_MAX) return false;
-    for (size_t i = 0; i < length; i++) {
-        unsigned char c = (unsigned char)name[i];
-        if (c < 0x20 || c == 0x7f) return false;
+    return name != NULL && length > 0 && length <= TALLY_NAME_MAX && tally_text_is_valid(name, length);
+}
+
+size_t chain_rules_encode(const tally_chain_rules *rules, uint8_t *out) {
+    size_t position = 0;
+    out[position++] = rules->growth_mode;
+    le_store_u16(out + position, rules->networks_per_key_per_day);
+    le_store_u16(out + position + 2, rules->assets_per_key_per_day);
+    position += 4;
+    out[position++] = rules->validator_count;
+    for (uint8_t i = 0; i < rules->validator_count && i < TALLY_VALIDATORS_MAX; i++) {
+        memcpy(out + position, rules->validators[i].bytes, TALLY_KEY_BYTES);
+        position += TALLY_KEY_BYTES;
     }
-    return true;
+    return position;
+}
+
+bool chain_rules_are_valid_for_genesis(const tally_chain_rules *rules) {
+    return tally_chain_rules_validate(rules) == TALLY_OK && rules->validator_count >= 1;
+}
+
+/* Reads the genesis chain rules at bytes[*position]. */
+static tally_chain_error decode_rules(const uint8_t *bytes, size_t length, size_t *position,
+                                      tally_chain_rules *rules) {
+    memset(rules, 0, sizeof *rules);
+    if (length - *position < CHAIN_RULES_FIXED_BYTES) return TALLY_CHAIN_ERR_DECODE_TRUNCATED;
+    const uint8_t *in = bytes + *position;
+    rules->growth_mode = in[0];
+    rules->networks_per_key_per_day = le_load_u16(in + 1);
+    rules->assets_per_key_per_day = le_load_u16(in + 3);
+    rules->validator_count = in[5];
+    if (rules->validator_count > TALLY_VALIDATORS_MAX) return TALLY_CHAIN_ERR_DECODE_BAD_RULES;
+    size_t keys = (size_t)rules->validator_count * TALLY_KEY_BYTES;
+    if (length - *position - CHAIN_RULES_FIXED_BYTES < keys) return TALLY_CHAIN_ERR_DECODE_TRUNCATED;
+    for (uint8_t i = 0; i < rules->validator_count; i++)
+        memcpy(rules->validators[i].bytes, in + CHAIN_RULES_FIXED_BYTES + (size_t)i * TALLY_KEY_BYTES, TALLY_KEY_BYTES);
+    if (!chain_rules_are_valid_for_genesis(rules)) return TALLY_CHAIN_ERR_DECODE_BAD_RULES;
+    *position += CHAIN_RULES_FIXED_BYTES + keys;
+    return TALLY_CHAIN_OK;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -135,14 +168,18 @@ void tally_block_hash(const tally_block_header *header, uint8_t out[TALLY_HASH_B
 /* Results.                                                                  */
 /* ------------------------------------------------------------------------ */
 
+enum { RESULT_AMOUNTS = 10 };
+_Static_assert(TALLY_RESULT_BYTES == 2u + 4u + 8u * RESULT_AMOUNTS, "every amount of a result is encoded");
+
 void tally_result_encode(const tally_result *result, uint8_t out[TALLY_RESULT_BYTES]) {
     assert(result != NULL && out != NULL);
     le_store_u16(out, (uint16_t)result->code);
     le_store_u32(out + 2, result->created_id);
-    const int64_t amounts[9] = {result->minted,  result->burned,     result->fee,
-                                result->risk_fee, result->reserve,   result->shares,
-                                result->to_primary, result->to_excess, result->available};
-    for (unsigned i = 0; i < 9; i++) le_store_u64(out + 6 + 8 * i, (uint64_t)amounts[i]);
+    const int64_t amounts[RESULT_AMOUNTS] = {result->minted,     result->burned,    result->fee,
+                                             result->risk_fee,   result->reserve,   result->shares,
+                                             result->to_primary, result->to_excess, result->available,
+                                             result->effective_at};
+    for (unsigned i = 0; i < RESULT_AMOUNTS; i++) le_store_u64(out + 6 + 8 * i, (uint64_t)amounts[i]);
 }
 
 bool tally_result_decode(const uint8_t in[TALLY_RESULT_BYTES], tally_result *result) {
@@ -152,10 +189,11 @@ bool tally_result_decode(const uint8_t in[TALLY_RESULT_BYTES], tally_result *res
     if (code >= TALLY_ERROR_COUNT) return false;
     result->code = (tally_error)code;
     result->created_id = le_load_u32(in + 2);
-    int64_t *const amounts[9] = {&result->minted,  &result->burned,     &result->fee,
-                                 &result->risk_fee, &result->reserve,   &result->shares,
-                                 &result->to_primary, &result->to_excess, &result->available};
-    for (unsigned i = 0; i < 9; i++) *amounts[i] = (int64_t)le_load_u64(in + 6 + 8 * i);
+    int64_t *const amounts[RESULT_AMOUNTS] = {&result->minted,     &result->burned,    &result->fee,
+                                              &result->risk_fee,   &result->reserve,   &result->shares,
+                                              &result->to_primary, &result->to_excess, &result->available,
+                                              &result->effective_at};
+    for (unsigned i = 0; i < RESULT_AMOUNTS; i++) *amounts[i] = (int64_t)le_load_u64(in + 6 + 8 * i);
     return true;
 }
 
@@ -171,7 +209,9 @@ size_t tally_block_encoded_size(const tally_block *block) {
     size_t size = TALLY_BLOCK_HEADER_BYTES;
     if (header->height == 0) {
         if (!chain_name_is_valid(block->name, block->name_length)) return 0;
-        size += 2u + block->name_length;
+        if (!chain_rules_are_valid_for_genesis(&block->rules)) return 0;
+        size += 2u + block->name_length + CHAIN_RULES_FIXED_BYTES +
+                (size_t)block->rules.validator_count * TALLY_KEY_BYTES;
     }
     for (uint32_t i = 0; i < header->tx_count; i++) {
         size_t tx_size = tally_tx_encoded_size(&block->txs[i]);
@@ -193,6 +233,7 @@ size_t tally_block_encode(const tally_block *block, uint8_t *out, size_t out_siz
         le_store_u16(out + position, block->name_length);
         memcpy(out + position + 2, block->name, block->name_length);
         position += 2u + block->name_length;
+        position += chain_rules_encode(&block->rules, out + position);
     }
     for (uint32_t i = 0; i < header->tx_count; i++) {
         size_t length = tally_tx_encode(&block->txs[i], out + position + 2, size - position - 2);
@@ -266,6 +307,7 @@ static tally_chain_error decode_block(const uint8_t *bytes, size_t length, tally
     assert(bytes != NULL || length == 0);
     block->name_length = 0;
     memset(block->name, 0, sizeof block->name);
+    memset(&block->rules, 0, sizeof block->rules);
     size_t header_length = length < TALLY_BLOCK_HEADER_BYTES ? length : TALLY_BLOCK_HEADER_BYTES;
     tally_chain_error error = tally_block_header_decode(bytes, header_length, &block->header);
     if (error != TALLY_CHAIN_OK) return chain_fail(failure, error, TALLY_NO_HEIGHT, TALLY_NO_TX, NULL);
@@ -273,6 +315,7 @@ static tally_chain_error decode_block(const uint8_t *bytes, size_t length, tally
     size_t position = TALLY_BLOCK_HEADER_BYTES;
     if (height == 0) {
         error = decode_name(bytes, length, &position, block);
+        if (error == TALLY_CHAIN_OK) error = decode_rules(bytes, length, &position, &block->rules);
         if (error != TALLY_CHAIN_OK) return chain_fail(failure, error, height, TALLY_NO_TX, NULL);
     }
     uint32_t count = block->header.tx_count;

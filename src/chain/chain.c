@@ -13,7 +13,7 @@
 
 #include "chain/chain_internal.h"
 
-#define CHAIN_ID_DOMAIN "tally-genesis-v1"
+#define CHAIN_ID_DOMAIN "tally-genesis-v2"
 #define INVARIANT_WHY_MAX 200u
 
 static const uint8_t zero_hash[TALLY_HASH_BYTES];
@@ -52,9 +52,12 @@ static void tip_from_header(tally_chain_tip *tip, const tally_block_header *head
 /* ------------------------------------------------------------------------ */
 
 void tally_chain_id(const tally_key *producer, int64_t genesis_time, const char *name,
-                    size_t name_length, uint8_t out[TALLY_CHAIN_ID_BYTES]) {
-    assert(producer != NULL && out != NULL);
+                    size_t name_length, const tally_chain_rules *rules, uint8_t out[TALLY_CHAIN_ID_BYTES]) {
+    assert(producer != NULL && out != NULL && rules != NULL);
     assert(name != NULL && name_length <= TALLY_NAME_MAX);
+    assert(rules->validator_count <= TALLY_VALIDATORS_MAX);
+    uint8_t rules_bytes[CHAIN_RULES_BYTES_MAX];
+    size_t rules_length = chain_rules_encode(rules, rules_bytes);
     uint8_t time_bytes[8], length_bytes[2];
     le_store_u64(time_bytes, (uint64_t)genesis_time);
     le_store_u16(length_bytes, (uint16_t)name_length);
@@ -65,14 +68,15 @@ void tally_chain_id(const tally_key *producer, int64_t genesis_time, const char 
     crypto_generichash_update(&state, time_bytes, sizeof time_bytes);
     crypto_generichash_update(&state, length_bytes, sizeof length_bytes);
     crypto_generichash_update(&state, (const uint8_t *)name, name_length);
+    crypto_generichash_update(&state, rules_bytes, rules_length);
     crypto_generichash_final(&state, out, TALLY_CHAIN_ID_BYTES);
 }
 
 /* The hash of the empty state of a chain, and (when `state` is not NULL) that
  * state. false when out of memory. */
-static bool empty_state(const uint8_t chain_id[TALLY_CHAIN_ID_BYTES], uint8_t hash[TALLY_HASH_BYTES],
-                        tally_state **state) {
-    tally_state *made = tally_state_create(chain_id);
+static bool empty_state(const uint8_t chain_id[TALLY_CHAIN_ID_BYTES], const tally_chain_rules *rules,
+                        uint8_t hash[TALLY_HASH_BYTES], tally_state **state) {
+    tally_state *made = tally_state_create_for_chain(chain_id, rules);
     if (made == NULL) return false;
     bool hashed = tally_state_hash(made, hash);
     if (hashed && state != NULL) {
@@ -85,19 +89,34 @@ static bool empty_state(const uint8_t chain_id[TALLY_CHAIN_ID_BYTES], uint8_t ha
 
 tally_chain_error tally_genesis_make(const uint8_t producer_secret[TALLY_SECRET_BYTES],
                                      int64_t genesis_time, const char *name, size_t name_length,
-                                     tally_block *genesis, tally_chain_failure *failure) {
+                                     const tally_chain_rules *rules, tally_block *genesis,
+                                     tally_chain_failure *failure) {
     assert(producer_secret != NULL && genesis != NULL);
     if (!chain_name_is_valid(name, name_length))
         return chain_fail(failure, TALLY_CHAIN_ERR_DECODE_BAD_NAME, 0, TALLY_NO_TX, NULL);
+    tally_key producer;
+    memcpy(producer.bytes, secret_public_half(producer_secret), TALLY_KEY_BYTES);
+    tally_chain_rules chosen;
+    if (rules == NULL) tally_chain_rules_defaults(&chosen, &producer);
+    else chosen = *rules;
+    if (chosen.validator_count == 0) {
+        chosen.validator_count = 1;
+        chosen.validators[0] = producer;
+    }
+    if (!chain_rules_are_valid_for_genesis(&chosen) ||
+        sodium_memcmp(chosen.validators[0].bytes, producer.bytes, TALLY_KEY_BYTES) != 0)
+        return chain_fail(failure, TALLY_CHAIN_ERR_BAD_ARGUMENT, 0, TALLY_NO_TX,
+                          "the chain rules are out of range or do not make the producer validator 0");
     tally_block_header *header = &genesis->header;
     memset(header, 0, sizeof *header);
     header->version = TALLY_BLOCK_VERSION;
     header->block_time = genesis_time;
-    memcpy(header->producer.bytes, secret_public_half(producer_secret), TALLY_KEY_BYTES);
+    header->producer = producer;
     uint8_t chain_id[TALLY_CHAIN_ID_BYTES];
-    tally_chain_id(&header->producer, genesis_time, name, name_length, chain_id);
-    if (!empty_state(chain_id, header->state_hash, NULL))
+    tally_chain_id(&header->producer, genesis_time, name, name_length, &chosen, chain_id);
+    if (!empty_state(chain_id, &chosen, header->state_hash, NULL))
         return chain_fail(failure, TALLY_CHAIN_ERR_NO_MEMORY, 0, TALLY_NO_TX, NULL);
+    genesis->rules = chosen;
     memset(genesis->name, 0, sizeof genesis->name);
     memcpy(genesis->name, name, name_length);
     genesis->name_length = (uint16_t)name_length;
@@ -117,17 +136,22 @@ tally_chain_error tally_genesis_open(const tally_block *genesis, tally_state **s
         return chain_fail(failure, TALLY_CHAIN_ERR_BAD_GENESIS, 0, TALLY_NO_TX, NULL);
     if (!chain_name_is_valid(genesis->name, genesis->name_length))
         return chain_fail(failure, TALLY_CHAIN_ERR_DECODE_BAD_NAME, 0, TALLY_NO_TX, NULL);
+    if (!chain_rules_are_valid_for_genesis(&genesis->rules))
+        return chain_fail(failure, TALLY_CHAIN_ERR_DECODE_BAD_RULES, 0, TALLY_NO_TX, NULL);
+    if (sodium_memcmp(genesis->rules.validators[0].bytes, header->producer.bytes, TALLY_KEY_BYTES) != 0)
+        return chain_fail(failure, TALLY_CHAIN_ERR_BAD_GENESIS, 0, TALLY_NO_TX,
+                          "the genesis producer is not the chain's validator 0");
     if (!header_signature_holds(header))
         return chain_fail(failure, TALLY_CHAIN_ERR_BAD_PRODUCER_SIGNATURE, 0, TALLY_NO_TX, NULL);
 
     tally_chain_tip made;
     memset(&made, 0, sizeof made);
     made.producer = header->producer;
-    tally_chain_id(&header->producer, header->block_time, genesis->name, genesis->name_length,
+    tally_chain_id(&header->producer, header->block_time, genesis->name, genesis->name_length, &genesis->rules,
                    made.chain_id);
     uint8_t expected[TALLY_HASH_BYTES];
     tally_state *created = NULL;
-    if (!empty_state(made.chain_id, expected, &created))
+    if (!empty_state(made.chain_id, &genesis->rules, expected, &created))
         return chain_fail(failure, TALLY_CHAIN_ERR_NO_MEMORY, 0, TALLY_NO_TX, NULL);
     /* The state hash commits to the chain id, so this also binds the name. */
     if (sodium_memcmp(expected, header->state_hash, TALLY_HASH_BYTES) != 0) {

@@ -35,7 +35,10 @@
     FIELD(U32, "policy.target_rtd_bps", body_.policy.target_rtd_bps, 0),                \
     FIELD(U8, "policy.compliance_rule", body_.policy.compliance_rule, TALLY_COMPLIANCE_COUNT), \
     FIELD(U8, "policy.membership_mode", body_.policy.membership_mode, TALLY_MEMBERSHIP_COUNT), \
-    FIELD(BOOL, "policy.auto_renew", body_.policy.auto_renew, 0)
+    FIELD(BOOL, "policy.auto_renew", body_.policy.auto_renew, 0),                      \
+    FIELD(U32, "policy.max_members", body_.policy.max_members, 0),                      \
+    FIELD(U32, "policy.notice_seconds", body_.policy.notice_seconds, 0),                \
+    FIELD(U32, "policy.redeem_cap_bps", body_.policy.redeem_cap_bps, 0)
 
 static const tally_field network_create_fields[] = {
     FIELD(TEXT, "name", network_create.name, TALLY_NAME_MAX),
@@ -123,6 +126,12 @@ static const tally_field fee_distribute_fields[] = {
     FIELD(I64, "amount", fee_distribute.amount, 0),
 };
 
+static const tally_field chain_approve_fields[] = {
+    FIELD(KEY, "key", chain_approve.key, 0),
+    FIELD(U32, "networks", chain_approve.networks, 0),
+    FIELD(U32, "assets", chain_approve.assets, 0),
+};
+
 #define LAYOUT(type_name_, body_)                                                    \
     {type_name_, #body_, body_##_fields,                                             \
      (uint8_t)(sizeof body_##_fields / sizeof body_##_fields[0])}
@@ -152,6 +161,7 @@ static const tally_tx_layout layouts[TALLY_TX_TYPE_LAST + 1] = {
     [TALLY_TX_POOL_REPAY] = LAYOUT("pool_repay", pool_amount),
     [TALLY_TX_POOL_REDEEM] = LAYOUT("pool_redeem", pool_amount),
     [TALLY_TX_FEE_DISTRIBUTE] = LAYOUT("fee_distribute", fee_distribute),
+    [TALLY_TX_CHAIN_APPROVE] = LAYOUT("chain_approve", chain_approve),
 };
 
 _Static_assert(TALLY_TX_TYPE_FIRST == 1, "layouts[] is indexed by type from 1");
@@ -317,69 +327,6 @@ size_t tally_tx_encode_unsigned(const tally_tx *tx, uint8_t *out, size_t out_siz
 }
 
 /* ------------------------------------------------------------------------ */
-/* Text validation: UTF-8 (RFC 3629) without control characters.             */
-/* ------------------------------------------------------------------------ */
-
-/* True when all 8 bytes of word are printable ASCII (0x20..0x7e). The tests
- * are the exact "has a byte below n" and "has a zero byte" bit tricks, valid
- * because no byte has its high bit set once the first test passed. */
-static bool printable_ascii_word(uint64_t word) {
-    const uint64_t ones = 0x0101010101010101u;
-    const uint64_t highs = 0x8080808080808080u;
-    if (word & highs) return false;
-    uint64_t below_space = (word - ones * 0x20u) & ~word & highs;
-    uint64_t delete_xor = word ^ (ones * 0x7fu);
-    uint64_t is_delete = (delete_xor - ones) & ~delete_xor & highs;
-    return (below_space | is_delete) == 0;
-}
-
-/* Length of the valid sequence starting at text[0] (of `left` bytes), or 0 when
- * it is invalid, overlong, a surrogate, above U+10FFFF or a control character. */
-static size_t utf8_sequence_length(const uint8_t *text, size_t left) {
-    uint8_t lead = text[0];
-    if (lead < 0x80) return (lead >= 0x20 && lead != 0x7f) ? 1 : 0;
-    size_t length;
-    uint8_t second_low = 0x80, second_high = 0xbf;
-    if (lead >= 0xc2 && lead <= 0xdf) {
-        length = 2;
-    } else if (lead >= 0xe0 && lead <= 0xef) {
-        length = 3;
-        if (lead == 0xe0) second_low = 0xa0;  /* overlong */
-        if (lead == 0xed) second_high = 0x9f; /* surrogates */
-    } else if (lead >= 0xf0 && lead <= 0xf4) {
-        length = 4;
-        if (lead == 0xf0) second_low = 0x90;  /* overlong */
-        if (lead == 0xf4) second_high = 0x8f; /* above U+10FFFF */
-    } else {
-        return 0; /* continuation byte, overlong C0/C1, or F5..FF */
-    }
-    if (left < length) return 0;
-    if (text[1] < second_low || text[1] > second_high) return 0;
-    for (size_t i = 2; i < length; i++) {
-        if (text[i] < 0x80 || text[i] > 0xbf) return 0;
-    }
-    return length;
-}
-
-static bool text_is_valid(const uint8_t *text, size_t length) {
-    size_t position = 0;
-    while (position < length) {
-        if (length - position >= 8) {
-            uint64_t word;
-            memcpy(&word, text + position, sizeof word);
-            if (printable_ascii_word(word)) {
-                position += 8;
-                continue;
-            }
-        }
-        size_t step = utf8_sequence_length(text + position, length - position);
-        if (step == 0) return false;
-        position += step;
-    }
-    return true;
-}
-
-/* ------------------------------------------------------------------------ */
 /* Decoding.                                                                 */
 /* ------------------------------------------------------------------------ */
 
@@ -433,7 +380,7 @@ static tally_error decode_body(const uint8_t *in, size_t left, const tally_tx_la
             uint16_t length = load_u16(source);
             if (length > field->limit) return TALLY_ERR_DECODE_BAD_LENGTH;
             if (available - 2 < length) return TALLY_ERR_DECODE_TRUNCATED;
-            if (!text_is_valid(source + 2, length)) return TALLY_ERR_DECODE_BAD_TEXT;
+            if (!tally_text_is_valid((const char *)source + 2, length)) return TALLY_ERR_DECODE_BAD_TEXT;
             tally_text *text = (tally_text *)target;
             text->length = length;
             memcpy(text->bytes, source + 2, length);

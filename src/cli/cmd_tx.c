@@ -83,15 +83,28 @@ static void print_success(cli_context *ctx, const tally_tx *tx, const tx_plan *p
     char a[CLI_AMOUNT_TEXT_MAX], b[CLI_AMOUNT_TEXT_MAX], c[CLI_AMOUNT_TEXT_MAX], d[CLI_AMOUNT_TEXT_MAX];
     cli_unit shares = plan->asset.unit;
     shares.code[0] = '\0';
+    int64_t effective_at = result_field(outcome, "effective_at");
     switch ((tally_tx_type)tx->type) {
     case TALLY_TX_NETWORK_CREATE:
         fprintf(out, "created network %" PRId64 ": %s (%s, %u decimals); you are its operator\n",
                 result_field(outcome, "created_id"), network, credit->code, credit->decimals);
         break;
-    case TALLY_TX_POLICY_UPDATE: fprintf(out, "changed the policy of %s\n", network); break;
+    case TALLY_TX_POLICY_UPDATE:
+        fprintf(out, "changed the policy of %s\n", network);
+        if (effective_at) {
+            char when[CLI_TIME_TEXT_MAX];
+            fprintf(out, "  announced: the changes that touch members' money take effect on %s\n",
+                    cli_out_time(effective_at, when));
+        }
+        break;
     case TALLY_TX_PEG_SET:
         if (tx->body.peg_set.asset_id == 0) fprintf(out, "cleared the peg of %s\n", network);
-        else
+        else if (effective_at) {
+            char when[CLI_TIME_TEXT_MAX];
+            fprintf(out, "announced for %s: %s's pool will peg %s to %s\n", cli_out_time(effective_at, when), network,
+                    cli_out_amount(tx->body.peg_set.peg_reserve_units, reserve, a),
+                    cli_out_amount(tx->body.peg_set.peg_credit_units, credit, b));
+        } else
             fprintf(out, "%s's pool now holds %s: %s backs %s\n", network, reserve->code,
                     cli_out_amount(tx->body.peg_set.peg_reserve_units, reserve, a),
                     cli_out_amount(tx->body.peg_set.peg_credit_units, credit, b));
@@ -161,6 +174,10 @@ static void print_success(cli_context *ctx, const tally_tx *tx, const tx_plan *p
     case TALLY_TX_FEE_DISTRIBUTE:
         fprintf(out, "sent %s of %s's collected fees to %s\n", cli_out_amount(tx->body.fee_distribute.amount, credit, a),
                 network, who);
+        break;
+    case TALLY_TX_CHAIN_APPROVE:
+        fprintf(out, "%s may now found %" PRIu32 " networks and create %" PRIu32 " reserve assets\n", who,
+                tx->body.chain_approve.networks, tx->body.chain_approve.assets);
         break;
     }
 }

@@ -39,7 +39,11 @@ static const cli_option global_options[] = {
         {"--auto-renew", NULL, "a compliant line renews for another period"},                                  \
         {"--target-rtd-bps", "N", "target reserve-to-debt ratio of the assurance pool, in basis points"},      \
         {"--admitted", NULL, "an operator admits each member"},                                                \
-        {"--open", NULL, "anyone may join"}
+        {"--open", NULL, "anyone may join"},                                                                   \
+        {"--max-members", "N", "the most members the network holds at once (default 100000)"},                \
+        {"--notice-days", "N", "notice of a higher fee, lower cap or new RTD or peg, 1 to 366 (default 7)"},   \
+        {"--notice-seconds", "N", "the notice in seconds, at least 86400"},                                    \
+        {"--redeem-cap-bps", "N", "redemptions take at most this share of the pool's primary per day (1000)"}
 
 static const cli_option network_create_options[] = {
     {"--decimals", "N", "digits after the point of the unit, 0 to 9 (default 2)"},
@@ -76,6 +80,11 @@ static const cli_option asset_create_options[] = {
 };
 static const cli_option fees_options[] = {
     {"--to-pool", NULL, "send the fees to the network's assurance pool instead of a member"},
+    {NULL, NULL, NULL},
+};
+static const cli_option chain_approve_options[] = {
+    {"--networks", "N", "networks the key may still found (0 to 65536; 0 revokes)"},
+    {"--assets", "N", "reserve assets the key may still create (0 to 65536; 0 revokes)"},
     {NULL, NULL, NULL},
 };
 static const cli_option history_options[] = {
@@ -128,17 +137,28 @@ const cli_command cli_commands[] = {
      "UNIT is its unit code, 1 to 8 of A-Z 0-9. Amounts are typed in the unit with its\n"
      "decimals (12.50). Defaults: no automatic line, lines up to 1000 units, no cap, no\n"
      "fees, periods of 30 days with 10 days of grace, rule rebalanced, auto-renewal on,\n"
-     "target RTD 0, open membership.\n",
+     "target RTD 0, open membership, at most 100000 members, a notice of 7 days for\n"
+     "changes that touch members' money, redemptions of at most 10% of the pool's\n"
+     "primary a day. Names are unique on the chain, compared ignoring case. On an open\n"
+     "chain a key founds a few networks a day; on an approved chain, as many as a\n"
+     "validator approved (`tally chain approve`).\n",
      "tally network create Greenvale GVH --default-limit 100 --max-limit 500 --fee-bps 25",
      cli_cmd_transaction},
+    /* The other create defaults are in the help text above; these are the protocol's. */
     {"network", "policy", "NET", 1, 1, network_policy_options, "change a network's policy (operators)",
-     "Changes the options given and keeps every other rule of the network as it is.\n" NET_HELP,
+     "Changes the options given and keeps every other rule of the network as it is\n"
+     "(a change already announced included). Changes that touch members' money (a higher\n"
+     "fee, a lower cap, a higher redemption cap, a shorter notice, a new target RTD while\n"
+     "the pool holds reserve) are announced and take effect after the network's notice;\n"
+     "the rest at once. `tally network show` lists what is announced.\n" NET_HELP,
      "tally network policy greenvale --cap 2000 --rule min-income --min-income-bps 1000",
      cli_cmd_transaction},
     {"network", "peg", "NET ASSET RESERVE CREDIT", 2, 4, NULL, "set the pool's reserve asset and peg (operators)",
      "Sets the reserve asset of the network's assurance pool and its peg: RESERVE of the\n"
      "asset are worth CREDIT of the network's unit, both typed with their own decimals.\n"
      "`tally network peg NET none` clears the peg (only while the pool holds no reserve).\n"
+     "While the pool holds reserve, a new rate is announced and takes effect after the\n"
+     "network's notice, and the asset cannot change.\n"
      NET_HELP "ASSET is an asset's code or id.\n",
      "tally network peg greenvale USD 1.00 1.00", cli_cmd_transaction},
     {"network", "show", "NET", 1, 1, NULL, "a network's policy, figures and pool",
@@ -248,6 +268,13 @@ const cli_command cli_commands[] = {
      "reserve at the peg rate, from the pool's buffer then primary.\n" NET_HELP,
      "tally pool redeem greenvale 10.00", cli_cmd_transaction},
 
+    /* the chain */
+    {"chain", "approve", "WHO", 1, 1, chain_approve_options, "let a key found networks or create assets (validators)",
+     "On an approved chain only keys a validator approved found networks and create reserve\n"
+     "assets; on an open chain approvals come on top of the daily allowance. Sets how many\n"
+     "WHO (an address or alias@network) may still found and create; 0 revokes.\n",
+     "tally chain approve tly1... --networks 2 --assets 1", cli_cmd_transaction},
+
     /* fees */
     {"fees", "distribute", "NET [WHO] AMOUNT", 2, 3, fees_options, "send collected fees (operators)",
      "Moves AMOUNT out of the network's fee account, to the member WHO or, with\n"
@@ -299,6 +326,7 @@ static const struct {
     {"asset", "reserve assets"},
     {"pool", "the assurance pool"},
     {"fees", "collected fees"},
+    {"chain", "the chain's rules (validators)"},
     {"tx", "submitted transactions"},
 };
 

@@ -189,7 +189,25 @@ tally_policy cli_policy_defaults(const cli_unit *unit) {
     policy.compliance_rule = TALLY_COMPLIANCE_REBALANCED;
     policy.membership_mode = TALLY_MEMBERSHIP_OPEN;
     policy.auto_renew = true;
+    tally_policy protocol;
+    tally_policy_defaults(&protocol);
+    policy.max_members = protocol.max_members;
+    policy.notice_seconds = protocol.notice_seconds;
+    policy.redeem_cap_bps = protocol.redeem_cap_bps;
     return policy;
+}
+
+static bool option_count(const cli_args *args, const char *name, uint32_t min, uint32_t max, uint32_t *out,
+                         char *why, size_t why_size) {
+    const char *text = cli_option_value(args, name);
+    if (!text) return true;
+    uint64_t value;
+    if (!cli_number_parse(text, max, &value) || value < min) {
+        snprintf(why, why_size, "%s takes a whole number, %u to %u, not '%s'", name, min, max, text);
+        return false;
+    }
+    *out = (uint32_t)value;
+    return true;
 }
 
 static bool option_bps(const cli_args *args, const char *name, uint32_t *out, char *why, size_t why_size) {
@@ -288,6 +306,10 @@ bool cli_policy_apply_options(const cli_args *args, const cli_unit *unit, tally_
               option_bps(args, "--target-rtd-bps", &policy->target_rtd_bps, why, why_size) &&
               option_duration(args, "period", 1, &policy->period_seconds, why, why_size) &&
               option_duration(args, "grace", 0, &policy->grace_seconds, why, why_size) &&
+              option_duration(args, "notice", TALLY_NOTICE_SECONDS_MIN, &policy->notice_seconds, why, why_size) &&
+              option_count(args, "--max-members", 1, TALLY_MEMBER_RECORDS_PER_NETWORK_MAX, &policy->max_members, why,
+                           why_size) &&
+              option_count(args, "--redeem-cap-bps", 1, TALLY_BPS_ONE, &policy->redeem_cap_bps, why, why_size) &&
               option_rule(args, &policy->compliance_rule, why, why_size) &&
               either(args, "--auto-renew", "--no-auto-renew", &renew, why, why_size) &&
               either(args, "--admitted", "--open", &admitted, why, why_size);
@@ -304,6 +326,10 @@ bool cli_policy_apply_options(const cli_args *args, const cli_unit *unit, tally_
                      cli_out_amount(policy->max_credit_limit, unit, other));
             return false;
         }
+    }
+    if (policy->notice_seconds > TALLY_NOTICE_SECONDS_MAX) {
+        snprintf(why, why_size, "the notice is at most %u days", TALLY_NOTICE_SECONDS_MAX / DAY_SECONDS);
+        return false;
     }
     if (policy->compliance_rule == TALLY_COMPLIANCE_MIN_INCOME && policy->min_income_bps == 0) {
         snprintf(why, why_size, "--rule min-income needs --min-income-bps N: the share of the debt to earn each period");
@@ -691,6 +717,27 @@ static cli_status build_fee_distribute(build *b) {
     return parse_amount(b, arg(b, count - 1), &b->plan->network.unit, false, &body->amount);
 }
 
+static cli_status build_chain_approve(build *b) {
+    tally_tx_chain_approve *body = &b->tx->body.chain_approve;
+    char why[200];
+    static const char *const names[] = {"--networks", "--assets"};
+    uint32_t *counts[] = {&body->networks, &body->assets};
+    bool given = false;
+    for (int i = 0; i < 2; i++) {
+        const char *text = cli_option_value(b->args, names[i]);
+        uint64_t value = 0;
+        if (text && !cli_number_parse(text, TALLY_APPROVALS_MAX, &value)) {
+            snprintf(why, sizeof why, "%s takes a whole number, 0 to %u, not '%s'", names[i], TALLY_APPROVALS_MAX, text);
+            return usage(b, why);
+        }
+        given = given || text;
+        *counts[i] = (uint32_t)value;
+    }
+    if (!given) return usage(b, "say what the key may do: --networks N and/or --assets N (0 revokes)");
+    return cli_resolve_who(b->ctx, b->args->command, arg(b, 0), NULL, &body->key, NULL, b->plan->counterparty,
+                           sizeof b->plan->counterparty);
+}
+
 /* The transaction type of a command, from its group and name. */
 static const struct {
     const char *group;
@@ -709,7 +756,7 @@ static const struct {
     {"asset", "transfer", TALLY_TX_ASSET_TRANSFER}, {"asset", "burn", TALLY_TX_ASSET_BURN},
     {"pool", "deposit", TALLY_TX_POOL_DEPOSIT},     {"pool", "withdraw", TALLY_TX_POOL_WITHDRAW},
     {"pool", "repay", TALLY_TX_POOL_REPAY},         {"pool", "redeem", TALLY_TX_POOL_REDEEM},
-    {"fees", "distribute", TALLY_TX_FEE_DISTRIBUTE},
+    {"fees", "distribute", TALLY_TX_FEE_DISTRIBUTE}, {"chain", "approve", TALLY_TX_CHAIN_APPROVE},
 };
 
 bool cli_command_tx_type(const cli_command *command, tally_tx_type *type) {
@@ -778,6 +825,7 @@ cli_status cli_txbuild(cli_context *ctx, const cli_args *args, const tally_key *
     case TALLY_TX_POOL_REPAY:
     case TALLY_TX_POOL_REDEEM: status = build_pool(&b, type); break;
     case TALLY_TX_FEE_DISTRIBUTE: status = build_fee_distribute(&b); break;
+    case TALLY_TX_CHAIN_APPROVE: status = build_chain_approve(&b); break;
     default: status = cli_fail(ctx, CLI_USAGE, "this command makes no transaction"); break;
     }
     if (status != CLI_OK) return status;

@@ -3,7 +3,8 @@
  * transaction shares (chain id, signer, sequence), hands the body to the module that
  * owns its rules, and consumes the sequence number only when the rules accepted it.
  * tally_end_block runs what the protocol does by itself at each block: credit periods
- * that end, then pool reallocation.
+ * that end and announced changes that take effect (one due heap), then pool
+ * reallocation.
  */
 #include "core/ledger.h"
 
@@ -11,9 +12,9 @@
 
 static tally_result dispatch(tally_state *state, const tally_tx *tx, int64_t block_time) {
     switch ((tally_tx_type)tx->type) {
-    case TALLY_TX_NETWORK_CREATE: return network_create(state, tx);
-    case TALLY_TX_POLICY_UPDATE: return network_policy_update(state, tx);
-    case TALLY_TX_PEG_SET: return network_peg_set(state, tx);
+    case TALLY_TX_NETWORK_CREATE: return network_create(state, tx, block_time);
+    case TALLY_TX_POLICY_UPDATE: return network_policy_update(state, tx, block_time);
+    case TALLY_TX_PEG_SET: return network_peg_set(state, tx, block_time);
     case TALLY_TX_OPERATOR_ADD: return network_operator_add(state, tx);
     case TALLY_TX_OPERATOR_REMOVE: return network_operator_remove(state, tx);
     case TALLY_TX_MEMBER_JOIN: return member_join(state, tx, block_time);
@@ -26,15 +27,16 @@ static tally_result dispatch(tally_state *state, const tally_tx *tx, int64_t blo
     case TALLY_TX_LINE_UPDATE: return credit_line_update(state, tx, block_time);
     case TALLY_TX_LINE_CLOSE: return credit_line_close(state, tx);
     case TALLY_TX_TRANSFER: return transfer_apply(state, tx, block_time);
-    case TALLY_TX_ASSET_CREATE: return asset_create(state, tx);
+    case TALLY_TX_ASSET_CREATE: return asset_create(state, tx, block_time);
     case TALLY_TX_ASSET_ISSUE: return asset_issue(state, tx);
     case TALLY_TX_ASSET_TRANSFER: return asset_transfer(state, tx);
     case TALLY_TX_ASSET_BURN: return asset_burn(state, tx);
     case TALLY_TX_POOL_DEPOSIT: return pool_deposit(state, tx);
     case TALLY_TX_POOL_WITHDRAW: return pool_withdraw(state, tx);
     case TALLY_TX_POOL_REPAY: return pool_repay(state, tx, block_time);
-    case TALLY_TX_POOL_REDEEM: return pool_redeem(state, tx);
+    case TALLY_TX_POOL_REDEEM: return pool_redeem(state, tx, block_time);
     case TALLY_TX_FEE_DISTRIBUTE: return fee_distribute(state, tx, block_time);
+    case TALLY_TX_CHAIN_APPROVE: return network_chain_approve(state, tx);
     }
     return result_error(TALLY_ERR_UNKNOWN_TX_TYPE);
 }
@@ -62,7 +64,8 @@ tally_result tally_apply(tally_state *state, const tally_tx *tx, int64_t block_t
     }
     tally_result result = dispatch(state, tx, block_time);
     if (result.code != TALLY_OK) return result;
-    if (!account) account = ledger_account_add(state, &tx->signer);
+    /* The handler may have made the account (a first network's daily count). */
+    account = ledger_account_get(state, &tx->signer);
     account->next_sequence++;
     return result;
 }
@@ -77,11 +80,28 @@ tally_result tally_apply_signed(tally_state *state, const tally_tx *tx, int64_t 
     return tally_apply(state, tx, block_time);
 }
 
+/* The due heap, drained in order. A due time of INT64_MAX never comes (see credit.c). */
+static void process_due(tally_state *state, int64_t block_time, tally_block_summary *summary) {
+    ledger_due due;
+    while (ledger_due_peek(state, &due) && due.due_time <= block_time && due.due_time != INT64_MAX) {
+        ledger_due_pop(state);
+        switch ((ledger_due_kind)due.kind) {
+        case DUE_LINE: credit_line_due(state, due.index, due.due_time, block_time, summary); break;
+        case DUE_POLICY_CHANGE:
+            network_policy_change_due(state, &state->networks[due.index], due.due_time, summary);
+            break;
+        case DUE_PEG_CHANGE: network_peg_change_due(state, &state->networks[due.index], due.due_time, summary); break;
+        }
+    }
+}
+
 tally_block_summary tally_end_block(tally_state *state, int64_t block_time) {
     tally_block_summary summary = {0};
-    /* Nothing here allocates: each due line is popped before its next due time is
-     * pushed, so the heap never outgrows what transactions reserved. */
-    credit_process_due(state, block_time, &summary);
+    /* Nothing here allocates: each due entry is popped before anything it causes is
+     * pushed (a line's next period), so the heap never outgrows what transactions
+     * reserved. Announced changes come before reallocation: a new target RTD moves
+     * excess the block it takes effect. */
+    process_due(state, block_time, &summary);
     for (uint32_t i = 0; i < state->network_count; i++)
         summary.reserve_reallocated = saturating_add(summary.reserve_reallocated, pool_reallocate(state, &state->networks[i]));
     return summary;

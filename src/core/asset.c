@@ -3,7 +3,10 @@
  * cooperative bank). The issuer issues when money arrives off-chain and burns from
  * its own holding when paying out; holders transfer them. Holdings are never
  * negative and always sum to issued - burned. System accounts (a pool's reserve)
- * are moved only by the pool's rules, never by a transfer.
+ * are moved only by the pool's rules, never by a transfer. Creating an asset grows
+ * a table every chain shares: it follows the chain's growth rules (a few a day per
+ * key, or a validator's approval), and an asset has at most
+ * TALLY_HOLDERS_PER_ASSET_MAX holders.
  */
 #include "core/ledger.h"
 
@@ -14,12 +17,15 @@ static tally_asset *find_asset(tally_state *state, uint32_t asset_id) {
     return &state->assets[asset_id - 1];
 }
 
-tally_result asset_create(tally_state *state, const tally_tx *tx) {
+tally_result asset_create(tally_state *state, const tally_tx *tx, int64_t block_time) {
     const tally_tx_asset_create *body = &tx->body.asset_create;
     if (!text_is_code(&body->code)) return result_error(TALLY_ERR_BAD_CODE);
     if (!text_is_name(&body->name)) return result_error(TALLY_ERR_BAD_NAME);
     if (body->decimals > TALLY_DECIMALS_MAX) return result_error(TALLY_ERR_BAD_DECIMALS);
+    tally_error growth = ledger_growth_check(state, &tx->signer, false, block_time);
+    if (growth != TALLY_OK) return result_error(growth);
     if (state->asset_count >= TALLY_ASSETS_MAX) return result_error(TALLY_ERR_STATE_FULL);
+    ledger_growth_use(state, &tx->signer, false, block_time);
     tally_asset *asset = &state->assets[state->asset_count];
     memset(asset, 0, sizeof *asset);
     asset->id = state->asset_count + 1;
@@ -46,6 +52,7 @@ tally_result asset_issue(tally_state *state, const tally_tx *tx) {
     if (tally_key_is_system(&body->to)) return result_error(TALLY_ERR_SYSTEM_ACCOUNT);
     int64_t issued;
     if (!checked_add(asset->issued, body->amount, &issued)) return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
+    if (!ledger_holding_fits(state, asset->id, &body->to)) return result_error(TALLY_ERR_HOLDERS_FULL);
     /* Holdings never exceed issued - burned, so the holder's sum cannot overflow. */
     ledger_holding *holding = ledger_holding_get(state, asset->id, &body->to);
     holding->amount += body->amount;
@@ -67,6 +74,7 @@ tally_result asset_transfer(tally_state *state, const tally_tx *tx) {
         refused.available = from ? from->amount : 0;
         return refused;
     }
+    if (!ledger_holding_fits(state, asset->id, &body->to)) return result_error(TALLY_ERR_HOLDERS_FULL);
     ledger_holding *to = ledger_holding_get(state, asset->id, &body->to);
     /* ledger_holding_get may append but never moves entries: room was reserved. */
     from->amount -= body->amount;

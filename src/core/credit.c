@@ -46,7 +46,7 @@ static void period_begin(tally_state *state, tally_member *member, int64_t start
     /* "Rebalanced" means coming back to zero after spending on credit, so a period
      * does not count the balance it starts with, only balances after payments. */
     member->rebalanced_in_period = false;
-    ledger_due_push(state, member->period_end, ledger_member_index(state, member));
+    ledger_due_push(state, member->period_end, DUE_LINE, ledger_member_index(state, member));
 }
 
 void credit_line_start(tally_state *state, tally_member *member, const tally_network *network,
@@ -189,33 +189,30 @@ static void renew(tally_state *state, tally_member *member, int64_t block_time) 
     period_begin(state, member, start);
 }
 
-void credit_process_due(tally_state *state, int64_t block_time, tally_block_summary *summary) {
-    ledger_due due;
-    while (ledger_due_peek(state, &due) && due.due_time <= block_time && due.due_time != TIME_NEVER) {
-        ledger_due_pop(state);
-        tally_member *member = &state->members[due.member_index];
-        tally_network *network = ledger_network(state, member->network_id);
-        if (member->line_status == TALLY_LINE_ACTIVE && member->period_end == due.due_time) {
-            if (!is_compliant(member, network)) {
-                member->line_status = TALLY_LINE_FROZEN;
-                member->grace_end = time_after(member->period_end, member->grace_seconds);
-                ledger_due_push(state, member->grace_end, due.member_index);
-                summary->lines_frozen++;
-            } else if (network->policy.auto_renew) {
-                renew(state, member, block_time);
-                summary->lines_renewed++;
-            } else {
-                member->line_status = TALLY_LINE_EXPIRED;
-                summary->lines_expired++;
-            }
-        } else if (member->line_status == TALLY_LINE_FROZEN && member->grace_end == due.due_time) {
-            if (is_compliant(member, network)) {
-                period_begin(state, member, block_time);
-                summary->lines_renewed++;
-            } else {
-                write_off(state, network, member, summary);
-            }
+void credit_line_due(tally_state *state, uint32_t member_index, int64_t due_time, int64_t block_time,
+                     tally_block_summary *summary) {
+    tally_member *member = &state->members[member_index];
+    tally_network *network = ledger_network(state, member->network_id);
+    if (member->line_status == TALLY_LINE_ACTIVE && member->period_end == due_time) {
+        if (!is_compliant(member, network)) {
+            member->line_status = TALLY_LINE_FROZEN;
+            member->grace_end = time_after(member->period_end, member->grace_seconds);
+            ledger_due_push(state, member->grace_end, DUE_LINE, member_index);
+            summary->lines_frozen++;
+        } else if (network->policy.auto_renew) {
+            renew(state, member, block_time);
+            summary->lines_renewed++;
+        } else {
+            member->line_status = TALLY_LINE_EXPIRED;
+            summary->lines_expired++;
         }
-        /* Anything else is a stale entry: the line changed after it was queued. */
+    } else if (member->line_status == TALLY_LINE_FROZEN && member->grace_end == due_time) {
+        if (is_compliant(member, network)) {
+            period_begin(state, member, block_time);
+            summary->lines_renewed++;
+        } else {
+            write_off(state, network, member, summary);
+        }
     }
+    /* Anything else is a stale entry: the line changed after it was queued. */
 }

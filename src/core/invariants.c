@@ -119,6 +119,13 @@ static bool check_network(const tally_state *state, const tally_network *network
         (!tally_state_asset(state, network->reserve_asset_id) || network->peg_reserve_units <= 0 ||
          network->peg_credit_units <= 0))
         return fail(why, why_size, "network %u has a bad peg", id);
+    if (network->policy_change_at != 0 && policy_validate(&network->policy_change) != TALLY_OK)
+        return fail(why, why_size, "network %u announces an invalid policy", id);
+    if (network->peg_change_at != 0 &&
+        (!network->reserve_asset_id || network->peg_change_reserve_units <= 0 || network->peg_change_credit_units <= 0))
+        return fail(why, why_size, "network %u announces a bad peg", id);
+    if (network->redeem_allowance < 0)
+        return fail(why, why_size, "network %u has a negative redemption allowance", id);
     return true;
 }
 
@@ -166,11 +173,18 @@ bool tally_check_invariants(const tally_state *state, char *why, size_t why_size
             ok = fail(why, why_size, "asset %u holdings sum to %lld, issued - burned is %lld", i + 1,
                       (long long)asset_sums[i + 1], (long long)(asset->issued - asset->burned));
     }
-    for (uint32_t i = 0; ok && i < state->account_count; i++)
-        if (ledger_account_find(state, &state->accounts[i].key) != &state->accounts[i] ||
-            state->accounts[i].next_sequence < 2)
+    for (uint32_t i = 0; ok && i < state->account_count; i++) {
+        const ledger_account *account = &state->accounts[i];
+        /* Sequence 1: a key that a validator approved and that never signed. */
+        if (ledger_account_find(state, &account->key) != account || account->next_sequence < 1)
             ok = fail(why, why_size, "account %u is not indexed or has sequence %llu", i,
-                      (unsigned long long)state->accounts[i].next_sequence);
+                      (unsigned long long)account->next_sequence);
+        else if (account->networks_on_day > state->rules.networks_per_key_per_day ||
+                 account->assets_on_day > state->rules.assets_per_key_per_day ||
+                 account->networks_approved > TALLY_APPROVALS_MAX || account->assets_approved > TALLY_APPROVALS_MAX)
+            ok = fail(why, why_size, "account %u grew the chain past its rules", i);
+    }
+    if (ok && tally_chain_rules_validate(&state->rules) != TALLY_OK) ok = fail(why, why_size, "the chain rules are invalid");
     free(totals);
     free(asset_sums);
     return ok;

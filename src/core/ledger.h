@@ -54,7 +54,12 @@ typedef struct {
 
 typedef struct {
     tally_key key;
-    uint64_t next_sequence;
+    uint64_t next_sequence; /* 1 for a key that was only approved and never signed */
+    /* Growth of the shared tables (DESIGN.md "Who may grow the state"): approvals
+     * left, and what the key founded and created on growth_day. */
+    uint32_t networks_approved, assets_approved;
+    int64_t growth_day;
+    uint16_t networks_on_day, assets_on_day;
 } ledger_account;
 
 /* The secret hashes of the keys the transaction being applied names (signer,
@@ -75,16 +80,20 @@ typedef struct {
     int64_t amount;
 } ledger_holding;
 
-/* A due credit line in the min-heap (ordered by due_time, then member index). A
- * heap entry is stale when the member's current due time differs; stale entries are
- * skipped when popped. */
+/* What comes due at block end, in one min-heap ordered by (due_time, kind, index):
+ * a credit line's period or grace (index: the member), an announced policy or peg
+ * change (index: the network's). An entry is stale when the record's current due
+ * time differs; stale entries are skipped when popped. */
+typedef enum { DUE_LINE = 0, DUE_POLICY_CHANGE = 1, DUE_PEG_CHANGE = 2 } ledger_due_kind;
 typedef struct {
     int64_t due_time;
-    uint32_t member_index;
+    uint32_t index;
+    uint8_t kind; /* ledger_due_kind */
 } ledger_due;
 
 struct tally_state {
     uint8_t chain_id[TALLY_CHAIN_ID_BYTES];
+    tally_chain_rules rules;
     /* Keys, aliases and names are chosen by whoever signs, so an unkeyed hash would
      * let them grind collisions and turn every lookup into a scan (hash flooding).
      * The key is secret (tally_index_secret_set) and observable nothing depends on it. */
@@ -141,12 +150,25 @@ ledger_account *ledger_account_find(const tally_state *state, const tally_key *k
  * for the signer and the counterparty, so that lookups of either hash nothing. */
 void ledger_remember_key(tally_state *state, int slot, const tally_key *key);
 ledger_account *ledger_account_add(tally_state *state, const tally_key *key);
+/* Finds or appends (room reserved) an account. */
+ledger_account *ledger_account_get(tally_state *state, const tally_key *key);
+
+/* The day of a block time (floor division: days before 1970 are negative). */
+int64_t ledger_day(int64_t block_time);
+/* Whether `key` may found a network (networks) or create an asset (!networks) at
+ * block_time: OK, APPROVAL_REQUIRED or DAILY_LIMIT. ledger_growth_use counts it. */
+tally_error ledger_growth_check(const tally_state *state, const tally_key *key, bool networks, int64_t block_time);
+void ledger_growth_use(tally_state *state, const tally_key *key, bool networks, int64_t block_time);
+bool ledger_is_validator(const tally_state *state, const tally_key *key);
 
 ledger_holding *ledger_holding_find(const tally_state *state, uint32_t owner_id, const tally_key *key);
-/* Finds or appends (room reserved) a holding. */
+/* Finds or appends (room reserved) a holding; a new one counts against its owner's
+ * holder bound, which ledger_holding_fits checks first. */
 ledger_holding *ledger_holding_get(tally_state *state, uint32_t owner_id, const tally_key *key);
+/* Whether key holds, or may start to hold, under owner_id (TALLY_HOLDERS_PER_ASSET_MAX). */
+bool ledger_holding_fits(const tally_state *state, uint32_t owner_id, const tally_key *key);
 
-void ledger_due_push(tally_state *state, int64_t due_time, uint32_t member_index);
+void ledger_due_push(tally_state *state, int64_t due_time, ledger_due_kind kind, uint32_t index);
 /* The earliest due entry, if any; and its removal. */
 bool ledger_due_peek(const tally_state *state, ledger_due *top);
 void ledger_due_pop(tally_state *state);
@@ -165,9 +187,15 @@ tally_error policy_validate(const tally_policy *policy);
 bool text_is_code(const tally_text *text);
 bool text_is_name(const tally_text *text);
 
-tally_result network_create(tally_state *state, const tally_tx *tx);
-tally_result network_policy_update(tally_state *state, const tally_tx *tx);
-tally_result network_peg_set(tally_state *state, const tally_tx *tx);
+tally_result network_create(tally_state *state, const tally_tx *tx, int64_t block_time);
+tally_result network_policy_update(tally_state *state, const tally_tx *tx, int64_t block_time);
+tally_result network_peg_set(tally_state *state, const tally_tx *tx, int64_t block_time);
+tally_result network_chain_approve(tally_state *state, const tally_tx *tx);
+/* An announced policy or peg change whose time came (a due entry of that kind). */
+void network_policy_change_due(tally_state *state, tally_network *network, int64_t due_time,
+                               tally_block_summary *summary);
+void network_peg_change_due(tally_state *state, tally_network *network, int64_t due_time,
+                            tally_block_summary *summary);
 tally_result network_operator_add(tally_state *state, const tally_tx *tx);
 tally_result network_operator_remove(tally_state *state, const tally_tx *tx);
 
@@ -194,12 +222,14 @@ tally_error credit_refusal(const tally_member *member);
 void credit_after_balance_change(tally_state *state, tally_member *member,
                                  const tally_network *network, int64_t income,
                                  int64_t block_time);
-void credit_process_due(tally_state *state, int64_t block_time, tally_block_summary *summary);
+/* A credit line's period or grace that ended at due_time (a due entry). */
+void credit_line_due(tally_state *state, uint32_t member_index, int64_t due_time, int64_t block_time,
+                     tally_block_summary *summary);
 
 tally_result transfer_apply(tally_state *state, const tally_tx *tx, int64_t block_time);
 tally_result fee_distribute(tally_state *state, const tally_tx *tx, int64_t block_time);
 
-tally_result asset_create(tally_state *state, const tally_tx *tx);
+tally_result asset_create(tally_state *state, const tally_tx *tx, int64_t block_time);
 tally_result asset_issue(tally_state *state, const tally_tx *tx);
 tally_result asset_transfer(tally_state *state, const tally_tx *tx);
 tally_result asset_burn(tally_state *state, const tally_tx *tx);
@@ -207,7 +237,7 @@ tally_result asset_burn(tally_state *state, const tally_tx *tx);
 tally_result pool_deposit(tally_state *state, const tally_tx *tx);
 tally_result pool_withdraw(tally_state *state, const tally_tx *tx);
 tally_result pool_repay(tally_state *state, const tally_tx *tx, int64_t block_time);
-tally_result pool_redeem(tally_state *state, const tally_tx *tx);
+tally_result pool_redeem(tally_state *state, const tally_tx *tx, int64_t block_time);
 /* Burns the pool's credits against lost debt, as far as both go. Returns the amount. */
 int64_t pool_cover_lost_debt(tally_state *state, tally_network *network);
 /* Moves excess to primary while RTD is below target. Returns the amount. */

@@ -2,7 +2,10 @@
  * member.c: membership of a network (open join or admission by an operator,
  * suspension and reinstatement, leaving at zero balance) and aliases, unique within
  * a network. A member who left keeps its record (history stays addressable) and may
- * join again.
+ * join again, but not out of a suspension or a default: those come back with it.
+ * A network holds at most its policy's max_members current members and
+ * TALLY_MEMBER_RECORDS_PER_NETWORK_MAX records (left members included), so joining
+ * and leaving with fresh keys cannot grow the chain's member table without bound.
  */
 #include "core/ledger.h"
 
@@ -15,25 +18,42 @@ static tally_member *current_member(tally_state *state, uint32_t network_id, con
     return member;
 }
 
+static tally_result members_full(uint32_t room) {
+    tally_result refused = result_error(TALLY_ERR_MEMBERS_FULL);
+    refused.available = room;
+    return refused;
+}
+
 static tally_result add_member(tally_state *state, tally_network *network, const tally_key *key,
                                int64_t block_time) {
     if (tally_key_is_system(key)) return result_error(TALLY_ERR_SYSTEM_ACCOUNT);
     tally_member *member = ledger_member(state, network->id, key);
     if (member && member->status != TALLY_MEMBER_LEFT) return result_error(TALLY_ERR_ALREADY_MEMBER);
+    if (network->member_count >= network->policy.max_members) return members_full(network->policy.max_members);
+    if (!member && network->member_records >= TALLY_MEMBER_RECORDS_PER_NETWORK_MAX) return members_full(0);
+    if (!member && state->member_count >= TALLY_MEMBERS_MAX) return result_error(TALLY_ERR_STATE_FULL);
+    uint8_t status = TALLY_MEMBER_ACTIVE;
     if (!member) {
         member = ledger_member_add(state, network->id, key);
+        network->member_records++;
     } else {
-        /* Rejoining: the record keeps its fees paid; everything else starts afresh. */
+        /* Rejoining: the record keeps its fees paid and a suspension or default it
+         * left with; everything else starts afresh. */
         int64_t fees_paid = member->fees_paid;
+        uint8_t left_with = member->status_before_leaving;
+        if (left_with == TALLY_MEMBER_SUSPENDED || left_with == TALLY_MEMBER_DEFAULTED) status = left_with;
         memset(member, 0, sizeof *member);
         member->network_id = network->id;
         member->key = *key;
         member->fees_paid = fees_paid;
+        if (status == TALLY_MEMBER_DEFAULTED) member->line_status = TALLY_LINE_DEFAULTED;
     }
-    member->status = TALLY_MEMBER_ACTIVE;
+    member->status = status;
     member->joined_at = block_time;
     network->member_count++;
-    if (network->policy.default_credit_limit > 0)
+    /* A member who comes back suspended or defaulted gets no line: an operator
+     * reinstates it and opens one if the network trusts it again. */
+    if (status == TALLY_MEMBER_ACTIVE && network->policy.default_credit_limit > 0)
         credit_line_start(state, member, network, network->policy.default_credit_limit,
                           network->policy.period_seconds, network->policy.grace_seconds,
                           network->policy.default_risk_fee_bps, block_time);
@@ -109,6 +129,7 @@ tally_result member_leave(tally_state *state, const tally_tx *tx) {
         member->line_status = TALLY_LINE_CLOSED;
         member->limit = 0;
     }
+    member->status_before_leaving = member->status;
     member->status = TALLY_MEMBER_LEFT;
     network->member_count--;
     return result_error(TALLY_OK);

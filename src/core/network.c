@@ -1,21 +1,26 @@
 /*
  * network.c: creating a network (with its fee, lost-debt and pool system accounts),
- * changing its policy and its peg to a reserve asset, and the set of operators who
- * may do so. Text rules for names and codes live here too.
+ * changing its policy and its peg to a reserve asset, the set of operators who may
+ * do so, and a validator's approvals to grow the chain. Text rules for names and
+ * codes live here too.
+ *
+ * Who may found a network: in an OPEN chain any key, a few a day; in an APPROVED
+ * chain a key a validator approved (DESIGN.md "Who may grow the state"). Names are
+ * unique on the chain ignoring ASCII case.
+ *
+ * Changes that touch other people's money are announced (DESIGN.md "Changes that
+ * touch other people's money"): a higher fee, a lower positive cap, a higher
+ * redemption cap, a shorter notice, and a change of target RTD or of the peg while
+ * the pool holds reserve take effect only after the network's notice_seconds, at
+ * block end, so that members and depositors can act first (withdraw, leave, pay
+ * off). The reserve asset itself cannot change while the pool holds reserve at all.
  */
 #include "core/ledger.h"
 
 #include <string.h>
 
 bool text_is_name(const tally_text *text) {
-    if (text->length == 0 || text->length > TALLY_NAME_MAX) return false;
-    for (uint16_t i = 0; i < text->length; i++) {
-        uint8_t byte = (uint8_t)text->bytes[i];
-        if (byte < 0x20 || byte == 0x7f) return false;
-        /* C1 control characters (U+0080..U+009F) are UTF-8 0xC2 0x80..0x9F. */
-        if (byte == 0xc2 && i + 1 < text->length && (uint8_t)text->bytes[i + 1] < 0xa0) return false;
-    }
-    return true;
+    return text->length > 0 && text->length <= TALLY_NAME_MAX && tally_text_is_valid(text->bytes, text->length);
 }
 
 bool text_is_code(const tally_text *text) {
@@ -32,6 +37,19 @@ static void text_copy(char *out, const tally_text *text) {
     out[text->length] = '\0';
 }
 
+void tally_policy_defaults(tally_policy *policy) {
+    memset(policy, 0, sizeof *policy);
+    policy->period_seconds = 90u * TALLY_DAY_SECONDS;
+    policy->grace_seconds = 30u * TALLY_DAY_SECONDS;
+    policy->target_rtd_bps = 2000;
+    policy->compliance_rule = TALLY_COMPLIANCE_REBALANCED;
+    policy->membership_mode = TALLY_MEMBERSHIP_ADMITTED;
+    policy->auto_renew = true;
+    policy->max_members = 100000;
+    policy->notice_seconds = 7u * TALLY_DAY_SECONDS;
+    policy->redeem_cap_bps = 1000;
+}
+
 tally_error policy_validate(const tally_policy *policy) {
     bool valid = policy->default_credit_limit >= 0 &&
                  policy->max_credit_limit >= policy->default_credit_limit &&
@@ -39,7 +57,11 @@ tally_error policy_validate(const tally_policy *policy) {
                  policy->default_risk_fee_bps <= TALLY_BPS_ONE && policy->period_seconds > 0 &&
                  policy->min_income_bps <= TALLY_BPS_ONE && policy->target_rtd_bps <= TALLY_BPS_ONE &&
                  policy->compliance_rule < TALLY_COMPLIANCE_COUNT &&
-                 policy->membership_mode < TALLY_MEMBERSHIP_COUNT;
+                 policy->membership_mode < TALLY_MEMBERSHIP_COUNT && policy->max_members >= 1 &&
+                 policy->max_members <= TALLY_MEMBER_RECORDS_PER_NETWORK_MAX &&
+                 policy->notice_seconds >= TALLY_NOTICE_SECONDS_MIN &&
+                 policy->notice_seconds <= TALLY_NOTICE_SECONDS_MAX && policy->redeem_cap_bps >= 1 &&
+                 policy->redeem_cap_bps <= TALLY_BPS_ONE;
     return valid ? TALLY_OK : TALLY_ERR_BAD_POLICY;
 }
 
@@ -57,15 +79,17 @@ static uint32_t add_system_account(tally_state *state, uint32_t network_id, tall
     return ledger_member_index(state, member);
 }
 
-tally_result network_create(tally_state *state, const tally_tx *tx) {
+tally_result network_create(tally_state *state, const tally_tx *tx, int64_t block_time) {
     const tally_tx_network_create *body = &tx->body.network_create;
     if (!text_is_name(&body->name)) return result_error(TALLY_ERR_BAD_NAME);
     if (!text_is_code(&body->unit_code)) return result_error(TALLY_ERR_BAD_CODE);
     if (body->decimals > TALLY_DECIMALS_MAX) return result_error(TALLY_ERR_BAD_DECIMALS);
-    tally_error policy_error = policy_validate(&body->policy);
-    if (policy_error != TALLY_OK) return result_error(policy_error);
+    tally_error error = policy_validate(&body->policy);
+    if (error == TALLY_OK) error = ledger_growth_check(state, &tx->signer, true, block_time);
+    if (error != TALLY_OK) return result_error(error);
     if (ledger_network_by_name(state, body->name.bytes, body->name.length)) return result_error(TALLY_ERR_NAME_TAKEN);
     if (state->network_count >= TALLY_NETWORKS_MAX) return result_error(TALLY_ERR_STATE_FULL);
+    ledger_growth_use(state, &tx->signer, true, block_time);
 
     uint32_t id = state->network_count + 1;
     tally_network *network = &state->networks[state->network_count];
@@ -78,6 +102,7 @@ tally_result network_create(tally_state *state, const tally_tx *tx) {
     network->policy = body->policy;
     network->operator_count = 1;
     network->operators[0] = tx->signer;
+    network->redeem_day = INT64_MIN; /* no redemption yet: no day matches */
     network->fee_member = add_system_account(state, id, TALLY_SYSTEM_FEES);
     network->lost_debt_member = add_system_account(state, id, TALLY_SYSTEM_LOST_DEBT);
     network->pool_member = add_system_account(state, id, TALLY_SYSTEM_POOL);
@@ -98,19 +123,112 @@ static tally_error operated_network(tally_state *state, const tally_tx *tx, uint
     return TALLY_OK;
 }
 
-tally_result network_policy_update(tally_state *state, const tally_tx *tx) {
+/* A point in time `seconds` after `start`, saturating: a notice never wraps. */
+static int64_t time_after(int64_t start, uint32_t seconds) {
+    int64_t later;
+    return checked_add(start, seconds, &later) ? later : INT64_MAX;
+}
+
+static bool pool_holds_reserve(const tally_network *network) {
+    return network->pool_primary || network->pool_buffer || network->pool_excess;
+}
+
+/* Whether lowering the cap from `current` to `requested` (0 = none) takes room away. */
+static bool cap_is_lowered(int64_t current, int64_t requested) {
+    if (requested == 0) return false;
+    return current == 0 || requested < current;
+}
+
+/* The fields that may wait for notice, one bit each. */
+enum {
+    NOTICE_FEE = 1 << 0,
+    NOTICE_RISK_FEE = 1 << 1,
+    NOTICE_CAP = 1 << 2,
+    NOTICE_TARGET_RTD = 1 << 3,
+    NOTICE_NOTICE = 1 << 4,
+    NOTICE_REDEEM_CAP = 1 << 5,
+};
+
+/* Which fields of `requested` need notice against the network's current policy. */
+static unsigned fields_needing_notice(const tally_network *network, const tally_policy *requested) {
+    const tally_policy *current = &network->policy;
+    unsigned fields = 0;
+    if (requested->fee_bps > current->fee_bps) fields |= NOTICE_FEE;
+    if (requested->default_risk_fee_bps > current->default_risk_fee_bps) fields |= NOTICE_RISK_FEE;
+    if (cap_is_lowered(current->positive_cap, requested->positive_cap)) fields |= NOTICE_CAP;
+    if (requested->target_rtd_bps != current->target_rtd_bps && pool_holds_reserve(network)) fields |= NOTICE_TARGET_RTD;
+    if (requested->notice_seconds < current->notice_seconds) fields |= NOTICE_NOTICE;
+    if (requested->redeem_cap_bps > current->redeem_cap_bps) fields |= NOTICE_REDEEM_CAP;
+    return fields;
+}
+
+/* Copies the fields in `fields` from one policy to another. */
+static void copy_fields(tally_policy *to, const tally_policy *from, unsigned fields) {
+    if (fields & NOTICE_FEE) to->fee_bps = from->fee_bps;
+    if (fields & NOTICE_RISK_FEE) to->default_risk_fee_bps = from->default_risk_fee_bps;
+    if (fields & NOTICE_CAP) to->positive_cap = from->positive_cap;
+    if (fields & NOTICE_TARGET_RTD) to->target_rtd_bps = from->target_rtd_bps;
+    if (fields & NOTICE_NOTICE) to->notice_seconds = from->notice_seconds;
+    if (fields & NOTICE_REDEEM_CAP) to->redeem_cap_bps = from->redeem_cap_bps;
+}
+
+static bool fields_equal(const tally_policy *a, const tally_policy *b, unsigned fields) {
+    tally_policy copy = *a;
+    copy_fields(&copy, b, fields);
+    return memcmp(&copy, a, sizeof copy) == 0;
+}
+
+#define ALL_NOTICE_FIELDS (NOTICE_FEE | NOTICE_RISK_FEE | NOTICE_CAP | NOTICE_TARGET_RTD | NOTICE_NOTICE | NOTICE_REDEEM_CAP)
+
+tally_result network_policy_update(tally_state *state, const tally_tx *tx, int64_t block_time) {
     const tally_tx_policy_update *body = &tx->body.policy_update;
     tally_network *network;
     tally_error error = operated_network(state, tx, body->network_id, &network);
     if (error == TALLY_OK) error = policy_validate(&body->policy);
     if (error != TALLY_OK) return result_error(error);
+    unsigned waiting = fields_needing_notice(network, &body->policy);
+    /* What applies now: everything asked, but the fields that wait keep their values. */
+    tally_policy now = body->policy;
+    copy_fields(&now, &network->policy, waiting);
+    /* The update states the whole policy wanted: an earlier announcement it does not
+     * repeat is withdrawn; one that asks again exactly what was announced (and
+     * nothing more that needs notice) keeps its time. */
+    bool repeated = network->policy_change_at && waiting &&
+                    fields_equal(&network->policy_change, &body->policy, waiting);
+    if (!waiting) {
+        network->policy_change_at = 0;
+        memset(&network->policy_change, 0, sizeof network->policy_change);
+    } else if (!repeated) {
+        network->policy_change_at = time_after(block_time, network->policy.notice_seconds);
+        ledger_due_push(state, network->policy_change_at, DUE_POLICY_CHANGE, network->id - 1);
+    }
+    /* The announcement holds the whole policy asked; at its time the fields that
+     * wait take their values from it. */
+    if (waiting) network->policy_change = body->policy;
     /* Existing lines keep their limits, periods and fees: a policy applies to what
      * is opened, renewed or paid after it. */
-    network->policy = body->policy;
-    return result_error(TALLY_OK);
+    network->policy = now;
+    tally_result result = result_error(TALLY_OK);
+    result.effective_at = network->policy_change_at;
+    return result;
 }
 
-tally_result network_peg_set(tally_state *state, const tally_tx *tx) {
+void network_policy_change_due(tally_state *state, tally_network *network, int64_t due_time,
+                               tally_block_summary *summary) {
+    (void)state;
+    if (network->policy_change_at != due_time) return; /* withdrawn or replaced */
+    copy_fields(&network->policy, &network->policy_change, ALL_NOTICE_FIELDS);
+    network->policy_change_at = 0;
+    memset(&network->policy_change, 0, sizeof network->policy_change);
+    summary->policy_changes++;
+}
+
+static bool same_rate(int64_t reserve_a, int64_t credit_a, int64_t reserve_b, int64_t credit_b) {
+    __extension__ typedef __int128 int128;
+    return (int128)reserve_a * credit_b == (int128)reserve_b * credit_a;
+}
+
+tally_result network_peg_set(tally_state *state, const tally_tx *tx, int64_t block_time) {
     const tally_tx_peg_set *body = &tx->body.peg_set;
     tally_network *network;
     tally_error error = operated_network(state, tx, body->network_id, &network);
@@ -120,10 +238,29 @@ tally_result network_peg_set(tally_state *state, const tally_tx *tx) {
         if (body->peg_reserve_units <= 0 || body->peg_credit_units <= 0)
             return result_error(TALLY_ERR_BAD_PEG);
     }
-    bool pool_holds_reserve = network->pool_primary || network->pool_buffer || network->pool_excess;
-    if (body->asset_id != network->reserve_asset_id && pool_holds_reserve)
-        return result_error(TALLY_ERR_POOL_NOT_EMPTY);
-    if (body->asset_id != network->reserve_asset_id && network->pool_total_shares > 0) {
+    bool asset_changes = body->asset_id != network->reserve_asset_id;
+    if (asset_changes && pool_holds_reserve(network)) return result_error(TALLY_ERR_POOL_NOT_EMPTY);
+    tally_result result = result_error(TALLY_OK);
+    if (!asset_changes && body->asset_id != 0 && pool_holds_reserve(network) &&
+        !same_rate(body->peg_reserve_units, body->peg_credit_units, network->peg_reserve_units,
+                   network->peg_credit_units)) {
+        /* A new rate moves value between credit holders and depositors: announced. */
+        bool repeated = network->peg_change_at && network->peg_change_reserve_units == body->peg_reserve_units &&
+                        network->peg_change_credit_units == body->peg_credit_units;
+        if (!repeated) {
+            network->peg_change_at = time_after(block_time, network->policy.notice_seconds);
+            network->peg_change_reserve_units = body->peg_reserve_units;
+            network->peg_change_credit_units = body->peg_credit_units;
+            ledger_due_push(state, network->peg_change_at, DUE_PEG_CHANGE, network->id - 1);
+        }
+        result.effective_at = network->peg_change_at;
+        return result;
+    }
+    /* Taking effect now (an empty pool, or the same rate): an announced rate is withdrawn. */
+    network->peg_change_at = 0;
+    network->peg_change_reserve_units = 0;
+    network->peg_change_credit_units = 0;
+    if (asset_changes && network->pool_total_shares > 0) {
         /* An empty pool's shares are worth nothing; a new asset starts them afresh. */
         network->pool_share_epoch++;
         network->pool_total_shares = 0;
@@ -131,6 +268,36 @@ tally_result network_peg_set(tally_state *state, const tally_tx *tx) {
     network->reserve_asset_id = body->asset_id;
     network->peg_reserve_units = body->asset_id ? body->peg_reserve_units : 0;
     network->peg_credit_units = body->asset_id ? body->peg_credit_units : 0;
+    return result;
+}
+
+void network_peg_change_due(tally_state *state, tally_network *network, int64_t due_time,
+                            tally_block_summary *summary) {
+    (void)state;
+    if (network->peg_change_at != due_time) return; /* withdrawn or replaced */
+    /* The asset cannot have changed since: that needs an empty pool, which takes effect at
+     * once and withdraws the announcement. */
+    assert(network->reserve_asset_id != 0);
+    network->peg_reserve_units = network->peg_change_reserve_units;
+    network->peg_credit_units = network->peg_change_credit_units;
+    network->peg_change_at = 0;
+    network->peg_change_reserve_units = 0;
+    network->peg_change_credit_units = 0;
+    summary->peg_changes++;
+}
+
+tally_result network_chain_approve(tally_state *state, const tally_tx *tx) {
+    const tally_tx_chain_approve *body = &tx->body.chain_approve;
+    if (!ledger_is_validator(state, &tx->signer)) return result_error(TALLY_ERR_NOT_VALIDATOR);
+    if (tally_key_is_system(&body->key)) return result_error(TALLY_ERR_SYSTEM_ACCOUNT);
+    if (body->networks > TALLY_APPROVALS_MAX || body->assets > TALLY_APPROVALS_MAX) {
+        tally_result refused = result_error(TALLY_ERR_APPROVAL_ABOVE_MAX);
+        refused.available = TALLY_APPROVALS_MAX;
+        return refused;
+    }
+    ledger_account *account = ledger_account_get(state, &body->key);
+    account->networks_approved = body->networks;
+    account->assets_approved = body->assets;
     return result_error(TALLY_OK);
 }
 

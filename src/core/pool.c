@@ -9,6 +9,11 @@
  * excess only. When a pool's primary and excess both reach zero its shares are
  * worthless; the share epoch moves on so that they are void without touching every
  * holder. Payouts round down, what members pay rounds up.
+ *
+ * Redemptions take at most the network's redeem_cap_bps of primary per day (the
+ * allowance is fixed by the day's first redemption from primary), so that no rule
+ * change, announced or not, lets anyone empty the pool before depositors can act
+ * (DESIGN.md "Changes that touch other people's money").
  */
 #include "core/ledger.h"
 
@@ -89,6 +94,10 @@ tally_result pool_deposit(tally_state *state, const tally_tx *tx) {
     if (!checked_add(network->pool_total_shares, shares, &total_shares))
         return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
 
+    tally_key pool = pool_key(network);
+    if (!ledger_holding_fits(state, network->reserve_asset_id, &pool) ||
+        !ledger_holding_fits(state, HOLDING_SHARES_FLAG | network->id, &tx->signer))
+        return result_error(TALLY_ERR_HOLDERS_FULL);
     int64_t required = required_primary(network);
     int64_t missing = required > network->pool_primary ? required - network->pool_primary : 0;
     tally_result result = result_error(TALLY_OK);
@@ -97,7 +106,6 @@ tally_result pool_deposit(tally_state *state, const tally_tx *tx) {
     result.reserve = deposit;
     result.shares = shares;
 
-    tally_key pool = pool_key(network);
     ledger_holding *held = ledger_holding_get(state, network->reserve_asset_id, &pool);
     from->amount -= deposit;
     held->amount += deposit; /* cannot overflow: holdings sum to issued - burned */
@@ -130,6 +138,7 @@ tally_result pool_withdraw(tally_state *state, const tally_tx *tx) {
         refused.available = network->pool_excess;
         return refused;
     }
+    if (!ledger_holding_fits(state, network->reserve_asset_id, &tx->signer)) return result_error(TALLY_ERR_HOLDERS_FULL);
     tally_key pool = pool_key(network);
     ledger_holding *held = ledger_holding_find(state, network->reserve_asset_id, &pool);
     ledger_holding *to = ledger_holding_get(state, network->reserve_asset_id, &tx->signer);
@@ -173,8 +182,9 @@ tally_result pool_repay(tally_state *state, const tally_tx *tx, int64_t block_ti
     tally_member *lost = &state->members[network->lost_debt_member];
     balance_change changes[] = {{member, member->balance + credits}, {lost, lost->balance - credits}};
     if (!ledger_balances_fit(network, changes, 2)) return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
-
     tally_key pool = pool_key(network);
+    if (!ledger_holding_fits(state, network->reserve_asset_id, &pool)) return result_error(TALLY_ERR_HOLDERS_FULL);
+
     ledger_holding *held = ledger_holding_get(state, network->reserve_asset_id, &pool);
     from->amount -= reserve;
     held->amount += reserve;
@@ -187,7 +197,15 @@ tally_result pool_repay(tally_state *state, const tally_tx *tx, int64_t block_ti
     return result;
 }
 
-tally_result pool_redeem(tally_state *state, const tally_tx *tx) {
+/* What redemptions may still take from primary on the day of block_time: the day's
+ * allowance is redeem_cap_bps of primary when its first redemption comes, rounded
+ * down. */
+static int64_t redeem_allowance(const tally_network *network, int64_t block_time) {
+    if (network->redeem_day == ledger_day(block_time)) return network->redeem_allowance;
+    return (int64_t)((int128)network->pool_primary * network->policy.redeem_cap_bps / TALLY_BPS_ONE);
+}
+
+tally_result pool_redeem(tally_state *state, const tally_tx *tx, int64_t block_time) {
     const tally_tx_pool_amount *body = &tx->body.pool_amount;
     tally_network *network;
     tally_error error = pool_network(state, body->network_id, &network);
@@ -221,15 +239,30 @@ tally_result pool_redeem(tally_state *state, const tally_tx *tx) {
         refused.available = payable;
         return refused;
     }
+    int64_t from_buffer = reserve < network->pool_buffer ? reserve : network->pool_buffer;
+    int64_t from_primary = reserve - from_buffer, allowance = redeem_allowance(network, block_time);
+    if (from_primary > allowance) {
+        /* Say how many credits could be redeemed today: the buffer and the allowance
+         * at the peg, rounded down. */
+        tally_result refused = result_error(TALLY_ERR_REDEEM_CAP_REACHED);
+        if (!muldiv_round_down(network->pool_buffer + allowance, network->peg_credit_units,
+                               network->peg_reserve_units, &refused.available))
+            refused.available = INT64_MAX;
+        return refused;
+    }
     balance_change changes[] = {{member, member->balance - burned}, {lost, lost->balance + burned}};
     if (!ledger_balances_fit(network, changes, 2)) return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
+    if (!ledger_holding_fits(state, network->reserve_asset_id, &tx->signer)) return result_error(TALLY_ERR_HOLDERS_FULL);
 
     tally_key pool = pool_key(network);
     ledger_holding *held = ledger_holding_find(state, network->reserve_asset_id, &pool);
     ledger_holding *to = ledger_holding_get(state, network->reserve_asset_id, &tx->signer);
-    int64_t from_buffer = reserve < network->pool_buffer ? reserve : network->pool_buffer;
     network->pool_buffer -= from_buffer;
-    network->pool_primary -= reserve - from_buffer;
+    network->pool_primary -= from_primary;
+    if (from_primary > 0) {
+        network->redeem_day = ledger_day(block_time);
+        network->redeem_allowance = allowance - from_primary;
+    }
     held->amount -= reserve;
     to->amount += reserve;
     ledger_balances_commit(network, changes, 2);

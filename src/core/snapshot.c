@@ -5,15 +5,18 @@
  * machine. Indices and the due heap are derived data and are rebuilt on load; a
  * loaded state must pass tally_check_invariants or it is refused.
  *
- *   "TALLYST1" | chain_id[32] | u32 counts of networks, assets, members, accounts,
- *   holdings | networks | assets | members | accounts | holdings
+ *   "TALLYST2" | chain_id[32] | chain rules | u32 counts of networks, assets,
+ *   members, accounts, holdings | networks | assets | members | accounts | holdings
+ *
+ * Counts derived from the tables (member records per network, holders per asset
+ * and pool) are not written: loading recomputes them.
  */
 #include "core/ledger.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static const uint8_t snapshot_magic[8] = {'T', 'A', 'L', 'L', 'Y', 'S', 'T', '1'};
+static const uint8_t snapshot_magic[8] = {'T', 'A', 'L', 'L', 'Y', 'S', 'T', '2'};
 
 typedef struct {
     uint8_t *out; /* NULL: only count */
@@ -107,6 +110,9 @@ static void write_policy(writer *w, const tally_policy *policy) {
     put_u8(w, policy->compliance_rule);
     put_u8(w, policy->membership_mode);
     put_u8(w, policy->auto_renew);
+    put_u32(w, policy->max_members);
+    put_u32(w, policy->notice_seconds);
+    put_u32(w, policy->redeem_cap_bps);
 }
 
 static void read_policy(reader *r, tally_policy *policy) {
@@ -122,6 +128,30 @@ static void read_policy(reader *r, tally_policy *policy) {
     policy->compliance_rule = get_u8(r);
     policy->membership_mode = get_u8(r);
     policy->auto_renew = get_bool(r);
+    policy->max_members = get_u32(r);
+    policy->notice_seconds = get_u32(r);
+    policy->redeem_cap_bps = get_u32(r);
+}
+
+static void write_rules(writer *w, const tally_chain_rules *rules) {
+    put_u8(w, rules->growth_mode);
+    put_u32(w, rules->networks_per_key_per_day);
+    put_u32(w, rules->assets_per_key_per_day);
+    put_u8(w, rules->validator_count);
+    for (uint8_t i = 0; i < rules->validator_count; i++) put_key(w, &rules->validators[i]);
+}
+
+static void read_rules(reader *r, tally_chain_rules *rules) {
+    memset(rules, 0, sizeof *rules);
+    rules->growth_mode = get_u8(r);
+    uint32_t networks = get_u32(r), assets = get_u32(r);
+    if (networks > UINT16_MAX || assets > UINT16_MAX) r->invalid = true;
+    rules->networks_per_key_per_day = (uint16_t)networks;
+    rules->assets_per_key_per_day = (uint16_t)assets;
+    rules->validator_count = get_u8(r);
+    if (rules->validator_count > TALLY_VALIDATORS_MAX) r->invalid = true;
+    for (uint8_t i = 0; !r->failed && !r->invalid && i < rules->validator_count; i++) get_key(r, &rules->validators[i]);
+    if (!r->failed && !r->invalid && tally_chain_rules_validate(rules) != TALLY_OK) r->invalid = true;
 }
 
 static void write_network(writer *w, const tally_network *n) {
@@ -147,6 +177,13 @@ static void write_network(writer *w, const tally_network *n) {
     put_u32(w, n->fee_member);
     put_u32(w, n->lost_debt_member);
     put_u32(w, n->pool_member);
+    put_i64(w, n->policy_change_at);
+    write_policy(w, &n->policy_change);
+    put_i64(w, n->peg_change_at);
+    put_i64(w, n->peg_change_reserve_units);
+    put_i64(w, n->peg_change_credit_units);
+    put_i64(w, n->redeem_day);
+    put_i64(w, n->redeem_allowance);
 }
 
 static void read_network(reader *r, tally_network *n) {
@@ -174,6 +211,13 @@ static void read_network(reader *r, tally_network *n) {
     n->fee_member = get_u32(r);
     n->lost_debt_member = get_u32(r);
     n->pool_member = get_u32(r);
+    n->policy_change_at = get_i64(r);
+    read_policy(r, &n->policy_change);
+    n->peg_change_at = get_i64(r);
+    n->peg_change_reserve_units = get_i64(r);
+    n->peg_change_credit_units = get_i64(r);
+    n->redeem_day = get_i64(r);
+    n->redeem_allowance = get_i64(r);
     if (n->decimals > TALLY_DECIMALS_MAX) r->invalid = true;
 }
 
@@ -217,6 +261,7 @@ static void write_member(writer *w, const tally_member *m) {
     put_i64(w, m->income_in_period);
     put_u8(w, m->rebalanced_in_period);
     put_i64(w, m->joined_at);
+    put_u8(w, m->status_before_leaving);
 }
 
 static void read_member(reader *r, tally_member *m) {
@@ -239,15 +284,41 @@ static void read_member(reader *r, tally_member *m) {
     m->income_in_period = get_i64(r);
     m->rebalanced_in_period = get_bool(r);
     m->joined_at = get_i64(r);
+    m->status_before_leaving = get_u8(r);
+    if (m->status_before_leaving > TALLY_MEMBER_DEFAULTED) r->invalid = true;
     if (m->system_kind > TALLY_SYSTEM_POOL) r->invalid = true;
     /* A line that lends must have a period, or the due heap could spin. */
     if ((m->line_status == TALLY_LINE_ACTIVE || m->line_status == TALLY_LINE_FROZEN) && m->period_seconds == 0)
         r->invalid = true;
 }
 
+static void write_account(writer *w, const ledger_account *a) {
+    put_key(w, &a->key);
+    put_u64(w, a->next_sequence);
+    put_u32(w, a->networks_approved);
+    put_u32(w, a->assets_approved);
+    put_i64(w, a->growth_day);
+    put_u32(w, a->networks_on_day);
+    put_u32(w, a->assets_on_day);
+}
+
+static void read_account(reader *r, ledger_account *a) {
+    memset(a, 0, sizeof *a);
+    get_key(r, &a->key);
+    a->next_sequence = get_u64(r);
+    a->networks_approved = get_u32(r);
+    a->assets_approved = get_u32(r);
+    a->growth_day = get_i64(r);
+    uint32_t networks = get_u32(r), assets = get_u32(r);
+    if (networks > TALLY_DAILY_GROWTH_MAX || assets > TALLY_DAILY_GROWTH_MAX) r->invalid = true;
+    a->networks_on_day = (uint16_t)networks;
+    a->assets_on_day = (uint16_t)assets;
+}
+
 static void write_all(const tally_state *state, writer *w) {
     put_bytes(w, snapshot_magic, sizeof snapshot_magic);
     put_bytes(w, state->chain_id, TALLY_CHAIN_ID_BYTES);
+    write_rules(w, &state->rules);
     put_u32(w, state->network_count);
     put_u32(w, state->asset_count);
     put_u32(w, state->member_count);
@@ -256,10 +327,7 @@ static void write_all(const tally_state *state, writer *w) {
     for (uint32_t i = 0; i < state->network_count; i++) write_network(w, &state->networks[i]);
     for (uint32_t i = 0; i < state->asset_count; i++) write_asset(w, &state->assets[i]);
     for (uint32_t i = 0; i < state->member_count; i++) write_member(w, &state->members[i]);
-    for (uint32_t i = 0; i < state->account_count; i++) {
-        put_key(w, &state->accounts[i].key);
-        put_u64(w, state->accounts[i].next_sequence);
-    }
+    for (uint32_t i = 0; i < state->account_count; i++) write_account(w, &state->accounts[i]);
     for (uint32_t i = 0; i < state->holding_count; i++) {
         const ledger_holding *holding = &state->holdings[i];
         put_u32(w, holding->owner_id);
@@ -289,13 +357,15 @@ static uint64_t smallest_records(uint32_t networks, uint32_t assets, uint32_t me
     static const tally_network empty_network;
     static const tally_asset empty_asset;
     static const tally_member empty_member;
-    writer network = {NULL, 0, 0}, asset = {NULL, 0, 0}, member = {NULL, 0, 0};
+    static const ledger_account empty_account;
+    writer network = {NULL, 0, 0}, asset = {NULL, 0, 0}, member = {NULL, 0, 0}, account = {NULL, 0, 0};
     write_network(&network, &empty_network); /* no operators: the least a network takes */
     write_asset(&asset, &empty_asset);
     write_member(&member, &empty_member);
-    enum { ACCOUNT_BYTES = TALLY_KEY_BYTES + 8, HOLDING_BYTES = 4 + 4 + TALLY_KEY_BYTES + 8 };
+    write_account(&account, &empty_account);
+    enum { HOLDING_BYTES = 4 + 4 + TALLY_KEY_BYTES + 8 };
     return (uint64_t)networks * network.length + (uint64_t)assets * asset.length + (uint64_t)members * member.length +
-           (uint64_t)accounts * ACCOUNT_BYTES + (uint64_t)holdings * HOLDING_BYTES;
+           (uint64_t)accounts * account.length + (uint64_t)holdings * HOLDING_BYTES;
 }
 
 tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_error *error) {
@@ -307,6 +377,9 @@ tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_
         return NULL;
     }
     const uint8_t *chain_id = take(&r, TALLY_CHAIN_ID_BYTES);
+    tally_chain_rules rules;
+    read_rules(&r, &rules);
+    if (r.invalid) return NULL; /* *error is DECODE_BAD_VALUE */
     uint32_t networks = get_u32(&r), assets = get_u32(&r), members = get_u32(&r);
     uint32_t accounts = get_u32(&r), holdings = get_u32(&r);
     if (r.failed) {
@@ -319,7 +392,7 @@ tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_
         *error = TALLY_ERR_DECODE_BAD_LENGTH;
         return NULL;
     }
-    tally_state *state = tally_state_create(chain_id);
+    tally_state *state = tally_state_create_for_chain(chain_id, &rules);
     if (!state) {
         *error = TALLY_ERR_STATE_FULL;
         return NULL;
@@ -342,10 +415,7 @@ tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_
     for (uint32_t i = 0; i < networks && !r.failed; i++) read_network(&r, &state->networks[i]);
     for (uint32_t i = 0; i < assets && !r.failed; i++) read_asset(&r, &state->assets[i]);
     for (uint32_t i = 0; i < members && !r.failed; i++) read_member(&r, &state->members[i]);
-    for (uint32_t i = 0; i < accounts && !r.failed; i++) {
-        get_key(&r, &state->accounts[i].key);
-        state->accounts[i].next_sequence = get_u64(&r);
-    }
+    for (uint32_t i = 0; i < accounts && !r.failed; i++) read_account(&r, &state->accounts[i]);
     for (uint32_t i = 0; i < holdings && !r.failed; i++) {
         ledger_holding *holding = &state->holdings[i];
         holding->owner_id = get_u32(&r);

@@ -220,6 +220,7 @@ static ledger_growth growth_of(const tally_tx *tx) {
     case TALLY_TX_POOL_REPAY:
     case TALLY_TX_POOL_REDEEM: growth.holdings = 1; break;
     case TALLY_TX_POOL_DEPOSIT: growth.holdings = 2; break; /* the pool's reserve, the depositor's shares */
+    case TALLY_TX_CHAIN_APPROVE: growth.accounts = 1; break; /* the approved key's */
     default: break;
     }
     return growth;
@@ -230,7 +231,7 @@ static ledger_growth growth_of(const tally_tx *tx) {
 bool ledger_reserve(tally_state *state, const tally_tx *tx) {
     ledger_growth growth = growth_of(tx);
     /* The signer's account is made when its first transaction is accepted. */
-    if (!ledger_account_find(state, &tx->signer)) growth.accounts = 1;
+    if (!ledger_account_find(state, &tx->signer)) growth.accounts++;
     return grow_array((void **)&state->networks, &state->network_capacity, state->network_count, growth.networks,
                       sizeof *state->networks, TALLY_NETWORKS_MAX) &&
            grow_array((void **)&state->assets, &state->asset_capacity, state->asset_count, growth.assets,
@@ -252,10 +253,43 @@ bool ledger_reserve(tally_state *state, const tally_tx *tx) {
 
 /* ---- lifecycle ---- */
 
+void tally_chain_rules_defaults(tally_chain_rules *rules, const tally_key *validator) {
+    memset(rules, 0, sizeof *rules);
+    rules->growth_mode = TALLY_GROWTH_OPEN;
+    rules->networks_per_key_per_day = 3;
+    rules->assets_per_key_per_day = 3;
+    if (validator) {
+        rules->validator_count = 1;
+        rules->validators[0] = *validator;
+    }
+}
+
+tally_error tally_chain_rules_validate(const tally_chain_rules *rules) {
+    bool valid = rules->growth_mode < TALLY_GROWTH_COUNT && rules->networks_per_key_per_day >= 1 &&
+                 rules->networks_per_key_per_day <= TALLY_DAILY_GROWTH_MAX && rules->assets_per_key_per_day >= 1 &&
+                 rules->assets_per_key_per_day <= TALLY_DAILY_GROWTH_MAX &&
+                 rules->validator_count <= TALLY_VALIDATORS_MAX;
+    for (uint8_t i = 0; valid && i < rules->validator_count; i++) {
+        if (tally_key_is_system(&rules->validators[i])) valid = false;
+        for (uint8_t j = 0; valid && j < i; j++)
+            if (memcmp(rules->validators[i].bytes, rules->validators[j].bytes, TALLY_KEY_BYTES) == 0) valid = false;
+    }
+    return valid ? TALLY_OK : TALLY_ERR_BAD_POLICY;
+}
+
 tally_state *tally_state_create(const uint8_t chain_id[TALLY_CHAIN_ID_BYTES]) {
+    tally_chain_rules rules;
+    tally_chain_rules_defaults(&rules, NULL);
+    return tally_state_create_for_chain(chain_id, &rules);
+}
+
+tally_state *tally_state_create_for_chain(const uint8_t chain_id[TALLY_CHAIN_ID_BYTES],
+                                          const tally_chain_rules *rules) {
+    if (tally_chain_rules_validate(rules) != TALLY_OK) return NULL;
     tally_state *state = calloc(1, sizeof *state);
     if (!state) return NULL;
     memcpy(state->chain_id, chain_id, TALLY_CHAIN_ID_BYTES);
+    state->rules = *rules;
     memcpy(state->index_key, index_secret, sizeof state->index_key);
     /* Every index has slots from the start, so a lookup never meets capacity 0. */
     if (!ledger_rebuild_indices(state)) {
@@ -395,10 +429,95 @@ ledger_account *ledger_account_add(tally_state *state, const tally_key *key) {
     assert(state->account_count < state->account_capacity);
     uint32_t entry = state->account_count++;
     ledger_account *account = &state->accounts[entry];
+    memset(account, 0, sizeof *account);
     account->key = *key;
     account->next_sequence = 1;
     index_insert(&state->account_index, hash_key(state, TAG_ACCOUNT, key), entry);
     return account;
+}
+
+ledger_account *ledger_account_get(tally_state *state, const tally_key *key) {
+    ledger_account *account = ledger_account_find(state, key);
+    return account ? account : ledger_account_add(state, key);
+}
+
+/* ---- who may grow the shared tables ---- */
+
+int64_t ledger_day(int64_t block_time) {
+    int64_t day = block_time / TALLY_DAY_SECONDS;
+    return block_time % TALLY_DAY_SECONDS < 0 ? day - 1 : day;
+}
+
+bool ledger_is_validator(const tally_state *state, const tally_key *key) {
+    for (uint8_t i = 0; i < state->rules.validator_count; i++)
+        if (memcmp(state->rules.validators[i].bytes, key->bytes, TALLY_KEY_BYTES) == 0) return true;
+    return false;
+}
+
+tally_growth_allowance tally_state_growth_allowance(const tally_state *state, const tally_key *key,
+                                                    int64_t block_time) {
+    tally_growth_allowance allowance = {0};
+    const ledger_account *account = ledger_account_find(state, key);
+    bool same_day = account && account->growth_day == ledger_day(block_time);
+    if (account) {
+        allowance.networks_approved = account->networks_approved;
+        allowance.assets_approved = account->assets_approved;
+    }
+    if (state->rules.growth_mode == TALLY_GROWTH_OPEN) {
+        uint32_t networks_used = same_day ? account->networks_on_day : 0;
+        uint32_t assets_used = same_day ? account->assets_on_day : 0;
+        uint32_t networks_allowed = state->rules.networks_per_key_per_day;
+        uint32_t assets_allowed = state->rules.assets_per_key_per_day;
+        allowance.networks_today_left = networks_used < networks_allowed ? networks_allowed - networks_used : 0;
+        allowance.assets_today_left = assets_used < assets_allowed ? assets_allowed - assets_used : 0;
+    }
+    return allowance;
+}
+
+tally_error ledger_growth_check(const tally_state *state, const tally_key *key, bool networks, int64_t block_time) {
+    tally_growth_allowance allowance = tally_state_growth_allowance(state, key, block_time);
+    if ((networks ? allowance.networks_approved : allowance.assets_approved) > 0) return TALLY_OK;
+    if (state->rules.growth_mode == TALLY_GROWTH_APPROVED) return TALLY_ERR_APPROVAL_REQUIRED;
+    return (networks ? allowance.networks_today_left : allowance.assets_today_left) > 0 ? TALLY_OK
+                                                                                      : TALLY_ERR_DAILY_LIMIT;
+}
+
+void ledger_growth_use(tally_state *state, const tally_key *key, bool networks, int64_t block_time) {
+    assert(ledger_growth_check(state, key, networks, block_time) == TALLY_OK);
+    ledger_account *account = ledger_account_get(state, key);
+    uint32_t *approved = networks ? &account->networks_approved : &account->assets_approved;
+    if (*approved > 0) {
+        (*approved)--; /* approvals first: they do not count against the day */
+        return;
+    }
+    int64_t day = ledger_day(block_time);
+    if (account->growth_day != day) {
+        account->growth_day = day;
+        account->networks_on_day = 0;
+        account->assets_on_day = 0;
+    }
+    if (networks) account->networks_on_day++;
+    else account->assets_on_day++;
+}
+
+const tally_chain_rules *tally_state_chain_rules(const tally_state *state) { return &state->rules; }
+
+/* ---- holdings ---- */
+
+/* The holder count a new holding under owner_id adds to. */
+static uint32_t *holder_count(const tally_state *state, uint32_t owner_id) {
+    if (owner_id & HOLDING_SHARES_FLAG) {
+        tally_network *network = ledger_network(state, owner_id & ~HOLDING_SHARES_FLAG);
+        return network ? &network->share_holders : NULL;
+    }
+    if (owner_id == 0 || owner_id > state->asset_count) return NULL;
+    return &state->assets[owner_id - 1].holders;
+}
+
+bool ledger_holding_fits(const tally_state *state, uint32_t owner_id, const tally_key *key) {
+    if (ledger_holding_find(state, owner_id, key)) return true;
+    const uint32_t *count = holder_count(state, owner_id);
+    return count && *count < TALLY_HOLDERS_PER_ASSET_MAX;
 }
 
 ledger_holding *ledger_holding_find(const tally_state *state, uint32_t owner_id, const tally_key *key) {
@@ -425,19 +544,24 @@ ledger_holding *ledger_holding_get(tally_state *state, uint32_t owner_id, const 
     holding->owner_id = owner_id;
     holding->key = *key;
     index_insert(&state->holding_index, hash_key(state, TAG_HOLDING ^ owner_id, key), entry);
+    uint32_t *count = holder_count(state, owner_id);
+    assert(count && *count < TALLY_HOLDERS_PER_ASSET_MAX);
+    (*count)++;
     return holding;
 }
 
-/* ---- due heap: min by (due_time, member_index) ---- */
+/* ---- due heap: min by (due_time, kind, index) ---- */
 
 static bool due_before(ledger_due a, ledger_due b) {
-    return a.due_time < b.due_time || (a.due_time == b.due_time && a.member_index < b.member_index);
+    if (a.due_time != b.due_time) return a.due_time < b.due_time;
+    if (a.kind != b.kind) return a.kind < b.kind;
+    return a.index < b.index;
 }
 
-void ledger_due_push(tally_state *state, int64_t due_time, uint32_t member_index) {
+void ledger_due_push(tally_state *state, int64_t due_time, ledger_due_kind kind, uint32_t index) {
     assert(state->due_count < state->due_capacity);
     uint32_t child = state->due_count++;
-    ledger_due entry = {due_time, member_index};
+    ledger_due entry = {due_time, index, (uint8_t)kind};
     while (child > 0) {
         uint32_t parent = (child - 1) / 2;
         if (!due_before(entry, state->due_heap[parent])) break;
@@ -481,14 +605,20 @@ bool ledger_rebuild_indices(tally_state *state) {
         !index_make_room(&state->account_index, state->account_count) ||
         !index_make_room(&state->holding_index, state->holding_count) ||
         !index_make_room(&state->alias_index, state->member_count) ||
-        !grow_array((void **)&state->due_heap, &state->due_capacity, 0, state->member_count + 2,
-                    sizeof *state->due_heap, UINT32_MAX / 2))
+        !grow_array((void **)&state->due_heap, &state->due_capacity, 0,
+                    state->member_count + 2 * state->network_count + DUE_ENTRIES_PER_TX, sizeof *state->due_heap,
+                    UINT32_MAX / 2))
         return false;
     for (uint32_t i = 0; i < state->network_count; i++) {
-        const tally_network *network = &state->networks[i];
+        tally_network *network = &state->networks[i];
         if (ledger_network_by_name(state, network->name, strlen(network->name))) return false; /* taken */
         ledger_name_insert(state, network);
+        network->member_records = 0;
+        network->share_holders = 0;
+        if (network->policy_change_at) ledger_due_push(state, network->policy_change_at, DUE_POLICY_CHANGE, i);
+        if (network->peg_change_at) ledger_due_push(state, network->peg_change_at, DUE_PEG_CHANGE, i);
     }
+    for (uint32_t i = 0; i < state->asset_count; i++) state->assets[i].holders = 0;
     for (uint32_t i = 0; i < state->member_count; i++) {
         tally_member *member = &state->members[i];
         if (member_find(state, member->network_id, &member->key)) return false; /* duplicate */
@@ -498,8 +628,13 @@ bool ledger_rebuild_indices(tally_state *state) {
                 return false;
             ledger_alias_insert(state, member);
         }
-        if (member->line_status == TALLY_LINE_ACTIVE) ledger_due_push(state, member->period_end, i);
-        if (member->line_status == TALLY_LINE_FROZEN) ledger_due_push(state, member->grace_end, i);
+        if (member->line_status == TALLY_LINE_ACTIVE) ledger_due_push(state, member->period_end, DUE_LINE, i);
+        if (member->line_status == TALLY_LINE_FROZEN) ledger_due_push(state, member->grace_end, DUE_LINE, i);
+        if (member->status != TALLY_MEMBER_SYSTEM) {
+            tally_network *network = ledger_network(state, member->network_id);
+            if (network->member_records >= TALLY_MEMBER_RECORDS_PER_NETWORK_MAX) return false;
+            network->member_records++;
+        }
     }
     for (uint32_t i = 0; i < state->account_count; i++) {
         if (ledger_account_find(state, &state->accounts[i].key)) return false;
@@ -508,6 +643,9 @@ bool ledger_rebuild_indices(tally_state *state) {
     for (uint32_t i = 0; i < state->holding_count; i++) {
         ledger_holding *holding = &state->holdings[i];
         if (ledger_holding_find(state, holding->owner_id, &holding->key)) return false;
+        uint32_t *count = holder_count(state, holding->owner_id);
+        if (!count || *count >= TALLY_HOLDERS_PER_ASSET_MAX) return false;
+        (*count)++;
         index_insert(&state->holding_index,
                      hash_key(state, TAG_HOLDING ^ holding->owner_id, &holding->key), i);
     }

@@ -28,6 +28,8 @@ tally_result transfer_apply(tally_state *state, const tally_tx *tx, int64_t bloc
     if (!network) return result_error(TALLY_ERR_UNKNOWN_NETWORK);
     if (body->amount <= 0) return result_error(TALLY_ERR_AMOUNT_NOT_POSITIVE);
     if (body->memo.length > TALLY_MEMO_MAX) return result_error(TALLY_ERR_DECODE_BAD_LENGTH);
+    /* The codec refuses such memos on the wire; a transaction built in memory too. */
+    if (!tally_text_is_valid(body->memo.bytes, body->memo.length)) return result_error(TALLY_ERR_DECODE_BAD_TEXT);
     tally_member *payer = current_member(state, network->id, &tx->signer);
     if (!payer) return result_error(TALLY_ERR_NOT_MEMBER);
     if (memcmp(body->payee.bytes, tx->signer.bytes, TALLY_KEY_BYTES) == 0)

@@ -96,6 +96,7 @@ static bool found_network(demo *d) {
     text(&tx.body.network_create.unit_code, "GVH");
     tx.body.network_create.decimals = 2;
     tally_policy *policy = &tx.body.network_create.policy;
+    tally_policy_defaults(policy); /* 100,000 members, a 7-day notice, redemptions of 10% a day */
     policy->default_credit_limit = 50000;
     policy->max_credit_limit = 500000;
     policy->positive_cap = 1000000;

@@ -690,7 +690,8 @@ static bool tx_network(const tally_tx *tx, const tally_result *result, uint32_t 
     case TALLY_TX_ASSET_CREATE:
     case TALLY_TX_ASSET_ISSUE:
     case TALLY_TX_ASSET_TRANSFER:
-    case TALLY_TX_ASSET_BURN: return false;
+    case TALLY_TX_ASSET_BURN:
+    case TALLY_TX_CHAIN_APPROVE: return false;
     }
     return false;
 }
@@ -794,6 +795,7 @@ static void entries_of(const tally_tx *tx, const tally_result *result, uint32_t 
     case TALLY_TX_ASSET_BURN:
         add_asset(entries, tx->body.asset_burn.asset_id, &tx->signer, -tx->body.asset_burn.amount, NULL);
         break;
+    case TALLY_TX_CHAIN_APPROVE: break; /* chain-wide: no network's or asset's history */
     }
     assert(entries->credit_count == 0 || has_network);
     (void)has_network;

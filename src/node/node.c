@@ -101,6 +101,7 @@ void node_config_defaults(node_config *config) {
     memset(config, 0, sizeof *config);
     config->data_dir = "./data";
     config->chain_name = "tally-local";
+    tally_chain_rules_defaults(&config->chain_rules, NULL);
     config->block_ms = 100;
     config->block_max_txs = 8192;
     config->idle_block_seconds = 60;
@@ -267,7 +268,7 @@ bool node_open(const node_config *config, node **out, char *why, size_t why_size
         tally_block genesis;
         tally_block_init(&genesis);
         error = tally_genesis_make(n->producer_secret, (int64_t)(now_ms() / 1000), config->chain_name,
-                                   strlen(config->chain_name), &genesis, &failure);
+                                   strlen(config->chain_name), &config->chain_rules, &genesis, &failure);
         if (error == TALLY_CHAIN_OK) error = tally_store_create(n->data_dir, &genesis, &options, &n->store, &failure);
         tally_block_release(&genesis);
     }

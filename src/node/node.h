@@ -23,6 +23,7 @@
 typedef struct {
     const char *data_dir;
     const char *chain_name;      /* for a new chain */
+    tally_chain_rules chain_rules; /* for a new chain: who may grow it (the producer is made validator 0) */
     uint32_t block_ms;           /* longest wait before pending transactions are committed */
     uint32_t block_max_txs;      /* a block is made at once when this many are pending */
     uint32_t idle_block_seconds; /* an empty block this often, so credit periods end on time */

@@ -43,6 +43,11 @@ static void usage(FILE *out) {
             "  --snapshot-every N    snapshot the state every N blocks (default 1000)\n"
             "  --http-timeout-s N    close a connection that sends nothing for N s (default 30)\n"
             "  --chain-name NAME     name of a new chain (default tally-local)\n"
+            "  --growth MODE         who may found networks and create assets on a new chain: 'open'\n"
+            "                        (any key, a few a day; the default) or 'approved' (keys a\n"
+            "                        validator approved with 'tally chain approve')\n"
+            "  --networks-per-day N  open chain: networks one key may found per day (default 3, at most 1000)\n"
+            "  --assets-per-day N    open chain: assets one key may create per day (default 3, at most 1000)\n"
             "  --demo                on first start, create the demo network and its keys in DIR/wallet\n"
             "  --port-file FILE      write the port served on into FILE (for tests)\n"
             "  --quiet               no log lines\n"
@@ -139,6 +144,14 @@ int main(int argc, char **argv) {
             ok = parse_u32(value, &config.snapshot_every);
         } else if (strcmp(option, "--chain-name") == 0) {
             config.chain_name = value;
+        } else if (strcmp(option, "--growth") == 0) {
+            ok = strcmp(value, "open") == 0 || strcmp(value, "approved") == 0;
+            config.chain_rules.growth_mode = strcmp(value, "approved") == 0 ? TALLY_GROWTH_APPROVED : TALLY_GROWTH_OPEN;
+        } else if (strcmp(option, "--networks-per-day") == 0 || strcmp(option, "--assets-per-day") == 0) {
+            uint32_t per_day;
+            ok = parse_u32(value, &per_day) && per_day >= 1 && per_day <= TALLY_DAILY_GROWTH_MAX;
+            if (ok && option[2] == 'n') config.chain_rules.networks_per_key_per_day = (uint16_t)per_day;
+            else if (ok) config.chain_rules.assets_per_key_per_day = (uint16_t)per_day;
         } else if (strcmp(option, "--port-file") == 0) {
             port_file = value;
         } else {

@@ -141,6 +141,7 @@ int main(void) {
     text(&tx.body.network_create.unit_code, "GVH");
     tx.body.network_create.decimals = 2;
     tally_policy *policy = &tx.body.network_create.policy;
+    tally_policy_defaults(policy); /* 100,000 members, a 7-day notice, redemptions of 10% a day */
     policy->default_credit_limit = 50000; /* 500.00 */
     policy->max_credit_limit = 200000;
     policy->positive_cap = 500000;

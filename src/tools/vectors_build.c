@@ -254,6 +254,9 @@ static tally_policy greenvale_policy(void) {
     policy.compliance_rule = TALLY_COMPLIANCE_MIN_INCOME;
     policy.membership_mode = TALLY_MEMBERSHIP_ADMITTED;
     policy.auto_renew = true;
+    policy.max_members = 5000;
+    policy.notice_seconds = 7u * 24u * 3600u;
+    policy.redeem_cap_bps = 1000;
     return policy;
 }
 
@@ -423,6 +426,69 @@ static void add_pool_vectors(builder *b) {
     add(b, "fee_distribute_to_member", NULL, &tx);
 }
 
+static void add_chain_vectors(builder *b) {
+    tally_tx tx = new_tx(b, TALLY_TX_CHAIN_APPROVE, FOUNDER);
+    tx.body.chain_approve.key = b->identities[ISSUER].key;
+    tx.body.chain_approve.networks = 2;
+    tx.body.chain_approve.assets = 1;
+    add(b, "chain_approve", "signed by a validator of the chain (here the founder)", &tx);
+}
+
+/* Encodings every decoder must refuse: text that would read other than it is
+ * (DECODE_BAD_TEXT). They are signed like any other, so only the text is wrong. */
+static json_t *refused_text_json(builder *b) {
+    static const struct {
+        const char *name, *what, *text;
+        uint8_t type;
+    } cases[] = {
+        {"memo_right_to_left_override", "U+202E RIGHT-TO-LEFT OVERRIDE in a memo", "invoice \xe2\x80\xaegpj.exe",
+         TALLY_TX_TRANSFER},
+        {"memo_zero_width_space", "U+200B ZERO WIDTH SPACE in a memo", "pa\xe2\x80\x8bid", TALLY_TX_TRANSFER},
+        {"memo_byte_order_mark", "U+FEFF ZERO WIDTH NO-BREAK SPACE in a memo", "\xef\xbb\xbfrent", TALLY_TX_TRANSFER},
+        {"memo_invisible_tag", "U+E0041 TAG LATIN CAPITAL LETTER A in a memo", "ok\xf3\xa0\x81\x81", TALLY_TX_TRANSFER},
+        {"name_left_to_right_isolate", "U+2066 LEFT-TO-RIGHT ISOLATE in a network name", "Green\xe2\x81\xa6vale",
+         TALLY_TX_NETWORK_CREATE},
+        {"name_c1_control", "U+0085 NEXT LINE (a C1 control) in an asset name", "Dollar\xc2\x85", TALLY_TX_ASSET_CREATE},
+    };
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < sizeof cases / sizeof cases[0]; i++) {
+        tally_tx tx = new_tx(b, cases[i].type, cases[i].type == TALLY_TX_TRANSFER ? ALICE : FOUNDER);
+        if (cases[i].type == TALLY_TX_TRANSFER) {
+            tx.body.transfer.network_id = 1;
+            tx.body.transfer.payee = b->identities[BOB].key;
+            tx.body.transfer.amount = 100;
+            set_text(&tx.body.transfer.memo, cases[i].text);
+        } else if (cases[i].type == TALLY_TX_NETWORK_CREATE) {
+            set_text(&tx.body.network_create.name, cases[i].text);
+            set_text(&tx.body.network_create.unit_code, "GVH");
+            tx.body.network_create.policy = greenvale_policy();
+        } else {
+            set_text(&tx.body.asset_create.code, "USD");
+            set_text(&tx.body.asset_create.name, cases[i].text);
+        }
+        uint8_t secret[TALLY_SECRET_BYTES];
+        tally_key key;
+        const identity *who = &b->identities[cases[i].type == TALLY_TX_TRANSFER ? ALICE : FOUNDER];
+        tally_keypair(&key, secret, who->seed);
+        tally_tx_sign(&tx, secret);
+        sodium_memzero(secret, sizeof secret);
+        uint8_t bytes[TALLY_TX_ENCODED_MAX];
+        size_t length = tally_tx_encode(&tx, bytes, sizeof bytes);
+        json_t *entry = json_object();
+        bool ok = length > 0 && entry && set(entry, "name", json_string(cases[i].name)) &&
+                  set(entry, "note", json_string(cases[i].what)) &&
+                  set(entry, "type", json_string(tally_tx_type_name(tx.type))) &&
+                  set(entry, "signed", hex_json(bytes, length)) &&
+                  set(entry, "error", json_string(tally_error_name(TALLY_ERR_DECODE_BAD_TEXT)));
+        if (!ok) json_decref(entry);
+        if (!ok || json_array_append_new(list, entry) != 0) {
+            json_decref(list);
+            return NULL;
+        }
+    }
+    return list;
+}
+
 /* Vectors of the encoding's edges; the core refuses these transactions. */
 static void add_edge_vectors(builder *b) {
     tally_tx tx = new_tx(b, TALLY_TX_MEMBER_LEAVE, ALICE);
@@ -472,7 +538,9 @@ json_t *vectors_build(void) {
     add_transfer_vectors(&b);
     add_asset_vectors(&b);
     add_pool_vectors(&b);
+    add_chain_vectors(&b);
     add_edge_vectors(&b);
+    json_t *refused = refused_text_json(&b);
 
     json_t *document = json_object();
     bool ok = !b.failed && document != NULL &&
@@ -483,7 +551,7 @@ json_t *vectors_build(void) {
                               "Tally transactions; see docs/ENCODING.md. Regenerate with "
                               "`make vectors` and review the diff.")) &&
               set(document, "chain_id", hex_json(b.chain_id, TALLY_CHAIN_ID_BYTES)) &&
-              set(document, "identities", identities_json(&b));
+              set(document, "identities", identities_json(&b)) && set(document, "refused", refused);
     if (ok && json_object_set_new(document, "vectors", b.vectors) == 0) return document;
     if (!ok) json_decref(b.vectors);
     json_decref(document);
