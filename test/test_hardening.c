@@ -145,3 +145,573 @@ TEST(hardening_08_ground_keys_do_not_cluster_in_the_cores_tables) {
     free(holders);
     world_free(&world);
 }
+
+/* ---- finding 1: one key cannot stall the chain ---- */
+
+static tally_tx named_network_tx(test_world *world, const test_actor *founder, const char *name) {
+    tally_tx tx = world_tx(world, founder, TALLY_TX_NETWORK_CREATE);
+    text_set(&tx.body.network_create.name, name);
+    text_set(&tx.body.network_create.unit_code, "NET");
+    tx.body.network_create.policy = policy_default();
+    return tx;
+}
+
+static tally_tx asset_tx(test_world *world, const test_actor *issuer, const char *code) {
+    tally_tx tx = world_tx(world, issuer, TALLY_TX_ASSET_CREATE);
+    text_set(&tx.body.asset_create.code, code);
+    text_set(&tx.body.asset_create.name, "token");
+    return tx;
+}
+
+static tally_result approve(test_world *world, const test_actor *validator, const test_actor *key, uint32_t networks,
+                            uint32_t assets) {
+    tally_tx tx = world_tx(world, validator, TALLY_TX_CHAIN_APPROVE);
+    tx.body.chain_approve.key = key->key;
+    tx.body.chain_approve.networks = networks;
+    tx.body.chain_approve.assets = assets;
+    return world_apply(world, &tx);
+}
+
+static tally_state *snapshot_round_trip(const tally_state *state, tally_error *error) {
+    size_t length = tally_state_serialized_size(state);
+    uint8_t *bytes = malloc(length);
+    if (!bytes || tally_state_serialize(state, bytes, length) != length) {
+        free(bytes);
+        *error = TALLY_ERR_STATE_FULL;
+        return NULL;
+    }
+    tally_state *loaded = tally_state_deserialize(bytes, length, error);
+    free(bytes);
+    return loaded;
+}
+
+/* The attack of the review: every network and asset slot taken by one key. Before the
+ * fix every transaction reserved room for a network and an asset, so a payment was
+ * refused with STATE_FULL, and the full state did not load from a snapshot. */
+TEST(hardening_01_full_network_and_asset_tables_refuse_only_what_would_grow_them) {
+    test_actor validator = actor(9), op = actor(1), alice = actor(2), bob = actor(3), mallory = actor(666);
+    tally_chain_rules rules;
+    tally_chain_rules_defaults(&rules, &validator.key);
+    test_world world;
+    world_init_rules(&world, &rules);
+    tally_policy policy = policy_default();
+    REQUIRE(do_create_network(&world, &op, &policy).code == TALLY_OK);
+    REQUIRE(do_admit(&world, &op, 1, &alice).code == TALLY_OK);
+    REQUIRE(do_admit(&world, &op, 1, &bob).code == TALLY_OK);
+    REQUIRE(do_open_line(&world, &op, 1, &alice, 100000, 0, 0, 0).code == TALLY_OK);
+    /* the one key fills both tables (a validator approved it: the protocol bound is all that is left) */
+    REQUIRE(approve(&world, &validator, &mallory, TALLY_APPROVALS_MAX, TALLY_APPROVALS_MAX).code == TALLY_OK);
+    char name[32];
+    tally_tx tx = named_network_tx(&world, &mallory, "x");
+    for (uint32_t i = tally_state_network_count(world.state); i < TALLY_NETWORKS_MAX; i++) {
+        snprintf(name, sizeof name, "spam %u", i);
+        text_set(&tx.body.network_create.name, name);
+        REQUIRE(tally_apply(world.state, &tx, world.time).code == TALLY_OK);
+        tx.sequence++;
+    }
+    tx = asset_tx(&world, &mallory, "SPAM");
+    for (uint32_t i = 0; i < TALLY_ASSETS_MAX; i++) {
+        REQUIRE(tally_apply(world.state, &tx, world.time).code == TALLY_OK);
+        tx.sequence++;
+    }
+    CHECK_EQ(tally_state_network_count(world.state), TALLY_NETWORKS_MAX);
+    CHECK_EQ(tally_state_asset_count(world.state), TALLY_ASSETS_MAX);
+    /* what would grow a full table is refused, and only that */
+    CHECK_CODE(world_apply(&world, &(tally_tx){0}).code, TALLY_ERR_WRONG_CHAIN);
+    tally_tx more = named_network_tx(&world, &op, "One more");
+    CHECK_CODE(world_apply(&world, &more).code, TALLY_ERR_STATE_FULL);
+    more = asset_tx(&world, &mallory, "MORE");
+    CHECK_CODE(world_apply(&world, &more).code, TALLY_ERR_STATE_FULL);
+    /* a payment between existing members still goes through, and a new member joins */
+    tally_result paid = do_pay(&world, &alice, 1, &bob, 2500, 0);
+    CHECK_CODE(paid.code, TALLY_OK);
+    CHECK_EQ(paid.minted, 2500);
+    test_actor carol = actor(4);
+    CHECK_CODE(do_admit(&world, &op, 1, &carol).code, TALLY_OK);
+    /* and the full state loads from a snapshot, where it carries on */
+    tally_error error = TALLY_OK;
+    tally_state *loaded = snapshot_round_trip(world.state, &error);
+    CHECK_CODE(error, TALLY_OK);
+    REQUIRE(loaded != NULL);
+    tally_state_destroy(world.state);
+    world.state = loaded;
+    CHECK_CODE(do_pay(&world, &bob, 1, &alice, 500, 0).code, TALLY_OK);
+    CHECK_EQ(balance_of(&world, 1, &alice), -2000);
+    more = named_network_tx(&world, &op, "Still one more");
+    CHECK_CODE(world_apply(&world, &more).code, TALLY_ERR_STATE_FULL);
+    world_free(&world);
+}
+
+TEST(hardening_01_an_open_chain_lets_a_key_found_a_few_networks_a_day) {
+    test_actor validator = actor(9), mallory = actor(666);
+    tally_chain_rules rules;
+    tally_chain_rules_defaults(&rules, &validator.key); /* open, 3 networks and 3 assets per key per day */
+    test_world world;
+    world_init_rules(&world, &rules);
+    char name[32];
+    for (int i = 0; i < 3; i++) {
+        snprintf(name, sizeof name, "Mallory %d", i);
+        tally_tx tx = named_network_tx(&world, &mallory, name);
+        CHECK_CODE(world_apply(&world, &tx).code, TALLY_OK);
+    }
+    tally_tx fourth = named_network_tx(&world, &mallory, "Mallory 3");
+    CHECK_CODE(world_apply(&world, &fourth).code, TALLY_ERR_DAILY_LIMIT);
+    tally_growth_allowance left = tally_state_growth_allowance(world.state, &mallory.key, world.time);
+    CHECK_EQ(left.networks_today_left, 0);
+    CHECK_EQ(left.assets_today_left, 3);
+    for (int i = 0; i < 3; i++) {
+        tally_tx tx = asset_tx(&world, &mallory, "TOK");
+        CHECK_CODE(world_apply(&world, &tx).code, TALLY_OK);
+    }
+    tally_tx asset = asset_tx(&world, &mallory, "TOK");
+    CHECK_CODE(world_apply(&world, &asset).code, TALLY_ERR_DAILY_LIMIT);
+    /* the next day of block time allows three more; the day before does not carry over */
+    world_advance_to(&world, WORLD_START_TIME + DAY - 1);
+    fourth = named_network_tx(&world, &mallory, "Mallory 3");
+    CHECK_CODE(world_apply(&world, &fourth).code, TALLY_ERR_DAILY_LIMIT);
+    world_advance_to(&world, WORLD_START_TIME + DAY);
+    CHECK_CODE(world_apply(&world, &fourth).code, TALLY_OK);
+    /* a validator's approval comes on top and is used first */
+    CHECK_CODE(approve(&world, &validator, &mallory, 1, 0).code, TALLY_OK);
+    tally_tx approved = named_network_tx(&world, &mallory, "Mallory approved");
+    CHECK_CODE(world_apply(&world, &approved).code, TALLY_OK);
+    left = tally_state_growth_allowance(world.state, &mallory.key, world.time);
+    CHECK_EQ(left.networks_approved, 0);
+    CHECK_EQ(left.networks_today_left, 2);
+    CHECK_EQ(tally_state_network_count(world.state), 5);
+    world_free(&world);
+}
+
+TEST(hardening_01_an_approved_chain_grows_only_with_a_validators_approval) {
+    test_actor validator = actor(9), founder = actor(1), mallory = actor(666);
+    tally_chain_rules rules;
+    tally_chain_rules_defaults(&rules, &validator.key);
+    rules.growth_mode = TALLY_GROWTH_APPROVED;
+    test_world world;
+    world_init_rules(&world, &rules);
+    tally_tx tx = named_network_tx(&world, &founder, "Greenvale");
+    CHECK_CODE(world_apply(&world, &tx).code, TALLY_ERR_APPROVAL_REQUIRED);
+    tally_tx asset = asset_tx(&world, &founder, "USD");
+    CHECK_CODE(world_apply(&world, &asset).code, TALLY_ERR_APPROVAL_REQUIRED);
+    /* only a validator approves, within the bound, never a system account */
+    CHECK_CODE(approve(&world, &mallory, &mallory, 5, 5).code, TALLY_ERR_NOT_VALIDATOR);
+    tally_result above = approve(&world, &validator, &founder, TALLY_APPROVALS_MAX + 1, 0);
+    CHECK_CODE(above.code, TALLY_ERR_APPROVAL_ABOVE_MAX);
+    CHECK_EQ(above.available, TALLY_APPROVALS_MAX);
+    test_actor system_actor = founder;
+    system_actor.key = tally_system_key(1, TALLY_SYSTEM_POOL);
+    CHECK_CODE(approve(&world, &validator, &system_actor, 1, 1).code, TALLY_ERR_SYSTEM_ACCOUNT);
+    CHECK_CODE(approve(&world, &validator, &founder, 1, 1).code, TALLY_OK);
+    tx = named_network_tx(&world, &founder, "Greenvale");
+    CHECK_EQ(world_apply(&world, &tx).created_id, 1);
+    asset = asset_tx(&world, &founder, "USD");
+    CHECK_EQ(world_apply(&world, &asset).created_id, 1);
+    tx = named_network_tx(&world, &founder, "Greenvale East");
+    CHECK_CODE(world_apply(&world, &tx).code, TALLY_ERR_APPROVAL_REQUIRED);
+    /* an approval not yet used is revoked by setting it to 0 */
+    CHECK_CODE(approve(&world, &validator, &founder, 2, 0).code, TALLY_OK);
+    CHECK_CODE(approve(&world, &validator, &founder, 0, 0).code, TALLY_OK);
+    CHECK_CODE(world_apply(&world, &tx).code, TALLY_ERR_APPROVAL_REQUIRED);
+    /* approvals survive a snapshot */
+    CHECK_CODE(approve(&world, &validator, &mallory, 1, 0).code, TALLY_OK);
+    tally_error error;
+    tally_state *loaded = snapshot_round_trip(world.state, &error);
+    REQUIRE(loaded != NULL);
+    CHECK_EQ(tally_state_growth_allowance(loaded, &mallory.key, world.time).networks_approved, 1);
+    CHECK_EQ(tally_state_chain_rules(loaded)->growth_mode, TALLY_GROWTH_APPROVED);
+    tally_state_destroy(loaded);
+    world_free(&world);
+}
+
+TEST(hardening_01_a_network_holds_its_policys_members_and_bounded_records) {
+    test_world world;
+    world_init(&world);
+    test_actor op = actor(1);
+    tally_policy policy = policy_default();
+    policy.max_members = 3;
+    REQUIRE(do_create_network(&world, &op, &policy).code == TALLY_OK);
+    for (uint32_t i = 0; i < 3; i++) {
+        test_actor member = actor(10 + i);
+        tally_tx join = world_tx(&world, &member, TALLY_TX_MEMBER_JOIN);
+        join.body.network_only.network_id = 1;
+        CHECK_CODE(world_apply(&world, &join).code, TALLY_OK);
+    }
+    test_actor fourth = actor(13);
+    tally_tx join = world_tx(&world, &fourth, TALLY_TX_MEMBER_JOIN);
+    join.body.network_only.network_id = 1;
+    tally_result full = world_apply(&world, &join);
+    CHECK_CODE(full.code, TALLY_ERR_MEMBERS_FULL);
+    CHECK_EQ(full.available, 3);
+    CHECK_CODE(do_admit(&world, &op, 1, &fourth).code, TALLY_ERR_MEMBERS_FULL);
+    /* a member who leaves makes room (the record stays) */
+    test_actor first = actor(10);
+    tally_tx leave = world_tx(&world, &first, TALLY_TX_MEMBER_LEAVE);
+    leave.body.network_only.network_id = 1;
+    CHECK_CODE(world_apply(&world, &leave).code, TALLY_OK);
+    CHECK_CODE(world_apply(&world, &join).code, TALLY_OK);
+    CHECK_EQ(tally_state_network(world.state, 1)->member_records, 4);
+    /* joining and leaving with fresh keys cannot grow the table past the records'
+     * bound: set the count next to it, as a million joins would */
+    tally_policy roomy = policy_default();
+    REQUIRE(do_create_network(&world, &op, &roomy).code == TALLY_OK);
+    world.state->networks[1].member_records = TALLY_MEMBER_RECORDS_PER_NETWORK_MAX - 1;
+    test_actor last = actor(20), past = actor(21);
+    join = world_tx(&world, &last, TALLY_TX_MEMBER_JOIN);
+    join.body.network_only.network_id = 2;
+    CHECK_CODE(world_apply(&world, &join).code, TALLY_OK);
+    join = world_tx(&world, &past, TALLY_TX_MEMBER_JOIN);
+    join.body.network_only.network_id = 2;
+    CHECK_CODE(world_apply(&world, &join).code, TALLY_ERR_MEMBERS_FULL);
+    /* but a member who left comes back into its own record */
+    leave = world_tx(&world, &last, TALLY_TX_MEMBER_LEAVE);
+    leave.body.network_only.network_id = 2;
+    CHECK_CODE(world_apply(&world, &leave).code, TALLY_OK);
+    join = world_tx(&world, &last, TALLY_TX_MEMBER_JOIN);
+    join.body.network_only.network_id = 2;
+    CHECK_CODE(world_apply(&world, &join).code, TALLY_OK);
+    world_free(&world);
+}
+
+TEST(hardening_01_an_asset_has_at_most_its_bound_of_holders) {
+    test_world world;
+    world_init(&world);
+    test_actor bank = actor(5), holder = actor(6), newcomer = actor(7);
+    REQUIRE(do_create_asset(&world, &bank, "USD").code == TALLY_OK);
+    REQUIRE(do_issue(&world, &bank, 1, &bank, 1000).code == TALLY_OK);
+    REQUIRE(do_issue(&world, &bank, 1, &holder, 10).code == TALLY_OK);
+    CHECK_EQ(tally_state_asset(world.state, 1)->holders, 2);
+    /* as a million one-unit transfers to fresh keys would: the count next to the bound */
+    world.state->assets[0].holders = TALLY_HOLDERS_PER_ASSET_MAX;
+    tally_tx give = world_tx(&world, &holder, TALLY_TX_ASSET_TRANSFER);
+    give.body.asset_move.asset_id = 1;
+    give.body.asset_move.to = newcomer.key;
+    give.body.asset_move.amount = 1;
+    CHECK_CODE(world_apply(&world, &give).code, TALLY_ERR_HOLDERS_FULL);
+    CHECK_CODE(do_issue(&world, &bank, 1, &newcomer, 1).code, TALLY_ERR_HOLDERS_FULL);
+    /* existing holders keep trading */
+    give.body.asset_move.to = bank.key;
+    CHECK_CODE(world_apply(&world, &give).code, TALLY_OK);
+    CHECK_EQ(tally_state_asset_balance(world.state, 1, &holder.key), 9);
+    world_free(&world);
+}
+
+/* ---- finding 2: an operator cannot drain the pool ---- */
+
+enum { NET = 1, USD = 1 };
+
+/* Greenvale on USD at 1:1 with a 20% target RTD, a 7-day notice and a 10% daily
+ * redemption cap. alice (in debt, the accomplice) paid 50.00 each to op and bob;
+ * the depositor put 10,000.00 USD (1,000,000 units) into the pool: 2,000 to
+ * primary, 998,000 to excess. */
+static void drain_setup(test_world *world) {
+    world_init(world);
+    test_actor op = actor(1), alice = actor(2), bob = actor(3), bank = actor(5), depositor = actor(7);
+    tally_policy policy = policy_default();
+    policy.target_rtd_bps = 2000;
+    policy.notice_seconds = 7 * DAY;
+    policy.redeem_cap_bps = 1000;
+    policy.membership_mode = TALLY_MEMBERSHIP_ADMITTED;
+    REQUIRE(do_create_network(world, &op, &policy).code == TALLY_OK);
+    const test_actor *members[] = {&op, &alice, &bob};
+    for (int i = 0; i < 3; i++) REQUIRE(do_admit(world, &op, NET, members[i]).code == TALLY_OK);
+    REQUIRE(do_open_line(world, &op, NET, &alice, 100000, 90 * DAY, 30 * DAY, 0).code == TALLY_OK);
+    REQUIRE(do_create_asset(world, &bank, "USD").created_id == USD);
+    REQUIRE(do_issue(world, &bank, USD, &depositor, 1000000).code == TALLY_OK);
+    REQUIRE(do_issue(world, &bank, USD, &alice, 1000).code == TALLY_OK);
+    REQUIRE(do_set_peg(world, &op, NET, USD, 1, 1).code == TALLY_OK);
+    REQUIRE(do_pay(world, &alice, NET, &op, 5000, 0).code == TALLY_OK);
+    REQUIRE(do_pay(world, &alice, NET, &bob, 5000, 0).code == TALLY_OK);
+    tally_result deposited = do_pool(world, &depositor, TALLY_TX_POOL_DEPOSIT, NET, 1000000);
+    REQUIRE(deposited.code == TALLY_OK);
+    CHECK_EQ(deposited.to_primary, 2000);
+    CHECK_EQ(deposited.to_excess, 998000);
+}
+
+static tally_result set_target(test_world *world, const test_actor *op, uint32_t target_rtd_bps) {
+    tally_tx tx = world_tx(world, op, TALLY_TX_POLICY_UPDATE);
+    tx.body.policy_update.network_id = NET;
+    tx.body.policy_update.policy = tally_state_network(world->state, NET)->policy;
+    tx.body.policy_update.policy.target_rtd_bps = target_rtd_bps;
+    return world_apply(world, &tx);
+}
+
+/* The attack of the review, step by step. Before the fix the target and the peg
+ * changed at once, block end moved all excess to primary, and the 10 credits paid
+ * 1,000,000 units: the whole deposit. */
+TEST(hardening_02_an_operator_cannot_drain_the_pool_with_a_new_target_and_peg) {
+    test_world world;
+    drain_setup(&world);
+    test_actor op = actor(1), alice = actor(2), depositor = actor(7);
+    int64_t start = world.time;
+    /* 1. the operator raises the target RTD to 100%: announced, not applied */
+    tally_result raised = set_target(&world, &op, 10000);
+    CHECK_CODE(raised.code, TALLY_OK);
+    CHECK_EQ(raised.effective_at, start + 7 * DAY);
+    CHECK_EQ(tally_state_network(world.state, NET)->policy.target_rtd_bps, 2000);
+    /* 2. the accomplice repays 15 credits in reserve: lost debt of 15, backed by the buffer */
+    CHECK_CODE(do_pool(&world, &alice, TALLY_TX_POOL_REPAY, NET, 15).code, TALLY_OK);
+    /* 3. the operator re-pegs to 1 credit = 100,000 units: announced, not applied */
+    tally_result repegged = do_set_peg(&world, &op, NET, USD, 100000, 1);
+    CHECK_CODE(repegged.code, TALLY_OK);
+    CHECK_EQ(repegged.effective_at, start + 7 * DAY);
+    /* 4. block end: nothing moves (RTD is at its old target) */
+    tally_block_summary summary = world_advance_to(&world, start + 60);
+    CHECK_EQ(summary.reserve_reallocated, 0);
+    CHECK_EQ(tally_state_network(world.state, NET)->pool_primary, 2000);
+    /* 5. the operator redeems 10 credits: at the old peg, 10 units from the buffer */
+    tally_result redeemed = do_pool(&world, &op, TALLY_TX_POOL_REDEEM, NET, 10);
+    CHECK_CODE(redeemed.code, TALLY_OK);
+    CHECK_EQ(redeemed.reserve, 10);
+    CHECK_EQ(tally_state_asset_balance(world.state, USD, &op.key), 10);
+    /* In the notice window the depositor withdraws what excess pays: 998,000 units. */
+    const tally_network *network = tally_state_network(world.state, NET);
+    CHECK_EQ(network->pool_primary + network->pool_excess, 1000000);
+    tally_result withdrawn = do_pool(&world, &depositor, TALLY_TX_POOL_WITHDRAW, NET, 998000);
+    CHECK_CODE(withdrawn.code, TALLY_OK);
+    CHECK_EQ(withdrawn.reserve, 998000);
+    CHECK_EQ(tally_state_asset_balance(world.state, USD, &depositor.key), 998000);
+    /* The changes take effect at their time ... */
+    summary = world_advance_to(&world, start + 7 * DAY);
+    CHECK_EQ(summary.policy_changes, 1);
+    CHECK_EQ(summary.peg_changes, 1);
+    network = tally_state_network(world.state, NET);
+    CHECK_EQ(network->policy.target_rtd_bps, 10000);
+    CHECK_EQ(network->peg_reserve_units, 100000);
+    CHECK_EQ(network->pool_primary, 2000);
+    /* ... when the pool holds only the reserve behind the RTD: at the new peg one
+     * credit asks for 100,000 units, more than the pool can pay */
+    tally_result again = do_pool(&world, &op, TALLY_TX_POOL_REDEEM, NET, 1);
+    CHECK_CODE(again.code, TALLY_ERR_POOL_RESERVE_SHORT);
+    CHECK_EQ(again.available, 2005);
+    /* the depositor's remaining 2,000 shares are still worth 2,000 units */
+    CHECK_EQ(tally_state_pool_shares(world.state, NET, &depositor.key), 2000);
+    CHECK_EQ(network->pool_primary + network->pool_excess, 2000);
+    CHECK_EQ(tally_state_asset_balance(world.state, USD, &op.key), 10);
+    world_free(&world);
+}
+
+TEST(hardening_02_redemptions_take_at_most_the_daily_cap_of_primary) {
+    test_world world;
+    drain_setup(&world);
+    test_actor op = actor(1), alice = actor(2), bob = actor(3), dee = actor(4);
+    /* dee borrows 1,000 (paying alice's debt down, so the supply stays 10,000 and
+     * primary at its target) and defaults two days later: 1,000 of lost debt that
+     * nothing backs */
+    REQUIRE(do_admit(&world, &op, NET, &dee).code == TALLY_OK);
+    REQUIRE(do_open_line(&world, &op, NET, &dee, 1000, DAY, DAY, 0).code == TALLY_OK);
+    REQUIRE(do_pay(&world, &dee, NET, &alice, 1000, 0).code == TALLY_OK);
+    CHECK_EQ(world_advance_to(&world, world.time + 2 * DAY).lines_defaulted, 1);
+    int64_t start = world.time;
+    /* alice repays 100 credits in reserve: the buffer holds 100, lost debt is 1,100 */
+    CHECK_CODE(do_pool(&world, &alice, TALLY_TX_POOL_REPAY, NET, 100).code, TALLY_OK);
+    CHECK_EQ(system_member(&world, NET, TALLY_SYSTEM_LOST_DEBT)->balance, -1100);
+    CHECK_EQ(tally_state_network(world.state, NET)->pool_buffer, 100);
+    /* 10% of the day's primary (2,000) is 200: 100 from the buffer and 200 from primary at most */
+    tally_result over = do_pool(&world, &bob, TALLY_TX_POOL_REDEEM, NET, 301);
+    CHECK_CODE(over.code, TALLY_ERR_REDEEM_CAP_REACHED);
+    CHECK_EQ(over.available, 300);
+    CHECK_CODE(do_pool(&world, &bob, TALLY_TX_POOL_REDEEM, NET, 300).code, TALLY_OK);
+    const tally_network *network = tally_state_network(world.state, NET);
+    CHECK_EQ(network->pool_primary, 1800);
+    CHECK_EQ(network->redeem_allowance, 0);
+    tally_result more = do_pool(&world, &bob, TALLY_TX_POOL_REDEEM, NET, 1);
+    CHECK_CODE(more.code, TALLY_ERR_REDEEM_CAP_REACHED);
+    CHECK_EQ(more.available, 0);
+    /* the next day allows 10% of what primary is then: block end refilled it from
+     * excess to 20% of the supply, 9,700 after the 300 burned: 1,940, so 194 */
+    CHECK_EQ(world_advance_to(&world, start - start % DAY + DAY).reserve_reallocated, 140);
+    CHECK_EQ(network->pool_primary, 1940);
+    CHECK_CODE(do_pool(&world, &bob, TALLY_TX_POOL_REDEEM, NET, 195).code, TALLY_ERR_REDEEM_CAP_REACHED);
+    CHECK_CODE(do_pool(&world, &bob, TALLY_TX_POOL_REDEEM, NET, 194).code, TALLY_OK);
+    CHECK_EQ(network->pool_primary, 1746);
+    CHECK_EQ(tally_state_asset_balance(world.state, USD, &bob.key), 494);
+    (void)op;
+    world_free(&world);
+}
+
+TEST(hardening_02_changes_that_touch_others_money_wait_their_notice) {
+    test_world world;
+    drain_setup(&world);
+    test_actor op = actor(1);
+    int64_t start = world.time;
+    tally_tx tx = world_tx(&world, &op, TALLY_TX_POLICY_UPDATE);
+    tx.body.policy_update.network_id = NET;
+    tally_policy wanted = tally_state_network(world.state, NET)->policy;
+    wanted.fee_bps = 200;         /* higher: waits */
+    wanted.positive_cap = 100000; /* a cap where there was none: waits */
+    wanted.redeem_cap_bps = 5000; /* higher: waits */
+    wanted.notice_seconds = DAY;  /* shorter: waits (the old notice) */
+    wanted.max_credit_limit = 777; /* nobody's money: at once */
+    tx.body.policy_update.policy = wanted;
+    tally_result updated = world_apply(&world, &tx);
+    CHECK_CODE(updated.code, TALLY_OK);
+    CHECK_EQ(updated.effective_at, start + 7 * DAY);
+    const tally_network *network = tally_state_network(world.state, NET);
+    CHECK_EQ(network->policy.max_credit_limit, 777);
+    CHECK_EQ(network->policy.fee_bps, 0);
+    CHECK_EQ(network->policy.positive_cap, 0);
+    CHECK_EQ(network->policy.redeem_cap_bps, 1000);
+    CHECK_EQ(network->policy.notice_seconds, 7 * DAY);
+    /* asking the same again keeps the time */
+    world_advance_to(&world, start + 3 * DAY);
+    tx = world_tx(&world, &op, TALLY_TX_POLICY_UPDATE);
+    tx.body.policy_update.network_id = NET;
+    tx.body.policy_update.policy = wanted;
+    CHECK_EQ(world_apply(&world, &tx).effective_at, start + 7 * DAY);
+    CHECK_EQ(world_advance_to(&world, start + 7 * DAY - 1).policy_changes, 0);
+    CHECK_EQ(world_advance_to(&world, start + 7 * DAY).policy_changes, 1);
+    CHECK_EQ(network->policy.fee_bps, 200);
+    CHECK_EQ(network->policy.positive_cap, 100000);
+    CHECK_EQ(network->policy.redeem_cap_bps, 5000);
+    CHECK_EQ(network->policy.notice_seconds, DAY);
+    CHECK_EQ(network->policy.max_credit_limit, 777);
+    /* lower fees apply at once; an announcement the next update does not repeat is withdrawn */
+    tx = world_tx(&world, &op, TALLY_TX_POLICY_UPDATE);
+    tx.body.policy_update.network_id = NET;
+    wanted.fee_bps = 300;
+    tx.body.policy_update.policy = wanted;
+    CHECK_EQ(world_apply(&world, &tx).effective_at, world.time + DAY);
+    tx = world_tx(&world, &op, TALLY_TX_POLICY_UPDATE);
+    tx.body.policy_update.network_id = NET;
+    wanted.fee_bps = 50;
+    tx.body.policy_update.policy = wanted;
+    tally_result lowered = world_apply(&world, &tx);
+    CHECK_EQ(lowered.effective_at, 0);
+    CHECK_EQ(network->policy.fee_bps, 50);
+    CHECK_EQ(network->policy_change_at, 0);
+    CHECK_EQ(world_advance_to(&world, world.time + 2 * DAY).policy_changes, 0);
+    CHECK_EQ(network->policy.fee_bps, 50);
+    /* with an empty pool the target and the peg change at once */
+    test_world empty;
+    world_init(&empty);
+    tally_policy policy = policy_default();
+    REQUIRE(do_create_network(&empty, &op, &policy).code == TALLY_OK);
+    test_actor bank = actor(5);
+    REQUIRE(do_create_asset(&empty, &bank, "USD").code == TALLY_OK);
+    CHECK_EQ(do_set_peg(&empty, &op, NET, USD, 1, 1).effective_at, 0);
+    CHECK_EQ(do_set_peg(&empty, &op, NET, USD, 3, 2).effective_at, 0);
+    CHECK_EQ(tally_state_network(empty.state, NET)->peg_reserve_units, 3);
+    CHECK_EQ(set_target(&empty, &op, 9000).effective_at, 0);
+    CHECK_EQ(tally_state_network(empty.state, NET)->policy.target_rtd_bps, 9000);
+    world_free(&empty);
+    world_free(&world);
+}
+
+/* ---- finding 10: leaving does not launder a suspension or a default ---- */
+
+TEST(hardening_10_a_suspended_or_defaulted_member_comes_back_so) {
+    test_world world;
+    world_init(&world);
+    test_actor op = actor(1), sam = actor(2), dee = actor(3), payee = actor(4);
+    tally_policy policy = policy_default();
+    policy.default_credit_limit = 1000; /* an open network with a line for everyone who joins */
+    REQUIRE(do_create_network(&world, &op, &policy).code == TALLY_OK);
+    const test_actor *people[] = {&sam, &dee, &payee};
+    for (int i = 0; i < 3; i++) {
+        tally_tx join = world_tx(&world, people[i], TALLY_TX_MEMBER_JOIN);
+        join.body.network_only.network_id = 1;
+        REQUIRE(world_apply(&world, &join).code == TALLY_OK);
+    }
+    /* sam is suspended at a zero balance; dee borrows 400 and defaults */
+    tally_tx suspend = world_tx(&world, &op, TALLY_TX_MEMBER_SUSPEND);
+    suspend.body.network_key.network_id = 1;
+    suspend.body.network_key.key = sam.key;
+    REQUIRE(world_apply(&world, &suspend).code == TALLY_OK);
+    REQUIRE(do_pay(&world, &dee, 1, &payee, 400, 0).code == TALLY_OK);
+    world_advance_to(&world, WORLD_START_TIME + 41 * DAY); /* 30 days and 10 of grace */
+    REQUIRE(member_of(&world, 1, &dee)->status == TALLY_MEMBER_DEFAULTED);
+    CHECK_EQ(member_of(&world, 1, &dee)->balance, 0);
+    /* both leave at zero and join again */
+    const test_actor *leavers[] = {&sam, &dee};
+    for (int i = 0; i < 2; i++) {
+        tally_tx leave = world_tx(&world, leavers[i], TALLY_TX_MEMBER_LEAVE);
+        leave.body.network_only.network_id = 1;
+        CHECK_CODE(world_apply(&world, &leave).code, TALLY_OK);
+        tally_tx join = world_tx(&world, leavers[i], TALLY_TX_MEMBER_JOIN);
+        join.body.network_only.network_id = 1;
+        CHECK_CODE(world_apply(&world, &join).code, TALLY_OK);
+    }
+    /* the statuses survived, and no fresh line came with them */
+    const tally_member *back = member_of(&world, 1, &sam);
+    CHECK_EQ(back->status, TALLY_MEMBER_SUSPENDED);
+    CHECK_EQ(back->limit, 0);
+    CHECK_EQ(back->line_status, TALLY_LINE_NONE);
+    CHECK_CODE(do_pay(&world, &sam, 1, &payee, 1, 0).code, TALLY_ERR_MEMBER_SUSPENDED);
+    back = member_of(&world, 1, &dee);
+    CHECK_EQ(back->status, TALLY_MEMBER_DEFAULTED);
+    CHECK_EQ(back->line_status, TALLY_LINE_DEFAULTED);
+    CHECK_EQ(back->limit, 0);
+    CHECK_CODE(do_pay(&world, &dee, 1, &payee, 1, 0).code, TALLY_ERR_MEMBER_DEFAULTED);
+    CHECK_CODE(do_open_line(&world, &op, 1, &dee, 500, 0, 0, 0).code, TALLY_ERR_MEMBER_DEFAULTED);
+    /* the same by admission, and through a snapshot */
+    tally_tx leave = world_tx(&world, &sam, TALLY_TX_MEMBER_LEAVE);
+    leave.body.network_only.network_id = 1;
+    CHECK_CODE(world_apply(&world, &leave).code, TALLY_OK);
+    tally_error error;
+    tally_state *loaded = snapshot_round_trip(world.state, &error);
+    REQUIRE(loaded != NULL);
+    tally_state_destroy(world.state);
+    world.state = loaded;
+    CHECK_CODE(do_admit(&world, &op, 1, &sam).code, TALLY_OK);
+    CHECK_EQ(member_of(&world, 1, &sam)->status, TALLY_MEMBER_SUSPENDED);
+    /* reinstating is how an operator lifts it */
+    tally_tx reinstate = world_tx(&world, &op, TALLY_TX_MEMBER_REINSTATE);
+    reinstate.body.network_key.network_id = 1;
+    reinstate.body.network_key.key = sam.key;
+    CHECK_CODE(world_apply(&world, &reinstate).code, TALLY_OK);
+    CHECK_EQ(member_of(&world, 1, &sam)->status, TALLY_MEMBER_ACTIVE);
+    world_free(&world);
+}
+
+/* ---- finding 12: text that reads other than it is ---- */
+
+TEST(hardening_12_memos_and_names_refuse_bidirectional_and_invisible_characters) {
+    test_world world;
+    world_init(&world);
+    test_actor op = actor(1), alice = actor(2), bank = actor(5);
+    tally_policy policy = policy_default();
+    REQUIRE(do_create_network(&world, &op, &policy).code == TALLY_OK);
+    REQUIRE(do_admit(&world, &op, 1, &alice).code == TALLY_OK);
+    REQUIRE(do_open_line(&world, &op, 1, &alice, 1000, 0, 0, 0).code == TALLY_OK);
+    static const char *const spoofs[] = {
+        "invoice \xe2\x80\xae" "fdp.exe", /* U+202E RIGHT-TO-LEFT OVERRIDE */
+        "pa\xe2\x80\x8bid",                /* U+200B ZERO WIDTH SPACE */
+        "a\xe2\x81\xa6" "b",               /* U+2066 LEFT-TO-RIGHT ISOLATE */
+        "\xef\xbb\xbf" "rent",             /* U+FEFF */
+        "x\xc2\x85y",                      /* U+0085, a C1 control */
+        "tag\xf3\xa0\x81\x81",             /* U+E0041 */
+    };
+    for (size_t i = 0; i < sizeof spoofs / sizeof spoofs[0]; i++) {
+        CHECK(!tally_text_is_valid(spoofs[i], strlen(spoofs[i])));
+        tally_tx pay = world_tx(&world, &alice, TALLY_TX_TRANSFER);
+        pay.body.transfer.network_id = 1;
+        pay.body.transfer.payee = op.key;
+        pay.body.transfer.amount = 1;
+        text_set(&pay.body.transfer.memo, spoofs[i]);
+        CHECK_CODE(world_apply(&world, &pay).code, TALLY_ERR_DECODE_BAD_TEXT);
+        uint8_t bytes[TALLY_TX_ENCODED_MAX];
+        size_t length = tally_tx_encode(&pay, bytes, sizeof bytes);
+        tally_tx decoded;
+        CHECK_CODE(tally_tx_decode(bytes, length, &decoded), TALLY_ERR_DECODE_BAD_TEXT);
+        tally_tx network = named_network_tx(&world, &op, spoofs[i]);
+        CHECK_CODE(world_apply(&world, &network).code, TALLY_ERR_BAD_NAME);
+        tally_tx asset = world_tx(&world, &bank, TALLY_TX_ASSET_CREATE);
+        text_set(&asset.body.asset_create.code, "USD");
+        text_set(&asset.body.asset_create.name, spoofs[i]);
+        CHECK_CODE(world_apply(&world, &asset).code, TALLY_ERR_BAD_NAME);
+    }
+    /* what is visible still passes: accents, other scripts, emoji, a no-break space */
+    static const char *const fine[] = {"Brot & K\xc3\xa4se", "\xd0\x9c\xd0\xb8\xd1\x80", "\xf0\x9f\x8d\x9e",
+                                       "12\xc2\xa0" "GVH"};
+    REQUIRE(do_admit(&world, &op, 1, &op).code == TALLY_OK);
+    for (size_t i = 0; i < sizeof fine / sizeof fine[0]; i++) {
+        CHECK(tally_text_is_valid(fine[i], strlen(fine[i])));
+        tally_tx pay = world_tx(&world, &alice, TALLY_TX_TRANSFER);
+        pay.body.transfer.network_id = 1;
+        pay.body.transfer.payee = op.key;
+        pay.body.transfer.amount = 1;
+        text_set(&pay.body.transfer.memo, fine[i]);
+        CHECK_CODE(world_apply(&world, &pay).code, TALLY_OK);
+    }
+    world_free(&world);
+}
