@@ -543,21 +543,38 @@ static tx_status credit_left(node *n, const tally_state *state, const tally_tx *
     return (tx_status){0};
 }
 
-/* The checks made under the lock after the signature: sequence, the per-sender
- * bound, standing and credit against the state and what is pending now (a block may
- * have been made since the first look), then the mempool. */
+/* What the state and the mempool refuse, in the order that tells the sender most:
+ * standing (the core's tally_tx_admissible), the bound per sender, the sequence,
+ * credit left. `expected` is the signer's next sequence after its pending
+ * transactions (`pending` of them); `earlier` of its transactions in the same
+ * submission passed already, so this one may be up to `earlier` past `expected`
+ * (a batch may carry the next sequences, or, forged or not, one sequence twice: the
+ * exact check follows the signature, with earlier 0). */
+static tx_status state_checks(node *n, const tally_state *state, const tally_tx *tx, uint64_t expected,
+                              uint32_t pending, uint32_t earlier) {
+    tally_error standing = tally_tx_admissible(state, tx);
+    if (standing != TALLY_OK) return refused(standing, 0);
+    if ((uint64_t)pending + earlier >= n->config.mempool_per_sender)
+        return node_refused(NODE_REFUSAL_SENDER_PENDING_FULL);
+    if (tx->sequence < expected || tx->sequence - expected > earlier)
+        return refused(TALLY_ERR_BAD_SEQUENCE, (int64_t)expected);
+    return credit_left(n, state, tx);
+}
+
+static uint64_t next_sequence(node *n, const tally_state *state, const tally_key *signer) {
+    return mempool_next_sequence(&n->pool, signer, tally_state_next_sequence(state, signer));
+}
+
+/* The second look, after the signature: everything again against the state and
+ * what is pending now (a block may have been made since the first), then the
+ * mempool. Called with the lock held. */
 static tx_status admit(node *n, const tally_state *state, const tally_tx *tx, const uint8_t id[TALLY_HASH_BYTES]) {
     tx_status known = status_get(n, id);
     if (known.state == TX_PENDING || known.state == TX_COMMITTED) return known; /* resubmitted */
     if (mempool_full(&n->pool)) return node_refused(NODE_REFUSAL_MEMPOOL_FULL);
-    uint64_t expected = mempool_next_sequence(&n->pool, &tx->signer, tally_state_next_sequence(state, &tx->signer));
-    if (tx->sequence != expected) return refused(TALLY_ERR_BAD_SEQUENCE, (int64_t)expected);
-    if (mempool_sender_count(&n->pool, &tx->signer) >= n->config.mempool_per_sender)
-        return node_refused(NODE_REFUSAL_SENDER_PENDING_FULL);
-    tally_error standing = tally_tx_admissible(state, tx);
-    if (standing != TALLY_OK) return refused(standing, 0);
-    tx_status credit = credit_left(n, state, tx);
-    if (credit.state == TX_REFUSED) return credit;
+    tx_status checked = state_checks(n, state, tx, next_sequence(n, state, &tx->signer),
+                                     mempool_sender_count(&n->pool, &tx->signer), 0);
+    if (checked.state == TX_REFUSED) return checked;
     if (!mempool_push(&n->pool, tx, id)) return node_refused(NODE_REFUSAL_MEMPOOL_FULL);
     tx_status pending = {.state = TX_PENDING};
     status_set(n, id, pending);
@@ -568,9 +585,7 @@ static tx_status admit(node *n, const tally_state *state, const tally_tx *tx, co
 enum { STAGE_DONE, STAGE_VERIFY, STAGE_VERIFIED };
 
 /* The first look, before any signature is checked: what the state and the mempool
- * already refuse, and what a known verdict answers. `earlier` of the signer's
- * transactions in this submission passed this look before this one; the signer's
- * pending transactions end at `expected` - 1. Sets *stage. */
+ * already refuse, and what a kept verdict answers. Sets *stage. */
 static tx_status look_before_signature(node *n, const tally_state *state, const tally_tx *tx,
                                        const uint8_t id[TALLY_HASH_BYTES], const uint8_t digest[TALLY_HASH_BYTES],
                                        uint64_t expected, uint32_t pending, uint32_t earlier, uint8_t *stage) {
@@ -578,17 +593,8 @@ static tx_status look_before_signature(node *n, const tally_state *state, const 
     tx_status known = status_get(n, id);
     if (known.state == TX_PENDING || known.state == TX_COMMITTED) return known; /* resubmitted */
     if (mempool_full(&n->pool)) return node_refused(NODE_REFUSAL_MEMPOOL_FULL);
-    /* A batch may carry the signer's next sequences, and (forged or not) twice the
-     * same one: each may be up to `earlier` past the next; the exact check follows
-     * the signature. */
-    if (tx->sequence < expected || tx->sequence - expected > earlier)
-        return refused(TALLY_ERR_BAD_SEQUENCE, (int64_t)expected);
-    if ((uint64_t)pending + earlier >= n->config.mempool_per_sender)
-        return node_refused(NODE_REFUSAL_SENDER_PENDING_FULL);
-    tally_error standing = tally_tx_admissible(state, tx);
-    if (standing != TALLY_OK) return refused(standing, 0);
-    tx_status credit = credit_left(n, state, tx);
-    if (credit.state == TX_REFUSED) return credit;
+    tx_status checked = state_checks(n, state, tx, expected, pending, earlier);
+    if (checked.state == TX_REFUSED) return checked;
     const uint8_t *verdict = recent_get(&n->verdicts, digest);
     if (verdict) n->metrics.signature_checks_saved++;
     if (verdict && !*verdict) return refused(TALLY_ERR_BAD_SIGNATURE, 0);
@@ -614,7 +620,7 @@ static void look_at_all(node *n, const tally_state *state, const tally_tx *txs, 
                         tx_status *out, uint8_t *stages) {
     for (uint32_t at = 0; at < count;) {
         const tally_key *signer = &txs[order[at].index].signer;
-        uint64_t expected = mempool_next_sequence(&n->pool, signer, tally_state_next_sequence(state, signer));
+        uint64_t expected = next_sequence(n, state, signer);
         uint32_t pending = mempool_sender_count(&n->pool, signer), earlier = 0;
         for (; at < count && memcmp(order[at].signer, signer->bytes, TALLY_KEY_BYTES) == 0; at++) {
             uint32_t i = order[at].index;

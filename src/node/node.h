@@ -78,15 +78,15 @@ bool node_is_new(const node *n);
 
 /*
  * Admits transactions, cheapest checks first: chain id and signer; then under the
- * lock, for each signer, the sequence (its next one after its pending transactions,
- * or a later one that an earlier transaction of the same submission leads to), the
- * bound of mempool_per_sender pending transactions (SENDER_PENDING_FULL), the
- * standing its type needs (tally_tx_admissible: NOT_MEMBER, NOT_OPERATOR, ...) and
- * for transfers the credit left after the payer's pending transfers; only then the
- * signatures, in parallel outside the lock (unless the same id and signature were
- * refused recently: their verdict is kept); then under the lock again the exact
- * sequence and the rest, and the mempool. out[i] is TX_PENDING, or TX_REFUSED with
- * the reason, or the status a resubmitted id has.
+ * lock the standing the type needs (tally_tx_admissible: NOT_MEMBER, NOT_OPERATOR,
+ * ...), the bound of mempool_per_sender pending transactions per signer
+ * (SENDER_PENDING_FULL), the sequence (the signer's next one after its pending
+ * transactions, or a later one that an earlier transaction of the same submission
+ * leads to) and for transfers the credit left after the payer's pending transfers;
+ * only then the signatures, in parallel outside the lock (unless the same id and
+ * signature were refused recently: that verdict is kept); then under the lock again
+ * the same checks with the exact sequence, and the mempool. out[i] is TX_PENDING,
+ * or TX_REFUSED with the reason, or the status a resubmitted id has.
  */
 void node_submit(node *n, const tally_tx *txs, uint32_t count, tx_status *out,
                  uint8_t (*ids)[TALLY_HASH_BYTES]);
