@@ -11,8 +11,8 @@
  * transaction ids.
  *
  * Admission spends the node's work in the order of its cost: the checks that read
- * the state (sequence, the per-sender bound, the signer's standing as the core
- * judges it, credit left) come first, under the lock, so that junk from keys that
+ * the state (the signer's standing as the core judges it, the per-sender bound, the
+ * sequence, credit left) come first, under the lock, so that junk from keys that
  * stand nowhere costs no signature check at all; signatures are then checked in
  * parallel outside the lock, and the state checks are made again before a
  * transaction enters the mempool. A window of signature verdicts of refused
@@ -649,17 +649,11 @@ static void count_refusal(node *n, const tx_status *status) {
     }
 }
 
-void node_submit(node *n, const tally_tx *txs, uint32_t count, tx_status *out, uint8_t (*ids)[TALLY_HASH_BYTES]) {
-    size_t room = count ? count : 1;
-    bool *valid = calloc(room, sizeof *valid);
-    uint8_t *stages = calloc(room, sizeof *stages);
-    by_signer *order = calloc(room, sizeof *order);
-    uint8_t(*digests)[TALLY_HASH_BYTES] = calloc(room, TALLY_HASH_BYTES);
-    if (!valid || !stages || !order || !digests) {
-        for (uint32_t i = 0; i < count; i++) out[i] = node_refused(NODE_REFUSAL_OUT_OF_MEMORY);
-        free(valid), free(stages), free(order), free(digests);
-        return;
-    }
+/* Outside the lock: ids, the checks that need nothing else (chain id, signer), the
+ * digest of id and signature that keys the verdicts, and the submission's order by
+ * signer. Sets stages[i] to STAGE_VERIFY, or STAGE_DONE with out[i] refused. */
+static void prepare(node *n, const tally_tx *txs, uint32_t count, tx_status *out, uint8_t (*ids)[TALLY_HASH_BYTES],
+                    uint8_t (*digests)[TALLY_HASH_BYTES], by_signer *order, uint8_t *stages) {
     const uint8_t *chain_id = tally_store_tip(n->store)->chain_id;
     for (uint32_t i = 0; i < count; i++) {
         tally_tx_hash(&txs[i], ids[i]);
@@ -676,11 +670,46 @@ void node_submit(node *n, const tally_tx *txs, uint32_t count, tx_status *out, u
         order[i] = (by_signer){txs[i].signer.bytes, i};
     }
     qsort(order, count, sizeof *order, compare_by_signer);
+}
 
+/* The second look for a whole submission, in its order, after the signatures
+ * (valid[i]) were checked; counts what is refused. Called with the lock held. */
+static void look_after_signatures(node *n, const tally_tx *txs, uint32_t count, tx_status *out,
+                                  const uint8_t (*ids)[TALLY_HASH_BYTES], const uint8_t (*digests)[TALLY_HASH_BYTES],
+                                  const uint8_t *stages, const bool *valid) {
+    const tally_state *state = tally_store_state(n->store);
+    for (uint32_t i = 0; i < count; i++) {
+        if (stages[i] != STAGE_DONE) {
+            bool signed_well = stages[i] == STAGE_VERIFIED || valid[i];
+            if (node_failed(n)) out[i] = node_refused(NODE_REFUSAL_NODE_FAILED);
+            else if (!signed_well) out[i] = refused(TALLY_ERR_BAD_SIGNATURE, 0);
+            else out[i] = admit(n, state, &txs[i], ids[i]);
+            if (stages[i] == STAGE_VERIFY && out[i].state == TX_REFUSED) remember_verdict(n, digests[i], signed_well);
+        }
+        if (out[i].state == TX_REFUSED) count_refusal(n, &out[i]);
+    }
+}
+
+void node_submit(node *n, const tally_tx *txs, uint32_t count, tx_status *out, uint8_t (*ids)[TALLY_HASH_BYTES]) {
+    size_t room = count ? count : 1;
+    bool *valid = calloc(room, sizeof *valid);
+    uint8_t *stages = calloc(room, sizeof *stages);
+    by_signer *order = calloc(room, sizeof *order);
+    uint8_t(*digests)[TALLY_HASH_BYTES] = calloc(room, TALLY_HASH_BYTES);
+    if (!valid || !stages || !order || !digests) {
+        for (uint32_t i = 0; i < count; i++) out[i] = node_refused(NODE_REFUSAL_OUT_OF_MEMORY);
+        free(valid), free(stages), free(order), free(digests);
+        return;
+    }
+    prepare(n, txs, count, out, ids, digests, order, stages);
     pthread_mutex_lock(&n->lock);
-    if (!node_failed(n))
+    if (node_failed(n)) {
+        for (uint32_t i = 0; i < count; i++)
+            if (stages[i] != STAGE_DONE) out[i] = node_refused(NODE_REFUSAL_NODE_FAILED), stages[i] = STAGE_DONE;
+    } else {
         look_at_all(n, tally_store_state(n->store), txs, (const uint8_t(*)[TALLY_HASH_BYTES])ids,
                     (const uint8_t(*)[TALLY_HASH_BYTES])digests, order, count, out, stages);
+    }
     pthread_mutex_unlock(&n->lock);
 
     uint32_t checks = 0;
@@ -691,20 +720,9 @@ void node_submit(node *n, const tally_tx *txs, uint32_t count, tx_status *out, u
     if (checks) verify_all(n, txs, count, valid);
 
     pthread_mutex_lock(&n->lock);
-    const tally_state *state = tally_store_state(n->store);
     n->metrics.signature_checks += checks;
-    for (uint32_t i = 0; i < count; i++) {
-        if (stages[i] != STAGE_DONE) {
-            bool signed_well = stages[i] == STAGE_VERIFIED || valid[i];
-            if (node_failed(n)) out[i] = node_refused(NODE_REFUSAL_NODE_FAILED);
-            else if (!signed_well) out[i] = refused(TALLY_ERR_BAD_SIGNATURE, 0);
-            else out[i] = admit(n, state, &txs[i], ids[i]);
-            if (stages[i] == STAGE_VERIFY && out[i].state == TX_REFUSED) remember_verdict(n, digests[i], signed_well);
-        } else if (out[i].state == TX_UNKNOWN) { /* the node had failed at the first look */
-            out[i] = node_refused(NODE_REFUSAL_NODE_FAILED);
-        }
-        if (out[i].state == TX_REFUSED) count_refusal(n, &out[i]);
-    }
+    look_after_signatures(n, txs, count, out, (const uint8_t(*)[TALLY_HASH_BYTES])ids,
+                          (const uint8_t(*)[TALLY_HASH_BYTES])digests, stages, valid);
     /* Wake the producer: its wait was timed for an empty mempool or a full block. */
     if (n->pool.count > 0) pthread_cond_signal(&n->work);
     pthread_mutex_unlock(&n->lock);
