@@ -27,18 +27,30 @@ static void print_machine(void) {
     printf("machine: %s; compiler: %s; build: -O2\n", model, __VERSION__);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
     if (!tally_crypto_init()) {
         fprintf(stderr, "libsodium failed to initialise\n");
         return 1;
     }
     print_machine();
+    /* `tally-bench node` or `tally-bench junk` runs that part alone (both need
+     * build/release/tallyd) */
+    if (argc == 2 && strcmp(argv[1], "junk") == 0) {
+        bench_junk();
+        return 0;
+    }
+    if (argc == 2 && strcmp(argv[1], "node") == 0) {
+        double committed_per_second = 0;
+        bench_node(&committed_per_second);
+        return 0;
+    }
     double verifications_per_second = 0, transfers_per_second = 0;
     bench_chain(&verifications_per_second);
     bench_core(&transfers_per_second);
     double committed_per_second = 0, postgres_per_second = 0;
     bench_node(&committed_per_second);
     bench_pg(committed_per_second, &postgres_per_second);
+    bench_junk();
     printf("\nsummary (one core):\n");
     printf("  core transfers applied  %12.0f /s  (target 5,000,000: %.2fx of target)\n", transfers_per_second,
            transfers_per_second / 5e6);

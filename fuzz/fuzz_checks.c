@@ -81,12 +81,17 @@ static void replace_key_fields(tally_tx *tx, const tally_key *key) {
 static bool check_applied(tally_state *state, const tally_tx *tx, int64_t block_time, uint8_t envelope,
                           const fuzz_world *world, char *why, size_t why_size) {
     uint64_t sequence_before = tally_state_next_sequence(state, &tx->signer);
+    /* what a node asks before the signature; it must never refuse what applies */
+    tally_error admissible = tally_tx_admissible(state, tx);
     tally_result result = (envelope & ENVELOPE_SIGNED) ? tally_apply_signed(state, tx, block_time)
                                                        : tally_apply(state, tx, block_time);
     const char *type = tally_tx_type_name(tx->type);
     char invariant[256];
     if (result.code >= TALLY_ERROR_COUNT)
         return fail(why, why_size, "%s returned code %d, not a tally_error", type, (int)result.code);
+    if (admissible != TALLY_OK && result.code == TALLY_OK)
+        return fail(why, why_size, "%s was found inadmissible (%s) but the rules accept it", type,
+                    tally_error_name(admissible));
     if (!tally_check_invariants(state, invariant, sizeof invariant))
         return fail(why, why_size, "%s (%s) broke an invariant: %s", type, tally_error_name(result.code), invariant);
     uint64_t sequence_after = tally_state_next_sequence(state, &tx->signer);

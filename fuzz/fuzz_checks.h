@@ -28,7 +28,8 @@
  *           0xf0 on, near INT64_MAX (0xff: INT64_MAX itself).
  * Checks: a decoded transaction re-encodes to exactly its input (the encoding is
  * canonical); applied with tally_apply (or tally_apply_signed) to a fresh copy of the prepared state, the
- * invariants hold, a refusal leaves tally_state_hash unchanged, and the state after
+ * invariants hold, a refusal leaves tally_state_hash unchanged, a transaction
+ * tally_tx_admissible refuses is refused by the rules too, and the state after
  * it (and after the end of the block) serializes to bytes that load again and
  * serialize to the same bytes.
  */

@@ -756,6 +756,27 @@ size_t tally_amount_format(int64_t amount, uint8_t decimals, char *out, size_t o
  * 2), or on overflow. */
 TALLY_MUST_CHECK bool tally_amount_parse(const char *text, uint8_t decimals, int64_t *amount);
 
+/* ------------------------------------------------------------------------ */
+/* Admission: who may sign what (src/core/admission.c).                      */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Whether tx's signer holds, in `state`, the standing its type needs: a current
+ * member of the network for TRANSFER, ALIAS_SET, MEMBER_LEAVE, POOL_REPAY and
+ * POOL_REDEEM; an operator of the network for POLICY_UPDATE, PEG_SET, OPERATOR_*,
+ * MEMBER_ADMIT, MEMBER_SUSPEND, MEMBER_REINSTATE, LINE_* and FEE_DISTRIBUTE; the
+ * issuer for ASSET_ISSUE and ASSET_BURN; a holder of the asset for ASSET_TRANSFER
+ * and of the pool's reserve asset for POOL_DEPOSIT; a holder of pool shares for
+ * POOL_WITHDRAW; an open network for MEMBER_JOIN; nothing for NETWORK_CREATE and
+ * ASSET_CREATE. Returns TALLY_OK or the refusal tally_apply would give for that lack
+ * (UNKNOWN_NETWORK, NOT_MEMBER, NOT_OPERATOR, NOT_ISSUER, UNKNOWN_ASSET,
+ * INSUFFICIENT_ASSET, NO_RESERVE_ASSET, INSUFFICIENT_SHARES, ADMISSION_REQUIRED,
+ * UNKNOWN_TX_TYPE). Changes nothing and checks nothing else (no signature, sequence,
+ * amount or balance): a node calls it before it verifies a signature, so that junk
+ * from keys that stand nowhere costs no verification and never reaches a block.
+ */
+TALLY_MUST_CHECK tally_error tally_tx_admissible(const tally_state *state, const tally_tx *tx);
+
 #ifdef __cplusplus
 }
 #endif

@@ -280,8 +280,9 @@ TEST(adversarial_forged_signatures_and_signing_for_another_are_refused) {
     EXPECT(refused_raw(&node, &tx, 400, "BAD_SIGNATURE", "payee altered after signing"));
     tx = signed_by_alice, tx.body.transfer.max_fee = INT64_MAX;
     EXPECT(refused_raw(&node, &tx, 400, "BAD_SIGNATURE", "max_fee altered after signing"));
+    /* alice is no member of Beta: refused for that before its signature is checked */
     tx = signed_by_alice, tx.body.transfer.network_id = BETA;
-    EXPECT(refused_raw(&node, &tx, 400, "BAD_SIGNATURE", "network altered after signing"));
+    EXPECT(refused_raw(&node, &tx, 422, "NOT_MEMBER", "network altered after signing"));
     tx = signed_by_alice, tx.signature[17] ^= 0x01;
     EXPECT(refused_raw(&node, &tx, 400, "BAD_SIGNATURE", "one bit of the signature flipped"));
 

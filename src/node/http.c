@@ -101,6 +101,7 @@ static int split_path(char *path, char **segments, int max) {
 
 static unsigned refusal_status(const tx_status *status) {
     if (status->node_error && strcmp(status->node_error, "BAD_HEX") == 0) return MHD_HTTP_BAD_REQUEST;
+    if (status->node_error && strcmp(status->node_error, "SENDER_PENDING_FULL") == 0) return MHD_HTTP_TOO_MANY_REQUESTS;
     if (status->node_error) return MHD_HTTP_SERVICE_UNAVAILABLE;
     switch (status->result.code) {
     case TALLY_ERR_BAD_SIGNATURE:
@@ -455,6 +456,54 @@ static enum MHD_Result get_block(http_server *server, struct MHD_Connection *con
     return send_json(connection, MHD_HTTP_OK, view);
 }
 
+/* Appends to *text (length bytes, from asprintf) what admission refused, by reason,
+ * what checking signatures cost, the per-sender bound and the longest probe of each
+ * table keyed by client-chosen bytes. Returns the new length, or -1 (text freed). */
+static int append_admission_metrics(char **text, size_t length, const node_metrics *m) {
+    char *more = NULL;
+    size_t more_length = 0;
+    FILE *out = open_memstream(&more, &more_length);
+    if (!out) {
+        free(*text);
+        return -1;
+    }
+    fputs("# HELP tally_admission_refused_total Transactions refused at admission, by reason.\n"
+          "# TYPE tally_admission_refused_total counter\n",
+          out);
+    for (int reason = 0; reason < NODE_REFUSAL_COUNT; reason++)
+        fprintf(out, "tally_admission_refused_total{reason=\"%s\"} %" PRIu64 "\n", node_refusal_names[reason],
+                m->refused_by_node[reason]);
+    for (int code = 0; code < TALLY_ERROR_COUNT; code++)
+        if (m->refused_at_admission[code])
+            fprintf(out, "tally_admission_refused_total{reason=\"%s\"} %" PRIu64 "\n",
+                    tally_error_name((tally_error)code), m->refused_at_admission[code]);
+    fprintf(out,
+            "# HELP tally_signature_checks_total Ed25519 verifications made at admission.\n"
+            "# TYPE tally_signature_checks_total counter\ntally_signature_checks_total %" PRIu64 "\n"
+            "# HELP tally_signature_checks_saved_total Verdicts of recently refused transactions reused.\n"
+            "# TYPE tally_signature_checks_saved_total counter\ntally_signature_checks_saved_total %" PRIu64 "\n"
+            "# HELP tally_mempool_per_sender Pending transactions one signer may have.\n"
+            "# TYPE tally_mempool_per_sender gauge\ntally_mempool_per_sender %u\n"
+            "# HELP tally_hash_probe_longest Most slots one lookup examined, per table of client-chosen keys.\n"
+            "# TYPE tally_hash_probe_longest gauge\n"
+            "tally_hash_probe_longest{table=\"statuses\"} %u\n"
+            "tally_hash_probe_longest{table=\"verdicts\"} %u\n"
+            "tally_hash_probe_longest{table=\"pending\"} %u\n",
+            m->signature_checks, m->signature_checks_saved, m->mempool_per_sender, m->probe_longest_statuses,
+            m->probe_longest_verdicts, m->probe_longest_pending);
+    bool written = fclose(out) == 0 && more;
+    char *joined = written ? realloc(*text, length + more_length + 1) : NULL;
+    if (!joined) {
+        free(more);
+        free(*text);
+        return -1;
+    }
+    memcpy(joined + length, more, more_length + 1);
+    free(more);
+    *text = joined;
+    return (int)(length + more_length);
+}
+
 static enum MHD_Result get_metrics(http_server *server, struct MHD_Connection *connection) {
     node_metrics m = node_metrics_read(server->node);
     const tally_state *state = node_read_begin(server->node);
@@ -483,6 +532,7 @@ static enum MHD_Result get_metrics(http_server *server, struct MHD_Connection *c
                           "tally_networks %u\ntally_member_records %u\n",
                           height, m.blocks_produced, m.txs_committed, m.txs_refused_admission, m.txs_refused_in_block,
                           m.mempool_count, m.mempool_capacity, (double)m.last_block_ns / 1e9, networks, members);
+    if (length >= 0) length = append_admission_metrics(&text, (size_t)length, &m);
     if (length < 0) return send_error(connection, MHD_HTTP_INTERNAL_SERVER_ERROR, "OUT_OF_MEMORY", "out of memory");
     return send_text(connection, MHD_HTTP_OK, text, (size_t)length, "text/plain; version=0.0.4");
 }

@@ -1,12 +1,17 @@
 /*
  * mempool.c: see mempool.h. The pending table is small (one entry per signer and
  * per network it pays in) and rebuilt from the ring after every block, so it needs
- * no deletion.
+ * no deletion. A transaction adds at most two entries (its signer's, and for a
+ * transfer its network's), so at four slots per transaction the load stays below
+ * one half and probe sequences stay a few dozen slots long at worst.
  */
 #include "node/mempool.h"
 
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+
+_Static_assert(sizeof(((mempool *)0)->hash_key) == crypto_shorthash_KEYBYTES, "the SipHash key size");
 
 bool mempool_init(mempool *pool, uint32_t capacity) {
     memset(pool, 0, sizeof *pool);
@@ -21,73 +26,114 @@ bool mempool_init(mempool *pool, uint32_t capacity) {
         mempool_free(pool);
         return false;
     }
+    randombytes_buf(pool->hash_key, sizeof pool->hash_key);
     return true;
 }
 
 void mempool_free(mempool *pool) {
     free(pool->entries);
     free(pool->pending);
-    memset(pool, 0, sizeof *pool);
+    sodium_memzero(pool, sizeof *pool);
 }
 
-static uint32_t pending_hash(const tally_key *key, uint32_t network_id) {
-    uint64_t h;
-    memcpy(&h, key->bytes, sizeof h);
-    h ^= (uint64_t)network_id * 0x9e3779b97f4a7c15ULL;
-    h ^= h >> 31;
-    h *= 0xbf58476d1ce4e5b9ULL;
-    return (uint32_t)(h >> 32);
+/* SipHash-2-4 of (key, network id) under the mempool's secret key: signer keys are
+ * chosen by clients, who could otherwise make them share a slot. */
+static uint32_t pending_hash(const mempool *pool, const tally_key *key, uint32_t network_id) {
+    uint8_t input[TALLY_KEY_BYTES + 4], hash[crypto_shorthash_BYTES];
+    memcpy(input, key->bytes, TALLY_KEY_BYTES);
+    memcpy(input + TALLY_KEY_BYTES, &network_id, 4);
+    crypto_shorthash(hash, input, sizeof input, pool->hash_key);
+    uint64_t value;
+    memcpy(&value, hash, sizeof value);
+    return (uint32_t)value;
 }
 
-/* The entry for (key, network), or NULL; with `create`, a new zeroed one. */
+/* The entry for (key, network), or NULL; with `create`, a new zeroed one (NULL when
+ * no free slot is within MEMPOOL_PROBES_MAX). */
 static mempool_pending *pending_slot(mempool *pool, const tally_key *key, uint32_t network_id, bool create) {
     uint32_t mask = pool->pending_capacity - 1;
-    for (uint32_t position = pending_hash(key, network_id) & mask, probes = 0; probes < pool->pending_capacity;
-         position = (position + 1) & mask, probes++) {
+    uint32_t position = pending_hash(pool, key, network_id) & mask;
+    mempool_pending *found = NULL;
+    uint32_t probes = 0;
+    while (probes < MEMPOOL_PROBES_MAX && probes < pool->pending_capacity) {
         mempool_pending *slot = &pool->pending[position];
+        probes++;
         if (!slot->used) {
-            if (!create) return NULL;
-            slot->used = true;
-            slot->key = *key;
-            slot->network_id = network_id;
-            pool->pending_used++;
-            return slot;
+            if (create) {
+                slot->used = true;
+                slot->key = *key;
+                slot->network_id = network_id;
+                pool->pending_used++;
+                found = slot;
+            }
+            break;
         }
-        if (slot->network_id == network_id && memcmp(slot->key.bytes, key->bytes, TALLY_KEY_BYTES) == 0)
-            return slot;
+        if (slot->network_id == network_id && memcmp(slot->key.bytes, key->bytes, TALLY_KEY_BYTES) == 0) {
+            found = slot;
+            break;
+        }
+        position = (position + 1) & mask;
     }
-    return NULL;
+    if (probes > pool->probe_longest) pool->probe_longest = probes;
+    return found;
 }
 
-uint64_t mempool_next_sequence(const mempool *pool, const tally_key *signer, uint64_t committed_next) {
-    mempool_pending *slot = pending_slot((mempool *)(uintptr_t)pool, signer, 0, false);
+uint64_t mempool_next_sequence(mempool *pool, const tally_key *signer, uint64_t committed_next) {
+    mempool_pending *slot = pending_slot(pool, signer, 0, false);
     return slot && slot->next_sequence ? slot->next_sequence : committed_next;
 }
 
-int64_t mempool_pending_spend(const mempool *pool, const tally_key *signer, uint32_t network_id) {
+uint32_t mempool_sender_count(mempool *pool, const tally_key *signer) {
+    mempool_pending *slot = pending_slot(pool, signer, 0, false);
+    return slot ? slot->pending_count : 0;
+}
+
+int64_t mempool_pending_spend(mempool *pool, const tally_key *signer, uint32_t network_id) {
     if (network_id == 0) return 0;
-    mempool_pending *slot = pending_slot((mempool *)(uintptr_t)pool, signer, network_id, false);
+    mempool_pending *slot = pending_slot(pool, signer, network_id, false);
     return slot ? slot->pending_spend : 0;
 }
 
-static void note_pending(mempool *pool, const tally_tx *tx) {
+static bool spends(const tally_tx *tx) {
+    return tx->type == TALLY_TX_TRANSFER && tx->body.transfer.network_id != 0 && tx->body.transfer.amount > 0;
+}
+
+/* Records tx as pending; false (having changed nothing that matters: a new entry
+ * stays zeroed) when an entry finds no slot. */
+static bool note_pending(mempool *pool, const tally_tx *tx) {
     mempool_pending *sequence = pending_slot(pool, &tx->signer, 0, true);
-    if (sequence) sequence->next_sequence = tx->sequence + 1;
-    if (tx->type == TALLY_TX_TRANSFER && tx->body.transfer.network_id != 0 && tx->body.transfer.amount > 0) {
-        mempool_pending *spend = pending_slot(pool, &tx->signer, tx->body.transfer.network_id, true);
-        if (spend && __builtin_add_overflow(spend->pending_spend, tx->body.transfer.amount, &spend->pending_spend))
-            spend->pending_spend = INT64_MAX;
-    }
+    mempool_pending *spend = sequence && spends(tx) ? pending_slot(pool, &tx->signer, tx->body.transfer.network_id, true)
+                                                    : NULL;
+    if (!sequence || (spends(tx) && !spend)) return false;
+    sequence->next_sequence = tx->sequence + 1;
+    sequence->pending_count++;
+    if (spend && __builtin_add_overflow(spend->pending_spend, tx->body.transfer.amount, &spend->pending_spend))
+        spend->pending_spend = INT64_MAX;
+    return true;
 }
 
 bool mempool_push(mempool *pool, const tally_tx *tx, const uint8_t id[TALLY_HASH_BYTES]) {
-    if (mempool_full(pool)) return false;
+    if (mempool_full(pool) || !note_pending(pool, tx)) return false;
     mempool_entry *entry = &pool->entries[(pool->head + pool->count) % pool->capacity];
     entry->tx = *tx;
     memcpy(entry->id, id, TALLY_HASH_BYTES);
     pool->count++;
-    note_pending(pool, tx);
     return true;
+}
+
+/* Rebuilds the pending table from the ring. Each entry found room when it was
+ * pushed; in another order and with fewer neighbours one could, in theory, not: then
+ * a new hash key spreads them differently. */
+static void rebuild_pending(mempool *pool) {
+    for (int attempt = 0; attempt < 8; attempt++) {
+        memset(pool->pending, 0, (size_t)pool->pending_capacity * sizeof *pool->pending);
+        pool->pending_used = 0;
+        bool complete = true;
+        for (uint32_t i = 0; i < pool->count && complete; i++)
+            complete = note_pending(pool, &pool->entries[(pool->head + i) % pool->capacity].tx);
+        if (complete) return;
+        randombytes_buf(pool->hash_key, sizeof pool->hash_key);
+    }
 }
 
 uint32_t mempool_take(mempool *pool, mempool_entry *out, uint32_t limit) {
@@ -95,8 +141,6 @@ uint32_t mempool_take(mempool *pool, mempool_entry *out, uint32_t limit) {
     for (uint32_t i = 0; i < taken; i++) out[i] = pool->entries[(pool->head + i) % pool->capacity];
     pool->head = (pool->head + taken) % pool->capacity;
     pool->count -= taken;
-    memset(pool->pending, 0, (size_t)pool->pending_capacity * sizeof *pool->pending);
-    pool->pending_used = 0;
-    for (uint32_t i = 0; i < pool->count; i++) note_pending(pool, &pool->entries[(pool->head + i) % pool->capacity].tx);
+    rebuild_pending(pool);
     return taken;
 }

@@ -1,9 +1,15 @@
 /*
  * mempool.h: transactions admitted by the node and waiting for a block. A bounded
- * FIFO (blocks take them in arrival order) plus, per signer, what is pending: the
- * next sequence number the signer may use (so a client can pipeline many
- * transactions) and, per network, the credits its pending transfers will spend (so
- * a payment larger than what is left after the pending ones is refused at once).
+ * FIFO (blocks take them in arrival order) plus, per signer, what is pending: how
+ * many transactions, the next sequence number the signer may use (so a client can
+ * pipeline many transactions) and, per network, the credits its pending transfers
+ * will spend (so a payment larger than what is left after the pending ones is
+ * refused at once). The node bounds the count per signer (node_config's
+ * mempool_per_sender), so no key fills the mempool alone.
+ *
+ * The pending table is indexed by signer keys, which whoever submits chooses: it is
+ * hashed with SipHash-2-4 under a random key drawn when the mempool is made, and its
+ * probe sequences are bounded by MEMPOOL_PROBES_MAX.
  * Not thread-safe: the node holds its lock around every call.
  */
 #ifndef TALLY_MEMPOOL_H
@@ -14,6 +20,8 @@
 
 #include "tally.h"
 
+#define MEMPOOL_PROBES_MAX 256u
+
 typedef struct {
     tally_tx tx;
     uint8_t id[TALLY_HASH_BYTES];
@@ -22,9 +30,10 @@ typedef struct {
 typedef struct {
     bool used;
     tally_key key;
-    uint32_t network_id; /* 0: the signer's sequence entry */
-    uint64_t next_sequence;
-    int64_t pending_spend;
+    uint32_t network_id;    /* 0: the signer's own entry */
+    uint32_t pending_count; /* the signer's entry: its transactions in the mempool */
+    uint64_t next_sequence; /* the signer's entry */
+    int64_t pending_spend;  /* a network's entry */
 } mempool_pending;
 
 typedef struct {
@@ -32,6 +41,8 @@ typedef struct {
     uint32_t capacity, head, count;
     mempool_pending *pending; /* open addressing, `pending_capacity` a power of two */
     uint32_t pending_capacity, pending_used;
+    uint8_t hash_key[16];   /* crypto_shorthash_KEYBYTES */
+    uint32_t probe_longest; /* the most slots one lookup examined */
 } mempool;
 
 /* A mempool holding at most `capacity` transactions. false when out of memory. */
@@ -42,12 +53,15 @@ static inline bool mempool_full(const mempool *pool) { return pool->count == poo
 
 /* The sequence the signer's next transaction must carry: after its pending ones, or
  * committed_next when none are pending. */
-uint64_t mempool_next_sequence(const mempool *pool, const tally_key *signer, uint64_t committed_next);
+uint64_t mempool_next_sequence(mempool *pool, const tally_key *signer, uint64_t committed_next);
+/* How many of the signer's transactions are pending. */
+uint32_t mempool_sender_count(mempool *pool, const tally_key *signer);
 /* Credits the signer's pending transfers in a network will spend (amounts only). */
-int64_t mempool_pending_spend(const mempool *pool, const tally_key *signer, uint32_t network_id);
+int64_t mempool_pending_spend(mempool *pool, const tally_key *signer, uint32_t network_id);
 
 /* Adds a transaction whose sequence the caller checked against
- * mempool_next_sequence. false when full. */
+ * mempool_next_sequence. false when full (or, in theory, when the pending table
+ * has no room within MEMPOOL_PROBES_MAX of the signer's slot). */
 TALLY_MUST_CHECK bool mempool_push(mempool *pool, const tally_tx *tx, const uint8_t id[TALLY_HASH_BYTES]);
 
 /* Moves up to `limit` of the oldest transactions into out; returns how many. The

@@ -4,10 +4,20 @@
  * fsync, and only then are its transactions reported committed), and the table of
  * recent transaction statuses.
  *
- * The status table keeps two generations of a fixed-size hash table: when the
- * current one is half full it becomes the previous one and a fresh one starts, so
- * memory is bounded and the last ~100,000 transactions are always answered without
- * touching the disk.
+ * The status table (recent.h) keeps two generations of a fixed-size hash table: when
+ * the current one is half full it becomes the previous one and a fresh one starts,
+ * so memory is bounded and the last ~100,000 transactions are always answered
+ * without touching the disk. Its slots come from a keyed hash, since clients choose
+ * transaction ids.
+ *
+ * Admission spends the node's work in the order of its cost: the checks that read
+ * the state (the signer's standing as the core judges it, the per-sender bound, the
+ * sequence, credit left) come first, under the lock, so that junk from keys that
+ * stand nowhere costs no signature check at all; signatures are then checked in
+ * parallel outside the lock, and the state checks are made again before a
+ * transaction enters the mempool. A window of signature verdicts of refused
+ * transactions (keyed by id and signature together: the id covers only the unsigned
+ * bytes) spares checking the same bytes twice.
  */
 #define _GNU_SOURCE /* SCHED_IDLE */
 #include "node/node.h"
@@ -25,19 +35,17 @@
 
 #include "node/index.h"
 #include "node/mempool.h"
+#include "node/recent.h"
 
 #define STATUS_SLOTS (1u << 18)
+#define VERDICT_SLOTS (1u << 16) /* a window of at least 32,768 refused transactions */
+#define MEMPOOL_PER_SENDER_DEFAULT 1024u
 
-typedef struct {
-    bool used;
-    uint8_t id[TALLY_HASH_BYTES];
-    tx_status status;
-} status_slot;
-
-typedef struct {
-    status_slot *slots;
-    uint32_t used;
-} status_generation;
+const char *const node_refusal_names[NODE_REFUSAL_COUNT] = {
+#define NODE_REFUSAL_NAME(name) #name,
+    NODE_REFUSALS(NODE_REFUSAL_NAME)
+#undef NODE_REFUSAL_NAME
+};
 
 struct node {
     node_config config;
@@ -58,7 +66,8 @@ struct node {
     tally_tx *candidate_txs;
     tally_result *candidate_results;
     tally_block block;
-    status_generation current, previous;
+    recent_table statuses; /* transaction id -> tx_status */
+    recent_table verdicts; /* BLAKE2b(id | signature) -> 1 valid, 0 not: refused ones */
     uint64_t last_block_ms;
     node_metrics metrics;
 
@@ -107,6 +116,7 @@ void node_config_defaults(node_config *config) {
     config->idle_block_seconds = 60;
     config->snapshot_every = 1000;
     config->mempool_capacity = 65536;
+    config->mempool_per_sender = MEMPOOL_PER_SENDER_DEFAULT;
 }
 
 static bool start_verifiers(node *n);
@@ -114,40 +124,15 @@ static void stop_verifiers(node *n);
 
 /* ---- statuses ---- */
 
-static status_slot *status_find(status_generation *generation, const uint8_t id[TALLY_HASH_BYTES], bool create) {
-    uint64_t start;
-    memcpy(&start, id, sizeof start);
-    for (uint32_t probe = 0; probe < STATUS_SLOTS; probe++) {
-        status_slot *slot = &generation->slots[(start + probe) & (STATUS_SLOTS - 1)];
-        if (!slot->used) {
-            if (!create) return NULL;
-            slot->used = true;
-            memcpy(slot->id, id, TALLY_HASH_BYTES);
-            generation->used++;
-            return slot;
-        }
-        if (memcmp(slot->id, id, TALLY_HASH_BYTES) == 0) return slot;
-    }
-    return NULL;
-}
-
 static void status_set(node *n, const uint8_t id[TALLY_HASH_BYTES], tx_status status) {
-    if (n->current.used >= STATUS_SLOTS / 2) {
-        status_generation retired = n->previous;
-        n->previous = n->current;
-        memset(retired.slots, 0, (size_t)STATUS_SLOTS * sizeof *retired.slots);
-        retired.used = 0;
-        n->current = retired;
-    }
-    status_slot *slot = status_find(&n->current, id, true);
-    if (slot) slot->status = status;
+    tx_status *slot = recent_put(&n->statuses, id);
+    *slot = status;
 }
 
 static tx_status status_get(node *n, const uint8_t id[TALLY_HASH_BYTES]) {
-    status_slot *slot = status_find(&n->current, id, false);
-    if (!slot) slot = status_find(&n->previous, id, false);
+    const tx_status *slot = recent_get(&n->statuses, id);
     tx_status unknown = {0};
-    return slot ? slot->status : unknown;
+    return slot ? *slot : unknown;
 }
 
 /* ---- opening ---- */
@@ -231,12 +216,12 @@ bool node_open(const node_config *config, node **out, char *why, size_t why_size
     pthread_mutex_init(&n->verify_lock, NULL);
     pthread_cond_init(&n->verify_work, NULL);
     tally_block_init(&n->block);
-    n->current.slots = calloc(STATUS_SLOTS, sizeof(status_slot));
-    n->previous.slots = calloc(STATUS_SLOTS, sizeof(status_slot));
+    bool tables = recent_init(&n->statuses, STATUS_SLOTS, sizeof(tx_status));
+    tables = recent_init(&n->verdicts, VERDICT_SLOTS, 1) && tables;
     n->candidates = calloc(config->block_max_txs, sizeof *n->candidates);
     n->candidate_txs = calloc(config->block_max_txs, sizeof *n->candidate_txs);
     n->candidate_results = calloc(config->block_max_txs, sizeof *n->candidate_results);
-    if (!n->current.slots || !n->previous.slots || !n->candidates || !n->candidate_txs ||
+    if (!tables || !n->candidates || !n->candidate_txs ||
         !n->candidate_results || !mempool_init(&n->pool, config->mempool_capacity)) {
         node_close(n);
         return snprintf(why, why_size, "out of memory"), false;
@@ -288,6 +273,9 @@ bool node_open(const node_config *config, node **out, char *why, size_t why_size
     }
     n->metrics.started_at = now_ms() / 1000;
     n->metrics.mempool_capacity = config->mempool_capacity;
+    if (n->config.mempool_per_sender == 0 || n->config.mempool_per_sender > config->mempool_capacity)
+        n->config.mempool_per_sender = config->mempool_capacity;
+    n->metrics.mempool_per_sender = n->config.mempool_per_sender;
     n->last_block_ms = now_ms();
     *out = n;
     return true;
@@ -455,8 +443,8 @@ void node_close(node *n) {
     free(n->candidates);
     free(n->candidate_txs);
     free(n->candidate_results);
-    free(n->current.slots);
-    free(n->previous.slots);
+    recent_free(&n->statuses);
+    recent_free(&n->verdicts);
     sodium_memzero(n->producer_secret, sizeof n->producer_secret);
     pthread_mutex_destroy(&n->lock);
     pthread_cond_destroy(&n->work);
@@ -540,56 +528,206 @@ static tx_status refused(tally_error code, int64_t available) {
     return status;
 }
 
-/* The checks made under the lock: sequence and credit against what is pending. */
+static tx_status node_refused(node_refusal reason) {
+    return (tx_status){.state = TX_REFUSED, .node_error = node_refusal_names[reason]};
+}
+
+/* A transfer larger than the credit its payer has left after its pending ones. */
+static tx_status credit_left(node *n, const tally_state *state, const tally_tx *tx) {
+    if (tx->type != TALLY_TX_TRANSFER) return (tx_status){0};
+    const tally_tx_transfer *transfer = &tx->body.transfer;
+    const tally_member *payer = tally_state_member(state, transfer->network_id, &tx->signer);
+    if (!payer || transfer->amount <= 0) return (tx_status){0};
+    int64_t left =
+        tally_member_available(state, payer) - mempool_pending_spend(&n->pool, &tx->signer, transfer->network_id);
+    if (transfer->amount > left) return refused(TALLY_ERR_INSUFFICIENT_CREDIT, left > 0 ? left : 0);
+    return (tx_status){0};
+}
+
+/* What the state and the mempool refuse, in the order that tells the sender most:
+ * standing (the core's tally_tx_admissible), the bound per sender, the sequence,
+ * credit left. `expected` is the signer's next sequence after its pending
+ * transactions (`pending` of them); `earlier` of its transactions in the same
+ * submission passed already, so this one may be up to `earlier` past `expected`
+ * (a batch may carry the next sequences, or, forged or not, one sequence twice: the
+ * exact check follows the signature, with earlier 0). */
+static tx_status state_checks(node *n, const tally_state *state, const tally_tx *tx, uint64_t expected,
+                              uint32_t pending, uint32_t earlier) {
+    tally_error standing = tally_tx_admissible(state, tx);
+    if (standing != TALLY_OK) return refused(standing, 0);
+    if ((uint64_t)pending + earlier >= n->config.mempool_per_sender)
+        return node_refused(NODE_REFUSAL_SENDER_PENDING_FULL);
+    if (tx->sequence < expected || tx->sequence - expected > earlier)
+        return refused(TALLY_ERR_BAD_SEQUENCE, (int64_t)expected);
+    return credit_left(n, state, tx);
+}
+
+static uint64_t next_sequence(node *n, const tally_state *state, const tally_key *signer) {
+    return mempool_next_sequence(&n->pool, signer, tally_state_next_sequence(state, signer));
+}
+
+/* The second look, after the signature: everything again against the state and
+ * what is pending now (a block may have been made since the first), then the
+ * mempool. Called with the lock held. */
 static tx_status admit(node *n, const tally_state *state, const tally_tx *tx, const uint8_t id[TALLY_HASH_BYTES]) {
     tx_status known = status_get(n, id);
     if (known.state == TX_PENDING || known.state == TX_COMMITTED) return known; /* resubmitted */
-    if (mempool_full(&n->pool)) return (tx_status){.state = TX_REFUSED, .node_error = "MEMPOOL_FULL"};
-    uint64_t expected = mempool_next_sequence(&n->pool, &tx->signer, tally_state_next_sequence(state, &tx->signer));
-    if (tx->sequence != expected) return refused(TALLY_ERR_BAD_SEQUENCE, (int64_t)expected);
-    if (tx->type == TALLY_TX_TRANSFER) {
-        const tally_tx_transfer *transfer = &tx->body.transfer;
-        const tally_member *payer = tally_state_member(state, transfer->network_id, &tx->signer);
-        if (payer && transfer->amount > 0) {
-            int64_t left = tally_member_available(state, payer) -
-                           mempool_pending_spend(&n->pool, &tx->signer, transfer->network_id);
-            if (transfer->amount > left) return refused(TALLY_ERR_INSUFFICIENT_CREDIT, left > 0 ? left : 0);
-        }
-    }
-    if (!mempool_push(&n->pool, tx, id)) return (tx_status){.state = TX_REFUSED, .node_error = "MEMPOOL_FULL"};
+    if (mempool_full(&n->pool)) return node_refused(NODE_REFUSAL_MEMPOOL_FULL);
+    tx_status checked = state_checks(n, state, tx, next_sequence(n, state, &tx->signer),
+                                     mempool_sender_count(&n->pool, &tx->signer), 0);
+    if (checked.state == TX_REFUSED) return checked;
+    if (!mempool_push(&n->pool, tx, id)) return node_refused(NODE_REFUSAL_MEMPOOL_FULL);
     tx_status pending = {.state = TX_PENDING};
     status_set(n, id, pending);
     return pending;
 }
 
-void node_submit(node *n, const tally_tx *txs, uint32_t count, tx_status *out, uint8_t (*ids)[TALLY_HASH_BYTES]) {
-    bool *valid = calloc(count ? count : 1, sizeof *valid);
-    if (!valid) {
-        for (uint32_t i = 0; i < count; i++) out[i] = (tx_status){.state = TX_REFUSED, .node_error = "OUT_OF_MEMORY"};
-        return;
+/* Where a submitted transaction stands between the two looks under the lock. */
+enum { STAGE_DONE, STAGE_VERIFY, STAGE_VERIFIED };
+
+/* The first look, before any signature is checked: what the state and the mempool
+ * already refuse, and what a kept verdict answers. Sets *stage. */
+static tx_status look_before_signature(node *n, const tally_state *state, const tally_tx *tx,
+                                       const uint8_t id[TALLY_HASH_BYTES], const uint8_t digest[TALLY_HASH_BYTES],
+                                       uint64_t expected, uint32_t pending, uint32_t earlier, uint8_t *stage) {
+    *stage = STAGE_DONE;
+    tx_status known = status_get(n, id);
+    if (known.state == TX_PENDING || known.state == TX_COMMITTED) return known; /* resubmitted */
+    if (mempool_full(&n->pool)) return node_refused(NODE_REFUSAL_MEMPOOL_FULL);
+    tx_status checked = state_checks(n, state, tx, expected, pending, earlier);
+    if (checked.state == TX_REFUSED) return checked;
+    const uint8_t *verdict = recent_get(&n->verdicts, digest);
+    if (verdict) n->metrics.signature_checks_saved++;
+    if (verdict && !*verdict) return refused(TALLY_ERR_BAD_SIGNATURE, 0);
+    *stage = verdict ? STAGE_VERIFIED : STAGE_VERIFY;
+    return (tx_status){0};
+}
+
+typedef struct {
+    const uint8_t *signer;
+    uint32_t index;
+} by_signer;
+
+static int compare_by_signer(const void *a, const void *b) {
+    const by_signer *x = a, *y = b;
+    int order = memcmp(x->signer, y->signer, TALLY_KEY_BYTES);
+    return order ? order : (x->index > y->index) - (x->index < y->index);
+}
+
+/* The first look for a whole submission, one signer at a time (order[] sorts the
+ * submission by signer, then position). Called with the lock held. */
+static void look_at_all(node *n, const tally_state *state, const tally_tx *txs, const uint8_t (*ids)[TALLY_HASH_BYTES],
+                        const uint8_t (*digests)[TALLY_HASH_BYTES], const by_signer *order, uint32_t count,
+                        tx_status *out, uint8_t *stages) {
+    for (uint32_t at = 0; at < count;) {
+        const tally_key *signer = &txs[order[at].index].signer;
+        uint64_t expected = next_sequence(n, state, signer);
+        uint32_t pending = mempool_sender_count(&n->pool, signer), earlier = 0;
+        for (; at < count && memcmp(order[at].signer, signer->bytes, TALLY_KEY_BYTES) == 0; at++) {
+            uint32_t i = order[at].index;
+            if (stages[i] == STAGE_DONE) continue;
+            out[i] = look_before_signature(n, state, &txs[i], ids[i], digests[i], expected, pending, earlier, &stages[i]);
+            if (stages[i] != STAGE_DONE) earlier++;
+        }
     }
+}
+
+/* Keeps the signature verdict of a transaction refused after its check, so that the
+ * same bytes sent again are not checked again. Keyed by id and signature: a forged
+ * signature on someone's id says nothing about that id's real signature. */
+static void remember_verdict(node *n, const uint8_t digest[TALLY_HASH_BYTES], bool valid) {
+    uint8_t *verdict = recent_put(&n->verdicts, digest);
+    *verdict = valid ? 1 : 0;
+}
+
+static void count_refusal(node *n, const tx_status *status) {
+    n->metrics.txs_refused_admission++;
+    if (status->node_error) {
+        for (int reason = 0; reason < NODE_REFUSAL_COUNT; reason++)
+            if (strcmp(status->node_error, node_refusal_names[reason]) == 0) n->metrics.refused_by_node[reason]++;
+    } else if ((unsigned)status->result.code < (unsigned)TALLY_ERROR_COUNT) {
+        n->metrics.refused_at_admission[status->result.code]++;
+    }
+}
+
+/* Outside the lock: ids, the checks that need nothing else (chain id, signer), the
+ * digest of id and signature that keys the verdicts, and the submission's order by
+ * signer. Sets stages[i] to STAGE_VERIFY, or STAGE_DONE with out[i] refused. */
+static void prepare(node *n, const tally_tx *txs, uint32_t count, tx_status *out, uint8_t (*ids)[TALLY_HASH_BYTES],
+                    uint8_t (*digests)[TALLY_HASH_BYTES], by_signer *order, uint8_t *stages) {
     const uint8_t *chain_id = tally_store_tip(n->store)->chain_id;
     for (uint32_t i = 0; i < count; i++) {
         tally_tx_hash(&txs[i], ids[i]);
         out[i] = (tx_status){0};
+        stages[i] = STAGE_DONE;
         if (memcmp(txs[i].chain_id, chain_id, TALLY_CHAIN_ID_BYTES) != 0) out[i] = refused(TALLY_ERR_WRONG_CHAIN, 0);
         else if (tally_key_is_system(&txs[i].signer)) out[i] = refused(TALLY_ERR_SYSTEM_SIGNER, 0);
-        else valid[i] = true;
+        else stages[i] = STAGE_VERIFY;
+        crypto_generichash_state hash;
+        crypto_generichash_init(&hash, NULL, 0, TALLY_HASH_BYTES);
+        crypto_generichash_update(&hash, ids[i], TALLY_HASH_BYTES);
+        crypto_generichash_update(&hash, txs[i].signature, TALLY_SIGNATURE_BYTES);
+        crypto_generichash_final(&hash, digests[i], TALLY_HASH_BYTES);
+        order[i] = (by_signer){txs[i].signer.bytes, i};
     }
-    verify_all(n, txs, count, valid);
-    pthread_mutex_lock(&n->lock);
+    qsort(order, count, sizeof *order, compare_by_signer);
+}
+
+/* The second look for a whole submission, in its order, after the signatures
+ * (valid[i]) were checked; counts what is refused. Called with the lock held. */
+static void look_after_signatures(node *n, const tally_tx *txs, uint32_t count, tx_status *out,
+                                  const uint8_t (*ids)[TALLY_HASH_BYTES], const uint8_t (*digests)[TALLY_HASH_BYTES],
+                                  const uint8_t *stages, const bool *valid) {
     const tally_state *state = tally_store_state(n->store);
     for (uint32_t i = 0; i < count; i++) {
-        if (out[i].state == TX_REFUSED) continue;
-        if (node_failed(n)) out[i] = (tx_status){.state = TX_REFUSED, .node_error = "NODE_FAILED"};
-        else if (!valid[i]) out[i] = refused(TALLY_ERR_BAD_SIGNATURE, 0);
-        else out[i] = admit(n, state, &txs[i], ids[i]);
-        if (out[i].state == TX_REFUSED) n->metrics.txs_refused_admission++;
+        if (stages[i] != STAGE_DONE) {
+            bool signed_well = stages[i] == STAGE_VERIFIED || valid[i];
+            if (node_failed(n)) out[i] = node_refused(NODE_REFUSAL_NODE_FAILED);
+            else if (!signed_well) out[i] = refused(TALLY_ERR_BAD_SIGNATURE, 0);
+            else out[i] = admit(n, state, &txs[i], ids[i]);
+            if (stages[i] == STAGE_VERIFY && out[i].state == TX_REFUSED) remember_verdict(n, digests[i], signed_well);
+        }
+        if (out[i].state == TX_REFUSED) count_refusal(n, &out[i]);
     }
+}
+
+void node_submit(node *n, const tally_tx *txs, uint32_t count, tx_status *out, uint8_t (*ids)[TALLY_HASH_BYTES]) {
+    size_t room = count ? count : 1;
+    bool *valid = calloc(room, sizeof *valid);
+    uint8_t *stages = calloc(room, sizeof *stages);
+    by_signer *order = calloc(room, sizeof *order);
+    uint8_t(*digests)[TALLY_HASH_BYTES] = calloc(room, TALLY_HASH_BYTES);
+    if (!valid || !stages || !order || !digests) {
+        for (uint32_t i = 0; i < count; i++) out[i] = node_refused(NODE_REFUSAL_OUT_OF_MEMORY);
+        free(valid), free(stages), free(order), free(digests);
+        return;
+    }
+    prepare(n, txs, count, out, ids, digests, order, stages);
+    pthread_mutex_lock(&n->lock);
+    if (node_failed(n)) {
+        for (uint32_t i = 0; i < count; i++)
+            if (stages[i] != STAGE_DONE) out[i] = node_refused(NODE_REFUSAL_NODE_FAILED), stages[i] = STAGE_DONE;
+    } else {
+        look_at_all(n, tally_store_state(n->store), txs, (const uint8_t(*)[TALLY_HASH_BYTES])ids,
+                    (const uint8_t(*)[TALLY_HASH_BYTES])digests, order, count, out, stages);
+    }
+    pthread_mutex_unlock(&n->lock);
+
+    uint32_t checks = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        valid[i] = stages[i] == STAGE_VERIFY;
+        checks += valid[i];
+    }
+    if (checks) verify_all(n, txs, count, valid);
+
+    pthread_mutex_lock(&n->lock);
+    n->metrics.signature_checks += checks;
+    look_after_signatures(n, txs, count, out, (const uint8_t(*)[TALLY_HASH_BYTES])ids,
+                          (const uint8_t(*)[TALLY_HASH_BYTES])digests, stages, valid);
     /* Wake the producer: its wait was timed for an empty mempool or a full block. */
     if (n->pool.count > 0) pthread_cond_signal(&n->work);
     pthread_mutex_unlock(&n->lock);
-    free(valid);
+    free(valid), free(stages), free(order), free(digests);
 }
 
 void node_wait(node *n, const uint8_t (*ids)[TALLY_HASH_BYTES], uint32_t count, tx_status *out, uint32_t timeout_ms) {
@@ -645,6 +783,9 @@ node_metrics node_metrics_read(node *n) {
     pthread_mutex_lock(&n->lock);
     node_metrics metrics = n->metrics;
     metrics.mempool_count = n->pool.count;
+    metrics.probe_longest_statuses = n->statuses.probe_longest;
+    metrics.probe_longest_verdicts = n->verdicts.probe_longest;
+    metrics.probe_longest_pending = n->pool.probe_longest;
     pthread_mutex_unlock(&n->lock);
     return metrics;
 }

@@ -29,6 +29,7 @@ typedef struct {
     uint32_t idle_block_seconds; /* an empty block this often, so credit periods end on time */
     uint32_t snapshot_every;     /* blocks between snapshots */
     uint32_t mempool_capacity;
+    uint32_t mempool_per_sender; /* pending transactions one signer may have (default 1024) */
     uint32_t verify_threads;     /* 0: one per core */
     bool quiet;                  /* no log lines on stderr */
 } node_config;
@@ -37,8 +38,23 @@ void node_config_defaults(node_config *config);
 
 typedef enum { TX_UNKNOWN = 0, TX_PENDING, TX_COMMITTED, TX_REFUSED } tx_state;
 
+/* The node's own refusals, not the ledger's: the mempool is full, the signer has
+ * mempool_per_sender transactions pending already, the node stopped after a failed
+ * write, or memory ran out. */
+#define NODE_REFUSALS(X) X(MEMPOOL_FULL) X(SENDER_PENDING_FULL) X(NODE_FAILED) X(OUT_OF_MEMORY)
+typedef enum {
+#define NODE_REFUSAL_ENUM(name) NODE_REFUSAL_##name,
+    NODE_REFUSALS(NODE_REFUSAL_ENUM)
+#undef NODE_REFUSAL_ENUM
+        NODE_REFUSAL_COUNT
+} node_refusal;
+/* "SENDER_PENDING_FULL" for NODE_REFUSAL_SENDER_PENDING_FULL: what tx_status's
+ * node_error points to. */
+extern const char *const node_refusal_names[NODE_REFUSAL_COUNT];
+
 /* What the node knows of a transaction. `node_error` names refusals that are the
- * node's, not the ledger's (MEMPOOL_FULL, NODE_FAILED, TIMEOUT); NULL otherwise. */
+ * node's, not the ledger's (node_refusal_names, and "BAD_HEX" from the HTTP
+ * layer); NULL otherwise. */
 typedef struct {
     tx_state state;
     uint64_t height;    /* TX_COMMITTED: its block */
@@ -62,10 +78,16 @@ bool node_failed(const node *n);
 bool node_is_new(const node *n);
 
 /*
- * Admits transactions: cheap checks, signatures (in parallel), then under the lock
- * the signer's sequence against the chain plus its pending transactions, and for
- * transfers the credit left after the payer's pending transfers. out[i] is
- * TX_PENDING, or TX_REFUSED with the reason, or the status a resubmitted id has.
+ * Admits transactions, cheapest checks first: chain id and signer; then under the
+ * lock the standing the type needs (tally_tx_admissible: NOT_MEMBER, NOT_OPERATOR,
+ * ...), the bound of mempool_per_sender pending transactions per signer
+ * (SENDER_PENDING_FULL), the sequence (the signer's next one after its pending
+ * transactions, or a later one that an earlier transaction of the same submission
+ * leads to) and for transfers the credit left after the payer's pending transfers;
+ * only then the signatures, in parallel outside the lock (unless the same id and
+ * signature were refused recently: that verdict is kept); then under the lock again
+ * the same checks with the exact sequence, and the mempool. out[i] is TX_PENDING,
+ * or TX_REFUSED with the reason, or the status a resubmitted id has.
  */
 void node_submit(node *n, const tally_tx *txs, uint32_t count, tx_status *out,
                  uint8_t (*ids)[TALLY_HASH_BYTES]);
@@ -100,10 +122,18 @@ typedef struct {
     uint64_t txs_committed;
     uint64_t txs_refused_admission;
     uint64_t txs_refused_in_block;
+    uint64_t refused_at_admission[TALLY_ERROR_COUNT]; /* by the ledger's code */
+    uint64_t refused_by_node[NODE_REFUSAL_COUNT];     /* by node_refusal */
+    uint64_t signature_checks;       /* Ed25519 verifications made at admission */
+    uint64_t signature_checks_saved; /* verdicts of recently refused transactions reused */
     uint64_t last_block_ns;   /* time to build and make durable the last block */
     uint64_t block_ns_total;
     uint32_t mempool_count;
     uint32_t mempool_capacity;
+    uint32_t mempool_per_sender;
+    /* The most slots one lookup examined in each table indexed by client-chosen bytes
+     * (transaction ids, id and signature, signer keys): a few dozen at most. */
+    uint32_t probe_longest_statuses, probe_longest_verdicts, probe_longest_pending;
     uint64_t started_at;      /* unix seconds */
 } node_metrics;
 node_metrics node_metrics_read(node *n);

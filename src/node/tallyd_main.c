@@ -41,6 +41,8 @@ static void usage(FILE *out) {
             "  --block-max N         make a block at once when N transactions wait (default 8192)\n"
             "  --idle-block-s N      an empty block every N s, so credit periods end on time (default 60)\n"
             "  --snapshot-every N    snapshot the state every N blocks (default 1000)\n"
+            "  --mempool-per-sender N  pending transactions one signer may have (default 1024; more are\n"
+            "                        refused with SENDER_PENDING_FULL until some commit)\n"
             "  --http-timeout-s N    close a connection that sends nothing for N s (default 30)\n"
             "  --chain-name NAME     name of a new chain (default tally-local)\n"
             "  --growth MODE         who may found networks and create assets on a new chain: 'open'\n"
@@ -140,6 +142,9 @@ int main(int argc, char **argv) {
             ok = parse_u32(value, &config.idle_block_seconds) && config.idle_block_seconds > 0;
         } else if (strcmp(option, "--http-timeout-s") == 0) {
             ok = parse_u32(value, &http_timeout_seconds) && http_timeout_seconds > 0 && http_timeout_seconds <= 3600;
+        } else if (strcmp(option, "--mempool-per-sender") == 0) {
+            ok = parse_u32(value, &config.mempool_per_sender) && config.mempool_per_sender > 0 &&
+                 config.mempool_per_sender <= config.mempool_capacity;
         } else if (strcmp(option, "--snapshot-every") == 0) {
             ok = parse_u32(value, &config.snapshot_every);
         } else if (strcmp(option, "--chain-name") == 0) {

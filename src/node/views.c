@@ -78,6 +78,9 @@ json_t *view_tx_status(const uint8_t id[TALLY_HASH_BYTES], const tx_status *stat
                                       ? "a transaction is the hex of its signed encoding, at most 512 bytes"
                                   : strcmp(status->node_error, "NODE_FAILED") == 0
                                       ? "the node stopped after a failed write: it must be restarted"
+                                  : strcmp(status->node_error, "SENDER_PENDING_FULL") == 0
+                                      ? "this signer has as many transactions waiting for a block as the node takes "
+                                        "from one signer: wait for some to commit"
                                       : "the node could not take the transaction";
             json_object_set_new(view, "error", view_error(status->node_error, message, 0, false));
         } else {

@@ -1,0 +1,105 @@
+/*
+ * admission.c: who may sign what. tally_tx_admissible answers, from the state alone
+ * and without changing it, whether a transaction's signer holds the standing its
+ * type needs: a current member of the network (transfers, aliases, leaving, repaying
+ * and redeeming in the pool), an operator of the network (its policy, peg, operators,
+ * members, lines and fees), the issuer of the asset (issuing, burning), a holder of
+ * the asset (moving it; depositing the pool's reserve asset) or of pool shares
+ * (withdrawing them). Founding a network, creating an asset and joining an open
+ * network need none: the core bounds those itself.
+ *
+ * A node asks this before it spends a signature check, so a key that stands nowhere
+ * pays for its junk with nothing but its own bandwidth. The refusals are the ones
+ * the rule modules give for the same lack (NOT_MEMBER, NOT_OPERATOR, ...), checked
+ * in the same order up to the first one about standing; amounts, balances and every
+ * other rule are left to tally_apply in the block.
+ */
+#include "core/ledger.h"
+
+#include <string.h>
+
+static bool is_current_member(const tally_state *state, uint32_t network_id, const tally_key *key) {
+    const tally_member *member = ledger_member(state, network_id, key);
+    return member && member->status != TALLY_MEMBER_LEFT;
+}
+
+/* Transfers, aliases, leaving: a member of an existing network. */
+static tally_error member_standing(const tally_state *state, uint32_t network_id, const tally_key *signer) {
+    if (!ledger_network(state, network_id)) return TALLY_ERR_UNKNOWN_NETWORK;
+    return is_current_member(state, network_id, signer) ? TALLY_OK : TALLY_ERR_NOT_MEMBER;
+}
+
+static tally_error operator_standing(const tally_state *state, uint32_t network_id, const tally_key *signer) {
+    const tally_network *network = ledger_network(state, network_id);
+    if (!network) return TALLY_ERR_UNKNOWN_NETWORK;
+    return network_is_operator(network, signer) ? TALLY_OK : TALLY_ERR_NOT_OPERATOR;
+}
+
+/* Joining by oneself: the network exists and lets anyone in. */
+static tally_error join_standing(const tally_state *state, uint32_t network_id) {
+    const tally_network *network = ledger_network(state, network_id);
+    if (!network) return TALLY_ERR_UNKNOWN_NETWORK;
+    return network->policy.membership_mode == TALLY_MEMBERSHIP_OPEN ? TALLY_OK : TALLY_ERR_ADMISSION_REQUIRED;
+}
+
+static tally_error issuer_standing(const tally_state *state, uint32_t asset_id, const tally_key *signer) {
+    const tally_asset *asset = tally_state_asset(state, asset_id);
+    if (!asset) return TALLY_ERR_UNKNOWN_ASSET;
+    return memcmp(asset->issuer.bytes, signer->bytes, TALLY_KEY_BYTES) == 0 ? TALLY_OK : TALLY_ERR_NOT_ISSUER;
+}
+
+static tally_error holder_standing(const tally_state *state, uint32_t asset_id, const tally_key *signer) {
+    if (!tally_state_asset(state, asset_id)) return TALLY_ERR_UNKNOWN_ASSET;
+    return tally_state_asset_balance(state, asset_id, signer) > 0 ? TALLY_OK : TALLY_ERR_INSUFFICIENT_ASSET;
+}
+
+/* Pool transactions name a network whose pool has a reserve asset (pool.c checks
+ * that first), then the signer's part in it. */
+static tally_error pool_standing(const tally_state *state, const tally_tx *tx) {
+    uint32_t network_id = tx->body.pool_amount.network_id;
+    const tally_network *network = ledger_network(state, network_id);
+    if (!network) return TALLY_ERR_UNKNOWN_NETWORK;
+    if (network->reserve_asset_id == 0) return TALLY_ERR_NO_RESERVE_ASSET;
+    switch ((tally_tx_type)tx->type) {
+    case TALLY_TX_POOL_DEPOSIT:
+        return tally_state_asset_balance(state, network->reserve_asset_id, &tx->signer) > 0
+                   ? TALLY_OK
+                   : TALLY_ERR_INSUFFICIENT_ASSET;
+    case TALLY_TX_POOL_WITHDRAW:
+        return tally_state_pool_shares(state, network_id, &tx->signer) > 0 ? TALLY_OK : TALLY_ERR_INSUFFICIENT_SHARES;
+    default: /* repay, redeem */
+        return is_current_member(state, network_id, &tx->signer) ? TALLY_OK : TALLY_ERR_NOT_MEMBER;
+    }
+}
+
+tally_error tally_tx_admissible(const tally_state *state, const tally_tx *tx) {
+    assert(state && tx);
+    const tally_key *signer = &tx->signer;
+    switch ((tally_tx_type)tx->type) {
+    case TALLY_TX_NETWORK_CREATE:
+    case TALLY_TX_ASSET_CREATE: return TALLY_OK;
+    case TALLY_TX_MEMBER_JOIN: return join_standing(state, tx->body.network_only.network_id);
+    case TALLY_TX_POLICY_UPDATE: return operator_standing(state, tx->body.policy_update.network_id, signer);
+    case TALLY_TX_PEG_SET: return operator_standing(state, tx->body.peg_set.network_id, signer);
+    case TALLY_TX_OPERATOR_ADD:
+    case TALLY_TX_OPERATOR_REMOVE:
+    case TALLY_TX_MEMBER_ADMIT:
+    case TALLY_TX_MEMBER_SUSPEND:
+    case TALLY_TX_MEMBER_REINSTATE:
+    case TALLY_TX_LINE_CLOSE: return operator_standing(state, tx->body.network_key.network_id, signer);
+    case TALLY_TX_LINE_OPEN: return operator_standing(state, tx->body.line_open.network_id, signer);
+    case TALLY_TX_LINE_UPDATE: return operator_standing(state, tx->body.line_update.network_id, signer);
+    case TALLY_TX_FEE_DISTRIBUTE: return operator_standing(state, tx->body.fee_distribute.network_id, signer);
+    case TALLY_TX_MEMBER_LEAVE: return member_standing(state, tx->body.network_only.network_id, signer);
+    case TALLY_TX_ALIAS_SET: return member_standing(state, tx->body.alias_set.network_id, signer);
+    case TALLY_TX_TRANSFER: return member_standing(state, tx->body.transfer.network_id, signer);
+    case TALLY_TX_ASSET_ISSUE: return issuer_standing(state, tx->body.asset_move.asset_id, signer);
+    case TALLY_TX_ASSET_BURN: return issuer_standing(state, tx->body.asset_burn.asset_id, signer);
+    case TALLY_TX_ASSET_TRANSFER: return holder_standing(state, tx->body.asset_move.asset_id, signer);
+    case TALLY_TX_POOL_DEPOSIT:
+    case TALLY_TX_POOL_WITHDRAW:
+    case TALLY_TX_POOL_REPAY:
+    case TALLY_TX_POOL_REDEEM: return pool_standing(state, tx);
+    }
+    return TALLY_ERR_UNKNOWN_TX_TYPE;
+}

@@ -1,0 +1,222 @@
+/*
+ * test_admission.c: tally_tx_admissible, the core's answer to "may this key sign
+ * this?" that a node asks before it spends a signature check (issue 7, finding 9).
+ * Every transaction type is tried by a key without the standing it needs, which is
+ * refused with the code tally_apply itself gives, and by one with it, which passes;
+ * asking changes nothing.
+ */
+#include <string.h>
+
+#include "fixture.h"
+#include "test.h"
+
+enum { OPEN = 1, CLOSED = 2, NOWHERE = 9, USD = 1 };
+
+typedef struct {
+    test_world world;
+    test_actor op, op_closed, alice, bob, carol, bank, stranger;
+} cast;
+
+static void found(cast *c, const test_actor *founder, const char *name, uint8_t mode) {
+    tally_tx tx = world_tx(&c->world, founder, TALLY_TX_NETWORK_CREATE);
+    text_set(&tx.body.network_create.name, name);
+    text_set(&tx.body.network_create.unit_code, "UNT");
+    tx.body.network_create.policy = policy_default();
+    tx.body.network_create.policy.membership_mode = mode;
+    CHECK_CODE(world_apply(&c->world, &tx).code, TALLY_OK);
+}
+
+static void join(cast *c, const test_actor *who, tally_tx_type type) {
+    tally_tx tx = world_tx(&c->world, who, type);
+    tx.body.network_only.network_id = OPEN;
+    CHECK_CODE(world_apply(&c->world, &tx).code, TALLY_OK);
+}
+
+/* Open and Closed (admitted) networks; alice and bob are members of Open, carol
+ * joined and left; the bank's USD backs Open's pool, alice holds USD and shares. */
+static void set_up(cast *c) {
+    world_init(&c->world);
+    c->op = actor(1), c->op_closed = actor(2), c->alice = actor(3), c->bob = actor(4), c->carol = actor(5);
+    c->bank = actor(6), c->stranger = actor(7);
+    found(c, &c->op, "Open", TALLY_MEMBERSHIP_OPEN);
+    found(c, &c->op_closed, "Closed", TALLY_MEMBERSHIP_ADMITTED);
+    join(c, &c->alice, TALLY_TX_MEMBER_JOIN);
+    join(c, &c->bob, TALLY_TX_MEMBER_JOIN);
+    join(c, &c->carol, TALLY_TX_MEMBER_JOIN);
+    join(c, &c->carol, TALLY_TX_MEMBER_LEAVE);
+    CHECK_EQ(do_create_asset(&c->world, &c->bank, "USD").created_id, USD);
+    CHECK_CODE(do_issue(&c->world, &c->bank, USD, &c->alice, 1000).code, TALLY_OK);
+    CHECK_CODE(do_set_peg(&c->world, &c->op, OPEN, USD, 1, 1).code, TALLY_OK);
+    CHECK_CODE(do_pool(&c->world, &c->alice, TALLY_TX_POOL_DEPOSIT, OPEN, 100).code, TALLY_OK);
+}
+
+/* A well-formed transaction of `type` by `signer` on network `network_id` (or on
+ * USD), whose body passes every rule but standing. */
+static tally_tx make(const cast *c, const test_actor *signer, tally_tx_type type, uint32_t network_id) {
+    tally_tx tx = world_tx(&c->world, signer, type);
+    switch (type) {
+    case TALLY_TX_NETWORK_CREATE:
+        text_set(&tx.body.network_create.name, "Third");
+        text_set(&tx.body.network_create.unit_code, "TRD");
+        tx.body.network_create.policy = policy_default();
+        break;
+    case TALLY_TX_POLICY_UPDATE:
+        tx.body.policy_update.network_id = network_id;
+        tx.body.policy_update.policy = policy_default();
+        break;
+    case TALLY_TX_PEG_SET:
+        tx.body.peg_set = (tally_tx_peg_set){network_id, USD, 1, 1};
+        break;
+    case TALLY_TX_OPERATOR_ADD:
+    case TALLY_TX_MEMBER_ADMIT:
+        tx.body.network_key.network_id = network_id;
+        tx.body.network_key.key = c->stranger.key;
+        break;
+    case TALLY_TX_OPERATOR_REMOVE:
+        tx.body.network_key.network_id = network_id;
+        tx.body.network_key.key = c->op.key;
+        break;
+    case TALLY_TX_MEMBER_SUSPEND:
+    case TALLY_TX_MEMBER_REINSTATE:
+    case TALLY_TX_LINE_CLOSE:
+        tx.body.network_key.network_id = network_id;
+        tx.body.network_key.key = c->bob.key;
+        break;
+    case TALLY_TX_MEMBER_JOIN:
+    case TALLY_TX_MEMBER_LEAVE: tx.body.network_only.network_id = network_id; break;
+    case TALLY_TX_ALIAS_SET:
+        tx.body.alias_set.network_id = network_id;
+        text_set(&tx.body.alias_set.alias, "someone");
+        break;
+    case TALLY_TX_LINE_OPEN:
+        tx.body.line_open.network_id = network_id;
+        tx.body.line_open.member = c->bob.key;
+        tx.body.line_open.limit = 100;
+        break;
+    case TALLY_TX_LINE_UPDATE:
+        tx.body.line_update.network_id = network_id;
+        tx.body.line_update.member = c->bob.key;
+        tx.body.line_update.limit = 100;
+        break;
+    case TALLY_TX_TRANSFER:
+        tx.body.transfer.network_id = network_id;
+        tx.body.transfer.payee = c->bob.key;
+        tx.body.transfer.amount = 1;
+        tx.body.transfer.max_fee = 100;
+        break;
+    case TALLY_TX_ASSET_CREATE:
+        text_set(&tx.body.asset_create.code, "EUR");
+        text_set(&tx.body.asset_create.name, "euros");
+        break;
+    case TALLY_TX_ASSET_ISSUE:
+    case TALLY_TX_ASSET_TRANSFER:
+        tx.body.asset_move.asset_id = network_id; /* an asset id here */
+        tx.body.asset_move.to = c->bob.key;
+        tx.body.asset_move.amount = 1;
+        break;
+    case TALLY_TX_ASSET_BURN:
+        tx.body.asset_burn.asset_id = network_id;
+        tx.body.asset_burn.amount = 1;
+        break;
+    case TALLY_TX_POOL_DEPOSIT:
+    case TALLY_TX_POOL_WITHDRAW:
+    case TALLY_TX_POOL_REPAY:
+    case TALLY_TX_POOL_REDEEM:
+        tx.body.pool_amount.network_id = network_id;
+        tx.body.pool_amount.amount = 1;
+        break;
+    case TALLY_TX_FEE_DISTRIBUTE:
+        tx.body.fee_distribute.network_id = network_id;
+        tx.body.fee_distribute.to_pool = true;
+        tx.body.fee_distribute.amount = 1;
+        break;
+    }
+    return tx;
+}
+
+typedef struct {
+    tally_tx_type type;
+    uint32_t scope;           /* network id, or asset id for ASSET_* */
+    const test_actor *holder; /* has the standing; NULL: nobody needs any */
+    const test_actor *lacking;
+    tally_error refusal; /* what `lacking` gets */
+} standing_case;
+
+TEST(hardening_09_admission_asks_the_core_who_may_sign_each_transaction_type) {
+    cast c;
+    set_up(&c);
+    uint8_t before[TALLY_HASH_BYTES], after[TALLY_HASH_BYTES];
+    REQUIRE(tally_state_hash(c.world.state, before));
+    const standing_case cases[] = {
+        {TALLY_TX_NETWORK_CREATE, 0, NULL, &c.stranger, TALLY_OK},
+        {TALLY_TX_POLICY_UPDATE, OPEN, &c.op, &c.stranger, TALLY_ERR_NOT_OPERATOR},
+        {TALLY_TX_POLICY_UPDATE, OPEN, &c.op, &c.op_closed, TALLY_ERR_NOT_OPERATOR}, /* another network's */
+        {TALLY_TX_POLICY_UPDATE, NOWHERE, NULL, &c.op, TALLY_ERR_UNKNOWN_NETWORK},
+        {TALLY_TX_PEG_SET, OPEN, &c.op, &c.alice, TALLY_ERR_NOT_OPERATOR}, /* a member is no operator */
+        {TALLY_TX_OPERATOR_ADD, OPEN, &c.op, &c.stranger, TALLY_ERR_NOT_OPERATOR},
+        {TALLY_TX_OPERATOR_REMOVE, OPEN, &c.op, &c.stranger, TALLY_ERR_NOT_OPERATOR},
+        {TALLY_TX_MEMBER_JOIN, OPEN, NULL, &c.stranger, TALLY_OK},
+        {TALLY_TX_MEMBER_JOIN, CLOSED, NULL, &c.stranger, TALLY_ERR_ADMISSION_REQUIRED},
+        {TALLY_TX_MEMBER_JOIN, NOWHERE, NULL, &c.stranger, TALLY_ERR_UNKNOWN_NETWORK},
+        {TALLY_TX_MEMBER_ADMIT, CLOSED, &c.op_closed, &c.op, TALLY_ERR_NOT_OPERATOR},
+        {TALLY_TX_MEMBER_SUSPEND, OPEN, &c.op, &c.alice, TALLY_ERR_NOT_OPERATOR},
+        {TALLY_TX_MEMBER_REINSTATE, OPEN, &c.op, &c.stranger, TALLY_ERR_NOT_OPERATOR},
+        {TALLY_TX_MEMBER_LEAVE, OPEN, &c.alice, &c.stranger, TALLY_ERR_NOT_MEMBER},
+        {TALLY_TX_MEMBER_LEAVE, OPEN, &c.alice, &c.carol, TALLY_ERR_NOT_MEMBER}, /* left already */
+        {TALLY_TX_ALIAS_SET, OPEN, &c.alice, &c.stranger, TALLY_ERR_NOT_MEMBER},
+        {TALLY_TX_LINE_OPEN, OPEN, &c.op, &c.stranger, TALLY_ERR_NOT_OPERATOR},
+        {TALLY_TX_LINE_UPDATE, OPEN, &c.op, &c.bob, TALLY_ERR_NOT_OPERATOR},
+        {TALLY_TX_LINE_CLOSE, OPEN, &c.op, &c.stranger, TALLY_ERR_NOT_OPERATOR},
+        {TALLY_TX_TRANSFER, OPEN, &c.alice, &c.stranger, TALLY_ERR_NOT_MEMBER},
+        {TALLY_TX_TRANSFER, OPEN, &c.alice, &c.carol, TALLY_ERR_NOT_MEMBER},
+        {TALLY_TX_TRANSFER, OPEN, &c.alice, &c.op, TALLY_ERR_NOT_MEMBER}, /* an operator is no member */
+        {TALLY_TX_TRANSFER, NOWHERE, NULL, &c.alice, TALLY_ERR_UNKNOWN_NETWORK},
+        {TALLY_TX_ASSET_CREATE, 0, NULL, &c.stranger, TALLY_OK},
+        {TALLY_TX_ASSET_ISSUE, USD, &c.bank, &c.alice, TALLY_ERR_NOT_ISSUER}, /* a holder is no issuer */
+        {TALLY_TX_ASSET_ISSUE, NOWHERE, NULL, &c.bank, TALLY_ERR_UNKNOWN_ASSET},
+        {TALLY_TX_ASSET_TRANSFER, USD, &c.alice, &c.stranger, TALLY_ERR_INSUFFICIENT_ASSET},
+        {TALLY_TX_ASSET_TRANSFER, NOWHERE, NULL, &c.alice, TALLY_ERR_UNKNOWN_ASSET},
+        {TALLY_TX_ASSET_BURN, USD, &c.bank, &c.stranger, TALLY_ERR_NOT_ISSUER},
+        {TALLY_TX_POOL_DEPOSIT, OPEN, &c.alice, &c.stranger, TALLY_ERR_INSUFFICIENT_ASSET},
+        {TALLY_TX_POOL_DEPOSIT, CLOSED, NULL, &c.alice, TALLY_ERR_NO_RESERVE_ASSET},
+        {TALLY_TX_POOL_WITHDRAW, OPEN, &c.alice, &c.bob, TALLY_ERR_INSUFFICIENT_SHARES}, /* a member, no shares */
+        {TALLY_TX_POOL_REPAY, OPEN, &c.alice, &c.stranger, TALLY_ERR_NOT_MEMBER},
+        {TALLY_TX_POOL_REPAY, CLOSED, NULL, &c.stranger, TALLY_ERR_NO_RESERVE_ASSET},
+        {TALLY_TX_POOL_REDEEM, OPEN, &c.alice, &c.stranger, TALLY_ERR_NOT_MEMBER},
+        {TALLY_TX_FEE_DISTRIBUTE, OPEN, &c.op, &c.stranger, TALLY_ERR_NOT_OPERATOR},
+    };
+    bool covered[TALLY_TX_TYPE_LAST + 1] = {false};
+    int refused = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const standing_case *k = &cases[i];
+        covered[k->type] = true;
+        if (k->holder) {
+            tally_tx tx = make(&c, k->holder, k->type, k->scope);
+            tally_error holder_code = tally_tx_admissible(c.world.state, &tx);
+            if (holder_code != TALLY_OK) printf("    case %zu (%s): the holder is refused\n", i, tally_tx_type_name(k->type));
+            CHECK_CODE(holder_code, TALLY_OK);
+        }
+        tally_tx tx = make(&c, k->lacking, k->type, k->scope);
+        tally_error code = tally_tx_admissible(c.world.state, &tx);
+        if (code != k->refusal) printf("    case %zu (%s)\n", i, tally_tx_type_name(k->type));
+        CHECK_CODE(code, k->refusal);
+        if (k->refusal == TALLY_OK) continue;
+        refused++;
+        /* The block would refuse it with the same code (world_apply also checks
+         * that the refusal changed nothing). */
+        CHECK_CODE(world_apply(&c.world, &tx).code, k->refusal);
+    }
+    for (uint8_t type = TALLY_TX_TYPE_FIRST; type <= TALLY_TX_TYPE_LAST; type++) {
+        if (!covered[type]) printf("    no case for %s\n", tally_tx_type_name(type));
+        CHECK(covered[type]);
+    }
+    /* an unknown type is no one's to sign */
+    tally_tx unknown = make(&c, &c.alice, TALLY_TX_TRANSFER, OPEN);
+    unknown.type = TALLY_TX_TYPE_LAST + 1;
+    CHECK_CODE(tally_tx_admissible(c.world.state, &unknown), TALLY_ERR_UNKNOWN_TX_TYPE);
+    REQUIRE(tally_state_hash(c.world.state, after));
+    CHECK(memcmp(before, after, sizeof before) == 0);
+    printf("    %zu cases over all %d transaction types: %d refused for lack of standing with tally_apply's own code\n",
+           sizeof cases / sizeof cases[0], TALLY_TX_TYPE_LAST, refused);
+    world_free(&c.world);
+}
