@@ -14,7 +14,7 @@ enum { OPEN = 1, CLOSED = 2, NOWHERE = 9, USD = 1 };
 
 typedef struct {
     test_world world;
-    test_actor op, op_closed, alice, bob, carol, bank, stranger;
+    test_actor op, op_closed, alice, bob, carol, bank, stranger, validator;
 } cast;
 
 static void found(cast *c, const test_actor *founder, const char *name, uint8_t mode) {
@@ -35,9 +35,11 @@ static void join(cast *c, const test_actor *who, tally_tx_type type) {
 /* Open and Closed (admitted) networks; alice and bob are members of Open, carol
  * joined and left; the bank's USD backs Open's pool, alice holds USD and shares. */
 static void set_up(cast *c) {
-    world_init(&c->world);
     c->op = actor(1), c->op_closed = actor(2), c->alice = actor(3), c->bob = actor(4), c->carol = actor(5);
-    c->bank = actor(6), c->stranger = actor(7);
+    c->bank = actor(6), c->stranger = actor(7), c->validator = actor(8);
+    tally_chain_rules rules;
+    tally_chain_rules_defaults(&rules, &c->validator.key);
+    world_init_rules(&c->world, &rules);
     found(c, &c->op, "Open", TALLY_MEMBERSHIP_OPEN);
     found(c, &c->op_closed, "Closed", TALLY_MEMBERSHIP_ADMITTED);
     join(c, &c->alice, TALLY_TX_MEMBER_JOIN);
@@ -130,6 +132,10 @@ static tally_tx make(const cast *c, const test_actor *signer, tally_tx_type type
         tx.body.fee_distribute.to_pool = true;
         tx.body.fee_distribute.amount = 1;
         break;
+    case TALLY_TX_CHAIN_APPROVE:
+        tx.body.chain_approve.key = c->stranger.key;
+        tx.body.chain_approve.networks = 1;
+        break;
     }
     return tx;
 }
@@ -184,6 +190,7 @@ TEST(hardening_09_admission_asks_the_core_who_may_sign_each_transaction_type) {
         {TALLY_TX_POOL_REPAY, CLOSED, NULL, &c.stranger, TALLY_ERR_NO_RESERVE_ASSET},
         {TALLY_TX_POOL_REDEEM, OPEN, &c.alice, &c.stranger, TALLY_ERR_NOT_MEMBER},
         {TALLY_TX_FEE_DISTRIBUTE, OPEN, &c.op, &c.stranger, TALLY_ERR_NOT_OPERATOR},
+        {TALLY_TX_CHAIN_APPROVE, 0, &c.validator, &c.op, TALLY_ERR_NOT_VALIDATOR}, /* an operator is no validator */
     };
     bool covered[TALLY_TX_TYPE_LAST + 1] = {false};
     int refused = 0;
@@ -218,5 +225,26 @@ TEST(hardening_09_admission_asks_the_core_who_may_sign_each_transaction_type) {
     CHECK(memcmp(before, after, sizeof before) == 0);
     printf("    %zu cases over all %d transaction types: %d refused for lack of standing with tally_apply's own code\n",
            sizeof cases / sizeof cases[0], TALLY_TX_TYPE_LAST, refused);
+    world_free(&c.world);
+}
+
+/* On an approved chain, founding and creating need an approval left: a key without
+ * one costs no signature check either. */
+TEST(hardening_09_admission_on_an_approved_chain_asks_for_an_approval) {
+    cast c;
+    c.validator = actor(8), c.stranger = actor(7);
+    tally_chain_rules rules;
+    tally_chain_rules_defaults(&rules, &c.validator.key);
+    rules.growth_mode = TALLY_GROWTH_APPROVED;
+    world_init_rules(&c.world, &rules);
+    tally_tx network = make(&c, &c.stranger, TALLY_TX_NETWORK_CREATE, 0);
+    tally_tx asset = make(&c, &c.stranger, TALLY_TX_ASSET_CREATE, 0);
+    CHECK_CODE(tally_tx_admissible(c.world.state, &network), TALLY_ERR_APPROVAL_REQUIRED);
+    CHECK_CODE(tally_tx_admissible(c.world.state, &asset), TALLY_ERR_APPROVAL_REQUIRED);
+    CHECK_CODE(world_apply(&c.world, &network).code, TALLY_ERR_APPROVAL_REQUIRED);
+    tally_tx approve = make(&c, &c.validator, TALLY_TX_CHAIN_APPROVE, 0);
+    CHECK_CODE(world_apply(&c.world, &approve).code, TALLY_OK);
+    CHECK_CODE(tally_tx_admissible(c.world.state, &network), TALLY_OK);
+    CHECK_CODE(tally_tx_admissible(c.world.state, &asset), TALLY_ERR_APPROVAL_REQUIRED);
     world_free(&c.world);
 }
