@@ -82,7 +82,7 @@ static bool check_applied(tally_state *state, const tally_tx *tx, int64_t block_
                           const fuzz_world *world, char *why, size_t why_size) {
     uint64_t sequence_before = tally_state_next_sequence(state, &tx->signer);
     /* what a node asks before the signature; it must never refuse what applies */
-    tally_error admissible = tally_tx_admissible(state, tx);
+    tally_error admissible = tally_tx_admissible(state, tx, block_time);
     tally_result result = (envelope & ENVELOPE_SIGNED) ? tally_apply_signed(state, tx, block_time)
                                                        : tally_apply(state, tx, block_time);
     const char *type = tally_tx_type_name(tx->type);

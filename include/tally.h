@@ -767,15 +767,18 @@ TALLY_MUST_CHECK bool tally_amount_parse(const char *text, uint8_t decimals, int
  * MEMBER_ADMIT, MEMBER_SUSPEND, MEMBER_REINSTATE, LINE_* and FEE_DISTRIBUTE; the
  * issuer for ASSET_ISSUE and ASSET_BURN; a holder of the asset for ASSET_TRANSFER
  * and of the pool's reserve asset for POOL_DEPOSIT; a holder of pool shares for
- * POOL_WITHDRAW; an open network for MEMBER_JOIN; nothing for NETWORK_CREATE and
- * ASSET_CREATE. Returns TALLY_OK or the refusal tally_apply would give for that lack
- * (UNKNOWN_NETWORK, NOT_MEMBER, NOT_OPERATOR, NOT_ISSUER, UNKNOWN_ASSET,
+ * POOL_WITHDRAW; an open network for MEMBER_JOIN; a validator for CHAIN_APPROVE;
+ * for NETWORK_CREATE and ASSET_CREATE an approval left or (open chains) the day of
+ * block_time's allowance. Returns TALLY_OK or the refusal tally_apply would give for
+ * that lack (UNKNOWN_NETWORK, NOT_MEMBER, NOT_OPERATOR, NOT_ISSUER, UNKNOWN_ASSET,
  * INSUFFICIENT_ASSET, NO_RESERVE_ASSET, INSUFFICIENT_SHARES, ADMISSION_REQUIRED,
- * UNKNOWN_TX_TYPE). Changes nothing and checks nothing else (no signature, sequence,
- * amount or balance): a node calls it before it verifies a signature, so that junk
- * from keys that stand nowhere costs no verification and never reaches a block.
+ * NOT_VALIDATOR, APPROVAL_REQUIRED, DAILY_LIMIT, UNKNOWN_TX_TYPE) at block_time (the
+ * time the next block will have). Changes nothing and checks nothing else (no
+ * signature, sequence, amount or balance): a node calls it before it verifies a
+ * signature, so that junk from keys that stand nowhere costs no verification and
+ * never reaches a block.
  */
-TALLY_MUST_CHECK tally_error tally_tx_admissible(const tally_state *state, const tally_tx *tx);
+TALLY_MUST_CHECK tally_error tally_tx_admissible(const tally_state *state, const tally_tx *tx, int64_t block_time);
 
 #ifdef __cplusplus
 }

@@ -199,12 +199,12 @@ TEST(hardening_09_admission_asks_the_core_who_may_sign_each_transaction_type) {
         covered[k->type] = true;
         if (k->holder) {
             tally_tx tx = make(&c, k->holder, k->type, k->scope);
-            tally_error holder_code = tally_tx_admissible(c.world.state, &tx);
+            tally_error holder_code = tally_tx_admissible(c.world.state, &tx, c.world.time);
             if (holder_code != TALLY_OK) printf("    case %zu (%s): the holder is refused\n", i, tally_tx_type_name(k->type));
             CHECK_CODE(holder_code, TALLY_OK);
         }
         tally_tx tx = make(&c, k->lacking, k->type, k->scope);
-        tally_error code = tally_tx_admissible(c.world.state, &tx);
+        tally_error code = tally_tx_admissible(c.world.state, &tx, c.world.time);
         if (code != k->refusal) printf("    case %zu (%s)\n", i, tally_tx_type_name(k->type));
         CHECK_CODE(code, k->refusal);
         if (k->refusal == TALLY_OK) continue;
@@ -220,7 +220,7 @@ TEST(hardening_09_admission_asks_the_core_who_may_sign_each_transaction_type) {
     /* an unknown type is no one's to sign */
     tally_tx unknown = make(&c, &c.alice, TALLY_TX_TRANSFER, OPEN);
     unknown.type = TALLY_TX_TYPE_LAST + 1;
-    CHECK_CODE(tally_tx_admissible(c.world.state, &unknown), TALLY_ERR_UNKNOWN_TX_TYPE);
+    CHECK_CODE(tally_tx_admissible(c.world.state, &unknown, c.world.time), TALLY_ERR_UNKNOWN_TX_TYPE);
     REQUIRE(tally_state_hash(c.world.state, after));
     CHECK(memcmp(before, after, sizeof before) == 0);
     printf("    %zu cases over all %d transaction types: %d refused for lack of standing with tally_apply's own code\n",
@@ -239,12 +239,12 @@ TEST(hardening_09_admission_on_an_approved_chain_asks_for_an_approval) {
     world_init_rules(&c.world, &rules);
     tally_tx network = make(&c, &c.stranger, TALLY_TX_NETWORK_CREATE, 0);
     tally_tx asset = make(&c, &c.stranger, TALLY_TX_ASSET_CREATE, 0);
-    CHECK_CODE(tally_tx_admissible(c.world.state, &network), TALLY_ERR_APPROVAL_REQUIRED);
-    CHECK_CODE(tally_tx_admissible(c.world.state, &asset), TALLY_ERR_APPROVAL_REQUIRED);
+    CHECK_CODE(tally_tx_admissible(c.world.state, &network, c.world.time), TALLY_ERR_APPROVAL_REQUIRED);
+    CHECK_CODE(tally_tx_admissible(c.world.state, &asset, c.world.time), TALLY_ERR_APPROVAL_REQUIRED);
     CHECK_CODE(world_apply(&c.world, &network).code, TALLY_ERR_APPROVAL_REQUIRED);
     tally_tx approve = make(&c, &c.validator, TALLY_TX_CHAIN_APPROVE, 0);
     CHECK_CODE(world_apply(&c.world, &approve).code, TALLY_OK);
-    CHECK_CODE(tally_tx_admissible(c.world.state, &network), TALLY_OK);
-    CHECK_CODE(tally_tx_admissible(c.world.state, &asset), TALLY_ERR_APPROVAL_REQUIRED);
+    CHECK_CODE(tally_tx_admissible(c.world.state, &network, c.world.time), TALLY_OK);
+    CHECK_CODE(tally_tx_admissible(c.world.state, &asset, c.world.time), TALLY_ERR_APPROVAL_REQUIRED);
     world_free(&c.world);
 }

@@ -6,8 +6,7 @@
  * members, lines and fees), the issuer of the asset (issuing, burning), a holder of
  * the asset (moving it; depositing the pool's reserve asset) or of pool shares
  * (withdrawing them), a validator (approvals). Founding a network and creating an
- * asset need approvals left on an approved chain; on an open chain, and to join an
- * open network, no standing: the core bounds those itself.
+ * asset need an approval left, or on an open chain what the day still allows.
  *
  * A node asks this before it spends a signature check, so a key that stands nowhere
  * pays for its junk with nothing but its own bandwidth. The refusals are the ones
@@ -73,20 +72,13 @@ static tally_error pool_standing(const tally_state *state, const tally_tx *tx) {
     }
 }
 
-/* Founding and creating: on an approved chain only a key with approvals left (an
- * open chain's daily allowance depends on the block's time, so the block checks it). */
-static tally_error growth_standing(const tally_state *state, const tally_key *signer, bool networks) {
-    if (tally_state_chain_rules(state)->growth_mode != TALLY_GROWTH_APPROVED) return TALLY_OK;
-    tally_growth_allowance left = tally_state_growth_allowance(state, signer, 0);
-    return (networks ? left.networks_approved : left.assets_approved) > 0 ? TALLY_OK : TALLY_ERR_APPROVAL_REQUIRED;
-}
-
-tally_error tally_tx_admissible(const tally_state *state, const tally_tx *tx) {
+tally_error tally_tx_admissible(const tally_state *state, const tally_tx *tx, int64_t block_time) {
     assert(state && tx);
     const tally_key *signer = &tx->signer;
     switch ((tally_tx_type)tx->type) {
-    case TALLY_TX_NETWORK_CREATE: return growth_standing(state, signer, true);
-    case TALLY_TX_ASSET_CREATE: return growth_standing(state, signer, false);
+    /* an approval left, or what the day still allows (the block counts what is pending) */
+    case TALLY_TX_NETWORK_CREATE: return ledger_growth_check(state, signer, true, block_time);
+    case TALLY_TX_ASSET_CREATE: return ledger_growth_check(state, signer, false, block_time);
     case TALLY_TX_CHAIN_APPROVE: return ledger_is_validator(state, signer) ? TALLY_OK : TALLY_ERR_NOT_VALIDATOR;
     case TALLY_TX_MEMBER_JOIN: return join_standing(state, tx->body.network_only.network_id);
     case TALLY_TX_POLICY_UPDATE: return operator_standing(state, tx->body.policy_update.network_id, signer);

@@ -287,13 +287,18 @@ const tally_key *node_producer(const node *n) { return &n->producer; }
 
 /* ---- the producer ---- */
 
+/* The time of the next block: the clock, never before the tip (the clock may go back). */
+static int64_t next_block_time(const tally_chain_tip *tip) {
+    int64_t now = (int64_t)(now_ms() / 1000);
+    return now < tip->block_time ? tip->block_time : now;
+}
+
 /* Makes one block of what is pending. Called with the lock held. */
 static void produce_block(node *n) {
     uint32_t count = mempool_take(&n->pool, n->candidates, n->config.block_max_txs);
     for (uint32_t i = 0; i < count; i++) n->candidate_txs[i] = n->candidates[i].tx;
     const tally_chain_tip *tip = tally_store_tip(n->store);
-    int64_t block_time = (int64_t)(now_ms() / 1000);
-    if (block_time < tip->block_time) block_time = tip->block_time; /* the clock went back */
+    int64_t block_time = next_block_time(tip);
     uint64_t started = monotonic_ns();
     tally_chain_failure failure;
     /* Signatures were checked at admission, on every core: the block is built
@@ -553,7 +558,7 @@ static tx_status credit_left(node *n, const tally_state *state, const tally_tx *
  * exact check follows the signature, with earlier 0). */
 static tx_status state_checks(node *n, const tally_state *state, const tally_tx *tx, uint64_t expected,
                               uint32_t pending, uint32_t earlier) {
-    tally_error standing = tally_tx_admissible(state, tx);
+    tally_error standing = tally_tx_admissible(state, tx, next_block_time(tally_store_tip(n->store)));
     if (standing != TALLY_OK) return refused(standing, 0);
     if ((uint64_t)pending + earlier >= n->config.mempool_per_sender)
         return node_refused(NODE_REFUSAL_SENDER_PENDING_FULL);
