@@ -120,6 +120,8 @@ static cli_status print_failure(cli_context *ctx, tally_chain_error code, const 
             json_object_set_new(document, "height", json_integer((json_int_t)failure->height));
         if (failure->tx_index != TALLY_NO_TX)
             json_object_set_new(document, "tx_index", json_integer((json_int_t)failure->tx_index));
+        if (failure->offset != TALLY_NO_OFFSET && failure->offset <= (uint64_t)INT64_MAX)
+            json_object_set_new(document, "offset", json_integer((json_int_t)failure->offset));
         cli_out_json(ctx->out, document);
         json_decref(document);
     }

@@ -257,6 +257,14 @@ bool node_open(const node_config *config, node **out, char *why, size_t why_size
         if (error == TALLY_CHAIN_OK) error = tally_store_create(n->data_dir, &genesis, &options, &n->store, &failure);
         tally_block_release(&genesis);
     }
+    if (error == TALLY_CHAIN_ERR_LOG_CORRUPT && failure.offset != TALLY_NO_OFFSET) {
+        snprintf(why, why_size,
+                 "%s\n  restore the data directory from a backup or another node, or start tallyd with --repair "
+                 "to cut the log at byte %llu: block %llu and every later block are lost (--repair lists them)",
+                 failure.message, (unsigned long long)failure.offset, (unsigned long long)failure.height);
+        node_close(n);
+        return false;
+    }
     if (error != TALLY_CHAIN_OK) {
         snprintf(why, why_size, "%s", failure.message);
         node_close(n);
