@@ -114,7 +114,7 @@ tally_chain_error tally_store_create(const char *directory, const tally_block *g
     tally_chain_error error;
     tally_store *store = store_new(directory, false, failure, &error);
     if (store == NULL) return error;
-    if (!file_make_directory(directory)) {
+    if (!file_make_directory(directory, 0755)) {
         tally_store_close(store);
         return chain_fail_io(failure, TALLY_NO_OFFSET, errno, "cannot create %s", directory);
     }
