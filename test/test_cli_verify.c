@@ -399,7 +399,8 @@ TEST(cli_verify_data_reports_damage_and_forgery_with_height) {
     CHECK_EQ(VERIFY(&c, NULL, false, "verify", "--data", chain.directory, "--json"), CLI_REFUSED);
     json = json_loads(c.out, 0, NULL);
     CHECK(json && json_is_false(json_object_get(json, "ok")));
-    CHECK(json && strcmp(json_string_value(json_object_get(json, "code")), "LOG_CORRUPT") == 0);
+    const char *code = json ? json_string_value(json_object_get(json, "code")) : NULL;
+    CHECK(code && strcmp(code, "LOG_CORRUPT") == 0);
     CHECK_EQ(json_integer_value(json_object_get(json, "height")), CHAIN_BLOCKS);
     CHECK_EQ(json_integer_value(json_object_get(json, "offset")), last_offset);
     json_decref(json);
