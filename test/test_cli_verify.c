@@ -409,6 +409,8 @@ TEST(cli_verify_data_reports_damage_and_forgery_with_height) {
     CHECK(contains(c.err, where));
     CHECK_EQ(VERIFY(&c, NULL, false, "verify", "--data", chain.directory), CLI_REFUSED);
     CHECK(contains(c.err, "verification FAILED: "));
+    snprintf(where, sizeof where, "`tallyd --repair` cut the log at byte %zu", last_offset);
+    CHECK(contains(c.err, where));
 
     /* The last record cut short (a crash mid-append): a notice, and the blocks
      * before it verify. */
