@@ -95,8 +95,8 @@ extern "C" {
     X(READ_ONLY, "the store was opened read-only")                                               \
     X(LOG_EXISTS, "the data directory already holds a block log")                                \
     X(LOG_EMPTY, "the block log holds no genesis block")                                         \
-    X(LOG_CORRUPT, "the block log is corrupt before its end")                                    \
-    X(LOG_TAIL_CUT, "a torn or corrupt record at the end of the block log was cut off")          \
+    X(LOG_CORRUPT, "a record of the block log is damaged (not a write a crash left unfinished)") \
+    X(LOG_TAIL_CUT, "an unfinished record at the end of the block log was cut off")              \
     X(LOG_FAILED, "an earlier write to the log failed; close and reopen the store")              \
     X(NOT_NEXT_BLOCK, "the block does not extend the log's last block")                          \
     X(NO_SUCH_BLOCK, "the log holds no block at this height")                                    \
@@ -135,8 +135,9 @@ typedef struct {
 } tally_chain_failure;
 
 /* Something the store did or skipped that the operator should know about, while
- * the operation itself succeeded: a torn tail cut off (LOG_TAIL_CUT), a snapshot
- * ignored (SNAPSHOT_BAD). Called synchronously; `notice` lives for the call only. */
+ * the operation itself succeeded: an unfinished record at the end of the log cut
+ * off (LOG_TAIL_CUT), a snapshot ignored (SNAPSHOT_BAD). Called synchronously;
+ * `notice` lives for the call only. */
 typedef void tally_notice_fn(void *context, const tally_chain_failure *notice);
 
 /* ------------------------------------------------------------------------ */
@@ -347,13 +348,25 @@ TALLY_MUST_CHECK tally_chain_error tally_block_apply(tally_state *state, tally_c
  *   u32 magic (TALLY_LOG_MAGIC) | u32 payload length | payload (tally_block_encode) |
  *   checksum[16] = BLAKE2b-128(u32 payload length || payload)
  * Opening reads every record, checking its checksum and that it decodes; the n-th
- * record is block n. Heights, links, signatures and state are the chain's checks
- * (tally_block_apply, run by the store's replay and by verify). A record that is
- * torn or fails its checksum with no valid record after it is a half-written tail:
- * it is cut off (truncate + fsync) and reported through `notice`. A damaged record
- * followed by a valid one, or a record whose checksum holds but whose block does
- * not decode, is corruption: opening fails with LOG_CORRUPT, the byte offset and
- * the height.
+ * record is block n. It also follows the headers' hash links (tally_blocklog_linked)
+ * without refusing a break: heights, links, signatures and state are the chain's
+ * checks (tally_block_apply, run by the store's replay and by verify), which name
+ * the exact reason.
+ *
+ * Torn or damaged. An append is one write at the end, so a crash leaves a prefix of
+ * a record: the file ends inside its 8-byte header (whose bytes begin as the magic
+ * does), or before the end of the payload + checksum the header declares. Only such
+ * an incomplete last record is *torn*: never fsynced, so never acknowledged; opening
+ * a writable log cuts it off (truncate + fsync) and reports it through `notice`
+ * (LOG_TAIL_CUT); a read-only open reports it and passes over it. A tail of zero
+ * bytes from a record boundary to the end of the file is treated the same way: room
+ * a crash extended the file by, never written. Everything else is *damage* and
+ * opening fails with LOG_CORRUPT, the byte offset (failure.offset) and the height:
+ * a complete record (its declared length fits in the file) whose checksum fails or
+ * whose header lacks the magic or declares an impossible length, a record whose
+ * checksum holds but whose block does not decode, and an incomplete record with a
+ * valid record after it. A damaged last record is not cut: its block may have been
+ * acknowledged. Only tally_blocklog_repair cuts damage, when the operator asks.
  */
 #define TALLY_LOG_MAGIC 0x42594c54u /* "TLYB" in the file */
 #define TALLY_LOG_RECORD_OVERHEAD (4u + 4u + 16u)
@@ -362,7 +375,7 @@ TALLY_MUST_CHECK tally_chain_error tally_block_apply(tally_state *state, tally_c
 typedef struct tally_blocklog tally_blocklog;
 
 typedef struct {
-    bool read_only;  /* never writes: a torn tail is reported and skipped, not cut */
+    bool read_only;  /* never writes: a torn tail is reported and skipped, not cut; damage is refused */
     bool create;     /* create an empty blocks.log when missing */
     tally_notice_fn *notice; /* may be NULL */
     void *notice_context;
@@ -371,8 +384,9 @@ typedef struct {
 /*
  * Opens (and scans) directory/blocks.log. A writable log takes an exclusive lock
  * on the file (LOCKED when another process holds it). Refuses IO (missing file
- * without `create`, and every failed file operation, with errno), LOG_CORRUPT,
- * NO_MEMORY. An empty log opens with tally_blocklog_count() == 0.
+ * without `create`, and every failed file operation, with errno), LOG_CORRUPT (a
+ * damaged record, read-only or not: see above), NO_MEMORY. An empty log opens with
+ * tally_blocklog_count() == 0.
  */
 TALLY_MUST_CHECK tally_chain_error tally_blocklog_open(const char *directory,
                                                        const tally_blocklog_options *options,
@@ -387,6 +401,11 @@ bool tally_blocklog_last(const tally_blocklog *log, tally_block_header *header,
                          uint8_t hash[TALLY_HASH_BYTES]);
 /* Byte length of the valid records (where the next append goes). */
 uint64_t tally_blocklog_size(const tally_blocklog *log);
+/* How many blocks from the first are one hash chain: block h's header says height
+ * h and names the hash of block h - 1 as prev_hash (the genesis: zero). Equal to
+ * the count for every log the store wrote. A snapshot is trusted only against a
+ * block inside this prefix (tally_snapshot_load). */
+uint64_t tally_blocklog_linked(const tally_blocklog *log);
 
 /*
  * Appends one block as one write and one fsync: when it returns OK the block is
@@ -422,6 +441,54 @@ TALLY_MUST_CHECK tally_chain_error tally_blocklog_header(const tally_blocklog *l
                                                          uint8_t hash[TALLY_HASH_BYTES],
                                                          tally_chain_failure *failure);
 
+/* One stretch of blocks.log that tally_blocklog_repair cuts off. */
+typedef struct {
+    uint64_t height; /* the place in the log it holds (the genesis is 0) */
+    uint64_t offset; /* its first byte in the file */
+    uint64_t length; /* its bytes */
+    bool record;     /* a record's framing (magic, a length that fits); false: bytes between
+                      * damaged places that hold no readable record */
+    const tally_block *block; /* decoded, when its payload still decodes (even with a bad
+                               * checksum); else NULL. Lives for the call only. */
+} tally_log_loss;
+
+typedef void tally_loss_fn(void *context, const tally_log_loss *loss);
+
+typedef struct {
+    tally_notice_fn *notice; /* a torn tail cut while scanning; may be NULL */
+    void *notice_context;
+    tally_loss_fn *lost; /* each stretch cut off, in file order, before the cut; may be NULL */
+    void *lost_context;
+} tally_repair_options;
+
+typedef struct {
+    bool cut;                   /* false: nothing was damaged and nothing cut (a torn tail aside) */
+    tally_chain_failure damage; /* what opening refused: LOG_CORRUPT at the first damaged record */
+    uint64_t kept_blocks;       /* blocks 0 .. kept_blocks - 1 stay */
+    uint64_t lost_records;      /* stretches with a record's framing */
+    uint64_t lost_blocks;       /* of them, those that still decode */
+    uint64_t lost_transactions; /* in the blocks that still decode */
+    uint64_t lost_bytes;        /* the file is this much shorter */
+} tally_repair_summary;
+
+/*
+ * What an operator runs, knowingly, when opening refused LOG_CORRUPT (`tallyd
+ * --repair`): scans directory/blocks.log as a writable open does and, at the first
+ * damaged record, reports every stretch from there to the end of the file through
+ * options->lost (each block that still decodes with its transactions, so the
+ * operator can tell who to ask to submit again), then cuts the file there
+ * (truncate + fsync). Everything after the damage goes, valid records included: a
+ * chain cannot skip a block. A log without damage is left as it is (summary->cut
+ * false). Takes the log's lock (LOCKED). Refuses LOG_CORRUPT without cutting when
+ * the damage is in the genesis record (nothing would be left), IO, NO_MEMORY.
+ * Snapshots of blocks that were cut are ignored by the next open (their block hash
+ * no longer matches) and the node's index is rebuilt.
+ */
+TALLY_MUST_CHECK tally_chain_error tally_blocklog_repair(const char *directory,
+                                                         const tally_repair_options *options,
+                                                         tally_repair_summary *summary,
+                                                         tally_chain_failure *failure);
+
 /* ------------------------------------------------------------------------ */
 /* Snapshots: snapshot-<height>.bin in a data directory.                     */
 /* ------------------------------------------------------------------------ */
@@ -448,14 +515,20 @@ TALLY_MUST_CHECK tally_chain_error tally_snapshot_save(const char *directory, ui
 /*
  * Loads the newest snapshot that is sound and belongs to this log: checksum,
  * height in the file = height in the name, a block at that height in the log with
- * that hash, a state that deserializes, is of the log's chain (chain_id) and hashes
- * to that block's state_hash. Every snapshot passed over is reported through
+ * that hash, inside the log's hash-linked prefix from the genesis
+ * (tally_blocklog_linked), naming the chain's producer (genesis->producer) and
+ * carrying that producer's valid signature, and a state that deserializes, is of the
+ * chain (genesis->chain_id) and hashes to that block's state_hash. So a snapshot is
+ * trusted only against a header the producer signed in its place in the chain: a
+ * header edited to vouch for a forged state (its record checksum recomputed) fails
+ * the signature, and the replay that follows refuses that block. `genesis` is the
+ * tip tally_genesis_open gave. Every snapshot passed over is reported through
  * notice (SNAPSHOT_BAD with the reason). Returns OK with *state NULL when none is
  * usable; *state (the caller destroys it) and *height otherwise. Refuses IO (the
  * directory cannot be listed), NO_MEMORY.
  */
 TALLY_MUST_CHECK tally_chain_error tally_snapshot_load(const char *directory, const tally_blocklog *log,
-                                                       const uint8_t chain_id[TALLY_CHAIN_ID_BYTES],
+                                                       const tally_chain_tip *genesis,
                                                        tally_notice_fn *notice, void *notice_context,
                                                        tally_state **state, uint64_t *height,
                                                        tally_chain_failure *failure);
@@ -470,7 +543,7 @@ typedef void tally_progress_fn(void *context, uint64_t height, uint64_t total);
 
 typedef struct {
     bool read_only;
-    tally_notice_fn *notice; /* torn tails cut, snapshots ignored; may be NULL */
+    tally_notice_fn *notice; /* unfinished tails cut, snapshots ignored; may be NULL */
     void *notice_context;
     tally_progress_fn *progress; /* while replaying; may be NULL */
     void *progress_context;
@@ -490,7 +563,8 @@ TALLY_MUST_CHECK tally_chain_error tally_store_create(const char *directory, con
  * Opens a data directory at its tip: scans the log (cutting a torn tail), starts
  * the chain from its genesis, loads the newest valid snapshot and replays every
  * later block with tally_block_apply (full verification). Refuses LOG_EMPTY, what
- * the log refuses, and any verification failure with the block's height.
+ * the log refuses (LOG_CORRUPT for a damaged record: see tally_blocklog_repair),
+ * and any verification failure with the block's height.
  */
 TALLY_MUST_CHECK tally_chain_error tally_store_open(const char *directory,
                                                     const tally_store_options *options,
@@ -552,7 +626,8 @@ typedef struct {
  * Verifies the chain in directory from its genesis without trusting anything
  * derived from it (no snapshot is read): every record's checksum, every hash link,
  * every producer and transaction signature, every result, state hash and
- * invariant. Opens the log read-only (a torn tail is reported, not cut).
+ * invariant. Opens the log read-only (a torn tail is reported, not cut; a damaged
+ * record is LOG_CORRUPT with its offset and height).
  * progress (may be NULL) is called after each block. On a failure, summary holds
  * what was verified before it and failure names the height. Refuses what
  * tally_blocklog_open and tally_block_apply refuse.

@@ -5,6 +5,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -55,15 +56,22 @@ bool harness_start(test_node *node, const char *const *extra_arguments) {
     pid_t pid = fork();
     if (pid < 0) return false;
     if (pid == 0) {
+        if (node->stderr_path[0]) {
+            int fd = open(node->stderr_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+            if (fd >= 0) dup2(fd, STDERR_FILENO);
+            if (fd > STDERR_FILENO) close(fd);
+        }
         execv(TALLYD_PATH, (char *const *)(uintptr_t)arguments);
         fprintf(stderr, "cannot start %s: %s\n", TALLYD_PATH, strerror(errno));
         _exit(127);
     }
     node->pid = pid;
+    node->exit_status = -1;
     for (int attempt = 0; attempt < 400; attempt++) { /* up to 20 s under the sanitizers */
         int status;
         if (waitpid(pid, &status, WNOHANG) == pid) {
             node->pid = 0;
+            node->exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
             return false;
         }
         if (read_port(port_file, &node->port)) {

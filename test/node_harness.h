@@ -20,12 +20,18 @@ typedef struct {
     char directory[256];
     char url[64];
     uint8_t chain_id[TALLY_CHAIN_ID_BYTES];
+    /* Set before harness_start to append the node's stderr to this file (empty:
+     * the test's stderr). */
+    char stderr_path[320];
+    /* The exit status when harness_start saw the node exit instead of serving. */
+    int exit_status;
 } test_node;
 
 /* Makes a fresh data directory (removed by harness_remove_directory). */
 bool harness_make_directory(test_node *node);
 /* Starts tallyd on node->directory with extra arguments (NULL-terminated list, may
- * be NULL) and waits until it answers /v1/status (reading its chain id). */
+ * be NULL) and waits until it answers /v1/status (reading its chain id). false when
+ * it does not; node->exit_status then holds its exit status if it exited. */
 bool harness_start(test_node *node, const char *const *extra_arguments);
 /* SIGTERM and wait (clean stop), or SIGKILL (a crash). Returns the exit status. */
 int harness_stop(test_node *node);

@@ -243,7 +243,7 @@ TEST(hardening_01_one_key_cannot_stall_a_real_node) {
     REQUIRE(tally_genesis_open(&genesis, &empty, &tip, &failure) == TALLY_CHAIN_OK);
     tally_state *loaded = NULL;
     uint64_t snapshot_height = 0;
-    CHECK_EQ(tally_snapshot_load(data, log, tip.chain_id, NULL, NULL, &loaded, &snapshot_height, &failure),
+    CHECK_EQ(tally_snapshot_load(data, log, &tip, NULL, NULL, &loaded, &snapshot_height, &failure),
              TALLY_CHAIN_OK);
     REQUIRE(loaded != NULL);
     CHECK_EQ(tally_state_network_count(loaded), TALLY_NETWORKS_MAX);

@@ -1,10 +1,13 @@
 /*
  * test_blocklog.c: blocks.log on disk and the file layer under it. Appends read
- * back byte for byte; a torn tail (the file cut at every byte of its last record,
- * or garbage after it) is cut off at reopen and the rest replays; damage before
- * the tail is fatal with the byte offset and height; and the fault hook's failed
- * write, short write, failed fsync and crash at every byte of an append make the
- * append fail and leave a log that reopens at the last durable block.
+ * back byte for byte. The rule between torn and damaged: an incomplete last record
+ * (the file cut at every byte of it, a header that promises more than the file
+ * holds) or a tail of zeros is cut off at reopen and the rest replays; a complete
+ * last record with any bit flipped, other bytes after the last record, and damage
+ * before the tail are refused with the byte offset and height, read-only or not,
+ * and nothing is cut. The fault hook's failed write, short write, failed fsync and
+ * crash at every byte of an append make the append fail and leave a log that
+ * reopens at the last durable block.
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -130,7 +133,7 @@ static void check_store_at(const char *directory, const test_chain *chain, uint3
     tally_store_close(store);
 }
 
-TEST(blocklog_torn_tail_at_every_byte_is_cut_and_the_rest_replays) {
+TEST(blocklog_an_incomplete_last_record_cut_at_every_byte_is_cut_and_the_rest_replays) {
     test_chain chain;
     chain_history(&chain);
     uint64_t starts[CHAIN_BLOCKS_MAX + 1];
@@ -144,6 +147,8 @@ TEST(blocklog_torn_tail_at_every_byte_is_cut_and_the_rest_replays) {
     REQUIRE(whole != NULL && length == starts[chain.count]);
     uint64_t last = starts[chain.count - 1];
     uint32_t replayed = 0;
+    /* the file ending at every byte inside the last record's header, payload and
+     * checksum: a prefix of a record, what a crash mid-append leaves */
     for (uint64_t cut = last; cut < length; cut++) {
         REQUIRE(file_put(path, whole, cut));
         notice_log notices = {0};
@@ -155,6 +160,7 @@ TEST(blocklog_torn_tail_at_every_byte_is_cut_and_the_rest_replays) {
         if (cut > last) {
             CHECK_EQ(notices.last.code, TALLY_CHAIN_ERR_LOG_TAIL_CUT);
             CHECK_EQ(notices.last.offset, last);
+            CHECK(strstr(notices.last.message, "unfinished record") != NULL);
         }
         tally_blocklog_close(log);
         CHECK_EQ(file_length(directory), last); /* cut off for good, and synced */
@@ -171,7 +177,64 @@ TEST(blocklog_torn_tail_at_every_byte_is_cut_and_the_rest_replays) {
     chain_free(&chain);
 }
 
-TEST(blocklog_garbage_after_the_last_record_is_cut) {
+/* Opens directory's log expecting LOG_CORRUPT at the record of `height` at byte
+ * `offset`, for a writable and a read-only open, with the file left as it was. */
+static void check_damage_at(const char *directory, uint64_t height, uint64_t offset, uint64_t file_size) {
+    for (int read_only = 0; read_only < 2; read_only++) {
+        notice_log notices = {0};
+        tally_blocklog_options options = {read_only == 1, false, notice_collect, &notices};
+        tally_blocklog *log = NULL;
+        tally_chain_failure failure;
+        CHECK_EQ(tally_blocklog_open(directory, &options, &log, &failure), TALLY_CHAIN_ERR_LOG_CORRUPT);
+        CHECK(log == NULL);
+        CHECK_EQ(failure.height, height);
+        CHECK_EQ(failure.offset, offset);
+        char where[96];
+        snprintf(where, sizeof where, "damaged at byte %llu, the record of block %llu", (unsigned long long)offset,
+                 (unsigned long long)height);
+        CHECK(strstr(failure.message, where) != NULL);
+        CHECK_EQ(notices.count, 0);
+        tally_blocklog_close(log);
+        CHECK_EQ(file_length(directory), file_size); /* nothing was cut */
+    }
+}
+
+TEST(blocklog_a_flipped_bit_anywhere_in_the_complete_last_record_is_damage_never_cut) {
+    /* Magic, length field, header, transactions, results, checksum: one bit flipped
+     * in any byte of the last record, the file as long as before. The record is
+     * complete, so it is no unfinished write: refused with its offset and height,
+     * never cut, by a writable and a read-only open alike. */
+    test_chain chain;
+    chain_history(&chain);
+    uint64_t starts[CHAIN_BLOCKS_MAX + 1];
+    record_bounds(&chain, starts);
+    char directory[TEMP_DIR_BYTES], path[512];
+    temp_dir_make(directory);
+    path_join(path, sizeof path, directory, TALLY_LOG_FILE_NAME);
+    REQUIRE(chain_write_log(&chain, directory, chain.count));
+    size_t length = 0;
+    uint8_t *whole = file_bytes(path, &length);
+    REQUIRE(whole != NULL && length == starts[chain.count]);
+    uint8_t *damaged = malloc(length);
+    REQUIRE(damaged != NULL);
+    uint64_t last = starts[chain.count - 1];
+    for (uint64_t at = last; at < length; at++) {
+        memcpy(damaged, whole, length);
+        damaged[at] ^= (uint8_t)(1u << (at % 8));
+        REQUIRE(file_put(path, damaged, length));
+        check_damage_at(directory, chain.count - 1, last, length);
+    }
+    tally_store *store = NULL;
+    tally_chain_failure failure;
+    CHECK_EQ(tally_store_open(directory, NULL, &store, &failure), TALLY_CHAIN_ERR_LOG_CORRUPT);
+    CHECK_EQ(failure.height, chain.count - 1);
+    free(damaged);
+    free(whole);
+    temp_dir_remove(directory);
+    chain_free(&chain);
+}
+
+TEST(blocklog_zeros_or_an_unfinished_record_after_the_last_record_are_cut_other_bytes_are_damage) {
     test_chain chain;
     chain_history(&chain);
     uint64_t starts[CHAIN_BLOCKS_MAX + 1];
@@ -183,30 +246,50 @@ TEST(blocklog_garbage_after_the_last_record_is_cut) {
     size_t length = 0;
     uint8_t *whole = file_bytes(path, &length);
     uint8_t *longer = malloc(length + 5000);
+    REQUIRE(longer != NULL);
     memcpy(longer, whole, length);
-    /* zeros (a file extended by a crash), random bytes, and a record header that
-     * promises a payload the file does not hold */
-    const size_t sizes[3] = {4096, 777, 8 + 300};
+    /* cut: zeros (a file a crash extended), 3 zeros, the first bytes of a header, a
+     * record header that promises a payload the file does not hold; damage: random
+     * bytes, 5 bytes that do not begin as the magic, a run of zeros with one byte
+     * that is not zero */
+    typedef struct {
+        size_t size;
+        bool cut;
+    } tail;
+    const tail tails[7] = {{4096, true}, {3, true}, {3, true}, {8 + 300, true}, {777, false}, {5, false},
+                           {4096, false}};
     srand(7);
-    for (int kind = 0; kind < 3; kind++) {
+    for (int kind = 0; kind < 7; kind++) {
         memset(longer + length, 0, 5000);
-        if (kind == 1) {
-            for (size_t i = 0; i < sizes[1]; i++) longer[length + i] = (uint8_t)rand();
-        }
-        if (kind == 2) {
-            memcpy(longer + length, whole, 8); /* magic and a length */
+        if (kind == 2) memcpy(longer + length, whole, 3); /* "TLY" of the magic */
+        if (kind == 3) {
+            memcpy(longer + length, whole, 4); /* the magic and a length of 1000 bytes */
+            const uint8_t promised[4] = {0xe8, 0x03, 0, 0};
+            memcpy(longer + length + 4, promised, 4);
             memcpy(longer + length + 8, chain.encoded[3], 300);
         }
-        REQUIRE(file_put(path, longer, length + sizes[kind]));
+        if (kind == 4) {
+            for (size_t i = 0; i < tails[4].size; i++) longer[length + i] = (uint8_t)rand();
+            longer[length] = 0x01; /* not the magic */
+        }
+        if (kind == 5) memcpy(longer + length, "junk!", 5);
+        if (kind == 6) longer[length + 4000] = 0x01;
+        REQUIRE(file_put(path, longer, length + tails[kind].size));
+        if (!tails[kind].cut) {
+            check_damage_at(directory, chain.count, length, length + tails[kind].size);
+            continue;
+        }
         notice_log notices = {0};
         tally_blocklog *log = open_log(directory, false, &notices);
         REQUIRE(log != NULL);
         CHECK_EQ(tally_blocklog_count(log), chain.count);
         CHECK_EQ(notices.count, 1);
+        CHECK_EQ(notices.last.code, TALLY_CHAIN_ERR_LOG_TAIL_CUT);
         CHECK_EQ(notices.last.offset, length);
         tally_blocklog_close(log);
         CHECK_EQ(file_length(directory), length);
     }
+    REQUIRE(file_put(path, whole, length));
     check_store_at(directory, &chain, chain.count - 1);
     free(longer);
     free(whole);
@@ -284,7 +367,7 @@ TEST(blocklog_a_sound_checksum_around_an_undecodable_block_is_fatal_even_last) {
     chain_free(&chain);
 }
 
-TEST(blocklog_read_only_reports_a_torn_tail_without_cutting_it) {
+TEST(blocklog_read_only_passes_over_a_torn_tail_without_cutting_it_and_refuses_damage) {
     test_chain chain;
     chain_history(&chain);
     uint64_t starts[CHAIN_BLOCKS_MAX + 1];
@@ -303,12 +386,17 @@ TEST(blocklog_read_only_reports_a_torn_tail_without_cutting_it) {
     REQUIRE(log != NULL);
     CHECK_EQ(tally_blocklog_count(log), chain.count - 1);
     CHECK_EQ(notices.count, 1);
+    CHECK_EQ(notices.last.code, TALLY_CHAIN_ERR_LOG_TAIL_CUT);
     CHECK(strstr(notices.last.message, "read-only") != NULL);
     tally_block block;
     tally_block_init(&block);
     CHECK_EQ(tally_blocklog_append(log, &block, NULL), TALLY_CHAIN_ERR_READ_ONLY);
     tally_blocklog_close(log);
     CHECK_EQ(file_length(directory), length - 10);
+    /* the whole record with a bit flipped: damage, also for a reader */
+    whole[length - 10] ^= 0x08;
+    REQUIRE(file_put(path, whole, length));
+    check_damage_at(directory, chain.count - 1, starts[chain.count - 1], length);
     free(whole);
     temp_dir_remove(directory);
     chain_free(&chain);

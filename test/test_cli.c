@@ -239,6 +239,7 @@ typedef struct {
     char *err;
     size_t out_size, err_size;
     bool json_seen;
+    const char *stdin_text; /* standard input of the next run only; NULL: none */
 } harness;
 
 static void harness_init(harness *h) {
@@ -283,6 +284,9 @@ static cli_status run_as(harness *h, const char *key, const char *first, ...) {
     ctx.passphrase = PASSPHRASE;
     ctx.strength = KEYSTORE_STRENGTH_TEST;
     ctx.transport = &h->node.base;
+    FILE *in = h->stdin_text ? fmemopen((void *)(uintptr_t)h->stdin_text, strlen(h->stdin_text), "r") : NULL;
+    ctx.in = in;
+    h->stdin_text = NULL;
 
     char *argv[32];
     int argc = 0;
@@ -294,6 +298,7 @@ static cli_status run_as(harness *h, const char *key, const char *first, ...) {
     argv[argc] = NULL;
     cli_status status = cli_run(&ctx, argc, argv);
     for (int i = 0; i < argc; i++) free(argv[i]);
+    if (in) fclose(in);
     fclose(out);
     fclose(err);
     if (test_current_failed() < 3 && getenv("TALLY_TEST_VERBOSE"))
@@ -306,10 +311,11 @@ static cli_status run_as(harness *h, const char *key, const char *first, ...) {
 
 static const char seed_hex_alice[] = "0101010101010101010101010101010101010101010101010101010101010101";
 
-/* A harness whose keystore holds alice (seed 0x01...). */
+/* A harness whose keystore holds alice (seed 0x01...), imported from stdin. */
 static void harness_with_alice(harness *h) {
     harness_init(h);
-    cli_status status = RUN_NO_KEY(h, "key", "import", "alice", "--seed", seed_hex_alice);
+    h->stdin_text = seed_hex_alice;
+    cli_status status = RUN_NO_KEY(h, "key", "import", "alice");
     CHECK_EQ(status, CLI_OK);
 }
 
@@ -1051,19 +1057,22 @@ TEST(cli_key_commands) {
     CHECK(contains(h.err, "no keys in"));
     CHECK_EQ(RUN_NO_KEY(&h, "balance"), CLI_USAGE);
     CHECK(contains(h.err, "create one with `tally key new NAME`"));
-    CHECK_EQ(RUN_NO_KEY(&h, "key", "import", "alice", "--seed", seed_hex_alice), CLI_OK);
+    h.stdin_text = seed_hex_alice;
+    CHECK_EQ(RUN_NO_KEY(&h, "key", "import", "alice", "--seed", "-"), CLI_OK);
     char alice[TALLY_ADDRESS_LENGTH + 1];
     address_of(ALICE_SEED, alice);
     CHECK(contains(h.out, alice));
     struct stat info;
     REQUIRE(stat(h.keys_dir, &info) == 0);
     CHECK_EQ(info.st_mode & 0777, 0700);
-    CHECK_EQ(RUN_NO_KEY(&h, "key", "import", "alice", "--seed", seed_hex_alice), CLI_USAGE);
+    h.stdin_text = seed_hex_alice;
+    CHECK_EQ(RUN_NO_KEY(&h, "key", "import", "alice"), CLI_USAGE);
     CHECK(contains(h.err, "exists already"));
-    CHECK_EQ(RUN_NO_KEY(&h, "key", "import", "x", "--seed", "abcd"), CLI_USAGE);
-    CHECK(contains(h.err, "--seed must be 64 hex digits"));
+    h.stdin_text = "abcd\n";
     CHECK_EQ(RUN_NO_KEY(&h, "key", "import", "x"), CLI_USAGE);
-    CHECK(contains(h.err, "--seed HEX is required"));
+    CHECK(contains(h.err, "the seed must be 64 hex digits"));
+    CHECK_EQ(RUN_NO_KEY(&h, "key", "import", "x"), CLI_USAGE);
+    CHECK(contains(h.err, "no seed: give it on standard input or with --seed-file FILE"));
     CHECK_EQ(RUN_NO_KEY(&h, "key", "new", "bad/name"), CLI_USAGE);
     /* with one key, it is the one that signs */
     CHECK_EQ(RUN_NO_KEY(&h, "key", "show"), CLI_OK);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "cli/client.h"
@@ -70,9 +71,20 @@ TEST(cli_drives_a_real_node) {
     session s = {.node = &node};
     snprintf(s.keys_dir, sizeof s.keys_dir, "%s/keys", node.directory);
 
-    CHECK_EQ(TALLY(&s, "key", "import", "op", "--seed", "1111111111111111111111111111111111111111111111111111111111111111"), CLI_OK);
-    CHECK_EQ(TALLY(&s, "key", "import", "alice", "--seed", "2222222222222222222222222222222222222222222222222222222222222222"), CLI_OK);
-    CHECK_EQ(TALLY(&s, "key", "import", "bob", "--seed", "3333333333333333333333333333333333333333333333333333333333333333"), CLI_OK);
+    /* seeds from files: never on the command line */
+    const char *names[3] = {"op", "alice", "bob"};
+    for (int k = 0; k < 3; k++) {
+        char seed_file[360], seed[66];
+        snprintf(seed_file, sizeof seed_file, "%s/%s.seed", node.directory, names[k]);
+        memset(seed, '1' + k, 64);
+        seed[64] = '\n', seed[65] = '\0';
+        FILE *file = fopen(seed_file, "w");
+        REQUIRE(file != NULL);
+        fputs(seed, file);
+        fclose(file);
+        chmod(seed_file, 0600);
+        CHECK_EQ(TALLY(&s, "key", "import", names[k], "--seed-file", seed_file), CLI_OK);
+    }
 
     CHECK_EQ(TALLY(&s, "--key", "op", "network", "create", "Greenvale", "GVH", "--default-limit", "100", "--fee-bps", "100"),
              CLI_OK);

@@ -2,9 +2,11 @@
  * test_cli_verify.c: `tally verify` on real chains. A chain of a dozen blocks with
  * a network, members and payments is produced into a temporary data directory by
  * the chain layer itself; the CLI then verifies it from the directory and, through
- * a fake node serving each block's raw bytes, over "HTTP". A damaged record and a
- * forged block (a changed amount, record checksum recomputed so only the chain's
- * own checks can catch it) are reported with their height and exit status 1.
+ * a fake node serving each block's raw bytes, over "HTTP". A damaged record (in the
+ * middle, or the complete last one) and a forged block (a changed amount, record
+ * checksum recomputed so only the chain's own checks can catch it) are reported
+ * with their height (and byte offset) and exit status 1; an unfinished last record,
+ * what a crash leaves, is reported as a notice and the rest verifies.
  */
 #include <jansson.h>
 #include <sodium.h>
@@ -385,6 +387,40 @@ TEST(cli_verify_data_reports_damage_and_forgery_with_height) {
     CHECK_EQ(json_integer_value(json_object_get(json, "height")), FORGED_HEIGHT);
     CHECK_EQ(json_integer_value(json_object_get(json, "blocks_verified")), FORGED_HEIGHT);
     json_decref(json);
+
+    /* One bit flipped in the last record, which is complete: damage, not a torn
+     * write, so verify fails (exit 1) naming its offset and height. */
+    size_t last_payload = 0, last_length = 0;
+    REQUIRE(find_record(original, length, CHAIN_BLOCKS, &last_payload, &last_length));
+    size_t last_offset = last_payload - 8;
+    memcpy(bytes, original, length);
+    bytes[last_payload + last_length / 2] ^= 0x04;
+    REQUIRE(write_file(path, bytes, length));
+    CHECK_EQ(VERIFY(&c, NULL, false, "verify", "--data", chain.directory, "--json"), CLI_REFUSED);
+    json = json_loads(c.out, 0, NULL);
+    CHECK(json && json_is_false(json_object_get(json, "ok")));
+    const char *code = json ? json_string_value(json_object_get(json, "code")) : NULL;
+    CHECK(code && strcmp(code, "LOG_CORRUPT") == 0);
+    CHECK_EQ(json_integer_value(json_object_get(json, "height")), CHAIN_BLOCKS);
+    CHECK_EQ(json_integer_value(json_object_get(json, "offset")), last_offset);
+    json_decref(json);
+    char where[96];
+    snprintf(where, sizeof where, "damaged at byte %zu, the record of block %u", last_offset, CHAIN_BLOCKS);
+    CHECK(contains(c.err, where));
+    CHECK_EQ(VERIFY(&c, NULL, false, "verify", "--data", chain.directory), CLI_REFUSED);
+    CHECK(contains(c.err, "verification FAILED: "));
+    snprintf(where, sizeof where, "`tallyd --repair` cut the log at byte %zu", last_offset);
+    CHECK(contains(c.err, where));
+
+    /* The last record cut short (a crash mid-append): a notice, and the blocks
+     * before it verify. */
+    REQUIRE(write_file(path, original, length - 10));
+    CHECK_EQ(VERIFY(&c, NULL, false, "verify", "--data", chain.directory), CLI_OK);
+    CHECK(contains(c.err, "unfinished record"));
+    CHECK(contains(c.err, "(LOG_TAIL_CUT)"));
+    char verified[64];
+    snprintf(verified, sizeof verified, "chain verified: %u blocks", CHAIN_BLOCKS);
+    CHECK(contains(c.out, verified));
 
     REQUIRE(write_file(path, original, length));
     CHECK_EQ(VERIFY(&c, NULL, false, "verify", "--data", chain.directory), CLI_OK);

@@ -42,10 +42,15 @@ void cli_context_init(cli_context *ctx, FILE *out, FILE *err) {
         written = snprintf(ctx->keys_dir, sizeof ctx->keys_dir, "%s/.tally/keys", user_home);
     if (written < 0 || (size_t)written >= sizeof ctx->keys_dir) ctx->keys_dir[0] = '\0';
     ctx->passphrase = getenv("TALLY_PASSPHRASE");
+    ctx->in = stdin;
     const char *kdf = getenv("TALLY_KDF");
     ctx->strength = KEYSTORE_STRENGTH_INTERACTIVE;
-    if (kdf && strcmp(kdf, "test") == 0) ctx->strength = KEYSTORE_STRENGTH_TEST;
-    else if (kdf && strcmp(kdf, "moderate") == 0) ctx->strength = KEYSTORE_STRENGTH_MODERATE;
+    if (kdf && strcmp(kdf, "moderate") == 0) ctx->strength = KEYSTORE_STRENGTH_MODERATE;
+    /* Only tests may seal keys weakly, and they say so in code, never through an
+     * environment variable a user's shell could carry into a real wallet. */
+    if (kdf && strcmp(kdf, "test") == 0)
+        ctx->kdf_refusal = "TALLY_KDF=test seals keys with the weakest Argon2 parameters (a copied key file's "
+                           "passphrase can be guessed quickly); it is for the test suite only: unset it";
 }
 
 cli_status cli_fail(const cli_context *ctx, cli_status status, const char *format, ...) {

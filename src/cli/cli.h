@@ -55,6 +55,8 @@ typedef struct {
     FILE *out; /* results */
     FILE *err; /* errors, prompts' companions, progress */
     bool err_is_tty;
+    FILE *in;       /* standard input, where secrets are read from (never argv); may be NULL */
+    bool in_is_tty; /* then a secret is asked for on the terminal without echo */
     char node_url[CLI_URL_MAX]; /* without a trailing '/' */
     bool node_given;            /* --node was on the command line */
     char key_name[KEYSTORE_NAME_MAX + 1]; /* "" = the only key in the keystore */
@@ -63,6 +65,8 @@ typedef struct {
     /* TALLY_PASSPHRASE, or NULL to prompt on the terminal. */
     const char *passphrase;
     keystore_strength strength; /* for new keys */
+    /* Why the environment's TALLY_KDF is refused for new keys, or NULL. */
+    const char *kdf_refusal;
     cli_transport *transport;
 } cli_context;
 
@@ -70,7 +74,11 @@ typedef struct {
  * Fills ctx from the environment: TALLY_NODE (default CLI_DEFAULT_NODE; one that is
  * not a URL is reported and leaves node_url empty), TALLY_KEY,
  * TALLY_HOME (keys in $TALLY_HOME/keys, else ~/.tally/keys), TALLY_PASSPHRASE,
- * TALLY_KDF (interactive, moderate or test). The transport is left NULL.
+ * TALLY_KDF (interactive or moderate; `test`, the weakest Argon2 parameters, is
+ * refused: creating a key then fails with kdf_refusal, since such a key file's
+ * passphrase can be guessed at millions a second; tests that want fast keys set
+ * ctx->strength in code). in is stdin, in_is_tty false (main sets it). The
+ * transport is left NULL.
  */
 void cli_context_init(cli_context *ctx, FILE *out, FILE *err);
 

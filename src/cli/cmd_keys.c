@@ -1,14 +1,23 @@
 /*
  * cli_cmd_keys.c: `tally key new|list|show|import`. Keys are created and sealed here
- * and never leave the machine; listing and showing need no passphrase.
+ * and never leave the machine; listing and showing need no passphrase. A seed to
+ * import never comes from the command line (every user sees it in ps, and the shell
+ * keeps it in its history): it is read from standard input, asked for on the
+ * terminal without echo, or read from a file.
  */
+#include <errno.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/client.h"
 #include "cli/handlers.h"
 #include "cli/wallet.h"
+
+/* A seed's text: 64 hex digits, with room for the whitespace around them. A source
+ * holding more than this is refused rather than read in part. */
+#define SEED_TEXT_MAX 256u
 
 static void print_key(cli_context *ctx, const char *name, const tally_key *key) {
     char address[TALLY_ADDRESS_LENGTH + 1];
@@ -41,15 +50,74 @@ cli_status cli_cmd_key_new(cli_context *ctx, const cli_args *args) {
     return store_and_print(ctx, name, &pair);
 }
 
+/* Reads all of `file` (at most SEED_TEXT_MAX - 1 bytes) into text, NUL-terminated.
+ * false when it holds more, or on a read error. */
+static bool read_all(FILE *file, char text[SEED_TEXT_MAX]) {
+    size_t length = fread(text, 1, SEED_TEXT_MAX - 1, file);
+    text[length] = '\0';
+    if (ferror(file)) return false;
+    return length < SEED_TEXT_MAX - 1 || fgetc(file) == EOF;
+}
+
+/* The seed's text from where the command says: a file, the terminal, or stdin. */
+static cli_status read_seed_text(cli_context *ctx, const cli_args *args, const char *seed_file,
+                                 char text[SEED_TEXT_MAX]) {
+    if (seed_file) {
+        FILE *file = fopen(seed_file, "r");
+        if (!file) return cli_fail(ctx, CLI_IO, "cannot read %s: %s", seed_file, strerror(errno));
+        struct stat info;
+        if (fstat(fileno(file), &info) == 0 && (info.st_mode & 077))
+            fprintf(ctx->err, "tally: warning: %s is open to other users; `chmod 600 %s` is safer\n", seed_file,
+                    seed_file);
+        bool read = read_all(file, text);
+        fclose(file);
+        if (!read) return cli_usage(ctx, args->command, "%s must hold only the seed, 64 hex digits", seed_file);
+        return CLI_OK;
+    }
+    if (ctx->in_is_tty) {
+        if (!cli_wallet_read_hidden("seed (64 hex digits, not shown): ", text, SEED_TEXT_MAX))
+            return cli_fail(ctx, CLI_USAGE, "no terminal to ask the seed on: give it on standard input");
+        return CLI_OK;
+    }
+    if (!ctx->in) return cli_usage(ctx, args->command, "no seed: give it on standard input or with --seed-file FILE");
+    if (!read_all(ctx->in, text))
+        return cli_usage(ctx, args->command, "standard input must hold only the seed, 64 hex digits");
+    return CLI_OK;
+}
+
+/* 64 hex digits, with any whitespace (a newline) before and after them. */
+static bool parse_seed(char *text, uint8_t seed[32]) {
+    char *start = text;
+    while (*start == ' ' || *start == '\t' || *start == '\r' || *start == '\n') start++;
+    size_t length = strlen(start);
+    while (length > 0 && (start[length - 1] == ' ' || start[length - 1] == '\t' || start[length - 1] == '\r' ||
+                          start[length - 1] == '\n'))
+        start[--length] = '\0';
+    return cli_client_unhex(start, seed, 32);
+}
+
 cli_status cli_cmd_key_import(cli_context *ctx, const cli_args *args) {
     const char *name = args->positional[0];
-    const char *seed_hex = cli_option_value(args, "--seed");
+    const char *seed_option = cli_option_value(args, "--seed");
+    const char *seed_file = cli_option_value(args, "--seed-file");
     if (!keystore_name_is_valid(name))
         return cli_usage(ctx, args->command, "'%s' is not a key name (1 to 64 of A-Z a-z 0-9 . _ -)", name);
-    if (!seed_hex) return cli_usage(ctx, args->command, "--seed HEX is required");
+    if (seed_option && strcmp(seed_option, "-") != 0)
+        return cli_usage(ctx, args->command,
+                         "refusing a seed on the command line: other users can read it (ps) and your shell keeps "
+                         "it in its history. Give it on standard input (`tally key import %s < seed.txt`, or "
+                         "--seed - to type it unseen) or in a file (--seed-file FILE). Nothing was stored; if this "
+                         "seed guards funds, treat it as exposed",
+                         name);
+    if (seed_option && seed_file) return cli_usage(ctx, args->command, "give --seed - or --seed-file FILE, not both");
+    if (seed_file && !seed_file[0]) return cli_usage(ctx, args->command, "--seed-file needs a file");
+    char text[SEED_TEXT_MAX];
+    cli_status status = read_seed_text(ctx, args, seed_file, text);
     uint8_t seed[32];
-    if (!cli_client_unhex(seed_hex, seed, sizeof seed))
-        return cli_usage(ctx, args->command, "--seed must be 64 hex digits (32 bytes)");
+    bool parsed = status == CLI_OK && parse_seed(text, seed);
+    sodium_memzero(text, sizeof text);
+    if (status != CLI_OK) return status;
+    if (!parsed) return cli_usage(ctx, args->command, "the seed must be 64 hex digits (32 bytes)");
     keystore_keypair pair;
     tally_keypair(&pair.public_key, pair.secret_key, seed);
     sodium_memzero(seed, sizeof seed);

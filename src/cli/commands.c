@@ -71,7 +71,8 @@ static const cli_option pay_options[] = {
     {NULL, NULL, NULL},
 };
 static const cli_option key_import_options[] = {
-    {"--seed", "HEX", "the key's 32-byte seed as 64 hex digits (required)"},
+    {"--seed", "-", "read the seed from standard input (the default; a seed written here is refused)"},
+    {"--seed-file", "FILE", "read the seed from FILE"},
     {NULL, NULL, NULL},
 };
 static const cli_option asset_create_options[] = {
@@ -126,9 +127,12 @@ const cli_command cli_commands[] = {
      "script can capture it.\n",
      "tally key show alice\n  bob_address=$(tally key show bob)", cli_cmd_key_show},
     {"key", "import", "NAME", 1, 1, key_import_options, "store a key from its seed",
-     "Stores the key whose 32-byte seed is given with --seed (recovery, tests), sealed\n"
-     "with a passphrase as `tally key new` does. Prints the address.\n",
-     "tally key import alice --seed 0707070707070707070707070707070707070707070707070707070707070707",
+     "Stores the key whose 32-byte seed (64 hex digits) is read from standard input, or\n"
+     "from a file with --seed-file (recovery, tests); on a terminal it is asked for without\n"
+     "echo. A seed on the command line is refused: other users see it in `ps` and your\n"
+     "shell keeps it in its history. Sealed with a passphrase as `tally key new` does.\n"
+     "Prints the address.\n",
+     "tally key import alice < alice.seed\n  tally key import alice --seed-file alice.seed",
      cli_cmd_key_import},
 
     /* networks */
@@ -403,7 +407,7 @@ void cli_print_help(FILE *out, const char *group, const cli_command *command) {
     fprintf(out,
             "\nenvironment: TALLY_NODE, TALLY_KEY, TALLY_HOME (keys in $TALLY_HOME/keys, default\n"
             "~/.tally/keys), TALLY_PASSPHRASE (for scripts; otherwise you are asked), TALLY_KDF\n"
-            "(test: fast, weak key sealing for test scripts only).\n"
+            "(moderate: stronger key sealing than the default interactive; test is refused).\n"
             "exit status: 0 done, 1 refused by the ledger (or verify failed), 2 wrong command\n"
             "line, 3 node unreachable or I/O error.\n"
             "\nrun `tally COMMAND --help` (e.g. `tally pay --help`) for arguments and an example\n");

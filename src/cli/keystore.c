@@ -19,6 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "store/file_io.h"
+
 #define SEED_BYTES 32u
 
 static bool fail(char *why, size_t why_size, const char *message) {
@@ -100,19 +102,24 @@ bool keystore_save(const char *path, const char *name, const keystore_keypair *p
     json_decref(document);
     if (!text) return fail(why, why_size, "out of memory");
 
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    /* Through the store's file layer, so tests can fail any of these steps. */
+    int fd = file_open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (fd < 0) {
         free(text);
         if (errno == EEXIST) return fail(why, why_size, "a key file with this name exists already");
         return fail(why, why_size, strerror(errno));
     }
     size_t length = strlen(text);
-    bool written = write(fd, text, length) == (ssize_t)length && write(fd, "\n", 1) == 1 && fsync(fd) == 0;
+    bool written = file_write_at(fd, text, length, 0) && file_write_at(fd, "\n", 1, length) && file_sync(fd);
     free(text);
-    if (close(fd) != 0) written = false;
-    if (!written) {
-        unlink(path);
-        return fail(why, why_size, "could not write the key file");
+    if (!file_close(fd)) written = false;
+    /* The new name is durable only once its directory is fsynced. */
+    bool durable = written && file_sync_parent(path);
+    if (!durable) {
+        (void)file_unlink(path);
+        (void)file_sync_parent(path);
+        return fail(why, why_size, written ? "could not make the key file durable (fsync of its directory failed)"
+                                           : "could not write the key file");
     }
     return true;
 }
@@ -142,6 +149,17 @@ bool keystore_public_key(const char *path, tally_key *public_key, char *why, siz
     bool ok = address && tally_address_decode(address, public_key);
     json_decref(document);
     return ok ? true : fail(why, why_size, "the key file's address is damaged");
+}
+
+bool keystore_is_weak(const char *path) {
+    json_t *document = read_document(path, NULL, 0);
+    if (!document) return false;
+    json_t *opslimit = json_object_get(document, "opslimit"), *memlimit = json_object_get(document, "memlimit");
+    bool weak = json_is_integer(opslimit) && json_is_integer(memlimit) &&
+                (json_integer_value(opslimit) < (json_int_t)crypto_pwhash_OPSLIMIT_INTERACTIVE ||
+                 json_integer_value(memlimit) < (json_int_t)crypto_pwhash_MEMLIMIT_INTERACTIVE);
+    json_decref(document);
+    return weak;
 }
 
 bool keystore_load(const char *path, const char *passphrase, keystore_keypair *pair, char *why, size_t why_size) {

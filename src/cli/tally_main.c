@@ -23,6 +23,7 @@ int main(int argc, char **argv) {
     cli_context ctx;
     cli_context_init(&ctx, stdout, stderr);
     ctx.err_is_tty = isatty(fileno(stderr)) == 1;
+    ctx.in_is_tty = isatty(fileno(stdin)) == 1;
     ctx.transport = cli_client_curl_transport();
     cli_status status = cli_run(&ctx, argc, argv);
     cli_client_curl_transport_close();

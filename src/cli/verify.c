@@ -120,6 +120,8 @@ static cli_status print_failure(cli_context *ctx, tally_chain_error code, const 
             json_object_set_new(document, "height", json_integer((json_int_t)failure->height));
         if (failure->tx_index != TALLY_NO_TX)
             json_object_set_new(document, "tx_index", json_integer((json_int_t)failure->tx_index));
+        if (failure->offset != TALLY_NO_OFFSET && failure->offset <= (uint64_t)INT64_MAX)
+            json_object_set_new(document, "offset", json_integer((json_int_t)failure->offset));
         cli_out_json(ctx->out, document);
         json_decref(document);
     }
@@ -128,6 +130,12 @@ static cli_status print_failure(cli_context *ctx, tally_chain_error code, const 
         return CLI_IO;
     }
     fprintf(ctx->err, "verification FAILED: %s (%s)\n", message, tally_chain_error_name(code));
+    /* A damaged record stops the node too; say what the operator can do. */
+    if (code == TALLY_CHAIN_ERR_LOG_CORRUPT && failure->offset != TALLY_NO_OFFSET)
+        fprintf(ctx->err,
+                "  restore the data directory from a backup or another node, or let `tallyd --repair` cut the "
+                "log at byte %" PRIu64 " (it lists every block and transaction that goes)\n",
+                failure->offset);
     /* Only when every block before it was verified in this run. */
     if (failure->height != TALLY_NO_HEIGHT && failure->height > 0 && summary->blocks == failure->height)
         fprintf(ctx->err, "  the chain is sound up to block %" PRIu64 "; block %" PRIu64 " is not\n",

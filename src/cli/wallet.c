@@ -1,7 +1,8 @@
 /*
  * wallet.c: the keystore directory, key selection and passphrases (see wallet.h).
  * The terminal prompt reads /dev/tty with echo off (termios) and puts the terminal
- * back even when interrupted by Ctrl-C.
+ * back even when interrupted by Ctrl-C. Directories are created durably (their
+ * parent fsynced) through the store's file layer, as key files are.
  */
 #include "cli/wallet.h"
 
@@ -16,6 +17,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "store/file_io.h"
+
 #define KEY_SUFFIX ".key"
 
 /* ------------------------------------------------------------------------ */
@@ -26,10 +29,7 @@ static cli_status no_home(const cli_context *ctx) {
     return cli_fail(ctx, CLI_IO, "no keystore: set TALLY_HOME (keys go in $TALLY_HOME/keys) or HOME");
 }
 
-static bool make_private_dir(const char *path) {
-    if (mkdir(path, 0700) == 0) return true;
-    return errno == EEXIST;
-}
+static bool make_private_dir(const char *path) { return file_make_directory(path, 0700); }
 
 cli_status cli_wallet_prepare(cli_context *ctx) {
     if (!ctx->keys_dir[0]) return no_home(ctx);
@@ -146,8 +146,7 @@ static void on_interrupt(int signal_number) {
     raise(signal_number);
 }
 
-/* One line from the terminal with echo off. */
-static bool read_hidden(const char *prompt, char *out, size_t out_size) {
+bool cli_wallet_read_hidden(const char *prompt, char *out, size_t out_size) {
     int fd = open("/dev/tty", O_RDWR | O_NOCTTY);
     if (fd < 0) return false;
     struct termios quiet;
@@ -194,17 +193,25 @@ cli_status cli_wallet_passphrase(cli_context *ctx, bool confirm, char *out, size
         snprintf(out, out_size, "%s", ctx->passphrase);
         return CLI_OK;
     }
-    if (!read_hidden(confirm ? "new passphrase (8 characters or more): " : "passphrase: ", out, out_size))
+    if (!cli_wallet_read_hidden(confirm ? "new passphrase (8 characters or more): " : "passphrase: ", out, out_size))
         return cli_fail(ctx, CLI_USAGE, "no terminal to ask the passphrase on: set TALLY_PASSPHRASE");
     if (!confirm) return CLI_OK;
     char again[CLI_PASSPHRASE_MAX];
-    bool same = read_hidden("the same passphrase again: ", again, sizeof again) && strcmp(again, out) == 0;
+    bool same = cli_wallet_read_hidden("the same passphrase again: ", again, sizeof again) && strcmp(again, out) == 0;
     sodium_memzero(again, sizeof again);
     if (!same) {
         sodium_memzero(out, out_size);
         return cli_fail(ctx, CLI_USAGE, "the two passphrases differ; nothing was stored");
     }
     return CLI_OK;
+}
+
+/* Said on every use of a weak key file (see keystore.h), so it cannot go unnoticed. */
+static void warn_weak(const cli_context *ctx, const char *name) {
+    fprintf(ctx->err,
+            "tally: warning: key '%s' is sealed with weak test parameters (TALLY_KDF=test): whoever copies "
+            "%s/%s" KEY_SUFFIX " can guess its passphrase quickly; move its funds to a key made without it\n",
+            name, ctx->keys_dir, name);
 }
 
 cli_status cli_wallet_unlock(cli_context *ctx, const char *name, keystore_keypair *pair) {
@@ -216,6 +223,7 @@ cli_status cli_wallet_unlock(cli_context *ctx, const char *name, keystore_keypai
     bool opened = keystore_load(path, passphrase, pair, why, sizeof why);
     sodium_memzero(passphrase, sizeof passphrase);
     if (!opened) return cli_fail(ctx, CLI_USAGE, "cannot open key '%s': %s", name, why);
+    if (keystore_is_weak(path)) warn_weak(ctx, name);
     return CLI_OK;
 }
 
@@ -226,10 +234,12 @@ cli_status cli_wallet_store(cli_context *ctx, const char *name, const keystore_k
     if (status != CLI_OK) return status;
     if (access(path, F_OK) == 0)
         return cli_fail(ctx, CLI_USAGE, "a key named '%s' exists already in %s", name, ctx->keys_dir);
+    if (ctx->kdf_refusal) return cli_fail(ctx, CLI_USAGE, "not storing key '%s': %s", name, ctx->kdf_refusal);
     status = cli_wallet_passphrase(ctx, true, passphrase, sizeof passphrase);
     if (status != CLI_OK) return status;
     bool saved = keystore_save(path, name, pair, passphrase, ctx->strength, why, sizeof why);
     sodium_memzero(passphrase, sizeof passphrase);
     if (!saved) return cli_fail(ctx, strstr(why, "passphrase") ? CLI_USAGE : CLI_IO, "cannot store key '%s': %s", name, why);
+    if (ctx->strength == KEYSTORE_STRENGTH_TEST) warn_weak(ctx, name);
     return CLI_OK;
 }

@@ -39,4 +39,8 @@ cli_status cli_wallet_store(cli_context *ctx, const char *name, const keystore_k
 /* The passphrase from the context or the terminal; asked twice when confirm. */
 cli_status cli_wallet_passphrase(cli_context *ctx, bool confirm, char *out, size_t out_size);
 
+/* One line from the terminal (/dev/tty) with echo off, after `prompt`; false when
+ * there is no terminal. The caller wipes out. */
+bool cli_wallet_read_hidden(const char *prompt, char *out, size_t out_size);
+
 #endif

@@ -36,6 +36,7 @@
 #include "node/index.h"
 #include "node/mempool.h"
 #include "node/recent.h"
+#include "store/file_io.h"
 
 #define STATUS_SLOTS (1u << 18)
 #define VERDICT_SLOTS (1u << 16) /* a window of at least 32,768 refused transactions */
@@ -171,6 +172,8 @@ static bool load_or_make_producer_key(node *n, bool create, char *why, size_t wh
         int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
         bool written = fd >= 0 && write(fd, hex, 64) == 64 && write(fd, "\n", 1) == 1 && fsync(fd) == 0;
         if (fd >= 0) close(fd);
+        /* The file's name is durable only once its directory is. */
+        written = written && file_sync_directory(n->data_dir);
         if (!written) {
             snprintf(why, why_size, "cannot write %s: %s", path, strerror(errno));
             return false;
@@ -226,7 +229,8 @@ bool node_open(const node_config *config, node **out, char *why, size_t why_size
         node_close(n);
         return snprintf(why, why_size, "out of memory"), false;
     }
-    if (mkdir(n->data_dir, 0700) != 0 && errno != EEXIST) {
+    /* Created durably: the directory that holds it is fsynced too. */
+    if (!file_make_directory(n->data_dir, 0700)) {
         snprintf(why, why_size, "cannot create %s: %s", n->data_dir, strerror(errno));
         node_close(n);
         return false;
@@ -256,6 +260,14 @@ bool node_open(const node_config *config, node **out, char *why, size_t why_size
                                    strlen(config->chain_name), &config->chain_rules, &genesis, &failure);
         if (error == TALLY_CHAIN_OK) error = tally_store_create(n->data_dir, &genesis, &options, &n->store, &failure);
         tally_block_release(&genesis);
+    }
+    if (error == TALLY_CHAIN_ERR_LOG_CORRUPT && failure.offset != TALLY_NO_OFFSET) {
+        snprintf(why, why_size,
+                 "%s\n  restore the data directory from a backup or another node, or start tallyd with --repair "
+                 "to cut the log at byte %llu: block %llu and every later block are lost (--repair lists them)",
+                 failure.message, (unsigned long long)failure.offset, (unsigned long long)failure.height);
+        node_close(n);
+        return false;
     }
     if (error != TALLY_CHAIN_OK) {
         snprintf(why, why_size, "%s", failure.message);

@@ -1,14 +1,18 @@
 /*
- * tallyd_main.c: the node daemon. Parses its options, opens (or creates) the chain
- * in the data directory, starts block production and the HTTP API, optionally
- * creates the demo network on a first start, and stops cleanly on SIGINT/SIGTERM
- * (pending transactions are committed first).
+ * tallyd_main.c: the node daemon. Parses its options, repairs a damaged block log
+ * when the operator asks (--repair), opens (or creates) the chain in the data
+ * directory, starts block production and the HTTP API, optionally creates the demo
+ * network on a first start, and stops cleanly on SIGINT/SIGTERM (pending
+ * transactions are committed first).
  */
+#include <inttypes.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "node/demo_network.h"
 #include "node/http.h"
@@ -50,12 +54,97 @@ static void usage(FILE *out) {
             "                        validator approved with 'tally chain approve')\n"
             "  --networks-per-day N  open chain: networks one key may found per day (default 3, at most 1000)\n"
             "  --assets-per-day N    open chain: assets one key may create per day (default 3, at most 1000)\n"
+            "  --repair              the node refuses to start on a damaged block log (a complete\n"
+            "                        record that fails its checksum); with this, cut the log at the\n"
+            "                        first damaged record, list every block and transaction that is\n"
+            "                        lost, then start. Needs your consent: do not leave it on\n"
             "  --demo                on first start, create the demo network and its keys in DIR/wallet\n"
             "  --port-file FILE      write the port served on into FILE (for tests)\n"
             "  --quiet               no log lines\n"
             "  --help                this text\n"
             "\n"
             "example: tallyd --data ./data --listen 127.0.0.1:8080 --demo\n");
+}
+
+/* ---- --repair ---- */
+
+static void print_loss(void *context, const tally_log_loss *loss) {
+    FILE *out = context;
+    if (!loss->record) {
+        fprintf(out, "  bytes %" PRIu64 " to %" PRIu64 " (%" PRIu64 " bytes): no readable record\n", loss->offset,
+                loss->offset + loss->length, loss->length);
+        return;
+    }
+    fprintf(out, "  block %" PRIu64 " at byte %" PRIu64 ", %" PRIu64 " bytes: ", loss->height, loss->offset,
+            loss->length);
+    const tally_block *block = loss->block;
+    if (!block) {
+        fprintf(out, "does not decode, its transactions cannot be listed\n");
+        return;
+    }
+    if (block->header.height != loss->height)
+        fprintf(out, "(its header says height %" PRIu64 ") ", block->header.height);
+    uint32_t count = block->header.tx_count;
+    fprintf(out, "%" PRIu32 " transaction%s%s\n", count, count == 1 ? "" : "s", count ? ":" : "");
+    for (uint32_t i = 0; i < count; i++) {
+        uint8_t id[TALLY_HASH_BYTES];
+        char hex[2 * TALLY_HASH_BYTES + 1], signer[TALLY_ADDRESS_LENGTH + 1];
+        tally_tx_hash(&block->txs[i], id);
+        sodium_bin2hex(hex, sizeof hex, id, sizeof id);
+        tally_address_encode(&block->txs[i].signer, signer);
+        fprintf(out, "    %s %s by %s, sequence %" PRIu64 "\n", hex, tally_tx_type_name(block->txs[i].type), signer,
+                block->txs[i].sequence);
+    }
+}
+
+static void print_notice(void *context, const tally_chain_failure *notice) {
+    fprintf(context, "tallyd: --repair: %s\n", notice->message);
+}
+
+/* The operator's explicit consent to lose the blocks from the first damaged record
+ * on: says what is damaged and every block and transaction that goes, then cuts.
+ * false when the log cannot be repaired (the node must not start). */
+static bool repair(const char *data_dir) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", data_dir, TALLY_LOG_FILE_NAME);
+    if (access(path, F_OK) != 0) {
+        fprintf(stderr, "tallyd: --repair: no block log in %s, nothing to repair\n", data_dir);
+        return true;
+    }
+    /* First what a reader sees, so the damage is named before the list of losses. */
+    tally_blocklog_options look = {true, false, NULL, NULL};
+    tally_blocklog *log = NULL;
+    tally_chain_failure failure;
+    tally_chain_error error = tally_blocklog_open(data_dir, &look, &log, &failure);
+    tally_blocklog_close(log);
+    if (error == TALLY_CHAIN_OK) {
+        fprintf(stderr, "tallyd: --repair: %s holds no damaged record; nothing to cut\n", path);
+        return true;
+    }
+    if (error != TALLY_CHAIN_ERR_LOG_CORRUPT) {
+        fprintf(stderr, "tallyd: --repair: %s (%s)\n", failure.message, tally_chain_error_name(error));
+        return false;
+    }
+    fprintf(stderr, "tallyd: --repair: %s\ntallyd: --repair: cutting the log there loses:\n", failure.message);
+    tally_repair_options options = {print_notice, stderr, print_loss, stderr};
+    tally_repair_summary summary;
+    error = tally_blocklog_repair(data_dir, &options, &summary, &failure);
+    if (error != TALLY_CHAIN_OK) {
+        fprintf(stderr, "tallyd: --repair: %s (%s); nothing was cut\n", failure.message, tally_chain_error_name(error));
+        return false;
+    }
+    if (!summary.cut) {
+        fprintf(stderr, "tallyd: --repair: %s holds no damaged record; nothing was cut\n", path);
+        return true;
+    }
+    fprintf(stderr,
+            "tallyd: --repair: cut %s at byte %" PRIu64 ": kept blocks 0 to %" PRIu64 "; lost %" PRIu64
+            " record%s (%" PRIu64 " readable, with %" PRIu64 " transaction%s) and %" PRIu64
+            " bytes, listed above. Transactions acknowledged in them must be submitted again.\n",
+            path, summary.damage.offset, summary.kept_blocks - 1, summary.lost_records,
+            summary.lost_records == 1 ? "" : "s", summary.lost_blocks, summary.lost_transactions,
+            summary.lost_transactions == 1 ? "" : "s", summary.lost_bytes);
+    return true;
 }
 
 static bool parse_u32(const char *text, uint32_t *out) {
@@ -113,7 +202,7 @@ int main(int argc, char **argv) {
     node_config_defaults(&config);
     char host[64] = "127.0.0.1";
     uint32_t port = 8080, http_timeout_seconds = HTTP_TIMEOUT_SECONDS;
-    bool demo = false;
+    bool demo = false, repair_log = false;
     const char *port_file = NULL;
     for (int i = 1; i < argc; i++) {
         const char *option = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
@@ -125,6 +214,8 @@ int main(int argc, char **argv) {
             demo = true, takes_value = false;
         } else if (strcmp(option, "--quiet") == 0) {
             config.quiet = true, takes_value = false;
+        } else if (strcmp(option, "--repair") == 0) {
+            repair_log = true, takes_value = false;
         } else if (!value) {
             ok = false;
         } else if (strcmp(option, "--data") == 0) {
@@ -177,7 +268,9 @@ int main(int argc, char **argv) {
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
 
-    char why[512];
+    /* Printed whatever --quiet says: it is what the operator consented to lose. */
+    if (repair_log && !repair(config.data_dir)) return 1;
+    char why[1024];
     node *n;
     if (!config.quiet) fprintf(stderr, "tallyd: opening %s (replaying the block log) ...\n", config.data_dir);
     if (!node_open(&config, &n, why, sizeof why)) {

@@ -114,7 +114,7 @@ tally_chain_error tally_store_create(const char *directory, const tally_block *g
     tally_chain_error error;
     tally_store *store = store_new(directory, false, failure, &error);
     if (store == NULL) return error;
-    if (!file_make_directory(directory)) {
+    if (!file_make_directory(directory, 0755)) {
         tally_store_close(store);
         return chain_fail_io(failure, TALLY_NO_OFFSET, errno, "cannot create %s", directory);
     }
@@ -133,13 +133,15 @@ tally_chain_error tally_store_create(const char *directory, const tally_block *g
     return TALLY_CHAIN_OK;
 }
 
-/* Replaces the genesis state with the newest valid snapshot, when there is one. */
+/* Replaces the genesis state with the newest valid snapshot, when there is one.
+ * store->tip is still the genesis tip here: the chain id and producer a snapshot
+ * is checked against. */
 static tally_chain_error load_snapshot(tally_store *store, const tally_store_options *options,
                                        tally_chain_failure *failure) {
     tally_state *loaded = NULL;
     uint64_t height = 0;
     tally_chain_error error =
-        tally_snapshot_load(store->directory, store->log, store->tip.chain_id, options->notice,
+        tally_snapshot_load(store->directory, store->log, &store->tip, options->notice,
                             options->notice_context, &loaded, &height, failure);
     if (error != TALLY_CHAIN_OK || loaded == NULL) return error;
     tally_block_header header;

@@ -18,6 +18,8 @@
 /* Largest single read or write asked of the kernel: Linux moves at most about
  * 2 GiB per call anyway, and a bound keeps ssize_t conversions exact. */
 #define IO_CHUNK_MAX ((size_t)1 << 30)
+/* Longest path whose parent directory file_sync_parent can name. */
+#define PARENT_PATH_BYTES 4096u
 
 /* ------------------------------------------------------------------------ */
 /* The fault hook.                                                           */
@@ -223,10 +225,10 @@ bool file_unlink(const char *path) {
     return unlink(path) == 0 || errno == ENOENT;
 }
 
-bool file_make_directory(const char *path) {
+bool file_make_directory(const char *path, unsigned mode) {
     assert(path != NULL);
     if (hook_crashed()) return false;
-    if (mkdir(path, 0755) == 0) return true;
+    if (mkdir(path, (mode_t)mode) == 0) return file_sync_parent(path);
     if (errno != EEXIST) return false;
     struct stat status;
     if (stat(path, &status) != 0) return false;
@@ -245,6 +247,23 @@ bool file_sync_directory(const char *path) {
     file_close(fd);
     errno = error;
     return synced;
+}
+
+bool file_sync_parent(const char *path) {
+    assert(path != NULL);
+    char parent[PARENT_PATH_BYTES];
+    size_t length = strlen(path);
+    if (length >= sizeof parent) {
+        errno = ENAMETOOLONG;
+        return false;
+    }
+    memcpy(parent, path, length + 1);
+    while (length > 1 && parent[length - 1] == '/') parent[--length] = '\0'; /* "a/b/" is "a/b" */
+    char *slash = strrchr(parent, '/');
+    if (slash == NULL) return file_sync_directory(".");
+    if (slash == parent) slash[1] = '\0'; /* "/a": the root */
+    else *slash = '\0';
+    return file_sync_directory(parent);
 }
 
 bool file_lock(int fd) {

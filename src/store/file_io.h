@@ -31,10 +31,14 @@ bool file_stat_size(int fd, uint64_t *size);
 bool file_rename(const char *from, const char *to);
 /* unlink(2); a missing file is not an error. */
 bool file_unlink(const char *path);
-/* mkdir(2) with mode 0755; an existing directory is not an error. */
-bool file_make_directory(const char *path);
+/* mkdir(2) with `mode`; an existing directory is not an error (another kind of
+ * file is: ENOTDIR). A directory it creates is made durable: the directory holding
+ * it is fsynced, so a crash cannot forget it after its files were fsynced. */
+bool file_make_directory(const char *path, unsigned mode);
 /* Opens the directory and fsyncs it, so a creation or rename inside it is durable. */
 bool file_sync_directory(const char *path);
+/* file_sync_directory of the directory that holds path ("." for a bare name). */
+bool file_sync_parent(const char *path);
 /* Takes an exclusive fcntl lock on the whole file; errno EAGAIN or EACCES when
  * another process holds it. Released when the descriptor is closed (POSIX locks
  * belong to the process: a second descriptor in the same process does not conflict,

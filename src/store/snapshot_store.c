@@ -2,9 +2,13 @@
  * snapshot_store.c: snapshot-<height>.bin files, the state after a block saved so a
  * restart replays only the blocks after it. A snapshot is a cache of the log, never
  * a source of truth: it is used only when its checksum holds, the log has a block
- * at its height with the hash it names, and its state hashes to that block's
- * state_hash. Anything else is reported and passed over for an older one (or for
- * a replay from the genesis).
+ * at its height with the hash it names, that block's header is in its place in the
+ * hash chain from the genesis and signed by the chain's producer, and the state
+ * hashes to that header's state_hash. The signature is what makes the header worth
+ * trusting: anyone who can write the data directory can edit a header's state_hash,
+ * recompute the record checksum and write a snapshot to match, but cannot sign.
+ * Anything else is reported and passed over for an older one (or for a replay from
+ * the genesis, which then refuses the edited block).
  */
 #include <assert.h>
 #include <errno.h>
@@ -212,11 +216,20 @@ static tally_chain_error check_file(const uint8_t *bytes, size_t length, uint64_
     return TALLY_CHAIN_OK;
 }
 
-/* The file against the log: the block it names, the state that block commits to. */
+/* Whether the header is the chain producer's, with a signature that holds over it. */
+static bool signed_by_producer(const tally_block_header *header, const tally_key *producer) {
+    if (sodium_memcmp(header->producer.bytes, producer->bytes, TALLY_KEY_BYTES) != 0) return false;
+    uint8_t bytes[TALLY_BLOCK_HEADER_BYTES];
+    tally_block_header_encode(header, bytes);
+    return crypto_sign_verify_detached(header->signature, bytes, TALLY_BLOCK_SIGNED_BYTES, producer->bytes) == 0;
+}
+
+/* The file against the log: the block it names, that block's place in the chain
+ * and its producer's signature, the state it commits to. */
 static tally_chain_error check_against_log(const uint8_t *bytes, size_t length, uint64_t height,
                                            const char *path, const tally_blocklog *log,
-                                           const uint8_t chain_id[TALLY_CHAIN_ID_BYTES],
-                                           tally_state **state, tally_chain_failure *failure) {
+                                           const tally_chain_tip *genesis, tally_state **state,
+                                           tally_chain_failure *failure) {
     if (height >= tally_blocklog_count(log))
         return bad(failure, height, path, "the block log ends before its block");
     tally_block_header header;
@@ -225,13 +238,20 @@ static tally_chain_error check_against_log(const uint8_t *bytes, size_t length, 
     if (error != TALLY_CHAIN_OK) return error;
     if (sodium_memcmp(hash, bytes + 12, TALLY_HASH_BYTES) != 0)
         return bad(failure, height, path, "its block hash is not the log's block at that height");
+    if (height >= tally_blocklog_linked(log))
+        return bad(failure, height, path,
+                   "the log's headers do not link from the genesis to its block (height or previous hash)");
+    if (!signed_by_producer(&header, &genesis->producer))
+        return bad(failure, height, path,
+                   "its block's header does not carry the chain producer's signature (the header was changed "
+                   "after it was signed)");
     tally_error code = TALLY_OK;
     tally_state *loaded =
         tally_state_deserialize(bytes + HEADER_BYTES, length - HEADER_BYTES - CHECKSUM_BYTES, &code);
     if (loaded == NULL) return bad(failure, height, path, tally_error_name(code));
     uint8_t state_hash[TALLY_HASH_BYTES];
     const char *why = NULL;
-    if (memcmp(tally_state_chain_id(loaded), chain_id, TALLY_CHAIN_ID_BYTES) != 0) {
+    if (memcmp(tally_state_chain_id(loaded), genesis->chain_id, TALLY_CHAIN_ID_BYTES) != 0) {
         why = "its state is of another chain";
     } else if (!tally_state_hash(loaded, state_hash)) {
         tally_state_destroy(loaded);
@@ -248,7 +268,7 @@ static tally_chain_error check_against_log(const uint8_t *bytes, size_t length, 
 }
 
 static tally_chain_error try_snapshot(const char *directory, uint64_t height, const tally_blocklog *log,
-                                      const uint8_t chain_id[TALLY_CHAIN_ID_BYTES], tally_state **state,
+                                      const tally_chain_tip *genesis, tally_state **state,
                                       tally_chain_failure *failure) {
     char path[PATH_BYTES];
     if (!snapshot_path(path, sizeof path, directory, height, false))
@@ -261,17 +281,16 @@ static tally_chain_error try_snapshot(const char *directory, uint64_t height, co
     }
     tally_chain_error error = check_file(bytes, length, height, path, failure);
     if (error == TALLY_CHAIN_OK)
-        error = check_against_log(bytes, length, height, path, log, chain_id, state, failure);
+        error = check_against_log(bytes, length, height, path, log, genesis, state, failure);
     free(bytes);
     return error;
 }
 
 tally_chain_error tally_snapshot_load(const char *directory, const tally_blocklog *log,
-                                      const uint8_t chain_id[TALLY_CHAIN_ID_BYTES],
-                                      tally_notice_fn *notice, void *notice_context,
-                                      tally_state **state, uint64_t *height,
+                                      const tally_chain_tip *genesis, tally_notice_fn *notice,
+                                      void *notice_context, tally_state **state, uint64_t *height,
                                       tally_chain_failure *failure) {
-    assert(directory != NULL && log != NULL && chain_id != NULL && state != NULL && height != NULL);
+    assert(directory != NULL && log != NULL && genesis != NULL && state != NULL && height != NULL);
     *state = NULL;
     *height = 0;
     snapshot_list list;
@@ -286,7 +305,7 @@ tally_chain_error tally_snapshot_load(const char *directory, const tally_blocklo
     }
     for (size_t i = 0; i < list.count; i++) {
         tally_chain_failure why;
-        tally_chain_error error = try_snapshot(directory, list.heights[i], log, chain_id, state, &why);
+        tally_chain_error error = try_snapshot(directory, list.heights[i], log, genesis, state, &why);
         if (error == TALLY_CHAIN_OK) {
             *height = list.heights[i];
             return TALLY_CHAIN_OK;
