@@ -151,6 +151,7 @@ static bool load_or_make_producer_key(node *n, bool create, char *why, size_t wh
         size_t length = 0;
         have_seed = read && sodium_hex2bin(seed, sizeof seed, hex, strlen(hex), "\n", &length, NULL) == 0 &&
                     length == 32;
+        sodium_memzero(hex, sizeof hex); /* the secret's text, like the secret */
         if (!have_seed && !create) {
             snprintf(why, why_size, "%s is damaged", path);
             return false;
@@ -171,6 +172,7 @@ static bool load_or_make_producer_key(node *n, bool create, char *why, size_t wh
         sodium_bin2hex(hex, sizeof hex, seed, sizeof seed);
         int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
         bool written = fd >= 0 && write(fd, hex, 64) == 64 && write(fd, "\n", 1) == 1 && fsync(fd) == 0;
+        sodium_memzero(hex, sizeof hex);
         if (fd >= 0) close(fd);
         /* The file's name is durable only once its directory is. */
         written = written && file_sync_directory(n->data_dir);
