@@ -262,7 +262,7 @@ static const char *const content_types[4] = {NULL, "application/json", "applicat
                                              "application/octet-stream; charset=binary"};
 
 static bool check_refusal(const submission *sub, const submission_refusal *refusal, char *why, size_t why_size) {
-    static const char *const codes[] = {"BAD_JSON", "BAD_REQUEST", "BAD_BATCH", "OUT_OF_MEMORY"};
+    static const char *const codes[] = {"BAD_JSON", "BAD_REQUEST", "BAD_BATCH", "BODY_TOO_LARGE", "OUT_OF_MEMORY"};
     bool known = false;
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
         known = known || (refusal->code && strcmp(refusal->code, codes[i]) == 0);
@@ -365,6 +365,10 @@ bool fuzz_check_http(const uint8_t *data, size_t size, char *why, size_t why_siz
     bool ok = check_items(&sub, why, why_size);
     if (ok && submission_is_binary(content_type)) ok = check_frames(&sub, body, length, why, why_size);
     if (ok && sub.is_single && sub.count != 1) ok = fail(why, why_size, "a single submission of %zu items", sub.count);
+    /* The JSON form's own bounds: smaller batches, smaller bodies. */
+    if (ok && !submission_is_binary(content_type) &&
+        (sub.count > SUBMISSION_JSON_BATCH_MAX || length > SUBMISSION_JSON_BODY_MAX))
+        ok = fail(why, why_size, "a JSON body of %zu bytes parsed into %zu items", length, sub.count);
     submission_release(&sub);
     return ok;
 }

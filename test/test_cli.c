@@ -93,7 +93,8 @@ static bool fake_request(cli_transport *self, const char *method, const char *ur
         fake_reply(200, reply, response);
         return true;
     }
-    for (size_t i = 0; i < node->route_count; i++) {
+    /* the route added last wins, so a test can replace one of the world's */
+    for (size_t i = node->route_count; i-- > 0;) {
         if (strcmp(node->routes[i].method, method) == 0 && strcmp(node->routes[i].path, path) == 0) {
             fake_reply(node->routes[i].status, node->routes[i].body, response);
             return true;
@@ -205,7 +206,8 @@ static void fake_world(fake_node *node) {
     fake_route_add(node, "/v1/status", 200,
                    json_pack("{s:s, s:s, s:i, s:s, s:i, s:i, s:s}", "chain_id", chain_hex, "producer", alice, "height",
                              6, "tip_hash", chain_hex, "tip_time", 1767225600, "mempool", 0, "version", "test"));
-    fake_route_add(node, "/v1/networks", 200, json_pack("{s:[o]}", "networks", network_json()));
+    fake_route_add(node, "/v1/networks?limit=500", 200,
+                   json_pack("{s:[o], s:n, s:i}", "networks", network_json(), "next", "total", 1));
     fake_route_add(node, "/v1/networks/1", 200, network_json());
     fake_route_add(node, "/v1/networks/1/accounts/bob", 200, account_json(BOB_SEED, "bob", -500, 10000, "active", 300));
     snprintf(path, sizeof path, "/v1/networks/1/accounts/%s", bob);
@@ -216,9 +218,14 @@ static void fake_world(fake_node *node) {
     fake_route_add(node, path, 200, account_json(ALICE_SEED, "alice", 1000, 10000, "active", 200));
     snprintf(path, sizeof path, "/v1/accounts/%s", alice);
     fake_route_add(node, path, 200,
-                   json_pack("{s:s, s:i, s:[{s:i}], s:[{s:i, s:i}]}", "address", alice, "next_sequence", 5,
-                             "memberships", "network_id", 1, "holdings", "asset_id", 1, "balance", 12345));
-    fake_route_add(node, "/v1/assets", 200, json_pack("{s:[o]}", "assets", asset_json()));
+                   json_pack("{s:s, s:i, s:[{s:i}], s:[{s:i, s:i}], s:n}", "address", alice, "next_sequence", 5,
+                             "memberships", "network_id", 1, "holdings", "asset_id", 1, "balance", 12345, "next"));
+    snprintf(path, sizeof path, "/v1/accounts/%s?limit=500", alice);
+    fake_route_add(node, path, 200,
+                   json_pack("{s:s, s:i, s:[{s:i}], s:[{s:i, s:i}], s:n}", "address", alice, "next_sequence", 5,
+                             "memberships", "network_id", 1, "holdings", "asset_id", 1, "balance", 12345, "next"));
+    fake_route_add(node, "/v1/assets?limit=500", 200,
+                   json_pack("{s:[o], s:n, s:i}", "assets", asset_json(), "next", "total", 1));
     fake_route_add(node, "/v1/assets/1", 200, asset_json());
     snprintf(path, sizeof path, "/v1/networks/1/accounts/%s/history?limit=2", alice);
     fake_route_add(node, path, 200,
@@ -1190,6 +1197,48 @@ TEST(cli_balance_and_reads) {
     CHECK(contains(h.out, "outstanding 800.000 USD"));
     CHECK_EQ(RUN(&h, "block", "x"), CLI_USAGE);
     CHECK_EQ(RUN(&h, "tx", "show", "nothex"), CLI_USAGE);
+    harness_free(&h);
+}
+
+/* Lists come a page at a time: the CLI follows `next` to the end, both to list and
+ * to look a network up by name, and `network members` asks for what is missing. */
+TEST(cli_lists_follow_the_cursors) {
+    harness h;
+    harness_with_alice(&h);
+    json_t *second = network_json();
+    json_object_set_new(second, "id", json_integer(7));
+    json_object_set_new(second, "name", json_string("Riverside"));
+    fake_node *node = &h.node;
+    /* replaces the world's one-page list */
+    fake_route_add(node, "/v1/networks?limit=500", 200,
+                   json_pack("{s:[o], s:i, s:i}", "networks", network_json(), "next", 2, "total", 7));
+    fake_route_add(node, "/v1/networks?limit=500&cursor=2", 200,
+                   json_pack("{s:o, s:i, s:i}", "networks", json_array(), "next", 7, "total", 7));
+    fake_route_add(node, "/v1/networks?limit=500&cursor=7", 200,
+                   json_pack("{s:[O], s:n, s:i}", "networks", second, "next", "total", 7));
+    fake_route_add(node, "/v1/networks/7", 200, second);
+    CHECK_EQ(RUN(&h, "network", "list"), CLI_OK);
+    CHECK(contains(h.out, " 1  Greenvale  GVH"));
+    CHECK(contains(h.out, " 7  Riverside  GVH"));
+    CHECK_EQ(RUN(&h, "network", "list", "--json"), CLI_OK);
+    json_t *json = json_loads(h.out, 0, NULL);
+    CHECK_EQ(json_array_size(json_object_get(json, "networks")), 2);
+    json_decref(json);
+    CHECK_EQ(RUN(&h, "network", "show", "riverside"), CLI_OK);
+    CHECK(contains(h.out, "network     7  Riverside"));
+    /* members: the first page came back short (the scan bound), the second is asked
+     * for the one missing */
+    fake_route_add(node, "/v1/networks/1/members?limit=2&cursor=0", 200,
+                   json_pack("{s:[o], s:i, s:i}", "members", account_json(BOB_SEED, "bob", -500, 10000, "active", 300),
+                             "next", 16384, "total", 3));
+    fake_route_add(node, "/v1/networks/1/members?limit=1&cursor=16384", 200,
+                   json_pack("{s:[o], s:i, s:i}", "members", account_json(CAROL_SEED, "carol", 0, 0, "none", 0),
+                             "next", 16390, "total", 3));
+    CHECK_EQ(RUN(&h, "network", "members", "greenvale", "--limit", "2"), CLI_OK);
+    CHECK(contains(h.out, "bob"));
+    CHECK(contains(h.out, "carol"));
+    CHECK(contains(h.out, "2 shown of 3 members"));
+    CHECK(contains(h.out, "more: tally network members greenvale --limit 2 --cursor 16390"));
     harness_free(&h);
 }
 

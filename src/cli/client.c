@@ -245,6 +245,53 @@ cli_status cli_client_get_bytes(cli_context *ctx, const char *path, size_t max_b
 }
 
 /* ------------------------------------------------------------------------ */
+/* Lists, a page at a time.                                                  */
+/* ------------------------------------------------------------------------ */
+
+cli_status cli_client_pages(cli_context *ctx, const char *path, cli_page_visit *visit, void *context) {
+    char paged[CLI_PATH_MAX];
+    if (strlen(path) + 32 >= sizeof paged) return cli_fail(ctx, CLI_IO, "the path %s is too long", path);
+    snprintf(paged, sizeof paged, "%s", path);
+    for (uint32_t page = 0; page < CLI_LIST_PAGES_MAX; page++) {
+        json_t *json;
+        cli_status status = cli_client_get(ctx, paged, &json);
+        if (status != CLI_OK) {
+            json_decref(json);
+            return status;
+        }
+        int64_t next = 0;
+        bool more = cli_json_i64(json, "next", &next) && next >= 0;
+        bool go_on = visit(context, json);
+        json_decref(json);
+        if (!go_on || !more) return CLI_OK;
+        snprintf(paged, sizeof paged, "%s%scursor=%" PRId64, path, strchr(path, '?') ? "&" : "?", next);
+    }
+    return cli_fail(ctx, CLI_IO, "the node's list at %s goes on past %u pages", path, CLI_LIST_PAGES_MAX);
+}
+
+typedef struct {
+    const char *field;
+    cli_item_visit *visit;
+    void *context;
+} item_walk;
+
+static bool visit_items(void *context, const json_t *page) {
+    item_walk *walk = context;
+    size_t index;
+    json_t *item;
+    json_array_foreach(cli_json_array(page, walk->field), index, item) {
+        if (!walk->visit(walk->context, item)) return false;
+    }
+    return true;
+}
+
+cli_status cli_client_list(cli_context *ctx, const char *path, const char *field, cli_item_visit *visit_item,
+                           void *context) {
+    item_walk walk = {field, visit_item, context};
+    return cli_client_pages(ctx, path, visit_items, &walk);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Reading the node's objects.                                               */
 /* ------------------------------------------------------------------------ */
 
@@ -402,39 +449,55 @@ cli_status cli_client_network_by_id(cli_context *ctx, uint32_t id, cli_network *
     return CLI_OK;
 }
 
+/* The entries of a list whose name (or code) is `text`, ignoring case. */
+typedef struct {
+    const char *text;
+    const char *field; /* "name" or "code" */
+    bool is_asset;
+    size_t matches;
+    char ids[128];
+    cli_network network;
+    cli_asset asset;
+    char why[128];
+    bool unusable;
+} name_match;
+
+static bool visit_named(void *context, const json_t *entry) {
+    name_match *match = context;
+    const char *name = cli_json_string(entry, match->field);
+    if (!name || strcasecmp(name, match->text) != 0) return true;
+    cli_network network;
+    cli_asset asset;
+    uint32_t id;
+    if (match->is_asset ? !cli_client_asset_from_json(entry, &asset, match->why, sizeof match->why)
+                        : !cli_client_network_from_json(entry, &network, match->why, sizeof match->why)) {
+        match->unusable = true;
+        return false;
+    }
+    id = match->is_asset ? asset.id : network.id;
+    size_t used = strlen(match->ids);
+    snprintf(match->ids + used, sizeof match->ids - used, "%s%" PRIu32, match->matches ? ", " : "", id);
+    if (match->matches++ == 0) {
+        if (match->is_asset) match->asset = asset;
+        else match->network = network;
+    }
+    return true;
+}
+
 cli_status cli_client_network(cli_context *ctx, const char *text, cli_network *network) {
     uint32_t id;
     if (parse_id(text, &id)) return cli_client_network_by_id(ctx, id, network);
-    json_t *json;
-    cli_status status = cli_client_get(ctx, "/v1/networks", &json);
-    if (status != CLI_OK) {
-        json_decref(json);
-        return status;
-    }
-    json_t *list = cli_json_array(json, "networks");
-    size_t index, matches = 0;
-    json_t *entry;
-    char ids[128] = "";
-    json_array_foreach(list, index, entry) {
-        const char *name = cli_json_string(entry, "name");
-        if (!name || strcasecmp(name, text) != 0) continue;
-        char why[128];
-        cli_network candidate;
-        if (!cli_client_network_from_json(entry, &candidate, why, sizeof why)) {
-            json_decref(json);
-            return cli_fail(ctx, CLI_IO, "the node's list of networks is unusable: %s", why);
-        }
-        size_t used = strlen(ids);
-        snprintf(ids + used, sizeof ids - used, "%s%" PRIu32, matches ? ", " : "", candidate.id);
-        if (matches++ == 0) *network = candidate;
-    }
-    json_decref(json);
-    if (matches == 0)
+    name_match match = {.text = text, .field = "name"};
+    cli_status status = cli_client_list(ctx, "/v1/networks?limit=500", "networks", visit_named, &match);
+    if (status != CLI_OK) return status;
+    if (match.unusable) return cli_fail(ctx, CLI_IO, "the node's list of networks is unusable: %s", match.why);
+    if (match.matches == 0)
         return cli_fail(ctx, CLI_REFUSED, "no network is named '%s' on %s (see `tally network list`)", text,
                         ctx->node_url);
-    if (matches > 1)
-        return cli_fail(ctx, CLI_USAGE, "%zu networks are named '%s' (ids %s): name it by its id", matches, text,
-                        ids);
+    if (match.matches > 1)
+        return cli_fail(ctx, CLI_USAGE, "%zu networks are named '%s' (ids %s): name it by its id", match.matches, text,
+                        match.ids);
+    *network = match.network;
     /* The list may carry less than the network's own page (policy, pool). */
     if (!network->has_policy) return cli_client_network_by_id(ctx, network->id, network);
     return CLI_OK;
@@ -459,36 +522,17 @@ cli_status cli_client_asset_by_id(cli_context *ctx, uint32_t id, cli_asset *asse
 cli_status cli_client_asset(cli_context *ctx, const char *text, cli_asset *asset) {
     uint32_t id;
     if (parse_id(text, &id)) return cli_client_asset_by_id(ctx, id, asset);
-    json_t *json;
-    cli_status status = cli_client_get(ctx, "/v1/assets", &json);
-    if (status != CLI_OK) {
-        json_decref(json);
-        return status;
-    }
-    json_t *list = cli_json_array(json, "assets");
-    size_t index, matches = 0;
-    json_t *entry;
-    char ids[128] = "";
-    json_array_foreach(list, index, entry) {
-        const char *code = cli_json_string(entry, "code");
-        if (!code || strcasecmp(code, text) != 0) continue;
-        char why[128];
-        cli_asset candidate;
-        if (!cli_client_asset_from_json(entry, &candidate, why, sizeof why)) {
-            json_decref(json);
-            return cli_fail(ctx, CLI_IO, "the node's list of assets is unusable: %s", why);
-        }
-        size_t used = strlen(ids);
-        snprintf(ids + used, sizeof ids - used, "%s%" PRIu32, matches ? ", " : "", candidate.id);
-        if (matches++ == 0) *asset = candidate;
-    }
-    json_decref(json);
-    if (matches == 0)
+    name_match match = {.text = text, .field = "code", .is_asset = true};
+    cli_status status = cli_client_list(ctx, "/v1/assets?limit=500", "assets", visit_named, &match);
+    if (status != CLI_OK) return status;
+    if (match.unusable) return cli_fail(ctx, CLI_IO, "the node's list of assets is unusable: %s", match.why);
+    if (match.matches == 0)
         return cli_fail(ctx, CLI_REFUSED, "no asset has the code '%s' on %s (see `tally asset list`)", text,
                         ctx->node_url);
-    if (matches > 1)
-        return cli_fail(ctx, CLI_USAGE, "%zu assets have the code '%s' (ids %s): name it by its id", matches, text,
-                        ids);
+    if (match.matches > 1)
+        return cli_fail(ctx, CLI_USAGE, "%zu assets have the code '%s' (ids %s): name it by its id", match.matches,
+                        text, match.ids);
+    *asset = match.asset;
     return CLI_OK;
 }
 

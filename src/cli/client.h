@@ -70,6 +70,19 @@ cli_status cli_client_get(cli_context *ctx, const char *path, json_t **reply);
 cli_status cli_client_get_bytes(cli_context *ctx, const char *path, size_t max_bytes, uint8_t **bytes,
                             size_t *length);
 
+/* Lists come a page at a time (docs/openapi.yaml): each answer carries `next`, the
+ * cursor of the next page, null (or absent) at the end. cli_client_pages GETs path
+ * (with or without a query string), then path with cursor=<next> added, and so on,
+ * calling visit with each page (it returns false to stop early), for at most
+ * CLI_LIST_PAGES_MAX pages. cli_client_list calls visit_item for each element of
+ * the array `field` of each page instead. */
+#define CLI_LIST_PAGES_MAX 4096u
+typedef bool cli_page_visit(void *context, const json_t *page);
+typedef bool cli_item_visit(void *context, const json_t *item);
+cli_status cli_client_pages(cli_context *ctx, const char *path, cli_page_visit *visit, void *context);
+cli_status cli_client_list(cli_context *ctx, const char *path, const char *field, cli_item_visit *visit_item,
+                           void *context);
+
 /* Reading the node's objects (no I/O; false with a reason when a field is missing
  * or out of range). */
 bool cli_client_network_from_json(const json_t *json, cli_network *network, char *why, size_t why_size);

@@ -68,12 +68,12 @@ cli_status cli_cmd_account(cli_context *ctx, const cli_args *args) {
     return status;
 }
 
-/* The network ids of a GET /v1/accounts/{address} answer: "memberships" (or
+/* The network ids of a GET /v1/accounts/{address} page: "memberships" (or
  * "networks") holding ids or objects with "network_id", "network" or "id". */
-static size_t membership_ids(const json_t *json, uint32_t *ids, size_t max) {
+static size_t membership_ids(const json_t *json, uint32_t *ids, size_t count, size_t max) {
     json_t *list = cli_json_array(json, "memberships");
     if (!list) list = cli_json_array(json, "networks");
-    size_t count = 0, index;
+    size_t index;
     json_t *entry;
     json_array_foreach(list, index, entry) {
         int64_t id = 0;
@@ -90,6 +90,21 @@ static size_t membership_ids(const json_t *json, uint32_t *ids, size_t max) {
         ids[count++] = (uint32_t)id;
     }
     return count;
+}
+
+/* Every page of a key's account: its memberships (the first BALANCE_NETWORKS_MAX)
+ * and all its holdings. */
+typedef struct {
+    uint32_t ids[BALANCE_NETWORKS_MAX];
+    size_t count;
+    json_t *holdings;
+} key_pages;
+
+static bool visit_key_page(void *context, const json_t *page) {
+    key_pages *pages = context;
+    pages->count = membership_ids(page, pages->ids, pages->count, BALANCE_NETWORKS_MAX);
+    json_array_extend(pages->holdings, cli_json_array(page, "holdings"));
+    return true;
 }
 
 static cli_status balance_one(cli_context *ctx, const char *network_text, const char *address) {
@@ -135,15 +150,24 @@ cli_status cli_cmd_balance(cli_context *ctx, const cli_args *args) {
     tally_address_encode(&key, address);
     if (args->positional_count == 1) return balance_one(ctx, args->positional[0], address);
 
-    snprintf(path, sizeof path, "/v1/accounts/%s", address);
-    json_t *key_json;
-    status = cli_client_get(ctx, path, &key_json);
+    snprintf(path, sizeof path, "/v1/accounts/%s?limit=500", address);
+    key_pages *pages = calloc(1, sizeof *pages);
+    json_t *key_json = json_object();
+    if (!pages || !key_json) {
+        free(pages);
+        json_decref(key_json);
+        return cli_fail(ctx, CLI_IO, "out of memory");
+    }
+    pages->holdings = json_array();
+    json_object_set_new(key_json, "holdings", pages->holdings);
+    status = cli_client_pages(ctx, path, visit_key_page, pages);
     if (status != CLI_OK) {
+        free(pages);
         json_decref(key_json);
         return status;
     }
-    uint32_t ids[BALANCE_NETWORKS_MAX];
-    size_t count = membership_ids(key_json, ids, BALANCE_NETWORKS_MAX);
+    const uint32_t *ids = pages->ids;
+    size_t count = pages->count;
     json_t *accounts = json_array();
     cli_out_balance_row *rows = calloc(count ? count : 1, sizeof *rows);
     cli_network *networks = calloc(count ? count : 1, sizeof *networks);
@@ -177,6 +201,7 @@ cli_status cli_cmd_balance(cli_context *ctx, const cli_args *args) {
     }
     free(rows);
     free(networks);
+    free(pages);
     json_decref(accounts);
     json_decref(key_json);
     return status;
@@ -228,33 +253,85 @@ cli_status cli_cmd_network_show(cli_context *ctx, const cli_args *args) {
     return status;
 }
 
+/* Appends each item to the array `context`. */
+static bool collect_item(void *context, const json_t *item) {
+    return json_array_append(context, (json_t *)(uintptr_t)item) == 0;
+}
+
+/* Every page of a list, as one document {field: [...]} (for --json and the table). */
+static cli_status list_all(cli_context *ctx, const char *path, const char *field, json_t **json) {
+    json_t *items = json_array();
+    *json = json_pack("{s:o}", field, items);
+    if (!*json) return cli_fail(ctx, CLI_IO, "out of memory");
+    cli_status status = cli_client_list(ctx, path, field, collect_item, items);
+    if (status != CLI_OK) {
+        json_decref(*json);
+        *json = NULL;
+        return status;
+    }
+    json_object_set_new(*json, "total", json_integer((json_int_t)json_array_size(items)));
+    if (ctx->json) cli_out_json(ctx->out, *json);
+    return CLI_OK;
+}
+
 cli_status cli_cmd_network_list(cli_context *ctx, const cli_args *args) {
     (void)args;
     json_t *json;
-    cli_status status = get_and_print(ctx, "/v1/networks", &json);
+    cli_status status = list_all(ctx, "/v1/networks?limit=500", "networks", &json);
     if (status == CLI_OK && !ctx->json) cli_out_network_list(ctx->out, json);
     json_decref(json);
     return status;
 }
 
 cli_status cli_cmd_network_members(cli_context *ctx, const cli_args *args) {
-    uint64_t limit = 100, offset = 0;
-    const char *limit_text = cli_option_value(args, "--limit"), *offset_text = cli_option_value(args, "--offset");
-    if (limit_text && (!cli_number_parse(limit_text, 1000, &limit) || limit == 0))
-        return cli_usage(ctx, args->command, "--limit is 1 to 1000, not '%s'", limit_text);
-    if (offset_text && !cli_number_parse(offset_text, UINT32_MAX, &offset))
-        return cli_usage(ctx, args->command, "--offset is a whole number, not '%s'", offset_text);
+    uint64_t limit = 100, cursor = 0;
+    const char *limit_text = cli_option_value(args, "--limit"), *cursor_text = cli_option_value(args, "--cursor");
+    if (limit_text && (!cli_number_parse(limit_text, 500, &limit) || limit == 0))
+        return cli_usage(ctx, args->command, "--limit is 1 to 500, not '%s'", limit_text);
+    if (cursor_text && !cli_number_parse(cursor_text, UINT32_MAX, &cursor))
+        return cli_usage(ctx, args->command, "--cursor takes the cursor printed after a page, not '%s'", cursor_text);
     cli_network network;
     cli_status status = cli_client_network(ctx, args->positional[0], &network);
     if (status != CLI_OK) return status;
-    char path[128];
-    snprintf(path, sizeof path, "/v1/networks/%" PRIu32 "/members?offset=%" PRIu64 "&limit=%" PRIu64, network.id,
-             offset, limit);
-    json_t *json;
-    status = get_and_print(ctx, path, &json);
-    if (status == CLI_OK && !ctx->json) cli_out_members(ctx->out, json, &network.unit);
+    /* A page scans a bounded part of the member table, so it may hold fewer than
+     * asked: pages are followed, each asking for what is still missing, until
+     * `limit` members are in hand or the list ends. */
+    json_t *members = json_array();
+    int64_t next = (int64_t)cursor, total = -1;
+    for (uint32_t page = 0; status == CLI_OK && next >= 0 && json_array_size(members) < limit; page++) {
+        if (page == CLI_LIST_PAGES_MAX) {
+            status = cli_fail(ctx, CLI_IO, "the node's list of members goes on past %u pages", CLI_LIST_PAGES_MAX);
+            break;
+        }
+        char path[160];
+        snprintf(path, sizeof path, "/v1/networks/%" PRIu32 "/members?limit=%zu&cursor=%" PRId64, network.id,
+                 (size_t)limit - json_array_size(members), next);
+        json_t *json;
+        status = cli_client_get(ctx, path, &json);
+        if (status == CLI_OK) {
+            json_array_extend(members, cli_json_array(json, "members"));
+            if (!cli_json_i64(json, "next", &next)) next = -1;
+            if (!cli_json_i64(json, "total", &total)) total = -1;
+        }
+        json_decref(json);
+    }
+    json_t *json = status == CLI_OK ? json_pack("{s:O, s:o}", "members", members, "next",
+                                                next >= 0 ? json_integer(next) : json_null())
+                                    : NULL;
+    json_decref(members);
+    if (status != CLI_OK) return status;
+    if (!json) return cli_fail(ctx, CLI_IO, "out of memory");
+    if (total >= 0) json_object_set_new(json, "total", json_integer(total));
+    if (ctx->json) {
+        cli_out_json(ctx->out, json);
+    } else {
+        cli_out_members(ctx->out, json, &network.unit);
+        if (next >= 0)
+            fprintf(ctx->out, "more: tally network members %s --limit %" PRIu64 " --cursor %" PRId64 "\n",
+                    args->positional[0], limit, next);
+    }
     json_decref(json);
-    return status;
+    return CLI_OK;
 }
 
 cli_status cli_cmd_asset_show(cli_context *ctx, const cli_args *args) {
@@ -273,7 +350,7 @@ cli_status cli_cmd_asset_show(cli_context *ctx, const cli_args *args) {
 cli_status cli_cmd_asset_list(cli_context *ctx, const cli_args *args) {
     (void)args;
     json_t *json;
-    cli_status status = get_and_print(ctx, "/v1/assets", &json);
+    cli_status status = list_all(ctx, "/v1/assets?limit=500", "assets", &json);
     if (status == CLI_OK && !ctx->json) cli_out_asset_list(ctx->out, json);
     json_decref(json);
     return status;

@@ -94,8 +94,8 @@ static const cli_option history_options[] = {
     {NULL, NULL, NULL},
 };
 static const cli_option members_options[] = {
-    {"--limit", "N", "members to show, 1 to 1000 (default 100)"},
-    {"--offset", "N", "skip this many members (default 0)"},
+    {"--limit", "N", "members to show, 1 to 500 (default 100)"},
+    {"--cursor", "C", "go on from the cursor printed after the previous page"},
     {NULL, NULL, NULL},
 };
 static const cli_option verify_options[] = {

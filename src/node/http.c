@@ -1,40 +1,119 @@
 /*
- * http.c: routes and handlers of the API (see http.h and docs/openapi.yaml). A
- * request body is collected up to HTTP_BODY_MAX and refused with 413 past it, then
- * parsed by submission.c (without any server type, so it is fuzzed on its own);
- * every path segment and query value is validated before use.
- * Reads hold the node's lock only while they copy what they need into JSON.
+ * http.c: routes and handlers of the API (see http.h and docs/openapi.yaml), and the
+ * server's defences. A request body is collected up to its form's bound (413 past
+ * it) and within the budget of all bodies being received (503 past it), then parsed
+ * by submission.c (without any server type, so it is fuzzed on its own); every path
+ * segment and query value is validated before use.
+ *
+ * Threads: libmicrohttpd runs a pool of epoll threads that call the handlers; one
+ * more thread of ours, the keeper, wakes after each block (and every tick) to resume
+ * the clients suspended in wait=commit whose transactions are settled or whose wait
+ * is over, and to shut the socket of every request still incomplete past the
+ * deadline. server->lock guards the list of connections, the list of waiting
+ * requests and the body budget; it is never taken while the node's lock is held.
+ * Reads hold the node's lock only while they copy the few records a page needs;
+ * the JSON is built after.
  */
 #define _GNU_SOURCE /* asprintf */
 #include "node/http.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <microhttpd.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include "node/submission.h"
 #include "node/views.h"
 
 _Static_assert(HTTP_BATCH_MAX == SUBMISSION_BATCH_MAX, "one bound on batches");
 
+/* The keeper's tick: how late a deadline or a commit wait's end can be noticed. */
+#define KEEPER_TICK_MS 100u
+/* A key's account page walks network ids, then asset ids from this cursor on. */
+#define ACCOUNT_ASSET_CURSOR (UINT64_C(1) << 32)
+
+/* A connection, from its accept to its close (MHD_OPTION_NOTIFY_CONNECTION). */
+typedef struct tracked_connection {
+    struct MHD_Connection *connection;
+    int fd;
+    uint64_t ready_ms;  /* when it became ready for its current request */
+    bool receiving;     /* its current request has not arrived in full */
+    bool cut;           /* its socket was shut down by the deadline */
+    struct tracked_connection *prev, *next;
+} tracked_connection;
+
+/* A POST /v1/transactions that was admitted: what it answers once its wait ends. */
+typedef struct {
+    submission sub;
+    tx_status *statuses;         /* per item, body order */
+    tx_status *decoded_statuses; /* per decodable transaction */
+    uint8_t (*ids)[TALLY_HASH_BYTES];
+    uint8_t (*all_ids)[TALLY_HASH_BYTES];
+    uint64_t wait_until_ms; /* wait=commit: when the wait ends without a commit */
+} admitted;
+
+typedef struct request request;
+
 struct http_server {
     node *node;
     struct MHD_Daemon *daemon;
     uint16_t port;
+    http_options options;
+    size_t body_budget; /* bytes */
+
+    pthread_mutex_t lock;
+    tracked_connection *connections;
+    uint32_t connection_count;
+    request *waiting; /* suspended in wait=commit, a doubly linked list */
+    uint32_t waiting_count;
+    size_t body_reserved; /* bytes of the budget held by bodies being received */
+    bool closing;         /* http_stop began: nobody is suspended any more */
+
+    pthread_t keeper;
+    bool keeper_started;
+    bool keeper_stop; /* guarded by lock */
+    uint64_t deadline_cuts; /* sockets shut down by the deadline (for the log) */
 };
 
-typedef struct {
+/* How a body is being received. */
+typedef enum { BODY_OK = 0, BODY_TOO_LARGE, BODY_OVER_BUDGET } body_refusal;
+
+struct request {
+    http_server *server;
+    struct MHD_Connection *connection;
     char *body;
-    size_t length;
-    bool too_large; /* past HTTP_BODY_MAX: answered 413 */
-    bool answered;  /* the 413 was queued before the body (a declared length) */
-    size_t dropped; /* bytes of a too large body read and dropped */
-} request;
+    size_t length, capacity;
+    size_t bound;    /* of this body: its form's */
+    size_t reserved; /* bytes of the server's body budget this request holds */
+    body_refusal refusal;
+    bool answered;  /* the refusal was queued before the body (a declared length) */
+    size_t dropped; /* bytes of a refused body read and dropped */
+    admitted *admitted;
+    bool suspended;                 /* in server->waiting (guarded by server->lock) */
+    struct request *wait_prev, *wait_next;
+};
+
+static uint64_t monotonic_ms(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u;
+}
+
+void http_options_defaults(http_options *options) {
+    *options = (http_options){.idle_timeout_seconds = HTTP_TIMEOUT_SECONDS,
+                              .threads = HTTP_THREADS_DEFAULT,
+                              .per_ip_connections = HTTP_PER_IP_CONNECTIONS_DEFAULT,
+                              .request_deadline_ms = HTTP_REQUEST_DEADLINE_MS_DEFAULT,
+                              .body_budget_mib = HTTP_BODY_BUDGET_MIB_DEFAULT};
+}
 
 /* ---- responses ---- */
 
@@ -68,6 +147,10 @@ static enum MHD_Result send_error(struct MHD_Connection *connection, unsigned st
     return send_json(connection, status, json_pack("{s:o}", "error", view_error(code, message, 0, false)));
 }
 
+static enum MHD_Result send_out_of_memory(struct MHD_Connection *connection) {
+    return send_error(connection, MHD_HTTP_SERVICE_UNAVAILABLE, "OUT_OF_MEMORY", "out of memory");
+}
+
 /* The answer to every read once a failed write stopped the node. */
 static enum MHD_Result send_failed(struct MHD_Connection *connection) {
     return send_error(connection, MHD_HTTP_SERVICE_UNAVAILABLE, "NODE_FAILED",
@@ -85,6 +168,17 @@ static bool query_u64(struct MHD_Connection *connection, const char *name, uint6
     }
     return submission_parse_u64(text, out) && *out <= max;
 }
+
+/* cursor (the `next` of the previous page; cursor_default for the first) and
+ * 1 <= limit <= HTTP_LIST_LIMIT_MAX. */
+static bool query_page(struct MHD_Connection *connection, uint64_t cursor_default, uint64_t cursor_max,
+                       uint64_t *cursor, uint64_t *limit) {
+    return query_u64(connection, "cursor", cursor_default, cursor_max, cursor) &&
+           query_u64(connection, "limit", HTTP_LIST_LIMIT_DEFAULT, HTTP_LIST_LIMIT_MAX, limit) && *limit > 0;
+}
+
+/* The `next` of a page: where the next page starts, or null when this one ends the list. */
+static json_t *view_next(bool more, uint64_t next) { return more ? json_integer((json_int_t)next) : json_null(); }
 
 /* Splits "/v1/networks/3/accounts/bob" into at most `max` segments (in place). */
 static int split_path(char *path, char **segments, int max) {
@@ -119,51 +213,115 @@ static unsigned refusal_status(const tx_status *status) {
     }
 }
 
-static enum MHD_Result submit(http_server *server, struct MHD_Connection *connection, const request *req) {
-    const char *wait = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "wait");
-    if (wait && strcmp(wait, "commit") != 0 && strcmp(wait, "none") != 0)
-        return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_QUERY", "wait is 'none' or 'commit'");
-    const char *type = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-    submission sub;
-    submission_refusal refusal;
-    if (!submission_parse(type, (const uint8_t *)req->body, req->length, &sub, &refusal))
-        return send_error(connection, refusal.http_status, refusal.code, refusal.message);
+static void admitted_free(admitted *a) {
+    if (!a) return;
+    free(a->decoded_statuses);
+    free(a->ids);
+    submission_release(&a->sub);
+    free(a);
+}
 
-    tx_status *statuses = calloc(sub.count, sizeof *statuses);
-    tx_status *decoded_statuses = calloc(sub.count, sizeof *decoded_statuses);
-    uint8_t(*ids)[TALLY_HASH_BYTES] = calloc(sub.count, TALLY_HASH_BYTES);
-    uint8_t(*all_ids)[TALLY_HASH_BYTES] = calloc(sub.count, TALLY_HASH_BYTES);
-    if (!statuses || !decoded_statuses || !ids || !all_ids) {
-        free(statuses), free(decoded_statuses), free(ids), free(all_ids);
-        submission_release(&sub);
-        return send_error(connection, MHD_HTTP_SERVICE_UNAVAILABLE, "OUT_OF_MEMORY", "out of memory");
-    }
-    /* Items that did not decode are refused here; the others get the node's answer. */
-    for (size_t i = 0; i < sub.count; i++) {
-        const submission_item *item = &sub.items[i];
-        if (!item->decoded)
-            statuses[i] = (tx_status){.state = TX_REFUSED, .result.code = item->code, .node_error = item->node_error};
-    }
-    node_submit(server->node, sub.txs, sub.decodable, decoded_statuses, ids);
-    if (wait && strcmp(wait, "commit") == 0)
-        node_wait(server->node, (const uint8_t(*)[TALLY_HASH_BYTES])ids, sub.decodable, decoded_statuses,
-                  HTTP_COMMIT_WAIT_MS);
-    for (uint32_t d = 0; d < sub.decodable; d++) {
-        statuses[sub.positions[d]] = decoded_statuses[d];
-        memcpy(all_ids[sub.positions[d]], ids[d], TALLY_HASH_BYTES);
-    }
+static bool admitted_pending(const admitted *a) {
+    for (uint32_t d = 0; d < a->sub.decodable; d++)
+        if (a->decoded_statuses[d].state == TX_PENDING) return true;
+    return false;
+}
+
+/* The answer: one status per item in body order (the node's for the decoded ones,
+ * the codec's refusal for the others). */
+static enum MHD_Result answer_admitted(struct MHD_Connection *connection, const admitted *a) {
+    const submission *sub = &a->sub;
+    static const uint8_t no_id[TALLY_HASH_BYTES] = {0};
     json_t *results = json_array();
-    for (size_t i = 0; i < sub.count; i++) json_array_append_new(results, view_tx_status(all_ids[i], &statuses[i]));
-    unsigned status = MHD_HTTP_OK;
-    bool single_refused = sub.is_single && statuses[0].state == TX_REFUSED;
-    if (single_refused) status = refusal_status(&statuses[0]);
+    tx_status first = {0};
+    for (size_t i = 0, d = 0; i < sub->count; i++) {
+        const submission_item *item = &sub->items[i];
+        tx_status status = {.state = TX_REFUSED, .result.code = item->code, .node_error = item->node_error};
+        const uint8_t *id = no_id;
+        if (item->decoded) {
+            assert(d < sub->decodable && sub->positions[d] == i);
+            status = a->decoded_statuses[d];
+            id = a->ids[d++];
+        }
+        if (i == 0) first = status;
+        json_array_append_new(results, view_tx_status(id, &status));
+    }
+    unsigned http_status = MHD_HTTP_OK;
+    bool single_refused = sub->is_single && first.state == TX_REFUSED;
+    if (single_refused) http_status = refusal_status(&first);
     json_t *response = json_pack("{s:o}", "results", results);
     /* A single refused transaction also carries its error at the top, like every 4xx. */
     if (response && single_refused)
         json_object_set(response, "error", json_object_get(json_array_get(results, 0), "error"));
-    free(statuses), free(decoded_statuses), free(ids), free(all_ids);
-    submission_release(&sub);
-    return send_json(connection, status, response);
+    return send_json(connection, http_status, response);
+}
+
+/* Suspends the connection until the keeper resumes it (its transactions settled or
+ * its wait over): a client waiting for its commit holds no thread. false when the
+ * server is stopping: then it is answered at once. */
+static bool suspend_for_commit(http_server *server, request *req) {
+    pthread_mutex_lock(&server->lock);
+    bool suspend = !server->closing;
+    if (suspend) {
+        req->suspended = true;
+        req->wait_prev = NULL;
+        req->wait_next = server->waiting;
+        if (server->waiting) server->waiting->wait_prev = req;
+        server->waiting = req;
+        server->waiting_count++;
+        /* Under the lock, so that the keeper cannot resume it before it is suspended. */
+        MHD_suspend_connection(req->connection);
+    }
+    pthread_mutex_unlock(&server->lock);
+    return suspend;
+}
+
+static void budget_give(http_server *server, size_t bytes);
+
+/* The body is parsed: its memory goes back to the budget before any wait. */
+static void request_drop_body(request *req) {
+    free(req->body);
+    req->body = NULL;
+    req->length = req->capacity = 0;
+    if (req->reserved) budget_give(req->server, req->reserved);
+    req->reserved = 0;
+}
+
+static enum MHD_Result submit(http_server *server, struct MHD_Connection *connection, request *req) {
+    const char *wait = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "wait");
+    if (wait && strcmp(wait, "commit") != 0 && strcmp(wait, "none") != 0)
+        return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_QUERY", "wait is 'none' or 'commit'");
+    const char *type = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    admitted *a = calloc(1, sizeof *a);
+    if (!a) return send_out_of_memory(connection);
+    submission_refusal refusal;
+    bool parsed = submission_parse(type, (const uint8_t *)req->body, req->length, &a->sub, &refusal);
+    request_drop_body(req);
+    if (!parsed) {
+        free(a);
+        return send_error(connection, refusal.http_status, refusal.code, refusal.message);
+    }
+    uint32_t decodable = a->sub.decodable;
+    a->decoded_statuses = calloc(decodable ? decodable : 1, sizeof *a->decoded_statuses);
+    a->ids = calloc(decodable ? decodable : 1, TALLY_HASH_BYTES);
+    if (!a->decoded_statuses || !a->ids) {
+        admitted_free(a);
+        return send_out_of_memory(connection);
+    }
+    node_submit(server->node, a->sub.txs, decodable, a->decoded_statuses, a->ids);
+    /* Only the ids and statuses are needed from here on (a waiting batch of 4,096
+     * would otherwise hold 2 MB of decoded transactions). */
+    free(a->sub.txs);
+    a->sub.txs = NULL;
+    if (wait && strcmp(wait, "commit") == 0 && admitted_pending(a)) {
+        a->wait_until_ms = monotonic_ms() + HTTP_COMMIT_WAIT_MS;
+        req->admitted = a;
+        if (suspend_for_commit(server, req)) return MHD_YES;
+        req->admitted = NULL;
+    }
+    enum MHD_Result answered = answer_admitted(connection, a);
+    admitted_free(a);
+    return answered;
 }
 
 static enum MHD_Result get_transaction(http_server *server, struct MHD_Connection *connection, const char *hex) {
@@ -192,21 +350,19 @@ static enum MHD_Result get_transaction(http_server *server, struct MHD_Connectio
     return send_json(connection, MHD_HTTP_OK, view_tx_status(id, &status));
 }
 
-/* ---- reads of the state ---- */
+/* ---- reads of the state: copied under the lock, built after it ---- */
 
 static enum MHD_Result get_status(http_server *server, struct MHD_Connection *connection) {
     node_metrics metrics = node_metrics_read(server->node);
-    const tally_state *state = node_read_begin(server->node);
-    if (!state) return send_failed(connection);
-    (void)state;
-    const tally_chain_tip *tip = node_tip(server->node);
-    json_t *view = json_pack("{s:o, s:o, s:I, s:o, s:I, s:o, s:i, s:s, s:I}", "chain_id",
-                             view_hex(tip->chain_id, TALLY_CHAIN_ID_BYTES), "producer", view_address(&tip->producer),
-                             "height", (json_int_t)tip->height, "tip_hash", view_hex(tip->hash, TALLY_HASH_BYTES),
-                             "tip_time", (json_int_t)tip->block_time, "state_hash",
-                             view_hex(tip->state_hash, TALLY_HASH_BYTES), "mempool", (int)metrics.mempool_count,
-                             "version", "tally 0.1", "started_at", (json_int_t)metrics.started_at);
+    if (!node_read_begin(server->node)) return send_failed(connection);
+    tally_chain_tip tip = *node_tip(server->node);
     node_read_end(server->node);
+    json_t *view = json_pack("{s:o, s:o, s:I, s:o, s:I, s:o, s:i, s:s, s:I}", "chain_id",
+                             view_hex(tip.chain_id, TALLY_CHAIN_ID_BYTES), "producer", view_address(&tip.producer),
+                             "height", (json_int_t)tip.height, "tip_hash", view_hex(tip.hash, TALLY_HASH_BYTES),
+                             "tip_time", (json_int_t)tip.block_time, "state_hash",
+                             view_hex(tip.state_hash, TALLY_HASH_BYTES), "mempool", (int)metrics.mempool_count,
+                             "version", "tally 0.1", "started_at", (json_int_t)metrics.started_at);
     return send_json(connection, MHD_HTTP_OK, view);
 }
 
@@ -286,134 +442,259 @@ static enum MHD_Result get_search(http_server *server, struct MHD_Connection *co
     return send_json(connection, MHD_HTTP_OK, json_pack("{s:o}", "matches", list));
 }
 
+/* GET /v1/networks: a page of networks in id order (the cursor is the first id). */
 static enum MHD_Result get_networks(http_server *server, struct MHD_Connection *connection) {
+    uint64_t cursor, limit;
+    if (!query_page(connection, 1, UINT32_MAX, &cursor, &limit))
+        return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_QUERY",
+                          "cursor is the `next` of the previous page, 1 <= limit <= 500");
+    if (cursor == 0) cursor = 1;
+    view_network_copy *copies = malloc((size_t)limit * sizeof *copies);
+    if (!copies) return send_out_of_memory(connection);
     const tally_state *state = node_read_begin(server->node);
-    if (!state) return send_failed(connection);
-    json_t *networks = json_array();
-    for (uint32_t id = 1; id <= tally_state_network_count(state); id++)
-        json_array_append_new(networks, view_network(state, tally_state_network(state, id)));
+    if (!state) {
+        free(copies);
+        return send_failed(connection);
+    }
+    uint32_t total = tally_state_network_count(state), count = 0;
+    for (uint64_t id = cursor; id <= total && count < limit; id++)
+        view_copy_network(state, tally_state_network(state, (uint32_t)id), &copies[count++]);
     node_read_end(server->node);
-    return send_json(connection, MHD_HTTP_OK, json_pack("{s:o}", "networks", networks));
+    json_t *list = json_array();
+    for (uint32_t i = 0; i < count; i++) json_array_append_new(list, view_network(&copies[i]));
+    free(copies);
+    uint64_t next = cursor + count;
+    return send_json(connection, MHD_HTTP_OK,
+                     json_pack("{s:o, s:o, s:I}", "networks", list, "next", view_next(next <= total, next), "total",
+                               (json_int_t)total));
 }
 
+/* A page of a network's members (not system accounts, not those who left): the
+ * member table is scanned from the cursor for at most HTTP_MEMBER_SCAN_MAX entries,
+ * so a page may hold fewer than `limit` members, even none, and still have a next. */
+typedef struct {
+    view_member_copy *members;
+    uint32_t count;
+    uint64_t next; /* table index where the next page starts */
+    bool more;
+} member_page;
+
+static void copy_member_page(const tally_state *state, const tally_network *network, uint64_t cursor, uint64_t limit,
+                             member_page *page) {
+    uint32_t table = tally_state_member_count(state);
+    uint64_t at = cursor;
+    for (uint32_t scanned = 0; at < table && page->count < limit && scanned < HTTP_MEMBER_SCAN_MAX; at++, scanned++) {
+        const tally_member *m = tally_state_member_at(state, (uint32_t)at);
+        if (m->network_id != network->id || m->status == TALLY_MEMBER_SYSTEM || m->status == TALLY_MEMBER_LEFT)
+            continue;
+        view_copy_member(state, network, m, &page->members[page->count++]);
+    }
+    page->next = at;
+    page->more = at < table;
+}
+
+/* GET /v1/networks/{id}[/members | /accounts/{who}[/history] | /search] */
 static enum MHD_Result get_network(http_server *server, struct MHD_Connection *connection, char **segments,
                                    int count) {
     uint32_t network_id;
     if (!parse_network_id(segments[2], &network_id))
         return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_NETWORK", "a network id is a positive integer");
-    const tally_state *state = node_read_begin(server->node);
-    if (!state) return send_failed(connection);
-    const tally_network *network = tally_state_network(state, network_id);
-    json_t *view = NULL;
-    tally_key history_key;
-    bool wants_history = false, wants_search = false;
-    unsigned status = MHD_HTTP_OK;
+    bool wants_network = count == 3, wants_members = count == 4 && strcmp(segments[3], "members") == 0;
+    bool wants_account = (count == 5 || count == 6) && strcmp(segments[3], "accounts") == 0;
+    bool wants_search = count == 4 && strcmp(segments[3], "search") == 0;
+    if (wants_account && count == 6 && strcmp(segments[5], "history") != 0) wants_account = false;
+    if (!wants_network && !wants_members && !wants_account && !wants_search)
+        return send_error(connection, MHD_HTTP_NOT_FOUND, "NOT_FOUND", "no such path");
+    uint64_t cursor = 0, limit = 0;
+    member_page page = {0};
+    if (wants_members) {
+        if (!query_page(connection, 0, UINT32_MAX, &cursor, &limit))
+            return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_QUERY",
+                              "cursor is the `next` of the previous page, 1 <= limit <= 500");
+        page.members = malloc((size_t)limit * sizeof *page.members);
+        if (!page.members) return send_out_of_memory(connection);
+    }
+    view_network_copy network_copy;
+    view_member_copy member_copy;
     const char *code = NULL, *message = NULL;
+    const tally_state *state = node_read_begin(server->node);
+    if (!state) {
+        free(page.members);
+        return send_failed(connection);
+    }
+    const tally_network *network = tally_state_network(state, network_id);
+    const tally_member *member = NULL;
+    uint32_t member_total = network ? network->member_count : 0;
     if (!network) {
-        status = MHD_HTTP_NOT_FOUND, code = "UNKNOWN_NETWORK", message = tally_error_message(TALLY_ERR_UNKNOWN_NETWORK);
-    } else if (count == 3) {
-        view = view_network(state, network);
-    } else if (count == 4 && strcmp(segments[3], "members") == 0) {
-        uint64_t offset, limit;
-        if (!query_u64(connection, "offset", 0, UINT32_MAX, &offset) || !query_u64(connection, "limit", 100, 1000, &limit)) {
-            status = MHD_HTTP_BAD_REQUEST, code = "BAD_QUERY", message = "offset >= 0, 1 <= limit <= 1000";
-        } else {
-            json_t *members = json_array();
-            uint64_t seen = 0;
-            for (uint32_t i = 0; i < tally_state_member_count(state); i++) {
-                const tally_member *m = tally_state_member_at(state, i);
-                if (m->network_id != network_id || m->status == TALLY_MEMBER_SYSTEM || m->status == TALLY_MEMBER_LEFT)
-                    continue;
-                if (seen++ >= offset && json_array_size(members) < limit)
-                    json_array_append_new(members, view_member(state, network, m));
-            }
-            view = json_pack("{s:o, s:I}", "members", members, "total", (json_int_t)seen);
-        }
-    } else if ((count == 5 || count == 6) && strcmp(segments[3], "accounts") == 0) {
-        const tally_member *member = find_member(state, network_id, segments[4]);
-        if (!member || member->status == TALLY_MEMBER_SYSTEM) {
-            status = MHD_HTTP_NOT_FOUND, code = "NOT_MEMBER", message = "no member of this network has this address or alias";
-        } else if (count == 5) {
-            view = view_member(state, network, member);
-        } else if (strcmp(segments[5], "history") == 0) {
-            history_key = member->key;
-            wants_history = true;
-        } else {
-            status = MHD_HTTP_NOT_FOUND, code = "NOT_FOUND", message = "no such path";
-        }
-    } else if (count == 4 && strcmp(segments[3], "search") == 0) {
-        wants_search = true;
-    } else {
-        status = MHD_HTTP_NOT_FOUND, code = "NOT_FOUND", message = "no such path";
+        code = "UNKNOWN_NETWORK", message = tally_error_message(TALLY_ERR_UNKNOWN_NETWORK);
+    } else if (wants_network) {
+        view_copy_network(state, network, &network_copy);
+    } else if (wants_members) {
+        copy_member_page(state, network, cursor, limit, &page);
+    } else if (wants_account) {
+        member = find_member(state, network_id, segments[4]);
+        if (!member || member->status == TALLY_MEMBER_SYSTEM)
+            code = "NOT_MEMBER", message = "no member of this network has this address or alias";
+        else
+            view_copy_member(state, network, member, &member_copy);
     }
     node_read_end(server->node);
-    if (code) return send_error(connection, status, code, message);
-    if (wants_history) return get_history(server, connection, network_id, &history_key);
+    if (code) {
+        free(page.members);
+        return send_error(connection, MHD_HTTP_NOT_FOUND, code, message);
+    }
+    if (wants_network) return send_json(connection, MHD_HTTP_OK, view_network(&network_copy));
     if (wants_search) return get_search(server, connection, network_id);
-    return send_json(connection, status, view);
+    if (wants_account && count == 6) return get_history(server, connection, network_id, &member_copy.member.key);
+    if (wants_account) return send_json(connection, MHD_HTTP_OK, view_member(&member_copy));
+    json_t *members = json_array();
+    for (uint32_t i = 0; i < page.count; i++) json_array_append_new(members, view_member(&page.members[i]));
+    free(page.members);
+    return send_json(connection, MHD_HTTP_OK,
+                     json_pack("{s:o, s:o, s:I}", "members", members, "next", view_next(page.more, page.next),
+                               "total", (json_int_t)member_total));
 }
+
+/* GET /v1/accounts/{address}: a key's sequence, and a page of its memberships and
+ * reserve holdings. The page probes network ids from the cursor, then asset ids
+ * (cursor ACCOUNT_ASSET_CURSOR + id), at most HTTP_ACCOUNT_SCAN_MAX of them. */
+typedef struct {
+    uint32_t asset_id;
+    int64_t amount;
+} holding_copy;
 
 static enum MHD_Result get_key(http_server *server, struct MHD_Connection *connection, const char *address) {
     tally_key key;
     if (!tally_address_decode(address, &key))
         return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_ADDRESS",
                           "not an address: expected tly1 and 58 characters with a valid checksum");
+    uint64_t cursor, limit;
+    if (!query_page(connection, 1, 2 * ACCOUNT_ASSET_CURSOR, &cursor, &limit))
+        return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_QUERY",
+                          "cursor is the `next` of the previous page, 1 <= limit <= 500");
+    view_member_copy *memberships = malloc((size_t)limit * sizeof *memberships);
+    holding_copy *holdings = malloc((size_t)limit * sizeof *holdings);
+    if (!memberships || !holdings) {
+        free(memberships), free(holdings);
+        return send_out_of_memory(connection);
+    }
+    uint32_t membership_count = 0, holding_count = 0;
     const tally_state *state = node_read_begin(server->node);
-    if (!state) return send_failed(connection);
-    json_t *memberships = json_array(), *holdings = json_array();
-    for (uint32_t id = 1; id <= tally_state_network_count(state); id++) {
-        const tally_member *member = tally_state_member(state, id, &key);
-        if (member) json_array_append_new(memberships, view_member(state, tally_state_network(state, id), member));
+    if (!state) {
+        free(memberships), free(holdings);
+        return send_failed(connection);
     }
-    for (uint32_t id = 1; id <= tally_state_asset_count(state); id++) {
-        int64_t amount = tally_state_asset_balance(state, id, &key);
-        if (amount) json_array_append_new(holdings, json_pack("{s:i, s:I}", "asset", (int)id, "amount", (json_int_t)amount));
+    uint64_t next_sequence = tally_state_next_sequence(state, &key);
+    uint32_t networks = tally_state_network_count(state), assets = tally_state_asset_count(state);
+    /* Positions: network ids 1..networks, then ACCOUNT_ASSET_CURSOR + asset id. */
+    uint64_t at = cursor < 1 ? 1 : cursor;
+    if (at == ACCOUNT_ASSET_CURSOR || (at < ACCOUNT_ASSET_CURSOR && at > networks)) at = ACCOUNT_ASSET_CURSOR + 1;
+    for (uint32_t probes = 0; probes < HTTP_ACCOUNT_SCAN_MAX && membership_count + holding_count < limit; probes++) {
+        if (at < ACCOUNT_ASSET_CURSOR) {
+            const tally_member *member = tally_state_member(state, (uint32_t)at, &key);
+            if (member && member->status != TALLY_MEMBER_SYSTEM)
+                view_copy_member(state, tally_state_network(state, (uint32_t)at), member,
+                                 &memberships[membership_count++]);
+            at = at < networks ? at + 1 : ACCOUNT_ASSET_CURSOR + 1;
+        } else {
+            if (at - ACCOUNT_ASSET_CURSOR > assets) break;
+            uint32_t asset_id = (uint32_t)(at - ACCOUNT_ASSET_CURSOR);
+            int64_t amount = tally_state_asset_balance(state, asset_id, &key);
+            if (amount) holdings[holding_count++] = (holding_copy){asset_id, amount};
+            at++;
+        }
     }
-    json_t *view = json_pack("{s:s, s:I, s:o, s:o}", "address", address, "next_sequence",
-                             (json_int_t)tally_state_next_sequence(state, &key), "memberships", memberships,
-                             "holdings", holdings);
+    bool more = at < ACCOUNT_ASSET_CURSOR || at - ACCOUNT_ASSET_CURSOR <= assets;
     node_read_end(server->node);
-    return send_json(connection, MHD_HTTP_OK, view);
+    json_t *membership_list = json_array(), *holding_list = json_array();
+    for (uint32_t i = 0; i < membership_count; i++) json_array_append_new(membership_list, view_member(&memberships[i]));
+    for (uint32_t i = 0; i < holding_count; i++)
+        json_array_append_new(holding_list, json_pack("{s:i, s:I}", "asset", (int)holdings[i].asset_id, "amount",
+                                                      (json_int_t)holdings[i].amount));
+    free(memberships), free(holdings);
+    return send_json(connection, MHD_HTTP_OK,
+                     json_pack("{s:s, s:I, s:o, s:o, s:o}", "address", address, "next_sequence",
+                               (json_int_t)next_sequence, "memberships", membership_list, "holdings", holding_list,
+                               "next", view_next(more, at)));
 }
 
+/* GET /v1/assets (a page in id order, the cursor is the first id) and /v1/assets/{id}. */
 static enum MHD_Result get_assets(http_server *server, struct MHD_Connection *connection, const char *which) {
+    uint64_t cursor = 1, limit = 1;
+    uint32_t asset_id = 0;
+    if (which && !parse_network_id(which, &asset_id))
+        return send_error(connection, MHD_HTTP_NOT_FOUND, "UNKNOWN_ASSET", tally_error_message(TALLY_ERR_UNKNOWN_ASSET));
+    if (!which && !query_page(connection, 1, UINT32_MAX, &cursor, &limit))
+        return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_QUERY",
+                          "cursor is the `next` of the previous page, 1 <= limit <= 500");
+    if (cursor == 0) cursor = 1;
+    tally_asset *copies = malloc((size_t)limit * sizeof *copies);
+    if (!copies) return send_out_of_memory(connection);
     const tally_state *state = node_read_begin(server->node);
-    if (!state) return send_failed(connection);
-    json_t *view = NULL;
-    if (!which) {
-        json_t *assets = json_array();
-        for (uint32_t id = 1; id <= tally_state_asset_count(state); id++)
-            json_array_append_new(assets, view_asset(tally_state_asset(state, id)));
-        view = json_pack("{s:o}", "assets", assets);
+    if (!state) {
+        free(copies);
+        return send_failed(connection);
+    }
+    uint32_t total = tally_state_asset_count(state), count = 0;
+    if (which) {
+        const tally_asset *asset = tally_state_asset(state, asset_id);
+        if (asset) copies[count++] = *asset;
     } else {
-        uint32_t id;
-        const tally_asset *asset = parse_network_id(which, &id) ? tally_state_asset(state, id) : NULL;
-        if (asset) view = view_asset(asset);
+        for (uint64_t id = cursor; id <= total && count < limit; id++)
+            copies[count++] = *tally_state_asset(state, (uint32_t)id);
     }
     node_read_end(server->node);
-    if (!view) return send_error(connection, MHD_HTTP_NOT_FOUND, "UNKNOWN_ASSET", tally_error_message(TALLY_ERR_UNKNOWN_ASSET));
-    return send_json(connection, MHD_HTTP_OK, view);
+    if (which) {
+        json_t *view = count ? view_asset(&copies[0]) : NULL;
+        free(copies);
+        if (!count)
+            return send_error(connection, MHD_HTTP_NOT_FOUND, "UNKNOWN_ASSET", tally_error_message(TALLY_ERR_UNKNOWN_ASSET));
+        return send_json(connection, MHD_HTTP_OK, view);
+    }
+    json_t *list = json_array();
+    for (uint32_t i = 0; i < count; i++) json_array_append_new(list, view_asset(&copies[i]));
+    free(copies);
+    uint64_t next = cursor + count;
+    return send_json(connection, MHD_HTTP_OK,
+                     json_pack("{s:o, s:o, s:I}", "assets", list, "next", view_next(next <= total, next), "total",
+                               (json_int_t)total));
 }
 
-/* ---- blocks ---- */
+/* ---- blocks: the log is read under the lock, decoded and built after it ---- */
+
+typedef struct {
+    tally_block_header header;
+    uint8_t hash[TALLY_HASH_BYTES];
+} header_copy;
 
 static enum MHD_Result get_blocks(http_server *server, struct MHD_Connection *connection) {
-    uint64_t from, limit;
-    if (!query_u64(connection, "from", 0, UINT64_MAX - 1000, &from) || !query_u64(connection, "limit", 100, 1000, &limit))
-        return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_QUERY", "from >= 0, 1 <= limit <= 1000");
-    if (!node_read_begin(server->node)) return send_failed(connection);
-    json_t *blocks = json_array();
-    const tally_blocklog *log = node_log(server->node);
-    for (uint64_t height = from; height < from + limit && height < tally_blocklog_count(log); height++) {
-        tally_block_header header;
-        uint8_t hash[TALLY_HASH_BYTES];
-        tally_chain_failure failure;
-        if (tally_blocklog_header(log, height, &header, hash, &failure) != TALLY_CHAIN_OK) break;
-        json_array_append_new(blocks, view_block_header(&header, hash));
+    uint64_t cursor, limit;
+    if (!query_page(connection, 0, UINT64_MAX - HTTP_LIST_LIMIT_MAX, &cursor, &limit))
+        return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_QUERY",
+                          "cursor is a height (the `next` of the previous page), 1 <= limit <= 500");
+    header_copy *headers = malloc((size_t)limit * sizeof *headers);
+    if (!headers) return send_out_of_memory(connection);
+    if (!node_read_begin(server->node)) {
+        free(headers);
+        return send_failed(connection);
     }
+    const tally_blocklog *log = node_log(server->node);
     uint64_t total = tally_blocklog_count(log);
+    uint32_t count = 0;
+    for (uint64_t height = cursor; height < cursor + limit && height < total; height++) {
+        tally_chain_failure failure;
+        if (tally_blocklog_header(log, height, &headers[count].header, headers[count].hash, &failure) != TALLY_CHAIN_OK)
+            break;
+        count++;
+    }
     node_read_end(server->node);
-    return send_json(connection, MHD_HTTP_OK, json_pack("{s:o, s:I}", "blocks", blocks, "count", (json_int_t)total));
+    json_t *blocks = json_array();
+    for (uint32_t i = 0; i < count; i++) json_array_append_new(blocks, view_block_header(&headers[i].header, headers[i].hash));
+    free(headers);
+    uint64_t next = cursor + count;
+    return send_json(connection, MHD_HTTP_OK,
+                     json_pack("{s:o, s:o, s:I}", "blocks", blocks, "next", view_next(next < total, next), "count",
+                               (json_int_t)total));
 }
 
 static enum MHD_Result get_block(http_server *server, struct MHD_Connection *connection, const char *height_text,
@@ -423,23 +704,19 @@ static enum MHD_Result get_block(http_server *server, struct MHD_Connection *con
         return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_HEIGHT", "a height is an integer >= 0");
     tally_chain_failure failure;
     if (!node_read_begin(server->node)) return send_failed(connection);
-    const tally_blocklog *log = node_log(server->node);
-    if (raw) {
-        uint8_t *bytes = NULL;
-        size_t length = 0;
-        tally_chain_error error = tally_blocklog_read_encoded(log, height, &bytes, &length, &failure);
-        node_read_end(server->node);
-        if (error == TALLY_CHAIN_ERR_NO_SUCH_BLOCK) return send_error(connection, MHD_HTTP_NOT_FOUND, "NO_SUCH_BLOCK", failure.message);
-        if (error != TALLY_CHAIN_OK) return send_error(connection, MHD_HTTP_INTERNAL_SERVER_ERROR, "IO", failure.message);
-        return send_text(connection, MHD_HTTP_OK, (char *)bytes, length, "application/octet-stream");
-    }
+    uint8_t *bytes = NULL;
+    size_t length = 0;
+    tally_chain_error error = tally_blocklog_read_encoded(node_log(server->node), height, &bytes, &length, &failure);
+    node_read_end(server->node);
+    if (error == TALLY_CHAIN_ERR_NO_SUCH_BLOCK) return send_error(connection, MHD_HTTP_NOT_FOUND, "NO_SUCH_BLOCK", failure.message);
+    if (error != TALLY_CHAIN_OK) return send_error(connection, MHD_HTTP_INTERNAL_SERVER_ERROR, "IO", failure.message);
+    if (raw) return send_text(connection, MHD_HTTP_OK, (char *)bytes, length, "application/octet-stream");
     tally_block block;
     tally_block_init(&block);
-    tally_chain_error error = tally_blocklog_read(log, height, &block, &failure);
-    node_read_end(server->node);
+    error = tally_block_decode(bytes, length, &block, &failure);
+    free(bytes);
     if (error != TALLY_CHAIN_OK) {
         tally_block_release(&block);
-        if (error == TALLY_CHAIN_ERR_NO_SUCH_BLOCK) return send_error(connection, MHD_HTTP_NOT_FOUND, "NO_SUCH_BLOCK", failure.message);
         return send_error(connection, MHD_HTTP_INTERNAL_SERVER_ERROR, "IO", failure.message);
     }
     uint8_t hash[TALLY_HASH_BYTES];
@@ -540,7 +817,7 @@ static enum MHD_Result get_metrics(http_server *server, struct MHD_Connection *c
 /* ---- dispatch ---- */
 
 static enum MHD_Result route(http_server *server, struct MHD_Connection *connection, const char *url,
-                             const char *method, const request *req) {
+                             const char *method, request *req) {
     if (node_failed(server->node))
         return send_failed(connection);
     char path[512];
@@ -571,98 +848,335 @@ static enum MHD_Result route(http_server *server, struct MHD_Connection *connect
     return send_error(connection, MHD_HTTP_NOT_FOUND, "NOT_FOUND", "no such path");
 }
 
+/* ---- connections and the request deadline ---- */
+
+static tracked_connection *tracked_of(struct MHD_Connection *connection) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info ? info->socket_context : NULL;
+}
+
+/* The request arrived in full (or was answered before its body): the deadline no
+ * longer runs for it. */
+static void request_arrived(http_server *server, struct MHD_Connection *connection) {
+    tracked_connection *tracked = tracked_of(connection);
+    if (!tracked) return;
+    pthread_mutex_lock(&server->lock);
+    tracked->receiving = false;
+    pthread_mutex_unlock(&server->lock);
+}
+
+static void on_connection(void *context, struct MHD_Connection *connection, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code) {
+    http_server *server = context;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        tracked_connection *tracked = calloc(1, sizeof *tracked);
+        if (!tracked) return; /* untracked: it counts for nothing and has no deadline (out of memory) */
+        const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+        tracked->connection = connection;
+        tracked->fd = info ? info->connect_fd : -1;
+        tracked->ready_ms = monotonic_ms();
+        tracked->receiving = true;
+        pthread_mutex_lock(&server->lock);
+        tracked->next = server->connections;
+        if (server->connections) server->connections->prev = tracked;
+        server->connections = tracked;
+        server->connection_count++;
+        pthread_mutex_unlock(&server->lock);
+        *socket_context = tracked;
+        return;
+    }
+    tracked_connection *tracked = *socket_context;
+    if (!tracked) return;
+    /* libmicrohttpd closes the socket only after this: the keeper never shuts down
+     * a descriptor that was closed (and perhaps reused) */
+    pthread_mutex_lock(&server->lock);
+    if (tracked->prev) tracked->prev->next = tracked->next;
+    else server->connections = tracked->next;
+    if (tracked->next) tracked->next->prev = tracked->prev;
+    server->connection_count--;
+    pthread_mutex_unlock(&server->lock);
+    free(tracked);
+    *socket_context = NULL;
+}
+
+/* The bound on connections in all (libmicrohttpd's own is per pool thread, and at
+ * it the pool would stop accepting, leaving clients hanging in the backlog; here a
+ * connection past the bound is closed at once). Connections accepted at the same
+ * moment by several threads may pass it by as many. */
+static enum MHD_Result accept_policy(void *context, const struct sockaddr *address, socklen_t length) {
+    (void)address, (void)length;
+    http_server *server = context;
+    pthread_mutex_lock(&server->lock);
+    bool room = server->connection_count < HTTP_CONNECTIONS_MAX;
+    pthread_mutex_unlock(&server->lock);
+    return room ? MHD_YES : MHD_NO;
+}
+
+/* ---- request bodies: bounded each, and all together ---- */
+
+static bool budget_take(http_server *server, size_t bytes) {
+    pthread_mutex_lock(&server->lock);
+    bool taken = server->body_reserved + bytes <= server->body_budget;
+    if (taken) server->body_reserved += bytes;
+    pthread_mutex_unlock(&server->lock);
+    return taken;
+}
+
+static void budget_give(http_server *server, size_t bytes) {
+    pthread_mutex_lock(&server->lock);
+    assert(server->body_reserved >= bytes);
+    server->body_reserved -= bytes;
+    pthread_mutex_unlock(&server->lock);
+}
+
+static enum MHD_Result send_body_refusal(const request *req) {
+    if (req->refusal == BODY_OVER_BUDGET) {
+        char message[160];
+        snprintf(message, sizeof message,
+                 "the node is receiving as many request bodies as its budget allows (%u MiB): retry shortly",
+                 req->server->options.body_budget_mib);
+        return send_error(req->connection, MHD_HTTP_SERVICE_UNAVAILABLE, "BODY_BUDGET", message);
+    }
+    return send_error(req->connection, MHD_HTTP_CONTENT_TOO_LARGE, "BODY_TOO_LARGE",
+                      req->bound == HTTP_BODY_MAX
+                          ? "a binary body is at most 4 MiB"
+                          : "a JSON body is at most 1.25 MiB (send big batches as application/octet-stream, up "
+                            "to 4 MiB)");
+}
+
+static void refuse_body(request *req, body_refusal refusal) {
+    req->refusal = refusal;
+    request_drop_body(req);
+}
+
+/* Room for `needed` bytes: all of a declared length at once, else doubling, each
+ * byte taken from the budget first. */
+static bool body_grow(request *req, size_t needed) {
+    size_t target = req->capacity ? 2 * req->capacity : 16384;
+    if (target < req->reserved) target = req->reserved;
+    if (target < needed) target = needed;
+    if (target > req->bound + 1) target = req->bound + 1;
+    assert(target >= needed);
+    if (target > req->reserved) {
+        if (!budget_take(req->server, target - req->reserved)) return false;
+        req->reserved = target;
+    }
+    char *grown = realloc(req->body, target);
+    if (!grown) return false;
+    req->body = grown;
+    req->capacity = target;
+    return true;
+}
+
+static enum MHD_Result begin_request(http_server *server, struct MHD_Connection *connection, void **connection_context) {
+    request *req = calloc(1, sizeof *req);
+    if (!req) return MHD_NO;
+    req->server = server;
+    req->connection = connection;
+    *connection_context = req;
+    const char *type = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    req->bound = submission_is_binary(type) ? HTTP_BODY_MAX : HTTP_JSON_BODY_MAX;
+    /* A declared length over the bound, or past the budget, is refused before any of
+     * the body is read (a client that sent "Expect: 100-continue" then sends none). */
+    const char *declared = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    uint64_t length;
+    if (declared && submission_parse_u64(declared, &length) && length > 0) {
+        if (length > req->bound) req->refusal = BODY_TOO_LARGE;
+        else if (budget_take(server, (size_t)length + 1)) req->reserved = (size_t)length + 1;
+        else req->refusal = BODY_OVER_BUDGET;
+        if (req->refusal) {
+            req->answered = true;
+            request_arrived(server, connection);
+            return send_body_refusal(req);
+        }
+    }
+    return MHD_YES;
+}
+
+static enum MHD_Result receive_body(request *req, const char *data, size_t *size) {
+    if (!req->refusal && req->length + *size > req->bound) refuse_body(req, BODY_TOO_LARGE);
+    if (!req->refusal && req->length + *size + 1 > req->capacity && !body_grow(req, req->length + *size + 1))
+        refuse_body(req, BODY_OVER_BUDGET);
+    if (req->refusal) {
+        /* libmicrohttpd takes an answer only before the body or after all of it (in
+         * between, MHD_queue_response fails and the connection would close without a
+         * word). So the rest of a body sent without a declared length (chunked) is
+         * read and dropped, and the refusal goes out when it ends; a client that
+         * sends another HTTP_BODY_MAX past the refusal is cut off. */
+        req->dropped += *size;
+        *size = 0;
+        return req->dropped > HTTP_BODY_MAX ? MHD_NO : MHD_YES;
+    }
+    memcpy(req->body + req->length, data, *size);
+    req->length += *size;
+    req->body[req->length] = '\0';
+    *size = 0;
+    return MHD_YES;
+}
+
 static enum MHD_Result handle(void *context, struct MHD_Connection *connection, const char *url, const char *method,
                               const char *version, const char *upload_data, size_t *upload_data_size,
                               void **connection_context) {
     (void)version;
     http_server *server = context;
     request *req = *connection_context;
-    if (!req) {
-        req = calloc(1, sizeof *req);
-        if (!req) return MHD_NO;
-        *connection_context = req;
-        /* A declared length over the bound is refused before any of the body is read
-         * (a client that sent "Expect: 100-continue" then sends none of it). */
-        const char *declared = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        uint64_t length;
-        if (declared && submission_parse_u64(declared, &length) && length > HTTP_BODY_MAX) {
-            req->too_large = req->answered = true;
-            return send_error(connection, MHD_HTTP_CONTENT_TOO_LARGE, "BODY_TOO_LARGE", "a request body is at most 4 MiB");
-        }
-        return MHD_YES;
+    if (!req) return begin_request(server, connection, connection_context);
+    if (*upload_data_size > 0) return receive_body(req, upload_data, upload_data_size);
+    if (req->admitted) { /* resumed: its wait for a commit is over */
+        enum MHD_Result answered = answer_admitted(connection, req->admitted);
+        admitted_free(req->admitted);
+        req->admitted = NULL;
+        return answered;
     }
-    if (*upload_data_size > 0) {
-        if (!req->too_large && req->length + *upload_data_size > HTTP_BODY_MAX) {
-            req->too_large = true;
-            free(req->body);
-            req->body = NULL;
-            req->length = 0;
-        }
-        if (req->too_large) {
-            /* libmicrohttpd takes an answer only before the body or after all of it
-             * (in between, MHD_queue_response fails and the connection would close
-             * without a word). So the rest of a body sent without a declared length
-             * (chunked) is read and dropped, and the 413 goes out when it ends; a
-             * client that sends another HTTP_BODY_MAX past the bound is cut off. */
-            req->dropped += *upload_data_size;
-            *upload_data_size = 0;
-            return req->dropped > HTTP_BODY_MAX ? MHD_NO : MHD_YES;
-        }
-        char *grown = realloc(req->body, req->length + *upload_data_size + 1);
-        if (!grown) return MHD_NO;
-        memcpy(grown + req->length, upload_data, *upload_data_size);
-        req->body = grown;
-        req->length += *upload_data_size;
-        req->body[req->length] = '\0';
-        *upload_data_size = 0;
-        return MHD_YES;
-    }
-    if (req->too_large)
-        return req->answered ? MHD_YES
-                             : send_error(connection, MHD_HTTP_CONTENT_TOO_LARGE, "BODY_TOO_LARGE",
-                                          "a request body is at most 4 MiB");
+    request_arrived(server, connection);
+    if (req->refusal) return req->answered ? MHD_YES : send_body_refusal(req);
     return route(server, connection, url, method, req);
 }
 
 static void completed(void *context, struct MHD_Connection *connection, void **connection_context,
                       enum MHD_RequestTerminationCode code) {
-    (void)context, (void)connection, (void)code;
+    (void)code;
+    http_server *server = context;
     request *req = *connection_context;
     if (req) {
-        free(req->body);
+        assert(!req->suspended);
+        request_drop_body(req);
+        admitted_free(req->admitted);
         free(req);
         *connection_context = NULL;
     }
+    /* A kept-alive connection is ready for its next request: its deadline starts now. */
+    tracked_connection *tracked = tracked_of(connection);
+    if (tracked) {
+        pthread_mutex_lock(&server->lock);
+        tracked->ready_ms = monotonic_ms();
+        tracked->receiving = true;
+        pthread_mutex_unlock(&server->lock);
+    }
 }
 
-http_server *http_start(node *n, const char *host, uint16_t port, uint32_t timeout_seconds, char *why,
+/* ---- the keeper: commit waits and deadlines ---- */
+
+/* Resumes the suspended requests whose transactions are settled, whose wait is
+ * over, or all of them once the node failed. Their statuses are re-read without
+ * server->lock: only the keeper touches a suspended request. */
+static void resume_settled(http_server *server, bool new_block) {
+    enum { CHECK_MAX = 1024 };
+    request *check[CHECK_MAX];
+    uint32_t count = 0;
+    uint64_t now = monotonic_ms();
+    bool failed = node_failed(server->node);
+    pthread_mutex_lock(&server->lock);
+    for (request *req = server->waiting; req && count < CHECK_MAX; req = req->wait_next)
+        if (new_block || failed || now >= req->admitted->wait_until_ms) check[count++] = req;
+    pthread_mutex_unlock(&server->lock);
+    bool ready[CHECK_MAX];
+    for (uint32_t i = 0; i < count; i++) {
+        admitted *a = check[i]->admitted;
+        node_wait(server->node, (const uint8_t(*)[TALLY_HASH_BYTES])a->ids, a->sub.decodable, a->decoded_statuses, 0);
+        ready[i] = failed || now >= a->wait_until_ms || !admitted_pending(a);
+    }
+    pthread_mutex_lock(&server->lock);
+    for (uint32_t i = 0; i < count; i++) {
+        if (!ready[i]) continue;
+        request *req = check[i];
+        if (req->wait_prev) req->wait_prev->wait_next = req->wait_next;
+        else server->waiting = req->wait_next;
+        if (req->wait_next) req->wait_next->wait_prev = req->wait_prev;
+        server->waiting_count--;
+        req->suspended = false;
+        MHD_resume_connection(req->connection);
+    }
+    pthread_mutex_unlock(&server->lock);
+}
+
+/* Shuts down the socket of every request still incomplete past the deadline, idle
+ * or not (a client trickling a header line every few seconds is never idle). */
+static void cut_late_requests(http_server *server) {
+    uint64_t deadline = server->options.request_deadline_ms, now = monotonic_ms();
+    if (!deadline) return;
+    pthread_mutex_lock(&server->lock);
+    for (tracked_connection *tracked = server->connections; tracked; tracked = tracked->next) {
+        if (!tracked->receiving || tracked->cut || tracked->fd < 0 || now - tracked->ready_ms <= deadline) continue;
+        shutdown(tracked->fd, SHUT_RDWR); /* libmicrohttpd sees the end and closes it */
+        tracked->cut = true;
+        server->deadline_cuts++;
+    }
+    pthread_mutex_unlock(&server->lock);
+}
+
+static void *keeper_main(void *context) {
+    http_server *server = context;
+    uint64_t height = node_wait_for_block(server->node, UINT64_MAX, 0);
+    for (;;) {
+        pthread_mutex_lock(&server->lock);
+        bool stop = server->keeper_stop;
+        pthread_mutex_unlock(&server->lock);
+        if (stop) break;
+        uint64_t now_height = node_wait_for_block(server->node, height, KEEPER_TICK_MS);
+        if (node_failed(server->node)) {
+            const struct timespec tick = {0, (long)KEEPER_TICK_MS * 1000000L};
+            nanosleep(&tick, NULL);
+        }
+        resume_settled(server, now_height > height);
+        height = now_height;
+        cut_late_requests(server);
+    }
+    return NULL;
+}
+
+/* ---- starting and stopping ---- */
+
+http_server *http_start(node *n, const char *host, uint16_t port, const http_options *options, char *why,
                         size_t why_size) {
     http_server *server = calloc(1, sizeof *server);
     if (!server) return snprintf(why, why_size, "out of memory"), NULL;
     server->node = n;
+    http_options_defaults(&server->options);
+    if (options) server->options = *options;
+    http_options *o = &server->options;
+    if (o->threads == 0) o->threads = 1;
+    if (o->threads > HTTP_THREADS_MAX) o->threads = HTTP_THREADS_MAX;
+    if (o->idle_timeout_seconds == 0) o->idle_timeout_seconds = HTTP_TIMEOUT_SECONDS;
+    server->body_budget = (size_t)o->body_budget_mib << 20;
+    pthread_mutex_init(&server->lock, NULL);
     struct sockaddr_in address;
     memset(&address, 0, sizeof address);
     address.sin_family = AF_INET;
     address.sin_port = htons(port);
     if (inet_pton(AF_INET, host, &address.sin_addr) != 1) {
+        pthread_mutex_destroy(&server->lock);
         free(server);
         snprintf(why, why_size, "'%s' is not an IPv4 address to listen on", host);
         return NULL;
     }
+    /* libmicrohttpd's bound is per pool thread: each may take the whole bound, and
+     * accept_policy keeps the total. */
+    unsigned mhd_limit = HTTP_CONNECTIONS_MAX * o->threads;
     server->daemon = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_AUTO, port, NULL, NULL, handle,
-        server, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&address, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)HTTP_CONNECTIONS_MAX, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)(timeout_seconds ? timeout_seconds : HTTP_TIMEOUT_SECONDS),
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512 * 1024),
-        MHD_OPTION_NOTIFY_COMPLETED, completed, server, MHD_OPTION_END);
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, port,
+        accept_policy, server, handle, server, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&address,
+        MHD_OPTION_CONNECTION_LIMIT, mhd_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)o->per_ip_connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o->idle_timeout_seconds, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)(64 * 1024), MHD_OPTION_THREAD_POOL_SIZE, (unsigned)o->threads, /* 1: no pool, one thread */
+        MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512 * 1024), MHD_OPTION_NOTIFY_COMPLETED, completed, server,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, server, MHD_OPTION_END);
     if (!server->daemon) {
+        pthread_mutex_destroy(&server->lock);
         free(server);
         snprintf(why, why_size, "cannot listen on %s:%u (in use, or not allowed)", host, (unsigned)port);
         return NULL;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_BIND_PORT);
     server->port = info ? info->port : port;
+    server->keeper_started = pthread_create(&server->keeper, NULL, keeper_main, server) == 0;
+    if (!server->keeper_started) {
+        MHD_stop_daemon(server->daemon);
+        pthread_mutex_destroy(&server->lock);
+        free(server);
+        snprintf(why, why_size, "cannot start the HTTP keeper thread");
+        return NULL;
+    }
     return server;
 }
 
@@ -670,6 +1184,22 @@ uint16_t http_port(const http_server *server) { return server->port; }
 
 void http_stop(http_server *server) {
     if (!server) return;
+    pthread_mutex_lock(&server->lock);
+    server->closing = true; /* from here on nobody is suspended */
+    server->keeper_stop = true;
+    pthread_mutex_unlock(&server->lock);
+    if (server->keeper_started) pthread_join(server->keeper, NULL);
+    /* libmicrohttpd must not stop with suspended connections: the waiting ones are
+     * resumed and closed with the rest */
+    pthread_mutex_lock(&server->lock);
+    for (request *req = server->waiting; req; req = req->wait_next) {
+        req->suspended = false;
+        MHD_resume_connection(req->connection);
+    }
+    server->waiting = NULL;
+    server->waiting_count = 0;
+    pthread_mutex_unlock(&server->lock);
     MHD_stop_daemon(server->daemon);
+    pthread_mutex_destroy(&server->lock);
     free(server);
 }

@@ -833,3 +833,23 @@ bool node_search(node *n, uint32_t network_id, const char *text, size_t text_len
     pthread_mutex_unlock(&n->index_lock);
     return error == INDEX_OK;
 }
+
+/* ---- waiting for blocks (for the HTTP server's suspended commit waits) ---- */
+
+uint64_t node_wait_for_block(node *n, uint64_t after_height, uint32_t timeout_ms) {
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += (time_t)(timeout_ms / 1000);
+    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&n->lock);
+    /* produce_block broadcasts `committed` after every block, and when a write fails */
+    for (bool timed_out = false; !timed_out && !node_failed(n) && tally_store_tip(n->store)->height <= after_height;)
+        timed_out = pthread_cond_timedwait(&n->committed, &n->lock, &deadline) == ETIMEDOUT;
+    uint64_t height = tally_store_tip(n->store)->height;
+    pthread_mutex_unlock(&n->lock);
+    return height;
+}

@@ -96,6 +96,10 @@ void node_submit(node *n, const tally_tx *txs, uint32_t count, tx_status *out,
 void node_wait(node *n, const uint8_t (*ids)[TALLY_HASH_BYTES], uint32_t count, tx_status *out,
                uint32_t timeout_ms);
 tx_status node_status_of(node *n, const uint8_t id[TALLY_HASH_BYTES]);
+/* Waits until a block above after_height is durable, the node fails, or timeout_ms
+ * passes; returns the height of the tip then. For a thread that answers many
+ * suspended waits at once (http.c) instead of one thread per waiting client. */
+uint64_t node_wait_for_block(node *n, uint64_t after_height, uint32_t timeout_ms);
 
 /* Reading the state: between node_read_begin and node_read_end the state and tip
  * stay still (the producer waits). Keep it short. node_read_begin returns NULL (and

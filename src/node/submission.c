@@ -1,8 +1,9 @@
 /*
  * submission.c: parsing the bodies of POST /v1/transactions (submission.h). JSON
  * is parsed by jansson, hex by libsodium and transactions by the codec's strict
- * decoder; this file only walks the shapes, bounds every count before allocating,
- * and says which item or which part of the body is wrong.
+ * decoder; this file only walks the shapes, bounds every count before allocating
+ * (a JSON body's size and structure before jansson builds any of it), and says
+ * which item or which part of the body is wrong.
  */
 #include "node/submission.h"
 
@@ -19,6 +20,11 @@
 #define STATUS_SERVICE_UNAVAILABLE 503u
 
 #define BINARY_CONTENT_TYPE "application/octet-stream"
+
+/* The largest JSON batch, every item of the longest encoding, fits the body bound. */
+_Static_assert((size_t)SUBMISSION_JSON_BATCH_MAX * (2u * TALLY_TX_ENCODED_MAX + 3u) + 16u <= SUBMISSION_JSON_BODY_MAX,
+               "a JSON body holds the largest JSON batch");
+_Static_assert(SUBMISSION_JSON_BATCH_MAX <= SUBMISSION_BATCH_MAX, "the JSON batch is the smaller one");
 
 __attribute__((format(printf, 4, 5))) static bool refuse(submission_refusal *refusal, const char *code,
                                                          unsigned http_status, const char *format, ...) {
@@ -68,8 +74,38 @@ static void submission_add(submission *sub, size_t index, const uint8_t *bytes, 
     sub->positions[sub->decodable++] = (uint32_t)index;
 }
 
+/* Whether bytes hold at most `max` structural characters ({ [ , :) outside
+ * strings. A bound check before parsing, not a parser: what passes may still be
+ * refused by jansson, but jansson cannot build more than max + 1 values from it
+ * (every value but the first follows one of them), so 4 MiB of [1,1,1,...] costs a
+ * linear scan instead of millions of nodes. */
+static bool json_tokens_within(const uint8_t *bytes, size_t length, size_t max) {
+    size_t tokens = 0;
+    bool in_string = false;
+    for (size_t i = 0; i < length; i++) {
+        uint8_t c = bytes[i];
+        if (in_string) {
+            if (c == '\\') i++; /* the escaped character, whatever it is */
+            else if (c == '"') in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if ((c == '{' || c == '[' || c == ',' || c == ':') && ++tokens > max) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* {"tx": hex} or {"txs": [hex, ...]} */
 static bool parse_json(const uint8_t *bytes, size_t length, submission *sub, submission_refusal *refusal) {
+    if (length > SUBMISSION_JSON_BODY_MAX)
+        return refuse(refusal, "BODY_TOO_LARGE", STATUS_CONTENT_TOO_LARGE,
+                      "a JSON body is at most %u bytes (1.25 MiB); send big batches in the binary form",
+                      SUBMISSION_JSON_BODY_MAX);
+    if (!json_tokens_within(bytes, length, SUBMISSION_JSON_TOKENS_MAX))
+        return refuse(refusal, "BAD_BATCH", STATUS_CONTENT_TOO_LARGE,
+                      "the body has more than %u JSON values: a JSON batch holds 1 to %u transactions",
+                      SUBMISSION_JSON_TOKENS_MAX, SUBMISSION_JSON_BATCH_MAX);
     json_error_t parse_error;
     json_t *body = json_loadb(bytes ? (const char *)bytes : "", length, JSON_REJECT_DUPLICATES, &parse_error);
     if (!body || !json_is_object(body)) {
@@ -85,10 +121,11 @@ static bool parse_json(const uint8_t *bytes, size_t length, submission *sub, sub
                       "send {\"tx\": \"<hex>\"} or {\"txs\": [\"<hex>\", ...]}");
     }
     size_t count = single ? 1 : json_array_size(batch);
-    if (count == 0 || count > SUBMISSION_BATCH_MAX) {
+    if (count == 0 || count > SUBMISSION_JSON_BATCH_MAX) {
         json_decref(body);
         return refuse(refusal, "BAD_BATCH", count ? STATUS_CONTENT_TOO_LARGE : STATUS_BAD_REQUEST,
-                      "a batch holds 1 to %u transactions", SUBMISSION_BATCH_MAX);
+                      "a JSON batch holds 1 to %u transactions (the binary form up to %u)", SUBMISSION_JSON_BATCH_MAX,
+                      SUBMISSION_BATCH_MAX);
     }
     if (!submission_alloc(sub, count, single != NULL)) {
         json_decref(body);

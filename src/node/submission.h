@@ -15,7 +15,17 @@
 
 #include "tally.h"
 
-#define SUBMISSION_BATCH_MAX 4096u /* transactions in one submission */
+#define SUBMISSION_BATCH_MAX 4096u      /* transactions in one binary submission */
+#define SUBMISSION_JSON_BATCH_MAX 1024u /* transactions in one JSON submission */
+/* Bytes of a JSON body: room for SUBMISSION_JSON_BATCH_MAX transactions of the
+ * longest encoding in hex (1,027 bytes each with quotes and comma) and 250 bytes
+ * of whitespace each. The binary form is the one for big batches. */
+#define SUBMISSION_JSON_BODY_MAX (1280u << 10) /* 1.25 MiB */
+/* Structural characters ({ [ , :) outside strings in a JSON body. Every value the
+ * parser builds but the first follows one of them, so this bounds the parser's
+ * work and memory before it runs: {"txs": [...]} of SUBMISSION_JSON_BATCH_MAX
+ * items needs SUBMISSION_JSON_BATCH_MAX + 2. */
+#define SUBMISSION_JSON_TOKENS_MAX (SUBMISSION_JSON_BATCH_MAX + 16u)
 #define SUBMISSION_MESSAGE_MAX 256u
 
 /* What became of one item of the body. Decoded: code is TALLY_OK and node_error
@@ -39,8 +49,9 @@ typedef struct {
     submission_item *items;
 } submission;
 
-/* Why a whole body was refused: code is "BAD_JSON", "BAD_REQUEST", "BAD_BATCH" or
- * "OUT_OF_MEMORY", with its HTTP status (400, 413, 503) and a sentence. */
+/* Why a whole body was refused: code is "BAD_JSON", "BAD_REQUEST", "BAD_BATCH",
+ * "BODY_TOO_LARGE" or "OUT_OF_MEMORY", with its HTTP status (400, 413, 503) and a
+ * sentence. */
 typedef struct {
     const char *code;
     unsigned http_status;
@@ -53,8 +64,11 @@ bool submission_is_binary(const char *content_type);
 /*
  * Parses a body (length bytes; body may be NULL when length is 0). The JSON form
  * (any content type but application/octet-stream) is {"tx": hex} or
- * {"txs": [hex, ...]}; the binary form is 1 to SUBMISSION_BATCH_MAX frames of a u16
- * little-endian length and that many bytes of a signed transaction. Returns true
+ * {"txs": [hex, ...]} with 1 to SUBMISSION_JSON_BATCH_MAX items, at most
+ * SUBMISSION_JSON_BODY_MAX bytes and SUBMISSION_JSON_TOKENS_MAX structural
+ * characters (counted before any of it is parsed: 413 past either); the binary
+ * form is 1 to SUBMISSION_BATCH_MAX frames of a u16 little-endian length and that
+ * many bytes of a signed transaction. Returns true
  * and fills *out (release it), or false and fills *refusal (*out then holds
  * nothing to release). Items that do not decode are refused one by one, not the
  * whole body.

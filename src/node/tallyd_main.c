@@ -48,6 +48,14 @@ static void usage(FILE *out) {
             "  --mempool-per-sender N  pending transactions one signer may have (default 1024; more are\n"
             "                        refused with SENDER_PENDING_FULL until some commit)\n"
             "  --http-timeout-s N    close a connection that sends nothing for N s (default 30)\n"
+            "  --http-threads N      threads serving HTTP connections, each with its own epoll set\n"
+            "                        (default 16; a client waiting for its commit holds none)\n"
+            "  --per-ip-connections N  connections at once from one client address (default 64;\n"
+            "                        0: no such bound); 512 in all\n"
+            "  --request-deadline-ms N  a request must arrive in full, headers and body, within N ms\n"
+            "                        of its connection being ready for it, idle or not (default 30000)\n"
+            "  --body-budget-mib N   memory for all request bodies being received at once; past it\n"
+            "                        a new body is refused with 503 (default 128)\n"
             "  --chain-name NAME     name of a new chain (default tally-local)\n"
             "  --growth MODE         who may found networks and create assets on a new chain: 'open'\n"
             "                        (any key, a few a day; the default) or 'approved' (keys a\n"
@@ -201,7 +209,9 @@ int main(int argc, char **argv) {
     node_config config;
     node_config_defaults(&config);
     char host[64] = "127.0.0.1";
-    uint32_t port = 8080, http_timeout_seconds = HTTP_TIMEOUT_SECONDS;
+    uint32_t port = 8080;
+    http_options http;
+    http_options_defaults(&http);
     bool demo = false, repair_log = false;
     const char *port_file = NULL;
     for (int i = 1; i < argc; i++) {
@@ -232,7 +242,17 @@ int main(int argc, char **argv) {
         } else if (strcmp(option, "--idle-block-s") == 0) {
             ok = parse_u32(value, &config.idle_block_seconds) && config.idle_block_seconds > 0;
         } else if (strcmp(option, "--http-timeout-s") == 0) {
-            ok = parse_u32(value, &http_timeout_seconds) && http_timeout_seconds > 0 && http_timeout_seconds <= 3600;
+            ok = parse_u32(value, &http.idle_timeout_seconds) && http.idle_timeout_seconds > 0 &&
+                 http.idle_timeout_seconds <= 3600;
+        } else if (strcmp(option, "--http-threads") == 0) {
+            ok = parse_u32(value, &http.threads) && http.threads > 0 && http.threads <= HTTP_THREADS_MAX;
+        } else if (strcmp(option, "--per-ip-connections") == 0) {
+            ok = parse_u32(value, &http.per_ip_connections) && http.per_ip_connections <= HTTP_CONNECTIONS_MAX;
+        } else if (strcmp(option, "--request-deadline-ms") == 0) {
+            ok = parse_u32(value, &http.request_deadline_ms) && http.request_deadline_ms >= 100 &&
+                 http.request_deadline_ms <= 3600000;
+        } else if (strcmp(option, "--body-budget-mib") == 0) {
+            ok = parse_u32(value, &http.body_budget_mib) && http.body_budget_mib >= 5 && http.body_budget_mib <= 65536;
         } else if (strcmp(option, "--mempool-per-sender") == 0) {
             ok = parse_u32(value, &config.mempool_per_sender) && config.mempool_per_sender > 0 &&
                  config.mempool_per_sender <= config.mempool_capacity;
@@ -289,7 +309,7 @@ int main(int argc, char **argv) {
         node_close(n);
         return 1;
     }
-    http_server *server = http_start(n, host, (uint16_t)port, http_timeout_seconds, why, sizeof why);
+    http_server *server = http_start(n, host, (uint16_t)port, &http, why, sizeof why);
     if (!server) {
         fprintf(stderr, "tallyd: %s\n", why);
         node_close(n);

@@ -1,6 +1,7 @@
 /*
- * views.c: see views.h. Every function returns a new jansson reference (NULL only
- * when out of memory) that the caller owns.
+ * views.c: see views.h. Every view_* function returns a new jansson reference (NULL
+ * only when out of memory) that the caller owns; the view_copy_* functions are the
+ * only ones that read the state.
  */
 #include "node/views.h"
 
@@ -106,23 +107,28 @@ static json_t *view_policy(const tally_policy *p) {
                      p->membership_mode == TALLY_MEMBERSHIP_OPEN ? "open" : "admitted");
 }
 
-json_t *view_network(const tally_state *state, const tally_network *n) {
+void view_copy_network(const tally_state *state, const tally_network *network, view_network_copy *out) {
+    out->network = *network;
+    out->fees = tally_state_member_at(state, network->fee_member)->balance;
+    out->lost_debt = -tally_state_member_at(state, network->lost_debt_member)->balance;
+    out->pool_credits = tally_state_member_at(state, network->pool_member)->balance;
+}
+
+json_t *view_network(const view_network_copy *copy) {
+    const tally_network *n = &copy->network;
     json_t *operators = json_array();
     for (uint8_t i = 0; i < n->operator_count; i++) json_array_append_new(operators, view_address(&n->operators[i]));
-    const tally_member *fees = tally_state_member_at(state, n->fee_member);
-    const tally_member *lost = tally_state_member_at(state, n->lost_debt_member);
-    const tally_member *pool_account = tally_state_member_at(state, n->pool_member);
     json_t *pool = json_pack("{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i}", "asset", (int)n->reserve_asset_id,
                              "peg_reserve_units", (json_int_t)n->peg_reserve_units, "peg_credit_units",
                              (json_int_t)n->peg_credit_units, "primary", (json_int_t)n->pool_primary, "buffer",
                              (json_int_t)n->pool_buffer, "excess", (json_int_t)n->pool_excess, "shares",
-                             (json_int_t)n->pool_total_shares, "credits", (json_int_t)pool_account->balance, "rtd_bps",
+                             (json_int_t)n->pool_total_shares, "credits", (json_int_t)copy->pool_credits, "rtd_bps",
                              (json_int_t)tally_network_rtd_bps(n), "target_rtd_bps", (int)n->policy.target_rtd_bps);
     return json_pack("{s:i, s:s, s:s, s:i, s:o, s:o, s:o, s:i, s:I, s:I, s:I, s:I, s:o}", "id", (int)n->id, "name",
                      n->name, "unit", n->unit_code, "decimals", (int)n->decimals, "founder", view_address(&n->founder),
                      "operators", operators, "policy", view_policy(&n->policy), "members", (int)n->member_count,
                      "supply", (json_int_t)n->supply, "debt", (json_int_t)n->debt, "lost_debt",
-                     (json_int_t)(-lost->balance), "fees", (json_int_t)fees->balance, "pool", pool);
+                     (json_int_t)copy->lost_debt, "fees", (json_int_t)copy->fees, "pool", pool);
 }
 
 const char *view_member_status_name(uint8_t status) {
@@ -135,19 +141,27 @@ const char *view_line_status_name(uint8_t status) {
     return status <= TALLY_LINE_DEFAULTED ? names[status] : "?";
 }
 
-json_t *view_member(const tally_state *state, const tally_network *network, const tally_member *m) {
+void view_copy_member(const tally_state *state, const tally_network *network, const tally_member *member,
+                      view_member_copy *out) {
+    out->member = *member;
+    out->available = tally_member_available(state, member);
+    out->decimals = network->decimals;
+    memcpy(out->unit_code, network->unit_code, sizeof out->unit_code);
+}
+
+json_t *view_member(const view_member_copy *copy) {
+    const tally_member *m = &copy->member;
     json_t *line = json_pack("{s:s, s:I, s:i, s:i, s:i, s:I, s:I, s:I, s:I, s:b}", "status",
                              view_line_status_name(m->line_status), "limit", (json_int_t)m->limit, "risk_fee_bps",
                              (int)m->risk_fee_bps, "period_seconds", (int)m->period_seconds, "grace_seconds",
                              (int)m->grace_seconds, "period_start", (json_int_t)m->period_start, "period_end",
                              (json_int_t)m->period_end, "grace_end", (json_int_t)m->grace_end, "income_in_period",
                              (json_int_t)m->income_in_period, "rebalanced_in_period", m->rebalanced_in_period);
-    return json_pack("{s:i, s:o, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:o, s:i, s:s}", "network", (int)network->id,
+    return json_pack("{s:i, s:o, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:o, s:i, s:s}", "network", (int)m->network_id,
                      "address", view_address(&m->key), "alias", m->alias, "status", view_member_status_name(m->status),
                      "balance", (json_int_t)m->balance, "limit", (json_int_t)m->limit, "available",
-                     (json_int_t)tally_member_available(state, m), "fees_paid", (json_int_t)m->fees_paid, "joined_at",
-                     (json_int_t)m->joined_at, "line", line, "decimals", (int)network->decimals, "unit",
-                     network->unit_code);
+                     (json_int_t)copy->available, "fees_paid", (json_int_t)m->fees_paid, "joined_at",
+                     (json_int_t)m->joined_at, "line", line, "decimals", (int)copy->decimals, "unit", copy->unit_code);
 }
 
 json_t *view_asset(const tally_asset *a) {

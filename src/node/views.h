@@ -1,6 +1,6 @@
 /*
  * views.h: the JSON shapes of the API (docs/openapi.yaml), built with jansson from
- * the core's read-only views. Amounts stay integers of minor units; each object that
+ * the core's read-only views, or from copies of them taken under the node's lock. Amounts stay integers of minor units; each object that
  * holds amounts says its decimals and unit so clients can format them.
  */
 #ifndef TALLY_VIEWS_H
@@ -17,8 +17,29 @@ json_t *view_address(const tally_key *key);
 json_t *view_error(const char *code, const char *message, int64_t available, bool has_available);
 json_t *view_result(const tally_result *result);
 json_t *view_tx_status(const uint8_t id[TALLY_HASH_BYTES], const tx_status *status);
-json_t *view_network(const tally_state *state, const tally_network *network);
-json_t *view_member(const tally_state *state, const tally_network *network, const tally_member *member);
+
+/* What the views of a network and of a member show, copied from the state while
+ * the node's lock is held (view_copy_*), so that their JSON is built after it is
+ * released: the producer never waits for a client's JSON. */
+typedef struct {
+    tally_network network;
+    int64_t fees;         /* balance of its fee account */
+    int64_t lost_debt;    /* of its lost-debt account, as a positive number */
+    int64_t pool_credits; /* balance of its pool account */
+} view_network_copy;
+
+typedef struct {
+    tally_member member;
+    int64_t available; /* tally_member_available */
+    uint8_t decimals;  /* of its network */
+    char unit_code[TALLY_CODE_MAX + 1];
+} view_member_copy;
+
+void view_copy_network(const tally_state *state, const tally_network *network, view_network_copy *out);
+void view_copy_member(const tally_state *state, const tally_network *network, const tally_member *member,
+                      view_member_copy *out);
+json_t *view_network(const view_network_copy *copy);
+json_t *view_member(const view_member_copy *copy);
 json_t *view_asset(const tally_asset *asset);
 json_t *view_block_header(const tally_block_header *header, const uint8_t hash[TALLY_HASH_BYTES]);
 json_t *view_tx(const tally_tx *tx);
