@@ -54,5 +54,9 @@ void bench_pg(double tally_per_second, double *committed_per_second);
 /* bench_junk.c: keys of no network flooding a real node with signed transfers:
  * what admission refuses and what it costs, /v1/status p99 and RSS with and without. */
 void bench_junk(void);
+/* bench_floods.c: the node's RSS and /v1/status p99 during each flood of issue 7
+ * (3 listings, 5 slowloris, 6 JSON bodies, 9 junk transfers), next to the same
+ * figures without it, in the same run. */
+void bench_floods(void);
 
 #endif

@@ -33,10 +33,14 @@ int main(int argc, char **argv) {
         return 1;
     }
     print_machine();
-    /* `tally-bench node` or `tally-bench junk` runs that part alone (both need
-     * build/release/tallyd) */
+    /* `tally-bench node`, `tally-bench junk` or `tally-bench floods` runs that part
+     * alone (each needs build/release/tallyd) */
     if (argc == 2 && strcmp(argv[1], "junk") == 0) {
         bench_junk();
+        return 0;
+    }
+    if (argc == 2 && strcmp(argv[1], "floods") == 0) {
+        bench_floods();
         return 0;
     }
     if (argc == 2 && strcmp(argv[1], "node") == 0) {
@@ -51,6 +55,7 @@ int main(int argc, char **argv) {
     bench_node(&committed_per_second);
     bench_pg(committed_per_second, &postgres_per_second);
     bench_junk();
+    bench_floods();
     printf("\nsummary (one core):\n");
     printf("  core transfers applied  %12.0f /s  (target 5,000,000: %.2fx of target)\n", transfers_per_second,
            transfers_per_second / 5e6);
