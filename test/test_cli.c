@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -99,6 +100,36 @@ static bool fake_request(cli_transport *self, const char *method, const char *ur
             fake_reply(node->routes[i].status, node->routes[i].body, response);
             return true;
         }
+    }
+    /* GET /v1/networks?name=NAME without a route of its own, as the node answers it:
+     * the network of that name (ignoring case) among those of the first page of the
+     * list, or none */
+    if (strcmp(method, "GET") == 0 && strncmp(path, "/v1/networks?name=", 18) == 0) {
+        char name[128];
+        size_t length = 0;
+        for (const char *at = path + 18; *at && length + 1 < sizeof name; at++) {
+            unsigned byte;
+            if (*at == '%' && sscanf(at + 1, "%2x", &byte) == 1) name[length++] = (char)byte, at += 2;
+            else name[length++] = *at;
+        }
+        name[length] = '\0';
+        json_t *list = NULL, *found = json_array();
+        for (size_t i = node->route_count; i-- > 0 && !list;)
+            if (strcmp(node->routes[i].path, "/v1/networks?limit=500") == 0) list = json_loads(node->routes[i].body, 0, NULL);
+        size_t index;
+        json_t *network;
+        json_array_foreach(json_object_get(list, "networks"), index, network) {
+            const char *its = json_string_value(json_object_get(network, "name"));
+            if (its && strcasecmp(its, name) == 0) json_array_append(found, network);
+        }
+        json_t *answer = json_pack("{s:o, s:n, s:I}", "networks", found, "next", "total",
+                                   (json_int_t)json_integer_value(json_object_get(list, "total")));
+        char *text = json_dumps(answer, JSON_COMPACT);
+        fake_reply(200, text, response);
+        free(text);
+        json_decref(answer);
+        json_decref(list);
+        return true;
     }
     char not_found[] = "{\"error\": {\"code\": \"NOT_FOUND\", \"message\": \"nothing here\"}}";
     fake_reply(404, not_found, response);
@@ -1216,6 +1247,8 @@ TEST(cli_lists_follow_the_cursors) {
                    json_pack("{s:o, s:i, s:i}", "networks", json_array(), "next", 7, "total", 7));
     fake_route_add(node, "/v1/networks?limit=500&cursor=7", 200,
                    json_pack("{s:[O], s:n, s:i}", "networks", second, "next", "total", 7));
+    fake_route_add(node, "/v1/networks?name=riverside", 200,
+                   json_pack("{s:[O], s:n, s:i}", "networks", second, "next", "total", 7));
     fake_route_add(node, "/v1/networks/7", 200, second);
     CHECK_EQ(RUN(&h, "network", "list"), CLI_OK);
     CHECK(contains(h.out, " 1  Greenvale  GVH"));
@@ -1224,8 +1257,11 @@ TEST(cli_lists_follow_the_cursors) {
     json_t *json = json_loads(h.out, 0, NULL);
     CHECK_EQ(json_array_size(json_object_get(json, "networks")), 2);
     json_decref(json);
+    /* a name is looked up by the node itself, in one request, not by walking the list */
+    size_t requests = node->request_count;
     CHECK_EQ(RUN(&h, "network", "show", "riverside"), CLI_OK);
     CHECK(contains(h.out, "network     7  Riverside"));
+    CHECK_EQ(node->request_count - requests, 3); /* the lookup, the network, its reserve asset */
     /* members: the first page came back short (the scan bound), the second is asked
      * for the one missing */
     fake_route_add(node, "/v1/networks/1/members?limit=2&cursor=0", 200,

@@ -882,6 +882,32 @@ TEST(index_search_memos_and_current_aliases) {
           INDEX_OK);
     CHECK_EQ(count, 1);
     CHECK(strcmp(matches[0].text, "Crème brûlée") == 0);
+    /* A page at a time: "e" finds every memo and alias with a word starting with e
+     * (at least 2); walking pages of one by their cursors gives the same matches, in
+     * the same order, as one page of all, then a short page ends it. */
+    static index_match all[8];
+    uint32_t all_count = 0;
+    uint64_t next = 1;
+    CHECK(index_search_page(env.index, ENV_NET, "e", 1, 0, 8, all, &all_count, &next, why, sizeof why) == INDEX_OK);
+    CHECK(all_count >= 2 && all_count < 8);
+    CHECK_EQ(next, 0);
+    uint64_t cursor = 0;
+    uint32_t walked = 0;
+    for (int page = 0; page < 16; page++) {
+        CHECK(index_search_page(env.index, ENV_NET, "e", 1, cursor, 1, matches, &count, &next, why, sizeof why) ==
+              INDEX_OK);
+        if (count == 1 && walked < all_count) {
+            CHECK_EQ(matches[0].cursor, all[walked].cursor);
+            CHECK(memcmp(matches[0].tx_id, all[walked].tx_id, TALLY_HASH_BYTES) == 0);
+            walked++;
+        }
+        if (count == 1) CHECK_EQ(next, matches[0].cursor);
+        else CHECK_EQ(next, 0);
+        if (!next) break;
+        cursor = next;
+    }
+    CHECK_EQ(walked, all_count);
+    for (uint32_t i = 1; i < all_count; i++) CHECK(all[i].cursor < all[i - 1].cursor);
     /* Bounds. */
     char long_text[INDEX_SEARCH_TEXT_MAX + 1];
     memset(long_text, 'a', sizeof long_text);

@@ -484,11 +484,34 @@ static bool visit_named(void *context, const json_t *entry) {
     return true;
 }
 
+/* text with every byte but [A-Za-z0-9-._~] as %XX, for a query string. */
+static bool query_escape(const char *text, char *out, size_t out_size) {
+    static const char digits[] = "0123456789ABCDEF";
+    size_t at = 0;
+    for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
+        bool plain = (*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
+                     strchr("-._~", *c) != NULL;
+        if (at + 4 > out_size) return false;
+        if (plain) out[at++] = (char)*c;
+        else out[at++] = '%', out[at++] = digits[*c >> 4], out[at++] = digits[*c & 15];
+    }
+    out[at] = '\0';
+    return true;
+}
+
 cli_status cli_client_network(cli_context *ctx, const char *text, cli_network *network) {
     uint32_t id;
     if (parse_id(text, &id)) return cli_client_network_by_id(ctx, id, network);
+    /* The node looks the name up (names are unique on the chain, ignoring case); the
+     * entries it answers are matched here all the same, so that a node that lists
+     * every network instead is read right too. */
+    char escaped[3 * TALLY_NAME_MAX + 1], path[3 * TALLY_NAME_MAX + 32];
+    if (strlen(text) > TALLY_NAME_MAX || !query_escape(text, escaped, sizeof escaped))
+        return cli_fail(ctx, CLI_REFUSED, "no network is named '%s': a name is at most %u bytes", text,
+                        TALLY_NAME_MAX);
+    snprintf(path, sizeof path, "/v1/networks?name=%s", escaped);
     name_match match = {.text = text, .field = "name"};
-    cli_status status = cli_client_list(ctx, "/v1/networks?limit=500", "networks", visit_named, &match);
+    cli_status status = cli_client_list(ctx, path, "networks", visit_named, &match);
     if (status != CLI_OK) return status;
     if (match.unusable) return cli_fail(ctx, CLI_IO, "the node's list of networks is unusable: %s", match.why);
     if (match.matches == 0)

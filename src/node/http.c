@@ -71,7 +71,8 @@ struct http_server {
 
     pthread_mutex_t lock;
     tracked_connection *connections;
-    uint32_t connection_count;
+    uint32_t connection_count; /* open: started and not closed */
+    uint32_t accepts_pending;  /* let in by accept_policy, not started yet (one per thread at most) */
     request *waiting; /* suspended in wait=commit, a doubly linked list */
     uint32_t waiting_count;
     size_t body_reserved; /* bytes of the budget held by bodies being received */
@@ -415,17 +416,22 @@ static enum MHD_Result get_history(http_server *server, struct MHD_Connection *c
     return send_json(connection, MHD_HTTP_OK, view);
 }
 
+/* Full-text search in a network, newest first, a page at a time (from the index,
+ * without the node's lock). */
 static enum MHD_Result get_search(http_server *server, struct MHD_Connection *connection, uint32_t network_id) {
     const char *text = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "q");
-    uint64_t limit;
+    uint64_t limit, cursor;
     if (!text || strlen(text) > INDEX_SEARCH_TEXT_MAX || !query_u64(connection, "limit", 20, INDEX_SEARCH_LIMIT_MAX, &limit) ||
-        limit == 0)
-        return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_QUERY", "q is 1 to 256 bytes of text, 1 <= limit <= 100");
+        limit == 0 || !query_u64(connection, "cursor", 0, INT64_MAX, &cursor))
+        return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_QUERY",
+                          "q is 1 to 256 bytes of text, 1 <= limit <= 100, cursor the `next` of the previous page");
     index_match *matches = calloc((size_t)limit, sizeof *matches);
-    if (!matches) return send_error(connection, MHD_HTTP_SERVICE_UNAVAILABLE, "OUT_OF_MEMORY", "out of memory");
+    if (!matches) return send_out_of_memory(connection);
     uint32_t count = 0;
+    uint64_t next = 0;
     char why[INDEX_WHY_BYTES];
-    if (!node_search(server->node, network_id, text, strlen(text), (uint32_t)limit, matches, &count, why, sizeof why)) {
+    if (!node_search(server->node, network_id, text, strlen(text), cursor, (uint32_t)limit, matches, &count, &next,
+                     why, sizeof why)) {
         free(matches);
         return send_error(connection, MHD_HTTP_INTERNAL_SERVER_ERROR, "INDEX", why);
     }
@@ -439,11 +445,32 @@ static enum MHD_Result get_search(http_server *server, struct MHD_Connection *co
         json_array_append_new(list, match);
     }
     free(matches);
-    return send_json(connection, MHD_HTTP_OK, json_pack("{s:o}", "matches", list));
+    return send_json(connection, MHD_HTTP_OK, json_pack("{s:o, s:o}", "matches", list, "next", view_next(next != 0, next)));
+}
+
+/* GET /v1/networks?name=NAME: the network of that name (ignoring ASCII case: names
+ * are unique on the chain in that sense), as a list of one, or of none. */
+static enum MHD_Result get_network_named(http_server *server, struct MHD_Connection *connection, const char *name) {
+    size_t length = strlen(name);
+    if (length == 0 || length > TALLY_NAME_MAX)
+        return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_QUERY", "a network's name is 1 to 64 bytes");
+    view_network_copy copy;
+    const tally_state *state = node_read_begin(server->node);
+    if (!state) return send_failed(connection);
+    const tally_network *network = tally_state_network_by_name(state, name, length);
+    if (network) view_copy_network(state, network, &copy);
+    uint32_t total = tally_state_network_count(state);
+    node_read_end(server->node);
+    json_t *list = json_array();
+    if (network) json_array_append_new(list, view_network(&copy));
+    return send_json(connection, MHD_HTTP_OK,
+                     json_pack("{s:o, s:o, s:I}", "networks", list, "next", json_null(), "total", (json_int_t)total));
 }
 
 /* GET /v1/networks: a page of networks in id order (the cursor is the first id). */
 static enum MHD_Result get_networks(http_server *server, struct MHD_Connection *connection) {
+    const char *name = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "name");
+    if (name) return get_network_named(server, connection, name);
     uint64_t cursor, limit;
     if (!query_page(connection, 1, UINT32_MAX, &cursor, &limit))
         return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_QUERY",
@@ -865,35 +892,54 @@ static void request_arrived(http_server *server, struct MHD_Connection *connecti
     pthread_mutex_unlock(&server->lock);
 }
 
+/* The connection this thread let in through accept_policy and on_connection has
+ * not yet seen started. libmicrohttpd calls both on the thread that accepts, one
+ * right after the other, unless making the connection failed in between: then the
+ * thread's next accept finds the reservation still there and takes it back. So the
+ * bound is exact, and a failed accept holds a place only until its thread's next. */
+static _Thread_local http_server *accept_pending;
+
 static void on_connection(void *context, struct MHD_Connection *connection, void **socket_context,
                           enum MHD_ConnectionNotificationCode code) {
     http_server *server = context;
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        /* untracked when out of memory: it is counted, but has no deadline */
         tracked_connection *tracked = calloc(1, sizeof *tracked);
-        if (!tracked) return; /* untracked: it counts for nothing and has no deadline (out of memory) */
-        const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
-        tracked->connection = connection;
-        tracked->fd = info ? info->connect_fd : -1;
-        tracked->ready_ms = monotonic_ms();
-        tracked->receiving = true;
+        if (tracked) {
+            const union MHD_ConnectionInfo *info =
+                MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+            tracked->connection = connection;
+            tracked->fd = info ? info->connect_fd : -1;
+            tracked->ready_ms = monotonic_ms();
+            tracked->receiving = true;
+        }
         pthread_mutex_lock(&server->lock);
-        tracked->next = server->connections;
-        if (server->connections) server->connections->prev = tracked;
-        server->connections = tracked;
+        if (accept_pending == server) {
+            assert(server->accepts_pending > 0);
+            server->accepts_pending--;
+            accept_pending = NULL;
+        }
         server->connection_count++;
+        if (tracked) {
+            tracked->next = server->connections;
+            if (server->connections) server->connections->prev = tracked;
+            server->connections = tracked;
+        }
         pthread_mutex_unlock(&server->lock);
         *socket_context = tracked;
         return;
     }
-    tracked_connection *tracked = *socket_context;
-    if (!tracked) return;
     /* libmicrohttpd closes the socket only after this: the keeper never shuts down
      * a descriptor that was closed (and perhaps reused) */
+    tracked_connection *tracked = *socket_context;
     pthread_mutex_lock(&server->lock);
-    if (tracked->prev) tracked->prev->next = tracked->next;
-    else server->connections = tracked->next;
-    if (tracked->next) tracked->next->prev = tracked->prev;
+    assert(server->connection_count > 0);
     server->connection_count--;
+    if (tracked) {
+        if (tracked->prev) tracked->prev->next = tracked->next;
+        else server->connections = tracked->next;
+        if (tracked->next) tracked->next->prev = tracked->prev;
+    }
     pthread_mutex_unlock(&server->lock);
     free(tracked);
     *socket_context = NULL;
@@ -901,13 +947,15 @@ static void on_connection(void *context, struct MHD_Connection *connection, void
 
 /* The bound on connections in all (libmicrohttpd's own is per pool thread, and at
  * it the pool would stop accepting, leaving clients hanging in the backlog; here a
- * connection past the bound is closed at once). Connections accepted at the same
- * moment by several threads may pass it by as many. */
+ * connection past the bound is closed at once). */
 static enum MHD_Result accept_policy(void *context, const struct sockaddr *address, socklen_t length) {
     (void)address, (void)length;
     http_server *server = context;
     pthread_mutex_lock(&server->lock);
-    bool room = server->connection_count < HTTP_CONNECTIONS_MAX;
+    if (accept_pending == server) server->accepts_pending--; /* this thread's last accept failed */
+    bool room = server->connection_count + server->accepts_pending < HTTP_CONNECTIONS_MAX;
+    if (room) server->accepts_pending++;
+    accept_pending = room ? server : NULL;
     pthread_mutex_unlock(&server->lock);
     return room ? MHD_YES : MHD_NO;
 }

@@ -168,9 +168,9 @@ static const char schema_sql[] =
       "WHERE h.asset_id = ?1 AND h.member = ?2 AND h.entry < ?3 "                                            \
       "ORDER BY h.entry DESC LIMIT ?4")                                                                      \
     X(BLOCKS, "SELECT header, hash FROM blocks WHERE height >= ?1 ORDER BY height LIMIT ?2")                 \
-    X(SEARCH, "SELECT search.kind, search.key, search.counterparty, search.text, t.height, t.id "            \
-              "FROM search JOIN txs t ON t.seq = search.tx "                                                 \
-              "WHERE search MATCH ?1 AND search.network_id = ?2 "                                            \
+    X(SEARCH, "SELECT search.kind, search.key, search.counterparty, search.text, t.height, t.id, "           \
+              "search.rowid FROM search JOIN txs t ON t.seq = search.tx "                                    \
+              "WHERE search MATCH ?1 AND search.network_id = ?2 AND search.rowid < ?4 "                      \
               "ORDER BY search.rowid DESC LIMIT ?3")
 
 typedef enum {
@@ -1419,7 +1419,7 @@ static size_t search_query(const char *text, size_t length, char *out, size_t ou
 }
 
 static bool read_match_row(sqlite3_stmt *statement, index_match *match) {
-    int64_t kind, height;
+    int64_t kind, height, row;
     memset(match, 0, sizeof *match);
     bool has_key;
     if (!column_integer(statement, 0, INDEX_MATCH_MEMO, INDEX_MATCH_ALIAS, &kind) ||
@@ -1427,17 +1427,26 @@ static bool read_match_row(sqlite3_stmt *statement, index_match *match) {
         !column_optional_key(statement, 2, &match->has_counterparty, &match->counterparty) ||
         !column_text(statement, 3, match->text, TALLY_MEMO_MAX, &match->text_length) ||
         !column_integer(statement, 4, 0, INT64_MAX, &height) ||
-        !column_fixed(statement, 5, match->tx_id, TALLY_HASH_BYTES))
+        !column_fixed(statement, 5, match->tx_id, TALLY_HASH_BYTES) ||
+        !column_integer(statement, 6, 1, INT64_MAX, &row))
         return false;
     match->kind = (uint8_t)kind;
     match->height = (uint64_t)height;
+    match->cursor = (uint64_t)row;
     return true;
 }
 
 index_error index_search(tally_index *index, uint32_t network_id, const char *text, size_t text_length,
                          uint32_t limit, index_match *matches, uint32_t *count, char *why, size_t why_size) {
+    return index_search_page(index, network_id, text, text_length, 0, limit, matches, count, NULL, why, why_size);
+}
+
+index_error index_search_page(tally_index *index, uint32_t network_id, const char *text, size_t text_length,
+                              uint64_t before_cursor, uint32_t limit, index_match *matches, uint32_t *count,
+                              uint64_t *next_cursor, char *why, size_t why_size) {
     assert(index && (text || text_length == 0) && matches && count);
     *count = 0;
+    if (next_cursor) *next_cursor = 0;
     if (limit == 0 || limit > INDEX_SEARCH_LIMIT_MAX)
         return fail(INDEX_ERR_BAD_ARGUMENT, why, why_size,
                     "index: a search returns 1 to %u matches, not %" PRIu32, INDEX_SEARCH_LIMIT_MAX, limit);
@@ -1451,6 +1460,7 @@ index_error index_search(tally_index *index, uint32_t network_id, const char *te
     bind_text(&b, 1, query, query_length);
     bind_int(&b, 2, network_id);
     bind_int(&b, 3, limit);
+    bind_int(&b, 4, before_cursor == 0 || before_cursor > INT64_MAX ? INT64_MAX : (int64_t)before_cursor);
     index_error error = INDEX_OK;
     for (uint32_t i = 0; i < limit; i++) {
         bool row;
@@ -1464,5 +1474,7 @@ index_error index_search(tally_index *index, uint32_t network_id, const char *te
     }
     sqlite3_reset(b.statement);
     if (error != INDEX_OK) *count = 0;
+    /* a full page may have older matches: its last cursor goes on from there */
+    if (error == INDEX_OK && next_cursor && *count == limit) *next_cursor = matches[limit - 1].cursor;
     return error;
 }

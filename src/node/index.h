@@ -274,6 +274,7 @@ typedef struct {
     uint8_t tx_id[TALLY_HASH_BYTES];
     uint16_t text_length;
     char text[TALLY_MEMO_MAX + 1]; /* NUL-terminated */
+    uint64_t cursor;               /* this match's place: newer matches have greater ones */
 } index_match;
 
 /*
@@ -287,6 +288,13 @@ typedef struct {
 TALLY_MUST_CHECK index_error index_search(tally_index *index, uint32_t network_id, const char *text,
                                           size_t text_length, uint32_t limit, index_match *matches,
                                           uint32_t *count, char *why, size_t why_size);
+/* As index_search, a page at a time: the matches older than before_cursor (0: from
+ * the newest), and into *next_cursor (may be NULL) the before_cursor of the next
+ * page, or 0 when this page holds fewer than `limit` (there is none). */
+TALLY_MUST_CHECK index_error index_search_page(tally_index *index, uint32_t network_id, const char *text,
+                                               size_t text_length, uint64_t before_cursor, uint32_t limit,
+                                               index_match *matches, uint32_t *count, uint64_t *next_cursor,
+                                               char *why, size_t why_size);
 
 #ifdef __cplusplus
 }

@@ -826,10 +826,12 @@ bool node_indexed_tx(node *n, const uint8_t id[TALLY_HASH_BYTES], index_tx *tx, 
     return error == INDEX_OK;
 }
 
-bool node_search(node *n, uint32_t network_id, const char *text, size_t text_length, uint32_t limit,
-                 index_match *matches, uint32_t *count, char *why, size_t why_size) {
+bool node_search(node *n, uint32_t network_id, const char *text, size_t text_length, uint64_t before_cursor,
+                 uint32_t limit, index_match *matches, uint32_t *count, uint64_t *next_cursor, char *why,
+                 size_t why_size) {
     pthread_mutex_lock(&n->index_lock);
-    index_error error = index_search(n->index, network_id, text, text_length, limit, matches, count, why, why_size);
+    index_error error = index_search_page(n->index, network_id, text, text_length, before_cursor, limit, matches,
+                                          count, next_cursor, why, why_size);
     pthread_mutex_unlock(&n->index_lock);
     return error == INDEX_OK;
 }

@@ -118,8 +118,9 @@ bool node_history(node *n, uint32_t network_id, const tally_key *key, uint64_t b
                   index_history_entry *entries, uint32_t *count, uint64_t *next_cursor, char *why, size_t why_size);
 bool node_indexed_tx(node *n, const uint8_t id[TALLY_HASH_BYTES], index_tx *tx, bool *found, char *why,
                      size_t why_size);
-bool node_search(node *n, uint32_t network_id, const char *text, size_t text_length, uint32_t limit,
-                 index_match *matches, uint32_t *count, char *why, size_t why_size);
+bool node_search(node *n, uint32_t network_id, const char *text, size_t text_length, uint64_t before_cursor,
+                 uint32_t limit, index_match *matches, uint32_t *count, uint64_t *next_cursor, char *why,
+                 size_t why_size);
 
 typedef struct {
     uint64_t blocks_produced;
