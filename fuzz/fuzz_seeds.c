@@ -246,6 +246,12 @@ static void http_seeds(uint8_t (*signed_txs)[TALLY_TX_ENCODED_MAX], const size_t
         snprintf(name, sizeof name, "small-%zu", i);
         put_body(name, i < 7 ? JSON : NONE, small[i], strlen(small[i]));
     }
+    /* the shape of finding 6 of issue 7: more JSON values than a submission can
+     * hold, refused by their count before jansson builds any */
+    length = snprintf(body, sizeof body, "{\"x\":[1");
+    for (int i = 0; i < 1100 && length + 4 < (int)sizeof body; i++) length += snprintf(body + length, 3, ",1");
+    length += snprintf(body + length, sizeof body - (size_t)length, "]}");
+    put_body("json-too-many-values", JSON, body, (size_t)length);
     uint8_t frames[BODY_BYTES];
     size_t at = 0;
     for (int i = 0; i < 3; i++) {
