@@ -158,6 +158,8 @@ static size_t submit_committed(const uint8_t *body, size_t length) {
     long status = request("POST", "/v1/transactions?wait=commit", body, length,
                           "Content-Type: application/octet-stream", 120000, &answer);
     size_t committed = status == 200 ? count_of(answer.bytes, "\"committed\"") : 0;
+    const char *code = answer.bytes ? strstr(answer.bytes, "\"code\":\"") : NULL;
+    if (code) fprintf(stderr, "floods: a setup transaction was refused: %.60s\n", code + 8);
     free(answer.bytes);
     return committed;
 }
@@ -230,6 +232,8 @@ static bool setup_world(int *networks) {
     set_text(&tx.body.network_create.unit_code, "COM");
     tx.body.network_create.decimals = 2;
     tally_policy *policy = &tx.body.network_create.policy;
+    tally_policy_defaults(policy);
+    policy->membership_mode = TALLY_MEMBERSHIP_OPEN;
     policy->default_credit_limit = 1000000000;
     policy->max_credit_limit = 1000000000;
     policy->period_seconds = 365 * 24 * 3600;
@@ -247,10 +251,10 @@ static bool setup_world(int *networks) {
     uint8_t *body = malloc((size_t)BATCH * (2 + TALLY_TX_ENCODED_MAX));
     if (!body) return false;
     *networks = 1;
+    signer key = {0};
     for (int index = 0; index < FOUNDER_KEYS * NETWORKS_PER_KEY;) {
         size_t at = 0;
         int in_batch = 0;
-        signer key;
         for (; in_batch < BATCH && index < FOUNDER_KEYS * NETWORKS_PER_KEY; in_batch++, index++) {
             if (index % NETWORKS_PER_KEY == 0) {
                 tally_keypair(&key.key, key.secret, NULL);
@@ -262,10 +266,7 @@ static bool setup_world(int *networks) {
             set_text(&tx.body.network_create.name, name);
             set_text(&tx.body.network_create.unit_code, "FLD");
             tx.body.network_create.decimals = 2;
-            tx.body.network_create.policy.max_credit_limit = 1000000;
-            tx.body.network_create.policy.period_seconds = 30 * 24 * 3600;
-            tx.body.network_create.policy.grace_seconds = 10 * 24 * 3600;
-            tx.body.network_create.policy.auto_renew = true;
+            tally_policy_defaults(&tx.body.network_create.policy);
             frame_append(&tx, key.secret, body, &at);
         }
         *networks += (int)submit_committed(body, at);

@@ -6,6 +6,7 @@
  * transactions are committed first).
  */
 #include <inttypes.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -206,6 +207,10 @@ static bool arm_faults_from_environment(bool quiet) {
 #endif
 
 int main(int argc, char **argv) {
+    /* Big buffers (request bodies, pages of lists, blocks) are mapped and unmapped
+     * whole: glibc's adaptive threshold would otherwise serve them from its arenas
+     * after the first few are freed and keep what a flood of bodies once held. */
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
     node_config config;
     node_config_defaults(&config);
     char host[64] = "127.0.0.1";
