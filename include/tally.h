@@ -610,6 +610,10 @@ int64_t tally_member_available(const tally_state *state, const tally_member *mem
 /* Reserve-to-debt ratio of a network in basis points (primary value / supply),
  * rounded down; 0 when the network has no supply or no peg. */
 int64_t tally_network_rtd_bps(const tally_network *network);
+/* Reserve that redemptions may still take from the pool's primary on the day of
+ * block_time (its redeem_cap_bps of primary when the day's first redemption from
+ * primary comes, rounded down; the buffer is not capped). */
+int64_t tally_network_redeem_allowance(const tally_network *network, int64_t block_time);
 
 /* ------------------------------------------------------------------------ */
 /* Applying transactions.                                                    */

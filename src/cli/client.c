@@ -362,7 +362,10 @@ static bool read_policy(const json_t *json, tally_policy *policy) {
            read_choice(json, "compliance_rule", rules, 3, &policy->compliance_rule) &&
            (read_choice(json, "membership_mode", modes, 2, &policy->membership_mode) ||
             read_choice(json, "membership", modes, 2, &policy->membership_mode)) &&
-           cli_json_bool(json, "auto_renew", &policy->auto_renew);
+           cli_json_bool(json, "auto_renew", &policy->auto_renew) &&
+           read_u32(json, "max_members", UINT32_MAX, &policy->max_members) &&
+           read_u32(json, "notice_seconds", UINT32_MAX, &policy->notice_seconds) &&
+           read_u32(json, "redeem_cap_bps", TALLY_BPS_ONE, &policy->redeem_cap_bps);
 }
 
 bool cli_client_network_from_json(const json_t *json, cli_network *network, char *why, size_t why_size) {
@@ -375,6 +378,9 @@ bool cli_client_network_from_json(const json_t *json, cli_network *network, char
     if (!read_unit(json, "unit", &network->unit))
         return why_false(why, why_size, "the network has no %s", "unit and decimals");
     network->has_policy = read_policy(cli_json_object(json, "policy"), &network->policy);
+    /* An announced policy is the whole policy the operators last asked for. */
+    network->has_announced =
+        read_policy(cli_json_object(cli_json_object(json, "announced"), "policy"), &network->announced_policy);
     const json_t *pool = cli_json_object(json, "pool");
     if (pool && !read_u32(pool, "asset", UINT32_MAX, &network->reserve_asset_id)) network->reserve_asset_id = 0;
     return true;

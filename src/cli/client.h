@@ -28,6 +28,8 @@ typedef struct {
     cli_unit unit;
     bool has_policy; /* every policy field was in the answer */
     tally_policy policy;
+    bool has_announced; /* a policy change is announced and not yet in force */
+    tally_policy announced_policy; /* then: the whole policy asked for */
     uint32_t reserve_asset_id; /* 0: no peg */
 } cli_network;
 

@@ -421,6 +421,50 @@ static void print_policy(FILE *out, const json_t *policy, const cli_unit *unit) 
             cli_out_duration(grace_s, grace), rule_name(policy, rule));
     if (strcmp(rule, "min-income") == 0) fprintf(out, " (%s of the debt)", cli_out_bps(min_income, bps));
     fprintf(out, ", auto-renew %s, membership %s\n", renew ? "on" : "off", mode_name(policy));
+    int64_t max_members = 0, notice = 0, redeem_cap = 0;
+    char notice_text[32];
+    if (cli_json_i64(policy, "max_members", &max_members) && cli_json_i64(policy, "notice_seconds", &notice) &&
+        cli_json_i64(policy, "redeem_cap_bps", &redeem_cap))
+        fprintf(out, "            at most %" PRId64 " members, notice %s, redemptions at most %s of primary a day\n",
+                max_members, cli_out_duration(notice, notice_text), cli_out_bps(redeem_cap, bps));
+}
+
+/* What is announced and not yet in force, field by field against the policy. */
+static void print_announced(FILE *out, const json_t *network, const cli_unit *unit, const cli_unit *reserve) {
+    const json_t *announced = cli_json_object(network, "announced");
+    const json_t *now = cli_json_object(network, "policy"), *asked = cli_json_object(announced, "policy");
+    char when[CLI_TIME_TEXT_MAX], a[CLI_AMOUNT_TEXT_MAX], b[CLI_AMOUNT_TEXT_MAX];
+    int64_t at = 0;
+    if (asked && now && cli_json_i64(asked, "at", &at)) {
+        fprintf(out, "announced   from %s:", cli_out_time(at, when));
+        static const struct {
+            const char *field, *name;
+            bool bps, amount, duration;
+        } fields[] = {{"fee_bps", "fee", true, false, false},
+                      {"default_risk_fee_bps", "risk fee of automatic lines", true, false, false},
+                      {"positive_cap", "cap", false, true, false},
+                      {"target_rtd_bps", "target RTD", true, false, false},
+                      {"notice_seconds", "notice", false, false, true},
+                      {"redeem_cap_bps", "redemption cap", true, false, false}};
+        for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+            int64_t from = 0, to = 0;
+            if (!cli_json_i64(now, fields[i].field, &from) || !cli_json_i64(asked, fields[i].field, &to) || from == to)
+                continue;
+            if (fields[i].bps) fprintf(out, " %s %s -> %s", fields[i].name, cli_out_bps(from, a), cli_out_bps(to, b));
+            else if (fields[i].duration)
+                fprintf(out, " %s %s -> %s", fields[i].name, cli_out_duration(from, a), cli_out_duration(to, b));
+            else
+                fprintf(out, " %s %s -> %s", fields[i].name, from ? cli_out_amount(from, unit, a) : "none",
+                        to ? cli_out_amount(to, unit, b) : "none");
+        }
+        fprintf(out, "\n");
+    }
+    const json_t *peg = cli_json_object(announced, "peg");
+    if (peg && cli_json_i64(peg, "at", &at)) {
+        cli_unit reserve_unit = reserve ? *reserve : (cli_unit){0, ""};
+        fprintf(out, "announced   from %s: the pool's peg becomes %s backs %s\n", cli_out_time(at, when),
+                amount_field(peg, "peg_reserve_units", &reserve_unit, a), amount_field(peg, "peg_credit_units", unit, b));
+    }
 }
 
 void cli_out_network(FILE *out, const json_t *network, const cli_unit *reserve) {
@@ -444,6 +488,7 @@ void cli_out_network(FILE *out, const json_t *network, const cli_unit *reserve) 
     fprintf(out, "fees        %s\n", amount_field(network, "fees", &unit, amount));
     const json_t *policy = cli_json_object(network, "policy");
     if (policy) print_policy(out, policy, &unit);
+    print_announced(out, network, &unit, reserve);
     const json_t *pool = cli_json_object(network, "pool");
     int64_t asset = 0;
     if (!pool || !cli_json_i64(pool, "asset", &asset) || asset == 0) {
@@ -465,6 +510,9 @@ void cli_out_network(FILE *out, const json_t *network, const cli_unit *reserve) 
     fprintf(out, "            shares %s, credits %s, RTD %s (target %s)\n",
             amount_field(pool, "shares", &shares_unit, a), amount_field(pool, "credits", &unit, b),
             cli_out_bps(rtd, bps), cli_out_bps(target, bps2));
+    if (cli_json_object(pool, "redeem_allowance_today") || json_object_get(pool, "redeem_allowance_today"))
+        fprintf(out, "            redemptions may still take %s from primary today (the buffer is not capped)\n",
+                amount_field(pool, "redeem_allowance_today", &reserve_unit, a));
 }
 
 void cli_out_network_list(FILE *out, const json_t *list) {
@@ -510,6 +558,22 @@ void cli_out_status(FILE *out, const json_t *status, const char *node_url) {
     if (cli_json_i64(status, "tip_time", &value)) fprintf(out, "tip time    %s\n", cli_out_time(value, when));
     if (cli_json_i64(status, "mempool", &value))
         fprintf(out, "mempool     %" PRId64 " transaction%s waiting\n", value, value == 1 ? "" : "s");
+    const json_t *rules = cli_json_object(status, "rules");
+    const char *growth = cli_json_string(rules, "growth");
+    int64_t networks = 0, assets = 0;
+    if (growth && strcmp(growth, "approved") == 0)
+        fprintf(out, "growth      approved: keys found networks and create assets as a validator approves\n");
+    else if (growth && cli_json_i64(rules, "networks_per_key_per_day", &networks) &&
+             cli_json_i64(rules, "assets_per_key_per_day", &assets))
+        fprintf(out, "growth      open: a key founds %" PRId64 " networks and creates %" PRId64 " assets a day\n",
+                networks, assets);
+    json_t *validators = cli_json_array(rules, "validators");
+    size_t index;
+    json_t *validator;
+    json_array_foreach(validators, index, validator) {
+        fprintf(out, "%s %s\n", index == 0 ? "validators " : "           ",
+                json_is_string(validator) ? json_string_value(validator) : "?");
+    }
 }
 
 static cli_unit asset_unit(const json_t *asset) {

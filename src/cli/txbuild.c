@@ -488,10 +488,15 @@ static cli_status build_policy_update(build *b) {
                         b->plan->network.name);
     tally_tx_policy_update *body = &b->tx->body.policy_update;
     body->network_id = b->plan->network.id;
-    body->policy = b->plan->network.policy;
+    /* An update states the whole policy wanted: starting from what is announced (when
+     * something is) keeps the announcement, instead of withdrawing it by asking the
+     * values in force again. */
+    const tally_policy *base = b->plan->network.has_announced ? &b->plan->network.announced_policy
+                                                              : &b->plan->network.policy;
+    body->policy = *base;
     char why[256];
     if (!cli_policy_apply_options(b->args, &b->plan->network.unit, &body->policy, why, sizeof why)) return usage(b, why);
-    if (memcmp(&body->policy, &b->plan->network.policy, sizeof body->policy) == 0)
+    if (memcmp(&body->policy, base, sizeof body->policy) == 0)
         return usage(b, "no policy option given: nothing to change");
     return CLI_OK;
 }
@@ -781,7 +786,9 @@ static cli_status check_encoding(const build *b) {
     tally_error error = tally_tx_decode(bytes, length, &decoded);
     if (error != TALLY_OK) {
         char why[200];
-        snprintf(why, sizeof why, "%s: a name, code, alias or memo holds a control character or invalid UTF-8",
+        snprintf(why, sizeof why,
+                 "%s: a name, code, alias or memo holds a control or invisible formatting character "
+                 "(such as U+202E or U+200B), or invalid UTF-8",
                  tally_error_message(error));
         return usage(b, why);
     }

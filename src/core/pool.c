@@ -197,10 +197,7 @@ tally_result pool_repay(tally_state *state, const tally_tx *tx, int64_t block_ti
     return result;
 }
 
-/* What redemptions may still take from primary on the day of block_time: the day's
- * allowance is redeem_cap_bps of primary when its first redemption comes, rounded
- * down. */
-static int64_t redeem_allowance(const tally_network *network, int64_t block_time) {
+int64_t tally_network_redeem_allowance(const tally_network *network, int64_t block_time) {
     if (network->redeem_day == ledger_day(block_time)) return network->redeem_allowance;
     return (int64_t)((int128)network->pool_primary * network->policy.redeem_cap_bps / TALLY_BPS_ONE);
 }
@@ -240,7 +237,7 @@ tally_result pool_redeem(tally_state *state, const tally_tx *tx, int64_t block_t
         return refused;
     }
     int64_t from_buffer = reserve < network->pool_buffer ? reserve : network->pool_buffer;
-    int64_t from_primary = reserve - from_buffer, allowance = redeem_allowance(network, block_time);
+    int64_t from_primary = reserve - from_buffer, allowance = tally_network_redeem_allowance(network, block_time);
     if (from_primary > allowance) {
         /* Say how many credits could be redeemed today: the buffer and the allowance
          * at the peg, rounded down. */

@@ -355,15 +355,19 @@ static enum MHD_Result get_transaction(http_server *server, struct MHD_Connectio
 
 static enum MHD_Result get_status(http_server *server, struct MHD_Connection *connection) {
     node_metrics metrics = node_metrics_read(server->node);
-    if (!node_read_begin(server->node)) return send_failed(connection);
+    const tally_state *state = node_read_begin(server->node);
+    if (!state) return send_failed(connection);
     tally_chain_tip tip = *node_tip(server->node);
+    tally_chain_rules rules = *tally_state_chain_rules(state);
+    uint32_t networks = tally_state_network_count(state), assets = tally_state_asset_count(state);
     node_read_end(server->node);
-    json_t *view = json_pack("{s:o, s:o, s:I, s:o, s:I, s:o, s:i, s:s, s:I}", "chain_id",
+    json_t *view = json_pack("{s:o, s:o, s:I, s:o, s:I, s:o, s:i, s:s, s:I, s:o, s:i, s:i}", "chain_id",
                              view_hex(tip.chain_id, TALLY_CHAIN_ID_BYTES), "producer", view_address(&tip.producer),
                              "height", (json_int_t)tip.height, "tip_hash", view_hex(tip.hash, TALLY_HASH_BYTES),
                              "tip_time", (json_int_t)tip.block_time, "state_hash",
                              view_hex(tip.state_hash, TALLY_HASH_BYTES), "mempool", (int)metrics.mempool_count,
-                             "version", "tally 0.1", "started_at", (json_int_t)metrics.started_at);
+                             "version", "tally 0.2", "started_at", (json_int_t)metrics.started_at, "rules",
+                             view_chain_rules(&rules), "networks", (int)networks, "assets", (int)assets);
     return send_json(connection, MHD_HTTP_OK, view);
 }
 
@@ -458,7 +462,7 @@ static enum MHD_Result get_network_named(http_server *server, struct MHD_Connect
     const tally_state *state = node_read_begin(server->node);
     if (!state) return send_failed(connection);
     const tally_network *network = tally_state_network_by_name(state, name, length);
-    if (network) view_copy_network(state, network, &copy);
+    if (network) view_copy_network(state, network, node_tip(server->node)->block_time, &copy);
     uint32_t total = tally_state_network_count(state);
     node_read_end(server->node);
     json_t *list = json_array();
@@ -485,7 +489,8 @@ static enum MHD_Result get_networks(http_server *server, struct MHD_Connection *
     }
     uint32_t total = tally_state_network_count(state), count = 0;
     for (uint64_t id = cursor; id <= total && count < limit; id++)
-        view_copy_network(state, tally_state_network(state, (uint32_t)id), &copies[count++]);
+        view_copy_network(state, tally_state_network(state, (uint32_t)id), node_tip(server->node)->block_time,
+                          &copies[count++]);
     node_read_end(server->node);
     json_t *list = json_array();
     for (uint32_t i = 0; i < count; i++) json_array_append_new(list, view_network(&copies[i]));
@@ -555,7 +560,7 @@ static enum MHD_Result get_network(http_server *server, struct MHD_Connection *c
     if (!network) {
         code = "UNKNOWN_NETWORK", message = tally_error_message(TALLY_ERR_UNKNOWN_NETWORK);
     } else if (wants_network) {
-        view_copy_network(state, network, &network_copy);
+        view_copy_network(state, network, node_tip(server->node)->block_time, &network_copy);
     } else if (wants_members) {
         copy_member_page(state, network, cursor, limit, &page);
     } else if (wants_account) {

@@ -31,10 +31,11 @@ json_t *view_error(const char *code, const char *message, int64_t available, boo
 }
 
 json_t *view_result(const tally_result *r) {
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "created_id", (json_int_t)r->created_id, "minted",
-                     (json_int_t)r->minted, "burned", (json_int_t)r->burned, "fee", (json_int_t)r->fee, "risk_fee",
-                     (json_int_t)r->risk_fee, "reserve", (json_int_t)r->reserve, "shares", (json_int_t)r->shares,
-                     "to_primary", (json_int_t)r->to_primary, "to_excess", (json_int_t)r->to_excess);
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "created_id", (json_int_t)r->created_id,
+                     "minted", (json_int_t)r->minted, "burned", (json_int_t)r->burned, "fee", (json_int_t)r->fee,
+                     "risk_fee", (json_int_t)r->risk_fee, "reserve", (json_int_t)r->reserve, "shares",
+                     (json_int_t)r->shares, "to_primary", (json_int_t)r->to_primary, "to_excess",
+                     (json_int_t)r->to_excess, "effective_at", (json_int_t)r->effective_at);
 }
 
 /* Errors whose `available` field carries a number worth showing. */
@@ -58,7 +59,10 @@ static bool has_available(tally_error code) {
     case TALLY_ERR_LIMIT_ABOVE_MAX:
     case TALLY_ERR_LIMIT_BELOW_DEBT:
     case TALLY_ERR_DEBT_NOT_ZERO:
-    case TALLY_ERR_BALANCE_NOT_ZERO: return true;
+    case TALLY_ERR_BALANCE_NOT_ZERO:
+    case TALLY_ERR_MEMBERS_FULL:
+    case TALLY_ERR_APPROVAL_ABOVE_MAX:
+    case TALLY_ERR_REDEEM_CAP_REACHED: return true;
     default: return false;
     }
 }
@@ -96,7 +100,7 @@ json_t *view_tx_status(const uint8_t id[TALLY_HASH_BYTES], const tx_status *stat
 static const char *const compliance_names[] = {"zero_balance", "rebalanced", "min_income"};
 
 static json_t *view_policy(const tally_policy *p) {
-    return json_pack("{s:I, s:I, s:I, s:i, s:i, s:i, s:i, s:s, s:i, s:b, s:i, s:s}", "default_credit_limit",
+    return json_pack("{s:I, s:I, s:I, s:i, s:i, s:i, s:i, s:s, s:i, s:b, s:i, s:s, s:I, s:I, s:I}", "default_credit_limit",
                      (json_int_t)p->default_credit_limit, "max_credit_limit", (json_int_t)p->max_credit_limit,
                      "positive_cap", (json_int_t)p->positive_cap, "fee_bps", (int)p->fee_bps, "default_risk_fee_bps",
                      (int)p->default_risk_fee_bps, "period_seconds", (int)p->period_seconds, "grace_seconds",
@@ -104,11 +108,23 @@ static json_t *view_policy(const tally_policy *p) {
                      p->compliance_rule < TALLY_COMPLIANCE_COUNT ? compliance_names[p->compliance_rule] : "?",
                      "min_income_bps", (int)p->min_income_bps, "auto_renew", p->auto_renew, "target_rtd_bps",
                      (int)p->target_rtd_bps, "membership",
-                     p->membership_mode == TALLY_MEMBERSHIP_OPEN ? "open" : "admitted");
+                     p->membership_mode == TALLY_MEMBERSHIP_OPEN ? "open" : "admitted", "max_members",
+                     (json_int_t)p->max_members, "notice_seconds", (json_int_t)p->notice_seconds, "redeem_cap_bps",
+                     (json_int_t)p->redeem_cap_bps);
 }
 
-void view_copy_network(const tally_state *state, const tally_network *network, view_network_copy *out) {
+json_t *view_chain_rules(const tally_chain_rules *rules) {
+    json_t *validators = json_array();
+    for (uint8_t i = 0; i < rules->validator_count; i++) json_array_append_new(validators, view_address(&rules->validators[i]));
+    return json_pack("{s:s, s:i, s:i, s:o}", "growth", rules->growth_mode == TALLY_GROWTH_APPROVED ? "approved" : "open",
+                     "networks_per_key_per_day", (int)rules->networks_per_key_per_day, "assets_per_key_per_day",
+                     (int)rules->assets_per_key_per_day, "validators", validators);
+}
+
+void view_copy_network(const tally_state *state, const tally_network *network, int64_t tip_time,
+                       view_network_copy *out) {
     out->network = *network;
+    out->redeem_allowance = tally_network_redeem_allowance(network, tip_time);
     out->fees = tally_state_member_at(state, network->fee_member)->balance;
     out->lost_debt = -tally_state_member_at(state, network->lost_debt_member)->balance;
     out->pool_credits = tally_state_member_at(state, network->pool_member)->balance;
@@ -124,11 +140,26 @@ json_t *view_network(const view_network_copy *copy) {
                              (json_int_t)n->pool_buffer, "excess", (json_int_t)n->pool_excess, "shares",
                              (json_int_t)n->pool_total_shares, "credits", (json_int_t)copy->pool_credits, "rtd_bps",
                              (json_int_t)tally_network_rtd_bps(n), "target_rtd_bps", (int)n->policy.target_rtd_bps);
-    return json_pack("{s:i, s:s, s:s, s:i, s:o, s:o, s:o, s:i, s:I, s:I, s:I, s:I, s:o}", "id", (int)n->id, "name",
-                     n->name, "unit", n->unit_code, "decimals", (int)n->decimals, "founder", view_address(&n->founder),
-                     "operators", operators, "policy", view_policy(&n->policy), "members", (int)n->member_count,
-                     "supply", (json_int_t)n->supply, "debt", (json_int_t)n->debt, "lost_debt",
-                     (json_int_t)copy->lost_debt, "fees", (json_int_t)copy->fees, "pool", pool);
+    if (pool) json_object_set_new(pool, "redeem_allowance_today", json_integer(copy->redeem_allowance));
+    /* What is announced and not yet in force: the whole policy asked (its fields that
+     * wait take effect at `at`), and a new peg rate. */
+    json_t *announced = json_object();
+    if (n->policy_change_at) {
+        json_t *policy = view_policy(&n->policy_change);
+        json_object_set_new(policy, "at", json_integer(n->policy_change_at));
+        json_object_set_new(announced, "policy", policy);
+    }
+    if (n->peg_change_at)
+        json_object_set_new(announced, "peg",
+                            json_pack("{s:I, s:I, s:I}", "peg_reserve_units", (json_int_t)n->peg_change_reserve_units,
+                                      "peg_credit_units", (json_int_t)n->peg_change_credit_units, "at",
+                                      (json_int_t)n->peg_change_at));
+    return json_pack("{s:i, s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:i, s:i, s:I, s:I, s:I, s:I, s:o}", "id", (int)n->id,
+                     "name", n->name, "unit", n->unit_code, "decimals", (int)n->decimals, "founder",
+                     view_address(&n->founder), "operators", operators, "policy", view_policy(&n->policy), "announced",
+                     announced, "members", (int)n->member_count, "member_records", (int)n->member_records, "supply",
+                     (json_int_t)n->supply, "debt", (json_int_t)n->debt, "lost_debt", (json_int_t)copy->lost_debt,
+                     "fees", (json_int_t)copy->fees, "pool", pool);
 }
 
 const char *view_member_status_name(uint8_t status) {
@@ -157,17 +188,23 @@ json_t *view_member(const view_member_copy *copy) {
                              (int)m->grace_seconds, "period_start", (json_int_t)m->period_start, "period_end",
                              (json_int_t)m->period_end, "grace_end", (json_int_t)m->grace_end, "income_in_period",
                              (json_int_t)m->income_in_period, "rebalanced_in_period", m->rebalanced_in_period);
-    return json_pack("{s:i, s:o, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:o, s:i, s:s}", "network", (int)m->network_id,
-                     "address", view_address(&m->key), "alias", m->alias, "status", view_member_status_name(m->status),
-                     "balance", (json_int_t)m->balance, "limit", (json_int_t)m->limit, "available",
-                     (json_int_t)copy->available, "fees_paid", (json_int_t)m->fees_paid, "joined_at",
-                     (json_int_t)m->joined_at, "line", line, "decimals", (int)copy->decimals, "unit", copy->unit_code);
+    json_t *view = json_pack("{s:i, s:o, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:o, s:i, s:s}", "network",
+                             (int)m->network_id, "address", view_address(&m->key), "alias", m->alias, "status",
+                             view_member_status_name(m->status), "balance", (json_int_t)m->balance, "limit",
+                             (json_int_t)m->limit, "available", (json_int_t)copy->available, "fees_paid",
+                             (json_int_t)m->fees_paid, "joined_at", (json_int_t)m->joined_at, "line", line, "decimals",
+                             (int)copy->decimals, "unit", copy->unit_code);
+    /* A member who left suspended or defaulted comes back so: say it. */
+    if (view && m->status == TALLY_MEMBER_LEFT)
+        json_object_set_new(view, "left_as", json_string(view_member_status_name(m->status_before_leaving)));
+    return view;
 }
 
 json_t *view_asset(const tally_asset *a) {
-    return json_pack("{s:i, s:s, s:s, s:i, s:o, s:I, s:I, s:I}", "id", (int)a->id, "code", a->code, "name", a->name,
+    return json_pack("{s:i, s:s, s:s, s:i, s:o, s:I, s:I, s:I, s:i}", "id", (int)a->id, "code", a->code, "name", a->name,
                      "decimals", (int)a->decimals, "issuer", view_address(&a->issuer), "issued", (json_int_t)a->issued,
-                     "burned", (json_int_t)a->burned, "outstanding", (json_int_t)(a->issued - a->burned));
+                     "burned", (json_int_t)a->burned, "outstanding", (json_int_t)(a->issued - a->burned), "holders",
+                     (int)a->holders);
 }
 
 json_t *view_block_header(const tally_block_header *h, const uint8_t hash[TALLY_HASH_BYTES]) {
@@ -185,6 +222,12 @@ json_t *view_tx(const tally_tx *tx) {
     const char *type = tally_tx_type_name(tx->type);
     json_t *view = json_pack("{s:o, s:s, s:o, s:I}", "id", view_hex(id, TALLY_HASH_BYTES), "type", type ? type : "?",
                              "signer", view_address(&tx->signer), "sequence", (json_int_t)tx->sequence);
+    if (view && tx->type == TALLY_TX_CHAIN_APPROVE) {
+        const tally_tx_chain_approve *a = &tx->body.chain_approve;
+        json_object_set_new(view, "key", view_address(&a->key));
+        json_object_set_new(view, "networks", json_integer(a->networks));
+        json_object_set_new(view, "assets", json_integer(a->assets));
+    }
     if (view && tx->type == TALLY_TX_TRANSFER) {
         const tally_tx_transfer *t = &tx->body.transfer;
         json_object_set_new(view, "network", json_integer(t->network_id));

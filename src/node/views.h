@@ -26,6 +26,7 @@ typedef struct {
     int64_t fees;         /* balance of its fee account */
     int64_t lost_debt;    /* of its lost-debt account, as a positive number */
     int64_t pool_credits; /* balance of its pool account */
+    int64_t redeem_allowance; /* tally_network_redeem_allowance at the tip's time */
 } view_network_copy;
 
 typedef struct {
@@ -35,7 +36,11 @@ typedef struct {
     char unit_code[TALLY_CODE_MAX + 1];
 } view_member_copy;
 
-void view_copy_network(const tally_state *state, const tally_network *network, view_network_copy *out);
+/* tip_time: the block time the network's figures are read at (the redemption cap's day). */
+void view_copy_network(const tally_state *state, const tally_network *network, int64_t tip_time,
+                       view_network_copy *out);
+/* The chain's rules: growth mode and daily allowances, validators. */
+json_t *view_chain_rules(const tally_chain_rules *rules);
 void view_copy_member(const tally_state *state, const tally_network *network, const tally_member *member,
                       view_member_copy *out);
 json_t *view_network(const view_network_copy *copy);
