@@ -483,9 +483,13 @@ typedef struct {
     int64_t redeem_day;
     int64_t redeem_allowance;
     /* Derived from the tables (not in snapshots): member records (left ones
-     * included) and pool share holders, against their per-network bounds. */
+     * included) and pool share holders, against their per-network bounds; and the
+     * times of the due entries queued for the announcements (0: none), so that a
+     * network has at most one of each kind queued however often it announces. */
     uint32_t member_records;
     uint32_t share_holders;
+    int64_t policy_change_queued_at;
+    int64_t peg_change_queued_at;
 } tally_network;
 
 typedef struct {

@@ -190,15 +190,16 @@ static json_t *network_json(void) {
     char alice[TALLY_ADDRESS_LENGTH + 1];
     address_of(ALICE_SEED, alice);
     return json_pack(
-        "{s:i, s:s, s:s, s:i, s:[s], s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:s, s:s, s:b}, s:i, s:i, s:i, "
-        "s:i, s:i, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}}",
+        "{s:i, s:s, s:s, s:i, s:[s], s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:s, s:s, s:b, s:i, s:i, s:i}, "
+        "s:{}, s:i, s:i, s:i, s:i, s:i, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}}",
         "id", 1, "name", "Greenvale", "unit", "GVH", "decimals", 2, "operators", alice, "policy",
         "default_credit_limit", 10000, "max_credit_limit", 50000, "positive_cap", 0, "fee_bps", 100,
         "default_risk_fee_bps", 0, "period_seconds", 2592000, "grace_seconds", 864000, "min_income_bps", 0,
-        "target_rtd_bps", 2000, "compliance_rule", "rebalanced", "membership_mode", "open", "auto_renew", 1, "members",
-        3, "supply", 5000, "debt", 5000, "lost_debt", 0, "fees", 120, "pool", "asset", 1, "peg_reserve_units", 1000,
+        "target_rtd_bps", 2000, "compliance_rule", "rebalanced", "membership_mode", "open", "auto_renew", 1,
+        "max_members", 100000, "notice_seconds", 604800, "redeem_cap_bps", 1000, "announced", "members", 3, "supply",
+        5000, "debt", 5000, "lost_debt", 0, "fees", 120, "pool", "asset", 1, "peg_reserve_units", 1000,
         "peg_credit_units", 100, "primary", 150000, "buffer", 0, "excess", 50000, "shares", 200000, "credits", 0,
-        "rtd_bps", 3000, "target_rtd_bps", 2000);
+        "rtd_bps", 3000, "target_rtd_bps", 2000, "redeem_allowance_today", 15000);
 }
 
 static json_t *account_json(uint8_t seed_byte, const char *alias, int64_t balance, int64_t limit,
@@ -729,7 +730,10 @@ TEST(cli_pay_refusals_before_sending) {
     CHECK_EQ(RUN(&h, "pay", "bob@greenvale", "5", "--memo", memo), CLI_USAGE);
     CHECK(contains(h.err, "the memo is 299 bytes; at most 256"));
     CHECK_EQ(RUN(&h, "pay", "bob@greenvale", "5", "--memo", "bell\a"), CLI_USAGE);
-    CHECK(contains(h.err, "control character"));
+    CHECK(contains(h.err, "control or invisible formatting character"));
+    /* finding 12: a right-to-left override is refused before the key is opened */
+    CHECK_EQ(RUN(&h, "pay", "bob@greenvale", "5", "--memo", "invoice \u202Efdp.exe"), CLI_USAGE);
+    CHECK(contains(h.err, "U+202E"));
     CHECK_EQ(h.node.posted_count, 0);
     harness_free(&h);
 }
@@ -895,6 +899,18 @@ TEST(cli_network_commands_build_their_transactions) {
     CHECK_EQ(policy->target_rtd_bps, 2000);
     CHECK_EQ(policy->compliance_rule, TALLY_COMPLIANCE_REBALANCED);
     CHECK(policy->auto_renew);
+    CHECK_EQ(policy->max_members, 100000);
+    CHECK_EQ(policy->notice_seconds, 604800);
+    CHECK_EQ(policy->redeem_cap_bps, 1000);
+    CHECK_EQ(RUN(&h, "network", "policy", "greenvale", "--notice-days", "3", "--max-members", "40",
+                 "--redeem-cap-bps", "500"),
+             CLI_OK);
+    policy = &last_posted(&h)->body.policy_update.policy;
+    CHECK_EQ(policy->notice_seconds, 3 * 86400);
+    CHECK_EQ(policy->max_members, 40);
+    CHECK_EQ(policy->redeem_cap_bps, 500);
+    CHECK_EQ(RUN(&h, "network", "policy", "greenvale", "--notice-seconds", "3600"), CLI_USAGE);
+    CHECK(contains(h.err, "--notice-seconds takes a whole number of seconds, 86400"));
     CHECK_EQ(RUN(&h, "network", "policy", "greenvale"), CLI_USAGE);
     CHECK(contains(h.err, "nothing to change"));
     CHECK_EQ(RUN(&h, "network", "policy", "greenvale", "--default-limit", "600"), CLI_USAGE);
@@ -1292,4 +1308,36 @@ TEST(cli_output_values) {
     CHECK(strcmp(cli_out_duration(30 * 86400, duration), "30 days") == 0);
     CHECK(strcmp(cli_out_duration(7200, duration), "2 h") == 0);
     CHECK(strcmp(cli_out_duration(90, duration), "90 s") == 0);
+}
+
+/* Issue 7, finding 2: a change that waits for its notice is shown with its date, and
+ * a later `network policy` starts from it instead of withdrawing it. */
+TEST(cli_network_policy_keeps_an_announced_change) {
+    harness h;
+    harness_with_alice(&h);
+    json_t *network = network_json();
+    json_t *asked = json_deep_copy(json_object_get(network, "policy"));
+    json_object_set_new(asked, "fee_bps", json_integer(200));
+    json_object_set_new(asked, "at", json_integer(1767830400)); /* 2026-01-08T00:00:00Z */
+    json_object_set_new(json_object_get(network, "announced"), "policy", asked);
+    json_object_set_new(json_object_get(network, "announced"), "peg",
+                        json_pack("{s:i, s:i, s:i}", "peg_reserve_units", 2000, "peg_credit_units", 100, "at",
+                                  1767830400));
+    fake_route_add(&h.node, "/v1/networks/1", 200, json_incref(network));
+    fake_route_add(&h.node, "/v1/networks?name=greenvale", 200,
+                   json_pack("{s:[o], s:n, s:i}", "networks", network, "next", "total", 1));
+    fake_post_clear(&h.node);
+    fake_post_reply(&h.node, 200, committed(NULL));
+    CHECK_EQ(RUN(&h, "network", "policy", "greenvale", "--max-limit", "600"), CLI_OK);
+    const tally_tx *tx = last_posted(&h);
+    REQUIRE(tx != NULL);
+    CHECK_EQ(tx->body.policy_update.policy.fee_bps, 200); /* the announced fee, asked again */
+    CHECK_EQ(tx->body.policy_update.policy.max_credit_limit, 60000);
+    CHECK_EQ(RUN(&h, "network", "show", "greenvale"), CLI_OK);
+    CHECK(contains(h.out, "announced   from 2026-01-08"));
+    CHECK(contains(h.out, "fee 1.00% -> 2.00%"));
+    CHECK(contains(h.out, "the pool's peg becomes"));
+    CHECK(contains(h.out, "at most 100000 members, notice 7 days"));
+    CHECK(contains(h.out, "redemptions may still take 15.000 USD from primary today"));
+    harness_free(&h);
 }

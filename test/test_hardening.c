@@ -714,3 +714,36 @@ TEST(hardening_12_memos_and_names_refuse_bidirectional_and_invisible_characters)
     }
     world_free(&world);
 }
+
+/* An operator who announces again and again (each a different change, so each
+ * restarts the notice) queues one due entry per network, not one per transaction. */
+TEST(hardening_02_announcing_again_and_again_keeps_one_entry_queued) {
+    test_world world;
+    drain_setup(&world);
+    test_actor op = actor(1);
+    uint32_t queued_before = world.state->due_count;
+    tally_policy wanted = tally_state_network(world.state, NET)->policy;
+    for (uint32_t i = 0; i < 1000; i++) {
+        tally_tx tx = world_tx(&world, &op, TALLY_TX_POLICY_UPDATE);
+        tx.body.policy_update.network_id = NET;
+        wanted.fee_bps = 100 + i; /* higher each time: announced afresh */
+        tx.body.policy_update.policy = wanted;
+        REQUIRE(tally_apply(world.state, &tx, world.time + i).code == TALLY_OK);
+        tally_tx peg = world_tx(&world, &op, TALLY_TX_PEG_SET);
+        peg.body.peg_set = (tally_tx_peg_set){NET, USD, 2 + i, 1};
+        REQUIRE(tally_apply(world.state, &peg, world.time + i).code == TALLY_OK);
+    }
+    CHECK(world.state->due_count <= queued_before + 2);
+    /* the last announcement still takes effect at its own time */
+    const tally_network *network = tally_state_network(world.state, NET);
+    int64_t last = network->policy_change_at;
+    CHECK_EQ(last, world.time + 999 + 7 * DAY);
+    CHECK_EQ(world_advance_to(&world, world.time + 7 * DAY).policy_changes, 0); /* the first one's time: replaced */
+    CHECK_EQ(network->policy.fee_bps, 0);
+    tally_block_summary summary = world_advance_to(&world, last);
+    CHECK_EQ(summary.policy_changes, 1);
+    CHECK_EQ(summary.peg_changes, 1);
+    CHECK_EQ(network->policy.fee_bps, 1099);
+    CHECK_EQ(network->peg_reserve_units, 1001);
+    world_free(&world);
+}

@@ -169,6 +169,15 @@ ledger_holding *ledger_holding_get(tally_state *state, uint32_t owner_id, const 
 bool ledger_holding_fits(const tally_state *state, uint32_t owner_id, const tally_key *key);
 
 void ledger_due_push(tally_state *state, int64_t due_time, ledger_due_kind kind, uint32_t index);
+/* Queues the due entry of a network's announcement (DUE_POLICY_CHANGE or
+ * DUE_PEG_CHANGE) at `at`, unless one already queued comes first: that one, when
+ * it pops, queues the announcement's time again (ledger_announcement_popped). So a
+ * network has at most one entry of each kind queued (two while a shorter notice
+ * brings a new one forward). */
+void ledger_announcement_queue(tally_state *state, tally_network *network, ledger_due_kind kind, int64_t at);
+/* After popping a network's announcement entry due at due_time: returns whether the
+ * announcement is due now; else requeues it for its own time when it is later. */
+bool ledger_announcement_popped(tally_state *state, tally_network *network, ledger_due_kind kind, int64_t due_time);
 /* The earliest due entry, if any; and its removal. */
 bool ledger_due_peek(const tally_state *state, ledger_due *top);
 void ledger_due_pop(tally_state *state);

@@ -200,7 +200,7 @@ tally_result network_policy_update(tally_state *state, const tally_tx *tx, int64
         memset(&network->policy_change, 0, sizeof network->policy_change);
     } else if (!repeated) {
         network->policy_change_at = time_after(block_time, network->policy.notice_seconds);
-        ledger_due_push(state, network->policy_change_at, DUE_POLICY_CHANGE, network->id - 1);
+        ledger_announcement_queue(state, network, DUE_POLICY_CHANGE, network->policy_change_at);
     }
     /* The announcement holds the whole policy asked; at its time the fields that
      * wait take their values from it. */
@@ -215,8 +215,7 @@ tally_result network_policy_update(tally_state *state, const tally_tx *tx, int64
 
 void network_policy_change_due(tally_state *state, tally_network *network, int64_t due_time,
                                tally_block_summary *summary) {
-    (void)state;
-    if (network->policy_change_at != due_time) return; /* withdrawn or replaced */
+    if (!ledger_announcement_popped(state, network, DUE_POLICY_CHANGE, due_time)) return; /* withdrawn or replaced */
     copy_fields(&network->policy, &network->policy_change, ALL_NOTICE_FIELDS);
     network->policy_change_at = 0;
     memset(&network->policy_change, 0, sizeof network->policy_change);
@@ -251,7 +250,7 @@ tally_result network_peg_set(tally_state *state, const tally_tx *tx, int64_t blo
             network->peg_change_at = time_after(block_time, network->policy.notice_seconds);
             network->peg_change_reserve_units = body->peg_reserve_units;
             network->peg_change_credit_units = body->peg_credit_units;
-            ledger_due_push(state, network->peg_change_at, DUE_PEG_CHANGE, network->id - 1);
+            ledger_announcement_queue(state, network, DUE_PEG_CHANGE, network->peg_change_at);
         }
         result.effective_at = network->peg_change_at;
         return result;
@@ -273,8 +272,7 @@ tally_result network_peg_set(tally_state *state, const tally_tx *tx, int64_t blo
 
 void network_peg_change_due(tally_state *state, tally_network *network, int64_t due_time,
                             tally_block_summary *summary) {
-    (void)state;
-    if (network->peg_change_at != due_time) return; /* withdrawn or replaced */
+    if (!ledger_announcement_popped(state, network, DUE_PEG_CHANGE, due_time)) return; /* withdrawn or replaced */
     /* The asset cannot have changed since: that needs an empty pool, which takes effect at
      * once and withdraws the announcement. */
     assert(network->reserve_asset_id != 0);

@@ -571,6 +571,29 @@ void ledger_due_push(tally_state *state, int64_t due_time, ledger_due_kind kind,
     state->due_heap[child] = entry;
 }
 
+static int64_t *queued_at(tally_network *network, ledger_due_kind kind) {
+    assert(kind == DUE_POLICY_CHANGE || kind == DUE_PEG_CHANGE);
+    return kind == DUE_POLICY_CHANGE ? &network->policy_change_queued_at : &network->peg_change_queued_at;
+}
+
+void ledger_announcement_queue(tally_state *state, tally_network *network, ledger_due_kind kind, int64_t at) {
+    int64_t *queued = queued_at(network, kind);
+    if (*queued != 0 && *queued <= at) return; /* it pops first and requeues */
+    ledger_due_push(state, at, kind, network->id - 1);
+    *queued = at;
+}
+
+bool ledger_announcement_popped(tally_state *state, tally_network *network, ledger_due_kind kind, int64_t due_time) {
+    int64_t *queued = queued_at(network, kind);
+    if (*queued == due_time) *queued = 0;
+    int64_t at = kind == DUE_POLICY_CHANGE ? network->policy_change_at : network->peg_change_at;
+    if (at == due_time) return true;
+    /* Replaced by a later announcement since this entry was queued: queue that one
+     * (the pop just freed the room). */
+    if (at > due_time) ledger_announcement_queue(state, network, kind, at);
+    return false;
+}
+
 bool ledger_due_peek(const tally_state *state, ledger_due *top) {
     if (state->due_count == 0) return false;
     *top = state->due_heap[0];
@@ -615,8 +638,10 @@ bool ledger_rebuild_indices(tally_state *state) {
         ledger_name_insert(state, network);
         network->member_records = 0;
         network->share_holders = 0;
-        if (network->policy_change_at) ledger_due_push(state, network->policy_change_at, DUE_POLICY_CHANGE, i);
-        if (network->peg_change_at) ledger_due_push(state, network->peg_change_at, DUE_PEG_CHANGE, i);
+        network->policy_change_queued_at = 0;
+        network->peg_change_queued_at = 0;
+        if (network->policy_change_at) ledger_announcement_queue(state, network, DUE_POLICY_CHANGE, network->policy_change_at);
+        if (network->peg_change_at) ledger_announcement_queue(state, network, DUE_PEG_CHANGE, network->peg_change_at);
     }
     for (uint32_t i = 0; i < state->asset_count; i++) state->assets[i].holders = 0;
     for (uint32_t i = 0; i < state->member_count; i++) {
