@@ -51,9 +51,6 @@ void bench_node(double *committed_per_second);
  * prints its rate next to Tally's (tally_per_second, from bench_node) and their
  * ratio. 0 when PostgreSQL is missing or cannot start (it says why). */
 void bench_pg(double tally_per_second, double *committed_per_second);
-/* bench_junk.c: keys of no network flooding a real node with signed transfers:
- * what admission refuses and what it costs, /v1/status p99 and RSS with and without. */
-void bench_junk(void);
 /* bench_floods.c: the node's RSS and /v1/status p99 during each flood of issue 7
  * (3 listings, 5 slowloris, 6 JSON bodies, 9 junk transfers), next to the same
  * figures without it, in the same run. */

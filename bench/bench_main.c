@@ -33,12 +33,8 @@ int main(int argc, char **argv) {
         return 1;
     }
     print_machine();
-    /* `tally-bench node`, `tally-bench junk` or `tally-bench floods` runs that part
-     * alone (each needs build/release/tallyd) */
-    if (argc == 2 && strcmp(argv[1], "junk") == 0) {
-        bench_junk();
-        return 0;
-    }
+    /* `tally-bench node` or `tally-bench floods` runs that part alone (each needs
+     * build/release/tallyd) */
     if (argc == 2 && strcmp(argv[1], "floods") == 0) {
         bench_floods();
         return 0;
@@ -54,7 +50,6 @@ int main(int argc, char **argv) {
     double committed_per_second = 0, postgres_per_second = 0;
     bench_node(&committed_per_second);
     bench_pg(committed_per_second, &postgres_per_second);
-    bench_junk();
     bench_floods();
     printf("\nsummary (one core):\n");
     printf("  core transfers applied  %12.0f /s  (target 5,000,000: %.2fx of target)\n", transfers_per_second,
