@@ -3,6 +3,8 @@
  */
 #include "node_harness.h"
 
+#include "tally_chain.h"
+
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -168,6 +170,53 @@ static long request_typed(const test_node *node, const char *method, const char 
     curl_slist_free_all(headers);
     curl_easy_cleanup(curl);
     return status;
+}
+
+char *harness_get_text(const test_node *node, const char *path) {
+    CURL *curl = curl_easy_init();
+    if (!curl) return NULL;
+    char url[512];
+    snprintf(url, sizeof url, "%s%s", node->url, path);
+    buffer received = {NULL, 0};
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &received);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    long status = 0;
+    if (curl_easy_perform(curl) == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(curl);
+    if (status != 200) {
+        free(received.bytes);
+        return NULL;
+    }
+    return received.bytes;
+}
+
+double harness_metric_in(const char *text, const char *name) {
+    size_t length = strlen(name);
+    for (const char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+        if (strncmp(line, name, length) == 0 && line[length] == ' ') return strtod(line + length + 1, NULL);
+    return -1;
+}
+
+double harness_metric(const test_node *node, const char *name) {
+    char *text = harness_get_text(node, "/metrics");
+    double value = text ? harness_metric_in(text, name) : -1;
+    free(text);
+    return value;
+}
+
+bool harness_stop_and_verify(test_node *node) {
+    bool stopped = harness_stop(node) == 0;
+    char data[300];
+    snprintf(data, sizeof data, "%s/data", node->directory);
+    tally_verify_summary summary;
+    tally_chain_failure failure;
+    bool verified = tally_chain_verify(data, NULL, NULL, NULL, NULL, &summary, &failure) == TALLY_CHAIN_OK;
+    if (!verified) fprintf(stderr, "    verify: %s\n", failure.message);
+    harness_remove_directory(node);
+    return stopped && verified;
 }
 
 tally_tx harness_tx(const test_node *node, const test_actor *signer, tally_tx_type type) {

@@ -53,6 +53,17 @@ long harness_submit(const test_node *node, tally_tx *tx, const test_actor *signe
 /* A transaction of `type` from signer for node's chain, with the signer's next
  * sequence read from the node. */
 tally_tx harness_tx(const test_node *node, const test_actor *signer, tally_tx_type type);
+/* The text of GET path (caller frees), or NULL unless the answer is a 200. */
+char *harness_get_text(const test_node *node, const char *path);
+/* The value of the series `name` (with its labels, as printed) in a /metrics text,
+ * or -1 when it is absent; harness_metric reads /metrics for it. */
+double harness_metric_in(const char *text, const char *name);
+double harness_metric(const test_node *node, const char *name);
+/* Stops the node cleanly (the sanitizers report leaks at exit, which makes the exit
+ * status non-zero), verifies its whole chain from the genesis and removes its
+ * directory: true when both the stop and the verification were clean. */
+bool harness_stop_and_verify(test_node *node);
+
 /* A JSON integer field of obj at a dotted path ("pool.primary"); INT64_MIN when absent. */
 int64_t harness_json_int(json_t *obj, const char *path);
 const char *harness_json_string(json_t *obj, const char *path);

@@ -226,17 +226,6 @@ static bool start_world(test_node *node, cast *c, const char *const *arguments) 
     return false;
 }
 
-/* Stops the node cleanly (the sanitizers report leaks at exit, which makes the exit
- * status non-zero) and checks the whole chain from genesis. */
-static void stop_and_verify(test_node *node) {
-    CHECK_EQ(harness_stop(node), 0);
-    char data[300];
-    snprintf(data, sizeof data, "%s/data", node->directory);
-    tally_verify_summary summary;
-    tally_chain_failure failure;
-    CHECK_EQ(tally_chain_verify(data, NULL, NULL, NULL, NULL, &summary, &failure), TALLY_CHAIN_OK);
-    harness_remove_directory(node);
-}
 
 /* ---- signatures ---- */
 
@@ -372,7 +361,7 @@ TEST(adversarial_forged_signatures_and_signing_for_another_are_refused) {
     printf("    %d forged or borrowed signatures refused (BAD_SIGNATURE, SYSTEM_SIGNER, WRONG_CHAIN), state hash "
            "unchanged; a replay pays once\n",
            cases);
-    stop_and_verify(&node);
+    CHECK(harness_stop_and_verify(&node));
 }
 
 /* ---- authority ---- */
@@ -504,7 +493,7 @@ TEST(adversarial_authority_is_per_network_and_per_owner) {
     printf("    %d acts beyond one's authority refused (NOT_OPERATOR, NOT_ISSUER, INSUFFICIENT_SHARES, NO_LOST_DEBT, "
            "...), state hash unchanged\n",
            cases);
-    stop_and_verify(&node);
+    CHECK(harness_stop_and_verify(&node));
 }
 
 /* ---- integers ---- */
@@ -726,7 +715,7 @@ TEST(adversarial_integer_extremes_in_every_amount) {
     printf("    %d integer extremes refused with their own codes, state hash unchanged; INT64_MAX minted and burned "
            "exactly\n",
            cases);
-    stop_and_verify(&node);
+    CHECK(harness_stop_and_verify(&node));
 }
 
 /* ---- sizes: memos, batches, bodies, headers ---- */
@@ -1019,7 +1008,7 @@ TEST(adversarial_oversized_memos_batches_bodies_and_headers) {
     printf("    %d oversized or malformed inputs refused (DECODE_BAD_LENGTH, BAD_BATCH 413, BODY_TOO_LARGE 413, ...), "
            "state hash unchanged; a 256-byte memo commits; a 100 KB header gets libmicrohttpd's %ld\n",
            cases, header_http);
-    stop_and_verify(&node);
+    CHECK(harness_stop_and_verify(&node));
 }
 
 /* ---- slow, stalled, abandoned and half-sent connections ---- */
@@ -1210,7 +1199,7 @@ TEST(adversarial_slow_stalled_and_abandoned_connections) {
     for (int i = 0; i < 2; i++) json_decref(slow[i].answer);
     free(slow);
     free(stalled);
-    stop_and_verify(&node);
+    CHECK(harness_stop_and_verify(&node));
 }
 
 /* ---- many connections at once, and past the bound ---- */
@@ -1343,5 +1332,5 @@ TEST(adversarial_many_connections_and_past_the_bound) {
            HELD_IDLE, ACTIVE, burst_ms, ordinary_ms, CONNECTIONS_BOUND, refused_quickly, PAST_BOUND, refusal_ms,
            late_ms, http);
     free(idle), free(active), free(extra);
-    stop_and_verify(&node);
+    CHECK(harness_stop_and_verify(&node));
 }

@@ -12,7 +12,6 @@
  * and the window of signature verdicts (checked once, and never poisoning an id),
  * are shown on the same node. Figures come from /metrics; latencies are printed.
  */
-#include <curl/curl.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -38,62 +37,6 @@ static void pause_ms(long ms) {
 }
 
 static bool text_equal(const char *a, const char *b) { return a && b && strcmp(a, b) == 0; }
-
-/* ---- /metrics ---- */
-
-typedef struct {
-    char *bytes;
-    size_t length;
-} text_buffer;
-
-static size_t collect(char *data, size_t size, size_t count, void *context) {
-    text_buffer *into = context;
-    char *grown = realloc(into->bytes, into->length + size * count + 1);
-    if (!grown) return 0;
-    memcpy(grown + into->length, data, size * count);
-    into->bytes = grown;
-    into->length += size * count;
-    into->bytes[into->length] = '\0';
-    return size * count;
-}
-
-/* The text of GET /metrics (caller frees), or NULL. */
-static char *metrics_text(const test_node *node) {
-    CURL *curl = curl_easy_init();
-    if (!curl) return NULL;
-    char url[128];
-    snprintf(url, sizeof url, "%s/metrics", node->url);
-    text_buffer received = {NULL, 0};
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &received);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    long status = 0;
-    if (curl_easy_perform(curl) == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(curl);
-    if (status != 200) {
-        free(received.bytes);
-        return NULL;
-    }
-    return received.bytes;
-}
-
-/* The value of the series `name` (with its labels, as printed) in a metrics text,
- * or -1 when it is absent. */
-static double metric_in(const char *text, const char *name) {
-    size_t length = strlen(name);
-    for (const char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
-        if (strncmp(line, name, length) == 0 && line[length] == ' ') return strtod(line + length + 1, NULL);
-    return -1;
-}
-
-static double metric(const test_node *node, const char *name) {
-    char *text = metrics_text(node);
-    double value = text ? metric_in(text, name) : -1;
-    free(text);
-    return value;
-}
 
 /* ---- transactions ---- */
 
@@ -180,16 +123,6 @@ static bool timed_payment(const test_node *node, const test_actor *payer, const 
     return ok;
 }
 
-/* Stops the node cleanly (sanitizers report leaks at exit) and verifies the chain. */
-static void stop_and_verify(test_node *node) {
-    CHECK_EQ(harness_stop(node), 0);
-    char data[300];
-    snprintf(data, sizeof data, "%s/data", node->directory);
-    tally_verify_summary summary;
-    tally_chain_failure failure;
-    CHECK_EQ(tally_chain_verify(data, NULL, NULL, NULL, NULL, &summary, &failure), TALLY_CHAIN_OK);
-    harness_remove_directory(node);
-}
 
 /* ---- finding 8: ids ground to collide ---- */
 
@@ -237,9 +170,9 @@ typedef struct {
 static void *watch_main(void *context) {
     watcher *w = context;
     while (!w->stop) {
-        char *text = metrics_text(w->node);
+        char *text = harness_get_text(w->node, "/metrics");
         if (text) {
-            double block = metric_in(text, "tally_block_seconds"), pending = metric_in(text, "tally_mempool_transactions");
+            double block = harness_metric_in(text, "tally_block_seconds"), pending = harness_metric_in(text, "tally_mempool_transactions");
             if (block > w->slowest_block_s) w->slowest_block_s = block;
             if (pending > w->most_pending) w->most_pending = pending;
         }
@@ -283,7 +216,7 @@ TEST(hardening_08_ids_ground_to_collide_do_not_slow_a_real_node) {
         randombytes_buf(forged[i].signature, sizeof forged[i].signature);
     }
     double grind_ms = now_ms() - grind_start;
-    double checks_before = metric(&node, "tally_signature_checks_total");
+    double checks_before = harness_metric(&node, "tally_signature_checks_total");
 
     watcher w = {.node = &node};
     pthread_t watch, threads[GRINDERS + FORGED_BATCHES];
@@ -313,18 +246,18 @@ TEST(hardening_08_ids_ground_to_collide_do_not_slow_a_real_node) {
         else forged_refused += posters[p].matching;
     }
     /* the forged ones again: refused without a second signature check */
-    double checks_between = metric(&node, "tally_signature_checks_total");
+    double checks_between = harness_metric(&node, "tally_signature_checks_total");
     CHECK_EQ(post_and_count(&node, "/v1/transactions", forged, GROUND_PER_MEMBER, NULL, "BAD_SIGNATURE"),
              GROUND_PER_MEMBER);
-    double checks_after = metric(&node, "tally_signature_checks_total");
+    double checks_after = harness_metric(&node, "tally_signature_checks_total");
     w.stop = true;
     pthread_join(watch, NULL);
 
-    char *text = metrics_text(&node);
+    char *text = harness_get_text(&node, "/metrics");
     REQUIRE(text != NULL);
-    double statuses = metric_in(text, "tally_hash_probe_longest{table=\"statuses\"}");
-    double verdicts = metric_in(text, "tally_hash_probe_longest{table=\"verdicts\"}");
-    double pending = metric_in(text, "tally_hash_probe_longest{table=\"pending\"}");
+    double statuses = harness_metric_in(text, "tally_hash_probe_longest{table=\"statuses\"}");
+    double verdicts = harness_metric_in(text, "tally_hash_probe_longest{table=\"verdicts\"}");
+    double pending = harness_metric_in(text, "tally_hash_probe_longest{table=\"pending\"}");
     free(text);
     /* Under the old scheme every lookup of these ids walked one cluster of up to
      * 11,000 slots under the node's lock; keyed, a few slots. */
@@ -342,7 +275,7 @@ TEST(hardening_08_ids_ground_to_collide_do_not_slow_a_real_node) {
            payment_ms);
     free(ground);
     free(forged);
-    stop_and_verify(&node);
+    CHECK(harness_stop_and_verify(&node));
 }
 
 /* ---- finding 9: free junk ---- */
@@ -435,10 +368,10 @@ TEST(hardening_09_strangers_flooding_transfers_cost_no_signature_check_and_reach
     harness_request(&node, "GET", "/v1/status", NULL, 0, &status);
     int64_t height_before = harness_json_int(status, "height");
     json_decref(status);
-    char *text = metrics_text(&node);
+    char *text = harness_get_text(&node, "/metrics");
     REQUIRE(text != NULL);
-    double checks_before = metric_in(text, "tally_signature_checks_total");
-    double not_member_before = metric_in(text, "tally_admission_refused_total{reason=\"NOT_MEMBER\"}");
+    double checks_before = harness_metric_in(text, "tally_signature_checks_total");
+    double not_member_before = harness_metric_in(text, "tally_admission_refused_total{reason=\"NOT_MEMBER\"}");
     if (not_member_before < 0) not_member_before = 0; /* a reason appears once it has refused something */
     free(text);
 
@@ -461,10 +394,10 @@ TEST(hardening_09_strangers_flooding_transfers_cost_no_signature_check_and_reach
     w.stop = true;
     pthread_join(watch, NULL);
 
-    text = metrics_text(&node);
+    text = harness_get_text(&node, "/metrics");
     REQUIRE(text != NULL);
-    double checks = metric_in(text, "tally_signature_checks_total") - checks_before;
-    double refused = metric_in(text, "tally_admission_refused_total{reason=\"NOT_MEMBER\"}") - not_member_before;
+    double checks = harness_metric_in(text, "tally_signature_checks_total") - checks_before;
+    double refused = harness_metric_in(text, "tally_admission_refused_total{reason=\"NOT_MEMBER\"}") - not_member_before;
     free(text);
     int blocks = 0;
     int junk_in_blocks = blocks_holding(&node, (uint64_t)height_before, junk, JUNK_KEYS, &blocks);
@@ -483,7 +416,7 @@ TEST(hardening_09_strangers_flooding_transfers_cost_no_signature_check_and_reach
            submitted, JUNK_KEYS, flood_ms / 1e3, (double)submitted / (flood_ms / 1e3), checks, w.most_pending, blocks,
            payment_ms);
     free(txs);
-    stop_and_verify(&node);
+    CHECK(harness_stop_and_verify(&node));
 }
 
 TEST(hardening_09_pending_transactions_per_sender_are_bounded) {
@@ -492,13 +425,13 @@ TEST(hardening_09_pending_transactions_per_sender_are_bounded) {
     REQUIRE(harness_start(&node, NULL));
     test_actor founder = actor(1), members[2] = {actor(2), actor(3)};
     REQUIRE(found_network(&node, &founder, members, 2));
-    CHECK_EQ((long)metric(&node, "tally_mempool_per_sender"), 1024); /* the default */
+    CHECK_EQ((long)harness_metric(&node, "tally_mempool_per_sender"), 1024); /* the default */
     /* Again with a bound of 8 and slow blocks (the first one 3 s after the start), so
      * that what is pending stays pending while it is counted. */
     CHECK_EQ(harness_stop(&node), 0);
     const char *const arguments[] = {"--mempool-per-sender", "8", "--block-ms", "3000", NULL};
     REQUIRE(harness_start(&node, arguments));
-    CHECK_EQ((long)metric(&node, "tally_mempool_per_sender"), 8);
+    CHECK_EQ((long)harness_metric(&node, "tally_mempool_per_sender"), 8);
 
     /* alice pipelines 12 payments in one batch: 8 are admitted, 4 are refused */
     tally_tx txs[13];
@@ -531,7 +464,7 @@ TEST(hardening_09_pending_transactions_per_sender_are_bounded) {
     CHECK(text_equal(harness_json_string(answer, "error.code"), "SENDER_PENDING_FULL"));
     CHECK(harness_json_string(answer, "error.message") != NULL);
     json_decref(answer);
-    CHECK_EQ((long)metric(&node, "tally_admission_refused_total{reason=\"SENDER_PENDING_FULL\"}"), 5);
+    CHECK_EQ((long)harness_metric(&node, "tally_admission_refused_total{reason=\"SENDER_PENDING_FULL\"}"), 5);
     /* another sender is not held up by alice's bound */
     double payment_ms = 0;
     CHECK(timed_payment(&node, &members[1], &members[0], &payment_ms));
@@ -542,7 +475,7 @@ TEST(hardening_09_pending_transactions_per_sender_are_bounded) {
     printf("    a bound of 8: 8 of 12 pipelined payments admitted, 4 refused SENDER_PENDING_FULL (a 13th alone: 429); "
            "another sender's payment committed in %.0f ms; after the block the next 5 commit\n",
            payment_ms);
-    stop_and_verify(&node);
+    CHECK(harness_stop_and_verify(&node));
 }
 
 TEST(hardening_09_a_refused_signature_is_checked_once_and_cannot_poison_its_id) {
@@ -557,11 +490,11 @@ TEST(hardening_09_a_refused_signature_is_checked_once_and_cannot_poison_its_id) 
     tally_tx payment = transfer(&node, alice, bob, 500);
     tally_tx forged = payment;
     randombytes_buf(forged.signature, sizeof forged.signature);
-    double checks = metric(&node, "tally_signature_checks_total");
-    double saved = metric(&node, "tally_signature_checks_saved_total");
+    double checks = harness_metric(&node, "tally_signature_checks_total");
+    double saved = harness_metric(&node, "tally_signature_checks_saved_total");
     for (int i = 0; i < 4; i++) CHECK_EQ(post_and_count(&node, "/v1/transactions", &forged, 1, NULL, "BAD_SIGNATURE"), 1);
-    CHECK_EQ(metric(&node, "tally_signature_checks_total") - checks, 1);
-    CHECK_EQ(metric(&node, "tally_signature_checks_saved_total") - saved, 3);
+    CHECK_EQ(harness_metric(&node, "tally_signature_checks_total") - checks, 1);
+    CHECK_EQ(harness_metric(&node, "tally_signature_checks_saved_total") - saved, 3);
     /* the same id with alice's own signature is not poisoned by the forgery */
     tally_tx_sign(&payment, alice->secret);
     CHECK_EQ(post_and_count(&node, "/v1/transactions?wait=commit", &payment, 1, "committed", NULL), 1);
@@ -580,18 +513,18 @@ TEST(hardening_09_a_refused_signature_is_checked_once_and_cannot_poison_its_id) 
     pair[1].sequence = pair[0].sequence + 1;
     tally_tx_sign(&pair[0], alice->secret);
     tally_tx_sign(&pair[1], alice->secret);
-    checks = metric(&node, "tally_signature_checks_total");
+    checks = harness_metric(&node, "tally_signature_checks_total");
     CHECK_EQ(post_and_count(&node, "/v1/transactions?wait=commit", pair, 2, "committed", NULL), 1);
     CHECK_EQ(post_and_count(&node, "/v1/transactions", pair + 1, 1, NULL, "INSUFFICIENT_CREDIT"), 1);
-    CHECK_EQ(metric(&node, "tally_signature_checks_total") - checks, 2);
+    CHECK_EQ(harness_metric(&node, "tally_signature_checks_total") - checks, 2);
     /* bob pays alice back: the same bytes commit now, and their signature is not
      * checked again */
     tally_tx back = transfer(&node, bob, alice, 200);
     CHECK(committed(&node, &back, bob));
-    checks = metric(&node, "tally_signature_checks_total");
+    checks = harness_metric(&node, "tally_signature_checks_total");
     CHECK_EQ(post_and_count(&node, "/v1/transactions?wait=commit", pair + 1, 1, "committed", NULL), 1);
-    CHECK_EQ(metric(&node, "tally_signature_checks_total") - checks, 0);
+    CHECK_EQ(harness_metric(&node, "tally_signature_checks_total") - checks, 0);
     printf("    a forged signature sent 4 times: checked once; the real one then commits; a payment refused for "
            "credit commits later from the same bytes without a second check\n");
-    stop_and_verify(&node);
+    CHECK(harness_stop_and_verify(&node));
 }
