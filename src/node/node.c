@@ -96,6 +96,19 @@ static uint64_t now_ms(void) {
     return (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u;
 }
 
+/* The CLOCK_REALTIME time `ms` from now, for pthread_cond_timedwait. */
+static struct timespec deadline_after_ms(uint32_t ms) {
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += (time_t)(ms / 1000);
+    deadline.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    return deadline;
+}
+
 static uint64_t monotonic_ns(void) {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
@@ -363,16 +376,8 @@ static void *producer_main(void *context) {
         if (!n->running) break;
         uint64_t wait_until = n->pool.count > 0 ? n->last_block_ms + n->config.block_ms
                                                 : n->last_block_ms + (uint64_t)n->config.idle_block_seconds * 1000u;
-        struct timespec deadline;
-        clock_gettime(CLOCK_REALTIME, &deadline);
         uint64_t wait_ms = wait_until > now ? wait_until - now : 0;
-        if (wait_ms > 1000) wait_ms = 1000;
-        deadline.tv_sec += (time_t)(wait_ms / 1000);
-        deadline.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-        if (deadline.tv_nsec >= 1000000000L) {
-            deadline.tv_sec++;
-            deadline.tv_nsec -= 1000000000L;
-        }
+        struct timespec deadline = deadline_after_ms(wait_ms > 1000 ? 1000 : (uint32_t)wait_ms);
         pthread_cond_timedwait(&n->work, &n->lock, &deadline);
     }
     pthread_mutex_unlock(&n->lock);
@@ -750,14 +755,7 @@ void node_submit(node *n, const tally_tx *txs, uint32_t count, tx_status *out, u
 }
 
 void node_wait(node *n, const uint8_t (*ids)[TALLY_HASH_BYTES], uint32_t count, tx_status *out, uint32_t timeout_ms) {
-    struct timespec deadline;
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += (time_t)(timeout_ms / 1000);
-    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
+    struct timespec deadline = deadline_after_ms(timeout_ms);
     /* Only the pending ones change: refusals at admission are final and are not in
      * the status table. */
     pthread_mutex_lock(&n->lock);
@@ -839,14 +837,7 @@ bool node_search(node *n, uint32_t network_id, const char *text, size_t text_len
 /* ---- waiting for blocks (for the HTTP server's suspended commit waits) ---- */
 
 uint64_t node_wait_for_block(node *n, uint64_t after_height, uint32_t timeout_ms) {
-    struct timespec deadline;
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += (time_t)(timeout_ms / 1000);
-    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
+    struct timespec deadline = deadline_after_ms(timeout_ms);
     pthread_mutex_lock(&n->lock);
     /* produce_block broadcasts `committed` after every block, and when a write fails */
     for (bool timed_out = false; !timed_out && !node_failed(n) && tally_store_tip(n->store)->height <= after_height;)
