@@ -673,6 +673,102 @@ tally_block_summary tally_end_block(tally_state *state, int64_t block_time);
 TALLY_MUST_CHECK bool tally_check_invariants(const tally_state *state, char *why, size_t why_size);
 
 /* ------------------------------------------------------------------------ */
+/* The state commitment: a Merkle tree over the state's records.             */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The state's root (DESIGN.md section 5, docs/PROOFS.md) commits to every record of
+ * every table through one Merkle tree per table, over the records' canonical bytes in
+ * table order:
+ *   leaf(table, record) = BLAKE2b-256(0x00 || u8 table || record bytes)
+ *   node(left, right)   = BLAKE2b-256(0x01 || left || right); a level's odd last
+ *                         node is promoted unchanged; no records: 32 zero bytes
+ *   root = BLAKE2b-256("tally-state-v1" || chain_id || chain rules bytes ||
+ *                      for each table in order: u32 count || table root)
+ * The tables, in order: networks, assets, members, accounts, holdings. The record
+ * bytes are those of a snapshot (tally_record_decode_* read them back). The core
+ * marks every record a transaction or a block end touches, so committing costs what
+ * changed (times the log of the table), not the size of the state.
+ */
+typedef enum {
+    TALLY_TABLE_NETWORKS = 0,
+    TALLY_TABLE_ASSETS = 1,
+    TALLY_TABLE_MEMBERS = 2,
+    TALLY_TABLE_ACCOUNTS = 3,
+    TALLY_TABLE_HOLDINGS = 4,
+    TALLY_TABLE_COUNT
+} tally_table;
+
+/* The longest record's bytes (a network with 16 operators and an announcement). */
+#define TALLY_RECORD_MAX 1024u
+/* Tables hold at most 2^24 records: a path has at most 24 siblings. */
+#define TALLY_PROOF_PATH_MAX 32u
+/* The chain rules' bytes inside the root (u8 mode, u32, u32, u8 count, keys). */
+#define TALLY_RULES_BYTES_MAX (1u + 4u + 4u + 1u + TALLY_VALIDATORS_MAX * TALLY_KEY_BYTES)
+
+/* The root, updated where something changed since the last commit (the chain layer
+ * calls it at the end of each block). false when out of memory. */
+TALLY_MUST_CHECK bool tally_state_commit(tally_state *state, uint8_t root[TALLY_HASH_BYTES]);
+/* The same root computed from every record afresh, trusting nothing kept: tests and
+ * `verify --full` compare it with tally_state_commit's. false when out of memory. */
+TALLY_MUST_CHECK bool tally_state_hash(const tally_state *state, uint8_t root[TALLY_HASH_BYTES]);
+
+/* An inclusion proof of one record against a root: everything needed to recompute
+ * the root from the record (its table's path, the other tables' roots and counts,
+ * the chain id and rules). */
+typedef struct {
+    uint8_t chain_id[TALLY_CHAIN_ID_BYTES];
+    uint16_t rules_length;
+    uint8_t rules[TALLY_RULES_BYTES_MAX];
+    uint32_t counts[TALLY_TABLE_COUNT];
+    uint8_t roots[TALLY_TABLE_COUNT][TALLY_HASH_BYTES];
+    uint8_t table; /* tally_table */
+    uint32_t index;
+    uint16_t record_length;
+    uint8_t record[TALLY_RECORD_MAX];
+    uint8_t path_length; /* siblings from the leaf up; a promoted node has none */
+    uint8_t path[TALLY_PROOF_PATH_MAX][TALLY_HASH_BYTES];
+} tally_state_proof;
+
+/* The proof of record `index` of `table` against the root of the last
+ * tally_state_commit. false when the index is out of range, or the state changed
+ * since that commit (prove right after a block). */
+TALLY_MUST_CHECK bool tally_state_prove(const tally_state *state, tally_table table, uint32_t index,
+                                        tally_state_proof *proof);
+/* Recomputes the root a proof leads to. false when the proof is malformed (a table,
+ * index, count or path length out of range). Pure: a client checks a proof with it
+ * and a header it trusts (tally_chain_proof_check in tally_chain.h). */
+TALLY_MUST_CHECK bool tally_state_proof_root(const tally_state_proof *proof, uint8_t root[TALLY_HASH_BYTES]);
+
+/* Where a record stands in its table (for tally_state_prove). false when absent. */
+bool tally_state_member_position(const tally_state *state, uint32_t network_id, const tally_key *key,
+                                 uint32_t *index);
+bool tally_state_account_position(const tally_state *state, const tally_key *key, uint32_t *index);
+/* owner_id: an asset id, or TALLY_HOLDING_SHARES | network id for pool shares. */
+#define TALLY_HOLDING_SHARES 0x80000000u
+bool tally_state_holding_position(const tally_state *state, uint32_t owner_id, const tally_key *key,
+                                  uint32_t *index);
+
+/* Records as proofs carry them (the snapshot's bytes). */
+typedef struct {
+    tally_key key;
+    uint64_t next_sequence;
+    uint32_t networks_approved, assets_approved;
+} tally_account_record;
+typedef struct {
+    uint32_t owner_id; /* asset id, or TALLY_HOLDING_SHARES | network id */
+    uint32_t epoch;    /* shares: void unless the network's pool_share_epoch */
+    tally_key key;
+    int64_t amount;
+} tally_holding_record;
+/* Strict: false unless bytes are exactly one record of the kind. */
+bool tally_record_decode_network(const uint8_t *bytes, size_t length, tally_network *out);
+bool tally_record_decode_asset(const uint8_t *bytes, size_t length, tally_asset *out);
+bool tally_record_decode_member(const uint8_t *bytes, size_t length, tally_member *out);
+bool tally_record_decode_account(const uint8_t *bytes, size_t length, tally_account_record *out);
+bool tally_record_decode_holding(const uint8_t *bytes, size_t length, tally_holding_record *out);
+
+/* ------------------------------------------------------------------------ */
 /* Snapshots: the canonical serialization of a state.                        */
 /* ------------------------------------------------------------------------ */
 
@@ -735,8 +831,6 @@ TALLY_MUST_CHECK bool tally_tx_verify(const tally_tx *tx);
 void tally_keypair(tally_key *public_key, uint8_t secret_key[TALLY_SECRET_BYTES],
                    const uint8_t *seed);
 
-/* BLAKE2b-256 of the state's canonical serialization. false when out of memory. */
-TALLY_MUST_CHECK bool tally_state_hash(const tally_state *state, uint8_t out[TALLY_HASH_BYTES]);
 
 /*
  * Account addresses in text: "tly1" + base32 (RFC 4648 alphabet, lowercase, no

@@ -225,19 +225,3 @@ TEST(crypto_rfc8032_test_vector) {
     sodium_memzero(secret, sizeof secret);
 }
 
-TEST(crypto_state_hash_is_blake2b_of_the_serialization) {
-    uint8_t chain_id[TALLY_CHAIN_ID_BYTES];
-    memset(chain_id, 0x42, sizeof chain_id);
-    tally_state *state = tally_state_create(chain_id);
-    REQUIRE(state != NULL);
-    size_t size = tally_state_serialized_size(state);
-    uint8_t *bytes = malloc(size);
-    REQUIRE(bytes != NULL);
-    CHECK_EQ(tally_state_serialize(state, bytes, size), size);
-    uint8_t expected[TALLY_HASH_BYTES], hash[TALLY_HASH_BYTES];
-    crypto_generichash(expected, sizeof expected, bytes, size, NULL, 0);
-    CHECK(tally_state_hash(state, hash));
-    CHECK(memcmp(hash, expected, sizeof hash) == 0);
-    free(bytes);
-    tally_state_destroy(state);
-}

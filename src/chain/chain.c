@@ -78,7 +78,7 @@ static bool empty_state(const uint8_t chain_id[TALLY_CHAIN_ID_BYTES], const tall
                         uint8_t hash[TALLY_HASH_BYTES], tally_state **state) {
     tally_state *made = tally_state_create_for_chain(chain_id, rules);
     if (made == NULL) return false;
-    bool hashed = tally_state_hash(made, hash);
+    bool hashed = tally_state_commit(made, hash);
     if (hashed && state != NULL) {
         *state = made;
     } else {
@@ -176,7 +176,8 @@ static tally_chain_error build_finish(tally_state *state, tally_chain_tip *tip,
                                       tally_chain_failure *failure) {
     tally_block_header *header = &block->header;
     (void)tally_end_block(state, block_time);
-    if (!tally_state_hash(state, header->state_hash))
+    /* The commitment rehashes what the block touched (and the log of each table). */
+    if (!tally_state_commit(state, header->state_hash))
         return chain_fail(failure, TALLY_CHAIN_ERR_NO_MEMORY, header->height, TALLY_NO_TX, NULL);
     /* Accepted transactions are encodable: the core refuses values the encoder
      * cannot write (text too long, unknown type). */
@@ -352,10 +353,10 @@ static tally_chain_error apply_txs(tally_state *state, const tally_block *block,
     return TALLY_CHAIN_OK;
 }
 
-static tally_chain_error check_state(const tally_state *state, const tally_block_header *header,
+static tally_chain_error check_state(tally_state *state, const tally_block_header *header,
                                      tally_chain_failure *failure) {
     uint8_t hash[TALLY_HASH_BYTES];
-    if (!tally_state_hash(state, hash))
+    if (!tally_state_commit(state, hash))
         return chain_fail(failure, TALLY_CHAIN_ERR_NO_MEMORY, header->height, TALLY_NO_TX, NULL);
     if (sodium_memcmp(hash, header->state_hash, TALLY_HASH_BYTES) != 0)
         return chain_fail(failure, TALLY_CHAIN_ERR_BAD_STATE_HASH, header->height, TALLY_NO_TX, NULL);

@@ -91,19 +91,6 @@ void tally_keypair(tally_key *public_key, uint8_t secret_key[TALLY_SECRET_BYTES]
     }
 }
 
-bool tally_state_hash(const tally_state *state, uint8_t out[TALLY_HASH_BYTES]) {
-    assert(state != NULL && out != NULL);
-    size_t size = tally_state_serialized_size(state);
-    assert(size > 0);
-    uint8_t *bytes = malloc(size);
-    if (bytes == NULL) return false;
-    size_t written = tally_state_serialize(state, bytes, size);
-    assert(written == size);
-    crypto_generichash(out, TALLY_HASH_BYTES, bytes, written, NULL, 0);
-    free(bytes);
-    return true;
-}
-
 /* ------------------------------------------------------------------------ */
 /* Addresses.                                                                */
 /* ------------------------------------------------------------------------ */

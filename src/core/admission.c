@@ -19,25 +19,25 @@
 #include <string.h>
 
 static bool is_current_member(const tally_state *state, uint32_t network_id, const tally_key *key) {
-    const tally_member *member = ledger_member(state, network_id, key);
+    const tally_member *member = tally_state_member(state, network_id, key);
     return member && member->status != TALLY_MEMBER_LEFT;
 }
 
 /* Transfers, aliases, leaving: a member of an existing network. */
 static tally_error member_standing(const tally_state *state, uint32_t network_id, const tally_key *signer) {
-    if (!ledger_network(state, network_id)) return TALLY_ERR_UNKNOWN_NETWORK;
+    if (!tally_state_network(state, network_id)) return TALLY_ERR_UNKNOWN_NETWORK;
     return is_current_member(state, network_id, signer) ? TALLY_OK : TALLY_ERR_NOT_MEMBER;
 }
 
 static tally_error operator_standing(const tally_state *state, uint32_t network_id, const tally_key *signer) {
-    const tally_network *network = ledger_network(state, network_id);
+    const tally_network *network = tally_state_network(state, network_id);
     if (!network) return TALLY_ERR_UNKNOWN_NETWORK;
     return network_is_operator(network, signer) ? TALLY_OK : TALLY_ERR_NOT_OPERATOR;
 }
 
 /* Joining by oneself: the network exists and lets anyone in. */
 static tally_error join_standing(const tally_state *state, uint32_t network_id) {
-    const tally_network *network = ledger_network(state, network_id);
+    const tally_network *network = tally_state_network(state, network_id);
     if (!network) return TALLY_ERR_UNKNOWN_NETWORK;
     return network->policy.membership_mode == TALLY_MEMBERSHIP_OPEN ? TALLY_OK : TALLY_ERR_ADMISSION_REQUIRED;
 }
@@ -57,7 +57,7 @@ static tally_error holder_standing(const tally_state *state, uint32_t asset_id, 
  * that first), then the signer's part in it. */
 static tally_error pool_standing(const tally_state *state, const tally_tx *tx) {
     uint32_t network_id = tx->body.pool_amount.network_id;
-    const tally_network *network = ledger_network(state, network_id);
+    const tally_network *network = tally_state_network(state, network_id);
     if (!network) return TALLY_ERR_UNKNOWN_NETWORK;
     if (network->reserve_asset_id == 0) return TALLY_ERR_NO_RESERVE_ASSET;
     switch ((tally_tx_type)tx->type) {

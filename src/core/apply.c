@@ -88,9 +88,9 @@ static void process_due(tally_state *state, int64_t block_time, tally_block_summ
         switch ((ledger_due_kind)due.kind) {
         case DUE_LINE: credit_line_due(state, due.index, due.due_time, block_time, summary); break;
         case DUE_POLICY_CHANGE:
-            network_policy_change_due(state, &state->networks[due.index], due.due_time, summary);
+            network_policy_change_due(state, ledger_network(state, due.index + 1), due.due_time, summary);
             break;
-        case DUE_PEG_CHANGE: network_peg_change_due(state, &state->networks[due.index], due.due_time, summary); break;
+        case DUE_PEG_CHANGE: network_peg_change_due(state, ledger_network(state, due.index + 1), due.due_time, summary); break;
         }
     }
 }

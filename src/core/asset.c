@@ -12,8 +12,10 @@
 
 #include <string.h>
 
+/* The asset, marked for the commitment (its caller may change it). */
 static tally_asset *find_asset(tally_state *state, uint32_t asset_id) {
     if (asset_id == 0 || asset_id > state->asset_count) return NULL;
+    ledger_touch(state, TALLY_TABLE_ASSETS, asset_id - 1);
     return &state->assets[asset_id - 1];
 }
 
@@ -27,6 +29,7 @@ tally_result asset_create(tally_state *state, const tally_tx *tx, int64_t block_
     if (state->asset_count >= TALLY_ASSETS_MAX) return result_error(TALLY_ERR_STATE_FULL);
     ledger_growth_use(state, &tx->signer, false, block_time);
     tally_asset *asset = &state->assets[state->asset_count];
+    ledger_touch(state, TALLY_TABLE_ASSETS, state->asset_count);
     memset(asset, 0, sizeof *asset);
     asset->id = state->asset_count + 1;
     asset->issuer = tx->signer;

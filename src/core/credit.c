@@ -167,7 +167,7 @@ void credit_after_balance_change(tally_state *state, tally_member *member,
 
 static void write_off(tally_state *state, tally_network *network, tally_member *member,
                       tally_block_summary *summary) {
-    tally_member *lost = &state->members[network->lost_debt_member];
+    tally_member *lost = ledger_member_at(state, network->lost_debt_member);
     int64_t written_off = debt_part(member->balance);
     balance_change changes[] = {{member, 0}, {lost, lost->balance - written_off}};
     /* Moving debt from a member to the lost-debt account leaves supply and debt as
@@ -191,7 +191,7 @@ static void renew(tally_state *state, tally_member *member, int64_t block_time) 
 
 void credit_line_due(tally_state *state, uint32_t member_index, int64_t due_time, int64_t block_time,
                      tally_block_summary *summary) {
-    tally_member *member = &state->members[member_index];
+    tally_member *member = ledger_member_at(state, member_index);
     tally_network *network = ledger_network(state, member->network_id);
     if (member->line_status == TALLY_LINE_ACTIVE && member->period_end == due_time) {
         if (!is_compliant(member, network)) {

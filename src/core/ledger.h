@@ -72,7 +72,7 @@ typedef struct {
 } ledger_key_hash;
 
 /* Holdings of reserve assets and of pool shares share one table. */
-#define HOLDING_SHARES_FLAG 0x80000000u
+#define HOLDING_SHARES_FLAG TALLY_HOLDING_SHARES
 typedef struct {
     uint32_t owner_id; /* asset id, or HOLDING_SHARES_FLAG | network id */
     uint32_t epoch;    /* shares only: void when != the network's pool_share_epoch */
@@ -90,6 +90,20 @@ typedef struct {
     uint32_t index;
     uint8_t kind; /* ledger_due_kind */
 } ledger_due;
+
+/* One table's Merkle tree (commitment.c): every level of node hashes, and the
+ * records touched since the last commit. The dirty list can hold every record of the
+ * table (its capacity follows the table's), so marking never fails. */
+#define LEDGER_TREE_LEVELS 26 /* 2^24 leaves and the levels above them, with room */
+typedef struct {
+    uint8_t (*levels[LEDGER_TREE_LEVELS])[TALLY_HASH_BYTES];
+    uint32_t level_capacity[LEDGER_TREE_LEVELS];
+    uint32_t leaves;          /* records hashed at the last commit */
+    uint32_t *dirty;          /* indices touched since, each once */
+    uint32_t dirty_count, dirty_capacity;
+    uint64_t *dirty_bits;     /* dirty_capacity bits */
+    bool all_dirty;           /* rehash everything at the next commit (a fresh or loaded state) */
+} ledger_tree;
 
 struct tally_state {
     uint8_t chain_id[TALLY_CHAIN_ID_BYTES];
@@ -122,7 +136,24 @@ struct tally_state {
 
     ledger_due *due_heap;
     uint32_t due_count, due_capacity;
+
+    ledger_tree trees[TALLY_TABLE_COUNT];
+    uint8_t committed_root[TALLY_HASH_BYTES]; /* of the last tally_state_commit */
 };
+
+/* ---- the commitment (commitment.c) ---- */
+
+/* Marks record `index` of `table` changed: the next commit rehashes it. Every write
+ * to a record goes through a function that marks it (the ledger_* accessors that
+ * hand out writable pointers, appends, balance commits). */
+void ledger_touch(const tally_state *state, tally_table table, uint32_t index);
+/* Grows a table's dirty list with its capacity (called by ledger_reserve). */
+TALLY_MUST_CHECK bool ledger_tree_reserve(ledger_tree *tree, uint32_t capacity);
+void ledger_trees_free(tally_state *state);
+/* The record's canonical bytes (snapshot.c); its length, or 0 when out is too small. */
+size_t ledger_record_encode(const tally_state *state, tally_table table, uint32_t index, uint8_t *out,
+                            size_t out_size);
+size_t ledger_rules_encode(const tally_chain_rules *rules, uint8_t *out, size_t out_size);
 
 /* Makes room for what `tx` can add to the tables, and only for that: a table at its
  * protocol bound refuses the transactions that would grow it, never the others (a
@@ -135,7 +166,11 @@ tally_network *ledger_network(const tally_state *state, uint32_t network_id);
 tally_network *ledger_network_by_name(const tally_state *state, const char *name, size_t length);
 /* Indexes the name of a network just appended (room reserved). */
 void ledger_name_insert(tally_state *state, const tally_network *network);
+/* The accessors that hand out writable records mark them for the commitment
+ * (commitment.c); the public tally_state_* getters do not. */
 tally_member *ledger_member(const tally_state *state, uint32_t network_id, const tally_key *key);
+/* Member record `index` (a system account's, a due line's), marked. */
+tally_member *ledger_member_at(const tally_state *state, uint32_t index);
 uint32_t ledger_member_index(const tally_state *state, const tally_member *member);
 /* Appends a member (room reserved by ledger_reserve). */
 tally_member *ledger_member_add(tally_state *state, uint32_t network_id, const tally_key *key);
@@ -145,6 +180,7 @@ tally_member *ledger_alias_find(const tally_state *state, uint32_t network_id, c
 void ledger_alias_insert(tally_state *state, const tally_member *member);
 void ledger_alias_remove(tally_state *state, const tally_member *member);
 
+/* For reading only (it does not mark): ledger_account_get to change an account. */
 ledger_account *ledger_account_find(const tally_state *state, const tally_key *key);
 /* Computes and keeps the secret hash of key in cache slot 0 or 1: tally_apply does it
  * for the signer and the counterparty, so that lookups of either hash nothing. */

@@ -93,6 +93,7 @@ tally_result network_create(tally_state *state, const tally_tx *tx, int64_t bloc
 
     uint32_t id = state->network_count + 1;
     tally_network *network = &state->networks[state->network_count];
+    ledger_touch(state, TALLY_TABLE_NETWORKS, state->network_count);
     memset(network, 0, sizeof *network);
     network->id = id;
     network->founder = tx->signer;

@@ -179,7 +179,7 @@ tally_result pool_repay(tally_state *state, const tally_tx *tx, int64_t block_ti
         refused.available = from ? from->amount : 0;
         return refused;
     }
-    tally_member *lost = &state->members[network->lost_debt_member];
+    tally_member *lost = ledger_member_at(state, network->lost_debt_member);
     balance_change changes[] = {{member, member->balance + credits}, {lost, lost->balance - credits}};
     if (!ledger_balances_fit(network, changes, 2)) return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
     tally_key pool = pool_key(network);
@@ -216,7 +216,7 @@ tally_result pool_redeem(tally_state *state, const tally_tx *tx, int64_t block_t
         refused.available = positive_part(member->balance);
         return refused;
     }
-    tally_member *lost = &state->members[network->lost_debt_member];
+    tally_member *lost = ledger_member_at(state, network->lost_debt_member);
     if (credits > debt_part(lost->balance)) {
         tally_result refused = result_error(TALLY_ERR_NO_LOST_DEBT);
         refused.available = debt_part(lost->balance);
@@ -272,8 +272,8 @@ tally_result pool_redeem(tally_state *state, const tally_tx *tx, int64_t block_t
 }
 
 int64_t pool_cover_lost_debt(tally_state *state, tally_network *network) {
-    tally_member *pool = &state->members[network->pool_member];
-    tally_member *lost = &state->members[network->lost_debt_member];
+    tally_member *pool = ledger_member_at(state, network->pool_member);
+    tally_member *lost = ledger_member_at(state, network->lost_debt_member);
     int64_t burn = positive_part(pool->balance);
     if (debt_part(lost->balance) < burn) burn = debt_part(lost->balance);
     if (burn == 0) return 0;
@@ -283,10 +283,11 @@ int64_t pool_cover_lost_debt(tally_state *state, tally_network *network) {
 }
 
 int64_t pool_reallocate(tally_state *state, tally_network *network) {
-    (void)state;
     if (network->reserve_asset_id == 0 || network->pool_excess == 0) return 0;
     int64_t required = required_primary(network);
     if (network->pool_primary >= required) return 0;
+    /* Every network is looked at each block, and marked only when something moves. */
+    ledger_touch(state, TALLY_TABLE_NETWORKS, network->id - 1);
     int64_t moved = required - network->pool_primary;
     if (moved > network->pool_excess) moved = network->pool_excess;
     network->pool_primary += moved;

@@ -315,6 +315,80 @@ static void read_account(reader *r, ledger_account *a) {
     a->assets_on_day = (uint16_t)assets;
 }
 
+static void write_holding(writer *w, const ledger_holding *holding) {
+    put_u32(w, holding->owner_id);
+    put_u32(w, holding->epoch);
+    put_key(w, &holding->key);
+    put_i64(w, holding->amount);
+}
+
+static void read_holding(reader *r, ledger_holding *holding) {
+    memset(holding, 0, sizeof *holding);
+    holding->owner_id = get_u32(r);
+    holding->epoch = get_u32(r);
+    get_key(r, &holding->key);
+    holding->amount = get_i64(r);
+}
+
+size_t ledger_record_encode(const tally_state *state, tally_table table, uint32_t index, uint8_t *out,
+                            size_t out_size) {
+    writer w = {out, out_size, 0};
+    switch (table) {
+    case TALLY_TABLE_NETWORKS: write_network(&w, &state->networks[index]); break;
+    case TALLY_TABLE_ASSETS: write_asset(&w, &state->assets[index]); break;
+    case TALLY_TABLE_MEMBERS: write_member(&w, &state->members[index]); break;
+    case TALLY_TABLE_ACCOUNTS: write_account(&w, &state->accounts[index]); break;
+    case TALLY_TABLE_HOLDINGS: write_holding(&w, &state->holdings[index]); break;
+    case TALLY_TABLE_COUNT: break;
+    }
+    assert(w.length <= TALLY_RECORD_MAX);
+    return w.length <= out_size ? w.length : 0;
+}
+
+size_t ledger_rules_encode(const tally_chain_rules *rules, uint8_t *out, size_t out_size) {
+    writer w = {out, out_size, 0};
+    write_rules(&w, rules);
+    return w.length <= out_size ? w.length : 0;
+}
+
+/* A record's bytes must be exactly one record: strict, like the snapshot. */
+static bool read_exact(reader *r) { return !r->failed && !r->invalid && r->position == r->length; }
+
+bool tally_record_decode_network(const uint8_t *bytes, size_t length, tally_network *out) {
+    reader r = {bytes, length, 0, false, false};
+    read_network(&r, out);
+    return read_exact(&r);
+}
+
+bool tally_record_decode_asset(const uint8_t *bytes, size_t length, tally_asset *out) {
+    reader r = {bytes, length, 0, false, false};
+    read_asset(&r, out);
+    return read_exact(&r);
+}
+
+bool tally_record_decode_member(const uint8_t *bytes, size_t length, tally_member *out) {
+    reader r = {bytes, length, 0, false, false};
+    read_member(&r, out);
+    return read_exact(&r);
+}
+
+bool tally_record_decode_account(const uint8_t *bytes, size_t length, tally_account_record *out) {
+    reader r = {bytes, length, 0, false, false};
+    ledger_account account;
+    read_account(&r, &account);
+    *out = (tally_account_record){account.key, account.next_sequence, account.networks_approved,
+                                  account.assets_approved};
+    return read_exact(&r);
+}
+
+bool tally_record_decode_holding(const uint8_t *bytes, size_t length, tally_holding_record *out) {
+    reader r = {bytes, length, 0, false, false};
+    ledger_holding holding;
+    read_holding(&r, &holding);
+    *out = (tally_holding_record){holding.owner_id, holding.epoch, holding.key, holding.amount};
+    return read_exact(&r);
+}
+
 static void write_all(const tally_state *state, writer *w) {
     put_bytes(w, snapshot_magic, sizeof snapshot_magic);
     put_bytes(w, state->chain_id, TALLY_CHAIN_ID_BYTES);
@@ -328,13 +402,7 @@ static void write_all(const tally_state *state, writer *w) {
     for (uint32_t i = 0; i < state->asset_count; i++) write_asset(w, &state->assets[i]);
     for (uint32_t i = 0; i < state->member_count; i++) write_member(w, &state->members[i]);
     for (uint32_t i = 0; i < state->account_count; i++) write_account(w, &state->accounts[i]);
-    for (uint32_t i = 0; i < state->holding_count; i++) {
-        const ledger_holding *holding = &state->holdings[i];
-        put_u32(w, holding->owner_id);
-        put_u32(w, holding->epoch);
-        put_key(w, &holding->key);
-        put_i64(w, holding->amount);
-    }
+    for (uint32_t i = 0; i < state->holding_count; i++) write_holding(w, &state->holdings[i]);
 }
 
 size_t tally_state_serialized_size(const tally_state *state) {
@@ -416,13 +484,7 @@ tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_
     for (uint32_t i = 0; i < assets && !r.failed; i++) read_asset(&r, &state->assets[i]);
     for (uint32_t i = 0; i < members && !r.failed; i++) read_member(&r, &state->members[i]);
     for (uint32_t i = 0; i < accounts && !r.failed; i++) read_account(&r, &state->accounts[i]);
-    for (uint32_t i = 0; i < holdings && !r.failed; i++) {
-        ledger_holding *holding = &state->holdings[i];
-        holding->owner_id = get_u32(&r);
-        holding->epoch = get_u32(&r);
-        get_key(&r, &holding->key);
-        holding->amount = get_i64(&r);
-    }
+    for (uint32_t i = 0; i < holdings && !r.failed; i++) read_holding(&r, &state->holdings[i]);
     state->network_count = networks;
     state->asset_count = assets;
     state->member_count = members;

@@ -228,6 +228,8 @@ static ledger_growth growth_of(const tally_tx *tx) {
 
 #define DUE_ENTRIES_PER_TX 2u
 
+static bool ledger_trees_reserve(tally_state *state);
+
 bool ledger_reserve(tally_state *state, const tally_tx *tx) {
     ledger_growth growth = growth_of(tx);
     /* The signer's account is made when its first transaction is accepted. */
@@ -248,7 +250,17 @@ bool ledger_reserve(tally_state *state, const tally_tx *tx) {
            index_make_room(&state->member_index, growth.members) &&
            index_make_room(&state->alias_index, growth.aliases) &&
            index_make_room(&state->account_index, growth.accounts) &&
-           index_make_room(&state->holding_index, growth.holdings);
+           index_make_room(&state->holding_index, growth.holdings) && ledger_trees_reserve(state);
+}
+
+/* Every table's dirty list as large as the table's capacity: a mark never fails. */
+static bool ledger_trees_reserve(tally_state *state) {
+    const uint32_t capacities[TALLY_TABLE_COUNT] = {state->network_capacity, state->asset_capacity,
+                                                    state->member_capacity, state->account_capacity,
+                                                    state->holding_capacity};
+    for (int t = 0; t < TALLY_TABLE_COUNT; t++)
+        if (!ledger_tree_reserve(&state->trees[t], capacities[t])) return false;
+    return true;
 }
 
 /* ---- lifecycle ---- */
@@ -312,14 +324,21 @@ void tally_state_destroy(tally_state *state) {
     free(state->holdings);
     free(state->holding_index.slots);
     free(state->due_heap);
+    ledger_trees_free(state);
     free(state);
 }
 
 /* ---- lookups ---- */
 
-tally_network *ledger_network(const tally_state *state, uint32_t network_id) {
+static tally_network *network_at(const tally_state *state, uint32_t network_id) {
     if (network_id == 0 || network_id > state->network_count) return NULL;
     return &state->networks[network_id - 1];
+}
+
+tally_network *ledger_network(const tally_state *state, uint32_t network_id) {
+    tally_network *network = network_at(state, network_id);
+    if (network) ledger_touch(state, TALLY_TABLE_NETWORKS, network_id - 1);
+    return network;
 }
 
 tally_network *ledger_network_by_name(const tally_state *state, const char *name, size_t length) {
@@ -357,7 +376,15 @@ static tally_member *member_find(const tally_state *state, uint32_t network_id,
 }
 
 tally_member *ledger_member(const tally_state *state, uint32_t network_id, const tally_key *key) {
-    return member_find(state, network_id, key);
+    tally_member *member = member_find(state, network_id, key);
+    if (member) ledger_touch(state, TALLY_TABLE_MEMBERS, (uint32_t)(member - state->members));
+    return member;
+}
+
+tally_member *ledger_member_at(const tally_state *state, uint32_t index) {
+    assert(index < state->member_count);
+    ledger_touch(state, TALLY_TABLE_MEMBERS, index);
+    return &state->members[index];
 }
 
 uint32_t ledger_member_index(const tally_state *state, const tally_member *member) {
@@ -373,6 +400,7 @@ tally_member *ledger_member_add(tally_state *state, uint32_t network_id, const t
     member->network_id = network_id;
     member->key = *key;
     index_insert(&state->member_index, hash_key(state, network_id, key), entry);
+    ledger_touch(state, TALLY_TABLE_MEMBERS, entry);
     return member;
 }
 
@@ -433,12 +461,15 @@ ledger_account *ledger_account_add(tally_state *state, const tally_key *key) {
     account->key = *key;
     account->next_sequence = 1;
     index_insert(&state->account_index, hash_key(state, TAG_ACCOUNT, key), entry);
+    ledger_touch(state, TALLY_TABLE_ACCOUNTS, entry);
     return account;
 }
 
 ledger_account *ledger_account_get(tally_state *state, const tally_key *key) {
     ledger_account *account = ledger_account_find(state, key);
-    return account ? account : ledger_account_add(state, key);
+    if (!account) return ledger_account_add(state, key);
+    ledger_touch(state, TALLY_TABLE_ACCOUNTS, (uint32_t)(account - state->accounts));
+    return account;
 }
 
 /* ---- who may grow the shared tables ---- */
@@ -507,20 +538,28 @@ const tally_chain_rules *tally_state_chain_rules(const tally_state *state) { ret
 /* The holder count a new holding under owner_id adds to. */
 static uint32_t *holder_count(const tally_state *state, uint32_t owner_id) {
     if (owner_id & HOLDING_SHARES_FLAG) {
-        tally_network *network = ledger_network(state, owner_id & ~HOLDING_SHARES_FLAG);
+        tally_network *network = network_at(state, owner_id & ~HOLDING_SHARES_FLAG);
         return network ? &network->share_holders : NULL;
     }
     if (owner_id == 0 || owner_id > state->asset_count) return NULL;
     return &state->assets[owner_id - 1].holders;
 }
 
+static ledger_holding *holding_lookup(const tally_state *state, uint32_t owner_id, const tally_key *key);
+
 bool ledger_holding_fits(const tally_state *state, uint32_t owner_id, const tally_key *key) {
-    if (ledger_holding_find(state, owner_id, key)) return true;
+    if (holding_lookup(state, owner_id, key)) return true;
     const uint32_t *count = holder_count(state, owner_id);
     return count && *count < TALLY_HOLDERS_PER_ASSET_MAX;
 }
 
 ledger_holding *ledger_holding_find(const tally_state *state, uint32_t owner_id, const tally_key *key) {
+    ledger_holding *holding = holding_lookup(state, owner_id, key);
+    if (holding) ledger_touch(state, TALLY_TABLE_HOLDINGS, (uint32_t)(holding - state->holdings));
+    return holding;
+}
+
+static ledger_holding *holding_lookup(const tally_state *state, uint32_t owner_id, const tally_key *key) {
     const ledger_index *index = &state->holding_index;
     uint32_t hash = hash_key(state, TAG_HOLDING ^ owner_id, key);
     uint32_t mask = index->capacity - 1;
@@ -544,6 +583,7 @@ ledger_holding *ledger_holding_get(tally_state *state, uint32_t owner_id, const 
     holding->owner_id = owner_id;
     holding->key = *key;
     index_insert(&state->holding_index, hash_key(state, TAG_HOLDING ^ owner_id, key), entry);
+    ledger_touch(state, TALLY_TABLE_HOLDINGS, entry);
     uint32_t *count = holder_count(state, owner_id);
     assert(count && *count < TALLY_HOLDERS_PER_ASSET_MAX);
     (*count)++;
@@ -623,7 +663,9 @@ bool ledger_rebuild_indices(tally_state *state) {
         *indices[i] = (ledger_index){0};
     }
     state->due_count = 0;
-    if (!index_make_room(&state->name_index, state->network_count) ||
+    /* The trees are derived too: the next commit hashes every record. */
+    for (int t = 0; t < TALLY_TABLE_COUNT; t++) state->trees[t].all_dirty = true;
+    if (!ledger_trees_reserve(state) || !index_make_room(&state->name_index, state->network_count) ||
         !index_make_room(&state->member_index, state->member_count) ||
         !index_make_room(&state->account_index, state->account_count) ||
         !index_make_room(&state->holding_index, state->holding_count) ||
@@ -656,7 +698,7 @@ bool ledger_rebuild_indices(tally_state *state) {
         if (member->line_status == TALLY_LINE_ACTIVE) ledger_due_push(state, member->period_end, DUE_LINE, i);
         if (member->line_status == TALLY_LINE_FROZEN) ledger_due_push(state, member->grace_end, DUE_LINE, i);
         if (member->status != TALLY_MEMBER_SYSTEM) {
-            tally_network *network = ledger_network(state, member->network_id);
+            tally_network *network = network_at(state, member->network_id);
             if (network->member_records >= TALLY_MEMBER_RECORDS_PER_NETWORK_MAX) return false;
             network->member_records++;
         }
@@ -667,7 +709,7 @@ bool ledger_rebuild_indices(tally_state *state) {
     }
     for (uint32_t i = 0; i < state->holding_count; i++) {
         ledger_holding *holding = &state->holdings[i];
-        if (ledger_holding_find(state, holding->owner_id, &holding->key)) return false;
+        if (holding_lookup(state, holding->owner_id, &holding->key)) return false;
         uint32_t *count = holder_count(state, holding->owner_id);
         if (!count || *count >= TALLY_HOLDERS_PER_ASSET_MAX) return false;
         (*count)++;
@@ -732,7 +774,7 @@ uint64_t tally_state_next_sequence(const tally_state *state, const tally_key *ke
 uint32_t tally_state_network_count(const tally_state *state) { return state->network_count; }
 
 const tally_network *tally_state_network(const tally_state *state, uint32_t network_id) {
-    return ledger_network(state, network_id);
+    return network_at(state, network_id);
 }
 
 const tally_network *tally_state_network_by_name(const tally_state *state, const char *name, size_t length) {
@@ -764,7 +806,7 @@ const tally_member *tally_state_member_by_alias(const tally_state *state, uint32
 
 int64_t tally_state_asset_balance(const tally_state *state, uint32_t asset_id, const tally_key *key) {
     if (asset_id & HOLDING_SHARES_FLAG) return 0;
-    const ledger_holding *holding = ledger_holding_find(state, asset_id, key);
+    const ledger_holding *holding = holding_lookup(state, asset_id, key);
     return holding ? holding->amount : 0;
 }
 
@@ -772,7 +814,7 @@ int64_t tally_state_pool_shares(const tally_state *state, uint32_t network_id, c
     const tally_network *network = tally_state_network(state, network_id);
     if (!network) return 0;
     const ledger_holding *holding =
-        ledger_holding_find(state, HOLDING_SHARES_FLAG | network_id, key);
+        holding_lookup(state, HOLDING_SHARES_FLAG | network_id, key);
     return holding && holding->epoch == network->pool_share_epoch ? holding->amount : 0;
 }
 
@@ -793,4 +835,26 @@ int64_t tally_network_rtd_bps(const tally_network *network) {
     if (whole > INT64_MAX / TALLY_BPS_ONE) return INT64_MAX;
     int128 bps = whole * TALLY_BPS_ONE + part * TALLY_BPS_ONE / network->supply;
     return bps > INT64_MAX ? INT64_MAX : (int64_t)bps;
+}
+
+/* ---- where records stand (for proofs) ---- */
+
+bool tally_state_member_position(const tally_state *state, uint32_t network_id, const tally_key *key,
+                                 uint32_t *index) {
+    const tally_member *member = member_find(state, network_id, key);
+    if (member) *index = (uint32_t)(member - state->members);
+    return member != NULL;
+}
+
+bool tally_state_account_position(const tally_state *state, const tally_key *key, uint32_t *index) {
+    const ledger_account *account = ledger_account_find(state, key);
+    if (account) *index = (uint32_t)(account - state->accounts);
+    return account != NULL;
+}
+
+bool tally_state_holding_position(const tally_state *state, uint32_t owner_id, const tally_key *key,
+                                  uint32_t *index) {
+    const ledger_holding *holding = holding_lookup(state, owner_id, key);
+    if (holding) *index = (uint32_t)(holding - state->holdings);
+    return holding != NULL;
 }

@@ -71,7 +71,7 @@ tally_result transfer_apply(tally_state *state, const tally_tx *tx, int64_t bloc
         refused.available = positive_part(network->policy.positive_cap - positive_part(payee->balance));
         return refused;
     }
-    tally_member *fees = &state->members[network->fee_member];
+    tally_member *fees = ledger_member_at(state, network->fee_member);
     int64_t fees_after;
     if (!checked_add(fees->balance, result.fee, &fees_after)) return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
     balance_change changes[] = {{payer, payer_after}, {payee, payee_after}, {fees, fees_after}};
@@ -92,7 +92,7 @@ tally_result fee_distribute(tally_state *state, const tally_tx *tx, int64_t bloc
     if (!network) return result_error(TALLY_ERR_UNKNOWN_NETWORK);
     if (!network_is_operator(network, &tx->signer)) return result_error(TALLY_ERR_NOT_OPERATOR);
     if (body->amount <= 0) return result_error(TALLY_ERR_AMOUNT_NOT_POSITIVE);
-    tally_member *fees = &state->members[network->fee_member];
+    tally_member *fees = ledger_member_at(state, network->fee_member);
     if (fees->balance < body->amount) {
         tally_result refused = result_error(TALLY_ERR_INSUFFICIENT_BALANCE);
         refused.available = fees->balance;
@@ -100,7 +100,7 @@ tally_result fee_distribute(tally_state *state, const tally_tx *tx, int64_t bloc
     }
     tally_member *to;
     if (body->to_pool) {
-        to = &state->members[network->pool_member];
+        to = ledger_member_at(state, network->pool_member);
     } else {
         if (tally_key_is_system(&body->to)) return result_error(TALLY_ERR_SYSTEM_ACCOUNT);
         to = current_member(state, network->id, &body->to);

@@ -253,7 +253,7 @@ static tally_chain_error check_against_log(const uint8_t *bytes, size_t length, 
     const char *why = NULL;
     if (memcmp(tally_state_chain_id(loaded), genesis->chain_id, TALLY_CHAIN_ID_BYTES) != 0) {
         why = "its state is of another chain";
-    } else if (!tally_state_hash(loaded, state_hash)) {
+    } else if (!tally_state_commit(loaded, state_hash)) { /* builds the trees the replay goes on with */
         tally_state_destroy(loaded);
         return chain_fail(failure, TALLY_CHAIN_ERR_NO_MEMORY, height, TALLY_NO_TX, NULL);
     } else if (sodium_memcmp(state_hash, header.state_hash, TALLY_HASH_BYTES) != 0) {

@@ -1,0 +1,216 @@
+/*
+ * test_commitment.c: the state commitment (tally.h, "The state commitment"). Its root
+ * is what docs/PROOFS.md says, computed here from the definition with the chain's
+ * own Merkle root function; the incremental root equals a full recomputation after
+ * every change, through snapshots and growth; proofs of every kind of record verify,
+ * and a proof of a changed record, a wrong path, another table or another chain does
+ * not.
+ */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ledger.h"
+#include "fixture.h"
+#include "tally_chain.h"
+#include "test.h"
+
+/* The root from the definition: leaves of (0x00, table, record bytes), tables with
+ * tally_merkle_root (the block's Merkle function), the domain, chain id, rules and
+ * u32 count + root per table. */
+static void root_by_definition(const tally_state *state, uint8_t out[TALLY_HASH_BYTES]) {
+    const uint32_t counts[TALLY_TABLE_COUNT] = {state->network_count, state->asset_count, state->member_count,
+                                                state->account_count, state->holding_count};
+    crypto_generichash_state hash;
+    crypto_generichash_init(&hash, NULL, 0, TALLY_HASH_BYTES);
+    crypto_generichash_update(&hash, (const uint8_t *)"tally-state-v1", 14);
+    crypto_generichash_update(&hash, state->chain_id, TALLY_CHAIN_ID_BYTES);
+    uint8_t rules[TALLY_RULES_BYTES_MAX];
+    size_t rules_length = ledger_rules_encode(&state->rules, rules, sizeof rules);
+    crypto_generichash_update(&hash, rules, rules_length);
+    for (int t = 0; t < TALLY_TABLE_COUNT; t++) {
+        uint8_t *leaves = malloc((size_t)counts[t] * TALLY_HASH_BYTES + 1);
+        for (uint32_t i = 0; i < counts[t]; i++) {
+            uint8_t bytes[1 + TALLY_RECORD_MAX];
+            bytes[0] = (uint8_t)t;
+            size_t length = ledger_record_encode(state, (tally_table)t, i, bytes + 1, TALLY_RECORD_MAX);
+            tally_merkle_leaf(bytes, 1 + length, leaves + (size_t)i * TALLY_HASH_BYTES);
+        }
+        uint8_t root[TALLY_HASH_BYTES], count[4];
+        tally_merkle_root(leaves, counts[t], root);
+        free(leaves);
+        for (int i = 0; i < 4; i++) count[i] = (uint8_t)(counts[t] >> (8 * i));
+        crypto_generichash_update(&hash, count, 4);
+        crypto_generichash_update(&hash, root, TALLY_HASH_BYTES);
+    }
+    crypto_generichash_final(&hash, out, TALLY_HASH_BYTES);
+}
+
+/* The three roots agree: incremental, from scratch, and by the definition. */
+static void check_roots(tally_state *state) {
+    uint8_t incremental[TALLY_HASH_BYTES], full[TALLY_HASH_BYTES], defined[TALLY_HASH_BYTES];
+    REQUIRE(tally_state_commit(state, incremental));
+    REQUIRE(tally_state_hash(state, full));
+    root_by_definition(state, defined);
+    CHECK(memcmp(incremental, full, TALLY_HASH_BYTES) == 0);
+    CHECK(memcmp(full, defined, TALLY_HASH_BYTES) == 0);
+}
+
+/* Greenvale with a pool: every table has records. */
+static void small_economy(test_world *world) {
+    world_init(world);
+    test_actor op = actor(1), alice = actor(2), bob = actor(3), bank = actor(5);
+    tally_policy policy = policy_default();
+    REQUIRE(do_create_network(world, &op, &policy).code == TALLY_OK);
+    REQUIRE(do_admit(world, &op, 1, &alice).code == TALLY_OK);
+    REQUIRE(do_admit(world, &op, 1, &bob).code == TALLY_OK);
+    REQUIRE(do_open_line(world, &op, 1, &alice, 100000, 0, 0, 0).code == TALLY_OK);
+    REQUIRE(do_create_asset(world, &bank, "USD").code == TALLY_OK);
+    REQUIRE(do_issue(world, &bank, 1, &alice, 5000).code == TALLY_OK);
+    REQUIRE(do_set_peg(world, &op, 1, 1, 1, 1).code == TALLY_OK);
+    REQUIRE(do_pay(world, &alice, 1, &bob, 2500, 0).code == TALLY_OK);
+    REQUIRE(do_pool(world, &alice, TALLY_TX_POOL_DEPOSIT, 1, 1000).code == TALLY_OK);
+}
+
+TEST(commitment_root_is_its_definition_and_follows_every_change) {
+    test_world world;
+    world_init(&world);
+    check_roots(world.state); /* the empty state */
+    tally_state_destroy(world.state);
+    small_economy(&world);
+    check_roots(world.state);
+    /* one change at a time, committing after each: only it is rehashed */
+    test_actor alice = actor(2), bob = actor(3);
+    for (int i = 0; i < 20; i++) {
+        REQUIRE(do_pay(&world, i % 2 ? &bob : &alice, 1, i % 2 ? &alice : &bob, 7 + i, 0).code == TALLY_OK);
+        check_roots(world.state);
+    }
+    /* growth across a power of two in every level: members 5, 6, ..., 70 */
+    test_actor op = actor(1);
+    for (uint32_t n = 0; n < 64; n++) {
+        test_actor newcomer = actor(100 + n);
+        REQUIRE(do_admit(&world, &op, 1, &newcomer).code == TALLY_OK);
+        if (n % 3 == 0) check_roots(world.state);
+    }
+    check_roots(world.state);
+    /* a refusal changes nothing, the root included */
+    uint8_t before[TALLY_HASH_BYTES], after[TALLY_HASH_BYTES];
+    REQUIRE(tally_state_commit(world.state, before));
+    CHECK_CODE(do_pay(&world, &bob, 1, &alice, INT64_MAX / 2, 0).code, TALLY_ERR_INSUFFICIENT_CREDIT);
+    REQUIRE(tally_state_commit(world.state, after));
+    CHECK(memcmp(before, after, TALLY_HASH_BYTES) == 0);
+    /* the end of a block (periods, announcements) is followed too */
+    world_advance_to(&world, world.time + 45 * DAY);
+    check_roots(world.state);
+    /* and a snapshot loads to the same root */
+    size_t length = tally_state_serialized_size(world.state);
+    uint8_t *bytes = malloc(length);
+    REQUIRE(bytes && tally_state_serialize(world.state, bytes, length) == length);
+    tally_error error;
+    tally_state *loaded = tally_state_deserialize(bytes, length, &error);
+    free(bytes);
+    REQUIRE(loaded != NULL);
+    uint8_t original[TALLY_HASH_BYTES], reloaded[TALLY_HASH_BYTES];
+    REQUIRE(tally_state_commit(world.state, original));
+    REQUIRE(tally_state_commit(loaded, reloaded));
+    CHECK(memcmp(original, reloaded, TALLY_HASH_BYTES) == 0);
+    tally_state_destroy(loaded);
+    world_free(&world);
+}
+
+/* A proof of every record of every table verifies against the committed root. */
+TEST(commitment_proofs_of_every_record_verify) {
+    test_world world;
+    small_economy(&world);
+    uint8_t root[TALLY_HASH_BYTES];
+    REQUIRE(tally_state_commit(world.state, root));
+    int proved = 0;
+    for (int t = 0; t < TALLY_TABLE_COUNT; t++) {
+        const ledger_tree *tree = &world.state->trees[t];
+        for (uint32_t i = 0; i < tree->leaves; i++) {
+            tally_state_proof proof;
+            REQUIRE(tally_state_prove(world.state, (tally_table)t, i, &proof));
+            uint8_t again[TALLY_HASH_BYTES];
+            CHECK(tally_state_proof_root(&proof, again));
+            CHECK(memcmp(again, root, TALLY_HASH_BYTES) == 0);
+            proved++;
+        }
+    }
+    CHECK(proved >= 12);
+    /* the records decode to what the state holds */
+    uint32_t index;
+    test_actor bob = actor(3);
+    REQUIRE(tally_state_member_position(world.state, 1, &bob.key, &index));
+    tally_state_proof proof;
+    REQUIRE(tally_state_prove(world.state, TALLY_TABLE_MEMBERS, index, &proof));
+    tally_member member;
+    REQUIRE(tally_record_decode_member(proof.record, proof.record_length, &member));
+    CHECK_EQ(member.balance, 2500);
+    CHECK(memcmp(member.key.bytes, bob.key.bytes, TALLY_KEY_BYTES) == 0);
+    REQUIRE(tally_state_prove(world.state, TALLY_TABLE_NETWORKS, 0, &proof));
+    tally_network network;
+    REQUIRE(tally_record_decode_network(proof.record, proof.record_length, &network));
+    CHECK_EQ(network.pool_primary + network.pool_excess, 1000);
+    test_actor alice = actor(2);
+    REQUIRE(tally_state_holding_position(world.state, 1, &alice.key, &index));
+    REQUIRE(tally_state_prove(world.state, TALLY_TABLE_HOLDINGS, index, &proof));
+    tally_holding_record holding;
+    REQUIRE(tally_record_decode_holding(proof.record, proof.record_length, &holding));
+    CHECK_EQ(holding.amount, 4000);
+    REQUIRE(tally_state_account_position(world.state, &alice.key, &index));
+    REQUIRE(tally_state_prove(world.state, TALLY_TABLE_ACCOUNTS, index, &proof));
+    tally_account_record account;
+    REQUIRE(tally_record_decode_account(proof.record, proof.record_length, &account));
+    CHECK_EQ(account.next_sequence, tally_state_next_sequence(world.state, &alice.key));
+    /* nothing is proved against a root the state has moved on from */
+    REQUIRE(do_pay(&world, &alice, 1, &bob, 1, 0).code == TALLY_OK);
+    CHECK(!tally_state_prove(world.state, TALLY_TABLE_MEMBERS, index, &proof));
+    world_free(&world);
+}
+
+TEST(commitment_a_changed_record_a_wrong_path_or_another_chain_is_refused) {
+    test_world world;
+    small_economy(&world);
+    uint8_t root[TALLY_HASH_BYTES], got[TALLY_HASH_BYTES];
+    REQUIRE(tally_state_commit(world.state, root));
+    uint32_t index;
+    test_actor bob = actor(3);
+    REQUIRE(tally_state_member_position(world.state, 1, &bob.key, &index));
+    tally_state_proof proof, forged;
+    REQUIRE(tally_state_prove(world.state, TALLY_TABLE_MEMBERS, index, &proof));
+    REQUIRE(tally_state_proof_root(&proof, got));
+    CHECK(memcmp(got, root, TALLY_HASH_BYTES) == 0);
+    /* bob's balance of 25.00 claimed as 9,025.00 */
+    tally_member member;
+    REQUIRE(tally_record_decode_member(proof.record, proof.record_length, &member));
+    forged = proof;
+    int64_t forged_balance = member.balance + 900000;
+    memcpy(forged.record + 4 + 32 + 2, &forged_balance, 8); /* network_id, key, status, kind, balance */
+    CHECK(!tally_state_proof_root(&forged, got) || memcmp(got, root, TALLY_HASH_BYTES) != 0);
+    /* a flipped bit anywhere in the path */
+    for (uint8_t i = 0; i < proof.path_length; i++) {
+        forged = proof;
+        forged.path[i][i % TALLY_HASH_BYTES] ^= 0x10;
+        CHECK(!tally_state_proof_root(&forged, got) || memcmp(got, root, TALLY_HASH_BYTES) != 0);
+    }
+    /* another index, table, count or chain */
+    forged = proof;
+    forged.index ^= 1;
+    CHECK(!tally_state_proof_root(&forged, got) || memcmp(got, root, TALLY_HASH_BYTES) != 0);
+    forged = proof;
+    forged.table = TALLY_TABLE_ACCOUNTS;
+    CHECK(!tally_state_proof_root(&forged, got) || memcmp(got, root, TALLY_HASH_BYTES) != 0);
+    forged = proof;
+    forged.counts[TALLY_TABLE_MEMBERS]++;
+    CHECK(!tally_state_proof_root(&forged, got) || memcmp(got, root, TALLY_HASH_BYTES) != 0);
+    forged = proof;
+    forged.chain_id[0] ^= 1;
+    CHECK(!tally_state_proof_root(&forged, got) || memcmp(got, root, TALLY_HASH_BYTES) != 0);
+    forged = proof;
+    forged.path_length = TALLY_PROOF_PATH_MAX + 1;
+    CHECK(!tally_state_proof_root(&forged, got));
+    forged = proof;
+    forged.index = forged.counts[TALLY_TABLE_MEMBERS];
+    CHECK(!tally_state_proof_root(&forged, got));
+    world_free(&world);
+}
