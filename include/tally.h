@@ -740,6 +740,16 @@ TALLY_MUST_CHECK bool tally_state_prove(const tally_state *state, tally_table ta
  * and a header it trusts (tally_chain_proof_check in tally_chain.h). */
 TALLY_MUST_CHECK bool tally_state_proof_root(const tally_state_proof *proof, uint8_t root[TALLY_HASH_BYTES]);
 
+/* A proof's bytes for other clients (docs/PROOFS.md): u8 version 1 | chain_id[32] |
+ * u16 rules length | rules | for each table: u32 count | root[32] | u8 table |
+ * u32 index | u16 record length | record | u8 path length | path[32] each; little-
+ * endian. Encode returns the length (0 when out is too small); decode is strict. */
+#define TALLY_PROOF_ENCODED_MAX                                                                         \
+    (1u + TALLY_CHAIN_ID_BYTES + 2u + TALLY_RULES_BYTES_MAX + TALLY_TABLE_COUNT * (4u + TALLY_HASH_BYTES) + 1u + \
+     4u + 2u + TALLY_RECORD_MAX + 1u + TALLY_PROOF_PATH_MAX * TALLY_HASH_BYTES)
+size_t tally_state_proof_encode(const tally_state_proof *proof, uint8_t *out, size_t out_size);
+TALLY_MUST_CHECK bool tally_state_proof_decode(const uint8_t *bytes, size_t length, tally_state_proof *proof);
+
 /* Where a record stands in its table (for tally_state_prove). false when absent. */
 bool tally_state_member_position(const tally_state *state, uint32_t network_id, const tally_key *key,
                                  uint32_t *index);
@@ -767,6 +777,16 @@ bool tally_record_decode_asset(const uint8_t *bytes, size_t length, tally_asset 
 bool tally_record_decode_member(const uint8_t *bytes, size_t length, tally_member *out);
 bool tally_record_decode_account(const uint8_t *bytes, size_t length, tally_account_record *out);
 bool tally_record_decode_holding(const uint8_t *bytes, size_t length, tally_holding_record *out);
+/* The record a proof carries, decoded by its table: false unless the bytes are
+ * exactly one record of that table's kind. */
+typedef union {
+    tally_network network;
+    tally_asset asset;
+    tally_member member;
+    tally_account_record account;
+    tally_holding_record holding;
+} tally_record;
+TALLY_MUST_CHECK bool tally_state_proof_record(const tally_state_proof *proof, tally_record *out);
 
 /* ------------------------------------------------------------------------ */
 /* Snapshots: the canonical serialization of a state.                        */

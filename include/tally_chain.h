@@ -100,7 +100,9 @@ extern "C" {
     X(LOG_FAILED, "an earlier write to the log failed; close and reopen the store")              \
     X(NOT_NEXT_BLOCK, "the block does not extend the log's last block")                          \
     X(NO_SUCH_BLOCK, "the log holds no block at this height")                                    \
-    X(SNAPSHOT_BAD, "the snapshot is damaged or does not match the block log")
+    X(SNAPSHOT_BAD, "the snapshot is damaged or does not match the block log")                   \
+    /* proofs */                                                                                 \
+    X(BAD_PROOF, "the proof does not lead from its record to the header's state hash")
 
 typedef enum {
 #define TALLY_CHAIN_ERROR_ENUM(name, message) TALLY_CHAIN_ERR_##name,
@@ -610,6 +612,24 @@ TALLY_MUST_CHECK tally_chain_error tally_store_accept(tally_store *store, const 
 /* Writes a snapshot of the state at the tip (tally_snapshot_save). A node calls it
  * every N blocks; a failure here loses nothing (the log holds every block). */
 TALLY_MUST_CHECK tally_chain_error tally_store_snapshot(tally_store *store, tally_chain_failure *failure);
+
+/* ------------------------------------------------------------------------ */
+/* Proofs: a record against a signed header.                                 */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Checks, trusting nothing the prover said: the proof leads from its record to a root
+ * (tally_state_proof_root), that root is header->state_hash, the header carries a
+ * valid signature of header->producer, and that producer is `trusted_producer` (the
+ * chain's, from its genesis or from someone the checker trusts). chain_id (may be
+ * NULL) must then be the proof's. Refuses BAD_PROOF, BAD_PRODUCER_SIGNATURE,
+ * WRONG_PRODUCER, WRONG_CHAIN.
+ */
+TALLY_MUST_CHECK tally_chain_error tally_chain_proof_check(const tally_state_proof *proof,
+                                                           const tally_block_header *header,
+                                                           const tally_key *trusted_producer,
+                                                           const uint8_t *chain_id,
+                                                           tally_chain_failure *failure);
 
 /* ------------------------------------------------------------------------ */
 /* Verification of a whole chain from its genesis.                           */

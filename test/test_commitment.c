@@ -214,3 +214,116 @@ TEST(commitment_a_changed_record_a_wrong_path_or_another_chain_is_refused) {
     CHECK(!tally_state_proof_root(&forged, got));
     world_free(&world);
 }
+
+/* ---- proofs served by a real node ---- */
+
+#include "node_harness.h"
+
+static bool unhex(const char *hex, uint8_t *out, size_t length) {
+    size_t decoded = 0;
+    return hex && strlen(hex) == 2 * length &&
+           sodium_hex2bin(out, length, hex, 2 * length, NULL, &decoded, NULL) == 0 && decoded == length;
+}
+
+/* The header and proof of a /v1/proofs answer. */
+static bool read_answer(json_t *answer, tally_block_header *header, tally_state_proof *proof) {
+    uint8_t header_bytes[TALLY_BLOCK_HEADER_BYTES];
+    const char *proof_hex = harness_json_string(answer, "proof");
+    size_t length = proof_hex ? strlen(proof_hex) / 2 : 0;
+    uint8_t *bytes = malloc(length + 1);
+    bool ok = unhex(harness_json_string(answer, "header"), header_bytes, sizeof header_bytes) &&
+              tally_block_header_decode(header_bytes, sizeof header_bytes, header) == TALLY_CHAIN_OK && bytes &&
+              unhex(proof_hex, bytes, length) && tally_state_proof_decode(bytes, length, proof);
+    free(bytes);
+    return ok;
+}
+
+static bool node_producer_key(const test_node *node, tally_key *key) {
+    json_t *status = NULL;
+    harness_request(node, "GET", "/v1/status", NULL, 0, &status);
+    bool ok = tally_address_decode(harness_json_string(status, "producer"), key);
+    json_decref(status);
+    return ok;
+}
+
+TEST(commitment_a_real_node_serves_proofs_a_client_checks_alone) {
+    test_node node, other;
+    REQUIRE(harness_make_directory(&node));
+    REQUIRE(harness_start(&node, NULL));
+    test_actor op = actor(1), alice = actor(2), bob = actor(3);
+    tally_tx tx = harness_tx(&node, &op, TALLY_TX_NETWORK_CREATE);
+    text_set(&tx.body.network_create.name, "Greenvale");
+    text_set(&tx.body.network_create.unit_code, "GVH");
+    tx.body.network_create.policy = policy_default();
+    tx.body.network_create.policy.default_credit_limit = 100000;
+    REQUIRE(harness_submit(&node, &tx, &op, NULL) == 200);
+    const test_actor *members[] = {&alice, &bob};
+    for (int i = 0; i < 2; i++) {
+        tx = harness_tx(&node, members[i], TALLY_TX_MEMBER_JOIN);
+        tx.body.network_only.network_id = 1;
+        REQUIRE(harness_submit(&node, &tx, members[i], NULL) == 200);
+    }
+    tx = harness_tx(&node, &alice, TALLY_TX_TRANSFER);
+    tx.body.transfer.network_id = 1;
+    tx.body.transfer.payee = bob.key;
+    tx.body.transfer.amount = 1250;
+    REQUIRE(harness_submit(&node, &tx, &alice, NULL) == 200);
+    tally_key producer;
+    REQUIRE(node_producer_key(&node, &producer));
+
+    char address[TALLY_ADDRESS_LENGTH + 1], path[200];
+    tally_address_encode(&bob.key, address);
+    snprintf(path, sizeof path, "/v1/proofs/networks/1/accounts/%s", address);
+    json_t *answer = NULL;
+    CHECK_EQ(harness_request(&node, "GET", path, NULL, 0, &answer), 200);
+    tally_block_header header;
+    tally_state_proof *proof = malloc(sizeof *proof), *forged = malloc(sizeof *forged);
+    REQUIRE(proof && forged && read_answer(answer, &header, proof));
+    json_decref(answer);
+    tally_chain_failure failure;
+    CHECK_EQ(tally_chain_proof_check(proof, &header, &producer, NULL, &failure), TALLY_CHAIN_OK);
+    tally_member member;
+    REQUIRE(tally_record_decode_member(proof->record, proof->record_length, &member));
+    CHECK_EQ(member.balance, 1250);
+    /* a forged balance, or a header whose state hash was changed, is refused */
+    *forged = *proof;
+    forged->record[4 + 32 + 2] ^= 0x01;
+    CHECK_EQ(tally_chain_proof_check(forged, &header, &producer, NULL, &failure), TALLY_CHAIN_ERR_BAD_PROOF);
+    tally_block_header changed = header;
+    changed.state_hash[0] ^= 1;
+    CHECK_EQ(tally_chain_proof_check(proof, &changed, &producer, NULL, &failure), TALLY_CHAIN_ERR_BAD_PROOF);
+    /* every kind of record is served, and a missing one is a 404 */
+    const char *paths[] = {"/v1/proofs/networks/1", "/v1/proofs/networks/1/accounts/bob", NULL, NULL};
+    char account_path[200];
+    tally_address_encode(&alice.key, address);
+    snprintf(account_path, sizeof account_path, "/v1/proofs/accounts/%s", address);
+    paths[2] = account_path;
+    for (int i = 0; paths[i]; i++) {
+        if (i == 1) continue; /* bob has no alias here */
+        CHECK_EQ(harness_request(&node, "GET", paths[i], NULL, 0, &answer), 200);
+        CHECK(read_answer(answer, &header, proof));
+        CHECK_EQ(tally_chain_proof_check(proof, &header, &producer, NULL, &failure), TALLY_CHAIN_OK);
+        json_decref(answer);
+    }
+    CHECK_EQ(harness_request(&node, "GET", "/v1/proofs/networks/9", NULL, 0, NULL), 404);
+    CHECK_EQ(harness_request(&node, "GET", "/v1/proofs/assets/1", NULL, 0, NULL), 404);
+    CHECK_EQ(harness_request(&node, "GET", "/v1/proofs/nothing", NULL, 0, NULL), 404);
+
+    /* a header of another chain, or its producer, does not vouch for this proof */
+    REQUIRE(harness_make_directory(&other));
+    REQUIRE(harness_start(&other, NULL));
+    tally_key other_producer;
+    REQUIRE(node_producer_key(&other, &other_producer));
+    CHECK_EQ(harness_request(&other, "GET", "/v1/proofs/accounts/tly1aoqqpp7tzyil4hlq3umoos6atft6jvrqtosq2xy53sdgiesvgg4j2jhc5y",
+                             NULL, 0, NULL),
+             404);
+    json_t *genesis_header = NULL;
+    harness_request(&other, "GET", "/v1/blocks?limit=1", NULL, 0, &genesis_header);
+    json_decref(genesis_header);
+    CHECK_EQ(tally_chain_proof_check(proof, &header, &other_producer, NULL, &failure), TALLY_CHAIN_ERR_WRONG_PRODUCER);
+    CHECK_EQ(tally_chain_proof_check(proof, &header, &producer, other.chain_id, &failure), TALLY_CHAIN_ERR_WRONG_CHAIN);
+    free(proof);
+    free(forged);
+    CHECK(harness_stop_and_verify(&other));
+    CHECK(harness_stop_and_verify(&node));
+}

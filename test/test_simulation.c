@@ -124,7 +124,7 @@ typedef struct {
 typedef struct {
     uint64_t accepted[256], refused[256]; /* by transaction type byte */
     uint64_t codes[TALLY_ERROR_COUNT];
-    uint64_t steps, blocks, hash_checks, signed_good, signed_bad, member_keys;
+    uint64_t steps, blocks, hash_checks, signed_good, signed_bad, member_keys, proofs;
     uint64_t renewed, expired, frozen, defaulted;
     int64_t written_off, lost_debt_burned, reallocated;
     /* The rules of issue 7, as the model saw them happen. */
@@ -2814,6 +2814,36 @@ static bool sim_end_block(simulation *sim) {
     uint8_t incremental[TALLY_HASH_BYTES], full[TALLY_HASH_BYTES];
     SIM_EXPECT(sim, tally_state_commit(sim->state, incremental) && tally_state_hash(sim->state, full) &&
                         memcmp(incremental, full, TALLY_HASH_BYTES) == 0);
+    /* Proofs of a few records, drawn at random, lead to that root. */
+    for (int i = 0; i < 3 && !sim->failed; i++) {
+        tally_table table = (tally_table)rng_below(&sim->rng, TALLY_TABLE_COUNT);
+        const uint32_t counts[TALLY_TABLE_COUNT] = {
+            tally_state_network_count(sim->state), tally_state_asset_count(sim->state),
+            tally_state_member_count(sim->state), 0, 0};
+        uint32_t count = counts[table];
+        if (table == TALLY_TABLE_ACCOUNTS || table == TALLY_TABLE_HOLDINGS) {
+            /* their sizes are not public: walk the positions of keys the simulation knows */
+            uint32_t actor = (uint32_t)rng_below(&sim->rng, sim->actor_count), index;
+            bool found = table == TALLY_TABLE_ACCOUNTS
+                             ? tally_state_account_position(sim->state, &sim->keys[actor], &index)
+                             : tally_state_holding_position(sim->state, 1 + (uint32_t)rng_below(&sim->rng, 2),
+                                                            &sim->keys[actor], &index);
+            if (!found) continue;
+            tally_state_proof proof;
+            uint8_t root[TALLY_HASH_BYTES];
+            SIM_EXPECT(sim, tally_state_prove(sim->state, table, index, &proof) && tally_state_proof_root(&proof, root) &&
+                                memcmp(root, incremental, TALLY_HASH_BYTES) == 0);
+            sim->counts.proofs++;
+            continue;
+        }
+        if (count == 0) continue;
+        tally_state_proof proof;
+        uint8_t root[TALLY_HASH_BYTES];
+        uint32_t index = (uint32_t)rng_below(&sim->rng, count);
+        SIM_EXPECT(sim, tally_state_prove(sim->state, table, index, &proof) && tally_state_proof_root(&proof, root) &&
+                            memcmp(root, incremental, TALLY_HASH_BYTES) == 0);
+        sim->counts.proofs++;
+    }
     if (sim->trace)
         printf("  end of block t=%lld: renewed %u expired %u frozen %u defaulted %u written off %lld burned %lld "
                "reallocated %lld; policy changes %u, peg changes %u\n",
@@ -3289,6 +3319,7 @@ static void add_counts(sim_counts *total, const sim_counts *counts) {
     total->signed_good += counts->signed_good;
     total->signed_bad += counts->signed_bad;
     total->member_keys += counts->member_keys;
+    total->proofs += counts->proofs;
     total->renewed += counts->renewed;
     total->expired += counts->expired;
     total->frozen += counts->frozen;
@@ -3381,7 +3412,7 @@ static bool run_seed(uint64_t seed, uint8_t growth_mode, uint32_t steps, sim_cou
         members += tally_state_network(sim->state, id)->member_count;
     printf("  simulation seed %llu: %u steps in %llu blocks over %lld days; %llu member keys, %u members now in "
            "%u networks; %llu accepted, %llu refused (%llu hash-checked); lines renewed %llu, expired %llu, "
-           "frozen %llu, defaulted %llu; %llu signed (%llu forged)%s\n",
+           "frozen %llu, defaulted %llu; %llu signed (%llu forged); %llu proofs checked%s\n",
            (unsigned long long)seed, sim->step, (unsigned long long)sim->counts.blocks,
            (long long)((sim->block_time - SIM_START_TIME) / SIM_DAY), (unsigned long long)sim->counts.member_keys,
            members, sim->state ? tally_state_network_count(sim->state) : 0, (unsigned long long)accepted,
@@ -3389,7 +3420,7 @@ static bool run_seed(uint64_t seed, uint8_t growth_mode, uint32_t steps, sim_cou
            (unsigned long long)sim->counts.renewed, (unsigned long long)sim->counts.expired,
            (unsigned long long)sim->counts.frozen, (unsigned long long)sim->counts.defaulted,
            (unsigned long long)(sim->counts.signed_good + sim->counts.signed_bad),
-           (unsigned long long)sim->counts.signed_bad, ok ? "" : " FAILED");
+           (unsigned long long)sim->counts.signed_bad, (unsigned long long)sim->counts.proofs, ok ? "" : " FAILED");
     if (sim->state) print_rule_counts(sim);
     fflush(stdout);
     add_counts(total, &sim->counts);

@@ -381,3 +381,29 @@ tally_chain_error tally_block_apply(tally_state *state, tally_chain_tip *tip, co
     tip_from_header(tip, &block->header);
     return TALLY_CHAIN_OK;
 }
+
+/* ------------------------------------------------------------------------ */
+/* Proofs.                                                                   */
+/* ------------------------------------------------------------------------ */
+
+tally_chain_error tally_chain_proof_check(const tally_state_proof *proof, const tally_block_header *header,
+                                          const tally_key *trusted_producer, const uint8_t *chain_id,
+                                          tally_chain_failure *failure) {
+    assert(proof != NULL && header != NULL && trusted_producer != NULL);
+    uint8_t root[TALLY_HASH_BYTES];
+    if (!tally_state_proof_root(proof, root))
+        return chain_fail(failure, TALLY_CHAIN_ERR_BAD_PROOF, header->height, TALLY_NO_TX,
+                          "the proof is malformed or its path does not lead to its table's root");
+    if (sodium_memcmp(root, header->state_hash, TALLY_HASH_BYTES) != 0)
+        return chain_fail(failure, TALLY_CHAIN_ERR_BAD_PROOF, header->height, TALLY_NO_TX,
+                          "the record leads to another state than the header's");
+    if (!header_signature_holds(header))
+        return chain_fail(failure, TALLY_CHAIN_ERR_BAD_PRODUCER_SIGNATURE, header->height, TALLY_NO_TX, NULL);
+    if (sodium_memcmp(header->producer.bytes, trusted_producer->bytes, TALLY_KEY_BYTES) != 0)
+        return chain_fail(failure, TALLY_CHAIN_ERR_WRONG_PRODUCER, header->height, TALLY_NO_TX,
+                          "the header is signed, but not by the producer you trust");
+    if (chain_id != NULL && sodium_memcmp(chain_id, proof->chain_id, TALLY_CHAIN_ID_BYTES) != 0)
+        return chain_fail(failure, TALLY_CHAIN_ERR_WRONG_CHAIN, header->height, TALLY_NO_TX,
+                          "the proof is of another chain");
+    return TALLY_CHAIN_OK;
+}

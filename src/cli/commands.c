@@ -88,6 +88,15 @@ static const cli_option chain_approve_options[] = {
     {"--assets", "N", "reserve assets the key may still create (0 to 65536; 0 revokes)"},
     {NULL, NULL, NULL},
 };
+static const cli_option prove_options[] = {
+    {"--out", "FILE", "save the proof in FILE (default: print it)"},
+    {NULL, NULL, NULL},
+};
+static const cli_option check_proof_options[] = {
+    {"--producer", "ADDRESS", "the chain's block producer, as you know it"},
+    {"--against", "URL", "another node: it must serve the same header, and names the producer"},
+    {NULL, NULL, NULL},
+};
 static const cli_option history_options[] = {
     {"--limit", "N", "entries to show, 1 to 500 (default 50)"},
     {"--before", "CURSOR", "show the page before this cursor (printed at the end of a page)"},
@@ -272,6 +281,32 @@ const cli_command cli_commands[] = {
      "reserve at the peg rate, from the pool's buffer then primary.\n" NET_HELP,
      "tally pool redeem greenvale 10.00", cli_cmd_transaction},
 
+    /* proofs */
+    {"prove", "member", "NET [WHO]", 1, 2, prove_options, "a member's record (balance, line) with its proof",
+     "Fetches WHO's member record in NET (default: yours) with its Merkle path to the\n"
+     "state hash of the node's last block and that block's signed header.\n" NET_HELP WHO_HELP,
+     "tally prove member greenvale bob --out bob.proof", cli_cmd_prove},
+    {"prove", "network", "NET", 1, 1, prove_options, "a network's record (figures, pool) with its proof",
+     "Fetches NET's record (supply, debt, policy, the assurance pool) with its proof.\n" NET_HELP,
+     "tally prove network greenvale --out greenvale.proof", cli_cmd_prove},
+    {"prove", "shares", "NET [WHO]", 1, 2, prove_options, "pool shares held, with their proof",
+     "Fetches WHO's pool shares in NET (default: yours) with their proof.\n" NET_HELP WHO_HELP,
+     "tally prove shares greenvale --out shares.proof", cli_cmd_prove},
+    {"prove", "account", "[WHO]", 0, 1, prove_options, "an account's record (its next sequence) with its proof",
+     "Fetches WHO's account (default: yours) with its proof.\n", "tally prove account", cli_cmd_prove},
+    {"prove", "asset", "ASSET", 1, 1, prove_options, "a reserve asset's record (issued, burned) with its proof",
+     "Fetches ASSET's record (its code or id) with its proof.\n", "tally prove asset USD", cli_cmd_prove},
+    {"prove", "holding", "ASSET [WHO]", 1, 2, prove_options, "reserve held, with its proof",
+     "Fetches how much of ASSET WHO holds (default: you) with its proof.\n", "tally prove holding USD",
+     cli_cmd_prove},
+    {NULL, "check-proof", "FILE", 1, 1, check_proof_options, "check a saved proof offline",
+     "Checks a proof saved by `tally prove`, trusting nothing the node said: the record\n"
+     "leads to the header's state hash, the header is signed by its producer, and that\n"
+     "producer is the one you trust (--producer) or the one another node names, which\n"
+     "must also serve the same header (--against). Exit status 1 when it does not hold.\n",
+     "tally check-proof bob.proof --producer tly1...\n  tally check-proof bob.proof --against http://other:8080",
+     cli_cmd_check_proof},
+
     /* the chain */
     {"chain", "approve", "WHO", 1, 1, chain_approve_options, "let a key found networks or create assets (validators)",
      "On an approved chain only keys a validator approved found networks and create reserve\n"
@@ -331,6 +366,7 @@ static const struct {
     {"pool", "the assurance pool"},
     {"fees", "collected fees"},
     {"chain", "the chain's rules (validators)"},
+    {"prove", "records with their inclusion proofs"},
     {"tx", "submitted transactions"},
 };
 

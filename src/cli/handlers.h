@@ -30,5 +30,8 @@ cli_handler cli_cmd_block;
 cli_handler cli_cmd_tx_show;
 
 cli_handler cli_cmd_verify;
+/* cmd_proof.c: a record's inclusion proof, fetched and checked. */
+cli_handler cli_cmd_prove;
+cli_handler cli_cmd_check_proof;
 
 #endif

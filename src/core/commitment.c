@@ -313,3 +313,70 @@ bool tally_state_proof_root(const tally_state_proof *proof, uint8_t root[TALLY_H
     crypto_generichash_final(&state, root, TALLY_HASH_BYTES);
     return true;
 }
+
+/* ---- a proof's bytes ---- */
+
+size_t tally_state_proof_encode(const tally_state_proof *proof, uint8_t *out, size_t out_size) {
+    if (proof->rules_length > TALLY_RULES_BYTES_MAX || proof->record_length > TALLY_RECORD_MAX ||
+        proof->path_length > TALLY_PROOF_PATH_MAX)
+        return 0;
+    size_t length = 1 + TALLY_CHAIN_ID_BYTES + 2 + proof->rules_length + TALLY_TABLE_COUNT * (4 + TALLY_HASH_BYTES) +
+                    1 + 4 + 2 + proof->record_length + 1 + (size_t)proof->path_length * TALLY_HASH_BYTES;
+    if (length > out_size) return 0;
+    size_t at = 0;
+    out[at++] = 1;
+    memcpy(out + at, proof->chain_id, TALLY_CHAIN_ID_BYTES), at += TALLY_CHAIN_ID_BYTES;
+    out[at++] = (uint8_t)proof->rules_length, out[at++] = (uint8_t)(proof->rules_length >> 8);
+    memcpy(out + at, proof->rules, proof->rules_length), at += proof->rules_length;
+    for (int t = 0; t < TALLY_TABLE_COUNT; t++) {
+        for (int i = 0; i < 4; i++) out[at++] = (uint8_t)(proof->counts[t] >> (8 * i));
+        memcpy(out + at, proof->roots[t], TALLY_HASH_BYTES), at += TALLY_HASH_BYTES;
+    }
+    out[at++] = proof->table;
+    for (int i = 0; i < 4; i++) out[at++] = (uint8_t)(proof->index >> (8 * i));
+    out[at++] = (uint8_t)proof->record_length, out[at++] = (uint8_t)(proof->record_length >> 8);
+    memcpy(out + at, proof->record, proof->record_length), at += proof->record_length;
+    out[at++] = proof->path_length;
+    for (uint8_t i = 0; i < proof->path_length; i++) memcpy(out + at, proof->path[i], TALLY_HASH_BYTES), at += TALLY_HASH_BYTES;
+    assert(at == length);
+    return length;
+}
+
+bool tally_state_proof_decode(const uint8_t *bytes, size_t length, tally_state_proof *proof) {
+    memset(proof, 0, sizeof *proof);
+    size_t at = 0;
+#define NEED(n)                                    \
+    do {                                           \
+        if (length - at < (size_t)(n)) return false; \
+    } while (0)
+    NEED(1 + TALLY_CHAIN_ID_BYTES + 2);
+    if (bytes[at++] != 1) return false;
+    memcpy(proof->chain_id, bytes + at, TALLY_CHAIN_ID_BYTES), at += TALLY_CHAIN_ID_BYTES;
+    proof->rules_length = (uint16_t)(bytes[at] | bytes[at + 1] << 8), at += 2;
+    if (proof->rules_length == 0 || proof->rules_length > TALLY_RULES_BYTES_MAX) return false;
+    NEED(proof->rules_length);
+    memcpy(proof->rules, bytes + at, proof->rules_length), at += proof->rules_length;
+    for (int t = 0; t < TALLY_TABLE_COUNT; t++) {
+        NEED(4 + TALLY_HASH_BYTES);
+        proof->counts[t] = (uint32_t)bytes[at] | (uint32_t)bytes[at + 1] << 8 | (uint32_t)bytes[at + 2] << 16 |
+                           (uint32_t)bytes[at + 3] << 24;
+        at += 4;
+        memcpy(proof->roots[t], bytes + at, TALLY_HASH_BYTES), at += TALLY_HASH_BYTES;
+    }
+    NEED(1 + 4 + 2);
+    proof->table = bytes[at++];
+    proof->index = (uint32_t)bytes[at] | (uint32_t)bytes[at + 1] << 8 | (uint32_t)bytes[at + 2] << 16 |
+                   (uint32_t)bytes[at + 3] << 24;
+    at += 4;
+    proof->record_length = (uint16_t)(bytes[at] | bytes[at + 1] << 8), at += 2;
+    if (proof->table >= TALLY_TABLE_COUNT || proof->record_length == 0 || proof->record_length > TALLY_RECORD_MAX)
+        return false;
+    NEED(proof->record_length + 1);
+    memcpy(proof->record, bytes + at, proof->record_length), at += proof->record_length;
+    proof->path_length = bytes[at++];
+    if (proof->path_length > TALLY_PROOF_PATH_MAX) return false;
+    NEED((size_t)proof->path_length * TALLY_HASH_BYTES);
+    for (uint8_t i = 0; i < proof->path_length; i++) memcpy(proof->path[i], bytes + at, TALLY_HASH_BYTES), at += TALLY_HASH_BYTES;
+#undef NEED
+    return at == length;
+}

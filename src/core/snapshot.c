@@ -389,6 +389,20 @@ bool tally_record_decode_holding(const uint8_t *bytes, size_t length, tally_hold
     return read_exact(&r);
 }
 
+bool tally_state_proof_record(const tally_state_proof *proof, tally_record *out) {
+    const uint8_t *bytes = proof->record;
+    size_t length = proof->record_length;
+    switch ((tally_table)proof->table) {
+    case TALLY_TABLE_NETWORKS: return tally_record_decode_network(bytes, length, &out->network);
+    case TALLY_TABLE_ASSETS: return tally_record_decode_asset(bytes, length, &out->asset);
+    case TALLY_TABLE_MEMBERS: return tally_record_decode_member(bytes, length, &out->member);
+    case TALLY_TABLE_ACCOUNTS: return tally_record_decode_account(bytes, length, &out->account);
+    case TALLY_TABLE_HOLDINGS: return tally_record_decode_holding(bytes, length, &out->holding);
+    case TALLY_TABLE_COUNT: break;
+    }
+    return false;
+}
+
 static void write_all(const tally_state *state, writer *w) {
     put_bytes(w, snapshot_magic, sizeof snapshot_magic);
     put_bytes(w, state->chain_id, TALLY_CHAIN_ID_BYTES);

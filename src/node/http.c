@@ -30,6 +30,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "node/proofs.h"
 #include "node/submission.h"
 #include "node/views.h"
 
@@ -765,6 +766,66 @@ static enum MHD_Result get_block(http_server *server, struct MHD_Connection *con
     return send_json(connection, MHD_HTTP_OK, view);
 }
 
+/* ---- proofs ---- */
+
+/* GET /v1/proofs/networks/ID[/accounts/WHO | /shares/ADDRESS], /v1/proofs/accounts/ADDRESS,
+ * /v1/proofs/assets/ID[/holders/ADDRESS]: a record of the tip's state with its path and
+ * the tip's signed header (docs/PROOFS.md). */
+static enum MHD_Result get_proof(http_server *server, struct MHD_Connection *connection, char **segments, int count) {
+    proof_request wanted = {0};
+    const char *what = count >= 3 ? segments[2] : "";
+    bool has_id = count >= 4 && parse_network_id(segments[3], &wanted.id);
+    const char *who = count == 6 ? segments[5] : NULL;
+    bool understood = true;
+    if (strcmp(what, "networks") == 0 && has_id && count == 4) {
+        wanted.kind = PROOF_NETWORK;
+    } else if (strcmp(what, "networks") == 0 && has_id && count == 6 && strcmp(segments[4], "accounts") == 0) {
+        wanted.kind = PROOF_MEMBER;
+    } else if (strcmp(what, "networks") == 0 && has_id && count == 6 && strcmp(segments[4], "shares") == 0) {
+        wanted.kind = PROOF_SHARES;
+    } else if (strcmp(what, "assets") == 0 && has_id && count == 4) {
+        wanted.kind = PROOF_ASSET;
+    } else if (strcmp(what, "assets") == 0 && has_id && count == 6 && strcmp(segments[4], "holders") == 0) {
+        wanted.kind = PROOF_HOLDING;
+    } else if (strcmp(what, "accounts") == 0 && count == 4) {
+        wanted.kind = PROOF_ACCOUNT;
+        who = segments[3];
+    } else {
+        understood = false;
+    }
+    if (!understood)
+        return send_error(connection, MHD_HTTP_NOT_FOUND, "NOT_FOUND",
+                          "proofs: /v1/proofs/networks/ID[/accounts/WHO|/shares/ADDRESS], /v1/proofs/accounts/ADDRESS, "
+                          "/v1/proofs/assets/ID[/holders/ADDRESS]");
+    if (who) {
+        bool by_alias = wanted.kind == PROOF_MEMBER && strncmp(who, "tly1", 4) != 0;
+        if (by_alias) {
+            /* an alias names a member of that network */
+            const tally_state *state = node_read_begin(server->node);
+            if (!state) return send_failed(connection);
+            const tally_member *member = tally_state_member_by_alias(state, wanted.id, who, strlen(who));
+            if (member) wanted.key = member->key;
+            node_read_end(server->node);
+            if (!member) return send_error(connection, MHD_HTTP_NOT_FOUND, "NOT_MEMBER", "no member has this alias");
+        } else if (!tally_address_decode(who, &wanted.key)) {
+            return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_ADDRESS",
+                              "not an address: expected tly1 and 58 characters with a valid checksum");
+        }
+    }
+    node_proof *proof = malloc(sizeof *proof);
+    if (!proof) return send_out_of_memory(connection);
+    unsigned status = 0;
+    const char *code = NULL;
+    if (!node_prove(server->node, &wanted, proof, &status, &code)) {
+        free(proof);
+        return send_error(connection, status, code,
+                          status == 404 ? "no such record in the state at the tip" : "the proof could not be made");
+    }
+    json_t *view = view_proof(proof);
+    free(proof);
+    return send_json(connection, MHD_HTTP_OK, view);
+}
+
 /* Appends to *text (length bytes, from asprintf) what admission refused, by reason,
  * what checking signatures cost, the per-sender bound and the longest probe of each
  * table keyed by client-chosen bytes. Returns the new length, or -1 (text freed). */
@@ -873,6 +934,7 @@ static enum MHD_Result route(http_server *server, struct MHD_Connection *connect
     if (strcmp(resource, "networks") == 0 && count >= 3) return get_network(server, connection, segments, count);
     if (strcmp(resource, "accounts") == 0 && count == 3) return get_key(server, connection, segments[2]);
     if (strcmp(resource, "assets") == 0 && count <= 3) return get_assets(server, connection, count == 3 ? segments[2] : NULL);
+    if (strcmp(resource, "proofs") == 0) return get_proof(server, connection, segments, count);
     if (strcmp(resource, "blocks") == 0 && count == 2) return get_blocks(server, connection);
     if (strcmp(resource, "blocks") == 0 && count == 3) return get_block(server, connection, segments[2], false);
     if (strcmp(resource, "blocks") == 0 && count == 4 && strcmp(segments[3], "raw") == 0)

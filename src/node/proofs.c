@@ -1,0 +1,105 @@
+/*
+ * proofs.c: see proofs.h. The record is found in the state, its position proved with
+ * tally_state_prove and the tip's header read from the block log, all under the node's
+ * lock (a few hundred bytes); the JSON is built after.
+ */
+#include "node/proofs.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "node/views.h"
+
+static bool find_position(const tally_state *state, const proof_request *request, tally_table *table,
+                          uint32_t *index) {
+    switch (request->kind) {
+    case PROOF_NETWORK:
+        *table = TALLY_TABLE_NETWORKS, *index = request->id - 1;
+        return request->id >= 1 && request->id <= tally_state_network_count(state);
+    case PROOF_ASSET:
+        *table = TALLY_TABLE_ASSETS, *index = request->id - 1;
+        return request->id >= 1 && request->id <= tally_state_asset_count(state);
+    case PROOF_MEMBER:
+        *table = TALLY_TABLE_MEMBERS;
+        return tally_state_member_position(state, request->id, &request->key, index);
+    case PROOF_ACCOUNT:
+        *table = TALLY_TABLE_ACCOUNTS;
+        return tally_state_account_position(state, &request->key, index);
+    case PROOF_SHARES:
+        *table = TALLY_TABLE_HOLDINGS;
+        return tally_state_holding_position(state, TALLY_HOLDING_SHARES | request->id, &request->key, index);
+    case PROOF_HOLDING:
+        *table = TALLY_TABLE_HOLDINGS;
+        return tally_state_holding_position(state, request->id, &request->key, index);
+    }
+    return false;
+}
+
+bool node_prove(node *n, const proof_request *request, node_proof *out, unsigned *status, const char **code) {
+    const tally_state *state = node_read_begin(n);
+    if (!state) {
+        *status = 503, *code = "NODE_FAILED";
+        return false;
+    }
+    tally_table table;
+    uint32_t index;
+    bool found = find_position(state, request, &table, &index);
+    bool proved = found && tally_state_prove(state, table, index, &out->proof);
+    uint8_t hash[TALLY_HASH_BYTES];
+    tally_chain_failure failure;
+    bool read = proved && tally_blocklog_header(node_log(n), node_tip(n)->height, &out->header, hash, &failure) ==
+                              TALLY_CHAIN_OK;
+    node_read_end(n);
+    if (!found) *status = 404, *code = "NOT_FOUND";
+    else if (!read) *status = 500, *code = "PROOF_UNAVAILABLE"; /* the commitment is always the tip's: a defect */
+    return read;
+}
+
+static const char *const table_names[TALLY_TABLE_COUNT] = {"networks", "assets", "members", "accounts", "holdings"};
+
+/* What the record says, for people; the proof's bytes are what a checker trusts. */
+static json_t *record_view(const tally_state_proof *proof) {
+    tally_record r;
+    if (tally_state_proof_record(proof, &r)) switch ((tally_table)proof->table) {
+    case TALLY_TABLE_NETWORKS:
+        return json_pack("{s:i, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "id", (int)r.network.id, "name",
+                         r.network.name, "unit", r.network.unit_code, "supply", (json_int_t)r.network.supply, "debt",
+                         (json_int_t)r.network.debt, "pool_primary", (json_int_t)r.network.pool_primary, "pool_buffer",
+                         (json_int_t)r.network.pool_buffer, "pool_excess", (json_int_t)r.network.pool_excess,
+                         "pool_shares", (json_int_t)r.network.pool_total_shares);
+    case TALLY_TABLE_ASSETS:
+        return json_pack("{s:i, s:s, s:I, s:I}", "id", (int)r.asset.id, "code", r.asset.code, "issued",
+                         (json_int_t)r.asset.issued, "burned", (json_int_t)r.asset.burned);
+    case TALLY_TABLE_MEMBERS:
+        return json_pack("{s:i, s:o, s:s, s:I, s:I, s:s, s:I}", "network", (int)r.member.network_id, "address",
+                         view_address(&r.member.key), "status", view_member_status_name(r.member.status), "balance",
+                         (json_int_t)r.member.balance, "limit", (json_int_t)r.member.limit, "line",
+                         view_line_status_name(r.member.line_status), "period_end", (json_int_t)r.member.period_end);
+    case TALLY_TABLE_ACCOUNTS:
+        return json_pack("{s:o, s:I}", "address", view_address(&r.account.key), "next_sequence",
+                         (json_int_t)r.account.next_sequence);
+    case TALLY_TABLE_HOLDINGS:
+        return json_pack("{s:I, s:b, s:o, s:I, s:I}", "owner", (json_int_t)(r.holding.owner_id & ~TALLY_HOLDING_SHARES),
+                         "shares", (r.holding.owner_id & TALLY_HOLDING_SHARES) != 0, "address",
+                         view_address(&r.holding.key), "amount", (json_int_t)r.holding.amount, "epoch",
+                         (json_int_t)r.holding.epoch);
+    case TALLY_TABLE_COUNT: break;
+    }
+    return json_null();
+}
+
+json_t *view_proof(const node_proof *p) {
+    uint8_t header[TALLY_BLOCK_HEADER_BYTES];
+    tally_block_header_encode(&p->header, header);
+    uint8_t *proof_bytes = malloc(TALLY_PROOF_ENCODED_MAX);
+    if (!proof_bytes) return NULL;
+    size_t length = tally_state_proof_encode(&p->proof, proof_bytes, TALLY_PROOF_ENCODED_MAX);
+    json_t *view = json_pack("{s:o, s:o, s:I, s:o, s:o, s:s, s:I, s:o}", "header",
+                             view_hex(header, sizeof header), "proof", view_hex(proof_bytes, length), "height",
+                             (json_int_t)p->header.height, "state_hash",
+                             view_hex(p->header.state_hash, TALLY_HASH_BYTES), "producer",
+                             view_address(&p->header.producer), "table", table_names[p->proof.table], "index",
+                             (json_int_t)p->proof.index, "record", record_view(&p->proof));
+    free(proof_bytes);
+    return view;
+}
