@@ -671,6 +671,16 @@ tally_block_summary tally_end_block(tally_state *state, int64_t block_time);
  * Returns true when all hold; otherwise false and a description in `why`.
  */
 TALLY_MUST_CHECK bool tally_check_invariants(const tally_state *state, char *why, size_t why_size);
+/*
+ * The same invariants, checked where the state changed since the last call: the
+ * records touched (the marks the commitment uses) and what depends on them (a
+ * member's network, a holding's asset or pool), against per-network and per-asset
+ * sums kept from the last call and moved by each touched record's change. A block's
+ * check costs what it touched. The first call, and the first after the state was
+ * loaded, is a full check that sets the sums up; so is the call after one that
+ * failed. The verdict is tally_check_invariants' on every state the core reaches.
+ */
+TALLY_MUST_CHECK bool tally_check_invariants_changed(tally_state *state, char *why, size_t why_size);
 
 /* ------------------------------------------------------------------------ */
 /* The state commitment: a Merkle tree over the state's records.             */

@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "chain_fixture.h"
+#include "core/ledger.h"
 #include "test.h"
 
 /* ------------------------------------------------------------------------ */
@@ -529,6 +530,32 @@ TEST(block_apply_verifies_every_block_to_the_producers_state) {
     state_hash_of(chain.state, theirs);
     CHECK(memcmp(mine, theirs, 32) == 0);
     CHECK(memcmp(&tip, &chain.tip, sizeof tip) == 0);
+    tally_state_destroy(state);
+    chain_free(&chain);
+}
+
+/* A core that made and checks a block shares a bug that breaks a sum: the state
+ * hash matches (both computed the same broken state), and the invariant check of
+ * the block's changes, not a full one, refuses it with the height and the sum. */
+TEST(block_apply_checks_the_invariants_where_the_block_touched) {
+    test_chain chain;
+    chain_history(&chain);
+    tally_chain_tip tip;
+    tally_state *state = follow(&chain, CHAIN_HISTORY_TIP, &tip);
+    REQUIRE(state != NULL && state->checker.kept); /* its sums kept since the first block */
+    test_actor bob = actor(BOB);
+    ledger_member(chain.state, CHAIN_NET, &bob.key)->balance += 1;
+    ledger_member(state, CHAIN_NET, &bob.key)->balance += 1;
+    tally_tx payment = chain_payment(&chain, ALICE, CAROL, 5);
+    REQUIRE(chain_add_block(&chain, CHAIN_GENESIS_TIME + 30 * DAY, &payment, 1, NULL) == TALLY_CHAIN_OK);
+    tally_block block;
+    tally_block_init(&block);
+    chain_block(&chain, CHAIN_HISTORY_TIP + 1, &block);
+    tally_chain_failure failure;
+    CHECK_EQ(tally_block_apply(state, &tip, &block, &failure), TALLY_CHAIN_ERR_INVARIANT_BROKEN);
+    CHECK_EQ(failure.height, CHAIN_HISTORY_TIP + 1);
+    CHECK(strstr(failure.message, "network 1 balances sum to 1, not 0") != NULL);
+    tally_block_release(&block);
     tally_state_destroy(state);
     chain_free(&chain);
 }

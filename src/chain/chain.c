@@ -361,7 +361,7 @@ static tally_chain_error check_state(tally_state *state, const tally_block_heade
     if (sodium_memcmp(hash, header->state_hash, TALLY_HASH_BYTES) != 0)
         return chain_fail(failure, TALLY_CHAIN_ERR_BAD_STATE_HASH, header->height, TALLY_NO_TX, NULL);
     char why[INVARIANT_WHY_MAX];
-    if (!tally_check_invariants(state, why, sizeof why))
+    if (!tally_check_invariants_changed(state, why, sizeof why))
         return chain_fail(failure, TALLY_CHAIN_ERR_INVARIANT_BROKEN, header->height, TALLY_NO_TX,
                           "invariant broken: %s", why);
     return TALLY_CHAIN_OK;

@@ -74,40 +74,74 @@ static void state_root(const tally_state *state, const uint32_t counts[TALLY_TAB
 
 /* ---- marking ---- */
 
-bool ledger_tree_reserve(ledger_tree *tree, uint32_t capacity) {
-    if (capacity <= tree->dirty_capacity) return true;
-    uint32_t *dirty = realloc(tree->dirty, (size_t)capacity * sizeof *dirty);
-    if (!dirty) return false;
-    tree->dirty = dirty;
-    size_t old_words = ((size_t)tree->dirty_capacity + 63) / 64, words = ((size_t)capacity + 63) / 64;
-    uint64_t *bits = realloc(tree->dirty_bits, words * sizeof *bits);
+static bool marks_grow(ledger_marks *marks, uint32_t capacity) {
+    if (capacity <= marks->capacity) return true;
+    uint32_t *list = realloc(marks->list, (size_t)capacity * sizeof *list);
+    if (!list) return false;
+    marks->list = list;
+    size_t old_words = ((size_t)marks->capacity + 63) / 64, words = ((size_t)capacity + 63) / 64;
+    uint64_t *bits = realloc(marks->bits, words * sizeof *bits);
     if (!bits) return false;
     memset(bits + old_words, 0, (words - old_words) * sizeof *bits);
-    tree->dirty_bits = bits;
-    tree->dirty_capacity = capacity;
+    marks->bits = bits;
+    marks->capacity = capacity;
     return true;
 }
 
-void ledger_touch(const tally_state *state, tally_table table, uint32_t index) {
-    /* The trees are the state's derived cache: marking changes no record, so the
-     * accessors that mark may take the state as they always did. */
-    ledger_tree *tree = (ledger_tree *)(uintptr_t)&state->trees[table];
-    if (tree->all_dirty) return;
-    assert(index < tree->dirty_capacity);
+bool ledger_marks_reserve(tally_state *state) {
+    const uint32_t capacities[TALLY_TABLE_COUNT] = {state->network_capacity, state->asset_capacity,
+                                                    state->member_capacity, state->account_capacity,
+                                                    state->holding_capacity};
+    for (int t = 0; t < TALLY_TABLE_COUNT; t++)
+        if (!marks_grow(&state->trees[t].dirty, capacities[t]) ||
+            !marks_grow(&state->checker.touched[t], capacities[t]))
+            return false;
+    return true;
+}
+
+void ledger_marks_add(ledger_marks *marks, uint32_t index) {
+    assert(index < marks->capacity);
     uint64_t bit = (uint64_t)1 << (index % 64);
-    if (tree->dirty_bits[index / 64] & bit) return;
-    tree->dirty_bits[index / 64] |= bit;
-    tree->dirty[tree->dirty_count++] = index;
+    if (marks->bits[index / 64] & bit) return;
+    marks->bits[index / 64] |= bit;
+    marks->list[marks->count++] = index;
+}
+
+void ledger_marks_clear(ledger_marks *marks) {
+    for (uint32_t i = 0; i < marks->count; i++) marks->bits[marks->list[i] / 64] = 0;
+    marks->count = 0;
+}
+
+static void marks_free(ledger_marks *marks) {
+    free(marks->list);
+    free(marks->bits);
+    memset(marks, 0, sizeof *marks);
+}
+
+void ledger_touch(const tally_state *state, tally_table table, uint32_t index) {
+    /* The trees and the checker's aggregates are the state's derived caches: marking
+     * changes no record, so the accessors that mark may take the state as they always did. */
+    tally_state *cache = (tally_state *)(uintptr_t)state;
+    if (!cache->trees[table].all_dirty) ledger_marks_add(&cache->trees[table].dirty, index);
+    if (cache->checker.kept) ledger_marks_add(&cache->checker.touched[table], index);
 }
 
 void ledger_trees_free(tally_state *state) {
     for (int t = 0; t < TALLY_TABLE_COUNT; t++) {
         ledger_tree *tree = &state->trees[t];
         for (int level = 0; level < LEDGER_TREE_LEVELS; level++) free(tree->levels[level]);
-        free(tree->dirty);
-        free(tree->dirty_bits);
+        marks_free(&tree->dirty);
         memset(tree, 0, sizeof *tree);
     }
+}
+
+void ledger_checker_free(ledger_checker *checker) {
+    for (int t = 0; t < TALLY_TABLE_COUNT; t++) marks_free(&checker->touched[t]);
+    free(checker->members);
+    free(checker->holdings);
+    free(checker->networks);
+    free(checker->asset_sums);
+    memset(checker, 0, sizeof *checker);
 }
 
 /* ---- committing ---- */
@@ -154,12 +188,12 @@ static void rehash_parent(ledger_tree *tree, int level, uint32_t size, uint32_t 
 static bool commit_tree(tally_state *state, tally_table table) {
     ledger_tree *tree = &state->trees[table];
     uint32_t leaves = table_count(state, table);
-    if (!tree->all_dirty && tree->dirty_count == 0 && tree->leaves == leaves) return true;
+    if (!tree->all_dirty && tree->dirty.count == 0 && tree->leaves == leaves) return true;
     if (!levels_reserve(tree, leaves)) return false;
     /* Appends mark their record; a record the tree has not seen is hashed anyway. */
-    for (uint32_t i = tree->leaves; !tree->all_dirty && i < leaves; i++) ledger_touch(state, table, i);
-    uint32_t *changed = tree->dirty, count = tree->dirty_count;
-    for (uint32_t i = 0; i < count; i++) tree->dirty_bits[changed[i] / 64] = 0;
+    for (uint32_t i = tree->leaves; !tree->all_dirty && i < leaves; i++) ledger_marks_add(&tree->dirty, i);
+    uint32_t *changed = tree->dirty.list, count = tree->dirty.count;
+    for (uint32_t i = 0; i < count; i++) tree->dirty.bits[changed[i] / 64] = 0;
     if (tree->all_dirty || count == leaves) {
         for (uint32_t i = 0; i < leaves; i++) hash_leaf(state, table, i, tree->levels[0][i]);
         for (int level = 0; level + 1 < LEDGER_TREE_LEVELS; level++) {
@@ -183,7 +217,7 @@ static bool commit_tree(tally_state *state, tally_table table) {
             count = parents;
         }
     }
-    tree->dirty_count = 0;
+    tree->dirty.count = 0;
     tree->all_dirty = false;
     tree->leaves = leaves;
     return true;
@@ -255,7 +289,7 @@ bool tally_state_prove(const tally_state *state, tally_table table, uint32_t ind
     for (int t = 0; t < TALLY_TABLE_COUNT; t++) {
         const ledger_tree *tree = &state->trees[t];
         /* Only against the last commit: the kept levels are its, the records now. */
-        if (tree->all_dirty || tree->dirty_count > 0 || tree->leaves != table_count(state, (tally_table)t))
+        if (tree->all_dirty || tree->dirty.count > 0 || tree->leaves != table_count(state, (tally_table)t))
             return false;
     }
     const ledger_tree *tree = &state->trees[table];

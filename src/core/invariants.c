@@ -1,8 +1,13 @@
 /*
- * invariants.c: checks every invariant of DESIGN.md section 4 on a whole state, from
- * the tables alone, recomputing every aggregate instead of trusting it. Used by the
- * tests after every step, when loading a snapshot, and (issue 3) by `tally verify` on
- * every block. It is O(size of the state) and allocates only scratch memory.
+ * invariants.c: checks every invariant of DESIGN.md section 4 from the tables,
+ * recomputing every aggregate instead of trusting it, in two ways.
+ * tally_check_invariants looks at the whole state (the tests after every step, a
+ * snapshot's load, `tally verify --full`). tally_check_invariants_changed looks only
+ * where the state changed since its last call (replay, verify and catch-up, once
+ * per block): the records the core marked touched, and the networks and assets
+ * whose sums they move, with the sums kept from the last call and moved by the
+ * difference between each touched record and what it was then. The per-record
+ * checks are the same functions in both; a block's check costs what it touched.
  */
 #include "core/ledger.h"
 
@@ -11,12 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-__extension__ typedef __int128 int128;
-
-typedef struct {
-    int128 balance_sum, supply, debt, shares;
-    uint32_t active_members;
-} network_totals;
+typedef ledger_int128 int128;
+typedef ledger_network_totals network_totals;
 
 __attribute__((format(printf, 3, 4))) static bool fail(char *why, size_t why_size, const char *format, ...) {
     if (why && why_size) {
@@ -129,63 +130,270 @@ static bool check_network(const tally_state *state, const tally_network *network
     return true;
 }
 
-bool tally_check_invariants(const tally_state *state, char *why, size_t why_size) {
-    network_totals *totals = calloc((size_t)state->network_count + 1, sizeof *totals);
-    int128 *asset_sums = calloc((size_t)state->asset_count + 1, sizeof *asset_sums);
-    bool ok = totals && asset_sums;
-    if (!ok) fail(why, why_size, "out of memory");
+static bool check_asset(const tally_asset *asset, uint32_t index, int128 holdings_sum, char *why, size_t why_size) {
+    if (asset->id != index + 1 || asset->burned < 0 || asset->issued < asset->burned)
+        return fail(why, why_size, "asset %u has issued %lld, burned %lld", index + 1, (long long)asset->issued,
+                    (long long)asset->burned);
+    if (holdings_sum != asset->issued - asset->burned)
+        return fail(why, why_size, "asset %u holdings sum to %lld, issued - burned is %lld", index + 1,
+                    (long long)holdings_sum, (long long)(asset->issued - asset->burned));
+    return true;
+}
 
-    for (uint32_t i = 0; ok && i < state->network_count; i++)
-        if (state->networks[i].id != i + 1) ok = fail(why, why_size, "network %u has id %u", i + 1, state->networks[i].id);
-    for (uint32_t i = 0; ok && i < state->member_count; i++) {
-        const tally_member *member = &state->members[i];
-        ok = check_member(state, member, i, why, why_size);
-        if (!ok) break;
-        network_totals *total = &totals[member->network_id];
-        total->balance_sum += member->balance;
-        total->supply += positive_part(member->balance);
-        total->debt += debt_part(member->balance);
-        if (member->status != TALLY_MEMBER_SYSTEM && member->status != TALLY_MEMBER_LEFT) total->active_members++;
+static bool check_account(const tally_state *state, const ledger_account *account, uint32_t index, char *why,
+                          size_t why_size) {
+    /* Sequence 1: a key that a validator approved and that never signed. */
+    if (ledger_account_find(state, &account->key) != account || account->next_sequence < 1)
+        return fail(why, why_size, "account %u is not indexed or has sequence %llu", index,
+                    (unsigned long long)account->next_sequence);
+    if (account->networks_on_day > state->rules.networks_per_key_per_day ||
+        account->assets_on_day > state->rules.assets_per_key_per_day ||
+        account->networks_approved > TALLY_APPROVALS_MAX || account->assets_approved > TALLY_APPROVALS_MAX)
+        return fail(why, why_size, "account %u grew the chain past its rules", index);
+    return true;
+}
+
+/* A holding's own checks; its owner exists. */
+static bool check_holding(const tally_state *state, const ledger_holding *holding, uint32_t index, char *why,
+                          size_t why_size) {
+    if (holding->amount < 0) return fail(why, why_size, "holding %u is negative", index);
+    if (holding->owner_id & HOLDING_SHARES_FLAG) {
+        uint32_t network_id = holding->owner_id & ~HOLDING_SHARES_FLAG;
+        const tally_network *network = tally_state_network(state, network_id);
+        if (!network) return fail(why, why_size, "shares of unknown network %u", network_id);
+        /* Epochs only grow, and a holding takes its network's when written: one from
+         * ahead would count in a later epoch's sums unseen. */
+        if (holding->epoch > network->pool_share_epoch)
+            return fail(why, why_size, "holding %u has pool epoch %u, its network is at %u", index, holding->epoch,
+                        network->pool_share_epoch);
+        return true;
     }
-    for (uint32_t i = 0; ok && i < state->holding_count; i++) {
+    if (holding->owner_id == 0 || holding->owner_id > state->asset_count)
+        return fail(why, why_size, "holding of unknown asset %u", holding->owner_id);
+    return true;
+}
+
+/* What a record adds to its network's or asset's sums. */
+static void count_member(network_totals *total, int64_t balance, bool counted, int sign) {
+    total->balance_sum += sign * (int128)balance;
+    total->supply += sign * (int128)positive_part(balance);
+    total->debt += sign * (int128)debt_part(balance);
+    if (counted) total->active_members += (uint32_t)sign;
+}
+
+static bool member_counted(const tally_member *member) {
+    return member->status != TALLY_MEMBER_SYSTEM && member->status != TALLY_MEMBER_LEFT;
+}
+
+/* The whole state, once: every record checked and summed. With `keep`, what each
+ * record added is kept for the incremental checks that follow. */
+static bool check_whole(const tally_state *state, network_totals *totals, int128 *asset_sums, ledger_checker *keep,
+                        char *why, size_t why_size) {
+    for (uint32_t i = 0; i < state->network_count; i++)
+        if (state->networks[i].id != i + 1) return fail(why, why_size, "network %u has id %u", i + 1, state->networks[i].id);
+    for (uint32_t i = 0; i < state->member_count; i++) {
+        const tally_member *member = &state->members[i];
+        if (!check_member(state, member, i, why, why_size)) return false;
+        count_member(&totals[member->network_id], member->balance, member_counted(member), 1);
+        if (keep) keep->members[i] = (ledger_member_seen){member->balance, member->network_id, member_counted(member)};
+    }
+    for (uint32_t i = 0; i < state->holding_count; i++) {
         const ledger_holding *holding = &state->holdings[i];
-        if (holding->amount < 0) {
-            ok = fail(why, why_size, "holding %u is negative", i);
-        } else if (holding->owner_id & HOLDING_SHARES_FLAG) {
+        if (!check_holding(state, holding, i, why, why_size)) return false;
+        if (holding->owner_id & HOLDING_SHARES_FLAG) {
             uint32_t network_id = holding->owner_id & ~HOLDING_SHARES_FLAG;
-            const tally_network *network = tally_state_network(state, network_id);
-            if (!network) ok = fail(why, why_size, "shares of unknown network %u", network_id);
-            else if (holding->epoch == network->pool_share_epoch) totals[network_id].shares += holding->amount;
-        } else if (holding->owner_id == 0 || holding->owner_id > state->asset_count) {
-            ok = fail(why, why_size, "holding of unknown asset %u", holding->owner_id);
+            if (holding->epoch == state->networks[network_id - 1].pool_share_epoch)
+                totals[network_id].shares += holding->amount;
         } else {
             asset_sums[holding->owner_id] += holding->amount;
         }
+        if (keep) keep->holdings[i] = (ledger_holding_seen){holding->amount, holding->owner_id, holding->epoch};
     }
-    for (uint32_t i = 0; ok && i < state->network_count; i++)
-        ok = check_network(state, &state->networks[i], &totals[i + 1], why, why_size);
-    for (uint32_t i = 0; ok && i < state->asset_count; i++) {
-        const tally_asset *asset = &state->assets[i];
-        if (asset->id != i + 1 || asset->burned < 0 || asset->issued < asset->burned)
-            ok = fail(why, why_size, "asset %u has issued %lld, burned %lld", i + 1, (long long)asset->issued,
-                      (long long)asset->burned);
-        else if (asset_sums[i + 1] != asset->issued - asset->burned)
-            ok = fail(why, why_size, "asset %u holdings sum to %lld, issued - burned is %lld", i + 1,
-                      (long long)asset_sums[i + 1], (long long)(asset->issued - asset->burned));
+    for (uint32_t i = 0; i < state->network_count; i++) {
+        totals[i + 1].shares_epoch = state->networks[i].pool_share_epoch;
+        if (!check_network(state, &state->networks[i], &totals[i + 1], why, why_size)) return false;
     }
-    for (uint32_t i = 0; ok && i < state->account_count; i++) {
-        const ledger_account *account = &state->accounts[i];
-        /* Sequence 1: a key that a validator approved and that never signed. */
-        if (ledger_account_find(state, &account->key) != account || account->next_sequence < 1)
-            ok = fail(why, why_size, "account %u is not indexed or has sequence %llu", i,
-                      (unsigned long long)account->next_sequence);
-        else if (account->networks_on_day > state->rules.networks_per_key_per_day ||
-                 account->assets_on_day > state->rules.assets_per_key_per_day ||
-                 account->networks_approved > TALLY_APPROVALS_MAX || account->assets_approved > TALLY_APPROVALS_MAX)
-            ok = fail(why, why_size, "account %u grew the chain past its rules", i);
-    }
-    if (ok && tally_chain_rules_validate(&state->rules) != TALLY_OK) ok = fail(why, why_size, "the chain rules are invalid");
+    for (uint32_t i = 0; i < state->asset_count; i++)
+        if (!check_asset(&state->assets[i], i, asset_sums[i + 1], why, why_size)) return false;
+    for (uint32_t i = 0; i < state->account_count; i++)
+        if (!check_account(state, &state->accounts[i], i, why, why_size)) return false;
+    if (tally_chain_rules_validate(&state->rules) != TALLY_OK) return fail(why, why_size, "the chain rules are invalid");
+    return true;
+}
+
+bool tally_check_invariants(const tally_state *state, char *why, size_t why_size) {
+    network_totals *totals = calloc((size_t)state->network_count + 1, sizeof *totals);
+    int128 *asset_sums = calloc((size_t)state->asset_count + 1, sizeof *asset_sums);
+    bool ok = totals && asset_sums ? check_whole(state, totals, asset_sums, NULL, why, why_size)
+                                   : fail(why, why_size, "out of memory");
     free(totals);
     free(asset_sums);
     return ok;
+}
+
+/* ---- incremental ---- */
+
+/* Grows a kept array to `count` entries, the new ones zero. */
+static bool keep_room(void **array, uint32_t *capacity, uint32_t count, size_t size) {
+    if (count <= *capacity) return true;
+    uint64_t grown = *capacity ? *capacity : 64;
+    while (grown < count) grown *= 2;
+    void *bigger = realloc(*array, (size_t)grown * size);
+    if (!bigger) return false;
+    memset((char *)bigger + (size_t)*capacity * size, 0, (size_t)(grown - *capacity) * size);
+    *array = bigger;
+    *capacity = (uint32_t)grown;
+    return true;
+}
+
+static uint32_t table_size(const tally_state *state, tally_table table) {
+    switch (table) {
+    case TALLY_TABLE_NETWORKS: return state->network_count;
+    case TALLY_TABLE_ASSETS: return state->asset_count;
+    case TALLY_TABLE_MEMBERS: return state->member_count;
+    case TALLY_TABLE_ACCOUNTS: return state->account_count;
+    case TALLY_TABLE_HOLDINGS: return state->holding_count;
+    case TALLY_TABLE_COUNT: break;
+    }
+    return 0;
+}
+
+static bool checker_room(tally_state *state) {
+    ledger_checker *c = &state->checker;
+    return keep_room((void **)&c->members, &c->member_capacity, state->member_count, sizeof *c->members) &&
+           keep_room((void **)&c->holdings, &c->holding_capacity, state->holding_count, sizeof *c->holdings) &&
+           keep_room((void **)&c->networks, &c->network_capacity, state->network_count + 1, sizeof *c->networks) &&
+           keep_room((void **)&c->asset_sums, &c->asset_capacity, state->asset_count + 1, sizeof *c->asset_sums);
+}
+
+/* Ends a check: the marks start over, and the sums are kept only if it held. */
+static bool checker_done(tally_state *state, bool held) {
+    ledger_checker *c = &state->checker;
+    for (int t = 0; t < TALLY_TABLE_COUNT; t++) {
+        ledger_marks_clear(&c->touched[t]);
+        c->counts[t] = table_size(state, (tally_table)t);
+    }
+    c->kept = held;
+    return held;
+}
+
+static bool check_all_and_keep(tally_state *state, char *why, size_t why_size) {
+    ledger_checker *c = &state->checker;
+    if (!checker_room(state)) return checker_done(state, fail(why, why_size, "out of memory"));
+    memset(c->networks, 0, (size_t)c->network_capacity * sizeof *c->networks);
+    memset(c->asset_sums, 0, (size_t)c->asset_capacity * sizeof *c->asset_sums);
+    return checker_done(state, check_whole(state, c->networks, c->asset_sums, c, why, why_size));
+}
+
+/* The pool a system key names, or 0: its holdings are a network's reserve. */
+static uint32_t pool_of_key(const tally_state *state, const tally_key *key) {
+    if (!tally_key_is_system(key)) return 0;
+    uint32_t network_id = 0;
+    for (int i = 0; i < 4; i++) network_id |= (uint32_t)key->bytes[10 + i] << (8 * i);
+    if (network_id == 0 || network_id > state->network_count) return 0;
+    tally_key pool = tally_system_key(network_id, TALLY_SYSTEM_POOL);
+    return memcmp(pool.bytes, key->bytes, TALLY_KEY_BYTES) == 0 ? network_id : 0;
+}
+
+/* Moves the sums by what the touched members changed; marks their networks. */
+static bool move_member_sums(tally_state *state, char *why, size_t why_size) {
+    ledger_checker *c = &state->checker;
+    ledger_marks *members = &c->touched[TALLY_TABLE_MEMBERS], *networks = &c->touched[TALLY_TABLE_NETWORKS];
+    for (uint32_t k = 0; k < members->count; k++) {
+        uint32_t i = members->list[k];
+        const tally_member *member = &state->members[i];
+        if (member->network_id == 0 || member->network_id > state->network_count)
+            return fail(why, why_size, "member %u names unknown network %u", i, member->network_id);
+        ledger_member_seen *seen = &c->members[i];
+        if (seen->network_id != 0) {
+            count_member(&c->networks[seen->network_id], seen->balance, seen->counted, -1);
+            ledger_marks_add(networks, seen->network_id - 1);
+        }
+        *seen = (ledger_member_seen){member->balance, member->network_id, member_counted(member)};
+        count_member(&c->networks[member->network_id], seen->balance, seen->counted, 1);
+        ledger_marks_add(networks, member->network_id - 1);
+    }
+    return true;
+}
+
+/* Moves the sums by what the touched holdings changed; marks their assets, the
+ * networks whose shares they are and the networks whose pool holds them. */
+static bool move_holding_sums(tally_state *state, char *why, size_t why_size) {
+    ledger_checker *c = &state->checker;
+    ledger_marks *holdings = &c->touched[TALLY_TABLE_HOLDINGS], *networks = &c->touched[TALLY_TABLE_NETWORKS],
+                 *assets = &c->touched[TALLY_TABLE_ASSETS];
+    /* Out with what they were, against the epochs the sums were kept for... */
+    for (uint32_t k = 0; k < holdings->count; k++) {
+        const ledger_holding_seen *seen = &c->holdings[holdings->list[k]];
+        if (seen->owner_id == 0) continue; /* new since the last check */
+        if (seen->owner_id & HOLDING_SHARES_FLAG) {
+            network_totals *total = &c->networks[seen->owner_id & ~HOLDING_SHARES_FLAG];
+            if (seen->epoch == total->shares_epoch) total->shares -= seen->amount;
+        } else {
+            c->asset_sums[seen->owner_id] -= seen->amount;
+        }
+    }
+    for (uint32_t k = 0; k < holdings->count; k++) {
+        const ledger_holding *holding = &state->holdings[holdings->list[k]];
+        if (!check_holding(state, holding, holdings->list[k], why, why_size)) return false;
+        if (holding->owner_id & HOLDING_SHARES_FLAG) ledger_marks_add(networks, (holding->owner_id & ~HOLDING_SHARES_FLAG) - 1);
+    }
+    /* ...then a network whose pool started a new epoch sums none of the old one's
+     * (it marked itself; a holding of the new epoch was written since, so touched)... */
+    for (uint32_t k = 0; k < networks->count; k++) {
+        network_totals *total = &c->networks[networks->list[k] + 1];
+        uint32_t epoch = state->networks[networks->list[k]].pool_share_epoch;
+        if (epoch != total->shares_epoch) total->shares = 0, total->shares_epoch = epoch;
+    }
+    /* ...and in with what they are. */
+    for (uint32_t k = 0; k < holdings->count; k++) {
+        uint32_t i = holdings->list[k];
+        const ledger_holding *holding = &state->holdings[i];
+        if (holding->owner_id & HOLDING_SHARES_FLAG) {
+            network_totals *total = &c->networks[holding->owner_id & ~HOLDING_SHARES_FLAG];
+            if (holding->epoch == total->shares_epoch) total->shares += holding->amount;
+        } else {
+            c->asset_sums[holding->owner_id] += holding->amount;
+            ledger_marks_add(assets, holding->owner_id - 1);
+            uint32_t pool = pool_of_key(state, &holding->key);
+            if (pool) ledger_marks_add(networks, pool - 1);
+        }
+        c->holdings[i] = (ledger_holding_seen){holding->amount, holding->owner_id, holding->epoch};
+    }
+    return true;
+}
+
+static bool check_changed(tally_state *state, char *why, size_t why_size) {
+    ledger_checker *c = &state->checker;
+    if (!checker_room(state)) return fail(why, why_size, "out of memory");
+    /* Records appended since the last check are new to it, touched or not. */
+    for (int t = 0; t < TALLY_TABLE_COUNT; t++)
+        for (uint32_t i = c->counts[t]; i < table_size(state, (tally_table)t); i++) ledger_marks_add(&c->touched[t], i);
+    if (!move_member_sums(state, why, why_size) || !move_holding_sums(state, why, why_size)) return false;
+
+    const ledger_marks *touched = c->touched;
+    for (uint32_t k = 0; k < touched[TALLY_TABLE_MEMBERS].count; k++) {
+        uint32_t i = touched[TALLY_TABLE_MEMBERS].list[k];
+        if (!check_member(state, &state->members[i], i, why, why_size)) return false;
+    }
+    for (uint32_t k = 0; k < touched[TALLY_TABLE_NETWORKS].count; k++) {
+        uint32_t i = touched[TALLY_TABLE_NETWORKS].list[k];
+        if (state->networks[i].id != i + 1) return fail(why, why_size, "network %u has id %u", i + 1, state->networks[i].id);
+        if (!check_network(state, &state->networks[i], &c->networks[i + 1], why, why_size)) return false;
+    }
+    for (uint32_t k = 0; k < touched[TALLY_TABLE_ASSETS].count; k++) {
+        uint32_t i = touched[TALLY_TABLE_ASSETS].list[k];
+        if (!check_asset(&state->assets[i], i, c->asset_sums[i + 1], why, why_size)) return false;
+    }
+    for (uint32_t k = 0; k < touched[TALLY_TABLE_ACCOUNTS].count; k++) {
+        uint32_t i = touched[TALLY_TABLE_ACCOUNTS].list[k];
+        if (!check_account(state, &state->accounts[i], i, why, why_size)) return false;
+    }
+    if (tally_chain_rules_validate(&state->rules) != TALLY_OK) return fail(why, why_size, "the chain rules are invalid");
+    return true;
+}
+
+bool tally_check_invariants_changed(tally_state *state, char *why, size_t why_size) {
+    if (!state->checker.kept) return check_all_and_keep(state, why, why_size);
+    return checker_done(state, check_changed(state, why, why_size));
 }

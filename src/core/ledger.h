@@ -91,19 +91,54 @@ typedef struct {
     uint8_t kind; /* ledger_due_kind */
 } ledger_due;
 
+/* A set of one table's record indices, each at most once, in the order marked
+ * (commitment.c). Its capacity follows the table's, so marking never fails. */
+typedef struct {
+    uint32_t *list;
+    uint32_t count, capacity;
+    uint64_t *bits; /* capacity bits */
+} ledger_marks;
+
 /* One table's Merkle tree (commitment.c): every level of node hashes, and the
- * records touched since the last commit. The dirty list can hold every record of the
- * table (its capacity follows the table's), so marking never fails. */
+ * records touched since the last commit. */
 #define LEDGER_TREE_LEVELS 26 /* 2^24 leaves and the levels above them, with room */
 typedef struct {
     uint8_t (*levels[LEDGER_TREE_LEVELS])[TALLY_HASH_BYTES];
     uint32_t level_capacity[LEDGER_TREE_LEVELS];
-    uint32_t leaves;          /* records hashed at the last commit */
-    uint32_t *dirty;          /* indices touched since, each once */
-    uint32_t dirty_count, dirty_capacity;
-    uint64_t *dirty_bits;     /* dirty_capacity bits */
-    bool all_dirty;           /* rehash everything at the next commit (a fresh or loaded state) */
+    uint32_t leaves;    /* records hashed at the last commit */
+    ledger_marks dirty; /* touched since */
+    bool all_dirty;     /* rehash everything at the next commit (a fresh or loaded state) */
 } ledger_tree;
+
+/* What the incremental invariant check keeps between two checks (invariants.c):
+ * each record's share of an aggregate as it was last checked, and the aggregates,
+ * so a check recomputes them from what was touched instead of from every record. */
+__extension__ typedef __int128 ledger_int128;
+typedef struct {
+    int64_t balance;
+    uint32_t network_id; /* 0: not seen yet */
+    bool counted;        /* counted in its network's member_count */
+} ledger_member_seen;
+typedef struct {
+    int64_t amount;
+    uint32_t owner_id; /* 0: not seen yet */
+    uint32_t epoch;
+} ledger_holding_seen;
+typedef struct {
+    ledger_int128 balance_sum, supply, debt, shares;
+    uint32_t active_members;
+    uint32_t shares_epoch; /* the pool epoch `shares` sums */
+} ledger_network_totals;
+typedef struct {
+    bool kept;                              /* false: the next check is a full one */
+    ledger_marks touched[TALLY_TABLE_COUNT]; /* since the last check (marked only while kept) */
+    uint32_t counts[TALLY_TABLE_COUNT];     /* the tables' sizes at the last check */
+    ledger_member_seen *members;
+    ledger_holding_seen *holdings;
+    ledger_network_totals *networks; /* by network id */
+    ledger_int128 *asset_sums;       /* by asset id */
+    uint32_t member_capacity, holding_capacity, network_capacity, asset_capacity;
+} ledger_checker;
 
 struct tally_state {
     uint8_t chain_id[TALLY_CHAIN_ID_BYTES];
@@ -139,6 +174,7 @@ struct tally_state {
 
     ledger_tree trees[TALLY_TABLE_COUNT];
     uint8_t committed_root[TALLY_HASH_BYTES]; /* of the last tally_state_commit */
+    ledger_checker checker;
 };
 
 /* ---- the commitment (commitment.c) ---- */
@@ -147,9 +183,12 @@ struct tally_state {
  * to a record goes through a function that marks it (the ledger_* accessors that
  * hand out writable pointers, appends, balance commits). */
 void ledger_touch(const tally_state *state, tally_table table, uint32_t index);
-/* Grows a table's dirty list with its capacity (called by ledger_reserve). */
-TALLY_MUST_CHECK bool ledger_tree_reserve(ledger_tree *tree, uint32_t capacity);
+/* Grows every table's marks with the table's capacity (called by ledger_reserve). */
+TALLY_MUST_CHECK bool ledger_marks_reserve(tally_state *state);
+void ledger_marks_add(ledger_marks *marks, uint32_t index);
+void ledger_marks_clear(ledger_marks *marks);
 void ledger_trees_free(tally_state *state);
+void ledger_checker_free(ledger_checker *checker);
 /* The record's canonical bytes (snapshot.c); its length, or 0 when out is too small. */
 size_t ledger_record_encode(const tally_state *state, tally_table table, uint32_t index, uint8_t *out,
                             size_t out_size);

@@ -228,8 +228,6 @@ static ledger_growth growth_of(const tally_tx *tx) {
 
 #define DUE_ENTRIES_PER_TX 2u
 
-static bool ledger_trees_reserve(tally_state *state);
-
 bool ledger_reserve(tally_state *state, const tally_tx *tx) {
     ledger_growth growth = growth_of(tx);
     /* The signer's account is made when its first transaction is accepted. */
@@ -250,17 +248,7 @@ bool ledger_reserve(tally_state *state, const tally_tx *tx) {
            index_make_room(&state->member_index, growth.members) &&
            index_make_room(&state->alias_index, growth.aliases) &&
            index_make_room(&state->account_index, growth.accounts) &&
-           index_make_room(&state->holding_index, growth.holdings) && ledger_trees_reserve(state);
-}
-
-/* Every table's dirty list as large as the table's capacity: a mark never fails. */
-static bool ledger_trees_reserve(tally_state *state) {
-    const uint32_t capacities[TALLY_TABLE_COUNT] = {state->network_capacity, state->asset_capacity,
-                                                    state->member_capacity, state->account_capacity,
-                                                    state->holding_capacity};
-    for (int t = 0; t < TALLY_TABLE_COUNT; t++)
-        if (!ledger_tree_reserve(&state->trees[t], capacities[t])) return false;
-    return true;
+           index_make_room(&state->holding_index, growth.holdings) && ledger_marks_reserve(state);
 }
 
 /* ---- lifecycle ---- */
@@ -325,6 +313,7 @@ void tally_state_destroy(tally_state *state) {
     free(state->holding_index.slots);
     free(state->due_heap);
     ledger_trees_free(state);
+    ledger_checker_free(&state->checker);
     free(state);
 }
 
@@ -665,7 +654,8 @@ bool ledger_rebuild_indices(tally_state *state) {
     state->due_count = 0;
     /* The trees are derived too: the next commit hashes every record. */
     for (int t = 0; t < TALLY_TABLE_COUNT; t++) state->trees[t].all_dirty = true;
-    if (!ledger_trees_reserve(state) || !index_make_room(&state->name_index, state->network_count) ||
+    state->checker.kept = false; /* and the next invariant check is a full one */
+    if (!ledger_marks_reserve(state) || !index_make_room(&state->name_index, state->network_count) ||
         !index_make_room(&state->member_index, state->member_count) ||
         !index_make_room(&state->account_index, state->account_count) ||
         !index_make_room(&state->holding_index, state->holding_count) ||
