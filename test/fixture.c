@@ -188,6 +188,21 @@ tally_result do_pool(test_world *world, const test_actor *signer, tally_tx_type 
     return world_apply(world, &tx);
 }
 
+void world_small_economy(test_world *world) {
+    world_init(world);
+    test_actor op = actor(1), alice = actor(2), bob = actor(3), bank = actor(5);
+    tally_policy policy = policy_default();
+    REQUIRE(do_create_network(world, &op, &policy).code == TALLY_OK);
+    REQUIRE(do_admit(world, &op, 1, &alice).code == TALLY_OK);
+    REQUIRE(do_admit(world, &op, 1, &bob).code == TALLY_OK);
+    REQUIRE(do_open_line(world, &op, 1, &alice, 100000, 0, 0, 0).code == TALLY_OK);
+    REQUIRE(do_create_asset(world, &bank, "USD").code == TALLY_OK);
+    REQUIRE(do_issue(world, &bank, 1, &alice, 5000).code == TALLY_OK);
+    REQUIRE(do_set_peg(world, &op, 1, 1, 1, 1).code == TALLY_OK);
+    REQUIRE(do_pay(world, &alice, 1, &bob, 2500, 0).code == TALLY_OK);
+    REQUIRE(do_pool(world, &alice, TALLY_TX_POOL_DEPOSIT, 1, 1000).code == TALLY_OK);
+}
+
 int64_t balance_of(const test_world *world, uint32_t network_id, const test_actor *member) {
     const tally_member *found = tally_state_member(world->state, network_id, &member->key);
     return found ? found->balance : 0;

@@ -58,6 +58,11 @@ tally_result do_set_peg(test_world *world, const test_actor *operator_, uint32_t
 tally_result do_pool(test_world *world, const test_actor *signer, tally_tx_type type,
                      uint32_t network_id, int64_t amount);
 
+/* Greenvale with a line, a reserve asset, a peg and a pool deposit: actors 1 (the
+ * operator), 2 (alice, a line of 100000, 4000 USD left), 3 (bob, paid 2500 by
+ * alice) and 5 (the bank, issuer of asset 1 "USD"); every table has records. */
+void world_small_economy(test_world *world);
+
 int64_t balance_of(const test_world *world, uint32_t network_id, const test_actor *member);
 const tally_member *member_of(const test_world *world, uint32_t network_id, const test_actor *member);
 const tally_member *system_member(const test_world *world, uint32_t network_id, tally_system_kind kind);

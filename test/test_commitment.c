@@ -56,28 +56,12 @@ static void check_roots(tally_state *state) {
     CHECK(memcmp(full, defined, TALLY_HASH_BYTES) == 0);
 }
 
-/* Greenvale with a pool: every table has records. */
-static void small_economy(test_world *world) {
-    world_init(world);
-    test_actor op = actor(1), alice = actor(2), bob = actor(3), bank = actor(5);
-    tally_policy policy = policy_default();
-    REQUIRE(do_create_network(world, &op, &policy).code == TALLY_OK);
-    REQUIRE(do_admit(world, &op, 1, &alice).code == TALLY_OK);
-    REQUIRE(do_admit(world, &op, 1, &bob).code == TALLY_OK);
-    REQUIRE(do_open_line(world, &op, 1, &alice, 100000, 0, 0, 0).code == TALLY_OK);
-    REQUIRE(do_create_asset(world, &bank, "USD").code == TALLY_OK);
-    REQUIRE(do_issue(world, &bank, 1, &alice, 5000).code == TALLY_OK);
-    REQUIRE(do_set_peg(world, &op, 1, 1, 1, 1).code == TALLY_OK);
-    REQUIRE(do_pay(world, &alice, 1, &bob, 2500, 0).code == TALLY_OK);
-    REQUIRE(do_pool(world, &alice, TALLY_TX_POOL_DEPOSIT, 1, 1000).code == TALLY_OK);
-}
-
 TEST(commitment_root_is_its_definition_and_follows_every_change) {
     test_world world;
     world_init(&world);
     check_roots(world.state); /* the empty state */
     tally_state_destroy(world.state);
-    small_economy(&world);
+    world_small_economy(&world);
     check_roots(world.state);
     /* one change at a time, committing after each: only it is rehashed */
     test_actor alice = actor(2), bob = actor(3);
@@ -121,7 +105,7 @@ TEST(commitment_root_is_its_definition_and_follows_every_change) {
 /* A proof of every record of every table verifies against the committed root. */
 TEST(commitment_proofs_of_every_record_verify) {
     test_world world;
-    small_economy(&world);
+    world_small_economy(&world);
     uint8_t root[TALLY_HASH_BYTES];
     REQUIRE(tally_state_commit(world.state, root));
     int proved = 0;
@@ -170,7 +154,7 @@ TEST(commitment_proofs_of_every_record_verify) {
 
 TEST(commitment_a_changed_record_a_wrong_path_or_another_chain_is_refused) {
     test_world world;
-    small_economy(&world);
+    world_small_economy(&world);
     uint8_t root[TALLY_HASH_BYTES], got[TALLY_HASH_BYTES];
     REQUIRE(tally_state_commit(world.state, root));
     uint32_t index;

@@ -12,23 +12,6 @@
 #include "fixture.h"
 #include "test.h"
 
-/* Greenvale with a line, a reserve asset, a peg and a pool deposit: every table and
- * every kept sum has something in it. */
-static void economy(test_world *world) {
-    world_init(world);
-    test_actor op = actor(1), alice = actor(2), bob = actor(3), bank = actor(5);
-    tally_policy policy = policy_default();
-    REQUIRE(do_create_network(world, &op, &policy).code == TALLY_OK);
-    REQUIRE(do_admit(world, &op, 1, &alice).code == TALLY_OK);
-    REQUIRE(do_admit(world, &op, 1, &bob).code == TALLY_OK);
-    REQUIRE(do_open_line(world, &op, 1, &alice, 100000, 0, 0, 0).code == TALLY_OK);
-    REQUIRE(do_create_asset(world, &bank, "USD").code == TALLY_OK);
-    REQUIRE(do_issue(world, &bank, 1, &alice, 5000).code == TALLY_OK);
-    REQUIRE(do_set_peg(world, &op, 1, 1, 1, 1).code == TALLY_OK);
-    REQUIRE(do_pay(world, &alice, 1, &bob, 2500, 0).code == TALLY_OK);
-    REQUIRE(do_pool(world, &alice, TALLY_TX_POOL_DEPOSIT, 1, 1000).code == TALLY_OK);
-}
-
 /* Both checks hold. */
 static void both_hold(tally_state *state) {
     char why[256] = "";
@@ -56,7 +39,7 @@ static void both_refuse(tally_state *state, const char *expected) {
 
 /* A fresh economy whose sums the incremental check has kept. */
 static void kept_economy(test_world *world) {
-    economy(world);
+    world_small_economy(world);
     both_hold(world->state);
     REQUIRE(world->state->checker.kept);
 }

@@ -40,18 +40,6 @@ static void hash_node(const uint8_t left[TALLY_HASH_BYTES], const uint8_t right[
     crypto_generichash(out, TALLY_HASH_BYTES, bytes, sizeof bytes, NULL, 0);
 }
 
-static uint32_t table_count(const tally_state *state, tally_table table) {
-    switch (table) {
-    case TALLY_TABLE_NETWORKS: return state->network_count;
-    case TALLY_TABLE_ASSETS: return state->asset_count;
-    case TALLY_TABLE_MEMBERS: return state->member_count;
-    case TALLY_TABLE_ACCOUNTS: return state->account_count;
-    case TALLY_TABLE_HOLDINGS: return state->holding_count;
-    case TALLY_TABLE_COUNT: break;
-    }
-    return 0;
-}
-
 /* The state root from the tables' counts and roots. */
 static void state_root(const tally_state *state, const uint32_t counts[TALLY_TABLE_COUNT],
                        const uint8_t roots[TALLY_TABLE_COUNT][TALLY_HASH_BYTES], uint8_t out[TALLY_HASH_BYTES]) {
@@ -187,7 +175,7 @@ static void rehash_parent(ledger_tree *tree, int level, uint32_t size, uint32_t 
  * changed nodes of each level in turn). */
 static bool commit_tree(tally_state *state, tally_table table) {
     ledger_tree *tree = &state->trees[table];
-    uint32_t leaves = table_count(state, table);
+    uint32_t leaves = ledger_table_count(state, table);
     if (!tree->all_dirty && tree->dirty.count == 0 && tree->leaves == leaves) return true;
     if (!levels_reserve(tree, leaves)) return false;
     /* Appends mark their record; a record the tree has not seen is hashed anyway. */
@@ -250,7 +238,7 @@ bool tally_state_commit(tally_state *state, uint8_t root[TALLY_HASH_BYTES]) {
 
 /* One table's root from its records alone, level by level in a scratch array. */
 static bool full_table_root(const tally_state *state, tally_table table, uint8_t out[TALLY_HASH_BYTES]) {
-    uint32_t size = table_count(state, table);
+    uint32_t size = ledger_table_count(state, table);
     if (size == 0) {
         memset(out, 0, TALLY_HASH_BYTES);
         return true;
@@ -275,7 +263,7 @@ bool tally_state_hash(const tally_state *state, uint8_t root[TALLY_HASH_BYTES]) 
     uint32_t counts[TALLY_TABLE_COUNT];
     uint8_t roots[TALLY_TABLE_COUNT][TALLY_HASH_BYTES];
     for (int t = 0; t < TALLY_TABLE_COUNT; t++) {
-        counts[t] = table_count(state, (tally_table)t);
+        counts[t] = ledger_table_count(state, (tally_table)t);
         if (!full_table_root(state, (tally_table)t, roots[t])) return false;
     }
     state_root(state, counts, roots, root);
@@ -289,7 +277,7 @@ bool tally_state_prove(const tally_state *state, tally_table table, uint32_t ind
     for (int t = 0; t < TALLY_TABLE_COUNT; t++) {
         const ledger_tree *tree = &state->trees[t];
         /* Only against the last commit: the kept levels are its, the records now. */
-        if (tree->all_dirty || tree->dirty.count > 0 || tree->leaves != table_count(state, (tally_table)t))
+        if (tree->all_dirty || tree->dirty.count > 0 || tree->leaves != ledger_table_count(state, (tally_table)t))
             return false;
     }
     const ledger_tree *tree = &state->trees[table];

@@ -246,18 +246,6 @@ static bool keep_room(void **array, uint32_t *capacity, uint32_t count, size_t s
     return true;
 }
 
-static uint32_t table_size(const tally_state *state, tally_table table) {
-    switch (table) {
-    case TALLY_TABLE_NETWORKS: return state->network_count;
-    case TALLY_TABLE_ASSETS: return state->asset_count;
-    case TALLY_TABLE_MEMBERS: return state->member_count;
-    case TALLY_TABLE_ACCOUNTS: return state->account_count;
-    case TALLY_TABLE_HOLDINGS: return state->holding_count;
-    case TALLY_TABLE_COUNT: break;
-    }
-    return 0;
-}
-
 static bool checker_room(tally_state *state) {
     ledger_checker *c = &state->checker;
     return keep_room((void **)&c->members, &c->member_capacity, state->member_count, sizeof *c->members) &&
@@ -271,7 +259,7 @@ static bool checker_done(tally_state *state, bool held) {
     ledger_checker *c = &state->checker;
     for (int t = 0; t < TALLY_TABLE_COUNT; t++) {
         ledger_marks_clear(&c->touched[t]);
-        c->counts[t] = table_size(state, (tally_table)t);
+        c->counts[t] = ledger_table_count(state, (tally_table)t);
     }
     c->kept = held;
     return held;
@@ -368,7 +356,7 @@ static bool check_changed(tally_state *state, char *why, size_t why_size) {
     if (!checker_room(state)) return fail(why, why_size, "out of memory");
     /* Records appended since the last check are new to it, touched or not. */
     for (int t = 0; t < TALLY_TABLE_COUNT; t++)
-        for (uint32_t i = c->counts[t]; i < table_size(state, (tally_table)t); i++) ledger_marks_add(&c->touched[t], i);
+        for (uint32_t i = c->counts[t]; i < ledger_table_count(state, (tally_table)t); i++) ledger_marks_add(&c->touched[t], i);
     if (!move_member_sums(state, why, why_size) || !move_holding_sums(state, why, why_size)) return false;
 
     const ledger_marks *touched = c->touched;

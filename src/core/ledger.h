@@ -179,6 +179,19 @@ struct tally_state {
 
 /* ---- the commitment (commitment.c) ---- */
 
+/* How many records a table holds. */
+static inline uint32_t ledger_table_count(const tally_state *state, tally_table table) {
+    switch (table) {
+    case TALLY_TABLE_NETWORKS: return state->network_count;
+    case TALLY_TABLE_ASSETS: return state->asset_count;
+    case TALLY_TABLE_MEMBERS: return state->member_count;
+    case TALLY_TABLE_ACCOUNTS: return state->account_count;
+    case TALLY_TABLE_HOLDINGS: return state->holding_count;
+    case TALLY_TABLE_COUNT: break;
+    }
+    return 0;
+}
+
 /* Marks record `index` of `table` changed: the next commit rehashes it. Every write
  * to a record goes through a function that marks it (the ledger_* accessors that
  * hand out writable pointers, appends, balance commits). */
