@@ -5,6 +5,7 @@
 #ifndef TALLY_BENCH_H
 #define TALLY_BENCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -44,6 +45,9 @@ static inline void bench_transfer(uint64_t *seed, int c, int i, int *payer, int 
 void bench_chain(double *verifications_per_second);
 /* bench_core.c: transfers applied per second by the core on one core. */
 void bench_core(double *transfers_per_second);
+/* bench_core.c: `tally-bench core-instructions[-prepared]`, the fixed run that
+ * bench_core counts under callgrind. */
+void bench_core_counted(bool prepared_ahead);
 /* bench_node.c: transfers committed per second by a real node over HTTP, against
  * the verification bound of every core. */
 void bench_node(double *committed_per_second);

@@ -632,6 +632,26 @@ int64_t tally_network_redeem_allowance(const tally_network *network, int64_t blo
  */
 TALLY_MUST_CHECK tally_result tally_apply(tally_state *state, const tally_tx *tx, int64_t block_time);
 
+/*
+ * The hashing applying tx does, done ahead: the secret-keyed hashes of the keys its
+ * lookups take (the signer's, a payment's payee), a third of a payment's work in
+ * the core. Preparing reads only the state's index secret, which never changes, so
+ * it may run on any thread while another applies (the node's verifier threads
+ * prepare what they have checked). tally_apply_prepared takes the hashes when they
+ * were made for this state's secret and these keys, and hashes afresh otherwise:
+ * its outcome is tally_apply's either way. The hashes themselves are trusted, so a
+ * prepared value comes from tally_tx_prepare and from nowhere else (never the wire).
+ */
+typedef struct {
+    uint64_t secret_tag; /* which index secret the hashes are under */
+    tally_key signer, payee;
+    uint64_t signer_hash, payee_hash;
+    bool has_payee;
+} tally_tx_prepared;
+void tally_tx_prepare(const tally_state *state, const tally_tx *tx, tally_tx_prepared *out);
+TALLY_MUST_CHECK tally_result tally_apply_prepared(tally_state *state, const tally_tx *tx,
+                                                   const tally_tx_prepared *prepared, int64_t block_time);
+
 /* The entry point for untrusted transactions: the cheap envelope checks (chain id,
  * type), then tally_tx_verify (BAD_SIGNATURE), then tally_apply. */
 TALLY_MUST_CHECK tally_result tally_apply_signed(tally_state *state, const tally_tx *tx,

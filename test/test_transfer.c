@@ -238,3 +238,51 @@ TEST(transfer_base_plus_risk_fee_overflow_is_refused) {
     CHECK_EQ(balance_of(&world, NET, &alice), 0);
     world_free(&world);
 }
+
+/* Keys hashed ahead change nothing but the work: the same transfers applied with
+ * their own prepared hashes, with another transfer's, and with hashes under another
+ * secret give tally_apply's results and the same state, byte for byte. */
+TEST(transfer_prepared_hashes_give_tally_applys_outcome) {
+    tally_policy policy = policy_default();
+    policy.fee_bps = 25;
+    test_world plain, prepared;
+    setup(&plain, &policy);
+    setup(&prepared, &policy);
+    test_actor op = actor(0), alice = actor(1), bob = actor(2), carol = actor(3);
+    CHECK_CODE(do_open_line(&plain, &op, NET, &alice, 5000, 0, 0, 0).code, TALLY_OK);
+    CHECK_CODE(do_open_line(&prepared, &op, NET, &alice, 5000, 0, 0, 0).code, TALLY_OK);
+    const test_actor *payers[] = {&alice, &bob, &alice, &carol, &alice, &bob};
+    const test_actor *payees[] = {&bob, &carol, &carol, &alice, &bob, &alice};
+    tally_tx other = world_tx(&plain, &carol, TALLY_TX_TRANSFER);
+    other.body.transfer.payee = op.key;
+    for (int i = 0; i < 18; i++) {
+        tally_tx tx = world_tx(&plain, payers[i % 6], TALLY_TX_TRANSFER);
+        tx.body.transfer.network_id = NET;
+        tx.body.transfer.payee = payees[i % 6]->key;
+        tx.body.transfer.amount = 40 + 7 * i;
+        tx.body.transfer.max_fee = 10;
+        tally_tx_prepared hashes;
+        switch (i % 3) {
+        case 0: tally_tx_prepare(prepared.state, &tx, &hashes); break;
+        case 1: tally_tx_prepare(prepared.state, &other, &hashes); break; /* another transfer's keys */
+        case 2:
+            tally_tx_prepare(prepared.state, &tx, &hashes);
+            hashes.secret_tag ^= 1; /* under another secret */
+            hashes.signer_hash ^= 0xff;
+            hashes.payee_hash ^= 0xff;
+            break;
+        }
+        tally_result expected = tally_apply(plain.state, &tx, plain.time);
+        tally_result got = tally_apply_prepared(prepared.state, &tx, &hashes, prepared.time);
+        CHECK_CODE(got.code, expected.code);
+        CHECK_EQ(got.fee, expected.fee);
+        CHECK_EQ(got.minted, expected.minted);
+    }
+    CHECK_EQ(balance_of(&prepared, NET, &alice), balance_of(&plain, NET, &alice));
+    CHECK(balance_of(&prepared, NET, &alice) < 0);
+    uint8_t a[TALLY_HASH_BYTES], b[TALLY_HASH_BYTES];
+    REQUIRE(tally_state_hash(plain.state, a) && tally_state_hash(prepared.state, b));
+    CHECK(memcmp(a, b, TALLY_HASH_BYTES) == 0);
+    world_free(&plain);
+    world_free(&prepared);
+}

@@ -41,7 +41,40 @@ static tally_result dispatch(tally_state *state, const tally_tx *tx, int64_t blo
     return result_error(TALLY_ERR_UNKNOWN_TX_TYPE);
 }
 
+void tally_tx_prepare(const tally_state *state, const tally_tx *tx, tally_tx_prepared *out) {
+    memset(out, 0, sizeof *out);
+    out->secret_tag = state->index_tag;
+    out->signer = tx->signer;
+    out->signer_hash = ledger_key_siphash(state, &tx->signer);
+    if (tx->type == TALLY_TX_TRANSFER) {
+        out->has_payee = true;
+        out->payee = tx->body.transfer.payee;
+        out->payee_hash = ledger_key_siphash(state, &tx->body.transfer.payee);
+    }
+}
+
+/* The keys tx's lookups take, hashed once: from `prepared` when it was made for
+ * this state's secret and these keys. */
+static void remember_keys(tally_state *state, const tally_tx *tx, const tally_tx_prepared *prepared) {
+    bool usable = prepared && prepared->secret_tag == state->index_tag;
+    if (usable && memcmp(prepared->signer.bytes, tx->signer.bytes, TALLY_KEY_BYTES) == 0)
+        ledger_remember_key_hash(state, 0, &tx->signer, prepared->signer_hash);
+    else
+        ledger_remember_key(state, 0, &tx->signer);
+    if (tx->type != TALLY_TX_TRANSFER) return;
+    const tally_key *payee = &tx->body.transfer.payee;
+    if (usable && prepared->has_payee && memcmp(prepared->payee.bytes, payee->bytes, TALLY_KEY_BYTES) == 0)
+        ledger_remember_key_hash(state, 1, payee, prepared->payee_hash);
+    else
+        ledger_remember_key(state, 1, payee);
+}
+
 tally_result tally_apply(tally_state *state, const tally_tx *tx, int64_t block_time) {
+    return tally_apply_prepared(state, tx, NULL, block_time);
+}
+
+tally_result tally_apply_prepared(tally_state *state, const tally_tx *tx, const tally_tx_prepared *prepared,
+                                  int64_t block_time) {
     assert(state && tx);
     if (memcmp(tx->chain_id, state->chain_id, TALLY_CHAIN_ID_BYTES) != 0)
         return result_error(TALLY_ERR_WRONG_CHAIN);
@@ -52,11 +85,12 @@ tally_result tally_apply(tally_state *state, const tally_tx *tx, int64_t block_t
      * failures and of pointers into tables that move: after this point a transaction
      * is refused only by the rules. Only the tables this type grows are touched, so
      * a full table refuses only what would grow it. */
-    ledger_remember_key(state, 0, &tx->signer);
-    if (tx->type == TALLY_TX_TRANSFER) ledger_remember_key(state, 1, &tx->body.transfer.payee);
-    if (!ledger_reserve(state, tx)) return result_error(TALLY_ERR_STATE_FULL);
-    ledger_account *account = ledger_account_find(state, &tx->signer);
-    uint64_t expected = account ? account->next_sequence : 1;
+    remember_keys(state, tx, prepared);
+    /* The account by position: growing the tables may move it. */
+    const ledger_account *found = ledger_account_find(state, &tx->signer);
+    uint32_t account_index = found ? (uint32_t)(found - state->accounts) : UINT32_MAX;
+    if (!ledger_reserve(state, tx, found != NULL)) return result_error(TALLY_ERR_STATE_FULL);
+    uint64_t expected = found ? state->accounts[account_index].next_sequence : 1;
     if (tx->sequence != expected) {
         tally_result refused = result_error(TALLY_ERR_BAD_SEQUENCE);
         refused.available = (int64_t)expected;
@@ -64,8 +98,9 @@ tally_result tally_apply(tally_state *state, const tally_tx *tx, int64_t block_t
     }
     tally_result result = dispatch(state, tx, block_time);
     if (result.code != TALLY_OK) return result;
-    /* The handler may have made the account (a first network's daily count). */
-    account = ledger_account_get(state, &tx->signer);
+    /* A new signer's account is made here, unless the handler made it (a first
+     * network's daily count); handlers append, so a found one stayed in place. */
+    ledger_account *account = found ? ledger_account_at(state, account_index) : ledger_account_get(state, &tx->signer);
     account->next_sequence++;
     return result;
 }

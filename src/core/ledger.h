@@ -148,6 +148,7 @@ struct tally_state {
      * The key is secret (tally_index_secret_set) and observable nothing depends on it. */
     uint8_t index_key[TALLY_INDEX_SECRET_BYTES];
     ledger_key_hash key_cache[LEDGER_KEY_CACHE];
+    uint64_t index_tag; /* names index_key in prepared hashes (tally_tx_prepare) */
 
     tally_network *networks; /* networks[i] has id i + 1 */
     uint32_t network_count, network_capacity;
@@ -209,9 +210,9 @@ size_t ledger_rules_encode(const tally_chain_rules *rules, uint8_t *out, size_t 
 
 /* Makes room for what `tx` can add to the tables, and only for that: a table at its
  * protocol bound refuses the transactions that would grow it, never the others (a
- * chain with every network slot taken still carries payments). false when out of
- * memory or at a bound. */
-TALLY_MUST_CHECK bool ledger_reserve(tally_state *state, const tally_tx *tx);
+ * chain with every network slot taken still carries payments). The signer's account
+ * is one more when it has none yet. false when out of memory or at a bound. */
+TALLY_MUST_CHECK bool ledger_reserve(tally_state *state, const tally_tx *tx, bool signer_has_account);
 
 tally_network *ledger_network(const tally_state *state, uint32_t network_id);
 /* The network whose name equals `name` ignoring ASCII case, or NULL. */
@@ -237,9 +238,15 @@ ledger_account *ledger_account_find(const tally_state *state, const tally_key *k
 /* Computes and keeps the secret hash of key in cache slot 0 or 1: tally_apply does it
  * for the signer and the counterparty, so that lookups of either hash nothing. */
 void ledger_remember_key(tally_state *state, int slot, const tally_key *key);
+/* The same with its hash computed ahead (tally_tx_prepare). */
+void ledger_remember_key_hash(tally_state *state, int slot, const tally_key *key, uint64_t hash);
+/* The secret hash of a key, uncached: what the indices hash keys with. */
+uint64_t ledger_key_siphash(const tally_state *state, const tally_key *key);
 ledger_account *ledger_account_add(tally_state *state, const tally_key *key);
 /* Finds or appends (room reserved) an account. */
 ledger_account *ledger_account_get(tally_state *state, const tally_key *key);
+/* Account `index`, to change (marks it). */
+ledger_account *ledger_account_at(tally_state *state, uint32_t index);
 
 /* The day of a block time (floor division: days before 1970 are negative). */
 int64_t ledger_day(int64_t block_time);

@@ -36,6 +36,11 @@ bool muldiv_round_up(int64_t a, int64_t numerator, int64_t denominator, int64_t 
 
 int64_t fee_round_up(int64_t amount, uint32_t bps) {
     assert(amount >= 0 && bps <= TALLY_BPS_ONE);
+    /* The same quotient in 64 bits whenever the product fits (every real payment):
+     * a 128-bit division is a library call on the hot path. */
+    int64_t product;
+    if (!__builtin_mul_overflow(amount, (int64_t)bps, &product) && product <= INT64_MAX - (TALLY_BPS_ONE - 1))
+        return (product + (TALLY_BPS_ONE - 1)) / TALLY_BPS_ONE;
     return (int64_t)(((int128)amount * bps + (TALLY_BPS_ONE - 1)) / TALLY_BPS_ONE);
 }
 
@@ -75,10 +80,7 @@ static uint64_t mix64(uint64_t x) {
 /* SipHash of a key, from the cache of the keys the current transaction names when
  * it is there. Every table indexed by a key uses this one secret hash, so a
  * transfer costs two SipHashes (signer and payee) whatever it looks up. */
-static uint64_t key_siphash(const tally_state *state, const tally_key *key) {
-    for (int i = 0; i < LEDGER_KEY_CACHE; i++)
-        if (state->key_cache[i].valid && memcmp(state->key_cache[i].key.bytes, key->bytes, TALLY_KEY_BYTES) == 0)
-            return state->key_cache[i].hash;
+uint64_t ledger_key_siphash(const tally_state *state, const tally_key *key) {
     uint8_t out[crypto_shorthash_BYTES];
     crypto_shorthash(out, key->bytes, TALLY_KEY_BYTES, state->index_key);
     uint64_t hash;
@@ -86,12 +88,24 @@ static uint64_t key_siphash(const tally_state *state, const tally_key *key) {
     return hash;
 }
 
+static uint64_t key_siphash(const tally_state *state, const tally_key *key) {
+    for (int i = 0; i < LEDGER_KEY_CACHE; i++)
+        if (state->key_cache[i].valid && memcmp(state->key_cache[i].key.bytes, key->bytes, TALLY_KEY_BYTES) == 0)
+            return state->key_cache[i].hash;
+    return ledger_key_siphash(state, key);
+}
+
+void ledger_remember_key_hash(tally_state *state, int slot, const tally_key *key, uint64_t hash) {
+    assert(slot >= 0 && slot < LEDGER_KEY_CACHE);
+    state->key_cache[slot].hash = hash;
+    state->key_cache[slot].key = *key;
+    state->key_cache[slot].valid = true;
+}
+
 void ledger_remember_key(tally_state *state, int slot, const tally_key *key) {
     assert(slot >= 0 && slot < LEDGER_KEY_CACHE);
     state->key_cache[slot].valid = false; /* key_siphash must compute it afresh */
-    state->key_cache[slot].hash = key_siphash(state, key);
-    state->key_cache[slot].key = *key;
-    state->key_cache[slot].valid = true;
+    ledger_remember_key_hash(state, slot, key, key_siphash(state, key));
 }
 
 /* Tags keep the tables' hashes apart; a member's tag is its network id. */
@@ -228,27 +242,36 @@ static ledger_growth growth_of(const tally_tx *tx) {
 
 #define DUE_ENTRIES_PER_TX 2u
 
-bool ledger_reserve(tally_state *state, const tally_tx *tx) {
+bool ledger_reserve(tally_state *state, const tally_tx *tx, bool signer_has_account) {
     ledger_growth growth = growth_of(tx);
     /* The signer's account is made when its first transaction is accepted. */
-    if (!ledger_account_find(state, &tx->signer)) growth.accounts++;
-    return grow_array((void **)&state->networks, &state->network_capacity, state->network_count, growth.networks,
-                      sizeof *state->networks, TALLY_NETWORKS_MAX) &&
-           grow_array((void **)&state->assets, &state->asset_capacity, state->asset_count, growth.assets,
-                      sizeof *state->assets, TALLY_ASSETS_MAX) &&
-           grow_array((void **)&state->members, &state->member_capacity, state->member_count, growth.members,
-                      sizeof *state->members, TALLY_MEMBERS_MAX) &&
-           grow_array((void **)&state->accounts, &state->account_capacity, state->account_count, growth.accounts,
-                      sizeof *state->accounts, TALLY_ACCOUNTS_MAX) &&
-           grow_array((void **)&state->holdings, &state->holding_capacity, state->holding_count, growth.holdings,
-                      sizeof *state->holdings, TALLY_HOLDINGS_MAX) &&
-           grow_array((void **)&state->due_heap, &state->due_capacity, state->due_count, DUE_ENTRIES_PER_TX,
-                      sizeof *state->due_heap, UINT32_MAX / 2) &&
-           index_make_room(&state->name_index, growth.networks) &&
-           index_make_room(&state->member_index, growth.members) &&
-           index_make_room(&state->alias_index, growth.aliases) &&
-           index_make_room(&state->account_index, growth.accounts) &&
-           index_make_room(&state->holding_index, growth.holdings) && ledger_marks_reserve(state);
+    if (!signer_has_account) growth.accounts++;
+    /* Most transactions (every payment) add no record: nothing to grow. */
+    bool grows = growth.networks | growth.assets | growth.members | growth.holdings | growth.aliases | growth.accounts;
+    if (!grows && state->due_count + DUE_ENTRIES_PER_TX <= state->due_capacity) return true;
+    const uint32_t capacities[] = {state->network_capacity, state->asset_capacity, state->member_capacity,
+                                   state->account_capacity, state->holding_capacity};
+    bool room =
+        grow_array((void **)&state->networks, &state->network_capacity, state->network_count, growth.networks,
+                   sizeof *state->networks, TALLY_NETWORKS_MAX) &&
+        grow_array((void **)&state->assets, &state->asset_capacity, state->asset_count, growth.assets,
+                   sizeof *state->assets, TALLY_ASSETS_MAX) &&
+        grow_array((void **)&state->members, &state->member_capacity, state->member_count, growth.members,
+                   sizeof *state->members, TALLY_MEMBERS_MAX) &&
+        grow_array((void **)&state->accounts, &state->account_capacity, state->account_count, growth.accounts,
+                   sizeof *state->accounts, TALLY_ACCOUNTS_MAX) &&
+        grow_array((void **)&state->holdings, &state->holding_capacity, state->holding_count, growth.holdings,
+                   sizeof *state->holdings, TALLY_HOLDINGS_MAX) &&
+        grow_array((void **)&state->due_heap, &state->due_capacity, state->due_count, DUE_ENTRIES_PER_TX,
+                   sizeof *state->due_heap, UINT32_MAX / 2) &&
+        index_make_room(&state->name_index, growth.networks) && index_make_room(&state->member_index, growth.members) &&
+        index_make_room(&state->alias_index, growth.aliases) &&
+        index_make_room(&state->account_index, growth.accounts) &&
+        index_make_room(&state->holding_index, growth.holdings);
+    /* The marks follow the tables' capacities (marking never fails). */
+    const uint32_t grown[] = {state->network_capacity, state->asset_capacity, state->member_capacity,
+                              state->account_capacity, state->holding_capacity};
+    return room && (memcmp(capacities, grown, sizeof grown) == 0 || ledger_marks_reserve(state));
 }
 
 /* ---- lifecycle ---- */
@@ -291,6 +314,8 @@ tally_state *tally_state_create_for_chain(const uint8_t chain_id[TALLY_CHAIN_ID_
     memcpy(state->chain_id, chain_id, TALLY_CHAIN_ID_BYTES);
     state->rules = *rules;
     memcpy(state->index_key, index_secret, sizeof state->index_key);
+    static const tally_key tag_key = {{'t', 'a', 'l', 'l', 'y', '-', 'i', 'n', 'd', 'e', 'x', '-', 't', 'a', 'g'}};
+    state->index_tag = ledger_key_siphash(state, &tag_key);
     /* Every index has slots from the start, so a lookup never meets capacity 0. */
     if (!ledger_rebuild_indices(state)) {
         tally_state_destroy(state);
@@ -452,6 +477,12 @@ ledger_account *ledger_account_add(tally_state *state, const tally_key *key) {
     index_insert(&state->account_index, hash_key(state, TAG_ACCOUNT, key), entry);
     ledger_touch(state, TALLY_TABLE_ACCOUNTS, entry);
     return account;
+}
+
+ledger_account *ledger_account_at(tally_state *state, uint32_t index) {
+    assert(index < state->account_count);
+    ledger_touch(state, TALLY_TABLE_ACCOUNTS, index);
+    return &state->accounts[index];
 }
 
 ledger_account *ledger_account_get(tally_state *state, const tally_key *key) {
@@ -711,28 +742,38 @@ bool ledger_rebuild_indices(tally_state *state) {
 
 /* ---- balances ---- */
 
-bool ledger_balances_fit(const tally_network *network, const balance_change *changes, size_t count) {
-    int128 supply = network->supply, debt = network->debt;
+/* The network's supply and debt once `changes` are made; false when a balance
+ * would be INT64_MIN or a total would leave int64. Each part moves by at most
+ * INT64_MAX per change, so a few changes sum in 64 bits with overflow checked. */
+static inline bool balances_after(const tally_network *network, const balance_change *changes, size_t count,
+                                  int64_t *supply, int64_t *debt) {
+    int64_t supply_after = network->supply, debt_after = network->debt;
     for (size_t i = 0; i < count; i++) {
         int64_t old_balance = changes[i].member->balance, new_balance = changes[i].new_balance;
         if (new_balance == INT64_MIN) return false;
-        supply += positive_part(new_balance) - positive_part(old_balance);
-        debt += debt_part(new_balance) - debt_part(old_balance);
+        if (__builtin_add_overflow(supply_after, positive_part(new_balance) - positive_part(old_balance),
+                                   &supply_after) ||
+            __builtin_add_overflow(debt_after, debt_part(new_balance) - debt_part(old_balance), &debt_after))
+            return false;
     }
-    return supply >= 0 && supply <= INT64_MAX && debt >= 0 && debt <= INT64_MAX;
+    *supply = supply_after;
+    *debt = debt_after;
+    return supply_after >= 0 && debt_after >= 0;
+}
+
+bool ledger_balances_fit(const tally_network *network, const balance_change *changes, size_t count) {
+    int64_t supply, debt;
+    return balances_after(network, changes, count, &supply, &debt);
 }
 
 void ledger_balances_commit(tally_network *network, const balance_change *changes, size_t count) {
-    assert(ledger_balances_fit(network, changes, count));
-    int128 supply = network->supply, debt = network->debt;
-    for (size_t i = 0; i < count; i++) {
-        tally_member *member = changes[i].member;
-        supply += positive_part(changes[i].new_balance) - positive_part(member->balance);
-        debt += debt_part(changes[i].new_balance) - debt_part(member->balance);
-        member->balance = changes[i].new_balance;
-    }
-    network->supply = (int64_t)supply;
-    network->debt = (int64_t)debt;
+    int64_t supply = 0, debt = 0;
+    bool fits = balances_after(network, changes, count, &supply, &debt);
+    assert(fits);
+    (void)fits;
+    for (size_t i = 0; i < count; i++) changes[i].member->balance = changes[i].new_balance;
+    network->supply = supply;
+    network->debt = debt;
 }
 
 /* ---- system accounts ---- */
