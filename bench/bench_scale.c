@@ -46,6 +46,7 @@
 
 #include "bench.h"
 #include "tally.h"
+#include "tally_chain.h"
 
 #define DEFAULT_TALLYD "build/release/tallyd"
 enum {
@@ -575,7 +576,7 @@ static int compare_double(const void *a, const void *b) {
 
 /* Lone payments on the idle node, one at a time: the median of the node's own time
  * to build and fsync each one's block, and of the payment's wait=commit latency. */
-static bool lone_blocks(CURL *curl, uint32_t members, double *block_seconds, double *latency_seconds) {
+static bool lone_blocks(CURL *curl, uint32_t members, double block_seconds[3], double *latency_seconds) {
     double blocks[LONE_PAYMENTS], latencies[LONE_PAYMENTS];
     uint64_t seed = 11;
     for (int k = 0; k < LONE_PAYMENTS; k++) {
@@ -597,9 +598,141 @@ static bool lone_blocks(CURL *curl, uint32_t members, double *block_seconds, dou
     }
     qsort(blocks, LONE_PAYMENTS, sizeof blocks[0], compare_double);
     qsort(latencies, LONE_PAYMENTS, sizeof latencies[0], compare_double);
-    *block_seconds = blocks[LONE_PAYMENTS / 2];
+    block_seconds[0] = blocks[0];
+    block_seconds[1] = blocks[LONE_PAYMENTS / 2];
+    block_seconds[2] = blocks[LONE_PAYMENTS * 9 / 10];
     *latency_seconds = latencies[LONE_PAYMENTS / 2];
     return true;
+}
+
+/* ---- the same block in process: the core's and the chain's share, without I/O ---- */
+
+/* A key that is only a number: the state needs no real key to apply a block whose
+ * signatures are taken as checked (tally_block_build_verified, as the node builds). */
+static tally_key numbered_key(uint32_t domain, uint32_t number) {
+    tally_key key;
+    memset(&key, 0, sizeof key);
+    for (int i = 0; i < 4; i++) key.bytes[i] = (uint8_t)(number >> (8 * i));
+    for (int i = 0; i < 4; i++) key.bytes[4 + i] = (uint8_t)(domain >> (8 * i));
+    key.bytes[31] = 0x5c;
+    return key;
+}
+
+typedef struct {
+    tally_state *state;
+    tally_chain_tip tip;
+    uint8_t producer_secret[TALLY_SECRET_BYTES];
+    int64_t block_time;
+    tally_block block;
+    tally_result *results;
+} local_chain;
+
+static bool local_build(local_chain *chain, const tally_tx *txs, uint32_t count) {
+    tally_chain_failure failure;
+    memset(&failure, 0, sizeof failure);
+    if (tally_block_build_verified(chain->state, &chain->tip, chain->producer_secret, ++chain->block_time, txs, count,
+                                   chain->results, &chain->block, &failure) != TALLY_CHAIN_OK) {
+        fprintf(stderr, "scale: building in process: %s\n", failure.message);
+        return false;
+    }
+    for (uint32_t i = 0; i < count; i++)
+        if (chain->results[i].code != TALLY_OK) {
+            fprintf(stderr, "scale: building in process: transaction %u refused (%s)\n", i,
+                    tally_error_name(chain->results[i].code));
+            return false;
+        }
+    return true;
+}
+
+static tally_tx local_tx(const local_chain *chain, tally_key signer, uint64_t sequence, tally_tx_type type) {
+    tally_tx tx;
+    memset(&tx, 0, sizeof tx);
+    tx.type = (uint8_t)type;
+    memcpy(tx.chain_id, chain->tip.chain_id, sizeof tx.chain_id);
+    tx.signer = signer;
+    tx.sequence = sequence;
+    return tx;
+}
+
+/* Builds the state of a size in process (the same networks, policies and joins as
+ * over HTTP, in blocks of TALLY_BLOCK_TXS_MAX), then LONE_PAYMENTS blocks of one
+ * transfer each: the median of their build time, or -1 when something failed. */
+static double core_block_seconds(uint32_t members) {
+    local_chain chain;
+    memset(&chain, 0, sizeof chain);
+    chain.block_time = 1700000000;
+    tally_block_init(&chain.block);
+    tally_block genesis;
+    tally_block_init(&genesis);
+    tally_key producer;
+    tally_keypair(&producer, chain.producer_secret, NULL);
+    tally_chain_rules rules;
+    tally_chain_rules_defaults(&rules, &producer);
+    rules.networks_per_key_per_day = NETWORKS_PER_FOUNDER;
+    tally_chain_failure failure;
+    memset(&failure, 0, sizeof failure);
+    tally_tx *txs = calloc(TALLY_BLOCK_TXS_MAX, sizeof *txs);
+    chain.results = calloc(TALLY_BLOCK_TXS_MAX, sizeof *chain.results);
+    double median = -1;
+    bool ok = txs && chain.results &&
+              tally_genesis_make(chain.producer_secret, chain.block_time, "scale", 5, &rules, &genesis, &failure) ==
+                  TALLY_CHAIN_OK &&
+              tally_genesis_open(&genesis, &chain.state, &chain.tip, &failure) == TALLY_CHAIN_OK;
+    /* network 1 by member 0, then the others by their founders, as setup() does */
+    if (ok) {
+        tally_key founder = numbered_key(DOMAIN_MEMBER, 0);
+        tally_tx bench = network_create(&founder, 1, 1);
+        memcpy(bench.chain_id, chain.tip.chain_id, sizeof bench.chain_id);
+        ok = local_build(&chain, &bench, 1);
+    }
+    for (uint32_t founder = 0; ok && founder < FOUNDERS; founder++) {
+        uint32_t count = 0;
+        for (uint32_t number = 2 + founder * NETWORKS_PER_FOUNDER;
+             number <= NETWORKS && count < NETWORKS_PER_FOUNDER; number++, count++) {
+            tally_key key = numbered_key(DOMAIN_FOUNDER, founder);
+            txs[count] = network_create(&key, 1 + count, number);
+            memcpy(txs[count].chain_id, chain.tip.chain_id, sizeof txs[count].chain_id);
+        }
+        ok = local_build(&chain, txs, count);
+    }
+    for (uint32_t first = 0; ok && first < members; first += TALLY_BLOCK_TXS_MAX) {
+        uint32_t count = members - first < TALLY_BLOCK_TXS_MAX ? members - first : TALLY_BLOCK_TXS_MAX;
+        for (uint32_t i = 0; i < count; i++) {
+            txs[i] = local_tx(&chain, numbered_key(DOMAIN_MEMBER, first + i), first + i == 0 ? 2 : 1,
+                              TALLY_TX_MEMBER_JOIN);
+            txs[i].body.network_only.network_id = 1;
+        }
+        ok = local_build(&chain, txs, count);
+    }
+    double samples[LONE_PAYMENTS];
+    uint64_t seed = 11;
+    for (int k = 0; ok && k < LONE_PAYMENTS; k++) {
+        uint32_t payer = (uint32_t)k;
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        uint32_t payee = (uint32_t)((seed >> 33) % members);
+        if (payee == payer) payee = (payee + 1) % members;
+        tally_tx tx = local_tx(&chain, numbered_key(DOMAIN_MEMBER, payer), payer == 0 ? 3 : 2, TALLY_TX_TRANSFER);
+        tx.body.transfer.network_id = 1;
+        tx.body.transfer.payee = numbered_key(DOMAIN_MEMBER, payee);
+        tx.body.transfer.amount = 1 + (int64_t)(seed % 100);
+        tx.body.transfer.max_fee = BENCH_MAX_FEE;
+        double start = bench_now_seconds();
+        ok = local_build(&chain, &tx, 1);
+        samples[k] = bench_now_seconds() - start;
+    }
+    if (ok) {
+        qsort(samples, LONE_PAYMENTS, sizeof samples[0], compare_double);
+        median = samples[LONE_PAYMENTS / 2];
+    } else if (failure.message[0]) {
+        fprintf(stderr, "scale: building in process: %s\n", failure.message);
+    }
+    if (chain.state) tally_state_destroy(chain.state);
+    tally_block_release(&chain.block);
+    tally_block_release(&genesis);
+    free(txs);
+    free(chain.results);
+    sodium_memzero(chain.producer_secret, sizeof chain.producer_secret);
+    return median;
 }
 
 /* One small append and fsync on the disk the nodes write to (the block log's own
@@ -627,7 +760,9 @@ static double fsync_seconds(const char *directory) {
 
 typedef struct {
     uint32_t members;
-    double setup_seconds, networks_seconds, rate, bound, node_cpu_per_transfer, block_seconds, latency_seconds;
+    double setup_seconds, networks_seconds, rate, bound, node_cpu_per_transfer, latency_seconds;
+    double block_seconds[3]; /* a one-transaction block in the node: min, median, p90 */
+    double core_block_seconds; /* the same block built in process (median), no I/O */
     uint64_t refused, rss_kib, member_records;
     bool ok;
 } size_result;
@@ -674,13 +809,14 @@ static void measure_size(const char *tallyd, uint32_t members, size_result *resu
     fflush(stdout);
     result->rate = run_workload(node, members, &result->refused, &result->bound, &result->node_cpu_per_transfer);
     wait_until_idle(node);
-    if (!lone_blocks(curl, members, &result->block_seconds, &result->latency_seconds)) goto done;
+    if (!lone_blocks(curl, members, result->block_seconds, &result->latency_seconds)) goto done;
     result->rss_kib = process_kib(node, "VmRSS");
     printf("scale: %u members: %.0f committed transfers/s (%" PRIu64 " refused), %.0f%% of the Ed25519 bound of "
            "this machine in the same run (%.0f/s), node CPU %.0f us per transfer; a block of one transaction: %.2f ms to build and fsync (median "
-           "of %d; the payment's wait=commit %.1f ms); node RSS %.0f MiB, %.0f bytes per member\n",
+           "of %d; min %.2f, p90 %.2f; the payment's wait=commit %.1f ms); node RSS %.0f MiB, %.0f bytes per member\n",
            members, result->rate, result->refused, 100 * result->rate / result->bound, result->bound,
-           result->node_cpu_per_transfer * 1e6, result->block_seconds * 1e3, LONE_PAYMENTS,
+           result->node_cpu_per_transfer * 1e6, result->block_seconds[1] * 1e3, LONE_PAYMENTS,
+           result->block_seconds[0] * 1e3, result->block_seconds[2] * 1e3,
            result->latency_seconds * 1e3, result->rss_kib / 1024.0, result->rss_kib * 1024.0 / members);
     fflush(stdout);
     result->ok = true;
@@ -693,6 +829,13 @@ done:
         waitpid(node, NULL, 0);
     }
     remove_directory(directory);
+    if (result->ok) {
+        result->core_block_seconds = core_block_seconds(members);
+        printf("scale: %u members: the same one-transfer block built in process (core and chain, no I/O): %.3f ms "
+               "(median of %d)\n",
+               members, result->core_block_seconds * 1e3, LONE_PAYMENTS);
+        fflush(stdout);
+    }
 }
 
 void bench_scale(int size_count, const uint32_t *sizes) {
@@ -728,13 +871,13 @@ void bench_scale(int size_count, const uint32_t *sizes) {
     double fsync = fsync_before > 0 && fsync_after > 0 ? (fsync_before + fsync_after) / 2
                                                        : (fsync_before > 0 ? fsync_before : fsync_after);
     printf("\nscale summary (%s):\n", tallyd);
-    printf("  %10s  %9s  %12s  %9s  %11s  %14s  %10s  %12s\n", "members", "setup s", "transfers/s", "of bound",
-           "node CPU us", "1-tx block ms", "RSS MiB", "RSS B/member");
+    printf("  %10s  %9s  %12s  %9s  %11s  %14s  %12s  %9s  %12s\n", "members", "setup s", "transfers/s",
+           "of bound", "node CPU us", "1-tx block ms", "in process", "RSS MiB", "RSS B/member");
     for (int s = 0; s < measured; s++)
-        printf("  %10u  %9.1f  %12.0f  %8.0f%%  %11.0f  %14.2f  %10.0f  %12.0f\n", results[s].members,
+        printf("  %10u  %9.1f  %12.0f  %8.0f%%  %11.0f  %14.2f  %12.3f  %9.0f  %12.0f\n", results[s].members,
                results[s].setup_seconds, results[s].rate, 100 * results[s].rate / results[s].bound,
-               results[s].node_cpu_per_transfer * 1e6,
-               results[s].block_seconds * 1e3, results[s].rss_kib / 1024.0,
+               results[s].node_cpu_per_transfer * 1e6, results[s].block_seconds[1] * 1e3,
+               results[s].core_block_seconds * 1e3, results[s].rss_kib / 1024.0,
                results[s].rss_kib * 1024.0 / results[s].members);
     printf("  fsync of a 512-byte append on the same disk, same run: %.2f ms (median of %d, before and after)\n",
            fsync * 1e3, FSYNC_SAMPLES);
@@ -752,9 +895,10 @@ void bench_scale(int size_count, const uint32_t *sizes) {
     }
     if (measured >= 1) {
         const size_result *large = &results[measured - 1];
-        printf("  a block of one transaction at %u members: %.2f ms = fsync %.2f ms + %.2f ms (target: fsync + "
-               "under 1 ms)\n",
-               large->members, large->block_seconds * 1e3, fsync * 1e3, (large->block_seconds - fsync) * 1e3);
+        printf("  a block of one transaction at %u members: %.2f ms in the node (min %.2f) = fsync %.2f ms + %.2f ms "
+               "(target: fsync + under 1 ms); built in process %.3f ms\n",
+               large->members, large->block_seconds[1] * 1e3, large->block_seconds[0] * 1e3, fsync * 1e3,
+               (large->block_seconds[1] - fsync) * 1e3, large->core_block_seconds * 1e3);
     }
     curl_global_cleanup();
 }
