@@ -23,9 +23,12 @@ SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 TEST_CFLAGS := $(BASE_CFLAGS) -O1 -g $(SANITIZE)
 
 LIB_SOURCES := $(wildcard src/core/*.c) $(wildcard src/chain/*.c) $(wildcard src/store/*.c)
-# Application modules (CLI and node) other than their main files: linked into the
-# programs and into the test runner.
-APP_SOURCES := $(filter-out %_main.c,$(wildcard src/cli/*.c) $(wildcard src/node/*.c))
+# Sealed key files (Argon2id + secretbox, JSON through jansson): below both the CLI
+# and the node, which each link them; not in the library, which needs no JSON.
+KEYS_SOURCES := $(wildcard src/keys/*.c)
+# Application modules (CLI, node and key files) other than their main files: linked
+# into the programs and into the test runner.
+APP_SOURCES := $(filter-out %_main.c,$(wildcard src/cli/*.c) $(wildcard src/node/*.c)) $(KEYS_SOURCES)
 # The vector builder is shared by the tool that writes the vectors and the test
 # that checks them.
 # The fuzzers' checks run in the test runner too (test/test_fuzz_regressions.c).
@@ -47,13 +50,13 @@ BENCH_RUNNER := $(RELEASE_DIR)/tally-bench
 TALLYD := $(RELEASE_DIR)/tallyd
 # The node under the sanitizers, started by the integration tests.
 TEST_TALLYD := $(TEST_DIR)/tallyd
-# The node needs only the keystore of the CLI's modules (for the demo's keys).
-NODE_SOURCES := $(filter-out %_main.c,$(wildcard src/node/*.c)) src/cli/keystore.c
+# The node: its modules and the key files (for the demo's keys), none of the CLI's.
+NODE_SOURCES := $(filter-out %_main.c,$(wildcard src/node/*.c)) $(KEYS_SOURCES)
 RELEASE_NODE_OBJECTS := $(NODE_SOURCES:%.c=$(RELEASE_DIR)/%.o)
 TEST_NODE_OBJECTS := $(NODE_SOURCES:%.c=$(TEST_DIR)/%.o)
 # The wallet and operator CLI: its main and the CLI's modules.
 TALLY_CLI := $(RELEASE_DIR)/tally
-CLI_SOURCES := $(filter-out %_main.c,$(wildcard src/cli/*.c))
+CLI_SOURCES := $(filter-out %_main.c,$(wildcard src/cli/*.c)) $(KEYS_SOURCES)
 RELEASE_CLI_OBJECTS := $(CLI_SOURCES:%.c=$(RELEASE_DIR)/%.o)
 
 .PHONY: all deps test bench run demo vectors clean
@@ -173,4 +176,5 @@ fuzz-ci: deps fuzz-seeds $(FUZZ_BINARIES)
 clean:
 	rm -rf build
 
--include $(RELEASE_LIB_OBJECTS:.o=.d) $(TEST_LIB_OBJECTS:.o=.d) $(TEST_OBJECTS:.o=.d) $(BENCH_OBJECTS:.o=.d) $(RELEASE_CLI_OBJECTS:.o=.d)
+-include $(RELEASE_LIB_OBJECTS:.o=.d) $(TEST_LIB_OBJECTS:.o=.d) $(TEST_OBJECTS:.o=.d) $(BENCH_OBJECTS:.o=.d) $(RELEASE_CLI_OBJECTS:.o=.d) \
+         $(RELEASE_NODE_OBJECTS:.o=.d)

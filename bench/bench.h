@@ -59,5 +59,9 @@ void bench_pg(double tally_per_second, double *committed_per_second);
  * (3 listings, 5 slowloris, 6 JSON bodies, 9 junk transfers), next to the same
  * figures without it, in the same run. */
 void bench_floods(void);
+/* bench_scale.c: the end-to-end workload on nodes holding 10k networks and each of
+ * `sizes` members (10k, 100k and 1M when size_count is 0): rates and their ratio,
+ * the time of a one-transaction block next to the disk's fsync, RSS per member. */
+void bench_scale(int size_count, const uint32_t *sizes);
 
 #endif

@@ -3,7 +3,9 @@
  * and prints each figure next to its reference measured in the same run (the
  * node's end-to-end rate next to PostgreSQL's on the same workload).
  */
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bench.h"
@@ -48,6 +50,23 @@ int main(int argc, char **argv) {
         bench_core(&transfers_per_second);
         return 0;
     }
+    /* `tally-bench scale [MEMBERS ...]`: the end-to-end workload at each size (10k,
+     * 100k and 1M members by default) */
+    if (argc >= 2 && strcmp(argv[1], "scale") == 0) {
+        uint32_t sizes[8];
+        int count = 0;
+        for (int i = 2; i < argc && count < 8; i++) {
+            char *end = NULL;
+            unsigned long value = strtoul(argv[i], &end, 10);
+            if (!end || *end != '\0' || value == 0 || value > UINT32_MAX) {
+                fprintf(stderr, "tally-bench scale: %s is not a number of members\n", argv[i]);
+                return 2;
+            }
+            sizes[count++] = (uint32_t)value;
+        }
+        bench_scale(count, sizes);
+        return 0;
+    }
     if (argc == 2 && strcmp(argv[1], "node") == 0) {
         double committed_per_second = 0;
         bench_node(&committed_per_second);
@@ -60,6 +79,7 @@ int main(int argc, char **argv) {
     bench_node(&committed_per_second);
     bench_pg(committed_per_second, &postgres_per_second);
     bench_floods();
+    bench_scale(0, NULL);
     printf("\nsummary (one core):\n");
     printf("  core transfers applied  %12.0f /s  (keys hashed ahead; target 10,000,000: %.2fx of target)\n",
            transfers_per_second, transfers_per_second / 1e7);

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/keystore.h"
+#include "keys/keystore.h"
 #include "test.h"
 
 static void temp_path(char *out, size_t size, const char *leaf) {

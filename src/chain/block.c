@@ -11,7 +11,9 @@
 
 #include <sodium.h>
 
-#include "chain/chain_internal.h"
+#include "chain/block_internal.h"
+#include "chain/bytes.h"
+#include "chain/chain_errors.h"
 
 /* Byte offsets of the header fields, in wire order. */
 enum {

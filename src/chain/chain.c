@@ -11,6 +11,9 @@
 
 #include <sodium.h>
 
+#include "chain/block_internal.h"
+#include "chain/bytes.h"
+#include "chain/chain_errors.h"
 #include "chain/chain_internal.h"
 
 #define CHAIN_ID_DOMAIN "tally-genesis-v2"

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "chain/chain_internal.h"
+#include "chain/chain_errors.h"
 
 static const char *const chain_error_names[] = {
 #define TALLY_CHAIN_ERROR_NAME(name, message) #name,

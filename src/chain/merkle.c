@@ -16,7 +16,7 @@
 
 #include <sodium.h>
 
-#include "chain/chain_internal.h"
+#include "tally_chain.h"
 
 enum { LEAF_TAG = 0x00, NODE_TAG = 0x01 };
 /* A size_t count has at most 64 binary digits: one stack entry per digit. */

@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "cli/keystore.h"
+#include "keys/keystore.h"
 #include "tally.h"
 
 /* Exit statuses, part of the CLI's contract with scripts. */

@@ -12,7 +12,7 @@
 #include <stddef.h>
 
 #include "cli/cli.h"
-#include "cli/keystore.h"
+#include "keys/keystore.h"
 
 /* Keys a keystore may list; more are ignored (and said so). */
 #define WALLET_KEYS_MAX 1024u

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cli/keystore.h"
+#include "keys/keystore.h"
 
 #define DAY (24 * 60 * 60)
 enum { OPERATOR, ALICE, BOB, CAROL, DAVE, BANK, PEOPLE };

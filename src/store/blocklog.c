@@ -30,7 +30,8 @@
 
 #include <sodium.h>
 
-#include "chain/chain_internal.h"
+#include "chain/bytes.h"
+#include "chain/chain_errors.h"
 #include "store/file_io.h"
 
 #define CHECKSUM_BYTES 16u

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "chain/chain_errors.h"
 #include "chain/chain_internal.h"
 #include "store/file_io.h"
 

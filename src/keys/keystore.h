@@ -1,6 +1,8 @@
 /*
- * keystore.h: the CLI's keys, kept on the member's machine and never sent anywhere.
- * Each key is one JSON file holding the Ed25519 seed sealed with a passphrase:
+ * keystore.h: sealed key files, kept on the member's machine and never sent
+ * anywhere: the CLI's wallet keeps its keys in them, and the node writes the demo
+ * network's keys in them (so the demo's people can use the CLI). It sits below both,
+ * above the store's file_io.c, and knows nothing of either. Each key is one JSON file holding the Ed25519 seed sealed with a passphrase:
  * Argon2id (libsodium's crypto_pwhash) derives the key of an XSalsa20-Poly1305
  * secret box (crypto_secretbox). The public address is stored in clear so that a
  * wallet can list its keys without the passphrase. Secrets are wiped after use.

@@ -8,7 +8,7 @@
  * Only the 32-byte seed is sealed; the key pair is derived from it on opening and
  * checked against the stored address, so a file whose address was edited is refused.
  */
-#include "cli/keystore.h"
+#include "keys/keystore.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,0 +1,171 @@
+/*
+ * index_entries.c: what a committed transaction writes into the histories (the list
+ * is at the top of index.h): one credit entry per (network, account) whose balance
+ * it changes or that it is about, one asset entry per reserve movement. Needs only
+ * the transaction, its recorded result and, for pool transactions, the network's
+ * reserve asset; no SQL, no state. index_writer.c stores what this returns.
+ */
+#include "node/index_internal.h"
+
+static bool key_equal(const tally_key *a, const tally_key *b) {
+    return memcmp(a->bytes, b->bytes, TALLY_KEY_BYTES) == 0;
+}
+
+/* counterparty NULL (or the member itself) for none. */
+static void add_credit(tx_entries *entries, uint32_t network_id, const tally_key *member, int64_t amount,
+                       int64_t fee, const tally_key *counterparty) {
+    assert(entries->credit_count < CREDIT_ENTRIES_MAX);
+    credit_entry *entry = &entries->credit[entries->credit_count++];
+    memset(entry, 0, sizeof *entry);
+    entry->network_id = network_id;
+    entry->member = *member;
+    entry->amount = amount;
+    entry->fee = fee;
+    entry->has_counterparty = counterparty && !key_equal(counterparty, member);
+    if (entry->has_counterparty) entry->counterparty = *counterparty;
+}
+
+static void add_asset(tx_entries *entries, uint32_t asset_id, const tally_key *member, int64_t amount,
+                      const tally_key *counterparty) {
+    assert(entries->asset_count < ASSET_ENTRIES_MAX);
+    asset_entry *entry = &entries->asset[entries->asset_count++];
+    memset(entry, 0, sizeof *entry);
+    entry->asset_id = asset_id;
+    entry->member = *member;
+    entry->amount = amount;
+    entry->has_counterparty = counterparty && !key_equal(counterparty, member);
+    if (entry->has_counterparty) entry->counterparty = *counterparty;
+}
+
+bool index_tx_network(const tally_tx *tx, const tally_result *result, uint32_t *network_id) {
+    switch ((tally_tx_type)tx->type) {
+    case TALLY_TX_NETWORK_CREATE: *network_id = result->created_id; return true;
+    case TALLY_TX_POLICY_UPDATE: *network_id = tx->body.policy_update.network_id; return true;
+    case TALLY_TX_PEG_SET: *network_id = tx->body.peg_set.network_id; return true;
+    case TALLY_TX_OPERATOR_ADD:
+    case TALLY_TX_OPERATOR_REMOVE:
+    case TALLY_TX_MEMBER_ADMIT:
+    case TALLY_TX_MEMBER_SUSPEND:
+    case TALLY_TX_MEMBER_REINSTATE:
+    case TALLY_TX_LINE_CLOSE: *network_id = tx->body.network_key.network_id; return true;
+    case TALLY_TX_MEMBER_JOIN:
+    case TALLY_TX_MEMBER_LEAVE: *network_id = tx->body.network_only.network_id; return true;
+    case TALLY_TX_ALIAS_SET: *network_id = tx->body.alias_set.network_id; return true;
+    case TALLY_TX_LINE_OPEN: *network_id = tx->body.line_open.network_id; return true;
+    case TALLY_TX_LINE_UPDATE: *network_id = tx->body.line_update.network_id; return true;
+    case TALLY_TX_TRANSFER: *network_id = tx->body.transfer.network_id; return true;
+    case TALLY_TX_POOL_DEPOSIT:
+    case TALLY_TX_POOL_WITHDRAW:
+    case TALLY_TX_POOL_REPAY:
+    case TALLY_TX_POOL_REDEEM: *network_id = tx->body.pool_amount.network_id; return true;
+    case TALLY_TX_FEE_DISTRIBUTE: *network_id = tx->body.fee_distribute.network_id; return true;
+    case TALLY_TX_ASSET_CREATE:
+    case TALLY_TX_ASSET_ISSUE:
+    case TALLY_TX_ASSET_TRANSFER:
+    case TALLY_TX_ASSET_BURN:
+    case TALLY_TX_CHAIN_APPROVE: return false;
+    }
+    return false;
+}
+
+bool index_tx_asset(const tally_tx *tx, const tally_result *result, uint32_t *asset_id) {
+    switch (tx->type) {
+    case TALLY_TX_ASSET_CREATE: *asset_id = result->created_id; return true;
+    case TALLY_TX_ASSET_ISSUE:
+    case TALLY_TX_ASSET_TRANSFER: *asset_id = tx->body.asset_move.asset_id; return true;
+    case TALLY_TX_ASSET_BURN: *asset_id = tx->body.asset_burn.asset_id; return true;
+    case TALLY_TX_PEG_SET: *asset_id = tx->body.peg_set.asset_id; return tx->body.peg_set.asset_id != 0;
+    default: return false;
+    }
+}
+
+/* The pool's reserve movements of a pool transaction, in asset reserve_asset_id
+ * (0 when the index has seen no peg: then there is nothing to record). */
+static void pool_asset_entries(const tally_tx *tx, const tally_result *result, uint32_t reserve_asset_id,
+                               tx_entries *entries) {
+    if (reserve_asset_id == 0 || result->reserve == 0) return;
+    tally_key pool = tally_system_key(tx->body.pool_amount.network_id, TALLY_SYSTEM_POOL);
+    bool into_pool = tx->type == TALLY_TX_POOL_DEPOSIT || tx->type == TALLY_TX_POOL_REPAY;
+    int64_t signer_amount = into_pool ? -result->reserve : result->reserve;
+    add_asset(entries, reserve_asset_id, &tx->signer, signer_amount, &pool);
+    add_asset(entries, reserve_asset_id, &pool, -signer_amount, &tx->signer);
+}
+
+void index_entries_of(const tally_tx *tx, const tally_result *result, uint32_t reserve_asset_id,
+                      tx_entries *entries) {
+    memset(entries, 0, sizeof *entries);
+    uint32_t network_id = 0;
+    bool has_network = index_tx_network(tx, result, &network_id);
+    switch ((tally_tx_type)tx->type) {
+    case TALLY_TX_NETWORK_CREATE:
+    case TALLY_TX_POLICY_UPDATE:
+    case TALLY_TX_PEG_SET:
+    case TALLY_TX_MEMBER_JOIN:
+    case TALLY_TX_MEMBER_LEAVE:
+    case TALLY_TX_ALIAS_SET: add_credit(entries, network_id, &tx->signer, 0, 0, NULL); break;
+    case TALLY_TX_OPERATOR_ADD:
+    case TALLY_TX_OPERATOR_REMOVE:
+    case TALLY_TX_MEMBER_ADMIT:
+    case TALLY_TX_MEMBER_SUSPEND:
+    case TALLY_TX_MEMBER_REINSTATE:
+    case TALLY_TX_LINE_CLOSE:
+        add_credit(entries, network_id, &tx->body.network_key.key, 0, 0, &tx->signer);
+        break;
+    case TALLY_TX_LINE_OPEN:
+        add_credit(entries, network_id, &tx->body.line_open.member, 0, 0, &tx->signer);
+        break;
+    case TALLY_TX_LINE_UPDATE:
+        add_credit(entries, network_id, &tx->body.line_update.member, 0, 0, &tx->signer);
+        break;
+    case TALLY_TX_TRANSFER: {
+        const tally_tx_transfer *body = &tx->body.transfer;
+        add_credit(entries, network_id, &tx->signer, -body->amount, result->fee, &body->payee);
+        add_credit(entries, network_id, &body->payee, body->amount, 0, &tx->signer);
+        if (result->fee != 0) {
+            tally_key fees = tally_system_key(network_id, TALLY_SYSTEM_FEES);
+            add_credit(entries, network_id, &fees, result->fee, 0, &tx->signer);
+        }
+        break;
+    }
+    case TALLY_TX_FEE_DISTRIBUTE: {
+        const tally_tx_fee_distribute *body = &tx->body.fee_distribute;
+        tally_key fees = tally_system_key(network_id, TALLY_SYSTEM_FEES);
+        tally_key to = body->to_pool ? tally_system_key(network_id, TALLY_SYSTEM_POOL) : body->to;
+        add_credit(entries, network_id, &fees, -body->amount, 0, &to);
+        add_credit(entries, network_id, &to, body->amount, 0, &fees);
+        break;
+    }
+    case TALLY_TX_POOL_DEPOSIT:
+    case TALLY_TX_POOL_WITHDRAW:
+        add_credit(entries, network_id, &tx->signer, 0, 0, NULL);
+        pool_asset_entries(tx, result, reserve_asset_id, entries);
+        break;
+    case TALLY_TX_POOL_REPAY:
+    case TALLY_TX_POOL_REDEEM: {
+        tally_key lost = tally_system_key(network_id, TALLY_SYSTEM_LOST_DEBT);
+        int64_t credits = tx->type == TALLY_TX_POOL_REPAY ? tx->body.pool_amount.amount : -result->burned;
+        add_credit(entries, network_id, &tx->signer, credits, 0, &lost);
+        add_credit(entries, network_id, &lost, -credits, 0, &tx->signer);
+        pool_asset_entries(tx, result, reserve_asset_id, entries);
+        break;
+    }
+    case TALLY_TX_ASSET_CREATE: add_asset(entries, result->created_id, &tx->signer, 0, NULL); break;
+    case TALLY_TX_ASSET_ISSUE: {
+        const tally_tx_asset_move *body = &tx->body.asset_move;
+        add_asset(entries, body->asset_id, &body->to, body->amount, &tx->signer);
+        break;
+    }
+    case TALLY_TX_ASSET_TRANSFER: {
+        const tally_tx_asset_move *body = &tx->body.asset_move;
+        add_asset(entries, body->asset_id, &tx->signer, -body->amount, &body->to);
+        add_asset(entries, body->asset_id, &body->to, body->amount, &tx->signer);
+        break;
+    }
+    case TALLY_TX_ASSET_BURN:
+        add_asset(entries, tx->body.asset_burn.asset_id, &tx->signer, -tx->body.asset_burn.amount, NULL);
+        break;
+    case TALLY_TX_CHAIN_APPROVE: break; /* chain-wide: no network's or asset's history */
+    }
+    assert(entries->credit_count == 0 || has_network);
+    (void)has_network;
+}

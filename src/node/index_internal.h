@@ -1,0 +1,308 @@
+/*
+ * index_internal.h: what the parts of the index share and nobody else sees: the
+ * statements (prepared once at open by index.c, bound parameters only), the
+ * connection and its cached tip, the helpers that bind, step and read columns and
+ * turn a refusal into an index_error with a sentence, and the entries a transaction
+ * makes. The parts, behind the one public header index.h:
+ *   index.c          opening, the schema and its version, transactions, errors
+ *   index_entries.c  from a committed transaction to its history entries (no SQL)
+ *   index_writer.c   indexing a block; catching up with and rebuilding from the log
+ *   index_history.c  transactions by id, account and asset histories, block headers
+ *   index_search.c   full-text search over memos and aliases
+ */
+#ifndef TALLY_NODE_INDEX_INTERNAL_H
+#define TALLY_NODE_INDEX_INTERNAL_H
+
+#include <assert.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "node/index.h"
+
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+
+/* Entries one transaction can make (TRANSFER: payer, payee, fee account; pool
+ * transactions: two reserve movements). Entry ids are tx seq * ENTRIES_PER_TX + k. */
+#define ENTRIES_PER_TX 4
+#define ENTRIES_PER_TX_TEXT "4"
+#define CREDIT_ENTRIES_MAX 3u
+#define ASSET_ENTRIES_MAX 2u
+_Static_assert(CREDIT_ENTRIES_MAX <= ENTRIES_PER_TX && ASSET_ENTRIES_MAX <= ENTRIES_PER_TX, "entry ids");
+
+/* Every statement the index runs, prepared once at open (index.c) and again after a
+ * rebuild empties the database; each takes bound parameters only. */
+#define TX_RESULT_COLUMNS                                                                                    \
+    "code, created_id, minted, burned, fee, risk_fee, reserve, shares, to_primary, to_excess, "              \
+    "available"
+
+#define INDEX_STATEMENTS(X)                                                                                  \
+    X(BEGIN, "BEGIN IMMEDIATE")                                                                              \
+    X(COMMIT, "COMMIT")                                                                                      \
+    X(ROLLBACK, "ROLLBACK")                                                                                  \
+    X(INSERT_BLOCK, "INSERT INTO blocks(height, hash, prev_hash, time, tx_count, state_hash, header) "       \
+                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")                                                   \
+    X(INSERT_TX, "INSERT INTO txs(seq, id, height, position, type, type_name, signer, sequence, "            \
+                 "network_id, asset_id, encoded, memo, " TX_RESULT_COLUMNS ") VALUES (?1, ?2, ?3, ?4, "      \
+                 "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, "     \
+                 "?23)")                                                                                     \
+    X(INSERT_HISTORY, "INSERT INTO history(network_id, member, entry, amount, fee, counterparty) "           \
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)")                                                     \
+    X(INSERT_ASSET_HISTORY, "INSERT INTO asset_history(asset_id, member, entry, amount, counterparty) "      \
+                            "VALUES (?1, ?2, ?3, ?4, ?5)")                                                   \
+    X(PEG_GET, "SELECT asset_id FROM pegs WHERE network_id = ?1")                                            \
+    X(PEG_PUT, "INSERT INTO pegs(network_id, asset_id) VALUES (?1, ?2) "                                     \
+               "ON CONFLICT(network_id) DO UPDATE SET asset_id = excluded.asset_id")                         \
+    X(SEARCH_INSERT, "INSERT INTO search(text, kind, network_id, tx, key, counterparty) "                    \
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)")                                                      \
+    X(SEARCH_DELETE, "DELETE FROM search WHERE rowid = ?1")                                                  \
+    X(ALIAS_GET, "SELECT search_row FROM aliases WHERE network_id = ?1 AND member = ?2")                     \
+    X(ALIAS_PUT, "INSERT INTO aliases(network_id, member, search_row) VALUES (?1, ?2, ?3) "                  \
+                 "ON CONFLICT(network_id, member) DO UPDATE SET search_row = excluded.search_row")           \
+    X(ALIAS_DELETE, "DELETE FROM aliases WHERE network_id = ?1 AND member = ?2")                             \
+    X(TIP, "SELECT height, hash FROM blocks ORDER BY height DESC LIMIT 1")                                   \
+    X(TX_TOTAL, "SELECT coalesce(max(seq), 0) FROM txs")                                                     \
+    X(TX_BY_ID, "SELECT t.height, t.position, b.time, t.type, t.signer, t.sequence, t.network_id, "          \
+                "t.asset_id, t.encoded, " TX_RESULT_COLUMNS " FROM txs t "                                   \
+                "JOIN blocks b ON b.height = t.height WHERE t.id = ?1")                                      \
+    X(HISTORY,                                                                                               \
+      "SELECT h.entry, t.height, t.position, b.time, t.id, t.type, h.amount, h.fee, "                        \
+      "h.counterparty, t.memo FROM history h JOIN txs t ON t.seq = h.entry / " ENTRIES_PER_TX_TEXT " "       \
+      "JOIN blocks b ON b.height = t.height "                                                                \
+      "WHERE h.network_id = ?1 AND h.member = ?2 AND h.entry < ?3 "                                          \
+      "ORDER BY h.entry DESC LIMIT ?4")                                                                      \
+    X(ASSET_HISTORY,                                                                                         \
+      "SELECT h.entry, t.height, t.position, b.time, t.id, t.type, h.amount, "                               \
+      "h.counterparty FROM asset_history h JOIN txs t ON t.seq = h.entry / " ENTRIES_PER_TX_TEXT " "         \
+      "JOIN blocks b ON b.height = t.height "                                                                \
+      "WHERE h.asset_id = ?1 AND h.member = ?2 AND h.entry < ?3 "                                            \
+      "ORDER BY h.entry DESC LIMIT ?4")                                                                      \
+    X(BLOCKS, "SELECT header, hash FROM blocks WHERE height >= ?1 ORDER BY height LIMIT ?2")                 \
+    X(SEARCH, "SELECT search.kind, search.key, search.counterparty, search.text, t.height, t.id, "           \
+              "search.rowid FROM search JOIN txs t ON t.seq = search.tx "                                    \
+              "WHERE search MATCH ?1 AND search.network_id = ?2 AND search.rowid < ?4 "                      \
+              "ORDER BY search.rowid DESC LIMIT ?3")
+
+typedef enum {
+#define INDEX_STATEMENT_ENUM(name, sql) STATEMENT_##name,
+    INDEX_STATEMENTS(INDEX_STATEMENT_ENUM)
+#undef INDEX_STATEMENT_ENUM
+        STATEMENT_COUNT
+} statement_id;
+
+struct tally_index {
+    sqlite3 *db;
+    sqlite3_stmt *statements[STATEMENT_COUNT];
+    /* The tip as committed (or as written inside the open transaction, which a
+     * rollback undoes by reloading). */
+    uint64_t height; /* TALLY_NO_HEIGHT when empty */
+    uint8_t last_hash[TALLY_HASH_BYTES];
+    uint64_t transactions;
+    bool in_transaction;
+    /* The cached tip could not be reloaded after a rollback: adding refuses until
+     * the index is reopened or rebuilt. */
+    bool failed;
+};
+
+/* ------------------------------------------------------------------------ */
+/* Errors.                                                                   */
+/* ------------------------------------------------------------------------ */
+
+__attribute__((format(printf, 4, 5))) static inline index_error fail(index_error code, char *why,
+                                                                     size_t why_size, const char *format,
+                                                                     ...) {
+    if (why && why_size > 0) {
+        va_list arguments;
+        va_start(arguments, format);
+        vsnprintf(why, why_size, format, arguments);
+        va_end(arguments);
+    }
+    return code;
+}
+
+/* "doing: SQLite's message (its code's name)". */
+static inline index_error fail_database(const tally_index *index, int rc, const char *doing, char *why,
+                                        size_t why_size) {
+    assert(rc != SQLITE_OK && rc != SQLITE_ROW && rc != SQLITE_DONE);
+    const char *message = index->db ? sqlite3_errmsg(index->db) : sqlite3_errstr(rc);
+    return fail(INDEX_ERR_DATABASE, why, why_size, "index: %s: %s (%s)", doing, message, sqlite3_errstr(rc));
+}
+
+static inline index_error fail_damaged(const char *what, char *why, size_t why_size) {
+    return fail(INDEX_ERR_DAMAGED, why, why_size,
+                "index: %s holds a value the index never writes; delete the index file, it is "
+                "rebuilt from the block log",
+                what);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Binding and running statements.                                           */
+/* ------------------------------------------------------------------------ */
+
+/* Binds parameters one after another, keeping the first failure, so a caller binds
+ * everything and checks once. */
+typedef struct {
+    sqlite3_stmt *statement;
+    int rc;
+} binding;
+
+static inline binding bind_start(tally_index *index, statement_id id) {
+    assert(id < STATEMENT_COUNT && index->statements[id]);
+    return (binding){index->statements[id], SQLITE_OK};
+}
+
+static inline void bind_int(binding *b, int column, int64_t value) {
+    if (b->rc == SQLITE_OK) b->rc = sqlite3_bind_int64(b->statement, column, value);
+}
+
+static inline void bind_null(binding *b, int column) {
+    if (b->rc == SQLITE_OK) b->rc = sqlite3_bind_null(b->statement, column);
+}
+
+/* The bytes must live until the statement has run (SQLITE_STATIC). */
+static inline void bind_bytes(binding *b, int column, const void *bytes, size_t length) {
+    assert(length <= INT_MAX);
+    if (b->rc == SQLITE_OK)
+        b->rc = sqlite3_bind_blob(b->statement, column, bytes, (int)length, SQLITE_STATIC);
+}
+
+static inline void bind_text(binding *b, int column, const char *text, size_t length) {
+    assert(length <= INT_MAX);
+    if (b->rc == SQLITE_OK) b->rc = sqlite3_bind_text(b->statement, column, text, (int)length, SQLITE_STATIC);
+}
+
+/* A key, or NULL for SQL NULL. */
+static inline void bind_key(binding *b, int column, const tally_key *key) {
+    if (key)
+        bind_bytes(b, column, key->bytes, TALLY_KEY_BYTES);
+    else
+        bind_null(b, column);
+}
+
+/* Runs a statement that returns no row. */
+static inline index_error run(tally_index *index, binding *b, const char *doing, char *why, size_t why_size) {
+    int rc = b->rc;
+    if (rc == SQLITE_OK) rc = sqlite3_step(b->statement);
+    index_error error = INDEX_OK;
+    if (rc != SQLITE_DONE)
+        error = fail_database(index, rc == SQLITE_ROW ? SQLITE_MISUSE : rc, doing, why, why_size);
+    sqlite3_reset(b->statement); /* repeats the step's error, already reported */
+    return error;
+}
+
+/* Steps a query: *row true with a row to read, false when done. */
+static inline index_error step_row(tally_index *index, binding *b, bool *row, const char *doing, char *why,
+                            size_t why_size) {
+    *row = false;
+    int rc = b->rc;
+    if (rc == SQLITE_OK) rc = sqlite3_step(b->statement);
+    if (rc == SQLITE_ROW) {
+        *row = true;
+        return INDEX_OK;
+    }
+    if (rc == SQLITE_DONE) return INDEX_OK;
+    return fail_database(index, rc, doing, why, why_size);
+}
+
+/* Exactly `size` bytes of a BLOB column. */
+static inline bool column_fixed(sqlite3_stmt *statement, int column, void *out, size_t size) {
+    if (sqlite3_column_type(statement, column) != SQLITE_BLOB) return false;
+    const void *bytes = sqlite3_column_blob(statement, column);
+    int length = sqlite3_column_bytes(statement, column);
+    if (!bytes || length < 0 || (size_t)length != size) return false;
+    memcpy(out, bytes, size);
+    return true;
+}
+
+/* A key, or NULL (*present false). */
+static inline bool column_optional_key(sqlite3_stmt *statement, int column, bool *present,
+                                       tally_key *key) {
+    memset(key, 0, sizeof *key);
+    *present = sqlite3_column_type(statement, column) != SQLITE_NULL;
+    return !*present || column_fixed(statement, column, key->bytes, TALLY_KEY_BYTES);
+}
+
+/* An INTEGER column within [minimum, maximum]. */
+static inline bool column_integer(sqlite3_stmt *statement, int column, int64_t minimum, int64_t maximum,
+                           int64_t *value) {
+    if (sqlite3_column_type(statement, column) != SQLITE_INTEGER) return false;
+    *value = sqlite3_column_int64(statement, column);
+    return *value >= minimum && *value <= maximum;
+}
+
+/* Text of at most `capacity` bytes, NUL-terminated into out (NULL reads as ""). */
+static inline bool column_text(sqlite3_stmt *statement, int column, char *out, size_t capacity, uint16_t *length) {
+    out[0] = '\0';
+    *length = 0;
+    if (sqlite3_column_type(statement, column) == SQLITE_NULL) return true;
+    if (sqlite3_column_type(statement, column) != SQLITE_TEXT) return false;
+    const unsigned char *text = sqlite3_column_text(statement, column);
+    int bytes = sqlite3_column_bytes(statement, column);
+    if (!text || bytes < 0 || (size_t)bytes > capacity || bytes > UINT16_MAX) return false;
+    memcpy(out, text, (size_t)bytes);
+    out[bytes] = '\0';
+    *length = (uint16_t)bytes;
+    return true;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Transactions and the cached tip (index.c).                                */
+/* ------------------------------------------------------------------------ */
+
+/* Reads the tip and the transaction count from the database into the cache; clears
+ * `failed`. */
+index_error index_load_tip(tally_index *index, char *why, size_t why_size);
+/* Empties the index and creates the current schema: used for another version and
+ * by rebuild. */
+index_error index_schema_recreate(tally_index *index, char *why, size_t why_size);
+index_error index_transaction_begin(tally_index *index, char *why, size_t why_size);
+/* Undoes the open transaction and reloads the cached tip from what is committed. */
+void index_transaction_rollback(tally_index *index);
+/* Commits, or on failure rolls back (and reloads the tip). */
+index_error index_transaction_commit(tally_index *index, char *why, size_t why_size);
+
+/* ------------------------------------------------------------------------ */
+/* From a transaction to history entries (index_entries.c).                  */
+/* ------------------------------------------------------------------------ */
+
+typedef struct {
+    uint32_t network_id;
+    tally_key member;
+    int64_t amount;
+    int64_t fee;
+    bool has_counterparty;
+    tally_key counterparty;
+} credit_entry;
+
+typedef struct {
+    uint32_t asset_id;
+    tally_key member;
+    int64_t amount;
+    bool has_counterparty;
+    tally_key counterparty;
+} asset_entry;
+
+typedef struct {
+    credit_entry credit[CREDIT_ENTRIES_MAX];
+    uint32_t credit_count;
+    asset_entry asset[ASSET_ENTRIES_MAX];
+    uint32_t asset_count;
+} tx_entries;
+
+/* The network a transaction is about, if any (NETWORK_CREATE: the one it made). */
+bool index_tx_network(const tally_tx *tx, const tally_result *result, uint32_t *network_id);
+/* The reserve asset a transaction is about, if any (ASSET_CREATE: the one it made). */
+bool index_tx_asset(const tally_tx *tx, const tally_result *result, uint32_t *asset_id);
+/* Every entry of a committed transaction (see index.h). Needs nothing but the
+ * transaction, its result and, for pool transactions, the network's reserve asset
+ * (0 when the index has seen no peg). */
+void index_entries_of(const tally_tx *tx, const tally_result *result, uint32_t reserve_asset_id,
+                      tx_entries *entries);
+
+#endif /* TALLY_NODE_INDEX_INTERNAL_H */
