@@ -64,6 +64,23 @@ tally_chain_error block_build(tally_state *state, tally_chain_tip *tip,
                               bool signatures_checked, tally_result *candidate_results,
                               tally_block *block, bool *state_changed, tally_chain_failure *failure);
 
+/* Whether the producer's signature over the header holds. */
+bool block_header_signature_holds(const tally_block_header *header);
+
+/* Signature verdicts made ahead of applying a block (tally_chain_replay): the
+ * producer's, and one per transaction (header.tx_count of them). */
+typedef struct {
+    bool header;
+    const bool *txs;
+} block_signatures;
+
+/* tally_block_apply with the verdicts of `checked` in place of checking each
+ * signature; NULL: checks them (tally_block_apply). The same checks in the same
+ * order: a transaction whose verdict is false is applied with tally_apply_signed,
+ * so it fails exactly as it would have (BAD_TX_SIGNATURE, or an earlier check). */
+tally_chain_error block_apply_checked(tally_state *state, tally_chain_tip *tip, const tally_block *block,
+                                      const block_signatures *checked, tally_chain_failure *failure);
+
 /* True when the genesis name is 1..TALLY_NAME_MAX bytes of valid text (tally_text_is_valid). */
 bool chain_name_is_valid(const char *name, size_t length);
 

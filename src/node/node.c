@@ -72,15 +72,10 @@ struct node {
     uint64_t last_block_ms;
     node_metrics metrics;
 
-    /* The signature checkers: one thread per core takes chunks of the queued jobs,
-     * so that many connections submitting at once never run more verifications at a
-     * time than there are cores (more would only thrash the caches). */
-    pthread_mutex_t verify_lock;
-    pthread_cond_t verify_work;
-    struct verify_job *verify_head, *verify_tail;
-    pthread_t verifiers[64];
-    uint32_t verifier_count;
-    bool verifiers_stop;
+    /* The signature checkers, one thread per core (tally_signature_pool): many
+     * connections submitting at once never run more verifications at a time than
+     * there are cores. The replay at opening uses them too. */
+    tally_signature_pool *signatures;
 
     /* The query index, filled by its own thread after blocks are acknowledged so
      * that indexing never delays a commit. index_lock guards the index alone. */
@@ -132,9 +127,6 @@ void node_config_defaults(node_config *config) {
     config->mempool_capacity = 65536;
     config->mempool_per_sender = MEMPOOL_PER_SENDER_DEFAULT;
 }
-
-static bool start_verifiers(node *n);
-static void stop_verifiers(node *n);
 
 /* ---- statuses ---- */
 
@@ -231,8 +223,6 @@ bool node_open(const node_config *config, node **out, char *why, size_t why_size
     pthread_cond_init(&n->work, NULL);
     pthread_cond_init(&n->committed, NULL);
     pthread_mutex_init(&n->index_lock, NULL);
-    pthread_mutex_init(&n->verify_lock, NULL);
-    pthread_cond_init(&n->verify_work, NULL);
     tally_block_init(&n->block);
     bool tables = recent_init(&n->statuses, STATUS_SLOTS, sizeof(tx_status));
     tables = recent_init(&n->verdicts, VERDICT_SLOTS, 1) && tables;
@@ -258,7 +248,13 @@ bool node_open(const node_config *config, node **out, char *why, size_t why_size
         node_close(n);
         return false;
     }
-    tally_store_options options = {.notice = notice, .notice_context = n};
+    n->signatures = tally_signature_pool_start(config->verify_threads);
+    if (!n->signatures) {
+        snprintf(why, why_size, "cannot start the signature checking threads");
+        node_close(n);
+        return false;
+    }
+    tally_store_options options = {.notice = notice, .notice_context = n, .signatures = n->signatures};
     tally_chain_failure failure;
     tally_chain_error error = TALLY_CHAIN_OK;
     if (!n->is_new) {
@@ -431,7 +427,6 @@ static void *indexer_main(void *context) {
 }
 
 bool node_start(node *n) {
-    if (!start_verifiers(n)) return false;
     pthread_mutex_lock(&n->lock);
     n->running = true;
     pthread_mutex_unlock(&n->lock);
@@ -456,12 +451,10 @@ void node_close(node *n) {
         pthread_mutex_unlock(&n->lock);
         pthread_join(n->indexer_thread, NULL);
     }
-    stop_verifiers(n);
-    pthread_mutex_destroy(&n->verify_lock);
-    pthread_cond_destroy(&n->verify_work);
     index_close(n->index);
     pthread_mutex_destroy(&n->index_lock);
     tally_store_close(n->store);
+    tally_signature_pool_stop(n->signatures); /* after the store, which borrows it */
     mempool_free(&n->pool);
     tally_block_release(&n->block);
     free(n->candidates);
@@ -477,73 +470,6 @@ void node_close(node *n) {
 }
 
 /* ---- admission ---- */
-
-typedef struct verify_job {
-    const tally_tx *txs;
-    bool *valid;
-    uint32_t count, next, done;
-    pthread_cond_t finished;
-    struct verify_job *queue_next;
-} verify_job;
-
-enum { VERIFY_CHUNK = 16 };
-
-static void *verifier_main(void *context) {
-    node *n = context;
-    pthread_mutex_lock(&n->verify_lock);
-    for (;;) {
-        while (!n->verify_head && !n->verifiers_stop) pthread_cond_wait(&n->verify_work, &n->verify_lock);
-        if (!n->verify_head) break;
-        verify_job *job = n->verify_head;
-        uint32_t begin = job->next, end = begin + VERIFY_CHUNK < job->count ? begin + VERIFY_CHUNK : job->count;
-        job->next = end;
-        if (end == job->count) {
-            n->verify_head = job->queue_next;
-            if (!n->verify_head) n->verify_tail = NULL;
-        }
-        pthread_mutex_unlock(&n->verify_lock);
-        for (uint32_t i = begin; i < end; i++) job->valid[i] = job->valid[i] && tally_tx_verify(&job->txs[i]);
-        pthread_mutex_lock(&n->verify_lock);
-        job->done += end - begin;
-        if (job->done == job->count) pthread_cond_signal(&job->finished);
-    }
-    pthread_mutex_unlock(&n->verify_lock);
-    return NULL;
-}
-
-static bool start_verifiers(node *n) {
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    uint32_t threads = n->config.verify_threads ? n->config.verify_threads : (uint32_t)(cores > 0 ? cores : 1);
-    if (threads > 64) threads = 64;
-    for (n->verifier_count = 0; n->verifier_count < threads; n->verifier_count++)
-        if (pthread_create(&n->verifiers[n->verifier_count], NULL, verifier_main, n) != 0) break;
-    return n->verifier_count > 0;
-}
-
-static void stop_verifiers(node *n) {
-    pthread_mutex_lock(&n->verify_lock);
-    n->verifiers_stop = true;
-    pthread_cond_broadcast(&n->verify_work);
-    pthread_mutex_unlock(&n->verify_lock);
-    for (uint32_t i = 0; i < n->verifier_count; i++) pthread_join(n->verifiers[i], NULL);
-    n->verifier_count = 0;
-}
-
-/* Checks the signatures of txs whose valid[i] is true, on the verifier threads, and
- * waits for the answer. */
-static void verify_all(node *n, const tally_tx *txs, uint32_t count, bool *valid) {
-    if (count == 0) return;
-    verify_job job = {.txs = txs, .valid = valid, .count = count};
-    pthread_cond_init(&job.finished, NULL);
-    pthread_mutex_lock(&n->verify_lock);
-    if (n->verify_tail) n->verify_tail->queue_next = &job;
-    else n->verify_head = &job;
-    n->verify_tail = &job;
-    pthread_cond_broadcast(&n->verify_work);
-    while (job.done < job.count) pthread_cond_wait(&job.finished, &n->verify_lock);
-    pthread_mutex_unlock(&n->verify_lock);
-    pthread_cond_destroy(&job.finished);
-}
 
 static tx_status refused(tally_error code, int64_t available) {
     tx_status status = {.state = TX_REFUSED};
@@ -742,7 +668,7 @@ void node_submit(node *n, const tally_tx *txs, uint32_t count, tx_status *out, u
         valid[i] = stages[i] == STAGE_VERIFY;
         checks += valid[i];
     }
-    if (checks) verify_all(n, txs, count, valid);
+    if (checks) tally_signature_pool_check_txs(n->signatures, txs, count, valid);
 
     pthread_mutex_lock(&n->lock);
     n->metrics.signature_checks += checks;
