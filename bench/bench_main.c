@@ -33,8 +33,8 @@ int main(int argc, char **argv) {
         return 1;
     }
     print_machine();
-    /* `tally-bench node` or `tally-bench floods` runs that part alone (each needs
-     * build/release/tallyd) */
+    /* `tally-bench node`, `tally-bench floods` or `tally-bench verify` runs that
+     * part alone (the first two need build/release/tallyd) */
     if (argc == 2 && strcmp(argv[1], "floods") == 0) {
         bench_floods();
         return 0;
@@ -44,6 +44,10 @@ int main(int argc, char **argv) {
         bench_node(&committed_per_second);
         return 0;
     }
+    if (argc == 2 && strcmp(argv[1], "verify") == 0) {
+        bench_chain_verify();
+        return 0;
+    }
     double verifications_per_second = 0, transfers_per_second = 0;
     bench_chain(&verifications_per_second);
     bench_core(&transfers_per_second);
@@ -51,6 +55,7 @@ int main(int argc, char **argv) {
     bench_node(&committed_per_second);
     bench_pg(committed_per_second, &postgres_per_second);
     bench_floods();
+    bench_chain_verify();
     printf("\nsummary (one core):\n");
     printf("  core transfers applied  %12.0f /s  (target 5,000,000: %.2fx of target)\n", transfers_per_second,
            transfers_per_second / 5e6);
