@@ -55,6 +55,9 @@ void bench_core(double *transfers_per_second);
 /* bench_node.c: transfers committed per second by a real node over HTTP, against
  * the verification bound of every core. */
 void bench_node(double *committed_per_second);
+/* bench_node.c: 1,000 sequential payments with wait=commit on an idle node, their
+ * p50 and p99 next to the fsync time of the same disk in the same run. */
+void bench_latency(void);
 /* bench_pg.c: the same workload against a PostgreSQL ledger started for the run;
  * prints its rate next to Tally's (tally_per_second, from bench_node) and their
  * ratio. 0 when PostgreSQL is missing or cannot start (it says why). */

@@ -33,8 +33,8 @@ int main(int argc, char **argv) {
         return 1;
     }
     print_machine();
-    /* `tally-bench node`, `tally-bench floods` or `tally-bench verify` runs that
-     * part alone (the first two need build/release/tallyd) */
+    /* `tally-bench node`, `latency`, `floods` or `verify` runs that part alone
+     * (all but verify need build/release/tallyd) */
     if (argc == 2 && strcmp(argv[1], "floods") == 0) {
         bench_floods();
         return 0;
@@ -42,6 +42,10 @@ int main(int argc, char **argv) {
     if (argc == 2 && strcmp(argv[1], "node") == 0) {
         double committed_per_second = 0;
         bench_node(&committed_per_second);
+        return 0;
+    }
+    if (argc == 2 && strcmp(argv[1], "latency") == 0) {
+        bench_latency();
         return 0;
     }
     if (argc == 2 && strcmp(argv[1], "verify") == 0) {
@@ -54,6 +58,7 @@ int main(int argc, char **argv) {
     double committed_per_second = 0, postgres_per_second = 0;
     bench_node(&committed_per_second);
     bench_pg(committed_per_second, &postgres_per_second);
+    bench_latency();
     bench_floods();
     bench_chain_verify();
     printf("\nsummary (one core):\n");

@@ -7,12 +7,18 @@
  * verify with libsodium in the same run: the bound a node that checks every signature
  * cannot beat. The target is 95% of that bound.
  *
+ * `tally-bench latency` is the other end: one wallet's 1,000 payments in a row on
+ * an idle node, each sent when the previous one is committed, their p50 and p99
+ * next to the time of a write and fsync of the same disk in the same run (a block
+ * is one of each). Target: p50 under 5 ms.
+ *
  * For comparing builds and profiling: TALLY_BENCH_TALLYD names another tallyd (an
  * older build, measured in alternating runs), TALLY_BENCH_WRAP a command that runs
  * it (words split at spaces, e.g. "valgrind --tool=callgrind"), and
  * TALLY_BENCH_BATCHES fewer batches per client than 40 (a wrapped node is slow).
  */
 #include <curl/curl.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
@@ -189,15 +195,17 @@ static int compare_double(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/* Starts tallyd (under TALLY_BENCH_WRAP's command when set). */
-static pid_t start_node(const char *tallyd, const char *directory) {
+/* Starts tallyd (under TALLY_BENCH_WRAP's command when set), with --block-ms
+ * block_ms_text unless it is NULL (then the default). */
+static pid_t start_node(const char *tallyd, const char *directory, const char *block_ms_text) {
     char data[300], port_file[320];
     snprintf(data, sizeof data, "%s/data", directory);
     snprintf(port_file, sizeof port_file, "%s/port", directory);
     char wrap[512] = "";
     const char *wrap_text = getenv("TALLY_BENCH_WRAP");
     if (wrap_text) snprintf(wrap, sizeof wrap, "%s", wrap_text);
-    char program[300], listen[] = "127.0.0.1:0", block_ms[] = "50";
+    char program[300], listen[] = "127.0.0.1:0", block_ms[16];
+    snprintf(block_ms, sizeof block_ms, "%s", block_ms_text ? block_ms_text : "");
     char data_option[] = "--data", listen_option[] = "--listen", port_option[] = "--port-file", quiet[] = "--quiet",
          block_option[] = "--block-ms";
     snprintf(program, sizeof program, "%s", tallyd);
@@ -206,7 +214,8 @@ static pid_t start_node(const char *tallyd, const char *directory) {
     for (char *word = strtok(wrap, " "); word && argc < WRAP_WORDS_MAX; word = strtok(NULL, " ")) argv[argc++] = word;
     char *options[] = {program, data_option, data, listen_option, listen, port_option, port_file, quiet,
                        block_option, block_ms};
-    for (size_t i = 0; i < sizeof options / sizeof options[0]; i++) argv[argc++] = options[i];
+    size_t option_count = sizeof options / sizeof options[0] - (block_ms_text ? 0 : 2);
+    for (size_t i = 0; i < option_count; i++) argv[argc++] = options[i];
     argv[argc] = NULL;
     pid_t pid = fork();
     if (pid == 0) {
@@ -267,32 +276,14 @@ static bool setup_batch(CURL *curl, tally_tx *txs, uint32_t count) {
     return true;
 }
 
-void bench_node(double *committed_per_second) {
-    *committed_per_second = 0;
-    const char *tallyd = getenv("TALLY_BENCH_TALLYD");
-    if (!tallyd || !*tallyd) tallyd = DEFAULT_TALLYD;
-    const char *batches_text = getenv("TALLY_BENCH_BATCHES");
-    batches_per_client = batches_text ? atoi(batches_text) : BATCHES_PER_CLIENT;
-    if (batches_per_client < 1 || batches_per_client > BATCHES_PER_CLIENT) batches_per_client = BATCHES_PER_CLIENT;
-    if (access(tallyd, X_OK) != 0) {
-        printf("node: %s is not built; skipped\n", tallyd);
-        return;
-    }
-    char directory[] = "/tmp/tally-bench-XXXXXX";
-    if (!mkdtemp(directory)) return;
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    pid_t node = start_node(tallyd, directory);
-    CURL *curl = curl_easy_init();
-    if (node <= 0 || !read_chain_id(curl)) {
-        printf("node: could not start %s\n", tallyd);
-        goto done;
-    }
-    for (int i = 0; i < MEMBERS; i++) {
+/* Member 0 founds an open network with a default line for everyone, and members
+ * 0 .. count - 1 join it. */
+static bool found_network(CURL *curl, int count) {
+    for (int i = 0; i < count; i++) {
         tally_keypair(&members[i].key, members[i].secret, NULL);
         members[i].sequence = 1;
     }
-    /* member 0 founds an open network with a default line for everyone */
-    tally_tx *setup = calloc(MEMBERS, sizeof *setup);
+    tally_tx *setup = calloc((size_t)count, sizeof *setup);
     setup[0] = new_tx(&members[0], TALLY_TX_NETWORK_CREATE);
     memcpy(setup[0].body.network_create.name.bytes, "Bench", 5);
     setup[0].body.network_create.name.length = 5;
@@ -308,13 +299,36 @@ void bench_node(double *committed_per_second) {
     policy->compliance_rule = TALLY_COMPLIANCE_REBALANCED;
     policy->auto_renew = true;
     bool ok = setup_batch(curl, setup, 1);
-    for (int i = 0; i < MEMBERS && ok; i++) {
+    for (int i = 0; i < count && ok; i++) {
         setup[i] = new_tx(&members[i], TALLY_TX_MEMBER_JOIN);
         setup[i].body.network_only.network_id = 1;
     }
-    ok = ok && setup_batch(curl, setup, MEMBERS);
+    ok = ok && setup_batch(curl, setup, (uint32_t)count);
     free(setup);
-    if (!ok) goto done;
+    return ok;
+}
+
+void bench_node(double *committed_per_second) {
+    *committed_per_second = 0;
+    const char *tallyd = getenv("TALLY_BENCH_TALLYD");
+    if (!tallyd || !*tallyd) tallyd = DEFAULT_TALLYD;
+    const char *batches_text = getenv("TALLY_BENCH_BATCHES");
+    batches_per_client = batches_text ? atoi(batches_text) : BATCHES_PER_CLIENT;
+    if (batches_per_client < 1 || batches_per_client > BATCHES_PER_CLIENT) batches_per_client = BATCHES_PER_CLIENT;
+    if (access(tallyd, X_OK) != 0) {
+        printf("node: %s is not built; skipped\n", tallyd);
+        return;
+    }
+    char directory[] = "/tmp/tally-bench-XXXXXX";
+    if (!mkdtemp(directory)) return;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    pid_t node = start_node(tallyd, directory, "50");
+    CURL *curl = curl_easy_init();
+    if (node <= 0 || !read_chain_id(curl)) {
+        printf("node: could not start %s\n", tallyd);
+        goto done;
+    }
+    if (!found_network(curl, MEMBERS)) goto done;
 
     /* Each client pays from its own members, so its batches keep their order. */
     uint32_t total = CLIENTS * BATCHES_PER_CLIENT * BATCH;
@@ -386,5 +400,124 @@ done:
     char command[128];
     snprintf(command, sizeof command, "rm -rf %s", directory);
     if (system(command) != 0) fprintf(stderr, "bench node: could not remove %s\n", directory);
+    curl_global_cleanup();
+}
+
+/* ---- latency: sequential payments on an idle node ---- */
+
+enum { LATENCY_WARMUP = 20, LATENCY_PAYMENTS = 1000, FSYNC_SAMPLES = 200 };
+
+static double percentile(double *values, int count, int percent) {
+    qsort(values, (size_t)count, sizeof *values, compare_double);
+    return values[count * percent / 100 < count ? count * percent / 100 : count - 1];
+}
+
+/* The time of a 4 KiB write and its fsync in directory, FSYNC_SAMPLES times (a
+ * block append is one write and one fsync): p50 and p99 in seconds. */
+static bool measure_fsync(const char *directory, double *p50, double *p99) {
+    char path[320];
+    snprintf(path, sizeof path, "%s/fsync-probe", directory);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0) return false;
+    static char page[4096];
+    double times[FSYNC_SAMPLES];
+    bool ok = true;
+    for (int i = 0; i < FSYNC_SAMPLES && ok; i++) {
+        memset(page, i, sizeof page);
+        double start = bench_now_seconds();
+        ok = pwrite(fd, page, sizeof page, (off_t)i * (off_t)sizeof page) == (ssize_t)sizeof page && fsync(fd) == 0;
+        times[i] = bench_now_seconds() - start;
+    }
+    close(fd);
+    unlink(path);
+    if (!ok) return false;
+    *p50 = percentile(times, FSYNC_SAMPLES, 50);
+    *p99 = percentile(times, FSYNC_SAMPLES, 99);
+    return true;
+}
+
+void bench_latency(void) {
+    const char *tallyd = getenv("TALLY_BENCH_TALLYD");
+    if (!tallyd || !*tallyd) tallyd = DEFAULT_TALLYD;
+    if (access(tallyd, X_OK) != 0) {
+        printf("latency: %s is not built; skipped\n", tallyd);
+        return;
+    }
+    char directory[] = "/tmp/tally-bench-latency-XXXXXX";
+    if (!mkdtemp(directory)) return;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    /* The default --block-ms (100): it no longer delays a lone payment. */
+    pid_t node = start_node(tallyd, directory, NULL);
+    CURL *curl = curl_easy_init();
+    tally_tx *payments = NULL;
+    if (node <= 0 || !read_chain_id(curl)) {
+        printf("latency: could not start %s\n", tallyd);
+        goto done;
+    }
+    if (!found_network(curl, 3)) goto done;
+    enum { COUNT = LATENCY_WARMUP + LATENCY_PAYMENTS };
+    payments = calloc(COUNT, sizeof *payments);
+    for (int i = 0; i < COUNT; i++) {
+        payments[i] = new_tx(&members[1], TALLY_TX_TRANSFER);
+        payments[i].body.transfer.network_id = 1;
+        payments[i].body.transfer.payee = members[2].key;
+        payments[i].body.transfer.amount = 1 + i % 100;
+        payments[i].body.transfer.max_fee = BENCH_MAX_FEE;
+    }
+    sign_all(payments, COUNT);
+    double fsync_p50 = 0, fsync_p99 = 0, after_p50 = 0, after_p99 = 0;
+    bool fsync_ok = measure_fsync(directory, &fsync_p50, &fsync_p99);
+
+    /* One wallet paying again and again on one kept-alive connection, each payment
+     * sent once the previous one is committed: {"tx": hex}, as `tally pay` sends. */
+    static double latencies[LATENCY_PAYMENTS];
+    int committed = 0;
+    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    for (int i = 0; i < COUNT; i++) {
+        uint8_t bytes[TALLY_TX_ENCODED_MAX];
+        size_t encoded = tally_tx_encode(&payments[i], bytes, sizeof bytes);
+        char body[2 * TALLY_TX_ENCODED_MAX + 16];
+        size_t at = (size_t)snprintf(body, sizeof body, "{\"tx\":\"");
+        sodium_bin2hex(body + at, sizeof body - at, bytes, encoded);
+        at += 2 * encoded;
+        at += (size_t)snprintf(body + at, sizeof body - at, "\"}");
+        buffer answer;
+        double start = bench_now_seconds();
+        long status = post(curl, "/v1/transactions?wait=commit", body, at, &answer);
+        double elapsed = bench_now_seconds() - start;
+        bool ok = status == 200 && count_of(answer.bytes, "\"committed\"") == 1;
+        free(answer.bytes);
+        if (!ok) {
+            printf("latency: payment %d was not committed (HTTP %ld)\n", i, status);
+            break;
+        }
+        if (i >= LATENCY_WARMUP) latencies[committed++] = elapsed;
+    }
+    curl_slist_free_all(headers);
+    fsync_ok = measure_fsync(directory, &after_p50, &after_p99) && fsync_ok;
+    if (committed == LATENCY_PAYMENTS) {
+        double p50 = percentile(latencies, committed, 50), p99 = percentile(latencies, committed, 99);
+        printf("latency: %d sequential payments, each sent when the previous one was committed (wait=commit, one "
+               "kept-alive connection, default --block-ms 100, every block fsynced): p50 %.2f ms, p99 %.2f ms "
+               "(target p50 under 5 ms)\n",
+               committed, p50 * 1e3, p99 * 1e3);
+        if (fsync_ok) {
+            double disk = (fsync_p50 + after_p50) / 2;
+            printf("latency: this disk, same run: a 4 KiB write + fsync takes p50 %.2f ms, p99 %.2f ms (before), p50 "
+                   "%.2f ms, p99 %.2f ms (after): a payment's p50 is %.1f fsyncs\n",
+                   fsync_p50 * 1e3, fsync_p99 * 1e3, after_p50 * 1e3, after_p99 * 1e3, p50 / disk);
+        }
+    }
+done:
+    free(payments);
+    curl_easy_cleanup(curl);
+    if (node > 0) {
+        kill(node, SIGTERM);
+        waitpid(node, NULL, 0);
+    }
+    char command[128];
+    snprintf(command, sizeof command, "rm -rf %s", directory);
+    if (system(command) != 0) fprintf(stderr, "bench latency: could not remove %s\n", directory);
     curl_global_cleanup();
 }

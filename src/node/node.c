@@ -4,6 +4,18 @@
  * fsync, and only then are its transactions reported committed), and the table of
  * recent transaction statuses.
  *
+ * When blocks are made. A block is made as soon as something is pending and the
+ * previous block is durable (the producer makes one at a time), so an idle node
+ * confirms a lone payment in about one fsync; what arrives during a block's build
+ * and fsync waits in the mempool for the next one (group commit). While more
+ * transactions are on their way (their signatures being checked right now) the
+ * producer waits for them, but only as long as keeps making blocks under
+ * 1/BLOCK_DUTY_CYCLE of a core (the next block starts no sooner than that many
+ * times the last one's CPU time after it), and never longer than block_ms after
+ * the oldest pending transaction arrived: block_ms is the longest wait, not the
+ * shortest. So under load blocks grow while their fixed cost (today: hashing the
+ * whole state) is high, and follow each other closely once it is small.
+ *
  * The status table (recent.h) keeps two generations of a fixed-size hash table: when
  * the current one is half full it becomes the previous one and a fresh one starts,
  * so memory is bounded and the last ~100,000 transactions are always answered
@@ -38,6 +50,9 @@
 #include "node/recent.h"
 #include "store/file_io.h"
 
+/* The producer spends at most 1/BLOCK_DUTY_CYCLE of a core making blocks while it
+ * waits for transactions on their way (see above). */
+#define BLOCK_DUTY_CYCLE 16u
 #define STATUS_SLOTS (1u << 18)
 #define VERDICT_SLOTS (1u << 16) /* a window of at least 32,768 refused transactions */
 #define MEMPOOL_PER_SENDER_DEFAULT 1024u
@@ -69,7 +84,11 @@ struct node {
     tally_block block;
     recent_table statuses; /* transaction id -> tx_status */
     recent_table verdicts; /* BLAKE2b(id | signature) -> 1 valid, 0 not: refused ones */
-    uint64_t last_block_ms;
+    uint64_t last_block_ms;          /* CLOCK_REALTIME: when the last block was made (idle blocks) */
+    uint64_t last_block_start_ns;    /* CLOCK_MONOTONIC: when the last block began */
+    uint64_t last_block_cpu_ns;      /* the producer's CPU time for it */
+    uint64_t oldest_pending_ns;      /* CLOCK_MONOTONIC: when the oldest pending transaction arrived */
+    uint32_t checking;               /* transactions past the first look, their signatures being checked */
     node_metrics metrics;
 
     /* The signature checkers, one thread per core (tally_signature_pool): many
@@ -104,11 +123,13 @@ static struct timespec deadline_after_ms(uint32_t ms) {
     return deadline;
 }
 
-static uint64_t monotonic_ns(void) {
+static uint64_t clock_ns(clockid_t clock) {
     struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
+    clock_gettime(clock, &now);
     return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
 }
+
+static uint64_t monotonic_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
 
 /* One log line on stderr: "tallyd: <what>: <detail>". */
 static void say(const node *n, const char *what, const char *detail) {
@@ -300,6 +321,7 @@ bool node_open(const node_config *config, node **out, char *why, size_t why_size
         n->config.mempool_per_sender = config->mempool_capacity;
     n->metrics.mempool_per_sender = n->config.mempool_per_sender;
     n->last_block_ms = now_ms();
+    n->last_block_start_ns = monotonic_ns(); /* --block-min-ms counts from the start too */
     *out = n;
     return true;
 }
@@ -357,22 +379,43 @@ static void produce_block(node *n) {
     pthread_cond_broadcast(&n->committed);
 }
 
+/* When (CLOCK_MONOTONIC ns) the next block of what is pending is due; 0: now.
+ * See the top of this file. Called with the lock held and something pending. */
+static uint64_t block_due_ns(const node *n) {
+    uint64_t earliest = n->last_block_start_ns + (uint64_t)n->config.block_min_ms * 1000000u;
+    if (n->pool.count >= n->config.block_max_txs || !n->running) return 0;
+    uint64_t latest = n->oldest_pending_ns + (uint64_t)n->config.block_ms * 1000000u;
+    if (n->checking > 0) {
+        uint64_t duty = n->last_block_start_ns + BLOCK_DUTY_CYCLE * n->last_block_cpu_ns;
+        if (duty > earliest) earliest = duty;
+    }
+    return earliest < latest ? earliest : latest;
+}
+
 static void *producer_main(void *context) {
     node *n = context;
     pthread_mutex_lock(&n->lock);
     while (!node_failed(n)) {
-        uint64_t now = now_ms();
-        bool full = n->pool.count >= n->config.block_max_txs;
-        bool due = n->pool.count > 0 && now >= n->last_block_ms + n->config.block_ms;
-        bool idle_due = now >= n->last_block_ms + (uint64_t)n->config.idle_block_seconds * 1000u;
-        if (full || due || idle_due || (!n->running && n->pool.count > 0)) {
+        uint64_t now = monotonic_ns();
+        uint64_t due = 0;
+        if (n->pool.count > 0) {
+            due = block_due_ns(n);
+        } else {
+            if (!n->running) break;
+            /* An empty block now and then, so that credit periods end on time. */
+            uint64_t idle_ms = (uint64_t)n->config.idle_block_seconds * 1000u, wall = now_ms();
+            due = wall >= n->last_block_ms + idle_ms ? 0 : now + (n->last_block_ms + idle_ms - wall) * 1000000u;
+        }
+        if (due <= now) {
+            uint64_t cpu = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+            n->last_block_start_ns = now;
             produce_block(n);
+            n->last_block_cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu;
+            /* What the block left (it was full) is due at once. */
+            n->oldest_pending_ns = 0;
             continue;
         }
-        if (!n->running) break;
-        uint64_t wait_until = n->pool.count > 0 ? n->last_block_ms + n->config.block_ms
-                                                : n->last_block_ms + (uint64_t)n->config.idle_block_seconds * 1000u;
-        uint64_t wait_ms = wait_until > now ? wait_until - now : 0;
+        uint64_t wait_ms = (due - now + 999999u) / 1000000u;
         struct timespec deadline = deadline_after_ms(wait_ms > 1000 ? 1000 : (uint32_t)wait_ms);
         pthread_cond_timedwait(&n->work, &n->lock, &deadline);
     }
@@ -526,6 +569,7 @@ static tx_status admit(node *n, const tally_state *state, const tally_tx *tx, co
     tx_status checked = state_checks(n, state, tx, next_sequence(n, state, &tx->signer),
                                      mempool_sender_count(&n->pool, &tx->signer), 0);
     if (checked.state == TX_REFUSED) return checked;
+    if (n->pool.count == 0) n->oldest_pending_ns = monotonic_ns();
     if (!mempool_push(&n->pool, tx, id)) return node_refused(NODE_REFUSAL_MEMPOOL_FULL);
     tx_status pending = {.state = TX_PENDING};
     status_set(n, id, pending);
@@ -661,20 +705,23 @@ void node_submit(node *n, const tally_tx *txs, uint32_t count, tx_status *out, u
         look_at_all(n, tally_store_state(n->store), txs, (const uint8_t(*)[TALLY_HASH_BYTES])ids,
                     (const uint8_t(*)[TALLY_HASH_BYTES])digests, order, count, out, stages);
     }
-    pthread_mutex_unlock(&n->lock);
-
     uint32_t checks = 0;
     for (uint32_t i = 0; i < count; i++) {
         valid[i] = stages[i] == STAGE_VERIFY;
         checks += valid[i];
     }
+    /* On their way to the mempool: the producer may wait for them. */
+    n->checking += checks;
+    pthread_mutex_unlock(&n->lock);
+
     if (checks) tally_signature_pool_check_txs(n->signatures, txs, count, valid);
 
     pthread_mutex_lock(&n->lock);
+    n->checking -= checks;
     n->metrics.signature_checks += checks;
     look_after_signatures(n, txs, count, out, (const uint8_t(*)[TALLY_HASH_BYTES])ids,
                           (const uint8_t(*)[TALLY_HASH_BYTES])digests, stages, valid);
-    /* Wake the producer: its wait was timed for an empty mempool or a full block. */
+    /* Wake the producer: something is pending, or it waited for these. */
     if (n->pool.count > 0) pthread_cond_signal(&n->work);
     pthread_mutex_unlock(&n->lock);
     free(valid), free(stages), free(order), free(digests);
