@@ -46,6 +46,8 @@ TEST(node_path_status_text_is_the_bytes_jansson_dumps) {
                                     .to_primary = INT64_MAX - 1, .to_excess = INT64_MIN + 1,
                                     .effective_at = 1767225600};
     CHECK(text_is_jansson(id, &extreme));
+    extreme.height = UINT64_MAX; /* past json_int_t: printed as jansson casts it */
+    CHECK(text_is_jansson(id, &extreme));
     tx_status refused = {.state = TX_REFUSED};
     refused.result.code = TALLY_ERR_INSUFFICIENT_CREDIT;
     refused.result.available = 250;

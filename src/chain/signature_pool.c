@@ -8,6 +8,7 @@
  * spread over all of them. The core never starts a thread: this is the chain
  * layer's.
  */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include <assert.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -75,8 +76,10 @@ tally_signature_pool *tally_signature_pool_start(uint32_t threads) {
     if (pool == NULL) return NULL;
     pthread_mutex_init(&pool->lock, NULL);
     pthread_cond_init(&pool->work, NULL);
-    for (; pool->thread_count < threads; pool->thread_count++)
+    for (; pool->thread_count < threads; pool->thread_count++) {
         if (pthread_create(&pool->threads[pool->thread_count], NULL, checker_main, pool) != 0) break;
+        pthread_setname_np(pool->threads[pool->thread_count], "tally-verifier"); /* for profiles */
+    }
     if (pool->thread_count == 0) {
         tally_signature_pool_stop(pool);
         return NULL;

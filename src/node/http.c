@@ -1235,6 +1235,7 @@ http_server *http_start(node *n, const char *host, uint16_t port, const http_opt
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_BIND_PORT);
     server->port = info ? info->port : port;
     server->keeper_started = pthread_create(&server->keeper, NULL, keeper_main, server) == 0;
+    if (server->keeper_started) pthread_setname_np(server->keeper, "tallyd-keeper");
     if (!server->keeper_started) {
         MHD_stop_daemon(server->daemon);
         pthread_mutex_destroy(&server->lock);
