@@ -258,6 +258,25 @@ static bool read_chain_id(CURL *curl) {
     return ok;
 }
 
+/* A counter of /metrics ("tally_blocks_produced_total"); -1 when unreadable. */
+static double read_metric(CURL *curl, const char *name) {
+    char url[128];
+    snprintf(url, sizeof url, "%s/metrics", node_url);
+    buffer answer = {NULL, 0};
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer);
+    double value = -1;
+    if (curl_easy_perform(curl) == CURLE_OK && answer.bytes) {
+        size_t length = strlen(name);
+        for (const char *line = answer.bytes; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+            if (strncmp(line, name, length) == 0 && line[length] == ' ') value = atof(line + length + 1);
+    }
+    free(answer.bytes);
+    return value;
+}
+
 /* Submits txs (signed here) in batches with wait=commit; true when all committed. */
 static bool setup_batch(CURL *curl, tally_tx *txs, uint32_t count) {
     sign_all(txs, count);
@@ -359,11 +378,13 @@ void bench_node(double *committed_per_second) {
     int cores = bench_cores();
     double bound_before = bench_verification_bound(work, VERIFY_SAMPLES, 1.5);
 
+    double blocks_before = read_metric(curl, "tally_blocks_produced_total");
     pthread_t threads[CLIENTS];
     double start = bench_now_seconds();
     for (int c = 0; c < CLIENTS; c++) pthread_create(&threads[c], NULL, client_main, &clients[c]);
     for (int c = 0; c < CLIENTS; c++) pthread_join(threads[c], NULL);
     double elapsed = bench_now_seconds() - start;
+    double blocks = read_metric(curl, "tally_blocks_produced_total") - blocks_before;
     double bound_after = bench_verification_bound(work, VERIFY_SAMPLES, 1.5);
     double bound = (bound_before + bound_after) / 2;
 
@@ -384,9 +405,9 @@ void bench_node(double *committed_per_second) {
            "its commit is acknowledged\n",
            CLIENTS, batches_per_client, BATCH);
     printf("node: %llu committed (%llu refused) in %.2f s: %.0f transfers/s; batch commit latency p50 %.0f ms, p99 %.0f "
-           "ms\n",
+           "ms; %.0f blocks (%.0f transfers each)\n",
            (unsigned long long)committed, (unsigned long long)refused, elapsed, *committed_per_second, p50 * 1e3,
-           p99 * 1e3);
+           p99 * 1e3, blocks, blocks > 0 ? (double)committed / blocks : 0.0);
     printf("node: Ed25519 verification bound of %d cores, same run: %.0f /s (%.0f before, %.0f after); the node "
            "reaches %.0f%% of it (target 95%%)\n",
            cores, bound, bound_before, bound_after, 100.0 * *committed_per_second / bound);
