@@ -677,6 +677,32 @@ TALLY_MUST_CHECK tally_chain_error tally_store_produce_verified(
     const tally_tx *candidates, uint32_t candidate_count, tally_result *candidate_results,
     tally_block *block, tally_chain_failure *failure);
 
+/*
+ * tally_store_produce_verified in three steps, so that a node lets its admission
+ * read the state while the block is written (the fsync is most of a block's time):
+ *   tally_store_build_next   builds the next block onto the state from candidates
+ *                            whose signatures were checked, as
+ *                            tally_store_produce_verified does, and lays it out for
+ *                            the log. The state now holds it; the log does not, and
+ *                            every other call that grows the store refuses until
+ *                            it is published. *block must stay as it is until then.
+ *   tally_store_write_next   appends it durably (one write, one fsync). The one
+ *                            step a caller may run without its lock: meanwhile
+ *                            other threads may call tally_store_state,
+ *                            tally_store_tip (neither changes) and read blocks
+ *                            of the log (tally_blocklog_read and the like), nothing
+ *                            else of the store. A failure leaves the store failed.
+ *   tally_store_publish_next counts the block in the log and moves the tip to it:
+ *                            only now may its transactions be acknowledged.
+ */
+TALLY_MUST_CHECK tally_chain_error tally_store_build_next(tally_store *store,
+                                                          const uint8_t producer_secret[TALLY_SECRET_BYTES],
+                                                          int64_t block_time, const tally_tx *candidates,
+                                                          uint32_t candidate_count, tally_result *candidate_results,
+                                                          tally_block *block, tally_chain_failure *failure);
+TALLY_MUST_CHECK tally_chain_error tally_store_write_next(tally_store *store, tally_chain_failure *failure);
+void tally_store_publish_next(tally_store *store);
+
 /* Verifies a block made elsewhere (tally_block_apply; its transactions' signatures
  * on the store's pool, when it was opened with one) and appends it. A block that
  * fails verification leaves the store failed, as above. */

@@ -81,6 +81,17 @@ typedef struct {
 tally_chain_error block_apply_checked(tally_state *state, tally_chain_tip *tip, const tally_block *block,
                                       const block_signatures *checked, tally_chain_failure *failure);
 
+/* tally_blocklog_append in three steps, so that a store can write a block while
+ * others read the log (tally_store_write_next): prepare checks that the block is
+ * the next one and lays its record out (nothing written; *record its size);
+ * write writes and fsyncs it, touching only the file and the record's buffer, so
+ * that reads of earlier blocks may run meanwhile; finish counts it in. After a
+ * failed write the log refuses every append (LOG_FAILED). */
+tally_chain_error blocklog_append_prepare(tally_blocklog *log, const tally_block *block, size_t *record,
+                                          tally_chain_failure *failure);
+tally_chain_error blocklog_append_write(tally_blocklog *log, size_t record, tally_chain_failure *failure);
+void blocklog_append_finish(tally_blocklog *log, const tally_block *block, size_t record);
+
 /* True when the genesis name is 1..TALLY_NAME_MAX bytes of valid text (tally_text_is_valid). */
 bool chain_name_is_valid(const char *name, size_t length);
 

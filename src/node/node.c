@@ -1,8 +1,9 @@
 /*
  * node.c: the node's engine (see node.h): opening or creating the chain, admitting
  * transactions, the producer thread with group commit (one block = one write and one
- * fsync, and only then are its transactions reported committed), and the table of
- * recent transaction statuses.
+ * fsync, and only then are its transactions reported committed; the lock is let go
+ * during the write, so admission goes on while reads of the state wait), and the
+ * table of recent transaction statuses.
  *
  * When blocks are made. A block is made as soon as something is pending and the
  * previous block is durable (the producer makes one at a time), so an idle node
@@ -89,6 +90,9 @@ struct node {
     uint64_t last_block_cpu_ns;      /* the producer's CPU time for it */
     uint64_t oldest_pending_ns;      /* CLOCK_MONOTONIC: when the oldest pending transaction arrived */
     uint32_t checking;               /* transactions past the first look, their signatures being checked */
+    bool writing;                    /* a block is being written, the lock let go: the state is ahead of the log */
+    uint32_t readers_waiting;        /* node_read_begin callers waiting for that write */
+    pthread_cond_t readers_done;     /* the producer: they have had their turn */
     node_metrics metrics;
 
     /* The signature checkers, one thread per core (tally_signature_pool): many
@@ -243,6 +247,7 @@ bool node_open(const node_config *config, node **out, char *why, size_t why_size
     pthread_mutex_init(&n->lock, NULL);
     pthread_cond_init(&n->work, NULL);
     pthread_cond_init(&n->committed, NULL);
+    pthread_cond_init(&n->readers_done, NULL);
     pthread_mutex_init(&n->index_lock, NULL);
     tally_block_init(&n->block);
     bool tables = recent_init(&n->statuses, STATUS_SLOTS, sizeof(tx_status));
@@ -338,7 +343,27 @@ static int64_t next_block_time(const tally_chain_tip *tip) {
     return now < tip->block_time ? tip->block_time : now;
 }
 
-/* Makes one block of what is pending. Called with the lock held. */
+/* Builds the block under the lock, writes it without the lock (admission goes on
+ * meanwhile: what it admits goes into the next block; reads of the state wait, since
+ * it holds a block the log may never hold), publishes it under the lock. */
+static tally_chain_error build_write_publish(node *n, int64_t block_time, uint32_t count,
+                                             tally_chain_failure *failure) {
+    /* Signatures were checked at admission, on every core: the block is built
+     * without checking them again. */
+    tally_chain_error error = tally_store_build_next(n->store, n->producer_secret, block_time, n->candidate_txs, count,
+                                                     n->candidate_results, &n->block, failure);
+    if (error != TALLY_CHAIN_OK) return error;
+    n->writing = true;
+    pthread_mutex_unlock(&n->lock);
+    error = tally_store_write_next(n->store, failure);
+    pthread_mutex_lock(&n->lock);
+    n->writing = false;
+    if (error == TALLY_CHAIN_OK) tally_store_publish_next(n->store);
+    return error;
+}
+
+/* Makes one block of what is pending. Called with the lock held, which it lets go
+ * while the block is written. */
 static void produce_block(node *n) {
     uint32_t count = mempool_take(&n->pool, n->candidates, n->config.block_max_txs);
     for (uint32_t i = 0; i < count; i++) n->candidate_txs[i] = n->candidates[i].tx;
@@ -346,17 +371,18 @@ static void produce_block(node *n) {
     int64_t block_time = next_block_time(tip);
     uint64_t started = monotonic_ns();
     tally_chain_failure failure;
-    /* Signatures were checked at admission, on every core: the block is built
-     * without checking them again. */
-    tally_chain_error error = tally_store_produce_verified(n->store, n->producer_secret, block_time, n->candidate_txs,
-                                                           count, n->candidate_results, &n->block, &failure);
+    tally_chain_error error = build_write_publish(n, block_time, count, &failure);
     if (error != TALLY_CHAIN_OK) {
         /* Nothing of this block was acknowledged. The state in memory may hold it, so
-         * the node stops answering until it is restarted and replays its log. */
+         * the node stops answering until it is restarted and replays its log; what
+         * was admitted meanwhile is refused too. */
         say(n, "FATAL: could not make a block durable", failure.message);
         __atomic_store_n(&n->failed, true, __ATOMIC_RELEASE);
         for (uint32_t i = 0; i < count; i++)
             status_set(n, n->candidates[i].id, (tx_status){.state = TX_REFUSED, .node_error = "NODE_FAILED"});
+        while ((count = mempool_take(&n->pool, n->candidates, n->config.block_max_txs)) > 0)
+            for (uint32_t i = 0; i < count; i++)
+                status_set(n, n->candidates[i].id, (tx_status){.state = TX_REFUSED, .node_error = "NODE_FAILED"});
         pthread_cond_broadcast(&n->committed);
         return;
     }
@@ -407,6 +433,8 @@ static void *producer_main(void *context) {
             due = wall >= n->last_block_ms + idle_ms ? 0 : now + (n->last_block_ms + idle_ms - wall) * 1000000u;
         }
         if (due <= now) {
+            /* The readers a write held up read first. */
+            while (n->readers_waiting > 0 && !node_failed(n)) pthread_cond_wait(&n->readers_done, &n->lock);
             uint64_t cpu = clock_ns(CLOCK_THREAD_CPUTIME_ID);
             n->last_block_start_ns = now;
             produce_block(n);
@@ -512,6 +540,7 @@ void node_close(node *n) {
     pthread_mutex_destroy(&n->lock);
     pthread_cond_destroy(&n->work);
     pthread_cond_destroy(&n->committed);
+    pthread_cond_destroy(&n->readers_done);
     free(n);
 }
 
@@ -758,6 +787,13 @@ tx_status node_status_of(node *n, const uint8_t id[TALLY_HASH_BYTES]) {
 
 const tally_state *node_read_begin(node *n) {
     pthread_mutex_lock(&n->lock);
+    /* Not while a block is written: the state holds it and the log may never. The
+     * producer lets the readers who waited go first before its next block. */
+    if (n->writing) {
+        n->readers_waiting++;
+        while (n->writing) pthread_cond_wait(&n->committed, &n->lock);
+        if (--n->readers_waiting == 0) pthread_cond_signal(&n->readers_done);
+    }
     /* Checked under the lock: a block whose write failed may be in the state, and
      * must never be served. */
     if (node_failed(n)) {

@@ -30,6 +30,12 @@ struct tally_store {
     /* The state went ahead of the log (a failed append or a block that failed
      * verification halfway): nothing more until the store is reopened. */
     bool failed;
+    /* A block built by tally_store_build_next and not yet published: the state
+     * holds it; the log holds it once written. */
+    bool unwritten;
+    const tally_block *unwritten_block;
+    tally_chain_tip unwritten_tip;
+    size_t unwritten_record;
 };
 
 static uint64_t monotonic_ns(void) {
@@ -209,6 +215,9 @@ static tally_chain_error writable(const tally_store *store, tally_chain_failure 
         return chain_fail(failure, TALLY_CHAIN_ERR_READ_ONLY, TALLY_NO_HEIGHT, TALLY_NO_TX, NULL);
     if (store->failed)
         return chain_fail(failure, TALLY_CHAIN_ERR_LOG_FAILED, TALLY_NO_HEIGHT, TALLY_NO_TX, NULL);
+    if (store->unwritten)
+        return chain_fail(failure, TALLY_CHAIN_ERR_BAD_ARGUMENT, TALLY_NO_HEIGHT, TALLY_NO_TX,
+                          "the block built last is not published yet");
     return TALLY_CHAIN_OK;
 }
 
@@ -225,10 +234,10 @@ static tally_chain_error commit(tally_store *store, const tally_block *block,
     return TALLY_CHAIN_OK;
 }
 
-static tally_chain_error produce(tally_store *store, const uint8_t producer_secret[TALLY_SECRET_BYTES],
-                                int64_t block_time, const tally_tx *candidates, uint32_t candidate_count,
-                                bool signatures_checked, tally_result *candidate_results,
-                                tally_block *block, tally_chain_failure *failure) {
+static tally_chain_error build_next(tally_store *store, const uint8_t producer_secret[TALLY_SECRET_BYTES],
+                                    int64_t block_time, const tally_tx *candidates, uint32_t candidate_count,
+                                    bool signatures_checked, tally_result *candidate_results, tally_block *block,
+                                    tally_chain_failure *failure) {
     assert(store != NULL && block != NULL);
     tally_chain_error error = writable(store, failure);
     if (error != TALLY_CHAIN_OK) return error;
@@ -237,11 +246,54 @@ static tally_chain_error produce(tally_store *store, const uint8_t producer_secr
     error = block_build(store->state, &next_tip, producer_secret, block_time, candidates,
                         candidate_count, signatures_checked, candidate_results, block,
                         &state_changed, failure);
+    /* Laid out for the log now, so that writing it needs nothing but the file. */
+    size_t record = 0;
+    if (error == TALLY_CHAIN_OK) error = blocklog_append_prepare(store->log, block, &record, failure);
     if (error != TALLY_CHAIN_OK) {
         if (state_changed) store->failed = true;
         return error;
     }
-    return commit(store, block, &next_tip, failure);
+    store->unwritten = true;
+    store->unwritten_block = block;
+    store->unwritten_tip = next_tip;
+    store->unwritten_record = record;
+    return TALLY_CHAIN_OK;
+}
+
+tally_chain_error tally_store_build_next(tally_store *store, const uint8_t producer_secret[TALLY_SECRET_BYTES],
+                                         int64_t block_time, const tally_tx *candidates, uint32_t candidate_count,
+                                         tally_result *candidate_results, tally_block *block,
+                                         tally_chain_failure *failure) {
+    return build_next(store, producer_secret, block_time, candidates, candidate_count, true, candidate_results,
+                      block, failure);
+}
+
+tally_chain_error tally_store_write_next(tally_store *store, tally_chain_failure *failure) {
+    assert(store != NULL && store->unwritten);
+    tally_chain_error error = blocklog_append_write(store->log, store->unwritten_record, failure);
+    if (error != TALLY_CHAIN_OK) {
+        store->unwritten = false;
+        store->failed = true; /* the state holds a block the log does not */
+    }
+    return error;
+}
+
+void tally_store_publish_next(tally_store *store) {
+    assert(store != NULL && store->unwritten);
+    blocklog_append_finish(store->log, store->unwritten_block, store->unwritten_record);
+    store->tip = store->unwritten_tip;
+    store->unwritten = false;
+}
+
+static tally_chain_error produce(tally_store *store, const uint8_t producer_secret[TALLY_SECRET_BYTES],
+                                int64_t block_time, const tally_tx *candidates, uint32_t candidate_count,
+                                bool signatures_checked, tally_result *candidate_results,
+                                tally_block *block, tally_chain_failure *failure) {
+    tally_chain_error error = build_next(store, producer_secret, block_time, candidates, candidate_count,
+                                         signatures_checked, candidate_results, block, failure);
+    if (error == TALLY_CHAIN_OK) error = tally_store_write_next(store, failure);
+    if (error == TALLY_CHAIN_OK) tally_store_publish_next(store);
+    return error;
 }
 
 tally_chain_error tally_store_produce(tally_store *store, const uint8_t producer_secret[TALLY_SECRET_BYTES],
