@@ -44,9 +44,10 @@ static inline void bench_transfer(uint64_t *seed, int c, int i, int *payer, int 
 
 /* bench_bound.c: the cores online (at most 64), and the Ed25519 verification
  * bound: tally_tx_verify of samples[0..count) on every core at once for `seconds`,
- * the sum of their rates. */
+ * the sum of their rates; *per_cpu_second (may be NULL): verifications per second
+ * of CPU time, one core's rate when nothing else runs. */
 int bench_cores(void);
-double bench_verification_bound(const tally_tx *samples, uint32_t count, double seconds);
+double bench_verification_bound(const tally_tx *samples, uint32_t count, double seconds, double *per_cpu_second);
 
 /* bench_chain.c: Ed25519 verification, encode and decode rates on one core. */
 void bench_chain(double *verifications_per_second);

@@ -18,6 +18,7 @@
  * TALLY_BENCH_BATCHES fewer batches per client than 40 (a wrapped node is slow).
  */
 #include <curl/curl.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -25,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -258,6 +260,91 @@ static bool read_chain_id(CURL *curl) {
     return ok;
 }
 
+/* ---- where the node's CPU goes: its threads by name (/proc/PID/task/TID/stat) ---- */
+
+enum { THREAD_NAMES_MAX = 16 };
+
+typedef struct {
+    char name[32];
+    double seconds;
+} thread_cpu;
+
+typedef struct {
+    thread_cpu threads[THREAD_NAMES_MAX];
+    int count;
+} cpu_by_thread;
+
+/* The user + system CPU seconds of pid's threads, summed by thread name. */
+static void read_cpu(pid_t pid, cpu_by_thread *out) {
+    memset(out, 0, sizeof *out);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *tasks = opendir(path);
+    if (!tasks) return;
+    double tick = (double)sysconf(_SC_CLK_TCK);
+    for (struct dirent *entry; (entry = readdir(tasks)) != NULL;) {
+        if (entry->d_name[0] == '.') continue;
+        char stat_path[400], line[1024];
+        snprintf(stat_path, sizeof stat_path, "%s/%s/stat", path, entry->d_name);
+        FILE *file = fopen(stat_path, "r");
+        if (!file) continue;
+        bool read = fgets(line, sizeof line, file) != NULL;
+        fclose(file);
+        char *open_paren = read ? strchr(line, '(') : NULL, *close_paren = read ? strrchr(line, ')') : NULL;
+        if (!open_paren || !close_paren || close_paren < open_paren) continue;
+        char name[32];
+        snprintf(name, sizeof name, "%.*s", (int)(close_paren - open_paren - 1), open_paren + 1);
+        /* after ") ": state is field 3; utime and stime are fields 14 and 15 */
+        unsigned long long utime = 0, stime = 0;
+        if (sscanf(close_paren + 2, "%*c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu %llu", &utime, &stime) != 2)
+            continue;
+        int at = 0;
+        while (at < out->count && strcmp(out->threads[at].name, name) != 0) at++;
+        if (at == out->count) {
+            if (out->count == THREAD_NAMES_MAX) continue;
+            snprintf(out->threads[out->count++].name, sizeof out->threads[0].name, "%s", name);
+        }
+        out->threads[at].seconds += (double)(utime + stime) / tick;
+    }
+    closedir(tasks);
+}
+
+static double cpu_of(const cpu_by_thread *cpu, const char *name) {
+    for (int i = 0; i < cpu->count; i++)
+        if (strcmp(cpu->threads[i].name, name) == 0) return cpu->threads[i].seconds;
+    return 0;
+}
+
+static double process_cpu_seconds(void) {
+    struct rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    return (double)usage.ru_utime.tv_sec + (double)usage.ru_utime.tv_usec * 1e-6 + (double)usage.ru_stime.tv_sec +
+           (double)usage.ru_stime.tv_usec * 1e-6;
+}
+
+/* Prints the node's CPU during the run by thread (after - before): the verifier
+ * threads do nothing but check signatures, so their share of it is the share of
+ * the node's work that is signature checking, whatever neighbours do to the wall
+ * clock. Next to it, their checks per CPU second against the bound's threads'. */
+static void print_cpu(const cpu_by_thread *before, const cpu_by_thread *after, double checks, double per_cpu_second,
+                      double clients_seconds) {
+    double total = 0;
+    char parts[1024] = "";
+    size_t used = 0;
+    for (int i = 0; i < after->count; i++) {
+        double seconds = after->threads[i].seconds - cpu_of(before, after->threads[i].name);
+        total += seconds;
+        if (seconds >= 0.005 && used < sizeof parts)
+            used += (size_t)snprintf(parts + used, sizeof parts - used, "%s%s %.2f", used ? ", " : "",
+                                     after->threads[i].name, seconds);
+    }
+    double verifying = cpu_of(after, "tally-verifier") - cpu_of(before, "tally-verifier");
+    printf("node: its CPU during the run: %.2f s (%s): signature checking (the verifier threads) is %.1f%% of it; "
+           "%.0f checks, %.0f per CPU second of theirs (the bound's threads: %.0f); the clients took %.2f s\n",
+           total, parts, total > 0 ? 100.0 * verifying / total : 0.0, checks, verifying > 0 ? checks / verifying : 0.0,
+           per_cpu_second, clients_seconds);
+}
+
 /* A counter of /metrics ("tally_blocks_produced_total"); -1 when unreadable. */
 static double read_metric(CURL *curl, const char *name) {
     char url[128];
@@ -376,16 +463,24 @@ void bench_node(double *committed_per_second) {
     /* The bound is measured just before and just after the node's run, and the mean
      * is used: on a shared machine either one alone can be caught by a neighbour. */
     int cores = bench_cores();
-    double bound_before = bench_verification_bound(work, VERIFY_SAMPLES, 1.5);
+    double per_cpu[2];
+    double bound_before = bench_verification_bound(work, VERIFY_SAMPLES, 1.5, &per_cpu[0]);
 
     double blocks_before = read_metric(curl, "tally_blocks_produced_total");
+    double checks_before = read_metric(curl, "tally_signature_checks_total");
+    cpu_by_thread cpu_before, cpu_after;
+    read_cpu(node, &cpu_before);
+    double clients_cpu = process_cpu_seconds();
     pthread_t threads[CLIENTS];
     double start = bench_now_seconds();
     for (int c = 0; c < CLIENTS; c++) pthread_create(&threads[c], NULL, client_main, &clients[c]);
     for (int c = 0; c < CLIENTS; c++) pthread_join(threads[c], NULL);
     double elapsed = bench_now_seconds() - start;
+    clients_cpu = process_cpu_seconds() - clients_cpu;
+    read_cpu(node, &cpu_after);
     double blocks = read_metric(curl, "tally_blocks_produced_total") - blocks_before;
-    double bound_after = bench_verification_bound(work, VERIFY_SAMPLES, 1.5);
+    double checks = read_metric(curl, "tally_signature_checks_total") - checks_before;
+    double bound_after = bench_verification_bound(work, VERIFY_SAMPLES, 1.5, &per_cpu[1]);
     double bound = (bound_before + bound_after) / 2;
 
     uint64_t committed = 0, refused = 0;
@@ -411,6 +506,9 @@ void bench_node(double *committed_per_second) {
     printf("node: Ed25519 verification bound of %d cores, same run: %.0f /s (%.0f before, %.0f after); the node "
            "reaches %.0f%% of it (target 95%%)\n",
            cores, bound, bound_before, bound_after, 100.0 * *committed_per_second / bound);
+    /* The same question in CPU time, which neighbours on a shared machine disturb far
+     * less: how much of what the node spent was signature checking. */
+    print_cpu(&cpu_before, &cpu_after, checks, (per_cpu[0] + per_cpu[1]) / 2, clients_cpu);
     free(work);
 done:
     curl_easy_cleanup(curl);

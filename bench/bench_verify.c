@@ -217,7 +217,7 @@ void bench_chain_verify(void) {
            transfers, (unsigned long long)blocks, BLOCK_TXS, MEMBERS, made_in);
     fflush(stdout);
 
-    double bound_before = bench_verification_bound(samples, SAMPLES, 2.0);
+    double bound_before = bench_verification_bound(samples, SAMPLES, 2.0, NULL);
     tally_verify_summary summary;
     tally_chain_failure failure;
     double start = bench_now_seconds();
@@ -238,7 +238,7 @@ void bench_chain_verify(void) {
     }
     uint64_t before_transactions = 0;
     double before_rate = one_block_at_a_time(directory, 3 + (blocks - 3) / 8, &before_transactions);
-    double bound_after = bench_verification_bound(samples, SAMPLES, 2.0);
+    double bound_after = bench_verification_bound(samples, SAMPLES, 2.0, NULL);
     double bound = (bound_before + bound_after) / 2;
 
     /* The chain's transactions, the network and the joins included. */

@@ -10,7 +10,7 @@
  * confirms a lone payment in about one fsync; what arrives during a block's build
  * and fsync waits in the mempool for the next one (group commit). While more
  * transactions are on their way (their signatures being checked right now) the
- * producer waits for them, but only as long as keeps making blocks under
+ * producer waits for them, but only as long as that keeps making blocks under
  * 1/BLOCK_DUTY_CYCLE of a core (the next block starts no sooner than that many
  * times the last one's CPU time after it), and never longer than block_ms after
  * the oldest pending transaction arrived: block_ms is the longest wait, not the
@@ -367,6 +367,9 @@ static tally_chain_error build_write_publish(node *n, int64_t block_time, uint32
 static void produce_block(node *n) {
     uint32_t count = mempool_take(&n->pool, n->candidates, n->config.block_max_txs);
     for (uint32_t i = 0; i < count; i++) n->candidate_txs[i] = n->candidates[i].tx;
+    /* What a full block leaves is due at once; what arrives in an empty mempool
+     * during the write starts the clock again (admit). */
+    if (n->pool.count > 0) n->oldest_pending_ns = 0;
     const tally_chain_tip *tip = tally_store_tip(n->store);
     int64_t block_time = next_block_time(tip);
     uint64_t started = monotonic_ns();
@@ -439,8 +442,6 @@ static void *producer_main(void *context) {
             n->last_block_start_ns = now;
             produce_block(n);
             n->last_block_cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu;
-            /* What the block left (it was full) is due at once. */
-            n->oldest_pending_ns = 0;
             continue;
         }
         uint64_t wait_ms = (due - now + 999999u) / 1000000u;
