@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "tally.h"
+
 static inline double bench_now_seconds(void) {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
@@ -41,6 +43,13 @@ static inline void bench_transfer(uint64_t *seed, int c, int i, int *payer, int 
     *amount = (int64_t)(*seed % 10000) + 1;
 }
 
+/* bench_bound.c: the cores online (at most 64), and the Ed25519 verification
+ * bound: tally_tx_verify of samples[0..count) on every core at once for `seconds`,
+ * the sum of their rates; *per_cpu_second (may be NULL): verifications per second
+ * of CPU time, one core's rate when nothing else runs. */
+int bench_cores(void);
+double bench_verification_bound(const tally_tx *samples, uint32_t count, double seconds, double *per_cpu_second);
+
 /* bench_chain.c: Ed25519 verification, encode and decode rates on one core. */
 void bench_chain(double *verifications_per_second);
 /* bench_core.c: transfers applied per second by the core on one core. */
@@ -51,10 +60,17 @@ void bench_core_counted(bool prepared_ahead);
 /* bench_node.c: transfers committed per second by a real node over HTTP, against
  * the verification bound of every core. */
 void bench_node(double *committed_per_second);
+/* bench_node.c: 1,000 sequential payments with wait=commit on an idle node, their
+ * p50 and p99 next to the fsync time of the same disk in the same run. */
+void bench_latency(void);
 /* bench_pg.c: the same workload against a PostgreSQL ledger started for the run;
  * prints its rate next to Tally's (tally_per_second, from bench_node) and their
  * ratio. 0 when PostgreSQL is missing or cannot start (it says why). */
 void bench_pg(double tally_per_second, double *committed_per_second);
+/* bench_verify.c: tally verify and the replay on restart over a chain of 2^20
+ * transfers, next to the Ed25519 bound of every core measured in the same run
+ * (`tally-bench verify`). */
+void bench_chain_verify(void);
 /* bench_floods.c: the node's RSS and /v1/status p99 during each flood of issue 7
  * (3 listings, 5 slowloris, 6 JSON bodies, 9 junk transfers), next to the same
  * figures without it, in the same run. */

@@ -35,8 +35,8 @@ int main(int argc, char **argv) {
         return 1;
     }
     print_machine();
-    /* `tally-bench node` or `tally-bench floods` runs that part alone (each needs
-     * build/release/tallyd) */
+    /* `tally-bench node`, `latency`, `floods` or `verify` runs that part alone
+     * (all but verify need build/release/tallyd) */
     if (argc == 2 && strcmp(argv[1], "floods") == 0) {
         bench_floods();
         return 0;
@@ -72,13 +72,23 @@ int main(int argc, char **argv) {
         bench_node(&committed_per_second);
         return 0;
     }
+    if (argc == 2 && strcmp(argv[1], "latency") == 0) {
+        bench_latency();
+        return 0;
+    }
+    if (argc == 2 && strcmp(argv[1], "verify") == 0) {
+        bench_chain_verify();
+        return 0;
+    }
     double verifications_per_second = 0, transfers_per_second = 0;
     bench_chain(&verifications_per_second);
     bench_core(&transfers_per_second);
     double committed_per_second = 0, postgres_per_second = 0;
     bench_node(&committed_per_second);
     bench_pg(committed_per_second, &postgres_per_second);
+    bench_latency();
     bench_floods();
+    bench_chain_verify();
     bench_scale(0, NULL);
     printf("\nsummary (one core):\n");
     printf("  core transfers applied  %12.0f /s  (keys hashed ahead; target 10,000,000: %.2fx of target)\n",

@@ -8,7 +8,8 @@
  * Read this header instead of a manual. Everything here is built on tally.h: a block
  * is a list of signed transactions applied in order with tally_apply_signed at the
  * block's time, then tally_end_block, and it commits to the state that results
- * (tally_state_hash). The log is the source of truth; a state in memory and the
+ * (tally_state_hash). Replays check the signatures ahead on a pool of threads
+ * (tally_signature_pool), the one part of this layer that starts threads. The log is the source of truth; a state in memory and the
  * snapshots on disk are both derived from it and checked against it.
  *
  * Errors are values: every function that can fail returns a tally_chain_error and,
@@ -16,7 +17,8 @@
  * transaction and which byte offset the failure is about, in a sentence ready to
  * print. Nothing here prints.
  *
- * Threads: a block, a log and a store are not shared between threads without a lock.
+ * Threads: a block, a log and a store are not shared between threads without a
+ * lock; a signature pool is shared by design.
  */
 #ifndef TALLY_CHAIN_H
 #define TALLY_CHAIN_H
@@ -536,12 +538,80 @@ TALLY_MUST_CHECK tally_chain_error tally_snapshot_load(const char *directory, co
                                                        tally_chain_failure *failure);
 
 /* ------------------------------------------------------------------------ */
-/* The store: a data directory opened at its tip.                            */
+/* Checking signatures on every core.                                        */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A pool of threads that checks signatures, so that admitting transactions,
+ * replaying a log and verifying a chain use every core (the core never starts a
+ * thread; this layer may). A job is `count` checks: for each i whose valid[i] is
+ * true on entry, valid[i] becomes check(context, i); entries false on entry stay
+ * false and are not checked. The threads take jobs in the order submitted, a few
+ * checks at a time, so a large job is spread over all of them and many submitters
+ * never run more checks at once than there are threads. check must be safe to
+ * call from several threads at once (tally_tx_verify is).
+ */
+typedef struct tally_signature_pool tally_signature_pool;
+typedef struct tally_signature_job tally_signature_job;
+typedef bool tally_signature_check_fn(const void *context, uint32_t index);
+
+#define TALLY_SIGNATURE_THREADS_MAX 64u
+
+/* Starts `threads` checking threads (0: one per core online; at most
+ * TALLY_SIGNATURE_THREADS_MAX). NULL when not one could start. */
+TALLY_MUST_CHECK tally_signature_pool *tally_signature_pool_start(uint32_t threads);
+/* The threads it runs (0 for NULL). */
+uint32_t tally_signature_pool_threads(const tally_signature_pool *pool);
+/* Stops the threads and frees the pool (NULL: nothing). Every job submitted must
+ * have been waited for. */
+void tally_signature_pool_stop(tally_signature_pool *pool);
+/* Queues a job and returns at once. NULL when the checks were made on the calling
+ * thread instead, before returning: count 0, pool NULL, or no memory for the job.
+ * valid[] must stay in place until tally_signature_pool_wait returns. */
+tally_signature_job *tally_signature_pool_submit(tally_signature_pool *pool, tally_signature_check_fn *check,
+                                                 const void *context, uint32_t count, bool *valid);
+/* Waits until every check of job is made, then frees it (NULL: returns at once). */
+void tally_signature_pool_wait(tally_signature_pool *pool, tally_signature_job *job);
+/* tally_tx_verify(&txs[i]) for each i whose valid[i] is true, on the pool, and
+ * waits for the answers. */
+void tally_signature_pool_check_txs(tally_signature_pool *pool, const tally_tx *txs, uint32_t count, bool *valid);
+
+/* ------------------------------------------------------------------------ */
+/* Replaying blocks, their signatures checked ahead on every core.           */
 /* ------------------------------------------------------------------------ */
 
 /* Called after each block replayed or verified: `height` of `total` blocks (the
  * log's count - 1 is the last height). */
 typedef void tally_progress_fn(void *context, uint64_t height, uint64_t total);
+
+/* Where a replay reads block `height` from: fills *block (tally_block_init'ed,
+ * filled again and again) and returns OK, or the error that ends the replay with
+ * *failure filled in. Called on the replaying thread, heights in order. */
+typedef tally_chain_error tally_block_source_fn(void *context, uint64_t height, tally_block *block,
+                                                tally_chain_failure *failure);
+
+/*
+ * Applies blocks tip->height + 1 .. end - 1 from source onto state exactly as
+ * tally_block_apply one after the other would: the same checks in the same order,
+ * the same first failure (a bad transaction signature is BAD_TX_SIGNATURE with its
+ * height and index), the same state. Meanwhile the signatures of the blocks read
+ * ahead (their producer's and every transaction's) are checked on `pool` (NULL: a
+ * pool of one thread per core is started for the replay), so that applying, which
+ * then checks no signature, runs beside them. A source failure is reported only
+ * once every block before it is applied. progress (may be NULL) is called after
+ * each block with (height, end); *transactions grows by each block's count. On a
+ * failure *tip is the last block applied. Reads at most about 16,384 transactions
+ * (or 64 blocks) ahead.
+ */
+TALLY_MUST_CHECK tally_chain_error tally_chain_replay(tally_state *state, tally_chain_tip *tip, uint64_t end,
+                                                      tally_block_source_fn *source, void *source_context,
+                                                      tally_signature_pool *pool, tally_progress_fn *progress,
+                                                      void *progress_context, uint64_t *transactions,
+                                                      tally_chain_failure *failure);
+
+/* ------------------------------------------------------------------------ */
+/* The store: a data directory opened at its tip.                            */
+/* ------------------------------------------------------------------------ */
 
 typedef struct {
     bool read_only;
@@ -549,6 +619,10 @@ typedef struct {
     void *notice_context;
     tally_progress_fn *progress; /* while replaying; may be NULL */
     void *progress_context;
+    /* Checks signatures while replaying and in tally_store_accept; NULL: a replay
+     * starts its own pool, and accept checks on the calling thread. The store only
+     * borrows it: it must outlive the store. */
+    tally_signature_pool *signatures;
 } tally_store_options;
 
 typedef struct tally_store tally_store;
@@ -564,7 +638,8 @@ TALLY_MUST_CHECK tally_chain_error tally_store_create(const char *directory, con
 /*
  * Opens a data directory at its tip: scans the log (cutting a torn tail), starts
  * the chain from its genesis, loads the newest valid snapshot and replays every
- * later block with tally_block_apply (full verification). Refuses LOG_EMPTY, what
+ * later block with tally_chain_replay (full verification, the signatures checked
+ * on options->signatures or on a pool of its own). Refuses LOG_EMPTY, what
  * the log refuses (LOG_CORRUPT for a damaged record: see tally_blocklog_repair),
  * and any verification failure with the block's height.
  */
@@ -604,7 +679,34 @@ TALLY_MUST_CHECK tally_chain_error tally_store_produce_verified(
     const tally_tx *candidates, uint32_t candidate_count, tally_result *candidate_results,
     tally_block *block, tally_chain_failure *failure);
 
-/* Verifies a block made elsewhere (tally_block_apply) and appends it. A block that
+/*
+ * tally_store_produce_verified in three steps, so that a node lets its admission
+ * read the state while the block is written (the fsync is most of a block's time):
+ *   tally_store_build_next   builds the next block onto the state from candidates
+ *                            whose signatures were checked, as
+ *                            tally_store_produce_verified does, and lays it out for
+ *                            the log. The state now holds it; the log does not, and
+ *                            every other call that grows the store refuses until
+ *                            it is published. *block must stay as it is until then.
+ *   tally_store_write_next   appends it durably (one write, one fsync). The one
+ *                            step a caller may run without its lock: meanwhile
+ *                            other threads may call tally_store_state,
+ *                            tally_store_tip (neither changes) and read blocks
+ *                            of the log (tally_blocklog_read and the like), nothing
+ *                            else of the store. A failure leaves the store failed.
+ *   tally_store_publish_next counts the block in the log and moves the tip to it:
+ *                            only now may its transactions be acknowledged.
+ */
+TALLY_MUST_CHECK tally_chain_error tally_store_build_next(tally_store *store,
+                                                          const uint8_t producer_secret[TALLY_SECRET_BYTES],
+                                                          int64_t block_time, const tally_tx *candidates,
+                                                          uint32_t candidate_count, tally_result *candidate_results,
+                                                          tally_block *block, tally_chain_failure *failure);
+TALLY_MUST_CHECK tally_chain_error tally_store_write_next(tally_store *store, tally_chain_failure *failure);
+void tally_store_publish_next(tally_store *store);
+
+/* Verifies a block made elsewhere (tally_block_apply; its transactions' signatures
+ * on the store's pool, when it was opened with one) and appends it. A block that
  * fails verification leaves the store failed, as above. */
 TALLY_MUST_CHECK tally_chain_error tally_store_accept(tally_store *store, const tally_block *block,
                                                       tally_chain_failure *failure);
@@ -647,7 +749,8 @@ typedef struct {
  * derived from it (no snapshot is read): every record's checksum, every hash link,
  * every producer and transaction signature, every result, state hash and
  * invariant. Opens the log read-only (a torn tail is reported, not cut; a damaged
- * record is LOG_CORRUPT with its offset and height).
+ * record is LOG_CORRUPT with its offset and height). The signatures are checked
+ * on every core, ahead of applying (tally_chain_replay).
  * progress (may be NULL) is called after each block. On a failure, summary holds
  * what was verified before it and failure names the height. Refuses what
  * tally_blocklog_open and tally_block_apply refuse.

@@ -12,7 +12,7 @@
 #include "fixture.h"
 #include "tally_chain.h"
 
-#define CHAIN_BLOCKS_MAX 64u
+#define CHAIN_BLOCKS_MAX 128u
 #define CHAIN_ACTORS_MAX 128u
 #define CHAIN_NAME "greenvale-test"
 #define CHAIN_GENESIS_TIME WORLD_START_TIME

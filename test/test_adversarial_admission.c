@@ -426,10 +426,12 @@ TEST(hardening_09_pending_transactions_per_sender_are_bounded) {
     test_actor founder = actor(1), members[2] = {actor(2), actor(3)};
     REQUIRE(found_network(&node, &founder, members, 2));
     CHECK_EQ((long)harness_metric(&node, "tally_mempool_per_sender"), 1024); /* the default */
-    /* Again with a bound of 8 and slow blocks (the first one 3 s after the start), so
-     * that what is pending stays pending while it is counted. */
+    /* Again with a bound of 8 and slow blocks (the first one 3 s after the start:
+     * --block-min-ms, since a block is otherwise made at once), so that what is
+     * pending stays pending while it is counted. */
     CHECK_EQ(harness_stop(&node), 0);
-    const char *const arguments[] = {"--mempool-per-sender", "8", "--block-ms", "3000", NULL};
+    const char *const arguments[] = {"--mempool-per-sender", "8", "--block-ms", "3000", "--block-min-ms", "3000",
+                                     NULL};
     REQUIRE(harness_start(&node, arguments));
     CHECK_EQ((long)harness_metric(&node, "tally_mempool_per_sender"), 8);
 

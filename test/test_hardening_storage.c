@@ -171,7 +171,7 @@ TEST(hardening_04_a_flipped_bit_in_an_acknowledged_last_block_is_refused_and_cut
 
     /* refused, with offset and height; the block is still there */
     notice_log notices = {0};
-    tally_store_options options = {false, notice_collect, &notices, NULL, NULL};
+    tally_store_options options = {false, notice_collect, &notices, NULL, NULL, NULL};
     CHECK_EQ(tally_store_open(directory, &options, &store, &failure), TALLY_CHAIN_ERR_LOG_CORRUPT);
     CHECK(store == NULL);
     CHECK_EQ(failure.offset, record_offset);
@@ -269,7 +269,7 @@ TEST(hardening_07_a_forged_tip_header_and_a_matching_snapshot_are_refused) {
 
     /* the store does not trust it, replays from the genesis and refuses the block */
     notice_log notices = {0};
-    tally_store_options options = {false, notice_collect, &notices, NULL, NULL};
+    tally_store_options options = {false, notice_collect, &notices, NULL, NULL, NULL};
     tally_store *store = NULL;
     tally_chain_failure failure;
     CHECK_EQ(tally_store_open(directory, &options, &store, &failure), TALLY_CHAIN_ERR_BAD_PRODUCER_SIGNATURE);
@@ -323,7 +323,7 @@ TEST(hardening_07_a_signed_block_out_of_its_place_cannot_vouch_for_a_snapshot) {
     CHECK_EQ(tally_snapshot_save(directory, PLACE, chain.tip.hash, chain.state, NULL), TALLY_CHAIN_OK);
 
     notice_log notices = {0};
-    tally_store_options options = {false, notice_collect, &notices, NULL, NULL};
+    tally_store_options options = {false, notice_collect, &notices, NULL, NULL, NULL};
     tally_store *store = NULL;
     tally_chain_failure failure;
     CHECK_EQ(tally_store_open(directory, &options, &store, &failure), TALLY_CHAIN_ERR_BAD_HEIGHT);
@@ -567,7 +567,7 @@ TEST(hardening_07_a_node_never_serves_a_forged_snapshot) {
     snprintf(data, sizeof data, "%s/data", node.directory);
     snprintf(log_path, sizeof log_path, "%s/%s", data, TALLY_LOG_FILE_NAME);
     tally_store *store = NULL;
-    tally_store_options read_only = {true, NULL, NULL, NULL, NULL};
+    tally_store_options read_only = {true, NULL, NULL, NULL, NULL, NULL};
     tally_chain_failure failure;
     REQUIRE(tally_store_open(data, &read_only, &store, &failure) == TALLY_CHAIN_OK);
     const tally_chain_tip tip = *tally_store_tip(store);

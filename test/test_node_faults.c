@@ -4,13 +4,15 @@
  * two payers stream payments the Nth fsync fails, a write is cut short, the process
  * dies in the middle of a write, or the disk fills up. In each case: every payment
  * the node answered "committed" is in the chain after a restart, the payments of
- * the block that failed are answered 503 NODE_FAILED, the node stops serving and
+ * the block that failed (or sent after it) are answered 503 NODE_FAILED and are
+ * not, one sent as the process died may be either, the node stops serving and
  * exits non-zero by itself, and a restart without the fault recovers at the last
  * durable block, serves the balances the acknowledged payments make, and its chain
  * verifies from the genesis.
  */
 #include <pthread.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +47,10 @@ typedef struct {
     int acknowledged_count;
     payment failed[8]; /* answered 503 NODE_FAILED, or left pending by the failed node */
     int failed_count;
+    /* Sent when the node died, no answer came: durable or not (a block is made at
+     * once, so it may be written before its answer goes out). */
+    payment unanswered;
+    bool has_unanswered;
     int node_failed_count; /* of them, answered 503 NODE_FAILED */
     long status_after_failure; /* GET /v1/status right after the 503 */
     long unexpected;           /* an HTTP status that is none of 200, 503, 0 */
@@ -52,6 +58,23 @@ typedef struct {
 } stream;
 
 static const char *result_code(json_t *result) { return harness_json_string(result, "error.code"); }
+
+/* harness_submit, but a refusal of the request itself (a node that failed before
+ * the payment reached it answers 503 NODE_FAILED without results) is the result. */
+static long submit(const test_node *node, tally_tx *tx, const test_actor *signer, json_t **result) {
+    tally_tx_sign(tx, signer->secret);
+    uint8_t bytes[TALLY_TX_ENCODED_MAX];
+    size_t length = tally_tx_encode(tx, bytes, sizeof bytes);
+    char hex[2 * TALLY_TX_ENCODED_MAX + 1], body[2 * TALLY_TX_ENCODED_MAX + 32];
+    sodium_bin2hex(hex, sizeof hex, bytes, length);
+    int body_length = snprintf(body, sizeof body, "{\"tx\":\"%s\"}", hex);
+    json_t *response = NULL;
+    long status = harness_request(node, "POST", "/v1/transactions?wait=commit", body, (size_t)body_length, &response);
+    json_t *first = json_array_get(json_object_get(response, "results"), 0);
+    *result = first ? json_incref(first) : response ? json_incref(response) : NULL;
+    json_decref(response);
+    return status;
+}
 
 static void *pay(void *context) {
     stream *s = context;
@@ -63,7 +86,7 @@ static void *pay(void *context) {
         tx.body.transfer.payee = s->actors[payee].key;
         tx.body.transfer.amount = 1 + i % 9;
         json_t *result = NULL;
-        long status = harness_submit(s->node, &tx, payer, &result);
+        long status = submit(s->node, &tx, payer, &result);
         payment made = {.payee = payee, .amount = tx.body.transfer.amount};
         tally_tx_hash(&tx, made.id);
         const char *state = harness_json_string(result, "status");
@@ -81,6 +104,7 @@ static void *pay(void *context) {
         }
         bool pending = status == 200 && state && strcmp(state, "pending") == 0;
         if (node_failed || pending) s->failed[s->failed_count++] = made;
+        if (status == 0) s->unanswered = made, s->has_unanswered = true;
         if (node_failed) {
             s->node_failed_count++;
             s->status_after_failure = harness_request(s->node, "GET", "/v1/status", NULL, 0, NULL);
@@ -218,7 +242,8 @@ static void run_with_faults(const char *faults, const char *const *arguments) {
      * clients asked (then they see no connection): both are fine, so only reported. */
     printf("    %d payments acknowledged, %d answered 503 NODE_FAILED\n", acknowledged, failed);
 
-    /* every acknowledged payment is in the log; none answered 503 or pending is */
+    /* every acknowledged payment is in the log; none answered 503 or pending is; one
+     * sent as the node died may be, and counts when it is */
     char data[300];
     snprintf(data, sizeof data, "%s/data", node.directory);
     int64_t model[MEMBERS] = {0};
@@ -234,6 +259,10 @@ static void run_with_faults(const char *faults, const char *const *arguments) {
         }
         find_in_log(data, s->failed, s->failed_count, found);
         for (int i = 0; i < s->failed_count; i++) failed_present += found[i];
+        if (s->has_unanswered) {
+            find_in_log(data, &s->unanswered, 1, found);
+            if (found[0]) model[s->payer] -= s->unanswered.amount, model[s->unanswered.payee] += s->unanswered.amount;
+        }
     }
     CHECK_EQ(missing, 0);
     CHECK_EQ(failed_present, 0);

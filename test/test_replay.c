@@ -60,7 +60,7 @@ static void check_same_state(const tally_state *a, const tally_state *b) {
 }
 
 static tally_store *reopen(const char *directory, progress_log *progress, notice_log *notices) {
-    tally_store_options options = {false, notice_collect, notices, progress_collect, progress};
+    tally_store_options options = {false, notice_collect, notices, progress_collect, progress, NULL};
     tally_store *store = NULL;
     tally_chain_failure failure;
     if (tally_store_open(directory, &options, &store, &failure) != TALLY_CHAIN_OK)

@@ -3,8 +3,9 @@
  * tally_chain_verify with a progress bar. From a node it is the same replay done
  * here: each block's canonical bytes from GET /v1/blocks/{height}/raw, decoded,
  * the genesis opened (tally_genesis_open) and every later block applied with full
- * checks (tally_block_apply); finally the tip must be the one the node's status
- * named, so a node cannot serve one chain and claim another.
+ * checks (tally_chain_replay: tally_block_apply's checks, with the signatures of
+ * the blocks fetched ahead checked on every core); finally the tip must be the one
+ * the node's status named, so a node cannot serve one chain and claim another.
  */
 #include "cli/verify.h"
 
@@ -220,10 +221,30 @@ static cli_status read_status(cli_context *ctx, node_claim *claim) {
     return CLI_OK;
 }
 
-/* Verifies one downloaded block onto the chain so far (genesis when height is 0). */
-static tally_chain_error verify_block(uint64_t height, const uint8_t *bytes, size_t length, tally_block *block,
-                                      tally_state **state, tally_chain_tip *tip, tally_chain_failure *failure) {
+/* Where the replay reads blocks from: the node, one GET per block. */
+typedef struct {
+    cli_context *ctx;
+    cli_status status;  /* of the fetch that failed; CLI_OK while none did */
+    uint64_t failed_at; /* its height */
+} node_source;
+
+/* Fetches and decodes block `height`; a block of another height is refused. */
+static tally_chain_error fetch_block(void *context, uint64_t height, tally_block *block,
+                                     tally_chain_failure *failure) {
+    node_source *source = context;
+    char path[64];
+    snprintf(path, sizeof path, "/v1/blocks/%" PRIu64 "/raw", height);
+    uint8_t *bytes;
+    size_t length;
+    cli_status status = cli_client_get_bytes(source->ctx, path, TALLY_BLOCK_ENCODED_MAX, &bytes, &length);
+    if (status != CLI_OK) {
+        source->status = status;
+        source->failed_at = height;
+        fail_here(failure, TALLY_CHAIN_ERR_IO, height, "the block could not be fetched");
+        return TALLY_CHAIN_ERR_IO;
+    }
     tally_chain_error code = tally_block_decode(bytes, length, block, failure);
+    free(bytes);
     if (code == TALLY_CHAIN_OK && block->header.height != height) {
         char message[160];
         snprintf(message, sizeof message, "block %" PRIu64 ": the node sent the block of height %" PRIu64, height,
@@ -231,18 +252,36 @@ static tally_chain_error verify_block(uint64_t height, const uint8_t *bytes, siz
         fail_here(failure, TALLY_CHAIN_ERR_BAD_HEIGHT, height, message);
         return TALLY_CHAIN_ERR_BAD_HEIGHT;
     }
-    if (code == TALLY_CHAIN_OK)
-        code = height == 0 ? tally_genesis_open(block, state, tip, failure) : tally_block_apply(*state, tip, block, failure);
     if (code != TALLY_CHAIN_OK && failure->height == TALLY_NO_HEIGHT) failure->height = height;
     return code;
+}
+
+/* Fetches and opens the genesis, which must be of the chain the node's status
+ * names (and of the expected one, when given). */
+static tally_chain_error open_genesis(node_source *source, const node_claim *claim, const uint8_t *expected_chain_id,
+                                      tally_state **state, tally_chain_tip *tip, tally_chain_failure *failure) {
+    tally_block genesis;
+    tally_block_init(&genesis);
+    tally_chain_error code = fetch_block(source, 0, &genesis, failure);
+    if (code == TALLY_CHAIN_OK) code = tally_genesis_open(&genesis, state, tip, failure);
+    if (code != TALLY_CHAIN_OK && failure->height == TALLY_NO_HEIGHT) failure->height = 0;
+    tally_block_release(&genesis);
+    if (code != TALLY_CHAIN_OK) return code;
+    if (memcmp(tip->chain_id, claim->chain_id, TALLY_CHAIN_ID_BYTES) != 0) {
+        fail_here(failure, TALLY_CHAIN_ERR_WRONG_CHAIN, 0,
+                  "block 0: the genesis is of another chain than the node's status names");
+        return TALLY_CHAIN_ERR_WRONG_CHAIN;
+    }
+    if (!chain_id_expected(expected_chain_id, tip->chain_id, failure)) return TALLY_CHAIN_ERR_WRONG_CHAIN;
+    return TALLY_CHAIN_OK;
 }
 
 cli_status cli_verify_node(cli_context *ctx, const uint8_t *expected_chain_id) {
     node_claim claim;
     cli_status status = read_status(ctx, &claim);
     if (status != CLI_OK) return status;
-    char source[CLI_URL_MAX + 16];
-    snprintf(source, sizeof source, "%s", ctx->node_url);
+    char source_name[CLI_URL_MAX + 16];
+    snprintf(source_name, sizeof source_name, "%s", ctx->node_url);
 
     cli_verify_progress progress;
     cli_verify_progress_start(&progress, ctx);
@@ -252,39 +291,29 @@ cli_status cli_verify_node(cli_context *ctx, const uint8_t *expected_chain_id) {
     memset(&failure, 0, sizeof failure);
     failure.height = TALLY_NO_HEIGHT;
     failure.tx_index = TALLY_NO_TX;
-    tally_block block;
-    tally_block_init(&block);
     tally_state *state = NULL;
     tally_chain_tip tip;
     memset(&tip, 0, sizeof tip);
-    tally_chain_error code = TALLY_CHAIN_OK;
+    node_source source = {.ctx = ctx, .status = CLI_OK};
     uint64_t total = claim.height + 1;
-    for (uint64_t height = 0; height < total && code == TALLY_CHAIN_OK; height++) {
-        char path[64];
-        snprintf(path, sizeof path, "/v1/blocks/%" PRIu64 "/raw", height);
-        uint8_t *bytes;
-        size_t length;
-        status = cli_client_get_bytes(ctx, path, TALLY_BLOCK_ENCODED_MAX, &bytes, &length);
-        if (status != CLI_OK) break;
-        code = verify_block(height, bytes, length, &block, &state, &tip, &failure);
-        free(bytes);
-        if (code != TALLY_CHAIN_OK) break;
-        if (height == 0) {
-            if (memcmp(tip.chain_id, claim.chain_id, TALLY_CHAIN_ID_BYTES) != 0) {
-                fail_here(&failure, TALLY_CHAIN_ERR_WRONG_CHAIN, 0,
-                          "block 0: the genesis is of another chain than the node's status names");
-                code = TALLY_CHAIN_ERR_WRONG_CHAIN;
-            } else if (!chain_id_expected(expected_chain_id, tip.chain_id, &failure)) {
-                code = TALLY_CHAIN_ERR_WRONG_CHAIN;
-            }
-        }
-        summary.blocks++;
-        summary.transactions += block.header.tx_count;
+    tally_chain_error code = open_genesis(&source, &claim, expected_chain_id, &state, &tip, &failure);
+    if (state != NULL) {
+        /* The genesis opened: it counts as verified even when of the wrong chain. */
+        summary.blocks = 1;
         summary.tip = tip;
-        cli_verify_progress_update(&progress, height + 1, total);
+        cli_verify_progress_update(&progress, 1, total);
+    }
+    if (code == TALLY_CHAIN_OK) {
+        code = tally_chain_replay(state, &tip, total, fetch_block, &source, NULL, on_progress, &progress,
+                                  &summary.transactions, &failure);
+        summary.blocks = tip.height + 1;
+        summary.tip = tip;
     }
     cli_verify_progress_finish(&progress);
-    if (code == TALLY_CHAIN_OK && status == CLI_OK && memcmp(tip.hash, claim.tip_hash, TALLY_HASH_BYTES) != 0) {
+    /* A failed fetch ends the replay where it happened: its own message was said. */
+    if (source.status != CLI_OK && code == TALLY_CHAIN_ERR_IO && failure.height == source.failed_at)
+        status = source.status;
+    if (code == TALLY_CHAIN_OK && memcmp(tip.hash, claim.tip_hash, TALLY_HASH_BYTES) != 0) {
         char message[160];
         snprintf(message, sizeof message,
                  "block %" PRIu64 ": the blocks the node sent end in another block than its status names", claim.height);
@@ -292,11 +321,10 @@ cli_status cli_verify_node(cli_context *ctx, const uint8_t *expected_chain_id) {
         code = TALLY_CHAIN_ERR_BAD_PREV_HASH;
     }
     summary.elapsed_ns = monotonic_ns() - progress.start_ns;
-    tally_block_release(&block);
     tally_state_destroy(state);
     if (status != CLI_OK) return status;
-    if (code != TALLY_CHAIN_OK) return print_failure(ctx, code, &failure, &summary, source);
-    print_summary(ctx, &summary, source);
+    if (code != TALLY_CHAIN_OK) return print_failure(ctx, code, &failure, &summary, source_name);
+    print_summary(ctx, &summary, source_name);
     return CLI_OK;
 }
 

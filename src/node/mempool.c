@@ -1,12 +1,15 @@
 /*
  * mempool.c: see mempool.h. The pending table is small (one entry per signer and
  * per network it pays in) and rebuilt from the ring after every block, so it needs
- * no deletion. A transaction adds at most two entries (its signer's, and for a
- * transfer its network's), so at four slots per transaction the load stays below
- * one half and probe sequences stay a few dozen slots long at worst.
+ * no deletion; a rebuild clears only the slots in use (their positions are kept),
+ * so a block costs what is pending, not the table's 16 MB. A transaction adds at
+ * most two entries (its signer's, and for a transfer its network's), so at four
+ * slots per transaction the load stays below one half and probe sequences stay a
+ * few dozen slots long at worst.
  */
 #include "node/mempool.h"
 
+#include <assert.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +25,8 @@ bool mempool_init(mempool *pool, uint32_t capacity) {
     while (slots < capacity * 4u) slots *= 2;
     pool->pending_capacity = slots;
     pool->pending = calloc(slots, sizeof *pool->pending);
-    if (!pool->entries || !pool->pending) {
+    pool->used_slots = calloc(slots / 2, sizeof *pool->used_slots);
+    if (!pool->entries || !pool->pending || !pool->used_slots) {
         mempool_free(pool);
         return false;
     }
@@ -33,6 +37,7 @@ bool mempool_init(mempool *pool, uint32_t capacity) {
 void mempool_free(mempool *pool) {
     free(pool->entries);
     free(pool->pending);
+    free(pool->used_slots);
     sodium_memzero(pool, sizeof *pool);
 }
 
@@ -60,10 +65,11 @@ static mempool_pending *pending_slot(mempool *pool, const tally_key *key, uint32
         probes++;
         if (!slot->used) {
             if (create) {
+                assert(pool->pending_used < pool->pending_capacity / 2); /* two per transaction at most */
                 slot->used = true;
                 slot->key = *key;
                 slot->network_id = network_id;
-                pool->pending_used++;
+                pool->used_slots[pool->pending_used++] = position;
                 found = slot;
             }
             break;
@@ -126,7 +132,8 @@ bool mempool_push(mempool *pool, const tally_tx *tx, const uint8_t id[TALLY_HASH
  * a new hash key spreads them differently. */
 static void rebuild_pending(mempool *pool) {
     for (int attempt = 0; attempt < 8; attempt++) {
-        memset(pool->pending, 0, (size_t)pool->pending_capacity * sizeof *pool->pending);
+        for (uint32_t i = 0; i < pool->pending_used; i++)
+            memset(&pool->pending[pool->used_slots[i]], 0, sizeof *pool->pending);
         pool->pending_used = 0;
         bool complete = true;
         for (uint32_t i = 0; i < pool->count && complete; i++)

@@ -41,6 +41,8 @@ typedef struct {
     uint32_t capacity, head, count;
     mempool_pending *pending; /* open addressing, `pending_capacity` a power of two */
     uint32_t pending_capacity, pending_used;
+    uint32_t *used_slots; /* the positions of the pending_used entries, so that a rebuild
+                           * clears only them (the table is 16 MB at 65,536 transactions) */
     uint8_t hash_key[16];   /* crypto_shorthash_KEYBYTES */
     uint32_t probe_longest; /* the most slots one lookup examined */
 } mempool;

@@ -1,8 +1,21 @@
 /*
  * node.c: the node's engine (see node.h): opening or creating the chain, admitting
  * transactions, the producer thread with group commit (one block = one write and one
- * fsync, and only then are its transactions reported committed), and the table of
- * recent transaction statuses.
+ * fsync, and only then are its transactions reported committed; the lock is let go
+ * during the write, so admission goes on while reads of the state wait), and the
+ * table of recent transaction statuses.
+ *
+ * When blocks are made. A block is made as soon as something is pending and the
+ * previous block is durable (the producer makes one at a time), so an idle node
+ * confirms a lone payment in about one fsync; what arrives during a block's build
+ * and fsync waits in the mempool for the next one (group commit). While more
+ * transactions are on their way (their signatures being checked right now) the
+ * producer waits for them, but only as long as that keeps making blocks under
+ * 1/BLOCK_DUTY_CYCLE of a core (the next block starts no sooner than that many
+ * times the last one's CPU time after it), and never longer than block_ms after
+ * the oldest pending transaction arrived: block_ms is the longest wait, not the
+ * shortest. So under load blocks grow while their fixed cost (today: hashing the
+ * whole state) is high, and follow each other closely once it is small.
  *
  * The status table (recent.h) keeps two generations of a fixed-size hash table: when
  * the current one is half full it becomes the previous one and a fresh one starts,
@@ -38,6 +51,9 @@
 #include "node/recent.h"
 #include "store/file_io.h"
 
+/* The producer spends at most 1/BLOCK_DUTY_CYCLE of a core making blocks while it
+ * waits for transactions on their way (see above). */
+#define BLOCK_DUTY_CYCLE 16u
 #define STATUS_SLOTS (1u << 18)
 #define VERDICT_SLOTS (1u << 16) /* a window of at least 32,768 refused transactions */
 #define MEMPOOL_PER_SENDER_DEFAULT 1024u
@@ -69,18 +85,20 @@ struct node {
     tally_block block;
     recent_table statuses; /* transaction id -> tx_status */
     recent_table verdicts; /* BLAKE2b(id | signature) -> 1 valid, 0 not: refused ones */
-    uint64_t last_block_ms;
+    uint64_t last_block_ms;          /* CLOCK_REALTIME: when the last block was made (idle blocks) */
+    uint64_t last_block_start_ns;    /* CLOCK_MONOTONIC: when the last block began */
+    uint64_t last_block_cpu_ns;      /* the producer's CPU time for it */
+    uint64_t oldest_pending_ns;      /* CLOCK_MONOTONIC: when the oldest pending transaction arrived */
+    uint32_t checking;               /* transactions past the first look, their signatures being checked */
+    bool writing;                    /* a block is being written, the lock let go: the state is ahead of the log */
+    uint32_t readers_waiting;        /* node_read_begin callers waiting for that write */
+    pthread_cond_t readers_done;     /* the producer: they have had their turn */
     node_metrics metrics;
 
-    /* The signature checkers: one thread per core takes chunks of the queued jobs,
-     * so that many connections submitting at once never run more verifications at a
-     * time than there are cores (more would only thrash the caches). */
-    pthread_mutex_t verify_lock;
-    pthread_cond_t verify_work;
-    struct verify_job *verify_head, *verify_tail;
-    pthread_t verifiers[64];
-    uint32_t verifier_count;
-    bool verifiers_stop;
+    /* The signature checkers, one thread per core (tally_signature_pool): many
+     * connections submitting at once never run more verifications at a time than
+     * there are cores. The replay at opening uses them too. */
+    tally_signature_pool *signatures;
 
     /* The query index, filled by its own thread after blocks are acknowledged so
      * that indexing never delays a commit. index_lock guards the index alone. */
@@ -109,11 +127,13 @@ static struct timespec deadline_after_ms(uint32_t ms) {
     return deadline;
 }
 
-static uint64_t monotonic_ns(void) {
+static uint64_t clock_ns(clockid_t clock) {
     struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
+    clock_gettime(clock, &now);
     return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
 }
+
+static uint64_t monotonic_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
 
 /* One log line on stderr: "tallyd: <what>: <detail>". */
 static void say(const node *n, const char *what, const char *detail) {
@@ -132,9 +152,6 @@ void node_config_defaults(node_config *config) {
     config->mempool_capacity = 65536;
     config->mempool_per_sender = MEMPOOL_PER_SENDER_DEFAULT;
 }
-
-static bool start_verifiers(node *n);
-static void stop_verifiers(node *n);
 
 /* ---- statuses ---- */
 
@@ -230,9 +247,8 @@ bool node_open(const node_config *config, node **out, char *why, size_t why_size
     pthread_mutex_init(&n->lock, NULL);
     pthread_cond_init(&n->work, NULL);
     pthread_cond_init(&n->committed, NULL);
+    pthread_cond_init(&n->readers_done, NULL);
     pthread_mutex_init(&n->index_lock, NULL);
-    pthread_mutex_init(&n->verify_lock, NULL);
-    pthread_cond_init(&n->verify_work, NULL);
     tally_block_init(&n->block);
     bool tables = recent_init(&n->statuses, STATUS_SLOTS, sizeof(tx_status));
     tables = recent_init(&n->verdicts, VERDICT_SLOTS, 1) && tables;
@@ -258,7 +274,13 @@ bool node_open(const node_config *config, node **out, char *why, size_t why_size
         node_close(n);
         return false;
     }
-    tally_store_options options = {.notice = notice, .notice_context = n};
+    n->signatures = tally_signature_pool_start(config->verify_threads);
+    if (!n->signatures) {
+        snprintf(why, why_size, "cannot start the signature checking threads");
+        node_close(n);
+        return false;
+    }
+    tally_store_options options = {.notice = notice, .notice_context = n, .signatures = n->signatures};
     tally_chain_failure failure;
     tally_chain_error error = TALLY_CHAIN_OK;
     if (!n->is_new) {
@@ -304,6 +326,7 @@ bool node_open(const node_config *config, node **out, char *why, size_t why_size
         n->config.mempool_per_sender = config->mempool_capacity;
     n->metrics.mempool_per_sender = n->config.mempool_per_sender;
     n->last_block_ms = now_ms();
+    n->last_block_start_ns = monotonic_ns(); /* --block-min-ms counts from the start too */
     *out = n;
     return true;
 }
@@ -320,25 +343,49 @@ static int64_t next_block_time(const tally_chain_tip *tip) {
     return now < tip->block_time ? tip->block_time : now;
 }
 
-/* Makes one block of what is pending. Called with the lock held. */
+/* Builds the block under the lock, writes it without the lock (admission goes on
+ * meanwhile: what it admits goes into the next block; reads of the state wait, since
+ * it holds a block the log may never hold), publishes it under the lock. */
+static tally_chain_error build_write_publish(node *n, int64_t block_time, uint32_t count,
+                                             tally_chain_failure *failure) {
+    /* Signatures were checked at admission, on every core: the block is built
+     * without checking them again. */
+    tally_chain_error error = tally_store_build_next(n->store, n->producer_secret, block_time, n->candidate_txs, count,
+                                                     n->candidate_results, &n->block, failure);
+    if (error != TALLY_CHAIN_OK) return error;
+    n->writing = true;
+    pthread_mutex_unlock(&n->lock);
+    error = tally_store_write_next(n->store, failure);
+    pthread_mutex_lock(&n->lock);
+    n->writing = false;
+    if (error == TALLY_CHAIN_OK) tally_store_publish_next(n->store);
+    return error;
+}
+
+/* Makes one block of what is pending. Called with the lock held, which it lets go
+ * while the block is written. */
 static void produce_block(node *n) {
     uint32_t count = mempool_take(&n->pool, n->candidates, n->config.block_max_txs);
     for (uint32_t i = 0; i < count; i++) n->candidate_txs[i] = n->candidates[i].tx;
+    /* What a full block leaves is due at once; what arrives in an empty mempool
+     * during the write starts the clock again (admit). */
+    if (n->pool.count > 0) n->oldest_pending_ns = 0;
     const tally_chain_tip *tip = tally_store_tip(n->store);
     int64_t block_time = next_block_time(tip);
     uint64_t started = monotonic_ns();
     tally_chain_failure failure;
-    /* Signatures were checked at admission, on every core: the block is built
-     * without checking them again. */
-    tally_chain_error error = tally_store_produce_verified(n->store, n->producer_secret, block_time, n->candidate_txs,
-                                                           count, n->candidate_results, &n->block, &failure);
+    tally_chain_error error = build_write_publish(n, block_time, count, &failure);
     if (error != TALLY_CHAIN_OK) {
         /* Nothing of this block was acknowledged. The state in memory may hold it, so
-         * the node stops answering until it is restarted and replays its log. */
+         * the node stops answering until it is restarted and replays its log; what
+         * was admitted meanwhile is refused too. */
         say(n, "FATAL: could not make a block durable", failure.message);
         __atomic_store_n(&n->failed, true, __ATOMIC_RELEASE);
         for (uint32_t i = 0; i < count; i++)
             status_set(n, n->candidates[i].id, (tx_status){.state = TX_REFUSED, .node_error = "NODE_FAILED"});
+        while ((count = mempool_take(&n->pool, n->candidates, n->config.block_max_txs)) > 0)
+            for (uint32_t i = 0; i < count; i++)
+                status_set(n, n->candidates[i].id, (tx_status){.state = TX_REFUSED, .node_error = "NODE_FAILED"});
         pthread_cond_broadcast(&n->committed);
         return;
     }
@@ -361,22 +408,43 @@ static void produce_block(node *n) {
     pthread_cond_broadcast(&n->committed);
 }
 
+/* When (CLOCK_MONOTONIC ns) the next block of what is pending is due; 0: now.
+ * See the top of this file. Called with the lock held and something pending. */
+static uint64_t block_due_ns(const node *n) {
+    uint64_t earliest = n->last_block_start_ns + (uint64_t)n->config.block_min_ms * 1000000u;
+    if (n->pool.count >= n->config.block_max_txs || !n->running) return 0;
+    uint64_t latest = n->oldest_pending_ns + (uint64_t)n->config.block_ms * 1000000u;
+    if (n->checking > 0) {
+        uint64_t duty = n->last_block_start_ns + BLOCK_DUTY_CYCLE * n->last_block_cpu_ns;
+        if (duty > earliest) earliest = duty;
+    }
+    return earliest < latest ? earliest : latest;
+}
+
 static void *producer_main(void *context) {
     node *n = context;
     pthread_mutex_lock(&n->lock);
     while (!node_failed(n)) {
-        uint64_t now = now_ms();
-        bool full = n->pool.count >= n->config.block_max_txs;
-        bool due = n->pool.count > 0 && now >= n->last_block_ms + n->config.block_ms;
-        bool idle_due = now >= n->last_block_ms + (uint64_t)n->config.idle_block_seconds * 1000u;
-        if (full || due || idle_due || (!n->running && n->pool.count > 0)) {
+        uint64_t now = monotonic_ns();
+        uint64_t due = 0;
+        if (n->pool.count > 0) {
+            due = block_due_ns(n);
+        } else {
+            if (!n->running) break;
+            /* An empty block now and then, so that credit periods end on time. */
+            uint64_t idle_ms = (uint64_t)n->config.idle_block_seconds * 1000u, wall = now_ms();
+            due = wall >= n->last_block_ms + idle_ms ? 0 : now + (n->last_block_ms + idle_ms - wall) * 1000000u;
+        }
+        if (due <= now) {
+            /* The readers a write held up read first. */
+            while (n->readers_waiting > 0 && !node_failed(n)) pthread_cond_wait(&n->readers_done, &n->lock);
+            uint64_t cpu = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+            n->last_block_start_ns = now;
             produce_block(n);
+            n->last_block_cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu;
             continue;
         }
-        if (!n->running) break;
-        uint64_t wait_until = n->pool.count > 0 ? n->last_block_ms + n->config.block_ms
-                                                : n->last_block_ms + (uint64_t)n->config.idle_block_seconds * 1000u;
-        uint64_t wait_ms = wait_until > now ? wait_until - now : 0;
+        uint64_t wait_ms = (due - now + 999999u) / 1000000u;
         struct timespec deadline = deadline_after_ms(wait_ms > 1000 ? 1000 : (uint32_t)wait_ms);
         pthread_cond_timedwait(&n->work, &n->lock, &deadline);
     }
@@ -431,13 +499,15 @@ static void *indexer_main(void *context) {
 }
 
 bool node_start(node *n) {
-    if (!start_verifiers(n)) return false;
     pthread_mutex_lock(&n->lock);
     n->running = true;
     pthread_mutex_unlock(&n->lock);
     if (pthread_create(&n->producer_thread, NULL, producer_main, n) != 0) return false;
     n->producer_started = true;
     n->indexer_started = pthread_create(&n->indexer_thread, NULL, indexer_main, n) == 0;
+    /* Named, so that a profile (perf, top -H) says which thread spent what. */
+    pthread_setname_np(n->producer_thread, "tallyd-producer");
+    if (n->indexer_started) pthread_setname_np(n->indexer_thread, "tallyd-indexer");
     return n->indexer_started;
 }
 
@@ -456,12 +526,10 @@ void node_close(node *n) {
         pthread_mutex_unlock(&n->lock);
         pthread_join(n->indexer_thread, NULL);
     }
-    stop_verifiers(n);
-    pthread_mutex_destroy(&n->verify_lock);
-    pthread_cond_destroy(&n->verify_work);
     index_close(n->index);
     pthread_mutex_destroy(&n->index_lock);
     tally_store_close(n->store);
+    tally_signature_pool_stop(n->signatures); /* after the store, which borrows it */
     mempool_free(&n->pool);
     tally_block_release(&n->block);
     free(n->candidates);
@@ -473,77 +541,11 @@ void node_close(node *n) {
     pthread_mutex_destroy(&n->lock);
     pthread_cond_destroy(&n->work);
     pthread_cond_destroy(&n->committed);
+    pthread_cond_destroy(&n->readers_done);
     free(n);
 }
 
 /* ---- admission ---- */
-
-typedef struct verify_job {
-    const tally_tx *txs;
-    bool *valid;
-    uint32_t count, next, done;
-    pthread_cond_t finished;
-    struct verify_job *queue_next;
-} verify_job;
-
-enum { VERIFY_CHUNK = 16 };
-
-static void *verifier_main(void *context) {
-    node *n = context;
-    pthread_mutex_lock(&n->verify_lock);
-    for (;;) {
-        while (!n->verify_head && !n->verifiers_stop) pthread_cond_wait(&n->verify_work, &n->verify_lock);
-        if (!n->verify_head) break;
-        verify_job *job = n->verify_head;
-        uint32_t begin = job->next, end = begin + VERIFY_CHUNK < job->count ? begin + VERIFY_CHUNK : job->count;
-        job->next = end;
-        if (end == job->count) {
-            n->verify_head = job->queue_next;
-            if (!n->verify_head) n->verify_tail = NULL;
-        }
-        pthread_mutex_unlock(&n->verify_lock);
-        for (uint32_t i = begin; i < end; i++) job->valid[i] = job->valid[i] && tally_tx_verify(&job->txs[i]);
-        pthread_mutex_lock(&n->verify_lock);
-        job->done += end - begin;
-        if (job->done == job->count) pthread_cond_signal(&job->finished);
-    }
-    pthread_mutex_unlock(&n->verify_lock);
-    return NULL;
-}
-
-static bool start_verifiers(node *n) {
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    uint32_t threads = n->config.verify_threads ? n->config.verify_threads : (uint32_t)(cores > 0 ? cores : 1);
-    if (threads > 64) threads = 64;
-    for (n->verifier_count = 0; n->verifier_count < threads; n->verifier_count++)
-        if (pthread_create(&n->verifiers[n->verifier_count], NULL, verifier_main, n) != 0) break;
-    return n->verifier_count > 0;
-}
-
-static void stop_verifiers(node *n) {
-    pthread_mutex_lock(&n->verify_lock);
-    n->verifiers_stop = true;
-    pthread_cond_broadcast(&n->verify_work);
-    pthread_mutex_unlock(&n->verify_lock);
-    for (uint32_t i = 0; i < n->verifier_count; i++) pthread_join(n->verifiers[i], NULL);
-    n->verifier_count = 0;
-}
-
-/* Checks the signatures of txs whose valid[i] is true, on the verifier threads, and
- * waits for the answer. */
-static void verify_all(node *n, const tally_tx *txs, uint32_t count, bool *valid) {
-    if (count == 0) return;
-    verify_job job = {.txs = txs, .valid = valid, .count = count};
-    pthread_cond_init(&job.finished, NULL);
-    pthread_mutex_lock(&n->verify_lock);
-    if (n->verify_tail) n->verify_tail->queue_next = &job;
-    else n->verify_head = &job;
-    n->verify_tail = &job;
-    pthread_cond_broadcast(&n->verify_work);
-    while (job.done < job.count) pthread_cond_wait(&job.finished, &n->verify_lock);
-    pthread_mutex_unlock(&n->verify_lock);
-    pthread_cond_destroy(&job.finished);
-}
 
 static tx_status refused(tally_error code, int64_t available) {
     tx_status status = {.state = TX_REFUSED};
@@ -600,6 +602,7 @@ static tx_status admit(node *n, const tally_state *state, const tally_tx *tx, co
     tx_status checked = state_checks(n, state, tx, next_sequence(n, state, &tx->signer),
                                      mempool_sender_count(&n->pool, &tx->signer), 0);
     if (checked.state == TX_REFUSED) return checked;
+    if (n->pool.count == 0) n->oldest_pending_ns = monotonic_ns();
     if (!mempool_push(&n->pool, tx, id)) return node_refused(NODE_REFUSAL_MEMPOOL_FULL);
     tx_status pending = {.state = TX_PENDING};
     status_set(n, id, pending);
@@ -735,20 +738,23 @@ void node_submit(node *n, const tally_tx *txs, uint32_t count, tx_status *out, u
         look_at_all(n, tally_store_state(n->store), txs, (const uint8_t(*)[TALLY_HASH_BYTES])ids,
                     (const uint8_t(*)[TALLY_HASH_BYTES])digests, order, count, out, stages);
     }
-    pthread_mutex_unlock(&n->lock);
-
     uint32_t checks = 0;
     for (uint32_t i = 0; i < count; i++) {
         valid[i] = stages[i] == STAGE_VERIFY;
         checks += valid[i];
     }
-    if (checks) verify_all(n, txs, count, valid);
+    /* On their way to the mempool: the producer may wait for them. */
+    n->checking += checks;
+    pthread_mutex_unlock(&n->lock);
+
+    if (checks) tally_signature_pool_check_txs(n->signatures, txs, count, valid);
 
     pthread_mutex_lock(&n->lock);
+    n->checking -= checks;
     n->metrics.signature_checks += checks;
     look_after_signatures(n, txs, count, out, (const uint8_t(*)[TALLY_HASH_BYTES])ids,
                           (const uint8_t(*)[TALLY_HASH_BYTES])digests, stages, valid);
-    /* Wake the producer: its wait was timed for an empty mempool or a full block. */
+    /* Wake the producer: something is pending, or it waited for these. */
     if (n->pool.count > 0) pthread_cond_signal(&n->work);
     pthread_mutex_unlock(&n->lock);
     free(valid), free(stages), free(order), free(digests);
@@ -782,6 +788,13 @@ tx_status node_status_of(node *n, const uint8_t id[TALLY_HASH_BYTES]) {
 
 const tally_state *node_read_begin(node *n) {
     pthread_mutex_lock(&n->lock);
+    /* Not while a block is written: the state holds it and the log may never. The
+     * producer lets the readers who waited go first before its next block. */
+    if (n->writing) {
+        n->readers_waiting++;
+        while (n->writing) pthread_cond_wait(&n->committed, &n->lock);
+        if (--n->readers_waiting == 0) pthread_cond_signal(&n->readers_done);
+    }
     /* Checked under the lock: a block whose write failed may be in the state, and
      * must never be served. */
     if (node_failed(n)) {

@@ -1,8 +1,9 @@
 /*
  * node.h: the running node. It owns the store (block log, snapshots, the state at
  * the tip), the mempool, the table of recent transaction statuses, and the producer
- * thread that turns the mempool into blocks every block_ms (or sooner when a block
- * is full). A transaction is reported committed only after its block is durable.
+ * thread that turns the mempool into blocks: as soon as the previous block is
+ * durable, waiting for transactions on their way at most block_ms (see node.c). A
+ * transaction is reported committed only after its block is durable.
  *
  * Threads: HTTP handlers call node_submit, node_wait and the read functions from
  * many threads; everything shared is behind one mutex, held briefly. Signatures are
@@ -24,7 +25,8 @@ typedef struct {
     const char *data_dir;
     const char *chain_name;      /* for a new chain */
     tally_chain_rules chain_rules; /* for a new chain: who may grow it (the producer is made validator 0) */
-    uint32_t block_ms;           /* longest wait before pending transactions are committed */
+    uint32_t block_ms;           /* the longest a pending transaction waits for its block */
+    uint32_t block_min_ms;       /* the least time between blocks (0: none; for fewer, larger blocks) */
     uint32_t block_max_txs;      /* a block is made at once when this many are pending */
     uint32_t idle_block_seconds; /* an empty block this often, so credit periods end on time */
     uint32_t snapshot_every;     /* blocks between snapshots */

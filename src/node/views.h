@@ -18,6 +18,20 @@ json_t *view_error(const char *code, const char *message, int64_t available, boo
 json_t *view_result(const tally_result *result);
 json_t *view_tx_status(const uint8_t id[TALLY_HASH_BYTES], const tx_status *status);
 
+/* JSON text grown piece by piece (`failed` once memory ran out; then bytes is freed
+ * and nothing more is added). */
+typedef struct {
+    char *bytes;
+    size_t length, capacity;
+    bool failed;
+} view_text;
+void view_text_append(view_text *text, const char *bytes, size_t length);
+/* Appends the text of view_tx_status(id, status): exactly the bytes json_dumps
+ * gives it with JSON_COMPACT. Pending and committed statuses (the thousands of a
+ * batch) are written directly, at a twentieth of jansson's cost; refusals, with
+ * their messages, go through jansson. */
+void view_text_append_tx_status(view_text *text, const uint8_t id[TALLY_HASH_BYTES], const tx_status *status);
+
 /* What the views of a network and of a member show, copied from the state while
  * the node's lock is held (view_copy_*), so that their JSON is built after it is
  * released: the producer never waits for a client's JSON. */

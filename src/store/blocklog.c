@@ -32,6 +32,7 @@
 
 #include "chain/bytes.h"
 #include "chain/chain_errors.h"
+#include "chain/chain_internal.h"
 #include "store/file_io.h"
 
 #define CHECKSUM_BYTES 16u
@@ -520,9 +521,10 @@ static size_t build_record(tally_blocklog *log, const tally_block *block, bool *
     return record;
 }
 
-tally_chain_error tally_blocklog_append(tally_blocklog *log, const tally_block *block,
-                                       tally_chain_failure *failure) {
-    assert(log != NULL && block != NULL);
+tally_chain_error blocklog_append_prepare(tally_blocklog *log, const tally_block *block, size_t *record,
+                                          tally_chain_failure *failure) {
+    assert(log != NULL && block != NULL && record != NULL);
+    *record = 0;
     uint64_t height = block->header.height;
     if (log->read_only) return chain_fail(failure, TALLY_CHAIN_ERR_READ_ONLY, height, TALLY_NO_TX, NULL);
     if (log->failed) return chain_fail(failure, TALLY_CHAIN_ERR_LOG_FAILED, height, TALLY_NO_TX, NULL);
@@ -532,14 +534,26 @@ tally_chain_error tally_blocklog_append(tally_blocklog *log, const tally_block *
     if (!offsets_reserve(log, log->count + 1))
         return chain_fail(failure, TALLY_CHAIN_ERR_NO_MEMORY, height, TALLY_NO_TX, NULL);
     bool out_of_memory;
-    size_t record = build_record(log, block, &out_of_memory);
-    if (record == 0)
+    *record = build_record(log, block, &out_of_memory);
+    if (*record == 0)
         return chain_fail(failure, out_of_memory ? TALLY_CHAIN_ERR_NO_MEMORY : TALLY_CHAIN_ERR_BAD_ARGUMENT,
                           height, TALLY_NO_TX, out_of_memory ? NULL : "the block cannot be encoded");
-    /* Group commit: one write and one fsync for the whole block. */
+    return TALLY_CHAIN_OK;
+}
+
+tally_chain_error blocklog_append_write(tally_blocklog *log, size_t record, tally_chain_failure *failure) {
+    assert(log != NULL && record >= TALLY_LOG_RECORD_OVERHEAD);
+    /* Group commit: one write and one fsync for the whole block. Only the file, the
+     * record's buffer and the failed flag are touched: the index of the records
+     * (count, offsets, size) stays as readers see it. */
     if (!file_write_at(log->fd, log->buffer, record, log->size))
         return append_failed(log, errno, "write", failure);
     if (!file_sync(log->fd)) return append_failed(log, errno, "fsync", failure);
+    return TALLY_CHAIN_OK;
+}
+
+void blocklog_append_finish(tally_blocklog *log, const tally_block *block, size_t record) {
+    assert(log != NULL && block != NULL && block->header.height == log->count);
     /* check_next made sure the block links to the last one. */
     if (log->linked == log->count) log->linked++;
     log->offsets[log->count] = log->size;
@@ -547,7 +561,15 @@ tally_chain_error tally_blocklog_append(tally_blocklog *log, const tally_block *
     log->size += record;
     log->last_header = block->header;
     tally_block_hash(&block->header, log->last_hash);
-    return TALLY_CHAIN_OK;
+}
+
+tally_chain_error tally_blocklog_append(tally_blocklog *log, const tally_block *block,
+                                       tally_chain_failure *failure) {
+    size_t record = 0;
+    tally_chain_error error = blocklog_append_prepare(log, block, &record, failure);
+    if (error == TALLY_CHAIN_OK) error = blocklog_append_write(log, record, failure);
+    if (error == TALLY_CHAIN_OK) blocklog_append_finish(log, block, record);
+    return error;
 }
 
 /* ------------------------------------------------------------------------ */

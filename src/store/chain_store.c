@@ -1,8 +1,9 @@
 /*
  * chain_store.c: a data directory as a running chain. Opening scans the block log,
  * starts the chain from its genesis, loads the newest valid snapshot and replays
- * the blocks after it with full verification, so the state in memory is always one
- * the log proves. Producing or accepting a block changes that state and appends
+ * the blocks after it with full verification (tally_chain_replay: signatures
+ * checked ahead on every core), so the state in memory is always one the log
+ * proves. Producing or accepting a block changes that state and appends
  * the block durably before returning. tally_chain_verify replays from the genesis
  * trusting nothing but the genesis itself: what `tally verify` runs.
  */
@@ -26,9 +27,16 @@ struct tally_store {
     tally_state *state;
     tally_chain_tip tip;
     bool read_only;
+    tally_signature_pool *signatures; /* borrowed (tally_store_options); may be NULL */
     /* The state went ahead of the log (a failed append or a block that failed
      * verification halfway): nothing more until the store is reopened. */
     bool failed;
+    /* A block built by tally_store_build_next and not yet published: the state
+     * holds it; the log holds it once written. */
+    bool unwritten;
+    const tally_block *unwritten_block;
+    tally_chain_tip unwritten_tip;
+    size_t unwritten_record;
 };
 
 static uint64_t monotonic_ns(void) {
@@ -50,27 +58,22 @@ static tally_chain_error start_from_genesis(const tally_blocklog *log, tally_sta
     return error;
 }
 
+static tally_chain_error read_from_log(void *context, uint64_t height, tally_block *block,
+                                       tally_chain_failure *failure) {
+    return tally_blocklog_read(context, height, block, failure);
+}
+
 /*
- * Verifies and applies blocks tip->height + 1 .. count - 1 of the log onto state.
+ * Verifies and applies blocks tip->height + 1 .. count - 1 of the log onto state,
+ * their signatures checked ahead on `signatures` (NULL: on a pool started for it).
  * Adds the transactions seen to *transactions. Bounded by the log's count.
  */
 static tally_chain_error replay(const tally_blocklog *log, tally_state *state, tally_chain_tip *tip,
-                                tally_progress_fn *progress, void *progress_context,
-                                uint64_t *transactions, tally_chain_failure *failure) {
-    uint64_t count = tally_blocklog_count(log);
-    tally_block block;
-    tally_block_init(&block);
-    tally_chain_error error = TALLY_CHAIN_OK;
-    for (uint64_t height = tip->height + 1; height < count; height++) {
-        error = tally_blocklog_read(log, height, &block, failure);
-        if (error != TALLY_CHAIN_OK) break;
-        error = tally_block_apply(state, tip, &block, failure);
-        if (error != TALLY_CHAIN_OK) break;
-        *transactions += block.header.tx_count;
-        if (progress != NULL) progress(progress_context, height, count);
-    }
-    tally_block_release(&block);
-    return error;
+                                tally_signature_pool *signatures, tally_progress_fn *progress,
+                                void *progress_context, uint64_t *transactions, tally_chain_failure *failure) {
+    /* The source only reads: the log is not changed while it replays. */
+    return tally_chain_replay(state, tip, tally_blocklog_count(log), read_from_log, (void *)(uintptr_t)log,
+                              signatures, progress, progress_context, transactions, failure);
 }
 
 static tally_store *store_new(const char *directory, bool read_only, tally_chain_failure *failure,
@@ -115,6 +118,7 @@ tally_chain_error tally_store_create(const char *directory, const tally_block *g
     tally_chain_error error;
     tally_store *store = store_new(directory, false, failure, &error);
     if (store == NULL) return error;
+    store->signatures = options->signatures;
     if (!file_make_directory(directory, 0755)) {
         tally_store_close(store);
         return chain_fail_io(failure, TALLY_NO_OFFSET, errno, "cannot create %s", directory);
@@ -170,6 +174,7 @@ tally_chain_error tally_store_open(const char *directory, const tally_store_opti
     tally_chain_error error;
     tally_store *store = store_new(directory, options->read_only, failure, &error);
     if (store == NULL) return error;
+    store->signatures = options->signatures;
     tally_blocklog_options log_options = {options->read_only, false, options->notice,
                                           options->notice_context};
     error = tally_blocklog_open(directory, &log_options, &store->log, failure);
@@ -177,7 +182,7 @@ tally_chain_error tally_store_open(const char *directory, const tally_store_opti
     if (error == TALLY_CHAIN_OK) error = load_snapshot(store, options, failure);
     uint64_t transactions = 0;
     if (error == TALLY_CHAIN_OK)
-        error = replay(store->log, store->state, &store->tip, options->progress,
+        error = replay(store->log, store->state, &store->tip, options->signatures, options->progress,
                        options->progress_context, &transactions, failure);
     if (error != TALLY_CHAIN_OK) {
         tally_store_close(store);
@@ -211,6 +216,9 @@ static tally_chain_error writable(const tally_store *store, tally_chain_failure 
         return chain_fail(failure, TALLY_CHAIN_ERR_READ_ONLY, TALLY_NO_HEIGHT, TALLY_NO_TX, NULL);
     if (store->failed)
         return chain_fail(failure, TALLY_CHAIN_ERR_LOG_FAILED, TALLY_NO_HEIGHT, TALLY_NO_TX, NULL);
+    if (store->unwritten)
+        return chain_fail(failure, TALLY_CHAIN_ERR_BAD_ARGUMENT, TALLY_NO_HEIGHT, TALLY_NO_TX,
+                          "the block built last is not published yet");
     return TALLY_CHAIN_OK;
 }
 
@@ -227,10 +235,10 @@ static tally_chain_error commit(tally_store *store, const tally_block *block,
     return TALLY_CHAIN_OK;
 }
 
-static tally_chain_error produce(tally_store *store, const uint8_t producer_secret[TALLY_SECRET_BYTES],
-                                int64_t block_time, const tally_tx *candidates, uint32_t candidate_count,
-                                bool signatures_checked, tally_result *candidate_results,
-                                tally_block *block, tally_chain_failure *failure) {
+static tally_chain_error build_next(tally_store *store, const uint8_t producer_secret[TALLY_SECRET_BYTES],
+                                    int64_t block_time, const tally_tx *candidates, uint32_t candidate_count,
+                                    bool signatures_checked, tally_result *candidate_results, tally_block *block,
+                                    tally_chain_failure *failure) {
     assert(store != NULL && block != NULL);
     tally_chain_error error = writable(store, failure);
     if (error != TALLY_CHAIN_OK) return error;
@@ -239,11 +247,54 @@ static tally_chain_error produce(tally_store *store, const uint8_t producer_secr
     error = block_build(store->state, &next_tip, producer_secret, block_time, candidates,
                         candidate_count, signatures_checked, candidate_results, block,
                         &state_changed, failure);
+    /* Laid out for the log now, so that writing it needs nothing but the file. */
+    size_t record = 0;
+    if (error == TALLY_CHAIN_OK) error = blocklog_append_prepare(store->log, block, &record, failure);
     if (error != TALLY_CHAIN_OK) {
         if (state_changed) store->failed = true;
         return error;
     }
-    return commit(store, block, &next_tip, failure);
+    store->unwritten = true;
+    store->unwritten_block = block;
+    store->unwritten_tip = next_tip;
+    store->unwritten_record = record;
+    return TALLY_CHAIN_OK;
+}
+
+tally_chain_error tally_store_build_next(tally_store *store, const uint8_t producer_secret[TALLY_SECRET_BYTES],
+                                         int64_t block_time, const tally_tx *candidates, uint32_t candidate_count,
+                                         tally_result *candidate_results, tally_block *block,
+                                         tally_chain_failure *failure) {
+    return build_next(store, producer_secret, block_time, candidates, candidate_count, true, candidate_results,
+                      block, failure);
+}
+
+tally_chain_error tally_store_write_next(tally_store *store, tally_chain_failure *failure) {
+    assert(store != NULL && store->unwritten);
+    tally_chain_error error = blocklog_append_write(store->log, store->unwritten_record, failure);
+    if (error != TALLY_CHAIN_OK) {
+        store->unwritten = false;
+        store->failed = true; /* the state holds a block the log does not */
+    }
+    return error;
+}
+
+void tally_store_publish_next(tally_store *store) {
+    assert(store != NULL && store->unwritten);
+    blocklog_append_finish(store->log, store->unwritten_block, store->unwritten_record);
+    store->tip = store->unwritten_tip;
+    store->unwritten = false;
+}
+
+static tally_chain_error produce(tally_store *store, const uint8_t producer_secret[TALLY_SECRET_BYTES],
+                                int64_t block_time, const tally_tx *candidates, uint32_t candidate_count,
+                                bool signatures_checked, tally_result *candidate_results,
+                                tally_block *block, tally_chain_failure *failure) {
+    tally_chain_error error = build_next(store, producer_secret, block_time, candidates, candidate_count,
+                                         signatures_checked, candidate_results, block, failure);
+    if (error == TALLY_CHAIN_OK) error = tally_store_write_next(store, failure);
+    if (error == TALLY_CHAIN_OK) tally_store_publish_next(store);
+    return error;
 }
 
 tally_chain_error tally_store_produce(tally_store *store, const uint8_t producer_secret[TALLY_SECRET_BYTES],
@@ -263,6 +314,22 @@ tally_chain_error tally_store_produce_verified(tally_store *store,
                    candidate_results, block, failure);
 }
 
+/* tally_block_apply of a block tally_block_check passed, the transactions'
+ * signatures checked on the store's pool when it has one. */
+static tally_chain_error apply_accepted(tally_store *store, tally_chain_tip *next_tip, const tally_block *block,
+                                        tally_chain_failure *failure) {
+    uint32_t count = block->header.tx_count;
+    bool *valid = store->signatures != NULL && count > 0 ? malloc(count * sizeof *valid) : NULL;
+    if (valid == NULL) return tally_block_apply(store->state, next_tip, block, failure);
+    for (uint32_t i = 0; i < count; i++) valid[i] = true;
+    tally_signature_pool_check_txs(store->signatures, block->txs, count, valid);
+    /* The producer's signature held in tally_block_check. */
+    block_signatures checked = {.header = true, .txs = valid};
+    tally_chain_error error = block_apply_checked(store->state, next_tip, block, &checked, failure);
+    free(valid);
+    return error;
+}
+
 tally_chain_error tally_store_accept(tally_store *store, const tally_block *block,
                                      tally_chain_failure *failure) {
     assert(store != NULL && block != NULL);
@@ -272,7 +339,7 @@ tally_chain_error tally_store_accept(tally_store *store, const tally_block *bloc
     error = tally_block_check(&store->tip, block, failure);
     if (error != TALLY_CHAIN_OK) return error;
     tally_chain_tip next_tip = store->tip;
-    error = tally_block_apply(store->state, &next_tip, block, failure);
+    error = apply_accepted(store, &next_tip, block, failure);
     if (error != TALLY_CHAIN_OK) {
         store->failed = true;
         return error;
@@ -310,7 +377,7 @@ tally_chain_error tally_chain_verify(const char *directory, tally_progress_fn *p
         summary->blocks = 1;
         summary->tip = tip;
         if (progress != NULL) progress(progress_context, 0, tally_blocklog_count(log));
-        error = replay(log, state, &tip, progress, progress_context, &summary->transactions, failure);
+        error = replay(log, state, &tip, NULL, progress, progress_context, &summary->transactions, failure);
         /* On failure tip is the last block that verified. */
         summary->blocks = tip.height + 1;
         summary->tip = tip;
