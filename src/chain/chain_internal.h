@@ -55,6 +55,11 @@ void chain_notify(tally_notice_fn *notice, void *context, const tally_chain_fail
 /* Makes room for `count` transactions and results in block; false when out of
  * memory (the block keeps what it held). */
 bool block_reserve(tally_block *block, uint32_t count);
+/* Frees the batch lines of the block's header.tx_count transactions (which keep
+ * their place; the count is the caller's to change). */
+void block_release_lines(tally_block *block);
+/* The batch lines a transaction holds (0 for every type but TRANSFER_BATCH). */
+uint32_t block_lines_of(const tally_tx *tx);
 
 /* tally_block_build and tally_block_build_verified (signatures_checked). On failure
  * *state_changed says whether the state was touched (then it is unusable). */

@@ -70,6 +70,11 @@ static submission submit_once(cli_context *ctx, const tally_tx *tx) {
 /* What happened, in words.                                                  */
 /* ------------------------------------------------------------------------ */
 
+static int64_t saturating_sum(int64_t a, int64_t b) {
+    int64_t sum;
+    return __builtin_add_overflow(a, b, &sum) ? (b > 0 ? INT64_MAX : INT64_MIN) : sum;
+}
+
 static int64_t result_field(const json_t *outcome, const char *name) {
     int64_t value = 0;
     cli_json_i64(cli_json_object(outcome, "result"), name, &value);
@@ -179,6 +184,19 @@ static void print_success(cli_context *ctx, const tally_tx *tx, const tx_plan *p
         fprintf(out, "%s may now found %" PRIu32 " networks and create %" PRIu32 " reserve assets\n", who,
                 tx->body.chain_approve.networks, tx->body.chain_approve.assets);
         break;
+    case TALLY_TX_TRANSFER_BATCH: {
+        int64_t total = 0;
+        for (uint16_t i = 0; i < tx->body.transfer_batch.line_count; i++)
+            total = saturating_sum(total, tx->body.transfer_batch.lines[i].amount);
+        int64_t minted = result_field(outcome, "minted"), burned = result_field(outcome, "burned");
+        fprintf(out, "paid %s in %u payments in %s, fees %s (at most %s signed)\n", cli_out_amount(total, credit, a),
+                (unsigned)tx->body.transfer_batch.line_count, network,
+                cli_out_amount(result_field(outcome, "fee"), credit, b),
+                cli_out_amount(tx->body.transfer_batch.max_fee, credit, c));
+        if (minted > 0) fprintf(out, "  your debt grew by %s (fees included)\n", cli_out_amount(minted, credit, a));
+        if (burned > 0) fprintf(out, "  it repaid %s of the payees' debts\n", cli_out_amount(burned, credit, a));
+        break;
+    }
     }
 }
 

@@ -682,6 +682,7 @@ static bool tx_network(const tally_tx *tx, const tally_result *result, uint32_t 
     case TALLY_TX_LINE_OPEN: *network_id = tx->body.line_open.network_id; return true;
     case TALLY_TX_LINE_UPDATE: *network_id = tx->body.line_update.network_id; return true;
     case TALLY_TX_TRANSFER: *network_id = tx->body.transfer.network_id; return true;
+    case TALLY_TX_TRANSFER_BATCH: *network_id = tx->body.transfer_batch.network_id; return true;
     case TALLY_TX_POOL_DEPOSIT:
     case TALLY_TX_POOL_WITHDRAW:
     case TALLY_TX_POOL_REPAY:
@@ -796,6 +797,7 @@ static void entries_of(const tally_tx *tx, const tally_result *result, uint32_t 
         add_asset(entries, tx->body.asset_burn.asset_id, &tx->signer, -tx->body.asset_burn.amount, NULL);
         break;
     case TALLY_TX_CHAIN_APPROVE: break; /* chain-wide: no network's or asset's history */
+    case TALLY_TX_TRANSFER_BATCH: break; /* TODO(h5): one entry per line */
     }
     assert(entries->credit_count == 0 || has_network);
     (void)has_network;
