@@ -45,6 +45,7 @@ typedef struct {
     uint32_t capacity, head, count;
     mempool_pending *pending; /* open addressing, `pending_capacity` a power of two */
     uint32_t pending_capacity, pending_used;
+    uint32_t *occupied;     /* the positions of the pending_used slots in use */
     uint32_t lines;         /* batch lines pending, at most MEMPOOL_LINES_MAX */
     uint8_t hash_key[16];   /* crypto_shorthash_KEYBYTES */
     uint32_t probe_longest; /* the most slots one lookup examined */
