@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "cli/cli.h"
 #include "cli/client.h"
@@ -194,6 +195,21 @@ TEST(cli_pay_batch_against_a_real_node) {
     CHECK(contains(s.out, "balance     13.50 GVH"));
     CHECK_EQ(TALLY(&s, "account", "greenvale", "alice"), CLI_OK);
     CHECK(contains(s.out, "balance     -17.00 GVH"));
+    /* Bob's history shows each of his lines with its memo (the index is written just
+     * after the block: give it a moment). */
+    bool listed = false;
+    for (int attempt = 0; attempt < 50 && !listed; attempt++) {
+        CHECK_EQ(TALLY(&s, "--key", "bob", "history", "greenvale"), CLI_OK);
+        listed = contains(s.out, "transfer_batch:3") && contains(s.out, "transfer_batch:1");
+        if (!listed) {
+            struct timespec pause = {0, 100 * 1000 * 1000};
+            nanosleep(&pause, NULL);
+        }
+    }
+    CHECK(listed);
+    CHECK(contains(s.out, "eggs"));
+    CHECK(contains(s.out, "1.00 GVH"));
+    CHECK(contains(s.out, "12.50 GVH"));
 
     /* Past the credit left at line 3 of the file (line 2 of the batch): the node
      * refuses it before the block, naming the line; nothing is paid. */

@@ -415,6 +415,7 @@ static enum MHD_Result get_history(http_server *server, struct MHD_Connection *c
                                   (json_int_t)e->amount, "fee", (json_int_t)e->fee, "memo", e->memo,
                                   (int)e->memo_length);
         if (entry && e->has_counterparty) json_object_set_new(entry, "counterparty", view_address(&e->counterparty));
+        if (entry && e->line) json_object_set_new(entry, "line", json_integer(e->line));
         json_array_append_new(list, entry);
     }
     free(entries);

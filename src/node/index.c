@@ -35,11 +35,13 @@ _Static_assert(APPLICATION_ID_DECIMAL == INDEX_APPLICATION_ID, "application id")
 #define BATCH_BLOCKS_MAX 1024u
 #define BATCH_TRANSACTIONS_MAX 32768u
 
-/* Entries one transaction can make (TRANSFER: payer, payee, fee account; pool
- * transactions: two reserve movements). Entry ids are tx seq * ENTRIES_PER_TX + k. */
-#define ENTRIES_PER_TX 4
-#define ENTRIES_PER_TX_TEXT "4"
-#define CREDIT_ENTRIES_MAX 3u
+/* Entries one transaction can make (TRANSFER: payer, payee, fee account; a
+ * TRANSFER_BATCH: payer and payee of each line, the payer's fees and the fee
+ * account; pool transactions: two reserve movements). Entry ids are tx seq *
+ * ENTRIES_PER_TX + k. */
+#define ENTRIES_PER_TX 1024
+#define ENTRIES_PER_TX_TEXT "1024"
+#define CREDIT_ENTRIES_MAX (2u * TALLY_BATCH_LINES_MAX + 2u)
 #define ASSET_ENTRIES_MAX 2u
 _Static_assert(CREDIT_ENTRIES_MAX <= ENTRIES_PER_TX && ASSET_ENTRIES_MAX <= ENTRIES_PER_TX, "entry ids");
 
@@ -92,6 +94,8 @@ static const char schema_sql[] =
     /* Clustered by account, so a page of history is one range of one b-tree and
      * an entry costs one insert. entry = tx seq * ENTRIES_PER_TX + its number in
      * the tx: increasing in chain order, and it names its transaction. */
+    /* line and memo: a batch's line (from 1) and its memo; NULL for every other
+     * entry, whose memo is its transaction's. */
     "CREATE TABLE history("
     "  network_id INTEGER NOT NULL,"
     "  member BLOB NOT NULL,"
@@ -99,6 +103,8 @@ static const char schema_sql[] =
     "  amount INTEGER NOT NULL,"
     "  fee INTEGER NOT NULL,"
     "  counterparty BLOB,"
+    "  line INTEGER,"
+    "  memo TEXT,"
     "  PRIMARY KEY(network_id, member, entry)) WITHOUT ROWID;"
     "CREATE TABLE asset_history("
     "  asset_id INTEGER NOT NULL,"
@@ -136,8 +142,8 @@ static const char schema_sql[] =
                  "network_id, asset_id, encoded, memo, " TX_RESULT_COLUMNS ") VALUES (?1, ?2, ?3, ?4, "      \
                  "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, "     \
                  "?23)")                                                                                     \
-    X(INSERT_HISTORY, "INSERT INTO history(network_id, member, entry, amount, fee, counterparty) "           \
-                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)")                                                     \
+    X(INSERT_HISTORY, "INSERT INTO history(network_id, member, entry, amount, fee, counterparty, line, memo) " \
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")                                             \
     X(INSERT_ASSET_HISTORY, "INSERT INTO asset_history(asset_id, member, entry, amount, counterparty) "      \
                             "VALUES (?1, ?2, ?3, ?4, ?5)")                                                   \
     X(PEG_GET, "SELECT asset_id FROM pegs WHERE network_id = ?1")                                            \
@@ -157,7 +163,8 @@ static const char schema_sql[] =
                 "JOIN blocks b ON b.height = t.height WHERE t.id = ?1")                                      \
     X(HISTORY,                                                                                               \
       "SELECT h.entry, t.height, t.position, b.time, t.id, t.type, h.amount, h.fee, "                        \
-      "h.counterparty, t.memo FROM history h JOIN txs t ON t.seq = h.entry / " ENTRIES_PER_TX_TEXT " "       \
+      "h.counterparty, coalesce(h.memo, t.memo), h.line FROM history h "                                      \
+      "JOIN txs t ON t.seq = h.entry / " ENTRIES_PER_TX_TEXT " "                                             \
       "JOIN blocks b ON b.height = t.height "                                                                \
       "WHERE h.network_id = ?1 AND h.member = ?2 AND h.entry < ?3 "                                          \
       "ORDER BY h.entry DESC LIMIT ?4")                                                                      \
@@ -186,6 +193,34 @@ static const char *const statement_sql[STATEMENT_COUNT] = {
 #undef INDEX_STATEMENT_SQL
 };
 
+/* The history entries of one transaction (entries_of). */
+typedef struct {
+    uint32_t network_id;
+    tally_key member;
+    int64_t amount;
+    int64_t fee;
+    bool has_counterparty;
+    tally_key counterparty;
+    uint16_t line; /* a batch's line, from 1; 0: none */
+    uint16_t memo_length;
+    const char *memo; /* a batch line's memo (in the block's transaction); NULL: the transaction's */
+} credit_entry;
+
+typedef struct {
+    uint32_t asset_id;
+    tally_key member;
+    int64_t amount;
+    bool has_counterparty;
+    tally_key counterparty;
+} asset_entry;
+
+typedef struct tx_entries {
+    credit_entry credit[CREDIT_ENTRIES_MAX];
+    uint32_t credit_count;
+    asset_entry asset[ASSET_ENTRIES_MAX];
+    uint32_t asset_count;
+} tx_entries;
+
 struct tally_index {
     sqlite3 *db;
     sqlite3_stmt *statements[STATEMENT_COUNT];
@@ -198,6 +233,8 @@ struct tally_index {
     /* The cached tip could not be reloaded after a rollback: adding refuses until
      * the index is reopened or rebuilt. */
     bool failed;
+    /* The entries of the transaction being indexed (room for the longest batch's). */
+    struct tx_entries *entries;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -533,7 +570,11 @@ index_error index_open(const char *path, tally_index **out, char *why, size_t wh
     assert(path && out);
     *out = NULL;
     tally_index *index = calloc(1, sizeof *index);
-    if (!index) return fail(INDEX_ERR_NO_MEMORY, why, why_size, "index: out of memory");
+    if (index) index->entries = malloc(sizeof *index->entries);
+    if (!index || !index->entries) {
+        if (index) free(index);
+        return fail(INDEX_ERR_NO_MEMORY, why, why_size, "index: out of memory");
+    }
     index->height = TALLY_NO_HEIGHT;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
     int rc = sqlite3_open_v2(path, &index->db, flags, NULL);
@@ -563,6 +604,7 @@ void index_close(tally_index *index) {
         assert(rc == SQLITE_OK); /* every statement is finalized */
         (void)rc;
     }
+    free(index->entries);
     free(index);
 }
 
@@ -610,37 +652,14 @@ static index_error transaction_commit(tally_index *index, char *why, size_t why_
 /* From a transaction to history entries.                                    */
 /* ------------------------------------------------------------------------ */
 
-typedef struct {
-    uint32_t network_id;
-    tally_key member;
-    int64_t amount;
-    int64_t fee;
-    bool has_counterparty;
-    tally_key counterparty;
-} credit_entry;
-
-typedef struct {
-    uint32_t asset_id;
-    tally_key member;
-    int64_t amount;
-    bool has_counterparty;
-    tally_key counterparty;
-} asset_entry;
-
-typedef struct {
-    credit_entry credit[CREDIT_ENTRIES_MAX];
-    uint32_t credit_count;
-    asset_entry asset[ASSET_ENTRIES_MAX];
-    uint32_t asset_count;
-} tx_entries;
 
 static bool key_equal(const tally_key *a, const tally_key *b) {
     return memcmp(a->bytes, b->bytes, TALLY_KEY_BYTES) == 0;
 }
 
 /* counterparty NULL (or the member itself) for none. */
-static void add_credit(tx_entries *entries, uint32_t network_id, const tally_key *member, int64_t amount,
-                       int64_t fee, const tally_key *counterparty) {
+static credit_entry *add_credit(tx_entries *entries, uint32_t network_id, const tally_key *member, int64_t amount,
+                                int64_t fee, const tally_key *counterparty) {
     assert(entries->credit_count < CREDIT_ENTRIES_MAX);
     credit_entry *entry = &entries->credit[entries->credit_count++];
     memset(entry, 0, sizeof *entry);
@@ -650,6 +669,7 @@ static void add_credit(tx_entries *entries, uint32_t network_id, const tally_key
     entry->fee = fee;
     entry->has_counterparty = counterparty && !key_equal(counterparty, member);
     if (entry->has_counterparty) entry->counterparty = *counterparty;
+    return entry;
 }
 
 static void add_asset(tx_entries *entries, uint32_t asset_id, const tally_key *member, int64_t amount,
@@ -725,7 +745,8 @@ static void pool_asset_entries(const tally_tx *tx, const tally_result *result, u
  * transaction, its result and, for pool transactions, the network's reserve asset. */
 static void entries_of(const tally_tx *tx, const tally_result *result, uint32_t reserve_asset_id,
                        tx_entries *entries) {
-    memset(entries, 0, sizeof *entries);
+    /* The counts only: add_* clear each entry they fill (a batch's room is 50 KB). */
+    entries->credit_count = entries->asset_count = 0;
     uint32_t network_id = 0;
     bool has_network = tx_network(tx, result, &network_id);
     switch ((tally_tx_type)tx->type) {
@@ -797,7 +818,27 @@ static void entries_of(const tally_tx *tx, const tally_result *result, uint32_t 
         add_asset(entries, tx->body.asset_burn.asset_id, &tx->signer, -tx->body.asset_burn.amount, NULL);
         break;
     case TALLY_TX_CHAIN_APPROVE: break; /* chain-wide: no network's or asset's history */
-    case TALLY_TX_TRANSFER_BATCH: break; /* TODO(h5): one entry per line */
+    case TALLY_TX_TRANSFER_BATCH: {
+        /* Each line as a transfer without its fee (the core charges each line's fee,
+         * but a block records only their sum): the payer's -amount and the payee's
+         * +amount, with the line's number and memo; then the payer's fees, all lines
+         * together, against the fee account. */
+        const tally_tx_transfer_batch *body = &tx->body.transfer_batch;
+        for (uint16_t i = 0; i < body->line_count; i++) {
+            const tally_batch_line *line = &body->lines[i];
+            credit_entry *paid = add_credit(entries, network_id, &tx->signer, -line->amount, 0, &line->payee);
+            credit_entry *received = add_credit(entries, network_id, &line->payee, line->amount, 0, &tx->signer);
+            paid->line = received->line = (uint16_t)(i + 1);
+            paid->memo = received->memo = line->memo.bytes;
+            paid->memo_length = received->memo_length = line->memo.length;
+        }
+        if (result->fee != 0) {
+            tally_key fees = tally_system_key(network_id, TALLY_SYSTEM_FEES);
+            add_credit(entries, network_id, &tx->signer, 0, result->fee, &fees);
+            add_credit(entries, network_id, &fees, result->fee, 0, &tx->signer);
+        }
+        break;
+    }
     }
     assert(entries->credit_count == 0 || has_network);
     (void)has_network;
@@ -895,6 +936,10 @@ static index_error insert_entries(tally_index *index, const tx_entries *entries,
         bind_int(&b, 4, entry->amount);
         bind_int(&b, 5, entry->fee);
         bind_key(&b, 6, entry->has_counterparty ? &entry->counterparty : NULL);
+        if (entry->line) bind_int(&b, 7, entry->line);
+        else bind_null(&b, 7);
+        if (entry->memo) bind_text(&b, 8, entry->memo, entry->memo_length);
+        else bind_null(&b, 8);
         error = run(index, &b, "writing a history entry", why, why_size);
     }
     for (uint32_t i = 0; i < entries->asset_count && error == INDEX_OK; i++) {
@@ -931,10 +976,17 @@ static index_error index_effects(tally_index *index, const tally_tx *tx, const t
         error = search_insert(index, INDEX_MATCH_MEMO, tx->body.transfer.network_id, tx_seq,
                               tx->body.transfer.memo.bytes, tx->body.transfer.memo.length, &tx->signer,
                               &tx->body.transfer.payee, why, why_size);
+    /* A batch's memos are searchable line by line, as a transfer's. */
+    for (uint16_t i = 0; error == INDEX_OK && tx->type == TALLY_TX_TRANSFER_BATCH && i < tx->body.transfer_batch.line_count;
+         i++) {
+        const tally_batch_line *line = &tx->body.transfer_batch.lines[i];
+        if (line->memo.length > 0)
+            error = search_insert(index, INDEX_MATCH_MEMO, tx->body.transfer_batch.network_id, tx_seq, line->memo.bytes,
+                                  line->memo.length, &tx->signer, &line->payee, why, why_size);
+    }
     if (error != INDEX_OK) return error;
-    tx_entries entries;
-    entries_of(tx, result, reserve_asset_id, &entries);
-    return insert_entries(index, &entries, tx_seq, why, why_size);
+    entries_of(tx, result, reserve_asset_id, index->entries);
+    return insert_entries(index, index->entries, tx_seq, why, why_size);
 }
 
 static index_error insert_tx(tally_index *index, const tally_block *block, uint32_t position, char *why,
@@ -1299,6 +1351,11 @@ static bool read_history_row(sqlite3_stmt *statement, void *entries, uint32_t i,
         !column_optional_key(statement, 8, &entry->has_counterparty, &entry->counterparty) ||
         !column_text(statement, 9, entry->memo, TALLY_MEMO_MAX, &entry->memo_length))
         return false;
+    int64_t line = 0;
+    if (sqlite3_column_type(statement, 10) != SQLITE_NULL &&
+        !column_integer(statement, 10, 1, TALLY_BATCH_LINES_MAX, &line))
+        return false;
+    entry->line = (uint16_t)line;
     entry->cursor = *cursor = head.cursor;
     entry->height = head.height;
     entry->position = head.position;
