@@ -80,7 +80,7 @@ json_t *view_tx_status(const uint8_t id[TALLY_HASH_BYTES], const tx_status *stat
             const char *message = strcmp(status->node_error, "MEMPOOL_FULL") == 0
                                       ? "the node's mempool is full: retry shortly"
                                   : strcmp(status->node_error, "BAD_HEX") == 0
-                                      ? "a transaction is the hex of its signed encoding, at most 512 bytes"
+                                      ? "a transaction is the hex of its signed encoding, at most 27288 bytes"
                                   : strcmp(status->node_error, "NODE_FAILED") == 0
                                       ? "the node stopped after a failed write: it must be restarted"
                                   : strcmp(status->node_error, "SENDER_PENDING_FULL") == 0
