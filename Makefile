@@ -140,8 +140,9 @@ FUZZ_CC := clang
 FUZZ_DIR := build/fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS := $(BASE_CFLAGS) -O1 -g $(SANITIZE) -fsanitize=fuzzer-no-link
-# name:max_len, the longest input each fuzzer tries.
-FUZZERS := tx:600 block:16384 snapshot:16384 http:16384
+# name:max_len, the longest input each fuzzer tries (tx: single transactions and
+# batches of up to about 38 lines; the longest batch seed is cut to it).
+FUZZERS := tx:4096 block:16384 snapshot:16384 http:16384
 FUZZ_BINARIES := $(foreach fuzzer,$(FUZZERS),$(FUZZ_DIR)/fuzz_$(firstword $(subst :, ,$(fuzzer))))
 FUZZ_SUPPORT_SOURCES := $(LIB_SOURCES) src/node/submission.c fuzz/fuzz_world.c fuzz/fuzz_checks.c
 FUZZ_SUPPORT_OBJECTS := $(FUZZ_SUPPORT_SOURCES:%.c=$(FUZZ_DIR)/obj/%.o)
@@ -176,5 +177,9 @@ fuzz-ci: deps fuzz-seeds $(FUZZ_BINARIES)
 clean:
 	rm -rf build
 
--include $(RELEASE_LIB_OBJECTS:.o=.d) $(TEST_LIB_OBJECTS:.o=.d) $(TEST_OBJECTS:.o=.d) $(BENCH_OBJECTS:.o=.d) $(RELEASE_CLI_OBJECTS:.o=.d) \
-         $(RELEASE_NODE_OBJECTS:.o=.d)
+# Every object's header dependencies, the programs' main files included (a node or
+# CLI built against an older header would disagree with the library about enums).
+-include $(RELEASE_LIB_OBJECTS:.o=.d) $(TEST_LIB_OBJECTS:.o=.d) $(TEST_OBJECTS:.o=.d) $(BENCH_OBJECTS:.o=.d) \
+         $(RELEASE_CLI_OBJECTS:.o=.d) $(RELEASE_NODE_OBJECTS:.o=.d) $(TEST_NODE_OBJECTS:.o=.d) \
+         $(TEST_DIR)/src/node/tallyd_main.d $(RELEASE_DIR)/src/node/tallyd_main.d \
+         $(RELEASE_DIR)/src/cli/tally_main.d $(RELEASE_DIR)/src/tools/demo.d $(RELEASE_DIR)/src/tools/vectors.d

@@ -50,6 +50,33 @@ static inline void bench_transfer(uint64_t *seed, int c, int i, int *payer, int 
 int bench_cores(void);
 double bench_verification_bound(const tally_tx *samples, uint32_t count, double seconds, double *per_cpu_second);
 
+/* The batch-payment workload (issue 8): CLIENTS client threads, each sending
+ * BENCH_PAYROLLS_PER_CLIENT batches of BENCH_PAYROLL_LINES payments; the payer of
+ * client c's batch b is one of c's members (each batch another one), its payees
+ * random, the amounts and fees as above. Tally signs each batch once
+ * (TRANSFER_BATCH); PostgreSQL applies it in one call of its PL/pgSQL function. */
+enum { BENCH_PAYROLL_LINES = 100, BENCH_PAYROLLS_PER_CLIENT = 120 };
+
+/* Line i of client c's batch b. Call it in (client, batch, i) order from *seed = 7. */
+static inline void bench_payroll_line(uint64_t *seed, int c, int b, int i, int *payer, int *payee, int64_t *amount) {
+    (void)i;
+    *payer = c + BENCH_CLIENTS * (b % (BENCH_MEMBERS / BENCH_CLIENTS));
+    *seed = *seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    *payee = (int)((*seed >> 33) % BENCH_MEMBERS);
+    if (*payee == *payer) *payee = (*payee + 1) % BENCH_MEMBERS;
+    *amount = (int64_t)(*seed % 10000) + 1;
+}
+
+/* A workload as bench_pg.c runs it: batches per client, payments per batch, and
+ * payment i of client c's batch b (called in (c, b, i) order from *seed = 7). */
+typedef void bench_payment_fn(uint64_t *seed, int c, int b, int i, int *payer, int *payee, int64_t *amount);
+typedef struct {
+    const char *what; /* "transfers", "batch payments" */
+    int batches_per_client;
+    int payments_per_batch;
+    bench_payment_fn *payment;
+} bench_workload;
+
 /* bench_chain.c: Ed25519 verification, encode and decode rates on one core. */
 void bench_chain(double *verifications_per_second);
 /* bench_core.c: transfers applied per second by the core on one core. */
@@ -71,6 +98,13 @@ void bench_pg(double tally_per_second, double *committed_per_second);
  * transfers, next to the Ed25519 bound of every core measured in the same run
  * (`tally-bench verify`). */
 void bench_chain_verify(void);
+
+/* bench_pg for another workload (bench_pg is it for the transfer workload). */
+void bench_pg_workload(const bench_workload *workload, double tally_per_second, double *committed_per_second);
+/* bench_batch.c: batch payments (issue 8): BENCH_PAYROLL_LINES lines each, one
+ * signature each, committed payments per second by a real node over HTTP, next to
+ * PostgreSQL running the same batches (bench_pg_workload) in the same run. */
+void bench_batch(double *committed_per_second, double *postgres_per_second);
 /* bench_floods.c: the node's RSS and /v1/status p99 during each flood of issue 7
  * (3 listings, 5 slowloris, 6 JSON bodies, 9 junk transfers), next to the same
  * figures without it, in the same run. */

@@ -58,10 +58,10 @@ static double bench_verify(const tally_tx *transfers, unsigned *failures) {
 /* libsodium alone, on the same messages already encoded: the encoding's share of
  * a verification is the difference. */
 static double bench_verify_raw(const tally_tx *transfers, unsigned *failures) {
-    static uint8_t messages[TRANSFERS][TALLY_TX_ENCODED_MAX];
+    static uint8_t messages[TRANSFERS][TALLY_TX_SINGLE_ENCODED_MAX];
     static size_t lengths[TRANSFERS];
     for (unsigned i = 0; i < TRANSFERS; i++) {
-        lengths[i] = tally_tx_encode_unsigned(&transfers[i], messages[i], TALLY_TX_ENCODED_MAX);
+        lengths[i] = tally_tx_encode_unsigned(&transfers[i], messages[i], TALLY_TX_SINGLE_ENCODED_MAX);
     }
     unsigned count = 0;
     double start = bench_now_seconds(), elapsed = 0;
@@ -83,7 +83,7 @@ typedef enum { WORK_ENCODE, WORK_DECODE, WORK_MEMCPY } work_kind;
 /* Operations per second of one kind of work on tx and its encoding. */
 static double bench_codec(work_kind kind, const tally_tx *tx, const uint8_t *bytes,
                           size_t length) {
-    static uint8_t out[TALLY_TX_ENCODED_MAX];
+    static uint8_t out[TALLY_TX_SINGLE_ENCODED_MAX];
     static tally_tx decoded;
     size_t copy_length = length;
     escape(&copy_length); /* memcpy of a length the compiler cannot see */
@@ -134,7 +134,7 @@ void bench_chain(double *verifications_per_second) {
            "ed25519 verify", raw_rate, 1e6 / raw_rate);
 
     const tally_tx *typical = &transfers[0];
-    uint8_t bytes[TALLY_TX_ENCODED_MAX];
+    uint8_t bytes[TALLY_TX_SINGLE_ENCODED_MAX];
     size_t length = tally_tx_encode(typical, bytes, sizeof bytes);
     double memcpy_rate = bench_codec(WORK_MEMCPY, typical, bytes, length);
     double encode_rate = bench_codec(WORK_ENCODE, typical, bytes, length);

@@ -163,7 +163,7 @@ static void set_text(tally_text *text, const char *value) {
 /* Appends tx, signed with secret, as a binary frame at body + *at. */
 static void frame_append(tally_tx *tx, const uint8_t *secret, uint8_t *body, size_t *at) {
     tally_tx_sign(tx, secret);
-    size_t length = tally_tx_encode(tx, body + *at + 2, TALLY_TX_ENCODED_MAX);
+    size_t length = tally_tx_encode(tx, body + *at + 2, TALLY_TX_SINGLE_ENCODED_MAX);
     body[*at] = (uint8_t)(length & 0xff), body[*at + 1] = (uint8_t)(length >> 8);
     *at += 2 + length;
 }
@@ -181,7 +181,7 @@ static size_t submit_committed(const uint8_t *body, size_t length) {
 }
 
 static bool submit_one(signer *s, tally_tx *tx) {
-    uint8_t body[2 + TALLY_TX_ENCODED_MAX];
+    uint8_t body[2 + TALLY_TX_SINGLE_ENCODED_MAX];
     size_t at = 0;
     frame_append(tx, s->secret, body, &at);
     return submit_committed(body, at) == 1;
@@ -264,7 +264,7 @@ static bool setup_world(int *networks) {
     }
     /* every founder key founds a few networks (a fresh key may found a few a day) */
     enum { BATCH = 4096 };
-    uint8_t *body = malloc((size_t)BATCH * (2 + TALLY_TX_ENCODED_MAX));
+    uint8_t *body = malloc((size_t)BATCH * (2 + TALLY_TX_SINGLE_ENCODED_MAX));
     if (!body) return false;
     *networks = 1;
     signer key = {0};
@@ -497,7 +497,7 @@ static void *junk_sign_main(void *context) {
         tally_keypair(&key.key, key.secret, NULL);
         key.sequence = 1;
         for (int b = 0; b < JUNK_BATCHES_PER_KEY; b++) {
-            junk_bodies[k][b] = malloc((size_t)JUNK_BATCH * (2 + TALLY_TX_ENCODED_MAX));
+            junk_bodies[k][b] = malloc((size_t)JUNK_BATCH * (2 + TALLY_TX_SINGLE_ENCODED_MAX));
             size_t at = 0;
             for (int i = 0; junk_bodies[k][b] && i < JUNK_BATCH; i++) {
                 tally_tx tx = new_tx(&key, TALLY_TX_TRANSFER);

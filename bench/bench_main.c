@@ -35,8 +35,8 @@ int main(int argc, char **argv) {
         return 1;
     }
     print_machine();
-    /* `tally-bench node`, `latency`, `floods` or `verify` runs that part alone
-     * (all but verify need build/release/tallyd) */
+    /* `tally-bench node`, `batch`, `latency`, `floods`, `verify`, `scale` or `core`
+     * runs that part alone (all but verify and core need build/release/tallyd) */
     if (argc == 2 && strcmp(argv[1], "floods") == 0) {
         bench_floods();
         return 0;
@@ -80,6 +80,11 @@ int main(int argc, char **argv) {
         bench_chain_verify();
         return 0;
     }
+    if (argc == 2 && strcmp(argv[1], "batch") == 0) {
+        double batch_per_second = 0, postgres_batch_per_second = 0;
+        bench_batch(&batch_per_second, &postgres_batch_per_second);
+        return 0;
+    }
     double verifications_per_second = 0, transfers_per_second = 0;
     bench_chain(&verifications_per_second);
     bench_core(&transfers_per_second);
@@ -87,6 +92,8 @@ int main(int argc, char **argv) {
     bench_node(&committed_per_second);
     bench_pg(committed_per_second, &postgres_per_second);
     bench_latency();
+    double batch_per_second = 0, postgres_batch_per_second = 0;
+    bench_batch(&batch_per_second, &postgres_batch_per_second);
     bench_floods();
     bench_chain_verify();
     bench_scale(0, NULL);
@@ -99,6 +106,15 @@ int main(int argc, char **argv) {
                postgres_per_second, committed_per_second / postgres_per_second);
     else
         printf("  PostgreSQL, same load   %12s (skipped: see above)\n", "-");
+    if (postgres_batch_per_second > 0)
+        printf("  batch payments          %12.0f committed payments/s (batches of %d, one signature each); "
+               "PostgreSQL on the same batches %.0f /s: %.2fx (target 5x)\n",
+               batch_per_second, BENCH_PAYROLL_LINES, postgres_batch_per_second,
+               batch_per_second / postgres_batch_per_second);
+    else
+        printf("  batch payments          %12.0f committed payments/s (batches of %d, one signature each); "
+               "PostgreSQL skipped\n",
+               batch_per_second, BENCH_PAYROLL_LINES);
     printf("  Ed25519 verifications   %12.0f /s  (the core applies %.1f transfers per verification)\n",
            verifications_per_second,
            verifications_per_second > 0 ? transfers_per_second / verifications_per_second : 0.0);

@@ -97,11 +97,11 @@ static member members[MEMBERS];
 static uint8_t chain_id[TALLY_CHAIN_ID_BYTES];
 
 static char *hex_body(const tally_tx *txs, uint32_t count, size_t *length) {
-    size_t capacity = (size_t)count * (2 * TALLY_TX_ENCODED_MAX + 4) + 32;
+    size_t capacity = (size_t)count * (2 * TALLY_TX_SINGLE_ENCODED_MAX + 4) + 32;
     char *body = malloc(capacity);
     size_t at = (size_t)snprintf(body, capacity, "{\"txs\":[");
     for (uint32_t i = 0; i < count; i++) {
-        uint8_t bytes[TALLY_TX_ENCODED_MAX];
+        uint8_t bytes[TALLY_TX_SINGLE_ENCODED_MAX];
         size_t encoded = tally_tx_encode(&txs[i], bytes, sizeof bytes);
         body[at++] = '"';
         sodium_bin2hex(body + at, capacity - at, bytes, encoded);
@@ -116,10 +116,10 @@ static char *hex_body(const tally_tx *txs, uint32_t count, size_t *length) {
 
 /* The compact form: (u16 length | signed encoding) per transaction. */
 static char *binary_body(const tally_tx *txs, uint32_t count, size_t *length) {
-    char *body = malloc((size_t)count * (2 + TALLY_TX_ENCODED_MAX));
+    char *body = malloc((size_t)count * (2 + TALLY_TX_SINGLE_ENCODED_MAX));
     size_t at = 0;
     for (uint32_t i = 0; i < count; i++) {
-        size_t encoded = tally_tx_encode(&txs[i], (uint8_t *)body + at + 2, TALLY_TX_ENCODED_MAX);
+        size_t encoded = tally_tx_encode(&txs[i], (uint8_t *)body + at + 2, TALLY_TX_SINGLE_ENCODED_MAX);
         body[at] = (char)(encoded & 0xff);
         body[at + 1] = (char)(encoded >> 8);
         at += 2 + encoded;

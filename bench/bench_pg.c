@@ -1,8 +1,8 @@
 /*
  * bench_pg.c: the peer baseline. The transfer workload of bench_node.c (the same
- * members, client threads, batches and transfers: bench.h) run against what an
- * operator would otherwise use, a PostgreSQL ledger, on the same machine in the
- * same `make bench`.
+ * members, client threads, batches and transfers: bench.h), and the batch payments
+ * of bench_batch.c, run against what an operator would otherwise use, a PostgreSQL
+ * ledger, on the same machine in the same `make bench`.
  *
  * The benchmark starts its own cluster (initdb and pg_ctl of Debian's postgresql
  * package) in a temporary directory, listening on a free loopback port only, as the
@@ -322,15 +322,20 @@ static bool create_ledger(PGconn *connection, char *why, size_t why_size) {
 
 /* ---- the clients ---- */
 
+/* Batches per client at most, of any workload. */
+#define BATCHES_MAX 128
+_Static_assert(BENCH_BATCHES_PER_CLIENT <= BATCHES_MAX && BENCH_PAYROLLS_PER_CLIENT <= BATCHES_MAX, "batches");
+
 typedef struct {
     int index;
     const char *conninfo;
     const char *statement;
     pthread_barrier_t *start;
+    int batches, payments_per_batch;
     /* a batch's arrays as libpq text parameters */
-    char *payers[BENCH_BATCHES_PER_CLIENT], *payees[BENCH_BATCHES_PER_CLIENT];
-    char *amounts[BENCH_BATCHES_PER_CLIENT], *max_fees[BENCH_BATCHES_PER_CLIENT];
-    double latencies[BENCH_BATCHES_PER_CLIENT];
+    char *payers[BATCHES_MAX], *payees[BATCHES_MAX];
+    char *amounts[BATCHES_MAX], *max_fees[BATCHES_MAX];
+    double latencies[BATCHES_MAX];
     uint64_t committed, refused;
     char error[256];
 } pg_client;
@@ -360,7 +365,7 @@ static void *pg_client_main(void *context) {
     pthread_barrier_wait(client->start); /* connected and prepared: the clock starts */
     char shard[16];
     snprintf(shard, sizeof shard, "%d", client->index);
-    for (int b = 0; ok && b < BENCH_BATCHES_PER_CLIENT; b++) {
+    for (int b = 0; ok && b < client->batches; b++) {
         const char *values[5] = {client->payers[b], client->payees[b], client->amounts[b], client->max_fees[b], shard};
         double start = bench_now_seconds();
         PGresult *result = PQexecPrepared(connection, "batch", 5, values, NULL, NULL, 0);
@@ -368,9 +373,9 @@ static void *pg_client_main(void *context) {
         if (PQresultStatus(result) == PGRES_TUPLES_OK && PQntuples(result) == 1) {
             long done = strtol(PQgetvalue(result, 0, 0), NULL, 10);
             client->committed += (uint64_t)done;
-            client->refused += (uint64_t)(BENCH_BATCH - done);
+            client->refused += (uint64_t)(client->payments_per_batch - done);
         } else {
-            client->refused += BENCH_BATCH;
+            client->refused += (uint64_t)client->payments_per_batch;
             if (!client->error[0]) snprintf(client->error, sizeof client->error, "%s", PQresultErrorMessage(result));
         }
         PQclear(result);
@@ -385,21 +390,24 @@ static int compare_seconds(const void *a, const void *b) {
 }
 
 /* Builds every client's batches from the shared workload (account id = member + 1). */
-static bool build_batches(pg_client *clients) {
+enum { PAYMENTS_MAX = (int)BENCH_BATCH > (int)BENCH_PAYROLL_LINES ? (int)BENCH_BATCH : (int)BENCH_PAYROLL_LINES };
+static bool build_batches(const bench_workload *workload, pg_client *clients) {
     uint64_t seed = 7;
-    int64_t payers[BENCH_BATCH], payees[BENCH_BATCH], amounts[BENCH_BATCH], max_fees[BENCH_BATCH];
+    int64_t payers[PAYMENTS_MAX], payees[PAYMENTS_MAX], amounts[PAYMENTS_MAX], max_fees[PAYMENTS_MAX];
+    int count = workload->payments_per_batch;
     for (int c = 0; c < BENCH_CLIENTS; c++)
-        for (int b = 0; b < BENCH_BATCHES_PER_CLIENT; b++) {
-            for (int i = 0; i < BENCH_BATCH; i++) {
+        for (int b = 0; b < workload->batches_per_client; b++) {
+            for (int i = 0; i < count; i++) {
                 int payer, payee;
-                bench_transfer(&seed, c, i, &payer, &payee, &amounts[i]);
+                workload->payment(&seed, c, b, i, &payer, &payee, &amounts[i]);
                 payers[i] = payer + 1, payees[i] = payee + 1, max_fees[i] = BENCH_MAX_FEE;
             }
             pg_client *client = &clients[c];
-            client->payers[b] = text_array(payers, BENCH_BATCH);
-            client->payees[b] = text_array(payees, BENCH_BATCH);
-            client->amounts[b] = text_array(amounts, BENCH_BATCH);
-            client->max_fees[b] = text_array(max_fees, BENCH_BATCH);
+            client->batches = workload->batches_per_client, client->payments_per_batch = count;
+            client->payers[b] = text_array(payers, count);
+            client->payees[b] = text_array(payees, count);
+            client->amounts[b] = text_array(amounts, count);
+            client->max_fees[b] = text_array(max_fees, count);
             if (!client->payers[b] || !client->payees[b] || !client->amounts[b] || !client->max_fees[b]) return false;
         }
     return true;
@@ -407,7 +415,7 @@ static bool build_batches(pg_client *clients) {
 
 static void free_batches(pg_client *clients) {
     for (int c = 0; c < BENCH_CLIENTS; c++)
-        for (int b = 0; b < BENCH_BATCHES_PER_CLIENT; b++) {
+        for (int b = 0; b < clients[c].batches; b++) {
             free(clients[c].payers[b]), free(clients[c].payees[b]);
             free(clients[c].amounts[b]), free(clients[c].max_fees[b]);
         }
@@ -473,21 +481,21 @@ static void run_variant(PGconn *admin, unsigned port, pg_client *clients, varian
     double elapsed = bench_now_seconds() - started;
     pthread_barrier_destroy(&start);
 
-    enum { BATCHES = BENCH_CLIENTS * BENCH_BATCHES_PER_CLIENT };
-    double latencies[BATCHES];
+    int per_client = clients[0].batches, batches = BENCH_CLIENTS * per_client;
+    double latencies[BENCH_CLIENTS * BATCHES_MAX];
     const char *error = NULL;
     for (int i = 0; i < BENCH_CLIENTS; i++) {
         v->committed += clients[i].committed, v->refused += clients[i].refused;
-        memcpy(latencies + i * BENCH_BATCHES_PER_CLIENT, clients[i].latencies, sizeof clients[i].latencies);
+        memcpy(latencies + i * per_client, clients[i].latencies, (size_t)per_client * sizeof latencies[0]);
         if (clients[i].error[0] && !error) error = clients[i].error;
     }
     if (error) printf("postgres: a client failed: %s", error);
-    qsort(latencies, BATCHES, sizeof latencies[0], compare_seconds);
-    v->p50_ms = latencies[BATCHES / 2] * 1e3, v->p99_ms = latencies[BATCHES * 99 / 100] * 1e3;
+    qsort(latencies, (size_t)batches, sizeof latencies[0], compare_seconds);
+    v->p50_ms = latencies[batches / 2] * 1e3, v->p99_ms = latencies[batches * 99 / 100] * 1e3;
     char summary[256];
     bool consistent = check_ledger(ledger, v->committed, summary, sizeof summary);
     v->per_second = consistent && !error ? (double)v->committed / elapsed : 0;
-    printf("postgres: %s: %llu committed (%llu refused) in %.2f s: %.0f transfers/s; batch commit latency p50 %.0f "
+    printf("postgres: %s: %llu committed (%llu refused) in %.2f s: %.0f payments/s; batch commit latency p50 %.0f "
            "ms, p99 %.0f ms; %s (%s)\n",
            v->description, (unsigned long long)v->committed, (unsigned long long)v->refused, elapsed,
            (double)v->committed / elapsed, v->p50_ms, v->p99_ms, summary, consistent ? "consistent" : "INCONSISTENT");
@@ -498,7 +506,17 @@ failed:
     PQfinish(ledger);
 }
 
+static void transfer_payment(uint64_t *seed, int c, int b, int i, int *payer, int *payee, int64_t *amount) {
+    (void)b;
+    bench_transfer(seed, c, i, payer, payee, amount);
+}
+
 void bench_pg(double tally_per_second, double *committed_per_second) {
+    static const bench_workload transfers = {"transfers", BENCH_BATCHES_PER_CLIENT, BENCH_BATCH, transfer_payment};
+    bench_pg_workload(&transfers, tally_per_second, committed_per_second);
+}
+
+void bench_pg_workload(const bench_workload *workload, double tally_per_second, double *committed_per_second) {
     *committed_per_second = 0;
     cluster c;
     char why[1024];
@@ -517,7 +535,7 @@ void bench_pg(double tally_per_second, double *committed_per_second) {
         printf("postgres: skipped: cannot connect: %s", PQerrorMessage(admin));
         goto done;
     }
-    if (!clients || !build_batches(clients)) {
+    if (!clients || !build_batches(workload, clients)) {
         printf("postgres: skipped: out of memory\n");
         goto done;
     }
@@ -525,10 +543,10 @@ void bench_pg(double tally_per_second, double *committed_per_second) {
     printf("postgres: PostgreSQL %d.%d, a fresh cluster on 127.0.0.1:%u (set up in %.1f s); fsync, "
            "synchronous_commit and full_page_writes on\n",
            version / 10000, version % 10000, c.port, bench_now_seconds() - setup_started);
-    printf("postgres: %d clients x %d batches of %d transfers over libpq; a batch is one prepared call of a PL/pgSQL "
-           "function (its accounts locked FOR UPDATE in id order, limit, cap and %d bps fee checks, journalled) and "
-           "one durable commit\n",
-           BENCH_CLIENTS, BENCH_BATCHES_PER_CLIENT, BENCH_BATCH, BENCH_FEE_BPS);
+    printf("postgres: %s: %d clients x %d batches of %d payments over libpq; a batch is one prepared call of a "
+           "PL/pgSQL function (its accounts locked FOR UPDATE in id order, limit, cap and %d bps fee checks, "
+           "journalled) and one durable commit\n",
+           workload->what, BENCH_CLIENTS, workload->batches_per_client, workload->payments_per_batch, BENCH_FEE_BPS);
     variant variants[] = {
         {"queued", "transfer_batch_queued", "row locks behind an advisory lock (batches queue in order)", 0, 0, 0, 0, 0},
         {"row_locks", "transfer_batch", "row locks alone (colliding batches wait on each other's rows)", 0, 0, 0, 0, 0},
@@ -540,10 +558,11 @@ void bench_pg(double tally_per_second, double *committed_per_second) {
     }
     *committed_per_second = best->per_second;
     if (tally_per_second > 0 && best->per_second > 0)
-        printf("postgres: the better way, %.0f transfers/s, against Tally end to end in this run, %.0f transfers/s: "
-               "Tally / PostgreSQL = %.2f (Tally also verifies an Ed25519 signature per transfer; PostgreSQL trusts "
+        printf("postgres: %s: the better way, %.0f payments/s, against Tally end to end in this run, %.0f payments/s: "
+               "Tally / PostgreSQL = %.2f (Tally also verifies an Ed25519 signature per %s; PostgreSQL trusts "
                "its connections)\n",
-               best->per_second, tally_per_second, tally_per_second / best->per_second);
+               workload->what, best->per_second, tally_per_second, tally_per_second / best->per_second,
+               workload->payments_per_batch > 1 && workload->payment != transfer_payment ? "batch" : "transfer");
 done:
     if (clients) free_batches(clients);
     free(clients);
@@ -553,10 +572,14 @@ done:
 
 #else /* no libpq-fe.h: built without libpq-dev */
 
-void bench_pg(double tally_per_second, double *committed_per_second) {
-    (void)tally_per_second;
+void bench_pg_workload(const bench_workload *workload, double tally_per_second, double *committed_per_second) {
+    (void)workload, (void)tally_per_second;
     *committed_per_second = 0;
     printf("postgres: skipped: built without libpq (scripts/install-deps.sh installs libpq-dev)\n");
+}
+
+void bench_pg(double tally_per_second, double *committed_per_second) {
+    bench_pg_workload(NULL, tally_per_second, committed_per_second);
 }
 
 #endif

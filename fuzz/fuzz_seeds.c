@@ -88,6 +88,7 @@ static void tx_seeds(const fuzz_world *world, json_t *vectors, uint8_t (*signed_
         seed[2] = (uint8_t)(index * 11 % 256);
         snprintf(file, sizeof file, "vector-%s-aimed", name);
         put_seed("tx", file, seed, 3 + length);
+        tally_tx_release(&tx);
     }
 }
 
@@ -136,7 +137,7 @@ static void block_seeds(const fuzz_world *world) {
     tally_block_init(&block);
     tally_chain_failure failure;
 
-    enum { CANDIDATES = 9 };
+    enum { CANDIDATES = 10 };
     tally_tx txs[CANDIDATES];
     txs[0] = chain_tx(world, state, 0, TALLY_TX_NETWORK_CREATE);
     text(&txs[0].body.network_create.name, "Fuzzfield");
@@ -174,7 +175,19 @@ static void block_seeds(const fuzz_world *world) {
     txs[8] = chain_tx(world, state, 2, TALLY_TX_TRANSFER);
     txs[8].sequence = 3;
     txs[8].body.transfer = (tally_tx_transfer){.network_id = 1, .payee = world->actors[1].key, .amount = 100, .max_fee = 10};
-    uint32_t signers[CANDIDATES] = {0, 1, 2, 3, 3, 0, 1, 2, 2};
+    /* A batch: actor 1 pays actor 2 in two lines. */
+    txs[9] = chain_tx(world, state, 1, TALLY_TX_TRANSFER_BATCH);
+    txs[9].sequence = 3;
+    txs[9].body.transfer_batch.network_id = 1;
+    txs[9].body.transfer_batch.max_fee = 20;
+    if (!tally_tx_batch_reserve(&txs[9], 2)) die("out of memory", NULL);
+    for (unsigned i = 0; i < 2; i++) {
+        tally_batch_line *line = &txs[9].body.transfer_batch.lines[i];
+        line->payee = world->actors[2].key;
+        line->amount = 20 + 10 * (int64_t)i;
+        line->memo.length = (uint16_t)snprintf(line->memo.bytes, sizeof line->memo.bytes, "line %u", i + 1);
+    }
+    uint32_t signers[CANDIDATES] = {0, 1, 2, 3, 3, 0, 1, 2, 2, 1};
     for (unsigned i = 0; i < CANDIDATES; i++) tally_tx_sign(&txs[i], world->actors[signers[i]].secret);
 
     /* An empty block 1 first, from a copy of the genesis state. */
@@ -194,6 +207,7 @@ static void block_seeds(const fuzz_world *world) {
         if (results[i].code != TALLY_OK) die("a block 1 candidate was refused", tally_error_name(results[i].code));
     put_block("block1", &block);
     put_state("fuzz-chain-after-block1", state);
+    tally_tx_release(&txs[9]);
 
     tally_tx pay = chain_tx(world, state, 1, TALLY_TX_TRANSFER);
     pay.body.transfer = (tally_tx_transfer){.network_id = 1, .payee = world->actors[2].key, .amount = 300, .max_fee = 10};

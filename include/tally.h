@@ -40,6 +40,8 @@ extern "C" {
 #define TALLY_CODE_MAX 8u    /* unit and asset codes: 1..8 of [A-Z0-9] */
 #define TALLY_ALIAS_MAX 32u  /* 1..32 of [a-z0-9._-], unique per network */
 #define TALLY_MEMO_MAX 256u  /* transfer memo, bytes of UTF-8 */
+#define TALLY_BATCH_LINES_MAX 256u /* lines of one TRANSFER_BATCH */
+#define TALLY_BATCH_MEMO_MAX 64u   /* memo of one batch line, bytes of UTF-8 */
 #define TALLY_OPERATORS_MAX 16u
 #define TALLY_DECIMALS_MAX 9u
 #define TALLY_BPS_ONE 10000u /* 100% in basis points */
@@ -66,8 +68,17 @@ extern "C" {
 #define TALLY_NOTICE_SECONDS_MIN 86400u
 #define TALLY_NOTICE_SECONDS_MAX (366u * 86400u)
 
-/* Longest canonical encoding of any transaction, signature included. */
-#define TALLY_TX_ENCODED_MAX 512u
+/* Longest canonical encoding of any transaction but a TRANSFER_BATCH, signature
+ * included: what a buffer for single payments needs. */
+#define TALLY_TX_SINGLE_ENCODED_MAX 512u
+/* Bytes one batch line takes at most: payee[32] | i64 amount | u16 memo length | memo. */
+#define TALLY_BATCH_LINE_ENCODED_MAX (32u + 8u + 2u + TALLY_BATCH_MEMO_MAX)
+/* Longest canonical encoding of any transaction, signature included: a batch of
+ * TALLY_BATCH_LINES_MAX lines with the longest memos (27,288 bytes). Header
+ * (version, type, chain id, signer, sequence: 74 bytes) | u32 network_id | i64
+ * max_fee | u16 line count | lines | signature[64]. */
+#define TALLY_TX_ENCODED_MAX \
+    (74u + 4u + 8u + 2u + TALLY_BATCH_LINES_MAX * TALLY_BATCH_LINE_ENCODED_MAX + 64u)
 
 /* ------------------------------------------------------------------------ */
 /* Errors: every refusal has a code, a stable name and a readable message.   */
@@ -152,7 +163,9 @@ extern "C" {
     X(MEMBERS_FULL, "the network has as many members as its policy or the protocol allows") \
     X(HOLDERS_FULL, "the asset or pool has as many holders as the protocol allows")     \
     /* changes that touch other people's money */                                       \
-    X(REDEEM_CAP_REACHED, "redemptions today took as much of the pool's primary reserve as the network allows")
+    X(REDEEM_CAP_REACHED, "redemptions today took as much of the pool's primary reserve as the network allows") \
+    /* memory (decoding a batch allocates its lines) */                                \
+    X(OUT_OF_MEMORY, "out of memory")
 
 typedef enum {
 #define TALLY_ERROR_ENUM(name, message) TALLY_ERR_##name,
@@ -275,8 +288,9 @@ typedef enum {
     TALLY_TX_POOL_REDEEM = 23,
     TALLY_TX_FEE_DISTRIBUTE = 24,
     TALLY_TX_CHAIN_APPROVE = 25,
+    TALLY_TX_TRANSFER_BATCH = 26,
     TALLY_TX_TYPE_FIRST = TALLY_TX_NETWORK_CREATE,
-    TALLY_TX_TYPE_LAST = TALLY_TX_CHAIN_APPROVE
+    TALLY_TX_TYPE_LAST = TALLY_TX_TRANSFER_BATCH
 } tally_tx_type;
 
 /* "transfer" for TALLY_TX_TRANSFER; NULL for an unknown type. */
@@ -356,6 +370,39 @@ typedef struct {
     tally_text memo;
 } tally_tx_transfer;
 
+/* A batch line's memo: tally_text's layout with room for TALLY_BATCH_MEMO_MAX bytes. */
+typedef struct {
+    uint16_t length;
+    char bytes[TALLY_BATCH_MEMO_MAX];
+} tally_batch_memo;
+
+typedef struct {
+    tally_key payee;
+    int64_t amount;
+    tally_batch_memo memo;
+} tally_batch_line;
+
+/*
+ * TRANSFER_BATCH: one payer (the signer) pays up to TALLY_BATCH_LINES_MAX lines in
+ * one network with one signature (payroll, a CSV of payments). It is applied as the
+ * transfers of its lines in order, all or nothing: each line pays the base fee and
+ * the risk fee a TRANSFER of that line would pay at that point of the batch, every
+ * limit, cap and standing rule of a TRANSFER holds line by line, and the fees of all
+ * lines together are at most max_fee (line i may take what lines before it left of
+ * max_fee). A payee may appear in several lines. A refusal names the line in
+ * result.line and changes nothing.
+ *
+ * The lines live on the heap and belong to the transaction: tally_tx_batch_reserve
+ * and tally_tx_decode allocate them, tally_tx_release frees them, tally_tx_copy
+ * duplicates them (a struct copy of a tally_tx shares them: release only one).
+ */
+typedef struct {
+    uint32_t network_id;
+    int64_t max_fee;        /* the most all lines together pay in fees */
+    uint16_t line_count;    /* 1..TALLY_BATCH_LINES_MAX */
+    tally_batch_line *lines; /* line_count of them */
+} tally_tx_transfer_batch;
+
 typedef struct {
     tally_text code;
     tally_text name;
@@ -420,6 +467,7 @@ typedef struct {
         tally_tx_pool_amount pool_amount;
         tally_tx_fee_distribute fee_distribute;
         tally_tx_chain_approve chain_approve;
+        tally_tx_transfer_batch transfer_batch;
     } body;
     uint8_t signature[TALLY_SIGNATURE_BYTES];
 } tally_tx;
@@ -430,14 +478,15 @@ typedef struct {
     uint32_t created_id;   /* NETWORK_CREATE, ASSET_CREATE: the new id */
     int64_t minted;        /* credits created as new debt */
     int64_t burned;        /* credits destroyed with debt (or against lost debt) */
-    int64_t fee;           /* TRANSFER: base + risk fee paid */
-    int64_t risk_fee;      /* TRANSFER: the risk-fee part of fee */
+    int64_t fee;           /* TRANSFER: base + risk fee paid; TRANSFER_BATCH: of all lines */
+    int64_t risk_fee;      /* TRANSFER, TRANSFER_BATCH: the risk-fee part of fee */
     int64_t reserve;       /* reserve units moved by a pool transaction */
     int64_t shares;        /* POOL_DEPOSIT minted, POOL_WITHDRAW redeemed */
     int64_t to_primary;    /* POOL_DEPOSIT split */
     int64_t to_excess;
     int64_t available;     /* on INSUFFICIENT_*: the most that could have been done */
     int64_t effective_at;  /* POLICY_UPDATE, PEG_SET: when an announced change takes effect (0: none) */
+    uint16_t line;         /* TRANSFER_BATCH refused: the line refused, from 1 (0: the batch as a whole) */
 } tally_result;
 
 /* ------------------------------------------------------------------------ */
@@ -701,6 +750,10 @@ TALLY_MUST_CHECK bool tally_check_invariants(const tally_state *state, char *why
  * failed. The verdict is tally_check_invariants' on every state the core reaches.
  */
 TALLY_MUST_CHECK bool tally_check_invariants_changed(tally_state *state, char *why, size_t why_size);
+/* fully: every later tally_check_invariants_changed is the full check (what `tally
+ * verify --full` asks for: the cost of a block then grows with the state, as it did
+ * before the check was incremental). false: back to the incremental check. */
+void tally_state_check_invariants_fully(tally_state *state, bool fully);
 
 /* ------------------------------------------------------------------------ */
 /* The state commitment: a Merkle tree over the state's records.             */
@@ -854,7 +907,8 @@ TALLY_MUST_CHECK bool tally_crypto_init(void);
  *   u8 version (1) | u8 type | chain_id[32] | signer[32] | u64 sequence | body |
  *   signature[64]
  * Body fields are encoded in declaration order: integers fixed width, bool as one
- * byte 0/1, keys as 32 bytes, text as u16 length + bytes. The signature covers
+ * byte 0/1, keys as 32 bytes, text as u16 length + bytes, a batch's lines as u16
+ * count (1..TALLY_BATCH_LINES_MAX) + each line's fields. The signature covers
  * everything before it. docs/ENCODING.md lists every body.
  */
 /* Encoded length of tx, signature included. */
@@ -865,8 +919,26 @@ size_t tally_tx_encode(const tally_tx *tx, uint8_t *out, size_t out_size);
 /* The bytes the signature covers: the encoding without its last 64 bytes. */
 size_t tally_tx_encode_unsigned(const tally_tx *tx, uint8_t *out, size_t out_size);
 /* Strict decode: unknown versions or types, bad lengths, out-of-range values,
- * invalid text and trailing bytes are errors. On error *tx is unspecified. */
+ * invalid text and trailing bytes are errors. *tx must hold no batch lines (a new
+ * tally_tx, or one released): a TRANSFER_BATCH gets its lines allocated, which the
+ * caller frees with tally_tx_release (NO lines are left on error; then *tx is
+ * otherwise unspecified). A batch whose lines cannot be allocated is refused with
+ * OUT_OF_MEMORY. Nothing else allocates. */
 TALLY_MUST_CHECK tally_error tally_tx_decode(const uint8_t *bytes, size_t length, tally_tx *tx);
+
+/* The lines of a TRANSFER_BATCH (see tally_tx_transfer_batch). tally_tx_batch_reserve
+ * gives tx (whose type is TRANSFER_BATCH and which holds no lines) line_count zeroed
+ * lines, 1..TALLY_BATCH_LINES_MAX; false when out of range or out of memory (tx then
+ * holds none). */
+TALLY_MUST_CHECK bool tally_tx_batch_reserve(tally_tx *tx, uint16_t line_count);
+/* Frees a batch's lines (line_count 0, lines NULL); nothing for other types. */
+void tally_tx_release(tally_tx *tx);
+/* *out = *tx with a batch's lines duplicated; false when out of memory (*out then
+ * holds no lines). */
+TALLY_MUST_CHECK bool tally_tx_copy(tally_tx *out, const tally_tx *tx);
+/* Whether two transactions encode to the same bytes (a struct compare would compare
+ * the addresses of batch lines). */
+bool tally_tx_equal(const tally_tx *a, const tally_tx *b);
 
 /* The transaction id: BLAKE2b-256 of the unsigned encoding. A transaction that
  * cannot be encoded (see tally_tx_encode) gets the all-zero id. */
@@ -914,7 +986,7 @@ TALLY_MUST_CHECK bool tally_amount_parse(const char *text, uint8_t decimals, int
 
 /*
  * Whether tx's signer holds, in `state`, the standing its type needs: a current
- * member of the network for TRANSFER, ALIAS_SET, MEMBER_LEAVE, POOL_REPAY and
+ * member of the network for TRANSFER, TRANSFER_BATCH, ALIAS_SET, MEMBER_LEAVE, POOL_REPAY and
  * POOL_REDEEM; an operator of the network for POLICY_UPDATE, PEG_SET, OPERATOR_*,
  * MEMBER_ADMIT, MEMBER_SUSPEND, MEMBER_REINSTATE, LINE_* and FEE_DISTRIBUTE; the
  * issuer for ASSET_ISSUE and ASSET_BURN; a holder of the asset for ASSET_TRANSFER

@@ -37,26 +37,34 @@ extern "C" {
 /* Sizes and bounds.                                                         */
 /* ------------------------------------------------------------------------ */
 
-#define TALLY_BLOCK_VERSION 2u
+/* 3: results carry the refused line of a batch (u16 line). */
+#define TALLY_BLOCK_VERSION 3u
 /* Most transactions in one block. A block is built, held and verified in memory
  * at once, so this bounds a node's memory per block (about 45 MB of decoded txs). */
 #define TALLY_BLOCK_TXS_MAX 65536u
+/* Most batch lines (TRANSFER_BATCH) in one block, all batches together: about 7 MB
+ * of decoded lines and of encoded ones, and as many payments to apply as 65,536
+ * transfers. */
+#define TALLY_BLOCK_LINES_MAX 65536u
 /* u8 version | u64 height | prev_hash[32] | i64 block_time | u32 tx_count |
  * tx_root[32] | results_root[32] | state_hash[32] | producer[32] | signature[64] */
 #define TALLY_BLOCK_HEADER_BYTES (1u + 8u + 32u + 8u + 4u + 32u + 32u + 32u + 32u + 64u)
 /* The header bytes the producer signs: all of them but the signature. */
 #define TALLY_BLOCK_SIGNED_BYTES (TALLY_BLOCK_HEADER_BYTES - TALLY_SIGNATURE_BYTES)
 /* u16 code | u32 created_id | i64 minted, burned, fee, risk_fee, reserve, shares,
- * to_primary, to_excess, available, effective_at */
-#define TALLY_RESULT_BYTES (2u + 4u + 10u * 8u)
+ * to_primary, to_excess, available, effective_at | u16 line */
+#define TALLY_RESULT_BYTES (2u + 4u + 10u * 8u + 2u)
 /* The genesis block carries the chain's name (u16 length + 1..TALLY_NAME_MAX bytes)
  * and its rules (u8 growth_mode | u16 networks_per_key_per_day | u16
  * assets_per_key_per_day | u8 validator_count | 32-byte keys). */
 #define TALLY_GENESIS_NAME_BYTES_MAX (2u + TALLY_NAME_MAX + 6u + TALLY_VALIDATORS_MAX * 32u)
-/* Longest encoded block: a full block of the longest transactions. About 39 MB. */
+/* Longest encoded block: a full block of the longest single transactions, plus the
+ * most batch lines a block holds (a batch without its lines is shorter than a
+ * single transaction). About 46 MB. */
 #define TALLY_BLOCK_ENCODED_MAX                                                           \
     ((size_t)TALLY_BLOCK_HEADER_BYTES + TALLY_GENESIS_NAME_BYTES_MAX +                     \
-     (size_t)TALLY_BLOCK_TXS_MAX * (2u + TALLY_TX_ENCODED_MAX + TALLY_RESULT_BYTES))
+     (size_t)TALLY_BLOCK_TXS_MAX * (2u + TALLY_TX_SINGLE_ENCODED_MAX + TALLY_RESULT_BYTES) + \
+     (size_t)TALLY_BLOCK_LINES_MAX * TALLY_BATCH_LINE_ENCODED_MAX)
 
 /* ------------------------------------------------------------------------ */
 /* Errors of the chain and storage layer.                                   */
@@ -71,6 +79,7 @@ extern "C" {
     X(DECODE_TRAILING_BYTES, "the encoded block has bytes after its end")                        \
     X(DECODE_BAD_VERSION, "unknown block version")                                               \
     X(DECODE_TOO_MANY_TXS, "the block holds more than 65536 transactions")                       \
+    X(DECODE_TOO_MANY_LINES, "the block's batches hold more than 65536 lines")                   \
     X(DECODE_BAD_TX_LENGTH, "a transaction's length is 0 or above the longest encoding")         \
     X(DECODE_BAD_TX, "a transaction in the block does not decode")                               \
     X(DECODE_BAD_RESULT, "a result in the block holds an unknown error code")                    \
@@ -172,6 +181,11 @@ typedef struct {
  *   for each tx: u16 length | signed transaction (tally_tx_encode)
  *   for each tx: result (TALLY_RESULT_BYTES)
  * The block hash is BLAKE2b-256 of the header's encoding, signature included.
+ * Its batches hold at most TALLY_BLOCK_LINES_MAX lines in all.
+ *
+ * The block owns its transactions' batch lines (tally_tx_release): decode and build
+ * allocate them (build copies the candidates'), and release, decode and build free
+ * the ones it held. A struct copy of a block shares them.
  */
 typedef struct {
     tally_block_header header;
@@ -198,8 +212,8 @@ TALLY_MUST_CHECK tally_chain_error tally_block_header_decode(const uint8_t *byte
 void tally_block_hash(const tally_block_header *header, uint8_t out[TALLY_HASH_BYTES]);
 
 /* Bytes of the block's encoding; 0 when it cannot be encoded (more than
- * TALLY_BLOCK_TXS_MAX transactions, a transaction tally_tx_encode refuses, a
- * genesis name of a bad length). */
+ * TALLY_BLOCK_TXS_MAX transactions or TALLY_BLOCK_LINES_MAX batch lines, a
+ * transaction tally_tx_encode refuses, a genesis name of a bad length). */
 size_t tally_block_encoded_size(const tally_block *block);
 /* Writes the encoding into out; returns its length, or 0 as above or when out_size
  * is too small. */
@@ -290,7 +304,8 @@ TALLY_MUST_CHECK tally_chain_error tally_genesis_open(const tally_block *genesis
  *
  * candidate_results (may be NULL) receives one result per candidate, in order.
  * Refuses before touching the state: BAD_ARGUMENT (more than TALLY_BLOCK_TXS_MAX
- * candidates), TIME_BACKWARDS (a node clamps its clock to the tip's block_time),
+ * candidates, or batches of more than TALLY_BLOCK_LINES_MAX lines in all),
+ * TIME_BACKWARDS (a node clamps its clock to the tip's block_time),
  * WRONG_PRODUCER (the secret is not the tip's producer's). NO_MEMORY after the
  * state changed leaves the state unusable.
  */
@@ -761,6 +776,15 @@ TALLY_MUST_CHECK tally_chain_error tally_chain_verify(const char *directory,
                                                       tally_notice_fn *notice, void *notice_context,
                                                       tally_verify_summary *summary,
                                                       tally_chain_failure *failure);
+/* tally_chain_verify with the full invariant check after every block
+ * (tally_state_check_invariants_fully), not only over what each block touched:
+ * `tally verify --full`. Slower as the state grows; the same verdict on every chain. */
+TALLY_MUST_CHECK tally_chain_error tally_chain_verify_full(const char *directory,
+                                                           tally_progress_fn *progress,
+                                                           void *progress_context,
+                                                           tally_notice_fn *notice, void *notice_context,
+                                                           tally_verify_summary *summary,
+                                                           tally_chain_failure *failure);
 
 #ifdef __cplusplus
 }

@@ -181,7 +181,7 @@ TEST(block_decode_names_each_malformed_part) {
 }
 
 TEST(block_result_encoding_is_the_declared_order) {
-    tally_result result = {TALLY_ERR_INSUFFICIENT_CREDIT, 7, 1, 2, 3, 4, 5, 6, 7, 8, -9, 0x1122334455667788};
+    tally_result result = {TALLY_ERR_INSUFFICIENT_CREDIT, 7, 1, 2, 3, 4, 5, 6, 7, 8, -9, 0x1122334455667788, 0x0100};
     uint8_t bytes[TALLY_RESULT_BYTES];
     tally_result_encode(&result, bytes);
     CHECK_EQ(bytes[0] | bytes[1] << 8, TALLY_ERR_INSUFFICIENT_CREDIT);
@@ -190,10 +190,18 @@ TEST(block_result_encoding_is_the_declared_order) {
     CHECK_EQ(bytes[6 + 8 * 8], 0xf7); /* available = -9, two's complement */
     CHECK_EQ(bytes[6 + 8 * 9 - 1], 0xff);
     CHECK_EQ(bytes[6 + 8 * 9], 0x88); /* effective_at, little-endian */
-    CHECK_EQ(bytes[TALLY_RESULT_BYTES - 1], 0x11);
+    CHECK_EQ(bytes[6 + 8 * 10 - 1], 0x11);
+    CHECK_EQ(bytes[TALLY_RESULT_BYTES - 2], 0x00); /* line 256, little-endian */
+    CHECK_EQ(bytes[TALLY_RESULT_BYTES - 1], 0x01);
     tally_result back;
     CHECK(tally_result_decode(bytes, &back));
     CHECK(memcmp(&back, &result, sizeof back) == 0);
+    /* A batch has at most TALLY_BATCH_LINES_MAX lines to name. */
+    bytes[TALLY_RESULT_BYTES - 2] = 0x01;
+    CHECK(!tally_result_decode(bytes, &back));
+    bytes[TALLY_RESULT_BYTES - 2] = 0x00;
+    CHECK(tally_result_decode(bytes, &back));
+    CHECK_EQ(back.line, TALLY_BATCH_LINES_MAX);
     bytes[0] = (uint8_t)TALLY_ERROR_COUNT, bytes[1] = 0;
     CHECK(!tally_result_decode(bytes, &back));
 }

@@ -163,6 +163,7 @@ static void fake_post_clear(fake_node *node) {
 static void fake_free(fake_node *node) {
     for (size_t i = 0; i < node->route_count; i++) free(node->routes[i].body);
     for (size_t i = 0; i < node->post_reply_count; i++) free(node->post_body[i]);
+    for (size_t i = 0; i < node->posted_count; i++) tally_tx_release(&node->posted[i]); /* a batch's lines */
 }
 
 /* ------------------------------------------------------------------------ */
@@ -778,6 +779,164 @@ TEST(cli_refusal_names_the_rule_and_the_figure) {
     CHECK(cli_out_available_sentence("FEE_ABOVE_MAX", 18, &units, line, sizeof line));
     CHECK(strcmp(line, "the fee would be 0.18 GVH: allow it with --max-fee") == 0);
     CHECK(!cli_out_available_sentence("NOT_OPERATOR", 0, &units, line, sizeof line));
+    harness_free(&h);
+}
+
+/* ------------------------------------------------------------------------ */
+/* pay-batch                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* Writes text to NAME beside the harness's keystore; the path in out. */
+static void batch_file(const harness *h, const char *name, const char *text, char *out, size_t out_size) {
+    char parent[128];
+    snprintf(parent, sizeof parent, "%s", h->keys_dir);
+    char *slash = strrchr(parent, '/');
+    if (slash) *slash = '\0';
+    snprintf(out, out_size, "%s/%s", parent, name);
+    FILE *file = fopen(out, "w");
+    CHECK(file != NULL);
+    if (!file) return;
+    fputs(text, file);
+    fclose(file);
+}
+
+TEST(cli_pay_batch_builds_one_signed_transaction_from_the_csv) {
+    harness h;
+    harness_with_alice(&h);
+    char bob[TALLY_ADDRESS_LENGTH + 1], csv[1024], path[256];
+    address_of(BOB_SEED, bob);
+    /* a header, a comment, a blank line, CRLF, a quoted memo with a comma and a
+     * doubled quote, bob twice (once by address), a bare alias after the first line */
+    snprintf(csv, sizeof csv,
+             "payee,amount,memo\r\n"
+             "# March payroll\n"
+             "bob@greenvale,12.50,rent\r\n"
+             "\n"
+             "carol,3,\"hours, \"\"extra\"\"\"\n"
+             "%s@1, 0.01 ,\n",
+             bob);
+    batch_file(&h, "march.csv", csv, path, sizeof path);
+    CHECK_EQ(RUN(&h, "pay-batch", path), CLI_OK);
+    const tally_tx *tx = last_posted(&h);
+    REQUIRE(tx != NULL);
+    check_envelope(tx, TALLY_TX_TRANSFER_BATCH);
+    const tally_tx_transfer_batch *batch = &tx->body.transfer_batch;
+    CHECK_EQ(batch->network_id, 1);
+    REQUIRE(batch->line_count == 3);
+    tally_key bob_key = key_of(BOB_SEED), carol_key = key_of(CAROL_SEED);
+    CHECK(memcmp(batch->lines[0].payee.bytes, bob_key.bytes, TALLY_KEY_BYTES) == 0);
+    CHECK(memcmp(batch->lines[1].payee.bytes, carol_key.bytes, TALLY_KEY_BYTES) == 0);
+    CHECK(memcmp(batch->lines[2].payee.bytes, bob_key.bytes, TALLY_KEY_BYTES) == 0);
+    CHECK_EQ(batch->lines[0].amount, 1250);
+    CHECK_EQ(batch->lines[1].amount, 300);
+    CHECK_EQ(batch->lines[2].amount, 1);
+    CHECK(batch->lines[0].memo.length == 4 && memcmp(batch->lines[0].memo.bytes, "rent", 4) == 0);
+    CHECK(batch->lines[1].memo.length == 14 && memcmp(batch->lines[1].memo.bytes, "hours, \"extra\"", 14) == 0);
+    CHECK_EQ(batch->lines[2].memo.length, 0);
+    /* Alice holds 10.00, her line lends at 2%, the network takes 1%: 12.50 costs 0.13
+     * + 2% of the 2.50 on credit (0.05); 3.00 then all on credit: 0.03 + 0.06; 0.01:
+     * 0.01 + 0.01. The same sum as the core's (cli_batch_fee_estimate). */
+    CHECK_EQ(batch->max_fee, 18 + 9 + 2);
+    CHECK(contains(h.err, "paying 15.51 GVH in 3 payments to 2 payees in Greenvale"));
+    CHECK(contains(h.err, "fees at most 0.29 GVH"));
+    CHECK(contains(h.err, "line 3: 12.50 GVH to bob@Greenvale, rent"));
+    CHECK(contains(h.err, "line 5: 3.00 GVH to carol@Greenvale, hours, \"extra\""));
+    CHECK(contains(h.out, "paid 15.51 GVH in 3 payments in Greenvale"));
+    CHECK(contains(h.out, "committed in block 7"));
+
+    /* --network lets every line name a bare alias; --max-fee is signed as given */
+    batch_file(&h, "bare.csv", "bob,1\ncarol,2,thanks\n", path, sizeof path);
+    CHECK_EQ(RUN(&h, "pay-batch", path, "--network", "greenvale", "--max-fee", "1.5"), CLI_OK);
+    tx = last_posted(&h);
+    CHECK_EQ(tx->body.transfer_batch.line_count, 2);
+    CHECK_EQ(tx->body.transfer_batch.max_fee, 150);
+    CHECK_EQ(h.node.posted_count, 2);
+
+    /* --json: one document on stdout */
+    CHECK_EQ(RUN(&h, "pay-batch", path, "--network", "1", "--json"), CLI_OK);
+    json_t *json = json_loads(h.out, 0, NULL);
+    CHECK(json && strcmp(json_string_value(json_object_get(json, "status")), "committed") == 0);
+    json_decref(json);
+    harness_free(&h);
+}
+
+TEST(cli_pay_batch_errors_name_the_line_of_the_file) {
+    harness h;
+    harness_with_alice(&h);
+    char path[256], alice[TALLY_ADDRESS_LENGTH + 1], text[2048];
+    struct {
+        const char *csv, *said;
+        cli_status status;
+    } cases[] = {
+        {"bob@greenvale,1\nbob@greenvale,12.505\n", "line 2: too many decimals: GVH has 2, '12.505' has 3", CLI_USAGE},
+        {"bob@greenvale,1\ncarol@greenvale,-3\n", "line 2: '-3' is negative", CLI_USAGE},
+        {"bob@greenvale,1\n\ndave,3\n", "line 3: no member 'dave' in Greenvale", CLI_REFUSED},
+        {"bob,1\n", "line 1: say in which network to pay: bob@NETWORK, or give --network NET", CLI_USAGE},
+        {"bob@greenvale,1\nbob@atlantis,1\n", "line 2: no network 'atlantis'", CLI_REFUSED},
+        {"bob@greenvale\n", "line 1: expected payee,amount[,memo], found one field", CLI_USAGE},
+        {"bob@greenvale,1,a,b\n", "line 1: more than 3 fields", CLI_USAGE},
+        {"bob@greenvale,1,\"open\n", "line 1: a quoted field is not closed on its line", CLI_USAGE},
+        {"bob@greenvale,1,pay\xe2\x80\xaeme\n", "line 1: the memo holds a control or invisible formatting character",
+         CLI_USAGE},
+        {"# nothing\n\n", "the file holds no payment", CLI_USAGE},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        batch_file(&h, "bad.csv", cases[i].csv, path, sizeof path);
+        CHECK_EQ(RUN(&h, "pay-batch", path), cases[i].status);
+        char expected[300];
+        snprintf(expected, sizeof expected, "%s", cases[i].said);
+        if (!contains(h.err, expected)) printf("    case %zu: %s\n", i, h.err);
+        CHECK(contains(h.err, expected));
+        CHECK(contains(h.err, "bad.csv"));
+    }
+    /* A memo of 65 bytes; the payer itself; 257 payments; a missing file. */
+    snprintf(text, sizeof text, "bob@greenvale,1\nbob@greenvale,1,%065d\n", 7);
+    batch_file(&h, "bad.csv", text, path, sizeof path);
+    CHECK_EQ(RUN(&h, "pay-batch", path), CLI_USAGE);
+    CHECK(contains(h.err, "bad.csv: line 2: the memo is 65 bytes; a batch line's memo is at most 64"));
+    address_of(ALICE_SEED, alice);
+    snprintf(text, sizeof text, "bob@greenvale,1\n%s@greenvale,2\n", alice);
+    batch_file(&h, "bad.csv", text, path, sizeof path);
+    CHECK_EQ(RUN(&h, "pay-batch", path), CLI_USAGE);
+    CHECK(contains(h.err, "bad.csv line 2: that is your own account"));
+    char *many = malloc(257 * 20 + 1);
+    REQUIRE(many != NULL);
+    many[0] = '\0';
+    for (int i = 0; i < 257; i++) strcat(many, "bob@greenvale,0.01\n");
+    batch_file(&h, "bad.csv", many, path, sizeof path);
+    free(many);
+    CHECK_EQ(RUN(&h, "pay-batch", path), CLI_USAGE);
+    CHECK(contains(h.err, "line 257: more than 256 payments: a batch holds at most 256; split the file"));
+    CHECK_EQ(RUN(&h, "pay-batch", "/nonexistent/pay.csv"), CLI_USAGE);
+    CHECK(contains(h.err, "cannot read /nonexistent/pay.csv"));
+    CHECK_EQ(h.node.posted_count, 0); /* nothing was signed or sent */
+    harness_free(&h);
+}
+
+TEST(cli_pay_batch_refusal_names_the_line_of_the_file) {
+    harness h;
+    harness_with_alice(&h);
+    char path[256];
+    batch_file(&h, "week.csv", "payee,amount\nbob@greenvale,1\n\ncarol@greenvale,500\nbob@greenvale,2\n", path,
+               sizeof path);
+    fake_post_clear(&h.node);
+    fake_post_reply(&h.node, 200,
+                    json_pack("{s:[{s:s, s:{s:s, s:s, s:i, s:i}}]}", "results", "status", "refused", "error", "code",
+                              "INSUFFICIENT_CREDIT", "message", tally_error_message(TALLY_ERR_INSUFFICIENT_CREDIT),
+                              "available", 10888, "line", 2));
+    CHECK_EQ(RUN(&h, "pay-batch", path), CLI_REFUSED);
+    CHECK(contains(h.err, "(INSUFFICIENT_CREDIT)"));
+    CHECK(contains(h.err, "you can spend at most 108.88 GVH (fees included)"));
+    CHECK(contains(h.err, "the refused payment is "));
+    CHECK(contains(h.err, "week.csv line 4 (line 2 of the batch): 500.00 GVH to carol@Greenvale; nothing of the "
+                          "batch was paid"));
+    CHECK_EQ(RUN(&h, "pay-batch", path, "--json"), CLI_REFUSED);
+    json_t *json = json_loads(h.out, 0, NULL);
+    json_t *error = json_object_get(json, "error");
+    CHECK_EQ(json_integer_value(json_object_get(error, "line")), 2);
+    CHECK_EQ(json_integer_value(json_object_get(error, "file_line")), 4);
+    CHECK(contains(json_string_value(json_object_get(error, "file")), "week.csv"));
+    json_decref(json);
     harness_free(&h);
 }
 

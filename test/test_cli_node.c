@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "cli/cli.h"
 #include "cli/client.h"
@@ -133,6 +134,104 @@ TEST(cli_drives_a_real_node) {
     harness_stop(&node);
     CHECK_EQ(TALLY(&s, "status"), CLI_IO);
     CHECK(contains(s.err, "cannot reach the node at http://127.0.0.1:"));
+    free(s.out);
+    free(s.err);
+    cli_client_curl_transport_close();
+    harness_remove_directory(&node);
+}
+
+/* Writes text to a file in the node's directory; the path in out. */
+static void write_file(const test_node *node, const char *name, const char *text, char *out, size_t out_size) {
+    snprintf(out, out_size, "%s/%s", node->directory, name);
+    FILE *file = fopen(out, "w");
+    CHECK(file != NULL);
+    if (!file) return;
+    fputs(text, file);
+    fclose(file);
+}
+
+TEST(cli_pay_batch_against_a_real_node) {
+    test_node node;
+    REQUIRE(harness_make_directory(&node));
+    if (!harness_start(&node, NULL)) {
+        harness_remove_directory(&node);
+        REQUIRE(!"tallyd (build/test/tallyd) did not start");
+    }
+    session s = {.node = &node};
+    snprintf(s.keys_dir, sizeof s.keys_dir, "%s/keys", node.directory);
+    const char *names[4] = {"op", "alice", "bob", "carol"};
+    for (int k = 0; k < 4; k++) {
+        char seed_file[360], seed[66];
+        snprintf(seed_file, sizeof seed_file, "%s/%s.seed", node.directory, names[k]);
+        memset(seed, 'a' + k, 64);
+        seed[64] = '\n', seed[65] = '\0';
+        FILE *file = fopen(seed_file, "w");
+        REQUIRE(file != NULL);
+        fputs(seed, file);
+        fclose(file);
+        chmod(seed_file, 0600);
+        CHECK_EQ(TALLY(&s, "key", "import", names[k], "--seed-file", seed_file), CLI_OK);
+    }
+    CHECK_EQ(TALLY(&s, "--key", "op", "network", "create", "Greenvale", "GVH", "--default-limit", "100", "--fee-bps",
+                   "100"),
+             CLI_OK);
+    for (int k = 1; k < 4; k++) {
+        CHECK_EQ(TALLY(&s, "--key", names[k], "member", "join", "greenvale"), CLI_OK);
+        CHECK_EQ(TALLY(&s, "--key", names[k], "alias", "set", "greenvale", names[k]), CLI_OK);
+    }
+    CHECK_EQ(TALLY(&s, "--key", "op", "line", "update", "greenvale", "alice", "100", "--risk-fee-bps", "200"), CLI_OK);
+
+    /* Three lines, bob twice: the fees the node charged are the estimate the CLI
+     * signed, line by line (12.50: 0.13 + 0.25; 3.00: 0.03 + 0.06; 1.00: 0.01 + 0.02). */
+    char path[400];
+    write_file(&node, "pay.csv", "payee,amount,memo\nbob@greenvale,12.50,eggs\ncarol,3,\"bread, rolls\"\nbob,1\n", path,
+               sizeof path);
+    CHECK_EQ(TALLY(&s, "--key", "alice", "pay-batch", path), CLI_OK);
+    CHECK(contains(s.err, "paying 16.50 GVH in 3 payments to 2 payees in Greenvale"));
+    CHECK(contains(s.err, "fees at most 0.50 GVH"));
+    CHECK(contains(s.out, "paid 16.50 GVH in 3 payments in Greenvale, fees 0.50 GVH (at most 0.50 GVH signed)"));
+    CHECK(contains(s.out, "your debt grew by 17.00 GVH (fees included)"));
+    CHECK_EQ(TALLY(&s, "account", "greenvale", "bob"), CLI_OK);
+    CHECK(contains(s.out, "balance     13.50 GVH"));
+    CHECK_EQ(TALLY(&s, "account", "greenvale", "alice"), CLI_OK);
+    CHECK(contains(s.out, "balance     -17.00 GVH"));
+    /* Bob's history shows each of his lines with its memo (the index is written just
+     * after the block: give it a moment). */
+    bool listed = false;
+    for (int attempt = 0; attempt < 50 && !listed; attempt++) {
+        CHECK_EQ(TALLY(&s, "--key", "bob", "history", "greenvale"), CLI_OK);
+        listed = contains(s.out, "transfer_batch:3") && contains(s.out, "transfer_batch:1");
+        if (!listed) {
+            struct timespec pause = {0, 100 * 1000 * 1000};
+            nanosleep(&pause, NULL);
+        }
+    }
+    CHECK(listed);
+    CHECK(contains(s.out, "eggs"));
+    CHECK(contains(s.out, "1.00 GVH"));
+    CHECK(contains(s.out, "12.50 GVH"));
+
+    /* Past the credit left at line 3 of the file (line 2 of the batch): the node
+     * refuses it before the block, naming the line; nothing is paid. */
+    write_file(&node, "big.csv", "bob@greenvale,1\ncarol@greenvale,500\nbob@greenvale,1\n", path, sizeof path);
+    CHECK_EQ(TALLY(&s, "--key", "alice", "pay-batch", path), CLI_REFUSED);
+    CHECK(contains(s.err, "(INSUFFICIENT_CREDIT)"));
+    CHECK(contains(s.err, "big.csv line 2 (line 2 of the batch): 500.00 GVH to carol@Greenvale; nothing of the batch was paid"));
+    /* A max fee the second line's fees pass: refused in the block, at that line. */
+    write_file(&node, "fee.csv", "bob@greenvale,1\ncarol@greenvale,1\n", path, sizeof path);
+    CHECK_EQ(TALLY(&s, "--key", "alice", "pay-batch", path, "--max-fee", "0.03"), CLI_REFUSED);
+    CHECK(contains(s.err, "(FEE_ABOVE_MAX)"));
+    CHECK(contains(s.err, "fee.csv line 2 (line 2 of the batch): 1.00 GVH to carol@Greenvale"));
+    CHECK_EQ(TALLY(&s, "account", "greenvale", "alice"), CLI_OK);
+    CHECK(contains(s.out, "balance     -17.00 GVH"));
+
+    /* The chain with its batch verifies from the node and from the data directory. */
+    CHECK_EQ(TALLY(&s, "verify"), CLI_OK);
+    CHECK(contains(s.out, "chain verified: "));
+    char data[300];
+    snprintf(data, sizeof data, "%s/data", node.directory);
+    CHECK_EQ(TALLY(&s, "verify", "--data", data), CLI_OK);
+    CHECK_EQ(harness_stop(&node), 0); /* a clean exit: the sanitizers found nothing in the node */
     free(s.out);
     free(s.err);
     cli_client_curl_transport_close();

@@ -319,6 +319,14 @@ TEST(cli_verify_data_directory) {
     for (const char *p = c.err; p && (p = strstr(p, "verify: ")); p++) lines++;
     CHECK(lines >= 1 && lines <= 10);
 
+    /* --full: the whole state's invariants after every block, the same verdict */
+    CHECK_EQ(VERIFY(&c, NULL, false, "verify", "--data", chain.directory, "--full"), CLI_OK);
+    snprintf(expected, sizeof expected, "chain verified: %u blocks, %llu transactions in ", CHAIN_BLOCKS + 1,
+             (unsigned long long)chain.transactions);
+    CHECK(contains(c.out, expected));
+    snprintf(expected, sizeof expected, "state hash  %s\n", state);
+    CHECK(contains(c.out, expected));
+
     /* on a terminal: a bar with height/total and a rate */
     CHECK_EQ(VERIFY(&c, NULL, true, "verify", "--data", chain.directory), CLI_OK);
     CHECK(contains(c.err, "\rverifying [##############################] 13/13 blocks "));
@@ -448,6 +456,8 @@ TEST(cli_verify_over_the_node) {
     snprintf(expected, sizeof expected, "tip hash    %s\n", tip);
     CHECK(contains(c.out, expected));
     CHECK(contains(c.err, "verify: 100% (13 of 13 blocks)"));
+    CHECK_EQ(VERIFY(&c, &node.base, false, "verify", "--full"), CLI_OK);
+    CHECK(contains(c.out, expected));
 
     /* a forged block 5 */
     uint8_t *saved = malloc(node.lengths[FORGED_HEIGHT]);

@@ -41,15 +41,36 @@ static const size_t body_bytes[TALLY_TX_TYPE_LAST + 1] = {
     [TALLY_TX_POOL_REDEEM] = 4 + 8,
     [TALLY_TX_FEE_DISTRIBUTE] = 4 + 1 + 32 + 8,
     [TALLY_TX_CHAIN_APPROVE] = 32 + 4 + 4,
+    /* network_id, max_fee, line count 1, one line: payee, amount, empty memo */
+    [TALLY_TX_TRANSFER_BATCH] = 4 + 8 + 2 + 32 + 8 + 2,
 };
 
 #define ENVELOPE_BYTES (1 + 1 + 32 + 32 + 8 + 64)
 
-/* A transaction with all-zero fields (empty texts) of type. */
+/* A transaction with all-zero fields (empty texts) of type; a batch has one line of
+ * zeros, in static storage (never released: a decode into tx replaces it). */
 static void zero_tx(uint8_t type, tally_tx *tx) {
+    static tally_batch_line zero_line;
     memset(tx, 0, sizeof *tx);
     tx->type = type;
     tx->sequence = 1;
+    if (type == TALLY_TX_TRANSFER_BATCH) {
+        memset(&zero_line, 0, sizeof zero_line);
+        tx->body.transfer_batch.line_count = 1;
+        tx->body.transfer_batch.lines = &zero_line;
+    }
+}
+
+/* Struct equality with a batch's lines compared by content, padding included (as
+ * memcmp of two decodes would compare them). */
+static bool same_struct(const tally_tx *a, const tally_tx *b) {
+    if (a->type != TALLY_TX_TRANSFER_BATCH || b->type != TALLY_TX_TRANSFER_BATCH)
+        return memcmp(a, b, sizeof *a) == 0;
+    tally_tx a_copy = *a, b_copy = *b;
+    a_copy.body.transfer_batch.lines = NULL, b_copy.body.transfer_batch.lines = NULL;
+    return memcmp(&a_copy, &b_copy, sizeof a_copy) == 0 &&
+           memcmp(a->body.transfer_batch.lines, b->body.transfer_batch.lines,
+                  (size_t)a->body.transfer_batch.line_count * sizeof(tally_batch_line)) == 0;
 }
 
 static void set_text(tally_text *text, const char *bytes, size_t length) {
@@ -77,7 +98,7 @@ TEST(codec_type_names) {
         "line_open",    "line_update",    "line_close",     "transfer",
         "asset_create", "asset_issue",    "asset_transfer", "asset_burn",
         "pool_deposit", "pool_withdraw",  "pool_repay",     "pool_redeem",
-        "fee_distribute", "chain_approve"};
+        "fee_distribute", "chain_approve", "transfer_batch"};
     for (unsigned type = TALLY_TX_TYPE_FIRST; type <= TALLY_TX_TYPE_LAST; type++) {
         const char *name = tally_tx_type_name((uint8_t)type);
         REQUIRE(name != NULL);
@@ -121,11 +142,54 @@ TEST(codec_longest_transaction_fits_the_bound) {
             tx.body.asset_create.name.length = TALLY_NAME_MAX;
             tx.body.asset_create.code.length = TALLY_CODE_MAX;
         }
+        if (type == TALLY_TX_TRANSFER_BATCH) continue; /* below */
         size_t size = tally_tx_encoded_size(&tx);
-        CHECK(size > 0 && size <= TALLY_TX_ENCODED_MAX);
+        CHECK(size > 0 && size <= TALLY_TX_SINGLE_ENCODED_MAX);
         if (size > longest) longest = size;
     }
     CHECK_EQ(longest, ENVELOPE_BYTES + body_bytes[TALLY_TX_TRANSFER] + TALLY_MEMO_MAX);
+}
+
+TEST(codec_the_longest_batch_is_the_longest_transaction) {
+    /* 256 lines, each memo at its 64 bytes: exactly TALLY_TX_ENCODED_MAX, which a
+     * frame's u16 length still carries. */
+    static tally_batch_line lines[TALLY_BATCH_LINES_MAX];
+    memset(lines, 0, sizeof lines);
+    for (unsigned i = 0; i < TALLY_BATCH_LINES_MAX; i++) {
+        memset(lines[i].payee.bytes, (int)i, TALLY_KEY_BYTES);
+        lines[i].amount = INT64_MAX;
+        memset(lines[i].memo.bytes, 'a' + (int)(i % 26), TALLY_BATCH_MEMO_MAX);
+        lines[i].memo.length = TALLY_BATCH_MEMO_MAX;
+    }
+    tally_tx tx;
+    zero_tx(TALLY_TX_TRANSFER_BATCH, &tx);
+    tx.body.transfer_batch.line_count = TALLY_BATCH_LINES_MAX;
+    tx.body.transfer_batch.lines = lines;
+    CHECK_EQ(tally_tx_encoded_size(&tx), TALLY_TX_ENCODED_MAX);
+    CHECK_EQ(TALLY_TX_ENCODED_MAX, 27288);
+    CHECK(TALLY_TX_ENCODED_MAX <= UINT16_MAX);
+    uint8_t *bytes = malloc(TALLY_TX_ENCODED_MAX);
+    REQUIRE(bytes != NULL);
+    CHECK_EQ(tally_tx_encode(&tx, bytes, TALLY_TX_ENCODED_MAX), TALLY_TX_ENCODED_MAX);
+    tally_tx decoded;
+    CHECK_CODE(decode_exact(bytes, TALLY_TX_ENCODED_MAX, &decoded), TALLY_OK);
+    CHECK(same_struct(&decoded, &tx));
+    CHECK(tally_tx_equal(&decoded, &tx));
+    tally_tx_release(&decoded);
+    /* One line more, or a memo byte more, cannot be encoded. */
+    tx.body.transfer_batch.line_count = TALLY_BATCH_LINES_MAX + 1;
+    CHECK_EQ(tally_tx_encoded_size(&tx), 0);
+    tx.body.transfer_batch.line_count = TALLY_BATCH_LINES_MAX;
+    lines[7].memo.length = TALLY_BATCH_MEMO_MAX + 1;
+    CHECK_EQ(tally_tx_encoded_size(&tx), 0);
+    CHECK_EQ(tally_tx_encode(&tx, bytes, TALLY_TX_ENCODED_MAX), 0);
+    /* No lines is no batch either. */
+    tx.body.transfer_batch.line_count = 0;
+    CHECK_EQ(tally_tx_encoded_size(&tx), 0);
+    tx.body.transfer_batch.line_count = 1;
+    tx.body.transfer_batch.lines = NULL;
+    CHECK_EQ(tally_tx_encoded_size(&tx), 0);
+    free(bytes);
 }
 
 TEST(codec_round_trip_every_type) {
@@ -143,12 +207,21 @@ TEST(codec_round_trip_every_type) {
             CHECK(memcmp(bytes + length - 64, tx.signature, 64) == 0);
             CHECK_CODE(decode_exact(bytes, length, &decoded), TALLY_OK);
             /* Decoding zeroes what the encoding does not carry: struct-equal. */
-            CHECK(memcmp(&decoded, &tx, sizeof tx) == 0);
+            CHECK(same_struct(&decoded, &tx));
+            CHECK(tally_tx_equal(&decoded, &tx));
             CHECK_EQ(tally_tx_encode(&decoded, again, sizeof again), length);
             CHECK(memcmp(bytes, again, length) == 0);
             /* The unsigned form is the same bytes without the signature. */
             CHECK_EQ(tally_tx_encode_unsigned(&decoded, again, sizeof again), length - 64);
             CHECK(memcmp(bytes, again, length - 64) == 0);
+            /* A copy owns lines of its own with the same content. */
+            tally_tx copy;
+            REQUIRE(tally_tx_copy(&copy, &tx));
+            CHECK(same_struct(&copy, &tx));
+            CHECK(type != TALLY_TX_TRANSFER_BATCH || copy.body.transfer_batch.lines != tx.body.transfer_batch.lines);
+            tally_tx_release(&copy);
+            tally_tx_release(&decoded);
+            tally_tx_release(&tx);
             if (test_current_failed()) return;
         }
     }
@@ -637,7 +710,10 @@ TEST(codec_decode_zeroes_unused_bytes) {
         memset(&into_clean, 0x00, sizeof into_clean);
         CHECK_CODE(tally_tx_decode(bytes, length, &into_dirty), TALLY_OK);
         CHECK_CODE(tally_tx_decode(bytes, length, &into_clean), TALLY_OK);
-        CHECK(memcmp(&into_dirty, &into_clean, sizeof into_dirty) == 0);
+        CHECK(same_struct(&into_dirty, &into_clean));
+        tally_tx_release(&into_dirty);
+        tally_tx_release(&into_clean);
+        tally_tx_release(&tx);
     }
 }
 
@@ -647,7 +723,7 @@ TEST(codec_decode_random_bytes) {
     sample_rng rng = {99};
     int decoded_count = 0;
     for (int round = 0; round < 200000; round++) {
-        uint8_t bytes[TALLY_TX_ENCODED_MAX];
+        uint8_t bytes[TALLY_TX_SINGLE_ENCODED_MAX];
         size_t length = (size_t)sample_below(&rng, sizeof bytes + 1);
         for (size_t i = 0; i < length; i++) bytes[i] = (uint8_t)sample_next(&rng);
         if (length > 0) bytes[0] = 1;
@@ -659,13 +735,140 @@ TEST(codec_decode_random_bytes) {
             bytes[127] = (uint8_t)(memo_length >> 8);
             for (size_t i = 128; i < length - 64; i++) bytes[i] = (uint8_t)(0x20 + bytes[i] % 0x5f);
         }
+        /* A batch of one to three lines with empty memos. */
+        if (bytes[1] == TALLY_TX_TRANSFER_BATCH && length > 88) {
+            size_t lines = (length - 88 - 64) / 42;
+            if (lines >= 1 && lines <= 3 && length == 88 + 64 + 42 * lines) {
+                bytes[86] = (uint8_t)lines, bytes[87] = 0;
+                for (size_t k = 0; k < lines; k++) bytes[88 + 42 * k + 40] = 0, bytes[88 + 42 * k + 41] = 0;
+            }
+        }
         tally_tx tx;
         if (decode_exact(bytes, length, &tx) == TALLY_OK) {
             decoded_count++;
             uint8_t again[TALLY_TX_ENCODED_MAX];
             CHECK_EQ(tally_tx_encode(&tx, again, sizeof again), length);
             CHECK(memcmp(bytes, again, length) == 0);
+            tally_tx_release(&tx);
         }
     }
     CHECK(decoded_count > 100); /* the test reached the successful path */
+}
+
+/* ---- batches: a counted array of lines ----------------------------------- */
+
+/* A batch of `lines` lines with memos "m0", "m1", ... into bytes; returns its length. */
+static size_t batch_encoding(unsigned lines, uint8_t *bytes, size_t capacity) {
+    tally_tx tx;
+    zero_tx(TALLY_TX_TRANSFER_BATCH, &tx);
+    tx.body.transfer_batch.network_id = 0x01020304;
+    tx.body.transfer_batch.max_fee = 0x1122;
+    tx.body.transfer_batch.line_count = 0;
+    tx.body.transfer_batch.lines = NULL;
+    if (!tally_tx_batch_reserve(&tx, (uint16_t)lines)) return 0;
+    for (unsigned i = 0; i < lines; i++) {
+        tally_batch_line *line = &tx.body.transfer_batch.lines[i];
+        memset(line->payee.bytes, 0x40 + (int)i, TALLY_KEY_BYTES);
+        line->amount = 100 + i;
+        line->memo.length = (uint16_t)snprintf(line->memo.bytes, sizeof line->memo.bytes, "m%u", i);
+    }
+    size_t length = tally_tx_encode(&tx, bytes, capacity);
+    tally_tx_release(&tx);
+    return length;
+}
+
+TEST(codec_batch_lines_are_a_counted_array_in_order) {
+    uint8_t bytes[1024];
+    size_t length = batch_encoding(3, bytes, sizeof bytes);
+    /* header 74 | network 4 | max_fee 8 | count 2 | 3 x (payee 32 | amount 8 | memo 2 + 2) | signature 64 */
+    CHECK_EQ(length, 74 + 4 + 8 + 2 + 3 * (32 + 8 + 2 + 2) + 64);
+    CHECK_EQ(bytes[1], TALLY_TX_TRANSFER_BATCH);
+    CHECK_EQ(bytes[74], 0x04); /* network_id, little-endian */
+    CHECK_EQ(bytes[77], 0x01);
+    CHECK_EQ(bytes[78], 0x22); /* max_fee */
+    CHECK_EQ(bytes[79], 0x11);
+    CHECK_EQ(bytes[86], 3); /* the count */
+    CHECK_EQ(bytes[87], 0);
+    for (unsigned i = 0; i < 3; i++) {
+        const uint8_t *line = bytes + 88 + 44 * i;
+        CHECK_EQ(line[0], 0x40 + i);
+        CHECK_EQ(line[31], 0x40 + i);
+        CHECK_EQ(line[32], 100 + i);
+        CHECK_EQ(line[39], 0);
+        CHECK_EQ(line[40], 2); /* memo length */
+        CHECK_EQ(line[42], 'm');
+        CHECK_EQ(line[43], '0' + i);
+    }
+    tally_tx tx;
+    CHECK_CODE(decode_exact(bytes, length, &tx), TALLY_OK);
+    CHECK_EQ(tx.body.transfer_batch.line_count, 3);
+    CHECK_EQ(tx.body.transfer_batch.lines[2].amount, 102);
+    CHECK_EQ(tx.body.transfer_batch.lines[2].memo.length, 2);
+    tally_tx_release(&tx);
+    CHECK(tx.body.transfer_batch.lines == NULL && tx.body.transfer_batch.line_count == 0);
+}
+
+TEST(codec_batch_decoding_is_strict) {
+    uint8_t bytes[1024];
+    tally_tx tx;
+    size_t length = batch_encoding(3, bytes, sizeof bytes);
+    REQUIRE(length > 0);
+    uint8_t copy[1024];
+    /* Counts of 0, one above the most, and 0xffff: the count alone is refused. */
+    static const uint16_t bad_counts[] = {0, TALLY_BATCH_LINES_MAX + 1, 0xffff};
+    for (size_t i = 0; i < sizeof bad_counts / sizeof bad_counts[0]; i++) {
+        memcpy(copy, bytes, length);
+        copy[86] = (uint8_t)bad_counts[i], copy[87] = (uint8_t)(bad_counts[i] >> 8);
+        CHECK_CODE(decode_exact(copy, length, &tx), TALLY_ERR_DECODE_BAD_LENGTH);
+        CHECK_CODE(decode_exact(copy, 88, &tx), TALLY_ERR_DECODE_BAD_LENGTH);
+    }
+    /* A count the bytes cannot hold is refused before any line is allocated; one
+     * more line than there is runs into the signature and then out of bytes. */
+    memcpy(copy, bytes, length);
+    copy[86] = 200;
+    CHECK_CODE(decode_exact(copy, length, &tx), TALLY_ERR_DECODE_TRUNCATED);
+    copy[86] = 4;
+    CHECK_CODE(decode_exact(copy, length, &tx), TALLY_ERR_DECODE_TRUNCATED);
+    copy[86] = 2; /* one line fewer: the third is read as the signature, and 44 bytes trail */
+    CHECK_CODE(decode_exact(copy, length, &tx), TALLY_ERR_DECODE_TRAILING_BYTES);
+    /* A memo of 65 bytes (the most is 64), and of a bad text, in the last line after
+     * two lines were decoded: refused, and the lines freed (the leak checker sees). */
+    memcpy(copy, bytes, length);
+    copy[88 + 2 * 44 + 40] = TALLY_BATCH_MEMO_MAX + 1;
+    CHECK_CODE(decode_exact(copy, length, &tx), TALLY_ERR_DECODE_BAD_LENGTH);
+    memcpy(copy, bytes, length);
+    copy[88 + 2 * 44 + 43] = 0x07; /* a control character */
+    CHECK_CODE(decode_exact(copy, length, &tx), TALLY_ERR_DECODE_BAD_TEXT);
+    memcpy(copy, bytes, length);
+    memcpy(copy + 88 + 2 * 44 + 42, "\xe2\x80", 2); /* half of U+202E */
+    CHECK_CODE(decode_exact(copy, length, &tx), TALLY_ERR_DECODE_BAD_TEXT);
+    /* Every truncation inside the lines. */
+    for (size_t cut = 86; cut < length; cut++) CHECK_CODE(decode_exact(bytes, cut, &tx), TALLY_ERR_DECODE_TRUNCATED);
+    CHECK_CODE(decode_exact(bytes, length, &tx), TALLY_OK);
+    tally_tx_release(&tx);
+}
+
+TEST(codec_batch_copies_and_releases_its_lines) {
+    tally_tx tx;
+    memset(&tx, 0, sizeof tx);
+    tx.type = TALLY_TX_TRANSFER_BATCH;
+    CHECK(!tally_tx_batch_reserve(&tx, 0));
+    CHECK(!tally_tx_batch_reserve(&tx, TALLY_BATCH_LINES_MAX + 1));
+    CHECK(tx.body.transfer_batch.lines == NULL);
+    REQUIRE(tally_tx_batch_reserve(&tx, TALLY_BATCH_LINES_MAX));
+    CHECK_EQ(tx.body.transfer_batch.line_count, TALLY_BATCH_LINES_MAX);
+    tx.body.transfer_batch.lines[255].amount = 7;
+    tally_tx copy;
+    REQUIRE(tally_tx_copy(&copy, &tx));
+    CHECK(copy.body.transfer_batch.lines != tx.body.transfer_batch.lines);
+    CHECK_EQ(copy.body.transfer_batch.lines[255].amount, 7);
+    tally_tx_release(&tx);
+    CHECK_EQ(copy.body.transfer_batch.lines[255].amount, 7); /* its own */
+    CHECK(tally_tx_equal(&copy, &copy));
+    tally_tx_release(&copy);
+    /* Other types hold nothing to free. */
+    zero_tx(TALLY_TX_TRANSFER, &tx);
+    tally_tx_release(&tx);
+    CHECK(tally_tx_copy(&copy, &tx));
+    CHECK(tally_tx_equal(&copy, &tx));
 }

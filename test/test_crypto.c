@@ -48,6 +48,8 @@ TEST(crypto_sign_and_verify_every_type) {
         CHECK_CODE(tally_tx_decode(wire, tally_tx_encode(&tx, wire, sizeof wire), &decoded),
                    TALLY_OK);
         CHECK(tally_tx_verify(&decoded));
+        tally_tx_release(&decoded);
+        tally_tx_release(&tx); /* a batch's lines are on the heap */
     }
 }
 
@@ -161,6 +163,7 @@ TEST(crypto_hash_is_blake2b_of_the_unsigned_encoding) {
         tx.sequence ^= 1;
         tally_tx_hash(&tx, again);
         CHECK(memcmp(hash, again, sizeof hash) != 0);
+        tally_tx_release(&tx);
     }
     /* BLAKE2b-256 of the empty string, to pin the primitive and its size. */
     static const uint8_t empty_hash[32] = {

@@ -1038,3 +1038,94 @@ TEST(index_failed_block_is_rolled_back) {
     CHECK_EQ(transactions, SCENARIO_TXS + 2);
     env_free(&env);
 }
+
+TEST(index_history_shows_each_line_of_a_batch_payment) {
+    static index_env env;
+    if (!env_scenario_started(&env)) {
+        test_fail(__FILE__, __LINE__, "scenario");
+        env_free(&env);
+        return;
+    }
+    /* ALICE pays BOB 100 "wages", CAROL 50 and BOB 25 "bonus, March" in one batch:
+     * fees 1 + 1 + 1 at 1%, rounded up. */
+    tally_tx batch = env_tx(&env, ALICE, TALLY_TX_TRANSFER_BATCH);
+    batch.body.transfer_batch.network_id = ENV_NET;
+    batch.body.transfer_batch.max_fee = 10;
+    REQUIRE(tally_tx_batch_reserve(&batch, 3));
+    const struct {
+        uint32_t payee;
+        int64_t amount;
+        const char *memo;
+    } lines[3] = {{BOB, 100, "wages"}, {CAROL, 50, ""}, {BOB, 25, "bonus, March"}};
+    for (unsigned i = 0; i < 3; i++) {
+        tally_batch_line *line = &batch.body.transfer_batch.lines[i];
+        line->payee = env.actors[lines[i].payee].key;
+        line->amount = lines[i].amount;
+        line->memo.length = (uint16_t)strlen(lines[i].memo);
+        memcpy(line->memo.bytes, lines[i].memo, line->memo.length);
+    }
+    env_sign(&env, &batch, ALICE);
+    int64_t alice_before = env_balance(&env, ALICE);
+    REQUIRE(env_produce(&env, &batch, 1, true));
+    CHECK_EQ(env_balance(&env, ALICE), alice_before - 175 - 3);
+
+    /* ALICE: each line (newest first: the fees, line 3, 2, 1), and the balance the
+     * entries add up to is hers. */
+    static index_history_entry entries[64];
+    uint32_t count = history_all(&env, &env.actors[ALICE].key, 100, entries, 64);
+    CHECK_EQ(count, 4 + ENV_PAGE_PAYMENTS + 4);
+    tally_key fees = tally_system_key(ENV_NET, TALLY_SYSTEM_FEES);
+    CHECK_EQ(entries[0].type, TALLY_TX_TRANSFER_BATCH);
+    CHECK_EQ(entries[0].amount, 0);
+    CHECK_EQ(entries[0].fee, 3);
+    CHECK_EQ(entries[0].line, 0);
+    CHECK(entries[0].has_counterparty && memcmp(entries[0].counterparty.bytes, fees.bytes, 32) == 0);
+    CHECK_EQ(entries[1].line, 3);
+    CHECK_EQ(entries[1].amount, -25);
+    CHECK_EQ(entries[1].fee, 0);
+    CHECK(strcmp(entries[1].memo, "bonus, March") == 0);
+    CHECK(memcmp(entries[1].counterparty.bytes, env.actors[BOB].key.bytes, 32) == 0);
+    CHECK_EQ(entries[2].line, 2);
+    CHECK_EQ(entries[2].amount, -50);
+    CHECK_EQ(entries[2].memo_length, 0);
+    CHECK(memcmp(entries[2].counterparty.bytes, env.actors[CAROL].key.bytes, 32) == 0);
+    CHECK_EQ(entries[3].line, 1);
+    CHECK_EQ(entries[3].amount, -100);
+    CHECK(strcmp(entries[3].memo, "wages") == 0);
+    for (unsigned i = 0; i < 4; i++) CHECK(memcmp(entries[i].tx_id, entries[0].tx_id, TALLY_HASH_BYTES) == 0);
+    for (uint32_t i = 1; i < count; i++) CHECK(entries[i].cursor < entries[i - 1].cursor);
+    CHECK_EQ(history_balance(entries, count), env_balance(&env, ALICE));
+    /* An older transfer still reads its memo from its transaction, and no line. */
+    CHECK(strcmp(entries[4 + ENV_PAGE_PAYMENTS].memo, "Fresh eggs") == 0);
+    CHECK_EQ(entries[4 + ENV_PAGE_PAYMENTS].line, 0);
+
+    /* BOB: his two lines, each with its memo; CAROL hers; the fee account the fees. */
+    count = history_all(&env, &env.actors[BOB].key, 100, entries, 64);
+    CHECK_EQ(entries[0].line, 3);
+    CHECK_EQ(entries[0].amount, 25);
+    CHECK(strcmp(entries[0].memo, "bonus, March") == 0);
+    CHECK_EQ(entries[1].line, 1);
+    CHECK_EQ(entries[1].amount, 100);
+    CHECK(memcmp(entries[1].counterparty.bytes, env.actors[ALICE].key.bytes, 32) == 0);
+    CHECK_EQ(history_balance(entries, count), env_balance(&env, BOB));
+    count = history_all(&env, &env.actors[CAROL].key, 100, entries, 64);
+    CHECK_EQ(entries[0].line, 2);
+    CHECK_EQ(entries[0].amount, 50);
+    CHECK_EQ(history_balance(entries, count), env_balance(&env, CAROL));
+    count = history_all(&env, &fees, 100, entries, 64);
+    CHECK_EQ(entries[0].amount, 3);
+    CHECK_EQ(history_balance(entries, count), 37 + 3);
+
+    /* A line's memo is found by search, payer and payee named. */
+    index_match matches[4];
+    uint32_t found = 0;
+    uint64_t next = 0;
+    char why[INDEX_WHY_BYTES];
+    CHECK(index_search_page(env.index, ENV_NET, "bonus", 5, 0, 4, matches, &found, &next, why, sizeof why) == INDEX_OK);
+    CHECK_EQ(found, 1);
+    CHECK_EQ(matches[0].kind, INDEX_MATCH_MEMO);
+    CHECK(memcmp(matches[0].key.bytes, env.actors[ALICE].key.bytes, 32) == 0);
+    CHECK(matches[0].has_counterparty && memcmp(matches[0].counterparty.bytes, env.actors[BOB].key.bytes, 32) == 0);
+    tally_tx_release(&batch);
+    env_free(&env);
+}

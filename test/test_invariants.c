@@ -195,3 +195,27 @@ TEST(invariants_changed_a_new_pool_epoch_voids_the_old_shares) {
     both_refuse(world.state, "has pool epoch 1, its network is at 0");
     world_free(&world);
 }
+
+/* tally_state_check_invariants_fully (verify --full): a record broken behind the
+ * core's back, where no mark points, is invisible to the incremental check and
+ * refused by the full one; switched back off, the check is incremental again. */
+TEST(invariants_fully_find_a_record_broken_where_no_mark_points) {
+    test_actor bob = actor(3);
+    test_world world;
+    kept_economy(&world);
+    tally_member *bob_member = ledger_member(world.state, 1, &bob.key);
+    both_hold(world.state); /* clears the mark that lookup made */
+    bob_member->limit = -1; /* through a pointer kept from before: nothing marked */
+    char why[256] = "";
+    CHECK(tally_check_invariants_changed(world.state, why, sizeof why)); /* it looks where blocks wrote */
+    tally_state_check_invariants_fully(world.state, true);
+    CHECK(!tally_check_invariants_changed(world.state, why, sizeof why));
+    CHECK(strstr(why, "has a negative limit") != NULL);
+    bob_member->limit = 0;
+    CHECK(tally_check_invariants_changed(world.state, why, sizeof why));
+    tally_state_check_invariants_fully(world.state, false);
+    bob_member->limit = -1;
+    CHECK(tally_check_invariants_changed(world.state, why, sizeof why));
+    CHECK(!tally_check_invariants(world.state, why, sizeof why));
+    world_free(&world);
+}

@@ -37,6 +37,15 @@
  * - member bounds (MEMBERS_FULL), a suspension or default that survives leaving
  *   and joining again, and text with refused characters (DECODE_BAD_TEXT, BAD_NAME).
  *
+ * Batch payments (TRANSFER_BATCH, issue 8) are predicted before they are applied by
+ * running the model of a single transfer over their lines in order, on copies: the
+ * payer's running balance and standing, each payee's running balance (payees come
+ * back in later lines), the fee account's, the network's aggregates and what the
+ * lines before left of max_fee. A batch is accepted exactly when every line would
+ * be, with the sums of the lines' fees, minted and burned and the balances the
+ * lines make; else it is refused with one of the first failing line's reasons and
+ * names that line (0 for the batch as a whole), and changes nothing.
+ *
  * A failure prints its seed and step. TALLY_SIM_SEED=<seed> runs only that seed
  * (TALLY_SIM_GROWTH=approved or open overrides the seed's chain rules),
  * TALLY_SIM_STEPS=<n> sets the transactions per seed, TALLY_SIM_TRACE=1 prints
@@ -133,7 +142,8 @@ typedef struct {
     X(announced) X(announce_kept) X(announce_restarted) X(announce_withdrawn) X(policy_applied)  \
     X(peg_announced) X(peg_kept) X(peg_restarted) X(peg_withdrawn) X(peg_applied)                \
     X(redeemed_from_primary) X(redeem_capped) X(rejoined_suspended) X(rejoined_defaulted)        \
-    X(text_refused)
+    X(text_refused) X(batches_paid) X(batch_lines_paid) X(batch_payees_repeated)                 \
+    X(batch_refused_whole) X(batch_refused_first) X(batch_refused_later)
 #define SIM_RULE_FIELD(name) uint64_t name;
     SIM_RULE_COUNTS(SIM_RULE_FIELD)
 #undef SIM_RULE_FIELD
@@ -173,7 +183,11 @@ typedef struct {
     bool mutated;                       /* its envelope was broken on purpose */
     tally_error broken;                 /* OK, or the refusal its body was built to get (a bad name, ...) */
     bool refused_text;                  /* `broken` is for a refused character in a text field */
+    uint16_t broken_line;               /* TRANSFER_BATCH: the line (from 1) `broken` is about */
 } sim_gen;
+
+/* What the model predicts of a batch before it is applied (defined with the model). */
+typedef struct batch_prediction batch_prediction;
 
 /* The test's own account of what one staff key may still found and create. */
 typedef struct {
@@ -242,6 +256,7 @@ typedef struct {
     uint8_t burst_type;
     uint32_t follow_left, follow_network; /* updates that follow an announcement soon after */
     uint8_t follow_type;
+    batch_prediction *batch; /* the model's prediction of the batch being applied */
     const sim_gen *current_gen;
     const tally_tx *current_tx; /* for failure messages */
     tally_result current_result;
@@ -355,6 +370,7 @@ static uint32_t tx_network(const tally_tx *tx) {
     case TALLY_TX_LINE_OPEN: return tx->body.line_open.network_id;
     case TALLY_TX_LINE_UPDATE: return tx->body.line_update.network_id;
     case TALLY_TX_TRANSFER: return tx->body.transfer.network_id;
+    case TALLY_TX_TRANSFER_BATCH: return tx->body.transfer_batch.network_id;
     case TALLY_TX_POOL_DEPOSIT:
     case TALLY_TX_POOL_WITHDRAW:
     case TALLY_TX_POOL_REPAY:
@@ -379,6 +395,11 @@ static const tally_key *tx_other_key(const tally_tx *tx) {
     case TALLY_TX_ASSET_TRANSFER: return &tx->body.asset_move.to;
     case TALLY_TX_FEE_DISTRIBUTE: return tx->body.fee_distribute.to_pool ? NULL : &tx->body.fee_distribute.to;
     case TALLY_TX_CHAIN_APPROVE: return &tx->body.chain_approve.key;
+    /* A batch's first payee stands for its payees in the views; the model sees all. */
+    case TALLY_TX_TRANSFER_BATCH:
+        return tx->body.transfer_batch.line_count > 0 && tx->body.transfer_batch.lines
+                   ? &tx->body.transfer_batch.lines[0].payee
+                   : NULL;
     default: return NULL;
     }
 }
@@ -407,6 +428,12 @@ static int64_t tx_amount(const tally_tx *tx) {
     case TALLY_TX_POOL_REDEEM: return tx->body.pool_amount.amount;
     case TALLY_TX_FEE_DISTRIBUTE: return tx->body.fee_distribute.amount;
     case TALLY_TX_PEG_SET: return tx->body.peg_set.peg_reserve_units;
+    case TALLY_TX_TRANSFER_BATCH: {
+        int64_t total = 0;
+        for (uint16_t i = 0; tx->body.transfer_batch.lines && i < tx->body.transfer_batch.line_count; i++)
+            total = plus(total, tx->body.transfer_batch.lines[i].amount > 0 ? tx->body.transfer_batch.lines[i].amount : 0);
+        return total;
+    }
     default: return 0;
     }
 }
@@ -435,6 +462,7 @@ static void describe_tx(const simulation *sim, const tally_tx *tx, char *out, si
     const char *name = tally_tx_type_name(tx->type);
     int64_t extra = 0;
     if (tx->type == TALLY_TX_TRANSFER) extra = tx->body.transfer.max_fee;
+    if (tx->type == TALLY_TX_TRANSFER_BATCH) extra = tx->body.transfer_batch.max_fee;
     if (tx->type == TALLY_TX_PEG_SET) extra = tx->body.peg_set.peg_credit_units;
     if (tx->type == TALLY_TX_LINE_OPEN || tx->type == TALLY_TX_LINE_UPDATE)
         extra = tx->type == TALLY_TX_LINE_OPEN ? tx->body.line_open.risk_fee_bps : tx->body.line_update.risk_fee_bps;
@@ -446,10 +474,10 @@ static void describe_tx(const simulation *sim, const tally_tx *tx, char *out, si
 
 static void describe_result(const tally_result *r, char *out, size_t size) {
     snprintf(out, size, "%s minted %lld burned %lld fee %lld risk %lld reserve %lld shares %lld primary %lld "
-                        "excess %lld available %lld id %u",
+                        "excess %lld available %lld id %u line %u",
              tally_error_name(r->code), (long long)r->minted, (long long)r->burned, (long long)r->fee,
              (long long)r->risk_fee, (long long)r->reserve, (long long)r->shares, (long long)r->to_primary,
-             (long long)r->to_excess, (long long)r->available, r->created_id);
+             (long long)r->to_excess, (long long)r->available, r->created_id, r->line);
 }
 
 /* Records a failure with the seed, step and transaction, so that it can be replayed. */
@@ -1252,6 +1280,84 @@ static void make_transfer(simulation *sim, sim_gen *gen) {
     if (variant == 6) body->memo.length = TALLY_MEMO_MAX + 1 + (uint16_t)rng_below(rng, 100);
 }
 
+/*
+ * A batch payment: a payer and 1 to 8 lines (sometimes up to 40, rarely 256) to
+ * members of its network, payees often repeated, amounts that mostly fit what the
+ * payer may spend in all; and in one batch of five a line that fails somewhere in
+ * the middle in one of the ways a transfer fails (past the limit or the cap, a
+ * payee who is no member, the payer itself, a system account, a non-positive
+ * amount, a memo with a refused character or too long), or a max_fee the fees
+ * pass, or a whole batch that cannot be (an unknown network, a payer who is no
+ * member, no lines).
+ */
+static void make_transfer_batch(simulation *sim, sim_gen *gen) {
+    sim_rng *rng = &sim->rng;
+    static const char *const memos[] = {"", "", "salary", "March", "invoice 42", "\xe2\x82\xac 5", "refund"};
+    uint32_t network_id = pick_busy_network(sim);
+    uint32_t payer = pick_member(sim, network_id, 4, rng_percent(rng, 60) ? score_available : score_any);
+    uint32_t whole = rng_percent(rng, 5) ? 1 + (uint32_t)rng_below(rng, 3) : 0;
+    if (payer == NONE || whole == 1) payer = any_member_actor(sim); /* NOT_MEMBER, mostly */
+    gen_begin(sim, gen, TALLY_TX_TRANSFER_BATCH, payer);
+    tally_tx_transfer_batch *body = &gen->tx.body.transfer_batch;
+    body->network_id = whole == 2 ? unknown_network(sim) : network_id;
+    uint32_t roll = (uint32_t)rng_below(rng, 100);
+    uint16_t count = (uint16_t)(roll < 85 ? 1 + rng_below(rng, 8) : roll < 99 ? 9 + rng_below(rng, 32)
+                                                                             : TALLY_BATCH_LINES_MAX);
+    if (!tally_tx_batch_reserve(&gen->tx, count)) abort();
+    const tally_member *from = member_of(sim, network_id, payer);
+    int64_t available = is_current(from) ? tally_member_available(sim->state, from) : 0;
+    /* What the lines share: about the payer's room, a seventh of it kept for fees. */
+    int64_t budget = available > 8 ? available - available / 7 : 3000;
+    uint32_t previous = NONE;
+    for (uint16_t i = 0; i < count; i++) {
+        tally_batch_line *line = &body->lines[i];
+        uint32_t payee = previous != NONE && rng_percent(rng, 20) ? previous : pick_member(sim, network_id, 1, score_any);
+        if (payee == NONE || payee == payer) payee = pick_member(sim, network_id, 2, score_lowest);
+        if (payee == NONE) payee = any_member_actor(sim);
+        previous = payee;
+        line->payee = sim->keys[payee];
+        int64_t share = budget / count;
+        line->amount = share > 1 ? rng_between(rng, 1, share) : rng_between(rng, 1, 50);
+        tally_text memo;
+        text_put(&memo, RNG_PICK(rng, memos));
+        if (rng_percent(rng, 5)) text_insert_piece(rng, &memo, false, TALLY_BATCH_MEMO_MAX);
+        line->memo.length = memo.length;
+        memcpy(line->memo.bytes, memo.bytes, memo.length);
+    }
+    if (whole == 3) body->line_count = 0; /* built in memory: DECODE_BAD_LENGTH (the lines stay allocated) */
+    /* A line that fails, somewhere: often in the middle. */
+    if (count > 0 && rng_percent(rng, 20)) {
+        uint16_t at = (uint16_t)rng_below(rng, count);
+        tally_batch_line *line = &body->lines[at];
+        switch (rng_below(rng, 9)) {
+        case 0: line->amount = plus(available, 1 + (int64_t)rng_below(rng, 1000)); break; /* past the limit */
+        case 1: line->amount = any_magnitude(rng); break;                                   /* the cap, or overflow */
+        case 2: line->payee = sim->keys[any_member_actor(sim)]; break;                       /* NOT_MEMBER, mostly */
+        case 3: line->payee = gen->tx.signer; break;                                         /* SELF_TRANSFER */
+        case 4: line->payee = system_key_of(sim, network_id); break;                         /* SYSTEM_ACCOUNT */
+        case 5: line->amount = bad_amount(sim); break;                                       /* AMOUNT_NOT_POSITIVE */
+        case 6: {
+            tally_text memo;
+            text_put(&memo, "pay");
+            text_insert_piece(rng, &memo, true, TALLY_BATCH_MEMO_MAX);
+            line->memo.length = memo.length;
+            memcpy(line->memo.bytes, memo.bytes, memo.length);
+            gen->broken = TALLY_ERR_DECODE_BAD_TEXT;
+            gen->broken_line = (uint16_t)(at + 1);
+            gen->refused_text = true;
+            break;
+        }
+        case 7: line->memo.length = TALLY_BATCH_MEMO_MAX + 1 + (uint16_t)rng_below(rng, 100); break;
+        default: line->amount = plus(line->amount, budget); break; /* the lines together pass the room */
+        }
+    }
+    roll = (uint32_t)rng_below(rng, 100);
+    if (roll < 6) body->max_fee = 0; /* FEE_ABOVE_MAX wherever there is a fee */
+    else if (roll < 14) body->max_fee = (int64_t)rng_below(rng, 40); /* tight: some line passes it */
+    else if (roll < 20) body->max_fee = INT64_MAX;
+    else body->max_fee = plus(budget, 2 * (int64_t)count);
+}
+
 static void make_asset_create(simulation *sim, sim_gen *gen) {
     sim_rng *rng = &sim->rng;
     gen_begin(sim, gen, TALLY_TX_ASSET_CREATE, pick_creator(sim, TALLY_TX_ASSET_CREATE));
@@ -1547,6 +1653,7 @@ static const struct {
     {TALLY_TX_POOL_REDEEM, 20, make_pool_redeem},
     {TALLY_TX_FEE_DISTRIBUTE, 15, make_fee_distribute},
     {TALLY_TX_CHAIN_APPROVE, 5, make_chain_approve},
+    {TALLY_TX_TRANSFER_BATCH, 40, make_transfer_batch},
 };
 #define GENERATOR_COUNT (sizeof generators / sizeof generators[0])
 
@@ -1574,6 +1681,7 @@ static void mutate_envelope(simulation *sim, sim_gen *gen) {
         gen->expect = TALLY_ERR_SYSTEM_SIGNER;
         break;
     default:
+        tally_tx_release(&gen->tx); /* a batch's lines: an unknown type holds none */
         gen->tx.type = RNG_PICK(rng, unknown_types);
         gen->expect = TALLY_ERR_UNKNOWN_TX_TYPE;
         break;
@@ -1755,9 +1863,10 @@ static void check_tables(simulation *sim, const tally_tx *tx, const tally_result
 }
 
 static void check_result_fields(simulation *sim, uint8_t type, const tally_result *r) {
-    if (type != TALLY_TX_TRANSFER) SIM_EXPECT(sim, r->minted == 0 && r->fee == 0 && r->risk_fee == 0);
-    if (type != TALLY_TX_TRANSFER && type != TALLY_TX_FEE_DISTRIBUTE && type != TALLY_TX_POOL_REDEEM)
-        SIM_EXPECT(sim, r->burned == 0);
+    bool pays = type == TALLY_TX_TRANSFER || type == TALLY_TX_TRANSFER_BATCH;
+    if (!pays) SIM_EXPECT(sim, r->minted == 0 && r->fee == 0 && r->risk_fee == 0);
+    if (!pays && type != TALLY_TX_FEE_DISTRIBUTE && type != TALLY_TX_POOL_REDEEM) SIM_EXPECT(sim, r->burned == 0);
+    SIM_EXPECT(sim, r->line == 0);
     if (type < TALLY_TX_POOL_DEPOSIT || type > TALLY_TX_POOL_REDEEM) SIM_EXPECT(sim, r->reserve == 0 && r->shares == 0);
     if (type != TALLY_TX_POOL_DEPOSIT) SIM_EXPECT(sim, r->to_primary == 0 && r->to_excess == 0);
     SIM_EXPECT(sim, r->available == 0);
@@ -2083,6 +2192,74 @@ static void expect_outcome(simulation *sim, const tally_result *result, const si
 
 static bool fits_int64(int128 value) { return value > INT64_MIN && value <= INT64_MAX; }
 
+/* One payment as the model sees it: the payer's and payee's records (balances that
+ * may be a batch's running ones), the fee account's balance and the network's
+ * aggregates, and what it may pay in fees. */
+typedef struct {
+    const tally_network *network;
+    const tally_member *payer, *payee;
+    int64_t fees_balance, supply, debt;
+    int64_t amount, max_fee;
+    int64_t fee_available_base; /* a batch's fees before this line: FEE_ABOVE_MAX's `available` adds them */
+} model_payment;
+
+typedef struct {
+    int64_t fee, risk_fee, payer_after, payee_after, fees_after, supply, debt;
+} model_outcome;
+
+/* The money rules of one payment, restated from DESIGN.md: the reasons it is
+ * refused (with the `available` each says), or none and what it does. */
+static void payment_reasons(const model_payment *p, sim_reasons *reasons, model_outcome *out) {
+    const tally_member *payer = p->payer, *payee = p->payee;
+    bool borrows = may_borrow(payer);
+    int64_t positive = positive_of(payer->balance);
+    int64_t on_credit = p->amount > positive ? p->amount - positive : 0;
+    /* Each fee is at most the amount, but their sum need not fit. */
+    int64_t risk_fee = borrows ? fee_of(on_credit, payer->risk_fee_bps) : 0;
+    int128 fee = (int128)fee_of(p->amount, p->network->policy.fee_bps) + risk_fee;
+    if (fee > p->max_fee) {
+        int128 needed = fee + p->fee_available_base;
+        reason_add_available(reasons, TALLY_ERR_FEE_ABOVE_MAX, needed > INT64_MAX ? INT64_MAX : (int64_t)needed);
+    }
+    int128 payer_after = (int128)payer->balance - p->amount - fee;
+    int128 payee_after = (int128)payee->balance + p->amount;
+    int128 fees_after = (int128)p->fees_balance + fee;
+    bool overflow = !fits_int64(fee) || !fits_int64((int128)p->amount + fee) || !fits_int64(payer_after) ||
+                    !fits_int64(payee_after) || !fits_int64(fees_after);
+    int128 supply = 0, debt = 0;
+    if (!overflow) {
+        supply = (int128)p->supply - positive_of(payer->balance) - positive_of(payee->balance) -
+                 positive_of(p->fees_balance) + positive_of((int64_t)payer_after) + positive_of((int64_t)payee_after) +
+                 positive_of((int64_t)fees_after);
+        debt = (int128)p->debt - debt_of(payer->balance) - debt_of(payee->balance) + debt_of((int64_t)payer_after) +
+               debt_of((int64_t)payee_after);
+        overflow = supply > INT64_MAX || debt > INT64_MAX;
+    }
+    if (overflow) reason_add(reasons, TALLY_ERR_AMOUNT_OVERFLOW);
+    int128 floor = borrows ? -(int128)payer->limit : 0;
+    if (payer_after < floor) {
+        /* Refused, with the room left; a line that cannot lend says why. */
+        int128 headroom = (int128)payer->balance - floor;
+        int64_t left = headroom < 0 ? 0 : headroom > INT64_MAX ? INT64_MAX : (int64_t)headroom;
+        bool specific = !borrows && (payer->status == TALLY_MEMBER_SUSPENDED || payer->status == TALLY_MEMBER_DEFAULTED ||
+                                     payer->line_status == TALLY_LINE_FROZEN || payer->line_status == TALLY_LINE_EXPIRED);
+        if (!specific) reason_add_available(reasons, TALLY_ERR_INSUFFICIENT_CREDIT, left);
+        if (!borrows && payer->status == TALLY_MEMBER_SUSPENDED)
+            reason_add_available(reasons, TALLY_ERR_MEMBER_SUSPENDED, left);
+        if (!borrows && payer->status == TALLY_MEMBER_DEFAULTED)
+            reason_add_available(reasons, TALLY_ERR_MEMBER_DEFAULTED, left);
+        if (!borrows && payer->line_status == TALLY_LINE_FROZEN) reason_add_available(reasons, TALLY_ERR_LINE_FROZEN, left);
+        if (!borrows && payer->line_status == TALLY_LINE_EXPIRED)
+            reason_add_available(reasons, TALLY_ERR_LINE_EXPIRED, left);
+    }
+    int64_t cap = p->network->policy.positive_cap;
+    if (cap > 0 && payee_after > cap && payee_after > payee->balance)
+        reason_add_available(reasons, TALLY_ERR_CAP_REACHED, positive_of(cap - positive_of(payee->balance)));
+    if (reasons->count) return;
+    *out = (model_outcome){(int64_t)fee, risk_fee, (int64_t)payer_after, (int64_t)payee_after, (int64_t)fees_after,
+                           (int64_t)supply, (int64_t)debt};
+}
+
 static void transfer_reasons(simulation *sim, const sim_gen *gen, const sim_view *b, sim_reasons *reasons) {
     const tally_tx *tx = &gen->tx;
     const tally_tx_transfer *body = &tx->body.transfer;
@@ -2104,49 +2281,166 @@ static void transfer_reasons(simulation *sim, const sim_gen *gen, const sim_view
     if (payee_system) reason_add(reasons, TALLY_ERR_SYSTEM_ACCOUNT);
     else if (!payee_ok) reason_add(reasons, TALLY_ERR_NOT_MEMBER);
     if (reasons->count) return;
-    const tally_member *payer = &b->signer.member, *payee = &b->other.member, *fees = &b->fees.member;
+    const tally_member *payer = &b->signer.member;
     bool borrows = may_borrow(payer);
     /* What the payer may spend: balance + limit on a lending line, else the positive balance. */
     int128 room = borrows ? (int128)payer->balance + payer->limit : positive_of(payer->balance);
     SIM_EXPECT(sim, tally_member_available(sim->state, payer) == (room > INT64_MAX ? INT64_MAX : (int64_t)room));
-    int64_t positive = positive_of(payer->balance);
-    int64_t on_credit = body->amount > positive ? body->amount - positive : 0;
-    /* Each fee is at most the amount, but their sum need not fit. */
-    int128 fee = (int128)fee_of(body->amount, network->policy.fee_bps) +
-                 (borrows ? fee_of(on_credit, payer->risk_fee_bps) : 0);
-    if (fee > body->max_fee) reason_add(reasons, TALLY_ERR_FEE_ABOVE_MAX);
-    int128 payer_after = (int128)payer->balance - body->amount - fee;
-    int128 payee_after = (int128)payee->balance + body->amount;
-    int128 fees_after = (int128)fees->balance + fee;
-    bool overflow = !fits_int64(fee) || !fits_int64((int128)body->amount + fee) || !fits_int64(payer_after) ||
-                    !fits_int64(payee_after) || !fits_int64(fees_after);
-    if (!overflow) {
-        int128 supply = (int128)network->supply - positive_of(payer->balance) - positive_of(payee->balance) -
-                        positive_of(fees->balance) + positive_of((int64_t)payer_after) +
-                        positive_of((int64_t)payee_after) + positive_of((int64_t)fees_after);
-        int128 debt = (int128)network->debt - debt_of(payer->balance) - debt_of(payee->balance) +
-                      debt_of((int64_t)payer_after) + debt_of((int64_t)payee_after);
-        overflow = supply > INT64_MAX || debt > INT64_MAX;
-    }
-    if (overflow) reason_add(reasons, TALLY_ERR_AMOUNT_OVERFLOW);
-    if (payer_after < (borrows ? -payer->limit : 0)) {
-        /* Refused; a line that cannot lend says why. */
-        bool specific = !borrows && (payer->status == TALLY_MEMBER_SUSPENDED || payer->status == TALLY_MEMBER_DEFAULTED ||
-                                     payer->line_status == TALLY_LINE_FROZEN || payer->line_status == TALLY_LINE_EXPIRED);
-        if (!specific) reason_add(reasons, TALLY_ERR_INSUFFICIENT_CREDIT);
-        if (!borrows && payer->status == TALLY_MEMBER_SUSPENDED) reason_add(reasons, TALLY_ERR_MEMBER_SUSPENDED);
-        if (!borrows && payer->status == TALLY_MEMBER_DEFAULTED) reason_add(reasons, TALLY_ERR_MEMBER_DEFAULTED);
-        if (!borrows && payer->line_status == TALLY_LINE_FROZEN) reason_add(reasons, TALLY_ERR_LINE_FROZEN);
-        if (!borrows && payer->line_status == TALLY_LINE_EXPIRED) reason_add(reasons, TALLY_ERR_LINE_EXPIRED);
-    }
-    int64_t cap = network->policy.positive_cap;
-    if (cap > 0 && payee_after > cap && payee_after > payee->balance) reason_add(reasons, TALLY_ERR_CAP_REACHED);
+    model_payment payment = {network,       payer,         &b->other.member, b->fees.member.balance, network->supply,
+                             network->debt, body->amount,  body->max_fee,    0};
+    model_outcome outcome;
+    payment_reasons(&payment, reasons, &outcome);
 }
 
 static void check_transfer_outcome(simulation *sim, const sim_gen *gen, const tally_result *result, const sim_view *b) {
     sim_reasons reasons;
     transfer_reasons(sim, gen, b, &reasons);
     expect_outcome(sim, result, &reasons, "a payment");
+}
+
+/* ---- batches: single transfers, line by line, on copies ----------------- */
+
+static bool same_key(const tally_key *a, const tally_key *b);
+
+struct batch_prediction {
+    sim_reasons reasons; /* of the refused line (or of the batch as a whole); none: accepted */
+    uint16_t line;       /* the line refused, from 1; 0: the batch as a whole */
+    int64_t fee, risk_fee, minted, burned;
+    int64_t payer_after, fees_after;
+    uint32_t payee_count;
+    tally_key payees[TALLY_BATCH_LINES_MAX]; /* each once, with the balance its lines make */
+    int64_t payee_after[TALLY_BATCH_LINES_MAX];
+    bool repeated; /* a payee has several lines */
+};
+
+/* Whether a line is compliant with its network's rule, restated from DESIGN.md. */
+static bool model_compliant(const tally_member *member, const tally_policy *policy) {
+    switch (policy->compliance_rule) {
+    case TALLY_COMPLIANCE_ZERO_BALANCE: return member->balance >= 0;
+    case TALLY_COMPLIANCE_REBALANCED: return member->rebalanced_in_period || member->balance >= 0;
+    default: {
+        int64_t debt = debt_of(member->balance);
+        return debt == 0 || member->income_in_period >= fee_of(debt, policy->min_income_bps);
+    }
+    }
+}
+
+/* What a payment does to its payer's line: a balance at or above zero counts as
+ * rebalanced, and a frozen line that is compliant again lends again (a new period). */
+static void model_after_paying(tally_member *payer, const tally_policy *policy) {
+    if (payer->line_status != TALLY_LINE_ACTIVE && payer->line_status != TALLY_LINE_FROZEN) return;
+    if (payer->balance >= 0) payer->rebalanced_in_period = true;
+    if (payer->line_status == TALLY_LINE_FROZEN && model_compliant(payer, policy)) {
+        payer->line_status = TALLY_LINE_ACTIVE;
+        payer->income_in_period = 0;
+        payer->rebalanced_in_period = false;
+    }
+}
+
+/* The prediction, made on the state before the batch (see the top of the file). */
+static void batch_predict(simulation *sim, const sim_gen *gen, batch_prediction *out) {
+    const tally_tx *tx = &gen->tx;
+    const tally_tx_transfer_batch *body = &tx->body.transfer_batch;
+    memset(out, 0, sizeof *out);
+    const tally_network *network =
+        body->network_id >= 1 && body->network_id <= tally_state_network_count(sim->state)
+            ? tally_state_network(sim->state, body->network_id)
+            : NULL;
+    if (!network) {
+        reason_add(&out->reasons, TALLY_ERR_UNKNOWN_NETWORK);
+        return;
+    }
+    if (body->line_count == 0 || body->line_count > TALLY_BATCH_LINES_MAX || !body->lines) {
+        reason_add(&out->reasons, TALLY_ERR_DECODE_BAD_LENGTH);
+        return;
+    }
+    const tally_member *payer_record = tally_state_member(sim->state, network->id, &tx->signer);
+    if (!is_current(payer_record)) {
+        reason_add(&out->reasons, TALLY_ERR_NOT_MEMBER);
+        return;
+    }
+    tally_member payer = *payer_record;
+    const tally_member *fees = tally_state_member_at(sim->state, network->fee_member);
+    int64_t fees_balance = fees->balance, supply = network->supply, debt = network->debt, fee_total = 0;
+    tally_member payees[TALLY_BATCH_LINES_MAX]; /* copies, with running balances */
+    for (uint16_t i = 0; i < body->line_count; i++) {
+        const tally_batch_line *line = &body->lines[i];
+        out->line = (uint16_t)(i + 1);
+        sim_reasons *reasons = &out->reasons;
+        if (line->amount <= 0) reason_add(reasons, TALLY_ERR_AMOUNT_NOT_POSITIVE);
+        if (line->memo.length > TALLY_BATCH_MEMO_MAX) reason_add(reasons, TALLY_ERR_DECODE_BAD_LENGTH);
+        if (gen->broken != TALLY_OK && gen->broken_line == i + 1) reason_add(reasons, gen->broken);
+        if (same_key(&line->payee, &tx->signer)) reason_add(reasons, TALLY_ERR_SELF_TRANSFER);
+        const tally_member *payee_record = tally_state_member(sim->state, network->id, &line->payee);
+        if (tally_key_is_system(&line->payee)) reason_add(reasons, TALLY_ERR_SYSTEM_ACCOUNT);
+        else if (!is_current(payee_record)) reason_add(reasons, TALLY_ERR_NOT_MEMBER);
+        if (reasons->count) return;
+        uint32_t k = 0;
+        while (k < out->payee_count && !same_key(&out->payees[k], &line->payee)) k++;
+        if (k == out->payee_count) {
+            out->payees[k] = line->payee;
+            payees[k] = *payee_record;
+            out->payee_count++;
+        } else {
+            out->repeated = true;
+        }
+        model_payment payment = {network, &payer, &payees[k], fees_balance, supply, debt, line->amount,
+                                 body->max_fee - fee_total, fee_total};
+        model_outcome done;
+        payment_reasons(&payment, reasons, &done);
+        if (reasons->count) return;
+        out->minted += debt_of(done.payer_after) - debt_of(payer.balance);
+        out->burned += debt_of(payees[k].balance) - debt_of(done.payee_after);
+        fee_total += done.fee;
+        out->risk_fee += done.risk_fee;
+        payer.balance = done.payer_after;
+        payees[k].balance = done.payee_after;
+        fees_balance = done.fees_after;
+        supply = done.supply;
+        debt = done.debt;
+        model_after_paying(&payer, &network->policy);
+    }
+    out->line = 0;
+    out->fee = fee_total;
+    out->payer_after = payer.balance;
+    out->fees_after = fees_balance;
+    for (uint32_t k = 0; k < out->payee_count; k++) out->payee_after[k] = payees[k].balance;
+}
+
+/* The batch did what the prediction says: refused with one of the first failing
+ * line's reasons naming that line, or accepted with every line's effect. */
+static void check_batch_outcome(simulation *sim, const sim_gen *gen, const tally_result *result) {
+    const batch_prediction *p = sim->batch;
+    expect_outcome(sim, result, &p->reasons, "a batch");
+    if (p->reasons.count) {
+        if (result->code == TALLY_OK) return;
+        if (result->line != p->line) {
+            char what[160];
+            snprintf(what, sizeof what, "a batch refused with %s names line %u, the model line %u",
+                     tally_error_name(result->code), result->line, p->line);
+            sim_fail(sim, __LINE__, what);
+        }
+        if (p->line == 0) sim->counts.batch_refused_whole++;
+        else if (p->line == 1) sim->counts.batch_refused_first++;
+        else sim->counts.batch_refused_later++;
+        return;
+    }
+    if (result->code != TALLY_OK) return;
+    const tally_tx_transfer_batch *body = &gen->tx.body.transfer_batch;
+    SIM_EXPECT(sim, result->line == 0);
+    SIM_EXPECT(sim, result->fee == p->fee && result->risk_fee == p->risk_fee);
+    SIM_EXPECT(sim, result->minted == p->minted && result->burned == p->burned);
+    SIM_EXPECT(sim, result->fee <= body->max_fee);
+    const tally_network *network = tally_state_network(sim->state, body->network_id);
+    SIM_EXPECT(sim, network != NULL);
+    if (!network) return;
+    SIM_EXPECT(sim, tally_state_member(sim->state, body->network_id, &gen->tx.signer)->balance == p->payer_after);
+    SIM_EXPECT(sim, tally_state_member_at(sim->state, network->fee_member)->balance == p->fees_after);
+    for (uint32_t k = 0; k < p->payee_count; k++)
+        SIM_EXPECT(sim, tally_state_member(sim->state, body->network_id, &p->payees[k])->balance == p->payee_after[k]);
+    sim->counts.batches_paid++;
+    sim->counts.batch_lines_paid += body->line_count;
+    if (p->repeated) sim->counts.batch_payees_repeated++;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -2601,6 +2895,7 @@ static void model_end_block(simulation *sim, const tally_block_summary *summary)
 static void check_outcome(simulation *sim, const sim_gen *gen, const tally_result *result, const sim_view *b) {
     switch (gen->tx.type) {
     case TALLY_TX_TRANSFER: check_transfer_outcome(sim, gen, result, b); break;
+    case TALLY_TX_TRANSFER_BATCH: check_batch_outcome(sim, gen, result); break;
     case TALLY_TX_NETWORK_CREATE:
     case TALLY_TX_ASSET_CREATE: check_growth_outcome(sim, gen, result); break;
     case TALLY_TX_CHAIN_APPROVE: check_approve_outcome(sim, gen, result); break;
@@ -2620,10 +2915,11 @@ static void check_accepted(simulation *sim, const tally_tx *tx, const tally_resu
     if (sim->failed) return;
     check_tables(sim, tx, r, b, a);
     check_result_fields(sim, type, r);
-    check_member_debt(sim, &b->signer, &a->signer, type == TALLY_TX_TRANSFER);
+    check_member_debt(sim, &b->signer, &a->signer, type == TALLY_TX_TRANSFER || type == TALLY_TX_TRANSFER_BATCH);
     check_member_debt(sim, &b->other, &a->other, false);
     switch (type) {
     case TALLY_TX_TRANSFER: check_transfer(sim, tx, r, b, a); break;
+    case TALLY_TX_TRANSFER_BATCH: break; /* check_batch_outcome compared every balance with the model */
     case TALLY_TX_FEE_DISTRIBUTE: check_fee_distribute(sim, tx, r, b, a); break;
     case TALLY_TX_POOL_DEPOSIT: check_pool_deposit(sim, tx, r, b, a); break;
     case TALLY_TX_POOL_WITHDRAW: check_pool_withdraw(sim, tx, r, b, a); break;
@@ -2689,6 +2985,8 @@ static bool sim_apply(simulation *sim, sim_gen *gen, tally_result *out) {
      * which means hashing before each step once 15 refusals went unhashed. */
     bool hash_check = sim->step < SIM_HASH_ALL_UNTIL || sim->refusals_unhashed >= SIM_HASH_EVERY - 1;
     if (hash_check && !sim->hash_known) sim->hash_known = bytes_hash(sim->state, sim->hash);
+    /* A batch is predicted on the state before it. */
+    if (tx->type == TALLY_TX_TRANSFER_BATCH && gen->expect < 0) batch_predict(sim, gen, sim->batch);
     tally_result result = gen->signed_apply ? tally_apply_signed(sim->state, tx, sim->block_time)
                                             : tally_apply(sim->state, tx, sim->block_time);
     sim->current_tx = tx;
@@ -3277,6 +3575,8 @@ static bool sim_init(simulation *sim, uint64_t seed, uint8_t growth_mode, uint32
     sim->ever_member = calloc(actors, 1);
     sim->left_with = calloc((size_t)(SIM_NETWORKS_MAX + 1) * actors, 1);
     if (!sim->keys || !sim->secrets || !sim->on_roster || !sim->ever_member || !sim->left_with) return false;
+    sim->batch = calloc(1, sizeof *sim->batch);
+    if (!sim->batch) return false;
     sim->creator = NONE;
     for (uint32_t i = 0; i < SIM_STAFF; i++) {
         sim->growers[i].day = INT64_MIN;
@@ -3312,7 +3612,11 @@ static void sim_free(simulation *sim) {
     free(sim->ever_member);
     free(sim->left_with);
     free(sim->names);
+    /* The events own the batch lines of their transactions. */
+    for (size_t i = 0; i < sim->event_count; i++)
+        if (sim->events[i].kind != EVENT_END_BLOCK) tally_tx_release(&sim->events[i].tx);
     free(sim->events);
+    free(sim->batch);
     free(sim->balances);
     free(sim->line_statuses);
 }
@@ -3387,6 +3691,11 @@ static void print_rule_counts(const simulation *sim) {
            (unsigned long long)codes[TALLY_ERR_MEMBERS_FULL], (unsigned long long)c->rejoined_suspended,
            (unsigned long long)c->rejoined_defaulted, (unsigned long long)c->text_refused,
            (unsigned long long)codes[TALLY_ERR_DECODE_BAD_TEXT]);
+    printf("    batches paid %llu (%llu lines, %llu with a payee in several lines); refused as a whole %llu, at the "
+           "first line %llu, at a later line %llu\n",
+           (unsigned long long)c->batches_paid, (unsigned long long)c->batch_lines_paid,
+           (unsigned long long)c->batch_payees_repeated, (unsigned long long)c->batch_refused_whole,
+           (unsigned long long)c->batch_refused_first, (unsigned long long)c->batch_refused_later);
 }
 
 static bool run_seed(uint64_t seed, uint8_t growth_mode, uint32_t steps, sim_counts *total) {
@@ -3515,6 +3824,10 @@ TEST(simulation_random_histories_keep_every_invariant) {
               total->peg_withdrawn >= 1 && total->peg_applied >= 3);
         CHECK(total->rejoined_suspended >= 3 && total->rejoined_defaulted >= 3);
         CHECK(total->text_refused >= 10 && codes[TALLY_ERR_DECODE_BAD_TEXT] >= 5);
+        /* Batches were paid (some to a payee in several lines) and refused, as a whole,
+         * at their first line and at a line in the middle. */
+        CHECK(total->batches_paid >= 50 && total->batch_payees_repeated >= 10);
+        CHECK(total->batch_refused_whole >= 5 && total->batch_refused_first >= 5 && total->batch_refused_later >= 20);
     }
     free(total);
 }

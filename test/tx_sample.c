@@ -4,6 +4,7 @@
 #include "tx_sample.h"
 
 #include <assert.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "chain/tx_fields.h"
@@ -36,11 +37,14 @@ static int64_t sample_i64(sample_rng *rng) {
     return pick == 1 ? value % 100000 : value;
 }
 
-static void sample_text(sample_rng *rng, tally_text *text, unsigned limit) {
+/* A text field at `field` (a tally_text or a tally_batch_memo: u16 length, then the
+ * bytes), `limit` bytes at most; the bytes past the length stay zero. */
+static void sample_text(sample_rng *rng, uint8_t *field, unsigned limit) {
     /* Pieces of 1 to 4 bytes: ASCII, U+00E9, U+20AC, U+1D11E, U+00A0, U+10FFFF. */
     static const char *const pieces[] = {"a", "Z", " ", "~", "0", "\xc3\xa9", "\xe2\x82\xac",
                                          "\xf0\x9d\x84\x9e", "\xc2\xa0", "\xf4\x8f\xbf\xbf"};
-    memset(text, 0, sizeof *text);
+    uint8_t *bytes = field + TALLY_TEXT_BYTES_OFFSET;
+    memset(bytes, 0, limit);
     size_t target = (size_t)sample_below(rng, limit + 1u);
     if (sample_below(rng, 8) == 0) target = limit; /* the longest, often */
     size_t length = 0;
@@ -51,24 +55,16 @@ static void sample_text(sample_rng *rng, tally_text *text, unsigned limit) {
             piece = "x";
             piece_length = 1;
         }
-        memcpy(text->bytes + length, piece, piece_length);
+        memcpy(bytes + length, piece, piece_length);
         length += piece_length;
     }
-    text->length = (uint16_t)length;
+    uint16_t stored = (uint16_t)length;
+    memcpy(field, &stored, sizeof stored);
 }
 
-void sample_tx(uint8_t type, sample_rng *rng, tally_tx *tx) {
-    const tally_tx_layout *layout = tally_tx_layout_of(type);
-    assert(layout != NULL);
-    memset(tx, 0, sizeof *tx);
-    tx->type = type;
-    sample_bytes(rng, tx->chain_id, sizeof tx->chain_id);
-    sample_bytes(rng, tx->signer.bytes, sizeof tx->signer.bytes);
-    tx->sequence = sample_below(rng, 2) ? sample_below(rng, 1000) + 1 : sample_next(rng);
-    sample_bytes(rng, tx->signature, sizeof tx->signature);
-    uint8_t *base = (uint8_t *)tx;
-    for (unsigned i = 0; i < layout->field_count; i++) {
-        const tally_field *field = &layout->fields[i];
+static void sample_fields(sample_rng *rng, const tally_field *fields, unsigned count, uint8_t *base) {
+    for (unsigned i = 0; i < count; i++) {
+        const tally_field *field = &fields[i];
         uint8_t *target = base + field->offset;
         switch (field->kind) {
         case TALLY_FIELD_I64: {
@@ -91,12 +87,33 @@ void sample_tx(uint8_t type, sample_rng *rng, tally_tx *tx) {
             break;
         }
         case TALLY_FIELD_KEY: sample_bytes(rng, target, TALLY_KEY_BYTES); break;
-        default:
-            assert(field->kind == TALLY_FIELD_TEXT);
-            sample_text(rng, (tally_text *)target, field->limit);
+        case TALLY_FIELD_TEXT: sample_text(rng, target, field->limit); break;
+        default: {
+            assert(field->kind == TALLY_FIELD_ITEMS);
+            /* Mostly a few items, sometimes the most: the codec tests run hundreds. */
+            uint16_t items = (uint16_t)(sample_below(rng, 16) == 0 ? field->limit : 1 + sample_below(rng, 4));
+            uint8_t *item = calloc(items, field->item_size);
+            assert(item != NULL);
+            memcpy(target, &items, sizeof items);
+            memcpy(base + field->items_offset, &item, sizeof item);
+            for (uint16_t k = 0; k < items; k++)
+                sample_fields(rng, field->item_fields, field->item_field_count, item + (size_t)k * field->item_size);
             break;
         }
+        }
     }
+}
+
+void sample_tx(uint8_t type, sample_rng *rng, tally_tx *tx) {
+    const tally_tx_layout *layout = tally_tx_layout_of(type);
+    assert(layout != NULL);
+    memset(tx, 0, sizeof *tx);
+    tx->type = type;
+    sample_bytes(rng, tx->chain_id, sizeof tx->chain_id);
+    sample_bytes(rng, tx->signer.bytes, sizeof tx->signer.bytes);
+    tx->sequence = sample_below(rng, 2) ? sample_below(rng, 1000) + 1 : sample_next(rng);
+    sample_bytes(rng, tx->signature, sizeof tx->signature);
+    sample_fields(rng, layout->fields, layout->field_count, (uint8_t *)tx);
 }
 
 size_t sample_encode(const tally_tx *tx, uint8_t out[TALLY_TX_ENCODED_MAX]) {

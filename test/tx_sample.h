@@ -22,9 +22,10 @@ uint64_t sample_below(sample_rng *rng, uint64_t bound);
 
 /* A transaction of `type` with every header and body field drawn from rng: text is
  * valid UTF-8 (1- to 4-byte sequences) of a length up to its field's maximum, enum
- * fields are in range, bools 0/1. Every byte the encoding does not carry (padding,
- * text past its length) is zero, as after tally_tx_decode. The signature is random.
- * Writes *tx. */
+ * fields are in range, bools 0/1, a batch has 1 to 4 lines (one in 16 the most).
+ * Every byte the encoding does not carry (padding, text past its length) is zero,
+ * as after tally_tx_decode. The signature is random. Writes *tx; a batch's lines
+ * are on the heap (tally_tx_release). */
 void sample_tx(uint8_t type, sample_rng *rng, tally_tx *tx);
 
 /* Encodes tx (signed form) into out; returns the length, 0 on failure. */

@@ -6,6 +6,7 @@
  * chain.c.
  */
 #include <assert.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,8 @@ enum {
 _Static_assert(HEADER_END == TALLY_BLOCK_HEADER_BYTES, "header layout adds up");
 _Static_assert(HEADER_SIGNATURE == TALLY_BLOCK_SIGNED_BYTES, "the signature is last");
 _Static_assert(TALLY_TX_ENCODED_MAX <= UINT16_MAX, "a transaction's length travels as u16");
+_Static_assert(TALLY_TX_ENCODED_MAX - TALLY_BATCH_LINES_MAX * TALLY_BATCH_LINE_ENCODED_MAX <= TALLY_TX_SINGLE_ENCODED_MAX,
+               "a batch without its lines is no longer than a single transaction (TALLY_BLOCK_ENCODED_MAX)");
 _Static_assert(TALLY_BLOCK_TXS_MAX <= UINT32_MAX, "tx_count travels as u32");
 _Static_assert(TALLY_NAME_MAX <= UINT16_MAX, "the genesis name's length travels as u16");
 _Static_assert(TALLY_ERROR_COUNT <= UINT16_MAX, "result codes travel as u16");
@@ -50,11 +53,21 @@ void tally_block_init(tally_block *block) {
     memset(block, 0, sizeof *block);
 }
 
+void block_release_lines(tally_block *block) {
+    assert(block != NULL);
+    for (uint32_t i = 0; i < block->header.tx_count && i < block->capacity; i++) tally_tx_release(&block->txs[i]);
+}
+
 void tally_block_release(tally_block *block) {
     assert(block != NULL);
+    block_release_lines(block);
     free(block->txs);
     free(block->results);
     tally_block_init(block);
+}
+
+uint32_t block_lines_of(const tally_tx *tx) {
+    return tx->type == TALLY_TX_TRANSFER_BATCH ? tx->body.transfer_batch.line_count : 0;
 }
 
 bool block_reserve(tally_block *block, uint32_t count) {
@@ -170,8 +183,8 @@ void tally_block_hash(const tally_block_header *header, uint8_t out[TALLY_HASH_B
 /* Results.                                                                  */
 /* ------------------------------------------------------------------------ */
 
-enum { RESULT_AMOUNTS = 10 };
-_Static_assert(TALLY_RESULT_BYTES == 2u + 4u + 8u * RESULT_AMOUNTS, "every amount of a result is encoded");
+enum { RESULT_AMOUNTS = 10, RESULT_LINE = 6 + 8 * RESULT_AMOUNTS };
+_Static_assert(TALLY_RESULT_BYTES == 2u + 4u + 8u * RESULT_AMOUNTS + 2u, "every field of a result is encoded");
 
 void tally_result_encode(const tally_result *result, uint8_t out[TALLY_RESULT_BYTES]) {
     assert(result != NULL && out != NULL);
@@ -182,6 +195,7 @@ void tally_result_encode(const tally_result *result, uint8_t out[TALLY_RESULT_BY
                                              result->to_primary, result->to_excess, result->available,
                                              result->effective_at};
     for (unsigned i = 0; i < RESULT_AMOUNTS; i++) le_store_u64(out + 6 + 8 * i, (uint64_t)amounts[i]);
+    le_store_u16(out + RESULT_LINE, result->line);
 }
 
 bool tally_result_decode(const uint8_t in[TALLY_RESULT_BYTES], tally_result *result) {
@@ -196,7 +210,8 @@ bool tally_result_decode(const uint8_t in[TALLY_RESULT_BYTES], tally_result *res
                                               &result->to_primary, &result->to_excess, &result->available,
                                               &result->effective_at};
     for (unsigned i = 0; i < RESULT_AMOUNTS; i++) *amounts[i] = (int64_t)le_load_u64(in + 6 + 8 * i);
-    return true;
+    result->line = le_load_u16(in + RESULT_LINE);
+    return result->line <= TALLY_BATCH_LINES_MAX;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -215,11 +230,14 @@ size_t tally_block_encoded_size(const tally_block *block) {
         size += 2u + block->name_length + CHAIN_RULES_FIXED_BYTES +
                 (size_t)block->rules.validator_count * TALLY_KEY_BYTES;
     }
+    uint64_t lines = 0;
     for (uint32_t i = 0; i < header->tx_count; i++) {
         size_t tx_size = tally_tx_encoded_size(&block->txs[i]);
         if (tx_size == 0) return 0;
+        lines += block_lines_of(&block->txs[i]);
         size += 2u + tx_size + TALLY_RESULT_BYTES;
     }
+    if (lines > TALLY_BLOCK_LINES_MAX) return 0;
     assert(size <= TALLY_BLOCK_ENCODED_MAX);
     return size;
 }
@@ -266,10 +284,12 @@ static tally_chain_error decode_name(const uint8_t *bytes, size_t length, size_t
     return TALLY_CHAIN_OK;
 }
 
-/* Reads tx_count length-prefixed transactions at bytes[*position]. */
+/* Reads tx_count length-prefixed transactions at bytes[*position]; *decoded says
+ * how many hold lines to free, on error too. */
 static tally_chain_error decode_txs(const uint8_t *bytes, size_t length, size_t *position,
-                                    tally_block *block, tally_chain_failure *failure) {
+                                    tally_block *block, uint32_t *decoded, tally_chain_failure *failure) {
     uint64_t height = block->header.height;
+    uint64_t lines = 0;
     for (uint32_t i = 0; i < block->header.tx_count; i++) {
         if (length - *position < 2)
             return chain_fail(failure, TALLY_CHAIN_ERR_DECODE_TRUNCATED, height, i, NULL);
@@ -286,6 +306,11 @@ static tally_chain_error decode_txs(const uint8_t *bytes, size_t length, size_t 
             if (failure != NULL) failure->tx_code = code;
             return TALLY_CHAIN_ERR_DECODE_BAD_TX;
         }
+        *decoded = i + 1;
+        lines += block_lines_of(&block->txs[i]);
+        if (lines > TALLY_BLOCK_LINES_MAX)
+            return chain_fail(failure, TALLY_CHAIN_ERR_DECODE_TOO_MANY_LINES, height, i,
+                              "the batches up to this one hold %" PRIu64 " lines", lines);
         *position += 2u + tx_length;
     }
     return TALLY_CHAIN_OK;
@@ -305,7 +330,7 @@ static tally_chain_error decode_results(const uint8_t *bytes, size_t length, siz
 }
 
 static tally_chain_error decode_block(const uint8_t *bytes, size_t length, tally_block *block,
-                                      tally_chain_failure *failure) {
+                                      uint32_t *decoded, tally_chain_failure *failure) {
     assert(bytes != NULL || length == 0);
     block->name_length = 0;
     memset(block->name, 0, sizeof block->name);
@@ -326,7 +351,7 @@ static tally_chain_error decode_block(const uint8_t *bytes, size_t length, tally
                           "%u transactions cannot fit in the %zu bytes left", count, length - position);
     if (!block_reserve(block, count))
         return chain_fail(failure, TALLY_CHAIN_ERR_NO_MEMORY, height, TALLY_NO_TX, NULL);
-    error = decode_txs(bytes, length, &position, block, failure);
+    error = decode_txs(bytes, length, &position, block, decoded, failure);
     if (error != TALLY_CHAIN_OK) return error;
     error = decode_results(bytes, length, &position, block, failure);
     if (error != TALLY_CHAIN_OK) return error;
@@ -339,8 +364,16 @@ static tally_chain_error decode_block(const uint8_t *bytes, size_t length, tally
 tally_chain_error tally_block_decode(const uint8_t *bytes, size_t length, tally_block *block,
                                      tally_chain_failure *failure) {
     assert(block != NULL);
-    tally_chain_error error = decode_block(bytes, length, block, failure);
-    /* A half-decoded block must not claim transactions it does not hold. */
-    if (error != TALLY_CHAIN_OK) block->header.tx_count = 0;
+    /* The lines of what the block held go first: the header's count is replaced. */
+    block_release_lines(block);
+    block->header.tx_count = 0;
+    uint32_t decoded = 0;
+    tally_chain_error error = decode_block(bytes, length, block, &decoded, failure);
+    /* A half-decoded block must not claim transactions it does not hold, nor keep
+     * the lines of those it decoded. */
+    if (error != TALLY_CHAIN_OK) {
+        for (uint32_t i = 0; i < decoded; i++) tally_tx_release(&block->txs[i]);
+        block->header.tx_count = 0;
+    }
     return error;
 }

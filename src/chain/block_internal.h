@@ -1,6 +1,6 @@
 /*
  * block_internal.h: what block.c offers the chain (chain.c) beyond the public block
- * format: growing a block's arrays and the genesis chain rules on the wire. Not part
+ * format: growing a block's arrays, a batch's lines and the genesis chain rules on the wire. Not part
  * of the public API (include/tally_chain.h).
  */
 #ifndef TALLY_BLOCK_INTERNAL_H
@@ -15,6 +15,11 @@
 /* Makes room for `count` transactions and results in block; false when out of
  * memory (the block keeps what it held). */
 bool block_reserve(tally_block *block, uint32_t count);
+/* Frees the batch lines of the block's header.tx_count transactions (which keep
+ * their place; the count is the caller's to change). */
+void block_release_lines(tally_block *block);
+/* The batch lines a transaction holds (0 for every type but TRANSFER_BATCH). */
+uint32_t block_lines_of(const tally_tx *tx);
 
 /* True when the genesis name is 1..TALLY_NAME_MAX bytes of valid text (tally_text_is_valid). */
 bool chain_name_is_valid(const char *name, size_t length);

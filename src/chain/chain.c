@@ -111,6 +111,7 @@ tally_chain_error tally_genesis_make(const uint8_t producer_secret[TALLY_SECRET_
         return chain_fail(failure, TALLY_CHAIN_ERR_BAD_ARGUMENT, 0, TALLY_NO_TX,
                           "the chain rules are out of range or do not make the producer validator 0");
     tally_block_header *header = &genesis->header;
+    block_release_lines(genesis);
     memset(header, 0, sizeof *header);
     header->version = TALLY_BLOCK_VERSION;
     header->block_time = genesis_time;
@@ -196,7 +197,7 @@ static tally_chain_error build_finish(tally_state *state, tally_chain_tip *tip,
 /* The refusals that come before the state is touched. */
 static tally_chain_error build_check(const tally_chain_tip *tip,
                                      const uint8_t producer_secret[TALLY_SECRET_BYTES],
-                                     int64_t block_time, uint32_t candidate_count,
+                                     int64_t block_time, const tally_tx *candidates, uint32_t candidate_count,
                                      tally_block *block, tally_chain_failure *failure) {
     if (tip->height == UINT64_MAX)
         return chain_fail(failure, TALLY_CHAIN_ERR_BAD_ARGUMENT, TALLY_NO_HEIGHT, TALLY_NO_TX,
@@ -210,6 +211,11 @@ static tally_chain_error build_check(const tally_chain_tip *tip,
     if (sodium_memcmp(secret_public_half(producer_secret), tip->producer.bytes, TALLY_KEY_BYTES) != 0)
         return chain_fail(failure, TALLY_CHAIN_ERR_WRONG_PRODUCER, height, TALLY_NO_TX,
                           "the secret key is not the chain producer's");
+    uint64_t lines = 0;
+    for (uint32_t i = 0; i < candidate_count; i++) lines += block_lines_of(&candidates[i]);
+    if (lines > TALLY_BLOCK_LINES_MAX)
+        return chain_fail(failure, TALLY_CHAIN_ERR_BAD_ARGUMENT, height, TALLY_NO_TX,
+                          "the candidates' batches hold %" PRIu64 " lines, more than a block holds", lines);
     if (!block_reserve(block, candidate_count))
         return chain_fail(failure, TALLY_CHAIN_ERR_NO_MEMORY, height, TALLY_NO_TX, NULL);
     return TALLY_CHAIN_OK;
@@ -223,10 +229,11 @@ tally_chain_error block_build(tally_state *state, tally_chain_tip *tip,
     assert(state != NULL && tip != NULL && producer_secret != NULL && block != NULL);
     assert(candidates != NULL || candidate_count == 0);
     *state_changed = false;
-    tally_chain_error error = build_check(tip, producer_secret, block_time, candidate_count, block, failure);
+    tally_chain_error error = build_check(tip, producer_secret, block_time, candidates, candidate_count, block, failure);
     if (error != TALLY_CHAIN_OK) return error;
 
     tally_block_header *header = &block->header;
+    block_release_lines(block);
     memset(header, 0, sizeof *header);
     header->version = TALLY_BLOCK_VERSION;
     header->height = tip->height + 1;
@@ -240,7 +247,9 @@ tally_chain_error block_build(tally_state *state, tally_chain_tip *tip,
                                                  : tally_apply_signed(state, &candidates[i], block_time);
         if (candidate_results != NULL) candidate_results[i] = result;
         if (result.code != TALLY_OK) continue; /* refused: changed nothing, stays out */
-        block->txs[header->tx_count] = candidates[i];
+        /* The block owns its lines: a batch's are copied from the candidate's. */
+        if (!tally_tx_copy(&block->txs[header->tx_count], &candidates[i]))
+            return chain_fail(failure, TALLY_CHAIN_ERR_NO_MEMORY, header->height, i, NULL);
         block->results[header->tx_count] = result;
         header->tx_count++;
     }

@@ -4,13 +4,15 @@
  * the tables, so the two cannot drift apart. The encoder writes whatever the
  * structs hold (the core refuses bad values with its own codes); the decoder
  * refuses anything that is not the one canonical encoding of some transaction, so
- * decode then encode gives back the same bytes. Decoding allocates nothing.
+ * decode then encode gives back the same bytes. Decoding allocates only a batch's
+ * lines (the one counted array, TALLY_FIELD_ITEMS), which belong to the transaction.
  */
 #include "chain/tx_fields.h"
 
 #include <assert.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tally.h"
@@ -20,7 +22,10 @@
 /* ------------------------------------------------------------------------ */
 
 #define FIELD(kind_, name_, member_, limit_) \
-    {name_, TALLY_FIELD_##kind_, (uint16_t)offsetof(tally_tx, body.member_), limit_}
+    {name_, TALLY_FIELD_##kind_, (uint16_t)offsetof(tally_tx, body.member_), limit_, 0, 0, NULL, 0}
+/* A field of one item of a counted array: its offset is inside the item. */
+#define ITEM_FIELD(kind_, name_, type_, member_, limit_) \
+    {name_, TALLY_FIELD_##kind_, (uint16_t)offsetof(type_, member_), limit_, 0, 0, NULL, 0}
 
 /* The policy struct, field by field in declaration order. */
 #define POLICY_FIELDS(body_)                                                            \
@@ -126,6 +131,21 @@ static const tally_field fee_distribute_fields[] = {
     FIELD(I64, "amount", fee_distribute.amount, 0),
 };
 
+/* One line of a batch: what a TRANSFER names besides its network and max_fee. */
+static const tally_field batch_line_fields[] = {
+    ITEM_FIELD(KEY, "payee", tally_batch_line, payee, 0),
+    ITEM_FIELD(I64, "amount", tally_batch_line, amount, 0),
+    ITEM_FIELD(TEXT, "memo", tally_batch_line, memo, TALLY_BATCH_MEMO_MAX),
+};
+
+static const tally_field transfer_batch_fields[] = {
+    FIELD(U32, "network_id", transfer_batch.network_id, 0),
+    FIELD(I64, "max_fee", transfer_batch.max_fee, 0),
+    {"lines", TALLY_FIELD_ITEMS, (uint16_t)offsetof(tally_tx, body.transfer_batch.line_count), TALLY_BATCH_LINES_MAX,
+     (uint16_t)offsetof(tally_tx, body.transfer_batch.lines), (uint16_t)sizeof(tally_batch_line), batch_line_fields,
+     (uint8_t)(sizeof batch_line_fields / sizeof batch_line_fields[0])},
+};
+
 static const tally_field chain_approve_fields[] = {
     FIELD(KEY, "key", chain_approve.key, 0),
     FIELD(U32, "networks", chain_approve.networks, 0),
@@ -162,6 +182,7 @@ static const tally_tx_layout layouts[TALLY_TX_TYPE_LAST + 1] = {
     [TALLY_TX_POOL_REDEEM] = LAYOUT("pool_redeem", pool_amount),
     [TALLY_TX_FEE_DISTRIBUTE] = LAYOUT("fee_distribute", fee_distribute),
     [TALLY_TX_CHAIN_APPROVE] = LAYOUT("chain_approve", chain_approve),
+    [TALLY_TX_TRANSFER_BATCH] = LAYOUT("transfer_batch", transfer_batch),
 };
 
 _Static_assert(TALLY_TX_TYPE_FIRST == 1, "layouts[] is indexed by type from 1");
@@ -170,6 +191,18 @@ _Static_assert(TALLY_MEMO_MAX >= TALLY_NAME_MAX && TALLY_MEMO_MAX >= TALLY_ALIAS
                    TALLY_MEMO_MAX >= TALLY_CODE_MAX,
                "every text fits in tally_text.bytes");
 _Static_assert(TALLY_MEMO_MAX <= UINT16_MAX, "text lengths travel as u16");
+_Static_assert(offsetof(tally_text, bytes) == TALLY_TEXT_BYTES_OFFSET &&
+                   offsetof(tally_batch_memo, bytes) == TALLY_TEXT_BYTES_OFFSET,
+               "both text structs put the bytes after a u16 length");
+_Static_assert(TALLY_BATCH_MEMO_MAX <= TALLY_MEMO_MAX, "a line's memo is a short transfer memo");
+_Static_assert(TALLY_BATCH_LINES_MAX <= UINT16_MAX, "a batch's line count travels as u16");
+_Static_assert(TALLY_BATCH_LINE_ENCODED_MAX == TALLY_KEY_BYTES + 8u + 2u + TALLY_BATCH_MEMO_MAX,
+               "a line is payee, amount and memo");
+_Static_assert(TALLY_TX_ENCODED_MAX == TALLY_TX_HEADER_BYTES + 4u + 8u + 2u +
+                                           TALLY_BATCH_LINES_MAX * TALLY_BATCH_LINE_ENCODED_MAX +
+                                           TALLY_SIGNATURE_BYTES,
+               "the longest transaction is the longest batch");
+_Static_assert(TALLY_TX_ENCODED_MAX <= UINT16_MAX, "frames carry a transaction's length as u16");
 
 const tally_tx_layout *tally_tx_layout_of(uint8_t type) {
     if (type < TALLY_TX_TYPE_FIRST || type > TALLY_TX_TYPE_LAST) return NULL;
@@ -211,6 +244,28 @@ static uint64_t load_u64(const uint8_t *in) {
     return (uint64_t)load_u32(in) | (uint64_t)load_u32(in + 4) << 32;
 }
 
+
+/* A TEXT field's length, read and written by bytes: the field is a tally_text or a
+ * tally_batch_memo, which share that layout but not a type. */
+static uint16_t text_length_at(const uint8_t *field) {
+    uint16_t length;
+    memcpy(&length, field, sizeof length);
+    return length;
+}
+
+/* The items pointer of an ITEMS field of the struct at base. */
+static uint8_t *items_at(const uint8_t *base, const tally_field *field) {
+    uint8_t *items;
+    memcpy(&items, base + field->items_offset, sizeof items);
+    return items;
+}
+
+static uint16_t count_at(const uint8_t *base, const tally_field *field) {
+    uint16_t count;
+    memcpy(&count, base + field->offset, sizeof count);
+    return count;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Encoding.                                                                 */
 /* ------------------------------------------------------------------------ */
@@ -222,36 +277,47 @@ static size_t field_width(const tally_field *field) {
     case TALLY_FIELD_U8:
     case TALLY_FIELD_BOOL: return 1;
     case TALLY_FIELD_KEY: return TALLY_KEY_BYTES;
-    default: assert(field->kind == TALLY_FIELD_TEXT); return 2;
+    default: assert(field->kind == TALLY_FIELD_TEXT || field->kind == TALLY_FIELD_ITEMS); return 2;
     }
+}
+
+/* Adds the encoded size of the fields of the struct at base to *size; false when a
+ * value cannot be encoded (text too long, a count out of range, items missing). */
+static bool fields_size(const tally_field *fields, unsigned count, const uint8_t *base, size_t *size) {
+    for (unsigned i = 0; i < count; i++) {
+        const tally_field *field = &fields[i];
+        *size += field_width(field);
+        if (field->kind == TALLY_FIELD_TEXT) {
+            uint16_t length = text_length_at(base + field->offset);
+            if (length > field->limit) return false;
+            *size += length;
+        } else if (field->kind == TALLY_FIELD_ITEMS) {
+            uint16_t items = count_at(base, field);
+            const uint8_t *item = items_at(base, field);
+            if (items == 0 || items > field->limit || item == NULL) return false;
+            for (uint16_t k = 0; k < items; k++, item += field->item_size)
+                if (!fields_size(field->item_fields, field->item_field_count, item, size)) return false;
+        }
+    }
+    return true;
 }
 
 size_t tally_tx_encoded_size(const tally_tx *tx) {
     assert(tx != NULL);
     const tally_tx_layout *layout = tally_tx_layout_of(tx->type);
     if (layout == NULL) return 0;
-    const uint8_t *base = (const uint8_t *)tx;
     size_t size = TALLY_TX_HEADER_BYTES + TALLY_SIGNATURE_BYTES;
-    for (unsigned i = 0; i < layout->field_count; i++) {
-        const tally_field *field = &layout->fields[i];
-        size += field_width(field);
-        if (field->kind == TALLY_FIELD_TEXT) {
-            const tally_text *text = (const tally_text *)(base + field->offset);
-            if (text->length > field->limit) return 0;
-            size += text->length;
-        }
-    }
+    if (!fields_size(layout->fields, layout->field_count, (const uint8_t *)tx, &size)) return 0;
     assert(size <= TALLY_TX_ENCODED_MAX);
     return size;
 }
 
-/* Writes the body's fields at out; returns the bytes written. The caller has
- * checked the size with tally_tx_encoded_size. */
-static size_t encode_body(const tally_tx *tx, const tally_tx_layout *layout, uint8_t *out) {
-    const uint8_t *base = (const uint8_t *)tx;
+/* Writes the fields of the struct at base at out; returns the bytes written. The
+ * caller has checked the size with fields_size. */
+static size_t encode_fields(const tally_field *fields, unsigned count, const uint8_t *base, uint8_t *out) {
     size_t position = 0;
-    for (unsigned i = 0; i < layout->field_count; i++) {
-        const tally_field *field = &layout->fields[i];
+    for (unsigned i = 0; i < count; i++) {
+        const tally_field *field = &fields[i];
         const uint8_t *source = base + field->offset;
         uint8_t *target = out + position;
         switch (field->kind) {
@@ -281,13 +347,23 @@ static size_t encode_body(const tally_tx *tx, const tally_tx_layout *layout, uin
             memcpy(target, source, TALLY_KEY_BYTES);
             position += TALLY_KEY_BYTES;
             break;
+        case TALLY_FIELD_TEXT: {
+            uint16_t length = text_length_at(source);
+            assert(length <= field->limit);
+            store_u16(target, length);
+            memcpy(target + 2, source + TALLY_TEXT_BYTES_OFFSET, length);
+            position += 2u + length;
+            break;
+        }
         default: {
-            assert(field->kind == TALLY_FIELD_TEXT);
-            const tally_text *text = (const tally_text *)source;
-            assert(text->length <= field->limit);
-            store_u16(target, text->length);
-            memcpy(target + 2, text->bytes, text->length);
-            position += 2u + text->length;
+            assert(field->kind == TALLY_FIELD_ITEMS);
+            uint16_t items = count_at(base, field);
+            const uint8_t *item = items_at(base, field);
+            assert(items >= 1 && items <= field->limit && item != NULL);
+            store_u16(target, items);
+            position += 2;
+            for (uint16_t k = 0; k < items; k++, item += field->item_size)
+                position += encode_fields(field->item_fields, field->item_field_count, item, out + position);
             break;
         }
         }
@@ -309,7 +385,8 @@ static size_t encode(const tally_tx *tx, uint8_t *out, size_t out_size, bool wit
     memcpy(out + 2 + TALLY_CHAIN_ID_BYTES, tx->signer.bytes, TALLY_KEY_BYTES);
     store_u64(out + 2 + TALLY_CHAIN_ID_BYTES + TALLY_KEY_BYTES, tx->sequence);
     size_t position = TALLY_TX_HEADER_BYTES;
-    position += encode_body(tx, tally_tx_layout_of(tx->type), out + position);
+    const tally_tx_layout *layout = tally_tx_layout_of(tx->type);
+    position += encode_fields(layout->fields, layout->field_count, (const uint8_t *)tx, out + position);
     if (with_signature) {
         memcpy(out + position, tx->signature, TALLY_SIGNATURE_BYTES);
         position += TALLY_SIGNATURE_BYTES;
@@ -330,13 +407,14 @@ size_t tally_tx_encode_unsigned(const tally_tx *tx, uint8_t *out, size_t out_siz
 /* Decoding.                                                                 */
 /* ------------------------------------------------------------------------ */
 
-/* Reads the body's fields from in (`left` bytes); *used is the bytes read. */
-static tally_error decode_body(const uint8_t *in, size_t left, const tally_tx_layout *layout,
-                               tally_tx *tx, size_t *used) {
-    uint8_t *base = (uint8_t *)tx;
+/* Reads the fields of the struct at base from in (`left` bytes); *used is the bytes
+ * read. Items are allocated into base before they are read, so that on any error
+ * the caller frees whatever was allocated (tally_tx_release). */
+static tally_error decode_fields(const uint8_t *in, size_t left, const tally_field *fields, unsigned count,
+                                 uint8_t *base, size_t *used) {
     size_t position = 0;
-    for (unsigned i = 0; i < layout->field_count; i++) {
-        const tally_field *field = &layout->fields[i];
+    for (unsigned i = 0; i < count; i++) {
+        const tally_field *field = &fields[i];
         const uint8_t *source = in + position;
         uint8_t *target = base + field->offset;
         size_t available = left - position;
@@ -374,17 +452,39 @@ static tally_error decode_body(const uint8_t *in, size_t left, const tally_tx_la
             memcpy(target, source, TALLY_KEY_BYTES);
             position += TALLY_KEY_BYTES;
             break;
-        default: {
-            assert(field->kind == TALLY_FIELD_TEXT);
+        case TALLY_FIELD_TEXT: {
             if (available < 2) return TALLY_ERR_DECODE_TRUNCATED;
             uint16_t length = load_u16(source);
             if (length > field->limit) return TALLY_ERR_DECODE_BAD_LENGTH;
             if (available - 2 < length) return TALLY_ERR_DECODE_TRUNCATED;
             if (!tally_text_is_valid((const char *)source + 2, length)) return TALLY_ERR_DECODE_BAD_TEXT;
-            tally_text *text = (tally_text *)target;
-            text->length = length;
-            memcpy(text->bytes, source + 2, length);
+            memcpy(target, &length, sizeof length);
+            memcpy(target + TALLY_TEXT_BYTES_OFFSET, source + 2, length);
             position += 2u + length;
+            break;
+        }
+        default: {
+            assert(field->kind == TALLY_FIELD_ITEMS);
+            if (available < 2) return TALLY_ERR_DECODE_TRUNCATED;
+            uint16_t items = load_u16(source);
+            if (items == 0 || items > field->limit) return TALLY_ERR_DECODE_BAD_LENGTH;
+            position += 2;
+            /* Every item needs at least its fixed fields: a count the bytes left cannot
+             * hold is refused before anything is allocated. */
+            size_t item_bytes_min = 0;
+            for (unsigned f = 0; f < field->item_field_count; f++) item_bytes_min += field_width(&field->item_fields[f]);
+            if ((left - position) / item_bytes_min < items) return TALLY_ERR_DECODE_TRUNCATED;
+            uint8_t *item = calloc(items, field->item_size);
+            if (item == NULL) return TALLY_ERR_OUT_OF_MEMORY;
+            memcpy(base + field->items_offset, &item, sizeof item);
+            memcpy(target, &items, sizeof items);
+            for (uint16_t k = 0; k < items; k++, item += field->item_size) {
+                size_t item_used = 0;
+                tally_error error = decode_fields(in + position, left - position, field->item_fields,
+                                                  field->item_field_count, item, &item_used);
+                if (error != TALLY_OK) return error;
+                position += item_used;
+            }
             break;
         }
         }
@@ -397,7 +497,8 @@ tally_error tally_tx_decode(const uint8_t *bytes, size_t length, tally_tx *tx) {
     assert(tx != NULL);
     assert(bytes != NULL || length == 0);
     /* Zero everything, padding and unused text bytes included, so two decodes of
-     * the same bytes compare equal with memcmp. */
+     * the same bytes compare equal with memcmp (batch lines aside: compare those with
+     * tally_tx_equal). */
     memset(tx, 0, sizeof *tx);
     if (length < 1) return TALLY_ERR_DECODE_TRUNCATED;
     if (bytes[0] != TALLY_TX_VERSION) return TALLY_ERR_DECODE_BAD_VERSION;
@@ -413,12 +514,85 @@ tally_error tally_tx_decode(const uint8_t *bytes, size_t length, tally_tx *tx) {
 
     size_t position = TALLY_TX_HEADER_BYTES;
     size_t used = 0;
-    tally_error error = decode_body(bytes + position, length - position, layout, tx, &used);
-    if (error != TALLY_OK) return error;
+    tally_error error =
+        decode_fields(bytes + position, length - position, layout->fields, layout->field_count, (uint8_t *)tx, &used);
     position += used;
-    if (length - position < TALLY_SIGNATURE_BYTES) return TALLY_ERR_DECODE_TRUNCATED;
-    memcpy(tx->signature, bytes + position, TALLY_SIGNATURE_BYTES);
-    position += TALLY_SIGNATURE_BYTES;
-    if (position != length) return TALLY_ERR_DECODE_TRAILING_BYTES;
-    return TALLY_OK;
+    if (error == TALLY_OK && length - position < TALLY_SIGNATURE_BYTES) error = TALLY_ERR_DECODE_TRUNCATED;
+    if (error == TALLY_OK) {
+        memcpy(tx->signature, bytes + position, TALLY_SIGNATURE_BYTES);
+        position += TALLY_SIGNATURE_BYTES;
+        if (position != length) error = TALLY_ERR_DECODE_TRAILING_BYTES;
+    }
+    if (error != TALLY_OK) tally_tx_release(tx);
+    return error;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The memory of a batch's lines.                                            */
+/* ------------------------------------------------------------------------ */
+
+/* The ITEMS field of a type's layout, or NULL (only TRANSFER_BATCH has one). */
+static const tally_field *items_field(uint8_t type) {
+    const tally_tx_layout *layout = tally_tx_layout_of(type);
+    for (unsigned i = 0; layout != NULL && i < layout->field_count; i++)
+        if (layout->fields[i].kind == TALLY_FIELD_ITEMS) return &layout->fields[i];
+    return NULL;
+}
+
+bool tally_tx_batch_reserve(tally_tx *tx, uint16_t line_count) {
+    assert(tx != NULL && tx->type == TALLY_TX_TRANSFER_BATCH);
+    assert(tx->body.transfer_batch.lines == NULL);
+    tx->body.transfer_batch.line_count = 0;
+    if (line_count == 0 || line_count > TALLY_BATCH_LINES_MAX) return false;
+    tx->body.transfer_batch.lines = calloc(line_count, sizeof *tx->body.transfer_batch.lines);
+    if (tx->body.transfer_batch.lines == NULL) return false;
+    tx->body.transfer_batch.line_count = line_count;
+    return true;
+}
+
+void tally_tx_release(tally_tx *tx) {
+    assert(tx != NULL);
+    const tally_field *field = items_field(tx->type);
+    if (field == NULL) return;
+    uint8_t *base = (uint8_t *)tx;
+    free(items_at(base, field));
+    uint8_t *none = NULL;
+    uint16_t zero = 0;
+    memcpy(base + field->items_offset, &none, sizeof none);
+    memcpy(base + field->offset, &zero, sizeof zero);
+}
+
+bool tally_tx_copy(tally_tx *out, const tally_tx *tx) {
+    assert(out != NULL && tx != NULL && out != tx);
+    *out = *tx;
+    const tally_field *field = items_field(tx->type);
+    if (field == NULL) return true;
+    const uint8_t *items = items_at((const uint8_t *)tx, field);
+    uint16_t count = count_at((const uint8_t *)tx, field);
+    uint8_t *copy = NULL;
+    if (items != NULL && count > 0) {
+        copy = malloc((size_t)count * field->item_size);
+        if (copy != NULL) memcpy(copy, items, (size_t)count * field->item_size);
+    }
+    memcpy((uint8_t *)out + field->items_offset, &copy, sizeof copy);
+    if (copy == NULL) {
+        uint16_t zero = 0;
+        memcpy((uint8_t *)out + field->offset, &zero, sizeof zero);
+        return items == NULL || count == 0;
+    }
+    return true;
+}
+
+bool tally_tx_equal(const tally_tx *a, const tally_tx *b) {
+    assert(a != NULL && b != NULL);
+    size_t length_a = tally_tx_encoded_size(a), length_b = tally_tx_encoded_size(b);
+    if (length_a != length_b) return false;
+    if (length_a == 0) return memcmp(a, b, sizeof *a) == 0;
+    uint8_t *bytes = malloc(2 * length_a);
+    if (bytes == NULL) return false;
+    bool equal = tally_tx_encode(a, bytes, length_a) == length_a &&
+                 tally_tx_encode(b, bytes + length_a, length_a) == length_a &&
+                 memcmp(bytes, bytes + length_a, length_a) == 0;
+    free(bytes);
+    return equal;
 }

@@ -6,6 +6,7 @@
  * exists in memory only between the passphrase and the last signature.
  */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/client.h"
@@ -69,6 +70,11 @@ static submission submit_once(cli_context *ctx, const tally_tx *tx) {
 /* ------------------------------------------------------------------------ */
 /* What happened, in words.                                                  */
 /* ------------------------------------------------------------------------ */
+
+static int64_t saturating_sum(int64_t a, int64_t b) {
+    int64_t sum;
+    return __builtin_add_overflow(a, b, &sum) ? (b > 0 ? INT64_MAX : INT64_MIN) : sum;
+}
 
 static int64_t result_field(const json_t *outcome, const char *name) {
     int64_t value = 0;
@@ -179,6 +185,19 @@ static void print_success(cli_context *ctx, const tally_tx *tx, const tx_plan *p
         fprintf(out, "%s may now found %" PRIu32 " networks and create %" PRIu32 " reserve assets\n", who,
                 tx->body.chain_approve.networks, tx->body.chain_approve.assets);
         break;
+    case TALLY_TX_TRANSFER_BATCH: {
+        int64_t total = 0;
+        for (uint16_t i = 0; i < tx->body.transfer_batch.line_count; i++)
+            total = saturating_sum(total, tx->body.transfer_batch.lines[i].amount);
+        int64_t minted = result_field(outcome, "minted"), burned = result_field(outcome, "burned");
+        fprintf(out, "paid %s in %u payments in %s, fees %s (at most %s signed)\n", cli_out_amount(total, credit, a),
+                (unsigned)tx->body.transfer_batch.line_count, network,
+                cli_out_amount(result_field(outcome, "fee"), credit, b),
+                cli_out_amount(tx->body.transfer_batch.max_fee, credit, c));
+        if (minted > 0) fprintf(out, "  your debt grew by %s (fees included)\n", cli_out_amount(minted, credit, a));
+        if (burned > 0) fprintf(out, "  it repaid %s of the payees' debts\n", cli_out_amount(burned, credit, a));
+        break;
+    }
     }
 }
 
@@ -190,11 +209,21 @@ static cli_status report(cli_context *ctx, const tally_tx *tx, const tx_plan *pl
     cli_out_units units = {plan->has_network ? &plan->network.unit : NULL, plan->has_asset ? &plan->asset.unit : NULL};
     const json_t *error = done->status == CLI_REFUSED ? done->outcome : cli_json_object(done->outcome, "error");
     const char *state = done->status == CLI_REFUSED ? "refused" : cli_json_string(done->outcome, "status");
+    /* A batch's refused line, and the line of the file it came from. */
+    int64_t line = 0;
+    bool names_line = tx->type == TALLY_TX_TRANSFER_BATCH && cli_json_i64(error, "line", &line) && line >= 1 &&
+                      line <= tx->body.transfer_batch.line_count;
     if (ctx->json) {
         json_t *document = done->status == CLI_REFUSED ? json_pack("{s:s, s:s, s:O}", "id", id, "status", "refused",
                                                                    "error", done->outcome)
                                                        : json_deep_copy(done->outcome);
         if (document && !json_object_get(document, "id")) json_object_set_new(document, "id", json_string(id));
+        json_t *document_error = done->status == CLI_REFUSED ? json_object_get(document, "error")
+                                                             : json_object_get(document, "error");
+        if (names_line && json_is_object(document_error)) {
+            json_object_set_new(document_error, "file", json_string(plan->batch_file));
+            json_object_set_new(document_error, "file_line", json_integer(plan->batch_source_lines[line - 1]));
+        }
         cli_out_json(ctx->out, document);
         json_decref(document);
     }
@@ -213,6 +242,14 @@ static cli_status report(cli_context *ctx, const tally_tx *tx, const tx_plan *pl
         bool has_available = cli_json_i64(error, "available", &available);
         cli_out_refusal(ctx->err, cli_json_string(error, "code"), cli_json_string(error, "message"), has_available,
                         available, &units);
+        if (names_line) {
+            char amount[CLI_AMOUNT_TEXT_MAX];
+            fprintf(ctx->err, "  the refused payment is %s line %u (line %" PRId64 " of the batch): %s to %s; "
+                              "nothing of the batch was paid\n",
+                    plan->batch_file, plan->batch_source_lines[line - 1], line,
+                    cli_out_amount(tx->body.transfer_batch.lines[line - 1].amount, &plan->network.unit, amount),
+                    plan->batch_payee_text[line - 1]);
+        }
         return CLI_REFUSED;
     }
     fprintf(ctx->err, "tally: submitted as %s, but it is %s, not committed yet; see `tally tx show %s`\n", id,
@@ -220,46 +257,76 @@ static cli_status report(cli_context *ctx, const tally_tx *tx, const tx_plan *pl
     return CLI_IO;
 }
 
+/* What a batch will sign, before the passphrase: the total, the lines and payees,
+ * the most the fees can be (a batch never costs more), and the first lines. */
+static void print_batch_preview(cli_context *ctx, const tally_tx *tx, const tx_plan *plan) {
+    const tally_tx_transfer_batch *batch = &tx->body.transfer_batch;
+    char total[CLI_AMOUNT_TEXT_MAX], fee[CLI_AMOUNT_TEXT_MAX], amount[CLI_AMOUNT_TEXT_MAX];
+    fprintf(ctx->err, "paying %s in %u payments to %u payees in %s (%s), fees at most %s\n",
+            cli_out_amount(plan->batch_total, &plan->network.unit, total), (unsigned)batch->line_count,
+            plan->batch_payees, plan->network.name, plan->batch_file,
+            cli_out_amount(batch->max_fee, &plan->network.unit, fee));
+    enum { SHOWN = 5 };
+    for (uint16_t i = 0; i < batch->line_count && i < SHOWN; i++)
+        fprintf(ctx->err, "  line %u: %s to %s%s%.*s\n", plan->batch_source_lines[i],
+                cli_out_amount(batch->lines[i].amount, &plan->network.unit, amount), plan->batch_payee_text[i],
+                batch->lines[i].memo.length ? ", " : "", (int)batch->lines[i].memo.length, batch->lines[i].memo.bytes);
+    if (batch->line_count > SHOWN) fprintf(ctx->err, "  ... and %u more\n", (unsigned)(batch->line_count - SHOWN));
+}
+
+static cli_status transaction(cli_context *ctx, const cli_args *args, tally_tx *tx, tx_plan *plan);
+
 cli_status cli_cmd_transaction(cli_context *ctx, const cli_args *args) {
+    tally_tx tx;
+    /* The plan of a batch holds every line's payee as typed: not for the stack. */
+    tx_plan *plan = malloc(sizeof *plan);
+    if (!plan) return cli_fail(ctx, CLI_IO, "out of memory");
+    memset(&tx, 0, sizeof tx);
+    cli_status status = transaction(ctx, args, &tx, plan);
+    tally_tx_release(&tx); /* a batch's lines */
+    free(plan);
+    return status;
+}
+
+static cli_status transaction(cli_context *ctx, const cli_args *args, tally_tx *tx, tx_plan *plan) {
     cli_wallet_name name;
     tally_key signer;
     cli_status status = cli_wallet_selected(ctx, name, &signer);
     if (status != CLI_OK) return status;
-    tally_tx tx;
-    tx_plan plan;
-    status = cli_txbuild(ctx, args, &signer, &tx, &plan);
-    if (status == CLI_OK) status = cli_client_chain_id(ctx, tx.chain_id);
-    if (status == CLI_OK) status = cli_client_next_sequence(ctx, &signer, &tx.sequence);
+    status = cli_txbuild(ctx, args, &signer, tx, plan);
+    if (status == CLI_OK) status = cli_client_chain_id(ctx, tx->chain_id);
+    if (status == CLI_OK) status = cli_client_next_sequence(ctx, &signer, &tx->sequence);
     if (status != CLI_OK) return status;
 
     /* Before the passphrase is asked, say what it will sign: a payment never costs
      * more than shown here. */
-    if (!ctx->passphrase && !ctx->json && tx.type == TALLY_TX_TRANSFER) {
+    if (!ctx->passphrase && !ctx->json && tx->type == TALLY_TX_TRANSFER) {
         char amount[CLI_AMOUNT_TEXT_MAX], fee[CLI_AMOUNT_TEXT_MAX];
         fprintf(ctx->err, "paying %s to %s, fees at most %s\n",
-                cli_out_amount(tx.body.transfer.amount, &plan.network.unit, amount), plan.counterparty,
-                cli_out_amount(tx.body.transfer.max_fee, &plan.network.unit, fee));
+                cli_out_amount(tx->body.transfer.amount, &plan->network.unit, amount), plan->counterparty,
+                cli_out_amount(tx->body.transfer.max_fee, &plan->network.unit, fee));
     }
+    if (!ctx->json && tx->type == TALLY_TX_TRANSFER_BATCH) print_batch_preview(ctx, tx, plan);
     keystore_keypair pair;
     status = cli_wallet_unlock(ctx, name, &pair);
     if (status != CLI_OK) return status;
     submission done = {CLI_IO, NULL, false, 0};
     for (int attempt = 0; attempt <= SEQUENCE_RETRIES; attempt++) {
-        tally_tx_sign(&tx, pair.secret_key);
-        done = submit_once(ctx, &tx);
+        tally_tx_sign(tx, pair.secret_key);
+        done = submit_once(ctx, tx);
         if (!done.bad_sequence || attempt == SEQUENCE_RETRIES) break;
         /* The node names the sequence it expects (it counts the key's pending
          * transactions, which the account's next_sequence does not). */
         uint64_t sequence = done.expected_sequence > 0 ? (uint64_t)done.expected_sequence : 0;
         if (sequence == 0 && cli_client_next_sequence(ctx, &signer, &sequence) != CLI_OK) break;
-        if (sequence == tx.sequence) break;
+        if (sequence == tx->sequence) break;
         json_decref(done.outcome);
         done.outcome = NULL;
-        tx.sequence = sequence;
+        tx->sequence = sequence;
     }
     keystore_wipe(&pair);
     if (done.status != CLI_OK && done.status != CLI_REFUSED) return done.status;
-    status = report(ctx, &tx, &plan, &done);
+    status = report(ctx, tx, plan, &done);
     json_decref(done.outcome);
     return status;
 }

@@ -70,6 +70,12 @@ static const cli_option pay_options[] = {
                             "on the part spent on credit)"},
     {NULL, NULL, NULL},
 };
+static const cli_option pay_batch_options[] = {
+    {"--network", "NET", "the network of every line (then a line may name a bare alias or address)"},
+    {"--max-fee", "AMOUNT", "the most you agree to pay in fees for all lines together (default: each line's "
+                            "base fee plus your line's risk fee, at the balance the lines before it leave)"},
+    {NULL, NULL, NULL},
+};
 static const cli_option key_import_options[] = {
     {"--seed", "-", "read the seed from standard input (the default; a seed written here is refused)"},
     {"--seed-file", "FILE", "read the seed from FILE"},
@@ -110,6 +116,8 @@ static const cli_option members_options[] = {
 static const cli_option verify_options[] = {
     {"--data", "DIR", "verify the block log in this data directory instead of asking a node"},
     {"--chain-id", "HEX", "refuse a chain whose id is not this one (what you learned out of band)"},
+    {"--full", NULL, "check every invariant over the whole state after every block, not only where the block "
+                     "changed something (slower on a large state; the same verdict)"},
     {NULL, NULL, NULL},
 };
 
@@ -243,6 +251,17 @@ const cli_command cli_commands[] = {
      "can be charged is computed from your balance, shown before the passphrase is asked,\n"
      "and signed, so the payment never costs more (set it yourself with --max-fee).\n",
      "tally pay bob@greenvale 12.50 --memo \"eggs\"", cli_cmd_transaction},
+    {NULL, "pay-batch", "FILE.csv", 1, 1, pay_batch_options, "pay up to 256 members at once from a CSV file",
+     "Pays every line of FILE.csv in one transaction with one signature: all lines or,\n"
+     "if any line is refused, none (the refusal names the file's line). One payment a\n"
+     "line, payee,amount[,memo]: the payee as alias@network or address@network (after the\n"
+     "first line, or with --network, a bare alias or address), the amount in the network's\n"
+     "unit (12.50), a memo of up to 64 bytes. Quote a field that holds a comma (\"a, b\");\n"
+     "blank lines, lines starting with # and a header line payee,amount,memo are skipped.\n"
+     "All lines pay in one network, at most 256 of them; a payee may have several lines.\n"
+     "Each line pays the fees a payment of it would pay at that point: the total and the\n"
+     "most the fees can be are shown before the passphrase is asked, and signed.\n",
+     "tally pay-batch payroll-march.csv", cli_cmd_transaction},
 
     /* reserve assets */
     {"asset", "create", "CODE NAME", 2, 2, asset_create_options, "create a reserve asset (you issue it)",
@@ -346,8 +365,10 @@ const cli_command cli_commands[] = {
      "commitment and invariant, trusting nothing the node says. With --data it reads a\n"
      "data directory's block log; otherwise it downloads every block from the node\n"
      "(--node). Shows progress on stderr, then a summary; a forged or altered block is\n"
-     "reported with its height and exit status 1.\n",
-     "tally verify --data ./data\n  tally verify --node http://127.0.0.1:8080 --chain-id 9c2e...", cli_cmd_verify},
+     "reported with its height and exit status 1. The invariants are checked where\n"
+     "each block changed the state; --full checks them over the whole state after\n"
+     "every block.\n",
+     "tally verify --data ./data\n  tally verify --data ./data --full\n  tally verify --node http://127.0.0.1:8080 --chain-id 9c2e...", cli_cmd_verify},
 };
 const size_t cli_command_count = sizeof cli_commands / sizeof cli_commands[0];
 

@@ -347,15 +347,19 @@ void cli_out_history(FILE *out, const json_t *history, const cli_unit *unit, con
         json_t *entry;
         json_array_foreach(entries, index, entry) {
             char height[24] = "-", when[CLI_TIME_TEXT_MAX] = "-", amount[CLI_AMOUNT_TEXT_MAX],
-                 fee[CLI_AMOUNT_TEXT_MAX], party[24];
+                 fee[CLI_AMOUNT_TEXT_MAX], party[24], type[48];
             int64_t value;
             if (cli_json_i64(entry, "height", &value)) snprintf(height, sizeof height, "%" PRId64, value);
             if (cli_json_i64(entry, "time", &value)) cli_out_time(value, when);
             int64_t fee_value = 0;
             bool has_fee = cli_json_i64(entry, "fee", &fee_value) && fee_value != 0;
+            /* A batch payment's line says which: "transfer_batch:3". */
+            snprintf(type, sizeof type, "%s", string_or_dash(cli_json_string(entry, "type")));
+            if (cli_json_i64(entry, "line", &value) && value > 0)
+                snprintf(type + strlen(type), sizeof type - strlen(type), ":%" PRId64, value);
             const char *cells[] = {height,
                                    when,
-                                   string_or_dash(cli_json_string(entry, "type")),
+                                   type,
                                    short_key(cli_json_string(entry, "counterparty"), party),
                                    amount_field(entry, "amount", unit, amount),
                                    has_fee ? cli_out_amount(fee_value, unit, fee) : "",

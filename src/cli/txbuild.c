@@ -10,9 +10,15 @@
 
 #include <assert.h>
 #include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include "cli/batch_csv.h"
+#include "cli/json_fields.h"
 
 /* ------------------------------------------------------------------------ */
 /* Numbers and amounts.                                                      */
@@ -88,6 +94,20 @@ int64_t cli_fee_estimate(int64_t amount, int64_t balance, uint32_t fee_bps, uint
     int64_t on_credit = amount > positive ? amount - positive : 0;
     int64_t risk = credit_allowed ? cli_fee_round_up(on_credit, risk_fee_bps) : 0;
     return base > INT64_MAX - risk ? INT64_MAX : base + risk;
+}
+
+int64_t cli_batch_fee_estimate(const tally_batch_line *lines, uint16_t count, int64_t balance, uint32_t fee_bps,
+                               uint32_t risk_fee_bps, bool credit_allowed) {
+    int64_t total = 0;
+    for (uint16_t i = 0; i < count; i++) {
+        int64_t fee = cli_fee_estimate(lines[i].amount, balance, fee_bps, risk_fee_bps, credit_allowed);
+        if (fee > INT64_MAX - total) return INT64_MAX;
+        total += fee;
+        /* The next line meets the balance this one left. */
+        if (__builtin_sub_overflow(balance, lines[i].amount, &balance) || __builtin_sub_overflow(balance, fee, &balance))
+            balance = INT64_MIN;
+    }
+    return total;
 }
 
 bool cli_text_assign(tally_text *text, const char *value, size_t max) {
@@ -660,6 +680,199 @@ static cli_status build_transfer(build *b) {
     return CLI_OK;
 }
 
+/* The payer's account in the batch's network, for the fee estimate; a payer who is
+ * not a member gets the base fees only, and the ledger's refusal says why. */
+static cli_status payer_for_estimate(build *b, uint32_t network_id, cli_account *payer, bool *credit_allowed) {
+    char address[TALLY_ADDRESS_LENGTH + 1], path[160], why[256];
+    tally_address_encode(b->signer, address);
+    snprintf(path, sizeof path, "/v1/networks/%" PRIu32 "/accounts/%s", network_id, address);
+    json_t *json;
+    *payer = (cli_account){.balance = 0};
+    *credit_allowed = false;
+    cli_status status = cli_client_request(b->ctx, "GET", path, NULL, false, &json);
+    if (status == CLI_OK) {
+        if (!cli_client_account_from_json(json, payer, why, sizeof why)) {
+            json_decref(json);
+            return cli_fail(b->ctx, CLI_IO, "the node's answer for your account is unusable: %s", why);
+        }
+        *credit_allowed = strcmp(payer->line_status, "active") == 0;
+    } else if (status != CLI_REFUSED) {
+        return status;
+    }
+    json_decref(json);
+    return CLI_OK;
+}
+
+/* Reads the whole file (at most CLI_BATCH_FILE_MAX bytes) into a buffer the caller
+ * frees. */
+static cli_status read_batch_file(const build *b, const char *path, char **text, size_t *length) {
+    FILE *file = fopen(path, "rb");
+    if (!file) return cli_fail(b->ctx, CLI_USAGE, "cannot read %s: %s", path, strerror(errno));
+    *text = malloc(CLI_BATCH_FILE_MAX + 1);
+    *length = *text ? fread(*text, 1, CLI_BATCH_FILE_MAX + 1, file) : 0;
+    bool failed = !*text || ferror(file);
+    fclose(file);
+    if (failed) {
+        free(*text);
+        *text = NULL;
+        return cli_fail(b->ctx, CLI_IO, "cannot read %s", path);
+    }
+    return CLI_OK;
+}
+
+/* One line's payee, in the batch's network; the file's line is named on refusal. */
+static cli_status batch_payee(build *b, const cli_batch_row *row, uint32_t index) {
+    const char *file = b->plan->batch_file;
+    cli_who who;
+    char why[256];
+    if (!cli_who_parse(row->payee, &who, why, sizeof why))
+        return cli_fail(b->ctx, CLI_USAGE, "%s line %u: %s", file, row->source_line, why);
+    const cli_network *network = &b->plan->network;
+    if (who.network[0] && strcasecmp(who.network, network->name) != 0) {
+        char id[16];
+        snprintf(id, sizeof id, "%" PRIu32, network->id);
+        if (strcmp(who.network, id) != 0) {
+            cli_network named;
+            cli_status status = cli_client_network(b->ctx, who.network, &named);
+            if (status != CLI_OK) return cli_fail(b->ctx, status, "%s line %u: no network '%s'", file, row->source_line,
+                                                  who.network);
+            if (named.id != network->id)
+                return cli_fail(b->ctx, CLI_USAGE, "%s line %u: '%s' is in %s; a batch pays in one network (%s)", file,
+                                row->source_line, row->payee, named.name, network->name);
+        }
+    }
+    tally_batch_line *line = &b->tx->body.transfer_batch.lines[index];
+    char *display = b->plan->batch_payee_text[index];
+    size_t display_size = sizeof b->plan->batch_payee_text[index];
+    if (who.is_address) {
+        line->payee = who.key;
+        char address[TALLY_ADDRESS_LENGTH + 1];
+        tally_address_encode(&who.key, address);
+        snprintf(display, display_size, "%s@%s", address, network->name);
+    } else {
+        /* An alias met on an earlier line is known already. */
+        for (uint32_t k = 0; k < index; k++) {
+            char same[TALLY_ALIAS_MAX + TALLY_NAME_MAX + 2];
+            snprintf(same, sizeof same, "%s@%s", who.alias, network->name);
+            if (strcmp(b->plan->batch_payee_text[k], same) == 0) {
+                line->payee = b->tx->body.transfer_batch.lines[k].payee;
+                snprintf(display, display_size, "%s", same);
+                return CLI_OK;
+            }
+        }
+        char path[192];
+        snprintf(path, sizeof path, "/v1/networks/%" PRIu32 "/accounts/%s", network->id, who.alias);
+        json_t *json = NULL;
+        cli_status status = cli_client_request(b->ctx, "GET", path, NULL, false, &json);
+        cli_account account;
+        if (status == CLI_REFUSED) {
+            const char *message = cli_json_string(json, "message");
+            fprintf(b->ctx->err, "tally: %s line %u: no member '%s' in %s%s%s\n", file, row->source_line, who.alias,
+                    network->name, message ? ": " : "", message ? message : "");
+            json_decref(json);
+            return CLI_REFUSED;
+        }
+        if (status != CLI_OK) return status;
+        bool usable = cli_client_account_from_json(json, &account, why, sizeof why);
+        json_decref(json);
+        if (!usable) return cli_fail(b->ctx, CLI_IO, "the node's answer for account %s is unusable: %s", who.alias, why);
+        line->payee = account.key;
+        snprintf(display, display_size, "%s@%s", who.alias, network->name);
+    }
+    if (memcmp(line->payee.bytes, b->signer->bytes, TALLY_KEY_BYTES) == 0)
+        return cli_fail(b->ctx, CLI_USAGE, "%s line %u: that is your own account: a payment needs another member",
+                        file, row->source_line);
+    return CLI_OK;
+}
+
+/* The network of the batch: --network, or the first line's @network. */
+static cli_status batch_network(build *b, const cli_batch_row *first) {
+    const char *named = cli_option_value(b->args, "--network");
+    if (named) return need_network(b, named);
+    char why[256];
+    cli_who who;
+    if (!cli_who_parse(first->payee, &who, why, sizeof why))
+        return cli_fail(b->ctx, CLI_USAGE, "%s line %u: %s", b->plan->batch_file, first->source_line, why);
+    if (!who.network[0])
+        return cli_fail(b->ctx, CLI_USAGE, "%s line %u: say in which network to pay: %s@NETWORK, or give --network NET",
+                        b->plan->batch_file, first->source_line, first->payee);
+    return need_network(b, who.network);
+}
+
+static cli_status build_transfer_batch(build *b) {
+    tally_tx_transfer_batch *body = &b->tx->body.transfer_batch;
+    snprintf(b->plan->batch_file, sizeof b->plan->batch_file, "%s", arg(b, 0));
+    char *text = NULL;
+    size_t length = 0;
+    cli_status status = read_batch_file(b, arg(b, 0), &text, &length);
+    if (status != CLI_OK) return status;
+    cli_batch_row *rows = malloc(TALLY_BATCH_LINES_MAX * sizeof *rows);
+    size_t count = 0;
+    char why[320];
+    bool parsed = rows && cli_batch_csv_parse(text, length, rows, &count, why, sizeof why);
+    free(text);
+    if (!parsed) {
+        status = rows ? cli_fail(b->ctx, CLI_USAGE, "%s: %s", b->plan->batch_file, why)
+                      : cli_fail(b->ctx, CLI_IO, "out of memory");
+        free(rows);
+        return status;
+    }
+    status = batch_network(b, &rows[0]);
+    if (status == CLI_OK && !tally_tx_batch_reserve(b->tx, (uint16_t)count)) status = cli_fail(b->ctx, CLI_IO, "out of memory");
+    if (status != CLI_OK) {
+        free(rows);
+        return status;
+    }
+    body->network_id = b->plan->network.id;
+    for (uint32_t i = 0; i < count && status == CLI_OK; i++) {
+        const cli_batch_row *row = &rows[i];
+        tally_batch_line *line = &body->lines[i];
+        b->plan->batch_source_lines[i] = row->source_line;
+        if (!cli_amount_parse(row->amount, &b->plan->network.unit, false, &line->amount, why, sizeof why)) {
+            status = cli_fail(b->ctx, CLI_USAGE, "%s line %u: %s", b->plan->batch_file, row->source_line, why);
+            break;
+        }
+        line->memo.length = row->memo_length;
+        memcpy(line->memo.bytes, row->memo, row->memo_length);
+        status = batch_payee(b, row, i);
+        if (status == CLI_OK && __builtin_add_overflow(b->plan->batch_total, line->amount, &b->plan->batch_total))
+            status = cli_fail(b->ctx, CLI_USAGE, "%s line %u: the amounts add up past what an amount can be",
+                              b->plan->batch_file, row->source_line);
+    }
+    free(rows);
+    if (status != CLI_OK) return status;
+    for (uint32_t i = 0; i < count; i++) {
+        bool earlier = false;
+        for (uint32_t k = 0; k < i && !earlier; k++)
+            earlier = memcmp(body->lines[k].payee.bytes, body->lines[i].payee.bytes, TALLY_KEY_BYTES) == 0;
+        if (!earlier) b->plan->batch_payees++;
+    }
+    snprintf(b->plan->counterparty, sizeof b->plan->counterparty, "%u payees in %s", b->plan->batch_payees,
+             b->plan->network.name);
+
+    const char *max_fee = cli_option_value(b->args, "--max-fee");
+    if (max_fee) {
+        char reason[200];
+        if (!cli_amount_parse(max_fee, &b->plan->network.unit, true, &body->max_fee, reason, sizeof reason)) {
+            snprintf(why, sizeof why, "--max-fee: %s", reason);
+            return usage(b, why);
+        }
+    } else {
+        cli_account payer;
+        bool credit_allowed;
+        status = payer_for_estimate(b, body->network_id, &payer, &credit_allowed);
+        if (status != CLI_OK) return status;
+        if (!b->plan->network.has_policy)
+            return cli_fail(b->ctx, CLI_IO, "the node did not send network %s's fee; give --max-fee AMOUNT",
+                            b->plan->network.name);
+        body->max_fee = cli_batch_fee_estimate(body->lines, body->line_count, payer.balance,
+                                               b->plan->network.policy.fee_bps, payer.risk_fee_bps, credit_allowed);
+        b->plan->max_fee_estimated = true;
+    }
+    b->plan->max_fee = body->max_fee;
+    return CLI_OK;
+}
+
 static cli_status build_asset_create(build *b) {
     tally_tx_asset_create *body = &b->tx->body.asset_create;
     cli_status status = code_text(b, "asset code", arg(b, 0), &body->code);
@@ -762,6 +975,7 @@ static const struct {
     {"pool", "deposit", TALLY_TX_POOL_DEPOSIT},     {"pool", "withdraw", TALLY_TX_POOL_WITHDRAW},
     {"pool", "repay", TALLY_TX_POOL_REPAY},         {"pool", "redeem", TALLY_TX_POOL_REDEEM},
     {"fees", "distribute", TALLY_TX_FEE_DISTRIBUTE}, {"chain", "approve", TALLY_TX_CHAIN_APPROVE},
+    {NULL, "pay-batch", TALLY_TX_TRANSFER_BATCH},
 };
 
 bool cli_command_tx_type(const cli_command *command, tally_tx_type *type) {
@@ -784,6 +998,7 @@ static cli_status check_encoding(const build *b) {
     tally_tx decoded;
     if (length == 0) return usage(b, "the transaction cannot be encoded (a text field is too long)");
     tally_error error = tally_tx_decode(bytes, length, &decoded);
+    if (error == TALLY_OK) tally_tx_release(&decoded);
     if (error != TALLY_OK) {
         char why[200];
         snprintf(why, sizeof why,
@@ -833,6 +1048,7 @@ cli_status cli_txbuild(cli_context *ctx, const cli_args *args, const tally_key *
     case TALLY_TX_POOL_REDEEM: status = build_pool(&b, type); break;
     case TALLY_TX_FEE_DISTRIBUTE: status = build_fee_distribute(&b); break;
     case TALLY_TX_CHAIN_APPROVE: status = build_chain_approve(&b); break;
+    case TALLY_TX_TRANSFER_BATCH: status = build_transfer_batch(&b); break;
     default: status = cli_fail(ctx, CLI_USAGE, "this command makes no transaction"); break;
     }
     if (status != CLI_OK) return status;

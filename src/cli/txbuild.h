@@ -89,14 +89,30 @@ typedef struct {
     bool has_asset; /* the asset moved, or the network's reserve asset */
     cli_asset asset;
     char counterparty[TALLY_ADDRESS_LENGTH + TALLY_NAME_MAX + 2]; /* "bob@greenvale" or an address */
-    int64_t max_fee;                                              /* TRANSFER: what was signed */
+    int64_t max_fee;                                              /* TRANSFER, TRANSFER_BATCH: what was signed */
     bool max_fee_estimated;
+    /* TRANSFER_BATCH: the file, the total of its amounts, the distinct payees, and
+     * where each line came from (so that a refusal names the file's line). */
+    char batch_file[256];
+    int64_t batch_total;
+    uint32_t batch_payees;
+    uint32_t batch_source_lines[TALLY_BATCH_LINES_MAX];
+    char batch_payee_text[TALLY_BATCH_LINES_MAX][TALLY_ADDRESS_LENGTH + TALLY_NAME_MAX + 2];
 } tx_plan;
+
+/*
+ * The most a batch's lines can cost in fees, computed as the core does: each line
+ * the fee of cli_fee_estimate at the balance the lines before it left (amounts and
+ * fees taken off). Saturates at INT64_MAX.
+ */
+int64_t cli_batch_fee_estimate(const tally_batch_line *lines, uint16_t count, int64_t balance, uint32_t fee_bps,
+                               uint32_t risk_fee_bps, bool credit_allowed);
 
 /*
  * Builds the transaction of the parsed command for `signer`. Returns CLI_OK, or
  * CLI_USAGE for a wrong argument (printed with the command's usage), or what a
- * lookup at the node returned (printed there).
+ * lookup at the node returned (printed there). A batch's lines are allocated: the
+ * caller releases tx (tally_tx_release) whatever the result.
  */
 cli_status cli_txbuild(cli_context *ctx, const cli_args *args, const tally_key *signer, tally_tx *tx,
                    tx_plan *plan);

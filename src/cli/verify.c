@@ -177,7 +177,8 @@ static void on_notice(void *context, const tally_chain_failure *notice) {
             tally_chain_error_name(notice->code));
 }
 
-cli_status cli_verify_data(cli_context *ctx, const char *directory, const uint8_t *expected_chain_id) {
+cli_status cli_verify_data(cli_context *ctx, const char *directory, const uint8_t *expected_chain_id,
+                           bool full_invariants) {
     cli_verify_progress progress;
     cli_verify_progress_start(&progress, ctx);
     tally_verify_summary summary;
@@ -185,7 +186,8 @@ cli_status cli_verify_data(cli_context *ctx, const char *directory, const uint8_
     memset(&summary, 0, sizeof summary);
     memset(&failure, 0, sizeof failure);
     tally_chain_error code =
-        tally_chain_verify(directory, on_progress, &progress, on_notice, ctx, &summary, &failure);
+        (full_invariants ? tally_chain_verify_full : tally_chain_verify)(directory, on_progress, &progress, on_notice,
+                                                                         ctx, &summary, &failure);
     cli_verify_progress_finish(&progress);
     if (code == TALLY_CHAIN_OK && !chain_id_expected(expected_chain_id, summary.tip.chain_id, &failure))
         code = TALLY_CHAIN_ERR_WRONG_CHAIN;
@@ -276,7 +278,7 @@ static tally_chain_error open_genesis(node_source *source, const node_claim *cla
     return TALLY_CHAIN_OK;
 }
 
-cli_status cli_verify_node(cli_context *ctx, const uint8_t *expected_chain_id) {
+cli_status cli_verify_node(cli_context *ctx, const uint8_t *expected_chain_id, bool full_invariants) {
     node_claim claim;
     cli_status status = read_status(ctx, &claim);
     if (status != CLI_OK) return status;
@@ -304,6 +306,7 @@ cli_status cli_verify_node(cli_context *ctx, const uint8_t *expected_chain_id) {
         cli_verify_progress_update(&progress, 1, total);
     }
     if (code == TALLY_CHAIN_OK) {
+        tally_state_check_invariants_fully(state, full_invariants);
         code = tally_chain_replay(state, &tip, total, fetch_block, &source, NULL, on_progress, &progress,
                                   &summary.transactions, &failure);
         summary.blocks = tip.height + 1;
@@ -341,5 +344,6 @@ cli_status cli_cmd_verify(cli_context *ctx, const cli_args *args) {
     if (data && ctx->node_given) return cli_usage(ctx, args->command, "give --data DIR or --node URL, not both");
     if (data && !data[0]) return cli_usage(ctx, args->command, "--data needs a directory");
     const uint8_t *expected = chain_hex ? chain_id : NULL;
-    return data ? cli_verify_data(ctx, data, expected) : cli_verify_node(ctx, expected);
+    bool full = cli_flag(args, "--full");
+    return data ? cli_verify_data(ctx, data, expected, full) : cli_verify_node(ctx, expected, full);
 }

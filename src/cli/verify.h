@@ -28,10 +28,13 @@ void cli_verify_progress_update(cli_verify_progress *progress, uint64_t done, ui
 /* Ends the bar's line. */
 void cli_verify_progress_finish(cli_verify_progress *progress);
 
-/* Verifies the block log in directory (tally_chain_verify). expected_chain_id may
- * be NULL. Prints the summary or the failure; CLI_REFUSED on a failed check. */
-cli_status cli_verify_data(cli_context *ctx, const char *directory, const uint8_t *expected_chain_id);
-/* Downloads every block from the node and verifies it in memory. */
-cli_status cli_verify_node(cli_context *ctx, const uint8_t *expected_chain_id);
+/* Verifies the block log in directory (tally_chain_verify; full_invariants:
+ * tally_chain_verify_full). expected_chain_id may be NULL. Prints the summary or the
+ * failure; CLI_REFUSED on a failed check. */
+cli_status cli_verify_data(cli_context *ctx, const char *directory, const uint8_t *expected_chain_id,
+                           bool full_invariants);
+/* Downloads every block from the node and verifies it in memory (full_invariants:
+ * the full invariant check after every block). */
+cli_status cli_verify_node(cli_context *ctx, const uint8_t *expected_chain_id, bool full_invariants);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * admission.c: who may sign what. tally_tx_admissible answers, from the state alone
  * and without changing it, whether a transaction's signer holds the standing its
- * type needs: a current member of the network (transfers, aliases, leaving, repaying
+ * type needs: a current member of the network (transfers and batches, aliases, leaving, repaying
  * and redeeming in the pool), an operator of the network (its policy, peg, operators,
  * members, lines and fees), the issuer of the asset (issuing, burning), a holder of
  * the asset (moving it; depositing the pool's reserve asset) or of pool shares
@@ -95,6 +95,7 @@ tally_error tally_tx_admissible(const tally_state *state, const tally_tx *tx, in
     case TALLY_TX_MEMBER_LEAVE: return member_standing(state, tx->body.network_only.network_id, signer);
     case TALLY_TX_ALIAS_SET: return member_standing(state, tx->body.alias_set.network_id, signer);
     case TALLY_TX_TRANSFER: return member_standing(state, tx->body.transfer.network_id, signer);
+    case TALLY_TX_TRANSFER_BATCH: return member_standing(state, tx->body.transfer_batch.network_id, signer);
     case TALLY_TX_ASSET_ISSUE: return issuer_standing(state, tx->body.asset_move.asset_id, signer);
     case TALLY_TX_ASSET_BURN: return issuer_standing(state, tx->body.asset_burn.asset_id, signer);
     case TALLY_TX_ASSET_TRANSFER: return holder_standing(state, tx->body.asset_move.asset_id, signer);

@@ -37,6 +37,7 @@ static tally_result dispatch(tally_state *state, const tally_tx *tx, int64_t blo
     case TALLY_TX_POOL_REDEEM: return pool_redeem(state, tx, block_time);
     case TALLY_TX_FEE_DISTRIBUTE: return fee_distribute(state, tx, block_time);
     case TALLY_TX_CHAIN_APPROVE: return network_chain_approve(state, tx);
+    case TALLY_TX_TRANSFER_BATCH: return transfer_batch_apply(state, tx, block_time);
     }
     return result_error(TALLY_ERR_UNKNOWN_TX_TYPE);
 }

@@ -36,8 +36,9 @@ tally_error credit_refusal(const tally_member *member) {
     return TALLY_ERR_INSUFFICIENT_CREDIT;
 }
 
-/* Starts a period at `start`: the counters of the compliance rules restart. */
-static void period_begin(tally_state *state, tally_member *member, int64_t start) {
+/* Starts a period at `start` in the record: the counters of the compliance rules
+ * restart. period_begin also queues its end. */
+static void period_fields_begin(tally_member *member, int64_t start) {
     member->line_status = TALLY_LINE_ACTIVE;
     member->period_start = start;
     member->period_end = time_after(start, member->period_seconds);
@@ -46,6 +47,10 @@ static void period_begin(tally_state *state, tally_member *member, int64_t start
     /* "Rebalanced" means coming back to zero after spending on credit, so a period
      * does not count the balance it starts with, only balances after payments. */
     member->rebalanced_in_period = false;
+}
+
+static void period_begin(tally_state *state, tally_member *member, int64_t start) {
+    period_fields_begin(member, start);
     ledger_due_push(state, member->period_end, DUE_LINE, ledger_member_index(state, member));
 }
 
@@ -155,14 +160,21 @@ tally_result credit_line_close(tally_state *state, const tally_tx *tx) {
     return result_error(TALLY_OK);
 }
 
-void credit_after_balance_change(tally_state *state, tally_member *member,
-                                 const tally_network *network, int64_t income, int64_t block_time) {
-    if (member->line_status != TALLY_LINE_ACTIVE && member->line_status != TALLY_LINE_FROZEN) return;
+bool credit_record_after_balance_change(tally_member *member, const tally_network *network, int64_t income,
+                                        int64_t block_time) {
+    if (member->line_status != TALLY_LINE_ACTIVE && member->line_status != TALLY_LINE_FROZEN) return false;
     if (!checked_add(member->income_in_period, income, &member->income_in_period))
         member->income_in_period = INT64_MAX;
     if (member->balance >= 0) member->rebalanced_in_period = true;
-    if (member->line_status == TALLY_LINE_FROZEN && is_compliant(member, network))
-        period_begin(state, member, block_time);
+    if (member->line_status != TALLY_LINE_FROZEN || !is_compliant(member, network)) return false;
+    period_fields_begin(member, block_time);
+    return true;
+}
+
+void credit_after_balance_change(tally_state *state, tally_member *member,
+                                 const tally_network *network, int64_t income, int64_t block_time) {
+    if (credit_record_after_balance_change(member, network, income, block_time))
+        ledger_due_push(state, member->period_end, DUE_LINE, ledger_member_index(state, member));
 }
 
 static void write_off(tally_state *state, tally_network *network, tally_member *member,

@@ -11,6 +11,7 @@
  */
 #include "core/ledger.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -382,6 +383,11 @@ static bool check_changed(tally_state *state, char *why, size_t why_size) {
 }
 
 bool tally_check_invariants_changed(tally_state *state, char *why, size_t why_size) {
-    if (!state->checker.kept) return check_all_and_keep(state, why, why_size);
+    if (!state->checker.kept || state->checker.always_full) return check_all_and_keep(state, why, why_size);
     return checker_done(state, check_changed(state, why, why_size));
+}
+
+void tally_state_check_invariants_fully(tally_state *state, bool fully) {
+    assert(state != NULL);
+    state->checker.always_full = fully;
 }

@@ -131,6 +131,7 @@ typedef struct {
 } ledger_network_totals;
 typedef struct {
     bool kept;                              /* false: the next check is a full one */
+    bool always_full;                       /* every check is a full one (verify --full) */
     ledger_marks touched[TALLY_TABLE_COUNT]; /* since the last check (marked only while kept) */
     uint32_t counts[TALLY_TABLE_COUNT];     /* the tables' sizes at the last check */
     ledger_member_seen *members;
@@ -326,11 +327,17 @@ tally_error credit_refusal(const tally_member *member);
 void credit_after_balance_change(tally_state *state, tally_member *member,
                                  const tally_network *network, int64_t income,
                                  int64_t block_time);
+/* The same change made to the record alone, which may be a copy outside the state
+ * (a batch's dry run): returns whether the line's period restarted, whose end
+ * credit_after_balance_change then queues. */
+bool credit_record_after_balance_change(tally_member *member, const tally_network *network,
+                                        int64_t income, int64_t block_time);
 /* A credit line's period or grace that ended at due_time (a due entry). */
 void credit_line_due(tally_state *state, uint32_t member_index, int64_t due_time, int64_t block_time,
                      tally_block_summary *summary);
 
 tally_result transfer_apply(tally_state *state, const tally_tx *tx, int64_t block_time);
+tally_result transfer_batch_apply(tally_state *state, const tally_tx *tx, int64_t block_time);
 tally_result fee_distribute(tally_state *state, const tally_tx *tx, int64_t block_time);
 
 tally_result asset_create(tally_state *state, const tally_tx *tx, int64_t block_time);
@@ -357,6 +364,13 @@ typedef struct {
 /* Whether committing these changes keeps every balance and aggregate in range. */
 TALLY_MUST_CHECK bool ledger_balances_fit(const tally_network *network,
                                           const balance_change *changes, size_t count);
+/* ledger_balances_fit for a dry run that keeps its own running figures: the
+ * aggregates *supply and *debt and each change's old balance are given instead of
+ * read from the network and the members. On success *supply and *debt move to what
+ * committing the changes would make them. */
+TALLY_MUST_CHECK bool ledger_balances_fit_running(int64_t *supply, int64_t *debt,
+                                                  const int64_t *old_balances,
+                                                  const int64_t *new_balances, size_t count);
 void ledger_balances_commit(tally_network *network, const balance_change *changes,
                             size_t count);
 

@@ -215,15 +215,19 @@ static bool grow_array(void **array, uint32_t *capacity, uint32_t count, uint32_
 
 /* What one transaction of each type can add to the tables. Due entries have no
  * protocol bound (they are bounded by the lines and announcements they stand for),
- * so every transaction reserves the few it may push. */
+ * so every transaction reserves the few it may push: two (a payment may unfreeze its
+ * payer's line and its payee's), and a batch one per line and one for its payer. */
+#define DUE_ENTRIES_PER_TX 2u
+
 typedef struct {
     uint8_t networks, assets, members, holdings, aliases, accounts;
+    uint16_t due;
 } ledger_growth;
 
 static ledger_growth growth_of(const tally_tx *tx) {
-    ledger_growth growth = {0};
+    ledger_growth growth = {.due = DUE_ENTRIES_PER_TX};
     switch ((tally_tx_type)tx->type) {
-    case TALLY_TX_NETWORK_CREATE: growth = (ledger_growth){.networks = 1, .members = 3}; break;
+    case TALLY_TX_NETWORK_CREATE: growth = (ledger_growth){.networks = 1, .members = 3, .due = DUE_ENTRIES_PER_TX}; break;
     case TALLY_TX_MEMBER_JOIN:
     case TALLY_TX_MEMBER_ADMIT: growth.members = 1; break;
     case TALLY_TX_ALIAS_SET: growth.aliases = 1; break;
@@ -235,12 +239,17 @@ static ledger_growth growth_of(const tally_tx *tx) {
     case TALLY_TX_POOL_REDEEM: growth.holdings = 1; break;
     case TALLY_TX_POOL_DEPOSIT: growth.holdings = 2; break; /* the pool's reserve, the depositor's shares */
     case TALLY_TX_CHAIN_APPROVE: growth.accounts = 1; break; /* the approved key's */
+    case TALLY_TX_TRANSFER_BATCH:
+        /* A count out of range is refused by the rules, after this: reserve for it as
+         * for the longest batch, never more. */
+        growth.due = (uint16_t)(1u + (tx->body.transfer_batch.line_count <= TALLY_BATCH_LINES_MAX
+                                          ? tx->body.transfer_batch.line_count
+                                          : TALLY_BATCH_LINES_MAX));
+        break;
     default: break;
     }
     return growth;
 }
-
-#define DUE_ENTRIES_PER_TX 2u
 
 bool ledger_reserve(tally_state *state, const tally_tx *tx, bool signer_has_account) {
     ledger_growth growth = growth_of(tx);
@@ -248,7 +257,7 @@ bool ledger_reserve(tally_state *state, const tally_tx *tx, bool signer_has_acco
     if (!signer_has_account) growth.accounts++;
     /* Most transactions (every payment) add no record: nothing to grow. */
     bool grows = growth.networks | growth.assets | growth.members | growth.holdings | growth.aliases | growth.accounts;
-    if (!grows && state->due_count + DUE_ENTRIES_PER_TX <= state->due_capacity) return true;
+    if (!grows && state->due_count + growth.due <= state->due_capacity) return true;
     const uint32_t capacities[] = {state->network_capacity, state->asset_capacity, state->member_capacity,
                                    state->account_capacity, state->holding_capacity};
     bool room =
@@ -262,7 +271,7 @@ bool ledger_reserve(tally_state *state, const tally_tx *tx, bool signer_has_acco
                    sizeof *state->accounts, TALLY_ACCOUNTS_MAX) &&
         grow_array((void **)&state->holdings, &state->holding_capacity, state->holding_count, growth.holdings,
                    sizeof *state->holdings, TALLY_HOLDINGS_MAX) &&
-        grow_array((void **)&state->due_heap, &state->due_capacity, state->due_count, DUE_ENTRIES_PER_TX,
+        grow_array((void **)&state->due_heap, &state->due_capacity, state->due_count, growth.due,
                    sizeof *state->due_heap, UINT32_MAX / 2) &&
         index_make_room(&state->name_index, growth.networks) && index_make_room(&state->member_index, growth.members) &&
         index_make_room(&state->alias_index, growth.aliases) &&
@@ -764,6 +773,21 @@ static inline bool balances_after(const tally_network *network, const balance_ch
 bool ledger_balances_fit(const tally_network *network, const balance_change *changes, size_t count) {
     int64_t supply, debt;
     return balances_after(network, changes, count, &supply, &debt);
+}
+
+/* The same sums as ledger_balances_fit, over figures a dry run keeps itself. */
+bool ledger_balances_fit_running(int64_t *supply, int64_t *debt, const int64_t *old_balances,
+                                 const int64_t *new_balances, size_t count) {
+    int128 supply_after = *supply, debt_after = *debt;
+    for (size_t i = 0; i < count; i++) {
+        if (new_balances[i] == INT64_MIN) return false;
+        supply_after += positive_part(new_balances[i]) - positive_part(old_balances[i]);
+        debt_after += debt_part(new_balances[i]) - debt_part(old_balances[i]);
+    }
+    if (supply_after < 0 || supply_after > INT64_MAX || debt_after < 0 || debt_after > INT64_MAX) return false;
+    *supply = (int64_t)supply_after;
+    *debt = (int64_t)debt_after;
+    return true;
 }
 
 void ledger_balances_commit(tally_network *network, const balance_change *changes, size_t count) {

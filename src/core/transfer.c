@@ -3,8 +3,9 @@
  * out of the fee account. A payment on credit mints money (the payer's debt grows),
  * a payment to a member in debt burns it; the base fee and the line's risk fee are
  * paid in credits to the fee account within the same limits and never above the
- * max_fee the payer signed. This is the hot path: it does only lookups and integer
- * arithmetic.
+ * max_fee the payer signed. A batch (TRANSFER_BATCH) is the transfers of its lines
+ * in order, all or nothing, each paying the fees its transfer would pay at that
+ * point. This is the hot path: it does only lookups and integer arithmetic.
  */
 #include "core/ledger.h"
 
@@ -15,11 +16,87 @@ static tally_member *current_member(tally_state *state, uint32_t network_id, con
     return member && member->status != TALLY_MEMBER_LEFT ? member : NULL;
 }
 
+/* The same lookup for reading only: it does not mark the record for the state
+ * commitment (a batch's dry run reads many it may not change). */
+static const tally_member *current_member_read(const tally_state *state, uint32_t network_id, const tally_key *key) {
+    const tally_member *member = tally_state_member(state, network_id, key);
+    return member && member->status != TALLY_MEMBER_LEFT ? member : NULL;
+}
+
 /* Refuses a payee balance above the network's positive cap. The cap bounds what a
  * payment brings in, so a balance already above a lowered cap is not taken away. */
-static bool exceeds_cap(const tally_network *network, const tally_member *payee, int64_t new_balance) {
+static bool exceeds_cap(const tally_network *network, int64_t old_balance, int64_t new_balance) {
     int64_t cap = network->policy.positive_cap;
-    return cap > 0 && new_balance > cap && new_balance > payee->balance;
+    return cap > 0 && new_balance > cap && new_balance > old_balance;
+}
+
+static tally_result cap_refusal(const tally_network *network, int64_t old_balance) {
+    tally_result refused = result_error(TALLY_ERR_CAP_REACHED);
+    refused.available = positive_part(network->policy.positive_cap - positive_part(old_balance));
+    return refused;
+}
+
+/* One payment's figures: what transfer_apply reads from the state, and what a
+ * batch's dry run keeps itself for each line (the payer's record is then a copy). */
+typedef struct {
+    const tally_network *network;
+    const tally_member *payer; /* standing, line and risk fee; its balance is payer_balance */
+    int64_t payer_balance, payee_balance, fees_balance;
+    int64_t amount, max_fee;
+} payment;
+
+typedef struct {
+    int64_t payer_after, payee_after, fees_after;
+} payment_outcome;
+
+/* The money rules of one payment, in the order a transfer checks them: the base and
+ * risk fees within max_fee, the payer's floor (-limit while its line lends, else 0),
+ * the payee's cap, and the range of every new balance. The caller then checks the
+ * network's aggregates and commits. */
+static inline tally_result payment_check(const payment *p, payment_outcome *out) {
+    tally_result result = result_error(TALLY_OK);
+    bool may_borrow = credit_allows_new_debt(p->payer);
+    int64_t spendable_positive = positive_part(p->payer_balance);
+    int64_t on_credit = p->amount > spendable_positive ? p->amount - spendable_positive : 0;
+    result.risk_fee = may_borrow ? fee_round_up(on_credit, p->payer->risk_fee_bps) : 0;
+    if (!checked_add(fee_round_up(p->amount, p->network->policy.fee_bps), result.risk_fee, &result.fee))
+        return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
+    if (result.fee > p->max_fee) {
+        result.code = TALLY_ERR_FEE_ABOVE_MAX;
+        result.available = result.fee;
+        return result;
+    }
+
+    /* Limits: the payer's floor is -limit while the line lends, else 0. */
+    int64_t total;
+    if (!checked_add(p->amount, result.fee, &total) || !checked_sub(p->payer_balance, total, &out->payer_after))
+        return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
+    int64_t floor = may_borrow ? -p->payer->limit : 0;
+    if (out->payer_after < floor) {
+        /* Say why: a line that cannot lend names its state, one that can says how
+         * much is left. */
+        tally_result refused = result_error(may_borrow ? TALLY_ERR_INSUFFICIENT_CREDIT : credit_refusal(p->payer));
+        int64_t headroom;
+        refused.available = checked_sub(p->payer_balance, floor, &headroom) ? positive_part(headroom) : INT64_MAX;
+        refused.fee = result.fee;
+        return refused;
+    }
+    if (!checked_add(p->payee_balance, p->amount, &out->payee_after)) return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
+    if (exceeds_cap(p->network, p->payee_balance, out->payee_after)) return cap_refusal(p->network, p->payee_balance);
+    if (!checked_add(p->fees_balance, result.fee, &out->fees_after)) return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
+    return result;
+}
+
+/* Moves one payment's balances and keeps the payer's and payee's periods, as a
+ * transfer does. The caller has checked it with payment_check and the aggregates. */
+static void payment_commit(tally_state *state, tally_network *network, tally_member *payer, tally_member *payee,
+                           const payment_outcome *outcome, int64_t amount, int64_t fee, int64_t block_time) {
+    tally_member *fees = ledger_member_at(state, network->fee_member);
+    balance_change changes[] = {{payer, outcome->payer_after}, {payee, outcome->payee_after}, {fees, outcome->fees_after}};
+    ledger_balances_commit(network, changes, 3);
+    if (!checked_add(payer->fees_paid, fee, &payer->fees_paid)) payer->fees_paid = INT64_MAX;
+    credit_after_balance_change(state, payer, network, 0, block_time);
+    credit_after_balance_change(state, payee, network, amount, block_time);
 }
 
 tally_result transfer_apply(tally_state *state, const tally_tx *tx, int64_t block_time) {
@@ -38,51 +115,147 @@ tally_result transfer_apply(tally_state *state, const tally_tx *tx, int64_t bloc
     tally_member *payee = current_member(state, network->id, &body->payee);
     if (!payee) return result_error(TALLY_ERR_NOT_MEMBER);
 
-    tally_result result = result_error(TALLY_OK);
-    bool may_borrow = credit_allows_new_debt(payer);
-    int64_t spendable_positive = positive_part(payer->balance);
-    int64_t on_credit = body->amount > spendable_positive ? body->amount - spendable_positive : 0;
-    result.risk_fee = may_borrow ? fee_round_up(on_credit, payer->risk_fee_bps) : 0;
-    if (!checked_add(fee_round_up(body->amount, network->policy.fee_bps), result.risk_fee, &result.fee))
-        return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
-    if (result.fee > body->max_fee) {
-        result.code = TALLY_ERR_FEE_ABOVE_MAX;
-        result.available = result.fee;
-        return result;
-    }
-
-    /* Limits: the payer's floor is -limit while the line lends, else 0. */
-    int64_t total, payer_after, payee_after;
-    if (!checked_add(body->amount, result.fee, &total) || !checked_sub(payer->balance, total, &payer_after))
-        return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
-    int64_t floor = may_borrow ? -payer->limit : 0;
-    if (payer_after < floor) {
-        /* Say why: a line that cannot lend names its state, one that can says how
-         * much is left. */
-        tally_result refused = result_error(may_borrow ? TALLY_ERR_INSUFFICIENT_CREDIT : credit_refusal(payer));
-        int64_t headroom;
-        refused.available = checked_sub(payer->balance, floor, &headroom) ? positive_part(headroom) : INT64_MAX;
-        refused.fee = result.fee;
-        return refused;
-    }
-    if (!checked_add(payee->balance, body->amount, &payee_after)) return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
-    if (exceeds_cap(network, payee, payee_after)) {
-        tally_result refused = result_error(TALLY_ERR_CAP_REACHED);
-        refused.available = positive_part(network->policy.positive_cap - positive_part(payee->balance));
-        return refused;
-    }
     tally_member *fees = ledger_member_at(state, network->fee_member);
-    int64_t fees_after;
-    if (!checked_add(fees->balance, result.fee, &fees_after)) return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
-    balance_change changes[] = {{payer, payer_after}, {payee, payee_after}, {fees, fees_after}};
+    payment p = {network, payer, payer->balance, payee->balance, fees->balance, body->amount, body->max_fee};
+    payment_outcome outcome;
+    tally_result result = payment_check(&p, &outcome);
+    if (result.code != TALLY_OK) return result;
+    balance_change changes[] = {{payer, outcome.payer_after}, {payee, outcome.payee_after}, {fees, outcome.fees_after}};
     if (!ledger_balances_fit(network, changes, 3)) return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
 
-    result.minted = debt_part(payer_after) - debt_part(payer->balance);
-    result.burned = debt_part(payee->balance) - debt_part(payee_after);
-    ledger_balances_commit(network, changes, 3);
-    if (!checked_add(payer->fees_paid, result.fee, &payer->fees_paid)) payer->fees_paid = INT64_MAX;
-    credit_after_balance_change(state, payer, network, 0, block_time);
-    credit_after_balance_change(state, payee, network, body->amount, block_time);
+    result.minted = debt_part(outcome.payer_after) - debt_part(payer->balance);
+    result.burned = debt_part(payee->balance) - debt_part(outcome.payee_after);
+    payment_commit(state, network, payer, payee, &outcome, body->amount, result.fee, block_time);
+    return result;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Batches: the transfers of their lines, in order, all or nothing.          */
+/* ------------------------------------------------------------------------ */
+
+/* The payees a batch's dry run has met, each once with its running balance: a
+ * payee in several lines receives each line on top of the ones before. Open
+ * addressing on the member's index in the state's table (deterministic, and small). */
+#define BATCH_PAYEE_SLOTS 512u
+_Static_assert(BATCH_PAYEE_SLOTS >= 2u * TALLY_BATCH_LINES_MAX, "the payee table stays half empty");
+
+typedef struct {
+    uint16_t slots[BATCH_PAYEE_SLOTS]; /* payee number + 1, or 0 */
+    uint32_t member_index[TALLY_BATCH_LINES_MAX];
+    int64_t balance[TALLY_BATCH_LINES_MAX];
+    uint16_t count;
+} batch_payees;
+
+/* The running balance of a payee, met now for the first time when needed. */
+static int64_t *batch_payee_balance(batch_payees *payees, uint32_t member_index, const tally_member *payee) {
+    uint32_t slot = (member_index * 2654435761u) & (BATCH_PAYEE_SLOTS - 1);
+    for (uint32_t probe = 0; probe < BATCH_PAYEE_SLOTS; probe++, slot = (slot + 1) & (BATCH_PAYEE_SLOTS - 1)) {
+        uint16_t entry = payees->slots[slot];
+        if (entry == 0) {
+            assert(payees->count < TALLY_BATCH_LINES_MAX);
+            uint16_t number = payees->count++;
+            payees->slots[slot] = (uint16_t)(number + 1);
+            payees->member_index[number] = member_index;
+            payees->balance[number] = payee->balance;
+            return &payees->balance[number];
+        }
+        if (payees->member_index[entry - 1] == member_index) return &payees->balance[entry - 1];
+    }
+    assert(!"the payee table is never full");
+    return NULL;
+}
+
+/* What the dry run keeps for the real run: each line's payee (its index in the
+ * member table), outcome and fee. */
+typedef struct {
+    uint32_t payee[TALLY_BATCH_LINES_MAX];
+    payment_outcome outcome[TALLY_BATCH_LINES_MAX];
+    int64_t fee[TALLY_BATCH_LINES_MAX];
+} batch_plan;
+
+static tally_result line_refused(tally_result result, uint16_t line) {
+    result.line = line;
+    return result;
+}
+
+/* Every rule of a transfer, line by line, on copies: the payer's record (whose line
+ * a payment may unfreeze, as credit_after_balance_change would), running balances
+ * of the fee account and each payee, and the network's running aggregates. Changes
+ * nothing; fills plan and the batch's totals, or names the first line refused. */
+static tally_result batch_dry_run(const tally_state *state, const tally_tx *tx, const tally_network *network,
+                                  const tally_member *payer,
+                                  int64_t block_time, batch_plan *plan) {
+    const tally_tx_transfer_batch *body = &tx->body.transfer_batch;
+    tally_member payer_copy = *payer;
+    int64_t fees_balance = tally_state_member_at(state, network->fee_member)->balance;
+    int64_t supply = network->supply, debt = network->debt;
+    batch_payees payees;
+    memset(payees.slots, 0, sizeof payees.slots);
+    payees.count = 0;
+    tally_result total = result_error(TALLY_OK);
+    for (uint16_t i = 0; i < body->line_count; i++) {
+        const tally_batch_line *line = &body->lines[i];
+        uint16_t number = (uint16_t)(i + 1);
+        if (line->amount <= 0) return line_refused(result_error(TALLY_ERR_AMOUNT_NOT_POSITIVE), number);
+        if (line->memo.length > TALLY_BATCH_MEMO_MAX) return line_refused(result_error(TALLY_ERR_DECODE_BAD_LENGTH), number);
+        if (!tally_text_is_valid(line->memo.bytes, line->memo.length))
+            return line_refused(result_error(TALLY_ERR_DECODE_BAD_TEXT), number);
+        if (memcmp(line->payee.bytes, tx->signer.bytes, TALLY_KEY_BYTES) == 0)
+            return line_refused(result_error(TALLY_ERR_SELF_TRANSFER), number);
+        if (tally_key_is_system(&line->payee)) return line_refused(result_error(TALLY_ERR_SYSTEM_ACCOUNT), number);
+        const tally_member *payee = current_member_read(state, network->id, &line->payee);
+        if (!payee) return line_refused(result_error(TALLY_ERR_NOT_MEMBER), number);
+        uint32_t payee_index = ledger_member_index(state, payee);
+        int64_t *payee_balance = batch_payee_balance(&payees, payee_index, payee);
+
+        /* Line i may take what the lines before it left of max_fee. */
+        payment p = {network, &payer_copy, payer_copy.balance, *payee_balance, fees_balance, line->amount,
+                     body->max_fee - total.fee};
+        payment_outcome *outcome = &plan->outcome[i];
+        tally_result result = payment_check(&p, outcome);
+        if (result.code == TALLY_ERR_FEE_ABOVE_MAX) result.available = saturating_add(total.fee, result.fee);
+        if (result.code != TALLY_OK) return line_refused(result, number);
+        const int64_t old_balances[] = {payer_copy.balance, *payee_balance, fees_balance};
+        const int64_t new_balances[] = {outcome->payer_after, outcome->payee_after, outcome->fees_after};
+        if (!ledger_balances_fit_running(&supply, &debt, old_balances, new_balances, 3))
+            return line_refused(result_error(TALLY_ERR_AMOUNT_OVERFLOW), number);
+
+        total.minted += debt_part(outcome->payer_after) - debt_part(payer_copy.balance);
+        total.burned += debt_part(*payee_balance) - debt_part(outcome->payee_after);
+        total.fee += result.fee;
+        total.risk_fee += result.risk_fee;
+        plan->payee[i] = payee_index;
+        plan->fee[i] = result.fee;
+        payer_copy.balance = outcome->payer_after;
+        *payee_balance = outcome->payee_after;
+        fees_balance = outcome->fees_after;
+        /* What paying does to the payer's line (a frozen line that became compliant
+         * lends again for the lines after); the payees' lines decide nothing here. */
+        (void)credit_record_after_balance_change(&payer_copy, network, 0, block_time);
+    }
+    return total;
+}
+
+tally_result transfer_batch_apply(tally_state *state, const tally_tx *tx, int64_t block_time) {
+    const tally_tx_transfer_batch *body = &tx->body.transfer_batch;
+    tally_network *network = ledger_network(state, body->network_id);
+    if (!network) return result_error(TALLY_ERR_UNKNOWN_NETWORK);
+    /* The codec refuses such counts on the wire; a transaction built in memory too. */
+    if (body->line_count == 0 || body->line_count > TALLY_BATCH_LINES_MAX || body->lines == NULL)
+        return result_error(TALLY_ERR_DECODE_BAD_LENGTH);
+    tally_member *payer = current_member(state, network->id, &tx->signer);
+    if (!payer) return result_error(TALLY_ERR_NOT_MEMBER);
+
+    /* The plan is large (about 10 KB): static would not be reentrant, and the core
+     * may run on several states at once, so it lives on the stack of this call. */
+    batch_plan plan;
+    tally_result result = batch_dry_run(state, tx, network, payer, block_time, &plan);
+    if (result.code != TALLY_OK) return result;
+    /* Every line passed: the same lines for real, as transfers, which cannot fail now
+     * (the records they change are marked for the commitment as they are taken). */
+    for (uint16_t i = 0; i < body->line_count; i++)
+        payment_commit(state, network, payer, ledger_member_at(state, plan.payee[i]), &plan.outcome[i],
+                       body->lines[i].amount, plan.fee[i], block_time);
     return result;
 }
 
@@ -108,11 +281,7 @@ tally_result fee_distribute(tally_state *state, const tally_tx *tx, int64_t bloc
     }
     int64_t to_after;
     if (!checked_add(to->balance, body->amount, &to_after)) return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
-    if (!body->to_pool && exceeds_cap(network, to, to_after)) {
-        tally_result refused = result_error(TALLY_ERR_CAP_REACHED);
-        refused.available = positive_part(network->policy.positive_cap - positive_part(to->balance));
-        return refused;
-    }
+    if (!body->to_pool && exceeds_cap(network, to->balance, to_after)) return cap_refusal(network, to->balance);
     balance_change changes[] = {{fees, fees->balance - body->amount}, {to, to_after}};
     if (!ledger_balances_fit(network, changes, 2)) return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
     tally_result result = result_error(TALLY_OK);

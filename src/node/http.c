@@ -324,7 +324,9 @@ static enum MHD_Result submit(http_server *server, struct MHD_Connection *connec
     }
     node_submit(server->node, a->sub.txs, decodable, a->decoded_statuses, a->ids);
     /* Only the ids and statuses are needed from here on (a waiting batch of 4,096
-     * would otherwise hold 2 MB of decoded transactions). */
+     * would otherwise hold 2 MB of decoded transactions, and batch payments their
+     * lines: the mempool keeps its own copies). */
+    for (uint32_t i = 0; i < decodable; i++) tally_tx_release(&a->sub.txs[i]);
     free(a->sub.txs);
     a->sub.txs = NULL;
     if (wait && strcmp(wait, "commit") == 0 && admitted_pending(a)) {
@@ -425,6 +427,7 @@ static enum MHD_Result get_history(http_server *server, struct MHD_Connection *c
                                   (json_int_t)e->amount, "fee", (json_int_t)e->fee, "memo", e->memo,
                                   (int)e->memo_length);
         if (entry && e->has_counterparty) json_object_set_new(entry, "counterparty", view_address(&e->counterparty));
+        if (entry && e->line) json_object_set_new(entry, "line", json_integer(e->line));
         json_array_append_new(list, entry);
     }
     free(entries);

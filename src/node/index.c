@@ -66,6 +66,8 @@ static const char schema_sql[] =
     /* Clustered by account, so a page of history is one range of one b-tree and
      * an entry costs one insert. entry = tx seq * ENTRIES_PER_TX + its number in
      * the tx: increasing in chain order, and it names its transaction. */
+    /* line and memo: a batch's line (from 1) and its memo; NULL for every other
+     * entry, whose memo is its transaction's. */
     "CREATE TABLE history("
     "  network_id INTEGER NOT NULL,"
     "  member BLOB NOT NULL,"
@@ -73,6 +75,8 @@ static const char schema_sql[] =
     "  amount INTEGER NOT NULL,"
     "  fee INTEGER NOT NULL,"
     "  counterparty BLOB,"
+    "  line INTEGER,"
+    "  memo TEXT,"
     "  PRIMARY KEY(network_id, member, entry)) WITHOUT ROWID;"
     "CREATE TABLE asset_history("
     "  asset_id INTEGER NOT NULL,"
@@ -300,7 +304,11 @@ index_error index_open(const char *path, tally_index **out, char *why, size_t wh
     assert(path && out);
     *out = NULL;
     tally_index *index = calloc(1, sizeof *index);
-    if (!index) return fail(INDEX_ERR_NO_MEMORY, why, why_size, "index: out of memory");
+    if (index) index->entries = malloc(sizeof *index->entries);
+    if (!index || !index->entries) {
+        if (index) free(index);
+        return fail(INDEX_ERR_NO_MEMORY, why, why_size, "index: out of memory");
+    }
     index->height = TALLY_NO_HEIGHT;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
     int rc = sqlite3_open_v2(path, &index->db, flags, NULL);
@@ -330,6 +338,7 @@ void index_close(tally_index *index) {
         assert(rc == SQLITE_OK); /* every statement is finalized */
         (void)rc;
     }
+    free(index->entries);
     free(index);
 }
 

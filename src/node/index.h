@@ -16,6 +16,13 @@
  *                    payee: +amount, counterparty the payer; the network's fee
  *                    account: +fee (when the fee is not 0), counterparty the payer.
  *                    All three carry the memo.
+ *   TRANSFER_BATCH   each line as a transfer without its fee: payer -amount, payee
+ *                    +amount, each the other's counterparty, both with the line's
+ *                    number (`line`, from 1) and memo; then, when the fees are not 0,
+ *                    the payer: amount 0, fee = the fees of all lines, and the fee
+ *                    account: +fees, each the other's counterparty. (A block records
+ *                    the batch's fees, not each line's: the core computes those from
+ *                    the balance at each line, which the index never sees.)
  *   FEE_DISTRIBUTE   fee account: -amount; the receiving member (or the pool's system
  *                    account when to_pool): +amount; each the other's counterparty.
  *   POOL_REPAY       signer: +credits (the amount signed) against the lost-debt
@@ -40,8 +47,9 @@
  * descending id, and a page's next cursor (0 when there is no older entry) is
  * passed back as before_cursor to continue; pages never skip or repeat an entry
  * while blocks are being added. An id is computed from the entry's place in the
- * chain (transaction number * 4 + its number in the transaction), so the same log
- * gives the same ids and a cursor stays valid across a rebuild.
+ * chain (transaction number * 1024 + its number in the transaction: a batch of 256
+ * lines makes 514), so the same log gives the same ids and a cursor stays valid
+ * across a rebuild.
  *
  * Storage: WAL journal, synchronous=NORMAL (a power cut may lose the last indexed
  * blocks, never corrupt the file, and index_catch_up re-adds them). The schema
@@ -72,8 +80,9 @@
 extern "C" {
 #endif
 
-/* Bump when the tables change: an index of another version is rebuilt. */
-#define INDEX_SCHEMA_VERSION 1
+/* Bump when the tables change: an index of another version is rebuilt. 2: batch
+ * payments (history's line and memo, entry ids of 1024 a transaction). */
+#define INDEX_SCHEMA_VERSION 2
 /* PRAGMA application_id of a Tally index: "TLYX". */
 #define INDEX_APPLICATION_ID 0x544c5958
 /* Bounds on one query's answer. */
@@ -213,8 +222,9 @@ typedef struct {
     int64_t fee;    /* credits the account paid as fee on top of amount (TRANSFER payer) */
     bool has_counterparty;
     tally_key counterparty;
+    uint16_t line; /* TRANSFER_BATCH: the line, from 1 (0: the batch's fees, or another type) */
     uint16_t memo_length;
-    char memo[TALLY_MEMO_MAX + 1]; /* NUL-terminated UTF-8; "" when none */
+    char memo[TALLY_MEMO_MAX + 1]; /* NUL-terminated UTF-8 (a batch line's own); "" when none */
 } index_history_entry;
 
 /*
@@ -261,7 +271,7 @@ TALLY_MUST_CHECK index_error index_blocks(tally_index *index, uint64_t from_heig
                                           size_t why_size);
 
 typedef enum {
-    INDEX_MATCH_MEMO = 1,  /* a transfer's memo: key is the payer, counterparty the payee */
+    INDEX_MATCH_MEMO = 1,  /* a transfer's or batch line's memo: key is the payer, counterparty the payee */
     INDEX_MATCH_ALIAS = 2  /* a member's current alias: key is the member */
 } index_match_kind;
 

@@ -12,8 +12,8 @@ static bool key_equal(const tally_key *a, const tally_key *b) {
 }
 
 /* counterparty NULL (or the member itself) for none. */
-static void add_credit(tx_entries *entries, uint32_t network_id, const tally_key *member, int64_t amount,
-                       int64_t fee, const tally_key *counterparty) {
+static credit_entry *add_credit(tx_entries *entries, uint32_t network_id, const tally_key *member, int64_t amount,
+                                int64_t fee, const tally_key *counterparty) {
     assert(entries->credit_count < CREDIT_ENTRIES_MAX);
     credit_entry *entry = &entries->credit[entries->credit_count++];
     memset(entry, 0, sizeof *entry);
@@ -23,6 +23,7 @@ static void add_credit(tx_entries *entries, uint32_t network_id, const tally_key
     entry->fee = fee;
     entry->has_counterparty = counterparty && !key_equal(counterparty, member);
     if (entry->has_counterparty) entry->counterparty = *counterparty;
+    return entry;
 }
 
 static void add_asset(tx_entries *entries, uint32_t asset_id, const tally_key *member, int64_t amount,
@@ -54,6 +55,7 @@ bool index_tx_network(const tally_tx *tx, const tally_result *result, uint32_t *
     case TALLY_TX_LINE_OPEN: *network_id = tx->body.line_open.network_id; return true;
     case TALLY_TX_LINE_UPDATE: *network_id = tx->body.line_update.network_id; return true;
     case TALLY_TX_TRANSFER: *network_id = tx->body.transfer.network_id; return true;
+    case TALLY_TX_TRANSFER_BATCH: *network_id = tx->body.transfer_batch.network_id; return true;
     case TALLY_TX_POOL_DEPOSIT:
     case TALLY_TX_POOL_WITHDRAW:
     case TALLY_TX_POOL_REPAY:
@@ -93,7 +95,8 @@ static void pool_asset_entries(const tally_tx *tx, const tally_result *result, u
 
 void index_entries_of(const tally_tx *tx, const tally_result *result, uint32_t reserve_asset_id,
                       tx_entries *entries) {
-    memset(entries, 0, sizeof *entries);
+    /* The counts only: add_* clear each entry they fill (a batch's room is 50 KB). */
+    entries->credit_count = entries->asset_count = 0;
     uint32_t network_id = 0;
     bool has_network = index_tx_network(tx, result, &network_id);
     switch ((tally_tx_type)tx->type) {
@@ -165,6 +168,27 @@ void index_entries_of(const tally_tx *tx, const tally_result *result, uint32_t r
         add_asset(entries, tx->body.asset_burn.asset_id, &tx->signer, -tx->body.asset_burn.amount, NULL);
         break;
     case TALLY_TX_CHAIN_APPROVE: break; /* chain-wide: no network's or asset's history */
+    case TALLY_TX_TRANSFER_BATCH: {
+        /* Each line as a transfer without its fee (the core charges each line's fee,
+         * but a block records only their sum): the payer's -amount and the payee's
+         * +amount, with the line's number and memo; then the payer's fees, all lines
+         * together, against the fee account. */
+        const tally_tx_transfer_batch *body = &tx->body.transfer_batch;
+        for (uint16_t i = 0; i < body->line_count; i++) {
+            const tally_batch_line *line = &body->lines[i];
+            credit_entry *paid = add_credit(entries, network_id, &tx->signer, -line->amount, 0, &line->payee);
+            credit_entry *received = add_credit(entries, network_id, &line->payee, line->amount, 0, &tx->signer);
+            paid->line = received->line = (uint16_t)(i + 1);
+            paid->memo = received->memo = line->memo.bytes;
+            paid->memo_length = received->memo_length = line->memo.length;
+        }
+        if (result->fee != 0) {
+            tally_key fees = tally_system_key(network_id, TALLY_SYSTEM_FEES);
+            add_credit(entries, network_id, &tx->signer, 0, result->fee, &fees);
+            add_credit(entries, network_id, &fees, result->fee, 0, &tx->signer);
+        }
+        break;
+    }
     }
     assert(entries->credit_count == 0 || has_network);
     (void)has_network;

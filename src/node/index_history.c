@@ -167,6 +167,11 @@ static bool read_history_row(sqlite3_stmt *statement, void *entries, uint32_t i,
         !column_optional_key(statement, 8, &entry->has_counterparty, &entry->counterparty) ||
         !column_text(statement, 9, entry->memo, TALLY_MEMO_MAX, &entry->memo_length))
         return false;
+    int64_t line = 0;
+    if (sqlite3_column_type(statement, 10) != SQLITE_NULL &&
+        !column_integer(statement, 10, 1, TALLY_BATCH_LINES_MAX, &line))
+        return false;
+    entry->line = (uint16_t)line;
     entry->cursor = *cursor = head.cursor;
     entry->height = head.height;
     entry->position = head.position;

@@ -28,11 +28,13 @@
 #define STRINGIFY_(x) #x
 #define STRINGIFY(x) STRINGIFY_(x)
 
-/* Entries one transaction can make (TRANSFER: payer, payee, fee account; pool
- * transactions: two reserve movements). Entry ids are tx seq * ENTRIES_PER_TX + k. */
-#define ENTRIES_PER_TX 4
-#define ENTRIES_PER_TX_TEXT "4"
-#define CREDIT_ENTRIES_MAX 3u
+/* Entries one transaction can make (TRANSFER: payer, payee, fee account; a
+ * TRANSFER_BATCH: payer and payee of each line, the payer's fees and the fee
+ * account; pool transactions: two reserve movements). Entry ids are tx seq *
+ * ENTRIES_PER_TX + k. */
+#define ENTRIES_PER_TX 1024
+#define ENTRIES_PER_TX_TEXT "1024"
+#define CREDIT_ENTRIES_MAX (2u * TALLY_BATCH_LINES_MAX + 2u)
 #define ASSET_ENTRIES_MAX 2u
 _Static_assert(CREDIT_ENTRIES_MAX <= ENTRIES_PER_TX && ASSET_ENTRIES_MAX <= ENTRIES_PER_TX, "entry ids");
 
@@ -52,8 +54,8 @@ _Static_assert(CREDIT_ENTRIES_MAX <= ENTRIES_PER_TX && ASSET_ENTRIES_MAX <= ENTR
                  "network_id, asset_id, encoded, memo, " TX_RESULT_COLUMNS ") VALUES (?1, ?2, ?3, ?4, "      \
                  "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, "     \
                  "?23)")                                                                                     \
-    X(INSERT_HISTORY, "INSERT INTO history(network_id, member, entry, amount, fee, counterparty) "           \
-                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)")                                                     \
+    X(INSERT_HISTORY, "INSERT INTO history(network_id, member, entry, amount, fee, counterparty, line, memo) " \
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")                                             \
     X(INSERT_ASSET_HISTORY, "INSERT INTO asset_history(asset_id, member, entry, amount, counterparty) "      \
                             "VALUES (?1, ?2, ?3, ?4, ?5)")                                                   \
     X(PEG_GET, "SELECT asset_id FROM pegs WHERE network_id = ?1")                                            \
@@ -73,7 +75,8 @@ _Static_assert(CREDIT_ENTRIES_MAX <= ENTRIES_PER_TX && ASSET_ENTRIES_MAX <= ENTR
                 "JOIN blocks b ON b.height = t.height WHERE t.id = ?1")                                      \
     X(HISTORY,                                                                                               \
       "SELECT h.entry, t.height, t.position, b.time, t.id, t.type, h.amount, h.fee, "                        \
-      "h.counterparty, t.memo FROM history h JOIN txs t ON t.seq = h.entry / " ENTRIES_PER_TX_TEXT " "       \
+      "h.counterparty, coalesce(h.memo, t.memo), h.line FROM history h "                                      \
+      "JOIN txs t ON t.seq = h.entry / " ENTRIES_PER_TX_TEXT " "                                             \
       "JOIN blocks b ON b.height = t.height "                                                                \
       "WHERE h.network_id = ?1 AND h.member = ?2 AND h.entry < ?3 "                                          \
       "ORDER BY h.entry DESC LIMIT ?4")                                                                      \
@@ -108,6 +111,8 @@ struct tally_index {
     /* The cached tip could not be reloaded after a rollback: adding refuses until
      * the index is reopened or rebuilt. */
     bool failed;
+    /* The entries of the transaction being indexed (room for the longest batch's). */
+    struct tx_entries *entries;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -278,6 +283,9 @@ typedef struct {
     int64_t fee;
     bool has_counterparty;
     tally_key counterparty;
+    uint16_t line; /* a batch's line, from 1; 0: none */
+    uint16_t memo_length;
+    const char *memo; /* a batch line's memo (in the block's transaction); NULL: the transaction's */
 } credit_entry;
 
 typedef struct {
@@ -288,7 +296,7 @@ typedef struct {
     tally_key counterparty;
 } asset_entry;
 
-typedef struct {
+typedef struct tx_entries {
     credit_entry credit[CREDIT_ENTRIES_MAX];
     uint32_t credit_count;
     asset_entry asset[ASSET_ENTRIES_MAX];

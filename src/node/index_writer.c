@@ -106,6 +106,10 @@ static index_error insert_entries(tally_index *index, const tx_entries *entries,
         bind_int(&b, 4, entry->amount);
         bind_int(&b, 5, entry->fee);
         bind_key(&b, 6, entry->has_counterparty ? &entry->counterparty : NULL);
+        if (entry->line) bind_int(&b, 7, entry->line);
+        else bind_null(&b, 7);
+        if (entry->memo) bind_text(&b, 8, entry->memo, entry->memo_length);
+        else bind_null(&b, 8);
         error = run(index, &b, "writing a history entry", why, why_size);
     }
     for (uint32_t i = 0; i < entries->asset_count && error == INDEX_OK; i++) {
@@ -142,10 +146,17 @@ static index_error index_effects(tally_index *index, const tally_tx *tx, const t
         error = search_insert(index, INDEX_MATCH_MEMO, tx->body.transfer.network_id, tx_seq,
                               tx->body.transfer.memo.bytes, tx->body.transfer.memo.length, &tx->signer,
                               &tx->body.transfer.payee, why, why_size);
+    /* A batch's memos are searchable line by line, as a transfer's. */
+    for (uint16_t i = 0; error == INDEX_OK && tx->type == TALLY_TX_TRANSFER_BATCH && i < tx->body.transfer_batch.line_count;
+         i++) {
+        const tally_batch_line *line = &tx->body.transfer_batch.lines[i];
+        if (line->memo.length > 0)
+            error = search_insert(index, INDEX_MATCH_MEMO, tx->body.transfer_batch.network_id, tx_seq, line->memo.bytes,
+                                  line->memo.length, &tx->signer, &line->payee, why, why_size);
+    }
     if (error != INDEX_OK) return error;
-    tx_entries entries;
-    index_entries_of(tx, result, reserve_asset_id, &entries);
-    return insert_entries(index, &entries, tx_seq, why, why_size);
+    index_entries_of(tx, result, reserve_asset_id, index->entries);
+    return insert_entries(index, index->entries, tx_seq, why, why_size);
 }
 
 static index_error insert_tx(tally_index *index, const tally_block *block, uint32_t position, char *why,

@@ -3,9 +3,12 @@
  * per network it pays in) and rebuilt from the ring after every block, so it needs
  * no deletion; a rebuild clears only the slots in use (their positions are kept),
  * so a block costs what is pending, not the table's 16 MB. A transaction adds at
- * most two entries (its signer's, and for a transfer its network's), so at four
- * slots per transaction the load stays below one half and probe sequences stay a
- * few dozen slots long at worst.
+ * most two entries (its signer's, and for a transfer or batch its network's), so at
+ * four slots per transaction the load stays below one half and probe sequences stay
+ * a few dozen slots long at worst.
+ *
+ * The ring owns copies of its batches' lines: a push copies them, a take hands them
+ * to the caller, mempool_free frees what is left.
  */
 #include "node/mempool.h"
 
@@ -25,8 +28,8 @@ bool mempool_init(mempool *pool, uint32_t capacity) {
     while (slots < capacity * 4u) slots *= 2;
     pool->pending_capacity = slots;
     pool->pending = calloc(slots, sizeof *pool->pending);
-    pool->used_slots = calloc(slots / 2, sizeof *pool->used_slots);
-    if (!pool->entries || !pool->pending || !pool->used_slots) {
+    pool->occupied = calloc(slots, sizeof *pool->occupied);
+    if (!pool->entries || !pool->pending || !pool->occupied) {
         mempool_free(pool);
         return false;
     }
@@ -35,9 +38,11 @@ bool mempool_init(mempool *pool, uint32_t capacity) {
 }
 
 void mempool_free(mempool *pool) {
+    for (uint32_t i = 0; pool->entries && i < pool->count; i++)
+        tally_tx_release(&pool->entries[(pool->head + i) % pool->capacity].tx);
     free(pool->entries);
     free(pool->pending);
-    free(pool->used_slots);
+    free(pool->occupied);
     sodium_memzero(pool, sizeof *pool);
 }
 
@@ -69,7 +74,7 @@ static mempool_pending *pending_slot(mempool *pool, const tally_key *key, uint32
                 slot->used = true;
                 slot->key = *key;
                 slot->network_id = network_id;
-                pool->used_slots[pool->pending_used++] = position;
+                pool->occupied[pool->pending_used++] = position;
                 found = slot;
             }
             break;
@@ -100,28 +105,55 @@ int64_t mempool_pending_spend(mempool *pool, const tally_key *signer, uint32_t n
     return slot ? slot->pending_spend : 0;
 }
 
-static bool spends(const tally_tx *tx) {
-    return tx->type == TALLY_TX_TRANSFER && tx->body.transfer.network_id != 0 && tx->body.transfer.amount > 0;
+uint32_t mempool_lines_of(const tally_tx *tx) {
+    return tx->type == TALLY_TX_TRANSFER_BATCH ? tx->body.transfer_batch.line_count : 0;
 }
+
+int64_t mempool_spend_of(const tally_tx *tx) {
+    int64_t total = 0;
+    if (tx->type == TALLY_TX_TRANSFER) total = tx->body.transfer.amount > 0 ? tx->body.transfer.amount : 0;
+    if (tx->type == TALLY_TX_TRANSFER_BATCH && tx->body.transfer_batch.lines)
+        for (uint16_t i = 0; i < tx->body.transfer_batch.line_count; i++) {
+            int64_t amount = tx->body.transfer_batch.lines[i].amount;
+            if (amount > 0 && __builtin_add_overflow(total, amount, &total)) return INT64_MAX;
+        }
+    return total;
+}
+
+static uint32_t spend_network(const tally_tx *tx) {
+    if (tx->type == TALLY_TX_TRANSFER) return tx->body.transfer.network_id;
+    if (tx->type == TALLY_TX_TRANSFER_BATCH) return tx->body.transfer_batch.network_id;
+    return 0;
+}
+
+static bool spends(const tally_tx *tx) { return spend_network(tx) != 0 && mempool_spend_of(tx) > 0; }
 
 /* Records tx as pending; false (having changed nothing that matters: a new entry
  * stays zeroed) when an entry finds no slot. */
 static bool note_pending(mempool *pool, const tally_tx *tx) {
     mempool_pending *sequence = pending_slot(pool, &tx->signer, 0, true);
-    mempool_pending *spend = sequence && spends(tx) ? pending_slot(pool, &tx->signer, tx->body.transfer.network_id, true)
-                                                    : NULL;
+    mempool_pending *spend = sequence && spends(tx) ? pending_slot(pool, &tx->signer, spend_network(tx), true) : NULL;
     if (!sequence || (spends(tx) && !spend)) return false;
     sequence->next_sequence = tx->sequence + 1;
     sequence->pending_count++;
-    if (spend && __builtin_add_overflow(spend->pending_spend, tx->body.transfer.amount, &spend->pending_spend))
+    if (spend && __builtin_add_overflow(spend->pending_spend, mempool_spend_of(tx), &spend->pending_spend))
         spend->pending_spend = INT64_MAX;
+    pool->lines += mempool_lines_of(tx);
     return true;
 }
 
+bool mempool_lines_fit(const mempool *pool, const tally_tx *tx) {
+    return (uint64_t)pool->lines + mempool_lines_of(tx) <= MEMPOOL_LINES_MAX;
+}
+
 bool mempool_push(mempool *pool, const tally_tx *tx, const uint8_t id[TALLY_HASH_BYTES]) {
-    if (mempool_full(pool) || !note_pending(pool, tx)) return false;
+    if (mempool_full(pool) || !mempool_lines_fit(pool, tx)) return false;
     mempool_entry *entry = &pool->entries[(pool->head + pool->count) % pool->capacity];
-    entry->tx = *tx;
+    if (!tally_tx_copy(&entry->tx, tx)) return false; /* a batch's lines: out of memory */
+    if (!note_pending(pool, tx)) {
+        tally_tx_release(&entry->tx);
+        return false;
+    }
     memcpy(entry->id, id, TALLY_HASH_BYTES);
     pool->count++;
     return true;
@@ -132,9 +164,12 @@ bool mempool_push(mempool *pool, const tally_tx *tx, const uint8_t id[TALLY_HASH
  * a new hash key spreads them differently. */
 static void rebuild_pending(mempool *pool) {
     for (int attempt = 0; attempt < 8; attempt++) {
+        /* Only the slots in use are cleared: the whole table is 16 MB at the default
+         * capacity, and a block is taken every few milliseconds under load. */
         for (uint32_t i = 0; i < pool->pending_used; i++)
-            memset(&pool->pending[pool->used_slots[i]], 0, sizeof *pool->pending);
+            memset(&pool->pending[pool->occupied[i]], 0, sizeof *pool->pending);
         pool->pending_used = 0;
+        pool->lines = 0;
         bool complete = true;
         for (uint32_t i = 0; i < pool->count && complete; i++)
             complete = note_pending(pool, &pool->entries[(pool->head + i) % pool->capacity].tx);
@@ -144,8 +179,15 @@ static void rebuild_pending(mempool *pool) {
 }
 
 uint32_t mempool_take(mempool *pool, mempool_entry *out, uint32_t limit) {
-    uint32_t taken = pool->count < limit ? pool->count : limit;
-    for (uint32_t i = 0; i < taken; i++) out[i] = pool->entries[(pool->head + i) % pool->capacity];
+    uint32_t taken = 0;
+    uint64_t lines = 0;
+    for (; taken < pool->count && taken < limit; taken++) {
+        const mempool_entry *entry = &pool->entries[(pool->head + taken) % pool->capacity];
+        /* A block holds TALLY_BLOCK_LINES_MAX batch lines at most: the rest wait. */
+        lines += mempool_lines_of(&entry->tx);
+        if (lines > TALLY_BLOCK_LINES_MAX) break;
+        out[taken] = *entry; /* its lines go with it */
+    }
     pool->head = (pool->head + taken) % pool->capacity;
     pool->count -= taken;
     rebuild_pending(pool);

@@ -19,8 +19,12 @@
 #include <stdint.h>
 
 #include "tally.h"
+#include "tally_chain.h"
 
 #define MEMPOOL_PROBES_MAX 256u
+/* Batch lines (TRANSFER_BATCH) pending at most, all batches together: four blocks'
+ * worth, about 29 MB of decoded lines (a full ring of single transfers is 48 MB). */
+#define MEMPOOL_LINES_MAX (4u * TALLY_BLOCK_LINES_MAX)
 
 typedef struct {
     tally_tx tx;
@@ -41,8 +45,8 @@ typedef struct {
     uint32_t capacity, head, count;
     mempool_pending *pending; /* open addressing, `pending_capacity` a power of two */
     uint32_t pending_capacity, pending_used;
-    uint32_t *used_slots; /* the positions of the pending_used entries, so that a rebuild
-                           * clears only them (the table is 16 MB at 65,536 transactions) */
+    uint32_t *occupied;     /* the positions of the pending_used slots in use */
+    uint32_t lines;         /* batch lines pending, at most MEMPOOL_LINES_MAX */
     uint8_t hash_key[16];   /* crypto_shorthash_KEYBYTES */
     uint32_t probe_longest; /* the most slots one lookup examined */
 } mempool;
@@ -58,17 +62,28 @@ static inline bool mempool_full(const mempool *pool) { return pool->count == poo
 uint64_t mempool_next_sequence(mempool *pool, const tally_key *signer, uint64_t committed_next);
 /* How many of the signer's transactions are pending. */
 uint32_t mempool_sender_count(mempool *pool, const tally_key *signer);
-/* Credits the signer's pending transfers in a network will spend (amounts only). */
+/* Credits the signer's pending transfers and batches in a network will spend
+ * (amounts only). */
 int64_t mempool_pending_spend(mempool *pool, const tally_key *signer, uint32_t network_id);
+/* What one transaction spends (a transfer's amount, a batch's lines' amounts, 0 for
+ * the rest; saturating) and the batch lines it holds. */
+int64_t mempool_spend_of(const tally_tx *tx);
+uint32_t mempool_lines_of(const tally_tx *tx);
+/* Whether tx's batch lines fit under MEMPOOL_LINES_MAX. */
+bool mempool_lines_fit(const mempool *pool, const tally_tx *tx);
 
-/* Adds a transaction whose sequence the caller checked against
- * mempool_next_sequence. false when full (or, in theory, when the pending table
- * has no room within MEMPOOL_PROBES_MAX of the signer's slot). */
+/* Adds a copy of a transaction whose sequence the caller checked against
+ * mempool_next_sequence (a batch's lines are copied too). false when full, when its
+ * lines do not fit (mempool_lines_fit), when memory for them is short (or, in
+ * theory, when the pending table has no room within MEMPOOL_PROBES_MAX of the
+ * signer's slot). */
 TALLY_MUST_CHECK bool mempool_push(mempool *pool, const tally_tx *tx, const uint8_t id[TALLY_HASH_BYTES]);
 
-/* Moves up to `limit` of the oldest transactions into out; returns how many. The
- * pending tables are rebuilt from what stays, so a signer's next sequence is again
- * read from the chain once the block is committed. */
+/* Moves up to `limit` of the oldest transactions into out, and no more batch lines
+ * than a block holds (TALLY_BLOCK_LINES_MAX); returns how many. The caller then owns
+ * their batch lines (tally_tx_release). The pending tables are rebuilt from what
+ * stays, so a signer's next sequence is again read from the chain once the block is
+ * committed. */
 uint32_t mempool_take(mempool *pool, mempool_entry *out, uint32_t limit);
 
 #endif

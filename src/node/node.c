@@ -381,11 +381,15 @@ static void produce_block(node *n) {
          * was admitted meanwhile is refused too. */
         say(n, "FATAL: could not make a block durable", failure.message);
         __atomic_store_n(&n->failed, true, __ATOMIC_RELEASE);
-        for (uint32_t i = 0; i < count; i++)
+        for (uint32_t i = 0; i < count; i++) {
             status_set(n, n->candidates[i].id, (tx_status){.state = TX_REFUSED, .node_error = "NODE_FAILED"});
+            tally_tx_release(&n->candidates[i].tx);
+        }
         while ((count = mempool_take(&n->pool, n->candidates, n->config.block_max_txs)) > 0)
-            for (uint32_t i = 0; i < count; i++)
+            for (uint32_t i = 0; i < count; i++) {
                 status_set(n, n->candidates[i].id, (tx_status){.state = TX_REFUSED, .node_error = "NODE_FAILED"});
+                tally_tx_release(&n->candidates[i].tx);
+            }
         pthread_cond_broadcast(&n->committed);
         return;
     }
@@ -397,6 +401,8 @@ static void produce_block(node *n) {
         status_set(n, n->candidates[i].id, status);
         if (status.state == TX_COMMITTED) n->metrics.txs_committed++;
         else n->metrics.txs_refused_in_block++;
+        /* The block holds its own copy of a batch's lines; the mempool's go. */
+        tally_tx_release(&n->candidates[i].tx);
     }
     n->metrics.blocks_produced++;
     n->metrics.last_block_ns = monotonic_ns() - started;
@@ -412,7 +418,7 @@ static void produce_block(node *n) {
  * See the top of this file. Called with the lock held and something pending. */
 static uint64_t block_due_ns(const node *n) {
     uint64_t earliest = n->last_block_start_ns + (uint64_t)n->config.block_min_ms * 1000000u;
-    if (n->pool.count >= n->config.block_max_txs || !n->running) return 0;
+    if (n->pool.count >= n->config.block_max_txs || n->pool.lines >= TALLY_BLOCK_LINES_MAX || !n->running) return 0;
     uint64_t latest = n->oldest_pending_ns + (uint64_t)n->config.block_ms * 1000000u;
     if (n->checking > 0) {
         uint64_t duty = n->last_block_start_ns + BLOCK_DUTY_CYCLE * n->last_block_cpu_ns;
@@ -558,15 +564,32 @@ static tx_status node_refused(node_refusal reason) {
     return (tx_status){.state = TX_REFUSED, .node_error = node_refusal_names[reason]};
 }
 
-/* A transfer larger than the credit its payer has left after its pending ones. */
+/* A transfer larger than the credit its payer has left after its pending ones; a
+ * batch whose lines pass it (the first line that does is named, with what was left
+ * for it). Amounts only: fees are the core's to check in the block. */
 static tx_status credit_left(node *n, const tally_state *state, const tally_tx *tx) {
-    if (tx->type != TALLY_TX_TRANSFER) return (tx_status){0};
-    const tally_tx_transfer *transfer = &tx->body.transfer;
-    const tally_member *payer = tally_state_member(state, transfer->network_id, &tx->signer);
-    if (!payer || transfer->amount <= 0) return (tx_status){0};
-    int64_t left =
-        tally_member_available(state, payer) - mempool_pending_spend(&n->pool, &tx->signer, transfer->network_id);
-    if (transfer->amount > left) return refused(TALLY_ERR_INSUFFICIENT_CREDIT, left > 0 ? left : 0);
+    uint32_t network_id = tx->type == TALLY_TX_TRANSFER         ? tx->body.transfer.network_id
+                          : tx->type == TALLY_TX_TRANSFER_BATCH ? tx->body.transfer_batch.network_id
+                                                                : 0;
+    const tally_member *payer = network_id ? tally_state_member(state, network_id, &tx->signer) : NULL;
+    if (!payer) return (tx_status){0};
+    int64_t left = tally_member_available(state, payer) - mempool_pending_spend(&n->pool, &tx->signer, network_id);
+    if (tx->type == TALLY_TX_TRANSFER) {
+        int64_t amount = tx->body.transfer.amount;
+        if (amount > 0 && amount > left) return refused(TALLY_ERR_INSUFFICIENT_CREDIT, left > 0 ? left : 0);
+        return (tx_status){0};
+    }
+    const tally_tx_transfer_batch *batch = &tx->body.transfer_batch;
+    for (uint16_t i = 0; batch->lines && i < batch->line_count; i++) {
+        int64_t amount = batch->lines[i].amount;
+        if (amount <= 0) return (tx_status){0}; /* the core names that line */
+        if (amount > left) {
+            tx_status status = refused(TALLY_ERR_INSUFFICIENT_CREDIT, left > 0 ? left : 0);
+            status.result.line = (uint16_t)(i + 1);
+            return status;
+        }
+        left -= amount;
+    }
     return (tx_status){0};
 }
 
@@ -598,7 +621,7 @@ static uint64_t next_sequence(node *n, const tally_state *state, const tally_key
 static tx_status admit(node *n, const tally_state *state, const tally_tx *tx, const uint8_t id[TALLY_HASH_BYTES]) {
     tx_status known = status_get(n, id);
     if (known.state == TX_PENDING || known.state == TX_COMMITTED) return known; /* resubmitted */
-    if (mempool_full(&n->pool)) return node_refused(NODE_REFUSAL_MEMPOOL_FULL);
+    if (mempool_full(&n->pool) || !mempool_lines_fit(&n->pool, tx)) return node_refused(NODE_REFUSAL_MEMPOOL_FULL);
     tx_status checked = state_checks(n, state, tx, next_sequence(n, state, &tx->signer),
                                      mempool_sender_count(&n->pool, &tx->signer), 0);
     if (checked.state == TX_REFUSED) return checked;
@@ -620,7 +643,7 @@ static tx_status look_before_signature(node *n, const tally_state *state, const 
     *stage = STAGE_DONE;
     tx_status known = status_get(n, id);
     if (known.state == TX_PENDING || known.state == TX_COMMITTED) return known; /* resubmitted */
-    if (mempool_full(&n->pool)) return node_refused(NODE_REFUSAL_MEMPOOL_FULL);
+    if (mempool_full(&n->pool) || !mempool_lines_fit(&n->pool, tx)) return node_refused(NODE_REFUSAL_MEMPOOL_FULL);
     tx_status checked = state_checks(n, state, tx, expected, pending, earlier);
     if (checked.state == TX_REFUSED) return checked;
     const uint8_t *verdict = recent_get(&n->verdicts, digest);

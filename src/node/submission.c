@@ -21,9 +21,12 @@
 
 #define BINARY_CONTENT_TYPE "application/octet-stream"
 
-/* The largest JSON batch, every item of the longest encoding, fits the body bound. */
-_Static_assert((size_t)SUBMISSION_JSON_BATCH_MAX * (2u * TALLY_TX_ENCODED_MAX + 3u) + 16u <= SUBMISSION_JSON_BODY_MAX,
+/* The largest JSON batch, every item of the longest single encoding, fits the body
+ * bound; so do 23 batches of TALLY_BATCH_LINES_MAX lines (55 KB of hex each). */
+_Static_assert((size_t)SUBMISSION_JSON_BATCH_MAX * (2u * TALLY_TX_SINGLE_ENCODED_MAX + 3u) + 16u <=
+                   SUBMISSION_JSON_BODY_MAX,
                "a JSON body holds the largest JSON batch");
+_Static_assert((size_t)2u * TALLY_TX_ENCODED_MAX + 16u <= SUBMISSION_JSON_BODY_MAX, "a JSON body holds the longest batch");
 _Static_assert(SUBMISSION_JSON_BATCH_MAX <= SUBMISSION_BATCH_MAX, "the JSON batch is the smaller one");
 
 __attribute__((format(printf, 4, 5))) static bool refuse(submission_refusal *refusal, const char *code,
@@ -53,6 +56,7 @@ static bool submission_alloc(submission *sub, size_t count, bool is_single) {
 }
 
 void submission_release(submission *sub) {
+    for (uint32_t i = 0; sub->txs && i < sub->decodable; i++) tally_tx_release(&sub->txs[i]);
     free(sub->txs);
     free(sub->positions);
     free(sub->items);

@@ -17,9 +17,10 @@
 
 #define SUBMISSION_BATCH_MAX 4096u      /* transactions in one binary submission */
 #define SUBMISSION_JSON_BATCH_MAX 1024u /* transactions in one JSON submission */
-/* Bytes of a JSON body: room for SUBMISSION_JSON_BATCH_MAX transactions of the
- * longest encoding in hex (1,027 bytes each with quotes and comma) and 250 bytes
- * of whitespace each. The binary form is the one for big batches. */
+/* Bytes of a JSON body: room for SUBMISSION_JSON_BATCH_MAX single transactions of
+ * the longest encoding in hex (1,027 bytes each with quotes and comma) and 250
+ * bytes of whitespace each, or for 23 of the longest batch payments (54,579 bytes
+ * of hex each). The binary form is the one for big batches. */
 #define SUBMISSION_JSON_BODY_MAX (1280u << 10) /* 1.25 MiB */
 /* Structural characters ({ [ , :) outside strings in a JSON body. Every value the
  * parser builds but the first follows one of them, so this bounds the parser's
@@ -39,7 +40,9 @@ typedef struct {
 } submission_item;
 
 /* A body that parsed: `count` items in body order; the `decodable` transactions in
- * txs, positions[d] being where txs[d] stood. Release with submission_release. */
+ * txs, positions[d] being where txs[d] stood. Release with submission_release, which
+ * frees the batch lines of the transactions still in txs (one who moves a
+ * transaction out takes its lines: it leaves tally_tx_release'd txs behind). */
 typedef struct {
     size_t count;   /* 1..SUBMISSION_BATCH_MAX */
     bool is_single; /* {"tx": hex}: a refusal of its one item is the answer's status */

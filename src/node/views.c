@@ -82,7 +82,7 @@ json_t *view_tx_status(const uint8_t id[TALLY_HASH_BYTES], const tx_status *stat
             const char *message = strcmp(status->node_error, "MEMPOOL_FULL") == 0
                                       ? "the node's mempool is full: retry shortly"
                                   : strcmp(status->node_error, "BAD_HEX") == 0
-                                      ? "a transaction is the hex of its signed encoding, at most 512 bytes"
+                                      ? "a transaction is the hex of its signed encoding, at most 27288 bytes"
                                   : strcmp(status->node_error, "NODE_FAILED") == 0
                                       ? "the node stopped after a failed write: it must be restarted"
                                   : strcmp(status->node_error, "SENDER_PENDING_FULL") == 0
@@ -92,8 +92,11 @@ json_t *view_tx_status(const uint8_t id[TALLY_HASH_BYTES], const tx_status *stat
             json_object_set_new(view, "error", view_error(status->node_error, message, 0, false));
         } else {
             tally_error code = status->result.code;
-            json_object_set_new(view, "error", view_error(tally_error_name(code), tally_error_message(code),
-                                                          status->result.available, has_available(code)));
+            json_t *error = view_error(tally_error_name(code), tally_error_message(code), status->result.available,
+                                       has_available(code));
+            /* A batch names the line refused (0, left out: the batch as a whole). */
+            if (error && status->result.line > 0) json_object_set_new(error, "line", json_integer(status->result.line));
+            json_object_set_new(view, "error", error);
         }
     }
     return view;
@@ -327,6 +330,22 @@ json_t *view_tx(const tally_tx *tx) {
         json_object_set_new(view, "amount", json_integer(t->amount));
         json_object_set_new(view, "max_fee", json_integer(t->max_fee));
         json_object_set_new(view, "memo", json_stringn(t->memo.bytes, t->memo.length));
+    }
+    if (view && tx->type == TALLY_TX_TRANSFER_BATCH) {
+        const tally_tx_transfer_batch *b = &tx->body.transfer_batch;
+        json_object_set_new(view, "network", json_integer(b->network_id));
+        json_object_set_new(view, "max_fee", json_integer(b->max_fee));
+        json_t *lines = json_array();
+        int64_t total = 0;
+        for (uint16_t i = 0; lines && b->lines && i < b->line_count; i++) {
+            const tally_batch_line *line = &b->lines[i];
+            json_array_append_new(lines, json_pack("{s:i, s:o, s:I, s:s%}", "line", (int)i + 1, "payee",
+                                                   view_address(&line->payee), "amount", (json_int_t)line->amount,
+                                                   "memo", line->memo.bytes, (size_t)line->memo.length));
+            if (line->amount > 0 && __builtin_add_overflow(total, line->amount, &total)) total = INT64_MAX;
+        }
+        json_object_set_new(view, "total", json_integer(total));
+        json_object_set_new(view, "lines", lines);
     }
     return view;
 }

@@ -359,10 +359,9 @@ tally_chain_error tally_store_snapshot(tally_store *store, tally_chain_failure *
 /* Verification from the genesis.                                            */
 /* ------------------------------------------------------------------------ */
 
-tally_chain_error tally_chain_verify(const char *directory, tally_progress_fn *progress,
-                                     void *progress_context, tally_notice_fn *notice,
-                                     void *notice_context, tally_verify_summary *summary,
-                                     tally_chain_failure *failure) {
+static tally_chain_error verify_chain(const char *directory, bool full_invariants, tally_progress_fn *progress,
+                                      void *progress_context, tally_notice_fn *notice, void *notice_context,
+                                      tally_verify_summary *summary, tally_chain_failure *failure) {
     assert(directory != NULL && summary != NULL);
     memset(summary, 0, sizeof *summary);
     uint64_t started = monotonic_ns();
@@ -374,6 +373,7 @@ tally_chain_error tally_chain_verify(const char *directory, tally_progress_fn *p
     tally_chain_error error = tally_blocklog_open(directory, &log_options, &log, failure);
     if (error == TALLY_CHAIN_OK) error = start_from_genesis(log, &state, &tip, failure);
     if (error == TALLY_CHAIN_OK) {
+        tally_state_check_invariants_fully(state, full_invariants);
         summary->blocks = 1;
         summary->tip = tip;
         if (progress != NULL) progress(progress_context, 0, tally_blocklog_count(log));
@@ -386,4 +386,16 @@ tally_chain_error tally_chain_verify(const char *directory, tally_progress_fn *p
     tally_blocklog_close(log);
     summary->elapsed_ns = monotonic_ns() - started;
     return error;
+}
+
+tally_chain_error tally_chain_verify(const char *directory, tally_progress_fn *progress, void *progress_context,
+                                     tally_notice_fn *notice, void *notice_context, tally_verify_summary *summary,
+                                     tally_chain_failure *failure) {
+    return verify_chain(directory, false, progress, progress_context, notice, notice_context, summary, failure);
+}
+
+tally_chain_error tally_chain_verify_full(const char *directory, tally_progress_fn *progress, void *progress_context,
+                                          tally_notice_fn *notice, void *notice_context,
+                                          tally_verify_summary *summary, tally_chain_failure *failure) {
+    return verify_chain(directory, true, progress, progress_context, notice, notice_context, summary, failure);
 }

@@ -7,6 +7,7 @@
 #include "tools/vectors_build.h"
 
 #include <assert.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -46,18 +47,24 @@ bool vectors_unhex(const char *hex, uint8_t *out, size_t out_capacity, size_t *l
 }
 
 static json_t *hex_json(const uint8_t *bytes, size_t length) {
-    char text[2 * TALLY_TX_ENCODED_MAX + 1];
     assert(length <= TALLY_TX_ENCODED_MAX);
+    char *text = malloc(2 * length + 1);
+    if (text == NULL) return NULL;
     vectors_hex(bytes, length, text);
-    return json_string(text);
+    json_t *value = json_string(text);
+    free(text);
+    return value;
 }
 
 /* ------------------------------------------------------------------------ */
 /* Transactions as JSON.                                                     */
 /* ------------------------------------------------------------------------ */
 
-static json_t *field_json(const tally_tx *tx, const tally_field *field) {
-    const uint8_t *source = (const uint8_t *)tx + field->offset;
+static json_t *fields_json(const uint8_t *base, const tally_field *fields, unsigned count);
+
+/* One field of the struct at base (a tally_tx, or one item of a counted array). */
+static json_t *field_json(const uint8_t *base, const tally_field *field) {
+    const uint8_t *source = base + field->offset;
     switch (field->kind) {
     case TALLY_FIELD_I64: {
         int64_t value;
@@ -72,11 +79,32 @@ static json_t *field_json(const tally_tx *tx, const tally_field *field) {
     case TALLY_FIELD_U8: return json_integer((json_int_t)*source);
     case TALLY_FIELD_BOOL: return json_boolean(*source != 0);
     case TALLY_FIELD_KEY: return hex_json(source, TALLY_KEY_BYTES);
+    case TALLY_FIELD_TEXT: {
+        /* A tally_text or a tally_batch_memo: u16 length, then the bytes. NULL when
+         * the text is not UTF-8: such a transaction makes no vector. */
+        uint16_t length;
+        memcpy(&length, source, sizeof length);
+        if (length > field->limit) return NULL;
+        return json_stringn((const char *)source + TALLY_TEXT_BYTES_OFFSET, length);
+    }
     default: {
-        assert(field->kind == TALLY_FIELD_TEXT);
-        const tally_text *text = (const tally_text *)source;
-        /* NULL when the text is not UTF-8: such a transaction makes no vector. */
-        return json_stringn(text->bytes, text->length);
+        /* A counted array: a JSON array of objects, one per item. */
+        assert(field->kind == TALLY_FIELD_ITEMS);
+        uint16_t count;
+        const uint8_t *items;
+        memcpy(&count, source, sizeof count);
+        memcpy(&items, base + field->items_offset, sizeof items);
+        if (items == NULL && count > 0) return NULL;
+        json_t *list = json_array();
+        for (uint16_t k = 0; list != NULL && k < count; k++) {
+            json_t *item = fields_json(items + (size_t)k * field->item_size, field->item_fields, field->item_field_count);
+            /* json_array_append_new takes item even when it fails. */
+            if (item == NULL || json_array_append_new(list, item) != 0) {
+                json_decref(list);
+                list = NULL;
+            }
+        }
+        return list;
     }
     }
 }
@@ -84,11 +112,15 @@ static json_t *field_json(const tally_tx *tx, const tally_field *field) {
 json_t *vectors_body_json(const tally_tx *tx) {
     const tally_tx_layout *layout = tally_tx_layout_of(tx->type);
     if (layout == NULL) return NULL;
+    return fields_json((const uint8_t *)tx, layout->fields, layout->field_count);
+}
+
+static json_t *fields_json(const uint8_t *base, const tally_field *fields, unsigned count) {
     json_t *body = json_object();
     if (body == NULL) return NULL;
-    for (unsigned i = 0; i < layout->field_count; i++) {
-        const tally_field *field = &layout->fields[i];
-        json_t *value = field_json(tx, field);
+    for (unsigned i = 0; i < count; i++) {
+        const tally_field *field = &fields[i];
+        json_t *value = field_json(base, field);
         if (value == NULL) goto fail;
         json_t *parent = body;
         const char *key = field->name;
@@ -133,9 +165,12 @@ json_t *vectors_entry_json(const char *name, const char *note,
     tally_tx_sign(tx, secret_key);
     sodium_memzero(secret_key, sizeof secret_key);
 
-    uint8_t signed_bytes[TALLY_TX_ENCODED_MAX];
-    size_t signed_length = tally_tx_encode(tx, signed_bytes, sizeof signed_bytes);
-    if (signed_length == 0) return NULL;
+    uint8_t *signed_bytes = malloc(TALLY_TX_ENCODED_MAX);
+    size_t signed_length = signed_bytes ? tally_tx_encode(tx, signed_bytes, TALLY_TX_ENCODED_MAX) : 0;
+    if (signed_length == 0) {
+        free(signed_bytes);
+        return NULL;
+    }
     size_t unsigned_length = signed_length - TALLY_SIGNATURE_BYTES;
     uint8_t hash[TALLY_HASH_BYTES];
     tally_tx_hash(tx, hash);
@@ -160,6 +195,7 @@ json_t *vectors_entry_json(const char *name, const char *note,
               set(entry, "hash", hex_json(hash, sizeof hash)) &&
               set(entry, "signature", hex_json(tx->signature, TALLY_SIGNATURE_BYTES)) &&
               set(entry, "signed", hex_json(signed_bytes, signed_length));
+    free(signed_bytes);
     if (!ok) {
         json_decref(entry);
         return NULL;
@@ -368,6 +404,62 @@ static void add_transfer_vectors(builder *b) {
         &tx);
 }
 
+/* Sets a batch line; memo NULL for none. */
+static void set_line(tally_batch_line *line, const tally_key *payee, int64_t amount, const char *memo) {
+    memset(line, 0, sizeof *line);
+    line->payee = *payee;
+    line->amount = amount;
+    size_t length = memo ? strlen(memo) : 0;
+    assert(length <= TALLY_BATCH_MEMO_MAX);
+    line->memo.length = (uint16_t)length;
+    if (length) memcpy(line->memo.bytes, memo, length);
+}
+
+static void add_batch_vectors(builder *b) {
+    tally_tx tx = new_tx(b, TALLY_TX_TRANSFER_BATCH, ALICE);
+    tx.body.transfer_batch.network_id = 1;
+    tx.body.transfer_batch.max_fee = 20;
+    if (!tally_tx_batch_reserve(&tx, 3)) {
+        b->failed = true;
+        return;
+    }
+    set_line(&tx.body.transfer_batch.lines[0], &b->identities[BOB].key, 1250, NULL);
+    set_line(&tx.body.transfer_batch.lines[1], &b->identities[FOUNDER].key, 300, "rent");
+    set_line(&tx.body.transfer_batch.lines[2], &b->identities[BOB].key, 75, "Brot & K\xc3\xa4se \xf0\x9f\x8d\x9e");
+    add(b, "transfer_batch",
+        "three lines (count bytes 03 00), bob twice, the first memo empty; one max_fee for all lines", &tx);
+    tally_tx_release(&tx);
+
+    tx = new_tx(b, TALLY_TX_TRANSFER_BATCH, BOB);
+    tx.body.transfer_batch.network_id = 1;
+    tx.body.transfer_batch.max_fee = 0;
+    if (!tally_tx_batch_reserve(&tx, 1)) {
+        b->failed = true;
+        return;
+    }
+    set_line(&tx.body.transfer_batch.lines[0], &b->identities[ALICE].key, 1, NULL);
+    add(b, "transfer_batch_one_line", "the shortest batch: one line without a memo", &tx);
+    tally_tx_release(&tx);
+
+    tx = new_tx(b, TALLY_TX_TRANSFER_BATCH, ALICE);
+    tx.body.transfer_batch.network_id = 1;
+    tx.body.transfer_batch.max_fee = INT64_MAX;
+    if (!tally_tx_batch_reserve(&tx, TALLY_BATCH_LINES_MAX)) {
+        b->failed = true;
+        return;
+    }
+    static const identity_id payees[] = {BOB, FOUNDER, ISSUER};
+    for (unsigned i = 0; i < TALLY_BATCH_LINES_MAX; i++) {
+        char memo[TALLY_BATCH_MEMO_MAX + 1];
+        for (unsigned k = 0; k < TALLY_BATCH_MEMO_MAX; k++) memo[k] = (char)('a' + (i + k) % 26u);
+        memo[TALLY_BATCH_MEMO_MAX] = '\0';
+        set_line(&tx.body.transfer_batch.lines[i], &b->identities[payees[i % 3]].key, (int64_t)i + 1, memo);
+    }
+    add(b, "transfer_batch_longest",
+        "the longest transaction (27,288 bytes): 256 lines (count bytes 00 01), each with a 64-byte memo", &tx);
+    tally_tx_release(&tx);
+}
+
 static void add_asset_vectors(builder *b) {
     tally_tx tx = new_tx(b, TALLY_TX_ASSET_CREATE, ISSUER);
     set_text(&tx.body.asset_create.code, "USD");
@@ -508,6 +600,32 @@ static void add_edge_vectors(builder *b) {
         "INT64_MIN in two's complement (00 .. 80); the core refuses the amount", &tx);
 }
 
+/* A batch whose second line's memo holds U+202E: refused like a transfer's memo. */
+static bool add_refused_batch(builder *b, json_t *list) {
+    tally_tx tx = new_tx(b, TALLY_TX_TRANSFER_BATCH, ALICE);
+    tx.body.transfer_batch.network_id = 1;
+    tx.body.transfer_batch.max_fee = 10;
+    if (!tally_tx_batch_reserve(&tx, 2)) return false;
+    set_line(&tx.body.transfer_batch.lines[0], &b->identities[BOB].key, 100, "ok");
+    set_line(&tx.body.transfer_batch.lines[1], &b->identities[FOUNDER].key, 100, "invoice \xe2\x80\xaegpj.exe");
+    uint8_t secret[TALLY_SECRET_BYTES];
+    tally_key key;
+    tally_keypair(&key, secret, b->identities[ALICE].seed);
+    tally_tx_sign(&tx, secret);
+    sodium_memzero(secret, sizeof secret);
+    uint8_t bytes[TALLY_TX_SINGLE_ENCODED_MAX];
+    size_t length = tally_tx_encode(&tx, bytes, sizeof bytes);
+    tally_tx_release(&tx);
+    json_t *entry = json_object();
+    bool ok = length > 0 && entry && set(entry, "name", json_string("batch_memo_right_to_left_override")) &&
+              set(entry, "note", json_string("U+202E RIGHT-TO-LEFT OVERRIDE in the memo of a batch's second line")) &&
+              set(entry, "type", json_string(tally_tx_type_name(TALLY_TX_TRANSFER_BATCH))) &&
+              set(entry, "signed", hex_json(bytes, length)) &&
+              set(entry, "error", json_string(tally_error_name(TALLY_ERR_DECODE_BAD_TEXT)));
+    if (!ok) json_decref(entry);
+    return ok && json_array_append_new(list, entry) == 0;
+}
+
 static json_t *identities_json(const builder *b) {
     json_t *list = json_array();
     if (list == NULL) return NULL;
@@ -541,6 +659,13 @@ json_t *vectors_build(void) {
     add_chain_vectors(&b);
     add_edge_vectors(&b);
     json_t *refused = refused_text_json(&b);
+    /* Batches came later (issue 8): after everything else, so that the sequence
+     * numbers, and so the bytes, of the vectors before them stay as they were. */
+    add_batch_vectors(&b);
+    if (refused != NULL && !add_refused_batch(&b, refused)) {
+        json_decref(refused);
+        refused = NULL;
+    }
 
     json_t *document = json_object();
     bool ok = !b.failed && document != NULL &&
