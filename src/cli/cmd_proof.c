@@ -71,7 +71,10 @@ cli_status cli_cmd_prove(cli_context *ctx, const cli_args *args) {
         int64_t height = 0;
         cli_json_i64(proof, "height", &height);
         if (!ctx->json)
-            fprintf(ctx->out, "saved the proof of %s against block %" PRId64 " in %s; check it with `tally check-proof %s`\n",
+            fprintf(ctx->out,
+                    "saved the proof of %s against block %" PRId64 " in %s; check it with `tally check-proof %s "
+                    "--producer ADDRESS` (the chain's producer as you know it, not as this node says) or "
+                    "`--against URL` (another node)\n",
                     path + strlen("/v1/proofs/"), height, file, file);
     } else {
         cli_out_json(ctx->out, proof);
