@@ -16,25 +16,21 @@
  * figures before a fix); it is started with the options every version knows.
  */
 #include <arpa/inet.h>
-#include <curl/curl.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bench.h"
+#include "bench_tallyd.h"
 #include "tally.h"
 
-#define DEFAULT_TALLYD "build/release/tallyd"
 enum {
     QUIET_MS = 3000,
     FLOOD_MS = 8000,
@@ -51,201 +47,41 @@ enum {
 #define JSON_ATTACK_LARGE ((size_t)(4u << 20) - 1)
 #define JSON_ATTACK_SMALL ((size_t)(1280u << 10) - 16)
 
-static char node_url[64];
-static unsigned node_port;
-static pid_t node_pid;
-static uint8_t chain_id[TALLY_CHAIN_ID_BYTES];
-
-typedef struct {
-    tally_key key;
-    uint8_t secret[TALLY_SECRET_BYTES];
-    uint64_t sequence;
-} signer;
-
-static signer founder, alice, bob;
+static bench_tallyd node;
+static bench_member founder, alice, bob;
 
 static long now_ms(void) { return (long)(bench_now_seconds() * 1000.0); }
 
-static void sleep_ms(long ms) {
-    struct timespec pause = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&pause, NULL);
-}
-
-/* ---- HTTP with libcurl ---- */
-
-typedef struct {
-    char *bytes;
-    size_t length;
-} buffer;
-
-static size_t collect(char *data, size_t size, size_t count, void *context) {
-    buffer *into = context;
-    char *grown = realloc(into->bytes, into->length + size * count + 1);
-    if (!grown) return 0;
-    memcpy(grown + into->length, data, size * count);
-    into->bytes = grown;
-    into->length += size * count;
-    into->bytes[into->length] = '\0';
-    return size * count;
-}
-
-/* One request on a new connection; the HTTP status (0: no answer), the body into
- * answer (may be NULL; caller frees). */
-static long request(const char *method, const char *path, const void *body, size_t length, const char *type,
-                    long timeout_ms, buffer *answer) {
-    CURL *curl = curl_easy_init();
-    if (!curl) return 0;
-    char url[512];
-    snprintf(url, sizeof url, "%s%s", node_url, path);
-    buffer sink = {NULL, 0};
-    buffer *into = answer ? answer : &sink;
-    into->bytes = NULL, into->length = 0;
-    struct curl_slist *headers = NULL;
-    if (type) headers = curl_slist_append(headers, type);
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, into);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    if (headers) curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    if (body) {
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)length);
-    }
-    long status = 0;
-    if (curl_easy_perform(curl) == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
-    free(sink.bytes);
-    return status;
-}
-
-/* A counter of the node's /metrics (-1 when absent). */
+/* A counter of the node's /metrics, asked on a new connection (-1 when absent). */
 static double metric(const char *name) {
-    buffer text = {NULL, 0};
-    double value = -1;
-    if (request("GET", "/metrics", NULL, 0, NULL, 10000, &text) == 200 && text.bytes) {
-        size_t length = strlen(name);
-        for (const char *line = text.bytes; line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
-            if (strncmp(line, name, length) == 0 && line[length] == ' ') {
-                value = strtod(line + length + 1, NULL);
-                break;
-            }
-    }
-    free(text.bytes);
+    CURL *curl = curl_easy_init();
+    double value = curl ? bench_metric(curl, &node, name) : -1;
+    curl_easy_cleanup(curl);
     return value;
 }
 
-static size_t count_of(const char *text, const char *needle) {
-    size_t count = 0;
-    for (const char *at = text ? strstr(text, needle) : NULL; at; at = strstr(at + 1, needle)) count++;
-    return count;
-}
-
-/* ---- transactions ---- */
-
-static tally_tx new_tx(signer *s, tally_tx_type type) {
-    tally_tx tx;
-    memset(&tx, 0, sizeof tx);
-    tx.type = (uint8_t)type;
-    memcpy(tx.chain_id, chain_id, sizeof chain_id);
-    tx.signer = s->key;
-    tx.sequence = s->sequence++;
-    return tx;
-}
-
-static void set_text(tally_text *text, const char *value) {
-    text->length = (uint16_t)strlen(value);
-    memcpy(text->bytes, value, text->length);
-}
-
-/* Appends tx, signed with secret, as a binary frame at body + *at. */
-static void frame_append(tally_tx *tx, const uint8_t *secret, uint8_t *body, size_t *at) {
-    tally_tx_sign(tx, secret);
-    size_t length = tally_tx_encode(tx, body + *at + 2, TALLY_TX_SINGLE_ENCODED_MAX);
-    body[*at] = (uint8_t)(length & 0xff), body[*at + 1] = (uint8_t)(length >> 8);
-    *at += 2 + length;
-}
-
-/* POSTs a binary batch with wait=commit; how many committed. */
-static size_t submit_committed(const uint8_t *body, size_t length) {
-    buffer answer;
-    long status = request("POST", "/v1/transactions?wait=commit", body, length,
-                          "Content-Type: application/octet-stream", 120000, &answer);
-    size_t committed = status == 200 ? count_of(answer.bytes, "\"committed\"") : 0;
-    const char *code = answer.bytes ? strstr(answer.bytes, "\"code\":\"") : NULL;
-    if (code) fprintf(stderr, "floods: a setup transaction was refused: %.60s\n", code + 8);
-    free(answer.bytes);
+/* POSTs txs (signed) in one binary body with wait=commit, on a new connection:
+ * how many committed. */
+static uint32_t submit_signed(tally_tx *txs, uint32_t count) {
+    CURL *curl = curl_easy_init();
+    if (!curl) return 0;
+    uint32_t committed = bench_post_committed(curl, &node, txs, count, 120, "floods: setup");
+    curl_easy_cleanup(curl);
     return committed;
 }
 
-static bool submit_one(signer *s, tally_tx *tx) {
-    uint8_t body[2 + TALLY_TX_SINGLE_ENCODED_MAX];
-    size_t at = 0;
-    frame_append(tx, s->secret, body, &at);
-    return submit_committed(body, at) == 1;
-}
-
-/* ---- the node ---- */
-
-static bool start_node(const char *tallyd, const char *directory) {
-    char data[300], port_file[320];
-    snprintf(data, sizeof data, "%s/data", directory);
-    snprintf(port_file, sizeof port_file, "%s/port", directory);
-    node_pid = fork();
-    if (node_pid == 0) {
-        execl(tallyd, tallyd, "--data", data, "--listen", "127.0.0.1:0", "--port-file", port_file, "--quiet",
-              (char *)NULL);
-        _exit(127);
-    }
-    if (node_pid < 0) return false;
-    for (int attempt = 0; attempt < 200; attempt++) {
-        FILE *file = fopen(port_file, "r");
-        unsigned port = 0;
-        if (file) {
-            if (fscanf(file, "%u", &port) != 1) port = 0;
-            fclose(file);
-        }
-        if (port) {
-            node_port = port;
-            snprintf(node_url, sizeof node_url, "http://127.0.0.1:%u", port);
-            buffer answer;
-            long status = request("GET", "/v1/status", NULL, 0, NULL, 5000, &answer);
-            const char *at = status == 200 && answer.bytes ? strstr(answer.bytes, "\"chain_id\":\"") : NULL;
-            size_t length = 0;
-            bool ok = at && sodium_hex2bin(chain_id, sizeof chain_id, at + 12, 64, NULL, &length, NULL) == 0 &&
-                      length == sizeof chain_id;
-            free(answer.bytes);
-            if (ok) return true;
-        }
-        sleep_ms(50);
-    }
-    return false;
-}
-
-static long node_rss_kib(void) {
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)node_pid);
-    FILE *file = fopen(path, "r");
-    if (!file) return -1;
-    long value = -1;
-    while (fgets(line, sizeof line, file))
-        if (strncmp(line, "VmRSS:", 6) == 0) value = strtol(line + 6, NULL, 10);
-    fclose(file);
-    return value;
+static bool submit_one(bench_member *s, tally_tx *tx) {
+    tally_tx_sign(tx, s->secret);
+    return submit_signed(tx, 1) == 1;
 }
 
 /* Commons (network 1) with alice and bob; then FOUNDER_KEYS x NETWORKS_PER_KEY networks. */
 static bool setup_world(int *networks) {
-    signer *all[] = {&founder, &alice, &bob};
-    for (int i = 0; i < 3; i++) {
-        tally_keypair(&all[i]->key, all[i]->secret, NULL);
-        all[i]->sequence = 1;
-    }
-    tally_tx tx = new_tx(&founder, TALLY_TX_NETWORK_CREATE);
-    set_text(&tx.body.network_create.name, "Commons");
-    set_text(&tx.body.network_create.unit_code, "COM");
+    bench_member *all[] = {&founder, &alice, &bob};
+    for (int i = 0; i < 3; i++) bench_members_make(all[i], 1);
+    tally_tx tx = bench_member_tx(node.chain_id, &founder, TALLY_TX_NETWORK_CREATE);
+    bench_set_text(&tx.body.network_create.name, "Commons");
+    bench_set_text(&tx.body.network_create.unit_code, "COM");
     tx.body.network_create.decimals = 2;
     tally_policy *policy = &tx.body.network_create.policy;
     tally_policy_defaults(policy);
@@ -258,42 +94,39 @@ static bool setup_world(int *networks) {
     policy->auto_renew = true;
     if (!submit_one(&founder, &tx)) return false;
     for (int i = 1; i < 3; i++) {
-        tx = new_tx(all[i], TALLY_TX_MEMBER_JOIN);
+        tx = bench_member_tx(node.chain_id, all[i], TALLY_TX_MEMBER_JOIN);
         tx.body.network_only.network_id = 1;
         if (!submit_one(all[i], &tx)) return false;
     }
     /* every founder key founds a few networks (a fresh key may found a few a day) */
     enum { BATCH = 4096 };
-    uint8_t *body = malloc((size_t)BATCH * (2 + TALLY_TX_SINGLE_ENCODED_MAX));
-    if (!body) return false;
+    tally_tx *txs = calloc(BATCH, sizeof *txs);
+    if (!txs) return false;
     *networks = 1;
-    signer key = {0};
+    bench_member key = {0};
     for (int index = 0; index < FOUNDER_KEYS * NETWORKS_PER_KEY;) {
-        size_t at = 0;
-        int in_batch = 0;
+        uint32_t in_batch = 0;
         for (; in_batch < BATCH && index < FOUNDER_KEYS * NETWORKS_PER_KEY; in_batch++, index++) {
-            if (index % NETWORKS_PER_KEY == 0) {
-                tally_keypair(&key.key, key.secret, NULL);
-                key.sequence = 1;
-            }
-            tx = new_tx(&key, TALLY_TX_NETWORK_CREATE);
+            if (index % NETWORKS_PER_KEY == 0) bench_members_make(&key, 1);
+            tx = bench_member_tx(node.chain_id, &key, TALLY_TX_NETWORK_CREATE);
             char name[32];
             snprintf(name, sizeof name, "Flood %05d", index);
-            set_text(&tx.body.network_create.name, name);
-            set_text(&tx.body.network_create.unit_code, "FLD");
+            bench_set_text(&tx.body.network_create.name, name);
+            bench_set_text(&tx.body.network_create.unit_code, "FLD");
             tx.body.network_create.decimals = 2;
             tally_policy_defaults(&tx.body.network_create.policy);
-            frame_append(&tx, key.secret, body, &at);
+            tally_tx_sign(&tx, key.secret);
+            txs[in_batch] = tx;
         }
-        *networks += (int)submit_committed(body, at);
+        *networks += (int)submit_signed(txs, in_batch);
     }
-    free(body);
+    free(txs);
     return *networks == 1 + FOUNDER_KEYS * NETWORKS_PER_KEY;
 }
 
 static bool pay(long *ms) {
-    signer *payer = alice.sequence <= bob.sequence ? &alice : &bob, *payee = payer == &alice ? &bob : &alice;
-    tally_tx tx = new_tx(payer, TALLY_TX_TRANSFER);
+    bench_member *payer = alice.sequence <= bob.sequence ? &alice : &bob, *payee = payer == &alice ? &bob : &alice;
+    tally_tx tx = bench_member_tx(node.chain_id, payer, TALLY_TX_TRANSFER);
     tx.body.transfer.network_id = 1;
     tx.body.transfer.payee = payee->key;
     tx.body.transfer.amount = 100;
@@ -318,13 +151,13 @@ static void *probe_main(void *context) {
     probe *p = context;
     while (!p->stop) {
         double start = bench_now_seconds();
-        long status = request("GET", "/v1/status", NULL, 0, NULL, 5000, NULL);
+        long status = bench_request_once(&node, "GET", "/v1/status", NULL, 0, NULL, 5000, NULL);
         long us = (long)((bench_now_seconds() - start) * 1e6);
         if (status != 200) p->failed++;
         else if (p->count < (int)(sizeof p->latencies_us / sizeof p->latencies_us[0])) p->latencies_us[p->count++] = us;
-        long rss = node_rss_kib();
+        long rss = (long)bench_process_kib(node.pid, "VmRSS");
         if (rss > p->rss_peak_kib) p->rss_peak_kib = rss;
-        sleep_ms(PROBE_EVERY_MS);
+        bench_sleep_ms(PROBE_EVERY_MS);
     }
     return NULL;
 }
@@ -353,8 +186,8 @@ static void *lister_main(void *context) {
     while (!*f->stop) {
         char path[96] = "/v1/networks?limit=500";
         for (int page = 0; page < 10000 && !*f->stop; page++) {
-            buffer answer;
-            long status = request("GET", path, NULL, 0, NULL, 60000, &answer);
+            bench_buffer answer;
+            long status = bench_request_once(&node, "GET", path, NULL, 0, NULL, 60000, &answer);
             const char *next = status == 200 && answer.bytes ? strstr(answer.bytes, "\"next\":") : NULL;
             long cursor = next ? strtol(next + 7, NULL, 10) : 0;
             free(answer.bytes);
@@ -377,7 +210,7 @@ static int connect_from(const char *source) {
         close(fd);
         return -1;
     }
-    address.sin_port = htons((uint16_t)node_port);
+    address.sin_port = htons((uint16_t)node.port);
     inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
     if (connect(fd, (struct sockaddr *)&address, sizeof address) != 0) {
         close(fd);
@@ -461,7 +294,7 @@ static void *body_main(void *context) {
         size_t length = large ? JSON_ATTACK_LARGE : JSON_ATTACK_SMALL;
         int fd = connect_from("127.0.0.1");
         if (fd < 0) {
-            sleep_ms(10);
+            bench_sleep_ms(10);
             continue;
         }
         char headers[256];
@@ -483,42 +316,43 @@ static void *body_main(void *context) {
     return NULL;
 }
 
-static uint8_t *junk_bodies[JUNK_KEYS][JUNK_BATCHES_PER_KEY];
+static char *junk_bodies[JUNK_KEYS][JUNK_BATCHES_PER_KEY];
 static size_t junk_lengths[JUNK_KEYS][JUNK_BATCHES_PER_KEY];
 
-typedef struct {
-    int first, last;
-} junk_job;
-
-static void *junk_sign_main(void *context) {
-    junk_job *job = context;
-    for (int k = job->first; k < job->last; k++) {
-        signer key;
-        tally_keypair(&key.key, key.secret, NULL);
-        key.sequence = 1;
-        for (int b = 0; b < JUNK_BATCHES_PER_KEY; b++) {
-            junk_bodies[k][b] = malloc((size_t)JUNK_BATCH * (2 + TALLY_TX_SINGLE_ENCODED_MAX));
-            size_t at = 0;
-            for (int i = 0; junk_bodies[k][b] && i < JUNK_BATCH; i++) {
-                tally_tx tx = new_tx(&key, TALLY_TX_TRANSFER);
-                tx.body.transfer.network_id = 1;
-                tx.body.transfer.payee = alice.key;
-                tx.body.transfer.amount = 1;
-                tx.body.transfer.max_fee = 100;
-                frame_append(&tx, key.secret, junk_bodies[k][b], &at);
+/* Each junk key's JUNK_BATCHES_PER_KEY bodies of JUNK_BATCH transfers to alice,
+ * signed on every core; false when out of memory. */
+static bool make_junk(void) {
+    tally_tx *txs = calloc(JUNK_BATCH, sizeof *txs);
+    const uint8_t **secrets = calloc(JUNK_BATCH, sizeof *secrets);
+    bool ok = txs && secrets;
+    for (int k = 0; ok && k < JUNK_KEYS; k++) {
+        bench_member key;
+        bench_members_make(&key, 1);
+        for (int b = 0; ok && b < JUNK_BATCHES_PER_KEY; b++) {
+            for (int i = 0; i < JUNK_BATCH; i++) {
+                txs[i] = bench_member_tx(node.chain_id, &key, TALLY_TX_TRANSFER);
+                txs[i].body.transfer.network_id = 1;
+                txs[i].body.transfer.payee = alice.key;
+                txs[i].body.transfer.amount = 1;
+                txs[i].body.transfer.max_fee = 100;
+                secrets[i] = key.secret;
             }
-            junk_lengths[k][b] = at;
+            bench_sign_all(txs, secrets, JUNK_BATCH);
+            junk_bodies[k][b] = bench_binary_body(txs, JUNK_BATCH, &junk_lengths[k][b]);
+            ok = junk_bodies[k][b] != NULL;
         }
     }
-    return NULL;
+    free(txs);
+    free(secrets);
+    return ok;
 }
 
 static void *junk_main(void *context) {
     flooder *f = context;
     for (int b = 0; !*f->stop; b = (b + 1) % JUNK_BATCHES_PER_KEY) {
         if (!junk_bodies[f->index][b]) break;
-        long status = request("POST", "/v1/transactions", junk_bodies[f->index][b], junk_lengths[f->index][b],
-                              "Content-Type: application/octet-stream", 60000, NULL);
+        long status = bench_request_once(&node, "POST", "/v1/transactions", junk_bodies[f->index][b],
+                                         junk_lengths[f->index][b], BENCH_BINARY, 60000, NULL);
         if (status == 200) f->done += JUNK_BATCH;
     }
     return NULL;
@@ -542,15 +376,15 @@ static figures measure(long ms, void *(*flood)(void *), int threads, long *done,
         floods[i] = (flooder){&stop, 0, i};
         if (pthread_create(&flood_threads[started], NULL, flood, &floods[i]) == 0) started++;
     }
-    if (flood) sleep_ms(500); /* the flood under way */
+    if (flood) bench_sleep_ms(500); /* the flood under way */
     pthread_create(&probe_thread, NULL, probe_main, p);
     long start = now_ms();
     if (payment_ms) {
-        sleep_ms(ms / 2);
+        bench_sleep_ms(ms / 2);
         *paid = pay(payment_ms);
     }
     long left = ms - (now_ms() - start);
-    if (left > 0) sleep_ms(left);
+    if (left > 0) bench_sleep_ms(left);
     p->stop = true;
     pthread_join(probe_thread, NULL);
     stop = true;
@@ -585,12 +419,8 @@ static void run_flood(const char *name, void *(*flood)(void *), int threads, con
 }
 
 void bench_floods(void) {
-    const char *tallyd = getenv("TALLY_BENCH_TALLYD");
-    if (!tallyd || !*tallyd) tallyd = DEFAULT_TALLYD;
-    if (access(tallyd, X_OK) != 0) {
-        printf("floods: %s is not built; skipped\n", tallyd);
-        return;
-    }
+    const char *tallyd = bench_tallyd_program();
+    if (!bench_tallyd_built(tallyd, "floods")) return;
     struct rlimit files;
     if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < 4096) {
         files.rlim_cur = files.rlim_max < 4096 ? files.rlim_max : 4096;
@@ -601,7 +431,7 @@ void bench_floods(void) {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     int networks = 0;
     double setup_start = bench_now_seconds();
-    if (!start_node(tallyd, directory)) {
+    if (!bench_tallyd_start(&node, tallyd, directory, NULL, NULL)) {
         printf("floods: could not start %s\n", tallyd);
         goto done;
     }
@@ -611,10 +441,7 @@ void bench_floods(void) {
     }
     json_attack = attack_body(JSON_ATTACK_LARGE);
     json_attack_small = attack_body(JSON_ATTACK_SMALL);
-    pthread_t signers[2];
-    junk_job jobs[2] = {{0, JUNK_KEYS / 2}, {JUNK_KEYS / 2, JUNK_KEYS}};
-    for (int i = 0; i < 2; i++) pthread_create(&signers[i], NULL, junk_sign_main, &jobs[i]);
-    for (int i = 0; i < 2; i++) pthread_join(signers[i], NULL);
+    make_junk(); /* a key without bodies sends nothing */
     printf("floods: %s, %d networks (%d founded by %d keys), set up in %.1f s; each flood: %d s of quiet, then %d s "
            "of flood, /v1/status every %d ms on a new connection\n",
            tallyd, networks, networks - 1, FOUNDER_KEYS, bench_now_seconds() - setup_start, QUIET_MS / 1000,
@@ -632,12 +459,7 @@ done:
     free(json_attack), free(json_attack_small);
     for (int k = 0; k < JUNK_KEYS; k++)
         for (int b = 0; b < JUNK_BATCHES_PER_KEY; b++) free(junk_bodies[k][b]);
-    if (node_pid > 0) {
-        kill(node_pid, SIGTERM);
-        waitpid(node_pid, NULL, 0);
-    }
-    char command[128];
-    snprintf(command, sizeof command, "rm -rf %s", directory);
-    if (system(command) != 0) fprintf(stderr, "bench floods: could not remove %s\n", directory);
+    bench_tallyd_stop(&node);
+    bench_remove_directory(directory, "bench floods");
     curl_global_cleanup();
 }

@@ -30,25 +30,21 @@
  * TALLY_BENCH_TALLYD names another tallyd to measure (an older build, for the
  * figures before a change); it is started with options every version knows.
  */
-#include <curl/curl.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
-#include <signal.h>
 #include <sodium.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bench.h"
+#include "bench_tallyd.h"
 #include "tally.h"
 #include "tally_chain.h"
 
-#define DEFAULT_TALLYD "build/release/tallyd"
 enum {
     CLIENTS = BENCH_CLIENTS,
     BATCH = BENCH_BATCH,
@@ -69,177 +65,17 @@ enum {
 /* The 2^20 member records a network may hold, founder and system accounts aside. */
 #define MEMBERS_MAX 1000000u
 
-/* ---- HTTP ---- */
-
-typedef struct {
-    char *bytes;
-    size_t length;
-} buffer;
-
-static size_t collect(char *data, size_t size, size_t count, void *context) {
-    buffer *into = context;
-    char *grown = realloc(into->bytes, into->length + size * count + 1);
-    if (!grown) return 0;
-    memcpy(grown + into->length, data, size * count);
-    into->bytes = grown;
-    into->length += size * count;
-    into->bytes[into->length] = '\0';
-    return size * count;
-}
-
-static char node_url[64];
-
-/* POSTs a binary body to /v1/transactions?wait=commit; returns the HTTP status and
- * the answer (caller frees). */
-static long post_binary(CURL *curl, const char *body, size_t length, buffer *answer) {
-    char url[128];
-    snprintf(url, sizeof url, "%s/v1/transactions?wait=commit", node_url);
-    answer->bytes = NULL;
-    answer->length = 0;
-    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/octet-stream");
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)length);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, answer);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 600L);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    long status = 0;
-    if (curl_easy_perform(curl) == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, NULL);
-    curl_slist_free_all(headers);
-    return status;
-}
-
-/* GETs path into answer (caller frees); false when it fails. */
-static bool get_text(CURL *curl, const char *path, buffer *answer) {
-    char url[128];
-    snprintf(url, sizeof url, "%s%s", node_url, path);
-    answer->bytes = NULL;
-    answer->length = 0;
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, answer);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 60L);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    long status = 0;
-    if (curl_easy_perform(curl) == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    return status == 200 && answer->bytes;
-}
-
-static size_t count_of(const char *text, const char *needle) {
-    size_t count = 0;
-    for (const char *at = text ? strstr(text, needle) : NULL; at; at = strstr(at + 1, needle)) count++;
-    return count;
-}
-
-/* The value of a metric line "name value" in /metrics; -1 when absent. */
-static double metric(CURL *curl, const char *name) {
-    buffer answer;
-    double value = -1;
-    if (get_text(curl, "/metrics", &answer)) {
-        char needle[96];
-        snprintf(needle, sizeof needle, "\n%s ", name);
-        const char *at = strstr(answer.bytes, needle);
-        if (at) value = strtod(at + strlen(needle), NULL);
-    }
-    free(answer.bytes);
-    return value;
-}
-
-static uint8_t chain_id[TALLY_CHAIN_ID_BYTES];
-
-static bool read_chain_id(CURL *curl) {
-    buffer answer;
-    bool ok = get_text(curl, "/v1/status", &answer);
-    const char *at = ok ? strstr(answer.bytes, "\"chain_id\":\"") : NULL;
-    size_t length = 0;
-    ok = at && sodium_hex2bin(chain_id, sizeof chain_id, at + 12, 64, NULL, &length, NULL) == 0 && length == 32;
-    free(answer.bytes);
-    return ok;
-}
-
-/* ---- the node ---- */
-
-static pid_t start_node(const char *tallyd, const char *directory) {
-    char data[300], port_file[320];
-    snprintf(data, sizeof data, "%s/data", directory);
-    snprintf(port_file, sizeof port_file, "%s/port", directory);
-    pid_t pid = fork();
-    if (pid == 0) {
-        execl(tallyd, tallyd, "--data", data, "--listen", "127.0.0.1:0", "--port-file", port_file, "--quiet",
-              "--block-ms", "50", "--block-max", "65536", "--networks-per-day", "1000", (char *)NULL);
-        _exit(127);
-    }
-    for (int attempt = 0; attempt < 400; attempt++) {
-        FILE *file = fopen(port_file, "r");
-        unsigned port = 0;
-        if (file) {
-            if (fscanf(file, "%u", &port) != 1) port = 0;
-            fclose(file);
-        }
-        if (port) {
-            snprintf(node_url, sizeof node_url, "http://127.0.0.1:%u", port);
-            return pid;
-        }
-        struct timespec pause = {0, 50 * 1000 * 1000};
-        nanosleep(&pause, NULL);
-    }
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
-    return -1;
-}
-
-/* A field of /proc/PID/status in KiB ("VmRSS", "VmHWM"); 0 when unreadable. */
-static uint64_t process_kib(pid_t pid, const char *field) {
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    FILE *file = fopen(path, "r");
-    uint64_t kib = 0;
-    size_t field_length = strlen(field);
-    while (file && fgets(line, sizeof line, file))
-        if (strncmp(line, field, field_length) == 0 && line[field_length] == ':')
-            kib = strtoull(line + field_length + 1, NULL, 10);
-    if (file) fclose(file);
-    return kib;
-}
-
-/* CPU seconds (user + system) the process has used so far; -1 when unreadable. */
-static double process_cpu_seconds(pid_t pid) {
-    char path[64], line[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    FILE *file = fopen(path, "r");
-    if (!file) return -1;
-    bool read = fgets(line, sizeof line, file) != NULL;
-    fclose(file);
-    const char *after_name = read ? strrchr(line, ')') : NULL;
-    unsigned long long user = 0, system_time = 0;
-    /* after "pid (name)": state, then fields 4..13, then utime and stime */
-    if (!after_name || sscanf(after_name + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &user,
-                              &system_time) != 2)
-        return -1;
-    long ticks = sysconf(_SC_CLK_TCK);
-    return (double)(user + system_time) / (double)(ticks > 0 ? ticks : 100);
-}
-
-/* CPU seconds this process (the bench's clients) has used so far. */
-static double own_cpu_seconds(void) {
-    struct rusage usage;
-    if (getrusage(RUSAGE_SELF, &usage) != 0) return 0;
-    return (double)usage.ru_utime.tv_sec + (double)usage.ru_utime.tv_usec * 1e-6 + (double)usage.ru_stime.tv_sec +
-           (double)usage.ru_stime.tv_usec * 1e-6;
-}
+/* The node of the size being measured (one at a time). */
+static bench_tallyd node;
 
 /* Waits (up to 10 minutes) until the node uses under 5% of a core over half a second:
  * its indexer has caught up with the blocks, so what comes next is measured alone. */
 static void wait_until_idle(pid_t pid) {
-    double before = process_cpu_seconds(pid);
+    double before = bench_process_cpu_seconds(pid);
     for (int i = 0; i < 1200 && before >= 0; i++) {
         struct timespec pause = {0, 500 * 1000 * 1000};
         nanosleep(&pause, NULL);
-        double now = process_cpu_seconds(pid);
+        double now = bench_process_cpu_seconds(pid);
         if (now - before < 0.025) return;
         before = now;
     }
@@ -267,68 +103,27 @@ static tally_key *member_keys;    /* N public keys */
 static keypair payers[PAYERS];    /* members 0 .. PAYERS - 1 */
 static uint64_t payer_sequence[PAYERS];
 
-static tally_tx new_tx(const tally_key *signer, uint64_t sequence, tally_tx_type type) {
-    tally_tx tx;
-    memset(&tx, 0, sizeof tx);
-    tx.type = (uint8_t)type;
-    memcpy(tx.chain_id, chain_id, sizeof chain_id);
-    tx.signer = *signer;
-    tx.sequence = sequence;
-    return tx;
-}
-
-/* The compact form: (u16 length | signed encoding) per transaction. */
-static char *binary_body(const tally_tx *txs, uint32_t count, size_t *length) {
-    char *body = malloc((size_t)count * (2 + TALLY_TX_ENCODED_MAX));
-    size_t at = 0;
-    for (uint32_t i = 0; body && i < count; i++) {
-        size_t encoded = tally_tx_encode(&txs[i], (uint8_t *)body + at + 2, TALLY_TX_ENCODED_MAX);
-        body[at] = (char)(encoded & 0xff);
-        body[at + 1] = (char)(encoded >> 8);
-        at += 2 + encoded;
-    }
-    *length = at;
-    return body;
-}
-
 /* Posts txs (signed) and says whether every one committed. */
 static bool post_all_committed(CURL *curl, const tally_tx *txs, uint32_t count, const char *what) {
-    size_t length;
-    char *body = binary_body(txs, count, &length);
-    buffer answer;
-    long status = body ? post_binary(curl, body, length, &answer) : 0;
-    size_t committed = status == 200 ? count_of(answer.bytes, "\"committed\"") : 0;
-    bool ok = committed == count;
-    if (!ok)
-        fprintf(stderr, "scale: %s: %zu of %u committed (HTTP %ld): %.300s\n", what, committed, count, status,
-                answer.bytes ? answer.bytes : "(no answer)");
-    free(body);
-    free(answer.bytes);
-    return ok;
-}
-
-static void fill_policy(tally_policy *policy, bool paying) {
-    tally_policy_defaults(policy);
-    if (!paying) return;
-    policy->membership_mode = TALLY_MEMBERSHIP_OPEN;
-    policy->default_credit_limit = BENCH_CREDIT_LIMIT;
-    policy->max_credit_limit = BENCH_CREDIT_LIMIT;
-    policy->fee_bps = BENCH_FEE_BPS;
-    policy->period_seconds = 365 * 24 * 3600;
-    policy->compliance_rule = TALLY_COMPLIANCE_REBALANCED;
-    policy->auto_renew = true;
-    policy->max_members = TALLY_MEMBER_RECORDS_PER_NETWORK_MAX;
+    char message[96];
+    snprintf(message, sizeof message, "scale: %s", what);
+    return bench_post_committed(curl, &node, txs, count, 600, message) == count;
 }
 
 static tally_tx network_create(const tally_key *founder, uint64_t sequence, uint32_t number) {
-    tally_tx tx = new_tx(founder, sequence, TALLY_TX_NETWORK_CREATE);
+    tally_tx tx = bench_tx(node.chain_id, founder, sequence, TALLY_TX_NETWORK_CREATE);
     tally_tx_network_create *body = &tx.body.network_create;
     int length = snprintf(body->name.bytes, sizeof body->name.bytes, number == 1 ? "Bench" : "Scale-%05u",
                           (unsigned)number);
     body->name.length = (uint16_t)length;
-    memcpy(body->unit_code.bytes, "BEN", 3);
-    body->unit_code.length = 3;
-    fill_policy(&body->policy, number == 1);
+    bench_set_text(&body->unit_code, "BEN");
+    /* network 1 pays; the others are only there */
+    if (number == 1) {
+        bench_open_policy(&body->policy);
+        body->policy.max_members = TALLY_MEMBER_RECORDS_PER_NETWORK_MAX;
+    } else {
+        tally_policy_defaults(&body->policy);
+    }
     return tx;
 }
 
@@ -376,7 +171,7 @@ static void *join_main(void *context) {
             member_keys[number] = pair.key;
             if (number < PAYERS) payers[number] = pair;
             /* member 0 founded network 1 with its first transaction */
-            txs[i] = new_tx(&pair.key, number == 0 ? 2 : 1, TALLY_TX_MEMBER_JOIN);
+            txs[i] = bench_tx(node.chain_id, &pair.key, number == 0 ? 2 : 1, TALLY_TX_MEMBER_JOIN);
             txs[i].body.network_only.network_id = 1;
             tally_tx_sign(&txs[i], pair.secret);
             sodium_memzero(&pair, sizeof pair);
@@ -429,98 +224,13 @@ static void scale_transfer(uint64_t *seed, uint32_t members, int c, int i, uint3
     *amount = (int64_t)(*seed % 10000) + 1;
 }
 
-typedef struct {
-    tally_tx *txs;
-    uint32_t begin, end;
-    const uint32_t *signers;
-} sign_job;
-
-static void *sign_worker(void *context) {
-    sign_job *job = context;
-    for (uint32_t i = job->begin; i < job->end; i++) tally_tx_sign(&job->txs[i], payers[job->signers[i]].secret);
-    return NULL;
-}
-
-static void sign_all(tally_tx *txs, const uint32_t *signers, uint32_t count) {
-    sign_job jobs[2] = {{txs, 0, count / 2, signers}, {txs, count / 2, count, signers}};
-    pthread_t other;
-    pthread_create(&other, NULL, sign_worker, &jobs[1]);
-    sign_worker(&jobs[0]);
-    pthread_join(other, NULL);
-}
-
-typedef struct {
-    char *bodies[BATCHES_PER_CLIENT];
-    size_t lengths[BATCHES_PER_CLIENT];
-    uint64_t committed, refused;
-} client;
-
-static client clients[CLIENTS];
-
-static void *client_main(void *context) {
-    client *c = context;
-    CURL *curl = curl_easy_init();
-    for (int b = 0; b < BATCHES_PER_CLIENT; b++) {
-        buffer answer;
-        long status = post_binary(curl, c->bodies[b], c->lengths[b], &answer);
-        size_t committed = status == 200 ? count_of(answer.bytes, "\"committed\"") : 0;
-        c->committed += committed;
-        c->refused += BATCH - committed;
-        free(answer.bytes);
-    }
-    curl_easy_cleanup(curl);
-    return NULL;
-}
-
-/* ---- the reference: what every core verifies at once, before and after a run ---- */
-
-typedef struct {
-    const tally_tx *txs;
-    uint32_t count;
-    double seconds;
-    uint64_t verified;
-} verify_job;
-
-static void *verify_worker(void *context) {
-    verify_job *job = context;
-    double start = bench_now_seconds();
-    uint64_t done = 0;
-    while (bench_now_seconds() - start < job->seconds) {
-        for (uint32_t i = 0; i < 64; i++)
-            if (tally_tx_verify(&job->txs[(done + i) % job->count])) job->verified++;
-        done += 64;
-    }
-    job->seconds = bench_now_seconds() - start;
-    return NULL;
-}
-
-/* Ed25519 verifications per second of every core at once (as bench_node.c measures
- * its bound): what a node that checks each signature cannot beat on this machine now. */
-static double verification_bound(const tally_tx *samples, uint32_t count) {
-    long online = sysconf(_SC_NPROCESSORS_ONLN);
-    int cores = online < 1 ? 1 : online > 64 ? 64 : (int)online;
-    pthread_t threads[64];
-    verify_job jobs[64];
-    for (int i = 0; i < cores; i++) {
-        jobs[i] = (verify_job){samples, count, 1.0, 0};
-        pthread_create(&threads[i], NULL, verify_worker, &jobs[i]);
-    }
-    double rate = 0;
-    for (int i = 0; i < cores; i++) {
-        pthread_join(threads[i], NULL);
-        rate += (double)jobs[i].verified / jobs[i].seconds;
-    }
-    return rate;
-}
-
 /* Runs the workload; returns committed transfers per second, and into *bound the
  * verification bound measured just before and just after it (their mean: on a
  * shared machine either alone can be caught by a neighbour). */
-static double run_workload(pid_t node, uint32_t members, uint64_t *refused_out, double *bound,
-                           double *node_cpu_per_transfer) {
+static double run_workload(uint32_t members, uint64_t *refused_out, double *bound, double *node_cpu_per_transfer) {
     uint32_t total = CLIENTS * BATCHES_PER_CLIENT * BATCH;
     tally_tx *work = calloc(total, sizeof *work);
-    uint32_t *signers = calloc(total, sizeof *signers);
+    const uint8_t **secrets = calloc(total, sizeof *secrets);
     uint64_t seed = 7;
     for (int c = 0; c < CLIENTS; c++)
         for (int b = 0; b < BATCHES_PER_CLIENT; b++)
@@ -529,49 +239,44 @@ static double run_workload(pid_t node, uint32_t members, uint64_t *refused_out, 
                 uint32_t payer, payee;
                 int64_t amount;
                 scale_transfer(&seed, members, c, i, &payer, &payee, &amount);
-                work[slot] = new_tx(&payers[payer].key, payer_sequence[payer]++, TALLY_TX_TRANSFER);
+                work[slot] = bench_tx(node.chain_id, &payers[payer].key, payer_sequence[payer]++, TALLY_TX_TRANSFER);
                 work[slot].body.transfer.network_id = 1;
                 work[slot].body.transfer.payee = member_keys[payee];
                 work[slot].body.transfer.amount = amount;
                 work[slot].body.transfer.max_fee = BENCH_MAX_FEE;
-                signers[slot] = payer;
+                secrets[slot] = payers[payer].secret;
             }
-    sign_all(work, signers, total);
+    bench_sign_all(work, secrets, total);
     enum { SAMPLES = 2048 };
     tally_tx *samples = malloc(SAMPLES * sizeof *samples);
     memcpy(samples, work, SAMPLES * sizeof *samples);
+    static char *bodies[CLIENTS][BATCHES_PER_CLIENT];
+    static size_t lengths[CLIENTS][BATCHES_PER_CLIENT];
+    bench_client clients[CLIENTS];
     for (int c = 0; c < CLIENTS; c++) {
-        clients[c].committed = clients[c].refused = 0;
         for (int b = 0; b < BATCHES_PER_CLIENT; b++)
-            clients[c].bodies[b] = binary_body(work + ((uint32_t)c * BATCHES_PER_CLIENT + (uint32_t)b) * BATCH,
-                                               BATCH, &clients[c].lengths[b]);
+            bodies[c][b] = bench_binary_body(work + ((uint32_t)c * BATCHES_PER_CLIENT + (uint32_t)b) * BATCH, BATCH,
+                                             &lengths[c][b]);
+        clients[c] = (bench_client){&node, bodies[c], lengths[c], BATCHES_PER_CLIENT, 600, NULL, 0};
     }
     free(work);
-    free(signers);
-    double bound_before = verification_bound(samples, SAMPLES);
-    pthread_t threads[CLIENTS];
-    double cpu_before = process_cpu_seconds(node);
-    double start = bench_now_seconds();
-    for (int c = 0; c < CLIENTS; c++) pthread_create(&threads[c], NULL, client_main, &clients[c]);
-    for (int c = 0; c < CLIENTS; c++) pthread_join(threads[c], NULL);
-    double elapsed = bench_now_seconds() - start;
-    double cpu_after = process_cpu_seconds(node);
-    *bound = (bound_before + verification_bound(samples, SAMPLES)) / 2;
+    free(secrets);
+    /* what every core verifies at once, before and after the run (as bench_node.c
+     * measures its bound): what a node that checks each signature cannot beat */
+    double bound_before = bench_verification_bound(samples, SAMPLES, 1.0, NULL);
+    double cpu_before = bench_process_cpu_seconds(node.pid);
+    double elapsed = bench_clients_run(clients, CLIENTS);
+    double cpu_after = bench_process_cpu_seconds(node.pid);
+    *bound = (bound_before + bench_verification_bound(samples, SAMPLES, 1.0, NULL)) / 2;
     free(samples);
-    uint64_t committed = 0, refused = 0;
+    uint64_t committed = 0;
     for (int c = 0; c < CLIENTS; c++) {
         committed += clients[c].committed;
-        refused += clients[c].refused;
-        for (int b = 0; b < BATCHES_PER_CLIENT; b++) free(clients[c].bodies[b]);
+        for (int b = 0; b < BATCHES_PER_CLIENT; b++) free(bodies[c][b]);
     }
-    *refused_out = refused;
+    *refused_out = (uint64_t)CLIENTS * BATCHES_PER_CLIENT * BATCH - committed;
     *node_cpu_per_transfer = cpu_before >= 0 && cpu_after >= 0 && committed > 0 ? (cpu_after - cpu_before) / (double)committed : -1;
     return (double)committed / elapsed;
-}
-
-static int compare_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 /* Lone payments on the idle node, one at a time: the median of the node's own time
@@ -584,7 +289,7 @@ static bool lone_blocks(CURL *curl, uint32_t members, double block_seconds[3], d
         seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
         uint32_t payee = (uint32_t)((seed >> 33) % members);
         if (payee == payer) payee = (payee + 1) % members;
-        tally_tx tx = new_tx(&payers[payer].key, payer_sequence[payer]++, TALLY_TX_TRANSFER);
+        tally_tx tx = bench_tx(node.chain_id, &payers[payer].key, payer_sequence[payer]++, TALLY_TX_TRANSFER);
         tx.body.transfer.network_id = 1;
         tx.body.transfer.payee = member_keys[payee];
         tx.body.transfer.amount = 1 + (int64_t)(seed % 100);
@@ -593,15 +298,13 @@ static bool lone_blocks(CURL *curl, uint32_t members, double block_seconds[3], d
         double start = bench_now_seconds();
         if (!post_all_committed(curl, &tx, 1, "a lone payment")) return false;
         latencies[k] = bench_now_seconds() - start;
-        blocks[k] = metric(curl, "tally_block_seconds");
+        blocks[k] = bench_metric(curl, &node, "tally_block_seconds");
         if (blocks[k] < 0) return false;
     }
-    qsort(blocks, LONE_PAYMENTS, sizeof blocks[0], compare_double);
-    qsort(latencies, LONE_PAYMENTS, sizeof latencies[0], compare_double);
-    block_seconds[0] = blocks[0];
-    block_seconds[1] = blocks[LONE_PAYMENTS / 2];
-    block_seconds[2] = blocks[LONE_PAYMENTS * 9 / 10];
-    *latency_seconds = latencies[LONE_PAYMENTS / 2];
+    block_seconds[0] = bench_percentile(blocks, LONE_PAYMENTS, 0);
+    block_seconds[1] = bench_percentile(blocks, LONE_PAYMENTS, 50);
+    block_seconds[2] = bench_percentile(blocks, LONE_PAYMENTS, 90);
+    *latency_seconds = bench_percentile(latencies, LONE_PAYMENTS, 50);
     return true;
 }
 
@@ -642,16 +345,6 @@ static bool local_build(local_chain *chain, const tally_tx *txs, uint32_t count)
             return false;
         }
     return true;
-}
-
-static tally_tx local_tx(const local_chain *chain, tally_key signer, uint64_t sequence, tally_tx_type type) {
-    tally_tx tx;
-    memset(&tx, 0, sizeof tx);
-    tx.type = (uint8_t)type;
-    memcpy(tx.chain_id, chain->tip.chain_id, sizeof tx.chain_id);
-    tx.signer = signer;
-    tx.sequence = sequence;
-    return tx;
 }
 
 /* Builds the state of a size in process (the same networks, policies and joins as
@@ -698,8 +391,8 @@ static double core_block_seconds(uint32_t members) {
     for (uint32_t first = 0; ok && first < members; first += TALLY_BLOCK_TXS_MAX) {
         uint32_t count = members - first < TALLY_BLOCK_TXS_MAX ? members - first : TALLY_BLOCK_TXS_MAX;
         for (uint32_t i = 0; i < count; i++) {
-            txs[i] = local_tx(&chain, numbered_key(DOMAIN_MEMBER, first + i), first + i == 0 ? 2 : 1,
-                              TALLY_TX_MEMBER_JOIN);
+            tally_key key = numbered_key(DOMAIN_MEMBER, first + i);
+            txs[i] = bench_tx(chain.tip.chain_id, &key, first + i == 0 ? 2 : 1, TALLY_TX_MEMBER_JOIN);
             txs[i].body.network_only.network_id = 1;
         }
         ok = local_build(&chain, txs, count);
@@ -711,7 +404,8 @@ static double core_block_seconds(uint32_t members) {
         seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
         uint32_t payee = (uint32_t)((seed >> 33) % members);
         if (payee == payer) payee = (payee + 1) % members;
-        tally_tx tx = local_tx(&chain, numbered_key(DOMAIN_MEMBER, payer), payer == 0 ? 3 : 2, TALLY_TX_TRANSFER);
+        tally_key key = numbered_key(DOMAIN_MEMBER, payer);
+        tally_tx tx = bench_tx(chain.tip.chain_id, &key, payer == 0 ? 3 : 2, TALLY_TX_TRANSFER);
         tx.body.transfer.network_id = 1;
         tx.body.transfer.payee = numbered_key(DOMAIN_MEMBER, payee);
         tx.body.transfer.amount = 1 + (int64_t)(seed % 100);
@@ -721,8 +415,7 @@ static double core_block_seconds(uint32_t members) {
         samples[k] = bench_now_seconds() - start;
     }
     if (ok) {
-        qsort(samples, LONE_PAYMENTS, sizeof samples[0], compare_double);
-        median = samples[LONE_PAYMENTS / 2];
+        median = bench_percentile(samples, LONE_PAYMENTS, 50);
     } else if (failure.message[0]) {
         fprintf(stderr, "scale: building in process: %s\n", failure.message);
     }
@@ -754,8 +447,7 @@ static double fsync_seconds(const char *directory) {
     close(fd);
     unlink(path);
     if (!ok) return -1;
-    qsort(samples, FSYNC_SAMPLES, sizeof samples[0], compare_double);
-    return samples[FSYNC_SAMPLES / 2];
+    return bench_percentile(samples, FSYNC_SAMPLES, 50);
 }
 
 typedef struct {
@@ -767,20 +459,17 @@ typedef struct {
     bool ok;
 } size_result;
 
-static void remove_directory(const char *directory) {
-    char command[128];
-    snprintf(command, sizeof command, "rm -rf %s", directory);
-    if (system(command) != 0) fprintf(stderr, "scale: could not remove %s\n", directory);
-}
-
 static void measure_size(const char *tallyd, uint32_t members, size_result *result) {
     memset(result, 0, sizeof *result);
     result->members = members;
     char directory[] = "/tmp/tally-bench-scale-XXXXXX";
     if (!mkdtemp(directory)) return;
-    pid_t node = start_node(tallyd, directory);
+    /* --block-max: what waits during setup goes into one block (see above) */
+    static const char *const options[] = {"--block-ms", "50", "--block-max", "65536", "--networks-per-day", "1000",
+                                          NULL};
+    bool started = bench_tallyd_start(&node, tallyd, directory, NULL, options);
     CURL *curl = curl_easy_init();
-    if (node <= 0 || !read_chain_id(curl)) {
+    if (!started) {
         printf("scale: could not start %s\n", tallyd);
         goto done;
     }
@@ -788,18 +477,20 @@ static void measure_size(const char *tallyd, uint32_t members, size_result *resu
     printf("scale: %u members: setting up %d networks and %u members over HTTP ...\n", members, NETWORKS,
            members);
     fflush(stdout);
-    double start = bench_now_seconds(), node_cpu_start = process_cpu_seconds(node), own_cpu_start = own_cpu_seconds();
+    double start = bench_now_seconds(), node_cpu_start = bench_process_cpu_seconds(node.pid),
+           own_cpu_start = bench_own_cpu_seconds();
     bool ok = setup(curl, members, &result->networks_seconds);
     double joined = bench_now_seconds();
-    if (ok) wait_until_idle(node);
+    if (ok) wait_until_idle(node.pid);
     result->setup_seconds = bench_now_seconds() - start;
-    double node_cpu_setup = process_cpu_seconds(node) - node_cpu_start, own_cpu_setup = own_cpu_seconds() - own_cpu_start;
+    double node_cpu_setup = bench_process_cpu_seconds(node.pid) - node_cpu_start,
+           own_cpu_setup = bench_own_cpu_seconds() - own_cpu_start;
     if (!ok) goto done;
     /* Each payer's next sequence: member 0 founded network 1 (1), then joined (2);
      * every other payer only joined (1). */
     for (uint32_t p = 0; p < PAYERS; p++) payer_sequence[p] = p == 0 ? 3 : 2;
-    result->member_records = (uint64_t)metric(curl, "tally_member_records");
-    double networks = metric(curl, "tally_networks");
+    result->member_records = (uint64_t)bench_metric(curl, &node, "tally_member_records");
+    double networks = bench_metric(curl, &node, "tally_networks");
     double join_seconds = joined - start - result->networks_seconds;
     printf("scale: %u members: set up in %.1f s: %d networks in %.1f s, %u joins committed in %.1f s (%.0f/s), "
            "the node idle (its index caught up) %.1f s later; CPU: node %.1f s, clients (keys, signatures) %.1f s; "
@@ -807,10 +498,10 @@ static void measure_size(const char *tallyd, uint32_t members, size_result *resu
            members, result->setup_seconds, NETWORKS, result->networks_seconds, members, join_seconds,
            members / join_seconds, bench_now_seconds() - joined, node_cpu_setup, own_cpu_setup, networks, result->member_records);
     fflush(stdout);
-    result->rate = run_workload(node, members, &result->refused, &result->bound, &result->node_cpu_per_transfer);
-    wait_until_idle(node);
+    result->rate = run_workload(members, &result->refused, &result->bound, &result->node_cpu_per_transfer);
+    wait_until_idle(node.pid);
     if (!lone_blocks(curl, members, result->block_seconds, &result->latency_seconds)) goto done;
-    result->rss_kib = process_kib(node, "VmRSS");
+    result->rss_kib = bench_process_kib(node.pid, "VmRSS");
     printf("scale: %u members: %.0f committed transfers/s (%" PRIu64 " refused), %.0f%% of the Ed25519 bound of "
            "this machine in the same run (%.0f/s), node CPU %.0f us per transfer; a block of one transaction: %.2f ms to build and fsync (median "
            "of %d; min %.2f, p90 %.2f; the payment's wait=commit %.1f ms); node RSS %.0f MiB, %.0f bytes per member\n",
@@ -824,11 +515,8 @@ done:
     curl_easy_cleanup(curl);
     free(member_keys);
     member_keys = NULL;
-    if (node > 0) {
-        kill(node, SIGTERM);
-        waitpid(node, NULL, 0);
-    }
-    remove_directory(directory);
+    bench_tallyd_stop(&node);
+    bench_remove_directory(directory, "scale");
     if (result->ok) {
         result->core_block_seconds = core_block_seconds(members);
         printf("scale: %u members: the same one-transfer block built in process (core and chain, no I/O): %.3f ms "
@@ -844,12 +532,8 @@ void bench_scale(int size_count, const uint32_t *sizes) {
         sizes = default_sizes;
         size_count = 3;
     }
-    const char *tallyd = getenv("TALLY_BENCH_TALLYD");
-    if (!tallyd || !*tallyd) tallyd = DEFAULT_TALLYD;
-    if (access(tallyd, X_OK) != 0) {
-        printf("scale: %s is not built; skipped\n", tallyd);
-        return;
-    }
+    const char *tallyd = bench_tallyd_program();
+    if (!bench_tallyd_built(tallyd, "scale")) return;
     curl_global_init(CURL_GLOBAL_DEFAULT);
     printf("scale: %s; %d networks; %d clients x %d batches of %d signed transfers (binary bodies, wait=commit), "
            "every block fsynced; payers the same %d members at every size, payees any member\n",

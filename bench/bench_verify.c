@@ -11,62 +11,21 @@
  * incremental commitment lands), which would otherwise be what this measures.
  * Target: both at least 0.9 of the bound.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "bench.h"
+#include "bench_tallyd.h"
 #include "tally.h"
 #include "tally_chain.h"
 
 enum { MEMBERS = 1024, BLOCK_TXS = 4096, SAMPLES = 2048, GENESIS_TIME = 1700000000 };
 #define DEFAULT_TRANSFERS (1u << 20)
 
-typedef struct {
-    tally_key key;
-    uint8_t secret[TALLY_SECRET_BYTES];
-    uint64_t sequence;
-} member;
-
-static member members[MEMBERS];
+static bench_member members[MEMBERS];
 static uint8_t chain_id[TALLY_CHAIN_ID_BYTES];
-
-static tally_tx new_tx(member *signer, tally_tx_type type) {
-    tally_tx tx;
-    memset(&tx, 0, sizeof tx);
-    tx.type = (uint8_t)type;
-    memcpy(tx.chain_id, chain_id, sizeof chain_id);
-    tx.signer = signer->key;
-    tx.sequence = signer->sequence++;
-    return tx;
-}
-
-typedef struct {
-    tally_tx *txs;
-    const member **signers;
-    uint32_t begin, end;
-} sign_job;
-
-static void *sign_worker(void *context) {
-    sign_job *job = context;
-    for (uint32_t i = job->begin; i < job->end; i++) tally_tx_sign(&job->txs[i], job->signers[i]->secret);
-    return NULL;
-}
-
-/* Signs txs[i] with signers[i] on every core. */
-static void sign_all(tally_tx *txs, const member **signers, uint32_t count) {
-    int cores = bench_cores();
-    pthread_t threads[64];
-    sign_job jobs[64];
-    for (int c = 0; c < cores; c++) {
-        jobs[c] = (sign_job){txs, signers, count * (uint32_t)c / (uint32_t)cores,
-                             count * (uint32_t)(c + 1) / (uint32_t)cores};
-        pthread_create(&threads[c], NULL, sign_worker, &jobs[c]);
-    }
-    for (int c = 0; c < cores; c++) pthread_join(threads[c], NULL);
-}
 
 static bool produce(tally_store *store, const uint8_t *secret, tally_tx *txs, uint32_t count, tally_block *block,
                     const char *what) {
@@ -114,32 +73,23 @@ static bool make_chain(const char *directory, uint32_t transfers, tally_tx *samp
         members[i].sequence = 1;
     }
     tally_tx *txs = calloc(BLOCK_TXS > MEMBERS ? BLOCK_TXS : MEMBERS, sizeof *txs);
-    const member **signers = calloc(BLOCK_TXS > MEMBERS ? BLOCK_TXS : MEMBERS, sizeof *signers);
+    const uint8_t **signers = calloc(BLOCK_TXS > MEMBERS ? BLOCK_TXS : MEMBERS, sizeof *signers);
 
-    txs[0] = new_tx(&members[0], TALLY_TX_NETWORK_CREATE);
+    txs[0] = bench_member_tx(chain_id, &members[0], TALLY_TX_NETWORK_CREATE);
     tally_tx_network_create *create = &txs[0].body.network_create;
-    memcpy(create->name.bytes, "Bench", 5);
-    create->name.length = 5;
-    memcpy(create->unit_code.bytes, "BEN", 3);
-    create->unit_code.length = 3;
-    tally_policy_defaults(&create->policy);
-    create->policy.membership_mode = TALLY_MEMBERSHIP_OPEN;
-    create->policy.default_credit_limit = BENCH_CREDIT_LIMIT;
-    create->policy.max_credit_limit = BENCH_CREDIT_LIMIT;
-    create->policy.fee_bps = BENCH_FEE_BPS;
-    create->policy.period_seconds = 365 * 24 * 3600;
-    create->policy.compliance_rule = TALLY_COMPLIANCE_REBALANCED;
-    create->policy.auto_renew = true;
+    bench_set_text(&create->name, "Bench");
+    bench_set_text(&create->unit_code, "BEN");
+    bench_open_policy(&create->policy);
     create->policy.max_members = MEMBERS;
-    signers[0] = &members[0];
-    sign_all(txs, signers, 1);
+    signers[0] = members[0].secret;
+    bench_sign_all(txs, signers, 1);
     ok = produce(store, producer_secret, txs, 1, &block, "the network");
     for (uint32_t i = 0; i < MEMBERS; i++) {
-        txs[i] = new_tx(&members[i], TALLY_TX_MEMBER_JOIN);
+        txs[i] = bench_member_tx(chain_id, &members[i], TALLY_TX_MEMBER_JOIN);
         txs[i].body.network_only.network_id = 1;
-        signers[i] = &members[i];
+        signers[i] = members[i].secret;
     }
-    sign_all(txs, signers, MEMBERS);
+    bench_sign_all(txs, signers, MEMBERS);
     ok = ok && produce(store, producer_secret, txs, MEMBERS, &block, "the members");
 
     uint64_t seed = 7;
@@ -150,14 +100,14 @@ static bool make_chain(const char *directory, uint32_t transfers, tally_tx *samp
             seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
             uint32_t payee = (uint32_t)((seed >> 33) % MEMBERS);
             if (payee == payer) payee = (payee + 1) % MEMBERS;
-            txs[i] = new_tx(&members[payer], TALLY_TX_TRANSFER);
+            txs[i] = bench_member_tx(chain_id, &members[payer], TALLY_TX_TRANSFER);
             txs[i].body.transfer.network_id = 1;
             txs[i].body.transfer.payee = members[payee].key;
             txs[i].body.transfer.amount = (int64_t)(seed % 10000) + 1;
             txs[i].body.transfer.max_fee = BENCH_MAX_FEE;
-            signers[i] = &members[payer];
+            signers[i] = members[payer].secret;
         }
-        sign_all(txs, signers, count);
+        bench_sign_all(txs, signers, count);
         if (made == 0) memcpy(samples, txs, SAMPLES * sizeof *txs);
         ok = produce(store, producer_secret, txs, count, &block, "transfers");
     }
@@ -257,7 +207,5 @@ void bench_chain_verify(void) {
            (unsigned long long)before_transactions, before_rate, before_rate / bound);
 done:
     free(samples);
-    char command[128];
-    snprintf(command, sizeof command, "rm -rf %s", directory);
-    if (system(command) != 0) fprintf(stderr, "bench verify: could not remove %s\n", directory);
+    bench_remove_directory(directory, "bench verify");
 }
