@@ -43,6 +43,13 @@ static inline void bench_transfer(uint64_t *seed, int c, int i, int *payer, int 
     *amount = (int64_t)(*seed % 10000) + 1;
 }
 
+/* bench_transfer as a bench_payment_fn (below): batch b does not change it. */
+static inline void bench_transfer_payment(uint64_t *seed, int c, int b, int i, int *payer, int *payee,
+                                          int64_t *amount) {
+    (void)b;
+    bench_transfer(seed, c, i, payer, payee, amount);
+}
+
 /* bench_bound.c: the cores online (at most 64), and the Ed25519 verification
  * bound: tally_tx_verify of samples[0..count) on every core at once for `seconds`,
  * the sum of their rates; *per_cpu_second (may be NULL): verifications per second

@@ -126,11 +126,8 @@ static bool setup_world(int *networks) {
 
 static bool pay(long *ms) {
     bench_member *payer = alice.sequence <= bob.sequence ? &alice : &bob, *payee = payer == &alice ? &bob : &alice;
-    tally_tx tx = bench_member_tx(node.chain_id, payer, TALLY_TX_TRANSFER);
-    tx.body.transfer.network_id = 1;
-    tx.body.transfer.payee = payee->key;
-    tx.body.transfer.amount = 100;
-    tx.body.transfer.max_fee = 100;
+    /* for at most BENCH_MAX_FEE (100) in fees */
+    tally_tx tx = bench_transfer_tx(node.chain_id, &payer->key, payer->sequence++, &payee->key, 100);
     long start = now_ms();
     bool ok = submit_one(payer, &tx);
     *ms = now_ms() - start;
@@ -330,11 +327,7 @@ static bool make_junk(void) {
         bench_members_make(&key, 1);
         for (int b = 0; ok && b < JUNK_BATCHES_PER_KEY; b++) {
             for (int i = 0; i < JUNK_BATCH; i++) {
-                txs[i] = bench_member_tx(node.chain_id, &key, TALLY_TX_TRANSFER);
-                txs[i].body.transfer.network_id = 1;
-                txs[i].body.transfer.payee = alice.key;
-                txs[i].body.transfer.amount = 1;
-                txs[i].body.transfer.max_fee = 100;
+                txs[i] = bench_transfer_tx(node.chain_id, &key.key, key.sequence++, &alice.key, 1);
                 secrets[i] = key.secret;
             }
             bench_sign_all(txs, secrets, JUNK_BATCH);

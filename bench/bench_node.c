@@ -139,38 +139,13 @@ void bench_node(double *committed_per_second) {
     if (!bench_found_network(curl, &node, members, MEMBERS, "Bench", "BEN", "bench node")) goto done;
 
     /* Each client pays from its own members, so its batches keep their order. */
-    uint32_t total = CLIENTS * BATCHES_PER_CLIENT * BATCH;
-    tally_tx *work = calloc(total, sizeof *work);
-    const uint8_t **secrets = calloc(total, sizeof *secrets);
-    uint64_t seed = 7;
-    for (int c = 0; c < CLIENTS; c++)
-        for (int b = 0; b < BATCHES_PER_CLIENT; b++)
-            for (int i = 0; i < BATCH; i++) {
-                uint32_t slot = ((uint32_t)c * BATCHES_PER_CLIENT + (uint32_t)b) * BATCH + (uint32_t)i;
-                int payer, payee;
-                int64_t amount;
-                bench_transfer(&seed, c, i, &payer, &payee, &amount);
-                work[slot] = bench_member_tx(node.chain_id, &members[payer], TALLY_TX_TRANSFER);
-                work[slot].body.transfer.network_id = 1;
-                work[slot].body.transfer.payee = members[payee].key;
-                work[slot].body.transfer.amount = amount;
-                work[slot].body.transfer.max_fee = BENCH_MAX_FEE;
-                secrets[slot] = members[payer].secret;
-            }
-    printf("node: signing %u transfers for %d clients ...\n", total, CLIENTS);
-    bench_sign_all(work, secrets, total);
-    free(secrets);
-    static char *bodies[CLIENTS][BATCHES_PER_CLIENT];
-    static size_t lengths[CLIENTS][BATCHES_PER_CLIENT];
-    static double latencies[CLIENTS * BATCHES_PER_CLIENT];
-    bench_client clients[CLIENTS];
-    for (int c = 0; c < CLIENTS; c++) {
-        for (int b = 0; b < BATCHES_PER_CLIENT; b++)
-            bodies[c][b] = bench_binary_body(work + ((uint32_t)c * BATCHES_PER_CLIENT + (uint32_t)b) * BATCH, BATCH,
-                                             &lengths[c][b]);
-        clients[c] = (bench_client){&node, bodies[c], lengths[c], batches_per_client, 120,
-                                    latencies + c * batches_per_client, 0};
-    }
+    static tally_key member_keys[MEMBERS];
+    for (int m = 0; m < MEMBERS; m++) member_keys[m] = members[m].key;
+    printf("node: signing %u transfers for %d clients ...\n", (unsigned)(CLIENTS * BATCHES_PER_CLIENT * BATCH), CLIENTS);
+    tally_tx *work = bench_transfers_make(node.chain_id, bench_transfer_payment, members, member_keys);
+    if (!work) goto done;
+    static bench_transfer_run run;
+    bench_transfers_prepare(&run, work, &node, batches_per_client, 120);
 
     /* The bound is measured just before and just after the node's run, and the mean
      * is used: on a shared machine either one alone can be caught by a neighbour. */
@@ -183,7 +158,7 @@ void bench_node(double *committed_per_second) {
     cpu_by_thread cpu_before, cpu_after;
     read_cpu(node.pid, &cpu_before);
     double clients_cpu = bench_own_cpu_seconds();
-    double elapsed = bench_clients_run(clients, CLIENTS);
+    double elapsed = bench_clients_run(run.clients, CLIENTS);
     clients_cpu = bench_own_cpu_seconds() - clients_cpu;
     read_cpu(node.pid, &cpu_after);
     double blocks = bench_metric(curl, &node, "tally_blocks_produced_total") - blocks_before;
@@ -191,14 +166,10 @@ void bench_node(double *committed_per_second) {
     double bound_after = bench_verification_bound(work, VERIFY_SAMPLES, 1.5, &per_cpu[1]);
     double bound = (bound_before + bound_after) / 2;
 
-    uint64_t committed = 0;
+    uint64_t committed = bench_transfers_finish(&run);
     int sent = CLIENTS * batches_per_client;
-    for (int c = 0; c < CLIENTS; c++) {
-        committed += clients[c].committed;
-        for (int b = 0; b < BATCHES_PER_CLIENT; b++) free(bodies[c][b]);
-    }
     uint64_t refused = (uint64_t)sent * BATCH - committed;
-    double p50 = bench_percentile(latencies, sent, 50), p99 = bench_percentile(latencies, sent, 99);
+    double p50 = bench_percentile(run.latencies, sent, 50), p99 = bench_percentile(run.latencies, sent, 99);
     *committed_per_second = (double)committed / elapsed;
     printf("node: %d clients x %d batches of %d signed transfers (binary bodies) over HTTP, each block fsynced before "
            "its commit is acknowledged\n",
@@ -268,11 +239,8 @@ void bench_latency(void) {
     payments = calloc(COUNT, sizeof *payments);
     const uint8_t *secrets[COUNT];
     for (int i = 0; i < COUNT; i++) {
-        payments[i] = bench_member_tx(node.chain_id, &members[1], TALLY_TX_TRANSFER);
-        payments[i].body.transfer.network_id = 1;
-        payments[i].body.transfer.payee = members[2].key;
-        payments[i].body.transfer.amount = 1 + i % 100;
-        payments[i].body.transfer.max_fee = BENCH_MAX_FEE;
+        payments[i] =
+            bench_transfer_tx(node.chain_id, &members[1].key, members[1].sequence++, &members[2].key, 1 + i % 100);
         secrets[i] = members[1].secret;
     }
     bench_sign_all(payments, secrets, COUNT);

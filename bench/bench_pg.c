@@ -506,13 +506,8 @@ failed:
     PQfinish(ledger);
 }
 
-static void transfer_payment(uint64_t *seed, int c, int b, int i, int *payer, int *payee, int64_t *amount) {
-    (void)b;
-    bench_transfer(seed, c, i, payer, payee, amount);
-}
-
 void bench_pg(double tally_per_second, double *committed_per_second) {
-    static const bench_workload transfers = {"transfers", BENCH_BATCHES_PER_CLIENT, BENCH_BATCH, transfer_payment};
+    static const bench_workload transfers = {"transfers", BENCH_BATCHES_PER_CLIENT, BENCH_BATCH, bench_transfer_payment};
     bench_pg_workload(&transfers, tally_per_second, committed_per_second);
 }
 
@@ -562,7 +557,7 @@ void bench_pg_workload(const bench_workload *workload, double tally_per_second, 
                "Tally / PostgreSQL = %.2f (Tally also verifies an Ed25519 signature per %s; PostgreSQL trusts "
                "its connections)\n",
                workload->what, best->per_second, tally_per_second, tally_per_second / best->per_second,
-               workload->payments_per_batch > 1 && workload->payment != transfer_payment ? "batch" : "transfer");
+               workload->payments_per_batch > 1 && workload->payment != bench_transfer_payment ? "batch" : "transfer");
 done:
     if (clients) free_batches(clients);
     free(clients);

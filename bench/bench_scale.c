@@ -99,9 +99,8 @@ static void derive(uint32_t domain, uint32_t number, keypair *pair) {
 
 enum { DOMAIN_MEMBER = 1, DOMAIN_FOUNDER = 2 };
 
-static tally_key *member_keys;    /* N public keys */
-static keypair payers[PAYERS];    /* members 0 .. PAYERS - 1 */
-static uint64_t payer_sequence[PAYERS];
+static tally_key *member_keys;       /* N public keys */
+static bench_member payers[PAYERS]; /* members 0 .. PAYERS - 1 */
 
 /* Posts txs (signed) and says whether every one committed. */
 static bool post_all_committed(CURL *curl, const tally_tx *txs, uint32_t count, const char *what) {
@@ -169,7 +168,10 @@ static void *join_main(void *context) {
             keypair pair;
             derive(DOMAIN_MEMBER, number, &pair);
             member_keys[number] = pair.key;
-            if (number < PAYERS) payers[number] = pair;
+            if (number < PAYERS) {
+                payers[number].key = pair.key;
+                memcpy(payers[number].secret, pair.secret, sizeof pair.secret);
+            }
             /* member 0 founded network 1 with its first transaction */
             txs[i] = bench_tx(node.chain_id, &pair.key, number == 0 ? 2 : 1, TALLY_TX_MEMBER_JOIN);
             txs[i].body.network_only.network_id = 1;
@@ -213,14 +215,17 @@ static bool setup(CURL *curl, uint32_t members, double *networks_seconds) {
 
 /* ---- the workload of bench_node.c, with payees among all N members ---- */
 
+/* The members of the size being measured: payees are drawn from all of them. */
+static uint32_t size_members;
+
 /* Transfer i of one of client c's batches, from *seed = 7 in (client, batch, i)
- * order, as bench_transfer but over `members`. */
-static void scale_transfer(uint64_t *seed, uint32_t members, int c, int i, uint32_t *payer, uint32_t *payee,
-                           int64_t *amount) {
-    *payer = (uint32_t)c + CLIENTS * (uint32_t)(i % (PAYERS / CLIENTS));
+ * order, as bench_transfer but over size_members (a bench_payment_fn). */
+static void scale_transfer(uint64_t *seed, int c, int b, int i, int *payer, int *payee, int64_t *amount) {
+    (void)b;
+    *payer = c + CLIENTS * (i % (PAYERS / CLIENTS));
     *seed = *seed * 6364136223846793005ULL + 1442695040888963407ULL;
-    *payee = (uint32_t)((*seed >> 33) % members);
-    if (*payee == *payer) *payee = (*payee + 1) % members;
+    *payee = (int)((*seed >> 33) % size_members);
+    if (*payee == *payer) *payee = (int)(((uint32_t)*payee + 1) % size_members);
     *amount = (int64_t)(*seed % 10000) + 1;
 }
 
@@ -228,52 +233,24 @@ static void scale_transfer(uint64_t *seed, uint32_t members, int c, int i, uint3
  * verification bound measured just before and just after it (their mean: on a
  * shared machine either alone can be caught by a neighbour). */
 static double run_workload(uint32_t members, uint64_t *refused_out, double *bound, double *node_cpu_per_transfer) {
-    uint32_t total = CLIENTS * BATCHES_PER_CLIENT * BATCH;
-    tally_tx *work = calloc(total, sizeof *work);
-    const uint8_t **secrets = calloc(total, sizeof *secrets);
-    uint64_t seed = 7;
-    for (int c = 0; c < CLIENTS; c++)
-        for (int b = 0; b < BATCHES_PER_CLIENT; b++)
-            for (int i = 0; i < BATCH; i++) {
-                uint32_t slot = ((uint32_t)c * BATCHES_PER_CLIENT + (uint32_t)b) * BATCH + (uint32_t)i;
-                uint32_t payer, payee;
-                int64_t amount;
-                scale_transfer(&seed, members, c, i, &payer, &payee, &amount);
-                work[slot] = bench_tx(node.chain_id, &payers[payer].key, payer_sequence[payer]++, TALLY_TX_TRANSFER);
-                work[slot].body.transfer.network_id = 1;
-                work[slot].body.transfer.payee = member_keys[payee];
-                work[slot].body.transfer.amount = amount;
-                work[slot].body.transfer.max_fee = BENCH_MAX_FEE;
-                secrets[slot] = payers[payer].secret;
-            }
-    bench_sign_all(work, secrets, total);
+    size_members = members;
+    tally_tx *work = bench_transfers_make(node.chain_id, scale_transfer, payers, member_keys);
+    if (!work) return 0;
     enum { SAMPLES = 2048 };
     tally_tx *samples = malloc(SAMPLES * sizeof *samples);
     memcpy(samples, work, SAMPLES * sizeof *samples);
-    static char *bodies[CLIENTS][BATCHES_PER_CLIENT];
-    static size_t lengths[CLIENTS][BATCHES_PER_CLIENT];
-    bench_client clients[CLIENTS];
-    for (int c = 0; c < CLIENTS; c++) {
-        for (int b = 0; b < BATCHES_PER_CLIENT; b++)
-            bodies[c][b] = bench_binary_body(work + ((uint32_t)c * BATCHES_PER_CLIENT + (uint32_t)b) * BATCH, BATCH,
-                                             &lengths[c][b]);
-        clients[c] = (bench_client){&node, bodies[c], lengths[c], BATCHES_PER_CLIENT, 600, NULL, 0};
-    }
+    static bench_transfer_run run;
+    bench_transfers_prepare(&run, work, &node, BATCHES_PER_CLIENT, 600);
     free(work);
-    free(secrets);
     /* what every core verifies at once, before and after the run (as bench_node.c
      * measures its bound): what a node that checks each signature cannot beat */
     double bound_before = bench_verification_bound(samples, SAMPLES, 1.0, NULL);
     double cpu_before = bench_process_cpu_seconds(node.pid);
-    double elapsed = bench_clients_run(clients, CLIENTS);
+    double elapsed = bench_clients_run(run.clients, CLIENTS);
     double cpu_after = bench_process_cpu_seconds(node.pid);
     *bound = (bound_before + bench_verification_bound(samples, SAMPLES, 1.0, NULL)) / 2;
     free(samples);
-    uint64_t committed = 0;
-    for (int c = 0; c < CLIENTS; c++) {
-        committed += clients[c].committed;
-        for (int b = 0; b < BATCHES_PER_CLIENT; b++) free(bodies[c][b]);
-    }
+    uint64_t committed = bench_transfers_finish(&run);
     *refused_out = (uint64_t)CLIENTS * BATCHES_PER_CLIENT * BATCH - committed;
     *node_cpu_per_transfer = cpu_before >= 0 && cpu_after >= 0 && committed > 0 ? (cpu_after - cpu_before) / (double)committed : -1;
     return (double)committed / elapsed;
@@ -289,11 +266,8 @@ static bool lone_blocks(CURL *curl, uint32_t members, double block_seconds[3], d
         seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
         uint32_t payee = (uint32_t)((seed >> 33) % members);
         if (payee == payer) payee = (payee + 1) % members;
-        tally_tx tx = bench_tx(node.chain_id, &payers[payer].key, payer_sequence[payer]++, TALLY_TX_TRANSFER);
-        tx.body.transfer.network_id = 1;
-        tx.body.transfer.payee = member_keys[payee];
-        tx.body.transfer.amount = 1 + (int64_t)(seed % 100);
-        tx.body.transfer.max_fee = BENCH_MAX_FEE;
+        tally_tx tx = bench_transfer_tx(node.chain_id, &payers[payer].key, payers[payer].sequence++,
+                                        &member_keys[payee], 1 + (int64_t)(seed % 100));
         tally_tx_sign(&tx, payers[payer].secret);
         double start = bench_now_seconds();
         if (!post_all_committed(curl, &tx, 1, "a lone payment")) return false;
@@ -404,12 +378,9 @@ static double core_block_seconds(uint32_t members) {
         seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
         uint32_t payee = (uint32_t)((seed >> 33) % members);
         if (payee == payer) payee = (payee + 1) % members;
-        tally_key key = numbered_key(DOMAIN_MEMBER, payer);
-        tally_tx tx = bench_tx(chain.tip.chain_id, &key, payer == 0 ? 3 : 2, TALLY_TX_TRANSFER);
-        tx.body.transfer.network_id = 1;
-        tx.body.transfer.payee = numbered_key(DOMAIN_MEMBER, payee);
-        tx.body.transfer.amount = 1 + (int64_t)(seed % 100);
-        tx.body.transfer.max_fee = BENCH_MAX_FEE;
+        tally_key key = numbered_key(DOMAIN_MEMBER, payer), payee_key = numbered_key(DOMAIN_MEMBER, payee);
+        tally_tx tx = bench_transfer_tx(chain.tip.chain_id, &key, payer == 0 ? 3 : 2, &payee_key,
+                                        1 + (int64_t)(seed % 100));
         double start = bench_now_seconds();
         ok = local_build(&chain, &tx, 1);
         samples[k] = bench_now_seconds() - start;
@@ -488,7 +459,7 @@ static void measure_size(const char *tallyd, uint32_t members, size_result *resu
     if (!ok) goto done;
     /* Each payer's next sequence: member 0 founded network 1 (1), then joined (2);
      * every other payer only joined (1). */
-    for (uint32_t p = 0; p < PAYERS; p++) payer_sequence[p] = p == 0 ? 3 : 2;
+    for (uint32_t p = 0; p < PAYERS; p++) payers[p].sequence = p == 0 ? 3 : 2;
     result->member_records = (uint64_t)bench_metric(curl, &node, "tally_member_records");
     double networks = bench_metric(curl, &node, "tally_networks");
     double join_seconds = joined - start - result->networks_seconds;

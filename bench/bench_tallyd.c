@@ -248,6 +248,16 @@ tally_tx bench_member_tx(const uint8_t *chain_id, bench_member *signer, tally_tx
     return bench_tx(chain_id, &signer->key, signer->sequence++, type);
 }
 
+tally_tx bench_transfer_tx(const uint8_t *chain_id, const tally_key *payer, uint64_t sequence, const tally_key *payee,
+                           int64_t amount) {
+    tally_tx tx = bench_tx(chain_id, payer, sequence, TALLY_TX_TRANSFER);
+    tx.body.transfer.network_id = 1;
+    tx.body.transfer.payee = *payee;
+    tx.body.transfer.amount = amount;
+    tx.body.transfer.max_fee = BENCH_MAX_FEE;
+    return tx;
+}
+
 void bench_set_text(tally_text *text, const char *value) {
     size_t length = strlen(value);
     if (length > sizeof text->bytes) length = sizeof text->bytes;
@@ -387,6 +397,60 @@ double bench_clients_run(bench_client *clients, int count) {
     for (int c = 0; c < count; c++) pthread_create(&threads[c], NULL, client_main, &clients[c]);
     for (int c = 0; c < count; c++) pthread_join(threads[c], NULL);
     return bench_now_seconds() - start;
+}
+
+/* ---- the end-to-end transfer workload ---- */
+
+tally_tx *bench_transfers_make(const uint8_t *chain_id, bench_payment_fn *payment, bench_member *payers,
+                               const tally_key *payees) {
+    uint32_t total = BENCH_CLIENTS * BENCH_BATCHES_PER_CLIENT * BENCH_BATCH;
+    tally_tx *work = calloc(total, sizeof *work);
+    const uint8_t **secrets = calloc(total, sizeof *secrets);
+    if (!work || !secrets) {
+        free(work);
+        free(secrets);
+        return NULL;
+    }
+    uint64_t seed = 7;
+    for (int c = 0; c < BENCH_CLIENTS; c++)
+        for (int b = 0; b < BENCH_BATCHES_PER_CLIENT; b++)
+            for (int i = 0; i < BENCH_BATCH; i++) {
+                uint32_t slot = ((uint32_t)c * BENCH_BATCHES_PER_CLIENT + (uint32_t)b) * BENCH_BATCH + (uint32_t)i;
+                int payer, payee;
+                int64_t amount;
+                payment(&seed, c, b, i, &payer, &payee, &amount);
+                work[slot] = bench_transfer_tx(chain_id, &payers[payer].key, payers[payer].sequence++, &payees[payee],
+                                               amount);
+                secrets[slot] = payers[payer].secret;
+            }
+    bench_sign_all(work, secrets, total);
+    free(secrets);
+    return work;
+}
+
+void bench_transfers_prepare(bench_transfer_run *run, const tally_tx *work, const bench_tallyd *node,
+                             int batches_per_client, long timeout_seconds) {
+    run->batches_per_client = batches_per_client;
+    for (int c = 0; c < BENCH_CLIENTS; c++) {
+        for (int b = 0; b < BENCH_BATCHES_PER_CLIENT; b++)
+            run->bodies[c][b] =
+                bench_binary_body(work + ((uint32_t)c * BENCH_BATCHES_PER_CLIENT + (uint32_t)b) * BENCH_BATCH,
+                                  BENCH_BATCH, &run->lengths[c][b]);
+        run->clients[c] = (bench_client){node, run->bodies[c], run->lengths[c], batches_per_client, timeout_seconds,
+                                         run->latencies + c * batches_per_client, 0};
+    }
+}
+
+uint64_t bench_transfers_finish(bench_transfer_run *run) {
+    uint64_t committed = 0;
+    for (int c = 0; c < BENCH_CLIENTS; c++) {
+        committed += run->clients[c].committed;
+        for (int b = 0; b < BENCH_BATCHES_PER_CLIENT; b++) {
+            free(run->bodies[c][b]);
+            run->bodies[c][b] = NULL;
+        }
+    }
+    return committed;
 }
 
 /* ---- figures ---- */

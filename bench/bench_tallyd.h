@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "bench.h"
 #include "tally.h"
 
 /* The node the benchmarks start unless TALLY_BENCH_TALLYD names another. */
@@ -91,6 +92,10 @@ void bench_members_make(bench_member *members, int count);
 tally_tx bench_tx(const uint8_t *chain_id, const tally_key *signer, uint64_t sequence, tally_tx_type type);
 /* bench_tx from a member at its next sequence, which it takes. */
 tally_tx bench_member_tx(const uint8_t *chain_id, bench_member *signer, tally_tx_type type);
+/* A transfer in network 1 of amount from payer (at sequence) to payee, for at most
+ * BENCH_MAX_FEE (bench.h) in fees, unsigned. */
+tally_tx bench_transfer_tx(const uint8_t *chain_id, const tally_key *payer, uint64_t sequence, const tally_key *payee,
+                           int64_t amount);
 /* Sets a short text field (names, unit codes) from a C string. */
 void bench_set_text(tally_text *text, const char *value);
 /* The policy of the networks that pay in the benchmarks: open, a default line of
@@ -130,6 +135,33 @@ typedef struct {
 /* Runs each client on its own thread at once and waits for all: the wall seconds
  * from the first start to the last end. */
 double bench_clients_run(bench_client *clients, int count);
+
+/* ---- the end-to-end transfer workload (bench.h), as bench_node.c and bench_scale.c run it ---- */
+
+/* BENCH_CLIENTS x BENCH_BATCHES_PER_CLIENT batches of BENCH_BATCH transfers, client
+ * c's batch b at (c * BENCH_BATCHES_PER_CLIENT + b) * BENCH_BATCH; transfer i of
+ * each picked by payment in (c, b, i) order from *seed = 7: from payers[payer] at
+ * its next sequence (which it takes) to payees[payee], signed on every core. NULL
+ * when out of memory; the caller frees it. */
+tally_tx *bench_transfers_make(const uint8_t *chain_id, bench_payment_fn *payment, bench_member *payers,
+                               const tally_key *payees);
+
+/* The workload as its clients send it: every batch's binary body, and client c
+ * sending the first batches_per_client of its own. */
+typedef struct {
+    char *bodies[BENCH_CLIENTS][BENCH_BATCHES_PER_CLIENT];
+    size_t lengths[BENCH_CLIENTS][BENCH_BATCHES_PER_CLIENT];
+    double latencies[BENCH_CLIENTS * BENCH_BATCHES_PER_CLIENT]; /* client c's from c * batches_per_client */
+    int batches_per_client;
+    bench_client clients[BENCH_CLIENTS];
+} bench_transfer_run;
+
+/* Makes run's bodies from work (bench_transfers_make) and its clients, which send
+ * to node with wait=commit and timeout_seconds each. */
+void bench_transfers_prepare(bench_transfer_run *run, const tally_tx *work, const bench_tallyd *node,
+                             int batches_per_client, long timeout_seconds);
+/* Frees run's bodies; the transfers its clients' answers said committed. */
+uint64_t bench_transfers_finish(bench_transfer_run *run);
 
 /* ---- figures ---- */
 

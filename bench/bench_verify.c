@@ -100,11 +100,8 @@ static bool make_chain(const char *directory, uint32_t transfers, tally_tx *samp
             seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
             uint32_t payee = (uint32_t)((seed >> 33) % MEMBERS);
             if (payee == payer) payee = (payee + 1) % MEMBERS;
-            txs[i] = bench_member_tx(chain_id, &members[payer], TALLY_TX_TRANSFER);
-            txs[i].body.transfer.network_id = 1;
-            txs[i].body.transfer.payee = members[payee].key;
-            txs[i].body.transfer.amount = (int64_t)(seed % 10000) + 1;
-            txs[i].body.transfer.max_fee = BENCH_MAX_FEE;
+            txs[i] = bench_transfer_tx(chain_id, &members[payer].key, members[payer].sequence++,
+                                       &members[payee].key, (int64_t)(seed % 10000) + 1);
             signers[i] = members[payer].secret;
         }
         bench_sign_all(txs, signers, count);
