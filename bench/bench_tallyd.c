@@ -204,6 +204,10 @@ bool bench_tallyd_start(bench_tallyd *node, const char *tallyd, const char *dire
         if (!node->port && (node->port = read_port(port_file)) != 0)
             snprintf(node->url, sizeof node->url, "http://127.0.0.1:%u", node->port);
         if (node->port && read_chain_id(node)) return true;
+        if (waitpid(pid, NULL, WNOHANG) == pid) { /* it exited: no point waiting */
+            node->pid = 0;
+            return false;
+        }
         bench_sleep_ms(START_PAUSE_MS);
     }
     kill(pid, SIGKILL);

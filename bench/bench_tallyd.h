@@ -43,7 +43,8 @@ bool bench_tallyd_built(const char *tallyd, const char *who);
  * (written to directory/port), --quiet, then the NULL-terminated options (NULL for
  * none); under the command words of wrap (split at spaces; NULL or "" for none).
  * Waits up to 60 s for the port (a node under valgrind takes its time) and reads
- * the chain id from /v1/status. False (the node killed) when either fails. */
+ * the chain id from /v1/status. False (the node killed) when either fails or the
+ * node exits first. */
 bool bench_tallyd_start(bench_tallyd *node, const char *tallyd, const char *directory, const char *wrap,
                         const char *const *options);
 /* SIGTERM to a started node and waits for it; nothing when it is not running. */
