@@ -21,8 +21,8 @@
  * joins go in binary bodies of 4,096 (the node's largest) from SETUP_WORKERS threads
  * that each derive keys, sign and post while the others wait for their commit, so
  * signing overlaps the node's verification and block making; the node runs with
- * --block-max 65536 so that what waits goes into one block (while every block still
- * hashes the whole state, fewer blocks is what makes setup quick). The workload
+ * --block-max 65536 so that what waits goes into one block (fewer, larger blocks make
+ * setup quicker: each block costs an fsync). The workload
  * never has more than 16 x 256 transfers waiting, so that option does not change
  * its blocks. Setup ends when the node is idle (its index has caught up), and each
  * measurement starts from an idle node.
