@@ -115,6 +115,38 @@ TEST(cli_drives_a_real_node) {
     if (status == CLI_REFUSED) CHECK(contains(s.err, "(INSUFFICIENT_CREDIT)"));
     CHECK_EQ(TALLY(&s, "--key", "alice", "pay", "bob@greenvale", "1.001"), CLI_USAGE);
 
+    /* search: a payment's memo and a member's alias, from the index (which follows
+     * the chain within moments: asked again until it has caught up) */
+    bool found = false;
+    for (int attempt = 0; attempt < 100 && !found; attempt++) {
+        CHECK_EQ(TALLY(&s, "search", "greenvale", "EGG"), CLI_OK);
+        found = contains(s.out, " memo ");
+        if (!found) nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
+    }
+    CHECK(found);
+    CHECK(contains(s.out, "HEIGHT  KIND  WHO"));
+    CHECK(contains(s.out, "  eggs\n"));
+    CHECK_EQ(TALLY(&s, "search", "greenvale", "bob", "--json"), CLI_OK);
+    json_t *search = json_loads(s.out, 0, NULL);
+    REQUIRE(search != NULL);
+    json_t *first = json_array_get(json_object_get(search, "matches"), 0);
+    CHECK(first && strcmp(json_string_value(json_object_get(first, "kind")), "alias") == 0);
+    CHECK(first && strcmp(json_string_value(json_object_get(first, "text")), "bob") == 0);
+    json_decref(search);
+    CHECK_EQ(TALLY(&s, "search", "greenvale", "nothing-like-it"), CLI_OK);
+    CHECK(contains(s.out, "no matches\n"));
+    CHECK_EQ(TALLY(&s, "search", "greenvale", "  "), CLI_USAGE);
+    CHECK(contains(s.err, "give the text to search for"));
+    /* the API refuses an empty query as its error text says */
+    json_t *answer = NULL;
+    CHECK_EQ(harness_request(&node, "GET", "/v1/networks/1/search?q=", NULL, 0, &answer), 400);
+    json_t *error = json_object_get(answer, "error");
+    CHECK(error && strcmp(json_string_value(json_object_get(error, "code")), "BAD_QUERY") == 0);
+    CHECK(error && strstr(json_string_value(json_object_get(error, "message")), "q is 1 to 256 bytes") != NULL);
+    json_decref(answer);
+    CHECK_EQ(harness_request(&node, "GET", "/v1/networks/1/search?q=%20%20", NULL, 0, &answer), 400);
+    json_decref(answer);
+
     CHECK_EQ(TALLY(&s, "--key", "alice", "balance"), CLI_OK);
     CHECK(contains(s.out, "Greenvale  alice  -7.88 GVH  100.00 GVH"));
     CHECK_EQ(TALLY(&s, "account", "greenvale", "bob"), CLI_OK);

@@ -490,8 +490,7 @@ static bool visit_named(void *context, const json_t *entry) {
     return true;
 }
 
-/* text with every byte but [A-Za-z0-9-._~] as %XX, for a query string. */
-static bool query_escape(const char *text, char *out, size_t out_size) {
+bool cli_client_query_escape(const char *text, char *out, size_t out_size) {
     static const char digits[] = "0123456789ABCDEF";
     size_t at = 0;
     for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
@@ -512,7 +511,7 @@ cli_status cli_client_network(cli_context *ctx, const char *text, cli_network *n
      * entries it answers are matched here all the same, so that a node that lists
      * every network instead is read right too. */
     char escaped[3 * TALLY_NAME_MAX + 1], path[3 * TALLY_NAME_MAX + 32];
-    if (strlen(text) > TALLY_NAME_MAX || !query_escape(text, escaped, sizeof escaped))
+    if (strlen(text) > TALLY_NAME_MAX || !cli_client_query_escape(text, escaped, sizeof escaped))
         return cli_fail(ctx, CLI_REFUSED, "no network is named '%s': a name is at most %u bytes", text,
                         TALLY_NAME_MAX);
     snprintf(path, sizeof path, "/v1/networks?name=%s", escaped);

@@ -96,6 +96,9 @@ bool cli_client_sequence_from_json(const json_t *json, uint64_t *sequence);
 /* NET as typed: digits are an id, anything else a name matched without regard to
  * case (refused when two networks share it). */
 cli_status cli_client_network(cli_context *ctx, const char *text, cli_network *network);
+/* text with every byte but [A-Za-z0-9-._~] as %XX, for a query string; false when
+ * out (out_size bytes, 3 per byte of text and a NUL at most) is too small. */
+bool cli_client_query_escape(const char *text, char *out, size_t out_size);
 cli_status cli_client_network_by_id(cli_context *ctx, uint32_t id, cli_network *network);
 /* ASSET as typed: digits are an id, anything else a code (any case). */
 cli_status cli_client_asset(cli_context *ctx, const char *text, cli_asset *asset);

@@ -16,6 +16,9 @@
 
 /* Memberships listed by `tally balance`; a key in more networks sees the first ones. */
 #define BALANCE_NETWORKS_MAX 256u
+/* The node's bounds on a search (docs/openapi.yaml): the text, and a page. */
+#define SEARCH_TEXT_MAX 256
+#define SEARCH_PAGE_MAX 100
 
 static cli_status get_and_print(cli_context *ctx, const char *path, json_t **json) {
     cli_status status = cli_client_get(ctx, path, json);
@@ -281,6 +284,44 @@ cli_status cli_cmd_network_list(cli_context *ctx, const cli_args *args) {
     if (status == CLI_OK && !ctx->json) cli_out_network_list(ctx->out, json);
     json_decref(json);
     return status;
+}
+
+cli_status cli_cmd_search(cli_context *ctx, const cli_args *args) {
+    const char *text = args->positional[1];
+    uint64_t limit = 20, cursor = 0;
+    const char *limit_text = cli_option_value(args, "--limit"), *cursor_text = cli_option_value(args, "--cursor");
+    if (limit_text && (!cli_number_parse(limit_text, SEARCH_PAGE_MAX, &limit) || limit == 0))
+        return cli_usage(ctx, args->command, "--limit is 1 to %d, not '%s'", SEARCH_PAGE_MAX, limit_text);
+    if (cursor_text && (!cli_number_parse(cursor_text, INT64_MAX, &cursor) || cursor == 0))
+        return cli_usage(ctx, args->command, "--cursor takes the cursor printed after a page, not '%s'", cursor_text);
+    if (strspn(text, " \t") == strlen(text))
+        return cli_usage(ctx, args->command, "give the text to search for: a word or more of a memo or an alias");
+    char escaped[3 * SEARCH_TEXT_MAX + 1];
+    if (strlen(text) > SEARCH_TEXT_MAX || !cli_client_query_escape(text, escaped, sizeof escaped))
+        return cli_usage(ctx, args->command, "the text is at most %d bytes", SEARCH_TEXT_MAX);
+    cli_network network;
+    cli_status status = cli_client_network(ctx, args->positional[0], &network);
+    if (status != CLI_OK) return status;
+    char path[3 * SEARCH_TEXT_MAX + 96];
+    snprintf(path, sizeof path, "/v1/networks/%" PRIu32 "/search?q=%s&limit=%" PRIu64, network.id, escaped, limit);
+    if (cursor) snprintf(path + strlen(path), sizeof path - strlen(path), "&cursor=%" PRIu64, cursor);
+    json_t *json;
+    status = cli_client_get(ctx, path, &json);
+    if (status != CLI_OK) return status;
+    if (ctx->json) {
+        cli_out_json(ctx->out, json);
+    } else {
+        cli_out_search(ctx->out, json);
+        int64_t next;
+        if (cli_json_i64(json, "next", &next)) {
+            /* A hint that pastes: the text in single quotes, each quote in it as '\'' */
+            fprintf(ctx->out, "more: tally search %s '", args->positional[0]);
+            for (const char *c = text; *c; c++) fputs(*c == '\'' ? "'\\''" : (char[2]){*c, 0}, ctx->out);
+            fprintf(ctx->out, "' --limit %" PRIu64 " --cursor %" PRId64 "\n", limit, next);
+        }
+    }
+    json_decref(json);
+    return CLI_OK;
 }
 
 cli_status cli_cmd_network_members(cli_context *ctx, const cli_args *args) {

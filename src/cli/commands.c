@@ -113,6 +113,11 @@ static const cli_option members_options[] = {
     {"--cursor", "C", "go on from the cursor printed after the previous page"},
     {NULL, NULL, NULL},
 };
+static const cli_option search_options[] = {
+    {"--limit", "N", "matches to show, 1 to 100 (default 20)"},
+    {"--cursor", "C", "go on from the cursor printed after the previous page"},
+    {NULL, NULL, NULL},
+};
 static const cli_option verify_options[] = {
     {"--data", "DIR", "verify the block log in this data directory instead of asking a node"},
     {"--chain-id", "HEX", "refuse a chain whose id is not this one (what you learned out of band)"},
@@ -360,6 +365,11 @@ const cli_command cli_commands[] = {
      "Shows whether transaction ID (hex, printed when it was submitted) is pending,\n"
      "committed (in which block) or refused, and its result.\n",
      "tally tx show 3fa1...", cli_cmd_tx_show},
+    {NULL, "search", "NET TEXT", 2, 2, search_options, "find payments by memo and members by alias",
+     "Searches a network's payment memos (batch lines included) and members' aliases for\n"
+     "TEXT (every word, each as a prefix: 'egg' finds \"eggs\"), newest first. Answered\n"
+     "from the node's index, which follows the chain within moments.\n" NET_HELP,
+     "tally search greenvale eggs\n  tally search greenvale 'fresh bread' --limit 5", cli_cmd_search},
     {NULL, "verify", "", 0, 0, verify_options, "replay and check a whole chain",
      "Replays the chain from its genesis and checks every hash, signature, result, state\n"
      "commitment and invariant, trusting nothing the node says. With --data it reads a\n"

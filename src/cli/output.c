@@ -374,6 +374,31 @@ void cli_out_history(FILE *out, const json_t *history, const cli_unit *unit, con
         fprintf(out, "more: %s --before %" PRId64 "\n", next_hint, next);
 }
 
+void cli_out_search(FILE *out, const json_t *search) {
+    json_t *matches = cli_json_array(search, "matches");
+    if (json_array_size(matches) == 0) {
+        fprintf(out, "no matches\n");
+        return;
+    }
+    table t = {.columns = 5, .right = {true, false, false, false, false}};
+    const char *header[] = {"HEIGHT", "KIND", "WHO", "COUNTERPARTY", "TEXT"};
+    table_row(&t, header);
+    size_t index;
+    json_t *match;
+    json_array_foreach(matches, index, match) {
+        char height[24] = "-", who[24], party[24];
+        int64_t value;
+        if (cli_json_i64(match, "height", &value)) snprintf(height, sizeof height, "%" PRId64, value);
+        const char *cells[] = {height, string_or_dash(cli_json_string(match, "kind")),
+                               short_key(cli_json_string(match, "address"), who),
+                               short_key(cli_json_string(match, "counterparty"), party),
+                               string_or_dash(cli_json_string(match, "text"))};
+        table_row(&t, cells);
+    }
+    table_print(out, &t);
+    table_free(&t);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Networks.                                                                 */
 /* ------------------------------------------------------------------------ */

@@ -74,6 +74,9 @@ void cli_out_history(FILE *out, const json_t *history, const cli_unit *unit, con
 void cli_out_network(FILE *out, const json_t *network, const cli_unit *reserve);
 void cli_out_network_list(FILE *out, const json_t *list);
 void cli_out_members(FILE *out, const json_t *members, const cli_unit *unit);
+/* The matches of GET /v1/networks/{id}/search: what matched (a payment's memo or a
+ * member's alias), where, who. */
+void cli_out_search(FILE *out, const json_t *matches);
 void cli_out_status(FILE *out, const json_t *status, const char *node_url);
 void cli_out_asset(FILE *out, const json_t *asset);
 void cli_out_asset_list(FILE *out, const json_t *list);

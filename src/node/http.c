@@ -441,7 +441,8 @@ static enum MHD_Result get_history(http_server *server, struct MHD_Connection *c
 static enum MHD_Result get_search(http_server *server, struct MHD_Connection *connection, uint32_t network_id) {
     const char *text = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "q");
     uint64_t limit, cursor;
-    if (!text || strlen(text) > INDEX_SEARCH_TEXT_MAX || !query_u64(connection, "limit", 20, INDEX_SEARCH_LIMIT_MAX, &limit) ||
+    /* An empty q (or one of blanks only) would match nothing: refused as the text says. */
+    if (!text || strspn(text, " \t\r\n") == strlen(text) || strlen(text) > INDEX_SEARCH_TEXT_MAX || !query_u64(connection, "limit", 20, INDEX_SEARCH_LIMIT_MAX, &limit) ||
         limit == 0 || !query_u64(connection, "cursor", 0, INT64_MAX, &cursor))
         return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_QUERY",
                           "q is 1 to 256 bytes of text, 1 <= limit <= 100, cursor the `next` of the previous page");
