@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -211,6 +212,19 @@ static bool arm_faults_from_environment(bool quiet) {
 }
 #endif
 
+/* What to type next with the demo network, said at every start with --demo. */
+static void print_demo_tour(const char *wallet, const char *host, unsigned port, const char *data_dir) {
+    printf("In another terminal, try:\n"
+           "  export TALLY_HOME=%s TALLY_PASSPHRASE=%s TALLY_NODE=http://%s:%u\n"
+           "  build/release/tally --key alice balance\n"
+           "  build/release/tally --key alice pay bob@greenvale 12.50 --memo \"eggs\"\n"
+           "  build/release/tally --key alice history greenvale\n"
+           "  build/release/tally network show greenvale\n"
+           "  build/release/tally verify --data %s\n\n",
+           wallet, DEMO_PASSPHRASE, host, port, data_dir);
+    fflush(stdout);
+}
+
 int main(int argc, char **argv) {
     /* Big buffers (request bodies, pages of lists, blocks) are mapped and unmapped
      * whole: glibc's adaptive threshold would otherwise serve them from its arenas
@@ -343,20 +357,23 @@ int main(int argc, char **argv) {
         if (!demo_network_create(n, wallet, why, sizeof why)) {
             fprintf(stderr, "tallyd: the demo network could not be created: %s\n", why);
         } else {
-            printf("\nThe demo network Greenvale (GVH) is ready: alice, bob, carol and dave, with a pool in USD.\n"
-                   "In another terminal, try:\n"
-                   "  export TALLY_HOME=%s TALLY_PASSPHRASE=%s TALLY_NODE=http://%s:%u\n"
-                   "  build/release/tally --key alice balance\n"
-                   "  build/release/tally --key alice pay bob@greenvale 12.50 --memo \"eggs\"\n"
-                   "  build/release/tally --key alice history greenvale\n"
-                   "  build/release/tally network show greenvale\n"
-                   "  build/release/tally verify --data %s\n\n",
-                   wallet, DEMO_PASSPHRASE, host, (unsigned)bound, config.data_dir);
-            fflush(stdout);
+            printf("\nThe demo network Greenvale (GVH) is ready: alice, bob, carol and dave, with a pool in USD.\n");
+            print_demo_tour(wallet, host, bound, config.data_dir);
         }
-    } else if (!config.quiet && demo) {
-        fprintf(stderr, "tallyd: reusing the data in %s (keys of the demo in %s/wallet)\n", config.data_dir,
-                config.data_dir);
+    } else if (demo) {
+        /* A second `make run`: the same tour, if the demo's keys are still there. */
+        char wallet[4200];
+        snprintf(wallet, sizeof wallet, "%s/wallet", config.data_dir);
+        struct stat keys;
+        if (stat(wallet, &keys) == 0 && S_ISDIR(keys.st_mode)) {
+            printf("\nThe demo network Greenvale (GVH) of an earlier run is back, as the chain left it "
+                   "(its keys in %s).\n",
+                   wallet);
+            print_demo_tour(wallet, host, bound, config.data_dir);
+        } else if (!config.quiet) {
+            fprintf(stderr, "tallyd: reusing the data in %s (its demo keys are gone: no %s)\n", config.data_dir,
+                    wallet);
+        }
     }
     const struct timespec tick = {0, 100 * 1000 * 1000};
     while (!stopping && !node_failed(n)) nanosleep(&tick, NULL);
