@@ -703,6 +703,35 @@ TEST(adversarial_integer_extremes_in_every_amount) {
     CHECK_EQ(member_field(&node, EDGE, &e2, "balance"), INT64_MAX);
     CHECK_EQ(member_field(&node, EDGE, &e1, "balance"), -INT64_MAX);
 
+    /* FEE_ABOVE_MAX names the fee it needs `fee_required` (not `available`): exactly
+     * the fee the same payment is charged when signed with room for it. */
+    {
+        tx = harness_tx(&node, &c.alice, TALLY_TX_TRANSFER);
+        tx.body.transfer.network_id = ALPHA;
+        tx.body.transfer.payee = c.bob.key;
+        tx.body.transfer.amount = 100;
+        tx.body.transfer.max_fee = 0;
+        tally_tx_sign(&tx, c.alice.secret);
+        uint8_t bytes[TALLY_TX_ENCODED_MAX];
+        json_t *answer = NULL;
+        CHECK_EQ(post_bytes(&node, bytes, tally_tx_encode(&tx, bytes, sizeof bytes), &answer), 422);
+        json_t *error = json_object_get(answer, "error");
+        CHECK(json_object_get(error, "available") == NULL);
+        int64_t fee_required = json_integer_value(json_object_get(error, "fee_required"));
+        json_decref(answer);
+        tx = harness_tx(&node, &c.alice, TALLY_TX_TRANSFER);
+        tx.body.transfer.network_id = ALPHA;
+        tx.body.transfer.payee = c.bob.key;
+        tx.body.transfer.amount = 100;
+        tx.body.transfer.max_fee = INT64_MAX;
+        json_t *paid = NULL;
+        CHECK_EQ(harness_submit(&node, &tx, &c.alice, &paid), 200);
+        CHECK(fee_required > 0);
+        CHECK_EQ(json_integer_value(json_object_get(json_object_get(paid, "result"), "fee")), fee_required);
+        json_decref(paid);
+        cases++;
+    }
+
     /* and back: the INT64_MAX debt is repaid in one payment, burning all of it */
     tx = harness_tx(&node, &e2, TALLY_TX_TRANSFER);
     tx.body.transfer.network_id = EDGE;

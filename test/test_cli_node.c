@@ -253,6 +253,8 @@ TEST(cli_pay_batch_against_a_real_node) {
     write_file(&node, "fee.csv", "bob@greenvale,1\ncarol@greenvale,1\n", path, sizeof path);
     CHECK_EQ(TALLY(&s, "--key", "alice", "pay-batch", path, "--max-fee", "0.03"), CLI_REFUSED);
     CHECK(contains(s.err, "(FEE_ABOVE_MAX)"));
+    /* both lines' fees (0.03 each): the node's fee_required, said as an amount */
+    CHECK(contains(s.err, "the fee would be 0.06 GVH: allow it with --max-fee"));
     CHECK(contains(s.err, "fee.csv line 2 (line 2 of the batch): 1.00 GVH to carol@Greenvale"));
     CHECK_EQ(TALLY(&s, "account", "greenvale", "alice"), CLI_OK);
     CHECK(contains(s.out, "balance     -17.00 GVH"));

@@ -239,7 +239,8 @@ static cli_status report(cli_context *ctx, const tally_tx *tx, const tx_plan *pl
     }
     if (state && strcmp(state, "refused") == 0) {
         int64_t available = 0;
-        bool has_available = cli_json_i64(error, "available", &available);
+        bool has_available = cli_json_i64(error, "available", &available) ||
+                             cli_json_i64(error, "fee_required", &available); /* FEE_ABOVE_MAX */
         cli_out_refusal(ctx->err, cli_json_string(error, "code"), cli_json_string(error, "message"), has_available,
                         available, &units);
         if (names_line) {

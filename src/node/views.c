@@ -92,8 +92,13 @@ json_t *view_tx_status(const uint8_t id[TALLY_HASH_BYTES], const tx_status *stat
             json_object_set_new(view, "error", view_error(status->node_error, message, 0, false));
         } else {
             tally_error code = status->result.code;
+            /* FEE_ABOVE_MAX's figure is the fee the transaction needs, named so; every
+             * other refusal's is what `available` says (docs/openapi.yaml). */
+            bool fee_required = code == TALLY_ERR_FEE_ABOVE_MAX;
             json_t *error = view_error(tally_error_name(code), tally_error_message(code), status->result.available,
-                                       has_available(code));
+                                       has_available(code) && !fee_required);
+            if (error && fee_required)
+                json_object_set_new(error, "fee_required", json_integer(status->result.available));
             /* A batch names the line refused (0, left out: the batch as a whole). */
             if (error && status->result.line > 0) json_object_set_new(error, "line", json_integer(status->result.line));
             json_object_set_new(view, "error", error);
