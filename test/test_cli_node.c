@@ -115,6 +115,26 @@ TEST(cli_drives_a_real_node) {
     if (status == CLI_REFUSED) CHECK(contains(s.err, "(INSUFFICIENT_CREDIT)"));
     CHECK_EQ(TALLY(&s, "--key", "alice", "pay", "bob@greenvale", "1.001"), CLI_USAGE);
 
+    /* NOT_MEMBER says who: an alias typed that nobody has, a payee's address that is
+     * no member, a payer that is none */
+    CHECK_EQ(TALLY(&s, "--key", "alice", "pay", "bne@greenvale", "1"), CLI_REFUSED);
+    CHECK(contains(s.err, "tally: 'bne@greenvale': Greenvale has no member with the alias 'bne' (NOT_MEMBER)"));
+    uint8_t stranger_seed[32], stranger_secret[TALLY_SECRET_BYTES];
+    memset(stranger_seed, 0x5a, sizeof stranger_seed);
+    tally_key stranger;
+    tally_keypair(&stranger, stranger_secret, stranger_seed);
+    char stranger_address[TALLY_ADDRESS_LENGTH + 1], stranger_at[TALLY_ADDRESS_LENGTH + 16], expected[200];
+    tally_address_encode(&stranger, stranger_address);
+    snprintf(stranger_at, sizeof stranger_at, "%s@greenvale", stranger_address);
+    CHECK_EQ(TALLY(&s, "--key", "alice", "pay", stranger_at, "1"), CLI_REFUSED);
+    CHECK(contains(s.err, "(NOT_MEMBER)"));
+    snprintf(expected, sizeof expected, "  the payee %s@Greenvale is not a member of Greenvale\n", stranger_address);
+    CHECK(contains(s.err, expected));
+    CHECK_EQ(TALLY(&s, "--key", "op", "pay", "bob@greenvale", "1"), CLI_REFUSED);
+    CHECK(contains(s.err, "(NOT_MEMBER)"));
+    CHECK(contains(s.err, " is not a member of Greenvale: `tally member join Greenvale` first\n"));
+    CHECK(contains(s.err, "  the payer (you, tly1"));
+
     /* search: a payment's memo and a member's alias, from the index (which follows
      * the chain within moments: asked again until it has caught up) */
     bool found = false;

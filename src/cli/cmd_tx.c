@@ -201,6 +201,25 @@ static void print_success(cli_context *ctx, const tally_tx *tx, const tx_plan *p
     }
 }
 
+/* NOT_MEMBER of a payment: the payer (the key signing) or the payee. The rules say
+ * only that one of them is not an active member; which one, the node's member
+ * records say. */
+static void say_who_is_not_a_member(cli_context *ctx, const tally_tx *tx, const tx_plan *plan) {
+    char address[TALLY_ADDRESS_LENGTH + 1], path[192];
+    tally_address_encode(&tx->signer, address);
+    snprintf(path, sizeof path, "/v1/networks/%" PRIu32 "/accounts/%s", plan->network.id, address);
+    json_t *json = NULL;
+    cli_status payer = cli_client_request(ctx, "GET", path, NULL, false, &json);
+    const char *status = payer == CLI_OK ? cli_json_string(json, "status") : NULL;
+    bool payer_active = status && (strcmp(status, "active") == 0 || strcmp(status, "suspended") == 0);
+    json_decref(json);
+    if (payer == CLI_REFUSED || (payer == CLI_OK && !payer_active))
+        fprintf(ctx->err, "  the payer (you, %s) is not a member of %s%s%s: `tally member join %s` first\n", address,
+                plan->network.name, status ? ": its membership is " : "", status ? status : "", plan->network.name);
+    else if (payer == CLI_OK)
+        fprintf(ctx->err, "  the payee %s is not a member of %s\n", plan->counterparty, plan->network.name);
+}
+
 static cli_status report(cli_context *ctx, const tally_tx *tx, const tx_plan *plan, const submission *done) {
     char id[TALLY_HASH_BYTES * 2 + 1];
     uint8_t hash[TALLY_HASH_BYTES];
@@ -243,6 +262,9 @@ static cli_status report(cli_context *ctx, const tally_tx *tx, const tx_plan *pl
                              cli_json_i64(error, "fee_required", &available); /* FEE_ABOVE_MAX */
         cli_out_refusal(ctx->err, cli_json_string(error, "code"), cli_json_string(error, "message"), has_available,
                         available, &units);
+        const char *code = cli_json_string(error, "code");
+        if (code && strcmp(code, "NOT_MEMBER") == 0 && tx->type == TALLY_TX_TRANSFER && plan->has_network)
+            say_who_is_not_a_member(ctx, tx, plan);
         if (names_line) {
             char amount[CLI_AMOUNT_TEXT_MAX];
             fprintf(ctx->err, "  the refused payment is %s line %u (line %" PRId64 " of the batch): %s to %s; "

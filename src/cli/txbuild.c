@@ -427,8 +427,25 @@ cli_status cli_resolve_who(cli_context *ctx, const cli_command *command, const c
         return CLI_OK;
     }
     if (!in) return cli_usage(ctx, command, "'%s': an alias needs its network, as in %s@greenvale", text, who.alias);
+    /* Asked quietly, so that a refusal names what was typed and where it was looked up. */
+    char path[192];
+    snprintf(path, sizeof path, "/v1/networks/%" PRIu32 "/accounts/%s", in->id, who.alias);
+    json_t *json = NULL;
+    cli_status status = cli_client_request(ctx, "GET", path, NULL, false, &json);
+    if (status == CLI_REFUSED) {
+        const char *code = cli_json_string(json, "code");
+        if (code && strcmp(code, "NOT_MEMBER") == 0)
+            fprintf(ctx->err, "tally: '%s': %s has no member with the alias '%s' (NOT_MEMBER); `tally network members %s` "
+                              "lists them\n",
+                    text, in->name, who.alias, in->name);
+        else
+            fprintf(ctx->err, "tally: '%s': %s (%s)\n", text,
+                    cli_json_string(json, "message") ? cli_json_string(json, "message") : "refused", code ? code : "?");
+    }
     cli_account account;
-    cli_status status = cli_client_account(ctx, in->id, who.alias, &account, NULL);
+    if (status == CLI_OK && !cli_client_account_from_json(json, &account, why, sizeof why))
+        status = cli_fail(ctx, CLI_IO, "the node's answer for '%s' is unusable: %s", text, why);
+    json_decref(json);
     if (status != CLI_OK) return status;
     *key = account.key;
     snprintf(display, display_size, "%s@%s", who.alias, in->name);
