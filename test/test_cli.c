@@ -1009,7 +1009,9 @@ TEST(cli_network_commands_build_their_transactions) {
     harness_with_alice(&h);
     fake_post_clear(&h.node);
     fake_post_reply(&h.node, 200, committed(json_pack("{s:i}", "created_id", 2)));
-    CHECK_EQ(RUN(&h, "network", "create", "Riverside", "rvh", "--decimals", "1", "--default-limit", "2000",
+    CHECK_EQ(RUN(&h, "network", "create", "Riverside", "rvh"), CLI_USAGE);
+    CHECK(contains(h.err, "the unit is upper case: RVH, not rvh"));
+    CHECK_EQ(RUN(&h, "network", "create", "Riverside", "RVH", "--decimals", "1", "--default-limit", "2000",
                  "--fee-bps", "30", "--period-seconds", "60", "--grace-days", "0", "--rule", "zero-balance",
                  "--admitted"),
              CLI_OK);
@@ -1172,7 +1174,11 @@ TEST(cli_asset_pool_fee_commands) {
     tally_key bob = key_of(BOB_SEED);
     fake_post_clear(&h.node);
     fake_post_reply(&h.node, 200, committed(json_pack("{s:i}", "created_id", 3)));
-    CHECK_EQ(RUN(&h, "asset", "create", "eur", "Euro of the coop", "--decimals", "2"), CLI_OK);
+    /* a lower-case code is refused, not changed */
+    CHECK_EQ(RUN(&h, "asset", "create", "eur", "Euro of the coop", "--decimals", "2"), CLI_USAGE);
+    CHECK(contains(h.err, "the asset code is upper case: EUR, not eur"));
+    CHECK(h.node.posted_count == 0);
+    CHECK_EQ(RUN(&h, "asset", "create", "EUR", "Euro of the coop", "--decimals", "2"), CLI_OK);
     const tally_tx *tx = last_posted(&h);
     check_envelope(tx, TALLY_TX_ASSET_CREATE);
     CHECK(tx->body.asset_create.code.length == 3 && memcmp(tx->body.asset_create.code.bytes, "EUR", 3) == 0);

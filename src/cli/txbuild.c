@@ -457,15 +457,17 @@ static cli_status who_in_network(build *b, const char *text, tally_key *key) {
                            sizeof b->plan->counterparty);
 }
 
-/* Unit codes and asset codes are upper case; "gvh" is read as "GVH". */
+/* Unit codes and asset codes are upper case, as the chain keeps them: "gvh" is
+ * refused with the code it should be, not changed behind the user's back. */
 static cli_status code_text(const build *b, const char *what, const char *text, tally_text *out) {
     char upper[TALLY_CODE_MAX + 1];
     size_t length = strlen(text);
-    bool ok = length >= 1 && length <= TALLY_CODE_MAX;
+    bool ok = length >= 1 && length <= TALLY_CODE_MAX, lower = false;
     for (size_t i = 0; ok && i < length; i++) {
-        char c = (char)toupper((unsigned char)text[i]);
-        ok = (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-        upper[i] = c;
+        char c = text[i];
+        lower = lower || (c >= 'a' && c <= 'z');
+        upper[i] = (char)toupper((unsigned char)c);
+        ok = (upper[i] >= 'A' && upper[i] <= 'Z') || (c >= '0' && c <= '9');
     }
     char why[160];
     if (!ok) {
@@ -473,6 +475,10 @@ static cli_status code_text(const build *b, const char *what, const char *text, 
         return usage(b, why);
     }
     upper[length] = '\0';
+    if (lower) {
+        snprintf(why, sizeof why, "the %s is upper case: %s, not %s", what, upper, text);
+        return usage(b, why);
+    }
     bool assigned = cli_text_assign(out, upper, TALLY_CODE_MAX);
     (void)assigned;
     return CLI_OK;
