@@ -470,6 +470,20 @@ TEST(cli_global_options_anywhere) {
     /* "--" ends the options: "--json" is then a memo-less argument */
     CHECK_EQ(RUN(&h, "pay", "--", "bob@greenvale", "--json"), CLI_USAGE);
     CHECK(contains(h.err, "'--json' is not an amount"));
+    /* with --json (anywhere, even after the mistake) a usage error is JSON on stdout */
+    CHECK_EQ(RUN(&h, "pay", "--bogus", "--json"), CLI_USAGE);
+    json_t *usage = json_loads(h.out, 0, NULL);
+    REQUIRE(usage != NULL);
+    json_t *usage_error = json_object_get(usage, "error");
+    CHECK(strcmp(json_string_value(json_object_get(usage_error, "code")), "USAGE") == 0);
+    CHECK(strcmp(json_string_value(json_object_get(usage_error, "message")), "unknown option --bogus") == 0);
+    CHECK(strcmp(json_string_value(json_object_get(usage_error, "usage")), "tally pay WHO AMOUNT [options]") == 0);
+    CHECK(strcmp(json_string_value(json_object_get(usage_error, "help")), "tally pay --help") == 0);
+    json_decref(usage);
+    CHECK(h.err == NULL || h.err[0] == '\0');
+    CHECK_EQ(RUN(&h, "--json", "network", "nonsense"), CLI_USAGE);
+    CHECK(contains(h.out, "\"code\": \"USAGE\""));
+    CHECK(contains(h.out, "unknown command `tally network nonsense`"));
     harness_free(&h);
 }
 
@@ -1391,7 +1405,8 @@ TEST(cli_balance_and_reads) {
     CHECK_EQ(RUN(&h, "history", "greenvale", "--limit", "2"), CLI_OK);
     CHECK(contains(h.out, "HEIGHT  TIME                  TYPE      COUNTERPARTY      AMOUNT       FEE  MEMO\n"
                           "     6  2026-01-02 00:00 UTC  transfer  bob           -12.50 GVH  0.18 GVH  eggs\n"));
-    CHECK(contains(h.out, "more: tally history greenvale --limit 2 --before 41"));
+    /* the hint pastes: the key in force is kept */
+    CHECK(contains(h.out, "more: tally --key alice history greenvale --limit 2 --before 41\n"));
     CHECK_EQ(RUN(&h, "history", "greenvale", "--limit", "0"), CLI_USAGE);
 
     CHECK_EQ(RUN(&h, "network", "show", "GREENVALE"), CLI_OK);
@@ -1455,7 +1470,7 @@ TEST(cli_lists_follow_the_cursors) {
     CHECK(contains(h.out, "bob"));
     CHECK(contains(h.out, "carol"));
     CHECK(contains(h.out, "2 shown of 3 members"));
-    CHECK(contains(h.out, "more: tally network members greenvale --limit 2 --cursor 16390"));
+    CHECK(contains(h.out, "more: tally --key alice network members greenvale --limit 2 --cursor 16390\n"));
     harness_free(&h);
 }
 
@@ -1505,4 +1520,29 @@ TEST(cli_network_policy_keeps_an_announced_change) {
     CHECK(contains(h.out, "at most 100000 members, notice 7 days"));
     CHECK(contains(h.out, "redemptions may still take 15.000 USD from primary today"));
     harness_free(&h);
+}
+
+/* Hints paste into a shell: the key and node in force kept, a word the shell would
+ * split or expand in single quotes, a quote inside as '\''. */
+TEST(cli_hints_paste_into_a_shell) {
+    cli_context ctx;
+    memset(&ctx, 0, sizeof ctx);
+    char hint[512];
+    cli_hint_start(&ctx, hint, sizeof hint);
+    CHECK(strcmp(hint, "tally") == 0);
+    snprintf(ctx.key_name, sizeof ctx.key_name, "ben");
+    REQUIRE(cli_set_node_url(&ctx, "http://10.0.0.2:8080"));
+    ctx.node_given = true;
+    cli_hint_start(&ctx, hint, sizeof hint);
+    cli_hint_word(hint, sizeof hint, "history");
+    cli_hint_word(hint, sizeof hint, "Green Valley");
+    cli_hint_word(hint, sizeof hint, "bob@2");
+    cli_hint_word(hint, sizeof hint, "it's $5");
+    cli_hint_word(hint, sizeof hint, "");
+    CHECK(strcmp(hint, "tally --key ben --node http://10.0.0.2:8080 history 'Green Valley' bob@2 'it'\\''s $5' ''") == 0);
+    /* what does not fit is cut, and the text stays terminated */
+    char small[12] = "tally";
+    cli_hint_word(small, sizeof small, "history");
+    cli_hint_word(small, sizeof small, "greenvale");
+    CHECK(strlen(small) < sizeof small);
 }

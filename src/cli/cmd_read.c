@@ -229,9 +229,13 @@ cli_status cli_cmd_history(cli_context *ctx, const cli_args *args) {
     json_t *json;
     status = get_and_print(ctx, path, &json);
     if (status == CLI_OK && !ctx->json) {
-        char hint[256];
-        snprintf(hint, sizeof hint, "tally history %s%s%s --limit %" PRIu64, args->positional[0],
-                 args->positional_count > 1 ? " " : "", args->positional_count > 1 ? args->positional[1] : "", limit);
+        char hint[1024], number[24];
+        cli_hint_start(ctx, hint, sizeof hint);
+        cli_hint_word(hint, sizeof hint, "history");
+        for (unsigned i = 0; i < args->positional_count; i++) cli_hint_word(hint, sizeof hint, args->positional[i]);
+        snprintf(number, sizeof number, "%" PRIu64, limit);
+        cli_hint_word(hint, sizeof hint, "--limit");
+        cli_hint_word(hint, sizeof hint, number);
         cli_out_history(ctx->out, json, &network.unit, hint);
     }
     json_decref(json);
@@ -314,10 +318,12 @@ cli_status cli_cmd_search(cli_context *ctx, const cli_args *args) {
         cli_out_search(ctx->out, json);
         int64_t next;
         if (cli_json_i64(json, "next", &next)) {
-            /* A hint that pastes: the text in single quotes, each quote in it as '\'' */
-            fprintf(ctx->out, "more: tally search %s '", args->positional[0]);
-            for (const char *c = text; *c; c++) fputs(*c == '\'' ? "'\\''" : (char[2]){*c, 0}, ctx->out);
-            fprintf(ctx->out, "' --limit %" PRIu64 " --cursor %" PRId64 "\n", limit, next);
+            char hint[2048];
+            cli_hint_start(ctx, hint, sizeof hint);
+            cli_hint_word(hint, sizeof hint, "search");
+            cli_hint_word(hint, sizeof hint, args->positional[0]);
+            cli_hint_word(hint, sizeof hint, text);
+            fprintf(ctx->out, "more: %s --limit %" PRIu64 " --cursor %" PRId64 "\n", hint, limit, next);
         }
     }
     json_decref(json);
@@ -367,9 +373,14 @@ cli_status cli_cmd_network_members(cli_context *ctx, const cli_args *args) {
         cli_out_json(ctx->out, json);
     } else {
         cli_out_members(ctx->out, json, &network.unit);
-        if (next >= 0)
-            fprintf(ctx->out, "more: tally network members %s --limit %" PRIu64 " --cursor %" PRId64 "\n",
-                    args->positional[0], limit, next);
+        if (next >= 0) {
+            char hint[1024];
+            cli_hint_start(ctx, hint, sizeof hint);
+            cli_hint_word(hint, sizeof hint, "network");
+            cli_hint_word(hint, sizeof hint, "members");
+            cli_hint_word(hint, sizeof hint, args->positional[0]);
+            fprintf(ctx->out, "more: %s --limit %" PRIu64 " --cursor %" PRId64 "\n", hint, limit, next);
+        }
     }
     json_decref(json);
     return CLI_OK;

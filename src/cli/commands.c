@@ -7,9 +7,11 @@
 
 #include <assert.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cli/handlers.h"
+#include "cli/output.h"
 
 /* ------------------------------------------------------------------------ */
 /* Options.                                                                  */
@@ -484,13 +486,71 @@ void cli_print_help(FILE *out, const char *group, const cli_command *command) {
 /* Errors.                                                                   */
 /* ------------------------------------------------------------------------ */
 
+void cli_hint_start(const cli_context *ctx, char *out, size_t out_size) {
+    snprintf(out, out_size, "tally");
+    if (ctx->key_name[0]) {
+        cli_hint_word(out, out_size, "--key");
+        cli_hint_word(out, out_size, ctx->key_name);
+    }
+    if (ctx->node_given) {
+        cli_hint_word(out, out_size, "--node");
+        cli_hint_word(out, out_size, ctx->node_url);
+    }
+}
+
+void cli_hint_word(char *out, size_t out_size, const char *word) {
+    size_t used = strlen(out);
+    bool plain = word[0] != '\0';
+    for (const char *c = word; *c && plain; c++)
+        plain = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+                strchr("@%+,-./:=_", *c) != NULL;
+    char quoted[CLI_HINT_WORD_MAX];
+    size_t q = 0;
+    if (plain) {
+        q = (size_t)snprintf(quoted, sizeof quoted, "%s", word);
+    } else {
+        quoted[q++] = '\'';
+        for (const char *c = word; *c && q + 6 < sizeof quoted; c++) {
+            if (*c == '\'') {
+                memcpy(quoted + q, "'\\''", 4);
+                q += 4;
+            } else {
+                quoted[q++] = *c;
+            }
+        }
+        quoted[q++] = '\'';
+        quoted[q] = '\0';
+    }
+    if (used < out_size) snprintf(out + used, out_size - used, " %s", quoted);
+}
+
+/* A usage error with --json: one JSON document on stdout, as every other answer. */
+static void print_usage_json(const cli_context *ctx, const cli_command *command, const char *message) {
+    char name[96] = "tally", usage[256] = "", help[128] = "tally --help";
+    if (command) {
+        if (command->group) snprintf(name, sizeof name, "tally %s %s", command->group, command->name);
+        else snprintf(name, sizeof name, "tally %s", command->name);
+        snprintf(usage, sizeof usage, "%s%s%s%s", name, command->arguments[0] ? " " : "", command->arguments,
+                 command->options ? " [options]" : "");
+        snprintf(help, sizeof help, "%s --help", name);
+    }
+    json_t *document = json_pack("{s:{s:s, s:s, s:s, s:s}}", "error", "code", "USAGE", "message", message, "usage",
+                                 usage, "help", help);
+    if (document) cli_out_json(ctx->out, document);
+    json_decref(document);
+}
+
 cli_status cli_usage(const cli_context *ctx, const cli_command *command, const char *format, ...) {
-    fprintf(ctx->err, "tally: ");
+    char message[600];
     va_list arguments;
     va_start(arguments, format);
-    vfprintf(ctx->err, format, arguments);
+    vsnprintf(message, sizeof message, format, arguments);
     va_end(arguments);
-    fprintf(ctx->err, "\n");
+    if (ctx->json) {
+        print_usage_json(ctx, command, message);
+        return CLI_USAGE;
+    }
+    fprintf(ctx->err, "tally: %s\n", message);
     if (command) {
         print_usage_line(ctx->err, command);
         fprintf(ctx->err, "run `");
@@ -534,6 +594,13 @@ static bool is_option(const char *word) {
 }
 
 static cli_status unknown_subcommand(const cli_context *ctx, const char *group, const char *name) {
+    if (ctx->json) {
+        char message[200];
+        snprintf(message, sizeof message, "unknown command `tally %s %s`: `tally %s --help` lists what it has", group,
+                 name, group);
+        print_usage_json(ctx, NULL, message);
+        return CLI_USAGE;
+    }
     fprintf(ctx->err, "tally: unknown command `tally %s %s`; `tally %s` has:", group, name, group);
     for (size_t i = 0; i < cli_command_count; i++)
         if (cli_commands[i].group && strcmp(cli_commands[i].group, group) == 0)
@@ -694,6 +761,9 @@ const char *cli_option_value(const cli_args *args, const char *name) {
 bool cli_flag(const cli_args *args, const char *name) { return cli_option_value(args, name) != NULL; }
 
 cli_status cli_run(cli_context *ctx, int argc, char **argv) {
+    /* --json anywhere makes even a usage error before it JSON. */
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--json") == 0) ctx->json = true;
     cli_args args;
     cli_status status = cli_parse(ctx, argc, argv, &args);
     if (status != CLI_OK) return status;

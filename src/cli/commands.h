@@ -71,6 +71,15 @@ bool cli_flag(const cli_args *args, const char *name);
 void cli_print_help(FILE *out, const char *group, const cli_command *command);
 
 /* Prints "tally: <message>" and where to find the usage, returns CLI_USAGE. */
+/* Hints the CLI prints ("more: tally ..."), made to paste: cli_hint_start writes
+ * "tally" and the global options in force (--key NAME, --node URL given on the
+ * command line) into out; cli_hint_word appends " WORD", in single quotes when the
+ * shell would split or expand it (a quote inside as '\''). Both keep out
+ * NUL-terminated and cut nothing but what does not fit. */
+#define CLI_HINT_WORD_MAX 1200
+void cli_hint_start(const cli_context *ctx, char *out, size_t out_size);
+void cli_hint_word(char *out, size_t out_size, const char *word);
+
 cli_status cli_usage(const cli_context *ctx, const cli_command *command, const char *format, ...)
     __attribute__((format(printf, 3, 4)));
 
