@@ -585,6 +585,25 @@ TEST(cli_who_parse_alias_address_network) {
     CHECK(contains(why, "neither an address nor an alias"));
 }
 
+/* What can be paid now, fees included: the largest amount whose fees fit beside it,
+ * never more (the payment of one unit more is refused). */
+TEST(cli_can_pay_now_never_overstates) {
+    /* 0.50 available, 25 bps: 0.49 + 0.01 fee = 0.50; 0.50 would need 0.51 */
+    CHECK_EQ(cli_can_pay_now(50, 50, 25, 0, false), 49);
+    CHECK_EQ(cli_can_pay_now(0, 0, 25, 0, true), 0);
+    CHECK_EQ(cli_can_pay_now(-5, -5, 25, 0, true), 0);
+    CHECK_EQ(cli_can_pay_now(1, 1, 25, 0, true), 0); /* one unit pays a fee of one */
+    CHECK_EQ(cli_can_pay_now(100000, 100000, 0, 0, true), 100000);
+    for (int64_t available = 1; available < 3000; available += 7) {
+        for (uint32_t bps = 0; bps <= 300; bps += 75) {
+            int64_t x = cli_can_pay_now(available, available / 2, bps, 200, true);
+            CHECK(x + cli_fee_estimate(x, available / 2, bps, 200, true) <= available);
+            if (x < available) CHECK(x + 1 + cli_fee_estimate(x + 1, available / 2, bps, 200, true) > available);
+        }
+    }
+    CHECK_EQ(cli_can_pay_now(INT64_MAX, 0, 10000, 10000, true) <= INT64_MAX / 3 + 1, true);
+}
+
 TEST(cli_fee_estimate_arithmetic) {
     CHECK_EQ(cli_fee_round_up(1250, 100), 13); /* 12.5 rounds up */
     CHECK_EQ(cli_fee_round_up(1200, 100), 12);
@@ -1351,6 +1370,11 @@ TEST(cli_wrong_passphrase_sends_nothing) {
 
 TEST(cli_account_output_human) {
     json_t *account = account_json(BOB_SEED, "bob", -1250, 10000, "active", 200);
+    /* 1% base fee, 2% risk fee on all of it (bob is in debt): x + 1% + 2% <= 87.50
+     * gives 84.95 (+ 0.85 + 1.70 = 87.50) */
+    cli_network network = {.has_policy = true};
+    network.policy.fee_bps = 100;
+    cli_account_add_spending(account, &network);
     char *text = NULL;
     size_t size = 0;
     FILE *out = open_memstream(&text, &size);
@@ -1365,7 +1389,8 @@ TEST(cli_account_output_human) {
              "status      active\n"
              "balance     -12.50 GVH\n"
              "limit       100.00 GVH\n"
-             "available   87.50 GVH\n"
+             "can pay now 84.95 GVH (fees included)\n"
+             "credit left 87.50 GVH\n"
              "line        active, risk fee 2.00%%\n"
              "period      2026-01-01 00:00 UTC to 2026-01-31 00:00 UTC\n"
              "fees paid   0.25 GVH\n",
@@ -1380,15 +1405,19 @@ TEST(cli_balance_and_reads) {
     harness h;
     harness_with_alice(&h);
     CHECK_EQ(RUN(&h, "balance"), CLI_OK);
-    CHECK(contains(h.out, "NETWORK    ALIAS    BALANCE       LIMIT   AVAILABLE  LINE                    "
+    /* can pay now, fees included: x + 1% of x + 2% of the x - 10.00 on credit <= 110.00
+     * gives 106.99 (+ 1.07 + 1.94 = 110.00; 107.00 would need 110.01) */
+    CHECK(contains(h.out, "NETWORK    ALIAS    BALANCE       LIMIT  CAN PAY NOW  CREDIT LEFT  LINE                    "
                           "PERIOD ENDS           FEES PAID\n"
-                          "Greenvale  alice  10.00 GVH  100.00 GVH  110.00 GVH  active, risk fee 2.00%  "
+                          "Greenvale  alice  10.00 GVH  100.00 GVH   106.99 GVH   100.00 GVH  active, risk fee 2.00%  "
                           "2026-01-31 00:00 UTC   0.25 GVH\n"));
     CHECK(contains(h.out, "reserve held: 12.345 USD"));
     CHECK_EQ(RUN(&h, "balance", "--json"), CLI_OK);
     json_t *json = json_loads(h.out, 0, NULL);
     json_t *first = json_array_get(json_object_get(json, "accounts"), 0);
     CHECK_EQ(json_integer_value(json_object_get(first, "balance")), 1000);
+    CHECK_EQ(json_integer_value(json_object_get(first, "can_pay_now")), 10699);
+    CHECK_EQ(json_integer_value(json_object_get(first, "credit_left")), 10000);
     CHECK(strcmp(json_string_value(json_object_get(first, "network_name")), "Greenvale") == 0);
     json_decref(json);
     CHECK_EQ(RUN(&h, "balance", "greenvale"), CLI_OK);

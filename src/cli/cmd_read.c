@@ -31,6 +31,20 @@ static cli_status get_and_print(cli_context *ctx, const char *path, json_t **jso
     return CLI_OK;
 }
 
+/* A member's account with what it can pay now and the credit left
+ * (cli_account_add_spending), printed as JSON with --json. */
+static cli_status get_with_spending(cli_context *ctx, const char *path, const cli_network *network, json_t **json) {
+    cli_status status = cli_client_get(ctx, path, json);
+    if (status != CLI_OK) {
+        json_decref(*json);
+        *json = NULL;
+        return status;
+    }
+    cli_account_add_spending(*json, network);
+    if (ctx->json) cli_out_json(ctx->out, *json);
+    return CLI_OK;
+}
+
 cli_status cli_cmd_status(cli_context *ctx, const cli_args *args) {
     (void)args;
     json_t *json;
@@ -65,7 +79,7 @@ cli_status cli_cmd_account(cli_context *ctx, const cli_args *args) {
     if (status != CLI_OK) return status;
     snprintf(path, sizeof path, "/v1/networks/%" PRIu32 "/accounts/%s", network.id, address);
     json_t *json;
-    status = get_and_print(ctx, path, &json);
+    status = get_with_spending(ctx, path, &network, &json);
     if (status == CLI_OK && !ctx->json) cli_out_account(ctx->out, json, network.name, &network.unit);
     json_decref(json);
     return status;
@@ -117,7 +131,7 @@ static cli_status balance_one(cli_context *ctx, const char *network_text, const 
     char path[192];
     snprintf(path, sizeof path, "/v1/networks/%" PRIu32 "/accounts/%s", network.id, address);
     json_t *json;
-    status = get_and_print(ctx, path, &json);
+    status = get_with_spending(ctx, path, &network, &json);
     if (status == CLI_OK && !ctx->json) {
         cli_out_balance_row row = {network.name, json, network.unit};
         cli_out_balances(ctx->out, &row, 1);
@@ -185,6 +199,7 @@ cli_status cli_cmd_balance(cli_context *ctx, const cli_args *args) {
             json_decref(account);
             break;
         }
+        cli_account_add_spending(account, &networks[i]);
         json_object_set_new(account, "network", json_integer(ids[i]));
         json_object_set_new(account, "network_name", json_string(networks[i].name));
         json_array_append_new(accounts, account);

@@ -260,7 +260,8 @@ void cli_out_account(FILE *out, const json_t *account, const char *network_name,
     fprintf(out, "status      %s\n", string_or_dash(cli_json_string(account, "status")));
     fprintf(out, "balance     %s\n", amount_field(account, "balance", &unit, amount));
     fprintf(out, "limit       %s\n", amount_field(account, "limit", &unit, amount));
-    fprintf(out, "available   %s\n", amount_field(account, "available", &unit, amount));
+    fprintf(out, "can pay now %s (fees included)\n", amount_field(account, "can_pay_now", &unit, amount));
+    fprintf(out, "credit left %s\n", amount_field(account, "credit_left", &unit, amount));
     const json_t *line = cli_json_object(account, "line");
     line_summary(line, line_text, sizeof line_text);
     fprintf(out, "line        %s\n", line_text);
@@ -278,14 +279,15 @@ void cli_out_balances(FILE *out, const cli_out_balance_row *rows, size_t count) 
         fprintf(out, "no memberships: join a network with `tally member join NET`\n");
         return;
     }
-    table t = {.columns = 8, .right = {false, false, true, true, true, false, false, true}};
-    const char *header[] = {"NETWORK", "ALIAS", "BALANCE", "LIMIT", "AVAILABLE", "LINE", "PERIOD ENDS", "FEES PAID"};
+    table t = {.columns = 9, .right = {false, false, true, true, true, true, false, false, true}};
+    const char *header[] = {"NETWORK", "ALIAS",       "BALANCE",     "LIMIT",    "CAN PAY NOW",
+                            "CREDIT LEFT", "LINE", "PERIOD ENDS", "FEES PAID"};
     table_row(&t, header);
     for (size_t i = 0; i < count; i++) {
         const json_t *account = rows[i].account;
         cli_unit unit = unit_of(account, &rows[i].unit);
-        char balance[CLI_AMOUNT_TEXT_MAX], limit[CLI_AMOUNT_TEXT_MAX], available[CLI_AMOUNT_TEXT_MAX],
-            fees[CLI_AMOUNT_TEXT_MAX], line_text[96], due[48];
+        char balance[CLI_AMOUNT_TEXT_MAX], limit[CLI_AMOUNT_TEXT_MAX], can_pay[CLI_AMOUNT_TEXT_MAX],
+            credit_left[CLI_AMOUNT_TEXT_MAX], fees[CLI_AMOUNT_TEXT_MAX], line_text[96], due[48];
         line_summary(cli_json_object(account, "line"), line_text, sizeof line_text);
         const char *status = cli_json_string(account, "status");
         if (status && strcmp(status, "active") != 0) {
@@ -296,7 +298,8 @@ void cli_out_balances(FILE *out, const cli_out_balance_row *rows, size_t count) 
                                string_or_dash(cli_json_string(account, "alias")),
                                amount_field(account, "balance", &unit, balance),
                                amount_field(account, "limit", &unit, limit),
-                               amount_field(account, "available", &unit, available),
+                               amount_field(account, "can_pay_now", &unit, can_pay),
+                               amount_field(account, "credit_left", &unit, credit_left),
                                line_text,
                                line_due(cli_json_object(account, "line"), due),
                                amount_field(account, "fees_paid", &unit, fees)};

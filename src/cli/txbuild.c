@@ -96,6 +96,36 @@ int64_t cli_fee_estimate(int64_t amount, int64_t balance, uint32_t fee_bps, uint
     return base > INT64_MAX - risk ? INT64_MAX : base + risk;
 }
 
+int64_t cli_can_pay_now(int64_t available, int64_t balance, uint32_t fee_bps, uint32_t risk_fee_bps,
+                        bool credit_allowed) {
+    if (available <= 0) return 0;
+    /* x + fee(x) grows with x: the largest x that fits, by bisection. */
+    int64_t low = 0, high = available;
+    while (low < high) {
+        int64_t middle = high - (high - low) / 2; /* the upper middle, without overflow */
+        int64_t fee = cli_fee_estimate(middle, balance, fee_bps, risk_fee_bps, credit_allowed);
+        if (fee <= available - middle) low = middle;
+        else high = middle - 1;
+    }
+    return low;
+}
+
+void cli_account_add_spending(json_t *account, const cli_network *network) {
+    cli_account parsed;
+    char why[128];
+    int64_t available;
+    if (!network->has_policy || !cli_client_account_from_json(account, &parsed, why, sizeof why) ||
+        !cli_json_i64(account, "available", &available))
+        return;
+    bool credit_allowed = strcmp(parsed.line_status, "active") == 0 && strcmp(parsed.status, "active") == 0;
+    int64_t debt = parsed.balance < 0 ? -parsed.balance : 0;
+    int64_t credit_left = credit_allowed && parsed.limit > debt ? parsed.limit - debt : 0;
+    json_object_set_new(account, "can_pay_now",
+                        json_integer(cli_can_pay_now(available, parsed.balance, network->policy.fee_bps,
+                                                     parsed.risk_fee_bps, credit_allowed)));
+    json_object_set_new(account, "credit_left", json_integer(credit_left));
+}
+
 int64_t cli_batch_fee_estimate(const tally_batch_line *lines, uint16_t count, int64_t balance, uint32_t fee_bps,
                                uint32_t risk_fee_bps, bool credit_allowed) {
     int64_t total = 0;

@@ -60,6 +60,20 @@ int64_t cli_fee_round_up(int64_t amount, uint32_t bps);
 int64_t cli_fee_estimate(int64_t amount, int64_t balance, uint32_t fee_bps, uint32_t risk_fee_bps,
                      bool credit_allowed);
 
+/*
+ * What a member can pay right now, fees included: the largest amount x with
+ * x + cli_fee_estimate(x, ...) <= available (the node's `available`: balance + limit
+ * when the line allows credit, else the positive balance). 0 when nothing fits.
+ */
+int64_t cli_can_pay_now(int64_t available, int64_t balance, uint32_t fee_bps, uint32_t risk_fee_bps,
+                        bool credit_allowed);
+
+/* Adds to a member's account JSON (GET /v1/networks/{id}/accounts/{who}) the CLI's
+ * "can_pay_now" (cli_can_pay_now with the network's fee and the line's risk fee)
+ * and "credit_left" (what the line still lends: limit - debt, 0 when the line
+ * allows no new debt). Adds nothing when a figure it needs is missing. */
+void cli_account_add_spending(json_t *account, const cli_network *network);
+
 /* What `tally network create` starts from: no automatic line, lines up to 1000
  * units, no cap, no fees, 30-day periods with 10 days of grace, rule rebalanced,
  * auto-renewal, target RTD 0, open membership. */
