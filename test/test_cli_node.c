@@ -146,6 +146,27 @@ TEST(cli_drives_a_real_node) {
     CHECK(found);
     CHECK(contains(s.out, "HEIGHT  KIND  WHO"));
     CHECK(contains(s.out, "  eggs\n"));
+    /* history names the counterparty by its alias */
+    CHECK_EQ(TALLY(&s, "--key", "alice", "history", "greenvale"), CLI_OK);
+    CHECK(contains(s.out, "  transfer     bob                  -12.50 GVH  0.38 GVH  eggs\n"));
+    CHECK(contains(s.out, "eggs"));
+    json_t *history = NULL;
+    char history_path[200], alice_address[TALLY_ADDRESS_LENGTH + 1];
+    CHECK_EQ(TALLY(&s, "key", "show", "alice", "--json"), CLI_OK);
+    json_t *alice_key = json_loads(s.out, 0, NULL);
+    snprintf(alice_address, sizeof alice_address, "%s", json_string_value(json_object_get(alice_key, "address")));
+    json_decref(alice_key);
+    snprintf(history_path, sizeof history_path, "/v1/networks/1/accounts/%s/history", alice_address);
+    CHECK_EQ(harness_request(&node, "GET", history_path, NULL, 0, &history), 200);
+    bool named = false;
+    size_t at;
+    json_t *entry;
+    json_array_foreach(json_object_get(history, "entries"), at, entry) {
+        const char *name = json_string_value(json_object_get(entry, "counterparty_name"));
+        named = named || (name && strcmp(name, "bob") == 0);
+    }
+    CHECK(named);
+    json_decref(history);
     CHECK_EQ(TALLY(&s, "search", "greenvale", "bob", "--json"), CLI_OK);
     json_t *search = json_loads(s.out, 0, NULL);
     REQUIRE(search != NULL);

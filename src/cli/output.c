@@ -363,7 +363,9 @@ void cli_out_history(FILE *out, const json_t *history, const cli_unit *unit, con
             const char *cells[] = {height,
                                    when,
                                    type,
-                                   short_key(cli_json_string(entry, "counterparty"), party),
+                                   cli_json_string(entry, "counterparty_name")
+                                       ? cli_json_string(entry, "counterparty_name")
+                                       : short_key(cli_json_string(entry, "counterparty"), party),
                                    amount_field(entry, "amount", unit, amount),
                                    has_fee ? cli_out_amount(fee_value, unit, fee) : "",
                                    cli_json_string(entry, "memo") ? cli_json_string(entry, "memo") : ""};

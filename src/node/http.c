@@ -402,6 +402,26 @@ static const tally_member *find_member(const tally_state *state, uint32_t networ
 }
 
 /* A member's history, newest first, from the index. Runs without the node's lock. */
+/* A history counterparty's name: a member's alias in the network, "fees", "pool" or
+ * "lost-debt" for its system accounts; "" when it has none. */
+static void counterparty_name(const tally_state *state, uint32_t network_id, const tally_key *key,
+                              char name[TALLY_ALIAS_MAX + 1]) {
+    name[0] = '\0';
+    if (tally_key_is_system(key)) {
+        static const struct {
+            tally_system_kind kind;
+            const char *name;
+        } kinds[] = {{TALLY_SYSTEM_FEES, "fees"}, {TALLY_SYSTEM_POOL, "pool"}, {TALLY_SYSTEM_LOST_DEBT, "lost-debt"}};
+        for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+            tally_key system = tally_system_key(network_id, kinds[k].kind);
+            if (memcmp(system.bytes, key->bytes, TALLY_KEY_BYTES) == 0) snprintf(name, TALLY_ALIAS_MAX + 1, "%s", kinds[k].name);
+        }
+        return;
+    }
+    const tally_member *member = tally_state_member(state, network_id, key);
+    if (member && member->alias[0]) snprintf(name, TALLY_ALIAS_MAX + 1, "%s", member->alias);
+}
+
 static enum MHD_Result get_history(http_server *server, struct MHD_Connection *connection, uint32_t network_id,
                                    const tally_key *key) {
     uint64_t before, limit;
@@ -417,6 +437,15 @@ static enum MHD_Result get_history(http_server *server, struct MHD_Connection *c
         free(entries);
         return send_error(connection, MHD_HTTP_INTERNAL_SERVER_ERROR, "INDEX", why);
     }
+    /* The counterparties' names as the state has them now: a member's alias, or what
+     * a system account is for. */
+    char (*names)[TALLY_ALIAS_MAX + 1] = calloc(count ? count : 1, sizeof *names);
+    const tally_state *state = names ? node_read_begin(server->node) : NULL;
+    for (uint32_t i = 0; state && i < count; i++) {
+        if (!entries[i].has_counterparty) continue;
+        counterparty_name(state, network_id, &entries[i].counterparty, names[i]);
+    }
+    if (state) node_read_end(server->node);
     json_t *list = json_array();
     for (uint32_t i = 0; i < count; i++) {
         const index_history_entry *e = &entries[i];
@@ -427,9 +456,11 @@ static enum MHD_Result get_history(http_server *server, struct MHD_Connection *c
                                   (json_int_t)e->amount, "fee", (json_int_t)e->fee, "memo", e->memo,
                                   (int)e->memo_length);
         if (entry && e->has_counterparty) json_object_set_new(entry, "counterparty", view_address(&e->counterparty));
+        if (entry && names && names[i][0]) json_object_set_new(entry, "counterparty_name", json_string(names[i]));
         if (entry && e->line) json_object_set_new(entry, "line", json_integer(e->line));
         json_array_append_new(list, entry);
     }
+    free(names);
     free(entries);
     json_t *view = json_pack("{s:o}", "entries", list);
     json_object_set_new(view, "next", next ? json_integer((json_int_t)next) : json_null());
