@@ -730,6 +730,12 @@ typedef struct {
  * grace that would end after INT64_MAX ends at INT64_MAX and is never processed.
  */
 tally_block_summary tally_end_block(tally_state *state, int64_t block_time);
+/* The earliest block time at which tally_end_block has something to do by itself (a
+ * period or a grace ending, an announced change taking effect); INT64_MAX when
+ * nothing is due. A node makes a block then, so that a line never reads active after
+ * its period ended. It may be a time whose entry turns out to have nothing left to do
+ * (a line closed since): the block then changes nothing. */
+int64_t tally_state_next_due(const tally_state *state);
 
 /*
  * Checks every invariant of DESIGN.md section 4 on the whole state: per network

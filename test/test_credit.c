@@ -83,6 +83,21 @@ TEST(credit_line_period_90_days_grace_30_frozen_then_default) {
     world_free(&world);
 }
 
+/* tally_state_next_due: when the chain has something to do by itself (what a node
+ * wakes for): alice's period end, then her grace end, then bob's period end. */
+TEST(credit_next_due_is_the_next_period_or_grace_end) {
+    test_world world;
+    setup(&world, TALLY_COMPLIANCE_ZERO_BALANCE, true);
+    CHECK_EQ(tally_state_next_due(world.state), INT64_MAX); /* no line yet */
+    open_and_spend(&world);
+    CHECK_EQ(tally_state_next_due(world.state), WORLD_START_TIME + 90 * DAY);
+    world_advance_to(&world, WORLD_START_TIME + 90 * DAY);
+    CHECK_EQ(tally_state_next_due(world.state), WORLD_START_TIME + 120 * DAY); /* alice frozen: her grace */
+    world_advance_to(&world, WORLD_START_TIME + 120 * DAY);
+    CHECK_EQ(tally_state_next_due(world.state), WORLD_START_TIME + 365 * DAY); /* alice defaulted: bob's end */
+    world_free(&world);
+}
+
 TEST(credit_recovery_during_grace_unfreezes_and_renews) {
     test_world world;
     setup(&world, TALLY_COMPLIANCE_ZERO_BALANCE, true);

@@ -669,6 +669,12 @@ bool ledger_due_peek(const tally_state *state, ledger_due *top) {
     return true;
 }
 
+int64_t tally_state_next_due(const tally_state *state) {
+    ledger_due top;
+    if (!ledger_due_peek(state, &top)) return INT64_MAX;
+    return top.due_time; /* INT64_MAX: never (see credit.c) */
+}
+
 void ledger_due_pop(tally_state *state) {
     assert(state->due_count > 0);
     ledger_due last = state->due_heap[--state->due_count];
