@@ -122,7 +122,7 @@ extern "C" {
     X(ALREADY_MEMBER, "this account is already a member")                               \
     X(ADMISSION_REQUIRED, "this network admits members through an operator")            \
     X(MEMBER_SUSPENDED, "this member is suspended")                                     \
-    X(MEMBER_NOT_SUSPENDED, "this member is not suspended")                             \
+    X(MEMBER_NOT_SUSPENDED, "this member is neither suspended nor defaulted: only those are reinstated") \
     X(BALANCE_NOT_ZERO, "the balance must be zero")                                     \
     X(SYSTEM_ACCOUNT, "system accounts cannot be used this way")                        \
     X(BAD_ALIAS, "an alias is 1 to 32 characters of a-z, 0-9, '.', '_' and '-'")        \

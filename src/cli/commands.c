@@ -220,9 +220,11 @@ const cli_command cli_commands[] = {
     {"member", "suspend", "NET WHO", 2, 2, NULL, "suspend a member (operators)",
      "A suspended member keeps its balance but may not spend on credit.\n" NET_HELP WHO_HELP,
      "tally member suspend greenvale dave", cli_cmd_transaction},
-    {"member", "reinstate", "NET WHO", 2, 2, NULL, "lift a suspension (operators)",
-     "Makes a suspended member active again.\n" NET_HELP WHO_HELP, "tally member reinstate greenvale dave",
-     cli_cmd_transaction},
+    {"member", "reinstate", "NET WHO", 2, 2, NULL, "lift a suspension or a default (operators)",
+     "Makes a suspended or defaulted member active again. A defaulted member's debt was\n"
+     "written off and its line closed at limit 0: to lend to it again, reinstate it,\n"
+     "then open a line (`tally line open NET WHO LIMIT`).\n" NET_HELP WHO_HELP,
+     "tally member reinstate greenvale dave\n  tally line open greenvale dave 50", cli_cmd_transaction},
     {"member", "leave", "NET", 1, 1, NULL, "leave a network (at zero balance)",
      "Ends your membership; your balance must be zero. You may join again later.\n" NET_HELP,
      "tally member leave greenvale", cli_cmd_transaction},
