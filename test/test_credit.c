@@ -235,6 +235,16 @@ TEST(credit_stalled_chain_renews_once_from_now) {
     CHECK_EQ(summary.lines_renewed, 1);
     CHECK_EQ(member_of(&world, NET, &alice)->period_end, WORLD_START_TIME + 110 * DAY + 7);
     world_free(&world);
+
+    /* a stall shorter than a whole period: the next period follows the last one
+     * (periods stay where they were), renewed once */
+    setup(&world, TALLY_COMPLIANCE_ZERO_BALANCE, true);
+    CHECK_CODE(do_open_line(&world, &op, NET, &alice, 1000, 10 * DAY, 5 * DAY, 0).code, TALLY_OK);
+    summary = world_advance_to(&world, WORLD_START_TIME + 19 * DAY);
+    CHECK_EQ(summary.lines_renewed, 1);
+    CHECK_EQ(member_of(&world, NET, &alice)->period_start, WORLD_START_TIME + 10 * DAY);
+    CHECK_EQ(member_of(&world, NET, &alice)->period_end, WORLD_START_TIME + 20 * DAY);
+    world_free(&world);
 }
 
 TEST(credit_line_operator_rules_and_refusals) {
