@@ -1015,14 +1015,33 @@ TEST(adversarial_oversized_memos_batches_bodies_and_headers) {
     CHECK(cut_off);
     CHECK(sent[1] < (16u << 20));
     cases += 2;
-    /* a path past 512 bytes is ours to refuse (414 and JSON); a header past the node's
-     * 64 KiB per connection is libmicrohttpd's (a 4xx of its own, not JSON) */
+    /* a path past 512 bytes is ours to refuse (414 and JSON), and headers past 16 KiB
+     * (431 and JSON); a header past the node's 64 KiB per connection is
+     * libmicrohttpd's (a 4xx of its own, not JSON) */
     char *long_request = malloc(200000);
     REQUIRE(long_request);
     int long_length = snprintf(long_request, 200000, "GET /v1/%0600d HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", 0);
     http = raw_request(node.port, long_request, (size_t)long_length, 5000, &answer);
     CHECK(answer_is(http, answer, 414, "BAD_PATH", "a path of 600 bytes"));
     json_decref(answer);
+    long_length = snprintf(long_request, 200000, "GET /v1/status HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Filler: ");
+    memset(long_request + long_length, 'f', 20000);
+    long_length += 20000;
+    long_length += snprintf(long_request + long_length, 200000 - (size_t)long_length, "\r\nConnection: close\r\n\r\n");
+    http = raw_request(node.port, long_request, (size_t)long_length, 5000, &answer);
+    CHECK(answer_is(http, answer, 431, "HEADERS_TOO_LARGE", "a header of 20,000 bytes"));
+    json_decref(answer);
+    /* a POST whose headers are too large is refused before its body is read */
+    long_length = snprintf(long_request, 200000,
+                           "POST /v1/tx HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                           "Content-Length: 2\r\nX-Filler: ");
+    memset(long_request + long_length, 'f', 20000);
+    long_length += 20000;
+    long_length += snprintf(long_request + long_length, 200000 - (size_t)long_length, "\r\nConnection: close\r\n\r\n{}");
+    http = raw_request(node.port, long_request, (size_t)long_length, 5000, &answer);
+    CHECK(answer_is(http, answer, 431, "HEADERS_TOO_LARGE", "a POST with a header of 20,000 bytes"));
+    json_decref(answer);
+    cases += 2;
     long_length = snprintf(long_request, 200000, "GET /v1/status HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Filler: ");
     memset(long_request + long_length, 'f', 100000);
     long_length += 100000;

@@ -86,7 +86,12 @@ struct http_server {
 };
 
 /* How a body is being received. */
-typedef enum { BODY_OK = 0, BODY_TOO_LARGE, BODY_OVER_BUDGET } body_refusal;
+typedef enum { BODY_OK = 0, BODY_TOO_LARGE, BODY_OVER_BUDGET, HEADERS_TOO_LARGE } body_refusal;
+
+/* Request headers past this many bytes (names and values) are refused with a JSON
+ * 431. Past libmicrohttpd's 64 KiB per connection, which holds the request line and
+ * headers, it answers 431 itself, with its own short text: the node never sees them. */
+#define HTTP_HEADERS_MAX (16u * 1024u)
 
 struct request {
     http_server *server;
@@ -1092,6 +1097,9 @@ static void budget_give(http_server *server, size_t bytes) {
 }
 
 static enum MHD_Result send_body_refusal(const request *req) {
+    if (req->refusal == HEADERS_TOO_LARGE)
+        return send_error(req->connection, MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE, "HEADERS_TOO_LARGE",
+                          "the request's headers are at most 16 KiB");
     if (req->refusal == BODY_OVER_BUDGET) {
         char message[160];
         snprintf(message, sizeof message,
@@ -1130,12 +1138,27 @@ static bool body_grow(request *req, size_t needed) {
     return true;
 }
 
+static enum MHD_Result add_header_bytes(void *context, enum MHD_ValueKind kind, const char *key, const char *value) {
+    (void)kind;
+    size_t *bytes = context;
+    *bytes += strlen(key) + (value ? strlen(value) : 0) + 4; /* ": " and CRLF */
+    return MHD_YES;
+}
+
 static enum MHD_Result begin_request(http_server *server, struct MHD_Connection *connection, void **connection_context) {
     request *req = calloc(1, sizeof *req);
     if (!req) return MHD_NO;
     req->server = server;
     req->connection = connection;
     *connection_context = req;
+    size_t header_bytes = 0;
+    MHD_get_connection_values(connection, MHD_HEADER_KIND, add_header_bytes, &header_bytes);
+    if (header_bytes > HTTP_HEADERS_MAX) {
+        req->refusal = HEADERS_TOO_LARGE;
+        req->answered = true;
+        request_arrived(server, connection);
+        return send_body_refusal(req);
+    }
     const char *type = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     req->bound = submission_is_binary(type) ? HTTP_BODY_MAX : HTTP_JSON_BODY_MAX;
     /* A declared length over the bound, or past the budget, is refused before any of
