@@ -1575,3 +1575,26 @@ TEST(cli_hints_paste_into_a_shell) {
     cli_hint_word(small, sizeof small, "greenvale");
     CHECK(strlen(small) < sizeof small);
 }
+
+/* A pool entry of the history shows the reserve it moved, in the reserve's unit, and
+ * the shares it made; a transfer its credits. */
+TEST(cli_history_shows_pool_entries_in_reserve_and_shares) {
+    json_t *history = json_pack("{s:[{s:I, s:I, s:s, s:I, s:I, s:s, s:I, s:I}, {s:I, s:I, s:s, s:I, s:I, s:s, s:s}]}",
+                                "entries", "height", (json_int_t)14, "time", (json_int_t)1767225600, "type",
+                                "pool_deposit", "amount", (json_int_t)0, "fee", (json_int_t)0, "memo", "", "reserve",
+                                (json_int_t)-30000, "shares", (json_int_t)30000, "height", (json_int_t)15, "time",
+                                (json_int_t)1767225600, "type", "transfer", "amount", (json_int_t)1250, "fee",
+                                (json_int_t)0, "memo", "eggs", "counterparty_name", "alice");
+    REQUIRE(history != NULL);
+    cli_unit credits = {2, "GVH"}, reserve = {2, "USD"};
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    cli_out_history(out, history, &credits, &reserve, NULL);
+    fclose(out);
+    CHECK(contains(text, "pool_deposit  -             -300.00 USD       +30000 shares\n"));
+    CHECK(contains(text, "transfer      alice           12.50 GVH       eggs\n"));
+    if (getenv("TALLY_TEST_VERBOSE")) fprintf(stderr, "%s", text);
+    free(text);
+    json_decref(history);
+}

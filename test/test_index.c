@@ -320,7 +320,13 @@ TEST(index_history_of_payer_and_payee) {
     count = history_all(&env, &env.actors[CAROL].key, 100, entries, 64);
     CHECK_EQ(count, 3);
     CHECK_EQ(entries[0].type, TALLY_TX_POOL_DEPOSIT);
+    /* the deposit's reserve paid in and shares made, from its result (the first
+     * deposit of a pool: one share per reserve unit); a transfer carries none */
+    CHECK_EQ(entries[0].reserve, 500);
+    CHECK_EQ(entries[0].shares, 500);
     CHECK_EQ(entries[1].amount, 300);
+    CHECK_EQ(entries[1].reserve, 0);
+    CHECK_EQ(entries[1].shares, 0);
     CHECK_EQ(history_balance(entries, count), 300);
 
     /* Another network, an unknown key: nothing. */

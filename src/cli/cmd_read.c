@@ -251,7 +251,10 @@ cli_status cli_cmd_history(cli_context *ctx, const cli_args *args) {
         snprintf(number, sizeof number, "%" PRIu64, limit);
         cli_hint_word(hint, sizeof hint, "--limit");
         cli_hint_word(hint, sizeof hint, number);
-        cli_out_history(ctx->out, json, &network.unit, hint);
+        cli_asset reserve;
+        bool has_reserve = network.reserve_asset_id != 0 &&
+                           cli_client_asset_by_id(ctx, network.reserve_asset_id, &reserve) == CLI_OK;
+        cli_out_history(ctx->out, json, &network.unit, has_reserve ? &reserve.unit : NULL, hint);
     }
     json_decref(json);
     return status;

@@ -338,7 +338,8 @@ void cli_out_members(FILE *out, const json_t *members, const cli_unit *fallback)
 /* History.                                                                  */
 /* ------------------------------------------------------------------------ */
 
-void cli_out_history(FILE *out, const json_t *history, const cli_unit *unit, const char *next_hint) {
+void cli_out_history(FILE *out, const json_t *history, const cli_unit *unit, const cli_unit *reserve,
+                     const char *next_hint) {
     json_t *entries = cli_json_array(history, "entries");
     if (json_array_size(entries) == 0) {
         fprintf(out, "no transactions\n");
@@ -360,15 +361,24 @@ void cli_out_history(FILE *out, const json_t *history, const cli_unit *unit, con
             snprintf(type, sizeof type, "%s", string_or_dash(cli_json_string(entry, "type")));
             if (cli_json_i64(entry, "line", &value) && value > 0)
                 snprintf(type + strlen(type), sizeof type - strlen(type), ":%" PRId64, value);
+            /* A pool entry: the reserve it moved, and the shares. */
+            int64_t reserve_value = 0, shares = 0;
+            bool is_pool = reserve && cli_json_i64(entry, "reserve", &reserve_value);
+            char pool_memo[96] = "";
+            if (is_pool && cli_json_i64(entry, "shares", &shares))
+                snprintf(pool_memo, sizeof pool_memo, "%s%" PRId64 " shares", shares > 0 ? "+" : "", shares);
             const char *cells[] = {height,
                                    when,
                                    type,
                                    cli_json_string(entry, "counterparty_name")
                                        ? cli_json_string(entry, "counterparty_name")
                                        : short_key(cli_json_string(entry, "counterparty"), party),
-                                   amount_field(entry, "amount", unit, amount),
+                                   is_pool ? cli_out_amount(reserve_value, reserve, amount)
+                                           : amount_field(entry, "amount", unit, amount),
                                    has_fee ? cli_out_amount(fee_value, unit, fee) : "",
-                                   cli_json_string(entry, "memo") ? cli_json_string(entry, "memo") : ""};
+                                   pool_memo[0]                      ? pool_memo
+                                   : cli_json_string(entry, "memo") ? cli_json_string(entry, "memo")
+                                                                     : ""};
             table_row(&t, cells);
         }
         table_print(out, &t);

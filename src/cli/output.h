@@ -70,7 +70,10 @@ typedef struct {
 } cli_out_balance_row;
 void cli_out_balances(FILE *out, const cli_out_balance_row *rows, size_t count);
 
-void cli_out_history(FILE *out, const json_t *history, const cli_unit *unit, const char *next_hint);
+/* reserve (may be NULL): the unit of the network's reserve asset, for pool entries,
+ * whose AMOUNT is then the reserve moved and whose MEMO says the shares. */
+void cli_out_history(FILE *out, const json_t *history, const cli_unit *unit, const cli_unit *reserve,
+                     const char *next_hint);
 void cli_out_network(FILE *out, const json_t *network, const cli_unit *reserve);
 void cli_out_network_list(FILE *out, const json_t *list);
 void cli_out_members(FILE *out, const json_t *members, const cli_unit *unit);

@@ -427,6 +427,20 @@ static void counterparty_name(const tally_state *state, uint32_t network_id, con
     if (member && member->alias[0]) snprintf(name, TALLY_ALIAS_MAX + 1, "%s", member->alias);
 }
 
+/* A pool transaction's reserve and shares, signed from the member's side: a deposit
+ * pays reserve in (-) and makes shares (+), a withdrawal the reverse, a repayment
+ * pays reserve in, a redemption takes it out. */
+static void add_pool_figures(json_t *entry, const index_history_entry *e) {
+    if (!entry || (e->reserve == 0 && e->shares == 0)) return;
+    bool reserve_in = e->type == TALLY_TX_POOL_DEPOSIT || e->type == TALLY_TX_POOL_REPAY;
+    bool shares_made = e->type == TALLY_TX_POOL_DEPOSIT;
+    if (e->type != TALLY_TX_POOL_DEPOSIT && e->type != TALLY_TX_POOL_WITHDRAW && e->type != TALLY_TX_POOL_REPAY &&
+        e->type != TALLY_TX_POOL_REDEEM)
+        return;
+    json_object_set_new(entry, "reserve", json_integer(reserve_in ? -e->reserve : e->reserve));
+    if (e->shares) json_object_set_new(entry, "shares", json_integer(shares_made ? e->shares : -e->shares));
+}
+
 static enum MHD_Result get_history(http_server *server, struct MHD_Connection *connection, uint32_t network_id,
                                    const tally_key *key) {
     uint64_t before, limit;
@@ -463,6 +477,7 @@ static enum MHD_Result get_history(http_server *server, struct MHD_Connection *c
         if (entry && e->has_counterparty) json_object_set_new(entry, "counterparty", view_address(&e->counterparty));
         if (entry && names && names[i][0]) json_object_set_new(entry, "counterparty_name", json_string(names[i]));
         if (entry && e->line) json_object_set_new(entry, "line", json_integer(e->line));
+        add_pool_figures(entry, e);
         json_array_append_new(list, entry);
     }
     free(names);

@@ -225,6 +225,11 @@ typedef struct {
     uint16_t line; /* TRANSFER_BATCH: the line, from 1 (0: the batch's fees, or another type) */
     uint16_t memo_length;
     char memo[TALLY_MEMO_MAX + 1]; /* NUL-terminated UTF-8 (a batch line's own); "" when none */
+    /* POOL_*: the signer's entry carries its result's reserve moved and shares made
+     * or destroyed (both >= 0, in the network's reserve asset and in shares); 0 for
+     * every other entry. */
+    int64_t reserve;
+    int64_t shares;
 } index_history_entry;
 
 /*

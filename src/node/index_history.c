@@ -172,6 +172,9 @@ static bool read_history_row(sqlite3_stmt *statement, void *entries, uint32_t i,
         !column_integer(statement, 10, 1, TALLY_BATCH_LINES_MAX, &line))
         return false;
     entry->line = (uint16_t)line;
+    if (!column_integer(statement, 11, 0, INT64_MAX, &entry->reserve) ||
+        !column_integer(statement, 12, 0, INT64_MAX, &entry->shares))
+        return false;
     entry->cursor = *cursor = head.cursor;
     entry->height = head.height;
     entry->position = head.position;

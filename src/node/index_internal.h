@@ -75,7 +75,9 @@ _Static_assert(CREDIT_ENTRIES_MAX <= ENTRIES_PER_TX && ASSET_ENTRIES_MAX <= ENTR
                 "JOIN blocks b ON b.height = t.height WHERE t.id = ?1")                                      \
     X(HISTORY,                                                                                               \
       "SELECT h.entry, t.height, t.position, b.time, t.id, t.type, h.amount, h.fee, "                        \
-      "h.counterparty, coalesce(h.memo, t.memo), h.line FROM history h "                                      \
+      "h.counterparty, coalesce(h.memo, t.memo), h.line, "                                                    \
+      "CASE WHEN h.member = t.signer THEN t.reserve ELSE 0 END, "                                             \
+      "CASE WHEN h.member = t.signer THEN t.shares ELSE 0 END FROM history h "                                \
       "JOIN txs t ON t.seq = h.entry / " ENTRIES_PER_TX_TEXT " "                                             \
       "JOIN blocks b ON b.height = t.height "                                                                \
       "WHERE h.network_id = ?1 AND h.member = ?2 AND h.entry < ?3 "                                          \
