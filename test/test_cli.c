@@ -1378,7 +1378,10 @@ TEST(cli_account_output_human) {
     char *text = NULL;
     size_t size = 0;
     FILE *out = open_memstream(&text, &size);
-    cli_out_account(out, account, "Greenvale", NULL);
+    json_object_set_new(account, "pool_shares", json_integer(7000));
+    json_object_set_new(account, "pool_shares_value", json_integer(6765));
+    cli_unit euro = {2, "EUR"};
+    cli_out_account(out, account, "Greenvale", NULL, &euro);
     fclose(out);
     char bob[TALLY_ADDRESS_LENGTH + 1], expected[1024];
     address_of(BOB_SEED, bob);
@@ -1393,7 +1396,8 @@ TEST(cli_account_output_human) {
              "credit left 87.50 GVH\n"
              "line        active, risk fee 2.00%%\n"
              "period      2026-01-01 00:00 UTC to 2026-01-31 00:00 UTC\n"
-             "fees paid   0.25 GVH\n",
+             "fees paid   0.25 GVH\n"
+             "pool shares 70.00, worth 67.65 EUR\n",
              bob);
     CHECK(text && strcmp(text, expected) == 0);
     if (text && strcmp(text, expected) != 0) fprintf(stderr, "%s", text);
@@ -1592,9 +1596,39 @@ TEST(cli_history_shows_pool_entries_in_reserve_and_shares) {
     FILE *out = open_memstream(&text, &size);
     cli_out_history(out, history, &credits, &reserve, NULL);
     fclose(out);
-    CHECK(contains(text, "pool_deposit  -             -300.00 USD       +30000 shares\n"));
+    CHECK(contains(text, "pool_deposit  -             -300.00 USD       +300.00 shares\n"));
     CHECK(contains(text, "transfer      alice           12.50 GVH       eggs\n"));
     if (getenv("TALLY_TEST_VERBOSE")) fprintf(stderr, "%s", text);
     free(text);
     json_decref(history);
+}
+
+/* tally pool show: the parts, and what withdrawing shares pays now, before anything
+ * is signed (the fake pool: 150.000 USD primary, 50.000 excess, 200.000 shares). */
+TEST(cli_pool_show_previews_a_withdrawal) {
+    harness h;
+    harness_with_alice(&h);
+    CHECK_EQ(RUN_NO_KEY(&h, "pool", "show", "greenvale", "--shares", "40"), CLI_OK);
+    CHECK(contains(h.out, "primary        150.000 USD  (counts towards the RTD)\n"));
+    CHECK(contains(h.out, "excess          50.000 USD  (what withdrawals are paid from)\n"));
+    CHECK(contains(h.out, "RTD         30.00% (target 20.00%)\n"));
+    CHECK(contains(h.out, "shares      200.000 in all\n"));
+    /* 40 of 200 shares of 200.000 USD: 40.000, which the excess can pay */
+    CHECK(contains(h.out, "withdraw    40.000 shares -> 40.000 USD now; sign it with `tally pool withdraw Greenvale 40.000`\n"));
+    CHECK(!contains(h.out, "yours"));
+    /* 70 would pay 70.000, past the 50.000 of excess */
+    CHECK_EQ(RUN_NO_KEY(&h, "pool", "show", "greenvale", "--shares", "70"), CLI_OK);
+    CHECK(contains(h.out, "withdraw    70.000 shares would pay 70.000 USD, but the excess holds 50.000 USD: refused now "
+                          "(POOL_EXCESS_SHORT)\n"));
+    /* with a key: its shares (alice has none), and more than it owns is refused */
+    CHECK_EQ(RUN(&h, "pool", "show", "greenvale", "--shares", "1"), CLI_OK);
+    CHECK(contains(h.out, "yours       0.000 shares (alice), worth 0.000 USD\n"));
+    CHECK(contains(h.out, "withdraw    1.000 shares: refused now (INSUFFICIENT_SHARES)\n"));
+    CHECK_EQ(RUN_NO_KEY(&h, "pool", "show", "greenvale", "--shares", "40", "--json"), CLI_OK);
+    json_t *json = json_loads(h.out, 0, NULL);
+    REQUIRE(json != NULL);
+    CHECK_EQ(json_integer_value(json_object_get(json_object_get(json, "withdrawal"), "pays")), 40000);
+    CHECK(json_object_get(json_object_get(json, "withdrawal"), "refused") == NULL);
+    json_decref(json);
+    harness_free(&h);
 }

@@ -80,7 +80,12 @@ cli_status cli_cmd_account(cli_context *ctx, const cli_args *args) {
     snprintf(path, sizeof path, "/v1/networks/%" PRIu32 "/accounts/%s", network.id, address);
     json_t *json;
     status = get_with_spending(ctx, path, &network, &json);
-    if (status == CLI_OK && !ctx->json) cli_out_account(ctx->out, json, network.name, &network.unit);
+    if (status == CLI_OK && !ctx->json) {
+        cli_asset reserve;
+        bool has_reserve = network.reserve_asset_id != 0 &&
+                           cli_client_asset_by_id(ctx, network.reserve_asset_id, &reserve) == CLI_OK;
+        cli_out_account(ctx->out, json, network.name, &network.unit, has_reserve ? &reserve.unit : NULL);
+    }
     json_decref(json);
     return status;
 }
@@ -276,6 +281,139 @@ cli_status cli_cmd_network_show(cli_context *ctx, const cli_args *args) {
     }
     json_decref(json);
     return status;
+}
+
+/* What withdrawing `shares` pays now, as the core's pool_withdraw computes it: the
+ * shares' part of primary + excess, rounded down, paid from the excess only. *code
+ * names the refusal it would meet (NULL: it would pass). */
+static int64_t withdrawal_preview(int64_t shares, int64_t owned, bool owned_known, int64_t primary, int64_t excess,
+                                  int64_t total, const char **code) {
+    *code = NULL;
+    if (owned_known && shares > owned) {
+        *code = "INSUFFICIENT_SHARES";
+        return 0;
+    }
+    if (total <= 0) {
+        *code = "INSUFFICIENT_SHARES";
+        return 0;
+    }
+    __int128 paid = (__int128)shares * ((__int128)primary + excess) / total;
+    int64_t pays = paid > INT64_MAX ? INT64_MAX : (int64_t)paid;
+    if (pays == 0) *code = "AMOUNT_TOO_SMALL";
+    else if (pays > excess) *code = "POOL_EXCESS_SHORT";
+    return pays;
+}
+
+cli_status cli_cmd_pool_show(cli_context *ctx, const cli_args *args) {
+    cli_network network;
+    cli_status status = cli_client_network(ctx, args->positional[0], &network);
+    if (status != CLI_OK) return status;
+    if (network.reserve_asset_id == 0)
+        return cli_fail(ctx, CLI_REFUSED, "%s has no reserve asset yet, so no pool (an operator sets one with `tally "
+                                          "network peg`)",
+                        network.name);
+    cli_asset asset;
+    status = cli_client_asset_by_id(ctx, network.reserve_asset_id, &asset);
+    if (status != CLI_OK) return status;
+    cli_unit shares_unit = asset.unit; /* shares are counted like the reserve */
+    shares_unit.code[0] = '\0';
+    char path[192];
+    snprintf(path, sizeof path, "/v1/networks/%" PRIu32, network.id);
+    json_t *json;
+    status = cli_client_get(ctx, path, &json);
+    if (status != CLI_OK) return status;
+    json_t *pool = cli_json_object(json, "pool");
+    int64_t primary = 0, buffer = 0, excess = 0, total = 0, credits = 0, rtd = 0, target = 0;
+    cli_json_i64(pool, "primary", &primary);
+    cli_json_i64(pool, "buffer", &buffer);
+    cli_json_i64(pool, "excess", &excess);
+    cli_json_i64(pool, "shares", &total);
+    cli_json_i64(pool, "credits", &credits);
+    cli_json_i64(pool, "rtd_bps", &rtd);
+    cli_json_i64(pool, "target_rtd_bps", &target);
+    /* Yours, when a key is named (--key or TALLY_KEY). */
+    int64_t owned = 0;
+    bool owned_known = false;
+    char key_label[80] = "";
+    if (ctx->key_name[0]) {
+        cli_wallet_name name;
+        tally_key key;
+        status = cli_wallet_selected(ctx, name, &key);
+        if (status != CLI_OK) {
+            json_decref(json);
+            return status;
+        }
+        char address[TALLY_ADDRESS_LENGTH + 1], account_path[192];
+        tally_address_encode(&key, address);
+        snprintf(account_path, sizeof account_path, "/v1/networks/%" PRIu32 "/accounts/%s", network.id, address);
+        json_t *account = NULL;
+        if (cli_client_request(ctx, "GET", account_path, NULL, false, &account) == CLI_OK)
+            cli_json_i64(account, "pool_shares", &owned);
+        json_decref(account);
+        owned_known = true; /* not a member: no shares */
+        snprintf(key_label, sizeof key_label, "%s", name);
+    }
+    int64_t shares = owned;
+    const char *shares_text = cli_option_value(args, "--shares");
+    char why[160];
+    if (shares_text && !cli_amount_parse(shares_text, &shares_unit, false, &shares, why, sizeof why)) {
+        json_decref(json);
+        return cli_usage(ctx, args->command, "--shares: %s", why);
+    }
+    const char *refusal = NULL;
+    int64_t pays = shares > 0 ? withdrawal_preview(shares, owned, owned_known, primary, excess, total, &refusal) : 0;
+    if (ctx->json) {
+        json_t *document = json_pack("{s:s, s:O}", "network", network.name, "pool", pool ? pool : json_null());
+        if (owned_known) {
+            int64_t value = 0;
+            if (owned > 0 && total > 0) value = (int64_t)((__int128)owned * ((__int128)primary + excess) / total);
+            json_object_set_new(document, "yours", json_pack("{s:I, s:I}", "shares", (json_int_t)owned, "value",
+                                                             (json_int_t)value));
+        }
+        if (shares > 0) {
+            json_t *withdrawal = json_pack("{s:I, s:I}", "shares", (json_int_t)shares, "pays", (json_int_t)pays);
+            if (withdrawal && refusal) json_object_set_new(withdrawal, "refused", json_string(refusal));
+            json_object_set_new(document, "withdrawal", withdrawal);
+        }
+        cli_out_json(ctx->out, document);
+        json_decref(document);
+        json_decref(json);
+        return CLI_OK;
+    }
+    char a[CLI_AMOUNT_TEXT_MAX], b[CLI_AMOUNT_TEXT_MAX], c[CLI_AMOUNT_TEXT_MAX], bps[24], bps2[24];
+    fprintf(ctx->out, "pool of %s, in %s\n", network.name, asset.unit.code);
+    fprintf(ctx->out, "primary     %14s  (counts towards the RTD)\n", cli_out_amount(primary, &asset.unit, a));
+    fprintf(ctx->out, "buffer      %14s  (backs written-off debt repaid in reserve)\n", cli_out_amount(buffer, &asset.unit, a));
+    fprintf(ctx->out, "excess      %14s  (what withdrawals are paid from)\n", cli_out_amount(excess, &asset.unit, a));
+    fprintf(ctx->out, "RTD         %s (target %s)\n", cli_out_bps(rtd, bps), cli_out_bps(target, bps2));
+    fprintf(ctx->out, "shares      %s in all\n", cli_out_amount(total, &shares_unit, a));
+    fprintf(ctx->out, "credits     %s\n", cli_out_amount(credits, &network.unit, a));
+    if (owned_known) {
+        int64_t value = owned > 0 && total > 0 ? (int64_t)((__int128)owned * ((__int128)primary + excess) / total) : 0;
+        fprintf(ctx->out, "yours       %s shares (%s), worth %s\n", cli_out_amount(owned, &shares_unit, a), key_label,
+                cli_out_amount(value, &asset.unit, b));
+    }
+    if (shares > 0) {
+        if (!refusal) {
+            char hint[512];
+            cli_hint_start(ctx, hint, sizeof hint);
+            cli_hint_word(hint, sizeof hint, "pool");
+            cli_hint_word(hint, sizeof hint, "withdraw");
+            cli_hint_word(hint, sizeof hint, network.name);
+            cli_hint_word(hint, sizeof hint, cli_out_amount(shares, &shares_unit, c));
+            fprintf(ctx->out, "withdraw    %s shares -> %s now; sign it with `%s`\n",
+                    cli_out_amount(shares, &shares_unit, a), cli_out_amount(pays, &asset.unit, b), hint);
+        }
+        else if (strcmp(refusal, "POOL_EXCESS_SHORT") == 0)
+            fprintf(ctx->out, "withdraw    %s shares would pay %s, but the excess holds %s: refused now (%s)\n",
+                    cli_out_amount(shares, &shares_unit, a), cli_out_amount(pays, &asset.unit, b),
+                    cli_out_amount(excess, &asset.unit, c), refusal);
+        else
+            fprintf(ctx->out, "withdraw    %s shares: refused now (%s)\n", cli_out_amount(shares, &shares_unit, a),
+                    refusal);
+    }
+    json_decref(json);
+    return CLI_OK;
 }
 
 /* Appends each item to the array `context`. */

@@ -115,6 +115,10 @@ static const cli_option members_options[] = {
     {"--cursor", "C", "go on from the cursor printed after the previous page"},
     {NULL, NULL, NULL},
 };
+static const cli_option pool_show_options[] = {
+    {"--shares", "N", "preview withdrawing N shares (default: all of yours, with --key)"},
+    {NULL, NULL, NULL},
+};
 static const cli_option search_options[] = {
     {"--limit", "N", "matches to show, 1 to 100 (default 20)"},
     {"--cursor", "C", "go on from the cursor printed after the previous page"},
@@ -292,6 +296,13 @@ const cli_command cli_commands[] = {
      "tally asset list", cli_cmd_asset_list},
 
     /* assurance pool */
+    {"pool", "show", "NET", 1, 1, pool_show_options, "the pool's parts, your shares and a withdrawal preview",
+     "Shows a network's assurance pool: primary (what counts towards the RTD), buffer,\n"
+     "excess (what withdrawals are paid from), the RTD and its target, all shares and\n"
+     "the pool's credits; with a key (--key) your shares and what they are worth; and\n"
+     "what withdrawing --shares N (default: all of yours) pays now, or why it would be\n"
+     "refused, before anything is signed.\n" NET_HELP,
+     "tally --key bob pool show greenvale\n  tally pool show greenvale --shares 70", cli_cmd_pool_show},
     {"pool", "deposit", "NET AMOUNT", 2, 2, NULL, "deposit reserve into a network's pool",
      "Deposits AMOUNT of the network's reserve asset into its assurance pool: primary up\n"
      "to the target RTD, the rest to excess. You receive pool shares.\n" NET_HELP,

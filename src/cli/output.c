@@ -248,7 +248,8 @@ static const char *line_due(const json_t *line, char out[48]) {
     return out;
 }
 
-void cli_out_account(FILE *out, const json_t *account, const char *network_name, const cli_unit *fallback) {
+void cli_out_account(FILE *out, const json_t *account, const char *network_name, const cli_unit *fallback,
+                     const cli_unit *reserve) {
     cli_unit unit = unit_of(account, fallback);
     const char *alias = cli_json_string(account, "alias");
     const char *address = cli_json_string(account, "address");
@@ -272,6 +273,15 @@ void cli_out_account(FILE *out, const json_t *account, const char *network_name,
     if (status && strcmp(status, "frozen") == 0 && cli_json_i64(line, "grace_end", &grace) && grace > 0)
         fprintf(out, "grace ends  %s\n", cli_out_time(grace, time_a));
     fprintf(out, "fees paid   %s\n", amount_field(account, "fees_paid", &unit, amount));
+    int64_t shares = 0, value = 0;
+    if (reserve && cli_json_i64(account, "pool_shares", &shares) && shares > 0 &&
+        cli_json_i64(account, "pool_shares_value", &value)) {
+        cli_unit shares_unit = *reserve; /* shares are counted like the reserve */
+        shares_unit.code[0] = '\0';
+        char worth[CLI_AMOUNT_TEXT_MAX];
+        fprintf(out, "pool shares %s, worth %s\n", cli_out_amount(shares, &shares_unit, amount),
+                cli_out_amount(value, reserve, worth));
+    }
 }
 
 void cli_out_balances(FILE *out, const cli_out_balance_row *rows, size_t count) {
@@ -365,8 +375,13 @@ void cli_out_history(FILE *out, const json_t *history, const cli_unit *unit, con
             int64_t reserve_value = 0, shares = 0;
             bool is_pool = reserve && cli_json_i64(entry, "reserve", &reserve_value);
             char pool_memo[96] = "";
-            if (is_pool && cli_json_i64(entry, "shares", &shares))
-                snprintf(pool_memo, sizeof pool_memo, "%s%" PRId64 " shares", shares > 0 ? "+" : "", shares);
+            if (is_pool && cli_json_i64(entry, "shares", &shares)) {
+                cli_unit shares_unit = *reserve; /* shares are counted like the reserve */
+                shares_unit.code[0] = '\0';
+                char count[CLI_AMOUNT_TEXT_MAX];
+                snprintf(pool_memo, sizeof pool_memo, "%s%s shares", shares > 0 ? "+" : "",
+                         cli_out_amount(shares, &shares_unit, count));
+            }
             const char *cells[] = {height,
                                    when,
                                    type,

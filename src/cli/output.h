@@ -60,7 +60,10 @@ bool cli_out_available_sentence(const char *code, int64_t available, const cli_o
 
 /* An account (the node's Account object) in a network, as labelled lines.
  * fallback is used when the object carries no unit. */
-void cli_out_account(FILE *out, const json_t *account, const char *network_name, const cli_unit *fallback);
+/* reserve (may be NULL): the network's reserve asset's unit, for the member's pool
+ * shares and their value (shown only with it). */
+void cli_out_account(FILE *out, const json_t *account, const char *network_name, const cli_unit *fallback,
+                     const cli_unit *reserve);
 
 /* One row of `tally balance`: a network's name and the key's account in it. */
 typedef struct {

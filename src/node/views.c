@@ -278,6 +278,15 @@ void view_copy_member(const tally_state *state, const tally_network *network, co
     out->available = tally_member_available(state, member);
     out->decimals = network->decimals;
     memcpy(out->unit_code, network->unit_code, sizeof out->unit_code);
+    /* The value a withdrawal would pay (as pool_withdraw computes it), whether or not
+     * the excess could pay it all now. */
+    out->pool_shares = tally_state_pool_shares(state, network->id, &member->key);
+    out->pool_shares_value = 0;
+    if (out->pool_shares > 0 && network->pool_total_shares > 0) {
+        __int128 value = (__int128)out->pool_shares * ((__int128)network->pool_primary + network->pool_excess) /
+                         network->pool_total_shares;
+        out->pool_shares_value = value > INT64_MAX ? INT64_MAX : (int64_t)value;
+    }
 }
 
 json_t *view_member(const view_member_copy *copy) {
@@ -294,6 +303,10 @@ json_t *view_member(const view_member_copy *copy) {
                              (json_int_t)m->limit, "available", (json_int_t)copy->available, "fees_paid",
                              (json_int_t)m->fees_paid, "joined_at", (json_int_t)m->joined_at, "line", line, "decimals",
                              (int)copy->decimals, "unit", copy->unit_code);
+    if (view && copy->pool_shares > 0) {
+        json_object_set_new(view, "pool_shares", json_integer(copy->pool_shares));
+        json_object_set_new(view, "pool_shares_value", json_integer(copy->pool_shares_value));
+    }
     /* A member who left suspended or defaulted comes back so: say it. */
     if (view && m->status == TALLY_MEMBER_LEFT)
         json_object_set_new(view, "left_as", json_string(view_member_status_name(m->status_before_leaving)));

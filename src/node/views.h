@@ -48,6 +48,8 @@ typedef struct {
     int64_t available; /* tally_member_available */
     uint8_t decimals;  /* of its network */
     char unit_code[TALLY_CODE_MAX + 1];
+    int64_t pool_shares;       /* the member's shares of its network's pool (0: none) */
+    int64_t pool_shares_value; /* what they are worth now: shares x (primary + excess) / all shares, rounded down */
 } view_member_copy;
 
 /* tip_time: the block time the network's figures are read at (the redemption cap's day). */
