@@ -48,14 +48,18 @@ void mempool_free(mempool *pool) {
 
 /* SipHash-2-4 of (key, network id) under the mempool's secret key: signer keys are
  * chosen by clients, who could otherwise make them share a slot. */
-static uint32_t pending_hash(const mempool *pool, const tally_key *key, uint32_t network_id) {
+static uint32_t pending_hash(mempool *pool, const tally_key *key, uint32_t network_id) {
+    mempool_hash_memo *memo = &pool->hash_memo[network_id != 0];
+    if (memo->valid && memo->network_id == network_id && memcmp(memo->key.bytes, key->bytes, TALLY_KEY_BYTES) == 0)
+        return memo->hash;
     uint8_t input[TALLY_KEY_BYTES + 4], hash[crypto_shorthash_BYTES];
     memcpy(input, key->bytes, TALLY_KEY_BYTES);
     memcpy(input + TALLY_KEY_BYTES, &network_id, 4);
     crypto_shorthash(hash, input, sizeof input, pool->hash_key);
     uint64_t value;
     memcpy(&value, hash, sizeof value);
-    return (uint32_t)value;
+    *memo = (mempool_hash_memo){.valid = true, .key = *key, .network_id = network_id, .hash = (uint32_t)value};
+    return memo->hash;
 }
 
 /* The entry for (key, network), or NULL; with `create`, a new zeroed one (NULL when
@@ -175,6 +179,7 @@ static void rebuild_pending(mempool *pool) {
             complete = note_pending(pool, &pool->entries[(pool->head + i) % pool->capacity].tx);
         if (complete) return;
         randombytes_buf(pool->hash_key, sizeof pool->hash_key);
+        memset(pool->hash_memo, 0, sizeof pool->hash_memo); /* hashes under the old key */
     }
 }
 

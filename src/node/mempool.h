@@ -32,6 +32,13 @@ typedef struct {
 } mempool_entry;
 
 typedef struct {
+    bool valid;
+    tally_key key;
+    uint32_t network_id;
+    uint32_t hash; /* pending_hash(key, network_id) under the current hash_key */
+} mempool_hash_memo;
+
+typedef struct {
     bool used;
     tally_key key;
     uint32_t network_id;    /* 0: the signer's own entry */
@@ -49,6 +56,9 @@ typedef struct {
     uint32_t lines;         /* batch lines pending, at most MEMPOOL_LINES_MAX */
     uint8_t hash_key[16];   /* crypto_shorthash_KEYBYTES */
     uint32_t probe_longest; /* the most slots one lookup examined */
+    /* The last signer entry's and the last network entry's hash: admitting one
+     * transaction looks up the same two entries about eight times. */
+    mempool_hash_memo hash_memo[2];
 } mempool;
 
 /* A mempool holding at most `capacity` transactions. false when out of memory. */
