@@ -155,6 +155,11 @@ void index_counts(const tally_index *index, uint64_t *blocks, uint64_t *transact
  */
 TALLY_MUST_CHECK index_error index_add_block(tally_index *index, const tally_block *block,
                                              char *why, size_t why_size);
+/* The same for `count` consecutive blocks in one SQLite transaction: all of them or
+ * none. One commit per block was a tenth of indexing a block under load, when the
+ * indexer runs behind the producer and several blocks wait. */
+TALLY_MUST_CHECK index_error index_add_blocks(tally_index *index, const tally_block *blocks, uint32_t count,
+                                              char *why, size_t why_size);
 
 /* What index_catch_up and index_rebuild did. */
 typedef struct {
