@@ -12,6 +12,8 @@
  */
 #include "node/mempool.h"
 
+#include "node/huge_pages.h"
+
 #include <assert.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -33,6 +35,8 @@ bool mempool_init(mempool *pool, uint32_t capacity) {
         mempool_free(pool);
         return false;
     }
+    huge_pages_advise(pool->entries, (size_t)capacity * sizeof *pool->entries);
+    huge_pages_advise(pool->pending, (size_t)slots * sizeof *pool->pending);
     randombytes_buf(pool->hash_key, sizeof pool->hash_key);
     return true;
 }

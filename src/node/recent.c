@@ -7,6 +7,8 @@
  */
 #include "node/recent.h"
 
+#include "node/huge_pages.h"
+
 #include <assert.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -28,6 +30,8 @@ bool recent_init(recent_table *table, uint32_t slot_count, uint32_t value_size) 
         recent_free(table);
         return false;
     }
+    huge_pages_advise(table->current.slots, (size_t)slot_count * table->stride);
+    huge_pages_advise(table->previous.slots, (size_t)slot_count * table->stride);
     randombytes_buf(table->hash_key, sizeof table->hash_key);
     return true;
 }
