@@ -155,6 +155,11 @@ bool mempool_lines_fit(const mempool *pool, const tally_tx *tx) {
 }
 
 bool mempool_push(mempool *pool, const tally_tx *tx, const uint8_t id[TALLY_HASH_BYTES]) {
+    return mempool_push_prepared(pool, tx, id, NULL);
+}
+
+bool mempool_push_prepared(mempool *pool, const tally_tx *tx, const uint8_t id[TALLY_HASH_BYTES],
+                           const tally_tx_prepared *prepared) {
     if (mempool_full(pool) || !mempool_lines_fit(pool, tx)) return false;
     mempool_entry *entry = &pool->entries[(pool->head + pool->count) % pool->capacity];
     if (!tally_tx_copy(&entry->tx, tx)) return false; /* a batch's lines: out of memory */
@@ -163,6 +168,8 @@ bool mempool_push(mempool *pool, const tally_tx *tx, const uint8_t id[TALLY_HASH
         return false;
     }
     memcpy(entry->id, id, TALLY_HASH_BYTES);
+    entry->has_prepared = prepared != NULL;
+    if (prepared) entry->prepared = *prepared;
     pool->count++;
     return true;
 }

@@ -83,6 +83,7 @@ struct node {
     mempool pool;
     mempool_entry *candidates;
     tally_tx *candidate_txs;
+    tally_tx_prepared *candidate_prepared;
     tally_result *candidate_results;
     tally_block block;
     recent_table statuses; /* transaction id -> tx_status */
@@ -257,7 +258,8 @@ bool node_open(const node_config *config, node **out, char *why, size_t why_size
     n->candidates = calloc(config->block_max_txs, sizeof *n->candidates);
     n->candidate_txs = calloc(config->block_max_txs, sizeof *n->candidate_txs);
     n->candidate_results = calloc(config->block_max_txs, sizeof *n->candidate_results);
-    if (!tables || !n->candidates || !n->candidate_txs ||
+    n->candidate_prepared = calloc(config->block_max_txs, sizeof *n->candidate_prepared);
+    if (!tables || !n->candidates || !n->candidate_txs || !n->candidate_prepared ||
         !n->candidate_results || !mempool_init(&n->pool, config->mempool_capacity)) {
         node_close(n);
         return snprintf(why, why_size, "out of memory"), false;
@@ -352,8 +354,9 @@ static tally_chain_error build_write_publish(node *n, int64_t block_time, uint32
                                              tally_chain_failure *failure) {
     /* Signatures were checked at admission, on every core: the block is built
      * without checking them again. */
-    tally_chain_error error = tally_store_build_next(n->store, n->producer_secret, block_time, n->candidate_txs, count,
-                                                     n->candidate_results, &n->block, failure);
+    tally_chain_error error =
+        tally_store_build_next(n->store, n->producer_secret, block_time, n->candidate_txs, n->candidate_prepared, count,
+                               n->candidate_results, &n->block, failure);
     if (error != TALLY_CHAIN_OK) return error;
     n->writing = true;
     pthread_mutex_unlock(&n->lock);
@@ -368,7 +371,13 @@ static tally_chain_error build_write_publish(node *n, int64_t block_time, uint32
  * while the block is written. */
 static void produce_block(node *n) {
     uint32_t count = mempool_take(&n->pool, n->candidates, n->config.block_max_txs);
-    for (uint32_t i = 0; i < count; i++) n->candidate_txs[i] = n->candidates[i].tx;
+    const tally_state *state = tally_store_state(n->store);
+    for (uint32_t i = 0; i < count; i++) {
+        n->candidate_txs[i] = n->candidates[i].tx;
+        /* Prepared on a verifier thread as a rule; here only what was not. */
+        if (n->candidates[i].has_prepared) n->candidate_prepared[i] = n->candidates[i].prepared;
+        else tally_tx_prepare(state, &n->candidates[i].tx, &n->candidate_prepared[i]);
+    }
     /* What a full block leaves is due at once; what arrives in an empty mempool
      * during the write starts the clock again (admit). */
     if (n->pool.count > 0) n->oldest_pending_ns = 0;
@@ -565,6 +574,7 @@ void node_close(node *n) {
     tally_block_release(&n->block);
     free(n->candidates);
     free(n->candidate_txs);
+    free(n->candidate_prepared);
     free(n->candidate_results);
     recent_free(&n->statuses);
     recent_free(&n->verdicts);
@@ -643,7 +653,8 @@ static uint64_t next_sequence(node *n, const tally_state *state, const tally_key
 /* The second look, after the signature: everything again against the state and
  * what is pending now (a block may have been made since the first), then the
  * mempool. Called with the lock held. */
-static tx_status admit(node *n, const tally_state *state, const tally_tx *tx, const uint8_t id[TALLY_HASH_BYTES]) {
+static tx_status admit(node *n, const tally_state *state, const tally_tx *tx, const uint8_t id[TALLY_HASH_BYTES],
+                       const tally_tx_prepared *prepared) {
     tx_status known = status_get(n, id);
     if (known.state == TX_PENDING || known.state == TX_COMMITTED) return known; /* resubmitted */
     if (mempool_full(&n->pool) || !mempool_lines_fit(&n->pool, tx)) return node_refused(NODE_REFUSAL_MEMPOOL_FULL);
@@ -651,7 +662,7 @@ static tx_status admit(node *n, const tally_state *state, const tally_tx *tx, co
                                      mempool_sender_count(&n->pool, &tx->signer), 0);
     if (checked.state == TX_REFUSED) return checked;
     if (n->pool.count == 0) n->oldest_pending_ns = monotonic_ns();
-    if (!mempool_push(&n->pool, tx, id)) return node_refused(NODE_REFUSAL_MEMPOOL_FULL);
+    if (!mempool_push_prepared(&n->pool, tx, id, prepared)) return node_refused(NODE_REFUSAL_MEMPOOL_FULL);
     tx_status pending = {.state = TX_PENDING};
     status_set(n, id, pending);
     return pending;
@@ -752,18 +763,34 @@ static void prepare(node *n, const tally_tx *txs, uint32_t count, tx_status *out
  * (valid[i]) were checked; counts what is refused. Called with the lock held. */
 static void look_after_signatures(node *n, const tally_tx *txs, uint32_t count, tx_status *out,
                                   const uint8_t (*ids)[TALLY_HASH_BYTES], const uint8_t (*digests)[TALLY_HASH_BYTES],
-                                  const uint8_t *stages, const bool *valid) {
+                                  const uint8_t *stages, const bool *valid, const tally_tx_prepared *prepared) {
     const tally_state *state = tally_store_state(n->store);
     for (uint32_t i = 0; i < count; i++) {
         if (stages[i] != STAGE_DONE) {
             bool signed_well = stages[i] == STAGE_VERIFIED || valid[i];
             if (node_failed(n)) out[i] = node_refused(NODE_REFUSAL_NODE_FAILED);
             else if (!signed_well) out[i] = refused(TALLY_ERR_BAD_SIGNATURE, 0);
-            else out[i] = admit(n, state, &txs[i], ids[i]);
+            else out[i] = admit(n, state, &txs[i], ids[i], stages[i] == STAGE_VERIFY ? &prepared[i] : NULL);
             if (stages[i] == STAGE_VERIFY && out[i].state == TX_REFUSED) remember_verdict(n, digests[i], signed_well);
         }
         if (out[i].state == TX_REFUSED) count_refusal(n, &out[i]);
     }
+}
+
+/* What the verifier threads do for a submission: check a signature and, when it
+ * holds, hash the transaction's keys for the block (tally_tx_prepare reads only the
+ * state's index secret, which never changes, so it needs no lock). */
+typedef struct {
+    const tally_tx *txs;
+    const tally_state *state;
+    tally_tx_prepared *prepared;
+} submission_check;
+
+static bool check_and_prepare(const void *context, uint32_t index) {
+    const submission_check *check = context;
+    if (!tally_tx_verify(&check->txs[index])) return false;
+    tally_tx_prepare(check->state, &check->txs[index], &check->prepared[index]);
+    return true;
 }
 
 void node_submit(node *n, const tally_tx *txs, uint32_t count, tx_status *out, uint8_t (*ids)[TALLY_HASH_BYTES]) {
@@ -772,9 +799,10 @@ void node_submit(node *n, const tally_tx *txs, uint32_t count, tx_status *out, u
     uint8_t *stages = calloc(room, sizeof *stages);
     by_signer *order = calloc(room, sizeof *order);
     uint8_t(*digests)[TALLY_HASH_BYTES] = calloc(room, TALLY_HASH_BYTES);
-    if (!valid || !stages || !order || !digests) {
+    tally_tx_prepared *prepared = malloc(room * sizeof *prepared);
+    if (!valid || !stages || !order || !digests || !prepared) {
         for (uint32_t i = 0; i < count; i++) out[i] = node_refused(NODE_REFUSAL_OUT_OF_MEMORY);
-        free(valid), free(stages), free(order), free(digests);
+        free(valid), free(stages), free(order), free(digests), free(prepared);
         return;
     }
     prepare(n, txs, count, out, ids, digests, order, stages);
@@ -795,17 +823,21 @@ void node_submit(node *n, const tally_tx *txs, uint32_t count, tx_status *out, u
     n->checking += checks;
     pthread_mutex_unlock(&n->lock);
 
-    if (checks) tally_signature_pool_check_txs(n->signatures, txs, count, valid);
+    if (checks) {
+        submission_check check = {txs, tally_store_state(n->store), prepared};
+        tally_signature_pool_wait(n->signatures,
+                                  tally_signature_pool_submit(n->signatures, check_and_prepare, &check, count, valid));
+    }
 
     pthread_mutex_lock(&n->lock);
     n->checking -= checks;
     n->metrics.signature_checks += checks;
     look_after_signatures(n, txs, count, out, (const uint8_t(*)[TALLY_HASH_BYTES])ids,
-                          (const uint8_t(*)[TALLY_HASH_BYTES])digests, stages, valid);
+                          (const uint8_t(*)[TALLY_HASH_BYTES])digests, stages, valid, prepared);
     /* Wake the producer: something is pending, or it waited for these. */
     if (n->pool.count > 0) pthread_cond_signal(&n->work);
     pthread_mutex_unlock(&n->lock);
-    free(valid), free(stages), free(order), free(digests);
+    free(valid), free(stages), free(order), free(digests), free(prepared);
 }
 
 void node_wait(node *n, const uint8_t (*ids)[TALLY_HASH_BYTES], uint32_t count, tx_status *out, uint32_t timeout_ms) {
