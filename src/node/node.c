@@ -163,6 +163,18 @@ static void status_set(node *n, const uint8_t id[TALLY_HASH_BYTES], tx_status st
     *slot = status;
 }
 
+/* The same at id's home slot (recent_home), computed once per submitted id. */
+static void status_set_at(node *n, uint32_t home, const uint8_t id[TALLY_HASH_BYTES], tx_status status) {
+    tx_status *slot = recent_put_at(&n->statuses, home, id);
+    *slot = status;
+}
+
+static tx_status status_get_at(node *n, uint32_t home, const uint8_t id[TALLY_HASH_BYTES]) {
+    const tx_status *slot = recent_get_at(&n->statuses, home, id);
+    tx_status unknown = {0};
+    return slot ? *slot : unknown;
+}
+
 static tx_status status_get(node *n, const uint8_t id[TALLY_HASH_BYTES]) {
     const tx_status *slot = recent_get(&n->statuses, id);
     tx_status unknown = {0};
@@ -654,8 +666,8 @@ static uint64_t next_sequence(node *n, const tally_state *state, const tally_key
  * what is pending now (a block may have been made since the first), then the
  * mempool. Called with the lock held. */
 static tx_status admit(node *n, const tally_state *state, const tally_tx *tx, const uint8_t id[TALLY_HASH_BYTES],
-                       const tally_tx_prepared *prepared) {
-    tx_status known = status_get(n, id);
+                       uint32_t home, const tally_tx_prepared *prepared) {
+    tx_status known = status_get_at(n, home, id);
     if (known.state == TX_PENDING || known.state == TX_COMMITTED) return known; /* resubmitted */
     if (mempool_full(&n->pool) || !mempool_lines_fit(&n->pool, tx)) return node_refused(NODE_REFUSAL_MEMPOOL_FULL);
     tx_status checked = state_checks(n, state, tx, next_sequence(n, state, &tx->signer),
@@ -664,7 +676,7 @@ static tx_status admit(node *n, const tally_state *state, const tally_tx *tx, co
     if (n->pool.count == 0) n->oldest_pending_ns = monotonic_ns();
     if (!mempool_push_prepared(&n->pool, tx, id, prepared)) return node_refused(NODE_REFUSAL_MEMPOOL_FULL);
     tx_status pending = {.state = TX_PENDING};
-    status_set(n, id, pending);
+    status_set_at(n, home, id, pending);
     return pending;
 }
 
@@ -674,10 +686,11 @@ enum { STAGE_DONE, STAGE_VERIFY, STAGE_VERIFIED };
 /* The first look, before any signature is checked: what the state and the mempool
  * already refuse, and what a kept verdict answers. Sets *stage. */
 static tx_status look_before_signature(node *n, const tally_state *state, const tally_tx *tx,
-                                       const uint8_t id[TALLY_HASH_BYTES], const uint8_t digest[TALLY_HASH_BYTES],
-                                       uint64_t expected, uint32_t pending, uint32_t earlier, uint8_t *stage) {
+                                       const uint8_t id[TALLY_HASH_BYTES], uint32_t home,
+                                       const uint8_t digest[TALLY_HASH_BYTES], uint64_t expected, uint32_t pending,
+                                       uint32_t earlier, uint8_t *stage) {
     *stage = STAGE_DONE;
-    tx_status known = status_get(n, id);
+    tx_status known = status_get_at(n, home, id);
     if (known.state == TX_PENDING || known.state == TX_COMMITTED) return known; /* resubmitted */
     if (mempool_full(&n->pool) || !mempool_lines_fit(&n->pool, tx)) return node_refused(NODE_REFUSAL_MEMPOOL_FULL);
     tx_status checked = state_checks(n, state, tx, expected, pending, earlier);
@@ -703,8 +716,8 @@ static int compare_by_signer(const void *a, const void *b) {
 /* The first look for a whole submission, one signer at a time (order[] sorts the
  * submission by signer, then position). Called with the lock held. */
 static void look_at_all(node *n, const tally_state *state, const tally_tx *txs, const uint8_t (*ids)[TALLY_HASH_BYTES],
-                        const uint8_t (*digests)[TALLY_HASH_BYTES], const by_signer *order, uint32_t count,
-                        tx_status *out, uint8_t *stages) {
+                        const uint32_t *homes, const uint8_t (*digests)[TALLY_HASH_BYTES], const by_signer *order,
+                        uint32_t count, tx_status *out, uint8_t *stages) {
     for (uint32_t at = 0; at < count;) {
         const tally_key *signer = &txs[order[at].index].signer;
         uint64_t expected = next_sequence(n, state, signer);
@@ -712,7 +725,8 @@ static void look_at_all(node *n, const tally_state *state, const tally_tx *txs, 
         for (; at < count && memcmp(order[at].signer, signer->bytes, TALLY_KEY_BYTES) == 0; at++) {
             uint32_t i = order[at].index;
             if (stages[i] == STAGE_DONE) continue;
-            out[i] = look_before_signature(n, state, &txs[i], ids[i], digests[i], expected, pending, earlier, &stages[i]);
+            out[i] = look_before_signature(n, state, &txs[i], ids[i], homes[i], digests[i], expected, pending, earlier,
+                                           &stages[i]);
             if (stages[i] != STAGE_DONE) earlier++;
         }
     }
@@ -740,10 +754,11 @@ static void count_refusal(node *n, const tx_status *status) {
  * digest of id and signature that keys the verdicts, and the submission's order by
  * signer. Sets stages[i] to STAGE_VERIFY, or STAGE_DONE with out[i] refused. */
 static void prepare(node *n, const tally_tx *txs, uint32_t count, tx_status *out, uint8_t (*ids)[TALLY_HASH_BYTES],
-                    uint8_t (*digests)[TALLY_HASH_BYTES], by_signer *order, uint8_t *stages) {
+                    uint32_t *homes, uint8_t (*digests)[TALLY_HASH_BYTES], by_signer *order, uint8_t *stages) {
     const uint8_t *chain_id = tally_store_tip(n->store)->chain_id;
     for (uint32_t i = 0; i < count; i++) {
         tally_tx_hash(&txs[i], ids[i]);
+        homes[i] = recent_home(&n->statuses, ids[i]); /* its key never changes: no lock needed */
         out[i] = (tx_status){0};
         stages[i] = STAGE_DONE;
         if (memcmp(txs[i].chain_id, chain_id, TALLY_CHAIN_ID_BYTES) != 0) out[i] = refused(TALLY_ERR_WRONG_CHAIN, 0);
@@ -762,7 +777,8 @@ static void prepare(node *n, const tally_tx *txs, uint32_t count, tx_status *out
 /* The second look for a whole submission, in its order, after the signatures
  * (valid[i]) were checked; counts what is refused. Called with the lock held. */
 static void look_after_signatures(node *n, const tally_tx *txs, uint32_t count, tx_status *out,
-                                  const uint8_t (*ids)[TALLY_HASH_BYTES], const uint8_t (*digests)[TALLY_HASH_BYTES],
+                                  const uint8_t (*ids)[TALLY_HASH_BYTES], const uint32_t *homes,
+                                  const uint8_t (*digests)[TALLY_HASH_BYTES],
                                   const uint8_t *stages, const bool *valid, const tally_tx_prepared *prepared) {
     const tally_state *state = tally_store_state(n->store);
     for (uint32_t i = 0; i < count; i++) {
@@ -770,7 +786,7 @@ static void look_after_signatures(node *n, const tally_tx *txs, uint32_t count, 
             bool signed_well = stages[i] == STAGE_VERIFIED || valid[i];
             if (node_failed(n)) out[i] = node_refused(NODE_REFUSAL_NODE_FAILED);
             else if (!signed_well) out[i] = refused(TALLY_ERR_BAD_SIGNATURE, 0);
-            else out[i] = admit(n, state, &txs[i], ids[i], stages[i] == STAGE_VERIFY ? &prepared[i] : NULL);
+            else out[i] = admit(n, state, &txs[i], ids[i], homes[i], stages[i] == STAGE_VERIFY ? &prepared[i] : NULL);
             if (stages[i] == STAGE_VERIFY && out[i].state == TX_REFUSED) remember_verdict(n, digests[i], signed_well);
         }
         if (out[i].state == TX_REFUSED) count_refusal(n, &out[i]);
@@ -800,18 +816,19 @@ void node_submit(node *n, const tally_tx *txs, uint32_t count, tx_status *out, u
     by_signer *order = calloc(room, sizeof *order);
     uint8_t(*digests)[TALLY_HASH_BYTES] = calloc(room, TALLY_HASH_BYTES);
     tally_tx_prepared *prepared = malloc(room * sizeof *prepared);
-    if (!valid || !stages || !order || !digests || !prepared) {
+    uint32_t *homes = malloc(room * sizeof *homes);
+    if (!valid || !stages || !order || !digests || !prepared || !homes) {
         for (uint32_t i = 0; i < count; i++) out[i] = node_refused(NODE_REFUSAL_OUT_OF_MEMORY);
-        free(valid), free(stages), free(order), free(digests), free(prepared);
+        free(valid), free(stages), free(order), free(digests), free(prepared), free(homes);
         return;
     }
-    prepare(n, txs, count, out, ids, digests, order, stages);
+    prepare(n, txs, count, out, ids, homes, digests, order, stages);
     pthread_mutex_lock(&n->lock);
     if (node_failed(n)) {
         for (uint32_t i = 0; i < count; i++)
             if (stages[i] != STAGE_DONE) out[i] = node_refused(NODE_REFUSAL_NODE_FAILED), stages[i] = STAGE_DONE;
     } else {
-        look_at_all(n, tally_store_state(n->store), txs, (const uint8_t(*)[TALLY_HASH_BYTES])ids,
+        look_at_all(n, tally_store_state(n->store), txs, (const uint8_t(*)[TALLY_HASH_BYTES])ids, homes,
                     (const uint8_t(*)[TALLY_HASH_BYTES])digests, order, count, out, stages);
     }
     uint32_t checks = 0;
@@ -832,12 +849,12 @@ void node_submit(node *n, const tally_tx *txs, uint32_t count, tx_status *out, u
     pthread_mutex_lock(&n->lock);
     n->checking -= checks;
     n->metrics.signature_checks += checks;
-    look_after_signatures(n, txs, count, out, (const uint8_t(*)[TALLY_HASH_BYTES])ids,
+    look_after_signatures(n, txs, count, out, (const uint8_t(*)[TALLY_HASH_BYTES])ids, homes,
                           (const uint8_t(*)[TALLY_HASH_BYTES])digests, stages, valid, prepared);
     /* Wake the producer: something is pending, or it waited for these. */
     if (n->pool.count > 0) pthread_cond_signal(&n->work);
     pthread_mutex_unlock(&n->lock);
-    free(valid), free(stages), free(order), free(digests), free(prepared);
+    free(valid), free(stages), free(order), free(digests), free(prepared), free(homes);
 }
 
 void node_wait(node *n, const uint8_t (*ids)[TALLY_HASH_BYTES], uint32_t count, tx_status *out, uint32_t timeout_ms) {
