@@ -703,12 +703,22 @@ static tx_status look_before_signature(node *n, const tally_state *state, const 
 }
 
 typedef struct {
+    uint64_t prefix; /* the signer's first 8 bytes, big-endian: ordered as memcmp orders them */
     const uint8_t *signer;
     uint32_t index;
 } by_signer;
 
+static uint64_t key_prefix(const uint8_t *key) {
+    uint64_t prefix = 0;
+    for (unsigned i = 0; i < 8; i++) prefix = prefix << 8 | key[i];
+    return prefix;
+}
+
+/* By signer, then position. The prefix settles almost every comparison of a sort
+ * that was a sixth of a submission's work when each one was a memcmp call. */
 static int compare_by_signer(const void *a, const void *b) {
     const by_signer *x = a, *y = b;
+    if (x->prefix != y->prefix) return x->prefix < y->prefix ? -1 : 1;
     int order = memcmp(x->signer, y->signer, TALLY_KEY_BYTES);
     return order ? order : (x->index > y->index) - (x->index < y->index);
 }
@@ -769,7 +779,7 @@ static void prepare(node *n, const tally_tx *txs, uint32_t count, tx_status *out
         crypto_generichash_update(&hash, ids[i], TALLY_HASH_BYTES);
         crypto_generichash_update(&hash, txs[i].signature, TALLY_SIGNATURE_BYTES);
         crypto_generichash_final(&hash, digests[i], TALLY_HASH_BYTES);
-        order[i] = (by_signer){txs[i].signer.bytes, i};
+        order[i] = (by_signer){key_prefix(txs[i].signer.bytes), txs[i].signer.bytes, i};
     }
     qsort(order, count, sizeof *order, compare_by_signer);
 }
