@@ -711,10 +711,14 @@ TALLY_MUST_CHECK tally_chain_error tally_store_produce_verified(
  *                            else of the store. A failure leaves the store failed.
  *   tally_store_publish_next counts the block in the log and moves the tip to it:
  *                            only now may its transactions be acknowledged.
+ * `prepared` (NULL, or one per candidate, from tally_tx_prepare on this store's
+ * state) carries the candidates' key hashes made ahead, so that building the block
+ * hashes no key (tally_apply_prepared: the outcome is the same either way).
  */
 TALLY_MUST_CHECK tally_chain_error tally_store_build_next(tally_store *store,
                                                           const uint8_t producer_secret[TALLY_SECRET_BYTES],
                                                           int64_t block_time, const tally_tx *candidates,
+                                                          const tally_tx_prepared *prepared,
                                                           uint32_t candidate_count, tally_result *candidate_results,
                                                           tally_block *block, tally_chain_failure *failure);
 TALLY_MUST_CHECK tally_chain_error tally_store_write_next(tally_store *store, tally_chain_failure *failure);

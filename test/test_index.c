@@ -1135,3 +1135,53 @@ TEST(index_history_shows_each_line_of_a_batch_payment) {
     tally_tx_release(&batch);
     env_free(&env);
 }
+
+TEST(index_blocks_added_together_are_all_or_nothing) {
+    static index_env env;
+    if (!env_scenario_started(&env)) {
+        test_fail(__FILE__, __LINE__, "scenario");
+        env_free(&env);
+        return;
+    }
+    static index_answers before, after;
+    answers_collect(&env, &before);
+    /* Three blocks the index has not seen, read back from the log as the node does. */
+    tally_block blocks[3];
+    tally_chain_failure failure;
+    for (uint32_t i = 0; i < 3; i++) {
+        tally_tx payment = env_payment(&env, ALICE, BOB, 20 + i, "together");
+        CHECK(env_produce(&env, &payment, 1, false));
+        tally_block_init(&blocks[i]);
+        CHECK(tally_blocklog_read(tally_store_log(env.store), SCENARIO_TIP + 1 + i, &blocks[i], &failure) ==
+              TALLY_CHAIN_OK);
+    }
+    char why[INDEX_WHY_BYTES];
+
+    /* The third is the second again: the two good ones before it do not stay. */
+    tally_block wrong[3] = {blocks[0], blocks[1], blocks[1]}; /* shares the arrays: never released */
+    CHECK(index_add_blocks(env.index, wrong, 3, why, sizeof why) == INDEX_ERR_NOT_NEXT);
+    CHECK_EQ(index_height(env.index), SCENARIO_TIP);
+    answers_collect(&env, &after);
+    answers_check_equal(&before, &after);
+    uint8_t id[TALLY_HASH_BYTES];
+    tally_tx_hash(&blocks[0].txs[0], id);
+    static index_tx tx;
+    bool found = true;
+    CHECK(index_tx_status(env.index, id, &tx, &found, why, sizeof why) == INDEX_OK);
+    CHECK(!found);
+
+    /* In order, all three go in at once. */
+    CHECK(index_add_blocks(env.index, blocks, 3, why, sizeof why) == INDEX_OK);
+    CHECK_EQ(index_height(env.index), SCENARIO_TIP + 3);
+    for (uint32_t i = 0; i < 3; i++) {
+        tally_tx_hash(&blocks[i].txs[0], id);
+        CHECK(index_tx_status(env.index, id, &tx, &found, why, sizeof why) == INDEX_OK);
+        CHECK(found && tx.height == SCENARIO_TIP + 1 + i);
+    }
+    uint64_t block_count = 0, transactions = 0;
+    index_counts(env.index, &block_count, &transactions);
+    CHECK_EQ(block_count, SCENARIO_TIP + 4);
+    CHECK_EQ(transactions, SCENARIO_TXS + 3);
+    for (uint32_t i = 0; i < 3; i++) tally_block_release(&blocks[i]);
+    env_free(&env);
+}

@@ -103,3 +103,36 @@ TEST(node_path_mempool_rebuild_keeps_exactly_what_stays_pending) {
     CHECK_EQ(used, 0);
     mempool_free(&pool);
 }
+
+TEST(node_path_mempool_hands_each_transaction_its_prepared_hashes) {
+    mempool pool;
+    REQUIRE(mempool_init(&pool, 8));
+    test_actor payer = actor(30), payee = actor(31);
+    tally_tx_prepared prepared[3];
+    for (uint32_t k = 0; k < 3; k++) {
+        tally_tx tx;
+        memset(&tx, 0, sizeof tx);
+        tx.type = TALLY_TX_TRANSFER;
+        tx.signer = payer.key;
+        tx.sequence = 1 + k;
+        tx.body.transfer.network_id = 1;
+        tx.body.transfer.payee = payee.key;
+        tx.body.transfer.amount = 5;
+        /* Distinct values, as tally_tx_prepare would make under different secrets. */
+        memset(&prepared[k], 0, sizeof prepared[k]);
+        prepared[k].secret_tag = 1000 + k;
+        prepared[k].signer = payer.key;
+        prepared[k].signer_hash = 7 * k + 1;
+        uint8_t id[TALLY_HASH_BYTES] = {(uint8_t)k};
+        /* The second goes in without: the producer prepares it itself. */
+        REQUIRE(k == 1 ? mempool_push(&pool, &tx, id) : mempool_push_prepared(&pool, &tx, id, &prepared[k]));
+    }
+    mempool_entry taken[3];
+    CHECK_EQ(mempool_take(&pool, taken, 3), 3);
+    for (uint32_t k = 0; k < 3; k++) {
+        CHECK_EQ(taken[k].tx.sequence, 1 + k);
+        CHECK(taken[k].has_prepared == (k != 1));
+        if (k != 1) CHECK(memcmp(&taken[k].prepared, &prepared[k], sizeof prepared[k]) == 0);
+    }
+    mempool_free(&pool);
+}

@@ -223,7 +223,7 @@ static tally_chain_error build_check(const tally_chain_tip *tip,
 
 tally_chain_error block_build(tally_state *state, tally_chain_tip *tip,
                               const uint8_t producer_secret[TALLY_SECRET_BYTES], int64_t block_time,
-                              const tally_tx *candidates, uint32_t candidate_count,
+                              const tally_tx *candidates, const tally_tx_prepared *prepared, uint32_t candidate_count,
                               bool signatures_checked, tally_result *candidate_results,
                               tally_block *block, bool *state_changed, tally_chain_failure *failure) {
     assert(state != NULL && tip != NULL && producer_secret != NULL && block != NULL);
@@ -243,8 +243,9 @@ tally_chain_error block_build(tally_state *state, tally_chain_tip *tip,
     block->name_length = 0;
     *state_changed = true;
     for (uint32_t i = 0; i < candidate_count; i++) {
-        tally_result result = signatures_checked ? tally_apply(state, &candidates[i], block_time)
-                                                 : tally_apply_signed(state, &candidates[i], block_time);
+        tally_result result = signatures_checked
+                                  ? tally_apply_prepared(state, &candidates[i], prepared ? &prepared[i] : NULL, block_time)
+                                  : tally_apply_signed(state, &candidates[i], block_time);
         if (candidate_results != NULL) candidate_results[i] = result;
         if (result.code != TALLY_OK) continue; /* refused: changed nothing, stays out */
         /* The block owns its lines: a batch's are copied from the candidate's. */
@@ -262,7 +263,7 @@ tally_chain_error tally_block_build(tally_state *state, tally_chain_tip *tip,
                                     uint32_t candidate_count, tally_result *candidate_results,
                                     tally_block *block, tally_chain_failure *failure) {
     bool state_changed;
-    return block_build(state, tip, producer_secret, block_time, candidates, candidate_count, false,
+    return block_build(state, tip, producer_secret, block_time, candidates, NULL, candidate_count, false,
                        candidate_results, block, &state_changed, failure);
 }
 
@@ -272,7 +273,7 @@ tally_chain_error tally_block_build_verified(tally_state *state, tally_chain_tip
                                              uint32_t candidate_count, tally_result *candidate_results,
                                              tally_block *block, tally_chain_failure *failure) {
     bool state_changed;
-    return block_build(state, tip, producer_secret, block_time, candidates, candidate_count, true,
+    return block_build(state, tip, producer_secret, block_time, candidates, NULL, candidate_count, true,
                        candidate_results, block, &state_changed, failure);
 }
 

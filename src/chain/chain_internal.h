@@ -14,11 +14,12 @@
 
 #include "tally_chain.h"
 
-/* tally_block_build and tally_block_build_verified (signatures_checked). On failure
- * *state_changed says whether the state was touched (then it is unusable). */
+/* tally_block_build and tally_block_build_verified (signatures_checked; then
+ * `prepared`, NULL or one per candidate, is handed to tally_apply_prepared). On
+ * failure *state_changed says whether the state was touched (then it is unusable). */
 tally_chain_error block_build(tally_state *state, tally_chain_tip *tip,
                               const uint8_t producer_secret[TALLY_SECRET_BYTES], int64_t block_time,
-                              const tally_tx *candidates, uint32_t candidate_count,
+                              const tally_tx *candidates, const tally_tx_prepared *prepared, uint32_t candidate_count,
                               bool signatures_checked, tally_result *candidate_results,
                               tally_block *block, bool *state_changed, tally_chain_failure *failure);
 

@@ -105,6 +105,7 @@ struct request {
     size_t dropped; /* bytes of a refused body read and dropped */
     admitted *admitted;
     bool suspended;                 /* in server->waiting (guarded by server->lock) */
+    bool unchecked;                 /* suspended since the keeper last looked (server->lock) */
     struct request *wait_prev, *wait_next;
 };
 
@@ -283,6 +284,10 @@ static bool suspend_for_commit(http_server *server, request *req) {
     bool suspend = !server->closing;
     if (suspend) {
         req->suspended = true;
+        /* Its block may have been made between its admission and now, after the
+         * keeper looked at that block's waiters: the keeper looks at it on its next
+         * tick whether a block comes or not (an idle node makes none for a minute). */
+        req->unchecked = true;
         req->wait_prev = NULL;
         req->wait_next = server->waiting;
         if (server->waiting) server->waiting->wait_prev = req;
@@ -1268,7 +1273,10 @@ static void resume_settled(http_server *server, bool new_block) {
     bool failed = node_failed(server->node);
     pthread_mutex_lock(&server->lock);
     for (request *req = server->waiting; req && count < CHECK_MAX; req = req->wait_next)
-        if (new_block || failed || now >= req->admitted->wait_until_ms) check[count++] = req;
+        if (new_block || failed || req->unchecked || now >= req->admitted->wait_until_ms) {
+            req->unchecked = false;
+            check[count++] = req;
+        }
     pthread_mutex_unlock(&server->lock);
     bool ready[CHECK_MAX];
     for (uint32_t i = 0; i < count; i++) {

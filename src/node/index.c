@@ -310,7 +310,7 @@ index_error index_open(const char *path, tally_index **out, char *why, size_t wh
         return fail(INDEX_ERR_NO_MEMORY, why, why_size, "index: out of memory");
     }
     index->height = TALLY_NO_HEIGHT;
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX; /* index.h: one user at a time */
     int rc = sqlite3_open_v2(path, &index->db, flags, NULL);
     index_error error = INDEX_OK;
     if (rc != SQLITE_OK) {

@@ -265,14 +265,21 @@ static index_error insert_block(tally_index *index, const tally_block *block, ch
     return INDEX_OK;
 }
 
-index_error index_add_block(tally_index *index, const tally_block *block, char *why, size_t why_size) {
-    assert(index && block);
+index_error index_add_blocks(tally_index *index, const tally_block *blocks, uint32_t count, char *why,
+                             size_t why_size) {
+    assert(index && (blocks || count == 0));
+    if (count == 0) return INDEX_OK;
     index_error error = index_transaction_begin(index, why, why_size);
     if (error != INDEX_OK) return error;
-    error = insert_block(index, block, why, why_size);
+    for (uint32_t i = 0; i < count && error == INDEX_OK; i++) error = insert_block(index, &blocks[i], why, why_size);
     if (error == INDEX_OK) return index_transaction_commit(index, why, why_size);
     index_transaction_rollback(index);
     return error;
+}
+
+index_error index_add_block(tally_index *index, const tally_block *block, char *why, size_t why_size) {
+    assert(index && block);
+    return index_add_blocks(index, block, 1, why, why_size);
 }
 
 /* Whether the index's last block is the log's block at that height. */

@@ -12,6 +12,8 @@
  */
 #include "node/mempool.h"
 
+#include "node/huge_pages.h"
+
 #include <assert.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -33,6 +35,8 @@ bool mempool_init(mempool *pool, uint32_t capacity) {
         mempool_free(pool);
         return false;
     }
+    huge_pages_advise(pool->entries, (size_t)capacity * sizeof *pool->entries);
+    huge_pages_advise(pool->pending, (size_t)slots * sizeof *pool->pending);
     randombytes_buf(pool->hash_key, sizeof pool->hash_key);
     return true;
 }
@@ -48,14 +52,18 @@ void mempool_free(mempool *pool) {
 
 /* SipHash-2-4 of (key, network id) under the mempool's secret key: signer keys are
  * chosen by clients, who could otherwise make them share a slot. */
-static uint32_t pending_hash(const mempool *pool, const tally_key *key, uint32_t network_id) {
+static uint32_t pending_hash(mempool *pool, const tally_key *key, uint32_t network_id) {
+    mempool_hash_memo *memo = &pool->hash_memo[network_id != 0];
+    if (memo->valid && memo->network_id == network_id && memcmp(memo->key.bytes, key->bytes, TALLY_KEY_BYTES) == 0)
+        return memo->hash;
     uint8_t input[TALLY_KEY_BYTES + 4], hash[crypto_shorthash_BYTES];
     memcpy(input, key->bytes, TALLY_KEY_BYTES);
     memcpy(input + TALLY_KEY_BYTES, &network_id, 4);
     crypto_shorthash(hash, input, sizeof input, pool->hash_key);
     uint64_t value;
     memcpy(&value, hash, sizeof value);
-    return (uint32_t)value;
+    *memo = (mempool_hash_memo){.valid = true, .key = *key, .network_id = network_id, .hash = (uint32_t)value};
+    return memo->hash;
 }
 
 /* The entry for (key, network), or NULL; with `create`, a new zeroed one (NULL when
@@ -147,6 +155,11 @@ bool mempool_lines_fit(const mempool *pool, const tally_tx *tx) {
 }
 
 bool mempool_push(mempool *pool, const tally_tx *tx, const uint8_t id[TALLY_HASH_BYTES]) {
+    return mempool_push_prepared(pool, tx, id, NULL);
+}
+
+bool mempool_push_prepared(mempool *pool, const tally_tx *tx, const uint8_t id[TALLY_HASH_BYTES],
+                           const tally_tx_prepared *prepared) {
     if (mempool_full(pool) || !mempool_lines_fit(pool, tx)) return false;
     mempool_entry *entry = &pool->entries[(pool->head + pool->count) % pool->capacity];
     if (!tally_tx_copy(&entry->tx, tx)) return false; /* a batch's lines: out of memory */
@@ -155,6 +168,8 @@ bool mempool_push(mempool *pool, const tally_tx *tx, const uint8_t id[TALLY_HASH
         return false;
     }
     memcpy(entry->id, id, TALLY_HASH_BYTES);
+    entry->has_prepared = prepared != NULL;
+    if (prepared) entry->prepared = *prepared;
     pool->count++;
     return true;
 }
@@ -175,6 +190,7 @@ static void rebuild_pending(mempool *pool) {
             complete = note_pending(pool, &pool->entries[(pool->head + i) % pool->capacity].tx);
         if (complete) return;
         randombytes_buf(pool->hash_key, sizeof pool->hash_key);
+        memset(pool->hash_memo, 0, sizeof pool->hash_memo); /* hashes under the old key */
     }
 }
 

@@ -29,7 +29,18 @@
 typedef struct {
     tally_tx tx;
     uint8_t id[TALLY_HASH_BYTES];
+    /* Its key hashes made ahead on a verifier thread (tally_tx_prepare), so that the
+     * producer hashes no key under the node's lock; has_prepared false: none. */
+    tally_tx_prepared prepared;
+    bool has_prepared;
 } mempool_entry;
+
+typedef struct {
+    bool valid;
+    tally_key key;
+    uint32_t network_id;
+    uint32_t hash; /* pending_hash(key, network_id) under the current hash_key */
+} mempool_hash_memo;
 
 typedef struct {
     bool used;
@@ -49,6 +60,9 @@ typedef struct {
     uint32_t lines;         /* batch lines pending, at most MEMPOOL_LINES_MAX */
     uint8_t hash_key[16];   /* crypto_shorthash_KEYBYTES */
     uint32_t probe_longest; /* the most slots one lookup examined */
+    /* The last signer entry's and the last network entry's hash: admitting one
+     * transaction looks up the same two entries about eight times. */
+    mempool_hash_memo hash_memo[2];
 } mempool;
 
 /* A mempool holding at most `capacity` transactions. false when out of memory. */
@@ -78,6 +92,9 @@ bool mempool_lines_fit(const mempool *pool, const tally_tx *tx);
  * theory, when the pending table has no room within MEMPOOL_PROBES_MAX of the
  * signer's slot). */
 TALLY_MUST_CHECK bool mempool_push(mempool *pool, const tally_tx *tx, const uint8_t id[TALLY_HASH_BYTES]);
+/* The same, keeping tx's prepared key hashes with it (NULL: none). */
+TALLY_MUST_CHECK bool mempool_push_prepared(mempool *pool, const tally_tx *tx, const uint8_t id[TALLY_HASH_BYTES],
+                                            const tally_tx_prepared *prepared);
 
 /* Moves up to `limit` of the oldest transactions into out, and no more batch lines
  * than a block holds (TALLY_BLOCK_LINES_MAX); returns how many. The caller then owns

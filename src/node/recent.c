@@ -7,6 +7,8 @@
  */
 #include "node/recent.h"
 
+#include "node/huge_pages.h"
+
 #include <assert.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -28,6 +30,8 @@ bool recent_init(recent_table *table, uint32_t slot_count, uint32_t value_size) 
         recent_free(table);
         return false;
     }
+    huge_pages_advise(table->current.slots, (size_t)slot_count * table->stride);
+    huge_pages_advise(table->previous.slots, (size_t)slot_count * table->stride);
     randombytes_buf(table->hash_key, sizeof table->hash_key);
     return true;
 }
@@ -38,7 +42,7 @@ void recent_free(recent_table *table) {
     sodium_memzero(table, sizeof *table);
 }
 
-static uint32_t home_slot(const recent_table *table, const uint8_t id[RECENT_ID_BYTES]) {
+uint32_t recent_home(const recent_table *table, const uint8_t id[RECENT_ID_BYTES]) {
     uint8_t hash[crypto_shorthash_BYTES];
     crypto_shorthash(hash, id, RECENT_ID_BYTES, table->hash_key);
     uint64_t value;
@@ -79,14 +83,22 @@ static void start_generation(recent_table *table) {
 }
 
 void *recent_get(recent_table *table, const uint8_t id[RECENT_ID_BYTES]) {
-    uint32_t home = home_slot(table, id);
+    return recent_get_at(table, recent_home(table, id), id);
+}
+
+void *recent_get_at(recent_table *table, uint32_t home, const uint8_t id[RECENT_ID_BYTES]) {
+    assert(home < table->slot_count);
     uint8_t *slot = find(table, &table->current, home, id, false);
     if (!slot) slot = find(table, &table->previous, home, id, false);
     return slot ? slot + VALUE_AT : NULL;
 }
 
 void *recent_put(recent_table *table, const uint8_t id[RECENT_ID_BYTES]) {
-    uint32_t home = home_slot(table, id);
+    return recent_put_at(table, recent_home(table, id), id);
+}
+
+void *recent_put_at(recent_table *table, uint32_t home, const uint8_t id[RECENT_ID_BYTES]) {
+    assert(home < table->slot_count);
     if (table->current.used >= table->slot_count / 2) start_generation(table);
     uint8_t *slot = find(table, &table->current, home, id, true);
     if (!slot) { /* no room near its home: a fresh generation has room everywhere */

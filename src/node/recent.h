@@ -52,4 +52,12 @@ void *recent_get(recent_table *table, const uint8_t id[RECENT_ID_BYTES]);
  * (which may start a new generation first). Never NULL. */
 void *recent_put(recent_table *table, const uint8_t id[RECENT_ID_BYTES]);
 
+/* The same with id's home slot computed once (recent_home: the SipHash of id under
+ * the table's key, which never changes), for a caller that looks one id up several
+ * times: the node hashed each transaction id four times on its way to a block.
+ * `home` must be recent_home(table, id). */
+uint32_t recent_home(const recent_table *table, const uint8_t id[RECENT_ID_BYTES]);
+void *recent_get_at(recent_table *table, uint32_t home, const uint8_t id[RECENT_ID_BYTES]);
+void *recent_put_at(recent_table *table, uint32_t home, const uint8_t id[RECENT_ID_BYTES]);
+
 #endif

@@ -236,7 +236,8 @@ static tally_chain_error commit(tally_store *store, const tally_block *block,
 }
 
 static tally_chain_error build_next(tally_store *store, const uint8_t producer_secret[TALLY_SECRET_BYTES],
-                                    int64_t block_time, const tally_tx *candidates, uint32_t candidate_count,
+                                    int64_t block_time, const tally_tx *candidates,
+                                    const tally_tx_prepared *prepared, uint32_t candidate_count,
                                     bool signatures_checked, tally_result *candidate_results, tally_block *block,
                                     tally_chain_failure *failure) {
     assert(store != NULL && block != NULL);
@@ -244,7 +245,7 @@ static tally_chain_error build_next(tally_store *store, const uint8_t producer_s
     if (error != TALLY_CHAIN_OK) return error;
     tally_chain_tip next_tip = store->tip;
     bool state_changed = false;
-    error = block_build(store->state, &next_tip, producer_secret, block_time, candidates,
+    error = block_build(store->state, &next_tip, producer_secret, block_time, candidates, prepared,
                         candidate_count, signatures_checked, candidate_results, block,
                         &state_changed, failure);
     /* Laid out for the log now, so that writing it needs nothing but the file. */
@@ -262,10 +263,11 @@ static tally_chain_error build_next(tally_store *store, const uint8_t producer_s
 }
 
 tally_chain_error tally_store_build_next(tally_store *store, const uint8_t producer_secret[TALLY_SECRET_BYTES],
-                                         int64_t block_time, const tally_tx *candidates, uint32_t candidate_count,
+                                         int64_t block_time, const tally_tx *candidates,
+                                         const tally_tx_prepared *prepared, uint32_t candidate_count,
                                          tally_result *candidate_results, tally_block *block,
                                          tally_chain_failure *failure) {
-    return build_next(store, producer_secret, block_time, candidates, candidate_count, true, candidate_results,
+    return build_next(store, producer_secret, block_time, candidates, prepared, candidate_count, true, candidate_results,
                       block, failure);
 }
 
@@ -290,7 +292,7 @@ static tally_chain_error produce(tally_store *store, const uint8_t producer_secr
                                 int64_t block_time, const tally_tx *candidates, uint32_t candidate_count,
                                 bool signatures_checked, tally_result *candidate_results,
                                 tally_block *block, tally_chain_failure *failure) {
-    tally_chain_error error = build_next(store, producer_secret, block_time, candidates, candidate_count,
+    tally_chain_error error = build_next(store, producer_secret, block_time, candidates, NULL, candidate_count,
                                          signatures_checked, candidate_results, block, failure);
     if (error == TALLY_CHAIN_OK) error = tally_store_write_next(store, failure);
     if (error == TALLY_CHAIN_OK) tally_store_publish_next(store);
