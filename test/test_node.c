@@ -546,3 +546,60 @@ TEST(node_kill_9_mid_stream_loses_no_acknowledged_payment) {
     free(s);
     harness_remove_directory(&node);
 }
+
+/* The line's status is right on time: with no transaction and no idle block for an
+ * hour, the node still makes a block when alice's 2-s period ends (frozen: she is in
+ * debt) and when her 2-s grace ends (defaulted). */
+TEST(node_makes_a_block_when_a_period_or_grace_ends) {
+    static const char *const idle_hour[] = {"--idle-block-s", "3600", NULL};
+    test_node node;
+    REQUIRE(harness_make_directory(&node));
+    REQUIRE(harness_start(&node, idle_hour));
+    test_actor op = actor(0), alice = actor(1), bob = actor(2);
+    tally_tx tx = harness_tx(&node, &op, TALLY_TX_NETWORK_CREATE);
+    text_set(&tx.body.network_create.name, "Greenvale");
+    text_set(&tx.body.network_create.unit_code, "GVH");
+    tx.body.network_create.decimals = 2;
+    tx.body.network_create.policy = scenario_policy();
+    CHECK_EQ(submit(&node, &tx, &op), 200);
+    const test_actor *members[] = {&alice, &bob};
+    for (int i = 0; i < 2; i++) {
+        tx = harness_tx(&node, &op, TALLY_TX_MEMBER_ADMIT);
+        tx.body.network_key.network_id = 1;
+        tx.body.network_key.key = members[i]->key;
+        CHECK_EQ(submit(&node, &tx, &op), 200);
+    }
+    tx = harness_tx(&node, &op, TALLY_TX_LINE_OPEN);
+    tx.body.line_open.network_id = 1;
+    tx.body.line_open.member = alice.key;
+    tx.body.line_open.limit = 20000;
+    CHECK_EQ(submit(&node, &tx, &op), 200);
+    tx = harness_tx(&node, &alice, TALLY_TX_TRANSFER);
+    tx.body.transfer.network_id = 1;
+    tx.body.transfer.payee = bob.key;
+    tx.body.transfer.amount = 1000;
+    tx.body.transfer.max_fee = 100;
+    CHECK_EQ(submit(&node, &tx, &alice), 200);
+    json_t *view = account(&node, &alice);
+    int64_t period_end = harness_json_int(view, "line.period_end");
+    CHECK_EQ(strcmp(harness_json_string(view, "line.status"), "active"), 0);
+    json_decref(view);
+    /* frozen within a second of the period's end, defaulted within a second of the
+     * grace's end: nobody sent anything */
+    const char *want[] = {"frozen", "defaulted"};
+    int64_t by[] = {period_end + 1, period_end + 2 + 1};
+    for (int stage = 0; stage < 2; stage++) {
+        bool reached = false;
+        while (!reached && (int64_t)time(NULL) <= by[stage] + 1) {
+            view = account(&node, &alice);
+            const char *status = harness_json_string(view, "line.status");
+            reached = status && strcmp(status, want[stage]) == 0;
+            json_decref(view);
+            if (!reached) nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
+        }
+        CHECK(reached);
+        if (!reached) fprintf(stderr, "    the line did not become %s by %lld\n", want[stage], (long long)by[stage]);
+    }
+    CHECK(harness_stop_and_verify(&node));
+    harness_remove_directory(&node);
+}

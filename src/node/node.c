@@ -460,9 +460,15 @@ static void *producer_main(void *context) {
             due = block_due_ns(n);
         } else {
             if (!n->running) break;
-            /* An empty block now and then, so that credit periods end on time. */
+            /* An empty block at the next time the chain has something to do by itself
+             * (a period or grace ending: a line never reads active past its end), and
+             * now and then besides. */
             uint64_t idle_ms = (uint64_t)n->config.idle_block_seconds * 1000u, wall = now_ms();
-            due = wall >= n->last_block_ms + idle_ms ? 0 : now + (n->last_block_ms + idle_ms - wall) * 1000000u;
+            uint64_t due_ms = n->last_block_ms + idle_ms;
+            int64_t chain_due = tally_state_next_due(tally_store_state(n->store));
+            if (chain_due > 0 && chain_due < INT64_MAX / 1000 && (uint64_t)chain_due * 1000u < due_ms)
+                due_ms = (uint64_t)chain_due * 1000u;
+            due = wall >= due_ms ? 0 : now + (due_ms - wall) * 1000000u;
         }
         if (due <= now) {
             /* The readers a write held up read first. */
