@@ -1632,3 +1632,50 @@ TEST(cli_pool_show_previews_a_withdrawal) {
     json_decref(json);
     harness_free(&h);
 }
+
+/* history --from/--to/--csv: every entry of a range (dates in UTC), CSV that a
+ * spreadsheet reads as it is (quoted where needed, no formula smuggled in). */
+TEST(cli_history_ranges_and_csv) {
+    harness h;
+    harness_with_alice(&h);
+    char alice[TALLY_ADDRESS_LENGTH + 1], path[256];
+    address_of(ALICE_SEED, alice);
+    snprintf(path, sizeof path, "/v1/networks/1/accounts/%s/history?limit=500", alice);
+    fake_route_add(&h.node, path, 200,
+                   json_pack("{s:[{s:i, s:i, s:i, s:s, s:s, s:s, s:s, s:i, s:i, s:s},"
+                             " {s:i, s:i, s:i, s:s, s:s, s:s, s:i, s:i, s:s},"
+                             " {s:i, s:i, s:i, s:s, s:s, s:i, s:i, s:s, s:i, s:i}], s:n}",
+                             "entries",
+                             /* 2026-01-03 10:00 */
+                             "cursor", 90, "height", 9, "time", 1767434400, "tx", "cc", "type", "transfer",
+                             "counterparty", "tly1bob", "counterparty_name", "bob", "amount", -1250, "fee", 18, "memo",
+                             "=1+2, \"x\"",
+                             /* 2026-01-02 12:00 */
+                             "cursor", 60, "height", 6, "time", 1767355200, "tx", "bb", "type", "transfer",
+                             "counterparty", "tly1carol", "amount", 500, "fee", 0, "memo", "bread",
+                             /* 2026-01-01 08:00: a pool deposit */
+                             "cursor", 30, "height", 3, "time", 1767254400, "tx", "aa", "type", "pool_deposit", "amount",
+                             0, "fee", 0, "memo", "", "reserve", -12000, "shares", 12000, "next"));
+    CHECK_EQ(RUN(&h, "history", "greenvale", "--csv"), CLI_OK);
+    CHECK(contains(h.out,
+                   "date,height,type,line,counterparty,counterparty_name,amount,fee,unit,reserve,reserve_unit,shares,memo,tx\r\n"
+                   "2026-01-03T10:00:00Z,9,transfer,,tly1bob,bob,-12.50,0.18,GVH,,,,\"'=1+2, \"\"x\"\"\",cc\r\n"
+                   "2026-01-02T12:00:00Z,6,transfer,,tly1carol,,5.00,0.00,GVH,,,,bread,bb\r\n"
+                   "2026-01-01T08:00:00Z,3,pool_deposit,,,,0.00,0.00,GVH,-12.000,USD,12.000,,aa\r\n"));
+    /* one day, in UTC: only the middle entry */
+    CHECK_EQ(RUN(&h, "history", "greenvale", "--from", "2026-01-02", "--to", "2026-01-02"), CLI_OK);
+    CHECK(contains(h.out, "     6  2026-01-02 12:00 UTC  transfer"));
+    CHECK(!contains(h.out, "     9  2026-01-03"));
+    CHECK(!contains(h.out, "     3  2026-01-01"));
+    /* from a day on: the two newest */
+    CHECK_EQ(RUN(&h, "history", "greenvale", "--from", "2026-01-02", "--json"), CLI_OK);
+    json_t *json = json_loads(h.out, 0, NULL);
+    CHECK_EQ(json_array_size(json_object_get(json, "entries")), 2);
+    json_decref(json);
+    CHECK_EQ(RUN(&h, "history", "greenvale", "--from", "2026-02-30"), CLI_USAGE);
+    CHECK(contains(h.err, "--from takes a date as YYYY-MM-DD (UTC), not '2026-02-30'"));
+    CHECK_EQ(RUN(&h, "history", "greenvale", "--from", "2026-01-03", "--to", "2026-01-02"), CLI_USAGE);
+    CHECK(contains(h.err, "--to is before --from"));
+    CHECK_EQ(RUN(&h, "history", "greenvale", "--csv", "--limit", "5"), CLI_USAGE);
+    harness_free(&h);
+}

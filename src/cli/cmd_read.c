@@ -230,6 +230,88 @@ cli_status cli_cmd_balance(cli_context *ctx, const cli_args *args) {
     return status;
 }
 
+/* "YYYY-MM-DD" as the Unix time of that day's 00:00 UTC (days from civil: Howard
+ * Hinnant's algorithm, so no time zone of the machine is involved). */
+static bool parse_date(const char *text, int64_t *seconds) {
+    int year, month, day;
+    char rest;
+    if (strlen(text) != 10 || sscanf(text, "%4d-%2d-%2d%c", &year, &month, &day, &rest) != 3 || year < 1970 ||
+        year > 9999 || month < 1 || month > 12 || day < 1 || day > 31)
+        return false;
+    static const int days_in[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    if (day > days_in[month - 1] || (month == 2 && day == 29 && !leap)) return false;
+    int64_t y = month <= 2 ? year - 1 : year;
+    int64_t era = y / 400, yoe = y - era * 400;
+    int64_t doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    *seconds = (era * 146097 + doe - 719468) * 86400;
+    return true;
+}
+
+enum { HISTORY_RANGE_PAGES_MAX = 400 }; /* of 500 entries: 200,000 entries at most */
+
+/* history --from/--to/--csv: every entry of the range, newest first, walking the
+ * pages from `before` until one is older than `from`. */
+static cli_status history_range(cli_context *ctx, const cli_args *args, const cli_network *network,
+                                const char *address, uint64_t before, int64_t from, int64_t to, bool csv) {
+    json_t *entries = json_array();
+    cli_status status = CLI_OK;
+    bool done = false;
+    for (int page = 0; status == CLI_OK && !done; page++) {
+        if (page == HISTORY_RANGE_PAGES_MAX) {
+            status = cli_fail(ctx, CLI_USAGE, "the range holds more than %d entries: give a shorter --from/--to",
+                              HISTORY_RANGE_PAGES_MAX * 500);
+            break;
+        }
+        char path[320];
+        int written = snprintf(path, sizeof path, "/v1/networks/%" PRIu32 "/accounts/%s/history?limit=500",
+                               network->id, address);
+        if (before && written > 0 && (size_t)written < sizeof path)
+            snprintf(path + written, sizeof path - (size_t)written, "&before=%" PRIu64, before);
+        json_t *json = NULL;
+        status = cli_client_get(ctx, path, &json);
+        if (status != CLI_OK) {
+            json_decref(json);
+            break;
+        }
+        size_t index;
+        json_t *entry;
+        json_array_foreach(cli_json_array(json, "entries"), index, entry) {
+            int64_t time = 0;
+            cli_json_i64(entry, "time", &time);
+            if (time < from) {
+                done = true;
+                break;
+            }
+            if (time < to) json_array_append(entries, entry);
+        }
+        int64_t next;
+        if (!cli_json_i64(json, "next", &next) || next <= 0) done = true;
+        else before = (uint64_t)next;
+        json_decref(json);
+    }
+    if (status == CLI_OK) {
+        cli_asset reserve;
+        bool has_reserve = network->reserve_asset_id != 0 &&
+                           cli_client_asset_by_id(ctx, network->reserve_asset_id, &reserve) == CLI_OK;
+        if (csv) {
+            cli_out_history_csv(ctx->out, entries, &network->unit, has_reserve ? &reserve.unit : NULL);
+        } else if (ctx->json) {
+            json_t *document = json_pack("{s:O}", "entries", entries);
+            if (document) cli_out_json(ctx->out, document);
+            json_decref(document);
+        } else {
+            json_t *document = json_pack("{s:O}", "entries", entries);
+            if (document) cli_out_history(ctx->out, document, &network->unit, has_reserve ? &reserve.unit : NULL, NULL);
+            json_decref(document);
+        }
+    }
+    (void)args;
+    json_decref(entries);
+    return status;
+}
+
 cli_status cli_cmd_history(cli_context *ctx, const cli_args *args) {
     uint64_t limit = 50, before = 0;
     const char *limit_text = cli_option_value(args, "--limit"), *before_text = cli_option_value(args, "--before");
@@ -242,6 +324,20 @@ cli_status cli_cmd_history(cli_context *ctx, const cli_args *args) {
     char address[TALLY_ADDRESS_LENGTH + 1], display[160], path[320];
     if (status == CLI_OK) status = member_address(ctx, args, 1, &network, address, display, sizeof display);
     if (status != CLI_OK) return status;
+    const char *from_text = cli_option_value(args, "--from"), *to_text = cli_option_value(args, "--to");
+    bool csv = cli_flag(args, "--csv");
+    if (from_text || to_text || csv) {
+        int64_t from = 0, to = INT64_MAX;
+        if (from_text && !parse_date(from_text, &from))
+            return cli_usage(ctx, args->command, "--from takes a date as YYYY-MM-DD (UTC), not '%s'", from_text);
+        if (to_text && !parse_date(to_text, &to))
+            return cli_usage(ctx, args->command, "--to takes a date as YYYY-MM-DD (UTC), not '%s'", to_text);
+        if (to_text) to += 86400; /* the whole of that day */
+        if (to <= from) return cli_usage(ctx, args->command, "--to is before --from");
+        if (limit_text) return cli_usage(ctx, args->command, "--limit pages the history; with --from, --to or --csv "
+                                                             "every entry of the range is shown");
+        return history_range(ctx, args, &network, address, before, from, to, csv);
+    }
     int written = snprintf(path, sizeof path, "/v1/networks/%" PRIu32 "/accounts/%s/history?limit=%" PRIu64,
                            network.id, address, limit);
     if (before_text && written > 0 && (size_t)written < sizeof path)

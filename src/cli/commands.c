@@ -108,6 +108,9 @@ static const cli_option check_proof_options[] = {
 static const cli_option history_options[] = {
     {"--limit", "N", "entries to show, 1 to 500 (default 50)"},
     {"--before", "CURSOR", "show the page before this cursor (printed at the end of a page)"},
+    {"--from", "DATE", "every entry from this day on (YYYY-MM-DD, UTC)"},
+    {"--to", "DATE", "every entry up to the end of this day (YYYY-MM-DD, UTC)"},
+    {"--csv", NULL, "every entry (of the range) as CSV, amounts as plain decimal numbers, for a spreadsheet"},
     {NULL, NULL, NULL},
 };
 static const cli_option members_options[] = {
@@ -371,8 +374,11 @@ const cli_command cli_commands[] = {
      "Shows WHO's account in NET (default: yours).\n" NET_HELP WHO_HELP, "tally account greenvale bob",
      cli_cmd_account},
     {NULL, "history", "NET [WHO]", 1, 2, history_options, "transactions of an account, newest first",
-     "Lists WHO's transactions in NET (default: yours), newest first, a page at a time.\n" NET_HELP WHO_HELP,
-     "tally history greenvale --limit 20", cli_cmd_history},
+     "Lists WHO's transactions in NET (default: yours), newest first, a page at a time.\n"
+     "With --from and --to (days, UTC) every entry of that range; with --csv as CSV\n"
+     "for a spreadsheet (amounts as plain numbers, the unit in its own column).\n" NET_HELP WHO_HELP,
+     "tally history greenvale --limit 20\n  tally history greenvale --from 2026-11-01 --to 2026-11-30 --csv > november.csv",
+     cli_cmd_history},
     {NULL, "block", "HEIGHT", 1, 1, NULL, "one block with its transactions",
      "Shows block HEIGHT (0 is the genesis): its hash, time, transactions and results.\n", "tally block 12",
      cli_cmd_block},

@@ -348,6 +348,60 @@ void cli_out_members(FILE *out, const json_t *members, const cli_unit *fallback)
 /* History.                                                                  */
 /* ------------------------------------------------------------------------ */
 
+static void csv_field(FILE *out, const char *text, bool is_text, bool last) {
+    if (!text) text = "";
+    bool formula = is_text && strchr("=+-@", text[0]) != NULL && text[0] != '\0';
+    bool quoted = strpbrk(text, ",\"\r\n") != NULL;
+    if (quoted) fputc('"', out);
+    if (formula) fputc('\'', out);
+    for (const char *c = text; *c; c++) {
+        if (*c == '"') fputc('"', out);
+        fputc(*c, out);
+    }
+    if (quoted) fputc('"', out);
+    fputs(last ? "\r\n" : ",", out);
+}
+
+void cli_out_history_csv(FILE *out, const json_t *entries, const cli_unit *unit, const cli_unit *reserve) {
+    fputs("date,height,type,line,counterparty,counterparty_name,amount,fee,unit,reserve,reserve_unit,shares,memo,tx\r\n",
+          out);
+    cli_unit plain = *unit, plain_reserve = reserve ? *reserve : (cli_unit){0, ""};
+    plain.code[0] = plain_reserve.code[0] = '\0';
+    size_t index;
+    json_t *entry;
+    json_array_foreach(entries, index, entry) {
+        char date[32] = "", height[24] = "", line[24] = "", amount[CLI_AMOUNT_TEXT_MAX] = "",
+             fee[CLI_AMOUNT_TEXT_MAX] = "", reserve_text[CLI_AMOUNT_TEXT_MAX] = "", shares_text[CLI_AMOUNT_TEXT_MAX] = "";
+        int64_t value;
+        if (cli_json_i64(entry, "time", &value) && value > 0) {
+            struct tm parts;
+            time_t seconds = (time_t)value;
+            if (gmtime_r(&seconds, &parts)) strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &parts);
+        }
+        if (cli_json_i64(entry, "height", &value)) snprintf(height, sizeof height, "%" PRId64, value);
+        if (cli_json_i64(entry, "line", &value) && value > 0) snprintf(line, sizeof line, "%" PRId64, value);
+        if (cli_json_i64(entry, "amount", &value)) cli_out_amount(value, &plain, amount);
+        if (cli_json_i64(entry, "fee", &value)) cli_out_amount(value, &plain, fee);
+        bool has_reserve = reserve && cli_json_i64(entry, "reserve", &value);
+        if (has_reserve) cli_out_amount(value, &plain_reserve, reserve_text);
+        if (reserve && cli_json_i64(entry, "shares", &value)) cli_out_amount(value, &plain_reserve, shares_text);
+        csv_field(out, date, false, false);
+        csv_field(out, height, false, false);
+        csv_field(out, cli_json_string(entry, "type"), false, false);
+        csv_field(out, line, false, false);
+        csv_field(out, cli_json_string(entry, "counterparty"), false, false);
+        csv_field(out, cli_json_string(entry, "counterparty_name"), true, false);
+        csv_field(out, amount, false, false);
+        csv_field(out, fee, false, false);
+        csv_field(out, unit->code, false, false);
+        csv_field(out, reserve_text, false, false);
+        csv_field(out, has_reserve ? reserve->code : "", false, false);
+        csv_field(out, shares_text, false, false);
+        csv_field(out, cli_json_string(entry, "memo"), true, false);
+        csv_field(out, cli_json_string(entry, "tx"), false, true);
+    }
+}
+
 void cli_out_history(FILE *out, const json_t *history, const cli_unit *unit, const cli_unit *reserve,
                      const char *next_hint) {
     json_t *entries = cli_json_array(history, "entries");

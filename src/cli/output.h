@@ -73,6 +73,14 @@ typedef struct {
 } cli_out_balance_row;
 void cli_out_balances(FILE *out, const cli_out_balance_row *rows, size_t count);
 
+/* History entries as CSV (RFC 4180: a field with a comma, quote or line break is
+ * quoted, quotes doubled), one line per entry after a header: date (UTC, ISO 8601),
+ * height, type, line, counterparty, counterparty_name, amount, fee, unit, reserve,
+ * reserve_unit, shares, memo, tx. Amounts are decimal numbers without their code. A
+ * text field that a spreadsheet would read as a formula (=, +, -, @ first) gets a
+ * leading apostrophe. */
+void cli_out_history_csv(FILE *out, const json_t *entries, const cli_unit *unit, const cli_unit *reserve);
+
 /* reserve (may be NULL): the unit of the network's reserve asset, for pool entries,
  * whose AMOUNT is then the reserve moved and whose MEMO says the shares. */
 void cli_out_history(FILE *out, const json_t *history, const cli_unit *unit, const cli_unit *reserve,
