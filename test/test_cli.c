@@ -146,6 +146,16 @@ static void fake_route_add(fake_node *node, const char *path, long status, json_
     json_decref(body);
 }
 
+/* The route of path answers body from now on (takes body). */
+static void fake_route_replace(fake_node *node, const char *path, json_t *body) {
+    for (size_t i = 0; i < node->route_count; i++)
+        if (strcmp(node->routes[i].path, path) == 0) {
+            free(node->routes[i].body);
+            node->routes[i].body = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
+        }
+    json_decref(body);
+}
+
 static void fake_post_reply(fake_node *node, long status, json_t *body) {
     if (node->post_reply_count == POSTS_MAX) return;
     node->post_status[node->post_reply_count] = status;
@@ -1677,5 +1687,29 @@ TEST(cli_history_ranges_and_csv) {
     CHECK_EQ(RUN(&h, "history", "greenvale", "--from", "2026-01-03", "--to", "2026-01-02"), CLI_USAGE);
     CHECK(contains(h.err, "--to is before --from"));
     CHECK_EQ(RUN(&h, "history", "greenvale", "--csv", "--limit", "5"), CLI_USAGE);
+    harness_free(&h);
+}
+
+/* balance says what the key's pool shares are worth, after its table. */
+TEST(cli_balance_shows_pool_shares_and_their_worth) {
+    harness h;
+    harness_with_alice(&h);
+    char alice[TALLY_ADDRESS_LENGTH + 1], path[256];
+    address_of(ALICE_SEED, alice);
+    snprintf(path, sizeof path, "/v1/networks/1/accounts/%s", alice);
+    json_t *account = account_json(ALICE_SEED, "alice", 1000, 10000, "active", 200);
+    json_object_set_new(account, "pool_shares", json_integer(70000));
+    json_object_set_new(account, "pool_shares_value", json_integer(67650));
+    fake_route_replace(&h.node, path, account);
+    CHECK_EQ(RUN(&h, "balance"), CLI_OK);
+    CHECK(contains(h.out, "\npool shares in Greenvale: 70.000, worth 67.650 USD (`tally pool show Greenvale` for a "
+                          "withdrawal)\n"));
+    CHECK_EQ(RUN(&h, "balance", "greenvale"), CLI_OK);
+    CHECK(contains(h.out, "pool shares in Greenvale: 70.000, worth 67.650 USD"));
+    CHECK_EQ(RUN(&h, "balance", "--json"), CLI_OK);
+    json_t *json = json_loads(h.out, 0, NULL);
+    json_t *first = json_array_get(json_object_get(json, "accounts"), 0);
+    CHECK_EQ(json_integer_value(json_object_get(first, "pool_shares")), 70000);
+    json_decref(json);
     harness_free(&h);
 }

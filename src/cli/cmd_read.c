@@ -129,6 +129,25 @@ static bool visit_key_page(void *context, const json_t *page) {
     return true;
 }
 
+/* Pool shares held in each network of the table, and what they are worth now. */
+static void print_pool_shares(cli_context *ctx, const cli_out_balance_row *rows, const cli_network *networks,
+                              size_t count) {
+    for (size_t i = 0; i < count; i++) {
+        int64_t shares = 0, value = 0;
+        if (!cli_json_i64(rows[i].account, "pool_shares", &shares) || shares <= 0 ||
+            !cli_json_i64(rows[i].account, "pool_shares_value", &value) || networks[i].reserve_asset_id == 0)
+            continue;
+        cli_asset asset;
+        if (cli_client_asset_by_id(ctx, networks[i].reserve_asset_id, &asset) != CLI_OK) continue;
+        cli_unit shares_unit = asset.unit; /* shares are counted like the reserve */
+        shares_unit.code[0] = '\0';
+        char a[CLI_AMOUNT_TEXT_MAX], b[CLI_AMOUNT_TEXT_MAX];
+        fprintf(ctx->out, "\npool shares in %s: %s, worth %s (`tally pool show %s` for a withdrawal)\n",
+                networks[i].name, cli_out_amount(shares, &shares_unit, a), cli_out_amount(value, &asset.unit, b),
+                networks[i].name);
+    }
+}
+
 static cli_status balance_one(cli_context *ctx, const char *network_text, const char *address) {
     cli_network network;
     cli_status status = cli_client_network(ctx, network_text, &network);
@@ -140,6 +159,7 @@ static cli_status balance_one(cli_context *ctx, const char *network_text, const 
     if (status == CLI_OK && !ctx->json) {
         cli_out_balance_row row = {network.name, json, network.unit};
         cli_out_balances(ctx->out, &row, 1);
+        print_pool_shares(ctx, &row, &network, 1);
     }
     json_decref(json);
     return status;
@@ -220,6 +240,7 @@ cli_status cli_cmd_balance(cli_context *ctx, const cli_args *args) {
     } else if (status == CLI_OK) {
         fprintf(ctx->out, "%s  %s\n\n", name, address);
         cli_out_balances(ctx->out, rows, row_count);
+        print_pool_shares(ctx, rows, networks, row_count);
         print_holdings(ctx, key_json);
     }
     free(rows);
