@@ -83,25 +83,32 @@ static tally_policy scenario_policy(void) {
     return policy;
 }
 
+/* Network 1, Greenvale (scenario_policy), founded by op, alice and bob admitted. */
+static void scenario_network(const test_node *node, const test_actor *op, const test_actor *alice,
+                             const test_actor *bob) {
+    tally_tx tx = harness_tx(node, op, TALLY_TX_NETWORK_CREATE);
+    text_set(&tx.body.network_create.name, "Greenvale");
+    text_set(&tx.body.network_create.unit_code, "GVH");
+    tx.body.network_create.decimals = 2;
+    tx.body.network_create.policy = scenario_policy();
+    CHECK_EQ(submit(node, &tx, op), 200);
+    const test_actor *members[] = {alice, bob};
+    for (int i = 0; i < 2; i++) {
+        tx = harness_tx(node, op, TALLY_TX_MEMBER_ADMIT);
+        tx.body.network_key.network_id = 1;
+        tx.body.network_key.key = members[i]->key;
+        CHECK_EQ(submit(node, &tx, op), 200);
+    }
+}
+
 TEST(node_full_scenario_from_creation_to_default_and_redemption) {
     test_node node;
     REQUIRE(harness_make_directory(&node));
     REQUIRE(harness_start(&node, fast_blocks));
     test_actor op = actor(0), alice = actor(1), bob = actor(2), bank = actor(10);
 
-    tally_tx tx = harness_tx(&node, &op, TALLY_TX_NETWORK_CREATE);
-    text_set(&tx.body.network_create.name, "Greenvale");
-    text_set(&tx.body.network_create.unit_code, "GVH");
-    tx.body.network_create.decimals = 2;
-    tx.body.network_create.policy = scenario_policy();
-    CHECK_EQ(submit(&node, &tx, &op), 200);
-    const test_actor *members[] = {&alice, &bob};
-    for (int i = 0; i < 2; i++) {
-        tx = harness_tx(&node, &op, TALLY_TX_MEMBER_ADMIT);
-        tx.body.network_key.network_id = 1;
-        tx.body.network_key.key = members[i]->key;
-        CHECK_EQ(submit(&node, &tx, &op), 200);
-    }
+    scenario_network(&node, &op, &alice, &bob);
+    tally_tx tx;
     tx = harness_tx(&node, &alice, TALLY_TX_ALIAS_SET);
     tx.body.alias_set.network_id = 1;
     text_set(&tx.body.alias_set.alias, "alice");
@@ -556,19 +563,8 @@ TEST(node_makes_a_block_when_a_period_or_grace_ends) {
     REQUIRE(harness_make_directory(&node));
     REQUIRE(harness_start(&node, idle_hour));
     test_actor op = actor(0), alice = actor(1), bob = actor(2);
-    tally_tx tx = harness_tx(&node, &op, TALLY_TX_NETWORK_CREATE);
-    text_set(&tx.body.network_create.name, "Greenvale");
-    text_set(&tx.body.network_create.unit_code, "GVH");
-    tx.body.network_create.decimals = 2;
-    tx.body.network_create.policy = scenario_policy();
-    CHECK_EQ(submit(&node, &tx, &op), 200);
-    const test_actor *members[] = {&alice, &bob};
-    for (int i = 0; i < 2; i++) {
-        tx = harness_tx(&node, &op, TALLY_TX_MEMBER_ADMIT);
-        tx.body.network_key.network_id = 1;
-        tx.body.network_key.key = members[i]->key;
-        CHECK_EQ(submit(&node, &tx, &op), 200);
-    }
+    scenario_network(&node, &op, &alice, &bob);
+    tally_tx tx;
     tx = harness_tx(&node, &op, TALLY_TX_LINE_OPEN);
     tx.body.line_open.network_id = 1;
     tx.body.line_open.member = alice.key;

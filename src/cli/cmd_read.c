@@ -139,8 +139,7 @@ static void print_pool_shares(cli_context *ctx, const cli_out_balance_row *rows,
             continue;
         cli_asset asset;
         if (cli_client_asset_by_id(ctx, networks[i].reserve_asset_id, &asset) != CLI_OK) continue;
-        cli_unit shares_unit = asset.unit; /* shares are counted like the reserve */
-        shares_unit.code[0] = '\0';
+        cli_unit shares_unit = cli_shares_unit(&asset.unit);
         char a[CLI_AMOUNT_TEXT_MAX], b[CLI_AMOUNT_TEXT_MAX];
         fprintf(ctx->out, "\npool shares in %s: %s, worth %s (`tally pool show %s` for a withdrawal)\n",
                 networks[i].name, cli_out_amount(shares, &shares_unit, a), cli_out_amount(value, &asset.unit, b),
@@ -432,8 +431,7 @@ cli_status cli_cmd_pool_show(cli_context *ctx, const cli_args *args) {
     cli_asset asset;
     status = cli_client_asset_by_id(ctx, network.reserve_asset_id, &asset);
     if (status != CLI_OK) return status;
-    cli_unit shares_unit = asset.unit; /* shares are counted like the reserve */
-    shares_unit.code[0] = '\0';
+    cli_unit shares_unit = cli_shares_unit(&asset.unit);
     char path[192];
     snprintf(path, sizeof path, "/v1/networks/%" PRIu32, network.id);
     json_t *json;
@@ -449,7 +447,7 @@ cli_status cli_cmd_pool_show(cli_context *ctx, const cli_args *args) {
     cli_json_i64(pool, "rtd_bps", &rtd);
     cli_json_i64(pool, "target_rtd_bps", &target);
     /* Yours, when a key is named (--key or TALLY_KEY). */
-    int64_t owned = 0;
+    int64_t owned = 0, owned_value = 0; /* the node's pool_shares and pool_shares_value */
     bool owned_known = false;
     char key_label[80] = "";
     if (ctx->key_name[0]) {
@@ -464,8 +462,10 @@ cli_status cli_cmd_pool_show(cli_context *ctx, const cli_args *args) {
         tally_address_encode(&key, address);
         snprintf(account_path, sizeof account_path, "/v1/networks/%" PRIu32 "/accounts/%s", network.id, address);
         json_t *account = NULL;
-        if (cli_client_request(ctx, "GET", account_path, NULL, false, &account) == CLI_OK)
+        if (cli_client_request(ctx, "GET", account_path, NULL, false, &account) == CLI_OK) {
             cli_json_i64(account, "pool_shares", &owned);
+            cli_json_i64(account, "pool_shares_value", &owned_value);
+        }
         json_decref(account);
         owned_known = true; /* not a member: no shares */
         snprintf(key_label, sizeof key_label, "%s", name);
@@ -481,12 +481,9 @@ cli_status cli_cmd_pool_show(cli_context *ctx, const cli_args *args) {
     int64_t pays = shares > 0 ? withdrawal_preview(shares, owned, owned_known, primary, excess, total, &refusal) : 0;
     if (ctx->json) {
         json_t *document = json_pack("{s:s, s:O}", "network", network.name, "pool", pool ? pool : json_null());
-        if (owned_known) {
-            int64_t value = 0;
-            if (owned > 0 && total > 0) value = (int64_t)((__int128)owned * ((__int128)primary + excess) / total);
+        if (owned_known)
             json_object_set_new(document, "yours", json_pack("{s:I, s:I}", "shares", (json_int_t)owned, "value",
-                                                             (json_int_t)value));
-        }
+                                                             (json_int_t)owned_value));
         if (shares > 0) {
             json_t *withdrawal = json_pack("{s:I, s:I}", "shares", (json_int_t)shares, "pays", (json_int_t)pays);
             if (withdrawal && refusal) json_object_set_new(withdrawal, "refused", json_string(refusal));
@@ -505,11 +502,9 @@ cli_status cli_cmd_pool_show(cli_context *ctx, const cli_args *args) {
     fprintf(ctx->out, "RTD         %s (target %s)\n", cli_out_bps(rtd, bps), cli_out_bps(target, bps2));
     fprintf(ctx->out, "shares      %s in all\n", cli_out_amount(total, &shares_unit, a));
     fprintf(ctx->out, "credits     %s\n", cli_out_amount(credits, &network.unit, a));
-    if (owned_known) {
-        int64_t value = owned > 0 && total > 0 ? (int64_t)((__int128)owned * ((__int128)primary + excess) / total) : 0;
+    if (owned_known)
         fprintf(ctx->out, "yours       %s shares (%s), worth %s\n", cli_out_amount(owned, &shares_unit, a), key_label,
-                cli_out_amount(value, &asset.unit, b));
-    }
+                cli_out_amount(owned_value, &asset.unit, b));
     if (shares > 0) {
         if (!refusal) {
             char hint[512];

@@ -33,6 +33,12 @@ const char *cli_out_time(int64_t unix_seconds, char out[CLI_TIME_TEXT_MAX]) {
     return out;
 }
 
+cli_unit cli_shares_unit(const cli_unit *reserve) {
+    cli_unit shares = *reserve;
+    shares.code[0] = '\0';
+    return shares;
+}
+
 const char *cli_out_bps(int64_t bps, char out[24]) {
     int64_t magnitude = bps < 0 ? -bps : bps;
     snprintf(out, 24, "%s%" PRId64 ".%02" PRId64 "%%", bps < 0 ? "-" : "", magnitude / 100, magnitude % 100);
@@ -276,8 +282,7 @@ void cli_out_account(FILE *out, const json_t *account, const char *network_name,
     int64_t shares = 0, value = 0;
     if (reserve && cli_json_i64(account, "pool_shares", &shares) && shares > 0 &&
         cli_json_i64(account, "pool_shares_value", &value)) {
-        cli_unit shares_unit = *reserve; /* shares are counted like the reserve */
-        shares_unit.code[0] = '\0';
+        cli_unit shares_unit = cli_shares_unit(reserve);
         char worth[CLI_AMOUNT_TEXT_MAX];
         fprintf(out, "pool shares %s, worth %s\n", cli_out_amount(shares, &shares_unit, amount),
                 cli_out_amount(value, reserve, worth));
@@ -430,8 +435,7 @@ void cli_out_history(FILE *out, const json_t *history, const cli_unit *unit, con
             bool is_pool = reserve && cli_json_i64(entry, "reserve", &reserve_value);
             char pool_memo[96] = "";
             if (is_pool && cli_json_i64(entry, "shares", &shares)) {
-                cli_unit shares_unit = *reserve; /* shares are counted like the reserve */
-                shares_unit.code[0] = '\0';
+                cli_unit shares_unit = cli_shares_unit(reserve);
                 char count[CLI_AMOUNT_TEXT_MAX];
                 snprintf(pool_memo, sizeof pool_memo, "%s%s shares", shares > 0 ? "+" : "",
                          cli_out_amount(shares, &shares_unit, count));
@@ -618,8 +622,7 @@ void cli_out_network(FILE *out, const json_t *network, const cli_unit *reserve) 
             amount_field(pool, "peg_credit_units", &unit, b));
     fprintf(out, "            primary %s, buffer %s, excess %s\n", amount_field(pool, "primary", &reserve_unit, a),
             amount_field(pool, "buffer", &reserve_unit, b), amount_field(pool, "excess", &reserve_unit, c));
-    cli_unit shares_unit = reserve_unit;
-    shares_unit.code[0] = '\0';
+    cli_unit shares_unit = cli_shares_unit(&reserve_unit);
     fprintf(out, "            shares %s, credits %s, RTD %s (target %s)\n",
             amount_field(pool, "shares", &shares_unit, a), amount_field(pool, "credits", &unit, b),
             cli_out_bps(rtd, bps), cli_out_bps(target, bps2));

@@ -21,6 +21,10 @@ typedef struct {
     char code[TALLY_CODE_MAX + 1]; /* "" prints the number alone */
 } cli_unit;
 
+/* The unit pool shares are counted in: the reserve's decimals, no code (a first
+ * deposit gets one share per reserve unit). */
+cli_unit cli_shares_unit(const cli_unit *reserve);
+
 /* "-9223372036854775.808 ABCDEFGH" and its NUL fit. */
 #define CLI_AMOUNT_TEXT_MAX 40u
 #define CLI_TIME_TEXT_MAX 32u
