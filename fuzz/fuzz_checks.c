@@ -221,7 +221,8 @@ static bool check_decoded_block(const tally_block *block, const uint8_t *data, s
     tally_block sealed = *block; /* shares the arrays; only the header changes */
     if (!tally_block_tx_root(sealed.txs, sealed.header.tx_count, sealed.header.tx_root))
         return fail(why, why_size, "a decoded block's transactions do not encode");
-    tally_block_results_root(sealed.results, sealed.header.tx_count, sealed.header.results_root);
+    tally_block_results_root(sealed.results, sealed.header.tx_count, sealed.events, sealed.event_count,
+                             sealed.header.results_root);
     uint8_t header_bytes[TALLY_BLOCK_HEADER_BYTES];
     tally_block_header_encode(&sealed.header, header_bytes);
     crypto_sign_detached(sealed.header.signature, NULL, header_bytes, TALLY_BLOCK_SIGNED_BYTES,

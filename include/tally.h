@@ -592,6 +592,10 @@ typedef struct {
     uint8_t growth_mode;               /* tally_growth_mode */
     uint16_t networks_per_key_per_day; /* OPEN: 1..TALLY_DAILY_GROWTH_MAX */
     uint16_t assets_per_key_per_day;   /* OPEN: 1..TALLY_DAILY_GROWTH_MAX */
+    /* 1: a development chain (`tallyd --dev`), whose operator may move block time
+     * forward at will to try periods; 0: a real one. Every reader of the chain sees
+     * which it is (verify says so). */
+    uint8_t dev_chain;
     uint8_t validator_count;           /* 0..TALLY_VALIDATORS_MAX (0: nobody approves) */
     tally_key validators[TALLY_VALIDATORS_MAX];
 } tally_chain_rules;
@@ -660,6 +664,11 @@ bool tally_key_is_system(const tally_key *key);
 /* Credit a member may still spend: balance + limit when the line allows credit,
  * else max(balance, 0). Before fees. */
 int64_t tally_member_available(const tally_state *state, const tally_member *member);
+/* Why a payment past what member may spend is refused: INSUFFICIENT_CREDIT while its
+ * line lends, else what stops it lending (MEMBER_SUSPENDED, MEMBER_DEFAULTED,
+ * LINE_FROZEN, LINE_EXPIRED; a member without a line or with a closed one gets
+ * INSUFFICIENT_CREDIT). The code the core gives such a payment in a block. */
+tally_error tally_member_credit_refusal(const tally_member *member);
 /* Reserve-to-debt ratio of a network in basis points (primary value / supply),
  * rounded down; 0 when the network has no supply or no peg. */
 int64_t tally_network_rtd_bps(const tally_network *network);
@@ -721,15 +730,73 @@ typedef struct {
 } tally_block_summary;
 
 /*
+ * What the end of a block did to one line or network, by itself: the chain's own
+ * entries in members' and networks' histories. A block records them (in order) and
+ * its results_root commits to them, so they are as provable as its transactions.
+ *   kind              member  amount                         time
+ *   LINE_RENEWED      yes     the line's limit               the new period's end
+ *   LINE_EXPIRED      yes     the balance                    the period's end
+ *   LINE_FROZEN       yes     the balance                    the end of grace
+ *   LINE_UNFROZEN     yes     the balance                    the new period's end
+ *   LINE_DEFAULTED    yes     the debt written off (> 0)     the end of grace
+ *   LOST_DEBT_COVERED no      pool credits burned against lost debt (> 0)   0
+ *   RESERVE_REALLOCATED no    reserve moved from excess to primary (> 0)    0
+ *   POLICY_CHANGED    no      0                              when announced to take effect
+ *   PEG_CHANGED       no      0                              when announced to take effect
+ * member is all zero where the event is about the network.
+ */
+typedef enum {
+    TALLY_EVENT_LINE_RENEWED = 1,
+    TALLY_EVENT_LINE_EXPIRED = 2,
+    TALLY_EVENT_LINE_FROZEN = 3,
+    TALLY_EVENT_LINE_UNFROZEN = 4,
+    TALLY_EVENT_LINE_DEFAULTED = 5,
+    TALLY_EVENT_LOST_DEBT_COVERED = 6,
+    TALLY_EVENT_RESERVE_REALLOCATED = 7,
+    TALLY_EVENT_POLICY_CHANGED = 8,
+    TALLY_EVENT_PEG_CHANGED = 9,
+} tally_event_kind;
+#define TALLY_EVENT_KIND_FIRST TALLY_EVENT_LINE_RENEWED
+#define TALLY_EVENT_KIND_LAST TALLY_EVENT_PEG_CHANGED
+
+typedef struct {
+    uint8_t kind; /* tally_event_kind */
+    uint32_t network_id;
+    tally_key member;
+    int64_t amount;
+    int64_t time;
+} tally_event;
+
+/* "line_defaulted" for TALLY_EVENT_LINE_DEFAULTED; NULL for an unknown kind. */
+const char *tally_event_kind_name(uint8_t kind);
+/* Whether the kind names a member (the line events) rather than the network. */
+bool tally_event_kind_has_member(uint8_t kind);
+
+/* Due entries one block's end processes at most; the rest wait for the next block
+ * (which a node makes at once: tally_state_next_due is then in the past). It bounds
+ * the events a block records: at most two per due line (a default and the pool's
+ * cover of it), one per announced change, and one reallocation per network. */
+#define TALLY_BLOCK_DUES_MAX 65536u
+#define TALLY_BLOCK_EVENTS_MAX (2u * TALLY_BLOCK_DUES_MAX + TALLY_NETWORKS_MAX)
+
+/* Where tally_end_block_events reports each event, in order (the core's only output
+ * besides the state; it must not touch the state). */
+typedef void tally_event_fn(void *context, const tally_event *event);
+
+/*
  * Runs the end-of-block step at block_time: everything due at or before block_time,
  * in order of due time (then kind, then index): credit lines whose period or grace
  * ended are checked against their network's compliance rule (renewed, expired,
- * frozen or defaulted), and announced policy and peg changes take effect; then
- * pools below their target RTD move excess to primary.
+ * frozen or defaulted), and announced policy and peg changes take effect (at most
+ * TALLY_BLOCK_DUES_MAX entries); then pools below their target RTD move excess to
+ * primary.
  * block_time must not go backwards (it is clamped by the chain layer). A period or
  * grace that would end after INT64_MAX ends at INT64_MAX and is never processed.
  */
 tally_block_summary tally_end_block(tally_state *state, int64_t block_time);
+/* The same, reporting each event to on_event (NULL: none) as it happens. */
+tally_block_summary tally_end_block_events(tally_state *state, int64_t block_time, tally_event_fn *on_event,
+                                           void *context);
 /* The earliest block time at which tally_end_block has something to do by itself (a
  * period or a grace ending, an announced change taking effect); INT64_MAX when
  * nothing is due. A node makes a block then, so that a line never reads active after
@@ -793,7 +860,7 @@ typedef enum {
 /* Tables hold at most 2^24 records: a path has at most 24 siblings. */
 #define TALLY_PROOF_PATH_MAX 32u
 /* The chain rules' bytes inside the root (u8 mode, u32, u32, u8 count, keys). */
-#define TALLY_RULES_BYTES_MAX (1u + 4u + 4u + 1u + TALLY_VALIDATORS_MAX * TALLY_KEY_BYTES)
+#define TALLY_RULES_BYTES_MAX (1u + 4u + 4u + 1u + 1u + TALLY_VALIDATORS_MAX * TALLY_KEY_BYTES)
 
 /* The root, updated where something changed since the last commit (the chain layer
  * calls it at the end of each block). false when out of memory. */
@@ -931,6 +998,10 @@ size_t tally_tx_encode_unsigned(const tally_tx *tx, uint8_t *out, size_t out_siz
  * otherwise unspecified). A batch whose lines cannot be allocated is refused with
  * OUT_OF_MEMORY. Nothing else allocates. */
 TALLY_MUST_CHECK tally_error tally_tx_decode(const uint8_t *bytes, size_t length, tally_tx *tx);
+/* Whether every field the transaction's other fields make unused is zero (today:
+ * `to` of a fee_distribute to the pool). The decoder refuses one that is not
+ * (DECODE_BAD_VALUE), and so does tally_apply: one action, one signed form. */
+bool tally_tx_unused_fields_zero(const tally_tx *tx);
 
 /* The lines of a TRANSFER_BATCH (see tally_tx_transfer_batch). tally_tx_batch_reserve
  * gives tx (whose type is TRANSFER_BATCH and which holds no lines) line_count zeroed

@@ -37,8 +37,9 @@ extern "C" {
 /* Sizes and bounds.                                                         */
 /* ------------------------------------------------------------------------ */
 
-/* 3: results carry the refused line of a batch (u16 line). */
-#define TALLY_BLOCK_VERSION 3u
+/* 3: results carry the refused line of a batch (u16 line). 4: blocks record the
+ * events of their end (u32 count and the events after the results). */
+#define TALLY_BLOCK_VERSION 4u
 /* Most transactions in one block. A block is built, held and verified in memory
  * at once, so this bounds a node's memory per block (about 45 MB of decoded txs). */
 #define TALLY_BLOCK_TXS_MAX 65536u
@@ -54,17 +55,20 @@ extern "C" {
 /* u16 code | u32 created_id | i64 minted, burned, fee, risk_fee, reserve, shares,
  * to_primary, to_excess, available, effective_at | u16 line */
 #define TALLY_RESULT_BYTES (2u + 4u + 10u * 8u + 2u)
+/* u8 kind | u32 network_id | member[32] | i64 amount | i64 time (tally_event) */
+#define TALLY_EVENT_BYTES (1u + 4u + 32u + 8u + 8u)
 /* The genesis block carries the chain's name (u16 length + 1..TALLY_NAME_MAX bytes)
  * and its rules (u8 growth_mode | u16 networks_per_key_per_day | u16
- * assets_per_key_per_day | u8 validator_count | 32-byte keys). */
-#define TALLY_GENESIS_NAME_BYTES_MAX (2u + TALLY_NAME_MAX + 6u + TALLY_VALIDATORS_MAX * 32u)
+ * assets_per_key_per_day | u8 dev_chain | u8 validator_count | 32-byte keys). */
+#define TALLY_GENESIS_NAME_BYTES_MAX (2u + TALLY_NAME_MAX + 7u + TALLY_VALIDATORS_MAX * 32u)
 /* Longest encoded block: a full block of the longest single transactions, plus the
  * most batch lines a block holds (a batch without its lines is shorter than a
- * single transaction). About 46 MB. */
+ * single transaction), and the most events its end records. About 56 MB. */
 #define TALLY_BLOCK_ENCODED_MAX                                                           \
     ((size_t)TALLY_BLOCK_HEADER_BYTES + TALLY_GENESIS_NAME_BYTES_MAX +                     \
      (size_t)TALLY_BLOCK_TXS_MAX * (2u + TALLY_TX_SINGLE_ENCODED_MAX + TALLY_RESULT_BYTES) + \
-     (size_t)TALLY_BLOCK_LINES_MAX * TALLY_BATCH_LINE_ENCODED_MAX)
+     (size_t)TALLY_BLOCK_LINES_MAX * TALLY_BATCH_LINE_ENCODED_MAX + 4u +                   \
+     (size_t)TALLY_BLOCK_EVENTS_MAX * TALLY_EVENT_BYTES)
 
 /* ------------------------------------------------------------------------ */
 /* Errors of the chain and storage layer.                                   */
@@ -83,6 +87,7 @@ extern "C" {
     X(DECODE_BAD_TX_LENGTH, "a transaction's length is 0 or above the longest encoding")         \
     X(DECODE_BAD_TX, "a transaction in the block does not decode")                               \
     X(DECODE_BAD_RESULT, "a result in the block holds an unknown error code")                    \
+    X(DECODE_BAD_EVENT, "an event in the block is of an unknown kind or holds a value it cannot") \
     X(DECODE_BAD_NAME, "the chain name is empty, too long or holds control characters")          \
     X(DECODE_BAD_RULES, "the genesis chain rules hold a value out of range")                     \
     /* verifying a block against the chain it extends */                                         \
@@ -97,6 +102,7 @@ extern "C" {
     X(RESULT_NOT_OK, "the block records a refused transaction; blocks hold only accepted ones")  \
     X(BAD_TX_SIGNATURE, "a transaction's signature does not verify")                             \
     X(RESULT_MISMATCH, "applying a transaction gave another result than the block records")      \
+    X(EVENTS_MISMATCH, "the end of the block did other things than the block records")           \
     X(BAD_STATE_HASH, "the state after the block does not match the block's state hash")         \
     X(INVARIANT_BROKEN, "the state after the block breaks a ledger invariant")                   \
     X(WRONG_CHAIN, "the data belongs to another chain")                                          \
@@ -180,6 +186,7 @@ typedef struct {
  *   height 0 (genesis) only: u16 name length | name bytes | chain rules
  *   for each tx: u16 length | signed transaction (tally_tx_encode)
  *   for each tx: result (TALLY_RESULT_BYTES)
+ *   u32 event count | each event (TALLY_EVENT_BYTES): what the block's end did
  * The block hash is BLAKE2b-256 of the header's encoding, signature included.
  * Its batches hold at most TALLY_BLOCK_LINES_MAX lines in all.
  *
@@ -192,6 +199,9 @@ typedef struct {
     tally_tx *txs;         /* header.tx_count of them */
     tally_result *results; /* one per tx; all TALLY_OK in a valid block */
     uint32_t capacity;     /* entries allocated in txs and results */
+    tally_event *events;   /* event_count of them, in the order the block's end made them */
+    uint32_t event_count;  /* at most TALLY_BLOCK_EVENTS_MAX */
+    uint32_t event_capacity;
     uint16_t name_length;  /* genesis only: the chain's name, 1..TALLY_NAME_MAX bytes */
     char name[TALLY_NAME_MAX];
     tally_chain_rules rules; /* genesis only: the chain's rules; validator 0 is the producer */
@@ -242,12 +252,18 @@ void tally_merkle_node(const uint8_t left[TALLY_HASH_BYTES], const uint8_t right
                        uint8_t out[TALLY_HASH_BYTES]);
 /* The root over leaf hashes already computed (`count` of them, 32 bytes each). */
 void tally_merkle_root(const uint8_t *leaf_hashes, size_t count, uint8_t out[TALLY_HASH_BYTES]);
-/* The roots of a block: over the signed encodings of its txs, and over its results.
- * false when a transaction cannot be encoded. */
+/* The roots of a block: over the signed encodings of its txs, and over its results
+ * followed by its events (the leaves of the results, then one per event: a block
+ * without events has the root of its results alone). false when a transaction
+ * cannot be encoded. */
 TALLY_MUST_CHECK bool tally_block_tx_root(const tally_tx *txs, uint32_t count,
                                           uint8_t out[TALLY_HASH_BYTES]);
-void tally_block_results_root(const tally_result *results, uint32_t count,
-                              uint8_t out[TALLY_HASH_BYTES]);
+void tally_block_results_root(const tally_result *results, uint32_t count, const tally_event *events,
+                              uint32_t event_count, uint8_t out[TALLY_HASH_BYTES]);
+/* An event's canonical bytes; and their strict reading (false: an unknown kind, a
+ * network id of 0, or a member where the kind names none). */
+void tally_event_encode(const tally_event *event, uint8_t out[TALLY_EVENT_BYTES]);
+TALLY_MUST_CHECK bool tally_event_decode(const uint8_t in[TALLY_EVENT_BYTES], tally_event *event);
 
 /* ------------------------------------------------------------------------ */
 /* The chain: genesis, building and verifying blocks.                        */
@@ -761,6 +777,7 @@ typedef struct {
     uint64_t transactions; /* in those blocks */
     uint64_t elapsed_ns;   /* wall time of the verification */
     tally_chain_tip tip;   /* the last verified block */
+    bool dev_chain;        /* the genesis made it a development chain (its clock moved at will) */
 } tally_verify_summary;
 
 /*

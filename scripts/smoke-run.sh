@@ -2,7 +2,8 @@
 # Checks the main job end to end, as a new operator would meet it: `make run` in the
 # background (on a fresh data directory and a spare port), then, through the CLI, the
 # demo network's balance, a payment, the history, and `tally verify`; then a clean
-# stop and a second `make run` on the same data; then a clean stop. Used by CI; bounded in time; prints what it does.
+# stop and a second `make run` on the same data; then a clean stop; then the README's
+# dev-chain tour on `tallyd --dev`. Used by CI; bounded in time; prints what it does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data=$(mktemp -d /tmp/tally-smoke-XXXXXX)
@@ -11,6 +12,7 @@ log="$data.log"
 make -s run DATA="$data" LISTEN="127.0.0.1:$port" >"$log" 2>&1 &
 runner=$!
 cleanup() {
+  kill -TERM "$runner" 2>/dev/null || true
   pkill -TERM -f "tallyd --data $data" 2>/dev/null || true
   wait "$runner" 2>/dev/null || true
   rm -rf "$data" "$log"
@@ -44,3 +46,36 @@ grep -q "of an earlier run is back" "$log" || { echo "smoke: the second make run
 $tally --key alice history greenvale --limit 1 | grep -q "smoke test" || { echo "smoke: the payment of the first run is gone"; exit 1; }
 echo "smoke: a second make run reuses the chain and says what to type next"
 echo "smoke: main job OK"
+
+# The README's dev-chain tour: a credit period, its grace and a default in seconds.
+pkill -TERM -f "tallyd --data $data" 2>/dev/null || true
+wait "$runner" 2>/dev/null || true
+dev="$data/dev"
+dev_port=$((port + 1))
+build/release/tallyd --dev --quiet --data "$dev" --listen "127.0.0.1:$dev_port" &
+runner=$!
+export TALLY_NODE="http://127.0.0.1:$dev_port" TALLY_HOME="$dev/wallet" TALLY_PASSPHRASE=try-it-out
+for _ in $(seq 1 100); do $tally status >/dev/null 2>&1 && break; sleep 0.2; done
+$tally status | grep -q "dev chain   yes" || { echo "smoke: tallyd --dev made no dev chain"; exit 1; }
+t=$tally
+$t key new op && $t key new carol && $t key new bob
+$t --key op network create Valley VLY --fee-bps 0
+$t --key carol member join valley && $t --key carol alias set valley carol
+$t --key bob member join valley && $t --key bob alias set valley bob
+$t --key op line open valley carol 50 --period-days 90 --grace-days 30
+$t --key carol pay bob@valley 7.09 --memo "seed potatoes"
+$t dev advance 90d
+wait_history() {
+  for _ in $(seq 1 50); do $t --key carol history valley | grep -q "$1" && return 0; sleep 0.1; done
+  echo "smoke: carol's history does not show $1:"; $t --key carol history valley; exit 1
+}
+wait_history "line frozen until .*: balance -7.09 VLY"
+if $t --key carol pay bob@valley 1 2>"$data.err"; then echo "smoke: a frozen line lent"; exit 1; fi
+grep -q "(LINE_FROZEN)" "$data.err" || { echo "smoke: not refused as LINE_FROZEN:"; cat "$data.err"; exit 1; }
+$t dev advance 30d
+wait_history "defaulted: 7.09 VLY of debt written off"
+$t --key carol history valley
+$t --key op member reinstate valley carol && $t --key op line open valley carol 20
+$t verify --data "$dev" | grep -q "dev chain   yes" || { echo "smoke: verify does not say it is a dev chain"; exit 1; }
+rm -f "$data.err"
+echo "smoke: the dev chain tour (a period, its grace and a default) OK"

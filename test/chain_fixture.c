@@ -96,7 +96,7 @@ tally_chain_error chain_add_block(test_chain *chain, int64_t time, const tally_t
 void block_reseal(tally_block *block, const uint8_t secret[TALLY_SECRET_BYTES]) {
     tally_block_header *header = &block->header;
     CHECK(tally_block_tx_root(block->txs, header->tx_count, header->tx_root));
-    tally_block_results_root(block->results, header->tx_count, header->results_root);
+    tally_block_results_root(block->results, header->tx_count, block->events, block->event_count, header->results_root);
     memcpy(header->producer.bytes, secret + 32, TALLY_KEY_BYTES);
     uint8_t bytes[TALLY_BLOCK_HEADER_BYTES];
     tally_block_header_encode(header, bytes);

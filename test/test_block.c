@@ -151,9 +151,10 @@ TEST(block_decode_names_each_malformed_part) {
     CHECK_EQ(failure.tx_code, TALLY_ERR_DECODE_BAD_VERSION);
     CHECK(strstr(failure.message, "block 3: transaction 0:") != NULL);
 
-    /* the last result's code is no tally_error */
+    /* the last result's code is no tally_error (block 3's end made no event: its
+     * results end 4 bytes before the block, at the event count) */
     memcpy(bytes, chain.encoded[3], length);
-    size_t last_result = length - TALLY_RESULT_BYTES;
+    size_t last_result = length - 4u - TALLY_RESULT_BYTES;
     bytes[last_result] = 0xff, bytes[last_result + 1] = 0xff;
     CHECK_EQ(tally_block_decode(bytes, length, &block, &failure), TALLY_CHAIN_ERR_DECODE_BAD_RESULT);
     CHECK_EQ(failure.tx_index, 2);
@@ -335,16 +336,17 @@ TEST(block_roots_cover_the_signed_encodings_and_results) {
 TEST(block_genesis_binds_producer_time_and_name) {
     test_actor producer = actor(CHAIN_PRODUCER_ACTOR);
     /* the chain id written out */
-    uint8_t input[16 + 32 + 8 + 2 + 64 + 6 + 32], id[32], expected[32];
+    uint8_t input[16 + 32 + 8 + 2 + 64 + 7 + 32], id[32], expected[32];
     size_t name_length = strlen(CHAIN_NAME), at = 0;
     memcpy(input, "tally-genesis-v2", 16), at += 16;
     memcpy(input + at, producer.key.bytes, 32), at += 32;
     for (int i = 0; i < 8; i++) input[at++] = (uint8_t)((uint64_t)CHAIN_GENESIS_TIME >> (8 * i));
     input[at++] = (uint8_t)name_length, input[at++] = 0;
     memcpy(input + at, CHAIN_NAME, name_length), at += name_length;
-    /* the default rules: open, 3 networks and 3 assets per key per day, the producer */
-    const uint8_t rules_bytes[6] = {TALLY_GROWTH_OPEN, 3, 0, 3, 0, 1};
-    memcpy(input + at, rules_bytes, 6), at += 6;
+    /* the default rules: open, 3 networks and 3 assets per key per day, not a dev
+     * chain, the producer */
+    const uint8_t rules_bytes[7] = {TALLY_GROWTH_OPEN, 3, 0, 3, 0, 0, 1};
+    memcpy(input + at, rules_bytes, 7), at += 7;
     memcpy(input + at, producer.key.bytes, 32), at += 32;
     crypto_generichash(expected, 32, input, at, NULL, 0);
     tally_chain_rules rules;
@@ -686,4 +688,45 @@ TEST(block_chain_error_names_and_messages_cover_every_code) {
     }
     CHECK(strcmp(tally_chain_error_name(TALLY_CHAIN_ERROR_COUNT), "?") == 0);
     CHECK(strcmp(tally_chain_error_name(TALLY_CHAIN_ERR_BAD_STATE_HASH), "BAD_STATE_HASH") == 0);
+}
+
+/* A dev chain is one by its genesis: another chain id than the same chain's real
+ * twin, the flag read back, and a flag other than 0 or 1 refused. */
+TEST(block_genesis_marks_a_dev_chain) {
+    test_actor producer = actor(CHAIN_PRODUCER_ACTOR);
+    tally_chain_rules real, dev;
+    tally_chain_rules_defaults(&real, &producer.key);
+    dev = real;
+    dev.dev_chain = 1;
+    uint8_t real_id[32], dev_id[32];
+    tally_chain_id(&producer.key, CHAIN_GENESIS_TIME, CHAIN_NAME, strlen(CHAIN_NAME), &real, real_id);
+    tally_chain_id(&producer.key, CHAIN_GENESIS_TIME, CHAIN_NAME, strlen(CHAIN_NAME), &dev, dev_id);
+    CHECK(memcmp(real_id, dev_id, 32) != 0);
+    tally_block genesis, decoded;
+    tally_block_init(&genesis);
+    tally_block_init(&decoded);
+    tally_chain_failure failure;
+    CHECK_EQ(tally_genesis_make(producer.secret, CHAIN_GENESIS_TIME, CHAIN_NAME, strlen(CHAIN_NAME), &dev, &genesis,
+                                &failure),
+             TALLY_CHAIN_OK);
+    size_t length;
+    uint8_t *bytes = block_bytes(&genesis, &length);
+    CHECK_EQ(tally_block_decode(bytes, length, &decoded, &failure), TALLY_CHAIN_OK);
+    CHECK_EQ(decoded.rules.dev_chain, 1);
+    tally_state *state = NULL;
+    tally_chain_tip tip;
+    CHECK_EQ(tally_genesis_open(&decoded, &state, &tip, &failure), TALLY_CHAIN_OK);
+    CHECK(state != NULL && tally_state_chain_rules(state)->dev_chain == 1);
+    CHECK(memcmp(tip.chain_id, dev_id, 32) == 0);
+    tally_state_destroy(state);
+    /* the flag is the byte after the rules' two u16 counts */
+    size_t flag = TALLY_BLOCK_HEADER_BYTES + 2 + strlen(CHAIN_NAME) + 5;
+    CHECK_EQ(bytes[flag], 1);
+    bytes[flag] = 2;
+    CHECK_EQ(tally_block_decode(bytes, length, &decoded, &failure), TALLY_CHAIN_ERR_DECODE_BAD_RULES);
+    dev.dev_chain = 2;
+    CHECK_EQ(tally_chain_rules_validate(&dev), TALLY_ERR_BAD_POLICY);
+    free(bytes);
+    tally_block_release(&genesis);
+    tally_block_release(&decoded);
 }

@@ -203,6 +203,12 @@ TEST(cli_drives_a_real_node) {
     snprintf(data, sizeof data, "%s/data", node.directory);
     CHECK_EQ(TALLY(&s, "verify", "--data", data), CLI_OK);
     CHECK(contains(s.out, "chain verified: "));
+    CHECK(!contains(s.out, "dev chain"));
+
+    /* a real chain's clock is the clock's */
+    CHECK_EQ(TALLY(&s, "dev", "advance", "30d"), CLI_REFUSED);
+    CHECK(contains(s.err, "this chain is not a development chain: its block time follows the clock"));
+    CHECK(contains(s.err, "(NOT_DEV_CHAIN)"));
 
     harness_stop(&node);
     CHECK_EQ(TALLY(&s, "status"), CLI_IO);
@@ -307,6 +313,160 @@ TEST(cli_pay_batch_against_a_real_node) {
     snprintf(data, sizeof data, "%s/data", node.directory);
     CHECK_EQ(TALLY(&s, "verify", "--data", data), CLI_OK);
     CHECK_EQ(harness_stop(&node), 0); /* a clean exit: the sanitizers found nothing in the node */
+    free(s.out);
+    free(s.err);
+    cli_client_curl_transport_close();
+    harness_remove_directory(&node);
+}
+
+/* Imports each name's key from a seed file of one repeated hex digit. */
+static void import_keys(session *s, const test_node *node, const char *const *names, int count, char first_digit) {
+    for (int k = 0; k < count; k++) {
+        char seed_file[360], seed[66];
+        snprintf(seed_file, sizeof seed_file, "%s/%s.seed", node->directory, names[k]);
+        memset(seed, first_digit + k, 64);
+        seed[64] = '\n', seed[65] = '\0';
+        FILE *file = fopen(seed_file, "w");
+        CHECK(file != NULL);
+        if (!file) return;
+        fputs(seed, file);
+        fclose(file);
+        chmod(seed_file, 0600);
+        CHECK_EQ(TALLY(s, "key", "import", names[k], "--seed-file", seed_file), CLI_OK);
+    }
+}
+
+/* The line of text holding part (copied into out; "" when none). */
+static const char *line_with(const char *text, const char *part, char *out, size_t size) {
+    out[0] = '\0';
+    const char *at = text ? strstr(text, part) : NULL;
+    if (!at) return out;
+    const char *start = at, *end = strchr(at, '\n');
+    while (start > text && start[-1] != '\n') start--;
+    size_t length = end ? (size_t)(end - start) : strlen(start);
+    if (length >= size) length = size - 1;
+    memcpy(out, start, length);
+    out[length] = '\0';
+    return out;
+}
+
+/* History as the index has it, asked again until `part` shows (the index follows the
+ * chain within moments). */
+static bool history_shows(session *s, const char *key, const char *network, const char *part) {
+    for (int attempt = 0; attempt < 50; attempt++) {
+        if (TALLY(s, "--key", key, "history", network) == CLI_OK && contains(s->out, part)) return true;
+        struct timespec pause = {0, 100 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    return false;
+}
+
+/* A dev chain tries a credit period in seconds: a 90-day period with 30 days of
+ * grace, carol spends 7.09 and never repays; 90 days on, her line is frozen (and a
+ * payment on credit says so); 30 more, her 7.09 of debt is written off, all in her
+ * history; verify says the chain is a dev chain. */
+TEST(cli_dev_chain_tries_a_period_grace_and_default) {
+    test_node node;
+    REQUIRE(harness_make_directory(&node));
+    const char *const dev[] = {"--dev", NULL};
+    if (!harness_start(&node, dev)) {
+        harness_remove_directory(&node);
+        REQUIRE(!"tallyd --dev (build/test/tallyd) did not start");
+    }
+    session s = {.node = &node};
+    snprintf(s.keys_dir, sizeof s.keys_dir, "%s/keys", node.directory);
+    const char *names[3] = {"op", "carol", "bob"};
+    import_keys(&s, &node, names, 3, '4');
+    CHECK_EQ(TALLY(&s, "status"), CLI_OK);
+    CHECK(contains(s.out, "dev chain   yes: its operator moves block time at will (tally dev advance 30d)"));
+    CHECK_EQ(TALLY(&s, "--key", "op", "network", "create", "Valley", "VLY", "--fee-bps", "0"), CLI_OK);
+    for (int k = 1; k < 3; k++) {
+        CHECK_EQ(TALLY(&s, "--key", names[k], "member", "join", "valley"), CLI_OK);
+        CHECK_EQ(TALLY(&s, "--key", names[k], "alias", "set", "valley", names[k]), CLI_OK);
+    }
+    CHECK_EQ(TALLY(&s, "--key", "op", "line", "open", "valley", "carol", "50", "--period-days", "90", "--grace-days",
+                   "30"),
+             CLI_OK);
+    CHECK_EQ(TALLY(&s, "--key", "carol", "pay", "bob@valley", "7.09", "--memo", "seed potatoes"), CLI_OK);
+
+    /* day 90: the period ends in debt */
+    CHECK_EQ(TALLY(&s, "dev", "advance", "90d"), CLI_OK);
+    CHECK(contains(s.out, "the chain's clock moved 90d ahead: block "));
+    CHECK(history_shows(&s, "carol", "valley", "line_frozen"));
+    CHECK(contains(s.out, "line frozen until "));
+    CHECK(contains(s.out, ": balance -7.09 VLY"));
+    CHECK_EQ(TALLY(&s, "--key", "carol", "pay", "bob@valley", "1"), CLI_REFUSED);
+    CHECK(contains(s.err, "(LINE_FROZEN)"));
+    CHECK(contains(s.err, "you can spend at most 0.00 VLY (fees included), your positive balance"));
+    CHECK(contains(s.err, "your line in Valley is frozen until "));
+    CHECK(contains(s.err, ", the end of grace: it lends again once it complies (repay what you owe)"));
+
+    /* day 120: grace is over */
+    CHECK_EQ(TALLY(&s, "dev", "advance", "30d"), CLI_OK);
+    CHECK(history_shows(&s, "carol", "valley", "line_defaulted"));
+    CHECK(contains(s.out, "line_defaulted  lost-debt"));
+    CHECK(contains(s.out, "7.09 VLY       defaulted: 7.09 VLY of debt written off"));
+    CHECK_EQ(TALLY(&s, "--json", "--key", "carol", "history", "valley"), CLI_OK);
+    json_error_t error;
+    json_t *history = json_loads(s.out, 0, &error);
+    CHECK(history != NULL);
+    json_t *entries = json_object_get(history, "entries");
+    json_t *defaulted = json_array_get(entries, 0), *frozen = json_array_get(entries, 1);
+    CHECK(strcmp(harness_json_string(defaulted, "type"), "line_defaulted") == 0);
+    CHECK_EQ(harness_json_int(defaulted, "amount"), 709);
+    CHECK_EQ(harness_json_int(defaulted, "written_off"), 709);
+    CHECK(json_is_true(json_object_get(defaulted, "by_chain")));
+    CHECK(strcmp(harness_json_string(frozen, "type"), "line_frozen") == 0);
+    CHECK_EQ(harness_json_int(frozen, "balance"), -709);
+    /* the freeze said when grace ends: when the default came */
+    CHECK_EQ(harness_json_int(frozen, "grace_end"), harness_json_int(defaulted, "grace_end"));
+    CHECK_EQ(harness_json_int(defaulted, "time"), harness_json_int(defaulted, "grace_end"));
+    json_decref(history);
+    CHECK_EQ(TALLY(&s, "account", "valley", "carol"), CLI_OK);
+    CHECK(contains(s.out, "balance     0.00 VLY"));
+    /* a defaulted member's payment says so, and what brings credit back */
+    CHECK_EQ(TALLY(&s, "--key", "carol", "pay", "bob@valley", "1"), CLI_REFUSED);
+    CHECK(contains(s.err, "(MEMBER_DEFAULTED)"));
+    CHECK(contains(s.err, "you defaulted in Valley: an operator reinstates you (tally member reinstate), then opens a new line"));
+    CHECK_EQ(TALLY(&s, "--key", "op", "line", "open", "valley", "carol", "20"), CLI_REFUSED);
+    CHECK(contains(s.err, "refused: this member has defaulted (MEMBER_DEFAULTED)"));
+    CHECK(!contains(s.err, "you can spend"));
+    CHECK(contains(s.err, "a defaulted member gets credit again in two steps: reinstate it (tally member reinstate "
+                          "Valley WHO), then open its line"));
+    CHECK_EQ(TALLY(&s, "--key", "op", "member", "reinstate", "valley", "carol"), CLI_OK);
+    CHECK_EQ(TALLY(&s, "--key", "op", "line", "open", "valley", "carol", "20"), CLI_OK);
+
+    /* carol's statement of it all: from 0.00 to 0.00, 7.09 out, 7.09 written off */
+    CHECK_EQ(TALLY(&s, "--key", "carol", "history", "valley", "--statement"), CLI_OK);
+    CHECK(contains(s.out, "statement of carol, from the start to now\nopening balance  0.00 VLY\n"));
+    CHECK(contains(s.out, "received         7.09 VLY\npaid             -7.09 VLY\nfees             0.00 VLY\n"
+                          "closing balance  0.00 VLY\n"));
+    /* the statement is oldest first: the payment, the freeze, the default */
+    const char *paid = strstr(s.out, "seed potatoes"), *froze = strstr(s.out, "line_frozen"),
+               *wrote_off = strstr(s.out, "line_defaulted");
+    CHECK(paid && froze && wrote_off && paid < froze && froze < wrote_off);
+    /* the operator is no member: its history is the network's whole activity, its
+     * own line_open included */
+    CHECK_EQ(TALLY(&s, "--key", "op", "history", "valley"), CLI_OK);
+    CHECK(contains(s.out, "op operates Valley without being a member: the network's whole activity\n"));
+    char row[256];
+    CHECK(contains(line_with(s.out, "line_defaulted", row, sizeof row), " chain "));
+    CHECK(contains(row, " carol ") && contains(row, "defaulted: 7.09 VLY of debt written off"));
+    CHECK(contains(line_with(s.out, "seed potatoes", row, sizeof row), " transfer "));
+    CHECK(contains(row, " carol ") && contains(row, " bob ") && contains(row, " 7.09 VLY "));
+    CHECK(contains(line_with(s.out, " member_reinstate ", row, sizeof row), " carol "));
+    CHECK(contains(line_with(s.out, " network_create ", row, sizeof row), " tly1"));
+    CHECK_EQ(TALLY(&s, "--json", "activity", "valley", "--limit", "2"), CLI_OK);
+    json_t *activity = json_loads(s.out, 0, &error);
+    CHECK(activity != NULL && json_array_size(json_object_get(activity, "entries")) == 2);
+    CHECK(activity != NULL && json_is_integer(json_object_get(activity, "next")));
+    json_decref(activity);
+
+    CHECK_EQ(TALLY(&s, "verify"), CLI_OK);
+    CHECK(contains(s.out, "dev chain   yes: a development chain, whose operator moves block time at will"));
+    CHECK_EQ(TALLY(&s, "dev", "advance", "3x"), CLI_USAGE);
+    CHECK(contains(s.err, "DURATION is a number of days, hours, minutes or seconds"));
+    CHECK_EQ(harness_stop(&node), 0);
     free(s.out);
     free(s.err);
     cli_client_curl_transport_close();

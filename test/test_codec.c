@@ -491,6 +491,15 @@ TEST(codec_decode_bad_value) {
     bytes[78] = 1;
     CHECK_CODE(decode_exact(bytes, length, &tx), TALLY_OK);
     CHECK(tx.body.fee_distribute.to_pool);
+    /* to the pool, `to` (at 79) is unused and must be zero: one action, one signed form */
+    bytes[79 + 31] = 1;
+    CHECK_CODE(decode_exact(bytes, length, &tx), TALLY_ERR_DECODE_BAD_VALUE);
+    bytes[78] = 0; /* to a member, `to` is that member */
+    CHECK_CODE(decode_exact(bytes, length, &tx), TALLY_OK);
+    CHECK(!tally_tx_unused_fields_zero(&(tally_tx){.type = TALLY_TX_FEE_DISTRIBUTE,
+                                                    .body.fee_distribute = {.to_pool = true, .to = {{[31] = 1}}}}));
+    bytes[79 + 31] = 0;
+    bytes[78] = 1;
     for (unsigned value = 2; value < 256; value++) {
         bytes[78] = (uint8_t)value;
         CHECK_CODE(decode_exact(bytes, length, &tx), TALLY_ERR_DECODE_BAD_VALUE);

@@ -1185,3 +1185,70 @@ TEST(index_blocks_added_together_are_all_or_nothing) {
     for (uint32_t i = 0; i < 3; i++) tally_block_release(&blocks[i]);
     env_free(&env);
 }
+
+/* What a block's end does by itself is in the histories: alice's line freezes at the
+ * end of her period and defaults at the end of grace, each an entry of hers; the
+ * write-off moves her debt to the lost-debt account, so her entries still sum to her
+ * balance (0) and that account's to its own. */
+TEST(index_history_shows_the_freeze_and_the_default_with_the_amount_written_off) {
+    static index_env env;
+    CHECK(env_scenario_started(&env));
+    int64_t debt = env_balance(&env, ALICE);
+    CHECK(debt < 0);
+    const tally_member *line = tally_state_member(tally_store_state(env.store), ENV_NET, &env.actors[ALICE].key);
+    int64_t period_end = line->period_end, grace_end = period_end + line->grace_seconds;
+    env.time = period_end - 60; /* env_produce adds 60 */
+    CHECK(env_produce(&env, NULL, 0, true));
+    CHECK_EQ(env.block.event_count, 1);
+    env.time = grace_end - 60;
+    CHECK(env_produce(&env, NULL, 0, true));
+    CHECK_EQ(env.block.event_count, 1);
+    CHECK_EQ(env_balance(&env, ALICE), 0);
+
+    static index_history_entry entries[64];
+    uint32_t count = history_all(&env, &env.actors[ALICE].key, 10, entries, 64);
+    CHECK(count >= 2);
+    CHECK_EQ(history_balance(entries, count), 0);
+    const index_history_entry *defaulted = &entries[0], *frozen = &entries[1];
+    CHECK_EQ(defaulted->type, INDEX_EVENT_TYPE_BASE + TALLY_EVENT_LINE_DEFAULTED);
+    CHECK(strcmp(index_type_name(defaulted->type), "line_defaulted") == 0);
+    CHECK_EQ(defaulted->amount, -debt);
+    CHECK_EQ(defaulted->event_amount, -debt);
+    CHECK_EQ(defaulted->event_time, grace_end);
+    CHECK_EQ(defaulted->time, grace_end);
+    tally_key lost = tally_system_key(ENV_NET, TALLY_SYSTEM_LOST_DEBT);
+    CHECK(defaulted->has_counterparty && memcmp(defaulted->counterparty.bytes, lost.bytes, TALLY_KEY_BYTES) == 0);
+    uint8_t hash[TALLY_HASH_BYTES], id[TALLY_HASH_BYTES];
+    tally_block_hash(&env.block.header, hash);
+    index_event_id(hash, 0, id);
+    CHECK(memcmp(defaulted->tx_id, id, TALLY_HASH_BYTES) == 0);
+    CHECK_EQ(defaulted->position, env.block.header.tx_count);
+    CHECK_EQ(frozen->type, INDEX_EVENT_TYPE_BASE + TALLY_EVENT_LINE_FROZEN);
+    CHECK_EQ(frozen->amount, 0);
+    CHECK_EQ(frozen->event_amount, debt);
+    CHECK_EQ(frozen->event_time, grace_end);
+    CHECK_EQ(frozen->time, period_end);
+
+    /* the lost-debt account's history is its balance */
+    count = history_all(&env, &lost, 10, entries, 64);
+    CHECK_EQ(count, 1);
+    CHECK_EQ(entries[0].amount, debt);
+    tally_key lost_key = tally_system_key(ENV_NET, TALLY_SYSTEM_LOST_DEBT);
+    const tally_member *lost_account = tally_state_member(tally_store_state(env.store), ENV_NET, &lost_key);
+    CHECK(lost_account != NULL && history_balance(entries, count) == lost_account->balance);
+
+    /* an event is not a transaction: looking its id up finds nothing */
+    index_tx tx;
+    bool found = true;
+    char why[INDEX_WHY_BYTES];
+    CHECK(index_tx_status(env.index, id, &tx, &found, why, sizeof why) == INDEX_OK);
+    CHECK(!found);
+
+    /* and a rebuild from the log gives the same entries */
+    CHECK(index_rebuild(env.index, tally_store_log(env.store), NULL, NULL, NULL, why, sizeof why) == INDEX_OK);
+    count = history_all(&env, &env.actors[ALICE].key, 10, entries, 64);
+    CHECK_EQ(entries[0].type, INDEX_EVENT_TYPE_BASE + TALLY_EVENT_LINE_DEFAULTED);
+    CHECK_EQ(entries[0].amount, -debt);
+    CHECK_EQ(history_balance(entries, count), 0);
+    env_free(&env);
+}

@@ -599,3 +599,96 @@ TEST(node_makes_a_block_when_a_period_or_grace_ends) {
     CHECK(harness_stop_and_verify(&node));
     harness_remove_directory(&node);
 }
+
+/* A payment past what the payer may spend, from a member whose line cannot lend, is
+ * refused at the node with the reason (not INSUFFICIENT_CREDIT ... 0.00): frozen,
+ * expired, suspended. On a dev chain, whose clock the test moves; a real chain
+ * refuses to move its clock. */
+static long pay(const test_node *node, const test_actor *payer, const test_actor *payee, int64_t amount,
+                json_t **result) {
+    tally_tx tx = harness_tx(node, payer, TALLY_TX_TRANSFER);
+    tx.body.transfer.network_id = 1;
+    tx.body.transfer.payee = payee->key;
+    tx.body.transfer.amount = amount;
+    tx.body.transfer.max_fee = amount;
+    return harness_submit(node, &tx, payer, result);
+}
+
+static void open_line(const test_node *node, const test_actor *op, const test_actor *member, int64_t limit) {
+    tally_tx tx = harness_tx(node, op, TALLY_TX_LINE_OPEN);
+    tx.body.line_open.network_id = 1;
+    tx.body.line_open.member = member->key;
+    tx.body.line_open.limit = limit;
+    tx.body.line_open.period_seconds = 100000;
+    tx.body.line_open.grace_seconds = 100000;
+    CHECK_EQ(submit(node, &tx, op), 200);
+}
+
+TEST(node_refuses_credit_with_the_reason_the_line_cannot_lend) {
+    static const char *const dev[] = {"--dev", NULL};
+    test_node node;
+    REQUIRE(harness_make_directory(&node));
+    REQUIRE(harness_start(&node, dev));
+    test_actor op = actor(0), alice = actor(1), bob = actor(2), carol = actor(3);
+    scenario_network(&node, &op, &alice, &bob);
+    tally_tx tx = harness_tx(&node, &op, TALLY_TX_MEMBER_ADMIT);
+    tx.body.network_key.network_id = 1;
+    tx.body.network_key.key = carol.key;
+    CHECK_EQ(submit(&node, &tx, &op), 200);
+    open_line(&node, &op, &alice, 20000);
+    open_line(&node, &op, &bob, 20000);
+    open_line(&node, &op, &carol, 20000);
+    json_t *result = NULL;
+    CHECK_EQ(pay(&node, &alice, &bob, 1000, &result), 200);
+    json_decref(result);
+
+    /* bob suspended: his credit is gone, his own money is not */
+    tx = harness_tx(&node, &op, TALLY_TX_MEMBER_SUSPEND);
+    tx.body.network_key.network_id = 1;
+    tx.body.network_key.key = bob.key;
+    CHECK_EQ(submit(&node, &tx, &op), 200);
+    result = NULL;
+    CHECK(pay(&node, &bob, &alice, 1001, &result) >= 400);
+    CHECK(code_is_result(result, "MEMBER_SUSPENDED"));
+    CHECK_EQ(harness_json_int(result, "error.available"), 1000);
+    json_decref(result);
+
+    /* the period ends: alice (in debt) frozen, carol (compliant, no renewal) expired */
+    tx = harness_tx(&node, &op, TALLY_TX_POLICY_UPDATE);
+    tx.body.policy_update.network_id = 1;
+    tx.body.policy_update.policy = scenario_policy();
+    tx.body.policy_update.policy.auto_renew = false;
+    CHECK_EQ(submit(&node, &tx, &op), 200);
+    json_t *moved = NULL;
+    CHECK_EQ(harness_request(&node, "POST", "/v1/dev/advance?seconds=100000", NULL, 0, &moved), 200);
+    CHECK(harness_json_int(moved, "advanced") == 100000);
+    json_decref(moved);
+    result = NULL;
+    CHECK(pay(&node, &alice, &carol, 1, &result) >= 400);
+    CHECK(code_is_result(result, "LINE_FROZEN"));
+    CHECK_EQ(harness_json_int(result, "error.available"), 0);
+    json_decref(result);
+    result = NULL;
+    CHECK(pay(&node, &carol, &alice, 1, &result) >= 400);
+    CHECK(code_is_result(result, "LINE_EXPIRED"));
+    json_decref(result);
+    /* bad durations */
+    json_t *answer = NULL;
+    CHECK_EQ(harness_request(&node, "POST", "/v1/dev/advance?seconds=0", NULL, 0, &answer), 400);
+    json_decref(answer);
+    answer = NULL;
+    CHECK_EQ(harness_request(&node, "GET", "/v1/dev/advance?seconds=5", NULL, 0, &answer), 405);
+    json_decref(answer);
+    CHECK(harness_stop_and_verify(&node));
+    harness_remove_directory(&node);
+
+    /* a real chain refuses */
+    REQUIRE(harness_make_directory(&node));
+    REQUIRE(harness_start(&node, NULL));
+    answer = NULL;
+    CHECK_EQ(harness_request(&node, "POST", "/v1/dev/advance?seconds=60", NULL, 0, &answer), 403);
+    CHECK(answer != NULL && strcmp(harness_json_string(answer, "error.code"), "NOT_DEV_CHAIN") == 0);
+    json_decref(answer);
+    CHECK(harness_stop_and_verify(&node));
+    harness_remove_directory(&node);
+}

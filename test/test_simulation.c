@@ -3104,12 +3104,54 @@ static void check_block_members(simulation *sim, const tally_block_summary *summ
     else SIM_EXPECT(sim, summary->debt_written_off > 0);
 }
 
+/* The events of a block's end, counted by kind and summed (the block records them;
+ * they must tell what the summary tells). */
+typedef struct {
+    uint32_t count[TALLY_EVENT_KIND_LAST + 1];
+    __int128 sum[TALLY_EVENT_KIND_LAST + 1];
+    bool member_missing; /* a line event without its member, or a network's with one */
+} sim_event_tally;
+
+static void tally_event_seen(void *context, const tally_event *event) {
+    sim_event_tally *seen = context;
+    if (event->kind < TALLY_EVENT_KIND_FIRST || event->kind > TALLY_EVENT_KIND_LAST) return;
+    seen->count[event->kind]++;
+    seen->sum[event->kind] += event->amount;
+    static const tally_key zero;
+    bool has_member = memcmp(event->member.bytes, zero.bytes, TALLY_KEY_BYTES) != 0;
+    if (has_member != tally_event_kind_has_member(event->kind)) seen->member_missing = true;
+}
+
+static void check_events(simulation *sim, const sim_event_tally *seen, const tally_block_summary *summary) {
+    SIM_EXPECT(sim, !seen->member_missing);
+    SIM_EXPECT(sim, seen->count[TALLY_EVENT_LINE_FROZEN] == summary->lines_frozen);
+    SIM_EXPECT(sim, seen->count[TALLY_EVENT_LINE_EXPIRED] == summary->lines_expired);
+    SIM_EXPECT(sim, seen->count[TALLY_EVENT_LINE_RENEWED] + seen->count[TALLY_EVENT_LINE_UNFROZEN] ==
+                        summary->lines_renewed);
+    SIM_EXPECT(sim, seen->count[TALLY_EVENT_LINE_DEFAULTED] == summary->lines_defaulted);
+    SIM_EXPECT(sim, seen->count[TALLY_EVENT_POLICY_CHANGED] == summary->policy_changes);
+    SIM_EXPECT(sim, seen->count[TALLY_EVENT_PEG_CHANGED] == summary->peg_changes);
+    const struct {
+        tally_event_kind kind;
+        int64_t total;
+    } sums[] = {{TALLY_EVENT_LINE_DEFAULTED, summary->debt_written_off},
+                {TALLY_EVENT_LOST_DEBT_COVERED, summary->lost_debt_burned},
+                {TALLY_EVENT_RESERVE_REALLOCATED, summary->reserve_reallocated}};
+    /* the summary saturates; the events do not */
+    for (size_t i = 0; i < sizeof sums / sizeof sums[0]; i++)
+        SIM_EXPECT(sim, seen->sum[sums[i].kind] == sums[i].total ||
+                            (sums[i].total == INT64_MAX && seen->sum[sums[i].kind] > INT64_MAX));
+}
+
 static bool sim_end_block(simulation *sim) {
     static const tally_tx no_tx;
     sim_view *b = &sim->before, *a = &sim->after;
     capture(sim, &no_tx, b);
     remember_members(sim);
-    tally_block_summary summary = tally_end_block(sim->state, sim->block_time);
+    sim_event_tally seen;
+    memset(&seen, 0, sizeof seen);
+    tally_block_summary summary = tally_end_block_events(sim->state, sim->block_time, tally_event_seen, &seen);
+    check_events(sim, &seen, &summary);
     sim_event event;
     memset(&event, 0, sizeof event);
     event.kind = EVENT_END_BLOCK;

@@ -63,6 +63,7 @@ void tally_block_release(tally_block *block) {
     block_release_lines(block);
     free(block->txs);
     free(block->results);
+    free(block->events);
     tally_block_init(block);
 }
 
@@ -89,6 +90,20 @@ bool block_reserve(tally_block *block, uint32_t count) {
     return true;
 }
 
+bool block_reserve_events(tally_block *block, uint32_t count) {
+    assert(block != NULL);
+    assert(count <= TALLY_BLOCK_EVENTS_MAX);
+    if (count <= block->event_capacity) return true;
+    uint32_t capacity = block->event_capacity < 16 ? 16 : block->event_capacity;
+    while (capacity < count) capacity *= 2;
+    if (capacity > TALLY_BLOCK_EVENTS_MAX) capacity = TALLY_BLOCK_EVENTS_MAX;
+    tally_event *events = realloc(block->events, (size_t)capacity * sizeof *events);
+    if (events == NULL) return false;
+    block->events = events;
+    block->event_capacity = capacity;
+    return true;
+}
+
 bool chain_name_is_valid(const char *name, size_t length) {
     return name != NULL && length > 0 && length <= TALLY_NAME_MAX && tally_text_is_valid(name, length);
 }
@@ -99,6 +114,7 @@ size_t chain_rules_encode(const tally_chain_rules *rules, uint8_t *out) {
     le_store_u16(out + position, rules->networks_per_key_per_day);
     le_store_u16(out + position + 2, rules->assets_per_key_per_day);
     position += 4;
+    out[position++] = rules->dev_chain;
     out[position++] = rules->validator_count;
     for (uint8_t i = 0; i < rules->validator_count && i < TALLY_VALIDATORS_MAX; i++) {
         memcpy(out + position, rules->validators[i].bytes, TALLY_KEY_BYTES);
@@ -120,7 +136,8 @@ static tally_chain_error decode_rules(const uint8_t *bytes, size_t length, size_
     rules->growth_mode = in[0];
     rules->networks_per_key_per_day = le_load_u16(in + 1);
     rules->assets_per_key_per_day = le_load_u16(in + 3);
-    rules->validator_count = in[5];
+    rules->dev_chain = in[5];
+    rules->validator_count = in[6];
     if (rules->validator_count > TALLY_VALIDATORS_MAX) return TALLY_CHAIN_ERR_DECODE_BAD_RULES;
     size_t keys = (size_t)rules->validator_count * TALLY_KEY_BYTES;
     if (length - *position - CHAIN_RULES_FIXED_BYTES < keys) return TALLY_CHAIN_ERR_DECODE_TRUNCATED;
@@ -215,6 +232,35 @@ bool tally_result_decode(const uint8_t in[TALLY_RESULT_BYTES], tally_result *res
 }
 
 /* ------------------------------------------------------------------------ */
+/* Events.                                                                   */
+/* ------------------------------------------------------------------------ */
+
+void tally_event_encode(const tally_event *event, uint8_t out[TALLY_EVENT_BYTES]) {
+    assert(event != NULL && out != NULL);
+    out[0] = event->kind;
+    le_store_u32(out + 1, event->network_id);
+    memcpy(out + 5, event->member.bytes, TALLY_KEY_BYTES);
+    le_store_u64(out + 5 + TALLY_KEY_BYTES, (uint64_t)event->amount);
+    le_store_u64(out + 13 + TALLY_KEY_BYTES, (uint64_t)event->time);
+}
+
+bool tally_event_decode(const uint8_t in[TALLY_EVENT_BYTES], tally_event *event) {
+    assert(in != NULL && event != NULL);
+    memset(event, 0, sizeof *event);
+    event->kind = in[0];
+    event->network_id = le_load_u32(in + 1);
+    memcpy(event->member.bytes, in + 5, TALLY_KEY_BYTES);
+    event->amount = (int64_t)le_load_u64(in + 5 + TALLY_KEY_BYTES);
+    event->time = (int64_t)le_load_u64(in + 13 + TALLY_KEY_BYTES);
+    if (tally_event_kind_name(event->kind) == NULL || event->network_id == 0) return false;
+    /* One encoding per event: a network's event names no member. */
+    static const tally_key zero;
+    if (!tally_event_kind_has_member(event->kind) && memcmp(event->member.bytes, zero.bytes, TALLY_KEY_BYTES) != 0)
+        return false;
+    return true;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Whole blocks.                                                             */
 /* ------------------------------------------------------------------------ */
 
@@ -238,6 +284,9 @@ size_t tally_block_encoded_size(const tally_block *block) {
         size += 2u + tx_size + TALLY_RESULT_BYTES;
     }
     if (lines > TALLY_BLOCK_LINES_MAX) return 0;
+    if (block->event_count > TALLY_BLOCK_EVENTS_MAX) return 0;
+    assert(block->event_count == 0 || block->events != NULL);
+    size += 4u + (size_t)block->event_count * TALLY_EVENT_BYTES;
     assert(size <= TALLY_BLOCK_ENCODED_MAX);
     return size;
 }
@@ -264,6 +313,12 @@ size_t tally_block_encode(const tally_block *block, uint8_t *out, size_t out_siz
     for (uint32_t i = 0; i < header->tx_count; i++) {
         tally_result_encode(&block->results[i], out + position);
         position += TALLY_RESULT_BYTES;
+    }
+    le_store_u32(out + position, block->event_count);
+    position += 4u;
+    for (uint32_t i = 0; i < block->event_count; i++) {
+        tally_event_encode(&block->events[i], out + position);
+        position += TALLY_EVENT_BYTES;
     }
     assert(position == size);
     return position;
@@ -329,6 +384,30 @@ static tally_chain_error decode_results(const uint8_t *bytes, size_t length, siz
     return TALLY_CHAIN_OK;
 }
 
+static tally_chain_error decode_events(const uint8_t *bytes, size_t length, size_t *position,
+                                       tally_block *block, tally_chain_failure *failure) {
+    uint64_t height = block->header.height;
+    if (length - *position < 4) return chain_fail(failure, TALLY_CHAIN_ERR_DECODE_TRUNCATED, height, TALLY_NO_TX, NULL);
+    uint32_t count = le_load_u32(bytes + *position);
+    *position += 4u;
+    if (count > TALLY_BLOCK_EVENTS_MAX)
+        return chain_fail(failure, TALLY_CHAIN_ERR_DECODE_BAD_EVENT, height, TALLY_NO_TX,
+                          "%u events are more than a block's end makes", count);
+    if ((length - *position) / TALLY_EVENT_BYTES < count)
+        return chain_fail(failure, TALLY_CHAIN_ERR_DECODE_TRUNCATED, height, TALLY_NO_TX,
+                          "%u events cannot fit in the %zu bytes left", count, length - *position);
+    if (!block_reserve_events(block, count))
+        return chain_fail(failure, TALLY_CHAIN_ERR_NO_MEMORY, height, TALLY_NO_TX, NULL);
+    for (uint32_t i = 0; i < count; i++) {
+        if (!tally_event_decode(bytes + *position, &block->events[i]))
+            return chain_fail(failure, TALLY_CHAIN_ERR_DECODE_BAD_EVENT, height, TALLY_NO_TX,
+                              "event %u is of an unknown kind or holds a value it cannot", i);
+        *position += TALLY_EVENT_BYTES;
+    }
+    block->event_count = count;
+    return TALLY_CHAIN_OK;
+}
+
 static tally_chain_error decode_block(const uint8_t *bytes, size_t length, tally_block *block,
                                       uint32_t *decoded, tally_chain_failure *failure) {
     assert(bytes != NULL || length == 0);
@@ -355,6 +434,8 @@ static tally_chain_error decode_block(const uint8_t *bytes, size_t length, tally
     if (error != TALLY_CHAIN_OK) return error;
     error = decode_results(bytes, length, &position, block, failure);
     if (error != TALLY_CHAIN_OK) return error;
+    error = decode_events(bytes, length, &position, block, failure);
+    if (error != TALLY_CHAIN_OK) return error;
     if (position != length)
         return chain_fail(failure, TALLY_CHAIN_ERR_DECODE_TRAILING_BYTES, height, TALLY_NO_TX,
                           "%zu bytes after the end of the block", length - position);
@@ -367,6 +448,7 @@ tally_chain_error tally_block_decode(const uint8_t *bytes, size_t length, tally_
     /* The lines of what the block held go first: the header's count is replaced. */
     block_release_lines(block);
     block->header.tx_count = 0;
+    block->event_count = 0;
     uint32_t decoded = 0;
     tally_chain_error error = decode_block(bytes, length, block, &decoded, failure);
     /* A half-decoded block must not claim transactions it does not hold, nor keep
@@ -374,6 +456,7 @@ tally_chain_error tally_block_decode(const uint8_t *bytes, size_t length, tally_
     if (error != TALLY_CHAIN_OK) {
         for (uint32_t i = 0; i < decoded; i++) tally_tx_release(&block->txs[i]);
         block->header.tx_count = 0;
+        block->event_count = 0;
     }
     return error;
 }

@@ -135,7 +135,7 @@ tally_chain_error tally_genesis_open(const tally_block *genesis, tally_state **s
     const tally_block_header *header = &genesis->header;
     if (header->version != TALLY_BLOCK_VERSION)
         return chain_fail(failure, TALLY_CHAIN_ERR_DECODE_BAD_VERSION, 0, TALLY_NO_TX, NULL);
-    if (header->height != 0 || header->tx_count != 0 || !is_zero_hash(header->prev_hash) ||
+    if (header->height != 0 || header->tx_count != 0 || genesis->event_count != 0 || !is_zero_hash(header->prev_hash) ||
         !is_zero_hash(header->tx_root) || !is_zero_hash(header->results_root))
         return chain_fail(failure, TALLY_CHAIN_ERR_BAD_GENESIS, 0, TALLY_NO_TX, NULL);
     if (!chain_name_is_valid(genesis->name, genesis->name_length))
@@ -173,13 +173,35 @@ tally_chain_error tally_genesis_open(const tally_block *genesis, tally_state **s
 /* Building.                                                                 */
 /* ------------------------------------------------------------------------ */
 
+/* The events of a block being built, appended to it as its end makes them. */
+typedef struct {
+    tally_block *block;
+    bool out_of_memory;
+} event_recorder;
+
+static void record_event(void *context, const tally_event *event) {
+    event_recorder *recorder = context;
+    tally_block *block = recorder->block;
+    /* The core makes at most TALLY_BLOCK_EVENTS_MAX; the room is made as they come. */
+    if (recorder->out_of_memory || !block_reserve_events(block, block->event_count + 1)) {
+        recorder->out_of_memory = true;
+        return;
+    }
+    block->events[block->event_count++] = *event;
+}
+
 /* Everything but the transactions: end of block, commitment, roots, signature. */
 static tally_chain_error build_finish(tally_state *state, tally_chain_tip *tip,
                                       const uint8_t producer_secret[TALLY_SECRET_BYTES],
                                       int64_t block_time, tally_block *block,
                                       tally_chain_failure *failure) {
     tally_block_header *header = &block->header;
-    (void)tally_end_block(state, block_time);
+    event_recorder recorder = {block, false};
+    block->event_count = 0;
+    (void)tally_end_block_events(state, block_time, record_event, &recorder);
+    if (recorder.out_of_memory)
+        return chain_fail(failure, TALLY_CHAIN_ERR_NO_MEMORY, header->height, TALLY_NO_TX,
+                          "no memory to record the events of the block's end");
     /* The commitment rehashes what the block touched (and the log of each table). */
     if (!tally_state_commit(state, header->state_hash))
         return chain_fail(failure, TALLY_CHAIN_ERR_NO_MEMORY, header->height, TALLY_NO_TX, NULL);
@@ -188,7 +210,8 @@ static tally_chain_error build_finish(tally_state *state, tally_chain_tip *tip,
     if (!tally_block_tx_root(block->txs, header->tx_count, header->tx_root))
         return chain_fail(failure, TALLY_CHAIN_ERR_BAD_ARGUMENT, header->height, TALLY_NO_TX,
                           "an accepted transaction cannot be encoded");
-    tally_block_results_root(block->results, header->tx_count, header->results_root);
+    tally_block_results_root(block->results, header->tx_count, block->events, block->event_count,
+                             header->results_root);
     header_sign(header, producer_secret);
     tip_from_header(tip, header);
     return TALLY_CHAIN_OK;
@@ -241,6 +264,7 @@ tally_chain_error block_build(tally_state *state, tally_chain_tip *tip,
     header->block_time = block_time;
     header->producer = tip->producer;
     block->name_length = 0;
+    block->event_count = 0;
     *state_changed = true;
     for (uint32_t i = 0; i < candidate_count; i++) {
         tally_result result = signatures_checked
@@ -313,7 +337,7 @@ static tally_chain_error check_body(const tally_block *block, tally_chain_failur
     if (!tally_block_tx_root(block->txs, header->tx_count, root) ||
         sodium_memcmp(root, header->tx_root, TALLY_HASH_BYTES) != 0)
         return chain_fail(failure, TALLY_CHAIN_ERR_BAD_TX_ROOT, header->height, TALLY_NO_TX, NULL);
-    tally_block_results_root(block->results, header->tx_count, root);
+    tally_block_results_root(block->results, header->tx_count, block->events, block->event_count, root);
     if (sodium_memcmp(root, header->results_root, TALLY_HASH_BYTES) != 0)
         return chain_fail(failure, TALLY_CHAIN_ERR_BAD_RESULTS_ROOT, header->height, TALLY_NO_TX, NULL);
     for (uint32_t i = 0; i < header->tx_count; i++) {
@@ -370,6 +394,38 @@ static tally_chain_error apply_txs(tally_state *state, const tally_block *block,
     return TALLY_CHAIN_OK;
 }
 
+/* The events a block's end makes, checked one by one against those it records. */
+typedef struct {
+    const tally_block *block;
+    uint32_t seen;
+    uint32_t first_mismatch; /* UINT32_MAX while all agree */
+} event_checker;
+
+static void check_event(void *context, const tally_event *event) {
+    event_checker *checker = context;
+    uint32_t at = checker->seen++;
+    if (checker->first_mismatch != UINT32_MAX) return;
+    uint8_t made[TALLY_EVENT_BYTES], recorded[TALLY_EVENT_BYTES];
+    tally_event_encode(event, made);
+    if (at < checker->block->event_count) tally_event_encode(&checker->block->events[at], recorded);
+    if (at >= checker->block->event_count || memcmp(made, recorded, TALLY_EVENT_BYTES) != 0)
+        checker->first_mismatch = at;
+}
+
+static tally_chain_error apply_end(tally_state *state, const tally_block *block, tally_chain_failure *failure) {
+    event_checker checker = {block, 0, UINT32_MAX};
+    (void)tally_end_block_events(state, block->header.block_time, check_event, &checker);
+    if (checker.first_mismatch != UINT32_MAX)
+        return chain_fail(failure, TALLY_CHAIN_ERR_EVENTS_MISMATCH, block->header.height, TALLY_NO_TX,
+                          "event %u of the block's end is not the one the block records (it records %u)",
+                          checker.first_mismatch, block->event_count);
+    if (checker.seen != block->event_count)
+        return chain_fail(failure, TALLY_CHAIN_ERR_EVENTS_MISMATCH, block->header.height, TALLY_NO_TX,
+                          "the block's end made %u events, the block records %u", checker.seen,
+                          block->event_count);
+    return TALLY_CHAIN_OK;
+}
+
 static tally_chain_error check_state(tally_state *state, const tally_block_header *header,
                                      tally_chain_failure *failure) {
     uint8_t hash[TALLY_HASH_BYTES];
@@ -393,7 +449,8 @@ tally_chain_error block_apply_checked(tally_state *state, tally_chain_tip *tip, 
     if (error != TALLY_CHAIN_OK) return error;
     error = apply_txs(state, block, checked ? checked->txs : NULL, failure);
     if (error != TALLY_CHAIN_OK) return error;
-    (void)tally_end_block(state, block->header.block_time);
+    error = apply_end(state, block, failure);
+    if (error != TALLY_CHAIN_OK) return error;
     error = check_state(state, &block->header, failure);
     if (error != TALLY_CHAIN_OK) return error;
     tip_from_header(tip, &block->header);

@@ -517,6 +517,9 @@ tally_error tally_tx_decode(const uint8_t *bytes, size_t length, tally_tx *tx) {
     tally_error error =
         decode_fields(bytes + position, length - position, layout->fields, layout->field_count, (uint8_t *)tx, &used);
     position += used;
+    /* An unused field must be zero: else two different signed transactions would do
+     * the same thing (fee_distribute to the pool names no member). */
+    if (error == TALLY_OK && !tally_tx_unused_fields_zero(tx)) error = TALLY_ERR_DECODE_BAD_VALUE;
     if (error == TALLY_OK && length - position < TALLY_SIGNATURE_BYTES) error = TALLY_ERR_DECODE_TRUNCATED;
     if (error == TALLY_OK) {
         memcpy(tx->signature, bytes + position, TALLY_SIGNATURE_BYTES);

@@ -1,5 +1,6 @@
 /*
- * merkle.c: the binary Merkle trees behind a block's tx_root and results_root.
+ * merkle.c: the binary Merkle trees behind a block's tx_root and results_root (its
+ * results, then its events).
  * Leaves are BLAKE2b-256(0x00 || bytes) and inner nodes BLAKE2b-256(0x01 || left ||
  * right), so a leaf can never pass for an inner node. Each level pairs nodes left
  * to right and promotes an odd last node unchanged: duplicating it instead (as
@@ -100,14 +101,22 @@ bool tally_block_tx_root(const tally_tx *txs, uint32_t count, uint8_t out[TALLY_
     return true;
 }
 
-void tally_block_results_root(const tally_result *results, uint32_t count,
-                              uint8_t out[TALLY_HASH_BYTES]) {
-    assert(out != NULL && (results != NULL || count == 0));
+void tally_block_results_root(const tally_result *results, uint32_t count, const tally_event *events,
+                              uint32_t event_count, uint8_t out[TALLY_HASH_BYTES]) {
+    assert(out != NULL && (results != NULL || count == 0) && (events != NULL || event_count == 0));
     merkle_stack stack;
     stack.depth = 0;
     for (uint32_t i = 0; i < count; i++) {
         uint8_t bytes[TALLY_RESULT_BYTES], leaf[TALLY_HASH_BYTES];
         tally_result_encode(&results[i], bytes);
+        tally_merkle_leaf(bytes, sizeof bytes, leaf);
+        stack_push_leaf(&stack, leaf);
+    }
+    /* The header's tx_count says where the results end, so an event leaf cannot pass
+     * for a result's (their lengths differ too). */
+    for (uint32_t i = 0; i < event_count; i++) {
+        uint8_t bytes[TALLY_EVENT_BYTES], leaf[TALLY_HASH_BYTES];
+        tally_event_encode(&events[i], bytes);
         tally_merkle_leaf(bytes, sizeof bytes, leaf);
         stack_push_leaf(&stack, leaf);
     }

@@ -271,13 +271,55 @@ static bool parse_date(const char *text, int64_t *seconds) {
 
 enum { HISTORY_RANGE_PAGES_MAX = 400 }; /* of 500 entries: 200,000 entries at most */
 
+/* A statement: the balance at `from`, every entry of the range oldest first, what
+ * came in, went out and was paid in fees, and the balance at `to`. An account's
+ * balance is the sum of (amount - fee) over all its entries (index.h), so both
+ * balances come from the entries themselves: the history is walked to its start. */
+typedef struct {
+    int64_t opening, received, paid, fees;
+} statement_sums;
+
+static void print_statement(cli_context *ctx, const cli_network *network, const char *display, json_t *entries,
+                            int64_t from, int64_t to, const statement_sums *sums, const cli_unit *reserve) {
+    int64_t closing = sums->opening + sums->received - sums->paid - sums->fees;
+    json_t *chronological = json_array();
+    for (size_t i = json_array_size(entries); i > 0; i--) json_array_append(chronological, json_array_get(entries, i - 1));
+    if (ctx->json) {
+        json_t *document = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:O}", "account", display, "from",
+                                     (json_int_t)from, "to", (json_int_t)(to == INT64_MAX ? 0 : to), "opening_balance",
+                                     (json_int_t)sums->opening, "received", (json_int_t)sums->received, "paid",
+                                     (json_int_t)sums->paid, "fees", (json_int_t)sums->fees, "entries", chronological);
+        if (document) json_object_set_new(document, "closing_balance", json_integer(closing));
+        if (document) cli_out_json(ctx->out, document);
+        json_decref(document);
+        json_decref(chronological);
+        return;
+    }
+    char from_text[CLI_TIME_TEXT_MAX] = "the start", to_text[CLI_TIME_TEXT_MAX] = "now", amount[CLI_AMOUNT_TEXT_MAX];
+    if (from > 0) cli_out_time(from, from_text);
+    if (to != INT64_MAX) cli_out_time(to, to_text);
+    fprintf(ctx->out, "statement of %s, from %s to %s\n", display, from_text, to_text);
+    fprintf(ctx->out, "opening balance  %s\n", cli_out_amount(sums->opening, &network->unit, amount));
+    json_t *document = json_pack("{s:O}", "entries", chronological);
+    if (document) cli_out_history(ctx->out, document, &network->unit, reserve, NULL);
+    json_decref(document);
+    fprintf(ctx->out, "received         %s\n", cli_out_amount(sums->received, &network->unit, amount));
+    fprintf(ctx->out, "paid             %s\n", cli_out_amount(-sums->paid, &network->unit, amount));
+    fprintf(ctx->out, "fees             %s\n", cli_out_amount(-sums->fees, &network->unit, amount));
+    fprintf(ctx->out, "closing balance  %s\n", cli_out_amount(closing, &network->unit, amount));
+    json_decref(chronological);
+}
+
 /* history --from/--to/--csv: every entry of the range, newest first, walking the
- * pages from `before` until one is older than `from`. */
+ * pages from `before` until one is older than `from` (a statement walks to the
+ * start: its opening balance is the sum of what came before). */
 static cli_status history_range(cli_context *ctx, const cli_args *args, const cli_network *network,
-                                const char *address, uint64_t before, int64_t from, int64_t to, bool csv) {
+                                const char *address, const char *display, uint64_t before, int64_t from, int64_t to,
+                                bool csv, bool statement) {
     json_t *entries = json_array();
     cli_status status = CLI_OK;
     bool done = false;
+    statement_sums sums = {0, 0, 0, 0};
     for (int page = 0; status == CLI_OK && !done; page++) {
         if (page == HISTORY_RANGE_PAGES_MAX) {
             status = cli_fail(ctx, CLI_USAGE, "the range holds more than %d entries: give a shorter --from/--to",
@@ -298,13 +340,22 @@ static cli_status history_range(cli_context *ctx, const cli_args *args, const cl
         size_t index;
         json_t *entry;
         json_array_foreach(cli_json_array(json, "entries"), index, entry) {
-            int64_t time = 0;
+            int64_t time = 0, amount = 0, fee = 0;
             cli_json_i64(entry, "time", &time);
-            if (time < from) {
+            cli_json_i64(entry, "amount", &amount);
+            cli_json_i64(entry, "fee", &fee);
+            if (time < from && !statement) {
                 done = true;
                 break;
             }
-            if (time < to) json_array_append(entries, entry);
+            if (time < from) {
+                sums.opening += amount - fee;
+            } else if (time < to) {
+                json_array_append(entries, entry);
+                if (amount > 0) sums.received += amount;
+                else sums.paid -= amount;
+                sums.fees += fee;
+            }
         }
         int64_t next;
         if (!cli_json_i64(json, "next", &next) || next <= 0) done = true;
@@ -315,7 +366,9 @@ static cli_status history_range(cli_context *ctx, const cli_args *args, const cl
         cli_asset reserve;
         bool has_reserve = network->reserve_asset_id != 0 &&
                            cli_client_asset_by_id(ctx, network->reserve_asset_id, &reserve) == CLI_OK;
-        if (csv) {
+        if (statement) {
+            print_statement(ctx, network, display, entries, from, to, &sums, has_reserve ? &reserve.unit : NULL);
+        } else if (csv) {
             cli_out_history_csv(ctx->out, entries, &network->unit, has_reserve ? &reserve.unit : NULL);
         } else if (ctx->json) {
             json_t *document = json_pack("{s:O}", "entries", entries);
@@ -332,6 +385,83 @@ static cli_status history_range(cli_context *ctx, const cli_args *args, const cl
     return status;
 }
 
+/* A network's activity, a page at a time; `intro` (may be NULL) is said first. */
+static cli_status activity_page(cli_context *ctx, const cli_args *args, const cli_network *network, uint64_t limit,
+                                uint64_t before, const char *intro) {
+    char path[160];
+    int written = snprintf(path, sizeof path, "/v1/networks/%" PRIu32 "/activity?limit=%" PRIu64, network->id, limit);
+    if (before && written > 0 && (size_t)written < sizeof path)
+        snprintf(path + written, sizeof path - (size_t)written, "&before=%" PRIu64, before);
+    json_t *json = NULL;
+    cli_status status = cli_client_get(ctx, path, &json);
+    if (status != CLI_OK) return status;
+    if (ctx->json) {
+        cli_out_json(ctx->out, json);
+    } else {
+        if (intro) fprintf(ctx->out, "%s\n", intro);
+        char hint[1024], number[24];
+        cli_hint_start(ctx, hint, sizeof hint);
+        cli_hint_word(hint, sizeof hint, "activity");
+        cli_hint_word(hint, sizeof hint, args->positional[0]);
+        snprintf(number, sizeof number, "%" PRIu64, limit);
+        cli_hint_word(hint, sizeof hint, "--limit");
+        cli_hint_word(hint, sizeof hint, number);
+        cli_asset reserve;
+        bool has_reserve = network->reserve_asset_id != 0 &&
+                           cli_client_asset_by_id(ctx, network->reserve_asset_id, &reserve) == CLI_OK;
+        cli_out_activity(ctx->out, json, &network->unit, has_reserve ? &reserve.unit : NULL, hint);
+    }
+    json_decref(json);
+    return CLI_OK;
+}
+
+static cli_status page_options(cli_context *ctx, const cli_args *args, uint64_t *limit, uint64_t *before) {
+    const char *limit_text = cli_option_value(args, "--limit"), *before_text = cli_option_value(args, "--before");
+    if (limit_text && (!cli_number_parse(limit_text, 500, limit) || *limit == 0))
+        return cli_usage(ctx, args->command, "--limit is 1 to 500, not '%s'", limit_text);
+    if (before_text && !cli_number_parse(before_text, INT64_MAX, before))
+        return cli_usage(ctx, args->command, "--before takes the cursor printed after a page, not '%s'", before_text);
+    return CLI_OK;
+}
+
+cli_status cli_cmd_activity(cli_context *ctx, const cli_args *args) {
+    uint64_t limit = 50, before = 0;
+    cli_status status = page_options(ctx, args, &limit, &before);
+    cli_network network;
+    if (status == CLI_OK) status = cli_client_network(ctx, args->positional[0], &network);
+    if (status != CLI_OK) return status;
+    return activity_page(ctx, args, &network, limit, before, NULL);
+}
+
+/* Whether the selected key operates the network without being a member of it: its
+ * history there is then the network's whole activity. */
+static bool operator_not_member(cli_context *ctx, const cli_network *network, char *name, size_t name_size) {
+    cli_wallet_name wallet;
+    tally_key key;
+    if (cli_wallet_selected(ctx, wallet, &key) != CLI_OK) return false;
+    char address[TALLY_ADDRESS_LENGTH + 1], path[192];
+    tally_address_encode(&key, address);
+    snprintf(path, sizeof path, "/v1/networks/%" PRIu32 "/accounts/%s", network->id, address);
+    json_t *json = NULL;
+    cli_status member = cli_client_request(ctx, "GET", path, NULL, false, &json);
+    json_decref(json);
+    if (member != CLI_REFUSED) return false;
+    snprintf(path, sizeof path, "/v1/networks/%" PRIu32, network->id);
+    json = NULL;
+    if (cli_client_request(ctx, "GET", path, NULL, false, &json) != CLI_OK) {
+        json_decref(json);
+        return false;
+    }
+    bool operates = false;
+    size_t index;
+    json_t *operator_;
+    json_array_foreach(cli_json_array(json, "operators"), index, operator_)
+        if (json_is_string(operator_) && strcmp(json_string_value(operator_), address) == 0) operates = true;
+    json_decref(json);
+    snprintf(name, name_size, "%s", wallet);
+    return operates;
+}
+
 cli_status cli_cmd_history(cli_context *ctx, const cli_args *args) {
     uint64_t limit = 50, before = 0;
     const char *limit_text = cli_option_value(args, "--limit"), *before_text = cli_option_value(args, "--before");
@@ -342,11 +472,25 @@ cli_status cli_cmd_history(cli_context *ctx, const cli_args *args) {
     cli_network network;
     cli_status status = cli_client_network(ctx, args->positional[0], &network);
     char address[TALLY_ADDRESS_LENGTH + 1], display[160], path[320];
+    /* An operator who is no member has no history of its own there: it sees the
+     * network's, its own actions included. */
+    cli_wallet_name operator_name;
+    if (status == CLI_OK && args->positional_count == 1 && !cli_option_value(args, "--from") &&
+        !cli_option_value(args, "--to") && !cli_flag(args, "--csv") && !cli_flag(args, "--statement") &&
+        operator_not_member(ctx, &network, operator_name, sizeof operator_name)) {
+        char intro[256];
+        snprintf(intro, sizeof intro, "%s operates %s without being a member: the network's whole activity", operator_name,
+                 network.name);
+        return activity_page(ctx, args, &network, limit, before, intro);
+    }
     if (status == CLI_OK) status = member_address(ctx, args, 1, &network, address, display, sizeof display);
     if (status != CLI_OK) return status;
     const char *from_text = cli_option_value(args, "--from"), *to_text = cli_option_value(args, "--to");
-    bool csv = cli_flag(args, "--csv");
-    if (from_text || to_text || csv) {
+    bool csv = cli_flag(args, "--csv"), statement = cli_flag(args, "--statement");
+    if (statement && csv)
+        return cli_usage(ctx, args->command, "--statement prints balances and totals; --csv writes the entries alone: "
+                                             "choose one");
+    if (from_text || to_text || csv || statement) {
         int64_t from = 0, to = INT64_MAX;
         if (from_text && !parse_date(from_text, &from))
             return cli_usage(ctx, args->command, "--from takes a date as YYYY-MM-DD (UTC), not '%s'", from_text);
@@ -354,9 +498,9 @@ cli_status cli_cmd_history(cli_context *ctx, const cli_args *args) {
             return cli_usage(ctx, args->command, "--to takes a date as YYYY-MM-DD (UTC), not '%s'", to_text);
         if (to_text) to += 86400; /* the whole of that day */
         if (to <= from) return cli_usage(ctx, args->command, "--to is before --from");
-        if (limit_text) return cli_usage(ctx, args->command, "--limit pages the history; with --from, --to or --csv "
-                                                             "every entry of the range is shown");
-        return history_range(ctx, args, &network, address, before, from, to, csv);
+        if (limit_text) return cli_usage(ctx, args->command, "--limit pages the history; with --from, --to, --csv or "
+                                                             "--statement every entry of the range is shown");
+        return history_range(ctx, args, &network, address, display, before, from, to, csv, statement);
     }
     int written = snprintf(path, sizeof path, "/v1/networks/%" PRIu32 "/accounts/%s/history?limit=%" PRIu64,
                            network.id, address, limit);
@@ -701,4 +845,57 @@ cli_status cli_cmd_tx_show(cli_context *ctx, const cli_args *args) {
     if (status == CLI_OK && !ctx->json) cli_out_tx_status(ctx->out, json);
     json_decref(json);
     return status;
+}
+
+/* ---- a development chain's clock ---- */
+
+/* "30d", "12h", "90m", "45s" or plain seconds; false for anything else or 0. */
+static bool duration_parse(const char *text, uint64_t *seconds) {
+    size_t length = strlen(text);
+    if (length == 0 || length > 20) return false;
+    uint64_t unit = 1;
+    char digits[24];
+    snprintf(digits, sizeof digits, "%s", text);
+    switch (digits[length - 1]) {
+    case 'd': unit = 86400; break;
+    case 'h': unit = 3600; break;
+    case 'm': unit = 60; break;
+    case 's': unit = 1; break;
+    default: unit = 0; break;
+    }
+    if (unit) digits[length - 1] = '\0';
+    else unit = 1;
+    uint64_t count;
+    if (!cli_number_parse(digits, UINT32_MAX, &count) || count == 0 || count > UINT64_MAX / unit) return false;
+    *seconds = count * unit;
+    return true;
+}
+
+cli_status cli_cmd_dev_advance(cli_context *ctx, const cli_args *args) {
+    uint64_t seconds;
+    if (!duration_parse(args->positional[0], &seconds) || seconds > 10ull * 366 * 86400)
+        return cli_usage(ctx, args->command,
+                         "DURATION is a number of days, hours, minutes or seconds (30d, 12h, 90m, 45s, 3600), "
+                         "up to ten years; not '%s'",
+                         args->positional[0]);
+    char path[96];
+    snprintf(path, sizeof path, "/v1/dev/advance?seconds=%" PRIu64, seconds);
+    json_t *json;
+    cli_status status = cli_client_request(ctx, "POST", path, NULL, true, &json);
+    if (status != CLI_OK) {
+        json_decref(json);
+        return status;
+    }
+    if (ctx->json) {
+        cli_out_json(ctx->out, json);
+    } else {
+        int64_t block_time = 0, height = 0;
+        char when[CLI_TIME_TEXT_MAX];
+        cli_json_i64(json, "block_time", &block_time);
+        cli_json_i64(json, "height", &height);
+        fprintf(ctx->out, "the chain's clock moved %s ahead: block %" PRId64 " at %s\n", args->positional[0], height,
+                cli_out_time(block_time, when));
+    }
+    json_decref(json);
+    return CLI_OK;
 }

@@ -220,6 +220,37 @@ static void say_who_is_not_a_member(cli_context *ctx, const tally_tx *tx, const 
         fprintf(ctx->err, "  the payee %s is not a member of %s\n", plan->counterparty, plan->network.name);
 }
 
+/* A payment refused because the payer's line cannot lend now: why, until when, and
+ * what gets it lending again. */
+static void say_why_no_credit(cli_context *ctx, const tally_tx *tx, const tx_plan *plan, const char *code) {
+    char address[TALLY_ADDRESS_LENGTH + 1], path[192], when[CLI_TIME_TEXT_MAX];
+    tally_address_encode(&tx->signer, address);
+    snprintf(path, sizeof path, "/v1/networks/%" PRIu32 "/accounts/%s", plan->network.id, address);
+    json_t *json = NULL;
+    if (cli_client_request(ctx, "GET", path, NULL, false, &json) != CLI_OK) {
+        json_decref(json);
+        return;
+    }
+    const json_t *line = cli_json_object(json, "line");
+    int64_t at = 0;
+    if (strcmp(code, "LINE_FROZEN") == 0 && cli_json_i64(line, "grace_end", &at) && at > 0)
+        fprintf(ctx->err, "  your line in %s is frozen until %s, the end of grace: it lends again once it complies "
+                          "(repay what you owe); at the end of grace its debt is written off\n",
+                plan->network.name, cli_out_time(at, when));
+    else if (strcmp(code, "LINE_EXPIRED") == 0 && cli_json_i64(line, "period_end", &at))
+        fprintf(ctx->err, "  your line in %s expired at %s: an operator renews it (tally line update)\n",
+                plan->network.name, cli_out_time(at, when));
+    else if (strcmp(code, "MEMBER_SUSPENDED") == 0)
+        fprintf(ctx->err, "  you are suspended in %s: you may spend what you hold, not credit, until an operator "
+                          "reinstates you\n",
+                plan->network.name);
+    else if (strcmp(code, "MEMBER_DEFAULTED") == 0)
+        fprintf(ctx->err, "  you defaulted in %s: an operator reinstates you (tally member reinstate), then opens a "
+                          "new line\n",
+                plan->network.name);
+    json_decref(json);
+}
+
 static cli_status report(cli_context *ctx, const tally_tx *tx, const tx_plan *plan, const submission *done) {
     char id[TALLY_HASH_BYTES * 2 + 1];
     uint8_t hash[TALLY_HASH_BYTES];
@@ -260,11 +291,29 @@ static cli_status report(cli_context *ctx, const tally_tx *tx, const tx_plan *pl
         int64_t available = 0;
         bool has_available = cli_json_i64(error, "available", &available) ||
                              cli_json_i64(error, "fee_required", &available); /* FEE_ABOVE_MAX */
+        const char *refusal = cli_json_string(error, "code");
+        bool spends = tx->type == TALLY_TX_TRANSFER || tx->type == TALLY_TX_TRANSFER_BATCH;
+        /* What one may spend is the answer to a payment only: an operator whose line
+         * change meets a defaulted member is told what to do instead. */
+        if (!spends && refusal &&
+            (strcmp(refusal, "MEMBER_DEFAULTED") == 0 || strcmp(refusal, "MEMBER_SUSPENDED") == 0 ||
+             strcmp(refusal, "LINE_FROZEN") == 0 || strcmp(refusal, "LINE_EXPIRED") == 0 ||
+             strcmp(refusal, "INSUFFICIENT_CREDIT") == 0))
+            has_available = false;
         cli_out_refusal(ctx->err, cli_json_string(error, "code"), cli_json_string(error, "message"), has_available,
                         available, &units);
         const char *code = cli_json_string(error, "code");
         if (code && strcmp(code, "NOT_MEMBER") == 0 && tx->type == TALLY_TX_TRANSFER && plan->has_network)
             say_who_is_not_a_member(ctx, tx, plan);
+        if (code && strcmp(code, "MEMBER_DEFAULTED") == 0 && plan->has_network &&
+            (tx->type == TALLY_TX_LINE_OPEN || tx->type == TALLY_TX_LINE_UPDATE))
+            fprintf(ctx->err, "  a defaulted member gets credit again in two steps: reinstate it (tally member "
+                              "reinstate %s WHO), then open its line\n",
+                    plan->network.name);
+        if (code && plan->has_network && (tx->type == TALLY_TX_TRANSFER || tx->type == TALLY_TX_TRANSFER_BATCH) &&
+            (strcmp(code, "LINE_FROZEN") == 0 || strcmp(code, "LINE_EXPIRED") == 0 ||
+             strcmp(code, "MEMBER_SUSPENDED") == 0 || strcmp(code, "MEMBER_DEFAULTED") == 0))
+            say_why_no_credit(ctx, tx, plan, code);
         if (names_line) {
             char amount[CLI_AMOUNT_TEXT_MAX];
             fprintf(ctx->err, "  the refused payment is %s line %u (line %" PRId64 " of the batch): %s to %s; "

@@ -111,6 +111,13 @@ static const cli_option history_options[] = {
     {"--from", "DATE", "every entry from this day on (YYYY-MM-DD, UTC)"},
     {"--to", "DATE", "every entry up to the end of this day (YYYY-MM-DD, UTC)"},
     {"--csv", NULL, "every entry (of the range) as CSV, amounts as plain decimal numbers, for a spreadsheet"},
+    {"--statement", NULL, "a statement of the range: opening balance, every entry oldest first, what came in, "
+                          "went out and was paid in fees, closing balance"},
+    {NULL, NULL, NULL},
+};
+static const cli_option activity_options[] = {
+    {"--limit", "N", "rows to show, 1 to 500 (default 50)"},
+    {"--before", "CURSOR", "show the page before this cursor (printed at the end of a page)"},
     {NULL, NULL, NULL},
 };
 static const cli_option members_options[] = {
@@ -356,6 +363,16 @@ const cli_command cli_commands[] = {
      "WHO (an address or alias@network) may still found and create; 0 revokes.\n",
      "tally chain approve tly1... --networks 2 --assets 1", cli_cmd_transaction},
 
+    /* a development chain's clock */
+    {"dev", "advance", "DURATION", 1, 1, NULL, "move a dev chain's clock forward (tallyd --dev)",
+     "On a development chain (started with tallyd --dev) moves block time forward by\n"
+     "DURATION: 30d, 12h, 90m, 45s or plain seconds, up to ten years. The node makes a\n"
+     "block at the new time at once, so whatever came due on the way happens: periods\n"
+     "end, lines freeze, renew or expire, grace runs out and debt is written off, and\n"
+     "history shows it. Only from the machine the node runs on; a real chain refuses\n"
+     "with NOT_DEV_CHAIN, since its block time follows the clock.\n",
+     "tally dev advance 30d\n  tally dev advance 3600", cli_cmd_dev_advance},
+
     /* fees */
     {"fees", "distribute", "NET [WHO] AMOUNT", 2, 3, fees_options, "send collected fees (operators)",
      "Moves AMOUNT out of the network's fee account, to the member WHO or, with\n"
@@ -376,9 +393,21 @@ const cli_command cli_commands[] = {
     {NULL, "history", "NET [WHO]", 1, 2, history_options, "transactions of an account, newest first",
      "Lists WHO's transactions in NET (default: yours), newest first, a page at a time.\n"
      "With --from and --to (days, UTC) every entry of that range; with --csv as CSV\n"
-     "for a spreadsheet (amounts as plain numbers, the unit in its own column).\n" NET_HELP WHO_HELP,
-     "tally history greenvale --limit 20\n  tally history greenvale --from 2026-11-01 --to 2026-11-30 --csv > november.csv",
+     "for a spreadsheet (amounts as plain numbers, the unit in its own column); with\n"
+     "--statement the balance at the start and the end of the range and what came in,\n"
+     "went out and was paid in fees. What the chain did by itself is there too: lines\n"
+     "renewed, expired, frozen or defaulted (with the debt written off). An operator of\n"
+     "NET who is not a member of it sees the network's whole activity.\n" NET_HELP WHO_HELP,
+     "tally history greenvale --limit 20\n  tally history greenvale --from 2026-11-01 --to 2026-11-30 --csv > november.csv\n"
+     "  tally history greenvale --from 2026-11-01 --to 2026-11-30 --statement",
      cli_cmd_history},
+    {NULL, "activity", "NET", 1, 1, activity_options, "everything that happened in a network, newest first",
+     "Lists a network's whole activity, a page at a time: every transaction about it\n"
+     "(payments, members admitted and suspended, lines opened and changed, the pool,\n"
+     "fees, its operators' own actions) and everything the chain did by itself (lines\n"
+     "renewed, expired, frozen or defaulted, lost debt covered, reserve reallocated,\n"
+     "announced changes in force). Anyone may read it: a chain is public.\n" NET_HELP,
+     "tally activity greenvale --limit 20", cli_cmd_activity},
     {NULL, "block", "HEIGHT", 1, 1, NULL, "one block with its transactions",
      "Shows block HEIGHT (0 is the genesis): its hash, time, transactions and results.\n", "tally block 12",
      cli_cmd_block},
@@ -418,6 +447,7 @@ static const struct {
     {"pool", "the assurance pool"},
     {"fees", "collected fees"},
     {"chain", "the chain's rules (validators)"},
+    {"dev", "a development chain's clock"},
     {"prove", "records with their inclusion proofs"},
     {"tx", "submitted transactions"},
 };

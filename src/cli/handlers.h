@@ -25,6 +25,8 @@ cli_handler cli_cmd_network_show;
 cli_handler cli_cmd_network_list;
 cli_handler cli_cmd_network_members;
 cli_handler cli_cmd_search;
+cli_handler cli_cmd_activity;
+cli_handler cli_cmd_dev_advance;
 cli_handler cli_cmd_pool_show;
 cli_handler cli_cmd_asset_show;
 cli_handler cli_cmd_asset_list;

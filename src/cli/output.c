@@ -367,6 +367,41 @@ static void csv_field(FILE *out, const char *text, bool is_text, bool last) {
     fputs(last ? "\r\n" : ",", out);
 }
 
+/* What an event of a block's end did, in words, for the memo column: "" for an
+ * entry that is a transaction's. */
+static const char *event_text(const json_t *entry, const cli_unit *unit, const cli_unit *reserve, char *out,
+                              size_t size) {
+    out[0] = '\0';
+    if (!json_is_true(json_object_get(entry, "by_chain"))) return out;
+    const char *type = cli_json_string(entry, "type");
+    char when[CLI_TIME_TEXT_MAX] = "", figure[CLI_AMOUNT_TEXT_MAX] = "";
+    int64_t value;
+    const char *times[] = {"period_end", "grace_end", "effective_at"};
+    for (size_t i = 0; i < sizeof times / sizeof times[0]; i++)
+        if (cli_json_i64(entry, times[i], &value)) cli_out_time(value, when);
+    if (!type) return out;
+    if (strcmp(type, "line_renewed") == 0 && cli_json_i64(entry, "limit", &value))
+        snprintf(out, size, "line renewed to %s, limit %s", when, cli_out_amount(value, unit, figure));
+    else if (strcmp(type, "line_expired") == 0 && cli_json_i64(entry, "balance", &value))
+        snprintf(out, size, "line expired at %s, balance %s", when, cli_out_amount(value, unit, figure));
+    else if (strcmp(type, "line_frozen") == 0 && cli_json_i64(entry, "balance", &value))
+        snprintf(out, size, "line frozen until %s: balance %s", when, cli_out_amount(value, unit, figure));
+    else if (strcmp(type, "line_unfrozen") == 0)
+        snprintf(out, size, "line unfrozen, period to %s", when);
+    else if (strcmp(type, "line_defaulted") == 0 && cli_json_i64(entry, "written_off", &value))
+        snprintf(out, size, "defaulted: %s of debt written off", cli_out_amount(value, unit, figure));
+    else if (strcmp(type, "lost_debt_covered") == 0 && cli_json_i64(entry, "covered", &value))
+        snprintf(out, size, "pool credits cover %s of lost debt", cli_out_amount(value, unit, figure));
+    else if (strcmp(type, "reserve_reallocated") == 0 && cli_json_i64(entry, "reserve_moved", &value))
+        snprintf(out, size, "%s of reserve moved from excess to primary",
+                 reserve ? cli_out_amount(value, reserve, figure) : (snprintf(figure, sizeof figure, "%" PRId64, value), figure));
+    else if (strcmp(type, "policy_changed") == 0)
+        snprintf(out, size, "announced policy in force from %s", when);
+    else if (strcmp(type, "peg_changed") == 0)
+        snprintf(out, size, "announced peg in force from %s", when);
+    return out;
+}
+
 void cli_out_history_csv(FILE *out, const json_t *entries, const cli_unit *unit, const cli_unit *reserve) {
     fputs("date,height,type,line,counterparty,counterparty_name,amount,fee,unit,reserve,reserve_unit,shares,memo,tx\r\n",
           out);
@@ -390,6 +425,8 @@ void cli_out_history_csv(FILE *out, const json_t *entries, const cli_unit *unit,
         bool has_reserve = reserve && cli_json_i64(entry, "reserve", &value);
         if (has_reserve) cli_out_amount(value, &plain_reserve, reserve_text);
         if (reserve && cli_json_i64(entry, "shares", &value)) cli_out_amount(value, &plain_reserve, shares_text);
+        char event[160];
+        event_text(entry, unit, reserve, event, sizeof event);
         csv_field(out, date, false, false);
         csv_field(out, height, false, false);
         csv_field(out, cli_json_string(entry, "type"), false, false);
@@ -402,7 +439,7 @@ void cli_out_history_csv(FILE *out, const json_t *entries, const cli_unit *unit,
         csv_field(out, reserve_text, false, false);
         csv_field(out, has_reserve ? reserve->code : "", false, false);
         csv_field(out, shares_text, false, false);
-        csv_field(out, cli_json_string(entry, "memo"), true, false);
+        csv_field(out, event[0] ? event : cli_json_string(entry, "memo"), true, false);
         csv_field(out, cli_json_string(entry, "tx"), false, true);
     }
 }
@@ -440,6 +477,8 @@ void cli_out_history(FILE *out, const json_t *history, const cli_unit *unit, con
                 snprintf(pool_memo, sizeof pool_memo, "%s%s shares", shares > 0 ? "+" : "",
                          cli_out_amount(shares, &shares_unit, count));
             }
+            char event[160];
+            event_text(entry, unit, reserve, event, sizeof event);
             const char *cells[] = {height,
                                    when,
                                    type,
@@ -449,7 +488,8 @@ void cli_out_history(FILE *out, const json_t *history, const cli_unit *unit, con
                                    is_pool ? cli_out_amount(reserve_value, reserve, amount)
                                            : amount_field(entry, "amount", unit, amount),
                                    has_fee ? cli_out_amount(fee_value, unit, fee) : "",
-                                   pool_memo[0]                      ? pool_memo
+                                   event[0]                          ? event
+                                   : pool_memo[0]                    ? pool_memo
                                    : cli_json_string(entry, "memo") ? cli_json_string(entry, "memo")
                                                                      : ""};
             table_row(&t, cells);
@@ -459,6 +499,65 @@ void cli_out_history(FILE *out, const json_t *history, const cli_unit *unit, con
     }
     int64_t next;
     if (next_hint && cli_json_i64(history, "next", &next))
+        fprintf(out, "more: %s --before %" PRId64 "\n", next_hint, next);
+}
+
+/* A name, else a short address, else "-". */
+static const char *who_cell(const json_t *entry, const char *name_field, const char *address_field, char out[24]) {
+    const char *name = cli_json_string(entry, name_field);
+    if (name && name[0]) return name;
+    return short_key(cli_json_string(entry, address_field), out);
+}
+
+void cli_out_activity(FILE *out, const json_t *activity, const cli_unit *unit, const cli_unit *reserve,
+                      const char *next_hint) {
+    json_t *entries = cli_json_array(activity, "entries");
+    if (json_array_size(entries) == 0) {
+        fprintf(out, "no activity\n");
+    } else {
+        table t = {.columns = 7, .right = {true, false, false, false, false, true, false}};
+        const char *header[] = {"HEIGHT", "TIME", "TYPE", "BY", "TO / MEMBER", "AMOUNT", "DETAIL"};
+        table_row(&t, header);
+        size_t index;
+        json_t *entry;
+        json_array_foreach(entries, index, entry) {
+            char height[24] = "-", when[CLI_TIME_TEXT_MAX] = "-", amount[CLI_AMOUNT_TEXT_MAX] = "", by[24], other[24],
+                 detail[200] = "";
+            int64_t value;
+            if (cli_json_i64(entry, "height", &value)) snprintf(height, sizeof height, "%" PRId64, value);
+            if (cli_json_i64(entry, "time", &value)) cli_out_time(value, when);
+            bool by_chain = json_is_true(json_object_get(entry, "by_chain"));
+            if (by_chain) {
+                event_text(entry, unit, reserve, detail, sizeof detail);
+            } else {
+                if (cli_json_i64(entry, "amount", &value)) cli_out_amount(value, unit, amount);
+                const char *memo = cli_json_string(entry, "memo"), *alias = cli_json_string(entry, "alias");
+                int64_t fee = 0, lines = 0;
+                if (cli_json_i64(entry, "lines", &lines)) snprintf(detail, sizeof detail, "%" PRId64 " lines", lines);
+                else if (memo && memo[0]) snprintf(detail, sizeof detail, "%s", memo);
+                else if (alias) snprintf(detail, sizeof detail, "alias %s", alias[0] ? alias : "cleared");
+                else if (json_is_true(json_object_get(entry, "to_pool"))) snprintf(detail, sizeof detail, "to the pool");
+                if (cli_json_i64(entry, "fee", &fee) && fee > 0) {
+                    char fee_text[CLI_AMOUNT_TEXT_MAX];
+                    snprintf(detail + strlen(detail), sizeof detail - strlen(detail), "%sfee %s", detail[0] ? ", " : "",
+                             cli_out_amount(fee, unit, fee_text));
+                }
+            }
+            const char *cells[] = {height,
+                                   when,
+                                   string_or_dash(cli_json_string(entry, "type")),
+                                   by_chain ? "chain" : who_cell(entry, "by_name", "by", by),
+                                   cli_json_string(entry, "to") ? who_cell(entry, "to_name", "to", other)
+                                                                : who_cell(entry, "member_name", "member", other),
+                                   amount,
+                                   detail};
+            table_row(&t, cells);
+        }
+        table_print(out, &t);
+        table_free(&t);
+    }
+    int64_t next;
+    if (next_hint && cli_json_i64(activity, "next", &next))
         fprintf(out, "more: %s --before %" PRId64 "\n", next_hint, next);
 }
 
@@ -509,8 +608,7 @@ static const char *rule_name(const json_t *policy, char out[24]) {
 
 static const char *mode_name(const json_t *policy) {
     int64_t number;
-    const char *text = cli_json_string(policy, "membership");
-    if (!text) text = cli_json_string(policy, "membership_mode");
+    const char *text = cli_json_string(policy, "membership_mode");
     if (text) return text;
     if (cli_json_i64(policy, "membership_mode", &number)) return number == 1 ? "admitted" : "open";
     return "-";
@@ -675,7 +773,7 @@ void cli_out_status(FILE *out, const json_t *status, const char *node_url) {
     if (cli_json_i64(status, "mempool", &value))
         fprintf(out, "mempool     %" PRId64 " transaction%s waiting\n", value, value == 1 ? "" : "s");
     const json_t *rules = cli_json_object(status, "rules");
-    const char *growth = cli_json_string(rules, "growth");
+    const char *growth = cli_json_string(rules, "growth_mode");
     int64_t networks = 0, assets = 0;
     if (growth && strcmp(growth, "approved") == 0)
         fprintf(out, "growth      approved: keys found networks and create assets as a validator approves\n");
@@ -683,6 +781,8 @@ void cli_out_status(FILE *out, const json_t *status, const char *node_url) {
              cli_json_i64(rules, "assets_per_key_per_day", &assets))
         fprintf(out, "growth      open: a key founds %" PRId64 " networks and creates %" PRId64 " assets a day\n",
                 networks, assets);
+    if (json_is_true(json_object_get(rules, "dev_chain")))
+        fprintf(out, "dev chain   yes: its operator moves block time at will (tally dev advance 30d)\n");
     json_t *validators = cli_json_array(rules, "validators");
     size_t index;
     json_t *validator;

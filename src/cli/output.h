@@ -94,6 +94,9 @@ void cli_out_network_list(FILE *out, const json_t *list);
 void cli_out_members(FILE *out, const json_t *members, const cli_unit *unit);
 /* The matches of GET /v1/networks/{id}/search: what matched (a payment's memo or a
  * member's alias), where, who. */
+/* A network's activity (GET /v1/networks/{id}/activity); next_hint as history's. */
+void cli_out_activity(FILE *out, const json_t *activity, const cli_unit *unit, const cli_unit *reserve,
+                      const char *next_hint);
 void cli_out_search(FILE *out, const json_t *matches);
 void cli_out_status(FILE *out, const json_t *status, const char *node_url);
 void cli_out_asset(FILE *out, const json_t *asset);

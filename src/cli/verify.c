@@ -84,11 +84,12 @@ static void print_summary(cli_context *ctx, const tally_verify_summary *summary,
     hex32(summary->tip.state_hash, state);
     double seconds = (double)summary->elapsed_ns / 1e9;
     if (ctx->json) {
-        json_t *document = json_pack("{s:b, s:s, s:I, s:I, s:f, s:s, s:I, s:s, s:I, s:s}", "ok", 1, "source", source,
+        json_t *document = json_pack("{s:b, s:s, s:I, s:I, s:f, s:s, s:I, s:s, s:I, s:s, s:b}", "ok", 1, "source", source,
                                      "blocks", (json_int_t)summary->blocks, "transactions",
                                      (json_int_t)summary->transactions, "elapsed_seconds", seconds, "chain_id", chain,
                                      "height", (json_int_t)summary->tip.height, "tip_hash", tip, "tip_time",
-                                     (json_int_t)summary->tip.block_time, "state_hash", state);
+                                     (json_int_t)summary->tip.block_time, "state_hash", state, "dev_chain",
+                                     summary->dev_chain);
         cli_out_json(ctx->out, document);
         json_decref(document);
         return;
@@ -102,6 +103,9 @@ static void print_summary(cli_context *ctx, const tally_verify_summary *summary,
             cli_out_time(summary->tip.block_time, when));
     fprintf(ctx->out, "tip hash    %s\n", tip);
     fprintf(ctx->out, "state hash  %s\n", state);
+    if (summary->dev_chain)
+        fprintf(ctx->out, "dev chain   yes: a development chain, whose operator moves block time at will; its dates "
+                          "prove nothing\n");
 }
 
 /* IO and memory failures are the machine's (3); every other one is the chain's (1). */
@@ -303,6 +307,7 @@ cli_status cli_verify_node(cli_context *ctx, const uint8_t *expected_chain_id, b
         /* The genesis opened: it counts as verified even when of the wrong chain. */
         summary.blocks = 1;
         summary.tip = tip;
+        summary.dev_chain = tally_state_chain_rules(state)->dev_chain != 0;
         cli_verify_progress_update(&progress, 1, total);
     }
     if (code == TALLY_CHAIN_OK) {

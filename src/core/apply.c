@@ -116,29 +116,76 @@ tally_result tally_apply_signed(tally_state *state, const tally_tx *tx, int64_t 
     return tally_apply(state, tx, block_time);
 }
 
-/* The due heap, drained in order. A due time of INT64_MAX never comes (see credit.c). */
-static void process_due(tally_state *state, int64_t block_time, tally_block_summary *summary) {
+/* The due heap, drained in order. A due time of INT64_MAX never comes (see credit.c).
+ * At most TALLY_BLOCK_DUES_MAX entries a block: what is left is still due, so the
+ * next block takes it (the node makes that block at once). */
+static void process_due(tally_state *state, int64_t block_time, ledger_block_end *end) {
     ledger_due due;
-    while (ledger_due_peek(state, &due) && due.due_time <= block_time && due.due_time != INT64_MAX) {
+    while (end->dues < TALLY_BLOCK_DUES_MAX && ledger_due_peek(state, &due) && due.due_time <= block_time &&
+           due.due_time != INT64_MAX) {
         ledger_due_pop(state);
+        end->dues++;
         switch ((ledger_due_kind)due.kind) {
-        case DUE_LINE: credit_line_due(state, due.index, due.due_time, block_time, summary); break;
-        case DUE_POLICY_CHANGE:
-            network_policy_change_due(state, ledger_network(state, due.index + 1), due.due_time, summary);
-            break;
-        case DUE_PEG_CHANGE: network_peg_change_due(state, ledger_network(state, due.index + 1), due.due_time, summary); break;
+        case DUE_LINE: credit_line_due(state, due.index, due.due_time, block_time, end); break;
+        case DUE_POLICY_CHANGE: network_policy_change_due(state, ledger_network(state, due.index + 1), due.due_time, end); break;
+        case DUE_PEG_CHANGE: network_peg_change_due(state, ledger_network(state, due.index + 1), due.due_time, end); break;
         }
     }
 }
 
-tally_block_summary tally_end_block(tally_state *state, int64_t block_time) {
-    tally_block_summary summary = {0};
+void ledger_event(ledger_block_end *end, tally_event_kind kind, uint32_t network_id, const tally_key *member,
+                  int64_t amount, int64_t time) {
+    if (end->on_event == NULL) return;
+    tally_event event;
+    memset(&event, 0, sizeof event);
+    event.kind = (uint8_t)kind;
+    event.network_id = network_id;
+    if (member != NULL) event.member = *member;
+    event.amount = amount;
+    event.time = time;
+    end->on_event(end->context, &event);
+}
+
+const char *tally_event_kind_name(uint8_t kind) {
+    switch ((tally_event_kind)kind) {
+    case TALLY_EVENT_LINE_RENEWED: return "line_renewed";
+    case TALLY_EVENT_LINE_EXPIRED: return "line_expired";
+    case TALLY_EVENT_LINE_FROZEN: return "line_frozen";
+    case TALLY_EVENT_LINE_UNFROZEN: return "line_unfrozen";
+    case TALLY_EVENT_LINE_DEFAULTED: return "line_defaulted";
+    case TALLY_EVENT_LOST_DEBT_COVERED: return "lost_debt_covered";
+    case TALLY_EVENT_RESERVE_REALLOCATED: return "reserve_reallocated";
+    case TALLY_EVENT_POLICY_CHANGED: return "policy_changed";
+    case TALLY_EVENT_PEG_CHANGED: return "peg_changed";
+    }
+    return NULL;
+}
+
+bool tally_event_kind_has_member(uint8_t kind) {
+    return kind >= TALLY_EVENT_LINE_RENEWED && kind <= TALLY_EVENT_LINE_DEFAULTED;
+}
+
+tally_block_summary tally_end_block_events(tally_state *state, int64_t block_time, tally_event_fn *on_event,
+                                           void *context) {
+    ledger_block_end end;
+    memset(&end, 0, sizeof end);
+    end.on_event = on_event;
+    end.context = context;
     /* Nothing here allocates: each due entry is popped before anything it causes is
      * pushed (a line's next period), so the heap never outgrows what transactions
      * reserved. Announced changes come before reallocation: a new target RTD moves
      * excess the block it takes effect. */
-    process_due(state, block_time, &summary);
-    for (uint32_t i = 0; i < state->network_count; i++)
-        summary.reserve_reallocated = saturating_add(summary.reserve_reallocated, pool_reallocate(state, &state->networks[i]));
-    return summary;
+    process_due(state, block_time, &end);
+    for (uint32_t i = 0; i < state->network_count; i++) {
+        tally_network *network = &state->networks[i];
+        int64_t moved = pool_reallocate(state, network);
+        if (moved == 0) continue;
+        end.summary.reserve_reallocated = saturating_add(end.summary.reserve_reallocated, moved);
+        ledger_event(&end, TALLY_EVENT_RESERVE_REALLOCATED, network->id, NULL, moved, 0);
+    }
+    return end.summary;
+}
+
+tally_block_summary tally_end_block(tally_state *state, int64_t block_time) {
+    return tally_end_block_events(state, block_time, NULL, NULL);
 }

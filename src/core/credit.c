@@ -28,6 +28,10 @@ bool credit_allows_new_debt(const tally_member *member) {
     return member->status == TALLY_MEMBER_ACTIVE && member->line_status == TALLY_LINE_ACTIVE;
 }
 
+tally_error tally_member_credit_refusal(const tally_member *member) {
+    return credit_allows_new_debt(member) ? TALLY_ERR_INSUFFICIENT_CREDIT : credit_refusal(member);
+}
+
 tally_error credit_refusal(const tally_member *member) {
     if (member->status == TALLY_MEMBER_SUSPENDED) return TALLY_ERR_MEMBER_SUSPENDED;
     if (member->status == TALLY_MEMBER_DEFAULTED) return TALLY_ERR_MEMBER_DEFAULTED;
@@ -177,8 +181,8 @@ void credit_after_balance_change(tally_state *state, tally_member *member,
         ledger_due_push(state, member->period_end, DUE_LINE, ledger_member_index(state, member));
 }
 
-static void write_off(tally_state *state, tally_network *network, tally_member *member,
-                      tally_block_summary *summary) {
+static void write_off(tally_state *state, tally_network *network, tally_member *member, int64_t due_time,
+                      ledger_block_end *end) {
     tally_member *lost = ledger_member_at(state, network->lost_debt_member);
     int64_t written_off = debt_part(member->balance);
     balance_change changes[] = {{member, 0}, {lost, lost->balance - written_off}};
@@ -188,9 +192,12 @@ static void write_off(tally_state *state, tally_network *network, tally_member *
     member->line_status = TALLY_LINE_DEFAULTED;
     member->limit = 0;
     member->status = TALLY_MEMBER_DEFAULTED;
-    summary->lines_defaulted++;
-    summary->debt_written_off = saturating_add(summary->debt_written_off, written_off);
-    summary->lost_debt_burned = saturating_add(summary->lost_debt_burned, pool_cover_lost_debt(state, network));
+    end->summary.lines_defaulted++;
+    end->summary.debt_written_off = saturating_add(end->summary.debt_written_off, written_off);
+    ledger_event(end, TALLY_EVENT_LINE_DEFAULTED, network->id, &member->key, written_off, due_time);
+    int64_t covered = pool_cover_lost_debt(state, network);
+    end->summary.lost_debt_burned = saturating_add(end->summary.lost_debt_burned, covered);
+    if (covered > 0) ledger_event(end, TALLY_EVENT_LOST_DEBT_COVERED, network->id, NULL, covered, 0);
 }
 
 /* The next period after a compliant one. A chain that stalled longer than a period
@@ -202,28 +209,34 @@ static void renew(tally_state *state, tally_member *member, int64_t block_time) 
 }
 
 void credit_line_due(tally_state *state, uint32_t member_index, int64_t due_time, int64_t block_time,
-                     tally_block_summary *summary) {
+                     ledger_block_end *end) {
     tally_member *member = ledger_member_at(state, member_index);
     tally_network *network = ledger_network(state, member->network_id);
+    tally_block_summary *summary = &end->summary;
     if (member->line_status == TALLY_LINE_ACTIVE && member->period_end == due_time) {
         if (!is_compliant(member, network)) {
             member->line_status = TALLY_LINE_FROZEN;
             member->grace_end = time_after(member->period_end, member->grace_seconds);
             ledger_due_push(state, member->grace_end, DUE_LINE, member_index);
             summary->lines_frozen++;
+            ledger_event(end, TALLY_EVENT_LINE_FROZEN, network->id, &member->key, member->balance, member->grace_end);
         } else if (network->policy.auto_renew) {
             renew(state, member, block_time);
             summary->lines_renewed++;
+            ledger_event(end, TALLY_EVENT_LINE_RENEWED, network->id, &member->key, member->limit, member->period_end);
         } else {
             member->line_status = TALLY_LINE_EXPIRED;
             summary->lines_expired++;
+            ledger_event(end, TALLY_EVENT_LINE_EXPIRED, network->id, &member->key, member->balance, due_time);
         }
     } else if (member->line_status == TALLY_LINE_FROZEN && member->grace_end == due_time) {
         if (is_compliant(member, network)) {
             period_begin(state, member, block_time);
             summary->lines_renewed++;
+            ledger_event(end, TALLY_EVENT_LINE_UNFROZEN, network->id, &member->key, member->balance,
+                         member->period_end);
         } else {
-            write_off(state, network, member, summary);
+            write_off(state, network, member, due_time, end);
         }
     }
     /* Anything else is a stale entry: the line changed after it was queued. */

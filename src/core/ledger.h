@@ -285,6 +285,17 @@ uint32_t ledger_index_longest_run(const ledger_index *index);
 /* Rebuilds every index and the due heap from the tables (after deserializing). */
 TALLY_MUST_CHECK bool ledger_rebuild_indices(tally_state *state);
 
+/* What the end of a block is doing: its summary and where its events go. */
+typedef struct {
+    tally_block_summary summary;
+    tally_event_fn *on_event; /* NULL: events are not reported */
+    void *context;
+    uint32_t dues; /* due entries processed so far (TALLY_BLOCK_DUES_MAX at most) */
+} ledger_block_end;
+/* Reports one event (member NULL: about the network). */
+void ledger_event(ledger_block_end *end, tally_event_kind kind, uint32_t network_id, const tally_key *member,
+                  int64_t amount, int64_t time);
+
 /* ---- rule modules: each returns a result whose code says what happened ---- */
 
 bool network_is_operator(const tally_network *network, const tally_key *key);
@@ -298,9 +309,9 @@ tally_result network_peg_set(tally_state *state, const tally_tx *tx, int64_t blo
 tally_result network_chain_approve(tally_state *state, const tally_tx *tx);
 /* An announced policy or peg change whose time came (a due entry of that kind). */
 void network_policy_change_due(tally_state *state, tally_network *network, int64_t due_time,
-                               tally_block_summary *summary);
+                               ledger_block_end *end);
 void network_peg_change_due(tally_state *state, tally_network *network, int64_t due_time,
-                            tally_block_summary *summary);
+                            ledger_block_end *end);
 tally_result network_operator_add(tally_state *state, const tally_tx *tx);
 tally_result network_operator_remove(tally_state *state, const tally_tx *tx);
 
@@ -334,7 +345,7 @@ bool credit_record_after_balance_change(tally_member *member, const tally_networ
                                         int64_t income, int64_t block_time);
 /* A credit line's period or grace that ended at due_time (a due entry). */
 void credit_line_due(tally_state *state, uint32_t member_index, int64_t due_time, int64_t block_time,
-                     tally_block_summary *summary);
+                     ledger_block_end *end);
 
 tally_result transfer_apply(tally_state *state, const tally_tx *tx, int64_t block_time);
 tally_result transfer_batch_apply(tally_state *state, const tally_tx *tx, int64_t block_time);

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const uint8_t snapshot_magic[8] = {'T', 'A', 'L', 'L', 'Y', 'S', 'T', '2'};
+static const uint8_t snapshot_magic[8] = {'T', 'A', 'L', 'L', 'Y', 'S', 'T', '3'};
 
 typedef struct {
     uint8_t *out; /* NULL: only count */
@@ -137,6 +137,7 @@ static void write_rules(writer *w, const tally_chain_rules *rules) {
     put_u8(w, rules->growth_mode);
     put_u32(w, rules->networks_per_key_per_day);
     put_u32(w, rules->assets_per_key_per_day);
+    put_u8(w, rules->dev_chain);
     put_u8(w, rules->validator_count);
     for (uint8_t i = 0; i < rules->validator_count; i++) put_key(w, &rules->validators[i]);
 }
@@ -148,6 +149,7 @@ static void read_rules(reader *r, tally_chain_rules *rules) {
     if (networks > UINT16_MAX || assets > UINT16_MAX) r->invalid = true;
     rules->networks_per_key_per_day = (uint16_t)networks;
     rules->assets_per_key_per_day = (uint16_t)assets;
+    rules->dev_chain = get_u8(r);
     rules->validator_count = get_u8(r);
     if (rules->validator_count > TALLY_VALIDATORS_MAX) r->invalid = true;
     for (uint8_t i = 0; !r->failed && !r->invalid && i < rules->validator_count; i++) get_key(r, &rules->validators[i]);

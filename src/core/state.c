@@ -300,7 +300,7 @@ tally_error tally_chain_rules_validate(const tally_chain_rules *rules) {
     bool valid = rules->growth_mode < TALLY_GROWTH_COUNT && rules->networks_per_key_per_day >= 1 &&
                  rules->networks_per_key_per_day <= TALLY_DAILY_GROWTH_MAX && rules->assets_per_key_per_day >= 1 &&
                  rules->assets_per_key_per_day <= TALLY_DAILY_GROWTH_MAX &&
-                 rules->validator_count <= TALLY_VALIDATORS_MAX;
+                 rules->dev_chain <= 1 && rules->validator_count <= TALLY_VALIDATORS_MAX;
     for (uint8_t i = 0; valid && i < rules->validator_count; i++) {
         if (tally_key_is_system(&rules->validators[i])) valid = false;
         for (uint8_t j = 0; valid && j < i; j++)

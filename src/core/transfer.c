@@ -259,12 +259,21 @@ tally_result transfer_batch_apply(tally_state *state, const tally_tx *tx, int64_
     return result;
 }
 
+bool tally_tx_unused_fields_zero(const tally_tx *tx) {
+    if (tx->type != TALLY_TX_FEE_DISTRIBUTE || !tx->body.fee_distribute.to_pool) return true;
+    static const tally_key zero;
+    return memcmp(tx->body.fee_distribute.to.bytes, zero.bytes, TALLY_KEY_BYTES) == 0;
+}
+
 tally_result fee_distribute(tally_state *state, const tally_tx *tx, int64_t block_time) {
     const tally_tx_fee_distribute *body = &tx->body.fee_distribute;
     tally_network *network = ledger_network(state, body->network_id);
     if (!network) return result_error(TALLY_ERR_UNKNOWN_NETWORK);
     if (!network_is_operator(network, &tx->signer)) return result_error(TALLY_ERR_NOT_OPERATOR);
     if (body->amount <= 0) return result_error(TALLY_ERR_AMOUNT_NOT_POSITIVE);
+    /* To the pool names no member: `to` is then unused and must be zero (the decoder
+     * refuses it too), so one payment has one signed form. */
+    if (!tally_tx_unused_fields_zero(tx)) return result_error(TALLY_ERR_DECODE_BAD_VALUE);
     tally_member *fees = ledger_member_at(state, network->fee_member);
     if (fees->balance < body->amount) {
         tally_result refused = result_error(TALLY_ERR_INSUFFICIENT_BALANCE);

@@ -446,6 +446,30 @@ static void add_pool_figures(json_t *entry, const index_history_entry *e) {
     if (e->shares) json_object_set_new(entry, "shares", json_integer(shares_made ? e->shares : -e->shares));
 }
 
+/* An event of a block's end: made by the chain, with its figures named by kind. */
+static void add_event_fields(json_t *entry, uint8_t type, int64_t event_amount, int64_t event_time) {
+    if (!entry || !index_type_is_event(type)) return;
+    json_object_set_new(entry, "by_chain", json_true());
+    const char *amount = NULL, *time = NULL;
+    switch ((tally_event_kind)(type - INDEX_EVENT_TYPE_BASE)) {
+    case TALLY_EVENT_LINE_RENEWED: amount = "limit"; time = "period_end"; break;
+    case TALLY_EVENT_LINE_EXPIRED: amount = "balance"; time = "period_end"; break;
+    case TALLY_EVENT_LINE_FROZEN: amount = "balance"; time = "grace_end"; break;
+    case TALLY_EVENT_LINE_UNFROZEN: amount = "balance"; time = "period_end"; break;
+    case TALLY_EVENT_LINE_DEFAULTED: amount = "written_off"; time = "grace_end"; break;
+    case TALLY_EVENT_LOST_DEBT_COVERED: amount = "covered"; break;
+    case TALLY_EVENT_RESERVE_REALLOCATED: amount = "reserve_moved"; break;
+    case TALLY_EVENT_POLICY_CHANGED:
+    case TALLY_EVENT_PEG_CHANGED: time = "effective_at"; break;
+    }
+    if (amount) json_object_set_new(entry, amount, json_integer(event_amount));
+    if (time) json_object_set_new(entry, time, json_integer(event_time));
+}
+
+static void add_event_figures(json_t *entry, const index_history_entry *e) {
+    add_event_fields(entry, e->type, e->event_amount, e->event_time);
+}
+
 static enum MHD_Result get_history(http_server *server, struct MHD_Connection *connection, uint32_t network_id,
                                    const tally_key *key) {
     uint64_t before, limit;
@@ -473,7 +497,7 @@ static enum MHD_Result get_history(http_server *server, struct MHD_Connection *c
     json_t *list = json_array();
     for (uint32_t i = 0; i < count; i++) {
         const index_history_entry *e = &entries[i];
-        const char *type = tally_tx_type_name(e->type);
+        const char *type = index_type_name(e->type);
         json_t *entry = json_pack("{s:I, s:I, s:I, s:o, s:s, s:I, s:I, s:s#}", "cursor", (json_int_t)e->cursor, "height",
                                   (json_int_t)e->height, "time", (json_int_t)e->time, "tx",
                                   view_hex(e->tx_id, TALLY_HASH_BYTES), "type", type ? type : "?", "amount",
@@ -483,10 +507,131 @@ static enum MHD_Result get_history(http_server *server, struct MHD_Connection *c
         if (entry && names && names[i][0]) json_object_set_new(entry, "counterparty_name", json_string(names[i]));
         if (entry && e->line) json_object_set_new(entry, "line", json_integer(e->line));
         add_pool_figures(entry, e);
+        add_event_figures(entry, e);
         json_array_append_new(list, entry);
     }
     free(names);
     free(entries);
+    json_t *view = json_pack("{s:o}", "entries", list);
+    json_object_set_new(view, "next", next ? json_integer((json_int_t)next) : json_null());
+    return send_json(connection, MHD_HTTP_OK, view);
+}
+
+/* The key a network's activity row names besides its signer (the member acted on,
+ * the payee), if any. */
+static const tally_key *activity_other(const index_activity_row *row) {
+    const tally_tx *tx = &row->tx;
+    switch (row->type) {
+    case TALLY_TX_TRANSFER: return &tx->body.transfer.payee;
+    case TALLY_TX_OPERATOR_ADD:
+    case TALLY_TX_OPERATOR_REMOVE:
+    case TALLY_TX_MEMBER_ADMIT:
+    case TALLY_TX_MEMBER_SUSPEND:
+    case TALLY_TX_MEMBER_REINSTATE:
+    case TALLY_TX_LINE_CLOSE: return &tx->body.network_key.key;
+    case TALLY_TX_LINE_OPEN: return &tx->body.line_open.member;
+    case TALLY_TX_LINE_UPDATE: return &tx->body.line_update.member;
+    case TALLY_TX_FEE_DISTRIBUTE: return tx->body.fee_distribute.to_pool ? NULL : &tx->body.fee_distribute.to;
+    default: return NULL;
+    }
+}
+
+/* What a row did, in figures: a payment's amount and memo, a batch's total and lines,
+ * a line's limit, a pool or fee movement's amount; an event's own figures. */
+static void add_activity_figures(json_t *entry, const index_activity_row *row) {
+    if (!entry) return;
+    if (index_type_is_event(row->type)) {
+        add_event_fields(entry, row->type, row->event.amount, row->event.time);
+        return;
+    }
+    const tally_tx *tx = &row->tx;
+    int64_t amount = 0;
+    bool has_amount = true;
+    switch (row->type) {
+    case TALLY_TX_TRANSFER:
+        amount = tx->body.transfer.amount;
+        json_object_set_new(entry, "memo", json_stringn(tx->body.transfer.memo.bytes, tx->body.transfer.memo.length));
+        break;
+    case TALLY_TX_TRANSFER_BATCH:
+        for (uint16_t i = 0; i < tx->body.transfer_batch.line_count; i++) amount += tx->body.transfer_batch.lines[i].amount;
+        json_object_set_new(entry, "lines", json_integer(tx->body.transfer_batch.line_count));
+        break;
+    case TALLY_TX_LINE_OPEN: amount = tx->body.line_open.limit; break;
+    case TALLY_TX_LINE_UPDATE: amount = tx->body.line_update.limit; break;
+    case TALLY_TX_POOL_DEPOSIT:
+    case TALLY_TX_POOL_WITHDRAW:
+    case TALLY_TX_POOL_REPAY:
+    case TALLY_TX_POOL_REDEEM: amount = tx->body.pool_amount.amount; break;
+    case TALLY_TX_FEE_DISTRIBUTE:
+        amount = tx->body.fee_distribute.amount;
+        if (tx->body.fee_distribute.to_pool) json_object_set_new(entry, "to_pool", json_true());
+        break;
+    case TALLY_TX_ALIAS_SET:
+        json_object_set_new(entry, "alias", json_stringn(tx->body.alias_set.alias.bytes, tx->body.alias_set.alias.length));
+        has_amount = false;
+        break;
+    default: has_amount = false; break;
+    }
+    if (has_amount) json_object_set_new(entry, "amount", json_integer(amount));
+    if (row->fee) json_object_set_new(entry, "fee", json_integer(row->fee));
+}
+
+/* GET /v1/networks/{id}/activity: everything that happened in a network, newest
+ * first, a page at a time: every transaction about it (whoever signed it, its
+ * operators' included) and every event of a block's end in it. From the index. */
+static enum MHD_Result get_activity(http_server *server, struct MHD_Connection *connection, uint32_t network_id) {
+    uint64_t before, limit;
+    if (!query_u64(connection, "before", 0, UINT64_MAX, &before) ||
+        !query_u64(connection, "limit", 50, INDEX_HISTORY_LIMIT_MAX, &limit) || limit == 0)
+        return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_QUERY", "before >= 0 (a cursor), 1 <= limit <= 500");
+    index_activity_row *rows = calloc((size_t)limit, sizeof *rows);
+    if (!rows) return send_out_of_memory(connection);
+    uint32_t count = 0;
+    uint64_t next = 0;
+    char why[INDEX_WHY_BYTES];
+    if (!node_activity(server->node, network_id, before, (uint32_t)limit, rows, &count, &next, why, sizeof why)) {
+        free(rows);
+        return send_error(connection, MHD_HTTP_INTERNAL_SERVER_ERROR, "INDEX", why);
+    }
+    /* Names as the state has them now. */
+    char (*names)[2][TALLY_ALIAS_MAX + 1] = calloc(count ? count : 1, sizeof *names);
+    const tally_state *state = names ? node_read_begin(server->node) : NULL;
+    for (uint32_t i = 0; state && i < count; i++) {
+        counterparty_name(state, network_id, &rows[i].signer, names[i][0]);
+        const tally_key *other = activity_other(&rows[i]);
+        if (other) counterparty_name(state, network_id, other, names[i][1]);
+    }
+    if (state) node_read_end(server->node);
+    static const tally_key nobody;
+    json_t *list = json_array();
+    for (uint32_t i = 0; i < count; i++) {
+        const index_activity_row *row = &rows[i];
+        const char *type = index_type_name(row->type);
+        json_t *entry = json_pack("{s:I, s:I, s:I, s:o, s:s}", "cursor", (json_int_t)row->cursor, "height",
+                                  (json_int_t)row->height, "time", (json_int_t)row->time, "tx",
+                                  view_hex(row->id, TALLY_HASH_BYTES), "type", type ? type : "?");
+        if (entry && memcmp(row->signer.bytes, nobody.bytes, TALLY_KEY_BYTES) != 0) {
+            json_object_set_new(entry, index_type_is_event(row->type) ? "member" : "by", view_address(&row->signer));
+            if (names && names[i][0][0])
+                json_object_set_new(entry, index_type_is_event(row->type) ? "member_name" : "by_name",
+                                    json_string(names[i][0]));
+        }
+        const tally_key *other = index_type_is_event(row->type) ? NULL : activity_other(row);
+        if (entry && other) {
+            json_object_set_new(entry, row->type == TALLY_TX_TRANSFER || row->type == TALLY_TX_FEE_DISTRIBUTE ? "to" : "member",
+                                view_address(other));
+            if (names && names[i][1][0])
+                json_object_set_new(entry,
+                                    row->type == TALLY_TX_TRANSFER || row->type == TALLY_TX_FEE_DISTRIBUTE ? "to_name"
+                                                                                                        : "member_name",
+                                    json_string(names[i][1]));
+        }
+        add_activity_figures(entry, row);
+        json_array_append_new(list, entry);
+    }
+    index_activity_release(rows, count);
+    free(names);
+    free(rows);
     json_t *view = json_pack("{s:o}", "entries", list);
     json_object_set_new(view, "next", next ? json_integer((json_int_t)next) : json_null());
     return send_json(connection, MHD_HTTP_OK, view);
@@ -598,7 +743,7 @@ static void copy_member_page(const tally_state *state, const tally_network *netw
     page->more = at < table;
 }
 
-/* GET /v1/networks/{id}[/members | /accounts/{who}[/history] | /search] */
+/* GET /v1/networks/{id}[/members | /accounts/{who}[/history] | /search | /activity] */
 static enum MHD_Result get_network(http_server *server, struct MHD_Connection *connection, char **segments,
                                    int count) {
     uint32_t network_id;
@@ -607,8 +752,9 @@ static enum MHD_Result get_network(http_server *server, struct MHD_Connection *c
     bool wants_network = count == 3, wants_members = count == 4 && strcmp(segments[3], "members") == 0;
     bool wants_account = (count == 5 || count == 6) && strcmp(segments[3], "accounts") == 0;
     bool wants_search = count == 4 && strcmp(segments[3], "search") == 0;
+    bool wants_activity = count == 4 && strcmp(segments[3], "activity") == 0;
     if (wants_account && count == 6 && strcmp(segments[5], "history") != 0) wants_account = false;
-    if (!wants_network && !wants_members && !wants_account && !wants_search)
+    if (!wants_network && !wants_members && !wants_account && !wants_search && !wants_activity)
         return send_error(connection, MHD_HTTP_NOT_FOUND, "NOT_FOUND", "no such path");
     uint64_t cursor = 0, limit = 0;
     member_page page = {0};
@@ -650,6 +796,7 @@ static enum MHD_Result get_network(http_server *server, struct MHD_Connection *c
     }
     if (wants_network) return send_json(connection, MHD_HTTP_OK, view_network(&network_copy));
     if (wants_search) return get_search(server, connection, network_id);
+    if (wants_activity) return get_activity(server, connection, network_id);
     if (wants_account && count == 6) return get_history(server, connection, network_id, &member_copy.member.key);
     if (wants_account) return send_json(connection, MHD_HTTP_OK, view_member(&member_copy));
     json_t *members = json_array();
@@ -834,6 +981,16 @@ static enum MHD_Result get_block(http_server *server, struct MHD_Connection *con
         json_array_append_new(txs, tx);
     }
     json_object_set_new(view, "transactions", txs);
+    json_t *events = json_array();
+    for (uint32_t i = 0; i < block.event_count; i++) {
+        const tally_event *e = &block.events[i];
+        const char *kind = tally_event_kind_name(e->kind);
+        json_t *event = json_pack("{s:s, s:i, s:I, s:I}", "kind", kind ? kind : "?", "network", (int)e->network_id,
+                                  "amount", (json_int_t)e->amount, "time", (json_int_t)e->time);
+        if (event && tally_event_kind_has_member(e->kind)) json_object_set_new(event, "member", view_address(&e->member));
+        json_array_append_new(events, event);
+    }
+    json_object_set_new(view, "events", events);
     tally_block_release(&block);
     return send_json(connection, MHD_HTTP_OK, view);
 }
@@ -981,6 +1138,54 @@ static enum MHD_Result get_metrics(http_server *server, struct MHD_Connection *c
 
 /* ---- dispatch ---- */
 
+/* Whether the request came from this machine (127.0.0.0/8 or ::1). */
+static bool from_loopback(struct MHD_Connection *connection) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (!info || !info->client_addr) return false;
+    const struct sockaddr *address = info->client_addr;
+    if (address->sa_family == AF_INET) {
+        const struct sockaddr_in *v4 = (const struct sockaddr_in *)(const void *)address;
+        return (ntohl(v4->sin_addr.s_addr) >> 24) == 127;
+    }
+    if (address->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)(const void *)address;
+        static const uint8_t loopback[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+        return memcmp(v6->sin6_addr.s6_addr, loopback, 16) == 0;
+    }
+    return false;
+}
+
+/* POST /v1/dev/advance?seconds=N: a development chain's clock moves N seconds ahead,
+ * and the answer comes with the block made at the new time. Only from this machine:
+ * the node's own operator. */
+static enum MHD_Result post_dev_advance(http_server *server, struct MHD_Connection *connection) {
+    if (!node_is_dev_chain(server->node))
+        return send_error(connection, MHD_HTTP_FORBIDDEN, "NOT_DEV_CHAIN",
+                          "this chain is not a development chain: its block time follows the clock (start a dev "
+                          "chain with tallyd --dev in a new data directory)");
+    if (!from_loopback(connection))
+        return send_error(connection, MHD_HTTP_FORBIDDEN, "NOT_LOOPBACK",
+                          "a dev chain's clock is moved only from the machine its node runs on");
+    uint64_t seconds;
+    if (!query_u64(connection, "seconds", 0, NODE_DEV_ADVANCE_MAX_SECONDS, &seconds) || seconds == 0)
+        return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_QUERY",
+                          "seconds is 1 to 316224000 (ten years): how far to move the chain's clock");
+    int64_t block_time = 0;
+    uint64_t height = 0;
+    switch (node_dev_advance(server->node, (int64_t)seconds, &block_time, &height)) {
+    case NODE_DEV_OK: break;
+    case NODE_DEV_NOT_DEV_CHAIN: return send_error(connection, MHD_HTTP_FORBIDDEN, "NOT_DEV_CHAIN", "not a dev chain");
+    case NODE_DEV_BAD_SECONDS: return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_QUERY", "seconds out of range");
+    case NODE_DEV_TIMED_OUT:
+        return send_error(connection, MHD_HTTP_SERVICE_UNAVAILABLE, "TIMED_OUT",
+                          "the clock moved, but the block at the new time did not come within 30 s");
+    case NODE_DEV_NODE_FAILED: return send_failed(connection);
+    }
+    return send_json(connection, MHD_HTTP_OK,
+                     json_pack("{s:I, s:I, s:I}", "advanced", (json_int_t)seconds, "block_time", (json_int_t)block_time,
+                               "height", (json_int_t)height));
+}
+
 static enum MHD_Result route(http_server *server, struct MHD_Connection *connection, const char *url,
                              const char *method, request *req) {
     if (node_failed(server->node))
@@ -998,6 +1203,10 @@ static enum MHD_Result route(http_server *server, struct MHD_Connection *connect
     if (strcmp(resource, "transactions") == 0 && count == 2) {
         if (!is_post) return send_error(connection, MHD_HTTP_METHOD_NOT_ALLOWED, "BAD_METHOD", "POST a transaction here");
         return submit(server, connection, req);
+    }
+    if (strcmp(resource, "dev") == 0 && count == 3 && strcmp(segments[2], "advance") == 0) {
+        if (!is_post) return send_error(connection, MHD_HTTP_METHOD_NOT_ALLOWED, "BAD_METHOD", "POST here to move a dev chain's clock");
+        return post_dev_advance(server, connection);
     }
     if (!is_get) return send_error(connection, MHD_HTTP_METHOD_NOT_ALLOWED, "BAD_METHOD", "this path only answers GET");
     if (strcmp(resource, "transactions") == 0 && count == 3) return get_transaction(server, connection, segments[2]);

@@ -62,7 +62,13 @@ static const char schema_sql[] =
     "  shares INTEGER NOT NULL,"
     "  to_primary INTEGER NOT NULL,"
     "  to_excess INTEGER NOT NULL,"
-    "  available INTEGER NOT NULL);"
+    "  available INTEGER NOT NULL,"
+    /* An event of a block's end (type INDEX_EVENT_TYPE_BASE + kind) has a row here
+     * too, after the block's transactions: its figures, NULL for a transaction. */
+    "  event_amount INTEGER,"
+    "  event_time INTEGER);"
+    /* A network's activity, newest first: one range of this index. */
+    "CREATE INDEX txs_by_network ON txs(network_id, seq);"
     /* Clustered by account, so a page of history is one range of one b-tree and
      * an entry costs one insert. entry = tx seq * ENTRIES_PER_TX + its number in
      * the tx: increasing in chain order, and it names its transaction. */

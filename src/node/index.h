@@ -33,11 +33,17 @@
  *   OPERATOR_ADD/REMOVE, MEMBER_ADMIT/SUSPEND/REINSTATE, LINE_OPEN/UPDATE/CLOSE:
  *                    the key in the body, amount 0, counterparty the operator who
  *                    signed (none when it acted on itself).
- * So for every transaction the (amount - fee) of its entries in a network sum to 0,
- * and an account's balance is the sum of (amount - fee) over its entries, except
- * for what the end-of-block step does without a transaction (a default's write-off,
- * pool credits burned against lost debt), which no block records and so no index
- * shows. Reserve assets have their own history: ASSET_CREATE (issuer, 0),
+ * The events of a block's end (recorded by the block, see tally_event) come after
+ * its transactions, each as a row of its own with these entries:
+ *   LINE_RENEWED, LINE_EXPIRED, LINE_FROZEN, LINE_UNFROZEN: the member, amount 0.
+ *   LINE_DEFAULTED   the member: +written off (its debt is gone), counterparty the
+ *                    lost-debt account; that account: -written off.
+ *   LOST_DEBT_COVERED the pool's system account: -covered; the lost-debt account:
+ *                    +covered; each the other's counterparty.
+ *   RESERVE_REALLOCATED the pool's system account, amount 0.
+ *   POLICY_CHANGED, PEG_CHANGED: no entry (the network's activity shows them).
+ * So for every transaction and event the (amount - fee) of its entries in a network
+ * sum to 0, and an account's balance is the sum of (amount - fee) over its entries. Reserve assets have their own history: ASSET_CREATE (issuer, 0),
  * ASSET_ISSUE (+amount to the holder, counterparty the issuer), ASSET_TRANSFER
  * (-amount and +amount), ASSET_BURN (-amount), and the pool's reserve movements
  * (deposit, withdraw, repay, redeem: the signer and the pool's system account, in
@@ -83,8 +89,19 @@ extern "C" {
 #endif
 
 /* Bump when the tables change: an index of another version is rebuilt. 2: batch
- * payments (history's line and memo, entry ids of 1024 a transaction). */
-#define INDEX_SCHEMA_VERSION 2
+ * payments (history's line and memo, entry ids of 1024 a transaction). 3: the
+ * events of blocks' ends, and a network's activity. */
+#define INDEX_SCHEMA_VERSION 3
+/* An event of a block's end is indexed as a row of type INDEX_EVENT_TYPE_BASE + its
+ * kind (tally_event_kind), after the block's transactions: its id is
+ * BLAKE2b-256("tally-event" || block hash || u32 its number in the block). */
+#define INDEX_EVENT_TYPE_BASE 128u
+/* Whether a row's type is an event's; and the name of a type, a transaction's
+ * ("transfer") or an event's ("line_defaulted"), NULL when unknown. */
+bool index_type_is_event(uint8_t type);
+const char *index_type_name(uint8_t type);
+/* The id under which an event of a block is indexed (see INDEX_EVENT_TYPE_BASE). */
+void index_event_id(const uint8_t block_hash[TALLY_HASH_BYTES], uint32_t number, uint8_t out[TALLY_HASH_BYTES]);
 /* PRAGMA application_id of a Tally index: "TLYX". */
 #define INDEX_APPLICATION_ID 0x544c5958
 /* Bounds on one query's answer. */
@@ -237,6 +254,11 @@ typedef struct {
      * every other entry. */
     int64_t reserve;
     int64_t shares;
+    /* An event (index_type_is_event(type)): its amount and time (tally_event); the
+     * event's member is the account whose history it is, or for a network's event
+     * what its entries say. tx_id is the event's id. */
+    int64_t event_amount;
+    int64_t event_time;
 } index_history_entry;
 
 /*
@@ -270,6 +292,34 @@ TALLY_MUST_CHECK index_error index_asset_history(tally_index *index, uint32_t as
                                                  uint32_t limit, index_asset_entry *entries,
                                                  uint32_t *count, uint64_t *next_cursor,
                                                  char *why, size_t why_size);
+
+/* One row of a network's activity: a transaction about the network (its founding,
+ * operators, members, lines, payments, pool, fees) or an event of a block's end in
+ * it. */
+typedef struct {
+    uint64_t cursor; /* pass as before_cursor for older rows */
+    uint64_t height;
+    uint32_t position;
+    int64_t time;
+    uint8_t id[TALLY_HASH_BYTES]; /* the transaction's id, or the event's */
+    uint8_t type;                 /* tally_tx_type, or INDEX_EVENT_TYPE_BASE + an event's kind */
+    tally_key signer;             /* a transaction's signer; an event's member (or its pool, or zero) */
+    int64_t fee;                  /* a transaction's fee as its result records it */
+    tally_tx tx;                  /* a transaction, decoded (a batch's lines too: index_activity_release) */
+    tally_event event;            /* an event */
+} index_activity_row;
+
+/*
+ * A network's activity, newest first: every transaction about network_id and every
+ * event of a block's end in it, up to `limit` (1..INDEX_HISTORY_LIMIT_MAX) rows
+ * before before_cursor (0: from the newest); *next_cursor as index_history's.
+ * Release the rows with index_activity_release. Refuses BAD_ARGUMENT, DATABASE,
+ * DAMAGED.
+ */
+TALLY_MUST_CHECK index_error index_activity(tally_index *index, uint32_t network_id, uint64_t before_cursor,
+                                            uint32_t limit, index_activity_row *rows, uint32_t *count,
+                                            uint64_t *next_cursor, char *why, size_t why_size);
+void index_activity_release(index_activity_row *rows, uint32_t count);
 
 typedef struct {
     tally_block_header header;

@@ -7,6 +7,8 @@
  */
 #include "node/index_internal.h"
 
+#include <sodium.h>
+
 static bool key_equal(const tally_key *a, const tally_key *b) {
     return memcmp(a->bytes, b->bytes, TALLY_KEY_BYTES) == 0;
 }
@@ -192,4 +194,49 @@ void index_entries_of(const tally_tx *tx, const tally_result *result, uint32_t r
     }
     assert(entries->credit_count == 0 || has_network);
     (void)has_network;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Events of a block's end.                                                  */
+/* ------------------------------------------------------------------------ */
+
+void index_entries_of_event(const tally_event *event, tx_entries *entries) {
+    memset(entries, 0, sizeof *entries);
+    tally_key lost = tally_system_key(event->network_id, TALLY_SYSTEM_LOST_DEBT);
+    tally_key pool = tally_system_key(event->network_id, TALLY_SYSTEM_POOL);
+    switch ((tally_event_kind)event->kind) {
+    case TALLY_EVENT_LINE_RENEWED:
+    case TALLY_EVENT_LINE_EXPIRED:
+    case TALLY_EVENT_LINE_FROZEN:
+    case TALLY_EVENT_LINE_UNFROZEN: add_credit(entries, event->network_id, &event->member, 0, 0, NULL); break;
+    case TALLY_EVENT_LINE_DEFAULTED:
+        add_credit(entries, event->network_id, &event->member, event->amount, 0, &lost);
+        add_credit(entries, event->network_id, &lost, -event->amount, 0, &event->member);
+        break;
+    case TALLY_EVENT_LOST_DEBT_COVERED:
+        add_credit(entries, event->network_id, &pool, -event->amount, 0, &lost);
+        add_credit(entries, event->network_id, &lost, event->amount, 0, &pool);
+        break;
+    case TALLY_EVENT_RESERVE_REALLOCATED: add_credit(entries, event->network_id, &pool, 0, 0, NULL); break;
+    case TALLY_EVENT_POLICY_CHANGED:
+    case TALLY_EVENT_PEG_CHANGED: break;
+    }
+}
+
+bool index_type_is_event(uint8_t type) {
+    return type > INDEX_EVENT_TYPE_BASE && tally_event_kind_name((uint8_t)(type - INDEX_EVENT_TYPE_BASE)) != NULL;
+}
+
+const char *index_type_name(uint8_t type) {
+    if (type >= INDEX_EVENT_TYPE_BASE) return tally_event_kind_name((uint8_t)(type - INDEX_EVENT_TYPE_BASE));
+    return tally_tx_type_name(type);
+}
+
+void index_event_id(const uint8_t block_hash[TALLY_HASH_BYTES], uint32_t number, uint8_t out[TALLY_HASH_BYTES]) {
+    static const char tag[] = "tally-event";
+    uint8_t bytes[sizeof tag - 1 + TALLY_HASH_BYTES + 4];
+    memcpy(bytes, tag, sizeof tag - 1);
+    memcpy(bytes + sizeof tag - 1, block_hash, TALLY_HASH_BYTES);
+    for (unsigned i = 0; i < 4; i++) bytes[sizeof tag - 1 + TALLY_HASH_BYTES + i] = (uint8_t)(number >> (8 * i));
+    crypto_generichash(out, TALLY_HASH_BYTES, bytes, sizeof bytes, NULL, 0);
 }

@@ -101,10 +101,11 @@ static bool read_entry_head(sqlite3_stmt *statement, entry_head *head) {
     int64_t cursor, height, position, type;
     if (!column_integer(statement, 0, 1, INT64_MAX, &cursor) ||
         !column_integer(statement, 1, 0, INT64_MAX, &height) ||
-        !column_integer(statement, 2, 0, TALLY_BLOCK_TXS_MAX - 1, &position) ||
+        !column_integer(statement, 2, 0, (int64_t)TALLY_BLOCK_TXS_MAX + TALLY_BLOCK_EVENTS_MAX - 1, &position) ||
         !column_integer(statement, 3, INT64_MIN, INT64_MAX, &head->time) ||
         !column_fixed(statement, 4, head->tx_id, TALLY_HASH_BYTES) ||
-        !column_integer(statement, 5, TALLY_TX_TYPE_FIRST, TALLY_TX_TYPE_LAST, &type))
+        !column_integer(statement, 5, TALLY_TX_TYPE_FIRST, UINT8_MAX, &type) ||
+        (type > TALLY_TX_TYPE_LAST && !index_type_is_event((uint8_t)type)))
         return false;
     head->cursor = (uint64_t)cursor;
     head->height = (uint64_t)height;
@@ -175,6 +176,10 @@ static bool read_history_row(sqlite3_stmt *statement, void *entries, uint32_t i,
     if (!column_integer(statement, 11, 0, INT64_MAX, &entry->reserve) ||
         !column_integer(statement, 12, 0, INT64_MAX, &entry->shares))
         return false;
+    if (index_type_is_event(head.type) &&
+        (!column_integer(statement, 13, INT64_MIN, INT64_MAX, &entry->event_amount) ||
+         !column_integer(statement, 14, INT64_MIN, INT64_MAX, &entry->event_time)))
+        return false;
     entry->cursor = *cursor = head.cursor;
     entry->height = head.height;
     entry->position = head.position;
@@ -215,6 +220,72 @@ index_error index_asset_history(tally_index *index, uint32_t asset_id, const tal
     assert(index && key && entries && count && next_cursor);
     return page_query(index, STATEMENT_ASSET_HISTORY, asset_id, key, before_cursor, limit, entries,
                       read_asset_row, count, next_cursor, "the asset_history table", why, why_size);
+}
+
+static bool read_activity_row(sqlite3_stmt *statement, index_activity_row *row) {
+    memset(row, 0, sizeof *row);
+    entry_head head;
+    if (!read_entry_head(statement, &head) || !column_fixed(statement, 6, row->signer.bytes, TALLY_KEY_BYTES) ||
+        sqlite3_column_type(statement, 7) != SQLITE_BLOB || !column_integer(statement, 8, 0, INT64_MAX, &row->fee))
+        return false;
+    const void *encoded = sqlite3_column_blob(statement, 7);
+    int length = sqlite3_column_bytes(statement, 7);
+    if (!encoded || length <= 0) return false;
+    if (index_type_is_event(head.type)) {
+        if (length != TALLY_EVENT_BYTES || !tally_event_decode(encoded, &row->event)) return false;
+    } else if (tally_tx_decode(encoded, (size_t)length, &row->tx) != TALLY_OK) {
+        return false;
+    }
+    row->cursor = head.cursor;
+    row->height = head.height;
+    row->position = head.position;
+    row->time = head.time;
+    memcpy(row->id, head.tx_id, sizeof head.tx_id);
+    row->type = head.type;
+    return true;
+}
+
+void index_activity_release(index_activity_row *rows, uint32_t count) {
+    for (uint32_t i = 0; rows && i < count; i++)
+        if (!index_type_is_event(rows[i].type)) tally_tx_release(&rows[i].tx);
+}
+
+index_error index_activity(tally_index *index, uint32_t network_id, uint64_t before_cursor, uint32_t limit,
+                           index_activity_row *rows, uint32_t *count, uint64_t *next_cursor, char *why,
+                           size_t why_size) {
+    assert(index && rows && count && next_cursor);
+    *count = 0;
+    *next_cursor = 0;
+    if (limit == 0 || limit > INDEX_HISTORY_LIMIT_MAX)
+        return fail(INDEX_ERR_BAD_ARGUMENT, why, why_size,
+                    "index: a page holds 1 to %u rows, not %" PRIu32, INDEX_HISTORY_LIMIT_MAX, limit);
+    int64_t before = before_cursor == 0 || before_cursor > INT64_MAX ? INT64_MAX : (int64_t)before_cursor;
+    binding b = bind_start(index, STATEMENT_ACTIVITY);
+    bind_int(&b, 1, network_id);
+    bind_int(&b, 2, before);
+    bind_int(&b, 3, (int64_t)limit + 1);
+    index_error error = INDEX_OK;
+    for (uint32_t i = 0; i <= limit; i++) {
+        bool row;
+        error = step_row(index, &b, &row, "reading a network's activity", why, why_size);
+        if (error != INDEX_OK || !row) break;
+        if (i == limit) {
+            *next_cursor = rows[limit - 1].cursor;
+            break;
+        }
+        if (!read_activity_row(b.statement, &rows[i])) {
+            error = fail_damaged("the txs table", why, why_size);
+            break;
+        }
+        *count = i + 1;
+    }
+    sqlite3_reset(b.statement);
+    if (error != INDEX_OK) {
+        index_activity_release(rows, *count);
+        *count = 0;
+        *next_cursor = 0;
+    }
+    return error;
 }
 
 index_error index_blocks(tally_index *index, uint64_t from_height, uint32_t limit, index_block_row *rows,

@@ -36,6 +36,7 @@
 #define ENTRIES_PER_TX_TEXT "1024"
 #define CREDIT_ENTRIES_MAX (2u * TALLY_BATCH_LINES_MAX + 2u)
 #define ASSET_ENTRIES_MAX 2u
+#define INDEX_EVENT_TYPE_BASE_TEXT "128"
 _Static_assert(CREDIT_ENTRIES_MAX <= ENTRIES_PER_TX && ASSET_ENTRIES_MAX <= ENTRIES_PER_TX, "entry ids");
 
 /* Every statement the index runs, prepared once at open (index.c) and again after a
@@ -51,9 +52,9 @@ _Static_assert(CREDIT_ENTRIES_MAX <= ENTRIES_PER_TX && ASSET_ENTRIES_MAX <= ENTR
     X(INSERT_BLOCK, "INSERT INTO blocks(height, hash, prev_hash, time, tx_count, state_hash, header) "       \
                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")                                                   \
     X(INSERT_TX, "INSERT INTO txs(seq, id, height, position, type, type_name, signer, sequence, "            \
-                 "network_id, asset_id, encoded, memo, " TX_RESULT_COLUMNS ") VALUES (?1, ?2, ?3, ?4, "      \
-                 "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, "     \
-                 "?23)")                                                                                     \
+                 "network_id, asset_id, encoded, memo, " TX_RESULT_COLUMNS ", event_amount, event_time) "    \
+                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "  \
+                 "?19, ?20, ?21, ?22, ?23, ?24, ?25)")                                                       \
     X(INSERT_HISTORY, "INSERT INTO history(network_id, member, entry, amount, fee, counterparty, line, memo) " \
                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")                                             \
     X(INSERT_ASSET_HISTORY, "INSERT INTO asset_history(asset_id, member, entry, amount, counterparty) "      \
@@ -72,12 +73,12 @@ _Static_assert(CREDIT_ENTRIES_MAX <= ENTRIES_PER_TX && ASSET_ENTRIES_MAX <= ENTR
     X(TX_TOTAL, "SELECT coalesce(max(seq), 0) FROM txs")                                                     \
     X(TX_BY_ID, "SELECT t.height, t.position, b.time, t.type, t.signer, t.sequence, t.network_id, "          \
                 "t.asset_id, t.encoded, " TX_RESULT_COLUMNS " FROM txs t "                                   \
-                "JOIN blocks b ON b.height = t.height WHERE t.id = ?1")                                      \
+                "JOIN blocks b ON b.height = t.height WHERE t.id = ?1 AND t.type < " INDEX_EVENT_TYPE_BASE_TEXT) \
     X(HISTORY,                                                                                               \
       "SELECT h.entry, t.height, t.position, b.time, t.id, t.type, h.amount, h.fee, "                        \
       "h.counterparty, coalesce(h.memo, t.memo), h.line, "                                                    \
       "CASE WHEN h.member = t.signer THEN t.reserve ELSE 0 END, "                                             \
-      "CASE WHEN h.member = t.signer THEN t.shares ELSE 0 END FROM history h "                                \
+      "CASE WHEN h.member = t.signer THEN t.shares ELSE 0 END, t.event_amount, t.event_time FROM history h " \
       "JOIN txs t ON t.seq = h.entry / " ENTRIES_PER_TX_TEXT " "                                             \
       "JOIN blocks b ON b.height = t.height "                                                                \
       "WHERE h.network_id = ?1 AND h.member = ?2 AND h.entry < ?3 "                                          \
@@ -88,6 +89,10 @@ _Static_assert(CREDIT_ENTRIES_MAX <= ENTRIES_PER_TX && ASSET_ENTRIES_MAX <= ENTR
       "JOIN blocks b ON b.height = t.height "                                                                \
       "WHERE h.asset_id = ?1 AND h.member = ?2 AND h.entry < ?3 "                                            \
       "ORDER BY h.entry DESC LIMIT ?4")                                                                      \
+    X(ACTIVITY,                                                                                              \
+      "SELECT t.seq, t.height, t.position, b.time, t.id, t.type, t.signer, t.encoded, t.fee, t.event_amount, "   \
+      "t.event_time FROM txs t JOIN blocks b ON b.height = t.height "                                          \
+      "WHERE t.network_id = ?1 AND t.seq < ?2 ORDER BY t.seq DESC LIMIT ?3")                                   \
     X(BLOCKS, "SELECT header, hash FROM blocks WHERE height >= ?1 ORDER BY height LIMIT ?2")                 \
     X(SEARCH, "SELECT search.kind, search.key, search.counterparty, search.text, t.height, t.id, "           \
               "search.rowid FROM search JOIN txs t ON t.seq = search.tx "                                    \
@@ -314,5 +319,7 @@ bool index_tx_asset(const tally_tx *tx, const tally_result *result, uint32_t *as
  * (0 when the index has seen no peg). */
 void index_entries_of(const tally_tx *tx, const tally_result *result, uint32_t reserve_asset_id,
                       tx_entries *entries);
+/* The entries of an event of a block's end (see index.h). */
+void index_entries_of_event(const tally_event *event, tx_entries *entries);
 
 #endif /* TALLY_NODE_INDEX_INTERNAL_H */

@@ -214,12 +214,57 @@ static index_error insert_tx(tally_index *index, const tally_block *block, uint3
     bind_int(&b, 21, result->to_primary);
     bind_int(&b, 22, result->to_excess);
     bind_int(&b, 23, result->available);
+    bind_null(&b, 24);
+    bind_null(&b, 25);
     index_error error = run(index, &b, "writing a transaction", why, why_size);
     if (error != INDEX_OK) return error;
     index->transactions = (uint64_t)tx_seq;
     /* A refused transaction changed nothing (and a valid block holds none). */
     if (result->code != TALLY_OK) return INDEX_OK;
     return index_effects(index, tx, result, tx_seq, why, why_size);
+}
+
+/* An event of the block's end: a row after the block's transactions, and its entries. */
+static index_error insert_event(tally_index *index, const tally_block *block, const uint8_t block_hash[TALLY_HASH_BYTES],
+                                uint32_t number, char *why, size_t why_size) {
+    const tally_event *event = &block->events[number];
+    const char *type_name = tally_event_kind_name(event->kind);
+    if (!type_name)
+        return fail(INDEX_ERR_BAD_BLOCK, why, why_size, "index: block %" PRIu64 ": event %" PRIu32 " is of no known kind",
+                    block->header.height, number);
+    uint8_t id[TALLY_HASH_BYTES], encoded[TALLY_EVENT_BYTES];
+    index_event_id(block_hash, number, id);
+    tally_event_encode(event, encoded);
+    /* What the event is about: its member, else the network's pool (or nobody). */
+    tally_key about;
+    if (tally_event_kind_has_member(event->kind))
+        about = event->member;
+    else if (event->kind == TALLY_EVENT_LOST_DEBT_COVERED || event->kind == TALLY_EVENT_RESERVE_REALLOCATED)
+        about = tally_system_key(event->network_id, TALLY_SYSTEM_POOL);
+    else
+        memset(&about, 0, sizeof about);
+    int64_t seq = (int64_t)index->transactions + 1;
+    binding b = bind_start(index, STATEMENT_INSERT_TX);
+    bind_int(&b, 1, seq);
+    bind_bytes(&b, 2, id, sizeof id);
+    bind_int(&b, 3, (int64_t)block->header.height);
+    bind_int(&b, 4, (int64_t)block->header.tx_count + number);
+    bind_int(&b, 5, INDEX_EVENT_TYPE_BASE + event->kind);
+    bind_text(&b, 6, type_name, strlen(type_name));
+    bind_key(&b, 7, &about);
+    bind_int(&b, 8, 0);
+    bind_int(&b, 9, event->network_id);
+    bind_null(&b, 10);
+    bind_bytes(&b, 11, encoded, sizeof encoded);
+    bind_null(&b, 12);
+    for (int column = 13; column <= 23; column++) bind_int(&b, column, 0);
+    bind_int(&b, 24, event->amount);
+    bind_int(&b, 25, event->time);
+    index_error error = run(index, &b, "writing an event", why, why_size);
+    if (error != INDEX_OK) return error;
+    index->transactions = (uint64_t)seq;
+    index_entries_of_event(event, index->entries);
+    return insert_entries(index, index->entries, seq, why, why_size);
 }
 
 /* Writes one block inside the open transaction, after checking it extends the
@@ -241,7 +286,8 @@ static index_error insert_block(tally_index *index, const tally_block *block, ch
                     ": the index is of another chain; rebuild it",
                     header->height, index->height);
     if (header->height > INT64_MAX || header->tx_count > TALLY_BLOCK_TXS_MAX ||
-        (header->tx_count > 0 && (!block->txs || !block->results)))
+        (header->tx_count > 0 && (!block->txs || !block->results)) || block->event_count > TALLY_BLOCK_EVENTS_MAX ||
+        (block->event_count > 0 && !block->events))
         return fail(INDEX_ERR_BAD_ARGUMENT, why, why_size, "index: block %" PRIu64 " is malformed",
                     header->height);
     uint8_t hash[TALLY_HASH_BYTES], encoded_header[TALLY_BLOCK_HEADER_BYTES];
@@ -259,6 +305,8 @@ static index_error insert_block(tally_index *index, const tally_block *block, ch
     index_error error = run(index, &b, "writing a block", why, why_size);
     for (uint32_t i = 0; i < header->tx_count && error == INDEX_OK; i++)
         error = insert_tx(index, block, i, why, why_size);
+    for (uint32_t i = 0; i < block->event_count && error == INDEX_OK; i++)
+        error = insert_event(index, block, hash, i, why, why_size);
     if (error != INDEX_OK) return error;
     index->height = header->height;
     memcpy(index->last_hash, hash, sizeof hash);

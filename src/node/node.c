@@ -89,6 +89,10 @@ struct node {
     recent_table statuses; /* transaction id -> tx_status */
     recent_table verdicts; /* BLAKE2b(id | signature) -> 1 valid, 0 not: refused ones */
     uint64_t last_block_ms;          /* CLOCK_REALTIME: when the last block was made (idle blocks) */
+    /* A development chain's clock runs this many seconds ahead of the machine's
+     * (node_dev_advance); always 0 on a real chain. */
+    int64_t dev_offset;
+    bool block_requested; /* make a block now, even an empty one (a dev advance) */
     uint64_t last_block_start_ns;    /* CLOCK_MONOTONIC: when the last block began */
     uint64_t last_block_cpu_ns;      /* the producer's CPU time for it */
     uint64_t oldest_pending_ns;      /* CLOCK_MONOTONIC: when the oldest pending transaction arrived */
@@ -343,19 +347,25 @@ bool node_open(const node_config *config, node **out, char *why, size_t why_size
     n->metrics.mempool_per_sender = n->config.mempool_per_sender;
     n->last_block_ms = now_ms();
     n->last_block_start_ns = monotonic_ns(); /* --block-min-ms counts from the start too */
+    /* A dev chain whose time was advanced before a restart goes on from its tip: its
+     * blocks keep their time instead of waiting for the clock to catch up. */
+    int64_t tip_time = tally_store_tip(n->store)->block_time, wall = (int64_t)(now_ms() / 1000);
+    if (node_is_dev_chain(n) && tip_time > wall) n->dev_offset = tip_time - wall;
     *out = n;
     return true;
 }
 
 bool node_failed(const node *n) { return __atomic_load_n(&n->failed, __ATOMIC_ACQUIRE); }
+bool node_is_dev_chain(const node *n) { return tally_state_chain_rules(tally_store_state(n->store))->dev_chain != 0; }
 bool node_is_new(const node *n) { return n->is_new; }
 const tally_key *node_producer(const node *n) { return &n->producer; }
 
 /* ---- the producer ---- */
 
-/* The time of the next block: the clock, never before the tip (the clock may go back). */
-static int64_t next_block_time(const tally_chain_tip *tip) {
-    int64_t now = (int64_t)(now_ms() / 1000);
+/* The time of the next block: the clock (a dev chain's: moved ahead), never before
+ * the tip (the clock may go back). */
+static int64_t next_block_time(const node *n, const tally_chain_tip *tip) {
+    int64_t now = (int64_t)(now_ms() / 1000) + __atomic_load_n(&n->dev_offset, __ATOMIC_ACQUIRE);
     return now < tip->block_time ? tip->block_time : now;
 }
 
@@ -394,7 +404,8 @@ static void produce_block(node *n) {
      * during the write starts the clock again (admit). */
     if (n->pool.count > 0) n->oldest_pending_ns = 0;
     const tally_chain_tip *tip = tally_store_tip(n->store);
-    int64_t block_time = next_block_time(tip);
+    int64_t block_time = next_block_time(n, tip);
+    n->block_requested = false;
     uint64_t started = monotonic_ns();
     tally_chain_failure failure;
     tally_chain_error error = build_write_publish(n, block_time, count, &failure);
@@ -465,10 +476,12 @@ static void *producer_main(void *context) {
              * now and then besides. */
             uint64_t idle_ms = (uint64_t)n->config.idle_block_seconds * 1000u, wall = now_ms();
             uint64_t due_ms = n->last_block_ms + idle_ms;
+            /* In the machine's time: a dev chain's clock runs dev_offset ahead. */
             int64_t chain_due = tally_state_next_due(tally_store_state(n->store));
+            if (chain_due != INT64_MAX) chain_due -= __atomic_load_n(&n->dev_offset, __ATOMIC_ACQUIRE);
             if (chain_due > 0 && chain_due < INT64_MAX / 1000 && (uint64_t)chain_due * 1000u < due_ms)
                 due_ms = (uint64_t)chain_due * 1000u;
-            due = wall >= due_ms ? 0 : now + (due_ms - wall) * 1000000u;
+            due = wall >= due_ms || n->block_requested ? 0 : now + (due_ms - wall) * 1000000u;
         }
         if (due <= now) {
             /* The readers a write held up read first. */
@@ -627,9 +640,12 @@ static tx_status credit_left(node *n, const tally_state *state, const tally_tx *
     const tally_member *payer = network_id ? tally_state_member(state, network_id, &tx->signer) : NULL;
     if (!payer) return (tx_status){0};
     int64_t left = tally_member_available(state, payer) - mempool_pending_spend(&n->pool, &tx->signer, network_id);
+    /* The core's code for it: a frozen, expired, suspended or defaulted member is
+     * told so, not that it lacks credit. */
+    tally_error lacking = tally_member_credit_refusal(payer);
     if (tx->type == TALLY_TX_TRANSFER) {
         int64_t amount = tx->body.transfer.amount;
-        if (amount > 0 && amount > left) return refused(TALLY_ERR_INSUFFICIENT_CREDIT, left > 0 ? left : 0);
+        if (amount > 0 && amount > left) return refused(lacking, left > 0 ? left : 0);
         return (tx_status){0};
     }
     const tally_tx_transfer_batch *batch = &tx->body.transfer_batch;
@@ -637,7 +653,7 @@ static tx_status credit_left(node *n, const tally_state *state, const tally_tx *
         int64_t amount = batch->lines[i].amount;
         if (amount <= 0) return (tx_status){0}; /* the core names that line */
         if (amount > left) {
-            tx_status status = refused(TALLY_ERR_INSUFFICIENT_CREDIT, left > 0 ? left : 0);
+            tx_status status = refused(lacking, left > 0 ? left : 0);
             status.result.line = (uint16_t)(i + 1);
             return status;
         }
@@ -655,7 +671,7 @@ static tx_status credit_left(node *n, const tally_state *state, const tally_tx *
  * exact check follows the signature, with earlier 0). */
 static tx_status state_checks(node *n, const tally_state *state, const tally_tx *tx, uint64_t expected,
                               uint32_t pending, uint32_t earlier) {
-    tally_error standing = tally_tx_admissible(state, tx, next_block_time(tally_store_tip(n->store)));
+    tally_error standing = tally_tx_admissible(state, tx, next_block_time(n, tally_store_tip(n->store)));
     if (standing != TALLY_OK) return refused(standing, 0);
     if ((uint64_t)pending + earlier >= n->config.mempool_per_sender)
         return node_refused(NODE_REFUSAL_SENDER_PENDING_FULL);
@@ -942,6 +958,14 @@ bool node_history(node *n, uint32_t network_id, const tally_key *key, uint64_t b
     return error == INDEX_OK;
 }
 
+bool node_activity(node *n, uint32_t network_id, uint64_t before_cursor, uint32_t limit, index_activity_row *rows,
+                   uint32_t *count, uint64_t *next_cursor, char *why, size_t why_size) {
+    pthread_mutex_lock(&n->index_lock);
+    index_error error = index_activity(n->index, network_id, before_cursor, limit, rows, count, next_cursor, why, why_size);
+    pthread_mutex_unlock(&n->index_lock);
+    return error == INDEX_OK;
+}
+
 bool node_indexed_tx(node *n, const uint8_t id[TALLY_HASH_BYTES], index_tx *tx, bool *found, char *why,
                      size_t why_size) {
     pthread_mutex_lock(&n->index_lock);
@@ -971,4 +995,28 @@ uint64_t node_wait_for_block(node *n, uint64_t after_height, uint32_t timeout_ms
     uint64_t height = tally_store_tip(n->store)->height;
     pthread_mutex_unlock(&n->lock);
     return height;
+}
+
+/* ---- a development chain's clock ---- */
+
+node_dev_outcome node_dev_advance(node *n, int64_t seconds, int64_t *block_time, uint64_t *height) {
+    if (!node_is_dev_chain(n)) return NODE_DEV_NOT_DEV_CHAIN;
+    if (seconds <= 0 || seconds > NODE_DEV_ADVANCE_MAX_SECONDS) return NODE_DEV_BAD_SECONDS;
+    pthread_mutex_lock(&n->lock);
+    int64_t target = next_block_time(n, tally_store_tip(n->store)) + seconds;
+    __atomic_add_fetch(&n->dev_offset, seconds, __ATOMIC_ACQ_REL);
+    n->block_requested = true;
+    pthread_cond_signal(&n->work);
+    /* The block at the new time, which did whatever came due on the way (at most
+     * TALLY_BLOCK_DUES_MAX entries a block: the producer makes the rest at once). */
+    struct timespec deadline = deadline_after_ms(30000);
+    bool timed_out = false;
+    while (!node_failed(n) && !timed_out && tally_store_tip(n->store)->block_time < target)
+        timed_out = pthread_cond_timedwait(&n->committed, &n->lock, &deadline) == ETIMEDOUT;
+    *block_time = tally_store_tip(n->store)->block_time;
+    *height = tally_store_tip(n->store)->height;
+    bool failed = node_failed(n);
+    pthread_mutex_unlock(&n->lock);
+    if (failed) return NODE_DEV_NODE_FAILED;
+    return timed_out ? NODE_DEV_TIMED_OUT : NODE_DEV_OK;
 }

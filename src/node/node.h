@@ -78,6 +78,22 @@ void node_close(node *n);
 bool node_failed(const node *n);
 /* Whether the chain was created by this open (first start). */
 bool node_is_new(const node *n);
+/* Whether the chain's genesis made it a development chain (`tallyd --dev`). */
+bool node_is_dev_chain(const node *n);
+
+/* A development chain's clock, moved forward: its next block is `seconds` later
+ * than it would be (every later one too), and the call returns once that block is
+ * committed, with its time and height. A real chain refuses (NOT_DEV_CHAIN): its
+ * block time follows the clock. */
+#define NODE_DEV_ADVANCE_MAX_SECONDS (10 * 366 * 86400)
+typedef enum {
+    NODE_DEV_OK = 0,
+    NODE_DEV_NOT_DEV_CHAIN,
+    NODE_DEV_BAD_SECONDS, /* 1..NODE_DEV_ADVANCE_MAX_SECONDS */
+    NODE_DEV_TIMED_OUT,   /* the block did not come within 30 s */
+    NODE_DEV_NODE_FAILED
+} node_dev_outcome;
+node_dev_outcome node_dev_advance(node *n, int64_t seconds, int64_t *block_time, uint64_t *height);
 
 /*
  * Admits transactions, cheapest checks first: chain id and signer; then under the
@@ -118,6 +134,8 @@ const tally_key *node_producer(const node *n);
  * the blocks not yet indexed. false with a reason in `why`. */
 bool node_history(node *n, uint32_t network_id, const tally_key *key, uint64_t before_cursor, uint32_t limit,
                   index_history_entry *entries, uint32_t *count, uint64_t *next_cursor, char *why, size_t why_size);
+bool node_activity(node *n, uint32_t network_id, uint64_t before_cursor, uint32_t limit, index_activity_row *rows,
+                   uint32_t *count, uint64_t *next_cursor, char *why, size_t why_size);
 bool node_indexed_tx(node *n, const uint8_t id[TALLY_HASH_BYTES], index_tx *tx, bool *found, char *why,
                      size_t why_size);
 bool node_search(node *n, uint32_t network_id, const char *text, size_t text_length, uint64_t before_cursor,

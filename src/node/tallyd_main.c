@@ -71,6 +71,10 @@ static void usage(FILE *out) {
             "                        validator approved with 'tally chain approve')\n"
             "  --networks-per-day N  open chain: networks one key may found per day (default 3, at most 1000)\n"
             "  --assets-per-day N    open chain: assets one key may create per day (default 3, at most 1000)\n"
+            "  --dev                 a new chain is a development chain: its genesis says so (verify\n"
+            "                        shows it) and its operator may move its clock forward from this\n"
+            "                        machine ('tally dev advance 30d') to try periods, grace and\n"
+            "                        defaults in minutes. A chain is one or the other for good\n"
             "  --repair              the node refuses to start on a damaged block log (a complete\n"
             "                        record that fails its checksum); with this, cut the log at the\n"
             "                        first damaged record, list every block and transaction that is\n"
@@ -242,7 +246,7 @@ int main(int argc, char **argv) {
     uint32_t port = 8080;
     http_options http;
     http_options_defaults(&http);
-    bool demo = false, repair_log = false;
+    bool demo = false, repair_log = false, dev = false;
     const char *port_file = NULL;
     for (int i = 1; i < argc; i++) {
         const char *option = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
@@ -256,6 +260,9 @@ int main(int argc, char **argv) {
             config.quiet = true, takes_value = false;
         } else if (strcmp(option, "--repair") == 0) {
             repair_log = true, takes_value = false;
+        } else if (strcmp(option, "--dev") == 0) {
+            dev = true, takes_value = false;
+            config.chain_rules.dev_chain = 1;
         } else if (!value) {
             ok = false;
         } else if (strcmp(option, "--data") == 0) {
@@ -352,6 +359,16 @@ int main(int argc, char **argv) {
         FILE *file = fopen(port_file, "w");
         if (file) fprintf(file, "%u\n", (unsigned)bound), fclose(file);
     }
+    if (dev && !node_is_dev_chain(n)) {
+        fprintf(stderr, "tallyd: --dev: %s holds a chain that is not a development chain; a chain is one or the "
+                        "other for good (start a dev chain in a new data directory)\n",
+                config.data_dir);
+        http_stop(server);
+        node_close(n);
+        return 2;
+    }
+    if (node_is_dev_chain(n) && !config.quiet)
+        fprintf(stderr, "tallyd: a DEVELOPMENT chain: move its clock with 'tally dev advance 30d'\n");
     const tally_chain_tip *tip = node_tip(n);
     if (!config.quiet)
         fprintf(stderr, "tallyd: serving http://%s:%u  chain height %llu  data %s\n", host, (unsigned)bound,

@@ -20,7 +20,8 @@ json_t *view_hex(const uint8_t *bytes, size_t length) {
 }
 
 json_t *view_address(const tally_key *key) {
-    if (tally_key_is_system(key)) return json_string("system");
+    /* A system account's too: it is a key like any (ENCODING.md says how it is made),
+     * its name comes beside it where one is shown (counterparty_name). */
     char address[TALLY_ADDRESS_LENGTH + 1];
     tally_address_encode(key, address);
     return json_string(address);
@@ -207,7 +208,7 @@ static json_t *view_policy(const tally_policy *p) {
                      (int)p->grace_seconds, "compliance_rule",
                      p->compliance_rule < TALLY_COMPLIANCE_COUNT ? compliance_names[p->compliance_rule] : "?",
                      "min_income_bps", (int)p->min_income_bps, "auto_renew", p->auto_renew, "target_rtd_bps",
-                     (int)p->target_rtd_bps, "membership",
+                     (int)p->target_rtd_bps, "membership_mode",
                      p->membership_mode == TALLY_MEMBERSHIP_OPEN ? "open" : "admitted", "max_members",
                      (json_int_t)p->max_members, "notice_seconds", (json_int_t)p->notice_seconds, "redeem_cap_bps",
                      (json_int_t)p->redeem_cap_bps);
@@ -216,9 +217,9 @@ static json_t *view_policy(const tally_policy *p) {
 json_t *view_chain_rules(const tally_chain_rules *rules) {
     json_t *validators = json_array();
     for (uint8_t i = 0; i < rules->validator_count; i++) json_array_append_new(validators, view_address(&rules->validators[i]));
-    return json_pack("{s:s, s:i, s:i, s:o}", "growth", rules->growth_mode == TALLY_GROWTH_APPROVED ? "approved" : "open",
+    return json_pack("{s:s, s:i, s:i, s:b, s:o}", "growth_mode", rules->growth_mode == TALLY_GROWTH_APPROVED ? "approved" : "open",
                      "networks_per_key_per_day", (int)rules->networks_per_key_per_day, "assets_per_key_per_day",
-                     (int)rules->assets_per_key_per_day, "validators", validators);
+                     (int)rules->assets_per_key_per_day, "dev_chain", rules->dev_chain != 0, "validators", validators);
 }
 
 void view_copy_network(const tally_state *state, const tally_network *network, int64_t tip_time,
@@ -254,12 +255,28 @@ json_t *view_network(const view_network_copy *copy) {
                             json_pack("{s:I, s:I, s:I}", "peg_reserve_units", (json_int_t)n->peg_change_reserve_units,
                                       "peg_credit_units", (json_int_t)n->peg_change_credit_units, "at",
                                       (json_int_t)n->peg_change_at));
-    return json_pack("{s:i, s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:i, s:i, s:I, s:I, s:I, s:I, s:o}", "id", (int)n->id,
+    return json_pack("{s:i, s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:i, s:i, s:I, s:I, s:I, s:I, s:o, s:o}", "id", (int)n->id,
                      "name", n->name, "unit", n->unit_code, "decimals", (int)n->decimals, "founder",
                      view_address(&n->founder), "operators", operators, "policy", view_policy(&n->policy), "announced",
                      announced, "members", (int)n->member_count, "member_records", (int)n->member_records, "supply",
                      (json_int_t)n->supply, "debt", (json_int_t)n->debt, "lost_debt", (json_int_t)copy->lost_debt,
-                     "fees", (json_int_t)copy->fees, "pool", pool);
+                     "fees", (json_int_t)copy->fees, "pool", pool, "system_accounts", view_system_accounts(copy));
+}
+
+json_t *view_system_accounts(const view_network_copy *copy) {
+    const tally_network *n = &copy->network;
+    json_t *fees = json_pack("{s:o, s:I}", "address", view_address_of_system(n->id, TALLY_SYSTEM_FEES), "balance",
+                             (json_int_t)copy->fees);
+    json_t *lost = json_pack("{s:o, s:I}", "address", view_address_of_system(n->id, TALLY_SYSTEM_LOST_DEBT),
+                             "balance", (json_int_t)-copy->lost_debt);
+    json_t *pool = json_pack("{s:o, s:I}", "address", view_address_of_system(n->id, TALLY_SYSTEM_POOL), "balance",
+                             (json_int_t)copy->pool_credits);
+    return json_pack("{s:o, s:o, s:o}", "fees", fees, "lost_debt", lost, "pool", pool);
+}
+
+json_t *view_address_of_system(uint32_t network_id, tally_system_kind kind) {
+    tally_key key = tally_system_key(network_id, kind);
+    return view_address(&key);
 }
 
 const char *view_member_status_name(uint8_t status) {

@@ -14,6 +14,8 @@
 
 json_t *view_hex(const uint8_t *bytes, size_t length);
 json_t *view_address(const tally_key *key);
+/* The address of a network's system account of `kind`. */
+json_t *view_address_of_system(uint32_t network_id, tally_system_kind kind);
 json_t *view_error(const char *code, const char *message, int64_t available, bool has_available);
 json_t *view_result(const tally_result *result);
 json_t *view_tx_status(const uint8_t id[TALLY_HASH_BYTES], const tx_status *status);
@@ -42,6 +44,8 @@ typedef struct {
     int64_t pool_credits; /* balance of its pool account */
     int64_t redeem_allowance; /* tally_network_redeem_allowance at the tip's time */
 } view_network_copy;
+/* Its system accounts: {fees, lost_debt, pool}, each {address, balance}. */
+json_t *view_system_accounts(const view_network_copy *copy);
 
 typedef struct {
     tally_member member;

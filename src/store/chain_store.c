@@ -378,6 +378,7 @@ static tally_chain_error verify_chain(const char *directory, bool full_invariant
         tally_state_check_invariants_fully(state, full_invariants);
         summary->blocks = 1;
         summary->tip = tip;
+        summary->dev_chain = tally_state_chain_rules(state)->dev_chain != 0;
         if (progress != NULL) progress(progress_context, 0, tally_blocklog_count(log));
         error = replay(log, state, &tip, NULL, progress, progress_context, &summary->transactions, failure);
         /* On failure tip is the last block that verified. */

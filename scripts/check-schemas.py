@@ -1,0 +1,211 @@
+#!/usr/bin/env python3
+"""check-schemas.py: every answer of a real node against docs/openapi.yaml.
+
+Usage: check-schemas.py NODE_URL [--dev] [OPENAPI]
+
+With --dev the node runs a dev chain (`tallyd --dev --demo`): the clock is moved
+400 days first, so that histories and the activity hold the chain's own events
+(renewals, a freeze, a default), and POST /v1/dev/advance is expected to answer 200.
+
+The node must hold the demo network (`tallyd --demo`). For every documented path
+and method the script makes a request a client would make (the path's parameters
+filled from the demo: network 1, alice's address, asset 1, a committed transaction,
+block 1, ...), and validates the answer's JSON against the schema documented for
+its status. The check is strict: an object schema that lists its properties admits
+no other field (as if `additionalProperties: false`), so a field the node sends and
+the document does not name fails, and so does a required field left out. Answers
+that are not JSON (`/metrics`, a raw block) are checked for their content type only.
+Refusals are checked too: an unknown network (404), a malformed submission (400),
+a dev-chain call on a real chain (403).
+
+Prints one line per request and a summary; exit status 0 when everything matches.
+Uses python3-yaml and python3-jsonschema (Debian packages, deps/debian-packages.txt).
+"""
+import copy
+import json
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import jsonschema
+import yaml
+
+
+def strict(schema):
+    """OpenAPI 3.0 schema -> JSON Schema (draft 7), strict about unnamed fields."""
+    if isinstance(schema, list):
+        return [strict(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {key: strict(value) for key, value in schema.items()}
+    if out.pop("nullable", False) and "type" in out:
+        out["type"] = [out["type"], "null"] if isinstance(out["type"], str) else out["type"] + ["null"]
+    # An object admits the fields it names and no other; one that names none must be
+    # empty (every answer's fields are documented).
+    if out.get("type") == "object" and "additionalProperties" not in out:
+        out["additionalProperties"] = False
+    # OpenAPI keywords that JSON Schema does not know
+    for key in ("example", "format"):
+        out.pop(key, None)
+    return out
+
+
+class Checker:
+    def __init__(self, url, spec):
+        self.url = url.rstrip("/")
+        self.spec = spec
+        self.root = strict(spec)
+        self.failures = 0
+        self.checked = 0
+        self.seen_paths = set()
+
+    def schema_for(self, path, method, status, content="application/json"):
+        operation = self.spec["paths"][path][method]
+        responses = operation.get("responses", {})
+        response = responses.get(str(status)) or responses.get("default")
+        if response is None:
+            return None, "status %d is not documented for %s %s" % (status, method.upper(), path)
+        if "$ref" in response:
+            response = self.resolve(response["$ref"])
+        body = response.get("content", {}).get(content)
+        if body is None:
+            return None, "no %s answer is documented for %s %s %d" % (content, method.upper(), path, status)
+        return body.get("schema", {}), None
+
+    def resolve(self, ref):
+        node = self.spec
+        for part in ref.lstrip("#/").split("/"):
+            node = node[part]
+        return node
+
+    def request(self, method, path, body=None, content_type="application/json"):
+        data = body.encode() if isinstance(body, str) else body
+        request = urllib.request.Request(self.url + path, data=data, method=method.upper())
+        if data is not None:
+            request.add_header("Content-Type", content_type)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                return answer.status, answer.headers.get("Content-Type", ""), answer.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers.get("Content-Type", ""), error.read()
+
+    def check(self, template, method, path, want_status, body=None, content_type="application/json"):
+        """Requests path (template is the documented path it fills) and validates."""
+        self.checked += 1
+        self.seen_paths.add((template, method))
+        status, answer_type, raw = self.request(method, path, body, content_type)
+        where = "%s %s" % (method.upper(), path)
+        if status != want_status:
+            return self.fail(where, "answered %d, expected %d: %s" % (status, want_status, raw[:300]))
+        if not answer_type.startswith("application/json"):
+            schema, problem = self.schema_for(template, method, status, answer_type.split(";")[0])
+            if problem:
+                return self.fail(where, problem)
+            print("ok    %s (%d, %s)" % (where, status, answer_type))
+            return None
+        schema, problem = self.schema_for(template, method, status)
+        if problem:
+            return self.fail(where, problem)
+        try:
+            document = json.loads(raw)
+        except ValueError as error:
+            return self.fail(where, "the answer is not JSON: %s" % error)
+        wrapped = copy.deepcopy(self.root)
+        wrapped.update(strict(schema))
+        validator = jsonschema.Draft7Validator(wrapped)
+        errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+        if errors:
+            for error in errors[:8]:
+                at = "/".join(str(part) for part in error.absolute_path) or "(top)"
+                self.fail(where, "at %s: %s" % (at, error.message[:300]))
+            return document  # what the answer holds still fills the next paths
+        print("ok    %s (%d)" % (where, status))
+        return document
+
+    def fail(self, where, why):
+        self.failures += 1
+        print("FAIL  %s: %s" % (where, why))
+        return None
+
+
+def main():
+    if len(sys.argv) < 2:
+        print(__doc__)
+        return 2
+    url = sys.argv[1]
+    rest = sys.argv[2:]
+    dev = "--dev" in rest
+    rest = [arg for arg in rest if arg != "--dev"]
+    spec_path = rest[0] if rest else "docs/openapi.yaml"
+    with open(spec_path) as file:
+        spec = yaml.safe_load(file)
+    c = Checker(url, spec)
+    if dev:
+        c.check("/v1/dev/advance", "post", "/v1/dev/advance?seconds=%d" % (400 * 86400), 200, "")
+        time.sleep(1)  # the index follows the chain within moments
+
+    status = c.check("/v1/status", "get", "/v1/status", 200) or {}
+    networks = c.check("/v1/networks", "get", "/v1/networks", 200) or {}
+    c.check("/v1/networks", "get", "/v1/networks?name=greenvale", 200)
+    c.check("/v1/networks/{network}", "get", "/v1/networks/1", 200)
+    c.check("/v1/networks/{network}", "get", "/v1/networks/999", 404)
+    members = c.check("/v1/networks/{network}/members", "get", "/v1/networks/1/members", 200) or {}
+    member_list = (members or {}).get("members", [])
+    alice = next((m["address"] for m in member_list if m.get("alias") == "alice"), None)
+    if alice is None:
+        c.fail("GET /v1/networks/1/members", "the demo's alice is not there")
+        alice = "tly1"
+    c.check("/v1/networks/{network}/accounts/{member}", "get", "/v1/networks/1/accounts/alice", 200)
+    c.check("/v1/networks/{network}/accounts/{member}", "get", "/v1/networks/1/accounts/" + alice, 200)
+    c.check("/v1/networks/{network}/accounts/{member}", "get", "/v1/networks/1/accounts/nobody", 404)
+    history = c.check("/v1/networks/{network}/accounts/{member}/history", "get",
+                      "/v1/networks/1/accounts/alice/history?limit=50", 200) or {}
+    for who in ("bob", "carol", "dave"):
+        c.check("/v1/networks/{network}/accounts/{member}/history", "get",
+                "/v1/networks/1/accounts/%s/history" % who, 200)
+    c.check("/v1/networks/{network}/activity", "get", "/v1/networks/1/activity?limit=500", 200)
+    c.check("/v1/networks/{network}/search", "get", "/v1/networks/1/search?q=eggs", 200)
+    c.check("/v1/networks/{network}/search", "get", "/v1/networks/1/search?q=", 400)
+    c.check("/v1/accounts/{address}", "get", "/v1/accounts/" + alice, 200)
+    c.check("/v1/assets", "get", "/v1/assets", 200)
+    c.check("/v1/assets/{asset}", "get", "/v1/assets/1", 200)
+    c.check("/v1/blocks", "get", "/v1/blocks?from=0&limit=5", 200)
+    c.check("/v1/blocks/{height}", "get", "/v1/blocks/0", 200)
+    height = int(status.get("height", 1))
+    for h in range(1, min(height, 20) + 1):
+        c.check("/v1/blocks/{height}", "get", "/v1/blocks/%d" % h, 200)
+    c.check("/v1/blocks/{height}/raw", "get", "/v1/blocks/1/raw", 200)
+    transaction = next((e["tx"] for e in history.get("entries", []) if not e.get("by_chain")), None)
+    if transaction:
+        c.check("/v1/transactions/{id}", "get", "/v1/transactions/" + transaction, 200)
+    c.check("/v1/transactions/{id}", "get", "/v1/transactions/" + "00" * 32, 404)
+    c.check("/v1/transactions", "post", "/v1/transactions", 400, '{"tx": "zz"}')
+    c.check("/v1/transactions", "post", "/v1/transactions", 200, '{"txs": ["00"]}')
+    c.check("/v1/proofs/networks/{network}", "get", "/v1/proofs/networks/1", 200)
+    c.check("/v1/proofs/networks/{network}/accounts/{who}", "get", "/v1/proofs/networks/1/accounts/" + alice, 200)
+    bob_address = next((m["address"] for m in member_list if m.get("alias") == "bob"), alice)
+    c.check("/v1/proofs/networks/{network}/shares/{address}", "get", "/v1/proofs/networks/1/shares/" + bob_address, 200)
+    c.check("/v1/proofs/accounts/{address}", "get", "/v1/proofs/accounts/" + alice, 200)
+    c.check("/v1/proofs/assets/{asset}", "get", "/v1/proofs/assets/1", 200)
+    c.check("/v1/proofs/assets/{asset}/holders/{address}", "get", "/v1/proofs/assets/1/holders/" + bob_address, 200)
+    if dev:
+        history = c.check("/v1/networks/{network}/accounts/{member}/history", "get",
+                          "/v1/networks/1/accounts/carol/history", 200) or {}
+        kinds = {entry.get("type") for entry in history.get("entries", [])}
+        if not {"line_frozen", "line_defaulted"} <= kinds:
+            c.fail("GET /v1/networks/1/accounts/carol/history", "no freeze and default after 400 days: %s" % kinds)
+    else:
+        c.check("/v1/dev/advance", "post", "/v1/dev/advance?seconds=60", 403, "")
+    c.check("/metrics", "get", "/metrics", 200)
+
+    missing = [(path, method) for path, item in spec["paths"].items() for method in item
+               if method in ("get", "post") and (path, method) not in c.seen_paths]
+    for path, method in missing:
+        c.fail("%s %s" % (method.upper(), path), "documented but not checked by this script")
+    print("%d passed, %d failed" % (c.checked - c.failures if c.checked >= c.failures else 0, c.failures))
+    return 1 if c.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
