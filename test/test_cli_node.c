@@ -148,7 +148,9 @@ TEST(cli_drives_a_real_node) {
     CHECK(contains(s.out, "  eggs\n"));
     /* history names the counterparty by its alias */
     CHECK_EQ(TALLY(&s, "--key", "alice", "history", "greenvale"), CLI_OK);
-    CHECK(contains(s.out, "  transfer     bob                  -12.50 GVH  0.38 GVH  eggs\n"));
+    CHECK(contains(s.out, "  transfer     bob           -12.50 GVH  0.38 GVH  eggs\n"));
+    /* and the operator who changed the line, who has no alias, by its role */
+    CHECK(contains(s.out, "  line_update  operator        0.00 GVH"));
     CHECK(contains(s.out, "eggs"));
     json_t *history = NULL;
     char history_path[200], alice_address[TALLY_ADDRESS_LENGTH + 1];
@@ -447,7 +449,7 @@ TEST(cli_dev_chain_tries_a_period_grace_and_default) {
     CHECK(paid && froze && wrote_off && paid < froze && froze < wrote_off);
     /* the operator is no member: its history is the network's whole activity, its
      * own line_open included */
-    CHECK_EQ(TALLY(&s, "--key", "op", "history", "valley"), CLI_OK);
+    CHECK(history_shows(&s, "op", "valley", " 20.00 VLY")); /* the index has the new line */
     CHECK(contains(s.out, "op operates Valley without being a member: the network's whole activity\n"));
     char row[256];
     CHECK(contains(line_with(s.out, "line_defaulted", row, sizeof row), " chain "));
@@ -455,7 +457,11 @@ TEST(cli_dev_chain_tries_a_period_grace_and_default) {
     CHECK(contains(line_with(s.out, "seed potatoes", row, sizeof row), " transfer "));
     CHECK(contains(row, " carol ") && contains(row, " bob ") && contains(row, " 7.09 VLY "));
     CHECK(contains(line_with(s.out, " member_reinstate ", row, sizeof row), " carol "));
-    CHECK(contains(line_with(s.out, " network_create ", row, sizeof row), " tly1"));
+    CHECK(contains(line_with(s.out, " network_create ", row, sizeof row), " operator "));
+    CHECK(contains(line_with(s.out, " line_open ", row, sizeof row), " operator "));
+    /* carol's history names who opened her line */
+    CHECK_EQ(TALLY(&s, "--key", "carol", "history", "valley"), CLI_OK);
+    CHECK(contains(line_with(s.out, " line_open ", row, sizeof row), " operator "));
     CHECK_EQ(TALLY(&s, "--json", "activity", "valley", "--limit", "2"), CLI_OK);
     json_t *activity = json_loads(s.out, 0, &error);
     CHECK(activity != NULL && json_array_size(json_object_get(activity, "entries")) == 2);

@@ -413,7 +413,8 @@ static const tally_member *find_member(const tally_state *state, uint32_t networ
 
 /* A member's history, newest first, from the index. Runs without the node's lock. */
 /* A history counterparty's name: a member's alias in the network, "fees", "pool" or
- * "lost-debt" for its system accounts; "" when it has none. */
+ * "lost-debt" for its system accounts, "operator" for an operator without an alias
+ * there; "" when it has none. */
 static void counterparty_name(const tally_state *state, uint32_t network_id, const tally_key *key,
                               char name[TALLY_ALIAS_MAX + 1]) {
     name[0] = '\0';
@@ -429,7 +430,14 @@ static void counterparty_name(const tally_state *state, uint32_t network_id, con
         return;
     }
     const tally_member *member = tally_state_member(state, network_id, key);
-    if (member && member->alias[0]) snprintf(name, TALLY_ALIAS_MAX + 1, "%s", member->alias);
+    if (member && member->alias[0]) {
+        snprintf(name, TALLY_ALIAS_MAX + 1, "%s", member->alias);
+        return;
+    }
+    const tally_network *network = tally_state_network(state, network_id);
+    for (uint8_t i = 0; network && i < network->operator_count; i++)
+        if (memcmp(network->operators[i].bytes, key->bytes, TALLY_KEY_BYTES) == 0)
+            snprintf(name, TALLY_ALIAS_MAX + 1, "operator");
 }
 
 /* A pool transaction's reserve and shares, signed from the member's side: a deposit
