@@ -3,10 +3,10 @@
  *
  * The block log is the source of truth; the index only answers questions the log
  * cannot answer quickly: a transaction by id, an account's history in a network
- * (paged, newest first), a key's reserve-asset history, block headers by height,
- * and a full-text search (SQLite FTS5) over transfer memos and current aliases.
- * Everything in it is computed from the blocks alone (their transactions and
- * recorded results), never from a state, so it can be deleted at any time and
+ * (paged, newest first), a network's whole activity, a key's reserve-asset history,
+ * block headers by height, and a full-text search (SQLite FTS5) over transfer memos
+ * and current aliases. Everything in it is computed from the blocks alone (their
+ * transactions, recorded results and the events of their ends), never from a state, so it can be deleted at any time and
  * rebuilt from the log (index_rebuild), and a node that crashed between appending a
  * block and indexing it repairs itself by indexing it again (index_catch_up).
  *
