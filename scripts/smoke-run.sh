@@ -20,14 +20,18 @@ cleanup() {
 trap cleanup EXIT
 export TALLY_NODE="http://127.0.0.1:$port" TALLY_HOME="$data/wallet" TALLY_PASSPHRASE=demo-passphrase
 tally=build/release/tally
-# A loaded CI machine may take minutes to start the node (make checks the build
-# first): up to 5 minutes for each start.
-for _ in $(seq 1 600); do
-  grep -q "demo network Greenvale (GVH) is ready" "$log" 2>/dev/null && break
-  if ! kill -0 "$runner" 2>/dev/null; then echo "smoke: make run stopped:"; cat "$log"; exit 1; fi
-  sleep 0.5
-done
-grep -q "is ready" "$log" || { echo "smoke: the demo network did not appear in 300 s:"; cat "$log"; ps -ef | grep -E "make|tallyd" | grep -v grep; exit 1; }
+# Waits until the log of `make run` ($runner) says $1; $2 names the start in errors. A
+# loaded CI machine may take minutes to start the node (make checks the build first):
+# up to 5 minutes for each start.
+wait_for_log() {
+  for _ in $(seq 1 600); do
+    grep -q "$1" "$log" 2>/dev/null && return 0
+    if ! kill -0 "$runner" 2>/dev/null; then echo "smoke: $2 stopped:"; cat "$log"; exit 1; fi
+    sleep 0.5
+  done
+  echo "smoke: $2 did not print '$1' in 300 s:"; cat "$log"; ps -ef | grep -E "make|tallyd" | grep -v grep; exit 1
+}
+wait_for_log "demo network Greenvale (GVH) is ready" "make run"
 echo "smoke: the node serves the demo network"
 $tally --key alice balance
 $tally --key alice pay bob@greenvale 1.25 --memo "smoke test"
@@ -39,12 +43,8 @@ pkill -TERM -f "tallyd --data $data" 2>/dev/null || true
 wait "$runner" 2>/dev/null || true
 make -s run DATA="$data" LISTEN="127.0.0.1:$port" >"$log" 2>&1 &
 runner=$!
-for _ in $(seq 1 600); do
-  grep -q "In another terminal, try:" "$log" 2>/dev/null && break
-  if ! kill -0 "$runner" 2>/dev/null; then echo "smoke: the second make run stopped:"; cat "$log"; exit 1; fi
-  sleep 0.5
-done
-grep -q "of an earlier run is back" "$log" || { echo "smoke: the second make run did not say what to type next:"; cat "$log"; ps -ef | grep -E "make|tallyd" | grep -v grep; exit 1; }
+wait_for_log "In another terminal, try:" "the second make run"
+grep -q "of an earlier run is back" "$log" || { echo "smoke: the second make run did not say what to type next:"; cat "$log"; exit 1; }
 $tally --key alice history greenvale --limit 1 | grep -q "smoke test" || { echo "smoke: the payment of the first run is gone"; exit 1; }
 echo "smoke: a second make run reuses the chain and says what to type next"
 echo "smoke: main job OK"

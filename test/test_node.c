@@ -101,6 +101,29 @@ static void scenario_network(const test_node *node, const test_actor *op, const 
     }
 }
 
+/* A payment of network 1 with max_fee = amount, signed and submitted with wait=commit. */
+static long pay(const test_node *node, const test_actor *payer, const test_actor *payee, int64_t amount,
+                json_t **result) {
+    tally_tx tx = harness_tx(node, payer, TALLY_TX_TRANSFER);
+    tx.body.transfer.network_id = 1;
+    tx.body.transfer.payee = payee->key;
+    tx.body.transfer.amount = amount;
+    tx.body.transfer.max_fee = amount;
+    return harness_submit(node, &tx, payer, result);
+}
+
+/* period_seconds and grace_seconds 0: the network's. */
+static void open_line(const test_node *node, const test_actor *op, const test_actor *member, int64_t limit,
+                      uint32_t period_seconds, uint32_t grace_seconds) {
+    tally_tx tx = harness_tx(node, op, TALLY_TX_LINE_OPEN);
+    tx.body.line_open.network_id = 1;
+    tx.body.line_open.member = member->key;
+    tx.body.line_open.limit = limit;
+    tx.body.line_open.period_seconds = period_seconds;
+    tx.body.line_open.grace_seconds = grace_seconds;
+    CHECK_EQ(submit(node, &tx, op), 200);
+}
+
 TEST(node_full_scenario_from_creation_to_default_and_redemption) {
     test_node node;
     REQUIRE(harness_make_directory(&node));
@@ -564,18 +587,10 @@ TEST(node_makes_a_block_when_a_period_or_grace_ends) {
     REQUIRE(harness_start(&node, idle_hour));
     test_actor op = actor(0), alice = actor(1), bob = actor(2);
     scenario_network(&node, &op, &alice, &bob);
-    tally_tx tx;
-    tx = harness_tx(&node, &op, TALLY_TX_LINE_OPEN);
-    tx.body.line_open.network_id = 1;
-    tx.body.line_open.member = alice.key;
-    tx.body.line_open.limit = 20000;
-    CHECK_EQ(submit(&node, &tx, &op), 200);
-    tx = harness_tx(&node, &alice, TALLY_TX_TRANSFER);
-    tx.body.transfer.network_id = 1;
-    tx.body.transfer.payee = bob.key;
-    tx.body.transfer.amount = 1000;
-    tx.body.transfer.max_fee = 100;
-    CHECK_EQ(submit(&node, &tx, &alice), 200);
+    open_line(&node, &op, &alice, 20000, 0, 0);
+    json_t *paid = NULL;
+    CHECK_EQ(pay(&node, &alice, &bob, 1000, &paid), 200);
+    json_decref(paid);
     json_t *view = account(&node, &alice);
     int64_t period_end = harness_json_int(view, "line.period_end");
     CHECK_EQ(strcmp(harness_json_string(view, "line.status"), "active"), 0);
@@ -604,26 +619,10 @@ TEST(node_makes_a_block_when_a_period_or_grace_ends) {
  * refused at the node with the reason (not INSUFFICIENT_CREDIT ... 0.00): frozen,
  * expired, suspended. On a dev chain, whose clock the test moves; a real chain
  * refuses to move its clock. */
-static long pay(const test_node *node, const test_actor *payer, const test_actor *payee, int64_t amount,
-                json_t **result) {
-    tally_tx tx = harness_tx(node, payer, TALLY_TX_TRANSFER);
-    tx.body.transfer.network_id = 1;
-    tx.body.transfer.payee = payee->key;
-    tx.body.transfer.amount = amount;
-    tx.body.transfer.max_fee = amount;
-    return harness_submit(node, &tx, payer, result);
-}
-
-static void open_line(const test_node *node, const test_actor *op, const test_actor *member, int64_t limit) {
-    tally_tx tx = harness_tx(node, op, TALLY_TX_LINE_OPEN);
-    tx.body.line_open.network_id = 1;
-    tx.body.line_open.member = member->key;
-    tx.body.line_open.limit = limit;
-    tx.body.line_open.period_seconds = 100000;
-    tx.body.line_open.grace_seconds = 100000;
-    CHECK_EQ(submit(node, &tx, op), 200);
-}
-
+/* A payment past what the payer may spend, from a member whose line cannot lend, is
+ * refused at the node with the reason (not INSUFFICIENT_CREDIT ... 0.00): frozen,
+ * expired, suspended. On a dev chain, whose clock the test moves; a real chain
+ * refuses to move its clock. */
 TEST(node_refuses_credit_with_the_reason_the_line_cannot_lend) {
     static const char *const dev[] = {"--dev", NULL};
     test_node node;
@@ -635,9 +634,9 @@ TEST(node_refuses_credit_with_the_reason_the_line_cannot_lend) {
     tx.body.network_key.network_id = 1;
     tx.body.network_key.key = carol.key;
     CHECK_EQ(submit(&node, &tx, &op), 200);
-    open_line(&node, &op, &alice, 20000);
-    open_line(&node, &op, &bob, 20000);
-    open_line(&node, &op, &carol, 20000);
+    open_line(&node, &op, &alice, 20000, 100000, 100000);
+    open_line(&node, &op, &bob, 20000, 100000, 100000);
+    open_line(&node, &op, &carol, 20000, 100000, 100000);
     json_t *result = NULL;
     CHECK_EQ(pay(&node, &alice, &bob, 1000, &result), 200);
     json_decref(result);

@@ -167,7 +167,7 @@ static void excerpt(const cli_http_response *response, char *out, size_t out_siz
     out[length] = '\0';
 }
 
-static void print_refusal(cli_context *ctx, const json_t *error) {
+void cli_client_report_refusal(cli_context *ctx, const json_t *error) {
     fprintf(ctx->err, "tally: %s (%s)\n", cli_json_string(error, "message") ? cli_json_string(error, "message") : "refused",
             cli_json_string(error, "code") ? cli_json_string(error, "code") : "?");
 }
@@ -197,7 +197,7 @@ cli_status cli_client_request(cli_context *ctx, const char *method, const char *
     if (status >= 400 && status < 500 && error && cli_json_string(error, "code")) {
         *reply = json_incref(error);
         json_decref(json);
-        if (report) print_refusal(ctx, *reply);
+        if (report) cli_client_report_refusal(ctx, *reply);
         return CLI_REFUSED;
     }
     cli_status result;
@@ -235,7 +235,7 @@ cli_status cli_client_get_bytes(cli_context *ctx, const char *path, size_t max_b
     json_t *error = cli_json_object(json, "error");
     cli_status status = CLI_IO;
     if (response.status >= 400 && response.status < 500 && error) {
-        print_refusal(ctx, error);
+        cli_client_report_refusal(ctx, error);
         status = CLI_REFUSED;
     } else {
         cli_fail(ctx, CLI_IO, "the node at %s answered HTTP %ld to GET %s", ctx->node_url, response.status, path);
@@ -595,7 +595,7 @@ cli_status cli_client_next_sequence(cli_context *ctx, const tally_key *key, uint
         /* A key the chain has never seen starts at 1. */
         const char *code = cli_json_string(json, "code");
         bool unknown = code && strcmp(code, "NOT_FOUND") == 0;
-        if (!unknown) print_refusal(ctx, json);
+        if (!unknown) cli_client_report_refusal(ctx, json);
         json_decref(json);
         if (unknown) *sequence = 1;
         return unknown ? CLI_OK : CLI_REFUSED;

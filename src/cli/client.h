@@ -66,6 +66,8 @@ void cli_client_curl_transport_close(void);
  */
 cli_status cli_client_request(cli_context *ctx, const char *method, const char *path, const json_t *body,
                           bool report, json_t **reply);
+/* What cli_client_request with `report` prints for a refusal (the error object). */
+void cli_client_report_refusal(cli_context *ctx, const json_t *error);
 /* GET with report. */
 cli_status cli_client_get(cli_context *ctx, const char *path, json_t **reply);
 /* GET of raw bytes (a block), at most max_bytes; *bytes is freed by the caller. */

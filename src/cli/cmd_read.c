@@ -433,32 +433,22 @@ cli_status cli_cmd_activity(cli_context *ctx, const cli_args *args) {
     return activity_page(ctx, args, &network, limit, before, NULL);
 }
 
-/* Whether the selected key operates the network without being a member of it: its
- * history there is then the network's whole activity. */
-static bool operator_not_member(cli_context *ctx, const cli_network *network, char *name, size_t name_size) {
-    cli_wallet_name wallet;
+/* Whether the selected key is one of the network's operators (its name in `name`). */
+static bool key_operates(cli_context *ctx, const cli_network *network, cli_wallet_name name) {
     tally_key key;
-    if (cli_wallet_selected(ctx, wallet, &key) != CLI_OK) return false;
-    char address[TALLY_ADDRESS_LENGTH + 1], path[192];
+    if (cli_wallet_selected(ctx, name, &key) != CLI_OK) return false;
+    char address[TALLY_ADDRESS_LENGTH + 1], path[64];
     tally_address_encode(&key, address);
-    snprintf(path, sizeof path, "/v1/networks/%" PRIu32 "/accounts/%s", network->id, address);
-    json_t *json = NULL;
-    cli_status member = cli_client_request(ctx, "GET", path, NULL, false, &json);
-    json_decref(json);
-    if (member != CLI_REFUSED) return false;
     snprintf(path, sizeof path, "/v1/networks/%" PRIu32, network->id);
-    json = NULL;
-    if (cli_client_request(ctx, "GET", path, NULL, false, &json) != CLI_OK) {
-        json_decref(json);
-        return false;
-    }
+    json_t *json = NULL;
     bool operates = false;
-    size_t index;
-    json_t *operator_;
-    json_array_foreach(cli_json_array(json, "operators"), index, operator_)
-        if (json_is_string(operator_) && strcmp(json_string_value(operator_), address) == 0) operates = true;
+    if (cli_client_request(ctx, "GET", path, NULL, false, &json) == CLI_OK) {
+        size_t index;
+        json_t *operator_;
+        json_array_foreach(cli_json_array(json, "operators"), index, operator_)
+            if (json_is_string(operator_) && strcmp(json_string_value(operator_), address) == 0) operates = true;
+    }
     json_decref(json);
-    snprintf(name, name_size, "%s", wallet);
     return operates;
 }
 
@@ -472,17 +462,6 @@ cli_status cli_cmd_history(cli_context *ctx, const cli_args *args) {
     cli_network network;
     cli_status status = cli_client_network(ctx, args->positional[0], &network);
     char address[TALLY_ADDRESS_LENGTH + 1], display[160], path[320];
-    /* An operator who is no member has no history of its own there: it sees the
-     * network's, its own actions included. */
-    cli_wallet_name operator_name;
-    if (status == CLI_OK && args->positional_count == 1 && !cli_option_value(args, "--from") &&
-        !cli_option_value(args, "--to") && !cli_flag(args, "--csv") && !cli_flag(args, "--statement") &&
-        operator_not_member(ctx, &network, operator_name, sizeof operator_name)) {
-        char intro[256];
-        snprintf(intro, sizeof intro, "%s operates %s without being a member: the network's whole activity", operator_name,
-                 network.name);
-        return activity_page(ctx, args, &network, limit, before, intro);
-    }
     if (status == CLI_OK) status = member_address(ctx, args, 1, &network, address, display, sizeof display);
     if (status != CLI_OK) return status;
     const char *from_text = cli_option_value(args, "--from"), *to_text = cli_option_value(args, "--to");
@@ -506,8 +485,24 @@ cli_status cli_cmd_history(cli_context *ctx, const cli_args *args) {
                            network.id, address, limit);
     if (before_text && written > 0 && (size_t)written < sizeof path)
         snprintf(path + written, sizeof path - (size_t)written, "&before=%" PRIu64, before);
-    json_t *json;
-    status = get_and_print(ctx, path, &json);
+    json_t *json = NULL;
+    status = cli_client_request(ctx, "GET", path, NULL, false, &json);
+    if (status == CLI_REFUSED) {
+        /* An operator who is no member has no history of its own there: it sees the
+         * network's, its own actions included. */
+        const char *code = cli_json_string(json, "code");
+        cli_wallet_name operator_name;
+        bool operates = args->positional_count == 1 && code && strcmp(code, "NOT_MEMBER") == 0 &&
+                        key_operates(ctx, &network, operator_name);
+        if (!operates) cli_client_report_refusal(ctx, json);
+        json_decref(json);
+        if (!operates) return status;
+        char intro[256];
+        snprintf(intro, sizeof intro, "%s operates %s without being a member: the network's whole activity",
+                 operator_name, network.name);
+        return activity_page(ctx, args, &network, limit, before, intro);
+    }
+    if (status == CLI_OK && ctx->json) cli_out_json(ctx->out, json);
     if (status == CLI_OK && !ctx->json) {
         char hint[1024], number[24];
         cli_hint_start(ctx, hint, sizeof hint);

@@ -220,6 +220,12 @@ static void say_who_is_not_a_member(cli_context *ctx, const tally_tx *tx, const 
         fprintf(ctx->err, "  the payee %s is not a member of %s\n", plan->counterparty, plan->network.name);
 }
 
+/* The refusals of a payment whose payer's line cannot lend now (not: lends too little). */
+static bool line_cannot_lend(const char *code) {
+    return strcmp(code, "LINE_FROZEN") == 0 || strcmp(code, "LINE_EXPIRED") == 0 ||
+           strcmp(code, "MEMBER_SUSPENDED") == 0 || strcmp(code, "MEMBER_DEFAULTED") == 0;
+}
+
 /* A payment refused because the payer's line cannot lend now: why, until when, and
  * what gets it lending again. */
 static void say_why_no_credit(cli_context *ctx, const tally_tx *tx, const tx_plan *plan, const char *code) {
@@ -291,18 +297,13 @@ static cli_status report(cli_context *ctx, const tally_tx *tx, const tx_plan *pl
         int64_t available = 0;
         bool has_available = cli_json_i64(error, "available", &available) ||
                              cli_json_i64(error, "fee_required", &available); /* FEE_ABOVE_MAX */
-        const char *refusal = cli_json_string(error, "code");
+        const char *code = cli_json_string(error, "code");
         bool spends = tx->type == TALLY_TX_TRANSFER || tx->type == TALLY_TX_TRANSFER_BATCH;
         /* What one may spend is the answer to a payment only: an operator whose line
          * change meets a defaulted member is told what to do instead. */
-        if (!spends && refusal &&
-            (strcmp(refusal, "MEMBER_DEFAULTED") == 0 || strcmp(refusal, "MEMBER_SUSPENDED") == 0 ||
-             strcmp(refusal, "LINE_FROZEN") == 0 || strcmp(refusal, "LINE_EXPIRED") == 0 ||
-             strcmp(refusal, "INSUFFICIENT_CREDIT") == 0))
+        if (!spends && code && (line_cannot_lend(code) || strcmp(code, "INSUFFICIENT_CREDIT") == 0))
             has_available = false;
-        cli_out_refusal(ctx->err, cli_json_string(error, "code"), cli_json_string(error, "message"), has_available,
-                        available, &units);
-        const char *code = cli_json_string(error, "code");
+        cli_out_refusal(ctx->err, code, cli_json_string(error, "message"), has_available, available, &units);
         if (code && strcmp(code, "NOT_MEMBER") == 0 && tx->type == TALLY_TX_TRANSFER && plan->has_network)
             say_who_is_not_a_member(ctx, tx, plan);
         if (code && strcmp(code, "MEMBER_DEFAULTED") == 0 && plan->has_network &&
@@ -310,10 +311,7 @@ static cli_status report(cli_context *ctx, const tally_tx *tx, const tx_plan *pl
             fprintf(ctx->err, "  a defaulted member gets credit again in two steps: reinstate it (tally member "
                               "reinstate %s WHO), then open its line\n",
                     plan->network.name);
-        if (code && plan->has_network && (tx->type == TALLY_TX_TRANSFER || tx->type == TALLY_TX_TRANSFER_BATCH) &&
-            (strcmp(code, "LINE_FROZEN") == 0 || strcmp(code, "LINE_EXPIRED") == 0 ||
-             strcmp(code, "MEMBER_SUSPENDED") == 0 || strcmp(code, "MEMBER_DEFAULTED") == 0))
-            say_why_no_credit(ctx, tx, plan, code);
+        if (code && plan->has_network && spends && line_cannot_lend(code)) say_why_no_credit(ctx, tx, plan, code);
         if (names_line) {
             char amount[CLI_AMOUNT_TEXT_MAX];
             fprintf(ctx->err, "  the refused payment is %s line %u (line %" PRId64 " of the batch): %s to %s; "

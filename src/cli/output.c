@@ -394,7 +394,7 @@ static const char *event_text(const json_t *entry, const cli_unit *unit, const c
         snprintf(out, size, "pool credits cover %s of lost debt", cli_out_amount(value, unit, figure));
     else if (strcmp(type, "reserve_reallocated") == 0 && cli_json_i64(entry, "reserve_moved", &value))
         snprintf(out, size, "%s of reserve moved from excess to primary",
-                 reserve ? cli_out_amount(value, reserve, figure) : (snprintf(figure, sizeof figure, "%" PRId64, value), figure));
+                 cli_out_amount(value, reserve ? reserve : &(cli_unit){0, ""}, figure));
     else if (strcmp(type, "policy_changed") == 0)
         snprintf(out, size, "announced policy in force from %s", when);
     else if (strcmp(type, "peg_changed") == 0)

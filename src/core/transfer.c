@@ -75,7 +75,7 @@ static inline tally_result payment_check(const payment *p, payment_outcome *out)
     if (out->payer_after < floor) {
         /* Say why: a line that cannot lend names its state, one that can says how
          * much is left. */
-        tally_result refused = result_error(may_borrow ? TALLY_ERR_INSUFFICIENT_CREDIT : credit_refusal(p->payer));
+        tally_result refused = result_error(tally_member_credit_refusal(p->payer));
         int64_t headroom;
         refused.available = checked_sub(p->payer_balance, floor, &headroom) ? positive_part(headroom) : INT64_MAX;
         refused.fee = result.fee;

@@ -520,9 +520,7 @@ static enum MHD_Result get_history(http_server *server, struct MHD_Connection *c
     }
     free(names);
     free(entries);
-    json_t *view = json_pack("{s:o}", "entries", list);
-    json_object_set_new(view, "next", next ? json_integer((json_int_t)next) : json_null());
-    return send_json(connection, MHD_HTTP_OK, view);
+    return send_json(connection, MHD_HTTP_OK, json_pack("{s:o, s:o}", "entries", list, "next", view_next(next != 0, next)));
 }
 
 /* The key a network's activity row names besides its signer (the member acted on,
@@ -640,9 +638,7 @@ static enum MHD_Result get_activity(http_server *server, struct MHD_Connection *
     index_activity_release(rows, count);
     free(names);
     free(rows);
-    json_t *view = json_pack("{s:o}", "entries", list);
-    json_object_set_new(view, "next", next ? json_integer((json_int_t)next) : json_null());
-    return send_json(connection, MHD_HTTP_OK, view);
+    return send_json(connection, MHD_HTTP_OK, json_pack("{s:o, s:o}", "entries", list, "next", view_next(next != 0, next)));
 }
 
 /* Full-text search in a network, newest first, a page at a time (from the index,

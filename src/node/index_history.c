@@ -250,41 +250,23 @@ void index_activity_release(index_activity_row *rows, uint32_t count) {
         if (!index_type_is_event(rows[i].type)) tally_tx_release(&rows[i].tx);
 }
 
+/* page_query's reader for activity rows. */
+static bool read_activity_entry(sqlite3_stmt *statement, void *entries, uint32_t i, uint64_t *cursor) {
+    index_activity_row *row = &((index_activity_row *)entries)[i];
+    if (!read_activity_row(statement, row)) return false;
+    *cursor = row->cursor;
+    return true;
+}
+
 index_error index_activity(tally_index *index, uint32_t network_id, uint64_t before_cursor, uint32_t limit,
                            index_activity_row *rows, uint32_t *count, uint64_t *next_cursor, char *why,
                            size_t why_size) {
     assert(index && rows && count && next_cursor);
-    *count = 0;
-    *next_cursor = 0;
-    if (limit == 0 || limit > INDEX_HISTORY_LIMIT_MAX)
-        return fail(INDEX_ERR_BAD_ARGUMENT, why, why_size,
-                    "index: a page holds 1 to %u rows, not %" PRIu32, INDEX_HISTORY_LIMIT_MAX, limit);
-    int64_t before = before_cursor == 0 || before_cursor > INT64_MAX ? INT64_MAX : (int64_t)before_cursor;
-    binding b = bind_start(index, STATEMENT_ACTIVITY);
-    bind_int(&b, 1, network_id);
-    bind_int(&b, 2, before);
-    bind_int(&b, 3, (int64_t)limit + 1);
-    index_error error = INDEX_OK;
-    for (uint32_t i = 0; i <= limit; i++) {
-        bool row;
-        error = step_row(index, &b, &row, "reading a network's activity", why, why_size);
-        if (error != INDEX_OK || !row) break;
-        if (i == limit) {
-            *next_cursor = rows[limit - 1].cursor;
-            break;
-        }
-        if (!read_activity_row(b.statement, &rows[i])) {
-            error = fail_damaged("the txs table", why, why_size);
-            break;
-        }
-        *count = i + 1;
-    }
-    sqlite3_reset(b.statement);
-    if (error != INDEX_OK) {
-        index_activity_release(rows, *count);
-        *count = 0;
-        *next_cursor = 0;
-    }
+    /* Zeroed, so that rows decoded before a failure can be released with the rest. */
+    if (limit <= INDEX_HISTORY_LIMIT_MAX) memset(rows, 0, (size_t)limit * sizeof *rows);
+    index_error error = page_query(index, STATEMENT_ACTIVITY, network_id, NULL, before_cursor, limit, rows,
+                                   read_activity_entry, count, next_cursor, "the txs table", why, why_size);
+    if (error != INDEX_OK && limit <= INDEX_HISTORY_LIMIT_MAX) index_activity_release(rows, limit);
     return error;
 }
 
