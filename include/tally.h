@@ -142,6 +142,12 @@ extern "C" {
     X(LINE_EXPIRED, "the credit line's period ended: only the positive balance can be spent") \
     X(CAP_REACHED, "the payee's balance would pass the network's positive cap")         \
     X(FEE_ABOVE_MAX, "the fee is above the max_fee the payer signed")                   \
+    /* pending transfers */                                                             \
+    X(PENDING_NOT_FOUND, "no pending transfer has this id")                             \
+    X(PENDING_ENDED, "the pending transfer was already posted, voided or timed out")    \
+    X(NOT_RESOLVER, "only the payer or the resolver may post, the payee or the resolver void") \
+    X(BAD_TIMEOUT, "the timeout must be after the block and at most a year ahead")      \
+    X(POST_ABOVE_PENDING, "a post moves at most the amount held")                       \
     /* reserve assets */                                                                \
     X(UNKNOWN_ASSET, "no reserve asset has this id")                                    \
     X(NOT_ISSUER, "only the asset's issuer may do this")                                \
@@ -289,8 +295,11 @@ typedef enum {
     TALLY_TX_FEE_DISTRIBUTE = 24,
     TALLY_TX_CHAIN_APPROVE = 25,
     TALLY_TX_TRANSFER_BATCH = 26,
+    TALLY_TX_PENDING_CREATE = 27,
+    TALLY_TX_PENDING_POST = 28,
+    TALLY_TX_PENDING_VOID = 29,
     TALLY_TX_TYPE_FIRST = TALLY_TX_NETWORK_CREATE,
-    TALLY_TX_TYPE_LAST = TALLY_TX_TRANSFER_BATCH
+    TALLY_TX_TYPE_LAST = TALLY_TX_PENDING_VOID
 } tally_tx_type;
 
 /* "transfer" for TALLY_TX_TRANSFER; NULL for an unknown type. */
@@ -446,6 +455,28 @@ typedef struct {
     uint32_t assets;
 } tally_tx_chain_approve;
 
+/* PENDING_CREATE: the signer (payer) holds amount plus its fee for payee, until it is
+ * posted (by the payer or the resolver), voided (by the payee or the resolver) or its
+ * timeout comes (block time >= timeout: `outcome` then applies). resolver all zero:
+ * none. */
+typedef enum { TALLY_PENDING_REFUND = 0, TALLY_PENDING_RELEASE = 1, TALLY_PENDING_OUTCOME_COUNT } tally_pending_outcome;
+typedef struct {
+    uint32_t network_id;
+    tally_key payee;
+    int64_t amount;
+    int64_t max_fee;
+    tally_key resolver;
+    int64_t timeout;  /* block time */
+    uint8_t outcome;  /* tally_pending_outcome */
+} tally_tx_pending_create;
+
+/* PENDING_POST: moves `amount` (1..held) of a pending transfer to its payee; the rest
+ * is released. PENDING_VOID: releases all of it. */
+typedef struct {
+    uint32_t pending_id;
+    int64_t amount; /* post only */
+} tally_tx_pending_end;
+
 typedef struct {
     uint8_t type; /* tally_tx_type */
     uint8_t chain_id[TALLY_CHAIN_ID_BYTES];
@@ -468,6 +499,8 @@ typedef struct {
         tally_tx_fee_distribute fee_distribute;
         tally_tx_chain_approve chain_approve;
         tally_tx_transfer_batch transfer_batch;
+        tally_tx_pending_create pending_create;
+        tally_tx_pending_end pending_end;
     } body;
     uint8_t signature[TALLY_SIGNATURE_BYTES];
 } tally_tx;
@@ -541,6 +574,29 @@ typedef struct {
     int64_t peg_change_queued_at;
 } tally_network;
 
+/* A pending transfer (PENDING_CREATE), kept after it ended (its id is its place). */
+typedef enum {
+    TALLY_PENDING_OPEN = 0,
+    TALLY_PENDING_POSTED = 1,   /* by the payer or the resolver */
+    TALLY_PENDING_VOIDED = 2,   /* by the payee or the resolver, or before its payer's default */
+    TALLY_PENDING_RELEASED = 3, /* its timeout came with outcome release: posted in full */
+    TALLY_PENDING_REFUNDED = 4, /* its timeout came with outcome refund (or release could not post) */
+    TALLY_PENDING_STATUS_COUNT
+} tally_pending_status;
+typedef struct {
+    uint32_t id; /* from 1, in creation order across the chain */
+    uint32_t network_id;
+    tally_key payer, payee, resolver; /* resolver all zero: none */
+    int64_t amount;  /* held */
+    int64_t fee;     /* held: the fee of the whole amount, charged pro rata at posting */
+    int64_t timeout; /* block time */
+    uint8_t outcome; /* tally_pending_outcome */
+    uint8_t status;  /* tally_pending_status */
+    int64_t created_at;
+    int64_t posted; /* what reached the payee (0 unless posted or released) */
+} tally_pending;
+#define TALLY_PENDINGS_MAX (1u << 24)
+
 typedef struct {
     uint32_t network_id;
     tally_key key;
@@ -561,6 +617,9 @@ typedef struct {
     int64_t income_in_period;
     bool rebalanced_in_period; /* balance was >= 0 after a payment in this period */
     int64_t joined_at;
+    /* Amount plus fee held by this member's open pending transfers: spent as far as
+     * what it may still spend is concerned (tally_member_available). */
+    int64_t pending_out;
     /* LEFT: the status the member left with; a suspended or defaulted member who
      * joins again is suspended or defaulted again. */
     uint8_t status_before_leaving;
@@ -624,6 +683,9 @@ tally_state *tally_state_create_for_chain(const uint8_t chain_id[TALLY_CHAIN_ID_
 /* tally_state_create_for_chain with tally_chain_rules_defaults and no validator. */
 tally_state *tally_state_create(const uint8_t chain_id[TALLY_CHAIN_ID_BYTES]);
 const tally_chain_rules *tally_state_chain_rules(const tally_state *state);
+/* The pending transfer of id (1..), or NULL; how many were ever made. */
+const tally_pending *tally_state_pending(const tally_state *state, uint32_t id);
+uint32_t tally_state_pending_count(const tally_state *state);
 /* What a key may still found and create: approvals left, and in an OPEN chain what
  * the day of block_time still allows. */
 typedef struct {
@@ -755,9 +817,11 @@ typedef enum {
     TALLY_EVENT_RESERVE_REALLOCATED = 7,
     TALLY_EVENT_POLICY_CHANGED = 8,
     TALLY_EVENT_PEG_CHANGED = 9,
+    TALLY_EVENT_PENDING_RELEASED = 10, /* member: the payer; amount: posted in full; time: the timeout */
+    TALLY_EVENT_PENDING_REFUNDED = 11, /* member: the payer; amount: released; time: the timeout */
 } tally_event_kind;
 #define TALLY_EVENT_KIND_FIRST TALLY_EVENT_LINE_RENEWED
-#define TALLY_EVENT_KIND_LAST TALLY_EVENT_PEG_CHANGED
+#define TALLY_EVENT_KIND_LAST TALLY_EVENT_PENDING_REFUNDED
 
 typedef struct {
     uint8_t kind; /* tally_event_kind */
@@ -841,7 +905,7 @@ void tally_state_check_invariants_fully(tally_state *state, bool fully);
  *                         node is promoted unchanged; no records: 32 zero bytes
  *   root = BLAKE2b-256("tally-state-v1" || chain_id || chain rules bytes ||
  *                      for each table in order: u32 count || table root)
- * The tables, in order: networks, assets, members, accounts, holdings. The record
+ * The tables, in order: networks, assets, members, accounts, holdings, pendings. The record
  * bytes are those of a snapshot (tally_record_decode_* read them back). The core
  * marks every record a transaction or a block end touches, so committing costs what
  * changed (times the log of the table), not the size of the state.
@@ -852,6 +916,7 @@ typedef enum {
     TALLY_TABLE_MEMBERS = 2,
     TALLY_TABLE_ACCOUNTS = 3,
     TALLY_TABLE_HOLDINGS = 4,
+    TALLY_TABLE_PENDINGS = 5,
     TALLY_TABLE_COUNT
 } tally_table;
 
@@ -933,6 +998,7 @@ bool tally_record_decode_asset(const uint8_t *bytes, size_t length, tally_asset 
 bool tally_record_decode_member(const uint8_t *bytes, size_t length, tally_member *out);
 bool tally_record_decode_account(const uint8_t *bytes, size_t length, tally_account_record *out);
 bool tally_record_decode_holding(const uint8_t *bytes, size_t length, tally_holding_record *out);
+bool tally_record_decode_pending(const uint8_t *bytes, size_t length, tally_pending *out);
 /* The record a proof carries, decoded by its table: false unless the bytes are
  * exactly one record of that table's kind. */
 typedef union {
@@ -941,6 +1007,7 @@ typedef union {
     tally_member member;
     tally_account_record account;
     tally_holding_record holding;
+    tally_pending pending;
 } tally_record;
 TALLY_MUST_CHECK bool tally_state_proof_record(const tally_state_proof *proof, tally_record *out);
 

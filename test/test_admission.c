@@ -106,6 +106,18 @@ static tally_tx make(const cast *c, const test_actor *signer, tally_tx_type type
         tx.body.transfer.amount = 1;
         tx.body.transfer.max_fee = 100;
         break;
+    case TALLY_TX_PENDING_CREATE:
+        tx.body.pending_create.network_id = network_id;
+        tx.body.pending_create.payee = c->bob.key;
+        tx.body.pending_create.amount = 1;
+        tx.body.pending_create.max_fee = 100;
+        tx.body.pending_create.timeout = c->world.time + 60;
+        break;
+    case TALLY_TX_PENDING_POST:
+        tx.body.pending_end.pending_id = 1;
+        tx.body.pending_end.amount = 1;
+        break;
+    case TALLY_TX_PENDING_VOID: tx.body.pending_end.pending_id = 1; break;
     case TALLY_TX_ASSET_CREATE:
         text_set(&tx.body.asset_create.code, "EUR");
         text_set(&tx.body.asset_create.name, "euros");
@@ -204,6 +216,11 @@ TEST(hardening_09_admission_asks_the_core_who_may_sign_each_transaction_type) {
         {TALLY_TX_POOL_REDEEM, OPEN, &c.alice, &c.stranger, TALLY_ERR_NOT_MEMBER},
         {TALLY_TX_FEE_DISTRIBUTE, OPEN, &c.op, &c.stranger, TALLY_ERR_NOT_OPERATOR},
         {TALLY_TX_CHAIN_APPROVE, 0, &c.validator, &c.op, TALLY_ERR_NOT_VALIDATOR}, /* an operator is no validator */
+        {TALLY_TX_PENDING_CREATE, OPEN, &c.alice, &c.stranger, TALLY_ERR_NOT_MEMBER},
+        {TALLY_TX_PENDING_CREATE, NOWHERE, NULL, &c.alice, TALLY_ERR_UNKNOWN_NETWORK},
+        /* who may end a hold is the rules' (payer, payee, resolver): no standing first */
+        {TALLY_TX_PENDING_POST, 0, NULL, &c.stranger, TALLY_OK},
+        {TALLY_TX_PENDING_VOID, 0, NULL, &c.stranger, TALLY_OK},
     };
     bool covered[TALLY_TX_TYPE_LAST + 1] = {false};
     int refused = 0;

@@ -131,6 +131,25 @@ static const tally_field fee_distribute_fields[] = {
     FIELD(I64, "amount", fee_distribute.amount, 0),
 };
 
+static const tally_field pending_create_fields[] = {
+    FIELD(U32, "network_id", pending_create.network_id, 0),
+    FIELD(KEY, "payee", pending_create.payee, 0),
+    FIELD(I64, "amount", pending_create.amount, 0),
+    FIELD(I64, "max_fee", pending_create.max_fee, 0),
+    FIELD(KEY, "resolver", pending_create.resolver, 0),
+    FIELD(I64, "timeout", pending_create.timeout, 0),
+    FIELD(U8, "outcome", pending_create.outcome, TALLY_PENDING_OUTCOME_COUNT),
+};
+
+static const tally_field pending_post_fields[] = {
+    FIELD(U32, "pending_id", pending_end.pending_id, 0),
+    FIELD(I64, "amount", pending_end.amount, 0),
+};
+
+static const tally_field pending_void_fields[] = {
+    FIELD(U32, "pending_id", pending_end.pending_id, 0),
+};
+
 /* One line of a batch: what a TRANSFER names besides its network and max_fee. */
 static const tally_field batch_line_fields[] = {
     ITEM_FIELD(KEY, "payee", tally_batch_line, payee, 0),
@@ -183,6 +202,9 @@ static const tally_tx_layout layouts[TALLY_TX_TYPE_LAST + 1] = {
     [TALLY_TX_FEE_DISTRIBUTE] = LAYOUT("fee_distribute", fee_distribute),
     [TALLY_TX_CHAIN_APPROVE] = LAYOUT("chain_approve", chain_approve),
     [TALLY_TX_TRANSFER_BATCH] = LAYOUT("transfer_batch", transfer_batch),
+    [TALLY_TX_PENDING_CREATE] = LAYOUT("pending_create", pending_create),
+    [TALLY_TX_PENDING_POST] = LAYOUT("pending_post", pending_post),
+    [TALLY_TX_PENDING_VOID] = LAYOUT("pending_void", pending_void),
 };
 
 _Static_assert(TALLY_TX_TYPE_FIRST == 1, "layouts[] is indexed by type from 1");

@@ -126,6 +126,12 @@ static void print_record(FILE *out, const tally_state_proof *proof) {
         tally_address_encode(&r.account.key, address);
         fprintf(out, "account %s: next sequence %" PRIu64 "\n", address, r.account.next_sequence);
         return;
+    case TALLY_TABLE_PENDINGS:
+        tally_address_encode(&r.pending.payer, address);
+        fprintf(out, "pending transfer %" PRIu32 " of network %" PRIu32 " from %s: %" PRId64 " held, fee %" PRId64
+                     ", status %u (minor units)\n",
+                r.pending.id, r.pending.network_id, address, r.pending.amount, r.pending.fee, (unsigned)r.pending.status);
+        return;
     case TALLY_TABLE_HOLDINGS:
         tally_address_encode(&r.holding.key, address);
         fprintf(out, "%s %" PRIu32 " held by %s: %" PRId64 " (minor units)\n",

@@ -844,31 +844,9 @@ cli_status cli_cmd_tx_show(cli_context *ctx, const cli_args *args) {
 
 /* ---- a development chain's clock ---- */
 
-/* "30d", "12h", "90m", "45s" or plain seconds; false for anything else or 0. */
-static bool duration_parse(const char *text, uint64_t *seconds) {
-    size_t length = strlen(text);
-    if (length == 0 || length > 20) return false;
-    uint64_t unit = 1;
-    char digits[24];
-    snprintf(digits, sizeof digits, "%s", text);
-    switch (digits[length - 1]) {
-    case 'd': unit = 86400; break;
-    case 'h': unit = 3600; break;
-    case 'm': unit = 60; break;
-    case 's': unit = 1; break;
-    default: unit = 0; break;
-    }
-    if (unit) digits[length - 1] = '\0';
-    else unit = 1;
-    uint64_t count;
-    if (!cli_number_parse(digits, UINT32_MAX, &count) || count == 0 || count > UINT64_MAX / unit) return false;
-    *seconds = count * unit;
-    return true;
-}
-
 cli_status cli_cmd_dev_advance(cli_context *ctx, const cli_args *args) {
     uint64_t seconds;
-    if (!duration_parse(args->positional[0], &seconds) || seconds > 10ull * 366 * 86400)
+    if (!cli_duration_parse(args->positional[0], &seconds) || seconds > 10ull * 366 * 86400)
         return cli_usage(ctx, args->command,
                          "DURATION is a number of days, hours, minutes or seconds (30d, 12h, 90m, 45s, 3600), "
                          "up to ten years; not '%s'",

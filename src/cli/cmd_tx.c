@@ -198,6 +198,17 @@ static void print_success(cli_context *ctx, const tally_tx *tx, const tx_plan *p
         if (burned > 0) fprintf(out, "  it repaid %s of the payees' debts\n", cli_out_amount(burned, credit, a));
         break;
     }
+    case TALLY_TX_PENDING_CREATE:
+        fprintf(out, "holding %s for %s in %s as hold %" PRId64 ", fee %s (charged pro rata when posted)\n",
+                cli_out_amount(tx->body.pending_create.amount, credit, a), who, network,
+                result_field(outcome, "created_id"), cli_out_amount(result_field(outcome, "fee"), credit, b));
+        break;
+    case TALLY_TX_PENDING_POST:
+        fprintf(out, "posted %s of hold %" PRIu32 ", fee %s; the rest is released\n",
+                cli_out_amount(tx->body.pending_end.amount, credit, a), tx->body.pending_end.pending_id,
+                cli_out_amount(result_field(outcome, "fee"), credit, b));
+        break;
+    case TALLY_TX_PENDING_VOID: fprintf(out, "voided hold %" PRIu32 ": nothing was paid\n", tx->body.pending_end.pending_id); break;
     }
 }
 

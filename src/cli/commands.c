@@ -115,6 +115,13 @@ static const cli_option history_options[] = {
                           "went out and was paid in fees, closing balance"},
     {NULL, NULL, NULL},
 };
+static const cli_option hold_create_options[] = {
+    {"--timeout", "DURATION", "how long it is held at most: 30d, 12h, 90m, 45s (up to 366 days)"},
+    {"--release", NULL, "at the timeout pay it in full (default: refund it)"},
+    {"--resolver", "WHO", "a member (an operator, a marketplace order) who may also post or void it"},
+    {"--max-fee", "AMOUNT", "the most you agree to pay in fees (default: the base fee plus your risk fee)"},
+    {NULL, NULL, NULL},
+};
 static const cli_option activity_options[] = {
     {"--limit", "N", "rows to show, 1 to 500 (default 50)"},
     {"--before", "CURSOR", "show the page before this cursor (printed at the end of a page)"},
@@ -363,6 +370,22 @@ const cli_command cli_commands[] = {
      "WHO (an address or alias@network) may still found and create; 0 revokes.\n",
      "tally chain approve tly1... --networks 2 --assets 1", cli_cmd_transaction},
 
+    /* pending transfers (WIP, issue 10: no listing yet) */
+    {"hold", "create", "WHO AMOUNT", 2, 2, hold_create_options, "hold money for a member until posted, voided or timed out",
+     "Holds AMOUNT and its fee for WHO (alias@network): spent as far as your credit goes,\n"
+     "but nothing moves until you (or the resolver) post it with `tally hold post`, the\n"
+     "payee (or the resolver) voids it with `tally hold void`, or its timeout comes: then\n"
+     "it is refunded, or with --release paid in full. The fee is fixed now and charged\n"
+     "pro rata on what is posted. Prints the hold's number.\n",
+     "tally hold create bob@greenvale 25 --timeout 7d --resolver op", cli_cmd_transaction},
+    {"hold", "post", "NET ID AMOUNT", 3, 3, NULL, "pay a held amount (all of it or part; the rest is released)",
+     "Moves AMOUNT (at most what hold ID holds) to its payee; the rest is released. The payer\n"
+     "or the hold's resolver may post.\n",
+     "tally hold post greenvale 3 25", cli_cmd_transaction},
+    {"hold", "void", "ID", 1, 1, NULL, "release a hold without paying",
+     "Releases hold ID: nothing is paid. Its payee or its resolver may void it.\n", "tally hold void 3",
+     cli_cmd_transaction},
+
     /* a development chain's clock */
     {"dev", "advance", "DURATION", 1, 1, NULL, "move a dev chain's clock forward (tallyd --dev)",
      "On a development chain (started with tallyd --dev) moves block time forward by\n"
@@ -448,6 +471,7 @@ static const struct {
     {"fees", "collected fees"},
     {"chain", "the chain's rules (validators)"},
     {"dev", "a development chain's clock"},
+    {"hold", "pending transfers (escrow)"},
     {"prove", "records with their inclusion proofs"},
     {"tx", "submitted transactions"},
 };

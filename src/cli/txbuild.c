@@ -1009,6 +1009,100 @@ static cli_status build_chain_approve(build *b) {
                            sizeof b->plan->counterparty);
 }
 
+/* "30d", "12h", "90m", "45s" or plain seconds; false for anything else or 0. */
+bool cli_duration_parse(const char *text, uint64_t *seconds) {
+    size_t length = strlen(text);
+    if (length == 0 || length > 20) return false;
+    uint64_t unit = 1;
+    char digits[24];
+    snprintf(digits, sizeof digits, "%s", text);
+    switch (digits[length - 1]) {
+    case 'd': unit = 86400; break;
+    case 'h': unit = 3600; break;
+    case 'm': unit = 60; break;
+    case 's': unit = 1; break;
+    default: unit = 0; break;
+    }
+    if (unit) digits[length - 1] = '\0';
+    else unit = 1;
+    uint64_t count;
+    if (!cli_number_parse(digits, UINT32_MAX, &count) || count == 0 || count > UINT64_MAX / unit) return false;
+    *seconds = count * unit;
+    return true;
+}
+
+
+/* hold create WHO@NET AMOUNT --timeout DURATION [--release] [--resolver WHO] [--max-fee]:
+ * the timeout counts from the chain's tip time (a dev chain's clock included). */
+static cli_status build_pending_create(build *b) {
+    tally_tx_pending_create *body = &b->tx->body.pending_create;
+    char why[256];
+    cli_who who;
+    if (!cli_who_parse(arg(b, 0), &who, why, sizeof why)) return usage(b, why);
+    if (!who.network[0]) return usage(b, "say in which network to hold: WHO@NETWORK (the network's name or id)");
+    cli_status status = cli_resolve_who(b->ctx, b->args->command, arg(b, 0), NULL, &body->payee, &b->plan->network,
+                                        b->plan->counterparty, sizeof b->plan->counterparty);
+    if (status != CLI_OK) return status;
+    b->plan->has_network = true;
+    body->network_id = b->plan->network.id;
+    status = parse_amount(b, arg(b, 1), &b->plan->network.unit, false, &body->amount);
+    if (status != CLI_OK) return status;
+    const char *timeout = cli_option_value(b->args, "--timeout");
+    uint64_t seconds = 0;
+    if (!timeout || !cli_duration_parse(timeout, &seconds) || seconds > 366u * 86400u)
+        return usage(b, "--timeout DURATION: how long it is held at most (30d, 12h, 90m, 45s), up to 366 days");
+    json_t *status_json = NULL;
+    status = cli_client_get(b->ctx, "/v1/status", &status_json);
+    if (status != CLI_OK) return status;
+    int64_t tip_time = 0;
+    bool has_time = cli_json_i64(status_json, "tip_time", &tip_time);
+    json_decref(status_json);
+    if (!has_time) return cli_fail(b->ctx, CLI_IO, "the node did not say its tip time");
+    body->timeout = tip_time + (int64_t)seconds;
+    body->outcome = cli_flag(b->args, "--release") ? TALLY_PENDING_RELEASE : TALLY_PENDING_REFUND;
+    const char *resolver = cli_option_value(b->args, "--resolver");
+    if (resolver) {
+        status = cli_resolve_who(b->ctx, b->args->command, resolver, &b->plan->network, &body->resolver, NULL, NULL, 0);
+        if (status != CLI_OK) return status;
+    }
+    const char *max_fee = cli_option_value(b->args, "--max-fee");
+    if (max_fee) {
+        char reason[200];
+        if (!cli_amount_parse(max_fee, &b->plan->network.unit, true, &body->max_fee, reason, sizeof reason)) {
+            snprintf(why, sizeof why, "--max-fee: %s", reason);
+            return usage(b, why);
+        }
+    } else {
+        cli_account payer;
+        bool credit_allowed;
+        status = payer_for_estimate(b, body->network_id, &payer, &credit_allowed);
+        if (status != CLI_OK) return status;
+        body->max_fee = cli_fee_estimate(body->amount, payer.balance, b->plan->network.policy.fee_bps,
+                                         payer.risk_fee_bps, credit_allowed);
+        b->plan->max_fee_estimated = true;
+    }
+    b->plan->max_fee = body->max_fee;
+    return CLI_OK;
+}
+
+/* hold post NET ID AMOUNT, hold void ID. */
+static cli_status build_pending_end(build *b, tally_tx_type type) {
+    tally_tx_pending_end *body = &b->tx->body.pending_end;
+    char why[160];
+    const char *id_text = arg(b, type == TALLY_TX_PENDING_POST ? 1 : 0);
+    uint64_t id;
+    if (!cli_number_parse(id_text, UINT32_MAX, &id) || id == 0) {
+        snprintf(why, sizeof why, "ID is the number `tally hold create` printed, not '%s'", id_text);
+        return usage(b, why);
+    }
+    body->pending_id = (uint32_t)id;
+    if (type != TALLY_TX_PENDING_POST) return CLI_OK;
+    cli_status status = cli_client_network(b->ctx, arg(b, 0), &b->plan->network);
+    if (status != CLI_OK) return status;
+    b->plan->has_network = true;
+    return parse_amount(b, arg(b, 2), &b->plan->network.unit, false, &body->amount);
+}
+
 /* The transaction type of a command, from its group and name. */
 static const struct {
     const char *group;
@@ -1029,6 +1123,8 @@ static const struct {
     {"pool", "repay", TALLY_TX_POOL_REPAY},         {"pool", "redeem", TALLY_TX_POOL_REDEEM},
     {"fees", "distribute", TALLY_TX_FEE_DISTRIBUTE}, {"chain", "approve", TALLY_TX_CHAIN_APPROVE},
     {NULL, "pay-batch", TALLY_TX_TRANSFER_BATCH},
+    {"hold", "create", TALLY_TX_PENDING_CREATE},    {"hold", "post", TALLY_TX_PENDING_POST},
+    {"hold", "void", TALLY_TX_PENDING_VOID},
 };
 
 bool cli_command_tx_type(const cli_command *command, tally_tx_type *type) {
@@ -1102,6 +1198,9 @@ cli_status cli_txbuild(cli_context *ctx, const cli_args *args, const tally_key *
     case TALLY_TX_FEE_DISTRIBUTE: status = build_fee_distribute(&b); break;
     case TALLY_TX_CHAIN_APPROVE: status = build_chain_approve(&b); break;
     case TALLY_TX_TRANSFER_BATCH: status = build_transfer_batch(&b); break;
+    case TALLY_TX_PENDING_CREATE: status = build_pending_create(&b); break;
+    case TALLY_TX_PENDING_POST:
+    case TALLY_TX_PENDING_VOID: status = build_pending_end(&b, type); break;
     default: status = cli_fail(ctx, CLI_USAGE, "this command makes no transaction"); break;
     }
     if (status != CLI_OK) return status;

@@ -31,6 +31,9 @@ bool cli_amount_parse(const char *text, const cli_unit *unit, bool allow_zero, i
 
 /* A whole number 0..max, digits only. */
 bool cli_number_parse(const char *text, uint64_t max, uint64_t *value);
+/* "30d", "12h", "90m", "45s" or plain seconds (at most 2^32 - 1 of the unit); false
+ * for anything else or 0. */
+bool cli_duration_parse(const char *text, uint64_t *seconds);
 
 /* WHO as typed. */
 typedef struct {

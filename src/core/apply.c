@@ -38,6 +38,9 @@ static tally_result dispatch(tally_state *state, const tally_tx *tx, int64_t blo
     case TALLY_TX_FEE_DISTRIBUTE: return fee_distribute(state, tx, block_time);
     case TALLY_TX_CHAIN_APPROVE: return network_chain_approve(state, tx);
     case TALLY_TX_TRANSFER_BATCH: return transfer_batch_apply(state, tx, block_time);
+    case TALLY_TX_PENDING_CREATE: return pending_create(state, tx, block_time);
+    case TALLY_TX_PENDING_POST: return pending_post(state, tx, block_time);
+    case TALLY_TX_PENDING_VOID: return pending_void(state, tx);
     }
     return result_error(TALLY_ERR_UNKNOWN_TX_TYPE);
 }
@@ -129,6 +132,7 @@ static void process_due(tally_state *state, int64_t block_time, ledger_block_end
         case DUE_LINE: credit_line_due(state, due.index, due.due_time, block_time, end); break;
         case DUE_POLICY_CHANGE: network_policy_change_due(state, ledger_network(state, due.index + 1), due.due_time, end); break;
         case DUE_PEG_CHANGE: network_peg_change_due(state, ledger_network(state, due.index + 1), due.due_time, end); break;
+        case DUE_PENDING: pending_due(state, due.index, due.due_time, block_time, end); break;
         }
     }
 }
@@ -157,12 +161,15 @@ const char *tally_event_kind_name(uint8_t kind) {
     case TALLY_EVENT_RESERVE_REALLOCATED: return "reserve_reallocated";
     case TALLY_EVENT_POLICY_CHANGED: return "policy_changed";
     case TALLY_EVENT_PEG_CHANGED: return "peg_changed";
+    case TALLY_EVENT_PENDING_RELEASED: return "pending_released";
+    case TALLY_EVENT_PENDING_REFUNDED: return "pending_refunded";
     }
     return NULL;
 }
 
 bool tally_event_kind_has_member(uint8_t kind) {
-    return kind >= TALLY_EVENT_LINE_RENEWED && kind <= TALLY_EVENT_LINE_DEFAULTED;
+    return (kind >= TALLY_EVENT_LINE_RENEWED && kind <= TALLY_EVENT_LINE_DEFAULTED) ||
+           kind == TALLY_EVENT_PENDING_RELEASED || kind == TALLY_EVENT_PENDING_REFUNDED;
 }
 
 tally_block_summary tally_end_block_events(tally_state *state, int64_t block_time, tally_event_fn *on_event,

@@ -96,6 +96,14 @@ static tally_error operated_line(tally_state *state, const tally_tx *tx, uint32_
     return TALLY_OK;
 }
 
+/* The least limit a line may have: its debt, counting what pending transfers hold
+ * as spent (max(0, pending_out - balance)). */
+static int64_t line_floor_needed(const tally_member *member) {
+    int64_t needed;
+    if (!checked_sub(member->pending_out, member->balance, &needed)) return INT64_MAX;
+    return positive_part(needed);
+}
+
 static tally_result check_limit(const tally_network *network, const tally_member *member,
                                 int64_t limit, uint32_t risk_fee_bps) {
     tally_result result = result_error(TALLY_OK);
@@ -104,9 +112,11 @@ static tally_result check_limit(const tally_network *network, const tally_member
     } else if (limit > network->policy.max_credit_limit) {
         result.code = TALLY_ERR_LIMIT_ABOVE_MAX;
         result.available = network->policy.max_credit_limit;
-    } else if (limit < debt_part(member->balance)) {
+    } else if (limit < line_floor_needed(member)) {
+        /* What pending transfers hold counts as spent: posting them must never take
+         * the member below -limit. */
         result.code = TALLY_ERR_LIMIT_BELOW_DEBT;
-        result.available = debt_part(member->balance);
+        result.available = line_floor_needed(member);
     } else if (risk_fee_bps > TALLY_BPS_ONE) {
         result.code = TALLY_ERR_BAD_POLICY;
     }
@@ -183,6 +193,8 @@ void credit_after_balance_change(tally_state *state, tally_member *member,
 
 static void write_off(tally_state *state, tally_network *network, tally_member *member, int64_t due_time,
                       ledger_block_end *end) {
+    /* Its holds go first: what they held was never paid. */
+    pending_void_all_of(state, member, end);
     tally_member *lost = ledger_member_at(state, network->lost_debt_member);
     int64_t written_off = debt_part(member->balance);
     balance_change changes[] = {{member, 0}, {lost, lost->balance - written_off}};

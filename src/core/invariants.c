@@ -37,6 +37,9 @@ static bool check_member(const tally_state *state, const tally_member *member, u
     if (tally_state_member(state, member->network_id, &member->key) != member)
         return fail(why, why_size, "member %u is not found by its key", index);
     if (member->balance == INT64_MIN) return fail(why, why_size, "member %u balance is INT64_MIN", index);
+    if (member->pending_out < 0) return fail(why, why_size, "member %u holds a negative pending_out", index);
+    if (member->status == TALLY_MEMBER_SYSTEM && member->pending_out != 0)
+        return fail(why, why_size, "system account %u holds pending transfers", index);
     if (member->status == TALLY_MEMBER_SYSTEM) {
         bool placed = (member->system_kind == TALLY_SYSTEM_FEES && network->fee_member == index) ||
                       (member->system_kind == TALLY_SYSTEM_LOST_DEBT && network->lost_debt_member == index) ||
@@ -175,6 +178,42 @@ static bool check_holding(const tally_state *state, const ledger_holding *holdin
 }
 
 /* What a record adds to its network's or asset's sums. */
+/* A pending transfer's record: its place, its network, a payer who is a member, an
+ * open one holding something, a posted one within what it held. */
+static bool check_pending(const tally_state *state, const tally_pending *p, uint32_t index, char *why,
+                          size_t why_size) {
+    if (p->id != index + 1) return fail(why, why_size, "pending transfer %u has id %u", index + 1, p->id);
+    if (!tally_state_network(state, p->network_id))
+        return fail(why, why_size, "pending transfer %u names unknown network %u", p->id, p->network_id);
+    if (!tally_state_member(state, p->network_id, &p->payer))
+        return fail(why, why_size, "pending transfer %u has a payer who is no member", p->id);
+    if (p->amount <= 0 || p->fee < 0 || p->posted < 0 || p->posted > p->amount || p->status >= TALLY_PENDING_STATUS_COUNT ||
+        p->outcome >= TALLY_PENDING_OUTCOME_COUNT)
+        return fail(why, why_size, "pending transfer %u holds a value out of range", p->id);
+    if (p->status == TALLY_PENDING_OPEN && p->posted != 0)
+        return fail(why, why_size, "open pending transfer %u says it posted", p->id);
+    return true;
+}
+
+/* Every member's pending_out is what its open holds hold, amount and fee. */
+static bool check_pending_sums(const tally_state *state, char *why, size_t why_size) {
+    int128 *held = calloc((size_t)state->member_count + 1, sizeof *held);
+    if (!held) return fail(why, why_size, "out of memory");
+    bool ok = true;
+    for (uint32_t i = 0; ok && i < state->pending_count; i++) {
+        const tally_pending *p = &state->pendings[i];
+        if (p->status != TALLY_PENDING_OPEN) continue;
+        const tally_member *payer = tally_state_member(state, p->network_id, &p->payer);
+        held[payer - state->members] += (int128)p->amount + p->fee;
+    }
+    for (uint32_t i = 0; ok && i < state->member_count; i++)
+        if (held[i] != state->members[i].pending_out)
+            ok = fail(why, why_size, "member %u holds pending_out %lld, its open holds %lld", i,
+                      (long long)state->members[i].pending_out, (long long)held[i]);
+    free(held);
+    return ok;
+}
+
 static void count_member(network_totals *total, int64_t balance, bool counted, int sign) {
     total->balance_sum += sign * (int128)balance;
     total->supply += sign * (int128)positive_part(balance);
@@ -218,6 +257,9 @@ static bool check_whole(const tally_state *state, network_totals *totals, int128
         if (!check_asset(&state->assets[i], i, asset_sums[i + 1], why, why_size)) return false;
     for (uint32_t i = 0; i < state->account_count; i++)
         if (!check_account(state, &state->accounts[i], i, why, why_size)) return false;
+    for (uint32_t i = 0; i < state->pending_count; i++)
+        if (!check_pending(state, &state->pendings[i], i, why, why_size)) return false;
+    if (!check_pending_sums(state, why, why_size)) return false;
     if (tally_chain_rules_validate(&state->rules) != TALLY_OK) return fail(why, why_size, "the chain rules are invalid");
     return true;
 }
@@ -377,6 +419,12 @@ static bool check_changed(tally_state *state, char *why, size_t why_size) {
     for (uint32_t k = 0; k < touched[TALLY_TABLE_ACCOUNTS].count; k++) {
         uint32_t i = touched[TALLY_TABLE_ACCOUNTS].list[k];
         if (!check_account(state, &state->accounts[i], i, why, why_size)) return false;
+    }
+    /* Records only: the sums of holds per payer are the full check's (WIP, issue 10:
+     * keep them per touched payer). */
+    for (uint32_t k = 0; k < touched[TALLY_TABLE_PENDINGS].count; k++) {
+        uint32_t i = touched[TALLY_TABLE_PENDINGS].list[k];
+        if (!check_pending(state, &state->pendings[i], i, why, why_size)) return false;
     }
     if (tally_chain_rules_validate(&state->rules) != TALLY_OK) return fail(why, why_size, "the chain rules are invalid");
     return true;

@@ -84,7 +84,7 @@ typedef struct {
  * a credit line's period or grace (index: the member), an announced policy or peg
  * change (index: the network's). An entry is stale when the record's current due
  * time differs; stale entries are skipped when popped. */
-typedef enum { DUE_LINE = 0, DUE_POLICY_CHANGE = 1, DUE_PEG_CHANGE = 2 } ledger_due_kind;
+typedef enum { DUE_LINE = 0, DUE_POLICY_CHANGE = 1, DUE_PEG_CHANGE = 2, DUE_PENDING = 3 } ledger_due_kind;
 typedef struct {
     int64_t due_time;
     uint32_t index;
@@ -171,6 +171,9 @@ struct tally_state {
     uint32_t holding_count, holding_capacity;
     ledger_index holding_index; /* (owner id, key) */
 
+    tally_pending *pendings; /* pendings[i] has id i + 1 */
+    uint32_t pending_count, pending_capacity;
+
     ledger_due *due_heap;
     uint32_t due_count, due_capacity;
 
@@ -189,6 +192,7 @@ static inline uint32_t ledger_table_count(const tally_state *state, tally_table 
     case TALLY_TABLE_MEMBERS: return state->member_count;
     case TALLY_TABLE_ACCOUNTS: return state->account_count;
     case TALLY_TABLE_HOLDINGS: return state->holding_count;
+    case TALLY_TABLE_PENDINGS: return state->pending_count;
     case TALLY_TABLE_COUNT: break;
     }
     return 0;
@@ -348,6 +352,19 @@ void credit_line_due(tally_state *state, uint32_t member_index, int64_t due_time
                      ledger_block_end *end);
 
 tally_result transfer_apply(tally_state *state, const tally_tx *tx, int64_t block_time);
+
+/* Pending transfers (pending.c). */
+tally_result pending_create(tally_state *state, const tally_tx *tx, int64_t block_time);
+tally_result pending_post(tally_state *state, const tally_tx *tx, int64_t block_time);
+tally_result pending_void(tally_state *state, const tally_tx *tx);
+/* A pending transfer's timeout came (a due entry): its outcome applies. */
+void pending_due(tally_state *state, uint32_t pending_index, int64_t due_time, int64_t block_time,
+                 ledger_block_end *end);
+/* Before member's default: every open pending transfer it pays in its network is
+ * voided (its hold released). */
+void pending_void_all_of(tally_state *state, const tally_member *member, ledger_block_end *end);
+/* The pending transfer of index, marked for the commitment. */
+tally_pending *ledger_pending_at(const tally_state *state, uint32_t index);
 tally_result transfer_batch_apply(tally_state *state, const tally_tx *tx, int64_t block_time);
 tally_result fee_distribute(tally_state *state, const tally_tx *tx, int64_t block_time);
 

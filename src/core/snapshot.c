@@ -5,8 +5,9 @@
  * machine. Indices and the due heap are derived data and are rebuilt on load; a
  * loaded state must pass tally_check_invariants or it is refused.
  *
- *   "TALLYST2" | chain_id[32] | chain rules | u32 counts of networks, assets,
- *   members, accounts, holdings | networks | assets | members | accounts | holdings
+ *   "TALLYST4" | chain_id[32] | chain rules | u32 counts of networks, assets,
+ *   members, accounts, holdings, pendings | networks | assets | members | accounts |
+ *   holdings | pendings
  *
  * Counts derived from the tables (member records per network, holders per asset
  * and pool) are not written: loading recomputes them.
@@ -16,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const uint8_t snapshot_magic[8] = {'T', 'A', 'L', 'L', 'Y', 'S', 'T', '3'};
+static const uint8_t snapshot_magic[8] = {'T', 'A', 'L', 'L', 'Y', 'S', 'T', '4'};
 
 typedef struct {
     uint8_t *out; /* NULL: only count */
@@ -263,6 +264,7 @@ static void write_member(writer *w, const tally_member *m) {
     put_i64(w, m->income_in_period);
     put_u8(w, m->rebalanced_in_period);
     put_i64(w, m->joined_at);
+    put_i64(w, m->pending_out);
     put_u8(w, m->status_before_leaving);
 }
 
@@ -286,6 +288,8 @@ static void read_member(reader *r, tally_member *m) {
     m->income_in_period = get_i64(r);
     m->rebalanced_in_period = get_bool(r);
     m->joined_at = get_i64(r);
+    m->pending_out = get_i64(r);
+    if (m->pending_out < 0) r->invalid = true;
     m->status_before_leaving = get_u8(r);
     if (m->status_before_leaving > TALLY_MEMBER_DEFAULTED) r->invalid = true;
     if (m->system_kind > TALLY_SYSTEM_POOL) r->invalid = true;
@@ -332,6 +336,40 @@ static void read_holding(reader *r, ledger_holding *holding) {
     holding->amount = get_i64(r);
 }
 
+static void write_pending(writer *w, const tally_pending *p) {
+    put_u32(w, p->id);
+    put_u32(w, p->network_id);
+    put_key(w, &p->payer);
+    put_key(w, &p->payee);
+    put_key(w, &p->resolver);
+    put_i64(w, p->amount);
+    put_i64(w, p->fee);
+    put_i64(w, p->timeout);
+    put_u8(w, p->outcome);
+    put_u8(w, p->status);
+    put_i64(w, p->created_at);
+    put_i64(w, p->posted);
+}
+
+static void read_pending(reader *r, tally_pending *p) {
+    memset(p, 0, sizeof *p);
+    p->id = get_u32(r);
+    p->network_id = get_u32(r);
+    get_key(r, &p->payer);
+    get_key(r, &p->payee);
+    get_key(r, &p->resolver);
+    p->amount = get_i64(r);
+    p->fee = get_i64(r);
+    p->timeout = get_i64(r);
+    p->outcome = get_u8(r);
+    p->status = get_u8(r);
+    p->created_at = get_i64(r);
+    p->posted = get_i64(r);
+    if (p->outcome >= TALLY_PENDING_OUTCOME_COUNT || p->status >= TALLY_PENDING_STATUS_COUNT || p->amount <= 0 ||
+        p->fee < 0 || p->posted < 0 || p->posted > p->amount)
+        r->invalid = true;
+}
+
 size_t ledger_record_encode(const tally_state *state, tally_table table, uint32_t index, uint8_t *out,
                             size_t out_size) {
     writer w = {out, out_size, 0};
@@ -341,6 +379,7 @@ size_t ledger_record_encode(const tally_state *state, tally_table table, uint32_
     case TALLY_TABLE_MEMBERS: write_member(&w, &state->members[index]); break;
     case TALLY_TABLE_ACCOUNTS: write_account(&w, &state->accounts[index]); break;
     case TALLY_TABLE_HOLDINGS: write_holding(&w, &state->holdings[index]); break;
+    case TALLY_TABLE_PENDINGS: write_pending(&w, &state->pendings[index]); break;
     case TALLY_TABLE_COUNT: break;
     }
     assert(w.length <= TALLY_RECORD_MAX);
@@ -400,9 +439,16 @@ bool tally_state_proof_record(const tally_state_proof *proof, tally_record *out)
     case TALLY_TABLE_MEMBERS: return tally_record_decode_member(bytes, length, &out->member);
     case TALLY_TABLE_ACCOUNTS: return tally_record_decode_account(bytes, length, &out->account);
     case TALLY_TABLE_HOLDINGS: return tally_record_decode_holding(bytes, length, &out->holding);
+    case TALLY_TABLE_PENDINGS: return tally_record_decode_pending(bytes, length, &out->pending);
     case TALLY_TABLE_COUNT: break;
     }
     return false;
+}
+
+bool tally_record_decode_pending(const uint8_t *bytes, size_t length, tally_pending *out) {
+    reader r = {bytes, length, 0, false, false};
+    read_pending(&r, out);
+    return read_exact(&r);
 }
 
 static void write_all(const tally_state *state, writer *w) {
@@ -414,11 +460,13 @@ static void write_all(const tally_state *state, writer *w) {
     put_u32(w, state->member_count);
     put_u32(w, state->account_count);
     put_u32(w, state->holding_count);
+    put_u32(w, state->pending_count);
     for (uint32_t i = 0; i < state->network_count; i++) write_network(w, &state->networks[i]);
     for (uint32_t i = 0; i < state->asset_count; i++) write_asset(w, &state->assets[i]);
     for (uint32_t i = 0; i < state->member_count; i++) write_member(w, &state->members[i]);
     for (uint32_t i = 0; i < state->account_count; i++) write_account(w, &state->accounts[i]);
     for (uint32_t i = 0; i < state->holding_count; i++) write_holding(w, &state->holdings[i]);
+    for (uint32_t i = 0; i < state->pending_count; i++) write_pending(w, &state->pendings[i]);
 }
 
 size_t tally_state_serialized_size(const tally_state *state) {
@@ -437,7 +485,7 @@ size_t tally_state_serialize(const tally_state *state, uint8_t *out, size_t out_
  * it cannot drift from the format: counts the input cannot hold are refused before
  * anything is allocated. */
 static uint64_t smallest_records(uint32_t networks, uint32_t assets, uint32_t members, uint32_t accounts,
-                                 uint32_t holdings) {
+                                 uint32_t holdings, uint32_t pendings) {
     static const tally_network empty_network;
     static const tally_asset empty_asset;
     static const tally_member empty_member;
@@ -447,9 +495,9 @@ static uint64_t smallest_records(uint32_t networks, uint32_t assets, uint32_t me
     write_asset(&asset, &empty_asset);
     write_member(&member, &empty_member);
     write_account(&account, &empty_account);
-    enum { HOLDING_BYTES = 4 + 4 + TALLY_KEY_BYTES + 8 };
+    enum { HOLDING_BYTES = 4 + 4 + TALLY_KEY_BYTES + 8, PENDING_BYTES = 4 + 4 + 3 * TALLY_KEY_BYTES + 3 * 8 + 2 + 2 * 8 };
     return (uint64_t)networks * network.length + (uint64_t)assets * asset.length + (uint64_t)members * member.length +
-           (uint64_t)accounts * account.length + (uint64_t)holdings * HOLDING_BYTES;
+           (uint64_t)accounts * account.length + (uint64_t)holdings * HOLDING_BYTES + (uint64_t)pendings * PENDING_BYTES;
 }
 
 tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_error *error) {
@@ -465,14 +513,15 @@ tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_
     read_rules(&r, &rules);
     if (r.invalid) return NULL; /* *error is DECODE_BAD_VALUE */
     uint32_t networks = get_u32(&r), assets = get_u32(&r), members = get_u32(&r);
-    uint32_t accounts = get_u32(&r), holdings = get_u32(&r);
+    uint32_t accounts = get_u32(&r), holdings = get_u32(&r), pendings = get_u32(&r);
     if (r.failed) {
         *error = TALLY_ERR_DECODE_TRUNCATED;
         return NULL;
     }
-    uint64_t least = smallest_records(networks, assets, members, accounts, holdings);
+    uint64_t least = smallest_records(networks, assets, members, accounts, holdings, pendings);
     if (networks > TALLY_NETWORKS_MAX || assets > TALLY_ASSETS_MAX || members > TALLY_MEMBERS_MAX ||
-        accounts > TALLY_ACCOUNTS_MAX || holdings > TALLY_HOLDINGS_MAX || least > length - r.position) {
+        accounts > TALLY_ACCOUNTS_MAX || holdings > TALLY_HOLDINGS_MAX || pendings > TALLY_PENDINGS_MAX ||
+        least > length - r.position) {
         *error = TALLY_ERR_DECODE_BAD_LENGTH;
         return NULL;
     }
@@ -486,7 +535,9 @@ tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_
     state->members = realloc(state->members, ((size_t)members + 4) * sizeof *state->members);
     state->accounts = realloc(state->accounts, ((size_t)accounts + 1) * sizeof *state->accounts);
     state->holdings = realloc(state->holdings, ((size_t)holdings + 3) * sizeof *state->holdings);
-    if (!state->networks || !state->assets || !state->members || !state->accounts || !state->holdings) {
+    state->pendings = realloc(state->pendings, ((size_t)pendings + 1) * sizeof *state->pendings);
+    if (!state->networks || !state->assets || !state->members || !state->accounts || !state->holdings ||
+        !state->pendings) {
         tally_state_destroy(state);
         *error = TALLY_ERR_STATE_FULL;
         return NULL;
@@ -496,16 +547,24 @@ tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_
     state->member_capacity = members + 4;
     state->account_capacity = accounts + 1;
     state->holding_capacity = holdings + 3;
+    state->pending_capacity = pendings + 1;
     for (uint32_t i = 0; i < networks && !r.failed; i++) read_network(&r, &state->networks[i]);
     for (uint32_t i = 0; i < assets && !r.failed; i++) read_asset(&r, &state->assets[i]);
     for (uint32_t i = 0; i < members && !r.failed; i++) read_member(&r, &state->members[i]);
     for (uint32_t i = 0; i < accounts && !r.failed; i++) read_account(&r, &state->accounts[i]);
     for (uint32_t i = 0; i < holdings && !r.failed; i++) read_holding(&r, &state->holdings[i]);
+    for (uint32_t i = 0; i < pendings && !r.failed; i++) {
+        read_pending(&r, &state->pendings[i]);
+        if (state->pendings[i].id != i + 1 || state->pendings[i].network_id == 0 ||
+            state->pendings[i].network_id > networks)
+            r.invalid = true;
+    }
     state->network_count = networks;
     state->asset_count = assets;
     state->member_count = members;
     state->account_count = accounts;
     state->holding_count = holdings;
+    state->pending_count = pendings;
     bool valid = !r.failed && !r.invalid && r.position == length;
     if (!valid)
         *error = r.failed ? TALLY_ERR_DECODE_TRUNCATED

@@ -220,7 +220,7 @@ static bool grow_array(void **array, uint32_t *capacity, uint32_t count, uint32_
 #define DUE_ENTRIES_PER_TX 2u
 
 typedef struct {
-    uint8_t networks, assets, members, holdings, aliases, accounts;
+    uint8_t networks, assets, members, holdings, aliases, accounts, pendings;
     uint16_t due;
 } ledger_growth;
 
@@ -239,6 +239,7 @@ static ledger_growth growth_of(const tally_tx *tx) {
     case TALLY_TX_POOL_REDEEM: growth.holdings = 1; break;
     case TALLY_TX_POOL_DEPOSIT: growth.holdings = 2; break; /* the pool's reserve, the depositor's shares */
     case TALLY_TX_CHAIN_APPROVE: growth.accounts = 1; break; /* the approved key's */
+    case TALLY_TX_PENDING_CREATE: growth.pendings = 1; growth.due = DUE_ENTRIES_PER_TX + 1; break; /* and its timeout */
     case TALLY_TX_TRANSFER_BATCH:
         /* A count out of range is refused by the rules, after this: reserve for it as
          * for the longest batch, never more. */
@@ -256,10 +257,11 @@ bool ledger_reserve(tally_state *state, const tally_tx *tx, bool signer_has_acco
     /* The signer's account is made when its first transaction is accepted. */
     if (!signer_has_account) growth.accounts++;
     /* Most transactions (every payment) add no record: nothing to grow. */
-    bool grows = growth.networks | growth.assets | growth.members | growth.holdings | growth.aliases | growth.accounts;
+    bool grows = growth.networks | growth.assets | growth.members | growth.holdings | growth.aliases | growth.accounts |
+                 growth.pendings;
     if (!grows && state->due_count + growth.due <= state->due_capacity) return true;
     const uint32_t capacities[] = {state->network_capacity, state->asset_capacity, state->member_capacity,
-                                   state->account_capacity, state->holding_capacity};
+                                   state->account_capacity, state->holding_capacity, state->pending_capacity};
     bool room =
         grow_array((void **)&state->networks, &state->network_capacity, state->network_count, growth.networks,
                    sizeof *state->networks, TALLY_NETWORKS_MAX) &&
@@ -271,6 +273,8 @@ bool ledger_reserve(tally_state *state, const tally_tx *tx, bool signer_has_acco
                    sizeof *state->accounts, TALLY_ACCOUNTS_MAX) &&
         grow_array((void **)&state->holdings, &state->holding_capacity, state->holding_count, growth.holdings,
                    sizeof *state->holdings, TALLY_HOLDINGS_MAX) &&
+        grow_array((void **)&state->pendings, &state->pending_capacity, state->pending_count, growth.pendings,
+                   sizeof *state->pendings, TALLY_PENDINGS_MAX) &&
         grow_array((void **)&state->due_heap, &state->due_capacity, state->due_count, growth.due,
                    sizeof *state->due_heap, UINT32_MAX / 2) &&
         index_make_room(&state->name_index, growth.networks) && index_make_room(&state->member_index, growth.members) &&
@@ -279,7 +283,7 @@ bool ledger_reserve(tally_state *state, const tally_tx *tx, bool signer_has_acco
         index_make_room(&state->holding_index, growth.holdings);
     /* The marks follow the tables' capacities (marking never fails). */
     const uint32_t grown[] = {state->network_capacity, state->asset_capacity, state->member_capacity,
-                              state->account_capacity, state->holding_capacity};
+                              state->account_capacity, state->holding_capacity, state->pending_capacity};
     return room && (memcmp(capacities, grown, sizeof grown) == 0 || ledger_marks_reserve(state));
 }
 
@@ -345,6 +349,7 @@ void tally_state_destroy(tally_state *state) {
     free(state->account_index.slots);
     free(state->holdings);
     free(state->holding_index.slots);
+    free(state->pendings);
     free(state->due_heap);
     ledger_trees_free(state);
     ledger_checker_free(&state->checker);
@@ -707,9 +712,12 @@ bool ledger_rebuild_indices(tally_state *state) {
         !index_make_room(&state->holding_index, state->holding_count) ||
         !index_make_room(&state->alias_index, state->member_count) ||
         !grow_array((void **)&state->due_heap, &state->due_capacity, 0,
-                    state->member_count + 2 * state->network_count + DUE_ENTRIES_PER_TX, sizeof *state->due_heap,
-                    UINT32_MAX / 2))
+                    state->member_count + 2 * state->network_count + state->pending_count + DUE_ENTRIES_PER_TX,
+                    sizeof *state->due_heap, UINT32_MAX / 2))
         return false;
+    /* An open hold's timeout is due (its outcome applies then). */
+    for (uint32_t i = 0; i < state->pending_count; i++)
+        if (state->pendings[i].status == TALLY_PENDING_OPEN) ledger_due_push(state, state->pendings[i].timeout, DUE_PENDING, i);
     for (uint32_t i = 0; i < state->network_count; i++) {
         tally_network *network = &state->networks[i];
         if (ledger_network_by_name(state, network->name, strlen(network->name))) return false; /* taken */
@@ -881,10 +889,24 @@ int64_t tally_state_pool_shares(const tally_state *state, uint32_t network_id, c
 
 int64_t tally_member_available(const tally_state *state, const tally_member *member) {
     (void)state;
-    if (!credit_allows_new_debt(member)) return positive_part(member->balance);
+    int64_t own;
+    if (!checked_sub(member->balance, member->pending_out, &own)) own = INT64_MIN;
+    if (!credit_allows_new_debt(member)) return positive_part(own);
     int64_t available;
-    if (!checked_add(member->balance, member->limit, &available)) return INT64_MAX;
-    return available;
+    if (!checked_add(own, member->limit, &available)) return INT64_MAX;
+    return positive_part(available);
+}
+
+const tally_pending *tally_state_pending(const tally_state *state, uint32_t id) {
+    return id >= 1 && id <= state->pending_count ? &state->pendings[id - 1] : NULL;
+}
+
+uint32_t tally_state_pending_count(const tally_state *state) { return state->pending_count; }
+
+tally_pending *ledger_pending_at(const tally_state *state, uint32_t index) {
+    assert(index < state->pending_count);
+    ledger_touch(state, TALLY_TABLE_PENDINGS, index);
+    return &state->pendings[index];
 }
 
 int64_t tally_network_rtd_bps(const tally_network *network) {

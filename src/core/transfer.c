@@ -56,7 +56,10 @@ typedef struct {
 static inline tally_result payment_check(const payment *p, payment_outcome *out) {
     tally_result result = result_error(TALLY_OK);
     bool may_borrow = credit_allows_new_debt(p->payer);
-    int64_t spendable_positive = positive_part(p->payer_balance);
+    /* What pending transfers hold is spent as far as this payment goes. */
+    int64_t own;
+    if (!checked_sub(p->payer_balance, p->payer->pending_out, &own)) return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
+    int64_t spendable_positive = positive_part(own);
     int64_t on_credit = p->amount > spendable_positive ? p->amount - spendable_positive : 0;
     result.risk_fee = may_borrow ? fee_round_up(on_credit, p->payer->risk_fee_bps) : 0;
     if (!checked_add(fee_round_up(p->amount, p->network->policy.fee_bps), result.risk_fee, &result.fee))
@@ -71,13 +74,14 @@ static inline tally_result payment_check(const payment *p, payment_outcome *out)
     int64_t total;
     if (!checked_add(p->amount, result.fee, &total) || !checked_sub(p->payer_balance, total, &out->payer_after))
         return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
-    int64_t floor = may_borrow ? -p->payer->limit : 0;
-    if (out->payer_after < floor) {
+    int64_t floor = may_borrow ? -p->payer->limit : 0, after_held;
+    if (!checked_sub(out->payer_after, p->payer->pending_out, &after_held)) return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
+    if (after_held < floor) {
         /* Say why: a line that cannot lend names its state, one that can says how
          * much is left. */
         tally_result refused = result_error(tally_member_credit_refusal(p->payer));
         int64_t headroom;
-        refused.available = checked_sub(p->payer_balance, floor, &headroom) ? positive_part(headroom) : INT64_MAX;
+        refused.available = checked_sub(own, floor, &headroom) ? positive_part(headroom) : INT64_MAX;
         refused.fee = result.fee;
         return refused;
     }

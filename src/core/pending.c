@@ -1,0 +1,226 @@
+/*
+ * pending.c: pending transfers (escrow), DESIGN.md "Pending transfers (escrow) and
+ * payment requests". A payer holds an amount and its fee for a payee; the hold counts
+ * as spent for everything else the payer does (member.pending_out, which
+ * tally_member_available and every payment subtract), yet no balance moves until it
+ * is posted: the zero sum holds throughout. It ends exactly once: posted (by the
+ * payer or its resolver; at most the amount held, the rest released), voided (by the
+ * payee or the resolver), or at its timeout, where the block's end applies its
+ * outcome (release: post it all; refund: void it). A payer who defaults has its open
+ * holds voided first. The fee is fixed at creation for the whole amount (base fee
+ * plus the payer's risk fee on the part then on credit) and charged at posting pro
+ * rata, rounded up, so a later balance never changes what the payer agreed to.
+ */
+#include "core/ledger.h"
+
+#include <string.h>
+
+/* A year: the furthest a timeout may be. */
+#define PENDING_TIMEOUT_MAX_SECONDS (366 * 86400)
+
+static bool key_is_zero(const tally_key *key) {
+    static const tally_key zero;
+    return memcmp(key->bytes, zero.bytes, TALLY_KEY_BYTES) == 0;
+}
+
+static bool same_key(const tally_key *a, const tally_key *b) { return memcmp(a->bytes, b->bytes, TALLY_KEY_BYTES) == 0; }
+
+static tally_member *current(tally_state *state, uint32_t network_id, const tally_key *key) {
+    tally_member *member = ledger_member(state, network_id, key);
+    return member && member->status != TALLY_MEMBER_LEFT && member->status != TALLY_MEMBER_SYSTEM ? member : NULL;
+}
+
+tally_result pending_create(tally_state *state, const tally_tx *tx, int64_t block_time) {
+    const tally_tx_pending_create *body = &tx->body.pending_create;
+    tally_network *network = ledger_network(state, body->network_id);
+    if (!network) return result_error(TALLY_ERR_UNKNOWN_NETWORK);
+    if (body->amount <= 0) return result_error(TALLY_ERR_AMOUNT_NOT_POSITIVE);
+    if (same_key(&tx->signer, &body->payee)) return result_error(TALLY_ERR_SELF_TRANSFER);
+    if (body->timeout <= block_time || body->timeout - block_time > PENDING_TIMEOUT_MAX_SECONDS)
+        return result_error(TALLY_ERR_BAD_TIMEOUT);
+    if (tally_key_is_system(&body->payee) || tally_key_is_system(&body->resolver))
+        return result_error(TALLY_ERR_SYSTEM_ACCOUNT);
+    tally_member *payer = current(state, network->id, &tx->signer);
+    if (!payer) return result_error(TALLY_ERR_NOT_MEMBER);
+    if (!current(state, network->id, &body->payee)) return result_error(TALLY_ERR_NOT_MEMBER);
+    /* The fee of the whole amount, as a transfer now would charge it. */
+    bool may_borrow = credit_allows_new_debt(payer);
+    int64_t own;
+    if (!checked_sub(payer->balance, payer->pending_out, &own)) return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
+    int64_t on_credit = body->amount > positive_part(own) ? body->amount - positive_part(own) : 0;
+    int64_t fee;
+    if (!checked_add(fee_round_up(body->amount, network->policy.fee_bps),
+                     may_borrow ? fee_round_up(on_credit, payer->risk_fee_bps) : 0, &fee))
+        return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
+    if (fee > body->max_fee) {
+        tally_result refused = result_error(TALLY_ERR_FEE_ABOVE_MAX);
+        refused.available = fee;
+        return refused;
+    }
+    /* Held as if spent: the payer's floor is -limit while its line lends, else 0. */
+    int64_t held, after;
+    if (!checked_add(body->amount, fee, &held) || !checked_sub(own, held, &after))
+        return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
+    int64_t floor = may_borrow ? -payer->limit : 0;
+    if (after < floor) {
+        tally_result refused = result_error(may_borrow ? TALLY_ERR_INSUFFICIENT_CREDIT : credit_refusal(payer));
+        int64_t headroom;
+        refused.available = checked_sub(own, floor, &headroom) ? positive_part(headroom) : INT64_MAX;
+        refused.fee = fee;
+        return refused;
+    }
+    /* Room was reserved for one record and its due entry (ledger_reserve). */
+    uint32_t index = state->pending_count++;
+    tally_pending *pending = &state->pendings[index];
+    memset(pending, 0, sizeof *pending);
+    pending->id = index + 1;
+    pending->network_id = network->id;
+    pending->payer = tx->signer;
+    pending->payee = body->payee;
+    pending->resolver = body->resolver;
+    pending->amount = body->amount;
+    pending->fee = fee;
+    pending->timeout = body->timeout;
+    pending->outcome = body->outcome;
+    pending->status = TALLY_PENDING_OPEN;
+    pending->created_at = block_time;
+    ledger_touch(state, TALLY_TABLE_PENDINGS, index);
+    payer->pending_out += held; /* fits: own - held did not overflow */
+    ledger_due_push(state, body->timeout, DUE_PENDING, index);
+    tally_result result = result_error(TALLY_OK);
+    result.created_id = pending->id;
+    result.fee = fee;
+    return result;
+}
+
+/* The fee of posting `amount` of a hold: its share of the held fee, rounded up. */
+static int64_t posted_fee(const tally_pending *pending, int64_t amount) {
+    __extension__ typedef unsigned __int128 uint128;
+    uint128 scaled = (uint128)pending->fee * (uint64_t)amount;
+    return (int64_t)((scaled + (uint64_t)pending->amount - 1) / (uint64_t)pending->amount);
+}
+
+/* Releases the hold from its payer's pending_out. */
+static void release(tally_state *state, tally_pending *pending) {
+    tally_member *payer = ledger_member(state, pending->network_id, &pending->payer);
+    assert(payer && payer->pending_out >= pending->amount + pending->fee);
+    if (payer) payer->pending_out -= pending->amount + pending->fee;
+}
+
+/* Moves `amount` of an open hold to its payee: the payee's cap checked, the fee
+ * charged pro rata. Changes nothing when refused. */
+static tally_result post(tally_state *state, tally_pending *pending, int64_t amount, int64_t block_time) {
+    tally_network *network = ledger_network(state, pending->network_id);
+    tally_member *payer = ledger_member(state, network->id, &pending->payer);
+    tally_member *payee = current(state, network->id, &pending->payee);
+    if (!payee) return result_error(TALLY_ERR_NOT_MEMBER);
+    tally_member *fees = ledger_member_at(state, network->fee_member);
+    int64_t fee = posted_fee(pending, amount);
+    int64_t payer_after, payee_after, fees_after;
+    if (!checked_sub(payer->balance, amount + fee, &payer_after) || !checked_add(payee->balance, amount, &payee_after) ||
+        !checked_add(fees->balance, fee, &fees_after))
+        return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
+    int64_t cap = network->policy.positive_cap;
+    if (cap > 0 && payee_after > cap && payee_after > payee->balance) {
+        tally_result refused = result_error(TALLY_ERR_CAP_REACHED);
+        refused.available = positive_part(cap - positive_part(payee->balance));
+        return refused;
+    }
+    balance_change changes[] = {{payer, payer_after}, {payee, payee_after}, {fees, fees_after}};
+    if (!ledger_balances_fit(network, changes, 3)) return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
+    release(state, pending);
+    ledger_balances_commit(network, changes, 3);
+    if (!checked_add(payer->fees_paid, fee, &payer->fees_paid)) payer->fees_paid = INT64_MAX;
+    credit_after_balance_change(state, payer, network, 0, block_time);
+    credit_after_balance_change(state, payee, network, amount, block_time);
+    pending->posted = amount;
+    tally_result result = result_error(TALLY_OK);
+    result.fee = fee;
+    return result;
+}
+
+/* The open pending transfer a POST or VOID names, marked; or the refusal. */
+static tally_error open_pending(tally_state *state, uint32_t id, tally_pending **out) {
+    if (id == 0 || id > state->pending_count) return TALLY_ERR_PENDING_NOT_FOUND;
+    tally_pending *pending = ledger_pending_at(state, id - 1);
+    if (pending->status != TALLY_PENDING_OPEN) return TALLY_ERR_PENDING_ENDED;
+    *out = pending;
+    return TALLY_OK;
+}
+
+static bool is_resolver(const tally_pending *pending, const tally_key *key) {
+    return !key_is_zero(&pending->resolver) && same_key(&pending->resolver, key);
+}
+
+tally_result pending_post(tally_state *state, const tally_tx *tx, int64_t block_time) {
+    const tally_tx_pending_end *body = &tx->body.pending_end;
+    tally_pending *pending = NULL;
+    if (body->pending_id == 0 || body->pending_id > state->pending_count)
+        return result_error(TALLY_ERR_PENDING_NOT_FOUND);
+    const tally_pending *seen = &state->pendings[body->pending_id - 1];
+    if (seen->status != TALLY_PENDING_OPEN) return result_error(TALLY_ERR_PENDING_ENDED);
+    if (!same_key(&seen->payer, &tx->signer) && !is_resolver(seen, &tx->signer))
+        return result_error(TALLY_ERR_NOT_RESOLVER);
+    if (body->amount <= 0) return result_error(TALLY_ERR_AMOUNT_NOT_POSITIVE);
+    if (body->amount > seen->amount) {
+        tally_result refused = result_error(TALLY_ERR_POST_ABOVE_PENDING);
+        refused.available = seen->amount;
+        return refused;
+    }
+    tally_error error = open_pending(state, body->pending_id, &pending);
+    if (error != TALLY_OK) return result_error(error);
+    tally_result result = post(state, pending, body->amount, block_time);
+    if (result.code == TALLY_OK) pending->status = TALLY_PENDING_POSTED;
+    return result;
+}
+
+tally_result pending_void(tally_state *state, const tally_tx *tx) {
+    const tally_tx_pending_end *body = &tx->body.pending_end;
+    if (body->pending_id == 0 || body->pending_id > state->pending_count)
+        return result_error(TALLY_ERR_PENDING_NOT_FOUND);
+    const tally_pending *seen = &state->pendings[body->pending_id - 1];
+    if (seen->status != TALLY_PENDING_OPEN) return result_error(TALLY_ERR_PENDING_ENDED);
+    if (!same_key(&seen->payee, &tx->signer) && !is_resolver(seen, &tx->signer))
+        return result_error(TALLY_ERR_NOT_RESOLVER);
+    tally_pending *pending = NULL;
+    tally_error error = open_pending(state, body->pending_id, &pending);
+    if (error != TALLY_OK) return result_error(error);
+    release(state, pending);
+    pending->status = TALLY_PENDING_VOIDED;
+    return result_error(TALLY_OK);
+}
+
+void pending_due(tally_state *state, uint32_t pending_index, int64_t due_time, int64_t block_time,
+                 ledger_block_end *end) {
+    if (pending_index >= state->pending_count) return;
+    const tally_pending *seen = &state->pendings[pending_index];
+    if (seen->status != TALLY_PENDING_OPEN || seen->timeout != due_time) return; /* ended before */
+    tally_pending *pending = ledger_pending_at(state, pending_index);
+    /* Release posts it all; when it cannot (the payee at its cap or gone), refund. */
+    if (pending->outcome == TALLY_PENDING_RELEASE && post(state, pending, pending->amount, block_time).code == TALLY_OK) {
+        pending->status = TALLY_PENDING_RELEASED;
+        ledger_event(end, TALLY_EVENT_PENDING_RELEASED, pending->network_id, &pending->payer, pending->amount,
+                     pending->timeout);
+        return;
+    }
+    release(state, pending);
+    pending->status = TALLY_PENDING_REFUNDED;
+    ledger_event(end, TALLY_EVENT_PENDING_REFUNDED, pending->network_id, &pending->payer, pending->amount,
+                 pending->timeout);
+}
+
+/* No event each: one default may void many holds, and a block's events are bounded
+ * (TALLY_BLOCK_EVENTS_MAX); the default's own event and the records' status say it. */
+void pending_void_all_of(tally_state *state, const tally_member *member, ledger_block_end *end) {
+    (void)end;
+    if (member->pending_out == 0) return;
+    for (uint32_t i = 0; i < state->pending_count && member->pending_out > 0; i++) {
+        const tally_pending *seen = &state->pendings[i];
+        if (seen->status != TALLY_PENDING_OPEN || seen->network_id != member->network_id ||
+            !same_key(&seen->payer, &member->key))
+            continue;
+        tally_pending *pending = ledger_pending_at(state, i);
+        release(state, pending);
+        pending->status = TALLY_PENDING_VOIDED;
+    }
+}
