@@ -231,3 +231,30 @@ TEST(pending_holds_survive_a_snapshot) {
     free(bytes);
     world_free(&world);
 }
+
+/* The decoder refuses an outcome other than refund (0) or release (1), and a hold's
+ * encodings are as wide as ENCODING.md says. */
+TEST(pending_the_decoder_refuses_an_unknown_outcome) {
+    test_world world;
+    world_init(&world);
+    test_actor alice = actor(1), bob = actor(2);
+    tally_tx tx = world_tx(&world, &alice, TALLY_TX_PENDING_CREATE);
+    tx.body.pending_create.network_id = 1;
+    tx.body.pending_create.payee = bob.key;
+    tx.body.pending_create.amount = 1;
+    tx.body.pending_create.timeout = world.time + 60;
+    tx.body.pending_create.outcome = TALLY_PENDING_RELEASE;
+    tally_tx_sign(&tx, alice.secret);
+    uint8_t bytes[TALLY_TX_ENCODED_MAX];
+    size_t length = tally_tx_encode(&tx, bytes, sizeof bytes);
+    CHECK_EQ(length, 74u + 4 + 32 + 8 + 8 + 32 + 8 + 1 + 64);
+    tally_tx decoded;
+    CHECK_CODE(tally_tx_decode(bytes, length, &decoded), TALLY_OK);
+    CHECK_EQ(decoded.body.pending_create.outcome, TALLY_PENDING_RELEASE);
+    bytes[length - 65] = 2; /* the outcome, just before the signature */
+    CHECK_CODE(tally_tx_decode(bytes, length, &decoded), TALLY_ERR_DECODE_BAD_VALUE);
+    tx = world_tx(&world, &bob, TALLY_TX_PENDING_VOID);
+    tx.body.pending_end.pending_id = 7;
+    CHECK_EQ(tally_tx_encode(&tx, bytes, sizeof bytes), 74u + 4 + 64);
+    world_free(&world);
+}

@@ -415,6 +415,32 @@ static void set_line(tally_batch_line *line, const tally_key *payee, int64_t amo
     if (length) memcpy(line->memo.bytes, memo, length);
 }
 
+/* Pending transfers (types 27-29). */
+static void add_pending_vectors(builder *b) {
+    tally_tx tx = new_tx(b, TALLY_TX_PENDING_CREATE, ALICE);
+    tx.body.pending_create.network_id = 1;
+    tx.body.pending_create.payee = b->identities[BOB].key;
+    tx.body.pending_create.amount = 6000;
+    tx.body.pending_create.max_fee = 60;
+    tx.body.pending_create.resolver = b->identities[FOUNDER].key;
+    tx.body.pending_create.timeout = 1767225600 + 7 * 86400;
+    tx.body.pending_create.outcome = TALLY_PENDING_RELEASE;
+    add(b, "pending_create", "hold 60.00 GVH for bob, the founder as resolver, released at its timeout", &tx);
+    tx = new_tx(b, TALLY_TX_PENDING_CREATE, ALICE);
+    tx.body.pending_create.network_id = 1;
+    tx.body.pending_create.payee = b->identities[BOB].key;
+    tx.body.pending_create.amount = 1;
+    tx.body.pending_create.timeout = 1767225600 + 60;
+    add(b, "pending_create_no_resolver", "no resolver (32 zero bytes), outcome refund (00), max_fee 0", &tx);
+    tx = new_tx(b, TALLY_TX_PENDING_POST, ALICE);
+    tx.body.pending_end.pending_id = 1;
+    tx.body.pending_end.amount = 2500;
+    add(b, "pending_post", "post 25.00 GVH of hold 1 (the rest is released)", &tx);
+    tx = new_tx(b, TALLY_TX_PENDING_VOID, BOB);
+    tx.body.pending_end.pending_id = 2;
+    add(b, "pending_void", "the payee voids hold 2: only its id is encoded", &tx);
+}
+
 static void add_batch_vectors(builder *b) {
     tally_tx tx = new_tx(b, TALLY_TX_TRANSFER_BATCH, ALICE);
     tx.body.transfer_batch.network_id = 1;
@@ -662,6 +688,7 @@ json_t *vectors_build(void) {
     /* Batches came later (issue 8): after everything else, so that the sequence
      * numbers, and so the bytes, of the vectors before them stay as they were. */
     add_batch_vectors(&b);
+    add_pending_vectors(&b);
     if (refused != NULL && !add_refused_batch(&b, refused)) {
         json_decref(refused);
         refused = NULL;
