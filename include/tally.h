@@ -817,8 +817,10 @@ typedef enum {
     TALLY_EVENT_RESERVE_REALLOCATED = 7,
     TALLY_EVENT_POLICY_CHANGED = 8,
     TALLY_EVENT_PEG_CHANGED = 9,
-    TALLY_EVENT_PENDING_RELEASED = 10, /* member: the payer; amount: posted in full; time: the timeout */
-    TALLY_EVENT_PENDING_REFUNDED = 11, /* member: the payer; amount: released; time: the timeout */
+    /* A hold's timeout came: member the payer, amount what it held (posted in full or
+     * released), `time` the hold's id (its record has the timeout). */
+    TALLY_EVENT_PENDING_RELEASED = 10,
+    TALLY_EVENT_PENDING_REFUNDED = 11,
 } tally_event_kind;
 #define TALLY_EVENT_KIND_FIRST TALLY_EVENT_LINE_RENEWED
 #define TALLY_EVENT_KIND_LAST TALLY_EVENT_PENDING_REFUNDED

@@ -278,6 +278,10 @@ void cli_out_account(FILE *out, const json_t *account, const char *network_name,
     const char *status = cli_json_string(line, "status");
     if (status && strcmp(status, "frozen") == 0 && cli_json_i64(line, "grace_end", &grace) && grace > 0)
         fprintf(out, "grace ends  %s\n", cli_out_time(grace, time_a));
+    int64_t held = 0;
+    if (cli_json_i64(account, "pending_out", &held) && held > 0)
+        fprintf(out, "held        %s (pending transfers, fees included: spent until posted or released)\n",
+                cli_out_amount(held, &unit, amount));
     fprintf(out, "fees paid   %s\n", amount_field(account, "fees_paid", &unit, amount));
     int64_t shares = 0, value = 0;
     if (reserve && cli_json_i64(account, "pool_shares", &shares) && shares > 0 &&

@@ -200,13 +200,13 @@ void pending_due(tally_state *state, uint32_t pending_index, int64_t due_time, i
     if (pending->outcome == TALLY_PENDING_RELEASE && post(state, pending, pending->amount, block_time).code == TALLY_OK) {
         pending->status = TALLY_PENDING_RELEASED;
         ledger_event(end, TALLY_EVENT_PENDING_RELEASED, pending->network_id, &pending->payer, pending->amount,
-                     pending->timeout);
+                     pending->id);
         return;
     }
     release(state, pending);
     pending->status = TALLY_PENDING_REFUNDED;
     ledger_event(end, TALLY_EVENT_PENDING_REFUNDED, pending->network_id, &pending->payer, pending->amount,
-                 pending->timeout);
+                 pending->id);
 }
 
 /* No event each: one default may void many holds, and a block's events are bounded

@@ -469,8 +469,8 @@ static void add_event_fields(json_t *entry, uint8_t type, int64_t event_amount, 
     case TALLY_EVENT_RESERVE_REALLOCATED: amount = "reserve_moved"; break;
     case TALLY_EVENT_POLICY_CHANGED:
     case TALLY_EVENT_PEG_CHANGED: time = "effective_at"; break;
-    case TALLY_EVENT_PENDING_RELEASED: amount = "posted"; time = "timeout"; break;
-    case TALLY_EVENT_PENDING_REFUNDED: amount = "released"; time = "timeout"; break;
+    case TALLY_EVENT_PENDING_RELEASED: amount = "posted"; time = "hold"; break;
+    case TALLY_EVENT_PENDING_REFUNDED: amount = "released"; time = "hold"; break;
     }
     if (amount) json_object_set_new(entry, amount, json_integer(event_amount));
     if (time) json_object_set_new(entry, time, json_integer(event_time));

@@ -93,6 +93,10 @@ static const char schema_sql[] =
     "  PRIMARY KEY(asset_id, member, entry)) WITHOUT ROWID;"
     /* The reserve asset of each network's pool, as the last PEG_SET set it. */
     "CREATE TABLE pegs(network_id INTEGER PRIMARY KEY, asset_id INTEGER NOT NULL);"
+    /* Each pending transfer as made (its id is the core's): where its post, void and
+     * timeout go, and what they move. */
+    "CREATE TABLE holds(id INTEGER PRIMARY KEY, network_id INTEGER NOT NULL, payer BLOB NOT NULL,"
+    "  payee BLOB NOT NULL, amount INTEGER NOT NULL, fee INTEGER NOT NULL);"
     /* The search row of each member's current alias. */
     "CREATE TABLE aliases("
     "  network_id INTEGER NOT NULL,"

@@ -91,7 +91,7 @@ extern "C" {
 /* Bump when the tables change: an index of another version is rebuilt. 2: batch
  * payments (history's line and memo, entry ids of 1024 a transaction). 3: the
  * events of blocks' ends, and a network's activity. */
-#define INDEX_SCHEMA_VERSION 3
+#define INDEX_SCHEMA_VERSION 4
 /* An event of a block's end is indexed as a row of type INDEX_EVENT_TYPE_BASE + its
  * kind (tally_event_kind), after the block's transactions: its id is
  * BLAKE2b-256("tally-event" || block hash || u32 its number in the block). */

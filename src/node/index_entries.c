@@ -59,8 +59,7 @@ bool index_tx_network(const tally_tx *tx, const tally_result *result, uint32_t *
     case TALLY_TX_TRANSFER: *network_id = tx->body.transfer.network_id; return true;
     case TALLY_TX_TRANSFER_BATCH: *network_id = tx->body.transfer_batch.network_id; return true;
     case TALLY_TX_PENDING_CREATE: *network_id = tx->body.pending_create.network_id; return true;
-    /* WIP (issue 10): a post or void names its hold, not the network; the index needs
-     * a table of holds to place them (and their entries). */
+    /* a post or void names its hold: index_writer.c places it by the holds table */
     case TALLY_TX_PENDING_POST:
     case TALLY_TX_PENDING_VOID: return false;
     case TALLY_TX_POOL_DEPOSIT:
@@ -100,8 +99,19 @@ static void pool_asset_entries(const tally_tx *tx, const tally_result *result, u
     add_asset(entries, reserve_asset_id, &pool, -signer_amount, &tx->signer);
 }
 
+/* A hold's money moving: the payer pays amount and fee, the payee and the fee account
+ * receive them. */
+static void hold_posted(tx_entries *entries, const index_hold *hold, int64_t amount, int64_t fee) {
+    add_credit(entries, hold->network_id, &hold->payer, -amount, fee, &hold->payee);
+    add_credit(entries, hold->network_id, &hold->payee, amount, 0, &hold->payer);
+    if (fee != 0) {
+        tally_key fees = tally_system_key(hold->network_id, TALLY_SYSTEM_FEES);
+        add_credit(entries, hold->network_id, &fees, fee, 0, &hold->payer);
+    }
+}
+
 void index_entries_of(const tally_tx *tx, const tally_result *result, uint32_t reserve_asset_id,
-                      tx_entries *entries) {
+                      const index_hold *hold, tx_entries *entries) {
     /* The counts only: add_* clear each entry they fill (a batch's room is 50 KB). */
     entries->credit_count = entries->asset_count = 0;
     uint32_t network_id = 0;
@@ -133,7 +143,14 @@ void index_entries_of(const tally_tx *tx, const tally_result *result, uint32_t r
         add_credit(entries, network_id, &tx->body.pending_create.payee, 0, 0, &tx->signer);
         break;
     case TALLY_TX_PENDING_POST:
-    case TALLY_TX_PENDING_VOID: break; /* WIP (issue 10), see index_tx_network */
+        if (hold) hold_posted(entries, hold, tx->body.pending_end.amount, result->fee);
+        break;
+    case TALLY_TX_PENDING_VOID:
+        if (hold) {
+            add_credit(entries, hold->network_id, &hold->payer, 0, 0, &hold->payee);
+            add_credit(entries, hold->network_id, &hold->payee, 0, 0, &hold->payer);
+        }
+        break;
     case TALLY_TX_TRANSFER: {
         const tally_tx_transfer *body = &tx->body.transfer;
         add_credit(entries, network_id, &tx->signer, -body->amount, result->fee, &body->payee);
@@ -204,7 +221,7 @@ void index_entries_of(const tally_tx *tx, const tally_result *result, uint32_t r
         break;
     }
     }
-    assert(entries->credit_count == 0 || has_network);
+    assert(entries->credit_count == 0 || has_network || hold);
     (void)has_network;
 }
 
@@ -212,7 +229,7 @@ void index_entries_of(const tally_tx *tx, const tally_result *result, uint32_t r
 /* Events of a block's end.                                                  */
 /* ------------------------------------------------------------------------ */
 
-void index_entries_of_event(const tally_event *event, tx_entries *entries) {
+void index_entries_of_event(const tally_event *event, const index_hold *hold, tx_entries *entries) {
     memset(entries, 0, sizeof *entries);
     tally_key lost = tally_system_key(event->network_id, TALLY_SYSTEM_LOST_DEBT);
     tally_key pool = tally_system_key(event->network_id, TALLY_SYSTEM_POOL);
@@ -232,8 +249,10 @@ void index_entries_of_event(const tally_event *event, tx_entries *entries) {
     case TALLY_EVENT_RESERVE_REALLOCATED: add_credit(entries, event->network_id, &pool, 0, 0, NULL); break;
     case TALLY_EVENT_POLICY_CHANGED:
     case TALLY_EVENT_PEG_CHANGED: break;
-    /* WIP (issue 10): the payee's side and the fee need the hold's record */
+    /* a release posts it all: the whole fee held */
     case TALLY_EVENT_PENDING_RELEASED:
+        if (hold) hold_posted(entries, hold, hold->amount, hold->fee);
+        break;
     case TALLY_EVENT_PENDING_REFUNDED: add_credit(entries, event->network_id, &event->member, 0, 0, NULL); break;
     }
 }

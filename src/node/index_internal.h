@@ -60,6 +60,8 @@ _Static_assert(CREDIT_ENTRIES_MAX <= ENTRIES_PER_TX && ASSET_ENTRIES_MAX <= ENTR
     X(INSERT_ASSET_HISTORY, "INSERT INTO asset_history(asset_id, member, entry, amount, counterparty) "      \
                             "VALUES (?1, ?2, ?3, ?4, ?5)")                                                   \
     X(PEG_GET, "SELECT asset_id FROM pegs WHERE network_id = ?1")                                            \
+    X(HOLD_PUT, "INSERT INTO holds(id, network_id, payer, payee, amount, fee) VALUES (?1, ?2, ?3, ?4, ?5, ?6)") \
+    X(HOLD_GET, "SELECT network_id, payer, payee, amount, fee FROM holds WHERE id = ?1")                    \
     X(PEG_PUT, "INSERT INTO pegs(network_id, asset_id) VALUES (?1, ?2) "                                     \
                "ON CONFLICT(network_id) DO UPDATE SET asset_id = excluded.asset_id")                         \
     X(SEARCH_INSERT, "INSERT INTO search(text, kind, network_id, tx, key, counterparty) "                    \
@@ -303,6 +305,13 @@ typedef struct {
     tally_key counterparty;
 } asset_entry;
 
+/* A pending transfer as the index keeps it (table holds). */
+typedef struct {
+    uint32_t id, network_id;
+    tally_key payer, payee;
+    int64_t amount, fee;
+} index_hold;
+
 typedef struct tx_entries {
     credit_entry credit[CREDIT_ENTRIES_MAX];
     uint32_t credit_count;
@@ -318,8 +327,9 @@ bool index_tx_asset(const tally_tx *tx, const tally_result *result, uint32_t *as
  * transaction, its result and, for pool transactions, the network's reserve asset
  * (0 when the index has seen no peg). */
 void index_entries_of(const tally_tx *tx, const tally_result *result, uint32_t reserve_asset_id,
-                      tx_entries *entries);
-/* The entries of an event of a block's end (see index.h). */
-void index_entries_of_event(const tally_event *event, tx_entries *entries);
+                      const index_hold *hold, tx_entries *entries);
+/* The entries of an event of a block's end (see index.h); hold: the hold a
+ * pending_* event is about, else NULL. */
+void index_entries_of_event(const tally_event *event, const index_hold *hold, tx_entries *entries);
 
 #endif /* TALLY_NODE_INDEX_INTERNAL_H */

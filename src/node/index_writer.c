@@ -125,10 +125,43 @@ static index_error insert_entries(tally_index *index, const tx_entries *entries,
     return error;
 }
 
+static index_error hold_put(tally_index *index, const index_hold *hold, char *why, size_t why_size) {
+    binding b = bind_start(index, STATEMENT_HOLD_PUT);
+    bind_int(&b, 1, hold->id);
+    bind_int(&b, 2, hold->network_id);
+    bind_key(&b, 3, &hold->payer);
+    bind_key(&b, 4, &hold->payee);
+    bind_int(&b, 5, hold->amount);
+    bind_int(&b, 6, hold->fee);
+    return run(index, &b, "writing a hold", why, why_size);
+}
+
+/* The hold of id; *found false when the index has none (a damaged or foreign log). */
+static index_error hold_get(tally_index *index, uint32_t id, index_hold *hold, bool *found, char *why,
+                            size_t why_size) {
+    memset(hold, 0, sizeof *hold);
+    binding b = bind_start(index, STATEMENT_HOLD_GET);
+    bind_int(&b, 1, id);
+    index_error error = step_row(index, &b, found, "reading a hold", why, why_size);
+    if (error == INDEX_OK && *found) {
+        int64_t network_id = 0;
+        hold->id = id;
+        if (!column_integer(b.statement, 0, 1, UINT32_MAX, &network_id) ||
+            !column_fixed(b.statement, 1, hold->payer.bytes, TALLY_KEY_BYTES) ||
+            !column_fixed(b.statement, 2, hold->payee.bytes, TALLY_KEY_BYTES) ||
+            !column_integer(b.statement, 3, 1, INT64_MAX, &hold->amount) ||
+            !column_integer(b.statement, 4, 0, INT64_MAX, &hold->fee))
+            error = fail_damaged("the holds table", why, why_size);
+        hold->network_id = (uint32_t)network_id;
+    }
+    sqlite3_reset(b.statement);
+    return error;
+}
+
 /* What a committed transaction changes besides its own row: entries, pegs,
- * aliases, searchable memos. */
+ * aliases, searchable memos, holds. */
 static index_error index_effects(tally_index *index, const tally_tx *tx, const tally_result *result,
-                                 int64_t tx_seq, char *why, size_t why_size) {
+                                 const index_hold *hold, int64_t tx_seq, char *why, size_t why_size) {
     index_error error = INDEX_OK;
     uint32_t reserve_asset_id = 0;
     bool pool = tx->type >= TALLY_TX_POOL_DEPOSIT && tx->type <= TALLY_TX_POOL_REDEEM;
@@ -155,7 +188,13 @@ static index_error index_effects(tally_index *index, const tally_tx *tx, const t
                                   line->memo.length, &tx->signer, &line->payee, why, why_size);
     }
     if (error != INDEX_OK) return error;
-    index_entries_of(tx, result, reserve_asset_id, index->entries);
+    if (error == INDEX_OK && tx->type == TALLY_TX_PENDING_CREATE) {
+        const tally_tx_pending_create *body = &tx->body.pending_create;
+        index_hold made = {result->created_id, body->network_id, tx->signer, body->payee, body->amount, result->fee};
+        error = hold_put(index, &made, why, why_size);
+        if (error != INDEX_OK) return error;
+    }
+    index_entries_of(tx, result, reserve_asset_id, hold, index->entries);
     return insert_entries(index, index->entries, tx_seq, why, why_size);
 }
 
@@ -179,6 +218,17 @@ static index_error insert_tx(tally_index *index, const tally_block *block, uint3
     int64_t tx_seq = (int64_t)index->transactions + 1;
     uint32_t network_id = 0, asset_id = 0;
     bool has_network = index_tx_network(tx, result, &network_id);
+    /* A post or void is placed by its hold. */
+    index_hold hold;
+    bool has_hold = false;
+    if (tx->type == TALLY_TX_PENDING_POST || tx->type == TALLY_TX_PENDING_VOID) {
+        index_error error = hold_get(index, tx->body.pending_end.pending_id, &hold, &has_hold, why, why_size);
+        if (error != INDEX_OK) return error;
+        if (has_hold) {
+            has_network = true;
+            network_id = hold.network_id;
+        }
+    }
     bool has_asset = index_tx_asset(tx, result, &asset_id);
 
     binding b = bind_start(index, STATEMENT_INSERT_TX);
@@ -221,7 +271,7 @@ static index_error insert_tx(tally_index *index, const tally_block *block, uint3
     index->transactions = (uint64_t)tx_seq;
     /* A refused transaction changed nothing (and a valid block holds none). */
     if (result->code != TALLY_OK) return INDEX_OK;
-    return index_effects(index, tx, result, tx_seq, why, why_size);
+    return index_effects(index, tx, result, has_hold ? &hold : NULL, tx_seq, why, why_size);
 }
 
 /* An event of the block's end: a row after the block's transactions, and its entries. */
@@ -263,7 +313,14 @@ static index_error insert_event(tally_index *index, const tally_block *block, co
     index_error error = run(index, &b, "writing an event", why, why_size);
     if (error != INDEX_OK) return error;
     index->transactions = (uint64_t)seq;
-    index_entries_of_event(event, index->entries);
+    index_hold hold;
+    bool has_hold = false;
+    if (event->kind == TALLY_EVENT_PENDING_RELEASED || event->kind == TALLY_EVENT_PENDING_REFUNDED) {
+        if (event->time > 0 && event->time <= UINT32_MAX)
+            error = hold_get(index, (uint32_t)event->time, &hold, &has_hold, why, why_size);
+        if (error != INDEX_OK) return error;
+    }
+    index_entries_of_event(event, has_hold ? &hold : NULL, index->entries);
     return insert_entries(index, index->entries, seq, why, why_size);
 }
 

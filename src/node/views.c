@@ -320,6 +320,7 @@ json_t *view_member(const view_member_copy *copy) {
                              (json_int_t)m->limit, "available", (json_int_t)copy->available, "fees_paid",
                              (json_int_t)m->fees_paid, "joined_at", (json_int_t)m->joined_at, "line", line, "decimals",
                              (int)copy->decimals, "unit", copy->unit_code);
+    if (view && m->pending_out > 0) json_object_set_new(view, "pending_out", json_integer(m->pending_out));
     if (view && copy->pool_shares > 0) {
         json_object_set_new(view, "pool_shares", json_integer(copy->pool_shares));
         json_object_set_new(view, "pool_shares_value", json_integer(copy->pool_shares_value));
