@@ -142,12 +142,6 @@ extern "C" {
     X(LINE_EXPIRED, "the credit line's period ended: only the positive balance can be spent") \
     X(CAP_REACHED, "the payee's balance would pass the network's positive cap")         \
     X(FEE_ABOVE_MAX, "the fee is above the max_fee the payer signed")                   \
-    /* pending transfers */                                                             \
-    X(PENDING_NOT_FOUND, "no pending transfer has this id")                             \
-    X(PENDING_ENDED, "the pending transfer was already posted, voided or timed out")    \
-    X(NOT_RESOLVER, "only the payer or the resolver may post, the payee or the resolver void") \
-    X(BAD_TIMEOUT, "the timeout must be after the block and at most a year ahead")      \
-    X(POST_ABOVE_PENDING, "a post moves at most the amount held")                       \
     /* reserve assets */                                                                \
     X(UNKNOWN_ASSET, "no reserve asset has this id")                                    \
     X(NOT_ISSUER, "only the asset's issuer may do this")                                \
@@ -171,7 +165,22 @@ extern "C" {
     /* changes that touch other people's money */                                       \
     X(REDEEM_CAP_REACHED, "redemptions today took as much of the pool's primary reserve as the network allows") \
     /* memory (decoding a batch allocates its lines) */                                \
-    X(OUT_OF_MEMORY, "out of memory")
+    X(OUT_OF_MEMORY, "out of memory")                                                   \
+    /* codes are numbered in this order (blocks record them): new ones go last */       \
+    /* pending transfers */                                                             \
+    X(PENDING_NOT_FOUND, "no pending transfer has this id")                             \
+    X(PENDING_ENDED, "the pending transfer was already posted, voided or timed out")    \
+    X(NOT_RESOLVER, "only the payer or the resolver may post, the payee or the resolver void") \
+    X(BAD_TIMEOUT, "the timeout must be after the block and at most a year ahead")      \
+    X(POST_ABOVE_PENDING, "a post moves at most the amount held")                       \
+    /* payment requests */                                                              \
+    X(REQUEST_NOT_FOUND, "no payment request has this id")                              \
+    X(REQUEST_PAID, "the payment request was already paid")                             \
+    X(REQUEST_CANCELLED, "the payment request was cancelled by its creator")            \
+    X(REQUEST_EXPIRED, "the payment request expired")                                   \
+    X(NOT_REQUEST_PAYER, "the payment request asks another member to pay")              \
+    X(NOT_REQUEST_CREATOR, "only the member who made the payment request may cancel it") \
+    X(BAD_EXPIRY, "the expiry must be after the block and at most a year ahead")
 
 typedef enum {
 #define TALLY_ERROR_ENUM(name, message) TALLY_ERR_##name,
@@ -298,8 +307,11 @@ typedef enum {
     TALLY_TX_PENDING_CREATE = 27,
     TALLY_TX_PENDING_POST = 28,
     TALLY_TX_PENDING_VOID = 29,
+    TALLY_TX_REQUEST_CREATE = 30,
+    TALLY_TX_REQUEST_PAY = 31,
+    TALLY_TX_REQUEST_CANCEL = 32,
     TALLY_TX_TYPE_FIRST = TALLY_TX_NETWORK_CREATE,
-    TALLY_TX_TYPE_LAST = TALLY_TX_PENDING_VOID
+    TALLY_TX_TYPE_LAST = TALLY_TX_REQUEST_CANCEL
 } tally_tx_type;
 
 /* "transfer" for TALLY_TX_TRANSFER; NULL for an unknown type. */
@@ -477,6 +489,25 @@ typedef struct {
     int64_t amount; /* post only */
 } tally_tx_pending_end;
 
+/* REQUEST_CREATE: the signer (the payee) asks `amount` of `payer` (all zero: any
+ * member of the network) until `expiry` (block time; from then it cannot be paid).
+ * The memo travels with the request for people; the state keeps none of it. */
+typedef struct {
+    uint32_t network_id;
+    tally_key payer;
+    int64_t amount;
+    int64_t expiry;
+    tally_text memo;
+} tally_tx_request_create;
+
+/* REQUEST_PAY: the signer pays the request: a TRANSFER of its amount to its payee in
+ * its network, with every rule and fee of one, paying at most max_fee.
+ * REQUEST_CANCEL: its creator withdraws it (max_fee unused: zero). */
+typedef struct {
+    uint32_t request_id;
+    int64_t max_fee; /* pay only */
+} tally_tx_request_end;
+
 typedef struct {
     uint8_t type; /* tally_tx_type */
     uint8_t chain_id[TALLY_CHAIN_ID_BYTES];
@@ -501,6 +532,8 @@ typedef struct {
         tally_tx_transfer_batch transfer_batch;
         tally_tx_pending_create pending_create;
         tally_tx_pending_end pending_end;
+        tally_tx_request_create request_create;
+        tally_tx_request_end request_end;
     } body;
     uint8_t signature[TALLY_SIGNATURE_BYTES];
 } tally_tx;
@@ -597,6 +630,27 @@ typedef struct {
 } tally_pending;
 #define TALLY_PENDINGS_MAX (1u << 24)
 
+/* A payment request (REQUEST_CREATE), kept after it ended (its id is its place). */
+typedef enum {
+    TALLY_REQUEST_OPEN = 0,
+    TALLY_REQUEST_PAID = 1,
+    TALLY_REQUEST_CANCELLED = 2, /* by its creator */
+    TALLY_REQUEST_EXPIRED = 3,   /* its expiry came unpaid (the block end that reached it) */
+    TALLY_REQUEST_STATUS_COUNT
+} tally_request_status;
+typedef struct {
+    uint32_t id; /* from 1, in creation order across the chain */
+    uint32_t network_id;
+    tally_key payee;   /* who made it and is paid */
+    tally_key payer;   /* who is asked; all zero: any member */
+    tally_key paid_by; /* all zero unless paid */
+    int64_t amount;
+    int64_t expiry; /* block time */
+    int64_t created_at;
+    uint8_t status; /* tally_request_status */
+} tally_request;
+#define TALLY_REQUESTS_MAX (1u << 24)
+
 typedef struct {
     uint32_t network_id;
     tally_key key;
@@ -686,6 +740,9 @@ const tally_chain_rules *tally_state_chain_rules(const tally_state *state);
 /* The pending transfer of id (1..), or NULL; how many were ever made. */
 const tally_pending *tally_state_pending(const tally_state *state, uint32_t id);
 uint32_t tally_state_pending_count(const tally_state *state);
+/* The payment request of id (1..), or NULL; how many were ever made. */
+const tally_request *tally_state_request(const tally_state *state, uint32_t id);
+uint32_t tally_state_request_count(const tally_state *state);
 /* What a key may still found and create: approvals left, and in an OPEN chain what
  * the day of block_time still allows. */
 typedef struct {
@@ -821,9 +878,12 @@ typedef enum {
      * released), `time` the hold's id (its record has the timeout). */
     TALLY_EVENT_PENDING_RELEASED = 10,
     TALLY_EVENT_PENDING_REFUNDED = 11,
+    /* A payment request's expiry came unpaid: member its payee, amount what it asked,
+     * `time` the request's id. */
+    TALLY_EVENT_REQUEST_EXPIRED = 12,
 } tally_event_kind;
 #define TALLY_EVENT_KIND_FIRST TALLY_EVENT_LINE_RENEWED
-#define TALLY_EVENT_KIND_LAST TALLY_EVENT_PENDING_REFUNDED
+#define TALLY_EVENT_KIND_LAST TALLY_EVENT_REQUEST_EXPIRED
 
 typedef struct {
     uint8_t kind; /* tally_event_kind */
@@ -907,7 +967,8 @@ void tally_state_check_invariants_fully(tally_state *state, bool fully);
  *                         node is promoted unchanged; no records: 32 zero bytes
  *   root = BLAKE2b-256("tally-state-v1" || chain_id || chain rules bytes ||
  *                      for each table in order: u32 count || table root)
- * The tables, in order: networks, assets, members, accounts, holdings, pendings. The record
+ * The tables, in order: networks, assets, members, accounts, holdings, pendings,
+ * requests. The record
  * bytes are those of a snapshot (tally_record_decode_* read them back). The core
  * marks every record a transaction or a block end touches, so committing costs what
  * changed (times the log of the table), not the size of the state.
@@ -919,6 +980,7 @@ typedef enum {
     TALLY_TABLE_ACCOUNTS = 3,
     TALLY_TABLE_HOLDINGS = 4,
     TALLY_TABLE_PENDINGS = 5,
+    TALLY_TABLE_REQUESTS = 6,
     TALLY_TABLE_COUNT
 } tally_table;
 
@@ -1001,6 +1063,7 @@ bool tally_record_decode_member(const uint8_t *bytes, size_t length, tally_membe
 bool tally_record_decode_account(const uint8_t *bytes, size_t length, tally_account_record *out);
 bool tally_record_decode_holding(const uint8_t *bytes, size_t length, tally_holding_record *out);
 bool tally_record_decode_pending(const uint8_t *bytes, size_t length, tally_pending *out);
+bool tally_record_decode_request(const uint8_t *bytes, size_t length, tally_request *out);
 /* The record a proof carries, decoded by its table: false unless the bytes are
  * exactly one record of that table's kind. */
 typedef union {
@@ -1010,6 +1073,7 @@ typedef union {
     tally_account_record account;
     tally_holding_record holding;
     tally_pending pending;
+    tally_request request;
 } tally_record;
 TALLY_MUST_CHECK bool tally_state_proof_record(const tally_state_proof *proof, tally_record *out);
 

@@ -50,6 +50,10 @@ static void set_up(cast *c) {
     CHECK_CODE(do_issue(&c->world, &c->bank, USD, &c->alice, 1000).code, TALLY_OK);
     CHECK_CODE(do_set_peg(&c->world, &c->op, OPEN, USD, 1, 1).code, TALLY_OK);
     CHECK_CODE(do_pool(&c->world, &c->alice, TALLY_TX_POOL_DEPOSIT, OPEN, 100).code, TALLY_OK);
+    /* request 1: bob asks 1 of any member of Open */
+    tally_tx ask = world_tx(&c->world, &c->bob, TALLY_TX_REQUEST_CREATE);
+    ask.body.request_create = (tally_tx_request_create){.network_id = OPEN, .amount = 1, .expiry = c->world.time + 3600};
+    CHECK_EQ(world_apply(&c->world, &ask).created_id, 1);
 }
 
 /* A well-formed transaction of `type` by `signer` on network `network_id` (or on
@@ -118,6 +122,17 @@ static tally_tx make(const cast *c, const test_actor *signer, tally_tx_type type
         tx.body.pending_end.amount = 1;
         break;
     case TALLY_TX_PENDING_VOID: tx.body.pending_end.pending_id = 1; break;
+    case TALLY_TX_REQUEST_CREATE:
+        tx.body.request_create.network_id = network_id;
+        tx.body.request_create.payer = c->bob.key;
+        tx.body.request_create.amount = 1;
+        tx.body.request_create.expiry = c->world.time + 60;
+        break;
+    case TALLY_TX_REQUEST_PAY:
+        tx.body.request_end.request_id = 1;
+        tx.body.request_end.max_fee = 100;
+        break;
+    case TALLY_TX_REQUEST_CANCEL: tx.body.request_end.request_id = 1; break;
     case TALLY_TX_ASSET_CREATE:
         text_set(&tx.body.asset_create.code, "EUR");
         text_set(&tx.body.asset_create.name, "euros");
@@ -221,6 +236,12 @@ TEST(hardening_09_admission_asks_the_core_who_may_sign_each_transaction_type) {
         /* who may end a hold is the rules' (payer, payee, resolver): no standing first */
         {TALLY_TX_PENDING_POST, 0, NULL, &c.stranger, TALLY_OK},
         {TALLY_TX_PENDING_VOID, 0, NULL, &c.stranger, TALLY_OK},
+        {TALLY_TX_REQUEST_CREATE, OPEN, &c.alice, &c.stranger, TALLY_ERR_NOT_MEMBER},
+        {TALLY_TX_REQUEST_CREATE, NOWHERE, NULL, &c.alice, TALLY_ERR_UNKNOWN_NETWORK},
+        /* paying a request is paying in its network; who may cancel is the rules' */
+        {TALLY_TX_REQUEST_PAY, 0, &c.alice, &c.stranger, TALLY_ERR_NOT_MEMBER},
+        {TALLY_TX_REQUEST_PAY, 0, &c.alice, &c.carol, TALLY_ERR_NOT_MEMBER},
+        {TALLY_TX_REQUEST_CANCEL, 0, NULL, &c.stranger, TALLY_OK},
     };
     bool covered[TALLY_TX_TYPE_LAST + 1] = {false};
     int refused = 0;

@@ -47,6 +47,9 @@ static const size_t body_bytes[TALLY_TX_TYPE_LAST + 1] = {
     [TALLY_TX_PENDING_CREATE] = 4 + 32 + 8 + 8 + 32 + 8 + 1,
     [TALLY_TX_PENDING_POST] = 4 + 8,
     [TALLY_TX_PENDING_VOID] = 4,
+    [TALLY_TX_REQUEST_CREATE] = 4 + 32 + 8 + 8 + 2, /* an empty memo */
+    [TALLY_TX_REQUEST_PAY] = 4 + 8,
+    [TALLY_TX_REQUEST_CANCEL] = 4,
 };
 
 #define ENVELOPE_BYTES (1 + 1 + 32 + 32 + 8 + 64)
@@ -102,7 +105,8 @@ TEST(codec_type_names) {
         "line_open",    "line_update",    "line_close",     "transfer",
         "asset_create", "asset_issue",    "asset_transfer", "asset_burn",
         "pool_deposit", "pool_withdraw",  "pool_repay",     "pool_redeem",
-        "fee_distribute", "chain_approve", "transfer_batch", "pending_create", "pending_post", "pending_void"};
+        "fee_distribute", "chain_approve", "transfer_batch", "pending_create", "pending_post", "pending_void",
+        "request_create", "request_pay",  "request_cancel"};
     for (unsigned type = TALLY_TX_TYPE_FIRST; type <= TALLY_TX_TYPE_LAST; type++) {
         const char *name = tally_tx_type_name((uint8_t)type);
         REQUIRE(name != NULL);

@@ -150,6 +150,23 @@ static const tally_field pending_void_fields[] = {
     FIELD(U32, "pending_id", pending_end.pending_id, 0),
 };
 
+static const tally_field request_create_fields[] = {
+    FIELD(U32, "network_id", request_create.network_id, 0),
+    FIELD(KEY, "payer", request_create.payer, 0),
+    FIELD(I64, "amount", request_create.amount, 0),
+    FIELD(I64, "expiry", request_create.expiry, 0),
+    FIELD(TEXT, "memo", request_create.memo, TALLY_MEMO_MAX),
+};
+
+static const tally_field request_pay_fields[] = {
+    FIELD(U32, "request_id", request_end.request_id, 0),
+    FIELD(I64, "max_fee", request_end.max_fee, 0),
+};
+
+static const tally_field request_cancel_fields[] = {
+    FIELD(U32, "request_id", request_end.request_id, 0),
+};
+
 /* One line of a batch: what a TRANSFER names besides its network and max_fee. */
 static const tally_field batch_line_fields[] = {
     ITEM_FIELD(KEY, "payee", tally_batch_line, payee, 0),
@@ -205,6 +222,9 @@ static const tally_tx_layout layouts[TALLY_TX_TYPE_LAST + 1] = {
     [TALLY_TX_PENDING_CREATE] = LAYOUT("pending_create", pending_create),
     [TALLY_TX_PENDING_POST] = LAYOUT("pending_post", pending_post),
     [TALLY_TX_PENDING_VOID] = LAYOUT("pending_void", pending_void),
+    [TALLY_TX_REQUEST_CREATE] = LAYOUT("request_create", request_create),
+    [TALLY_TX_REQUEST_PAY] = LAYOUT("request_pay", request_pay),
+    [TALLY_TX_REQUEST_CANCEL] = LAYOUT("request_cancel", request_cancel),
 };
 
 _Static_assert(TALLY_TX_TYPE_FIRST == 1, "layouts[] is indexed by type from 1");

@@ -209,6 +209,17 @@ static void print_success(cli_context *ctx, const tally_tx *tx, const tx_plan *p
                 cli_out_amount(result_field(outcome, "fee"), credit, b));
         break;
     case TALLY_TX_PENDING_VOID: fprintf(out, "voided hold %" PRIu32 ": nothing was paid\n", tx->body.pending_end.pending_id); break;
+    case TALLY_TX_REQUEST_CREATE:
+        fprintf(out, "asked %s of %s in %s as request %" PRId64 "\n",
+                cli_out_amount(tx->body.request_create.amount, credit, a), who[0] ? who : "any member", network,
+                result_field(outcome, "created_id"));
+        break;
+    case TALLY_TX_REQUEST_PAY:
+        fprintf(out, "paid request %" PRIu32 ", fee %s (at most %s signed)\n", tx->body.request_end.request_id,
+                cli_out_amount(result_field(outcome, "fee"), credit, a),
+                cli_out_amount(tx->body.request_end.max_fee, credit, b));
+        break;
+    case TALLY_TX_REQUEST_CANCEL: fprintf(out, "cancelled request %" PRIu32 "\n", tx->body.request_end.request_id); break;
     }
 }
 

@@ -72,6 +72,13 @@ static tally_error pool_standing(const tally_state *state, const tally_tx *tx) {
     }
 }
 
+/* A payment to a request is a payment in the request's network; an unknown request
+ * is the rules' to refuse. */
+static tally_error request_payer_standing(const tally_state *state, uint32_t request_id, const tally_key *signer) {
+    const tally_request *request = tally_state_request(state, request_id);
+    return request ? member_standing(state, request->network_id, signer) : TALLY_OK;
+}
+
 tally_error tally_tx_admissible(const tally_state *state, const tally_tx *tx, int64_t block_time) {
     assert(state && tx);
     const tally_key *signer = &tx->signer;
@@ -100,6 +107,10 @@ tally_error tally_tx_admissible(const tally_state *state, const tally_tx *tx, in
     /* who may end a hold is the rules' (the payer, the payee or the resolver) */
     case TALLY_TX_PENDING_POST:
     case TALLY_TX_PENDING_VOID: return TALLY_OK;
+    case TALLY_TX_REQUEST_CREATE: return member_standing(state, tx->body.request_create.network_id, signer);
+    case TALLY_TX_REQUEST_PAY: return request_payer_standing(state, tx->body.request_end.request_id, signer);
+    /* who may cancel is the rules' (the request's maker) */
+    case TALLY_TX_REQUEST_CANCEL: return TALLY_OK;
     case TALLY_TX_ASSET_ISSUE: return issuer_standing(state, tx->body.asset_move.asset_id, signer);
     case TALLY_TX_ASSET_BURN: return issuer_standing(state, tx->body.asset_burn.asset_id, signer);
     case TALLY_TX_ASSET_TRANSFER: return holder_standing(state, tx->body.asset_move.asset_id, signer);

@@ -41,6 +41,9 @@ static tally_result dispatch(tally_state *state, const tally_tx *tx, int64_t blo
     case TALLY_TX_PENDING_CREATE: return pending_create(state, tx, block_time);
     case TALLY_TX_PENDING_POST: return pending_post(state, tx, block_time);
     case TALLY_TX_PENDING_VOID: return pending_void(state, tx);
+    case TALLY_TX_REQUEST_CREATE: return request_create(state, tx, block_time);
+    case TALLY_TX_REQUEST_PAY: return request_pay(state, tx, block_time);
+    case TALLY_TX_REQUEST_CANCEL: return request_cancel(state, tx, block_time);
     }
     return result_error(TALLY_ERR_UNKNOWN_TX_TYPE);
 }
@@ -133,6 +136,7 @@ static void process_due(tally_state *state, int64_t block_time, ledger_block_end
         case DUE_POLICY_CHANGE: network_policy_change_due(state, ledger_network(state, due.index + 1), due.due_time, end); break;
         case DUE_PEG_CHANGE: network_peg_change_due(state, ledger_network(state, due.index + 1), due.due_time, end); break;
         case DUE_PENDING: pending_due(state, due.index, due.due_time, block_time, end); break;
+        case DUE_REQUEST: request_due(state, due.index, due.due_time, end); break;
         }
     }
 }
@@ -163,13 +167,15 @@ const char *tally_event_kind_name(uint8_t kind) {
     case TALLY_EVENT_PEG_CHANGED: return "peg_changed";
     case TALLY_EVENT_PENDING_RELEASED: return "pending_released";
     case TALLY_EVENT_PENDING_REFUNDED: return "pending_refunded";
+    case TALLY_EVENT_REQUEST_EXPIRED: return "request_expired";
     }
     return NULL;
 }
 
 bool tally_event_kind_has_member(uint8_t kind) {
     return (kind >= TALLY_EVENT_LINE_RENEWED && kind <= TALLY_EVENT_LINE_DEFAULTED) ||
-           kind == TALLY_EVENT_PENDING_RELEASED || kind == TALLY_EVENT_PENDING_REFUNDED;
+           kind == TALLY_EVENT_PENDING_RELEASED || kind == TALLY_EVENT_PENDING_REFUNDED ||
+           kind == TALLY_EVENT_REQUEST_EXPIRED;
 }
 
 tally_block_summary tally_end_block_events(tally_state *state, int64_t block_time, tally_event_fn *on_event,

@@ -195,6 +195,25 @@ static bool check_pending(const tally_state *state, const tally_pending *p, uint
     return true;
 }
 
+/* A payment request's record: its place, its network, a maker who is a member (or
+ * was: a member record stays when it leaves), paid ones naming who paid. */
+static bool check_request(const tally_state *state, const tally_request *q, uint32_t index, char *why,
+                          size_t why_size) {
+    static const tally_key zero;
+    if (q->id != index + 1) return fail(why, why_size, "payment request %u has id %u", index + 1, q->id);
+    if (!tally_state_network(state, q->network_id))
+        return fail(why, why_size, "payment request %u names unknown network %u", q->id, q->network_id);
+    if (!tally_state_member(state, q->network_id, &q->payee))
+        return fail(why, why_size, "payment request %u has a maker who is no member", q->id);
+    if (q->amount <= 0 || q->expiry <= q->created_at || q->status >= TALLY_REQUEST_STATUS_COUNT)
+        return fail(why, why_size, "payment request %u holds a value out of range", q->id);
+    bool names_payer = memcmp(q->paid_by.bytes, zero.bytes, TALLY_KEY_BYTES) != 0;
+    if (names_payer != (q->status == TALLY_REQUEST_PAID))
+        return fail(why, why_size, "payment request %u names who paid it %s", q->id,
+                    names_payer ? "without being paid" : "not");
+    return true;
+}
+
 /* Every member's pending_out is what its open holds hold, amount and fee. */
 static bool check_pending_sums(const tally_state *state, char *why, size_t why_size) {
     int128 *held = calloc((size_t)state->member_count + 1, sizeof *held);
@@ -260,6 +279,8 @@ static bool check_whole(const tally_state *state, network_totals *totals, int128
     for (uint32_t i = 0; i < state->pending_count; i++)
         if (!check_pending(state, &state->pendings[i], i, why, why_size)) return false;
     if (!check_pending_sums(state, why, why_size)) return false;
+    for (uint32_t i = 0; i < state->request_count; i++)
+        if (!check_request(state, &state->requests[i], i, why, why_size)) return false;
     if (tally_chain_rules_validate(&state->rules) != TALLY_OK) return fail(why, why_size, "the chain rules are invalid");
     return true;
 }
@@ -425,6 +446,10 @@ static bool check_changed(tally_state *state, char *why, size_t why_size) {
     for (uint32_t k = 0; k < touched[TALLY_TABLE_PENDINGS].count; k++) {
         uint32_t i = touched[TALLY_TABLE_PENDINGS].list[k];
         if (!check_pending(state, &state->pendings[i], i, why, why_size)) return false;
+    }
+    for (uint32_t k = 0; k < touched[TALLY_TABLE_REQUESTS].count; k++) {
+        uint32_t i = touched[TALLY_TABLE_REQUESTS].list[k];
+        if (!check_request(state, &state->requests[i], i, why, why_size)) return false;
     }
     if (tally_chain_rules_validate(&state->rules) != TALLY_OK) return fail(why, why_size, "the chain rules are invalid");
     return true;

@@ -82,9 +82,10 @@ typedef struct {
 
 /* What comes due at block end, in one min-heap ordered by (due_time, kind, index):
  * a credit line's period or grace (index: the member), an announced policy or peg
- * change (index: the network's). An entry is stale when the record's current due
+ * change (index: the network's), a pending transfer's timeout or a payment request's
+ * expiry (index: its record's). An entry is stale when the record's current due
  * time differs; stale entries are skipped when popped. */
-typedef enum { DUE_LINE = 0, DUE_POLICY_CHANGE = 1, DUE_PEG_CHANGE = 2, DUE_PENDING = 3 } ledger_due_kind;
+typedef enum { DUE_LINE = 0, DUE_POLICY_CHANGE = 1, DUE_PEG_CHANGE = 2, DUE_PENDING = 3, DUE_REQUEST = 4 } ledger_due_kind;
 typedef struct {
     int64_t due_time;
     uint32_t index;
@@ -174,6 +175,9 @@ struct tally_state {
     tally_pending *pendings; /* pendings[i] has id i + 1 */
     uint32_t pending_count, pending_capacity;
 
+    tally_request *requests; /* requests[i] has id i + 1 */
+    uint32_t request_count, request_capacity;
+
     ledger_due *due_heap;
     uint32_t due_count, due_capacity;
 
@@ -193,6 +197,7 @@ static inline uint32_t ledger_table_count(const tally_state *state, tally_table 
     case TALLY_TABLE_ACCOUNTS: return state->account_count;
     case TALLY_TABLE_HOLDINGS: return state->holding_count;
     case TALLY_TABLE_PENDINGS: return state->pending_count;
+    case TALLY_TABLE_REQUESTS: return state->request_count;
     case TALLY_TABLE_COUNT: break;
     }
     return 0;
@@ -365,6 +370,15 @@ void pending_due(tally_state *state, uint32_t pending_index, int64_t due_time, i
 void pending_void_all_of(tally_state *state, const tally_member *member, ledger_block_end *end);
 /* The pending transfer of index, marked for the commitment. */
 tally_pending *ledger_pending_at(const tally_state *state, uint32_t index);
+
+/* Payment requests (request.c). */
+tally_result request_create(tally_state *state, const tally_tx *tx, int64_t block_time);
+tally_result request_pay(tally_state *state, const tally_tx *tx, int64_t block_time);
+tally_result request_cancel(tally_state *state, const tally_tx *tx, int64_t block_time);
+/* A request's expiry came (a due entry): unpaid, it expires. */
+void request_due(tally_state *state, uint32_t request_index, int64_t due_time, ledger_block_end *end);
+/* The payment request of index, marked for the commitment. */
+tally_request *ledger_request_at(const tally_state *state, uint32_t index);
 tally_result transfer_batch_apply(tally_state *state, const tally_tx *tx, int64_t block_time);
 tally_result fee_distribute(tally_state *state, const tally_tx *tx, int64_t block_time);
 

@@ -6,8 +6,8 @@
  * loaded state must pass tally_check_invariants or it is refused.
  *
  *   "TALLYST4" | chain_id[32] | chain rules | u32 counts of networks, assets,
- *   members, accounts, holdings, pendings | networks | assets | members | accounts |
- *   holdings | pendings
+ *   members, accounts, holdings, pendings, requests | networks | assets | members |
+ *   accounts | holdings | pendings | requests
  *
  * Counts derived from the tables (member records per network, holders per asset
  * and pool) are not written: loading recomputes them.
@@ -370,6 +370,32 @@ static void read_pending(reader *r, tally_pending *p) {
         r->invalid = true;
 }
 
+static void write_request(writer *w, const tally_request *q) {
+    put_u32(w, q->id);
+    put_u32(w, q->network_id);
+    put_key(w, &q->payee);
+    put_key(w, &q->payer);
+    put_key(w, &q->paid_by);
+    put_i64(w, q->amount);
+    put_i64(w, q->expiry);
+    put_i64(w, q->created_at);
+    put_u8(w, q->status);
+}
+
+static void read_request(reader *r, tally_request *q) {
+    memset(q, 0, sizeof *q);
+    q->id = get_u32(r);
+    q->network_id = get_u32(r);
+    get_key(r, &q->payee);
+    get_key(r, &q->payer);
+    get_key(r, &q->paid_by);
+    q->amount = get_i64(r);
+    q->expiry = get_i64(r);
+    q->created_at = get_i64(r);
+    q->status = get_u8(r);
+    if (q->status >= TALLY_REQUEST_STATUS_COUNT || q->amount <= 0 || q->expiry <= q->created_at) r->invalid = true;
+}
+
 size_t ledger_record_encode(const tally_state *state, tally_table table, uint32_t index, uint8_t *out,
                             size_t out_size) {
     writer w = {out, out_size, 0};
@@ -380,6 +406,7 @@ size_t ledger_record_encode(const tally_state *state, tally_table table, uint32_
     case TALLY_TABLE_ACCOUNTS: write_account(&w, &state->accounts[index]); break;
     case TALLY_TABLE_HOLDINGS: write_holding(&w, &state->holdings[index]); break;
     case TALLY_TABLE_PENDINGS: write_pending(&w, &state->pendings[index]); break;
+    case TALLY_TABLE_REQUESTS: write_request(&w, &state->requests[index]); break;
     case TALLY_TABLE_COUNT: break;
     }
     assert(w.length <= TALLY_RECORD_MAX);
@@ -440,6 +467,7 @@ bool tally_state_proof_record(const tally_state_proof *proof, tally_record *out)
     case TALLY_TABLE_ACCOUNTS: return tally_record_decode_account(bytes, length, &out->account);
     case TALLY_TABLE_HOLDINGS: return tally_record_decode_holding(bytes, length, &out->holding);
     case TALLY_TABLE_PENDINGS: return tally_record_decode_pending(bytes, length, &out->pending);
+    case TALLY_TABLE_REQUESTS: return tally_record_decode_request(bytes, length, &out->request);
     case TALLY_TABLE_COUNT: break;
     }
     return false;
@@ -448,6 +476,12 @@ bool tally_state_proof_record(const tally_state_proof *proof, tally_record *out)
 bool tally_record_decode_pending(const uint8_t *bytes, size_t length, tally_pending *out) {
     reader r = {bytes, length, 0, false, false};
     read_pending(&r, out);
+    return read_exact(&r);
+}
+
+bool tally_record_decode_request(const uint8_t *bytes, size_t length, tally_request *out) {
+    reader r = {bytes, length, 0, false, false};
+    read_request(&r, out);
     return read_exact(&r);
 }
 
@@ -461,12 +495,14 @@ static void write_all(const tally_state *state, writer *w) {
     put_u32(w, state->account_count);
     put_u32(w, state->holding_count);
     put_u32(w, state->pending_count);
+    put_u32(w, state->request_count);
     for (uint32_t i = 0; i < state->network_count; i++) write_network(w, &state->networks[i]);
     for (uint32_t i = 0; i < state->asset_count; i++) write_asset(w, &state->assets[i]);
     for (uint32_t i = 0; i < state->member_count; i++) write_member(w, &state->members[i]);
     for (uint32_t i = 0; i < state->account_count; i++) write_account(w, &state->accounts[i]);
     for (uint32_t i = 0; i < state->holding_count; i++) write_holding(w, &state->holdings[i]);
     for (uint32_t i = 0; i < state->pending_count; i++) write_pending(w, &state->pendings[i]);
+    for (uint32_t i = 0; i < state->request_count; i++) write_request(w, &state->requests[i]);
 }
 
 size_t tally_state_serialized_size(const tally_state *state) {
@@ -485,7 +521,7 @@ size_t tally_state_serialize(const tally_state *state, uint8_t *out, size_t out_
  * it cannot drift from the format: counts the input cannot hold are refused before
  * anything is allocated. */
 static uint64_t smallest_records(uint32_t networks, uint32_t assets, uint32_t members, uint32_t accounts,
-                                 uint32_t holdings, uint32_t pendings) {
+                                 uint32_t holdings, uint32_t pendings, uint32_t requests) {
     static const tally_network empty_network;
     static const tally_asset empty_asset;
     static const tally_member empty_member;
@@ -495,9 +531,14 @@ static uint64_t smallest_records(uint32_t networks, uint32_t assets, uint32_t me
     write_asset(&asset, &empty_asset);
     write_member(&member, &empty_member);
     write_account(&account, &empty_account);
-    enum { HOLDING_BYTES = 4 + 4 + TALLY_KEY_BYTES + 8, PENDING_BYTES = 4 + 4 + 3 * TALLY_KEY_BYTES + 3 * 8 + 2 + 2 * 8 };
+    enum {
+        HOLDING_BYTES = 4 + 4 + TALLY_KEY_BYTES + 8,
+        PENDING_BYTES = 4 + 4 + 3 * TALLY_KEY_BYTES + 3 * 8 + 2 + 2 * 8,
+        REQUEST_BYTES = 4 + 4 + 3 * TALLY_KEY_BYTES + 3 * 8 + 1
+    };
     return (uint64_t)networks * network.length + (uint64_t)assets * asset.length + (uint64_t)members * member.length +
-           (uint64_t)accounts * account.length + (uint64_t)holdings * HOLDING_BYTES + (uint64_t)pendings * PENDING_BYTES;
+           (uint64_t)accounts * account.length + (uint64_t)holdings * HOLDING_BYTES + (uint64_t)pendings * PENDING_BYTES +
+           (uint64_t)requests * REQUEST_BYTES;
 }
 
 tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_error *error) {
@@ -514,13 +555,15 @@ tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_
     if (r.invalid) return NULL; /* *error is DECODE_BAD_VALUE */
     uint32_t networks = get_u32(&r), assets = get_u32(&r), members = get_u32(&r);
     uint32_t accounts = get_u32(&r), holdings = get_u32(&r), pendings = get_u32(&r);
+    uint32_t requests = get_u32(&r);
     if (r.failed) {
         *error = TALLY_ERR_DECODE_TRUNCATED;
         return NULL;
     }
-    uint64_t least = smallest_records(networks, assets, members, accounts, holdings, pendings);
+    uint64_t least = smallest_records(networks, assets, members, accounts, holdings, pendings, requests);
     if (networks > TALLY_NETWORKS_MAX || assets > TALLY_ASSETS_MAX || members > TALLY_MEMBERS_MAX ||
         accounts > TALLY_ACCOUNTS_MAX || holdings > TALLY_HOLDINGS_MAX || pendings > TALLY_PENDINGS_MAX ||
+        requests > TALLY_REQUESTS_MAX ||
         least > length - r.position) {
         *error = TALLY_ERR_DECODE_BAD_LENGTH;
         return NULL;
@@ -536,8 +579,9 @@ tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_
     state->accounts = realloc(state->accounts, ((size_t)accounts + 1) * sizeof *state->accounts);
     state->holdings = realloc(state->holdings, ((size_t)holdings + 3) * sizeof *state->holdings);
     state->pendings = realloc(state->pendings, ((size_t)pendings + 1) * sizeof *state->pendings);
+    state->requests = realloc(state->requests, ((size_t)requests + 1) * sizeof *state->requests);
     if (!state->networks || !state->assets || !state->members || !state->accounts || !state->holdings ||
-        !state->pendings) {
+        !state->pendings || !state->requests) {
         tally_state_destroy(state);
         *error = TALLY_ERR_STATE_FULL;
         return NULL;
@@ -548,6 +592,7 @@ tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_
     state->account_capacity = accounts + 1;
     state->holding_capacity = holdings + 3;
     state->pending_capacity = pendings + 1;
+    state->request_capacity = requests + 1;
     for (uint32_t i = 0; i < networks && !r.failed; i++) read_network(&r, &state->networks[i]);
     for (uint32_t i = 0; i < assets && !r.failed; i++) read_asset(&r, &state->assets[i]);
     for (uint32_t i = 0; i < members && !r.failed; i++) read_member(&r, &state->members[i]);
@@ -559,12 +604,19 @@ tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_
             state->pendings[i].network_id > networks)
             r.invalid = true;
     }
+    for (uint32_t i = 0; i < requests && !r.failed; i++) {
+        read_request(&r, &state->requests[i]);
+        if (state->requests[i].id != i + 1 || state->requests[i].network_id == 0 ||
+            state->requests[i].network_id > networks)
+            r.invalid = true;
+    }
     state->network_count = networks;
     state->asset_count = assets;
     state->member_count = members;
     state->account_count = accounts;
     state->holding_count = holdings;
     state->pending_count = pendings;
+    state->request_count = requests;
     bool valid = !r.failed && !r.invalid && r.position == length;
     if (!valid)
         *error = r.failed ? TALLY_ERR_DECODE_TRUNCATED

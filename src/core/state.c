@@ -220,7 +220,7 @@ static bool grow_array(void **array, uint32_t *capacity, uint32_t count, uint32_
 #define DUE_ENTRIES_PER_TX 2u
 
 typedef struct {
-    uint8_t networks, assets, members, holdings, aliases, accounts, pendings;
+    uint8_t networks, assets, members, holdings, aliases, accounts, pendings, requests;
     uint16_t due;
 } ledger_growth;
 
@@ -240,6 +240,7 @@ static ledger_growth growth_of(const tally_tx *tx) {
     case TALLY_TX_POOL_DEPOSIT: growth.holdings = 2; break; /* the pool's reserve, the depositor's shares */
     case TALLY_TX_CHAIN_APPROVE: growth.accounts = 1; break; /* the approved key's */
     case TALLY_TX_PENDING_CREATE: growth.pendings = 1; growth.due = DUE_ENTRIES_PER_TX + 1; break; /* and its timeout */
+    case TALLY_TX_REQUEST_CREATE: growth.requests = 1; growth.due = DUE_ENTRIES_PER_TX + 1; break; /* and its expiry */
     case TALLY_TX_TRANSFER_BATCH:
         /* A count out of range is refused by the rules, after this: reserve for it as
          * for the longest batch, never more. */
@@ -258,10 +259,11 @@ bool ledger_reserve(tally_state *state, const tally_tx *tx, bool signer_has_acco
     if (!signer_has_account) growth.accounts++;
     /* Most transactions (every payment) add no record: nothing to grow. */
     bool grows = growth.networks | growth.assets | growth.members | growth.holdings | growth.aliases | growth.accounts |
-                 growth.pendings;
+                 growth.pendings | growth.requests;
     if (!grows && state->due_count + growth.due <= state->due_capacity) return true;
     const uint32_t capacities[] = {state->network_capacity, state->asset_capacity, state->member_capacity,
-                                   state->account_capacity, state->holding_capacity, state->pending_capacity};
+                                   state->account_capacity, state->holding_capacity, state->pending_capacity,
+                                   state->request_capacity};
     bool room =
         grow_array((void **)&state->networks, &state->network_capacity, state->network_count, growth.networks,
                    sizeof *state->networks, TALLY_NETWORKS_MAX) &&
@@ -275,6 +277,8 @@ bool ledger_reserve(tally_state *state, const tally_tx *tx, bool signer_has_acco
                    sizeof *state->holdings, TALLY_HOLDINGS_MAX) &&
         grow_array((void **)&state->pendings, &state->pending_capacity, state->pending_count, growth.pendings,
                    sizeof *state->pendings, TALLY_PENDINGS_MAX) &&
+        grow_array((void **)&state->requests, &state->request_capacity, state->request_count, growth.requests,
+                   sizeof *state->requests, TALLY_REQUESTS_MAX) &&
         grow_array((void **)&state->due_heap, &state->due_capacity, state->due_count, growth.due,
                    sizeof *state->due_heap, UINT32_MAX / 2) &&
         index_make_room(&state->name_index, growth.networks) && index_make_room(&state->member_index, growth.members) &&
@@ -283,7 +287,8 @@ bool ledger_reserve(tally_state *state, const tally_tx *tx, bool signer_has_acco
         index_make_room(&state->holding_index, growth.holdings);
     /* The marks follow the tables' capacities (marking never fails). */
     const uint32_t grown[] = {state->network_capacity, state->asset_capacity, state->member_capacity,
-                              state->account_capacity, state->holding_capacity, state->pending_capacity};
+                              state->account_capacity, state->holding_capacity, state->pending_capacity,
+                              state->request_capacity};
     return room && (memcmp(capacities, grown, sizeof grown) == 0 || ledger_marks_reserve(state));
 }
 
@@ -350,6 +355,7 @@ void tally_state_destroy(tally_state *state) {
     free(state->holdings);
     free(state->holding_index.slots);
     free(state->pendings);
+    free(state->requests);
     free(state->due_heap);
     ledger_trees_free(state);
     ledger_checker_free(&state->checker);
@@ -712,12 +718,16 @@ bool ledger_rebuild_indices(tally_state *state) {
         !index_make_room(&state->holding_index, state->holding_count) ||
         !index_make_room(&state->alias_index, state->member_count) ||
         !grow_array((void **)&state->due_heap, &state->due_capacity, 0,
-                    state->member_count + 2 * state->network_count + state->pending_count + DUE_ENTRIES_PER_TX,
+                    state->member_count + 2 * state->network_count + state->pending_count + state->request_count +
+                        DUE_ENTRIES_PER_TX,
                     sizeof *state->due_heap, UINT32_MAX / 2))
         return false;
     /* An open hold's timeout is due (its outcome applies then). */
     for (uint32_t i = 0; i < state->pending_count; i++)
         if (state->pendings[i].status == TALLY_PENDING_OPEN) ledger_due_push(state, state->pendings[i].timeout, DUE_PENDING, i);
+    /* An open request's expiry is due. */
+    for (uint32_t i = 0; i < state->request_count; i++)
+        if (state->requests[i].status == TALLY_REQUEST_OPEN) ledger_due_push(state, state->requests[i].expiry, DUE_REQUEST, i);
     for (uint32_t i = 0; i < state->network_count; i++) {
         tally_network *network = &state->networks[i];
         if (ledger_network_by_name(state, network->name, strlen(network->name))) return false; /* taken */
@@ -907,6 +917,18 @@ tally_pending *ledger_pending_at(const tally_state *state, uint32_t index) {
     assert(index < state->pending_count);
     ledger_touch(state, TALLY_TABLE_PENDINGS, index);
     return &state->pendings[index];
+}
+
+const tally_request *tally_state_request(const tally_state *state, uint32_t id) {
+    return id >= 1 && id <= state->request_count ? &state->requests[id - 1] : NULL;
+}
+
+uint32_t tally_state_request_count(const tally_state *state) { return state->request_count; }
+
+tally_request *ledger_request_at(const tally_state *state, uint32_t index) {
+    assert(index < state->request_count);
+    ledger_touch(state, TALLY_TABLE_REQUESTS, index);
+    return &state->requests[index];
 }
 
 int64_t tally_network_rtd_bps(const tally_network *network) {

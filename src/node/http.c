@@ -471,6 +471,7 @@ static void add_event_fields(json_t *entry, uint8_t type, int64_t event_amount, 
     case TALLY_EVENT_PEG_CHANGED: time = "effective_at"; break;
     case TALLY_EVENT_PENDING_RELEASED: amount = "posted"; time = "hold"; break;
     case TALLY_EVENT_PENDING_REFUNDED: amount = "released"; time = "hold"; break;
+    case TALLY_EVENT_REQUEST_EXPIRED: amount = "asked"; time = "request"; break;
     }
     if (amount) json_object_set_new(entry, amount, json_integer(event_amount));
     if (time) json_object_set_new(entry, time, json_integer(event_time));
@@ -1004,7 +1005,7 @@ static enum MHD_Result get_block(http_server *server, struct MHD_Connection *con
 /* ---- proofs ---- */
 
 /* GET /v1/proofs/networks/ID[/accounts/WHO | /shares/ADDRESS], /v1/proofs/accounts/ADDRESS,
- * /v1/proofs/assets/ID[/holders/ADDRESS]: a record of the tip's state with its path and
+ * /v1/proofs/assets/ID[/holders/ADDRESS], /v1/proofs/holds/ID, /v1/proofs/requests/ID: a record of the tip's state with its path and
  * the tip's signed header (docs/PROOFS.md). */
 static enum MHD_Result get_proof(http_server *server, struct MHD_Connection *connection, char **segments, int count) {
     proof_request wanted = {0};
@@ -1025,13 +1026,17 @@ static enum MHD_Result get_proof(http_server *server, struct MHD_Connection *con
     } else if (strcmp(what, "accounts") == 0 && count == 4) {
         wanted.kind = PROOF_ACCOUNT;
         who = segments[3];
+    } else if (strcmp(what, "holds") == 0 && has_id && count == 4) {
+        wanted.kind = PROOF_PENDING;
+    } else if (strcmp(what, "requests") == 0 && has_id && count == 4) {
+        wanted.kind = PROOF_REQUEST;
     } else {
         understood = false;
     }
     if (!understood)
         return send_error(connection, MHD_HTTP_NOT_FOUND, "NOT_FOUND",
                           "proofs: /v1/proofs/networks/ID[/accounts/WHO|/shares/ADDRESS], /v1/proofs/accounts/ADDRESS, "
-                          "/v1/proofs/assets/ID[/holders/ADDRESS]");
+                          "/v1/proofs/assets/ID[/holders/ADDRESS], /v1/proofs/holds/ID, /v1/proofs/requests/ID");
     if (who) {
         bool by_alias = wanted.kind == PROOF_MEMBER && strncmp(who, "tly1", 4) != 0;
         if (by_alias) {

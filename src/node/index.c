@@ -94,9 +94,20 @@ static const char schema_sql[] =
     /* The reserve asset of each network's pool, as the last PEG_SET set it. */
     "CREATE TABLE pegs(network_id INTEGER PRIMARY KEY, asset_id INTEGER NOT NULL);"
     /* Each pending transfer as made (its id is the core's): where its post, void and
-     * timeout go, and what they move. */
+     * timeout go, what they move, and its status (tally_pending_status) as the blocks
+     * tell it, for listings. */
     "CREATE TABLE holds(id INTEGER PRIMARY KEY, network_id INTEGER NOT NULL, payer BLOB NOT NULL,"
-    "  payee BLOB NOT NULL, amount INTEGER NOT NULL, fee INTEGER NOT NULL);"
+    "  payee BLOB NOT NULL, resolver BLOB, amount INTEGER NOT NULL, fee INTEGER NOT NULL,"
+    "  status INTEGER NOT NULL);"
+    "CREATE INDEX holds_by_payer ON holds(network_id, payer, id);"
+    "CREATE INDEX holds_by_payee ON holds(network_id, payee, id);"
+    "CREATE INDEX holds_by_resolver ON holds(network_id, resolver, id);"
+    /* Each payment request as made: its memo, where its payment goes, its status
+     * (tally_request_status). payer NULL: any member may pay it. */
+    "CREATE TABLE requests(id INTEGER PRIMARY KEY, network_id INTEGER NOT NULL, payee BLOB NOT NULL,"
+    "  payer BLOB, amount INTEGER NOT NULL, memo TEXT NOT NULL, status INTEGER NOT NULL);"
+    "CREATE INDEX requests_by_payee ON requests(network_id, payee, id);"
+    "CREATE INDEX requests_by_payer ON requests(network_id, payer, id);"
     /* The search row of each member's current alias. */
     "CREATE TABLE aliases("
     "  network_id INTEGER NOT NULL,"

@@ -368,6 +368,34 @@ TALLY_MUST_CHECK index_error index_search_page(tally_index *index, uint32_t netw
                                                index_match *matches, uint32_t *count, uint64_t *next_cursor,
                                                char *why, size_t why_size);
 
+/*
+ * Holds and payment requests of a member. The index keeps each as made, with its
+ * status as the blocks tell it (a hold: tally_pending_status, a request:
+ * tally_request_status); the state has the authoritative record of each id
+ * (tally_state_pending, tally_state_request), so a reader shows the state's and
+ * uses these for "which ones".
+ *
+ * index_holds_of: the ids of holds in network_id that `member` pays, receives or
+ * resolves; index_requests_of: of requests it made or is asked to pay (a request to
+ * any member is found by its maker only). Newest first, ids below before_id (0:
+ * from the newest), up to `limit` (1..INDEX_HISTORY_LIMIT_MAX), of status `status`
+ * (-1: any). Refuses BAD_ARGUMENT, DATABASE.
+ */
+TALLY_MUST_CHECK index_error index_holds_of(tally_index *index, uint32_t network_id, const tally_key *member,
+                                            int status, uint32_t before_id, uint32_t limit, uint32_t *ids,
+                                            uint32_t *count, char *why, size_t why_size);
+TALLY_MUST_CHECK index_error index_requests_of(tally_index *index, uint32_t network_id, const tally_key *member,
+                                               int status, uint32_t before_id, uint32_t limit, uint32_t *ids,
+                                               uint32_t *count, char *why, size_t why_size);
+/* What open holds in network_id hold for `member` as their payee (not yet its
+ * money: "pending in"). */
+TALLY_MUST_CHECK index_error index_pending_in(tally_index *index, uint32_t network_id, const tally_key *member,
+                                              int64_t *amount, char *why, size_t why_size);
+/* The memo a payment request was made with (NUL-terminated into memo, which holds
+ * TALLY_MEMO_MAX + 1 bytes); *found false when the index has no such request. */
+TALLY_MUST_CHECK index_error index_request_memo(tally_index *index, uint32_t id, char *memo, uint16_t *length,
+                                                bool *found, char *why, size_t why_size);
+
 #ifdef __cplusplus
 }
 #endif

@@ -59,9 +59,13 @@ bool index_tx_network(const tally_tx *tx, const tally_result *result, uint32_t *
     case TALLY_TX_TRANSFER: *network_id = tx->body.transfer.network_id; return true;
     case TALLY_TX_TRANSFER_BATCH: *network_id = tx->body.transfer_batch.network_id; return true;
     case TALLY_TX_PENDING_CREATE: *network_id = tx->body.pending_create.network_id; return true;
-    /* a post or void names its hold: index_writer.c places it by the holds table */
+    case TALLY_TX_REQUEST_CREATE: *network_id = tx->body.request_create.network_id; return true;
+    /* a post or void names its hold, a payment or cancel its request: index_writer.c
+     * places them by the holds and requests tables */
     case TALLY_TX_PENDING_POST:
-    case TALLY_TX_PENDING_VOID: return false;
+    case TALLY_TX_PENDING_VOID:
+    case TALLY_TX_REQUEST_PAY:
+    case TALLY_TX_REQUEST_CANCEL: return false;
     case TALLY_TX_POOL_DEPOSIT:
     case TALLY_TX_POOL_WITHDRAW:
     case TALLY_TX_POOL_REPAY:
@@ -110,8 +114,15 @@ static void hold_posted(tx_entries *entries, const index_hold *hold, int64_t amo
     }
 }
 
+/* A payment request's two sides: its maker, and whom it asks (when it names one). */
+static void request_noted(tx_entries *entries, const index_request *request) {
+    add_credit(entries, request->network_id, &request->payee, 0, 0, request->has_payer ? &request->payer : NULL);
+    if (request->has_payer) add_credit(entries, request->network_id, &request->payer, 0, 0, &request->payee);
+}
+
 void index_entries_of(const tally_tx *tx, const tally_result *result, uint32_t reserve_asset_id,
-                      const index_hold *hold, tx_entries *entries) {
+                      index_subject subject, tx_entries *entries) {
+    const index_hold *hold = subject.hold;
     /* The counts only: add_* clear each entry they fill (a batch's room is 50 KB). */
     entries->credit_count = entries->asset_count = 0;
     uint32_t network_id = 0;
@@ -150,6 +161,29 @@ void index_entries_of(const tally_tx *tx, const tally_result *result, uint32_t r
             add_credit(entries, hold->network_id, &hold->payer, 0, 0, &hold->payee);
             add_credit(entries, hold->network_id, &hold->payee, 0, 0, &hold->payer);
         }
+        break;
+    case TALLY_TX_REQUEST_CREATE: {
+        static const tally_key zero;
+        const tally_tx_request_create *body = &tx->body.request_create;
+        bool names_payer = memcmp(body->payer.bytes, zero.bytes, TALLY_KEY_BYTES) != 0;
+        add_credit(entries, network_id, &tx->signer, 0, 0, names_payer ? &body->payer : NULL);
+        if (names_payer) add_credit(entries, network_id, &body->payer, 0, 0, &tx->signer);
+        break;
+    }
+    case TALLY_TX_REQUEST_PAY:
+        /* a transfer of the request's amount to its maker (its row carries the memo) */
+        if (subject.request) {
+            const index_request *request = subject.request;
+            add_credit(entries, request->network_id, &tx->signer, -request->amount, result->fee, &request->payee);
+            add_credit(entries, request->network_id, &request->payee, request->amount, 0, &tx->signer);
+            if (result->fee != 0) {
+                tally_key fees = tally_system_key(request->network_id, TALLY_SYSTEM_FEES);
+                add_credit(entries, request->network_id, &fees, result->fee, 0, &tx->signer);
+            }
+        }
+        break;
+    case TALLY_TX_REQUEST_CANCEL:
+        if (subject.request) request_noted(entries, subject.request);
         break;
     case TALLY_TX_TRANSFER: {
         const tally_tx_transfer *body = &tx->body.transfer;
@@ -221,7 +255,7 @@ void index_entries_of(const tally_tx *tx, const tally_result *result, uint32_t r
         break;
     }
     }
-    assert(entries->credit_count == 0 || has_network || hold);
+    assert(entries->credit_count == 0 || has_network || hold || subject.request);
     (void)has_network;
 }
 
@@ -229,7 +263,8 @@ void index_entries_of(const tally_tx *tx, const tally_result *result, uint32_t r
 /* Events of a block's end.                                                  */
 /* ------------------------------------------------------------------------ */
 
-void index_entries_of_event(const tally_event *event, const index_hold *hold, tx_entries *entries) {
+void index_entries_of_event(const tally_event *event, index_subject subject, tx_entries *entries) {
+    const index_hold *hold = subject.hold;
     memset(entries, 0, sizeof *entries);
     tally_key lost = tally_system_key(event->network_id, TALLY_SYSTEM_LOST_DEBT);
     tally_key pool = tally_system_key(event->network_id, TALLY_SYSTEM_POOL);
@@ -254,6 +289,10 @@ void index_entries_of_event(const tally_event *event, const index_hold *hold, tx
         if (hold) hold_posted(entries, hold, hold->amount, hold->fee);
         break;
     case TALLY_EVENT_PENDING_REFUNDED: add_credit(entries, event->network_id, &event->member, 0, 0, NULL); break;
+    case TALLY_EVENT_REQUEST_EXPIRED:
+        if (subject.request) request_noted(entries, subject.request);
+        else add_credit(entries, event->network_id, &event->member, 0, 0, NULL);
+        break;
     }
 }
 

@@ -60,8 +60,20 @@ _Static_assert(CREDIT_ENTRIES_MAX <= ENTRIES_PER_TX && ASSET_ENTRIES_MAX <= ENTR
     X(INSERT_ASSET_HISTORY, "INSERT INTO asset_history(asset_id, member, entry, amount, counterparty) "      \
                             "VALUES (?1, ?2, ?3, ?4, ?5)")                                                   \
     X(PEG_GET, "SELECT asset_id FROM pegs WHERE network_id = ?1")                                            \
-    X(HOLD_PUT, "INSERT INTO holds(id, network_id, payer, payee, amount, fee) VALUES (?1, ?2, ?3, ?4, ?5, ?6)") \
+    X(HOLD_PUT, "INSERT INTO holds(id, network_id, payer, payee, resolver, amount, fee, status) "             \
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0)")                                                    \
     X(HOLD_GET, "SELECT network_id, payer, payee, amount, fee FROM holds WHERE id = ?1")                    \
+    X(HOLD_STATUS, "UPDATE holds SET status = ?2 WHERE id = ?1")                                            \
+    X(HOLDS_VOID_OF, "UPDATE holds SET status = 2 WHERE network_id = ?1 AND payer = ?2 AND status = 0")      \
+    X(HOLDS_OF, "SELECT id FROM holds WHERE network_id = ?1 AND (payer = ?2 OR payee = ?2 OR resolver = ?2) " \
+                "AND (?3 < 0 OR status = ?3) AND id < ?4 ORDER BY id DESC LIMIT ?5")                         \
+    X(HOLDS_IN, "SELECT COALESCE(SUM(amount), 0) FROM holds WHERE network_id = ?1 AND payee = ?2 AND status = 0") \
+    X(REQUEST_PUT, "INSERT INTO requests(id, network_id, payee, payer, amount, memo, status) "                \
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0)")                                                     \
+    X(REQUEST_GET, "SELECT network_id, payee, payer, amount, memo FROM requests WHERE id = ?1")             \
+    X(REQUEST_STATUS, "UPDATE requests SET status = ?2 WHERE id = ?1")                                      \
+    X(REQUESTS_OF, "SELECT id FROM requests WHERE network_id = ?1 AND (payee = ?2 OR payer = ?2) "            \
+                   "AND (?3 < 0 OR status = ?3) AND id < ?4 ORDER BY id DESC LIMIT ?5")                      \
     X(PEG_PUT, "INSERT INTO pegs(network_id, asset_id) VALUES (?1, ?2) "                                     \
                "ON CONFLICT(network_id) DO UPDATE SET asset_id = excluded.asset_id")                         \
     X(SEARCH_INSERT, "INSERT INTO search(text, kind, network_id, tx, key, counterparty) "                    \
@@ -305,12 +317,31 @@ typedef struct {
     tally_key counterparty;
 } asset_entry;
 
-/* A pending transfer as the index keeps it (table holds). */
+/* A pending transfer as the index keeps it (table holds): what its post, void and
+ * timeout move and whose histories they go to. */
 typedef struct {
     uint32_t id, network_id;
     tally_key payer, payee;
     int64_t amount, fee;
 } index_hold;
+
+/* A payment request as the index keeps it (table requests): where its payment goes,
+ * and its memo for both histories. */
+typedef struct {
+    uint32_t id, network_id;
+    tally_key payee, payer;
+    bool has_payer; /* false: any member may pay it */
+    int64_t amount;
+    uint16_t memo_length;
+    char memo[TALLY_MEMO_MAX + 1];
+} index_request;
+
+/* What a post, void or pay names, looked up before its entries are made (NULL
+ * members when there is none, or when a damaged log names a record never made). */
+typedef struct {
+    const index_hold *hold;
+    const index_request *request;
+} index_subject;
 
 typedef struct tx_entries {
     credit_entry credit[CREDIT_ENTRIES_MAX];
@@ -327,9 +358,30 @@ bool index_tx_asset(const tally_tx *tx, const tally_result *result, uint32_t *as
  * transaction, its result and, for pool transactions, the network's reserve asset
  * (0 when the index has seen no peg). */
 void index_entries_of(const tally_tx *tx, const tally_result *result, uint32_t reserve_asset_id,
-                      const index_hold *hold, tx_entries *entries);
-/* The entries of an event of a block's end (see index.h); hold: the hold a
- * pending_* event is about, else NULL. */
-void index_entries_of_event(const tally_event *event, const index_hold *hold, tx_entries *entries);
+                      index_subject subject, tx_entries *entries);
+/* The entries of an event of a block's end (see index.h); subject: the hold or
+ * request a pending_* or request_* event is about. */
+void index_entries_of_event(const tally_event *event, index_subject subject, tx_entries *entries);
+
+/* ------------------------------------------------------------------------ */
+/* Holds and requests as the writer keeps them (index_escrow.c).             */
+/* ------------------------------------------------------------------------ */
+
+/* A hold as made, with its resolver (NULL: none), open. */
+index_error index_hold_put(tally_index *index, const index_hold *hold, const tally_key *resolver, char *why,
+                           size_t why_size);
+/* The hold of id; *found false when the index has none (a damaged or foreign log). */
+index_error index_hold_get(tally_index *index, uint32_t id, index_hold *hold, bool *found, char *why,
+                           size_t why_size);
+index_error index_hold_set_status(tally_index *index, uint32_t id, tally_pending_status status, char *why,
+                                  size_t why_size);
+/* A default voids every open hold of its payer in the network (pending.c's rule). */
+index_error index_holds_void_of(tally_index *index, uint32_t network_id, const tally_key *payer, char *why,
+                                size_t why_size);
+index_error index_request_put(tally_index *index, const index_request *request, char *why, size_t why_size);
+index_error index_request_get(tally_index *index, uint32_t id, index_request *request, bool *found, char *why,
+                              size_t why_size);
+index_error index_request_set_status(tally_index *index, uint32_t id, tally_request_status status, char *why,
+                                     size_t why_size);
 
 #endif /* TALLY_NODE_INDEX_INTERNAL_H */

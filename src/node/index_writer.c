@@ -125,43 +125,46 @@ static index_error insert_entries(tally_index *index, const tx_entries *entries,
     return error;
 }
 
-static index_error hold_put(tally_index *index, const index_hold *hold, char *why, size_t why_size) {
-    binding b = bind_start(index, STATEMENT_HOLD_PUT);
-    bind_int(&b, 1, hold->id);
-    bind_int(&b, 2, hold->network_id);
-    bind_key(&b, 3, &hold->payer);
-    bind_key(&b, 4, &hold->payee);
-    bind_int(&b, 5, hold->amount);
-    bind_int(&b, 6, hold->fee);
-    return run(index, &b, "writing a hold", why, why_size);
-}
-
-/* The hold of id; *found false when the index has none (a damaged or foreign log). */
-static index_error hold_get(tally_index *index, uint32_t id, index_hold *hold, bool *found, char *why,
-                            size_t why_size) {
-    memset(hold, 0, sizeof *hold);
-    binding b = bind_start(index, STATEMENT_HOLD_GET);
-    bind_int(&b, 1, id);
-    index_error error = step_row(index, &b, found, "reading a hold", why, why_size);
-    if (error == INDEX_OK && *found) {
-        int64_t network_id = 0;
-        hold->id = id;
-        if (!column_integer(b.statement, 0, 1, UINT32_MAX, &network_id) ||
-            !column_fixed(b.statement, 1, hold->payer.bytes, TALLY_KEY_BYTES) ||
-            !column_fixed(b.statement, 2, hold->payee.bytes, TALLY_KEY_BYTES) ||
-            !column_integer(b.statement, 3, 1, INT64_MAX, &hold->amount) ||
-            !column_integer(b.statement, 4, 0, INT64_MAX, &hold->fee))
-            error = fail_damaged("the holds table", why, why_size);
-        hold->network_id = (uint32_t)network_id;
+/* A hold or request made, and the status a post, void, payment or cancel gives the
+ * one it names (subject: looked up by insert_tx). */
+static index_error escrow_effects(tally_index *index, const tally_tx *tx, const tally_result *result,
+                                  index_subject subject, char *why, size_t why_size) {
+    static const tally_key zero;
+    switch ((tally_tx_type)tx->type) {
+    case TALLY_TX_PENDING_CREATE: {
+        const tally_tx_pending_create *body = &tx->body.pending_create;
+        index_hold made = {result->created_id, body->network_id, tx->signer, body->payee, body->amount, result->fee};
+        bool has_resolver = memcmp(body->resolver.bytes, zero.bytes, TALLY_KEY_BYTES) != 0;
+        return index_hold_put(index, &made, has_resolver ? &body->resolver : NULL, why, why_size);
     }
-    sqlite3_reset(b.statement);
-    return error;
+    case TALLY_TX_PENDING_POST:
+    case TALLY_TX_PENDING_VOID:
+        if (!subject.hold) return INDEX_OK;
+        return index_hold_set_status(index, subject.hold->id,
+                                     tx->type == TALLY_TX_PENDING_POST ? TALLY_PENDING_POSTED : TALLY_PENDING_VOIDED,
+                                     why, why_size);
+    case TALLY_TX_REQUEST_CREATE: {
+        const tally_tx_request_create *body = &tx->body.request_create;
+        index_request made = {.id = result->created_id, .network_id = body->network_id, .payee = tx->signer,
+                              .payer = body->payer, .amount = body->amount, .memo_length = body->memo.length};
+        made.has_payer = memcmp(body->payer.bytes, zero.bytes, TALLY_KEY_BYTES) != 0;
+        memcpy(made.memo, body->memo.bytes, body->memo.length);
+        return index_request_put(index, &made, why, why_size);
+    }
+    case TALLY_TX_REQUEST_PAY:
+    case TALLY_TX_REQUEST_CANCEL:
+        if (!subject.request) return INDEX_OK;
+        return index_request_set_status(index, subject.request->id,
+                                        tx->type == TALLY_TX_REQUEST_PAY ? TALLY_REQUEST_PAID : TALLY_REQUEST_CANCELLED,
+                                        why, why_size);
+    default: return INDEX_OK;
+    }
 }
 
 /* What a committed transaction changes besides its own row: entries, pegs,
- * aliases, searchable memos, holds. */
+ * aliases, searchable memos, holds and requests. */
 static index_error index_effects(tally_index *index, const tally_tx *tx, const tally_result *result,
-                                 const index_hold *hold, int64_t tx_seq, char *why, size_t why_size) {
+                                 index_subject subject, int64_t tx_seq, char *why, size_t why_size) {
     index_error error = INDEX_OK;
     uint32_t reserve_asset_id = 0;
     bool pool = tx->type >= TALLY_TX_POOL_DEPOSIT && tx->type <= TALLY_TX_POOL_REDEEM;
@@ -187,14 +190,14 @@ static index_error index_effects(tally_index *index, const tally_tx *tx, const t
             error = search_insert(index, INDEX_MATCH_MEMO, tx->body.transfer_batch.network_id, tx_seq, line->memo.bytes,
                                   line->memo.length, &tx->signer, &line->payee, why, why_size);
     }
+    /* An invoice's memo is searchable as a transfer's: who asks, of whom. */
+    if (error == INDEX_OK && tx->type == TALLY_TX_REQUEST_CREATE && tx->body.request_create.memo.length > 0)
+        error = search_insert(index, INDEX_MATCH_MEMO, tx->body.request_create.network_id, tx_seq,
+                              tx->body.request_create.memo.bytes, tx->body.request_create.memo.length, &tx->signer,
+                              NULL, why, why_size);
+    if (error == INDEX_OK) error = escrow_effects(index, tx, result, subject, why, why_size);
     if (error != INDEX_OK) return error;
-    if (error == INDEX_OK && tx->type == TALLY_TX_PENDING_CREATE) {
-        const tally_tx_pending_create *body = &tx->body.pending_create;
-        index_hold made = {result->created_id, body->network_id, tx->signer, body->payee, body->amount, result->fee};
-        error = hold_put(index, &made, why, why_size);
-        if (error != INDEX_OK) return error;
-    }
-    index_entries_of(tx, result, reserve_asset_id, hold, index->entries);
+    index_entries_of(tx, result, reserve_asset_id, subject, index->entries);
     return insert_entries(index, index->entries, tx_seq, why, why_size);
 }
 
@@ -218,17 +221,27 @@ static index_error insert_tx(tally_index *index, const tally_block *block, uint3
     int64_t tx_seq = (int64_t)index->transactions + 1;
     uint32_t network_id = 0, asset_id = 0;
     bool has_network = index_tx_network(tx, result, &network_id);
-    /* A post or void is placed by its hold. */
+    /* A post or void is placed by its hold, a payment or cancel by its request. */
     index_hold hold;
-    bool has_hold = false;
+    index_request request;
+    index_subject subject = {NULL, NULL};
+    bool found = false;
+    index_error looked = INDEX_OK;
     if (tx->type == TALLY_TX_PENDING_POST || tx->type == TALLY_TX_PENDING_VOID) {
-        index_error error = hold_get(index, tx->body.pending_end.pending_id, &hold, &has_hold, why, why_size);
-        if (error != INDEX_OK) return error;
-        if (has_hold) {
-            has_network = true;
+        looked = index_hold_get(index, tx->body.pending_end.pending_id, &hold, &found, why, why_size);
+        if (found) {
+            subject.hold = &hold;
             network_id = hold.network_id;
         }
+    } else if (tx->type == TALLY_TX_REQUEST_PAY || tx->type == TALLY_TX_REQUEST_CANCEL) {
+        looked = index_request_get(index, tx->body.request_end.request_id, &request, &found, why, why_size);
+        if (found) {
+            subject.request = &request;
+            network_id = request.network_id;
+        }
     }
+    if (looked != INDEX_OK) return looked;
+    if (found) has_network = true;
     bool has_asset = index_tx_asset(tx, result, &asset_id);
 
     binding b = bind_start(index, STATEMENT_INSERT_TX);
@@ -251,6 +264,10 @@ static index_error insert_tx(tally_index *index, const tally_block *block, uint3
     bind_bytes(&b, 11, encoded, encoded_length);
     if (tx->type == TALLY_TX_TRANSFER && tx->body.transfer.memo.length > 0)
         bind_text(&b, 12, tx->body.transfer.memo.bytes, tx->body.transfer.memo.length);
+    else if (tx->type == TALLY_TX_REQUEST_CREATE && tx->body.request_create.memo.length > 0)
+        bind_text(&b, 12, tx->body.request_create.memo.bytes, tx->body.request_create.memo.length);
+    else if (subject.request && subject.request->memo_length > 0) /* a payment or cancel: the request's */
+        bind_text(&b, 12, subject.request->memo, subject.request->memo_length);
     else
         bind_null(&b, 12);
     bind_int(&b, 13, result->code);
@@ -271,7 +288,47 @@ static index_error insert_tx(tally_index *index, const tally_block *block, uint3
     index->transactions = (uint64_t)tx_seq;
     /* A refused transaction changed nothing (and a valid block holds none). */
     if (result->code != TALLY_OK) return INDEX_OK;
-    return index_effects(index, tx, result, has_hold ? &hold : NULL, tx_seq, why, why_size);
+    return index_effects(index, tx, result, subject, tx_seq, why, why_size);
+}
+
+/* The entries of an event, and what it does to the holds and requests: a timeout
+ * ends its hold, an expiry its request, a default voids its member's holds (the
+ * event's `time` names the hold or request). */
+static index_error event_escrow_effects(tally_index *index, const tally_event *event, tx_entries *entries, char *why,
+                                        size_t why_size) {
+    index_hold hold;
+    index_request request;
+    index_subject subject = {NULL, NULL};
+    bool found = false;
+    index_error error = INDEX_OK;
+    bool names_record = event->time > 0 && event->time <= UINT32_MAX;
+    switch ((tally_event_kind)event->kind) {
+    case TALLY_EVENT_PENDING_RELEASED:
+    case TALLY_EVENT_PENDING_REFUNDED:
+        if (names_record) error = index_hold_get(index, (uint32_t)event->time, &hold, &found, why, why_size);
+        if (error == INDEX_OK && found) {
+            subject.hold = &hold;
+            error = index_hold_set_status(index, hold.id,
+                                          event->kind == TALLY_EVENT_PENDING_RELEASED ? TALLY_PENDING_RELEASED
+                                                                                      : TALLY_PENDING_REFUNDED,
+                                          why, why_size);
+        }
+        break;
+    case TALLY_EVENT_REQUEST_EXPIRED:
+        if (names_record) error = index_request_get(index, (uint32_t)event->time, &request, &found, why, why_size);
+        if (error == INDEX_OK && found) {
+            subject.request = &request;
+            error = index_request_set_status(index, request.id, TALLY_REQUEST_EXPIRED, why, why_size);
+        }
+        break;
+    case TALLY_EVENT_LINE_DEFAULTED:
+        error = index_holds_void_of(index, event->network_id, &event->member, why, why_size);
+        break;
+    default: break;
+    }
+    if (error != INDEX_OK) return error;
+    index_entries_of_event(event, subject, entries);
+    return INDEX_OK;
 }
 
 /* An event of the block's end: a row after the block's transactions, and its entries. */
@@ -313,14 +370,8 @@ static index_error insert_event(tally_index *index, const tally_block *block, co
     index_error error = run(index, &b, "writing an event", why, why_size);
     if (error != INDEX_OK) return error;
     index->transactions = (uint64_t)seq;
-    index_hold hold;
-    bool has_hold = false;
-    if (event->kind == TALLY_EVENT_PENDING_RELEASED || event->kind == TALLY_EVENT_PENDING_REFUNDED) {
-        if (event->time > 0 && event->time <= UINT32_MAX)
-            error = hold_get(index, (uint32_t)event->time, &hold, &has_hold, why, why_size);
-        if (error != INDEX_OK) return error;
-    }
-    index_entries_of_event(event, has_hold ? &hold : NULL, index->entries);
+    error = event_escrow_effects(index, event, index->entries, why, why_size);
+    if (error != INDEX_OK) return error;
     return insert_entries(index, index->entries, seq, why, why_size);
 }
 

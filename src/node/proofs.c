@@ -31,6 +31,12 @@ static bool find_position(const tally_state *state, const proof_request *request
     case PROOF_HOLDING:
         *table = TALLY_TABLE_HOLDINGS;
         return tally_state_holding_position(state, request->id, &request->key, index);
+    case PROOF_PENDING:
+        *table = TALLY_TABLE_PENDINGS, *index = request->id - 1;
+        return tally_state_pending(state, request->id) != NULL;
+    case PROOF_REQUEST:
+        *table = TALLY_TABLE_REQUESTS, *index = request->id - 1;
+        return tally_state_request(state, request->id) != NULL;
     }
     return false;
 }
@@ -55,7 +61,8 @@ bool node_prove(node *n, const proof_request *request, node_proof *out, unsigned
     return read;
 }
 
-static const char *const table_names[TALLY_TABLE_COUNT] = {"networks", "assets", "members", "accounts", "holdings"};
+static const char *const table_names[TALLY_TABLE_COUNT] = {"networks", "assets",   "members", "accounts",
+                                                             "holdings", "pendings", "requests"};
 
 /* What the record says, for people; the proof's bytes are what a checker trusts. */
 static json_t *record_view(const tally_state_proof *proof) {
@@ -89,6 +96,11 @@ static json_t *record_view(const tally_state_proof *proof) {
                          view_address(&r.pending.payee), "amount", (json_int_t)r.pending.amount, "fee",
                          (json_int_t)r.pending.fee, "timeout", (json_int_t)r.pending.timeout, "status",
                          (int)r.pending.status);
+    case TALLY_TABLE_REQUESTS:
+        return json_pack("{s:I, s:i, s:o, s:I, s:I, s:i}", "id", (json_int_t)r.request.id, "network",
+                         (int)r.request.network_id, "payee", view_address(&r.request.payee), "amount",
+                         (json_int_t)r.request.amount, "expiry", (json_int_t)r.request.expiry, "status",
+                         (int)r.request.status);
     case TALLY_TABLE_COUNT: break;
     }
     return json_null();

@@ -22,7 +22,9 @@ typedef enum {
     PROOF_SHARES,
     PROOF_ACCOUNT,
     PROOF_ASSET,
-    PROOF_HOLDING
+    PROOF_HOLDING,
+    PROOF_PENDING, /* a pending transfer by id */
+    PROOF_REQUEST  /* a payment request by id */
 } proof_kind;
 
 typedef struct {

@@ -441,6 +441,29 @@ static void add_pending_vectors(builder *b) {
     add(b, "pending_void", "the payee voids hold 2: only its id is encoded", &tx);
 }
 
+/* Payment requests (types 30-32). */
+static void add_request_vectors(builder *b) {
+    tally_tx tx = new_tx(b, TALLY_TX_REQUEST_CREATE, BOB);
+    tx.body.request_create.network_id = 1;
+    tx.body.request_create.payer = b->identities[ALICE].key;
+    tx.body.request_create.amount = 1250;
+    tx.body.request_create.expiry = 1767225600 + 30 * 86400;
+    set_text(&tx.body.request_create.memo, "invoice 17: eggs");
+    add(b, "request_create", "bob asks alice 12.50 GVH for invoice 17, expiring in 30 days", &tx);
+    tx = new_tx(b, TALLY_TX_REQUEST_CREATE, BOB);
+    tx.body.request_create.network_id = 1;
+    tx.body.request_create.amount = 1;
+    tx.body.request_create.expiry = 1767225600 + 60;
+    add(b, "request_create_anyone", "any member may pay (payer: 32 zero bytes), an empty memo", &tx);
+    tx = new_tx(b, TALLY_TX_REQUEST_PAY, ALICE);
+    tx.body.request_end.request_id = 1;
+    tx.body.request_end.max_fee = 13;
+    add(b, "request_pay", "alice pays request 1, at most 0.13 GVH in fees", &tx);
+    tx = new_tx(b, TALLY_TX_REQUEST_CANCEL, BOB);
+    tx.body.request_end.request_id = 2;
+    add(b, "request_cancel", "bob cancels request 2: only its id is encoded", &tx);
+}
+
 static void add_batch_vectors(builder *b) {
     tally_tx tx = new_tx(b, TALLY_TX_TRANSFER_BATCH, ALICE);
     tx.body.transfer_batch.network_id = 1;
@@ -689,6 +712,7 @@ json_t *vectors_build(void) {
      * numbers, and so the bytes, of the vectors before them stay as they were. */
     add_batch_vectors(&b);
     add_pending_vectors(&b);
+    add_request_vectors(&b);
     if (refused != NULL && !add_refused_batch(&b, refused)) {
         json_decref(refused);
         refused = NULL;
