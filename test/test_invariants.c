@@ -44,19 +44,38 @@ static void kept_economy(test_world *world) {
     REQUIRE(world->state->checker.kept);
 }
 
+/* signer holds amount for payee until a day from now. */
+static void hold(test_world *world, const test_actor *signer, const test_actor *payee, int64_t amount) {
+    tally_tx tx = world_tx(world, signer, TALLY_TX_PENDING_CREATE);
+    tx.body.pending_create = (tally_tx_pending_create){.network_id = 1, .payee = payee->key, .amount = amount,
+                                                       .max_fee = amount, .timeout = world->time + DAY};
+    REQUIRE(world_apply(world, &tx).code == TALLY_OK);
+}
+
+static void post(test_world *world, const test_actor *signer, uint32_t id, int64_t amount) {
+    tally_tx tx = world_tx(world, signer, TALLY_TX_PENDING_POST);
+    tx.body.pending_end = (tally_tx_pending_end){.pending_id = id, .amount = amount};
+    REQUIRE(world_apply(world, &tx).code == TALLY_OK);
+}
+
 TEST(invariants_changed_agree_with_the_full_check_through_a_history) {
     test_world world;
     kept_economy(&world);
     test_actor op = actor(1), alice = actor(2), bob = actor(3), bank = actor(5);
-    for (uint32_t step = 0; step < 120; step++) {
+    uint32_t holds = 0;
+    for (uint32_t step = 0; step < 140; step++) {
         test_actor newcomer = actor(200 + step);
-        switch (step % 6) {
+        switch (step % 7) {
         case 0: REQUIRE(do_pay(&world, &alice, 1, &bob, 11 + step, 0).code == TALLY_OK); break;
         case 1: REQUIRE(do_pay(&world, &bob, 1, &alice, 7 + step, 0).code == TALLY_OK); break;
         case 2: REQUIRE(do_admit(&world, &op, 1, &newcomer).code == TALLY_OK); break;
         case 3: REQUIRE(do_issue(&world, &bank, 1, &bob, 100 + step).code == TALLY_OK); break;
         case 4: REQUIRE(do_pool(&world, &alice, TALLY_TX_POOL_DEPOSIT, 1, 10).code == TALLY_OK); break;
-        case 5: world_advance_to(&world, world.time + DAY / 4); break;
+        case 5: world_advance_to(&world, world.time + DAY / 4); break; /* some holds time out */
+        case 6:
+            hold(&world, &alice, &bob, 20 + step);
+            if (++holds % 2 == 0) post(&world, &alice, holds, 10);
+            break;
         }
         both_hold(world.state);
         CHECK(world.state->checker.kept);
@@ -126,6 +145,29 @@ TEST(invariants_changed_refuse_a_broken_balance_line_or_count) {
     both_hold(world.state); /* consistent so far */
     ledger_member(world.state, 1, &bob.key)->status = TALLY_MEMBER_LEFT;
     both_refuse(world.state, "network 1 counts 2 members, tables 1");
+    world_free(&world);
+}
+
+/* What members hold for pending transfers and what their open holds hold agree in
+ * every network; the incremental check keeps both sums (the full check also
+ * compares them payer by payer). */
+TEST(invariants_changed_refuse_held_sums_that_disagree) {
+    test_actor alice = actor(2), bob = actor(3);
+    test_world world;
+
+    kept_economy(&world);
+    hold(&world, &alice, &bob, 30);
+    both_hold(world.state);
+    ledger_member(world.state, 1, &alice.key)->pending_out += 1;
+    both_refuse(world.state, "network 1: its members hold 31 for pending transfers, its open holds 30");
+    world_free(&world);
+
+    /* a hold marked ended while its payer still holds for it */
+    kept_economy(&world);
+    hold(&world, &alice, &bob, 30);
+    both_hold(world.state);
+    ledger_pending_at(world.state, 0)->status = TALLY_PENDING_VOIDED;
+    both_refuse(world.state, "network 1: its members hold 30 for pending transfers, its open holds 0");
     world_free(&world);
 }
 

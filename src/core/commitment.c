@@ -128,6 +128,7 @@ void ledger_checker_free(ledger_checker *checker) {
     for (int t = 0; t < TALLY_TABLE_COUNT; t++) marks_free(&checker->touched[t]);
     free(checker->members);
     free(checker->holdings);
+    free(checker->pendings);
     free(checker->networks);
     free(checker->asset_sums);
     memset(checker, 0, sizeof *checker);

@@ -85,6 +85,9 @@ static bool check_network(const tally_state *state, const tally_network *network
         return fail(why, why_size, "network %u balances sum to %lld, not 0", id, (long long)totals->balance_sum);
     if (totals->supply != totals->debt)
         return fail(why, why_size, "network %u supply differs from debt", id);
+    if (totals->members_held != totals->holds_held)
+        return fail(why, why_size, "network %u: its members hold %lld for pending transfers, its open holds %lld", id,
+                    (long long)totals->members_held, (long long)totals->holds_held);
     if (totals->supply != network->supply || totals->debt != network->debt)
         return fail(why, why_size, "network %u supply/debt aggregates %lld/%lld, tables say %lld/%lld", id,
                     (long long)network->supply, (long long)network->debt, (long long)totals->supply,
@@ -177,7 +180,6 @@ static bool check_holding(const tally_state *state, const ledger_holding *holdin
     return true;
 }
 
-/* What a record adds to its network's or asset's sums. */
 /* A pending transfer's record: its place, its network, a payer who is a member, an
  * open one holding something, a posted one within what it held. */
 static bool check_pending(const tally_state *state, const tally_pending *p, uint32_t index, char *why,
@@ -187,7 +189,8 @@ static bool check_pending(const tally_state *state, const tally_pending *p, uint
         return fail(why, why_size, "pending transfer %u names unknown network %u", p->id, p->network_id);
     if (!tally_state_member(state, p->network_id, &p->payer))
         return fail(why, why_size, "pending transfer %u has a payer who is no member", p->id);
-    if (p->amount <= 0 || p->fee < 0 || p->posted < 0 || p->posted > p->amount || p->status >= TALLY_PENDING_STATUS_COUNT ||
+    if (p->amount <= 0 || p->fee < 0 || p->fee > INT64_MAX - p->amount || p->posted < 0 || p->posted > p->amount ||
+        p->status >= TALLY_PENDING_STATUS_COUNT ||
         p->outcome >= TALLY_PENDING_OUTCOME_COUNT)
         return fail(why, why_size, "pending transfer %u holds a value out of range", p->id);
     if (p->status == TALLY_PENDING_OPEN && p->posted != 0)
@@ -214,6 +217,9 @@ static bool check_request(const tally_state *state, const tally_request *q, uint
     return true;
 }
 
+/* What an open hold holds of its payer's credit: amount and fee (0 once it ended). */
+static int64_t pending_held(const tally_pending *p) { return p->status == TALLY_PENDING_OPEN ? p->amount + p->fee : 0; }
+
 /* Every member's pending_out is what its open holds hold, amount and fee. */
 static bool check_pending_sums(const tally_state *state, char *why, size_t why_size) {
     int128 *held = calloc((size_t)state->member_count + 1, sizeof *held);
@@ -223,7 +229,7 @@ static bool check_pending_sums(const tally_state *state, char *why, size_t why_s
         const tally_pending *p = &state->pendings[i];
         if (p->status != TALLY_PENDING_OPEN) continue;
         const tally_member *payer = tally_state_member(state, p->network_id, &p->payer);
-        held[payer - state->members] += (int128)p->amount + p->fee;
+        held[payer - state->members] += pending_held(p);
     }
     for (uint32_t i = 0; ok && i < state->member_count; i++)
         if (held[i] != state->members[i].pending_out)
@@ -233,8 +239,9 @@ static bool check_pending_sums(const tally_state *state, char *why, size_t why_s
     return ok;
 }
 
-static void count_member(network_totals *total, int64_t balance, bool counted, int sign) {
+static void count_member(network_totals *total, int64_t balance, int64_t pending_out, bool counted, int sign) {
     total->balance_sum += sign * (int128)balance;
+    total->members_held += sign * (int128)pending_out;
     total->supply += sign * (int128)positive_part(balance);
     total->debt += sign * (int128)debt_part(balance);
     if (counted) total->active_members += (uint32_t)sign;
@@ -253,8 +260,17 @@ static bool check_whole(const tally_state *state, network_totals *totals, int128
     for (uint32_t i = 0; i < state->member_count; i++) {
         const tally_member *member = &state->members[i];
         if (!check_member(state, member, i, why, why_size)) return false;
-        count_member(&totals[member->network_id], member->balance, member_counted(member), 1);
-        if (keep) keep->members[i] = (ledger_member_seen){member->balance, member->network_id, member_counted(member)};
+        count_member(&totals[member->network_id], member->balance, member->pending_out, member_counted(member), 1);
+        if (keep)
+            keep->members[i] = (ledger_member_seen){member->balance, member->network_id, member_counted(member),
+                                                    member->pending_out};
+    }
+    for (uint32_t i = 0; i < state->pending_count; i++) {
+        const tally_pending *p = &state->pendings[i];
+        if (!check_pending(state, p, i, why, why_size)) return false;
+        int64_t held = pending_held(p);
+        totals[p->network_id].holds_held += held;
+        if (keep) keep->pendings[i] = (ledger_pending_seen){held, p->network_id};
     }
     for (uint32_t i = 0; i < state->holding_count; i++) {
         const ledger_holding *holding = &state->holdings[i];
@@ -276,8 +292,6 @@ static bool check_whole(const tally_state *state, network_totals *totals, int128
         if (!check_asset(&state->assets[i], i, asset_sums[i + 1], why, why_size)) return false;
     for (uint32_t i = 0; i < state->account_count; i++)
         if (!check_account(state, &state->accounts[i], i, why, why_size)) return false;
-    for (uint32_t i = 0; i < state->pending_count; i++)
-        if (!check_pending(state, &state->pendings[i], i, why, why_size)) return false;
     if (!check_pending_sums(state, why, why_size)) return false;
     for (uint32_t i = 0; i < state->request_count; i++)
         if (!check_request(state, &state->requests[i], i, why, why_size)) return false;
@@ -314,6 +328,7 @@ static bool checker_room(tally_state *state) {
     ledger_checker *c = &state->checker;
     return keep_room((void **)&c->members, &c->member_capacity, state->member_count, sizeof *c->members) &&
            keep_room((void **)&c->holdings, &c->holding_capacity, state->holding_count, sizeof *c->holdings) &&
+           keep_room((void **)&c->pendings, &c->pending_capacity, state->pending_count, sizeof *c->pendings) &&
            keep_room((void **)&c->networks, &c->network_capacity, state->network_count + 1, sizeof *c->networks) &&
            keep_room((void **)&c->asset_sums, &c->asset_capacity, state->asset_count + 1, sizeof *c->asset_sums);
 }
@@ -358,11 +373,11 @@ static bool move_member_sums(tally_state *state, char *why, size_t why_size) {
             return fail(why, why_size, "member %u names unknown network %u", i, member->network_id);
         ledger_member_seen *seen = &c->members[i];
         if (seen->network_id != 0) {
-            count_member(&c->networks[seen->network_id], seen->balance, seen->counted, -1);
+            count_member(&c->networks[seen->network_id], seen->balance, seen->pending_out, seen->counted, -1);
             ledger_marks_add(networks, seen->network_id - 1);
         }
-        *seen = (ledger_member_seen){member->balance, member->network_id, member_counted(member)};
-        count_member(&c->networks[member->network_id], seen->balance, seen->counted, 1);
+        *seen = (ledger_member_seen){member->balance, member->network_id, member_counted(member), member->pending_out};
+        count_member(&c->networks[member->network_id], seen->balance, seen->pending_out, seen->counted, 1);
         ledger_marks_add(networks, member->network_id - 1);
     }
     return true;
@@ -415,13 +430,32 @@ static bool move_holding_sums(tally_state *state, char *why, size_t why_size) {
     return true;
 }
 
+/* Moves the held sums by what the touched holds changed; marks their networks. */
+static bool move_pending_sums(tally_state *state, char *why, size_t why_size) {
+    ledger_checker *c = &state->checker;
+    ledger_marks *pendings = &c->touched[TALLY_TABLE_PENDINGS], *networks = &c->touched[TALLY_TABLE_NETWORKS];
+    for (uint32_t k = 0; k < pendings->count; k++) {
+        uint32_t i = pendings->list[k];
+        const tally_pending *p = &state->pendings[i];
+        if (!check_pending(state, p, i, why, why_size)) return false;
+        ledger_pending_seen *seen = &c->pendings[i];
+        if (seen->network_id != 0) c->networks[seen->network_id].holds_held -= seen->held;
+        *seen = (ledger_pending_seen){pending_held(p), p->network_id};
+        c->networks[p->network_id].holds_held += seen->held;
+        ledger_marks_add(networks, p->network_id - 1);
+    }
+    return true;
+}
+
 static bool check_changed(tally_state *state, char *why, size_t why_size) {
     ledger_checker *c = &state->checker;
     if (!checker_room(state)) return fail(why, why_size, "out of memory");
     /* Records appended since the last check are new to it, touched or not. */
     for (int t = 0; t < TALLY_TABLE_COUNT; t++)
         for (uint32_t i = c->counts[t]; i < ledger_table_count(state, (tally_table)t); i++) ledger_marks_add(&c->touched[t], i);
-    if (!move_member_sums(state, why, why_size) || !move_holding_sums(state, why, why_size)) return false;
+    if (!move_member_sums(state, why, why_size) || !move_holding_sums(state, why, why_size) ||
+        !move_pending_sums(state, why, why_size))
+        return false;
 
     const ledger_marks *touched = c->touched;
     for (uint32_t k = 0; k < touched[TALLY_TABLE_MEMBERS].count; k++) {
@@ -441,12 +475,8 @@ static bool check_changed(tally_state *state, char *why, size_t why_size) {
         uint32_t i = touched[TALLY_TABLE_ACCOUNTS].list[k];
         if (!check_account(state, &state->accounts[i], i, why, why_size)) return false;
     }
-    /* Records only: the sums of holds per payer are the full check's (WIP, issue 10:
-     * keep them per touched payer). */
-    for (uint32_t k = 0; k < touched[TALLY_TABLE_PENDINGS].count; k++) {
-        uint32_t i = touched[TALLY_TABLE_PENDINGS].list[k];
-        if (!check_pending(state, &state->pendings[i], i, why, why_size)) return false;
-    }
+    /* The holds were checked as their sums moved; what each payer holds against its
+     * own holds is the full check's (check_pending_sums), the network's sums here. */
     for (uint32_t k = 0; k < touched[TALLY_TABLE_REQUESTS].count; k++) {
         uint32_t i = touched[TALLY_TABLE_REQUESTS].list[k];
         if (!check_request(state, &state->requests[i], i, why, why_size)) return false;
