@@ -1252,3 +1252,173 @@ TEST(index_history_shows_the_freeze_and_the_default_with_the_amount_written_off)
     CHECK_EQ(history_balance(entries, count), 0);
     env_free(&env);
 }
+
+static tally_tx env_request(index_env *env, uint32_t payee, const uint32_t *payer, int64_t amount, int64_t expiry,
+                            const char *memo) {
+    tally_tx tx = env_tx(env, payee, TALLY_TX_REQUEST_CREATE);
+    tx.body.request_create.network_id = ENV_NET;
+    if (payer) tx.body.request_create.payer = env->actors[*payer].key;
+    tx.body.request_create.amount = amount;
+    tx.body.request_create.expiry = expiry;
+    text_set(&tx.body.request_create.memo, memo);
+    env_sign(env, &tx, payee);
+    return tx;
+}
+
+static tally_tx env_request_end(index_env *env, uint32_t signer, tally_tx_type type, uint32_t id, int64_t max_fee) {
+    tally_tx tx = env_tx(env, signer, type);
+    tx.body.request_end = (tally_tx_request_end){.request_id = id, .max_fee = max_fee};
+    env_sign(env, &tx, signer);
+    return tx;
+}
+
+static tally_tx env_hold(index_env *env, uint32_t payer, uint32_t payee, int64_t amount, int64_t timeout) {
+    tally_tx tx = env_tx(env, payer, TALLY_TX_PENDING_CREATE);
+    tx.body.pending_create = (tally_tx_pending_create){.network_id = ENV_NET, .payee = env->actors[payee].key,
+                                                       .amount = amount, .max_fee = amount, .timeout = timeout};
+    env_sign(env, &tx, payer);
+    return tx;
+}
+
+static tally_tx env_hold_end(index_env *env, uint32_t signer, tally_tx_type type, uint32_t id, int64_t amount) {
+    tally_tx tx = env_tx(env, signer, type);
+    tx.body.pending_end = (tally_tx_pending_end){.pending_id = id, .amount = amount};
+    env_sign(env, &tx, signer);
+    return tx;
+}
+
+/* The ids index_requests_of / index_holds_of list, compared with `want` (0-ended). */
+static void check_ids(index_env *env, bool holds, uint32_t who, int status, const uint32_t *want) {
+    uint32_t ids[16], count = 0;
+    char why[INDEX_WHY_BYTES];
+    index_error error = holds ? index_holds_of(env->index, ENV_NET, &env->actors[who].key, status, 0, 16, ids, &count,
+                                               why, sizeof why)
+                              : index_requests_of(env->index, ENV_NET, &env->actors[who].key, status, 0, 16, ids,
+                                                  &count, why, sizeof why);
+    if (error != INDEX_OK) test_fail(__FILE__, __LINE__, why);
+    uint32_t expected = 0;
+    while (want[expected]) expected++;
+    CHECK_EQ(count, expected);
+    for (uint32_t i = 0; i < count && i < expected; i++) CHECK_EQ(ids[i], want[i]);
+}
+
+static int64_t env_pending_in(index_env *env, uint32_t who) {
+    int64_t amount = -1;
+    char why[INDEX_WHY_BYTES];
+    if (index_pending_in(env->index, ENV_NET, &env->actors[who].key, &amount, why, sizeof why) != INDEX_OK)
+        test_fail(__FILE__, __LINE__, why);
+    return amount;
+}
+
+/* An invoice paid, one cancelled, one expired; holds posted, voided and voided by a
+ * default: each in the histories of those it is about (the payment with the
+ * request's memo), the lists by status, what is pending in, and histories that still
+ * sum to balances. */
+TEST(index_keeps_requests_and_holds_with_their_status) {
+    static index_env env;
+    CHECK(env_scenario_started(&env));
+    uint32_t alice = ALICE;
+    tally_tx txs[8];
+    /* block 8: bob asks alice 50.00 "invoice 9", bob asks anyone 5, alice holds 40
+     * and 20 for carol; carol asks alice 7 until just after the next block */
+    txs[0] = env_request(&env, BOB, &alice, 5000, env.time + DAY, "invoice 9");
+    txs[1] = env_request(&env, BOB, NULL, 5, env.time + DAY, "");
+    txs[2] = env_hold(&env, ALICE, CAROL, 40, env.time + DAY);
+    txs[3] = env_hold(&env, ALICE, CAROL, 20, env.time + DAY);
+    txs[4] = env_request(&env, CAROL, &alice, 7, env.time + 61 + 60, "");
+    REQUIRE(env_produce(&env, txs, 5, true));
+    CHECK_EQ(env_pending_in(&env, CAROL), 60);
+    CHECK_EQ(env_pending_in(&env, ALICE), 0);
+    check_ids(&env, false, ALICE, TALLY_REQUEST_OPEN, (const uint32_t[]){3, 1, 0});
+    check_ids(&env, false, BOB, -1, (const uint32_t[]){2, 1, 0});
+    check_ids(&env, true, CAROL, TALLY_PENDING_OPEN, (const uint32_t[]){2, 1, 0});
+    /* block 9: alice pays request 1 (fee 50), bob cancels 2, alice posts 15 of hold 1,
+     * carol voids hold 2 */
+    int64_t alice_before = env_balance(&env, ALICE), bob_before = env_balance(&env, BOB);
+    txs[0] = env_request_end(&env, ALICE, TALLY_TX_REQUEST_PAY, 1, 50);
+    txs[1] = env_request_end(&env, BOB, TALLY_TX_REQUEST_CANCEL, 2, 0);
+    txs[2] = env_hold_end(&env, ALICE, TALLY_TX_PENDING_POST, 1, 15);
+    txs[3] = env_hold_end(&env, CAROL, TALLY_TX_PENDING_VOID, 2, 0);
+    REQUIRE(env_produce(&env, txs, 4, true));
+    CHECK_EQ(env_balance(&env, ALICE), alice_before - 5000 - 50 - 15 - 1);
+    CHECK_EQ(env_balance(&env, BOB), bob_before + 5000);
+    CHECK_EQ(env_pending_in(&env, CAROL), 0);
+    check_ids(&env, false, BOB, TALLY_REQUEST_PAID, (const uint32_t[]){1, 0});
+    check_ids(&env, false, BOB, TALLY_REQUEST_CANCELLED, (const uint32_t[]){2, 0});
+    check_ids(&env, true, ALICE, TALLY_PENDING_POSTED, (const uint32_t[]){1, 0});
+    check_ids(&env, true, ALICE, TALLY_PENDING_VOIDED, (const uint32_t[]){2, 0});
+    check_ids(&env, true, ALICE, TALLY_PENDING_OPEN, (const uint32_t[]){0});
+    /* block 10 reaches request 3's expiry: its end expires it */
+    REQUIRE(env_produce(&env, NULL, 0, true));
+    CHECK_EQ(env.block.event_count, 1);
+    check_ids(&env, false, CAROL, TALLY_REQUEST_EXPIRED, (const uint32_t[]){3, 0});
+    check_ids(&env, false, ALICE, TALLY_REQUEST_OPEN, (const uint32_t[]){0});
+
+    static index_history_entry entries[96];
+    uint32_t count = history_all(&env, &env.actors[ALICE].key, 10, entries, 96);
+    CHECK_EQ(history_balance(entries, count), env_balance(&env, ALICE));
+    /* newest first: the expiry, then block 9's void, post and payment (the cancel is
+     * of a request to anyone: bob's alone), block 8's request 3, holds 2 and 1 and
+     * request 1 */
+    CHECK_EQ(entries[0].type, INDEX_EVENT_TYPE_BASE + TALLY_EVENT_REQUEST_EXPIRED);
+    CHECK(memcmp(entries[0].counterparty.bytes, env.actors[CAROL].key.bytes, TALLY_KEY_BYTES) == 0);
+    CHECK_EQ(entries[1].type, TALLY_TX_PENDING_VOID);
+    CHECK_EQ(entries[1].amount, 0);
+    CHECK_EQ(entries[2].type, TALLY_TX_PENDING_POST);
+    CHECK_EQ(entries[2].amount, -15);
+    CHECK_EQ(entries[2].fee, 1);
+    CHECK_EQ(entries[3].type, TALLY_TX_REQUEST_PAY);
+    CHECK_EQ(entries[3].amount, -5000);
+    CHECK_EQ(entries[3].fee, 50);
+    CHECK(strcmp(entries[3].memo, "invoice 9") == 0);
+    CHECK(memcmp(entries[3].counterparty.bytes, env.actors[BOB].key.bytes, TALLY_KEY_BYTES) == 0);
+    CHECK_EQ(entries[4].type, TALLY_TX_REQUEST_CREATE);
+    CHECK_EQ(entries[4].amount, 0);
+    CHECK_EQ(entries[5].type, TALLY_TX_PENDING_CREATE);
+    CHECK_EQ(entries[6].type, TALLY_TX_PENDING_CREATE);
+    CHECK_EQ(entries[7].type, TALLY_TX_REQUEST_CREATE);
+    CHECK(strcmp(entries[7].memo, "invoice 9") == 0);
+    count = history_all(&env, &env.actors[BOB].key, 10, entries, 96);
+    CHECK_EQ(history_balance(entries, count), env_balance(&env, BOB));
+    CHECK_EQ(entries[0].type, TALLY_TX_REQUEST_CANCEL);
+    CHECK_EQ(entries[1].type, TALLY_TX_REQUEST_PAY);
+    CHECK_EQ(entries[1].amount, 5000);
+    CHECK(strcmp(entries[1].memo, "invoice 9") == 0);
+    count = history_all(&env, &env.actors[CAROL].key, 10, entries, 96);
+    CHECK_EQ(history_balance(entries, count), env_balance(&env, CAROL));
+    tally_key fees = tally_system_key(ENV_NET, TALLY_SYSTEM_FEES);
+    const tally_member *fee_account = tally_state_member(tally_store_state(env.store), ENV_NET, &fees);
+    count = history_all(&env, &fees, 10, entries, 96);
+    CHECK(fee_account && history_balance(entries, count) == fee_account->balance);
+
+    /* a default voids the defaulter's open holds in the index as in the state */
+    const tally_member *line = tally_state_member(tally_store_state(env.store), ENV_NET, &env.actors[ALICE].key);
+    int64_t grace_end = line->period_end + line->grace_seconds;
+    txs[0] = env_hold(&env, ALICE, BOB, 30, grace_end + DAY);
+    REQUIRE(env_produce(&env, txs, 1, true));
+    check_ids(&env, true, ALICE, TALLY_PENDING_OPEN, (const uint32_t[]){3, 0});
+    CHECK_EQ(env_pending_in(&env, BOB), 30);
+    env.time = grace_end - 60;
+    REQUIRE(env_produce(&env, NULL, 0, true));
+    CHECK_EQ(tally_state_pending(tally_store_state(env.store), 3)->status, TALLY_PENDING_VOIDED);
+    check_ids(&env, true, ALICE, TALLY_PENDING_OPEN, (const uint32_t[]){0});
+    check_ids(&env, true, ALICE, TALLY_PENDING_VOIDED, (const uint32_t[]){3, 2, 0});
+    CHECK_EQ(env_pending_in(&env, BOB), 0);
+
+    /* a rebuild from the log gives the same lists */
+    char why[INDEX_WHY_BYTES];
+    CHECK(index_rebuild(env.index, tally_store_log(env.store), NULL, NULL, NULL, why, sizeof why) == INDEX_OK);
+    check_ids(&env, true, ALICE, TALLY_PENDING_VOIDED, (const uint32_t[]){3, 2, 0});
+    check_ids(&env, false, BOB, -1, (const uint32_t[]){2, 1, 0});
+    uint16_t memo_length = 0;
+    char memo[TALLY_MEMO_MAX + 1];
+    bool found = false;
+    CHECK(index_request_memo(env.index, 1, memo, &memo_length, &found, why, sizeof why) == INDEX_OK);
+    CHECK(found && memo_length == 9 && strcmp(memo, "invoice 9") == 0);
+    CHECK(index_request_memo(env.index, 99, memo, &memo_length, &found, why, sizeof why) == INDEX_OK);
+    CHECK(!found);
+    uint32_t ids[4], listed;
+    CHECK(index_holds_of(env.index, ENV_NET, &env.actors[ALICE].key, -1, 0, 0, ids, &listed, why, sizeof why) ==
+          INDEX_ERR_BAD_ARGUMENT);
+    env_free(&env);
+}

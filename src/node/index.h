@@ -33,6 +33,14 @@
  *   OPERATOR_ADD/REMOVE, MEMBER_ADMIT/SUSPEND/REINSTATE, LINE_OPEN/UPDATE/CLOSE:
  *                    the key in the body, amount 0, counterparty the operator who
  *                    signed (none when it acted on itself).
+ *   PENDING_CREATE   payer and payee, amount 0, each the other's counterparty (a hold
+ *                    moves no balance); PENDING_POST: as a TRANSFER of the amount
+ *                    posted with its share of the fee; PENDING_VOID: payer and payee,
+ *                    amount 0. The index keeps each hold (table holds) to place them.
+ *   REQUEST_CREATE   its maker and, when it names one, the payer asked, amount 0, with
+ *                    the memo; REQUEST_PAY: as a TRANSFER of the request's amount
+ *                    from the signer to its maker, with the request's memo;
+ *                    REQUEST_CANCEL: as REQUEST_CREATE, amount 0 (table requests).
  * The events of a block's end (recorded by the block, see tally_event) come after
  * its transactions, each as a row of its own with these entries:
  *   LINE_RENEWED, LINE_EXPIRED, LINE_FROZEN, LINE_UNFROZEN: the member, amount 0.
@@ -42,6 +50,9 @@
  *                    +covered; each the other's counterparty.
  *   RESERVE_REALLOCATED the pool's system account, amount 0.
  *   POLICY_CHANGED, PEG_CHANGED: no entry (the network's activity shows them).
+ *   PENDING_RELEASED as a PENDING_POST of everything held; PENDING_REFUNDED: the payer,
+ *                    amount 0. REQUEST_EXPIRED: as REQUEST_CANCEL. A LINE_DEFAULTED
+ *                    also marks the member's open holds voided (as the core does).
  * So for every transaction and event the (amount - fee) of its entries in a network
  * sum to 0, and an account's balance is the sum of (amount - fee) over its entries. Reserve assets have their own history: ASSET_CREATE (issuer, 0),
  * ASSET_ISSUE (+amount to the holder, counterparty the issuer), ASSET_TRANSFER
@@ -90,7 +101,7 @@ extern "C" {
 
 /* Bump when the tables change: an index of another version is rebuilt. 2: batch
  * payments (history's line and memo, entry ids of 1024 a transaction). 3: the
- * events of blocks' ends, and a network's activity. */
+ * events of blocks' ends, and a network's activity. 4: holds and payment requests. */
 #define INDEX_SCHEMA_VERSION 4
 /* An event of a block's end is indexed as a row of type INDEX_EVENT_TYPE_BASE + its
  * kind (tally_event_kind), after the block's transactions: its id is
