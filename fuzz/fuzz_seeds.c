@@ -137,7 +137,7 @@ static void block_seeds(const fuzz_world *world) {
     tally_block_init(&block);
     tally_chain_failure failure;
 
-    enum { CANDIDATES = 10 };
+    enum { CANDIDATES = 13 };
     tally_tx txs[CANDIDATES];
     txs[0] = chain_tx(world, state, 0, TALLY_TX_NETWORK_CREATE);
     text(&txs[0].body.network_create.name, "Fuzzfield");
@@ -187,7 +187,25 @@ static void block_seeds(const fuzz_world *world) {
         line->amount = 20 + 10 * (int64_t)i;
         line->memo.length = (uint16_t)snprintf(line->memo.bytes, sizeof line->memo.bytes, "line %u", i + 1);
     }
-    uint32_t signers[CANDIDATES] = {0, 1, 2, 3, 3, 0, 1, 2, 2, 1};
+    /* Actor 2 holds 50 for actor 1 until a day later (released then, in block 2);
+     * actor 1 asks actor 2 for 25, and anyone for 10 until a day later (expired in
+     * block 2): the snapshots and blocks have holds, requests and their events. */
+    txs[10] = chain_tx(world, state, 2, TALLY_TX_PENDING_CREATE);
+    txs[10].sequence = 4;
+    txs[10].body.pending_create = (tally_tx_pending_create){.network_id = 1, .payee = world->actors[1].key,
+                                                            .amount = 50, .max_fee = 10,
+                                                            .timeout = FUZZ_GENESIS_TIME + 86400,
+                                                            .outcome = TALLY_PENDING_RELEASE};
+    txs[11] = chain_tx(world, state, 1, TALLY_TX_REQUEST_CREATE);
+    txs[11].sequence = 4;
+    txs[11].body.request_create = (tally_tx_request_create){.network_id = 1, .payer = world->actors[2].key,
+                                                            .amount = 25, .expiry = FUZZ_GENESIS_TIME + 30 * 86400};
+    text(&txs[11].body.request_create.memo, "invoice");
+    txs[12] = chain_tx(world, state, 1, TALLY_TX_REQUEST_CREATE);
+    txs[12].sequence = 5;
+    txs[12].body.request_create = (tally_tx_request_create){.network_id = 1, .amount = 10,
+                                                            .expiry = FUZZ_GENESIS_TIME + 86400};
+    uint32_t signers[CANDIDATES] = {0, 1, 2, 3, 3, 0, 1, 2, 2, 1, 2, 1, 1};
     for (unsigned i = 0; i < CANDIDATES; i++) tally_tx_sign(&txs[i], world->actors[signers[i]].secret);
 
     /* An empty block 1 first, from a copy of the genesis state. */
@@ -209,12 +227,22 @@ static void block_seeds(const fuzz_world *world) {
     put_state("fuzz-chain-after-block1", state);
     tally_tx_release(&txs[9]);
 
-    tally_tx pay = chain_tx(world, state, 1, TALLY_TX_TRANSFER);
-    pay.body.transfer = (tally_tx_transfer){.network_id = 1, .payee = world->actors[2].key, .amount = 300, .max_fee = 10};
-    tally_tx_sign(&pay, world->actors[1].secret);
-    if (tally_block_build(state, &tip, world->producer_secret, FUZZ_GENESIS_TIME + 2 * 86400, &pay, 1, NULL, &block,
-                          &failure) != TALLY_CHAIN_OK)
+    tally_tx second[2];
+    second[0] = chain_tx(world, state, 1, TALLY_TX_TRANSFER);
+    second[0].body.transfer =
+        (tally_tx_transfer){.network_id = 1, .payee = world->actors[2].key, .amount = 300, .max_fee = 10};
+    tally_tx_sign(&second[0], world->actors[1].secret);
+    second[1] = chain_tx(world, state, 2, TALLY_TX_REQUEST_PAY);
+    second[1].body.request_end = (tally_tx_request_end){.request_id = 1, .max_fee = 10};
+    tally_tx_sign(&second[1], world->actors[2].secret);
+    tally_result second_results[2];
+    if (tally_block_build(state, &tip, world->producer_secret, FUZZ_GENESIS_TIME + 2 * 86400, second, 2,
+                          second_results, &block, &failure) != TALLY_CHAIN_OK)
         die("block 2", failure.message);
+    for (unsigned i = 0; i < 2; i++)
+        if (second_results[i].code != TALLY_OK)
+            die("a block 2 candidate was refused", tally_error_name(second_results[i].code));
+    if (block.event_count < 2) die("block 2 should release the hold and expire a request", NULL);
     put_block("block2", &block);
     put_state("fuzz-chain-after-block2", state);
     tally_block_release(&block);
