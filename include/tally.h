@@ -173,6 +173,7 @@ extern "C" {
     X(NOT_RESOLVER, "only the payer or the resolver may post, the payee or the resolver void") \
     X(BAD_TIMEOUT, "the timeout must be after the block and at most a year ahead")      \
     X(POST_ABOVE_PENDING, "a post moves at most the amount held")                       \
+    X(HOLDS_OPEN, "open pending transfers hold part of this member's credit: post or void them first") \
     /* payment requests */                                                              \
     X(REQUEST_NOT_FOUND, "no payment request has this id")                              \
     X(REQUEST_PAID, "the payment request was already paid")                             \

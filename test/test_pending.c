@@ -258,3 +258,35 @@ TEST(pending_the_decoder_refuses_an_unknown_outcome) {
     CHECK_EQ(tally_tx_encode(&tx, bytes, sizeof bytes), 74u + 4 + 64);
     world_free(&world);
 }
+
+/* What holds hold stays payable: a payer with open holds cannot leave, nor have its
+ * line closed while its holds would take it below zero (issue 10: posting never
+ * takes a payer below -limit). */
+TEST(pending_open_holds_keep_their_payers_line_and_membership) {
+    test_world world;
+    setup(&world, 0);
+    test_actor op = actor(0), alice = actor(1), bob = actor(2), carol = actor(3);
+    CHECK_CODE(do_pay(&world, &bob, NET, &carol, 1, 0).code, TALLY_ERR_INSUFFICIENT_CREDIT);
+    CHECK_CODE(do_pay(&world, &alice, NET, &bob, 25, 0).code, TALLY_OK); /* bob holds 25 */
+    CHECK_CODE(do_pay(&world, &bob, NET, &alice, 25, 0).code, TALLY_OK); /* and pays it back: alice at 0 */
+    CHECK_CODE(hold(&world, &alice, &bob, 60, NULL, world.time + DAY, TALLY_PENDING_REFUND).code, TALLY_OK);
+    tally_tx close = world_tx(&world, &op, TALLY_TX_LINE_CLOSE);
+    close.body.network_key = (tally_tx_network_key){.network_id = NET, .key = alice.key};
+    tally_result refused = world_apply(&world, &close);
+    CHECK_CODE(refused.code, TALLY_ERR_HOLDS_OPEN);
+    CHECK_EQ(refused.available, 60);
+    tally_tx leave = world_tx(&world, &alice, TALLY_TX_MEMBER_LEAVE);
+    leave.body.network_only.network_id = NET;
+    refused = world_apply(&world, &leave);
+    CHECK_CODE(refused.code, TALLY_ERR_HOLDS_OPEN);
+    CHECK_EQ(refused.available, 60);
+    /* once the hold is voided both pass */
+    CHECK_CODE(end_hold(&world, &bob, TALLY_TX_PENDING_VOID, 1, 0).code, TALLY_OK);
+    close = world_tx(&world, &op, TALLY_TX_LINE_CLOSE);
+    close.body.network_key = (tally_tx_network_key){.network_id = NET, .key = alice.key};
+    CHECK_CODE(world_apply(&world, &close).code, TALLY_OK);
+    leave = world_tx(&world, &alice, TALLY_TX_MEMBER_LEAVE);
+    leave.body.network_only.network_id = NET;
+    CHECK_CODE(world_apply(&world, &leave).code, TALLY_OK);
+    world_free(&world);
+}

@@ -169,6 +169,12 @@ tally_result credit_line_close(tally_state *state, const tally_tx *tx) {
         refused.available = debt_part(member->balance);
         return refused;
     }
+    /* Posting its holds must not take it below a limit of 0 (line_floor_needed). */
+    if (line_floor_needed(member) > 0) {
+        tally_result refused = result_error(TALLY_ERR_HOLDS_OPEN);
+        refused.available = line_floor_needed(member);
+        return refused;
+    }
     member->line_status = TALLY_LINE_CLOSED;
     member->limit = 0;
     return result_error(TALLY_OK);

@@ -119,6 +119,12 @@ tally_result member_leave(tally_state *state, const tally_tx *tx) {
         refused.available = member->balance;
         return refused;
     }
+    /* Its holds would pay out of a member who is gone. */
+    if (member->pending_out != 0) {
+        tally_result refused = result_error(TALLY_ERR_HOLDS_OPEN);
+        refused.available = member->pending_out;
+        return refused;
+    }
     if (member->alias[0]) {
         ledger_alias_remove(state, member);
         /* The whole field is cleared: the serialized state holds all of it. */
