@@ -100,3 +100,26 @@ TEST(batch_mempool_holds_bounded_lines_and_a_block_takes_at_most_its_lines) {
     free(taken);
     mempool_free(&pool);
 }
+
+/* A hold is spent as far as its payer's credit goes: it counts in the pending
+ * spending as a transfer does. */
+TEST(batch_mempool_counts_a_hold_as_pending_spending) {
+    mempool pool;
+    REQUIRE(mempool_init(&pool, 64));
+    tally_tx tx;
+    memset(&tx, 0, sizeof tx);
+    tx.type = TALLY_TX_PENDING_CREATE;
+    memset(tx.signer.bytes, 3, TALLY_KEY_BYTES);
+    tx.sequence = 1;
+    tx.body.pending_create.network_id = 2;
+    tx.body.pending_create.amount = 600;
+    CHECK_EQ(mempool_spend_of(&tx), 600);
+    uint8_t id[TALLY_HASH_BYTES];
+    id_of(7, id);
+    REQUIRE(mempool_push(&pool, &tx, id));
+    CHECK_EQ(mempool_pending_spend(&pool, &tx.signer, 2), 600);
+    CHECK_EQ(mempool_pending_spend(&pool, &tx.signer, 1), 0);
+    tx.body.pending_create.amount = -5; /* the core refuses it: nothing is counted */
+    CHECK_EQ(mempool_spend_of(&tx), 0);
+    mempool_free(&pool);
+}

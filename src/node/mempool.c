@@ -120,6 +120,9 @@ uint32_t mempool_lines_of(const tally_tx *tx) {
 int64_t mempool_spend_of(const tally_tx *tx) {
     int64_t total = 0;
     if (tx->type == TALLY_TX_TRANSFER) total = tx->body.transfer.amount > 0 ? tx->body.transfer.amount : 0;
+    /* a hold is spent as far as the payer's credit goes */
+    if (tx->type == TALLY_TX_PENDING_CREATE)
+        total = tx->body.pending_create.amount > 0 ? tx->body.pending_create.amount : 0;
     if (tx->type == TALLY_TX_TRANSFER_BATCH && tx->body.transfer_batch.lines)
         for (uint16_t i = 0; i < tx->body.transfer_batch.line_count; i++) {
             int64_t amount = tx->body.transfer_batch.lines[i].amount;
@@ -131,6 +134,7 @@ int64_t mempool_spend_of(const tally_tx *tx) {
 static uint32_t spend_network(const tally_tx *tx) {
     if (tx->type == TALLY_TX_TRANSFER) return tx->body.transfer.network_id;
     if (tx->type == TALLY_TX_TRANSFER_BATCH) return tx->body.transfer_batch.network_id;
+    if (tx->type == TALLY_TX_PENDING_CREATE) return tx->body.pending_create.network_id;
     return 0;
 }
 

@@ -630,12 +630,14 @@ static tx_status node_refused(node_refusal reason) {
     return (tx_status){.state = TX_REFUSED, .node_error = node_refusal_names[reason]};
 }
 
-/* A transfer larger than the credit its payer has left after its pending ones; a
- * batch whose lines pass it (the first line that does is named, with what was left
- * for it). Amounts only: fees are the core's to check in the block. */
+/* A transfer or hold larger than the credit its payer has left after its pending
+ * ones (what its holds hold is spent: tally_member_available); a batch whose lines
+ * pass it (the first line that does is named, with what was left for it). Amounts
+ * only: fees are the core's to check in the block. */
 static tx_status credit_left(node *n, const tally_state *state, const tally_tx *tx) {
     uint32_t network_id = tx->type == TALLY_TX_TRANSFER         ? tx->body.transfer.network_id
                           : tx->type == TALLY_TX_TRANSFER_BATCH ? tx->body.transfer_batch.network_id
+                          : tx->type == TALLY_TX_PENDING_CREATE ? tx->body.pending_create.network_id
                                                                 : 0;
     const tally_member *payer = network_id ? tally_state_member(state, network_id, &tx->signer) : NULL;
     if (!payer) return (tx_status){0};
@@ -643,8 +645,8 @@ static tx_status credit_left(node *n, const tally_state *state, const tally_tx *
     /* The core's code for it: a frozen, expired, suspended or defaulted member is
      * told so, not that it lacks credit. */
     tally_error lacking = tally_member_credit_refusal(payer);
-    if (tx->type == TALLY_TX_TRANSFER) {
-        int64_t amount = tx->body.transfer.amount;
+    if (tx->type != TALLY_TX_TRANSFER_BATCH) {
+        int64_t amount = mempool_spend_of(tx);
         if (amount > 0 && amount > left) return refused(lacking, left > 0 ? left : 0);
         return (tx_status){0};
     }
