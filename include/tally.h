@@ -174,6 +174,7 @@ extern "C" {
     X(BAD_TIMEOUT, "the timeout must be after the block and at most a year ahead")      \
     X(POST_ABOVE_PENDING, "a post moves at most the amount held")                       \
     X(HOLDS_OPEN, "open pending transfers hold part of this member's credit: post or void them first") \
+    X(TOO_MANY_OPEN, "the member has 1024 open pending transfers or payment requests of this kind: let some end first") \
     /* payment requests */                                                              \
     X(REQUEST_NOT_FOUND, "no payment request has this id")                              \
     X(REQUEST_PAID, "the payment request was already paid")                             \
@@ -630,6 +631,7 @@ typedef struct {
     int64_t posted; /* what reached the payee (0 unless posted or released) */
 } tally_pending;
 #define TALLY_PENDINGS_MAX (1u << 24)
+#define TALLY_OPEN_PER_MEMBER_MAX 1024u /* open holds a member pays, and open requests it made */
 
 /* A payment request (REQUEST_CREATE), kept after it ended (its id is its place). */
 typedef enum {
@@ -675,6 +677,10 @@ typedef struct {
     /* Amount plus fee held by this member's open pending transfers: spent as far as
      * what it may still spend is concerned (tally_member_available). */
     int64_t pending_out;
+    /* Its open holds (as payer) and open payment requests (as maker): each at most
+     * TALLY_OPEN_PER_MEMBER_MAX, the per-key bound below the tables' own. */
+    uint32_t holds_open;
+    uint32_t requests_open;
     /* LEFT: the status the member left with; a suspended or defaulted member who
      * joins again is suspended or defaulted again. */
     uint8_t status_before_leaving;

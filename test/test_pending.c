@@ -290,3 +290,26 @@ TEST(pending_open_holds_keep_their_payers_line_and_membership) {
     CHECK_CODE(world_apply(&world, &leave).code, TALLY_OK);
     world_free(&world);
 }
+
+/* A payer has at most TALLY_OPEN_PER_MEMBER_MAX open holds; one ending makes room. */
+TEST(pending_a_payer_has_at_most_1024_open) {
+    test_world world;
+    setup(&world, 0);
+    test_actor alice = actor(1), bob = actor(2);
+    test_actor op = actor(0);
+    tally_tx line = world_tx(&world, &op, TALLY_TX_LINE_UPDATE);
+    line.body.line_update = (tally_tx_line_update){.network_id = NET, .member = alice.key, .limit = 5000};
+    CHECK_CODE(world_apply(&world, &line).code, TALLY_OK);
+    for (uint32_t i = 0; i < TALLY_OPEN_PER_MEMBER_MAX; i++)
+        REQUIRE(hold(&world, &alice, &bob, 1, NULL, world.time + DAY, TALLY_PENDING_REFUND).code == TALLY_OK);
+    CHECK_EQ(member_of(&world, NET, &alice)->holds_open, TALLY_OPEN_PER_MEMBER_MAX);
+    CHECK_CODE(hold(&world, &alice, &bob, 1, NULL, world.time + DAY, TALLY_PENDING_REFUND).code,
+               TALLY_ERR_TOO_MANY_OPEN);
+    CHECK_CODE(end_hold(&world, &bob, TALLY_TX_PENDING_VOID, 9, 0).code, TALLY_OK);
+    CHECK_EQ(member_of(&world, NET, &alice)->holds_open, TALLY_OPEN_PER_MEMBER_MAX - 1);
+    CHECK_CODE(hold(&world, &alice, &bob, 1, NULL, world.time + DAY, TALLY_PENDING_REFUND).code, TALLY_OK);
+    world_advance_to(&world, world.time + DAY); /* all refunded */
+    CHECK_EQ(member_of(&world, NET, &alice)->holds_open, 0);
+    CHECK_EQ(member_of(&world, NET, &alice)->pending_out, 0);
+    world_free(&world);
+}

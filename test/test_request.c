@@ -286,3 +286,24 @@ TEST(request_encodings_and_the_decoders_refusals) {
     CHECK_EQ(tally_tx_encode(&tx, bytes, sizeof bytes), 74u + 4 + 64);
     world_free(&world);
 }
+
+/* A member has at most TALLY_OPEN_PER_MEMBER_MAX open requests (the per-key bound
+ * below the table's); one ending makes room for another. */
+TEST(request_a_member_has_at_most_1024_open) {
+    test_world world;
+    setup(&world, 0);
+    test_actor alice = actor(1), bob = actor(2);
+    for (uint32_t i = 0; i < TALLY_OPEN_PER_MEMBER_MAX; i++)
+        REQUIRE(ask(&world, &bob, &alice, 1, world.time + DAY, "").code == TALLY_OK);
+    CHECK_EQ(member_of(&world, NET, &bob)->requests_open, TALLY_OPEN_PER_MEMBER_MAX);
+    CHECK_CODE(ask(&world, &bob, &alice, 1, world.time + DAY, "").code, TALLY_ERR_TOO_MANY_OPEN);
+    CHECK_CODE(ask(&world, &alice, &bob, 1, world.time + DAY, "").code, TALLY_OK); /* another member's own */
+    CHECK_CODE(pay(&world, &alice, 7, 1).code, TALLY_OK);
+    CHECK_EQ(member_of(&world, NET, &bob)->requests_open, TALLY_OPEN_PER_MEMBER_MAX - 1);
+    CHECK_CODE(ask(&world, &bob, &alice, 1, world.time + DAY, "").code, TALLY_OK);
+    /* the expiry of all of them ends them all */
+    world_advance_to(&world, world.time + DAY);
+    CHECK_EQ(member_of(&world, NET, &bob)->requests_open, 0);
+    CHECK_EQ(member_of(&world, NET, &alice)->requests_open, 0);
+    world_free(&world);
+}

@@ -129,6 +129,7 @@ void ledger_checker_free(ledger_checker *checker) {
     free(checker->members);
     free(checker->holdings);
     free(checker->pendings);
+    free(checker->requests);
     free(checker->networks);
     free(checker->asset_sums);
     memset(checker, 0, sizeof *checker);

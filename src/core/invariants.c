@@ -38,8 +38,11 @@ static bool check_member(const tally_state *state, const tally_member *member, u
         return fail(why, why_size, "member %u is not found by its key", index);
     if (member->balance == INT64_MIN) return fail(why, why_size, "member %u balance is INT64_MIN", index);
     if (member->pending_out < 0) return fail(why, why_size, "member %u holds a negative pending_out", index);
-    if (member->status == TALLY_MEMBER_SYSTEM && member->pending_out != 0)
-        return fail(why, why_size, "system account %u holds pending transfers", index);
+    if (member->status == TALLY_MEMBER_SYSTEM && (member->pending_out != 0 || member->holds_open != 0 ||
+                                                  member->requests_open != 0))
+        return fail(why, why_size, "system account %u holds pending transfers or requests", index);
+    if (member->holds_open > TALLY_OPEN_PER_MEMBER_MAX || member->requests_open > TALLY_OPEN_PER_MEMBER_MAX)
+        return fail(why, why_size, "member %u has more open holds or requests than a member may", index);
     if (member->status == TALLY_MEMBER_SYSTEM) {
         bool placed = (member->system_kind == TALLY_SYSTEM_FEES && network->fee_member == index) ||
                       (member->system_kind == TALLY_SYSTEM_LOST_DEBT && network->lost_debt_member == index) ||
@@ -88,6 +91,10 @@ static bool check_network(const tally_state *state, const tally_network *network
     if (totals->members_held != totals->holds_held)
         return fail(why, why_size, "network %u: its members hold %lld for pending transfers, its open holds %lld", id,
                     (long long)totals->members_held, (long long)totals->holds_held);
+    if (totals->members_holds_open != totals->holds_open || totals->members_requests_open != totals->requests_open)
+        return fail(why, why_size, "network %u: its members count %lld open holds and %lld open requests, there are "
+                    "%lld and %lld", id, (long long)totals->members_holds_open, (long long)totals->members_requests_open,
+                    (long long)totals->holds_open, (long long)totals->requests_open);
     if (totals->supply != network->supply || totals->debt != network->debt)
         return fail(why, why_size, "network %u supply/debt aggregates %lld/%lld, tables say %lld/%lld", id,
                     (long long)network->supply, (long long)network->debt, (long long)totals->supply,
@@ -220,28 +227,48 @@ static bool check_request(const tally_state *state, const tally_request *q, uint
 /* What an open hold holds of its payer's credit: amount and fee (0 once it ended). */
 static int64_t pending_held(const tally_pending *p) { return p->status == TALLY_PENDING_OPEN ? p->amount + p->fee : 0; }
 
-/* Every member's pending_out is what its open holds hold, amount and fee. */
+/* Every member's pending_out is what its open holds hold, amount and fee, and its
+ * open counts are how many holds it pays and requests it made are open. */
+typedef struct {
+    int128 held;
+    uint32_t holds, requests;
+} member_open;
+
 static bool check_pending_sums(const tally_state *state, char *why, size_t why_size) {
-    int128 *held = calloc((size_t)state->member_count + 1, sizeof *held);
-    if (!held) return fail(why, why_size, "out of memory");
-    bool ok = true;
-    for (uint32_t i = 0; ok && i < state->pending_count; i++) {
+    member_open *open = calloc((size_t)state->member_count + 1, sizeof *open);
+    if (!open) return fail(why, why_size, "out of memory");
+    for (uint32_t i = 0; i < state->pending_count; i++) {
         const tally_pending *p = &state->pendings[i];
         if (p->status != TALLY_PENDING_OPEN) continue;
-        const tally_member *payer = tally_state_member(state, p->network_id, &p->payer);
-        held[payer - state->members] += pending_held(p);
+        member_open *payer = &open[tally_state_member(state, p->network_id, &p->payer) - state->members];
+        payer->held += pending_held(p);
+        payer->holds++;
     }
-    for (uint32_t i = 0; ok && i < state->member_count; i++)
-        if (held[i] != state->members[i].pending_out)
-            ok = fail(why, why_size, "member %u holds pending_out %lld, its open holds %lld", i,
-                      (long long)state->members[i].pending_out, (long long)held[i]);
-    free(held);
+    for (uint32_t i = 0; i < state->request_count; i++) {
+        const tally_request *q = &state->requests[i];
+        if (q->status == TALLY_REQUEST_OPEN) open[tally_state_member(state, q->network_id, &q->payee) - state->members].requests++;
+    }
+    bool ok = true;
+    for (uint32_t i = 0; ok && i < state->member_count; i++) {
+        const tally_member *m = &state->members[i];
+        if (open[i].held != m->pending_out)
+            ok = fail(why, why_size, "member %u holds pending_out %lld, its open holds %lld", i, (long long)m->pending_out,
+                      (long long)open[i].held);
+        else if (open[i].holds != m->holds_open || open[i].requests != m->requests_open)
+            ok = fail(why, why_size, "member %u counts %u open holds and %u open requests, there are %u and %u", i,
+                      m->holds_open, m->requests_open, open[i].holds, open[i].requests);
+    }
+    free(open);
     return ok;
 }
 
-static void count_member(network_totals *total, int64_t balance, int64_t pending_out, bool counted, int sign) {
+static void count_member(network_totals *total, const ledger_member_seen *member, int sign) {
+    int64_t balance = member->balance;
+    bool counted = member->counted;
     total->balance_sum += sign * (int128)balance;
-    total->members_held += sign * (int128)pending_out;
+    total->members_held += sign * (int128)member->pending_out;
+    total->members_holds_open += sign * (int64_t)member->holds_open;
+    total->members_requests_open += sign * (int64_t)member->requests_open;
     total->supply += sign * (int128)positive_part(balance);
     total->debt += sign * (int128)debt_part(balance);
     if (counted) total->active_members += (uint32_t)sign;
@@ -249,6 +276,12 @@ static void count_member(network_totals *total, int64_t balance, int64_t pending
 
 static bool member_counted(const tally_member *member) {
     return member->status != TALLY_MEMBER_SYSTEM && member->status != TALLY_MEMBER_LEFT;
+}
+
+/* What a member adds to its network's sums. */
+static ledger_member_seen member_seen(const tally_member *member) {
+    return (ledger_member_seen){member->balance, member->network_id, member_counted(member), member->pending_out,
+                                member->holds_open, member->requests_open};
 }
 
 /* The whole state, once: every record checked and summed. With `keep`, what each
@@ -260,17 +293,23 @@ static bool check_whole(const tally_state *state, network_totals *totals, int128
     for (uint32_t i = 0; i < state->member_count; i++) {
         const tally_member *member = &state->members[i];
         if (!check_member(state, member, i, why, why_size)) return false;
-        count_member(&totals[member->network_id], member->balance, member->pending_out, member_counted(member), 1);
-        if (keep)
-            keep->members[i] = (ledger_member_seen){member->balance, member->network_id, member_counted(member),
-                                                    member->pending_out};
+        ledger_member_seen seen = member_seen(member);
+        count_member(&totals[member->network_id], &seen, 1);
+        if (keep) keep->members[i] = seen;
     }
     for (uint32_t i = 0; i < state->pending_count; i++) {
         const tally_pending *p = &state->pendings[i];
         if (!check_pending(state, p, i, why, why_size)) return false;
         int64_t held = pending_held(p);
         totals[p->network_id].holds_held += held;
+        totals[p->network_id].holds_open += p->status == TALLY_PENDING_OPEN;
         if (keep) keep->pendings[i] = (ledger_pending_seen){held, p->network_id};
+    }
+    for (uint32_t i = 0; i < state->request_count; i++) {
+        const tally_request *q = &state->requests[i];
+        if (!check_request(state, q, i, why, why_size)) return false;
+        totals[q->network_id].requests_open += q->status == TALLY_REQUEST_OPEN;
+        if (keep) keep->requests[i] = (ledger_request_seen){q->network_id, q->status == TALLY_REQUEST_OPEN};
     }
     for (uint32_t i = 0; i < state->holding_count; i++) {
         const ledger_holding *holding = &state->holdings[i];
@@ -293,8 +332,6 @@ static bool check_whole(const tally_state *state, network_totals *totals, int128
     for (uint32_t i = 0; i < state->account_count; i++)
         if (!check_account(state, &state->accounts[i], i, why, why_size)) return false;
     if (!check_pending_sums(state, why, why_size)) return false;
-    for (uint32_t i = 0; i < state->request_count; i++)
-        if (!check_request(state, &state->requests[i], i, why, why_size)) return false;
     if (tally_chain_rules_validate(&state->rules) != TALLY_OK) return fail(why, why_size, "the chain rules are invalid");
     return true;
 }
@@ -329,6 +366,7 @@ static bool checker_room(tally_state *state) {
     return keep_room((void **)&c->members, &c->member_capacity, state->member_count, sizeof *c->members) &&
            keep_room((void **)&c->holdings, &c->holding_capacity, state->holding_count, sizeof *c->holdings) &&
            keep_room((void **)&c->pendings, &c->pending_capacity, state->pending_count, sizeof *c->pendings) &&
+           keep_room((void **)&c->requests, &c->request_capacity, state->request_count, sizeof *c->requests) &&
            keep_room((void **)&c->networks, &c->network_capacity, state->network_count + 1, sizeof *c->networks) &&
            keep_room((void **)&c->asset_sums, &c->asset_capacity, state->asset_count + 1, sizeof *c->asset_sums);
 }
@@ -373,11 +411,11 @@ static bool move_member_sums(tally_state *state, char *why, size_t why_size) {
             return fail(why, why_size, "member %u names unknown network %u", i, member->network_id);
         ledger_member_seen *seen = &c->members[i];
         if (seen->network_id != 0) {
-            count_member(&c->networks[seen->network_id], seen->balance, seen->pending_out, seen->counted, -1);
+            count_member(&c->networks[seen->network_id], seen, -1);
             ledger_marks_add(networks, seen->network_id - 1);
         }
-        *seen = (ledger_member_seen){member->balance, member->network_id, member_counted(member), member->pending_out};
-        count_member(&c->networks[member->network_id], seen->balance, seen->pending_out, seen->counted, 1);
+        *seen = member_seen(member);
+        count_member(&c->networks[member->network_id], seen, 1);
         ledger_marks_add(networks, member->network_id - 1);
     }
     return true;
@@ -439,10 +477,31 @@ static bool move_pending_sums(tally_state *state, char *why, size_t why_size) {
         const tally_pending *p = &state->pendings[i];
         if (!check_pending(state, p, i, why, why_size)) return false;
         ledger_pending_seen *seen = &c->pendings[i];
-        if (seen->network_id != 0) c->networks[seen->network_id].holds_held -= seen->held;
+        if (seen->network_id != 0) {
+            c->networks[seen->network_id].holds_held -= seen->held;
+            c->networks[seen->network_id].holds_open -= seen->held != 0;
+        }
         *seen = (ledger_pending_seen){pending_held(p), p->network_id};
         c->networks[p->network_id].holds_held += seen->held;
+        c->networks[p->network_id].holds_open += seen->held != 0;
         ledger_marks_add(networks, p->network_id - 1);
+    }
+    return true;
+}
+
+/* Moves the open-request counts by what the touched requests changed. */
+static bool move_request_sums(tally_state *state, char *why, size_t why_size) {
+    ledger_checker *c = &state->checker;
+    ledger_marks *requests = &c->touched[TALLY_TABLE_REQUESTS], *networks = &c->touched[TALLY_TABLE_NETWORKS];
+    for (uint32_t k = 0; k < requests->count; k++) {
+        uint32_t i = requests->list[k];
+        const tally_request *q = &state->requests[i];
+        if (!check_request(state, q, i, why, why_size)) return false;
+        ledger_request_seen *seen = &c->requests[i];
+        if (seen->network_id != 0) c->networks[seen->network_id].requests_open -= seen->open;
+        *seen = (ledger_request_seen){q->network_id, q->status == TALLY_REQUEST_OPEN};
+        c->networks[q->network_id].requests_open += seen->open;
+        ledger_marks_add(networks, q->network_id - 1);
     }
     return true;
 }
@@ -454,7 +513,7 @@ static bool check_changed(tally_state *state, char *why, size_t why_size) {
     for (int t = 0; t < TALLY_TABLE_COUNT; t++)
         for (uint32_t i = c->counts[t]; i < ledger_table_count(state, (tally_table)t); i++) ledger_marks_add(&c->touched[t], i);
     if (!move_member_sums(state, why, why_size) || !move_holding_sums(state, why, why_size) ||
-        !move_pending_sums(state, why, why_size))
+        !move_pending_sums(state, why, why_size) || !move_request_sums(state, why, why_size))
         return false;
 
     const ledger_marks *touched = c->touched;
@@ -477,10 +536,6 @@ static bool check_changed(tally_state *state, char *why, size_t why_size) {
     }
     /* The holds were checked as their sums moved; what each payer holds against its
      * own holds is the full check's (check_pending_sums), the network's sums here. */
-    for (uint32_t k = 0; k < touched[TALLY_TABLE_REQUESTS].count; k++) {
-        uint32_t i = touched[TALLY_TABLE_REQUESTS].list[k];
-        if (!check_request(state, &state->requests[i], i, why, why_size)) return false;
-    }
     if (tally_chain_rules_validate(&state->rules) != TALLY_OK) return fail(why, why_size, "the chain rules are invalid");
     return true;
 }

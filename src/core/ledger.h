@@ -120,11 +120,16 @@ typedef struct {
     uint32_t network_id; /* 0: not seen yet */
     bool counted;        /* counted in its network's member_count */
     int64_t pending_out;
+    uint32_t holds_open, requests_open;
 } ledger_member_seen;
 typedef struct {
     int64_t held;        /* amount + fee while open, else 0 */
     uint32_t network_id; /* 0: not seen yet */
 } ledger_pending_seen;
+typedef struct {
+    uint32_t network_id; /* 0: not seen yet */
+    bool open;
+} ledger_request_seen;
 typedef struct {
     int64_t amount;
     uint32_t owner_id; /* 0: not seen yet */
@@ -132,8 +137,10 @@ typedef struct {
 } ledger_holding_seen;
 typedef struct {
     ledger_int128 balance_sum, supply, debt, shares;
-    /* What its members' pending_out say is held, and what its open holds hold. */
+    /* What its members' pending_out say is held, and what its open holds hold; how
+     * many holds and requests its members say are open, and how many are. */
     ledger_int128 members_held, holds_held;
+    int64_t members_holds_open, holds_open, members_requests_open, requests_open;
     uint32_t active_members;
     uint32_t shares_epoch; /* the pool epoch `shares` sums */
 } ledger_network_totals;
@@ -145,9 +152,10 @@ typedef struct {
     ledger_member_seen *members;
     ledger_holding_seen *holdings;
     ledger_pending_seen *pendings;
+    ledger_request_seen *requests;
     ledger_network_totals *networks; /* by network id */
     ledger_int128 *asset_sums;       /* by asset id */
-    uint32_t member_capacity, holding_capacity, pending_capacity, network_capacity, asset_capacity;
+    uint32_t member_capacity, holding_capacity, pending_capacity, request_capacity, network_capacity, asset_capacity;
 } ledger_checker;
 
 struct tally_state {

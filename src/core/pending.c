@@ -43,6 +43,7 @@ tally_result pending_create(tally_state *state, const tally_tx *tx, int64_t bloc
     tally_member *payer = current(state, network->id, &tx->signer);
     if (!payer) return result_error(TALLY_ERR_NOT_MEMBER);
     if (!current(state, network->id, &body->payee)) return result_error(TALLY_ERR_NOT_MEMBER);
+    if (payer->holds_open >= TALLY_OPEN_PER_MEMBER_MAX) return result_error(TALLY_ERR_TOO_MANY_OPEN);
     /* The fee of the whole amount, as a transfer now would charge it. */
     bool may_borrow = credit_allows_new_debt(payer);
     int64_t own;
@@ -86,6 +87,7 @@ tally_result pending_create(tally_state *state, const tally_tx *tx, int64_t bloc
     pending->created_at = block_time;
     ledger_touch(state, TALLY_TABLE_PENDINGS, index);
     payer->pending_out += held; /* fits: own - held did not overflow */
+    payer->holds_open++;
     ledger_due_push(state, body->timeout, DUE_PENDING, index);
     tally_result result = result_error(TALLY_OK);
     result.created_id = pending->id;
@@ -103,8 +105,11 @@ static int64_t posted_fee(const tally_pending *pending, int64_t amount) {
 /* Releases the hold from its payer's pending_out. */
 static void release(tally_state *state, tally_pending *pending) {
     tally_member *payer = ledger_member(state, pending->network_id, &pending->payer);
-    assert(payer && payer->pending_out >= pending->amount + pending->fee);
-    if (payer) payer->pending_out -= pending->amount + pending->fee;
+    assert(payer && payer->pending_out >= pending->amount + pending->fee && payer->holds_open > 0);
+    if (payer) {
+        payer->pending_out -= pending->amount + pending->fee;
+        payer->holds_open--;
+    }
 }
 
 /* Moves `amount` of an open hold to its payee: the payee's cap checked, the fee

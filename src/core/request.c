@@ -24,9 +24,16 @@ static bool key_is_zero(const tally_key *key) {
 
 static bool same_key(const tally_key *a, const tally_key *b) { return memcmp(a->bytes, b->bytes, TALLY_KEY_BYTES) == 0; }
 
-static bool is_current(const tally_state *state, uint32_t network_id, const tally_key *key) {
-    const tally_member *member = tally_state_member(state, network_id, key);
-    return member && member->status != TALLY_MEMBER_LEFT && member->status != TALLY_MEMBER_SYSTEM;
+static tally_member *current(tally_state *state, uint32_t network_id, const tally_key *key) {
+    tally_member *member = ledger_member(state, network_id, key);
+    return member && member->status != TALLY_MEMBER_LEFT && member->status != TALLY_MEMBER_SYSTEM ? member : NULL;
+}
+
+/* Its maker has one open request fewer. */
+static void ended(tally_state *state, const tally_request *request) {
+    tally_member *maker = ledger_member(state, request->network_id, &request->payee);
+    assert(maker && maker->requests_open > 0);
+    if (maker && maker->requests_open > 0) maker->requests_open--;
 }
 
 tally_result request_create(tally_state *state, const tally_tx *tx, int64_t block_time) {
@@ -41,9 +48,12 @@ tally_result request_create(tally_state *state, const tally_tx *tx, int64_t bloc
     if (body->expiry <= block_time || body->expiry - block_time > REQUEST_EXPIRY_MAX_SECONDS)
         return result_error(TALLY_ERR_BAD_EXPIRY);
     if (tally_key_is_system(&body->payer)) return result_error(TALLY_ERR_SYSTEM_ACCOUNT);
-    if (!is_current(state, network->id, &tx->signer)) return result_error(TALLY_ERR_NOT_MEMBER);
-    if (!key_is_zero(&body->payer) && !is_current(state, network->id, &body->payer))
+    tally_member *maker = current(state, network->id, &tx->signer);
+    if (!maker) return result_error(TALLY_ERR_NOT_MEMBER);
+    const tally_member *payer = key_is_zero(&body->payer) ? NULL : tally_state_member(state, network->id, &body->payer);
+    if (!key_is_zero(&body->payer) && (!payer || payer->status == TALLY_MEMBER_LEFT))
         return result_error(TALLY_ERR_NOT_MEMBER);
+    if (maker->requests_open >= TALLY_OPEN_PER_MEMBER_MAX) return result_error(TALLY_ERR_TOO_MANY_OPEN);
     /* Room was reserved for one record and its due entry (ledger_reserve). */
     uint32_t index = state->request_count++;
     tally_request *request = &state->requests[index];
@@ -56,6 +66,7 @@ tally_result request_create(tally_state *state, const tally_tx *tx, int64_t bloc
     request->expiry = body->expiry;
     request->created_at = block_time;
     request->status = TALLY_REQUEST_OPEN;
+    maker->requests_open++;
     ledger_touch(state, TALLY_TABLE_REQUESTS, index);
     ledger_due_push(state, body->expiry, DUE_REQUEST, index);
     tally_result result = result_error(TALLY_OK);
@@ -93,6 +104,7 @@ tally_result request_pay(tally_state *state, const tally_tx *tx, int64_t block_t
     tally_request *request = ledger_request_at(state, body->request_id - 1);
     request->status = TALLY_REQUEST_PAID;
     request->paid_by = tx->signer;
+    ended(state, request);
     return result;
 }
 
@@ -103,7 +115,9 @@ tally_result request_cancel(tally_state *state, const tally_tx *tx, int64_t bloc
     if (error != TALLY_OK) return result_error(error);
     if (!same_key(&tally_state_request(state, body->request_id)->payee, &tx->signer))
         return result_error(TALLY_ERR_NOT_REQUEST_CREATOR);
-    ledger_request_at(state, body->request_id - 1)->status = TALLY_REQUEST_CANCELLED;
+    tally_request *request = ledger_request_at(state, body->request_id - 1);
+    request->status = TALLY_REQUEST_CANCELLED;
+    ended(state, request);
     return result_error(TALLY_OK);
 }
 
@@ -113,5 +127,6 @@ void request_due(tally_state *state, uint32_t request_index, int64_t due_time, l
     if (seen->status != TALLY_REQUEST_OPEN || seen->expiry != due_time) return; /* ended before */
     tally_request *request = ledger_request_at(state, request_index);
     request->status = TALLY_REQUEST_EXPIRED;
+    ended(state, request);
     ledger_event(end, TALLY_EVENT_REQUEST_EXPIRED, request->network_id, &request->payee, request->amount, request->id);
 }

@@ -265,6 +265,8 @@ static void write_member(writer *w, const tally_member *m) {
     put_u8(w, m->rebalanced_in_period);
     put_i64(w, m->joined_at);
     put_i64(w, m->pending_out);
+    put_u32(w, m->holds_open);
+    put_u32(w, m->requests_open);
     put_u8(w, m->status_before_leaving);
 }
 
@@ -289,7 +291,10 @@ static void read_member(reader *r, tally_member *m) {
     m->rebalanced_in_period = get_bool(r);
     m->joined_at = get_i64(r);
     m->pending_out = get_i64(r);
-    if (m->pending_out < 0) r->invalid = true;
+    m->holds_open = get_u32(r);
+    m->requests_open = get_u32(r);
+    if (m->pending_out < 0 || m->holds_open > TALLY_OPEN_PER_MEMBER_MAX || m->requests_open > TALLY_OPEN_PER_MEMBER_MAX)
+        r->invalid = true;
     m->status_before_leaving = get_u8(r);
     if (m->status_before_leaving > TALLY_MEMBER_DEFAULTED) r->invalid = true;
     if (m->system_kind > TALLY_SYSTEM_POOL) r->invalid = true;
