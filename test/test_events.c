@@ -323,7 +323,8 @@ TEST(events_the_decoder_refuses_unknown_kinds_stray_members_and_short_lists) {
 TEST(events_kind_names_are_the_documented_ones) {
     const char *names[] = {NULL,           "line_renewed",        "line_expired",  "line_frozen",
                            "line_unfrozen", "line_defaulted",     "lost_debt_covered",
-                           "reserve_reallocated", "policy_changed", "peg_changed", "pending_released", "pending_refunded"};
+                           "reserve_reallocated", "policy_changed", "peg_changed", "pending_released", "pending_refunded",
+                           "request_expired"};
     for (uint8_t kind = TALLY_EVENT_KIND_FIRST; kind <= TALLY_EVENT_KIND_LAST; kind++)
         CHECK(strcmp(tally_event_kind_name(kind), names[kind]) == 0);
     CHECK(tally_event_kind_name(0) == NULL && tally_event_kind_name(TALLY_EVENT_KIND_LAST + 1) == NULL);
