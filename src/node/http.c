@@ -568,9 +568,12 @@ static void add_activity_figures(json_t *entry, const index_activity_row *row) {
         break;
     case TALLY_TX_PENDING_CREATE:
     case TALLY_TX_PENDING_POST:
-    case TALLY_TX_PENDING_VOID:
+    case TALLY_TX_PENDING_VOID: has_amount = false; break; /* in add_escrow_fields */
     case TALLY_TX_REQUEST_PAY:
-    case TALLY_TX_REQUEST_CANCEL: has_amount = false; break; /* in add_escrow_fields */
+    case TALLY_TX_REQUEST_CANCEL:
+        json_object_set_new(entry, "memo", json_stringn(row->escrow_memo, row->escrow_memo_length));
+        has_amount = false;
+        break;
     case TALLY_TX_REQUEST_CREATE:
         json_object_set_new(entry, "memo",
                             json_stringn(tx->body.request_create.memo.bytes, tx->body.request_create.memo.length));

@@ -319,6 +319,9 @@ typedef struct {
     tally_event event;            /* an event */
     uint32_t escrow_id;           /* as index_history_entry's */
     int64_t escrow_amount;
+    /* REQUEST_PAY, REQUEST_CANCEL: the request's memo (its transaction has none) */
+    uint16_t escrow_memo_length;
+    char escrow_memo[TALLY_MEMO_MAX + 1];
 } index_activity_row;
 
 /*

@@ -251,7 +251,9 @@ static bool read_activity_row(sqlite3_stmt *statement, index_activity_row *row) 
         if (length != TALLY_EVENT_BYTES || !tally_event_decode(encoded, &row->event)) return false;
     } else if (tally_tx_decode(encoded, (size_t)length, &row->tx) != TALLY_OK) {
         return false;
-    } else if (index_type_is_escrow(head.type) && !column_escrow(statement, 9, &row->escrow_id, &row->escrow_amount)) {
+    } else if (index_type_is_escrow(head.type) &&
+               (!column_escrow(statement, 9, &row->escrow_id, &row->escrow_amount) ||
+                !column_text(statement, 11, row->escrow_memo, TALLY_MEMO_MAX, &row->escrow_memo_length))) {
         tally_tx_release(&row->tx);
         return false;
     }

@@ -105,7 +105,7 @@ _Static_assert(CREDIT_ENTRIES_MAX <= ENTRIES_PER_TX && ASSET_ENTRIES_MAX <= ENTR
       "ORDER BY h.entry DESC LIMIT ?4")                                                                      \
     X(ACTIVITY,                                                                                              \
       "SELECT t.seq, t.height, t.position, b.time, t.id, t.type, t.signer, t.encoded, t.fee, t.event_amount, "   \
-      "t.event_time FROM txs t JOIN blocks b ON b.height = t.height "                                          \
+      "t.event_time, t.memo FROM txs t JOIN blocks b ON b.height = t.height "                                  \
       "WHERE t.network_id = ?1 AND (?2 IS NULL OR t.signer = ?2) AND t.seq < ?3 ORDER BY t.seq DESC LIMIT ?4") \
     X(BLOCKS, "SELECT header, hash FROM blocks WHERE height >= ?1 ORDER BY height LIMIT ?2")                 \
     X(SEARCH, "SELECT search.kind, search.key, search.counterparty, search.text, t.height, t.id, "           \
