@@ -179,6 +179,9 @@ static const cli_option verify_options[] = {
 #define WHO_HELP                                                                                          \
     "WHO is an address (tly1...), an alias in the network (bob), or alias@network (bob@greenvale).\n"
 #define NET_HELP "NET is a network's name (any case) or its id.\n"
+#define WHO_AT_NET_HELP                                                                                   \
+    "WHO@NET is alias@network or address@network (bob@greenvale); the network alone\n"                 \
+    "(greenvale) means you, the selected key.\n"
 
 const cli_command cli_commands[] = {
     /* keys */
@@ -413,7 +416,7 @@ const cli_command cli_commands[] = {
      "amount and fee, and its timeout with what happens then (refund: back to the payer;\n"
      "release: paid in full). NET alone lists your own (the selected key's). A hold is\n"
      "open until posted, voided, released or refunded. Your balance shows what open\n"
-     "holds keep for you (pending in) and what yours keep spent (pending out).\n" WHO_HELP,
+     "holds keep for you (pending in) and what yours keep spent (pending out).\n" WHO_AT_NET_HELP,
      "tally hold list greenvale\n  tally hold list bob@greenvale --status open", cli_cmd_hold_list},
     {"hold", "show", "ID", 1, 1, NULL, "one hold: who, how much, its status and timeout",
      "Shows hold ID as the chain has it now: payer, payee and resolver, what it holds\n"
@@ -449,7 +452,7 @@ const cli_command cli_commands[] = {
      "Lists the requests WHO made or is asked to pay in NET, newest first: number,\n"
      "status (open, paid, cancelled, expired), who asks, who is asked (anyone: any\n"
      "member), amount, expiry and memo. NET alone lists your own (the selected key's).\n"
-     "A request asking any member is listed with its maker's.\n" WHO_HELP,
+     "A request asking any member is listed with its maker's.\n" WHO_AT_NET_HELP,
      "tally request list greenvale --status open\n  tally request list bob@greenvale", cli_cmd_request_list},
     {"request", "show", "ID", 1, 1, NULL, "one payment request: who asks whom, how much, for what",
      "Shows request ID as the chain has it now: who asks and is paid, who is asked,\n"

@@ -782,11 +782,22 @@ static bool read_escrow_query(http_server *server, struct MHD_Connection *connec
                                "member is needed: an address, or an alias in the network");
         return false;
     }
-    if (strncmp(who, "tly1", 4) == 0) {
+    size_t length = strlen(who);
+    if (length == TALLY_ADDRESS_LENGTH && strncmp(who, "tly1", 4) == 0) {
         /* any key: a member who left still has its holds and requests listed */
         if (tally_address_decode(who, &q->member)) return true;
         *answered = send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_ADDRESS",
                                "not an address: expected tly1 and 58 characters with a valid checksum");
+        return false;
+    }
+    /* an alias as member.c admits them: 1 to 32 of a-z 0-9 . _ - */
+    bool alias = length >= 1 && length <= TALLY_ALIAS_MAX;
+    for (size_t i = 0; alias && i < length; i++)
+        alias = (who[i] >= 'a' && who[i] <= 'z') || (who[i] >= '0' && who[i] <= '9') || strchr("._-", who[i]) != NULL;
+    if (!alias) {
+        *answered = send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_ADDRESS",
+                               "member is an address (tly1 and 58 characters with a valid checksum) or an alias "
+                               "(1 to 32 of a-z 0-9 . _ -)");
         return false;
     }
     const tally_state *state = node_read_begin(server->node);
