@@ -16,7 +16,8 @@ no other field (as if `additionalProperties: false`), so a field the node sends 
 the document does not name fails, and so does a required field left out. Answers
 that are not JSON (`/metrics`, a raw block) are checked for their content type only.
 Refusals are checked too: an unknown network (404), a malformed submission (400),
-a dev-chain call on a real chain (403).
+a dev-chain call on a real chain (403), the lists of holds and payment requests
+asked wrongly (400) or for nobody (404), unknown holds and requests (404).
 
 Prints one line per request and a summary; exit status 0 when everything matches.
 Uses python3-yaml and python3-jsonschema (Debian packages, deps/debian-packages.txt).
@@ -189,12 +190,54 @@ def main():
     c.check("/v1/proofs/accounts/{address}", "get", "/v1/proofs/accounts/" + alice, 200)
     c.check("/v1/proofs/assets/{asset}", "get", "/v1/proofs/assets/1", 200)
     c.check("/v1/proofs/assets/{asset}/holders/{address}", "get", "/v1/proofs/assets/1/holders/" + bob_address, 200)
+    # The demo's hold (dave's deposit for carol) and payment requests (carol's to
+    # dave, paid; bob's to alice, open until it expires), and every refusal.
+    holds = c.check("/v1/networks/{network}/holds", "get", "/v1/networks/1/holds?member=dave", 200) or {}
+    if not holds.get("holds"):
+        c.fail("GET /v1/networks/1/holds?member=dave", "the demo's hold is not listed")
+    c.check("/v1/networks/{network}/holds", "get", "/v1/networks/1/holds?member=carol&status=open&limit=1", 200)
+    c.check("/v1/networks/{network}/holds", "get", "/v1/networks/1/holds?member=" + alice + "&before=1", 200)
+    bad_address = "tly1" + "a" * 58  # an address's length and alphabet, a wrong checksum
+    for query, status in (("", 400), ("?member=nobody", 404), ("?member=" + bad_address, 400),
+                          ("?member=Dave%21", 400), ("?member=dave&status=lost", 400), ("?member=dave&limit=0", 400),
+                          ("?member=dave&limit=501", 400), ("?member=dave&before=x", 400)):
+        c.check("/v1/networks/{network}/holds", "get", "/v1/networks/1/holds" + query, status)
+    c.check("/v1/networks/{network}/holds", "get", "/v1/networks/999/holds?member=dave", 404)
+    hold = c.check("/v1/holds/{id}", "get", "/v1/holds/1", 200) or {}
+    c.check("/v1/holds/{id}", "get", "/v1/holds/999", 404)
+    c.check("/v1/holds/{id}", "get", "/v1/holds/first", 400)
+    requests = c.check("/v1/networks/{network}/requests", "get", "/v1/networks/1/requests?member=alice", 200) or {}
+    if not requests.get("requests"):
+        c.fail("GET /v1/networks/1/requests?member=alice", "the demo's open request is not listed")
+    c.check("/v1/networks/{network}/requests", "get", "/v1/networks/1/requests?member=dave&status=paid", 200)
+    for query, status in (("", 400), ("?member=nobody", 404), ("?member=" + bad_address, 400),
+                          ("?member=alice&status=open&limit=999", 400), ("?member=alice&status=posted", 400)):
+        c.check("/v1/networks/{network}/requests", "get", "/v1/networks/1/requests" + query, status)
+    paid = c.check("/v1/requests/{id}", "get", "/v1/requests/1", 200) or {}
+    honey = c.check("/v1/requests/{id}", "get", "/v1/requests/2", 200) or {}
+    c.check("/v1/requests/{id}", "get", "/v1/requests/999", 404)
+    c.check("/v1/requests/{id}", "get", "/v1/requests/0", 400)
+    c.check("/v1/proofs/holds/{id}", "get", "/v1/proofs/holds/1", 200)
+    c.check("/v1/proofs/holds/{id}", "get", "/v1/proofs/holds/999", 404)
+    c.check("/v1/proofs/requests/{id}", "get", "/v1/proofs/requests/2", 200)
+    c.check("/v1/proofs/requests/{id}", "get", "/v1/proofs/requests/999", 404)
+    want_hold, want_honey = ("refunded", "expired") if dev else ("open", "open")
+    if hold.get("status") != want_hold or hold.get("payee_name") != "carol":
+        c.fail("GET /v1/holds/1", "expected carol's hold %s: %s" % (want_hold, hold))
+    if paid.get("status") != "paid" or paid.get("memo") != "a sack of potatoes":
+        c.fail("GET /v1/requests/1", "expected the potatoes paid: %s" % paid)
+    if honey.get("status") != want_honey or honey.get("payer_name") != "alice":
+        c.fail("GET /v1/requests/2", "expected alice's honey %s: %s" % (want_honey, honey))
     if dev:
         history = c.check("/v1/networks/{network}/accounts/{member}/history", "get",
                           "/v1/networks/1/accounts/carol/history", 200) or {}
         kinds = {entry.get("type") for entry in history.get("entries", [])}
         if not {"line_frozen", "line_defaulted"} <= kinds:
             c.fail("GET /v1/networks/1/accounts/carol/history", "no freeze and default after 400 days: %s" % kinds)
+        history = c.check("/v1/networks/{network}/accounts/{member}/history", "get",
+                          "/v1/networks/1/accounts/alice/history", 200) or {}
+        if "request_expired" not in {entry.get("type") for entry in history.get("entries", [])}:
+            c.fail("GET /v1/networks/1/accounts/alice/history", "the honey did not expire in 400 days")
     else:
         c.check("/v1/dev/advance", "post", "/v1/dev/advance?seconds=60", 403, "")
     c.check("/metrics", "get", "/metrics", 200)

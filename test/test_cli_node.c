@@ -29,7 +29,7 @@ typedef struct {
     size_t out_size, err_size;
 } session;
 
-static cli_status tally(session *s, const char *first, ...) {
+static cli_status tally_list(session *s, const char *first, va_list arguments) {
     free(s->out);
     free(s->err);
     s->out = s->err = NULL;
@@ -46,10 +46,7 @@ static cli_status tally(session *s, const char *first, ...) {
     char *argv[32];
     int argc = 0;
     argv[argc++] = strdup("tally");
-    va_list arguments;
-    va_start(arguments, first);
     for (const char *word = first; word && argc < 31; word = va_arg(arguments, const char *)) argv[argc++] = strdup(word);
-    va_end(arguments);
     cli_status status = cli_run(&ctx, argc, argv);
     for (int i = 0; i < argc; i++) free(argv[i]);
     fclose(out);
@@ -58,7 +55,31 @@ static cli_status tally(session *s, const char *first, ...) {
     return status;
 }
 
+static cli_status tally(session *s, const char *first, ...) {
+    va_list arguments;
+    va_start(arguments, first);
+    cli_status status = tally_list(s, first, arguments);
+    va_end(arguments);
+    return status;
+}
+
+/* Runs the command again until it succeeds with `part` in its output (what it reads
+ * comes from the node's index, which follows the chain within moments). */
+static bool tally_until(session *s, const char *part, const char *first, ...) {
+    for (int attempt = 0; attempt < 50; attempt++) {
+        va_list arguments;
+        va_start(arguments, first);
+        cli_status status = tally_list(s, first, arguments);
+        va_end(arguments);
+        if (status == CLI_OK && s->out && strstr(s->out, part)) return true;
+        struct timespec pause = {0, 100 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    return false;
+}
+
 #define TALLY(s, ...) tally((s), __VA_ARGS__, (const char *)NULL)
+#define TALLY_UNTIL(s, part, ...) tally_until((s), (part), __VA_ARGS__, (const char *)NULL)
 
 static bool contains(const char *text, const char *part) { return text && strstr(text, part) != NULL; }
 
@@ -504,7 +525,7 @@ TEST(cli_holds_post_and_release_through_a_real_node) {
     CHECK(contains(s.out, "holding 60.00 VLY for bob@Valley in Valley as hold 1, fee 0.60 VLY"));
     /* 60 + 0.60 held of 100: 40 would pass, 41 not */
     CHECK_EQ(TALLY(&s, "account", "valley", "carol"), CLI_OK);
-    CHECK(contains(s.out, "held        60.60 VLY (pending transfers, fees included"));
+    CHECK(contains(s.out, "pending out 60.60 VLY (held by its open holds, fees included: spent until posted or released)\n"));
     CHECK_EQ(TALLY(&s, "--key", "carol", "pay", "bob@valley", "41", "--max-fee", "1"), CLI_REFUSED);
     CHECK(contains(s.err, "(INSUFFICIENT_CREDIT)"));
     CHECK_EQ(TALLY(&s, "--key", "carol", "hold", "post", "valley", "1", "25"), CLI_OK);
@@ -521,6 +542,253 @@ TEST(cli_holds_post_and_release_through_a_real_node) {
     CHECK(contains(s.out, "closing balance  -35.35 VLY"));
     CHECK_EQ(TALLY(&s, "--key", "bob", "history", "valley", "--statement"), CLI_OK);
     CHECK(contains(s.out, "closing balance  35.00 VLY"));
+    CHECK_EQ(TALLY(&s, "verify"), CLI_OK);
+    CHECK_EQ(harness_stop(&node), 0);
+    free(s.out);
+    free(s.err);
+    cli_client_curl_transport_close();
+    harness_remove_directory(&node);
+}
+
+/* The --json answer of the last command, parsed (the caller decrefs it). */
+static json_t *json_out(const session *s) {
+    json_error_t error;
+    json_t *json = s->out ? json_loads(s->out, 0, &error) : NULL;
+    CHECK(json != NULL);
+    return json;
+}
+
+/* The error code of a refused API request (NULL when there is none). */
+static const char *api_refusal(const test_node *node, const char *path, long *status, json_t **answer) {
+    *answer = NULL;
+    *status = harness_request(node, "GET", path, NULL, 0, answer);
+    return harness_json_string(*answer, "error.code");
+}
+
+#define CHECK_REFUSED(node, path, want_status, want_code)                                                      \
+    do {                                                                                                    \
+        long got_status;                                                                                    \
+        json_t *got_answer;                                                                                 \
+        const char *got_code = api_refusal((node), (path), &got_status, &got_answer);                       \
+        CHECK_EQ(got_status, (long)(want_status));                                                          \
+        CHECK(got_code && strcmp(got_code, (want_code)) == 0);                                              \
+        json_decref(got_answer);                                                                            \
+    } while (0)
+
+/* Payment requests and holds through tallyd and the CLI (issue 10, item 3): bob
+ * invoices alice 12.50 for eggs; alice lists it, pays it (fee as estimated); both
+ * histories show the request and the payment with its memo; paying again is
+ * refused REQUEST_PAID, a cancelled one REQUEST_CANCELLED, one left to expire on the
+ * dev chain REQUEST_EXPIRED. A hold shows in both balances (pending in, pending
+ * out), in hold list and hold show, and its post in the histories. The new API
+ * endpoints' refusals and paging. */
+TEST(cli_requests_and_holds_through_a_real_node) {
+    test_node node;
+    REQUIRE(harness_make_directory(&node));
+    const char *const dev[] = {"--dev", NULL};
+    if (!harness_start(&node, dev)) {
+        harness_remove_directory(&node);
+        REQUIRE(!"tallyd --dev (build/test/tallyd) did not start");
+    }
+    session s = {.node = &node};
+    snprintf(s.keys_dir, sizeof s.keys_dir, "%s/keys", node.directory);
+    const char *names[3] = {"op", "alice", "bob"};
+    import_keys(&s, &node, names, 3, 'a');
+    CHECK_EQ(TALLY(&s, "--key", "op", "network", "create", "Greenvale", "GVH", "--fee-bps", "100", "--default-limit",
+                   "100"),
+             CLI_OK);
+    for (int k = 1; k < 3; k++) {
+        CHECK_EQ(TALLY(&s, "--key", names[k], "member", "join", "greenvale"), CLI_OK);
+        CHECK_EQ(TALLY(&s, "--key", names[k], "alias", "set", "greenvale", names[k]), CLI_OK);
+    }
+
+    /* bob invoices alice; she finds it in her list and reads it */
+    CHECK_EQ(TALLY(&s, "--key", "bob", "request", "create", "alice@greenvale", "12.50", "--memo", "a dozen eggs"),
+             CLI_OK);
+    CHECK(contains(s.out, "asked 12.50 GVH of alice@Greenvale in Greenvale as request 1: a dozen eggs, until "));
+    CHECK(contains(s.out, "\n  alice@Greenvale pays it with: tally request pay 1\n"));
+    CHECK(TALLY_UNTIL(&s, "a dozen eggs", "--key", "alice", "request", "list", "greenvale"));
+    CHECK(contains(s.out, "payment requests of alice@Greenvale\n"));
+    char row[512];
+    line_with(s.out, " open ", row, sizeof row);
+    CHECK(contains(row, " 1  open    bob    alice  12.50 GVH  ") && contains(row, "  a dozen eggs"));
+    CHECK_EQ(TALLY(&s, "--json", "--key", "alice", "request", "list", "greenvale", "--status", "open"), CLI_OK);
+    json_t *list = json_out(&s);
+    json_t *first = json_array_get(json_object_get(list, "requests"), 0);
+    CHECK_EQ(json_array_size(json_object_get(list, "requests")), 1);
+    CHECK_EQ(harness_json_int(first, "id"), 1);
+    CHECK_EQ(harness_json_int(first, "amount"), 1250);
+    CHECK(harness_json_string(first, "memo") && strcmp(harness_json_string(first, "memo"), "a dozen eggs") == 0);
+    CHECK(harness_json_string(first, "payee_name") && strcmp(harness_json_string(first, "payee_name"), "bob") == 0);
+    CHECK(json_is_null(json_object_get(list, "next")) && json_is_null(json_object_get(first, "paid_by")));
+    json_decref(list);
+    CHECK_EQ(TALLY(&s, "request", "show", "1"), CLI_OK);
+    CHECK(contains(s.out, "request     1 in Greenvale\nstatus      open\npayee       bob  tly1"));
+    CHECK(contains(s.out, "\namount      12.50 GVH\nmemo        a dozen eggs\nexpires     "));
+    CHECK(contains(s.out, "next        the payer pays it with: tally request pay 1;"));
+
+    /* she pays it: 12.50 to bob, fee 1% rounded up, as the CLI estimated and signed */
+    CHECK_EQ(TALLY(&s, "--key", "alice", "request", "pay", "1"), CLI_OK);
+    CHECK(contains(s.out, "paid request 1: 12.50 GVH to bob@Greenvale for a dozen eggs, fee 0.13 GVH (at most 0.13 GVH "
+                          "signed)\n"));
+    CHECK(history_shows(&s, "alice", "greenvale", "paid request 1: a dozen eggs"));
+    line_with(s.out, " request_pay ", row, sizeof row);
+    CHECK(contains(row, " bob ") && contains(row, " -12.50 GVH  0.13 GVH  paid request 1: a dozen eggs"));
+    line_with(s.out, " request_create ", row, sizeof row);
+    CHECK(contains(row, " bob ") && contains(row, "request 1: 12.50 GVH asked: a dozen eggs"));
+    CHECK(history_shows(&s, "bob", "greenvale", "paid request 1: a dozen eggs"));
+    line_with(s.out, " request_pay ", row, sizeof row);
+    CHECK(contains(row, " alice ") && contains(row, " 12.50 GVH       paid request 1: a dozen eggs"));
+    CHECK_EQ(TALLY(&s, "--json", "--key", "bob", "history", "greenvale", "--limit", "1"), CLI_OK);
+    json_t *history = json_out(&s);
+    json_t *paid = json_array_get(json_object_get(history, "entries"), 0);
+    CHECK(strcmp(harness_json_string(paid, "type"), "request_pay") == 0);
+    CHECK_EQ(harness_json_int(paid, "amount"), 1250);
+    CHECK_EQ(harness_json_int(paid, "fee"), 0);
+    CHECK_EQ(harness_json_int(paid, "request"), 1);
+    CHECK_EQ(harness_json_int(paid, "asked"), 1250);
+    CHECK(strcmp(harness_json_string(paid, "memo"), "a dozen eggs") == 0);
+    json_decref(history);
+    CHECK_EQ(TALLY(&s, "account", "greenvale", "bob"), CLI_OK);
+    CHECK(contains(s.out, "balance     12.50 GVH\n"));
+    CHECK_EQ(TALLY(&s, "account", "greenvale", "alice"), CLI_OK);
+    CHECK(contains(s.out, "balance     -12.63 GVH\n"));
+    CHECK_EQ(TALLY(&s, "--json", "request", "show", "1"), CLI_OK);
+    json_t *shown = json_out(&s);
+    CHECK(strcmp(harness_json_string(shown, "status"), "paid") == 0);
+    CHECK(strcmp(harness_json_string(shown, "paid_by_name"), "alice") == 0);
+    json_decref(shown);
+
+    /* paid at most once */
+    CHECK_EQ(TALLY(&s, "--key", "alice", "request", "pay", "1"), CLI_REFUSED);
+    CHECK(contains(s.err, "refused: the payment request was already paid (REQUEST_PAID)\n"));
+    CHECK(contains(s.err, "  `tally request show 1` shows who asks whom, its status and expiry\n"));
+    CHECK_EQ(TALLY(&s, "--key", "alice", "request", "pay", "99"), CLI_REFUSED);
+    CHECK(contains(s.err, "tally: no payment request has this id (REQUEST_NOT_FOUND)\n"));
+    CHECK_EQ(TALLY(&s, "--key", "bob", "request", "pay", "1"), CLI_USAGE); /* his own */
+
+    /* a cancelled one */
+    CHECK_EQ(TALLY(&s, "--key", "bob", "request", "create", "alice@greenvale", "3", "--memo", "jam"), CLI_OK);
+    CHECK(contains(s.out, "as request 2: jam, until "));
+    CHECK(TALLY_UNTIL(&s, "\nmemo        jam\n", "request", "show", "2")); /* its memo is in the index */
+    CHECK_EQ(TALLY(&s, "--key", "alice", "request", "cancel", "2"), CLI_REFUSED);
+    CHECK(contains(s.err, "refused: only the member who made the payment request may cancel it (NOT_REQUEST_CREATOR)\n"));
+    CHECK_EQ(TALLY(&s, "--key", "bob", "request", "cancel", "2"), CLI_OK);
+    CHECK(contains(s.out, "cancelled request 2 (3.00 GVH, jam): nobody can pay it any more\n"));
+    CHECK_EQ(TALLY(&s, "--key", "alice", "request", "pay", "2"), CLI_REFUSED);
+    CHECK(contains(s.err, "refused: the payment request was cancelled by its creator (REQUEST_CANCELLED)\n"));
+    CHECK(history_shows(&s, "alice", "greenvale", "request 2 cancelled (3.00 GVH asked): jam"));
+
+    /* one any member may pay, left to expire on the dev chain */
+    CHECK_EQ(TALLY(&s, "--key", "bob", "request", "create", "greenvale", "5", "--anyone", "--memo", "raffle",
+                   "--expires", "1d"),
+             CLI_OK);
+    CHECK(contains(s.out, "asked 5.00 GVH of any member in Greenvale as request 3: raffle, until "));
+    CHECK(contains(s.out, "\n  any member of Greenvale pays it with: tally request pay 3\n"));
+    CHECK_EQ(TALLY(&s, "dev", "advance", "2d"), CLI_OK);
+    CHECK_EQ(TALLY(&s, "request", "show", "3"), CLI_OK);
+    CHECK(contains(s.out, "status      expired\n"));
+    CHECK(contains(s.out, "payer       anyone in Greenvale\n"));
+    CHECK_EQ(TALLY(&s, "--key", "alice", "request", "pay", "3"), CLI_REFUSED);
+    CHECK(contains(s.err, "refused: the payment request expired (REQUEST_EXPIRED)\n"));
+    CHECK(history_shows(&s, "bob", "greenvale", "request 3 expired unpaid (5.00 GVH asked)"));
+    CHECK_EQ(TALLY(&s, "--json", "request", "list", "bob@greenvale", "--status", "expired"), CLI_OK);
+    list = json_out(&s);
+    CHECK_EQ(json_array_size(json_object_get(list, "requests")), 1);
+    CHECK_EQ(harness_json_int(json_array_get(json_object_get(list, "requests"), 0), "id"), 3);
+    CHECK(json_is_null(json_object_get(json_array_get(json_object_get(list, "requests"), 0), "payer")));
+    json_decref(list);
+    CHECK_EQ(TALLY(&s, "request", "list", "bob@greenvale"), CLI_OK);
+    CHECK(contains(line_with(s.out, " expired ", row, sizeof row), " 3  expired    bob    anyone   5.00 GVH  "));
+    CHECK(contains(line_with(s.out, " cancelled ", row, sizeof row), " 2  cancelled  bob    alice    3.00 GVH  "));
+    CHECK(contains(line_with(s.out, " paid ", row, sizeof row), " 1  paid       bob    alice   12.50 GVH  "));
+
+    /* a hold: pending out for alice, pending in for bob, until she posts 15 of it */
+    CHECK_EQ(TALLY(&s, "--key", "alice", "hold", "create", "bob@greenvale", "20", "--timeout", "7d"), CLI_OK);
+    CHECK(contains(s.out, "holding 20.00 GVH for bob@Greenvale in Greenvale as hold 1, fee 0.20 GVH"));
+    CHECK_EQ(TALLY(&s, "--key", "alice", "balance"), CLI_OK);
+    CHECK(contains(s.out, "\npending out Greenvale 20.20 GVH (held by your open holds, fees included: spent until "
+                          "posted or released)\n"));
+    CHECK(!contains(s.out, "pending in "));
+    CHECK(history_shows(&s, "bob", "greenvale", "hold 1: 20.00 GVH held until posted, voided or timed out"));
+    CHECK_EQ(TALLY(&s, "--key", "bob", "balance", "greenvale"), CLI_OK);
+    CHECK(contains(s.out, "\npending in  Greenvale 20.00 GVH (open holds for you: yours once posted)\n"));
+    CHECK_EQ(TALLY(&s, "--json", "--key", "bob", "balance"), CLI_OK);
+    json_t *balance = json_out(&s);
+    json_t *account = json_array_get(json_object_get(balance, "accounts"), 0);
+    CHECK_EQ(harness_json_int(account, "pending_in"), 2000);
+    CHECK_EQ(harness_json_int(account, "pending_out"), 0);
+    json_decref(balance);
+    CHECK_EQ(TALLY(&s, "account", "greenvale", "alice"), CLI_OK);
+    CHECK(contains(s.out, "pending out 20.20 GVH (held by its open holds, fees included"));
+    CHECK(TALLY_UNTIL(&s, " 1  open ", "--key", "alice", "hold", "list", "greenvale"));
+    CHECK(contains(s.out, "holds of alice@Greenvale\n"));
+    CHECK(contains(line_with(s.out, " open ", row, sizeof row), " 1  open    alice  bob    20.00 GVH  0.20 GVH  "));
+    CHECK(contains(row, " UTC, then refund"));
+    CHECK_EQ(TALLY(&s, "--json", "hold", "show", "1"), CLI_OK);
+    json_t *hold = json_out(&s);
+    CHECK(strcmp(harness_json_string(hold, "status"), "open") == 0);
+    CHECK(strcmp(harness_json_string(hold, "outcome"), "refund") == 0);
+    CHECK(json_is_null(json_object_get(hold, "resolver")));
+    CHECK_EQ(harness_json_int(hold, "amount"), 2000);
+    CHECK_EQ(harness_json_int(hold, "fee"), 20);
+    char timeout[CLI_TIME_TEXT_MAX], expected[160];
+    snprintf(expected, sizeof expected, "\ntimeout     %s: then given back to the payer (refund)\n",
+             cli_out_time(harness_json_int(hold, "timeout"), timeout));
+    CHECK_EQ(harness_json_int(hold, "timeout") - harness_json_int(hold, "created_at"), 7 * 86400);
+    json_decref(hold);
+    CHECK_EQ(TALLY(&s, "hold", "show", "1"), CLI_OK);
+    CHECK(contains(s.out, "hold        1 in Greenvale\nstatus      open\npayer       alice  tly1"));
+    CHECK(contains(s.out, "\nresolver    none\nheld        20.00 GVH and its fee 0.20 GVH\n"));
+    CHECK(contains(s.out, expected));
+    CHECK_EQ(TALLY(&s, "--key", "alice", "hold", "post", "greenvale", "1", "15"), CLI_OK);
+    CHECK(contains(s.out, "posted 15.00 GVH of hold 1, fee 0.15 GVH; the rest is released"));
+    CHECK_EQ(TALLY(&s, "hold", "show", "1"), CLI_OK);
+    CHECK(contains(s.out, "\nstatus      posted\n"));
+    CHECK(contains(s.out, "\nposted      15.00 GVH reached the payee\n"));
+    CHECK(history_shows(&s, "bob", "greenvale", "hold 1 posted: 15.00 GVH paid, the rest released"));
+    line_with(s.out, " pending_post ", row, sizeof row);
+    CHECK(contains(row, " alice ") && contains(row, " 15.00 GVH "));
+    CHECK_EQ(TALLY(&s, "--key", "bob", "balance", "greenvale"), CLI_OK);
+    CHECK(!contains(s.out, "pending in"));
+    CHECK(contains(s.out, " 27.50 GVH ")); /* 12.50 + 15 */
+    CHECK_EQ(TALLY(&s, "hold", "list", "bob@greenvale", "--status", "open"), CLI_OK);
+    CHECK(contains(s.out, "holds of bob@Greenvale, open\nno holds\n"));
+    CHECK_EQ(TALLY(&s, "hold", "list", "bob@greenvale", "--status", "lost"), CLI_USAGE);
+    CHECK(contains(s.err, "--status is one of open, posted, voided, released, refunded, not 'lost'"));
+
+    /* the API: pages, and every refusal of the new endpoints */
+    CHECK_EQ(TALLY(&s, "--key", "alice", "hold", "create", "bob@greenvale", "1", "--timeout", "1d"), CLI_OK);
+    CHECK(TALLY_UNTIL(&s, " 2  open ", "hold", "list", "bob@greenvale")); /* in the index */
+    json_t *page = NULL;
+    CHECK_EQ(harness_request(&node, "GET", "/v1/networks/1/holds?member=bob&limit=1", NULL, 0, &page), 200);
+    CHECK_EQ(harness_json_int(json_array_get(json_object_get(page, "holds"), 0), "id"), 2);
+    CHECK_EQ(harness_json_int(page, "next"), 2);
+    json_decref(page);
+    CHECK_EQ(harness_request(&node, "GET", "/v1/networks/1/holds?member=bob&limit=1&before=2", NULL, 0, &page), 200);
+    CHECK_EQ(harness_json_int(json_array_get(json_object_get(page, "holds"), 0), "id"), 1);
+    CHECK(json_is_null(json_object_get(page, "next")));
+    json_decref(page);
+    CHECK_EQ(harness_request(&node, "GET", "/v1/networks/1/accounts/bob", NULL, 0, &page), 200);
+    CHECK_EQ(harness_json_int(page, "pending_in"), 100);
+    json_decref(page);
+    CHECK_REFUSED(&node, "/v1/holds/99", 404, "PENDING_NOT_FOUND");
+    CHECK_REFUSED(&node, "/v1/holds/x", 400, "BAD_ID");
+    CHECK_REFUSED(&node, "/v1/requests/99", 404, "REQUEST_NOT_FOUND");
+    CHECK_REFUSED(&node, "/v1/requests/-1", 400, "BAD_ID");
+    CHECK_REFUSED(&node, "/v1/networks/1/holds", 400, "BAD_QUERY");
+    /* an address's length and alphabet with a wrong checksum; an alias no one may have */
+    CHECK_REFUSED(&node, "/v1/networks/1/holds?member=tly1aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 400,
+                  "BAD_ADDRESS");
+    CHECK_REFUSED(&node, "/v1/networks/1/requests?member=Bob%21", 400, "BAD_ADDRESS");
+    CHECK_REFUSED(&node, "/v1/networks/1/holds?member=carol", 404, "NOT_MEMBER");
+    CHECK_REFUSED(&node, "/v1/networks/1/holds?member=bob&status=paid", 400, "BAD_QUERY");
+    CHECK_REFUSED(&node, "/v1/networks/1/requests?member=bob&status=posted", 400, "BAD_QUERY");
+    CHECK_REFUSED(&node, "/v1/networks/1/requests?member=bob&limit=0", 400, "BAD_QUERY");
+    CHECK_REFUSED(&node, "/v1/networks/1/requests?member=bob&limit=501", 400, "BAD_QUERY");
+    CHECK_REFUSED(&node, "/v1/networks/1/holds?member=bob&before=-3", 400, "BAD_QUERY");
+    CHECK_REFUSED(&node, "/v1/networks/9/requests?member=bob", 404, "UNKNOWN_NETWORK");
+
     CHECK_EQ(TALLY(&s, "verify"), CLI_OK);
     CHECK_EQ(harness_stop(&node), 0);
     free(s.out);

@@ -1289,12 +1289,14 @@ static tally_tx env_hold_end(index_env *env, uint32_t signer, tally_tx_type type
 
 /* The ids index_requests_of / index_holds_of list, compared with `want` (0-ended). */
 static void check_ids(index_env *env, bool holds, uint32_t who, int status, const uint32_t *want) {
-    uint32_t ids[16], count = 0;
+    uint32_t ids[16], count = 0, next = 0;
+    uint32_t statuses = status < 0 ? INDEX_STATUSES_ANY : 1u << status;
     char why[INDEX_WHY_BYTES];
-    index_error error = holds ? index_holds_of(env->index, ENV_NET, &env->actors[who].key, status, 0, 16, ids, &count,
-                                               why, sizeof why)
-                              : index_requests_of(env->index, ENV_NET, &env->actors[who].key, status, 0, 16, ids,
-                                                  &count, why, sizeof why);
+    index_error error = holds ? index_holds_of(env->index, ENV_NET, &env->actors[who].key, statuses, 0, 16, ids,
+                                               &count, &next, why, sizeof why)
+                              : index_requests_of(env->index, ENV_NET, &env->actors[who].key, statuses, 0, 16, ids,
+                                                  &count, &next, why, sizeof why);
+    CHECK_EQ(next, 0); /* all in one page */
     if (error != INDEX_OK) test_fail(__FILE__, __LINE__, why);
     uint32_t expected = 0;
     while (want[expected]) expected++;
@@ -1417,8 +1419,8 @@ TEST(index_keeps_requests_and_holds_with_their_status) {
     CHECK(found && memo_length == 9 && strcmp(memo, "invoice 9") == 0);
     CHECK(index_request_memo(env.index, 99, memo, &memo_length, &found, why, sizeof why) == INDEX_OK);
     CHECK(!found);
-    uint32_t ids[4], listed;
-    CHECK(index_holds_of(env.index, ENV_NET, &env.actors[ALICE].key, -1, 0, 0, ids, &listed, why, sizeof why) ==
-          INDEX_ERR_BAD_ARGUMENT);
+    uint32_t ids[4], listed, next;
+    CHECK(index_holds_of(env.index, ENV_NET, &env.actors[ALICE].key, INDEX_STATUSES_ANY, 0, 0, ids, &listed, &next, why,
+                         sizeof why) == INDEX_ERR_BAD_ARGUMENT);
     env_free(&env);
 }

@@ -209,17 +209,29 @@ static void print_success(cli_context *ctx, const tally_tx *tx, const tx_plan *p
                 cli_out_amount(result_field(outcome, "fee"), credit, b));
         break;
     case TALLY_TX_PENDING_VOID: fprintf(out, "voided hold %" PRIu32 ": nothing was paid\n", tx->body.pending_end.pending_id); break;
-    case TALLY_TX_REQUEST_CREATE:
-        fprintf(out, "asked %s of %s in %s as request %" PRId64 "\n",
-                cli_out_amount(tx->body.request_create.amount, credit, a), who[0] ? who : "any member", network,
-                result_field(outcome, "created_id"));
+    case TALLY_TX_REQUEST_CREATE: {
+        int64_t id = result_field(outcome, "created_id");
+        char when[CLI_TIME_TEXT_MAX];
+        fprintf(out, "asked %s of %s in %s as request %" PRId64 "%s%s, until %s\n",
+                cli_out_amount(tx->body.request_create.amount, credit, a), who[0] ? who : "any member", network, id,
+                plan->request_memo[0] ? ": " : "", plan->request_memo,
+                cli_out_time(tx->body.request_create.expiry, when));
+        fprintf(out, "  %s%s pays it with: tally request pay %" PRId64 "\n", who[0] ? who : "any member of ",
+                who[0] ? "" : network, id);
         break;
+    }
     case TALLY_TX_REQUEST_PAY:
-        fprintf(out, "paid request %" PRIu32 ", fee %s (at most %s signed)\n", tx->body.request_end.request_id,
+        fprintf(out, "paid request %" PRIu32 ": %s to %s%s%s, fee %s (at most %s signed)\n",
+                tx->body.request_end.request_id, cli_out_amount(plan->request_amount, credit, c), who,
+                plan->request_memo[0] ? " for " : "", plan->request_memo,
                 cli_out_amount(result_field(outcome, "fee"), credit, a),
                 cli_out_amount(tx->body.request_end.max_fee, credit, b));
         break;
-    case TALLY_TX_REQUEST_CANCEL: fprintf(out, "cancelled request %" PRIu32 "\n", tx->body.request_end.request_id); break;
+    case TALLY_TX_REQUEST_CANCEL:
+        fprintf(out, "cancelled request %" PRIu32 " (%s%s%s): nobody can pay it any more\n",
+                tx->body.request_end.request_id, cli_out_amount(plan->request_amount, credit, a),
+                plan->request_memo[0] ? ", " : "", plan->request_memo);
+        break;
     }
 }
 
@@ -320,7 +332,8 @@ static cli_status report(cli_context *ctx, const tally_tx *tx, const tx_plan *pl
         bool has_available = cli_json_i64(error, "available", &available) ||
                              cli_json_i64(error, "fee_required", &available); /* FEE_ABOVE_MAX */
         const char *code = cli_json_string(error, "code");
-        bool spends = tx->type == TALLY_TX_TRANSFER || tx->type == TALLY_TX_TRANSFER_BATCH;
+        bool spends = tx->type == TALLY_TX_TRANSFER || tx->type == TALLY_TX_TRANSFER_BATCH ||
+                      tx->type == TALLY_TX_REQUEST_PAY || tx->type == TALLY_TX_PENDING_CREATE;
         /* What one may spend is the answer to a payment only: an operator whose line
          * change meets a defaulted member is told what to do instead. */
         if (!spends && code && (line_cannot_lend(code) || strcmp(code, "INSUFFICIENT_CREDIT") == 0))
@@ -334,6 +347,11 @@ static cli_status report(cli_context *ctx, const tally_tx *tx, const tx_plan *pl
                               "reinstate %s WHO), then open its line\n",
                     plan->network.name);
         if (code && plan->has_network && spends && line_cannot_lend(code)) say_why_no_credit(ctx, tx, plan, code);
+        bool request_refused = code && (strncmp(code, "REQUEST_", 8) == 0 || strcmp(code, "NOT_REQUEST_PAYER") == 0 ||
+                                        strcmp(code, "NOT_REQUEST_CREATOR") == 0);
+        if (request_refused && (tx->type == TALLY_TX_REQUEST_PAY || tx->type == TALLY_TX_REQUEST_CANCEL))
+            fprintf(ctx->err, "  `tally request show %" PRIu32 "` shows who asks whom, its status and expiry\n",
+                    tx->body.request_end.request_id);
         if (names_line) {
             char amount[CLI_AMOUNT_TEXT_MAX];
             fprintf(ctx->err, "  the refused payment is %s line %u (line %" PRId64 " of the batch): %s to %s; "
@@ -399,6 +417,13 @@ static cli_status transaction(cli_context *ctx, const cli_args *args, tally_tx *
                 cli_out_amount(tx->body.transfer.max_fee, &plan->network.unit, fee));
     }
     if (!ctx->json && tx->type == TALLY_TX_TRANSFER_BATCH) print_batch_preview(ctx, tx, plan);
+    if (!ctx->passphrase && !ctx->json && tx->type == TALLY_TX_REQUEST_PAY) {
+        char amount[CLI_AMOUNT_TEXT_MAX], fee[CLI_AMOUNT_TEXT_MAX];
+        fprintf(ctx->err, "paying request %" PRIu32 ": %s to %s%s%s, fees at most %s\n", tx->body.request_end.request_id,
+                cli_out_amount(plan->request_amount, &plan->network.unit, amount), plan->counterparty,
+                plan->request_memo[0] ? " for " : "", plan->request_memo,
+                cli_out_amount(tx->body.request_end.max_fee, &plan->network.unit, fee));
+    }
     keystore_keypair pair;
     status = cli_wallet_unlock(ctx, name, &pair);
     if (status != CLI_OK) return status;

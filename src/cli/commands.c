@@ -122,6 +122,29 @@ static const cli_option hold_create_options[] = {
     {"--max-fee", "AMOUNT", "the most you agree to pay in fees (default: the base fee plus your risk fee)"},
     {NULL, NULL, NULL},
 };
+static const cli_option hold_list_options[] = {
+    {"--status", "S", "only holds of this status: open, posted, voided, released, refunded"},
+    {"--limit", "N", "holds to show, 1 to 500 (default 50)"},
+    {"--before", "ID", "show the page before this number (printed at the end of a page)"},
+    {NULL, NULL, NULL},
+};
+static const cli_option request_list_options[] = {
+    {"--status", "S", "only requests of this status: open, paid, cancelled, expired"},
+    {"--limit", "N", "requests to show, 1 to 500 (default 50)"},
+    {"--before", "ID", "show the page before this number (printed at the end of a page)"},
+    {NULL, NULL, NULL},
+};
+static const cli_option request_create_options[] = {
+    {"--memo", "TEXT", "what it is for, up to 256 bytes: the payer sees it, and both histories show it"},
+    {"--expires", "DURATION", "how long it may be paid: 30d, 12h, 90m, 45s, up to 366 days (default 30d)"},
+    {"--anyone", NULL, "any member of the network may pay it (give NET instead of PAYER@NET)"},
+    {NULL, NULL, NULL},
+};
+static const cli_option request_pay_options[] = {
+    {"--max-fee", "AMOUNT", "the most you agree to pay in fees (default: the base fee plus your line's risk fee "
+                            "on the part spent on credit, as `tally pay` computes it)"},
+    {NULL, NULL, NULL},
+};
 static const cli_option activity_options[] = {
     {"--limit", "N", "rows to show, 1 to 500 (default 50)"},
     {"--before", "CURSOR", "show the page before this cursor (printed at the end of a page)"},
@@ -156,6 +179,9 @@ static const cli_option verify_options[] = {
 #define WHO_HELP                                                                                          \
     "WHO is an address (tly1...), an alias in the network (bob), or alias@network (bob@greenvale).\n"
 #define NET_HELP "NET is a network's name (any case) or its id.\n"
+#define WHO_AT_NET_HELP                                                                                   \
+    "WHO@NET is alias@network or address@network (bob@greenvale); the network alone\n"                 \
+    "(greenvale) means you, the selected key.\n"
 
 const cli_command cli_commands[] = {
     /* keys */
@@ -370,7 +396,7 @@ const cli_command cli_commands[] = {
      "WHO (an address or alias@network) may still found and create; 0 revokes.\n",
      "tally chain approve tly1... --networks 2 --assets 1", cli_cmd_transaction},
 
-    /* pending transfers (WIP, issue 10: no listing yet) */
+    /* pending transfers */
     {"hold", "create", "WHO AMOUNT", 2, 2, hold_create_options, "hold money for a member until posted, voided or timed out",
      "Holds AMOUNT and its fee for WHO (alias@network): spent as far as your credit goes,\n"
      "but nothing moves until you (or the resolver) post it with `tally hold post`, the\n"
@@ -385,6 +411,53 @@ const cli_command cli_commands[] = {
     {"hold", "void", "ID", 1, 1, NULL, "release a hold without paying",
      "Releases hold ID: nothing is paid. Its payee or its resolver may void it.\n", "tally hold void 3",
      cli_cmd_transaction},
+    {"hold", "list", "WHO@NET", 1, 1, hold_list_options, "the holds a member pays, receives or resolves",
+     "Lists WHO's holds in NET, newest first: each one's number, status, payer, payee,\n"
+     "amount and fee, and its timeout with what happens then (refund: back to the payer;\n"
+     "release: paid in full). NET alone lists your own (the selected key's). A hold is\n"
+     "open until posted, voided, released or refunded. Your balance shows what open\n"
+     "holds keep for you (pending in) and what yours keep spent (pending out).\n" WHO_AT_NET_HELP,
+     "tally hold list greenvale\n  tally hold list bob@greenvale --status open", cli_cmd_hold_list},
+    {"hold", "show", "ID", 1, 1, NULL, "one hold: who, how much, its status and timeout",
+     "Shows hold ID as the chain has it now: payer, payee and resolver, what it holds\n"
+     "and its fee, what was posted, its timeout as a date and what happens then, and\n"
+     "while it is open who may post or void it.\n",
+     "tally hold show 3", cli_cmd_hold_show},
+
+    /* payment requests */
+    {"request", "create", "PAYER@NET AMOUNT", 2, 2, request_create_options, "ask a member to pay you (an invoice)",
+     "Asks PAYER (alias@network or address@network) to pay you AMOUNT in the network's\n"
+     "unit, with a memo saying what for. Nothing moves until the payer pays it with\n"
+     "`tally request pay ID` (one payment of AMOUNT to you, its fee on the payer, as\n"
+     "`tally pay`); it is paid at most once. You may withdraw it with `tally request\n"
+     "cancel ID`; at its expiry (default 30 days) nobody can pay it any more. With\n"
+     "--anyone give the network alone (NET AMOUNT): any member may pay it. Prints the\n"
+     "request's number and how the payer pays it.\n",
+     "tally request create alice@greenvale 12.50 --memo \"eggs, March\"\n"
+     "  tally request create greenvale 5 --anyone --memo \"raffle ticket\" --expires 7d",
+     cli_cmd_transaction},
+    {"request", "pay", "ID", 1, 1, request_pay_options, "pay a payment request",
+     "Pays request ID: fetches it, then pays its amount to its maker, as `tally pay`\n"
+     "would (the base fee and your line's risk fee; the most it can cost is shown before\n"
+     "the passphrase and signed). The ledger refuses a request already paid\n"
+     "(REQUEST_PAID), cancelled (REQUEST_CANCELLED), expired (REQUEST_EXPIRED) or\n"
+     "asked of another member (NOT_REQUEST_PAYER). `tally request list NET` shows the\n"
+     "ones asked of you.\n",
+     "tally request pay 7", cli_cmd_transaction},
+    {"request", "cancel", "ID", 1, 1, NULL, "withdraw a payment request you made",
+     "Cancels request ID, which you made: nobody can pay it any more. A request already\n"
+     "paid or expired stays so.\n",
+     "tally request cancel 7", cli_cmd_transaction},
+    {"request", "list", "WHO@NET", 1, 1, request_list_options, "the payment requests a member made or is asked",
+     "Lists the requests WHO made or is asked to pay in NET, newest first: number,\n"
+     "status (open, paid, cancelled, expired), who asks, who is asked (anyone: any\n"
+     "member), amount, expiry and memo. NET alone lists your own (the selected key's).\n"
+     "A request asking any member is listed with its maker's.\n" WHO_AT_NET_HELP,
+     "tally request list greenvale --status open\n  tally request list bob@greenvale", cli_cmd_request_list},
+    {"request", "show", "ID", 1, 1, NULL, "one payment request: who asks whom, how much, for what",
+     "Shows request ID as the chain has it now: who asks and is paid, who is asked,\n"
+     "the amount and memo, when it expires, its status and who paid it.\n",
+     "tally request show 7", cli_cmd_request_show},
 
     /* a development chain's clock */
     {"dev", "advance", "DURATION", 1, 1, NULL, "move a dev chain's clock forward (tallyd --dev)",
@@ -408,7 +481,9 @@ const cli_command cli_commands[] = {
      "Shows the node's chain id, producer, height, tip and mempool.\n", "tally status", cli_cmd_status},
     {NULL, "balance", "[NET]", 0, 1, NULL, "your balance, limit and line in each network",
      "Shows, for the selected key, each membership (or only NET): balance, limit,\n"
-     "available credit, line status and dates, fees paid and alias.\n",
+     "available credit, line status and dates, fees paid and alias; then, where you\n"
+     "have holds, what open holds keep for you (pending in: yours once posted) and\n"
+     "what your own keep spent (pending out, fees included).\n",
      "tally balance\n  tally balance greenvale --json", cli_cmd_balance},
     {NULL, "account", "NET [WHO]", 1, 2, NULL, "one account in a network",
      "Shows WHO's account in NET (default: yours).\n" NET_HELP WHO_HELP, "tally account greenvale bob",
@@ -419,7 +494,9 @@ const cli_command cli_commands[] = {
      "for a spreadsheet (amounts as plain numbers, the unit in its own column); with\n"
      "--statement the balance at the start and the end of the range and what came in,\n"
      "went out and was paid in fees. What the chain did by itself is there too: lines\n"
-     "renewed, expired, frozen or defaulted (with the debt written off). An operator of\n"
+     "renewed, expired, frozen or defaulted (with the debt written off), holds released\n"
+     "or refunded at their timeout, requests expired. Each step of a hold or payment\n"
+     "request names it (hold 3 posted, request 7: 12.50 GVH asked: eggs). An operator of\n"
      "NET who is not a member of it sees the network's whole activity.\n" NET_HELP WHO_HELP,
      "tally history greenvale --limit 20\n  tally history greenvale --from 2026-11-01 --to 2026-11-30 --csv > november.csv\n"
      "  tally history greenvale --from 2026-11-01 --to 2026-11-30 --statement",
@@ -472,6 +549,7 @@ static const struct {
     {"chain", "the chain's rules (validators)"},
     {"dev", "a development chain's clock"},
     {"hold", "pending transfers (escrow)"},
+    {"request", "payment requests (invoices)"},
     {"prove", "records with their inclusion proofs"},
     {"tx", "submitted transactions"},
 };

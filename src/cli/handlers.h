@@ -32,6 +32,11 @@ cli_handler cli_cmd_asset_show;
 cli_handler cli_cmd_asset_list;
 cli_handler cli_cmd_block;
 cli_handler cli_cmd_tx_show;
+/* cmd_escrow.c: holds and payment requests, listed and shown. */
+cli_handler cli_cmd_hold_list;
+cli_handler cli_cmd_hold_show;
+cli_handler cli_cmd_request_list;
+cli_handler cli_cmd_request_show;
 
 cli_handler cli_cmd_verify;
 /* cmd_proof.c: a record's inclusion proof, fetched and checked. */

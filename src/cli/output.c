@@ -254,6 +254,21 @@ static const char *line_due(const json_t *line, char out[48]) {
     return out;
 }
 
+/* An account's holds, when it has any: "pending in" (open holds for it, its money
+ * once posted) and "pending out" (what its own open holds keep spent). With a
+ * network name (`tally balance`, the key's own accounts) the lines name it. */
+static void print_pending(FILE *out, const json_t *account, const cli_unit *unit, const char *network_name) {
+    int64_t in = 0, held = 0;
+    char amount[CLI_AMOUNT_TEXT_MAX], where[TALLY_NAME_MAX + 2] = "";
+    if (network_name) snprintf(where, sizeof where, "%s ", network_name);
+    if (cli_json_i64(account, "pending_in", &in) && in > 0)
+        fprintf(out, "pending in  %s%s (%s)\n", where, cli_out_amount(in, unit, amount),
+                network_name ? "open holds for you: yours once posted" : "open holds for it: its money once posted");
+    if (cli_json_i64(account, "pending_out", &held) && held > 0)
+        fprintf(out, "pending out %s%s (%s open holds, fees included: spent until posted or released)\n", where,
+                cli_out_amount(held, unit, amount), network_name ? "held by your" : "held by its");
+}
+
 void cli_out_account(FILE *out, const json_t *account, const char *network_name, const cli_unit *fallback,
                      const cli_unit *reserve) {
     cli_unit unit = unit_of(account, fallback);
@@ -278,10 +293,7 @@ void cli_out_account(FILE *out, const json_t *account, const char *network_name,
     const char *status = cli_json_string(line, "status");
     if (status && strcmp(status, "frozen") == 0 && cli_json_i64(line, "grace_end", &grace) && grace > 0)
         fprintf(out, "grace ends  %s\n", cli_out_time(grace, time_a));
-    int64_t held = 0;
-    if (cli_json_i64(account, "pending_out", &held) && held > 0)
-        fprintf(out, "held        %s (pending transfers, fees included: spent until posted or released)\n",
-                cli_out_amount(held, &unit, amount));
+    print_pending(out, account, &unit, NULL);
     fprintf(out, "fees paid   %s\n", amount_field(account, "fees_paid", &unit, amount));
     int64_t shares = 0, value = 0;
     if (reserve && cli_json_i64(account, "pool_shares", &shares) && shares > 0 &&
@@ -326,6 +338,17 @@ void cli_out_balances(FILE *out, const cli_out_balance_row *rows, size_t count) 
     }
     table_print(out, &t);
     table_free(&t);
+    bool said = false;
+    for (size_t i = 0; i < count; i++) {
+        int64_t in = 0, held = 0;
+        cli_json_i64(rows[i].account, "pending_in", &in);
+        cli_json_i64(rows[i].account, "pending_out", &held);
+        if (in <= 0 && held <= 0) continue;
+        if (!said) fprintf(out, "\n");
+        said = true;
+        cli_unit unit = unit_of(rows[i].account, &rows[i].unit);
+        print_pending(out, rows[i].account, &unit, rows[i].network_name);
+    }
 }
 
 void cli_out_members(FILE *out, const json_t *members, const cli_unit *fallback) {
@@ -371,6 +394,12 @@ static void csv_field(FILE *out, const char *text, bool is_text, bool last) {
     fputs(last ? "\r\n" : ",", out);
 }
 
+/* A record's id field (a hold's, a request's), 0 when absent. */
+static int64_t json_id(const json_t *entry, const char *field) {
+    int64_t id = 0;
+    return cli_json_i64(entry, field, &id) ? id : 0;
+}
+
 /* What an event of a block's end did, in words, for the memo column: "" for an
  * entry that is a transaction's. */
 static const char *event_text(const json_t *entry, const cli_unit *unit, const cli_unit *reserve, char *out,
@@ -403,6 +432,44 @@ static const char *event_text(const json_t *entry, const cli_unit *unit, const c
         snprintf(out, size, "announced policy in force from %s", when);
     else if (strcmp(type, "peg_changed") == 0)
         snprintf(out, size, "announced peg in force from %s", when);
+    else if (strcmp(type, "pending_released") == 0 && cli_json_i64(entry, "posted", &value))
+        snprintf(out, size, "hold %" PRId64 " released at its timeout: %s paid in full", json_id(entry, "hold"),
+                 cli_out_amount(value, unit, figure));
+    else if (strcmp(type, "pending_refunded") == 0 && cli_json_i64(entry, "released", &value))
+        snprintf(out, size, "hold %" PRId64 " refunded at its timeout: %s back to the payer", json_id(entry, "hold"),
+                 cli_out_amount(value, unit, figure));
+    else if (strcmp(type, "request_expired") == 0 && cli_json_i64(entry, "asked", &value))
+        snprintf(out, size, "request %" PRId64 " expired unpaid (%s asked)", json_id(entry, "request"),
+                 cli_out_amount(value, unit, figure));
+    return out;
+}
+
+/* What a step of a hold or a payment request did, in words (its memo after a
+ * colon): "" for any other entry. */
+static const char *escrow_text(const json_t *entry, const cli_unit *unit, char *out, size_t size) {
+    out[0] = '\0';
+    const char *type = cli_json_string(entry, "type"), *memo = cli_json_string(entry, "memo");
+    if (!type || json_is_true(json_object_get(entry, "by_chain"))) return out;
+    bool has_memo = memo && memo[0];
+    char figure[CLI_AMOUNT_TEXT_MAX];
+    int64_t hold = json_id(entry, "hold"), request = json_id(entry, "request"), value = 0;
+    if (strcmp(type, "pending_create") == 0 && hold && cli_json_i64(entry, "held", &value))
+        snprintf(out, size, "hold %" PRId64 ": %s held until posted, voided or timed out", hold,
+                 cli_out_amount(value, unit, figure));
+    else if (strcmp(type, "pending_post") == 0 && hold && cli_json_i64(entry, "posted", &value))
+        snprintf(out, size, "hold %" PRId64 " posted: %s paid, the rest released", hold,
+                 cli_out_amount(value, unit, figure));
+    else if (strcmp(type, "pending_void") == 0 && hold && cli_json_i64(entry, "held", &value))
+        snprintf(out, size, "hold %" PRId64 " voided: nothing paid, %s released", hold,
+                 cli_out_amount(value, unit, figure));
+    else if (strcmp(type, "request_create") == 0 && request && cli_json_i64(entry, "asked", &value))
+        snprintf(out, size, "request %" PRId64 ": %s asked%s%s", request, cli_out_amount(value, unit, figure),
+                 has_memo ? ": " : "", has_memo ? memo : "");
+    else if (strcmp(type, "request_pay") == 0 && request)
+        snprintf(out, size, "paid request %" PRId64 "%s%s", request, has_memo ? ": " : "", has_memo ? memo : "");
+    else if (strcmp(type, "request_cancel") == 0 && request && cli_json_i64(entry, "asked", &value))
+        snprintf(out, size, "request %" PRId64 " cancelled (%s asked)%s%s", request,
+                 cli_out_amount(value, unit, figure), has_memo ? ": " : "", has_memo ? memo : "");
     return out;
 }
 
@@ -481,8 +548,9 @@ void cli_out_history(FILE *out, const json_t *history, const cli_unit *unit, con
                 snprintf(pool_memo, sizeof pool_memo, "%s%s shares", shares > 0 ? "+" : "",
                          cli_out_amount(shares, &shares_unit, count));
             }
-            char event[160];
+            char event[160], escrow[TALLY_MEMO_MAX + 96];
             event_text(entry, unit, reserve, event, sizeof event);
+            escrow_text(entry, unit, escrow, sizeof escrow);
             const char *cells[] = {height,
                                    when,
                                    type,
@@ -493,6 +561,7 @@ void cli_out_history(FILE *out, const json_t *history, const cli_unit *unit, con
                                            : amount_field(entry, "amount", unit, amount),
                                    has_fee ? cli_out_amount(fee_value, unit, fee) : "",
                                    event[0]                          ? event
+                                   : escrow[0]                       ? escrow
                                    : pool_memo[0]                    ? pool_memo
                                    : cli_json_string(entry, "memo") ? cli_json_string(entry, "memo")
                                                                      : ""};
@@ -526,13 +595,20 @@ void cli_out_activity(FILE *out, const json_t *activity, const cli_unit *unit, c
         json_t *entry;
         json_array_foreach(entries, index, entry) {
             char height[24] = "-", when[CLI_TIME_TEXT_MAX] = "-", amount[CLI_AMOUNT_TEXT_MAX] = "", by[24], other[24],
-                 detail[200] = "";
+                 detail[TALLY_MEMO_MAX + 96] = "";
             int64_t value;
             if (cli_json_i64(entry, "height", &value)) snprintf(height, sizeof height, "%" PRId64, value);
             if (cli_json_i64(entry, "time", &value)) cli_out_time(value, when);
             bool by_chain = json_is_true(json_object_get(entry, "by_chain"));
             if (by_chain) {
                 event_text(entry, unit, reserve, detail, sizeof detail);
+            } else if (escrow_text(entry, unit, detail, sizeof detail)[0]) {
+                int64_t fee = 0;
+                if (cli_json_i64(entry, "fee", &fee) && fee > 0) {
+                    char fee_text[CLI_AMOUNT_TEXT_MAX];
+                    snprintf(detail + strlen(detail), sizeof detail - strlen(detail), ", fee %s",
+                             cli_out_amount(fee, unit, fee_text));
+                }
             } else {
                 if (cli_json_i64(entry, "amount", &value)) cli_out_amount(value, unit, amount);
                 const char *memo = cli_json_string(entry, "memo"), *alias = cli_json_string(entry, "alias");
@@ -891,4 +967,145 @@ void cli_out_tx_status(FILE *out, const json_t *status) {
         if (json_is_integer(value) && json_integer_value(value) != 0)
             fprintf(out, "%-11s %" JSON_INTEGER_FORMAT "\n", key, json_integer_value(value));
     }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Holds (pending transfers) and payment requests.                           */
+/* ------------------------------------------------------------------------ */
+
+/* "carol  tly1...", "tly1..." or `none` when the key is null or absent. */
+static const char *key_line(const json_t *object, const char *field, const char *none, char *out, size_t size) {
+    char name_field[32];
+    snprintf(name_field, sizeof name_field, "%s_name", field);
+    const char *address = cli_json_string(object, field), *name = cli_json_string(object, name_field);
+    if (!address) snprintf(out, size, "%s", none);
+    else if (name && name[0]) snprintf(out, size, "%s  %s", name, address);
+    else snprintf(out, size, "%s", address);
+    return out;
+}
+
+/* The `next` of a page, as the command that shows it. */
+static void print_more(FILE *out, const json_t *page, const char *next_hint) {
+    int64_t next;
+    if (next_hint && cli_json_i64(page, "next", &next) && next > 0)
+        fprintf(out, "more: %s --before %" PRId64 "\n", next_hint, next);
+}
+
+void cli_out_holds(FILE *out, const json_t *page, const cli_unit *fallback, const char *next_hint) {
+    json_t *holds = cli_json_array(page, "holds");
+    if (json_array_size(holds) == 0) {
+        fprintf(out, "no holds\n");
+    } else {
+        table t = {.columns = 7, .right = {true, false, false, false, true, true, false}};
+        const char *header[] = {"ID", "STATUS", "PAYER", "PAYEE", "AMOUNT", "FEE", "TIMEOUT"};
+        table_row(&t, header);
+        size_t index;
+        json_t *hold;
+        json_array_foreach(holds, index, hold) {
+            cli_unit unit = unit_of(hold, fallback);
+            char id[24] = "-", payer[24], payee[24], amount[CLI_AMOUNT_TEXT_MAX], fee[CLI_AMOUNT_TEXT_MAX],
+                 when[CLI_TIME_TEXT_MAX] = "-", timeout[64];
+            int64_t value;
+            if (cli_json_i64(hold, "id", &value)) snprintf(id, sizeof id, "%" PRId64, value);
+            if (cli_json_i64(hold, "timeout", &value)) cli_out_time(value, when);
+            snprintf(timeout, sizeof timeout, "%s, then %s", when,
+                     string_or_dash(cli_json_string(hold, "outcome")));
+            const char *cells[] = {id,
+                                   string_or_dash(cli_json_string(hold, "status")),
+                                   who_cell(hold, "payer_name", "payer", payer),
+                                   who_cell(hold, "payee_name", "payee", payee),
+                                   amount_field(hold, "amount", &unit, amount),
+                                   amount_field(hold, "fee", &unit, fee),
+                                   timeout};
+            table_row(&t, cells);
+        }
+        table_print(out, &t);
+        table_free(&t);
+    }
+    print_more(out, page, next_hint);
+}
+
+void cli_out_hold(FILE *out, const json_t *hold, const char *network_name) {
+    cli_unit unit = unit_of(hold, NULL);
+    char amount[CLI_AMOUNT_TEXT_MAX], fee[CLI_AMOUNT_TEXT_MAX], when[CLI_TIME_TEXT_MAX], key[160];
+    int64_t id = 0, value = 0;
+    cli_json_i64(hold, "id", &id);
+    const char *status = string_or_dash(cli_json_string(hold, "status"));
+    const char *outcome = cli_json_string(hold, "outcome");
+    fprintf(out, "hold        %" PRId64 "%s%s\n", id, network_name ? " in " : "", network_name ? network_name : "");
+    fprintf(out, "status      %s\n", status);
+    fprintf(out, "payer       %s\n", key_line(hold, "payer", "-", key, sizeof key));
+    fprintf(out, "payee       %s\n", key_line(hold, "payee", "-", key, sizeof key));
+    fprintf(out, "resolver    %s\n", key_line(hold, "resolver", "none", key, sizeof key));
+    fprintf(out, "held        %s and its fee %s\n", amount_field(hold, "amount", &unit, amount),
+            amount_field(hold, "fee", &unit, fee));
+    if (cli_json_i64(hold, "posted", &value) && value > 0)
+        fprintf(out, "posted      %s reached the payee\n", cli_out_amount(value, &unit, amount));
+    cli_json_i64(hold, "timeout", &value);
+    fprintf(out, "timeout     %s: %s\n", cli_out_time(value, when),
+            outcome && strcmp(outcome, "release") == 0 ? "then paid in full to the payee (release)"
+                                                       : "then given back to the payer (refund)");
+    if (cli_json_i64(hold, "created_at", &value)) fprintf(out, "created     %s\n", cli_out_time(value, when));
+    if (strcmp(status, "open") == 0)
+        fprintf(out, "next        the payer or the resolver posts it (tally hold post %s %" PRId64
+                     " AMOUNT), the payee or the resolver voids it (tally hold void %" PRId64 ")\n",
+                network_name ? network_name : "NET", id, id);
+}
+
+void cli_out_requests(FILE *out, const json_t *page, const cli_unit *fallback, const char *next_hint) {
+    json_t *requests = cli_json_array(page, "requests");
+    if (json_array_size(requests) == 0) {
+        fprintf(out, "no payment requests\n");
+    } else {
+        table t = {.columns = 7, .right = {true, false, false, false, true, false, false}};
+        const char *header[] = {"ID", "STATUS", "PAYEE", "PAYER", "AMOUNT", "EXPIRES", "MEMO"};
+        table_row(&t, header);
+        size_t index;
+        json_t *request;
+        json_array_foreach(requests, index, request) {
+            cli_unit unit = unit_of(request, fallback);
+            char id[24] = "-", payee[24], payer[24], amount[CLI_AMOUNT_TEXT_MAX], when[CLI_TIME_TEXT_MAX] = "-";
+            int64_t value;
+            if (cli_json_i64(request, "id", &value)) snprintf(id, sizeof id, "%" PRId64, value);
+            if (cli_json_i64(request, "expiry", &value)) cli_out_time(value, when);
+            const char *memo = cli_json_string(request, "memo");
+            const char *cells[] = {id,
+                                   string_or_dash(cli_json_string(request, "status")),
+                                   who_cell(request, "payee_name", "payee", payee),
+                                   cli_json_string(request, "payer") ? who_cell(request, "payer_name", "payer", payer)
+                                                                     : "anyone",
+                                   amount_field(request, "amount", &unit, amount),
+                                   when,
+                                   memo ? memo : ""};
+            table_row(&t, cells);
+        }
+        table_print(out, &t);
+        table_free(&t);
+    }
+    print_more(out, page, next_hint);
+}
+
+void cli_out_request(FILE *out, const json_t *request, const char *network_name) {
+    cli_unit unit = unit_of(request, NULL);
+    char amount[CLI_AMOUNT_TEXT_MAX], when[CLI_TIME_TEXT_MAX], key[160], anyone[96];
+    int64_t id = 0, value = 0;
+    cli_json_i64(request, "id", &id);
+    const char *status = string_or_dash(cli_json_string(request, "status"));
+    const char *memo = cli_json_string(request, "memo");
+    snprintf(anyone, sizeof anyone, "anyone%s%s", network_name ? " in " : "", network_name ? network_name : "");
+    fprintf(out, "request     %" PRId64 "%s%s\n", id, network_name ? " in " : "", network_name ? network_name : "");
+    fprintf(out, "status      %s\n", status);
+    fprintf(out, "payee       %s\n", key_line(request, "payee", "-", key, sizeof key));
+    fprintf(out, "payer       %s\n", key_line(request, "payer", anyone, key, sizeof key));
+    fprintf(out, "amount      %s\n", amount_field(request, "amount", &unit, amount));
+    fprintf(out, "memo        %s\n", memo ? memo : "-");
+    cli_json_i64(request, "expiry", &value);
+    fprintf(out, "expires     %s\n", cli_out_time(value, when));
+    if (cli_json_i64(request, "created_at", &value)) fprintf(out, "created     %s\n", cli_out_time(value, when));
+    if (cli_json_string(request, "paid_by"))
+        fprintf(out, "paid by     %s\n", key_line(request, "paid_by", "-", key, sizeof key));
+    if (strcmp(status, "open") == 0)
+        fprintf(out, "next        the payer pays it with: tally request pay %" PRId64
+                     "; its maker withdraws it with: tally request cancel %" PRId64 "\n",
+                id, id);
 }

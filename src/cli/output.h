@@ -98,6 +98,13 @@ void cli_out_members(FILE *out, const json_t *members, const cli_unit *unit);
 void cli_out_activity(FILE *out, const json_t *activity, const cli_unit *unit, const cli_unit *reserve,
                       const char *next_hint);
 void cli_out_search(FILE *out, const json_t *matches);
+/* Holds and payment requests: a page of GET /v1/networks/{id}/holds or /requests
+ * as a table (next_hint as history's), and one as labelled lines (network_name may
+ * be NULL). Amounts in the record's own unit (fallback when it carries none). */
+void cli_out_holds(FILE *out, const json_t *page, const cli_unit *fallback, const char *next_hint);
+void cli_out_hold(FILE *out, const json_t *hold, const char *network_name);
+void cli_out_requests(FILE *out, const json_t *page, const cli_unit *fallback, const char *next_hint);
+void cli_out_request(FILE *out, const json_t *request, const char *network_name);
 void cli_out_status(FILE *out, const json_t *status, const char *node_url);
 void cli_out_asset(FILE *out, const json_t *asset);
 void cli_out_asset_list(FILE *out, const json_t *list);

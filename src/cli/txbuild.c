@@ -1032,6 +1032,39 @@ bool cli_duration_parse(const char *text, uint64_t *seconds) {
 }
 
 
+/* The chain's tip time, which a hold's timeout and a request's expiry count from (a
+ * dev chain's clock included). */
+static cli_status tip_time(const build *b, int64_t *time) {
+    json_t *status_json = NULL;
+    cli_status status = cli_client_get(b->ctx, "/v1/status", &status_json);
+    if (status != CLI_OK) return status;
+    bool has_time = cli_json_i64(status_json, "tip_time", time);
+    json_decref(status_json);
+    return has_time ? CLI_OK : cli_fail(b->ctx, CLI_IO, "the node did not say its tip time");
+}
+
+/* --max-fee, or the most a payment of `amount` by the signer can cost in fees now. */
+static cli_status max_fee_option(build *b, int64_t amount, int64_t *max_fee) {
+    const char *text = cli_option_value(b->args, "--max-fee");
+    if (text) {
+        char reason[200], why[256];
+        if (cli_amount_parse(text, &b->plan->network.unit, true, max_fee, reason, sizeof reason)) return CLI_OK;
+        snprintf(why, sizeof why, "--max-fee: %s", reason);
+        return usage(b, why);
+    }
+    cli_account payer;
+    bool credit_allowed;
+    cli_status status = payer_for_estimate(b, b->plan->network.id, &payer, &credit_allowed);
+    if (status != CLI_OK) return status;
+    if (!b->plan->network.has_policy)
+        return cli_fail(b->ctx, CLI_IO, "the node did not send network %s's fee; give --max-fee AMOUNT",
+                        b->plan->network.name);
+    *max_fee = cli_fee_estimate(amount, payer.balance, b->plan->network.policy.fee_bps, payer.risk_fee_bps,
+                                credit_allowed);
+    b->plan->max_fee_estimated = true;
+    return CLI_OK;
+}
+
 /* hold create WHO@NET AMOUNT --timeout DURATION [--release] [--resolver WHO] [--max-fee]:
  * the timeout counts from the chain's tip time (a dev chain's clock included). */
 static cli_status build_pending_create(build *b) {
@@ -1051,38 +1084,19 @@ static cli_status build_pending_create(build *b) {
     uint64_t seconds = 0;
     if (!timeout || !cli_duration_parse(timeout, &seconds) || seconds > 366u * 86400u)
         return usage(b, "--timeout DURATION: how long it is held at most (30d, 12h, 90m, 45s), up to 366 days");
-    json_t *status_json = NULL;
-    status = cli_client_get(b->ctx, "/v1/status", &status_json);
+    int64_t now = 0;
+    status = tip_time(b, &now);
     if (status != CLI_OK) return status;
-    int64_t tip_time = 0;
-    bool has_time = cli_json_i64(status_json, "tip_time", &tip_time);
-    json_decref(status_json);
-    if (!has_time) return cli_fail(b->ctx, CLI_IO, "the node did not say its tip time");
-    body->timeout = tip_time + (int64_t)seconds;
+    body->timeout = now + (int64_t)seconds;
     body->outcome = cli_flag(b->args, "--release") ? TALLY_PENDING_RELEASE : TALLY_PENDING_REFUND;
     const char *resolver = cli_option_value(b->args, "--resolver");
     if (resolver) {
         status = cli_resolve_who(b->ctx, b->args->command, resolver, &b->plan->network, &body->resolver, NULL, NULL, 0);
         if (status != CLI_OK) return status;
     }
-    const char *max_fee = cli_option_value(b->args, "--max-fee");
-    if (max_fee) {
-        char reason[200];
-        if (!cli_amount_parse(max_fee, &b->plan->network.unit, true, &body->max_fee, reason, sizeof reason)) {
-            snprintf(why, sizeof why, "--max-fee: %s", reason);
-            return usage(b, why);
-        }
-    } else {
-        cli_account payer;
-        bool credit_allowed;
-        status = payer_for_estimate(b, body->network_id, &payer, &credit_allowed);
-        if (status != CLI_OK) return status;
-        body->max_fee = cli_fee_estimate(body->amount, payer.balance, b->plan->network.policy.fee_bps,
-                                         payer.risk_fee_bps, credit_allowed);
-        b->plan->max_fee_estimated = true;
-    }
+    status = max_fee_option(b, body->amount, &body->max_fee);
     b->plan->max_fee = body->max_fee;
-    return CLI_OK;
+    return status;
 }
 
 /* hold post NET ID AMOUNT, hold void ID. */
@@ -1101,6 +1115,101 @@ static cli_status build_pending_end(build *b, tally_tx_type type) {
     if (status != CLI_OK) return status;
     b->plan->has_network = true;
     return parse_amount(b, arg(b, 2), &b->plan->network.unit, false, &body->amount);
+}
+
+/* The longest a request may stay open (request.c's bound), and the default. */
+#define REQUEST_EXPIRY_MAX_SECONDS (366u * 86400u)
+#define REQUEST_EXPIRY_DEFAULT_SECONDS (30u * 86400u)
+
+/* request create PAYER@NET AMOUNT [--memo] [--expires D], or NET AMOUNT --anyone:
+ * the signer asks; the expiry counts from the chain's tip time. */
+static cli_status build_request_create(build *b) {
+    tally_tx_request_create *body = &b->tx->body.request_create;
+    char why[256];
+    bool anyone = cli_flag(b->args, "--anyone");
+    cli_who who;
+    if (!cli_who_parse(arg(b, 0), &who, why, sizeof why) && !anyone) return usage(b, why);
+    cli_status status;
+    if (anyone) {
+        if (strchr(arg(b, 0), '@'))
+            return usage(b, "--anyone asks every member of a network: give the network alone (NET AMOUNT --anyone)");
+        status = need_network(b, arg(b, 0));
+    } else {
+        if (!who.network[0])
+            return usage(b, "say whom to ask: PAYER@NETWORK (or NET AMOUNT --anyone for a request any member may pay)");
+        status = cli_resolve_who(b->ctx, b->args->command, arg(b, 0), NULL, &body->payer, &b->plan->network,
+                                 b->plan->counterparty, sizeof b->plan->counterparty);
+        b->plan->has_network = status == CLI_OK;
+    }
+    if (status != CLI_OK) return status;
+    body->network_id = b->plan->network.id;
+    if (!anyone && memcmp(body->payer.bytes, b->signer->bytes, TALLY_KEY_BYTES) == 0)
+        return usage(b, "that is your own account: a request asks another member to pay you");
+    status = parse_amount(b, arg(b, 1), &b->plan->network.unit, false, &body->amount);
+    if (status != CLI_OK) return status;
+    const char *memo = cli_option_value(b->args, "--memo");
+    if (memo && !cli_text_assign(&body->memo, memo, TALLY_MEMO_MAX)) {
+        snprintf(why, sizeof why, "the memo is %zu bytes; at most %u", strlen(memo), TALLY_MEMO_MAX);
+        return usage(b, why);
+    }
+    const char *expires = cli_option_value(b->args, "--expires");
+    uint64_t seconds = REQUEST_EXPIRY_DEFAULT_SECONDS;
+    if (expires && (!cli_duration_parse(expires, &seconds) || seconds > REQUEST_EXPIRY_MAX_SECONDS))
+        return usage(b, "--expires DURATION: how long it may be paid (30d, 12h, 90m, 45s), up to 366 days");
+    int64_t now = 0;
+    status = tip_time(b, &now);
+    if (status != CLI_OK) return status;
+    body->expiry = now + (int64_t)seconds;
+    b->plan->request_amount = body->amount;
+    snprintf(b->plan->request_memo, sizeof b->plan->request_memo, "%s", memo ? memo : "");
+    return CLI_OK;
+}
+
+/* The request a pay or cancel names, from the node: its network (for the units and
+ * the fee), its payee, what it asks and its memo. Whether it can still be paid the
+ * ledger says: a refusal is its own (REQUEST_PAID, REQUEST_EXPIRED, ...). */
+static cli_status fetch_request(build *b, uint32_t id, tally_key *payee) {
+    char path[64];
+    snprintf(path, sizeof path, "/v1/requests/%" PRIu32, id);
+    json_t *json = NULL;
+    cli_status status = cli_client_get(b->ctx, path, &json);
+    int64_t network_id = 0, amount = 0;
+    const char *payee_text = cli_json_string(json, "payee"), *name = cli_json_string(json, "payee_name");
+    const char *memo = cli_json_string(json, "memo");
+    if (status == CLI_OK &&
+        (!cli_json_i64(json, "network", &network_id) || network_id <= 0 || network_id > UINT32_MAX ||
+         !cli_json_i64(json, "amount", &amount) || !payee_text || !tally_address_decode(payee_text, payee)))
+        status = cli_fail(b->ctx, CLI_IO, "the node's answer for request %" PRIu32 " is unusable", id);
+    if (status == CLI_OK) status = cli_client_network_by_id(b->ctx, (uint32_t)network_id, &b->plan->network);
+    if (status == CLI_OK) {
+        b->plan->has_network = true;
+        b->plan->request_amount = amount;
+        snprintf(b->plan->request_memo, sizeof b->plan->request_memo, "%s", memo ? memo : "");
+        snprintf(b->plan->counterparty, sizeof b->plan->counterparty, "%.62s@%s",
+                 name && name[0] ? name : payee_text, b->plan->network.name);
+    }
+    json_decref(json);
+    return status;
+}
+
+/* request pay ID [--max-fee], request cancel ID. */
+static cli_status build_request_end(build *b, tally_tx_type type) {
+    tally_tx_request_end *body = &b->tx->body.request_end;
+    uint64_t id;
+    if (!cli_number_parse(arg(b, 0), UINT32_MAX, &id) || id == 0) {
+        char why[160];
+        snprintf(why, sizeof why, "ID is the number `tally request create` printed, not '%s'", arg(b, 0));
+        return usage(b, why);
+    }
+    body->request_id = (uint32_t)id;
+    tally_key payee;
+    cli_status status = fetch_request(b, body->request_id, &payee);
+    if (status != CLI_OK || type != TALLY_TX_REQUEST_PAY) return status;
+    if (memcmp(payee.bytes, b->signer->bytes, TALLY_KEY_BYTES) == 0)
+        return usage(b, "that is your own request: another member pays it (`tally request cancel` withdraws it)");
+    status = max_fee_option(b, b->plan->request_amount, &body->max_fee);
+    b->plan->max_fee = body->max_fee;
+    return status;
 }
 
 /* The transaction type of a command, from its group and name. */
@@ -1125,6 +1234,8 @@ static const struct {
     {NULL, "pay-batch", TALLY_TX_TRANSFER_BATCH},
     {"hold", "create", TALLY_TX_PENDING_CREATE},    {"hold", "post", TALLY_TX_PENDING_POST},
     {"hold", "void", TALLY_TX_PENDING_VOID},
+    {"request", "create", TALLY_TX_REQUEST_CREATE}, {"request", "pay", TALLY_TX_REQUEST_PAY},
+    {"request", "cancel", TALLY_TX_REQUEST_CANCEL},
 };
 
 bool cli_command_tx_type(const cli_command *command, tally_tx_type *type) {
@@ -1201,6 +1312,9 @@ cli_status cli_txbuild(cli_context *ctx, const cli_args *args, const tally_key *
     case TALLY_TX_PENDING_CREATE: status = build_pending_create(&b); break;
     case TALLY_TX_PENDING_POST:
     case TALLY_TX_PENDING_VOID: status = build_pending_end(&b, type); break;
+    case TALLY_TX_REQUEST_CREATE: status = build_request_create(&b); break;
+    case TALLY_TX_REQUEST_PAY:
+    case TALLY_TX_REQUEST_CANCEL: status = build_request_end(&b, type); break;
     default: status = cli_fail(ctx, CLI_USAGE, "this command makes no transaction"); break;
     }
     if (status != CLI_OK) return status;

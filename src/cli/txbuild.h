@@ -106,8 +106,12 @@ typedef struct {
     bool has_asset; /* the asset moved, or the network's reserve asset */
     cli_asset asset;
     char counterparty[TALLY_ADDRESS_LENGTH + TALLY_NAME_MAX + 2]; /* "bob@greenvale" or an address */
-    int64_t max_fee;                                              /* TRANSFER, TRANSFER_BATCH: what was signed */
+    int64_t max_fee; /* TRANSFER, TRANSFER_BATCH, PENDING_CREATE, REQUEST_PAY: what was signed */
     bool max_fee_estimated;
+    /* REQUEST_*: what the request asks and its memo (pay, cancel: as the node has it;
+     * counterparty: its payee) */
+    int64_t request_amount;
+    char request_memo[TALLY_MEMO_MAX + 1];
     /* TRANSFER_BATCH: the file, the total of its amounts, the distinct payees, and
      * where each line came from (so that a refusal names the file's line). */
     char batch_file[256];

@@ -1,8 +1,9 @@
 /*
  * demo_network.c: the demo network `make run` creates on a node's first start: the
  * Greenvale LETS with an operator and four members (aliases, credit lines), a
- * reserve asset issued by a bank, a pool deposit, and a few payments including one
- * on credit and one repaying debt. Every transaction is signed by its member's key
+ * reserve asset issued by a bank, a pool deposit, a few payments including one
+ * on credit and one repaying debt, a hold (escrow) and two payment requests, one
+ * paid and one open. Every transaction is signed by its member's key
  * and goes through node_submit like any client's. The keys are written to a wallet
  * directory as ordinary sealed key files so the CLI can use them at once.
  */
@@ -154,6 +155,47 @@ static bool fund_pool(demo *d) {
     return run(d, BOB, &tx, NULL);
 }
 
+/* The tip's block time, which a hold's timeout and a request's expiry count from. */
+static int64_t tip_time(demo *d) {
+    int64_t time = 0;
+    if (node_read_begin(d->node)) {
+        time = node_tip(d->node)->block_time;
+        node_read_end(d->node);
+    }
+    return time;
+}
+
+/* A hold (escrow) the payee has not been paid yet: refunded at its timeout. */
+static bool hold(demo *d, int payer, int payee, int64_t amount, int64_t timeout_seconds) {
+    tally_tx tx = new_tx(d, payer, TALLY_TX_PENDING_CREATE);
+    tally_tx_pending_create *body = &tx.body.pending_create;
+    body->network_id = d->network_id;
+    body->payee = d->keys[payee].public_key;
+    body->amount = amount;
+    body->max_fee = amount / 10 + 100;
+    body->timeout = tip_time(d) + timeout_seconds;
+    body->outcome = TALLY_PENDING_REFUND;
+    return run(d, payer, &tx, NULL);
+}
+
+/* A payment request (invoice) of payee to payer; paid at once when `paid`. */
+static bool invoice(demo *d, int payee, int payer, int64_t amount, const char *memo, bool paid) {
+    tally_tx tx = new_tx(d, payee, TALLY_TX_REQUEST_CREATE);
+    tally_tx_request_create *body = &tx.body.request_create;
+    body->network_id = d->network_id;
+    body->payer = d->keys[payer].public_key;
+    body->amount = amount;
+    body->expiry = tip_time(d) + 30 * DAY;
+    text(&body->memo, memo);
+    tally_result result;
+    if (!run(d, payee, &tx, &result)) return false;
+    if (!paid) return true;
+    tx = new_tx(d, payer, TALLY_TX_REQUEST_PAY);
+    tx.body.request_end.request_id = result.created_id;
+    tx.body.request_end.max_fee = amount / 10 + 100;
+    return run(d, payer, &tx, NULL);
+}
+
 bool demo_network_create(node *n, const char *wallet_dir, char *why, size_t why_size) {
     demo d = {.node = n, .why = why, .why_size = why_size};
     const tally_state *state = node_read_begin(n);
@@ -167,7 +209,10 @@ bool demo_network_create(node *n, const char *wallet_dir, char *why, size_t why_
               pay(&d, ALICE, BOB, 1250, "a dozen eggs") &&           /* on credit */
               pay(&d, CAROL, DAVE, 42000, "repairing the barn roof") && /* on credit */
               pay(&d, DAVE, ALICE, 8000, "bread for a month") &&       /* repays alice's debt */
-              pay(&d, BOB, CAROL, 1000, "apples");
+              hold(&d, DAVE, CAROL, 2000, 14 * DAY) &&                 /* a deposit, held two weeks */
+              invoice(&d, CAROL, DAVE, 400, "a sack of potatoes", true) &&
+              invoice(&d, BOB, ALICE, 1250, "honey", false) &&         /* open: alice may pay it */
+              pay(&d, BOB, CAROL, 1000, "apples");                     /* the last: tests wait for it */
     for (int i = 0; i < PEOPLE; i++) keystore_wipe(&d.keys[i]);
     return ok;
 }

@@ -411,35 +411,6 @@ static const tally_member *find_member(const tally_state *state, uint32_t networ
     return tally_state_member_by_alias(state, network_id, who, strlen(who));
 }
 
-/* A member's history, newest first, from the index. Runs without the node's lock. */
-/* A history counterparty's name: a member's alias in the network, "fees", "pool" or
- * "lost-debt" for its system accounts, "operator" for an operator without an alias
- * there; "" when it has none. */
-static void counterparty_name(const tally_state *state, uint32_t network_id, const tally_key *key,
-                              char name[TALLY_ALIAS_MAX + 1]) {
-    name[0] = '\0';
-    if (tally_key_is_system(key)) {
-        static const struct {
-            tally_system_kind kind;
-            const char *name;
-        } kinds[] = {{TALLY_SYSTEM_FEES, "fees"}, {TALLY_SYSTEM_POOL, "pool"}, {TALLY_SYSTEM_LOST_DEBT, "lost-debt"}};
-        for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
-            tally_key system = tally_system_key(network_id, kinds[k].kind);
-            if (memcmp(system.bytes, key->bytes, TALLY_KEY_BYTES) == 0) snprintf(name, TALLY_ALIAS_MAX + 1, "%s", kinds[k].name);
-        }
-        return;
-    }
-    const tally_member *member = tally_state_member(state, network_id, key);
-    if (member && member->alias[0]) {
-        snprintf(name, TALLY_ALIAS_MAX + 1, "%s", member->alias);
-        return;
-    }
-    const tally_network *network = tally_state_network(state, network_id);
-    for (uint8_t i = 0; network && i < network->operator_count; i++)
-        if (memcmp(network->operators[i].bytes, key->bytes, TALLY_KEY_BYTES) == 0)
-            snprintf(name, TALLY_ALIAS_MAX + 1, "operator");
-}
-
 /* A pool transaction's reserve and shares, signed from the member's side: a deposit
  * pays reserve in (-) and makes shares (+), a withdrawal the reverse, a repayment
  * pays reserve in, a redemption takes it out. */
@@ -481,6 +452,15 @@ static void add_event_figures(json_t *entry, const index_history_entry *e) {
     add_event_fields(entry, e->type, e->event_amount, e->event_time);
 }
 
+/* A transaction about a hold or request: the record's id ("hold", "request") and
+ * its amount, named by what it is (held, posted, asked), as the events name theirs. */
+static void add_escrow_fields(json_t *entry, uint8_t type, uint32_t id, int64_t amount) {
+    if (!entry || !index_type_is_escrow(type) || id == 0) return;
+    bool hold = type <= TALLY_TX_PENDING_VOID;
+    json_object_set_new(entry, hold ? "hold" : "request", json_integer(id));
+    json_object_set_new(entry, type == TALLY_TX_PENDING_POST ? "posted" : hold ? "held" : "asked", json_integer(amount));
+}
+
 static enum MHD_Result get_history(http_server *server, struct MHD_Connection *connection, uint32_t network_id,
                                    const tally_key *key) {
     uint64_t before, limit;
@@ -502,7 +482,7 @@ static enum MHD_Result get_history(http_server *server, struct MHD_Connection *c
     const tally_state *state = names ? node_read_begin(server->node) : NULL;
     for (uint32_t i = 0; state && i < count; i++) {
         if (!entries[i].has_counterparty) continue;
-        counterparty_name(state, network_id, &entries[i].counterparty, names[i]);
+        view_copy_name(state, network_id, &entries[i].counterparty, names[i]);
     }
     if (state) node_read_end(server->node);
     json_t *list = json_array();
@@ -519,6 +499,7 @@ static enum MHD_Result get_history(http_server *server, struct MHD_Connection *c
         if (entry && e->line) json_object_set_new(entry, "line", json_integer(e->line));
         add_pool_figures(entry, e);
         add_event_figures(entry, e);
+        add_escrow_fields(entry, e->type, e->escrow_id, e->escrow_amount);
         json_array_append_new(list, entry);
     }
     free(names);
@@ -541,6 +522,12 @@ static const tally_key *activity_other(const index_activity_row *row) {
     case TALLY_TX_LINE_OPEN: return &tx->body.line_open.member;
     case TALLY_TX_LINE_UPDATE: return &tx->body.line_update.member;
     case TALLY_TX_FEE_DISTRIBUTE: return tx->body.fee_distribute.to_pool ? NULL : &tx->body.fee_distribute.to;
+    case TALLY_TX_PENDING_CREATE: return &tx->body.pending_create.payee;
+    case TALLY_TX_REQUEST_CREATE: {
+        static const tally_key anyone;
+        const tally_key *payer = &tx->body.request_create.payer;
+        return memcmp(payer->bytes, anyone.bytes, TALLY_KEY_BYTES) == 0 ? NULL : payer;
+    }
     default: return NULL;
     }
 }
@@ -579,8 +566,22 @@ static void add_activity_figures(json_t *entry, const index_activity_row *row) {
         json_object_set_new(entry, "alias", json_stringn(tx->body.alias_set.alias.bytes, tx->body.alias_set.alias.length));
         has_amount = false;
         break;
+    case TALLY_TX_PENDING_CREATE:
+    case TALLY_TX_PENDING_POST:
+    case TALLY_TX_PENDING_VOID: has_amount = false; break; /* in add_escrow_fields */
+    case TALLY_TX_REQUEST_PAY:
+    case TALLY_TX_REQUEST_CANCEL:
+        json_object_set_new(entry, "memo", json_stringn(row->escrow_memo, row->escrow_memo_length));
+        has_amount = false;
+        break;
+    case TALLY_TX_REQUEST_CREATE:
+        json_object_set_new(entry, "memo",
+                            json_stringn(tx->body.request_create.memo.bytes, tx->body.request_create.memo.length));
+        has_amount = false;
+        break;
     default: has_amount = false; break;
     }
+    add_escrow_fields(entry, row->type, row->escrow_id, row->escrow_amount);
     if (has_amount) json_object_set_new(entry, "amount", json_integer(amount));
     if (row->fee) json_object_set_new(entry, "fee", json_integer(row->fee));
 }
@@ -606,9 +607,9 @@ static enum MHD_Result get_activity(http_server *server, struct MHD_Connection *
     char (*names)[2][TALLY_ALIAS_MAX + 1] = calloc(count ? count : 1, sizeof *names);
     const tally_state *state = names ? node_read_begin(server->node) : NULL;
     for (uint32_t i = 0; state && i < count; i++) {
-        counterparty_name(state, network_id, &rows[i].signer, names[i][0]);
+        view_copy_name(state, network_id, &rows[i].signer, names[i][0]);
         const tally_key *other = activity_other(&rows[i]);
-        if (other) counterparty_name(state, network_id, other, names[i][1]);
+        if (other) view_copy_name(state, network_id, other, names[i][1]);
     }
     if (state) node_read_end(server->node);
     static const tally_key nobody;
@@ -627,13 +628,11 @@ static enum MHD_Result get_activity(http_server *server, struct MHD_Connection *
         }
         const tally_key *other = index_type_is_event(row->type) ? NULL : activity_other(row);
         if (entry && other) {
-            json_object_set_new(entry, row->type == TALLY_TX_TRANSFER || row->type == TALLY_TX_FEE_DISTRIBUTE ? "to" : "member",
-                                view_address(other));
+            bool paid = row->type == TALLY_TX_TRANSFER || row->type == TALLY_TX_FEE_DISTRIBUTE ||
+                        row->type == TALLY_TX_PENDING_CREATE;
+            json_object_set_new(entry, paid ? "to" : "member", view_address(other));
             if (names && names[i][1][0])
-                json_object_set_new(entry,
-                                    row->type == TALLY_TX_TRANSFER || row->type == TALLY_TX_FEE_DISTRIBUTE ? "to_name"
-                                                                                                        : "member_name",
-                                    json_string(names[i][1]));
+                json_object_set_new(entry, paid ? "to_name" : "member_name", json_string(names[i][1]));
         }
         add_activity_figures(entry, row);
         json_array_append_new(list, entry);
@@ -675,6 +674,199 @@ static enum MHD_Result get_search(http_server *server, struct MHD_Connection *co
     }
     free(matches);
     return send_json(connection, MHD_HTTP_OK, json_pack("{s:o, s:o}", "matches", list, "next", view_next(next != 0, next)));
+}
+
+/* ---- holds (pending transfers) and payment requests: the state's records ---- */
+
+/* A record's id in a path: a positive 32-bit integer. */
+static bool parse_record_id(const char *text, uint32_t *id) { return parse_network_id(text, id); }
+
+/* GET /v1/holds/{id}. */
+static enum MHD_Result get_hold(http_server *server, struct MHD_Connection *connection, const char *id_text) {
+    uint32_t id;
+    if (!parse_record_id(id_text, &id))
+        return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_ID",
+                          "a hold's id is a positive integer (the number `tally hold create` printed)");
+    view_hold_copy copy;
+    const tally_state *state = node_read_begin(server->node);
+    if (!state) return send_failed(connection);
+    const tally_pending *hold = tally_state_pending(state, id);
+    if (hold) view_copy_hold(state, hold, &copy);
+    node_read_end(server->node);
+    if (!hold)
+        return send_error(connection, MHD_HTTP_NOT_FOUND, "PENDING_NOT_FOUND",
+                          tally_error_message(TALLY_ERR_PENDING_NOT_FOUND));
+    return send_json(connection, MHD_HTTP_OK, view_hold(&copy));
+}
+
+/* The memos of copied requests, from the index (a request it has not seen yet keeps
+ * a null memo). */
+static bool add_request_memos(http_server *server, view_request_copy *copies, uint32_t count, char *why,
+                              size_t why_size) {
+    if (count == 0) return true;
+    uint32_t *ids = calloc(count, sizeof *ids);
+    char (*memos)[TALLY_MEMO_MAX + 1] = calloc(count, sizeof *memos);
+    bool *found = calloc(count, sizeof *found);
+    bool read = ids && memos && found;
+    if (!read) snprintf(why, why_size, "out of memory");
+    for (uint32_t i = 0; read && i < count; i++) ids[i] = copies[i].request.id;
+    read = read && node_request_memos(server->node, ids, count, memos, found, why, why_size);
+    for (uint32_t i = 0; read && i < count; i++) {
+        copies[i].has_memo = found[i];
+        memcpy(copies[i].memo, memos[i], sizeof copies[i].memo);
+    }
+    free(ids), free(memos), free(found);
+    return read;
+}
+
+/* GET /v1/requests/{id}. */
+static enum MHD_Result get_request(http_server *server, struct MHD_Connection *connection, const char *id_text) {
+    uint32_t id;
+    if (!parse_record_id(id_text, &id))
+        return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_ID",
+                          "a payment request's id is a positive integer (the number `tally request create` printed)");
+    view_request_copy copy;
+    const tally_state *state = node_read_begin(server->node);
+    if (!state) return send_failed(connection);
+    const tally_request *record = tally_state_request(state, id);
+    if (record) view_copy_request(state, record, node_block_time_now(server->node), &copy);
+    node_read_end(server->node);
+    if (!record)
+        return send_error(connection, MHD_HTTP_NOT_FOUND, "REQUEST_NOT_FOUND",
+                          tally_error_message(TALLY_ERR_REQUEST_NOT_FOUND));
+    char why[INDEX_WHY_BYTES];
+    if (!add_request_memos(server, &copy, 1, why, sizeof why))
+        return send_error(connection, MHD_HTTP_INTERNAL_SERVER_ERROR, "INDEX", why);
+    return send_json(connection, MHD_HTTP_OK, view_request(&copy));
+}
+
+/* What a list of holds or requests asks: whose (member: an address, or an alias of
+ * the network), which statuses, from where. */
+typedef struct {
+    tally_key member;
+    int status;        /* -1: any */
+    uint32_t statuses; /* asked of the index (index_holds_of) */
+    uint64_t before, limit;
+} escrow_query;
+
+/* Reads the query; on a refusal answers it and returns false (*answered). */
+static bool read_escrow_query(http_server *server, struct MHD_Connection *connection, uint32_t network_id, bool holds,
+                              escrow_query *q, enum MHD_Result *answered) {
+    if (!query_u64(connection, "before", 0, UINT32_MAX, &q->before) ||
+        !query_u64(connection, "limit", 50, INDEX_HISTORY_LIMIT_MAX, &q->limit) || q->limit == 0) {
+        *answered = send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_QUERY",
+                               "before is an id (the `next` of the previous page, 0: from the newest), 1 <= limit <= 500");
+        return false;
+    }
+    const char *status = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "status");
+    q->status = -1;
+    q->statuses = INDEX_STATUSES_ANY;
+    if (status) {
+        q->status = holds ? view_hold_status_of(status) : view_request_status_of(status);
+        if (q->status < 0) {
+            *answered = send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_QUERY",
+                                   holds ? "status is one of open, posted, voided, released, refunded"
+                                         : "status is one of open, paid, cancelled, expired");
+            return false;
+        }
+        q->statuses = 1u << q->status;
+        /* A request open in the index may be past its expiry, expired for everyone
+         * before the block end records it: asked for open or expired ones, the index
+         * gives both and the state says which each is. */
+        if (!holds && (q->status == TALLY_REQUEST_OPEN || q->status == TALLY_REQUEST_EXPIRED))
+            q->statuses = (1u << TALLY_REQUEST_OPEN) | (1u << TALLY_REQUEST_EXPIRED);
+    }
+    const char *who = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "member");
+    if (!who || !who[0]) {
+        *answered = send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_QUERY",
+                               "member is needed: an address, or an alias in the network");
+        return false;
+    }
+    size_t length = strlen(who);
+    if (length == TALLY_ADDRESS_LENGTH && strncmp(who, "tly1", 4) == 0) {
+        /* any key: a member who left still has its holds and requests listed */
+        if (tally_address_decode(who, &q->member)) return true;
+        *answered = send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_ADDRESS",
+                               "not an address: expected tly1 and 58 characters with a valid checksum");
+        return false;
+    }
+    /* an alias as member.c admits them: 1 to 32 of a-z 0-9 . _ - */
+    bool alias = length >= 1 && length <= TALLY_ALIAS_MAX;
+    for (size_t i = 0; alias && i < length; i++)
+        alias = (who[i] >= 'a' && who[i] <= 'z') || (who[i] >= '0' && who[i] <= '9') || strchr("._-", who[i]) != NULL;
+    if (!alias) {
+        *answered = send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_ADDRESS",
+                               "member is an address (tly1 and 58 characters with a valid checksum) or an alias "
+                               "(1 to 32 of a-z 0-9 . _ -)");
+        return false;
+    }
+    const tally_state *state = node_read_begin(server->node);
+    if (!state) {
+        *answered = send_failed(connection);
+        return false;
+    }
+    const tally_member *member = tally_state_member_by_alias(state, network_id, who, strlen(who));
+    if (member) q->member = member->key;
+    node_read_end(server->node);
+    if (!member)
+        *answered = send_error(connection, MHD_HTTP_NOT_FOUND, "NOT_MEMBER", "no member of this network has this alias");
+    return member != NULL;
+}
+
+/* GET /v1/networks/{id}/holds and /requests: a member's holds (it pays, receives or
+ * resolves them) or payment requests (it made them or is asked to pay), newest
+ * first, a page at a time: which ids from the index, each record from the state. */
+static enum MHD_Result get_escrow_list(http_server *server, struct MHD_Connection *connection, uint32_t network_id,
+                                       bool holds) {
+    escrow_query q;
+    enum MHD_Result answered = MHD_NO;
+    if (!read_escrow_query(server, connection, network_id, holds, &q, &answered)) return answered;
+    uint32_t *ids = calloc((size_t)q.limit, sizeof *ids);
+    view_hold_copy *hold_copies = holds ? calloc((size_t)q.limit, sizeof *hold_copies) : NULL;
+    view_request_copy *request_copies = holds ? NULL : calloc((size_t)q.limit, sizeof *request_copies);
+    if (!ids || (!hold_copies && !request_copies)) {
+        free(ids), free(hold_copies), free(request_copies);
+        return send_out_of_memory(connection);
+    }
+    uint32_t count = 0, next = 0, shown = 0;
+    char why[INDEX_WHY_BYTES];
+    bool listed = holds ? node_holds_of(server->node, network_id, &q.member, q.statuses, (uint32_t)q.before,
+                                        (uint32_t)q.limit, ids, &count, &next, why, sizeof why)
+                        : node_requests_of(server->node, network_id, &q.member, q.statuses, (uint32_t)q.before,
+                                           (uint32_t)q.limit, ids, &count, &next, why, sizeof why);
+    const tally_state *state = listed ? node_read_begin(server->node) : NULL;
+    for (uint32_t i = 0; state && i < count; i++) {
+        /* The state says each one's status (the index may lag it by a block). */
+        if (holds) {
+            const tally_pending *hold = tally_state_pending(state, ids[i]);
+            if (!hold || (q.status >= 0 && hold->status != q.status)) continue;
+            view_copy_hold(state, hold, &hold_copies[shown++]);
+        } else {
+            const tally_request *record = tally_state_request(state, ids[i]);
+            if (!record) continue;
+            view_request_copy *copy = &request_copies[shown];
+            view_copy_request(state, record, node_block_time_now(server->node), copy);
+            int status = copy->expired ? TALLY_REQUEST_EXPIRED : record->status;
+            if (q.status < 0 || status == q.status) shown++;
+        }
+    }
+    if (state) node_read_end(server->node);
+    free(ids);
+    if (listed && !state) {
+        free(hold_copies), free(request_copies);
+        return send_failed(connection);
+    }
+    if (listed && !holds) listed = add_request_memos(server, request_copies, shown, why, sizeof why);
+    if (!listed) {
+        free(hold_copies), free(request_copies);
+        return send_error(connection, MHD_HTTP_INTERNAL_SERVER_ERROR, "INDEX", why);
+    }
+    json_t *list = json_array();
+    for (uint32_t i = 0; i < shown; i++)
+        json_array_append_new(list, holds ? view_hold(&hold_copies[i]) : view_request(&request_copies[i]));
+    free(hold_copies), free(request_copies);
+    return send_json(connection, MHD_HTTP_OK,
+                     json_pack("{s:o, s:o}", holds ? "holds" : "requests", list, "next", view_next(next != 0, next)));
 }
 
 /* GET /v1/networks?name=NAME: the network of that name (ignoring ASCII case: names
@@ -750,7 +942,7 @@ static void copy_member_page(const tally_state *state, const tally_network *netw
     page->more = at < table;
 }
 
-/* GET /v1/networks/{id}[/members | /accounts/{who}[/history] | /search | /activity] */
+/* GET /v1/networks/{id}[/members | /accounts/{who}[/history] | /search | /activity | /holds | /requests] */
 static enum MHD_Result get_network(http_server *server, struct MHD_Connection *connection, char **segments,
                                    int count) {
     uint32_t network_id;
@@ -760,8 +952,11 @@ static enum MHD_Result get_network(http_server *server, struct MHD_Connection *c
     bool wants_account = (count == 5 || count == 6) && strcmp(segments[3], "accounts") == 0;
     bool wants_search = count == 4 && strcmp(segments[3], "search") == 0;
     bool wants_activity = count == 4 && strcmp(segments[3], "activity") == 0;
+    bool wants_holds = count == 4 && strcmp(segments[3], "holds") == 0;
+    bool wants_requests = count == 4 && strcmp(segments[3], "requests") == 0;
     if (wants_account && count == 6 && strcmp(segments[5], "history") != 0) wants_account = false;
-    if (!wants_network && !wants_members && !wants_account && !wants_search && !wants_activity)
+    if (!wants_network && !wants_members && !wants_account && !wants_search && !wants_activity && !wants_holds &&
+        !wants_requests)
         return send_error(connection, MHD_HTTP_NOT_FOUND, "NOT_FOUND", "no such path");
     uint64_t cursor = 0, limit = 0;
     member_page page = {0};
@@ -804,8 +999,16 @@ static enum MHD_Result get_network(http_server *server, struct MHD_Connection *c
     if (wants_network) return send_json(connection, MHD_HTTP_OK, view_network(&network_copy));
     if (wants_search) return get_search(server, connection, network_id);
     if (wants_activity) return get_activity(server, connection, network_id);
+    if (wants_holds || wants_requests) return get_escrow_list(server, connection, network_id, wants_holds);
     if (wants_account && count == 6) return get_history(server, connection, network_id, &member_copy.member.key);
-    if (wants_account) return send_json(connection, MHD_HTTP_OK, view_member(&member_copy));
+    if (wants_account) {
+        /* What open holds hold for it: asked of the index for one account only (a page
+         * of members does without); absent when the index cannot say. */
+        char why[INDEX_WHY_BYTES];
+        member_copy.has_pending_in = node_pending_in(server->node, network_id, &member_copy.member.key,
+                                                     &member_copy.pending_in, why, sizeof why);
+        return send_json(connection, MHD_HTTP_OK, view_member(&member_copy));
+    }
     json_t *members = json_array();
     for (uint32_t i = 0; i < page.count; i++) json_array_append_new(members, view_member(&page.members[i]));
     free(page.members);
@@ -1227,6 +1430,8 @@ static enum MHD_Result route(http_server *server, struct MHD_Connection *connect
     if (strcmp(resource, "accounts") == 0 && count == 3) return get_key(server, connection, segments[2]);
     if (strcmp(resource, "assets") == 0 && count <= 3) return get_assets(server, connection, count == 3 ? segments[2] : NULL);
     if (strcmp(resource, "proofs") == 0) return get_proof(server, connection, segments, count);
+    if (strcmp(resource, "holds") == 0 && count == 3) return get_hold(server, connection, segments[2]);
+    if (strcmp(resource, "requests") == 0 && count == 3) return get_request(server, connection, segments[2]);
     if (strcmp(resource, "blocks") == 0 && count == 2) return get_blocks(server, connection);
     if (strcmp(resource, "blocks") == 0 && count == 3) return get_block(server, connection, segments[2], false);
     if (strcmp(resource, "blocks") == 0 && count == 4 && strcmp(segments[3], "raw") == 0)

@@ -64,7 +64,10 @@ static const char schema_sql[] =
     "  to_excess INTEGER NOT NULL,"
     "  available INTEGER NOT NULL,"
     /* An event of a block's end (type INDEX_EVENT_TYPE_BASE + kind) has a row here
-     * too, after the block's transactions: its figures, NULL for a transaction. */
+     * too, after the block's transactions: its figures. A transaction about a hold
+     * or a payment request (PENDING_*, REQUEST_*) has the same two, as the events
+     * of holds and requests carry them: its amount (held, posted or asked) and the
+     * record's id in event_time. NULL for every other transaction. */
     "  event_amount INTEGER,"
     "  event_time INTEGER);"
     /* A network's activity, newest first: one range of this index. */
@@ -102,6 +105,8 @@ static const char schema_sql[] =
     "CREATE INDEX holds_by_payer ON holds(network_id, payer, id);"
     "CREATE INDEX holds_by_payee ON holds(network_id, payee, id);"
     "CREATE INDEX holds_by_resolver ON holds(network_id, resolver, id);"
+    /* What is pending in for a payee (an account's view asks it): its open holds only. */
+    "CREATE INDEX holds_open_by_payee ON holds(network_id, payee) WHERE status = 0;"
     /* Each payment request as made: its memo, where its payment goes, its status
      * (tally_request_status). payer NULL: any member may pay it. */
     "CREATE TABLE requests(id INTEGER PRIMARY KEY, network_id INTEGER NOT NULL, payee BLOB NOT NULL,"

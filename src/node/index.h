@@ -101,8 +101,10 @@ extern "C" {
 
 /* Bump when the tables change: an index of another version is rebuilt. 2: batch
  * payments (history's line and memo, entry ids of 1024 a transaction). 3: the
- * events of blocks' ends, and a network's activity. 4: holds and payment requests. */
-#define INDEX_SCHEMA_VERSION 4
+ * events of blocks' ends, and a network's activity. 4: holds and payment requests.
+ * 5: a hold's or request's id and amount on the rows of its transactions, the open
+ * holds by payee. */
+#define INDEX_SCHEMA_VERSION 5
 /* An event of a block's end is indexed as a row of type INDEX_EVENT_TYPE_BASE + its
  * kind (tally_event_kind), after the block's transactions: its id is
  * BLAKE2b-256("tally-event" || block hash || u32 its number in the block). */
@@ -110,6 +112,9 @@ extern "C" {
 /* Whether a row's type is an event's; and the name of a type, a transaction's
  * ("transfer") or an event's ("line_defaulted"), NULL when unknown. */
 bool index_type_is_event(uint8_t type);
+/* Whether a row's type is a transaction about a hold or a payment request
+ * (PENDING_CREATE/POST/VOID, REQUEST_CREATE/PAY/CANCEL). */
+bool index_type_is_escrow(uint8_t type);
 const char *index_type_name(uint8_t type);
 /* The id under which an event of a block is indexed (see INDEX_EVENT_TYPE_BASE). */
 void index_event_id(const uint8_t block_hash[TALLY_HASH_BYTES], uint32_t number, uint8_t out[TALLY_HASH_BYTES]);
@@ -270,6 +275,11 @@ typedef struct {
      * what its entries say. tx_id is the event's id. */
     int64_t event_amount;
     int64_t event_time;
+    /* A transaction about a hold or a payment request (index_type_is_escrow): the
+     * record's id and its amount (PENDING_CREATE, PENDING_VOID: held; PENDING_POST:
+     * posted; REQUEST_*: asked); 0 for every other entry. */
+    uint32_t escrow_id;
+    int64_t escrow_amount;
 } index_history_entry;
 
 /*
@@ -318,6 +328,11 @@ typedef struct {
     int64_t fee;                  /* a transaction's fee as its result records it */
     tally_tx tx;                  /* a transaction, decoded (a batch's lines too: index_activity_release) */
     tally_event event;            /* an event */
+    uint32_t escrow_id;           /* as index_history_entry's */
+    int64_t escrow_amount;
+    /* REQUEST_PAY, REQUEST_CANCEL: the request's memo (its transaction has none) */
+    uint16_t escrow_memo_length;
+    char escrow_memo[TALLY_MEMO_MAX + 1];
 } index_activity_row;
 
 /*
@@ -389,15 +404,18 @@ TALLY_MUST_CHECK index_error index_search_page(tally_index *index, uint32_t netw
  * index_holds_of: the ids of holds in network_id that `member` pays, receives or
  * resolves; index_requests_of: of requests it made or is asked to pay (a request to
  * any member is found by its maker only). Newest first, ids below before_id (0:
- * from the newest), up to `limit` (1..INDEX_HISTORY_LIMIT_MAX), of status `status`
- * (-1: any). Refuses BAD_ARGUMENT, DATABASE.
+ * from the newest), up to `limit` (1..INDEX_HISTORY_LIMIT_MAX), of the statuses
+ * whose bits are set in `statuses` (1u << TALLY_PENDING_OPEN, ...;
+ * INDEX_STATUSES_ANY: all). *next_before is the before_id of the next page, 0 when
+ * there is no older one. Refuses BAD_ARGUMENT, DATABASE.
  */
+#define INDEX_STATUSES_ANY 0xFFu
 TALLY_MUST_CHECK index_error index_holds_of(tally_index *index, uint32_t network_id, const tally_key *member,
-                                            int status, uint32_t before_id, uint32_t limit, uint32_t *ids,
-                                            uint32_t *count, char *why, size_t why_size);
+                                            uint32_t statuses, uint32_t before_id, uint32_t limit, uint32_t *ids,
+                                            uint32_t *count, uint32_t *next_before, char *why, size_t why_size);
 TALLY_MUST_CHECK index_error index_requests_of(tally_index *index, uint32_t network_id, const tally_key *member,
-                                               int status, uint32_t before_id, uint32_t limit, uint32_t *ids,
-                                               uint32_t *count, char *why, size_t why_size);
+                                               uint32_t statuses, uint32_t before_id, uint32_t limit, uint32_t *ids,
+                                               uint32_t *count, uint32_t *next_before, char *why, size_t why_size);
 /* What open holds in network_id hold for `member` as their payee (not yet its
  * money: "pending in"). */
 TALLY_MUST_CHECK index_error index_pending_in(tally_index *index, uint32_t network_id, const tally_key *member,

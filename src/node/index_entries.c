@@ -300,6 +300,10 @@ bool index_type_is_event(uint8_t type) {
     return type > INDEX_EVENT_TYPE_BASE && tally_event_kind_name((uint8_t)(type - INDEX_EVENT_TYPE_BASE)) != NULL;
 }
 
+bool index_type_is_escrow(uint8_t type) {
+    return type >= TALLY_TX_PENDING_CREATE && type <= TALLY_TX_REQUEST_CANCEL;
+}
+
 const char *index_type_name(uint8_t type) {
     if (type >= INDEX_EVENT_TYPE_BASE) return tally_event_kind_name((uint8_t)(type - INDEX_EVENT_TYPE_BASE));
     return tally_tx_type_name(type);

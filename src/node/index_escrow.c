@@ -104,47 +104,55 @@ index_error index_request_set_status(tally_index *index, uint32_t id, tally_requ
 /* Readers.                                                                  */
 /* ------------------------------------------------------------------------ */
 
+/* One more row than the page is asked for, to know whether an older one exists. */
 static index_error ids_of(tally_index *index, statement_id statement, uint32_t network_id, const tally_key *member,
-                          int status, uint32_t before_id, uint32_t limit, uint32_t *ids, uint32_t *count, char *why,
-                          size_t why_size) {
-    assert(index && member && ids && count);
+                          uint32_t statuses, uint32_t before_id, uint32_t limit, uint32_t *ids, uint32_t *count,
+                          uint32_t *next_before, char *why, size_t why_size) {
+    assert(index && member && ids && count && next_before);
     *count = 0;
+    *next_before = 0;
     if (limit == 0 || limit > INDEX_HISTORY_LIMIT_MAX)
         return fail(INDEX_ERR_BAD_ARGUMENT, why, why_size, "index: a page holds 1 to %u records, not %" PRIu32,
                     INDEX_HISTORY_LIMIT_MAX, limit);
     binding b = bind_start(index, statement);
     bind_int(&b, 1, network_id);
     bind_key(&b, 2, member);
-    bind_int(&b, 3, status);
+    bind_int(&b, 3, statuses);
     bind_int(&b, 4, before_id == 0 ? INT64_MAX : before_id);
-    bind_int(&b, 5, limit);
+    bind_int(&b, 5, (int64_t)limit + 1);
     index_error error = INDEX_OK;
-    for (;;) {
+    for (uint32_t row_number = 0; row_number <= limit; row_number++) {
         bool row;
         error = step_row(index, &b, &row, "listing holds or requests", why, why_size);
         if (error != INDEX_OK || !row) break;
+        if (row_number == limit) {
+            *next_before = ids[limit - 1]; /* an older one exists */
+            break;
+        }
         int64_t id;
-        if (!column_integer(b.statement, 0, 1, UINT32_MAX, &id) || *count >= limit) {
+        if (!column_integer(b.statement, 0, 1, UINT32_MAX, &id)) {
             error = fail_damaged("the holds or requests table", why, why_size);
             break;
         }
         ids[(*count)++] = (uint32_t)id;
     }
     sqlite3_reset(b.statement);
+    if (error != INDEX_OK) *count = 0, *next_before = 0;
     return error;
 }
 
-index_error index_holds_of(tally_index *index, uint32_t network_id, const tally_key *member, int status,
-                           uint32_t before_id, uint32_t limit, uint32_t *ids, uint32_t *count, char *why,
-                           size_t why_size) {
-    return ids_of(index, STATEMENT_HOLDS_OF, network_id, member, status, before_id, limit, ids, count, why, why_size);
+index_error index_holds_of(tally_index *index, uint32_t network_id, const tally_key *member, uint32_t statuses,
+                           uint32_t before_id, uint32_t limit, uint32_t *ids, uint32_t *count, uint32_t *next_before,
+                           char *why, size_t why_size) {
+    return ids_of(index, STATEMENT_HOLDS_OF, network_id, member, statuses, before_id, limit, ids, count, next_before,
+                  why, why_size);
 }
 
-index_error index_requests_of(tally_index *index, uint32_t network_id, const tally_key *member, int status,
-                              uint32_t before_id, uint32_t limit, uint32_t *ids, uint32_t *count, char *why,
-                              size_t why_size) {
-    return ids_of(index, STATEMENT_REQUESTS_OF, network_id, member, status, before_id, limit, ids, count, why,
-                  why_size);
+index_error index_requests_of(tally_index *index, uint32_t network_id, const tally_key *member, uint32_t statuses,
+                              uint32_t before_id, uint32_t limit, uint32_t *ids, uint32_t *count,
+                              uint32_t *next_before, char *why, size_t why_size) {
+    return ids_of(index, STATEMENT_REQUESTS_OF, network_id, member, statuses, before_id, limit, ids, count,
+                  next_before, why, why_size);
 }
 
 index_error index_pending_in(tally_index *index, uint32_t network_id, const tally_key *member, int64_t *amount,

@@ -158,6 +158,20 @@ static index_error page_query(tally_index *index, statement_id id, uint32_t owne
     return error;
 }
 
+/* A hold's or request's transaction: its amount (at `column`) and the record's id
+ * (the next column), as the writer puts them; both NULL (0 here) for a refused one. */
+static bool column_escrow(sqlite3_stmt *statement, int column, uint32_t *id, int64_t *amount) {
+    int64_t read = 0;
+    *id = 0, *amount = 0;
+    if (sqlite3_column_type(statement, column) == SQLITE_NULL && sqlite3_column_type(statement, column + 1) == SQLITE_NULL)
+        return true;
+    if (!column_integer(statement, column, 0, INT64_MAX, amount) ||
+        !column_integer(statement, column + 1, 1, UINT32_MAX, &read))
+        return false;
+    *id = (uint32_t)read;
+    return true;
+}
+
 static bool read_history_row(sqlite3_stmt *statement, void *entries, uint32_t i, uint64_t *cursor) {
     index_history_entry *entry = &((index_history_entry *)entries)[i];
     memset(entry, 0, sizeof *entry);
@@ -179,6 +193,8 @@ static bool read_history_row(sqlite3_stmt *statement, void *entries, uint32_t i,
     if (index_type_is_event(head.type) &&
         (!column_integer(statement, 13, INT64_MIN, INT64_MAX, &entry->event_amount) ||
          !column_integer(statement, 14, INT64_MIN, INT64_MAX, &entry->event_time)))
+        return false;
+    if (index_type_is_escrow(head.type) && !column_escrow(statement, 13, &entry->escrow_id, &entry->escrow_amount))
         return false;
     entry->cursor = *cursor = head.cursor;
     entry->height = head.height;
@@ -234,6 +250,11 @@ static bool read_activity_row(sqlite3_stmt *statement, index_activity_row *row) 
     if (index_type_is_event(head.type)) {
         if (length != TALLY_EVENT_BYTES || !tally_event_decode(encoded, &row->event)) return false;
     } else if (tally_tx_decode(encoded, (size_t)length, &row->tx) != TALLY_OK) {
+        return false;
+    } else if (index_type_is_escrow(head.type) &&
+               (!column_escrow(statement, 9, &row->escrow_id, &row->escrow_amount) ||
+                !column_text(statement, 11, row->escrow_memo, TALLY_MEMO_MAX, &row->escrow_memo_length))) {
+        tally_tx_release(&row->tx);
         return false;
     }
     row->cursor = head.cursor;

@@ -66,14 +66,14 @@ _Static_assert(CREDIT_ENTRIES_MAX <= ENTRIES_PER_TX && ASSET_ENTRIES_MAX <= ENTR
     X(HOLD_STATUS, "UPDATE holds SET status = ?2 WHERE id = ?1")                                            \
     X(HOLDS_VOID_OF, "UPDATE holds SET status = 2 WHERE network_id = ?1 AND payer = ?2 AND status = 0")      \
     X(HOLDS_OF, "SELECT id FROM holds WHERE network_id = ?1 AND (payer = ?2 OR payee = ?2 OR resolver = ?2) " \
-                "AND (?3 < 0 OR status = ?3) AND id < ?4 ORDER BY id DESC LIMIT ?5")                         \
+                "AND ((?3 >> status) & 1) = 1 AND id < ?4 ORDER BY id DESC LIMIT ?5")                        \
     X(HOLDS_IN, "SELECT COALESCE(SUM(amount), 0) FROM holds WHERE network_id = ?1 AND payee = ?2 AND status = 0") \
     X(REQUEST_PUT, "INSERT INTO requests(id, network_id, payee, payer, amount, memo, status) "                \
                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0)")                                                     \
     X(REQUEST_GET, "SELECT network_id, payee, payer, amount, memo FROM requests WHERE id = ?1")             \
     X(REQUEST_STATUS, "UPDATE requests SET status = ?2 WHERE id = ?1")                                      \
     X(REQUESTS_OF, "SELECT id FROM requests WHERE network_id = ?1 AND (payee = ?2 OR payer = ?2) "            \
-                   "AND (?3 < 0 OR status = ?3) AND id < ?4 ORDER BY id DESC LIMIT ?5")                      \
+                   "AND ((?3 >> status) & 1) = 1 AND id < ?4 ORDER BY id DESC LIMIT ?5")                     \
     X(PEG_PUT, "INSERT INTO pegs(network_id, asset_id) VALUES (?1, ?2) "                                     \
                "ON CONFLICT(network_id) DO UPDATE SET asset_id = excluded.asset_id")                         \
     X(SEARCH_INSERT, "INSERT INTO search(text, kind, network_id, tx, key, counterparty) "                    \
@@ -105,7 +105,7 @@ _Static_assert(CREDIT_ENTRIES_MAX <= ENTRIES_PER_TX && ASSET_ENTRIES_MAX <= ENTR
       "ORDER BY h.entry DESC LIMIT ?4")                                                                      \
     X(ACTIVITY,                                                                                              \
       "SELECT t.seq, t.height, t.position, b.time, t.id, t.type, t.signer, t.encoded, t.fee, t.event_amount, "   \
-      "t.event_time FROM txs t JOIN blocks b ON b.height = t.height "                                          \
+      "t.event_time, t.memo FROM txs t JOIN blocks b ON b.height = t.height "                                  \
       "WHERE t.network_id = ?1 AND (?2 IS NULL OR t.signer = ?2) AND t.seq < ?3 ORDER BY t.seq DESC LIMIT ?4") \
     X(BLOCKS, "SELECT header, hash FROM blocks WHERE height >= ?1 ORDER BY height LIMIT ?2")                 \
     X(SEARCH, "SELECT search.kind, search.key, search.counterparty, search.text, t.height, t.id, "           \

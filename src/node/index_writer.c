@@ -201,6 +201,33 @@ static index_error index_effects(tally_index *index, const tally_tx *tx, const t
     return insert_entries(index, index->entries, tx_seq, why, why_size);
 }
 
+/* The figures a transaction about a hold or request carries on its row (index.c's
+ * txs table): the record's id and its amount (held, posted or asked). false for
+ * every other transaction, and for a refused one (it made or ended nothing). */
+static bool escrow_figures(const tally_tx *tx, const tally_result *result, index_subject subject, uint32_t *id,
+                           int64_t *amount) {
+    if (result->code != TALLY_OK) return false;
+    switch ((tally_tx_type)tx->type) {
+    case TALLY_TX_PENDING_CREATE:
+        *id = result->created_id, *amount = tx->body.pending_create.amount;
+        return true;
+    case TALLY_TX_PENDING_POST:
+        *id = tx->body.pending_end.pending_id, *amount = tx->body.pending_end.amount;
+        return true;
+    case TALLY_TX_PENDING_VOID:
+        *id = tx->body.pending_end.pending_id, *amount = subject.hold ? subject.hold->amount : 0;
+        return true;
+    case TALLY_TX_REQUEST_CREATE:
+        *id = result->created_id, *amount = tx->body.request_create.amount;
+        return true;
+    case TALLY_TX_REQUEST_PAY:
+    case TALLY_TX_REQUEST_CANCEL:
+        *id = tx->body.request_end.request_id, *amount = subject.request ? subject.request->amount : 0;
+        return true;
+    default: return false;
+    }
+}
+
 static index_error insert_tx(tally_index *index, const tally_block *block, uint32_t position, char *why,
                              size_t why_size) {
     const tally_tx *tx = &block->txs[position];
@@ -281,8 +308,15 @@ static index_error insert_tx(tally_index *index, const tally_block *block, uint3
     bind_int(&b, 21, result->to_primary);
     bind_int(&b, 22, result->to_excess);
     bind_int(&b, 23, result->available);
-    bind_null(&b, 24);
-    bind_null(&b, 25);
+    uint32_t escrow_id = 0;
+    int64_t escrow_amount = 0;
+    if (escrow_figures(tx, result, subject, &escrow_id, &escrow_amount)) {
+        bind_int(&b, 24, escrow_amount);
+        bind_int(&b, 25, escrow_id);
+    } else {
+        bind_null(&b, 24);
+        bind_null(&b, 25);
+    }
     index_error error = run(index, &b, "writing a transaction", why, why_size);
     if (error != INDEX_OK) return error;
     index->transactions = (uint64_t)tx_seq;

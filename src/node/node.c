@@ -986,6 +986,47 @@ bool node_search(node *n, uint32_t network_id, const char *text, size_t text_len
     return error == INDEX_OK;
 }
 
+bool node_holds_of(node *n, uint32_t network_id, const tally_key *member, uint32_t statuses, uint32_t before_id,
+                   uint32_t limit, uint32_t *ids, uint32_t *count, uint32_t *next_before, char *why, size_t why_size) {
+    pthread_mutex_lock(&n->index_lock);
+    index_error error = index_holds_of(n->index, network_id, member, statuses, before_id, limit, ids, count,
+                                       next_before, why, why_size);
+    pthread_mutex_unlock(&n->index_lock);
+    return error == INDEX_OK;
+}
+
+bool node_requests_of(node *n, uint32_t network_id, const tally_key *member, uint32_t statuses, uint32_t before_id,
+                      uint32_t limit, uint32_t *ids, uint32_t *count, uint32_t *next_before, char *why,
+                      size_t why_size) {
+    pthread_mutex_lock(&n->index_lock);
+    index_error error = index_requests_of(n->index, network_id, member, statuses, before_id, limit, ids, count,
+                                          next_before, why, why_size);
+    pthread_mutex_unlock(&n->index_lock);
+    return error == INDEX_OK;
+}
+
+bool node_request_memos(node *n, const uint32_t *ids, uint32_t count, char (*memos)[TALLY_MEMO_MAX + 1], bool *found,
+                        char *why, size_t why_size) {
+    index_error error = INDEX_OK;
+    pthread_mutex_lock(&n->index_lock);
+    for (uint32_t i = 0; i < count && error == INDEX_OK; i++) {
+        uint16_t length = 0;
+        error = index_request_memo(n->index, ids[i], memos[i], &length, &found[i], why, why_size);
+    }
+    pthread_mutex_unlock(&n->index_lock);
+    return error == INDEX_OK;
+}
+
+bool node_pending_in(node *n, uint32_t network_id, const tally_key *member, int64_t *amount, char *why,
+                     size_t why_size) {
+    pthread_mutex_lock(&n->index_lock);
+    index_error error = index_pending_in(n->index, network_id, member, amount, why, why_size);
+    pthread_mutex_unlock(&n->index_lock);
+    return error == INDEX_OK;
+}
+
+int64_t node_block_time_now(const node *n) { return next_block_time(n, tally_store_tip(n->store)); }
+
 /* ---- waiting for blocks (for the HTTP server's suspended commit waits) ---- */
 
 uint64_t node_wait_for_block(node *n, uint64_t after_height, uint32_t timeout_ms) {

@@ -142,6 +142,24 @@ bool node_search(node *n, uint32_t network_id, const char *text, size_t text_len
                  uint32_t limit, index_match *matches, uint32_t *count, uint64_t *next_cursor, char *why,
                  size_t why_size);
 
+/* Holds and payment requests of a member (index_holds_of, index_requests_of: which
+ * ids; the state has the records), the memos of requests (memos[i] "" when the
+ * index has not seen ids[i] yet, found[i] false then), and what open holds hold for
+ * a payee (index_pending_in). */
+bool node_holds_of(node *n, uint32_t network_id, const tally_key *member, uint32_t statuses, uint32_t before_id,
+                   uint32_t limit, uint32_t *ids, uint32_t *count, uint32_t *next_before, char *why, size_t why_size);
+bool node_requests_of(node *n, uint32_t network_id, const tally_key *member, uint32_t statuses, uint32_t before_id,
+                      uint32_t limit, uint32_t *ids, uint32_t *count, uint32_t *next_before, char *why,
+                      size_t why_size);
+bool node_request_memos(node *n, const uint32_t *ids, uint32_t count, char (*memos)[TALLY_MEMO_MAX + 1], bool *found,
+                        char *why, size_t why_size);
+bool node_pending_in(node *n, uint32_t network_id, const tally_key *member, int64_t *amount, char *why,
+                     size_t why_size);
+
+/* The time a block made now would have: the clock (a dev chain's, moved ahead),
+ * never before the tip. Call between node_read_begin and node_read_end. */
+int64_t node_block_time_now(const node *n);
+
 typedef struct {
     uint64_t blocks_produced;
     uint64_t txs_committed;

@@ -91,16 +91,16 @@ static json_t *record_view(const tally_state_proof *proof) {
                          view_address(&r.holding.key), "amount", (json_int_t)r.holding.amount, "epoch",
                          (json_int_t)r.holding.epoch);
     case TALLY_TABLE_PENDINGS:
-        return json_pack("{s:I, s:i, s:o, s:o, s:I, s:I, s:I, s:i}", "id", (json_int_t)r.pending.id, "network",
+        return json_pack("{s:I, s:i, s:o, s:o, s:I, s:I, s:I, s:s}", "id", (json_int_t)r.pending.id, "network",
                          (int)r.pending.network_id, "payer", view_address(&r.pending.payer), "payee",
                          view_address(&r.pending.payee), "amount", (json_int_t)r.pending.amount, "fee",
                          (json_int_t)r.pending.fee, "timeout", (json_int_t)r.pending.timeout, "status",
-                         (int)r.pending.status);
+                         view_hold_status_name(r.pending.status));
     case TALLY_TABLE_REQUESTS:
-        return json_pack("{s:I, s:i, s:o, s:I, s:I, s:i}", "id", (json_int_t)r.request.id, "network",
+        return json_pack("{s:I, s:i, s:o, s:I, s:I, s:s}", "id", (json_int_t)r.request.id, "network",
                          (int)r.request.network_id, "payee", view_address(&r.request.payee), "amount",
                          (json_int_t)r.request.amount, "expiry", (json_int_t)r.request.expiry, "status",
-                         (int)r.request.status);
+                         view_request_status_name(r.request.status));
     case TALLY_TABLE_COUNT: break;
     }
     return json_null();

@@ -225,6 +225,8 @@ static void print_demo_tour(const char *wallet, const char *host, unsigned port,
            "  build/release/tally --key alice balance\n"
            "  build/release/tally --key alice pay bob@greenvale 12.50 --memo \"eggs\"\n"
            "  build/release/tally --key alice history greenvale\n"
+           "  build/release/tally --key alice request list greenvale   # bob's invoice for honey\n"
+           "  build/release/tally --key alice request pay 2\n"
            "  build/release/tally network show greenvale\n"
            "  build/release/tally verify --data %s\n\n",
            wallet, DEMO_PASSPHRASE, host, port, data_dir);
@@ -380,7 +382,8 @@ int main(int argc, char **argv) {
         if (!demo_network_create(n, wallet, why, sizeof why)) {
             fprintf(stderr, "tallyd: the demo network could not be created: %s\n", why);
         } else {
-            printf("\nThe demo network Greenvale (GVH) is ready: alice, bob, carol and dave, with a pool in USD.\n");
+            printf("\nThe demo network Greenvale (GVH) is ready: alice, bob, carol and dave, with a pool in USD, a hold "
+                   "and an open invoice.\n");
             print_demo_tour(wallet, host, bound, config.data_dir);
         }
     } else if (demo) {

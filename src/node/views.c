@@ -297,6 +297,8 @@ void view_copy_member(const tally_state *state, const tally_network *network, co
     memcpy(out->unit_code, network->unit_code, sizeof out->unit_code);
     /* The value a withdrawal would pay (as pool_withdraw computes it), whether or not
      * the excess could pay it all now. */
+    out->has_pending_in = false;
+    out->pending_in = 0;
     out->pool_shares = tally_state_pool_shares(state, network->id, &member->key);
     out->pool_shares_value = 0;
     if (out->pool_shares > 0 && network->pool_total_shares > 0) {
@@ -320,7 +322,8 @@ json_t *view_member(const view_member_copy *copy) {
                              (json_int_t)m->limit, "available", (json_int_t)copy->available, "fees_paid",
                              (json_int_t)m->fees_paid, "joined_at", (json_int_t)m->joined_at, "line", line, "decimals",
                              (int)copy->decimals, "unit", copy->unit_code);
-    if (view && m->pending_out > 0) json_object_set_new(view, "pending_out", json_integer(m->pending_out));
+    if (view) json_object_set_new(view, "pending_out", json_integer(m->pending_out));
+    if (view && copy->has_pending_in) json_object_set_new(view, "pending_in", json_integer(copy->pending_in));
     if (view && copy->pool_shares > 0) {
         json_object_set_new(view, "pool_shares", json_integer(copy->pool_shares));
         json_object_set_new(view, "pool_shares_value", json_integer(copy->pool_shares_value));
@@ -383,5 +386,140 @@ json_t *view_tx(const tally_tx *tx) {
         json_object_set_new(view, "total", json_integer(total));
         json_object_set_new(view, "lines", lines);
     }
+    return view;
+}
+
+void view_copy_name(const tally_state *state, uint32_t network_id, const tally_key *key,
+                    char name[TALLY_ALIAS_MAX + 1]) {
+    name[0] = '\0';
+    if (tally_key_is_system(key)) {
+        static const struct {
+            tally_system_kind kind;
+            const char *name;
+        } kinds[] = {{TALLY_SYSTEM_FEES, "fees"}, {TALLY_SYSTEM_POOL, "pool"}, {TALLY_SYSTEM_LOST_DEBT, "lost-debt"}};
+        for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+            tally_key system = tally_system_key(network_id, kinds[k].kind);
+            if (memcmp(system.bytes, key->bytes, TALLY_KEY_BYTES) == 0) snprintf(name, TALLY_ALIAS_MAX + 1, "%s", kinds[k].name);
+        }
+        return;
+    }
+    const tally_member *member = tally_state_member(state, network_id, key);
+    if (member && member->alias[0]) {
+        snprintf(name, TALLY_ALIAS_MAX + 1, "%s", member->alias);
+        return;
+    }
+    const tally_network *network = tally_state_network(state, network_id);
+    for (uint8_t i = 0; network && i < network->operator_count; i++)
+        if (memcmp(network->operators[i].bytes, key->bytes, TALLY_KEY_BYTES) == 0)
+            snprintf(name, TALLY_ALIAS_MAX + 1, "operator");
+}
+
+/* ---- holds and payment requests ---- */
+
+static const char *const hold_status_names[TALLY_PENDING_STATUS_COUNT] = {"open", "posted", "voided", "released",
+                                                                          "refunded"};
+static const char *const request_status_names[TALLY_REQUEST_STATUS_COUNT] = {"open", "paid", "cancelled", "expired"};
+
+const char *view_hold_status_name(uint8_t status) {
+    return status < TALLY_PENDING_STATUS_COUNT ? hold_status_names[status] : "?";
+}
+
+const char *view_request_status_name(uint8_t status) {
+    return status < TALLY_REQUEST_STATUS_COUNT ? request_status_names[status] : "?";
+}
+
+static int status_of(const char *const *names, int count, const char *name) {
+    for (int i = 0; name && i < count; i++)
+        if (strcmp(names[i], name) == 0) return i;
+    return -1;
+}
+
+int view_hold_status_of(const char *name) { return status_of(hold_status_names, TALLY_PENDING_STATUS_COUNT, name); }
+int view_request_status_of(const char *name) {
+    return status_of(request_status_names, TALLY_REQUEST_STATUS_COUNT, name);
+}
+
+static bool key_is_zero(const tally_key *key) {
+    static const tally_key zero;
+    return memcmp(key->bytes, zero.bytes, TALLY_KEY_BYTES) == 0;
+}
+
+/* The unit of a record's network, for its amounts. */
+static void copy_unit(const tally_state *state, uint32_t network_id, uint8_t *decimals, char unit_code[TALLY_CODE_MAX + 1]) {
+    const tally_network *network = tally_state_network(state, network_id);
+    *decimals = network ? network->decimals : 0;
+    snprintf(unit_code, TALLY_CODE_MAX + 1, "%s", network ? network->unit_code : "");
+}
+
+void view_copy_hold(const tally_state *state, const tally_pending *hold, view_hold_copy *out) {
+    out->hold = *hold;
+    view_copy_name(state, hold->network_id, &hold->payer, out->payer_name);
+    view_copy_name(state, hold->network_id, &hold->payee, out->payee_name);
+    out->resolver_name[0] = '\0';
+    if (!key_is_zero(&hold->resolver)) view_copy_name(state, hold->network_id, &hold->resolver, out->resolver_name);
+    copy_unit(state, hold->network_id, &out->decimals, out->unit_code);
+}
+
+/* `field` (an address) and, when it has one, `field`_name. */
+static void set_key(json_t *view, const char *field, const tally_key *key, const char *name) {
+    if (!view) return;
+    json_object_set_new(view, field, key ? view_address(key) : json_null());
+    if (key && name[0]) {
+        char name_field[32];
+        snprintf(name_field, sizeof name_field, "%s_name", field);
+        json_object_set_new(view, name_field, json_string(name));
+    }
+}
+
+json_t *view_hold(const view_hold_copy *copy) {
+    const tally_pending *h = &copy->hold;
+    json_t *view = json_pack("{s:I, s:i}", "id", (json_int_t)h->id, "network", (int)h->network_id);
+    set_key(view, "payer", &h->payer, copy->payer_name);
+    set_key(view, "payee", &h->payee, copy->payee_name);
+    set_key(view, "resolver", key_is_zero(&h->resolver) ? NULL : &h->resolver, copy->resolver_name);
+    if (!view) return NULL;
+    json_object_set_new(view, "amount", json_integer(h->amount));
+    json_object_set_new(view, "fee", json_integer(h->fee));
+    json_object_set_new(view, "timeout", json_integer(h->timeout));
+    json_object_set_new(view, "outcome", json_string(h->outcome == TALLY_PENDING_RELEASE ? "release" : "refund"));
+    json_object_set_new(view, "status", json_string(view_hold_status_name(h->status)));
+    json_object_set_new(view, "created_at", json_integer(h->created_at));
+    json_object_set_new(view, "posted", json_integer(h->posted));
+    json_object_set_new(view, "decimals", json_integer(copy->decimals));
+    json_object_set_new(view, "unit", json_string(copy->unit_code));
+    return view;
+}
+
+void view_copy_request(const tally_state *state, const tally_request *request, int64_t block_time_now,
+                       view_request_copy *out) {
+    out->request = *request;
+    /* request.c refuses a payment from the expiry on, before the block end that
+     * records the expiry: it is expired for everyone already. */
+    out->expired = request->status == TALLY_REQUEST_OPEN && block_time_now >= request->expiry;
+    view_copy_name(state, request->network_id, &request->payee, out->payee_name);
+    out->payer_name[0] = out->paid_by_name[0] = '\0';
+    if (!key_is_zero(&request->payer)) view_copy_name(state, request->network_id, &request->payer, out->payer_name);
+    if (!key_is_zero(&request->paid_by))
+        view_copy_name(state, request->network_id, &request->paid_by, out->paid_by_name);
+    copy_unit(state, request->network_id, &out->decimals, out->unit_code);
+    out->has_memo = false;
+    out->memo[0] = '\0';
+}
+
+json_t *view_request(const view_request_copy *copy) {
+    const tally_request *r = &copy->request;
+    json_t *view = json_pack("{s:I, s:i}", "id", (json_int_t)r->id, "network", (int)r->network_id);
+    set_key(view, "payee", &r->payee, copy->payee_name);
+    set_key(view, "payer", key_is_zero(&r->payer) ? NULL : &r->payer, copy->payer_name);
+    if (!view) return NULL;
+    json_object_set_new(view, "amount", json_integer(r->amount));
+    json_object_set_new(view, "expiry", json_integer(r->expiry));
+    json_object_set_new(view, "created_at", json_integer(r->created_at));
+    json_object_set_new(view, "status",
+                        json_string(copy->expired ? "expired" : view_request_status_name(r->status)));
+    set_key(view, "paid_by", key_is_zero(&r->paid_by) ? NULL : &r->paid_by, copy->paid_by_name);
+    json_object_set_new(view, "memo", copy->has_memo ? json_string(copy->memo) : json_null());
+    json_object_set_new(view, "decimals", json_integer(copy->decimals));
+    json_object_set_new(view, "unit", json_string(copy->unit_code));
     return view;
 }

@@ -54,6 +54,10 @@ typedef struct {
     char unit_code[TALLY_CODE_MAX + 1];
     int64_t pool_shares;       /* the member's shares of its network's pool (0: none) */
     int64_t pool_shares_value; /* what they are worth now: shares x (primary + excess) / all shares, rounded down */
+    /* What open holds hold for it as their payee (index_pending_in): only the view of
+     * one account asks the index (set by the caller; view_copy_member clears it). */
+    bool has_pending_in;
+    int64_t pending_in;
 } view_member_copy;
 
 /* tip_time: the block time the network's figures are read at (the redemption cap's day). */
@@ -68,6 +72,43 @@ json_t *view_member(const view_member_copy *copy);
 json_t *view_asset(const tally_asset *asset);
 json_t *view_block_header(const tally_block_header *header, const uint8_t hash[TALLY_HASH_BYTES]);
 json_t *view_tx(const tally_tx *tx);
+
+/* A key's name in a network as the state has it now: a member's alias, "fees",
+ * "pool" or "lost-debt" for its system accounts, "operator" for an operator without
+ * an alias there; "" when it has none. */
+void view_copy_name(const tally_state *state, uint32_t network_id, const tally_key *key,
+                    char name[TALLY_ALIAS_MAX + 1]);
+
+/* Holds (pending transfers) and payment requests, copied under the lock with the
+ * names of the keys they name and their network's unit. */
+typedef struct {
+    tally_pending hold;
+    char payer_name[TALLY_ALIAS_MAX + 1], payee_name[TALLY_ALIAS_MAX + 1], resolver_name[TALLY_ALIAS_MAX + 1];
+    uint8_t decimals;
+    char unit_code[TALLY_CODE_MAX + 1];
+} view_hold_copy;
+void view_copy_hold(const tally_state *state, const tally_pending *hold, view_hold_copy *out);
+json_t *view_hold(const view_hold_copy *copy);
+
+typedef struct {
+    tally_request request;
+    bool expired; /* open in the state, but its expiry has come: nobody can pay it any more */
+    char payee_name[TALLY_ALIAS_MAX + 1], payer_name[TALLY_ALIAS_MAX + 1], paid_by_name[TALLY_ALIAS_MAX + 1];
+    uint8_t decimals;
+    char unit_code[TALLY_CODE_MAX + 1];
+    bool has_memo; /* the memo, from the index (set by the caller; false: not indexed yet) */
+    char memo[TALLY_MEMO_MAX + 1];
+} view_request_copy;
+/* block_time_now: node_block_time_now, against the request's expiry. */
+void view_copy_request(const tally_state *state, const tally_request *request, int64_t block_time_now,
+                       view_request_copy *out);
+json_t *view_request(const view_request_copy *copy);
+
+/* Status names ("open", "posted", ...; "open", "paid", ...) and back (-1: none). */
+const char *view_hold_status_name(uint8_t status);
+const char *view_request_status_name(uint8_t status);
+int view_hold_status_of(const char *name);
+int view_request_status_of(const char *name);
 
 const char *view_member_status_name(uint8_t status);
 const char *view_line_status_name(uint8_t status);
