@@ -671,6 +671,17 @@ static cli_status build_line_update(build *b) {
     return status;
 }
 
+/* WHO@NET AMOUNT (arguments 0 and 1) of a payment or a hold: the payee, its network
+ * (the plan's) and the amount in the network's unit. */
+static cli_status payee_and_amount(build *b, tally_key *payee, uint32_t *network_id, int64_t *amount) {
+    cli_status status = cli_resolve_who(b->ctx, b->args->command, arg(b, 0), NULL, payee, &b->plan->network,
+                                        b->plan->counterparty, sizeof b->plan->counterparty);
+    if (status != CLI_OK) return status;
+    b->plan->has_network = true;
+    *network_id = b->plan->network.id;
+    return parse_amount(b, arg(b, 1), &b->plan->network.unit, false, amount);
+}
+
 static cli_status build_transfer(build *b) {
     tally_tx_transfer *body = &b->tx->body.transfer;
     cli_who who;
@@ -685,12 +696,7 @@ static cli_status build_transfer(build *b) {
         snprintf(why, sizeof why, "the memo is %zu bytes; at most %u", strlen(memo), TALLY_MEMO_MAX);
         return usage(b, why);
     }
-    cli_status status = cli_resolve_who(b->ctx, b->args->command, arg(b, 0), NULL, &body->payee, &b->plan->network,
-                                        b->plan->counterparty, sizeof b->plan->counterparty);
-    if (status != CLI_OK) return status;
-    b->plan->has_network = true;
-    body->network_id = b->plan->network.id;
-    status = parse_amount(b, arg(b, 1), &b->plan->network.unit, false, &body->amount);
+    cli_status status = payee_and_amount(b, &body->payee, &body->network_id, &body->amount);
     if (status != CLI_OK) return status;
     if (memcmp(body->payee.bytes, b->signer->bytes, TALLY_KEY_BYTES) == 0)
         return usage(b, "that is your own account: a payment needs another member");
@@ -1073,12 +1079,7 @@ static cli_status build_pending_create(build *b) {
     cli_who who;
     if (!cli_who_parse(arg(b, 0), &who, why, sizeof why)) return usage(b, why);
     if (!who.network[0]) return usage(b, "say in which network to hold: WHO@NETWORK (the network's name or id)");
-    cli_status status = cli_resolve_who(b->ctx, b->args->command, arg(b, 0), NULL, &body->payee, &b->plan->network,
-                                        b->plan->counterparty, sizeof b->plan->counterparty);
-    if (status != CLI_OK) return status;
-    b->plan->has_network = true;
-    body->network_id = b->plan->network.id;
-    status = parse_amount(b, arg(b, 1), &b->plan->network.unit, false, &body->amount);
+    cli_status status = payee_and_amount(b, &body->payee, &body->network_id, &body->amount);
     if (status != CLI_OK) return status;
     const char *timeout = cli_option_value(b->args, "--timeout");
     uint64_t seconds = 0;
