@@ -38,6 +38,8 @@ tally_result pending_create(tally_state *state, const tally_tx *tx, int64_t bloc
     if (same_key(&tx->signer, &body->payee)) return result_error(TALLY_ERR_SELF_TRANSFER);
     if (body->timeout <= block_time || body->timeout - block_time > PENDING_TIMEOUT_MAX_SECONDS)
         return result_error(TALLY_ERR_BAD_TIMEOUT);
+    /* The codec refuses an unknown outcome on the wire; a transaction built in memory too. */
+    if (body->outcome >= TALLY_PENDING_OUTCOME_COUNT) return result_error(TALLY_ERR_DECODE_BAD_VALUE);
     if (tally_key_is_system(&body->payee) || tally_key_is_system(&body->resolver))
         return result_error(TALLY_ERR_SYSTEM_ACCOUNT);
     tally_member *payer = current(state, network->id, &tx->signer);
