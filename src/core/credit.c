@@ -164,9 +164,10 @@ tally_result credit_line_close(tally_state *state, const tally_tx *tx) {
     tally_error error = operated_line(state, tx, body->network_id, &body->key, &network, &member);
     if (error != TALLY_OK) return result_error(error);
     if (!line_is_open(member)) return result_error(TALLY_ERR_NO_LINE);
-    if (member->balance < 0) {
+    /* Closing sets the limit to 0: what pending transfers hold counts as debt here too. */
+    if (line_floor_needed(member) > 0) {
         tally_result refused = result_error(TALLY_ERR_DEBT_NOT_ZERO);
-        refused.available = debt_part(member->balance);
+        refused.available = line_floor_needed(member);
         return refused;
     }
     /* Posting its holds must not take it below a limit of 0 (line_floor_needed). */

@@ -38,6 +38,8 @@ tally_result pending_create(tally_state *state, const tally_tx *tx, int64_t bloc
     if (same_key(&tx->signer, &body->payee)) return result_error(TALLY_ERR_SELF_TRANSFER);
     if (body->timeout <= block_time || body->timeout - block_time > PENDING_TIMEOUT_MAX_SECONDS)
         return result_error(TALLY_ERR_BAD_TIMEOUT);
+    /* The codec refuses an unknown outcome on the wire; a transaction built in memory too. */
+    if (body->outcome >= TALLY_PENDING_OUTCOME_COUNT) return result_error(TALLY_ERR_DECODE_BAD_VALUE);
     if (tally_key_is_system(&body->payee) || tally_key_is_system(&body->resolver))
         return result_error(TALLY_ERR_SYSTEM_ACCOUNT);
     tally_member *payer = current(state, network->id, &tx->signer);
@@ -133,14 +135,17 @@ static tally_result post(tally_state *state, tally_pending *pending, int64_t amo
     }
     balance_change changes[] = {{payer, payer_after}, {payee, payee_after}, {fees, fees_after}};
     if (!ledger_balances_fit(network, changes, 3)) return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
+    /* Like a transfer's: the debt the payer takes on, and the payee's it pays off. */
+    tally_result result = result_error(TALLY_OK);
+    result.fee = fee;
+    result.minted = debt_part(payer_after) - debt_part(payer->balance);
+    result.burned = debt_part(payee->balance) - debt_part(payee_after);
     release(state, pending);
     ledger_balances_commit(network, changes, 3);
     if (!checked_add(payer->fees_paid, fee, &payer->fees_paid)) payer->fees_paid = INT64_MAX;
     credit_after_balance_change(state, payer, network, 0, block_time);
     credit_after_balance_change(state, payee, network, amount, block_time);
     pending->posted = amount;
-    tally_result result = result_error(TALLY_OK);
-    result.fee = fee;
     return result;
 }
 

@@ -211,9 +211,12 @@ tally_result pool_redeem(tally_state *state, const tally_tx *tx, int64_t block_t
     if (!member || member->status == TALLY_MEMBER_LEFT) return result_error(TALLY_ERR_NOT_MEMBER);
     int64_t credits = body->amount;
     if (credits <= 0) return result_error(TALLY_ERR_AMOUNT_NOT_POSITIVE);
-    if (member->balance < credits) {
+    /* What pending transfers hold is spent: only the rest may be redeemed. */
+    int64_t own;
+    if (!checked_sub(member->balance, member->pending_out, &own)) own = INT64_MIN;
+    if (own < credits) {
         tally_result refused = result_error(TALLY_ERR_INSUFFICIENT_BALANCE);
-        refused.available = positive_part(member->balance);
+        refused.available = positive_part(own);
         return refused;
     }
     tally_member *lost = ledger_member_at(state, network->lost_debt_member);
