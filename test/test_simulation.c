@@ -4418,7 +4418,8 @@ static bool same_member(const tally_member *a, const tally_member *b) {
            SAME(fees_paid) && strcmp(a->alias, b->alias) == 0 && SAME(line_status) && SAME(limit) &&
            SAME(risk_fee_bps) && SAME(period_seconds) && SAME(grace_seconds) && SAME(period_start) &&
            SAME(period_end) && SAME(grace_end) && SAME(income_in_period) && SAME(rebalanced_in_period) &&
-           SAME(joined_at) && SAME(pending_out) && SAME(status_before_leaving);
+           SAME(joined_at) && SAME(pending_out) && SAME(holds_open) && SAME(requests_open) &&
+           SAME(status_before_leaving);
 }
 
 static bool same_asset(const tally_asset *a, const tally_asset *b) {

@@ -164,13 +164,12 @@ tally_result credit_line_close(tally_state *state, const tally_tx *tx) {
     tally_error error = operated_line(state, tx, body->network_id, &body->key, &network, &member);
     if (error != TALLY_OK) return result_error(error);
     if (!line_is_open(member)) return result_error(TALLY_ERR_NO_LINE);
-    /* Closing sets the limit to 0: what pending transfers hold counts as debt here too. */
-    if (line_floor_needed(member) > 0) {
+    if (member->balance < 0) {
         tally_result refused = result_error(TALLY_ERR_DEBT_NOT_ZERO);
-        refused.available = line_floor_needed(member);
+        refused.available = debt_part(member->balance);
         return refused;
     }
-    /* Posting its holds must not take it below a limit of 0 (line_floor_needed). */
+    /* Closing sets the limit to 0: posting its holds must not take it below that. */
     if (line_floor_needed(member) > 0) {
         tally_result refused = result_error(TALLY_ERR_HOLDS_OPEN);
         refused.available = line_floor_needed(member);

@@ -114,10 +114,9 @@ tally_result member_leave(tally_state *state, const tally_tx *tx) {
     if (!network) return result_error(TALLY_ERR_UNKNOWN_NETWORK);
     tally_member *member = current_member(state, network->id, &tx->signer);
     if (!member) return result_error(TALLY_ERR_NOT_MEMBER);
-    /* What pending transfers hold is spent: a member who left could not pay them. */
-    if (member->balance != 0 || member->pending_out != 0) {
+    if (member->balance != 0) {
         tally_result refused = result_error(TALLY_ERR_BALANCE_NOT_ZERO);
-        if (!checked_sub(member->balance, member->pending_out, &refused.available)) refused.available = INT64_MIN;
+        refused.available = member->balance;
         return refused;
     }
     /* Its holds would pay out of a member who is gone. */
