@@ -16,6 +16,7 @@
 #include "tally.h"
 
 #include <assert.h>
+#include <string.h>
 
 /* ---- checked arithmetic: an overflow is a refusal, never a wrap ---- */
 
@@ -248,6 +249,17 @@ void ledger_name_insert(tally_state *state, const tally_network *network);
 /* The accessors that hand out writable records mark them for the commitment
  * (commitment.c); the public tally_state_* getters do not. */
 tally_member *ledger_member(const tally_state *state, uint32_t network_id, const tally_key *key);
+/* The same for a member that can pay or be paid: joined and not left. */
+tally_member *ledger_current_member(const tally_state *state, uint32_t network_id, const tally_key *key);
+
+static inline bool ledger_keys_equal(const tally_key *a, const tally_key *b) {
+    return memcmp(a->bytes, b->bytes, TALLY_KEY_BYTES) == 0;
+}
+/* 32 zero bytes: "none" in a transaction's optional keys (a resolver, a payer). */
+static inline bool ledger_key_is_zero(const tally_key *key) {
+    static const tally_key zero;
+    return ledger_keys_equal(key, &zero);
+}
 /* Member record `index` (a system account's, a due line's), marked. */
 tally_member *ledger_member_at(const tally_state *state, uint32_t index);
 uint32_t ledger_member_index(const tally_state *state, const tally_member *member);

@@ -11,13 +11,6 @@
 
 #include <string.h>
 
-/* A member in a state that can pay or be paid: joined and not left. */
-static tally_member *current_member(tally_state *state, uint32_t network_id, const tally_key *key) {
-    tally_member *member = ledger_member(state, network_id, key);
-    if (!member || member->status == TALLY_MEMBER_LEFT) return NULL;
-    return member;
-}
-
 static tally_result members_full(uint32_t room) {
     tally_result refused = result_error(TALLY_ERR_MEMBERS_FULL);
     refused.available = room;
@@ -83,7 +76,7 @@ static tally_error operated_member(tally_state *state, const tally_tx *tx, tally
     if (!network) return TALLY_ERR_UNKNOWN_NETWORK;
     if (!network_is_operator(network, &tx->signer)) return TALLY_ERR_NOT_OPERATOR;
     if (tally_key_is_system(&body->key)) return TALLY_ERR_SYSTEM_ACCOUNT;
-    *member = current_member(state, body->network_id, &body->key);
+    *member = ledger_current_member(state, body->network_id, &body->key);
     return *member ? TALLY_OK : TALLY_ERR_NOT_MEMBER;
 }
 
@@ -112,7 +105,7 @@ tally_result member_reinstate(tally_state *state, const tally_tx *tx) {
 tally_result member_leave(tally_state *state, const tally_tx *tx) {
     tally_network *network = ledger_network(state, tx->body.network_only.network_id);
     if (!network) return result_error(TALLY_ERR_UNKNOWN_NETWORK);
-    tally_member *member = current_member(state, network->id, &tx->signer);
+    tally_member *member = ledger_current_member(state, network->id, &tx->signer);
     if (!member) return result_error(TALLY_ERR_NOT_MEMBER);
     if (member->balance != 0) {
         tally_result refused = result_error(TALLY_ERR_BALANCE_NOT_ZERO);
@@ -155,7 +148,7 @@ tally_result member_alias_set(tally_state *state, const tally_tx *tx) {
     const tally_tx_alias_set *body = &tx->body.alias_set;
     tally_network *network = ledger_network(state, body->network_id);
     if (!network) return result_error(TALLY_ERR_UNKNOWN_NETWORK);
-    tally_member *member = current_member(state, network->id, &tx->signer);
+    tally_member *member = ledger_current_member(state, network->id, &tx->signer);
     if (!member) return result_error(TALLY_ERR_NOT_MEMBER);
     if (body->alias.length > 0) {
         if (!alias_is_valid(&body->alias)) return result_error(TALLY_ERR_BAD_ALIAS);

@@ -18,33 +18,21 @@
 /* A year: the furthest a timeout may be. */
 #define PENDING_TIMEOUT_MAX_SECONDS (366 * 86400)
 
-static bool key_is_zero(const tally_key *key) {
-    static const tally_key zero;
-    return memcmp(key->bytes, zero.bytes, TALLY_KEY_BYTES) == 0;
-}
-
-static bool same_key(const tally_key *a, const tally_key *b) { return memcmp(a->bytes, b->bytes, TALLY_KEY_BYTES) == 0; }
-
-static tally_member *current(tally_state *state, uint32_t network_id, const tally_key *key) {
-    tally_member *member = ledger_member(state, network_id, key);
-    return member && member->status != TALLY_MEMBER_LEFT && member->status != TALLY_MEMBER_SYSTEM ? member : NULL;
-}
-
 tally_result pending_create(tally_state *state, const tally_tx *tx, int64_t block_time) {
     const tally_tx_pending_create *body = &tx->body.pending_create;
     tally_network *network = ledger_network(state, body->network_id);
     if (!network) return result_error(TALLY_ERR_UNKNOWN_NETWORK);
     if (body->amount <= 0) return result_error(TALLY_ERR_AMOUNT_NOT_POSITIVE);
-    if (same_key(&tx->signer, &body->payee)) return result_error(TALLY_ERR_SELF_TRANSFER);
+    if (ledger_keys_equal(&tx->signer, &body->payee)) return result_error(TALLY_ERR_SELF_TRANSFER);
     if (body->timeout <= block_time || body->timeout - block_time > PENDING_TIMEOUT_MAX_SECONDS)
         return result_error(TALLY_ERR_BAD_TIMEOUT);
     /* The codec refuses an unknown outcome on the wire; a transaction built in memory too. */
     if (body->outcome >= TALLY_PENDING_OUTCOME_COUNT) return result_error(TALLY_ERR_DECODE_BAD_VALUE);
     if (tally_key_is_system(&body->payee) || tally_key_is_system(&body->resolver))
         return result_error(TALLY_ERR_SYSTEM_ACCOUNT);
-    tally_member *payer = current(state, network->id, &tx->signer);
+    tally_member *payer = ledger_current_member(state, network->id, &tx->signer);
     if (!payer) return result_error(TALLY_ERR_NOT_MEMBER);
-    if (!current(state, network->id, &body->payee)) return result_error(TALLY_ERR_NOT_MEMBER);
+    if (!ledger_current_member(state, network->id, &body->payee)) return result_error(TALLY_ERR_NOT_MEMBER);
     if (payer->holds_open >= TALLY_OPEN_PER_MEMBER_MAX) return result_error(TALLY_ERR_TOO_MANY_OPEN);
     /* The fee of the whole amount, as a transfer now would charge it. */
     bool may_borrow = credit_allows_new_debt(payer);
@@ -119,7 +107,7 @@ static void release(tally_state *state, tally_pending *pending) {
 static tally_result post(tally_state *state, tally_pending *pending, int64_t amount, int64_t block_time) {
     tally_network *network = ledger_network(state, pending->network_id);
     tally_member *payer = ledger_member(state, network->id, &pending->payer);
-    tally_member *payee = current(state, network->id, &pending->payee);
+    tally_member *payee = ledger_current_member(state, network->id, &pending->payee);
     if (!payee) return result_error(TALLY_ERR_NOT_MEMBER);
     tally_member *fees = ledger_member_at(state, network->fee_member);
     int64_t fee = posted_fee(pending, amount);
@@ -149,27 +137,26 @@ static tally_result post(tally_state *state, tally_pending *pending, int64_t amo
     return result;
 }
 
-/* The open pending transfer a POST or VOID names, marked; or the refusal. */
-static tally_error open_pending(tally_state *state, uint32_t id, tally_pending **out) {
-    if (id == 0 || id > state->pending_count) return TALLY_ERR_PENDING_NOT_FOUND;
-    tally_pending *pending = ledger_pending_at(state, id - 1);
+/* The open pending transfer a POST or VOID names, read only (a refusal marks
+ * nothing for the commitment); or why there is none. */
+static tally_error open_pending(const tally_state *state, uint32_t id, const tally_pending **out) {
+    const tally_pending *pending = tally_state_pending(state, id);
+    if (!pending) return TALLY_ERR_PENDING_NOT_FOUND;
     if (pending->status != TALLY_PENDING_OPEN) return TALLY_ERR_PENDING_ENDED;
     *out = pending;
     return TALLY_OK;
 }
 
 static bool is_resolver(const tally_pending *pending, const tally_key *key) {
-    return !key_is_zero(&pending->resolver) && same_key(&pending->resolver, key);
+    return !ledger_key_is_zero(&pending->resolver) && ledger_keys_equal(&pending->resolver, key);
 }
 
 tally_result pending_post(tally_state *state, const tally_tx *tx, int64_t block_time) {
     const tally_tx_pending_end *body = &tx->body.pending_end;
-    tally_pending *pending = NULL;
-    if (body->pending_id == 0 || body->pending_id > state->pending_count)
-        return result_error(TALLY_ERR_PENDING_NOT_FOUND);
-    const tally_pending *seen = &state->pendings[body->pending_id - 1];
-    if (seen->status != TALLY_PENDING_OPEN) return result_error(TALLY_ERR_PENDING_ENDED);
-    if (!same_key(&seen->payer, &tx->signer) && !is_resolver(seen, &tx->signer))
+    const tally_pending *seen = NULL;
+    tally_error error = open_pending(state, body->pending_id, &seen);
+    if (error != TALLY_OK) return result_error(error);
+    if (!ledger_keys_equal(&seen->payer, &tx->signer) && !is_resolver(seen, &tx->signer))
         return result_error(TALLY_ERR_NOT_RESOLVER);
     if (body->amount <= 0) return result_error(TALLY_ERR_AMOUNT_NOT_POSITIVE);
     if (body->amount > seen->amount) {
@@ -177,8 +164,7 @@ tally_result pending_post(tally_state *state, const tally_tx *tx, int64_t block_
         refused.available = seen->amount;
         return refused;
     }
-    tally_error error = open_pending(state, body->pending_id, &pending);
-    if (error != TALLY_OK) return result_error(error);
+    tally_pending *pending = ledger_pending_at(state, body->pending_id - 1);
     tally_result result = post(state, pending, body->amount, block_time);
     if (result.code == TALLY_OK) pending->status = TALLY_PENDING_POSTED;
     return result;
@@ -186,15 +172,12 @@ tally_result pending_post(tally_state *state, const tally_tx *tx, int64_t block_
 
 tally_result pending_void(tally_state *state, const tally_tx *tx) {
     const tally_tx_pending_end *body = &tx->body.pending_end;
-    if (body->pending_id == 0 || body->pending_id > state->pending_count)
-        return result_error(TALLY_ERR_PENDING_NOT_FOUND);
-    const tally_pending *seen = &state->pendings[body->pending_id - 1];
-    if (seen->status != TALLY_PENDING_OPEN) return result_error(TALLY_ERR_PENDING_ENDED);
-    if (!same_key(&seen->payee, &tx->signer) && !is_resolver(seen, &tx->signer))
-        return result_error(TALLY_ERR_NOT_RESOLVER);
-    tally_pending *pending = NULL;
-    tally_error error = open_pending(state, body->pending_id, &pending);
+    const tally_pending *seen = NULL;
+    tally_error error = open_pending(state, body->pending_id, &seen);
     if (error != TALLY_OK) return result_error(error);
+    if (!ledger_keys_equal(&seen->payee, &tx->signer) && !is_resolver(seen, &tx->signer))
+        return result_error(TALLY_ERR_NOT_RESOLVER);
+    tally_pending *pending = ledger_pending_at(state, body->pending_id - 1);
     release(state, pending);
     pending->status = TALLY_PENDING_VOIDED;
     return result_error(TALLY_OK);
@@ -227,7 +210,7 @@ void pending_void_all_of(tally_state *state, const tally_member *member, ledger_
     for (uint32_t i = 0; i < state->pending_count && member->pending_out > 0; i++) {
         const tally_pending *seen = &state->pendings[i];
         if (seen->status != TALLY_PENDING_OPEN || seen->network_id != member->network_id ||
-            !same_key(&seen->payer, &member->key))
+            !ledger_keys_equal(&seen->payer, &member->key))
             continue;
         tally_pending *pending = ledger_pending_at(state, i);
         release(state, pending);

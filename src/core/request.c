@@ -17,18 +17,6 @@
 /* A year: the furthest an expiry may be. */
 #define REQUEST_EXPIRY_MAX_SECONDS (366 * 86400)
 
-static bool key_is_zero(const tally_key *key) {
-    static const tally_key zero;
-    return memcmp(key->bytes, zero.bytes, TALLY_KEY_BYTES) == 0;
-}
-
-static bool same_key(const tally_key *a, const tally_key *b) { return memcmp(a->bytes, b->bytes, TALLY_KEY_BYTES) == 0; }
-
-static tally_member *current(tally_state *state, uint32_t network_id, const tally_key *key) {
-    tally_member *member = ledger_member(state, network_id, key);
-    return member && member->status != TALLY_MEMBER_LEFT && member->status != TALLY_MEMBER_SYSTEM ? member : NULL;
-}
-
 /* Its maker has one open request fewer. */
 static void ended(tally_state *state, const tally_request *request) {
     tally_member *maker = ledger_member(state, request->network_id, &request->payee);
@@ -44,14 +32,14 @@ tally_result request_create(tally_state *state, const tally_tx *tx, int64_t bloc
     if (body->memo.length > TALLY_MEMO_MAX) return result_error(TALLY_ERR_DECODE_BAD_LENGTH);
     /* The codec refuses such memos on the wire; a transaction built in memory too. */
     if (!tally_text_is_valid(body->memo.bytes, body->memo.length)) return result_error(TALLY_ERR_DECODE_BAD_TEXT);
-    if (same_key(&tx->signer, &body->payer)) return result_error(TALLY_ERR_SELF_TRANSFER);
+    if (ledger_keys_equal(&tx->signer, &body->payer)) return result_error(TALLY_ERR_SELF_TRANSFER);
     if (body->expiry <= block_time || body->expiry - block_time > REQUEST_EXPIRY_MAX_SECONDS)
         return result_error(TALLY_ERR_BAD_EXPIRY);
     if (tally_key_is_system(&body->payer)) return result_error(TALLY_ERR_SYSTEM_ACCOUNT);
-    tally_member *maker = current(state, network->id, &tx->signer);
+    tally_member *maker = ledger_current_member(state, network->id, &tx->signer);
     if (!maker) return result_error(TALLY_ERR_NOT_MEMBER);
-    const tally_member *payer = key_is_zero(&body->payer) ? NULL : tally_state_member(state, network->id, &body->payer);
-    if (!key_is_zero(&body->payer) && (!payer || payer->status == TALLY_MEMBER_LEFT))
+    const tally_member *payer = ledger_key_is_zero(&body->payer) ? NULL : tally_state_member(state, network->id, &body->payer);
+    if (!ledger_key_is_zero(&body->payer) && (!payer || payer->status == TALLY_MEMBER_LEFT))
         return result_error(TALLY_ERR_NOT_MEMBER);
     if (maker->requests_open >= TALLY_OPEN_PER_MEMBER_MAX) return result_error(TALLY_ERR_TOO_MANY_OPEN);
     /* Room was reserved for one record and its due entry (ledger_reserve). */
@@ -93,7 +81,7 @@ tally_result request_pay(tally_state *state, const tally_tx *tx, int64_t block_t
     tally_error error = open_request(state, body->request_id, block_time);
     if (error != TALLY_OK) return result_error(error);
     const tally_request *seen = tally_state_request(state, body->request_id);
-    if (!key_is_zero(&seen->payer) && !same_key(&seen->payer, &tx->signer))
+    if (!ledger_key_is_zero(&seen->payer) && !ledger_keys_equal(&seen->payer, &tx->signer))
         return result_error(TALLY_ERR_NOT_REQUEST_PAYER);
     /* The payment itself is a transfer's, with everything a transfer checks. */
     tally_tx transfer = {.type = TALLY_TX_TRANSFER, .signer = tx->signer};
@@ -113,7 +101,7 @@ tally_result request_cancel(tally_state *state, const tally_tx *tx, int64_t bloc
     /* Past its expiry a request is expired for everyone, its maker too. */
     tally_error error = open_request(state, body->request_id, block_time);
     if (error != TALLY_OK) return result_error(error);
-    if (!same_key(&tally_state_request(state, body->request_id)->payee, &tx->signer))
+    if (!ledger_keys_equal(&tally_state_request(state, body->request_id)->payee, &tx->signer))
         return result_error(TALLY_ERR_NOT_REQUEST_CREATOR);
     tally_request *request = ledger_request_at(state, body->request_id - 1);
     request->status = TALLY_REQUEST_CANCELLED;

@@ -415,6 +415,11 @@ tally_member *ledger_member(const tally_state *state, uint32_t network_id, const
     return member;
 }
 
+tally_member *ledger_current_member(const tally_state *state, uint32_t network_id, const tally_key *key) {
+    tally_member *member = ledger_member(state, network_id, key);
+    return member && member->status != TALLY_MEMBER_LEFT ? member : NULL;
+}
+
 tally_member *ledger_member_at(const tally_state *state, uint32_t index) {
     assert(index < state->member_count);
     ledger_touch(state, TALLY_TABLE_MEMBERS, index);

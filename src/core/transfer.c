@@ -11,11 +11,6 @@
 
 #include <string.h>
 
-static tally_member *current_member(tally_state *state, uint32_t network_id, const tally_key *key) {
-    tally_member *member = ledger_member(state, network_id, key);
-    return member && member->status != TALLY_MEMBER_LEFT ? member : NULL;
-}
-
 /* The same lookup for reading only: it does not mark the record for the state
  * commitment (a batch's dry run reads many it may not change). */
 static const tally_member *current_member_read(const tally_state *state, uint32_t network_id, const tally_key *key) {
@@ -111,12 +106,12 @@ tally_result transfer_apply(tally_state *state, const tally_tx *tx, int64_t bloc
     if (body->memo.length > TALLY_MEMO_MAX) return result_error(TALLY_ERR_DECODE_BAD_LENGTH);
     /* The codec refuses such memos on the wire; a transaction built in memory too. */
     if (!tally_text_is_valid(body->memo.bytes, body->memo.length)) return result_error(TALLY_ERR_DECODE_BAD_TEXT);
-    tally_member *payer = current_member(state, network->id, &tx->signer);
+    tally_member *payer = ledger_current_member(state, network->id, &tx->signer);
     if (!payer) return result_error(TALLY_ERR_NOT_MEMBER);
     if (memcmp(body->payee.bytes, tx->signer.bytes, TALLY_KEY_BYTES) == 0)
         return result_error(TALLY_ERR_SELF_TRANSFER);
     if (tally_key_is_system(&body->payee)) return result_error(TALLY_ERR_SYSTEM_ACCOUNT);
-    tally_member *payee = current_member(state, network->id, &body->payee);
+    tally_member *payee = ledger_current_member(state, network->id, &body->payee);
     if (!payee) return result_error(TALLY_ERR_NOT_MEMBER);
 
     tally_member *fees = ledger_member_at(state, network->fee_member);
@@ -247,7 +242,7 @@ tally_result transfer_batch_apply(tally_state *state, const tally_tx *tx, int64_
     /* The codec refuses such counts on the wire; a transaction built in memory too. */
     if (body->line_count == 0 || body->line_count > TALLY_BATCH_LINES_MAX || body->lines == NULL)
         return result_error(TALLY_ERR_DECODE_BAD_LENGTH);
-    tally_member *payer = current_member(state, network->id, &tx->signer);
+    tally_member *payer = ledger_current_member(state, network->id, &tx->signer);
     if (!payer) return result_error(TALLY_ERR_NOT_MEMBER);
 
     /* The plan is large (about 10 KB): static would not be reentrant, and the core
@@ -289,7 +284,7 @@ tally_result fee_distribute(tally_state *state, const tally_tx *tx, int64_t bloc
         to = ledger_member_at(state, network->pool_member);
     } else {
         if (tally_key_is_system(&body->to)) return result_error(TALLY_ERR_SYSTEM_ACCOUNT);
-        to = current_member(state, network->id, &body->to);
+        to = ledger_current_member(state, network->id, &body->to);
         if (!to) return result_error(TALLY_ERR_NOT_MEMBER);
     }
     int64_t to_after;
