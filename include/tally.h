@@ -631,6 +631,8 @@ typedef struct {
     int64_t posted; /* what reached the payee (0 unless posted or released) */
 } tally_pending;
 #define TALLY_PENDINGS_MAX (1u << 24)
+/* "open", "posted", "voided", "released", "refunded"; NULL for another value. */
+const char *tally_pending_status_name(uint8_t status);
 #define TALLY_OPEN_PER_MEMBER_MAX 1024u /* open holds a member pays, and open requests it made */
 
 /* A payment request (REQUEST_CREATE), kept after it ended (its id is its place). */
@@ -653,6 +655,8 @@ typedef struct {
     uint8_t status; /* tally_request_status */
 } tally_request;
 #define TALLY_REQUESTS_MAX (1u << 24)
+/* "open", "paid", "cancelled", "expired"; NULL for another value. */
+const char *tally_request_status_name(uint8_t status);
 
 typedef struct {
     uint32_t network_id;

@@ -15,12 +15,10 @@
 #include "cli/txbuild.h"
 #include "cli/wallet.h"
 
-static const char *const hold_statuses[] = {"open", "posted", "voided", "released", "refunded", NULL};
-static const char *const request_statuses[] = {"open", "paid", "cancelled", "expired", NULL};
-
-static bool is_one_of(const char *text, const char *const *names) {
-    for (size_t i = 0; names[i]; i++)
-        if (strcmp(text, names[i]) == 0) return true;
+/* A status name of holds (tally_pending_status_name) or of requests. */
+static bool is_status(const char *text, bool holds) {
+    for (uint8_t i = 0; i < (holds ? TALLY_PENDING_STATUS_COUNT : TALLY_REQUEST_STATUS_COUNT); i++)
+        if (strcmp(text, holds ? tally_pending_status_name(i) : tally_request_status_name(i)) == 0) return true;
     return false;
 }
 
@@ -47,7 +45,7 @@ static cli_status list(cli_context *ctx, const cli_args *args, bool holds) {
     const char *status_text = cli_option_value(args, "--status");
     const char *limit_text = cli_option_value(args, "--limit"), *before_text = cli_option_value(args, "--before");
     uint64_t limit = 50, before = 0;
-    if (status_text && !is_one_of(status_text, holds ? hold_statuses : request_statuses))
+    if (status_text && !is_status(status_text, holds))
         return cli_usage(ctx, args->command, "--status is one of %s, not '%s'",
                          holds ? "open, posted, voided, released, refunded" : "open, paid, cancelled, expired",
                          status_text);

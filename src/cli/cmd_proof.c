@@ -129,15 +129,16 @@ static void print_record(FILE *out, const tally_state_proof *proof) {
     case TALLY_TABLE_PENDINGS:
         tally_address_encode(&r.pending.payer, address);
         fprintf(out, "pending transfer %" PRIu32 " of network %" PRIu32 " from %s: %" PRId64 " held, fee %" PRId64
-                     ", status %u (minor units)\n",
-                r.pending.id, r.pending.network_id, address, r.pending.amount, r.pending.fee, (unsigned)r.pending.status);
+                     ", %s (minor units)\n",
+                r.pending.id, r.pending.network_id, address, r.pending.amount, r.pending.fee,
+                tally_pending_status_name(r.pending.status));
         return;
     case TALLY_TABLE_REQUESTS:
         tally_address_encode(&r.request.payee, address);
         fprintf(out, "payment request %" PRIu32 " of network %" PRIu32 " by %s: %" PRId64 " asked, expiry %" PRId64
-                     ", status %u (minor units)\n",
+                     ", %s (minor units)\n",
                 r.request.id, r.request.network_id, address, r.request.amount, r.request.expiry,
-                (unsigned)r.request.status);
+                tally_request_status_name(r.request.status));
         return;
     case TALLY_TABLE_HOLDINGS:
         tally_address_encode(&r.holding.key, address);

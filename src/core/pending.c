@@ -15,6 +15,11 @@
 
 #include <string.h>
 
+const char *tally_pending_status_name(uint8_t status) {
+    static const char *const names[TALLY_PENDING_STATUS_COUNT] = {"open", "posted", "voided", "released", "refunded"};
+    return status < TALLY_PENDING_STATUS_COUNT ? names[status] : NULL;
+}
+
 /* A year: the furthest a timeout may be. */
 #define PENDING_TIMEOUT_MAX_SECONDS (366 * 86400)
 

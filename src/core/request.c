@@ -14,6 +14,11 @@
 
 #include <string.h>
 
+const char *tally_request_status_name(uint8_t status) {
+    static const char *const names[TALLY_REQUEST_STATUS_COUNT] = {"open", "paid", "cancelled", "expired"};
+    return status < TALLY_REQUEST_STATUS_COUNT ? names[status] : NULL;
+}
+
 /* A year: the furthest an expiry may be. */
 #define REQUEST_EXPIRY_MAX_SECONDS (366 * 86400)
 

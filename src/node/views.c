@@ -416,27 +416,25 @@ void view_copy_name(const tally_state *state, uint32_t network_id, const tally_k
 
 /* ---- holds and payment requests ---- */
 
-static const char *const hold_status_names[TALLY_PENDING_STATUS_COUNT] = {"open", "posted", "voided", "released",
-                                                                          "refunded"};
-static const char *const request_status_names[TALLY_REQUEST_STATUS_COUNT] = {"open", "paid", "cancelled", "expired"};
-
 const char *view_hold_status_name(uint8_t status) {
-    return status < TALLY_PENDING_STATUS_COUNT ? hold_status_names[status] : "?";
+    const char *name = tally_pending_status_name(status);
+    return name ? name : "?";
 }
 
 const char *view_request_status_name(uint8_t status) {
-    return status < TALLY_REQUEST_STATUS_COUNT ? request_status_names[status] : "?";
+    const char *name = tally_request_status_name(status);
+    return name ? name : "?";
 }
 
-static int status_of(const char *const *names, int count, const char *name) {
+static int status_of(const char *(*name_of)(uint8_t), int count, const char *name) {
     for (int i = 0; name && i < count; i++)
-        if (strcmp(names[i], name) == 0) return i;
+        if (strcmp(name_of((uint8_t)i), name) == 0) return i;
     return -1;
 }
 
-int view_hold_status_of(const char *name) { return status_of(hold_status_names, TALLY_PENDING_STATUS_COUNT, name); }
+int view_hold_status_of(const char *name) { return status_of(tally_pending_status_name, TALLY_PENDING_STATUS_COUNT, name); }
 int view_request_status_of(const char *name) {
-    return status_of(request_status_names, TALLY_REQUEST_STATUS_COUNT, name);
+    return status_of(tally_request_status_name, TALLY_REQUEST_STATUS_COUNT, name);
 }
 
 static bool key_is_zero(const tally_key *key) {
