@@ -92,8 +92,9 @@
  *   who left, ...); a cancel by its maker only, of an open request before its expiry;
  * - at a block's end every open request whose expiry the block's time reached is
  *   expired with one request_expired event (its maker, its amount, its id in
- *   `time`) in the core's due order, and none that is not due. Snapshots and replays
- *   compare the requests too.
+ *   `time`) in the core's due order, and none that is not due; blocks now and then
+ *   fall on the second a request expires (or the one before). Snapshots, replays
+ *   and the proofs of request records compare the requests too.
  *
  * A failure prints its seed and step. TALLY_SIM_SEED=<seed> runs only that seed
  * (TALLY_SIM_GROWTH=approved or open overrides the seed's chain rules),
@@ -199,7 +200,7 @@ typedef struct {
     X(hold_posts_from_debt) X(requests_created) X(requests_to_anyone) X(requests_paid)                \
     X(requests_paid_by_anyone) X(requests_cancelled) X(requests_expired)                         \
     X(request_ends_past_expiry) X(request_ends_after_expired) X(request_pays_capped)            \
-    X(request_pays_to_gone_maker)
+    X(request_pays_to_gone_maker) X(request_ends_at_expiry) X(requests_expired_on_the_second)
 #define SIM_RULE_FIELD(name) uint64_t name;
     SIM_RULE_COUNTS(SIM_RULE_FIELD)
 #undef SIM_RULE_FIELD
@@ -3580,6 +3581,7 @@ static bool request_end_reasons(simulation *sim, const model_request *request, c
     if (sim->block_time >= request->record.expiry) {
         reason_add(reasons, TALLY_ERR_REQUEST_EXPIRED);
         sim->counts.request_ends_past_expiry++;
+        if (sim->block_time == request->record.expiry) sim->counts.request_ends_at_expiry++;
         return true;
     }
     return false;
@@ -4550,6 +4552,7 @@ static void model_request_due(simulation *sim, block_walk *walk, const tally_eve
     }
     due_in_order(sim, walk, record->expiry, 4 /* DUE_REQUEST */, record->id);
     sim->counts.requests_expired++;
+    if (record->expiry == sim->block_time) sim->counts.requests_expired_on_the_second++;
     request_end(sim, request, TALLY_REQUEST_EXPIRED, NULL);
 }
 
@@ -4712,7 +4715,8 @@ static bool sim_end_block(simulation *sim) {
         tally_table table = (tally_table)rng_below(&sim->rng, TALLY_TABLE_COUNT);
         const uint32_t counts[TALLY_TABLE_COUNT] = {
             tally_state_network_count(sim->state), tally_state_asset_count(sim->state),
-            tally_state_member_count(sim->state), 0, 0, tally_state_pending_count(sim->state)};
+            tally_state_member_count(sim->state), 0, 0, tally_state_pending_count(sim->state),
+            tally_state_request_count(sim->state)};
         uint32_t count = counts[table];
         if (table == TALLY_TABLE_ACCOUNTS || table == TALLY_TABLE_HOLDINGS) {
             /* their sizes are not public: walk the positions of keys the simulation knows */
@@ -4735,6 +4739,13 @@ static bool sim_end_block(simulation *sim) {
         uint32_t index = (uint32_t)rng_below(&sim->rng, count);
         SIM_EXPECT(sim, tally_state_prove(sim->state, table, index, &proof) && tally_state_proof_root(&proof, root) &&
                             memcmp(root, incremental, TALLY_HASH_BYTES) == 0);
+        if (table == TALLY_TABLE_REQUESTS && !sim->failed) {
+            /* A request's proven record is the state's (which check_requests then
+             * compares with the model's, once the model has followed the block end). */
+            tally_request proven;
+            SIM_EXPECT(sim, tally_record_decode_request(proof.record, proof.record_length, &proven) &&
+                                same_request(&proven, tally_state_request(sim->state, index + 1)));
+        }
         sim->counts.proofs++;
     }
     if (sim->trace)
@@ -4811,6 +4822,14 @@ static int64_t to_boundary(simulation *sim) {
             int64_t policy_at = model->policy_change_at, peg_at = model->peg_change_at;
             if (policy_at > sim->block_time && policy_at < next) next = policy_at;
             if (peg_at > sim->block_time && peg_at < next) next = peg_at;
+        }
+    } else if (rng_percent(rng, 50)) {
+        /* The second an open request expires: it cannot be paid from then, and that
+         * block's end expires it (or, one in three, the second before: still payable). */
+        for (int i = 0; sim->open_request_count && i < 8; i++) {
+            uint32_t id = sim->open_requests[rng_below(rng, sim->open_request_count)];
+            int64_t expiry = sim->requests[id - 1].record.expiry;
+            if (expiry > sim->block_time && expiry < next) next = expiry;
         }
     }
     if (next - 1 > sim->block_time && rng_percent(rng, 30)) next--;
@@ -5350,13 +5369,15 @@ static void print_rule_counts(const simulation *sim) {
            (unsigned long long)c->holds_voided_by_default, (unsigned long long)c->hold_posts_capped,
            sim->open_hold_count);
     printf("    requests created %llu (to anyone %llu): paid %llu (by anyone %llu), cancelled %llu, expired %llu; "
-           "ends refused past the expiry %llu (before the block end %llu, after it %llu); payments refused at the "
-           "cap %llu; payments to a maker who left %llu; open now %u\n",
+           "(on the second %llu); ends refused past the expiry %llu (before the block end %llu, at the expiry %llu, "
+           "after it %llu); payments refused at the cap %llu; payments to a maker who left %llu; open now %u\n",
            (unsigned long long)c->requests_created, (unsigned long long)c->requests_to_anyone,
            (unsigned long long)c->requests_paid, (unsigned long long)c->requests_paid_by_anyone,
            (unsigned long long)c->requests_cancelled, (unsigned long long)c->requests_expired,
+           (unsigned long long)c->requests_expired_on_the_second,
            (unsigned long long)(c->request_ends_past_expiry + c->request_ends_after_expired),
-           (unsigned long long)c->request_ends_past_expiry, (unsigned long long)c->request_ends_after_expired,
+           (unsigned long long)c->request_ends_past_expiry, (unsigned long long)c->request_ends_at_expiry,
+           (unsigned long long)c->request_ends_after_expired,
            (unsigned long long)c->request_pays_capped, (unsigned long long)c->request_pays_to_gone_maker,
            sim->open_request_count);
 }
@@ -5530,13 +5551,15 @@ TEST(simulation_random_histories_keep_every_invariant) {
             }
         }
         /* Requests were made (some to anyone), paid (some by anyone), cancelled and
-         * expired at block ends; ends past the expiry were refused before and after
-         * the block end that expired them; some payments met the cap and makers who
+         * expired at block ends (some in the block of their expiry's second); ends
+         * past the expiry were refused before and after the block end that expired
+         * them, and at the expiry's second; some payments met the cap and makers who
          * left; and every refusal of the three types was met. */
         CHECK(total->requests_created >= 400 && total->requests_to_anyone >= 100);
         CHECK(total->requests_paid >= 100 && total->requests_paid_by_anyone >= 20);
         CHECK(total->requests_cancelled >= 50 && total->requests_expired >= 100);
         CHECK(total->request_ends_past_expiry >= 20 && total->request_ends_after_expired >= 20);
+        CHECK(total->request_ends_at_expiry >= 1 && total->requests_expired_on_the_second >= 3);
         CHECK(total->request_pays_capped >= 3 && total->request_pays_to_gone_maker >= 1);
         static const tally_error request_create_refusals[] = {
             TALLY_ERR_UNKNOWN_NETWORK, TALLY_ERR_AMOUNT_NOT_POSITIVE, TALLY_ERR_SELF_TRANSFER,
