@@ -73,6 +73,29 @@
  *   write-off, and every balance and each network's supply and debt come out as the
  *   model says. Snapshots and replays compare the holds too.
  *
+ * Payment requests (REQUEST_CREATE, REQUEST_PAY, REQUEST_CANCEL) have a model of
+ * their own too (the same section of DESIGN.md):
+ * - a table of every request the model expects, compared field by field with the
+ *   core's after every step, so a request goes from open to paid, cancelled or
+ *   expired exactly once and never changes again; each member's requests_open is
+ *   the number of open requests it made;
+ * - creation: every refusal (an unknown network, an amount not positive, a memo too
+ *   long or with a refused character, the maker itself as payer, an expiry not after
+ *   the block or more than 366 days ahead, a system payer, a maker or a named payer
+ *   who is no member); a request to anyone names no payer; nothing moves;
+ * - a payment: no such request, one that ended, one whose expiry the block's time
+ *   reached (refused even before the block end that expires it), a member other than
+ *   the payer it names; then it is exactly the TRANSFER of the request's amount from
+ *   the signer to the maker with the pay's max_fee, predicted and checked by the
+ *   model of a transfer (fee, risk fee, floor, cap, balances, minted and burned),
+ *   and refused for any of a transfer's reasons (its maker paying itself, a maker
+ *   who left, ...); a cancel by its maker only, of an open request before its expiry;
+ * - at a block's end every open request whose expiry the block's time reached is
+ *   expired with one request_expired event (its maker, its amount, its id in
+ *   `time`) in the core's due order, and none that is not due; blocks now and then
+ *   fall on the second a request expires (or the one before). Snapshots, replays
+ *   and the proofs of request records compare the requests too.
+ *
  * A failure prints its seed and step. TALLY_SIM_SEED=<seed> runs only that seed
  * (TALLY_SIM_GROWTH=approved or open overrides the seed's chain rules),
  * TALLY_SIM_STEPS=<n> sets the transactions per seed, TALLY_SIM_TRACE=1 prints
@@ -174,12 +197,17 @@ typedef struct {
     X(holds_created) X(holds_posted) X(holds_posted_in_part) X(holds_posted_by_resolver)         \
     X(holds_voided) X(holds_voided_by_resolver) X(holds_released) X(holds_refunded)              \
     X(holds_release_refunded) X(holds_voided_by_default) X(hold_posts_capped)                    \
-    X(hold_posts_from_debt)
+    X(hold_posts_from_debt) X(requests_created) X(requests_to_anyone) X(requests_paid)                \
+    X(requests_paid_by_anyone) X(requests_cancelled) X(requests_expired)                         \
+    X(request_ends_past_expiry) X(request_ends_after_expired) X(request_pays_capped)            \
+    X(request_pays_to_gone_maker) X(request_ends_at_expiry) X(requests_expired_on_the_second)
 #define SIM_RULE_FIELD(name) uint64_t name;
     SIM_RULE_COUNTS(SIM_RULE_FIELD)
 #undef SIM_RULE_FIELD
     /* The outcomes of PENDING_CREATE, PENDING_POST and PENDING_VOID, by code. */
     uint64_t pending_codes[3][TALLY_ERROR_COUNT];
+    /* The outcomes of REQUEST_CREATE, REQUEST_PAY and REQUEST_CANCEL, by code. */
+    uint64_t request_codes[3][TALLY_ERROR_COUNT];
 } sim_counts;
 
 /* Actors that ever joined a network, in join order (records are never removed). */
@@ -210,6 +238,11 @@ typedef struct {
     uint32_t pending_id;
     tally_pending hold;
     member_view hold_payer, hold_payee;
+    uint32_t request_count;
+    /* The request a REQUEST_PAY or REQUEST_CANCEL names (request_id 0 when there is
+     * none); its maker is `other` in the views. */
+    uint32_t request_id;
+    tally_request request;
 } sim_view;
 
 /* The model's record of one hold: what the core's record must say, field by field,
@@ -219,6 +252,14 @@ typedef struct {
     uint32_t payer_actor, payee_actor, resolver_actor;
     uint32_t open_at; /* its place in the simulation's list of open holds, while open */
 } model_hold;
+
+/* The model's record of one payment request, and the actors it names (NONE: no
+ * actor, or a request to anyone). */
+typedef struct {
+    tally_request record;
+    uint32_t maker_actor, payer_actor;
+    uint32_t open_at; /* its place in the simulation's list of open requests, while open */
+} model_request;
 
 /* A generated transaction and what the generator knows about it. */
 typedef struct {
@@ -312,6 +353,14 @@ typedef struct {
     uint32_t open_hold_count;
     int128 *held; /* per member: what the state's open holds hold (check_pending_out) */
     uint32_t held_capacity;
+    /* The model of payment requests: every request by id - 1, the ids of the open
+     * ones, and per member how many open requests it made (check_requests_open). */
+    model_request *requests;
+    uint32_t request_count, request_capacity;
+    uint32_t *open_requests;
+    uint32_t open_request_count;
+    uint32_t *asked;
+    uint32_t asked_capacity;
     /* A block end: what it reported, in order, and per member what the model expects
      * (balances running through the events) from what the members were before. */
     tally_event *block_events;
@@ -444,7 +493,9 @@ static uint32_t tx_network(const tally_tx *tx) {
     case TALLY_TX_POOL_REDEEM: return tx->body.pool_amount.network_id;
     case TALLY_TX_FEE_DISTRIBUTE: return tx->body.fee_distribute.network_id;
     case TALLY_TX_PENDING_CREATE: return tx->body.pending_create.network_id;
-    /* A post or a void names a hold, whose network capture looks up. */
+    case TALLY_TX_REQUEST_CREATE: return tx->body.request_create.network_id;
+    /* A post or a void names a hold, a pay or a cancel a request, whose network
+     * capture looks up. */
     default: return 0;
     }
 }
@@ -465,6 +516,7 @@ static const tally_key *tx_other_key(const tally_tx *tx) {
     case TALLY_TX_FEE_DISTRIBUTE: return tx->body.fee_distribute.to_pool ? NULL : &tx->body.fee_distribute.to;
     case TALLY_TX_CHAIN_APPROVE: return &tx->body.chain_approve.key;
     case TALLY_TX_PENDING_CREATE: return &tx->body.pending_create.payee;
+    case TALLY_TX_REQUEST_CREATE: return &tx->body.request_create.payer;
     /* A batch's first payee stands for its payees in the views; the model sees all. */
     case TALLY_TX_TRANSFER_BATCH:
         return tx->body.transfer_batch.line_count > 0 && tx->body.transfer_batch.lines
@@ -500,6 +552,7 @@ static int64_t tx_amount(const tally_tx *tx) {
     case TALLY_TX_PEG_SET: return tx->body.peg_set.peg_reserve_units;
     case TALLY_TX_PENDING_CREATE: return tx->body.pending_create.amount;
     case TALLY_TX_PENDING_POST: return tx->body.pending_end.amount;
+    case TALLY_TX_REQUEST_CREATE: return tx->body.request_create.amount;
     case TALLY_TX_TRANSFER_BATCH: {
         int64_t total = 0;
         for (uint16_t i = 0; tx->body.transfer_batch.lines && i < tx->body.transfer_batch.line_count; i++)
@@ -551,6 +604,13 @@ static void describe_tx(const simulation *sim, const tally_tx *tx, char *out, si
     }
     if (tx->type == TALLY_TX_PENDING_POST || tx->type == TALLY_TX_PENDING_VOID)
         snprintf(more, sizeof more, " hold %u", tx->body.pending_end.pending_id);
+    if (tx->type == TALLY_TX_REQUEST_CREATE)
+        snprintf(more, sizeof more, " expiry %lld memo %u bytes", (long long)tx->body.request_create.expiry,
+                 tx->body.request_create.memo.length);
+    if (tx->type == TALLY_TX_REQUEST_PAY || tx->type == TALLY_TX_REQUEST_CANCEL) {
+        extra = tx->body.request_end.max_fee;
+        snprintf(more, sizeof more, " request %u", tx->body.request_end.request_id);
+    }
     snprintf(out, size, "%s (type %u) signer %s seq %llu network %u asset %u amount %lld other %s extra %lld%s",
              name ? name : "?", tx->type, signer, (unsigned long long)tx->sequence, tx_network(tx),
              tx_asset(tx), (long long)tx_amount(tx), other, (long long)extra, more);
@@ -1247,6 +1307,21 @@ static uint32_t holding_payer(simulation *sim, bool positive, uint32_t *network_
     return NONE;
 }
 
+/* Of a few open requests, the maker of one at zero balance, with its network in
+ * *network_id; NONE when none is found. */
+static uint32_t asking_maker(simulation *sim, uint32_t *network_id) {
+    for (int i = 0; sim->open_request_count && i < 6; i++) {
+        const model_request *request =
+            &sim->requests[sim->open_requests[rng_below(&sim->rng, sim->open_request_count)] - 1];
+        if (request->maker_actor == NONE) continue;
+        const tally_member *maker = member_of(sim, request->record.network_id, request->maker_actor);
+        if (!is_current(maker) || maker->balance != 0) continue;
+        *network_id = request->record.network_id;
+        return request->maker_actor;
+    }
+    return NONE;
+}
+
 static void make_member_leave(simulation *sim, sim_gen *gen) {
     sim_rng *rng = &sim->rng;
     uint32_t network_id = pick_network(sim);
@@ -1259,6 +1334,10 @@ static void make_member_leave(simulation *sim, sim_gen *gen) {
     /* Now and then the payer of an open hold, at zero balance: what it holds is spent. */
     uint32_t payer = rng_percent(rng, 12) ? holding_payer(sim, false, &network_id) : NONE;
     if (payer != NONE) actor = payer;
+    /* Now and then the maker of an open request, at zero balance: it may leave, and
+     * the request then cannot be paid (NOT_MEMBER) until it expires. */
+    uint32_t maker = payer == NONE && rng_percent(rng, 10) ? asking_maker(sim, &network_id) : NONE;
+    if (maker != NONE) actor = maker;
     gen_begin(sim, gen, TALLY_TX_MEMBER_LEAVE, actor);
     gen->tx.body.network_only.network_id = roll >= 96 ? unknown_network(sim) : network_id;
 }
@@ -1957,6 +2036,198 @@ static void make_pending_void(simulation *sim, sim_gen *gen) {
     if (variant == 1) gen->tx.body.pending_end.pending_id = unknown_hold(sim);
 }
 
+/* ---- payment requests ---------------------------------------------------- */
+
+/* A request of the model: an open one, or one that ended (`ended`), or NULL when
+ * there is none of the kind. */
+static const model_request *pick_request(simulation *sim, bool ended) {
+    if (!ended) {
+        if (sim->open_request_count == 0) return NULL;
+        return &sim->requests[sim->open_requests[rng_below(&sim->rng, sim->open_request_count)] - 1];
+    }
+    for (int i = 0; sim->request_count && i < 12; i++) {
+        const model_request *request = &sim->requests[rng_below(&sim->rng, sim->request_count)];
+        if (request->record.status != TALLY_REQUEST_OPEN) return request;
+    }
+    return NULL;
+}
+
+/* Of a few open requests, one whose expiry the block's time reached (still open:
+ * the block's end expires it), or NULL. */
+static const model_request *pick_request_due(simulation *sim) {
+    for (int i = 0; sim->open_request_count && i < 24; i++) {
+        const model_request *request =
+            &sim->requests[sim->open_requests[rng_below(&sim->rng, sim->open_request_count)] - 1];
+        if (request->record.expiry <= sim->block_time) return request;
+    }
+    return NULL;
+}
+
+/* Of a few open requests, the one whose maker its payment would lift furthest past
+ * its network's cap (CAP_REACHED), or NULL. */
+static const model_request *pick_request_near_cap(simulation *sim) {
+    const model_request *best = NULL;
+    int128 best_over = 0;
+    for (int i = 0; sim->open_request_count && i < 16; i++) {
+        const model_request *request =
+            &sim->requests[sim->open_requests[rng_below(&sim->rng, sim->open_request_count)] - 1];
+        const tally_network *network = network_of(sim, request->record.network_id);
+        const tally_member *maker = tally_state_member(sim->state, request->record.network_id, &request->record.payee);
+        if (!network || network->policy.positive_cap <= 0 || !maker) continue;
+        int128 over = (int128)maker->balance + request->record.amount - network->policy.positive_cap;
+        if (!best || over > best_over) {
+            best = request;
+            best_over = over;
+        }
+    }
+    return best;
+}
+
+static bool names_payer(const tally_request *request) {
+    static const tally_key anyone;
+    return !same_key(&request->payer, &anyone);
+}
+
+/* An id no request has: 0 or past the last. */
+static uint32_t unknown_request(simulation *sim) {
+    if (rng_percent(&sim->rng, 40)) return 0;
+    return tally_state_request_count(sim->state) + 1 + (uint32_t)rng_below(&sim->rng, 50);
+}
+
+/*
+ * A payment request: a member of a network asks an amount of another member (whose
+ * available credit the amount mostly fits) or, two in five, of anyone; its expiry
+ * minutes to weeks ahead (now and then a second, or 366 days), so that most come
+ * due at some block's end; makers now and then among the richest, so that payments
+ * meet the cap. One in four is built to be refused in one way: a maker or payer who
+ * is no member, itself as payer, an unknown network, a system payer, an amount not
+ * positive, an expiry refused, a memo with a refused character or too long.
+ */
+static void make_request_create(simulation *sim, sim_gen *gen) {
+    sim_rng *rng = &sim->rng;
+    static const char *const memos[] = {"", "", "invoice 7", "eggs, two dozen", "\xe6\x97\xa5 rent", "\xe2\x82\xac 12"};
+    uint32_t network_id = pick_busy_network(sim);
+    bool rich_maker = rng_percent(rng, 20);
+    uint32_t maker = pick_member(sim, network_id, rich_maker ? 8 : 1, rich_maker ? score_balance : score_any);
+    bool anyone = rng_percent(rng, 40);
+    uint32_t payer = anyone ? NONE : pick_member(sim, network_id, 4, score_available);
+    if (payer == maker) payer = pick_member(sim, network_id, 1, score_any);
+    uint32_t variant = rng_percent(rng, 25) ? 1 + (uint32_t)rng_below(rng, 9) : 0;
+    if (maker == NONE || variant == 1) maker = any_member_actor(sim); /* NOT_MEMBER, mostly */
+    if (variant == 2) payer = any_member_actor(sim);                  /* NOT_MEMBER, mostly */
+    if (variant == 3) payer = maker;                                  /* SELF_TRANSFER */
+    if (payer == NONE) anyone = true;
+    gen_begin(sim, gen, TALLY_TX_REQUEST_CREATE, maker);
+    gen->other_actor = anyone ? NONE : payer;
+    tally_tx_request_create *body = &gen->tx.body.request_create;
+    body->network_id = variant == 4 ? unknown_network(sim) : network_id;
+    if (!anyone) body->payer = sim->keys[payer];
+    if (variant == 5) {
+        body->payer = system_key_of(sim, network_id); /* SYSTEM_ACCOUNT */
+        gen->other_actor = NONE;
+    }
+    const tally_member *from = anyone ? NULL : member_of(sim, network_id, payer);
+    int64_t available = is_current(from) ? tally_member_available(sim->state, from) : 0;
+    uint32_t roll = (uint32_t)rng_below(rng, 100);
+    if (roll < 65 && available > 1) body->amount = rng_between(rng, 1, available - available / 8);
+    else if (roll < 77) body->amount = plus(available, 1 + (int64_t)rng_below(rng, 1000)); /* past its credit */
+    else if (roll < 96) body->amount = rng_between(rng, 1, 3000);
+    else body->amount = rng_percent(rng, 50) ? any_magnitude(rng) : INT64_MAX;
+    if (variant == 6) body->amount = bad_amount(sim);
+    roll = (uint32_t)rng_below(rng, 100);
+    int64_t year = (int64_t)366 * SIM_DAY;
+    int64_t wait = roll < 3 ? year : roll < 6 ? 1 : roll < 40 ? rng_between(rng, 60, 2 * 3600) : hold_duration(rng);
+    body->expiry = sim->block_time + wait;
+    if (variant == 7) body->expiry = bad_timeout(sim);
+    text_put(&body->memo, RNG_PICK(rng, memos));
+    if (variant == 8) { /* a control or invisible formatting character, or bytes that are not UTF-8 */
+        text_insert_piece(rng, &body->memo, true, TALLY_MEMO_MAX);
+        gen->broken = TALLY_ERR_DECODE_BAD_TEXT;
+        gen->refused_text = true;
+    } else if (rng_percent(rng, 6)) {
+        text_insert_piece(rng, &body->memo, false, TALLY_MEMO_MAX); /* one of their neighbours */
+    }
+    if (variant == 9) body->memo.length = TALLY_MEMO_MAX + 1 + (uint16_t)rng_below(rng, 100);
+}
+
+/*
+ * A payment of an open request by its payer (of a request to anyone, by a member of
+ * its network with credit to spend); with no request open, mostly a new request
+ * instead. One in four is built to be refused: no such request, one that ended,
+ * one whose expiry the block reached (not yet expired by a block end), a member
+ * other than the payer it names, its maker paying itself, no fee allowed, or the
+ * request whose maker is nearest the cap. Payers past their credit or barred meet
+ * a transfer's refusals.
+ */
+static void make_request_pay(simulation *sim, sim_gen *gen) {
+    sim_rng *rng = &sim->rng;
+    if (sim->open_request_count == 0 && rng_percent(rng, 80)) {
+        make_request_create(sim, gen); /* nothing to pay yet */
+        return;
+    }
+    uint32_t variant = rng_percent(rng, 25) ? 1 + (uint32_t)rng_below(rng, 7) : 0;
+    const model_request *request = variant == 2   ? pick_request(sim, true)
+                                   : variant == 3 ? pick_request_due(sim)
+                                   : variant == 7 ? pick_request_near_cap(sim)
+                                                  : NULL;
+    if (!request) request = pick_request(sim, false);
+    if (!request) request = pick_request(sim, true);
+    if (!request) {
+        gen_begin(sim, gen, TALLY_TX_REQUEST_PAY, any_member_actor(sim));
+        gen->tx.body.request_end.request_id = (uint32_t)rng_below(rng, 3); /* REQUEST_NOT_FOUND */
+        gen->tx.body.request_end.max_fee = INT64_MAX;
+        return;
+    }
+    const tally_request *record = &request->record;
+    if (variant == 4) {
+        gen_begin(sim, gen, TALLY_TX_REQUEST_PAY, stranger_actor(sim)); /* NOT_REQUEST_PAYER, when it names one */
+    } else if (variant == 5) {
+        begin_as(sim, gen, TALLY_TX_REQUEST_PAY, &record->payee, request->maker_actor); /* SELF_TRANSFER */
+    } else if (names_payer(record)) {
+        begin_as(sim, gen, TALLY_TX_REQUEST_PAY, &record->payer, request->payer_actor);
+    } else {
+        uint32_t payer = pick_member(sim, record->network_id, 4, rng_percent(rng, 80) ? score_available : score_any);
+        if (payer == NONE) payer = any_member_actor(sim);
+        gen_begin(sim, gen, TALLY_TX_REQUEST_PAY, payer);
+    }
+    gen->other_actor = request->maker_actor;
+    tally_tx_request_end *body = &gen->tx.body.request_end;
+    body->request_id = record->id;
+    if (variant == 1) body->request_id = unknown_request(sim);
+    uint32_t roll = (uint32_t)rng_below(rng, 100);
+    if (roll < 5 || variant == 6) body->max_fee = 0; /* FEE_ABOVE_MAX wherever there is a fee */
+    else if (roll < 15) body->max_fee = INT64_MAX;
+    else body->max_fee = plus(record->amount, 2);
+}
+
+/* A cancel of an open request by its maker (with no request open, mostly a new
+ * request instead); one in four refused: no such request, one that ended, one whose
+ * expiry the block reached, a stranger or the payer it names signing. */
+static void make_request_cancel(simulation *sim, sim_gen *gen) {
+    sim_rng *rng = &sim->rng;
+    if (sim->open_request_count == 0 && rng_percent(rng, 80)) {
+        make_request_create(sim, gen); /* nothing to cancel yet */
+        return;
+    }
+    uint32_t variant = rng_percent(rng, 25) ? 1 + (uint32_t)rng_below(rng, 4) : 0;
+    const model_request *request = variant == 2 ? pick_request(sim, true) : variant == 4 ? pick_request_due(sim) : NULL;
+    if (!request) request = pick_request(sim, false);
+    if (!request) request = pick_request(sim, true);
+    if (!request) {
+        gen_begin(sim, gen, TALLY_TX_REQUEST_CANCEL, any_member_actor(sim));
+        gen->tx.body.request_end.request_id = (uint32_t)rng_below(rng, 3); /* REQUEST_NOT_FOUND */
+        return;
+    }
+    const tally_request *record = &request->record;
+    if (variant == 3 && names_payer(record) && rng_percent(rng, 50))
+        begin_as(sim, gen, TALLY_TX_REQUEST_CANCEL, &record->payer, request->payer_actor);
+    else if (variant == 3) gen_begin(sim, gen, TALLY_TX_REQUEST_CANCEL, stranger_actor(sim));
+    else begin_as(sim, gen, TALLY_TX_REQUEST_CANCEL, &record->payee, request->maker_actor);
+    gen->other_actor = request->maker_actor;
+    gen->tx.body.request_end.request_id = record->id;
+    if (variant == 1) gen->tx.body.request_end.request_id = unknown_request(sim);
+}
+
 typedef void (*sim_generator)(simulation *sim, sim_gen *gen);
 
 static const struct {
@@ -1993,6 +2264,9 @@ static const struct {
     {TALLY_TX_PENDING_CREATE, 80, make_pending_create},
     {TALLY_TX_PENDING_POST, 30, make_pending_post},
     {TALLY_TX_PENDING_VOID, 15, make_pending_void},
+    {TALLY_TX_REQUEST_CREATE, 50, make_request_create},
+    {TALLY_TX_REQUEST_PAY, 30, make_request_pay},
+    {TALLY_TX_REQUEST_CANCEL, 10, make_request_cancel},
 };
 #define GENERATOR_COUNT (sizeof generators / sizeof generators[0])
 
@@ -2128,8 +2402,19 @@ static void capture(const simulation *sim, const tally_tx *tx, sim_view *view) {
         view_member(tally_state_member(state, network_id, &hold->payer), &view->hold_payer);
         view_member(tally_state_member(state, network_id, &hold->payee), &view->hold_payee);
     }
-    const tally_network *network = network_id <= SIM_NETWORKS_MAX ? tally_state_network(state, network_id) : NULL;
     const tally_key *other = tx_other_key(tx);
+    view->request_count = tally_state_request_count(state);
+    const tally_request *request = NULL;
+    if (tx->type == TALLY_TX_REQUEST_PAY || tx->type == TALLY_TX_REQUEST_CANCEL)
+        request = tally_state_request(state, tx->body.request_end.request_id);
+    if (request) {
+        /* A payment is a transfer to the request's maker in its network. */
+        view->request_id = request->id;
+        memcpy(&view->request, request, sizeof view->request);
+        network_id = request->network_id;
+        other = &request->payee;
+    }
+    const tally_network *network = network_id <= SIM_NETWORKS_MAX ? tally_state_network(state, network_id) : NULL;
     if (network) {
         view->network_id = network_id;
         view_member(tally_state_member(state, network_id, &tx->signer), &view->signer);
@@ -2186,7 +2471,10 @@ static void check_tables(simulation *sim, const tally_tx *tx, const tally_result
     if (creates_network) SIM_EXPECT(sim, r->created_id == a->network_count);
     if (creates_asset) SIM_EXPECT(sim, r->created_id == a->asset_count);
     if (creates_hold) SIM_EXPECT(sim, r->created_id == a->pending_count);
-    if (!creates_network && !creates_asset && !creates_hold) SIM_EXPECT(sim, r->created_id == 0);
+    bool creates_request = type == TALLY_TX_REQUEST_CREATE;
+    SIM_EXPECT(sim, a->request_count == b->request_count + (creates_request ? 1u : 0u));
+    if (creates_request) SIM_EXPECT(sim, r->created_id == a->request_count);
+    if (!creates_network && !creates_asset && !creates_hold && !creates_request) SIM_EXPECT(sim, r->created_id == 0);
     uint32_t added = a->member_count - b->member_count;
     bool joins = type == TALLY_TX_MEMBER_JOIN || type == TALLY_TX_MEMBER_ADMIT;
     SIM_EXPECT(sim, added == (creates_network ? 3u : 0u) || (joins && added == 1));
@@ -2221,7 +2509,7 @@ static void check_tables(simulation *sim, const tally_tx *tx, const tally_result
 }
 
 static void check_result_fields(simulation *sim, uint8_t type, const tally_result *r) {
-    bool pays = type == TALLY_TX_TRANSFER || type == TALLY_TX_TRANSFER_BATCH;
+    bool pays = type == TALLY_TX_TRANSFER || type == TALLY_TX_TRANSFER_BATCH || type == TALLY_TX_REQUEST_PAY;
     /* A hold says the fee it holds, a post the fee it charges (and what it mints and
      * burns); neither names a risk fee apart. */
     bool posts = type == TALLY_TX_PENDING_POST, holds_fee = type == TALLY_TX_PENDING_CREATE || posts;
@@ -3181,9 +3469,265 @@ static void check_pending_out(simulation *sim) {
     }
 }
 
+/* ---- payment requests: the model's table of requests --------------------- */
+
+static bool same_request(const tally_request *a, const tally_request *b) {
+    return a->id == b->id && a->network_id == b->network_id && same_key(&a->payee, &b->payee) &&
+           same_key(&a->payer, &b->payer) && same_key(&a->paid_by, &b->paid_by) && a->amount == b->amount &&
+           a->expiry == b->expiry && a->created_at == b->created_at && a->status == b->status;
+}
+
+static void request_add(simulation *sim, const tally_request *record, uint32_t maker_actor, uint32_t payer_actor) {
+    if (sim->request_count == sim->request_capacity) {
+        sim->request_capacity = sim->request_capacity ? sim->request_capacity * 2 : 256;
+        sim->requests = realloc(sim->requests, sim->request_capacity * sizeof *sim->requests);
+        sim->open_requests = realloc(sim->open_requests, sim->request_capacity * sizeof *sim->open_requests);
+        if (!sim->requests || !sim->open_requests) abort();
+    }
+    model_request *request = &sim->requests[sim->request_count++];
+    memset(request, 0, sizeof *request);
+    request->record = *record;
+    request->maker_actor = maker_actor;
+    request->payer_actor = payer_actor;
+    request->open_at = sim->open_request_count;
+    sim->open_requests[sim->open_request_count++] = record->id;
+    sim->counts.requests_created++;
+    if (!names_payer(record)) sim->counts.requests_to_anyone++;
+}
+
+/* A request ends, once: the model's record takes its final status (and who paid
+ * it), and it leaves the list of open requests. */
+static void request_end(simulation *sim, model_request *request, uint8_t status, const tally_key *paid_by) {
+    SIM_EXPECT(sim, request->record.status == TALLY_REQUEST_OPEN && status != TALLY_REQUEST_OPEN);
+    if (request->record.status != TALLY_REQUEST_OPEN) return;
+    request->record.status = status;
+    if (paid_by) request->record.paid_by = *paid_by;
+    uint32_t last = sim->open_requests[--sim->open_request_count];
+    sim->open_requests[request->open_at] = last;
+    sim->requests[last - 1].open_at = request->open_at;
+}
+
+/* The request a pay or a cancel names, as the model has it (NULL: no such request). */
+static model_request *named_request(simulation *sim, const tally_tx *tx) {
+    uint32_t id = tx->body.request_end.request_id;
+    return id >= 1 && id <= sim->request_count ? &sim->requests[id - 1] : NULL;
+}
+
+/* REQUEST_CREATE, restated from DESIGN.md and request.c's rules: the reasons it is
+ * refused; accepted, the record the model expects (compared with the core's after
+ * the step). Nothing is reserved: no balance moves. */
+static void check_request_create_outcome(simulation *sim, const sim_gen *gen, const tally_result *result,
+                                         const sim_view *b) {
+    const tally_tx *tx = &gen->tx;
+    const tally_tx_request_create *body = &tx->body.request_create;
+    sim_reasons reasons;
+    memset(&reasons, 0, sizeof reasons);
+    SIM_EXPECT(sim, sim->request_count == b->request_count);
+    if (!network_of(sim, body->network_id)) {
+        reason_add(&reasons, TALLY_ERR_UNKNOWN_NETWORK);
+        expect_outcome(sim, result, &reasons, "a request");
+        return;
+    }
+    SIM_EXPECT(sim, b->network_id == body->network_id);
+    if (sim->failed) return;
+    if (body->amount <= 0) reason_add(&reasons, TALLY_ERR_AMOUNT_NOT_POSITIVE);
+    if (body->memo.length > TALLY_MEMO_MAX) reason_add(&reasons, TALLY_ERR_DECODE_BAD_LENGTH);
+    if (gen->broken != TALLY_OK) reason_add(&reasons, gen->broken); /* a memo with a refused character */
+    if (same_key(&body->payer, &tx->signer)) reason_add(&reasons, TALLY_ERR_SELF_TRANSFER);
+    if (body->expiry <= sim->block_time || (int128)body->expiry - sim->block_time > (int128)366 * SIM_DAY)
+        reason_add(&reasons, TALLY_ERR_BAD_EXPIRY);
+    bool maker_ok = b->signer.present && is_current(&b->signer.member);
+    if (tally_key_is_system(&body->payer)) reason_add(&reasons, TALLY_ERR_SYSTEM_ACCOUNT);
+    else if (!same_key(&body->payer, &(tally_key){{0}}) &&
+             (!b->other.present || b->other.member.status == TALLY_MEMBER_LEFT))
+        reason_add(&reasons, TALLY_ERR_NOT_MEMBER);
+    if (!maker_ok) reason_add(&reasons, TALLY_ERR_NOT_MEMBER);
+    else if (b->signer.member.requests_open >= TALLY_OPEN_PER_MEMBER_MAX) reason_add(&reasons, TALLY_ERR_TOO_MANY_OPEN);
+    expect_outcome(sim, result, &reasons, "a request");
+    if (result->code != TALLY_OK || reasons.count) return;
+    SIM_EXPECT(sim, result->created_id == b->request_count + 1 && result->fee == 0);
+    tally_request record;
+    memset(&record, 0, sizeof record);
+    record.id = b->request_count + 1;
+    record.network_id = body->network_id;
+    record.payee = tx->signer;
+    record.payer = body->payer;
+    record.amount = body->amount;
+    record.expiry = body->expiry;
+    record.created_at = sim->block_time;
+    record.status = TALLY_REQUEST_OPEN;
+    request_add(sim, &record, gen->signer_actor, gen->other_actor);
+}
+
+/* Why a pay or a cancel cannot end the request it names, before who signs it: no
+ * such request, one that ended, or one whose expiry the block's time reached
+ * (expired for everyone, even before the block end that expires it). */
+static bool request_end_reasons(simulation *sim, const model_request *request, const sim_view *b,
+                                sim_reasons *reasons) {
+    if (!request) {
+        reason_add(reasons, TALLY_ERR_REQUEST_NOT_FOUND);
+        return true;
+    }
+    SIM_EXPECT(sim, b->request_id == request->record.id && same_request(&b->request, &request->record));
+    switch (request->record.status) {
+    case TALLY_REQUEST_PAID: reason_add(reasons, TALLY_ERR_REQUEST_PAID); return true;
+    case TALLY_REQUEST_CANCELLED: reason_add(reasons, TALLY_ERR_REQUEST_CANCELLED); return true;
+    case TALLY_REQUEST_EXPIRED:
+        reason_add(reasons, TALLY_ERR_REQUEST_EXPIRED);
+        sim->counts.request_ends_after_expired++;
+        return true;
+    default: break;
+    }
+    if (sim->block_time >= request->record.expiry) {
+        reason_add(reasons, TALLY_ERR_REQUEST_EXPIRED);
+        sim->counts.request_ends_past_expiry++;
+        if (sim->block_time == request->record.expiry) sim->counts.request_ends_at_expiry++;
+        return true;
+    }
+    return false;
+}
+
+/* The TRANSFER a payment of the request is: from the signer to the request's maker,
+ * its amount, the pay's max_fee, no memo. */
+static void request_transfer(const tally_tx *pay, const tally_request *record, tally_tx *out) {
+    memset(out, 0, sizeof *out);
+    out->type = TALLY_TX_TRANSFER;
+    out->signer = pay->signer;
+    out->sequence = pay->sequence;
+    out->body.transfer = (tally_tx_transfer){.network_id = record->network_id,
+                                             .payee = record->payee,
+                                             .amount = record->amount,
+                                             .max_fee = pay->body.request_end.max_fee};
+}
+
+/* REQUEST_PAY: the request's reasons, then a named payer's, then everything a
+ * transfer of its amount to its maker would be refused for (the model of a
+ * TRANSFER, on the same views). */
+static void check_request_pay_outcome(simulation *sim, const sim_gen *gen, const tally_result *result,
+                                      const sim_view *b) {
+    const tally_tx *tx = &gen->tx;
+    SIM_EXPECT(sim, sim->request_count == b->request_count);
+    model_request *request = named_request(sim, tx);
+    sim_reasons reasons;
+    memset(&reasons, 0, sizeof reasons);
+    if (!request_end_reasons(sim, request, b, &reasons)) {
+        const tally_request *record = &request->record;
+        if (names_payer(record) && !same_key(&record->payer, &tx->signer)) {
+            reason_add(&reasons, TALLY_ERR_NOT_REQUEST_PAYER);
+        } else {
+            SIM_EXPECT(sim, b->network_id == record->network_id);
+            if (sim->failed) return;
+            sim_gen transfer = *gen;
+            request_transfer(tx, record, &transfer.tx);
+            transfer.broken = TALLY_OK;
+            transfer_reasons(sim, &transfer, b, &reasons);
+            if (!b->other.present || !is_current(&b->other.member)) sim->counts.request_pays_to_gone_maker++;
+        }
+    }
+    expect_outcome(sim, result, &reasons, "a request's payment");
+    if (result->code == TALLY_ERR_CAP_REACHED) sim->counts.request_pays_capped++;
+    if (result->code != TALLY_OK || reasons.count) return;
+    sim->counts.requests_paid++;
+    if (!names_payer(&request->record)) sim->counts.requests_paid_by_anyone++;
+    request_end(sim, request, TALLY_REQUEST_PAID, &tx->signer);
+}
+
+static void check_request_cancel_outcome(simulation *sim, const sim_gen *gen, const tally_result *result,
+                                         const sim_view *b) {
+    const tally_tx *tx = &gen->tx;
+    SIM_EXPECT(sim, sim->request_count == b->request_count);
+    model_request *request = named_request(sim, tx);
+    sim_reasons reasons;
+    memset(&reasons, 0, sizeof reasons);
+    if (!request_end_reasons(sim, request, b, &reasons) && !same_key(&request->record.payee, &tx->signer))
+        reason_add(&reasons, TALLY_ERR_NOT_REQUEST_CREATOR);
+    expect_outcome(sim, result, &reasons, "a request's cancel");
+    if (result->code != TALLY_OK || reasons.count) return;
+    sim->counts.requests_cancelled++;
+    request_end(sim, request, TALLY_REQUEST_CANCELLED, NULL);
+}
+
+/* What an accepted request, pay or cancel did to the records it names: a request
+ * moves nothing and counts one more open request of its maker; a payment is the
+ * transfer (check_transfer on the equivalent TRANSFER) and ends the request, paid
+ * by the signer; a cancel only ends it. */
+static void check_request(simulation *sim, const tally_tx *tx, const tally_result *r, const sim_view *b,
+                          const sim_view *a) {
+    SIM_EXPECT(sim, b->signer.present && a->signer.present);
+    if (sim->failed) return;
+    const tally_member *signer_b = &b->signer.member, *signer_a = &a->signer.member;
+    if (tx->type == TALLY_TX_REQUEST_CREATE) {
+        SIM_EXPECT(sim, signer_a->requests_open == signer_b->requests_open + 1);
+        SIM_EXPECT(sim, signer_a->balance == signer_b->balance && signer_a->pending_out == signer_b->pending_out);
+        SIM_EXPECT(sim, r->fee == 0 && r->minted == 0 && r->burned == 0);
+        return;
+    }
+    SIM_EXPECT(sim, b->request_id != 0 && b->request.status == TALLY_REQUEST_OPEN && b->request_id == a->request_id &&
+                        b->other.present && a->other.present);
+    if (sim->failed) return;
+    const tally_member *maker_b = &b->other.member, *maker_a = &a->other.member;
+    SIM_EXPECT(sim, maker_a->requests_open == maker_b->requests_open - 1);
+    if (tx->type == TALLY_TX_REQUEST_CANCEL) {
+        SIM_EXPECT(sim, a->request.status == TALLY_REQUEST_CANCELLED && same_key(&tx->signer, &b->request.payee));
+        SIM_EXPECT(sim, signer_a->balance == signer_b->balance && r->fee == 0 && r->minted == 0 && r->burned == 0);
+        return;
+    }
+    SIM_EXPECT(sim, a->request.status == TALLY_REQUEST_PAID && same_key(&a->request.paid_by, &tx->signer));
+    tally_tx transfer;
+    request_transfer(tx, &b->request, &transfer);
+    check_transfer(sim, &transfer, r, b, a);
+}
+
+/* The core's table of requests is the model's, field by field (so a request that
+ * ended never changes again), and each member's requests_open counts its open
+ * requests. */
+static void check_requests(simulation *sim) {
+    const tally_state *state = sim->state;
+    uint32_t count = tally_state_request_count(state);
+    char what[300];
+    if (count != sim->request_count) {
+        snprintf(what, sizeof what, "the state has %u requests, the model %u", count, sim->request_count);
+        sim_fail(sim, __LINE__, what);
+        return;
+    }
+    for (uint32_t id = 1; id <= count; id++) {
+        const tally_request *core = tally_state_request(state, id), *model = &sim->requests[id - 1].record;
+        if (core && same_request(core, model)) continue;
+        snprintf(what, sizeof what, "request %u is not the model's: status %u (the model %u), amount %lld (%lld), "
+                 "expiry %lld (%lld), created %lld (%lld)", id, core ? core->status : 0, model->status,
+                 core ? (long long)core->amount : 0, (long long)model->amount, core ? (long long)core->expiry : 0,
+                 (long long)model->expiry, core ? (long long)core->created_at : 0, (long long)model->created_at);
+        sim_fail(sim, __LINE__, what);
+        return;
+    }
+    uint32_t members = tally_state_member_count(state);
+    if (members > sim->asked_capacity) {
+        sim->asked_capacity = members * 2;
+        sim->asked = realloc(sim->asked, sim->asked_capacity * sizeof *sim->asked);
+        if (!sim->asked) abort();
+    }
+    if (members) memset(sim->asked, 0, members * sizeof *sim->asked);
+    for (uint32_t k = 0; k < sim->open_request_count; k++) {
+        const tally_request *record = &sim->requests[sim->open_requests[k] - 1].record;
+        uint32_t index = 0;
+        SIM_EXPECT(sim, tally_state_member_position(state, record->network_id, &record->payee, &index));
+        if (sim->failed) return;
+        sim->asked[index]++;
+    }
+    for (uint32_t i = 0; i < members; i++) {
+        const tally_member *member = tally_state_member_at(state, i);
+        if (member->requests_open == sim->asked[i]) continue;
+        snprintf(what, sizeof what, "member %u has requests_open %u, the model's open requests %u", i,
+                 member->requests_open, sim->asked[i]);
+        sim_fail(sim, __LINE__, what);
+        return;
+    }
+}
+
 static void check_holds(simulation *sim) {
     check_hold_table(sim);
     if (!sim->failed) check_pending_out(sim);
+    if (!sim->failed) check_requests(sim);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -3648,6 +4192,9 @@ static void check_outcome(simulation *sim, const sim_gen *gen, const tally_resul
     case TALLY_TX_PENDING_CREATE: check_pending_create_outcome(sim, gen, result, b); break;
     case TALLY_TX_PENDING_POST: check_pending_post_outcome(sim, gen, result, b); break;
     case TALLY_TX_PENDING_VOID: check_pending_void_outcome(sim, gen, result, b); break;
+    case TALLY_TX_REQUEST_CREATE: check_request_create_outcome(sim, gen, result, b); break;
+    case TALLY_TX_REQUEST_PAY: check_request_pay_outcome(sim, gen, result, b); break;
+    case TALLY_TX_REQUEST_CANCEL: check_request_cancel_outcome(sim, gen, result, b); break;
     default: break;
     }
 }
@@ -3660,7 +4207,8 @@ static void check_accepted(simulation *sim, const tally_tx *tx, const tally_resu
     check_tables(sim, tx, r, b, a);
     check_result_fields(sim, type, r);
     check_member_debt(sim, &b->signer, &a->signer,
-                      type == TALLY_TX_TRANSFER || type == TALLY_TX_TRANSFER_BATCH || type == TALLY_TX_PENDING_CREATE);
+                      type == TALLY_TX_TRANSFER || type == TALLY_TX_TRANSFER_BATCH || type == TALLY_TX_PENDING_CREATE ||
+                          type == TALLY_TX_REQUEST_PAY);
     check_member_debt(sim, &b->other, &a->other, false);
     check_member_debt(sim, &b->hold_payer, &a->hold_payer, false);
     check_member_debt(sim, &b->hold_payee, &a->hold_payee, false);
@@ -3680,6 +4228,9 @@ static void check_accepted(simulation *sim, const tally_tx *tx, const tally_resu
     case TALLY_TX_PENDING_CREATE:
     case TALLY_TX_PENDING_POST:
     case TALLY_TX_PENDING_VOID: check_pending(sim, tx, r, b, a); break;
+    case TALLY_TX_REQUEST_CREATE:
+    case TALLY_TX_REQUEST_PAY:
+    case TALLY_TX_REQUEST_CANCEL: check_request(sim, tx, r, b, a); break;
     default:
         check_member_actions(sim, tx, b, a);
         check_network_actions(sim, tx, b, a);
@@ -3761,6 +4312,8 @@ static bool sim_apply(simulation *sim, sim_gen *gen, tally_result *out) {
     if (!sim->failed) sim->counts.codes[result.code]++;
     if (!sim->failed && tx->type >= TALLY_TX_PENDING_CREATE && tx->type <= TALLY_TX_PENDING_VOID)
         sim->counts.pending_codes[tx->type - TALLY_TX_PENDING_CREATE][result.code]++;
+    if (!sim->failed && tx->type >= TALLY_TX_REQUEST_CREATE && tx->type <= TALLY_TX_REQUEST_CANCEL)
+        sim->counts.request_codes[tx->type - TALLY_TX_REQUEST_CREATE][result.code]++;
     if (gen->expect >= 0) SIM_EXPECT(sim, result.code == (tally_error)gen->expect);
     if (gen->must_verify) SIM_EXPECT(sim, result.code != TALLY_ERR_BAD_SIGNATURE);
     sim->current_gen = gen;
@@ -3978,6 +4531,31 @@ static void model_hold_due(simulation *sim, block_walk *walk, const tally_event 
     hold_end(sim, hold, TALLY_PENDING_RELEASED, record->amount);
 }
 
+/* A request's expiry came unpaid: it must be open and due, and its event names its
+ * maker, its amount and (in `time`) its id; it is expired. */
+static void model_request_due(simulation *sim, block_walk *walk, const tally_event *event) {
+    model_request *request =
+        event->time >= 1 && event->time <= sim->request_count ? &sim->requests[event->time - 1] : NULL;
+    SIM_EXPECT(sim, request != NULL);
+    if (!request) return;
+    const tally_request *record = &request->record;
+    if (record->status != TALLY_REQUEST_OPEN || record->expiry > sim->block_time ||
+        event->network_id != record->network_id || !same_key(&event->member, &record->payee) ||
+        event->amount != record->amount) {
+        char what[240];
+        snprintf(what, sizeof what, "block end: request %u expired (network %u, amount %lld); the model has it "
+                 "status %u, expiry %lld, network %u, amount %lld", record->id, event->network_id,
+                 (long long)event->amount, record->status, (long long)record->expiry, record->network_id,
+                 (long long)record->amount);
+        sim_fail(sim, __LINE__, what);
+        return;
+    }
+    due_in_order(sim, walk, record->expiry, 4 /* DUE_REQUEST */, record->id);
+    sim->counts.requests_expired++;
+    if (record->expiry == sim->block_time) sim->counts.requests_expired_on_the_second++;
+    request_end(sim, request, TALLY_REQUEST_EXPIRED, NULL);
+}
+
 /* A default: the member's open holds are voided first, then its debt (as the
  * events so far left its balance) goes to the lost-debt account. */
 static void model_default(simulation *sim, block_walk *walk, const tally_event *event) {
@@ -4027,6 +4605,7 @@ static int128 model_block_events(simulation *sim, const sim_view *b, const sim_v
         case TALLY_EVENT_PENDING_RELEASED:
         case TALLY_EVENT_PENDING_REFUNDED: model_hold_due(sim, &walk, event); break;
         case TALLY_EVENT_LINE_DEFAULTED: model_default(sim, &walk, event); break;
+        case TALLY_EVENT_REQUEST_EXPIRED: model_request_due(sim, &walk, event); break;
         case TALLY_EVENT_LINE_EXPIRED: due_in_order(sim, &walk, event->time, 0 /* DUE_LINE */, 0); break;
         case TALLY_EVENT_POLICY_CHANGED:
             due_in_order(sim, &walk, event->time, 1 /* DUE_POLICY_CHANGE */, 0);
@@ -4054,6 +4633,14 @@ static int128 model_block_events(simulation *sim, const sim_view *b, const sim_v
         char what[160];
         snprintf(what, sizeof what, "block end: hold %u came due at %lld and is still open", record->id,
                  (long long)record->timeout);
+        sim_fail(sim, __LINE__, what);
+    }
+    for (uint32_t k = 0; k < sim->open_request_count && !sim->failed; k++) {
+        const tally_request *record = &sim->requests[sim->open_requests[k] - 1].record;
+        if (record->expiry > sim->block_time) continue;
+        char what[160];
+        snprintf(what, sizeof what, "block end: request %u expired at %lld and is still open", record->id,
+                 (long long)record->expiry);
         sim_fail(sim, __LINE__, what);
     }
     for (uint32_t i = 0; i < a->network_count && i < SIM_NETWORKS_MAX && !sim->failed; i++)
@@ -4128,7 +4715,8 @@ static bool sim_end_block(simulation *sim) {
         tally_table table = (tally_table)rng_below(&sim->rng, TALLY_TABLE_COUNT);
         const uint32_t counts[TALLY_TABLE_COUNT] = {
             tally_state_network_count(sim->state), tally_state_asset_count(sim->state),
-            tally_state_member_count(sim->state), 0, 0, tally_state_pending_count(sim->state)};
+            tally_state_member_count(sim->state), 0, 0, tally_state_pending_count(sim->state),
+            tally_state_request_count(sim->state)};
         uint32_t count = counts[table];
         if (table == TALLY_TABLE_ACCOUNTS || table == TALLY_TABLE_HOLDINGS) {
             /* their sizes are not public: walk the positions of keys the simulation knows */
@@ -4151,6 +4739,13 @@ static bool sim_end_block(simulation *sim) {
         uint32_t index = (uint32_t)rng_below(&sim->rng, count);
         SIM_EXPECT(sim, tally_state_prove(sim->state, table, index, &proof) && tally_state_proof_root(&proof, root) &&
                             memcmp(root, incremental, TALLY_HASH_BYTES) == 0);
+        if (table == TALLY_TABLE_REQUESTS && !sim->failed) {
+            /* A request's proven record is the state's (which check_requests then
+             * compares with the model's, once the model has followed the block end). */
+            tally_request proven;
+            SIM_EXPECT(sim, tally_record_decode_request(proof.record, proof.record_length, &proven) &&
+                                same_request(&proven, tally_state_request(sim->state, index + 1)));
+        }
         sim->counts.proofs++;
     }
     if (sim->trace)
@@ -4163,12 +4758,13 @@ static bool sim_end_block(simulation *sim) {
         const tally_event *seen_event = &sim->block_events[i];
         uint8_t kind = seen_event->kind;
         bool shown = kind == TALLY_EVENT_PENDING_RELEASED || kind == TALLY_EVENT_PENDING_REFUNDED ||
-                     kind == TALLY_EVENT_LINE_DEFAULTED;
+                     kind == TALLY_EVENT_LINE_DEFAULTED || kind == TALLY_EVENT_REQUEST_EXPIRED;
         if (!shown) continue;
         char member[64];
         describe_key(sim, &seen_event->member, member, sizeof member);
         printf("    %s network %u %s amount %lld %s %lld\n", tally_event_kind_name(kind), seen_event->network_id, member,
-               (long long)seen_event->amount, kind == TALLY_EVENT_LINE_DEFAULTED ? "at" : "hold",
+               (long long)seen_event->amount,
+               kind == TALLY_EVENT_LINE_DEFAULTED ? "at" : kind == TALLY_EVENT_REQUEST_EXPIRED ? "request" : "hold",
                (long long)seen_event->time);
     }
     capture(sim, &no_tx, a);
@@ -4226,6 +4822,14 @@ static int64_t to_boundary(simulation *sim) {
             int64_t policy_at = model->policy_change_at, peg_at = model->peg_change_at;
             if (policy_at > sim->block_time && policy_at < next) next = policy_at;
             if (peg_at > sim->block_time && peg_at < next) next = peg_at;
+        }
+    } else if (rng_percent(rng, 50)) {
+        /* The second an open request expires: it cannot be paid from then, and that
+         * block's end expires it (or, one in three, the second before: still payable). */
+        for (int i = 0; sim->open_request_count && i < 8; i++) {
+            uint32_t id = sim->open_requests[rng_below(rng, sim->open_request_count)];
+            int64_t expiry = sim->requests[id - 1].record.expiry;
+            if (expiry > sim->block_time && expiry < next) next = expiry;
         }
     }
     if (next - 1 > sim->block_time && rng_percent(rng, 30)) next--;
@@ -4436,8 +5040,15 @@ static void check_same_state(simulation *sim, const tally_state *state, const ta
     SIM_EXPECT(sim, tally_state_network_count(loaded) == tally_state_network_count(state) &&
                         tally_state_asset_count(loaded) == tally_state_asset_count(state) &&
                         tally_state_member_count(loaded) == tally_state_member_count(state) &&
-                        tally_state_pending_count(loaded) == tally_state_pending_count(state));
+                        tally_state_pending_count(loaded) == tally_state_pending_count(state) &&
+                        tally_state_request_count(loaded) == tally_state_request_count(state));
     if (sim->failed) return;
+    for (uint32_t id = 1; id <= tally_state_request_count(state); id++) {
+        if (same_request(tally_state_request(state, id), tally_state_request(loaded, id))) continue;
+        snprintf(what, sizeof what, "a snapshot loads request %u otherwise than it was", id);
+        sim_fail(sim, __LINE__, what);
+        return;
+    }
     for (uint32_t id = 1; id <= tally_state_pending_count(state); id++) {
         if (same_pending(tally_state_pending(state, id), tally_state_pending(loaded, id))) continue;
         snprintf(what, sizeof what, "a snapshot loads hold %u otherwise than it was", id);
@@ -4647,6 +5258,9 @@ static void sim_free(simulation *sim) {
     free(sim->holds);
     free(sim->open_holds);
     free(sim->held);
+    free(sim->requests);
+    free(sim->open_requests);
+    free(sim->asked);
     free(sim->block_events);
 }
 
@@ -4657,7 +5271,10 @@ static void add_counts(sim_counts *total, const sim_counts *counts) {
     }
     for (size_t i = 0; i < TALLY_ERROR_COUNT; i++) total->codes[i] += counts->codes[i];
     for (size_t t = 0; t < 3; t++)
-        for (size_t i = 0; i < TALLY_ERROR_COUNT; i++) total->pending_codes[t][i] += counts->pending_codes[t][i];
+        for (size_t i = 0; i < TALLY_ERROR_COUNT; i++) {
+            total->pending_codes[t][i] += counts->pending_codes[t][i];
+            total->request_codes[t][i] += counts->request_codes[t][i];
+        }
     total->steps += counts->steps;
     total->blocks += counts->blocks;
     total->hash_checks += counts->hash_checks;
@@ -4699,6 +5316,13 @@ static void print_counts(const sim_counts *counts) {
         for (uint32_t code = 0; code < TALLY_ERROR_COUNT; code++)
             if (counts->pending_codes[t][code])
                 printf(" %s %llu", tally_error_name((tally_error)code), (unsigned long long)counts->pending_codes[t][code]);
+        printf("\n");
+    }
+    for (uint32_t t = 0; t < 3; t++) {
+        printf("    %s:", tally_tx_type_name((uint8_t)(TALLY_TX_REQUEST_CREATE + t)));
+        for (uint32_t code = 0; code < TALLY_ERROR_COUNT; code++)
+            if (counts->request_codes[t][code])
+                printf(" %s %llu", tally_error_name((tally_error)code), (unsigned long long)counts->request_codes[t][code]);
         printf("\n");
     }
 }
@@ -4744,6 +5368,18 @@ static void print_rule_counts(const simulation *sim) {
            (unsigned long long)c->holds_refunded, (unsigned long long)c->holds_release_refunded,
            (unsigned long long)c->holds_voided_by_default, (unsigned long long)c->hold_posts_capped,
            sim->open_hold_count);
+    printf("    requests created %llu (to anyone %llu): paid %llu (by anyone %llu), cancelled %llu, expired %llu; "
+           "(on the second %llu); ends refused past the expiry %llu (before the block end %llu, at the expiry %llu, "
+           "after it %llu); payments refused at the cap %llu; payments to a maker who left %llu; open now %u\n",
+           (unsigned long long)c->requests_created, (unsigned long long)c->requests_to_anyone,
+           (unsigned long long)c->requests_paid, (unsigned long long)c->requests_paid_by_anyone,
+           (unsigned long long)c->requests_cancelled, (unsigned long long)c->requests_expired,
+           (unsigned long long)c->requests_expired_on_the_second,
+           (unsigned long long)(c->request_ends_past_expiry + c->request_ends_after_expired),
+           (unsigned long long)c->request_ends_past_expiry, (unsigned long long)c->request_ends_at_expiry,
+           (unsigned long long)c->request_ends_after_expired,
+           (unsigned long long)c->request_pays_capped, (unsigned long long)c->request_pays_to_gone_maker,
+           sim->open_request_count);
 }
 
 static bool run_seed(uint64_t seed, uint8_t growth_mode, uint32_t steps, sim_counts *total) {
@@ -4911,6 +5547,51 @@ TEST(simulation_random_histories_keep_every_invariant) {
                 snprintf(what, sizeof what, "%s was refused with %s only %llu times",
                          tally_tx_type_name(refusals[t].type), tally_error_name(code),
                          (unsigned long long)total->pending_codes[refusals[t].type - TALLY_TX_PENDING_CREATE][code]);
+                test_fail(__FILE__, __LINE__, what);
+            }
+        }
+        /* Requests were made (some to anyone), paid (some by anyone), cancelled and
+         * expired at block ends (some in the block of their expiry's second); ends
+         * past the expiry were refused before and after the block end that expired
+         * them, and at the expiry's second; some payments met the cap and makers who
+         * left; and every refusal of the three types was met. */
+        CHECK(total->requests_created >= 400 && total->requests_to_anyone >= 100);
+        CHECK(total->requests_paid >= 100 && total->requests_paid_by_anyone >= 20);
+        CHECK(total->requests_cancelled >= 50 && total->requests_expired >= 100);
+        CHECK(total->request_ends_past_expiry >= 20 && total->request_ends_after_expired >= 20);
+        CHECK(total->request_ends_at_expiry >= 1 && total->requests_expired_on_the_second >= 3);
+        CHECK(total->request_pays_capped >= 3 && total->request_pays_to_gone_maker >= 1);
+        static const tally_error request_create_refusals[] = {
+            TALLY_ERR_UNKNOWN_NETWORK, TALLY_ERR_AMOUNT_NOT_POSITIVE, TALLY_ERR_SELF_TRANSFER,
+            TALLY_ERR_BAD_EXPIRY,      TALLY_ERR_SYSTEM_ACCOUNT,      TALLY_ERR_NOT_MEMBER,
+            TALLY_ERR_DECODE_BAD_TEXT, TALLY_ERR_DECODE_BAD_LENGTH};
+        static const tally_error request_pay_refusals[] = {
+            TALLY_ERR_REQUEST_NOT_FOUND, TALLY_ERR_REQUEST_PAID,       TALLY_ERR_REQUEST_CANCELLED,
+            TALLY_ERR_REQUEST_EXPIRED,   TALLY_ERR_NOT_REQUEST_PAYER,  TALLY_ERR_SELF_TRANSFER,
+            TALLY_ERR_NOT_MEMBER,        TALLY_ERR_INSUFFICIENT_CREDIT, TALLY_ERR_FEE_ABOVE_MAX,
+            TALLY_ERR_CAP_REACHED,       TALLY_ERR_MEMBER_DEFAULTED};
+        static const tally_error request_cancel_refusals[] = {TALLY_ERR_REQUEST_NOT_FOUND, TALLY_ERR_REQUEST_PAID,
+                                                              TALLY_ERR_REQUEST_CANCELLED, TALLY_ERR_REQUEST_EXPIRED,
+                                                              TALLY_ERR_NOT_REQUEST_CREATOR};
+        const struct {
+            uint8_t type;
+            const tally_error *codes;
+            size_t count;
+        } request_refusals[] = {
+            {TALLY_TX_REQUEST_CREATE, request_create_refusals,
+             sizeof request_create_refusals / sizeof request_create_refusals[0]},
+            {TALLY_TX_REQUEST_PAY, request_pay_refusals, sizeof request_pay_refusals / sizeof request_pay_refusals[0]},
+            {TALLY_TX_REQUEST_CANCEL, request_cancel_refusals,
+             sizeof request_cancel_refusals / sizeof request_cancel_refusals[0]}};
+        for (size_t t = 0; t < sizeof request_refusals / sizeof request_refusals[0]; t++) {
+            for (size_t k = 0; k < request_refusals[t].count; k++) {
+                tally_error code = request_refusals[t].codes[k];
+                uint64_t times = total->request_codes[request_refusals[t].type - TALLY_TX_REQUEST_CREATE][code];
+                if (times >= 3) continue;
+                char what[160];
+                snprintf(what, sizeof what, "%s was refused with %s only %llu times",
+                         tally_tx_type_name(request_refusals[t].type), tally_error_name(code),
+                         (unsigned long long)times);
                 test_fail(__FILE__, __LINE__, what);
             }
         }
