@@ -251,6 +251,11 @@ void ledger_name_insert(tally_state *state, const tally_network *network);
 tally_member *ledger_member(const tally_state *state, uint32_t network_id, const tally_key *key);
 /* The same for a member that can pay or be paid: joined and not left. */
 tally_member *ledger_current_member(const tally_state *state, uint32_t network_id, const tally_key *key);
+/* The same for reading only: it does not mark the record for the commitment. */
+const tally_member *ledger_current_member_read(const tally_state *state, uint32_t network_id, const tally_key *key);
+/* A memo as a transfer or a request carries it: its length and text rules (the codec
+ * refuses others on the wire; a transaction built in memory is held to them too). */
+tally_error ledger_memo_check(const tally_text *memo);
 
 static inline bool ledger_keys_equal(const tally_key *a, const tally_key *b) {
     return memcmp(a->bytes, b->bytes, TALLY_KEY_BYTES) == 0;
@@ -395,7 +400,7 @@ void pending_due(tally_state *state, uint32_t pending_index, int64_t due_time, i
                  ledger_block_end *end);
 /* Before member's default: every open pending transfer it pays in its network is
  * voided (its hold released). */
-void pending_void_all_of(tally_state *state, const tally_member *member, ledger_block_end *end);
+void pending_void_all_of(tally_state *state, const tally_member *member);
 /* The pending transfer of index, marked for the commitment. */
 tally_pending *ledger_pending_at(const tally_state *state, uint32_t index);
 

@@ -209,8 +209,7 @@ void pending_due(tally_state *state, uint32_t pending_index, int64_t due_time, i
 
 /* No event each: one default may void many holds, and a block's events are bounded
  * (TALLY_BLOCK_EVENTS_MAX); the default's own event and the records' status say it. */
-void pending_void_all_of(tally_state *state, const tally_member *member, ledger_block_end *end) {
-    (void)end;
+void pending_void_all_of(tally_state *state, const tally_member *member) {
     if (member->pending_out == 0) return;
     for (uint32_t i = 0; i < state->pending_count && member->pending_out > 0; i++) {
         const tally_pending *seen = &state->pendings[i];

@@ -34,17 +34,15 @@ tally_result request_create(tally_state *state, const tally_tx *tx, int64_t bloc
     const tally_network *network = tally_state_network(state, body->network_id);
     if (!network) return result_error(TALLY_ERR_UNKNOWN_NETWORK);
     if (body->amount <= 0) return result_error(TALLY_ERR_AMOUNT_NOT_POSITIVE);
-    if (body->memo.length > TALLY_MEMO_MAX) return result_error(TALLY_ERR_DECODE_BAD_LENGTH);
-    /* The codec refuses such memos on the wire; a transaction built in memory too. */
-    if (!tally_text_is_valid(body->memo.bytes, body->memo.length)) return result_error(TALLY_ERR_DECODE_BAD_TEXT);
+    tally_error memo = ledger_memo_check(&body->memo);
+    if (memo != TALLY_OK) return result_error(memo);
     if (ledger_keys_equal(&tx->signer, &body->payer)) return result_error(TALLY_ERR_SELF_TRANSFER);
     if (body->expiry <= block_time || body->expiry - block_time > REQUEST_EXPIRY_MAX_SECONDS)
         return result_error(TALLY_ERR_BAD_EXPIRY);
     if (tally_key_is_system(&body->payer)) return result_error(TALLY_ERR_SYSTEM_ACCOUNT);
     tally_member *maker = ledger_current_member(state, network->id, &tx->signer);
     if (!maker) return result_error(TALLY_ERR_NOT_MEMBER);
-    const tally_member *payer = ledger_key_is_zero(&body->payer) ? NULL : tally_state_member(state, network->id, &body->payer);
-    if (!ledger_key_is_zero(&body->payer) && (!payer || payer->status == TALLY_MEMBER_LEFT))
+    if (!ledger_key_is_zero(&body->payer) && !ledger_current_member_read(state, network->id, &body->payer))
         return result_error(TALLY_ERR_NOT_MEMBER);
     if (maker->requests_open >= TALLY_OPEN_PER_MEMBER_MAX) return result_error(TALLY_ERR_TOO_MANY_OPEN);
     /* Room was reserved for one record and its due entry (ledger_reserve). */

@@ -11,13 +11,6 @@
 
 #include <string.h>
 
-/* The same lookup for reading only: it does not mark the record for the state
- * commitment (a batch's dry run reads many it may not change). */
-static const tally_member *current_member_read(const tally_state *state, uint32_t network_id, const tally_key *key) {
-    const tally_member *member = tally_state_member(state, network_id, key);
-    return member && member->status != TALLY_MEMBER_LEFT ? member : NULL;
-}
-
 /* Refuses a payee balance above the network's positive cap. The cap bounds what a
  * payment brings in, so a balance already above a lowered cap is not taken away. */
 static bool exceeds_cap(const tally_network *network, int64_t old_balance, int64_t new_balance) {
@@ -103,9 +96,8 @@ tally_result transfer_apply(tally_state *state, const tally_tx *tx, int64_t bloc
     tally_network *network = ledger_network(state, body->network_id);
     if (!network) return result_error(TALLY_ERR_UNKNOWN_NETWORK);
     if (body->amount <= 0) return result_error(TALLY_ERR_AMOUNT_NOT_POSITIVE);
-    if (body->memo.length > TALLY_MEMO_MAX) return result_error(TALLY_ERR_DECODE_BAD_LENGTH);
-    /* The codec refuses such memos on the wire; a transaction built in memory too. */
-    if (!tally_text_is_valid(body->memo.bytes, body->memo.length)) return result_error(TALLY_ERR_DECODE_BAD_TEXT);
+    tally_error memo = ledger_memo_check(&body->memo);
+    if (memo != TALLY_OK) return result_error(memo);
     tally_member *payer = ledger_current_member(state, network->id, &tx->signer);
     if (!payer) return result_error(TALLY_ERR_NOT_MEMBER);
     if (memcmp(body->payee.bytes, tx->signer.bytes, TALLY_KEY_BYTES) == 0)
@@ -202,7 +194,7 @@ static tally_result batch_dry_run(const tally_state *state, const tally_tx *tx, 
         if (memcmp(line->payee.bytes, tx->signer.bytes, TALLY_KEY_BYTES) == 0)
             return line_refused(result_error(TALLY_ERR_SELF_TRANSFER), number);
         if (tally_key_is_system(&line->payee)) return line_refused(result_error(TALLY_ERR_SYSTEM_ACCOUNT), number);
-        const tally_member *payee = current_member_read(state, network->id, &line->payee);
+        const tally_member *payee = ledger_current_member_read(state, network->id, &line->payee) /* a dry run marks nothing */;
         if (!payee) return line_refused(result_error(TALLY_ERR_NOT_MEMBER), number);
         uint32_t payee_index = ledger_member_index(state, payee);
         int64_t *payee_balance = batch_payee_balance(&payees, payee_index, payee);
