@@ -254,8 +254,12 @@ tally_member *ledger_current_member(const tally_state *state, uint32_t network_i
 /* The same for reading only: it does not mark the record for the commitment. */
 const tally_member *ledger_current_member_read(const tally_state *state, uint32_t network_id, const tally_key *key);
 /* A memo as a transfer or a request carries it: its length and text rules (the codec
- * refuses others on the wire; a transaction built in memory is held to them too). */
-tally_error ledger_memo_check(const tally_text *memo);
+ * refuses others on the wire; a transaction built in memory is held to them too).
+ * Inline: every transfer passes here. */
+static inline tally_error ledger_memo_check(const tally_text *memo) {
+    if (memo->length > TALLY_MEMO_MAX) return TALLY_ERR_DECODE_BAD_LENGTH;
+    return tally_text_is_valid(memo->bytes, memo->length) ? TALLY_OK : TALLY_ERR_DECODE_BAD_TEXT;
+}
 
 static inline bool ledger_keys_equal(const tally_key *a, const tally_key *b) {
     return memcmp(a->bytes, b->bytes, TALLY_KEY_BYTES) == 0;

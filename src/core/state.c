@@ -425,11 +425,6 @@ const tally_member *ledger_current_member_read(const tally_state *state, uint32_
     return member && member->status != TALLY_MEMBER_LEFT ? member : NULL;
 }
 
-tally_error ledger_memo_check(const tally_text *memo) {
-    if (memo->length > TALLY_MEMO_MAX) return TALLY_ERR_DECODE_BAD_LENGTH;
-    return tally_text_is_valid(memo->bytes, memo->length) ? TALLY_OK : TALLY_ERR_DECODE_BAD_TEXT;
-}
-
 tally_member *ledger_member_at(const tally_state *state, uint32_t index) {
     assert(index < state->member_count);
     ledger_touch(state, TALLY_TABLE_MEMBERS, index);
