@@ -182,7 +182,18 @@ extern "C" {
     X(REQUEST_EXPIRED, "the payment request expired")                                   \
     X(NOT_REQUEST_PAYER, "the payment request asks another member to pay")              \
     X(NOT_REQUEST_CREATOR, "only the member who made the payment request may cancel it") \
-    X(BAD_EXPIRY, "the expiry must be after the block and at most a year ahead")
+    X(BAD_EXPIRY, "the expiry must be after the block and at most a year ahead")        \
+    /* gateways between networks (docs/GATEWAYS.md) */                                 \
+    X(GATEWAY_NOT_FOUND, "no gateway has this id")                                      \
+    X(GATEWAY_EXISTS, "these two networks already have a gateway that is not closed")   \
+    X(GATEWAY_NOT_PROPOSED, "the gateway was accepted or closed already")               \
+    X(GATEWAY_NOT_OPEN, "the gateway is not open")                                      \
+    X(TERMS_CHANGED, "the terms accepted differ from the gateway's as proposed")        \
+    X(BAD_RATE, "a rate is two positive integers, or 0 and 0 for one derived from both networks' pegs of one reserve asset") \
+    X(NOT_GATEWAY_SIDE, "the network is not a side of this gateway")                    \
+    X(GATEWAY_NOT_CLEAR, "a gateway closes only when both of its mirror accounts are at zero") \
+    X(GATEWAYS_FULL, "the network has as many open gateways as a network may (64)") \
+    X(SAME_NETWORK, "a gateway links two different networks")
 
 typedef enum {
 #define TALLY_ERROR_ENUM(name, message) TALLY_ERR_##name,
@@ -237,7 +248,8 @@ typedef enum {
     TALLY_SYSTEM_NONE = 0,
     TALLY_SYSTEM_FEES = 1,      /* receives transfer fees */
     TALLY_SYSTEM_LOST_DEBT = 2, /* written-off debt; the only unbounded negative account */
-    TALLY_SYSTEM_POOL = 3       /* the assurance pool's credits and reserve */
+    TALLY_SYSTEM_POOL = 3,      /* the assurance pool's credits and reserve */
+    TALLY_SYSTEM_GATEWAY = 4    /* a gateway's mirror account of the partner network (gw:B in A) */
 } tally_system_kind;
 
 /* A network's rules. Every field is validated by NETWORK_CREATE and POLICY_UPDATE. */
@@ -312,8 +324,13 @@ typedef enum {
     TALLY_TX_REQUEST_CREATE = 30,
     TALLY_TX_REQUEST_PAY = 31,
     TALLY_TX_REQUEST_CANCEL = 32,
+    TALLY_TX_GATEWAY_PROPOSE = 33,
+    TALLY_TX_GATEWAY_ACCEPT = 34,
+    TALLY_TX_GATEWAY_UPDATE = 35,
+    TALLY_TX_GATEWAY_FREEZE = 36,
+    TALLY_TX_GATEWAY_CLOSE = 37,
     TALLY_TX_TYPE_FIRST = TALLY_TX_NETWORK_CREATE,
-    TALLY_TX_TYPE_LAST = TALLY_TX_REQUEST_CANCEL
+    TALLY_TX_TYPE_LAST = TALLY_TX_GATEWAY_CLOSE
 } tally_tx_type;
 
 /* "transfer" for TALLY_TX_TRANSFER; NULL for an unknown type. */
@@ -510,6 +527,55 @@ typedef struct {
     int64_t max_fee; /* pay only */
 } tally_tx_request_end;
 
+/* Gateways (docs/GATEWAYS.md). One side's terms: its fee on what crosses into it,
+ * its exposure limit (the most debt the partner's mirror account in it may have),
+ * and its health rules on the partner (0: none). */
+typedef struct {
+    uint32_t fee_bps;
+    int64_t limit;
+    uint32_t min_partner_rtd_bps;
+    uint32_t max_partner_default_bps;
+} tally_gateway_side;
+
+/* rate_a units of A are worth rate_b units of B; 0 and 0: derived from both pegs at
+ * acceptance. side[0] is A's, side[1] B's. */
+typedef struct {
+    int64_t rate_a, rate_b;
+    tally_gateway_side side[2];
+} tally_gateway_terms;
+
+/* GATEWAY_PROPOSE: an operator of network_a proposes; GATEWAY_ACCEPT: an operator of
+ * its network_b accepts the same terms. */
+typedef struct {
+    uint32_t network_a, network_b;
+    tally_gateway_terms terms;
+} tally_tx_gateway_propose;
+
+typedef struct {
+    uint32_t gateway_id;
+    tally_gateway_terms terms; /* as proposed, repeated (TERMS_CHANGED otherwise) */
+} tally_tx_gateway_accept;
+
+/* GATEWAY_UPDATE: an operator of network_id (a side) sets that side's terms. */
+typedef struct {
+    uint32_t gateway_id;
+    uint32_t network_id;
+    tally_gateway_side side;
+} tally_tx_gateway_update;
+
+/* GATEWAY_FREEZE: an operator of network_id (a side) stops (frozen) or allows new
+ * exposure of its network to the partner. */
+typedef struct {
+    uint32_t gateway_id;
+    uint32_t network_id;
+    bool frozen;
+} tally_tx_gateway_freeze;
+
+/* GATEWAY_CLOSE: an operator of either side closes it, both mirror accounts at 0. */
+typedef struct {
+    uint32_t gateway_id;
+} tally_tx_gateway_end;
+
 typedef struct {
     uint8_t type; /* tally_tx_type */
     uint8_t chain_id[TALLY_CHAIN_ID_BYTES];
@@ -536,6 +602,11 @@ typedef struct {
         tally_tx_pending_end pending_end;
         tally_tx_request_create request_create;
         tally_tx_request_end request_end;
+        tally_tx_gateway_propose gateway_propose;
+        tally_tx_gateway_accept gateway_accept;
+        tally_tx_gateway_update gateway_update;
+        tally_tx_gateway_freeze gateway_freeze;
+        tally_tx_gateway_end gateway_end;
     } body;
     uint8_t signature[TALLY_SIGNATURE_BYTES];
 } tally_tx;
@@ -605,6 +676,7 @@ typedef struct {
      * network has at most one of each kind queued however often it announces. */
     uint32_t member_records;
     uint32_t share_holders;
+    uint32_t open_gateways; /* proposed or open, against TALLY_GATEWAYS_PER_NETWORK_MAX */
     int64_t policy_change_queued_at;
     int64_t peg_change_queued_at;
 } tally_network;
@@ -657,6 +729,26 @@ typedef struct {
 #define TALLY_REQUESTS_MAX (1u << 24)
 /* "open", "paid", "cancelled", "expired"; NULL for another value. */
 const char *tally_request_status_name(uint8_t status);
+
+/* A gateway between two networks (docs/GATEWAYS.md), kept after it closed. */
+typedef enum {
+    TALLY_GATEWAY_PROPOSED = 0,
+    TALLY_GATEWAY_OPEN = 1,
+    TALLY_GATEWAY_CLOSED = 2, /* closed, or a proposal superseded or closed unaccepted */
+    TALLY_GATEWAY_STATUS_COUNT
+} tally_gateway_status;
+typedef struct {
+    uint32_t id; /* from 1, in proposal order across the chain */
+    uint32_t network_a, network_b;
+    tally_gateway_terms terms;
+    bool frozen[2]; /* side a, side b: no new exposure of that side */
+    uint8_t status; /* tally_gateway_status */
+    int64_t proposed_at, opened_at;
+} tally_gateway;
+#define TALLY_GATEWAYS_MAX (1u << 20)
+#define TALLY_GATEWAYS_PER_NETWORK_MAX 64u
+/* "proposed", "open", "closed"; NULL for another value. */
+const char *tally_gateway_status_name(uint8_t status);
 
 typedef struct {
     uint32_t network_id;
@@ -754,6 +846,9 @@ uint32_t tally_state_pending_count(const tally_state *state);
 /* The payment request of id (1..), or NULL; how many were ever made. */
 const tally_request *tally_state_request(const tally_state *state, uint32_t id);
 uint32_t tally_state_request_count(const tally_state *state);
+/* The gateway of id (1..), or NULL; how many were ever proposed. */
+const tally_gateway *tally_state_gateway(const tally_state *state, uint32_t id);
+uint32_t tally_state_gateway_count(const tally_state *state);
 /* What a key may still found and create: approvals left, and in an OPEN chain what
  * the day of block_time still allows. */
 typedef struct {
@@ -789,6 +884,9 @@ int64_t tally_state_asset_balance(const tally_state *state, uint32_t asset_id, c
 int64_t tally_state_pool_shares(const tally_state *state, uint32_t network_id, const tally_key *key);
 /* The key the system account of `kind` holds in a network. */
 tally_key tally_system_key(uint32_t network_id, tally_system_kind kind);
+/* The mirror account `gw:partner` in network_id (kind TALLY_SYSTEM_GATEWAY, the
+ * partner's id after the network's). */
+tally_key tally_gateway_key(uint32_t network_id, uint32_t partner_id);
 bool tally_key_is_system(const tally_key *key);
 
 /* Credit a member may still spend: balance + limit when the line allows credit,
@@ -979,7 +1077,7 @@ void tally_state_check_invariants_fully(tally_state *state, bool fully);
  *   root = BLAKE2b-256("tally-state-v1" || chain_id || chain rules bytes ||
  *                      for each table in order: u32 count || table root)
  * The tables, in order: networks, assets, members, accounts, holdings, pendings,
- * requests. The record
+ * requests, gateways. The record
  * bytes are those of a snapshot (tally_record_decode_* read them back). The core
  * marks every record a transaction or a block end touches, so committing costs what
  * changed (times the log of the table), not the size of the state.
@@ -992,6 +1090,7 @@ typedef enum {
     TALLY_TABLE_HOLDINGS = 4,
     TALLY_TABLE_PENDINGS = 5,
     TALLY_TABLE_REQUESTS = 6,
+    TALLY_TABLE_GATEWAYS = 7,
     TALLY_TABLE_COUNT
 } tally_table;
 
@@ -1075,6 +1174,7 @@ bool tally_record_decode_account(const uint8_t *bytes, size_t length, tally_acco
 bool tally_record_decode_holding(const uint8_t *bytes, size_t length, tally_holding_record *out);
 bool tally_record_decode_pending(const uint8_t *bytes, size_t length, tally_pending *out);
 bool tally_record_decode_request(const uint8_t *bytes, size_t length, tally_request *out);
+bool tally_record_decode_gateway(const uint8_t *bytes, size_t length, tally_gateway *out);
 /* The record a proof carries, decoded by its table: false unless the bytes are
  * exactly one record of that table's kind. */
 typedef union {
@@ -1085,6 +1185,7 @@ typedef union {
     tally_holding_record holding;
     tally_pending pending;
     tally_request request;
+    tally_gateway gateway;
 } tally_record;
 TALLY_MUST_CHECK bool tally_state_proof_record(const tally_state_proof *proof, tally_record *out);
 

@@ -54,6 +54,13 @@ static void set_up(cast *c) {
     tally_tx ask = world_tx(&c->world, &c->bob, TALLY_TX_REQUEST_CREATE);
     ask.body.request_create = (tally_tx_request_create){.network_id = OPEN, .amount = 1, .expiry = c->world.time + 3600};
     CHECK_EQ(world_apply(&c->world, &ask).created_id, 1);
+    /* gateway 1 between Open and Closed, open */
+    tally_tx propose = world_tx(&c->world, &c->op, TALLY_TX_GATEWAY_PROPOSE);
+    propose.body.gateway_propose = (tally_tx_gateway_propose){OPEN, CLOSED, {1, 1, {{0, 100, 0, 0}, {0, 100, 0, 0}}}};
+    CHECK_EQ(world_apply(&c->world, &propose).created_id, 1);
+    tally_tx accept = world_tx(&c->world, &c->op_closed, TALLY_TX_GATEWAY_ACCEPT);
+    accept.body.gateway_accept = (tally_tx_gateway_accept){1, propose.body.gateway_propose.terms};
+    CHECK_CODE(world_apply(&c->world, &accept).code, TALLY_OK);
 }
 
 /* A well-formed transaction of `type` by `signer` on network `network_id` (or on
@@ -133,6 +140,16 @@ static tally_tx make(const cast *c, const test_actor *signer, tally_tx_type type
         tx.body.request_end.max_fee = 100;
         break;
     case TALLY_TX_REQUEST_CANCEL: tx.body.request_end.request_id = 1; break;
+    case TALLY_TX_GATEWAY_PROPOSE:
+        tx.body.gateway_propose = (tally_tx_gateway_propose){network_id, network_id == OPEN ? CLOSED : OPEN,
+                                                             {2, 3, {{0, 50, 0, 0}, {0, 50, 0, 0}}}};
+        break;
+    case TALLY_TX_GATEWAY_ACCEPT: tx.body.gateway_accept.gateway_id = 1; break;
+    case TALLY_TX_GATEWAY_UPDATE:
+        tx.body.gateway_update = (tally_tx_gateway_update){1, network_id, {0, 70, 0, 0}};
+        break;
+    case TALLY_TX_GATEWAY_FREEZE: tx.body.gateway_freeze = (tally_tx_gateway_freeze){1, network_id, true}; break;
+    case TALLY_TX_GATEWAY_CLOSE: tx.body.gateway_end.gateway_id = 1; break;
     case TALLY_TX_ASSET_CREATE:
         text_set(&tx.body.asset_create.code, "EUR");
         text_set(&tx.body.asset_create.name, "euros");
@@ -242,6 +259,14 @@ TEST(hardening_09_admission_asks_the_core_who_may_sign_each_transaction_type) {
         {TALLY_TX_REQUEST_PAY, 0, &c.alice, &c.stranger, TALLY_ERR_NOT_MEMBER},
         {TALLY_TX_REQUEST_PAY, 0, &c.alice, &c.carol, TALLY_ERR_NOT_MEMBER},
         {TALLY_TX_REQUEST_CANCEL, 0, NULL, &c.stranger, TALLY_OK},
+        {TALLY_TX_GATEWAY_PROPOSE, OPEN, &c.op, &c.stranger, TALLY_ERR_NOT_OPERATOR},
+        {TALLY_TX_GATEWAY_PROPOSE, OPEN, &c.op, &c.op_closed, TALLY_ERR_NOT_OPERATOR}, /* the other side's */
+        {TALLY_TX_GATEWAY_PROPOSE, NOWHERE, NULL, &c.op, TALLY_ERR_UNKNOWN_NETWORK},
+        {TALLY_TX_GATEWAY_UPDATE, OPEN, &c.op, &c.alice, TALLY_ERR_NOT_OPERATOR},
+        {TALLY_TX_GATEWAY_FREEZE, CLOSED, &c.op_closed, &c.op, TALLY_ERR_NOT_OPERATOR},
+        /* which side accepts or closes is the rules' */
+        {TALLY_TX_GATEWAY_ACCEPT, 0, NULL, &c.stranger, TALLY_OK},
+        {TALLY_TX_GATEWAY_CLOSE, 0, NULL, &c.stranger, TALLY_OK},
     };
     bool covered[TALLY_TX_TYPE_LAST + 1] = {false};
     int refused = 0;

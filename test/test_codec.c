@@ -50,6 +50,11 @@ static const size_t body_bytes[TALLY_TX_TYPE_LAST + 1] = {
     [TALLY_TX_REQUEST_CREATE] = 4 + 32 + 8 + 8 + 2, /* an empty memo */
     [TALLY_TX_REQUEST_PAY] = 4 + 8,
     [TALLY_TX_REQUEST_CANCEL] = 4,
+    [TALLY_TX_GATEWAY_PROPOSE] = 4 + 4 + 8 + 8 + 2 * (4 + 8 + 4 + 4),
+    [TALLY_TX_GATEWAY_ACCEPT] = 4 + 8 + 8 + 2 * (4 + 8 + 4 + 4),
+    [TALLY_TX_GATEWAY_UPDATE] = 4 + 4 + 4 + 8 + 4 + 4,
+    [TALLY_TX_GATEWAY_FREEZE] = 4 + 4 + 1,
+    [TALLY_TX_GATEWAY_CLOSE] = 4,
 };
 
 #define ENVELOPE_BYTES (1 + 1 + 32 + 32 + 8 + 64)
@@ -106,7 +111,8 @@ TEST(codec_type_names) {
         "asset_create", "asset_issue",    "asset_transfer", "asset_burn",
         "pool_deposit", "pool_withdraw",  "pool_repay",     "pool_redeem",
         "fee_distribute", "chain_approve", "transfer_batch", "pending_create", "pending_post", "pending_void",
-        "request_create", "request_pay",  "request_cancel"};
+        "request_create", "request_pay",  "request_cancel", "gateway_propose", "gateway_accept",
+        "gateway_update", "gateway_freeze", "gateway_close"};
     for (unsigned type = TALLY_TX_TYPE_FIRST; type <= TALLY_TX_TYPE_LAST; type++) {
         const char *name = tally_tx_type_name((uint8_t)type);
         REQUIRE(name != NULL);

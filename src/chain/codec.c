@@ -167,6 +167,42 @@ static const tally_field request_cancel_fields[] = {
     FIELD(U32, "request_id", request_end.request_id, 0),
 };
 
+/* A gateway side's terms, and the terms of both sides with the rate. */
+#define GATEWAY_SIDE_FIELDS(prefix_, side_)                                               \
+    FIELD(U32, prefix_ ".fee_bps", side_.fee_bps, 0), FIELD(I64, prefix_ ".limit", side_.limit, 0), \
+    FIELD(U32, prefix_ ".min_partner_rtd_bps", side_.min_partner_rtd_bps, 0),             \
+    FIELD(U32, prefix_ ".max_partner_default_bps", side_.max_partner_default_bps, 0)
+#define GATEWAY_TERMS_FIELDS(body_)                                                       \
+    FIELD(I64, "rate_a", body_.terms.rate_a, 0), FIELD(I64, "rate_b", body_.terms.rate_b, 0), \
+    GATEWAY_SIDE_FIELDS("side_a", body_.terms.side[0]), GATEWAY_SIDE_FIELDS("side_b", body_.terms.side[1])
+
+static const tally_field gateway_propose_fields[] = {
+    FIELD(U32, "network_a", gateway_propose.network_a, 0),
+    FIELD(U32, "network_b", gateway_propose.network_b, 0),
+    GATEWAY_TERMS_FIELDS(gateway_propose),
+};
+
+static const tally_field gateway_accept_fields[] = {
+    FIELD(U32, "gateway_id", gateway_accept.gateway_id, 0),
+    GATEWAY_TERMS_FIELDS(gateway_accept),
+};
+
+static const tally_field gateway_update_fields[] = {
+    FIELD(U32, "gateway_id", gateway_update.gateway_id, 0),
+    FIELD(U32, "network_id", gateway_update.network_id, 0),
+    GATEWAY_SIDE_FIELDS("side", gateway_update.side),
+};
+
+static const tally_field gateway_freeze_fields[] = {
+    FIELD(U32, "gateway_id", gateway_freeze.gateway_id, 0),
+    FIELD(U32, "network_id", gateway_freeze.network_id, 0),
+    FIELD(BOOL, "frozen", gateway_freeze.frozen, 0),
+};
+
+static const tally_field gateway_close_fields[] = {
+    FIELD(U32, "gateway_id", gateway_end.gateway_id, 0),
+};
+
 /* One line of a batch: what a TRANSFER names besides its network and max_fee. */
 static const tally_field batch_line_fields[] = {
     ITEM_FIELD(KEY, "payee", tally_batch_line, payee, 0),
@@ -225,6 +261,11 @@ static const tally_tx_layout layouts[TALLY_TX_TYPE_LAST + 1] = {
     [TALLY_TX_REQUEST_CREATE] = LAYOUT("request_create", request_create),
     [TALLY_TX_REQUEST_PAY] = LAYOUT("request_pay", request_pay),
     [TALLY_TX_REQUEST_CANCEL] = LAYOUT("request_cancel", request_cancel),
+    [TALLY_TX_GATEWAY_PROPOSE] = LAYOUT("gateway_propose", gateway_propose),
+    [TALLY_TX_GATEWAY_ACCEPT] = LAYOUT("gateway_accept", gateway_accept),
+    [TALLY_TX_GATEWAY_UPDATE] = LAYOUT("gateway_update", gateway_update),
+    [TALLY_TX_GATEWAY_FREEZE] = LAYOUT("gateway_freeze", gateway_freeze),
+    [TALLY_TX_GATEWAY_CLOSE] = LAYOUT("gateway_close", gateway_close),
 };
 
 _Static_assert(TALLY_TX_TYPE_FIRST == 1, "layouts[] is indexed by type from 1");

@@ -140,6 +140,11 @@ static void print_record(FILE *out, const tally_state_proof *proof) {
                 r.request.id, r.request.network_id, address, r.request.amount, r.request.expiry,
                 tally_request_status_name(r.request.status));
         return;
+    case TALLY_TABLE_GATEWAYS:
+        fprintf(out, "gateway %" PRIu32 " between networks %" PRIu32 " and %" PRIu32 ": %" PRId64 ":%" PRId64 ", %s\n",
+                r.gateway.id, r.gateway.network_a, r.gateway.network_b, r.gateway.terms.rate_a, r.gateway.terms.rate_b,
+                tally_gateway_status_name(r.gateway.status));
+        return;
     case TALLY_TABLE_HOLDINGS:
         tally_address_encode(&r.holding.key, address);
         fprintf(out, "%s %" PRIu32 " held by %s: %" PRId64 " (minor units)\n",

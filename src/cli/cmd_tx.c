@@ -232,6 +232,17 @@ static void print_success(cli_context *ctx, const tally_tx *tx, const tx_plan *p
                 tx->body.request_end.request_id, cli_out_amount(plan->request_amount, credit, a),
                 plan->request_memo[0] ? ", " : "", plan->request_memo);
         break;
+    /* WIP (issue 11): no command builds these yet; a result printed plainly */
+    case TALLY_TX_GATEWAY_PROPOSE:
+        fprintf(out, "proposed gateway %" PRId64 "\n", result_field(outcome, "created_id"));
+        break;
+    case TALLY_TX_GATEWAY_ACCEPT: fprintf(out, "accepted gateway %" PRIu32 "\n", tx->body.gateway_accept.gateway_id); break;
+    case TALLY_TX_GATEWAY_UPDATE: fprintf(out, "changed gateway %" PRIu32 "\n", tx->body.gateway_update.gateway_id); break;
+    case TALLY_TX_GATEWAY_FREEZE:
+        fprintf(out, "%s gateway %" PRIu32 "\n", tx->body.gateway_freeze.frozen ? "froze" : "unfroze",
+                tx->body.gateway_freeze.gateway_id);
+        break;
+    case TALLY_TX_GATEWAY_CLOSE: fprintf(out, "closed gateway %" PRIu32 "\n", tx->body.gateway_end.gateway_id); break;
     }
 }
 

@@ -111,6 +111,12 @@ tally_error tally_tx_admissible(const tally_state *state, const tally_tx *tx, in
     case TALLY_TX_REQUEST_PAY: return request_payer_standing(state, tx->body.request_end.request_id, signer);
     /* who may cancel is the rules' (the request's maker) */
     case TALLY_TX_REQUEST_CANCEL: return TALLY_OK;
+    case TALLY_TX_GATEWAY_PROPOSE: return operator_standing(state, tx->body.gateway_propose.network_a, signer);
+    case TALLY_TX_GATEWAY_UPDATE: return operator_standing(state, tx->body.gateway_update.network_id, signer);
+    case TALLY_TX_GATEWAY_FREEZE: return operator_standing(state, tx->body.gateway_freeze.network_id, signer);
+    /* which side signs (B accepts; either closes) is the rules' */
+    case TALLY_TX_GATEWAY_ACCEPT:
+    case TALLY_TX_GATEWAY_CLOSE: return TALLY_OK;
     case TALLY_TX_ASSET_ISSUE: return issuer_standing(state, tx->body.asset_move.asset_id, signer);
     case TALLY_TX_ASSET_BURN: return issuer_standing(state, tx->body.asset_burn.asset_id, signer);
     case TALLY_TX_ASSET_TRANSFER: return holder_standing(state, tx->body.asset_move.asset_id, signer);

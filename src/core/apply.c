@@ -44,6 +44,11 @@ static tally_result dispatch(tally_state *state, const tally_tx *tx, int64_t blo
     case TALLY_TX_REQUEST_CREATE: return request_create(state, tx, block_time);
     case TALLY_TX_REQUEST_PAY: return request_pay(state, tx, block_time);
     case TALLY_TX_REQUEST_CANCEL: return request_cancel(state, tx, block_time);
+    case TALLY_TX_GATEWAY_PROPOSE: return gateway_propose(state, tx, block_time);
+    case TALLY_TX_GATEWAY_ACCEPT: return gateway_accept(state, tx, block_time);
+    case TALLY_TX_GATEWAY_UPDATE: return gateway_update(state, tx);
+    case TALLY_TX_GATEWAY_FREEZE: return gateway_freeze(state, tx);
+    case TALLY_TX_GATEWAY_CLOSE: return gateway_close(state, tx);
     }
     return result_error(TALLY_ERR_UNKNOWN_TX_TYPE);
 }

@@ -30,6 +30,22 @@ __attribute__((format(printf, 3, 4))) static bool fail(char *why, size_t why_siz
     return false;
 }
 
+/* A mirror account: its key names its network and a partner with which it has had
+ * a gateway (accepted once: its accounts outlive a close). */
+static bool is_mirror_account(const tally_state *state, const tally_member *member) {
+    uint32_t partner = 0;
+    for (int i = 0; i < 4; i++) partner |= (uint32_t)member->key.bytes[14 + i] << (8 * i);
+    tally_key expected = tally_gateway_key(member->network_id, partner);
+    if (memcmp(expected.bytes, member->key.bytes, TALLY_KEY_BYTES) != 0) return false;
+    for (uint32_t i = 0; i < state->gateway_count; i++) {
+        const tally_gateway *g = &state->gateways[i];
+        bool pair = (g->network_a == member->network_id && g->network_b == partner) ||
+                    (g->network_b == member->network_id && g->network_a == partner);
+        if (pair && g->opened_at != 0) return true;
+    }
+    return false;
+}
+
 static bool check_member(const tally_state *state, const tally_member *member, uint32_t index,
                          char *why, size_t why_size) {
     const tally_network *network = tally_state_network(state, member->network_id);
@@ -46,9 +62,14 @@ static bool check_member(const tally_state *state, const tally_member *member, u
     if (member->status == TALLY_MEMBER_SYSTEM) {
         bool placed = (member->system_kind == TALLY_SYSTEM_FEES && network->fee_member == index) ||
                       (member->system_kind == TALLY_SYSTEM_LOST_DEBT && network->lost_debt_member == index) ||
-                      (member->system_kind == TALLY_SYSTEM_POOL && network->pool_member == index);
+                      (member->system_kind == TALLY_SYSTEM_POOL && network->pool_member == index) ||
+                      (member->system_kind == TALLY_SYSTEM_GATEWAY && is_mirror_account(state, member));
         if (!placed) return fail(why, why_size, "system member %u is not its network's", index);
-        if (member->system_kind != TALLY_SYSTEM_LOST_DEBT && member->balance < 0)
+        /* Lost debt is unbounded below; a gateway's mirror account is its network's
+         * exposure to the partner, bounded by the limit when it grew (a limit lowered
+         * later leaves it above). */
+        bool may_owe = member->system_kind == TALLY_SYSTEM_LOST_DEBT || member->system_kind == TALLY_SYSTEM_GATEWAY;
+        if (!may_owe && member->balance < 0)
             return fail(why, why_size, "system account %u (kind %u) is negative", index, member->system_kind);
         if (member->system_kind == TALLY_SYSTEM_LOST_DEBT && member->balance > 0)
             return fail(why, why_size, "lost-debt account of network %u is positive", member->network_id);
@@ -224,6 +245,25 @@ static bool check_request(const tally_state *state, const tally_request *q, uint
     return true;
 }
 
+/* A gateway's record: its place, two networks, its terms in range, and once open a
+ * rate and both mirror accounts. */
+static bool check_gateway(const tally_state *state, const tally_gateway *g, uint32_t index, char *why,
+                          size_t why_size) {
+    if (g->id != index + 1) return fail(why, why_size, "gateway %u has id %u", index + 1, g->id);
+    if (!tally_state_network(state, g->network_a) || !tally_state_network(state, g->network_b) ||
+        g->network_a == g->network_b)
+        return fail(why, why_size, "gateway %u links networks %u and %u", g->id, g->network_a, g->network_b);
+    if (g->status >= TALLY_GATEWAY_STATUS_COUNT || g->terms.rate_a < 0 || g->terms.rate_b < 0)
+        return fail(why, why_size, "gateway %u holds a value out of range", g->id);
+    if (g->status == TALLY_GATEWAY_OPEN) {
+        tally_key in_a = tally_gateway_key(g->network_a, g->network_b), in_b = tally_gateway_key(g->network_b, g->network_a);
+        if (g->terms.rate_a == 0 || g->terms.rate_b == 0 || !tally_state_member(state, g->network_a, &in_a) ||
+            !tally_state_member(state, g->network_b, &in_b))
+            return fail(why, why_size, "open gateway %u has no rate or no mirror accounts", g->id);
+    }
+    return true;
+}
+
 /* What an open hold holds of its payer's credit: amount and fee (0 once it ended). */
 static int64_t pending_held(const tally_pending *p) { return p->status == TALLY_PENDING_OPEN ? p->amount + p->fee : 0; }
 
@@ -332,6 +372,8 @@ static bool check_whole(const tally_state *state, network_totals *totals, int128
     for (uint32_t i = 0; i < state->account_count; i++)
         if (!check_account(state, &state->accounts[i], i, why, why_size)) return false;
     if (!check_pending_sums(state, why, why_size)) return false;
+    for (uint32_t i = 0; i < state->gateway_count; i++)
+        if (!check_gateway(state, &state->gateways[i], i, why, why_size)) return false;
     if (tally_chain_rules_validate(&state->rules) != TALLY_OK) return fail(why, why_size, "the chain rules are invalid");
     return true;
 }
@@ -533,6 +575,10 @@ static bool check_changed(tally_state *state, char *why, size_t why_size) {
     for (uint32_t k = 0; k < touched[TALLY_TABLE_ACCOUNTS].count; k++) {
         uint32_t i = touched[TALLY_TABLE_ACCOUNTS].list[k];
         if (!check_account(state, &state->accounts[i], i, why, why_size)) return false;
+    }
+    for (uint32_t k = 0; k < touched[TALLY_TABLE_GATEWAYS].count; k++) {
+        uint32_t i = touched[TALLY_TABLE_GATEWAYS].list[k];
+        if (!check_gateway(state, &state->gateways[i], i, why, why_size)) return false;
     }
     /* The holds were checked as their sums moved; what each payer holds against its
      * own holds is the full check's (check_pending_sums), the network's sums here. */

@@ -195,6 +195,9 @@ struct tally_state {
     tally_request *requests; /* requests[i] has id i + 1 */
     uint32_t request_count, request_capacity;
 
+    tally_gateway *gateways; /* gateways[i] has id i + 1 */
+    uint32_t gateway_count, gateway_capacity;
+
     ledger_due *due_heap;
     uint32_t due_count, due_capacity;
 
@@ -215,6 +218,7 @@ static inline uint32_t ledger_table_count(const tally_state *state, tally_table 
     case TALLY_TABLE_HOLDINGS: return state->holding_count;
     case TALLY_TABLE_PENDINGS: return state->pending_count;
     case TALLY_TABLE_REQUESTS: return state->request_count;
+    case TALLY_TABLE_GATEWAYS: return state->gateway_count;
     case TALLY_TABLE_COUNT: break;
     }
     return 0;
@@ -416,6 +420,15 @@ tally_result request_cancel(tally_state *state, const tally_tx *tx, int64_t bloc
 void request_due(tally_state *state, uint32_t request_index, int64_t due_time, ledger_block_end *end);
 /* The payment request of index, marked for the commitment. */
 tally_request *ledger_request_at(const tally_state *state, uint32_t index);
+
+/* Gateways (gateway.c, docs/GATEWAYS.md). */
+tally_result gateway_propose(tally_state *state, const tally_tx *tx, int64_t block_time);
+tally_result gateway_accept(tally_state *state, const tally_tx *tx, int64_t block_time);
+tally_result gateway_update(tally_state *state, const tally_tx *tx);
+tally_result gateway_freeze(tally_state *state, const tally_tx *tx);
+tally_result gateway_close(tally_state *state, const tally_tx *tx);
+/* The gateway of index, marked for the commitment. */
+tally_gateway *ledger_gateway_at(const tally_state *state, uint32_t index);
 tally_result transfer_batch_apply(tally_state *state, const tally_tx *tx, int64_t block_time);
 tally_result fee_distribute(tally_state *state, const tally_tx *tx, int64_t block_time);
 

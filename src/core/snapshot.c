@@ -6,8 +6,8 @@
  * loaded state must pass tally_check_invariants or it is refused.
  *
  *   "TALLYST4" | chain_id[32] | chain rules | u32 counts of networks, assets,
- *   members, accounts, holdings, pendings, requests | networks | assets | members |
- *   accounts | holdings | pendings | requests
+ *   members, accounts, holdings, pendings, requests, gateways | networks | assets |
+ *   members | accounts | holdings | pendings | requests | gateways
  *
  * Counts derived from the tables (member records per network, holders per asset
  * and pool) are not written: loading recomputes them.
@@ -297,7 +297,7 @@ static void read_member(reader *r, tally_member *m) {
         r->invalid = true;
     m->status_before_leaving = get_u8(r);
     if (m->status_before_leaving > TALLY_MEMBER_DEFAULTED) r->invalid = true;
-    if (m->system_kind > TALLY_SYSTEM_POOL) r->invalid = true;
+    if (m->system_kind > TALLY_SYSTEM_GATEWAY) r->invalid = true;
     /* A line that lends must have a period, or the due heap could spin. */
     if ((m->line_status == TALLY_LINE_ACTIVE || m->line_status == TALLY_LINE_FROZEN) && m->period_seconds == 0)
         r->invalid = true;
@@ -401,6 +401,57 @@ static void read_request(reader *r, tally_request *q) {
     if (q->status >= TALLY_REQUEST_STATUS_COUNT || q->amount <= 0 || q->expiry <= q->created_at) r->invalid = true;
 }
 
+static void write_gateway_side(writer *w, const tally_gateway_side *side) {
+    put_u32(w, side->fee_bps);
+    put_i64(w, side->limit);
+    put_u32(w, side->min_partner_rtd_bps);
+    put_u32(w, side->max_partner_default_bps);
+}
+
+static void read_gateway_side(reader *r, tally_gateway_side *side) {
+    side->fee_bps = get_u32(r);
+    side->limit = get_i64(r);
+    side->min_partner_rtd_bps = get_u32(r);
+    side->max_partner_default_bps = get_u32(r);
+    if (side->fee_bps > TALLY_BPS_ONE || side->limit < 0 || side->min_partner_rtd_bps > TALLY_BPS_ONE ||
+        side->max_partner_default_bps > TALLY_BPS_ONE)
+        r->invalid = true;
+}
+
+static void write_gateway(writer *w, const tally_gateway *g) {
+    put_u32(w, g->id);
+    put_u32(w, g->network_a);
+    put_u32(w, g->network_b);
+    put_i64(w, g->terms.rate_a);
+    put_i64(w, g->terms.rate_b);
+    write_gateway_side(w, &g->terms.side[0]);
+    write_gateway_side(w, &g->terms.side[1]);
+    put_u8(w, g->frozen[0]);
+    put_u8(w, g->frozen[1]);
+    put_u8(w, g->status);
+    put_i64(w, g->proposed_at);
+    put_i64(w, g->opened_at);
+}
+
+static void read_gateway(reader *r, tally_gateway *g) {
+    memset(g, 0, sizeof *g);
+    g->id = get_u32(r);
+    g->network_a = get_u32(r);
+    g->network_b = get_u32(r);
+    g->terms.rate_a = get_i64(r);
+    g->terms.rate_b = get_i64(r);
+    read_gateway_side(r, &g->terms.side[0]);
+    read_gateway_side(r, &g->terms.side[1]);
+    g->frozen[0] = get_bool(r);
+    g->frozen[1] = get_bool(r);
+    g->status = get_u8(r);
+    g->proposed_at = get_i64(r);
+    g->opened_at = get_i64(r);
+    if (g->status >= TALLY_GATEWAY_STATUS_COUNT || g->terms.rate_a < 0 || g->terms.rate_b < 0 ||
+        g->network_a == g->network_b)
+        r->invalid = true;
+}
+
 size_t ledger_record_encode(const tally_state *state, tally_table table, uint32_t index, uint8_t *out,
                             size_t out_size) {
     writer w = {out, out_size, 0};
@@ -412,6 +463,7 @@ size_t ledger_record_encode(const tally_state *state, tally_table table, uint32_
     case TALLY_TABLE_HOLDINGS: write_holding(&w, &state->holdings[index]); break;
     case TALLY_TABLE_PENDINGS: write_pending(&w, &state->pendings[index]); break;
     case TALLY_TABLE_REQUESTS: write_request(&w, &state->requests[index]); break;
+    case TALLY_TABLE_GATEWAYS: write_gateway(&w, &state->gateways[index]); break;
     case TALLY_TABLE_COUNT: break;
     }
     assert(w.length <= TALLY_RECORD_MAX);
@@ -473,6 +525,7 @@ bool tally_state_proof_record(const tally_state_proof *proof, tally_record *out)
     case TALLY_TABLE_HOLDINGS: return tally_record_decode_holding(bytes, length, &out->holding);
     case TALLY_TABLE_PENDINGS: return tally_record_decode_pending(bytes, length, &out->pending);
     case TALLY_TABLE_REQUESTS: return tally_record_decode_request(bytes, length, &out->request);
+    case TALLY_TABLE_GATEWAYS: return tally_record_decode_gateway(bytes, length, &out->gateway);
     case TALLY_TABLE_COUNT: break;
     }
     return false;
@@ -490,6 +543,12 @@ bool tally_record_decode_request(const uint8_t *bytes, size_t length, tally_requ
     return read_exact(&r);
 }
 
+bool tally_record_decode_gateway(const uint8_t *bytes, size_t length, tally_gateway *out) {
+    reader r = {bytes, length, 0, false, false};
+    read_gateway(&r, out);
+    return read_exact(&r);
+}
+
 static void write_all(const tally_state *state, writer *w) {
     put_bytes(w, snapshot_magic, sizeof snapshot_magic);
     put_bytes(w, state->chain_id, TALLY_CHAIN_ID_BYTES);
@@ -501,6 +560,7 @@ static void write_all(const tally_state *state, writer *w) {
     put_u32(w, state->holding_count);
     put_u32(w, state->pending_count);
     put_u32(w, state->request_count);
+    put_u32(w, state->gateway_count);
     for (uint32_t i = 0; i < state->network_count; i++) write_network(w, &state->networks[i]);
     for (uint32_t i = 0; i < state->asset_count; i++) write_asset(w, &state->assets[i]);
     for (uint32_t i = 0; i < state->member_count; i++) write_member(w, &state->members[i]);
@@ -508,6 +568,7 @@ static void write_all(const tally_state *state, writer *w) {
     for (uint32_t i = 0; i < state->holding_count; i++) write_holding(w, &state->holdings[i]);
     for (uint32_t i = 0; i < state->pending_count; i++) write_pending(w, &state->pendings[i]);
     for (uint32_t i = 0; i < state->request_count; i++) write_request(w, &state->requests[i]);
+    for (uint32_t i = 0; i < state->gateway_count; i++) write_gateway(w, &state->gateways[i]);
 }
 
 size_t tally_state_serialized_size(const tally_state *state) {
@@ -526,7 +587,7 @@ size_t tally_state_serialize(const tally_state *state, uint8_t *out, size_t out_
  * it cannot drift from the format: counts the input cannot hold are refused before
  * anything is allocated. */
 static uint64_t smallest_records(uint32_t networks, uint32_t assets, uint32_t members, uint32_t accounts,
-                                 uint32_t holdings, uint32_t pendings, uint32_t requests) {
+                                 uint32_t holdings, uint32_t pendings, uint32_t requests, uint32_t gateways) {
     static const tally_network empty_network;
     static const tally_asset empty_asset;
     static const tally_member empty_member;
@@ -539,11 +600,12 @@ static uint64_t smallest_records(uint32_t networks, uint32_t assets, uint32_t me
     enum {
         HOLDING_BYTES = 4 + 4 + TALLY_KEY_BYTES + 8,
         PENDING_BYTES = 4 + 4 + 3 * TALLY_KEY_BYTES + 3 * 8 + 2 + 2 * 8,
-        REQUEST_BYTES = 4 + 4 + 3 * TALLY_KEY_BYTES + 3 * 8 + 1
+        REQUEST_BYTES = 4 + 4 + 3 * TALLY_KEY_BYTES + 3 * 8 + 1,
+        GATEWAY_BYTES = 3 * 4 + 2 * 8 + 2 * (3 * 4 + 8) + 3 + 2 * 8
     };
     return (uint64_t)networks * network.length + (uint64_t)assets * asset.length + (uint64_t)members * member.length +
            (uint64_t)accounts * account.length + (uint64_t)holdings * HOLDING_BYTES + (uint64_t)pendings * PENDING_BYTES +
-           (uint64_t)requests * REQUEST_BYTES;
+           (uint64_t)requests * REQUEST_BYTES + (uint64_t)gateways * GATEWAY_BYTES;
 }
 
 tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_error *error) {
@@ -560,15 +622,15 @@ tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_
     if (r.invalid) return NULL; /* *error is DECODE_BAD_VALUE */
     uint32_t networks = get_u32(&r), assets = get_u32(&r), members = get_u32(&r);
     uint32_t accounts = get_u32(&r), holdings = get_u32(&r), pendings = get_u32(&r);
-    uint32_t requests = get_u32(&r);
+    uint32_t requests = get_u32(&r), gateways = get_u32(&r);
     if (r.failed) {
         *error = TALLY_ERR_DECODE_TRUNCATED;
         return NULL;
     }
-    uint64_t least = smallest_records(networks, assets, members, accounts, holdings, pendings, requests);
+    uint64_t least = smallest_records(networks, assets, members, accounts, holdings, pendings, requests, gateways);
     if (networks > TALLY_NETWORKS_MAX || assets > TALLY_ASSETS_MAX || members > TALLY_MEMBERS_MAX ||
         accounts > TALLY_ACCOUNTS_MAX || holdings > TALLY_HOLDINGS_MAX || pendings > TALLY_PENDINGS_MAX ||
-        requests > TALLY_REQUESTS_MAX ||
+        requests > TALLY_REQUESTS_MAX || gateways > TALLY_GATEWAYS_MAX ||
         least > length - r.position) {
         *error = TALLY_ERR_DECODE_BAD_LENGTH;
         return NULL;
@@ -585,8 +647,9 @@ tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_
     state->holdings = realloc(state->holdings, ((size_t)holdings + 3) * sizeof *state->holdings);
     state->pendings = realloc(state->pendings, ((size_t)pendings + 1) * sizeof *state->pendings);
     state->requests = realloc(state->requests, ((size_t)requests + 1) * sizeof *state->requests);
+    state->gateways = realloc(state->gateways, ((size_t)gateways + 1) * sizeof *state->gateways);
     if (!state->networks || !state->assets || !state->members || !state->accounts || !state->holdings ||
-        !state->pendings || !state->requests) {
+        !state->pendings || !state->requests || !state->gateways) {
         tally_state_destroy(state);
         *error = TALLY_ERR_STATE_FULL;
         return NULL;
@@ -598,6 +661,7 @@ tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_
     state->holding_capacity = holdings + 3;
     state->pending_capacity = pendings + 1;
     state->request_capacity = requests + 1;
+    state->gateway_capacity = gateways + 1;
     for (uint32_t i = 0; i < networks && !r.failed; i++) read_network(&r, &state->networks[i]);
     for (uint32_t i = 0; i < assets && !r.failed; i++) read_asset(&r, &state->assets[i]);
     for (uint32_t i = 0; i < members && !r.failed; i++) read_member(&r, &state->members[i]);
@@ -615,6 +679,13 @@ tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_
             state->requests[i].network_id > networks)
             r.invalid = true;
     }
+    for (uint32_t i = 0; i < gateways && !r.failed; i++) {
+        const tally_gateway *g = &state->gateways[i];
+        read_gateway(&r, &state->gateways[i]);
+        if (g->id != i + 1 || g->network_a == 0 || g->network_a > networks || g->network_b == 0 ||
+            g->network_b > networks)
+            r.invalid = true;
+    }
     state->network_count = networks;
     state->asset_count = assets;
     state->member_count = members;
@@ -622,6 +693,7 @@ tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_
     state->holding_count = holdings;
     state->pending_count = pendings;
     state->request_count = requests;
+    state->gateway_count = gateways;
     bool valid = !r.failed && !r.invalid && r.position == length;
     if (!valid)
         *error = r.failed ? TALLY_ERR_DECODE_TRUNCATED

@@ -220,7 +220,7 @@ static bool grow_array(void **array, uint32_t *capacity, uint32_t count, uint32_
 #define DUE_ENTRIES_PER_TX 2u
 
 typedef struct {
-    uint8_t networks, assets, members, holdings, aliases, accounts, pendings, requests;
+    uint8_t networks, assets, members, holdings, aliases, accounts, pendings, requests, gateways;
     uint16_t due;
 } ledger_growth;
 
@@ -241,6 +241,8 @@ static ledger_growth growth_of(const tally_tx *tx) {
     case TALLY_TX_CHAIN_APPROVE: growth.accounts = 1; break; /* the approved key's */
     case TALLY_TX_PENDING_CREATE: growth.pendings = 1; growth.due = DUE_ENTRIES_PER_TX + 1; break; /* and its timeout */
     case TALLY_TX_REQUEST_CREATE: growth.requests = 1; growth.due = DUE_ENTRIES_PER_TX + 1; break; /* and its expiry */
+    case TALLY_TX_GATEWAY_PROPOSE: growth.gateways = 1; break;
+    case TALLY_TX_GATEWAY_ACCEPT: growth.members = 2; break; /* the two mirror accounts */
     case TALLY_TX_TRANSFER_BATCH:
         /* A count out of range is refused by the rules, after this: reserve for it as
          * for the longest batch, never more. */
@@ -259,11 +261,11 @@ bool ledger_reserve(tally_state *state, const tally_tx *tx, bool signer_has_acco
     if (!signer_has_account) growth.accounts++;
     /* Most transactions (every payment) add no record: nothing to grow. */
     bool grows = growth.networks | growth.assets | growth.members | growth.holdings | growth.aliases | growth.accounts |
-                 growth.pendings | growth.requests;
+                 growth.pendings | growth.requests | growth.gateways;
     if (!grows && state->due_count + growth.due <= state->due_capacity) return true;
     const uint32_t capacities[] = {state->network_capacity, state->asset_capacity, state->member_capacity,
                                    state->account_capacity, state->holding_capacity, state->pending_capacity,
-                                   state->request_capacity};
+                                   state->request_capacity, state->gateway_capacity};
     bool room =
         grow_array((void **)&state->networks, &state->network_capacity, state->network_count, growth.networks,
                    sizeof *state->networks, TALLY_NETWORKS_MAX) &&
@@ -279,6 +281,8 @@ bool ledger_reserve(tally_state *state, const tally_tx *tx, bool signer_has_acco
                    sizeof *state->pendings, TALLY_PENDINGS_MAX) &&
         grow_array((void **)&state->requests, &state->request_capacity, state->request_count, growth.requests,
                    sizeof *state->requests, TALLY_REQUESTS_MAX) &&
+        grow_array((void **)&state->gateways, &state->gateway_capacity, state->gateway_count, growth.gateways,
+                   sizeof *state->gateways, TALLY_GATEWAYS_MAX) &&
         grow_array((void **)&state->due_heap, &state->due_capacity, state->due_count, growth.due,
                    sizeof *state->due_heap, UINT32_MAX / 2) &&
         index_make_room(&state->name_index, growth.networks) && index_make_room(&state->member_index, growth.members) &&
@@ -288,7 +292,7 @@ bool ledger_reserve(tally_state *state, const tally_tx *tx, bool signer_has_acco
     /* The marks follow the tables' capacities (marking never fails). */
     const uint32_t grown[] = {state->network_capacity, state->asset_capacity, state->member_capacity,
                               state->account_capacity, state->holding_capacity, state->pending_capacity,
-                              state->request_capacity};
+                              state->request_capacity, state->gateway_capacity};
     return room && (memcmp(capacities, grown, sizeof grown) == 0 || ledger_marks_reserve(state));
 }
 
@@ -356,6 +360,7 @@ void tally_state_destroy(tally_state *state) {
     free(state->holding_index.slots);
     free(state->pendings);
     free(state->requests);
+    free(state->gateways);
     free(state->due_heap);
     ledger_trees_free(state);
     ledger_checker_free(&state->checker);
@@ -744,12 +749,22 @@ bool ledger_rebuild_indices(tally_state *state) {
         ledger_name_insert(state, network);
         network->member_records = 0;
         network->share_holders = 0;
+        network->open_gateways = 0;
         network->policy_change_queued_at = 0;
         network->peg_change_queued_at = 0;
         if (network->policy_change_at) ledger_announcement_queue(state, network, DUE_POLICY_CHANGE, network->policy_change_at);
         if (network->peg_change_at) ledger_announcement_queue(state, network, DUE_PEG_CHANGE, network->peg_change_at);
     }
     for (uint32_t i = 0; i < state->asset_count; i++) state->assets[i].holders = 0;
+    for (uint32_t i = 0; i < state->gateway_count; i++) {
+        const tally_gateway *gateway = &state->gateways[i];
+        if (gateway->status == TALLY_GATEWAY_CLOSED) continue;
+        tally_network *a = network_at(state, gateway->network_a), *b = network_at(state, gateway->network_b);
+        if (!a || !b || a->open_gateways >= TALLY_GATEWAYS_PER_NETWORK_MAX ||
+            b->open_gateways >= TALLY_GATEWAYS_PER_NETWORK_MAX)
+            return false;
+        a->open_gateways++, b->open_gateways++;
+    }
     for (uint32_t i = 0; i < state->member_count; i++) {
         tally_member *member = &state->members[i];
         if (member_find(state, member->network_id, &member->key)) return false; /* duplicate */
@@ -837,6 +852,12 @@ void ledger_balances_commit(tally_network *network, const balance_change *change
 /* ---- system accounts ---- */
 
 static const uint8_t system_key_prefix[9] = {'T', 'A', 'L', 'L', 'Y', '-', 'S', 'Y', 'S'};
+
+tally_key tally_gateway_key(uint32_t network_id, uint32_t partner_id) {
+    tally_key key = tally_system_key(network_id, TALLY_SYSTEM_GATEWAY);
+    for (int i = 0; i < 4; i++) key.bytes[14 + i] = (uint8_t)(partner_id >> (8 * i));
+    return key;
+}
 
 tally_key tally_system_key(uint32_t network_id, tally_system_kind kind) {
     tally_key key;
@@ -934,6 +955,18 @@ const tally_request *tally_state_request(const tally_state *state, uint32_t id) 
 }
 
 uint32_t tally_state_request_count(const tally_state *state) { return state->request_count; }
+
+const tally_gateway *tally_state_gateway(const tally_state *state, uint32_t id) {
+    return id >= 1 && id <= state->gateway_count ? &state->gateways[id - 1] : NULL;
+}
+
+uint32_t tally_state_gateway_count(const tally_state *state) { return state->gateway_count; }
+
+tally_gateway *ledger_gateway_at(const tally_state *state, uint32_t index) {
+    assert(index < state->gateway_count);
+    ledger_touch(state, TALLY_TABLE_GATEWAYS, index);
+    return &state->gateways[index];
+}
 
 tally_request *ledger_request_at(const tally_state *state, uint32_t index) {
     assert(index < state->request_count);

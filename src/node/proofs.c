@@ -62,7 +62,7 @@ bool node_prove(node *n, const proof_request *request, node_proof *out, unsigned
 }
 
 static const char *const table_names[TALLY_TABLE_COUNT] = {"networks", "assets",   "members", "accounts",
-                                                             "holdings", "pendings", "requests"};
+                                                             "holdings", "pendings", "requests", "gateways"};
 
 /* What the record says, for people; the proof's bytes are what a checker trusts. */
 static json_t *record_view(const tally_state_proof *proof) {
@@ -101,6 +101,11 @@ static json_t *record_view(const tally_state_proof *proof) {
                          (int)r.request.network_id, "payee", view_address(&r.request.payee), "amount",
                          (json_int_t)r.request.amount, "expiry", (json_int_t)r.request.expiry, "status",
                          view_request_status_name(r.request.status));
+    case TALLY_TABLE_GATEWAYS:
+        return json_pack("{s:I, s:i, s:i, s:I, s:I, s:s}", "id", (json_int_t)r.gateway.id, "network_a",
+                         (int)r.gateway.network_a, "network_b", (int)r.gateway.network_b, "rate_a",
+                         (json_int_t)r.gateway.terms.rate_a, "rate_b", (json_int_t)r.gateway.terms.rate_b, "status",
+                         tally_gateway_status_name(r.gateway.status));
     case TALLY_TABLE_COUNT: break;
     }
     return json_null();

@@ -464,6 +464,29 @@ static void add_request_vectors(builder *b) {
     add(b, "request_cancel", "bob cancels request 2: only its id is encoded", &tx);
 }
 
+/* Gateways (types 33-37, docs/GATEWAYS.md). */
+static void add_gateway_vectors(builder *b) {
+    tally_gateway_terms terms = {3, 2, {{100, 50000, 2000, 500}, {200, 40000, 0, 0}}};
+    tally_tx tx = new_tx(b, TALLY_TX_GATEWAY_PROPOSE, FOUNDER);
+    tx.body.gateway_propose = (tally_tx_gateway_propose){1, 2, terms};
+    add(b, "gateway_propose",
+        "network 1 proposes to network 2: 3 of its units for 2 of theirs, fees 1% and 2%, exposure limits 500.00 and "
+        "400.00, a minimum partner RTD of 20% and a maximum partner default rate of 5% on its side",
+        &tx);
+    tx = new_tx(b, TALLY_TX_GATEWAY_ACCEPT, BOB);
+    tx.body.gateway_accept = (tally_tx_gateway_accept){1, terms};
+    add(b, "gateway_accept", "network 2's operator accepts gateway 1, the terms repeated", &tx);
+    tx = new_tx(b, TALLY_TX_GATEWAY_UPDATE, FOUNDER);
+    tx.body.gateway_update = (tally_tx_gateway_update){1, 1, {150, 80000, 2000, 500}};
+    add(b, "gateway_update", "network 1 raises its fee to 1.5% and its limit to 800.00", &tx);
+    tx = new_tx(b, TALLY_TX_GATEWAY_FREEZE, BOB);
+    tx.body.gateway_freeze = (tally_tx_gateway_freeze){1, 2, true};
+    add(b, "gateway_freeze", "network 2 takes no new exposure to network 1 (frozen: 01)", &tx);
+    tx = new_tx(b, TALLY_TX_GATEWAY_CLOSE, FOUNDER);
+    tx.body.gateway_end.gateway_id = 1;
+    add(b, "gateway_close", "gateway 1 closed (both mirror accounts at zero)", &tx);
+}
+
 static void add_batch_vectors(builder *b) {
     tally_tx tx = new_tx(b, TALLY_TX_TRANSFER_BATCH, ALICE);
     tx.body.transfer_batch.network_id = 1;
@@ -713,6 +736,7 @@ json_t *vectors_build(void) {
     add_batch_vectors(&b);
     add_pending_vectors(&b);
     add_request_vectors(&b);
+    add_gateway_vectors(&b);
     if (refused != NULL && !add_refused_batch(&b, refused)) {
         json_decref(refused);
         refused = NULL;

@@ -1,0 +1,210 @@
+/*
+ * gateway.c: gateways between networks, their lifecycle (docs/GATEWAYS.md sections 1-3).
+ * An operator of network A proposes terms (the rate as two integers or from both
+ * networks' pegs, each side's fee, exposure limit and health rules on the other); an
+ * operator of B accepts the same terms, repeated, so nobody accepts terms changed after
+ * reading them. Accepting opens the two mirror accounts, `gw:B` in A and `gw:A` in B:
+ * system members of each network's zero sum that may go into debt (B's exposure to A
+ * is the debt of `gw:A` in B). Each side later changes only its own terms or freezes
+ * its side (no new exposure); either side closes the gateway once both mirror accounts
+ * are at zero. A proposal made again for the same pair supersedes the one waiting.
+ * Payments across a gateway, health and clearing come in their own files.
+ */
+#include "core/ledger.h"
+
+static tally_error operated(const tally_state *state, uint32_t network_id, const tally_key *signer) {
+    const tally_network *network = tally_state_network(state, network_id);
+    if (!network) return TALLY_ERR_UNKNOWN_NETWORK;
+    return network_is_operator(network, signer) ? TALLY_OK : TALLY_ERR_NOT_OPERATOR;
+}
+
+static bool side_valid(const tally_gateway_side *side) {
+    return side->fee_bps <= TALLY_BPS_ONE && side->limit >= 0 && side->min_partner_rtd_bps <= TALLY_BPS_ONE &&
+           side->max_partner_default_bps <= TALLY_BPS_ONE;
+}
+
+static tally_error terms_valid(const tally_gateway_terms *terms) {
+    bool fixed = terms->rate_a > 0 && terms->rate_b > 0, from_pegs = terms->rate_a == 0 && terms->rate_b == 0;
+    if (!fixed && !from_pegs) return TALLY_ERR_BAD_RATE;
+    return side_valid(&terms->side[0]) && side_valid(&terms->side[1]) ? TALLY_OK : TALLY_ERR_BAD_POLICY;
+}
+
+static bool same_side(const tally_gateway_side *a, const tally_gateway_side *b) {
+    return a->fee_bps == b->fee_bps && a->limit == b->limit && a->min_partner_rtd_bps == b->min_partner_rtd_bps &&
+           a->max_partner_default_bps == b->max_partner_default_bps;
+}
+
+static bool same_terms(const tally_gateway_terms *a, const tally_gateway_terms *b) {
+    return a->rate_a == b->rate_a && a->rate_b == b->rate_b && same_side(&a->side[0], &b->side[0]) &&
+           same_side(&a->side[1], &b->side[1]);
+}
+
+/* Whether the gateway, not closed, links the two networks (either way round). A
+ * proposal scans the table for it: a network has at most
+ * TALLY_GATEWAYS_PER_NETWORK_MAX open, but the table holds closed ones too (an index
+ * by pair belongs with the paths, WIP). */
+static bool joins(const tally_gateway *g, uint32_t x, uint32_t y) {
+    return g->status != TALLY_GATEWAY_CLOSED &&
+           ((g->network_a == x && g->network_b == y) || (g->network_a == y && g->network_b == x));
+}
+
+static void end(tally_state *state, tally_gateway *gateway) {
+    gateway->status = TALLY_GATEWAY_CLOSED;
+    ledger_network(state, gateway->network_a)->open_gateways--;
+    ledger_network(state, gateway->network_b)->open_gateways--;
+}
+
+tally_result gateway_propose(tally_state *state, const tally_tx *tx, int64_t block_time) {
+    const tally_tx_gateway_propose *body = &tx->body.gateway_propose;
+    tally_error error = operated(state, body->network_a, &tx->signer);
+    if (error != TALLY_OK) return result_error(error);
+    if (!tally_state_network(state, body->network_b)) return result_error(TALLY_ERR_UNKNOWN_NETWORK);
+    if (body->network_a == body->network_b) return result_error(TALLY_ERR_SAME_NETWORK);
+    error = terms_valid(&body->terms);
+    if (error != TALLY_OK) return result_error(error);
+    const tally_gateway *waiting = NULL;
+    for (uint32_t i = 0; i < state->gateway_count && !waiting; i++)
+        if (joins(&state->gateways[i], body->network_a, body->network_b)) waiting = &state->gateways[i];
+    if (waiting && waiting->status == TALLY_GATEWAY_OPEN) return result_error(TALLY_ERR_GATEWAY_EXISTS);
+    const tally_network *seen_a = tally_state_network(state, body->network_a),
+                        *seen_b = tally_state_network(state, body->network_b);
+    /* A proposal superseding the one waiting takes its place in both counts. */
+    if (!waiting && (seen_a->open_gateways >= TALLY_GATEWAYS_PER_NETWORK_MAX ||
+                     seen_b->open_gateways >= TALLY_GATEWAYS_PER_NETWORK_MAX))
+        return result_error(TALLY_ERR_GATEWAYS_FULL);
+    if (waiting) end(state, ledger_gateway_at(state, waiting->id - 1));
+    tally_network *a = ledger_network(state, body->network_a), *b = ledger_network(state, body->network_b);
+    /* Room was reserved for one record (ledger_reserve). */
+    uint32_t index = state->gateway_count++;
+    tally_gateway *gateway = &state->gateways[index];
+    memset(gateway, 0, sizeof *gateway);
+    gateway->id = index + 1;
+    gateway->network_a = a->id;
+    gateway->network_b = b->id;
+    gateway->terms = body->terms;
+    gateway->status = TALLY_GATEWAY_PROPOSED;
+    gateway->proposed_at = block_time;
+    ledger_touch(state, TALLY_TABLE_GATEWAYS, index);
+    a->open_gateways++, b->open_gateways++;
+    tally_result result = result_error(TALLY_OK);
+    result.created_id = gateway->id;
+    return result;
+}
+
+__extension__ typedef unsigned __int128 uint128;
+
+static uint128 gcd(uint128 x, uint128 y) {
+    while (y) {
+        uint128 r = x % y;
+        x = y, y = r;
+    }
+    return x;
+}
+
+/* The rate from both pegs: one A unit is worth peg_reserve_a / peg_credit_a reserve
+ * units, so rate_a units of A equal rate_b of B for rate_a = peg_credit_a *
+ * peg_reserve_b and rate_b = peg_credit_b * peg_reserve_a, reduced by their gcd
+ * (exactly, in 128 bits); a rate whose reduced parts pass int64 is refused. */
+static tally_error rate_from_pegs(const tally_network *a, const tally_network *b, int64_t *rate_a, int64_t *rate_b) {
+    if (a->reserve_asset_id == 0 || a->reserve_asset_id != b->reserve_asset_id) return TALLY_ERR_BAD_RATE;
+    uint128 x = (uint128)(uint64_t)a->peg_credit_units * (uint64_t)b->peg_reserve_units;
+    uint128 y = (uint128)(uint64_t)b->peg_credit_units * (uint64_t)a->peg_reserve_units;
+    uint128 divisor = gcd(x, y);
+    if (divisor == 0) return TALLY_ERR_BAD_RATE;
+    x /= divisor, y /= divisor;
+    if (x > INT64_MAX || y > INT64_MAX) return TALLY_ERR_BAD_RATE;
+    *rate_a = (int64_t)x;
+    *rate_b = (int64_t)y;
+    return TALLY_OK;
+}
+
+/* The mirror account of partner in network: made the first time, found after a close. */
+static void open_mirror(tally_state *state, uint32_t network_id, uint32_t partner_id) {
+    tally_key key = tally_gateway_key(network_id, partner_id);
+    if (ledger_member(state, network_id, &key)) return;
+    tally_member *member = ledger_member_add(state, network_id, &key);
+    member->status = TALLY_MEMBER_SYSTEM;
+    member->system_kind = TALLY_SYSTEM_GATEWAY;
+}
+
+tally_result gateway_accept(tally_state *state, const tally_tx *tx, int64_t block_time) {
+    const tally_tx_gateway_accept *body = &tx->body.gateway_accept;
+    const tally_gateway *seen = tally_state_gateway(state, body->gateway_id);
+    if (!seen) return result_error(TALLY_ERR_GATEWAY_NOT_FOUND);
+    if (seen->status != TALLY_GATEWAY_PROPOSED) return result_error(TALLY_ERR_GATEWAY_NOT_PROPOSED);
+    tally_error error = operated(state, seen->network_b, &tx->signer);
+    if (error != TALLY_OK) return result_error(error);
+    if (!same_terms(&seen->terms, &body->terms)) return result_error(TALLY_ERR_TERMS_CHANGED);
+    tally_gateway_terms terms = seen->terms;
+    if (terms.rate_a == 0) {
+        error = rate_from_pegs(tally_state_network(state, seen->network_a), tally_state_network(state, seen->network_b),
+                               &terms.rate_a, &terms.rate_b);
+        if (error != TALLY_OK) return result_error(error);
+    }
+    tally_gateway *gateway = ledger_gateway_at(state, body->gateway_id - 1);
+    gateway->terms = terms;
+    gateway->status = TALLY_GATEWAY_OPEN;
+    gateway->opened_at = block_time;
+    /* Room was reserved for both (ledger_reserve). */
+    open_mirror(state, gateway->network_a, gateway->network_b);
+    open_mirror(state, gateway->network_b, gateway->network_a);
+    return result_error(TALLY_OK);
+}
+
+/* The open gateway a side's transaction names, and which side network_id is. */
+static tally_error open_side(const tally_state *state, const tally_tx *tx, uint32_t gateway_id, uint32_t network_id,
+                             int *side) {
+    const tally_gateway *gateway = tally_state_gateway(state, gateway_id);
+    if (!gateway) return TALLY_ERR_GATEWAY_NOT_FOUND;
+    if (gateway->status != TALLY_GATEWAY_OPEN) return TALLY_ERR_GATEWAY_NOT_OPEN;
+    if (network_id != gateway->network_a && network_id != gateway->network_b) return TALLY_ERR_NOT_GATEWAY_SIDE;
+    *side = network_id == gateway->network_a ? 0 : 1;
+    return operated(state, network_id, &tx->signer);
+}
+
+tally_result gateway_update(tally_state *state, const tally_tx *tx) {
+    const tally_tx_gateway_update *body = &tx->body.gateway_update;
+    int side = 0;
+    tally_error error = open_side(state, tx, body->gateway_id, body->network_id, &side);
+    if (error != TALLY_OK) return result_error(error);
+    if (!side_valid(&body->side)) return result_error(TALLY_ERR_BAD_POLICY);
+    ledger_gateway_at(state, body->gateway_id - 1)->terms.side[side] = body->side;
+    return result_error(TALLY_OK);
+}
+
+tally_result gateway_freeze(tally_state *state, const tally_tx *tx) {
+    const tally_tx_gateway_freeze *body = &tx->body.gateway_freeze;
+    int side = 0;
+    tally_error error = open_side(state, tx, body->gateway_id, body->network_id, &side);
+    if (error != TALLY_OK) return result_error(error);
+    ledger_gateway_at(state, body->gateway_id - 1)->frozen[side] = body->frozen;
+    return result_error(TALLY_OK);
+}
+
+tally_result gateway_close(tally_state *state, const tally_tx *tx) {
+    const tally_tx_gateway_end *body = &tx->body.gateway_end;
+    const tally_gateway *seen = tally_state_gateway(state, body->gateway_id);
+    if (!seen) return result_error(TALLY_ERR_GATEWAY_NOT_FOUND);
+    if (seen->status == TALLY_GATEWAY_CLOSED) return result_error(TALLY_ERR_GATEWAY_NOT_OPEN);
+    if (operated(state, seen->network_a, &tx->signer) != TALLY_OK &&
+        operated(state, seen->network_b, &tx->signer) != TALLY_OK)
+        return result_error(TALLY_ERR_NOT_OPERATOR);
+    if (seen->status == TALLY_GATEWAY_OPEN) {
+        tally_key in_a = tally_gateway_key(seen->network_a, seen->network_b);
+        tally_key in_b = tally_gateway_key(seen->network_b, seen->network_a);
+        const tally_member *mirror_a = tally_state_member(state, seen->network_a, &in_a);
+        const tally_member *mirror_b = tally_state_member(state, seen->network_b, &in_b);
+        if ((mirror_a && mirror_a->balance != 0) || (mirror_b && mirror_b->balance != 0)) {
+            tally_result refused = result_error(TALLY_ERR_GATEWAY_NOT_CLEAR);
+            refused.available = mirror_a ? mirror_a->balance : 0;
+            return refused;
+        }
+    }
+    end(state, ledger_gateway_at(state, body->gateway_id - 1));
+    return result_error(TALLY_OK);
+}
+
+const char *tally_gateway_status_name(uint8_t status) {
+    static const char *const names[TALLY_GATEWAY_STATUS_COUNT] = {"proposed", "open", "closed"};
+    return status < TALLY_GATEWAY_STATUS_COUNT ? names[status] : NULL;
+}
