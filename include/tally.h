@@ -193,7 +193,12 @@ extern "C" {
     X(NOT_GATEWAY_SIDE, "the network is not a side of this gateway")                    \
     X(GATEWAY_NOT_CLEAR, "a gateway closes only when both of its mirror accounts are at zero") \
     X(GATEWAYS_FULL, "the network has as many open gateways as a network may (64)") \
-    X(SAME_NETWORK, "a gateway links two different networks")
+    X(SAME_NETWORK, "a gateway links two different networks")                          \
+    X(BAD_PATH, "a path is 1 to 4 open gateways, each from the network the one before reached, never back to a network") \
+    X(GATEWAY_FROZEN, "the network froze this gateway: it takes no new exposure to its partner") \
+    X(EXPOSURE_LIMIT, "the payment would pass the network's exposure limit to its partner") \
+    X(PARTNER_UNHEALTHY, "the partner network fails this network's health rules: no new exposure to it") \
+    X(BELOW_MIN_RECEIVED, "the payee would receive less than the minimum the payer signed")
 
 typedef enum {
 #define TALLY_ERROR_ENUM(name, message) TALLY_ERR_##name,
@@ -329,8 +334,9 @@ typedef enum {
     TALLY_TX_GATEWAY_UPDATE = 35,
     TALLY_TX_GATEWAY_FREEZE = 36,
     TALLY_TX_GATEWAY_CLOSE = 37,
+    TALLY_TX_TRANSFER_CROSS = 38,
     TALLY_TX_TYPE_FIRST = TALLY_TX_NETWORK_CREATE,
-    TALLY_TX_TYPE_LAST = TALLY_TX_GATEWAY_CLOSE
+    TALLY_TX_TYPE_LAST = TALLY_TX_TRANSFER_CROSS
 } tally_tx_type;
 
 /* "transfer" for TALLY_TX_TRANSFER; NULL for an unknown type. */
@@ -576,6 +582,25 @@ typedef struct {
     uint32_t gateway_id;
 } tally_tx_gateway_end;
 
+/* TRANSFER_CROSS: the signer, a member of network_id, pays `amount` (its network's
+ * unit) to payee in the network the path reaches, over hop_count (1..4) gateways,
+ * each from the network the one before reached. The first leg is a transfer to the
+ * first gateway's mirror account with every rule and fee of one (max_fee bounds
+ * them); at each hop the amount is converted at the gateway's rate, rounded down,
+ * and the receiving side's fee deducted; the payee must receive at least
+ * min_received (its network's unit). All or nothing. The result's `available` is
+ * what the payee received; `fee` the first leg's fee. Unused gateways are 0. */
+#define TALLY_PATH_HOPS_MAX 4u
+typedef struct {
+    uint32_t network_id;
+    tally_key payee;
+    int64_t amount;
+    int64_t max_fee;
+    int64_t min_received;
+    uint8_t hop_count;
+    uint32_t gateways[TALLY_PATH_HOPS_MAX];
+} tally_tx_transfer_cross;
+
 typedef struct {
     uint8_t type; /* tally_tx_type */
     uint8_t chain_id[TALLY_CHAIN_ID_BYTES];
@@ -607,6 +632,7 @@ typedef struct {
         tally_tx_gateway_update gateway_update;
         tally_tx_gateway_freeze gateway_freeze;
         tally_tx_gateway_end gateway_end;
+        tally_tx_transfer_cross transfer_cross;
     } body;
     uint8_t signature[TALLY_SIGNATURE_BYTES];
 } tally_tx;

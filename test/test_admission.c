@@ -150,6 +150,9 @@ static tally_tx make(const cast *c, const test_actor *signer, tally_tx_type type
         break;
     case TALLY_TX_GATEWAY_FREEZE: tx.body.gateway_freeze = (tally_tx_gateway_freeze){1, network_id, true}; break;
     case TALLY_TX_GATEWAY_CLOSE: tx.body.gateway_end.gateway_id = 1; break;
+    case TALLY_TX_TRANSFER_CROSS:
+        tx.body.transfer_cross = (tally_tx_transfer_cross){network_id, c->bob.key, 1, 100, 0, 1, {1, 0, 0, 0}};
+        break;
     case TALLY_TX_ASSET_CREATE:
         text_set(&tx.body.asset_create.code, "EUR");
         text_set(&tx.body.asset_create.name, "euros");
@@ -267,6 +270,7 @@ TEST(hardening_09_admission_asks_the_core_who_may_sign_each_transaction_type) {
         /* which side accepts or closes is the rules' */
         {TALLY_TX_GATEWAY_ACCEPT, 0, NULL, &c.stranger, TALLY_OK},
         {TALLY_TX_GATEWAY_CLOSE, 0, NULL, &c.stranger, TALLY_OK},
+        {TALLY_TX_TRANSFER_CROSS, OPEN, &c.alice, &c.stranger, TALLY_ERR_NOT_MEMBER},
     };
     bool covered[TALLY_TX_TYPE_LAST + 1] = {false};
     int refused = 0;

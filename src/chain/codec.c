@@ -199,6 +199,19 @@ static const tally_field gateway_freeze_fields[] = {
     FIELD(BOOL, "frozen", gateway_freeze.frozen, 0),
 };
 
+static const tally_field transfer_cross_fields[] = {
+    FIELD(U32, "network_id", transfer_cross.network_id, 0),
+    FIELD(KEY, "payee", transfer_cross.payee, 0),
+    FIELD(I64, "amount", transfer_cross.amount, 0),
+    FIELD(I64, "max_fee", transfer_cross.max_fee, 0),
+    FIELD(I64, "min_received", transfer_cross.min_received, 0),
+    FIELD(U8, "hop_count", transfer_cross.hop_count, TALLY_PATH_HOPS_MAX + 1),
+    FIELD(U32, "gateway_1", transfer_cross.gateways[0], 0),
+    FIELD(U32, "gateway_2", transfer_cross.gateways[1], 0),
+    FIELD(U32, "gateway_3", transfer_cross.gateways[2], 0),
+    FIELD(U32, "gateway_4", transfer_cross.gateways[3], 0),
+};
+
 static const tally_field gateway_close_fields[] = {
     FIELD(U32, "gateway_id", gateway_end.gateway_id, 0),
 };
@@ -266,6 +279,7 @@ static const tally_tx_layout layouts[TALLY_TX_TYPE_LAST + 1] = {
     [TALLY_TX_GATEWAY_UPDATE] = LAYOUT("gateway_update", gateway_update),
     [TALLY_TX_GATEWAY_FREEZE] = LAYOUT("gateway_freeze", gateway_freeze),
     [TALLY_TX_GATEWAY_CLOSE] = LAYOUT("gateway_close", gateway_close),
+    [TALLY_TX_TRANSFER_CROSS] = LAYOUT("transfer_cross", transfer_cross),
 };
 
 _Static_assert(TALLY_TX_TYPE_FIRST == 1, "layouts[] is indexed by type from 1");

@@ -103,6 +103,7 @@ tally_error tally_tx_admissible(const tally_state *state, const tally_tx *tx, in
     case TALLY_TX_ALIAS_SET: return member_standing(state, tx->body.alias_set.network_id, signer);
     case TALLY_TX_TRANSFER: return member_standing(state, tx->body.transfer.network_id, signer);
     case TALLY_TX_TRANSFER_BATCH: return member_standing(state, tx->body.transfer_batch.network_id, signer);
+    case TALLY_TX_TRANSFER_CROSS: return member_standing(state, tx->body.transfer_cross.network_id, signer);
     case TALLY_TX_PENDING_CREATE: return member_standing(state, tx->body.pending_create.network_id, signer);
     /* who may end a hold is the rules' (the payer, the payee or the resolver) */
     case TALLY_TX_PENDING_POST:

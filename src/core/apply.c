@@ -49,6 +49,7 @@ static tally_result dispatch(tally_state *state, const tally_tx *tx, int64_t blo
     case TALLY_TX_GATEWAY_UPDATE: return gateway_update(state, tx);
     case TALLY_TX_GATEWAY_FREEZE: return gateway_freeze(state, tx);
     case TALLY_TX_GATEWAY_CLOSE: return gateway_close(state, tx);
+    case TALLY_TX_TRANSFER_CROSS: return transfer_cross_apply(state, tx, block_time);
     }
     return result_error(TALLY_ERR_UNKNOWN_TX_TYPE);
 }

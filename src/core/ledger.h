@@ -398,6 +398,7 @@ void credit_line_due(tally_state *state, uint32_t member_index, int64_t due_time
                      ledger_block_end *end);
 
 tally_result transfer_apply(tally_state *state, const tally_tx *tx, int64_t block_time);
+tally_result transfer_cross_apply(tally_state *state, const tally_tx *tx, int64_t block_time);
 
 /* Pending transfers (pending.c). */
 tally_result pending_create(tally_state *state, const tally_tx *tx, int64_t block_time);

@@ -291,3 +291,162 @@ tally_result fee_distribute(tally_state *state, const tally_tx *tx, int64_t bloc
     if (!body->to_pool) credit_after_balance_change(state, to, network, body->amount, block_time);
     return result;
 }
+
+/* ------------------------------------------------------------------------ */
+/* Across gateways (docs/GATEWAYS.md section 2): all or nothing.             */
+/* ------------------------------------------------------------------------ */
+
+/* The balances one network's leg changes: at most three members (the mirror account
+ * paying in, the fee account, and the next mirror account or the payee). */
+typedef struct {
+    tally_network *network;
+    balance_change changes[3];
+    size_t count;
+    int64_t income; /* what the payee received, in its last leg */
+} cross_leg;
+
+/* Of x units of the network `from`, what the gateway gives in its other network,
+ * rounded down (the payee's side): x * rate_to / rate_from. */
+static bool convert_down(const tally_gateway *gateway, uint32_t from, int64_t x, int64_t *out) {
+    __extension__ typedef unsigned __int128 uint128;
+    bool from_a = from == gateway->network_a;
+    int64_t rate_from = from_a ? gateway->terms.rate_a : gateway->terms.rate_b;
+    int64_t rate_to = from_a ? gateway->terms.rate_b : gateway->terms.rate_a;
+    uint128 y = (uint128)(uint64_t)x * (uint64_t)rate_to / (uint64_t)rate_from;
+    if (y > INT64_MAX) return false;
+    *out = (int64_t)y;
+    return true;
+}
+
+/* The partner passes side's health rules (the RTD rule today; the default rate
+ * arrives with health records, issue 11 WIP). */
+static bool partner_healthy(const tally_gateway_side *side, const tally_network *partner) {
+    return side->min_partner_rtd_bps == 0 || tally_network_rtd_bps(partner) >= (int64_t)side->min_partner_rtd_bps;
+}
+
+/* The network a path reaches at each hop; refuses a gateway not open, one that does
+ * not leave from the network reached, or a network visited twice. */
+static tally_error walk_path(tally_state *state, const tally_tx_transfer_cross *body,
+                             const tally_gateway *gateways[TALLY_PATH_HOPS_MAX],
+                             uint32_t networks[TALLY_PATH_HOPS_MAX + 1]) {
+    if (body->hop_count == 0 || body->hop_count > TALLY_PATH_HOPS_MAX) return TALLY_ERR_BAD_PATH;
+    networks[0] = body->network_id;
+    for (uint8_t h = 0; h < body->hop_count; h++) {
+        const tally_gateway *g = tally_state_gateway(state, body->gateways[h]);
+        if (!g) return TALLY_ERR_GATEWAY_NOT_FOUND;
+        if (g->status != TALLY_GATEWAY_OPEN) return TALLY_ERR_GATEWAY_NOT_OPEN;
+        if (g->network_a != networks[h] && g->network_b != networks[h]) return TALLY_ERR_BAD_PATH;
+        networks[h + 1] = g->network_a == networks[h] ? g->network_b : g->network_a;
+        for (uint8_t k = 0; k <= h; k++)
+            if (networks[k] == networks[h + 1]) return TALLY_ERR_BAD_PATH;
+        gateways[h] = g;
+    }
+    for (uint8_t h = body->hop_count; h < TALLY_PATH_HOPS_MAX; h++)
+        if (body->gateways[h] != 0) return TALLY_ERR_BAD_PATH;
+    return TALLY_OK;
+}
+
+/* One hop into `to` from `from` over gateway: the mirror account of `from` in `to`
+ * pays y (what value arrives), the receiving side's fee goes to `to`'s fee account,
+ * the rest to `next` (the next mirror account or the payee). Exposure grows only
+ * when the mirror account goes deeper into debt: then the side must not be frozen,
+ * the partner must pass its health rules and the debt stay within its limit. */
+static tally_result hop(tally_state *state, const tally_gateway *gateway, uint32_t from, uint32_t to, int64_t value,
+                        tally_member *next, cross_leg *leg, int64_t *passed_on) {
+    tally_network *network = ledger_network(state, to);
+    int side = to == gateway->network_a ? 0 : 1;
+    const tally_gateway_side *terms = &gateway->terms.side[side];
+    int64_t arrived;
+    if (!convert_down(gateway, from, value, &arrived)) return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
+    int64_t fee = fee_round_up(arrived, terms->fee_bps);
+    tally_key mirror_key = tally_gateway_key(to, from);
+    tally_member *mirror = ledger_member(state, to, &mirror_key);
+    if (!mirror) return result_error(TALLY_ERR_GATEWAY_NOT_OPEN); /* an open gateway has both */
+    tally_member *fees = ledger_member_at(state, network->fee_member);
+    int64_t mirror_after, fees_after, next_after;
+    if (!checked_sub(mirror->balance, arrived, &mirror_after) || !checked_add(fees->balance, fee, &fees_after) ||
+        !checked_add(next->balance, arrived - fee, &next_after))
+        return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
+    if (mirror_after < 0 && mirror_after < mirror->balance) {
+        if (gateway->frozen[side]) return result_error(TALLY_ERR_GATEWAY_FROZEN);
+        if (!partner_healthy(terms, tally_state_network(state, from))) return result_error(TALLY_ERR_PARTNER_UNHEALTHY);
+        if (mirror_after < -terms->limit) {
+            tally_result refused = result_error(TALLY_ERR_EXPOSURE_LIMIT);
+            /* the room left, in what arrives here */
+            refused.available = positive_part(terms->limit + (mirror->balance < 0 ? mirror->balance : 0));
+            return refused;
+        }
+    }
+    if (arrived - fee <= 0) return result_error(TALLY_ERR_AMOUNT_TOO_SMALL);
+    *leg = (cross_leg){network, {{mirror, mirror_after}, {fees, fees_after}, {next, next_after}}, 3, arrived - fee};
+    if (!ledger_balances_fit(network, leg->changes, 3)) return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
+    *passed_on = arrived - fee;
+    return result_error(TALLY_OK);
+}
+
+tally_result transfer_cross_apply(tally_state *state, const tally_tx *tx, int64_t block_time) {
+    const tally_tx_transfer_cross *body = &tx->body.transfer_cross;
+    tally_network *home = ledger_network(state, body->network_id);
+    if (!home) return result_error(TALLY_ERR_UNKNOWN_NETWORK);
+    if (body->amount <= 0) return result_error(TALLY_ERR_AMOUNT_NOT_POSITIVE);
+    const tally_gateway *gateways[TALLY_PATH_HOPS_MAX];
+    uint32_t networks[TALLY_PATH_HOPS_MAX + 1];
+    tally_error error = walk_path(state, body, gateways, networks);
+    if (error != TALLY_OK) return result_error(error);
+    tally_member *payer = ledger_current_member(state, home->id, &tx->signer);
+    if (!payer) return result_error(TALLY_ERR_NOT_MEMBER);
+    uint32_t last = networks[body->hop_count];
+    if (tally_key_is_system(&body->payee)) return result_error(TALLY_ERR_SYSTEM_ACCOUNT);
+    tally_member *payee = ledger_current_member(state, last, &body->payee);
+    if (!payee) return result_error(TALLY_ERR_NOT_MEMBER);
+
+    /* The first leg: a transfer to the first mirror account, with a transfer's fees and
+     * the payer's limits; a mirror account has no cap (the partner's exposure limit
+     * bounds what it stands for). */
+    tally_key first_key = tally_gateway_key(home->id, networks[1]);
+    tally_member *first = ledger_member(state, home->id, &first_key);
+    if (!first) return result_error(TALLY_ERR_GATEWAY_NOT_OPEN); /* an open gateway has both */
+    tally_member *home_fees = ledger_member_at(state, home->fee_member);
+    tally_network uncapped = *home;
+    uncapped.policy.positive_cap = 0;
+    payment p = {&uncapped, payer, payer->balance, first->balance, home_fees->balance, body->amount, body->max_fee};
+    payment_outcome outcome;
+    tally_result result = payment_check(&p, &outcome);
+    if (result.code != TALLY_OK) return result;
+    balance_change first_changes[] = {{payer, outcome.payer_after}, {first, outcome.payee_after}, {home_fees, outcome.fees_after}};
+    if (!ledger_balances_fit(home, first_changes, 3)) return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
+
+    /* Every hop, checked before anything moves. */
+    cross_leg legs[TALLY_PATH_HOPS_MAX];
+    int64_t value = body->amount;
+    for (uint8_t h = 0; h < body->hop_count; h++) {
+        uint32_t from = networks[h], to = networks[h + 1];
+        tally_member *next = payee;
+        if (h + 1 < body->hop_count) {
+            tally_key next_key = tally_gateway_key(to, networks[h + 2]);
+            next = ledger_member(state, to, &next_key);
+            if (!next) return result_error(TALLY_ERR_GATEWAY_NOT_OPEN);
+        }
+        tally_result hopped = hop(state, gateways[h], from, to, value, next, &legs[h], &value);
+        if (hopped.code != TALLY_OK) return hopped;
+    }
+    int64_t received = value;
+    const tally_network *payee_network = tally_state_network(state, last);
+    if (exceeds_cap(payee_network, payee->balance, payee->balance + received))
+        return cap_refusal(payee_network, payee->balance);
+    if (received < body->min_received) {
+        tally_result refused = result_error(TALLY_ERR_BELOW_MIN_RECEIVED);
+        refused.available = received;
+        return refused;
+    }
+
+    /* All hold: move everything. */
+    ledger_balances_commit(home, first_changes, 3);
+    if (!checked_add(payer->fees_paid, result.fee, &payer->fees_paid)) payer->fees_paid = INT64_MAX;
+    credit_after_balance_change(state, payer, home, 0, block_time);
+    for (uint8_t h = 0; h < body->hop_count; h++) ledger_balances_commit(legs[h].network, legs[h].changes, legs[h].count);
+    credit_after_balance_change(state, payee, ledger_network(state, last), received, block_time);
+    result.minted = debt_part(outcome.payer_after) - debt_part(p.payer_balance);
+    result.available = received;
+    return result;
+}

@@ -61,6 +61,7 @@ bool index_tx_network(const tally_tx *tx, const tally_result *result, uint32_t *
     case TALLY_TX_PENDING_CREATE: *network_id = tx->body.pending_create.network_id; return true;
     case TALLY_TX_REQUEST_CREATE: *network_id = tx->body.request_create.network_id; return true;
     case TALLY_TX_GATEWAY_PROPOSE: *network_id = tx->body.gateway_propose.network_a; return true;
+    case TALLY_TX_TRANSFER_CROSS: *network_id = tx->body.transfer_cross.network_id; return true;
     case TALLY_TX_GATEWAY_UPDATE: *network_id = tx->body.gateway_update.network_id; return true;
     case TALLY_TX_GATEWAY_FREEZE: *network_id = tx->body.gateway_freeze.network_id; return true;
     /* an accept or close names its gateway (WIP, issue 11: placed by a table of
@@ -146,6 +147,13 @@ void index_entries_of(const tally_tx *tx, const tally_result *result, uint32_t r
     case TALLY_TX_GATEWAY_FREEZE: add_credit(entries, network_id, &tx->signer, 0, 0, NULL); break;
     case TALLY_TX_GATEWAY_ACCEPT:
     case TALLY_TX_GATEWAY_CLOSE: break; /* WIP: see index_tx_network */
+    case TALLY_TX_TRANSFER_CROSS: {
+        /* WIP (issue 11): the payer's leg only; the hops and the payee's entry need the
+         * index to know the gateways (a table of them, as of holds) */
+        const tally_tx_transfer_cross *body = &tx->body.transfer_cross;
+        add_credit(entries, network_id, &tx->signer, -body->amount, result->fee, &body->payee);
+        break;
+    }
     case TALLY_TX_OPERATOR_ADD:
     case TALLY_TX_OPERATOR_REMOVE:
     case TALLY_TX_MEMBER_ADMIT:

@@ -482,6 +482,12 @@ static void add_gateway_vectors(builder *b) {
     tx = new_tx(b, TALLY_TX_GATEWAY_FREEZE, BOB);
     tx.body.gateway_freeze = (tally_tx_gateway_freeze){1, 2, true};
     add(b, "gateway_freeze", "network 2 takes no new exposure to network 1 (frozen: 01)", &tx);
+    tx = new_tx(b, TALLY_TX_TRANSFER_CROSS, ALICE);
+    tx.body.transfer_cross = (tally_tx_transfer_cross){1, b->identities[BOB].key, 75000, 0, 49500, 2, {1, 2, 0, 0}};
+    add(b, "transfer_cross",
+        "alice pays 750.00 over gateways 1 and 2 (hop_count 02, the unused ids zero), the payee to receive at "
+        "least 495.00",
+        &tx);
     tx = new_tx(b, TALLY_TX_GATEWAY_CLOSE, FOUNDER);
     tx.body.gateway_end.gateway_id = 1;
     add(b, "gateway_close", "gateway 1 closed (both mirror accounts at zero)", &tx);
