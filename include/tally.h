@@ -198,7 +198,8 @@ extern "C" {
     X(GATEWAY_FROZEN, "the network froze this gateway: it takes no new exposure to its partner") \
     X(EXPOSURE_LIMIT, "the payment would pass the network's exposure limit to its partner") \
     X(PARTNER_UNHEALTHY, "the partner network fails this network's health rules: no new exposure to it") \
-    X(BELOW_MIN_RECEIVED, "the payee would receive less than the minimum the payer signed")
+    X(BELOW_MIN_RECEIVED, "the payee would receive less than the minimum the payer signed") \
+    X(BAD_CLEARING, "a clearing sets off 1 to 8 open gateways, each at its rate exactly, every mirror account toward zero and never past it, every network's legs balanced")
 
 typedef enum {
 #define TALLY_ERROR_ENUM(name, message) TALLY_ERR_##name,
@@ -335,8 +336,9 @@ typedef enum {
     TALLY_TX_GATEWAY_FREEZE = 36,
     TALLY_TX_GATEWAY_CLOSE = 37,
     TALLY_TX_TRANSFER_CROSS = 38,
+    TALLY_TX_CLEARING = 39,
     TALLY_TX_TYPE_FIRST = TALLY_TX_NETWORK_CREATE,
-    TALLY_TX_TYPE_LAST = TALLY_TX_TRANSFER_CROSS
+    TALLY_TX_TYPE_LAST = TALLY_TX_CLEARING
 } tally_tx_type;
 
 /* "transfer" for TALLY_TX_TRANSFER; NULL for an unknown type. */
@@ -601,6 +603,22 @@ typedef struct {
     uint32_t gateways[TALLY_PATH_HOPS_MAX];
 } tally_tx_transfer_cross;
 
+/* CLEARING (anyone may sign): sets off obligations around cycles of gateways. Each
+ * set-off lowers one gateway's obligation by amount_a in its network_a's unit and
+ * amount_b in network_b's, exactly at its rate; applied together, every mirror
+ * account moves toward zero and never past it, and in every network what its
+ * creditor mirror accounts pay equals what its debtor ones receive (so no value is
+ * created or moved). Unused set-offs are all zero. */
+#define TALLY_CLEARING_SETOFFS_MAX 8u
+typedef struct {
+    uint32_t gateway_id;
+    int64_t amount_a, amount_b;
+} tally_setoff;
+typedef struct {
+    uint8_t count; /* 1..TALLY_CLEARING_SETOFFS_MAX */
+    tally_setoff setoffs[TALLY_CLEARING_SETOFFS_MAX];
+} tally_tx_clearing;
+
 typedef struct {
     uint8_t type; /* tally_tx_type */
     uint8_t chain_id[TALLY_CHAIN_ID_BYTES];
@@ -633,6 +651,7 @@ typedef struct {
         tally_tx_gateway_freeze gateway_freeze;
         tally_tx_gateway_end gateway_end;
         tally_tx_transfer_cross transfer_cross;
+        tally_tx_clearing clearing;
     } body;
     uint8_t signature[TALLY_SIGNATURE_BYTES];
 } tally_tx;

@@ -150,6 +150,10 @@ static tally_tx make(const cast *c, const test_actor *signer, tally_tx_type type
         break;
     case TALLY_TX_GATEWAY_FREEZE: tx.body.gateway_freeze = (tally_tx_gateway_freeze){1, network_id, true}; break;
     case TALLY_TX_GATEWAY_CLOSE: tx.body.gateway_end.gateway_id = 1; break;
+    case TALLY_TX_CLEARING:
+        tx.body.clearing.count = 1;
+        tx.body.clearing.setoffs[0] = (tally_setoff){1, 1, 1};
+        break;
     case TALLY_TX_TRANSFER_CROSS:
         tx.body.transfer_cross = (tally_tx_transfer_cross){network_id, c->bob.key, 1, 100, 0, 1, {1, 0, 0, 0}};
         break;
@@ -271,6 +275,7 @@ TEST(hardening_09_admission_asks_the_core_who_may_sign_each_transaction_type) {
         {TALLY_TX_GATEWAY_ACCEPT, 0, NULL, &c.stranger, TALLY_OK},
         {TALLY_TX_GATEWAY_CLOSE, 0, NULL, &c.stranger, TALLY_OK},
         {TALLY_TX_TRANSFER_CROSS, OPEN, &c.alice, &c.stranger, TALLY_ERR_NOT_MEMBER},
+        {TALLY_TX_CLEARING, 0, NULL, &c.stranger, TALLY_OK},
     };
     bool covered[TALLY_TX_TYPE_LAST + 1] = {false};
     int refused = 0;

@@ -66,6 +66,12 @@ static tally_result pay_across(cast *c, const test_actor *payer, uint32_t from, 
     return world_apply(&c->world, &tx);
 }
 
+static tally_result close_gateway_for(cast *c, uint32_t id) {
+    tally_tx tx = world_tx(&c->world, &c->op, TALLY_TX_GATEWAY_CLOSE);
+    tx.body.gateway_end.gateway_id = id;
+    return world_apply(&c->world, &tx);
+}
+
 static int64_t mirror(const cast *c, uint32_t network, uint32_t partner) {
     tally_key key = tally_gateway_key(network, partner);
     const tally_member *m = tally_state_member(c->world.state, network, &key);
@@ -198,5 +204,64 @@ TEST(cross_every_refusal_of_a_path) {
     tx = world_tx(&c.world, &c.alice, TALLY_TX_TRANSFER_CROSS);
     tx.body.transfer_cross = (tally_tx_transfer_cross){G, c.bob.key, 10, 0, 0, 1, {gr, rh, 0, 0}}; /* a stray id */
     CHECK_CODE(world_apply(&c.world, &tx).code, TALLY_ERR_BAD_PATH);
+    world_free(&c.world);
+}
+
+static tally_result clear(cast *c, uint8_t count, const tally_setoff *setoffs) {
+    tally_tx tx = world_tx(&c->world, &c->dave, TALLY_TX_CLEARING); /* anyone may */
+    tx.body.clearing.count = count;
+    for (uint8_t i = 0; i < count && i < TALLY_CLEARING_SETOFFS_MAX; i++) tx.body.clearing.setoffs[i] = setoffs[i];
+    return world_apply(&c->world, &tx);
+}
+
+/* Obligations G owes R 100, R owes H 70, H owes G 40 (1:1, no fees): a clearing of 40
+ * around the triangle leaves 60 and 30 and 0; one past zero, or one that leaves a
+ * network's legs unbalanced by one unit, is refused. */
+TEST(cross_a_clearing_sets_off_the_triangle_100_70_40_by_40) {
+    cast c;
+    setup(&c, 0);
+    tally_gateway_terms free_terms = {1, 1, {{0, 1000, 0, 0}, {0, 1000, 0, 0}}};
+    uint32_t ids[3];
+    const uint32_t pairs[3][2] = {{G, R}, {R, H}, {H, G}};
+    for (int i = 0; i < 3; i++) {
+        tally_tx tx = world_tx(&c.world, &c.op, TALLY_TX_GATEWAY_PROPOSE);
+        tx.body.gateway_propose = (tally_tx_gateway_propose){pairs[i][0], pairs[i][1], free_terms};
+        ids[i] = world_apply(&c.world, &tx).created_id;
+        tx = world_tx(&c.world, &c.op, TALLY_TX_GATEWAY_ACCEPT);
+        tx.body.gateway_accept = (tally_tx_gateway_accept){ids[i], free_terms};
+        REQUIRE(world_apply(&c.world, &tx).code == TALLY_OK);
+    }
+    test_actor erin = actor(6); /* a member of H with a line, so H can owe G */
+    CHECK_CODE(do_admit(&c.world, &c.op, H, &erin).code, TALLY_OK);
+    CHECK_CODE(do_open_line(&c.world, &c.op, H, &erin, 10000, 30 * DAY, 5 * DAY, 0).code, TALLY_OK);
+    CHECK_CODE(do_admit(&c.world, &c.op, G, &c.dave).code, TALLY_OK);
+    CHECK_CODE(pay_across(&c, &c.alice, G, &c.bob, 100, 0, 0, 1, &ids[0]).code, TALLY_OK);  /* G owes R 100 */
+    CHECK_CODE(pay_across(&c, &c.carol, R, &c.dave, 70, 0, 0, 1, &ids[1]).code, TALLY_OK);  /* R owes H 70 */
+    CHECK_CODE(pay_across(&c, &erin, H, &c.dave, 40, 0, 0, 1, &ids[2]).code, TALLY_OK);     /* H owes G 40 */
+    CHECK_EQ(mirror(&c, G, R), 100);
+    CHECK_EQ(mirror(&c, R, G), -100);
+    int64_t supply_g = tally_state_network(c.world.state, G)->supply;
+    /* past zero on H-G (40 owed): refused */
+    tally_setoff too_much[3] = {{ids[0], 41, 41}, {ids[1], 41, 41}, {ids[2], 41, 41}};
+    CHECK_CODE(clear(&c, 3, too_much).code, TALLY_ERR_BAD_CLEARING);
+    /* one unit off in R's legs: refused */
+    tally_setoff unbalanced[3] = {{ids[0], 40, 40}, {ids[1], 39, 39}, {ids[2], 40, 40}};
+    CHECK_CODE(clear(&c, 3, unbalanced).code, TALLY_ERR_BAD_CLEARING);
+    /* not at the rate: refused */
+    tally_setoff off_rate[3] = {{ids[0], 40, 39}, {ids[1], 40, 40}, {ids[2], 40, 40}};
+    CHECK_CODE(clear(&c, 3, off_rate).code, TALLY_ERR_BAD_CLEARING);
+    tally_setoff around[3] = {{ids[0], 40, 40}, {ids[1], 40, 40}, {ids[2], 40, 40}};
+    CHECK_CODE(clear(&c, 3, around).code, TALLY_OK);
+    CHECK_EQ(mirror(&c, G, R), 60);
+    CHECK_EQ(mirror(&c, R, G), -60);
+    CHECK_EQ(mirror(&c, R, H), 30);
+    CHECK_EQ(mirror(&c, H, R), -30);
+    CHECK_EQ(mirror(&c, H, G), 0);
+    CHECK_EQ(mirror(&c, G, H), 0);
+    /* G's supply and debt fell by 40 alike; members' balances did not move */
+    CHECK_EQ(tally_state_network(c.world.state, G)->supply, supply_g - 40);
+    CHECK_EQ(balance_of(&c.world, G, &c.alice), -100);
+    /* the cleared gateway may now close */
+    CHECK_CODE(close_gateway_for(&c, ids[2]).code, TALLY_OK);
     world_free(&c.world);
 }

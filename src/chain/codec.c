@@ -212,6 +212,34 @@ static const tally_field transfer_cross_fields[] = {
     FIELD(U32, "gateway_4", transfer_cross.gateways[3], 0),
 };
 
+static const tally_field clearing_fields[] = {
+    FIELD(U8, "count", clearing.count, TALLY_CLEARING_SETOFFS_MAX + 1),
+    FIELD(U32, "setoff_1.gateway_id", clearing.setoffs[0].gateway_id, 0),
+    FIELD(I64, "setoff_1.amount_a", clearing.setoffs[0].amount_a, 0),
+    FIELD(I64, "setoff_1.amount_b", clearing.setoffs[0].amount_b, 0),
+    FIELD(U32, "setoff_2.gateway_id", clearing.setoffs[1].gateway_id, 0),
+    FIELD(I64, "setoff_2.amount_a", clearing.setoffs[1].amount_a, 0),
+    FIELD(I64, "setoff_2.amount_b", clearing.setoffs[1].amount_b, 0),
+    FIELD(U32, "setoff_3.gateway_id", clearing.setoffs[2].gateway_id, 0),
+    FIELD(I64, "setoff_3.amount_a", clearing.setoffs[2].amount_a, 0),
+    FIELD(I64, "setoff_3.amount_b", clearing.setoffs[2].amount_b, 0),
+    FIELD(U32, "setoff_4.gateway_id", clearing.setoffs[3].gateway_id, 0),
+    FIELD(I64, "setoff_4.amount_a", clearing.setoffs[3].amount_a, 0),
+    FIELD(I64, "setoff_4.amount_b", clearing.setoffs[3].amount_b, 0),
+    FIELD(U32, "setoff_5.gateway_id", clearing.setoffs[4].gateway_id, 0),
+    FIELD(I64, "setoff_5.amount_a", clearing.setoffs[4].amount_a, 0),
+    FIELD(I64, "setoff_5.amount_b", clearing.setoffs[4].amount_b, 0),
+    FIELD(U32, "setoff_6.gateway_id", clearing.setoffs[5].gateway_id, 0),
+    FIELD(I64, "setoff_6.amount_a", clearing.setoffs[5].amount_a, 0),
+    FIELD(I64, "setoff_6.amount_b", clearing.setoffs[5].amount_b, 0),
+    FIELD(U32, "setoff_7.gateway_id", clearing.setoffs[6].gateway_id, 0),
+    FIELD(I64, "setoff_7.amount_a", clearing.setoffs[6].amount_a, 0),
+    FIELD(I64, "setoff_7.amount_b", clearing.setoffs[6].amount_b, 0),
+    FIELD(U32, "setoff_8.gateway_id", clearing.setoffs[7].gateway_id, 0),
+    FIELD(I64, "setoff_8.amount_a", clearing.setoffs[7].amount_a, 0),
+    FIELD(I64, "setoff_8.amount_b", clearing.setoffs[7].amount_b, 0),
+};
+
 static const tally_field gateway_close_fields[] = {
     FIELD(U32, "gateway_id", gateway_end.gateway_id, 0),
 };
@@ -280,6 +308,7 @@ static const tally_tx_layout layouts[TALLY_TX_TYPE_LAST + 1] = {
     [TALLY_TX_GATEWAY_FREEZE] = LAYOUT("gateway_freeze", gateway_freeze),
     [TALLY_TX_GATEWAY_CLOSE] = LAYOUT("gateway_close", gateway_close),
     [TALLY_TX_TRANSFER_CROSS] = LAYOUT("transfer_cross", transfer_cross),
+    [TALLY_TX_CLEARING] = LAYOUT("clearing", clearing),
 };
 
 _Static_assert(TALLY_TX_TYPE_FIRST == 1, "layouts[] is indexed by type from 1");

@@ -243,6 +243,9 @@ static void print_success(cli_context *ctx, const tally_tx *tx, const tx_plan *p
                 tx->body.gateway_freeze.gateway_id);
         break;
     case TALLY_TX_GATEWAY_CLOSE: fprintf(out, "closed gateway %" PRIu32 "\n", tx->body.gateway_end.gateway_id); break;
+    case TALLY_TX_CLEARING:
+        fprintf(out, "cleared %u gateways' obligations\n", (unsigned)tx->body.clearing.count);
+        break;
     case TALLY_TX_TRANSFER_CROSS:
         fprintf(out, "paid %s over %u gateways; the payee received %" PRId64 " minor units of its network's\n",
                 cli_out_amount(tx->body.transfer_cross.amount, credit, a), (unsigned)tx->body.transfer_cross.hop_count,

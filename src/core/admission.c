@@ -118,6 +118,8 @@ tally_error tally_tx_admissible(const tally_state *state, const tally_tx *tx, in
     /* which side signs (B accepts; either closes) is the rules' */
     case TALLY_TX_GATEWAY_ACCEPT:
     case TALLY_TX_GATEWAY_CLOSE: return TALLY_OK;
+    /* anyone may submit a clearing: the rules decide whether it only sets off */
+    case TALLY_TX_CLEARING: return TALLY_OK;
     case TALLY_TX_ASSET_ISSUE: return issuer_standing(state, tx->body.asset_move.asset_id, signer);
     case TALLY_TX_ASSET_BURN: return issuer_standing(state, tx->body.asset_burn.asset_id, signer);
     case TALLY_TX_ASSET_TRANSFER: return holder_standing(state, tx->body.asset_move.asset_id, signer);

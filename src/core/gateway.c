@@ -208,3 +208,74 @@ const char *tally_gateway_status_name(uint8_t status) {
     static const char *const names[TALLY_GATEWAY_STATUS_COUNT] = {"proposed", "open", "closed"};
     return status < TALLY_GATEWAY_STATUS_COUNT ? names[status] : NULL;
 }
+
+/* ------------------------------------------------------------------------ */
+/* Clearing (docs/GATEWAYS.md section 5).                                    */
+/* ------------------------------------------------------------------------ */
+
+/* balance moved toward zero by amount (> 0), never past it; false when it cannot. */
+static bool toward_zero(int64_t balance, int64_t amount, int64_t *out) {
+    if (amount <= 0 || balance == 0) return false;
+    if (balance > 0 ? amount > balance : amount > -balance) return false;
+    *out = balance > 0 ? balance - amount : balance + amount;
+    return true;
+}
+
+tally_result gateway_clearing(tally_state *state, const tally_tx *tx) {
+    const tally_tx_clearing *body = &tx->body.clearing;
+    if (body->count == 0 || body->count > TALLY_CLEARING_SETOFFS_MAX) return result_error(TALLY_ERR_BAD_CLEARING);
+    for (uint8_t i = body->count; i < TALLY_CLEARING_SETOFFS_MAX; i++)
+        if (body->setoffs[i].gateway_id || body->setoffs[i].amount_a || body->setoffs[i].amount_b)
+            return result_error(TALLY_ERR_BAD_CLEARING);
+    /* Each set-off moves its gateway's two mirror accounts; nothing moves until all hold. */
+    balance_change changes[2 * TALLY_CLEARING_SETOFFS_MAX];
+    uint32_t networks[2 * TALLY_CLEARING_SETOFFS_MAX];
+    size_t count = 0;
+    for (uint8_t i = 0; i < body->count; i++) {
+        const tally_setoff *setoff = &body->setoffs[i];
+        const tally_gateway *g = tally_state_gateway(state, setoff->gateway_id);
+        if (!g) return result_error(TALLY_ERR_GATEWAY_NOT_FOUND);
+        if (g->status != TALLY_GATEWAY_OPEN) return result_error(TALLY_ERR_GATEWAY_NOT_OPEN);
+        for (uint8_t k = 0; k < i; k++)
+            if (body->setoffs[k].gateway_id == setoff->gateway_id) return result_error(TALLY_ERR_BAD_CLEARING);
+        __extension__ typedef __int128 int128;
+        if ((int128)setoff->amount_a * g->terms.rate_b != (int128)setoff->amount_b * g->terms.rate_a)
+            return result_error(TALLY_ERR_BAD_CLEARING);
+        tally_key key_a = tally_gateway_key(g->network_a, g->network_b), key_b = tally_gateway_key(g->network_b, g->network_a);
+        tally_member *mirror_a = ledger_member(state, g->network_a, &key_a);
+        tally_member *mirror_b = ledger_member(state, g->network_b, &key_b);
+        int64_t after_a, after_b;
+        if (!mirror_a || !mirror_b || !toward_zero(mirror_a->balance, setoff->amount_a, &after_a) ||
+            !toward_zero(mirror_b->balance, setoff->amount_b, &after_b))
+            return result_error(TALLY_ERR_BAD_CLEARING);
+        changes[count] = (balance_change){mirror_a, after_a}, networks[count++] = g->network_a;
+        changes[count] = (balance_change){mirror_b, after_b}, networks[count++] = g->network_b;
+    }
+    /* In every network the legs balance (its creditors pay its debtors), and its
+     * supply and debt, burned alike, stay in range. */
+    balance_change of_network[2 * TALLY_CLEARING_SETOFFS_MAX];
+    for (size_t i = 0; i < count; i++) {
+        bool first = true;
+        for (size_t k = 0; k < i; k++) first = first && networks[k] != networks[i];
+        if (!first) continue;
+        size_t n = 0;
+        __extension__ __int128 moved = 0;
+        for (size_t k = i; k < count; k++)
+            if (networks[k] == networks[i]) {
+                of_network[n++] = changes[k];
+                moved += changes[k].new_balance - changes[k].member->balance;
+            }
+        if (moved != 0 || !ledger_balances_fit(tally_state_network(state, networks[i]), of_network, n))
+            return result_error(TALLY_ERR_BAD_CLEARING);
+    }
+    for (size_t i = 0; i < count; i++) {
+        bool first = true;
+        for (size_t k = 0; k < i; k++) first = first && networks[k] != networks[i];
+        if (!first) continue;
+        size_t n = 0;
+        for (size_t k = i; k < count; k++)
+            if (networks[k] == networks[i]) of_network[n++] = changes[k];
+        ledger_balances_commit(ledger_network(state, networks[i]), of_network, n);
+    }
+    return result_error(TALLY_OK);
+}

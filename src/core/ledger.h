@@ -428,6 +428,7 @@ tally_result gateway_accept(tally_state *state, const tally_tx *tx, int64_t bloc
 tally_result gateway_update(tally_state *state, const tally_tx *tx);
 tally_result gateway_freeze(tally_state *state, const tally_tx *tx);
 tally_result gateway_close(tally_state *state, const tally_tx *tx);
+tally_result gateway_clearing(tally_state *state, const tally_tx *tx);
 /* The gateway of index, marked for the commitment. */
 tally_gateway *ledger_gateway_at(const tally_state *state, uint32_t index);
 tally_result transfer_batch_apply(tally_state *state, const tally_tx *tx, int64_t block_time);

@@ -67,7 +67,8 @@ bool index_tx_network(const tally_tx *tx, const tally_result *result, uint32_t *
     /* an accept or close names its gateway (WIP, issue 11: placed by a table of
      * gateways as holds are; today in no network's activity) */
     case TALLY_TX_GATEWAY_ACCEPT:
-    case TALLY_TX_GATEWAY_CLOSE: return false;
+    case TALLY_TX_GATEWAY_CLOSE:
+    case TALLY_TX_CLEARING: return false;
     /* a post or void names its hold, a payment or cancel its request: index_writer.c
      * places them by the holds and requests tables */
     case TALLY_TX_PENDING_POST:
@@ -146,7 +147,8 @@ void index_entries_of(const tally_tx *tx, const tally_result *result, uint32_t r
     case TALLY_TX_GATEWAY_UPDATE:
     case TALLY_TX_GATEWAY_FREEZE: add_credit(entries, network_id, &tx->signer, 0, 0, NULL); break;
     case TALLY_TX_GATEWAY_ACCEPT:
-    case TALLY_TX_GATEWAY_CLOSE: break; /* WIP: see index_tx_network */
+    case TALLY_TX_GATEWAY_CLOSE:
+    case TALLY_TX_CLEARING: break; /* WIP: see index_tx_network */
     case TALLY_TX_TRANSFER_CROSS: {
         /* WIP (issue 11): the payer's leg only; the hops and the payee's entry need the
          * index to know the gateways (a table of them, as of holds) */

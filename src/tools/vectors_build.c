@@ -488,6 +488,13 @@ static void add_gateway_vectors(builder *b) {
         "alice pays 750.00 over gateways 1 and 2 (hop_count 02, the unused ids zero), the payee to receive at "
         "least 495.00",
         &tx);
+    tx = new_tx(b, TALLY_TX_CLEARING, BOB);
+    tx.body.clearing.count = 3;
+    tx.body.clearing.setoffs[0] = (tally_setoff){1, 4000, 4000};
+    tx.body.clearing.setoffs[1] = (tally_setoff){2, 4000, 4000};
+    tx.body.clearing.setoffs[2] = (tally_setoff){3, 6000, 4000};
+    add(b, "clearing",
+        "three set-offs around a cycle of gateways 1, 2 and 3 (the third at 3:2), the five unused all zero", &tx);
     tx = new_tx(b, TALLY_TX_GATEWAY_CLOSE, FOUNDER);
     tx.body.gateway_end.gateway_id = 1;
     add(b, "gateway_close", "gateway 1 closed (both mirror accounts at zero)", &tx);
