@@ -221,6 +221,18 @@ static bool toward_zero(int64_t balance, int64_t amount, int64_t *out) {
     return true;
 }
 
+/* The changes of networks[i]'s network when i is its first, into out; 0 otherwise
+ * (so a loop over i visits each network once). */
+static size_t network_changes(const balance_change *changes, const uint32_t *networks, size_t count, size_t i,
+                              balance_change *out) {
+    for (size_t k = 0; k < i; k++)
+        if (networks[k] == networks[i]) return 0;
+    size_t n = 0;
+    for (size_t k = i; k < count; k++)
+        if (networks[k] == networks[i]) out[n++] = changes[k];
+    return n;
+}
+
 tally_result gateway_clearing(tally_state *state, const tally_tx *tx) {
     const tally_tx_clearing *body = &tx->body.clearing;
     if (body->count == 0 || body->count > TALLY_CLEARING_SETOFFS_MAX) return result_error(TALLY_ERR_BAD_CLEARING);
@@ -252,30 +264,18 @@ tally_result gateway_clearing(tally_state *state, const tally_tx *tx) {
         changes[count] = (balance_change){mirror_b, after_b}, networks[count++] = g->network_b;
     }
     /* In every network the legs balance (its creditors pay its debtors), and its
-     * supply and debt, burned alike, stay in range. */
+     * supply and debt, burned alike, stay in range; then all of them move. */
     balance_change of_network[2 * TALLY_CLEARING_SETOFFS_MAX];
     for (size_t i = 0; i < count; i++) {
-        bool first = true;
-        for (size_t k = 0; k < i; k++) first = first && networks[k] != networks[i];
-        if (!first) continue;
-        size_t n = 0;
+        size_t n = network_changes(changes, networks, count, i, of_network);
         __extension__ __int128 moved = 0;
-        for (size_t k = i; k < count; k++)
-            if (networks[k] == networks[i]) {
-                of_network[n++] = changes[k];
-                moved += changes[k].new_balance - changes[k].member->balance;
-            }
-        if (moved != 0 || !ledger_balances_fit(tally_state_network(state, networks[i]), of_network, n))
+        for (size_t k = 0; k < n; k++) moved += of_network[k].new_balance - of_network[k].member->balance;
+        if (n > 0 && (moved != 0 || !ledger_balances_fit(tally_state_network(state, networks[i]), of_network, n)))
             return result_error(TALLY_ERR_BAD_CLEARING);
     }
     for (size_t i = 0; i < count; i++) {
-        bool first = true;
-        for (size_t k = 0; k < i; k++) first = first && networks[k] != networks[i];
-        if (!first) continue;
-        size_t n = 0;
-        for (size_t k = i; k < count; k++)
-            if (networks[k] == networks[i]) of_network[n++] = changes[k];
-        ledger_balances_commit(ledger_network(state, networks[i]), of_network, n);
+        size_t n = network_changes(changes, networks, count, i, of_network);
+        if (n > 0) ledger_balances_commit(ledger_network(state, networks[i]), of_network, n);
     }
     return result_error(TALLY_OK);
 }
