@@ -1424,3 +1424,64 @@ TEST(index_keeps_requests_and_holds_with_their_status) {
                          sizeof why) == INDEX_ERR_BAD_ARGUMENT);
     env_free(&env);
 }
+
+/* A payment across a gateway (issue 11, WIP): the index keeps the gateway's networks,
+ * places its accept in the proposer's activity, and gives the payer's leg and the
+ * payee's receipt in their histories, which still sum to their balances. */
+TEST(index_places_a_gateway_and_a_payment_across_it) {
+    static index_env env;
+    CHECK(env_scenario_started(&env));
+    tally_tx txs[4];
+    txs[0] = env_tx(&env, OP, TALLY_TX_NETWORK_CREATE);
+    text_set(&txs[0].body.network_create.name, "Riverside");
+    text_set(&txs[0].body.network_create.unit_code, "RVS");
+    txs[0].body.network_create.decimals = 2;
+    txs[0].body.network_create.policy = policy_default();
+    env_sign(&env, &txs[0], OP);
+    txs[1] = env_tx(&env, CAROL, TALLY_TX_MEMBER_JOIN);
+    txs[1].body.network_only.network_id = 2;
+    env_sign(&env, &txs[1], CAROL);
+    REQUIRE(env_produce(&env, txs, 2, true));
+    tally_gateway_terms terms = {3, 2, {{100, 100000, 0, 0}, {100, 100000, 0, 0}}};
+    txs[0] = env_tx(&env, OP, TALLY_TX_GATEWAY_PROPOSE);
+    txs[0].body.gateway_propose = (tally_tx_gateway_propose){ENV_NET, 2, terms};
+    env_sign(&env, &txs[0], OP);
+    txs[1] = env_tx(&env, OP, TALLY_TX_GATEWAY_ACCEPT);
+    txs[1].body.gateway_accept = (tally_tx_gateway_accept){1, terms};
+    env_sign(&env, &txs[1], OP);
+    REQUIRE(env_produce(&env, txs, 2, true));
+    /* alice pays carol 300 GVH: 200 RVS arrive, 2 of fee, carol receives 198 */
+    int64_t alice_before = env_balance(&env, ALICE);
+    txs[0] = env_tx(&env, ALICE, TALLY_TX_TRANSFER_CROSS);
+    txs[0].body.transfer_cross =
+        (tally_tx_transfer_cross){ENV_NET, env.actors[CAROL].key, 300, 10, 198, 1, {1, 0, 0, 0}};
+    env_sign(&env, &txs[0], ALICE);
+    REQUIRE(env_produce(&env, txs, 1, true));
+    CHECK_EQ(env.block.results[0].available, 198);
+    static index_history_entry entries[96];
+    uint32_t count = history_all(&env, &env.actors[ALICE].key, 50, entries, 96);
+    CHECK_EQ(entries[0].type, TALLY_TX_TRANSFER_CROSS);
+    CHECK_EQ(entries[0].amount, -300);
+    CHECK_EQ(entries[0].fee, 3); /* Greenvale's own 1% */
+    CHECK_EQ(history_balance(entries, count), env_balance(&env, ALICE));
+    CHECK_EQ(env_balance(&env, ALICE), alice_before - 303);
+    /* carol's history in Riverside: the receipt, her balance */
+    uint64_t next = 0;
+    uint32_t got = 0;
+    char why[INDEX_WHY_BYTES];
+    CHECK(index_history(env.index, 2, &env.actors[CAROL].key, 0, 10, entries, &got, &next, why, sizeof why) ==
+          INDEX_OK);
+    CHECK_EQ(got, 2); /* the join and the receipt */
+    CHECK_EQ(entries[0].type, TALLY_TX_TRANSFER_CROSS);
+    CHECK_EQ(entries[0].amount, 198);
+    const tally_member *carol = tally_state_member(tally_store_state(env.store), 2, &env.actors[CAROL].key);
+    CHECK(carol && carol->balance == 198);
+    /* the accept is in Greenvale's activity */
+    index_activity_row rows[8];
+    CHECK(index_activity(env.index, ENV_NET, 0, 8, rows, &got, &next, why, sizeof why) == INDEX_OK);
+    bool accept_seen = false;
+    for (uint32_t i = 0; i < got; i++) accept_seen = accept_seen || rows[i].type == TALLY_TX_GATEWAY_ACCEPT;
+    CHECK(accept_seen);
+    index_activity_release(rows, got);
+    env_free(&env);
+}

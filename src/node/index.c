@@ -109,6 +109,9 @@ static const char schema_sql[] =
     "CREATE INDEX holds_open_by_payee ON holds(network_id, payee) WHERE status = 0;"
     /* Each payment request as made: its memo, where its payment goes, its status
      * (tally_request_status). payer NULL: any member may pay it. */
+    /* Each gateway as proposed (its id is the core's): where its accept and close go,
+     * and the networks a cross payment's path reaches. */
+    "CREATE TABLE gateways(id INTEGER PRIMARY KEY, network_a INTEGER NOT NULL, network_b INTEGER NOT NULL);"
     "CREATE TABLE requests(id INTEGER PRIMARY KEY, network_id INTEGER NOT NULL, payee BLOB NOT NULL,"
     "  payer BLOB, amount INTEGER NOT NULL, memo TEXT NOT NULL, status INTEGER NOT NULL);"
     "CREATE INDEX requests_by_payee ON requests(network_id, payee, id);"

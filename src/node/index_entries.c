@@ -150,10 +150,20 @@ void index_entries_of(const tally_tx *tx, const tally_result *result, uint32_t r
     case TALLY_TX_GATEWAY_CLOSE:
     case TALLY_TX_CLEARING: break; /* WIP: see index_tx_network */
     case TALLY_TX_TRANSFER_CROSS: {
-        /* WIP (issue 11): the payer's leg only; the hops and the payee's entry need the
-         * index to know the gateways (a table of them, as of holds) */
+        /* The payer's leg as a transfer to the first mirror account, and the payee's
+         * receipt (the result's `available`) in the network the path reached. WIP
+         * (issue 11): the hops' entries (mirror accounts and fees past the first
+         * network) need the amounts of each hop, which a block does not record. */
         const tally_tx_transfer_cross *body = &tx->body.transfer_cross;
+        if (subject.path_hops == 0) break;
+        tally_key first = tally_gateway_key(network_id, subject.path_networks[1]);
         add_credit(entries, network_id, &tx->signer, -body->amount, result->fee, &body->payee);
+        add_credit(entries, network_id, &first, body->amount, 0, &tx->signer);
+        if (result->fee != 0) {
+            tally_key fees = tally_system_key(network_id, TALLY_SYSTEM_FEES);
+            add_credit(entries, network_id, &fees, result->fee, 0, &tx->signer);
+        }
+        add_credit(entries, subject.path_networks[subject.path_hops], &body->payee, result->available, 0, &tx->signer);
         break;
     }
     case TALLY_TX_OPERATOR_ADD:
@@ -277,7 +287,7 @@ void index_entries_of(const tally_tx *tx, const tally_result *result, uint32_t r
         break;
     }
     }
-    assert(entries->credit_count == 0 || has_network || hold || subject.request);
+    assert(entries->credit_count == 0 || has_network || hold || subject.request || subject.path_hops);
     (void)has_network;
 }
 

@@ -100,6 +100,32 @@ index_error index_request_set_status(tally_index *index, uint32_t id, tally_requ
     return run(index, &b, "writing a payment request's status", why, why_size);
 }
 
+index_error index_gateway_put(tally_index *index, const index_gateway *gateway, char *why, size_t why_size) {
+    binding b = bind_start(index, STATEMENT_GATEWAY_PUT);
+    bind_int(&b, 1, gateway->id);
+    bind_int(&b, 2, gateway->network_a);
+    bind_int(&b, 3, gateway->network_b);
+    return run(index, &b, "writing a gateway", why, why_size);
+}
+
+index_error index_gateway_get(tally_index *index, uint32_t id, index_gateway *gateway, bool *found, char *why,
+                              size_t why_size) {
+    memset(gateway, 0, sizeof *gateway);
+    binding b = bind_start(index, STATEMENT_GATEWAY_GET);
+    bind_int(&b, 1, id);
+    index_error error = step_row(index, &b, found, "reading a gateway", why, why_size);
+    if (error == INDEX_OK && *found) {
+        int64_t a = 0, bn = 0;
+        gateway->id = id;
+        if (!column_integer(b.statement, 0, 1, UINT32_MAX, &a) || !column_integer(b.statement, 1, 1, UINT32_MAX, &bn))
+            error = fail_damaged("the gateways table", why, why_size);
+        gateway->network_a = (uint32_t)a;
+        gateway->network_b = (uint32_t)bn;
+    }
+    sqlite3_reset(b.statement);
+    return error;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Readers.                                                                  */
 /* ------------------------------------------------------------------------ */

@@ -63,6 +63,8 @@ _Static_assert(CREDIT_ENTRIES_MAX <= ENTRIES_PER_TX && ASSET_ENTRIES_MAX <= ENTR
     X(HOLD_PUT, "INSERT INTO holds(id, network_id, payer, payee, resolver, amount, fee, status) "             \
                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0)")                                                    \
     X(HOLD_GET, "SELECT network_id, payer, payee, amount, fee FROM holds WHERE id = ?1")                    \
+    X(GATEWAY_PUT, "INSERT INTO gateways(id, network_a, network_b) VALUES (?1, ?2, ?3)")                     \
+    X(GATEWAY_GET, "SELECT network_a, network_b FROM gateways WHERE id = ?1")                                \
     X(HOLD_STATUS, "UPDATE holds SET status = ?2 WHERE id = ?1")                                            \
     X(HOLDS_VOID_OF, "UPDATE holds SET status = 2 WHERE network_id = ?1 AND payer = ?2 AND status = 0")      \
     X(HOLDS_OF, "SELECT id FROM holds WHERE network_id = ?1 AND (payer = ?2 OR payee = ?2 OR resolver = ?2) " \
@@ -336,11 +338,21 @@ typedef struct {
     char memo[TALLY_MEMO_MAX + 1];
 } index_request;
 
-/* What a post, void or pay names, looked up before its entries are made (NULL
- * members when there is none, or when a damaged log names a record never made). */
+/* A gateway as the index keeps it (table gateways). */
+typedef struct {
+    uint32_t id, network_a, network_b;
+} index_gateway;
+
+/* What a post, void, pay, gateway transaction or cross payment names, looked up
+ * before its entries are made (NULL members / 0 hops when there is none, or when a
+ * damaged log names a record never made). A cross payment's path: the networks it
+ * reaches, path_networks[0] the payer's. */
 typedef struct {
     const index_hold *hold;
     const index_request *request;
+    const index_gateway *gateway;
+    uint8_t path_hops;
+    uint32_t path_networks[TALLY_PATH_HOPS_MAX + 1];
 } index_subject;
 
 typedef struct tx_entries {
@@ -379,6 +391,10 @@ index_error index_hold_set_status(tally_index *index, uint32_t id, tally_pending
 index_error index_holds_void_of(tally_index *index, uint32_t network_id, const tally_key *payer, char *why,
                                 size_t why_size);
 index_error index_request_put(tally_index *index, const index_request *request, char *why, size_t why_size);
+index_error index_gateway_put(tally_index *index, const index_gateway *gateway, char *why, size_t why_size);
+/* The gateway of id; *found false when the index has none. */
+index_error index_gateway_get(tally_index *index, uint32_t id, index_gateway *gateway, bool *found, char *why,
+                              size_t why_size);
 index_error index_request_get(tally_index *index, uint32_t id, index_request *request, bool *found, char *why,
                               size_t why_size);
 index_error index_request_set_status(tally_index *index, uint32_t id, tally_request_status status, char *why,

@@ -151,6 +151,11 @@ static index_error escrow_effects(tally_index *index, const tally_tx *tx, const 
         memcpy(made.memo, body->memo.bytes, body->memo.length);
         return index_request_put(index, &made, why, why_size);
     }
+    case TALLY_TX_GATEWAY_PROPOSE: {
+        index_gateway made = {result->created_id, tx->body.gateway_propose.network_a,
+                              tx->body.gateway_propose.network_b};
+        return index_gateway_put(index, &made, why, why_size);
+    }
     case TALLY_TX_REQUEST_PAY:
     case TALLY_TX_REQUEST_CANCEL:
         if (!subject.request) return INDEX_OK;
@@ -228,6 +233,23 @@ static bool escrow_figures(const tally_tx *tx, const tally_result *result, index
     }
 }
 
+/* The networks a committed cross payment's path reached, from the gateways the index
+ * keeps (path_hops stays 0 when one is unknown: a damaged or foreign log). */
+static index_error cross_path(tally_index *index, const tally_tx_transfer_cross *body, index_subject *subject,
+                              char *why, size_t why_size) {
+    uint32_t networks[TALLY_PATH_HOPS_MAX + 1] = {body->network_id};
+    for (uint8_t h = 0; h < body->hop_count && h < TALLY_PATH_HOPS_MAX; h++) {
+        index_gateway gateway;
+        bool found = false;
+        index_error error = index_gateway_get(index, body->gateways[h], &gateway, &found, why, why_size);
+        if (error != INDEX_OK || !found) return error;
+        networks[h + 1] = gateway.network_a == networks[h] ? gateway.network_b : gateway.network_a;
+    }
+    subject->path_hops = body->hop_count;
+    memcpy(subject->path_networks, networks, sizeof networks);
+    return INDEX_OK;
+}
+
 static index_error insert_tx(tally_index *index, const tally_block *block, uint32_t position, char *why,
                              size_t why_size) {
     const tally_tx *tx = &block->txs[position];
@@ -251,7 +273,8 @@ static index_error insert_tx(tally_index *index, const tally_block *block, uint3
     /* A post or void is placed by its hold, a payment or cancel by its request. */
     index_hold hold;
     index_request request;
-    index_subject subject = {NULL, NULL};
+    index_gateway gateway;
+    index_subject subject = {0};
     bool found = false;
     index_error looked = INDEX_OK;
     if (tx->type == TALLY_TX_PENDING_POST || tx->type == TALLY_TX_PENDING_VOID) {
@@ -266,6 +289,17 @@ static index_error insert_tx(tally_index *index, const tally_block *block, uint3
             subject.request = &request;
             network_id = request.network_id;
         }
+    } else if (tx->type == TALLY_TX_GATEWAY_ACCEPT || tx->type == TALLY_TX_GATEWAY_CLOSE) {
+        /* placed in the proposing network's activity */
+        uint32_t gateway_id = tx->type == TALLY_TX_GATEWAY_ACCEPT ? tx->body.gateway_accept.gateway_id
+                                                                   : tx->body.gateway_end.gateway_id;
+        looked = index_gateway_get(index, gateway_id, &gateway, &found, why, why_size);
+        if (found) {
+            subject.gateway = &gateway;
+            network_id = gateway.network_a;
+        }
+    } else if (tx->type == TALLY_TX_TRANSFER_CROSS && result->code == TALLY_OK) {
+        looked = cross_path(index, &tx->body.transfer_cross, &subject, why, why_size);
     }
     if (looked != INDEX_OK) return looked;
     if (found) has_network = true;
@@ -332,7 +366,7 @@ static index_error event_escrow_effects(tally_index *index, const tally_event *e
                                         size_t why_size) {
     index_hold hold;
     index_request request;
-    index_subject subject = {NULL, NULL};
+    index_subject subject = {0};
     bool found = false;
     index_error error = INDEX_OK;
     bool names_record = event->time > 0 && event->time <= UINT32_MAX;
