@@ -67,6 +67,8 @@ extern "C" {
 /* Changes that touch other people's money wait a notice of at least a day. */
 #define TALLY_NOTICE_SECONDS_MIN 86400u
 #define TALLY_NOTICE_SECONDS_MAX (366u * 86400u)
+/* A network's health is written per period of 30 days from its creation (health.c). */
+#define TALLY_HEALTH_PERIOD_SECONDS (30 * 86400)
 
 /* Longest canonical encoding of any transaction but a TRANSFER_BATCH, signature
  * included: what a buffer for single payments needs. */
@@ -677,6 +679,32 @@ typedef struct {
 /* State: read-only views. Callers never write through these pointers.       */
 /* ------------------------------------------------------------------------ */
 
+/* A network's health over one completed period (docs/GATEWAYS.md section 4), written
+ * by the chain at the period's end (the first block end at or after it) and kept in
+ * the network record, so it is in the state commitment and has a proof. Ratios are
+ * basis points, rounded down; a ratio over zero is 0. */
+typedef struct {
+    uint32_t period;      /* 1, 2, ...; 0: no period has ended yet */
+    int64_t started_at;   /* block time the period began */
+    int64_t ended_at;     /* its end (a multiple of the period after the network's creation) */
+    int64_t supply, debt; /* at its end; debt counts every account, system ones included */
+    int64_t member_debt;  /* the members' own debt: debt less lost debt and exposures */
+    int64_t limits;       /* the sum of the members' credit limits at its end */
+    uint32_t utilisation_bps; /* member_debt / limits */
+    int64_t volume;       /* credits members received in the period (payments; no write-off) */
+    uint32_t velocity_bps; /* volume / supply */
+    int64_t debt_at_start; /* member_debt when the period began */
+    int64_t written_off;  /* debt written off at defaults in the period */
+    uint32_t default_rate_bps; /* written_off / debt_at_start */
+    int64_t lost_debt;    /* the lost-debt account's debt at its end */
+    int64_t rtd_bps;      /* tally_network_rtd_bps at its end */
+    int64_t largest_debt; /* the largest debt any member reached in the period */
+    uint32_t concentration_bps; /* largest_debt / supply */
+    uint32_t active_members; /* members whose balance moved in the period (a write-off aside) */
+    int64_t exposure;     /* the debts of its mirror accounts: minted against its partners */
+    int64_t owed;         /* the balances of its mirror accounts: what it owes its partners */
+} tally_health;
+
 typedef struct {
     uint32_t id;
     tally_key founder;
@@ -715,6 +743,15 @@ typedef struct {
      * for, and the reserve redemptions may still take from primary on it. */
     int64_t redeem_day;
     int64_t redeem_allowance;
+    /* Health: the last completed period, and the running one's counters. */
+    tally_health health;
+    uint32_t health_period;       /* the running period's number (from 1) */
+    int64_t health_started_at;    /* and its start */
+    int64_t health_volume;        /* credits members received in it */
+    int64_t health_written_off;   /* debt written off in it */
+    int64_t health_debt_at_start; /* member debt at its start */
+    int64_t health_largest_debt;  /* the largest debt a member reached in it */
+    uint32_t health_active;       /* members who paid or were paid in it */
     /* Derived from the tables (not in snapshots): member records (left ones
      * included) and pool share holders, against their per-network bounds; and the
      * times of the due entries queued for the announcements (0: none), so that a
@@ -722,6 +759,9 @@ typedef struct {
     uint32_t member_records;
     uint32_t share_holders;
     uint32_t open_gateways; /* proposed or open, against TALLY_GATEWAYS_PER_NETWORK_MAX */
+    __extension__ __int128 limits_total; /* the sum of its members' credit limits (past 2^63 at extremes) */
+    int64_t mirror_debt;    /* the debts of its mirror accounts (its exposure to partners) */
+    int64_t mirror_credit;  /* the positive balances of its mirror accounts (what it owes) */
     int64_t policy_change_queued_at;
     int64_t peg_change_queued_at;
 } tally_network;
@@ -825,6 +865,8 @@ typedef struct {
     /* LEFT: the status the member left with; a suspended or defaulted member who
      * joins again is suspended or defaulted again. */
     uint8_t status_before_leaving;
+    /* The health period of its network in which it last paid or was paid (0: never). */
+    uint32_t active_period;
 } tally_member;
 
 typedef struct {
@@ -1035,9 +1077,12 @@ typedef enum {
     /* A payment request's expiry came unpaid: member its payee, amount what it asked,
      * `time` the request's id. */
     TALLY_EVENT_REQUEST_EXPIRED = 12,
+    /* A network's health period ended and its figures were written (the network
+     * record's `health`): member zero, amount the period's number, `time` its end. */
+    TALLY_EVENT_HEALTH_RECORDED = 13,
 } tally_event_kind;
 #define TALLY_EVENT_KIND_FIRST TALLY_EVENT_LINE_RENEWED
-#define TALLY_EVENT_KIND_LAST TALLY_EVENT_REQUEST_EXPIRED
+#define TALLY_EVENT_KIND_LAST TALLY_EVENT_HEALTH_RECORDED
 
 typedef struct {
     uint8_t kind; /* tally_event_kind */

@@ -84,17 +84,24 @@ TEST(credit_line_period_90_days_grace_30_frozen_then_default) {
 }
 
 /* tally_state_next_due: when the chain has something to do by itself (what a node
- * wakes for): alice's period end, then her grace end, then bob's period end. */
+ * wakes for): the network's health period ends (every 30 days from its creation),
+ * alice's period end, then her grace end, then bob's period end. */
 TEST(credit_next_due_is_the_next_period_or_grace_end) {
     test_world world;
     setup(&world, TALLY_COMPLIANCE_ZERO_BALANCE, true);
-    CHECK_EQ(tally_state_next_due(world.state), INT64_MAX); /* no line yet */
+    CHECK_EQ(tally_state_next_due(world.state), WORLD_START_TIME + 30 * DAY); /* no line yet: its health period */
     open_and_spend(&world);
-    CHECK_EQ(tally_state_next_due(world.state), WORLD_START_TIME + 90 * DAY);
+    CHECK_EQ(tally_state_next_due(world.state), WORLD_START_TIME + 30 * DAY);
+    world_advance_to(&world, WORLD_START_TIME + 60 * DAY + 1);
+    CHECK_EQ(tally_state_next_due(world.state), WORLD_START_TIME + 90 * DAY); /* alice's period, and health's */
     world_advance_to(&world, WORLD_START_TIME + 90 * DAY);
     CHECK_EQ(tally_state_next_due(world.state), WORLD_START_TIME + 120 * DAY); /* alice frozen: her grace */
     world_advance_to(&world, WORLD_START_TIME + 120 * DAY);
-    CHECK_EQ(tally_state_next_due(world.state), WORLD_START_TIME + 365 * DAY); /* alice defaulted: bob's end */
+    CHECK_EQ(tally_state_next_due(world.state), WORLD_START_TIME + 150 * DAY); /* alice defaulted: health next */
+    const test_actor bob = actor(2);
+    CHECK_EQ(member_of(&world, NET, &bob)->period_end, WORLD_START_TIME + 365 * DAY);
+    world_advance_to(&world, WORLD_START_TIME + 360 * DAY);
+    CHECK_EQ(tally_state_next_due(world.state), WORLD_START_TIME + 365 * DAY); /* bob's end before health's 390 */
     world_free(&world);
 }
 

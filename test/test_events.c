@@ -88,7 +88,11 @@ TEST(events_a_default_reports_the_freeze_the_write_off_and_the_pool_cover) {
     /* the events and the summary tell the same story */
     CHECK_EQ(summary.debt_written_off, 550);
     CHECK_EQ(summary.lost_debt_burned, 40);
-    CHECK_EQ(advance_logged(&world, WORLD_START_TIME + 30 * DAY, NULL).count, 0);
+    /* then nothing but the network's first health period, which saw the write-off */
+    log = advance_logged(&world, WORLD_START_TIME + 30 * DAY, NULL);
+    CHECK_EQ(log.count, 1);
+    check_event(&log.events[0], TALLY_EVENT_HEALTH_RECORDED, NULL, 1, WORLD_START_TIME + 30 * DAY);
+    CHECK_EQ(tally_state_network(world.state, NET)->health.written_off, 550);
     world_free(&world);
 }
 
@@ -100,9 +104,11 @@ TEST(events_renewal_and_expiry_carry_the_new_period_and_the_balance) {
     test_actor op = actor(0), alice = actor(1), bob = actor(2);
     CHECK_CODE(do_open_line(&world, &op, NET, &alice, 1000, 30 * DAY, 5 * DAY, 0).code, TALLY_OK);
     /* compliant (never in debt): renewed for 30 days from the old end */
+    /* (the network's first health period ends at the same second: lines come first) */
     event_log log = advance_logged(&world, WORLD_START_TIME + 30 * DAY + 60, NULL);
-    CHECK_EQ(log.count, 1);
+    CHECK_EQ(log.count, 2);
     check_event(&log.events[0], TALLY_EVENT_LINE_RENEWED, &alice.key, 1000, WORLD_START_TIME + 60 * DAY);
+    check_event(&log.events[1], TALLY_EVENT_HEALTH_RECORDED, NULL, 1, WORLD_START_TIME + 30 * DAY);
     world_free(&world);
 
     policy.auto_renew = false;
@@ -112,9 +118,10 @@ TEST(events_renewal_and_expiry_carry_the_new_period_and_the_balance) {
     CHECK_CODE(do_pay(&world, &bob, NET, &alice, 125, 0).code, TALLY_OK); /* alice +125, bob -125 */
     log = advance_logged(&world, WORLD_START_TIME + 30 * DAY, NULL);
     /* both due at the same second: in the order they were queued (member index) */
-    CHECK_EQ(log.count, 2);
+    CHECK_EQ(log.count, 3);
     check_event(&log.events[0], TALLY_EVENT_LINE_EXPIRED, &alice.key, 125, WORLD_START_TIME + 30 * DAY);
     check_event(&log.events[1], TALLY_EVENT_LINE_FROZEN, &bob.key, -125, WORLD_START_TIME + 35 * DAY);
+    check_event(&log.events[2], TALLY_EVENT_HEALTH_RECORDED, NULL, 1, WORLD_START_TIME + 30 * DAY);
     world_free(&world);
 }
 
@@ -170,7 +177,7 @@ TEST(events_a_block_end_processes_at_most_its_bound_of_due_entries) {
     CHECK_EQ(tally_state_next_due(world.state), due); /* one is left: still due */
     test_actor last = actor(1000 + members);
     log = advance_logged(&world, due + 5, NULL);
-    CHECK_EQ(log.count, 1);
+    CHECK_EQ(log.count, 1 + (due == WORLD_START_TIME + TALLY_HEALTH_PERIOD_SECONDS)); /* and the health period's end */
     /* renewed from the block that took it, as a stalled chain's line is */
     check_event(&log.events[0], TALLY_EVENT_LINE_RENEWED, &last.key, 10, due + policy.period_seconds);
     CHECK_EQ(member_of(&world, NET, &last)->period_end, due + policy.period_seconds);
@@ -324,7 +331,7 @@ TEST(events_kind_names_are_the_documented_ones) {
     const char *names[] = {NULL,           "line_renewed",        "line_expired",  "line_frozen",
                            "line_unfrozen", "line_defaulted",     "lost_debt_covered",
                            "reserve_reallocated", "policy_changed", "peg_changed", "pending_released", "pending_refunded",
-                           "request_expired"};
+                           "request_expired", "health_recorded"};
     for (uint8_t kind = TALLY_EVENT_KIND_FIRST; kind <= TALLY_EVENT_KIND_LAST; kind++)
         CHECK(strcmp(tally_event_kind_name(kind), names[kind]) == 0);
     CHECK(tally_event_kind_name(0) == NULL && tally_event_kind_name(TALLY_EVENT_KIND_LAST + 1) == NULL);

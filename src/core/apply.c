@@ -144,6 +144,7 @@ static void process_due(tally_state *state, int64_t block_time, ledger_block_end
         case DUE_PEG_CHANGE: network_peg_change_due(state, ledger_network(state, due.index + 1), due.due_time, end); break;
         case DUE_PENDING: pending_due(state, due.index, due.due_time, block_time, end); break;
         case DUE_REQUEST: request_due(state, due.index, due.due_time, end); break;
+        case DUE_HEALTH: health_period_due(state, ledger_network(state, due.index + 1), due.due_time, end); break;
         }
     }
 }
@@ -175,6 +176,7 @@ const char *tally_event_kind_name(uint8_t kind) {
     case TALLY_EVENT_PENDING_RELEASED: return "pending_released";
     case TALLY_EVENT_PENDING_REFUNDED: return "pending_refunded";
     case TALLY_EVENT_REQUEST_EXPIRED: return "request_expired";
+    case TALLY_EVENT_HEALTH_RECORDED: return "health_recorded";
     }
     return NULL;
 }

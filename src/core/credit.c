@@ -63,7 +63,7 @@ void credit_line_start(tally_state *state, tally_member *member, const tally_net
                        uint32_t risk_fee_bps, int64_t block_time) {
     (void)network;
     assert(limit >= 0 && period_seconds > 0);
-    member->limit = limit;
+    ledger_limit_set(ledger_network(state, member->network_id), member, limit);
     member->risk_fee_bps = risk_fee_bps;
     member->period_seconds = period_seconds;
     member->grace_seconds = grace_seconds;
@@ -149,7 +149,7 @@ tally_result credit_line_update(tally_state *state, const tally_tx *tx, int64_t 
     if (!line_is_open(member)) return result_error(TALLY_ERR_NO_LINE);
     tally_result checked = check_limit(network, member, body->limit, body->risk_fee_bps);
     if (checked.code != TALLY_OK) return checked;
-    member->limit = body->limit;
+    ledger_limit_set(network, member, body->limit);
     member->risk_fee_bps = body->risk_fee_bps;
     /* An expired line is renewed by the operator's decision; a frozen one is not:
      * only compliance unfreezes it. */
@@ -176,7 +176,7 @@ tally_result credit_line_close(tally_state *state, const tally_tx *tx) {
         return refused;
     }
     member->line_status = TALLY_LINE_CLOSED;
-    member->limit = 0;
+    ledger_limit_set(network, member, 0);
     return result_error(TALLY_OK);
 }
 
@@ -205,11 +205,16 @@ static void write_off(tally_state *state, tally_network *network, tally_member *
     int64_t written_off = debt_part(member->balance);
     balance_change changes[] = {{member, 0}, {lost, lost->balance - written_off}};
     /* Moving debt from a member to the lost-debt account leaves supply and debt as
-     * they were, so it always fits. */
+     * they were, so it always fits. A write-off is no payment: the health period's
+     * volume and active members stay as they were (its written-off debt counts). */
+    uint32_t active_period = member->active_period, active = network->health_active;
+    int64_t volume = network->health_volume;
     ledger_balances_commit(network, changes, 2);
+    member->active_period = active_period, network->health_active = active, network->health_volume = volume;
     member->line_status = TALLY_LINE_DEFAULTED;
-    member->limit = 0;
+    ledger_limit_set(network, member, 0);
     member->status = TALLY_MEMBER_DEFAULTED;
+    network->health_written_off = saturating_add(network->health_written_off, written_off);
     end->summary.lines_defaulted++;
     end->summary.debt_written_off = saturating_add(end->summary.debt_written_off, written_off);
     ledger_event(end, TALLY_EVENT_LINE_DEFAULTED, network->id, &member->key, written_off, due_time);
@@ -231,6 +236,10 @@ void credit_line_due(tally_state *state, uint32_t member_index, int64_t due_time
     tally_member *member = ledger_member_at(state, member_index);
     tally_network *network = ledger_network(state, member->network_id);
     tally_block_summary *summary = &end->summary;
+    /* A debtor who did not move in a health period is still seen in it here (at its
+     * line's period ends), so the period's largest debt counts it (health.c). */
+    if (member->balance < 0 && -member->balance > network->health_largest_debt)
+        network->health_largest_debt = -member->balance;
     if (member->line_status == TALLY_LINE_ACTIVE && member->period_end == due_time) {
         if (!is_compliant(member, network)) {
             member->line_status = TALLY_LINE_FROZEN;

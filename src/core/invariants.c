@@ -53,6 +53,10 @@ static bool check_member(const tally_state *state, const tally_member *member, u
     if (tally_state_member(state, member->network_id, &member->key) != member)
         return fail(why, why_size, "member %u is not found by its key", index);
     if (member->balance == INT64_MIN) return fail(why, why_size, "member %u balance is INT64_MIN", index);
+    if (member->active_period > network->health_period)
+        return fail(why, why_size, "member %u was active in health period %u, its network is in %u", index,
+                    member->active_period, network->health_period);
+    if (member->limit < 0) return fail(why, why_size, "member %u has a negative limit", index);
     if (member->pending_out < 0) return fail(why, why_size, "member %u holds a negative pending_out", index);
     if (member->status == TALLY_MEMBER_SYSTEM && (member->pending_out != 0 || member->holds_open != 0 ||
                                                   member->requests_open != 0))
@@ -120,6 +124,16 @@ static bool check_network(const tally_state *state, const tally_network *network
         return fail(why, why_size, "network %u supply/debt aggregates %lld/%lld, tables say %lld/%lld", id,
                     (long long)network->supply, (long long)network->debt, (long long)totals->supply,
                     (long long)totals->debt);
+    if (totals->limits != network->limits_total)
+        return fail(why, why_size, "network %u does not keep the sum of its members' limits", id);
+    if (totals->mirror_debt != network->mirror_debt || totals->mirror_credit != network->mirror_credit)
+        return fail(why, why_size, "network %u keeps its mirror accounts at %lld debt and %lld credit, they hold "
+                    "%lld and %lld", id, (long long)network->mirror_debt, (long long)network->mirror_credit,
+                    (long long)totals->mirror_debt, (long long)totals->mirror_credit);
+    if (network->health_active > network->member_records ||
+        (network->health.period != 0 && network->health.period + 1 != network->health_period))
+        return fail(why, why_size, "network %u health period %u counts %u active members of %u (last period %u)", id,
+                    network->health_period, network->health_active, network->member_records, network->health.period);
     if (totals->active_members != network->member_count)
         return fail(why, why_size, "network %u counts %u members, tables %u", id, network->member_count,
                     totals->active_members);
@@ -312,6 +326,11 @@ static void count_member(network_totals *total, const ledger_member_seen *member
     total->supply += sign * (int128)positive_part(balance);
     total->debt += sign * (int128)debt_part(balance);
     if (counted) total->active_members += (uint32_t)sign;
+    total->limits += sign * (int128)member->limit;
+    if (member->mirror) {
+        total->mirror_debt += sign * (int128)debt_part(balance);
+        total->mirror_credit += sign * (int128)positive_part(balance);
+    }
 }
 
 static bool member_counted(const tally_member *member) {
@@ -320,8 +339,9 @@ static bool member_counted(const tally_member *member) {
 
 /* What a member adds to its network's sums. */
 static ledger_member_seen member_seen(const tally_member *member) {
-    return (ledger_member_seen){member->balance, member->network_id, member_counted(member), member->pending_out,
-                                member->holds_open, member->requests_open};
+    return (ledger_member_seen){member->balance,      member->network_id,    member_counted(member),
+                                member->pending_out,  member->holds_open,    member->requests_open,
+                                member->limit,        member->system_kind == TALLY_SYSTEM_GATEWAY};
 }
 
 /* The whole state, once: every record checked and summed. With `keep`, what each
@@ -336,7 +356,16 @@ static bool check_whole(const tally_state *state, network_totals *totals, int128
         ledger_member_seen seen = member_seen(member);
         count_member(&totals[member->network_id], &seen, 1);
         if (keep) keep->members[i] = seen;
+        /* Who counts as active in the running health period changes for every member
+         * at once when a period ends, so only a full check counts them. */
+        if (member->system_kind == TALLY_SYSTEM_NONE &&
+            member->active_period == state->networks[member->network_id - 1].health_period)
+            totals[member->network_id].active_in_period++;
     }
+    for (uint32_t i = 0; i < state->network_count; i++)
+        if (totals[i + 1].active_in_period != state->networks[i].health_active)
+            return fail(why, why_size, "network %u counts %u members active in its health period, %u were", i + 1,
+                        state->networks[i].health_active, totals[i + 1].active_in_period);
     for (uint32_t i = 0; i < state->pending_count; i++) {
         const tally_pending *p = &state->pendings[i];
         if (!check_pending(state, p, i, why, why_size)) return false;

@@ -84,9 +84,11 @@ typedef struct {
 /* What comes due at block end, in one min-heap ordered by (due_time, kind, index):
  * a credit line's period or grace (index: the member), an announced policy or peg
  * change (index: the network's), a pending transfer's timeout or a payment request's
- * expiry (index: its record's). An entry is stale when the record's current due
+ * expiry (index: its record's), a network's health period end (index: the
+ * network's). An entry is stale when the record's current due
  * time differs; stale entries are skipped when popped. */
-typedef enum { DUE_LINE = 0, DUE_POLICY_CHANGE = 1, DUE_PEG_CHANGE = 2, DUE_PENDING = 3, DUE_REQUEST = 4 } ledger_due_kind;
+typedef enum { DUE_LINE = 0, DUE_POLICY_CHANGE = 1, DUE_PEG_CHANGE = 2, DUE_PENDING = 3, DUE_REQUEST = 4,
+               DUE_HEALTH = 5 } ledger_due_kind;
 typedef struct {
     int64_t due_time;
     uint32_t index;
@@ -122,6 +124,8 @@ typedef struct {
     bool counted;        /* counted in its network's member_count */
     int64_t pending_out;
     uint32_t holds_open, requests_open;
+    int64_t limit;
+    bool mirror; /* a gateway's mirror account (its balance is in the mirror sums) */
 } ledger_member_seen;
 typedef struct {
     int64_t held;        /* amount + fee while open, else 0 */
@@ -143,6 +147,8 @@ typedef struct {
     ledger_int128 members_held, holds_held;
     int64_t members_holds_open, holds_open, members_requests_open, requests_open;
     uint32_t active_members;
+    ledger_int128 limits, mirror_debt, mirror_credit; /* against limits_total, mirror_debt, mirror_credit */
+    uint32_t active_in_period; /* members active in the running health period (full checks only) */
     uint32_t shares_epoch; /* the pool epoch `shares` sums */
 } ledger_network_totals;
 typedef struct {
@@ -419,6 +425,18 @@ tally_result request_pay(tally_state *state, const tally_tx *tx, int64_t block_t
 tally_result request_cancel(tally_state *state, const tally_tx *tx, int64_t block_time);
 /* A request's expiry came (a due entry): unpaid, it expires. */
 void request_due(tally_state *state, uint32_t request_index, int64_t due_time, ledger_block_end *end);
+
+/* health.c: a network's health periods. health_start begins a new network's first
+ * period at `at` and queues its end; health_period_due writes the period that ended
+ * at due_time into the network record, starts the next and queues its end. */
+void health_start(tally_state *state, tally_network *network, int64_t at);
+void health_period_due(tally_state *state, tally_network *network, int64_t due_time, ledger_block_end *end);
+/* When a period that began at started_at ends (INT64_MAX: never). */
+int64_t health_period_end(int64_t started_at);
+/* What a network's members owe themselves: debt less lost debt and exposures. */
+int64_t health_member_debt(const tally_state *state, const tally_network *network);
+/* Sets a member's credit limit, keeping its network's sum of limits. */
+void ledger_limit_set(tally_network *network, tally_member *member, int64_t limit);
 /* The payment request of index, marked for the commitment. */
 tally_request *ledger_request_at(const tally_state *state, uint32_t index);
 

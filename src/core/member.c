@@ -30,15 +30,18 @@ static tally_result add_member(tally_state *state, tally_network *network, const
         member = ledger_member_add(state, network->id, key);
         network->member_records++;
     } else {
-        /* Rejoining: the record keeps its fees paid and a suspension or default it
-         * left with; everything else starts afresh. */
+        /* Rejoining: the record keeps its fees paid, a suspension or default it
+         * left with and the health period it was last active in (so a period counts
+         * it once); everything else starts afresh. */
         int64_t fees_paid = member->fees_paid;
+        uint32_t active_period = member->active_period;
         uint8_t left_with = member->status_before_leaving;
         if (left_with == TALLY_MEMBER_SUSPENDED || left_with == TALLY_MEMBER_DEFAULTED) status = left_with;
         memset(member, 0, sizeof *member);
         member->network_id = network->id;
         member->key = *key;
         member->fees_paid = fees_paid;
+        member->active_period = active_period;
         if (status == TALLY_MEMBER_DEFAULTED) member->line_status = TALLY_LINE_DEFAULTED;
     }
     member->status = status;
@@ -126,7 +129,7 @@ tally_result member_leave(tally_state *state, const tally_tx *tx) {
     if (member->line_status == TALLY_LINE_ACTIVE || member->line_status == TALLY_LINE_FROZEN ||
         member->line_status == TALLY_LINE_EXPIRED) {
         member->line_status = TALLY_LINE_CLOSED;
-        member->limit = 0;
+        ledger_limit_set(network, member, 0);
     }
     member->status_before_leaving = member->status;
     member->status = TALLY_MEMBER_LEFT;

@@ -109,6 +109,7 @@ tally_result network_create(tally_state *state, const tally_tx *tx, int64_t bloc
     network->pool_member = add_system_account(state, id, TALLY_SYSTEM_POOL);
     state->network_count++;
     ledger_name_insert(state, network);
+    health_start(state, network, block_time);
 
     tally_result result = result_error(TALLY_OK);
     result.created_id = id;

@@ -157,6 +157,57 @@ static void read_rules(reader *r, tally_chain_rules *rules) {
     if (!r->failed && !r->invalid && tally_chain_rules_validate(rules) != TALLY_OK) r->invalid = true;
 }
 
+static void write_health(writer *w, const tally_health *h) {
+    put_u32(w, h->period);
+    put_i64(w, h->started_at);
+    put_i64(w, h->ended_at);
+    put_i64(w, h->supply);
+    put_i64(w, h->debt);
+    put_i64(w, h->member_debt);
+    put_i64(w, h->limits);
+    put_u32(w, h->utilisation_bps);
+    put_i64(w, h->volume);
+    put_u32(w, h->velocity_bps);
+    put_i64(w, h->debt_at_start);
+    put_i64(w, h->written_off);
+    put_u32(w, h->default_rate_bps);
+    put_i64(w, h->lost_debt);
+    put_i64(w, h->rtd_bps);
+    put_i64(w, h->largest_debt);
+    put_u32(w, h->concentration_bps);
+    put_u32(w, h->active_members);
+    put_i64(w, h->exposure);
+    put_i64(w, h->owed);
+}
+
+static void read_health(reader *r, tally_health *h) {
+    h->period = get_u32(r);
+    h->started_at = get_i64(r);
+    h->ended_at = get_i64(r);
+    h->supply = get_i64(r);
+    h->debt = get_i64(r);
+    h->member_debt = get_i64(r);
+    h->limits = get_i64(r);
+    h->utilisation_bps = get_u32(r);
+    h->volume = get_i64(r);
+    h->velocity_bps = get_u32(r);
+    h->debt_at_start = get_i64(r);
+    h->written_off = get_i64(r);
+    h->default_rate_bps = get_u32(r);
+    h->lost_debt = get_i64(r);
+    h->rtd_bps = get_i64(r);
+    h->largest_debt = get_i64(r);
+    h->concentration_bps = get_u32(r);
+    h->active_members = get_u32(r);
+    h->exposure = get_i64(r);
+    h->owed = get_i64(r);
+    /* Figures are amounts and counts: none is negative, and a period ends after it began. */
+    if (h->supply < 0 || h->debt < 0 || h->member_debt < 0 || h->limits < 0 || h->volume < 0 ||
+        h->debt_at_start < 0 || h->written_off < 0 || h->lost_debt < 0 || h->rtd_bps < 0 || h->largest_debt < 0 ||
+        h->exposure < 0 || h->owed < 0 || (h->period != 0 && h->ended_at <= h->started_at))
+        r->invalid = true;
+}
+
 static void write_network(writer *w, const tally_network *n) {
     put_u32(w, n->id);
     put_key(w, &n->founder);
@@ -187,6 +238,14 @@ static void write_network(writer *w, const tally_network *n) {
     put_i64(w, n->peg_change_credit_units);
     put_i64(w, n->redeem_day);
     put_i64(w, n->redeem_allowance);
+    write_health(w, &n->health);
+    put_u32(w, n->health_period);
+    put_i64(w, n->health_started_at);
+    put_i64(w, n->health_volume);
+    put_i64(w, n->health_written_off);
+    put_i64(w, n->health_debt_at_start);
+    put_i64(w, n->health_largest_debt);
+    put_u32(w, n->health_active);
 }
 
 static void read_network(reader *r, tally_network *n) {
@@ -221,7 +280,20 @@ static void read_network(reader *r, tally_network *n) {
     n->peg_change_credit_units = get_i64(r);
     n->redeem_day = get_i64(r);
     n->redeem_allowance = get_i64(r);
+    read_health(r, &n->health);
+    n->health_period = get_u32(r);
+    n->health_started_at = get_i64(r);
+    n->health_volume = get_i64(r);
+    n->health_written_off = get_i64(r);
+    n->health_debt_at_start = get_i64(r);
+    n->health_largest_debt = get_i64(r);
+    n->health_active = get_u32(r);
     if (n->decimals > TALLY_DECIMALS_MAX) r->invalid = true;
+    /* The running period follows the last completed one, from its end. */
+    if (n->health_period == 0 || n->health.period != n->health_period - 1 || n->health_volume < 0 ||
+        n->health_written_off < 0 || n->health_debt_at_start < 0 || n->health_largest_debt < 0 ||
+        (n->health.period != 0 && n->health.ended_at != n->health_started_at))
+        r->invalid = true;
 }
 
 static void write_asset(writer *w, const tally_asset *a) {
@@ -268,6 +340,7 @@ static void write_member(writer *w, const tally_member *m) {
     put_u32(w, m->holds_open);
     put_u32(w, m->requests_open);
     put_u8(w, m->status_before_leaving);
+    put_u32(w, m->active_period);
 }
 
 static void read_member(reader *r, tally_member *m) {
@@ -297,6 +370,7 @@ static void read_member(reader *r, tally_member *m) {
         r->invalid = true;
     m->status_before_leaving = get_u8(r);
     if (m->status_before_leaving > TALLY_MEMBER_DEFAULTED) r->invalid = true;
+    m->active_period = get_u32(r);
     if (m->system_kind > TALLY_SYSTEM_GATEWAY) r->invalid = true;
     /* A line that lends must have a period, or the due heap could spin. */
     if ((m->line_status == TALLY_LINE_ACTIVE || m->line_status == TALLY_LINE_FROZEN) && m->period_seconds == 0)

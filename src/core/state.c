@@ -227,7 +227,9 @@ typedef struct {
 static ledger_growth growth_of(const tally_tx *tx) {
     ledger_growth growth = {.due = DUE_ENTRIES_PER_TX};
     switch ((tally_tx_type)tx->type) {
-    case TALLY_TX_NETWORK_CREATE: growth = (ledger_growth){.networks = 1, .members = 3, .due = DUE_ENTRIES_PER_TX}; break;
+    case TALLY_TX_NETWORK_CREATE: /* and its health period's end */
+        growth = (ledger_growth){.networks = 1, .members = 3, .due = DUE_ENTRIES_PER_TX + 1};
+        break;
     case TALLY_TX_MEMBER_JOIN:
     case TALLY_TX_MEMBER_ADMIT: growth.members = 1; break;
     case TALLY_TX_ALIAS_SET: growth.aliases = 1; break;
@@ -733,7 +735,7 @@ bool ledger_rebuild_indices(tally_state *state) {
         !index_make_room(&state->holding_index, state->holding_count) ||
         !index_make_room(&state->alias_index, state->member_count) ||
         !grow_array((void **)&state->due_heap, &state->due_capacity, 0,
-                    state->member_count + 2 * state->network_count + state->pending_count + state->request_count +
+                    state->member_count + 3 * state->network_count + state->pending_count + state->request_count +
                         DUE_ENTRIES_PER_TX,
                     sizeof *state->due_heap, UINT32_MAX / 2))
         return false;
@@ -750,6 +752,10 @@ bool ledger_rebuild_indices(tally_state *state) {
         network->member_records = 0;
         network->share_holders = 0;
         network->open_gateways = 0;
+        network->limits_total = 0;
+        network->mirror_debt = 0;
+        network->mirror_credit = 0;
+        ledger_due_push(state, health_period_end(network->health_started_at), DUE_HEALTH, i);
         network->policy_change_queued_at = 0;
         network->peg_change_queued_at = 0;
         if (network->policy_change_at) ledger_announcement_queue(state, network, DUE_POLICY_CHANGE, network->policy_change_at);
@@ -780,6 +786,14 @@ bool ledger_rebuild_indices(tally_state *state) {
             tally_network *network = network_at(state, member->network_id);
             if (network->member_records >= TALLY_MEMBER_RECORDS_PER_NETWORK_MAX) return false;
             network->member_records++;
+        }
+        /* the sums a network keeps of its members' limits and mirror accounts */
+        tally_network *owner = network_at(state, member->network_id);
+        if (!owner || member->limit < 0) return false;
+        owner->limits_total += member->limit;
+        if (member->system_kind == TALLY_SYSTEM_GATEWAY) {
+            owner->mirror_debt += debt_part(member->balance); /* within the network's debt and supply */
+            owner->mirror_credit += positive_part(member->balance);
         }
     }
     for (uint32_t i = 0; i < state->account_count; i++) {
@@ -844,9 +858,35 @@ void ledger_balances_commit(tally_network *network, const balance_change *change
     bool fits = balances_after(network, changes, count, &supply, &debt);
     assert(fits);
     (void)fits;
-    for (size_t i = 0; i < count; i++) changes[i].member->balance = changes[i].new_balance;
+    for (size_t i = 0; i < count; i++) {
+        tally_member *member = changes[i].member;
+        int64_t before = member->balance, after = changes[i].new_balance;
+        /* Health (health.c): what members received, the members who moved and the
+         * largest debt one reached; the mirror accounts' sums. */
+        if (member->system_kind == TALLY_SYSTEM_NONE) {
+            if (after > before) {
+                uint64_t received = (uint64_t)after - (uint64_t)before;
+                uint64_t volume = (uint64_t)network->health_volume + received;
+                network->health_volume = received > INT64_MAX || volume > INT64_MAX ? INT64_MAX : (int64_t)volume;
+            }
+            if (member->active_period != network->health_period) {
+                member->active_period = network->health_period;
+                network->health_active++;
+            }
+            if (after < 0 && -after > network->health_largest_debt) network->health_largest_debt = -after;
+        } else if (member->system_kind == TALLY_SYSTEM_GATEWAY) {
+            network->mirror_debt += debt_part(after) - debt_part(before);
+            network->mirror_credit += positive_part(after) - positive_part(before);
+        }
+        member->balance = after;
+    }
     network->supply = supply;
     network->debt = debt;
+}
+
+void ledger_limit_set(tally_network *network, tally_member *member, int64_t limit) {
+    network->limits_total += (__int128)limit - member->limit; /* at most 2^24 * 2^63 */
+    member->limit = limit;
 }
 
 /* ---- system accounts ---- */

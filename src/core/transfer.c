@@ -318,10 +318,14 @@ static bool convert_down(const tally_gateway *gateway, uint32_t from, int64_t x,
     return true;
 }
 
-/* The partner passes side's health rules (the RTD rule today; the default rate
- * arrives with health records, issue 11 WIP). */
+/* The partner passes side's health rules: its RTD now (a run on its pool shows at
+ * once) at least the minimum, and the default rate of its last completed health
+ * period (health.c: a figure of a period, so no payment within one flips it) below
+ * the maximum. 0 means no rule. */
 static bool partner_healthy(const tally_gateway_side *side, const tally_network *partner) {
-    return side->min_partner_rtd_bps == 0 || tally_network_rtd_bps(partner) >= (int64_t)side->min_partner_rtd_bps;
+    if (side->min_partner_rtd_bps != 0 && tally_network_rtd_bps(partner) < (int64_t)side->min_partner_rtd_bps)
+        return false;
+    return side->max_partner_default_bps == 0 || partner->health.default_rate_bps < side->max_partner_default_bps;
 }
 
 /* The network a path reaches at each hop; refuses a gateway not open, one that does

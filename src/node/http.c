@@ -443,6 +443,7 @@ static void add_event_fields(json_t *entry, uint8_t type, int64_t event_amount, 
     case TALLY_EVENT_PENDING_RELEASED: amount = "posted"; time = "hold"; break;
     case TALLY_EVENT_PENDING_REFUNDED: amount = "released"; time = "hold"; break;
     case TALLY_EVENT_REQUEST_EXPIRED: amount = "asked"; time = "request"; break;
+    case TALLY_EVENT_HEALTH_RECORDED: amount = "period"; time = "period_end"; break;
     }
     if (amount) json_object_set_new(entry, amount, json_integer(event_amount));
     if (time) json_object_set_new(entry, time, json_integer(event_time));

@@ -315,7 +315,8 @@ void index_entries_of_event(const tally_event *event, index_subject subject, tx_
         break;
     case TALLY_EVENT_RESERVE_REALLOCATED: add_credit(entries, event->network_id, &pool, 0, 0, NULL); break;
     case TALLY_EVENT_POLICY_CHANGED:
-    case TALLY_EVENT_PEG_CHANGED: break;
+    case TALLY_EVENT_PEG_CHANGED:
+    case TALLY_EVENT_HEALTH_RECORDED: break; /* about the network: in no member's history */
     /* a release posts it all: the whole fee held */
     case TALLY_EVENT_PENDING_RELEASED:
         if (hold) hold_posted(entries, hold, hold->amount, hold->fee);
