@@ -339,8 +339,9 @@ typedef enum {
     TALLY_TX_GATEWAY_CLOSE = 37,
     TALLY_TX_TRANSFER_CROSS = 38,
     TALLY_TX_CLEARING = 39,
+    TALLY_TX_SETTLE = 40,
     TALLY_TX_TYPE_FIRST = TALLY_TX_NETWORK_CREATE,
-    TALLY_TX_TYPE_LAST = TALLY_TX_CLEARING
+    TALLY_TX_TYPE_LAST = TALLY_TX_SETTLE
 } tally_tx_type;
 
 /* "transfer" for TALLY_TX_TRANSFER; NULL for an unknown type. */
@@ -621,6 +622,21 @@ typedef struct {
     tally_setoff setoffs[TALLY_CLEARING_SETOFFS_MAX];
 } tally_tx_clearing;
 
+/* SETTLE: an operator of network_id, the debtor side of a gateway (its partner's
+ * mirror account of it is in debt: the partner minted against it), pays reserve
+ * from its own holding into the partner's pool to lower that debt by `amount` (the
+ * partner's unit): the reserve is amount at the partner's peg rounded up, into its
+ * pool's buffer, as a member repaying in reserve pays (POOL_REPAY); the debtor's
+ * own mirror account of the partner falls likewise by amount at the gateway's rate,
+ * rounded down, never past zero, and those credits go to the debtor's pool account.
+ * The result's `reserve` is what was paid, `available` what the debtor's mirror
+ * account fell by. */
+typedef struct {
+    uint32_t gateway_id;
+    uint32_t network_id; /* the debtor side */
+    int64_t amount;      /* in the partner's unit */
+} tally_tx_settle;
+
 typedef struct {
     uint8_t type; /* tally_tx_type */
     uint8_t chain_id[TALLY_CHAIN_ID_BYTES];
@@ -654,6 +670,7 @@ typedef struct {
         tally_tx_gateway_end gateway_end;
         tally_tx_transfer_cross transfer_cross;
         tally_tx_clearing clearing;
+        tally_tx_settle settle;
     } body;
     uint8_t signature[TALLY_SIGNATURE_BYTES];
 } tally_tx;

@@ -150,6 +150,7 @@ static tally_tx make(const cast *c, const test_actor *signer, tally_tx_type type
         break;
     case TALLY_TX_GATEWAY_FREEZE: tx.body.gateway_freeze = (tally_tx_gateway_freeze){1, network_id, true}; break;
     case TALLY_TX_GATEWAY_CLOSE: tx.body.gateway_end.gateway_id = 1; break;
+    case TALLY_TX_SETTLE: tx.body.settle = (tally_tx_settle){1, network_id, 1}; break;
     case TALLY_TX_CLEARING:
         tx.body.clearing.count = 1;
         tx.body.clearing.setoffs[0] = (tally_setoff){1, 1, 1};
@@ -276,6 +277,7 @@ TEST(hardening_09_admission_asks_the_core_who_may_sign_each_transaction_type) {
         {TALLY_TX_GATEWAY_CLOSE, 0, NULL, &c.stranger, TALLY_OK},
         {TALLY_TX_TRANSFER_CROSS, OPEN, &c.alice, &c.stranger, TALLY_ERR_NOT_MEMBER},
         {TALLY_TX_CLEARING, 0, NULL, &c.stranger, TALLY_OK},
+        {TALLY_TX_SETTLE, OPEN, &c.op, &c.alice, TALLY_ERR_NOT_OPERATOR},
     };
     bool covered[TALLY_TX_TYPE_LAST + 1] = {false};
     int refused = 0;

@@ -57,6 +57,7 @@ static const size_t body_bytes[TALLY_TX_TYPE_LAST + 1] = {
     [TALLY_TX_GATEWAY_CLOSE] = 4,
     [TALLY_TX_TRANSFER_CROSS] = 4 + 32 + 8 + 8 + 8 + 1 + 4 * 4,
     [TALLY_TX_CLEARING] = 1 + 8 * (4 + 8 + 8),
+    [TALLY_TX_SETTLE] = 4 + 4 + 8,
 };
 
 #define ENVELOPE_BYTES (1 + 1 + 32 + 32 + 8 + 64)
@@ -114,7 +115,7 @@ TEST(codec_type_names) {
         "pool_deposit", "pool_withdraw",  "pool_repay",     "pool_redeem",
         "fee_distribute", "chain_approve", "transfer_batch", "pending_create", "pending_post", "pending_void",
         "request_create", "request_pay",  "request_cancel", "gateway_propose", "gateway_accept",
-        "gateway_update", "gateway_freeze", "gateway_close", "transfer_cross", "clearing"};
+        "gateway_update", "gateway_freeze", "gateway_close", "transfer_cross", "clearing", "settle"};
     for (unsigned type = TALLY_TX_TYPE_FIRST; type <= TALLY_TX_TYPE_LAST; type++) {
         const char *name = tally_tx_type_name((uint8_t)type);
         REQUIRE(name != NULL);

@@ -265,3 +265,77 @@ TEST(cross_a_clearing_sets_off_the_triangle_100_70_40_by_40) {
     CHECK_CODE(close_gateway_for(&c, ids[2]).code, TALLY_OK);
     world_free(&c.world);
 }
+
+/* Settlement: G owes R for what R's members delivered (R is exposed to G); G's
+ * operator pays reserve into R's pool at R's peg (1 reserve for 2 credits, rounded
+ * up), R's mirror account of G is repaid as a member repaying in reserve is, and
+ * G's mirror account of R gives the value at the rate 3:2 (rounded down) to G's
+ * pool account. Every refusal changes nothing (world_apply checks it). */
+TEST(cross_a_settlement_in_reserve_lowers_both_sides) {
+    cast c;
+    setup(&c, 0);
+    uint32_t gr = gateway(&c, G, R, 3, 2, 0, 1000);
+    CHECK_CODE(pay_across(&c, &c.alice, G, &c.bob, 300, 0, 0, 1, &gr).code, TALLY_OK);
+    /* 300 G-units in: 200 R-units arrive, R's 1% fee (2) kept, bob gets 198 */
+    CHECK_EQ(mirror(&c, G, R), 300);
+    CHECK_EQ(mirror(&c, R, G), -200);
+    CHECK_EQ(balance_of(&c.world, R, &c.bob), 198);
+
+    test_actor bank = actor(30);
+    tally_tx settle = world_tx(&c.world, &c.op, TALLY_TX_SETTLE);
+    settle.body.settle = (tally_tx_settle){gr, G, 100};
+    CHECK_CODE(world_apply(&c.world, &settle).code, TALLY_ERR_NO_RESERVE_ASSET); /* R has no reserve yet */
+    REQUIRE(do_create_asset(&c.world, &bank, "USD").code == TALLY_OK);
+    REQUIRE(do_issue(&c.world, &bank, 1, &c.op, 80).code == TALLY_OK);
+    REQUIRE(do_set_peg(&c.world, &c.op, R, 1, 1, 2).code == TALLY_OK);
+
+    settle = world_tx(&c.world, &c.op, TALLY_TX_SETTLE);
+    settle.body.settle = (tally_tx_settle){gr, G, 101};
+    tally_result settled = world_apply(&c.world, &settle);
+    CHECK_CODE(settled.code, TALLY_OK);
+    CHECK_EQ(settled.reserve, 51);    /* 101 / 2, rounded up */
+    CHECK_EQ(settled.available, 151); /* 101 * 3 / 2, rounded down */
+    CHECK_EQ(mirror(&c, R, G), -99);
+    CHECK_EQ(mirror(&c, G, R), 149);
+    CHECK_EQ(system_member(&c.world, R, TALLY_SYSTEM_LOST_DEBT)->balance, -101);
+    CHECK_EQ(system_member(&c.world, G, TALLY_SYSTEM_POOL)->balance, 151);
+    const tally_network *r = tally_state_network(c.world.state, R);
+    CHECK_EQ(r->pool_buffer, 51);
+    CHECK_EQ(r->mirror_debt, 99);
+    CHECK_EQ(tally_state_network(c.world.state, G)->mirror_credit, 149);
+    tally_key pool = tally_system_key(R, TALLY_SYSTEM_POOL);
+    CHECK_EQ(tally_state_asset_balance(c.world.state, 1, &pool), 51);
+    CHECK_EQ(tally_state_asset_balance(c.world.state, 1, &c.op.key), 29);
+
+    /* refusals: more than R's exposure (99 left), more reserve than held (29 pays
+     * for 58), nothing, the wrong side's partner without reserve, not a side, no
+     * such gateway, not its operator */
+    const struct {
+        tally_tx_settle body;
+        const test_actor *signer;
+        tally_error code;
+        int64_t available;
+    } refusals[] = {
+        {{gr, G, 100}, &c.op, TALLY_ERR_NOT_IN_DEBT, 99},
+        {{gr, G, 59}, &c.op, TALLY_ERR_INSUFFICIENT_ASSET, 29},
+        {{gr, G, 0}, &c.op, TALLY_ERR_AMOUNT_NOT_POSITIVE, 0},
+        {{gr, R, 10}, &c.op, TALLY_ERR_NO_RESERVE_ASSET, 0}, /* R settling: its partner G has none */
+        {{gr, H, 10}, &c.op, TALLY_ERR_NOT_GATEWAY_SIDE, 0},
+        {{9, G, 10}, &c.op, TALLY_ERR_GATEWAY_NOT_FOUND, 0},
+        {{gr, G, 10}, &c.alice, TALLY_ERR_NOT_OPERATOR, 0},
+    };
+    for (size_t i = 0; i < sizeof refusals / sizeof refusals[0]; i++) {
+        tally_tx tx = world_tx(&c.world, refusals[i].signer, TALLY_TX_SETTLE);
+        tx.body.settle = refusals[i].body;
+        tally_result refused = world_apply(&c.world, &tx);
+        CHECK_CODE(refused.code, refusals[i].code);
+        CHECK_EQ(refused.available, refusals[i].available);
+    }
+    /* what is left of R's exposure is settled with what the operator holds: 58 for 29 */
+    settle = world_tx(&c.world, &c.op, TALLY_TX_SETTLE);
+    settle.body.settle = (tally_tx_settle){gr, G, 58};
+    CHECK_CODE(world_apply(&c.world, &settle).code, TALLY_OK);
+    CHECK_EQ(mirror(&c, R, G), -41);
+    CHECK_EQ(mirror(&c, G, R), 62); /* 149 - 87 */
+    world_free(&c.world);
+}

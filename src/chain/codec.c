@@ -212,6 +212,12 @@ static const tally_field transfer_cross_fields[] = {
     FIELD(U32, "gateway_4", transfer_cross.gateways[3], 0),
 };
 
+static const tally_field settle_fields[] = {
+    FIELD(U32, "gateway_id", settle.gateway_id, 0),
+    FIELD(U32, "network_id", settle.network_id, 0),
+    FIELD(I64, "amount", settle.amount, 0),
+};
+
 static const tally_field clearing_fields[] = {
     FIELD(U8, "count", clearing.count, TALLY_CLEARING_SETOFFS_MAX + 1),
     FIELD(U32, "setoff_1.gateway_id", clearing.setoffs[0].gateway_id, 0),
@@ -309,6 +315,7 @@ static const tally_tx_layout layouts[TALLY_TX_TYPE_LAST + 1] = {
     [TALLY_TX_GATEWAY_CLOSE] = LAYOUT("gateway_close", gateway_close),
     [TALLY_TX_TRANSFER_CROSS] = LAYOUT("transfer_cross", transfer_cross),
     [TALLY_TX_CLEARING] = LAYOUT("clearing", clearing),
+    [TALLY_TX_SETTLE] = LAYOUT("settle", settle),
 };
 
 _Static_assert(TALLY_TX_TYPE_FIRST == 1, "layouts[] is indexed by type from 1");

@@ -246,6 +246,10 @@ static void print_success(cli_context *ctx, const tally_tx *tx, const tx_plan *p
     case TALLY_TX_CLEARING:
         fprintf(out, "cleared %u gateways' obligations\n", (unsigned)tx->body.clearing.count);
         break;
+    case TALLY_TX_SETTLE:
+        fprintf(out, "settled gateway %" PRIu32 ": paid %" PRId64 " minor units of reserve into the partner's pool\n",
+                tx->body.settle.gateway_id, result_field(outcome, "reserve"));
+        break;
     case TALLY_TX_TRANSFER_CROSS:
         fprintf(out, "paid %s over %u gateways; the payee received %" PRId64 " minor units of its network's\n",
                 cli_out_amount(tx->body.transfer_cross.amount, credit, a), (unsigned)tx->body.transfer_cross.hop_count,

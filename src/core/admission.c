@@ -115,6 +115,7 @@ tally_error tally_tx_admissible(const tally_state *state, const tally_tx *tx, in
     case TALLY_TX_GATEWAY_PROPOSE: return operator_standing(state, tx->body.gateway_propose.network_a, signer);
     case TALLY_TX_GATEWAY_UPDATE: return operator_standing(state, tx->body.gateway_update.network_id, signer);
     case TALLY_TX_GATEWAY_FREEZE: return operator_standing(state, tx->body.gateway_freeze.network_id, signer);
+    case TALLY_TX_SETTLE: return operator_standing(state, tx->body.settle.network_id, signer);
     /* which side signs (B accepts; either closes) is the rules' */
     case TALLY_TX_GATEWAY_ACCEPT:
     case TALLY_TX_GATEWAY_CLOSE: return TALLY_OK;

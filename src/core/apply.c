@@ -51,6 +51,7 @@ static tally_result dispatch(tally_state *state, const tally_tx *tx, int64_t blo
     case TALLY_TX_GATEWAY_CLOSE: return gateway_close(state, tx);
     case TALLY_TX_TRANSFER_CROSS: return transfer_cross_apply(state, tx, block_time);
     case TALLY_TX_CLEARING: return gateway_clearing(state, tx);
+    case TALLY_TX_SETTLE: return gateway_settle(state, tx);
     }
     return result_error(TALLY_ERR_UNKNOWN_TX_TYPE);
 }

@@ -181,6 +181,72 @@ tally_result gateway_freeze(tally_state *state, const tally_tx *tx) {
     return result_error(TALLY_OK);
 }
 
+/* Settlement (docs/GATEWAYS.md section 5): the debtor side pays reserve into its
+ * partner's pool. In the partner, the debtor's mirror account is repaid as a member
+ * repaying in reserve is (its debt moves to the lost-debt account, which the
+ * buffer's reserve stands behind); in the debtor, its mirror account of the partner
+ * gives the same value back to the debtor's pool account (the credits its members
+ * paid in for what the partner delivered, now paid for in reserve by its operator). */
+tally_result gateway_settle(tally_state *state, const tally_tx *tx) {
+    const tally_tx_settle *body = &tx->body.settle;
+    int side = 0;
+    tally_error error = open_side(state, tx, body->gateway_id, body->network_id, &side);
+    if (error != TALLY_OK) return result_error(error);
+    const tally_gateway *gateway = tally_state_gateway(state, body->gateway_id);
+    uint32_t partner_id = side == 0 ? gateway->network_b : gateway->network_a;
+    tally_network *debtor = ledger_network(state, body->network_id), *partner = ledger_network(state, partner_id);
+    if (partner->reserve_asset_id == 0) return result_error(TALLY_ERR_NO_RESERVE_ASSET);
+    if (body->amount <= 0) return result_error(TALLY_ERR_AMOUNT_NOT_POSITIVE);
+    tally_key owed_key = tally_gateway_key(partner_id, debtor->id), owing_key = tally_gateway_key(debtor->id, partner_id);
+    tally_member *owed = ledger_member(state, partner_id, &owed_key); /* in debt: the partner's exposure */
+    tally_member *owing = ledger_member(state, debtor->id, &owing_key);
+    if (!owed || !owing) return result_error(TALLY_ERR_GATEWAY_NOT_OPEN); /* an open gateway has both */
+    if (body->amount > debt_part(owed->balance)) {
+        tally_result refused = result_error(TALLY_ERR_NOT_IN_DEBT);
+        refused.available = debt_part(owed->balance);
+        return refused;
+    }
+    int64_t reserve; /* what the debtor pays: rounded up, as a repayment in reserve */
+    if (!muldiv_round_up(body->amount, partner->peg_reserve_units, partner->peg_credit_units, &reserve))
+        return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
+    ledger_holding *from = ledger_holding_find(state, partner->reserve_asset_id, &tx->signer);
+    if (!from || from->amount < reserve) {
+        tally_result refused = result_error(TALLY_ERR_INSUFFICIENT_ASSET);
+        refused.available = from ? from->amount : 0;
+        return refused;
+    }
+    tally_key pool_key = tally_system_key(partner_id, TALLY_SYSTEM_POOL);
+    if (!ledger_holding_fits(state, partner->reserve_asset_id, &pool_key)) return result_error(TALLY_ERR_HOLDERS_FULL);
+    /* The debtor's side: the value at the gateway's rate, rounded down (the debtor
+     * is the one paying), and never past zero (the two mirror accounts differ by
+     * what rounding and fees left behind). */
+    int64_t rate_debtor = side == 0 ? gateway->terms.rate_a : gateway->terms.rate_b;
+    int64_t rate_partner = side == 0 ? gateway->terms.rate_b : gateway->terms.rate_a;
+    int64_t back;
+    if (!muldiv_round_down(body->amount, rate_debtor, rate_partner, &back)) return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
+    if (back > positive_part(owing->balance)) back = positive_part(owing->balance);
+    tally_member *lost = ledger_member_at(state, partner->lost_debt_member);
+    tally_member *debtor_pool = ledger_member_at(state, debtor->pool_member);
+    int64_t lost_after, pool_after;
+    if (!checked_sub(lost->balance, body->amount, &lost_after) || !checked_add(debtor_pool->balance, back, &pool_after))
+        return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
+    balance_change in_partner[] = {{owed, owed->balance + body->amount}, {lost, lost_after}};
+    balance_change in_debtor[] = {{owing, owing->balance - back}, {debtor_pool, pool_after}};
+    if (!ledger_balances_fit(partner, in_partner, 2) || !ledger_balances_fit(debtor, in_debtor, 2))
+        return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
+
+    ledger_holding *held = ledger_holding_get(state, partner->reserve_asset_id, &pool_key);
+    from->amount -= reserve;
+    held->amount += reserve; /* cannot overflow: holdings sum to issued - burned */
+    partner->pool_buffer += reserve;
+    ledger_balances_commit(partner, in_partner, 2);
+    ledger_balances_commit(debtor, in_debtor, 2);
+    tally_result result = result_error(TALLY_OK);
+    result.reserve = reserve;
+    result.available = back;
+    return result;
+}
+
 tally_result gateway_close(tally_state *state, const tally_tx *tx) {
     const tally_tx_gateway_end *body = &tx->body.gateway_end;
     const tally_gateway *seen = tally_state_gateway(state, body->gateway_id);

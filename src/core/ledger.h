@@ -445,6 +445,7 @@ tally_result gateway_propose(tally_state *state, const tally_tx *tx, int64_t blo
 tally_result gateway_accept(tally_state *state, const tally_tx *tx, int64_t block_time);
 tally_result gateway_update(tally_state *state, const tally_tx *tx);
 tally_result gateway_freeze(tally_state *state, const tally_tx *tx);
+tally_result gateway_settle(tally_state *state, const tally_tx *tx);
 tally_result gateway_close(tally_state *state, const tally_tx *tx);
 tally_result gateway_clearing(tally_state *state, const tally_tx *tx);
 /* The gateway of index, marked for the commitment. */

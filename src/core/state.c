@@ -238,7 +238,8 @@ static ledger_growth growth_of(const tally_tx *tx) {
     case TALLY_TX_ASSET_TRANSFER:
     case TALLY_TX_POOL_WITHDRAW:
     case TALLY_TX_POOL_REPAY:
-    case TALLY_TX_POOL_REDEEM: growth.holdings = 1; break;
+    case TALLY_TX_POOL_REDEEM:
+    case TALLY_TX_SETTLE: growth.holdings = 1; break; /* SETTLE: the partner's pool's reserve */
     case TALLY_TX_POOL_DEPOSIT: growth.holdings = 2; break; /* the pool's reserve, the depositor's shares */
     case TALLY_TX_CHAIN_APPROVE: growth.accounts = 1; break; /* the approved key's */
     case TALLY_TX_PENDING_CREATE: growth.pendings = 1; growth.due = DUE_ENTRIES_PER_TX + 1; break; /* and its timeout */

@@ -64,6 +64,7 @@ bool index_tx_network(const tally_tx *tx, const tally_result *result, uint32_t *
     case TALLY_TX_TRANSFER_CROSS: *network_id = tx->body.transfer_cross.network_id; return true;
     case TALLY_TX_GATEWAY_UPDATE: *network_id = tx->body.gateway_update.network_id; return true;
     case TALLY_TX_GATEWAY_FREEZE: *network_id = tx->body.gateway_freeze.network_id; return true;
+    case TALLY_TX_SETTLE: *network_id = tx->body.settle.network_id; return true;
     /* an accept or close names its gateway (WIP, issue 11: placed by a table of
      * gateways as holds are; today in no network's activity) */
     case TALLY_TX_GATEWAY_ACCEPT:
@@ -145,7 +146,8 @@ void index_entries_of(const tally_tx *tx, const tally_result *result, uint32_t r
     case TALLY_TX_ALIAS_SET:
     case TALLY_TX_GATEWAY_PROPOSE:
     case TALLY_TX_GATEWAY_UPDATE:
-    case TALLY_TX_GATEWAY_FREEZE: add_credit(entries, network_id, &tx->signer, 0, 0, NULL); break;
+    case TALLY_TX_GATEWAY_FREEZE:
+    case TALLY_TX_SETTLE: add_credit(entries, network_id, &tx->signer, 0, 0, NULL); break;
     case TALLY_TX_GATEWAY_ACCEPT:
     case TALLY_TX_GATEWAY_CLOSE:
     case TALLY_TX_CLEARING: break; /* WIP: see index_tx_network */

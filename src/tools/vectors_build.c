@@ -495,6 +495,10 @@ static void add_gateway_vectors(builder *b) {
     tx.body.clearing.setoffs[2] = (tally_setoff){3, 6000, 4000};
     add(b, "clearing",
         "three set-offs around a cycle of gateways 1, 2 and 3 (the third at 3:2), the five unused all zero", &tx);
+    tx = new_tx(b, TALLY_TX_SETTLE, FOUNDER);
+    tx.body.settle = (tally_tx_settle){1, 1, 12500};
+    add(b, "settle",
+        "network 1's operator pays reserve into network 2's pool to lower network 2's exposure to it by 125.00", &tx);
     tx = new_tx(b, TALLY_TX_GATEWAY_CLOSE, FOUNDER);
     tx.body.gateway_end.gateway_id = 1;
     add(b, "gateway_close", "gateway 1 closed (both mirror accounts at zero)", &tx);
