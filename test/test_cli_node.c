@@ -489,6 +489,39 @@ TEST(cli_dev_chain_tries_a_period_grace_and_default) {
     CHECK(activity != NULL && json_is_integer(json_object_get(activity, "next")));
     json_decref(activity);
 
+    /* Valley's health 30 days on, when the period after the default's has ended too
+     * (the default falls in period 4 or 5, as the second its line opened fell: the
+     * exact figures of a default's period are test_health.c's): 7.09 of lost debt,
+     * none a member's, nobody active, the new line's 20.00 of limits */
+    CHECK_EQ(TALLY(&s, "dev", "advance", "30d"), CLI_OK);
+    CHECK_EQ(TALLY(&s, "network", "health", "valley"), CLI_OK);
+    CHECK(contains(s.out, "period      5, ended "));
+    CHECK(contains(s.out, "supply      7.09 VLY   debt 7.09 VLY (members' own 0.00 VLY)\n"));
+    CHECK(contains(s.out, "utilisation 0.00% of 20.00 VLY of limits\n"));
+    CHECK(contains(s.out, "lost debt   7.09 VLY\n"));
+    CHECK(contains(s.out, "active      0 members\n"));
+    CHECK(contains(s.out, "\nnow         period 6 until "));
+    CHECK_EQ(TALLY(&s, "--json", "network", "health", "valley"), CLI_OK);
+    json_t *health = json_loads(s.out, 0, &error);
+    CHECK(health != NULL);
+    json_t *figures = json_object_get(health, "health");
+    CHECK_EQ(harness_json_int(figures, "period"), 5);
+    CHECK_EQ(harness_json_int(figures, "lost_debt"), 709);
+    CHECK_EQ(harness_json_int(figures, "limits"), 2000);
+    CHECK_EQ(harness_json_int(json_object_get(health, "running"), "period"), 6);
+    json_decref(health);
+    /* Prometheus has it per network; a proof of the record carries it, checked offline */
+    char *metrics = harness_get_text(&node, "/metrics");
+    CHECK(metrics && contains(metrics, "tally_network_lost_debt{network=\"Valley\"} 709\n"));
+    CHECK(metrics && contains(metrics, "tally_network_health_period{network=\"Valley\"} 5\n"));
+    free(metrics);
+    char proof_file[600];
+    snprintf(proof_file, sizeof proof_file, "%s/valley.proof", node.directory);
+    CHECK_EQ(TALLY(&s, "prove", "network", "valley", "--out", proof_file), CLI_OK);
+    CHECK_EQ(TALLY(&s, "check-proof", proof_file, "--against", node.url), CLI_OK);
+    CHECK(contains(s.out, "  health of period 5 (ended at "));
+    CHECK(contains(s.out, ", lost debt 709, RTD 0 bps, concentration 0 bps, 0 active members, exposure 0, owed 0\n"));
+
     CHECK_EQ(TALLY(&s, "verify"), CLI_OK);
     CHECK(contains(s.out, "dev chain   yes: a development chain, whose operator moves block time at will"));
     CHECK_EQ(TALLY(&s, "dev", "advance", "3x"), CLI_USAGE);

@@ -112,6 +112,17 @@ static void print_record(FILE *out, const tally_state_proof *proof) {
                      ", buffer %" PRId64 ", excess %" PRId64 " (minor units)\n",
                 r.network.id, r.network.name, r.network.unit_code, r.network.supply, r.network.debt,
                 r.network.pool_primary, r.network.pool_buffer, r.network.pool_excess);
+        if (r.network.health.period == 0) {
+            fprintf(out, "  health: no period has ended yet\n");
+        } else {
+            const tally_health *h = &r.network.health;
+            fprintf(out,
+                    "  health of period %" PRIu32 " (ended at %" PRId64 "): utilisation %" PRIu32 " bps, velocity %" PRIu32
+                    " bps, default rate %" PRIu32 " bps, lost debt %" PRId64 ", RTD %" PRId64 " bps, concentration %" PRIu32
+                    " bps, %" PRIu32 " active members, exposure %" PRId64 ", owed %" PRId64 "\n",
+                    h->period, h->ended_at, h->utilisation_bps, h->velocity_bps, h->default_rate_bps, h->lost_debt,
+                    h->rtd_bps, h->concentration_bps, h->active_members, h->exposure, h->owed);
+        }
         return;
     case TALLY_TABLE_ASSETS:
         fprintf(out, "asset %" PRIu32 " %s: issued %" PRId64 ", burned %" PRId64 " (minor units)\n", r.asset.id,

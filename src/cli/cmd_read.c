@@ -538,6 +538,30 @@ cli_status cli_cmd_network_show(cli_context *ctx, const cli_args *args) {
     return status;
 }
 
+cli_status cli_cmd_network_health(cli_context *ctx, const cli_args *args) {
+    cli_network network;
+    cli_status status = cli_client_network(ctx, args->positional[0], &network);
+    if (status != CLI_OK) return status;
+    char path[64];
+    snprintf(path, sizeof path, "/v1/networks/%" PRIu32, network.id);
+    json_t *json;
+    status = cli_client_get(ctx, path, &json);
+    if (status != CLI_OK) return status;
+    if (ctx->json) {
+        /* the figures alone, with the network's name and unit to read them by */
+        json_t *out = json_pack("{s:I, s:O, s:O, s:O, s:O, s:O}", "id", (json_int_t)network.id, "name",
+                                json_object_get(json, "name"), "unit", json_object_get(json, "unit"), "decimals",
+                                json_object_get(json, "decimals"), "health", json_object_get(json, "health"),
+                                "running", json_object_get(json, "health_running"));
+        cli_out_json(ctx->out, out);
+        json_decref(out);
+    } else {
+        cli_out_network_health(ctx->out, json);
+    }
+    json_decref(json);
+    return status;
+}
+
 /* What withdrawing `shares` pays now, as the core's pool_withdraw computes it: the
  * shares' part of primary + excess, rounded down, paid from the excess only. *code
  * names the refusal it would meet (NULL: it would pass). */

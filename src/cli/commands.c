@@ -240,6 +240,16 @@ const cli_command cli_commands[] = {
      "Shows the network's unit, operators, policy, members, supply, debt, lost debt, fees\n"
      "and assurance pool.\n" NET_HELP,
      "tally network show greenvale", cli_cmd_network_show},
+    {"network", "health", "NET", 1, 1, NULL, "a network's health: the figures other networks trust it by",
+     "Shows the network's last completed health period (30 days each, from its creation),\n"
+     "as the chain wrote it into the network's record: supply and debt, utilisation\n"
+     "(members' debt over their limits), velocity (what members received over supply),\n"
+     "the default rate (debt written off over the debt at the period's start), lost debt,\n"
+     "RTD (reserve over supply), concentration (the largest debt one member reached over\n"
+     "supply), active members, and exposure to and debt owed to partner networks through\n"
+     "gateways; then the running period so far. A gateway's health rules read these\n"
+     "figures; `tally prove network NET` proves them to anyone.\n" NET_HELP,
+     "tally network health greenvale", cli_cmd_network_health},
     {"network", "list", "", 0, 0, NULL, "every network on the node",
      "Lists the networks of the chain with their id, name, unit and members.\n", "tally network list",
      cli_cmd_network_list},
@@ -369,7 +379,8 @@ const cli_command cli_commands[] = {
      "state hash of the node's last block and that block's signed header.\n" NET_HELP WHO_HELP,
      "tally prove member greenvale bob --out bob.proof", cli_cmd_prove},
     {"prove", "network", "NET", 1, 1, prove_options, "a network's record (figures, pool) with its proof",
-     "Fetches NET's record (supply, debt, policy, the assurance pool) with its proof.\n" NET_HELP,
+     "Fetches NET's record (supply, debt, policy, the assurance pool, the last completed\n"
+     "health period: what a partner's gateway rules read) with its proof.\n" NET_HELP,
      "tally prove network greenvale --out greenvale.proof", cli_cmd_prove},
     {"prove", "shares", "NET [WHO]", 1, 2, prove_options, "pool shares held, with their proof",
      "Fetches WHO's pool shares in NET (default: yours) with their proof.\n" NET_HELP WHO_HELP,

@@ -22,6 +22,7 @@ cli_handler cli_cmd_balance;
 cli_handler cli_cmd_account;
 cli_handler cli_cmd_history;
 cli_handler cli_cmd_network_show;
+cli_handler cli_cmd_network_health;
 cli_handler cli_cmd_network_list;
 cli_handler cli_cmd_network_members;
 cli_handler cli_cmd_search;

@@ -809,6 +809,50 @@ void cli_out_network(FILE *out, const json_t *network, const cli_unit *reserve) 
                 amount_field(pool, "redeem_allowance_today", &reserve_unit, a));
 }
 
+void cli_out_network_health(FILE *out, const json_t *network) {
+    cli_unit unit = unit_of(network, NULL);
+    char a[CLI_AMOUNT_TEXT_MAX], b[CLI_AMOUNT_TEXT_MAX], c[CLI_AMOUNT_TEXT_MAX], bps[24], bps2[24];
+    fprintf(out, "network     %s (%s)\n", string_or_dash(cli_json_string(network, "name")), string_or_dash(unit.code));
+    const json_t *h = cli_json_object(network, "health");
+    int64_t period = 0, ended = 0, active = 0, value = 0, other = 0;
+    if (!h || !cli_json_i64(h, "period", &period)) {
+        fprintf(out, "health      no period has ended yet (a period is 30 days from the network's creation)\n");
+    } else {
+        cli_json_i64(h, "ended_at", &ended);
+        char when[CLI_TIME_TEXT_MAX];
+        fprintf(out, "period      %" PRId64 ", ended %s (periods are 30 days)\n", period, cli_out_time(ended, when));
+        fprintf(out, "supply      %s   debt %s (members' own %s)\n", amount_field(h, "supply", &unit, a),
+                amount_field(h, "debt", &unit, b), amount_field(h, "member_debt", &unit, c));
+        cli_json_i64(h, "utilisation_bps", &value);
+        fprintf(out, "utilisation %s of %s of limits\n", cli_out_bps(value, bps), amount_field(h, "limits", &unit, a));
+        cli_json_i64(h, "velocity_bps", &value);
+        fprintf(out, "velocity    %s (members received %s)\n", cli_out_bps(value, bps),
+                amount_field(h, "volume", &unit, a));
+        cli_json_i64(h, "default_rate_bps", &value);
+        fprintf(out, "defaults    %s of %s owed at the start: %s written off\n", cli_out_bps(value, bps),
+                amount_field(h, "debt_at_start", &unit, a), amount_field(h, "written_off", &unit, b));
+        fprintf(out, "lost debt   %s\n", amount_field(h, "lost_debt", &unit, a));
+        cli_json_i64(h, "rtd_bps", &value);
+        cli_json_i64(h, "concentration_bps", &other);
+        fprintf(out, "RTD         %s   concentration %s (largest debt %s)\n", cli_out_bps(value, bps),
+                cli_out_bps(other, bps2), amount_field(h, "largest_debt", &unit, a));
+        cli_json_i64(h, "active_members", &active);
+        fprintf(out, "active      %" PRId64 " members\n", active);
+        fprintf(out, "gateways    exposure %s (minted against partners), owed %s\n", amount_field(h, "exposure", &unit, a),
+                amount_field(h, "owed", &unit, b));
+    }
+    const json_t *running = cli_json_object(network, "health_running");
+    int64_t ends = 0;
+    if (running && cli_json_i64(running, "period", &period) && cli_json_i64(running, "ends_at", &ends)) {
+        cli_json_i64(running, "active_members", &active);
+        char until[CLI_TIME_TEXT_MAX];
+        fprintf(out, "now         period %" PRId64 " until %s: members received %s, %" PRId64
+                     " active; exposure %s, owed %s\n",
+                period, cli_out_time(ends, until), amount_field(running, "volume", &unit, a), active,
+                amount_field(running, "exposure", &unit, b), amount_field(running, "owed", &unit, c));
+    }
+}
+
 void cli_out_network_list(FILE *out, const json_t *list) {
     json_t *networks = cli_json_array(list, "networks");
     if (json_array_size(networks) == 0) {

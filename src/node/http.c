@@ -1318,13 +1318,93 @@ static int append_admission_metrics(char **text, size_t length, const node_metri
     return (int)(length + more_length);
 }
 
+/* Per network (the first METRICS_NETWORKS_MAX of them, so that a chain of 65,536
+ * networks does not make a scrape of megabytes): supply and debt now, and the
+ * figures of its last completed health period, labelled by name. */
+#define METRICS_NETWORKS_MAX 1000u
+typedef struct {
+    char name[TALLY_NAME_MAX + 1];
+    int64_t supply, debt;
+    tally_health health;
+} metrics_network;
+
+/* A label value in Prometheus's text format: backslash, quote and newline escaped. */
+static void label_escape(const char *in, char *out, size_t size) {
+    size_t k = 0;
+    for (; *in && k + 3 < size; in++) {
+        if (*in == '\\' || *in == '"') out[k++] = '\\', out[k++] = *in;
+        else if (*in == '\n') out[k++] = '\\', out[k++] = 'n';
+        else out[k++] = *in;
+    }
+    out[k] = '\0';
+}
+
+static int append_network_metrics(char **text, size_t length, const metrics_network *list, uint32_t count) {
+    const struct {
+        const char *name, *help;
+    } gauges[] = {
+        {"supply", "Credits in positive balances (minor units), now."},
+        {"debt", "Debt in negative balances (minor units), now."},
+        {"health_period", "The number of the last completed health period (30 days each)."},
+        {"utilisation_bps", "Members' debt over the sum of their limits, last period."},
+        {"velocity_bps", "Volume members received over supply, last period."},
+        {"default_rate_bps", "Debt written off over debt at the period's start, last period."},
+        {"lost_debt", "The lost-debt account's debt at the last period's end."},
+        {"rtd_bps", "Reserve to debt at the last period's end."},
+        {"concentration_bps", "The largest debt one member reached over supply, last period."},
+        {"active_members", "Members whose balance moved in the last period."},
+        {"exposure", "The debts of its mirror accounts (minted against partners) at the last period's end."},
+        {"owed", "What its mirror accounts hold (owed to partners) at the last period's end."},
+    };
+    char *more = NULL;
+    size_t more_length = 0;
+    FILE *out = open_memstream(&more, &more_length);
+    if (!out) {
+        free(*text);
+        return -1;
+    }
+    for (size_t g = 0; g < sizeof gauges / sizeof gauges[0]; g++) {
+        fprintf(out, "# HELP tally_network_%s %s\n# TYPE tally_network_%s gauge\n", gauges[g].name, gauges[g].help,
+                gauges[g].name);
+        for (uint32_t i = 0; i < count; i++) {
+            const metrics_network *n = &list[i];
+            const tally_health *h = &n->health;
+            const int64_t values[] = {n->supply,          n->debt,           h->period,       h->utilisation_bps,
+                                      h->velocity_bps,    h->default_rate_bps, h->lost_debt,  h->rtd_bps,
+                                      h->concentration_bps, h->active_members, h->exposure,   h->owed};
+            char label[2 * TALLY_NAME_MAX + 1];
+            label_escape(n->name, label, sizeof label);
+            fprintf(out, "tally_network_%s{network=\"%s\"} %" PRId64 "\n", gauges[g].name, label, values[g]);
+        }
+    }
+    bool written = fclose(out) == 0 && more;
+    char *joined = written ? realloc(*text, length + more_length + 1) : NULL;
+    if (!joined) {
+        free(more);
+        free(*text);
+        return -1;
+    }
+    memcpy(joined + length, more, more_length + 1);
+    free(more);
+    *text = joined;
+    return (int)(length + more_length);
+}
+
 static enum MHD_Result get_metrics(http_server *server, struct MHD_Connection *connection) {
     node_metrics m = node_metrics_read(server->node);
     const tally_state *state = node_read_begin(server->node);
     if (!state) return send_failed(connection);
     uint64_t height = node_tip(server->node)->height;
     uint32_t networks = tally_state_network_count(state), members = tally_state_member_count(state);
+    uint32_t listed = networks < METRICS_NETWORKS_MAX ? networks : METRICS_NETWORKS_MAX;
+    metrics_network *list = calloc(listed ? listed : 1, sizeof *list);
+    for (uint32_t i = 0; list && i < listed; i++) {
+        const tally_network *network = tally_state_network(state, i + 1);
+        memcpy(list[i].name, network->name, sizeof list[i].name);
+        list[i].supply = network->supply, list[i].debt = network->debt, list[i].health = network->health;
+    }
     node_read_end(server->node);
+    if (!list) return send_error(connection, MHD_HTTP_INTERNAL_SERVER_ERROR, "OUT_OF_MEMORY", "out of memory");
     char *text = NULL;
     int length = asprintf(&text,
                           "# HELP tally_height Height of the last durable block.\n# TYPE tally_height gauge\n"
@@ -1347,6 +1427,8 @@ static enum MHD_Result get_metrics(http_server *server, struct MHD_Connection *c
                           height, m.blocks_produced, m.txs_committed, m.txs_refused_admission, m.txs_refused_in_block,
                           m.mempool_count, m.mempool_capacity, (double)m.last_block_ns / 1e9, networks, members);
     if (length >= 0) length = append_admission_metrics(&text, (size_t)length, &m);
+    if (length >= 0) length = append_network_metrics(&text, (size_t)length, list, listed);
+    free(list);
     if (length < 0) return send_error(connection, MHD_HTTP_INTERNAL_SERVER_ERROR, "OUT_OF_MEMORY", "out of memory");
     return send_text(connection, MHD_HTTP_OK, text, (size_t)length, "text/plain; version=0.0.4");
 }

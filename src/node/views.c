@@ -231,6 +231,51 @@ void view_copy_network(const tally_state *state, const tally_network *network, i
     out->pool_credits = tally_state_member_at(state, network->pool_member)->balance;
 }
 
+json_t *view_health(const tally_health *h) {
+    if (h->period == 0) return json_null();
+    json_t *out = json_object();
+    const struct {
+        const char *name;
+        int64_t value;
+    } figures[] = {
+        {"period", h->period},
+        {"started_at", h->started_at},
+        {"ended_at", h->ended_at},
+        {"supply", h->supply},
+        {"debt", h->debt},
+        {"member_debt", h->member_debt},
+        {"limits", h->limits},
+        {"utilisation_bps", h->utilisation_bps},
+        {"volume", h->volume},
+        {"velocity_bps", h->velocity_bps},
+        {"debt_at_start", h->debt_at_start},
+        {"written_off", h->written_off},
+        {"default_rate_bps", h->default_rate_bps},
+        {"lost_debt", h->lost_debt},
+        {"rtd_bps", h->rtd_bps},
+        {"largest_debt", h->largest_debt},
+        {"concentration_bps", h->concentration_bps},
+        {"active_members", h->active_members},
+        {"exposure", h->exposure},
+        {"owed", h->owed},
+    };
+    for (size_t i = 0; i < sizeof figures / sizeof figures[0]; i++)
+        json_object_set_new(out, figures[i].name, json_integer(figures[i].value));
+    return out;
+}
+
+/* The running health period: what it has counted so far, and when it ends. */
+static json_t *view_health_running(const tally_network *n) {
+    return json_pack("{s:i, s:I, s:I, s:I, s:I, s:I, s:i, s:I, s:I}", "period", (int)n->health_period, "started_at",
+                     (json_int_t)n->health_started_at, "ends_at",
+                     (json_int_t)(n->health_started_at > INT64_MAX - TALLY_HEALTH_PERIOD_SECONDS
+                                      ? INT64_MAX
+                                      : n->health_started_at + TALLY_HEALTH_PERIOD_SECONDS),
+                     "volume", (json_int_t)n->health_volume, "written_off", (json_int_t)n->health_written_off,
+                     "largest_debt", (json_int_t)n->health_largest_debt, "active_members", (int)n->health_active,
+                     "exposure", (json_int_t)n->mirror_debt, "owed", (json_int_t)n->mirror_credit);
+}
+
 json_t *view_network(const view_network_copy *copy) {
     const tally_network *n = &copy->network;
     json_t *operators = json_array();
@@ -255,12 +300,18 @@ json_t *view_network(const view_network_copy *copy) {
                             json_pack("{s:I, s:I, s:I}", "peg_reserve_units", (json_int_t)n->peg_change_reserve_units,
                                       "peg_credit_units", (json_int_t)n->peg_change_credit_units, "at",
                                       (json_int_t)n->peg_change_at));
-    return json_pack("{s:i, s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:i, s:i, s:I, s:I, s:I, s:I, s:o, s:o}", "id", (int)n->id,
-                     "name", n->name, "unit", n->unit_code, "decimals", (int)n->decimals, "founder",
-                     view_address(&n->founder), "operators", operators, "policy", view_policy(&n->policy), "announced",
-                     announced, "members", (int)n->member_count, "member_records", (int)n->member_records, "supply",
-                     (json_int_t)n->supply, "debt", (json_int_t)n->debt, "lost_debt", (json_int_t)copy->lost_debt,
-                     "fees", (json_int_t)copy->fees, "pool", pool, "system_accounts", view_system_accounts(copy));
+    json_t *out =
+        json_pack("{s:i, s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:i, s:i, s:I, s:I, s:I, s:I, s:o, s:o}", "id", (int)n->id,
+                  "name", n->name, "unit", n->unit_code, "decimals", (int)n->decimals, "founder",
+                  view_address(&n->founder), "operators", operators, "policy", view_policy(&n->policy), "announced",
+                  announced, "members", (int)n->member_count, "member_records", (int)n->member_records, "supply",
+                  (json_int_t)n->supply, "debt", (json_int_t)n->debt, "lost_debt", (json_int_t)copy->lost_debt,
+                  "fees", (json_int_t)copy->fees, "pool", pool, "system_accounts", view_system_accounts(copy));
+    if (out) {
+        json_object_set_new(out, "health", view_health(&n->health));
+        json_object_set_new(out, "health_running", view_health_running(n));
+    }
+    return out;
 }
 
 json_t *view_system_accounts(const view_network_copy *copy) {

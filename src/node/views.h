@@ -68,6 +68,9 @@ json_t *view_chain_rules(const tally_chain_rules *rules);
 void view_copy_member(const tally_state *state, const tally_network *network, const tally_member *member,
                       view_member_copy *out);
 json_t *view_network(const view_network_copy *copy);
+/* A network's last completed health period (docs/GATEWAYS.md section 4); null before
+ * its first ends. */
+json_t *view_health(const tally_health *health);
 json_t *view_member(const view_member_copy *copy);
 json_t *view_asset(const tally_asset *asset);
 json_t *view_block_header(const tally_block_header *header, const uint8_t hash[TALLY_HASH_BYTES]);
