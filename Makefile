@@ -36,8 +36,9 @@ APP_SOURCES := $(filter-out %_main.c,$(wildcard src/cli/*.c) $(wildcard src/node
 # that checks them.
 # The fuzzers' checks run in the test runner too (test/test_fuzz_regressions.c).
 TEST_SOURCES := $(wildcard test/*.c) src/tools/vectors_build.c $(APP_SOURCES) fuzz/fuzz_world.c fuzz/fuzz_checks.c
-# The bench runs the clearing solver (bench/bench_clearing.c): its one node module.
-BENCH_SOURCES := $(wildcard bench/*.c) src/node/clearing.c
+# The bench runs the clearing solver (bench/bench_clearing.c): its one node module,
+# and the tests' independent reference for it.
+BENCH_SOURCES := $(wildcard bench/*.c) src/node/clearing.c test/clearing_reference.c
 
 RELEASE_DIR := build/release
 TEST_DIR := build/test
