@@ -4,7 +4,8 @@
  * and the core leaves 60/30/0; no cycle clears nothing; 3:2 rates on a consistent
  * cycle clear exactly (rounded down to exact amounts); an inconsistent cycle is left
  * alone; a cycle of 9 gateways is counted, not packed; random chains whose plan the
- * core accepts transaction by transaction. On 200 seeded random graphs of 10 to 200
+ * core accepts transaction by transaction; and a real tallyd --clear-every 1
+ * clearing the triangle by itself. On 200 seeded random graphs of 10 to 200
  * networks the circulation removes exactly the optimum of an independent solver
  * (clearing_reference.c: exact enumeration on the small ones, GLPK's simplex on
  * every one). A failure prints its seed.
@@ -15,7 +16,9 @@
 #include "clearing_reference.h"
 #include "fixture.h"
 #include "node/clearing.h"
+#include "node_harness.h"
 #include "test.h"
+#include <time.h>
 
 /* ---- chains of real networks ---- */
 
@@ -408,4 +411,90 @@ TEST(clearing_solver_capacities_past_the_solvers_int_range_are_scaled_and_stay_f
     clearing_cycles cycles;
     int64_t unbalanced[3] = {5, 5, 4};
     CHECK(!clearing_decompose(3, arcs, 3, unbalanced, &cycles));
+}
+
+/* ---- the node's schedule ---- */
+
+static long node_submit_committed(const test_node *node, tally_tx *tx, const test_actor *signer) {
+    json_t *result = NULL;
+    long status = harness_submit(node, tx, signer, &result);
+    const char *state = harness_json_string(result, "status");
+    if (status == 200 && (!state || strcmp(state, "committed") != 0)) status = -1;
+    json_decref(result);
+    return status;
+}
+
+static int64_t network_field(const test_node *node, uint32_t network, const char *field) {
+    char path[64];
+    snprintf(path, sizeof path, "/v1/networks/%u", network);
+    json_t *answer = NULL;
+    int64_t value = harness_request(node, "GET", path, NULL, 0, &answer) == 200 ? harness_json_int(answer, field)
+                                                                                 : INT64_MIN;
+    json_decref(answer);
+    return value;
+}
+
+TEST(clearing_solver_tallyd_clear_every_clears_the_triangle_by_itself) {
+    test_node node;
+    REQUIRE(harness_make_directory(&node));
+    static const char *const arguments[] = {"--idle-block-s", "1", "--clear-every", "1", NULL};
+    REQUIRE(harness_start(&node, arguments));
+    test_actor op = actor(1);
+    tally_policy policy = policy_default();
+    for (uint32_t n = 1; n <= 3; n++) {
+        test_actor founder = actor(100 + n), member = actor(200 + n);
+        tally_tx tx = harness_tx(&node, &founder, TALLY_TX_NETWORK_CREATE);
+        char name[32];
+        snprintf(name, sizeof name, "Clearing %u", n);
+        text_set(&tx.body.network_create.name, name);
+        text_set(&tx.body.network_create.unit_code, "CLR");
+        tx.body.network_create.decimals = 2;
+        tx.body.network_create.policy = policy;
+        CHECK_EQ(node_submit_committed(&node, &tx, &founder), 200);
+        tx = harness_tx(&node, &founder, TALLY_TX_OPERATOR_ADD);
+        tx.body.network_key = (tally_tx_network_key){n, op.key};
+        CHECK_EQ(node_submit_committed(&node, &tx, &founder), 200);
+        tx = harness_tx(&node, &op, TALLY_TX_MEMBER_ADMIT);
+        tx.body.network_key = (tally_tx_network_key){n, member.key};
+        CHECK_EQ(node_submit_committed(&node, &tx, &op), 200);
+        tx = harness_tx(&node, &op, TALLY_TX_LINE_OPEN);
+        tx.body.line_open.network_id = n;
+        tx.body.line_open.member = member.key;
+        tx.body.line_open.limit = 1000000;
+        tx.body.line_open.period_seconds = 30 * DAY;
+        tx.body.line_open.grace_seconds = 5 * DAY;
+        CHECK_EQ(node_submit_committed(&node, &tx, &op), 200);
+    }
+    tally_gateway_terms terms = {1, 1, {{0, 1000000, 0, 0}, {0, 1000000, 0, 0}}};
+    const int64_t owed[3] = {100, 70, 40};
+    for (uint32_t n = 1; n <= 3; n++) {
+        uint32_t next = n % 3 + 1;
+        tally_tx tx = harness_tx(&node, &op, TALLY_TX_GATEWAY_PROPOSE);
+        tx.body.gateway_propose = (tally_tx_gateway_propose){n, next, terms};
+        CHECK_EQ(node_submit_committed(&node, &tx, &op), 200);
+        tx = harness_tx(&node, &op, TALLY_TX_GATEWAY_ACCEPT);
+        tx.body.gateway_accept = (tally_tx_gateway_accept){n, terms};
+        CHECK_EQ(node_submit_committed(&node, &tx, &op), 200);
+    }
+    for (uint32_t n = 1; n <= 3; n++) {
+        test_actor payer = actor(200 + n), payee = actor(200 + n % 3 + 1);
+        tally_tx tx = harness_tx(&node, &payer, TALLY_TX_TRANSFER_CROSS);
+        tx.body.transfer_cross = (tally_tx_transfer_cross){n, payee.key, owed[n - 1], 0, 0, 1, {n, 0, 0, 0}};
+        CHECK_EQ(node_submit_committed(&node, &tx, &payer), 200);
+    }
+    /* network 1: its member paid 100 and received 40 (-60), gw:2 holds 100 and gw:3
+     * owes 40: supply and debt 100 until the clearing of 40 leaves them at 60 */
+    int64_t supply = 0;
+    for (int tries = 0; tries < 100; tries++) {
+        supply = network_field(&node, 1, "supply");
+        if (supply == 60) break;
+        struct timespec pause = {0, 100 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    CHECK_EQ(supply, 60);
+    CHECK_EQ(network_field(&node, 1, "debt"), 60);
+    /* network 3: its member +30, gw:1 40 cleared to 0, gw:2 -70 to -30 */
+    CHECK_EQ(network_field(&node, 3, "supply"), 30);
+    CHECK_EQ(network_field(&node, 3, "debt"), 30);
+    CHECK(harness_stop_and_verify(&node));
 }
