@@ -17,10 +17,11 @@
 __extension__ typedef __int128 int128;
 
 /* GLPK's flow codes work in int: the out-of-kilter method refuses a capacity past
- * INT_MAX (GLP_EDATA) and stops on an overflow of its sums (GLP_ERANGE). With the
- * sum of all capacities under INT_MAX / 4, no flow, deficit or kilter number it
- * computes comes near one. */
+ * INT_MAX (GLP_EDATA) and stops on an overflow of its sums (GLP_ERANGE). Every
+ * capacity is kept under INT_MAX / 4, and scaled down further if the search still
+ * overflows. */
 #define SOLVER_LARGE ((int64_t)(INT_MAX / 4))
+#define SCALE_TRIES 8
 /* A network's weight stays below this, so weight times a balance fits an int128
  * and a cycle's lcm of weights is computed without overflow checks on the way. */
 #define WEIGHT_MAX ((int64_t)1 << 31)
@@ -47,26 +48,14 @@ typedef struct {
     double capacity, cost, flow;
 } solver_arc;
 
-bool clearing_circulation(uint32_t node_count, const clearing_arc *arcs, uint32_t arc_count, int64_t *flow,
-                          int64_t *scaled_by) {
-    assert(node_count <= CLEARING_NODES_MAX && arc_count <= CLEARING_ARCS_MAX);
-    assert(arc_count == 0 || (arcs && flow));
-    if (scaled_by) *scaled_by = 1;
-    if (arc_count == 0) return true;
-    memset(flow, 0, sizeof *flow * arc_count);
-    int128 total = 0;
-    for (uint32_t i = 0; i < arc_count; i++) {
-        if (arcs[i].tail >= node_count || arcs[i].head >= node_count || arcs[i].tail == arcs[i].head ||
-            arcs[i].capacity <= 0)
-            return false; /* GLPK refuses loops; the rest is the caller's mistake */
-        total += arcs[i].capacity;
-    }
-    int64_t scale = total <= SOLVER_LARGE ? 1 : saturate((total + SOLVER_LARGE - 1) / SOLVER_LARGE);
+/* One solve with every capacity divided by scale (rounded down): GLPK's status. */
+static int solve_scaled(uint32_t node_count, const clearing_arc *arcs, uint32_t arc_count, int64_t scale,
+                        int64_t *flow) {
     glp_arc **made = malloc(sizeof *made * arc_count);
     glp_graph *graph = made ? glp_create_graph(0, sizeof(solver_arc)) : NULL;
     if (!graph) {
         free(made);
-        return false;
+        return GLP_EFAIL;
     }
     glp_add_vertices(graph, (int)node_count);
     for (uint32_t i = 0; i < arc_count; i++) {
@@ -77,18 +66,42 @@ bool clearing_circulation(uint32_t node_count, const clearing_arc *arcs, uint32_
     double cost = 0;
     int status = glp_mincost_okalg(graph, -1, -1, offsetof(solver_arc, capacity), offsetof(solver_arc, cost), &cost,
                                    offsetof(solver_arc, flow), -1);
-    bool solved = status == 0;
-    for (uint32_t i = 0; solved && i < arc_count; i++) {
+    for (uint32_t i = 0; status == 0 && i < arc_count; i++) {
         solver_arc data;
         memcpy(&data, made[i]->data, sizeof data);
         flow[i] = (int64_t)data.flow * scale;
         assert(flow[i] >= 0 && flow[i] <= arcs[i].capacity);
     }
-    if (!solved) memset(flow, 0, sizeof *flow * arc_count);
     glp_delete_graph(graph);
     free(made);
+    return status;
+}
+
+bool clearing_circulation(uint32_t node_count, const clearing_arc *arcs, uint32_t arc_count, int64_t *flow,
+                          int64_t *scaled_by) {
+    assert(node_count <= CLEARING_NODES_MAX && arc_count <= CLEARING_ARCS_MAX);
+    assert(arc_count == 0 || (arcs && flow));
+    if (scaled_by) *scaled_by = 1;
+    if (arc_count == 0) return true;
+    memset(flow, 0, sizeof *flow * arc_count);
+    int64_t largest = 0;
+    for (uint32_t i = 0; i < arc_count; i++) {
+        if (arcs[i].tail >= node_count || arcs[i].head >= node_count || arcs[i].tail == arcs[i].head ||
+            arcs[i].capacity <= 0)
+            return false; /* GLPK refuses loops; the rest is the caller's mistake */
+        if (arcs[i].capacity > largest) largest = arcs[i].capacity;
+    }
+    /* The least scale that brings every capacity within range; larger ones (16
+     * times each) while the search overflows, at most SCALE_TRIES times. */
+    int64_t scale = largest <= SOLVER_LARGE ? 1 : largest / SOLVER_LARGE + 1;
+    int status = GLP_ERANGE;
+    for (int attempt = 0; attempt < SCALE_TRIES && status == GLP_ERANGE; attempt++) {
+        status = solve_scaled(node_count, arcs, arc_count, scale, flow);
+        if (status == GLP_ERANGE) scale = scale > INT64_MAX / 16 ? INT64_MAX : scale * 16;
+    }
+    if (status != 0) memset(flow, 0, sizeof *flow * arc_count);
     if (scaled_by) *scaled_by = scale;
-    return solved;
+    return status == 0;
 }
 
 /* ---- cycles ---- */

@@ -38,9 +38,10 @@ typedef struct {
  * cost -1 per unit on every arc, every supply 0, exact in integers. The solver is
  * glp_mincost_okalg (out-of-kilter), not glp_mincost_relax4: Debian's GLPK 5.0
  * ships RELAX-IV as a stub that aborts the process ("temporarily disabled due to
- * licensing problems"). It computes in int: when the capacities sum past INT_MAX/4
- * they are divided by the least factor that brings them within (rounding down) and
- * the flow multiplied back, then feasible but not necessarily the most.
+ * licensing problems"). It computes in int: when a capacity passes INT_MAX/4 (or
+ * the search overflows) all are divided by the least factor that brings them
+ * within (rounding down) and the flow multiplied back, then feasible but not
+ * necessarily the most (measured: within a few parts in a million).
  * *scaled_by (may be NULL) says the factor (1: exact). false when an arc is a loop,
  * has no capacity or a node out of range, memory is short or the solver fails
  * (flow zero then).
