@@ -321,8 +321,9 @@ static bool weigh(obligation *list, uint32_t count, uint32_t node_count, int64_t
                     int64_t largest = 0;
                     for (uint32_t q = 0; q < tail; q++)
                         if (weight[queue[q]] > largest) largest = weight[queue[q]];
-                    int128 weight_w = value * factor / rate_w;
-                    if ((int128)largest * factor >= WEIGHT_MAX || weight_w >= WEIGHT_MAX) continue;
+                    if (factor >= WEIGHT_MAX || (int128)largest * factor >= WEIGHT_MAX) continue;
+                    int128 weight_w = value * factor / rate_w; /* value < 2^94, factor < 2^31 */
+                    if (weight_w >= WEIGHT_MAX) continue;
                     for (uint32_t q = 0; q < tail; q++) weight[queue[q]] *= (int64_t)factor;
                     weight[w] = (int64_t)weight_w, component[w] = components, queue[tail++] = w;
                 }
