@@ -268,6 +268,44 @@ TEST(clearing_solver_a_cycle_of_9_gateways_is_counted_not_packed) {
     world_free(&c.world);
 }
 
+/* Four triangles (12 networks, 12 gateways) pack first-fit into two transactions of
+ * six set-offs, each accepted by itself; a ring of exactly 8 gateways fits one. */
+TEST(clearing_solver_cycles_pack_into_transactions_of_at_most_8_set_offs) {
+    chain c;
+    chain_init(&c, 12);
+    for (uint32_t t = 0; t < 4; t++) {
+        uint32_t first = 3 * t + 1;
+        for (uint32_t k = 0; k < 3; k++) {
+            uint32_t from = first + k, to = first + (k + 1) % 3, id = chain_gateway(&c, from, to, 1, 1);
+            CHECK_CODE(chain_owe(&c, id, from, to, 10 * (k + 1) + t).code, TALLY_OK);
+        }
+    }
+    clearing_plan plan;
+    REQUIRE(clearing_plan_make(c.world.state, &plan));
+    CHECK_EQ(plan.cycles, 4);
+    CHECK_EQ(plan.transaction_count, 2);
+    for (uint32_t i = 0; i < plan.transaction_count; i++) CHECK_EQ(plan.transactions[i].count, 6);
+    CHECK_EQ(plan.removed, 3 * (10 + 11 + 12 + 13));
+    CHECK_EQ(chain_apply(&c, &plan, 0), plan.removed);
+    clearing_plan_free(&plan);
+    world_free(&c.world);
+
+    chain_init(&c, 8);
+    for (uint32_t n = 1; n <= 8; n++) {
+        uint32_t next = n % 8 + 1, id = chain_gateway(&c, n, next, 1, 1);
+        CHECK_CODE(chain_owe(&c, id, n, next, 20 + n).code, TALLY_OK);
+    }
+    REQUIRE(clearing_plan_make(c.world.state, &plan));
+    CHECK_EQ(plan.transaction_count, 1);
+    CHECK_EQ(plan.long_cycles, 0);
+    if (plan.transaction_count == 1) CHECK_EQ(plan.transactions[0].count, 8);
+    CHECK_EQ(chain_apply(&c, &plan, 0), 8 * 21);
+    CHECK_EQ(mirror(&c, 1, 2), 0);
+    CHECK_EQ(mirror(&c, 8, 1), 28 - 21);
+    clearing_plan_free(&plan);
+    world_free(&c.world);
+}
+
 /* Random chains of 4 to 7 networks (1:1): the plan removes the optimum of the
  * independent references on the same obligations, and the core accepts it. */
 TEST(clearing_solver_random_chains_clear_their_optimum_through_the_core) {
