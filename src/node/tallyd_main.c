@@ -226,7 +226,8 @@ static uint64_t monotonic_ms(void) {
     return (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u;
 }
 
-/* --clear-every: one clearing, said in one line when it found something. */
+/* --clear-every: one clearing, said in one line when it made transactions (not at
+ * every tick that finds nothing new, dropped gateways and long cycles included). */
 static void clear_now(node *n, bool quiet) {
     node_clearing outcome;
     if (!node_clear_as_producer(n, &outcome)) {
@@ -234,7 +235,7 @@ static void clear_now(node *n, bool quiet) {
         return;
     }
     const clearing_plan *plan = &outcome.totals;
-    if (quiet || plan->transaction_count + plan->long_cycles + plan->gateways_dropped == 0) return;
+    if (quiet || plan->transaction_count == 0) return;
     fprintf(stderr,
             "tallyd: clearing: %u transactions (%u cycles) submitted, %u refused%s%s; removes %lld of %lld owed; "
             "%u cycles of more than %u gateways left (%lld), %u gateways dropped (rates inconsistent)\n",
