@@ -288,7 +288,43 @@ static bool obligations_of(const tally_state *state, obligation **out, uint32_t 
  * network's legs balance; the forest chosen decides which gateway of an
  * inconsistent cycle goes. Gateways between two components are dropped too (their
  * forest edge overflowed). Each component's weights are then divided by their gcd.
+ *
+ * weigh_component: the component of `root` (not yet weighed), breadth first over the incidence
+ * lists first/edges, numbered `id`; queue receives its networks. A factor above 1
+ * at least doubles the largest weight, which stays below WEIGHT_MAX: at most 31
+ * rescalings of the component.
  */
+static void weigh_component(const obligation *list, const uint32_t *first, const uint32_t *edges, uint32_t root,
+                            uint32_t id, int64_t *weight, uint32_t *component, uint32_t *queue) {
+    uint32_t head = 0, tail = 0;
+    int64_t largest = 1;
+    queue[tail++] = root, weight[root] = 1, component[root] = id;
+    while (head < tail) {
+        uint32_t v = queue[head++];
+        for (uint32_t k = first[v]; k < first[v + 1]; k++) {
+            const obligation *o = &list[edges[k]];
+            bool from_tail = o->tail == v;
+            uint32_t w = from_tail ? o->head : o->tail;
+            if (weight[w] != 0) continue;
+            /* rate_v * weight[v] == rate_w * weight[w], scaling the component by factor */
+            int128 value = (int128)(from_tail ? o->rate_tail : o->rate_head) * weight[v];
+            int64_t rate_w = from_tail ? o->rate_head : o->rate_tail;
+            int128 factor = rate_w / gcd128(value, rate_w);
+            if (factor >= WEIGHT_MAX || (int128)largest * factor >= WEIGHT_MAX) continue;
+            int128 weight_w = value * factor / rate_w; /* value < 2^94, factor < 2^31 */
+            if (weight_w >= WEIGHT_MAX) continue;
+            if (factor > 1)
+                for (uint32_t q = 0; q < tail; q++) weight[queue[q]] *= (int64_t)factor;
+            largest *= (int64_t)factor;
+            if (weight_w > largest) largest = (int64_t)weight_w;
+            weight[w] = (int64_t)weight_w, component[w] = id, queue[tail++] = w;
+        }
+    }
+    int128 common = 0;
+    for (uint32_t q = 0; q < tail; q++) common = gcd128(common, weight[queue[q]]);
+    for (uint32_t q = 0; q < tail; q++) weight[queue[q]] /= (int64_t)common;
+}
+
 static bool weigh(obligation *list, uint32_t count, uint32_t node_count, int64_t *weight, uint32_t *dropped) {
     uint32_t *first = calloc(node_count + 1u, sizeof *first), *edges = malloc(sizeof *edges * (2u * count + 1u));
     uint32_t *queue = malloc(sizeof *queue * (node_count + 1u)), *fill = calloc(node_count + 1u, sizeof *fill);
@@ -303,36 +339,8 @@ static bool weigh(obligation *list, uint32_t count, uint32_t node_count, int64_t
         }
         for (uint32_t v = 0; v < node_count; v++) weight[v] = 0;
         uint32_t components = 0;
-        for (uint32_t root = 0; root < node_count; root++) {
-            if (weight[root] != 0) continue;
-            uint32_t head = 0, tail = 0; /* the queue holds the component found so far */
-            queue[tail++] = root, weight[root] = 1, component[root] = components;
-            while (head < tail) {
-                uint32_t v = queue[head++];
-                for (uint32_t k = first[v]; k < first[v + 1]; k++) {
-                    const obligation *o = &list[edges[k]];
-                    bool from_tail = o->tail == v;
-                    uint32_t w = from_tail ? o->head : o->tail;
-                    if (weight[w] != 0) continue;
-                    /* rate_v * weight[v] == rate_w * weight[w] */
-                    int128 value = (int128)(from_tail ? o->rate_tail : o->rate_head) * weight[v];
-                    int64_t rate_w = from_tail ? o->rate_head : o->rate_tail;
-                    int128 factor = rate_w / gcd128(value, rate_w);
-                    int64_t largest = 0;
-                    for (uint32_t q = 0; q < tail; q++)
-                        if (weight[queue[q]] > largest) largest = weight[queue[q]];
-                    if (factor >= WEIGHT_MAX || (int128)largest * factor >= WEIGHT_MAX) continue;
-                    int128 weight_w = value * factor / rate_w; /* value < 2^94, factor < 2^31 */
-                    if (weight_w >= WEIGHT_MAX) continue;
-                    for (uint32_t q = 0; q < tail; q++) weight[queue[q]] *= (int64_t)factor;
-                    weight[w] = (int64_t)weight_w, component[w] = components, queue[tail++] = w;
-                }
-            }
-            int128 common = 0;
-            for (uint32_t q = 0; q < tail; q++) common = gcd128(common, weight[queue[q]]);
-            for (uint32_t q = 0; q < tail; q++) weight[queue[q]] /= (int64_t)common;
-            components++;
-        }
+        for (uint32_t root = 0; root < node_count; root++)
+            if (weight[root] == 0) weigh_component(list, first, edges, root, components++, weight, component, queue);
         for (uint32_t i = 0; i < count; i++) {
             obligation *o = &list[i];
             o->kept = component[o->tail] == component[o->head] &&
