@@ -248,6 +248,29 @@ TEST(clearing_solver_an_inconsistent_cycle_is_left_alone) {
     CHECK_EQ(plan.removed, 0);
     clearing_plan_free(&plan);
     world_free(&c.world);
+
+    /* the same inconsistent cycle next to a consistent one through network 4 (2 of
+     * network 4 are worth 3 of network 1): the forest from network 1 keeps 1-2, 3-1
+     * and 4-1, so 2-3 is dropped and 1 -> 2 -> 4 -> 1 clears */
+    chain_init(&c, 4);
+    ab = chain_gateway(&c, 1, 2, 3, 2), bc = chain_gateway(&c, 2, 3, 1, 1), ca = chain_gateway(&c, 3, 1, 1, 1);
+    uint32_t bd = chain_gateway(&c, 2, 4, 1, 1), da = chain_gateway(&c, 4, 1, 2, 3);
+    CHECK_CODE(chain_owe(&c, ab, 1, 2, 300).code, TALLY_OK);
+    CHECK_CODE(chain_owe(&c, bc, 2, 3, 150).code, TALLY_OK);
+    CHECK_CODE(chain_owe(&c, ca, 3, 1, 100).code, TALLY_OK);
+    CHECK_CODE(chain_owe(&c, bd, 2, 4, 150).code, TALLY_OK);
+    CHECK_CODE(chain_owe(&c, da, 4, 1, 100).code, TALLY_OK);
+    REQUIRE(clearing_plan_make(c.world.state, &plan));
+    CHECK_EQ(plan.gateways_dropped, 1);
+    CHECK_EQ(plan.transaction_count, 1);
+    CHECK_EQ(plan.removed, 3 * 300);
+    chain_apply(&c, &plan, 0);
+    CHECK_EQ(mirror(&c, 1, 2), 150);
+    CHECK_EQ(mirror(&c, 2, 4), 50);
+    CHECK_EQ(mirror(&c, 4, 1), 0);
+    CHECK_EQ(mirror(&c, 2, 3), 150); /* the dropped gateway untouched */
+    clearing_plan_free(&plan);
+    world_free(&c.world);
 }
 
 /* A ring of 9 networks: its one cycle has 9 gateways, more than a transaction holds. */
