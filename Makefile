@@ -13,6 +13,9 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsodium -ljans
 # itself when it is missing).
 PQ_CFLAGS = $(shell pkg-config --cflags libpq 2>/dev/null)
 PQ_LIBS = $(shell pkg-config --libs libpq 2>/dev/null)
+# GLPK (GPLv3), for the clearing solver (src/node/clearing.c) only: linked into tallyd,
+# the tests and the bench, never into the core library or the CLI.
+GLPK_LIBS := -lglpk -lm
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wvla -Wformat=2 -Wundef -Wpointer-arith -Wcast-qual -Wimplicit-fallthrough
@@ -33,7 +36,9 @@ APP_SOURCES := $(filter-out %_main.c,$(wildcard src/cli/*.c) $(wildcard src/node
 # that checks them.
 # The fuzzers' checks run in the test runner too (test/test_fuzz_regressions.c).
 TEST_SOURCES := $(wildcard test/*.c) src/tools/vectors_build.c $(APP_SOURCES) fuzz/fuzz_world.c fuzz/fuzz_checks.c
-BENCH_SOURCES := $(wildcard bench/*.c)
+# The bench runs the clearing solver (bench/bench_clearing.c): its one node module,
+# and the tests' independent reference for it.
+BENCH_SOURCES := $(wildcard bench/*.c) src/node/clearing.c test/clearing_reference.c
 
 RELEASE_DIR := build/release
 TEST_DIR := build/test
@@ -84,13 +89,13 @@ $(DEMO): $(RELEASE_DIR)/src/tools/demo.o $(RELEASE_DIR)/libtally.a
 	$(CC) $(RELEASE_CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(TALLYD): $(RELEASE_DIR)/src/node/tallyd_main.o $(RELEASE_NODE_OBJECTS) $(RELEASE_DIR)/libtally.a
-	$(CC) $(RELEASE_CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(RELEASE_CFLAGS) -o $@ $^ $(PKG_LIBS) $(GLPK_LIBS)
 
 $(TALLY_CLI): $(RELEASE_DIR)/src/cli/tally_main.o $(RELEASE_CLI_OBJECTS) $(RELEASE_DIR)/libtally.a
 	$(CC) $(RELEASE_CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(TEST_TALLYD): $(TEST_DIR)/src/node/tallyd_main.o $(TEST_NODE_OBJECTS) $(TEST_DIR)/libtally.a
-	$(CC) $(TEST_CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(TEST_CFLAGS) -o $@ $^ $(PKG_LIBS) $(GLPK_LIBS)
 
 # Only the sanitizer build of tallyd can arm file faults from TALLY_FAULTS (for the
 # fault-injection tests); the release binary has no such code.
@@ -100,11 +105,11 @@ $(VECTORS_TOOL): $(RELEASE_DIR)/src/tools/vectors.o $(RELEASE_DIR)/src/tools/vec
 	$(CC) $(RELEASE_CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(TEST_RUNNER): $(TEST_OBJECTS) $(TEST_DIR)/libtally.a
-	$(CC) $(TEST_CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(TEST_CFLAGS) -o $@ $^ $(PKG_LIBS) $(GLPK_LIBS)
 
 $(BENCH_OBJECTS): PKG_CFLAGS += $(PQ_CFLAGS)
 $(BENCH_RUNNER): $(BENCH_OBJECTS) $(RELEASE_DIR)/libtally.a
-	$(CC) $(RELEASE_CFLAGS) -o $@ $^ $(PKG_LIBS) $(PQ_LIBS)
+	$(CC) $(RELEASE_CFLAGS) -o $@ $^ $(PKG_LIBS) $(PQ_LIBS) $(GLPK_LIBS)
 
 # `make test` runs every test; `make test T=name` runs the tests whose name contains it.
 test: deps $(TEST_RUNNER) $(TEST_TALLYD)

@@ -360,6 +360,7 @@ bool node_is_dev_chain(const node *n) { return tally_state_chain_rules(tally_sto
 bool node_is_new(const node *n) { return n->is_new; }
 const tally_key *node_producer(const node *n) { return &n->producer; }
 
+
 /* ---- the producer ---- */
 
 /* The time of the next block: the clock (a dev chain's: moved ahead), never before
@@ -1063,3 +1064,49 @@ node_dev_outcome node_dev_advance(node *n, int64_t seconds, int64_t *block_time,
     if (failed) return NODE_DEV_NODE_FAILED;
     return timed_out ? NODE_DEV_TIMED_OUT : NODE_DEV_OK;
 }
+
+/* ---- clearing ---- */
+
+bool node_clear(node *n, const tally_key *signer, const uint8_t secret[TALLY_SECRET_BYTES], node_clearing *out) {
+    memset(out, 0, sizeof *out);
+    clearing_plan plan;
+    uint8_t chain_id[TALLY_CHAIN_ID_BYTES];
+    uint64_t sequence = 0;
+    const tally_state *state = node_read_begin(n);
+    if (!state) return false;
+    bool planned = clearing_plan_make(state, &plan);
+    if (planned) {
+        sequence = next_sequence(n, state, signer);
+        memcpy(chain_id, tally_state_chain_id(state), sizeof chain_id);
+    }
+    node_read_end(n);
+    if (!planned) return false;
+    uint32_t count = plan.transaction_count;
+    tally_tx *txs = calloc(count ? count : 1, sizeof *txs);
+    tx_status *statuses = calloc(count ? count : 1, sizeof *statuses);
+    uint8_t(*ids)[TALLY_HASH_BYTES] = calloc(count ? count : 1, TALLY_HASH_BYTES);
+    bool ok = txs && statuses && ids;
+    for (uint32_t i = 0; ok && i < count; i++) {
+        txs[i].type = TALLY_TX_CLEARING;
+        memcpy(txs[i].chain_id, chain_id, sizeof chain_id);
+        txs[i].signer = *signer;
+        txs[i].sequence = sequence + i;
+        txs[i].body.clearing = plan.transactions[i];
+        tally_tx_sign(&txs[i], secret);
+    }
+    if (ok && count > 0) node_submit(n, txs, count, statuses, ids);
+    for (uint32_t i = 0; ok && i < count; i++) {
+        if (statuses[i].state == TX_PENDING || statuses[i].state == TX_COMMITTED) {
+            out->submitted++;
+        } else {
+            if (out->refused++ == 0) out->first_refusal = statuses[i];
+        }
+    }
+    out->totals = plan;
+    out->totals.transactions = NULL, out->totals.transaction_count = count;
+    clearing_plan_free(&plan);
+    free(txs), free(statuses), free(ids);
+    return ok;
+}
+
+bool node_clear_as_producer(node *n, node_clearing *out) { return node_clear(n, &n->producer, n->producer_secret, out); }

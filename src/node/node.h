@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "node/clearing.h"
 #include "node/index.h"
 #include "tally.h"
 #include "tally_chain.h"
@@ -129,6 +130,23 @@ const tally_blocklog *node_log(const node *n);
 
 /* The producer's key pair (for the demo's operator and for status). */
 const tally_key *node_producer(const node *n);
+
+/* Clearing (docs/GATEWAYS.md section 5): the plan of the tip's state (clearing.h),
+ * its transactions signed by `signer` (anyone may clear) with the signer's next
+ * sequences after its pending ones, submitted like any others (not waited for).
+ * The plan is computed under the read lock (a few ms for hundreds of gateways).
+ * `totals` is the plan without its transactions; submitted + refused is their
+ * number, first_refusal the ledger's or node's reason for the first refused one.
+ * false when the node failed or memory ran out (nothing submitted). */
+typedef struct {
+    clearing_plan totals; /* transactions NULL */
+    uint32_t submitted, refused;
+    tx_status first_refusal;
+} node_clearing;
+TALLY_MUST_CHECK bool node_clear(node *n, const tally_key *signer, const uint8_t secret[TALLY_SECRET_BYTES],
+                                 node_clearing *out);
+/* node_clear signed by the producer's key (tallyd --clear-every). */
+TALLY_MUST_CHECK bool node_clear_as_producer(node *n, node_clearing *out);
 
 /* Queries of the index (history, older transactions, search); it lags the chain by
  * the blocks not yet indexed. false with a reason in `why`. */

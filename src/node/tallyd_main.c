@@ -80,6 +80,8 @@ static void usage(FILE *out) {
             "                        first damaged record, list every block and transaction that is\n"
             "                        lost, then start. Needs your consent: do not leave it on\n"
             "  --demo                on first start, create the demo network and its keys in DIR/wallet\n"
+            "  --clear-every N       every N s, compute the clearing that removes the most obligation\n"
+            "                        between networks and submit it signed by the producer key (default 0: never)\n"
             "  --port-file FILE      write the port served on into FILE (for tests)\n"
             "  --quiet               no log lines\n"
             "  --help                this text\n"
@@ -218,6 +220,33 @@ static bool arm_faults_from_environment(bool quiet) {
 }
 #endif
 
+static uint64_t monotonic_ms(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u;
+}
+
+/* --clear-every: one clearing, said in one line when it made transactions (not at
+ * every tick that finds nothing new, dropped gateways and long cycles included). */
+static void clear_now(node *n, bool quiet) {
+    node_clearing outcome;
+    if (!node_clear_as_producer(n, &outcome)) {
+        if (!quiet) fprintf(stderr, "tallyd: clearing: not computed (node failed or out of memory)\n");
+        return;
+    }
+    const clearing_plan *plan = &outcome.totals;
+    if (quiet || plan->transaction_count == 0) return;
+    fprintf(stderr,
+            "tallyd: clearing: %u transactions (%u cycles) submitted, %u refused%s%s; removes %lld of %lld owed; "
+            "%u cycles of more than %u gateways left (%lld), %u gateways dropped (rates inconsistent)\n",
+            outcome.submitted, plan->cycles, outcome.refused, outcome.refused ? ": " : "",
+            outcome.refused ? (outcome.first_refusal.node_error ? outcome.first_refusal.node_error
+                                                                : tally_error_name(outcome.first_refusal.result.code))
+                            : "",
+            (long long)plan->removed, (long long)plan->obligation_before, plan->long_cycles,
+            TALLY_CLEARING_SETOFFS_MAX, (long long)plan->unpacked, plan->gateways_dropped);
+}
+
 /* What to type next with the demo network, said at every start with --demo. */
 static void print_demo_tour(const char *wallet, const char *host, unsigned port, const char *data_dir) {
     printf("In another terminal, try:\n"
@@ -250,6 +279,7 @@ int main(int argc, char **argv) {
     http_options_defaults(&http);
     bool demo = false, repair_log = false, dev = false;
     const char *port_file = NULL;
+    uint32_t clear_every_seconds = 0;
     for (int i = 1; i < argc; i++) {
         const char *option = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
         bool ok = true, takes_value = true;
@@ -309,6 +339,8 @@ int main(int argc, char **argv) {
             ok = parse_u32(value, &per_day) && per_day >= 1 && per_day <= TALLY_DAILY_GROWTH_MAX;
             if (ok && option[2] == 'n') config.chain_rules.networks_per_key_per_day = (uint16_t)per_day;
             else if (ok) config.chain_rules.assets_per_key_per_day = (uint16_t)per_day;
+        } else if (strcmp(option, "--clear-every") == 0) {
+            ok = parse_u32(value, &clear_every_seconds) && clear_every_seconds <= 366u * 86400u;
         } else if (strcmp(option, "--port-file") == 0) {
             port_file = value;
         } else {
@@ -402,7 +434,14 @@ int main(int argc, char **argv) {
         }
     }
     const struct timespec tick = {0, 100 * 1000 * 1000};
-    while (!stopping && !node_failed(n)) nanosleep(&tick, NULL);
+    uint64_t next_clearing_ms = clear_every_seconds ? monotonic_ms() + clear_every_seconds * 1000ull : 0;
+    while (!stopping && !node_failed(n)) {
+        nanosleep(&tick, NULL);
+        if (next_clearing_ms && monotonic_ms() >= next_clearing_ms) {
+            clear_now(n, config.quiet);
+            next_clearing_ms = monotonic_ms() + clear_every_seconds * 1000ull;
+        }
+    }
     int status = node_failed(n) ? 1 : 0;
     if (!config.quiet) fprintf(stderr, "tallyd: stopping%s\n", status ? " after a failed write" : "");
     http_stop(server);
