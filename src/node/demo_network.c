@@ -1,9 +1,13 @@
 /*
- * demo_network.c: the demo network `make run` creates on a node's first start: the
+ * demo_network.c: the demo networks `make run` creates on a node's first start: the
  * Greenvale LETS with an operator and four members (aliases, credit lines), a
  * reserve asset issued by a bank, a pool deposit, a few payments including one
  * on credit and one repaying debt, a hold (escrow) and two payment requests, one
- * paid and one open. Every transaction is signed by its member's key
+ * paid and one open; then two more networks, Riverside (erin) and Hilltop (frank),
+ * each with its own operator, gateways among the three (Greenvale-Riverside 1:1,
+ * Riverside-Hilltop 3:2, Greenvale-Hilltop 3:2), a payment to Riverside, one over
+ * two hops to Hilltop and one back from Hilltop, and the clearing the node computes
+ * for the cycle they make. Every transaction is signed by its member's key
  * and goes through node_submit like any client's. The keys are written to a wallet
  * directory as ordinary sealed key files so the CLI can use them at once.
  */
@@ -17,15 +21,17 @@
 #include "keys/keystore.h"
 
 #define DAY (24 * 60 * 60)
-enum { OPERATOR, ALICE, BOB, CAROL, DAVE, BANK, PEOPLE };
+enum { OPERATOR, ALICE, BOB, CAROL, DAVE, BANK, RIVERS, ERIN, HILLS, FRANK, PEOPLE };
 
-static const char *const names[PEOPLE] = {"operator", "alice", "bob", "carol", "dave", "bank"};
+static const char *const names[PEOPLE] = {"operator", "alice", "bob",    "carol", "dave",
+                                          "bank",     "rivers", "erin", "hills", "frank"};
 
 typedef struct {
     node *node;
     keystore_keypair keys[PEOPLE];
     uint8_t chain_id[TALLY_CHAIN_ID_BYTES];
     uint32_t network_id, asset_id;
+    uint32_t riverside_id, hilltop_id;
     char *why;
     size_t why_size;
 } demo;
@@ -91,12 +97,7 @@ static bool make_keys(demo *d, const char *wallet_dir) {
     return true;
 }
 
-static bool found_network(demo *d) {
-    tally_tx tx = new_tx(d, OPERATOR, TALLY_TX_NETWORK_CREATE);
-    text(&tx.body.network_create.name, "Greenvale");
-    text(&tx.body.network_create.unit_code, "GVH");
-    tx.body.network_create.decimals = 2;
-    tally_policy *policy = &tx.body.network_create.policy;
+static void demo_policy(tally_policy *policy) {
     tally_policy_defaults(policy); /* 100,000 members, a 7-day notice, redemptions of 10% a day */
     policy->default_credit_limit = 50000;
     policy->max_credit_limit = 500000;
@@ -109,19 +110,38 @@ static bool found_network(demo *d) {
     policy->compliance_rule = TALLY_COMPLIANCE_REBALANCED;
     policy->membership_mode = TALLY_MEMBERSHIP_ADMITTED;
     policy->auto_renew = true;
+}
+
+/* A network founded by `founder` with the demo's policy; its id in *id. */
+static bool create_network(demo *d, int founder, const char *name, const char *unit, uint32_t *id) {
+    tally_tx tx = new_tx(d, founder, TALLY_TX_NETWORK_CREATE);
+    text(&tx.body.network_create.name, name);
+    text(&tx.body.network_create.unit_code, unit);
+    tx.body.network_create.decimals = 2;
+    demo_policy(&tx.body.network_create.policy);
     tally_result result;
-    if (!run(d, OPERATOR, &tx, &result)) return false;
-    d->network_id = result.created_id;
-    for (int who = ALICE; who <= DAVE; who++) {
-        tx = new_tx(d, OPERATOR, TALLY_TX_MEMBER_ADMIT);
-        tx.body.network_key.network_id = d->network_id;
-        tx.body.network_key.key = d->keys[who].public_key;
-        if (!run(d, OPERATOR, &tx, NULL)) return false;
-        tx = new_tx(d, who, TALLY_TX_ALIAS_SET);
-        tx.body.alias_set.network_id = d->network_id;
-        text(&tx.body.alias_set.alias, names[who]);
-        if (!run(d, who, &tx, NULL)) return false;
-    }
+    if (!run(d, founder, &tx, &result)) return false;
+    *id = result.created_id;
+    return true;
+}
+
+/* `who` admitted to network_id by `operator_`, with its name as alias. */
+static bool admit(demo *d, int operator_, uint32_t network_id, int who) {
+    tally_tx tx = new_tx(d, operator_, TALLY_TX_MEMBER_ADMIT);
+    tx.body.network_key.network_id = network_id;
+    tx.body.network_key.key = d->keys[who].public_key;
+    if (!run(d, operator_, &tx, NULL)) return false;
+    tx = new_tx(d, who, TALLY_TX_ALIAS_SET);
+    tx.body.alias_set.network_id = network_id;
+    text(&tx.body.alias_set.alias, names[who]);
+    return run(d, who, &tx, NULL);
+}
+
+static bool found_network(demo *d) {
+    tally_tx tx;
+    if (!create_network(d, OPERATOR, "Greenvale", "GVH", &d->network_id)) return false;
+    for (int who = ALICE; who <= DAVE; who++)
+        if (!admit(d, OPERATOR, d->network_id, who)) return false;
     tx = new_tx(d, OPERATOR, TALLY_TX_LINE_UPDATE);
     tx.body.line_update.network_id = d->network_id;
     tx.body.line_update.member = d->keys[CAROL].public_key;
@@ -196,6 +216,61 @@ static bool invoice(demo *d, int payee, int payer, int64_t amount, const char *m
     return run(d, payer, &tx, NULL);
 }
 
+/* A gateway proposed by a's operator and accepted by b's: rate_a units of a for
+ * rate_b of b, a fee of 0.5% on each side, each side's exposure limit 1,000.00, and
+ * no new exposure to a partner whose default rate reached 20% in its last period. */
+static bool open_gateway(demo *d, int operator_a, uint32_t a, int operator_b, uint32_t b, int64_t rate_a,
+                         int64_t rate_b) {
+    tally_gateway_terms terms = {rate_a, rate_b, {{50, 100000, 0, 2000}, {50, 100000, 0, 2000}}};
+    tally_tx tx = new_tx(d, operator_a, TALLY_TX_GATEWAY_PROPOSE);
+    tx.body.gateway_propose = (tally_tx_gateway_propose){a, b, terms};
+    tally_result result;
+    if (!run(d, operator_a, &tx, &result)) return false;
+    tx = new_tx(d, operator_b, TALLY_TX_GATEWAY_ACCEPT);
+    tx.body.gateway_accept = (tally_tx_gateway_accept){result.created_id, terms};
+    return run(d, operator_b, &tx, NULL);
+}
+
+/* payer in `from` pays `amount` (its unit) to payee over the path; the payee must
+ * get at least min_received. */
+static bool pay_across(demo *d, int payer, uint32_t from, int payee, int64_t amount, int64_t min_received, uint8_t hops,
+                       uint32_t first, uint32_t second) {
+    tally_tx tx = new_tx(d, payer, TALLY_TX_TRANSFER_CROSS);
+    tx.body.transfer_cross = (tally_tx_transfer_cross){from, d->keys[payee].public_key, amount, amount / 10 + 100,
+                                                       min_received, hops, {first, second, 0, 0}};
+    return run(d, payer, &tx, NULL);
+}
+
+/* Riverside and Hilltop, gateways 1 (G-R), 2 (R-H) and 3 (G-H), and payments that
+ * leave a cycle of obligations: Greenvale owes Riverside, Riverside owes Hilltop,
+ * Hilltop owes Greenvale. */
+static bool trade_across(demo *d) {
+    if (!create_network(d, RIVERS, "Riverside", "RVS", &d->riverside_id) || !admit(d, RIVERS, d->riverside_id, ERIN) ||
+        !create_network(d, HILLS, "Hilltop", "HLT", &d->hilltop_id) || !admit(d, HILLS, d->hilltop_id, FRANK))
+        return false;
+    uint32_t g = d->network_id, r = d->riverside_id, h = d->hilltop_id;
+    return open_gateway(d, OPERATOR, g, RIVERS, r, 1, 1) && open_gateway(d, RIVERS, r, HILLS, h, 3, 2) &&
+           open_gateway(d, OPERATOR, g, HILLS, h, 3, 2) &&
+           pay_across(d, ALICE, g, ERIN, 2000, 1990, 1, 1, 0) &&  /* 20.00 GVH: erin gets 19.90 RVS */
+           pay_across(d, BOB, g, FRANK, 1500, 980, 2, 1, 2) &&    /* over two hops: frank gets 9.89 HLT */
+           pay_across(d, FRANK, h, CAROL, 600, 890, 1, 3, 0);     /* 6.00 HLT back: carol gets 8.95 GVH */
+}
+
+/* The node's clearing of the cycle (anyone may submit one: the operator does),
+ * waited for by the payment after it. */
+static bool clear_once(demo *d) {
+    node_clearing outcome;
+    if (!node_clear(d->node, &d->keys[OPERATOR].public_key, d->keys[OPERATOR].secret_key, &outcome)) {
+        snprintf(d->why, d->why_size, "demo clearing: not computed");
+        return false;
+    }
+    if (outcome.refused > 0 || outcome.submitted == 0) {
+        snprintf(d->why, d->why_size, "demo clearing: %u submitted, %u refused", outcome.submitted, outcome.refused);
+        return false;
+    }
+    return true;
+}
+
 bool demo_network_create(node *n, const char *wallet_dir, char *why, size_t why_size) {
     demo d = {.node = n, .why = why, .why_size = why_size};
     const tally_state *state = node_read_begin(n);
@@ -212,6 +287,7 @@ bool demo_network_create(node *n, const char *wallet_dir, char *why, size_t why_
               hold(&d, DAVE, CAROL, 2000, 14 * DAY) &&                 /* a deposit, held two weeks */
               invoice(&d, CAROL, DAVE, 400, "a sack of potatoes", true) &&
               invoice(&d, BOB, ALICE, 1250, "honey", false) &&         /* open: alice may pay it */
+              trade_across(&d) && clear_once(&d) &&
               pay(&d, BOB, CAROL, 1000, "apples");                     /* the last: tests wait for it */
     for (int i = 0; i < PEOPLE; i++) keystore_wipe(&d.keys[i]);
     return ok;

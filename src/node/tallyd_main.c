@@ -257,8 +257,10 @@ static void print_demo_tour(const char *wallet, const char *host, unsigned port,
            "  build/release/tally --key alice request list greenvale   # bob's invoice for honey\n"
            "  build/release/tally --key alice request pay 2\n"
            "  build/release/tally network show greenvale\n"
+           "  build/release/tally network health greenvale   # exposure and debt owed through gateways\n"
+           "  curl 'http://%s:%u/v1/paths?from=alice@greenvale&to=frank@hilltop&amount=10'\n"
            "  build/release/tally verify --data %s\n\n",
-           wallet, DEMO_PASSPHRASE, host, port, data_dir);
+           wallet, DEMO_PASSPHRASE, host, port, host, port, data_dir);
     fflush(stdout);
 }
 
@@ -415,7 +417,8 @@ int main(int argc, char **argv) {
             fprintf(stderr, "tallyd: the demo network could not be created: %s\n", why);
         } else {
             printf("\nThe demo network Greenvale (GVH) is ready: alice, bob, carol and dave, with a pool in USD, a hold "
-                   "and an open invoice.\n");
+                   "and an open invoice;\nwith gateways to Riverside (RVS: erin) and Hilltop (HLT: frank), payments "
+                   "across them (one over two hops)\nand the clearing of the cycle they made.\n");
             print_demo_tour(wallet, host, bound, config.data_dir);
         }
     } else if (demo) {
