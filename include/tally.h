@@ -201,7 +201,8 @@ extern "C" {
     X(EXPOSURE_LIMIT, "the payment would pass the network's exposure limit to its partner") \
     X(PARTNER_UNHEALTHY, "the partner network fails this network's health rules: no new exposure to it") \
     X(BELOW_MIN_RECEIVED, "the payee would receive less than the minimum the payer signed") \
-    X(BAD_CLEARING, "a clearing sets off 1 to 8 open gateways, each at its rate exactly, every mirror account toward zero and never past it, every network's legs balanced")
+    X(BAD_CLEARING, "a clearing sets off 1 to 8 open gateways, each at its rate exactly, every mirror account toward zero and never past it, every network's legs balanced") \
+    X(NOT_WHOLE_STEPS, "a gateway exchanges whole steps of its rate: the amount must be a multiple of the rate's part on its side")
 
 typedef enum {
 #define TALLY_ERROR_ENUM(name, message) TALLY_ERR_##name,
@@ -591,8 +592,9 @@ typedef struct {
  * unit) to payee in the network the path reaches, over hop_count (1..4) gateways,
  * each from the network the one before reached. The first leg is a transfer to the
  * first gateway's mirror account with every rule and fee of one (max_fee bounds
- * them); at each hop the amount is converted at the gateway's rate, rounded down,
- * and the receiving side's fee deducted; the payee must receive at least
+ * them); at each hop whole steps of the gateway's rate cross (what is below a step
+ * stays with the fee account of the network it is in) and the receiving side's fee
+ * is deducted; the payee must receive at least
  * min_received (its network's unit). All or nothing. The result's `available` is
  * what the payee received; `fee` the first leg's fee. Unused gateways are 0. */
 #define TALLY_PATH_HOPS_MAX 4u
@@ -627,8 +629,9 @@ typedef struct {
  * from its own holding into the partner's pool to lower that debt by `amount` (the
  * partner's unit): the reserve is amount at the partner's peg rounded up, into its
  * pool's buffer, as a member repaying in reserve pays (POOL_REPAY); the debtor's
- * own mirror account of the partner falls likewise by amount at the gateway's rate,
- * rounded down, never past zero, and those credits go to the debtor's pool account.
+ * own mirror account of the partner falls by the same value at the gateway's rate,
+ * exactly (amount must be whole steps of the rate: NOT_WHOLE_STEPS), and those
+ * credits go to the debtor's pool account.
  * The result's `reserve` is what was paid, `available` what the debtor's mirror
  * account fell by. */
 typedef struct {

@@ -204,15 +204,18 @@ TEST(clearing_solver_rates_3_2_on_a_consistent_cycle_clear_exactly) {
     uint32_t ab = chain_gateway(&c, 1, 2, 3, 2), bc = chain_gateway(&c, 2, 3, 1, 1), ca = chain_gateway(&c, 3, 1, 2, 3);
     CHECK_CODE(chain_owe(&c, ab, 1, 2, 300).code, TALLY_OK); /* 300 / -200 */
     CHECK_CODE(chain_owe(&c, bc, 2, 3, 150).code, TALLY_OK); /* 150 / -150 */
-    CHECK_CODE(chain_owe(&c, ca, 3, 1, 101).code, TALLY_OK); /* 101 / -151 (151.5 rounded down) */
-    CHECK_EQ(mirror(&c, 1, 3), -151);
+    /* 101 of network 3 cross as 50 whole steps of 2 (100; the 1 left stays with its
+     * fee account): 100 / -150 */
+    CHECK_CODE(chain_owe(&c, ca, 3, 1, 101).code, TALLY_OK);
+    CHECK_EQ(mirror(&c, 3, 1), 100);
+    CHECK_EQ(mirror(&c, 1, 3), -150);
     clearing_plan plan;
     REQUIRE(clearing_plan_make(c.world.state, &plan));
-    /* value: 3->1 allows min(101 * 3, 151 * 2) = 302, rounded down to a multiple of
-     * lcm(2, 3, 3) = 6: 300, so 150 of network 1, 100 of 2 and 100 of 3 */
-    CHECK_EQ(plan.obligation_before, 600 + 450 + 302);
+    /* value: 3->1 allows min(100 * 3, 150 * 2) = 300, a multiple of lcm(2, 3, 3) = 6,
+     * so 150 of network 1, 100 of 2 and 100 of 3 */
+    CHECK_EQ(plan.obligation_before, 600 + 450 + 300);
     CHECK_EQ(plan.removed, 900);
-    CHECK_EQ(plan.rounded_off, 6);
+    CHECK_EQ(plan.rounded_off, 0);
     REQUIRE(plan.transaction_count == 1);
     const tally_tx_clearing *body = &plan.transactions[0];
     REQUIRE(body->count == 3);
@@ -227,8 +230,8 @@ TEST(clearing_solver_rates_3_2_on_a_consistent_cycle_clear_exactly) {
     chain_apply(&c, &plan, 0);
     CHECK_EQ(mirror(&c, 1, 2), 150);
     CHECK_EQ(mirror(&c, 2, 1), -100);
-    CHECK_EQ(mirror(&c, 3, 1), 1);
-    CHECK_EQ(mirror(&c, 1, 3), -1);
+    CHECK_EQ(mirror(&c, 3, 1), 0);
+    CHECK_EQ(mirror(&c, 1, 3), 0);
     clearing_plan_free(&plan);
     world_free(&c.world);
 }

@@ -395,7 +395,7 @@ TEST(cli_parse_refuses_bad_command_lines) {
     CHECK_EQ(RUN(&h, "frobnicate"), CLI_USAGE);
     CHECK(contains(h.err, "unknown command 'frobnicate'"));
     CHECK_EQ(RUN(&h, "network", "frob"), CLI_USAGE);
-    CHECK(contains(h.err, "`tally network` has: create policy peg show list members"));
+    CHECK(contains(h.err, "`tally network` has: create policy peg show health list members"));
     CHECK_EQ(RUN(&h, "pay", "bob@greenvale"), CLI_USAGE);
     CHECK(contains(h.err, "missing AMOUNT"));
     CHECK(contains(h.err, "usage: tally pay WHO AMOUNT"));

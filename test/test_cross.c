@@ -78,37 +78,62 @@ static int64_t mirror(const cast *c, uint32_t network, uint32_t partner) {
     return m ? m->balance : INT64_MIN;
 }
 
+TEST(cross_an_exposure_limit_of_500_refuses_a_debt_of_501_and_accepts_500) {
+    cast c;
+    setup(&c, 0);
+    uint32_t gr = gateway(&c, G, R, 1, 1, 500, 500);
+    tally_result refused = pay_across(&c, &c.alice, G, &c.bob, 501, 0, 0, 1, &gr);
+    CHECK_CODE(refused.code, TALLY_ERR_EXPOSURE_LIMIT);
+    CHECK_EQ(refused.available, 500);
+    CHECK_EQ(mirror(&c, R, G), 0);
+    tally_result paid = pay_across(&c, &c.alice, G, &c.bob, 500, 0, 495, 1, &gr);
+    CHECK_CODE(paid.code, TALLY_OK);
+    CHECK_EQ(paid.available, 495); /* R's 1% fee is 5 */
+    CHECK_EQ(mirror(&c, R, G), -500);
+    CHECK_EQ(mirror(&c, G, R), 500);
+    CHECK_CODE(pay_across(&c, &c.alice, G, &c.bob, 1, 0, 0, 1, &gr).code, TALLY_ERR_EXPOSURE_LIMIT);
+    world_free(&c.world);
+}
+
+/* A gateway exchanges whole steps of its rate: at 3:2, 3 GVH for 2 RVS, so that its
+ * two mirror accounts always hold the same value and both can come back to zero;
+ * what is left of an amount below one step stays with the payer's network's fee
+ * account. */
 TEST(cross_a_rate_of_3_2_with_a_fee_each_side_and_an_exposure_limit_of_500) {
     cast c;
     setup(&c, 0);
     uint32_t gr = gateway(&c, G, R, 3, 2, 500, 500);
-    /* 752 GVH would arrive as 501 in R: past R's limit of 500 */
-    tally_result refused = pay_across(&c, &c.alice, G, &c.bob, 752, 0, 0, 1, &gr);
+    /* 753 GVH are 251 steps: 502 would arrive in R, past its limit of 500 */
+    tally_result refused = pay_across(&c, &c.alice, G, &c.bob, 753, 0, 0, 1, &gr);
     CHECK_CODE(refused.code, TALLY_ERR_EXPOSURE_LIMIT);
     CHECK_EQ(refused.available, 500);
-    /* 750 arrive as 500: gw:G in R owes 500, R's 1% fee is 5, bob receives 495 */
-    tally_result paid = pay_across(&c, &c.alice, G, &c.bob, 750, 0, 495, 1, &gr);
+    /* 752 GVH: 250 steps (750) cross and 2 stay with G's fee account; 500 arrive:
+     * gw:G in R owes 500, R's 1% fee is 5, bob receives 495 */
+    tally_result paid = pay_across(&c, &c.alice, G, &c.bob, 752, 0, 495, 1, &gr);
     CHECK_CODE(paid.code, TALLY_OK);
     CHECK_EQ(paid.available, 495);
-    CHECK_EQ(balance_of(&c.world, G, &c.alice), -750);
+    CHECK_EQ(balance_of(&c.world, G, &c.alice), -752);
     CHECK_EQ(mirror(&c, G, R), 750);
     CHECK_EQ(mirror(&c, R, G), -500);
     CHECK_EQ(balance_of(&c.world, R, &c.bob), 495);
     CHECK_EQ(system_member(&c.world, R, TALLY_SYSTEM_FEES)->balance, 5);
-    /* at the limit: one unit more arriving is refused */
-    CHECK_CODE(pay_across(&c, &c.alice, G, &c.bob, 2, 0, 0, 1, &gr).code, TALLY_ERR_EXPOSURE_LIMIT);
-    /* a payment back: carol pays 100 RVS, 150 GVH arrive in G, G's fee 2 (1.5 rounded
-     * up), alice receives 148; both mirror accounts move toward zero */
+    CHECK_EQ(system_member(&c.world, G, TALLY_SYSTEM_FEES)->balance, 2);
+    /* at the limit: one step more is refused; less than a step crosses nothing */
+    CHECK_CODE(pay_across(&c, &c.alice, G, &c.bob, 3, 0, 0, 1, &gr).code, TALLY_ERR_EXPOSURE_LIMIT);
+    CHECK_CODE(pay_across(&c, &c.alice, G, &c.bob, 2, 0, 0, 1, &gr).code, TALLY_ERR_AMOUNT_TOO_SMALL);
+    /* a payment back: carol pays 100 RVS (50 steps), 150 GVH arrive in G, G's fee 2
+     * (1.5 rounded up), alice receives 148; both mirror accounts move toward zero */
     paid = pay_across(&c, &c.carol, R, &c.alice, 100, 0, 0, 1, &gr);
     CHECK_CODE(paid.code, TALLY_OK);
     CHECK_EQ(paid.available, 148);
     CHECK_EQ(mirror(&c, R, G), -400);
     CHECK_EQ(mirror(&c, G, R), 600);
-    CHECK_EQ(balance_of(&c.world, G, &c.alice), -750 + 148);
-    CHECK_EQ(system_member(&c.world, G, TALLY_SYSTEM_FEES)->balance, 2);
+    CHECK_EQ(balance_of(&c.world, G, &c.alice), -752 + 148);
+    CHECK_EQ(system_member(&c.world, G, TALLY_SYSTEM_FEES)->balance, 4);
     /* and R has room again: 150 GVH arrive as 100 */
     CHECK_CODE(pay_across(&c, &c.alice, G, &c.bob, 150, 0, 0, 1, &gr).code, TALLY_OK);
     CHECK_EQ(mirror(&c, R, G), -500);
+    CHECK_EQ(mirror(&c, G, R), 750);
     world_free(&c.world);
 }
 
@@ -276,7 +301,7 @@ TEST(cross_a_settlement_in_reserve_lowers_both_sides) {
     setup(&c, 0);
     uint32_t gr = gateway(&c, G, R, 3, 2, 0, 1000);
     CHECK_CODE(pay_across(&c, &c.alice, G, &c.bob, 300, 0, 0, 1, &gr).code, TALLY_OK);
-    /* 300 G-units in: 200 R-units arrive, R's 1% fee (2) kept, bob gets 198 */
+    /* 300 G-units (100 steps) in: 200 R-units arrive, R's 1% fee (2) kept, bob gets 198 */
     CHECK_EQ(mirror(&c, G, R), 300);
     CHECK_EQ(mirror(&c, R, G), -200);
     CHECK_EQ(balance_of(&c.world, R, &c.bob), 198);
@@ -290,34 +315,35 @@ TEST(cross_a_settlement_in_reserve_lowers_both_sides) {
     REQUIRE(do_set_peg(&c.world, &c.op, R, 1, 1, 2).code == TALLY_OK);
 
     settle = world_tx(&c.world, &c.op, TALLY_TX_SETTLE);
-    settle.body.settle = (tally_tx_settle){gr, G, 101};
+    settle.body.settle = (tally_tx_settle){gr, G, 102};
     tally_result settled = world_apply(&c.world, &settle);
     CHECK_CODE(settled.code, TALLY_OK);
-    CHECK_EQ(settled.reserve, 51);    /* 101 / 2, rounded up */
-    CHECK_EQ(settled.available, 151); /* 101 * 3 / 2, rounded down */
-    CHECK_EQ(mirror(&c, R, G), -99);
-    CHECK_EQ(mirror(&c, G, R), 149);
-    CHECK_EQ(system_member(&c.world, R, TALLY_SYSTEM_LOST_DEBT)->balance, -101);
-    CHECK_EQ(system_member(&c.world, G, TALLY_SYSTEM_POOL)->balance, 151);
+    CHECK_EQ(settled.reserve, 51);    /* 102 / 2 */
+    CHECK_EQ(settled.available, 153); /* 102 * 3 / 2 */
+    CHECK_EQ(mirror(&c, R, G), -98);
+    CHECK_EQ(mirror(&c, G, R), 147);
+    CHECK_EQ(system_member(&c.world, R, TALLY_SYSTEM_LOST_DEBT)->balance, -102);
+    CHECK_EQ(system_member(&c.world, G, TALLY_SYSTEM_POOL)->balance, 153);
     const tally_network *r = tally_state_network(c.world.state, R);
     CHECK_EQ(r->pool_buffer, 51);
-    CHECK_EQ(r->mirror_debt, 99);
-    CHECK_EQ(tally_state_network(c.world.state, G)->mirror_credit, 149);
+    CHECK_EQ(r->mirror_debt, 98);
+    CHECK_EQ(tally_state_network(c.world.state, G)->mirror_credit, 147);
     tally_key pool = tally_system_key(R, TALLY_SYSTEM_POOL);
     CHECK_EQ(tally_state_asset_balance(c.world.state, 1, &pool), 51);
     CHECK_EQ(tally_state_asset_balance(c.world.state, 1, &c.op.key), 29);
 
-    /* refusals: more than R's exposure (99 left), more reserve than held (29 pays
-     * for 58), nothing, the wrong side's partner without reserve, not a side, no
-     * such gateway, not its operator */
+    /* refusals: more than R's exposure (98 left), more reserve than held (29 pays
+     * for 58), not whole steps of 2 RVS, nothing, the wrong side's partner without
+     * reserve, not a side, no such gateway, not its operator */
     const struct {
         tally_tx_settle body;
         const test_actor *signer;
         tally_error code;
         int64_t available;
     } refusals[] = {
-        {{gr, G, 100}, &c.op, TALLY_ERR_NOT_IN_DEBT, 99},
-        {{gr, G, 59}, &c.op, TALLY_ERR_INSUFFICIENT_ASSET, 29},
+        {{gr, G, 100}, &c.op, TALLY_ERR_NOT_IN_DEBT, 98},
+        {{gr, G, 60}, &c.op, TALLY_ERR_INSUFFICIENT_ASSET, 29},
+        {{gr, G, 57}, &c.op, TALLY_ERR_NOT_WHOLE_STEPS, 0},
         {{gr, G, 0}, &c.op, TALLY_ERR_AMOUNT_NOT_POSITIVE, 0},
         {{gr, R, 10}, &c.op, TALLY_ERR_NO_RESERVE_ASSET, 0}, /* R settling: its partner G has none */
         {{gr, H, 10}, &c.op, TALLY_ERR_NOT_GATEWAY_SIDE, 0},
@@ -331,11 +357,11 @@ TEST(cross_a_settlement_in_reserve_lowers_both_sides) {
         CHECK_CODE(refused.code, refusals[i].code);
         CHECK_EQ(refused.available, refusals[i].available);
     }
-    /* what is left of R's exposure is settled with what the operator holds: 58 for 29 */
+    /* 58 more for 29 of reserve; then the rest is owed still (40 RVS, 60 GVH) */
     settle = world_tx(&c.world, &c.op, TALLY_TX_SETTLE);
     settle.body.settle = (tally_tx_settle){gr, G, 58};
     CHECK_CODE(world_apply(&c.world, &settle).code, TALLY_OK);
-    CHECK_EQ(mirror(&c, R, G), -41);
-    CHECK_EQ(mirror(&c, G, R), 62); /* 149 - 87 */
+    CHECK_EQ(mirror(&c, R, G), -40);
+    CHECK_EQ(mirror(&c, G, R), 60);
     world_free(&c.world);
 }

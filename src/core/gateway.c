@@ -140,6 +140,11 @@ tally_result gateway_accept(tally_state *state, const tally_tx *tx, int64_t bloc
         error = rate_from_pegs(tally_state_network(state, seen->network_a), tally_state_network(state, seen->network_b),
                                &terms.rate_a, &terms.rate_b);
         if (error != TALLY_OK) return result_error(error);
+    } else {
+        /* kept in lowest terms: a step of the rate is its smallest exact exchange */
+        uint128 divisor = gcd((uint128)terms.rate_a, (uint128)terms.rate_b);
+        terms.rate_a = (int64_t)((uint128)terms.rate_a / divisor);
+        terms.rate_b = (int64_t)((uint128)terms.rate_b / divisor);
     }
     tally_gateway *gateway = ledger_gateway_at(state, body->gateway_id - 1);
     gateway->terms = terms;
@@ -197,6 +202,9 @@ tally_result gateway_settle(tally_state *state, const tally_tx *tx) {
     tally_network *debtor = ledger_network(state, body->network_id), *partner = ledger_network(state, partner_id);
     if (partner->reserve_asset_id == 0) return result_error(TALLY_ERR_NO_RESERVE_ASSET);
     if (body->amount <= 0) return result_error(TALLY_ERR_AMOUNT_NOT_POSITIVE);
+    int64_t rate_debtor = side == 0 ? gateway->terms.rate_a : gateway->terms.rate_b;
+    int64_t rate_partner = side == 0 ? gateway->terms.rate_b : gateway->terms.rate_a;
+    if (body->amount % rate_partner != 0) return result_error(TALLY_ERR_NOT_WHOLE_STEPS);
     tally_key owed_key = tally_gateway_key(partner_id, debtor->id), owing_key = tally_gateway_key(debtor->id, partner_id);
     tally_member *owed = ledger_member(state, partner_id, &owed_key); /* in debt: the partner's exposure */
     tally_member *owing = ledger_member(state, debtor->id, &owing_key);
@@ -217,14 +225,10 @@ tally_result gateway_settle(tally_state *state, const tally_tx *tx) {
     }
     tally_key pool_key = tally_system_key(partner_id, TALLY_SYSTEM_POOL);
     if (!ledger_holding_fits(state, partner->reserve_asset_id, &pool_key)) return result_error(TALLY_ERR_HOLDERS_FULL);
-    /* The debtor's side: the value at the gateway's rate, rounded down (the debtor
-     * is the one paying), and never past zero (the two mirror accounts differ by
-     * what rounding and fees left behind). */
-    int64_t rate_debtor = side == 0 ? gateway->terms.rate_a : gateway->terms.rate_b;
-    int64_t rate_partner = side == 0 ? gateway->terms.rate_b : gateway->terms.rate_a;
+    /* The debtor's side: the same value at the gateway's rate, exactly (whole steps,
+     * as the mirror accounts always hold; transfer.c): so both come back together. */
     int64_t back;
     if (!muldiv_round_down(body->amount, rate_debtor, rate_partner, &back)) return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
-    if (back > positive_part(owing->balance)) back = positive_part(owing->balance);
     tally_member *lost = ledger_member_at(state, partner->lost_debt_member);
     tally_member *debtor_pool = ledger_member_at(state, debtor->pool_member);
     int64_t lost_after, pool_after;

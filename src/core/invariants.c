@@ -274,6 +274,13 @@ static bool check_gateway(const tally_state *state, const tally_gateway *g, uint
         if (g->terms.rate_a == 0 || g->terms.rate_b == 0 || !tally_state_member(state, g->network_a, &in_a) ||
             !tally_state_member(state, g->network_b, &in_b))
             return fail(why, why_size, "open gateway %u has no rate or no mirror accounts", g->id);
+        /* Whole steps of the rate only (transfer.c): the two mirror accounts hold the
+         * same value, with opposite signs. */
+        int64_t a = tally_state_member(state, g->network_a, &in_a)->balance;
+        int64_t b = tally_state_member(state, g->network_b, &in_b)->balance;
+        if ((int128)a * g->terms.rate_b + (int128)b * g->terms.rate_a != 0)
+            return fail(why, why_size, "gateway %u's mirror accounts hold %lld and %lld, not the same value at %lld:%lld",
+                        g->id, (long long)a, (long long)b, (long long)g->terms.rate_a, (long long)g->terms.rate_b);
     }
     return true;
 }

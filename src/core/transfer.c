@@ -305,16 +305,21 @@ typedef struct {
     int64_t income; /* what the payee received, in its last leg */
 } cross_leg;
 
-/* Of x units of the network `from`, what the gateway gives in its other network,
- * rounded down (the payee's side): x * rate_to / rate_from. */
-static bool convert_down(const tally_gateway *gateway, uint32_t from, int64_t x, int64_t *out) {
-    __extension__ typedef unsigned __int128 uint128;
+/* A gateway exchanges in whole steps of its rate (kept in lowest terms): rate_from
+ * units of `from` for rate_to of the other network, so that its two mirror accounts
+ * always hold the same value (balance_a * rate_b = -balance_b * rate_a) and can both
+ * come back to zero. Of x units of `from`, *sent is what crosses (whole steps, x
+ * rounded down: the payee's side rounds down) and *arrived what it is worth on the
+ * other side; the rest of x, less than one step, stays with `from`'s fee account. */
+static bool whole_steps(const tally_gateway *gateway, uint32_t from, int64_t x, int64_t *sent, int64_t *arrived) {
     bool from_a = from == gateway->network_a;
     int64_t rate_from = from_a ? gateway->terms.rate_a : gateway->terms.rate_b;
     int64_t rate_to = from_a ? gateway->terms.rate_b : gateway->terms.rate_a;
-    uint128 y = (uint128)(uint64_t)x * (uint64_t)rate_to / (uint64_t)rate_from;
-    if (y > INT64_MAX) return false;
-    *out = (int64_t)y;
+    int64_t steps = x / rate_from;
+    __extension__ __int128 worth = (__int128)steps * rate_to;
+    if (worth > INT64_MAX) return false;
+    *sent = steps * rate_from;
+    *arrived = (int64_t)worth;
     return true;
 }
 
@@ -350,26 +355,33 @@ static tally_error walk_path(tally_state *state, const tally_tx_transfer_cross *
     return TALLY_OK;
 }
 
-/* One hop into `to` from `from` over gateway: the mirror account of `from` in `to`
- * pays y (what value arrives), the receiving side's fee goes to `to`'s fee account,
- * the rest to `next` (the next mirror account or the payee). Exposure grows only
- * when the mirror account goes deeper into debt: then the side must not be frozen,
- * the partner must pass its health rules and the debt stay within its limit. */
-static tally_result hop(tally_state *state, const tally_gateway *gateway, uint32_t from, uint32_t to, int64_t value,
-                        tally_member *next, cross_leg *leg, int64_t *passed_on) {
+/* One hop into `to` from `from` over gateway, of `sent` (whole steps, already in the
+ * mirror account of `to` in `from`): the mirror account of `from` in `to` pays what
+ * they are worth (exposure grows only when it goes deeper into debt: then the side
+ * must not be frozen, the partner must pass its health rules and the debt stay
+ * within its limit), the receiving side's fee goes to `to`'s fee account, and the
+ * rest to `next`: the payee, or the next mirror account, which takes whole steps of
+ * the next gateway (`onward`, NULL at the last hop), what is left below one step to
+ * the fee account too. */
+static tally_result hop(tally_state *state, const tally_gateway *gateway, uint32_t from, uint32_t to, int64_t sent,
+                        tally_member *next, const tally_gateway *onward, cross_leg *leg, int64_t *passed_on) {
     tally_network *network = ledger_network(state, to);
     int side = to == gateway->network_a ? 0 : 1;
     const tally_gateway_side *terms = &gateway->terms.side[side];
-    int64_t arrived;
-    if (!convert_down(gateway, from, value, &arrived)) return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
+    int64_t ignored, arrived;
+    if (!whole_steps(gateway, from, sent, &ignored, &arrived)) return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
     int64_t fee = fee_round_up(arrived, terms->fee_bps);
+    int64_t onward_sent = arrived - fee, onward_worth;
+    if (onward && !whole_steps(onward, to, arrived - fee, &onward_sent, &onward_worth))
+        return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
+    int64_t kept = arrived - onward_sent; /* the fee, and what is below a step of the next gateway */
     tally_key mirror_key = tally_gateway_key(to, from);
     tally_member *mirror = ledger_member(state, to, &mirror_key);
     if (!mirror) return result_error(TALLY_ERR_GATEWAY_NOT_OPEN); /* an open gateway has both */
     tally_member *fees = ledger_member_at(state, network->fee_member);
     int64_t mirror_after, fees_after, next_after;
-    if (!checked_sub(mirror->balance, arrived, &mirror_after) || !checked_add(fees->balance, fee, &fees_after) ||
-        !checked_add(next->balance, arrived - fee, &next_after))
+    if (!checked_sub(mirror->balance, arrived, &mirror_after) || !checked_add(fees->balance, kept, &fees_after) ||
+        !checked_add(next->balance, onward_sent, &next_after))
         return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
     if (mirror_after < 0 && mirror_after < mirror->balance) {
         if (gateway->frozen[side]) return result_error(TALLY_ERR_GATEWAY_FROZEN);
@@ -381,10 +393,10 @@ static tally_result hop(tally_state *state, const tally_gateway *gateway, uint32
             return refused;
         }
     }
-    if (arrived - fee <= 0) return result_error(TALLY_ERR_AMOUNT_TOO_SMALL);
-    *leg = (cross_leg){network, {{mirror, mirror_after}, {fees, fees_after}, {next, next_after}}, 3, arrived - fee};
+    if (onward_sent <= 0) return result_error(TALLY_ERR_AMOUNT_TOO_SMALL);
+    *leg = (cross_leg){network, {{mirror, mirror_after}, {fees, fees_after}, {next, next_after}}, 3, onward_sent};
     if (!ledger_balances_fit(network, leg->changes, 3)) return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
-    *passed_on = arrived - fee;
+    *passed_on = onward_sent;
     return result_error(TALLY_OK);
 }
 
@@ -417,21 +429,31 @@ tally_result transfer_cross_apply(tally_state *state, const tally_tx *tx, int64_
     payment_outcome outcome;
     tally_result result = payment_check(&p, &outcome);
     if (result.code != TALLY_OK) return result;
+    /* Of the amount, whole steps of the first gateway's rate cross; the rest (less
+     * than a step) stays in the payer's network, with its fee account. */
+    int64_t sent, worth;
+    if (!whole_steps(gateways[0], home->id, body->amount, &sent, &worth)) return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
+    if (sent == 0) return result_error(TALLY_ERR_AMOUNT_TOO_SMALL);
+    outcome.payee_after -= body->amount - sent;
+    if (!checked_add(outcome.fees_after, body->amount - sent, &outcome.fees_after))
+        return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
     balance_change first_changes[] = {{payer, outcome.payer_after}, {first, outcome.payee_after}, {home_fees, outcome.fees_after}};
     if (!ledger_balances_fit(home, first_changes, 3)) return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
 
     /* Every hop, checked before anything moves. */
     cross_leg legs[TALLY_PATH_HOPS_MAX];
-    int64_t value = body->amount;
+    int64_t value = sent;
     for (uint8_t h = 0; h < body->hop_count; h++) {
         uint32_t from = networks[h], to = networks[h + 1];
         tally_member *next = payee;
+        const tally_gateway *onward = NULL;
         if (h + 1 < body->hop_count) {
             tally_key next_key = tally_gateway_key(to, networks[h + 2]);
             next = ledger_member(state, to, &next_key);
             if (!next) return result_error(TALLY_ERR_GATEWAY_NOT_OPEN);
+            onward = gateways[h + 1];
         }
-        tally_result hopped = hop(state, gateways[h], from, to, value, next, &legs[h], &value);
+        tally_result hopped = hop(state, gateways[h], from, to, value, next, onward, &legs[h], &value);
         if (hopped.code != TALLY_OK) return hopped;
     }
     int64_t received = value;
