@@ -65,7 +65,9 @@ static bool has_available(tally_error code) {
     case TALLY_ERR_BALANCE_NOT_ZERO:
     case TALLY_ERR_MEMBERS_FULL:
     case TALLY_ERR_APPROVAL_ABOVE_MAX:
-    case TALLY_ERR_REDEEM_CAP_REACHED: return true;
+    case TALLY_ERR_REDEEM_CAP_REACHED:
+    case TALLY_ERR_EXPOSURE_LIMIT:
+    case TALLY_ERR_BELOW_MIN_RECEIVED: return true;
     default: return false;
     }
 }
@@ -76,7 +78,11 @@ json_t *view_tx_status(const uint8_t id[TALLY_HASH_BYTES], const tx_status *stat
     if (!view) return NULL;
     if (status->state == TX_COMMITTED) {
         json_object_set_new(view, "height", json_integer((json_int_t)status->height));
-        json_object_set_new(view, "result", view_result(&status->result));
+        json_t *result = view_result(&status->result);
+        /* TRANSFER_CROSS: what the payee received (in its network's unit) */
+        if (result && status->result.available)
+            json_object_set_new(result, "available", json_integer(status->result.available));
+        json_object_set_new(view, "result", result);
     }
     if (status->state == TX_REFUSED) {
         if (status->node_error) {
@@ -519,5 +525,80 @@ json_t *view_request(const view_request_copy *copy) {
     json_object_set_new(view, "memo", copy->has_memo ? json_string(copy->memo) : json_null());
     json_object_set_new(view, "decimals", json_integer(copy->decimals));
     json_object_set_new(view, "unit", json_string(copy->unit_code));
+    return view;
+}
+
+/* ---- gateways and paths ---- */
+
+void view_copy_gateway(const tally_state *state, const tally_gateway *gateway, view_gateway_copy *out) {
+    memset(out, 0, sizeof *out);
+    out->gateway = *gateway;
+    uint32_t ids[2] = {gateway->network_a, gateway->network_b};
+    for (int side = 0; side < 2; side++) {
+        const tally_network *network = tally_state_network(state, ids[side]);
+        if (network) {
+            snprintf(out->name[side], sizeof out->name[side], "%s", network->name);
+            snprintf(out->unit[side], sizeof out->unit[side], "%s", network->unit_code);
+            out->decimals[side] = network->decimals;
+        }
+        tally_key key = tally_gateway_key(ids[side], ids[1 - side]);
+        const tally_member *mirror = tally_state_member(state, ids[side], &key);
+        out->has_mirror[side] = mirror != NULL;
+        out->mirror[side] = mirror ? mirror->balance : 0;
+    }
+}
+
+static json_t *gateway_side(const view_gateway_copy *copy, int side) {
+    const tally_gateway *g = &copy->gateway;
+    const tally_gateway_side *terms = &g->terms.side[side];
+    uint32_t network = side == 0 ? g->network_a : g->network_b, partner = side == 0 ? g->network_b : g->network_a;
+    int64_t balance = copy->mirror[side], exposure = balance < 0 ? -balance : 0;
+    int64_t room = terms->limit > exposure ? terms->limit - exposure : 0;
+    tally_key mirror = tally_gateway_key(network, partner);
+    return json_pack("{s:i, s:s, s:s, s:i, s:i, s:I, s:i, s:i, s:b, s:o, s:I, s:I, s:I, s:b}", "network", (int)network,
+                     "name", copy->name[side], "unit", copy->unit[side], "decimals", (int)copy->decimals[side],
+                     "fee_bps", (int)terms->fee_bps, "limit", (json_int_t)terms->limit, "min_partner_rtd_bps",
+                     (int)terms->min_partner_rtd_bps, "max_partner_default_bps", (int)terms->max_partner_default_bps,
+                     "frozen", g->frozen[side] ? 1 : 0, "mirror", view_address(&mirror), "mirror_balance",
+                     (json_int_t)balance, "exposure", (json_int_t)exposure, "room", (json_int_t)room, "mirror_open",
+                     copy->has_mirror[side] ? 1 : 0);
+}
+
+json_t *view_gateway(const view_gateway_copy *copy) {
+    const tally_gateway *g = &copy->gateway;
+    const char *status = tally_gateway_status_name(g->status);
+    json_t *view = json_pack("{s:I, s:s, s:i, s:i, s:I, s:I, s:b, s:I, s:I, s:o, s:o}", "id", (json_int_t)g->id,
+                             "status", status ? status : "unknown", "network_a", (int)g->network_a, "network_b",
+                             (int)g->network_b, "rate_a", (json_int_t)g->terms.rate_a, "rate_b",
+                             (json_int_t)g->terms.rate_b, "rate_from_pegs",
+                             g->terms.rate_a == 0 && g->terms.rate_b == 0 ? 1 : 0, "proposed_at",
+                             (json_int_t)g->proposed_at, "opened_at", (json_int_t)g->opened_at, "a",
+                             gateway_side(copy, 0), "b", gateway_side(copy, 1));
+    return view;
+}
+
+static json_t *path_hop_view(const path_hop *hop) {
+    return json_pack("{s:I, s:i, s:i, s:I, s:I, s:I, s:I, s:b}", "gateway", (json_int_t)hop->gateway_id, "from",
+                     (int)hop->from, "to", (int)hop->to, "arrived", (json_int_t)hop->arrived, "fee",
+                     (json_int_t)hop->fee, "passed_on", (json_int_t)hop->passed_on, "room", (json_int_t)hop->room,
+                     "exposure_grows", hop->exposure_grows ? 1 : 0);
+}
+
+json_t *view_path(const path_quote *quote) {
+    json_t *hops = json_array(), *gateways = json_array();
+    for (uint8_t h = 0; h < quote->hop_count; h++) {
+        json_array_append_new(hops, path_hop_view(&quote->hops[h]));
+        json_array_append_new(gateways, json_integer(quote->hops[h].gateway_id));
+    }
+    json_t *view = json_pack("{s:o, s:o, s:I, s:I, s:I, s:I}", "gateways", gateways, "hops", hops, "amount",
+                             (json_int_t)quote->amount, "fee", (json_int_t)quote->fee, "received",
+                             (json_int_t)quote->received, "capacity", (json_int_t)quote->capacity);
+    if (view && quote->refusal != TALLY_OK) {
+        json_t *error = view_error(tally_error_name(quote->refusal), tally_error_message(quote->refusal),
+                                   quote->refused_available, has_available(quote->refusal));
+        if (error && quote->refused_hop >= 0 && quote->refused_hop < quote->hop_count)
+            json_object_set_new(error, "gateway", json_integer(quote->hops[quote->refused_hop].gateway_id));
+        json_object_set_new(view, "refusal", error);
+    }
     return view;
 }
