@@ -398,10 +398,10 @@ TEST(cli_parse_refuses_bad_command_lines) {
     CHECK(contains(h.err, "`tally network` has: create policy peg show list members"));
     CHECK_EQ(RUN(&h, "pay", "bob@greenvale"), CLI_USAGE);
     CHECK(contains(h.err, "missing AMOUNT"));
-    CHECK(contains(h.err, "usage: tally pay WHO AMOUNT"));
+    CHECK(contains(h.err, "usage: tally pay [FROM@NET] WHO AMOUNT"));
     CHECK_EQ(RUN(&h, "line", "open", "greenvale"), CLI_USAGE);
     CHECK(contains(h.err, "missing WHO LIMIT"));
-    CHECK_EQ(RUN(&h, "pay", "bob@greenvale", "1", "2"), CLI_USAGE);
+    CHECK_EQ(RUN(&h, "pay", "alice@greenvale", "bob@greenvale", "1", "2"), CLI_USAGE);
     CHECK(contains(h.err, "too many arguments: '2'"));
     CHECK_EQ(RUN(&h, "pay", "bob@greenvale", "1", "--tip", "3"), CLI_USAGE);
     CHECK(contains(h.err, "unknown option --tip"));
@@ -436,7 +436,7 @@ TEST(cli_help_on_every_command) {
         CHECK(command->positional_max <= CLI_POSITIONAL_MAX);
     }
     CHECK_EQ(RUN(&h, "help", "pay"), CLI_OK);
-    CHECK(contains(h.out, "usage: tally pay WHO AMOUNT"));
+    CHECK(contains(h.out, "usage: tally pay [FROM@NET] WHO AMOUNT"));
     CHECK(contains(h.out, "--max-fee AMOUNT"));
     CHECK_EQ(RUN(&h, "network", "--help"), CLI_OK);
     CHECK(contains(h.out, "create NAME UNIT"));
@@ -453,8 +453,7 @@ TEST(cli_every_transaction_type_has_a_command) {
     for (unsigned type = TALLY_TX_TYPE_FIRST; type <= TALLY_TX_TYPE_LAST; type++) {
         bool found = false;
         for (size_t i = 0; i < cli_command_count; i++) {
-            tally_tx_type made;
-            if (cli_command_tx_type(&cli_commands[i], &made) && made == type) found = true;
+            if (cli_command_makes_tx_type(&cli_commands[i], (tally_tx_type)type)) found = true;
         }
         if (!found) fprintf(stderr, "    no command makes %s\n", tally_tx_type_name((uint8_t)type));
         CHECK(found);
@@ -487,7 +486,7 @@ TEST(cli_global_options_anywhere) {
     json_t *usage_error = json_object_get(usage, "error");
     CHECK(strcmp(json_string_value(json_object_get(usage_error, "code")), "USAGE") == 0);
     CHECK(strcmp(json_string_value(json_object_get(usage_error, "message")), "unknown option --bogus") == 0);
-    CHECK(strcmp(json_string_value(json_object_get(usage_error, "usage")), "tally pay WHO AMOUNT [options]") == 0);
+    CHECK(strcmp(json_string_value(json_object_get(usage_error, "usage")), "tally pay [FROM@NET] WHO AMOUNT [options]") == 0);
     CHECK(strcmp(json_string_value(json_object_get(usage_error, "help")), "tally pay --help") == 0);
     json_decref(usage);
     CHECK(h.err == NULL || h.err[0] == '\0');

@@ -985,6 +985,25 @@ static enum MHD_Result get_paths(http_server *server, struct MHD_Connection *con
         return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_AMOUNT",
                           "amount is a positive whole number of the payer's network's minor units (1000 = 10.00 "
                           "with 2 decimals)");
+    /* path=ID,ID: price those gateways alone */
+    const char *path_text = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "path");
+    uint32_t gateways[TALLY_PATH_HOPS_MAX];
+    uint8_t hop_count = 0;
+    if (path_text) {
+        char copy[128];
+        bool valid = strlen(path_text) < sizeof copy && path_text[0] != ',' &&
+                     path_text[0] != '\0' && path_text[strlen(path_text) - 1] != ',';
+        snprintf(copy, sizeof copy, "%s", path_text);
+        char *position = NULL;
+        for (char *part = strtok_r(copy, ",", &position); valid && part; part = strtok_r(NULL, ",", &position)) {
+            uint32_t id;
+            valid = hop_count < TALLY_PATH_HOPS_MAX && parse_record_id(part, &id);
+            if (valid) gateways[hop_count++] = id;
+        }
+        if (!valid || hop_count == 0)
+            return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_QUERY",
+                              "path is 1 to 4 gateway ids separated by commas, in order from the payer's network");
+    }
     path_list *list = malloc(sizeof *list);
     if (!list) return send_out_of_memory(connection);
     const tally_state *state = node_read_begin(server->node);
@@ -1003,7 +1022,18 @@ static enum MHD_Result get_paths(http_server *server, struct MHD_Connection *con
         code = "SAME_NETWORK";
         snprintf(why, sizeof why, "from and to are in the same network: pay there with a transfer (tally pay)");
     }
-    if (parties) paths_find(state, from_network, &payer, to_network, &payee, (int64_t)amount, list);
+    if (parties && hop_count) {
+        /* the path given, priced alone: one candidate, feasible or refused */
+        memset(list, 0, sizeof *list);
+        path_quote quote;
+        if (paths_price(state, from_network, &payer, &payee, (int64_t)amount, gateways, hop_count, &quote)) {
+            list->candidates = 1;
+            if (quote.refusal == TALLY_OK) list->paths[list->count++] = quote;
+            else list->refused = quote;
+        }
+    } else if (parties) {
+        paths_find(state, from_network, &payer, to_network, &payee, (int64_t)amount, list);
+    }
     node_read_end(server->node);
     if (!parties) {
         free(list);
@@ -1020,8 +1050,9 @@ static enum MHD_Result get_paths(http_server *server, struct MHD_Connection *con
                                           "hops",
                                0, false);
         } else {
-            error = view_error("NO_PATH", "every path from the payer's network to the payee's would be refused now: "
-                                          "`refused` is the one that went furthest",
+            error = view_error("NO_PATH", hop_count ? "the ledger would refuse this path now: `refused` says why"
+                                                    : "every path from the payer's network to the payee's would be "
+                                                      "refused now: `refused` is the one that went furthest",
                                0, false);
             if (error) json_object_set_new(error, "refused", view_path(&list->refused));
         }
