@@ -198,6 +198,7 @@ void view_text_append_tx_status(view_text *text, const uint8_t id[TALLY_HASH_BYT
         at += put_field(out + at, "to_primary", r->to_primary);
         at += put_field(out + at, "to_excess", r->to_excess);
         at += put_field(out + at, "effective_at", r->effective_at);
+        if (r->available) at += put_field(out + at, "available", r->available); /* as view_tx_status */
         out[at++] = '}';
     }
     out[at++] = '}';
