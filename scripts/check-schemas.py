@@ -190,6 +190,18 @@ def main():
     c.check("/v1/proofs/accounts/{address}", "get", "/v1/proofs/accounts/" + alice, 200)
     c.check("/v1/proofs/assets/{asset}", "get", "/v1/proofs/assets/1", 200)
     c.check("/v1/proofs/assets/{asset}/holders/{address}", "get", "/v1/proofs/assets/1/holders/" + bob_address, 200)
+    # Gateways and paths: the demo has none, so the lists are empty and the rest
+    # refusals (GET /v1/paths priced for real in test_cli_gateway.c).
+    c.check("/v1/gateways", "get", "/v1/gateways", 200)
+    c.check("/v1/gateways", "get", "/v1/gateways?network=1", 200)
+    c.check("/v1/gateways", "get", "/v1/gateways?network=x", 400)
+    c.check("/v1/gateways", "get", "/v1/gateways?network=999", 404)
+    c.check("/v1/gateways/{id}", "get", "/v1/gateways/1", 404)
+    c.check("/v1/gateways/{id}", "get", "/v1/gateways/first", 400)
+    c.check("/v1/paths", "get", "/v1/paths?from=alice@1&to=bob@1", 400)
+    c.check("/v1/paths", "get", "/v1/paths?from=alice@1&to=bob@1&amount=100", 400)
+    c.check("/v1/paths", "get", "/v1/paths?from=alice@1&to=bob@999&amount=100", 404)
+    c.check("/v1/paths", "get", "/v1/paths?from=alice&to=bob@1&amount=100", 400)
     # The demo's hold (dave's deposit for carol) and payment requests (carol's to
     # dave, paid; bob's to alice, open until it expires), and every refusal.
     holds = c.check("/v1/networks/{network}/holds", "get", "/v1/networks/1/holds?member=dave", 200) or {}
