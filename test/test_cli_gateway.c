@@ -158,6 +158,25 @@ TEST(cli_gateways_and_a_two_hop_payment_through_a_real_node) {
     CHECK_EQ(TALLY(&s, "--key", "alice", "pay", "alice@greenvale", "carol@hilltop", "20"), CLI_OK);
     CHECK(contains(s.out, "paid 20.00 GVH to carol@Hilltop over gateways 1, 2: carol@Hilltop received 13.12 HLT (at "
                           "least 13.12 HLT signed), fee 0.20 GVH (at most 0.20 GVH signed)"));
+    /* the block shows the payment with its path and what it signed */
+    const char *in_block = s.out ? strstr(s.out, "committed in block ") : NULL;
+    CHECK(in_block != NULL);
+    if (in_block) {
+        char block_path[64];
+        snprintf(block_path, sizeof block_path, "/v1/blocks/%ld", strtol(in_block + 19, NULL, 10));
+        json_t *block = NULL;
+        CHECK_EQ(harness_request(&node, "GET", block_path, NULL, 0, &block), 200);
+        json_t *cross = NULL, *transaction;
+        size_t index;
+        json_array_foreach(json_object_get(block, "transactions"), index, transaction)
+            if (strcmp(json_string_value(json_object_get(transaction, "type")), "transfer_cross") == 0) cross = transaction;
+        CHECK(cross != NULL);
+        CHECK_EQ(harness_json_int(cross, "min_received"), 1312);
+        CHECK_EQ(harness_json_int(cross, "max_fee"), 20);
+        CHECK_EQ(json_array_size(json_object_get(cross, "gateways")), 2);
+        CHECK_EQ(harness_json_int(cross, "result.available"), 1312);
+        json_decref(block);
+    }
     CHECK_EQ(TALLY(&s, "balance", "--key", "carol", "hilltop"), CLI_OK);
     CHECK(contains(s.out, "13.12 HLT"));
 

@@ -34,11 +34,15 @@ json_t *view_error(const char *code, const char *message, int64_t available, boo
 }
 
 json_t *view_result(const tally_result *r) {
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "created_id", (json_int_t)r->created_id,
+    json_t *view = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "created_id", (json_int_t)r->created_id,
                      "minted", (json_int_t)r->minted, "burned", (json_int_t)r->burned, "fee", (json_int_t)r->fee,
                      "risk_fee", (json_int_t)r->risk_fee, "reserve", (json_int_t)r->reserve, "shares",
                      (json_int_t)r->shares, "to_primary", (json_int_t)r->to_primary, "to_excess",
                      (json_int_t)r->to_excess, "effective_at", (json_int_t)r->effective_at);
+    /* TRANSFER_CROSS: what the payee received (in its network's unit) */
+    if (view && r->code == TALLY_OK && r->available)
+        json_object_set_new(view, "available", json_integer(r->available));
+    return view;
 }
 
 /* Errors whose `available` field carries a number worth showing. */
@@ -78,11 +82,7 @@ json_t *view_tx_status(const uint8_t id[TALLY_HASH_BYTES], const tx_status *stat
     if (!view) return NULL;
     if (status->state == TX_COMMITTED) {
         json_object_set_new(view, "height", json_integer((json_int_t)status->height));
-        json_t *result = view_result(&status->result);
-        /* TRANSFER_CROSS: what the payee received (in its network's unit) */
-        if (result && status->result.available)
-            json_object_set_new(result, "available", json_integer(status->result.available));
-        json_object_set_new(view, "result", result);
+        json_object_set_new(view, "result", view_result(&status->result));
     }
     if (status->state == TX_REFUSED) {
         if (status->node_error) {
@@ -376,6 +376,18 @@ json_t *view_tx(const tally_tx *tx) {
         json_object_set_new(view, "amount", json_integer(t->amount));
         json_object_set_new(view, "max_fee", json_integer(t->max_fee));
         json_object_set_new(view, "memo", json_stringn(t->memo.bytes, t->memo.length));
+    }
+    if (view && tx->type == TALLY_TX_TRANSFER_CROSS) {
+        const tally_tx_transfer_cross *c = &tx->body.transfer_cross;
+        json_object_set_new(view, "network", json_integer(c->network_id));
+        json_object_set_new(view, "payee", view_address(&c->payee));
+        json_object_set_new(view, "amount", json_integer(c->amount));
+        json_object_set_new(view, "max_fee", json_integer(c->max_fee));
+        json_object_set_new(view, "min_received", json_integer(c->min_received));
+        json_t *gateways = json_array();
+        for (uint8_t h = 0; gateways && h < c->hop_count && h < TALLY_PATH_HOPS_MAX; h++)
+            json_array_append_new(gateways, json_integer(c->gateways[h]));
+        json_object_set_new(view, "gateways", gateways);
     }
     if (view && tx->type == TALLY_TX_TRANSFER_BATCH) {
         const tally_tx_transfer_batch *b = &tx->body.transfer_batch;
