@@ -149,6 +149,17 @@ TEST(cli_gateways_and_a_two_hop_payment_through_a_real_node) {
     CHECK(contains(s.out, "proposed gateway 2"));
     CHECK_EQ(TALLY(&s, "--key", "op", "gateway", "accept", "2"), CLI_OK);
 
+    /* the paths, read without signing */
+    CHECK_EQ(TALLY(&s, "paths", "alice@greenvale", "carol@hilltop", "20"), CLI_OK);
+    CHECK(contains(s.out, "paths from alice@Greenvale to carol@Hilltop for 20.00 GVH, best first (1 priced):"));
+    CHECK(contains(s.out, "1. gateways 1, 2: carol@Hilltop receives 13.12 HLT, your fee 0.20 GVH"));
+    CHECK(contains(s.out, "gateway 1 into Riverside: 20.00 RVS arrive, fee 0.10 RVS, 19.90 RVS pass on"));
+    CHECK(contains(s.out, "gateway 2 into Hilltop: 13.26 HLT arrive, fee 0.14 HLT, 13.12 HLT to the payee"));
+    CHECK_EQ(TALLY(&s, "paths", "alice@greenvale", "carol@hilltop", "20", "--path", "2"), CLI_REFUSED);
+    CHECK(contains(s.err, "BAD_PATH"));
+    CHECK_EQ(TALLY(&s, "paths", "alice@greenvale", "carol@greenvale", "20"), CLI_REFUSED);
+    CHECK_EQ(TALLY(&s, "paths", "alice@greenvale", "carol@hilltop", "x"), CLI_USAGE);
+
     /* one hop: 10.00 GVH, fee 1% in Greenvale (0.10), 10.00 arrive in Riverside, 0.05 fee */
     CHECK_EQ(TALLY(&s, "--key", "alice", "pay", "alice@greenvale", "bob@riverside", "10"), CLI_OK);
     CHECK(contains(s.out, "paid 10.00 GVH to bob@Riverside over gateway 1: bob@Riverside received 9.95 RVS (at least "

@@ -112,3 +112,125 @@ cli_status cli_cmd_gateway_list(cli_context *ctx, const cli_args *args) {
     json_decref(json);
     return CLI_OK;
 }
+
+/* The networks a list of paths enters, each asked of the node once. */
+typedef struct {
+    cli_network networks[16];
+    size_t count;
+} network_cache;
+
+static const cli_network *cached_network(cli_context *ctx, network_cache *cache, uint32_t id) {
+    for (size_t i = 0; i < cache->count; i++)
+        if (cache->networks[i].id == id) return &cache->networks[i];
+    if (cache->count == sizeof cache->networks / sizeof cache->networks[0]) return NULL;
+    if (cli_client_network_by_id(ctx, id, &cache->networks[cache->count]) != CLI_OK) return NULL;
+    return &cache->networks[cache->count++];
+}
+
+/* One path in words: the payee's figure, the fee, the capacity, then each hop. */
+static void print_path(cli_context *ctx, network_cache *cache, size_t rank, const json_t *path, const cli_network *from,
+                       const char *payee) {
+    int64_t fee = 0, received = 0, capacity = 0;
+    cli_json_i64(path, "fee", &fee);
+    cli_json_i64(path, "received", &received);
+    cli_json_i64(path, "capacity", &capacity);
+    json_t *hops = cli_json_array(path, "hops");
+    size_t count = json_array_size(hops);
+    int64_t last_to = 0;
+    cli_json_i64(json_array_get(hops, count ? count - 1 : 0), "to", &last_to);
+    const cli_network *last = last_to > 0 && last_to <= UINT32_MAX ? cached_network(ctx, cache, (uint32_t)last_to) : NULL;
+    char a[CLI_AMOUNT_TEXT_MAX], b[CLI_AMOUNT_TEXT_MAX], c[CLI_AMOUNT_TEXT_MAX];
+    cli_unit none = {.decimals = 0};
+    fprintf(ctx->out, "  %zu. gateway%s", rank, count == 1 ? "" : "s");
+    size_t i;
+    json_t *hop;
+    json_array_foreach(hops, i, hop) {
+        int64_t id = 0;
+        cli_json_i64(hop, "gateway", &id);
+        fprintf(ctx->out, "%s%" PRId64, i ? ", " : " ", id);
+    }
+    fprintf(ctx->out, ": %s receives %s, your fee %s, up to %s over this path\n", payee,
+            cli_out_amount(received, last ? &last->unit : &none, a), cli_out_amount(fee, &from->unit, b),
+            cli_out_amount(capacity, &from->unit, c));
+    json_array_foreach(hops, i, hop) {
+        int64_t id = 0, to = 0, arrived = 0, hop_fee = 0, passed = 0;
+        cli_json_i64(hop, "gateway", &id);
+        cli_json_i64(hop, "to", &to);
+        cli_json_i64(hop, "arrived", &arrived);
+        cli_json_i64(hop, "fee", &hop_fee);
+        cli_json_i64(hop, "passed_on", &passed);
+        const cli_network *into = to > 0 && to <= UINT32_MAX ? cached_network(ctx, cache, (uint32_t)to) : NULL;
+        const cli_unit *unit = into ? &into->unit : &none;
+        fprintf(ctx->out, "     gateway %" PRId64 " into %s: %s arrive, fee %s, %s %s\n", id, into ? into->name : "?",
+                cli_out_amount(arrived, unit, a), cli_out_amount(hop_fee, unit, b), cli_out_amount(passed, unit, c),
+                i + 1 == count ? "to the payee" : "pass on");
+    }
+}
+
+/* paths FROM@NET WHO@NET AMOUNT [--path ID,ID]: what GET /v1/paths says, signing nothing. */
+cli_status cli_cmd_paths(cli_context *ctx, const cli_args *args) {
+    tally_key payer, payee;
+    cli_network from, to;
+    char payer_text[TALLY_ADDRESS_LENGTH + TALLY_NAME_MAX + 2], payee_text[TALLY_ADDRESS_LENGTH + TALLY_NAME_MAX + 2];
+    cli_who parsed;
+    char why[256];
+    for (int k = 0; k < 2; k++) {
+        if (!cli_who_parse(args->positional[k], &parsed, why, sizeof why)) return cli_usage(ctx, args->command, "%s", why);
+        if (!parsed.network[0])
+            return cli_usage(ctx, args->command, "name both networks: FROM@NETWORK WHO@NETWORK AMOUNT (%s has none)",
+                             args->positional[k]);
+    }
+    cli_status status = cli_resolve_who(ctx, args->command, args->positional[0], NULL, &payer, &from, payer_text,
+                                        sizeof payer_text);
+    if (status == CLI_OK)
+        status = cli_resolve_who(ctx, args->command, args->positional[1], NULL, &payee, &to, payee_text, sizeof payee_text);
+    if (status != CLI_OK) return status;
+    int64_t amount;
+    if (!cli_amount_parse(args->positional[2], &from.unit, false, &amount, why, sizeof why))
+        return cli_usage(ctx, args->command, "%s", why);
+    const char *explicit_path = cli_option_value(args, "--path");
+    char payer_address[TALLY_ADDRESS_LENGTH + 1], payee_address[TALLY_ADDRESS_LENGTH + 1], path[512], escaped[128] = "";
+    tally_address_encode(&payer, payer_address);
+    tally_address_encode(&payee, payee_address);
+    if (explicit_path && !cli_client_query_escape(explicit_path, escaped, sizeof escaped))
+        return cli_usage(ctx, args->command, "--path is gateway numbers with commas (1,2)");
+    snprintf(path, sizeof path, "/v1/paths?from=%s%%40%" PRIu32 "&to=%s%%40%" PRIu32 "&amount=%" PRId64 "%s%s",
+             payer_address, from.id, payee_address, to.id, amount, explicit_path ? "&path=" : "", escaped);
+    json_t *json = NULL;
+    status = cli_client_request(ctx, "GET", path, NULL, false, &json);
+    if (status == CLI_REFUSED) {
+        const char *code = cli_json_string(json, "code");
+        if (ctx->json) {
+            json_t *document = json_pack("{s:O}", "error", json);
+            cli_out_json(ctx->out, document);
+            json_decref(document);
+        } else if (code && strcmp(code, "NO_PATH") == 0) {
+            char text[CLI_AMOUNT_TEXT_MAX];
+            cli_say_no_path(ctx, json, cli_out_amount(amount, &from.unit, text), payer_text, payee_text);
+        } else {
+            cli_client_report_refusal(ctx, json);
+        }
+        json_decref(json);
+        return CLI_REFUSED;
+    }
+    if (status != CLI_OK) return status;
+    if (ctx->json) {
+        cli_out_json(ctx->out, json);
+        json_decref(json);
+        return CLI_OK;
+    }
+    network_cache cache = {.count = 0};
+    json_t *paths = cli_json_array(json, "paths");
+    int64_t candidates = 0;
+    cli_json_i64(json, "candidates", &candidates);
+    char text[CLI_AMOUNT_TEXT_MAX];
+    fprintf(ctx->out, "paths from %s to %s for %s, best first (%" PRId64 " priced):\n", payer_text, payee_text,
+            cli_out_amount(amount, &from.unit, text), candidates);
+    size_t i;
+    json_t *one;
+    json_array_foreach(paths, i, one) print_path(ctx, &cache, i + 1, one, &from, payee_text);
+    fprintf(ctx->out, "pay over the best with: tally pay %s %s %s\n", args->positional[0], args->positional[1],
+            args->positional[2]);
+    json_decref(json);
+    return CLI_OK;
+}

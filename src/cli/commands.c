@@ -105,6 +105,10 @@ static const cli_option gateway_side_options[] = {
     {"--network", "NET", "your side of the gateway (required)"},
     {NULL, NULL, NULL},
 };
+static const cli_option paths_options[] = {
+    {"--path", "ID,ID", "price these gateways only, in order from the payer's network"},
+    {NULL, NULL, NULL},
+};
 static const cli_option clearing_submit_options[] = {
     {"--gateway", "ID:AMOUNT_A:AMOUNT_B...", "one set-off: gateway ID's obligation falls by AMOUNT_A in its first "
                                              "network's unit and AMOUNT_B in its second's (exactly at its rate); "
@@ -462,6 +466,15 @@ const cli_command cli_commands[] = {
      "account's balance: negative is what the partner owes in it (its exposure),\n"
      "positive what it owes the partner; and the room left under its limit.\n",
      "tally gateway show 1", cli_cmd_gateway_show},
+
+    {NULL, "paths", "FROM@NET WHO@NET AMOUNT", 3, 3, paths_options, "the paths a payment across networks can take",
+     "Asks the node for the paths from FROM (a member of one network) to WHO in another\n"
+     "for AMOUNT (in FROM's unit), priced as the ledger would apply them now: best first\n"
+     "(what WHO receives, then fewest hops), each with FROM's fee, what each hop converts\n"
+     "and charges, and the most the path takes (its capacity under the exposure limits).\n"
+     "Signs nothing: `tally pay FROM WHO AMOUNT` pays over the best. When no path would\n"
+     "be applied it says why (NO_PATH, with the refusal of the one that went furthest).\n",
+     "tally paths alice@greenvale carol@hilltop 20", cli_cmd_paths},
 
     /* clearing */
     {"clearing", "submit", "", 0, 0, clearing_submit_options, "submit a clearing of obligations around gateways",

@@ -42,6 +42,7 @@ cli_handler cli_cmd_request_list;
 cli_handler cli_cmd_request_show;
 cli_handler cli_cmd_gateway_list;
 cli_handler cli_cmd_gateway_show;
+cli_handler cli_cmd_paths;
 /* A gateway in words: networks, rate, status, each side's terms and, with figures,
  * its mirror account, exposure and room (cmd_gateway.c; also the accept preview). */
 void cli_out_gateway(FILE *out, const cli_gateway *gateway, bool figures);

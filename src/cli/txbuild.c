@@ -1491,31 +1491,29 @@ static cli_status path_option(const build *b, char *out, size_t out_size) {
     return CLI_OK;
 }
 
-/* The node's NO_PATH in words: why, and the nearest path's refusal. */
-static void say_no_path(const build *b, const json_t *error) {
+void cli_say_no_path(cli_context *ctx, const json_t *error, const char *amount, const char *from, const char *to) {
     const char *message = cli_json_string(error, "message"), *code = cli_json_string(error, "code");
-    char amount[CLI_AMOUNT_TEXT_MAX];
-    fprintf(b->ctx->err, "tally: no way to pay %s from %s to %s now: %s (%s)\n",
-            cli_out_amount(b->tx->body.transfer_cross.amount, &b->plan->network.unit, amount), b->plan->payer_text,
-            b->plan->counterparty, message ? message : "refused", code ? code : "?");
+    fprintf(ctx->err, "tally: no way to pay %s from %s to %s now: %s (%s)\n", amount, from, to,
+            message ? message : "refused", code ? code : "?");
     const json_t *refused = cli_json_object(error, "refused");
     const json_t *refusal = cli_json_object(refused, "refusal");
     if (refusal) {
         int64_t gateway = 0, available = 0;
         const char *why = cli_json_string(refusal, "code");
-        fprintf(b->ctx->err, "  the nearest path (gateways");
+        fprintf(ctx->err, "  the nearest path (gateways");
         json_t *ids = cli_json_array(refused, "gateways");
         size_t i;
         json_t *id;
-        json_array_foreach(ids, i, id) fprintf(b->ctx->err, "%s%" JSON_INTEGER_FORMAT, i ? "," : " ", json_integer_value(id));
-        fprintf(b->ctx->err, ") is refused");
-        if (cli_json_i64(refusal, "gateway", &gateway)) fprintf(b->ctx->err, " at gateway %" PRId64, gateway);
-        fprintf(b->ctx->err, ": %s (%s)", cli_json_string(refusal, "message") ? cli_json_string(refusal, "message") : "",
+        json_array_foreach(ids, i, id) fprintf(ctx->err, "%s%" JSON_INTEGER_FORMAT, i ? "," : " ", json_integer_value(id));
+        fprintf(ctx->err, ") is refused");
+        if (cli_json_i64(refusal, "gateway", &gateway)) fprintf(ctx->err, " at gateway %" PRId64, gateway);
+        fprintf(ctx->err, ": %s (%s)", cli_json_string(refusal, "message") ? cli_json_string(refusal, "message") : "",
                 why ? why : "?");
-        if (cli_json_i64(refusal, "available", &available)) fprintf(b->ctx->err, "; room or figure: %" PRId64 " minor units", available);
-        fprintf(b->ctx->err, "\n");
+        if (cli_json_i64(refusal, "available", &available))
+            fprintf(ctx->err, "; room or figure: %" PRId64 " minor units", available);
+        fprintf(ctx->err, "\n");
     }
-    fprintf(b->ctx->err, "  `tally gateway list` shows the gateways, their limits and what each side owes\n");
+    fprintf(ctx->err, "  `tally gateway list` shows the gateways, their limits and what each side owes\n");
 }
 
 /* The best path (or --path) as the node prices it, into the transaction and plan. */
@@ -1532,7 +1530,10 @@ static cli_status price_path(build *b, const char *explicit_path) {
     cli_status status = cli_client_request(b->ctx, "GET", path, NULL, false, &json);
     if (status == CLI_REFUSED) {
         const char *code = cli_json_string(json, "code");
-        if (code && strcmp(code, "NO_PATH") == 0) say_no_path(b, json);
+        char amount[CLI_AMOUNT_TEXT_MAX];
+        cli_out_amount(body->amount, &b->plan->network.unit, amount);
+        if (code && strcmp(code, "NO_PATH") == 0)
+            cli_say_no_path(b->ctx, json, amount, b->plan->payer_text, b->plan->counterparty);
         else cli_client_report_refusal(b->ctx, json);
         json_decref(json);
         return CLI_REFUSED;

@@ -102,6 +102,10 @@ bool cli_command_tx_type(const cli_command *command, tally_tx_type *type);
 /* Whether the command may make `type` (`pay` makes TRANSFER and TRANSFER_CROSS). */
 bool cli_command_makes_tx_type(const cli_command *command, tally_tx_type type);
 
+/* The node's NO_PATH (GET /v1/paths) in words on ctx->err: why, and the path that
+ * went furthest with its refusal. */
+void cli_say_no_path(cli_context *ctx, const json_t *error, const char *amount, const char *from, const char *to);
+
 /* A gateway's rate in words, "3.00 GVH = 2.00 RVS": both integers scaled by the
  * smallest power of ten that writes them in whole minor units of each side. */
 const char *cli_gateway_rate_text(const cli_gateway *gateway, char *out, size_t out_size);
