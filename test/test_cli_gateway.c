@@ -188,6 +188,16 @@ TEST(cli_gateways_and_a_two_hop_payment_through_a_real_node) {
         CHECK_EQ(harness_json_int(cross, "result.available"), 1312);
         json_decref(block);
     }
+    /* both histories hold the payment (the index follows the chain within moments) */
+    bool listed = false;
+    for (int attempt = 0; attempt < 50 && !listed; attempt++) {
+        CHECK_EQ(TALLY(&s, "--key", "carol", "history", "hilltop"), CLI_OK);
+        listed = contains(s.out, "transfer_cross") && contains(s.out, "13.12 HLT");
+        if (!listed) nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
+    }
+    CHECK(listed);
+    CHECK_EQ(TALLY(&s, "--key", "alice", "history", "greenvale"), CLI_OK);
+    CHECK(contains(s.out, "-20.00 GVH"));
     CHECK_EQ(TALLY(&s, "balance", "--key", "carol", "hilltop"), CLI_OK);
     CHECK(contains(s.out, "13.12 HLT"));
 
