@@ -25,6 +25,8 @@ typedef struct {
     bool direct;
     int64_t direct_limit;
     bool direct_frozen;
+    uint32_t direct_min_rtd_bps; /* H's minimum RTD of G on G-H (G has no pool: RTD 0) */
+    int64_t payee_cap;           /* H's positive cap (0: none) */
 } shape;
 
 static uint32_t open_gateway(triangle *t, uint32_t a, uint32_t b, int64_t rate_a, int64_t rate_b, uint32_t fee_a,
@@ -51,6 +53,7 @@ static void build(triangle *t, const shape *s) {
     policy.fee_bps = 25;
     for (uint32_t n = G; n <= X; n++) {
         test_actor founder = n == G ? t->op : actor(20 + n);
+        policy.positive_cap = n == H ? s->payee_cap : 0;
         REQUIRE(do_create_network(&t->world, &founder, &policy).code == TALLY_OK);
         if (n != G) {
             tally_tx add = world_tx(&t->world, &founder, TALLY_TX_OPERATOR_ADD);
@@ -66,6 +69,11 @@ static void build(triangle *t, const shape *s) {
     t->rh = open_gateway(t, R, H, 3, 2, 50, 50, 100000, 100000);
     if (s->direct) {
         t->gh = open_gateway(t, G, H, 1, 1, 0, 300, 100000, s->direct_limit);
+        if (s->direct_min_rtd_bps) {
+            tally_tx update = world_tx(&t->world, &t->op, TALLY_TX_GATEWAY_UPDATE);
+            update.body.gateway_update = (tally_tx_gateway_update){t->gh, H, {300, s->direct_limit, s->direct_min_rtd_bps, 0}};
+            REQUIRE(world_apply(&t->world, &update).code == TALLY_OK);
+        }
         if (s->direct_frozen) {
             tally_tx freeze = world_tx(&t->world, &t->op, TALLY_TX_GATEWAY_FREEZE);
             freeze.body.gateway_freeze = (tally_tx_gateway_freeze){t->gh, H, true};
@@ -120,7 +128,7 @@ static void check_against_core(const shape *s, const path_quote *q) {
 }
 
 TEST(paths_a_triangle_best_first_each_as_the_core_applies_it) {
-    shape s = {true, 100000, false};
+    shape s = {true, 100000, false, 0, 0};
     triangle t;
     build(&t, &s);
     path_list list;
@@ -155,7 +163,7 @@ TEST(paths_a_triangle_best_first_each_as_the_core_applies_it) {
 }
 
 TEST(paths_a_line_of_three_networks_two_hops) {
-    shape s = {false, 0, false};
+    shape s = {false, 0, false, 0, 0};
     triangle t;
     build(&t, &s);
     path_list list;
@@ -174,7 +182,7 @@ TEST(paths_a_line_of_three_networks_two_hops) {
 }
 
 TEST(paths_a_limit_makes_the_cheapest_path_infeasible) {
-    shape s = {true, 500, false};
+    shape s = {true, 500, false, 0, 0};
     triangle t;
     build(&t, &s);
     path_list list;
@@ -203,7 +211,7 @@ TEST(paths_a_limit_makes_the_cheapest_path_infeasible) {
 }
 
 TEST(paths_a_frozen_gateway_takes_no_new_exposure) {
-    shape s = {true, 100000, true};
+    shape s = {true, 100000, true, 0, 0};
     triangle t;
     build(&t, &s);
     path_list list;
@@ -220,7 +228,7 @@ TEST(paths_a_frozen_gateway_takes_no_new_exposure) {
 }
 
 TEST(paths_refusals_as_the_core_gives_them) {
-    shape s = {true, 100000, false};
+    shape s = {true, 100000, false, 0, 0};
     triangle t;
     build(&t, &s);
     path_list list;
@@ -261,7 +269,7 @@ TEST(paths_refusals_as_the_core_gives_them) {
 TEST(paths_after_payments_the_mirror_balances_count) {
     /* H's limit of 2000 on G-H: after paying 1500 over it, 500 of room remain, and a
      * payment back from H to G frees it again */
-    shape s = {true, 2000, false};
+    shape s = {true, 2000, false, 0, 0};
     triangle t;
     build(&t, &s);
     path_quote q;
@@ -284,5 +292,38 @@ TEST(paths_after_payments_the_mirror_balances_count) {
     CHECK_CODE(back.refusal, TALLY_OK);
     CHECK(!back.hops[0].exposure_grows); /* gw:H in G holds 2000: paying out of it reduces G's claim */
     CHECK_EQ(back.hops[0].room, 2000 + 100000);
+    world_free(&t.world);
+}
+
+TEST(paths_the_partners_minimum_rtd_and_the_payees_cap) {
+    /* H asks of G an RTD of 20% on G-H; G has no pool: no new exposure that way */
+    shape s = {true, 100000, false, 2000, 0};
+    triangle t;
+    build(&t, &s);
+    path_list list;
+    paths_find(t.world.state, G, &t.alice.key, H, &t.dave.key, 1000, &list);
+    REQUIRE(list.count == 1);
+    CHECK_EQ(list.paths[0].hop_count, 2);
+    path_quote direct;
+    REQUIRE(paths_price(t.world.state, G, &t.alice.key, &t.dave.key, 1000, &t.gh, 1, &direct));
+    CHECK_CODE(direct.refusal, TALLY_ERR_PARTNER_UNHEALTHY);
+    CHECK_EQ(direct.hops[0].room, 0);
+    check_against_core(&s, &direct);
+    world_free(&t.world);
+
+    /* H caps balances at 800: 970 would pass it, 656 not; the capacity stops there */
+    shape capped = {true, 100000, false, 0, 800};
+    build(&t, &capped);
+    paths_find(t.world.state, G, &t.alice.key, H, &t.dave.key, 1000, &list);
+    REQUIRE(list.count == 1);
+    CHECK_EQ(list.paths[0].received, 656);
+    check_against_core(&capped, &list.paths[0]);
+    REQUIRE(paths_price(t.world.state, G, &t.alice.key, &t.dave.key, 1000, &t.gh, 1, &direct));
+    CHECK_CODE(direct.refusal, TALLY_ERR_CAP_REACHED);
+    CHECK_EQ(direct.refused_available, 800);
+    CHECK_EQ(direct.refused_hop, 1);
+    check_against_core(&capped, &direct);
+    /* 825 arrive, 3% is 24.75 up to 25: 800 exactly; 826 pass the cap */
+    CHECK_EQ(direct.capacity, 825);
     world_free(&t.world);
 }
