@@ -327,3 +327,61 @@ TEST(paths_the_partners_minimum_rtd_and_the_payees_cap) {
     CHECK_EQ(direct.capacity, 825);
     world_free(&t.world);
 }
+
+TEST(paths_every_simple_path_of_a_complete_graph_breadth_first) {
+    /* five networks, a gateway between every two (1:1, fees by pair): from 1 to 5
+     * there are 1 + 3 + 6 + 6 = 16 paths of at most 4 hops that visit no network twice */
+    test_world world;
+    world_init(&world);
+    test_actor op = actor(1), alice = actor(2), dave = actor(5);
+    tally_policy policy = policy_default();
+    for (uint32_t n = 1; n <= 5; n++) {
+        test_actor founder = n == 1 ? op : actor(20 + n);
+        REQUIRE(do_create_network(&world, &founder, &policy).code == TALLY_OK);
+        if (n != 1) {
+            tally_tx add = world_tx(&world, &founder, TALLY_TX_OPERATOR_ADD);
+            add.body.network_key = (tally_tx_network_key){n, op.key};
+            REQUIRE(world_apply(&world, &add).code == TALLY_OK);
+        }
+    }
+    REQUIRE(do_admit(&world, &op, 1, &alice).code == TALLY_OK);
+    REQUIRE(do_admit(&world, &op, 5, &dave).code == TALLY_OK);
+    REQUIRE(do_open_line(&world, &op, 1, &alice, 100000, 30 * 86400, 5 * 86400, 0).code == TALLY_OK);
+    for (uint32_t a = 1; a <= 5; a++)
+        for (uint32_t b = a + 1; b <= 5; b++) {
+            uint32_t fee = 10 * a + b;
+            tally_gateway_terms terms = {1, 1, {{fee, 100000, 0, 0}, {fee, 100000, 0, 0}}};
+            tally_tx tx = world_tx(&world, &op, TALLY_TX_GATEWAY_PROPOSE);
+            tx.body.gateway_propose = (tally_tx_gateway_propose){a, b, terms};
+            tally_result made = world_apply(&world, &tx);
+            REQUIRE(made.code == TALLY_OK);
+            tx = world_tx(&world, &op, TALLY_TX_GATEWAY_ACCEPT);
+            tx.body.gateway_accept = (tally_tx_gateway_accept){made.created_id, terms};
+            REQUIRE(world_apply(&world, &tx).code == TALLY_OK);
+        }
+    path_list list;
+    paths_find(world.state, 1, &alice.key, 5, &dave.key, 10000, &list);
+    CHECK_EQ(list.candidates, 16u);
+    CHECK(!list.truncated);
+    REQUIRE(list.count == PATHS_RESULTS_MAX);
+    for (uint32_t i = 1; i < list.count; i++) {
+        CHECK(list.paths[i - 1].received >= list.paths[i].received);
+        if (list.paths[i - 1].received == list.paths[i].received)
+            CHECK(list.paths[i - 1].hop_count <= list.paths[i].hop_count);
+    }
+    /* the direct gateway charges 15 bps: 9985; no longer path does better */
+    CHECK_EQ(list.paths[0].hop_count, 1);
+    CHECK_EQ(list.paths[0].received, 9985);
+    /* the best two-hop path, applied, gives what it said */
+    const path_quote *q = NULL;
+    for (uint32_t i = 0; i < list.count && !q; i++)
+        if (list.paths[i].hop_count == 2) q = &list.paths[i];
+    REQUIRE(q != NULL);
+    tally_tx tx = world_tx(&world, &alice, TALLY_TX_TRANSFER_CROSS);
+    tx.body.transfer_cross = (tally_tx_transfer_cross){1, dave.key, 10000, q->fee, q->received, 2,
+                                                       {q->hops[0].gateway_id, q->hops[1].gateway_id, 0, 0}};
+    tally_result paid = world_apply(&world, &tx);
+    CHECK_CODE(paid.code, TALLY_OK);
+    CHECK_EQ(paid.available, q->received);
+    world_free(&world);
+}

@@ -167,8 +167,10 @@ static int64_t capacity_of(const tally_state *state, const walk *w, const tally_
     return low;
 }
 
-bool paths_price(const tally_state *state, uint32_t from_network, const tally_key *payer_key, const tally_key *payee_key,
-                 int64_t amount, const uint32_t *gateways, uint8_t hop_count, path_quote *out) {
+/* The pricing of paths_price; the capacity (a bisection, some 60 pricings) only
+ * when asked, so that the search computes it for the paths it returns alone. */
+static bool price(const tally_state *state, uint32_t from_network, const tally_key *payer_key, const tally_key *payee_key,
+                  int64_t amount, const uint32_t *gateways, uint8_t hop_count, bool with_capacity, path_quote *out) {
     assert(state != NULL && payer_key != NULL && payee_key != NULL && out != NULL);
     if (hop_count == 0 || hop_count > TALLY_PATH_HOPS_MAX) return false;
     memset(out, 0, sizeof *out);
@@ -205,8 +207,23 @@ bool paths_price(const tally_state *state, uint32_t from_network, const tally_ke
         if (error != TALLY_OK) out->refused_hop = hop_count;
     }
     out->refusal = error;
-    if (payee) out->capacity = capacity_of(state, &w, payee);
+    if (payee && with_capacity) out->capacity = capacity_of(state, &w, payee);
     return true;
+}
+
+bool paths_price(const tally_state *state, uint32_t from_network, const tally_key *payer, const tally_key *payee,
+                 int64_t amount, const uint32_t *gateways, uint8_t hop_count, path_quote *out) {
+    return price(state, from_network, payer, payee, amount, gateways, hop_count, true, out);
+}
+
+/* The capacity of a quote already priced (its walk held). */
+static void add_capacity(const tally_state *state, uint32_t from_network, const tally_key *payee, path_quote *quote) {
+    uint32_t ids[TALLY_PATH_HOPS_MAX];
+    for (uint8_t h = 0; h < quote->hop_count; h++) ids[h] = quote->hops[h].gateway_id;
+    walk w;
+    if (walk_path(state, from_network, ids, quote->hop_count, &w) != TALLY_OK) return;
+    const tally_member *member = tally_state_member(state, w.networks[quote->hop_count], payee);
+    if (member && member->status != TALLY_MEMBER_LEFT) quote->capacity = capacity_of(state, &w, member);
 }
 
 /* Better first: more received, then fewer hops, then the smaller gateway ids. */
@@ -235,9 +252,27 @@ typedef struct {
     uint32_t networks[TALLY_PATH_HOPS_MAX + 1];
 } partial;
 
+/* One direction of an open gateway: from `network` over gateway `id` to `next`. */
 typedef struct {
-    uint32_t id, a, b;
-} open_gateway;
+    uint32_t network, id, next;
+} edge;
+
+static int compare_edges(const void *a, const void *b) {
+    const edge *x = a, *y = b;
+    if (x->network != y->network) return x->network < y->network ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id ? 1 : 0;
+}
+
+/* The first edge leaving `network` (edges sorted), or count when none. */
+static uint32_t first_edge(const edge *edges, uint32_t count, uint32_t network) {
+    uint32_t low = 0, high = count;
+    while (low < high) {
+        uint32_t middle = low + (high - low) / 2;
+        if (edges[middle].network < network) low = middle + 1;
+        else high = middle;
+    }
+    return low;
+}
 
 static bool visited(const partial *p, uint32_t network) {
     for (uint8_t k = 0; k <= p->hop_count; k++)
@@ -251,33 +286,41 @@ void paths_find(const tally_state *state, uint32_t from_network, const tally_key
     memset(out, 0, sizeof *out);
     out->refused.refusal = TALLY_OK;
     out->refused.refused_hop = -2; /* none yet */
-    uint32_t count = tally_state_gateway_count(state);
-    open_gateway *open = count ? malloc((size_t)count * sizeof *open) : NULL;
+    /* Both directions of every open gateway, sorted by the network they leave: each
+     * step of the search reads only the (at most 64) gateways of its network. */
+    uint32_t count = tally_state_gateway_count(state), edge_count = 0;
+    edge *edges = count ? malloc((size_t)count * 2 * sizeof *edges) : NULL;
     partial *queue = malloc(PATHS_CANDIDATES_MAX * sizeof *queue);
-    if ((count && !open) || !queue) {
-        free(open), free(queue);
+    if ((count && !edges) || !queue) {
+        free(edges), free(queue);
         out->truncated = true;
         return;
     }
-    uint32_t open_count = 0;
     for (uint32_t id = 1; id <= count; id++) {
         const tally_gateway *g = tally_state_gateway(state, id);
-        if (g && g->status == TALLY_GATEWAY_OPEN) open[open_count++] = (open_gateway){g->id, g->network_a, g->network_b};
+        if (!g || g->status != TALLY_GATEWAY_OPEN) continue;
+        edges[edge_count++] = (edge){g->network_a, g->id, g->network_b};
+        edges[edge_count++] = (edge){g->network_b, g->id, g->network_a};
     }
+    if (edge_count) qsort(edges, edge_count, sizeof *edges, compare_edges);
     uint32_t head = 0, tail = 0;
     queue[tail++] = (partial){0, {0}, {from_network}};
-    while (head < tail) {
+    while (head < tail && out->candidates < PATHS_CANDIDATES_MAX) {
         partial p = queue[head++];
         uint32_t here = p.networks[p.hop_count];
-        for (uint32_t i = 0; i < open_count; i++) {
-            uint32_t next = open[i].a == here ? open[i].b : open[i].b == here ? open[i].a : 0;
-            if (next == 0 || visited(&p, next)) continue;
+        for (uint32_t i = first_edge(edges, edge_count, here); i < edge_count && edges[i].network == here; i++) {
+            uint32_t next = edges[i].next;
+            if (visited(&p, next)) continue;
             partial longer = p;
-            longer.gateways[longer.hop_count++] = open[i].id;
+            longer.gateways[longer.hop_count++] = edges[i].id;
             longer.networks[longer.hop_count] = next;
             if (next == to_network) {
+                if (out->candidates == PATHS_CANDIDATES_MAX) {
+                    out->truncated = true;
+                    break;
+                }
                 path_quote quote;
-                if (!paths_price(state, from_network, payer, payee, amount, longer.gateways, longer.hop_count, &quote))
+                if (!price(state, from_network, payer, payee, amount, longer.gateways, longer.hop_count, false, &quote))
                     continue;
                 out->candidates++;
                 if (quote.refusal == TALLY_OK) keep_best(out, &quote);
@@ -288,5 +331,7 @@ void paths_find(const tally_state *state, uint32_t from_network, const tally_key
             }
         }
     }
-    free(open), free(queue);
+    for (uint32_t i = 0; i < out->count; i++) add_capacity(state, from_network, payee, &out->paths[i]);
+    if (out->count == 0 && out->candidates > 0) add_capacity(state, from_network, payee, &out->refused);
+    free(edges), free(queue);
 }

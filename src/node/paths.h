@@ -17,9 +17,10 @@
 
 #include "tally.h"
 
-/* At most this many paths are returned, and this many partial paths explored (a
- * bound on the breadth-first search: 64 gateways per network make 64^4 paths of 4
- * hops in the worst case). */
+/* At most this many paths are returned, and this many partial paths kept and
+ * candidates priced (bounds on the breadth-first search, which holds the node's
+ * read lock: 64 gateways per network make 64^4 paths of 4 hops in the worst case;
+ * breadth first, the shortest are priced before the bound). */
 #define PATHS_RESULTS_MAX 8u
 #define PATHS_CANDIDATES_MAX 4096u
 
@@ -66,7 +67,7 @@ typedef struct {
     uint32_t candidates; /* paths from the payer's network to the payee's priced */
     /* The best refused candidate (most hops reached), when count is 0 and candidates > 0. */
     path_quote refused;
-    bool truncated; /* the search stopped at PATHS_CANDIDATES_MAX */
+    bool truncated; /* the search stopped at PATHS_CANDIDATES_MAX (or memory was short) */
 } path_list;
 
 /*
