@@ -1993,6 +1993,10 @@ TEST(cli_pay_across_networks_signs_what_the_path_showed) {
     CHECK(contains(h.err, "no way to pay 1000.00 GVH from alice@Greenvale to dave@Riverside now"));
     CHECK(contains(h.err, "the nearest path (gateways 1) is refused at gateway 1: past the exposure limit "
                           "(EXPOSURE_LIMIT)"));
+    CHECK_EQ(RUN(&h, "--json", "pay", "alice@greenvale", "dave@riverside", "1000"), CLI_REFUSED);
+    json_t *refusal = json_loads(h.out, 0, NULL);
+    CHECK(refusal && strcmp(json_string_value(json_object_get(json_object_get(refusal, "error"), "code")), "NO_PATH") == 0);
+    json_decref(refusal);
     /* the command line's own refusals */
     CHECK_EQ(RUN(&h, "pay", "alice@greenvale", "dave@riverside", "10.001"), CLI_USAGE);
     CHECK(contains(h.err, "too many decimals: GVH has 2"));

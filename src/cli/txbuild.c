@@ -1532,7 +1532,11 @@ static cli_status price_path(build *b, const char *explicit_path) {
         const char *code = cli_json_string(json, "code");
         char amount[CLI_AMOUNT_TEXT_MAX];
         cli_out_amount(body->amount, &b->plan->network.unit, amount);
-        if (code && strcmp(code, "NO_PATH") == 0)
+        if (b->ctx->json) {
+            json_t *document = json_pack("{s:O}", "error", json);
+            cli_out_json(b->ctx->out, document);
+            json_decref(document);
+        } else if (code && strcmp(code, "NO_PATH") == 0)
             cli_say_no_path(b->ctx, json, amount, b->plan->payer_text, b->plan->counterparty);
         else cli_client_report_refusal(b->ctx, json);
         json_decref(json);
