@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/client.h"
@@ -309,6 +310,18 @@ TEST(cli_gateways_and_a_two_hop_payment_through_a_real_node) {
              200);
     CHECK_EQ(harness_json_int(json_array_get(json_object_get(answer, "paths"), 0), "received"), 1312);
     json_decref(answer);
+
+    /* every answer of the gateways, paths and blocks against docs/openapi.yaml */
+    const char *python = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
+    char command[640];
+    snprintf(command, sizeof command, "%s scripts/check-schemas.py %s --gateways > %s/schemas.log 2>&1", python, node.url,
+             node.directory);
+    int checked = system(command);
+    if (checked != 0 || getenv("TALLY_TEST_VERBOSE")) {
+        snprintf(command, sizeof command, "grep -v '^ok' %s/schemas.log >&2", node.directory);
+        if (system(command) != 0) fprintf(stderr, "    (no log of the schema check)\n");
+    }
+    CHECK_EQ(checked, 0);
 
     CHECK_EQ(harness_stop(&node), 0);
     free(s.out);
