@@ -49,7 +49,8 @@ struct cli_args {
     unsigned positional_count;
     const char *values[CLI_OPTIONS_MAX]; /* by index in command->options; "" for a flag given */
     /* An option whose value name ends in "..." may be given several times: its
-     * values in order (values[] holds the first). At most CLI_REPEATS_MAX. */
+     * values in order (values[] holds the first). At most CLI_REPEATS_MAX, and one
+     * such option a command (clearing submit's --gateway). */
     const char *repeats[CLI_REPEATS_MAX];
     unsigned repeat_count;
     bool help;         /* --help, -h or `tally help ...`: print help, run nothing */
