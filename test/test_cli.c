@@ -1974,6 +1974,17 @@ TEST(cli_pay_across_networks_signs_what_the_path_showed) {
     tx = last_posted(&h);
     CHECK_EQ(tx->body.transfer_cross.max_fee, 50);
     CHECK_EQ(tx->body.transfer_cross.min_received, 600);
+    /* the state moved since the path was priced: the ledger's refusal in the payee's unit */
+    fake_post_clear(&h.node);
+    fake_post_reply(&h.node, 200,
+                    json_pack("{s:[{s:s, s:s, s:{s:s, s:s, s:i}}]}", "results", "id", "ab", "status", "refused", "error",
+                              "code", "BELOW_MIN_RECEIVED", "message", "the payee would receive less than min_received",
+                              "available", 650));
+    CHECK_EQ(RUN(&h, "pay", "alice@greenvale", "dave@riverside", "10"), CLI_REFUSED);
+    CHECK(contains(h.err, "the payee would receive 65.0 RVS now, less than signed"));
+    CHECK(contains(h.err, "the gateways changed since the path was priced: nothing moved"));
+    fake_post_clear(&h.node);
+    fake_post_reply(&h.node, 200, committed(json_pack("{s:i, s:i}", "fee", 10, "available", 659)));
     /* within one network, FROM WHO AMOUNT is a transfer */
     CHECK_EQ(RUN(&h, "pay", "alice@greenvale", "bob@greenvale", "12.50"), CLI_OK);
     check_envelope(last_posted(&h), TALLY_TX_TRANSFER);

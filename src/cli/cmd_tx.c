@@ -391,6 +391,10 @@ static cli_status report(cli_context *ctx, const tally_tx *tx, const tx_plan *pl
          * change meets a defaulted member is told what to do instead. */
         if (!spends && code && (line_cannot_lend(code) || strcmp(code, "INSUFFICIENT_CREDIT") == 0))
             has_available = false;
+        /* a cross payment's figures past its first leg are in the payee's unit */
+        if (tx->type == TALLY_TX_TRANSFER_CROSS && code &&
+            (strcmp(code, "CAP_REACHED") == 0 || strcmp(code, "BELOW_MIN_RECEIVED") == 0))
+            units.credit = &plan->payee_network.unit;
         cli_out_refusal(ctx->err, code, cli_json_string(error, "message"), has_available, available, &units);
         if (code && strcmp(code, "NOT_MEMBER") == 0 && tx->type == TALLY_TX_TRANSFER && plan->has_network)
             say_who_is_not_a_member(ctx, tx, plan);
