@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """check-schemas.py: every answer of a real node against docs/openapi.yaml.
 
-Usage: check-schemas.py NODE_URL [--dev] [OPENAPI]
+Usage: check-schemas.py NODE_URL [--dev | --gateways] [OPENAPI]
 
 With --dev the node runs a dev chain (`tallyd --dev --demo`): the clock is moved
 400 days first, so that histories and the activity hold the chain's own events
@@ -18,6 +18,11 @@ that are not JSON (`/metrics`, a raw block) are checked for their content type o
 Refusals are checked too: an unknown network (404), a malformed submission (400),
 a dev-chain call on a real chain (403), the lists of holds and payment requests
 asked wrongly (400) or for nobody (404), unknown holds and requests (404).
+
+With --gateways the node holds, instead of the demo, what test_cli_gateway.c makes:
+Greenvale (1), Riverside (2) and Hilltop (3), gateways 1 (1-2) and 2 (2-3), alice in
+1 and bob in 2 and carol in 3, and cross payments committed; only the gateways, the
+paths and the blocks are checked (their answers with real figures).
 
 Prints one line per request and a summary; exit status 0 when everything matches.
 Uses python3-yaml and python3-jsonschema (Debian packages, deps/debian-packages.txt).
@@ -137,11 +142,14 @@ def main():
     url = sys.argv[1]
     rest = sys.argv[2:]
     dev = "--dev" in rest
-    rest = [arg for arg in rest if arg != "--dev"]
+    gateways = "--gateways" in rest
+    rest = [arg for arg in rest if arg not in ("--dev", "--gateways")]
     spec_path = rest[0] if rest else "docs/openapi.yaml"
     with open(spec_path) as file:
         spec = yaml.safe_load(file)
     c = Checker(url, spec)
+    if gateways:
+        return check_gateways(c)
     if dev:
         c.check("/v1/dev/advance", "post", "/v1/dev/advance?seconds=%d" % (400 * 86400), 200, "")
         time.sleep(1)  # the index follows the chain within moments
@@ -190,6 +198,18 @@ def main():
     c.check("/v1/proofs/accounts/{address}", "get", "/v1/proofs/accounts/" + alice, 200)
     c.check("/v1/proofs/assets/{asset}", "get", "/v1/proofs/assets/1", 200)
     c.check("/v1/proofs/assets/{asset}/holders/{address}", "get", "/v1/proofs/assets/1/holders/" + bob_address, 200)
+    # Gateways and paths: the demo has none, so the lists are empty and the rest
+    # refusals (GET /v1/paths priced for real in test_cli_gateway.c).
+    c.check("/v1/gateways", "get", "/v1/gateways", 200)
+    c.check("/v1/gateways", "get", "/v1/gateways?network=1", 200)
+    c.check("/v1/gateways", "get", "/v1/gateways?network=x", 400)
+    c.check("/v1/gateways", "get", "/v1/gateways?network=999", 404)
+    c.check("/v1/gateways/{id}", "get", "/v1/gateways/1", 404)
+    c.check("/v1/gateways/{id}", "get", "/v1/gateways/first", 400)
+    c.check("/v1/paths", "get", "/v1/paths?from=alice@1&to=bob@1", 400)
+    c.check("/v1/paths", "get", "/v1/paths?from=alice@1&to=bob@1&amount=100", 400)
+    c.check("/v1/paths", "get", "/v1/paths?from=alice@1&to=bob@999&amount=100", 404)
+    c.check("/v1/paths", "get", "/v1/paths?from=alice&to=bob@1&amount=100", 400)
     # The demo's hold (dave's deposit for carol) and payment requests (carol's to
     # dave, paid; bob's to alice, open until it expires), and every refusal.
     holds = c.check("/v1/networks/{network}/holds", "get", "/v1/networks/1/holds?member=dave", 200) or {}
@@ -246,6 +266,31 @@ def main():
                if method in ("get", "post") and (path, method) not in c.seen_paths]
     for path, method in missing:
         c.fail("%s %s" % (method.upper(), path), "documented but not checked by this script")
+    print("%d passed, %d failed" % (c.checked - c.failures if c.checked >= c.failures else 0, c.failures))
+    return 1 if c.failures else 0
+
+
+def check_gateways(c):
+    """The gateway and path answers of test_cli_gateway.c's node, and its blocks."""
+    listed = c.check("/v1/gateways", "get", "/v1/gateways", 200) or {}
+    if len(listed.get("gateways", [])) != 2:
+        c.fail("GET /v1/gateways", "expected the two gateways: %s" % listed)
+    c.check("/v1/gateways", "get", "/v1/gateways?network=3", 200)
+    first = c.check("/v1/gateways/{id}", "get", "/v1/gateways/1", 200) or {}
+    if first.get("b", {}).get("exposure", 0) <= 0:
+        c.fail("GET /v1/gateways/1", "expected Riverside's exposure to Greenvale: %s" % first)
+    c.check("/v1/gateways/{id}", "get", "/v1/gateways/2", 200)
+    c.check("/v1/gateways/{id}", "get", "/v1/gateways/9", 404)
+    paths = c.check("/v1/paths", "get", "/v1/paths?from=alice@1&to=carol@3&amount=2000", 200) or {}
+    if not paths.get("paths"):
+        c.fail("GET /v1/paths", "expected the path over gateways 1 and 2: %s" % paths)
+    c.check("/v1/paths", "get", "/v1/paths?from=alice@1&to=carol@3&amount=2000&path=1,2", 200)
+    c.check("/v1/paths", "get", "/v1/paths?from=alice@1&to=carol@3&amount=2000&path=2", 404)
+    c.check("/v1/paths", "get", "/v1/paths?from=alice@1&to=bob@2&amount=1000000", 404)
+    c.check("/v1/paths", "get", "/v1/paths?from=alice@1&to=bob@1&amount=5", 404)
+    status = c.check("/v1/status", "get", "/v1/status", 200) or {}
+    for height in range(1, int(status.get("height", 0)) + 1):
+        c.check("/v1/blocks/{height}", "get", "/v1/blocks/%d" % height, 200)
     print("%d passed, %d failed" % (c.checked - c.failures if c.checked >= c.failures else 0, c.failures))
     return 1 if c.failures else 0
 

@@ -398,10 +398,10 @@ TEST(cli_parse_refuses_bad_command_lines) {
     CHECK(contains(h.err, "`tally network` has: create policy peg show health list members"));
     CHECK_EQ(RUN(&h, "pay", "bob@greenvale"), CLI_USAGE);
     CHECK(contains(h.err, "missing AMOUNT"));
-    CHECK(contains(h.err, "usage: tally pay WHO AMOUNT"));
+    CHECK(contains(h.err, "usage: tally pay [FROM@NET] WHO AMOUNT"));
     CHECK_EQ(RUN(&h, "line", "open", "greenvale"), CLI_USAGE);
     CHECK(contains(h.err, "missing WHO LIMIT"));
-    CHECK_EQ(RUN(&h, "pay", "bob@greenvale", "1", "2"), CLI_USAGE);
+    CHECK_EQ(RUN(&h, "pay", "alice@greenvale", "bob@greenvale", "1", "2"), CLI_USAGE);
     CHECK(contains(h.err, "too many arguments: '2'"));
     CHECK_EQ(RUN(&h, "pay", "bob@greenvale", "1", "--tip", "3"), CLI_USAGE);
     CHECK(contains(h.err, "unknown option --tip"));
@@ -436,7 +436,7 @@ TEST(cli_help_on_every_command) {
         CHECK(command->positional_max <= CLI_POSITIONAL_MAX);
     }
     CHECK_EQ(RUN(&h, "help", "pay"), CLI_OK);
-    CHECK(contains(h.out, "usage: tally pay WHO AMOUNT"));
+    CHECK(contains(h.out, "usage: tally pay [FROM@NET] WHO AMOUNT"));
     CHECK(contains(h.out, "--max-fee AMOUNT"));
     CHECK_EQ(RUN(&h, "network", "--help"), CLI_OK);
     CHECK(contains(h.out, "create NAME UNIT"));
@@ -453,8 +453,7 @@ TEST(cli_every_transaction_type_has_a_command) {
     for (unsigned type = TALLY_TX_TYPE_FIRST; type <= TALLY_TX_TYPE_LAST; type++) {
         bool found = false;
         for (size_t i = 0; i < cli_command_count; i++) {
-            tally_tx_type made;
-            if (cli_command_tx_type(&cli_commands[i], &made) && made == type) found = true;
+            if (cli_command_makes_tx_type(&cli_commands[i], (tally_tx_type)type)) found = true;
         }
         if (!found) fprintf(stderr, "    no command makes %s\n", tally_tx_type_name((uint8_t)type));
         CHECK(found);
@@ -487,7 +486,7 @@ TEST(cli_global_options_anywhere) {
     json_t *usage_error = json_object_get(usage, "error");
     CHECK(strcmp(json_string_value(json_object_get(usage_error, "code")), "USAGE") == 0);
     CHECK(strcmp(json_string_value(json_object_get(usage_error, "message")), "unknown option --bogus") == 0);
-    CHECK(strcmp(json_string_value(json_object_get(usage_error, "usage")), "tally pay WHO AMOUNT [options]") == 0);
+    CHECK(strcmp(json_string_value(json_object_get(usage_error, "usage")), "tally pay [FROM@NET] WHO AMOUNT [options]") == 0);
     CHECK(strcmp(json_string_value(json_object_get(usage_error, "help")), "tally pay --help") == 0);
     json_decref(usage);
     CHECK(h.err == NULL || h.err[0] == '\0');
@@ -1711,5 +1710,320 @@ TEST(cli_balance_shows_pool_shares_and_their_worth) {
     json_t *first = json_array_get(json_object_get(json, "accounts"), 0);
     CHECK_EQ(json_integer_value(json_object_get(first, "pool_shares")), 70000);
     json_decref(json);
+    harness_free(&h);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Gateways and payments across them.                                        */
+/* ------------------------------------------------------------------------ */
+
+enum { DAVE_SEED = 6 };
+
+/* Riverside (id 2, RVS with 1 decimal), dave in it, and gateway 1 from Greenvale to
+ * Riverside: 3 GVH minor units are worth 2 RVS minor units (0.03 GVH = 0.2 RVS),
+ * Greenvale 0.5% and a limit of 500.00, Riverside 1% and a limit of 300.0 with a
+ * minimum RTD of 10% on Greenvale; gw:Greenvale in Riverside owes 12.5 RVS. */
+static void gateway_world(harness *h) {
+    json_t *greenvale = network_json(), *riverside = json_deep_copy(greenvale);
+    json_object_set_new(riverside, "id", json_integer(2));
+    json_object_set_new(riverside, "name", json_string("Riverside"));
+    json_object_set_new(riverside, "unit", json_string("RVS"));
+    json_object_set_new(riverside, "decimals", json_integer(1));
+    fake_route_add(&h->node, "/v1/networks/2", 200, json_incref(riverside));
+    fake_route_replace(&h->node, "/v1/networks?limit=500",
+                       json_pack("{s:[o, o], s:n, s:i}", "networks", greenvale, riverside, "next", "total", 2));
+    fake_route_add(&h->node, "/v1/networks/2/accounts/dave", 200, account_json(DAVE_SEED, "dave", 0, 0, "none", 0));
+    fake_route_add(&h->node, "/v1/networks/1/accounts/alice", 200,
+                   account_json(ALICE_SEED, "alice", 1000, 10000, "active", 200));
+    char greenvale_mirror[TALLY_ADDRESS_LENGTH + 1], riverside_mirror[TALLY_ADDRESS_LENGTH + 1];
+    tally_key key = tally_gateway_key(1, 2);
+    tally_address_encode(&key, riverside_mirror);
+    key = tally_gateway_key(2, 1);
+    tally_address_encode(&key, greenvale_mirror);
+    fake_route_add(&h->node, "/v1/gateways/1", 200,
+                   json_pack("{s:i, s:s, s:i, s:i, s:i, s:i, s:b, s:i, s:i, "
+                             "s:{s:i, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:b, s:s, s:i, s:i, s:i}, "
+                             "s:{s:i, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:b, s:s, s:i, s:i, s:i}}",
+                             "id", 1, "status", "open", "network_a", 1, "network_b", 2, "rate_a", 3, "rate_b", 2,
+                             "rate_from_pegs", 0, "proposed_at", 1767225600, "opened_at", 1767229200, "a", "network",
+                             1, "name", "Greenvale", "unit", "GVH", "decimals", 2, "fee_bps", 50, "limit", 50000,
+                             "min_partner_rtd_bps", 0, "max_partner_default_bps", 0, "frozen", 0, "mirror",
+                             riverside_mirror, "mirror_balance", 1875, "exposure", 0, "room", 50000, "b", "network", 2,
+                             "name", "Riverside", "unit", "RVS", "decimals", 1, "fee_bps", 100, "limit", 3000,
+                             "min_partner_rtd_bps", 1000, "max_partner_default_bps", 0, "frozen", 0, "mirror",
+                             greenvale_mirror, "mirror_balance", -125, "exposure", 125, "room", 2875));
+}
+
+TEST(cli_gateway_propose_builds_the_terms_in_each_networks_unit) {
+    harness h;
+    harness_with_alice(&h);
+    gateway_world(&h);
+    /* 1.50 GVH are worth 1.0 RVS: 150 and 10 minor units, 15:1 in lowest terms */
+    CHECK_EQ(RUN(&h, "gateway", "propose", "greenvale", "riverside", "--rate", "1.50:1", "--fee-bps", "50",
+                 "--partner-fee-bps", "25", "--limit", "500", "--partner-limit", "300", "--min-partner-rtd", "1000",
+                 "--partner-max-default", "200"),
+             CLI_OK);
+    const tally_tx *tx = last_posted(&h);
+    REQUIRE(tx != NULL);
+    check_envelope(tx, TALLY_TX_GATEWAY_PROPOSE);
+    const tally_tx_gateway_propose *p = &tx->body.gateway_propose;
+    CHECK_EQ(p->network_a, 1);
+    CHECK_EQ(p->network_b, 2);
+    CHECK_EQ(p->terms.rate_a, 15);
+    CHECK_EQ(p->terms.rate_b, 1);
+    CHECK_EQ(p->terms.side[0].fee_bps, 50);
+    CHECK_EQ(p->terms.side[0].limit, 50000);
+    CHECK_EQ(p->terms.side[0].min_partner_rtd_bps, 1000);
+    CHECK_EQ(p->terms.side[0].max_partner_default_bps, 0);
+    CHECK_EQ(p->terms.side[1].fee_bps, 25);
+    CHECK_EQ(p->terms.side[1].limit, 3000);
+    CHECK_EQ(p->terms.side[1].min_partner_rtd_bps, 0);
+    CHECK_EQ(p->terms.side[1].max_partner_default_bps, 200);
+    CHECK(contains(h.out, "proposed gateway 2 from Greenvale to Riverside"));
+    CHECK(contains(h.out, "tally gateway accept 2"));
+    CHECK_EQ(RUN(&h, "gateway", "propose", "greenvale", "2", "--rate", "PEGS"), CLI_OK);
+    CHECK_EQ(last_posted(&h)->body.gateway_propose.terms.rate_a, 0);
+    CHECK_EQ(last_posted(&h)->body.gateway_propose.terms.rate_b, 0);
+    CHECK_EQ(last_posted(&h)->body.gateway_propose.terms.side[0].limit, 0); /* no limit given: no exposure */
+    size_t posted = h.node.posted_count;
+    /* refused before anything is sent */
+    CHECK_EQ(RUN(&h, "gateway", "propose", "greenvale", "riverside", "--rate", "1:1.05"), CLI_USAGE);
+    CHECK(contains(h.err, "--rate: too many decimals: RVS has 1"));
+    CHECK_EQ(RUN(&h, "gateway", "propose", "greenvale", "riverside", "--rate", "one:1"), CLI_USAGE);
+    CHECK(contains(h.err, "--rate: 'one' is not an amount"));
+    CHECK_EQ(RUN(&h, "gateway", "propose", "greenvale", "riverside", "--rate", "1:1", "--limit", "-5"), CLI_USAGE);
+    CHECK_EQ(RUN(&h, "gateway", "propose", "greenvale", "riverside", "--rate", "1:1", "--min-partner-rtd", "x"), CLI_USAGE);
+    CHECK(contains(h.err, "--min-partner-rtd takes basis points"));
+    CHECK_EQ(RUN(&h, "gateway", "propose", "greenvale", "nowhere", "--rate", "1:1"), CLI_REFUSED);
+    CHECK_EQ(RUN(&h, "gateway", "propose", "greenvale"), CLI_USAGE);
+    CHECK(contains(h.err, "missing PARTNER"));
+    CHECK_EQ(h.node.posted_count, posted);
+    CHECK_EQ(RUN(&h, "gateway", "propose", "--help"), CLI_OK);
+    CHECK(contains(h.out, "--rate A:B"));
+    CHECK(contains(h.out, "example:\n  tally gateway propose greenvale riverside --rate 1:1"));
+    harness_free(&h);
+}
+
+TEST(cli_gateway_accept_shows_and_repeats_the_terms) {
+    harness h;
+    harness_with_alice(&h);
+    gateway_world(&h);
+    CHECK_EQ(RUN(&h, "gateway", "accept", "1"), CLI_OK);
+    const tally_tx *tx = last_posted(&h);
+    REQUIRE(tx != NULL);
+    check_envelope(tx, TALLY_TX_GATEWAY_ACCEPT);
+    const tally_tx_gateway_accept *a = &tx->body.gateway_accept;
+    CHECK_EQ(a->gateway_id, 1);
+    CHECK_EQ(a->terms.rate_a, 3);
+    CHECK_EQ(a->terms.rate_b, 2);
+    CHECK_EQ(a->terms.side[0].fee_bps, 50);
+    CHECK_EQ(a->terms.side[0].limit, 50000);
+    CHECK_EQ(a->terms.side[1].fee_bps, 100);
+    CHECK_EQ(a->terms.side[1].limit, 3000);
+    CHECK_EQ(a->terms.side[1].min_partner_rtd_bps, 1000);
+    CHECK(contains(h.err, "accepting, as an operator of Riverside, these terms:"));
+    /* 3 GVH minor units are 0.03 GVH, 2 RVS minor units 0.2 RVS: scaled by 100 */
+    CHECK(contains(h.err, "rate        3.00 GVH = 20.0 RVS"));
+    CHECK(contains(h.err, "Riverside: fee 1.00% on what crosses in, exposure limit 300.0 RVS"));
+    CHECK(contains(h.err, "rules on Greenvale: RTD at least 10.00%, default rate below (none)"));
+    CHECK(contains(h.out, "accepted gateway 1: Greenvale and Riverside are linked"));
+    /* refused: the ledger's TERMS_CHANGED names where to look */
+    fake_post_clear(&h.node);
+    fake_post_reply(&h.node, 200,
+                    json_pack("{s:[{s:s, s:s, s:{s:s, s:s}}]}", "results", "id", "ab", "status", "refused", "error",
+                              "code", "TERMS_CHANGED", "message", "the terms accepted differ"));
+    CHECK_EQ(RUN(&h, "gateway", "accept", "1"), CLI_REFUSED);
+    CHECK(contains(h.err, "TERMS_CHANGED"));
+    CHECK(contains(h.err, "`tally gateway show 1` shows its terms"));
+    size_t posted = h.node.posted_count;
+    CHECK_EQ(RUN(&h, "gateway", "accept", "7"), CLI_REFUSED); /* the fake has no gateway 7 */
+    CHECK_EQ(RUN(&h, "gateway", "accept", "0"), CLI_USAGE);
+    CHECK(contains(h.err, "ID is a gateway's number"));
+    CHECK_EQ(h.node.posted_count, posted);
+    harness_free(&h);
+}
+
+TEST(cli_gateway_update_freeze_close_and_clearing) {
+    harness h;
+    harness_with_alice(&h);
+    gateway_world(&h);
+    /* update: Riverside's side only, every field it does not name kept */
+    CHECK_EQ(RUN(&h, "gateway", "update", "1", "--network", "riverside", "--limit", "20.5"), CLI_OK);
+    const tally_tx *tx = last_posted(&h);
+    REQUIRE(tx != NULL);
+    check_envelope(tx, TALLY_TX_GATEWAY_UPDATE);
+    CHECK_EQ(tx->body.gateway_update.gateway_id, 1);
+    CHECK_EQ(tx->body.gateway_update.network_id, 2);
+    CHECK_EQ(tx->body.gateway_update.side.limit, 205);
+    CHECK_EQ(tx->body.gateway_update.side.fee_bps, 100);
+    CHECK_EQ(tx->body.gateway_update.side.min_partner_rtd_bps, 1000);
+    CHECK(contains(h.out, "changed Riverside's side of gateway 1: fee 1.00%, exposure limit 20.5 RVS"));
+    CHECK_EQ(RUN(&h, "gateway", "update", "1", "--network", "1", "--fee-bps", "0", "--max-partner-default", "500"),
+             CLI_OK);
+    tx = last_posted(&h);
+    CHECK_EQ(tx->body.gateway_update.network_id, 1);
+    CHECK_EQ(tx->body.gateway_update.side.limit, 50000);
+    CHECK_EQ(tx->body.gateway_update.side.fee_bps, 0);
+    CHECK_EQ(tx->body.gateway_update.side.max_partner_default_bps, 500);
+    /* freeze and unfreeze */
+    CHECK_EQ(RUN(&h, "gateway", "freeze", "1", "--network", "riverside"), CLI_OK);
+    tx = last_posted(&h);
+    check_envelope(tx, TALLY_TX_GATEWAY_FREEZE);
+    CHECK(tx->body.gateway_freeze.frozen);
+    CHECK_EQ(tx->body.gateway_freeze.network_id, 2);
+    CHECK(contains(h.out, "froze Riverside's side of gateway 1: no new exposure to Greenvale"));
+    CHECK_EQ(RUN(&h, "gateway", "unfreeze", "1", "--network", "greenvale"), CLI_OK);
+    CHECK(!last_posted(&h)->body.gateway_freeze.frozen);
+    CHECK_EQ(last_posted(&h)->body.gateway_freeze.network_id, 1);
+    /* close */
+    CHECK_EQ(RUN(&h, "gateway", "close", "1"), CLI_OK);
+    check_envelope(last_posted(&h), TALLY_TX_GATEWAY_CLOSE);
+    CHECK_EQ(last_posted(&h)->body.gateway_end.gateway_id, 1);
+    CHECK(contains(h.out, "closed gateway 1 between Greenvale and Riverside"));
+    /* clearing: 0.03 GVH against 0.2 RVS, in each network's unit */
+    CHECK_EQ(RUN(&h, "clearing", "submit", "--gateway", "1:0.03:0.2"), CLI_OK);
+    tx = last_posted(&h);
+    check_envelope(tx, TALLY_TX_CLEARING);
+    CHECK_EQ(tx->body.clearing.count, 1);
+    CHECK_EQ(tx->body.clearing.setoffs[0].gateway_id, 1);
+    CHECK_EQ(tx->body.clearing.setoffs[0].amount_a, 3);
+    CHECK_EQ(tx->body.clearing.setoffs[0].amount_b, 2);
+    CHECK(contains(h.out, "gateway 1: 0.03 GVH in Greenvale, 0.2 RVS in Riverside"));
+    size_t posted = h.node.posted_count;
+    /* refused before sending */
+    CHECK_EQ(RUN(&h, "gateway", "update", "1", "--limit", "5"), CLI_USAGE);
+    CHECK(contains(h.err, "--network NET is needed"));
+    CHECK_EQ(RUN(&h, "gateway", "update", "1", "--network", "riverside", "--limit", "5.25"), CLI_USAGE);
+    CHECK(contains(h.err, "too many decimals: RVS has 1"));
+    CHECK_EQ(RUN(&h, "gateway", "update", "1", "--network", "riverside"), CLI_USAGE);
+    CHECK(contains(h.err, "nothing to change"));
+    CHECK_EQ(RUN(&h, "gateway", "freeze", "x", "--network", "riverside"), CLI_USAGE);
+    CHECK_EQ(RUN(&h, "clearing", "submit", "--gateway", "1:0.03"), CLI_USAGE);
+    CHECK(contains(h.err, "--gateway is ID:AMOUNT_A:AMOUNT_B"));
+    CHECK_EQ(RUN(&h, "clearing", "submit", "--gateway", "1:0.031:0.2"), CLI_USAGE);
+    CHECK(contains(h.err, "AMOUNT_A in GVH, AMOUNT_B in RVS"));
+    CHECK_EQ(RUN(&h, "clearing", "submit", "--gateway", "x:1:1"), CLI_USAGE);
+    CHECK_EQ(RUN(&h, "clearing", "submit", "--gateway", "1:1:1", "--gateway", "1:1:1"), CLI_USAGE);
+    CHECK(contains(h.err, "set off twice"));
+    CHECK_EQ(RUN(&h, "clearing", "submit", "--gateway", "1:1:1", "--gateway", "2:1:1", "--gateway", "3:1:1",
+                 "--gateway", "4:1:1", "--gateway", "5:1:1", "--gateway", "6:1:1", "--gateway", "7:1:1", "--gateway",
+                 "8:1:1", "--gateway", "9:1:1"),
+             CLI_USAGE);
+    CHECK(contains(h.err, "at most 8 gateways"));
+    CHECK_EQ(h.node.posted_count, posted);
+    /* the reads */
+    CHECK_EQ(RUN(&h, "gateway", "show", "1"), CLI_OK);
+    CHECK(contains(h.out, "gateway 1: Greenvale (GVH) <-> Riverside (RVS), open"));
+    CHECK(contains(h.out, "gw:Greenvale in Riverside: -12.5 RVS: Greenvale owes 12.5 RVS here (exposure), 287.5 RVS of "
+                          "room under the limit"));
+    CHECK(contains(h.out, "gw:Riverside in Greenvale: 18.75 GVH (what this network owes the partner)"));
+    CHECK_EQ(RUN(&h, "--json", "gateway", "show", "1"), CLI_OK);
+    json_t *json = json_loads(h.out, 0, NULL);
+    CHECK_EQ(json_integer_value(json_object_get(json_object_get(json, "b"), "exposure")), 125);
+    json_decref(json);
+    CHECK_EQ(RUN(&h, "gateway", "show", "2"), CLI_REFUSED);
+    harness_free(&h);
+}
+
+/* GET /v1/paths for alice@1 -> dave@2 of `amount`, as the fake node answers it. */
+static void paths_route(harness *h, int64_t amount, const char *extra, long status, json_t *answer) {
+    char alice[TALLY_ADDRESS_LENGTH + 1], dave[TALLY_ADDRESS_LENGTH + 1], path[256];
+    address_of(ALICE_SEED, alice);
+    address_of(DAVE_SEED, dave);
+    snprintf(path, sizeof path, "/v1/paths?from=%s%%401&to=%s%%402&amount=%" PRId64 "%s", alice, dave, amount, extra);
+    fake_route_add(&h->node, path, status, answer);
+}
+
+TEST(cli_pay_across_networks_signs_what_the_path_showed) {
+    harness h;
+    harness_with_alice(&h);
+    gateway_world(&h);
+    /* 10.00 GVH: fee 0.10 in Greenvale; 1000 at 3:2 arrive as 666, Riverside's 1% is 7:
+     * dave receives 659 (65.9 RVS) */
+    paths_route(&h, 1000, "", 200,
+                json_pack("{s:[{s:[i], s:[{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:b}], s:i, s:i, s:i, s:i}]}", "paths",
+                          "gateways", 1, "hops", "gateway", 1, "from", 1, "to", 2, "arrived", 666, "fee", 7,
+                          "passed_on", 659, "room", 2875, "exposure_grows", 1, "amount", 1000, "fee", 10, "received",
+                          659, "capacity", 4312));
+    fake_post_clear(&h.node);
+    fake_post_reply(&h.node, 200, committed(json_pack("{s:i, s:i}", "fee", 10, "available", 659)));
+    CHECK_EQ(RUN(&h, "pay", "alice@greenvale", "dave@riverside", "10"), CLI_OK);
+    const tally_tx *tx = last_posted(&h);
+    REQUIRE(tx != NULL);
+    check_envelope(tx, TALLY_TX_TRANSFER_CROSS);
+    const tally_tx_transfer_cross *cross = &tx->body.transfer_cross;
+    tally_key dave = key_of(DAVE_SEED);
+    CHECK_EQ(cross->network_id, 1);
+    CHECK(memcmp(cross->payee.bytes, dave.bytes, TALLY_KEY_BYTES) == 0);
+    CHECK_EQ(cross->amount, 1000);
+    CHECK_EQ(cross->max_fee, 10);
+    CHECK_EQ(cross->min_received, 659);
+    CHECK_EQ(cross->hop_count, 1);
+    CHECK_EQ(cross->gateways[0], 1);
+    CHECK(contains(h.out, "paid 10.00 GVH to dave@Riverside over gateway 1: dave@Riverside received 65.9 RVS (at least "
+                          "65.9 RVS signed), fee 0.10 GVH (at most 0.10 GVH signed)"));
+    /* --max-fee and --min-received loosen what is signed; --path asks for that path */
+    paths_route(&h, 1000, "&path=1", 200,
+                json_pack("{s:[{s:[i], s:[{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:b}], s:i, s:i, s:i, s:i}]}", "paths",
+                          "gateways", 1, "hops", "gateway", 1, "from", 1, "to", 2, "arrived", 666, "fee", 7,
+                          "passed_on", 659, "room", 2875, "exposure_grows", 1, "amount", 1000, "fee", 10, "received",
+                          659, "capacity", 4312));
+    CHECK_EQ(RUN(&h, "pay", "alice@greenvale", "dave@riverside", "10", "--path", "1", "--max-fee", "0.5",
+                 "--min-received", "60"),
+             CLI_OK);
+    tx = last_posted(&h);
+    CHECK_EQ(tx->body.transfer_cross.max_fee, 50);
+    CHECK_EQ(tx->body.transfer_cross.min_received, 600);
+    /* the state moved since the path was priced: the ledger's refusal in the payee's unit */
+    fake_post_clear(&h.node);
+    fake_post_reply(&h.node, 200,
+                    json_pack("{s:[{s:s, s:s, s:{s:s, s:s, s:i}}]}", "results", "id", "ab", "status", "refused", "error",
+                              "code", "BELOW_MIN_RECEIVED", "message", "the payee would receive less than min_received",
+                              "available", 650));
+    CHECK_EQ(RUN(&h, "pay", "alice@greenvale", "dave@riverside", "10"), CLI_REFUSED);
+    CHECK(contains(h.err, "the payee would receive 65.0 RVS now, less than signed"));
+    CHECK(contains(h.err, "the gateways changed since the path was priced: nothing moved"));
+    fake_post_clear(&h.node);
+    fake_post_reply(&h.node, 200, committed(json_pack("{s:i, s:i}", "fee", 10, "available", 659)));
+    /* within one network, FROM WHO AMOUNT is a transfer */
+    CHECK_EQ(RUN(&h, "pay", "alice@greenvale", "bob@greenvale", "12.50"), CLI_OK);
+    check_envelope(last_posted(&h), TALLY_TX_TRANSFER);
+    CHECK_EQ(last_posted(&h)->body.transfer.amount, 1250);
+    CHECK_EQ(last_posted(&h)->body.transfer.max_fee, 18);
+    size_t posted = h.node.posted_count;
+    /* no path: why, and nothing sent */
+    paths_route(&h, 100000, "", 404,
+                json_pack("{s:{s:s, s:s, s:o, s:i}}", "error", "code", "NO_PATH", "message",
+                          "every path from the payer's network to the payee's would be refused now", "refused",
+                          json_pack("{s:[i], s:[], s:i, s:i, s:i, s:i, s:{s:s, s:s, s:i, s:i}}", "gateways", 1, "hops",
+                                    "amount", 100000, "fee", 1000, "received", 0, "capacity", 4312, "refusal", "code",
+                                    "EXPOSURE_LIMIT", "message", "past the exposure limit", "available", 2875,
+                                    "gateway", 1),
+                          "candidates", 1));
+    CHECK_EQ(RUN(&h, "pay", "alice@greenvale", "dave@riverside", "1000"), CLI_REFUSED);
+    CHECK(contains(h.err, "no way to pay 1000.00 GVH from alice@Greenvale to dave@Riverside now"));
+    CHECK(contains(h.err, "the nearest path (gateways 1) is refused at gateway 1: past the exposure limit "
+                          "(EXPOSURE_LIMIT)"));
+    CHECK_EQ(RUN(&h, "--json", "pay", "alice@greenvale", "dave@riverside", "1000"), CLI_REFUSED);
+    json_t *refusal = json_loads(h.out, 0, NULL);
+    CHECK(refusal && strcmp(json_string_value(json_object_get(json_object_get(refusal, "error"), "code")), "NO_PATH") == 0);
+    json_decref(refusal);
+    /* the command line's own refusals */
+    CHECK_EQ(RUN(&h, "pay", "alice@greenvale", "dave@riverside", "10.001"), CLI_USAGE);
+    CHECK(contains(h.err, "too many decimals: GVH has 2"));
+    CHECK_EQ(RUN(&h, "pay", "bob@greenvale", "dave@riverside", "10"), CLI_USAGE);
+    CHECK(contains(h.err, "FROM is you"));
+    CHECK_EQ(RUN(&h, "pay", "alice", "dave@riverside", "10"), CLI_USAGE);
+    CHECK(contains(h.err, "name both networks"));
+    CHECK_EQ(RUN(&h, "pay", "alice@greenvale", "dave@riverside", "10", "--memo", "hi"), CLI_USAGE);
+    CHECK(contains(h.err, "carries no memo"));
+    CHECK_EQ(RUN(&h, "pay", "alice@greenvale", "dave@riverside", "10", "--path", "1,2,3,4,5"), CLI_USAGE);
+    CHECK(contains(h.err, "--path is 1 to 4 gateway numbers"));
+    CHECK_EQ(RUN(&h, "pay", "alice@greenvale", "dave@riverside", "10", "--path", ",1"), CLI_USAGE);
+    CHECK_EQ(RUN(&h, "pay", "alice@greenvale", "dave@riverside", "10", "--min-received", "1.25"), CLI_USAGE);
+    CHECK(contains(h.err, "--min-received (in RVS): too many decimals"));
+    CHECK_EQ(RUN(&h, "pay", "bob@greenvale", "10", "--path", "1"), CLI_USAGE);
+    CHECK(contains(h.err, "--path and --min-received are for a payment across networks"));
+    CHECK_EQ(h.node.posted_count, posted);
     harness_free(&h);
 }

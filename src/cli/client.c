@@ -455,6 +455,57 @@ cli_status cli_client_network_by_id(cli_context *ctx, uint32_t id, cli_network *
     return CLI_OK;
 }
 
+static bool gateway_side_from_json(const json_t *side, tally_gateway_side *terms, bool *frozen, int64_t *mirror) {
+    int64_t fee = 0, limit = 0, rtd = 0, defaults = 0;
+    bool ok = cli_json_i64(side, "fee_bps", &fee) && cli_json_i64(side, "limit", &limit) &&
+              cli_json_i64(side, "min_partner_rtd_bps", &rtd) &&
+              cli_json_i64(side, "max_partner_default_bps", &defaults) && cli_json_bool(side, "frozen", frozen) &&
+              cli_json_i64(side, "mirror_balance", mirror);
+    bool in_range = fee >= 0 && fee <= TALLY_BPS_ONE && limit >= 0 && rtd >= 0 && rtd <= UINT32_MAX && defaults >= 0 &&
+                    defaults <= UINT32_MAX;
+    if (!ok || !in_range) return false;
+    *terms = (tally_gateway_side){(uint32_t)fee, limit, (uint32_t)rtd, (uint32_t)defaults};
+    return true;
+}
+
+bool cli_client_gateway_from_json(const json_t *json, tally_gateway *gateway, int64_t mirror_balance[2]) {
+    int64_t id = 0, a = 0, b = 0, proposed = 0, opened = 0;
+    const char *status = cli_json_string(json, "status");
+    memset(gateway, 0, sizeof *gateway);
+    if (!cli_json_i64(json, "id", &id) || id <= 0 || id > UINT32_MAX || !cli_json_i64(json, "network_a", &a) ||
+        a <= 0 || a > UINT32_MAX || !cli_json_i64(json, "network_b", &b) || b <= 0 || b > UINT32_MAX ||
+        !cli_json_i64(json, "rate_a", &gateway->terms.rate_a) || !cli_json_i64(json, "rate_b", &gateway->terms.rate_b) ||
+        !status)
+        return false;
+    cli_json_i64(json, "proposed_at", &proposed);
+    cli_json_i64(json, "opened_at", &opened);
+    gateway->id = (uint32_t)id, gateway->network_a = (uint32_t)a, gateway->network_b = (uint32_t)b;
+    gateway->proposed_at = proposed, gateway->opened_at = opened;
+    gateway->status = TALLY_GATEWAY_STATUS_COUNT;
+    for (uint8_t s = 0; s < TALLY_GATEWAY_STATUS_COUNT; s++)
+        if (strcmp(status, tally_gateway_status_name(s)) == 0) gateway->status = s;
+    if (gateway->status == TALLY_GATEWAY_STATUS_COUNT) return false;
+    return gateway_side_from_json(cli_json_object(json, "a"), &gateway->terms.side[0], &gateway->frozen[0],
+                                  &mirror_balance[0]) &&
+           gateway_side_from_json(cli_json_object(json, "b"), &gateway->terms.side[1], &gateway->frozen[1],
+                                  &mirror_balance[1]);
+}
+
+cli_status cli_client_gateway(cli_context *ctx, uint32_t id, cli_gateway *gateway, json_t **json) {
+    char path[64];
+    snprintf(path, sizeof path, "/v1/gateways/%" PRIu32, id);
+    json_t *reply = NULL;
+    if (json) *json = NULL;
+    cli_status status = cli_client_get(ctx, path, &reply);
+    if (status == CLI_OK && !cli_client_gateway_from_json(reply, &gateway->gateway, gateway->mirror_balance))
+        status = cli_fail(ctx, CLI_IO, "the node's answer for gateway %" PRIu32 " is unusable", id);
+    if (status == CLI_OK) status = cli_client_network_by_id(ctx, gateway->gateway.network_a, &gateway->network[0]);
+    if (status == CLI_OK) status = cli_client_network_by_id(ctx, gateway->gateway.network_b, &gateway->network[1]);
+    if (status == CLI_OK && json) *json = reply;
+    else json_decref(reply);
+    return status;
+}
+
 /* The entries of a list whose name (or code) is `text`, ignoring case. */
 typedef struct {
     const char *text;

@@ -111,6 +111,18 @@ cli_status cli_client_account(cli_context *ctx, uint32_t network_id, const char 
 cli_status cli_client_next_sequence(cli_context *ctx, const tally_key *key, uint64_t *sequence);
 cli_status cli_client_chain_id(cli_context *ctx, uint8_t chain_id[TALLY_CHAIN_ID_BYTES]);
 
+/* A gateway as GET /v1/gateways/{id} has it, with both networks (side 0: its
+ * network_a, the proposer's; side 1: network_b). */
+typedef struct {
+    tally_gateway gateway; /* id, networks, terms, frozen sides, status, dates */
+    cli_network network[2];
+    int64_t mirror_balance[2]; /* the partner's mirror account in each side */
+} cli_gateway;
+bool cli_client_gateway_from_json(const json_t *json, tally_gateway *gateway, int64_t mirror_balance[2]);
+/* GET /v1/gateways/{id} and both networks; the node's refusal (GATEWAY_NOT_FOUND) is
+ * printed and CLI_REFUSED returned. *json (may be NULL) receives the answer. */
+cli_status cli_client_gateway(cli_context *ctx, uint32_t id, cli_gateway *gateway, json_t **json);
+
 /* Hex helpers (libsodium). */
 void cli_client_hex(const uint8_t *bytes, size_t length, char *out, size_t out_size);
 bool cli_client_unhex(const char *hex, uint8_t *out, size_t length);

@@ -232,29 +232,66 @@ static void print_success(cli_context *ctx, const tally_tx *tx, const tx_plan *p
                 tx->body.request_end.request_id, cli_out_amount(plan->request_amount, credit, a),
                 plan->request_memo[0] ? ", " : "", plan->request_memo);
         break;
-    /* WIP (issue 11): no command builds these yet; a result printed plainly */
-    case TALLY_TX_GATEWAY_PROPOSE:
-        fprintf(out, "proposed gateway %" PRId64 "\n", result_field(outcome, "created_id"));
+    case TALLY_TX_GATEWAY_PROPOSE: {
+        int64_t id = result_field(outcome, "created_id");
+        fprintf(out, "proposed gateway %" PRId64 " from %s to %s\n", id, plan->gateway.network[0].name,
+                plan->gateway.network[1].name);
+        fprintf(out, "  an operator of %s accepts it with: tally gateway accept %" PRId64 "\n",
+                plan->gateway.network[1].name, id);
         break;
-    case TALLY_TX_GATEWAY_ACCEPT: fprintf(out, "accepted gateway %" PRIu32 "\n", tx->body.gateway_accept.gateway_id); break;
-    case TALLY_TX_GATEWAY_UPDATE: fprintf(out, "changed gateway %" PRIu32 "\n", tx->body.gateway_update.gateway_id); break;
+    }
+    case TALLY_TX_GATEWAY_ACCEPT:
+        fprintf(out, "accepted gateway %" PRIu32 ": %s and %s are linked; payments cross it both ways\n",
+                tx->body.gateway_accept.gateway_id, plan->gateway.network[0].name, plan->gateway.network[1].name);
+        break;
+    case TALLY_TX_GATEWAY_UPDATE: {
+        char fee[24];
+        fprintf(out, "changed %s's side of gateway %" PRIu32 ": fee %s, exposure limit %s\n", network,
+                tx->body.gateway_update.gateway_id, cli_out_bps(tx->body.gateway_update.side.fee_bps, fee),
+                cli_out_amount(tx->body.gateway_update.side.limit, credit, a));
+        break;
+    }
     case TALLY_TX_GATEWAY_FREEZE:
-        fprintf(out, "%s gateway %" PRIu32 "\n", tx->body.gateway_freeze.frozen ? "froze" : "unfroze",
-                tx->body.gateway_freeze.gateway_id);
+        if (tx->body.gateway_freeze.frozen)
+            fprintf(out, "froze %s's side of gateway %" PRIu32 ": no new exposure to %s\n", network,
+                    tx->body.gateway_freeze.gateway_id, plan->gateway.network[1 - plan->side].name);
+        else
+            fprintf(out, "unfroze %s's side of gateway %" PRIu32 "\n", network, tx->body.gateway_freeze.gateway_id);
         break;
-    case TALLY_TX_GATEWAY_CLOSE: fprintf(out, "closed gateway %" PRIu32 "\n", tx->body.gateway_end.gateway_id); break;
+    case TALLY_TX_GATEWAY_CLOSE:
+        fprintf(out, "closed gateway %" PRIu32 " between %s and %s\n", tx->body.gateway_end.gateway_id,
+                plan->gateway.network[0].name, plan->gateway.network[1].name);
+        break;
     case TALLY_TX_CLEARING:
-        fprintf(out, "cleared %u gateways' obligations\n", (unsigned)tx->body.clearing.count);
+        fprintf(out, "cleared obligations over %u gateways:\n", (unsigned)tx->body.clearing.count);
+        for (uint8_t i = 0; i < tx->body.clearing.count; i++) {
+            const tally_setoff *setoff = &tx->body.clearing.setoffs[i];
+            const cli_gateway *g = &plan->setoff_gateways[i];
+            fprintf(out, "  gateway %" PRIu32 ": %s in %s, %s in %s\n", setoff->gateway_id,
+                    cli_out_amount(setoff->amount_a, &g->network[0].unit, a), g->network[0].name,
+                    cli_out_amount(setoff->amount_b, &g->network[1].unit, b), g->network[1].name);
+        }
         break;
     case TALLY_TX_SETTLE:
-        fprintf(out, "settled gateway %" PRIu32 ": paid %" PRId64 " minor units of reserve into the partner's pool\n",
-                tx->body.settle.gateway_id, result_field(outcome, "reserve"));
+        fprintf(out, "settled over gateway %" PRIu32 ": %s's exposure to %s fell by %s; paid %s into %s's pool, and %s "
+                     "of %s's mirror account went to its own pool\n",
+                tx->body.settle.gateway_id, who, network,
+                cli_out_amount(tx->body.settle.amount, &plan->payee_network.unit, a),
+                cli_out_amount(result_field(outcome, "reserve"), reserve, b), who,
+                cli_out_amount(result_field(outcome, "available"), credit, c), network);
         break;
-    case TALLY_TX_TRANSFER_CROSS:
-        fprintf(out, "paid %s over %u gateways; the payee received %" PRId64 " minor units of its network's\n",
-                cli_out_amount(tx->body.transfer_cross.amount, credit, a), (unsigned)tx->body.transfer_cross.hop_count,
-                result_field(outcome, "available"));
+    case TALLY_TX_TRANSFER_CROSS: {
+        const tally_tx_transfer_cross *cross = &tx->body.transfer_cross;
+        const cli_unit *payee_unit = &plan->payee_network.unit;
+        fprintf(out, "paid %s to %s over gateway%s", cli_out_amount(cross->amount, credit, a), who,
+                cross->hop_count == 1 ? "" : "s");
+        for (uint8_t h = 0; h < cross->hop_count; h++) fprintf(out, "%s%" PRIu32, h ? ", " : " ", cross->gateways[h]);
+        fprintf(out, ": %s received %s (at least %s signed), fee %s (at most %s signed)\n", who,
+                cli_out_amount(result_field(outcome, "available"), payee_unit, b),
+                cli_out_amount(cross->min_received, payee_unit, c), cli_out_amount(result_field(outcome, "fee"), credit, d),
+                cli_out_amount(cross->max_fee, credit, a));
         break;
+    }
     }
 }
 
@@ -356,11 +393,16 @@ static cli_status report(cli_context *ctx, const tally_tx *tx, const tx_plan *pl
                              cli_json_i64(error, "fee_required", &available); /* FEE_ABOVE_MAX */
         const char *code = cli_json_string(error, "code");
         bool spends = tx->type == TALLY_TX_TRANSFER || tx->type == TALLY_TX_TRANSFER_BATCH ||
-                      tx->type == TALLY_TX_REQUEST_PAY || tx->type == TALLY_TX_PENDING_CREATE;
+                      tx->type == TALLY_TX_REQUEST_PAY || tx->type == TALLY_TX_PENDING_CREATE ||
+                      tx->type == TALLY_TX_TRANSFER_CROSS;
         /* What one may spend is the answer to a payment only: an operator whose line
          * change meets a defaulted member is told what to do instead. */
         if (!spends && code && (line_cannot_lend(code) || strcmp(code, "INSUFFICIENT_CREDIT") == 0))
             has_available = false;
+        /* a cross payment's figures past its first leg are in the payee's unit */
+        if (tx->type == TALLY_TX_TRANSFER_CROSS && code &&
+            (strcmp(code, "CAP_REACHED") == 0 || strcmp(code, "BELOW_MIN_RECEIVED") == 0))
+            units.credit = &plan->payee_network.unit;
         cli_out_refusal(ctx->err, code, cli_json_string(error, "message"), has_available, available, &units);
         if (code && strcmp(code, "NOT_MEMBER") == 0 && tx->type == TALLY_TX_TRANSFER && plan->has_network)
             say_who_is_not_a_member(ctx, tx, plan);
@@ -375,6 +417,16 @@ static cli_status report(cli_context *ctx, const tally_tx *tx, const tx_plan *pl
         if (request_refused && (tx->type == TALLY_TX_REQUEST_PAY || tx->type == TALLY_TX_REQUEST_CANCEL))
             fprintf(ctx->err, "  `tally request show %" PRIu32 "` shows who asks whom, its status and expiry\n",
                     tx->body.request_end.request_id);
+        bool gateway_refused = code && (strncmp(code, "GATEWAY_", 8) == 0 || strcmp(code, "TERMS_CHANGED") == 0 ||
+                                        strcmp(code, "EXPOSURE_LIMIT") == 0 || strcmp(code, "PARTNER_UNHEALTHY") == 0 ||
+                                        strcmp(code, "NOT_GATEWAY_SIDE") == 0 || strcmp(code, "BAD_CLEARING") == 0);
+        if (gateway_refused && plan->has_gateway && plan->gateway.gateway.id)
+            fprintf(ctx->err, "  `tally gateway show %" PRIu32 "` shows its terms, status and what each side owes\n",
+                    plan->gateway.gateway.id);
+        if (tx->type == TALLY_TX_TRANSFER_CROSS && code &&
+            (gateway_refused || strcmp(code, "BELOW_MIN_RECEIVED") == 0 || strcmp(code, "FEE_ABOVE_MAX") == 0))
+            fprintf(ctx->err, "  the gateways changed since the path was priced: nothing moved; run the payment again "
+                              "for a new path (`tally gateway list` shows them)\n");
         if (names_line) {
             char amount[CLI_AMOUNT_TEXT_MAX];
             fprintf(ctx->err, "  the refused payment is %s line %u (line %" PRId64 " of the batch): %s to %s; "
@@ -405,6 +457,27 @@ static void print_batch_preview(cli_context *ctx, const tally_tx *tx, const tx_p
                 cli_out_amount(batch->lines[i].amount, &plan->network.unit, amount), plan->batch_payee_text[i],
                 batch->lines[i].memo.length ? ", " : "", (int)batch->lines[i].memo.length, batch->lines[i].memo.bytes);
     if (batch->line_count > SHOWN) fprintf(ctx->err, "  ... and %u more\n", (unsigned)(batch->line_count - SHOWN));
+}
+
+/* What a payment across networks will sign, before the passphrase: each hop's
+ * figures, the fees at most and what the payee receives at least. */
+static void print_cross_preview(cli_context *ctx, const tally_tx *tx, const tx_plan *plan) {
+    const tally_tx_transfer_cross *cross = &tx->body.transfer_cross;
+    char a[CLI_AMOUNT_TEXT_MAX], b[CLI_AMOUNT_TEXT_MAX], c[CLI_AMOUNT_TEXT_MAX];
+    fprintf(ctx->err, "paying %s from %s to %s over %u gateway%s:\n",
+            cli_out_amount(cross->amount, &plan->network.unit, a), plan->payer_text, plan->counterparty,
+            (unsigned)cross->hop_count, cross->hop_count == 1 ? "" : "s");
+    fprintf(ctx->err, "  in %s: %s to gw:%s, fee %s\n", plan->network.name, cli_out_amount(cross->amount, &plan->network.unit, a),
+            plan->cross_hop_count ? plan->cross_hops[0].to.name : "?", cli_out_amount(plan->cross_fee, &plan->network.unit, b));
+    for (uint8_t h = 0; h < plan->cross_hop_count; h++) {
+        const cli_cross_hop *hop = &plan->cross_hops[h];
+        bool last = h + 1 == plan->cross_hop_count;
+        fprintf(ctx->err, "  gateway %" PRIu32 " into %s: %s arrive, fee %s, %s %s\n", hop->gateway_id, hop->to.name,
+                cli_out_amount(hop->arrived, &hop->to.unit, a), cli_out_amount(hop->fee, &hop->to.unit, b),
+                cli_out_amount(hop->passed_on, &hop->to.unit, c), last ? "to the payee" : "pass on");
+    }
+    fprintf(ctx->err, "fees at most %s; %s receives at least %s\n", cli_out_amount(cross->max_fee, &plan->network.unit, a),
+            plan->counterparty, cli_out_amount(cross->min_received, &plan->payee_network.unit, b));
 }
 
 static cli_status transaction(cli_context *ctx, const cli_args *args, tally_tx *tx, tx_plan *plan);
@@ -440,6 +513,17 @@ static cli_status transaction(cli_context *ctx, const cli_args *args, tally_tx *
                 cli_out_amount(tx->body.transfer.max_fee, &plan->network.unit, fee));
     }
     if (!ctx->json && tx->type == TALLY_TX_TRANSFER_BATCH) print_batch_preview(ctx, tx, plan);
+    if (!ctx->passphrase && !ctx->json && tx->type == TALLY_TX_TRANSFER_CROSS) print_cross_preview(ctx, tx, plan);
+    if (!ctx->json && tx->type == TALLY_TX_GATEWAY_ACCEPT) {
+        fprintf(ctx->err, "accepting, as an operator of %s, these terms:\n", plan->gateway.network[1].name);
+        cli_out_gateway(ctx->err, &plan->gateway, false);
+    }
+    if (!ctx->passphrase && !ctx->json && tx->type == TALLY_TX_GATEWAY_PROPOSE) {
+        cli_gateway shown = plan->gateway;
+        shown.gateway.status = TALLY_GATEWAY_PROPOSED;
+        fprintf(ctx->err, "proposing, as an operator of %s:\n", plan->gateway.network[0].name);
+        cli_out_gateway(ctx->err, &shown, false);
+    }
     if (!ctx->passphrase && !ctx->json && tx->type == TALLY_TX_REQUEST_PAY) {
         char amount[CLI_AMOUNT_TEXT_MAX], fee[CLI_AMOUNT_TEXT_MAX];
         fprintf(ctx->err, "paying request %" PRIu32 ": %s to %s%s%s, fees at most %s\n", tx->body.request_end.request_id,

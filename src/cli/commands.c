@@ -66,10 +66,53 @@ static const cli_option line_update_options[] = {
     {"--risk-fee-bps", "N", "a new risk fee (default: unchanged)"},
     {NULL, NULL, NULL},
 };
-static const cli_option pay_options[] = {
-    {"--memo", "TEXT", "a note for the payee, up to 256 bytes"},
-    {"--max-fee", "AMOUNT", "the most you agree to pay in fees (default: the base fee plus your line's risk fee "
-                            "on the part spent on credit)"},
+static const cli_option pay_cross_options[] = {
+    {"--memo", "TEXT", "a note for the payee, up to 256 bytes (a payment within one network only)"},
+    {"--max-fee", "AMOUNT", "the most you agree to pay in fees in your network (default: what the path shown costs; "
+                            "within one network: the base fee plus your line's risk fee on the part spent on credit)"},
+    {"--min-received", "AMOUNT", "across networks: the least the payee must receive, in its unit (default: what "
+                                 "the path shown gives it)"},
+    {"--path", "ID,ID", "across networks: the gateways to pay over, in order from your network (default: the best "
+                        "path the node finds)"},
+    {NULL, NULL, NULL},
+};
+static const cli_option gateway_propose_options[] = {
+    {"--rate", "A:B", "A of your network's unit are worth B of the partner's (3:2, 1.50:1), or `pegs`: fixed from "
+                      "both networks' pegs at acceptance (both must peg the same reserve asset). Required"},
+    {"--fee-bps", "N", "your network's fee on what crosses into it, in basis points (default 0)"},
+    {"--partner-fee-bps", "N", "the partner's fee on what crosses into it (default 0)"},
+    {"--limit", "AMOUNT", "your network's exposure limit: the most the partner's mirror account may owe in your "
+                          "network, in your unit (default 0: nothing crosses into your network on credit)"},
+    {"--partner-limit", "AMOUNT", "the partner's exposure limit, in its unit (default 0)"},
+    {"--min-partner-rtd", "BPS", "your rule: no new exposure while the partner's reserve-to-debt ratio is below this "
+                                 "(basis points; default 0: none)"},
+    {"--max-partner-default", "BPS", "your rule: the partner's default rate must stay below this (basis points; "
+                                     "default 0: none)"},
+    {"--partner-min-rtd", "BPS", "the partner's rule on your network's RTD (default 0: none)"},
+    {"--partner-max-default", "BPS", "the partner's rule on your network's default rate (default 0: none)"},
+    {NULL, NULL, NULL},
+};
+static const cli_option gateway_update_options[] = {
+    {"--network", "NET", "your side of the gateway (required): only its terms change"},
+    {"--limit", "AMOUNT", "a new exposure limit, in NET's unit (below the present exposure: no new exposure until "
+                          "it falls under)"},
+    {"--fee-bps", "N", "a new fee on what crosses into NET, in basis points"},
+    {"--min-partner-rtd", "BPS", "a new minimum RTD of the partner (0: none)"},
+    {"--max-partner-default", "BPS", "a new maximum default rate of the partner (0: none)"},
+    {NULL, NULL, NULL},
+};
+static const cli_option gateway_side_options[] = {
+    {"--network", "NET", "your side of the gateway (required)"},
+    {NULL, NULL, NULL},
+};
+static const cli_option paths_options[] = {
+    {"--path", "ID,ID", "price these gateways only, in order from the payer's network"},
+    {NULL, NULL, NULL},
+};
+static const cli_option clearing_submit_options[] = {
+    {"--gateway", "ID:AMOUNT_A:AMOUNT_B...", "one set-off: gateway ID's obligation falls by AMOUNT_A in its first "
+                                             "network's unit and AMOUNT_B in its second's (exactly at its rate); "
+                                             "give it once per gateway, 1 to 8 times"},
     {NULL, NULL, NULL},
 };
 static const cli_option pay_batch_options[] = {
@@ -309,14 +352,26 @@ const cli_command cli_commands[] = {
      cli_cmd_transaction},
 
     /* payments */
-    {NULL, "pay", "WHO AMOUNT", 2, 2, pay_options, "pay a member",
+    {NULL, "pay", "[FROM@NET] WHO AMOUNT", 2, 3, pay_cross_options, "pay a member, in your network or across gateways",
      "Pays AMOUNT (in the network's unit, e.g. 12.50) to WHO, which names the network:\n"
      "alias@network or address@network (the network by name, any case, or by id).\n"
      "When your balance does not cover it the rest is spent on credit. The network's base\n"
      "fee and your line's risk fee (on the part spent on credit) are added: the most you\n"
      "can be charged is computed from your balance, shown before the passphrase is asked,\n"
-     "and signed, so the payment never costs more (set it yourself with --max-fee).\n",
-     "tally pay bob@greenvale 12.50 --memo \"eggs\"", cli_cmd_transaction},
+     "and signed, so the payment never costs more (set it yourself with --max-fee).\n"
+     "\n"
+     "Across networks, name yourself first: FROM@NET is you (the selected key) in the\n"
+     "network you pay from, AMOUNT is in its unit. The node finds the best path over open\n"
+     "gateways (at most 4, never through a network twice; GET /v1/paths), or takes yours\n"
+     "(--path); each hop converts at its gateway's rate, rounded down, and the receiving\n"
+     "side's fee is deducted. What each hop takes and gives, your fees and what WHO\n"
+     "receives are shown before the passphrase is asked, and signed: your fees never more\n"
+     "(max_fee) and WHO never less (min_received), or the ledger refuses it and nothing\n"
+     "moves. `tally gateway list` shows the gateways.\n",
+     "tally pay bob@greenvale 12.50 --memo \"eggs\"\n"
+     "  tally pay alice@greenvale bob@riverside 10\n"
+     "  tally pay alice@greenvale carol@hilltop 10 --path 1,2",
+     cli_cmd_transaction},
     {NULL, "pay-batch", "FILE.csv", 1, 1, pay_batch_options, "pay up to 256 members at once from a CSV file",
      "Pays every line of FILE.csv in one transaction with one signature: all lines or,\n"
      "if any line is refused, none (the refusal names the file's line). One payment a\n"
@@ -374,6 +429,83 @@ const cli_command cli_commands[] = {
      "tally pool redeem greenvale 10.00", cli_cmd_transaction},
 
     /* proofs */
+    /* gateways between networks */
+    {"gateway", "propose", "NETWORK PARTNER", 2, 2, gateway_propose_options,
+     "propose a gateway between your network and another (operators)",
+     "Proposes a gateway from NETWORK (yours: you sign as one of its operators) to\n"
+     "PARTNER, with its terms: the rate, each side's fee on what crosses into it, each\n"
+     "side's exposure limit (the most the other network's mirror account may owe in it)\n"
+     "and health rules. Nothing crosses until an operator of PARTNER accepts the same\n"
+     "terms (`tally gateway accept ID`); proposing again replaces a proposal waiting.\n"
+     "Accepting opens a mirror account in each network (gw:PARTNER in NETWORK and\n"
+     "gw:NETWORK in PARTNER). Amounts are in each network's own unit. Prints the\n"
+     "gateway's number.\n" NET_HELP,
+     "tally gateway propose greenvale riverside --rate 1:1 --fee-bps 50 --partner-fee-bps 50 \\\n"
+     "      --limit 500 --partner-limit 500 --min-partner-rtd 1000",
+     cli_cmd_transaction},
+    {"gateway", "accept", "ID", 1, 1, NULL, "accept a proposed gateway (operators of the partner)",
+     "Fetches gateway ID's terms as proposed, shows them, and accepts exactly those (the\n"
+     "ledger refuses with TERMS_CHANGED if the proposal changed since). You sign as an\n"
+     "operator of its second network. Then payments cross it both ways, each side within\n"
+     "its own limit.\n",
+     "tally gateway accept 1", cli_cmd_transaction},
+    {"gateway", "update", "ID", 1, 1, gateway_update_options, "change your side's terms of a gateway (operators)",
+     "Changes the terms of your side (--network NET, one of the gateway's two networks):\n"
+     "its exposure limit, its fee and its health rules. Options not given keep their\n"
+     "present value; the partner's side is the partner's to change.\n" NET_HELP,
+     "tally gateway update 1 --network riverside --limit 800 --fee-bps 25", cli_cmd_transaction},
+    {"gateway", "freeze", "ID", 1, 1, gateway_side_options, "stop new exposure of your network to the partner (operators)",
+     "Your side (--network NET) takes no new exposure: payments into NET that would make\n"
+     "the partner's mirror account owe more are refused (GATEWAY_FROZEN); payments that\n"
+     "reduce what it owes still pass. `tally gateway unfreeze` undoes it.\n" NET_HELP,
+     "tally gateway freeze 1 --network riverside", cli_cmd_transaction},
+    {"gateway", "unfreeze", "ID", 1, 1, gateway_side_options, "let your side of a gateway take new exposure again",
+     "Lifts your side's freeze (--network NET).\n" NET_HELP, "tally gateway unfreeze 1 --network riverside",
+     cli_cmd_transaction},
+    {"gateway", "close", "ID", 1, 1, NULL, "close a gateway (operators of either side)",
+     "Closes gateway ID when both mirror accounts are at zero (GATEWAY_NOT_CLEAR\n"
+     "otherwise: clear or settle first); closes a proposal not yet accepted too.\n",
+     "tally gateway close 1", cli_cmd_transaction},
+    {"gateway", "settle", "ID AMOUNT", 2, 2, gateway_side_options, "pay reserve to lower what your network owes (operators)",
+     "Your network (--network NET) pays, from your own holding of the partner's reserve\n"
+     "asset, into the partner's assurance pool, so that the partner's exposure to NET\n"
+     "falls by AMOUNT (in the partner's unit; whole steps of the gateway's rate). The\n"
+     "reserve paid is AMOUNT at the partner's peg, rounded up; NET's own mirror account\n"
+     "of the partner falls by the same value, and those credits go to NET's pool.\n"
+     "Settle what clearing cannot set off, before a close.\n" NET_HELP,
+     "tally gateway settle 1 25.00 --network greenvale", cli_cmd_transaction},
+    {"gateway", "list", "[NETWORK]", 0, 1, NULL, "the gateways of the chain, or of one network",
+     "Lists the gateways (of NETWORK, when given): number, the two networks, the rate,\n"
+     "status, and what each side's partner owes in it (its exposure) against its limit.\n" NET_HELP,
+     "tally gateway list\n  tally gateway list riverside", cli_cmd_gateway_list},
+    {"gateway", "show", "ID", 1, 1, NULL, "one gateway: terms, status, exposures, limits",
+     "Shows gateway ID: its networks and rate, its status and dates, and for each side\n"
+     "its fee, exposure limit, health rules, whether it is frozen, and its mirror\n"
+     "account's balance: negative is what the partner owes in it (its exposure),\n"
+     "positive what it owes the partner; and the room left under its limit.\n",
+     "tally gateway show 1", cli_cmd_gateway_show},
+
+    {NULL, "paths", "FROM@NET WHO@NET AMOUNT", 3, 3, paths_options, "the paths a payment across networks can take",
+     "Asks the node for the paths from FROM (a member of one network) to WHO in another\n"
+     "for AMOUNT (in FROM's unit), priced as the ledger would apply them now: best first\n"
+     "(what WHO receives, then fewest hops), each with FROM's fee, what each hop converts\n"
+     "and charges, and the most the path takes (its capacity under the exposure limits).\n"
+     "Signs nothing: `tally pay FROM WHO AMOUNT` pays over the best. When no path would\n"
+     "be applied it says why (NO_PATH, with the refusal of the one that went furthest).\n",
+     "tally paths alice@greenvale carol@hilltop 20", cli_cmd_paths},
+
+    /* clearing */
+    {"clearing", "submit", "", 0, 0, clearing_submit_options, "submit a clearing of obligations around gateways",
+     "Submits a clearing: a set-off per gateway (--gateway ID:AMOUNT_A:AMOUNT_B, 1 to 8)\n"
+     "that lowers what its mirror accounts hold by AMOUNT_A in its first network's unit\n"
+     "and AMOUNT_B in its second's. The ledger takes it only when every amount pair is\n"
+     "exactly at its gateway's rate, every mirror account moves toward zero and never\n"
+     "past it, and in every network what is paid equals what is received (BAD_CLEARING\n"
+     "otherwise): nothing is created or moved, obligations around a cycle fall. Anyone\n"
+     "may submit one; a node's solver finds them. `tally gateway show ID` shows the\n"
+     "mirror balances and which network is first.\n",
+     "tally clearing submit --gateway 1:40:40 --gateway 2:40:40 --gateway 3:40:40", cli_cmd_transaction},
+
     {"prove", "member", "NET [WHO]", 1, 2, prove_options, "a member's record (balance, line) with its proof",
      "Fetches WHO's member record in NET (default: yours) with its Merkle path to the\n"
      "state hash of the node's last block and that block's signed header.\n" NET_HELP WHO_HELP,
@@ -561,6 +693,8 @@ static const struct {
     {"dev", "a development chain's clock"},
     {"hold", "pending transfers (escrow)"},
     {"request", "payment requests (invoices)"},
+    {"gateway", "gateways between networks"},
+    {"clearing", "clearing obligations around gateways"},
     {"prove", "records with their inclusion proofs"},
     {"tx", "submitted transactions"},
 };
@@ -823,6 +957,15 @@ static cli_status parse_option(cli_context *ctx, int argc, char **argv, int *ind
     }
     if (global) return apply_global(ctx, args->command, option->name, value);
     assert(option_index < CLI_OPTIONS_MAX);
+    size_t value_length = strlen(option->value_name ? option->value_name : "");
+    bool repeatable = value_length > 3 && strcmp(option->value_name + value_length - 3, "...") == 0;
+    if (repeatable) {
+        if (args->repeat_count == CLI_REPEATS_MAX)
+            return cli_usage(ctx, args->command, "%s is given more than %u times", option->name, CLI_REPEATS_MAX);
+        args->repeats[args->repeat_count++] = value;
+        if (!args->values[option_index]) args->values[option_index] = value;
+        return CLI_OK;
+    }
     if (args->values[option_index])
         return cli_usage(ctx, args->command, "%s is given twice", option->name);
     args->values[option_index] = value;

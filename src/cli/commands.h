@@ -20,6 +20,7 @@
 
 #define CLI_POSITIONAL_MAX 6u
 #define CLI_OPTIONS_MAX 24u
+#define CLI_REPEATS_MAX 16u
 
 typedef struct {
     const char *name;       /* "--memo" */
@@ -47,6 +48,11 @@ struct cli_args {
     const char *positional[CLI_POSITIONAL_MAX];
     unsigned positional_count;
     const char *values[CLI_OPTIONS_MAX]; /* by index in command->options; "" for a flag given */
+    /* An option whose value name ends in "..." may be given several times: its
+     * values in order (values[] holds the first). At most CLI_REPEATS_MAX, and one
+     * such option a command (clearing submit's --gateway). */
+    const char *repeats[CLI_REPEATS_MAX];
+    unsigned repeat_count;
     bool help;         /* --help, -h or `tally help ...`: print help, run nothing */
     const char *group; /* the group named (help on `tally network`) */
 };

@@ -6,6 +6,9 @@
 #ifndef TALLY_CLI_HANDLERS_H
 #define TALLY_CLI_HANDLERS_H
 
+#include <stdio.h>
+
+#include "cli/client.h"
 #include "cli/commands.h"
 
 cli_handler cli_cmd_key_new;
@@ -38,6 +41,12 @@ cli_handler cli_cmd_hold_list;
 cli_handler cli_cmd_hold_show;
 cli_handler cli_cmd_request_list;
 cli_handler cli_cmd_request_show;
+cli_handler cli_cmd_gateway_list;
+cli_handler cli_cmd_gateway_show;
+cli_handler cli_cmd_paths;
+/* A gateway in words: networks, rate, status, each side's terms and, with figures,
+ * its mirror account, exposure and room (cmd_gateway.c; also the accept preview). */
+void cli_out_gateway(FILE *out, const cli_gateway *gateway, bool figures);
 
 cli_handler cli_cmd_verify;
 /* cmd_proof.c: a record's inclusion proof, fetched and checked. */

@@ -180,6 +180,9 @@ static const struct {
     {"POOL_EXCESS_SHORT", UNIT_RESERVE, "the pool's excess holds %s"},
     {"POOL_RESERVE_SHORT", UNIT_RESERVE, "the pool can pay at most %s"},
     {"BAD_SEQUENCE", UNIT_NONE, "the node expects sequence number %s"},
+    /* a payment across gateways: the payee's unit (the caller's `credit`) */
+    {"BELOW_MIN_RECEIVED", UNIT_CREDIT, "the payee would receive %s now, less than signed"},
+    {"EXPOSURE_LIMIT", UNIT_NONE, "%s minor units (of the network the refusing hop enters) are left under its limit"},
 };
 
 bool cli_out_available_sentence(const char *code, int64_t available, const cli_out_units *units, char *out,

@@ -19,6 +19,7 @@
 
 #include "cli/batch_csv.h"
 #include "cli/json_fields.h"
+#include "cli/output.h"
 
 /* ------------------------------------------------------------------------ */
 /* Numbers and amounts.                                                      */
@@ -682,6 +683,15 @@ static cli_status payee_and_amount(build *b, tally_key *payee, uint32_t *network
     return parse_amount(b, arg(b, 1), &b->plan->network.unit, false, amount);
 }
 
+/* The options of a payment within one network that a cross one has not. */
+static cli_status cross_options_refused(build *b) {
+    if (cli_option_value(b->args, "--path") || cli_option_value(b->args, "--min-received"))
+        return usage(b, "--path and --min-received are for a payment across networks: the payee is in your network");
+    return CLI_OK;
+}
+
+static cli_status transfer_rest(build *b);
+
 static cli_status build_transfer(build *b) {
     tally_tx_transfer *body = &b->tx->body.transfer;
     cli_who who;
@@ -696,8 +706,17 @@ static cli_status build_transfer(build *b) {
         snprintf(why, sizeof why, "the memo is %zu bytes; at most %u", strlen(memo), TALLY_MEMO_MAX);
         return usage(b, why);
     }
-    cli_status status = payee_and_amount(b, &body->payee, &body->network_id, &body->amount);
+    cli_status status = cross_options_refused(b);
+    if (status == CLI_OK) status = payee_and_amount(b, &body->payee, &body->network_id, &body->amount);
     if (status != CLI_OK) return status;
+    return transfer_rest(b);
+}
+
+/* A transfer's own account check and max_fee, its payee and amount set. */
+static cli_status transfer_rest(build *b) {
+    tally_tx_transfer *body = &b->tx->body.transfer;
+    char why[256];
+    cli_status status = CLI_OK;
     if (memcmp(body->payee.bytes, b->signer->bytes, TALLY_KEY_BYTES) == 0)
         return usage(b, "that is your own account: a payment needs another member");
 
@@ -1213,6 +1232,429 @@ static cli_status build_request_end(build *b, tally_tx_type type) {
     return status;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Gateways, payments across them, clearings.                               */
+/* ------------------------------------------------------------------------ */
+
+static int64_t gcd64(int64_t a, int64_t b) {
+    while (b != 0) {
+        int64_t r = a % b;
+        a = b, b = r;
+    }
+    return a;
+}
+
+static int64_t power_of_ten(uint8_t exponent) {
+    int64_t p = 1;
+    for (uint8_t i = 0; i < exponent; i++) p *= 10;
+    return p;
+}
+
+const char *cli_gateway_rate_text(const cli_gateway *gateway, char *out, size_t out_size) {
+    const tally_gateway_terms *t = &gateway->gateway.terms;
+    const cli_unit *a = &gateway->network[0].unit, *b = &gateway->network[1].unit;
+    if (t->rate_a == 0 && t->rate_b == 0) {
+        snprintf(out, out_size, "from both pegs, fixed at acceptance");
+        return out;
+    }
+    int64_t scale = 1;
+    for (uint8_t k = 0; k <= TALLY_DECIMALS_MAX; k++) {
+        int64_t candidate = power_of_ten(k), x, y;
+        if (__builtin_mul_overflow(t->rate_a, candidate, &x) || __builtin_mul_overflow(t->rate_b, candidate, &y)) break;
+        if (x % power_of_ten(a->decimals) == 0 && y % power_of_ten(b->decimals) == 0) {
+            scale = candidate;
+            break;
+        }
+    }
+    char left[CLI_AMOUNT_TEXT_MAX], right[CLI_AMOUNT_TEXT_MAX];
+    snprintf(out, out_size, "%s = %s", cli_out_amount(t->rate_a * scale, a, left),
+             cli_out_amount(t->rate_b * scale, b, right));
+    return out;
+}
+
+/* ID as typed: a gateway's number. */
+static cli_status gateway_id_argument(const build *b, uint32_t *id) {
+    uint64_t value;
+    if (!cli_number_parse(arg(b, 0), UINT32_MAX, &value) || value == 0) {
+        char why[200];
+        snprintf(why, sizeof why, "ID is a gateway's number (`tally gateway list` shows them), not '%s'", arg(b, 0));
+        return usage(b, why);
+    }
+    *id = (uint32_t)value;
+    return CLI_OK;
+}
+
+/* The gateway named by argument 0, into the plan (its first network the plan's). */
+static cli_status fetch_gateway(build *b, uint32_t *id) {
+    cli_status status = gateway_id_argument(b, id);
+    if (status == CLI_OK) status = cli_client_gateway(b->ctx, *id, &b->plan->gateway, NULL);
+    if (status != CLI_OK) return status;
+    b->plan->has_gateway = true;
+    b->plan->has_network = true;
+    b->plan->network = b->plan->gateway.network[0];
+    return CLI_OK;
+}
+
+/* --network NET of update and freeze: which side of the gateway signs. */
+static cli_status gateway_side(build *b, uint32_t *network_id) {
+    const char *text = cli_option_value(b->args, "--network");
+    if (!text) return usage(b, "--network NET is needed: the side of the gateway you sign for (yours)");
+    cli_network named;
+    cli_status status = cli_client_network(b->ctx, text, &named);
+    if (status != CLI_OK) return status;
+    const tally_gateway *g = &b->plan->gateway.gateway;
+    if (named.id != g->network_a && named.id != g->network_b) {
+        char why[400];
+        snprintf(why, sizeof why, "%s is not a side of gateway %" PRIu32 ": it links %s and %s", named.name, g->id,
+                 b->plan->gateway.network[0].name, b->plan->gateway.network[1].name);
+        return usage(b, why);
+    }
+    b->plan->side = named.id == g->network_a ? 0 : 1;
+    b->plan->network = named;
+    *network_id = named.id;
+    return CLI_OK;
+}
+
+/* --rate A:B (A in a's unit, B in b's) or pegs, reduced to its lowest terms. */
+static cli_status rate_option(const build *b, const cli_network *a, const cli_network *partner,
+                              tally_gateway_terms *terms) {
+    const char *text = cli_option_value(b->args, "--rate");
+    if (!text)
+        return usage(b, "--rate is needed: A:B (A of your network's unit are worth B of the partner's, e.g. 1:1 or "
+                        "3:2) or `pegs`");
+    if (strcasecmp(text, "pegs") == 0) {
+        terms->rate_a = terms->rate_b = 0;
+        return CLI_OK;
+    }
+    const char *colon = strchr(text, ':');
+    char left[64], why[256], reason[200];
+    if (!colon || (size_t)(colon - text) >= sizeof left) {
+        snprintf(why, sizeof why, "--rate is A:B (3:2: 3 %s are worth 2 %s) or `pegs`, not '%s'", a->unit.code,
+                 partner->unit.code, text);
+        return usage(b, why);
+    }
+    memcpy(left, text, (size_t)(colon - text));
+    left[colon - text] = '\0';
+    if (!cli_amount_parse(left, &a->unit, false, &terms->rate_a, reason, sizeof reason) ||
+        !cli_amount_parse(colon + 1, &partner->unit, false, &terms->rate_b, reason, sizeof reason)) {
+        snprintf(why, sizeof why, "--rate: %s", reason);
+        return usage(b, why);
+    }
+    int64_t divisor = gcd64(terms->rate_a, terms->rate_b);
+    terms->rate_a /= divisor, terms->rate_b /= divisor;
+    return CLI_OK;
+}
+
+/* One side's terms from the options named (NULL: not an option of this command). */
+static cli_status side_options(const build *b, const char *fee, const char *limit, const char *rtd,
+                               const char *defaults, const cli_unit *unit, tally_gateway_side *side, bool *given) {
+    char why[256];
+    const char *names[] = {fee, limit, rtd, defaults};
+    for (size_t i = 0; i < 4; i++)
+        if (names[i] && cli_option_value(b->args, names[i])) *given = true;
+    if (!option_bps(b->args, fee, &side->fee_bps, why, sizeof why) ||
+        !option_amount(b->args, limit, unit, &side->limit, why, sizeof why) ||
+        !option_bps(b->args, rtd, &side->min_partner_rtd_bps, why, sizeof why) ||
+        !option_bps(b->args, defaults, &side->max_partner_default_bps, why, sizeof why))
+        return usage(b, why);
+    return CLI_OK;
+}
+
+/* gateway propose NETWORK PARTNER --rate A:B [side options]. */
+static cli_status build_gateway_propose(build *b) {
+    tally_tx_gateway_propose *body = &b->tx->body.gateway_propose;
+    cli_status status = need_network(b, arg(b, 0));
+    cli_network *partner = &b->plan->gateway.network[1];
+    if (status == CLI_OK) status = cli_client_network(b->ctx, arg(b, 1), partner);
+    if (status != CLI_OK) return status;
+    if (partner->id == b->plan->network.id) return usage(b, "a gateway links two different networks: NETWORK and PARTNER are the same");
+    b->plan->has_gateway = true;
+    b->plan->gateway.network[0] = b->plan->network;
+    body->network_a = b->plan->network.id, body->network_b = partner->id;
+    bool given = false;
+    status = rate_option(b, &b->plan->network, partner, &body->terms);
+    if (status == CLI_OK)
+        status = side_options(b, "--fee-bps", "--limit", "--min-partner-rtd", "--max-partner-default",
+                              &b->plan->network.unit, &body->terms.side[0], &given);
+    if (status == CLI_OK)
+        status = side_options(b, "--partner-fee-bps", "--partner-limit", "--partner-min-rtd", "--partner-max-default",
+                              &partner->unit, &body->terms.side[1], &given);
+    b->plan->gateway.gateway.network_a = body->network_a, b->plan->gateway.gateway.network_b = body->network_b;
+    b->plan->gateway.gateway.terms = body->terms;
+    snprintf(b->plan->counterparty, sizeof b->plan->counterparty, "%s", partner->name);
+    return status;
+}
+
+/* gateway accept ID: the terms as the node has them, repeated. */
+static cli_status build_gateway_accept(build *b) {
+    tally_tx_gateway_accept *body = &b->tx->body.gateway_accept;
+    cli_status status = fetch_gateway(b, &body->gateway_id);
+    if (status != CLI_OK) return status;
+    body->terms = b->plan->gateway.gateway.terms;
+    b->plan->network = b->plan->gateway.network[1]; /* the accepting side */
+    return CLI_OK;
+}
+
+/* gateway update ID --network NET [--limit] [--fee-bps] [health rules]: the side's
+ * present terms with the options given. */
+static cli_status build_gateway_update(build *b) {
+    tally_tx_gateway_update *body = &b->tx->body.gateway_update;
+    cli_status status = fetch_gateway(b, &body->gateway_id);
+    if (status == CLI_OK) status = gateway_side(b, &body->network_id);
+    if (status != CLI_OK) return status;
+    body->side = b->plan->gateway.gateway.terms.side[b->plan->side];
+    bool given = false;
+    status = side_options(b, "--fee-bps", "--limit", "--min-partner-rtd", "--max-partner-default",
+                          &b->plan->network.unit, &body->side, &given);
+    if (status == CLI_OK && !given)
+        return usage(b, "nothing to change: give --limit, --fee-bps, --min-partner-rtd or --max-partner-default");
+    return status;
+}
+
+/* gateway freeze ID --network NET, gateway unfreeze ID --network NET. */
+static cli_status build_gateway_freeze(build *b) {
+    tally_tx_gateway_freeze *body = &b->tx->body.gateway_freeze;
+    cli_status status = fetch_gateway(b, &body->gateway_id);
+    if (status == CLI_OK) status = gateway_side(b, &body->network_id);
+    body->frozen = strcmp(b->args->command->name, "freeze") == 0;
+    return status;
+}
+
+static cli_status build_gateway_close(build *b) { return fetch_gateway(b, &b->tx->body.gateway_end.gateway_id); }
+
+/* gateway settle ID AMOUNT --network NET: NET (yours) pays reserve into the partner's
+ * pool; AMOUNT, in the partner's unit, is how much of its exposure to NET falls. */
+static cli_status build_settle(build *b) {
+    tally_tx_settle *body = &b->tx->body.settle;
+    cli_status status = fetch_gateway(b, &body->gateway_id);
+    if (status == CLI_OK) status = gateway_side(b, &body->network_id);
+    if (status != CLI_OK) return status;
+    const cli_network *partner = &b->plan->gateway.network[1 - b->plan->side];
+    snprintf(b->plan->counterparty, sizeof b->plan->counterparty, "%s", partner->name);
+    b->plan->payee_network = *partner;
+    status = parse_amount(b, arg(b, 1), &partner->unit, false, &body->amount);
+    if (status != CLI_OK) return status;
+    if (partner->reserve_asset_id == 0)
+        return cli_fail(b->ctx, CLI_REFUSED, "%s has no reserve asset, so no pool to settle into (NO_RESERVE_ASSET)",
+                        partner->name);
+    return cli_client_asset_by_id(b->ctx, partner->reserve_asset_id, &b->plan->asset);
+}
+
+/* clearing submit --gateway ID:A:B ...: each set-off's amounts in its networks' units. */
+static cli_status build_clearing(build *b) {
+    tally_tx_clearing *body = &b->tx->body.clearing;
+    unsigned count = b->args->repeat_count;
+    char why[320], reason[200];
+    if (count == 0) return usage(b, "give at least one set-off: --gateway ID:AMOUNT_A:AMOUNT_B");
+    if (count > TALLY_CLEARING_SETOFFS_MAX) {
+        snprintf(why, sizeof why, "a clearing sets off at most %u gateways, not %u", TALLY_CLEARING_SETOFFS_MAX, count);
+        return usage(b, why);
+    }
+    body->count = (uint8_t)count;
+    for (unsigned i = 0; i < count; i++) {
+        const char *text = b->args->repeats[i];
+        char copy[128];
+        snprintf(copy, sizeof copy, "%s", text);
+        char *first = strchr(copy, ':'), *second = first ? strchr(first + 1, ':') : NULL;
+        uint64_t id;
+        if (!first || !second || strchr(second + 1, ':')) {
+            snprintf(why, sizeof why, "--gateway is ID:AMOUNT_A:AMOUNT_B (1:40:40), not '%s'", text);
+            return usage(b, why);
+        }
+        *first = *second = '\0';
+        if (!cli_number_parse(copy, UINT32_MAX, &id) || id == 0) {
+            snprintf(why, sizeof why, "--gateway '%s': ID is a gateway's number, not '%s'", text, copy);
+            return usage(b, why);
+        }
+        for (unsigned k = 0; k < i; k++)
+            if (body->setoffs[k].gateway_id == id) {
+                snprintf(why, sizeof why, "gateway %" PRIu64 " is set off twice: give each gateway once", id);
+                return usage(b, why);
+            }
+        cli_gateway *gateway = &b->plan->setoff_gateways[i];
+        cli_status status = cli_client_gateway(b->ctx, (uint32_t)id, gateway, NULL);
+        if (status != CLI_OK) return status;
+        tally_setoff *setoff = &body->setoffs[i];
+        setoff->gateway_id = (uint32_t)id;
+        if (!cli_amount_parse(first + 1, &gateway->network[0].unit, false, &setoff->amount_a, reason, sizeof reason) ||
+            !cli_amount_parse(second + 1, &gateway->network[1].unit, false, &setoff->amount_b, reason, sizeof reason)) {
+            snprintf(why, sizeof why, "--gateway '%s' (AMOUNT_A in %s, AMOUNT_B in %s): %s", text,
+                     gateway->network[0].unit.code, gateway->network[1].unit.code, reason);
+            return usage(b, why);
+        }
+    }
+    return CLI_OK;
+}
+
+/* --path ID,ID,...: 1 to 4 gateway numbers, checked here and priced by the node. */
+static cli_status path_option(const build *b, char *out, size_t out_size) {
+    const char *text = cli_option_value(b->args, "--path");
+    out[0] = '\0';
+    if (!text) return CLI_OK;
+    char copy[128], why[256];
+    snprintf(copy, sizeof copy, "%s", text);
+    unsigned hops = 0;
+    bool valid = strlen(text) < sizeof copy;
+    char *save = NULL;
+    for (char *part = strtok_r(copy, ",", &save); valid && part; part = strtok_r(NULL, ",", &save)) {
+        uint64_t id;
+        valid = ++hops <= TALLY_PATH_HOPS_MAX && cli_number_parse(part, UINT32_MAX, &id) && id > 0;
+    }
+    if (!valid || hops == 0 || text[strlen(text) - 1] == ',' || text[0] == ',') {
+        snprintf(why, sizeof why, "--path is 1 to %u gateway numbers in order from your network, with commas (1,2), not '%s'",
+                 TALLY_PATH_HOPS_MAX, text);
+        return usage(b, why);
+    }
+    snprintf(out, out_size, "%s", text);
+    return CLI_OK;
+}
+
+void cli_say_no_path(cli_context *ctx, const json_t *error, const char *amount, const char *from, const char *to) {
+    const char *message = cli_json_string(error, "message"), *code = cli_json_string(error, "code");
+    fprintf(ctx->err, "tally: no way to pay %s from %s to %s now: %s (%s)\n", amount, from, to,
+            message ? message : "refused", code ? code : "?");
+    const json_t *refused = cli_json_object(error, "refused");
+    const json_t *refusal = cli_json_object(refused, "refusal");
+    if (refusal) {
+        int64_t gateway = 0, available = 0;
+        const char *why = cli_json_string(refusal, "code");
+        fprintf(ctx->err, "  the nearest path (gateways");
+        json_t *ids = cli_json_array(refused, "gateways");
+        size_t i;
+        json_t *id;
+        json_array_foreach(ids, i, id) fprintf(ctx->err, "%s%" JSON_INTEGER_FORMAT, i ? "," : " ", json_integer_value(id));
+        fprintf(ctx->err, ") is refused");
+        if (cli_json_i64(refusal, "gateway", &gateway)) fprintf(ctx->err, " at gateway %" PRId64, gateway);
+        fprintf(ctx->err, ": %s (%s)", cli_json_string(refusal, "message") ? cli_json_string(refusal, "message") : "",
+                why ? why : "?");
+        if (cli_json_i64(refusal, "available", &available))
+            fprintf(ctx->err, "; room or figure: %" PRId64 " minor units", available);
+        fprintf(ctx->err, "\n");
+    }
+    fprintf(ctx->err, "  `tally gateway list` shows the gateways, their limits and what each side owes\n");
+}
+
+/* The best path (or --path) as the node prices it, into the transaction and plan. */
+static cli_status price_path(build *b, const char *explicit_path) {
+    tally_tx_transfer_cross *body = &b->tx->body.transfer_cross;
+    char payer[TALLY_ADDRESS_LENGTH + 1], payee[TALLY_ADDRESS_LENGTH + 1], path[512];
+    tally_address_encode(b->signer, payer);
+    tally_address_encode(&body->payee, payee);
+    int written = snprintf(path, sizeof path, "/v1/paths?from=%s%%40%" PRIu32 "&to=%s%%40%" PRIu32 "&amount=%" PRId64,
+                           payer, body->network_id, payee, b->plan->payee_network.id, body->amount);
+    if (explicit_path[0] && written > 0 && (size_t)written < sizeof path)
+        snprintf(path + written, sizeof path - (size_t)written, "&path=%s", explicit_path);
+    json_t *json = NULL;
+    cli_status status = cli_client_request(b->ctx, "GET", path, NULL, false, &json);
+    if (status == CLI_REFUSED) {
+        const char *code = cli_json_string(json, "code");
+        char amount[CLI_AMOUNT_TEXT_MAX];
+        cli_out_amount(body->amount, &b->plan->network.unit, amount);
+        if (b->ctx->json) {
+            json_t *document = json_pack("{s:O}", "error", json);
+            cli_out_json(b->ctx->out, document);
+            json_decref(document);
+        } else if (code && strcmp(code, "NO_PATH") == 0)
+            cli_say_no_path(b->ctx, json, amount, b->plan->payer_text, b->plan->counterparty);
+        else cli_client_report_refusal(b->ctx, json);
+        json_decref(json);
+        return CLI_REFUSED;
+    }
+    if (status != CLI_OK) return status;
+    const json_t *best = json_array_get(cli_json_array(json, "paths"), 0);
+    const json_t *hops = cli_json_array(best, "hops");
+    size_t count = json_array_size(hops);
+    bool usable = best && count >= 1 && count <= TALLY_PATH_HOPS_MAX && cli_json_i64(best, "fee", &b->plan->cross_fee) &&
+                  cli_json_i64(best, "received", &b->plan->cross_received);
+    for (size_t h = 0; usable && h < count; h++) {
+        const json_t *hop = json_array_get(hops, h);
+        cli_cross_hop *into = &b->plan->cross_hops[h];
+        int64_t id = 0, to = 0;
+        usable = cli_json_i64(hop, "gateway", &id) && id > 0 && id <= UINT32_MAX && cli_json_i64(hop, "to", &to) &&
+                 to > 0 && to <= UINT32_MAX && cli_json_i64(hop, "arrived", &into->arrived) &&
+                 cli_json_i64(hop, "fee", &into->fee) && cli_json_i64(hop, "passed_on", &into->passed_on);
+        if (usable) {
+            into->gateway_id = (uint32_t)id;
+            body->gateways[h] = (uint32_t)id;
+            status = cli_client_network_by_id(b->ctx, (uint32_t)to, &into->to);
+            if (status != CLI_OK) {
+                json_decref(json);
+                return status;
+            }
+        }
+    }
+    json_decref(json);
+    if (!usable) return cli_fail(b->ctx, CLI_IO, "the node's answer for the paths is unusable");
+    b->plan->cross_hop_count = (uint8_t)count;
+    body->hop_count = (uint8_t)count;
+    return CLI_OK;
+}
+
+/* pay FROM@NET WHO@NET AMOUNT: within one network a transfer, else a payment
+ * across gateways over the path the node prices (or --path), signed with what it
+ * showed: max_fee its first leg's fee, min_received what the payee receives. */
+static cli_status build_transfer_from(build *b) {
+    char why[400];
+    cli_who from, to;
+    if (!cli_who_parse(arg(b, 0), &from, why, sizeof why) || !cli_who_parse(arg(b, 1), &to, why, sizeof why))
+        return usage(b, why);
+    if (!from.network[0] || !to.network[0])
+        return usage(b, "name both networks: FROM@NETWORK WHO@NETWORK AMOUNT (you, in the network you pay from)");
+    tally_key payer, payee;
+    cli_status status = cli_resolve_who(b->ctx, b->args->command, arg(b, 0), NULL, &payer, &b->plan->network,
+                                        b->plan->payer_text, sizeof b->plan->payer_text);
+    if (status != CLI_OK) return status;
+    b->plan->has_network = true;
+    if (memcmp(payer.bytes, b->signer->bytes, TALLY_KEY_BYTES) != 0) {
+        snprintf(why, sizeof why, "FROM is you: %s is not the key that signs (choose it with --key NAME)", arg(b, 0));
+        return usage(b, why);
+    }
+    status = cli_resolve_who(b->ctx, b->args->command, arg(b, 1), NULL, &payee, &b->plan->payee_network,
+                             b->plan->counterparty, sizeof b->plan->counterparty);
+    if (status != CLI_OK) return status;
+    if (b->plan->payee_network.id == b->plan->network.id) {
+        /* both in one network: the transfer `tally pay WHO AMOUNT` makes */
+        tally_tx_transfer *body = &b->tx->body.transfer;
+        const char *memo = cli_option_value(b->args, "--memo");
+        if (memo && !cli_text_assign(&body->memo, memo, TALLY_MEMO_MAX)) {
+            snprintf(why, sizeof why, "the memo is %zu bytes; at most %u", strlen(memo), TALLY_MEMO_MAX);
+            return usage(b, why);
+        }
+        status = cross_options_refused(b);
+        if (status == CLI_OK) status = parse_amount(b, arg(b, 2), &b->plan->network.unit, false, &body->amount);
+        if (status != CLI_OK) return status;
+        body->network_id = b->plan->network.id;
+        body->payee = payee;
+        return transfer_rest(b);
+    }
+    if (cli_option_value(b->args, "--memo"))
+        return usage(b, "a payment across networks carries no memo (the ledger's TRANSFER_CROSS has none)");
+    b->tx->type = TALLY_TX_TRANSFER_CROSS;
+    tally_tx_transfer_cross *body = &b->tx->body.transfer_cross;
+    body->network_id = b->plan->network.id;
+    body->payee = payee;
+    status = parse_amount(b, arg(b, 2), &b->plan->network.unit, false, &body->amount);
+    char explicit_path[128];
+    if (status == CLI_OK) status = path_option(b, explicit_path, sizeof explicit_path);
+    if (status == CLI_OK) status = price_path(b, explicit_path);
+    if (status != CLI_OK) return status;
+    body->max_fee = b->plan->cross_fee;
+    body->min_received = b->plan->cross_received;
+    char reason[200];
+    const char *max_fee = cli_option_value(b->args, "--max-fee"), *min_received = cli_option_value(b->args, "--min-received");
+    if (max_fee && !cli_amount_parse(max_fee, &b->plan->network.unit, true, &body->max_fee, reason, sizeof reason)) {
+        snprintf(why, sizeof why, "--max-fee: %s", reason);
+        return usage(b, why);
+    }
+    if (min_received &&
+        !cli_amount_parse(min_received, &b->plan->payee_network.unit, true, &body->min_received, reason, sizeof reason)) {
+        snprintf(why, sizeof why, "--min-received (in %s): %s", b->plan->payee_network.unit.code, reason);
+        return usage(b, why);
+    }
+    b->plan->max_fee = body->max_fee;
+    return CLI_OK;
+}
+
 /* The transaction type of a command, from its group and name. */
 static const struct {
     const char *group;
@@ -1237,6 +1679,12 @@ static const struct {
     {"hold", "void", TALLY_TX_PENDING_VOID},
     {"request", "create", TALLY_TX_REQUEST_CREATE}, {"request", "pay", TALLY_TX_REQUEST_PAY},
     {"request", "cancel", TALLY_TX_REQUEST_CANCEL},
+    {"gateway", "propose", TALLY_TX_GATEWAY_PROPOSE}, {"gateway", "accept", TALLY_TX_GATEWAY_ACCEPT},
+    {"gateway", "update", TALLY_TX_GATEWAY_UPDATE}, {"gateway", "freeze", TALLY_TX_GATEWAY_FREEZE},
+    {"gateway", "unfreeze", TALLY_TX_GATEWAY_FREEZE}, {"gateway", "close", TALLY_TX_GATEWAY_CLOSE},
+    {"gateway", "settle", TALLY_TX_SETTLE},
+    {NULL, "pay", TALLY_TX_TRANSFER_CROSS}, /* after TRANSFER: `pay` across networks */
+    {"clearing", "submit", TALLY_TX_CLEARING},
 };
 
 bool cli_command_tx_type(const cli_command *command, tally_tx_type *type) {
@@ -1247,6 +1695,16 @@ bool cli_command_tx_type(const cli_command *command, tally_tx_type *type) {
             *type = command_types[i].type;
             return true;
         }
+    }
+    return false;
+}
+
+bool cli_command_makes_tx_type(const cli_command *command, tally_tx_type type) {
+    for (size_t i = 0; i < sizeof command_types / sizeof command_types[0]; i++) {
+        bool same_group = command_types[i].group ? command->group && strcmp(command->group, command_types[i].group) == 0
+                                                 : command->group == NULL;
+        if (same_group && strcmp(command->name, command_types[i].name) == 0 && command_types[i].type == type)
+            return true;
     }
     return false;
 }
@@ -1298,7 +1756,16 @@ cli_status cli_txbuild(cli_context *ctx, const cli_args *args, const tally_key *
     case TALLY_TX_ALIAS_SET: status = build_alias(&b); break;
     case TALLY_TX_LINE_OPEN: status = build_line_open(&b); break;
     case TALLY_TX_LINE_UPDATE: status = build_line_update(&b); break;
-    case TALLY_TX_TRANSFER: status = build_transfer(&b); break;
+    case TALLY_TX_TRANSFER:
+        status = args->positional_count == 3 ? build_transfer_from(&b) : build_transfer(&b);
+        break;
+    case TALLY_TX_GATEWAY_PROPOSE: status = build_gateway_propose(&b); break;
+    case TALLY_TX_GATEWAY_ACCEPT: status = build_gateway_accept(&b); break;
+    case TALLY_TX_GATEWAY_UPDATE: status = build_gateway_update(&b); break;
+    case TALLY_TX_GATEWAY_FREEZE: status = build_gateway_freeze(&b); break;
+    case TALLY_TX_SETTLE: status = build_settle(&b); break;
+    case TALLY_TX_GATEWAY_CLOSE: status = build_gateway_close(&b); break;
+    case TALLY_TX_CLEARING: status = build_clearing(&b); break;
     case TALLY_TX_ASSET_CREATE: status = build_asset_create(&b); break;
     case TALLY_TX_ASSET_ISSUE:
     case TALLY_TX_ASSET_TRANSFER: status = build_asset_move(&b); break;

@@ -96,8 +96,26 @@ bool cli_text_assign(tally_text *text, const char *value, size_t max);
 /* Building with the node's help.                                            */
 /* ------------------------------------------------------------------------ */
 
-/* The transaction type a command makes; false for the commands that only read. */
+/* The transaction type a command makes (its first, for `pay`: TRANSFER); false for
+ * the commands that only read. */
 bool cli_command_tx_type(const cli_command *command, tally_tx_type *type);
+/* Whether the command may make `type` (`pay` makes TRANSFER and TRANSFER_CROSS). */
+bool cli_command_makes_tx_type(const cli_command *command, tally_tx_type type);
+
+/* The node's NO_PATH (GET /v1/paths) in words on ctx->err: why, and the path that
+ * went furthest with its refusal. */
+void cli_say_no_path(cli_context *ctx, const json_t *error, const char *amount, const char *from, const char *to);
+
+/* A gateway's rate in words, "3.00 GVH = 2.00 RVS": both integers scaled by the
+ * smallest power of ten that writes them in whole minor units of each side. */
+const char *cli_gateway_rate_text(const cli_gateway *gateway, char *out, size_t out_size);
+
+/* One hop of a cross-network payment as the node priced it (GET /v1/paths). */
+typedef struct {
+    uint32_t gateway_id;
+    cli_network to; /* the network it enters */
+    int64_t arrived, fee, passed_on; /* in to's unit */
+} cli_cross_hop;
 
 /* What a transaction is about, for the messages after it. */
 typedef struct {
@@ -112,6 +130,20 @@ typedef struct {
      * counterparty: its payee) */
     int64_t request_amount;
     char request_memo[TALLY_MEMO_MAX + 1];
+    /* GATEWAY_*: the gateway (PROPOSE: the terms signed, its networks) and, for
+     * UPDATE and FREEZE, the side signed for (0: network_a, 1: network_b). */
+    bool has_gateway;
+    cli_gateway gateway;
+    int side;
+    /* TRANSFER_CROSS: the payer as typed, the payee's network, the path shown and
+     * what it said: the first leg's fee and what the payee receives. */
+    char payer_text[TALLY_ADDRESS_LENGTH + TALLY_NAME_MAX + 2];
+    cli_network payee_network;
+    uint8_t cross_hop_count;
+    cli_cross_hop cross_hops[TALLY_PATH_HOPS_MAX];
+    int64_t cross_fee, cross_received;
+    /* CLEARING: each set-off's gateway with its networks */
+    cli_gateway setoff_gateways[TALLY_CLEARING_SETOFFS_MAX];
     /* TRANSFER_BATCH: the file, the total of its amounts, the distinct payees, and
      * where each line came from (so that a refusal names the file's line). */
     char batch_file[256];

@@ -249,6 +249,16 @@ static bool trade_across(demo *d) {
         !create_network(d, HILLS, "Hilltop", "HLT", &d->hilltop_id) || !admit(d, HILLS, d->hilltop_id, FRANK))
         return false;
     uint32_t g = d->network_id, r = d->riverside_id, h = d->hilltop_id;
+    /* Riverside's pool takes the same USD (so Greenvale can settle in it), and the
+     * bank pays Greenvale's operator 100.00 USD to settle with */
+    tally_tx tx = new_tx(d, RIVERS, TALLY_TX_PEG_SET);
+    tx.body.peg_set = (tally_tx_peg_set){r, d->asset_id, 1, 1};
+    if (!run(d, RIVERS, &tx, NULL)) return false;
+    tx = new_tx(d, BANK, TALLY_TX_ASSET_ISSUE);
+    tx.body.asset_move.asset_id = d->asset_id;
+    tx.body.asset_move.to = d->keys[OPERATOR].public_key;
+    tx.body.asset_move.amount = 10000;
+    if (!run(d, BANK, &tx, NULL)) return false;
     return open_gateway(d, OPERATOR, g, RIVERS, r, 1, 1) && open_gateway(d, RIVERS, r, HILLS, h, 3, 2) &&
            open_gateway(d, OPERATOR, g, HILLS, h, 3, 2) &&
            pay_across(d, ALICE, g, ERIN, 2000, 1990, 1, 1, 0) &&  /* 20.00 GVH: erin gets 19.90 RVS */

@@ -872,6 +872,208 @@ static enum MHD_Result get_escrow_list(http_server *server, struct MHD_Connectio
 
 /* GET /v1/networks?name=NAME: the network of that name (ignoring ASCII case: names
  * are unique on the chain in that sense), as a list of one, or of none. */
+/* ---- gateways and payment paths ---- */
+
+/* GET /v1/gateways[?network=ID]: every gateway (of that network), in id order. */
+static enum MHD_Result get_gateways(http_server *server, struct MHD_Connection *connection) {
+    const char *network_text = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "network");
+    uint32_t network_id = 0;
+    if (network_text && !parse_network_id(network_text, &network_id))
+        return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_QUERY", "network is a network's id (a positive integer)");
+    const tally_state *state = node_read_begin(server->node);
+    if (!state) return send_failed(connection);
+    if (network_id && !tally_state_network(state, network_id)) {
+        node_read_end(server->node);
+        return send_error(connection, MHD_HTTP_NOT_FOUND, "UNKNOWN_NETWORK", tally_error_message(TALLY_ERR_UNKNOWN_NETWORK));
+    }
+    /* A network has at most TALLY_GATEWAYS_PER_NETWORK_MAX open ones, but closed ones
+     * stay: the list is bounded by HTTP_GATEWAYS_LIST_MAX, newest last. */
+    enum { HTTP_GATEWAYS_LIST_MAX = 256 };
+    view_gateway_copy *copies = malloc(HTTP_GATEWAYS_LIST_MAX * sizeof *copies);
+    if (!copies) {
+        node_read_end(server->node);
+        return send_out_of_memory(connection);
+    }
+    uint32_t count = tally_state_gateway_count(state), shown = 0;
+    bool more = false;
+    for (uint32_t id = 1; id <= count; id++) {
+        const tally_gateway *g = tally_state_gateway(state, id);
+        if (!g || (network_id && g->network_a != network_id && g->network_b != network_id)) continue;
+        if (shown == HTTP_GATEWAYS_LIST_MAX) {
+            more = true;
+            break;
+        }
+        view_copy_gateway(state, g, &copies[shown++]);
+    }
+    node_read_end(server->node);
+    json_t *list = json_array();
+    for (uint32_t i = 0; i < shown; i++) json_array_append_new(list, view_gateway(&copies[i]));
+    free(copies);
+    return send_json(connection, MHD_HTTP_OK, json_pack("{s:o, s:b}", "gateways", list, "truncated", more ? 1 : 0));
+}
+
+/* GET /v1/gateways/{id}. */
+static enum MHD_Result get_gateway(http_server *server, struct MHD_Connection *connection, const char *id_text) {
+    uint32_t id;
+    if (!parse_record_id(id_text, &id))
+        return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_ID",
+                          "a gateway's id is a positive integer (the number `tally gateway propose` printed)");
+    view_gateway_copy copy;
+    const tally_state *state = node_read_begin(server->node);
+    if (!state) return send_failed(connection);
+    const tally_gateway *g = tally_state_gateway(state, id);
+    if (g) view_copy_gateway(state, g, &copy);
+    node_read_end(server->node);
+    if (!g)
+        return send_error(connection, MHD_HTTP_NOT_FOUND, "GATEWAY_NOT_FOUND", tally_error_message(TALLY_ERR_GATEWAY_NOT_FOUND));
+    return send_json(connection, MHD_HTTP_OK, view_gateway(&copy));
+}
+
+/* WHO@NET of a path query (WHO an address or alias, NET a name or an id): the
+ * network and the member's key. A refusal is a sentence in why, with its code. */
+static bool path_party(const tally_state *state, const char *field, const char *text, uint32_t *network_id,
+                       tally_key *key, const char **code, char *why, size_t why_size) {
+    const char *at = text ? strrchr(text, '@') : NULL;
+    if (!text || !at || at == text || at[1] == '\0') {
+        *code = "BAD_QUERY";
+        snprintf(why, why_size, "%s is WHO@NETWORK: an alias or address, '@', and a network's name or id (alice@greenvale)",
+                 field);
+        return false;
+    }
+    const char *net = at + 1;
+    const tally_network *network = NULL;
+    uint32_t id;
+    if (parse_network_id(net, &id)) network = tally_state_network(state, id);
+    if (!network) network = tally_state_network_by_name(state, net, strlen(net));
+    if (!network) {
+        *code = "UNKNOWN_NETWORK";
+        snprintf(why, why_size, "%s: no network named '%.64s'", field, net);
+        return false;
+    }
+    char who[TALLY_ADDRESS_LENGTH + 2];
+    size_t length = (size_t)(at - text);
+    if (length >= sizeof who) {
+        *code = "BAD_ADDRESS";
+        snprintf(why, why_size, "%s: '%.*s' is neither an alias nor an address", field, (int)(length > 80 ? 80 : length), text);
+        return false;
+    }
+    memcpy(who, text, length);
+    who[length] = '\0';
+    if (length == TALLY_ADDRESS_LENGTH && strncmp(who, "tly1", 4) == 0 && !tally_address_decode(who, key)) {
+        *code = "BAD_ADDRESS";
+        snprintf(why, why_size, "%s: not an address: expected tly1 and 58 characters with a valid checksum", field);
+        return false;
+    }
+    const tally_member *member = find_member(state, network->id, who);
+    if (!member || member->status == TALLY_MEMBER_LEFT) {
+        *code = "NOT_MEMBER";
+        snprintf(why, why_size, "%s: %s is not a member of %s", field, who, network->name);
+        return false;
+    }
+    *key = member->key;
+    *network_id = network->id;
+    return true;
+}
+
+/* GET /v1/paths?from=WHO@NET&to=WHO@NET&amount=N (minor units of from's network):
+ * the best paths across gateways, priced as the core would apply them now. */
+static enum MHD_Result get_paths(http_server *server, struct MHD_Connection *connection) {
+    const char *from = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "from");
+    const char *to = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "to");
+    const char *amount_text = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "amount");
+    uint64_t amount;
+    if (!amount_text || !submission_parse_u64(amount_text, &amount) || amount == 0 || amount > INT64_MAX)
+        return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_AMOUNT",
+                          "amount is a positive whole number of the payer's network's minor units (1000 = 10.00 "
+                          "with 2 decimals)");
+    /* path=ID,ID: price those gateways alone */
+    const char *path_text = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "path");
+    uint32_t gateways[TALLY_PATH_HOPS_MAX];
+    uint8_t hop_count = 0;
+    if (path_text) {
+        char copy[128];
+        bool valid = strlen(path_text) < sizeof copy && path_text[0] != ',' &&
+                     path_text[0] != '\0' && path_text[strlen(path_text) - 1] != ',';
+        snprintf(copy, sizeof copy, "%s", path_text);
+        char *position = NULL;
+        for (char *part = strtok_r(copy, ",", &position); valid && part; part = strtok_r(NULL, ",", &position)) {
+            uint32_t id;
+            valid = hop_count < TALLY_PATH_HOPS_MAX && parse_record_id(part, &id);
+            if (valid) gateways[hop_count++] = id;
+        }
+        if (!valid || hop_count == 0)
+            return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_QUERY",
+                              "path is 1 to 4 gateway ids separated by commas, in order from the payer's network");
+    }
+    path_list *list = malloc(sizeof *list);
+    if (!list) return send_out_of_memory(connection);
+    const tally_state *state = node_read_begin(server->node);
+    if (!state) {
+        free(list);
+        return send_failed(connection);
+    }
+    uint32_t from_network = 0, to_network = 0;
+    tally_key payer, payee;
+    const char *code = NULL;
+    char why[256];
+    bool parties = path_party(state, "from", from, &from_network, &payer, &code, why, sizeof why) &&
+                   path_party(state, "to", to, &to_network, &payee, &code, why, sizeof why);
+    if (parties && from_network == to_network) {
+        parties = false;
+        code = "SAME_NETWORK";
+        snprintf(why, sizeof why, "from and to are in the same network: pay there with a transfer (tally pay)");
+    }
+    if (parties && hop_count) {
+        /* the path given, priced alone: one candidate, feasible or refused */
+        memset(list, 0, sizeof *list);
+        path_quote quote;
+        if (paths_price(state, from_network, &payer, &payee, (int64_t)amount, gateways, hop_count, &quote)) {
+            list->candidates = 1;
+            if (quote.refusal == TALLY_OK) list->paths[list->count++] = quote;
+            else list->refused = quote;
+        }
+    } else if (parties) {
+        paths_find(state, from_network, &payer, to_network, &payee, (int64_t)amount, list);
+    }
+    node_read_end(server->node);
+    if (!parties) {
+        free(list);
+        unsigned status = strcmp(code, "BAD_QUERY") == 0 || strcmp(code, "BAD_ADDRESS") == 0 ||
+                                  strcmp(code, "SAME_NETWORK") == 0
+                              ? MHD_HTTP_BAD_REQUEST
+                              : MHD_HTTP_NOT_FOUND;
+        return send_error(connection, status, code, why);
+    }
+    if (list->count == 0) {
+        json_t *error = NULL;
+        if (list->candidates == 0) {
+            error = view_error("NO_PATH", "no open gateways lead from the payer's network to the payee's in at most 4 "
+                                          "hops",
+                               0, false);
+        } else {
+            error = view_error("NO_PATH", hop_count ? "the ledger would refuse this path now: `refused` says why"
+                                                    : "every path from the payer's network to the payee's would be "
+                                                      "refused now: `refused` is the one that went furthest",
+                               0, false);
+            if (error) json_object_set_new(error, "refused", view_path(&list->refused));
+        }
+        if (error) json_object_set_new(error, "candidates", json_integer(list->candidates));
+        free(list);
+        return send_json(connection, MHD_HTTP_NOT_FOUND, json_pack("{s:o}", "error", error));
+    }
+    json_t *paths = json_array();
+    for (uint32_t i = 0; i < list->count; i++) json_array_append_new(paths, view_path(&list->paths[i]));
+    json_t *view = json_pack("{s:i, s:i, s:I, s:o, s:i, s:b}", "from_network", (int)from_network, "to_network",
+                             (int)to_network, "amount", (json_int_t)amount, "paths", paths, "candidates",
+                             (int)list->candidates, "truncated", list->truncated ? 1 : 0);
+    if (view) {
+        json_object_set_new(view, "payer", view_address(&payer));
+        json_object_set_new(view, "payee", view_address(&payee));
+    }
+    free(list);
+    return send_json(connection, MHD_HTTP_OK, view);
+}
+
 static enum MHD_Result get_network_named(http_server *server, struct MHD_Connection *connection, const char *name) {
     size_t length = strlen(name);
     if (length == 0 || length > TALLY_NAME_MAX)
@@ -1515,6 +1717,9 @@ static enum MHD_Result route(http_server *server, struct MHD_Connection *connect
     if (strcmp(resource, "proofs") == 0) return get_proof(server, connection, segments, count);
     if (strcmp(resource, "holds") == 0 && count == 3) return get_hold(server, connection, segments[2]);
     if (strcmp(resource, "requests") == 0 && count == 3) return get_request(server, connection, segments[2]);
+    if (strcmp(resource, "gateways") == 0 && count == 2) return get_gateways(server, connection);
+    if (strcmp(resource, "gateways") == 0 && count == 3) return get_gateway(server, connection, segments[2]);
+    if (strcmp(resource, "paths") == 0 && count == 2) return get_paths(server, connection);
     if (strcmp(resource, "blocks") == 0 && count == 2) return get_blocks(server, connection);
     if (strcmp(resource, "blocks") == 0 && count == 3) return get_block(server, connection, segments[2], false);
     if (strcmp(resource, "blocks") == 0 && count == 4 && strcmp(segments[3], "raw") == 0)

@@ -257,10 +257,13 @@ static void print_demo_tour(const char *wallet, const char *host, unsigned port,
            "  build/release/tally --key alice request list greenvale   # bob's invoice for honey\n"
            "  build/release/tally --key alice request pay 2\n"
            "  build/release/tally network show greenvale\n"
-           "  build/release/tally network health greenvale   # exposure and debt owed through gateways\n"
-           "  curl 'http://%s:%u/v1/paths?from=alice@greenvale&to=frank@hilltop&amount=10'\n"
+           "  build/release/tally gateway list                  # Greenvale, Riverside, Hilltop and their exposures\n"
+           "  build/release/tally paths alice@greenvale frank@hilltop 10\n"
+           "  build/release/tally --key alice pay alice@greenvale frank@hilltop 10\n"
+           "  build/release/tally --key operator gateway settle 1 5.00 --network greenvale   # pay Riverside in USD\n"
+           "  build/release/tally network health greenvale      # the figures partners trust it by\n"
            "  build/release/tally verify --data %s\n\n",
-           wallet, DEMO_PASSPHRASE, host, port, host, port, data_dir);
+           wallet, DEMO_PASSPHRASE, host, port, data_dir);
     fflush(stdout);
 }
 

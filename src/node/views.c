@@ -34,11 +34,15 @@ json_t *view_error(const char *code, const char *message, int64_t available, boo
 }
 
 json_t *view_result(const tally_result *r) {
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "created_id", (json_int_t)r->created_id,
+    json_t *view = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "created_id", (json_int_t)r->created_id,
                      "minted", (json_int_t)r->minted, "burned", (json_int_t)r->burned, "fee", (json_int_t)r->fee,
                      "risk_fee", (json_int_t)r->risk_fee, "reserve", (json_int_t)r->reserve, "shares",
                      (json_int_t)r->shares, "to_primary", (json_int_t)r->to_primary, "to_excess",
                      (json_int_t)r->to_excess, "effective_at", (json_int_t)r->effective_at);
+    /* TRANSFER_CROSS: what the payee received (in its network's unit) */
+    if (view && r->code == TALLY_OK && r->available)
+        json_object_set_new(view, "available", json_integer(r->available));
+    return view;
 }
 
 /* Errors whose `available` field carries a number worth showing. */
@@ -65,7 +69,9 @@ static bool has_available(tally_error code) {
     case TALLY_ERR_BALANCE_NOT_ZERO:
     case TALLY_ERR_MEMBERS_FULL:
     case TALLY_ERR_APPROVAL_ABOVE_MAX:
-    case TALLY_ERR_REDEEM_CAP_REACHED: return true;
+    case TALLY_ERR_REDEEM_CAP_REACHED:
+    case TALLY_ERR_EXPOSURE_LIMIT:
+    case TALLY_ERR_BELOW_MIN_RECEIVED: return true;
     default: return false;
     }
 }
@@ -192,6 +198,7 @@ void view_text_append_tx_status(view_text *text, const uint8_t id[TALLY_HASH_BYT
         at += put_field(out + at, "to_primary", r->to_primary);
         at += put_field(out + at, "to_excess", r->to_excess);
         at += put_field(out + at, "effective_at", r->effective_at);
+        if (r->available) at += put_field(out + at, "available", r->available); /* as view_tx_status */
         out[at++] = '}';
     }
     out[at++] = '}';
@@ -421,6 +428,18 @@ json_t *view_tx(const tally_tx *tx) {
         json_object_set_new(view, "max_fee", json_integer(t->max_fee));
         json_object_set_new(view, "memo", json_stringn(t->memo.bytes, t->memo.length));
     }
+    if (view && tx->type == TALLY_TX_TRANSFER_CROSS) {
+        const tally_tx_transfer_cross *c = &tx->body.transfer_cross;
+        json_object_set_new(view, "network", json_integer(c->network_id));
+        json_object_set_new(view, "payee", view_address(&c->payee));
+        json_object_set_new(view, "amount", json_integer(c->amount));
+        json_object_set_new(view, "max_fee", json_integer(c->max_fee));
+        json_object_set_new(view, "min_received", json_integer(c->min_received));
+        json_t *gateways = json_array();
+        for (uint8_t h = 0; gateways && h < c->hop_count && h < TALLY_PATH_HOPS_MAX; h++)
+            json_array_append_new(gateways, json_integer(c->gateways[h]));
+        json_object_set_new(view, "gateways", gateways);
+    }
     if (view && tx->type == TALLY_TX_TRANSFER_BATCH) {
         const tally_tx_transfer_batch *b = &tx->body.transfer_batch;
         json_object_set_new(view, "network", json_integer(b->network_id));
@@ -570,5 +589,80 @@ json_t *view_request(const view_request_copy *copy) {
     json_object_set_new(view, "memo", copy->has_memo ? json_string(copy->memo) : json_null());
     json_object_set_new(view, "decimals", json_integer(copy->decimals));
     json_object_set_new(view, "unit", json_string(copy->unit_code));
+    return view;
+}
+
+/* ---- gateways and paths ---- */
+
+void view_copy_gateway(const tally_state *state, const tally_gateway *gateway, view_gateway_copy *out) {
+    memset(out, 0, sizeof *out);
+    out->gateway = *gateway;
+    uint32_t ids[2] = {gateway->network_a, gateway->network_b};
+    for (int side = 0; side < 2; side++) {
+        const tally_network *network = tally_state_network(state, ids[side]);
+        if (network) {
+            snprintf(out->name[side], sizeof out->name[side], "%s", network->name);
+            snprintf(out->unit[side], sizeof out->unit[side], "%s", network->unit_code);
+            out->decimals[side] = network->decimals;
+        }
+        tally_key key = tally_gateway_key(ids[side], ids[1 - side]);
+        const tally_member *mirror = tally_state_member(state, ids[side], &key);
+        out->has_mirror[side] = mirror != NULL;
+        out->mirror[side] = mirror ? mirror->balance : 0;
+    }
+}
+
+static json_t *gateway_side(const view_gateway_copy *copy, int side) {
+    const tally_gateway *g = &copy->gateway;
+    const tally_gateway_side *terms = &g->terms.side[side];
+    uint32_t network = side == 0 ? g->network_a : g->network_b, partner = side == 0 ? g->network_b : g->network_a;
+    int64_t balance = copy->mirror[side], exposure = balance < 0 ? -balance : 0;
+    int64_t room = terms->limit > exposure ? terms->limit - exposure : 0;
+    tally_key mirror = tally_gateway_key(network, partner);
+    return json_pack("{s:i, s:s, s:s, s:i, s:i, s:I, s:i, s:i, s:b, s:o, s:I, s:I, s:I, s:b}", "network", (int)network,
+                     "name", copy->name[side], "unit", copy->unit[side], "decimals", (int)copy->decimals[side],
+                     "fee_bps", (int)terms->fee_bps, "limit", (json_int_t)terms->limit, "min_partner_rtd_bps",
+                     (int)terms->min_partner_rtd_bps, "max_partner_default_bps", (int)terms->max_partner_default_bps,
+                     "frozen", g->frozen[side] ? 1 : 0, "mirror", view_address(&mirror), "mirror_balance",
+                     (json_int_t)balance, "exposure", (json_int_t)exposure, "room", (json_int_t)room, "mirror_open",
+                     copy->has_mirror[side] ? 1 : 0);
+}
+
+json_t *view_gateway(const view_gateway_copy *copy) {
+    const tally_gateway *g = &copy->gateway;
+    const char *status = tally_gateway_status_name(g->status);
+    json_t *view = json_pack("{s:I, s:s, s:i, s:i, s:I, s:I, s:b, s:I, s:I, s:o, s:o}", "id", (json_int_t)g->id,
+                             "status", status ? status : "unknown", "network_a", (int)g->network_a, "network_b",
+                             (int)g->network_b, "rate_a", (json_int_t)g->terms.rate_a, "rate_b",
+                             (json_int_t)g->terms.rate_b, "rate_from_pegs",
+                             g->terms.rate_a == 0 && g->terms.rate_b == 0 ? 1 : 0, "proposed_at",
+                             (json_int_t)g->proposed_at, "opened_at", (json_int_t)g->opened_at, "a",
+                             gateway_side(copy, 0), "b", gateway_side(copy, 1));
+    return view;
+}
+
+static json_t *path_hop_view(const path_hop *hop) {
+    return json_pack("{s:I, s:i, s:i, s:I, s:I, s:I, s:I, s:b}", "gateway", (json_int_t)hop->gateway_id, "from",
+                     (int)hop->from, "to", (int)hop->to, "arrived", (json_int_t)hop->arrived, "fee",
+                     (json_int_t)hop->fee, "passed_on", (json_int_t)hop->passed_on, "room", (json_int_t)hop->room,
+                     "exposure_grows", hop->exposure_grows ? 1 : 0);
+}
+
+json_t *view_path(const path_quote *quote) {
+    json_t *hops = json_array(), *gateways = json_array();
+    for (uint8_t h = 0; h < quote->hop_count; h++) {
+        json_array_append_new(hops, path_hop_view(&quote->hops[h]));
+        json_array_append_new(gateways, json_integer(quote->hops[h].gateway_id));
+    }
+    json_t *view = json_pack("{s:o, s:o, s:I, s:I, s:I, s:I}", "gateways", gateways, "hops", hops, "amount",
+                             (json_int_t)quote->amount, "fee", (json_int_t)quote->fee, "received",
+                             (json_int_t)quote->received, "capacity", (json_int_t)quote->capacity);
+    if (view && quote->refusal != TALLY_OK) {
+        json_t *error = view_error(tally_error_name(quote->refusal), tally_error_message(quote->refusal),
+                                   quote->refused_available, has_available(quote->refusal));
+        if (error && quote->refused_hop >= 0 && quote->refused_hop < quote->hop_count)
+            json_object_set_new(error, "gateway", json_integer(quote->hops[quote->refused_hop].gateway_id));
+        json_object_set_new(view, "refusal", error);
+    }
     return view;
 }

@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "node/node.h"
+#include "node/paths.h"
 #include "tally.h"
 #include "tally_chain.h"
 
@@ -112,6 +113,24 @@ const char *view_hold_status_name(uint8_t status);
 const char *view_request_status_name(uint8_t status);
 int view_hold_status_of(const char *name);
 int view_request_status_of(const char *name);
+
+/* A gateway with its networks' names and units and both mirror accounts' balances
+ * (side a: gw:B in A; side b: gw:A in B), copied under the lock. */
+typedef struct {
+    tally_gateway gateway;
+    char name[2][TALLY_NAME_MAX + 1];
+    char unit[2][TALLY_CODE_MAX + 1];
+    uint8_t decimals[2];
+    int64_t mirror[2];
+    bool has_mirror[2];
+} view_gateway_copy;
+void view_copy_gateway(const tally_state *state, const tally_gateway *gateway, view_gateway_copy *out);
+/* Terms, status and each side's exposure (its partner's mirror account's debt in it)
+ * and room under its limit (docs/openapi.yaml Gateway). */
+json_t *view_gateway(const view_gateway_copy *copy);
+/* A priced path (paths.h): its gateways, every hop's figures, what the payer pays and
+ * the payee receives, its capacity; a refused one with its refusal. */
+json_t *view_path(const path_quote *quote);
 
 const char *view_member_status_name(uint8_t status);
 const char *view_line_status_name(uint8_t status);
