@@ -6,7 +6,6 @@
  * gateway show` and `list` with the exposures; a limit lowered and a side frozen
  * leave no path (the CLI says why); every refusal of the new commands and routes.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,71 +16,13 @@
 #include "cli/cli.h"
 #include "cli/client.h"
 #include "cli/commands.h"
+#include "cli_session.h"
 #include "node_harness.h"
 #include "test.h"
 
-#define PASSPHRASE "correct horse battery"
 
-typedef struct {
-    const test_node *node;
-    char keys_dir[300];
-    char *out, *err;
-    size_t out_size, err_size;
-} session;
-
-static cli_status tally_list(session *s, const char *first, va_list arguments) {
-    free(s->out);
-    free(s->err);
-    s->out = s->err = NULL;
-    FILE *out = open_memstream(&s->out, &s->out_size), *err = open_memstream(&s->err, &s->err_size);
-    cli_context ctx;
-    memset(&ctx, 0, sizeof ctx);
-    ctx.out = out;
-    ctx.err = err;
-    if (!cli_set_node_url(&ctx, s->node->url)) return CLI_IO;
-    snprintf(ctx.keys_dir, sizeof ctx.keys_dir, "%s", s->keys_dir);
-    ctx.passphrase = PASSPHRASE;
-    ctx.strength = KEYSTORE_STRENGTH_TEST;
-    ctx.transport = cli_client_curl_transport();
-    char *argv[40];
-    int argc = 0;
-    argv[argc++] = strdup("tally");
-    for (const char *word = first; word && argc < 39; word = va_arg(arguments, const char *)) argv[argc++] = strdup(word);
-    cli_status status = cli_run(&ctx, argc, argv);
-    for (int i = 0; i < argc; i++) free(argv[i]);
-    fclose(out);
-    fclose(err);
-    if (getenv("TALLY_TEST_VERBOSE")) fprintf(stderr, "--- out:\n%s--- err:\n%s", s->out, s->err);
-    return status;
-}
-
-static cli_status tally(session *s, const char *first, ...) {
-    va_list arguments;
-    va_start(arguments, first);
-    cli_status status = tally_list(s, first, arguments);
-    va_end(arguments);
-    return status;
-}
-
-#define TALLY(s, ...) tally((s), __VA_ARGS__, (const char *)NULL)
 
 static bool contains(const char *text, const char *part) { return text && strstr(text, part) != NULL; }
-
-static void import_keys(session *s, const test_node *node, const char *const *names, int count) {
-    for (int k = 0; k < count; k++) {
-        char seed_file[360], seed[66];
-        snprintf(seed_file, sizeof seed_file, "%s/%s.seed", node->directory, names[k]);
-        memset(seed, 'a' + k, 64);
-        seed[64] = '\n', seed[65] = '\0';
-        FILE *file = fopen(seed_file, "w");
-        CHECK(file != NULL);
-        if (!file) return;
-        fputs(seed, file);
-        fclose(file);
-        chmod(seed_file, 0600);
-        CHECK_EQ(TALLY(s, "key", "import", names[k], "--seed-file", seed_file), CLI_OK);
-    }
-}
 
 static const char *api_refusal(const test_node *node, const char *path, long *status, json_t **answer) {
     *answer = NULL;
@@ -110,7 +51,7 @@ TEST(cli_gateways_and_a_two_hop_payment_through_a_real_node) {
     session s = {.node = &node};
     snprintf(s.keys_dir, sizeof s.keys_dir, "%s/keys", node.directory);
     const char *names[4] = {"op", "alice", "bob", "carol"};
-    import_keys(&s, &node, names, 4);
+    session_import_keys(&s, names, 4, 'a');
 
     CHECK_EQ(TALLY(&s, "--key", "op", "network", "create", "Greenvale", "GVH", "--default-limit", "100", "--fee-bps",
                    "100"),

@@ -7,7 +7,6 @@
  * a refusal that names its rule and figure, reads, and `tally verify` from the
  * node and from its data directory.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,69 +16,11 @@
 #include "cli/cli.h"
 #include "cli/client.h"
 #include "cli/commands.h"
+#include "cli_session.h"
 #include "node_harness.h"
 #include "test.h"
 
-#define PASSPHRASE "correct horse battery"
 
-typedef struct {
-    const test_node *node;
-    char keys_dir[300];
-    char *out, *err;
-    size_t out_size, err_size;
-} session;
-
-static cli_status tally_list(session *s, const char *first, va_list arguments) {
-    free(s->out);
-    free(s->err);
-    s->out = s->err = NULL;
-    FILE *out = open_memstream(&s->out, &s->out_size), *err = open_memstream(&s->err, &s->err_size);
-    cli_context ctx;
-    memset(&ctx, 0, sizeof ctx);
-    ctx.out = out;
-    ctx.err = err;
-    if (!cli_set_node_url(&ctx, s->node->url)) return CLI_IO;
-    snprintf(ctx.keys_dir, sizeof ctx.keys_dir, "%s", s->keys_dir);
-    ctx.passphrase = PASSPHRASE;
-    ctx.strength = KEYSTORE_STRENGTH_TEST;
-    ctx.transport = cli_client_curl_transport();
-    char *argv[32];
-    int argc = 0;
-    argv[argc++] = strdup("tally");
-    for (const char *word = first; word && argc < 31; word = va_arg(arguments, const char *)) argv[argc++] = strdup(word);
-    cli_status status = cli_run(&ctx, argc, argv);
-    for (int i = 0; i < argc; i++) free(argv[i]);
-    fclose(out);
-    fclose(err);
-    if (getenv("TALLY_TEST_VERBOSE")) fprintf(stderr, "--- out:\n%s--- err:\n%s", s->out, s->err);
-    return status;
-}
-
-static cli_status tally(session *s, const char *first, ...) {
-    va_list arguments;
-    va_start(arguments, first);
-    cli_status status = tally_list(s, first, arguments);
-    va_end(arguments);
-    return status;
-}
-
-/* Runs the command again until it succeeds with `part` in its output (what it reads
- * comes from the node's index, which follows the chain within moments). */
-static bool tally_until(session *s, const char *part, const char *first, ...) {
-    for (int attempt = 0; attempt < 50; attempt++) {
-        va_list arguments;
-        va_start(arguments, first);
-        cli_status status = tally_list(s, first, arguments);
-        va_end(arguments);
-        if (status == CLI_OK && s->out && strstr(s->out, part)) return true;
-        struct timespec pause = {0, 100 * 1000 * 1000};
-        nanosleep(&pause, NULL);
-    }
-    return false;
-}
-
-#define TALLY(s, ...) tally((s), __VA_ARGS__, (const char *)NULL)
-#define TALLY_UNTIL(s, part, ...) tally_until((s), (part), __VA_ARGS__, (const char *)NULL)
 
 static bool contains(const char *text, const char *part) { return text && strstr(text, part) != NULL; }
 
@@ -342,23 +283,6 @@ TEST(cli_pay_batch_against_a_real_node) {
     harness_remove_directory(&node);
 }
 
-/* Imports each name's key from a seed file of one repeated hex digit. */
-static void import_keys(session *s, const test_node *node, const char *const *names, int count, char first_digit) {
-    for (int k = 0; k < count; k++) {
-        char seed_file[360], seed[66];
-        snprintf(seed_file, sizeof seed_file, "%s/%s.seed", node->directory, names[k]);
-        memset(seed, first_digit + k, 64);
-        seed[64] = '\n', seed[65] = '\0';
-        FILE *file = fopen(seed_file, "w");
-        CHECK(file != NULL);
-        if (!file) return;
-        fputs(seed, file);
-        fclose(file);
-        chmod(seed_file, 0600);
-        CHECK_EQ(TALLY(s, "key", "import", names[k], "--seed-file", seed_file), CLI_OK);
-    }
-}
-
 /* The line of text holding part (copied into out; "" when none). */
 static const char *line_with(const char *text, const char *part, char *out, size_t size) {
     out[0] = '\0';
@@ -399,7 +323,7 @@ TEST(cli_dev_chain_tries_a_period_grace_and_default) {
     session s = {.node = &node};
     snprintf(s.keys_dir, sizeof s.keys_dir, "%s/keys", node.directory);
     const char *names[3] = {"op", "carol", "bob"};
-    import_keys(&s, &node, names, 3, '4');
+    session_import_keys(&s, names, 3, '4');
     CHECK_EQ(TALLY(&s, "status"), CLI_OK);
     CHECK(contains(s.out, "dev chain   yes: its operator moves block time at will (tally dev advance 30d)"));
     CHECK_EQ(TALLY(&s, "--key", "op", "network", "create", "Valley", "VLY", "--fee-bps", "0"), CLI_OK);
@@ -547,7 +471,7 @@ TEST(cli_holds_post_and_release_through_a_real_node) {
     session s = {.node = &node};
     snprintf(s.keys_dir, sizeof s.keys_dir, "%s/keys", node.directory);
     const char *names[3] = {"op", "carol", "bob"};
-    import_keys(&s, &node, names, 3, '7');
+    session_import_keys(&s, names, 3, '7');
     CHECK_EQ(TALLY(&s, "--key", "op", "network", "create", "Valley", "VLY", "--fee-bps", "100"), CLI_OK);
     for (int k = 1; k < 3; k++) {
         CHECK_EQ(TALLY(&s, "--key", names[k], "member", "join", "valley"), CLI_OK);
@@ -626,7 +550,7 @@ TEST(cli_requests_and_holds_through_a_real_node) {
     session s = {.node = &node};
     snprintf(s.keys_dir, sizeof s.keys_dir, "%s/keys", node.directory);
     const char *names[3] = {"op", "alice", "bob"};
-    import_keys(&s, &node, names, 3, 'a');
+    session_import_keys(&s, names, 3, 'a');
     CHECK_EQ(TALLY(&s, "--key", "op", "network", "create", "Greenvale", "GVH", "--fee-bps", "100", "--default-limit",
                    "100"),
              CLI_OK);
