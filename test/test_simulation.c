@@ -583,6 +583,7 @@ static int64_t tx_amount(const tally_tx *tx) {
     case TALLY_TX_PENDING_CREATE: return tx->body.pending_create.amount;
     case TALLY_TX_PENDING_POST: return tx->body.pending_end.amount;
     case TALLY_TX_REQUEST_CREATE: return tx->body.request_create.amount;
+    case TALLY_TX_TRANSFER_CROSS: return tx->body.transfer_cross.amount;
     case TALLY_TX_TRANSFER_BATCH: {
         int64_t total = 0;
         for (uint16_t i = 0; tx->body.transfer_batch.lines && i < tx->body.transfer_batch.line_count; i++)
@@ -613,6 +614,7 @@ static void describe_tx(const simulation *sim, const tally_tx *tx, char *out, si
     char signer[64], other[64] = "-";
     describe_key(sim, &tx->signer, signer, sizeof signer);
     const tally_key *other_key = tx_other_key(tx);
+    if (tx->type == TALLY_TX_TRANSFER_CROSS) other_key = &tx->body.transfer_cross.payee;
     if (other_key) describe_key(sim, other_key, other, sizeof other);
     const char *name = tally_tx_type_name(tx->type);
     int64_t extra = 0;
@@ -640,6 +642,38 @@ static void describe_tx(const simulation *sim, const tally_tx *tx, char *out, si
     if (tx->type == TALLY_TX_REQUEST_PAY || tx->type == TALLY_TX_REQUEST_CANCEL) {
         extra = tx->body.request_end.max_fee;
         snprintf(more, sizeof more, " request %u", tx->body.request_end.request_id);
+    }
+    if (tx->type == TALLY_TX_GATEWAY_PROPOSE || tx->type == TALLY_TX_GATEWAY_ACCEPT) {
+        const tally_gateway_terms *t = tx->type == TALLY_TX_GATEWAY_PROPOSE ? &tx->body.gateway_propose.terms
+                                                                            : &tx->body.gateway_accept.terms;
+        snprintf(more, sizeof more, " networks %u-%u gateway %u rate %lld:%lld fees %u/%u limits %lld/%lld rtd %u/%u",
+                 tx->type == TALLY_TX_GATEWAY_PROPOSE ? tx->body.gateway_propose.network_a : 0,
+                 tx->type == TALLY_TX_GATEWAY_PROPOSE ? tx->body.gateway_propose.network_b : 0,
+                 tx->type == TALLY_TX_GATEWAY_ACCEPT ? tx->body.gateway_accept.gateway_id : 0, (long long)t->rate_a,
+                 (long long)t->rate_b, t->side[0].fee_bps, t->side[1].fee_bps, (long long)t->side[0].limit,
+                 (long long)t->side[1].limit, t->side[0].min_partner_rtd_bps, t->side[1].min_partner_rtd_bps);
+    }
+    if (tx->type == TALLY_TX_GATEWAY_UPDATE)
+        snprintf(more, sizeof more, " gateway %u side %u fee %u limit %lld rtd %u", tx->body.gateway_update.gateway_id,
+                 tx->body.gateway_update.network_id, tx->body.gateway_update.side.fee_bps,
+                 (long long)tx->body.gateway_update.side.limit, tx->body.gateway_update.side.min_partner_rtd_bps);
+    if (tx->type == TALLY_TX_GATEWAY_FREEZE)
+        snprintf(more, sizeof more, " gateway %u side %u frozen %d", tx->body.gateway_freeze.gateway_id,
+                 tx->body.gateway_freeze.network_id, tx->body.gateway_freeze.frozen);
+    if (tx->type == TALLY_TX_GATEWAY_CLOSE) snprintf(more, sizeof more, " gateway %u", tx->body.gateway_end.gateway_id);
+    if (tx->type == TALLY_TX_TRANSFER_CROSS) {
+        const tally_tx_transfer_cross *body = &tx->body.transfer_cross;
+        extra = body->max_fee;
+        snprintf(more, sizeof more, " from network %u amount %lld min_received %lld hops %u path %u %u %u %u",
+                 body->network_id, (long long)body->amount, (long long)body->min_received, body->hop_count,
+                 body->gateways[0], body->gateways[1], body->gateways[2], body->gateways[3]);
+    }
+    if (tx->type == TALLY_TX_CLEARING) {
+        const tally_tx_clearing *body = &tx->body.clearing;
+        int length = snprintf(more, sizeof more, " %u set-offs:", body->count);
+        for (uint8_t i = 0; i < body->count && i < TALLY_CLEARING_SETOFFS_MAX && length > 0 && (size_t)length < sizeof more; i++)
+            length += snprintf(more + length, sizeof more - (size_t)length, " %u:%lld/%lld", body->setoffs[i].gateway_id,
+                               (long long)body->setoffs[i].amount_a, (long long)body->setoffs[i].amount_b);
     }
     snprintf(out, size, "%s (type %u) signer %s seq %llu network %u asset %u amount %lld other %s extra %lld%s",
              name ? name : "?", tx->type, signer, (unsigned long long)tx->sequence, tx_network(tx),
@@ -2448,8 +2482,9 @@ static void make_gateway_update(simulation *sim, sim_gen *gen) {
     body->gateway_id = gateway_id;
     body->network_id = network_id;
     body->side = random_side(rng);
-    const tally_gateway *g = side >= 0 ? &sim->gateways[gateway_id - 1].record : NULL;
-    if (g && gateway_id <= sim->gateway_count && rng_percent(rng, 50)) {
+    bool known = side >= 0 && gateway_id >= 1 && gateway_id <= sim->gateway_count;
+    const tally_gateway *g = known ? &sim->gateways[gateway_id - 1].record : NULL;
+    if (g && rng_percent(rng, 50)) {
         /* Its own terms, one changed: a limit raised or lowered, the health rule off. */
         body->side = g->terms.side[side];
         if (rng_percent(rng, 60)) body->side.limit = RNG_PICK(rng, ((const int64_t[]){0, 5000, 200000, 2000000}));
@@ -2466,9 +2501,10 @@ static void make_gateway_freeze(simulation *sim, sim_gen *gen) {
     int side = begin_side(sim, gen, TALLY_TX_GATEWAY_FREEZE, variant, &gateway_id, &network_id);
     body->gateway_id = gateway_id;
     body->network_id = network_id;
-    bool frozen = side >= 0 && gateway_id <= sim->gateway_count && sim->gateways[gateway_id - 1].record.frozen[side];
+    bool frozen = side >= 0 && gateway_id >= 1 && gateway_id <= sim->gateway_count &&
+                  sim->gateways[gateway_id - 1].record.frozen[side];
     /* Mostly thawed again soon: frozen gateways stay few. */
-    body->frozen = frozen ? rng_percent(rng, 15) : rng_percent(rng, 70);
+    body->frozen = frozen ? rng_percent(rng, 10) : rng_percent(rng, 60);
 }
 
 /* Closes a gateway whose mirror accounts are at zero, or a proposal; else one that
@@ -2753,7 +2789,7 @@ static void make_clearing(simulation *sim, sim_gen *gen) {
         if (cycle_setoffs(cycle, found, &most, units)) break;
         found = 0;
     }
-    uint32_t variant = found ? (rng_percent(rng, 30) ? 1 + (uint32_t)rng_below(rng, 8) : 0) : 5 + (uint32_t)rng_below(rng, 4);
+    uint32_t variant = found ? (rng_percent(rng, 45) ? 1 + (uint32_t)rng_below(rng, 4) : 0) : 5 + (uint32_t)rng_below(rng, 4);
     if (found) {
         int64_t k = rng_percent(rng, 50) ? most : rng_between(rng, 1, most);
         if (variant == 1) {
@@ -6849,6 +6885,64 @@ TEST(simulation_random_histories_keep_every_invariant) {
                 char what[160];
                 snprintf(what, sizeof what, "%s was refused with %s only %llu times",
                          tally_tx_type_name(request_refusals[t].type), tally_error_name(code),
+                         (unsigned long long)times);
+                test_fail(__FILE__, __LINE__, what);
+            }
+        }
+        /* Gateways were proposed (some superseding a proposal), accepted (some at a
+         * rate from both pegs), updated, frozen and thawed, closed (open ones at zero,
+         * and proposals); payments crossed 1 hop and 2 to 4 (some 4, some rounding
+         * down, some paying an exposure back); real cycles were cleared and broken
+         * ones refused; and every refusal of the seven types was met (but
+         * GATEWAYS_FULL: 64 gateways of one network need 65 networks, test_gateway.c). */
+        CHECK(total->gateways_proposed >= 100 && total->gateways_superseded >= 5);
+        CHECK(total->gateways_accepted >= 50 && total->gateways_from_pegs >= 3);
+        CHECK(total->gateways_updated >= 50 && total->gateways_frozen >= 20 && total->gateways_unfrozen >= 20);
+        CHECK(total->gateways_closed >= 10 && total->proposals_closed >= 10);
+        CHECK(total->cross_one_hop >= 200 && total->cross_multi_hop >= 200 && total->cross_four_hops >= 20);
+        CHECK(total->cross_rounded >= 50 && total->cross_exposure_reduced >= 50);
+        CHECK(total->cross_bad_loop >= 3 && total->cross_bad_follow >= 3 && total->cross_bad_hops >= 3);
+        CHECK(total->clearings >= 20 && total->clearing_setoffs >= 60);
+        CHECK(total->clearings_past_zero >= 3 && total->clearings_off_rate >= 3 && total->clearings_unbalanced >= 3);
+        static const tally_error propose_refusals[] = {TALLY_ERR_NOT_OPERATOR, TALLY_ERR_UNKNOWN_NETWORK,
+                                                       TALLY_ERR_SAME_NETWORK, TALLY_ERR_BAD_RATE,
+                                                       TALLY_ERR_BAD_POLICY,   TALLY_ERR_GATEWAY_EXISTS};
+        static const tally_error accept_refusals[] = {TALLY_ERR_GATEWAY_NOT_FOUND, TALLY_ERR_GATEWAY_NOT_PROPOSED,
+                                                      TALLY_ERR_NOT_OPERATOR, TALLY_ERR_TERMS_CHANGED,
+                                                      TALLY_ERR_BAD_RATE};
+        static const tally_error side_refusals[] = {TALLY_ERR_GATEWAY_NOT_FOUND, TALLY_ERR_GATEWAY_NOT_OPEN,
+                                                    TALLY_ERR_NOT_GATEWAY_SIDE, TALLY_ERR_NOT_OPERATOR,
+                                                    TALLY_ERR_BAD_POLICY};
+        static const tally_error close_refusals[] = {TALLY_ERR_GATEWAY_NOT_FOUND, TALLY_ERR_GATEWAY_NOT_OPEN,
+                                                     TALLY_ERR_NOT_OPERATOR, TALLY_ERR_GATEWAY_NOT_CLEAR};
+        static const tally_error cross_refusals[] = {
+            TALLY_ERR_UNKNOWN_NETWORK,   TALLY_ERR_AMOUNT_NOT_POSITIVE, TALLY_ERR_BAD_PATH,
+            TALLY_ERR_GATEWAY_NOT_FOUND, TALLY_ERR_GATEWAY_NOT_OPEN,    TALLY_ERR_NOT_MEMBER,
+            TALLY_ERR_SYSTEM_ACCOUNT,    TALLY_ERR_FEE_ABOVE_MAX,       TALLY_ERR_INSUFFICIENT_CREDIT,
+            TALLY_ERR_GATEWAY_FROZEN,    TALLY_ERR_PARTNER_UNHEALTHY,   TALLY_ERR_EXPOSURE_LIMIT,
+            TALLY_ERR_AMOUNT_TOO_SMALL,  TALLY_ERR_CAP_REACHED,         TALLY_ERR_BELOW_MIN_RECEIVED};
+        static const tally_error clearing_refusals[] = {TALLY_ERR_GATEWAY_NOT_FOUND, TALLY_ERR_GATEWAY_NOT_OPEN,
+                                                        TALLY_ERR_BAD_CLEARING};
+        const struct {
+            uint8_t type;
+            const tally_error *codes;
+            size_t count;
+        } gateway_refusals[] = {
+            {TALLY_TX_GATEWAY_PROPOSE, propose_refusals, sizeof propose_refusals / sizeof propose_refusals[0]},
+            {TALLY_TX_GATEWAY_ACCEPT, accept_refusals, sizeof accept_refusals / sizeof accept_refusals[0]},
+            {TALLY_TX_GATEWAY_UPDATE, side_refusals, sizeof side_refusals / sizeof side_refusals[0]},
+            {TALLY_TX_GATEWAY_FREEZE, side_refusals, sizeof side_refusals / sizeof side_refusals[0] - 1},
+            {TALLY_TX_GATEWAY_CLOSE, close_refusals, sizeof close_refusals / sizeof close_refusals[0]},
+            {TALLY_TX_TRANSFER_CROSS, cross_refusals, sizeof cross_refusals / sizeof cross_refusals[0]},
+            {TALLY_TX_CLEARING, clearing_refusals, sizeof clearing_refusals / sizeof clearing_refusals[0]}};
+        for (size_t t = 0; t < sizeof gateway_refusals / sizeof gateway_refusals[0]; t++) {
+            for (size_t k = 0; k < gateway_refusals[t].count; k++) {
+                tally_error code = gateway_refusals[t].codes[k];
+                uint64_t times = total->gateway_codes[gateway_refusals[t].type - TALLY_TX_GATEWAY_PROPOSE][code];
+                if (times >= 3) continue;
+                char what[160];
+                snprintf(what, sizeof what, "%s was refused with %s only %llu times",
+                         tally_tx_type_name(gateway_refusals[t].type), tally_error_name(code),
                          (unsigned long long)times);
                 test_fail(__FILE__, __LINE__, what);
             }
