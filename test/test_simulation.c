@@ -232,12 +232,13 @@ typedef struct {
     X(hold_posts_from_debt) X(requests_created) X(requests_to_anyone) X(requests_paid)                \
     X(requests_paid_by_anyone) X(requests_cancelled) X(requests_expired)                         \
     X(request_ends_past_expiry) X(request_ends_after_expired) X(request_pays_capped)            \
-    X(request_pays_to_gone_maker) X(request_ends_at_expiry) X(requests_expired_on_the_second)          \
-    X(gateways_proposed) X(gateways_superseded) X(gateways_accepted) X(gateways_from_pegs)              \
-    X(gateways_updated) X(gateways_frozen) X(gateways_unfrozen) X(gateways_closed) X(proposals_closed)  \
-    X(cross_one_hop) X(cross_multi_hop) X(cross_four_hops) X(cross_rounded) X(cross_exposure_reduced)  \
-    X(cross_bad_loop) X(cross_bad_follow) X(cross_bad_hops) X(clearings) X(clearing_setoffs)            \
-    X(clearings_past_zero) X(clearings_off_rate) X(clearings_unbalanced)
+    X(request_pays_to_gone_maker) X(request_ends_at_expiry) X(requests_expired_on_the_second) \
+    X(gateways_proposed) X(gateways_superseded) X(gateways_accepted) X(gateways_from_pegs)       \
+    X(gateways_updated) X(gateways_frozen) X(gateways_unfrozen) X(gateways_closed)               \
+    X(proposals_closed) X(cross_one_hop) X(cross_multi_hop) X(cross_four_hops)                   \
+    X(cross_rounded) X(cross_exposure_reduced) X(cross_bad_loop) X(cross_bad_follow)             \
+    X(cross_bad_hops) X(clearings) X(clearing_setoffs) X(clearings_past_zero)                    \
+    X(clearings_off_rate) X(clearings_unbalanced)
 #define SIM_RULE_FIELD(name) uint64_t name;
     SIM_RULE_COUNTS(SIM_RULE_FIELD)
 #undef SIM_RULE_FIELD
@@ -675,8 +676,8 @@ static void describe_tx(const simulation *sim, const tally_tx *tx, char *out, si
         snprintf(more, sizeof more, " request %u", tx->body.request_end.request_id);
     }
     if (tx->type == TALLY_TX_GATEWAY_PROPOSE || tx->type == TALLY_TX_GATEWAY_ACCEPT) {
-        const tally_gateway_terms *t = tx->type == TALLY_TX_GATEWAY_PROPOSE ? &tx->body.gateway_propose.terms
-                                                                            : &tx->body.gateway_accept.terms;
+        const tally_gateway_terms *t =
+            tx->type == TALLY_TX_GATEWAY_PROPOSE ? &tx->body.gateway_propose.terms : &tx->body.gateway_accept.terms;
         snprintf(more, sizeof more, " networks %u-%u gateway %u rate %lld:%lld fees %u/%u limits %lld/%lld rtd %u/%u",
                  tx->type == TALLY_TX_GATEWAY_PROPOSE ? tx->body.gateway_propose.network_a : 0,
                  tx->type == TALLY_TX_GATEWAY_PROPOSE ? tx->body.gateway_propose.network_b : 0,
@@ -702,9 +703,11 @@ static void describe_tx(const simulation *sim, const tally_tx *tx, char *out, si
     if (tx->type == TALLY_TX_CLEARING) {
         const tally_tx_clearing *body = &tx->body.clearing;
         int length = snprintf(more, sizeof more, " %u set-offs:", body->count);
-        for (uint8_t i = 0; i < body->count && i < TALLY_CLEARING_SETOFFS_MAX && length > 0 && (size_t)length < sizeof more; i++)
-            length += snprintf(more + length, sizeof more - (size_t)length, " %u:%lld/%lld", body->setoffs[i].gateway_id,
-                               (long long)body->setoffs[i].amount_a, (long long)body->setoffs[i].amount_b);
+        for (uint8_t i = 0;
+             i < body->count && i < TALLY_CLEARING_SETOFFS_MAX && length > 0 && (size_t)length < sizeof more; i++)
+            length +=
+                snprintf(more + length, sizeof more - (size_t)length, " %u:%lld/%lld", body->setoffs[i].gateway_id,
+                         (long long)body->setoffs[i].amount_a, (long long)body->setoffs[i].amount_b);
     }
     snprintf(out, size, "%s (type %u) signer %s seq %llu network %u asset %u amount %lld other %s extra %lld%s",
              name ? name : "?", tx->type, signer, (unsigned long long)tx->sequence, tx_network(tx),
@@ -2398,8 +2401,8 @@ static void break_side(sim_rng *rng, tally_gateway_side *side) {
 }
 
 static tally_gateway_terms random_terms(sim_rng *rng) {
-    static const int64_t rates[][2] = {{1, 1}, {1, 1}, {1, 1}, {1, 1}, {3, 2}, {2, 3}, {1, 100},
-                                       {100, 1}, {7, 5}, {4, 2}, {0, 0}, {0, 0}};
+    static const int64_t rates[][2] = {{1, 1},   {1, 1},   {1, 1}, {1, 1}, {3, 2}, {2, 3},
+                                       {1, 100}, {100, 1}, {7, 5}, {4, 2}, {0, 0}, {0, 0}};
     size_t pick = rng_below(rng, sizeof rates / sizeof rates[0]);
     tally_gateway_terms terms = {rates[pick][0], rates[pick][1], {random_side(rng), random_side(rng)}};
     return terms;
@@ -2426,7 +2429,11 @@ static void make_gateway_propose(simulation *sim, sim_gen *gen) {
         b = swap ? open->record.network_a : open->record.network_b;
     }
     if (variant == 3) b = a; /* SAME_NETWORK */
-    a = begin_operated_on(sim, gen, TALLY_TX_GATEWAY_PROPOSE, variant == 1 ? 2 : variant == 2 && rng_percent(rng, 50) ? 1 : 0, a);
+    a = begin_operated_on(sim, gen, TALLY_TX_GATEWAY_PROPOSE,
+                          variant == 1                           ? 2
+                          : variant == 2 && rng_percent(rng, 50) ? 1
+                                                                 : 0,
+                          a);
     if (variant == 2 && a <= modelled_networks(sim)) b = unknown_network(sim);
     tally_tx_gateway_propose *body = &gen->tx.body.gateway_propose;
     body->network_a = a;
@@ -2482,9 +2489,9 @@ static void make_gateway_accept(simulation *sim, sim_gen *gen) {
 static int begin_side(simulation *sim, sim_gen *gen, tally_tx_type type, uint32_t variant, uint32_t *gateway_id,
                       uint32_t *network_id) {
     sim_rng *rng = &sim->rng;
-    const model_gateway *g = variant == 2 ? pick_gateway(sim, rng_percent(rng, 50) ? TALLY_GATEWAY_PROPOSED
-                                                                               : TALLY_GATEWAY_CLOSED)
-                                          : pick_gateway(sim, TALLY_GATEWAY_OPEN);
+    const model_gateway *g =
+        variant == 2 ? pick_gateway(sim, rng_percent(rng, 50) ? TALLY_GATEWAY_PROPOSED : TALLY_GATEWAY_CLOSED)
+                     : pick_gateway(sim, TALLY_GATEWAY_OPEN);
     if (!g) g = pick_gateway(sim, -1);
     if (!g) {
         gen_begin(sim, gen, type, staff_actor(sim));
@@ -2518,8 +2525,10 @@ static void make_gateway_update(simulation *sim, sim_gen *gen) {
     if (g && rng_percent(rng, 50)) {
         /* Its own terms, one changed: a limit raised or lowered, the health rule off. */
         body->side = g->terms.side[side];
-        if (rng_percent(rng, 60)) body->side.limit = RNG_PICK(rng, ((const int64_t[]){0, 5000, 200000, 2000000}));
-        else body->side.min_partner_rtd_bps = 0;
+        if (rng_percent(rng, 60))
+            body->side.limit = RNG_PICK(rng, ((const int64_t[]){0, 5000, 200000, 2000000}));
+        else
+            body->side.min_partner_rtd_bps = 0;
     }
     if (variant == 5) break_side(rng, &body->side);
 }
@@ -2635,8 +2644,9 @@ static void make_transfer_cross(simulation *sim, sim_gen *gen) {
     const tally_member *from = member_of(sim, home, payer);
     int64_t available = is_current(from) ? tally_member_available(sim->state, from) : 0;
     int64_t most = rng_percent(rng, 80) ? 5000 : 200000;
-    body->amount = available > 1 ? rng_between(rng, 1, available - available / 4 < most ? available - available / 4 : most)
-                                 : rng_between(rng, 1, 3000);
+    body->amount = available > 1
+                       ? rng_between(rng, 1, available - available / 4 < most ? available - available / 4 : most)
+                       : rng_between(rng, 1, 3000);
     if (variant == 0 && rng_percent(rng, 20)) body->amount = rng_between(rng, 100, 400); /* small: rounding shows */
     body->max_fee = rng_percent(rng, 15) ? INT64_MAX : plus(body->amount, 2);
     if (variant == 0 && hops > 0) {
@@ -2646,8 +2656,10 @@ static void make_transfer_cross(simulation *sim, sim_gen *gen) {
             body->amount /= 2 + (int64_t)rng_below(rng, 3);
         if (cross_would_pass(sim, gen, &received, &too_much)) {
             uint32_t roll = (uint32_t)rng_below(rng, 100);
-            body->min_received = roll < 40 ? received : roll < 70 ? 0 : roll < 90 ? rng_between(rng, 0, received)
-                                                                                 : plus(received, 1);
+            body->min_received = roll < 40   ? received
+                                 : roll < 70 ? 0
+                                 : roll < 90 ? rng_between(rng, 0, received)
+                                             : plus(received, 1);
         }
         return;
     }
@@ -2681,7 +2693,8 @@ static void make_transfer_cross(simulation *sim, sim_gen *gen) {
         break;
     case 5: body->gateways[rng_below(rng, body->hop_count ? body->hop_count : 1)] = unknown_gateway(sim); break;
     case 6: { /* a proposal or a closed gateway on the path */
-        const model_gateway *g = pick_gateway(sim, rng_percent(rng, 50) ? TALLY_GATEWAY_PROPOSED : TALLY_GATEWAY_CLOSED);
+        const model_gateway *g =
+            pick_gateway(sim, rng_percent(rng, 50) ? TALLY_GATEWAY_PROPOSED : TALLY_GATEWAY_CLOSED);
         if (g) body->gateways[body->hop_count ? body->hop_count - 1 : 0] = g->record.id;
         break;
     }
@@ -2689,8 +2702,10 @@ static void make_transfer_cross(simulation *sim, sim_gen *gen) {
         body->amount = rng_percent(rng, 40) ? bad_amount(sim) : plus(available, 1 + (int64_t)rng_below(rng, 100000));
         break;
     case 10:
-        if (rng_percent(rng, 50)) body->max_fee = 0;
-        else body->min_received = rng_percent(rng, 50) ? INT64_MAX : plus(body->amount, 1);
+        if (rng_percent(rng, 50))
+            body->max_fee = 0;
+        else
+            body->min_received = rng_percent(rng, 50) ? INT64_MAX : plus(body->amount, 1);
         break;
     default: break;
     }
@@ -2800,12 +2815,15 @@ static void make_clearing(simulation *sim, sim_gen *gen) {
     for (uint32_t i = 0; i < sim->gateway_count && edge_count < 64; i++) {
         const tally_gateway *g = &sim->gateways[i].record;
         if (g->status != TALLY_GATEWAY_OPEN || g->terms.rate_a <= 0 || g->terms.rate_b <= 0) continue;
-        int64_t in_a = mirror_balance(sim, g->network_a, g->network_b), in_b = mirror_balance(sim, g->network_b, g->network_a);
+        int64_t in_a = mirror_balance(sim, g->network_a, g->network_b),
+                in_b = mirror_balance(sim, g->network_b, g->network_a);
         int128 d = gcd128(g->terms.rate_a, g->terms.rate_b);
         if (in_a > 0 && in_b < 0)
-            edges[edge_count++] = (clearing_edge){g, g->network_a, g->network_b, in_a, -in_b, g->terms.rate_b / d, g->terms.rate_a / d};
+            edges[edge_count++] =
+                (clearing_edge){g, g->network_a, g->network_b, in_a, -in_b, g->terms.rate_b / d, g->terms.rate_a / d};
         else if (in_b > 0 && in_a < 0)
-            edges[edge_count++] = (clearing_edge){g, g->network_b, g->network_a, in_b, -in_a, g->terms.rate_a / d, g->terms.rate_b / d};
+            edges[edge_count++] =
+                (clearing_edge){g, g->network_b, g->network_a, in_b, -in_a, g->terms.rate_a / d, g->terms.rate_b / d};
     }
     uint32_t chain[8], found = 0;
     int64_t most = 0;
@@ -2820,7 +2838,8 @@ static void make_clearing(simulation *sim, sim_gen *gen) {
         if (cycle_setoffs(cycle, found, &most, units)) break;
         found = 0;
     }
-    uint32_t variant = found ? (rng_percent(rng, 45) ? 1 + (uint32_t)rng_below(rng, 4) : 0) : 5 + (uint32_t)rng_below(rng, 4);
+    uint32_t variant =
+        found ? (rng_percent(rng, 45) ? 1 + (uint32_t)rng_below(rng, 4) : 0) : 5 + (uint32_t)rng_below(rng, 4);
     if (found) {
         int64_t k = rng_percent(rng, 50) ? most : rng_between(rng, 1, most);
         if (variant == 1) {
@@ -2852,14 +2871,15 @@ static void make_clearing(simulation *sim, sim_gen *gen) {
             const model_gateway *g = pick_gateway(sim, TALLY_GATEWAY_OPEN);
             if (!g) break;
             int64_t units_of = 1 + (int64_t)rng_below(rng, 50);
-            body->setoffs[body->count++] = (tally_setoff){g->record.id, g->record.terms.rate_a * units_of,
-                                                          g->record.terms.rate_b * units_of};
+            body->setoffs[body->count++] =
+                (tally_setoff){g->record.id, g->record.terms.rate_a * units_of, g->record.terms.rate_b * units_of};
         }
         if (body->count == 0) body->setoffs[body->count++] = (tally_setoff){unknown_gateway(sim), 1, 1};
         break;
     }
     case 6: { /* an unknown gateway, or one not open */
-        const model_gateway *g = pick_gateway(sim, rng_percent(rng, 50) ? TALLY_GATEWAY_PROPOSED : TALLY_GATEWAY_CLOSED);
+        const model_gateway *g =
+            pick_gateway(sim, rng_percent(rng, 50) ? TALLY_GATEWAY_PROPOSED : TALLY_GATEWAY_CLOSED);
         uint8_t at = body->count ? (uint8_t)rng_below(rng, body->count) : 0;
         if (body->count == 0) body->count = 1;
         body->setoffs[at].gateway_id = g && rng_percent(rng, 70) ? g->record.id : unknown_gateway(sim);
@@ -4863,22 +4883,23 @@ static void model_end_block(simulation *sim, const tally_block_summary *summary)
 /* The outcome of a transaction whose refusal the model can work out. */
 /* ---- gateways: the model (docs/GATEWAYS.md) ------------------------------ */
 
-#define GATEWAY_MOVES_MAX (3 * TALLY_PATH_HOPS_MAX + 3 > 2 * TALLY_CLEARING_SETOFFS_MAX ? 3 * TALLY_PATH_HOPS_MAX + 3 \
-                                                                                      : 2 * TALLY_CLEARING_SETOFFS_MAX)
+#define GATEWAY_MOVES_MAX                                                                       \
+    (3 * TALLY_PATH_HOPS_MAX + 3 > 2 * TALLY_CLEARING_SETOFFS_MAX ? 3 * TALLY_PATH_HOPS_MAX + 3 \
+                                                                  : 2 * TALLY_CLEARING_SETOFFS_MAX)
 
 /* One member's balance as an accepted cross payment or clearing leaves it. */
 typedef struct {
     uint32_t network_id;
     tally_key key;
     int64_t before, after;
-    int64_t limit;  /* a mirror account going deeper into debt: its side's limit; else -1 */
+    int64_t limit; /* a mirror account going deeper into debt: its side's limit; else -1 */
 } gateway_move;
 
 struct gateway_prediction {
     sim_reasons reasons;
-    tally_gateway after;      /* PROPOSE .. CLOSE: the record accepted leaves */
-    uint32_t superseded;      /* PROPOSE: the proposal it supersedes, 0 when none */
-    bool opens_mirrors;       /* ACCEPT: the mirror accounts are made now */
+    tally_gateway after; /* PROPOSE .. CLOSE: the record accepted leaves */
+    uint32_t superseded; /* PROPOSE: the proposal it supersedes, 0 when none */
+    bool opens_mirrors;  /* ACCEPT: the mirror accounts are made now */
     gateway_move moves[GATEWAY_MOVES_MAX];
     uint32_t move_count;
     uint32_t networks[2 * TALLY_CLEARING_SETOFFS_MAX]; /* the networks the money moves in, each once */
@@ -4930,10 +4951,11 @@ static void predict_propose(simulation *sim, const tally_tx *tx, gateway_predict
     if (a == b) return;
     const model_gateway *waiting = gateway_between(sim, a->id, b->id);
     if (waiting && waiting->record.status == TALLY_GATEWAY_OPEN) reason_add(&p->reasons, TALLY_ERR_GATEWAY_EXISTS);
-    if (!waiting && (a->open_gateways >= TALLY_GATEWAYS_PER_NETWORK_MAX || b->open_gateways >= TALLY_GATEWAYS_PER_NETWORK_MAX))
+    if (!waiting &&
+        (a->open_gateways >= TALLY_GATEWAYS_PER_NETWORK_MAX || b->open_gateways >= TALLY_GATEWAYS_PER_NETWORK_MAX))
         reason_add(&p->reasons, TALLY_ERR_GATEWAYS_FULL);
     p->superseded = waiting ? waiting->record.id : 0;
-    p->after = (tally_gateway){sim->gateway_count + 1, a->id, b->id, body->terms, {false, false},
+    p->after = (tally_gateway){sim->gateway_count + 1, a->id,           b->id, body->terms, {false, false},
                                TALLY_GATEWAY_PROPOSED, sim->block_time, 0};
     touch(sim, a->id), touch(sim, b->id);
 }
@@ -5004,7 +5026,8 @@ static void predict_close(simulation *sim, const tally_tx *tx, gateway_predictio
     if (!operators_list(network_of(sim, g->network_a), &tx->signer) &&
         !operators_list(network_of(sim, g->network_b), &tx->signer))
         reason_add(&p->reasons, TALLY_ERR_NOT_OPERATOR);
-    int64_t in_a = mirror_balance(sim, g->network_a, g->network_b), in_b = mirror_balance(sim, g->network_b, g->network_a);
+    int64_t in_a = mirror_balance(sim, g->network_a, g->network_b),
+            in_b = mirror_balance(sim, g->network_b, g->network_a);
     if (g->status == TALLY_GATEWAY_OPEN && (in_a != 0 || in_b != 0))
         reason_add_available(&p->reasons, TALLY_ERR_GATEWAY_NOT_CLEAR, in_a);
     p->after = *g;
@@ -5067,10 +5090,10 @@ static void predict_cross(simulation *sim, const tally_tx *tx, gateway_predictio
     }
     for (uint8_t h = 0; h < body->hop_count; h++) {
         const tally_gateway *g = model_gateway_record(sim, body->gateways[h]);
-        tally_error bad = !g ? TALLY_ERR_GATEWAY_NOT_FOUND
-                          : g->status != TALLY_GATEWAY_OPEN                              ? TALLY_ERR_GATEWAY_NOT_OPEN
+        tally_error bad = !g                                                           ? TALLY_ERR_GATEWAY_NOT_FOUND
+                          : g->status != TALLY_GATEWAY_OPEN                            ? TALLY_ERR_GATEWAY_NOT_OPEN
                           : g->network_a != networks[h] && g->network_b != networks[h] ? TALLY_ERR_BAD_PATH
-                                                                                         : TALLY_OK;
+                                                                                       : TALLY_OK;
         if (bad != TALLY_OK) {
             reason_add(reasons, bad);
             return;
@@ -5092,8 +5115,10 @@ static void predict_cross(simulation *sim, const tally_tx *tx, gateway_predictio
     if (!is_current(payer)) reason_add(reasons, TALLY_ERR_NOT_MEMBER);
     uint32_t last = networks[body->hop_count];
     const tally_member *payee = tally_state_member(sim->state, last, &body->payee);
-    if (tally_key_is_system(&body->payee)) reason_add(reasons, TALLY_ERR_SYSTEM_ACCOUNT);
-    else if (!is_current(payee)) reason_add(reasons, TALLY_ERR_NOT_MEMBER);
+    if (tally_key_is_system(&body->payee))
+        reason_add(reasons, TALLY_ERR_SYSTEM_ACCOUNT);
+    else if (!is_current(payee))
+        reason_add(reasons, TALLY_ERR_NOT_MEMBER);
     if (reasons->count) return;
 
     /* The payer's leg. */
@@ -5103,7 +5128,7 @@ static void predict_cross(simulation *sim, const tally_tx *tx, gateway_predictio
     if (!first) return;
     tally_network uncapped = *home;
     uncapped.policy.positive_cap = 0;
-    model_payment leg = {&uncapped, payer, first, home_fees->balance, home->supply, home->debt,
+    model_payment leg = {&uncapped,    payer,         first, home_fees->balance, home->supply, home->debt,
                          body->amount, body->max_fee, 0};
     model_outcome outcome;
     payment_reasons(&leg, reasons, &outcome);
@@ -5123,7 +5148,8 @@ static void predict_cross(simulation *sim, const tally_tx *tx, gateway_predictio
         uint32_t from = networks[h], to = networks[h + 1];
         int side = to == g->network_a ? 0 : 1;
         const tally_gateway_side *terms = &g->terms.side[side];
-        int64_t rate_from = side ? g->terms.rate_a : g->terms.rate_b, rate_to = side ? g->terms.rate_b : g->terms.rate_a;
+        int64_t rate_from = side ? g->terms.rate_a : g->terms.rate_b,
+                rate_to = side ? g->terms.rate_b : g->terms.rate_a;
         int128 arrived = value * rate_to / rate_from; /* value < 2^63 and rates < 2^63: fits */
         if (arrived > INT64_MAX) {
             reason_add(reasons, TALLY_ERR_AMOUNT_OVERFLOW);
@@ -5131,7 +5157,8 @@ static void predict_cross(simulation *sim, const tally_tx *tx, gateway_predictio
         }
         int64_t fee = fee_of((int64_t)arrived, terms->fee_bps);
         const tally_network *network = network_of(sim, to);
-        const tally_member *mirror = mirror_of(sim, to, from), *fees = tally_state_member_at(sim->state, network->fee_member);
+        const tally_member *mirror = mirror_of(sim, to, from),
+                           *fees = tally_state_member_at(sim->state, network->fee_member);
         const tally_member *next = h + 1 < body->hop_count ? mirror_of(sim, to, networks[h + 2]) : payee;
         SIM_EXPECT(sim, mirror && next);
         if (!mirror || !next) return;
@@ -5204,12 +5231,14 @@ static void predict_clearing(simulation *sim, const tally_tx *tx, gateway_predic
             if (body->setoffs[k].gateway_id == setoff->gateway_id) reason_add(reasons, TALLY_ERR_BAD_CLEARING);
         if ((int128)setoff->amount_a * g->terms.rate_b != (int128)setoff->amount_b * g->terms.rate_a)
             reason_add(reasons, TALLY_ERR_BAD_CLEARING);
-        const tally_member *in_a = mirror_of(sim, g->network_a, g->network_b), *in_b = mirror_of(sim, g->network_b, g->network_a);
+        const tally_member *in_a = mirror_of(sim, g->network_a, g->network_b),
+                           *in_b = mirror_of(sim, g->network_b, g->network_a);
         const tally_member *mirrors[2] = {in_a, in_b};
         const int64_t amounts[2] = {setoff->amount_a, setoff->amount_b};
         for (int s = 0; s < 2; s++) {
             int64_t balance = mirrors[s] ? mirrors[s]->balance : 0, amount = amounts[s];
-            if (!mirrors[s] || amount <= 0 || balance == 0 || (balance > 0 ? amount > balance : amount > -(int128)balance)) {
+            if (!mirrors[s] || amount <= 0 || balance == 0 ||
+                (balance > 0 ? amount > balance : amount > -(int128)balance)) {
                 reason_add(reasons, TALLY_ERR_BAD_CLEARING);
                 continue;
             }
@@ -5223,7 +5252,8 @@ static void predict_clearing(simulation *sim, const tally_tx *tx, gateway_predic
         if (seen) continue;
         int128 moved = 0;
         for (uint32_t k = i; k < p->move_count; k++)
-            if (p->moves[k].network_id == p->moves[i].network_id) moved += (int128)p->moves[k].after - p->moves[k].before;
+            if (p->moves[k].network_id == p->moves[i].network_id)
+                moved += (int128)p->moves[k].after - p->moves[k].before;
         if (moved != 0) reason_add(reasons, TALLY_ERR_BAD_CLEARING);
         uint32_t network_id = p->moves[i].network_id;
         /* network_moves_fit counts the moves of the network from `first` on */
@@ -5336,12 +5366,16 @@ static void check_gateway_outcome(simulation *sim, const sim_gen *gen, const tal
         }
         if (tx->type == TALLY_TX_GATEWAY_UPDATE) c->gateways_updated++;
         if (tx->type == TALLY_TX_GATEWAY_FREEZE) {
-            if (tx->body.gateway_freeze.frozen) c->gateways_frozen++;
-            else c->gateways_unfrozen++;
+            if (tx->body.gateway_freeze.frozen)
+                c->gateways_frozen++;
+            else
+                c->gateways_unfrozen++;
         }
         if (tx->type == TALLY_TX_GATEWAY_CLOSE) {
-            if (g->record.status == TALLY_GATEWAY_OPEN) c->gateways_closed++;
-            else c->proposals_closed++;
+            if (g->record.status == TALLY_GATEWAY_OPEN)
+                c->gateways_closed++;
+            else
+                c->proposals_closed++;
         }
         g->record = p->after;
         return;
@@ -5379,8 +5413,10 @@ static void check_gateway_outcome(simulation *sim, const sim_gen *gen, const tal
             g->drift += p->drift_add[h];
             rounded = rounded || p->drift_add[h] > 0;
         }
-        if (hops == 1) c->cross_one_hop++;
-        else c->cross_multi_hop++;
+        if (hops == 1)
+            c->cross_one_hop++;
+        else
+            c->cross_multi_hop++;
         if (hops == TALLY_PATH_HOPS_MAX) c->cross_four_hops++;
         if (rounded) c->cross_rounded++;
         if (p->reduced) c->cross_exposure_reduced++;
@@ -5420,8 +5456,10 @@ static void check_gateways(simulation *sim, bool whole) {
         int128 drift;
         if (!gateway_drift(sim, r, &drift)) continue;
         if (drift != g->drift || drift < 0) {
-            snprintf(what, sizeof what, "gateway %u (%lld:%lld): mirror accounts %lld and %lld hold a rounding of %lld, "
-                     "the model %lld", r->id, (long long)r->terms.rate_a, (long long)r->terms.rate_b,
+            snprintf(what, sizeof what,
+                     "gateway %u (%lld:%lld): mirror accounts %lld and %lld hold a rounding of %lld, "
+                     "the model %lld",
+                     r->id, (long long)r->terms.rate_a, (long long)r->terms.rate_b,
                      (long long)mirror_balance(sim, r->network_a, r->network_b),
                      (long long)mirror_balance(sim, r->network_b, r->network_a), (long long)drift, (long long)g->drift);
             sim_fail(sim, __LINE__, what);
@@ -5989,10 +6027,14 @@ static bool sim_end_block(simulation *sim) {
     /* Proofs of a few records, drawn at random, lead to that root. */
     for (int i = 0; i < 3 && !sim->failed; i++) {
         tally_table table = (tally_table)rng_below(&sim->rng, TALLY_TABLE_COUNT);
-        const uint32_t counts[TALLY_TABLE_COUNT] = {
-            tally_state_network_count(sim->state), tally_state_asset_count(sim->state),
-            tally_state_member_count(sim->state), 0, 0, tally_state_pending_count(sim->state),
-            tally_state_request_count(sim->state), tally_state_gateway_count(sim->state)};
+        const uint32_t counts[TALLY_TABLE_COUNT] = {tally_state_network_count(sim->state),
+                                                    tally_state_asset_count(sim->state),
+                                                    tally_state_member_count(sim->state),
+                                                    0,
+                                                    0,
+                                                    tally_state_pending_count(sim->state),
+                                                    tally_state_request_count(sim->state),
+                                                    tally_state_gateway_count(sim->state)};
         uint32_t count = counts[table];
         if (table == TALLY_TABLE_ACCOUNTS || table == TALLY_TABLE_HOLDINGS) {
             /* their sizes are not public: walk the positions of keys the simulation knows */
@@ -6270,7 +6312,8 @@ static bool sim_setup(simulation *sim) {
                                           {4, 1, 2, 3, 50, 50}, {1, 3, 0, 0, 10, 10}, {3, 5, 1, 1, 0, 100}};
     for (uint32_t i = 0; i < sizeof gateways / sizeof gateways[0]; i++) {
         const int64_t *row = gateways[i];
-        tally_gateway_terms terms = {row[2], row[3], {{(uint32_t)row[4], 200000, 0, 0}, {(uint32_t)row[5], 200000, 0, 0}}};
+        tally_gateway_terms terms = {
+            row[2], row[3], {{(uint32_t)row[4], 200000, 0, 0}, {(uint32_t)row[5], 200000, 0, 0}}};
         gen_begin(sim, &gen, TALLY_TX_GATEWAY_PROPOSE, (uint32_t)row[0] - 1);
         gen.tx.body.gateway_propose = (tally_tx_gateway_propose){(uint32_t)row[0], (uint32_t)row[1], terms};
         if (!setup_apply(sim, &gen)) return false;
@@ -6627,7 +6670,8 @@ static void print_counts(const sim_counts *counts) {
         printf("    %s:", tally_tx_type_name((uint8_t)(TALLY_TX_GATEWAY_PROPOSE + t)));
         for (uint32_t code = 0; code < TALLY_ERROR_COUNT; code++)
             if (counts->gateway_codes[t][code])
-                printf(" %s %llu", tally_error_name((tally_error)code), (unsigned long long)counts->gateway_codes[t][code]);
+                printf(" %s %llu", tally_error_name((tally_error)code),
+                       (unsigned long long)counts->gateway_codes[t][code]);
         printf("\n");
     }
     for (uint32_t t = 0; t < 3; t++) {
