@@ -307,3 +307,24 @@ TEST(request_a_member_has_at_most_1024_open) {
     CHECK_EQ(member_of(&world, NET, &alice)->requests_open, 0);
     world_free(&world);
 }
+
+/* A maker who leaves keeps its open requests (they may still be paid, and expire as
+ * usual); joining again keeps counting them, so the invariants of the open counts
+ * hold and the request ends once, as the count says. Found by the simulation. */
+TEST(request_of_a_maker_who_left_and_joined_again_is_still_counted) {
+    test_world world;
+    setup(&world, 0);
+    test_actor alice = actor(1), carol = actor(3);
+    CHECK_CODE(ask(&world, &carol, &alice, 300, world.time + 10 * DAY, "rent").code, TALLY_OK);
+    tally_tx leave = world_tx(&world, &carol, TALLY_TX_MEMBER_LEAVE);
+    leave.body.network_only.network_id = NET;
+    CHECK_CODE(world_apply(&world, &leave).code, TALLY_OK);
+    tally_tx join = world_tx(&world, &carol, TALLY_TX_MEMBER_JOIN);
+    join.body.network_only.network_id = NET;
+    CHECK_CODE(world_apply(&world, &join).code, TALLY_OK); /* world_apply checks the invariants */
+    CHECK_EQ(member_of(&world, NET, &carol)->requests_open, 1);
+    CHECK_CODE(pay(&world, &alice, 1, 3).code, TALLY_OK);
+    CHECK_EQ(member_of(&world, NET, &carol)->requests_open, 0);
+    CHECK_EQ(balance_of(&world, NET, &carol), 300);
+    world_free(&world);
+}

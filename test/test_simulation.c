@@ -96,6 +96,37 @@
  *   fall on the second a request expires (or the one before). Snapshots, replays
  *   and the proofs of request records compare the requests too.
  *
+ * Gateways between networks (GATEWAY_PROPOSE .. CLEARING, issue 11) have a model of
+ * their own (docs/GATEWAYS.md): the designed networks start with six gateways (the
+ * square 1-2-3-4-1 at 1:1, 3:2, 1:1 and 2:3, whose rates multiply to 1 round it; 1-3
+ * at the rate of both pegs; 3-5), and random proposals open more between the first
+ * eight networks, and close, freeze, thaw and update them.
+ * - a table of every gateway the model expects, compared field by field with the
+ *   core's after every gateway transaction (and by count after every step), with
+ *   each network's count of gateways not closed; every refusal of the lifecycle from
+ *   the state before: an unknown network or gateway, a signer who operates no side
+ *   (or not the side it names), the same network twice, a bad rate or side, a pair
+ *   with an open gateway, terms changed at acceptance, a rate from pegs of different
+ *   reserves, a gateway not proposed or not open, a close before both mirror
+ *   accounts are at zero; a proposal again supersedes the one waiting;
+ * - cross payments over random walks of 1 to 4 open gateways, predicted before they
+ *   are applied: the path as the core walks it (unknown, not open, not following on,
+ *   back to a network, no or too many hops, a stray id), the payer's leg as a
+ *   transfer to the first mirror account (fees, floor, max_fee; no cap), each hop's
+ *   value converted at its rate rounded down less the receiving side's fee rounded
+ *   up, new exposure refused on a frozen side, for a partner under the minimum RTD or
+ *   past the limit (with the room left), too small, the payee's cap, min_received;
+ *   accepted, every balance moved is the model's, each network's supply and debt
+ *   too, every network still sums to zero, and a mirror account that went deeper
+ *   into debt is within its side's limit;
+ * - each open gateway's mirror accounts hold, as mirror_a * rate_b + mirror_b *
+ *   rate_a, exactly the rounding the model counted hop by hop (0, exact mirrors at
+ *   the rate, while no payment across it rounded);
+ * - clearings round real cycles of obligations found in the state (all that fits,
+ *   or part, exact at every rate) and broken ones (past zero, off the rate, a
+ *   network's legs unbalanced, a gateway twice, unknown or not open gateways, bad
+ *   counts or amounts), with the mirror accounts, supply and debt they leave.
+ *
  * A failure prints its seed and step. TALLY_SIM_SEED=<seed> runs only that seed
  * (TALLY_SIM_GROWTH=approved or open overrides the seed's chain rules),
  * TALLY_SIM_STEPS=<n> sets the transactions per seed, TALLY_SIM_TRACE=1 prints
@@ -125,6 +156,7 @@ __extension__ typedef __int128 int128;
 #define SIM_SNAPSHOT_EVERY 64 /* blocks between round trips of the live state through a snapshot */
 #define SIM_REPLAY_RESTORES 12 /* snapshots the second replay goes through */
 #define NONE UINT32_MAX
+#define SIM_GATEWAY_TYPES (TALLY_TX_SETTLE - TALLY_TX_GATEWAY_PROPOSE + 1)
 
 /* The fixed seeds of a default run, and the growth mode of each one's chain. */
 static const struct {
@@ -200,7 +232,13 @@ typedef struct {
     X(hold_posts_from_debt) X(requests_created) X(requests_to_anyone) X(requests_paid)                \
     X(requests_paid_by_anyone) X(requests_cancelled) X(requests_expired)                         \
     X(request_ends_past_expiry) X(request_ends_after_expired) X(request_pays_capped)            \
-    X(request_pays_to_gone_maker) X(request_ends_at_expiry) X(requests_expired_on_the_second)
+    X(request_pays_to_gone_maker) X(request_ends_at_expiry) X(requests_expired_on_the_second) \
+    X(gateways_proposed) X(gateways_superseded) X(gateways_accepted) X(gateways_from_pegs)       \
+    X(gateways_updated) X(gateways_frozen) X(gateways_unfrozen) X(gateways_closed)               \
+    X(proposals_closed) X(cross_one_hop) X(cross_multi_hop) X(cross_four_hops)                   \
+    X(cross_rounded) X(cross_exposure_reduced) X(cross_bad_loop) X(cross_bad_follow)             \
+    X(cross_bad_hops) X(clearings) X(clearing_setoffs) X(clearings_past_zero)                    \
+    X(clearings_off_rate) X(clearings_unbalanced) X(settlements)
 #define SIM_RULE_FIELD(name) uint64_t name;
     SIM_RULE_COUNTS(SIM_RULE_FIELD)
 #undef SIM_RULE_FIELD
@@ -208,6 +246,8 @@ typedef struct {
     uint64_t pending_codes[3][TALLY_ERROR_COUNT];
     /* The outcomes of REQUEST_CREATE, REQUEST_PAY and REQUEST_CANCEL, by code. */
     uint64_t request_codes[3][TALLY_ERROR_COUNT];
+    /* The outcomes of the gateway types (GATEWAY_PROPOSE .. CLEARING), by code. */
+    uint64_t gateway_codes[SIM_GATEWAY_TYPES][TALLY_ERROR_COUNT];
 } sim_counts;
 
 /* Actors that ever joined a network, in join order (records are never removed). */
@@ -261,6 +301,21 @@ typedef struct {
     uint32_t open_at; /* its place in the simulation's list of open requests, while open */
 } model_request;
 
+/* The model's record of one gateway: what the core's record must say, and the
+ * rounding its mirror accounts hold, mirror_a * rate_b + mirror_b * rate_a: each
+ * hop's rounding down raises it by less than rate_from, nothing else moves it, so it
+ * is 0 (exact mirrors at the rate) until a payment across rounds. */
+typedef struct {
+    tally_gateway record;
+    int128 drift;
+} model_gateway;
+
+/* What the model predicts of a gateway transaction before it is applied. */
+typedef struct gateway_prediction gateway_prediction;
+
+/* The ways a generated cross payment or clearing was built to fail. */
+enum { FAULT_NONE, FAULT_LOOP, FAULT_FOLLOW, FAULT_HOPS, FAULT_PAST_ZERO, FAULT_OFF_RATE, FAULT_UNBALANCED };
+
 /* A generated transaction and what the generator knows about it. */
 typedef struct {
     tally_tx tx;
@@ -272,6 +327,7 @@ typedef struct {
     tally_error broken;                 /* OK, or the refusal its body was built to get (a bad name, ...) */
     bool refused_text;                  /* `broken` is for a refused character in a text field */
     uint16_t broken_line;               /* TRANSFER_BATCH: the line (from 1) `broken` is about */
+    uint8_t fault;                      /* TRANSFER_CROSS, CLEARING: FAULT_* it was built with */
 } sim_gen;
 
 /* What the model predicts of a batch before it is applied (defined with the model). */
@@ -366,6 +422,14 @@ typedef struct {
     tally_event *block_events;
     uint32_t block_event_count, block_event_capacity;
     int64_t *model_balances, *limits, *pending_outs;
+    /* The model of gateways: every gateway by id - 1, the prediction of the gateway
+     * transaction being applied, and the network records it may change. */
+    model_gateway *gateways;
+    uint32_t gateway_count, gateway_capacity;
+    gateway_prediction *gateway;
+    bool gateway_touches[SIM_NETWORKS_MAX + 1];
+    /* a settlement's reserve before it: the partner pool's holding and buffer, the signer's */
+    int64_t gateway_pool_reserve_before, gateway_signer_reserve_before, gateway_pool_buffer_before;
     const sim_gen *current_gen;
     const tally_tx *current_tx; /* for failure messages */
     tally_result current_result;
@@ -553,6 +617,7 @@ static int64_t tx_amount(const tally_tx *tx) {
     case TALLY_TX_PENDING_CREATE: return tx->body.pending_create.amount;
     case TALLY_TX_PENDING_POST: return tx->body.pending_end.amount;
     case TALLY_TX_REQUEST_CREATE: return tx->body.request_create.amount;
+    case TALLY_TX_TRANSFER_CROSS: return tx->body.transfer_cross.amount;
     case TALLY_TX_TRANSFER_BATCH: {
         int64_t total = 0;
         for (uint16_t i = 0; tx->body.transfer_batch.lines && i < tx->body.transfer_batch.line_count; i++)
@@ -583,6 +648,7 @@ static void describe_tx(const simulation *sim, const tally_tx *tx, char *out, si
     char signer[64], other[64] = "-";
     describe_key(sim, &tx->signer, signer, sizeof signer);
     const tally_key *other_key = tx_other_key(tx);
+    if (tx->type == TALLY_TX_TRANSFER_CROSS) other_key = &tx->body.transfer_cross.payee;
     if (other_key) describe_key(sim, other_key, other, sizeof other);
     const char *name = tally_tx_type_name(tx->type);
     int64_t extra = 0;
@@ -610,6 +676,40 @@ static void describe_tx(const simulation *sim, const tally_tx *tx, char *out, si
     if (tx->type == TALLY_TX_REQUEST_PAY || tx->type == TALLY_TX_REQUEST_CANCEL) {
         extra = tx->body.request_end.max_fee;
         snprintf(more, sizeof more, " request %u", tx->body.request_end.request_id);
+    }
+    if (tx->type == TALLY_TX_GATEWAY_PROPOSE || tx->type == TALLY_TX_GATEWAY_ACCEPT) {
+        const tally_gateway_terms *t =
+            tx->type == TALLY_TX_GATEWAY_PROPOSE ? &tx->body.gateway_propose.terms : &tx->body.gateway_accept.terms;
+        snprintf(more, sizeof more, " networks %u-%u gateway %u rate %lld:%lld fees %u/%u limits %lld/%lld rtd %u/%u",
+                 tx->type == TALLY_TX_GATEWAY_PROPOSE ? tx->body.gateway_propose.network_a : 0,
+                 tx->type == TALLY_TX_GATEWAY_PROPOSE ? tx->body.gateway_propose.network_b : 0,
+                 tx->type == TALLY_TX_GATEWAY_ACCEPT ? tx->body.gateway_accept.gateway_id : 0, (long long)t->rate_a,
+                 (long long)t->rate_b, t->side[0].fee_bps, t->side[1].fee_bps, (long long)t->side[0].limit,
+                 (long long)t->side[1].limit, t->side[0].min_partner_rtd_bps, t->side[1].min_partner_rtd_bps);
+    }
+    if (tx->type == TALLY_TX_GATEWAY_UPDATE)
+        snprintf(more, sizeof more, " gateway %u side %u fee %u limit %lld rtd %u", tx->body.gateway_update.gateway_id,
+                 tx->body.gateway_update.network_id, tx->body.gateway_update.side.fee_bps,
+                 (long long)tx->body.gateway_update.side.limit, tx->body.gateway_update.side.min_partner_rtd_bps);
+    if (tx->type == TALLY_TX_GATEWAY_FREEZE)
+        snprintf(more, sizeof more, " gateway %u side %u frozen %d", tx->body.gateway_freeze.gateway_id,
+                 tx->body.gateway_freeze.network_id, tx->body.gateway_freeze.frozen);
+    if (tx->type == TALLY_TX_GATEWAY_CLOSE) snprintf(more, sizeof more, " gateway %u", tx->body.gateway_end.gateway_id);
+    if (tx->type == TALLY_TX_TRANSFER_CROSS) {
+        const tally_tx_transfer_cross *body = &tx->body.transfer_cross;
+        extra = body->max_fee;
+        snprintf(more, sizeof more, " from network %u amount %lld min_received %lld hops %u path %u %u %u %u",
+                 body->network_id, (long long)body->amount, (long long)body->min_received, body->hop_count,
+                 body->gateways[0], body->gateways[1], body->gateways[2], body->gateways[3]);
+    }
+    if (tx->type == TALLY_TX_CLEARING) {
+        const tally_tx_clearing *body = &tx->body.clearing;
+        int length = snprintf(more, sizeof more, " %u set-offs:", body->count);
+        for (uint8_t i = 0;
+             i < body->count && i < TALLY_CLEARING_SETOFFS_MAX && length > 0 && (size_t)length < sizeof more; i++)
+            length +=
+                snprintf(more + length, sizeof more - (size_t)length, " %u:%lld/%lld", body->setoffs[i].gateway_id,
+                         (long long)body->setoffs[i].amount_a, (long long)body->setoffs[i].amount_b);
     }
     snprintf(out, size, "%s (type %u) signer %s seq %llu network %u asset %u amount %lld other %s extra %lld%s",
              name ? name : "?", tx->type, signer, (unsigned long long)tx->sequence, tx_network(tx),
@@ -2228,6 +2328,631 @@ static void make_request_cancel(simulation *sim, sim_gen *gen) {
     if (variant == 1) gen->tx.body.request_end.request_id = unknown_request(sim);
 }
 
+/* ---- gateways between networks (docs/GATEWAYS.md) ------------------------ */
+
+/* Whether a cross payment the generator built would pass, by the model (defined
+ * with it), and what its payee would then receive. */
+static bool cross_would_pass(simulation *sim, const sim_gen *gen, int64_t *received, bool *too_much);
+
+static uint32_t modelled_networks(const simulation *sim) {
+    uint32_t count = tally_state_network_count(sim->state);
+    return count > SIM_NETWORKS_MAX ? SIM_NETWORKS_MAX : count;
+}
+
+static bool gateway_matches(const model_gateway *g, int status) { return status < 0 || g->record.status == status; }
+
+/* A random gateway of the model with the status (any when status < 0), or NULL. */
+static const model_gateway *pick_gateway(simulation *sim, int status) {
+    uint32_t matching = 0;
+    for (uint32_t i = 0; i < sim->gateway_count; i++) matching += gateway_matches(&sim->gateways[i], status);
+    if (matching == 0) return NULL;
+    uint32_t k = (uint32_t)rng_below(&sim->rng, matching);
+    for (uint32_t i = 0; i < sim->gateway_count; i++)
+        if (gateway_matches(&sim->gateways[i], status) && k-- == 0) return &sim->gateways[i];
+    return NULL;
+}
+
+static uint32_t unknown_gateway(simulation *sim) {
+    if (rng_percent(&sim->rng, 30)) return 0;
+    return sim->gateway_count + 1 + (uint32_t)rng_below(&sim->rng, 1000);
+}
+
+/* The mirror account of partner in network (NULL before a gateway between them opened). */
+static const tally_member *mirror_of(const simulation *sim, uint32_t network_id, uint32_t partner_id) {
+    tally_key key = tally_gateway_key(network_id, partner_id);
+    return tally_state_member(sim->state, network_id, &key);
+}
+
+static int64_t mirror_balance(const simulation *sim, uint32_t network_id, uint32_t partner_id) {
+    const tally_member *mirror = mirror_of(sim, network_id, partner_id);
+    return mirror ? mirror->balance : 0;
+}
+
+/* The gateway between x and y that is not closed (either way round), or NULL. */
+static const model_gateway *gateway_between(const simulation *sim, uint32_t x, uint32_t y) {
+    for (uint32_t i = 0; i < sim->gateway_count; i++) {
+        const tally_gateway *g = &sim->gateways[i].record;
+        if (g->status != TALLY_GATEWAY_CLOSED &&
+            ((g->network_a == x && g->network_b == y) || (g->network_a == y && g->network_b == x)))
+            return &sim->gateways[i];
+    }
+    return NULL;
+}
+
+static uint32_t other_side(const tally_gateway *g, uint32_t network_id) {
+    return network_id == g->network_a ? g->network_b : g->network_a;
+}
+
+static tally_gateway_side random_side(sim_rng *rng) {
+    static const uint32_t fees[] = {0, 0, 0, 10, 50, 100, 250};
+    static const int64_t limits[] = {0, 500, 20000, 200000, 200000, 1000000, 1000000000000};
+    static const uint32_t rtds[] = {0, 0, 0, 0, 0, 0, 0, 100, 1000, 5000};
+    tally_gateway_side side = {RNG_PICK(rng, fees), RNG_PICK(rng, limits), RNG_PICK(rng, rtds), 0};
+    return side;
+}
+
+/* A side the core refuses (BAD_POLICY): a fee or a health rule above 100%, a
+ * negative limit. */
+static void break_side(sim_rng *rng, tally_gateway_side *side) {
+    switch (rng_below(rng, 4)) {
+    case 0: side->fee_bps = TALLY_BPS_ONE + 1 + (uint32_t)rng_below(rng, 1000); break;
+    case 1: side->limit = -1 - (int64_t)rng_below(rng, 1000); break;
+    case 2: side->min_partner_rtd_bps = TALLY_BPS_ONE + 1; break;
+    default: side->max_partner_default_bps = UINT32_MAX; break;
+    }
+}
+
+static tally_gateway_terms random_terms(sim_rng *rng) {
+    static const int64_t rates[][2] = {{1, 1},   {1, 1},   {1, 1}, {1, 1}, {3, 2}, {2, 3},
+                                       {1, 100}, {100, 1}, {7, 5}, {4, 2}, {0, 0}, {0, 0}};
+    size_t pick = rng_below(rng, sizeof rates / sizeof rates[0]);
+    tally_gateway_terms terms = {rates[pick][0], rates[pick][1], {random_side(rng), random_side(rng)}};
+    return terms;
+}
+
+/* An operator of network_a proposes a gateway to network_b: mostly a pair without
+ * one (or with a proposal waiting, which this supersedes); else signed by a member
+ * who operates nothing, an unknown network, the same network twice, a bad rate or
+ * side, or a pair with an open gateway. */
+static void make_gateway_propose(simulation *sim, sim_gen *gen) {
+    sim_rng *rng = &sim->rng;
+    uint32_t variant = rng_percent(rng, 30) ? 1 + (uint32_t)rng_below(rng, 6) : 0;
+    uint32_t a = pick_network(sim), b = pick_network(sim);
+    for (int i = 0; i < 12; i++) {
+        const model_gateway *between = gateway_between(sim, a, b);
+        bool waiting = between && between->record.status == TALLY_GATEWAY_PROPOSED;
+        if (a != b && (!between || (waiting && rng_percent(rng, 30)))) break;
+        a = pick_network(sim), b = pick_network(sim);
+    }
+    const model_gateway *open = variant == 6 ? pick_gateway(sim, TALLY_GATEWAY_OPEN) : NULL;
+    if (open) { /* GATEWAY_EXISTS, from either side */
+        bool swap = rng_percent(rng, 50);
+        a = swap ? open->record.network_b : open->record.network_a;
+        b = swap ? open->record.network_a : open->record.network_b;
+    }
+    if (variant == 3) b = a; /* SAME_NETWORK */
+    a = begin_operated_on(sim, gen, TALLY_TX_GATEWAY_PROPOSE,
+                          variant == 1                           ? 2
+                          : variant == 2 && rng_percent(rng, 50) ? 1
+                                                                 : 0,
+                          a);
+    if (variant == 2 && a <= modelled_networks(sim)) b = unknown_network(sim);
+    tally_tx_gateway_propose *body = &gen->tx.body.gateway_propose;
+    body->network_a = a;
+    body->network_b = b;
+    body->terms = random_terms(rng);
+    if (variant == 4) {
+        static const int64_t bad[][2] = {{0, 5}, {3, 0}, {-1, 2}, {2, -7}, {INT64_MIN, 1}};
+        size_t pick = rng_below(rng, sizeof bad / sizeof bad[0]);
+        body->terms.rate_a = bad[pick][0];
+        body->terms.rate_b = bad[pick][1];
+    }
+    if (variant == 5) break_side(rng, &body->terms.side[rng_below(rng, 2)]);
+}
+
+/* An operator of network_b accepts a proposal with its terms repeated; else an
+ * unknown gateway, one accepted or closed already, a signer who operates no B (an
+ * operator of A, a member), or terms changed since the proposal. */
+static void make_gateway_accept(simulation *sim, sim_gen *gen) {
+    sim_rng *rng = &sim->rng;
+    const model_gateway *g = pick_gateway(sim, TALLY_GATEWAY_PROPOSED);
+    if (!g && rng_percent(rng, 80)) {
+        make_gateway_propose(sim, gen); /* nothing waits */
+        return;
+    }
+    uint32_t variant = rng_percent(rng, 25) ? 1 + (uint32_t)rng_below(rng, 4) : 0;
+    if (variant == 2 || !g) g = pick_gateway(sim, rng_percent(rng, 50) ? TALLY_GATEWAY_OPEN : TALLY_GATEWAY_CLOSED);
+    if (!g) g = pick_gateway(sim, -1);
+    if (!g) {
+        gen_begin(sim, gen, TALLY_TX_GATEWAY_ACCEPT, staff_actor(sim));
+        gen->tx.body.gateway_accept.gateway_id = unknown_gateway(sim);
+        return;
+    }
+    uint32_t on = variant == 3 && rng_percent(rng, 50) ? g->record.network_a : g->record.network_b;
+    begin_operated_on(sim, gen, TALLY_TX_GATEWAY_ACCEPT, variant == 3 && on == g->record.network_b ? 2 : 0, on);
+    tally_tx_gateway_accept *body = &gen->tx.body.gateway_accept;
+    body->gateway_id = variant == 1 ? unknown_gateway(sim) : g->record.id;
+    body->terms = g->record.terms;
+    if (variant == 4) {
+        tally_gateway_side *side = &body->terms.side[rng_below(rng, 2)];
+        switch (rng_below(rng, 5)) {
+        case 0: body->terms.rate_a++; break;
+        case 1: body->terms.rate_b = body->terms.rate_b ? 0 : 1; break;
+        case 2: side->fee_bps = side->fee_bps ? side->fee_bps - 1 : 1; break;
+        case 3: side->limit = side->limit > 0 ? side->limit - 1 : 1; break;
+        default: side->min_partner_rtd_bps++; break;
+        }
+    }
+}
+
+/* The gateway and side an update or a freeze is about, signed by an operator of the
+ * side; else an unknown gateway, one not open, a network that is no side of it, or a
+ * signer who operates nothing. Returns the side (0: A, 1: B) or -1 without one. */
+static int begin_side(simulation *sim, sim_gen *gen, tally_tx_type type, uint32_t variant, uint32_t *gateway_id,
+                      uint32_t *network_id) {
+    sim_rng *rng = &sim->rng;
+    const model_gateway *g =
+        variant == 2 ? pick_gateway(sim, rng_percent(rng, 50) ? TALLY_GATEWAY_PROPOSED : TALLY_GATEWAY_CLOSED)
+                     : pick_gateway(sim, TALLY_GATEWAY_OPEN);
+    if (!g) g = pick_gateway(sim, -1);
+    if (!g) {
+        gen_begin(sim, gen, type, staff_actor(sim));
+        *gateway_id = unknown_gateway(sim);
+        *network_id = pick_network(sim);
+        return -1;
+    }
+    int side = (int)rng_below(rng, 2);
+    uint32_t on = side ? g->record.network_b : g->record.network_a;
+    if (variant == 3) { /* NOT_GATEWAY_SIDE: signed by an operator of a network beside it */
+        for (int i = 0; i < 8 && (on == g->record.network_a || on == g->record.network_b); i++) on = pick_network(sim);
+        if (on == g->record.network_a || on == g->record.network_b) on = unknown_network(sim);
+    }
+    begin_operated_on(sim, gen, type, variant == 4 ? 2 : 0, on);
+    *gateway_id = variant == 1 ? unknown_gateway(sim) : g->record.id;
+    *network_id = on;
+    return side;
+}
+
+static void make_gateway_update(simulation *sim, sim_gen *gen) {
+    sim_rng *rng = &sim->rng;
+    uint32_t variant = rng_percent(rng, 30) ? 1 + (uint32_t)rng_below(rng, 5) : 0;
+    tally_tx_gateway_update *body = &gen->tx.body.gateway_update;
+    uint32_t gateway_id, network_id;
+    int side = begin_side(sim, gen, TALLY_TX_GATEWAY_UPDATE, variant, &gateway_id, &network_id);
+    body->gateway_id = gateway_id;
+    body->network_id = network_id;
+    body->side = random_side(rng);
+    bool known = side >= 0 && gateway_id >= 1 && gateway_id <= sim->gateway_count;
+    const tally_gateway *g = known ? &sim->gateways[gateway_id - 1].record : NULL;
+    if (g && rng_percent(rng, 50)) {
+        /* Its own terms, one changed: a limit raised or lowered, the health rule off. */
+        body->side = g->terms.side[side];
+        if (rng_percent(rng, 60))
+            body->side.limit = RNG_PICK(rng, ((const int64_t[]){0, 5000, 200000, 2000000}));
+        else
+            body->side.min_partner_rtd_bps = 0;
+    }
+    if (variant == 5) break_side(rng, &body->side);
+}
+
+static void make_gateway_freeze(simulation *sim, sim_gen *gen) {
+    sim_rng *rng = &sim->rng;
+    uint32_t variant = rng_percent(rng, 25) ? 1 + (uint32_t)rng_below(rng, 4) : 0;
+    tally_tx_gateway_freeze *body = &gen->tx.body.gateway_freeze;
+    uint32_t gateway_id, network_id;
+    int side = begin_side(sim, gen, TALLY_TX_GATEWAY_FREEZE, variant, &gateway_id, &network_id);
+    body->gateway_id = gateway_id;
+    body->network_id = network_id;
+    bool frozen = side >= 0 && gateway_id >= 1 && gateway_id <= sim->gateway_count &&
+                  sim->gateways[gateway_id - 1].record.frozen[side];
+    /* Mostly thawed again soon: frozen gateways stay few. */
+    body->frozen = frozen ? rng_percent(rng, 10) : rng_percent(rng, 60);
+}
+
+/* Closes a gateway whose mirror accounts are at zero, or a proposal; else one that
+ * still holds obligations (GATEWAY_NOT_CLEAR), one closed, an unknown one, or
+ * signed by a member who operates nothing. */
+static void make_gateway_close(simulation *sim, sim_gen *gen) {
+    sim_rng *rng = &sim->rng;
+    uint32_t roll = (uint32_t)rng_below(rng, 100);
+    const model_gateway *g = NULL;
+    if (roll < 45) {
+        uint32_t clear[64], count = 0;
+        for (uint32_t i = 0; i < sim->gateway_count && count < 64; i++) {
+            const tally_gateway *r = &sim->gateways[i].record;
+            if (r->status == TALLY_GATEWAY_OPEN && mirror_balance(sim, r->network_a, r->network_b) == 0 &&
+                mirror_balance(sim, r->network_b, r->network_a) == 0)
+                clear[count++] = i;
+        }
+        if (count) g = &sim->gateways[clear[rng_below(rng, count)]];
+    } else if (roll < 65) {
+        g = pick_gateway(sim, TALLY_GATEWAY_PROPOSED);
+    } else if (roll < 85) {
+        g = pick_gateway(sim, TALLY_GATEWAY_OPEN);
+    } else if (roll < 92) {
+        g = pick_gateway(sim, TALLY_GATEWAY_CLOSED);
+    }
+    if (!g && roll < 92) g = pick_gateway(sim, -1);
+    if (!g) {
+        gen_begin(sim, gen, TALLY_TX_GATEWAY_CLOSE, staff_actor(sim));
+        gen->tx.body.gateway_end.gateway_id = unknown_gateway(sim);
+        return;
+    }
+    uint32_t on = rng_percent(rng, 50) ? g->record.network_a : g->record.network_b;
+    begin_operated_on(sim, gen, TALLY_TX_GATEWAY_CLOSE, rng_percent(rng, 6) ? 2 : 0, on);
+    gen->tx.body.gateway_end.gateway_id = g->record.id;
+}
+
+/* Open gateways from network_id to a network not in `visited` (count of them). */
+static const model_gateway *next_gateway(simulation *sim, uint32_t network_id, const uint32_t *visited,
+                                         uint32_t count) {
+    uint32_t options[64], n = 0;
+    for (uint32_t i = 0; i < sim->gateway_count && n < 64; i++) {
+        const tally_gateway *g = &sim->gateways[i].record;
+        if (g->status != TALLY_GATEWAY_OPEN || (g->network_a != network_id && g->network_b != network_id)) continue;
+        uint32_t to = other_side(g, network_id);
+        bool seen = false;
+        for (uint32_t k = 0; k < count; k++) seen = seen || visited[k] == to;
+        if (!seen) options[n++] = i;
+    }
+    return n ? &sim->gateways[options[rng_below(&sim->rng, n)]] : NULL;
+}
+
+/*
+ * A payment across gateways: a path walked at random over open gateways (1 to 4
+ * hops), a payer with room in the first network and a payee in the last, an amount
+ * the model finds passes (halved until it does, a few times), min_received the
+ * model's figure or below; else a path that loops back, does not follow on, has no
+ * hops or more than 4, a stray id past its hops, an unknown gateway or one not open;
+ * a payer or payee who is no member (or a system account), an amount not positive
+ * or past what the payer or an exposure limit allows, a max_fee below the fees or a
+ * min_received above what arrives.
+ */
+static void make_transfer_cross(simulation *sim, sim_gen *gen) {
+    sim_rng *rng = &sim->rng;
+    uint32_t variant = rng_percent(rng, 28) ? 1 + (uint32_t)rng_below(rng, 10) : 0;
+    uint32_t networks[TALLY_PATH_HOPS_MAX + 1], path[TALLY_PATH_HOPS_MAX] = {0};
+    uint32_t hops = 0;
+    const model_gateway *first = pick_gateway(sim, TALLY_GATEWAY_OPEN);
+    networks[0] = pick_busy_network(sim);
+    if (first) {
+        networks[0] = rng_percent(rng, 50) ? first->record.network_a : first->record.network_b;
+        uint32_t roll = (uint32_t)rng_below(rng, 100);
+        uint32_t want = roll < 30 ? 1 : roll < 60 ? 2 : roll < 82 ? 3 : 4;
+        const model_gateway *g = first;
+        while (g && hops < want) {
+            path[hops] = g->record.id;
+            networks[hops + 1] = other_side(&g->record, networks[hops]);
+            hops++;
+            g = next_gateway(sim, networks[hops], networks, hops + 1);
+        }
+    }
+    uint32_t home = networks[0], last = networks[hops];
+    uint32_t payer = pick_member(sim, home, 4, score_available);
+    if (payer == NONE || variant == 7) payer = any_member_actor(sim);
+    uint32_t payee = pick_member(sim, last, 2, score_any);
+    if (payee == NONE || variant == 8) payee = any_member_actor(sim);
+    gen_begin(sim, gen, TALLY_TX_TRANSFER_CROSS, payer);
+    gen->other_actor = payee;
+    tally_tx_transfer_cross *body = &gen->tx.body.transfer_cross;
+    body->network_id = variant == 7 && rng_percent(rng, 30) ? unknown_network(sim) : home;
+    body->payee = variant == 8 && rng_percent(rng, 40) ? system_key_of(sim, last) : sim->keys[payee];
+    body->hop_count = (uint8_t)hops;
+    for (uint32_t h = 0; h < hops; h++) body->gateways[h] = path[h];
+    if (hops == 0) { /* no gateway is open: an unknown one */
+        body->hop_count = 1;
+        body->gateways[0] = unknown_gateway(sim);
+    }
+    const tally_member *from = member_of(sim, home, payer);
+    int64_t available = is_current(from) ? tally_member_available(sim->state, from) : 0;
+    int64_t most = rng_percent(rng, 80) ? 5000 : 200000;
+    body->amount = available > 1
+                       ? rng_between(rng, 1, available - available / 4 < most ? available - available / 4 : most)
+                       : rng_between(rng, 1, 3000);
+    if (variant == 0 && rng_percent(rng, 20)) body->amount = rng_between(rng, 100, 400); /* small: rounding shows */
+    body->max_fee = rng_percent(rng, 15) ? INT64_MAX : plus(body->amount, 2);
+    if (variant == 0 && hops > 0) {
+        int64_t received = 0;
+        bool too_much = false;
+        for (int i = 0; i < 6 && !cross_would_pass(sim, gen, &received, &too_much) && too_much && body->amount > 1; i++)
+            body->amount /= 2 + (int64_t)rng_below(rng, 3);
+        if (cross_would_pass(sim, gen, &received, &too_much)) {
+            uint32_t roll = (uint32_t)rng_below(rng, 100);
+            body->min_received = roll < 40   ? received
+                                 : roll < 70 ? 0
+                                 : roll < 90 ? rng_between(rng, 0, received)
+                                             : plus(received, 1);
+        }
+        return;
+    }
+    switch (variant) {
+    case 1: /* back to a network visited: A -> B -> A, or round a cycle to its start */
+        gen->fault = FAULT_LOOP;
+        if (hops >= 1 && hops < TALLY_PATH_HOPS_MAX) {
+            body->gateways[hops] = body->gateways[hops - 1];
+            body->hop_count = (uint8_t)(hops + 1);
+        }
+        break;
+    case 2: { /* a gateway that does not leave from the network reached */
+        gen->fault = FAULT_FOLLOW;
+        uint32_t at = (uint32_t)rng_below(rng, hops ? hops : 1);
+        for (int i = 0; i < 8; i++) {
+            const model_gateway *g = pick_gateway(sim, TALLY_GATEWAY_OPEN);
+            if (g && g->record.network_a != networks[at] && g->record.network_b != networks[at]) {
+                body->gateways[at] = g->record.id;
+                break;
+            }
+        }
+        break;
+    }
+    case 3: /* no hops, or more than 4 */
+        gen->fault = FAULT_HOPS;
+        body->hop_count = rng_percent(rng, 25) ? 0 : (uint8_t)(TALLY_PATH_HOPS_MAX + 1 + rng_below(rng, 250));
+        break;
+    case 4: /* a stray id past the hops */
+        if (body->hop_count < TALLY_PATH_HOPS_MAX)
+            body->gateways[body->hop_count] = first ? first->record.id : 1 + (uint32_t)rng_below(rng, 5);
+        break;
+    case 5: body->gateways[rng_below(rng, body->hop_count ? body->hop_count : 1)] = unknown_gateway(sim); break;
+    case 6: { /* a proposal or a closed gateway on the path */
+        const model_gateway *g =
+            pick_gateway(sim, rng_percent(rng, 50) ? TALLY_GATEWAY_PROPOSED : TALLY_GATEWAY_CLOSED);
+        if (g) body->gateways[body->hop_count ? body->hop_count - 1 : 0] = g->record.id;
+        break;
+    }
+    case 9:
+        body->amount = rng_percent(rng, 40) ? bad_amount(sim) : plus(available, 1 + (int64_t)rng_below(rng, 100000));
+        break;
+    case 10:
+        if (rng_percent(rng, 50))
+            body->max_fee = 0;
+        else
+            body->min_received = rng_percent(rng, 50) ? INT64_MAX : plus(body->amount, 1);
+        break;
+    default: break;
+    }
+}
+
+/* An obligation edge of the clearing graph: over gateway g, network `from` owes
+ * `to`: from's mirror account of `to` holds credits (up to `credit`, in from's
+ * unit) and to's of `from` debt (up to `debt`, in to's unit); a unit of from is
+ * worth num/den of to. */
+typedef struct {
+    const tally_gateway *g;
+    uint32_t from, to;
+    int64_t credit, debt;
+    int128 num, den;
+} clearing_edge;
+
+static int128 gcd128(int128 x, int128 y) {
+    if (x < 0) x = -x;
+    if (y < 0) y = -y;
+    while (y) {
+        int128 r = x % y;
+        x = y, y = r;
+    }
+    return x;
+}
+
+#define CLEARING_BOUND ((int128)1 << 62)
+
+/* The set-offs of one clearing around the cycle of edges (in order, each to where
+ * the next leaves), k units of its smallest flow exact at every rate; false when the
+ * rates round the cycle do not multiply to 1, a figure passes the bounds, or not even
+ * one unit fits. `most` says the most units that fit. */
+static bool cycle_setoffs(const clearing_edge *edges, uint32_t count, int64_t *most, int128 units[9]) {
+    /* The flow in each network's unit as a fraction of the first's: prefix products. */
+    int128 num[9], den[9], lcm = 1;
+    num[0] = 1, den[0] = 1;
+    for (uint32_t i = 0; i < count; i++) {
+        if (num[i] > CLEARING_BOUND / edges[i].num || den[i] > CLEARING_BOUND / edges[i].den) return false;
+        num[i + 1] = num[i] * edges[i].num, den[i + 1] = den[i] * edges[i].den;
+        int128 d = gcd128(num[i + 1], den[i + 1]);
+        num[i + 1] /= d, den[i + 1] /= d;
+        int128 l = lcm / gcd128(lcm, den[i + 1]);
+        if (l > CLEARING_BOUND / den[i + 1]) return false;
+        lcm = l * den[i + 1];
+    }
+    if (num[count] != 1 || den[count] != 1) return false; /* an arbitrage cycle: nothing clears exactly */
+    int128 k_max = CLEARING_BOUND;
+    for (uint32_t i = 0; i <= count; i++) {
+        if (num[i] > CLEARING_BOUND / (lcm / den[i] ? lcm / den[i] : 1)) return false;
+        units[i] = lcm / den[i] * num[i];
+        if (units[i] <= 0 || units[i] > CLEARING_BOUND) return false;
+    }
+    for (uint32_t i = 0; i < count; i++) {
+        int128 by_credit = edges[i].credit / units[i], by_debt = edges[i].debt / units[i + 1];
+        if (by_credit < k_max) k_max = by_credit;
+        if (by_debt < k_max) k_max = by_debt;
+    }
+    if (k_max < 1) return false;
+    *most = k_max > INT64_MAX / 4 ? INT64_MAX / 4 : (int64_t)k_max;
+    return true;
+}
+
+static void setoff_of(const clearing_edge *edge, int128 from_amount, int128 to_amount, tally_setoff *out) {
+    if (from_amount > INT64_MAX) from_amount = INT64_MAX;
+    if (to_amount > INT64_MAX) to_amount = INT64_MAX;
+    bool from_a = edge->from == edge->g->network_a;
+    out->gateway_id = edge->g->id;
+    out->amount_a = (int64_t)(from_a ? from_amount : to_amount);
+    out->amount_b = (int64_t)(from_a ? to_amount : from_amount);
+}
+
+/* Looks for a cycle of obligations in the same direction (3 to 6 networks) whose
+ * rates multiply to 1, by a depth-first walk from a random edge; fills its edges. */
+static bool cycle_from(const clearing_edge *edges, uint32_t edge_count, uint32_t *chain, uint32_t depth,
+                       uint32_t *found) {
+    const clearing_edge *tail = &edges[chain[depth - 1]];
+    if (depth >= 3 && tail->to == edges[chain[0]].from) {
+        *found = depth;
+        return true;
+    }
+    if (depth >= 6) return false;
+    for (uint32_t e = 0; e < edge_count; e++) {
+        if (edges[e].from != tail->to) continue;
+        bool seen = false;
+        for (uint32_t k = 1; k < depth; k++) seen = seen || edges[chain[k]].from == edges[e].to;
+        if (seen || (edges[e].to == edges[chain[0]].from && depth + 1 < 3)) continue;
+        chain[depth] = e;
+        if (cycle_from(edges, edge_count, chain, depth + 1, found)) return true;
+    }
+    return false;
+}
+
+/*
+ * A clearing: round a real cycle of obligations (open gateways whose obligations
+ * point the same way round it, rates multiplying to 1), all that fits or part of it,
+ * exact at every rate; or the same cycle broken (past zero, one set-off off its
+ * rate, one network's legs unbalanced, a gateway twice), or set-offs that fit no
+ * cycle, an unknown gateway or one not open, no set-offs or more than 8, amounts
+ * not positive, an unused set-off not zero.
+ */
+/* A settlement: the debtor side of an open gateway whose partner is exposed to it,
+ * whole steps of the rate up to that exposure, signed by one of its operators; or
+ * too much, not whole steps, nothing, another side, an unknown gateway, a stranger. */
+static void make_settle(simulation *sim, sim_gen *gen) {
+    sim_rng *rng = &sim->rng;
+    tally_tx_settle *body = &gen->tx.body.settle;
+    const model_gateway *owing = NULL;
+    uint32_t debtor = 0;
+    for (int attempt = 0; attempt < 8 && !owing; attempt++) {
+        const model_gateway *g = pick_gateway(sim, TALLY_GATEWAY_OPEN);
+        if (!g) break;
+        const tally_gateway *r = &g->record;
+        if (mirror_balance(sim, r->network_b, r->network_a) < 0) owing = g, debtor = r->network_a;
+        else if (mirror_balance(sim, r->network_a, r->network_b) < 0) owing = g, debtor = r->network_b;
+    }
+    uint32_t variant = rng_percent(rng, 30) ? 1 + (uint32_t)rng_below(rng, 6) : 0;
+    if (!owing) {
+        const model_gateway *g = pick_gateway(sim, -1);
+        gen_begin(sim, gen, TALLY_TX_SETTLE, staff_actor(sim));
+        body->gateway_id = g && rng_percent(rng, 70) ? g->record.id : unknown_gateway(sim);
+        body->network_id = g ? g->record.network_a : pick_network(sim);
+        body->amount = rng_between(rng, 1, 1000);
+        return;
+    }
+    const tally_gateway *r = &owing->record;
+    uint32_t partner = debtor == r->network_a ? r->network_b : r->network_a;
+    int64_t step = debtor == r->network_a ? r->terms.rate_b : r->terms.rate_a;
+    int64_t exposure = -mirror_balance(sim, partner, debtor);
+    uint32_t on = debtor;
+    if (variant == 4) { /* NOT_GATEWAY_SIDE */
+        for (int i = 0; i < 8 && (on == r->network_a || on == r->network_b); i++) on = pick_network(sim);
+        if (on == r->network_a || on == r->network_b) on = unknown_network(sim);
+    }
+    begin_operated_on(sim, gen, TALLY_TX_SETTLE, variant == 6 ? 2 : 0, on);
+    body->gateway_id = variant == 5 ? unknown_gateway(sim) : r->id;
+    body->network_id = on;
+    int64_t steps = exposure / step;
+    body->amount = steps > 0 ? step * rng_between(rng, 1, steps < 4 ? steps : steps / 4 + 1) : step;
+    if (variant == 1) body->amount = exposure + step;             /* NOT_IN_DEBT */
+    if (variant == 2 && step > 1) body->amount = step + 1;        /* NOT_WHOLE_STEPS */
+    if (variant == 3) body->amount = rng_percent(rng, 50) ? 0 : -step; /* AMOUNT_NOT_POSITIVE */
+}
+
+static void make_clearing(simulation *sim, sim_gen *gen) {
+    sim_rng *rng = &sim->rng;
+    gen_begin(sim, gen, TALLY_TX_CLEARING, rng_percent(rng, 50) ? any_member_actor(sim) : staff_actor(sim));
+    tally_tx_clearing *body = &gen->tx.body.clearing;
+    clearing_edge edges[64];
+    uint32_t edge_count = 0;
+    for (uint32_t i = 0; i < sim->gateway_count && edge_count < 64; i++) {
+        const tally_gateway *g = &sim->gateways[i].record;
+        if (g->status != TALLY_GATEWAY_OPEN || g->terms.rate_a <= 0 || g->terms.rate_b <= 0) continue;
+        int64_t in_a = mirror_balance(sim, g->network_a, g->network_b),
+                in_b = mirror_balance(sim, g->network_b, g->network_a);
+        int128 d = gcd128(g->terms.rate_a, g->terms.rate_b);
+        if (in_a > 0 && in_b < 0)
+            edges[edge_count++] =
+                (clearing_edge){g, g->network_a, g->network_b, in_a, -in_b, g->terms.rate_b / d, g->terms.rate_a / d};
+        else if (in_b > 0 && in_a < 0)
+            edges[edge_count++] =
+                (clearing_edge){g, g->network_b, g->network_a, in_b, -in_a, g->terms.rate_a / d, g->terms.rate_b / d};
+    }
+    uint32_t chain[8], found = 0;
+    int64_t most = 0;
+    int128 units[9];
+    uint32_t start = (uint32_t)rng_below(rng, edge_count ? edge_count : 1);
+    for (uint32_t t = 0; t < edge_count; t++) {
+        chain[0] = (start + t) % edge_count;
+        found = 0;
+        if (!cycle_from(edges, edge_count, chain, 1, &found)) continue;
+        clearing_edge cycle[8];
+        for (uint32_t k = 0; k < found; k++) cycle[k] = edges[chain[k]];
+        if (cycle_setoffs(cycle, found, &most, units)) break;
+        found = 0;
+    }
+    uint32_t variant =
+        found ? (rng_percent(rng, 45) ? 1 + (uint32_t)rng_below(rng, 4) : 0) : 5 + (uint32_t)rng_below(rng, 4);
+    if (found) {
+        int64_t k = rng_percent(rng, 50) ? most : rng_between(rng, 1, most);
+        if (variant == 1) {
+            k = most + 1; /* past zero somewhere */
+            gen->fault = FAULT_PAST_ZERO;
+        }
+        body->count = (uint8_t)found;
+        for (uint32_t i = 0; i < found; i++)
+            setoff_of(&edges[chain[i]], (int128)k * units[i], (int128)k * units[i + 1], &body->setoffs[i]);
+        uint32_t at = (uint32_t)rng_below(rng, found);
+        if (variant == 2) { /* one unit off the rate */
+            gen->fault = FAULT_OFF_RATE;
+            body->setoffs[at].amount_b += body->setoffs[at].amount_b > 1 && rng_percent(rng, 50) ? -1 : 1;
+        } else if (variant == 3) { /* one set-off at its rate, but not the cycle's flow */
+            gen->fault = FAULT_UNBALANCED;
+            int64_t other = k > 1 && rng_percent(rng, 50) ? k - 1 : k + 1;
+            setoff_of(&edges[chain[at]], (int128)other * units[at], (int128)other * units[at + 1], &body->setoffs[at]);
+        } else if (variant == 4 && found < TALLY_CLEARING_SETOFFS_MAX) { /* a gateway twice */
+            body->setoffs[found] = body->setoffs[at];
+            body->count++;
+        }
+        if (variant <= 4) return;
+    }
+    switch (variant) {
+    case 5: { /* set-offs at their rates on random open gateways: rarely a cycle */
+        uint8_t count = (uint8_t)(1 + rng_below(rng, 3));
+        body->count = 0;
+        for (uint8_t i = 0; i < count; i++) {
+            const model_gateway *g = pick_gateway(sim, TALLY_GATEWAY_OPEN);
+            if (!g) break;
+            int64_t units_of = 1 + (int64_t)rng_below(rng, 50);
+            body->setoffs[body->count++] =
+                (tally_setoff){g->record.id, g->record.terms.rate_a * units_of, g->record.terms.rate_b * units_of};
+        }
+        if (body->count == 0) body->setoffs[body->count++] = (tally_setoff){unknown_gateway(sim), 1, 1};
+        break;
+    }
+    case 6: { /* an unknown gateway, or one not open */
+        const model_gateway *g =
+            pick_gateway(sim, rng_percent(rng, 50) ? TALLY_GATEWAY_PROPOSED : TALLY_GATEWAY_CLOSED);
+        uint8_t at = body->count ? (uint8_t)rng_below(rng, body->count) : 0;
+        if (body->count == 0) body->count = 1;
+        body->setoffs[at].gateway_id = g && rng_percent(rng, 70) ? g->record.id : unknown_gateway(sim);
+        if (!body->setoffs[at].amount_a) body->setoffs[at].amount_a = body->setoffs[at].amount_b = 1;
+        break;
+    }
+    case 7: /* no set-offs, more than 8, or an unused one not zero */
+        if (rng_percent(rng, 50)) {
+            body->count = rng_percent(rng, 50) ? 0 : (uint8_t)(TALLY_CLEARING_SETOFFS_MAX + 1 + rng_below(rng, 100));
+        } else {
+            if (body->count == 0) body->count = 1;
+            if (body->count < TALLY_CLEARING_SETOFFS_MAX) body->setoffs[TALLY_CLEARING_SETOFFS_MAX - 1].amount_a = 1;
+        }
+        break;
+    default: { /* amounts not positive */
+        if (body->count == 0) {
+            const model_gateway *g = pick_gateway(sim, TALLY_GATEWAY_OPEN);
+            body->count = 1;
+            body->setoffs[0].gateway_id = g ? g->record.id : 1;
+        }
+        uint8_t at = (uint8_t)rng_below(rng, body->count);
+        body->setoffs[at].amount_a = rng_percent(rng, 50) ? 0 : -body->setoffs[at].amount_a;
+        body->setoffs[at].amount_b = rng_percent(rng, 50) ? 0 : -body->setoffs[at].amount_b;
+        break;
+    }
+    }
+}
+
 typedef void (*sim_generator)(simulation *sim, sim_gen *gen);
 
 static const struct {
@@ -2267,6 +2992,14 @@ static const struct {
     {TALLY_TX_REQUEST_CREATE, 50, make_request_create},
     {TALLY_TX_REQUEST_PAY, 30, make_request_pay},
     {TALLY_TX_REQUEST_CANCEL, 10, make_request_cancel},
+    {TALLY_TX_GATEWAY_PROPOSE, 6, make_gateway_propose},
+    {TALLY_TX_GATEWAY_ACCEPT, 8, make_gateway_accept},
+    {TALLY_TX_GATEWAY_UPDATE, 6, make_gateway_update},
+    {TALLY_TX_GATEWAY_FREEZE, 5, make_gateway_freeze},
+    {TALLY_TX_GATEWAY_CLOSE, 4, make_gateway_close},
+    {TALLY_TX_TRANSFER_CROSS, 60, make_transfer_cross},
+    {TALLY_TX_CLEARING, 10, make_clearing},
+    {TALLY_TX_SETTLE, 6, make_settle},
 };
 #define GENERATOR_COUNT (sizeof generators / sizeof generators[0])
 
@@ -2474,12 +3207,34 @@ static void check_tables(simulation *sim, const tally_tx *tx, const tally_result
     bool creates_request = type == TALLY_TX_REQUEST_CREATE;
     SIM_EXPECT(sim, a->request_count == b->request_count + (creates_request ? 1u : 0u));
     if (creates_request) SIM_EXPECT(sim, r->created_id == a->request_count);
-    if (!creates_network && !creates_asset && !creates_hold && !creates_request) SIM_EXPECT(sim, r->created_id == 0);
+    bool creates_gateway = type == TALLY_TX_GATEWAY_PROPOSE; /* its id checked with the model */
+    if (!creates_network && !creates_asset && !creates_hold && !creates_request && !creates_gateway)
+        SIM_EXPECT(sim, r->created_id == 0);
     uint32_t added = a->member_count - b->member_count;
     bool joins = type == TALLY_TX_MEMBER_JOIN || type == TALLY_TX_MEMBER_ADMIT;
-    SIM_EXPECT(sim, added == (creates_network ? 3u : 0u) || (joins && added == 1));
+    /* Accepting a gateway opens its two mirror accounts, the first time. */
+    bool opens_gateway = type == TALLY_TX_GATEWAY_ACCEPT;
+    SIM_EXPECT(sim, added == (creates_network ? 3u : 0u) || (joins && added == 1) || (opens_gateway && added == 2));
+    bool gateway_type = type >= TALLY_TX_GATEWAY_PROPOSE && type <= TALLY_TX_SETTLE;
     for (uint32_t i = 0; i < b->network_count && i < SIM_NETWORKS_MAX; i++) {
         const tally_network *nb = &b->networks[i], *na = &a->networks[i];
+        /* A gateway transaction changes the networks the model found it may (and
+         * compares their supply and debt itself); no other. */
+        if (gateway_type && sim->gateway_touches[i + 1]) {
+            /* ... in which only the money's sums (the model's), the count of its
+             * gateways (check_gateways) and its records (two mirror accounts) move. */
+            tally_network same = *na;
+            same.supply = nb->supply, same.debt = nb->debt, same.open_gateways = nb->open_gateways;
+            if (opens_gateway) same.member_records = nb->member_records;
+            /* and the running health period's counters and the mirror accounts' sums,
+             * which every balance change keeps (checked by the invariants) */
+            same.health_volume = nb->health_volume, same.health_active = nb->health_active;
+            same.health_largest_debt = nb->health_largest_debt;
+            same.mirror_debt = nb->mirror_debt, same.mirror_credit = nb->mirror_credit;
+            if (type == TALLY_TX_SETTLE) same.pool_buffer = nb->pool_buffer; /* checked with the model */
+            SIM_EXPECT(sim, memcmp(nb, &same, sizeof same) == 0);
+            continue;
+        }
         if (b->network_id != i + 1) {
             SIM_EXPECT(sim, memcmp(nb, na, sizeof *nb) == 0);
             continue;
@@ -2509,7 +3264,8 @@ static void check_tables(simulation *sim, const tally_tx *tx, const tally_result
 }
 
 static void check_result_fields(simulation *sim, uint8_t type, const tally_result *r) {
-    bool pays = type == TALLY_TX_TRANSFER || type == TALLY_TX_TRANSFER_BATCH || type == TALLY_TX_REQUEST_PAY;
+    bool pays = type == TALLY_TX_TRANSFER || type == TALLY_TX_TRANSFER_BATCH || type == TALLY_TX_REQUEST_PAY ||
+                type == TALLY_TX_TRANSFER_CROSS;
     /* A hold says the fee it holds, a post the fee it charges (and what it mints and
      * burns); neither names a risk fee apart. */
     bool posts = type == TALLY_TX_PENDING_POST, holds_fee = type == TALLY_TX_PENDING_CREATE || posts;
@@ -2519,9 +3275,13 @@ static void check_result_fields(simulation *sim, uint8_t type, const tally_resul
     if (!pays && !posts && type != TALLY_TX_FEE_DISTRIBUTE && type != TALLY_TX_POOL_REDEEM)
         SIM_EXPECT(sim, r->burned == 0);
     SIM_EXPECT(sim, r->line == 0);
-    if (type < TALLY_TX_POOL_DEPOSIT || type > TALLY_TX_POOL_REDEEM) SIM_EXPECT(sim, r->reserve == 0 && r->shares == 0);
+    /* a settlement pays reserve (its value back in `available`) */
+    if ((type < TALLY_TX_POOL_DEPOSIT || type > TALLY_TX_POOL_REDEEM) && type != TALLY_TX_SETTLE)
+        SIM_EXPECT(sim, r->reserve == 0 && r->shares == 0);
+    if (type == TALLY_TX_SETTLE) SIM_EXPECT(sim, r->reserve > 0 && r->shares == 0);
     if (type != TALLY_TX_POOL_DEPOSIT) SIM_EXPECT(sim, r->to_primary == 0 && r->to_excess == 0);
-    SIM_EXPECT(sim, r->available == 0);
+    if (type != TALLY_TX_TRANSFER_CROSS && type != TALLY_TX_SETTLE)
+        SIM_EXPECT(sim, r->available == 0); /* a cross payment: what arrived */
     if (type != TALLY_TX_POLICY_UPDATE && type != TALLY_TX_PEG_SET) SIM_EXPECT(sim, r->effective_at == 0);
     SIM_EXPECT(sim, r->minted >= 0 && r->burned >= 0 && r->fee >= 0 && r->risk_fee >= 0 && r->risk_fee <= r->fee);
 }
@@ -4177,6 +4937,721 @@ static void model_end_block(simulation *sim, const tally_block_summary *summary)
 }
 
 /* The outcome of a transaction whose refusal the model can work out. */
+/* ---- gateways: the model (docs/GATEWAYS.md) ------------------------------ */
+
+#define GATEWAY_MOVES_MAX                                                                       \
+    (3 * TALLY_PATH_HOPS_MAX + 3 > 2 * TALLY_CLEARING_SETOFFS_MAX ? 3 * TALLY_PATH_HOPS_MAX + 3 \
+                                                                  : 2 * TALLY_CLEARING_SETOFFS_MAX)
+
+/* One member's balance as an accepted cross payment or clearing leaves it. */
+typedef struct {
+    uint32_t network_id;
+    tally_key key;
+    int64_t before, after;
+    int64_t limit; /* a mirror account going deeper into debt: its side's limit; else -1 */
+} gateway_move;
+
+struct gateway_prediction {
+    sim_reasons reasons;
+    tally_gateway after; /* PROPOSE .. CLOSE: the record accepted leaves */
+    uint32_t superseded; /* PROPOSE: the proposal it supersedes, 0 when none */
+    bool opens_mirrors;  /* ACCEPT: the mirror accounts are made now */
+    gateway_move moves[GATEWAY_MOVES_MAX];
+    uint32_t move_count;
+    uint32_t networks[2 * TALLY_CLEARING_SETOFFS_MAX]; /* the networks the money moves in, each once */
+    int64_t supply[2 * TALLY_CLEARING_SETOFFS_MAX], debt[2 * TALLY_CLEARING_SETOFFS_MAX];
+    uint32_t network_count;
+    uint32_t drift_gateway[TALLY_PATH_HOPS_MAX];
+    int128 drift_add[TALLY_PATH_HOPS_MAX];
+    int64_t fee, risk_fee, minted, received;
+    bool reduced;     /* a hop moved a mirror account's debt toward zero */
+    bool below_step;  /* some of the amount was less than a step of a rate: kept with a fee account */
+    /* SETTLE: the reserve paid, its asset, who paid it and the pool it went to */
+    int64_t reserve;
+    uint32_t reserve_asset, reserve_pool_network;
+};
+
+static bool same_gateway(const tally_gateway *a, const tally_gateway *b) {
+    bool sides = true;
+    for (int i = 0; i < 2; i++)
+        sides = sides && a->terms.side[i].fee_bps == b->terms.side[i].fee_bps &&
+                a->terms.side[i].limit == b->terms.side[i].limit &&
+                a->terms.side[i].min_partner_rtd_bps == b->terms.side[i].min_partner_rtd_bps &&
+                a->terms.side[i].max_partner_default_bps == b->terms.side[i].max_partner_default_bps &&
+                a->frozen[i] == b->frozen[i];
+    return sides && a->id == b->id && a->network_a == b->network_a && a->network_b == b->network_b &&
+           a->terms.rate_a == b->terms.rate_a && a->terms.rate_b == b->terms.rate_b && a->status == b->status &&
+           a->proposed_at == b->proposed_at && a->opened_at == b->opened_at;
+}
+
+static const tally_gateway *model_gateway_record(const simulation *sim, uint32_t id) {
+    return id >= 1 && id <= sim->gateway_count ? &sim->gateways[id - 1].record : NULL;
+}
+
+static bool side_ok(const tally_gateway_side *side) {
+    return side->fee_bps <= TALLY_BPS_ONE && side->limit >= 0 && side->min_partner_rtd_bps <= TALLY_BPS_ONE &&
+           side->max_partner_default_bps <= TALLY_BPS_ONE;
+}
+
+static void touch(simulation *sim, uint32_t network_id) {
+    if (network_id >= 1 && network_id <= SIM_NETWORKS_MAX) sim->gateway_touches[network_id] = true;
+}
+
+static void predict_propose(simulation *sim, const tally_tx *tx, gateway_prediction *p) {
+    const tally_tx_gateway_propose *body = &tx->body.gateway_propose;
+    const tally_network *a = network_of(sim, body->network_a), *b = network_of(sim, body->network_b);
+    if (!a || !b) reason_add(&p->reasons, TALLY_ERR_UNKNOWN_NETWORK);
+    if (a && !operators_list(a, &tx->signer)) reason_add(&p->reasons, TALLY_ERR_NOT_OPERATOR);
+    if (!a || !b) return;
+    if (a == b) reason_add(&p->reasons, TALLY_ERR_SAME_NETWORK);
+    const tally_gateway_terms *terms = &body->terms;
+    bool fixed = terms->rate_a > 0 && terms->rate_b > 0, from_pegs = terms->rate_a == 0 && terms->rate_b == 0;
+    if (!fixed && !from_pegs) reason_add(&p->reasons, TALLY_ERR_BAD_RATE);
+    if (!side_ok(&terms->side[0]) || !side_ok(&terms->side[1])) reason_add(&p->reasons, TALLY_ERR_BAD_POLICY);
+    if (a == b) return;
+    const model_gateway *waiting = gateway_between(sim, a->id, b->id);
+    if (waiting && waiting->record.status == TALLY_GATEWAY_OPEN) reason_add(&p->reasons, TALLY_ERR_GATEWAY_EXISTS);
+    if (!waiting &&
+        (a->open_gateways >= TALLY_GATEWAYS_PER_NETWORK_MAX || b->open_gateways >= TALLY_GATEWAYS_PER_NETWORK_MAX))
+        reason_add(&p->reasons, TALLY_ERR_GATEWAYS_FULL);
+    p->superseded = waiting ? waiting->record.id : 0;
+    p->after = (tally_gateway){sim->gateway_count + 1, a->id,           b->id, body->terms, {false, false},
+                               TALLY_GATEWAY_PROPOSED, sim->block_time, 0};
+    touch(sim, a->id), touch(sim, b->id);
+}
+
+/* The rate from both pegs, restated from docs/GATEWAYS.md 1: false for BAD_RATE. */
+static bool model_rate_from_pegs(const tally_network *a, const tally_network *b, int64_t *rate_a, int64_t *rate_b) {
+    if (a->reserve_asset_id == 0 || a->reserve_asset_id != b->reserve_asset_id) return false;
+    __extension__ typedef unsigned __int128 uint128;
+    uint128 x = (uint128)(uint64_t)a->peg_credit_units * (uint64_t)b->peg_reserve_units;
+    uint128 y = (uint128)(uint64_t)b->peg_credit_units * (uint64_t)a->peg_reserve_units, g = x, h = y;
+    while (h) {
+        uint128 r = g % h;
+        g = h, h = r;
+    }
+    if (g == 0 || x / g > INT64_MAX || y / g > INT64_MAX) return false;
+    *rate_a = (int64_t)(x / g);
+    *rate_b = (int64_t)(y / g);
+    return true;
+}
+
+static void predict_accept(simulation *sim, const tally_tx *tx, gateway_prediction *p) {
+    const tally_tx_gateway_accept *body = &tx->body.gateway_accept;
+    const tally_gateway *g = model_gateway_record(sim, body->gateway_id);
+    if (!g) {
+        reason_add(&p->reasons, TALLY_ERR_GATEWAY_NOT_FOUND);
+        return;
+    }
+    if (g->status != TALLY_GATEWAY_PROPOSED) reason_add(&p->reasons, TALLY_ERR_GATEWAY_NOT_PROPOSED);
+    if (!operators_list(network_of(sim, g->network_b), &tx->signer)) reason_add(&p->reasons, TALLY_ERR_NOT_OPERATOR);
+    tally_gateway asked = *g;
+    asked.terms = body->terms;
+    if (!same_gateway(&asked, g)) reason_add(&p->reasons, TALLY_ERR_TERMS_CHANGED);
+    p->after = *g;
+    p->after.status = TALLY_GATEWAY_OPEN;
+    p->after.opened_at = sim->block_time;
+    if (g->terms.rate_a == 0 && !model_rate_from_pegs(network_of(sim, g->network_a), network_of(sim, g->network_b),
+                                                      &p->after.terms.rate_a, &p->after.terms.rate_b))
+        reason_add(&p->reasons, TALLY_ERR_BAD_RATE);
+    if (g->terms.rate_a != 0) { /* a rate given is kept in lowest terms */
+        int128 d = gcd128(g->terms.rate_a, g->terms.rate_b);
+        p->after.terms.rate_a = (int64_t)(g->terms.rate_a / d), p->after.terms.rate_b = (int64_t)(g->terms.rate_b / d);
+    }
+    p->opens_mirrors = mirror_of(sim, g->network_a, g->network_b) == NULL;
+    touch(sim, g->network_a), touch(sim, g->network_b);
+}
+
+/* UPDATE and FREEZE: an open gateway, a side of it, an operator of that side. */
+static int predict_side(simulation *sim, const tally_tx *tx, uint32_t gateway_id, uint32_t network_id,
+                        gateway_prediction *p) {
+    const tally_gateway *g = model_gateway_record(sim, gateway_id);
+    if (!g) {
+        reason_add(&p->reasons, TALLY_ERR_GATEWAY_NOT_FOUND);
+        return -1;
+    }
+    if (g->status != TALLY_GATEWAY_OPEN) reason_add(&p->reasons, TALLY_ERR_GATEWAY_NOT_OPEN);
+    if (network_id != g->network_a && network_id != g->network_b) {
+        reason_add(&p->reasons, TALLY_ERR_NOT_GATEWAY_SIDE);
+        return -1;
+    }
+    if (!operators_list(network_of(sim, network_id), &tx->signer)) reason_add(&p->reasons, TALLY_ERR_NOT_OPERATOR);
+    p->after = *g;
+    return network_id == g->network_a ? 0 : 1;
+}
+
+static void predict_close(simulation *sim, const tally_tx *tx, gateway_prediction *p) {
+    const tally_gateway *g = model_gateway_record(sim, tx->body.gateway_end.gateway_id);
+    if (!g) {
+        reason_add(&p->reasons, TALLY_ERR_GATEWAY_NOT_FOUND);
+        return;
+    }
+    if (g->status == TALLY_GATEWAY_CLOSED) reason_add(&p->reasons, TALLY_ERR_GATEWAY_NOT_OPEN);
+    if (!operators_list(network_of(sim, g->network_a), &tx->signer) &&
+        !operators_list(network_of(sim, g->network_b), &tx->signer))
+        reason_add(&p->reasons, TALLY_ERR_NOT_OPERATOR);
+    int64_t in_a = mirror_balance(sim, g->network_a, g->network_b),
+            in_b = mirror_balance(sim, g->network_b, g->network_a);
+    if (g->status == TALLY_GATEWAY_OPEN && (in_a != 0 || in_b != 0))
+        reason_add_available(&p->reasons, TALLY_ERR_GATEWAY_NOT_CLEAR, in_a);
+    p->after = *g;
+    p->after.status = TALLY_GATEWAY_CLOSED;
+    touch(sim, g->network_a), touch(sim, g->network_b);
+}
+
+static void move_add(gateway_prediction *p, const tally_member *member, int128 after, int64_t limit) {
+    if (p->move_count >= GATEWAY_MOVES_MAX) return;
+    p->moves[p->move_count++] = (gateway_move){member->network_id, member->key, member->balance, (int64_t)after, limit};
+}
+
+/* A network's supply and debt after the moves of it from `first` on; false when
+ * they do not fit (AMOUNT_OVERFLOW). */
+static bool network_moves_fit(simulation *sim, gateway_prediction *p, uint32_t network_id, uint32_t first) {
+    const tally_network *network = network_of(sim, network_id);
+    int64_t old_balances[GATEWAY_MOVES_MAX];
+    int128 new_balances[GATEWAY_MOVES_MAX];
+    int count = 0;
+    for (uint32_t i = first; i < p->move_count; i++) {
+        if (p->moves[i].network_id != network_id) continue;
+        old_balances[count] = p->moves[i].before;
+        new_balances[count++] = p->moves[i].after;
+    }
+    int64_t supply = network->supply, debt = network->debt;
+    bool fits = model_aggregates(&supply, &debt, old_balances, new_balances, count);
+    if (p->network_count < 2 * TALLY_CLEARING_SETOFFS_MAX) {
+        p->networks[p->network_count] = network_id;
+        p->supply[p->network_count] = supply;
+        p->debt[p->network_count++] = debt;
+    }
+    return fits;
+}
+
+/*
+ * A payment across gateways, restated from docs/GATEWAYS.md 2 and tally.h: the path
+ * walked as the core walks it; then the payer's leg, a transfer to the first mirror
+ * account with every fee and floor of one but no cap (payment_reasons); then each
+ * hop: what arrives is the value converted at the gateway's rate rounded down, the
+ * receiving side's fee (rounded up) to its fee account, the rest to the next mirror
+ * account or the payee; a mirror account going deeper into debt takes new exposure:
+ * refused on a frozen side, for a partner under the side's minimum RTD, and past the
+ * side's limit (the room left in `available`); nothing left after the fee is too
+ * small. Then the payee's cap and min_received. Every reason that holds is allowed.
+ */
+static void predict_cross(simulation *sim, const tally_tx *tx, gateway_prediction *p) {
+    const tally_tx_transfer_cross *body = &tx->body.transfer_cross;
+    sim_reasons *reasons = &p->reasons;
+    const tally_network *home = network_of(sim, body->network_id);
+    if (!home) {
+        reason_add(reasons, TALLY_ERR_UNKNOWN_NETWORK);
+        return;
+    }
+    if (body->amount <= 0) reason_add(reasons, TALLY_ERR_AMOUNT_NOT_POSITIVE);
+    uint32_t networks[TALLY_PATH_HOPS_MAX + 1] = {home->id};
+    const tally_gateway *path[TALLY_PATH_HOPS_MAX];
+    if (body->hop_count == 0 || body->hop_count > TALLY_PATH_HOPS_MAX) {
+        reason_add(reasons, TALLY_ERR_BAD_PATH);
+        return;
+    }
+    for (uint8_t h = 0; h < body->hop_count; h++) {
+        const tally_gateway *g = model_gateway_record(sim, body->gateways[h]);
+        tally_error bad = !g                                                           ? TALLY_ERR_GATEWAY_NOT_FOUND
+                          : g->status != TALLY_GATEWAY_OPEN                            ? TALLY_ERR_GATEWAY_NOT_OPEN
+                          : g->network_a != networks[h] && g->network_b != networks[h] ? TALLY_ERR_BAD_PATH
+                                                                                       : TALLY_OK;
+        if (bad != TALLY_OK) {
+            reason_add(reasons, bad);
+            return;
+        }
+        networks[h + 1] = other_side(g, networks[h]);
+        for (uint8_t k = 0; k <= h; k++)
+            if (networks[k] == networks[h + 1]) {
+                reason_add(reasons, TALLY_ERR_BAD_PATH);
+                return;
+            }
+        path[h] = g;
+    }
+    for (uint8_t h = body->hop_count; h < TALLY_PATH_HOPS_MAX; h++)
+        if (body->gateways[h] != 0) {
+            reason_add(reasons, TALLY_ERR_BAD_PATH);
+            return;
+        }
+    const tally_member *payer = tally_state_member(sim->state, home->id, &tx->signer);
+    if (!is_current(payer)) reason_add(reasons, TALLY_ERR_NOT_MEMBER);
+    uint32_t last = networks[body->hop_count];
+    const tally_member *payee = tally_state_member(sim->state, last, &body->payee);
+    if (tally_key_is_system(&body->payee))
+        reason_add(reasons, TALLY_ERR_SYSTEM_ACCOUNT);
+    else if (!is_current(payee))
+        reason_add(reasons, TALLY_ERR_NOT_MEMBER);
+    if (reasons->count) return;
+
+    /* The payer's leg. */
+    const tally_member *first = mirror_of(sim, home->id, networks[1]);
+    const tally_member *home_fees = tally_state_member_at(sim->state, home->fee_member);
+    SIM_EXPECT(sim, first != NULL);
+    if (!first) return;
+    tally_network uncapped = *home;
+    uncapped.policy.positive_cap = 0;
+    model_payment leg = {&uncapped,    payer,         first, home_fees->balance, home->supply, home->debt,
+                         body->amount, body->max_fee, 0};
+    model_outcome outcome;
+    payment_reasons(&leg, reasons, &outcome);
+    /* Whole steps of the first gateway's rate cross; the rest of the amount (below a
+     * step) goes to the home network's fee account instead (transfer.c). */
+    const tally_gateway *g0 = path[0];
+    int64_t rate_out = home->id == g0->network_a ? g0->terms.rate_a : g0->terms.rate_b;
+    int64_t sent = body->amount / rate_out * rate_out, below_step = body->amount - sent;
+    p->below_step = below_step != 0;
+    if (reasons->count == 0 && sent == 0) {
+        reason_add(reasons, TALLY_ERR_AMOUNT_TOO_SMALL);
+        return;
+    }
+    if (reasons->count == 0) {
+        int64_t first_after = outcome.payee_after - below_step;
+        int128 fees_after = (int128)outcome.fees_after + below_step;
+        if (!in_int64(fees_after)) {
+            reason_add(reasons, TALLY_ERR_AMOUNT_OVERFLOW);
+            return;
+        }
+        p->fee = outcome.fee, p->risk_fee = outcome.risk_fee;
+        p->minted = debt_of(outcome.payer_after) - debt_of(payer->balance);
+        move_add(p, payer, outcome.payer_after, -1);
+        move_add(p, first, first_after, -1);
+        move_add(p, home_fees, (int64_t)fees_after, -1);
+        p->networks[0] = home->id;
+        p->supply[0] = outcome.supply + positive_of(first_after) - positive_of(outcome.payee_after) + below_step;
+        p->debt[0] = outcome.debt + debt_of(first_after) - debt_of(outcome.payee_after);
+        p->network_count = 1;
+    }
+    /* Each hop (all of them, for the reasons: each is checked on the state before). */
+    int128 value = sent;
+    for (uint8_t h = 0; h < body->hop_count; h++) {
+        const tally_gateway *g = path[h];
+        uint32_t from = networks[h], to = networks[h + 1];
+        int side = to == g->network_a ? 0 : 1;
+        const tally_gateway_side *terms = &g->terms.side[side];
+        int64_t rate_from = side ? g->terms.rate_a : g->terms.rate_b,
+                rate_to = side ? g->terms.rate_b : g->terms.rate_a;
+        int128 arrived = value / rate_from * rate_to; /* whole steps: exact */
+        if (arrived > INT64_MAX) {
+            reason_add(reasons, TALLY_ERR_AMOUNT_OVERFLOW);
+            return;
+        }
+        int64_t fee = fee_of((int64_t)arrived, terms->fee_bps);
+        /* on to the next gateway: its whole steps only, the rest kept here with the fee */
+        int128 onward = arrived - fee;
+        if (h + 1 < body->hop_count) {
+            const tally_gateway *next_g = path[h + 1];
+            int64_t next_rate = to == next_g->network_a ? next_g->terms.rate_a : next_g->terms.rate_b;
+            if (onward % next_rate != 0) p->below_step = true;
+            onward = onward / next_rate * next_rate;
+        }
+        const tally_network *network = network_of(sim, to);
+        const tally_member *mirror = mirror_of(sim, to, from),
+                           *fees = tally_state_member_at(sim->state, network->fee_member);
+        const tally_member *next = h + 1 < body->hop_count ? mirror_of(sim, to, networks[h + 2]) : payee;
+        SIM_EXPECT(sim, mirror && next);
+        if (!mirror || !next) return;
+        int128 mirror_after = (int128)mirror->balance - arrived, fees_after = (int128)fees->balance + arrived - onward;
+        int128 next_after = (int128)next->balance + onward;
+        if (!in_int64(mirror_after) || !in_int64(fees_after) || !in_int64(next_after))
+            reason_add(reasons, TALLY_ERR_AMOUNT_OVERFLOW);
+        bool deeper = mirror_after < 0 && mirror_after < mirror->balance;
+        if (deeper && g->frozen[side]) reason_add(reasons, TALLY_ERR_GATEWAY_FROZEN);
+        if (deeper && terms->min_partner_rtd_bps &&
+            tally_network_rtd_bps(network_of(sim, from)) < (int64_t)terms->min_partner_rtd_bps)
+            reason_add(reasons, TALLY_ERR_PARTNER_UNHEALTHY);
+        if (deeper && mirror_after < -(int128)terms->limit)
+            reason_add_available(reasons, TALLY_ERR_EXPOSURE_LIMIT,
+                                 positive_of(terms->limit + (mirror->balance < 0 ? mirror->balance : 0)));
+        if (onward <= 0) {
+            reason_add(reasons, TALLY_ERR_AMOUNT_TOO_SMALL);
+            return;
+        }
+        uint32_t first_move = p->move_count;
+        if (mirror->balance > 0) p->reduced = true; /* `to` paid back what it owed `from` */
+        move_add(p, mirror, mirror_after, deeper ? terms->limit : -1);
+        move_add(p, fees, fees_after, -1);
+        move_add(p, next, next_after, -1);
+        if (!network_moves_fit(sim, p, to, first_move)) reason_add(reasons, TALLY_ERR_AMOUNT_OVERFLOW);
+        /* The rounding this hop leaves in the gateway: what entered `from`'s mirror
+         * account at the rate, less what left `to`'s. */
+        p->drift_gateway[h] = g->id;
+        p->drift_add[h] = value * rate_to - arrived * rate_from; /* 0: whole steps */
+        value = onward;
+    }
+    p->received = (int64_t)value;
+    const tally_network *payee_network = network_of(sim, last);
+    int64_t cap = payee_network->policy.positive_cap;
+    int128 payee_after = (int128)payee->balance + value;
+    if (cap > 0 && payee_after > cap && payee_after > payee->balance)
+        reason_add_available(reasons, TALLY_ERR_CAP_REACHED, positive_of(cap - positive_of(payee->balance)));
+    if (value < body->min_received) reason_add_available(reasons, TALLY_ERR_BELOW_MIN_RECEIVED, (int64_t)value);
+    for (uint32_t h = 0; h <= body->hop_count; h++) touch(sim, networks[h]);
+}
+
+/*
+ * A clearing, restated from docs/GATEWAYS.md 5: 1 to 8 set-offs and the unused ones
+ * zero; each of an open gateway named once, exactly at its rate, moving both of its
+ * mirror accounts toward zero and never past; and in every network the legs sum to
+ * nothing (creditors pay debtors) with its supply and debt in range.
+ */
+static void predict_clearing(simulation *sim, const tally_tx *tx, gateway_prediction *p) {
+    const tally_tx_clearing *body = &tx->body.clearing;
+    sim_reasons *reasons = &p->reasons;
+    if (body->count == 0 || body->count > TALLY_CLEARING_SETOFFS_MAX) {
+        reason_add(reasons, TALLY_ERR_BAD_CLEARING);
+        return;
+    }
+    for (uint8_t i = body->count; i < TALLY_CLEARING_SETOFFS_MAX; i++)
+        if (body->setoffs[i].gateway_id || body->setoffs[i].amount_a || body->setoffs[i].amount_b)
+            reason_add(reasons, TALLY_ERR_BAD_CLEARING);
+    for (uint8_t i = 0; i < body->count; i++) {
+        const tally_setoff *setoff = &body->setoffs[i];
+        const tally_gateway *g = model_gateway_record(sim, setoff->gateway_id);
+        if (!g) {
+            reason_add(reasons, TALLY_ERR_GATEWAY_NOT_FOUND);
+            continue;
+        }
+        if (g->status != TALLY_GATEWAY_OPEN) {
+            reason_add(reasons, TALLY_ERR_GATEWAY_NOT_OPEN);
+            continue;
+        }
+        for (uint8_t k = 0; k < i; k++)
+            if (body->setoffs[k].gateway_id == setoff->gateway_id) reason_add(reasons, TALLY_ERR_BAD_CLEARING);
+        if ((int128)setoff->amount_a * g->terms.rate_b != (int128)setoff->amount_b * g->terms.rate_a)
+            reason_add(reasons, TALLY_ERR_BAD_CLEARING);
+        const tally_member *in_a = mirror_of(sim, g->network_a, g->network_b),
+                           *in_b = mirror_of(sim, g->network_b, g->network_a);
+        const tally_member *mirrors[2] = {in_a, in_b};
+        const int64_t amounts[2] = {setoff->amount_a, setoff->amount_b};
+        for (int s = 0; s < 2; s++) {
+            int64_t balance = mirrors[s] ? mirrors[s]->balance : 0, amount = amounts[s];
+            if (!mirrors[s] || amount <= 0 || balance == 0 ||
+                (balance > 0 ? amount > balance : amount > -(int128)balance)) {
+                reason_add(reasons, TALLY_ERR_BAD_CLEARING);
+                continue;
+            }
+            move_add(p, mirrors[s], balance > 0 ? (int128)balance - amount : (int128)balance + amount, -1);
+        }
+    }
+    if (reasons->count) return;
+    for (uint32_t i = 0; i < p->move_count; i++) {
+        bool seen = false;
+        for (uint32_t k = 0; k < i; k++) seen = seen || p->moves[k].network_id == p->moves[i].network_id;
+        if (seen) continue;
+        int128 moved = 0;
+        for (uint32_t k = i; k < p->move_count; k++)
+            if (p->moves[k].network_id == p->moves[i].network_id)
+                moved += (int128)p->moves[k].after - p->moves[k].before;
+        if (moved != 0) reason_add(reasons, TALLY_ERR_BAD_CLEARING);
+        uint32_t network_id = p->moves[i].network_id;
+        /* network_moves_fit counts the moves of the network from `first` on */
+        if (!network_moves_fit(sim, p, network_id, i)) reason_add(reasons, TALLY_ERR_BAD_CLEARING);
+        touch(sim, network_id);
+    }
+}
+
+/*
+ * A settlement, restated from docs/GATEWAYS.md 5: an open gateway, the debtor side
+ * one of its networks and the signer its operator, a partner with a reserve asset, an
+ * amount of whole steps of the partner's part of the rate and at most the partner's
+ * exposure to the debtor, reserve (the amount at the partner's peg, rounded up) the
+ * signer holds. The partner's mirror account rises by the amount against its lost
+ * debt, the debtor's falls by the same value into its pool account.
+ */
+static void predict_settle(simulation *sim, const tally_tx *tx, gateway_prediction *p) {
+    const tally_tx_settle *body = &tx->body.settle;
+    sim_reasons *reasons = &p->reasons;
+    const tally_gateway *g = model_gateway_record(sim, body->gateway_id);
+    if (!g) {
+        reason_add(reasons, TALLY_ERR_GATEWAY_NOT_FOUND);
+        return;
+    }
+    if (g->status != TALLY_GATEWAY_OPEN) reason_add(reasons, TALLY_ERR_GATEWAY_NOT_OPEN);
+    if (body->network_id != g->network_a && body->network_id != g->network_b) {
+        reason_add(reasons, TALLY_ERR_NOT_GATEWAY_SIDE);
+        return;
+    }
+    const tally_network *debtor = network_of(sim, body->network_id);
+    if (!debtor || !operators_list(debtor, &tx->signer)) reason_add(reasons, TALLY_ERR_NOT_OPERATOR);
+    if (reasons->count) return;
+    bool debtor_a = body->network_id == g->network_a;
+    uint32_t partner_id = debtor_a ? g->network_b : g->network_a;
+    const tally_network *partner = network_of(sim, partner_id);
+    if (partner->reserve_asset_id == 0) {
+        reason_add(reasons, TALLY_ERR_NO_RESERVE_ASSET);
+        return;
+    }
+    if (body->amount <= 0) {
+        reason_add(reasons, TALLY_ERR_AMOUNT_NOT_POSITIVE);
+        return;
+    }
+    int64_t rate_debtor = debtor_a ? g->terms.rate_a : g->terms.rate_b;
+    int64_t rate_partner = debtor_a ? g->terms.rate_b : g->terms.rate_a;
+    if (body->amount % rate_partner != 0) {
+        reason_add(reasons, TALLY_ERR_NOT_WHOLE_STEPS);
+        return;
+    }
+    const tally_member *owed = mirror_of(sim, partner_id, debtor->id), *owing = mirror_of(sim, debtor->id, partner_id);
+    SIM_EXPECT(sim, owed && owing);
+    if (!owed || !owing) return;
+    if (body->amount > debt_of(owed->balance)) {
+        reason_add_available(reasons, TALLY_ERR_NOT_IN_DEBT, debt_of(owed->balance));
+        return;
+    }
+    int128 reserve = ((int128)body->amount * partner->peg_reserve_units + partner->peg_credit_units - 1) /
+                     partner->peg_credit_units;
+    if (!fits_int64(reserve)) {
+        reason_add(reasons, TALLY_ERR_AMOUNT_OVERFLOW);
+        return;
+    }
+    int64_t held = tally_state_asset_balance(sim->state, partner->reserve_asset_id, &tx->signer);
+    if (held < reserve) {
+        reason_add_available(reasons, TALLY_ERR_INSUFFICIENT_ASSET, held);
+        return;
+    }
+    int64_t back = (int64_t)((int128)body->amount / rate_partner * rate_debtor);
+    const tally_member *lost = tally_state_member_at(sim->state, partner->lost_debt_member);
+    const tally_member *pool = tally_state_member_at(sim->state, debtor->pool_member);
+    if (!in_int64((int128)lost->balance - body->amount) || !in_int64((int128)pool->balance + back)) {
+        reason_add(reasons, TALLY_ERR_AMOUNT_OVERFLOW);
+        return;
+    }
+    move_add(p, owed, owed->balance + body->amount, -1);
+    move_add(p, lost, lost->balance - body->amount, -1);
+    move_add(p, owing, owing->balance - back, -1);
+    move_add(p, pool, pool->balance + back, -1);
+    /* supply and debt move alike in each (a debt moves to the lost-debt account; the
+     * mirror's credits to the pool account): unchanged */
+    p->networks[0] = partner_id, p->supply[0] = partner->supply, p->debt[0] = partner->debt;
+    p->networks[1] = debtor->id, p->supply[1] = debtor->supply, p->debt[1] = debtor->debt;
+    p->network_count = 2;
+    p->reserve = (int64_t)reserve;
+    p->reserve_asset = partner->reserve_asset_id;
+    p->reserve_pool_network = partner_id;
+    p->received = back;
+    touch(sim, partner_id), touch(sim, debtor->id);
+}
+
+static void gateway_predict(simulation *sim, const sim_gen *gen, gateway_prediction *p) {
+    const tally_tx *tx = &gen->tx;
+    memset(p, 0, sizeof *p);
+    memset(sim->gateway_touches, 0, sizeof sim->gateway_touches);
+    switch (tx->type) {
+    case TALLY_TX_GATEWAY_PROPOSE: predict_propose(sim, tx, p); break;
+    case TALLY_TX_GATEWAY_ACCEPT: predict_accept(sim, tx, p); break;
+    case TALLY_TX_GATEWAY_UPDATE: {
+        const tally_tx_gateway_update *body = &tx->body.gateway_update;
+        int side = predict_side(sim, tx, body->gateway_id, body->network_id, p);
+        if (side >= 0 && !side_ok(&body->side)) reason_add(&p->reasons, TALLY_ERR_BAD_POLICY);
+        if (side >= 0) p->after.terms.side[side] = body->side;
+        break;
+    }
+    case TALLY_TX_GATEWAY_FREEZE: {
+        const tally_tx_gateway_freeze *body = &tx->body.gateway_freeze;
+        int side = predict_side(sim, tx, body->gateway_id, body->network_id, p);
+        if (side >= 0) p->after.frozen[side] = body->frozen;
+        break;
+    }
+    case TALLY_TX_GATEWAY_CLOSE: predict_close(sim, tx, p); break;
+    case TALLY_TX_TRANSFER_CROSS: predict_cross(sim, tx, p); break;
+    case TALLY_TX_CLEARING: predict_clearing(sim, tx, p); break;
+    case TALLY_TX_SETTLE: predict_settle(sim, tx, p); break;
+    default: break;
+    }
+}
+
+static bool cross_would_pass(simulation *sim, const sim_gen *gen, int64_t *received, bool *too_much) {
+    gateway_prediction *p = sim->gateway;
+    gateway_predict(sim, gen, p);
+    *received = p->received;
+    *too_much = false;
+    for (int i = 0; i < p->reasons.count; i++) {
+        tally_error code = p->reasons.codes[i];
+        *too_much = *too_much || code == TALLY_ERR_EXPOSURE_LIMIT || code == TALLY_ERR_INSUFFICIENT_CREDIT ||
+                    code == TALLY_ERR_CAP_REACHED || code == TALLY_ERR_BELOW_MIN_RECEIVED;
+    }
+    return p->reasons.count == 0;
+}
+
+static model_gateway *gateway_add(simulation *sim, const tally_gateway *record) {
+    if (sim->gateway_count == sim->gateway_capacity) {
+        sim->gateway_capacity = sim->gateway_capacity ? sim->gateway_capacity * 2 : 64;
+        sim->gateways = realloc(sim->gateways, sim->gateway_capacity * sizeof *sim->gateways);
+        if (!sim->gateways) abort();
+    }
+    model_gateway *g = &sim->gateways[sim->gateway_count++];
+    memset(g, 0, sizeof *g);
+    g->record = *record;
+    return g;
+}
+
+/* mirror_a * rate_b + mirror_b * rate_a, or false when it passes 128 bits. */
+static bool gateway_drift(const simulation *sim, const tally_gateway *g, int128 *out) {
+    int128 x, y;
+    if (__builtin_mul_overflow((int128)mirror_balance(sim, g->network_a, g->network_b), (int128)g->terms.rate_b, &x) ||
+        __builtin_mul_overflow((int128)mirror_balance(sim, g->network_b, g->network_a), (int128)g->terms.rate_a, &y) ||
+        __builtin_add_overflow(x, y, out))
+        return false;
+    return true;
+}
+
+/* Every network's balances sum to zero (the mirror accounts included). */
+static void check_zero_sums(simulation *sim) {
+    int128 sums[SIM_NETWORKS_MAX + 1] = {0};
+    uint32_t count = tally_state_member_count(sim->state);
+    for (uint32_t i = 0; i < count; i++) {
+        const tally_member *m = tally_state_member_at(sim->state, i);
+        if (m->network_id >= 1 && m->network_id <= SIM_NETWORKS_MAX) sums[m->network_id] += m->balance;
+    }
+    for (uint32_t id = 1; id <= SIM_NETWORKS_MAX; id++) SIM_EXPECT(sim, sums[id] == 0);
+}
+
+static void check_gateway_outcome(simulation *sim, const sim_gen *gen, const tally_result *result) {
+    const gateway_prediction *p = sim->gateway;
+    const tally_tx *tx = &gen->tx;
+    expect_outcome(sim, result, &p->reasons, tally_tx_type_name(tx->type));
+    if (result->code != TALLY_OK || sim->failed) return;
+    sim_counts *c = &sim->counts;
+    char what[300];
+    switch (tx->type) {
+    case TALLY_TX_GATEWAY_PROPOSE:
+        SIM_EXPECT(sim, result->created_id == p->after.id);
+        if (p->superseded) {
+            sim->gateways[p->superseded - 1].record.status = TALLY_GATEWAY_CLOSED;
+            c->gateways_superseded++;
+        }
+        gateway_add(sim, &p->after);
+        c->gateways_proposed++;
+        return;
+    case TALLY_TX_GATEWAY_ACCEPT:
+    case TALLY_TX_GATEWAY_UPDATE:
+    case TALLY_TX_GATEWAY_FREEZE:
+    case TALLY_TX_GATEWAY_CLOSE: {
+        model_gateway *g = &sim->gateways[p->after.id - 1];
+        if (tx->type == TALLY_TX_GATEWAY_ACCEPT) {
+            c->gateways_accepted++;
+            if (g->record.terms.rate_a == 0) c->gateways_from_pegs++;
+            g->drift = 0; /* mirror accounts at zero: new ones, or a closed gateway's cleared */
+            SIM_EXPECT(sim, mirror_balance(sim, g->record.network_a, g->record.network_b) == 0 &&
+                                mirror_balance(sim, g->record.network_b, g->record.network_a) == 0);
+        }
+        if (tx->type == TALLY_TX_GATEWAY_UPDATE) c->gateways_updated++;
+        if (tx->type == TALLY_TX_GATEWAY_FREEZE) {
+            if (tx->body.gateway_freeze.frozen)
+                c->gateways_frozen++;
+            else
+                c->gateways_unfrozen++;
+        }
+        if (tx->type == TALLY_TX_GATEWAY_CLOSE) {
+            if (g->record.status == TALLY_GATEWAY_OPEN)
+                c->gateways_closed++;
+            else
+                c->proposals_closed++;
+        }
+        g->record = p->after;
+        return;
+    }
+    default: break;
+    }
+    /* The money: every balance the model moved, as it said, and nothing else in the
+     * networks (their supply and debt are the model's); a mirror account that went
+     * deeper into debt stays within its side's limit. */
+    for (uint32_t i = 0; i < p->move_count; i++) {
+        const gateway_move *m = &p->moves[i];
+        const tally_member *member = tally_state_member(sim->state, m->network_id, &m->key);
+        if (!member || member->balance != m->after) {
+            snprintf(what, sizeof what, "%s: a balance in network %u is %lld, the model %lld (before %lld)",
+                     tally_tx_type_name(tx->type), m->network_id, member ? (long long)member->balance : 0LL,
+                     (long long)m->after, (long long)m->before);
+            sim_fail(sim, __LINE__, what);
+            return;
+        }
+        if (m->limit >= 0) SIM_EXPECT(sim, member->balance >= -m->limit);
+    }
+    for (uint32_t i = 0; i < p->network_count; i++) {
+        const tally_network *network = network_of(sim, p->networks[i]);
+        SIM_EXPECT(sim, network->supply == p->supply[i] && network->debt == p->debt[i]);
+    }
+    check_zero_sums(sim);
+    if (tx->type == TALLY_TX_TRANSFER_CROSS) {
+        SIM_EXPECT(sim, result->fee == p->fee && result->risk_fee == p->risk_fee && result->minted == p->minted &&
+                            result->available == p->received);
+        uint8_t hops = tx->body.transfer_cross.hop_count;
+        bool rounded = false;
+        for (uint8_t h = 0; h < hops; h++) {
+            model_gateway *g = &sim->gateways[p->drift_gateway[h] - 1];
+            SIM_EXPECT(sim, p->drift_add[h] >= 0);
+            g->drift += p->drift_add[h];
+            rounded = rounded || p->drift_add[h] > 0;
+        }
+        if (hops == 1)
+            c->cross_one_hop++;
+        else
+            c->cross_multi_hop++;
+        if (hops == TALLY_PATH_HOPS_MAX) c->cross_four_hops++;
+        if (rounded || p->below_step) c->cross_rounded++;
+        if (p->reduced) c->cross_exposure_reduced++;
+    } else if (tx->type == TALLY_TX_SETTLE) {
+        SIM_EXPECT(sim, result->reserve == p->reserve && result->available == p->received);
+        tally_key pool = tally_system_key(p->reserve_pool_network, TALLY_SYSTEM_POOL);
+        SIM_EXPECT(sim, tally_state_asset_balance(sim->state, p->reserve_asset, &pool) ==
+                            sim->gateway_pool_reserve_before + p->reserve);
+        SIM_EXPECT(sim, tally_state_asset_balance(sim->state, p->reserve_asset, &tx->signer) ==
+                            sim->gateway_signer_reserve_before - p->reserve);
+        SIM_EXPECT(sim, network_of(sim, p->reserve_pool_network)->pool_buffer ==
+                            sim->gateway_pool_buffer_before + p->reserve);
+        c->settlements++;
+    } else {
+        c->clearings++;
+        c->clearing_setoffs += tx->body.clearing.count;
+    }
+}
+
+/* After every step: the gateways are the model's, every open one's mirror accounts
+ * hold exactly the rounding the model counted (exact mirrors at the rate while it is
+ * 0), and each network counts the gateways not closed that it is a side of. */
+static void check_gateways(simulation *sim, bool whole) {
+    char what[300];
+    if (tally_state_gateway_count(sim->state) != sim->gateway_count) {
+        snprintf(what, sizeof what, "the state has %u gateways, the model %u", tally_state_gateway_count(sim->state),
+                 sim->gateway_count);
+        sim_fail(sim, __LINE__, what);
+        return;
+    }
+    if (!whole) return;
+    uint32_t not_closed[SIM_NETWORKS_MAX + 1] = {0};
+    for (uint32_t i = 0; i < sim->gateway_count && !sim->failed; i++) {
+        const model_gateway *g = &sim->gateways[i];
+        if (!same_gateway(&g->record, tally_state_gateway(sim->state, i + 1))) {
+            snprintf(what, sizeof what, "gateway %u is not the model's (status %u, the model %u)", i + 1,
+                     tally_state_gateway(sim->state, i + 1)->status, g->record.status);
+            sim_fail(sim, __LINE__, what);
+            return;
+        }
+        const tally_gateway *r = &g->record;
+        if (r->status != TALLY_GATEWAY_CLOSED) {
+            if (r->network_a <= SIM_NETWORKS_MAX) not_closed[r->network_a]++;
+            if (r->network_b <= SIM_NETWORKS_MAX) not_closed[r->network_b]++;
+        }
+        if (r->status != TALLY_GATEWAY_OPEN) continue;
+        int128 drift;
+        if (!gateway_drift(sim, r, &drift)) continue;
+        if (drift != g->drift || drift < 0) {
+            snprintf(what, sizeof what,
+                     "gateway %u (%lld:%lld): mirror accounts %lld and %lld hold a rounding of %lld, "
+                     "the model %lld",
+                     r->id, (long long)r->terms.rate_a, (long long)r->terms.rate_b,
+                     (long long)mirror_balance(sim, r->network_a, r->network_b),
+                     (long long)mirror_balance(sim, r->network_b, r->network_a), (long long)drift, (long long)g->drift);
+            sim_fail(sim, __LINE__, what);
+        }
+    }
+    for (uint32_t id = 1; id <= modelled_networks(sim) && !sim->failed; id++)
+        SIM_EXPECT(sim, network_of(sim, id)->open_gateways == not_closed[id]);
+}
+
 static void check_outcome(simulation *sim, const sim_gen *gen, const tally_result *result, const sim_view *b) {
     switch (gen->tx.type) {
     case TALLY_TX_TRANSFER: check_transfer_outcome(sim, gen, result, b); break;
@@ -4195,6 +5670,14 @@ static void check_outcome(simulation *sim, const sim_gen *gen, const tally_resul
     case TALLY_TX_REQUEST_CREATE: check_request_create_outcome(sim, gen, result, b); break;
     case TALLY_TX_REQUEST_PAY: check_request_pay_outcome(sim, gen, result, b); break;
     case TALLY_TX_REQUEST_CANCEL: check_request_cancel_outcome(sim, gen, result, b); break;
+    case TALLY_TX_GATEWAY_PROPOSE:
+    case TALLY_TX_GATEWAY_ACCEPT:
+    case TALLY_TX_GATEWAY_UPDATE:
+    case TALLY_TX_GATEWAY_FREEZE:
+    case TALLY_TX_GATEWAY_CLOSE:
+    case TALLY_TX_TRANSFER_CROSS:
+    case TALLY_TX_CLEARING:
+    case TALLY_TX_SETTLE: check_gateway_outcome(sim, gen, result); break;
     default: break;
     }
 }
@@ -4288,6 +5771,17 @@ static bool sim_apply(simulation *sim, sim_gen *gen, tally_result *out) {
     if (hash_check && !sim->hash_known) sim->hash_known = bytes_hash(sim->state, sim->hash);
     /* A batch is predicted on the state before it. */
     if (tx->type == TALLY_TX_TRANSFER_BATCH && gen->expect < 0) batch_predict(sim, gen, sim->batch);
+    bool gateway_type = tx->type >= TALLY_TX_GATEWAY_PROPOSE && tx->type <= TALLY_TX_SETTLE;
+    /* So is a gateway transaction (the networks it may change found on the way). */
+    if (gateway_type) gateway_predict(sim, gen, sim->gateway);
+    if (tx->type == TALLY_TX_SETTLE && sim->gateway->reserve_asset) {
+        /* what a settlement's reserve moves between, before it */
+        const gateway_prediction *g = sim->gateway;
+        tally_key pool = tally_system_key(g->reserve_pool_network, TALLY_SYSTEM_POOL);
+        sim->gateway_pool_reserve_before = tally_state_asset_balance(sim->state, g->reserve_asset, &pool);
+        sim->gateway_signer_reserve_before = tally_state_asset_balance(sim->state, g->reserve_asset, &tx->signer);
+        sim->gateway_pool_buffer_before = network_of(sim, g->reserve_pool_network)->pool_buffer;
+    }
     tally_result result = gen->signed_apply ? tally_apply_signed(sim->state, tx, sim->block_time)
                                             : tally_apply(sim->state, tx, sim->block_time);
     sim->current_tx = tx;
@@ -4314,6 +5808,17 @@ static bool sim_apply(simulation *sim, sim_gen *gen, tally_result *out) {
         sim->counts.pending_codes[tx->type - TALLY_TX_PENDING_CREATE][result.code]++;
     if (!sim->failed && tx->type >= TALLY_TX_REQUEST_CREATE && tx->type <= TALLY_TX_REQUEST_CANCEL)
         sim->counts.request_codes[tx->type - TALLY_TX_REQUEST_CREATE][result.code]++;
+    if (!sim->failed && gateway_type) sim->counts.gateway_codes[tx->type - TALLY_TX_GATEWAY_PROPOSE][result.code]++;
+    if (!sim->failed && gateway_type && tx->type == TALLY_TX_TRANSFER_CROSS && result.code == TALLY_ERR_BAD_PATH) {
+        if (gen->fault == FAULT_LOOP) sim->counts.cross_bad_loop++;
+        if (gen->fault == FAULT_FOLLOW) sim->counts.cross_bad_follow++;
+        if (gen->fault == FAULT_HOPS) sim->counts.cross_bad_hops++;
+    }
+    if (!sim->failed && tx->type == TALLY_TX_CLEARING && result.code == TALLY_ERR_BAD_CLEARING) {
+        if (gen->fault == FAULT_PAST_ZERO) sim->counts.clearings_past_zero++;
+        if (gen->fault == FAULT_OFF_RATE) sim->counts.clearings_off_rate++;
+        if (gen->fault == FAULT_UNBALANCED) sim->counts.clearings_unbalanced++;
+    }
     if (gen->expect >= 0) SIM_EXPECT(sim, result.code == (tally_error)gen->expect);
     if (gen->must_verify) SIM_EXPECT(sim, result.code != TALLY_ERR_BAD_SIGNATURE);
     sim->current_gen = gen;
@@ -4355,6 +5860,7 @@ static bool sim_apply(simulation *sim, sim_gen *gen, tally_result *out) {
     if (b->network_id) check_model_network(sim, b->network_id);
     check_invariants(sim);
     if (!sim->failed) check_holds(sim);
+    if (!sim->failed) check_gateways(sim, gateway_type && result.code == TALLY_OK);
     sim->step++;
     sim->counts.steps++;
     sim->current_tx = NULL;
@@ -4713,10 +6219,14 @@ static bool sim_end_block(simulation *sim) {
     /* Proofs of a few records, drawn at random, lead to that root. */
     for (int i = 0; i < 3 && !sim->failed; i++) {
         tally_table table = (tally_table)rng_below(&sim->rng, TALLY_TABLE_COUNT);
-        const uint32_t counts[TALLY_TABLE_COUNT] = {
-            tally_state_network_count(sim->state), tally_state_asset_count(sim->state),
-            tally_state_member_count(sim->state), 0, 0, tally_state_pending_count(sim->state),
-            tally_state_request_count(sim->state)};
+        const uint32_t counts[TALLY_TABLE_COUNT] = {tally_state_network_count(sim->state),
+                                                    tally_state_asset_count(sim->state),
+                                                    tally_state_member_count(sim->state),
+                                                    0,
+                                                    0,
+                                                    tally_state_pending_count(sim->state),
+                                                    tally_state_request_count(sim->state),
+                                                    tally_state_gateway_count(sim->state)};
         uint32_t count = counts[table];
         if (table == TALLY_TABLE_ACCOUNTS || table == TALLY_TABLE_HOLDINGS) {
             /* their sizes are not public: walk the positions of keys the simulation knows */
@@ -4984,6 +6494,32 @@ static bool sim_setup(simulation *sim) {
         gen.tx.body.asset_move.to = sim->keys[8 + i];
         gen.tx.body.asset_move.amount = 10000000;
         if (!setup_apply(sim, &gen)) return false;
+        /* and the designed networks' founders some to settle with (SETTLE) */
+        for (uint32_t founder = 0; founder < 5; founder++) {
+            gen_begin(sim, &gen, TALLY_TX_ASSET_ISSUE, 8 + i);
+            gen.tx.body.asset_move.asset_id = i + 1;
+            gen.tx.body.asset_move.to = sim->keys[founder];
+            gen.tx.body.asset_move.amount = 200000;
+            if (!setup_apply(sim, &gen)) return false;
+        }
+    }
+    /* Gateways between the designed networks, each proposed by A's founder and
+     * accepted by B's: the square 1-2-3-4-1 whose rates multiply to 1 round it (1:1,
+     * 3:2, 1:1, 2:3), so obligations round it clear; 1-3 from both pegs of USD (one
+     * unit of 1 for 100 of 3), an arbitrage triangle with 1-2-3 that never clears; and
+     * 3-5 to the network at the edges, for paths of 4 hops (2-1-4-3-5). */
+    static const int64_t gateways[][6] = {{1, 2, 1, 1, 0, 25},  {2, 3, 3, 2, 100, 0}, {3, 4, 1, 1, 0, 0},
+                                          {4, 1, 2, 3, 50, 50}, {1, 3, 0, 0, 10, 10}, {3, 5, 1, 1, 0, 100}};
+    for (uint32_t i = 0; i < sizeof gateways / sizeof gateways[0]; i++) {
+        const int64_t *row = gateways[i];
+        tally_gateway_terms terms = {
+            row[2], row[3], {{(uint32_t)row[4], 200000, 0, 0}, {(uint32_t)row[5], 200000, 0, 0}}};
+        gen_begin(sim, &gen, TALLY_TX_GATEWAY_PROPOSE, (uint32_t)row[0] - 1);
+        gen.tx.body.gateway_propose = (tally_tx_gateway_propose){(uint32_t)row[0], (uint32_t)row[1], terms};
+        if (!setup_apply(sim, &gen)) return false;
+        gen_begin(sim, &gen, TALLY_TX_GATEWAY_ACCEPT, (uint32_t)row[1] - 1);
+        gen.tx.body.gateway_accept = (tally_tx_gateway_accept){sim->gateway_count, terms};
+        if (!setup_apply(sim, &gen)) return false;
     }
     return sim_end_block(sim);
 }
@@ -5052,6 +6588,13 @@ static void check_same_state(simulation *sim, const tally_state *state, const ta
     for (uint32_t id = 1; id <= tally_state_pending_count(state); id++) {
         if (same_pending(tally_state_pending(state, id), tally_state_pending(loaded, id))) continue;
         snprintf(what, sizeof what, "a snapshot loads hold %u otherwise than it was", id);
+        sim_fail(sim, __LINE__, what);
+        return;
+    }
+    SIM_EXPECT(sim, tally_state_gateway_count(loaded) == tally_state_gateway_count(state));
+    for (uint32_t id = 1; id <= tally_state_gateway_count(state) && !sim->failed; id++) {
+        if (same_gateway(tally_state_gateway(state, id), tally_state_gateway(loaded, id))) continue;
+        snprintf(what, sizeof what, "a snapshot loads gateway %u otherwise than it was", id);
         sim_fail(sim, __LINE__, what);
         return;
     }
@@ -5209,7 +6752,8 @@ static bool sim_init(simulation *sim, uint64_t seed, uint8_t growth_mode, uint32
     sim->left_with = calloc((size_t)(SIM_NETWORKS_MAX + 1) * actors, 1);
     if (!sim->keys || !sim->secrets || !sim->on_roster || !sim->ever_member || !sim->left_with) return false;
     sim->batch = calloc(1, sizeof *sim->batch);
-    if (!sim->batch) return false;
+    sim->gateway = calloc(1, sizeof *sim->gateway);
+    if (!sim->batch || !sim->gateway) return false;
     sim->creator = NONE;
     for (uint32_t i = 0; i < SIM_STAFF; i++) {
         sim->growers[i].day = INT64_MIN;
@@ -5250,6 +6794,8 @@ static void sim_free(simulation *sim) {
         if (sim->events[i].kind != EVENT_END_BLOCK) tally_tx_release(&sim->events[i].tx);
     free(sim->events);
     free(sim->batch);
+    free(sim->gateway);
+    free(sim->gateways);
     free(sim->balances);
     free(sim->line_statuses);
     free(sim->model_balances);
@@ -5275,6 +6821,8 @@ static void add_counts(sim_counts *total, const sim_counts *counts) {
             total->pending_codes[t][i] += counts->pending_codes[t][i];
             total->request_codes[t][i] += counts->request_codes[t][i];
         }
+    for (size_t t = 0; t < SIM_GATEWAY_TYPES; t++)
+        for (size_t i = 0; i < TALLY_ERROR_COUNT; i++) total->gateway_codes[t][i] += counts->gateway_codes[t][i];
     total->steps += counts->steps;
     total->blocks += counts->blocks;
     total->hash_checks += counts->hash_checks;
@@ -5316,6 +6864,14 @@ static void print_counts(const sim_counts *counts) {
         for (uint32_t code = 0; code < TALLY_ERROR_COUNT; code++)
             if (counts->pending_codes[t][code])
                 printf(" %s %llu", tally_error_name((tally_error)code), (unsigned long long)counts->pending_codes[t][code]);
+        printf("\n");
+    }
+    for (uint32_t t = 0; t < SIM_GATEWAY_TYPES; t++) {
+        printf("    %s:", tally_tx_type_name((uint8_t)(TALLY_TX_GATEWAY_PROPOSE + t)));
+        for (uint32_t code = 0; code < TALLY_ERROR_COUNT; code++)
+            if (counts->gateway_codes[t][code])
+                printf(" %s %llu", tally_error_name((tally_error)code),
+                       (unsigned long long)counts->gateway_codes[t][code]);
         printf("\n");
     }
     for (uint32_t t = 0; t < 3; t++) {
@@ -5380,6 +6936,28 @@ static void print_rule_counts(const simulation *sim) {
            (unsigned long long)c->request_ends_after_expired,
            (unsigned long long)c->request_pays_capped, (unsigned long long)c->request_pays_to_gone_maker,
            sim->open_request_count);
+    uint32_t open = 0, rounding = 0;
+    for (uint32_t i = 0; i < sim->gateway_count; i++) {
+        open += sim->gateways[i].record.status == TALLY_GATEWAY_OPEN;
+        rounding += sim->gateways[i].record.status == TALLY_GATEWAY_OPEN && sim->gateways[i].drift != 0;
+    }
+    printf("    gateways proposed %llu (superseding %llu), accepted %llu (rate from the pegs %llu), updated %llu, "
+           "frozen %llu, thawed %llu, closed %llu (proposals %llu); open now %u (%u holding a rounding); cross "
+           "payments over 1 hop %llu, over 2-4 %llu (4 hops %llu; rounded %llu, paying back %llu); bad paths: loops "
+           "%llu, not following on %llu, hop counts %llu; clearings %llu (%llu set-offs), refused past zero %llu, off "
+           "the rate %llu, unbalanced %llu\n",
+           (unsigned long long)c->gateways_proposed, (unsigned long long)c->gateways_superseded,
+           (unsigned long long)c->gateways_accepted, (unsigned long long)c->gateways_from_pegs,
+           (unsigned long long)c->gateways_updated, (unsigned long long)c->gateways_frozen,
+           (unsigned long long)c->gateways_unfrozen, (unsigned long long)c->gateways_closed,
+           (unsigned long long)c->proposals_closed, open, rounding, (unsigned long long)c->cross_one_hop,
+           (unsigned long long)c->cross_multi_hop, (unsigned long long)c->cross_four_hops,
+           (unsigned long long)c->cross_rounded, (unsigned long long)c->cross_exposure_reduced,
+           (unsigned long long)c->cross_bad_loop, (unsigned long long)c->cross_bad_follow,
+           (unsigned long long)c->cross_bad_hops, (unsigned long long)c->clearings,
+           (unsigned long long)c->clearing_setoffs, (unsigned long long)c->clearings_past_zero,
+           (unsigned long long)c->clearings_off_rate, (unsigned long long)c->clearings_unbalanced);
+    printf("    settlements %llu\n", (unsigned long long)c->settlements);
 }
 
 static bool run_seed(uint64_t seed, uint8_t growth_mode, uint32_t steps, sim_counts *total) {
@@ -5591,6 +7169,69 @@ TEST(simulation_random_histories_keep_every_invariant) {
                 char what[160];
                 snprintf(what, sizeof what, "%s was refused with %s only %llu times",
                          tally_tx_type_name(request_refusals[t].type), tally_error_name(code),
+                         (unsigned long long)times);
+                test_fail(__FILE__, __LINE__, what);
+            }
+        }
+        /* Gateways were proposed (some superseding a proposal), accepted (some at a
+         * rate from both pegs), updated, frozen and thawed, closed (open ones at zero,
+         * and proposals); payments crossed 1 hop and 2 to 4 (some 4, some rounding
+         * down, some paying an exposure back); real cycles were cleared and broken
+         * ones refused; and every refusal of the seven types was met (but
+         * GATEWAYS_FULL: 64 gateways of one network need 65 networks, test_gateway.c). */
+        CHECK(total->gateways_proposed >= 100 && total->gateways_superseded >= 5);
+        CHECK(total->gateways_accepted >= 50 && total->gateways_from_pegs >= 3);
+        CHECK(total->gateways_updated >= 50 && total->gateways_frozen >= 20 && total->gateways_unfrozen >= 20);
+        CHECK(total->gateways_closed >= 10 && total->proposals_closed >= 10);
+        CHECK(total->cross_one_hop >= 200 && total->cross_multi_hop >= 200 && total->cross_four_hops >= 20);
+        CHECK(total->cross_rounded >= 50 && total->cross_exposure_reduced >= 50);
+        CHECK(total->cross_bad_loop >= 3 && total->cross_bad_follow >= 3 && total->cross_bad_hops >= 3);
+        CHECK(total->clearings >= 20 && total->clearing_setoffs >= 60);
+        CHECK(total->clearings_past_zero >= 3 && total->clearings_off_rate >= 3 && total->clearings_unbalanced >= 3);
+        CHECK(total->settlements >= 10);
+        static const tally_error propose_refusals[] = {TALLY_ERR_NOT_OPERATOR, TALLY_ERR_UNKNOWN_NETWORK,
+                                                       TALLY_ERR_SAME_NETWORK, TALLY_ERR_BAD_RATE,
+                                                       TALLY_ERR_BAD_POLICY,   TALLY_ERR_GATEWAY_EXISTS};
+        static const tally_error accept_refusals[] = {TALLY_ERR_GATEWAY_NOT_FOUND, TALLY_ERR_GATEWAY_NOT_PROPOSED,
+                                                      TALLY_ERR_NOT_OPERATOR, TALLY_ERR_TERMS_CHANGED,
+                                                      TALLY_ERR_BAD_RATE};
+        static const tally_error side_refusals[] = {TALLY_ERR_GATEWAY_NOT_FOUND, TALLY_ERR_GATEWAY_NOT_OPEN,
+                                                    TALLY_ERR_NOT_GATEWAY_SIDE, TALLY_ERR_NOT_OPERATOR,
+                                                    TALLY_ERR_BAD_POLICY};
+        static const tally_error close_refusals[] = {TALLY_ERR_GATEWAY_NOT_FOUND, TALLY_ERR_GATEWAY_NOT_OPEN,
+                                                     TALLY_ERR_NOT_OPERATOR, TALLY_ERR_GATEWAY_NOT_CLEAR};
+        static const tally_error cross_refusals[] = {
+            TALLY_ERR_UNKNOWN_NETWORK,   TALLY_ERR_AMOUNT_NOT_POSITIVE, TALLY_ERR_BAD_PATH,
+            TALLY_ERR_GATEWAY_NOT_FOUND, TALLY_ERR_GATEWAY_NOT_OPEN,    TALLY_ERR_NOT_MEMBER,
+            TALLY_ERR_SYSTEM_ACCOUNT,    TALLY_ERR_FEE_ABOVE_MAX,       TALLY_ERR_INSUFFICIENT_CREDIT,
+            TALLY_ERR_GATEWAY_FROZEN,    TALLY_ERR_PARTNER_UNHEALTHY,   TALLY_ERR_EXPOSURE_LIMIT,
+            TALLY_ERR_AMOUNT_TOO_SMALL,  TALLY_ERR_CAP_REACHED,         TALLY_ERR_BELOW_MIN_RECEIVED};
+        static const tally_error clearing_refusals[] = {TALLY_ERR_GATEWAY_NOT_FOUND, TALLY_ERR_GATEWAY_NOT_OPEN,
+                                                        TALLY_ERR_BAD_CLEARING};
+        static const tally_error settle_refusals[] = {
+            TALLY_ERR_GATEWAY_NOT_FOUND, TALLY_ERR_NOT_GATEWAY_SIDE, TALLY_ERR_NOT_OPERATOR,
+            TALLY_ERR_NOT_IN_DEBT,       TALLY_ERR_NOT_WHOLE_STEPS,  TALLY_ERR_AMOUNT_NOT_POSITIVE};
+        const struct {
+            uint8_t type;
+            const tally_error *codes;
+            size_t count;
+        } gateway_refusals[] = {
+            {TALLY_TX_GATEWAY_PROPOSE, propose_refusals, sizeof propose_refusals / sizeof propose_refusals[0]},
+            {TALLY_TX_GATEWAY_ACCEPT, accept_refusals, sizeof accept_refusals / sizeof accept_refusals[0]},
+            {TALLY_TX_GATEWAY_UPDATE, side_refusals, sizeof side_refusals / sizeof side_refusals[0]},
+            {TALLY_TX_GATEWAY_FREEZE, side_refusals, sizeof side_refusals / sizeof side_refusals[0] - 1},
+            {TALLY_TX_GATEWAY_CLOSE, close_refusals, sizeof close_refusals / sizeof close_refusals[0]},
+            {TALLY_TX_TRANSFER_CROSS, cross_refusals, sizeof cross_refusals / sizeof cross_refusals[0]},
+            {TALLY_TX_CLEARING, clearing_refusals, sizeof clearing_refusals / sizeof clearing_refusals[0]},
+            {TALLY_TX_SETTLE, settle_refusals, sizeof settle_refusals / sizeof settle_refusals[0]}};
+        for (size_t t = 0; t < sizeof gateway_refusals / sizeof gateway_refusals[0]; t++) {
+            for (size_t k = 0; k < gateway_refusals[t].count; k++) {
+                tally_error code = gateway_refusals[t].codes[k];
+                uint64_t times = total->gateway_codes[gateway_refusals[t].type - TALLY_TX_GATEWAY_PROPOSE][code];
+                if (times >= 3) continue;
+                char what[160];
+                snprintf(what, sizeof what, "%s was refused with %s only %llu times",
+                         tally_tx_type_name(gateway_refusals[t].type), tally_error_name(code),
                          (unsigned long long)times);
                 test_fail(__FILE__, __LINE__, what);
             }

@@ -31,16 +31,19 @@ static tally_result add_member(tally_state *state, tally_network *network, const
         network->member_records++;
     } else {
         /* Rejoining: the record keeps its fees paid, a suspension or default it
-         * left with and the health period it was last active in (so a period counts
-         * it once); everything else starts afresh. */
+         * left with, the count of its requests still open (they outlive leaving: they
+         * may be paid and they expire) and the health period it was last active in
+         * (so a period counts it once); everything else starts afresh (leaving
+         * needed no holds open). */
         int64_t fees_paid = member->fees_paid;
-        uint32_t active_period = member->active_period;
+        uint32_t requests_open = member->requests_open, active_period = member->active_period;
         uint8_t left_with = member->status_before_leaving;
         if (left_with == TALLY_MEMBER_SUSPENDED || left_with == TALLY_MEMBER_DEFAULTED) status = left_with;
         memset(member, 0, sizeof *member);
         member->network_id = network->id;
         member->key = *key;
         member->fees_paid = fees_paid;
+        member->requests_open = requests_open;
         member->active_period = active_period;
         if (status == TALLY_MEMBER_DEFAULTED) member->line_status = TALLY_LINE_DEFAULTED;
     }
