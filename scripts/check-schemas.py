@@ -198,14 +198,17 @@ def main():
     c.check("/v1/proofs/accounts/{address}", "get", "/v1/proofs/accounts/" + alice, 200)
     c.check("/v1/proofs/assets/{asset}", "get", "/v1/proofs/assets/1", 200)
     c.check("/v1/proofs/assets/{asset}/holders/{address}", "get", "/v1/proofs/assets/1/holders/" + bob_address, 200)
-    # Gateways and paths: the demo has none, so the lists are empty and the rest
-    # refusals (GET /v1/paths priced for real in test_cli_gateway.c).
-    c.check("/v1/gateways", "get", "/v1/gateways", 200)
+    # Gateways and paths: the demo has three (1 Greenvale-Riverside, 2 Riverside-
+    # Hilltop, 3 Greenvale-Hilltop); a dev chain none (and the rest refusals).
+    listed = c.check("/v1/gateways", "get", "/v1/gateways", 200) or {}
     c.check("/v1/gateways", "get", "/v1/gateways?network=1", 200)
     c.check("/v1/gateways", "get", "/v1/gateways?network=x", 400)
     c.check("/v1/gateways", "get", "/v1/gateways?network=999", 404)
-    c.check("/v1/gateways/{id}", "get", "/v1/gateways/1", 404)
+    c.check("/v1/gateways/{id}", "get", "/v1/gateways/1", 200 if listed.get("gateways") else 404)
+    c.check("/v1/gateways/{id}", "get", "/v1/gateways/999", 404)
     c.check("/v1/gateways/{id}", "get", "/v1/gateways/first", 400)
+    if listed.get("gateways"):
+        c.check("/v1/paths", "get", "/v1/paths?from=alice@1&to=frank@3&amount=1000", 200)
     c.check("/v1/paths", "get", "/v1/paths?from=alice@1&to=bob@1", 400)
     c.check("/v1/paths", "get", "/v1/paths?from=alice@1&to=bob@1&amount=100", 400)
     c.check("/v1/paths", "get", "/v1/paths?from=alice@1&to=bob@999&amount=100", 404)
