@@ -174,6 +174,9 @@ def main():
         c.check("/v1/networks/{network}/accounts/{member}/history", "get",
                 "/v1/networks/1/accounts/%s/history" % who, 200)
     c.check("/v1/networks/{network}/activity", "get", "/v1/networks/1/activity?limit=500", 200)
+    c.check("/v1/networks/{network}/health", "get", "/v1/networks/1/health?limit=500", 200)
+    c.check("/v1/networks/{network}/health", "get", "/v1/networks/1/health?limit=0", 400)
+    c.check("/v1/networks/{network}/health", "get", "/v1/networks/999/health", 404)
     c.check("/v1/networks/{network}/search", "get", "/v1/networks/1/search?q=eggs", 200)
     c.check("/v1/networks/{network}/search", "get", "/v1/networks/1/search?q=", 400)
     c.check("/v1/accounts/{address}", "get", "/v1/accounts/" + alice, 200)

@@ -1493,3 +1493,42 @@ TEST(index_places_a_gateway_and_a_payment_across_it) {
     index_activity_release(rows, got);
     env_free(&env);
 }
+
+/* The history of health periods: the period a block ends is kept with the figures
+ * given with it (as the node reads them from its state), or as not known without. */
+TEST(index_keeps_each_health_period_with_the_figures_given) {
+    static index_env env;
+    CHECK(env_scenario_started(&env));
+    const tally_network *network = tally_state_network(tally_store_state(env.store), ENV_NET);
+    int64_t first_end = network->health_started_at + TALLY_HEALTH_PERIOD_SECONDS;
+    /* the block that ends period 1, indexed with its figures */
+    env.time = first_end - 60;
+    CHECK(env_produce(&env, NULL, 0, false));
+    network = tally_state_network(tally_store_state(env.store), ENV_NET);
+    REQUIRE(network->health.period == 1);
+    index_health_given given = {ENV_NET, network->health};
+    char why[INDEX_WHY_BYTES];
+    CHECK(index_add_blocks_with_health(env.index, &env.block, 1, &given, 1, why, sizeof why) == INDEX_OK);
+    /* the block that ends period 2, indexed without */
+    env.time = first_end + TALLY_HEALTH_PERIOD_SECONDS - 60;
+    CHECK(env_produce(&env, NULL, 0, true));
+    index_health_row rows[4];
+    uint32_t count = 0, next = 0;
+    CHECK(index_health_history(env.index, ENV_NET, 0, 4, rows, &count, &next, why, sizeof why) == INDEX_OK);
+    REQUIRE(count == 2);
+    CHECK_EQ(next, 0);
+    CHECK_EQ(rows[0].period, 2);
+    CHECK(!rows[0].known);
+    CHECK_EQ(rows[0].ended_at, first_end + TALLY_HEALTH_PERIOD_SECONDS);
+    CHECK_EQ(rows[1].period, 1);
+    CHECK(rows[1].known);
+    CHECK(memcmp(&rows[1].health, &given.health, sizeof given.health) == 0);
+    CHECK(rows[1].health.volume > 0 && rows[1].health.active_members > 0); /* the scenario's payments */
+    /* a page of one, then the next */
+    CHECK(index_health_history(env.index, ENV_NET, 0, 1, rows, &count, &next, why, sizeof why) == INDEX_OK);
+    CHECK(count == 1 && rows[0].period == 2 && next == 2);
+    CHECK(index_health_history(env.index, ENV_NET, next, 1, rows, &count, &next, why, sizeof why) == INDEX_OK);
+    CHECK(count == 1 && rows[0].period == 1 && next == 0);
+    CHECK(index_health_history(env.index, ENV_NET, 0, 0, rows, &count, &next, why, sizeof why) == INDEX_ERR_BAD_ARGUMENT);
+    env_free(&env);
+}

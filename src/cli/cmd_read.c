@@ -539,25 +539,20 @@ cli_status cli_cmd_network_show(cli_context *ctx, const cli_args *args) {
 }
 
 cli_status cli_cmd_network_health(cli_context *ctx, const cli_args *args) {
+    const char *history_text = cli_option_value(args, "--history");
+    uint64_t history = 0;
+    if (history_text && (!cli_number_parse(history_text, 500, &history) || history == 0))
+        return cli_usage(ctx, args->command, "--history is 1 to 500 periods, not '%s'", history_text);
     cli_network network;
     cli_status status = cli_client_network(ctx, args->positional[0], &network);
     if (status != CLI_OK) return status;
-    char path[64];
-    snprintf(path, sizeof path, "/v1/networks/%" PRIu32, network.id);
+    char path[96];
+    snprintf(path, sizeof path, "/v1/networks/%" PRIu32 "/health?limit=%" PRIu64, network.id, history ? history : 1);
     json_t *json;
     status = cli_client_get(ctx, path, &json);
     if (status != CLI_OK) return status;
-    if (ctx->json) {
-        /* the figures alone, with the network's name and unit to read them by */
-        json_t *out = json_pack("{s:I, s:O, s:O, s:O, s:O, s:O}", "id", (json_int_t)network.id, "name",
-                                json_object_get(json, "name"), "unit", json_object_get(json, "unit"), "decimals",
-                                json_object_get(json, "decimals"), "health", json_object_get(json, "health"),
-                                "running", json_object_get(json, "health_running"));
-        cli_out_json(ctx->out, out);
-        json_decref(out);
-    } else {
-        cli_out_network_health(ctx->out, json);
-    }
+    if (ctx->json) cli_out_json(ctx->out, json);
+    else cli_out_network_health(ctx->out, json, history > 0);
     json_decref(json);
     return status;
 }

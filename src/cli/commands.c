@@ -193,6 +193,10 @@ static const cli_option activity_options[] = {
     {"--before", "CURSOR", "show the page before this cursor (printed at the end of a page)"},
     {NULL, NULL, NULL},
 };
+static const cli_option health_options[] = {
+    {"--history", "N", "also the last N periods (1 to 500), newest first"},
+    {NULL, NULL, NULL},
+};
 static const cli_option members_options[] = {
     {"--limit", "N", "members to show, 1 to 500 (default 100)"},
     {"--cursor", "C", "go on from the cursor printed after the previous page"},
@@ -283,7 +287,7 @@ const cli_command cli_commands[] = {
      "Shows the network's unit, operators, policy, members, supply, debt, lost debt, fees\n"
      "and assurance pool.\n" NET_HELP,
      "tally network show greenvale", cli_cmd_network_show},
-    {"network", "health", "NET", 1, 1, NULL, "a network's health: the figures other networks trust it by",
+    {"network", "health", "NET", 1, 1, health_options, "a network's health: the figures other networks trust it by",
      "Shows the network's last completed health period (30 days each, from its creation),\n"
      "as the chain wrote it into the network's record: supply and debt, utilisation\n"
      "(members' debt over their limits), velocity (what members received over supply),\n"
@@ -291,8 +295,9 @@ const cli_command cli_commands[] = {
      "RTD (reserve over supply), concentration (the largest debt one member reached over\n"
      "supply), active members, and exposure to and debt owed to partner networks through\n"
      "gateways; then the running period so far. A gateway's health rules read these\n"
-     "figures; `tally prove network NET` proves them to anyone.\n" NET_HELP,
-     "tally network health greenvale", cli_cmd_network_health},
+     "figures; `tally prove network NET` proves them to anyone. With --history N, the\n"
+     "last N periods as the node's index keeps them, newest first.\n" NET_HELP,
+     "tally network health greenvale\n  tally network health greenvale --history 12", cli_cmd_network_health},
     {"network", "list", "", 0, 0, NULL, "every network on the node",
      "Lists the networks of the chain with their id, name, unit and members.\n", "tally network list",
      cli_cmd_network_list},

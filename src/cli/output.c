@@ -812,11 +812,45 @@ void cli_out_network(FILE *out, const json_t *network, const cli_unit *reserve) 
                 amount_field(pool, "redeem_allowance_today", &reserve_unit, a));
 }
 
-void cli_out_network_health(FILE *out, const json_t *network) {
+/* A table of health periods, newest first. */
+static void print_health_history(FILE *out, const json_t *periods, const cli_unit *unit) {
+    table t = {.columns = 10, .right = {true, false, true, true, true, true, true, true, true, true}};
+    const char *header[] = {"PERIOD", "ENDED", "SUPPLY", "MEMBERS OWE", "UTILISATION", "VELOCITY", "DEFAULTS",
+                            "RTD", "ACTIVE", "EXPOSURE"};
+    table_row(&t, header);
+    size_t index;
+    json_t *row;
+    json_array_foreach(periods, index, row) {
+        char period[24] = "-", ended[CLI_TIME_TEXT_MAX] = "-", supply[CLI_AMOUNT_TEXT_MAX] = "-",
+             owe[CLI_AMOUNT_TEXT_MAX] = "-", util[24] = "-", velocity[24] = "-", defaults[24] = "-", rtd[24] = "-",
+             active[24] = "-", exposure[CLI_AMOUNT_TEXT_MAX] = "-";
+        int64_t value = 0;
+        if (cli_json_i64(row, "period", &value)) snprintf(period, sizeof period, "%" PRId64, value);
+        if (cli_json_i64(row, "ended_at", &value)) cli_out_time(value, ended);
+        if (json_is_true(json_object_get(row, "known"))) {
+            amount_field(row, "supply", unit, supply);
+            amount_field(row, "member_debt", unit, owe);
+            if (cli_json_i64(row, "utilisation_bps", &value)) cli_out_bps(value, util);
+            if (cli_json_i64(row, "velocity_bps", &value)) cli_out_bps(value, velocity);
+            if (cli_json_i64(row, "default_rate_bps", &value)) cli_out_bps(value, defaults);
+            if (cli_json_i64(row, "rtd_bps", &value)) cli_out_bps(value, rtd);
+            if (cli_json_i64(row, "active_members", &value)) snprintf(active, sizeof active, "%" PRId64, value);
+            amount_field(row, "exposure", unit, exposure);
+        } else {
+            snprintf(supply, sizeof supply, "(not indexed)");
+        }
+        const char *cells[] = {period, ended, supply, owe, util, velocity, defaults, rtd, active, exposure};
+        table_row(&t, cells);
+    }
+    table_print(out, &t);
+    table_free(&t);
+}
+
+void cli_out_network_health(FILE *out, const json_t *network, bool history) {
     cli_unit unit = unit_of(network, NULL);
     char a[CLI_AMOUNT_TEXT_MAX], b[CLI_AMOUNT_TEXT_MAX], c[CLI_AMOUNT_TEXT_MAX], bps[24], bps2[24];
     fprintf(out, "network     %s (%s)\n", string_or_dash(cli_json_string(network, "name")), string_or_dash(unit.code));
-    const json_t *h = cli_json_object(network, "health");
+    const json_t *h = cli_json_object(network, "last");
     int64_t period = 0, ended = 0, active = 0, value = 0, other = 0;
     if (!h || !cli_json_i64(h, "period", &period)) {
         fprintf(out, "health      no period has ended yet (a period is 30 days from the network's creation)\n");
@@ -844,7 +878,7 @@ void cli_out_network_health(FILE *out, const json_t *network) {
         fprintf(out, "gateways    exposure %s (minted against partners), owed %s\n", amount_field(h, "exposure", &unit, a),
                 amount_field(h, "owed", &unit, b));
     }
-    const json_t *running = cli_json_object(network, "health_running");
+    const json_t *running = cli_json_object(network, "running");
     int64_t ends = 0;
     if (running && cli_json_i64(running, "period", &period) && cli_json_i64(running, "ends_at", &ends)) {
         cli_json_i64(running, "active_members", &active);
@@ -854,6 +888,18 @@ void cli_out_network_health(FILE *out, const json_t *network) {
                 period, cli_out_time(ends, until), amount_field(running, "volume", &unit, a), active,
                 amount_field(running, "exposure", &unit, b), amount_field(running, "owed", &unit, c));
     }
+    const json_t *periods = cli_json_array(network, "history");
+    if (!history) return;
+    if (json_array_size(periods) == 0) {
+        fprintf(out, "history     none yet\n");
+        return;
+    }
+    fprintf(out, "\n");
+    print_health_history(out, periods, &unit);
+    int64_t next = 0;
+    if (cli_json_i64(network, "next", &next))
+        fprintf(out, "older periods: before period %" PRId64 " (GET /v1/networks/{id}/health?before=%" PRId64 ")\n", next,
+                next);
 }
 
 void cli_out_network_list(FILE *out, const json_t *list) {

@@ -91,8 +91,9 @@ void cli_out_history(FILE *out, const json_t *history, const cli_unit *unit, con
                      const char *next_hint);
 void cli_out_network(FILE *out, const json_t *network, const cli_unit *reserve);
 void cli_out_network_list(FILE *out, const json_t *list);
-/* A network's last completed health period and the running one (GET /v1/networks/{id}). */
-void cli_out_network_health(FILE *out, const json_t *network);
+/* A network's last completed health period and the running one, and with `history`
+ * a table of the periods (GET /v1/networks/{id}/health). */
+void cli_out_network_health(FILE *out, const json_t *health, bool history);
 void cli_out_members(FILE *out, const json_t *members, const cli_unit *unit);
 /* The matches of GET /v1/networks/{id}/search: what matched (a payment's memo or a
  * member's alias), where, who. */

@@ -1146,6 +1146,43 @@ static void copy_member_page(const tally_state *state, const tally_network *netw
 }
 
 /* GET /v1/networks/{id}[/members | /accounts/{who}[/history] | /search | /activity | /holds | /requests] */
+/* GET /v1/networks/{id}/health?before=&limit=: the last completed period (the
+ * network record's), the running one, and the history the index keeps. */
+static enum MHD_Result get_health(http_server *server, struct MHD_Connection *connection,
+                                  const view_network_copy *copy) {
+    uint64_t before = 0, limit = 0;
+    if (!query_u64(connection, "before", 0, UINT32_MAX, &before) ||
+        !query_u64(connection, "limit", HTTP_LIST_LIMIT_DEFAULT, HTTP_LIST_LIMIT_MAX, &limit) || limit == 0)
+        return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_QUERY",
+                          "before is the `next` of the previous page (a period), 1 <= limit <= 500");
+    index_health_row *rows = calloc((size_t)limit, sizeof *rows);
+    if (!rows) return send_out_of_memory(connection);
+    uint32_t count = 0, next = 0;
+    char why[INDEX_WHY_BYTES];
+    if (!node_health_history(server->node, copy->network.id, (uint32_t)before, (uint32_t)limit, rows, &count, &next, why,
+                             sizeof why)) {
+        free(rows);
+        return send_error(connection, MHD_HTTP_INTERNAL_SERVER_ERROR, "INDEX", why);
+    }
+    json_t *history = json_array();
+    for (uint32_t i = 0; i < count; i++) {
+        json_t *row = rows[i].known ? view_health(&rows[i].health)
+                                    : json_pack("{s:i, s:I}", "period", (int)rows[i].period, "ended_at",
+                                                (json_int_t)rows[i].ended_at);
+        json_object_set_new(row, "known", json_boolean(rows[i].known));
+        json_array_append_new(history, row);
+    }
+    free(rows);
+    json_t *network = view_network(copy);
+    json_t *out = json_pack("{s:i, s:s, s:s, s:i, s:O, s:O, s:o, s:o}", "network", (int)copy->network.id, "name",
+                            copy->network.name, "unit", copy->network.unit_code, "decimals", (int)copy->network.decimals,
+                            "last", json_object_get(network, "health"), "running",
+                            json_object_get(network, "health_running"), "history", history, "next",
+                            view_next(next != 0, next));
+    json_decref(network);
+    return send_json(connection, MHD_HTTP_OK, out);
+}
+
 static enum MHD_Result get_network(http_server *server, struct MHD_Connection *connection, char **segments,
                                    int count) {
     uint32_t network_id;
@@ -1157,9 +1194,10 @@ static enum MHD_Result get_network(http_server *server, struct MHD_Connection *c
     bool wants_activity = count == 4 && strcmp(segments[3], "activity") == 0;
     bool wants_holds = count == 4 && strcmp(segments[3], "holds") == 0;
     bool wants_requests = count == 4 && strcmp(segments[3], "requests") == 0;
+    bool wants_health = count == 4 && strcmp(segments[3], "health") == 0;
     if (wants_account && count == 6 && strcmp(segments[5], "history") != 0) wants_account = false;
     if (!wants_network && !wants_members && !wants_account && !wants_search && !wants_activity && !wants_holds &&
-        !wants_requests)
+        !wants_requests && !wants_health)
         return send_error(connection, MHD_HTTP_NOT_FOUND, "NOT_FOUND", "no such path");
     uint64_t cursor = 0, limit = 0;
     member_page page = {0};
@@ -1183,7 +1221,7 @@ static enum MHD_Result get_network(http_server *server, struct MHD_Connection *c
     uint32_t member_total = network ? network->member_count : 0;
     if (!network) {
         code = "UNKNOWN_NETWORK", message = tally_error_message(TALLY_ERR_UNKNOWN_NETWORK);
-    } else if (wants_network) {
+    } else if (wants_network || wants_health) {
         view_copy_network(state, network, node_tip(server->node)->block_time, &network_copy);
     } else if (wants_members) {
         copy_member_page(state, network, cursor, limit, &page);
@@ -1200,6 +1238,7 @@ static enum MHD_Result get_network(http_server *server, struct MHD_Connection *c
         return send_error(connection, MHD_HTTP_NOT_FOUND, code, message);
     }
     if (wants_network) return send_json(connection, MHD_HTTP_OK, view_network(&network_copy));
+    if (wants_health) return get_health(server, connection, &network_copy);
     if (wants_search) return get_search(server, connection, network_id);
     if (wants_activity) return get_activity(server, connection, network_id);
     if (wants_holds || wants_requests) return get_escrow_list(server, connection, network_id, wants_holds);

@@ -104,7 +104,7 @@ extern "C" {
  * events of blocks' ends, and a network's activity. 4: holds and payment requests.
  * 5: a hold's or request's id and amount on the rows of its transactions, the open
  * holds by payee. 6: gateways (where their transactions and cross payments go). */
-#define INDEX_SCHEMA_VERSION 6
+#define INDEX_SCHEMA_VERSION 7
 /* An event of a block's end is indexed as a row of type INDEX_EVENT_TYPE_BASE + its
  * kind (tally_event_kind), after the block's transactions: its id is
  * BLAKE2b-256("tally-event" || block hash || u32 its number in the block). */
@@ -193,6 +193,36 @@ TALLY_MUST_CHECK index_error index_add_block(tally_index *index, const tally_blo
  * indexer runs behind the producer and several blocks wait. */
 TALLY_MUST_CHECK index_error index_add_blocks(tally_index *index, const tally_block *blocks, uint32_t count,
                                               char *why, size_t why_size);
+
+/*
+ * Health periods (docs/GATEWAYS.md section 4). A block records only that a network's
+ * period ended (the event `health_recorded`); its figures are in the state, in the
+ * network record of the block's state. So whoever indexes the blocks passes the
+ * figures it read from a state in which that period was still the last completed one
+ * (the node does, reading them under its lock as it reads the blocks: the indexer
+ * trails by a batch, a period is 30 days): each row of table `health` then holds
+ * them. A period whose figures were not passed (an index rebuilt from an old log) is
+ * kept as known = false: when it ended, not what it said; a proof of the network
+ * record at that height still says it.
+ */
+typedef struct {
+    uint32_t network_id;
+    tally_health health; /* health.period: the period */
+} index_health_given;
+TALLY_MUST_CHECK index_error index_add_blocks_with_health(tally_index *index, const tally_block *blocks, uint32_t count,
+                                                          const index_health_given *given, uint32_t given_count,
+                                                          char *why, size_t why_size);
+typedef struct {
+    uint32_t period;
+    int64_t ended_at;
+    bool known; /* false: the figures were not given when it was indexed */
+    tally_health health;
+} index_health_row;
+/* A network's periods, newest first, below period `before` (0: from the newest), at
+ * most `limit` (<= 1000) into rows; *next_before is the period to ask next (0: none). */
+TALLY_MUST_CHECK index_error index_health_history(tally_index *index, uint32_t network_id, uint32_t before,
+                                                  uint32_t limit, index_health_row *rows, uint32_t *count,
+                                                  uint32_t *next_before, char *why, size_t why_size);
 
 /* What index_catch_up and index_rebuild did. */
 typedef struct {

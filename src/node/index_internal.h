@@ -65,6 +65,10 @@ _Static_assert(CREDIT_ENTRIES_MAX <= ENTRIES_PER_TX && ASSET_ENTRIES_MAX <= ENTR
     X(HOLD_GET, "SELECT network_id, payer, payee, amount, fee FROM holds WHERE id = ?1")                    \
     X(GATEWAY_PUT, "INSERT INTO gateways(id, network_a, network_b) VALUES (?1, ?2, ?3)")                     \
     X(GATEWAY_GET, "SELECT network_a, network_b FROM gateways WHERE id = ?1")                                \
+    X(HEALTH_PUT, "INSERT OR REPLACE INTO health(network_id, period, ended_at, known, figures) "            \
+                  "VALUES (?1, ?2, ?3, ?4, ?5)")                                                              \
+    X(HEALTH_LIST, "SELECT period, ended_at, known, figures FROM health WHERE network_id = ?1 AND period < ?2 " \
+                   "ORDER BY period DESC LIMIT ?3")                                                           \
     X(HOLD_STATUS, "UPDATE holds SET status = ?2 WHERE id = ?1")                                            \
     X(HOLDS_VOID_OF, "UPDATE holds SET status = 2 WHERE network_id = ?1 AND payer = ?2 AND status = 0")      \
     X(HOLDS_OF, "SELECT id FROM holds WHERE network_id = ?1 AND (payer = ?2 OR payee = ?2 OR resolver = ?2) " \
@@ -136,7 +140,14 @@ struct tally_index {
     bool failed;
     /* The entries of the transaction being indexed (room for the longest batch's). */
     struct tx_entries *entries;
+    /* The health figures given with the blocks being added (index_add_blocks_with_health). */
+    const index_health_given *health_given;
+    uint32_t health_given_count;
 };
+
+/* index_health.c: the row of the health period an event `health_recorded` ended,
+ * with its figures when they were given. */
+index_error index_health_recorded(tally_index *index, const tally_event *event, char *why, size_t why_size);
 
 /* ------------------------------------------------------------------------ */
 /* Errors.                                                                   */

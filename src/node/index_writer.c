@@ -418,6 +418,10 @@ static index_error insert_event(tally_index *index, const tally_block *block, co
         about = tally_system_key(event->network_id, TALLY_SYSTEM_POOL);
     else
         memset(&about, 0, sizeof about);
+    if (event->kind == TALLY_EVENT_HEALTH_RECORDED) {
+        index_error kept = index_health_recorded(index, event, why, why_size);
+        if (kept != INDEX_OK) return kept;
+    }
     int64_t seq = (int64_t)index->transactions + 1;
     binding b = bind_start(index, STATEMENT_INSERT_TX);
     bind_int(&b, 1, seq);

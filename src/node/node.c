@@ -507,6 +507,27 @@ static void *producer_main(void *context) {
  * batch lines than a block holds past the first block), in one SQLite
  * transaction: under load the indexer runs behind, and a commit per block cost a
  * tenth of its work. */
+/* For each `health_recorded` event of the blocks, its network's last completed period
+ * when it is still that one (with the lock held); *given NULL when there is none (or
+ * no memory: the periods are then indexed without their figures). */
+static void health_figures(const node *n, const tally_block *blocks, uint32_t count, index_health_given **given,
+                           uint32_t *given_count) {
+    const tally_state *state = tally_store_state(n->store);
+    uint32_t events = 0;
+    for (uint32_t b = 0; b < count; b++)
+        for (uint32_t e = 0; e < blocks[b].event_count; e++) events += blocks[b].events[e].kind == TALLY_EVENT_HEALTH_RECORDED;
+    *given = NULL, *given_count = 0;
+    if (events == 0 || !(*given = calloc(events, sizeof **given))) return;
+    for (uint32_t b = 0; b < count; b++)
+        for (uint32_t e = 0; e < blocks[b].event_count; e++) {
+            const tally_event *event = &blocks[b].events[e];
+            if (event->kind != TALLY_EVENT_HEALTH_RECORDED) continue;
+            const tally_network *network = tally_state_network(state, event->network_id);
+            if (!network || network->health.period != (uint64_t)event->amount) continue;
+            (*given)[(*given_count)++] = (index_health_given){network->id, network->health};
+        }
+}
+
 static void *indexer_main(void *context) {
     node *n = context;
     /* The index is derived data: under load it runs only on cycles that checking
@@ -542,14 +563,20 @@ static void *indexer_main(void *context) {
             for (uint32_t i = 0; i < block->header.tx_count; i++)
                 if (block->txs[i].type == TALLY_TX_TRANSFER_BATCH) lines += block->txs[i].body.transfer_batch.line_count;
         }
+        /* The figures of the health periods these blocks end, from the state while that
+         * period is still its network's last (index.h): read now, under the lock. */
+        index_health_given *health = NULL;
+        uint32_t health_count = 0;
+        health_figures(n, blocks, count, &health, &health_count);
         pthread_mutex_unlock(&n->lock);
         char why[INDEX_WHY_BYTES];
         index_error error = INDEX_OK;
         if (count > 0) {
             pthread_mutex_lock(&n->index_lock);
-            error = index_add_blocks(n->index, blocks, count, why, sizeof why);
+            error = index_add_blocks_with_health(n->index, blocks, count, health, health_count, why, sizeof why);
             pthread_mutex_unlock(&n->index_lock);
         }
+        free(health);
         /* Only the first block's room is kept between batches. */
         for (uint32_t i = 1; i < count; i++) {
             tally_block_release(&blocks[i]);
@@ -1022,6 +1049,14 @@ bool node_pending_in(node *n, uint32_t network_id, const tally_key *member, int6
                      size_t why_size) {
     pthread_mutex_lock(&n->index_lock);
     index_error error = index_pending_in(n->index, network_id, member, amount, why, why_size);
+    pthread_mutex_unlock(&n->index_lock);
+    return error == INDEX_OK;
+}
+
+bool node_health_history(node *n, uint32_t network_id, uint32_t before, uint32_t limit, index_health_row *rows,
+                         uint32_t *count, uint32_t *next_before, char *why, size_t why_size) {
+    pthread_mutex_lock(&n->index_lock);
+    index_error error = index_health_history(n->index, network_id, before, limit, rows, count, next_before, why, why_size);
     pthread_mutex_unlock(&n->index_lock);
     return error == INDEX_OK;
 }

@@ -173,6 +173,9 @@ bool node_request_memos(node *n, const uint32_t *ids, uint32_t count, char (*mem
                         char *why, size_t why_size);
 bool node_pending_in(node *n, uint32_t network_id, const tally_key *member, int64_t *amount, char *why,
                      size_t why_size);
+/* A network's health periods in the index, newest first (index_health_history). */
+bool node_health_history(node *n, uint32_t network_id, uint32_t before, uint32_t limit, index_health_row *rows,
+                         uint32_t *count, uint32_t *next_before, char *why, size_t why_size);
 
 /* The time a block made now would have: the clock (a dev chain's, moved ahead),
  * never before the tip. Call between node_read_begin and node_read_end. */
