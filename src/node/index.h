@@ -201,9 +201,11 @@ TALLY_MUST_CHECK index_error index_add_blocks(tally_index *index, const tally_bl
  * figures it read from a state in which that period was still the last completed one
  * (the node does, reading them under its lock as it reads the blocks: the indexer
  * trails by a batch, a period is 30 days): each row of table `health` then holds
- * them. A period whose figures were not passed (an index rebuilt from an old log) is
- * kept as known = false: when it ended, not what it said; a proof of the network
- * record at that height still says it.
+ * them (the node keeps each block's as it makes it, and falls back on its state). A
+ * period whose figures were not passed (an index rebuilt from an old log, or one block
+ * that ended several periods of a network after a month without blocks) is kept as
+ * known = false: when it ended, not what it said; a proof of the network record at
+ * that height still says it.
  */
 typedef struct {
     uint32_t network_id;

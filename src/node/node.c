@@ -32,6 +32,7 @@
  * transactions (keyed by id and signature together: the id covers only the unsigned
  * bytes) spares checking the same bytes twice.
  */
+#define HEALTH_KEPT_MAX 1024u /* health periods kept for the indexer (keep_health) */
 #define _GNU_SOURCE /* SCHED_IDLE */
 #include "node/node.h"
 
@@ -93,6 +94,11 @@ struct node {
      * (node_dev_advance); always 0 on a real chain. */
     int64_t dev_offset;
     bool block_requested; /* make a block now, even an empty one (a dev advance) */
+    /* The figures of the health periods the last blocks made ended, kept as each block
+     * is made (the state then holds them) until the indexer reads that block: a ring,
+     * the oldest overwritten (health_figures falls back on the state). */
+    index_health_given health_kept[HEALTH_KEPT_MAX];
+    uint32_t health_kept_next, health_kept_count;
     uint64_t last_block_start_ns;    /* CLOCK_MONOTONIC: when the last block began */
     uint64_t last_block_cpu_ns;      /* the producer's CPU time for it */
     uint64_t oldest_pending_ns;      /* CLOCK_MONOTONIC: when the oldest pending transaction arrived */
@@ -373,6 +379,21 @@ static int64_t next_block_time(const node *n, const tally_chain_tip *tip) {
 /* Builds the block under the lock, writes it without the lock (admission goes on
  * meanwhile: what it admits goes into the next block; reads of the state wait, since
  * it holds a block the log may never hold), publishes it under the lock. */
+/* The health periods a block just made ended, with their figures from the state the
+ * block left (its network's last completed period now). Lock held. */
+static void keep_health(node *n, const tally_block *block) {
+    const tally_state *state = tally_store_state(n->store);
+    for (uint32_t e = 0; e < block->event_count; e++) {
+        const tally_event *event = &block->events[e];
+        if (event->kind != TALLY_EVENT_HEALTH_RECORDED) continue;
+        const tally_network *network = tally_state_network(state, event->network_id);
+        if (!network || network->health.period != (uint64_t)event->amount) continue;
+        n->health_kept[n->health_kept_next] = (index_health_given){network->id, network->health};
+        n->health_kept_next = (n->health_kept_next + 1) % HEALTH_KEPT_MAX;
+        if (n->health_kept_count < HEALTH_KEPT_MAX) n->health_kept_count++;
+    }
+}
+
 static tally_chain_error build_write_publish(node *n, int64_t block_time, uint32_t count,
                                              tally_chain_failure *failure) {
     /* Signatures were checked at admission, on every core: the block is built
@@ -386,7 +407,10 @@ static tally_chain_error build_write_publish(node *n, int64_t block_time, uint32
     error = tally_store_write_next(n->store, failure);
     pthread_mutex_lock(&n->lock);
     n->writing = false;
-    if (error == TALLY_CHAIN_OK) tally_store_publish_next(n->store);
+    if (error == TALLY_CHAIN_OK) {
+        tally_store_publish_next(n->store);
+        keep_health(n, &n->block);
+    }
     return error;
 }
 
@@ -507,9 +531,10 @@ static void *producer_main(void *context) {
  * batch lines than a block holds past the first block), in one SQLite
  * transaction: under load the indexer runs behind, and a commit per block cost a
  * tenth of its work. */
-/* For each `health_recorded` event of the blocks, its network's last completed period
- * when it is still that one (with the lock held); *given NULL when there is none (or
- * no memory: the periods are then indexed without their figures). */
+/* For each `health_recorded` event of the blocks, its figures as kept when the block
+ * was made (keep_health), else its network's last completed period when it is still
+ * that one (with the lock held); *given NULL when there is none (or no memory: the
+ * periods are then indexed without their figures). */
 static void health_figures(const node *n, const tally_block *blocks, uint32_t count, index_health_given **given,
                            uint32_t *given_count) {
     const tally_state *state = tally_store_state(n->store);
@@ -522,6 +547,15 @@ static void health_figures(const node *n, const tally_block *blocks, uint32_t co
         for (uint32_t e = 0; e < blocks[b].event_count; e++) {
             const tally_event *event = &blocks[b].events[e];
             if (event->kind != TALLY_EVENT_HEALTH_RECORDED) continue;
+            const index_health_given *kept = NULL;
+            for (uint32_t k = 0; k < n->health_kept_count && !kept; k++)
+                if (n->health_kept[k].network_id == event->network_id &&
+                    n->health_kept[k].health.period == (uint64_t)event->amount)
+                    kept = &n->health_kept[k];
+            if (kept) {
+                (*given)[(*given_count)++] = *kept;
+                continue;
+            }
             const tally_network *network = tally_state_network(state, event->network_id);
             if (!network || network->health.period != (uint64_t)event->amount) continue;
             (*given)[(*given_count)++] = (index_health_given){network->id, network->health};
@@ -1078,18 +1112,38 @@ uint64_t node_wait_for_block(node *n, uint64_t after_height, uint32_t timeout_ms
 
 /* ---- a development chain's clock ---- */
 
+#define DEV_ADVANCE_STEPS_MAX 2000u /* blocks one advance makes on the way, at most */
+
 node_dev_outcome node_dev_advance(node *n, int64_t seconds, int64_t *block_time, uint64_t *height) {
     if (!node_is_dev_chain(n)) return NODE_DEV_NOT_DEV_CHAIN;
     if (seconds <= 0 || seconds > NODE_DEV_ADVANCE_MAX_SECONDS) return NODE_DEV_BAD_SECONDS;
     pthread_mutex_lock(&n->lock);
     int64_t target = next_block_time(n, tally_store_tip(n->store)) + seconds;
-    __atomic_add_fetch(&n->dev_offset, seconds, __ATOMIC_ACQ_REL);
-    n->block_requested = true;
-    pthread_cond_signal(&n->work);
-    /* The block at the new time, which did whatever came due on the way (at most
+    /* The clock moves from one thing the chain has to do by itself to the next (a
+     * line's period or grace, a hold's timeout, a request's expiry, a health period's
+     * end), a block at each, as a chain that ran all along would have made them (so
+     * that each health period is written in its own block, with its own figures);
+     * then to the target. Past DEV_ADVANCE_STEPS_MAX steps it goes straight there:
+     * the block at the new time does whatever came due on the way (at most
      * TALLY_BLOCK_DUES_MAX entries a block: the producer makes the rest at once). */
     struct timespec deadline = deadline_after_ms(30000);
     bool timed_out = false;
+    for (uint32_t step = 0; step < DEV_ADVANCE_STEPS_MAX && !node_failed(n) && !timed_out; step++) {
+        int64_t due = tally_state_next_due(tally_store_state(n->store));
+        int64_t now = next_block_time(n, tally_store_tip(n->store));
+        if (due == INT64_MAX || due >= target) break;
+        if (due > now) __atomic_add_fetch(&n->dev_offset, due - now, __ATOMIC_ACQ_REL);
+        n->block_requested = true;
+        pthread_cond_signal(&n->work);
+        uint64_t height_before = tally_store_tip(n->store)->height;
+        while (!node_failed(n) && !timed_out &&
+               (tally_store_tip(n->store)->block_time < due || tally_store_tip(n->store)->height == height_before))
+            timed_out = pthread_cond_timedwait(&n->committed, &n->lock, &deadline) == ETIMEDOUT;
+    }
+    int64_t now = next_block_time(n, tally_store_tip(n->store));
+    if (now < target) __atomic_add_fetch(&n->dev_offset, target - now, __ATOMIC_ACQ_REL);
+    n->block_requested = true;
+    pthread_cond_signal(&n->work);
     while (!node_failed(n) && !timed_out && tally_store_tip(n->store)->block_time < target)
         timed_out = pthread_cond_timedwait(&n->committed, &n->lock, &deadline) == ETIMEDOUT;
     *block_time = tally_store_tip(n->store)->block_time;
