@@ -1007,6 +1007,8 @@ tally_error tally_member_credit_refusal(const tally_member *member);
 /* Reserve-to-debt ratio of a network in basis points (primary value / supply),
  * rounded down; 0 when the network has no supply or no peg. */
 int64_t tally_network_rtd_bps(const tally_network *network);
+/* When the network's running health period ends (INT64_MAX: never). */
+int64_t tally_network_health_ends_at(const tally_network *network);
 /* Reserve that redemptions may still take from the pool's primary on the day of
  * block_time (its redeem_cap_bps of primary when the day's first redemption from
  * primary comes, rounded down; the buffer is not capped). */

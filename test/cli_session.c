@@ -82,3 +82,11 @@ void session_free(session *s) {
     free(s->err);
     s->out = s->err = NULL;
 }
+
+bool contains(const char *text, const char *part) { return text && strstr(text, part) != NULL; }
+
+const char *api_refusal(const test_node *node, const char *path, long *status, json_t **answer) {
+    *answer = NULL;
+    *status = harness_request(node, "GET", path, NULL, 0, answer);
+    return harness_json_string(*answer, "error.code");
+}

@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "cli/cli.h"
 #include "node_harness.h"
 
@@ -35,6 +37,22 @@ bool session_tally_until(session *s, const char *part, const char *first, ...);
 void session_import_keys(session *s, const char *const *names, int count, char first_digit);
 /* Frees what the last command printed. */
 void session_free(session *s);
+
+/* Whether text holds part (NULL holds nothing). */
+bool contains(const char *text, const char *part);
+/* The error code of a refused GET of the node's API (NULL when there is none), with
+ * its status and answer (json_decref it). */
+const char *api_refusal(const test_node *node, const char *path, long *status, json_t **answer);
+#define CHECK_REFUSED(node, path, want_status, want_code)                                                      \
+    do {                                                                                                    \
+        long got_status;                                                                                    \
+        json_t *got_answer;                                                                                 \
+        const char *got_code = api_refusal((node), (path), &got_status, &got_answer);                       \
+        CHECK_EQ(got_status, (long)(want_status));                                                          \
+        CHECK(got_code && strcmp(got_code, (want_code)) == 0);                                              \
+        if (!got_code || strcmp(got_code, (want_code)) != 0) fprintf(stderr, "    %s: %s\n", (path), got_code); \
+        json_decref(got_answer);                                                                            \
+    } while (0)
 
 #define TALLY(s, ...) session_tally((s), __VA_ARGS__, (const char *)NULL)
 #define TALLY_UNTIL(s, part, ...) session_tally_until((s), (part), __VA_ARGS__, (const char *)NULL)

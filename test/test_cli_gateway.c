@@ -22,24 +22,6 @@
 
 
 
-static bool contains(const char *text, const char *part) { return text && strstr(text, part) != NULL; }
-
-static const char *api_refusal(const test_node *node, const char *path, long *status, json_t **answer) {
-    *answer = NULL;
-    *status = harness_request(node, "GET", path, NULL, 0, answer);
-    return harness_json_string(*answer, "error.code");
-}
-
-#define CHECK_REFUSED(node, path, want_status, want_code)                                                      \
-    do {                                                                                                    \
-        long got_status;                                                                                    \
-        json_t *got_answer;                                                                                 \
-        const char *got_code = api_refusal((node), (path), &got_status, &got_answer);                       \
-        CHECK_EQ(got_status, (long)(want_status));                                                          \
-        CHECK(got_code && strcmp(got_code, (want_code)) == 0);                                              \
-        if (!got_code || strcmp(got_code, (want_code)) != 0) fprintf(stderr, "    %s: %s\n", (path), got_code); \
-        json_decref(got_answer);                                                                            \
-    } while (0)
 
 TEST(cli_gateways_and_a_two_hop_payment_through_a_real_node) {
     test_node node;

@@ -22,7 +22,6 @@
 
 
 
-static bool contains(const char *text, const char *part) { return text && strstr(text, part) != NULL; }
 
 TEST(cli_drives_a_real_node) {
     test_node node;
@@ -539,23 +538,6 @@ static json_t *json_out(const session *s) {
     CHECK(json != NULL);
     return json;
 }
-
-/* The error code of a refused API request (NULL when there is none). */
-static const char *api_refusal(const test_node *node, const char *path, long *status, json_t **answer) {
-    *answer = NULL;
-    *status = harness_request(node, "GET", path, NULL, 0, answer);
-    return harness_json_string(*answer, "error.code");
-}
-
-#define CHECK_REFUSED(node, path, want_status, want_code)                                                      \
-    do {                                                                                                    \
-        long got_status;                                                                                    \
-        json_t *got_answer;                                                                                 \
-        const char *got_code = api_refusal((node), (path), &got_status, &got_answer);                       \
-        CHECK_EQ(got_status, (long)(want_status));                                                          \
-        CHECK(got_code && strcmp(got_code, (want_code)) == 0);                                              \
-        json_decref(got_answer);                                                                            \
-    } while (0)
 
 /* Payment requests and holds through tallyd and the CLI (issue 10, item 3): bob
  * invoices alice 12.50 for eggs; alice lists it, pays it (fee as estimated); both

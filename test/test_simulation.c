@@ -119,9 +119,9 @@
  *   accepted, every balance moved is the model's, each network's supply and debt
  *   too, every network still sums to zero, and a mirror account that went deeper
  *   into debt is within its side's limit;
- * - each open gateway's mirror accounts hold, as mirror_a * rate_b + mirror_b *
- *   rate_a, exactly the rounding the model counted hop by hop (0, exact mirrors at
- *   the rate, while no payment across it rounded);
+ * - each open gateway's mirror accounts are exact mirrors at its rate
+ *   (mirror_a * rate_b + mirror_b * rate_a = 0: whole steps of the rate cross, what
+ *   is below a step staying with a fee account, as the model counts hop by hop);
  * - clearings round real cycles of obligations found in the state (all that fits,
  *   or part, exact at every rate) and broken ones (past zero, off the rate, a
  *   network's legs unbalanced, a gateway twice, unknown or not open gateways, bad
@@ -301,13 +301,10 @@ typedef struct {
     uint32_t open_at; /* its place in the simulation's list of open requests, while open */
 } model_request;
 
-/* The model's record of one gateway: what the core's record must say, and the
- * rounding its mirror accounts hold, mirror_a * rate_b + mirror_b * rate_a: each
- * hop's rounding down raises it by less than rate_from, nothing else moves it, so it
- * is 0 (exact mirrors at the rate) until a payment across rounds. */
+/* The model's record of one gateway: what the core's record must say. (Its mirror
+ * accounts are exact mirrors at its rate: whole steps cross, transfer.c.) */
 typedef struct {
     tally_gateway record;
-    int128 drift;
 } model_gateway;
 
 /* What the model predicts of a gateway transaction before it is applied. */
@@ -4961,8 +4958,6 @@ struct gateway_prediction {
     uint32_t networks[2 * TALLY_CLEARING_SETOFFS_MAX]; /* the networks the money moves in, each once */
     int64_t supply[2 * TALLY_CLEARING_SETOFFS_MAX], debt[2 * TALLY_CLEARING_SETOFFS_MAX];
     uint32_t network_count;
-    uint32_t drift_gateway[TALLY_PATH_HOPS_MAX];
-    int128 drift_add[TALLY_PATH_HOPS_MAX];
     int64_t fee, risk_fee, minted, received;
     bool reduced;     /* a hop moved a mirror account's debt toward zero */
     bool below_step;  /* some of the amount was less than a step of a rate: kept with a fee account */
@@ -5274,10 +5269,6 @@ static void predict_cross(simulation *sim, const tally_tx *tx, gateway_predictio
         move_add(p, fees, fees_after, -1);
         move_add(p, next, next_after, -1);
         if (!network_moves_fit(sim, p, to, first_move)) reason_add(reasons, TALLY_ERR_AMOUNT_OVERFLOW);
-        /* The rounding this hop leaves in the gateway: what entered `from`'s mirror
-         * account at the rate, less what left `to`'s. */
-        p->drift_gateway[h] = g->id;
-        p->drift_add[h] = value * rate_to - arrived * rate_from; /* 0: whole steps */
         value = onward;
     }
     p->received = (int64_t)value;
@@ -5533,7 +5524,6 @@ static void check_gateway_outcome(simulation *sim, const sim_gen *gen, const tal
         if (tx->type == TALLY_TX_GATEWAY_ACCEPT) {
             c->gateways_accepted++;
             if (g->record.terms.rate_a == 0) c->gateways_from_pegs++;
-            g->drift = 0; /* mirror accounts at zero: new ones, or a closed gateway's cleared */
             SIM_EXPECT(sim, mirror_balance(sim, g->record.network_a, g->record.network_b) == 0 &&
                                 mirror_balance(sim, g->record.network_b, g->record.network_a) == 0);
         }
@@ -5579,19 +5569,12 @@ static void check_gateway_outcome(simulation *sim, const sim_gen *gen, const tal
         SIM_EXPECT(sim, result->fee == p->fee && result->risk_fee == p->risk_fee && result->minted == p->minted &&
                             result->available == p->received);
         uint8_t hops = tx->body.transfer_cross.hop_count;
-        bool rounded = false;
-        for (uint8_t h = 0; h < hops; h++) {
-            model_gateway *g = &sim->gateways[p->drift_gateway[h] - 1];
-            SIM_EXPECT(sim, p->drift_add[h] >= 0);
-            g->drift += p->drift_add[h];
-            rounded = rounded || p->drift_add[h] > 0;
-        }
         if (hops == 1)
             c->cross_one_hop++;
         else
             c->cross_multi_hop++;
         if (hops == TALLY_PATH_HOPS_MAX) c->cross_four_hops++;
-        if (rounded || p->below_step) c->cross_rounded++;
+        if (p->below_step) c->cross_rounded++;
         if (p->reduced) c->cross_exposure_reduced++;
     } else if (tx->type == TALLY_TX_SETTLE) {
         SIM_EXPECT(sim, result->reserve == p->reserve && result->available == p->received);
@@ -5637,14 +5620,11 @@ static void check_gateways(simulation *sim, bool whole) {
         }
         if (r->status != TALLY_GATEWAY_OPEN) continue;
         int128 drift;
-        if (!gateway_drift(sim, r, &drift)) continue;
-        if (drift != g->drift || drift < 0) {
-            snprintf(what, sizeof what,
-                     "gateway %u (%lld:%lld): mirror accounts %lld and %lld hold a rounding of %lld, "
-                     "the model %lld",
+        if (!gateway_drift(sim, r, &drift) || drift != 0) {
+            snprintf(what, sizeof what, "gateway %u (%lld:%lld): mirror accounts %lld and %lld are not exact mirrors",
                      r->id, (long long)r->terms.rate_a, (long long)r->terms.rate_b,
                      (long long)mirror_balance(sim, r->network_a, r->network_b),
-                     (long long)mirror_balance(sim, r->network_b, r->network_a), (long long)drift, (long long)g->drift);
+                     (long long)mirror_balance(sim, r->network_b, r->network_a));
             sim_fail(sim, __LINE__, what);
         }
     }
@@ -6936,21 +6916,18 @@ static void print_rule_counts(const simulation *sim) {
            (unsigned long long)c->request_ends_after_expired,
            (unsigned long long)c->request_pays_capped, (unsigned long long)c->request_pays_to_gone_maker,
            sim->open_request_count);
-    uint32_t open = 0, rounding = 0;
-    for (uint32_t i = 0; i < sim->gateway_count; i++) {
-        open += sim->gateways[i].record.status == TALLY_GATEWAY_OPEN;
-        rounding += sim->gateways[i].record.status == TALLY_GATEWAY_OPEN && sim->gateways[i].drift != 0;
-    }
+    uint32_t open = 0;
+    for (uint32_t i = 0; i < sim->gateway_count; i++) open += sim->gateways[i].record.status == TALLY_GATEWAY_OPEN;
     printf("    gateways proposed %llu (superseding %llu), accepted %llu (rate from the pegs %llu), updated %llu, "
-           "frozen %llu, thawed %llu, closed %llu (proposals %llu); open now %u (%u holding a rounding); cross "
-           "payments over 1 hop %llu, over 2-4 %llu (4 hops %llu; rounded %llu, paying back %llu); bad paths: loops "
+           "frozen %llu, thawed %llu, closed %llu (proposals %llu); open now %u; cross "
+           "payments over 1 hop %llu, over 2-4 %llu (4 hops %llu; below a step %llu, paying back %llu); bad paths: loops "
            "%llu, not following on %llu, hop counts %llu; clearings %llu (%llu set-offs), refused past zero %llu, off "
            "the rate %llu, unbalanced %llu\n",
            (unsigned long long)c->gateways_proposed, (unsigned long long)c->gateways_superseded,
            (unsigned long long)c->gateways_accepted, (unsigned long long)c->gateways_from_pegs,
            (unsigned long long)c->gateways_updated, (unsigned long long)c->gateways_frozen,
            (unsigned long long)c->gateways_unfrozen, (unsigned long long)c->gateways_closed,
-           (unsigned long long)c->proposals_closed, open, rounding, (unsigned long long)c->cross_one_hop,
+           (unsigned long long)c->proposals_closed, open, (unsigned long long)c->cross_one_hop,
            (unsigned long long)c->cross_multi_hop, (unsigned long long)c->cross_four_hops,
            (unsigned long long)c->cross_rounded, (unsigned long long)c->cross_exposure_reduced,
            (unsigned long long)c->cross_bad_loop, (unsigned long long)c->cross_bad_follow,
@@ -7175,9 +7152,9 @@ TEST(simulation_random_histories_keep_every_invariant) {
         }
         /* Gateways were proposed (some superseding a proposal), accepted (some at a
          * rate from both pegs), updated, frozen and thawed, closed (open ones at zero,
-         * and proposals); payments crossed 1 hop and 2 to 4 (some 4, some rounding
-         * down, some paying an exposure back); real cycles were cleared and broken
-         * ones refused; and every refusal of the seven types was met (but
+         * and proposals); payments crossed 1 hop and 2 to 4 (some 4, some with a part
+         * below a step, some paying an exposure back); real cycles were cleared and
+         * broken ones refused; settlements made; and every refusal of the eight types was met (but
          * GATEWAYS_FULL: 64 gateways of one network need 65 networks, test_gateway.c). */
         CHECK(total->gateways_proposed >= 100 && total->gateways_superseded >= 5);
         CHECK(total->gateways_accepted >= 50 && total->gateways_from_pegs >= 3);

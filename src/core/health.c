@@ -29,6 +29,10 @@ int64_t health_period_end(int64_t started_at) {
     return started_at > INT64_MAX - TALLY_HEALTH_PERIOD_SECONDS ? INT64_MAX : started_at + TALLY_HEALTH_PERIOD_SECONDS;
 }
 
+int64_t tally_network_health_ends_at(const tally_network *network) {
+    return health_period_end(network->health_started_at);
+}
+
 int64_t health_member_debt(const tally_state *state, const tally_network *network) {
     const tally_member *lost = tally_state_member_at(state, network->lost_debt_member);
     int64_t lost_debt = lost ? debt_part(lost->balance) : 0;

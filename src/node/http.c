@@ -1173,13 +1173,11 @@ static enum MHD_Result get_health(http_server *server, struct MHD_Connection *co
         json_array_append_new(history, row);
     }
     free(rows);
-    json_t *network = view_network(copy);
-    json_t *out = json_pack("{s:i, s:s, s:s, s:i, s:O, s:O, s:o, s:o}", "network", (int)copy->network.id, "name",
+    json_t *out = json_pack("{s:i, s:s, s:s, s:i, s:o, s:o, s:o, s:o}", "network", (int)copy->network.id, "name",
                             copy->network.name, "unit", copy->network.unit_code, "decimals", (int)copy->network.decimals,
-                            "last", json_object_get(network, "health"), "running",
-                            json_object_get(network, "health_running"), "history", history, "next",
+                            "last", view_health(&copy->network.health), "running",
+                            view_health_running(&copy->network), "history", history, "next",
                             view_next(next != 0, next));
-    json_decref(network);
     return send_json(connection, MHD_HTTP_OK, out);
 }
 

@@ -271,13 +271,10 @@ json_t *view_health(const tally_health *h) {
     return out;
 }
 
-/* The running health period: what it has counted so far, and when it ends. */
-static json_t *view_health_running(const tally_network *n) {
+json_t *view_health_running(const tally_network *n) {
     return json_pack("{s:i, s:I, s:I, s:I, s:I, s:I, s:i, s:I, s:I}", "period", (int)n->health_period, "started_at",
                      (json_int_t)n->health_started_at, "ends_at",
-                     (json_int_t)(n->health_started_at > INT64_MAX - TALLY_HEALTH_PERIOD_SECONDS
-                                      ? INT64_MAX
-                                      : n->health_started_at + TALLY_HEALTH_PERIOD_SECONDS),
+                     (json_int_t)tally_network_health_ends_at(n),
                      "volume", (json_int_t)n->health_volume, "written_off", (json_int_t)n->health_written_off,
                      "largest_debt", (json_int_t)n->health_largest_debt, "active_members", (int)n->health_active,
                      "exposure", (json_int_t)n->mirror_debt, "owed", (json_int_t)n->mirror_credit);

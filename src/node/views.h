@@ -72,6 +72,8 @@ json_t *view_network(const view_network_copy *copy);
 /* A network's last completed health period (docs/GATEWAYS.md section 4); null before
  * its first ends. */
 json_t *view_health(const tally_health *health);
+/* The running health period: what it has counted so far, and when it ends. */
+json_t *view_health_running(const tally_network *network);
 json_t *view_member(const view_member_copy *copy);
 json_t *view_asset(const tally_asset *asset);
 json_t *view_block_header(const tally_block_header *header, const uint8_t hash[TALLY_HASH_BYTES]);
