@@ -202,7 +202,17 @@ extern "C" {
     X(PARTNER_UNHEALTHY, "the partner network fails this network's health rules: no new exposure to it") \
     X(BELOW_MIN_RECEIVED, "the payee would receive less than the minimum the payer signed") \
     X(BAD_CLEARING, "a clearing sets off 1 to 8 open gateways, each at its rate exactly, every mirror account toward zero and never past it, every network's legs balanced") \
-    X(NOT_WHOLE_STEPS, "a gateway exchanges whole steps of its rate: the amount must be a multiple of the rate's part on its side")
+    X(NOT_WHOLE_STEPS, "a gateway exchanges whole steps of its rate: the amount must be a multiple of the rate's part on its side") \
+    /* underwriting, charges (docs/UNDERWRITING.md) */                                  \
+    X(UNDERWRITING_OFF, "the network takes no stakes (its collateral_ratio_bps is 0)")    \
+    X(UNDERWRITE_SELF, "an underwriter backs another member's line, not its own")         \
+    X(STAKE_NOT_FOUND, "the signer has no stake behind this member's line")               \
+    X(STAKE_SHORT, "the amount is larger than the stake")                                 \
+    X(STAKE_COVERS_DEBT, "a stake is withdrawn only down to what still covers the line's debt") \
+    X(TOO_MANY_STAKES, "a line has at most 16 underwriters, and a member makes at most 1024 stakes") \
+    X(STAKES_OPEN, "stakes are locked: the member backs other lines, or the network holds stakes in its reserve asset") \
+    X(FEE_OWED, "the member owes membership fees: paying them reinstates it")             \
+    X(NO_FEE_OWED, "the member owes no membership fee")
 
 typedef enum {
 #define TALLY_ERROR_ENUM(name, message) TALLY_ERR_##name,
@@ -258,8 +268,48 @@ typedef enum {
     TALLY_SYSTEM_FEES = 1,      /* receives transfer fees */
     TALLY_SYSTEM_LOST_DEBT = 2, /* written-off debt; the only unbounded negative account */
     TALLY_SYSTEM_POOL = 3,      /* the assurance pool's credits and reserve */
-    TALLY_SYSTEM_GATEWAY = 4    /* a gateway's mirror account of the partner network (gw:B in A) */
+    TALLY_SYSTEM_GATEWAY = 4,   /* a gateway's mirror account of the partner network (gw:B in A) */
+    TALLY_SYSTEM_UNDERWRITING = 5 /* holds the stakes' reserve (a holding only: no member record) */
 } tally_system_kind;
+
+/*
+ * Reputation (docs/UNDERWRITING.md): a member's score, 0..1000, written at each end
+ * of its line's periods from its record:
+ *   score = clamp(base + part(age_weight, age in days, age_full_days)
+ *                      + part(volume_weight, volume given + received, volume_full)
+ *                      + part(streak_weight, compliant periods in a row, streak_full)
+ *                      + part(review_weight, net review stars, review_full)
+ *                      - defaults * default_penalty, 0, 1000)
+ *   part(w, x, full) = w * min(x, full) / full, rounded toward zero (x may be
+ *   negative for reviews: down to -w).
+ * Weights and base are 0..1000; a weighed part's "full" figure is at least 1.
+ */
+typedef struct {
+    uint32_t base;
+    uint32_t age_weight, age_full_days;
+    uint32_t volume_weight;
+    int64_t volume_full; /* the network's minor units */
+    uint32_t streak_weight, streak_full;
+    uint32_t review_weight, review_full; /* net stars: the sum of (stars - 3) of reviews received */
+    uint32_t default_penalty;
+} tally_reputation_rule;
+
+/*
+ * Algorithmic limits: when enabled, each line's own part of the limit (the part
+ * underwriters do not back) is set by the chain when the line renews at a period's
+ * end: target = base + reputation * per_point + (income of this and the last period)
+ * / 2 * income_bps / 10000, clamped to 0..max_credit_limit; at most step_max above
+ * the part it had; never below what the line owes; 0 while the member defaulted
+ * and has not had recovery_periods compliant periods in a row since.
+ */
+typedef struct {
+    bool enabled;
+    int64_t base;      /* >= 0 */
+    int64_t per_point; /* >= 0 */
+    uint32_t income_bps; /* 0..100000 */
+    int64_t step_max;  /* >= 0 */
+    uint32_t recovery_periods;
+} tally_limit_rule;
 
 /* A network's rules. Every field is validated by NETWORK_CREATE and POLICY_UPDATE. */
 typedef struct {
@@ -278,6 +328,20 @@ typedef struct {
     uint32_t max_members;         /* current members at most, 1..TALLY_MEMBER_RECORDS_PER_NETWORK_MAX */
     uint32_t notice_seconds;      /* notice of changes that touch others' money, TALLY_NOTICE_SECONDS_MIN..MAX */
     uint32_t redeem_cap_bps;      /* redemptions take at most this share of primary per day, 1..10000 */
+    /* Underwriting (docs/UNDERWRITING.md): 0, none; else a stake worth V credits at
+     * the peg covers V * 10000 / collateral_ratio_bps of limit (1..1,000,000). */
+    uint32_t collateral_ratio_bps;
+    tally_reputation_rule reputation;
+    tally_limit_rule algorithmic_limits;
+    /* Charges, at the end of each charge period (period_seconds from the network's
+     * creation): demurrage_bps of each positive balance's part above
+     * demurrage_threshold, rounded down (0..10000), and membership_fee from each
+     * active member (0: none); to the pool's account when charges_to_pool, else to
+     * the fee account. */
+    uint32_t demurrage_bps;
+    int64_t demurrage_threshold;  /* >= 0 */
+    int64_t membership_fee;       /* >= 0 */
+    bool charges_to_pool;
 } tally_policy;
 
 /*
@@ -341,8 +405,11 @@ typedef enum {
     TALLY_TX_TRANSFER_CROSS = 38,
     TALLY_TX_CLEARING = 39,
     TALLY_TX_SETTLE = 40,
+    TALLY_TX_STAKE = 41,
+    TALLY_TX_UNSTAKE = 42,
+    TALLY_TX_MEMBER_FEE_PAY = 43,
     TALLY_TX_TYPE_FIRST = TALLY_TX_NETWORK_CREATE,
-    TALLY_TX_TYPE_LAST = TALLY_TX_SETTLE
+    TALLY_TX_TYPE_LAST = TALLY_TX_MEMBER_FEE_PAY
 } tally_tx_type;
 
 /* "transfer" for TALLY_TX_TRANSFER; NULL for an unknown type. */
@@ -640,6 +707,23 @@ typedef struct {
     int64_t amount;      /* in the partner's unit */
 } tally_tx_settle;
 
+/* STAKE: the signer, a member of network_id, locks `amount` of the network's reserve
+ * asset (minor units) in the network's underwriting account behind member's line,
+ * and the line's underwritten part rises to what all its stakes cover (a line opens,
+ * with the policy's period, grace and risk fee, when the member has none). UNSTAKE:
+ * the signer takes `amount` of its stake back, as long as the stakes left still
+ * cover the line's debt above its own part (docs/UNDERWRITING.md). The result's
+ * `reserve` is what moved, `available` the line's limit after. */
+typedef struct {
+    uint32_t network_id;
+    tally_key member;
+    int64_t amount;
+} tally_tx_stake;
+
+/* MEMBER_FEE_PAY (a tally_tx_network_only): a member suspended for a membership fee
+ * it could not pay pays what it owes, within its line as if it were active, and is
+ * active again. */
+
 typedef struct {
     uint8_t type; /* tally_tx_type */
     uint8_t chain_id[TALLY_CHAIN_ID_BYTES];
@@ -674,6 +758,7 @@ typedef struct {
         tally_tx_transfer_cross transfer_cross;
         tally_tx_clearing clearing;
         tally_tx_settle settle;
+        tally_tx_stake stake;
     } body;
     uint8_t signature[TALLY_SIGNATURE_BYTES];
 } tally_tx;
@@ -784,6 +869,14 @@ typedef struct {
     int64_t mirror_credit;  /* the positive balances of its mirror accounts (what it owes) */
     int64_t policy_change_queued_at;
     int64_t peg_change_queued_at;
+    /* Charges (demurrage, membership fees): when the next round is due, and where
+     * the running one goes on (a member record index + 1; 0: none running). */
+    int64_t charges_at;
+    uint32_t charges_cursor;
+    /* Derived: its member records as a list in joining order (index + 1; 0: none),
+     * through each record's place in state (ledger.h), and the reserve staked. */
+    uint32_t first_member, last_member;
+    int64_t stakes_locked;
 } tally_network;
 
 /* A pending transfer (PENDING_CREATE), kept after it ended (its id is its place). */
@@ -887,7 +980,46 @@ typedef struct {
     uint8_t status_before_leaving;
     /* The health period of its network in which it last paid or was paid (0: never). */
     uint32_t active_period;
+    /* Reputation (docs/UNDERWRITING.md): the score written at its line's last period
+     * end, and what it is computed from. */
+    uint32_t reputation;       /* 0..1000 */
+    uint32_t compliant_streak; /* compliant period ends in a row */
+    uint32_t defaults;         /* times its debt was written off */
+    int64_t volume_given;      /* credits it paid (fees and charges included) */
+    int64_t volume_received;   /* credits it received (write-offs aside) */
+    int32_t review_points;     /* net review stars (the marketplace's; 0 until then) */
+    uint32_t review_count;
+    int64_t income_last_period; /* its line's income in the period before this one */
+    /* Underwriting: the part of `limit` its stakes back (limit - underwritten_limit is
+     * the line's own part, at most max_credit_limit), the reserve staked behind it,
+     * its stakes (a list through tally_stake.next), and the stakes it made. */
+    int64_t underwritten_limit;
+    int64_t staked_behind;
+    uint32_t first_stake; /* id, 0: none */
+    uint32_t stake_count; /* stakes behind its line, TALLY_STAKES_PER_LINE_MAX at most */
+    uint32_t stakes_made; /* stake records it made as an underwriter, TALLY_OPEN_PER_MEMBER_MAX at most */
+    int64_t staked_total; /* reserve it has staked behind others' lines now */
+    /* A membership fee it could not pay at a charge: it is suspended until it pays. */
+    int64_t fee_owed;
+    /* Derived (not in snapshots): the next member record of its network in joining
+     * order (index + 1; 0: the last). */
+    uint32_t next_in_network;
 } tally_member;
+
+/* A stake (STAKE), kept after it was withdrawn (its id is its place). */
+typedef struct {
+    uint32_t id; /* from 1, in order across the chain */
+    uint32_t network_id;
+    tally_key member;      /* whose line it backs */
+    tally_key underwriter;
+    int64_t amount;        /* reserve units locked now */
+    int64_t earned;        /* risk fees it was paid, in credits */
+    int64_t slashed;       /* reserve units slashed into the pool */
+    uint32_t next;         /* the next stake behind the same line (id), 0: none */
+    int64_t created_at;
+} tally_stake;
+#define TALLY_STAKES_MAX (1u << 20)
+#define TALLY_STAKES_PER_LINE_MAX 16u
 
 typedef struct {
     uint32_t id;
@@ -953,6 +1085,30 @@ uint32_t tally_state_pending_count(const tally_state *state);
 /* The payment request of id (1..), or NULL; how many were ever made. */
 const tally_request *tally_state_request(const tally_state *state, uint32_t id);
 uint32_t tally_state_request_count(const tally_state *state);
+/* The stake of id (1..), or NULL; how many were ever made. */
+const tally_stake *tally_state_stake(const tally_state *state, uint32_t id);
+uint32_t tally_state_stake_count(const tally_state *state);
+/* What a line's stakes cover at the network's peg and collateral ratio: value of
+ * `reserve` in credits (rounded down) * 10000 / collateral_ratio_bps, rounded down;
+ * 0 without underwriting or a peg. */
+int64_t tally_network_stake_cover(const tally_network *network, int64_t reserve);
+
+/* The reputation score of docs/UNDERWRITING.md from its inputs. Pure. */
+typedef struct {
+    int64_t age_days;
+    int64_t volume; /* given + received */
+    uint32_t compliant_streak;
+    uint32_t defaults;
+    int32_t review_points;
+} tally_reputation_inputs;
+uint32_t tally_reputation_score(const tally_reputation_rule *rule, const tally_reputation_inputs *inputs);
+/* The algorithmic limit's own part for a line (tally_limit_rule) at a renewal: from
+ * its part now, the member's new score, its income of this and the last period, its
+ * record, and the least the part may be (what the line owes above its underwritten
+ * part). Pure. */
+int64_t tally_algorithmic_limit(const tally_policy *policy, int64_t part_now, uint32_t reputation,
+                                int64_t income_now, int64_t income_last, uint32_t defaults,
+                                uint32_t compliant_streak, int64_t floor);
 /* The gateway of id (1..), or NULL; how many were ever proposed. */
 const tally_gateway *tally_state_gateway(const tally_state *state, uint32_t id);
 uint32_t tally_state_gateway_count(const tally_state *state);
@@ -1102,9 +1258,20 @@ typedef enum {
     /* A network's health period ended and its figures were written (the network
      * record's `health`): member zero, amount the period's number, `time` its end. */
     TALLY_EVENT_HEALTH_RECORDED = 13,
+    /* A default slashed a stake into the pool's primary: member the underwriter,
+     * amount the reserve slashed, `time` the stake's id (its record names the line). */
+    TALLY_EVENT_STAKE_SLASHED = 14,
+    /* The algorithmic limit set a line's own part at a renewal: member its holder,
+     * amount the line's new limit, `time` the reputation score it was set from. */
+    TALLY_EVENT_LIMIT_SET = 15,
+    /* Charges: demurrage and a membership fee taken (amount), and a member suspended
+     * for a fee it could not pay (amount what it owes); `time` the round's due time. */
+    TALLY_EVENT_DEMURRAGE_CHARGED = 16,
+    TALLY_EVENT_MEMBERSHIP_FEE_CHARGED = 17,
+    TALLY_EVENT_FEE_SUSPENDED = 18,
 } tally_event_kind;
 #define TALLY_EVENT_KIND_FIRST TALLY_EVENT_LINE_RENEWED
-#define TALLY_EVENT_KIND_LAST TALLY_EVENT_HEALTH_RECORDED
+#define TALLY_EVENT_KIND_LAST TALLY_EVENT_FEE_SUSPENDED
 
 typedef struct {
     uint8_t kind; /* tally_event_kind */
@@ -1189,7 +1356,7 @@ void tally_state_check_invariants_fully(tally_state *state, bool fully);
  *   root = BLAKE2b-256("tally-state-v1" || chain_id || chain rules bytes ||
  *                      for each table in order: u32 count || table root)
  * The tables, in order: networks, assets, members, accounts, holdings, pendings,
- * requests, gateways. The record
+ * requests, gateways, stakes. The record
  * bytes are those of a snapshot (tally_record_decode_* read them back). The core
  * marks every record a transaction or a block end touches, so committing costs what
  * changed (times the log of the table), not the size of the state.
@@ -1203,11 +1370,12 @@ typedef enum {
     TALLY_TABLE_PENDINGS = 5,
     TALLY_TABLE_REQUESTS = 6,
     TALLY_TABLE_GATEWAYS = 7,
+    TALLY_TABLE_STAKES = 8,
     TALLY_TABLE_COUNT
 } tally_table;
 
 /* The longest record's bytes (a network with 16 operators and an announcement). */
-#define TALLY_RECORD_MAX 1024u
+#define TALLY_RECORD_MAX 2048u
 /* Tables hold at most 2^24 records: a path has at most 24 siblings. */
 #define TALLY_PROOF_PATH_MAX 32u
 /* The chain rules' bytes inside the root (u8 mode, u32, u32, u8 count, keys). */
@@ -1287,6 +1455,7 @@ bool tally_record_decode_holding(const uint8_t *bytes, size_t length, tally_hold
 bool tally_record_decode_pending(const uint8_t *bytes, size_t length, tally_pending *out);
 bool tally_record_decode_request(const uint8_t *bytes, size_t length, tally_request *out);
 bool tally_record_decode_gateway(const uint8_t *bytes, size_t length, tally_gateway *out);
+bool tally_record_decode_stake(const uint8_t *bytes, size_t length, tally_stake *out);
 /* The record a proof carries, decoded by its table: false unless the bytes are
  * exactly one record of that table's kind. */
 typedef union {
@@ -1298,6 +1467,7 @@ typedef union {
     tally_pending pending;
     tally_request request;
     tally_gateway gateway;
+    tally_stake stake;
 } tally_record;
 TALLY_MUST_CHECK bool tally_state_proof_record(const tally_state_proof *proof, tally_record *out);
 

@@ -151,6 +151,9 @@ static tally_tx make(const cast *c, const test_actor *signer, tally_tx_type type
     case TALLY_TX_GATEWAY_FREEZE: tx.body.gateway_freeze = (tally_tx_gateway_freeze){1, network_id, true}; break;
     case TALLY_TX_GATEWAY_CLOSE: tx.body.gateway_end.gateway_id = 1; break;
     case TALLY_TX_SETTLE: tx.body.settle = (tally_tx_settle){1, network_id, 1}; break;
+    case TALLY_TX_STAKE:
+    case TALLY_TX_UNSTAKE: tx.body.stake = (tally_tx_stake){network_id, c->bob.key, 1}; break;
+    case TALLY_TX_MEMBER_FEE_PAY: tx.body.network_only.network_id = network_id; break;
     case TALLY_TX_CLEARING:
         tx.body.clearing.count = 1;
         tx.body.clearing.setoffs[0] = (tally_setoff){1, 1, 1};
@@ -278,6 +281,11 @@ TEST(hardening_09_admission_asks_the_core_who_may_sign_each_transaction_type) {
         {TALLY_TX_TRANSFER_CROSS, OPEN, &c.alice, &c.stranger, TALLY_ERR_NOT_MEMBER},
         {TALLY_TX_CLEARING, 0, NULL, &c.stranger, TALLY_OK},
         {TALLY_TX_SETTLE, OPEN, &c.op, &c.alice, TALLY_ERR_NOT_OPERATOR},
+        /* underwriters are members of the network; what they stake is the rules' */
+        {TALLY_TX_STAKE, OPEN, &c.alice, &c.stranger, TALLY_ERR_NOT_MEMBER},
+        {TALLY_TX_STAKE, NOWHERE, NULL, &c.alice, TALLY_ERR_UNKNOWN_NETWORK},
+        {TALLY_TX_UNSTAKE, OPEN, &c.alice, &c.carol, TALLY_ERR_NOT_MEMBER},
+        {TALLY_TX_MEMBER_FEE_PAY, OPEN, &c.alice, &c.stranger, TALLY_ERR_NOT_MEMBER},
     };
     bool covered[TALLY_TX_TYPE_LAST + 1] = {false};
     int refused = 0;

@@ -12,12 +12,17 @@
 #include "tx_sample.h"
 
 #define TYPE_COUNT (TALLY_TX_TYPE_LAST - TALLY_TX_TYPE_FIRST + 1)
+/* A policy: the 63 bytes of limits, fees, periods and membership; the collateral
+ * ratio (4); the reputation rule (9 u32 and one i64: 44); the algorithmic limits
+ * (bool, 3 i64, 2 u32: 33); demurrage (u32, i64), the membership fee (i64) and
+ * where charges go (bool): 21. */
+#define POLICY_BYTES (63 + 4 + 44 + 33 + 21)
 
 /* Body widths with empty texts, written out by hand from docs/ENCODING.md (not
  * from the codec's tables), indexed by type. */
 static const size_t body_bytes[TALLY_TX_TYPE_LAST + 1] = {
-    [TALLY_TX_NETWORK_CREATE] = 2 + 2 + 1 + 63,
-    [TALLY_TX_POLICY_UPDATE] = 4 + 63,
+    [TALLY_TX_NETWORK_CREATE] = 2 + 2 + 1 + POLICY_BYTES,
+    [TALLY_TX_POLICY_UPDATE] = 4 + POLICY_BYTES,
     [TALLY_TX_PEG_SET] = 4 + 4 + 8 + 8,
     [TALLY_TX_OPERATOR_ADD] = 36,
     [TALLY_TX_OPERATOR_REMOVE] = 36,
@@ -58,6 +63,9 @@ static const size_t body_bytes[TALLY_TX_TYPE_LAST + 1] = {
     [TALLY_TX_TRANSFER_CROSS] = 4 + 32 + 8 + 8 + 8 + 1 + 4 * 4,
     [TALLY_TX_CLEARING] = 1 + 8 * (4 + 8 + 8),
     [TALLY_TX_SETTLE] = 4 + 4 + 8,
+    [TALLY_TX_STAKE] = 4 + 32 + 8,
+    [TALLY_TX_UNSTAKE] = 4 + 32 + 8,
+    [TALLY_TX_MEMBER_FEE_PAY] = 4,
 };
 
 #define ENVELOPE_BYTES (1 + 1 + 32 + 32 + 8 + 64)
@@ -115,7 +123,8 @@ TEST(codec_type_names) {
         "pool_deposit", "pool_withdraw",  "pool_repay",     "pool_redeem",
         "fee_distribute", "chain_approve", "transfer_batch", "pending_create", "pending_post", "pending_void",
         "request_create", "request_pay",  "request_cancel", "gateway_propose", "gateway_accept",
-        "gateway_update", "gateway_freeze", "gateway_close", "transfer_cross", "clearing", "settle"};
+        "gateway_update", "gateway_freeze", "gateway_close", "transfer_cross", "clearing", "settle",
+        "stake", "unstake", "member_fee_pay"};
     for (unsigned type = TALLY_TX_TYPE_FIRST; type <= TALLY_TX_TYPE_LAST; type++) {
         const char *name = tally_tx_type_name((uint8_t)type);
         REQUIRE(name != NULL);
@@ -299,9 +308,16 @@ TEST(codec_policy_and_bool_layout) {
     policy->max_members = 10;
     policy->notice_seconds = 11;
     policy->redeem_cap_bps = 12;
+    policy->collateral_ratio_bps = 13;
+    policy->reputation.base = 14;
+    policy->reputation.volume_full = 15;
+    policy->algorithmic_limits.enabled = true;
+    policy->algorithmic_limits.step_max = 16;
+    policy->membership_fee = 17;
+    policy->charges_to_pool = true;
     uint8_t bytes[TALLY_TX_ENCODED_MAX];
     size_t length = sample_encode(&tx, bytes);
-    REQUIRE(length == ENVELOPE_BYTES + 67);
+    REQUIRE(length == ENVELOPE_BYTES + 4 + POLICY_BYTES);
     const uint8_t *body = bytes + 74;
     CHECK_EQ(body[0], 7);
     for (unsigned i = 0; i < 3; i++) {
@@ -319,6 +335,17 @@ TEST(codec_policy_and_bool_layout) {
         CHECK_EQ(body[55 + 4 * i], i + 10);
         for (unsigned j = 1; j < 4; j++) CHECK_EQ(body[55 + 4 * i + j], 0);
     }
+    /* then the collateral ratio, the reputation rule (base first, volume_full the 5th
+     * field: an i64 after four u32), the algorithmic limits (enabled, base, per_point,
+     * income_bps, step_max), demurrage, threshold, fee and where charges go */
+    CHECK_EQ(body[67], 13);
+    CHECK_EQ(body[71], 14);
+    CHECK_EQ(body[71 + 16], 15);
+    CHECK_EQ(body[115], 1);
+    CHECK_EQ(body[115 + 1 + 8 + 8 + 4], 16);
+    CHECK_EQ(body[148 + 4 + 8], 17);
+    CHECK_EQ(body[148 + 4 + 8 + 8], 1);
+    CHECK_EQ(length, 74u + 148u + 21u + 64u);
 }
 
 TEST(codec_encode_refuses) {
@@ -521,13 +548,25 @@ TEST(codec_decode_bad_value) {
         bytes[78] = (uint8_t)value;
         CHECK_CODE(decode_exact(bytes, length, &tx), TALLY_ERR_DECODE_BAD_VALUE);
     }
-    /* The policy ends with compliance_rule, membership_mode, auto_renew, then three
-     * u32: max_members, notice_seconds, redeem_cap_bps. */
+    /* The policy has compliance_rule, membership_mode, auto_renew, then three u32
+     * (max_members, notice_seconds, redeem_cap_bps), then 102 bytes of underwriting,
+     * reputation, algorithmic limits and charges, whose two bools are the algorithm's
+     * `enabled` (54 bytes from the end) and `charges_to_pool` (the last byte). */
     static const uint8_t policy_types[] = {TALLY_TX_NETWORK_CREATE, TALLY_TX_POLICY_UPDATE};
     for (size_t i = 0; i < sizeof policy_types; i++) {
         length = valid_encoding(policy_types[i], bytes);
-        size_t compliance = length - 64 - 15, membership = length - 64 - 14,
-               auto_renew = length - 64 - 13;
+        size_t enabled = length - 64 - 54, to_pool = length - 64 - 1;
+        for (unsigned value = 2; value < 256; value += 51) {
+            bytes[enabled] = (uint8_t)value;
+            CHECK_CODE(decode_exact(bytes, length, &tx), TALLY_ERR_DECODE_BAD_VALUE);
+            bytes[enabled] = 1;
+            bytes[to_pool] = (uint8_t)value;
+            CHECK_CODE(decode_exact(bytes, length, &tx), TALLY_ERR_DECODE_BAD_VALUE);
+            bytes[to_pool] = 1;
+            CHECK_CODE(decode_exact(bytes, length, &tx), TALLY_OK);
+        }
+        size_t compliance = length - 64 - 15 - 102, membership = length - 64 - 14 - 102,
+               auto_renew = length - 64 - 13 - 102;
         bytes[compliance] = TALLY_COMPLIANCE_COUNT - 1;
         bytes[membership] = TALLY_MEMBERSHIP_COUNT - 1;
         bytes[auto_renew] = 1;

@@ -3222,7 +3222,7 @@ static void check_tables(simulation *sim, const tally_tx *tx, const tally_result
              * gateways (check_gateways) and its records (two mirror accounts) move. */
             tally_network same = *na;
             same.supply = nb->supply, same.debt = nb->debt, same.open_gateways = nb->open_gateways;
-            if (opens_gateway) same.member_records = nb->member_records;
+            if (opens_gateway) same.member_records = nb->member_records, same.last_member = nb->last_member;
             /* and the running health period's counters and the mirror accounts' sums,
              * which every balance change keeps (checked by the invariants) */
             same.health_volume = nb->health_volume, same.health_active = nb->health_active;

@@ -43,7 +43,28 @@
     FIELD(BOOL, "policy.auto_renew", body_.policy.auto_renew, 0),                      \
     FIELD(U32, "policy.max_members", body_.policy.max_members, 0),                      \
     FIELD(U32, "policy.notice_seconds", body_.policy.notice_seconds, 0),                \
-    FIELD(U32, "policy.redeem_cap_bps", body_.policy.redeem_cap_bps, 0)
+    FIELD(U32, "policy.redeem_cap_bps", body_.policy.redeem_cap_bps, 0),                \
+    FIELD(U32, "policy.collateral_ratio_bps", body_.policy.collateral_ratio_bps, 0),    \
+    FIELD(U32, "policy.reputation.base", body_.policy.reputation.base, 0),              \
+    FIELD(U32, "policy.reputation.age_weight", body_.policy.reputation.age_weight, 0),  \
+    FIELD(U32, "policy.reputation.age_full_days", body_.policy.reputation.age_full_days, 0), \
+    FIELD(U32, "policy.reputation.volume_weight", body_.policy.reputation.volume_weight, 0), \
+    FIELD(I64, "policy.reputation.volume_full", body_.policy.reputation.volume_full, 0), \
+    FIELD(U32, "policy.reputation.streak_weight", body_.policy.reputation.streak_weight, 0), \
+    FIELD(U32, "policy.reputation.streak_full", body_.policy.reputation.streak_full, 0), \
+    FIELD(U32, "policy.reputation.review_weight", body_.policy.reputation.review_weight, 0), \
+    FIELD(U32, "policy.reputation.review_full", body_.policy.reputation.review_full, 0), \
+    FIELD(U32, "policy.reputation.default_penalty", body_.policy.reputation.default_penalty, 0), \
+    FIELD(BOOL, "policy.algorithmic_limits.enabled", body_.policy.algorithmic_limits.enabled, 0), \
+    FIELD(I64, "policy.algorithmic_limits.base", body_.policy.algorithmic_limits.base, 0), \
+    FIELD(I64, "policy.algorithmic_limits.per_point", body_.policy.algorithmic_limits.per_point, 0), \
+    FIELD(U32, "policy.algorithmic_limits.income_bps", body_.policy.algorithmic_limits.income_bps, 0), \
+    FIELD(I64, "policy.algorithmic_limits.step_max", body_.policy.algorithmic_limits.step_max, 0), \
+    FIELD(U32, "policy.algorithmic_limits.recovery_periods", body_.policy.algorithmic_limits.recovery_periods, 0), \
+    FIELD(U32, "policy.demurrage_bps", body_.policy.demurrage_bps, 0),                  \
+    FIELD(I64, "policy.demurrage_threshold", body_.policy.demurrage_threshold, 0),      \
+    FIELD(I64, "policy.membership_fee", body_.policy.membership_fee, 0),                \
+    FIELD(BOOL, "policy.charges_to_pool", body_.policy.charges_to_pool, 0)
 
 static const tally_field network_create_fields[] = {
     FIELD(TEXT, "name", network_create.name, TALLY_NAME_MAX),
@@ -246,6 +267,12 @@ static const tally_field clearing_fields[] = {
     FIELD(I64, "setoff_8.amount_b", clearing.setoffs[7].amount_b, 0),
 };
 
+static const tally_field stake_fields[] = {
+    FIELD(U32, "network_id", stake.network_id, 0),
+    FIELD(KEY, "member", stake.member, 0),
+    FIELD(I64, "amount", stake.amount, 0),
+};
+
 static const tally_field gateway_close_fields[] = {
     FIELD(U32, "gateway_id", gateway_end.gateway_id, 0),
 };
@@ -316,6 +343,9 @@ static const tally_tx_layout layouts[TALLY_TX_TYPE_LAST + 1] = {
     [TALLY_TX_TRANSFER_CROSS] = LAYOUT("transfer_cross", transfer_cross),
     [TALLY_TX_CLEARING] = LAYOUT("clearing", clearing),
     [TALLY_TX_SETTLE] = LAYOUT("settle", settle),
+    [TALLY_TX_STAKE] = LAYOUT("stake", stake),
+    [TALLY_TX_UNSTAKE] = LAYOUT("unstake", stake),
+    [TALLY_TX_MEMBER_FEE_PAY] = LAYOUT("member_fee_pay", network_only),
 };
 
 _Static_assert(TALLY_TX_TYPE_FIRST == 1, "layouts[] is indexed by type from 1");

@@ -156,6 +156,15 @@ static void print_record(FILE *out, const tally_state_proof *proof) {
                 r.gateway.id, r.gateway.network_a, r.gateway.network_b, r.gateway.terms.rate_a, r.gateway.terms.rate_b,
                 tally_gateway_status_name(r.gateway.status));
         return;
+    case TALLY_TABLE_STAKES: {
+        char underwriter[TALLY_ADDRESS_LENGTH + 1];
+        tally_address_encode(&r.stake.member, address);
+        tally_address_encode(&r.stake.underwriter, underwriter);
+        fprintf(out, "stake %" PRIu32 " in network %" PRIu32 " behind %s by %s: %" PRId64 " locked, %" PRId64
+                     " slashed, %" PRId64 " earned (minor units)\n",
+                r.stake.id, r.stake.network_id, address, underwriter, r.stake.amount, r.stake.slashed, r.stake.earned);
+        return;
+    }
     case TALLY_TABLE_HOLDINGS:
         tally_address_encode(&r.holding.key, address);
         fprintf(out, "%s %" PRIu32 " held by %s: %" PRId64 " (minor units)\n",

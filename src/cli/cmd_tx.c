@@ -292,6 +292,20 @@ static void print_success(cli_context *ctx, const tally_tx *tx, const tx_plan *p
                 cli_out_amount(cross->max_fee, credit, a));
         break;
     }
+    case TALLY_TX_STAKE:
+        fprintf(out, "staked %s behind %s's line in %s: its limit is now %s\n",
+                cli_out_amount(tx->body.stake.amount, reserve, a), who, network,
+                cli_out_amount(result_field(outcome, "available"), credit, b));
+        break;
+    case TALLY_TX_UNSTAKE:
+        fprintf(out, "took back %s of your stake behind %s's line in %s: its limit is now %s\n",
+                cli_out_amount(tx->body.stake.amount, reserve, a), who, network,
+                cli_out_amount(result_field(outcome, "available"), credit, b));
+        break;
+    case TALLY_TX_MEMBER_FEE_PAY:
+        fprintf(out, "paid the membership fees you owed in %s (%s): you are active again\n", network,
+                cli_out_amount(result_field(outcome, "fee"), credit, a));
+        break;
     }
 }
 

@@ -128,6 +128,10 @@ tally_error tally_tx_admissible(const tally_state *state, const tally_tx *tx, in
     case TALLY_TX_POOL_WITHDRAW:
     case TALLY_TX_POOL_REPAY:
     case TALLY_TX_POOL_REDEEM: return pool_standing(state, tx);
+    /* underwriters are members; what they may stake is the rules' */
+    case TALLY_TX_STAKE:
+    case TALLY_TX_UNSTAKE: return member_standing(state, tx->body.stake.network_id, signer);
+    case TALLY_TX_MEMBER_FEE_PAY: return member_standing(state, tx->body.network_only.network_id, signer);
     }
     return TALLY_ERR_UNKNOWN_TX_TYPE;
 }

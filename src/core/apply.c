@@ -52,6 +52,9 @@ static tally_result dispatch(tally_state *state, const tally_tx *tx, int64_t blo
     case TALLY_TX_TRANSFER_CROSS: return transfer_cross_apply(state, tx, block_time);
     case TALLY_TX_CLEARING: return gateway_clearing(state, tx);
     case TALLY_TX_SETTLE: return gateway_settle(state, tx);
+    case TALLY_TX_STAKE: return underwriting_stake(state, tx, block_time);
+    case TALLY_TX_UNSTAKE: return underwriting_unstake(state, tx);
+    case TALLY_TX_MEMBER_FEE_PAY: return charges_fee_pay(state, tx, block_time);
     }
     return result_error(TALLY_ERR_UNKNOWN_TX_TYPE);
 }
@@ -146,6 +149,7 @@ static void process_due(tally_state *state, int64_t block_time, ledger_block_end
         case DUE_PENDING: pending_due(state, due.index, due.due_time, block_time, end); break;
         case DUE_REQUEST: request_due(state, due.index, due.due_time, end); break;
         case DUE_HEALTH: health_period_due(state, ledger_network(state, due.index + 1), due.due_time, end); break;
+        case DUE_CHARGES: charges_due(state, ledger_network(state, due.index + 1), due.due_time, block_time, end); break;
         }
     }
 }
@@ -178,6 +182,11 @@ const char *tally_event_kind_name(uint8_t kind) {
     case TALLY_EVENT_PENDING_REFUNDED: return "pending_refunded";
     case TALLY_EVENT_REQUEST_EXPIRED: return "request_expired";
     case TALLY_EVENT_HEALTH_RECORDED: return "health_recorded";
+    case TALLY_EVENT_STAKE_SLASHED: return "stake_slashed";
+    case TALLY_EVENT_LIMIT_SET: return "limit_set";
+    case TALLY_EVENT_DEMURRAGE_CHARGED: return "demurrage_charged";
+    case TALLY_EVENT_MEMBERSHIP_FEE_CHARGED: return "membership_fee_charged";
+    case TALLY_EVENT_FEE_SUSPENDED: return "fee_suspended";
     }
     return NULL;
 }
@@ -185,7 +194,7 @@ const char *tally_event_kind_name(uint8_t kind) {
 bool tally_event_kind_has_member(uint8_t kind) {
     return (kind >= TALLY_EVENT_LINE_RENEWED && kind <= TALLY_EVENT_LINE_DEFAULTED) ||
            kind == TALLY_EVENT_PENDING_RELEASED || kind == TALLY_EVENT_PENDING_REFUNDED ||
-           kind == TALLY_EVENT_REQUEST_EXPIRED;
+           kind == TALLY_EVENT_REQUEST_EXPIRED || kind >= TALLY_EVENT_STAKE_SLASHED;
 }
 
 tally_block_summary tally_end_block_events(tally_state *state, int64_t block_time, tally_event_fn *on_event,

@@ -104,19 +104,24 @@ static int64_t line_floor_needed(const tally_member *member) {
     return positive_part(needed);
 }
 
+/* `limit` is the line's own part (what operators grant, at most max_credit_limit);
+ * the underwritten part its stakes back comes on top (underwriting.c). */
 static tally_result check_limit(const tally_network *network, const tally_member *member,
-                                int64_t limit, uint32_t risk_fee_bps) {
+                                int64_t limit, int64_t underwritten, uint32_t risk_fee_bps) {
     tally_result result = result_error(TALLY_OK);
+    int64_t whole;
     if (limit < 0) {
         result.code = TALLY_ERR_LIMIT_NEGATIVE;
     } else if (limit > network->policy.max_credit_limit) {
         result.code = TALLY_ERR_LIMIT_ABOVE_MAX;
         result.available = network->policy.max_credit_limit;
-    } else if (limit < line_floor_needed(member)) {
+    } else if (!checked_add(limit, underwritten, &whole)) {
+        result.code = TALLY_ERR_AMOUNT_OVERFLOW;
+    } else if (whole < line_floor_needed(member)) {
         /* What pending transfers hold counts as spent: posting them must never take
-         * the member below -limit. */
+         * the member below -limit. The available figure is the least own part. */
         result.code = TALLY_ERR_LIMIT_BELOW_DEBT;
-        result.available = line_floor_needed(member);
+        result.available = positive_part(line_floor_needed(member) - underwritten);
     } else if (risk_fee_bps > TALLY_BPS_ONE) {
         result.code = TALLY_ERR_BAD_POLICY;
     }
@@ -132,11 +137,15 @@ tally_result credit_line_open(tally_state *state, const tally_tx *tx, int64_t bl
     if (line_is_open(member)) return result_error(TALLY_ERR_LINE_EXISTS);
     /* A member who defaulted is trusted again by reinstating it first. */
     if (member->status == TALLY_MEMBER_DEFAULTED) return result_error(TALLY_ERR_MEMBER_DEFAULTED);
-    tally_result checked = check_limit(network, member, body->limit, body->risk_fee_bps);
+    /* Stakes still behind a member whose line closed back the new line at once. */
+    int64_t underwritten = tally_network_stake_cover(network, member->staked_behind);
+    tally_result checked = check_limit(network, member, body->limit, underwritten, body->risk_fee_bps);
     if (checked.code != TALLY_OK) return checked;
     uint32_t period = body->period_seconds ? body->period_seconds : network->policy.period_seconds;
     uint32_t grace = body->grace_seconds ? body->grace_seconds : network->policy.grace_seconds;
-    credit_line_start(state, member, network, body->limit, period, grace, body->risk_fee_bps, block_time);
+    credit_line_start(state, member, network, body->limit + underwritten, period, grace, body->risk_fee_bps,
+                      block_time);
+    member->underwritten_limit = underwritten;
     return result_error(TALLY_OK);
 }
 
@@ -147,9 +156,9 @@ tally_result credit_line_update(tally_state *state, const tally_tx *tx, int64_t 
     tally_error error = operated_line(state, tx, body->network_id, &body->member, &network, &member);
     if (error != TALLY_OK) return result_error(error);
     if (!line_is_open(member)) return result_error(TALLY_ERR_NO_LINE);
-    tally_result checked = check_limit(network, member, body->limit, body->risk_fee_bps);
+    tally_result checked = check_limit(network, member, body->limit, member->underwritten_limit, body->risk_fee_bps);
     if (checked.code != TALLY_OK) return checked;
-    ledger_limit_set(network, member, body->limit);
+    ledger_limit_set(network, member, body->limit + member->underwritten_limit);
     member->risk_fee_bps = body->risk_fee_bps;
     /* An expired line is renewed by the operator's decision; a frozen one is not:
      * only compliance unfreezes it. */
@@ -177,6 +186,7 @@ tally_result credit_line_close(tally_state *state, const tally_tx *tx) {
     }
     member->line_status = TALLY_LINE_CLOSED;
     ledger_limit_set(network, member, 0);
+    member->underwritten_limit = 0;
     return result_error(TALLY_OK);
 }
 
@@ -208,12 +218,17 @@ static void write_off(tally_state *state, tally_network *network, tally_member *
      * they were, so it always fits. A write-off is no payment: the health period's
      * volume and active members stay as they were (its written-off debt counts). */
     uint32_t active_period = member->active_period, active = network->health_active;
-    int64_t volume = network->health_volume;
+    int64_t volume = network->health_volume, received = member->volume_received;
     ledger_balances_commit(network, changes, 2);
     member->active_period = active_period, network->health_active = active, network->health_volume = volume;
+    member->volume_received = received;
     member->line_status = TALLY_LINE_DEFAULTED;
     ledger_limit_set(network, member, 0);
+    member->underwritten_limit = 0;
     member->status = TALLY_MEMBER_DEFAULTED;
+    member->defaults++;
+    member->compliant_streak = 0;
+    reputation_update(network, member, due_time);
     network->health_written_off = saturating_add(network->health_written_off, written_off);
     end->summary.lines_defaulted++;
     end->summary.debt_written_off = saturating_add(end->summary.debt_written_off, written_off);
@@ -221,6 +236,23 @@ static void write_off(tally_state *state, tally_network *network, tally_member *
     int64_t covered = pool_cover_lost_debt(state, network);
     end->summary.lost_debt_burned = saturating_add(end->summary.lost_debt_burned, covered);
     if (covered > 0) ledger_event(end, TALLY_EVENT_LOST_DEBT_COVERED, network->id, NULL, covered, 0);
+    /* Then the underwriters: their stakes cover what the pool's credits did not. */
+    underwriting_slash(state, network, member, written_off - covered, end);
+}
+
+/* A compliant line renews in a network with algorithmic limits: the chain sets its
+ * own part from the member's new score and income, and says so in its history. */
+static void algorithmic_limit_at_renewal(tally_network *network, tally_member *member, int64_t income_now,
+                                         ledger_block_end *end) {
+    if (!network->policy.algorithmic_limits.enabled) return;
+    int64_t own = line_own_part(member);
+    int64_t floor = positive_part(line_floor_needed(member) - member->underwritten_limit);
+    int64_t next = tally_algorithmic_limit(&network->policy, own, member->reputation, income_now,
+                                           member->income_last_period, member->defaults, member->compliant_streak,
+                                           floor);
+    if (next == own) return;
+    ledger_limit_set(network, member, next + member->underwritten_limit);
+    ledger_event(end, TALLY_EVENT_LIMIT_SET, network->id, &member->key, member->limit, member->reputation);
 }
 
 /* The next period after a compliant one. A chain that stalled longer than a period
@@ -241,7 +273,12 @@ void credit_line_due(tally_state *state, uint32_t member_index, int64_t due_time
     if (member->balance < 0 && -member->balance > network->health_largest_debt)
         network->health_largest_debt = -member->balance;
     if (member->line_status == TALLY_LINE_ACTIVE && member->period_end == due_time) {
-        if (!is_compliant(member, network)) {
+        bool compliant = is_compliant(member, network);
+        /* The period's end writes the member's score (reputation.c). */
+        int64_t income_now = member->income_in_period;
+        member->compliant_streak = compliant ? member->compliant_streak + (member->compliant_streak < UINT32_MAX) : 0;
+        reputation_update(network, member, due_time);
+        if (!compliant) {
             member->line_status = TALLY_LINE_FROZEN;
             member->grace_end = time_after(member->period_end, member->grace_seconds);
             ledger_due_push(state, member->grace_end, DUE_LINE, member_index);
@@ -250,12 +287,14 @@ void credit_line_due(tally_state *state, uint32_t member_index, int64_t due_time
         } else if (network->policy.auto_renew) {
             renew(state, member, block_time);
             summary->lines_renewed++;
+            algorithmic_limit_at_renewal(network, member, income_now, end);
             ledger_event(end, TALLY_EVENT_LINE_RENEWED, network->id, &member->key, member->limit, member->period_end);
         } else {
             member->line_status = TALLY_LINE_EXPIRED;
             summary->lines_expired++;
             ledger_event(end, TALLY_EVENT_LINE_EXPIRED, network->id, &member->key, member->balance, due_time);
         }
+        member->income_last_period = income_now;
     } else if (member->line_status == TALLY_LINE_FROZEN && member->grace_end == due_time) {
         if (is_compliant(member, network)) {
             period_begin(state, member, block_time);

@@ -57,6 +57,28 @@ static bool check_member(const tally_state *state, const tally_member *member, u
         return fail(why, why_size, "member %u was active in health period %u, its network is in %u", index,
                     member->active_period, network->health_period);
     if (member->limit < 0) return fail(why, why_size, "member %u has a negative limit", index);
+    /* Underwriting: the underwritten part is part of the limit, and what the line
+     * says is staked behind it is what its stakes hold. */
+    if (member->underwritten_limit < 0 || member->underwritten_limit > member->limit)
+        return fail(why, why_size, "member %u has an underwritten part %lld outside its limit %lld", index,
+                    (long long)member->underwritten_limit, (long long)member->limit);
+    int128 behind = 0;
+    uint32_t stakes = 0;
+    for (uint32_t id = member->first_stake; id != 0 && stakes <= TALLY_STAKES_PER_LINE_MAX; id = state->stakes[id - 1].next) {
+        if (id > state->stake_count) return fail(why, why_size, "member %u's stakes name stake %u", index, id);
+        const tally_stake *stake = &state->stakes[id - 1];
+        if (stake->network_id != member->network_id || !ledger_keys_equal(&stake->member, &member->key))
+            return fail(why, why_size, "stake %u behind member %u backs another line", id, index);
+        behind += stake->amount;
+        stakes++;
+    }
+    if (stakes != member->stake_count || behind != member->staked_behind)
+        return fail(why, why_size, "member %u counts %u stakes holding %lld, its stakes are %u holding %lld", index,
+                    member->stake_count, (long long)member->staked_behind, stakes, (long long)behind);
+    if (member->fee_owed < 0 || (member->fee_owed > 0 && member->status != TALLY_MEMBER_SUSPENDED &&
+                                 member->status != TALLY_MEMBER_LEFT && member->status != TALLY_MEMBER_DEFAULTED))
+        return fail(why, why_size, "member %u owes a membership fee of %lld and is not suspended", index,
+                    (long long)member->fee_owed);
     if (member->pending_out < 0) return fail(why, why_size, "member %u holds a negative pending_out", index);
     if (member->status == TALLY_MEMBER_SYSTEM && (member->pending_out != 0 || member->holds_open != 0 ||
                                                   member->requests_open != 0))
@@ -109,6 +131,17 @@ static bool check_member(const tally_state *state, const tally_member *member, u
 static bool check_network(const tally_state *state, const tally_network *network,
                           const network_totals *totals, char *why, size_t why_size) {
     uint32_t id = network->id;
+    /* Stakes locked == the reserve its underwriting account holds. */
+    if (network->stakes_locked < 0 || (network->stakes_locked > 0 && network->reserve_asset_id == 0))
+        return fail(why, why_size, "network %u locks %lld of stakes without a reserve asset", id,
+                    (long long)network->stakes_locked);
+    if (network->reserve_asset_id != 0) {
+        tally_key account = tally_system_key(id, TALLY_SYSTEM_UNDERWRITING);
+        int64_t held = tally_state_asset_balance(state, network->reserve_asset_id, &account);
+        if (held != network->stakes_locked)
+            return fail(why, why_size, "network %u's underwriting account holds %lld, its stakes lock %lld", id,
+                        (long long)held, (long long)network->stakes_locked);
+    }
     if (totals->balance_sum != 0)
         return fail(why, why_size, "network %u balances sum to %lld, not 0", id, (long long)totals->balance_sum);
     if (totals->supply != totals->debt)
@@ -353,6 +386,41 @@ static ledger_member_seen member_seen(const tally_member *member) {
 
 /* The whole state, once: every record checked and summed. With `keep`, what each
  * record added is kept for the incremental checks that follow. */
+/* Every stake: in order, between two members of its network; per network the stakes
+ * sum to what it locks; per underwriter to what it says it staked. */
+static bool check_stakes(const tally_state *state, char *why, size_t why_size) {
+    int128 *locked = calloc((size_t)state->network_count + 1, sizeof *locked);
+    int128 *made = calloc((size_t)state->member_count + 1, sizeof *made);
+    uint32_t *records = calloc((size_t)state->member_count + 1, sizeof *records);
+    bool ok = locked && made && records;
+    if (!ok) fail(why, why_size, "out of memory");
+    for (uint32_t i = 0; ok && i < state->stake_count; i++) {
+        const tally_stake *stake = &state->stakes[i];
+        const tally_member *underwriter = tally_state_member(state, stake->network_id, &stake->underwriter);
+        if (stake->id != i + 1 || stake->network_id == 0 || stake->network_id > state->network_count || !underwriter ||
+            !tally_state_member(state, stake->network_id, &stake->member) || stake->amount < 0 || stake->earned < 0 ||
+            stake->slashed < 0) {
+            ok = fail(why, why_size, "stake %u is out of place or range", i + 1);
+            break;
+        }
+        locked[stake->network_id] += stake->amount;
+        made[underwriter - state->members] += stake->amount;
+        records[underwriter - state->members]++;
+    }
+    for (uint32_t i = 0; ok && i < state->network_count; i++)
+        if (locked[i + 1] != state->networks[i].stakes_locked)
+            ok = fail(why, why_size, "network %u's stakes sum to %lld, it locks %lld", i + 1, (long long)locked[i + 1],
+                      (long long)state->networks[i].stakes_locked);
+    for (uint32_t i = 0; ok && i < state->member_count; i++)
+        if (made[i] != state->members[i].staked_total || records[i] != state->members[i].stakes_made)
+            ok = fail(why, why_size, "member %u made %u stakes holding %lld, it counts %u holding %lld", i, records[i],
+                      (long long)made[i], state->members[i].stakes_made, (long long)state->members[i].staked_total);
+    free(locked);
+    free(made);
+    free(records);
+    return ok;
+}
+
 static bool check_whole(const tally_state *state, network_totals *totals, int128 *asset_sums, ledger_checker *keep,
                         char *why, size_t why_size) {
     for (uint32_t i = 0; i < state->network_count; i++)
@@ -410,6 +478,7 @@ static bool check_whole(const tally_state *state, network_totals *totals, int128
     if (!check_pending_sums(state, why, why_size)) return false;
     for (uint32_t i = 0; i < state->gateway_count; i++)
         if (!check_gateway(state, &state->gateways[i], i, why, why_size)) return false;
+    if (!check_stakes(state, why, why_size)) return false;
     if (tally_chain_rules_validate(&state->rules) != TALLY_OK) return fail(why, why_size, "the chain rules are invalid");
     return true;
 }

@@ -88,7 +88,7 @@ typedef struct {
  * network's). An entry is stale when the record's current due
  * time differs; stale entries are skipped when popped. */
 typedef enum { DUE_LINE = 0, DUE_POLICY_CHANGE = 1, DUE_PEG_CHANGE = 2, DUE_PENDING = 3, DUE_REQUEST = 4,
-               DUE_HEALTH = 5 } ledger_due_kind;
+               DUE_HEALTH = 5, DUE_CHARGES = 6 } ledger_due_kind;
 typedef struct {
     int64_t due_time;
     uint32_t index;
@@ -204,6 +204,9 @@ struct tally_state {
     tally_gateway *gateways; /* gateways[i] has id i + 1 */
     uint32_t gateway_count, gateway_capacity;
 
+    tally_stake *stakes; /* stakes[i] has id i + 1 */
+    uint32_t stake_count, stake_capacity;
+
     ledger_due *due_heap;
     uint32_t due_count, due_capacity;
 
@@ -225,6 +228,7 @@ static inline uint32_t ledger_table_count(const tally_state *state, tally_table 
     case TALLY_TABLE_PENDINGS: return state->pending_count;
     case TALLY_TABLE_REQUESTS: return state->request_count;
     case TALLY_TABLE_GATEWAYS: return state->gateway_count;
+    case TALLY_TABLE_STAKES: return state->stake_count;
     case TALLY_TABLE_COUNT: break;
     }
     return 0;
@@ -451,6 +455,38 @@ tally_result gateway_clearing(tally_state *state, const tally_tx *tx);
 /* The gateway of index, marked for the commitment. */
 tally_gateway *ledger_gateway_at(const tally_state *state, uint32_t index);
 tally_result transfer_batch_apply(tally_state *state, const tally_tx *tx, int64_t block_time);
+
+/* Underwriting (underwriting.c, docs/UNDERWRITING.md). */
+tally_result underwriting_stake(tally_state *state, const tally_tx *tx, int64_t block_time);
+tally_result underwriting_unstake(tally_state *state, const tally_tx *tx);
+/* The stake of index, marked for the commitment. */
+tally_stake *ledger_stake_at(const tally_state *state, uint32_t index);
+/* Pays a payment's risk fee, just credited to the fee account, on to the underwriters
+ * of payer's line pro rata to their stakes (each share rounded down; what is left,
+ * and a share an underwriter's cap would not take, stays with the fee account).
+ * Nothing when the line has no stakes. Returns what the underwriters received. */
+int64_t underwriting_pay_risk_fee(tally_state *state, tally_network *network, const tally_member *payer,
+                                  int64_t risk_fee);
+/* At a default, after the pool's credits burned what they could: slashes the line's
+ * stakes pro rata into the pool's primary, up to the value of `uncovered` credits at
+ * the peg (rounded down). Returns the reserve slashed. */
+int64_t underwriting_slash(tally_state *state, tally_network *network, tally_member *member, int64_t uncovered,
+                           ledger_block_end *end);
+/* The line's own part of its limit (what underwriters do not back). */
+static inline int64_t line_own_part(const tally_member *member) { return member->limit - member->underwritten_limit; }
+
+/* Reputation and algorithmic limits (reputation.c). */
+/* Writes the member's score as of `at` (a period end). */
+void reputation_update(const tally_network *network, tally_member *member, int64_t at);
+
+/* Charges: demurrage and membership fees (charges.c). */
+/* Queues a new network's first charge round. */
+void charges_start(tally_state *state, tally_network *network, int64_t created_at);
+/* A charge round due at due_time: charges members from where the round stands, at
+ * most what is left of the block's budget (end->dues), and queues what follows. */
+void charges_due(tally_state *state, tally_network *network, int64_t due_time, int64_t block_time,
+                 ledger_block_end *end);
+tally_result charges_fee_pay(tally_state *state, const tally_tx *tx, int64_t block_time);
 tally_result fee_distribute(tally_state *state, const tally_tx *tx, int64_t block_time);
 
 tally_result asset_create(tally_state *state, const tally_tx *tx, int64_t block_time);

@@ -39,17 +39,33 @@ static tally_result add_member(tally_state *state, tally_network *network, const
         uint32_t requests_open = member->requests_open, active_period = member->active_period;
         uint8_t left_with = member->status_before_leaving;
         if (left_with == TALLY_MEMBER_SUSPENDED || left_with == TALLY_MEMBER_DEFAULTED) status = left_with;
+        /* Its record follows it back: what reputation counts (leaving and joining
+         * again wipes no default), the stake records behind and by it (at zero:
+         * leaving needed them taken back), a membership fee it owes. */
+        tally_member kept = *member;
         memset(member, 0, sizeof *member);
         member->network_id = network->id;
         member->key = *key;
         member->fees_paid = fees_paid;
         member->requests_open = requests_open;
         member->active_period = active_period;
+        member->compliant_streak = kept.compliant_streak;
+        member->defaults = kept.defaults;
+        member->volume_given = kept.volume_given;
+        member->volume_received = kept.volume_received;
+        member->review_points = kept.review_points;
+        member->review_count = kept.review_count;
+        member->first_stake = kept.first_stake;
+        member->stake_count = kept.stake_count;
+        member->stakes_made = kept.stakes_made;
+        member->fee_owed = kept.fee_owed;
+        member->next_in_network = kept.next_in_network;
         if (status == TALLY_MEMBER_DEFAULTED) member->line_status = TALLY_LINE_DEFAULTED;
     }
     member->status = status;
     member->joined_at = block_time;
     network->member_count++;
+    reputation_update(network, member, block_time); /* its score from day one */
     /* A member who comes back suspended or defaulted gets no line: an operator
      * reinstates it and opens one if the network trusts it again. */
     if (status == TALLY_MEMBER_ACTIVE && network->policy.default_credit_limit > 0)
@@ -104,6 +120,12 @@ tally_result member_reinstate(tally_state *state, const tally_tx *tx) {
     if (error != TALLY_OK) return result_error(error);
     if (member->status != TALLY_MEMBER_SUSPENDED && member->status != TALLY_MEMBER_DEFAULTED)
         return result_error(TALLY_ERR_MEMBER_NOT_SUSPENDED);
+    /* A member suspended for a membership fee is reinstated by paying it. */
+    if (member->fee_owed > 0) {
+        tally_result refused = result_error(TALLY_ERR_FEE_OWED);
+        refused.available = member->fee_owed;
+        return refused;
+    }
     member->status = TALLY_MEMBER_ACTIVE;
     return result_error(TALLY_OK);
 }
@@ -124,6 +146,13 @@ tally_result member_leave(tally_state *state, const tally_tx *tx) {
         refused.available = member->pending_out;
         return refused;
     }
+    /* Stakes it made are paid risk fees as a member; stakes behind it back a line
+     * that leaving closes: both are taken back first. */
+    if (member->staked_total != 0 || member->staked_behind != 0) {
+        tally_result refused = result_error(TALLY_ERR_STAKES_OPEN);
+        refused.available = member->staked_total + member->staked_behind;
+        return refused;
+    }
     if (member->alias[0]) {
         ledger_alias_remove(state, member);
         /* The whole field is cleared: the serialized state holds all of it. */
@@ -133,6 +162,7 @@ tally_result member_leave(tally_state *state, const tally_tx *tx) {
         member->line_status == TALLY_LINE_EXPIRED) {
         member->line_status = TALLY_LINE_CLOSED;
         ledger_limit_set(network, member, 0);
+        member->underwritten_limit = 0;
     }
     member->status_before_leaving = member->status;
     member->status = TALLY_MEMBER_LEFT;

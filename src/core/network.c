@@ -48,6 +48,34 @@ void tally_policy_defaults(tally_policy *policy) {
     policy->max_members = 100000;
     policy->notice_seconds = 7u * TALLY_DAY_SECONDS;
     policy->redeem_cap_bps = 1000;
+    /* No underwriting, algorithmic limits or charges; a reputation that weighs a
+     * year of age, 1,000,000 minor units of volume, 12 compliant periods and 10 net
+     * review stars, from a base of 200 (docs/UNDERWRITING.md). */
+    policy->reputation = (tally_reputation_rule){.base = 200,
+                                                 .age_weight = 200,
+                                                 .age_full_days = 365,
+                                                 .volume_weight = 200,
+                                                 .volume_full = 1000000,
+                                                 .streak_weight = 300,
+                                                 .streak_full = 12,
+                                                 .review_weight = 100,
+                                                 .review_full = 10,
+                                                 .default_penalty = 500};
+}
+
+/* Weights 0..1000; a weighed part's "full" figure at least 1 (an unweighed part's
+ * may be 0: an all-zero rule scores every member 0). */
+static bool reputation_rule_valid(const tally_reputation_rule *rule) {
+    return rule->base <= 1000 && rule->age_weight <= 1000 && (rule->age_weight == 0 || rule->age_full_days >= 1) &&
+           rule->volume_weight <= 1000 && rule->volume_full >= 0 && (rule->volume_weight == 0 || rule->volume_full >= 1) &&
+           rule->streak_weight <= 1000 && (rule->streak_weight == 0 || rule->streak_full >= 1) &&
+           rule->review_weight <= 1000 && (rule->review_weight == 0 || rule->review_full >= 1) &&
+           rule->default_penalty <= 1000;
+}
+
+static bool limit_rule_valid(const tally_limit_rule *rule) {
+    return rule->base >= 0 && rule->per_point >= 0 && rule->income_bps <= 10u * TALLY_BPS_ONE && rule->step_max >= 0 &&
+           rule->recovery_periods <= 1000;
 }
 
 tally_error policy_validate(const tally_policy *policy) {
@@ -61,7 +89,10 @@ tally_error policy_validate(const tally_policy *policy) {
                  policy->max_members <= TALLY_MEMBER_RECORDS_PER_NETWORK_MAX &&
                  policy->notice_seconds >= TALLY_NOTICE_SECONDS_MIN &&
                  policy->notice_seconds <= TALLY_NOTICE_SECONDS_MAX && policy->redeem_cap_bps >= 1 &&
-                 policy->redeem_cap_bps <= TALLY_BPS_ONE;
+                 policy->redeem_cap_bps <= TALLY_BPS_ONE && policy->collateral_ratio_bps <= 100u * TALLY_BPS_ONE &&
+                 reputation_rule_valid(&policy->reputation) && limit_rule_valid(&policy->algorithmic_limits) &&
+                 policy->demurrage_bps <= TALLY_BPS_ONE && policy->demurrage_threshold >= 0 &&
+                 policy->membership_fee >= 0;
     return valid ? TALLY_OK : TALLY_ERR_BAD_POLICY;
 }
 
@@ -110,6 +141,7 @@ tally_result network_create(tally_state *state, const tally_tx *tx, int64_t bloc
     state->network_count++;
     ledger_name_insert(state, network);
     health_start(state, network, block_time);
+    charges_start(state, network, block_time);
 
     tally_result result = result_error(TALLY_OK);
     result.created_id = id;
@@ -149,6 +181,9 @@ enum {
     NOTICE_TARGET_RTD = 1 << 3,
     NOTICE_NOTICE = 1 << 4,
     NOTICE_REDEEM_CAP = 1 << 5,
+    NOTICE_DEMURRAGE = 1 << 6,           /* a higher rate */
+    NOTICE_DEMURRAGE_THRESHOLD = 1 << 7, /* a lower threshold */
+    NOTICE_MEMBERSHIP_FEE = 1 << 8,      /* a higher fee */
 };
 
 /* Which fields of `requested` need notice against the network's current policy. */
@@ -161,6 +196,9 @@ static unsigned fields_needing_notice(const tally_network *network, const tally_
     if (requested->target_rtd_bps != current->target_rtd_bps && pool_holds_reserve(network)) fields |= NOTICE_TARGET_RTD;
     if (requested->notice_seconds < current->notice_seconds) fields |= NOTICE_NOTICE;
     if (requested->redeem_cap_bps > current->redeem_cap_bps) fields |= NOTICE_REDEEM_CAP;
+    if (requested->demurrage_bps > current->demurrage_bps) fields |= NOTICE_DEMURRAGE;
+    if (requested->demurrage_threshold < current->demurrage_threshold) fields |= NOTICE_DEMURRAGE_THRESHOLD;
+    if (requested->membership_fee > current->membership_fee) fields |= NOTICE_MEMBERSHIP_FEE;
     return fields;
 }
 
@@ -172,6 +210,9 @@ static void copy_fields(tally_policy *to, const tally_policy *from, unsigned fie
     if (fields & NOTICE_TARGET_RTD) to->target_rtd_bps = from->target_rtd_bps;
     if (fields & NOTICE_NOTICE) to->notice_seconds = from->notice_seconds;
     if (fields & NOTICE_REDEEM_CAP) to->redeem_cap_bps = from->redeem_cap_bps;
+    if (fields & NOTICE_DEMURRAGE) to->demurrage_bps = from->demurrage_bps;
+    if (fields & NOTICE_DEMURRAGE_THRESHOLD) to->demurrage_threshold = from->demurrage_threshold;
+    if (fields & NOTICE_MEMBERSHIP_FEE) to->membership_fee = from->membership_fee;
 }
 
 static bool fields_equal(const tally_policy *a, const tally_policy *b, unsigned fields) {
@@ -180,7 +221,9 @@ static bool fields_equal(const tally_policy *a, const tally_policy *b, unsigned 
     return memcmp(&copy, a, sizeof copy) == 0;
 }
 
-#define ALL_NOTICE_FIELDS (NOTICE_FEE | NOTICE_RISK_FEE | NOTICE_CAP | NOTICE_TARGET_RTD | NOTICE_NOTICE | NOTICE_REDEEM_CAP)
+#define ALL_NOTICE_FIELDS                                                                                    \
+    (NOTICE_FEE | NOTICE_RISK_FEE | NOTICE_CAP | NOTICE_TARGET_RTD | NOTICE_NOTICE | NOTICE_REDEEM_CAP |       \
+     NOTICE_DEMURRAGE | NOTICE_DEMURRAGE_THRESHOLD | NOTICE_MEMBERSHIP_FEE)
 
 tally_result network_policy_update(tally_state *state, const tally_tx *tx, int64_t block_time) {
     const tally_tx_policy_update *body = &tx->body.policy_update;
@@ -210,6 +253,7 @@ tally_result network_policy_update(tally_state *state, const tally_tx *tx, int64
     /* Existing lines keep their limits, periods and fees: a policy applies to what
      * is opened, renewed or paid after it. */
     network->policy = now;
+    charges_start(state, network, block_time); /* a policy that starts charging */
     tally_result result = result_error(TALLY_OK);
     result.effective_at = network->policy_change_at;
     return result;
@@ -221,6 +265,7 @@ void network_policy_change_due(tally_state *state, tally_network *network, int64
     copy_fields(&network->policy, &network->policy_change, ALL_NOTICE_FIELDS);
     network->policy_change_at = 0;
     memset(&network->policy_change, 0, sizeof network->policy_change);
+    charges_start(state, network, due_time);
     end->summary.policy_changes++;
     ledger_event(end, TALLY_EVENT_POLICY_CHANGED, network->id, NULL, 0, due_time);
 }
@@ -242,8 +287,10 @@ tally_result network_peg_set(tally_state *state, const tally_tx *tx, int64_t blo
     }
     bool asset_changes = body->asset_id != network->reserve_asset_id;
     if (asset_changes && pool_holds_reserve(network)) return result_error(TALLY_ERR_POOL_NOT_EMPTY);
+    if (asset_changes && network->stakes_locked > 0) return result_error(TALLY_ERR_STAKES_OPEN);
     tally_result result = result_error(TALLY_OK);
-    if (!asset_changes && body->asset_id != 0 && pool_holds_reserve(network) &&
+    /* Stakes are valued at the peg too: a new rate while they are locked is announced. */
+    if (!asset_changes && body->asset_id != 0 && (pool_holds_reserve(network) || network->stakes_locked > 0) &&
         !same_rate(body->peg_reserve_units, body->peg_credit_units, network->peg_reserve_units,
                    network->peg_credit_units)) {
         /* A new rate moves value between credit holders and depositors: announced. */

@@ -5,9 +5,9 @@
  * machine. Indices and the due heap are derived data and are rebuilt on load; a
  * loaded state must pass tally_check_invariants or it is refused.
  *
- *   "TALLYST4" | chain_id[32] | chain rules | u32 counts of networks, assets,
- *   members, accounts, holdings, pendings, requests, gateways | networks | assets |
- *   members | accounts | holdings | pendings | requests | gateways
+ *   "TALLYST5" | chain_id[32] | chain rules | u32 counts of networks, assets,
+ *   members, accounts, holdings, pendings, requests, gateways, stakes | networks |
+ *   assets | members | accounts | holdings | pendings | requests | gateways | stakes
  *
  * Counts derived from the tables (member records per network, holders per asset
  * and pool) are not written: loading recomputes them.
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const uint8_t snapshot_magic[8] = {'T', 'A', 'L', 'L', 'Y', 'S', 'T', '4'};
+static const uint8_t snapshot_magic[8] = {'T', 'A', 'L', 'L', 'Y', 'S', 'T', '5'};
 
 typedef struct {
     uint8_t *out; /* NULL: only count */
@@ -114,6 +114,29 @@ static void write_policy(writer *w, const tally_policy *policy) {
     put_u32(w, policy->max_members);
     put_u32(w, policy->notice_seconds);
     put_u32(w, policy->redeem_cap_bps);
+    put_u32(w, policy->collateral_ratio_bps);
+    const tally_reputation_rule *rep = &policy->reputation;
+    put_u32(w, rep->base);
+    put_u32(w, rep->age_weight);
+    put_u32(w, rep->age_full_days);
+    put_u32(w, rep->volume_weight);
+    put_i64(w, rep->volume_full);
+    put_u32(w, rep->streak_weight);
+    put_u32(w, rep->streak_full);
+    put_u32(w, rep->review_weight);
+    put_u32(w, rep->review_full);
+    put_u32(w, rep->default_penalty);
+    const tally_limit_rule *algo = &policy->algorithmic_limits;
+    put_u8(w, algo->enabled);
+    put_i64(w, algo->base);
+    put_i64(w, algo->per_point);
+    put_u32(w, algo->income_bps);
+    put_i64(w, algo->step_max);
+    put_u32(w, algo->recovery_periods);
+    put_u32(w, policy->demurrage_bps);
+    put_i64(w, policy->demurrage_threshold);
+    put_i64(w, policy->membership_fee);
+    put_u8(w, policy->charges_to_pool);
 }
 
 static void read_policy(reader *r, tally_policy *policy) {
@@ -132,6 +155,29 @@ static void read_policy(reader *r, tally_policy *policy) {
     policy->max_members = get_u32(r);
     policy->notice_seconds = get_u32(r);
     policy->redeem_cap_bps = get_u32(r);
+    policy->collateral_ratio_bps = get_u32(r);
+    tally_reputation_rule *rep = &policy->reputation;
+    rep->base = get_u32(r);
+    rep->age_weight = get_u32(r);
+    rep->age_full_days = get_u32(r);
+    rep->volume_weight = get_u32(r);
+    rep->volume_full = get_i64(r);
+    rep->streak_weight = get_u32(r);
+    rep->streak_full = get_u32(r);
+    rep->review_weight = get_u32(r);
+    rep->review_full = get_u32(r);
+    rep->default_penalty = get_u32(r);
+    tally_limit_rule *algo = &policy->algorithmic_limits;
+    algo->enabled = get_bool(r);
+    algo->base = get_i64(r);
+    algo->per_point = get_i64(r);
+    algo->income_bps = get_u32(r);
+    algo->step_max = get_i64(r);
+    algo->recovery_periods = get_u32(r);
+    policy->demurrage_bps = get_u32(r);
+    policy->demurrage_threshold = get_i64(r);
+    policy->membership_fee = get_i64(r);
+    policy->charges_to_pool = get_bool(r);
 }
 
 static void write_rules(writer *w, const tally_chain_rules *rules) {
@@ -246,6 +292,8 @@ static void write_network(writer *w, const tally_network *n) {
     put_i64(w, n->health_debt_at_start);
     put_i64(w, n->health_largest_debt);
     put_u32(w, n->health_active);
+    put_i64(w, n->charges_at);
+    put_u32(w, n->charges_cursor);
 }
 
 static void read_network(reader *r, tally_network *n) {
@@ -288,6 +336,9 @@ static void read_network(reader *r, tally_network *n) {
     n->health_debt_at_start = get_i64(r);
     n->health_largest_debt = get_i64(r);
     n->health_active = get_u32(r);
+    n->charges_at = get_i64(r);
+    n->charges_cursor = get_u32(r);
+    if (n->charges_at < 0 || (n->charges_at == 0 && n->charges_cursor != 0)) r->invalid = true;
     if (n->decimals > TALLY_DECIMALS_MAX) r->invalid = true;
     /* The running period follows the last completed one, from its end. */
     if (n->health_period == 0 || n->health.period != n->health_period - 1 || n->health_volume < 0 ||
@@ -341,6 +392,21 @@ static void write_member(writer *w, const tally_member *m) {
     put_u32(w, m->requests_open);
     put_u8(w, m->status_before_leaving);
     put_u32(w, m->active_period);
+    put_u32(w, m->reputation);
+    put_u32(w, m->compliant_streak);
+    put_u32(w, m->defaults);
+    put_i64(w, m->volume_given);
+    put_i64(w, m->volume_received);
+    put_u32(w, (uint32_t)m->review_points);
+    put_u32(w, m->review_count);
+    put_i64(w, m->income_last_period);
+    put_i64(w, m->underwritten_limit);
+    put_i64(w, m->staked_behind);
+    put_u32(w, m->first_stake);
+    put_u32(w, m->stake_count);
+    put_u32(w, m->stakes_made);
+    put_i64(w, m->staked_total);
+    put_i64(w, m->fee_owed);
 }
 
 static void read_member(reader *r, tally_member *m) {
@@ -371,6 +437,26 @@ static void read_member(reader *r, tally_member *m) {
     m->status_before_leaving = get_u8(r);
     if (m->status_before_leaving > TALLY_MEMBER_DEFAULTED) r->invalid = true;
     m->active_period = get_u32(r);
+    m->reputation = get_u32(r);
+    m->compliant_streak = get_u32(r);
+    m->defaults = get_u32(r);
+    m->volume_given = get_i64(r);
+    m->volume_received = get_i64(r);
+    m->review_points = (int32_t)get_u32(r);
+    m->review_count = get_u32(r);
+    m->income_last_period = get_i64(r);
+    m->underwritten_limit = get_i64(r);
+    m->staked_behind = get_i64(r);
+    m->first_stake = get_u32(r);
+    m->stake_count = get_u32(r);
+    m->stakes_made = get_u32(r);
+    m->staked_total = get_i64(r);
+    m->fee_owed = get_i64(r);
+    if (m->reputation > 1000 || m->volume_given < 0 || m->volume_received < 0 || m->underwritten_limit < 0 ||
+        m->underwritten_limit > m->limit || m->staked_behind < 0 || m->stake_count > TALLY_STAKES_PER_LINE_MAX ||
+        m->stakes_made > TALLY_OPEN_PER_MEMBER_MAX || m->staked_total < 0 || m->fee_owed < 0 ||
+        (m->stake_count == 0) != (m->first_stake == 0))
+        r->invalid = true;
     if (m->system_kind > TALLY_SYSTEM_GATEWAY) r->invalid = true;
     /* A line that lends must have a period, or the due heap could spin. */
     if ((m->line_status == TALLY_LINE_ACTIVE || m->line_status == TALLY_LINE_FROZEN) && m->period_seconds == 0)
@@ -526,6 +612,33 @@ static void read_gateway(reader *r, tally_gateway *g) {
         r->invalid = true;
 }
 
+static void write_stake(writer *w, const tally_stake *k) {
+    put_u32(w, k->id);
+    put_u32(w, k->network_id);
+    put_key(w, &k->member);
+    put_key(w, &k->underwriter);
+    put_i64(w, k->amount);
+    put_i64(w, k->earned);
+    put_i64(w, k->slashed);
+    put_u32(w, k->next);
+    put_i64(w, k->created_at);
+}
+
+static void read_stake(reader *r, tally_stake *k) {
+    memset(k, 0, sizeof *k);
+    k->id = get_u32(r);
+    k->network_id = get_u32(r);
+    get_key(r, &k->member);
+    get_key(r, &k->underwriter);
+    k->amount = get_i64(r);
+    k->earned = get_i64(r);
+    k->slashed = get_i64(r);
+    k->next = get_u32(r);
+    k->created_at = get_i64(r);
+    if (k->amount < 0 || k->earned < 0 || k->slashed < 0 || ledger_keys_equal(&k->member, &k->underwriter))
+        r->invalid = true;
+}
+
 size_t ledger_record_encode(const tally_state *state, tally_table table, uint32_t index, uint8_t *out,
                             size_t out_size) {
     writer w = {out, out_size, 0};
@@ -538,6 +651,7 @@ size_t ledger_record_encode(const tally_state *state, tally_table table, uint32_
     case TALLY_TABLE_PENDINGS: write_pending(&w, &state->pendings[index]); break;
     case TALLY_TABLE_REQUESTS: write_request(&w, &state->requests[index]); break;
     case TALLY_TABLE_GATEWAYS: write_gateway(&w, &state->gateways[index]); break;
+    case TALLY_TABLE_STAKES: write_stake(&w, &state->stakes[index]); break;
     case TALLY_TABLE_COUNT: break;
     }
     assert(w.length <= TALLY_RECORD_MAX);
@@ -600,6 +714,7 @@ bool tally_state_proof_record(const tally_state_proof *proof, tally_record *out)
     case TALLY_TABLE_PENDINGS: return tally_record_decode_pending(bytes, length, &out->pending);
     case TALLY_TABLE_REQUESTS: return tally_record_decode_request(bytes, length, &out->request);
     case TALLY_TABLE_GATEWAYS: return tally_record_decode_gateway(bytes, length, &out->gateway);
+    case TALLY_TABLE_STAKES: return tally_record_decode_stake(bytes, length, &out->stake);
     case TALLY_TABLE_COUNT: break;
     }
     return false;
@@ -623,6 +738,12 @@ bool tally_record_decode_gateway(const uint8_t *bytes, size_t length, tally_gate
     return read_exact(&r);
 }
 
+bool tally_record_decode_stake(const uint8_t *bytes, size_t length, tally_stake *out) {
+    reader r = {bytes, length, 0, false, false};
+    read_stake(&r, out);
+    return read_exact(&r);
+}
+
 static void write_all(const tally_state *state, writer *w) {
     put_bytes(w, snapshot_magic, sizeof snapshot_magic);
     put_bytes(w, state->chain_id, TALLY_CHAIN_ID_BYTES);
@@ -635,6 +756,7 @@ static void write_all(const tally_state *state, writer *w) {
     put_u32(w, state->pending_count);
     put_u32(w, state->request_count);
     put_u32(w, state->gateway_count);
+    put_u32(w, state->stake_count);
     for (uint32_t i = 0; i < state->network_count; i++) write_network(w, &state->networks[i]);
     for (uint32_t i = 0; i < state->asset_count; i++) write_asset(w, &state->assets[i]);
     for (uint32_t i = 0; i < state->member_count; i++) write_member(w, &state->members[i]);
@@ -643,6 +765,7 @@ static void write_all(const tally_state *state, writer *w) {
     for (uint32_t i = 0; i < state->pending_count; i++) write_pending(w, &state->pendings[i]);
     for (uint32_t i = 0; i < state->request_count; i++) write_request(w, &state->requests[i]);
     for (uint32_t i = 0; i < state->gateway_count; i++) write_gateway(w, &state->gateways[i]);
+    for (uint32_t i = 0; i < state->stake_count; i++) write_stake(w, &state->stakes[i]);
 }
 
 size_t tally_state_serialized_size(const tally_state *state) {
@@ -661,7 +784,8 @@ size_t tally_state_serialize(const tally_state *state, uint8_t *out, size_t out_
  * it cannot drift from the format: counts the input cannot hold are refused before
  * anything is allocated. */
 static uint64_t smallest_records(uint32_t networks, uint32_t assets, uint32_t members, uint32_t accounts,
-                                 uint32_t holdings, uint32_t pendings, uint32_t requests, uint32_t gateways) {
+                                 uint32_t holdings, uint32_t pendings, uint32_t requests, uint32_t gateways,
+                                 uint32_t stakes) {
     static const tally_network empty_network;
     static const tally_asset empty_asset;
     static const tally_member empty_member;
@@ -675,11 +799,12 @@ static uint64_t smallest_records(uint32_t networks, uint32_t assets, uint32_t me
         HOLDING_BYTES = 4 + 4 + TALLY_KEY_BYTES + 8,
         PENDING_BYTES = 4 + 4 + 3 * TALLY_KEY_BYTES + 3 * 8 + 2 + 2 * 8,
         REQUEST_BYTES = 4 + 4 + 3 * TALLY_KEY_BYTES + 3 * 8 + 1,
-        GATEWAY_BYTES = 3 * 4 + 2 * 8 + 2 * (3 * 4 + 8) + 3 + 2 * 8
+        GATEWAY_BYTES = 3 * 4 + 2 * 8 + 2 * (3 * 4 + 8) + 3 + 2 * 8,
+        STAKE_BYTES = 2 * 4 + 2 * TALLY_KEY_BYTES + 3 * 8 + 4 + 8
     };
     return (uint64_t)networks * network.length + (uint64_t)assets * asset.length + (uint64_t)members * member.length +
            (uint64_t)accounts * account.length + (uint64_t)holdings * HOLDING_BYTES + (uint64_t)pendings * PENDING_BYTES +
-           (uint64_t)requests * REQUEST_BYTES + (uint64_t)gateways * GATEWAY_BYTES;
+           (uint64_t)requests * REQUEST_BYTES + (uint64_t)gateways * GATEWAY_BYTES + (uint64_t)stakes * STAKE_BYTES;
 }
 
 tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_error *error) {
@@ -696,15 +821,16 @@ tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_
     if (r.invalid) return NULL; /* *error is DECODE_BAD_VALUE */
     uint32_t networks = get_u32(&r), assets = get_u32(&r), members = get_u32(&r);
     uint32_t accounts = get_u32(&r), holdings = get_u32(&r), pendings = get_u32(&r);
-    uint32_t requests = get_u32(&r), gateways = get_u32(&r);
+    uint32_t requests = get_u32(&r), gateways = get_u32(&r), stakes = get_u32(&r);
     if (r.failed) {
         *error = TALLY_ERR_DECODE_TRUNCATED;
         return NULL;
     }
-    uint64_t least = smallest_records(networks, assets, members, accounts, holdings, pendings, requests, gateways);
+    uint64_t least =
+        smallest_records(networks, assets, members, accounts, holdings, pendings, requests, gateways, stakes);
     if (networks > TALLY_NETWORKS_MAX || assets > TALLY_ASSETS_MAX || members > TALLY_MEMBERS_MAX ||
         accounts > TALLY_ACCOUNTS_MAX || holdings > TALLY_HOLDINGS_MAX || pendings > TALLY_PENDINGS_MAX ||
-        requests > TALLY_REQUESTS_MAX || gateways > TALLY_GATEWAYS_MAX ||
+        requests > TALLY_REQUESTS_MAX || gateways > TALLY_GATEWAYS_MAX || stakes > TALLY_STAKES_MAX ||
         least > length - r.position) {
         *error = TALLY_ERR_DECODE_BAD_LENGTH;
         return NULL;
@@ -722,8 +848,9 @@ tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_
     state->pendings = realloc(state->pendings, ((size_t)pendings + 1) * sizeof *state->pendings);
     state->requests = realloc(state->requests, ((size_t)requests + 1) * sizeof *state->requests);
     state->gateways = realloc(state->gateways, ((size_t)gateways + 1) * sizeof *state->gateways);
+    state->stakes = realloc(state->stakes, ((size_t)stakes + 1) * sizeof *state->stakes);
     if (!state->networks || !state->assets || !state->members || !state->accounts || !state->holdings ||
-        !state->pendings || !state->requests || !state->gateways) {
+        !state->pendings || !state->requests || !state->gateways || !state->stakes) {
         tally_state_destroy(state);
         *error = TALLY_ERR_STATE_FULL;
         return NULL;
@@ -736,6 +863,7 @@ tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_
     state->pending_capacity = pendings + 1;
     state->request_capacity = requests + 1;
     state->gateway_capacity = gateways + 1;
+    state->stake_capacity = stakes + 1;
     for (uint32_t i = 0; i < networks && !r.failed; i++) read_network(&r, &state->networks[i]);
     for (uint32_t i = 0; i < assets && !r.failed; i++) read_asset(&r, &state->assets[i]);
     for (uint32_t i = 0; i < members && !r.failed; i++) read_member(&r, &state->members[i]);
@@ -760,6 +888,10 @@ tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_
             g->network_b > networks)
             r.invalid = true;
     }
+    for (uint32_t i = 0; i < stakes && !r.failed; i++) {
+        read_stake(&r, &state->stakes[i]);
+        if (state->stakes[i].id != i + 1) r.invalid = true;
+    }
     state->network_count = networks;
     state->asset_count = assets;
     state->member_count = members;
@@ -768,6 +900,7 @@ tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_
     state->pending_count = pendings;
     state->request_count = requests;
     state->gateway_count = gateways;
+    state->stake_count = stakes;
     bool valid = !r.failed && !r.invalid && r.position == length;
     if (!valid)
         *error = r.failed ? TALLY_ERR_DECODE_TRUNCATED

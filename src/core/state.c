@@ -220,15 +220,15 @@ static bool grow_array(void **array, uint32_t *capacity, uint32_t count, uint32_
 #define DUE_ENTRIES_PER_TX 2u
 
 typedef struct {
-    uint8_t networks, assets, members, holdings, aliases, accounts, pendings, requests, gateways;
+    uint8_t networks, assets, members, holdings, aliases, accounts, pendings, requests, gateways, stakes;
     uint16_t due;
 } ledger_growth;
 
 static ledger_growth growth_of(const tally_tx *tx) {
     ledger_growth growth = {.due = DUE_ENTRIES_PER_TX};
     switch ((tally_tx_type)tx->type) {
-    case TALLY_TX_NETWORK_CREATE: /* and its health period's end */
-        growth = (ledger_growth){.networks = 1, .members = 3, .due = DUE_ENTRIES_PER_TX + 1};
+    case TALLY_TX_NETWORK_CREATE: /* and its health period's and first charge round's ends */
+        growth = (ledger_growth){.networks = 1, .members = 3, .due = DUE_ENTRIES_PER_TX + 2};
         break;
     case TALLY_TX_MEMBER_JOIN:
     case TALLY_TX_MEMBER_ADMIT: growth.members = 1; break;
@@ -245,6 +245,11 @@ static ledger_growth growth_of(const tally_tx *tx) {
     case TALLY_TX_PENDING_CREATE: growth.pendings = 1; growth.due = DUE_ENTRIES_PER_TX + 1; break; /* and its timeout */
     case TALLY_TX_REQUEST_CREATE: growth.requests = 1; growth.due = DUE_ENTRIES_PER_TX + 1; break; /* and its expiry */
     case TALLY_TX_GATEWAY_PROPOSE: growth.gateways = 1; break;
+    /* the stake, the underwriting account's reserve and the pool's (a slash pays into it) */
+    case TALLY_TX_STAKE: growth.stakes = 1; growth.holdings = 2; break;
+    case TALLY_TX_UNSTAKE: growth.holdings = 1; break; /* the underwriter's reserve */
+    /* a policy that starts charging queues its first round */
+    case TALLY_TX_POLICY_UPDATE: growth.due = DUE_ENTRIES_PER_TX + 1; break;
     case TALLY_TX_GATEWAY_ACCEPT: growth.members = 2; break; /* the two mirror accounts */
     case TALLY_TX_TRANSFER_BATCH:
         /* A count out of range is refused by the rules, after this: reserve for it as
@@ -264,11 +269,11 @@ bool ledger_reserve(tally_state *state, const tally_tx *tx, bool signer_has_acco
     if (!signer_has_account) growth.accounts++;
     /* Most transactions (every payment) add no record: nothing to grow. */
     bool grows = growth.networks | growth.assets | growth.members | growth.holdings | growth.aliases | growth.accounts |
-                 growth.pendings | growth.requests | growth.gateways;
+                 growth.pendings | growth.requests | growth.gateways | growth.stakes;
     if (!grows && state->due_count + growth.due <= state->due_capacity) return true;
     const uint32_t capacities[] = {state->network_capacity, state->asset_capacity, state->member_capacity,
                                    state->account_capacity, state->holding_capacity, state->pending_capacity,
-                                   state->request_capacity, state->gateway_capacity};
+                                   state->request_capacity, state->gateway_capacity, state->stake_capacity};
     bool room =
         grow_array((void **)&state->networks, &state->network_capacity, state->network_count, growth.networks,
                    sizeof *state->networks, TALLY_NETWORKS_MAX) &&
@@ -286,6 +291,8 @@ bool ledger_reserve(tally_state *state, const tally_tx *tx, bool signer_has_acco
                    sizeof *state->requests, TALLY_REQUESTS_MAX) &&
         grow_array((void **)&state->gateways, &state->gateway_capacity, state->gateway_count, growth.gateways,
                    sizeof *state->gateways, TALLY_GATEWAYS_MAX) &&
+        grow_array((void **)&state->stakes, &state->stake_capacity, state->stake_count, growth.stakes,
+                   sizeof *state->stakes, TALLY_STAKES_MAX) &&
         grow_array((void **)&state->due_heap, &state->due_capacity, state->due_count, growth.due,
                    sizeof *state->due_heap, UINT32_MAX / 2) &&
         index_make_room(&state->name_index, growth.networks) && index_make_room(&state->member_index, growth.members) &&
@@ -295,7 +302,7 @@ bool ledger_reserve(tally_state *state, const tally_tx *tx, bool signer_has_acco
     /* The marks follow the tables' capacities (marking never fails). */
     const uint32_t grown[] = {state->network_capacity, state->asset_capacity, state->member_capacity,
                               state->account_capacity, state->holding_capacity, state->pending_capacity,
-                              state->request_capacity, state->gateway_capacity};
+                              state->request_capacity, state->gateway_capacity, state->stake_capacity};
     return room && (memcmp(capacities, grown, sizeof grown) == 0 || ledger_marks_reserve(state));
 }
 
@@ -364,6 +371,7 @@ void tally_state_destroy(tally_state *state) {
     free(state->pendings);
     free(state->requests);
     free(state->gateways);
+    free(state->stakes);
     free(state->due_heap);
     ledger_trees_free(state);
     ledger_checker_free(&state->checker);
@@ -443,6 +451,16 @@ uint32_t ledger_member_index(const tally_state *state, const tally_member *membe
     return (uint32_t)(member - state->members);
 }
 
+/* Appends member record `entry` to its network's list in joining order (charges.c
+ * walks it). The network may be the one being created, not yet counted. */
+static void member_list_append(tally_state *state, uint32_t network_id, uint32_t entry) {
+    tally_network *network = &state->networks[network_id - 1];
+    state->members[entry].next_in_network = 0;
+    if (network->last_member) state->members[network->last_member - 1].next_in_network = entry + 1;
+    else network->first_member = entry + 1;
+    network->last_member = entry + 1;
+}
+
 tally_member *ledger_member_add(tally_state *state, uint32_t network_id, const tally_key *key) {
     assert(state->member_count < state->member_capacity);
     assert(!member_find(state, network_id, key));
@@ -452,6 +470,7 @@ tally_member *ledger_member_add(tally_state *state, uint32_t network_id, const t
     member->network_id = network_id;
     member->key = *key;
     index_insert(&state->member_index, hash_key(state, network_id, key), entry);
+    member_list_append(state, network_id, entry);
     ledger_touch(state, TALLY_TABLE_MEMBERS, entry);
     return member;
 }
@@ -736,7 +755,7 @@ bool ledger_rebuild_indices(tally_state *state) {
         !index_make_room(&state->holding_index, state->holding_count) ||
         !index_make_room(&state->alias_index, state->member_count) ||
         !grow_array((void **)&state->due_heap, &state->due_capacity, 0,
-                    state->member_count + 3 * state->network_count + state->pending_count + state->request_count +
+                    state->member_count + 4 * state->network_count + state->pending_count + state->request_count +
                         DUE_ENTRIES_PER_TX,
                     sizeof *state->due_heap, UINT32_MAX / 2))
         return false;
@@ -756,7 +775,10 @@ bool ledger_rebuild_indices(tally_state *state) {
         network->limits_total = 0;
         network->mirror_debt = 0;
         network->mirror_credit = 0;
+        network->first_member = network->last_member = 0;
+        network->stakes_locked = 0;
         ledger_due_push(state, health_period_end(network->health_started_at), DUE_HEALTH, i);
+        if (network->charges_at) ledger_due_push(state, network->charges_at, DUE_CHARGES, i);
         network->policy_change_queued_at = 0;
         network->peg_change_queued_at = 0;
         if (network->policy_change_at) ledger_announcement_queue(state, network, DUE_POLICY_CHANGE, network->policy_change_at);
@@ -776,6 +798,7 @@ bool ledger_rebuild_indices(tally_state *state) {
         tally_member *member = &state->members[i];
         if (member_find(state, member->network_id, &member->key)) return false; /* duplicate */
         index_insert(&state->member_index, hash_key(state, member->network_id, &member->key), i);
+        member_list_append(state, member->network_id, i);
         if (member->alias[0]) {
             if (ledger_alias_find(state, member->network_id, member->alias, strlen(member->alias)))
                 return false;
@@ -796,6 +819,28 @@ bool ledger_rebuild_indices(tally_state *state) {
             owner->mirror_debt += debt_part(member->balance); /* within the network's debt and supply */
             owner->mirror_credit += positive_part(member->balance);
         }
+    }
+    /* Stakes: each names a network and a member record of it, and the stakes behind
+     * a line are a list through `next` in id order, as long as its stake_count. */
+    for (uint32_t i = 0; i < state->stake_count; i++) {
+        const tally_stake *stake = &state->stakes[i];
+        tally_network *network = network_at(state, stake->network_id);
+        if (!network || stake->amount < 0 || !member_find(state, stake->network_id, &stake->underwriter) ||
+            !member_find(state, stake->network_id, &stake->member) || (stake->next != 0 && stake->next <= stake->id) ||
+            stake->next > state->stake_count)
+            return false;
+        if (__builtin_add_overflow(network->stakes_locked, stake->amount, &network->stakes_locked)) return false;
+    }
+    for (uint32_t i = 0; i < state->member_count; i++) {
+        const tally_member *member = &state->members[i];
+        uint32_t count = 0;
+        for (uint32_t id = member->first_stake; id != 0; id = state->stakes[id - 1].next) {
+            if (id > state->stake_count || ++count > TALLY_STAKES_PER_LINE_MAX) return false;
+            const tally_stake *stake = &state->stakes[id - 1];
+            if (stake->network_id != member->network_id || !ledger_keys_equal(&stake->member, &member->key))
+                return false;
+        }
+        if (count != member->stake_count) return false;
     }
     for (uint32_t i = 0; i < state->account_count; i++) {
         if (ledger_account_find(state, &state->accounts[i].key)) return false;
@@ -869,6 +914,12 @@ void ledger_balances_commit(tally_network *network, const balance_change *change
                 uint64_t received = (uint64_t)after - (uint64_t)before;
                 uint64_t volume = (uint64_t)network->health_volume + received;
                 network->health_volume = received > INT64_MAX || volume > INT64_MAX ? INT64_MAX : (int64_t)volume;
+                /* reputation's volume (reputation.c) */
+                int64_t moved = received > INT64_MAX ? INT64_MAX : (int64_t)received;
+                member->volume_received = saturating_add(member->volume_received, moved);
+            } else if (after < before) {
+                uint64_t given = (uint64_t)before - (uint64_t)after;
+                member->volume_given = saturating_add(member->volume_given, given > INT64_MAX ? INT64_MAX : (int64_t)given);
             }
             if (member->active_period != network->health_period) {
                 member->active_period = network->health_period;

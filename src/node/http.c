@@ -444,6 +444,11 @@ static void add_event_fields(json_t *entry, uint8_t type, int64_t event_amount, 
     case TALLY_EVENT_PENDING_REFUNDED: amount = "released"; time = "hold"; break;
     case TALLY_EVENT_REQUEST_EXPIRED: amount = "asked"; time = "request"; break;
     case TALLY_EVENT_HEALTH_RECORDED: amount = "period"; time = "period_end"; break;
+    case TALLY_EVENT_STAKE_SLASHED: amount = "reserve_slashed"; time = "stake"; break;
+    case TALLY_EVENT_LIMIT_SET: amount = "limit"; time = "reputation"; break;
+    case TALLY_EVENT_DEMURRAGE_CHARGED: amount = "demurrage"; time = "due_at"; break;
+    case TALLY_EVENT_MEMBERSHIP_FEE_CHARGED: amount = "membership_fee"; time = "due_at"; break;
+    case TALLY_EVENT_FEE_SUSPENDED: amount = "owed"; time = "due_at"; break;
     }
     if (amount) json_object_set_new(entry, amount, json_integer(event_amount));
     if (time) json_object_set_new(entry, time, json_integer(event_time));

@@ -65,6 +65,9 @@ bool index_tx_network(const tally_tx *tx, const tally_result *result, uint32_t *
     case TALLY_TX_GATEWAY_UPDATE: *network_id = tx->body.gateway_update.network_id; return true;
     case TALLY_TX_GATEWAY_FREEZE: *network_id = tx->body.gateway_freeze.network_id; return true;
     case TALLY_TX_SETTLE: *network_id = tx->body.settle.network_id; return true;
+    case TALLY_TX_STAKE:
+    case TALLY_TX_UNSTAKE: *network_id = tx->body.stake.network_id; return true;
+    case TALLY_TX_MEMBER_FEE_PAY: *network_id = tx->body.network_only.network_id; return true;
     /* an accept or close names its gateway (WIP, issue 11: placed by a table of
      * gateways as holds are; today in no network's activity) */
     case TALLY_TX_GATEWAY_ACCEPT:
@@ -267,6 +270,25 @@ void index_entries_of(const tally_tx *tx, const tally_result *result, uint32_t r
         add_asset(entries, tx->body.asset_burn.asset_id, &tx->signer, -tx->body.asset_burn.amount, NULL);
         break;
     case TALLY_TX_CHAIN_APPROVE: break; /* chain-wide: no network's or asset's history */
+    case TALLY_TX_STAKE:
+    case TALLY_TX_UNSTAKE: {
+        /* No credits move: both sides' histories show it; the reserve moves between
+         * the underwriter and the network's underwriting account. */
+        const tally_tx_stake *body = &tx->body.stake;
+        add_credit(entries, network_id, &tx->signer, 0, 0, &body->member);
+        add_credit(entries, network_id, &body->member, 0, 0, &tx->signer);
+        if (reserve_asset_id != 0 && result->reserve != 0) {
+            tally_key account = tally_system_key(network_id, TALLY_SYSTEM_UNDERWRITING);
+            int64_t moved = tx->type == TALLY_TX_STAKE ? -result->reserve : result->reserve;
+            add_asset(entries, reserve_asset_id, &tx->signer, moved, &account);
+            add_asset(entries, reserve_asset_id, &account, -moved, &tx->signer);
+        }
+        break;
+    }
+    case TALLY_TX_MEMBER_FEE_PAY:
+        /* the fee it owed, paid to the fee account or the pool's (the policy's choice) */
+        add_credit(entries, network_id, &tx->signer, 0, result->fee, NULL);
+        break;
     case TALLY_TX_TRANSFER_BATCH: {
         /* Each line as a transfer without its fee (the core charges each line's fee,
          * but a block records only their sum): the payer's -amount and the payee's
@@ -327,6 +349,15 @@ void index_entries_of_event(const tally_event *event, index_subject subject, tx_
     case TALLY_EVENT_REQUEST_EXPIRED:
         if (subject.request) request_noted(entries, subject.request);
         else add_credit(entries, event->network_id, &event->member, 0, 0, NULL);
+        break;
+    /* a slash moves reserve, a limit or a suspension no balance */
+    case TALLY_EVENT_STAKE_SLASHED:
+    case TALLY_EVENT_LIMIT_SET:
+    case TALLY_EVENT_FEE_SUSPENDED: add_credit(entries, event->network_id, &event->member, 0, 0, NULL); break;
+    /* charges leave the member's balance for the fee account or the pool's */
+    case TALLY_EVENT_DEMURRAGE_CHARGED:
+    case TALLY_EVENT_MEMBERSHIP_FEE_CHARGED:
+        add_credit(entries, event->network_id, &event->member, 0, event->amount, NULL);
         break;
     }
 }

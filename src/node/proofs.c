@@ -61,8 +61,8 @@ bool node_prove(node *n, const proof_request *request, node_proof *out, unsigned
     return read;
 }
 
-static const char *const table_names[TALLY_TABLE_COUNT] = {"networks", "assets",   "members", "accounts",
-                                                             "holdings", "pendings", "requests", "gateways"};
+static const char *const table_names[TALLY_TABLE_COUNT] = {"networks", "assets",   "members",  "accounts", "holdings",
+                                                             "pendings", "requests", "gateways", "stakes"};
 
 /* What the record says, for people; the proof's bytes are what a checker trusts. */
 static json_t *record_view(const tally_state_proof *proof) {
@@ -106,6 +106,11 @@ static json_t *record_view(const tally_state_proof *proof) {
                          (int)r.gateway.network_a, "network_b", (int)r.gateway.network_b, "rate_a",
                          (json_int_t)r.gateway.terms.rate_a, "rate_b", (json_int_t)r.gateway.terms.rate_b, "status",
                          tally_gateway_status_name(r.gateway.status));
+    case TALLY_TABLE_STAKES:
+        return json_pack("{s:I, s:i, s:o, s:o, s:I, s:I, s:I}", "id", (json_int_t)r.stake.id, "network",
+                         (int)r.stake.network_id, "member", view_address(&r.stake.member), "underwriter",
+                         view_address(&r.stake.underwriter), "amount", (json_int_t)r.stake.amount, "earned",
+                         (json_int_t)r.stake.earned, "slashed", (json_int_t)r.stake.slashed);
     case TALLY_TABLE_COUNT: break;
     }
     return json_null();

@@ -124,18 +124,20 @@ static json_t *fields_json(const uint8_t *base, const tally_field *fields, unsig
         if (value == NULL) goto fail;
         json_t *parent = body;
         const char *key = field->name;
-        const char *dot = strchr(key, '.');
-        if (dot != NULL) { /* "policy.fee_bps": nested under "policy" */
+        /* "policy.fee_bps" nests under "policy", "policy.reputation.base" under
+         * "policy" then "reputation". */
+        for (const char *dot = strchr(key, '.'); dot != NULL && parent != NULL; dot = strchr(key, '.')) {
             char group[32];
             size_t group_length = (size_t)(dot - key);
             assert(group_length < sizeof group);
             memcpy(group, key, group_length);
             group[group_length] = '\0';
-            parent = json_object_get(body, group);
-            if (parent == NULL) {
-                parent = json_object();
-                if (json_object_set_new(body, group, parent) != 0) parent = NULL;
+            json_t *child = json_object_get(parent, group);
+            if (child == NULL) {
+                child = json_object();
+                if (json_object_set_new(parent, group, child) != 0) child = NULL;
             }
+            parent = child;
             key = dot + 1;
         }
         if (parent == NULL) {
@@ -293,6 +295,13 @@ static tally_policy greenvale_policy(void) {
     policy.max_members = 5000;
     policy.notice_seconds = 7u * 24u * 3600u;
     policy.redeem_cap_bps = 1000;
+    policy.collateral_ratio_bps = 15000; /* a stake of 300.00 backs 200.00 */
+    policy.reputation = (tally_reputation_rule){200, 200, 365, 200, 1000000, 300, 12, 100, 10, 500};
+    policy.algorithmic_limits = (tally_limit_rule){true, 5000, 100, 2500, 5000, 2};
+    policy.demurrage_bps = 100;           /* 1% a period of what is above 1000.00 */
+    policy.demurrage_threshold = 100000;
+    policy.membership_fee = 500;          /* 5.00 a period */
+    policy.charges_to_pool = false;
     return policy;
 }
 
@@ -502,6 +511,18 @@ static void add_gateway_vectors(builder *b) {
     tx = new_tx(b, TALLY_TX_GATEWAY_CLOSE, FOUNDER);
     tx.body.gateway_end.gateway_id = 1;
     add(b, "gateway_close", "gateway 1 closed (both mirror accounts at zero)", &tx);
+}
+
+static void add_underwriting_vectors(builder *b) {
+    tally_tx tx = new_tx(b, TALLY_TX_STAKE, ALICE);
+    tx.body.stake = (tally_tx_stake){1, b->identities[BOB].key, 30000};
+    add(b, "stake", "alice locks 300.00 of network 1's reserve asset behind bob's line", &tx);
+    tx = new_tx(b, TALLY_TX_UNSTAKE, ALICE);
+    tx.body.stake = (tally_tx_stake){1, b->identities[BOB].key, 7500};
+    add(b, "unstake", "alice takes 75.00 of that stake back (the same body as a stake)", &tx);
+    tx = new_tx(b, TALLY_TX_MEMBER_FEE_PAY, BOB);
+    tx.body.network_only.network_id = 1;
+    add(b, "member_fee_pay", "bob pays the membership fees he owes in network 1", &tx);
 }
 
 static void add_batch_vectors(builder *b) {
@@ -754,6 +775,7 @@ json_t *vectors_build(void) {
     add_pending_vectors(&b);
     add_request_vectors(&b);
     add_gateway_vectors(&b);
+    add_underwriting_vectors(&b);
     if (refused != NULL && !add_refused_batch(&b, refused)) {
         json_decref(refused);
         refused = NULL;
