@@ -311,6 +311,35 @@ typedef struct {
     uint32_t recovery_periods;
 } tally_limit_rule;
 
+/*
+ * Governance (docs/UNDERWRITING.md section 6). In an OPERATORS network operators
+ * sign policy, peg, operator and gateway changes; in a MEMBERS network those are
+ * proposals the members vote on (PROPOSAL_CREATE, PROPOSAL_VOTE), and operators keep
+ * only the emergency powers granted here. A proposal passes when the weight cast
+ * (yes, no and abstain) reaches quorum_bps of the eligible weight and yes reaches
+ * threshold_bps of yes + no; it is then applied timelock_seconds after the vote
+ * ends. A vote that brings quorum in the last late_quorum_seconds of the vote extends
+ * it once by late_quorum_seconds.
+ */
+typedef enum { TALLY_GOVERNANCE_OPERATORS = 0, TALLY_GOVERNANCE_MEMBERS = 1, TALLY_GOVERNANCE_COUNT } tally_governance_mode;
+typedef enum {
+    TALLY_WEIGHT_ONE_MEMBER = 0, /* each eligible member 1 */
+    TALLY_WEIGHT_REPUTATION = 1, /* its reputation score */
+    TALLY_WEIGHT_STAKE = 2,      /* the reserve it has staked behind others' lines */
+    TALLY_WEIGHT_COUNT
+} tally_vote_weighting;
+typedef struct {
+    uint8_t mode;      /* tally_governance_mode */
+    uint8_t weighting; /* tally_vote_weighting */
+    uint32_t quorum_bps;          /* 1..10000 */
+    uint32_t threshold_bps;       /* 1..10000 */
+    uint32_t voting_seconds;      /* 3600..TALLY_NOTICE_SECONDS_MAX */
+    uint32_t timelock_seconds;    /* 0..TALLY_NOTICE_SECONDS_MAX */
+    uint32_t late_quorum_seconds; /* 0..voting_seconds */
+    bool operators_may_suspend;   /* MEMBERS: operators still suspend and reinstate members */
+    bool operators_may_freeze;    /* MEMBERS: operators still freeze their side of a gateway */
+} tally_governance_rule;
+
 /* A network's rules. Every field is validated by NETWORK_CREATE and POLICY_UPDATE. */
 typedef struct {
     int64_t default_credit_limit; /* line opened for each new member when > 0 */
@@ -342,6 +371,7 @@ typedef struct {
     int64_t demurrage_threshold;  /* >= 0 */
     int64_t membership_fee;       /* >= 0 */
     bool charges_to_pool;
+    tally_governance_rule governance;
 } tally_policy;
 
 /*

@@ -15,8 +15,8 @@
 /* A policy: the 63 bytes of limits, fees, periods and membership; the collateral
  * ratio (4); the reputation rule (9 u32 and one i64: 44); the algorithmic limits
  * (bool, 3 i64, 2 u32: 33); demurrage (u32, i64), the membership fee (i64) and
- * where charges go (bool): 21. */
-#define POLICY_BYTES (63 + 4 + 44 + 33 + 21)
+ * where charges go (bool): 21; governance (2 u8, 5 u32, 2 bool): 24. */
+#define POLICY_BYTES (63 + 4 + 44 + 33 + 21 + 24)
 
 /* Body widths with empty texts, written out by hand from docs/ENCODING.md (not
  * from the codec's tables), indexed by type. */
@@ -345,7 +345,7 @@ TEST(codec_policy_and_bool_layout) {
     CHECK_EQ(body[115 + 1 + 8 + 8 + 4], 16);
     CHECK_EQ(body[148 + 4 + 8], 17);
     CHECK_EQ(body[148 + 4 + 8 + 8], 1);
-    CHECK_EQ(length, 74u + 148u + 21u + 64u);
+    CHECK_EQ(length, 74u + 148u + 21u + 24u + 64u);
 }
 
 TEST(codec_encode_refuses) {
@@ -551,11 +551,12 @@ TEST(codec_decode_bad_value) {
     /* The policy has compliance_rule, membership_mode, auto_renew, then three u32
      * (max_members, notice_seconds, redeem_cap_bps), then 102 bytes of underwriting,
      * reputation, algorithmic limits and charges, whose two bools are the algorithm's
-     * `enabled` (54 bytes from the end) and `charges_to_pool` (the last byte). */
+     * `enabled` (54 + 24 bytes from the end) and `charges_to_pool` (24 from the end),
+     * then 24 of governance. */
     static const uint8_t policy_types[] = {TALLY_TX_NETWORK_CREATE, TALLY_TX_POLICY_UPDATE};
     for (size_t i = 0; i < sizeof policy_types; i++) {
         length = valid_encoding(policy_types[i], bytes);
-        size_t enabled = length - 64 - 54, to_pool = length - 64 - 1;
+        size_t enabled = length - 64 - 54 - 24, to_pool = length - 64 - 1 - 24;
         for (unsigned value = 2; value < 256; value += 51) {
             bytes[enabled] = (uint8_t)value;
             CHECK_CODE(decode_exact(bytes, length, &tx), TALLY_ERR_DECODE_BAD_VALUE);
@@ -565,8 +566,8 @@ TEST(codec_decode_bad_value) {
             bytes[to_pool] = 1;
             CHECK_CODE(decode_exact(bytes, length, &tx), TALLY_OK);
         }
-        size_t compliance = length - 64 - 15 - 102, membership = length - 64 - 14 - 102,
-               auto_renew = length - 64 - 13 - 102;
+        size_t compliance = length - 64 - 15 - 126, membership = length - 64 - 14 - 126,
+               auto_renew = length - 64 - 13 - 126;
         bytes[compliance] = TALLY_COMPLIANCE_COUNT - 1;
         bytes[membership] = TALLY_MEMBERSHIP_COUNT - 1;
         bytes[auto_renew] = 1;

@@ -64,7 +64,16 @@
     FIELD(U32, "policy.demurrage_bps", body_.policy.demurrage_bps, 0),                  \
     FIELD(I64, "policy.demurrage_threshold", body_.policy.demurrage_threshold, 0),      \
     FIELD(I64, "policy.membership_fee", body_.policy.membership_fee, 0),                \
-    FIELD(BOOL, "policy.charges_to_pool", body_.policy.charges_to_pool, 0)
+    FIELD(BOOL, "policy.charges_to_pool", body_.policy.charges_to_pool, 0),             \
+    FIELD(U8, "policy.governance.mode", body_.policy.governance.mode, TALLY_GOVERNANCE_COUNT), \
+    FIELD(U8, "policy.governance.weighting", body_.policy.governance.weighting, TALLY_WEIGHT_COUNT), \
+    FIELD(U32, "policy.governance.quorum_bps", body_.policy.governance.quorum_bps, 0),  \
+    FIELD(U32, "policy.governance.threshold_bps", body_.policy.governance.threshold_bps, 0), \
+    FIELD(U32, "policy.governance.voting_seconds", body_.policy.governance.voting_seconds, 0), \
+    FIELD(U32, "policy.governance.timelock_seconds", body_.policy.governance.timelock_seconds, 0), \
+    FIELD(U32, "policy.governance.late_quorum_seconds", body_.policy.governance.late_quorum_seconds, 0), \
+    FIELD(BOOL, "policy.governance.operators_may_suspend", body_.policy.governance.operators_may_suspend, 0), \
+    FIELD(BOOL, "policy.governance.operators_may_freeze", body_.policy.governance.operators_may_freeze, 0)
 
 static const tally_field network_create_fields[] = {
     FIELD(TEXT, "name", network_create.name, TALLY_NAME_MAX),

@@ -73,6 +73,19 @@ static bool reputation_rule_valid(const tally_reputation_rule *rule) {
            rule->default_penalty <= 1000;
 }
 
+/* An OPERATORS network's rule is not used, but must be in range too (a later change
+ * to MEMBERS takes it as it is). All zero is valid: voting needs MEMBERS. */
+static bool governance_rule_valid(const tally_governance_rule *rule) {
+    if (rule->mode >= TALLY_GOVERNANCE_COUNT || rule->weighting >= TALLY_WEIGHT_COUNT) return false;
+    bool zero = rule->quorum_bps == 0 && rule->threshold_bps == 0 && rule->voting_seconds == 0 &&
+                rule->timelock_seconds == 0 && rule->late_quorum_seconds == 0;
+    if (rule->mode == TALLY_GOVERNANCE_OPERATORS && zero) return true;
+    return rule->quorum_bps >= 1 && rule->quorum_bps <= TALLY_BPS_ONE && rule->threshold_bps >= 1 &&
+           rule->threshold_bps <= TALLY_BPS_ONE && rule->voting_seconds >= 3600 &&
+           rule->voting_seconds <= TALLY_NOTICE_SECONDS_MAX && rule->timelock_seconds <= TALLY_NOTICE_SECONDS_MAX &&
+           rule->late_quorum_seconds <= rule->voting_seconds;
+}
+
 static bool limit_rule_valid(const tally_limit_rule *rule) {
     return rule->base >= 0 && rule->per_point >= 0 && rule->income_bps <= 10u * TALLY_BPS_ONE && rule->step_max >= 0 &&
            rule->recovery_periods <= 1000;
@@ -92,7 +105,7 @@ tally_error policy_validate(const tally_policy *policy) {
                  policy->redeem_cap_bps <= TALLY_BPS_ONE && policy->collateral_ratio_bps <= 100u * TALLY_BPS_ONE &&
                  reputation_rule_valid(&policy->reputation) && limit_rule_valid(&policy->algorithmic_limits) &&
                  policy->demurrage_bps <= TALLY_BPS_ONE && policy->demurrage_threshold >= 0 &&
-                 policy->membership_fee >= 0;
+                 policy->membership_fee >= 0 && governance_rule_valid(&policy->governance);
     return valid ? TALLY_OK : TALLY_ERR_BAD_POLICY;
 }
 

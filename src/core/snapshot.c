@@ -137,6 +137,16 @@ static void write_policy(writer *w, const tally_policy *policy) {
     put_i64(w, policy->demurrage_threshold);
     put_i64(w, policy->membership_fee);
     put_u8(w, policy->charges_to_pool);
+    const tally_governance_rule *gov = &policy->governance;
+    put_u8(w, gov->mode);
+    put_u8(w, gov->weighting);
+    put_u32(w, gov->quorum_bps);
+    put_u32(w, gov->threshold_bps);
+    put_u32(w, gov->voting_seconds);
+    put_u32(w, gov->timelock_seconds);
+    put_u32(w, gov->late_quorum_seconds);
+    put_u8(w, gov->operators_may_suspend);
+    put_u8(w, gov->operators_may_freeze);
 }
 
 static void read_policy(reader *r, tally_policy *policy) {
@@ -178,6 +188,16 @@ static void read_policy(reader *r, tally_policy *policy) {
     policy->demurrage_threshold = get_i64(r);
     policy->membership_fee = get_i64(r);
     policy->charges_to_pool = get_bool(r);
+    tally_governance_rule *gov = &policy->governance;
+    gov->mode = get_u8(r);
+    gov->weighting = get_u8(r);
+    gov->quorum_bps = get_u32(r);
+    gov->threshold_bps = get_u32(r);
+    gov->voting_seconds = get_u32(r);
+    gov->timelock_seconds = get_u32(r);
+    gov->late_quorum_seconds = get_u32(r);
+    gov->operators_may_suspend = get_bool(r);
+    gov->operators_may_freeze = get_bool(r);
 }
 
 static void write_rules(writer *w, const tally_chain_rules *rules) {

@@ -302,6 +302,9 @@ static tally_policy greenvale_policy(void) {
     policy.demurrage_threshold = 100000;
     policy.membership_fee = 500;          /* 5.00 a period */
     policy.charges_to_pool = false;
+    /* governed by its operators; the rule a vote would follow is set all the same */
+    policy.governance = (tally_governance_rule){TALLY_GOVERNANCE_OPERATORS, TALLY_WEIGHT_REPUTATION, 2000, 5000,
+                                                7u * 24u * 3600u, 2u * 24u * 3600u, 24u * 3600u, true, false};
     return policy;
 }
 
