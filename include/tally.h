@@ -212,7 +212,17 @@ extern "C" {
     X(TOO_MANY_STAKES, "a line has at most 16 underwriters, and a member makes at most 1024 stakes") \
     X(STAKES_OPEN, "stakes are locked: the member backs other lines, or the network holds stakes in its reserve asset") \
     X(FEE_OWED, "the member owes membership fees: paying them reinstates it")             \
-    X(NO_FEE_OWED, "the member owes no membership fee")
+    X(NO_FEE_OWED, "the member owes no membership fee")                                 \
+    /* governance (docs/UNDERWRITING.md section 6) */                                   \
+    X(GOVERNED_BY_MEMBERS, "the members govern this network: this change is a proposal they vote on") \
+    X(NOT_GOVERNED_BY_MEMBERS, "this network's operators govern it: it takes no proposals") \
+    X(BAD_ACTION, "a proposal's action is a policy, peg, operator or gateway change of its network, its unused fields zero") \
+    X(PROPOSAL_NOT_FOUND, "no proposal has this id")                                    \
+    X(VOTING_ENDED, "the proposal's vote has ended")                                    \
+    X(NOT_ELIGIBLE, "only members who were active members when the proposal was made may vote on it") \
+    X(ALREADY_VOTED, "this member has voted on this proposal")                          \
+    X(NOT_PROPOSER, "only the member who made the proposal may cancel it")               \
+    X(TOO_MANY_PROPOSALS, "a network has at most 16 proposals open at once")
 
 typedef enum {
 #define TALLY_ERROR_ENUM(name, message) TALLY_ERR_##name,
@@ -269,7 +279,8 @@ typedef enum {
     TALLY_SYSTEM_LOST_DEBT = 2, /* written-off debt; the only unbounded negative account */
     TALLY_SYSTEM_POOL = 3,      /* the assurance pool's credits and reserve */
     TALLY_SYSTEM_GATEWAY = 4,   /* a gateway's mirror account of the partner network (gw:B in A) */
-    TALLY_SYSTEM_UNDERWRITING = 5 /* holds the stakes' reserve (a holding only: no member record) */
+    TALLY_SYSTEM_UNDERWRITING = 5, /* holds the stakes' reserve (a holding only: no member record) */
+    TALLY_SYSTEM_GOVERNANCE = 6    /* the key a MEMBERS network's passed proposals act with (no record) */
 } tally_system_kind;
 
 /*
@@ -438,8 +449,11 @@ typedef enum {
     TALLY_TX_STAKE = 41,
     TALLY_TX_UNSTAKE = 42,
     TALLY_TX_MEMBER_FEE_PAY = 43,
+    TALLY_TX_PROPOSAL_CREATE = 44,
+    TALLY_TX_PROPOSAL_VOTE = 45,
+    TALLY_TX_PROPOSAL_CANCEL = 46,
     TALLY_TX_TYPE_FIRST = TALLY_TX_NETWORK_CREATE,
-    TALLY_TX_TYPE_LAST = TALLY_TX_MEMBER_FEE_PAY
+    TALLY_TX_TYPE_LAST = TALLY_TX_PROPOSAL_CANCEL
 } tally_tx_type;
 
 /* "transfer" for TALLY_TX_TRANSFER; NULL for an unknown type. */
@@ -754,6 +768,47 @@ typedef struct {
  * it could not pay pays what it owes, within its line as if it were active, and is
  * active again. */
 
+/*
+ * A proposal's action (docs/UNDERWRITING.md section 6): one change its network's
+ * operators would otherwise sign, applied by the chain on the network's behalf when
+ * the proposal passed and its timelock ran out. `type` says which; the fields it
+ * does not use are zero (BAD_ACTION otherwise):
+ *   POLICY_UPDATE    policy
+ *   PEG_SET          asset_id, peg_reserve_units, peg_credit_units
+ *   OPERATOR_ADD, OPERATOR_REMOVE   key
+ *   GATEWAY_PROPOSE  partner_id (network B), terms
+ *   GATEWAY_ACCEPT   gateway_id, terms (as proposed)
+ *   GATEWAY_UPDATE   gateway_id, terms.side[0] (this network's side's new terms)
+ *   GATEWAY_FREEZE   gateway_id, frozen
+ *   GATEWAY_CLOSE    gateway_id
+ */
+typedef struct {
+    uint8_t type; /* tally_tx_type */
+    tally_policy policy;
+    uint32_t asset_id;
+    int64_t peg_reserve_units, peg_credit_units;
+    tally_key key;
+    uint32_t gateway_id, partner_id;
+    tally_gateway_terms terms;
+    bool frozen;
+} tally_proposal_action;
+
+/* PROPOSAL_CREATE: an active member of a MEMBERS network proposes one action; the
+ * vote runs the policy's voting_seconds from the block. Its result's created_id is
+ * the proposal's id. */
+typedef struct {
+    uint32_t network_id;
+    tally_proposal_action action;
+} tally_tx_proposal_create;
+
+/* PROPOSAL_VOTE: an eligible member votes once. PROPOSAL_CANCEL: the proposer
+ * withdraws it before its vote ends (choice unused: zero). */
+typedef enum { TALLY_VOTE_NO = 0, TALLY_VOTE_YES = 1, TALLY_VOTE_ABSTAIN = 2, TALLY_VOTE_CHOICE_COUNT } tally_vote_choice;
+typedef struct {
+    uint32_t proposal_id;
+    uint8_t choice; /* tally_vote_choice; vote only */
+} tally_tx_proposal_vote;
+
 typedef struct {
     uint8_t type; /* tally_tx_type */
     uint8_t chain_id[TALLY_CHAIN_ID_BYTES];
@@ -789,6 +844,8 @@ typedef struct {
         tally_tx_clearing clearing;
         tally_tx_settle settle;
         tally_tx_stake stake;
+        tally_tx_proposal_create proposal_create;
+        tally_tx_proposal_vote proposal_vote;
     } body;
     uint8_t signature[TALLY_SIGNATURE_BYTES];
 } tally_tx;
@@ -903,6 +960,10 @@ typedef struct {
      * the running one goes on (a member record index + 1; 0: none running). */
     int64_t charges_at;
     uint32_t charges_cursor;
+    /* Governance: joins so far (each join and rejoin takes the next number), and
+     * proposals open (voting or passed). */
+    uint64_t join_count;
+    uint32_t proposals_open;
     /* Derived: its member records as a list in joining order (index + 1; 0: none),
      * through each record's place in state (ledger.h), and the reserve staked. */
     uint32_t first_member, last_member;
@@ -1031,6 +1092,9 @@ typedef struct {
     int64_t staked_total; /* reserve it has staked behind others' lines now */
     /* A membership fee it could not pay at a charge: it is suspended until it pays. */
     int64_t fee_owed;
+    /* Its place in its network's joins (governance's eligible set): the network's
+     * join count when it last joined. */
+    uint64_t join_seq;
     /* Derived (not in snapshots): the next member record of its network in joining
      * order (index + 1; 0: the last). */
     uint32_t next_in_network;
@@ -1050,6 +1114,47 @@ typedef struct {
 } tally_stake;
 #define TALLY_STAKES_MAX (1u << 20)
 #define TALLY_STAKES_PER_LINE_MAX 16u
+
+/* A proposal (PROPOSAL_CREATE), kept after it ended (its id is its place). */
+typedef enum {
+    TALLY_PROPOSAL_VOTING = 0,
+    TALLY_PROPOSAL_PASSED = 1,    /* waiting for its timelock */
+    TALLY_PROPOSAL_REJECTED = 2,  /* short of quorum or threshold */
+    TALLY_PROPOSAL_CANCELLED = 3, /* by its proposer */
+    TALLY_PROPOSAL_EXECUTED = 4,  /* its action applied (result: its code, OK or the refusal) */
+    TALLY_PROPOSAL_STATUS_COUNT
+} tally_proposal_status;
+typedef struct {
+    uint32_t id; /* from 1, in order across the chain */
+    uint32_t network_id;
+    tally_key proposer;
+    tally_proposal_action action;
+    /* the rule it is counted by, as it was when it was made */
+    uint8_t weighting;
+    uint32_t quorum_bps, threshold_bps;
+    uint32_t late_quorum_seconds, timelock_seconds;
+    /* the eligible set: members active when it was made (join_seq at most this) */
+    uint64_t eligible_join_seq;
+    int64_t eligible_weight;
+    int64_t yes, no, abstain;
+    uint32_t voters;
+    int64_t created_at, voting_ends_at, executes_at; /* executes_at: once passed */
+    bool extended; /* the late-quorum extension happened */
+    uint8_t status; /* tally_proposal_status */
+    uint16_t result; /* tally_error of its action, once executed */
+} tally_proposal;
+#define TALLY_PROPOSALS_MAX (1u << 20)
+#define TALLY_PROPOSALS_OPEN_PER_NETWORK_MAX 16u
+/* A vote (PROPOSAL_VOTE), one per member and proposal. */
+typedef struct {
+    uint32_t proposal_id;
+    tally_key voter;
+    uint8_t choice; /* tally_vote_choice */
+    int64_t weight;
+} tally_vote;
+#define TALLY_VOTES_MAX (1u << 24)
+/* "voting", "passed", "rejected", "cancelled", "executed"; NULL for another value. */
+const char *tally_proposal_status_name(uint8_t status);
 
 typedef struct {
     uint32_t id;
@@ -1115,6 +1220,13 @@ uint32_t tally_state_pending_count(const tally_state *state);
 /* The payment request of id (1..), or NULL; how many were ever made. */
 const tally_request *tally_state_request(const tally_state *state, uint32_t id);
 uint32_t tally_state_request_count(const tally_state *state);
+/* The proposal of id (1..), or NULL; how many were ever made. */
+const tally_proposal *tally_state_proposal(const tally_state *state, uint32_t id);
+uint32_t tally_state_proposal_count(const tally_state *state);
+/* The vote `voter` cast on a proposal, or NULL; all votes in casting order. */
+const tally_vote *tally_state_vote(const tally_state *state, uint32_t proposal_id, const tally_key *voter);
+uint32_t tally_state_vote_count(const tally_state *state);
+const tally_vote *tally_state_vote_at(const tally_state *state, uint32_t index);
 /* The stake of id (1..), or NULL; how many were ever made. */
 const tally_stake *tally_state_stake(const tally_state *state, uint32_t id);
 uint32_t tally_state_stake_count(const tally_state *state);
@@ -1299,9 +1411,15 @@ typedef enum {
     TALLY_EVENT_DEMURRAGE_CHARGED = 16,
     TALLY_EVENT_MEMBERSHIP_FEE_CHARGED = 17,
     TALLY_EVENT_FEE_SUSPENDED = 18,
+    /* A proposal's vote ended (PASSED: amount its executes_at; REJECTED: amount 0)
+     * or its action was applied (EXECUTED: amount its tally_error); member its
+     * proposer, `time` the proposal's id. */
+    TALLY_EVENT_PROPOSAL_PASSED = 19,
+    TALLY_EVENT_PROPOSAL_REJECTED = 20,
+    TALLY_EVENT_PROPOSAL_EXECUTED = 21,
 } tally_event_kind;
 #define TALLY_EVENT_KIND_FIRST TALLY_EVENT_LINE_RENEWED
-#define TALLY_EVENT_KIND_LAST TALLY_EVENT_FEE_SUSPENDED
+#define TALLY_EVENT_KIND_LAST TALLY_EVENT_PROPOSAL_EXECUTED
 
 typedef struct {
     uint8_t kind; /* tally_event_kind */
@@ -1386,7 +1504,7 @@ void tally_state_check_invariants_fully(tally_state *state, bool fully);
  *   root = BLAKE2b-256("tally-state-v1" || chain_id || chain rules bytes ||
  *                      for each table in order: u32 count || table root)
  * The tables, in order: networks, assets, members, accounts, holdings, pendings,
- * requests, gateways, stakes. The record
+ * requests, gateways, stakes, proposals, votes. The record
  * bytes are those of a snapshot (tally_record_decode_* read them back). The core
  * marks every record a transaction or a block end touches, so committing costs what
  * changed (times the log of the table), not the size of the state.
@@ -1401,6 +1519,8 @@ typedef enum {
     TALLY_TABLE_REQUESTS = 6,
     TALLY_TABLE_GATEWAYS = 7,
     TALLY_TABLE_STAKES = 8,
+    TALLY_TABLE_PROPOSALS = 9,
+    TALLY_TABLE_VOTES = 10,
     TALLY_TABLE_COUNT
 } tally_table;
 
@@ -1486,6 +1606,8 @@ bool tally_record_decode_pending(const uint8_t *bytes, size_t length, tally_pend
 bool tally_record_decode_request(const uint8_t *bytes, size_t length, tally_request *out);
 bool tally_record_decode_gateway(const uint8_t *bytes, size_t length, tally_gateway *out);
 bool tally_record_decode_stake(const uint8_t *bytes, size_t length, tally_stake *out);
+bool tally_record_decode_proposal(const uint8_t *bytes, size_t length, tally_proposal *out);
+bool tally_record_decode_vote(const uint8_t *bytes, size_t length, tally_vote *out);
 /* The record a proof carries, decoded by its table: false unless the bytes are
  * exactly one record of that table's kind. */
 typedef union {
@@ -1498,6 +1620,8 @@ typedef union {
     tally_request request;
     tally_gateway gateway;
     tally_stake stake;
+    tally_proposal proposal;
+    tally_vote vote;
 } tally_record;
 TALLY_MUST_CHECK bool tally_state_proof_record(const tally_state_proof *proof, tally_record *out);
 
@@ -1555,8 +1679,9 @@ size_t tally_tx_encode_unsigned(const tally_tx *tx, uint8_t *out, size_t out_siz
  * otherwise unspecified). A batch whose lines cannot be allocated is refused with
  * OUT_OF_MEMORY. Nothing else allocates. */
 TALLY_MUST_CHECK tally_error tally_tx_decode(const uint8_t *bytes, size_t length, tally_tx *tx);
-/* Whether every field the transaction's other fields make unused is zero (today:
- * `to` of a fee_distribute to the pool). The decoder refuses one that is not
+/* Whether every field the transaction's other fields make unused is zero (`to` of a
+ * fee_distribute to the pool, the fields a proposal's action does not use, a
+ * cancel's choice). The decoder refuses one that is not
  * (DECODE_BAD_VALUE), and so does tally_apply: one action, one signed form. */
 bool tally_tx_unused_fields_zero(const tally_tx *tx);
 

@@ -154,6 +154,13 @@ static tally_tx make(const cast *c, const test_actor *signer, tally_tx_type type
     case TALLY_TX_STAKE:
     case TALLY_TX_UNSTAKE: tx.body.stake = (tally_tx_stake){network_id, c->bob.key, 1}; break;
     case TALLY_TX_MEMBER_FEE_PAY: tx.body.network_only.network_id = network_id; break;
+    case TALLY_TX_PROPOSAL_CREATE:
+        tx.body.proposal_create.network_id = network_id;
+        tx.body.proposal_create.action.type = TALLY_TX_OPERATOR_ADD;
+        tx.body.proposal_create.action.key = c->stranger.key;
+        break;
+    case TALLY_TX_PROPOSAL_VOTE:
+    case TALLY_TX_PROPOSAL_CANCEL: tx.body.proposal_vote.proposal_id = 1; break;
     case TALLY_TX_CLEARING:
         tx.body.clearing.count = 1;
         tx.body.clearing.setoffs[0] = (tally_setoff){1, 1, 1};
@@ -286,6 +293,10 @@ TEST(hardening_09_admission_asks_the_core_who_may_sign_each_transaction_type) {
         {TALLY_TX_STAKE, NOWHERE, NULL, &c.alice, TALLY_ERR_UNKNOWN_NETWORK},
         {TALLY_TX_UNSTAKE, OPEN, &c.alice, &c.carol, TALLY_ERR_NOT_MEMBER},
         {TALLY_TX_MEMBER_FEE_PAY, OPEN, &c.alice, &c.stranger, TALLY_ERR_NOT_MEMBER},
+        {TALLY_TX_PROPOSAL_CREATE, OPEN, &c.alice, &c.stranger, TALLY_ERR_NOT_MEMBER},
+        /* who may vote (the eligible set) or cancel (the proposer) is the rules' */
+        {TALLY_TX_PROPOSAL_VOTE, 0, NULL, &c.stranger, TALLY_OK},
+        {TALLY_TX_PROPOSAL_CANCEL, 0, NULL, &c.stranger, TALLY_OK},
     };
     bool covered[TALLY_TX_TYPE_LAST + 1] = {false};
     int refused = 0;

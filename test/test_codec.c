@@ -66,17 +66,25 @@ static const size_t body_bytes[TALLY_TX_TYPE_LAST + 1] = {
     [TALLY_TX_STAKE] = 4 + 32 + 8,
     [TALLY_TX_UNSTAKE] = 4 + 32 + 8,
     [TALLY_TX_MEMBER_FEE_PAY] = 4,
+    /* network, the action's type, policy, peg (u32, 2 i64), key, gateway and partner
+     * ids, the terms (2 i64, 2 sides of 20) and frozen */
+    [TALLY_TX_PROPOSAL_CREATE] = 4 + 1 + POLICY_BYTES + 20 + 32 + 8 + 56 + 1,
+    [TALLY_TX_PROPOSAL_VOTE] = 4 + 1,
+    [TALLY_TX_PROPOSAL_CANCEL] = 4,
 };
 
 #define ENVELOPE_BYTES (1 + 1 + 32 + 32 + 8 + 64)
 
 /* A transaction with all-zero fields (empty texts) of type; a batch has one line of
- * zeros, in static storage (never released: a decode into tx replaces it). */
+ * zeros, in static storage (never released: a decode into tx replaces it); a
+ * proposal's action is an operator's addition (type 0 is no action, and its
+ * encoding would be refused). */
 static void zero_tx(uint8_t type, tally_tx *tx) {
     static tally_batch_line zero_line;
     memset(tx, 0, sizeof *tx);
     tx->type = type;
     tx->sequence = 1;
+    if (type == TALLY_TX_PROPOSAL_CREATE) tx->body.proposal_create.action.type = TALLY_TX_OPERATOR_ADD;
     if (type == TALLY_TX_TRANSFER_BATCH) {
         memset(&zero_line, 0, sizeof zero_line);
         tx->body.transfer_batch.line_count = 1;
@@ -124,7 +132,7 @@ TEST(codec_type_names) {
         "fee_distribute", "chain_approve", "transfer_batch", "pending_create", "pending_post", "pending_void",
         "request_create", "request_pay",  "request_cancel", "gateway_propose", "gateway_accept",
         "gateway_update", "gateway_freeze", "gateway_close", "transfer_cross", "clearing", "settle",
-        "stake", "unstake", "member_fee_pay"};
+        "stake", "unstake", "member_fee_pay", "proposal_create", "proposal_vote", "proposal_cancel"};
     for (unsigned type = TALLY_TX_TYPE_FIRST; type <= TALLY_TX_TYPE_LAST; type++) {
         const char *name = tally_tx_type_name((uint8_t)type);
         REQUIRE(name != NULL);
@@ -173,7 +181,10 @@ TEST(codec_longest_transaction_fits_the_bound) {
         CHECK(size > 0 && size <= TALLY_TX_SINGLE_ENCODED_MAX);
         if (size > longest) longest = size;
     }
-    CHECK_EQ(longest, ENVELOPE_BYTES + body_bytes[TALLY_TX_TRANSFER] + TALLY_MEMO_MAX);
+    /* a proposal carries a whole policy and a gateway's terms: one byte longer than
+     * the longest transfer */
+    CHECK_EQ(longest, ENVELOPE_BYTES + body_bytes[TALLY_TX_PROPOSAL_CREATE]);
+    CHECK_EQ(ENVELOPE_BYTES + body_bytes[TALLY_TX_TRANSFER] + TALLY_MEMO_MAX, longest - 1);
 }
 
 TEST(codec_the_longest_batch_is_the_longest_transaction) {

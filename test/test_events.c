@@ -332,7 +332,8 @@ TEST(events_kind_names_are_the_documented_ones) {
                            "line_unfrozen", "line_defaulted",     "lost_debt_covered",
                            "reserve_reallocated", "policy_changed", "peg_changed", "pending_released", "pending_refunded",
                            "request_expired", "health_recorded", "stake_slashed", "limit_set", "demurrage_charged",
-                           "membership_fee_charged", "fee_suspended"};
+                           "membership_fee_charged", "fee_suspended", "proposal_passed", "proposal_rejected",
+                           "proposal_executed"};
     for (uint8_t kind = TALLY_EVENT_KIND_FIRST; kind <= TALLY_EVENT_KIND_LAST; kind++)
         CHECK(strcmp(tally_event_kind_name(kind), names[kind]) == 0);
     CHECK(tally_event_kind_name(0) == NULL && tally_event_kind_name(TALLY_EVENT_KIND_LAST + 1) == NULL);
@@ -340,6 +341,6 @@ TEST(events_kind_names_are_the_documented_ones) {
     CHECK(!tally_event_kind_has_member(TALLY_EVENT_LOST_DEBT_COVERED));
     CHECK(tally_event_kind_has_member(TALLY_EVENT_REQUEST_EXPIRED));
     CHECK(!tally_event_kind_has_member(TALLY_EVENT_HEALTH_RECORDED));
-    for (uint8_t kind = TALLY_EVENT_STAKE_SLASHED; kind <= TALLY_EVENT_FEE_SUSPENDED; kind++)
+    for (uint8_t kind = TALLY_EVENT_STAKE_SLASHED; kind <= TALLY_EVENT_PROPOSAL_EXECUTED; kind++)
         CHECK(tally_event_kind_has_member(kind));
 }

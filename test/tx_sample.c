@@ -104,6 +104,33 @@ static void sample_fields(sample_rng *rng, const tally_field *fields, unsigned c
     }
 }
 
+/* A proposal's action of a random kind: its own fields random (as sample_fields
+ * left them), every other field zero, as a decodable one must be. */
+static void sample_action(sample_rng *rng, tally_proposal_action *action) {
+    static const uint8_t kinds[] = {TALLY_TX_POLICY_UPDATE,   TALLY_TX_PEG_SET,        TALLY_TX_OPERATOR_ADD,
+                                    TALLY_TX_OPERATOR_REMOVE, TALLY_TX_GATEWAY_PROPOSE, TALLY_TX_GATEWAY_ACCEPT,
+                                    TALLY_TX_GATEWAY_UPDATE,  TALLY_TX_GATEWAY_FREEZE, TALLY_TX_GATEWAY_CLOSE};
+    tally_proposal_action random = *action, kept;
+    memset(&kept, 0, sizeof kept);
+    kept.type = kinds[sample_below(rng, sizeof kinds)];
+    switch ((tally_tx_type)kept.type) {
+    case TALLY_TX_POLICY_UPDATE: kept.policy = random.policy; break;
+    case TALLY_TX_PEG_SET:
+        kept.asset_id = random.asset_id;
+        kept.peg_reserve_units = random.peg_reserve_units;
+        kept.peg_credit_units = random.peg_credit_units;
+        break;
+    case TALLY_TX_OPERATOR_ADD:
+    case TALLY_TX_OPERATOR_REMOVE: kept.key = random.key; break;
+    case TALLY_TX_GATEWAY_PROPOSE: kept.partner_id = random.partner_id, kept.terms = random.terms; break;
+    case TALLY_TX_GATEWAY_ACCEPT: kept.gateway_id = random.gateway_id, kept.terms = random.terms; break;
+    case TALLY_TX_GATEWAY_UPDATE: kept.gateway_id = random.gateway_id, kept.terms.side[0] = random.terms.side[0]; break;
+    case TALLY_TX_GATEWAY_FREEZE: kept.gateway_id = random.gateway_id, kept.frozen = random.frozen; break;
+    default: kept.gateway_id = random.gateway_id; break; /* GATEWAY_CLOSE */
+    }
+    *action = kept;
+}
+
 void sample_tx(uint8_t type, sample_rng *rng, tally_tx *tx) {
     const tally_tx_layout *layout = tally_tx_layout_of(type);
     assert(layout != NULL);
@@ -117,6 +144,7 @@ void sample_tx(uint8_t type, sample_rng *rng, tally_tx *tx) {
     /* A field the others make unused is zero in every transaction that decodes. */
     if (type == TALLY_TX_FEE_DISTRIBUTE && tx->body.fee_distribute.to_pool)
         memset(&tx->body.fee_distribute.to, 0, sizeof tx->body.fee_distribute.to);
+    if (type == TALLY_TX_PROPOSAL_CREATE) sample_action(rng, &tx->body.proposal_create.action);
 }
 
 size_t sample_encode(const tally_tx *tx, uint8_t out[TALLY_TX_ENCODED_MAX]) {

@@ -28,52 +28,53 @@
     {name_, TALLY_FIELD_##kind_, (uint16_t)offsetof(type_, member_), limit_, 0, 0, NULL, 0}
 
 /* The policy struct, field by field in declaration order. */
-#define POLICY_FIELDS(body_)                                                            \
-    FIELD(I64, "policy.default_credit_limit", body_.policy.default_credit_limit, 0),    \
-    FIELD(I64, "policy.max_credit_limit", body_.policy.max_credit_limit, 0),            \
-    FIELD(I64, "policy.positive_cap", body_.policy.positive_cap, 0),                    \
-    FIELD(U32, "policy.fee_bps", body_.policy.fee_bps, 0),                              \
-    FIELD(U32, "policy.default_risk_fee_bps", body_.policy.default_risk_fee_bps, 0),    \
-    FIELD(U32, "policy.period_seconds", body_.policy.period_seconds, 0),                \
-    FIELD(U32, "policy.grace_seconds", body_.policy.grace_seconds, 0),                  \
-    FIELD(U32, "policy.min_income_bps", body_.policy.min_income_bps, 0),                \
-    FIELD(U32, "policy.target_rtd_bps", body_.policy.target_rtd_bps, 0),                \
-    FIELD(U8, "policy.compliance_rule", body_.policy.compliance_rule, TALLY_COMPLIANCE_COUNT), \
-    FIELD(U8, "policy.membership_mode", body_.policy.membership_mode, TALLY_MEMBERSHIP_COUNT), \
-    FIELD(BOOL, "policy.auto_renew", body_.policy.auto_renew, 0),                      \
-    FIELD(U32, "policy.max_members", body_.policy.max_members, 0),                      \
-    FIELD(U32, "policy.notice_seconds", body_.policy.notice_seconds, 0),                \
-    FIELD(U32, "policy.redeem_cap_bps", body_.policy.redeem_cap_bps, 0),                \
-    FIELD(U32, "policy.collateral_ratio_bps", body_.policy.collateral_ratio_bps, 0),    \
-    FIELD(U32, "policy.reputation.base", body_.policy.reputation.base, 0),              \
-    FIELD(U32, "policy.reputation.age_weight", body_.policy.reputation.age_weight, 0),  \
-    FIELD(U32, "policy.reputation.age_full_days", body_.policy.reputation.age_full_days, 0), \
-    FIELD(U32, "policy.reputation.volume_weight", body_.policy.reputation.volume_weight, 0), \
-    FIELD(I64, "policy.reputation.volume_full", body_.policy.reputation.volume_full, 0), \
-    FIELD(U32, "policy.reputation.streak_weight", body_.policy.reputation.streak_weight, 0), \
-    FIELD(U32, "policy.reputation.streak_full", body_.policy.reputation.streak_full, 0), \
-    FIELD(U32, "policy.reputation.review_weight", body_.policy.reputation.review_weight, 0), \
-    FIELD(U32, "policy.reputation.review_full", body_.policy.reputation.review_full, 0), \
-    FIELD(U32, "policy.reputation.default_penalty", body_.policy.reputation.default_penalty, 0), \
-    FIELD(BOOL, "policy.algorithmic_limits.enabled", body_.policy.algorithmic_limits.enabled, 0), \
-    FIELD(I64, "policy.algorithmic_limits.base", body_.policy.algorithmic_limits.base, 0), \
-    FIELD(I64, "policy.algorithmic_limits.per_point", body_.policy.algorithmic_limits.per_point, 0), \
-    FIELD(U32, "policy.algorithmic_limits.income_bps", body_.policy.algorithmic_limits.income_bps, 0), \
-    FIELD(I64, "policy.algorithmic_limits.step_max", body_.policy.algorithmic_limits.step_max, 0), \
-    FIELD(U32, "policy.algorithmic_limits.recovery_periods", body_.policy.algorithmic_limits.recovery_periods, 0), \
-    FIELD(U32, "policy.demurrage_bps", body_.policy.demurrage_bps, 0),                  \
-    FIELD(I64, "policy.demurrage_threshold", body_.policy.demurrage_threshold, 0),      \
-    FIELD(I64, "policy.membership_fee", body_.policy.membership_fee, 0),                \
-    FIELD(BOOL, "policy.charges_to_pool", body_.policy.charges_to_pool, 0),             \
-    FIELD(U8, "policy.governance.mode", body_.policy.governance.mode, TALLY_GOVERNANCE_COUNT), \
-    FIELD(U8, "policy.governance.weighting", body_.policy.governance.weighting, TALLY_WEIGHT_COUNT), \
-    FIELD(U32, "policy.governance.quorum_bps", body_.policy.governance.quorum_bps, 0),  \
-    FIELD(U32, "policy.governance.threshold_bps", body_.policy.governance.threshold_bps, 0), \
-    FIELD(U32, "policy.governance.voting_seconds", body_.policy.governance.voting_seconds, 0), \
-    FIELD(U32, "policy.governance.timelock_seconds", body_.policy.governance.timelock_seconds, 0), \
-    FIELD(U32, "policy.governance.late_quorum_seconds", body_.policy.governance.late_quorum_seconds, 0), \
-    FIELD(BOOL, "policy.governance.operators_may_suspend", body_.policy.governance.operators_may_suspend, 0), \
-    FIELD(BOOL, "policy.governance.operators_may_freeze", body_.policy.governance.operators_may_freeze, 0)
+#define POLICY_FIELDS_NAMED(prefix_, body_)                                                            \
+    FIELD(I64, prefix_ "policy.default_credit_limit", body_.policy.default_credit_limit, 0),    \
+    FIELD(I64, prefix_ "policy.max_credit_limit", body_.policy.max_credit_limit, 0),            \
+    FIELD(I64, prefix_ "policy.positive_cap", body_.policy.positive_cap, 0),                    \
+    FIELD(U32, prefix_ "policy.fee_bps", body_.policy.fee_bps, 0),                              \
+    FIELD(U32, prefix_ "policy.default_risk_fee_bps", body_.policy.default_risk_fee_bps, 0),    \
+    FIELD(U32, prefix_ "policy.period_seconds", body_.policy.period_seconds, 0),                \
+    FIELD(U32, prefix_ "policy.grace_seconds", body_.policy.grace_seconds, 0),                  \
+    FIELD(U32, prefix_ "policy.min_income_bps", body_.policy.min_income_bps, 0),                \
+    FIELD(U32, prefix_ "policy.target_rtd_bps", body_.policy.target_rtd_bps, 0),                \
+    FIELD(U8, prefix_ "policy.compliance_rule", body_.policy.compliance_rule, TALLY_COMPLIANCE_COUNT), \
+    FIELD(U8, prefix_ "policy.membership_mode", body_.policy.membership_mode, TALLY_MEMBERSHIP_COUNT), \
+    FIELD(BOOL, prefix_ "policy.auto_renew", body_.policy.auto_renew, 0),                      \
+    FIELD(U32, prefix_ "policy.max_members", body_.policy.max_members, 0),                      \
+    FIELD(U32, prefix_ "policy.notice_seconds", body_.policy.notice_seconds, 0),                \
+    FIELD(U32, prefix_ "policy.redeem_cap_bps", body_.policy.redeem_cap_bps, 0),                \
+    FIELD(U32, prefix_ "policy.collateral_ratio_bps", body_.policy.collateral_ratio_bps, 0),    \
+    FIELD(U32, prefix_ "policy.reputation.base", body_.policy.reputation.base, 0),              \
+    FIELD(U32, prefix_ "policy.reputation.age_weight", body_.policy.reputation.age_weight, 0),  \
+    FIELD(U32, prefix_ "policy.reputation.age_full_days", body_.policy.reputation.age_full_days, 0), \
+    FIELD(U32, prefix_ "policy.reputation.volume_weight", body_.policy.reputation.volume_weight, 0), \
+    FIELD(I64, prefix_ "policy.reputation.volume_full", body_.policy.reputation.volume_full, 0), \
+    FIELD(U32, prefix_ "policy.reputation.streak_weight", body_.policy.reputation.streak_weight, 0), \
+    FIELD(U32, prefix_ "policy.reputation.streak_full", body_.policy.reputation.streak_full, 0), \
+    FIELD(U32, prefix_ "policy.reputation.review_weight", body_.policy.reputation.review_weight, 0), \
+    FIELD(U32, prefix_ "policy.reputation.review_full", body_.policy.reputation.review_full, 0), \
+    FIELD(U32, prefix_ "policy.reputation.default_penalty", body_.policy.reputation.default_penalty, 0), \
+    FIELD(BOOL, prefix_ "policy.algorithmic_limits.enabled", body_.policy.algorithmic_limits.enabled, 0), \
+    FIELD(I64, prefix_ "policy.algorithmic_limits.base", body_.policy.algorithmic_limits.base, 0), \
+    FIELD(I64, prefix_ "policy.algorithmic_limits.per_point", body_.policy.algorithmic_limits.per_point, 0), \
+    FIELD(U32, prefix_ "policy.algorithmic_limits.income_bps", body_.policy.algorithmic_limits.income_bps, 0), \
+    FIELD(I64, prefix_ "policy.algorithmic_limits.step_max", body_.policy.algorithmic_limits.step_max, 0), \
+    FIELD(U32, prefix_ "policy.algorithmic_limits.recovery_periods", body_.policy.algorithmic_limits.recovery_periods, 0), \
+    FIELD(U32, prefix_ "policy.demurrage_bps", body_.policy.demurrage_bps, 0),                  \
+    FIELD(I64, prefix_ "policy.demurrage_threshold", body_.policy.demurrage_threshold, 0),      \
+    FIELD(I64, prefix_ "policy.membership_fee", body_.policy.membership_fee, 0),                \
+    FIELD(BOOL, prefix_ "policy.charges_to_pool", body_.policy.charges_to_pool, 0),             \
+    FIELD(U8, prefix_ "policy.governance.mode", body_.policy.governance.mode, TALLY_GOVERNANCE_COUNT), \
+    FIELD(U8, prefix_ "policy.governance.weighting", body_.policy.governance.weighting, TALLY_WEIGHT_COUNT), \
+    FIELD(U32, prefix_ "policy.governance.quorum_bps", body_.policy.governance.quorum_bps, 0),  \
+    FIELD(U32, prefix_ "policy.governance.threshold_bps", body_.policy.governance.threshold_bps, 0), \
+    FIELD(U32, prefix_ "policy.governance.voting_seconds", body_.policy.governance.voting_seconds, 0), \
+    FIELD(U32, prefix_ "policy.governance.timelock_seconds", body_.policy.governance.timelock_seconds, 0), \
+    FIELD(U32, prefix_ "policy.governance.late_quorum_seconds", body_.policy.governance.late_quorum_seconds, 0), \
+    FIELD(BOOL, prefix_ "policy.governance.operators_may_suspend", body_.policy.governance.operators_may_suspend, 0), \
+    FIELD(BOOL, prefix_ "policy.governance.operators_may_freeze", body_.policy.governance.operators_may_freeze, 0)
+#define POLICY_FIELDS(body_) POLICY_FIELDS_NAMED("", body_)
 
 static const tally_field network_create_fields[] = {
     FIELD(TEXT, "name", network_create.name, TALLY_NAME_MAX),
@@ -282,6 +283,34 @@ static const tally_field stake_fields[] = {
     FIELD(I64, "amount", stake.amount, 0),
 };
 
+/* A proposal's action: the fields of the operator transactions it may stand for,
+ * those its type does not use zero (docs/ENCODING.md). */
+static const tally_field proposal_create_fields[] = {
+    FIELD(U32, "network_id", proposal_create.network_id, 0),
+    FIELD(U8, "action.type", proposal_create.action.type, 0),
+    POLICY_FIELDS_NAMED("action.", proposal_create.action),
+    FIELD(U32, "action.asset_id", proposal_create.action.asset_id, 0),
+    FIELD(I64, "action.peg_reserve_units", proposal_create.action.peg_reserve_units, 0),
+    FIELD(I64, "action.peg_credit_units", proposal_create.action.peg_credit_units, 0),
+    FIELD(KEY, "action.key", proposal_create.action.key, 0),
+    FIELD(U32, "action.gateway_id", proposal_create.action.gateway_id, 0),
+    FIELD(U32, "action.partner_id", proposal_create.action.partner_id, 0),
+    FIELD(I64, "action.rate_a", proposal_create.action.terms.rate_a, 0),
+    FIELD(I64, "action.rate_b", proposal_create.action.terms.rate_b, 0),
+    GATEWAY_SIDE_FIELDS("action.side_a", proposal_create.action.terms.side[0]),
+    GATEWAY_SIDE_FIELDS("action.side_b", proposal_create.action.terms.side[1]),
+    FIELD(BOOL, "action.frozen", proposal_create.action.frozen, 0),
+};
+
+static const tally_field proposal_vote_fields[] = {
+    FIELD(U32, "proposal_id", proposal_vote.proposal_id, 0),
+    FIELD(U8, "choice", proposal_vote.choice, TALLY_VOTE_CHOICE_COUNT),
+};
+
+static const tally_field proposal_cancel_fields[] = {
+    FIELD(U32, "proposal_id", proposal_vote.proposal_id, 0),
+};
+
 static const tally_field gateway_close_fields[] = {
     FIELD(U32, "gateway_id", gateway_end.gateway_id, 0),
 };
@@ -355,6 +384,9 @@ static const tally_tx_layout layouts[TALLY_TX_TYPE_LAST + 1] = {
     [TALLY_TX_STAKE] = LAYOUT("stake", stake),
     [TALLY_TX_UNSTAKE] = LAYOUT("unstake", stake),
     [TALLY_TX_MEMBER_FEE_PAY] = LAYOUT("member_fee_pay", network_only),
+    [TALLY_TX_PROPOSAL_CREATE] = LAYOUT("proposal_create", proposal_create),
+    [TALLY_TX_PROPOSAL_VOTE] = LAYOUT("proposal_vote", proposal_vote),
+    [TALLY_TX_PROPOSAL_CANCEL] = {"proposal_cancel", "proposal_vote", proposal_cancel_fields, 1},
 };
 
 _Static_assert(TALLY_TX_TYPE_FIRST == 1, "layouts[] is indexed by type from 1");

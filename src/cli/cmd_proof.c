@@ -165,6 +165,18 @@ static void print_record(FILE *out, const tally_state_proof *proof) {
                 r.stake.id, r.stake.network_id, address, underwriter, r.stake.amount, r.stake.slashed, r.stake.earned);
         return;
     }
+    case TALLY_TABLE_PROPOSALS:
+        fprintf(out, "proposal %" PRIu32 " in network %" PRIu32 " (%s): %s; yes %" PRId64 ", no %" PRId64
+                     ", abstain %" PRId64 " of %" PRId64 " eligible\n",
+                r.proposal.id, r.proposal.network_id, tally_tx_type_name(r.proposal.action.type),
+                tally_proposal_status_name(r.proposal.status), r.proposal.yes, r.proposal.no, r.proposal.abstain,
+                r.proposal.eligible_weight);
+        return;
+    case TALLY_TABLE_VOTES:
+        tally_address_encode(&r.vote.voter, address);
+        fprintf(out, "vote of %s on proposal %" PRIu32 ": choice %u, weight %" PRId64 "\n", address,
+                r.vote.proposal_id, (unsigned)r.vote.choice, r.vote.weight);
+        return;
     case TALLY_TABLE_HOLDINGS:
         tally_address_encode(&r.holding.key, address);
         fprintf(out, "%s %" PRIu32 " held by %s: %" PRId64 " (minor units)\n",

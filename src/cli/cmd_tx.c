@@ -306,6 +306,22 @@ static void print_success(cli_context *ctx, const tally_tx *tx, const tx_plan *p
         fprintf(out, "paid the membership fees you owed in %s (%s): you are active again\n", network,
                 cli_out_amount(result_field(outcome, "fee"), credit, a));
         break;
+    case TALLY_TX_PROPOSAL_CREATE:
+        fprintf(out, "proposed %s in %s as proposal %" PRId64 ": the members vote on it\n",
+                tally_tx_type_name(tx->body.proposal_create.action.type), network,
+                result_field(outcome, "created_id"));
+        break;
+    case TALLY_TX_PROPOSAL_VOTE: {
+        static const char *const choices[] = {"no", "yes", "abstain"};
+        uint8_t choice = tx->body.proposal_vote.choice;
+        fprintf(out, "voted %s on proposal %" PRIu32 " with a weight of %" PRId64 "\n",
+                choice < 3 ? choices[choice] : "?", tx->body.proposal_vote.proposal_id,
+                result_field(outcome, "available"));
+        break;
+    }
+    case TALLY_TX_PROPOSAL_CANCEL:
+        fprintf(out, "cancelled proposal %" PRIu32 ": it will not be applied\n", tx->body.proposal_vote.proposal_id);
+        break;
     }
 }
 

@@ -79,8 +79,16 @@ static tally_error request_payer_standing(const tally_state *state, uint32_t req
     return request ? member_standing(state, request->network_id, signer) : TALLY_OK;
 }
 
+static tally_error standing(const tally_state *state, const tally_tx *tx, int64_t block_time);
+
 tally_error tally_tx_admissible(const tally_state *state, const tally_tx *tx, int64_t block_time) {
     assert(state && tx);
+    tally_error code = standing(state, tx, block_time);
+    /* An operator of a network its members govern lacks the standing of one. */
+    return code == TALLY_OK ? governance_refusal(state, tx) : code;
+}
+
+static tally_error standing(const tally_state *state, const tally_tx *tx, int64_t block_time) {
     const tally_key *signer = &tx->signer;
     switch ((tally_tx_type)tx->type) {
     /* an approval left, or what the day still allows (the block counts what is pending) */
@@ -132,6 +140,10 @@ tally_error tally_tx_admissible(const tally_state *state, const tally_tx *tx, in
     case TALLY_TX_STAKE:
     case TALLY_TX_UNSTAKE: return member_standing(state, tx->body.stake.network_id, signer);
     case TALLY_TX_MEMBER_FEE_PAY: return member_standing(state, tx->body.network_only.network_id, signer);
+    case TALLY_TX_PROPOSAL_CREATE: return member_standing(state, tx->body.proposal_create.network_id, signer);
+    /* who may vote or cancel is the rules' (the eligible set, the proposer) */
+    case TALLY_TX_PROPOSAL_VOTE:
+    case TALLY_TX_PROPOSAL_CANCEL: return TALLY_OK;
     }
     return TALLY_ERR_UNKNOWN_TX_TYPE;
 }

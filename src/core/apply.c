@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-static tally_result dispatch(tally_state *state, const tally_tx *tx, int64_t block_time) {
+tally_result ledger_dispatch(tally_state *state, const tally_tx *tx, int64_t block_time) {
     switch ((tally_tx_type)tx->type) {
     case TALLY_TX_NETWORK_CREATE: return network_create(state, tx, block_time);
     case TALLY_TX_POLICY_UPDATE: return network_policy_update(state, tx, block_time);
@@ -55,6 +55,9 @@ static tally_result dispatch(tally_state *state, const tally_tx *tx, int64_t blo
     case TALLY_TX_STAKE: return underwriting_stake(state, tx, block_time);
     case TALLY_TX_UNSTAKE: return underwriting_unstake(state, tx);
     case TALLY_TX_MEMBER_FEE_PAY: return charges_fee_pay(state, tx, block_time);
+    case TALLY_TX_PROPOSAL_CREATE: return governance_propose(state, tx, block_time);
+    case TALLY_TX_PROPOSAL_VOTE: return governance_vote(state, tx, block_time);
+    case TALLY_TX_PROPOSAL_CANCEL: return governance_cancel(state, tx, block_time);
     }
     return result_error(TALLY_ERR_UNKNOWN_TX_TYPE);
 }
@@ -114,7 +117,10 @@ tally_result tally_apply_prepared(tally_state *state, const tally_tx *tx, const 
         refused.available = (int64_t)expected;
         return refused;
     }
-    tally_result result = dispatch(state, tx, block_time);
+    /* In a network its members govern, an operator's change is a proposal. */
+    tally_error governed = governance_refusal(state, tx);
+    if (governed != TALLY_OK) return result_error(governed);
+    tally_result result = ledger_dispatch(state, tx, block_time);
     if (result.code != TALLY_OK) return result;
     /* A new signer's account is made here, unless the handler made it (a first
      * network's daily count); handlers append, so a found one stayed in place. */
@@ -150,6 +156,7 @@ static void process_due(tally_state *state, int64_t block_time, ledger_block_end
         case DUE_REQUEST: request_due(state, due.index, due.due_time, end); break;
         case DUE_HEALTH: health_period_due(state, ledger_network(state, due.index + 1), due.due_time, end); break;
         case DUE_CHARGES: charges_due(state, ledger_network(state, due.index + 1), due.due_time, block_time, end); break;
+        case DUE_PROPOSAL: governance_due(state, due.index, due.due_time, block_time, end); break;
         }
     }
 }
@@ -187,6 +194,9 @@ const char *tally_event_kind_name(uint8_t kind) {
     case TALLY_EVENT_DEMURRAGE_CHARGED: return "demurrage_charged";
     case TALLY_EVENT_MEMBERSHIP_FEE_CHARGED: return "membership_fee_charged";
     case TALLY_EVENT_FEE_SUSPENDED: return "fee_suspended";
+    case TALLY_EVENT_PROPOSAL_PASSED: return "proposal_passed";
+    case TALLY_EVENT_PROPOSAL_REJECTED: return "proposal_rejected";
+    case TALLY_EVENT_PROPOSAL_EXECUTED: return "proposal_executed";
     }
     return NULL;
 }

@@ -421,6 +421,47 @@ static bool check_stakes(const tally_state *state, char *why, size_t why_size) {
     return ok;
 }
 
+/* Every proposal: of a network, its counts the sums of its votes; per network the
+ * open ones as many as it counts, at most 16. */
+static bool check_proposals(const tally_state *state, char *why, size_t why_size) {
+    int128 (*sums)[3] = calloc((size_t)state->proposal_count + 1, sizeof *sums);
+    uint32_t *voters = calloc((size_t)state->proposal_count + 1, sizeof *voters);
+    uint32_t *open = calloc((size_t)state->network_count + 1, sizeof *open);
+    bool ok = sums && voters && open;
+    if (!ok) fail(why, why_size, "out of memory");
+    for (uint32_t i = 0; ok && i < state->vote_count; i++) {
+        const tally_vote *vote = &state->votes[i];
+        if (vote->proposal_id == 0 || vote->proposal_id > state->proposal_count || vote->choice >= TALLY_VOTE_CHOICE_COUNT ||
+            vote->weight < 0) {
+            ok = fail(why, why_size, "vote %u is out of place or range", i);
+            break;
+        }
+        sums[vote->proposal_id][vote->choice] += vote->weight;
+        voters[vote->proposal_id]++;
+    }
+    for (uint32_t i = 0; ok && i < state->proposal_count; i++) {
+        const tally_proposal *p = &state->proposals[i];
+        if (p->id != i + 1 || p->network_id == 0 || p->network_id > state->network_count) {
+            ok = fail(why, why_size, "proposal %u is out of place", i + 1);
+            break;
+        }
+        /* the counts saturate, the sums do not: equal below the saturation */
+        if (sums[p->id][TALLY_VOTE_YES] != p->yes || sums[p->id][TALLY_VOTE_NO] != p->no ||
+            sums[p->id][TALLY_VOTE_ABSTAIN] != p->abstain || voters[p->id] != p->voters)
+            ok = fail(why, why_size, "proposal %u counts %lld yes, %lld no, %lld abstain from %u voters; its votes "
+                      "differ", p->id, (long long)p->yes, (long long)p->no, (long long)p->abstain, p->voters);
+        open[p->network_id] += p->status == TALLY_PROPOSAL_VOTING || p->status == TALLY_PROPOSAL_PASSED;
+    }
+    for (uint32_t i = 0; ok && i < state->network_count; i++)
+        if (open[i + 1] != state->networks[i].proposals_open || open[i + 1] > TALLY_PROPOSALS_OPEN_PER_NETWORK_MAX)
+            ok = fail(why, why_size, "network %u has %u proposals open, it counts %u", i + 1, open[i + 1],
+                      state->networks[i].proposals_open);
+    free(sums);
+    free(voters);
+    free(open);
+    return ok;
+}
+
 static bool check_whole(const tally_state *state, network_totals *totals, int128 *asset_sums, ledger_checker *keep,
                         char *why, size_t why_size) {
     for (uint32_t i = 0; i < state->network_count; i++)
@@ -479,6 +520,7 @@ static bool check_whole(const tally_state *state, network_totals *totals, int128
     for (uint32_t i = 0; i < state->gateway_count; i++)
         if (!check_gateway(state, &state->gateways[i], i, why, why_size)) return false;
     if (!check_stakes(state, why, why_size)) return false;
+    if (!check_proposals(state, why, why_size)) return false;
     if (tally_chain_rules_validate(&state->rules) != TALLY_OK) return fail(why, why_size, "the chain rules are invalid");
     return true;
 }

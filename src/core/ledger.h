@@ -88,7 +88,7 @@ typedef struct {
  * network's). An entry is stale when the record's current due
  * time differs; stale entries are skipped when popped. */
 typedef enum { DUE_LINE = 0, DUE_POLICY_CHANGE = 1, DUE_PEG_CHANGE = 2, DUE_PENDING = 3, DUE_REQUEST = 4,
-               DUE_HEALTH = 5, DUE_CHARGES = 6 } ledger_due_kind;
+               DUE_HEALTH = 5, DUE_CHARGES = 6, DUE_PROPOSAL = 7 } ledger_due_kind;
 typedef struct {
     int64_t due_time;
     uint32_t index;
@@ -207,6 +207,13 @@ struct tally_state {
     tally_stake *stakes; /* stakes[i] has id i + 1 */
     uint32_t stake_count, stake_capacity;
 
+    tally_proposal *proposals; /* proposals[i] has id i + 1 */
+    uint32_t proposal_count, proposal_capacity;
+
+    tally_vote *votes; /* in casting order */
+    uint32_t vote_count, vote_capacity;
+    ledger_index vote_index; /* (proposal id, voter) */
+
     ledger_due *due_heap;
     uint32_t due_count, due_capacity;
 
@@ -229,6 +236,8 @@ static inline uint32_t ledger_table_count(const tally_state *state, tally_table 
     case TALLY_TABLE_REQUESTS: return state->request_count;
     case TALLY_TABLE_GATEWAYS: return state->gateway_count;
     case TALLY_TABLE_STAKES: return state->stake_count;
+    case TALLY_TABLE_PROPOSALS: return state->proposal_count;
+    case TALLY_TABLE_VOTES: return state->vote_count;
     case TALLY_TABLE_COUNT: break;
     }
     return 0;
@@ -478,6 +487,30 @@ static inline int64_t line_own_part(const tally_member *member) { return member-
 /* Reputation and algorithmic limits (reputation.c). */
 /* Writes the member's score as of `at` (a period end). */
 void reputation_update(const tally_network *network, tally_member *member, int64_t at);
+
+/* Governance (governance.c). */
+tally_result governance_propose(tally_state *state, const tally_tx *tx, int64_t block_time);
+tally_result governance_vote(tally_state *state, const tally_tx *tx, int64_t block_time);
+tally_result governance_cancel(tally_state *state, const tally_tx *tx, int64_t block_time);
+/* A proposal's vote ended or its timelock ran out (a due entry). */
+void governance_due(tally_state *state, uint32_t proposal_index, int64_t due_time, int64_t block_time,
+                    ledger_block_end *end);
+/* Whether tx is an operator's change that a MEMBERS network takes only as a
+ * proposal: GOVERNED_BY_MEMBERS, or OK. */
+tally_error governance_refusal(const tally_state *state, const tally_tx *tx);
+/* Whether an action is a kind a proposal may carry, its unused fields zero. */
+bool governance_action_well_formed(const tally_proposal_action *action);
+/* The key a network's governance acts with: an operator of it, that no one signs for. */
+tally_key governance_key(uint32_t network_id);
+/* The rules of one transaction, without the envelope (apply.c): what executing an
+ * action runs. */
+tally_result ledger_dispatch(tally_state *state, const tally_tx *tx, int64_t block_time);
+TALLY_MUST_CHECK bool ledger_reserve_for(tally_state *state, const tally_tx *tx);
+/* The proposal of index, marked for the commitment. */
+tally_proposal *ledger_proposal_at(const tally_state *state, uint32_t index);
+/* The vote of (proposal, voter), or NULL; appending one (room reserved). */
+const tally_vote *ledger_vote_find(const tally_state *state, uint32_t proposal_id, const tally_key *voter);
+tally_vote *ledger_vote_add(tally_state *state, uint32_t proposal_id, const tally_key *voter);
 
 /* Charges: demurrage and membership fees (charges.c). */
 /* Queues a new network's first charge round. */

@@ -65,6 +65,7 @@ static tally_result add_member(tally_state *state, tally_network *network, const
     member->status = status;
     member->joined_at = block_time;
     network->member_count++;
+    member->join_seq = ++network->join_count; /* governance's eligible sets */
     reputation_update(network, member, block_time); /* its score from day one */
     /* A member who comes back suspended or defaulted gets no line: an operator
      * reinstates it and opens one if the network trusts it again. */

@@ -112,7 +112,10 @@ tally_error policy_validate(const tally_policy *policy) {
 bool network_is_operator(const tally_network *network, const tally_key *key) {
     for (uint8_t i = 0; i < network->operator_count; i++)
         if (memcmp(network->operators[i].bytes, key->bytes, TALLY_KEY_BYTES) == 0) return true;
-    return false;
+    /* A passed proposal acts as the network's operator (governance.c): nobody can
+     * sign with this key (system keys sign nothing). */
+    tally_key governance = governance_key(network->id);
+    return ledger_keys_equal(key, &governance);
 }
 
 static uint32_t add_system_account(tally_state *state, uint32_t network_id, tally_system_kind kind) {

@@ -6,8 +6,9 @@
  * loaded state must pass tally_check_invariants or it is refused.
  *
  *   "TALLYST5" | chain_id[32] | chain rules | u32 counts of networks, assets,
- *   members, accounts, holdings, pendings, requests, gateways, stakes | networks |
- *   assets | members | accounts | holdings | pendings | requests | gateways | stakes
+ *   members, accounts, holdings, pendings, requests, gateways, stakes, proposals,
+ *   votes | networks | assets | members | accounts | holdings | pendings | requests |
+ *   gateways | stakes | proposals | votes
  *
  * Counts derived from the tables (member records per network, holders per asset
  * and pool) are not written: loading recomputes them.
@@ -314,6 +315,7 @@ static void write_network(writer *w, const tally_network *n) {
     put_u32(w, n->health_active);
     put_i64(w, n->charges_at);
     put_u32(w, n->charges_cursor);
+    put_u64(w, n->join_count);
 }
 
 static void read_network(reader *r, tally_network *n) {
@@ -358,6 +360,7 @@ static void read_network(reader *r, tally_network *n) {
     n->health_active = get_u32(r);
     n->charges_at = get_i64(r);
     n->charges_cursor = get_u32(r);
+    n->join_count = get_u64(r);
     if (n->charges_at < 0 || (n->charges_at == 0 && n->charges_cursor != 0)) r->invalid = true;
     if (n->decimals > TALLY_DECIMALS_MAX) r->invalid = true;
     /* The running period follows the last completed one, from its end. */
@@ -427,6 +430,7 @@ static void write_member(writer *w, const tally_member *m) {
     put_u32(w, m->stakes_made);
     put_i64(w, m->staked_total);
     put_i64(w, m->fee_owed);
+    put_u64(w, m->join_seq);
 }
 
 static void read_member(reader *r, tally_member *m) {
@@ -472,6 +476,7 @@ static void read_member(reader *r, tally_member *m) {
     m->stakes_made = get_u32(r);
     m->staked_total = get_i64(r);
     m->fee_owed = get_i64(r);
+    m->join_seq = get_u64(r);
     if (m->reputation > 1000 || m->volume_given < 0 || m->volume_received < 0 || m->underwritten_limit < 0 ||
         m->underwritten_limit > m->limit || m->staked_behind < 0 || m->stake_count > TALLY_STAKES_PER_LINE_MAX ||
         m->stakes_made > TALLY_OPEN_PER_MEMBER_MAX || m->staked_total < 0 || m->fee_owed < 0 ||
@@ -659,6 +664,102 @@ static void read_stake(reader *r, tally_stake *k) {
         r->invalid = true;
 }
 
+static void write_proposal(writer *w, const tally_proposal *p) {
+    put_u32(w, p->id);
+    put_u32(w, p->network_id);
+    put_key(w, &p->proposer);
+    const tally_proposal_action *a = &p->action;
+    put_u8(w, a->type);
+    write_policy(w, &a->policy);
+    put_u32(w, a->asset_id);
+    put_i64(w, a->peg_reserve_units);
+    put_i64(w, a->peg_credit_units);
+    put_key(w, &a->key);
+    put_u32(w, a->gateway_id);
+    put_u32(w, a->partner_id);
+    put_i64(w, a->terms.rate_a);
+    put_i64(w, a->terms.rate_b);
+    write_gateway_side(w, &a->terms.side[0]);
+    write_gateway_side(w, &a->terms.side[1]);
+    put_u8(w, a->frozen);
+    put_u8(w, p->weighting);
+    put_u32(w, p->quorum_bps);
+    put_u32(w, p->threshold_bps);
+    put_u32(w, p->late_quorum_seconds);
+    put_u32(w, p->timelock_seconds);
+    put_u64(w, p->eligible_join_seq);
+    put_i64(w, p->eligible_weight);
+    put_i64(w, p->yes);
+    put_i64(w, p->no);
+    put_i64(w, p->abstain);
+    put_u32(w, p->voters);
+    put_i64(w, p->created_at);
+    put_i64(w, p->voting_ends_at);
+    put_i64(w, p->executes_at);
+    put_u8(w, p->extended);
+    put_u8(w, p->status);
+    put_u32(w, p->result);
+}
+
+static void read_proposal(reader *r, tally_proposal *p) {
+    memset(p, 0, sizeof *p);
+    p->id = get_u32(r);
+    p->network_id = get_u32(r);
+    get_key(r, &p->proposer);
+    tally_proposal_action *a = &p->action;
+    a->type = get_u8(r);
+    read_policy(r, &a->policy);
+    a->asset_id = get_u32(r);
+    a->peg_reserve_units = get_i64(r);
+    a->peg_credit_units = get_i64(r);
+    get_key(r, &a->key);
+    a->gateway_id = get_u32(r);
+    a->partner_id = get_u32(r);
+    a->terms.rate_a = get_i64(r);
+    a->terms.rate_b = get_i64(r);
+    read_gateway_side(r, &a->terms.side[0]);
+    read_gateway_side(r, &a->terms.side[1]);
+    a->frozen = get_bool(r);
+    p->weighting = get_u8(r);
+    p->quorum_bps = get_u32(r);
+    p->threshold_bps = get_u32(r);
+    p->late_quorum_seconds = get_u32(r);
+    p->timelock_seconds = get_u32(r);
+    p->eligible_join_seq = get_u64(r);
+    p->eligible_weight = get_i64(r);
+    p->yes = get_i64(r);
+    p->no = get_i64(r);
+    p->abstain = get_i64(r);
+    p->voters = get_u32(r);
+    p->created_at = get_i64(r);
+    p->voting_ends_at = get_i64(r);
+    p->executes_at = get_i64(r);
+    p->extended = get_bool(r);
+    p->status = get_u8(r);
+    uint32_t result = get_u32(r);
+    p->result = (uint16_t)result;
+    if (result >= TALLY_ERROR_COUNT || p->status >= TALLY_PROPOSAL_STATUS_COUNT || p->weighting >= TALLY_WEIGHT_COUNT ||
+        p->eligible_weight < 0 || p->yes < 0 || p->no < 0 || p->abstain < 0 || p->voting_ends_at < p->created_at ||
+        !governance_action_well_formed(a))
+        r->invalid = true;
+}
+
+static void write_vote(writer *w, const tally_vote *v) {
+    put_u32(w, v->proposal_id);
+    put_key(w, &v->voter);
+    put_u8(w, v->choice);
+    put_i64(w, v->weight);
+}
+
+static void read_vote(reader *r, tally_vote *v) {
+    memset(v, 0, sizeof *v);
+    v->proposal_id = get_u32(r);
+    get_key(r, &v->voter);
+    v->choice = get_u8(r);
+    v->weight = get_i64(r);
+    if (v->choice >= TALLY_VOTE_CHOICE_COUNT || v->weight < 0) r->invalid = true;
+}
+
 size_t ledger_record_encode(const tally_state *state, tally_table table, uint32_t index, uint8_t *out,
                             size_t out_size) {
     writer w = {out, out_size, 0};
@@ -672,6 +773,8 @@ size_t ledger_record_encode(const tally_state *state, tally_table table, uint32_
     case TALLY_TABLE_REQUESTS: write_request(&w, &state->requests[index]); break;
     case TALLY_TABLE_GATEWAYS: write_gateway(&w, &state->gateways[index]); break;
     case TALLY_TABLE_STAKES: write_stake(&w, &state->stakes[index]); break;
+    case TALLY_TABLE_PROPOSALS: write_proposal(&w, &state->proposals[index]); break;
+    case TALLY_TABLE_VOTES: write_vote(&w, &state->votes[index]); break;
     case TALLY_TABLE_COUNT: break;
     }
     assert(w.length <= TALLY_RECORD_MAX);
@@ -735,6 +838,8 @@ bool tally_state_proof_record(const tally_state_proof *proof, tally_record *out)
     case TALLY_TABLE_REQUESTS: return tally_record_decode_request(bytes, length, &out->request);
     case TALLY_TABLE_GATEWAYS: return tally_record_decode_gateway(bytes, length, &out->gateway);
     case TALLY_TABLE_STAKES: return tally_record_decode_stake(bytes, length, &out->stake);
+    case TALLY_TABLE_PROPOSALS: return tally_record_decode_proposal(bytes, length, &out->proposal);
+    case TALLY_TABLE_VOTES: return tally_record_decode_vote(bytes, length, &out->vote);
     case TALLY_TABLE_COUNT: break;
     }
     return false;
@@ -764,6 +869,18 @@ bool tally_record_decode_stake(const uint8_t *bytes, size_t length, tally_stake 
     return read_exact(&r);
 }
 
+bool tally_record_decode_proposal(const uint8_t *bytes, size_t length, tally_proposal *out) {
+    reader r = {bytes, length, 0, false, false};
+    read_proposal(&r, out);
+    return read_exact(&r);
+}
+
+bool tally_record_decode_vote(const uint8_t *bytes, size_t length, tally_vote *out) {
+    reader r = {bytes, length, 0, false, false};
+    read_vote(&r, out);
+    return read_exact(&r);
+}
+
 static void write_all(const tally_state *state, writer *w) {
     put_bytes(w, snapshot_magic, sizeof snapshot_magic);
     put_bytes(w, state->chain_id, TALLY_CHAIN_ID_BYTES);
@@ -777,6 +894,8 @@ static void write_all(const tally_state *state, writer *w) {
     put_u32(w, state->request_count);
     put_u32(w, state->gateway_count);
     put_u32(w, state->stake_count);
+    put_u32(w, state->proposal_count);
+    put_u32(w, state->vote_count);
     for (uint32_t i = 0; i < state->network_count; i++) write_network(w, &state->networks[i]);
     for (uint32_t i = 0; i < state->asset_count; i++) write_asset(w, &state->assets[i]);
     for (uint32_t i = 0; i < state->member_count; i++) write_member(w, &state->members[i]);
@@ -786,6 +905,8 @@ static void write_all(const tally_state *state, writer *w) {
     for (uint32_t i = 0; i < state->request_count; i++) write_request(w, &state->requests[i]);
     for (uint32_t i = 0; i < state->gateway_count; i++) write_gateway(w, &state->gateways[i]);
     for (uint32_t i = 0; i < state->stake_count; i++) write_stake(w, &state->stakes[i]);
+    for (uint32_t i = 0; i < state->proposal_count; i++) write_proposal(w, &state->proposals[i]);
+    for (uint32_t i = 0; i < state->vote_count; i++) write_vote(w, &state->votes[i]);
 }
 
 size_t tally_state_serialized_size(const tally_state *state) {
@@ -805,7 +926,7 @@ size_t tally_state_serialize(const tally_state *state, uint8_t *out, size_t out_
  * anything is allocated. */
 static uint64_t smallest_records(uint32_t networks, uint32_t assets, uint32_t members, uint32_t accounts,
                                  uint32_t holdings, uint32_t pendings, uint32_t requests, uint32_t gateways,
-                                 uint32_t stakes) {
+                                 uint32_t stakes, uint32_t proposals, uint32_t votes) {
     static const tally_network empty_network;
     static const tally_asset empty_asset;
     static const tally_member empty_member;
@@ -820,11 +941,14 @@ static uint64_t smallest_records(uint32_t networks, uint32_t assets, uint32_t me
         PENDING_BYTES = 4 + 4 + 3 * TALLY_KEY_BYTES + 3 * 8 + 2 + 2 * 8,
         REQUEST_BYTES = 4 + 4 + 3 * TALLY_KEY_BYTES + 3 * 8 + 1,
         GATEWAY_BYTES = 3 * 4 + 2 * 8 + 2 * (3 * 4 + 8) + 3 + 2 * 8,
-        STAKE_BYTES = 2 * 4 + 2 * TALLY_KEY_BYTES + 3 * 8 + 4 + 8
+        STAKE_BYTES = 2 * 4 + 2 * TALLY_KEY_BYTES + 3 * 8 + 4 + 8,
+        VOTE_BYTES = 4 + TALLY_KEY_BYTES + 1 + 8,
+        PROPOSAL_BYTES = 4 + 4 + TALLY_KEY_BYTES + 1 /* and the action's policy, at least this: */ + 100
     };
     return (uint64_t)networks * network.length + (uint64_t)assets * asset.length + (uint64_t)members * member.length +
            (uint64_t)accounts * account.length + (uint64_t)holdings * HOLDING_BYTES + (uint64_t)pendings * PENDING_BYTES +
-           (uint64_t)requests * REQUEST_BYTES + (uint64_t)gateways * GATEWAY_BYTES + (uint64_t)stakes * STAKE_BYTES;
+           (uint64_t)requests * REQUEST_BYTES + (uint64_t)gateways * GATEWAY_BYTES + (uint64_t)stakes * STAKE_BYTES +
+           (uint64_t)proposals * PROPOSAL_BYTES + (uint64_t)votes * VOTE_BYTES;
 }
 
 tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_error *error) {
@@ -842,15 +966,18 @@ tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_
     uint32_t networks = get_u32(&r), assets = get_u32(&r), members = get_u32(&r);
     uint32_t accounts = get_u32(&r), holdings = get_u32(&r), pendings = get_u32(&r);
     uint32_t requests = get_u32(&r), gateways = get_u32(&r), stakes = get_u32(&r);
+    uint32_t proposals = get_u32(&r), votes = get_u32(&r);
     if (r.failed) {
         *error = TALLY_ERR_DECODE_TRUNCATED;
         return NULL;
     }
     uint64_t least =
-        smallest_records(networks, assets, members, accounts, holdings, pendings, requests, gateways, stakes);
+        smallest_records(networks, assets, members, accounts, holdings, pendings, requests, gateways, stakes, proposals,
+                         votes);
     if (networks > TALLY_NETWORKS_MAX || assets > TALLY_ASSETS_MAX || members > TALLY_MEMBERS_MAX ||
         accounts > TALLY_ACCOUNTS_MAX || holdings > TALLY_HOLDINGS_MAX || pendings > TALLY_PENDINGS_MAX ||
         requests > TALLY_REQUESTS_MAX || gateways > TALLY_GATEWAYS_MAX || stakes > TALLY_STAKES_MAX ||
+        proposals > TALLY_PROPOSALS_MAX || votes > TALLY_VOTES_MAX ||
         least > length - r.position) {
         *error = TALLY_ERR_DECODE_BAD_LENGTH;
         return NULL;
@@ -869,8 +996,11 @@ tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_
     state->requests = realloc(state->requests, ((size_t)requests + 1) * sizeof *state->requests);
     state->gateways = realloc(state->gateways, ((size_t)gateways + 1) * sizeof *state->gateways);
     state->stakes = realloc(state->stakes, ((size_t)stakes + 1) * sizeof *state->stakes);
+    state->proposals = realloc(state->proposals, ((size_t)proposals + 1) * sizeof *state->proposals);
+    state->votes = realloc(state->votes, ((size_t)votes + 1) * sizeof *state->votes);
     if (!state->networks || !state->assets || !state->members || !state->accounts || !state->holdings ||
-        !state->pendings || !state->requests || !state->gateways || !state->stakes) {
+        !state->pendings || !state->requests || !state->gateways || !state->stakes || !state->proposals ||
+        !state->votes) {
         tally_state_destroy(state);
         *error = TALLY_ERR_STATE_FULL;
         return NULL;
@@ -884,6 +1014,8 @@ tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_
     state->request_capacity = requests + 1;
     state->gateway_capacity = gateways + 1;
     state->stake_capacity = stakes + 1;
+    state->proposal_capacity = proposals + 1;
+    state->vote_capacity = votes + 1;
     for (uint32_t i = 0; i < networks && !r.failed; i++) read_network(&r, &state->networks[i]);
     for (uint32_t i = 0; i < assets && !r.failed; i++) read_asset(&r, &state->assets[i]);
     for (uint32_t i = 0; i < members && !r.failed; i++) read_member(&r, &state->members[i]);
@@ -912,6 +1044,8 @@ tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_
         read_stake(&r, &state->stakes[i]);
         if (state->stakes[i].id != i + 1) r.invalid = true;
     }
+    for (uint32_t i = 0; i < proposals && !r.failed; i++) read_proposal(&r, &state->proposals[i]);
+    for (uint32_t i = 0; i < votes && !r.failed; i++) read_vote(&r, &state->votes[i]);
     state->network_count = networks;
     state->asset_count = assets;
     state->member_count = members;
@@ -921,6 +1055,8 @@ tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_
     state->request_count = requests;
     state->gateway_count = gateways;
     state->stake_count = stakes;
+    state->proposal_count = proposals;
+    state->vote_count = votes;
     bool valid = !r.failed && !r.invalid && r.position == length;
     if (!valid)
         *error = r.failed ? TALLY_ERR_DECODE_TRUNCATED

@@ -112,6 +112,7 @@ void ledger_remember_key(tally_state *state, int slot, const tally_key *key) {
 #define TAG_ACCOUNT 0xacc00000u
 #define TAG_HOLDING 0x40000000u
 #define TAG_NAME 0x4e414d45u
+#define TAG_VOTE 0x766f7465u
 
 static uint32_t hash_key(const tally_state *state, uint32_t tag, const tally_key *key) {
     return (uint32_t)(mix64(key_siphash(state, key) ^ ((uint64_t)tag * 0x9e3779b97f4a7c15ULL)) >> 32);
@@ -220,7 +221,8 @@ static bool grow_array(void **array, uint32_t *capacity, uint32_t count, uint32_
 #define DUE_ENTRIES_PER_TX 2u
 
 typedef struct {
-    uint8_t networks, assets, members, holdings, aliases, accounts, pendings, requests, gateways, stakes;
+    uint8_t networks, assets, members, holdings, aliases, accounts, pendings, requests, gateways, stakes, proposals,
+        votes;
     uint16_t due;
 } ledger_growth;
 
@@ -248,6 +250,8 @@ static ledger_growth growth_of(const tally_tx *tx) {
     /* the stake, the underwriting account's reserve and the pool's (a slash pays into it) */
     case TALLY_TX_STAKE: growth.stakes = 1; growth.holdings = 2; break;
     case TALLY_TX_UNSTAKE: growth.holdings = 1; break; /* the underwriter's reserve */
+    case TALLY_TX_PROPOSAL_CREATE: growth.proposals = 1; growth.due = DUE_ENTRIES_PER_TX + 1; break; /* and its end */
+    case TALLY_TX_PROPOSAL_VOTE: growth.votes = 1; growth.due = DUE_ENTRIES_PER_TX + 1; break; /* an extension */
     /* a policy that starts charging queues its first round */
     case TALLY_TX_POLICY_UPDATE: growth.due = DUE_ENTRIES_PER_TX + 1; break;
     case TALLY_TX_GATEWAY_ACCEPT: growth.members = 2; break; /* the two mirror accounts */
@@ -269,11 +273,12 @@ bool ledger_reserve(tally_state *state, const tally_tx *tx, bool signer_has_acco
     if (!signer_has_account) growth.accounts++;
     /* Most transactions (every payment) add no record: nothing to grow. */
     bool grows = growth.networks | growth.assets | growth.members | growth.holdings | growth.aliases | growth.accounts |
-                 growth.pendings | growth.requests | growth.gateways | growth.stakes;
+                 growth.pendings | growth.requests | growth.gateways | growth.stakes | growth.proposals | growth.votes;
     if (!grows && state->due_count + growth.due <= state->due_capacity) return true;
     const uint32_t capacities[] = {state->network_capacity, state->asset_capacity, state->member_capacity,
                                    state->account_capacity, state->holding_capacity, state->pending_capacity,
-                                   state->request_capacity, state->gateway_capacity, state->stake_capacity};
+                                   state->request_capacity, state->gateway_capacity, state->stake_capacity,
+                                   state->proposal_capacity, state->vote_capacity};
     bool room =
         grow_array((void **)&state->networks, &state->network_capacity, state->network_count, growth.networks,
                    sizeof *state->networks, TALLY_NETWORKS_MAX) &&
@@ -293,6 +298,11 @@ bool ledger_reserve(tally_state *state, const tally_tx *tx, bool signer_has_acco
                    sizeof *state->gateways, TALLY_GATEWAYS_MAX) &&
         grow_array((void **)&state->stakes, &state->stake_capacity, state->stake_count, growth.stakes,
                    sizeof *state->stakes, TALLY_STAKES_MAX) &&
+        grow_array((void **)&state->proposals, &state->proposal_capacity, state->proposal_count, growth.proposals,
+                   sizeof *state->proposals, TALLY_PROPOSALS_MAX) &&
+        grow_array((void **)&state->votes, &state->vote_capacity, state->vote_count, growth.votes,
+                   sizeof *state->votes, TALLY_VOTES_MAX) &&
+        index_make_room(&state->vote_index, growth.votes) &&
         grow_array((void **)&state->due_heap, &state->due_capacity, state->due_count, growth.due,
                    sizeof *state->due_heap, UINT32_MAX / 2) &&
         index_make_room(&state->name_index, growth.networks) && index_make_room(&state->member_index, growth.members) &&
@@ -302,7 +312,8 @@ bool ledger_reserve(tally_state *state, const tally_tx *tx, bool signer_has_acco
     /* The marks follow the tables' capacities (marking never fails). */
     const uint32_t grown[] = {state->network_capacity, state->asset_capacity, state->member_capacity,
                               state->account_capacity, state->holding_capacity, state->pending_capacity,
-                              state->request_capacity, state->gateway_capacity, state->stake_capacity};
+                              state->request_capacity, state->gateway_capacity, state->stake_capacity,
+                              state->proposal_capacity, state->vote_capacity};
     return room && (memcmp(capacities, grown, sizeof grown) == 0 || ledger_marks_reserve(state));
 }
 
@@ -372,6 +383,9 @@ void tally_state_destroy(tally_state *state) {
     free(state->requests);
     free(state->gateways);
     free(state->stakes);
+    free(state->proposals);
+    free(state->votes);
+    free(state->vote_index.slots);
     free(state->due_heap);
     ledger_trees_free(state);
     ledger_checker_free(&state->checker);
@@ -740,7 +754,7 @@ void ledger_due_pop(tally_state *state) {
 
 bool ledger_rebuild_indices(tally_state *state) {
     ledger_index *indices[] = {&state->name_index, &state->member_index, &state->alias_index,
-                               &state->account_index, &state->holding_index};
+                               &state->account_index, &state->holding_index, &state->vote_index};
     for (size_t i = 0; i < sizeof indices / sizeof indices[0]; i++) {
         free(indices[i]->slots);
         *indices[i] = (ledger_index){0};
@@ -754,9 +768,10 @@ bool ledger_rebuild_indices(tally_state *state) {
         !index_make_room(&state->account_index, state->account_count) ||
         !index_make_room(&state->holding_index, state->holding_count) ||
         !index_make_room(&state->alias_index, state->member_count) ||
+        !index_make_room(&state->vote_index, state->vote_count) ||
         !grow_array((void **)&state->due_heap, &state->due_capacity, 0,
                     state->member_count + 4 * state->network_count + state->pending_count + state->request_count +
-                        DUE_ENTRIES_PER_TX,
+                        state->proposal_count + DUE_ENTRIES_PER_TX,
                     sizeof *state->due_heap, UINT32_MAX / 2))
         return false;
     /* An open hold's timeout is due (its outcome applies then). */
@@ -777,6 +792,7 @@ bool ledger_rebuild_indices(tally_state *state) {
         network->mirror_credit = 0;
         network->first_member = network->last_member = 0;
         network->stakes_locked = 0;
+        network->proposals_open = 0;
         ledger_due_push(state, health_period_end(network->health_started_at), DUE_HEALTH, i);
         if (network->charges_at) ledger_due_push(state, network->charges_at, DUE_CHARGES, i);
         network->policy_change_queued_at = 0;
@@ -842,6 +858,27 @@ bool ledger_rebuild_indices(tally_state *state) {
         }
         if (count != member->stake_count) return false;
     }
+    /* Proposals: of a network, open ones counted and due (at their vote's end, or
+     * once passed at their timelock's); votes on a proposal, once per voter. */
+    for (uint32_t i = 0; i < state->proposal_count; i++) {
+        const tally_proposal *proposal = &state->proposals[i];
+        tally_network *network = network_at(state, proposal->network_id);
+        if (!network || proposal->id != i + 1) return false;
+        if (proposal->status == TALLY_PROPOSAL_VOTING || proposal->status == TALLY_PROPOSAL_PASSED) {
+            if (network->proposals_open >= TALLY_PROPOSALS_OPEN_PER_NETWORK_MAX) return false;
+            network->proposals_open++;
+            ledger_due_push(state,
+                            proposal->status == TALLY_PROPOSAL_VOTING ? proposal->voting_ends_at : proposal->executes_at,
+                            DUE_PROPOSAL, i);
+        }
+    }
+    for (uint32_t i = 0; i < state->vote_count; i++) {
+        const tally_vote *vote = &state->votes[i];
+        if (vote->proposal_id == 0 || vote->proposal_id > state->proposal_count ||
+            ledger_vote_find(state, vote->proposal_id, &vote->voter))
+            return false;
+        index_insert(&state->vote_index, hash_key(state, TAG_VOTE ^ vote->proposal_id, &vote->voter), i);
+    }
     for (uint32_t i = 0; i < state->account_count; i++) {
         if (ledger_account_find(state, &state->accounts[i].key)) return false;
         index_insert(&state->account_index, hash_key(state, TAG_ACCOUNT, &state->accounts[i].key), i);
@@ -857,6 +894,35 @@ bool ledger_rebuild_indices(tally_state *state) {
     }
     return true;
 }
+
+/* ---- votes ---- */
+
+const tally_vote *ledger_vote_find(const tally_state *state, uint32_t proposal_id, const tally_key *voter) {
+    const ledger_index *index = &state->vote_index;
+    uint32_t hash = hash_key(state, TAG_VOTE ^ proposal_id, voter);
+    uint32_t mask = index->capacity - 1;
+    for (uint32_t position = hash & mask;; position = (position + 1) & mask) {
+        uint64_t slot = index->slots[position];
+        if (!slot) return NULL;
+        if (slot_hash(slot) != hash) continue;
+        const tally_vote *vote = &state->votes[slot_entry(slot)];
+        if (vote->proposal_id == proposal_id && ledger_keys_equal(&vote->voter, voter)) return vote;
+    }
+}
+
+tally_vote *ledger_vote_add(tally_state *state, uint32_t proposal_id, const tally_key *voter) {
+    assert(state->vote_count < state->vote_capacity && !ledger_vote_find(state, proposal_id, voter));
+    uint32_t entry = state->vote_count++;
+    tally_vote *vote = &state->votes[entry];
+    memset(vote, 0, sizeof *vote);
+    vote->proposal_id = proposal_id;
+    vote->voter = *voter;
+    index_insert(&state->vote_index, hash_key(state, TAG_VOTE ^ proposal_id, voter), entry);
+    ledger_touch(state, TALLY_TABLE_VOTES, entry);
+    return vote;
+}
+
+bool ledger_reserve_for(tally_state *state, const tally_tx *tx) { return ledger_reserve(state, tx, true); }
 
 /* ---- balances ---- */
 

@@ -256,6 +256,8 @@ tally_result transfer_batch_apply(tally_state *state, const tally_tx *tx, int64_
 }
 
 bool tally_tx_unused_fields_zero(const tally_tx *tx) {
+    if (tx->type == TALLY_TX_PROPOSAL_CREATE) return governance_action_well_formed(&tx->body.proposal_create.action);
+    if (tx->type == TALLY_TX_PROPOSAL_CANCEL) return tx->body.proposal_vote.choice == 0;
     if (tx->type != TALLY_TX_FEE_DISTRIBUTE || !tx->body.fee_distribute.to_pool) return true;
     static const tally_key zero;
     return memcmp(tx->body.fee_distribute.to.bytes, zero.bytes, TALLY_KEY_BYTES) == 0;

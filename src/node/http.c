@@ -449,6 +449,9 @@ static void add_event_fields(json_t *entry, uint8_t type, int64_t event_amount, 
     case TALLY_EVENT_DEMURRAGE_CHARGED: amount = "demurrage"; time = "due_at"; break;
     case TALLY_EVENT_MEMBERSHIP_FEE_CHARGED: amount = "membership_fee"; time = "due_at"; break;
     case TALLY_EVENT_FEE_SUSPENDED: amount = "owed"; time = "due_at"; break;
+    case TALLY_EVENT_PROPOSAL_PASSED: amount = "executes_at"; time = "proposal"; break;
+    case TALLY_EVENT_PROPOSAL_REJECTED: time = "proposal"; break;
+    case TALLY_EVENT_PROPOSAL_EXECUTED: amount = "result_code"; time = "proposal"; break;
     }
     if (amount) json_object_set_new(entry, amount, json_integer(event_amount));
     if (time) json_object_set_new(entry, time, json_integer(event_time));

@@ -68,6 +68,11 @@ bool index_tx_network(const tally_tx *tx, const tally_result *result, uint32_t *
     case TALLY_TX_STAKE:
     case TALLY_TX_UNSTAKE: *network_id = tx->body.stake.network_id; return true;
     case TALLY_TX_MEMBER_FEE_PAY: *network_id = tx->body.network_only.network_id; return true;
+    case TALLY_TX_PROPOSAL_CREATE: *network_id = tx->body.proposal_create.network_id; return true;
+    /* a vote or cancel names its proposal: in the proposer's and voter's history by the
+     * proposal's network (WIP: the index has no table of proposals yet) */
+    case TALLY_TX_PROPOSAL_VOTE:
+    case TALLY_TX_PROPOSAL_CANCEL: return false;
     /* an accept or close names its gateway (WIP, issue 11: placed by a table of
      * gateways as holds are; today in no network's activity) */
     case TALLY_TX_GATEWAY_ACCEPT:
@@ -289,6 +294,9 @@ void index_entries_of(const tally_tx *tx, const tally_result *result, uint32_t r
         /* the fee it owed, paid to the fee account or the pool's (the policy's choice) */
         add_credit(entries, network_id, &tx->signer, 0, result->fee, NULL);
         break;
+    case TALLY_TX_PROPOSAL_CREATE: add_credit(entries, network_id, &tx->signer, 0, 0, NULL); break;
+    case TALLY_TX_PROPOSAL_VOTE:
+    case TALLY_TX_PROPOSAL_CANCEL: break; /* see index_tx_network */
     case TALLY_TX_TRANSFER_BATCH: {
         /* Each line as a transfer without its fee (the core charges each line's fee,
          * but a block records only their sum): the payer's -amount and the payee's
@@ -359,6 +367,10 @@ void index_entries_of_event(const tally_event *event, index_subject subject, tx_
     case TALLY_EVENT_MEMBERSHIP_FEE_CHARGED:
         add_credit(entries, event->network_id, &event->member, 0, event->amount, NULL);
         break;
+    /* a proposal's end, in its proposer's history */
+    case TALLY_EVENT_PROPOSAL_PASSED:
+    case TALLY_EVENT_PROPOSAL_REJECTED:
+    case TALLY_EVENT_PROPOSAL_EXECUTED: add_credit(entries, event->network_id, &event->member, 0, 0, NULL); break;
     }
 }
 

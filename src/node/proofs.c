@@ -61,8 +61,9 @@ bool node_prove(node *n, const proof_request *request, node_proof *out, unsigned
     return read;
 }
 
-static const char *const table_names[TALLY_TABLE_COUNT] = {"networks", "assets",   "members",  "accounts", "holdings",
-                                                             "pendings", "requests", "gateways", "stakes"};
+static const char *const table_names[TALLY_TABLE_COUNT] = {"networks", "assets",   "members", "accounts",
+                                                             "holdings", "pendings", "requests", "gateways",
+                                                             "stakes",   "proposals", "votes"};
 
 /* What the record says, for people; the proof's bytes are what a checker trusts. */
 static json_t *record_view(const tally_state_proof *proof) {
@@ -111,6 +112,16 @@ static json_t *record_view(const tally_state_proof *proof) {
                          (int)r.stake.network_id, "member", view_address(&r.stake.member), "underwriter",
                          view_address(&r.stake.underwriter), "amount", (json_int_t)r.stake.amount, "earned",
                          (json_int_t)r.stake.earned, "slashed", (json_int_t)r.stake.slashed);
+    case TALLY_TABLE_PROPOSALS:
+        return json_pack("{s:I, s:i, s:o, s:s, s:s, s:I, s:I, s:I, s:I}", "id", (json_int_t)r.proposal.id, "network",
+                         (int)r.proposal.network_id, "proposer", view_address(&r.proposal.proposer), "action",
+                         tally_tx_type_name(r.proposal.action.type), "status",
+                         tally_proposal_status_name(r.proposal.status), "yes", (json_int_t)r.proposal.yes, "no",
+                         (json_int_t)r.proposal.no, "abstain", (json_int_t)r.proposal.abstain, "eligible_weight",
+                         (json_int_t)r.proposal.eligible_weight);
+    case TALLY_TABLE_VOTES:
+        return json_pack("{s:I, s:o, s:i, s:I}", "proposal", (json_int_t)r.vote.proposal_id, "voter",
+                         view_address(&r.vote.voter), "choice", (int)r.vote.choice, "weight", (json_int_t)r.vote.weight);
     case TALLY_TABLE_COUNT: break;
     }
     return json_null();

@@ -528,6 +528,29 @@ static void add_underwriting_vectors(builder *b) {
     add(b, "member_fee_pay", "bob pays the membership fees he owes in network 1", &tx);
 }
 
+static void add_governance_vectors(builder *b) {
+    tally_tx tx = new_tx(b, TALLY_TX_PROPOSAL_CREATE, ALICE);
+    tx.body.proposal_create.network_id = 1;
+    tx.body.proposal_create.action.type = TALLY_TX_OPERATOR_ADD;
+    tx.body.proposal_create.action.key = b->identities[BOB].key;
+    add(b, "proposal_create",
+        "alice proposes that bob become an operator of network 1 (action type 04; every field the action does not "
+        "use zero, the policy's included)",
+        &tx);
+    tx = new_tx(b, TALLY_TX_PROPOSAL_CREATE, BOB);
+    tx.body.proposal_create.network_id = 1;
+    tx.body.proposal_create.action.type = TALLY_TX_POLICY_UPDATE;
+    tx.body.proposal_create.action.policy = greenvale_policy();
+    tx.body.proposal_create.action.policy.fee_bps = 50;
+    add(b, "proposal_create_policy", "bob proposes Greenvale's policy with a fee of 0.5% (action type 02)", &tx);
+    tx = new_tx(b, TALLY_TX_PROPOSAL_VOTE, BOB);
+    tx.body.proposal_vote = (tally_tx_proposal_vote){1, TALLY_VOTE_YES};
+    add(b, "proposal_vote", "bob votes yes (01) on proposal 1", &tx);
+    tx = new_tx(b, TALLY_TX_PROPOSAL_CANCEL, ALICE);
+    tx.body.proposal_vote.proposal_id = 1;
+    add(b, "proposal_cancel", "alice withdraws proposal 1", &tx);
+}
+
 static void add_batch_vectors(builder *b) {
     tally_tx tx = new_tx(b, TALLY_TX_TRANSFER_BATCH, ALICE);
     tx.body.transfer_batch.network_id = 1;
@@ -779,6 +802,7 @@ json_t *vectors_build(void) {
     add_request_vectors(&b);
     add_gateway_vectors(&b);
     add_underwriting_vectors(&b);
+    add_governance_vectors(&b);
     if (refused != NULL && !add_refused_batch(&b, refused)) {
         json_decref(refused);
         refused = NULL;
