@@ -985,6 +985,7 @@ typedef struct {
     tally_key payer, payee, resolver; /* resolver all zero: none */
     int64_t amount;  /* held */
     int64_t fee;     /* held: the fee of the whole amount, charged pro rata at posting */
+    int64_t risk_fee; /* the risk-fee part of fee (its underwriters' at posting, docs/UNDERWRITING.md) */
     int64_t timeout; /* block time */
     uint8_t outcome; /* tally_pending_outcome */
     uint8_t status;  /* tally_pending_status */

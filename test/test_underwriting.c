@@ -135,6 +135,32 @@ TEST(underwriting_risk_fees_go_to_the_underwriters_pro_rata_rounded_down) {
     world_free(&c.world);
 }
 
+/* A hold's risk fee is held with it and goes to the underwriters when it is posted,
+ * pro rata to what is posted: half of 100.00 charges half of its 2.00. */
+TEST(underwriting_a_holds_risk_fee_reaches_the_underwriters_when_it_is_posted) {
+    cast c;
+    set_up(&c, 200);
+    CHECK_CODE(stake(&c, &c.alice, TALLY_TX_STAKE, &c.carol, 20000).code, TALLY_OK);
+    CHECK_CODE(stake(&c, &c.bob, TALLY_TX_STAKE, &c.carol, 10000).code, TALLY_OK);
+    tally_tx hold = world_tx(&c.world, &c.carol, TALLY_TX_PENDING_CREATE);
+    hold.body.pending_create = (tally_tx_pending_create){NET, c.dave.key, 10000, 200, {{0}}, c.world.time + DAY, 0};
+    tally_result held = world_apply(&c.world, &hold);
+    CHECK_CODE(held.code, TALLY_OK);
+    CHECK_EQ(tally_state_pending(c.world.state, 1)->fee, 200);
+    CHECK_EQ(tally_state_pending(c.world.state, 1)->risk_fee, 200);
+    tally_tx post = world_tx(&c.world, &c.carol, TALLY_TX_PENDING_POST);
+    post.body.pending_end = (tally_tx_pending_end){1, 5000};
+    tally_result posted = world_apply(&c.world, &post);
+    CHECK_CODE(posted.code, TALLY_OK);
+    CHECK_EQ(posted.fee, 100);
+    CHECK_EQ(posted.risk_fee, 100);
+    CHECK_EQ(balance_of(&c.world, NET, &c.alice), 66);
+    CHECK_EQ(balance_of(&c.world, NET, &c.bob), 33);
+    CHECK_EQ(system_member(&c.world, NET, TALLY_SYSTEM_FEES)->balance, 1);
+    CHECK_EQ(balance_of(&c.world, NET, &c.carol), -5100);
+    world_free(&c.world);
+}
+
 /* The default: debt 150, 20 credits in the pool. The pool's credits burn 20 of the
  * lost debt; the stakes (200 and 100) are slashed 130 into primary, pro rata. */
 TEST(underwriting_a_default_burns_pool_credits_first_then_slashes_the_stakes_pro_rata) {

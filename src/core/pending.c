@@ -44,9 +44,8 @@ tally_result pending_create(tally_state *state, const tally_tx *tx, int64_t bloc
     int64_t own;
     if (!checked_sub(payer->balance, payer->pending_out, &own)) return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
     int64_t on_credit = body->amount > positive_part(own) ? body->amount - positive_part(own) : 0;
-    int64_t fee;
-    if (!checked_add(fee_round_up(body->amount, network->policy.fee_bps),
-                     may_borrow ? fee_round_up(on_credit, payer->risk_fee_bps) : 0, &fee))
+    int64_t fee, risk_fee = may_borrow ? fee_round_up(on_credit, payer->risk_fee_bps) : 0;
+    if (!checked_add(fee_round_up(body->amount, network->policy.fee_bps), risk_fee, &fee))
         return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
     if (fee > body->max_fee) {
         tally_result refused = result_error(TALLY_ERR_FEE_ABOVE_MAX);
@@ -76,6 +75,7 @@ tally_result pending_create(tally_state *state, const tally_tx *tx, int64_t bloc
     pending->resolver = body->resolver;
     pending->amount = body->amount;
     pending->fee = fee;
+    pending->risk_fee = risk_fee;
     pending->timeout = body->timeout;
     pending->outcome = body->outcome;
     pending->status = TALLY_PENDING_OPEN;
@@ -90,11 +90,15 @@ tally_result pending_create(tally_state *state, const tally_tx *tx, int64_t bloc
     return result;
 }
 
-/* The fee of posting `amount` of a hold: its share of the held fee, rounded up. */
-static int64_t posted_fee(const tally_pending *pending, int64_t amount) {
+/* The share of a held fee that posting `amount` of the hold charges, rounded up. */
+static int64_t posted_share(int64_t held_fee, const tally_pending *pending, int64_t amount) {
     __extension__ typedef unsigned __int128 uint128;
-    uint128 scaled = (uint128)pending->fee * (uint64_t)amount;
+    uint128 scaled = (uint128)held_fee * (uint64_t)amount;
     return (int64_t)((scaled + (uint64_t)pending->amount - 1) / (uint64_t)pending->amount);
+}
+
+static int64_t posted_fee(const tally_pending *pending, int64_t amount) {
+    return posted_share(pending->fee, pending, amount);
 }
 
 /* Releases the hold from its payer's pending_out. */
@@ -139,6 +143,10 @@ static tally_result post(tally_state *state, tally_pending *pending, int64_t amo
     credit_after_balance_change(state, payer, network, 0, block_time);
     credit_after_balance_change(state, payee, network, amount, block_time);
     pending->posted = amount;
+    /* The risk-fee part of what was charged goes to the line's underwriters. */
+    int64_t risk = posted_share(pending->risk_fee, pending, amount);
+    result.risk_fee = risk < fee ? risk : fee;
+    if (payer->staked_behind > 0) underwriting_pay_risk_fee(state, network, payer, result.risk_fee);
     return result;
 }
 

@@ -534,6 +534,7 @@ static void write_pending(writer *w, const tally_pending *p) {
     put_key(w, &p->resolver);
     put_i64(w, p->amount);
     put_i64(w, p->fee);
+    put_i64(w, p->risk_fee);
     put_i64(w, p->timeout);
     put_u8(w, p->outcome);
     put_u8(w, p->status);
@@ -550,13 +551,14 @@ static void read_pending(reader *r, tally_pending *p) {
     get_key(r, &p->resolver);
     p->amount = get_i64(r);
     p->fee = get_i64(r);
+    p->risk_fee = get_i64(r);
     p->timeout = get_i64(r);
     p->outcome = get_u8(r);
     p->status = get_u8(r);
     p->created_at = get_i64(r);
     p->posted = get_i64(r);
     if (p->outcome >= TALLY_PENDING_OUTCOME_COUNT || p->status >= TALLY_PENDING_STATUS_COUNT || p->amount <= 0 ||
-        p->fee < 0 || p->posted < 0 || p->posted > p->amount)
+        p->fee < 0 || p->risk_fee < 0 || p->risk_fee > p->fee || p->posted < 0 || p->posted > p->amount)
         r->invalid = true;
 }
 
@@ -938,7 +940,7 @@ static uint64_t smallest_records(uint32_t networks, uint32_t assets, uint32_t me
     write_account(&account, &empty_account);
     enum {
         HOLDING_BYTES = 4 + 4 + TALLY_KEY_BYTES + 8,
-        PENDING_BYTES = 4 + 4 + 3 * TALLY_KEY_BYTES + 3 * 8 + 2 + 2 * 8,
+        PENDING_BYTES = 4 + 4 + 3 * TALLY_KEY_BYTES + 4 * 8 + 2 + 2 * 8,
         REQUEST_BYTES = 4 + 4 + 3 * TALLY_KEY_BYTES + 3 * 8 + 1,
         GATEWAY_BYTES = 3 * 4 + 2 * 8 + 2 * (3 * 4 + 8) + 3 + 2 * 8,
         STAKE_BYTES = 2 * 4 + 2 * TALLY_KEY_BYTES + 3 * 8 + 4 + 8,
