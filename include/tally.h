@@ -776,6 +776,8 @@ typedef struct {
  *   POLICY_UPDATE    policy
  *   PEG_SET          asset_id, peg_reserve_units, peg_credit_units
  *   OPERATOR_ADD, OPERATOR_REMOVE   key
+ *   MEMBER_SUSPEND, MEMBER_REINSTATE key (the members' own way to suspend, where
+ *                    operators were not left the power)
  *   GATEWAY_PROPOSE  partner_id (network B), terms
  *   GATEWAY_ACCEPT   gateway_id, terms (as proposed)
  *   GATEWAY_UPDATE   gateway_id, terms.side[0] (this network's side's new terms)
@@ -1437,10 +1439,13 @@ bool tally_event_kind_has_member(uint8_t kind);
 
 /* Due entries one block's end processes at most; the rest wait for the next block
  * (which a node makes at once: tally_state_next_due is then in the past). It bounds
- * the events a block records: at most two per due line (a default and the pool's
- * cover of it), one per announced change, and one reallocation per network. */
+ * the events a block records: at most two per unit of due work (a default and the
+ * pool's cover of it; a renewal and its algorithmic limit; a member's demurrage and
+ * fee in a charge round, each member one unit), one per slashed stake (each one unit
+ * too: a default's slashes may take the count past the bound by a line's stakes),
+ * and one reallocation per network. */
 #define TALLY_BLOCK_DUES_MAX 65536u
-#define TALLY_BLOCK_EVENTS_MAX (2u * TALLY_BLOCK_DUES_MAX + TALLY_NETWORKS_MAX)
+#define TALLY_BLOCK_EVENTS_MAX (2u * (TALLY_BLOCK_DUES_MAX + TALLY_STAKES_PER_LINE_MAX) + TALLY_NETWORKS_MAX)
 
 /* Where tally_end_block_events reports each event, in order (the core's only output
  * besides the state; it must not touch the state). */

@@ -421,3 +421,31 @@ TEST(governance_proposals_and_votes_survive_a_snapshot_byte_for_byte) {
     free(again);
     world_free(&c.world);
 }
+
+/* Where operators were not left the power to suspend, the members suspend by a vote. */
+TEST(governance_members_suspend_by_a_vote_where_operators_may_not) {
+    cast c;
+    world_init(&c.world);
+    c.op = actor(0);
+    tally_policy policy = governed_policy(TALLY_WEIGHT_ONE_MEMBER);
+    policy.governance.operators_may_suspend = false;
+    CHECK_CODE(do_create_network(&c.world, &c.op, &policy).code, TALLY_OK);
+    for (uint32_t i = 1; i <= 3; i++) {
+        c.members[i] = actor(i);
+        CHECK_CODE(do_admit(&c.world, &c.op, NET, &c.members[i]).code, TALLY_OK);
+    }
+    tally_tx suspend = world_tx(&c.world, &c.op, TALLY_TX_MEMBER_SUSPEND);
+    suspend.body.network_key = (tally_tx_network_key){NET, c.members[3].key};
+    CHECK_CODE(world_apply(&c.world, &suspend).code, TALLY_ERR_GOVERNED_BY_MEMBERS);
+    tally_tx tx = world_tx(&c.world, &c.members[1], TALLY_TX_PROPOSAL_CREATE);
+    tx.body.proposal_create.network_id = NET;
+    tx.body.proposal_create.action.type = TALLY_TX_MEMBER_SUSPEND;
+    tx.body.proposal_create.action.key = c.members[3].key;
+    CHECK_CODE(world_apply(&c.world, &tx).code, TALLY_OK);
+    CHECK_CODE(vote(&c, &c.members[1], 1, TALLY_VOTE_YES).code, TALLY_OK);
+    CHECK_CODE(vote(&c, &c.members[2], 1, TALLY_VOTE_YES).code, TALLY_OK);
+    world_advance_to(&c.world, WORLD_START_TIME + (VOTE_DAYS + TIMELOCK_DAYS) * DAY);
+    CHECK_CODE(proposal(&c, 1)->result, TALLY_OK);
+    CHECK_EQ(tally_state_member(c.world.state, NET, &c.members[3].key)->status, TALLY_MEMBER_SUSPENDED);
+    world_free(&c.world);
+}

@@ -268,3 +268,26 @@ TEST(charges_a_member_who_cannot_pay_its_fee_is_suspended_until_it_pays) {
     CHECK_CODE(world_apply(&world, &pay).code, TALLY_ERR_NO_FEE_OWED);
     world_free(&world);
 }
+
+/* A hold's amount is spent already: demurrage counts the balance less what holds
+ * reserve, so posting the hold never finds the money gone. */
+TEST(charges_demurrage_spares_what_holds_reserve) {
+    test_world world;
+    tally_policy policy = policy_default();
+    policy.demurrage_bps = 100;
+    policy.demurrage_threshold = 100000;
+    set_up(&world, &policy);
+    test_actor op = actor(0), alice = actor(1), bob = actor(2), carol = actor(3);
+    CHECK_CODE(do_open_line(&world, &op, NET, &alice, 1000000, 365 * DAY, 0, 0).code, TALLY_OK);
+    CHECK_CODE(do_pay(&world, &alice, NET, &bob, 110000, 0).code, TALLY_OK);
+    tally_tx hold = world_tx(&world, &bob, TALLY_TX_PENDING_CREATE);
+    hold.body.pending_create = (tally_tx_pending_create){NET, carol.key, 30000, 0, {{0}}, world.time + 60 * DAY, 0};
+    CHECK_CODE(world_apply(&world, &hold).code, TALLY_OK);
+    world_advance_to(&world, WORLD_START_TIME + 30 * DAY);
+    CHECK_EQ(balance_of(&world, NET, &bob), 110000); /* 80,000 of its own: below the threshold */
+    tally_tx post = world_tx(&world, &bob, TALLY_TX_PENDING_POST);
+    post.body.pending_end = (tally_tx_pending_end){1, 30000};
+    CHECK_CODE(world_apply(&world, &post).code, TALLY_OK);
+    CHECK_EQ(balance_of(&world, NET, &bob), 80000);
+    world_free(&world);
+}

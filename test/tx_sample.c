@@ -109,7 +109,8 @@ static void sample_fields(sample_rng *rng, const tally_field *fields, unsigned c
 static void sample_action(sample_rng *rng, tally_proposal_action *action) {
     static const uint8_t kinds[] = {TALLY_TX_POLICY_UPDATE,   TALLY_TX_PEG_SET,        TALLY_TX_OPERATOR_ADD,
                                     TALLY_TX_OPERATOR_REMOVE, TALLY_TX_GATEWAY_PROPOSE, TALLY_TX_GATEWAY_ACCEPT,
-                                    TALLY_TX_GATEWAY_UPDATE,  TALLY_TX_GATEWAY_FREEZE, TALLY_TX_GATEWAY_CLOSE};
+                                    TALLY_TX_GATEWAY_UPDATE,  TALLY_TX_GATEWAY_FREEZE, TALLY_TX_GATEWAY_CLOSE,
+                                    TALLY_TX_MEMBER_SUSPEND,  TALLY_TX_MEMBER_REINSTATE};
     tally_proposal_action random = *action, kept;
     memset(&kept, 0, sizeof kept);
     kept.type = kinds[sample_below(rng, sizeof kinds)];
@@ -121,7 +122,9 @@ static void sample_action(sample_rng *rng, tally_proposal_action *action) {
         kept.peg_credit_units = random.peg_credit_units;
         break;
     case TALLY_TX_OPERATOR_ADD:
-    case TALLY_TX_OPERATOR_REMOVE: kept.key = random.key; break;
+    case TALLY_TX_OPERATOR_REMOVE:
+    case TALLY_TX_MEMBER_SUSPEND:
+    case TALLY_TX_MEMBER_REINSTATE: kept.key = random.key; break;
     case TALLY_TX_GATEWAY_PROPOSE: kept.partner_id = random.partner_id, kept.terms = random.terms; break;
     case TALLY_TX_GATEWAY_ACCEPT: kept.gateway_id = random.gateway_id, kept.terms = random.terms; break;
     case TALLY_TX_GATEWAY_UPDATE: kept.gateway_id = random.gateway_id, kept.terms.side[0] = random.terms.side[0]; break;

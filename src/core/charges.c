@@ -13,7 +13,7 @@
  * stopped, each member charged on its balance when its turn comes.
  *
  * Rounding: demurrage rounds down (in the member's favour: it takes money nobody
- * spent); the fee is a fixed amount.
+ * spent), on the balance less what holds reserve; the fee is a fixed amount.
  */
 #include "core/ledger.h"
 
@@ -52,10 +52,13 @@ static void charge_member(tally_state *state, tally_network *network, uint32_t i
     const tally_policy *policy = &network->policy;
     const tally_member *read = &state->members[index];
     if (read->status == TALLY_MEMBER_SYSTEM || read->status == TALLY_MEMBER_LEFT) return;
-    if (policy->demurrage_bps > 0 && read->balance > policy->demurrage_threshold) {
+    /* On what it holds and has not promised: a hold's amount is spent already, and
+     * posting it must never take the member below its floor. */
+    int64_t own;
+    if (!checked_sub(read->balance, read->pending_out, &own)) own = 0;
+    if (policy->demurrage_bps > 0 && own > policy->demurrage_threshold) {
         int64_t demurrage;
-        if (muldiv_round_down(read->balance - policy->demurrage_threshold, policy->demurrage_bps, TALLY_BPS_ONE,
-                              &demurrage) &&
+        if (muldiv_round_down(own - policy->demurrage_threshold, policy->demurrage_bps, TALLY_BPS_ONE, &demurrage) &&
             demurrage > 0 && charge(state, network, ledger_member_at(state, index), demurrage))
             ledger_event(end, TALLY_EVENT_DEMURRAGE_CHARGED, network->id, &read->key, demurrage, due_time);
     }

@@ -122,7 +122,9 @@ static tally_tx action_tx(const tally_state *state, uint32_t network_id, const t
                                              action->peg_credit_units};
         break;
     case TALLY_TX_OPERATOR_ADD:
-    case TALLY_TX_OPERATOR_REMOVE: tx.body.network_key = (tally_tx_network_key){network_id, action->key}; break;
+    case TALLY_TX_OPERATOR_REMOVE:
+    case TALLY_TX_MEMBER_SUSPEND:
+    case TALLY_TX_MEMBER_REINSTATE: tx.body.network_key = (tally_tx_network_key){network_id, action->key}; break;
     case TALLY_TX_GATEWAY_PROPOSE:
         tx.body.gateway_propose = (tally_tx_gateway_propose){network_id, action->partner_id, action->terms};
         break;
@@ -153,7 +155,9 @@ static bool action_well_formed(const tally_proposal_action *action) {
         used.peg_credit_units = action->peg_credit_units;
         break;
     case TALLY_TX_OPERATOR_ADD:
-    case TALLY_TX_OPERATOR_REMOVE: used.key = action->key; break;
+    case TALLY_TX_OPERATOR_REMOVE:
+    case TALLY_TX_MEMBER_SUSPEND:
+    case TALLY_TX_MEMBER_REINSTATE: used.key = action->key; break;
     case TALLY_TX_GATEWAY_PROPOSE:
         used.partner_id = action->partner_id;
         used.terms = action->terms;
@@ -225,7 +229,8 @@ tally_result governance_propose(tally_state *state, const tally_tx *tx, int64_t 
         tally_error bad = policy_validate(&body->action.policy);
         if (bad != TALLY_OK) return result_error(bad);
     }
-    if ((body->action.type == TALLY_TX_OPERATOR_ADD || body->action.type == TALLY_TX_OPERATOR_REMOVE) &&
+    if ((body->action.type == TALLY_TX_OPERATOR_ADD || body->action.type == TALLY_TX_OPERATOR_REMOVE ||
+         body->action.type == TALLY_TX_MEMBER_SUSPEND || body->action.type == TALLY_TX_MEMBER_REINSTATE) &&
         tally_key_is_system(&body->action.key))
         return result_error(TALLY_ERR_SYSTEM_ACCOUNT);
     if (network->proposals_open >= TALLY_PROPOSALS_OPEN_PER_NETWORK_MAX || state->proposal_count >= TALLY_PROPOSALS_MAX)
