@@ -1,7 +1,8 @@
 /*
  * demo_network.c: the demo networks `make run` creates on a node's first start: the
  * Greenvale LETS with an operator and four members (aliases, credit lines), a
- * reserve asset issued by a bank, a pool deposit, a few payments including one
+ * reserve asset issued by a bank, a pool deposit, bob's stake of 150.00 behind dave's
+ * line (collateral ratio 150%: 100.00 more credit), a few payments including one
  * on credit and one repaying debt, a hold (escrow) and two payment requests, one
  * paid and one open; then two more networks, Riverside (erin) and Hilltop (frank),
  * each with its own operator, gateways among the three (Greenvale-Riverside 1:1,
@@ -110,6 +111,7 @@ static void demo_policy(tally_policy *policy) {
     policy->compliance_rule = TALLY_COMPLIANCE_REBALANCED;
     policy->membership_mode = TALLY_MEMBERSHIP_ADMITTED;
     policy->auto_renew = true;
+    policy->collateral_ratio_bps = 15000; /* a stake of 150.00 backs 100.00 of credit */
 }
 
 /* A network founded by `founder` with the demo's policy; its id in *id. */
@@ -172,6 +174,10 @@ static bool fund_pool(demo *d) {
     tx = new_tx(d, BOB, TALLY_TX_POOL_DEPOSIT);
     tx.body.pool_amount.network_id = d->network_id;
     tx.body.pool_amount.amount = 30000;
+    if (!run(d, BOB, &tx, NULL)) return false;
+    /* bob underwrites dave: 150.00 USD staked raise dave's line by 100.00 */
+    tx = new_tx(d, BOB, TALLY_TX_STAKE);
+    tx.body.stake = (tally_tx_stake){d->network_id, d->keys[DAVE].public_key, 15000};
     return run(d, BOB, &tx, NULL);
 }
 
