@@ -3264,9 +3264,10 @@ static void check_result_fields(simulation *sim, uint8_t type, const tally_resul
     bool pays = type == TALLY_TX_TRANSFER || type == TALLY_TX_TRANSFER_BATCH || type == TALLY_TX_REQUEST_PAY ||
                 type == TALLY_TX_TRANSFER_CROSS;
     /* A hold says the fee it holds, a post the fee it charges (and what it mints and
-     * burns); neither names a risk fee apart. */
+     * burns) and the risk-fee part of it (the underwriters', docs/UNDERWRITING.md). */
     bool posts = type == TALLY_TX_PENDING_POST, holds_fee = type == TALLY_TX_PENDING_CREATE || posts;
-    if (!pays) SIM_EXPECT(sim, r->risk_fee == 0);
+    if (!pays && !posts) SIM_EXPECT(sim, r->risk_fee == 0);
+    if (posts) SIM_EXPECT(sim, r->risk_fee >= 0 && r->risk_fee <= r->fee);
     if (!pays && !posts) SIM_EXPECT(sim, r->minted == 0);
     if (!pays && !holds_fee) SIM_EXPECT(sim, r->fee == 0);
     if (!pays && !posts && type != TALLY_TX_FEE_DISTRIBUTE && type != TALLY_TX_POOL_REDEEM)
