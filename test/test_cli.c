@@ -20,6 +20,7 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "cli/txbuild.h"
+#include "core/ledger.h"
 #include "fixture.h"
 #include "test.h"
 
@@ -197,7 +198,31 @@ static void address_of(uint8_t seed_byte, char out[TALLY_ADDRESS_LENGTH + 1]) {
 
 enum { ALICE_SEED = 1, BOB_SEED = 2, CAROL_SEED = 3, ISSUER_SEED = 4 };
 
+static json_t *network_json_base(void);
+
+/* The policy's rules of issue 12 as the node's view nests them. */
+static void add_policy_rules(json_t *policy) {
+    json_t *rules = json_pack(
+        "{s:i, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}, s:{s:b, s:i, s:i, s:i, s:i, s:i}, s:i, s:i, s:i, "
+        "s:b, s:{s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:b, s:b}}",
+        "collateral_ratio_bps", 15000, "reputation", "base", 200, "age_weight", 200, "age_full_days", 365,
+        "volume_weight", 200, "volume_full", 1000000, "streak_weight", 300, "streak_full", 12, "review_weight", 100,
+        "review_full", 10, "default_penalty", 500, "algorithmic_limits", "enabled", 0, "base", 0, "per_point", 0,
+        "income_bps", 0, "step_max", 0, "recovery_periods", 0, "demurrage_bps", 0, "demurrage_threshold", 0,
+        "membership_fee", 0, "charges_to_pool", 0, "governance", "mode", "operators", "weighting", "one_member",
+        "quorum_bps", 0, "threshold_bps", 0, "voting_seconds", 0, "timelock_seconds", 0, "late_quorum_seconds", 0,
+        "operators_may_suspend", 0, "operators_may_freeze", 0);
+    json_object_update(policy, rules);
+    json_decref(rules);
+}
+
 static json_t *network_json(void) {
+    json_t *network = network_json_base();
+    add_policy_rules(json_object_get(network, "policy"));
+    return network;
+}
+
+static json_t *network_json_base(void) {
     char alice[TALLY_ADDRESS_LENGTH + 1];
     address_of(ALICE_SEED, alice);
     return json_pack(
@@ -338,12 +363,12 @@ static cli_status run_as(harness *h, const char *key, const char *first, ...) {
     ctx.in = in;
     h->stdin_text = NULL;
 
-    char *argv[32];
+    char *argv[80];
     int argc = 0;
     argv[argc++] = strdup("tally");
     va_list arguments;
     va_start(arguments, first);
-    for (const char *word = first; word && argc < 31; word = va_arg(arguments, const char *)) argv[argc++] = strdup(word);
+    for (const char *word = first; word && argc < 79; word = va_arg(arguments, const char *)) argv[argc++] = strdup(word);
     va_end(arguments);
     argv[argc] = NULL;
     cli_status status = cli_run(&ctx, argc, argv);
@@ -2024,6 +2049,151 @@ TEST(cli_pay_across_networks_signs_what_the_path_showed) {
     CHECK(contains(h.err, "--min-received (in RVS): too many decimals"));
     CHECK_EQ(RUN(&h, "pay", "bob@greenvale", "10", "--path", "1"), CLI_USAGE);
     CHECK(contains(h.err, "--path and --min-received are for a payment across networks"));
+    CHECK_EQ(h.node.posted_count, posted);
+    harness_free(&h);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Underwriting, charges and the policy's rules of issue 12.                  */
+/* ------------------------------------------------------------------------ */
+
+TEST(cli_underwrite_and_fee_commands_build_their_transactions) {
+    harness h;
+    harness_with_alice(&h);
+    fake_post_clear(&h.node);
+    fake_post_reply(&h.node, 200, committed(json_pack("{s:I, s:I}", "reserve", (json_int_t)300000, "available",
+                                                      (json_int_t)20000)));
+    tally_key bob = key_of(BOB_SEED);
+    /* the amount in the reserve asset (USD, 3 decimals), the member by alias */
+    CHECK_EQ(RUN(&h, "underwrite", "stake", "greenvale", "bob", "300"), CLI_OK);
+    const tally_tx *tx = last_posted(&h);
+    check_envelope(tx, TALLY_TX_STAKE);
+    CHECK_EQ(tx->body.stake.network_id, 1);
+    CHECK(memcmp(tx->body.stake.member.bytes, bob.bytes, TALLY_KEY_BYTES) == 0);
+    CHECK_EQ(tx->body.stake.amount, 300000);
+    CHECK(contains(h.out, "staked 300.000 USD behind bob@Greenvale's line in Greenvale: its limit is now 200.00 GVH"));
+    CHECK_EQ(RUN(&h, "underwrite", "unstake", "greenvale", "bob@greenvale", "0.5"), CLI_OK);
+    tx = last_posted(&h);
+    check_envelope(tx, TALLY_TX_UNSTAKE);
+    CHECK_EQ(tx->body.stake.amount, 500);
+    CHECK_EQ(RUN(&h, "underwrite", "stake", "greenvale", "bob", "0"), CLI_USAGE);
+    CHECK(contains(h.err, "the amount must be greater than zero"));
+    char alice_address[TALLY_ADDRESS_LENGTH + 1];
+    address_of(ALICE_SEED, alice_address);
+    CHECK_EQ(RUN(&h, "underwrite", "stake", "greenvale", alice_address, "1"), CLI_USAGE);
+    CHECK(contains(h.err, "an underwriter stakes behind another member's line, not its own"));
+    CHECK_EQ(RUN(&h, "underwrite", "stake", "greenvale", "bob"), CLI_USAGE);
+    CHECK_EQ(RUN(&h, "member", "pay-fee", "greenvale"), CLI_OK);
+    tx = last_posted(&h);
+    check_envelope(tx, TALLY_TX_MEMBER_FEE_PAY);
+    CHECK_EQ(tx->body.network_only.network_id, 1);
+    /* the help teaches the rules */
+    CHECK_EQ(RUN(&h, "underwrite", "stake", "--help"), CLI_OK);
+    CHECK(contains(h.out, "cover = stakes' value at the peg * 10000 / the network's collateral_ratio_bps"));
+    CHECK_EQ(RUN(&h, "underwrite", "unstake", "--help"), CLI_OK);
+    CHECK(contains(h.out, "max(0, what it owes - its own part)"));
+    CHECK_EQ(RUN(&h, "member", "pay-fee", "--help"), CLI_OK);
+    CHECK(contains(h.out, "an operator cannot reinstate it (FEE_OWED)"));
+    harness_free(&h);
+}
+
+TEST(cli_policy_options_of_underwriting_charges_and_governance) {
+    harness h;
+    harness_with_alice(&h);
+    fake_post_clear(&h.node);
+    fake_post_reply(&h.node, 200, committed(json_pack("{s:i}", "created_id", 2)));
+    cli_status created = RUN(&h, "network", "create", "Valley", "VLY", "--collateral-ratio-bps", "15000", "--reputation-base", "100",
+                 "--reputation-age", "150:180", "--reputation-volume", "250:5000", "--reputation-streak", "300:6",
+                 "--reputation-reviews", "0:0", "--reputation-default-penalty", "400", "--algorithmic-limits",
+                 "--limit-base", "20", "--limit-per-point", "0.10", "--limit-income-bps", "5000", "--limit-step-max",
+                 "50", "--limit-recovery-periods", "3", "--demurrage-bps", "100", "--demurrage-threshold", "1000",
+                 "--membership-fee", "5", "--charges-to-pool", "--governance", "members", "--vote-weighting",
+                 "reputation", "--quorum-bps", "2000", "--threshold-bps", "5000", "--voting-days", "7",
+                 "--timelock-days", "2", "--late-quorum-seconds", "86400", "--operators-may-suspend");
+    CHECK_EQ(created, CLI_OK);
+    if (created != CLI_OK) fprintf(stderr, "    %s", h.err);
+    REQUIRE(created == CLI_OK);
+    const tally_policy *p = &last_posted(&h)->body.network_create.policy;
+    CHECK_EQ(p->collateral_ratio_bps, 15000);
+    CHECK_EQ(p->reputation.base, 100);
+    CHECK_EQ(p->reputation.age_weight, 150);
+    CHECK_EQ(p->reputation.age_full_days, 180);
+    CHECK_EQ(p->reputation.volume_weight, 250);
+    CHECK_EQ(p->reputation.volume_full, 500000);
+    CHECK_EQ(p->reputation.streak_weight, 300);
+    CHECK_EQ(p->reputation.streak_full, 6);
+    CHECK_EQ(p->reputation.review_weight, 0);
+    CHECK_EQ(p->reputation.default_penalty, 400);
+    CHECK(p->algorithmic_limits.enabled);
+    CHECK_EQ(p->algorithmic_limits.base, 2000);
+    CHECK_EQ(p->algorithmic_limits.per_point, 10);
+    CHECK_EQ(p->algorithmic_limits.income_bps, 5000);
+    CHECK_EQ(p->algorithmic_limits.step_max, 5000);
+    CHECK_EQ(p->algorithmic_limits.recovery_periods, 3);
+    CHECK_EQ(p->demurrage_bps, 100);
+    CHECK_EQ(p->demurrage_threshold, 100000);
+    CHECK_EQ(p->membership_fee, 500);
+    CHECK(p->charges_to_pool);
+    CHECK_EQ(p->governance.mode, TALLY_GOVERNANCE_MEMBERS);
+    CHECK_EQ(p->governance.weighting, TALLY_WEIGHT_REPUTATION);
+    CHECK_EQ(p->governance.quorum_bps, 2000);
+    CHECK_EQ(p->governance.threshold_bps, 5000);
+    CHECK_EQ(p->governance.voting_seconds, 7 * 86400);
+    CHECK_EQ(p->governance.timelock_seconds, 2 * 86400);
+    CHECK_EQ(p->governance.late_quorum_seconds, 86400);
+    CHECK(p->governance.operators_may_suspend);
+    CHECK(!p->governance.operators_may_freeze);
+    CHECK_EQ(policy_validate(p), TALLY_OK);
+    /* the defaults: the protocol's reputation rule, its volume in the unit's decimals */
+    CHECK_EQ(RUN(&h, "network", "create", "Hill", "HLL", "--decimals", "0"), CLI_OK);
+    p = &last_posted(&h)->body.network_create.policy;
+    CHECK_EQ(p->collateral_ratio_bps, 0);
+    CHECK_EQ(p->reputation.base, 200);
+    CHECK_EQ(p->reputation.volume_full, 10000);
+    CHECK_EQ(p->reputation.streak_full, 12);
+    CHECK(!p->algorithmic_limits.enabled);
+    CHECK_EQ(p->governance.mode, TALLY_GOVERNANCE_OPERATORS);
+    CHECK_EQ(policy_validate(p), TALLY_OK);
+
+    /* a policy change keeps the rules it does not name (the node's view read back) */
+    CHECK_EQ(RUN(&h, "network", "policy", "greenvale", "--membership-fee", "2.50"), CLI_OK);
+    p = &last_posted(&h)->body.policy_update.policy;
+    CHECK_EQ(p->membership_fee, 250);
+    CHECK_EQ(p->collateral_ratio_bps, 15000);
+    CHECK_EQ(p->reputation.default_penalty, 500);
+    CHECK_EQ(p->reputation.volume_full, 1000000);
+
+    /* refusals, each with its sentence and nothing sent */
+    static const struct {
+        const char *option, *value, *why;
+    } refused[] = {
+        {"--collateral-ratio-bps", "1000001", "--collateral-ratio-bps takes a whole number, 0 to 1000000"},
+        {"--reputation-base", "1001", "--reputation-base takes a whole number, 0 to 1000"},
+        {"--reputation-age", "100", "--reputation-age takes W:N"},
+        {"--reputation-age", "100:0", "a weighed part is earned in full at 1 or more"},
+        {"--reputation-volume", "100:1.005", "too many decimals: GVH has 2"},
+        {"--limit-income-bps", "100001", "--limit-income-bps takes a whole number, 0 to 100000"},
+        {"--limit-recovery-periods", "1001", "--limit-recovery-periods takes a whole number, 0 to 1000"},
+        {"--demurrage-bps", "10001", "--demurrage-bps takes basis points, 0 to 10000"},
+        {"--membership-fee", "-1", "is negative"},
+        {"--governance", "validators", "--governance is operators or members, not 'validators'"},
+        {"--quorum-bps", "0", "--quorum-bps takes a whole number, 1 to 10000"},
+        {"--voting-seconds", "60", "--voting-seconds takes a whole number of seconds, 3600"},
+    };
+    size_t posted = h.node.posted_count;
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        CHECK_EQ(RUN(&h, "network", "policy", "greenvale", refused[i].option, refused[i].value), CLI_USAGE);
+        if (!contains(h.err, refused[i].why)) fprintf(stderr, "    %s %s: %s", refused[i].option, refused[i].value, h.err);
+        CHECK(contains(h.err, refused[i].why));
+    }
+    CHECK_EQ(RUN(&h, "network", "policy", "greenvale", "--charges-to-pool", "--charges-to-fees"), CLI_USAGE);
+    CHECK(contains(h.err, "--charges-to-pool and --charges-to-fees contradict each other"));
+    CHECK_EQ(RUN(&h, "network", "policy", "greenvale", "--governance", "members", "--quorum-bps", "2000"), CLI_USAGE);
+    CHECK(contains(h.err, "a vote's rule needs --quorum-bps, --threshold-bps and --voting-days"));
+    CHECK_EQ(RUN(&h, "network", "policy", "greenvale", "--governance", "members", "--quorum-bps", "2000",
+                 "--threshold-bps", "5000", "--voting-days", "1", "--late-quorum-days", "2"),
+             CLI_USAGE);
+    CHECK(contains(h.err, "the late-quorum extension (172800 s) is longer than the vote (86400 s)"));
     CHECK_EQ(h.node.posted_count, posted);
     harness_free(&h);
 }

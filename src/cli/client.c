@@ -346,6 +346,46 @@ static bool read_choice(const json_t *object, const char *name, const char *cons
     return false;
 }
 
+/* The rules of issue 12, nested as the node's view (and the codec) name them. Every
+ * one is required: a policy update states the whole policy, and one read without
+ * them would reset them. */
+static bool read_policy_rules(const json_t *json, tally_policy *policy) {
+    static const char *const governance_modes[] = {"operators", "members"};
+    static const char *const weightings[] = {"one_member", "reputation", "stake"};
+    const json_t *r = cli_json_object(json, "reputation"), *l = cli_json_object(json, "algorithmic_limits"),
+                 *g = cli_json_object(json, "governance");
+    tally_reputation_rule *rep = &policy->reputation;
+    tally_limit_rule *lim = &policy->algorithmic_limits;
+    tally_governance_rule *gov = &policy->governance;
+    return read_u32(json, "collateral_ratio_bps", UINT32_MAX, &policy->collateral_ratio_bps) &&
+           read_u32(r, "base", UINT32_MAX, &rep->base) && read_u32(r, "age_weight", UINT32_MAX, &rep->age_weight) &&
+           read_u32(r, "age_full_days", UINT32_MAX, &rep->age_full_days) &&
+           read_u32(r, "volume_weight", UINT32_MAX, &rep->volume_weight) &&
+           cli_json_i64(r, "volume_full", &rep->volume_full) &&
+           read_u32(r, "streak_weight", UINT32_MAX, &rep->streak_weight) &&
+           read_u32(r, "streak_full", UINT32_MAX, &rep->streak_full) &&
+           read_u32(r, "review_weight", UINT32_MAX, &rep->review_weight) &&
+           read_u32(r, "review_full", UINT32_MAX, &rep->review_full) &&
+           read_u32(r, "default_penalty", UINT32_MAX, &rep->default_penalty) &&
+           cli_json_bool(l, "enabled", &lim->enabled) && cli_json_i64(l, "base", &lim->base) &&
+           cli_json_i64(l, "per_point", &lim->per_point) && read_u32(l, "income_bps", UINT32_MAX, &lim->income_bps) &&
+           cli_json_i64(l, "step_max", &lim->step_max) &&
+           read_u32(l, "recovery_periods", UINT32_MAX, &lim->recovery_periods) &&
+           read_u32(json, "demurrage_bps", TALLY_BPS_ONE, &policy->demurrage_bps) &&
+           cli_json_i64(json, "demurrage_threshold", &policy->demurrage_threshold) &&
+           cli_json_i64(json, "membership_fee", &policy->membership_fee) &&
+           cli_json_bool(json, "charges_to_pool", &policy->charges_to_pool) &&
+           read_choice(g, "mode", governance_modes, 2, &gov->mode) &&
+           read_choice(g, "weighting", weightings, 3, &gov->weighting) &&
+           read_u32(g, "quorum_bps", UINT32_MAX, &gov->quorum_bps) &&
+           read_u32(g, "threshold_bps", UINT32_MAX, &gov->threshold_bps) &&
+           read_u32(g, "voting_seconds", UINT32_MAX, &gov->voting_seconds) &&
+           read_u32(g, "timelock_seconds", UINT32_MAX, &gov->timelock_seconds) &&
+           read_u32(g, "late_quorum_seconds", UINT32_MAX, &gov->late_quorum_seconds) &&
+           cli_json_bool(g, "operators_may_suspend", &gov->operators_may_suspend) &&
+           cli_json_bool(g, "operators_may_freeze", &gov->operators_may_freeze);
+}
+
 static bool read_policy(const json_t *json, tally_policy *policy) {
     static const char *const rules[] = {"zero_balance", "rebalanced", "min_income"};
     static const char *const modes[] = {"open", "admitted"};
@@ -365,7 +405,7 @@ static bool read_policy(const json_t *json, tally_policy *policy) {
            cli_json_bool(json, "auto_renew", &policy->auto_renew) &&
            read_u32(json, "max_members", UINT32_MAX, &policy->max_members) &&
            read_u32(json, "notice_seconds", UINT32_MAX, &policy->notice_seconds) &&
-           read_u32(json, "redeem_cap_bps", TALLY_BPS_ONE, &policy->redeem_cap_bps);
+           read_u32(json, "redeem_cap_bps", TALLY_BPS_ONE, &policy->redeem_cap_bps) && read_policy_rules(json, policy);
 }
 
 bool cli_client_network_from_json(const json_t *json, cli_network *network, char *why, size_t why_size) {

@@ -26,6 +26,14 @@ static cli_status proof_path(cli_context *ctx, const cli_args *args, char *path,
     char address[TALLY_ADDRESS_LENGTH + 1];
     tally_key key;
     if (strcmp(kind, "account") == 0) who = first;
+    if (strcmp(kind, "stake") == 0) {
+        uint64_t id;
+        if (!cli_number_parse(first, UINT32_MAX, &id) || id == 0)
+            return cli_usage(ctx, args->command, "ID is a stake's number (`tally underwrite list` shows them), not '%s'",
+                             first);
+        snprintf(path, size, "/v1/proofs/stakes/%" PRIu64, id);
+        return CLI_OK;
+    }
     bool needs_who = strcmp(kind, "network") != 0 && strcmp(kind, "asset") != 0;
     cli_network network = {0};
     cli_asset asset = {0};
@@ -59,9 +67,12 @@ cli_status cli_cmd_prove(cli_context *ctx, const cli_args *args) {
     char path[256];
     cli_status status = proof_path(ctx, args, path, sizeof path);
     if (status != CLI_OK) return status;
-    json_t *proof;
+    json_t *proof = NULL;
     status = cli_client_request(ctx, "GET", path, NULL, true, &proof);
-    if (status != CLI_OK) return status;
+    if (status != CLI_OK) {
+        json_decref(proof); /* a refusal's answer */
+        return status;
+    }
     const char *file = cli_option_value(args, "--out");
     if (file) {
         if (json_dump_file(proof, file, JSON_INDENT(2)) != 0) {

@@ -55,7 +55,7 @@ cli_status cli_cmd_status(cli_context *ctx, const cli_args *args) {
 }
 
 /* WHO of a read command, or the selected key when absent: the address to ask for. */
-static cli_status member_address(cli_context *ctx, const cli_args *args, unsigned index, const cli_network *network,
+cli_status cli_member_address(cli_context *ctx, const cli_args *args, unsigned index, const cli_network *network,
                                  char address[TALLY_ADDRESS_LENGTH + 1], char *display, size_t display_size) {
     tally_key key;
     cli_status status;
@@ -71,11 +71,17 @@ static cli_status member_address(cli_context *ctx, const cli_args *args, unsigne
     return status;
 }
 
+cli_status cli_network_and_member(cli_context *ctx, const cli_args *args, cli_network *network,
+                                  char address[TALLY_ADDRESS_LENGTH + 1], char *display, size_t display_size) {
+    cli_status status = cli_client_network(ctx, args->positional[0], network);
+    if (status == CLI_OK) status = cli_member_address(ctx, args, 1, network, address, display, display_size);
+    return status;
+}
+
 cli_status cli_cmd_account(cli_context *ctx, const cli_args *args) {
     cli_network network;
-    cli_status status = cli_client_network(ctx, args->positional[0], &network);
     char address[TALLY_ADDRESS_LENGTH + 1], display[160], path[192];
-    if (status == CLI_OK) status = member_address(ctx, args, 1, &network, address, display, sizeof display);
+    cli_status status = cli_network_and_member(ctx, args, &network, address, display, sizeof display);
     if (status != CLI_OK) return status;
     snprintf(path, sizeof path, "/v1/networks/%" PRIu32 "/accounts/%s", network.id, address);
     json_t *json;
@@ -127,6 +133,22 @@ static bool visit_key_page(void *context, const json_t *page) {
     pages->count = membership_ids(page, pages->ids, pages->count, BALANCE_NETWORKS_MAX);
     json_array_extend(pages->holdings, cli_json_array(page, "holdings"));
     return true;
+}
+
+cli_status cli_key_memberships(cli_context *ctx, const char *address, uint32_t *ids, size_t max, size_t *count) {
+    char path[128];
+    snprintf(path, sizeof path, "/v1/accounts/%s?limit=500", address);
+    key_pages *pages = calloc(1, sizeof *pages);
+    if (!pages || !(pages->holdings = json_array())) {
+        free(pages);
+        return cli_fail(ctx, CLI_IO, "out of memory");
+    }
+    cli_status status = cli_client_pages(ctx, path, visit_key_page, pages);
+    *count = 0;
+    for (size_t i = 0; status == CLI_OK && i < pages->count && i < max; i++) ids[(*count)++] = pages->ids[i];
+    json_decref(pages->holdings);
+    free(pages);
+    return status;
 }
 
 /* Pool shares held in each network of the table, and what they are worth now. */
@@ -460,9 +482,8 @@ cli_status cli_cmd_history(cli_context *ctx, const cli_args *args) {
     if (before_text && !cli_number_parse(before_text, INT64_MAX, &before))
         return cli_usage(ctx, args->command, "--before takes the cursor printed after a page, not '%s'", before_text);
     cli_network network;
-    cli_status status = cli_client_network(ctx, args->positional[0], &network);
     char address[TALLY_ADDRESS_LENGTH + 1], display[160], path[320];
-    if (status == CLI_OK) status = member_address(ctx, args, 1, &network, address, display, sizeof display);
+    cli_status status = cli_network_and_member(ctx, args, &network, address, display, sizeof display);
     if (status != CLI_OK) return status;
     const char *from_text = cli_option_value(args, "--from"), *to_text = cli_option_value(args, "--to");
     bool csv = cli_flag(args, "--csv"), statement = cli_flag(args, "--statement");

@@ -424,7 +424,7 @@ static cli_status report(cli_context *ctx, const tally_tx *tx, const tx_plan *pl
         const char *code = cli_json_string(error, "code");
         bool spends = tx->type == TALLY_TX_TRANSFER || tx->type == TALLY_TX_TRANSFER_BATCH ||
                       tx->type == TALLY_TX_REQUEST_PAY || tx->type == TALLY_TX_PENDING_CREATE ||
-                      tx->type == TALLY_TX_TRANSFER_CROSS;
+                      tx->type == TALLY_TX_TRANSFER_CROSS || tx->type == TALLY_TX_MEMBER_FEE_PAY;
         /* What one may spend is the answer to a payment only: an operator whose line
          * change meets a defaulted member is told what to do instead. */
         if (!spends && code && (line_cannot_lend(code) || strcmp(code, "INSUFFICIENT_CREDIT") == 0))
@@ -442,6 +442,14 @@ static cli_status report(cli_context *ctx, const tally_tx *tx, const tx_plan *pl
                               "reinstate %s WHO), then open its line\n",
                     plan->network.name);
         if (code && plan->has_network && spends && line_cannot_lend(code)) say_why_no_credit(ctx, tx, plan, code);
+        if (code && plan->has_network && strcmp(code, "UNDERWRITING_OFF") == 0)
+            fprintf(ctx->err, "  an operator of %s lets it take stakes with `tally network policy %s "
+                              "--collateral-ratio-bps N` (15000: a stake covers 2/3 of its value)\n",
+                    plan->network.name, plan->network.name);
+        if (code && plan->has_network && strcmp(code, "STAKES_OPEN") == 0 && tx->type == TALLY_TX_MEMBER_LEAVE)
+            fprintf(ctx->err, "  take back the stakes you made and have the stakes behind your line taken back first: "
+                              "`tally underwrite list %s` and `tally member show %s` show them\n",
+                    plan->network.name, plan->network.name);
         bool request_refused = code && (strncmp(code, "REQUEST_", 8) == 0 || strcmp(code, "NOT_REQUEST_PAYER") == 0 ||
                                         strcmp(code, "NOT_REQUEST_CREATOR") == 0);
         if (request_refused && (tx->type == TALLY_TX_REQUEST_PAY || tx->type == TALLY_TX_REQUEST_CANCEL))

@@ -45,7 +45,48 @@ static const cli_option global_options[] = {
         {"--max-members", "N", "the most members the network holds at once (default 100000)"},                \
         {"--notice-days", "N", "notice of a higher fee, lower cap or new RTD or peg, 1 to 366 (default 7)"},   \
         {"--notice-seconds", "N", "the notice in seconds, at least 86400"},                                    \
-        {"--redeem-cap-bps", "N", "redemptions take at most this share of the pool's primary per day (1000)"}
+        {"--redeem-cap-bps", "N", "redemptions take at most this share of the pool's primary per day (1000)"},   \
+        {"--collateral-ratio-bps", "N", "underwriting: a stake worth V covers V * 10000 / N of credit (15000 = "    \
+                                        "150%; 0: no stakes, the default; up to 1000000)"},                        \
+        {"--reputation-base", "N", "reputation: every member's starting score, 0 to 1000 (default 200)"},          \
+        {"--reputation-age", "W:DAYS", "reputation: up to W points for age, in full at DAYS days (200:365)"},      \
+        {"--reputation-volume", "W:AMOUNT", "reputation: up to W points for volume paid and received, in full at " \
+                                            "AMOUNT (200:10000 at 2 decimals)"},                                   \
+        {"--reputation-streak", "W:PERIODS", "reputation: up to W points for compliant periods in a row (300:12)"}, \
+        {"--reputation-reviews", "W:STARS", "reputation: up to W points for net review stars (100:10)"},          \
+        {"--reputation-default-penalty", "N", "reputation: points taken for each default, 0 to 1000 (500)"},       \
+        {"--algorithmic-limits", NULL, "the chain sets each compliant line's own part at renewal (the --limit-* " \
+                                       "rule)"},                                                                   \
+        {"--no-algorithmic-limits", NULL, "operators set lines by hand (the default)"},                            \
+        {"--limit-base", "AMOUNT", "algorithmic limits: the part every line starts from"},                         \
+        {"--limit-per-point", "AMOUNT", "algorithmic limits: added per reputation point"},                         \
+        {"--limit-income-bps", "N", "algorithmic limits: added share of the average income of the last two "      \
+                                    "periods, 0 to 100000"},                                                       \
+        {"--limit-step-max", "AMOUNT", "algorithmic limits: the most a line's part rises at one renewal"},         \
+        {"--limit-recovery-periods", "N", "algorithmic limits: compliant periods in a row after a default before " \
+                                          "the part is more than 0, 0 to 1000"},                                   \
+        {"--demurrage-bps", "N", "charge each charge period this share of a positive balance's part above the "   \
+                                 "threshold (0: none)"},                                                           \
+        {"--demurrage-threshold", "AMOUNT", "demurrage: the part of a balance that is never charged"},             \
+        {"--membership-fee", "AMOUNT", "charged from each active member each charge period; one who cannot pay "  \
+                                       "is suspended until it pays (0: none)"},                                    \
+        {"--charges-to-pool", NULL, "demurrage and membership fees go to the assurance pool"},                     \
+        {"--charges-to-fees", NULL, "demurrage and membership fees go to the fee account (the default)"},          \
+        {"--governance", "MODE", "who changes the rules: operators (the default) or members (by vote)"},           \
+        {"--vote-weighting", "W", "members' votes count one-member, reputation (the score) or stake (reserve "    \
+                                  "staked)"},                                                                      \
+        {"--quorum-bps", "N", "a vote counts when this share of the eligible weight voted, 1 to 10000"},           \
+        {"--threshold-bps", "N", "a proposal passes when yes is this share of yes + no, 1 to 10000"},              \
+        {"--voting-days", "N", "how long a vote lasts (at least an hour, at most 366 days)"},                      \
+        {"--voting-seconds", "N", "the vote in seconds, at least 3600"},                                           \
+        {"--timelock-days", "N", "the wait between a passed vote and its change"},                                 \
+        {"--timelock-seconds", "N", "the timelock in seconds"},                                                    \
+        {"--late-quorum-days", "N", "a vote reaching quorum this close to its end is extended once by as much"},   \
+        {"--late-quorum-seconds", "N", "the late-quorum extension in seconds (at most the vote's length)"},        \
+        {"--operators-may-suspend", NULL, "member governance: operators still suspend and reinstate members"},     \
+        {"--operators-may-not-suspend", NULL, "member governance: only a vote suspends"},                          \
+        {"--operators-may-freeze", NULL, "member governance: operators still freeze their side of a gateway"},     \
+        {"--operators-may-not-freeze", NULL, "member governance: only a vote freezes a gateway"}
 
 static const cli_option network_create_options[] = {
     {"--decimals", "N", "digits after the point of the unit, 0 to 9 (default 2)"},
@@ -53,6 +94,11 @@ static const cli_option network_create_options[] = {
     {NULL, NULL, NULL},
 };
 static const cli_option network_policy_options[] = {POLICY_OPTIONS, {NULL, NULL, NULL}};
+
+static const cli_option underwrite_list_options[] = {
+    {"--member", "WHO", "the stakes behind WHO's line (default: the stakes you made)"},
+    {NULL, NULL, NULL},
+};
 
 static const cli_option line_open_options[] = {
     {"--period-days", "N", "the line's period (default: the network's)"},
@@ -261,7 +307,10 @@ const cli_command cli_commands[] = {
      "fees, periods of 30 days with 10 days of grace, rule rebalanced, auto-renewal on,\n"
      "target RTD 0, open membership, at most 100000 members, a notice of 7 days for\n"
      "changes that touch members' money, redemptions of at most 10% of the pool's\n"
-     "primary a day. Names are unique on the chain, compared ignoring case. On an open\n"
+     "primary a day; no underwriting, a reputation from base 200 (age 200 points at 365\n"
+     "days, volume 200 at 10000 units, streak 300 at 12 periods, reviews 100 at 10 stars,\n"
+     "500 off a default), no algorithmic limits, no demurrage or membership fee, and\n"
+     "operators govern. Names are unique on the chain, compared ignoring case. On an open\n"
      "chain a key founds a few networks a day; on an approved chain, as many as a\n"
      "validator approved (`tally chain approve`).\n",
      "tally network create Greenvale GVH --default-limit 100 --max-limit 500 --fee-bps 25",
@@ -271,8 +320,12 @@ const cli_command cli_commands[] = {
      "Changes the options given and keeps every other rule of the network as it is\n"
      "(a change already announced included). Changes that touch members' money (a higher\n"
      "fee, a lower cap, a higher redemption cap, a shorter notice, a new target RTD while\n"
-     "the pool holds reserve) are announced and take effect after the network's notice;\n"
-     "the rest at once. `tally network show` lists what is announced.\n" NET_HELP,
+     "the pool holds reserve, a higher demurrage or membership fee, a lower demurrage\n"
+     "threshold) are announced and take effect after the network's notice; the rest at\n"
+     "once (a new collateral ratio changes what later stakes and unstakes cover, never a\n"
+     "limit granted). Members' governance (--governance members) needs its vote's rule:\n"
+     "--quorum-bps, --threshold-bps and --voting-days at least. `tally network show`\n"
+     "lists the rules and what is announced.\n" NET_HELP,
      "tally network policy greenvale --cap 2000 --rule min-income --min-income-bps 1000",
      cli_cmd_transaction},
     {"network", "peg", "NET ASSET RESERVE CREDIT", 2, 4, NULL, "set the pool's reserve asset and peg (operators)",
@@ -330,6 +383,24 @@ const cli_command cli_commands[] = {
      "written off and its line closed at limit 0: to lend to it again, reinstate it,\n"
      "then open a line (`tally line open NET WHO LIMIT`).\n" NET_HELP WHO_HELP,
      "tally member reinstate greenvale dave\n  tally line open greenvale dave 50", cli_cmd_transaction},
+    {"member", "show", "NET [WHO]", 1, 2, NULL, "a member's standing: account, reputation, line and stakes",
+     "Shows WHO's account in NET (default: yours) as `tally account` does, then its\n"
+     "reputation (the score 0 to 1000 the chain wrote at its line's last period end,\n"
+     "with what it is computed from: age, volume paid and received, compliant periods\n"
+     "in a row, defaults, net review stars), its line in two parts (its own part, which\n"
+     "operators or the algorithm grant, and the underwritten part its stakes cover), the\n"
+     "stakes behind it (underwriter, amount, earned, slashed) and those it made, and any\n"
+     "membership fee it owes.\n" NET_HELP WHO_HELP,
+     "tally member show greenvale bob\n  tally member show greenvale --json", cli_cmd_member_show},
+    {"member", "pay-fee", "NET", 1, 1, NULL, "pay the membership fee you owe (a member suspended for it)",
+     "A network with a membership fee (`tally network policy NET --membership-fee AMOUNT`)\n"
+     "charges it from each active member at the end of each charge period. A member who\n"
+     "cannot pay it then is suspended and owes it (`tally member show` says how much);\n"
+     "an operator cannot reinstate it (FEE_OWED). This pays what you owe, within your\n"
+     "line as if you were active (your positive balance, then your credit), and makes\n"
+     "you active again. Refused with NO_FEE_OWED when you owe nothing, and with what\n"
+     "you can spend when your line cannot pay it.\n" NET_HELP,
+     "tally member pay-fee greenvale", cli_cmd_transaction},
     {"member", "leave", "NET", 1, 1, NULL, "leave a network (at zero balance)",
      "Ends your membership; your balance must be zero. You may join again later.\n" NET_HELP,
      "tally member leave greenvale", cli_cmd_transaction},
@@ -355,6 +426,38 @@ const cli_command cli_commands[] = {
     {"line", "close", "NET WHO", 2, 2, NULL, "close a credit line (operators)",
      "Closes WHO's line; its debt must be repaid first.\n" NET_HELP WHO_HELP, "tally line close greenvale bob",
      cli_cmd_transaction},
+
+    /* underwriting */
+    {"underwrite", "stake", "NET MEMBER AMOUNT", 3, 3, NULL, "lock reserve behind a member's line: it can borrow more",
+     "Locks AMOUNT of the network's reserve asset (in its units, e.g. 300.00 USD) that you\n"
+     "hold behind MEMBER's credit line, in the network's underwriting account. The line\n"
+     "then has two parts: its own part (what operators, or the algorithm, grant, at most\n"
+     "the network's maximum) and the underwritten part, what all its stakes cover:\n"
+     "  cover = stakes' value at the peg * 10000 / the network's collateral_ratio_bps\n"
+     "(rounded down; 300.00 USD at a 1:1 peg and a ratio of 150% cover 200.00), which the\n"
+     "maximum does not bound. A member without a line gets one. You earn the risk fees\n"
+     "its line pays, pro rata to your stake; at a default what the pool's credits do not\n"
+     "burn of the lost debt is slashed from the stakes into the pool. You must be a\n"
+     "member and not MEMBER; a repeated stake adds to yours. Refused: UNDERWRITING_OFF\n"
+     "(the network takes no stakes), INSUFFICIENT_ASSET (you hold less), NO_RESERVE_ASSET,\n"
+     "TOO_MANY_STAKES (16 underwriters a line, 1024 stakes an underwriter).\n" NET_HELP
+     "MEMBER is an address, an alias in the network or alias@network.\n",
+     "tally underwrite stake greenvale bob 300.00", cli_cmd_transaction},
+    {"underwrite", "unstake", "NET MEMBER AMOUNT", 3, 3, NULL, "take back reserve you staked behind a line",
+     "Takes AMOUNT of your stake behind MEMBER's line back. Only down to what still\n"
+     "covers the line's debt above its own part: the stakes left must cover\n"
+     "max(0, what it owes - its own part); the refusal (STAKE_COVERS_DEBT) says the most\n"
+     "that can come back now. The underwritten part follows the cover down. Refused:\n"
+     "STAKE_NOT_FOUND (no stake of yours behind it), STAKE_SHORT (more than your stake).\n"
+     NET_HELP "MEMBER is an address, an alias in the network or alias@network.\n",
+     "tally underwrite unstake greenvale bob 100.00", cli_cmd_transaction},
+    {"underwrite", "list", "[NET]", 0, 1, underwrite_list_options, "stakes you made, or the stakes behind a line",
+     "Lists the stakes you (the selected key) made, in NET or in every network you are a\n"
+     "member of: whose line, the reserve locked now, what it covers, the risk fees it\n"
+     "earned and what was slashed. With --member WHO (and NET) the stakes behind WHO's\n"
+     "line instead, with each underwriter. A stake taken back in full stays listed\n"
+     "with amount 0.\n" NET_HELP,
+     "tally underwrite list greenvale\n  tally underwrite list greenvale --member bob", cli_cmd_underwrite_list},
 
     /* payments */
     {NULL, "pay", "[FROM@NET] WHO AMOUNT", 2, 3, pay_cross_options, "pay a member, in your network or across gateways",
@@ -529,6 +632,10 @@ const cli_command cli_commands[] = {
     {"prove", "holding", "ASSET [WHO]", 1, 2, prove_options, "reserve held, with its proof",
      "Fetches how much of ASSET WHO holds (default: you) with its proof.\n", "tally prove holding USD",
      cli_cmd_prove},
+    {"prove", "stake", "ID", 1, 1, prove_options, "a stake's record (line, underwriter, amount) with its proof",
+     "Fetches stake ID's record (whose line it backs, its underwriter, the reserve locked,\n"
+     "what it earned and what was slashed) with its proof.\n",
+     "tally prove stake 1 --out stake.proof", cli_cmd_prove},
     {NULL, "check-proof", "FILE", 1, 1, check_proof_options, "check a saved proof offline",
      "Checks a proof saved by `tally prove`, trusting nothing the node said: the record\n"
      "leads to the header's state hash, the header is signed by its producer, and that\n"
@@ -691,6 +798,7 @@ static const struct {
     {"member", "membership"},
     {"alias", "aliases"},
     {"line", "credit lines"},
+    {"underwrite", "stakes behind members' lines (underwriting)"},
     {"asset", "reserve assets"},
     {"pool", "the assurance pool"},
     {"fees", "collected fees"},

@@ -44,6 +44,19 @@ cli_handler cli_cmd_request_show;
 cli_handler cli_cmd_gateway_list;
 cli_handler cli_cmd_gateway_show;
 cli_handler cli_cmd_paths;
+/* cmd_read.c: WHO (positional[index]) of a read command in network, or the selected
+ * key when absent, as an address; display names it. And the networks a key is a
+ * member of (the first max). */
+cli_status cli_member_address(cli_context *ctx, const cli_args *args, unsigned index, const cli_network *network,
+                              char address[TALLY_ADDRESS_LENGTH + 1], char *display, size_t display_size);
+/* NET (positional[0]) and WHO (positional[1], default: the selected key) of a read
+ * command: the network, the member's address, and display naming it. */
+cli_status cli_network_and_member(cli_context *ctx, const cli_args *args, cli_network *network,
+                                  char address[TALLY_ADDRESS_LENGTH + 1], char *display, size_t display_size);
+cli_status cli_key_memberships(cli_context *ctx, const char *address, uint32_t *ids, size_t max, size_t *count);
+/* cmd_underwrite.c: a member's standing (reputation, line parts, stakes) and stakes listed. */
+cli_handler cli_cmd_member_show;
+cli_handler cli_cmd_underwrite_list;
 /* A gateway in words: networks, rate, status, each side's terms and, with figures,
  * its mirror account, exposure and room (cmd_gateway.c; also the accept preview). */
 void cli_out_gateway(FILE *out, const cli_gateway *gateway, bool figures);

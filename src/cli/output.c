@@ -180,6 +180,10 @@ static const struct {
     {"POOL_EXCESS_SHORT", UNIT_RESERVE, "the pool's excess holds %s"},
     {"POOL_RESERVE_SHORT", UNIT_RESERVE, "the pool can pay at most %s"},
     {"BAD_SEQUENCE", UNIT_NONE, "the node expects sequence number %s"},
+    {"STAKE_SHORT", UNIT_RESERVE, "your stake behind this line is %s"},
+    {"STAKE_COVERS_DEBT", UNIT_RESERVE, "at most %s can come back now"},
+    {"STAKES_OPEN", UNIT_RESERVE, "%s is still staked (by it and behind its line)"},
+    {"FEE_OWED", UNIT_CREDIT, "it owes %s: it pays with `tally member pay-fee`"},
     /* a payment across gateways: the payee's unit (the caller's `credit`) */
     {"BELOW_MIN_RECEIVED", UNIT_CREDIT, "the payee would receive %s now, less than signed"},
     {"EXPOSURE_LIMIT", UNIT_NONE, "%s minor units (of the network the refusing hop enters) are left under its limit"},
@@ -298,6 +302,10 @@ void cli_out_account(FILE *out, const json_t *account, const char *network_name,
         fprintf(out, "grace ends  %s\n", cli_out_time(grace, time_a));
     print_pending(out, account, &unit, NULL);
     fprintf(out, "fees paid   %s\n", amount_field(account, "fees_paid", &unit, amount));
+    int64_t owed = 0;
+    if (cli_json_i64(account, "fee_owed", &owed) && owed > 0)
+        fprintf(out, "fee owed    %s (suspended until paid: `tally member pay-fee %s`)\n",
+                cli_out_amount(owed, &unit, amount), network_name ? network_name : "NET");
     int64_t shares = 0, value = 0;
     if (reserve && cli_json_i64(account, "pool_shares", &shares) && shares > 0 &&
         cli_json_i64(account, "pool_shares_value", &value)) {
@@ -324,9 +332,13 @@ void cli_out_balances(FILE *out, const cli_out_balance_row *rows, size_t count) 
             credit_left[CLI_AMOUNT_TEXT_MAX], fees[CLI_AMOUNT_TEXT_MAX], line_text[96], due[48];
         line_summary(cli_json_object(account, "line"), line_text, sizeof line_text);
         const char *status = cli_json_string(account, "status");
+        int64_t owed = 0;
+        char owed_text[CLI_AMOUNT_TEXT_MAX];
         if (status && strcmp(status, "active") != 0) {
             size_t used = strlen(line_text);
-            snprintf(line_text + used, sizeof line_text - used, " (member %s)", status);
+            bool fee = cli_json_i64(account, "fee_owed", &owed) && owed > 0;
+            snprintf(line_text + used, sizeof line_text - used, " (member %s%s%s)", status, fee ? ": fee owed " : "",
+                     fee ? cli_out_amount(owed, &unit, owed_text) : "");
         }
         const char *cells[] = {rows[i].network_name,
                                string_or_dash(cli_json_string(account, "alias")),
@@ -444,12 +456,26 @@ static const char *event_text(const json_t *entry, const cli_unit *unit, const c
     else if (strcmp(type, "request_expired") == 0 && cli_json_i64(entry, "asked", &value))
         snprintf(out, size, "request %" PRId64 " expired unpaid (%s asked)", json_id(entry, "request"),
                  cli_out_amount(value, unit, figure));
+    else if (strcmp(type, "stake_slashed") == 0 && cli_json_i64(entry, "reserve_slashed", &value))
+        snprintf(out, size, "stake %" PRId64 " slashed: %s into the pool at the line's default", json_id(entry, "stake"),
+                 cli_out_amount(value, reserve ? reserve : &(cli_unit){0, ""}, figure));
+    else if (strcmp(type, "limit_set") == 0 && cli_json_i64(entry, "limit", &value))
+        snprintf(out, size, "limit set to %s by the algorithm, from reputation %" PRId64,
+                 cli_out_amount(value, unit, figure), json_id(entry, "reputation"));
+    else if (strcmp(type, "demurrage_charged") == 0 && cli_json_i64(entry, "demurrage", &value))
+        snprintf(out, size, "demurrage: %s charged", cli_out_amount(value, unit, figure));
+    else if (strcmp(type, "membership_fee_charged") == 0 && cli_json_i64(entry, "membership_fee", &value))
+        snprintf(out, size, "membership fee: %s charged", cli_out_amount(value, unit, figure));
+    else if (strcmp(type, "fee_suspended") == 0 && cli_json_i64(entry, "owed", &value))
+        snprintf(out, size, "suspended: %s of membership fee owed (tally member pay-fee)",
+                 cli_out_amount(value, unit, figure));
     return out;
 }
 
 /* What a step of a hold or a payment request did, in words (its memo after a
- * colon): "" for any other entry. */
-static const char *escrow_text(const json_t *entry, const cli_unit *unit, char *out, size_t size) {
+ * colon), or a stake put behind a line or taken back: "" for any other entry. */
+static const char *escrow_text(const json_t *entry, const cli_unit *unit, const cli_unit *reserve, char *out,
+                               size_t size) {
     out[0] = '\0';
     const char *type = cli_json_string(entry, "type"), *memo = cli_json_string(entry, "memo");
     if (!type || json_is_true(json_object_get(entry, "by_chain"))) return out;
@@ -473,6 +499,11 @@ static const char *escrow_text(const json_t *entry, const cli_unit *unit, char *
     else if (strcmp(type, "request_cancel") == 0 && request && cli_json_i64(entry, "asked", &value))
         snprintf(out, size, "request %" PRId64 " cancelled (%s asked)%s%s", request,
                  cli_out_amount(value, unit, figure), has_memo ? ": " : "", has_memo ? memo : "");
+    else if ((strcmp(type, "stake") == 0 || strcmp(type, "unstake") == 0) && cli_json_i64(entry, "staked", &value))
+        snprintf(out, size, "%s %s behind the line", value >= 0 ? "staked" : "took back",
+                 cli_out_amount(value >= 0 ? value : -value, reserve ? reserve : &(cli_unit){0, ""}, figure));
+    else if (strcmp(type, "member_fee_pay") == 0)
+        snprintf(out, size, "membership fee paid: active again");
     return out;
 }
 
@@ -553,7 +584,7 @@ void cli_out_history(FILE *out, const json_t *history, const cli_unit *unit, con
             }
             char event[160], escrow[TALLY_MEMO_MAX + 96];
             event_text(entry, unit, reserve, event, sizeof event);
-            escrow_text(entry, unit, escrow, sizeof escrow);
+            escrow_text(entry, unit, reserve, escrow, sizeof escrow);
             const char *cells[] = {height,
                                    when,
                                    type,
@@ -605,7 +636,7 @@ void cli_out_activity(FILE *out, const json_t *activity, const cli_unit *unit, c
             bool by_chain = json_is_true(json_object_get(entry, "by_chain"));
             if (by_chain) {
                 event_text(entry, unit, reserve, detail, sizeof detail);
-            } else if (escrow_text(entry, unit, detail, sizeof detail)[0]) {
+            } else if (escrow_text(entry, unit, reserve, detail, sizeof detail)[0]) {
                 int64_t fee = 0;
                 if (cli_json_i64(entry, "fee", &fee) && fee > 0) {
                     char fee_text[CLI_AMOUNT_TEXT_MAX];
@@ -697,6 +728,74 @@ static const char *mode_name(const json_t *policy) {
     return "-";
 }
 
+static int64_t field_or_zero(const json_t *object, const char *name) {
+    int64_t value = 0;
+    cli_json_i64(object, name, &value);
+    return value;
+}
+
+/* Underwriting, reputation, algorithmic limits, charges and governance (issue 12). */
+static void print_policy_rules(FILE *out, const json_t *policy, const cli_unit *unit) {
+    char a[CLI_AMOUNT_TEXT_MAX], b[CLI_AMOUNT_TEXT_MAX], c[CLI_AMOUNT_TEXT_MAX], bps[24], d1[32], d2[32], d3[32];
+    int64_t ratio = field_or_zero(policy, "collateral_ratio_bps");
+    if (ratio > 0)
+        fprintf(out, "            underwriting: stakes cover their value * 10000 / %" PRId64 " (collateral %s)\n", ratio,
+                cli_out_bps(ratio, bps));
+    else fprintf(out, "            underwriting: none (no stakes)\n");
+    const json_t *r = cli_json_object(policy, "reputation");
+    if (r) {
+        cli_unit volume_unit = *unit;
+        fprintf(out,
+                "            reputation: base %" PRId64 ", age %" PRId64 " at %" PRId64 " days, volume %" PRId64
+                " at %s, streak %" PRId64 " at %" PRId64 " periods, reviews %" PRId64 " at %" PRId64
+                " stars, -%" PRId64 " a default\n",
+                field_or_zero(r, "base"), field_or_zero(r, "age_weight"), field_or_zero(r, "age_full_days"),
+                field_or_zero(r, "volume_weight"), amount_field(r, "volume_full", &volume_unit, a),
+                field_or_zero(r, "streak_weight"), field_or_zero(r, "streak_full"), field_or_zero(r, "review_weight"),
+                field_or_zero(r, "review_full"), field_or_zero(r, "default_penalty"));
+    }
+    const json_t *l = cli_json_object(policy, "algorithmic_limits");
+    bool enabled = false;
+    if (l && cli_json_bool(l, "enabled", &enabled) && enabled)
+        fprintf(out,
+                "            algorithmic limits: %s + %s a point + %s of income, up %s a renewal at most, "
+                "%" PRId64 " compliant periods after a default\n",
+                amount_field(l, "base", unit, a), amount_field(l, "per_point", unit, b),
+                cli_out_bps(field_or_zero(l, "income_bps"), bps), amount_field(l, "step_max", unit, c),
+                field_or_zero(l, "recovery_periods"));
+    else if (l) fprintf(out, "            algorithmic limits: off (operators set lines)\n");
+    int64_t demurrage = field_or_zero(policy, "demurrage_bps"), fee = field_or_zero(policy, "membership_fee");
+    bool to_pool = false;
+    cli_json_bool(policy, "charges_to_pool", &to_pool);
+    if (demurrage > 0 || fee > 0)
+        fprintf(out, "            charges each period: demurrage %s above %s, membership fee %s, to the %s\n",
+                cli_out_bps(demurrage, bps), amount_field(policy, "demurrage_threshold", unit, a),
+                fee > 0 ? cli_out_amount(fee, unit, b) : "none", to_pool ? "pool" : "fee account");
+    else if (cli_json_object(policy, "governance")) fprintf(out, "            charges: none\n");
+    const json_t *g = cli_json_object(policy, "governance");
+    const char *mode = cli_json_string(g, "mode");
+    if (mode && strcmp(mode, "members") == 0) {
+        bool suspend = false, freeze = false;
+        cli_json_bool(g, "operators_may_suspend", &suspend);
+        cli_json_bool(g, "operators_may_freeze", &freeze);
+        char quorum[24], threshold[24];
+        fprintf(out,
+                "            governance: members vote (%s), quorum %s, threshold %s, voting %s, timelock %s, late "
+                "quorum +%s; operators may %s\n",
+                string_or_dash(cli_json_string(g, "weighting")), cli_out_bps(field_or_zero(g, "quorum_bps"), quorum),
+                cli_out_bps(field_or_zero(g, "threshold_bps"), threshold),
+                cli_out_duration(field_or_zero(g, "voting_seconds"), d1),
+                cli_out_duration(field_or_zero(g, "timelock_seconds"), d2),
+                cli_out_duration(field_or_zero(g, "late_quorum_seconds"), d3),
+                suspend && freeze ? "suspend members and freeze gateways"
+                : suspend         ? "suspend members"
+                : freeze          ? "freeze gateways"
+                                  : "do neither");
+    } else if (g) {
+        fprintf(out, "            governance: operators\n");
+    }
+}
+
 static void print_policy(FILE *out, const json_t *policy, const cli_unit *unit) {
     char a[CLI_AMOUNT_TEXT_MAX], b[CLI_AMOUNT_TEXT_MAX], c[CLI_AMOUNT_TEXT_MAX], bps[24], bps2[24], bps3[24],
         period[32], grace[32], rule[24];
@@ -725,6 +824,7 @@ static void print_policy(FILE *out, const json_t *policy, const cli_unit *unit) 
         cli_json_i64(policy, "redeem_cap_bps", &redeem_cap))
         fprintf(out, "            at most %" PRId64 " members, notice %s, redemptions at most %s of primary a day\n",
                 max_members, cli_out_duration(notice, notice_text), cli_out_bps(redeem_cap, bps));
+    print_policy_rules(out, policy, unit);
 }
 
 /* What is announced and not yet in force, field by field against the policy. */
@@ -743,7 +843,10 @@ static void print_announced(FILE *out, const json_t *network, const cli_unit *un
                       {"positive_cap", "cap", false, true, false},
                       {"target_rtd_bps", "target RTD", true, false, false},
                       {"notice_seconds", "notice", false, false, true},
-                      {"redeem_cap_bps", "redemption cap", true, false, false}};
+                      {"redeem_cap_bps", "redemption cap", true, false, false},
+                      {"demurrage_bps", "demurrage", true, false, false},
+                      {"demurrage_threshold", "demurrage threshold", false, true, false},
+                      {"membership_fee", "membership fee", false, true, false}};
         for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
             int64_t from = 0, to = 0;
             if (!cli_json_i64(now, fields[i].field, &from) || !cli_json_i64(asked, fields[i].field, &to) || from == to)
@@ -1201,4 +1304,81 @@ void cli_out_request(FILE *out, const json_t *request, const char *network_name)
         fprintf(out, "next        the payer pays it with: tally request pay %" PRId64
                      "; its maker withdraws it with: tally request cancel %" PRId64 "\n",
                 id, id);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Underwriting and reputation.                                              */
+/* ------------------------------------------------------------------------ */
+
+void cli_out_member_standing(FILE *out, const json_t *account, const cli_unit *fallback, const cli_unit *reserve) {
+    cli_unit unit = unit_of(account, fallback);
+    cli_unit reserve_unit = reserve ? *reserve : (cli_unit){0, ""};
+    char a[CLI_AMOUNT_TEXT_MAX], b[CLI_AMOUNT_TEXT_MAX], c[CLI_AMOUNT_TEXT_MAX];
+    const json_t *r = cli_json_object(account, "reputation");
+    if (r) {
+        int64_t given = field_or_zero(r, "volume_given"), received = field_or_zero(r, "volume_received");
+        int64_t volume = given > INT64_MAX - received ? INT64_MAX : given + received;
+        int64_t points = field_or_zero(r, "review_points");
+        char joined[CLI_TIME_TEXT_MAX];
+        fprintf(out, "reputation  %" PRId64 " of 1000 (as the chain wrote it at the line's last period end)\n",
+                field_or_zero(r, "score"));
+        fprintf(out, "            from: joined %s, volume %s (paid %s, received %s), %" PRId64
+                     " compliant periods in a row, %" PRId64 " defaults, net review stars %s%" PRId64 " (%" PRId64
+                     " reviews)\n",
+                cli_out_time(field_or_zero(account, "joined_at"), joined), cli_out_amount(volume, &unit, a),
+                cli_out_amount(given, &unit, b), cli_out_amount(received, &unit, c), field_or_zero(r, "compliant_streak"),
+                field_or_zero(r, "defaults"), points > 0 ? "+" : "", points, field_or_zero(r, "review_count"));
+    }
+    const json_t *u = cli_json_object(account, "underwriting");
+    if (u && (field_or_zero(account, "limit") > 0 || field_or_zero(u, "staked_behind") > 0)) {
+        fprintf(out, "own part    %s of the limit (granted by operators or the algorithm)\n",
+                amount_field(u, "own_limit", &unit, a));
+        fprintf(out, "by stakes   %s of the limit, covered by %s staked behind the line (%" PRId64 " underwriter%s)\n",
+                amount_field(u, "underwritten_limit", &unit, a), amount_field(u, "staked_behind", &reserve_unit, b),
+                field_or_zero(u, "stake_count"), field_or_zero(u, "stake_count") == 1 ? "" : "s");
+    }
+    if (u) {
+        if (field_or_zero(u, "stakes_made") > 0)
+            fprintf(out, "stakes made %" PRId64 ", %s staked now behind others' lines\n", field_or_zero(u, "stakes_made"),
+                    amount_field(u, "staked_total", &reserve_unit, a));
+    }
+}
+
+void cli_out_stakes(FILE *out, const json_t *stakes, bool by_underwriter, const char *empty) {
+    if (json_array_size(stakes) == 0) {
+        fprintf(out, "%s\n", empty);
+        return;
+    }
+    table t = {.columns = 7, .right = {true, false, false, true, true, true, true}};
+    const char *header[] = {"ID", "NETWORK", by_underwriter ? "UNDERWRITER" : "LINE OF", "STAKED", "COVERS",
+                            "EARNED", "SLASHED"};
+    table_row(&t, header);
+    size_t index;
+    json_t *stake;
+    json_array_foreach(stakes, index, stake) {
+        cli_unit unit = unit_of(stake, NULL);
+        cli_unit reserve = {0, ""};
+        int64_t decimals = 0;
+        if (cli_json_i64(stake, "reserve_decimals", &decimals) && decimals >= 0 && decimals <= TALLY_DECIMALS_MAX)
+            reserve.decimals = (uint8_t)decimals;
+        const char *code = cli_json_string(stake, "reserve_code");
+        if (code && strlen(code) <= TALLY_CODE_MAX) snprintf(reserve.code, sizeof reserve.code, "%s", code);
+        const char *who = by_underwriter ? "underwriter" : "member";
+        char name_field[32], id[24], network[24], key[24], staked[CLI_AMOUNT_TEXT_MAX], covers[CLI_AMOUNT_TEXT_MAX],
+            earned[CLI_AMOUNT_TEXT_MAX], slashed[CLI_AMOUNT_TEXT_MAX];
+        snprintf(name_field, sizeof name_field, "%s_name", who);
+        snprintf(id, sizeof id, "%" PRId64, field_or_zero(stake, "id"));
+        snprintf(network, sizeof network, "%" PRId64, field_or_zero(stake, "network"));
+        const char *name = cli_json_string(stake, name_field), *network_name = cli_json_string(stake, "network_name");
+        const char *cells[] = {id,
+                               network_name && network_name[0] ? network_name : network,
+                               name && name[0] ? name : short_key(cli_json_string(stake, who), key),
+                               amount_field(stake, "amount", &reserve, staked),
+                               amount_field(stake, "cover", &unit, covers),
+                               amount_field(stake, "earned", &unit, earned),
+                               amount_field(stake, "slashed", &reserve, slashed)};
+        table_row(&t, cells);
+    }
+    table_print(out, &t);
+    table_free(&t);
 }

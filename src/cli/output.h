@@ -66,6 +66,13 @@ bool cli_out_available_sentence(const char *code, int64_t available, const cli_o
  * fallback is used when the object carries no unit. */
 /* reserve (may be NULL): the network's reserve asset's unit, for the member's pool
  * shares and their value (shown only with it). */
+/* A member's reputation with its inputs, its line's own and underwritten parts
+ * and the stakes it made (`tally member show`, after cli_out_account). */
+void cli_out_member_standing(FILE *out, const json_t *account, const cli_unit *fallback, const cli_unit *reserve);
+/* Stakes as the node lists them (GET /v1/networks/{id}/stakes): id, network, whose
+ * line (or with by_underwriter, whose stake), staked, what it covers, earned,
+ * slashed; `empty` when there is none. */
+void cli_out_stakes(FILE *out, const json_t *stakes, bool by_underwriter, const char *empty);
 void cli_out_account(FILE *out, const json_t *account, const char *network_name, const cli_unit *fallback,
                      const cli_unit *reserve);
 

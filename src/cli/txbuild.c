@@ -225,6 +225,7 @@ bool cli_who_parse(const char *text, cli_who *who, char *why, size_t why_size) {
 #define DEFAULT_MAX_LIMIT_UNITS 1000
 #define DEFAULT_PERIOD_DAYS 30u
 #define DEFAULT_GRACE_DAYS 10u
+#define DEFAULT_REPUTATION_VOLUME_UNITS 10000
 
 static int64_t units_to_minor(int64_t units, uint8_t decimals) {
     for (uint8_t i = 0; i < decimals; i++) units *= 10;
@@ -245,6 +246,10 @@ tally_policy cli_policy_defaults(const cli_unit *unit) {
     policy.max_members = protocol.max_members;
     policy.notice_seconds = protocol.notice_seconds;
     policy.redeem_cap_bps = protocol.redeem_cap_bps;
+    /* The protocol's reputation rule, its volume in the network's units as the other
+     * amounts here (10,000 units). */
+    policy.reputation = protocol.reputation;
+    policy.reputation.volume_full = units_to_minor(DEFAULT_REPUTATION_VOLUME_UNITS, unit->decimals);
     return policy;
 }
 
@@ -343,6 +348,137 @@ static bool either(const cli_args *args, const char *yes, const char *no, bool *
     return true;
 }
 
+/* A reputation part, W:FULL: a weight 0..1000 and the figure it is earned in full
+ * at (an amount in the unit for volume, else a whole number), at least 1 when W > 0. */
+static bool option_weight(const cli_args *args, const char *name, const cli_unit *amount_unit, uint32_t *weight,
+                          int64_t *full, char *why, size_t why_size) {
+    const char *text = cli_option_value(args, name);
+    if (!text) return true;
+    const char *colon = strchr(text, ':');
+    char weight_text[16];
+    uint64_t value = 0, number = 0;
+    size_t length = colon ? (size_t)(colon - text) : 0;
+    bool ok = colon && length > 0 && length < sizeof weight_text;
+    if (ok) {
+        memcpy(weight_text, text, length);
+        weight_text[length] = '\0';
+        ok = cli_number_parse(weight_text, 1000, &value);
+    }
+    char reason[200] = "";
+    int64_t figure = 0;
+    if (ok && amount_unit) ok = cli_amount_parse(colon + 1, amount_unit, true, &figure, reason, sizeof reason);
+    else if (ok) {
+        ok = cli_number_parse(colon + 1, UINT32_MAX, &number);
+        figure = (int64_t)number;
+    }
+    if (ok && value > 0 && figure == 0) {
+        ok = false;
+        snprintf(reason, sizeof reason, "a weighed part is earned in full at 1 or more");
+    }
+    if (!ok) {
+        snprintf(why, why_size, "%s takes W:%s, W points 0 to 1000 earned in full at %s%s%s (200:%s), not '%s'", name,
+                 amount_unit ? "AMOUNT" : "N", amount_unit ? "an amount" : "a whole number", reason[0] ? ": " : "",
+                 reason, amount_unit ? "10000" : "12", text);
+        return false;
+    }
+    *weight = (uint32_t)value;
+    *full = figure;
+    return true;
+}
+
+static bool option_choice(const cli_args *args, const char *name, const char *const *names, uint8_t count,
+                          uint8_t *out, char *why, size_t why_size) {
+    const char *text = cli_option_value(args, name);
+    if (!text) return true;
+    for (uint8_t i = 0; i < count; i++) {
+        if (strcmp(text, names[i]) == 0) {
+            *out = i;
+            return true;
+        }
+    }
+    char list[96] = "";
+    for (uint8_t i = 0; i < count; i++) {
+        size_t used = strlen(list);
+        snprintf(list + used, sizeof list - used, "%s%s", i == 0 ? "" : i + 1 == count ? " or " : ", ", names[i]);
+    }
+    snprintf(why, why_size, "%s is %s, not '%s'", name, list, text);
+    return false;
+}
+
+/* The reputation rule, algorithmic limits, charges (issue 12). */
+static bool apply_rule_options(const cli_args *args, const cli_unit *unit, tally_policy *policy, char *why,
+                               size_t why_size) {
+    tally_reputation_rule *r = &policy->reputation;
+    tally_limit_rule *l = &policy->algorithmic_limits;
+    int64_t age_full = r->age_full_days, streak_full = r->streak_full, review_full = r->review_full;
+    bool to_pool = policy->charges_to_pool;
+    bool ok = option_count(args, "--collateral-ratio-bps", 0, 100u * TALLY_BPS_ONE, &policy->collateral_ratio_bps,
+                           why, why_size) &&
+              option_count(args, "--reputation-base", 0, 1000, &r->base, why, why_size) &&
+              option_weight(args, "--reputation-age", NULL, &r->age_weight, &age_full, why, why_size) &&
+              option_weight(args, "--reputation-volume", unit, &r->volume_weight, &r->volume_full, why, why_size) &&
+              option_weight(args, "--reputation-streak", NULL, &r->streak_weight, &streak_full, why, why_size) &&
+              option_weight(args, "--reputation-reviews", NULL, &r->review_weight, &review_full, why, why_size) &&
+              option_count(args, "--reputation-default-penalty", 0, 1000, &r->default_penalty, why, why_size) &&
+              either(args, "--algorithmic-limits", "--no-algorithmic-limits", &l->enabled, why, why_size) &&
+              option_amount(args, "--limit-base", unit, &l->base, why, why_size) &&
+              option_amount(args, "--limit-per-point", unit, &l->per_point, why, why_size) &&
+              option_count(args, "--limit-income-bps", 0, 10u * TALLY_BPS_ONE, &l->income_bps, why, why_size) &&
+              option_amount(args, "--limit-step-max", unit, &l->step_max, why, why_size) &&
+              option_count(args, "--limit-recovery-periods", 0, 1000, &l->recovery_periods, why, why_size) &&
+              option_bps(args, "--demurrage-bps", &policy->demurrage_bps, why, why_size) &&
+              option_amount(args, "--demurrage-threshold", unit, &policy->demurrage_threshold, why, why_size) &&
+              option_amount(args, "--membership-fee", unit, &policy->membership_fee, why, why_size) &&
+              either(args, "--charges-to-pool", "--charges-to-fees", &to_pool, why, why_size);
+    if (!ok) return false;
+    if (age_full > UINT32_MAX || streak_full > UINT32_MAX || review_full > UINT32_MAX) {
+        snprintf(why, why_size, "a reputation part is earned in full at %u at most", UINT32_MAX);
+        return false;
+    }
+    r->age_full_days = (uint32_t)age_full, r->streak_full = (uint32_t)streak_full;
+    r->review_full = (uint32_t)review_full;
+    policy->charges_to_pool = to_pool;
+    return true;
+}
+
+/* The governance rule. Members' governance needs its vote's rule in full (the
+ * ledger refuses BAD_POLICY otherwise): said here, with the options that set it. */
+static bool apply_governance_options(const cli_args *args, tally_policy *policy, char *why, size_t why_size) {
+    static const char *const modes[] = {"operators", "members"};
+    static const char *const weightings[] = {"one-member", "reputation", "stake"};
+    tally_governance_rule *g = &policy->governance;
+    bool may_suspend = g->operators_may_suspend, may_freeze = g->operators_may_freeze;
+    bool ok = option_choice(args, "--governance", modes, 2, &g->mode, why, why_size) &&
+              option_choice(args, "--vote-weighting", weightings, 3, &g->weighting, why, why_size) &&
+              option_count(args, "--quorum-bps", 1, TALLY_BPS_ONE, &g->quorum_bps, why, why_size) &&
+              option_count(args, "--threshold-bps", 1, TALLY_BPS_ONE, &g->threshold_bps, why, why_size) &&
+              option_duration(args, "voting", 3600, &g->voting_seconds, why, why_size) &&
+              option_duration(args, "timelock", 0, &g->timelock_seconds, why, why_size) &&
+              option_duration(args, "late-quorum", 0, &g->late_quorum_seconds, why, why_size) &&
+              either(args, "--operators-may-suspend", "--operators-may-not-suspend", &may_suspend, why, why_size) &&
+              either(args, "--operators-may-freeze", "--operators-may-not-freeze", &may_freeze, why, why_size);
+    if (!ok) return false;
+    g->operators_may_suspend = may_suspend, g->operators_may_freeze = may_freeze;
+    bool unset = g->quorum_bps == 0 && g->threshold_bps == 0 && g->voting_seconds == 0 && g->timelock_seconds == 0 &&
+                 g->late_quorum_seconds == 0;
+    if (g->mode == TALLY_GOVERNANCE_OPERATORS && unset) return true;
+    if (g->quorum_bps == 0 || g->threshold_bps == 0 || g->voting_seconds == 0) {
+        snprintf(why, why_size, "a vote's rule needs --quorum-bps, --threshold-bps and --voting-days (or "
+                                "--voting-seconds), all three");
+        return false;
+    }
+    if (g->voting_seconds > TALLY_NOTICE_SECONDS_MAX || g->timelock_seconds > TALLY_NOTICE_SECONDS_MAX) {
+        snprintf(why, why_size, "a vote and its timelock last at most %u days each", TALLY_NOTICE_SECONDS_MAX / DAY_SECONDS);
+        return false;
+    }
+    if (g->late_quorum_seconds > g->voting_seconds) {
+        snprintf(why, why_size, "the late-quorum extension (%" PRIu32 " s) is longer than the vote (%" PRIu32 " s)",
+                 g->late_quorum_seconds, g->voting_seconds);
+        return false;
+    }
+    return true;
+}
+
 bool cli_policy_apply_options(const cli_args *args, const cli_unit *unit, tally_policy *policy, char *why,
                               size_t why_size) {
     char amount[CLI_AMOUNT_TEXT_MAX], other[CLI_AMOUNT_TEXT_MAX];
@@ -364,7 +500,9 @@ bool cli_policy_apply_options(const cli_args *args, const cli_unit *unit, tally_
               option_rule(args, &policy->compliance_rule, why, why_size) &&
               either(args, "--auto-renew", "--no-auto-renew", &renew, why, why_size) &&
               either(args, "--admitted", "--open", &admitted, why, why_size);
-    if (!ok) return false;
+    if (!ok || !apply_rule_options(args, unit, policy, why, why_size) ||
+        !apply_governance_options(args, policy, why, why_size))
+        return false;
     policy->auto_renew = renew;
     policy->membership_mode = admitted ? TALLY_MEMBERSHIP_ADMITTED : TALLY_MEMBERSHIP_OPEN;
     if (policy->default_credit_limit > policy->max_credit_limit) {
@@ -606,6 +744,8 @@ static cli_status build_network_key(build *b) {
 static cli_status build_network_only(build *b) {
     cli_status status = need_network(b, arg(b, 0));
     if (status == CLI_OK) b->tx->body.network_only.network_id = b->plan->network.id;
+    /* Leaving is refused while stakes are locked (STAKES_OPEN): said in the reserve's unit. */
+    if (status == CLI_OK && b->tx->type == TALLY_TX_MEMBER_LEAVE) status = need_reserve_asset(b, false);
     return status;
 }
 
@@ -995,6 +1135,20 @@ static cli_status build_pool(build *b, tally_tx_type type) {
     /* Shares are counted like the reserve (a first deposit gets one share per unit). */
     const cli_unit *unit = in_reserve ? &b->plan->asset.unit : &b->plan->network.unit;
     return parse_amount(b, arg(b, 1), unit, false, &body->amount);
+}
+
+/* STAKE, UNSTAKE: NET MEMBER AMOUNT, the amount in the network's reserve asset. */
+static cli_status build_stake(build *b) {
+    cli_status status = need_network(b, arg(b, 0));
+    if (status == CLI_OK) status = need_reserve_asset(b, true);
+    if (status != CLI_OK) return status;
+    tally_tx_stake *body = &b->tx->body.stake;
+    body->network_id = b->plan->network.id;
+    status = who_in_network(b, arg(b, 1), &body->member);
+    if (status != CLI_OK) return status;
+    if (memcmp(body->member.bytes, b->signer->bytes, TALLY_KEY_BYTES) == 0)
+        return usage(b, "an underwriter stakes behind another member's line, not its own");
+    return parse_amount(b, arg(b, 2), &b->plan->asset.unit, false, &body->amount);
 }
 
 static cli_status build_fee_distribute(build *b) {
@@ -1685,6 +1839,8 @@ static const struct {
     {"gateway", "settle", TALLY_TX_SETTLE},
     {NULL, "pay", TALLY_TX_TRANSFER_CROSS}, /* after TRANSFER: `pay` across networks */
     {"clearing", "submit", TALLY_TX_CLEARING},
+    {"underwrite", "stake", TALLY_TX_STAKE},        {"underwrite", "unstake", TALLY_TX_UNSTAKE},
+    {"member", "pay-fee", TALLY_TX_MEMBER_FEE_PAY},
 };
 
 bool cli_command_tx_type(const cli_command *command, tally_tx_type *type) {
@@ -1752,7 +1908,10 @@ cli_status cli_txbuild(cli_context *ctx, const cli_args *args, const tally_key *
     case TALLY_TX_MEMBER_REINSTATE:
     case TALLY_TX_LINE_CLOSE: status = build_network_key(&b); break;
     case TALLY_TX_MEMBER_JOIN:
-    case TALLY_TX_MEMBER_LEAVE: status = build_network_only(&b); break;
+    case TALLY_TX_MEMBER_LEAVE:
+    case TALLY_TX_MEMBER_FEE_PAY: status = build_network_only(&b); break;
+    case TALLY_TX_STAKE:
+    case TALLY_TX_UNSTAKE: status = build_stake(&b); break;
     case TALLY_TX_ALIAS_SET: status = build_alias(&b); break;
     case TALLY_TX_LINE_OPEN: status = build_line_open(&b); break;
     case TALLY_TX_LINE_UPDATE: status = build_line_update(&b); break;

@@ -416,6 +416,12 @@ static const tally_member *find_member(const tally_state *state, uint32_t networ
  * pays reserve in, a redemption takes it out. */
 static void add_pool_figures(json_t *entry, const index_history_entry *e) {
     if (!entry || (e->reserve == 0 && e->shares == 0)) return;
+    /* A stake's entry, in the underwriter's history and the line's: the reserve put
+     * behind the line (+) or taken back (-). */
+    if (e->type == TALLY_TX_STAKE || e->type == TALLY_TX_UNSTAKE) {
+        json_object_set_new(entry, "staked", json_integer(e->type == TALLY_TX_STAKE ? e->reserve : -e->reserve));
+        return;
+    }
     bool reserve_in = e->type == TALLY_TX_POOL_DEPOSIT || e->type == TALLY_TX_POOL_REPAY;
     bool shares_made = e->type == TALLY_TX_POOL_DEPOSIT;
     if (e->type != TALLY_TX_POOL_DEPOSIT && e->type != TALLY_TX_POOL_WITHDRAW && e->type != TALLY_TX_POOL_REPAY &&
@@ -880,6 +886,82 @@ static enum MHD_Result get_escrow_list(http_server *server, struct MHD_Connectio
 
 /* GET /v1/networks?name=NAME: the network of that name (ignoring ASCII case: names
  * are unique on the chain in that sense), as a list of one, or of none. */
+/* ---- stakes (underwriting) ---- */
+
+/* GET /v1/stakes/{id}. */
+static enum MHD_Result get_stake(http_server *server, struct MHD_Connection *connection, const char *id_text) {
+    uint32_t id;
+    if (!parse_record_id(id_text, &id))
+        return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_ID", "a stake's id is a positive integer");
+    view_stake_copy copy;
+    const tally_state *state = node_read_begin(server->node);
+    if (!state) return send_failed(connection);
+    const tally_stake *stake = tally_state_stake(state, id);
+    if (stake) view_copy_stake(state, stake, &copy);
+    node_read_end(server->node);
+    if (!stake)
+        return send_error(connection, MHD_HTTP_NOT_FOUND, "STAKE_NOT_FOUND", "no stake has this id");
+    return send_json(connection, MHD_HTTP_OK, view_stake(&copy));
+}
+
+/* A stake filter's key: an address, or an alias of the network (found: false when
+ * neither names a member; a member who left still has its stakes listed). */
+static bool stake_filter_key(const tally_state *state, uint32_t network_id, const char *who, tally_key *key) {
+    if (strlen(who) == TALLY_ADDRESS_LENGTH && strncmp(who, "tly1", 4) == 0) return tally_address_decode(who, key);
+    const tally_member *member = tally_state_member_by_alias(state, network_id, who, strlen(who));
+    if (member) *key = member->key;
+    return member != NULL;
+}
+
+/* GET /v1/networks/{id}/stakes?member=&underwriter=&cursor=&limit=: the network's
+ * stakes in id order (withdrawn ones too, amount 0), those behind member's line or
+ * made by underwriter. A page looks at HTTP_STAKES_SCAN_MAX records at most: `next`
+ * says where the next one starts. */
+static enum MHD_Result get_stakes(http_server *server, struct MHD_Connection *connection, uint32_t network_id) {
+    enum { HTTP_STAKES_SCAN_MAX = 65536 };
+    uint64_t cursor, limit;
+    if (!query_page(connection, 1, TALLY_STAKES_MAX, &cursor, &limit) || cursor == 0)
+        return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_QUERY",
+                          "cursor is the `next` of the previous page, 1 <= limit <= 500");
+    const char *member_text = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "member");
+    const char *underwriter_text = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "underwriter");
+    view_stake_copy *copies = calloc((size_t)limit, sizeof *copies);
+    if (!copies) return send_out_of_memory(connection);
+    const tally_state *state = node_read_begin(server->node);
+    if (!state) {
+        free(copies);
+        return send_failed(connection);
+    }
+    tally_key member, underwriter;
+    const char *refused = NULL;
+    if (!tally_state_network(state, network_id)) refused = "UNKNOWN_NETWORK";
+    else if (member_text && !stake_filter_key(state, network_id, member_text, &member)) refused = "member";
+    else if (underwriter_text && !stake_filter_key(state, network_id, underwriter_text, &underwriter))
+        refused = "underwriter";
+    uint32_t count = tally_state_stake_count(state), shown = 0, id = (uint32_t)cursor, scanned = 0;
+    for (; !refused && id <= count && shown < limit && scanned < HTTP_STAKES_SCAN_MAX; id++, scanned++) {
+        const tally_stake *stake = tally_state_stake(state, id);
+        if (!stake || stake->network_id != network_id) continue;
+        if (member_text && memcmp(stake->member.bytes, member.bytes, TALLY_KEY_BYTES) != 0) continue;
+        if (underwriter_text && memcmp(stake->underwriter.bytes, underwriter.bytes, TALLY_KEY_BYTES) != 0) continue;
+        view_copy_stake(state, stake, &copies[shown++]);
+    }
+    node_read_end(server->node);
+    if (refused) {
+        free(copies);
+        if (strcmp(refused, "UNKNOWN_NETWORK") == 0)
+            return send_error(connection, MHD_HTTP_NOT_FOUND, refused, tally_error_message(TALLY_ERR_UNKNOWN_NETWORK));
+        char why[128];
+        snprintf(why, sizeof why, "%s is an address or an alias of a member of the network", refused);
+        return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_QUERY", why);
+    }
+    json_t *list = json_array();
+    for (uint32_t i = 0; i < shown; i++) json_array_append_new(list, view_stake(&copies[i]));
+    free(copies);
+    return send_json(connection, MHD_HTTP_OK,
+                     json_pack("{s:o, s:o}", "stakes", list, "next", view_next(id <= count, id)));
+}
+
 /* ---- gateways and payment paths ---- */
 
 /* GET /v1/gateways[?network=ID]: every gateway (of that network), in id order. */
@@ -1153,7 +1235,8 @@ static void copy_member_page(const tally_state *state, const tally_network *netw
     page->more = at < table;
 }
 
-/* GET /v1/networks/{id}[/members | /accounts/{who}[/history] | /search | /activity | /holds | /requests] */
+/* GET /v1/networks/{id}[/members | /accounts/{who}[/history] | /search | /activity | /holds | /requests | /health
+ * | /stakes] */
 /* GET /v1/networks/{id}/health?before=&limit=: the last completed period (the
  * network record's), the running one, and the history the index keeps. */
 static enum MHD_Result get_health(http_server *server, struct MHD_Connection *connection,
@@ -1201,6 +1284,8 @@ static enum MHD_Result get_network(http_server *server, struct MHD_Connection *c
     bool wants_holds = count == 4 && strcmp(segments[3], "holds") == 0;
     bool wants_requests = count == 4 && strcmp(segments[3], "requests") == 0;
     bool wants_health = count == 4 && strcmp(segments[3], "health") == 0;
+    bool wants_stakes = count == 4 && strcmp(segments[3], "stakes") == 0;
+    if (wants_stakes) return get_stakes(server, connection, network_id);
     if (wants_account && count == 6 && strcmp(segments[5], "history") != 0) wants_account = false;
     if (!wants_network && !wants_members && !wants_account && !wants_search && !wants_activity && !wants_holds &&
         !wants_requests && !wants_health)
@@ -1456,7 +1541,8 @@ static enum MHD_Result get_block(http_server *server, struct MHD_Connection *con
 /* ---- proofs ---- */
 
 /* GET /v1/proofs/networks/ID[/accounts/WHO | /shares/ADDRESS], /v1/proofs/accounts/ADDRESS,
- * /v1/proofs/assets/ID[/holders/ADDRESS], /v1/proofs/holds/ID, /v1/proofs/requests/ID: a record of the tip's state with its path and
+ * /v1/proofs/assets/ID[/holders/ADDRESS], /v1/proofs/holds/ID, /v1/proofs/requests/ID, /v1/proofs/stakes/ID: a
+ * record of the tip's state with its path and
  * the tip's signed header (docs/PROOFS.md). */
 static enum MHD_Result get_proof(http_server *server, struct MHD_Connection *connection, char **segments, int count) {
     proof_request wanted = {0};
@@ -1481,13 +1567,16 @@ static enum MHD_Result get_proof(http_server *server, struct MHD_Connection *con
         wanted.kind = PROOF_PENDING;
     } else if (strcmp(what, "requests") == 0 && has_id && count == 4) {
         wanted.kind = PROOF_REQUEST;
+    } else if (strcmp(what, "stakes") == 0 && has_id && count == 4) {
+        wanted.kind = PROOF_STAKE;
     } else {
         understood = false;
     }
     if (!understood)
         return send_error(connection, MHD_HTTP_NOT_FOUND, "NOT_FOUND",
                           "proofs: /v1/proofs/networks/ID[/accounts/WHO|/shares/ADDRESS], /v1/proofs/accounts/ADDRESS, "
-                          "/v1/proofs/assets/ID[/holders/ADDRESS], /v1/proofs/holds/ID, /v1/proofs/requests/ID");
+                          "/v1/proofs/assets/ID[/holders/ADDRESS], /v1/proofs/holds/ID, /v1/proofs/requests/ID, "
+                          "/v1/proofs/stakes/ID");
     if (who) {
         bool by_alias = wanted.kind == PROOF_MEMBER && strncmp(who, "tly1", 4) != 0;
         if (by_alias) {
@@ -1762,6 +1851,7 @@ static enum MHD_Result route(http_server *server, struct MHD_Connection *connect
     if (strcmp(resource, "proofs") == 0) return get_proof(server, connection, segments, count);
     if (strcmp(resource, "holds") == 0 && count == 3) return get_hold(server, connection, segments[2]);
     if (strcmp(resource, "requests") == 0 && count == 3) return get_request(server, connection, segments[2]);
+    if (strcmp(resource, "stakes") == 0 && count == 3) return get_stake(server, connection, segments[2]);
     if (strcmp(resource, "gateways") == 0 && count == 2) return get_gateways(server, connection);
     if (strcmp(resource, "gateways") == 0 && count == 3) return get_gateway(server, connection, segments[2]);
     if (strcmp(resource, "paths") == 0 && count == 2) return get_paths(server, connection);

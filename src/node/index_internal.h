@@ -94,10 +94,12 @@ _Static_assert(CREDIT_ENTRIES_MAX <= ENTRIES_PER_TX && ASSET_ENTRIES_MAX <= ENTR
     X(TX_BY_ID, "SELECT t.height, t.position, b.time, t.type, t.signer, t.sequence, t.network_id, "          \
                 "t.asset_id, t.encoded, " TX_RESULT_COLUMNS " FROM txs t "                                   \
                 "JOIN blocks b ON b.height = t.height WHERE t.id = ?1 AND t.type < " INDEX_EVENT_TYPE_BASE_TEXT) \
+    /* HISTORY: the signer's entry of a pool transaction carries its reserve and shares; \
+     * a stake's (STAKE 41, UNSTAKE 42) both sides' entries carry the reserve moved. */  \
     X(HISTORY,                                                                                               \
       "SELECT h.entry, t.height, t.position, b.time, t.id, t.type, h.amount, h.fee, "                        \
       "h.counterparty, coalesce(h.memo, t.memo), h.line, "                                                    \
-      "CASE WHEN h.member = t.signer THEN t.reserve ELSE 0 END, "                                             \
+      "CASE WHEN h.member = t.signer OR t.type IN (41, 42) THEN t.reserve ELSE 0 END, "                       \
       "CASE WHEN h.member = t.signer THEN t.shares ELSE 0 END, t.event_amount, t.event_time FROM history h " \
       "JOIN txs t ON t.seq = h.entry / " ENTRIES_PER_TX_TEXT " "                                             \
       "JOIN blocks b ON b.height = t.height "                                                                \

@@ -173,7 +173,12 @@ static index_error index_effects(tally_index *index, const tally_tx *tx, const t
     index_error error = INDEX_OK;
     uint32_t reserve_asset_id = 0;
     bool pool = tx->type >= TALLY_TX_POOL_DEPOSIT && tx->type <= TALLY_TX_POOL_REDEEM;
+    bool stake = tx->type == TALLY_TX_STAKE || tx->type == TALLY_TX_UNSTAKE;
+    _Static_assert(TALLY_TX_STAKE == 41 && TALLY_TX_UNSTAKE == 42, "index_internal.h's HISTORY names them by number");
+    /* Both move the network's reserve asset (the stake's between the underwriter and
+     * the underwriting account). */
     if (pool) error = peg_get(index, tx->body.pool_amount.network_id, &reserve_asset_id, why, why_size);
+    if (stake) error = peg_get(index, tx->body.stake.network_id, &reserve_asset_id, why, why_size);
     if (error == INDEX_OK && tx->type == TALLY_TX_PEG_SET)
         error = peg_put(index, tx->body.peg_set.network_id, tx->body.peg_set.asset_id, why, why_size);
     if (error == INDEX_OK && tx->type == TALLY_TX_ALIAS_SET)

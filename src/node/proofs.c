@@ -37,6 +37,9 @@ static bool find_position(const tally_state *state, const proof_request *request
     case PROOF_REQUEST:
         *table = TALLY_TABLE_REQUESTS, *index = request->id - 1;
         return tally_state_request(state, request->id) != NULL;
+    case PROOF_STAKE:
+        *table = TALLY_TABLE_STAKES, *index = request->id - 1;
+        return tally_state_stake(state, request->id) != NULL;
     }
     return false;
 }

@@ -24,7 +24,8 @@ typedef enum {
     PROOF_ASSET,
     PROOF_HOLDING,
     PROOF_PENDING, /* a pending transfer by id */
-    PROOF_REQUEST  /* a payment request by id */
+    PROOF_REQUEST, /* a payment request by id */
+    PROOF_STAKE    /* a stake by id */
 } proof_kind;
 
 typedef struct {

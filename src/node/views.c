@@ -71,7 +71,11 @@ static bool has_available(tally_error code) {
     case TALLY_ERR_APPROVAL_ABOVE_MAX:
     case TALLY_ERR_REDEEM_CAP_REACHED:
     case TALLY_ERR_EXPOSURE_LIMIT:
-    case TALLY_ERR_BELOW_MIN_RECEIVED: return true;
+    case TALLY_ERR_BELOW_MIN_RECEIVED:
+    case TALLY_ERR_STAKE_SHORT:
+    case TALLY_ERR_STAKE_COVERS_DEBT:
+    case TALLY_ERR_STAKES_OPEN:
+    case TALLY_ERR_FEE_OWED: return true;
     default: return false;
     }
 }
@@ -207,8 +211,44 @@ void view_text_append_tx_status(view_text *text, const uint8_t id[TALLY_HASH_BYT
 
 static const char *const compliance_names[] = {"zero_balance", "rebalanced", "min_income"};
 
+static const char *const governance_mode_names[] = {"operators", "members"};
+static const char *const vote_weighting_names[] = {"one_member", "reputation", "stake"};
+
+/* The policy's rules of issue 12, nested as the codec names them (policy.reputation.base). */
+static void view_policy_rules(json_t *view, const tally_policy *p) {
+    const tally_reputation_rule *r = &p->reputation;
+    const tally_limit_rule *l = &p->algorithmic_limits;
+    const tally_governance_rule *g = &p->governance;
+    json_object_set_new(view, "collateral_ratio_bps", json_integer(p->collateral_ratio_bps));
+    json_object_set_new(
+        view, "reputation",
+        json_pack("{s:i, s:i, s:i, s:i, s:I, s:i, s:i, s:i, s:i, s:i}", "base", (int)r->base, "age_weight",
+                  (int)r->age_weight, "age_full_days", (int)r->age_full_days, "volume_weight", (int)r->volume_weight,
+                  "volume_full", (json_int_t)r->volume_full, "streak_weight", (int)r->streak_weight, "streak_full",
+                  (int)r->streak_full, "review_weight", (int)r->review_weight, "review_full", (int)r->review_full,
+                  "default_penalty", (int)r->default_penalty));
+    json_object_set_new(view, "algorithmic_limits",
+                        json_pack("{s:b, s:I, s:I, s:I, s:I, s:I}", "enabled", l->enabled, "base", (json_int_t)l->base,
+                                  "per_point", (json_int_t)l->per_point, "income_bps", (json_int_t)l->income_bps,
+                                  "step_max", (json_int_t)l->step_max, "recovery_periods",
+                                  (json_int_t)l->recovery_periods));
+    json_object_set_new(view, "demurrage_bps", json_integer(p->demurrage_bps));
+    json_object_set_new(view, "demurrage_threshold", json_integer(p->demurrage_threshold));
+    json_object_set_new(view, "membership_fee", json_integer(p->membership_fee));
+    json_object_set_new(view, "charges_to_pool", json_boolean(p->charges_to_pool));
+    json_object_set_new(
+        view, "governance",
+        json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:b, s:b}", "mode",
+                  g->mode < TALLY_GOVERNANCE_COUNT ? governance_mode_names[g->mode] : "?", "weighting",
+                  g->weighting < TALLY_WEIGHT_COUNT ? vote_weighting_names[g->weighting] : "?", "quorum_bps",
+                  (json_int_t)g->quorum_bps, "threshold_bps", (json_int_t)g->threshold_bps, "voting_seconds",
+                  (json_int_t)g->voting_seconds, "timelock_seconds", (json_int_t)g->timelock_seconds,
+                  "late_quorum_seconds", (json_int_t)g->late_quorum_seconds, "operators_may_suspend",
+                  g->operators_may_suspend, "operators_may_freeze", g->operators_may_freeze));
+}
+
 static json_t *view_policy(const tally_policy *p) {
-    return json_pack("{s:I, s:I, s:I, s:i, s:i, s:i, s:i, s:s, s:i, s:b, s:i, s:s, s:I, s:I, s:I}", "default_credit_limit",
+    json_t *view = json_pack("{s:I, s:I, s:I, s:i, s:i, s:i, s:i, s:s, s:i, s:b, s:i, s:s, s:I, s:I, s:I}", "default_credit_limit",
                      (json_int_t)p->default_credit_limit, "max_credit_limit", (json_int_t)p->max_credit_limit,
                      "positive_cap", (json_int_t)p->positive_cap, "fee_bps", (int)p->fee_bps, "default_risk_fee_bps",
                      (int)p->default_risk_fee_bps, "period_seconds", (int)p->period_seconds, "grace_seconds",
@@ -219,6 +259,8 @@ static json_t *view_policy(const tally_policy *p) {
                      p->membership_mode == TALLY_MEMBERSHIP_OPEN ? "open" : "admitted", "max_members",
                      (json_int_t)p->max_members, "notice_seconds", (json_int_t)p->notice_seconds, "redeem_cap_bps",
                      (json_int_t)p->redeem_cap_bps);
+    if (view) view_policy_rules(view, p);
+    return view;
 }
 
 json_t *view_chain_rules(const tally_chain_rules *rules) {
@@ -363,6 +405,24 @@ void view_copy_member(const tally_state *state, const tally_network *network, co
     }
 }
 
+/* Reputation with its inputs, the line's own and underwritten parts, the stakes
+ * behind it and made, and a membership fee owed (docs/UNDERWRITING.md). */
+static void view_member_underwriting(json_t *view, const tally_member *m) {
+    json_object_set_new(
+        view, "reputation",
+        json_pack("{s:i, s:i, s:i, s:I, s:I, s:i, s:i, s:I}", "score", (int)m->reputation, "compliant_streak",
+                  (int)m->compliant_streak, "defaults", (int)m->defaults, "volume_given", (json_int_t)m->volume_given,
+                  "volume_received", (json_int_t)m->volume_received, "review_points", (int)m->review_points,
+                  "review_count", (int)m->review_count, "income_last_period", (json_int_t)m->income_last_period));
+    json_object_set_new(view, "underwriting",
+                        json_pack("{s:I, s:I, s:I, s:i, s:i, s:i, s:I}", "own_limit",
+                                  (json_int_t)(m->limit - m->underwritten_limit), "underwritten_limit",
+                                  (json_int_t)m->underwritten_limit, "staked_behind", (json_int_t)m->staked_behind,
+                                  "first_stake", (int)m->first_stake, "stake_count", (int)m->stake_count,
+                                  "stakes_made", (int)m->stakes_made, "staked_total", (json_int_t)m->staked_total));
+    json_object_set_new(view, "fee_owed", json_integer(m->fee_owed));
+}
+
 json_t *view_member(const view_member_copy *copy) {
     const tally_member *m = &copy->member;
     json_t *line = json_pack("{s:s, s:I, s:i, s:i, s:i, s:I, s:I, s:I, s:I, s:b}", "status",
@@ -383,6 +443,7 @@ json_t *view_member(const view_member_copy *copy) {
         json_object_set_new(view, "pool_shares", json_integer(copy->pool_shares));
         json_object_set_new(view, "pool_shares_value", json_integer(copy->pool_shares_value));
     }
+    if (view) view_member_underwriting(view, m);
     /* A member who left suspended or defaulted comes back so: say it. */
     if (view && m->status == TALLY_MEMBER_LEFT)
         json_object_set_new(view, "left_as", json_string(view_member_status_name(m->status_before_leaving)));
@@ -417,6 +478,14 @@ json_t *view_tx(const tally_tx *tx) {
         json_object_set_new(view, "networks", json_integer(a->networks));
         json_object_set_new(view, "assets", json_integer(a->assets));
     }
+    if (view && (tx->type == TALLY_TX_STAKE || tx->type == TALLY_TX_UNSTAKE)) {
+        const tally_tx_stake *stake = &tx->body.stake;
+        json_object_set_new(view, "network", json_integer(stake->network_id));
+        json_object_set_new(view, "member", view_address(&stake->member));
+        json_object_set_new(view, "amount", json_integer(stake->amount));
+    }
+    if (view && tx->type == TALLY_TX_MEMBER_FEE_PAY)
+        json_object_set_new(view, "network", json_integer(tx->body.network_only.network_id));
     if (view && tx->type == TALLY_TX_TRANSFER) {
         const tally_tx_transfer *t = &tx->body.transfer;
         json_object_set_new(view, "network", json_integer(t->network_id));
@@ -463,7 +532,10 @@ void view_copy_name(const tally_state *state, uint32_t network_id, const tally_k
         static const struct {
             tally_system_kind kind;
             const char *name;
-        } kinds[] = {{TALLY_SYSTEM_FEES, "fees"}, {TALLY_SYSTEM_POOL, "pool"}, {TALLY_SYSTEM_LOST_DEBT, "lost-debt"}};
+        } kinds[] = {{TALLY_SYSTEM_FEES, "fees"},
+                     {TALLY_SYSTEM_POOL, "pool"},
+                     {TALLY_SYSTEM_LOST_DEBT, "lost-debt"},
+                     {TALLY_SYSTEM_UNDERWRITING, "underwriting"}};
         for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
             tally_key system = tally_system_key(network_id, kinds[k].kind);
             if (memcmp(system.bytes, key->bytes, TALLY_KEY_BYTES) == 0) snprintf(name, TALLY_ALIAS_MAX + 1, "%s", kinds[k].name);
@@ -661,5 +733,36 @@ json_t *view_path(const path_quote *quote) {
             json_object_set_new(error, "gateway", json_integer(quote->hops[quote->refused_hop].gateway_id));
         json_object_set_new(view, "refusal", error);
     }
+    return view;
+}
+
+/* ---- stakes ---- */
+
+void view_copy_stake(const tally_state *state, const tally_stake *stake, view_stake_copy *out) {
+    out->stake = *stake;
+    view_copy_name(state, stake->network_id, &stake->member, out->member_name);
+    view_copy_name(state, stake->network_id, &stake->underwriter, out->underwriter_name);
+    const tally_network *network = tally_state_network(state, stake->network_id);
+    out->cover = network ? tally_network_stake_cover(network, stake->amount) : 0;
+    out->decimals = network ? network->decimals : 0;
+    snprintf(out->network_name, sizeof out->network_name, "%s", network ? network->name : "");
+    snprintf(out->unit_code, sizeof out->unit_code, "%s", network ? network->unit_code : "");
+    const tally_asset *asset = network && network->reserve_asset_id ? tally_state_asset(state, network->reserve_asset_id) : NULL;
+    out->reserve_asset = asset ? asset->id : 0;
+    out->reserve_decimals = asset ? asset->decimals : 0;
+    snprintf(out->reserve_code, sizeof out->reserve_code, "%s", asset ? asset->code : "");
+}
+
+json_t *view_stake(const view_stake_copy *copy) {
+    const tally_stake *s = &copy->stake;
+    json_t *view = json_pack("{s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:i, s:s, s:i, s:i, s:s, s:i}", "id", (int)s->id,
+                             "network", (int)s->network_id, "amount", (json_int_t)s->amount, "cover",
+                             (json_int_t)copy->cover, "earned", (json_int_t)s->earned, "slashed", (json_int_t)s->slashed,
+                             "created_at", (json_int_t)s->created_at, "decimals", (int)copy->decimals, "unit",
+                             copy->unit_code, "reserve_asset", (int)copy->reserve_asset, "reserve_decimals",
+                             (int)copy->reserve_decimals, "reserve_code", copy->reserve_code, "next", (int)s->next);
+    if (view) json_object_set_new(view, "network_name", json_string(copy->network_name));
+    set_key(view, "member", &s->member, copy->member_name);
+    set_key(view, "underwriter", &s->underwriter, copy->underwriter_name);
     return view;
 }

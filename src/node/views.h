@@ -134,6 +134,23 @@ json_t *view_gateway(const view_gateway_copy *copy);
  * the payee receives, its capacity; a refused one with its refusal. */
 json_t *view_path(const path_quote *quote);
 
+/* A stake with the names of its line's holder and underwriter, the cover of what it
+ * holds now, the network's unit and its reserve asset's, copied under the lock. */
+typedef struct {
+    tally_stake stake;
+    char member_name[TALLY_ALIAS_MAX + 1], underwriter_name[TALLY_ALIAS_MAX + 1];
+    char network_name[TALLY_NAME_MAX + 1];
+    int64_t cover; /* tally_network_stake_cover of its amount */
+    uint8_t decimals;
+    char unit_code[TALLY_CODE_MAX + 1];
+    uint32_t reserve_asset;
+    uint8_t reserve_decimals;
+    char reserve_code[TALLY_CODE_MAX + 1];
+} view_stake_copy;
+void view_copy_stake(const tally_state *state, const tally_stake *stake, view_stake_copy *out);
+/* docs/openapi.yaml Stake. */
+json_t *view_stake(const view_stake_copy *copy);
+
 const char *view_member_status_name(uint8_t status);
 const char *view_line_status_name(uint8_t status);
 
