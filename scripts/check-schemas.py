@@ -274,16 +274,22 @@ def main():
             c.fail("GET /v1/networks/1/accounts/alice/history", "the honey did not expire in 400 days")
     else:
         c.check("/v1/dev/advance", "post", "/v1/dev/advance?seconds=60", 403, "")
-    # Stakes: the demo makes none; the lists answer empty and every refusal is named.
-    c.check("/v1/networks/{network}/stakes", "get", "/v1/networks/1/stakes", 200)
+    # Stakes: the demo's one (bob's behind dave's line) is listed, read and proved;
+    # every refusal is named.
+    listed = c.check("/v1/networks/{network}/stakes", "get", "/v1/networks/1/stakes", 200) or {}
+    if not listed.get("stakes"):
+        c.fail("GET /v1/networks/1/stakes", "the demo's stake of bob's behind dave is not listed")
+    c.check("/v1/networks/{network}/stakes", "get", "/v1/networks/1/stakes?member=dave&underwriter=bob&limit=5", 200)
     c.check("/v1/networks/{network}/stakes", "get", "/v1/networks/1/stakes?member=bob&underwriter=alice&limit=5", 200)
     for query, status in (("?member=nobody", 400), ("?underwriter=nobody", 400), ("?cursor=0", 400),
                           ("?limit=501", 400)):
         c.check("/v1/networks/{network}/stakes", "get", "/v1/networks/1/stakes" + query, status)
     c.check("/v1/networks/{network}/stakes", "get", "/v1/networks/999/stakes", 404)
-    c.check("/v1/stakes/{id}", "get", "/v1/stakes/1", 404)
+    c.check("/v1/stakes/{id}", "get", "/v1/stakes/1", 200)
+    c.check("/v1/stakes/{id}", "get", "/v1/stakes/2", 404)
     c.check("/v1/stakes/{id}", "get", "/v1/stakes/first", 400)
-    c.check("/v1/proofs/stakes/{id}", "get", "/v1/proofs/stakes/1", 404)
+    c.check("/v1/proofs/stakes/{id}", "get", "/v1/proofs/stakes/1", 200)
+    c.check("/v1/proofs/stakes/{id}", "get", "/v1/proofs/stakes/2", 404)
     c.check("/metrics", "get", "/metrics", 200)
 
     missing = [(path, method) for path, item in spec["paths"].items() for method in item
