@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """check-schemas.py: every answer of a real node against docs/openapi.yaml.
 
-Usage: check-schemas.py NODE_URL [--dev | --gateways] [OPENAPI]
+Usage: check-schemas.py NODE_URL [--dev | --gateways | --governance] [OPENAPI]
 
 With --dev the node runs a dev chain (`tallyd --dev --demo`): the clock is moved
 400 days first, so that histories and the activity hold the chain's own events
@@ -23,6 +23,10 @@ With --gateways the node holds, instead of the demo, what test_cli_gateway.c mak
 Greenvale (1), Riverside (2) and Hilltop (3), gateways 1 (1-2) and 2 (2-3), alice in
 1 and bob in 2 and carol in 3, and cross payments committed; only the gateways, the
 paths and the blocks are checked (their answers with real figures).
+
+With --governance the node holds what test_cli_governance.c makes: Greenvale (1),
+governed by its members, with proposal 1 (an operator added) executed and voted on
+by alice; only the proposals and the blocks are checked.
 
 Prints one line per request and a summary; exit status 0 when everything matches.
 Uses python3-yaml and python3-jsonschema (Debian packages, deps/debian-packages.txt).
@@ -143,13 +147,16 @@ def main():
     rest = sys.argv[2:]
     dev = "--dev" in rest
     gateways = "--gateways" in rest
-    rest = [arg for arg in rest if arg not in ("--dev", "--gateways")]
+    governance = "--governance" in rest
+    rest = [arg for arg in rest if arg not in ("--dev", "--gateways", "--governance")]
     spec_path = rest[0] if rest else "docs/openapi.yaml"
     with open(spec_path) as file:
         spec = yaml.safe_load(file)
     c = Checker(url, spec)
     if gateways:
         return check_gateways(c)
+    if governance:
+        return check_governance(c)
     if dev:
         c.check("/v1/dev/advance", "post", "/v1/dev/advance?seconds=%d" % (400 * 86400), 200, "")
         time.sleep(1)  # the index follows the chain within moments
@@ -267,6 +274,7 @@ def main():
     else:
         c.check("/v1/dev/advance", "post", "/v1/dev/advance?seconds=60", 403, "")
     c.check("/metrics", "get", "/metrics", 200)
+    check_no_proposals(c, alice)
 
     missing = [(path, method) for path, item in spec["paths"].items() for method in item
                if method in ("get", "post") and (path, method) not in c.seen_paths]
@@ -294,6 +302,45 @@ def check_gateways(c):
     c.check("/v1/paths", "get", "/v1/paths?from=alice@1&to=carol@3&amount=2000&path=2", 404)
     c.check("/v1/paths", "get", "/v1/paths?from=alice@1&to=bob@2&amount=1000000", 404)
     c.check("/v1/paths", "get", "/v1/paths?from=alice@1&to=bob@1&amount=5", 404)
+    status = c.check("/v1/status", "get", "/v1/status", 200) or {}
+    for height in range(1, int(status.get("height", 0)) + 1):
+        c.check("/v1/blocks/{height}", "get", "/v1/blocks/%d" % height, 200)
+    print("%d passed, %d failed" % (c.checked - c.failures if c.checked >= c.failures else 0, c.failures))
+    return 1 if c.failures else 0
+
+
+def check_no_proposals(c, alice):
+    """The proposals' paths on a network its operators govern: none, and the refusals."""
+    c.check("/v1/networks/{network}/proposals", "get", "/v1/networks/1/proposals", 200)
+    for query in ("?status=open", "?limit=0", "?limit=501", "?before=x"):
+        c.check("/v1/networks/{network}/proposals", "get", "/v1/networks/1/proposals" + query, 400)
+    c.check("/v1/networks/{network}/proposals", "get", "/v1/networks/999/proposals", 404)
+    c.check("/v1/proposals/{id}", "get", "/v1/proposals/1", 404)
+    c.check("/v1/proposals/{id}", "get", "/v1/proposals/first", 400)
+    c.check("/v1/proposals/{id}/votes/{address}", "get", "/v1/proposals/1/votes/" + alice, 404)
+    c.check("/v1/proposals/{id}/votes/{address}", "get", "/v1/proposals/1/votes/nobody", 400)
+
+
+def check_governance(c):
+    """The proposal answers of test_cli_governance.c's node, and its blocks."""
+    listed = c.check("/v1/networks/{network}/proposals", "get", "/v1/networks/1/proposals", 200) or {}
+    proposals = listed.get("proposals", [])
+    if not proposals or proposals[-1].get("status") != "executed":
+        c.fail("GET /v1/networks/1/proposals", "expected proposal 1 executed: %s" % listed)
+    c.check("/v1/networks/{network}/proposals", "get", "/v1/networks/1/proposals?status=executed&limit=1", 200)
+    c.check("/v1/networks/{network}/proposals", "get", "/v1/networks/1/proposals?status=rejected", 200)
+    c.check("/v1/networks/{network}/proposals", "get", "/v1/networks/1/proposals?status=lost", 400)
+    first = c.check("/v1/proposals/{id}", "get", "/v1/proposals/1", 200) or {}
+    votes = first.get("votes", [])
+    if first.get("result", {}).get("code") != "OK" or not votes:
+        c.fail("GET /v1/proposals/1", "expected proposal 1 applied with its votes: %s" % first)
+    c.check("/v1/proposals/{id}", "get", "/v1/proposals/1?votes_limit=1", 200)
+    c.check("/v1/proposals/{id}", "get", "/v1/proposals/1?votes_limit=0", 400)
+    c.check("/v1/proposals/{id}", "get", "/v1/proposals/99", 404)
+    if votes:
+        c.check("/v1/proposals/{id}/votes/{address}", "get", "/v1/proposals/1/votes/" + votes[0]["voter"], 200)
+        c.check("/v1/proposals/{id}/votes/{address}", "get", "/v1/proposals/99/votes/" + votes[0]["voter"], 404)
+    c.check("/v1/networks/{network}", "get", "/v1/networks/1", 200)
     status = c.check("/v1/status", "get", "/v1/status", 200) or {}
     for height in range(1, int(status.get("height", 0)) + 1):
         c.check("/v1/blocks/{height}", "get", "/v1/blocks/%d" % height, 200)

@@ -19,7 +19,7 @@
 #include "cli/cli.h"
 
 #define CLI_POSITIONAL_MAX 6u
-#define CLI_OPTIONS_MAX 24u
+#define CLI_OPTIONS_MAX 48u
 #define CLI_REPEATS_MAX 16u
 
 typedef struct {
