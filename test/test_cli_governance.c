@@ -150,6 +150,9 @@ TEST(cli_governance_an_operator_added_by_the_members_vote_through_a_real_node) {
     CHECK_EQ(TALLY(&s, "--key", "alice", "proposal", "vote", "1", "no"), CLI_REFUSED);
     CHECK(contains(s.err, "(ALREADY_VOTED)"));
     CHECK_EQ(TALLY(&s, "--key", "bob", "proposal", "vote", "1", "yes"), CLI_OK);
+    /* a vote and a cancel are in their signer's history, by the proposal's network */
+    CHECK(TALLY_UNTIL(&s, "proposal_vote", "--key", "bob", "history", "greenvale"));
+    CHECK(TALLY_UNTIL(&s, "proposal_cancel", "--key", "alice", "history", "greenvale"));
     CHECK_EQ(TALLY(&s, "--key", "alice", "proposal", "show", "1"), CLI_OK);
     CHECK(contains(s.out, "proposal 1 in Greenvale: voting"));
     CHECK(contains(s.out, "add an operator: " ));
