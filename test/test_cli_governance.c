@@ -41,9 +41,8 @@ static void hand_over(const test_node *node, const test_actor *op) {
     tally_tx tx = harness_tx(node, op, TALLY_TX_POLICY_UPDATE);
     tx.body.policy_update.network_id = 1;
     tx.body.policy_update.policy = cli_policy_defaults(&unit);
-    tx.body.policy_update.policy.governance =
-        (tally_governance_rule){TALLY_GOVERNANCE_MEMBERS, TALLY_WEIGHT_ONE_MEMBER, 5000, 5000, 86400, 86400, 3600,
-                                false, false};
+    tx.body.policy_update.policy.governance = (tally_governance_rule){
+        TALLY_GOVERNANCE_MEMBERS, TALLY_WEIGHT_ONE_MEMBER, 5000, 5000, 86400, 86400, 3600, false, false};
     json_t *result = NULL;
     CHECK_EQ(harness_submit(node, &tx, op, &result), 200);
     const char *state = harness_json_string(result, "status");
@@ -125,8 +124,8 @@ TEST(cli_governance_an_operator_added_by_the_members_vote_through_a_real_node) {
     CHECK_EQ(TALLY(&s, "--key", "alice", "proposal", "create", "greenvale", "operator-add", dave_address), CLI_OK);
     CHECK(contains(s.out, "proposed in Greenvale, as proposal 1, to add an operator: tly1"));
     CHECK(contains(s.out, "tally proposal vote 1 yes|no|abstain"));
-    CHECK_EQ(TALLY(&s, "--key", "alice", "proposal", "create", "greenvale", "policy", "--max-members", "500", "--fee-bps",
-                   "25"),
+    CHECK_EQ(TALLY(&s, "--key", "alice", "proposal", "create", "greenvale", "policy", "--max-members", "500",
+                   "--fee-bps", "25"),
              CLI_OK);
     CHECK(contains(s.out, "as proposal 2, to change the policy"));
     CHECK_EQ(TALLY(&s, "proposal", "show", "2"), CLI_OK);
@@ -155,7 +154,7 @@ TEST(cli_governance_an_operator_added_by_the_members_vote_through_a_real_node) {
     CHECK(TALLY_UNTIL(&s, "proposal_cancel", "--key", "alice", "history", "greenvale"));
     CHECK_EQ(TALLY(&s, "--key", "alice", "proposal", "show", "1"), CLI_OK);
     CHECK(contains(s.out, "proposal 1 in Greenvale: voting"));
-    CHECK(contains(s.out, "add an operator: " ));
+    CHECK(contains(s.out, "add an operator: "));
     CHECK(contains(s.out, dave_address));
     CHECK(contains(s.out, "yes 2, no 0, abstain 0 (2 voters)"));
     CHECK(contains(s.out, "of the eligible weight 3 must be cast: 2 cast, reached"));
@@ -193,14 +192,51 @@ TEST(cli_governance_an_operator_added_by_the_members_vote_through_a_real_node) {
     bool listed = false;
     size_t index;
     json_t *operator_;
-    json_array_foreach(json_object_get(network, "operators"), index, operator_)
-        listed |= json_is_string(operator_) && strcmp(json_string_value(operator_), dave_address) == 0;
+    json_array_foreach(json_object_get(network, "operators"), index, operator_) listed |=
+        json_is_string(operator_) && strcmp(json_string_value(operator_), dave_address) == 0;
     CHECK(listed);
     json_decref(network);
 
+    /* Riverside (its operators govern it) proposes a gateway to Greenvale: only
+     * Greenvale accepts it, by a proposal (3) */
+    CHECK_EQ(TALLY(&s, "--key", "op", "network", "create", "Riverside", "RVS"), CLI_OK);
+    CHECK_EQ(TALLY(&s, "--key", "op", "gateway", "propose", "riverside", "greenvale", "--rate", "1:1", "--limit", "50",
+                   "--partner-limit", "50"),
+             CLI_OK);
+    CHECK_EQ(TALLY(&s, "--key", "op", "gateway", "accept", "1"), CLI_REFUSED);
+    CHECK(contains(s.err, "propose it: tally proposal create Greenvale gateway-accept 1"));
+    CHECK_EQ(TALLY(&s, "--key", "alice", "proposal", "create", "riverside", "gateway-accept", "1"), CLI_USAGE);
+    CHECK(contains(s.err, "only Greenvale accepts it, not Riverside"));
+    CHECK_EQ(TALLY(&s, "--key", "alice", "proposal", "create", "greenvale", "gateway-accept", "1"), CLI_OK);
+    CHECK(contains(s.out, "as proposal 3, to accept a gateway"));
+    CHECK_EQ(TALLY(&s, "proposal", "show", "3"), CLI_OK);
+    CHECK(contains(s.out, "accept a gateway 1"));
+    CHECK(contains(s.out, "rate: 1.00 RVS = 1.00 GVH"));
+    CHECK(contains(s.out, "Greenvale: fee 0.00%, exposure limit 50.00 GVH"));
+
+    /* at most 16 open at once: 15 more made directly, the 17th refused with where to look */
+    test_actor alice = seeded_actor('2');
+    cli_unit unit = {2, "GVH"};
+    for (uint32_t i = 0; i < 15; i++) {
+        tally_tx tx = harness_tx(&node, &alice, TALLY_TX_PROPOSAL_CREATE);
+        tx.body.proposal_create.network_id = 1;
+        tx.body.proposal_create.action.type = TALLY_TX_POLICY_UPDATE;
+        tx.body.proposal_create.action.policy = cli_policy_defaults(&unit);
+        tx.body.proposal_create.action.policy.governance = (tally_governance_rule){
+            TALLY_GOVERNANCE_MEMBERS, TALLY_WEIGHT_ONE_MEMBER, 5000, 5000, 86400, 86400, 3600, false, false};
+        tx.body.proposal_create.action.policy.max_members = 600 + i;
+        json_t *result = NULL;
+        CHECK_EQ(harness_submit(&node, &tx, &alice, &result), 200);
+        CHECK(strcmp(harness_json_string(result, "status") ? harness_json_string(result, "status") : "", "committed") == 0);
+        json_decref(result);
+    }
+    CHECK_EQ(TALLY(&s, "--key", "bob", "proposal", "create", "greenvale", "policy", "--max-members", "700"), CLI_REFUSED);
+    CHECK(contains(s.err, "(TOO_MANY_PROPOSALS)"));
+    CHECK(contains(s.err, "tally proposal list Greenvale --status voting"));
+
     /* the routes' refusals */
     char path[160];
-    CHECK_REFUSED(&node, "/v1/proposals/9", 404, "PROPOSAL_NOT_FOUND");
+    CHECK_REFUSED(&node, "/v1/proposals/99", 404, "PROPOSAL_NOT_FOUND");
     CHECK_REFUSED(&node, "/v1/proposals/0", 400, "BAD_ID");
     CHECK_REFUSED(&node, "/v1/proposals/1?votes_limit=501", 400, "BAD_QUERY");
     snprintf(path, sizeof path, "/v1/proposals/1/votes/%s", dave_address);
@@ -209,8 +245,8 @@ TEST(cli_governance_an_operator_added_by_the_members_vote_through_a_real_node) {
     CHECK_REFUSED(&node, "/v1/networks/1/proposals?status=lost", 400, "BAD_QUERY");
     CHECK_REFUSED(&node, "/v1/networks/9/proposals", 404, "UNKNOWN_NETWORK");
     json_t *page = NULL;
-    CHECK_EQ(harness_request(&node, "GET", "/v1/networks/1/proposals?limit=1", NULL, 0, &page), 200);
-    CHECK_EQ(json_array_size(json_object_get(page, "proposals")), 1);
+    CHECK_EQ(harness_request(&node, "GET", "/v1/networks/1/proposals?limit=17", NULL, 0, &page), 200);
+    CHECK_EQ(json_array_size(json_object_get(page, "proposals")), 17);
     CHECK_EQ(harness_json_int(page, "next"), 2); /* proposal 1 is on the next page */
     json_decref(page);
     CHECK_EQ(harness_request(&node, "GET", "/v1/networks/1/proposals?before=2", NULL, 0, &page), 200);

@@ -50,7 +50,8 @@ static const action_kind action_kinds[] = {
 
 static const cli_command *find_command(const char *group, const char *name) {
     for (size_t i = 0; i < cli_command_count; i++)
-        if (cli_commands[i].group && strcmp(cli_commands[i].group, group) == 0 && strcmp(cli_commands[i].name, name) == 0)
+        if (cli_commands[i].group && strcmp(cli_commands[i].group, group) == 0 &&
+            strcmp(cli_commands[i].name, name) == 0)
             return &cli_commands[i];
     return NULL;
 }
@@ -62,7 +63,9 @@ static cli_status proposal_usage(cli_context *ctx, const cli_args *args, const c
         int written = snprintf(kinds + used, sizeof kinds - used, "\n    %s", action_kinds[k].usage);
         if (written > 0) used += (size_t)written;
     }
-    if (action) return cli_usage(ctx, args->command, "'%s' is no action a proposal may carry; ACTION is one of:%s", action, kinds);
+    if (action)
+        return cli_usage(ctx, args->command, "'%s' is no action a proposal may carry; ACTION is one of:%s", action,
+                         kinds);
     return cli_usage(ctx, args->command, "ACTION is one of:%s", kinds);
 }
 
@@ -75,8 +78,10 @@ static void sub_arguments(const cli_args *args, const action_kind *kind, const c
     for (unsigned i = 2; i < args->positional_count && sub->positional_count < CLI_POSITIONAL_MAX; i++)
         sub->positional[sub->positional_count++] = args->positional[i];
     for (size_t i = 0; command->options && command->options[i].name && i < CLI_OPTIONS_MAX; i++) {
-        if (kind->side_option && strcmp(command->options[i].name, "--network") == 0) sub->values[i] = args->positional[0];
-        else sub->values[i] = cli_option_value(args, command->options[i].name);
+        if (kind->side_option && strcmp(command->options[i].name, "--network") == 0)
+            sub->values[i] = args->positional[0];
+        else
+            sub->values[i] = cli_option_value(args, command->options[i].name);
     }
 }
 
@@ -90,9 +95,11 @@ static cli_status build_create(cli_context *ctx, const cli_args *args, const tal
     if (!kind) return proposal_usage(ctx, args, word);
     unsigned words = args->positional_count - 2;
     if (words < kind->words_min || words > kind->words_max)
-        return cli_usage(ctx, args->command, "a proposal to %s is: tally proposal create NET %s", kind->name, kind->usage);
+        return cli_usage(ctx, args->command, "a proposal to %s is: tally proposal create NET %s", kind->name,
+                         kind->usage);
     const cli_command *command = find_command(kind->group, kind->name);
-    if (!command) return cli_fail(ctx, CLI_USAGE, "no command `tally %s %s` to build the action with", kind->group, kind->name);
+    if (!command)
+        return cli_fail(ctx, CLI_USAGE, "no command `tally %s %s` to build the action with", kind->group, kind->name);
     cli_network network;
     cli_status status = cli_client_network(ctx, args->positional[0], &network);
     if (status != CLI_OK) return status;
@@ -154,7 +161,8 @@ static cli_status build_create(cli_context *ctx, const cli_args *args, const tal
 static cli_status build_vote(cli_context *ctx, const cli_args *args, tally_tx *tx, tx_plan *plan) {
     uint64_t id;
     if (!cli_number_parse(args->positional[0], UINT32_MAX, &id) || id == 0)
-        return cli_usage(ctx, args->command, "ID is a proposal's number (`tally proposal list NET` shows them), not '%s'",
+        return cli_usage(ctx, args->command,
+                         "ID is a proposal's number (`tally proposal list NET` shows them), not '%s'",
                          args->positional[0]);
     tx->body.proposal_vote.proposal_id = (uint32_t)id;
     if (tx->type == TALLY_TX_PROPOSAL_VOTE) {
@@ -193,7 +201,8 @@ const char *cli_proposal_action_words(uint8_t type, bool frozen) {
     case TALLY_TX_GATEWAY_PROPOSE: return "propose a gateway";
     case TALLY_TX_GATEWAY_ACCEPT: return "accept a gateway";
     case TALLY_TX_GATEWAY_UPDATE: return "change this network's side of a gateway";
-    case TALLY_TX_GATEWAY_FREEZE: return frozen ? "freeze this network's side of a gateway" : "unfreeze this network's side of a gateway";
+    case TALLY_TX_GATEWAY_FREEZE:
+        return frozen ? "freeze this network's side of a gateway" : "unfreeze this network's side of a gateway";
     case TALLY_TX_GATEWAY_CLOSE: return "close a gateway";
     default: return "do something no proposal carries";
     }
@@ -213,6 +222,11 @@ static cli_unit unit_of_proposal(const json_t *proposal) {
     return unit;
 }
 
+static const char *name_of(const json_t *proposal) {
+    const char *name = cli_json_string(proposal, "network_name");
+    return name ? name : "?";
+}
+
 /* One policy field's value in words, by the name's kind. */
 static const char *policy_value(const char *name, const json_t *value, const cli_unit *unit, char *out, size_t size) {
     size_t length = strlen(name);
@@ -223,11 +237,16 @@ static const char *policy_value(const char *name, const json_t *value, const cli
     if (json_is_integer(value)) {
         int64_t v = json_integer_value(value);
         char text[CLI_AMOUNT_TEXT_MAX];
-        if (bps) snprintf(out, size, "%s", cli_out_bps(v, text));
-        else if (seconds) snprintf(out, size, "%s", cli_out_duration(v, text));
-        else if (amount && strcmp(name, "positive_cap") == 0 && v == 0) snprintf(out, size, "none");
-        else if (amount) snprintf(out, size, "%s", cli_out_amount(v, unit, text));
-        else snprintf(out, size, "%" PRId64, v);
+        if (bps)
+            snprintf(out, size, "%s", cli_out_bps(v, text));
+        else if (seconds)
+            snprintf(out, size, "%s", cli_out_duration(v, text));
+        else if (amount && strcmp(name, "positive_cap") == 0 && v == 0)
+            snprintf(out, size, "none");
+        else if (amount)
+            snprintf(out, size, "%s", cli_out_amount(v, unit, text));
+        else
+            snprintf(out, size, "%" PRId64, v);
     } else if (json_is_string(value)) {
         snprintf(out, size, "%s", json_string_value(value));
     } else if (json_is_boolean(value)) {
@@ -257,7 +276,8 @@ static unsigned print_policy_changes(FILE *out, const char *prefix, const json_t
         }
         if (before && json_equal(before, value)) continue;
         char from[96], to[96];
-        fprintf(out, "    %s: %s -> %s\n", full, before ? policy_value(name, before, unit, from, sizeof from) : "(none)",
+        fprintf(out, "    %s: %s -> %s\n", full,
+                before ? policy_value(name, before, unit, from, sizeof from) : "(none)",
                 policy_value(name, value, unit, to, sizeof to));
         changes++;
     }
@@ -289,15 +309,16 @@ static void print_action(cli_context *ctx, const json_t *proposal, bool details)
     tally_tx_type kind = 0;
     for (uint8_t t = 1; type && t <= TALLY_TX_TYPE_LAST; t++)
         if (tally_tx_type_name(t) && strcmp(tally_tx_type_name(t), type) == 0) kind = (tally_tx_type)t;
-    int64_t gateway = 0, partner = 0;
-    cli_json_i64(action, "gateway", &gateway);
-    cli_json_i64(action, "partner", &partner);
+    int64_t gateway_id = 0, partner_id = 0;
+    cli_json_i64(action, "gateway", &gateway_id);
+    cli_json_i64(action, "partner", &partner_id);
     const char *key = cli_json_string(action, "key"), *key_name = cli_json_string(action, "key_name");
     fprintf(out, "%s", cli_proposal_action_words((uint8_t)kind, frozen));
     if (kind == TALLY_TX_OPERATOR_ADD || kind == TALLY_TX_OPERATOR_REMOVE)
-        fprintf(out, ": %s%s%s%s", key ? key : "?", key_name ? " (" : "", key_name ? key_name : "", key_name ? ")" : "");
-    if (gateway) fprintf(out, " %" PRId64, gateway);
-    if (kind == TALLY_TX_GATEWAY_PROPOSE) fprintf(out, " to network %" PRId64, partner);
+        fprintf(out, ": %s%s%s%s", key ? key : "?", key_name ? " (" : "", key_name ? key_name : "",
+                key_name ? ")" : "");
+    if (gateway_id) fprintf(out, " %" PRId64, gateway_id);
+    if (kind == TALLY_TX_GATEWAY_PROPOSE) fprintf(out, " to network %" PRId64, partner_id);
     fprintf(out, "\n");
     if (!details) return;
     if (kind == TALLY_TX_POLICY_UPDATE) {
@@ -307,7 +328,8 @@ static void print_action(cli_context *ctx, const json_t *proposal, bool details)
         snprintf(path, sizeof path, "/v1/networks/%" PRId64, network_id);
         json_t *network = NULL;
         const json_t *now = NULL;
-        if (cli_client_request(ctx, "GET", path, NULL, false, &network) == CLI_OK) now = cli_json_object(network, "policy");
+        if (cli_client_request(ctx, "GET", path, NULL, false, &network) == CLI_OK)
+            now = cli_json_object(network, "policy");
         fprintf(out, "  changes (against the policy in force now):\n");
         if (print_policy_changes(out, "", now, cli_json_object(action, "policy"), &unit) == 0)
             fprintf(out, "    none: the policy asked is the one in force now\n");
@@ -317,19 +339,42 @@ static void print_action(cli_context *ctx, const json_t *proposal, bool details)
         cli_json_i64(action, "asset", &asset);
         cli_json_i64(action, "peg_reserve_units", &reserve);
         cli_json_i64(action, "peg_credit_units", &credit);
-        if (asset == 0) fprintf(out, "  clear the peg\n");
+        if (asset == 0)
+            fprintf(out, "  clear the peg\n");
         else
-            fprintf(out, "  asset %" PRId64 ": %" PRId64 " of its minor units back %" PRId64 " minor units of %s\n", asset,
-                    reserve, credit, unit.code);
+            fprintf(out, "  asset %" PRId64 ": %" PRId64 " of its minor units back %" PRId64 " minor units of %s\n",
+                    asset, reserve, credit, unit.code);
     } else if (kind == TALLY_TX_GATEWAY_PROPOSE || kind == TALLY_TX_GATEWAY_ACCEPT) {
-        int64_t rate_a = 0, rate_b = 0;
+        /* side a is the proposing network's: this one's for a proposal to propose, the
+         * partner's for one to accept */
+        int64_t rate_a = 0, rate_b = 0, network_id = 0;
         cli_json_i64(action, "rate_a", &rate_a);
         cli_json_i64(action, "rate_b", &rate_b);
-        if (rate_a == 0) fprintf(out, "  rate: from both networks' pegs at acceptance\n");
-        else fprintf(out, "  rate: %" PRId64 " : %" PRId64 " (minor units)\n", rate_a, rate_b);
-        print_terms_side(out, "first network", cli_json_object(action, "side_a"), &unit);
-        cli_unit none = {0, ""};
-        print_terms_side(out, "second network", cli_json_object(action, "side_b"), &none);
+        cli_json_i64(proposal, "network", &network_id);
+        cli_network partner;
+        memset(&partner, 0, sizeof partner);
+        snprintf(partner.name, sizeof partner.name, "the partner");
+        if (kind == TALLY_TX_GATEWAY_PROPOSE && partner_id > 0 && partner_id <= UINT32_MAX)
+            cli_client_network_by_id(ctx, (uint32_t)partner_id, &partner);
+        cli_gateway known;
+        if (kind == TALLY_TX_GATEWAY_ACCEPT && gateway_id > 0 && gateway_id <= UINT32_MAX &&
+            cli_client_gateway(ctx, (uint32_t)gateway_id, &known, NULL) == CLI_OK)
+            partner = known.network[0];
+        cli_network self = {.id = (uint32_t)network_id, .unit = unit};
+        snprintf(self.name, sizeof self.name, "%s", name_of(proposal));
+        const cli_network *a = kind == TALLY_TX_GATEWAY_PROPOSE ? &self : &partner;
+        const cli_network *b = kind == TALLY_TX_GATEWAY_PROPOSE ? &partner : &self;
+        cli_gateway shown;
+        memset(&shown, 0, sizeof shown);
+        shown.gateway.terms.rate_a = rate_a, shown.gateway.terms.rate_b = rate_b;
+        shown.network[0] = *a, shown.network[1] = *b;
+        char rate[160];
+        if (rate_a == 0)
+            fprintf(out, "  rate: from both networks' pegs at acceptance\n");
+        else
+            fprintf(out, "  rate: %s\n", cli_gateway_rate_text(&shown, rate, sizeof rate));
+        print_terms_side(out, a->name, cli_json_object(action, "side_a"), &a->unit);
+        print_terms_side(out, b->name, cli_json_object(action, "side_b"), &b->unit);
     } else if (kind == TALLY_TX_GATEWAY_UPDATE) {
         print_terms_side(out, "this network's side", cli_json_object(action, "side"), &unit);
     }
@@ -360,28 +405,34 @@ static void print_proposal(cli_context *ctx, const json_t *p, bool details) {
     print_action(ctx, p, details);
     fprintf(out, "  proposer    %s%s%s%s\n", proposer ? proposer : "?", proposer_name ? " (" : "",
             proposer_name ? proposer_name : "", proposer_name ? ")" : "");
-    fprintf(out, "  votes       yes %" PRId64 ", no %" PRId64 ", abstain %" PRId64 " (%" PRId64 " voters), weighed by %s\n",
+    fprintf(out,
+            "  votes       yes %" PRId64 ", no %" PRId64 ", abstain %" PRId64 " (%" PRId64 " voters), weighed by %s\n",
             yes, no, abstain, voters, weighting ? weighting : "?");
     fprintf(out, "  quorum      %s of the eligible weight %" PRId64 " must be cast: %" PRId64 " cast, %s\n",
             cli_out_bps(quorum, a), eligible, cast, quorum_reached ? "reached" : "not reached");
     fprintf(out, "  threshold   %s of yes + no must be yes: %s\n", cli_out_bps(threshold, b),
             threshold_reached ? "reached" : "not reached");
     if (status && strcmp(status, "voting") == 0) {
-        fprintf(out, "  vote ends   %s%s\n", cli_out_time(ends, when), extended ? " (extended once by a late quorum)" : "");
+        fprintf(out, "  vote ends   %s%s\n", cli_out_time(ends, when),
+                extended ? " (extended once by a late quorum)" : "");
         if (late && !extended)
             fprintf(out, "              a vote that brings quorum in its last %s extends it once by as much\n",
                     cli_out_duration(late, duration));
         fprintf(out, "  then        if it passes, it applies %s after the vote ends\n",
                 timelock ? cli_out_duration(timelock, duration) : "at once");
     } else {
-        fprintf(out, "  vote ended  %s%s\n", cli_out_time(ends, when), extended ? " (extended once by a late quorum)" : "");
+        fprintf(out, "  vote ended  %s%s\n", cli_out_time(ends, when),
+                extended ? " (extended once by a late quorum)" : "");
     }
-    if (status && strcmp(status, "passed") == 0) fprintf(out, "  applies     %s (its timelock)\n", cli_out_time(executes, when));
+    if (status && strcmp(status, "passed") == 0)
+        fprintf(out, "  applies     %s (its timelock)\n", cli_out_time(executes, when));
     const json_t *result = cli_json_object(p, "result");
     if (result) {
         const char *code = cli_json_string(result, "code"), *message = cli_json_string(result, "message");
-        if (code && strcmp(code, "OK") == 0) fprintf(out, "  result      applied at %s: OK\n", cli_out_time(executes, when));
-        else fprintf(out, "  result      refused when applied: %s (%s)\n", message ? message : "?", code ? code : "?");
+        if (code && strcmp(code, "OK") == 0)
+            fprintf(out, "  result      applied at %s: OK\n", cli_out_time(executes, when));
+        else
+            fprintf(out, "  result      refused when applied: %s (%s)\n", message ? message : "?", code ? code : "?");
     }
 }
 
@@ -407,7 +458,8 @@ static void print_own_vote(cli_context *ctx, int64_t id) {
 static cli_status proposal_id_argument(cli_context *ctx, const cli_args *args, uint32_t *id) {
     uint64_t value = 0;
     if (!cli_number_parse(args->positional[0], UINT32_MAX, &value) || value == 0)
-        return cli_usage(ctx, args->command, "ID is a proposal's number (`tally proposal list NET` shows them), not '%s'",
+        return cli_usage(ctx, args->command,
+                         "ID is a proposal's number (`tally proposal list NET` shows them), not '%s'",
                          args->positional[0]);
     *id = (uint32_t)value;
     return CLI_OK;
@@ -446,10 +498,11 @@ cli_status cli_cmd_proposal_list(cli_context *ctx, const cli_args *args) {
     const char *wanted = cli_option_value(args, "--status");
     if (wanted) {
         bool known = false;
-        for (uint8_t s = 0; s < TALLY_PROPOSAL_STATUS_COUNT; s++) known |= strcmp(tally_proposal_status_name(s), wanted) == 0;
+        for (uint8_t s = 0; s < TALLY_PROPOSAL_STATUS_COUNT; s++)
+            known |= strcmp(tally_proposal_status_name(s), wanted) == 0;
         if (!known)
-            return cli_usage(ctx, args->command, "--status is voting, passed, rejected, cancelled or executed, not '%s'",
-                             wanted);
+            return cli_usage(ctx, args->command,
+                             "--status is voting, passed, rejected, cancelled or executed, not '%s'", wanted);
     }
     char path[128];
     snprintf(path, sizeof path, "/v1/networks/%" PRIu32 "/proposals?limit=500%s%s", network.id,
@@ -492,7 +545,8 @@ static const char *action_word(const tally_tx *tx) {
         const cli_command *command = find_command(action_kinds[k].group, action_kinds[k].name);
         tally_tx_type type;
         if (!command || !cli_command_tx_type(command, &type) || type != tx->type) continue;
-        if (type == TALLY_TX_GATEWAY_FREEZE && tx->body.gateway_freeze.frozen != (strcmp(action_kinds[k].name, "freeze") == 0))
+        if (type == TALLY_TX_GATEWAY_FREEZE &&
+            tx->body.gateway_freeze.frozen != (strcmp(action_kinds[k].name, "freeze") == 0))
             continue;
         return action_kinds[k].word;
     }
@@ -505,8 +559,10 @@ void cli_say_governance_refusal(cli_context *ctx, const char *code, const tally_
     if (strcmp(code, "GOVERNED_BY_MEMBERS") == 0) {
         const char *word = action_word(tx);
         if (!word[0]) {
-            fprintf(err, "  the members of %s govern it, and its rule keeps this power from its operators "
-                         "(`tally network show %s` shows the rule)\n", network, network);
+            fprintf(err,
+                    "  the members of %s govern it, and its rule keeps this power from its operators "
+                    "(`tally network show %s` shows the rule)\n",
+                    network, network);
             return;
         }
         char what[200] = "";
@@ -514,28 +570,46 @@ void cli_say_governance_refusal(cli_context *ctx, const char *code, const tally_
         case TALLY_TX_POLICY_UPDATE: snprintf(what, sizeof what, " [the same policy options]"); break;
         case TALLY_TX_PEG_SET: snprintf(what, sizeof what, " ASSET RESERVE CREDIT"); break;
         case TALLY_TX_OPERATOR_ADD:
-        case TALLY_TX_OPERATOR_REMOVE: snprintf(what, sizeof what, " %s", plan->counterparty[0] ? plan->counterparty : "WHO"); break;
-        case TALLY_TX_GATEWAY_PROPOSE: snprintf(what, sizeof what, " %s [the same terms]", plan->gateway.network[1].name); break;
-        case TALLY_TX_GATEWAY_UPDATE: snprintf(what, sizeof what, " %" PRIu32 " [the same options]", tx->body.gateway_update.gateway_id); break;
-        case TALLY_TX_GATEWAY_ACCEPT: snprintf(what, sizeof what, " %" PRIu32, tx->body.gateway_accept.gateway_id); break;
-        case TALLY_TX_GATEWAY_FREEZE: snprintf(what, sizeof what, " %" PRIu32, tx->body.gateway_freeze.gateway_id); break;
+        case TALLY_TX_OPERATOR_REMOVE:
+            snprintf(what, sizeof what, " %s", plan->counterparty[0] ? plan->counterparty : "WHO");
+            break;
+        case TALLY_TX_GATEWAY_PROPOSE:
+            snprintf(what, sizeof what, " %s [the same terms]", plan->gateway.network[1].name);
+            break;
+        case TALLY_TX_GATEWAY_UPDATE:
+            snprintf(what, sizeof what, " %" PRIu32 " [the same options]", tx->body.gateway_update.gateway_id);
+            break;
+        case TALLY_TX_GATEWAY_ACCEPT:
+            snprintf(what, sizeof what, " %" PRIu32, tx->body.gateway_accept.gateway_id);
+            break;
+        case TALLY_TX_GATEWAY_FREEZE:
+            snprintf(what, sizeof what, " %" PRIu32, tx->body.gateway_freeze.gateway_id);
+            break;
         case TALLY_TX_GATEWAY_CLOSE: snprintf(what, sizeof what, " %" PRIu32, tx->body.gateway_end.gateway_id); break;
         default: break;
         }
-        fprintf(err, "  the members of %s govern it: a member proposes it and the members vote on it: propose it: "
-                     "tally proposal create %s %s%s\n", network, network, word, what);
+        fprintf(err,
+                "  the members of %s govern it: a member proposes it and the members vote on it: propose it: "
+                "tally proposal create %s %s%s\n",
+                network, network, word, what);
     } else if (strcmp(code, "NOT_GOVERNED_BY_MEMBERS") == 0) {
-        fprintf(err, "  the operators of %s make such changes themselves (tally network policy, tally operator add, "
-                     "...): it takes no proposals\n", network);
+        fprintf(err,
+                "  the operators of %s make such changes themselves (tally network policy, tally operator add, "
+                "...): it takes no proposals\n",
+                network);
     } else if (strcmp(code, "TOO_MANY_PROPOSALS") == 0) {
-        fprintf(err, "  `tally proposal list %s --status voting` shows the open ones; a passed one waiting for its "
-                     "timelock counts too\n", network);
+        fprintf(err,
+                "  `tally proposal list %s --status voting` shows the open ones; a passed one waiting for its "
+                "timelock counts too\n",
+                network);
     } else if (tx->type == TALLY_TX_PROPOSAL_VOTE || tx->type == TALLY_TX_PROPOSAL_CANCEL) {
         bool about_it = strcmp(code, "VOTING_ENDED") == 0 || strcmp(code, "NOT_ELIGIBLE") == 0 ||
                         strcmp(code, "ALREADY_VOTED") == 0 || strcmp(code, "NOT_PROPOSER") == 0 ||
                         strcmp(code, "PROPOSAL_NOT_FOUND") == 0;
         if (about_it)
-            fprintf(err, "  `tally proposal show %" PRIu32 "` shows its status, who proposed it, the votes and when "
-                         "its vote ends\n", tx->body.proposal_vote.proposal_id);
+            fprintf(err,
+                    "  `tally proposal show %" PRIu32 "` shows its status, who proposed it, the votes and when "
+                    "its vote ends\n",
+                    tx->body.proposal_vote.proposal_id);
     }
 }
