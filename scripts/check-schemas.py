@@ -42,6 +42,12 @@ import jsonschema
 import yaml
 
 
+def summary(c):
+    """The last line, and the exit status."""
+    print("%d passed, %d failed" % (c.checked - c.failures if c.checked >= c.failures else 0, c.failures))
+    return 1 if c.failures else 0
+
+
 def strict(schema):
     """OpenAPI 3.0 schema -> JSON Schema (draft 7), strict about unnamed fields."""
     if isinstance(schema, list):
@@ -280,8 +286,7 @@ def main():
                if method in ("get", "post") and (path, method) not in c.seen_paths]
     for path, method in missing:
         c.fail("%s %s" % (method.upper(), path), "documented but not checked by this script")
-    print("%d passed, %d failed" % (c.checked - c.failures if c.checked >= c.failures else 0, c.failures))
-    return 1 if c.failures else 0
+    return summary(c)
 
 
 def check_gateways(c):
@@ -305,8 +310,7 @@ def check_gateways(c):
     status = c.check("/v1/status", "get", "/v1/status", 200) or {}
     for height in range(1, int(status.get("height", 0)) + 1):
         c.check("/v1/blocks/{height}", "get", "/v1/blocks/%d" % height, 200)
-    print("%d passed, %d failed" % (c.checked - c.failures if c.checked >= c.failures else 0, c.failures))
-    return 1 if c.failures else 0
+    return summary(c)
 
 
 def check_no_proposals(c, alice):
@@ -344,8 +348,7 @@ def check_governance(c):
     status = c.check("/v1/status", "get", "/v1/status", 200) or {}
     for height in range(1, int(status.get("height", 0)) + 1):
         c.check("/v1/blocks/{height}", "get", "/v1/blocks/%d" % height, 200)
-    print("%d passed, %d failed" % (c.checked - c.failures if c.checked >= c.failures else 0, c.failures))
-    return 1 if c.failures else 0
+    return summary(c)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/client.h"
 #include "cli/commands.h"
@@ -89,4 +90,17 @@ const char *api_refusal(const test_node *node, const char *path, long *status, j
     *answer = NULL;
     *status = harness_request(node, "GET", path, NULL, 0, answer);
     return harness_json_string(*answer, "error.code");
+}
+
+int session_check_schemas(const test_node *node, const char *mode) {
+    const char *python = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
+    char command[640];
+    snprintf(command, sizeof command, "%s scripts/check-schemas.py %s %s > %s/schemas.log 2>&1", python, node->url, mode,
+             node->directory);
+    int checked = system(command);
+    if (checked != 0 || getenv("TALLY_TEST_VERBOSE")) {
+        snprintf(command, sizeof command, "grep -v '^ok' %s/schemas.log >&2", node->directory);
+        if (system(command) != 0) fprintf(stderr, "    (no log of the schema check)\n");
+    }
+    return checked;
 }

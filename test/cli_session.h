@@ -38,6 +38,10 @@ void session_import_keys(session *s, const char *const *names, int count, char f
 /* Frees what the last command printed. */
 void session_free(session *s);
 
+/* Runs scripts/check-schemas.py against the node with `mode` (--gateways,
+ * --governance): every answer it asks against docs/openapi.yaml. Its lines other
+ * than ok are printed when it fails (or with TALLY_TEST_VERBOSE). Its exit status. */
+int session_check_schemas(const test_node *node, const char *mode);
 /* Whether text holds part (NULL holds nothing). */
 bool contains(const char *text, const char *part);
 /* The error code of a refused GET of the node's API (NULL when there is none), with

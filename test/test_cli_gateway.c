@@ -237,16 +237,7 @@ TEST(cli_gateways_and_a_two_hop_payment_through_a_real_node) {
     json_decref(answer);
 
     /* every answer of the gateways, paths and blocks against docs/openapi.yaml */
-    const char *python = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
-    char command[640];
-    snprintf(command, sizeof command, "%s scripts/check-schemas.py %s --gateways > %s/schemas.log 2>&1", python, node.url,
-             node.directory);
-    int checked = system(command);
-    if (checked != 0 || getenv("TALLY_TEST_VERBOSE")) {
-        snprintf(command, sizeof command, "grep -v '^ok' %s/schemas.log >&2", node.directory);
-        if (system(command) != 0) fprintf(stderr, "    (no log of the schema check)\n");
-    }
-    CHECK_EQ(checked, 0);
+    CHECK_EQ(session_check_schemas(&node, "--gateways"), 0);
 
     CHECK_EQ(harness_stop(&node), 0);
     free(s.out);

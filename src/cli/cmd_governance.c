@@ -465,6 +465,18 @@ static cli_status proposal_id_argument(cli_context *ctx, const cli_args *args, u
     return CLI_OK;
 }
 
+/* GETs path: CLI_OK with *json to print in words, or CLI_OK with *json NULL when
+ * --json printed it; otherwise what the request gave (a refusal printed). */
+static cli_status get_for_words(cli_context *ctx, const char *path, json_t **json) {
+    *json = NULL;
+    json_t *answer = NULL;
+    cli_status status = cli_client_get(ctx, path, &answer);
+    if (status == CLI_OK && ctx->json) cli_out_json(ctx->out, answer);
+    if (status == CLI_OK && !ctx->json) *json = answer;
+    else json_decref(answer); /* printed, or a refusal's error object */
+    return status;
+}
+
 cli_status cli_cmd_proposal_show(cli_context *ctx, const cli_args *args) {
     uint32_t id = 0;
     cli_status status = proposal_id_argument(ctx, args, &id);
@@ -472,16 +484,8 @@ cli_status cli_cmd_proposal_show(cli_context *ctx, const cli_args *args) {
     char path[48];
     snprintf(path, sizeof path, "/v1/proposals/%" PRIu32, id);
     json_t *json = NULL;
-    status = cli_client_get(ctx, path, &json);
-    if (status != CLI_OK) {
-        json_decref(json); /* a refusal's error object */
-        return status;
-    }
-    if (ctx->json) {
-        cli_out_json(ctx->out, json);
-        json_decref(json);
-        return CLI_OK;
-    }
+    status = get_for_words(ctx, path, &json);
+    if (status != CLI_OK || !json) return status;
     print_proposal(ctx, json, true);
     print_own_vote(ctx, id);
     const char *state = cli_json_string(json, "status");
@@ -508,16 +512,8 @@ cli_status cli_cmd_proposal_list(cli_context *ctx, const cli_args *args) {
     snprintf(path, sizeof path, "/v1/networks/%" PRIu32 "/proposals?limit=500%s%s", network.id,
              wanted ? "&status=" : "", wanted ? wanted : "");
     json_t *json = NULL;
-    status = cli_client_get(ctx, path, &json);
-    if (status != CLI_OK) {
-        json_decref(json); /* a refusal's error object */
-        return status;
-    }
-    if (ctx->json) {
-        cli_out_json(ctx->out, json);
-        json_decref(json);
-        return CLI_OK;
-    }
+    status = get_for_words(ctx, path, &json);
+    if (status != CLI_OK || !json) return status;
     json_t *list = cli_json_array(json, "proposals");
     if (json_array_size(list) == 0)
         fprintf(ctx->out, "no proposals%s%s in %s yet: `tally proposal create %s ACTION ...` makes one\n",
