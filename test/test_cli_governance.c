@@ -214,6 +214,24 @@ TEST(cli_governance_an_operator_added_by_the_members_vote_through_a_real_node) {
     CHECK(contains(s.out, "rate: 1.00 RVS = 1.00 GVH"));
     CHECK(contains(s.out, "Greenvale: fee 0.00%, exposure limit 50.00 GVH"));
 
+    /* a vote in the binary form, as any transaction: carol abstains on proposal 3 */
+    test_actor carol = seeded_actor('4');
+    tally_tx ballot = harness_tx(&node, &carol, TALLY_TX_PROPOSAL_VOTE);
+    ballot.body.proposal_vote = (tally_tx_proposal_vote){3, TALLY_VOTE_ABSTAIN};
+    tally_tx_sign(&ballot, carol.secret);
+    uint8_t frame[2 + TALLY_TX_ENCODED_MAX];
+    size_t length = tally_tx_encode(&ballot, frame + 2, TALLY_TX_ENCODED_MAX);
+    frame[0] = (uint8_t)(length & 0xff), frame[1] = (uint8_t)(length >> 8);
+    json_t *answer = NULL;
+    CHECK_EQ(harness_request_binary(&node, "/v1/transactions?wait=commit", frame, 2 + length, &answer), 200);
+    json_t *first = json_array_get(json_object_get(answer, "results"), 0);
+    CHECK(first && strcmp(harness_json_string(first, "status") ? harness_json_string(first, "status") : "", "committed") == 0);
+    CHECK_EQ(harness_json_int(first, "result.available"), 1); /* the weight counted */
+    json_decref(answer);
+    CHECK_EQ(TALLY(&s, "--key", "carol", "proposal", "show", "3"), CLI_OK);
+    CHECK(contains(s.out, "yes 0, no 0, abstain 1 (1 voters)"));
+    CHECK(contains(s.out, "your vote   abstain (weight 1)"));
+
     /* at most 16 open at once: 15 more made directly, the 17th refused with where to look */
     test_actor alice = seeded_actor('2');
     cli_unit unit = {2, "GVH"};

@@ -437,6 +437,17 @@ json_t *view_tx(const tally_tx *tx) {
             json_array_append_new(gateways, json_integer(c->gateways[h]));
         json_object_set_new(view, "gateways", gateways);
     }
+    if (view && tx->type == TALLY_TX_PROPOSAL_CREATE) {
+        json_object_set_new(view, "network", json_integer(tx->body.proposal_create.network_id));
+        json_object_set_new(view, "action", view_proposal_action(&tx->body.proposal_create.action, NULL));
+    }
+    if (view && (tx->type == TALLY_TX_PROPOSAL_VOTE || tx->type == TALLY_TX_PROPOSAL_CANCEL)) {
+        static const char *const choices[] = {"no", "yes", "abstain"};
+        uint8_t choice = tx->body.proposal_vote.choice;
+        json_object_set_new(view, "proposal", json_integer(tx->body.proposal_vote.proposal_id));
+        if (tx->type == TALLY_TX_PROPOSAL_VOTE)
+            json_object_set_new(view, "choice", json_string(choice < TALLY_VOTE_CHOICE_COUNT ? choices[choice] : "?"));
+    }
     if (view && tx->type == TALLY_TX_TRANSFER_BATCH) {
         const tally_tx_transfer_batch *b = &tx->body.transfer_batch;
         json_object_set_new(view, "network", json_integer(b->network_id));
@@ -689,9 +700,7 @@ static json_t *view_terms_side(const tally_gateway_side *side) {
                      (int)side->max_partner_default_bps);
 }
 
-/* The action: its type and the fields that type uses (ProposalAction). */
-static json_t *view_action(const view_proposal_copy *copy) {
-    const tally_proposal_action *a = &copy->proposal.action;
+json_t *view_proposal_action(const tally_proposal_action *a, const char *key_name) {
     const char *type = tally_tx_type_name(a->type);
     json_t *view = json_pack("{s:s}", "type", type ? type : "?");
     if (!view) return NULL;
@@ -705,7 +714,7 @@ static json_t *view_action(const view_proposal_copy *copy) {
     case TALLY_TX_OPERATOR_ADD:
     case TALLY_TX_OPERATOR_REMOVE:
         json_object_set_new(view, "key", view_address(&a->key));
-        if (copy->key_name[0]) json_object_set_new(view, "key_name", json_string(copy->key_name));
+        if (key_name && key_name[0]) json_object_set_new(view, "key_name", json_string(key_name));
         break;
     case TALLY_TX_GATEWAY_PROPOSE:
     case TALLY_TX_GATEWAY_ACCEPT:
@@ -741,7 +750,7 @@ json_t *view_proposal(const view_proposal_copy *copy) {
         "{s:i, s:i, s:s, s:s, s:i, s:o, s:s, s:o, s:s, s:i, s:i, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:b, s:b}",
         "id", (int)p->id, "network", (int)p->network_id, "network_name", copy->network_name, "unit", copy->unit,
         "decimals", (int)copy->decimals, "proposer", view_address(&p->proposer), "status", status ? status : "?",
-        "action", view_action(copy), "weighting", p->weighting < TALLY_WEIGHT_COUNT ? weighting_names[p->weighting] : "?",
+        "action", view_proposal_action(&p->action, copy->key_name), "weighting", p->weighting < TALLY_WEIGHT_COUNT ? weighting_names[p->weighting] : "?",
         "quorum_bps", (int)p->quorum_bps, "threshold_bps", (int)p->threshold_bps, "late_quorum_seconds",
         (int)p->late_quorum_seconds, "timelock_seconds", (int)p->timelock_seconds, "eligible_join_seq",
         (json_int_t)p->eligible_join_seq, "eligible_weight", (json_int_t)p->eligible_weight, "yes", (json_int_t)p->yes,

@@ -149,6 +149,9 @@ typedef struct {
 } view_proposal_copy;
 void view_copy_proposal(const tally_state *state, const tally_proposal *proposal, view_proposal_copy *out);
 json_t *view_proposal(const view_proposal_copy *copy);
+/* A proposal's action (ProposalAction): its type and the fields it uses; key_name
+ * (may be NULL) the alias of the key an operator change names. */
+json_t *view_proposal_action(const tally_proposal_action *action, const char *key_name);
 /* A vote, with the voter's alias in the proposal's network ("" when none). */
 json_t *view_vote(const tally_vote *vote, const char *voter_name);
 /* "voting", "passed", ... and back (-1: none). */
