@@ -102,6 +102,9 @@ TEST(cli_governance_an_operator_added_by_the_members_vote_through_a_real_node) {
     CHECK(contains(s.err, "tally proposal create NET operator-add WHO"));
     CHECK_EQ(TALLY(&s, "--key", "alice", "proposal", "create", "greenvale", "policy"), CLI_USAGE);
     CHECK(contains(s.err, "no policy option given"));
+    CHECK(contains(s.err, "in a proposal, the same arguments after NET policy: tally proposal create NET policy"));
+    CHECK_EQ(TALLY(&s, "--key", "alice", "proposal", "create", "greenvale", "policy", "--fee-bps", "lots"), CLI_USAGE);
+    CHECK(contains(s.err, "--fee-bps"));
     CHECK_EQ(TALLY(&s, "--key", "alice", "proposal", "create", "greenvale", "gateway-accept", "7"), CLI_REFUSED);
     CHECK(contains(s.err, "GATEWAY_NOT_FOUND"));
     CHECK_EQ(TALLY(&s, "--key", "alice", "proposal", "vote", "1", "maybe"), CLI_USAGE);

@@ -108,6 +108,9 @@ static cli_status build_create(cli_context *ctx, const cli_args *args, const tal
     tally_tx action_tx;
     status = cli_txbuild(ctx, &sub, signer, &action_tx, plan);
     tally_tx_release(&action_tx); /* no action allocates: nothing read below is freed */
+    if (status == CLI_USAGE && !ctx->json) /* the usage printed is the operator command's */
+        fprintf(ctx->err, "in a proposal, the same arguments after NET %s: tally proposal create NET %s\n", kind->word,
+                kind->usage);
     if (status != CLI_OK) return status;
     tally_proposal_action *action = &tx->body.proposal_create.action;
     memset(action, 0, sizeof *action);
