@@ -65,8 +65,8 @@ TEST(cli_governance_an_operator_added_by_the_members_vote_through_a_real_node) {
     }
     session s = {.node = &node};
     snprintf(s.keys_dir, sizeof s.keys_dir, "%s/keys", node.directory);
-    const char *names[5] = {"op", "alice", "bob", "carol", "dave"};
-    session_import_keys(&s, names, 5, '1');
+    const char *names[6] = {"op", "alice", "bob", "carol", "dave", "eve"};
+    session_import_keys(&s, names, 6, '1');
     test_actor op = seeded_actor('1'), dave = seeded_actor('5');
     char dave_address[TALLY_ADDRESS_LENGTH + 1];
     tally_address_encode(&dave.key, dave_address);
@@ -235,10 +235,30 @@ TEST(cli_governance_an_operator_added_by_the_members_vote_through_a_real_node) {
     CHECK(contains(s.out, "yes 0, no 0, abstain 1 (1 voters)"));
     CHECK(contains(s.out, "your vote   abstain (weight 1)"));
 
-    /* at most 16 open at once: 15 more made directly, the 17th refused with where to look */
+    /* the other actions, built as their operator commands build them (4 to 8) */
+    CHECK_EQ(TALLY(&s, "--key", "eve", "asset", "create", "USD", "Dollar"), CLI_OK);
+    CHECK_EQ(TALLY(&s, "--key", "alice", "proposal", "create", "greenvale", "peg", "USD", "1", "1"), CLI_OK);
+    CHECK(contains(s.out, "as proposal 4, to set the pool's peg"));
+    CHECK_EQ(TALLY(&s, "proposal", "show", "4"), CLI_OK);
+    CHECK(contains(s.out, "the pool holds USD: 1.00 USD backs 1.00 GVH"));
+    CHECK_EQ(TALLY(&s, "--key", "alice", "proposal", "create", "greenvale", "gateway-update", "1", "--limit", "80"),
+             CLI_OK);
+    CHECK(contains(s.out, "as proposal 5, to change this network's side of a gateway"));
+    CHECK_EQ(TALLY(&s, "proposal", "show", "5"), CLI_OK);
+    CHECK(contains(s.out, "this network's side: fee 0.00%, exposure limit 80.00 GVH"));
+    CHECK_EQ(TALLY(&s, "--key", "alice", "proposal", "create", "greenvale", "gateway-freeze", "1"), CLI_OK);
+    CHECK(contains(s.out, "as proposal 6, to freeze this network's side of a gateway"));
+    CHECK_EQ(TALLY(&s, "--key", "alice", "proposal", "create", "greenvale", "gateway-close", "1"), CLI_OK);
+    CHECK(contains(s.out, "as proposal 7, to close a gateway"));
+    CHECK_EQ(TALLY(&s, "--key", "alice", "proposal", "create", "greenvale", "operator-remove", dave_address), CLI_OK);
+    CHECK(contains(s.out, "as proposal 8, to remove an operator: "));
+    CHECK_EQ(TALLY(&s, "--key", "alice", "proposal", "create", "greenvale", "gateway-propose", "riverside"), CLI_USAGE);
+    CHECK(contains(s.err, "--rate is needed"));
+
+    /* at most 16 open at once: 10 more made directly, the 17th refused with where to look */
     test_actor alice = seeded_actor('2');
     cli_unit unit = {2, "GVH"};
-    for (uint32_t i = 0; i < 15; i++) {
+    for (uint32_t i = 0; i < 10; i++) {
         tally_tx tx = harness_tx(&node, &alice, TALLY_TX_PROPOSAL_CREATE);
         tx.body.proposal_create.network_id = 1;
         tx.body.proposal_create.action.type = TALLY_TX_POLICY_UPDATE;

@@ -342,11 +342,16 @@ static void print_action(cli_context *ctx, const json_t *proposal, bool details)
         cli_json_i64(action, "asset", &asset);
         cli_json_i64(action, "peg_reserve_units", &reserve);
         cli_json_i64(action, "peg_credit_units", &credit);
+        cli_asset reserve_asset;
+        char a[CLI_AMOUNT_TEXT_MAX], b[CLI_AMOUNT_TEXT_MAX];
         if (asset == 0)
             fprintf(out, "  clear the peg\n");
+        else if (asset <= UINT32_MAX && cli_client_asset_by_id(ctx, (uint32_t)asset, &reserve_asset) == CLI_OK)
+            fprintf(out, "  the pool holds %s: %s backs %s\n", reserve_asset.unit.code,
+                    cli_out_amount(reserve, &reserve_asset.unit, a), cli_out_amount(credit, &unit, b));
         else
-            fprintf(out, "  asset %" PRId64 ": %" PRId64 " of its minor units back %" PRId64 " minor units of %s\n",
-                    asset, reserve, credit, unit.code);
+            fprintf(out, "  asset %" PRId64 ": %" PRId64 " of its minor units back %s\n", asset, reserve,
+                    cli_out_amount(credit, &unit, b));
     } else if (kind == TALLY_TX_GATEWAY_PROPOSE || kind == TALLY_TX_GATEWAY_ACCEPT) {
         /* side a is the proposing network's: this one's for a proposal to propose, the
          * partner's for one to accept */
