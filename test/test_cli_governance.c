@@ -100,6 +100,10 @@ TEST(cli_governance_an_operator_added_by_the_members_vote_through_a_real_node) {
     CHECK(contains(s.err, "gateway-propose PARTNER --rate A:B"));
     CHECK_EQ(TALLY(&s, "--key", "alice", "proposal", "create", "greenvale", "operator-add"), CLI_USAGE);
     CHECK(contains(s.err, "tally proposal create NET operator-add WHO"));
+    CHECK_EQ(
+        TALLY(&s, "--key", "alice", "proposal", "create", "greenvale", "operator-add", dave_address, "--fee-bps", "50"),
+        CLI_USAGE);
+    CHECK(contains(s.err, "--fee-bps is no option of a proposal of operator-add"));
     CHECK_EQ(TALLY(&s, "--key", "alice", "proposal", "create", "greenvale", "policy"), CLI_USAGE);
     CHECK(contains(s.err, "no policy option given"));
     CHECK(contains(s.err, "in a proposal, the same arguments after NET policy: tally proposal create NET policy"));
@@ -228,7 +232,8 @@ TEST(cli_governance_an_operator_added_by_the_members_vote_through_a_real_node) {
     json_t *answer = NULL;
     CHECK_EQ(harness_request_binary(&node, "/v1/transactions?wait=commit", frame, 2 + length, &answer), 200);
     json_t *first = json_array_get(json_object_get(answer, "results"), 0);
-    CHECK(first && strcmp(harness_json_string(first, "status") ? harness_json_string(first, "status") : "", "committed") == 0);
+    CHECK(first &&
+          strcmp(harness_json_string(first, "status") ? harness_json_string(first, "status") : "", "committed") == 0);
     CHECK_EQ(harness_json_int(first, "result.available"), 1); /* the weight counted */
     json_decref(answer);
     CHECK_EQ(TALLY(&s, "--key", "carol", "proposal", "show", "3"), CLI_OK);
@@ -268,10 +273,12 @@ TEST(cli_governance_an_operator_added_by_the_members_vote_through_a_real_node) {
         tx.body.proposal_create.action.policy.max_members = 600 + i;
         json_t *result = NULL;
         CHECK_EQ(harness_submit(&node, &tx, &alice, &result), 200);
-        CHECK(strcmp(harness_json_string(result, "status") ? harness_json_string(result, "status") : "", "committed") == 0);
+        CHECK(strcmp(harness_json_string(result, "status") ? harness_json_string(result, "status") : "", "committed") ==
+              0);
         json_decref(result);
     }
-    CHECK_EQ(TALLY(&s, "--key", "bob", "proposal", "create", "greenvale", "policy", "--max-members", "700"), CLI_REFUSED);
+    CHECK_EQ(TALLY(&s, "--key", "bob", "proposal", "create", "greenvale", "policy", "--max-members", "700"),
+             CLI_REFUSED);
     CHECK(contains(s.err, "(TOO_MANY_PROPOSALS)"));
     CHECK(contains(s.err, "tally proposal list Greenvale --status voting"));
 

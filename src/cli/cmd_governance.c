@@ -95,11 +95,22 @@ static cli_status build_create(cli_context *ctx, const cli_args *args, const tal
     if (!kind) return proposal_usage(ctx, args, word);
     unsigned words = args->positional_count - 2;
     if (words < kind->words_min || words > kind->words_max)
-        return cli_usage(ctx, args->command, "a proposal to %s is: tally proposal create NET %s", kind->name,
+        return cli_usage(ctx, args->command, "a proposal of %s is: tally proposal create NET %s", kind->word,
                          kind->usage);
     const cli_command *command = find_command(kind->group, kind->name);
     if (!command)
         return cli_fail(ctx, CLI_USAGE, "no command `tally %s %s` to build the action with", kind->group, kind->name);
+    /* an option the action does not take would be dropped without a word: refused */
+    for (size_t i = 0; args->command->options[i].name && i < CLI_OPTIONS_MAX; i++) {
+        const char *name = args->command->options[i].name;
+        bool known = false;
+        for (size_t j = 0; command->options && command->options[j].name; j++)
+            known |= strcmp(command->options[j].name, name) == 0;
+        if (args->values[i] && !known)
+            return cli_usage(ctx, args->command,
+                             "%s is no option of a proposal of %s (`tally %s %s --help` lists its options)", name,
+                             kind->word, kind->group, kind->name);
+    }
     cli_network network;
     cli_status status = cli_client_network(ctx, args->positional[0], &network);
     if (status != CLI_OK) return status;
@@ -107,7 +118,7 @@ static cli_status build_create(cli_context *ctx, const cli_args *args, const tal
     sub_arguments(args, kind, command, &sub);
     tally_tx action_tx;
     status = cli_txbuild(ctx, &sub, signer, &action_tx, plan);
-    tally_tx_release(&action_tx); /* no action allocates: nothing read below is freed */
+    tally_tx_release(&action_tx);          /* no action allocates: nothing read below is freed */
     if (status == CLI_USAGE && !ctx->json) /* the usage printed is the operator command's */
         fprintf(ctx->err, "in a proposal, the same arguments after NET %s: tally proposal create NET %s\n", kind->word,
                 kind->usage);
@@ -480,8 +491,10 @@ static cli_status get_for_words(cli_context *ctx, const char *path, json_t **jso
     json_t *answer = NULL;
     cli_status status = cli_client_get(ctx, path, &answer);
     if (status == CLI_OK && ctx->json) cli_out_json(ctx->out, answer);
-    if (status == CLI_OK && !ctx->json) *json = answer;
-    else json_decref(answer); /* printed, or a refusal's error object */
+    if (status == CLI_OK && !ctx->json)
+        *json = answer;
+    else
+        json_decref(answer); /* printed, or a refusal's error object */
     return status;
 }
 
