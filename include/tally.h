@@ -1158,6 +1158,11 @@ typedef struct {
 #define TALLY_VOTES_MAX (1u << 24)
 /* "voting", "passed", "rejected", "cancelled", "executed"; NULL for another value. */
 const char *tally_proposal_status_name(uint8_t status);
+/* Whether the weight cast (yes, no, abstain) reaches the proposal's quorum of its
+ * eligible weight, and whether yes reaches its threshold of yes + no (yes > 0): both,
+ * when its vote ends, and it passes. For a view of a proposal still voting. */
+bool tally_proposal_quorum_reached(const tally_proposal *proposal);
+bool tally_proposal_threshold_reached(const tally_proposal *proposal);
 
 typedef struct {
     uint32_t id;

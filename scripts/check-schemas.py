@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """check-schemas.py: every answer of a real node against docs/openapi.yaml.
 
-Usage: check-schemas.py NODE_URL [--dev | --gateways] [OPENAPI]
+Usage: check-schemas.py NODE_URL [--dev | --gateways | --governance] [OPENAPI]
 
 With --dev the node runs a dev chain (`tallyd --dev --demo`): the clock is moved
 400 days first, so that histories and the activity hold the chain's own events
@@ -29,6 +29,10 @@ stakes behind bob's line (or, in its membership-fee session, a member suspended 
 a fee and another charged): the network, its members and their histories, the
 stakes and the blocks are checked.
 
+With --governance the node holds what test_cli_governance.c makes: Greenvale (1),
+governed by its members, with proposal 1 (an operator added) executed and voted on
+by alice; only the proposals and the blocks are checked.
+
 Prints one line per request and a summary; exit status 0 when everything matches.
 Uses python3-yaml and python3-jsonschema (Debian packages, deps/debian-packages.txt).
 """
@@ -41,6 +45,12 @@ import urllib.request
 
 import jsonschema
 import yaml
+
+
+def summary(c):
+    """The last line, and the exit status."""
+    print("%d passed, %d failed" % (c.checked - c.failures if c.checked >= c.failures else 0, c.failures))
+    return 1 if c.failures else 0
 
 
 def strict(schema):
@@ -149,7 +159,8 @@ def main():
     dev = "--dev" in rest
     gateways = "--gateways" in rest
     underwriting = "--underwriting" in rest
-    rest = [arg for arg in rest if arg not in ("--dev", "--gateways", "--underwriting")]
+    governance = "--governance" in rest
+    rest = [arg for arg in rest if arg not in ("--dev", "--gateways", "--underwriting", "--governance")]
     spec_path = rest[0] if rest else "docs/openapi.yaml"
     with open(spec_path) as file:
         spec = yaml.safe_load(file)
@@ -158,6 +169,8 @@ def main():
         return check_gateways(c)
     if underwriting:
         return check_underwriting(c)
+    if governance:
+        return check_governance(c)
     if dev:
         c.check("/v1/dev/advance", "post", "/v1/dev/advance?seconds=%d" % (400 * 86400), 200, "")
         time.sleep(1)  # the index follows the chain within moments
@@ -291,13 +304,13 @@ def main():
     c.check("/v1/proofs/stakes/{id}", "get", "/v1/proofs/stakes/1", 200)
     c.check("/v1/proofs/stakes/{id}", "get", "/v1/proofs/stakes/2", 404)
     c.check("/metrics", "get", "/metrics", 200)
+    check_no_proposals(c, alice)
 
     missing = [(path, method) for path, item in spec["paths"].items() for method in item
                if method in ("get", "post") and (path, method) not in c.seen_paths]
     for path, method in missing:
         c.fail("%s %s" % (method.upper(), path), "documented but not checked by this script")
-    print("%d passed, %d failed" % (c.checked - c.failures if c.checked >= c.failures else 0, c.failures))
-    return 1 if c.failures else 0
+    return summary(c)
 
 
 def check_gateways(c):
@@ -321,8 +334,45 @@ def check_gateways(c):
     status = c.check("/v1/status", "get", "/v1/status", 200) or {}
     for height in range(1, int(status.get("height", 0)) + 1):
         c.check("/v1/blocks/{height}", "get", "/v1/blocks/%d" % height, 200)
-    print("%d passed, %d failed" % (c.checked - c.failures if c.checked >= c.failures else 0, c.failures))
-    return 1 if c.failures else 0
+    return summary(c)
+
+
+def check_no_proposals(c, alice):
+    """The proposals' paths on a network its operators govern: none, and the refusals."""
+    c.check("/v1/networks/{network}/proposals", "get", "/v1/networks/1/proposals", 200)
+    for query in ("?status=open", "?limit=0", "?limit=501", "?before=x"):
+        c.check("/v1/networks/{network}/proposals", "get", "/v1/networks/1/proposals" + query, 400)
+    c.check("/v1/networks/{network}/proposals", "get", "/v1/networks/999/proposals", 404)
+    c.check("/v1/proposals/{id}", "get", "/v1/proposals/1", 404)
+    c.check("/v1/proposals/{id}", "get", "/v1/proposals/first", 400)
+    c.check("/v1/proposals/{id}/votes/{address}", "get", "/v1/proposals/1/votes/" + alice, 404)
+    c.check("/v1/proposals/{id}/votes/{address}", "get", "/v1/proposals/1/votes/nobody", 400)
+
+
+def check_governance(c):
+    """The proposal answers of test_cli_governance.c's node, and its blocks."""
+    listed = c.check("/v1/networks/{network}/proposals", "get", "/v1/networks/1/proposals", 200) or {}
+    proposals = listed.get("proposals", [])
+    if not proposals or proposals[-1].get("status") != "executed":
+        c.fail("GET /v1/networks/1/proposals", "expected proposal 1 executed: %s" % listed)
+    c.check("/v1/networks/{network}/proposals", "get", "/v1/networks/1/proposals?status=executed&limit=1", 200)
+    c.check("/v1/networks/{network}/proposals", "get", "/v1/networks/1/proposals?status=rejected", 200)
+    c.check("/v1/networks/{network}/proposals", "get", "/v1/networks/1/proposals?status=lost", 400)
+    first = c.check("/v1/proposals/{id}", "get", "/v1/proposals/1", 200) or {}
+    votes = first.get("votes", [])
+    if first.get("result", {}).get("code") != "OK" or not votes:
+        c.fail("GET /v1/proposals/1", "expected proposal 1 applied with its votes: %s" % first)
+    c.check("/v1/proposals/{id}", "get", "/v1/proposals/1?votes_limit=1", 200)
+    c.check("/v1/proposals/{id}", "get", "/v1/proposals/1?votes_limit=0", 400)
+    c.check("/v1/proposals/{id}", "get", "/v1/proposals/99", 404)
+    if votes:
+        c.check("/v1/proposals/{id}/votes/{address}", "get", "/v1/proposals/1/votes/" + votes[0]["voter"], 200)
+        c.check("/v1/proposals/{id}/votes/{address}", "get", "/v1/proposals/99/votes/" + votes[0]["voter"], 404)
+    c.check("/v1/networks/{network}", "get", "/v1/networks/1", 200)
+    status = c.check("/v1/status", "get", "/v1/status", 200) or {}
+    for height in range(1, int(status.get("height", 0)) + 1):
+        c.check("/v1/blocks/{height}", "get", "/v1/blocks/%d" % height, 200)
+    return summary(c)
 
 
 def check_underwriting(c):

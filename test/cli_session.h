@@ -39,8 +39,8 @@ void session_import_keys(session *s, const char *const *names, int count, char f
 void session_free(session *s);
 
 /* Runs scripts/check-schemas.py against the node with `mode` (--gateways,
- * --underwriting: what the test made) and returns its exit status; what failed (or
- * with TALLY_TEST_VERBOSE everything) is printed on stderr. */
+ * --underwriting, --governance: what the test made) and returns its exit status;
+ * what failed (or with TALLY_TEST_VERBOSE everything) is printed on stderr. */
 int session_check_schemas(const test_node *node, const char *mode);
 
 /* Whether text holds part (NULL holds nothing). */

@@ -306,11 +306,17 @@ static void print_success(cli_context *ctx, const tally_tx *tx, const tx_plan *p
         fprintf(out, "paid the membership fees you owed in %s (%s): you are active again\n", network,
                 cli_out_amount(result_field(outcome, "fee"), credit, a));
         break;
-    case TALLY_TX_PROPOSAL_CREATE:
-        fprintf(out, "proposed %s in %s as proposal %" PRId64 ": the members vote on it\n",
-                tally_tx_type_name(tx->body.proposal_create.action.type), network,
-                result_field(outcome, "created_id"));
+    case TALLY_TX_PROPOSAL_CREATE: {
+        const tally_proposal_action *action = &tx->body.proposal_create.action;
+        int64_t id = result_field(outcome, "created_id");
+        bool names_key = action->type == TALLY_TX_OPERATOR_ADD || action->type == TALLY_TX_OPERATOR_REMOVE;
+        fprintf(out, "proposed in %s, as proposal %" PRId64 ", to %s%s%s: its members vote on it\n", network, id,
+                cli_proposal_action_words(action->type, action->frozen), names_key && who[0] ? ": " : "",
+                names_key ? who : "");
+        fprintf(out, "  `tally proposal show %" PRId64 "` shows the vote; a member votes with: tally proposal vote %" PRId64
+                     " yes|no|abstain\n", id, id);
         break;
+    }
     case TALLY_TX_PROPOSAL_VOTE: {
         static const char *const choices[] = {"no", "yes", "abstain"};
         uint8_t choice = tx->body.proposal_vote.choice;
@@ -320,7 +326,8 @@ static void print_success(cli_context *ctx, const tally_tx *tx, const tx_plan *p
         break;
     }
     case TALLY_TX_PROPOSAL_CANCEL:
-        fprintf(out, "cancelled proposal %" PRIu32 ": it will not be applied\n", tx->body.proposal_vote.proposal_id);
+        fprintf(out, "cancelled proposal %" PRIu32 " in %s: it will not be applied\n", tx->body.proposal_vote.proposal_id,
+                network);
         break;
     }
 }
@@ -465,6 +472,7 @@ static cli_status report(cli_context *ctx, const tally_tx *tx, const tx_plan *pl
             (gateway_refused || strcmp(code, "BELOW_MIN_RECEIVED") == 0 || strcmp(code, "FEE_ABOVE_MAX") == 0))
             fprintf(ctx->err, "  the gateways changed since the path was priced: nothing moved; run the payment again "
                               "for a new path (`tally gateway list` shows them)\n");
+        if (code) cli_say_governance_refusal(ctx, code, tx, plan);
         if (names_line) {
             char amount[CLI_AMOUNT_TEXT_MAX];
             fprintf(ctx->err, "  the refused payment is %s line %u (line %" PRId64 " of the batch): %s to %s; "

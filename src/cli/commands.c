@@ -99,6 +99,39 @@ static const cli_option underwrite_list_options[] = {
     {"--member", "WHO", "the stakes behind WHO's line (default: the stakes you made)"},
     {NULL, NULL, NULL},
 };
+/* Governance (cmd_governance.c): a proposal's action takes the options of the
+ * command it stands for; --fee-bps is the policy's or, for a gateway, the side's. */
+static const cli_option proposal_create_options[] = {
+    POLICY_OPTIONS,
+    {"--rate", "A:B", "gateway-propose: A of NET's unit are worth B of the partner's, or `pegs`"},
+    {"--partner-fee-bps", "N", "gateway-propose: the partner's fee on what crosses into it"},
+    {"--limit", "AMOUNT", "gateway-propose, gateway-update: NET's exposure limit, in its unit"},
+    {"--partner-limit", "AMOUNT", "gateway-propose: the partner's exposure limit, in its unit"},
+    {"--min-partner-rtd", "BPS", "gateway-propose, gateway-update: NET's rule on the partner's RTD"},
+    {"--max-partner-default", "BPS", "gateway-propose, gateway-update: NET's rule on the partner's default rate"},
+    {"--partner-min-rtd", "BPS", "gateway-propose: the partner's rule on NET's RTD"},
+    {"--partner-max-default", "BPS", "gateway-propose: the partner's rule on NET's default rate"},
+    {NULL, NULL, NULL},
+};
+static const cli_option proposal_list_options[] = {
+    {"--status", "S", "only proposals of this status: voting, passed, rejected, cancelled, executed"},
+    {NULL, NULL, NULL},
+};
+#define GOVERNANCE_HELP                                                                      \
+    "In a network its members govern (its policy's governance mode is members), the\n"   \
+    "operators' changes of the policy, the peg, the operators and the gateways are\n"    \
+    "refused (GOVERNED_BY_MEMBERS) and become proposals: any active member proposes one\n" \
+    "change, the members active when it was made vote on it (yes, no or abstain, once;\n" \
+    "members admitted later, suspended or defaulted may not: NOT_ELIGIBLE), each with\n" \
+    "the weight of the network's rule (one member one vote, reputation or stake). When\n" \
+    "the vote ends it passes if the weight cast reaches the quorum (a share of the\n"     \
+    "eligible weight) and yes reaches the threshold (a share of yes + no; abstentions\n" \
+    "count for the quorum only). A vote that brings the quorum in the vote's last\n"     \
+    "late-quorum period extends it once by that period. A passed proposal applies\n"    \
+    "after the timelock, through the action's own rules (an announced change then\n"   \
+    "waits its notice); a refusal then is kept as its result. Operators keep what the\n" \
+    "rule grants them in an emergency (suspending members, freezing their side of a\n" \
+    "gateway) and the day-to-day work (admitting members, lines, fees).\n"
 
 static const cli_option line_open_options[] = {
     {"--period-days", "N", "the line's period (default: the network's)"},
@@ -784,6 +817,44 @@ const cli_command cli_commands[] = {
      "each block changed the state; --full checks them over the whole state after\n"
      "every block.\n",
      "tally verify --data ./data\n  tally verify --data ./data --full\n  tally verify --node http://127.0.0.1:8080 --chain-id 9c2e...", cli_cmd_verify},
+    /* governance (cmd_governance.c) */
+    {"proposal", "create", "NET ACTION [ARGS]", 2, 6, proposal_create_options,
+     "propose a change to a network its members govern (members)",
+     "Proposes one change of NET, which its members vote on. ACTION and its arguments\n"
+     "are those of the operator command it stands for, with the same options:\n"
+     "  policy [policy options]          as `tally network policy NET`: the policy in\n"
+     "                                   force (or announced) with the options given\n"
+     "  peg ASSET RESERVE CREDIT | none  as `tally network peg`\n"
+     "  operator-add WHO, operator-remove WHO\n"
+     "  gateway-propose PARTNER --rate A:B [terms], as `tally gateway propose`\n"
+     "  gateway-accept ID                the terms as proposed to NET\n"
+     "  gateway-update ID [--limit] [--fee-bps] [rules]: NET's side\n"
+     "  gateway-freeze ID, gateway-unfreeze ID, gateway-close ID\n"
+     "Several changes are several proposals, each voted on its own. What is known to\n"
+     "fail now is refused now (BAD_ACTION); a network has at most 16 open at once.\n"
+     "Prints the proposal's number.\n" GOVERNANCE_HELP NET_HELP,
+     "tally proposal create greenvale operator-add dora\n"
+     "  tally proposal create greenvale policy --fee-bps 50 --max-members 500\n"
+     "  tally proposal create greenvale gateway-propose riverside --rate 1:1 --limit 500",
+     cli_cmd_transaction},
+    {"proposal", "vote", "ID yes|no|abstain", 2, 2, NULL, "vote on a proposal (members active when it was made)",
+     "Votes on proposal ID, once (ALREADY_VOTED), before its vote ends (VOTING_ENDED).\n"
+     "Prints the weight your vote counted with.\n" GOVERNANCE_HELP,
+     "tally proposal vote 3 yes", cli_cmd_transaction},
+    {"proposal", "cancel", "ID", 1, 1, NULL, "withdraw a proposal you made, before its vote ends",
+     "Cancels proposal ID, which you made (NOT_PROPOSER otherwise), while it is voted\n"
+     "on (VOTING_ENDED after): it is never applied.\n",
+     "tally proposal cancel 3", cli_cmd_transaction},
+    {"proposal", "list", "NET", 1, 1, proposal_list_options, "a network's proposals, newest first",
+     "Lists NET's proposals, newest first: each one's action, status, counts against\n"
+     "quorum and threshold, and when its vote ends or it applies.\n" NET_HELP,
+     "tally proposal list greenvale --status voting", cli_cmd_proposal_list},
+    {"proposal", "show", "ID", 1, 1, NULL, "one proposal: its action, votes, quorum and dates",
+     "Shows proposal ID: the action in words (a policy change field by field against\n"
+     "the policy in force), the proposer, yes, no and abstain, the eligible weight,\n"
+     "whether quorum and threshold are reached, when the vote ends or the proposal\n"
+     "applies, its result once applied and, with a key (--key), your own vote.\n" GOVERNANCE_HELP,
+     "tally proposal show 3\n  tally --key alice proposal show 3", cli_cmd_proposal_show},
 };
 const size_t cli_command_count = sizeof cli_commands / sizeof cli_commands[0];
 
@@ -810,6 +881,7 @@ static const struct {
     {"clearing", "clearing obligations around gateways"},
     {"prove", "records with their inclusion proofs"},
     {"tx", "submitted transactions"},
+    {"proposal", "proposals a network's members vote on"},
 };
 
 /* ------------------------------------------------------------------------ */

@@ -61,6 +61,10 @@ cli_handler cli_cmd_underwrite_list;
  * its mirror account, exposure and room (cmd_gateway.c; also the accept preview). */
 void cli_out_gateway(FILE *out, const cli_gateway *gateway, bool figures);
 
+/* cmd_governance.c: proposals of a network its members govern, listed and shown. */
+cli_handler cli_cmd_proposal_list;
+cli_handler cli_cmd_proposal_show;
+
 cli_handler cli_cmd_verify;
 /* cmd_proof.c: a record's inclusion proof, fetched and checked. */
 cli_handler cli_cmd_prove;

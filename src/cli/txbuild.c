@@ -1841,6 +1841,8 @@ static const struct {
     {"clearing", "submit", TALLY_TX_CLEARING},
     {"underwrite", "stake", TALLY_TX_STAKE},        {"underwrite", "unstake", TALLY_TX_UNSTAKE},
     {"member", "pay-fee", TALLY_TX_MEMBER_FEE_PAY},
+    {"proposal", "create", TALLY_TX_PROPOSAL_CREATE}, {"proposal", "vote", TALLY_TX_PROPOSAL_VOTE},
+    {"proposal", "cancel", TALLY_TX_PROPOSAL_CANCEL},
 };
 
 bool cli_command_tx_type(const cli_command *command, tally_tx_type *type) {
@@ -1942,6 +1944,9 @@ cli_status cli_txbuild(cli_context *ctx, const cli_args *args, const tally_key *
     case TALLY_TX_REQUEST_CREATE: status = build_request_create(&b); break;
     case TALLY_TX_REQUEST_PAY:
     case TALLY_TX_REQUEST_CANCEL: status = build_request_end(&b, type); break;
+    case TALLY_TX_PROPOSAL_CREATE:
+    case TALLY_TX_PROPOSAL_VOTE:
+    case TALLY_TX_PROPOSAL_CANCEL: status = cli_txbuild_proposal(ctx, args, signer, tx, plan); break;
     default: status = cli_fail(ctx, CLI_USAGE, "this command makes no transaction"); break;
     }
     if (status != CLI_OK) return status;

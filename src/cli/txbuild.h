@@ -170,6 +170,18 @@ int64_t cli_batch_fee_estimate(const tally_batch_line *lines, uint16_t count, in
 cli_status cli_txbuild(cli_context *ctx, const cli_args *args, const tally_key *signer, tally_tx *tx,
                    tx_plan *plan);
 
+/* cmd_governance.c: PROPOSAL_CREATE (`proposal create NET ACTION ...`: the action
+ * built by the builder of the operator command it stands for), PROPOSAL_VOTE and
+ * PROPOSAL_CANCEL (`proposal vote ID CHOICE`, `proposal cancel ID`), tx->type set. */
+cli_status cli_txbuild_proposal(cli_context *ctx, const cli_args *args, const tally_key *signer, tally_tx *tx,
+                                tx_plan *plan);
+/* After a refusal of governance (GOVERNED_BY_MEMBERS: the `tally proposal create`
+ * to paste instead; NOT_GOVERNED_BY_MEMBERS, TOO_MANY_PROPOSALS, and a vote's or
+ * cancel's refusals: where to look), on ctx->err. Prints nothing for other codes. */
+void cli_say_governance_refusal(cli_context *ctx, const char *code, const tally_tx *tx, const tx_plan *plan);
+/* What a proposal's action does, in a few words ("add an operator"). */
+const char *cli_proposal_action_words(uint8_t type, bool frozen);
+
 /* WHO to a key, asking the node for an alias's address. `network` is the network
  * the command is about (NULL for asset commands): WHO may then omit "@network",
  * and must not name another. display receives "bob@greenvale" or the address. */

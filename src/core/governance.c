@@ -263,15 +263,21 @@ tally_result governance_propose(tally_state *state, const tally_tx *tx, int64_t 
 }
 
 /* The quorum: weight cast at least quorum_bps of the eligible weight (rounded up). */
-static bool has_quorum(const tally_proposal *p) {
+bool tally_proposal_quorum_reached(const tally_proposal *p) {
+    assert(p != NULL);
     __extension__ __int128 cast = (__int128)p->yes + p->no + p->abstain;
     return cast * TALLY_BPS_ONE >= (__int128)p->eligible_weight * p->quorum_bps && cast > 0;
 }
 
-static bool passes(const tally_proposal *p) {
+bool tally_proposal_threshold_reached(const tally_proposal *p) {
+    assert(p != NULL);
     __extension__ __int128 decided = (__int128)p->yes + p->no;
-    return has_quorum(p) && p->yes > 0 && (__int128)p->yes * TALLY_BPS_ONE >= decided * p->threshold_bps;
+    return p->yes > 0 && (__int128)p->yes * TALLY_BPS_ONE >= decided * p->threshold_bps;
 }
+
+static bool has_quorum(const tally_proposal *p) { return tally_proposal_quorum_reached(p); }
+
+static bool passes(const tally_proposal *p) { return has_quorum(p) && tally_proposal_threshold_reached(p); }
 
 /* The open proposal a vote or a cancel names, read only; or why there is none. */
 static tally_error voting_proposal(const tally_state *state, uint32_t id, int64_t block_time,

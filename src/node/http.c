@@ -1272,6 +1272,10 @@ static enum MHD_Result get_health(http_server *server, struct MHD_Connection *co
     return send_json(connection, MHD_HTTP_OK, out);
 }
 
+/* Governance's routes (their block is before route). */
+static enum MHD_Result get_network_proposals(http_server *server, struct MHD_Connection *connection,
+                                             uint32_t network_id);
+
 static enum MHD_Result get_network(http_server *server, struct MHD_Connection *connection, char **segments,
                                    int count) {
     uint32_t network_id;
@@ -1286,9 +1290,10 @@ static enum MHD_Result get_network(http_server *server, struct MHD_Connection *c
     bool wants_health = count == 4 && strcmp(segments[3], "health") == 0;
     bool wants_stakes = count == 4 && strcmp(segments[3], "stakes") == 0;
     if (wants_stakes) return get_stakes(server, connection, network_id);
+    bool wants_proposals = count == 4 && strcmp(segments[3], "proposals") == 0;
     if (wants_account && count == 6 && strcmp(segments[5], "history") != 0) wants_account = false;
     if (!wants_network && !wants_members && !wants_account && !wants_search && !wants_activity && !wants_holds &&
-        !wants_requests && !wants_health)
+        !wants_requests && !wants_health && !wants_proposals)
         return send_error(connection, MHD_HTTP_NOT_FOUND, "NOT_FOUND", "no such path");
     uint64_t cursor = 0, limit = 0;
     member_page page = {0};
@@ -1330,6 +1335,7 @@ static enum MHD_Result get_network(http_server *server, struct MHD_Connection *c
     }
     if (wants_network) return send_json(connection, MHD_HTTP_OK, view_network(&network_copy));
     if (wants_health) return get_health(server, connection, &network_copy);
+    if (wants_proposals) return get_network_proposals(server, connection, network_id);
     if (wants_search) return get_search(server, connection, network_id);
     if (wants_activity) return get_activity(server, connection, network_id);
     if (wants_holds || wants_requests) return get_escrow_list(server, connection, network_id, wants_holds);
@@ -1819,6 +1825,135 @@ static enum MHD_Result post_dev_advance(http_server *server, struct MHD_Connecti
                                "height", (json_int_t)height));
 }
 
+/* ---- governance: proposals and votes (docs/UNDERWRITING.md section 6) ---- */
+
+/* Ids and votes one page looks at under the node's lock, at most. */
+#define HTTP_PROPOSAL_SCAN_MAX 16384u
+#define HTTP_VOTE_SCAN_MAX 65536u
+#define HTTP_PROPOSAL_VOTES_DEFAULT 100u
+
+/* GET /v1/networks/{id}/proposals[?status=S&before=ID&limit=N]: newest first. */
+static enum MHD_Result get_network_proposals(http_server *server, struct MHD_Connection *connection,
+                                             uint32_t network_id) {
+    uint64_t before = 0, limit = 0;
+    if (!query_u64(connection, "before", 0, UINT32_MAX, &before) ||
+        !query_u64(connection, "limit", 50, HTTP_LIST_LIMIT_MAX, &limit) || limit == 0)
+        return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_QUERY",
+                          "before is a proposal's id (the `next` of the previous page, 0: from the newest), 1 <= "
+                          "limit <= 500");
+    const char *status_text = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "status");
+    int status = status_text ? view_proposal_status_of(status_text) : -1;
+    if (status_text && status < 0)
+        return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_QUERY",
+                          "status is one of voting, passed, rejected, cancelled, executed");
+    view_proposal_copy *copies = malloc((size_t)limit * sizeof *copies);
+    if (!copies) return send_out_of_memory(connection);
+    const tally_state *state = node_read_begin(server->node);
+    if (!state) {
+        free(copies);
+        return send_failed(connection);
+    }
+    uint32_t count = tally_state_proposal_count(state), shown = 0, scanned = 0;
+    uint32_t id = before == 0 || before > count ? count : (uint32_t)before - 1;
+    for (; id >= 1 && shown < limit && scanned < HTTP_PROPOSAL_SCAN_MAX; id--, scanned++) {
+        const tally_proposal *p = tally_state_proposal(state, id);
+        if (!p || p->network_id != network_id || (status >= 0 && p->status != status)) continue;
+        view_copy_proposal(state, p, &copies[shown++]);
+    }
+    node_read_end(server->node);
+    json_t *list = json_array();
+    for (uint32_t i = 0; i < shown; i++) json_array_append_new(list, view_proposal(&copies[i]));
+    free(copies);
+    /* id is the next one to look at: the page goes on before id + 1 */
+    return send_json(connection, MHD_HTTP_OK, json_pack("{s:o, s:o}", "proposals", list, "next", view_next(id >= 1, id + 1)));
+}
+
+typedef struct {
+    tally_vote vote;
+    char name[TALLY_ALIAS_MAX + 1];
+} vote_copy;
+
+/* GET /v1/proposals/{id}[?votes_cursor=C&votes_limit=N]: the record, its action and
+ * counts, and a page of its votes in casting order. */
+static enum MHD_Result get_proposal(http_server *server, struct MHD_Connection *connection, const char *id_text) {
+    uint32_t id;
+    if (!parse_record_id(id_text, &id))
+        return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_ID",
+                          "a proposal's id is a positive integer (the number `tally proposal create` printed)");
+    uint64_t cursor = 0, limit = 0;
+    if (!query_u64(connection, "votes_cursor", 0, UINT32_MAX, &cursor) ||
+        !query_u64(connection, "votes_limit", HTTP_PROPOSAL_VOTES_DEFAULT, HTTP_LIST_LIMIT_MAX, &limit) || limit == 0)
+        return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_QUERY",
+                          "votes_cursor is the `votes_next` of the previous page, 1 <= votes_limit <= 500");
+    vote_copy *votes = malloc((size_t)limit * sizeof *votes);
+    if (!votes) return send_out_of_memory(connection);
+    view_proposal_copy copy;
+    const tally_state *state = node_read_begin(server->node);
+    if (!state) {
+        free(votes);
+        return send_failed(connection);
+    }
+    const tally_proposal *p = tally_state_proposal(state, id);
+    uint32_t shown = 0, at = (uint32_t)cursor, total = tally_state_vote_count(state);
+    if (p) {
+        view_copy_proposal(state, p, &copy);
+        /* votes are kept in casting order across the chain: none of this proposal before
+         * it was made, and at most its voters after */
+        uint32_t wanted = cursor == 0 ? p->voters : UINT32_MAX; /* from the start: all its votes */
+        for (uint32_t scanned = 0; at < total && shown < limit && shown < wanted && scanned < HTTP_VOTE_SCAN_MAX;
+             at++, scanned++) {
+            const tally_vote *v = tally_state_vote_at(state, at);
+            if (!v || v->proposal_id != id) continue;
+            votes[shown].vote = *v;
+            view_copy_name(state, p->network_id, &v->voter, votes[shown].name);
+            shown++;
+        }
+    }
+    bool more = p && at < total && !(cursor == 0 && shown == p->voters);
+    node_read_end(server->node);
+    if (!p) {
+        free(votes);
+        return send_error(connection, MHD_HTTP_NOT_FOUND, "PROPOSAL_NOT_FOUND",
+                          tally_error_message(TALLY_ERR_PROPOSAL_NOT_FOUND));
+    }
+    json_t *list = json_array();
+    for (uint32_t i = 0; i < shown; i++) json_array_append_new(list, view_vote(&votes[i].vote, votes[i].name));
+    free(votes);
+    json_t *view = view_proposal(&copy);
+    if (view) {
+        json_object_set_new(view, "votes", list);
+        json_object_set_new(view, "votes_next", view_next(more, at));
+    } else {
+        json_decref(list);
+    }
+    return send_json(connection, MHD_HTTP_OK, view);
+}
+
+/* GET /v1/proposals/{id}/votes/{address}: that member's vote. */
+static enum MHD_Result get_proposal_vote(http_server *server, struct MHD_Connection *connection, const char *id_text,
+                                         const char *address) {
+    uint32_t id;
+    tally_key voter;
+    if (!parse_record_id(id_text, &id))
+        return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_ID", "a proposal's id is a positive integer");
+    if (!tally_address_decode(address, &voter))
+        return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_ADDRESS",
+                          "not an address: expected tly1 and 58 characters with a valid checksum");
+    const tally_state *state = node_read_begin(server->node);
+    if (!state) return send_failed(connection);
+    const tally_proposal *p = tally_state_proposal(state, id);
+    const tally_vote *found = p ? tally_state_vote(state, id, &voter) : NULL;
+    tally_vote vote = found ? *found : (tally_vote){0};
+    char name[TALLY_ALIAS_MAX + 1] = "";
+    if (found) view_copy_name(state, p->network_id, &voter, name);
+    node_read_end(server->node);
+    if (!p)
+        return send_error(connection, MHD_HTTP_NOT_FOUND, "PROPOSAL_NOT_FOUND",
+                          tally_error_message(TALLY_ERR_PROPOSAL_NOT_FOUND));
+    if (!found) return send_error(connection, MHD_HTTP_NOT_FOUND, "NO_VOTE", "this key has not voted on this proposal");
+    return send_json(connection, MHD_HTTP_OK, view_vote(&vote, name));
+}
+
 static enum MHD_Result route(http_server *server, struct MHD_Connection *connection, const char *url,
                              const char *method, request *req) {
     if (node_failed(server->node))
@@ -1859,6 +1994,9 @@ static enum MHD_Result route(http_server *server, struct MHD_Connection *connect
     if (strcmp(resource, "blocks") == 0 && count == 3) return get_block(server, connection, segments[2], false);
     if (strcmp(resource, "blocks") == 0 && count == 4 && strcmp(segments[3], "raw") == 0)
         return get_block(server, connection, segments[2], true);
+    if (strcmp(resource, "proposals") == 0 && count == 3) return get_proposal(server, connection, segments[2]);
+    if (strcmp(resource, "proposals") == 0 && count == 5 && strcmp(segments[3], "votes") == 0)
+        return get_proposal_vote(server, connection, segments[2], segments[4]);
     return send_error(connection, MHD_HTTP_NOT_FOUND, "NOT_FOUND", "no such path");
 }
 

@@ -112,6 +112,8 @@ static const char schema_sql[] =
     /* Each gateway as proposed (its id is the core's): where its accept and close go,
      * and the networks a cross payment's path reaches. */
     "CREATE TABLE gateways(id INTEGER PRIMARY KEY, network_a INTEGER NOT NULL, network_b INTEGER NOT NULL);"
+    /* Each proposal as made (its id is the core's): where its votes and cancel go. */
+    "CREATE TABLE proposals(id INTEGER PRIMARY KEY, network_id INTEGER NOT NULL);"
     /* Each network's health periods as they ended (index_health.c): figures NULL when
      * they were not given to the index (known 0). */
     "CREATE TABLE health(network_id INTEGER NOT NULL, period INTEGER NOT NULL, ended_at INTEGER NOT NULL,"

@@ -104,7 +104,7 @@ extern "C" {
  * events of blocks' ends, and a network's activity. 4: holds and payment requests.
  * 5: a hold's or request's id and amount on the rows of its transactions, the open
  * holds by payee. 6: gateways (where their transactions and cross payments go). */
-#define INDEX_SCHEMA_VERSION 7
+#define INDEX_SCHEMA_VERSION 8
 /* An event of a block's end is indexed as a row of type INDEX_EVENT_TYPE_BASE + its
  * kind (tally_event_kind), after the block's transactions: its id is
  * BLAKE2b-256("tally-event" || block hash || u32 its number in the block). */

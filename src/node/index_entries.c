@@ -69,8 +69,8 @@ bool index_tx_network(const tally_tx *tx, const tally_result *result, uint32_t *
     case TALLY_TX_UNSTAKE: *network_id = tx->body.stake.network_id; return true;
     case TALLY_TX_MEMBER_FEE_PAY: *network_id = tx->body.network_only.network_id; return true;
     case TALLY_TX_PROPOSAL_CREATE: *network_id = tx->body.proposal_create.network_id; return true;
-    /* a vote or cancel names its proposal: in the proposer's and voter's history by the
-     * proposal's network (WIP: the index has no table of proposals yet) */
+    /* a vote or cancel names its proposal: index_writer.c places it by the proposals
+     * table, in the voter's (the proposer's) history in the proposal's network */
     case TALLY_TX_PROPOSAL_VOTE:
     case TALLY_TX_PROPOSAL_CANCEL: return false;
     /* an accept or close names its gateway (WIP, issue 11: placed by a table of
@@ -296,7 +296,9 @@ void index_entries_of(const tally_tx *tx, const tally_result *result, uint32_t r
         break;
     case TALLY_TX_PROPOSAL_CREATE: add_credit(entries, network_id, &tx->signer, 0, 0, NULL); break;
     case TALLY_TX_PROPOSAL_VOTE:
-    case TALLY_TX_PROPOSAL_CANCEL: break; /* see index_tx_network */
+    case TALLY_TX_PROPOSAL_CANCEL:
+        if (subject.proposal) add_credit(entries, subject.proposal->network_id, &tx->signer, 0, 0, NULL);
+        break;
     case TALLY_TX_TRANSFER_BATCH: {
         /* Each line as a transfer without its fee (the core charges each line's fee,
          * but a block records only their sum): the payer's -amount and the payee's
@@ -319,7 +321,8 @@ void index_entries_of(const tally_tx *tx, const tally_result *result, uint32_t r
         break;
     }
     }
-    assert(entries->credit_count == 0 || has_network || hold || subject.request || subject.path_hops);
+    assert(entries->credit_count == 0 || has_network || hold || subject.request || subject.proposal ||
+           subject.path_hops);
     (void)has_network;
 }
 

@@ -126,6 +126,30 @@ index_error index_gateway_get(tally_index *index, uint32_t id, index_gateway *ga
     return error;
 }
 
+index_error index_proposal_put(tally_index *index, const index_proposal *proposal, char *why, size_t why_size) {
+    binding b = bind_start(index, STATEMENT_PROPOSAL_PUT);
+    bind_int(&b, 1, proposal->id);
+    bind_int(&b, 2, proposal->network_id);
+    return run(index, &b, "writing a proposal", why, why_size);
+}
+
+index_error index_proposal_get(tally_index *index, uint32_t id, index_proposal *proposal, bool *found, char *why,
+                               size_t why_size) {
+    memset(proposal, 0, sizeof *proposal);
+    binding b = bind_start(index, STATEMENT_PROPOSAL_GET);
+    bind_int(&b, 1, id);
+    index_error error = step_row(index, &b, found, "reading a proposal", why, why_size);
+    if (error == INDEX_OK && *found) {
+        int64_t network_id = 0;
+        proposal->id = id;
+        if (!column_integer(b.statement, 0, 1, UINT32_MAX, &network_id))
+            error = fail_damaged("the proposals table", why, why_size);
+        proposal->network_id = (uint32_t)network_id;
+    }
+    sqlite3_reset(b.statement);
+    return error;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Readers.                                                                  */
 /* ------------------------------------------------------------------------ */

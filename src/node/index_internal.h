@@ -65,6 +65,8 @@ _Static_assert(CREDIT_ENTRIES_MAX <= ENTRIES_PER_TX && ASSET_ENTRIES_MAX <= ENTR
     X(HOLD_GET, "SELECT network_id, payer, payee, amount, fee FROM holds WHERE id = ?1")                    \
     X(GATEWAY_PUT, "INSERT INTO gateways(id, network_a, network_b) VALUES (?1, ?2, ?3)")                     \
     X(GATEWAY_GET, "SELECT network_a, network_b FROM gateways WHERE id = ?1")                                \
+    X(PROPOSAL_PUT, "INSERT INTO proposals(id, network_id) VALUES (?1, ?2)")                                  \
+    X(PROPOSAL_GET, "SELECT network_id FROM proposals WHERE id = ?1")                                         \
     X(HEALTH_PUT, "INSERT OR REPLACE INTO health(network_id, period, ended_at, known, figures) "            \
                   "VALUES (?1, ?2, ?3, ?4, ?5)")                                                              \
     X(HEALTH_LIST, "SELECT period, ended_at, known, figures FROM health WHERE network_id = ?1 AND period < ?2 " \
@@ -356,6 +358,12 @@ typedef struct {
     uint32_t id, network_a, network_b;
 } index_gateway;
 
+/* A proposal as the index keeps it (table proposals): where its votes and its
+ * cancel go (the proposal's network, in the voter's and proposer's history). */
+typedef struct {
+    uint32_t id, network_id;
+} index_proposal;
+
 /* What a post, void, pay, gateway transaction or cross payment names, looked up
  * before its entries are made (NULL members / 0 hops when there is none, or when a
  * damaged log names a record never made). A cross payment's path: the networks it
@@ -364,6 +372,7 @@ typedef struct {
     const index_hold *hold;
     const index_request *request;
     const index_gateway *gateway;
+    const index_proposal *proposal;
     uint8_t path_hops;
     uint32_t path_networks[TALLY_PATH_HOPS_MAX + 1];
 } index_subject;
@@ -405,6 +414,10 @@ index_error index_holds_void_of(tally_index *index, uint32_t network_id, const t
                                 size_t why_size);
 index_error index_request_put(tally_index *index, const index_request *request, char *why, size_t why_size);
 index_error index_gateway_put(tally_index *index, const index_gateway *gateway, char *why, size_t why_size);
+index_error index_proposal_put(tally_index *index, const index_proposal *proposal, char *why, size_t why_size);
+/* The proposal of id; *found false when the index has none. */
+index_error index_proposal_get(tally_index *index, uint32_t id, index_proposal *proposal, bool *found, char *why,
+                               size_t why_size);
 /* The gateway of id; *found false when the index has none. */
 index_error index_gateway_get(tally_index *index, uint32_t id, index_gateway *gateway, bool *found, char *why,
                               size_t why_size);

@@ -156,6 +156,10 @@ static index_error escrow_effects(tally_index *index, const tally_tx *tx, const 
                               tx->body.gateway_propose.network_b};
         return index_gateway_put(index, &made, why, why_size);
     }
+    case TALLY_TX_PROPOSAL_CREATE: {
+        index_proposal made = {result->created_id, tx->body.proposal_create.network_id};
+        return index_proposal_put(index, &made, why, why_size);
+    }
     case TALLY_TX_REQUEST_PAY:
     case TALLY_TX_REQUEST_CANCEL:
         if (!subject.request) return INDEX_OK;
@@ -279,6 +283,7 @@ static index_error insert_tx(tally_index *index, const tally_block *block, uint3
     index_hold hold;
     index_request request;
     index_gateway gateway;
+    index_proposal proposal;
     index_subject subject = {0};
     bool found = false;
     index_error looked = INDEX_OK;
@@ -302,6 +307,13 @@ static index_error insert_tx(tally_index *index, const tally_block *block, uint3
         if (found) {
             subject.gateway = &gateway;
             network_id = gateway.network_a;
+        }
+    } else if (tx->type == TALLY_TX_PROPOSAL_VOTE || tx->type == TALLY_TX_PROPOSAL_CANCEL) {
+        /* in the voter's (the proposer's) history by the proposal's network */
+        looked = index_proposal_get(index, tx->body.proposal_vote.proposal_id, &proposal, &found, why, why_size);
+        if (found) {
+            subject.proposal = &proposal;
+            network_id = proposal.network_id;
         }
     } else if (tx->type == TALLY_TX_TRANSFER_CROSS && result->code == TALLY_OK) {
         looked = cross_path(index, &tx->body.transfer_cross, &subject, why, why_size);

@@ -506,6 +506,17 @@ json_t *view_tx(const tally_tx *tx) {
             json_array_append_new(gateways, json_integer(c->gateways[h]));
         json_object_set_new(view, "gateways", gateways);
     }
+    if (view && tx->type == TALLY_TX_PROPOSAL_CREATE) {
+        json_object_set_new(view, "network", json_integer(tx->body.proposal_create.network_id));
+        json_object_set_new(view, "action", view_proposal_action(&tx->body.proposal_create.action, NULL));
+    }
+    if (view && (tx->type == TALLY_TX_PROPOSAL_VOTE || tx->type == TALLY_TX_PROPOSAL_CANCEL)) {
+        static const char *const choices[] = {"no", "yes", "abstain"};
+        uint8_t choice = tx->body.proposal_vote.choice;
+        json_object_set_new(view, "proposal", json_integer(tx->body.proposal_vote.proposal_id));
+        if (tx->type == TALLY_TX_PROPOSAL_VOTE)
+            json_object_set_new(view, "choice", json_string(choice < TALLY_VOTE_CHOICE_COUNT ? choices[choice] : "?"));
+    }
     if (view && tx->type == TALLY_TX_TRANSFER_BATCH) {
         const tally_tx_transfer_batch *b = &tx->body.transfer_batch;
         json_object_set_new(view, "network", json_integer(b->network_id));
@@ -765,4 +776,118 @@ json_t *view_stake(const view_stake_copy *copy) {
     set_key(view, "member", &s->member, copy->member_name);
     set_key(view, "underwriter", &s->underwriter, copy->underwriter_name);
     return view;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Governance: proposals and votes (docs/UNDERWRITING.md section 6).          */
+/* ------------------------------------------------------------------------ */
+
+void view_copy_proposal(const tally_state *state, const tally_proposal *proposal, view_proposal_copy *out) {
+    memset(out, 0, sizeof *out);
+    out->proposal = *proposal;
+    const tally_network *network = tally_state_network(state, proposal->network_id);
+    if (network) {
+        snprintf(out->network_name, sizeof out->network_name, "%s", network->name);
+        snprintf(out->unit, sizeof out->unit, "%s", network->unit_code);
+        out->decimals = network->decimals;
+    }
+    view_copy_name(state, proposal->network_id, &proposal->proposer, out->proposer_name);
+    uint8_t type = proposal->action.type;
+    if (type == TALLY_TX_OPERATOR_ADD || type == TALLY_TX_OPERATOR_REMOVE)
+        view_copy_name(state, proposal->network_id, &proposal->action.key, out->key_name);
+}
+
+static json_t *view_terms_side(const tally_gateway_side *side) {
+    return json_pack("{s:i, s:I, s:i, s:i}", "fee_bps", (int)side->fee_bps, "limit", (json_int_t)side->limit,
+                     "min_partner_rtd_bps", (int)side->min_partner_rtd_bps, "max_partner_default_bps",
+                     (int)side->max_partner_default_bps);
+}
+
+json_t *view_proposal_action(const tally_proposal_action *a, const char *key_name) {
+    const char *type = tally_tx_type_name(a->type);
+    json_t *view = json_pack("{s:s}", "type", type ? type : "?");
+    if (!view) return NULL;
+    switch ((tally_tx_type)a->type) {
+    case TALLY_TX_POLICY_UPDATE: json_object_set_new(view, "policy", view_policy(&a->policy)); break;
+    case TALLY_TX_PEG_SET:
+        json_object_set_new(view, "asset", json_integer(a->asset_id));
+        json_object_set_new(view, "peg_reserve_units", json_integer(a->peg_reserve_units));
+        json_object_set_new(view, "peg_credit_units", json_integer(a->peg_credit_units));
+        break;
+    case TALLY_TX_OPERATOR_ADD:
+    case TALLY_TX_OPERATOR_REMOVE:
+        json_object_set_new(view, "key", view_address(&a->key));
+        if (key_name && key_name[0]) json_object_set_new(view, "key_name", json_string(key_name));
+        break;
+    case TALLY_TX_GATEWAY_PROPOSE:
+    case TALLY_TX_GATEWAY_ACCEPT:
+        if (a->type == TALLY_TX_GATEWAY_PROPOSE) json_object_set_new(view, "partner", json_integer(a->partner_id));
+        else json_object_set_new(view, "gateway", json_integer(a->gateway_id));
+        json_object_set_new(view, "rate_a", json_integer(a->terms.rate_a));
+        json_object_set_new(view, "rate_b", json_integer(a->terms.rate_b));
+        json_object_set_new(view, "side_a", view_terms_side(&a->terms.side[0]));
+        json_object_set_new(view, "side_b", view_terms_side(&a->terms.side[1]));
+        break;
+    case TALLY_TX_GATEWAY_UPDATE:
+        json_object_set_new(view, "gateway", json_integer(a->gateway_id));
+        json_object_set_new(view, "side", view_terms_side(&a->terms.side[0]));
+        break;
+    case TALLY_TX_GATEWAY_FREEZE:
+        json_object_set_new(view, "gateway", json_integer(a->gateway_id));
+        json_object_set_new(view, "frozen", json_boolean(a->frozen));
+        break;
+    case TALLY_TX_GATEWAY_CLOSE: json_object_set_new(view, "gateway", json_integer(a->gateway_id)); break;
+    default: break;
+    }
+    return view;
+}
+
+static const char *const weighting_names[] = {"one_member", "reputation", "stake"};
+
+json_t *view_proposal(const view_proposal_copy *copy) {
+    const tally_proposal *p = &copy->proposal;
+    const char *status = tally_proposal_status_name(p->status);
+    int64_t cast = 0;
+    if (__builtin_add_overflow(p->yes, p->no, &cast) || __builtin_add_overflow(cast, p->abstain, &cast)) cast = INT64_MAX;
+    json_t *view = json_pack(
+        "{s:i, s:i, s:s, s:s, s:i, s:o, s:s, s:o, s:s, s:i, s:i, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:b, s:b}",
+        "id", (int)p->id, "network", (int)p->network_id, "network_name", copy->network_name, "unit", copy->unit,
+        "decimals", (int)copy->decimals, "proposer", view_address(&p->proposer), "status", status ? status : "?",
+        "action", view_proposal_action(&p->action, copy->key_name), "weighting", p->weighting < TALLY_WEIGHT_COUNT ? weighting_names[p->weighting] : "?",
+        "quorum_bps", (int)p->quorum_bps, "threshold_bps", (int)p->threshold_bps, "late_quorum_seconds",
+        (int)p->late_quorum_seconds, "timelock_seconds", (int)p->timelock_seconds, "eligible_join_seq",
+        (json_int_t)p->eligible_join_seq, "eligible_weight", (json_int_t)p->eligible_weight, "yes", (json_int_t)p->yes,
+        "no", (json_int_t)p->no, "abstain", (json_int_t)p->abstain, "cast", (json_int_t)cast, "voters", (int)p->voters,
+        "quorum_reached", tally_proposal_quorum_reached(p), "threshold_reached", tally_proposal_threshold_reached(p));
+    if (!view) return NULL;
+    if (copy->proposer_name[0]) json_object_set_new(view, "proposer_name", json_string(copy->proposer_name));
+    json_object_set_new(view, "created_at", json_integer(p->created_at));
+    json_object_set_new(view, "voting_ends_at", json_integer(p->voting_ends_at));
+    json_object_set_new(view, "extended", json_boolean(p->extended));
+    /* when a passed one applies; what applying it gave */
+    json_object_set_new(view, "executes_at", p->executes_at ? json_integer(p->executes_at) : json_null());
+    if (p->status == TALLY_PROPOSAL_EXECUTED) {
+        const char *code = tally_error_name((tally_error)p->result);
+        json_object_set_new(view, "result", json_pack("{s:s, s:s}", "code", code ? code : "?", "message",
+                                                      tally_error_message((tally_error)p->result)));
+    } else {
+        json_object_set_new(view, "result", json_null());
+    }
+    return view;
+}
+
+json_t *view_vote(const tally_vote *vote, const char *voter_name) {
+    static const char *const choices[] = {"no", "yes", "abstain"};
+    json_t *view = json_pack("{s:i, s:o, s:s, s:I}", "proposal", (int)vote->proposal_id, "voter",
+                             view_address(&vote->voter), "choice",
+                             vote->choice < TALLY_VOTE_CHOICE_COUNT ? choices[vote->choice] : "?", "weight",
+                             (json_int_t)vote->weight);
+    if (view && voter_name && voter_name[0]) json_object_set_new(view, "voter_name", json_string(voter_name));
+    return view;
+}
+
+int view_proposal_status_of(const char *name) {
+    for (uint8_t status = 0; status < TALLY_PROPOSAL_STATUS_COUNT; status++)
+        if (strcmp(tally_proposal_status_name(status), name) == 0) return status;
+    return -1;
 }

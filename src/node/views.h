@@ -154,4 +154,24 @@ json_t *view_stake(const view_stake_copy *copy);
 const char *view_member_status_name(uint8_t status);
 const char *view_line_status_name(uint8_t status);
 
+/* Governance (docs/UNDERWRITING.md section 6): a proposal with its network's name
+ * and unit, its proposer's alias and, for an operator change, the alias of the key
+ * it names, copied under the lock; its action in JSON (the policy as the network
+ * view writes one), the counts and whether quorum and threshold are reached now. */
+typedef struct {
+    tally_proposal proposal;
+    char network_name[TALLY_NAME_MAX + 1], unit[TALLY_CODE_MAX + 1];
+    uint8_t decimals;
+    char proposer_name[TALLY_ALIAS_MAX + 1], key_name[TALLY_ALIAS_MAX + 1];
+} view_proposal_copy;
+void view_copy_proposal(const tally_state *state, const tally_proposal *proposal, view_proposal_copy *out);
+json_t *view_proposal(const view_proposal_copy *copy);
+/* A proposal's action (ProposalAction): its type and the fields it uses; key_name
+ * (may be NULL) the alias of the key an operator change names. */
+json_t *view_proposal_action(const tally_proposal_action *action, const char *key_name);
+/* A vote, with the voter's alias in the proposal's network ("" when none). */
+json_t *view_vote(const tally_vote *vote, const char *voter_name);
+/* "voting", "passed", ... and back (-1: none). */
+int view_proposal_status_of(const char *name);
+
 #endif
