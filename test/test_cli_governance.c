@@ -93,6 +93,7 @@ TEST(cli_governance_an_operator_added_by_the_members_vote_through_a_real_node) {
     CHECK(contains(s.err, "propose it: tally proposal create Greenvale policy [the same policy options]"));
     CHECK_EQ(TALLY(&s, "--key", "op", "member", "suspend", "greenvale", "carol"), CLI_REFUSED);
     CHECK(contains(s.err, "its rule keeps this power from its operators"));
+    CHECK(contains(s.err, "propose it: tally proposal create Greenvale member-suspend carol"));
 
     /* wrong command lines, refused before anything is sent */
     CHECK_EQ(TALLY(&s, "--key", "alice", "proposal", "create", "greenvale", "bogus"), CLI_USAGE);

@@ -45,6 +45,8 @@ static const action_kind action_kinds[] = {
     {"gateway-freeze", "gateway", "freeze", 1, 1, false, true, "gateway-freeze ID"},
     {"gateway-unfreeze", "gateway", "unfreeze", 1, 1, false, true, "gateway-unfreeze ID"},
     {"gateway-close", "gateway", "close", 1, 1, false, false, "gateway-close ID"},
+    {"member-suspend", "member", "suspend", 1, 1, true, false, "member-suspend WHO"},
+    {"member-reinstate", "member", "reinstate", 1, 1, true, false, "member-reinstate WHO"},
 };
 #define ACTION_KIND_COUNT (sizeof action_kinds / sizeof action_kinds[0])
 
@@ -134,7 +136,9 @@ static cli_status build_create(cli_context *ctx, const cli_args *args, const tal
         action->peg_credit_units = action_tx.body.peg_set.peg_credit_units;
         break;
     case TALLY_TX_OPERATOR_ADD:
-    case TALLY_TX_OPERATOR_REMOVE: action->key = action_tx.body.network_key.key; break;
+    case TALLY_TX_OPERATOR_REMOVE:
+    case TALLY_TX_MEMBER_SUSPEND:
+    case TALLY_TX_MEMBER_REINSTATE: action->key = action_tx.body.network_key.key; break;
     case TALLY_TX_GATEWAY_PROPOSE:
         action->partner_id = action_tx.body.gateway_propose.network_b;
         action->terms = action_tx.body.gateway_propose.terms;
@@ -212,6 +216,8 @@ const char *cli_proposal_action_words(uint8_t type, bool frozen) {
     case TALLY_TX_PEG_SET: return "set the pool's peg";
     case TALLY_TX_OPERATOR_ADD: return "add an operator";
     case TALLY_TX_OPERATOR_REMOVE: return "remove an operator";
+    case TALLY_TX_MEMBER_SUSPEND: return "suspend a member";
+    case TALLY_TX_MEMBER_REINSTATE: return "reinstate a member";
     case TALLY_TX_GATEWAY_PROPOSE: return "propose a gateway";
     case TALLY_TX_GATEWAY_ACCEPT: return "accept a gateway";
     case TALLY_TX_GATEWAY_UPDATE: return "change this network's side of a gateway";
@@ -575,6 +581,8 @@ void cli_say_governance_refusal(cli_context *ctx, const char *code, const tally_
     const char *network = plan->has_network ? plan->network.name : "NET";
     if (strcmp(code, "GOVERNED_BY_MEMBERS") == 0) {
         const char *word = action_word(tx);
+        if (tx->type == TALLY_TX_MEMBER_SUSPEND || tx->type == TALLY_TX_MEMBER_REINSTATE)
+            fprintf(err, "  the members of %s govern it, and its rule keeps this power from its operators\n", network);
         if (!word[0]) {
             fprintf(err,
                     "  the members of %s govern it, and its rule keeps this power from its operators "
@@ -588,6 +596,8 @@ void cli_say_governance_refusal(cli_context *ctx, const char *code, const tally_
         case TALLY_TX_PEG_SET: snprintf(what, sizeof what, " ASSET RESERVE CREDIT"); break;
         case TALLY_TX_OPERATOR_ADD:
         case TALLY_TX_OPERATOR_REMOVE:
+        case TALLY_TX_MEMBER_SUSPEND:
+        case TALLY_TX_MEMBER_REINSTATE:
             snprintf(what, sizeof what, " %s", plan->counterparty[0] ? plan->counterparty : "WHO");
             break;
         case TALLY_TX_GATEWAY_PROPOSE:

@@ -793,7 +793,8 @@ void view_copy_proposal(const tally_state *state, const tally_proposal *proposal
     }
     view_copy_name(state, proposal->network_id, &proposal->proposer, out->proposer_name);
     uint8_t type = proposal->action.type;
-    if (type == TALLY_TX_OPERATOR_ADD || type == TALLY_TX_OPERATOR_REMOVE)
+    if (type == TALLY_TX_OPERATOR_ADD || type == TALLY_TX_OPERATOR_REMOVE || type == TALLY_TX_MEMBER_SUSPEND ||
+        type == TALLY_TX_MEMBER_REINSTATE)
         view_copy_name(state, proposal->network_id, &proposal->action.key, out->key_name);
 }
 
@@ -816,6 +817,8 @@ json_t *view_proposal_action(const tally_proposal_action *a, const char *key_nam
         break;
     case TALLY_TX_OPERATOR_ADD:
     case TALLY_TX_OPERATOR_REMOVE:
+    case TALLY_TX_MEMBER_SUSPEND:
+    case TALLY_TX_MEMBER_REINSTATE:
         json_object_set_new(view, "key", view_address(&a->key));
         if (key_name && key_name[0]) json_object_set_new(view, "key_name", json_string(key_name));
         break;
