@@ -216,3 +216,25 @@ const tally_member *system_member(const test_world *world, uint32_t network_id, 
     tally_key key = tally_system_key(network_id, kind);
     return tally_state_member(world->state, network_id, &key);
 }
+
+tally_state *world_reload(const test_world *world) {
+    size_t size = tally_state_serialized_size(world->state);
+    uint8_t *bytes = malloc(size), *again = malloc(size);
+    tally_state *loaded = NULL;
+    if (bytes && again && tally_state_serialize(world->state, bytes, size) == size) {
+        tally_error error;
+        loaded = tally_state_deserialize(bytes, size, &error);
+        CHECK_CODE(error, TALLY_OK);
+    }
+    CHECK(loaded != NULL);
+    if (loaded) {
+        CHECK_EQ(tally_state_serialize(loaded, again, size), size);
+        CHECK(memcmp(bytes, again, size) == 0);
+        uint8_t root[TALLY_HASH_BYTES], loaded_root[TALLY_HASH_BYTES];
+        CHECK(tally_state_hash(world->state, root) && tally_state_hash(loaded, loaded_root) &&
+              memcmp(root, loaded_root, sizeof root) == 0);
+    }
+    free(bytes);
+    free(again);
+    return loaded;
+}

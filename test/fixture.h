@@ -63,6 +63,10 @@ tally_result do_pool(test_world *world, const test_actor *signer, tally_tx_type 
  * alice) and 5 (the bank, issuer of asset 1 "USD"); every table has records. */
 void world_small_economy(test_world *world);
 
+/* The world's state through a snapshot: loaded, written again to the same bytes, with
+ * the same root (checked); the caller destroys it. NULL when it does not load. */
+tally_state *world_reload(const test_world *world);
+
 int64_t balance_of(const test_world *world, uint32_t network_id, const test_actor *member);
 const tally_member *member_of(const test_world *world, uint32_t network_id, const test_actor *member);
 const tally_member *system_member(const test_world *world, uint32_t network_id, tally_system_kind kind);

