@@ -127,6 +127,40 @@
  *   network's legs unbalanced, a gateway twice, unknown or not open gateways, bad
  *   counts or amounts), with the mirror accounts, supply and debt they leave.
  *
+ * Underwriting, reputation and charges (STAKE, UNSTAKE, MEMBER_FEE_PAY, issue 12) have
+ * a model of their own (docs/UNDERWRITING.md): networks 1 and 3 take stakes of USD
+ * (at 150% and 200%; 2 has no ratio, 4 no reserve, 5 a ratio its peg makes worthless),
+ * 20 holders given USD at the start underwrite there, network 1 sets limits by the
+ * algorithm, 2 charges demurrage and 4 a membership fee to its pool; random policies
+ * and updates set ratios, algorithmic limits, demurrage and fees too.
+ * - a table of every stake the model expects (amount, earned, slashed, the list
+ *   behind each line), compared field by field with the core's after every stake and
+ *   every payment from a staked line and at every block end; per network the stakes
+ *   sum to stakes_locked and to what the underwriting account holds;
+ * - a stake or an unstake: every refusal from the state before (with the available
+ *   the core says for INSUFFICIENT_ASSET, STAKE_SHORT and STAKE_COVERS_DEBT, the last
+ *   worked out by the model's own search), and accepted, the reserve moved exactly,
+ *   the line's underwritten part (the cover of all its stakes, never lower at a
+ *   stake, following the cover down at an unstake) and limit, a line opened at a
+ *   first stake; LINE_OPEN, LINE_UPDATE and LINE_CLOSE keep the underwritten part on
+ *   top of the own part;
+ * - a payment from a staked line: each stake's share of the risk fee (rounded down,
+ *   nothing when the underwriter's cap would not take it), the underwriters' and the
+ *   fee account's exact balances, and the debt the shares paid off in `burned`;
+ * - a default: the pool's cover, then the slashes of each stake to the unit (pro
+ *   rata rounded down, the units left one each in the stakes' order), the reserve
+ *   into the pool's primary and nowhere else;
+ * - charge rounds: each demurrage and membership fee charged is exactly the policy's
+ *   from the balance the block's events left, a fee never takes a member past its
+ *   line, a suspension leaves the fee owed; MEMBER_FEE_PAY's refusals and its exact
+ *   payment (what it mints on credit), the member active again;
+ * - a joining member's reputation score, restated; limits the algorithm set only in
+ *   networks whose policy has it, from a score in range.
+ * Not modelled exactly (checked against invariants instead): which members a charge
+ * round reaches and when rounds fall, whether a suspended member could have paid,
+ * the scores written at period ends and the limits the algorithm sets (a suspension
+ * is checked against the least the member may have had to spend).
+ *
  * A failure prints its seed and step. TALLY_SIM_SEED=<seed> runs only that seed
  * (TALLY_SIM_GROWTH=approved or open overrides the seed's chain rules),
  * TALLY_SIM_STEPS=<n> sets the transactions per seed, TALLY_SIM_TRACE=1 prints
@@ -150,6 +184,7 @@ __extension__ typedef __int128 int128;
 #define SIM_STEPS_DEFAULT 20000
 #define SIM_BLOCK_TXS_MAX 12
 #define SIM_EDGE_NETWORK 5 /* the designed network at the edges of the valid ranges */
+#define SIM_UNDERWRITERS 20 /* holders given reserve at the start, members of networks 1 and 3 */
 #define SIM_HASH_ALL_UNTIL 2000 /* every refusal is hashed before and after until this step, */
 #define SIM_HASH_EVERY 16       /* then every 16th refusal */
 #define SIM_FAILURES_PRINTED 8
@@ -157,6 +192,7 @@ __extension__ typedef __int128 int128;
 #define SIM_REPLAY_RESTORES 12 /* snapshots the second replay goes through */
 #define NONE UINT32_MAX
 #define SIM_GATEWAY_TYPES (TALLY_TX_SETTLE - TALLY_TX_GATEWAY_PROPOSE + 1)
+#define SIM_STAKE_TYPES (TALLY_TX_MEMBER_FEE_PAY - TALLY_TX_STAKE + 1)
 
 /* The fixed seeds of a default run, and the growth mode of each one's chain. */
 static const struct {
@@ -238,7 +274,11 @@ typedef struct {
     X(proposals_closed) X(cross_one_hop) X(cross_multi_hop) X(cross_four_hops)                   \
     X(cross_rounded) X(cross_exposure_reduced) X(cross_bad_loop) X(cross_bad_follow)             \
     X(cross_bad_hops) X(clearings) X(clearing_setoffs) X(clearings_past_zero)                    \
-    X(clearings_off_rate) X(clearings_unbalanced) X(settlements)
+    X(clearings_off_rate) X(clearings_unbalanced) X(settlements)                                 \
+    X(stakes_made) X(stakes_added) X(stake_lines_opened) X(unstakes) X(unstakes_whole)           \
+    X(stake_shares_paid) X(stake_shares_capped) X(stake_slash_defaults) X(stakes_slashed)        \
+    X(reserve_slashed) X(demurrage_charged) X(fees_charged) X(fee_suspensions) X(fee_pays)       \
+    X(fee_pays_from_credit) X(limits_set)
 #define SIM_RULE_FIELD(name) uint64_t name;
     SIM_RULE_COUNTS(SIM_RULE_FIELD)
 #undef SIM_RULE_FIELD
@@ -248,6 +288,8 @@ typedef struct {
     uint64_t request_codes[3][TALLY_ERROR_COUNT];
     /* The outcomes of the gateway types (GATEWAY_PROPOSE .. CLEARING), by code. */
     uint64_t gateway_codes[SIM_GATEWAY_TYPES][TALLY_ERROR_COUNT];
+    /* The outcomes of STAKE, UNSTAKE and MEMBER_FEE_PAY, by code. */
+    uint64_t stake_codes[SIM_STAKE_TYPES][TALLY_ERROR_COUNT];
 } sim_counts;
 
 /* Actors that ever joined a network, in join order (records are never removed). */
@@ -283,6 +325,8 @@ typedef struct {
      * none); its maker is `other` in the views. */
     uint32_t request_id;
     tally_request request;
+    int64_t underwriting_asset; /* the network's underwriting account's reserve */
+    uint32_t stake_count;
 } sim_view;
 
 /* The model's record of one hold: what the core's record must say, field by field,
@@ -346,6 +390,9 @@ enum {
     FIELD_TARGET_RTD = 1 << 3,
     FIELD_NOTICE = 1 << 4,
     FIELD_REDEEM_CAP = 1 << 5,
+    FIELD_DEMURRAGE = 1 << 6,           /* a higher rate */
+    FIELD_DEMURRAGE_THRESHOLD = 1 << 7, /* a lower threshold */
+    FIELD_MEMBERSHIP_FEE = 1 << 8,      /* a higher fee */
 };
 
 /* The test's own account of one network's policy, peg, announcements and the
@@ -419,6 +466,8 @@ typedef struct {
     tally_event *block_events;
     uint32_t block_event_count, block_event_capacity;
     int64_t *model_balances, *limits, *pending_outs;
+    int64_t *pending_now; /* during a block end: pending_out as the holds that ended so far left it */
+    int64_t *charged; /* what the block's charges took from each member */
     /* The model of gateways: every gateway by id - 1, the prediction of the gateway
      * transaction being applied, and the network records it may change. */
     model_gateway *gateways;
@@ -427,6 +476,18 @@ typedef struct {
     bool gateway_touches[SIM_NETWORKS_MAX + 1];
     /* a settlement's reserve before it: the partner pool's holding and buffer, the signer's */
     int64_t gateway_pool_reserve_before, gateway_signer_reserve_before, gateway_pool_buffer_before;
+    /* The model of underwriting (docs/UNDERWRITING.md): every stake by id - 1, as
+     * the core's record must say; around a payment, the stakes behind its payer and
+     * their underwriters' balances before it; at a block end, the reserve slashed
+     * per network. */
+    tally_stake *stakes;
+    uint32_t stake_count, stake_capacity;
+    uint32_t share_count;
+    uint32_t share_ids[TALLY_STAKES_PER_LINE_MAX];
+    int64_t share_balance_before[TALLY_STAKES_PER_LINE_MAX];
+    int64_t share_delta[TALLY_STAKES_PER_LINE_MAX];
+    int64_t shares_paid; /* what the payment's risk fee paid underwriters in all */
+    int64_t block_slashed[SIM_NETWORKS_MAX + 1];
     const sim_gen *current_gen;
     const tally_tx *current_tx; /* for failure messages */
     tally_result current_result;
@@ -437,6 +498,11 @@ typedef struct {
 /* ------------------------------------------------------------------------ */
 /* Small helpers.                                                            */
 /* ------------------------------------------------------------------------ */
+
+/* The model of underwriting (defined with the model, used by the payments' checks). */
+static int64_t model_cover(const tally_network *network, int64_t reserve);
+static int64_t share_to(const simulation *sim, uint32_t network_id, const tally_key *key);
+static int64_t shares_burned(const simulation *sim, uint32_t network_id);
 
 static int64_t debt_of(int64_t balance) { return balance < 0 ? -balance : 0; }
 static int64_t plus(int64_t value, int64_t more) { return value <= INT64_MAX - more ? value + more : INT64_MAX; }
@@ -496,7 +562,14 @@ static bool policy_equal(const tally_policy *a, const tally_policy *b) {
            a->target_rtd_bps == b->target_rtd_bps && a->compliance_rule == b->compliance_rule &&
            a->membership_mode == b->membership_mode && a->auto_renew == b->auto_renew &&
            a->max_members == b->max_members && a->notice_seconds == b->notice_seconds &&
-           a->redeem_cap_bps == b->redeem_cap_bps;
+           a->redeem_cap_bps == b->redeem_cap_bps && a->collateral_ratio_bps == b->collateral_ratio_bps &&
+           a->demurrage_bps == b->demurrage_bps && a->demurrage_threshold == b->demurrage_threshold &&
+           a->membership_fee == b->membership_fee && a->charges_to_pool == b->charges_to_pool &&
+           a->algorithmic_limits.enabled == b->algorithmic_limits.enabled &&
+           a->algorithmic_limits.base == b->algorithmic_limits.base &&
+           a->algorithmic_limits.step_max == b->algorithmic_limits.step_max &&
+           a->reputation.base == b->reputation.base && a->reputation.age_weight == b->reputation.age_weight &&
+           a->governance.mode == b->governance.mode;
 }
 
 static bool results_equal(const tally_result *a, const tally_result *b) {
@@ -555,6 +628,9 @@ static uint32_t tx_network(const tally_tx *tx) {
     case TALLY_TX_FEE_DISTRIBUTE: return tx->body.fee_distribute.network_id;
     case TALLY_TX_PENDING_CREATE: return tx->body.pending_create.network_id;
     case TALLY_TX_REQUEST_CREATE: return tx->body.request_create.network_id;
+    case TALLY_TX_STAKE:
+    case TALLY_TX_UNSTAKE: return tx->body.stake.network_id;
+    case TALLY_TX_MEMBER_FEE_PAY: return tx->body.network_only.network_id;
     /* A post or a void names a hold, a pay or a cancel a request, whose network
      * capture looks up. */
     default: return 0;
@@ -578,6 +654,8 @@ static const tally_key *tx_other_key(const tally_tx *tx) {
     case TALLY_TX_CHAIN_APPROVE: return &tx->body.chain_approve.key;
     case TALLY_TX_PENDING_CREATE: return &tx->body.pending_create.payee;
     case TALLY_TX_REQUEST_CREATE: return &tx->body.request_create.payer;
+    case TALLY_TX_STAKE:
+    case TALLY_TX_UNSTAKE: return &tx->body.stake.member;
     /* A batch's first payee stands for its payees in the views; the model sees all. */
     case TALLY_TX_TRANSFER_BATCH:
         return tx->body.transfer_batch.line_count > 0 && tx->body.transfer_batch.lines
@@ -615,6 +693,8 @@ static int64_t tx_amount(const tally_tx *tx) {
     case TALLY_TX_PENDING_POST: return tx->body.pending_end.amount;
     case TALLY_TX_REQUEST_CREATE: return tx->body.request_create.amount;
     case TALLY_TX_TRANSFER_CROSS: return tx->body.transfer_cross.amount;
+    case TALLY_TX_STAKE:
+    case TALLY_TX_UNSTAKE: return tx->body.stake.amount;
     case TALLY_TX_TRANSFER_BATCH: {
         int64_t total = 0;
         for (uint16_t i = 0; tx->body.transfer_batch.lines && i < tx->body.transfer_batch.line_count; i++)
@@ -1045,6 +1125,31 @@ static tally_key operated_member(simulation *sim, sim_gen *gen, uint32_t network
     return sim->keys[actor];
 }
 
+/* Issue 12's fields, valid: sometimes a collateral ratio (stakes), the protocol's
+ * reputation rule, algorithmic limits, demurrage and a membership fee. */
+static void random_issue12_fields(sim_rng *rng, tally_policy *policy) {
+    static const uint32_t ratios[] = {0, 0, 5000, 10000, 15000, 40000};
+    static const uint32_t demurrages[] = {0, 0, 0, 10, 100, 500};
+    static const int64_t thresholds[] = {0, 10000, 100000};
+    static const int64_t membership_fees[] = {0, 0, 0, 100, 2500};
+    tally_policy defaults;
+    tally_policy_defaults(&defaults);
+    policy->collateral_ratio_bps = RNG_PICK(rng, ratios);
+    if (rng_percent(rng, 60)) policy->reputation = defaults.reputation;
+    if (rng_percent(rng, 25)) {
+        policy->algorithmic_limits = (tally_limit_rule){.enabled = true,
+                                                        .base = rng_between(rng, 0, 20000),
+                                                        .per_point = rng_between(rng, 0, 50),
+                                                        .income_bps = (uint32_t)rng_between(rng, 0, 20000),
+                                                        .step_max = rng_between(rng, 0, 30000),
+                                                        .recovery_periods = (uint32_t)rng_between(rng, 0, 4)};
+    }
+    policy->demurrage_bps = RNG_PICK(rng, demurrages);
+    policy->demurrage_threshold = RNG_PICK(rng, thresholds);
+    policy->membership_fee = RNG_PICK(rng, membership_fees);
+    policy->charges_to_pool = rng_percent(rng, 30);
+}
+
 static tally_policy random_policy(sim_rng *rng) {
     static const int64_t limits[] = {0, 5000, 20000, 100000};
     static const int64_t headroom[] = {0, 50000, 500000, 10000000};
@@ -1074,6 +1179,7 @@ static tally_policy random_policy(sim_rng *rng) {
     policy.max_members = RNG_PICK(rng, member_bounds);
     policy.notice_seconds = RNG_PICK(rng, notices) * SIM_DAY;
     policy.redeem_cap_bps = RNG_PICK(rng, redeem_caps);
+    random_issue12_fields(rng, &policy);
     return policy;
 }
 
@@ -1088,7 +1194,20 @@ static void tweak_policy(sim_rng *rng, tally_policy *policy) {
     static const uint32_t redeem_caps[] = {100, 1000, 2500, 10000};
     uint32_t changes = 1 + (uint32_t)rng_below(rng, 2);
     for (uint32_t i = 0; i < changes; i++) {
-        switch (rng_below(rng, 11)) {
+        switch (rng_below(rng, 14)) {
+        case 11: { /* issue 12's fields: a ratio, charges, limits by the rule */
+            sim_rng copy = {rng_next(rng)};
+            tally_policy fresh = *policy;
+            random_issue12_fields(&copy, &fresh);
+            uint32_t which = (uint32_t)rng_below(rng, 4);
+            if (which == 0) policy->collateral_ratio_bps = fresh.collateral_ratio_bps;
+            if (which == 1) policy->demurrage_bps = fresh.demurrage_bps, policy->demurrage_threshold = fresh.demurrage_threshold;
+            if (which == 2) policy->membership_fee = fresh.membership_fee, policy->charges_to_pool = fresh.charges_to_pool;
+            if (which == 3) policy->algorithmic_limits = fresh.algorithmic_limits, policy->reputation = fresh.reputation;
+            break;
+        }
+        case 12: policy->demurrage_bps = policy->demurrage_bps ? 0 : 50; break;
+        case 13: policy->membership_fee = policy->membership_fee ? 0 : 200; break;
         case 8: policy->notice_seconds = RNG_PICK(rng, notices) * SIM_DAY; break;
         case 9: policy->redeem_cap_bps = RNG_PICK(rng, redeem_caps); break;
         case 10: policy->max_members = (uint32_t)rng_between(rng, 20, 2000); break;
@@ -1127,8 +1246,16 @@ static void break_policy(sim_rng *rng, tally_policy *policy) {
     case 6: policy->min_income_bps = TALLY_BPS_ONE + 1; break;
     case 7: policy->target_rtd_bps = TALLY_BPS_ONE + 1; break;
     case 8: policy->compliance_rule = (uint8_t)(TALLY_COMPLIANCE_COUNT + rng_below(rng, 250)); break;
+    case 13: /* issue 12's fields */
+        switch (rng_below(rng, 5)) {
+        case 0: policy->collateral_ratio_bps = 100u * TALLY_BPS_ONE + 1; break;
+        case 1: policy->demurrage_bps = TALLY_BPS_ONE + 1; break;
+        case 2: policy->demurrage_threshold = -1; break;
+        case 3: policy->membership_fee = INT64_MIN; break;
+        default: policy->algorithmic_limits.step_max = -1; break;
+        }
+        break;
     case 9:
-    case 13:
     default: policy->membership_mode = (uint8_t)(TALLY_MEMBERSHIP_COUNT + rng_below(rng, 250)); break;
     }
 }
@@ -2628,6 +2755,11 @@ static void make_transfer_cross(simulation *sim, sim_gen *gen) {
     uint32_t payer = pick_member(sim, home, 4, score_available);
     if (payer == NONE || variant == 7) payer = any_member_actor(sim);
     uint32_t payee = pick_member(sim, last, 2, score_any);
+    /* now and then the richest payee found where a cap bounds it (CAP_REACHED) */
+    const tally_network *last_network = network_of(sim, last);
+    bool toward_cap = variant == 0 && payee != NONE && last_network && last_network->policy.positive_cap > 0 &&
+                      rng_percent(rng, 25);
+    if (toward_cap) payee = pick_member(sim, last, 8, score_balance);
     if (payee == NONE || variant == 8) payee = any_member_actor(sim);
     gen_begin(sim, gen, TALLY_TX_TRANSFER_CROSS, payer);
     gen->other_actor = payee;
@@ -2651,7 +2783,10 @@ static void make_transfer_cross(simulation *sim, sim_gen *gen) {
     if (variant == 0 && hops > 0) {
         int64_t received = 0;
         bool too_much = false;
-        for (int i = 0; i < 6 && !cross_would_pass(sim, gen, &received, &too_much) && too_much && body->amount > 1; i++)
+        /* (not toward a cap: that payment is meant to meet it) */
+        for (int i = 0; !toward_cap && i < 6 && !cross_would_pass(sim, gen, &received, &too_much) && too_much &&
+                        body->amount > 1;
+             i++)
             body->amount /= 2 + (int64_t)rng_below(rng, 3);
         if (cross_would_pass(sim, gen, &received, &too_much)) {
             uint32_t roll = (uint32_t)rng_below(rng, 100);
@@ -2881,7 +3016,7 @@ static void make_clearing(simulation *sim, sim_gen *gen) {
         found = 0;
     }
     uint32_t variant =
-        found ? (rng_percent(rng, 45) ? 1 + (uint32_t)rng_below(rng, 4) : 0) : 5 + (uint32_t)rng_below(rng, 4);
+        found ? (rng_percent(rng, 60) ? 1 + (uint32_t)rng_below(rng, 4) : 0) : 5 + (uint32_t)rng_below(rng, 4);
     if (found) {
         int64_t k = rng_percent(rng, 50) ? most : rng_between(rng, 1, most);
         if (variant == 1) {
@@ -2913,6 +3048,9 @@ static void make_clearing(simulation *sim, sim_gen *gen) {
             const model_gateway *g = pick_gateway(sim, TALLY_GATEWAY_OPEN);
             if (!g) break;
             int64_t units_of = 1 + (int64_t)rng_below(rng, 50);
+            /* a rate from pegs may be huge: one unit of it then */
+            int64_t rate = g->record.terms.rate_a > g->record.terms.rate_b ? g->record.terms.rate_a : g->record.terms.rate_b;
+            if (rate > INT64_MAX / units_of) units_of = 1;
             body->setoffs[body->count++] =
                 (tally_setoff){g->record.id, g->record.terms.rate_a * units_of, g->record.terms.rate_b * units_of};
         }
@@ -2948,6 +3086,159 @@ static void make_clearing(simulation *sim, sim_gen *gen) {
         break;
     }
     }
+}
+
+/* ---- underwriting and charges (STAKE, UNSTAKE, MEMBER_FEE_PAY) ---------- */
+
+static int64_t score_reserve(const tally_state *state, const tally_member *member) {
+    const tally_network *network = tally_state_network(state, member->network_id);
+    if (!network || !network->reserve_asset_id) return UNSUITABLE;
+    int64_t held = tally_state_asset_balance(state, network->reserve_asset_id, &member->key);
+    return held > 0 ? held : UNSUITABLE;
+}
+static int64_t score_defaulted(const tally_state *state, const tally_member *member) {
+    (void)state;
+    return member->status == TALLY_MEMBER_DEFAULTED ? 0 : UNSUITABLE;
+}
+static int64_t score_fee_owed(const tally_state *state, const tally_member *member) {
+    (void)state;
+    return member->fee_owed > 0 ? 0 : UNSUITABLE;
+}
+
+/* A network that takes stakes (a reserve asset and a collateral ratio), most of the
+ * time; else any. */
+static uint32_t pick_staking_network(simulation *sim) {
+    uint32_t network_id = pick_network(sim);
+    for (int i = 0; i < 6; i++) {
+        const tally_network *network = network_of(sim, network_id);
+        if (network && network->reserve_asset_id && network->policy.collateral_ratio_bps) break;
+        network_id = pick_network(sim);
+    }
+    return network_id;
+}
+
+/* Of a few of the model's stakes, one in network_id (0: any) with reserve still
+ * locked (or any, when !locked); NULL when none is found. */
+static const tally_stake *pick_stake(simulation *sim, uint32_t network_id, bool locked) {
+    for (int i = 0; sim->stake_count && i < 8; i++) {
+        const tally_stake *stake = &sim->stakes[rng_below(&sim->rng, sim->stake_count)];
+        if ((network_id == 0 || stake->network_id == network_id) && (!locked || stake->amount > 0)) return stake;
+    }
+    return NULL;
+}
+
+/* Underwriters are members holding the network's reserve; lines are any members'
+ * (often one already staked for, so that lines gather many underwriters), and in
+ * each way the rules refuse: an unknown network, one without reserve or ratio, an
+ * amount not positive, the signer's own line, a non-member on either side, a
+ * defaulted line, more reserve than the underwriter has, a system account. */
+/* Of a few of the model's stakes, one behind the current line with the most
+ * underwriters; NULL when none is found. */
+static const tally_stake *crowded_stake(simulation *sim) {
+    const tally_stake *best = NULL;
+    uint32_t most = 0;
+    for (int i = 0; sim->stake_count && i < 16; i++) {
+        const tally_stake *stake = &sim->stakes[rng_below(&sim->rng, sim->stake_count)];
+        const tally_member *line = tally_state_member(sim->state, stake->network_id, &stake->member);
+        if (!is_current(line) || line->status == TALLY_MEMBER_DEFAULTED || line->stake_count <= most) continue;
+        best = stake;
+        most = line->stake_count;
+    }
+    return best;
+}
+
+static void make_stake(simulation *sim, sim_gen *gen) {
+    sim_rng *rng = &sim->rng;
+    uint32_t network_id = rng_percent(rng, 90) ? pick_staking_network(sim) : pick_network(sim);
+    uint32_t variant = rng_percent(rng, 30) ? 1 + (uint32_t)rng_below(rng, 8) : 0;
+    /* Now and then the line with the most underwriters found, staked for by one of
+     * the underwriters given reserve at the start: lines fill up to their 16
+     * underwriters (TOO_MANY_STAKES). */
+    const tally_stake *crowded = variant == 0 && rng_percent(rng, 20) ? crowded_stake(sim) : NULL;
+    if (crowded) network_id = crowded->network_id;
+    uint32_t underwriter = crowded ? SIM_STAFF + (uint32_t)rng_below(rng, SIM_UNDERWRITERS)
+                                   : pick_member(sim, network_id, 8, score_reserve);
+    if (underwriter == NONE || variant == 4) underwriter = pick_member(sim, network_id, 4, score_any);
+    if (underwriter == NONE || (variant == 4 && rng_percent(rng, 50))) underwriter = any_member_actor(sim);
+    gen_begin(sim, gen, TALLY_TX_STAKE, underwriter);
+    tally_tx_stake *body = &gen->tx.body.stake;
+    body->network_id = variant == 1 ? unknown_network(sim) : network_id;
+    uint32_t member = crowded ? actor_of_key(sim, &crowded->member) : NONE;
+    const tally_stake *staked = !crowded && rng_percent(rng, 40) ? pick_stake(sim, network_id, false) : NULL;
+    if (staked) member = actor_of_key(sim, &staked->member);
+    if (member == NONE || (!crowded && member == underwriter)) member = pick_member(sim, network_id, 4, score_any);
+    if (variant == 5) member = any_member_actor(sim);
+    if (variant == 6) {
+        uint32_t defaulted = pick_member(sim, network_id, 24, score_defaulted);
+        if (defaulted != NONE) member = defaulted;
+    }
+    if (member == NONE) member = any_member_actor(sim);
+    if (variant == 3) member = underwriter;
+    gen->other_actor = member;
+    body->member = sim->keys[member];
+    if (variant == 8) {
+        body->member = system_key_of(sim, network_id);
+        gen->other_actor = NONE;
+    }
+    const tally_network *network = network_of(sim, network_id);
+    int64_t held = network && network->reserve_asset_id
+                       ? tally_state_asset_balance(sim->state, network->reserve_asset_id, &sim->keys[underwriter])
+                       : 0;
+    body->amount = held > 0 ? (rng_percent(rng, 15) ? held : rng_between(rng, 1, held / 4 + 1)) : rng_between(rng, 1, 5000);
+    if (variant == 2) body->amount = bad_amount(sim);
+    if (variant == 7) body->amount = rng_between(rng, plus(held, 1), plus(held, 100000));
+}
+
+/* Mostly a stake the model knows, taken back in part, whole or more than it holds;
+ * the debt of its line decides whether it may come back (STAKE_COVERS_DEBT). */
+static void make_unstake(simulation *sim, sim_gen *gen) {
+    sim_rng *rng = &sim->rng;
+    uint32_t variant = rng_percent(rng, 25) ? 1 + (uint32_t)rng_below(rng, 5) : 0;
+    /* a stake in a network whose lines are in debt, half the time */
+    const tally_stake *stake = NULL;
+    for (int i = 0; i < 4 && !stake; i++) {
+        const tally_stake *candidate = pick_stake(sim, 0, variant != 2);
+        if (!candidate) break;
+        const tally_member *line = tally_state_member(sim->state, candidate->network_id, &candidate->member);
+        if (i == 3 || rng_percent(rng, 50) || (line && line->balance < 0)) stake = candidate;
+    }
+    uint32_t network_id = stake ? stake->network_id : pick_staking_network(sim);
+    uint32_t underwriter = stake ? actor_of_key(sim, &stake->underwriter) : NONE;
+    uint32_t member = stake ? actor_of_key(sim, &stake->member) : NONE;
+    if (underwriter == NONE || variant == 3) underwriter = pick_member(sim, network_id, 2, score_any); /* STAKE_NOT_FOUND */
+    if (underwriter == NONE || variant == 5) underwriter = any_member_actor(sim);                    /* NOT_MEMBER */
+    if (member == NONE) member = pick_member(sim, network_id, 2, score_any);
+    if (member == NONE) member = any_member_actor(sim);
+    if (variant == 4) member = underwriter; /* UNDERWRITE_SELF */
+    gen_begin(sim, gen, TALLY_TX_UNSTAKE, underwriter);
+    gen->other_actor = member;
+    tally_tx_stake *body = &gen->tx.body.stake;
+    body->network_id = variant == 1 ? unknown_network(sim) : network_id;
+    body->member = sim->keys[member];
+    int64_t amount = stake && stake->amount > 0 ? stake->amount : 1 + (int64_t)rng_below(rng, 1000);
+    uint32_t roll = (uint32_t)rng_below(rng, 100);
+    if (roll < 35) body->amount = amount;
+    else if (roll < 85) body->amount = rng_between(rng, 1, amount);
+    else if (roll < 93) body->amount = rng_between(rng, plus(amount, 1), plus(amount, 1000)); /* STAKE_SHORT */
+    else body->amount = bad_amount(sim);
+}
+
+/* Mostly a member suspended for a fee, in a network that charges one; else one who
+ * owes nothing, a non-member or an unknown network. */
+static void make_member_fee_pay(simulation *sim, sim_gen *gen) {
+    sim_rng *rng = &sim->rng;
+    uint32_t network_id = pick_network(sim);
+    for (int i = 0; i < 6; i++) {
+        const tally_network *network = network_of(sim, network_id);
+        if (network && network->policy.membership_fee > 0) break;
+        network_id = pick_network(sim);
+    }
+    uint32_t roll = (uint32_t)rng_below(rng, 100);
+    uint32_t actor = roll < 75 ? pick_member(sim, network_id, 32, score_fee_owed) : NONE;
+    if (actor == NONE) actor = pick_member(sim, network_id, 2, score_any);     /* NO_FEE_OWED */
+    if (actor == NONE || roll >= 94) actor = any_member_actor(sim);            /* NOT_MEMBER */
+    gen_begin(sim, gen, TALLY_TX_MEMBER_FEE_PAY, actor);
+    gen->tx.body.network_only.network_id = roll >= 97 ? unknown_network(sim) : network_id;
 }
 
 typedef void (*sim_generator)(simulation *sim, sim_gen *gen);
@@ -2997,6 +3288,9 @@ static const struct {
     {TALLY_TX_TRANSFER_CROSS, 60, make_transfer_cross},
     {TALLY_TX_CLEARING, 10, make_clearing},
     {TALLY_TX_SETTLE, 6, make_settle},
+    {TALLY_TX_STAKE, 25, make_stake},
+    {TALLY_TX_UNSTAKE, 15, make_unstake},
+    {TALLY_TX_MEMBER_FEE_PAY, 10, make_member_fee_pay},
 };
 #define GENERATOR_COUNT (sizeof generators / sizeof generators[0])
 
@@ -3121,6 +3415,7 @@ static void capture(const simulation *sim, const tally_tx *tx, sim_view *view) {
         memcpy(&view->assets[i], tally_state_asset(state, i + 1), sizeof view->assets[i]);
     view->sequence = tally_state_next_sequence(state, &tx->signer);
     view->pending_count = tally_state_pending_count(state);
+    view->stake_count = tally_state_stake_count(state);
     uint32_t network_id = tx_network(tx);
     const tally_pending *hold = NULL;
     if (tx->type == TALLY_TX_PENDING_POST || tx->type == TALLY_TX_PENDING_VOID)
@@ -3162,6 +3457,8 @@ static void capture(const simulation *sim, const tally_tx *tx, sim_view *view) {
         if (network) {
             tally_key pool = tally_system_key(network_id, TALLY_SYSTEM_POOL);
             view->pool_asset = tally_state_asset_balance(state, view->asset_id, &pool);
+            tally_key underwriting = tally_system_key(network_id, TALLY_SYSTEM_UNDERWRITING);
+            view->underwriting_asset = tally_state_asset_balance(state, view->asset_id, &underwriting);
         }
     } else {
         view->asset_id = 0;
@@ -3268,18 +3565,23 @@ static void check_result_fields(simulation *sim, uint8_t type, const tally_resul
     bool posts = type == TALLY_TX_PENDING_POST, holds_fee = type == TALLY_TX_PENDING_CREATE || posts;
     if (!pays && !posts) SIM_EXPECT(sim, r->risk_fee == 0);
     if (posts) SIM_EXPECT(sim, r->risk_fee >= 0 && r->risk_fee <= r->fee);
-    if (!pays && !posts) SIM_EXPECT(sim, r->minted == 0);
-    if (!pays && !holds_fee) SIM_EXPECT(sim, r->fee == 0);
-    if (!pays && !posts && type != TALLY_TX_FEE_DISTRIBUTE && type != TALLY_TX_POOL_REDEEM)
+    /* a membership fee's payment is a payment of the fee (its minting, if any,
+     * the model compares with the network's debt) */
+    bool pays_fee = type == TALLY_TX_MEMBER_FEE_PAY;
+    bool stakes = type == TALLY_TX_STAKE || type == TALLY_TX_UNSTAKE;
+    if (!pays && !posts && !pays_fee) SIM_EXPECT(sim, r->minted == 0);
+    if (!pays && !holds_fee && !pays_fee) SIM_EXPECT(sim, r->fee == 0);
+    if (!pays && !posts && !pays_fee && type != TALLY_TX_FEE_DISTRIBUTE && type != TALLY_TX_POOL_REDEEM)
         SIM_EXPECT(sim, r->burned == 0);
     SIM_EXPECT(sim, r->line == 0);
-    /* a settlement pays reserve (its value back in `available`) */
-    if ((type < TALLY_TX_POOL_DEPOSIT || type > TALLY_TX_POOL_REDEEM) && type != TALLY_TX_SETTLE)
+    /* a settlement pays reserve (its value back in `available`), a stake locks it */
+    if ((type < TALLY_TX_POOL_DEPOSIT || type > TALLY_TX_POOL_REDEEM) && type != TALLY_TX_SETTLE && !stakes)
         SIM_EXPECT(sim, r->reserve == 0 && r->shares == 0);
+    if (stakes) SIM_EXPECT(sim, r->reserve > 0 && r->shares == 0);
     if (type == TALLY_TX_SETTLE) SIM_EXPECT(sim, r->reserve > 0 && r->shares == 0);
     if (type != TALLY_TX_POOL_DEPOSIT) SIM_EXPECT(sim, r->to_primary == 0 && r->to_excess == 0);
-    if (type != TALLY_TX_TRANSFER_CROSS && type != TALLY_TX_SETTLE)
-        SIM_EXPECT(sim, r->available == 0); /* a cross payment: what arrived */
+    if (type != TALLY_TX_TRANSFER_CROSS && type != TALLY_TX_SETTLE && !stakes)
+        SIM_EXPECT(sim, r->available == 0); /* a cross payment: what arrived; a stake: the line's limit */
     if (type != TALLY_TX_POLICY_UPDATE && type != TALLY_TX_PEG_SET) SIM_EXPECT(sim, r->effective_at == 0);
     SIM_EXPECT(sim, r->minted >= 0 && r->burned >= 0 && r->fee >= 0 && r->risk_fee >= 0 && r->risk_fee <= r->fee);
 }
@@ -3304,11 +3606,17 @@ static void check_transfer(simulation *sim, const tally_tx *tx, const tally_resu
     SIM_EXPECT(sim, (int128)r->fee == (int128)fee_of(body->amount, network->policy.fee_bps) + risk_fee);
     SIM_EXPECT(sim, r->fee <= body->max_fee);
     SIM_EXPECT(sim, (int128)payer_a->balance == (int128)payer_b->balance - body->amount - r->fee);
-    SIM_EXPECT(sim, (int128)payee_a->balance == (int128)payee_b->balance + body->amount);
-    SIM_EXPECT(sim, (int128)a->fees.member.balance == (int128)b->fees.member.balance + r->fee);
+    /* The payer's underwriters took their shares of the risk fee from the fee account
+     * (check_shares); the payee may be one of them. */
+    SIM_EXPECT(sim, (int128)payee_a->balance ==
+                        (int128)payee_b->balance + body->amount + share_to(sim, b->network_id, &body->payee));
+    SIM_EXPECT(sim, (int128)a->fees.member.balance == (int128)b->fees.member.balance + r->fee - sim->shares_paid);
     SIM_EXPECT(sim, own_of(payer_a) >= (borrows ? -payer_b->limit : 0));
     SIM_EXPECT(sim, r->minted == debt_of(payer_a->balance) - debt_of(payer_b->balance));
-    SIM_EXPECT(sim, r->burned == debt_of(payee_b->balance) - debt_of(payee_a->balance));
+    /* what the payment burned, and the debt of underwriters its risk fee's shares paid off */
+    int64_t payee_share = share_to(sim, b->network_id, &body->payee);
+    SIM_EXPECT(sim, r->burned == debt_of(payee_b->balance) - debt_of(payee_a->balance - payee_share) +
+                                     shares_burned(sim, b->network_id));
     /* No payment takes a payee past the cap (one already above a lowered cap keeps it). */
     int64_t cap = network->policy.positive_cap;
     if (cap > 0 && payee_a->balance > cap) SIM_EXPECT(sim, payee_a->balance <= payee_b->balance);
@@ -3435,6 +3743,25 @@ static void check_assets(simulation *sim, const tally_tx *tx, const sim_view *b,
     }
 }
 
+/* weight * min(x, full) / full rounded toward zero, x at least -full; 0 without a
+ * weight or a full figure (docs/UNDERWRITING.md section 3). */
+static int64_t model_part(uint32_t weight, int64_t x, int64_t full) {
+    if (full <= 0 || weight == 0) return 0;
+    x = x > full ? full : x < -full ? -full : x;
+    return (int64_t)((int128)weight * x / full);
+}
+
+/* The reputation score of a record, restated from docs/UNDERWRITING.md. */
+static uint32_t model_score(const tally_reputation_rule *rule, int64_t age_days, const tally_member *m) {
+    int64_t volume = plus(positive_of(m->volume_given), positive_of(m->volume_received));
+    int64_t score = (int64_t)rule->base + model_part(rule->age_weight, age_days > 0 ? age_days : 0, rule->age_full_days) +
+                    model_part(rule->volume_weight, volume, rule->volume_full) +
+                    model_part(rule->streak_weight, m->compliant_streak, rule->streak_full) +
+                    model_part(rule->review_weight, m->review_points, rule->review_full) -
+                    (int64_t)m->defaults * rule->default_penalty;
+    return score < 0 ? 0u : score > 1000 ? 1000u : (uint32_t)score;
+}
+
 static void check_membership(simulation *sim, const tally_tx *tx, const sim_view *b, const sim_view *a) {
     const tally_network *nb = named_before(b), *na = named_after(a);
     bool join = tx->type == TALLY_TX_MEMBER_JOIN;
@@ -3452,6 +3779,8 @@ static void check_membership(simulation *sim, const tally_tx *tx, const sim_view
     bool restricted = left_with == TALLY_MEMBER_SUSPENDED || left_with == TALLY_MEMBER_DEFAULTED;
     uint8_t status = restricted ? left_with : TALLY_MEMBER_ACTIVE;
     SIM_EXPECT(sim, m->status == status && m->balance == 0 && m->joined_at == sim->block_time);
+    /* its score from the day it joins (age 0; a record that comes back keeps the rest) */
+    SIM_EXPECT(sim, m->reputation == model_score(&nb->policy.reputation, 0, m));
     SIM_EXPECT(sim, na->member_count == nb->member_count + 1 && na->member_count <= nb->policy.max_members);
     if (left_with == TALLY_MEMBER_SUSPENDED) {
         SIM_EXPECT(sim, m->limit == 0 && m->line_status == TALLY_LINE_NONE);
@@ -3490,15 +3819,21 @@ static void check_member_actions(simulation *sim, const tally_tx *tx, const sim_
         const tally_tx_line_open *body = &tx->body.line_open;
         uint32_t period = body->period_seconds ? body->period_seconds : named_before(b)->policy.period_seconds;
         SIM_EXPECT(sim, !line_is_open(other_b) && other_a->line_status == TALLY_LINE_ACTIVE);
-        SIM_EXPECT(sim, other_a->limit == body->limit && other_a->risk_fee_bps == body->risk_fee_bps);
+        /* stakes still behind the member back the new line at once */
+        int64_t underwritten = model_cover(named_before(b), other_b->staked_behind);
+        SIM_EXPECT(sim, other_a->underwritten_limit == underwritten);
+        SIM_EXPECT(sim, other_a->limit == body->limit + underwritten && other_a->risk_fee_bps == body->risk_fee_bps);
         SIM_EXPECT(sim, other_a->period_start == sim->block_time && other_a->period_end == sim->block_time + period);
         SIM_EXPECT(sim, other_a->limit >= -own_of(other_a)); /* what holds hold counts as debt */
         break;
     }
     case TALLY_TX_LINE_UPDATE: {
         const tally_tx_line_update *body = &tx->body.line_update;
-        SIM_EXPECT(sim, other_a->limit == body->limit && other_a->risk_fee_bps == body->risk_fee_bps);
-        SIM_EXPECT(sim, body->limit >= -own_of(other_b) && line_is_open(other_b));
+        /* the limit asked is the own part; the underwritten part stays on top */
+        SIM_EXPECT(sim, other_a->underwritten_limit == other_b->underwritten_limit);
+        SIM_EXPECT(sim, other_a->limit == body->limit + other_b->underwritten_limit &&
+                            other_a->risk_fee_bps == body->risk_fee_bps);
+        SIM_EXPECT(sim, (int128)body->limit + other_b->underwritten_limit >= -own_of(other_b) && line_is_open(other_b));
         if (other_b->line_status == TALLY_LINE_EXPIRED)
             SIM_EXPECT(sim, other_a->line_status == TALLY_LINE_ACTIVE && other_a->period_start == sim->block_time);
         else
@@ -3507,7 +3842,8 @@ static void check_member_actions(simulation *sim, const tally_tx *tx, const sim_
     }
     case TALLY_TX_LINE_CLOSE:
         SIM_EXPECT(sim, line_is_open(other_b) && own_of(other_b) >= 0);
-        SIM_EXPECT(sim, other_a->line_status == TALLY_LINE_CLOSED && other_a->limit == 0);
+        SIM_EXPECT(sim, other_a->line_status == TALLY_LINE_CLOSED && other_a->limit == 0 &&
+                            other_a->underwritten_limit == 0 && other_a->staked_behind == other_b->staked_behind);
         break;
     case TALLY_TX_ALIAS_SET: {
         const tally_text *alias = &tx->body.alias_set.alias;
@@ -3876,15 +4212,17 @@ static void check_batch_outcome(simulation *sim, const sim_gen *gen, const tally
     const tally_tx_transfer_batch *body = &gen->tx.body.transfer_batch;
     SIM_EXPECT(sim, result->line == 0);
     SIM_EXPECT(sim, result->fee == p->fee && result->risk_fee == p->risk_fee);
-    SIM_EXPECT(sim, result->minted == p->minted && result->burned == p->burned);
+    SIM_EXPECT(sim, result->minted == p->minted &&
+                        result->burned == p->burned + shares_burned(sim, gen->tx.body.transfer_batch.network_id));
     SIM_EXPECT(sim, result->fee <= body->max_fee);
     const tally_network *network = tally_state_network(sim->state, body->network_id);
     SIM_EXPECT(sim, network != NULL);
     if (!network) return;
     SIM_EXPECT(sim, tally_state_member(sim->state, body->network_id, &gen->tx.signer)->balance == p->payer_after);
-    SIM_EXPECT(sim, tally_state_member_at(sim->state, network->fee_member)->balance == p->fees_after);
+    SIM_EXPECT(sim, tally_state_member_at(sim->state, network->fee_member)->balance == p->fees_after - sim->shares_paid);
     for (uint32_t k = 0; k < p->payee_count; k++)
-        SIM_EXPECT(sim, tally_state_member(sim->state, body->network_id, &p->payees[k])->balance == p->payee_after[k]);
+        SIM_EXPECT(sim, tally_state_member(sim->state, body->network_id, &p->payees[k])->balance ==
+                            p->payee_after[k] + share_to(sim, body->network_id, &p->payees[k]));
     sim->counts.batches_paid++;
     sim->counts.batch_lines_paid += body->line_count;
     if (p->repeated) sim->counts.batch_payees_repeated++;
@@ -3935,11 +4273,12 @@ static void hold_end(simulation *sim, model_hold *hold, uint8_t status, int64_t 
  * fee on the part beyond what the payer has of its own. The hold is then checked
  * against the payer's floor as if spent. */
 static void pending_create_reasons(simulation *sim, const sim_gen *gen, const sim_view *b, sim_reasons *reasons,
-                                   int64_t *fee_out) {
+                                   int64_t *fee_out, int64_t *risk_fee_out) {
     const tally_tx *tx = &gen->tx;
     const tally_tx_pending_create *body = &tx->body.pending_create;
     memset(reasons, 0, sizeof *reasons);
     *fee_out = -1;
+    *risk_fee_out = 0;
     if (!b->network_id) {
         reason_add(reasons, TALLY_ERR_UNKNOWN_NETWORK);
         return;
@@ -3967,6 +4306,7 @@ static void pending_create_reasons(simulation *sim, const sim_gen *gen, const si
         reason_add(reasons, TALLY_ERR_AMOUNT_OVERFLOW);
     if (!in_int64(fee)) return;
     *fee_out = (int64_t)fee;
+    *risk_fee_out = risk_fee;
     if (fee > body->max_fee) reason_add_available(reasons, TALLY_ERR_FEE_ABOVE_MAX, (int64_t)fee);
     floor_reasons(reasons, payer, own, after);
 }
@@ -3981,8 +4321,8 @@ static void check_pending_create_outcome(simulation *sim, const sim_gen *gen, co
     const tally_tx *tx = &gen->tx;
     const tally_tx_pending_create *body = &tx->body.pending_create;
     sim_reasons reasons;
-    int64_t fee;
-    pending_create_reasons(sim, gen, b, &reasons, &fee);
+    int64_t fee, risk_fee;
+    pending_create_reasons(sim, gen, b, &reasons, &fee, &risk_fee);
     expect_outcome(sim, result, &reasons, "a hold");
     if (result->code != TALLY_OK) {
         /* A refusal at the floor says the fee it worked out, like a transfer's (which
@@ -4004,6 +4344,7 @@ static void check_pending_create_outcome(simulation *sim, const sim_gen *gen, co
     record.resolver = body->resolver;
     record.amount = body->amount;
     record.fee = fee;
+    record.risk_fee = risk_fee; /* its underwriters' when posted */
     record.timeout = body->timeout;
     record.outcome = body->outcome;
     record.status = TALLY_PENDING_OPEN;
@@ -4029,6 +4370,14 @@ typedef struct {
 /* The fee of posting `amount` of a hold: its share of the fee held, rounded up. */
 static int64_t posted_fee_of(const tally_pending *hold, int64_t amount) {
     return (int64_t)(((int128)hold->fee * amount + hold->amount - 1) / hold->amount);
+}
+
+/* The risk-fee part of that fee, its share of the risk fee held rounded up (never
+ * more than the fee): the payer's underwriters' (docs/UNDERWRITING.md). */
+static int64_t posted_risk_fee_of(const tally_pending *hold, int64_t amount) {
+    int64_t risk = (int64_t)(((int128)hold->risk_fee * amount + hold->amount - 1) / hold->amount);
+    int64_t fee = posted_fee_of(hold, amount);
+    return risk < fee ? risk : fee;
 }
 
 /* The rules of posting, restated: the payee still a current member, the fee pro
@@ -4104,8 +4453,12 @@ static void check_pending_post_outcome(simulation *sim, const sim_gen *gen, cons
     if (result->code != TALLY_OK || reasons.count) return;
     const tally_member *payer = &b->hold_payer.member, *payee = &b->hold_payee.member;
     SIM_EXPECT(sim, result->fee == done.fee);
+    SIM_EXPECT(sim, result->risk_fee == posted_risk_fee_of(&hold->record, body->amount));
     SIM_EXPECT(sim, result->minted == debt_of(done.payer_after) - debt_of(payer->balance));
-    SIM_EXPECT(sim, result->burned == debt_of(payee->balance) - debt_of(done.payee_after));
+    /* the payee's debt it paid off, and the underwriters' the risk fee's shares did
+     * (check_shares) */
+    SIM_EXPECT(sim, result->burned == debt_of(payee->balance) - debt_of(done.payee_after) +
+                                          shares_burned(sim, hold->record.network_id));
     sim->counts.holds_posted++;
     if (body->amount < hold->record.amount) sim->counts.holds_posted_in_part++;
     if (!signed_by(tx, &hold->record.payer)) sim->counts.holds_posted_by_resolver++;
@@ -4165,8 +4518,11 @@ static void check_pending(simulation *sim, const tally_tx *tx, const tally_resul
     int64_t amount = tx->body.pending_end.amount;
     SIM_EXPECT(sim, r->fee >= 0 && r->fee <= hold->fee && amount <= hold->amount);
     SIM_EXPECT(sim, (int128)payer_a->balance == (int128)payer_b->balance - amount - r->fee);
-    SIM_EXPECT(sim, (int128)payee_a->balance == (int128)payee_b->balance + amount);
-    SIM_EXPECT(sim, (int128)a->fees.member.balance == (int128)b->fees.member.balance + r->fee);
+    /* the payer's underwriters took their shares of the risk fee from the fee account
+     * (check_shares); the payee may be one of them */
+    SIM_EXPECT(sim, (int128)payee_a->balance ==
+                        (int128)payee_b->balance + amount + share_to(sim, hold->network_id, &hold->payee));
+    SIM_EXPECT(sim, (int128)a->fees.member.balance == (int128)b->fees.member.balance + r->fee - sim->shares_paid);
     SIM_EXPECT(sim, payer_a->fees_paid == plus(payer_b->fees_paid, r->fee));
     /* Posting never takes a payer below -limit, with the limit it has then. */
     SIM_EXPECT(sim, payer_a->balance >= -payer_b->limit);
@@ -4662,6 +5018,9 @@ static unsigned fields_waiting(const tally_policy *in_force, const tally_policy 
     if (asked->redeem_cap_bps > in_force->redeem_cap_bps) fields |= FIELD_REDEEM_CAP;
     if (asked->notice_seconds < in_force->notice_seconds) fields |= FIELD_NOTICE;
     if (asked->target_rtd_bps != in_force->target_rtd_bps && pool_holds_reserve) fields |= FIELD_TARGET_RTD;
+    if (asked->demurrage_bps > in_force->demurrage_bps) fields |= FIELD_DEMURRAGE;
+    if (asked->demurrage_threshold < in_force->demurrage_threshold) fields |= FIELD_DEMURRAGE_THRESHOLD;
+    if (asked->membership_fee > in_force->membership_fee) fields |= FIELD_MEMBERSHIP_FEE;
     return fields;
 }
 
@@ -4672,6 +5031,9 @@ static void take_fields(tally_policy *to, const tally_policy *from, unsigned fie
     if (fields & FIELD_TARGET_RTD) to->target_rtd_bps = from->target_rtd_bps;
     if (fields & FIELD_NOTICE) to->notice_seconds = from->notice_seconds;
     if (fields & FIELD_REDEEM_CAP) to->redeem_cap_bps = from->redeem_cap_bps;
+    if (fields & FIELD_DEMURRAGE) to->demurrage_bps = from->demurrage_bps;
+    if (fields & FIELD_DEMURRAGE_THRESHOLD) to->demurrage_threshold = from->demurrage_threshold;
+    if (fields & FIELD_MEMBERSHIP_FEE) to->membership_fee = from->membership_fee;
 }
 
 static bool fields_agree(const tally_policy *a, const tally_policy *b, unsigned fields) {
@@ -4804,9 +5166,12 @@ static void check_peg_outcome(simulation *sim, const sim_gen *gen, const tally_r
     if (body->asset_id != 0 && (body->peg_reserve_units <= 0 || body->peg_credit_units <= 0))
         reason_add(&reasons, TALLY_ERR_BAD_PEG);
     if (body->asset_id != model->reserve_asset_id && holds) reason_add(&reasons, TALLY_ERR_POOL_NOT_EMPTY);
+    /* stakes locked keep the reserve asset, and a new rate waits as for a pool's reserve */
+    bool staked = named_before(b)->stakes_locked > 0;
+    if (body->asset_id != model->reserve_asset_id && staked) reason_add(&reasons, TALLY_ERR_STAKES_OPEN);
     expect_outcome(sim, result, &reasons, "a peg");
     if (result->code != TALLY_OK) return;
-    int64_t effective_at = model_peg_set(sim, model, body, holds);
+    int64_t effective_at = model_peg_set(sim, model, body, holds || staked);
     SIM_EXPECT(sim, result->effective_at == effective_at);
 }
 
@@ -5552,7 +5917,13 @@ static void check_gateway_outcome(simulation *sim, const sim_gen *gen, const tal
     for (uint32_t i = 0; i < p->move_count; i++) {
         const gateway_move *m = &p->moves[i];
         const tally_member *member = tally_state_member(sim->state, m->network_id, &m->key);
-        if (!member || member->balance != m->after) {
+        /* the payer's underwriters took their shares of the risk fee from the fee account */
+        int64_t shares = 0;
+        if (tx->type == TALLY_TX_TRANSFER_CROSS && m->network_id == tx->body.transfer_cross.network_id) {
+            tally_key fees = tally_system_key(m->network_id, TALLY_SYSTEM_FEES);
+            shares = same_key(&m->key, &fees) ? -sim->shares_paid : share_to(sim, m->network_id, &m->key);
+        }
+        if (!member || member->balance != m->after + shares) {
             snprintf(what, sizeof what, "%s: a balance in network %u is %lld, the model %lld (before %lld)",
                      tally_tx_type_name(tx->type), m->network_id, member ? (long long)member->balance : 0LL,
                      (long long)m->after, (long long)m->before);
@@ -5563,7 +5934,10 @@ static void check_gateway_outcome(simulation *sim, const sim_gen *gen, const tal
     }
     for (uint32_t i = 0; i < p->network_count; i++) {
         const tally_network *network = network_of(sim, p->networks[i]);
-        SIM_EXPECT(sim, network->supply == p->supply[i] && network->debt == p->debt[i]);
+        int64_t burned = tx->type == TALLY_TX_TRANSFER_CROSS && p->networks[i] == tx->body.transfer_cross.network_id
+                             ? shares_burned(sim, p->networks[i])
+                             : 0;
+        SIM_EXPECT(sim, network->supply == p->supply[i] - burned && network->debt == p->debt[i] - burned);
     }
     check_zero_sums(sim);
     if (tx->type == TALLY_TX_TRANSFER_CROSS) {
@@ -5633,6 +6007,383 @@ static void check_gateways(simulation *sim, bool whole) {
         SIM_EXPECT(sim, network_of(sim, id)->open_gateways == not_closed[id]);
 }
 
+/* ---- underwriting and charges: the model (docs/UNDERWRITING.md) --------- */
+
+/* What `reserve` staked covers, restated: its value at the peg rounded down, times
+ * 10000 / collateral_ratio_bps rounded down; 0 without a ratio or a peg. A value
+ * past 2^100 covers more than int64 holds whatever the ratio (at most 1,000,000). */
+static int64_t model_cover(const tally_network *network, int64_t reserve) {
+    uint32_t ratio = network->policy.collateral_ratio_bps;
+    if (ratio == 0 || network->reserve_asset_id == 0 || reserve <= 0 || network->peg_reserve_units <= 0 ||
+        network->peg_credit_units <= 0)
+        return 0;
+    int128 value = (int128)reserve * network->peg_credit_units / network->peg_reserve_units;
+    if (value >= (int128)1 << 100) return INT64_MAX;
+    int128 cover = value * TALLY_BPS_ONE / ratio;
+    return cover > INT64_MAX ? INT64_MAX : (int64_t)cover;
+}
+
+/* The model's stake of `underwriter` behind `member`'s line in network_id, or NULL. */
+static tally_stake *model_stake_of(simulation *sim, uint32_t network_id, const tally_key *member,
+                                   const tally_key *underwriter) {
+    for (uint32_t i = 0; i < sim->stake_count; i++) {
+        tally_stake *stake = &sim->stakes[i];
+        if (stake->network_id == network_id && same_key(&stake->member, member) &&
+            same_key(&stake->underwriter, underwriter))
+            return stake;
+    }
+    return NULL;
+}
+
+/* What the line owes above its own part (holds counted as spent): what the stakes
+ * left after an unstake must still cover. */
+static int64_t model_cover_needed(const tally_member *member) {
+    if (!line_is_open(member)) return 0;
+    int128 above = (int128)member->pending_out - member->balance - ((int128)member->limit - member->underwritten_limit);
+    return above <= 0 ? 0 : above > INT64_MAX ? INT64_MAX : (int64_t)above;
+}
+
+static bool same_stake(const tally_stake *a, const tally_stake *b) {
+    return a->id == b->id && a->network_id == b->network_id && same_key(&a->member, &b->member) &&
+           same_key(&a->underwriter, &b->underwriter) && a->amount == b->amount && a->earned == b->earned &&
+           a->slashed == b->slashed && a->next == b->next && a->created_at == b->created_at;
+}
+
+/* The core's table of stakes is the model's, field by field; per network the
+ * stakes sum to stakes_locked and to what its underwriting account holds. */
+static void check_stake_table(simulation *sim) {
+    char what[300];
+    uint32_t count = tally_state_stake_count(sim->state);
+    if (count != sim->stake_count) {
+        snprintf(what, sizeof what, "the state has %u stakes, the model %u", count, sim->stake_count);
+        sim_fail(sim, __LINE__, what);
+        return;
+    }
+    int128 locked[SIM_NETWORKS_MAX + 1] = {0};
+    for (uint32_t id = 1; id <= count; id++) {
+        const tally_stake *core = tally_state_stake(sim->state, id), *model = &sim->stakes[id - 1];
+        if (model->network_id <= SIM_NETWORKS_MAX) locked[model->network_id] += model->amount;
+        if (core && same_stake(core, model)) continue;
+        snprintf(what, sizeof what, "stake %u is not the model's: amount %lld (the model %lld), earned %lld (%lld), "
+                 "slashed %lld (%lld), next %u (%u)", id, core ? (long long)core->amount : -1LL,
+                 (long long)model->amount, core ? (long long)core->earned : -1LL, (long long)model->earned,
+                 core ? (long long)core->slashed : -1LL, (long long)model->slashed, core ? core->next : 0u,
+                 model->next);
+        sim_fail(sim, __LINE__, what);
+        return;
+    }
+    uint32_t networks = tally_state_network_count(sim->state);
+    for (uint32_t id = 1; id <= networks && id <= SIM_NETWORKS_MAX; id++) {
+        const tally_network *network = network_of(sim, id);
+        tally_key account = tally_system_key(id, TALLY_SYSTEM_UNDERWRITING);
+        int64_t held = network->reserve_asset_id ? tally_state_asset_balance(sim->state, network->reserve_asset_id, &account) : 0;
+        if (locked[id] == network->stakes_locked && locked[id] == held) continue;
+        snprintf(what, sizeof what, "network %u: the model's stakes sum to %lld, stakes_locked %lld, the "
+                 "underwriting account holds %lld", id, (long long)locked[id], (long long)network->stakes_locked,
+                 (long long)held);
+        sim_fail(sim, __LINE__, what);
+        return;
+    }
+}
+
+/* STAKE: refused for exactly the reasons the rules give, from the state before;
+ * accepted, the reserve moved into the underwriting account, the stake record (new
+ * or grown), and the line: its underwritten part rose to the cover of all its
+ * stakes (never lower), a line opened where there was none. */
+static void check_stake_outcome(simulation *sim, const sim_gen *gen, const tally_result *result, const sim_view *b,
+                                const sim_view *a) {
+    const tally_tx *tx = &gen->tx;
+    const tally_tx_stake *body = &tx->body.stake;
+    sim_reasons reasons;
+    memset(&reasons, 0, sizeof reasons);
+    bool unstake = tx->type == TALLY_TX_UNSTAKE;
+    if (!b->network_id) {
+        if (body->network_id == 0 || body->network_id > b->network_count) {
+            reason_add(&reasons, TALLY_ERR_UNKNOWN_NETWORK);
+            expect_outcome(sim, result, &reasons, tally_tx_type_name(tx->type));
+        }
+        return; /* a network past the modelled ones */
+    }
+    const tally_network *network = named_before(b);
+    const tally_member *signer = &b->signer.member, *member = &b->other.member;
+    if (network->reserve_asset_id == 0) reason_add(&reasons, TALLY_ERR_NO_RESERVE_ASSET);
+    if (body->amount <= 0) reason_add(&reasons, TALLY_ERR_AMOUNT_NOT_POSITIVE);
+    if (!b->signer.present || !is_current(signer)) reason_add(&reasons, TALLY_ERR_NOT_MEMBER);
+    if (tally_key_is_system(&body->member)) reason_add(&reasons, TALLY_ERR_SYSTEM_ACCOUNT);
+    else if (same_key(&body->member, &tx->signer)) reason_add(&reasons, TALLY_ERR_UNDERWRITE_SELF);
+    else if (!b->other.present || !is_current(member)) reason_add(&reasons, TALLY_ERR_NOT_MEMBER);
+    if (reasons.count) {
+        expect_outcome(sim, result, &reasons, tally_tx_type_name(tx->type));
+        return;
+    }
+    tally_stake *stake = model_stake_of(sim, b->network_id, &body->member, &tx->signer);
+    int64_t behind = member->staked_behind, amount = body->amount;
+    int64_t cover = 0, most = 0;
+    if (!unstake) {
+        if (network->policy.collateral_ratio_bps == 0) reason_add(&reasons, TALLY_ERR_UNDERWRITING_OFF);
+        if (member->status == TALLY_MEMBER_DEFAULTED) reason_add(&reasons, TALLY_ERR_MEMBER_DEFAULTED);
+        if (b->signer_asset < amount) reason_add_available(&reasons, TALLY_ERR_INSUFFICIENT_ASSET, b->signer_asset);
+        if (!stake && (member->stake_count >= TALLY_STAKES_PER_LINE_MAX || signer->stakes_made >= TALLY_OPEN_PER_MEMBER_MAX))
+            reason_add(&reasons, TALLY_ERR_TOO_MANY_STAKES);
+        if ((int128)behind + amount > INT64_MAX || (int128)signer->staked_total + amount > INT64_MAX ||
+            (int128)network->stakes_locked + amount > INT64_MAX)
+            reason_add(&reasons, TALLY_ERR_AMOUNT_OVERFLOW);
+        if (!reasons.count) cover = model_cover(network, behind + amount);
+        int64_t underwritten = cover > member->underwritten_limit ? cover : member->underwritten_limit;
+        int128 own = line_is_open(member) ? (int128)member->limit - member->underwritten_limit : 0;
+        if (!reasons.count && own + underwritten > INT64_MAX) reason_add(&reasons, TALLY_ERR_AMOUNT_OVERFLOW);
+    } else if (!stake || stake->amount == 0) {
+        reason_add(&reasons, TALLY_ERR_STAKE_NOT_FOUND);
+    } else if (amount > stake->amount) {
+        reason_add_available(&reasons, TALLY_ERR_STAKE_SHORT, stake->amount);
+    } else {
+        int64_t needed = model_cover_needed(member);
+        cover = model_cover(network, behind - amount);
+        if (cover < needed) {
+            /* the most that could come back: cover falls as more comes back */
+            for (int64_t low = 0, high = amount; low <= high;) {
+                int64_t mid = low + (high - low) / 2;
+                if (model_cover(network, behind - mid) >= needed) most = mid, low = mid + 1;
+                else high = mid - 1;
+            }
+            reason_add_available(&reasons, TALLY_ERR_STAKE_COVERS_DEBT, most);
+        }
+    }
+    expect_outcome(sim, result, &reasons, tally_tx_type_name(tx->type));
+    if (result->code != TALLY_OK || reasons.count || sim->failed) return;
+    const tally_member *signer_a = &a->signer.member, *member_a = &a->other.member;
+    int64_t sign = unstake ? -1 : 1;
+    /* The reserve: from the underwriter into the underwriting account, or back. */
+    SIM_EXPECT(sim, result->reserve == amount);
+    SIM_EXPECT(sim, tally_state_asset_balance(sim->state, network->reserve_asset_id, &tx->signer) ==
+                        b->signer_asset - sign * amount);
+    SIM_EXPECT(sim, a->underwriting_asset == b->underwriting_asset + sign * amount);
+    SIM_EXPECT(sim, named_after(a)->stakes_locked == network->stakes_locked + sign * amount);
+    SIM_EXPECT(sim, signer_a->staked_total == signer->staked_total + sign * amount);
+    SIM_EXPECT(sim, member_a->staked_behind == behind + sign * amount);
+    SIM_EXPECT(sim, member_a->balance == member->balance && signer_a->balance == signer->balance);
+    int64_t underwritten, limit;
+    if (!unstake) {
+        underwritten = cover > member->underwritten_limit ? cover : member->underwritten_limit;
+        limit = (line_is_open(member) ? member->limit - member->underwritten_limit : 0) + underwritten;
+        if (!line_is_open(member)) {
+            /* a line at its first stake: own part 0, the policy's period and risk fee */
+            SIM_EXPECT(sim, member_a->line_status == TALLY_LINE_ACTIVE && member_a->period_start == sim->block_time &&
+                                member_a->period_end == sim->block_time + (int64_t)network->policy.period_seconds &&
+                                member_a->risk_fee_bps == network->policy.default_risk_fee_bps);
+            sim->counts.stake_lines_opened++;
+        } else {
+            SIM_EXPECT(sim, member_a->line_status == member->line_status);
+        }
+        if (!stake) {
+            /* a new record, last behind the line */
+            if (sim->stake_count == sim->stake_capacity) {
+                sim->stake_capacity = sim->stake_capacity ? sim->stake_capacity * 2 : 256;
+                sim->stakes = realloc(sim->stakes, sim->stake_capacity * sizeof *sim->stakes);
+                if (!sim->stakes) abort();
+            }
+            uint32_t id = sim->stake_count + 1;
+            for (uint32_t i = sim->stake_count; i-- > 0;) {
+                tally_stake *last = &sim->stakes[i];
+                if (last->network_id == b->network_id && same_key(&last->member, &body->member)) {
+                    SIM_EXPECT(sim, last->next == 0);
+                    last->next = id;
+                    break;
+                }
+            }
+            stake = &sim->stakes[sim->stake_count++];
+            memset(stake, 0, sizeof *stake);
+            *stake = (tally_stake){.id = id, .network_id = b->network_id, .member = body->member,
+                                   .underwriter = tx->signer, .created_at = sim->block_time};
+            SIM_EXPECT(sim, member_a->stake_count == member->stake_count + 1 &&
+                                signer_a->stakes_made == signer->stakes_made + 1 &&
+                                (member->first_stake == 0 ? member_a->first_stake == id
+                                                          : member_a->first_stake == member->first_stake));
+            sim->counts.stakes_made++;
+        } else {
+            SIM_EXPECT(sim, member_a->stake_count == member->stake_count && signer_a->stakes_made == signer->stakes_made);
+            sim->counts.stakes_added++;
+        }
+        stake->amount += amount;
+    } else {
+        /* the underwritten part follows the cover down */
+        underwritten = member->underwritten_limit > cover ? cover : member->underwritten_limit;
+        limit = member->limit - (member->underwritten_limit - underwritten);
+        SIM_EXPECT(sim, member_a->line_status == member->line_status);
+        stake->amount -= amount;
+        sim->counts.unstakes++;
+        if (stake->amount == 0) sim->counts.unstakes_whole++;
+    }
+    SIM_EXPECT(sim, member_a->underwritten_limit == underwritten && member_a->limit == limit &&
+                        result->available == limit);
+    SIM_EXPECT(sim, a->stake_count == sim->stake_count);
+}
+
+/* MEMBER_FEE_PAY: what the member owes, within its line as if it were active, to
+ * the fee account or the pool's (charges_to_pool); then it is active again. */
+static void check_fee_pay_outcome(simulation *sim, const sim_gen *gen, const tally_result *result, const sim_view *b,
+                                  const sim_view *a) {
+    const tally_tx *tx = &gen->tx;
+    sim_reasons reasons;
+    memset(&reasons, 0, sizeof reasons);
+    uint32_t network_id = tx->body.network_only.network_id;
+    if (!b->network_id) {
+        if (network_id == 0 || network_id > b->network_count) {
+            reason_add(&reasons, TALLY_ERR_UNKNOWN_NETWORK);
+            expect_outcome(sim, result, &reasons, "a membership fee's payment");
+        }
+        return;
+    }
+    const tally_network *network = named_before(b);
+    const tally_member *payer = &b->signer.member;
+    tally_member as_active;
+    if (!b->signer.present || !is_current(payer)) {
+        reason_add(&reasons, TALLY_ERR_NOT_MEMBER);
+    } else if (payer->fee_owed == 0) {
+        reason_add(&reasons, TALLY_ERR_NO_FEE_OWED);
+    } else {
+        as_active = *payer;
+        if (as_active.status == TALLY_MEMBER_SUSPENDED) as_active.status = TALLY_MEMBER_ACTIVE;
+        int128 own = own_of(&as_active);
+        floor_reasons(&reasons, &as_active, own, own - payer->fee_owed);
+    }
+    expect_outcome(sim, result, &reasons, "a membership fee's payment");
+    if (result->code != TALLY_OK || reasons.count || sim->failed) return;
+    int64_t owed = payer->fee_owed;
+    const member_view *to_b = network->policy.charges_to_pool ? &b->pool : &b->fees;
+    const member_view *to_a = network->policy.charges_to_pool ? &a->pool : &a->fees;
+    const tally_member *payer_a = &a->signer.member;
+    SIM_EXPECT(sim, result->fee == owed && payer_a->balance == payer->balance - owed && payer_a->fee_owed == 0);
+    SIM_EXPECT(sim, to_a->member.balance == to_b->member.balance + owed);
+    SIM_EXPECT(sim, payer_a->status == (payer->status == TALLY_MEMBER_SUSPENDED ? TALLY_MEMBER_ACTIVE : payer->status));
+    /* paid on credit, the fee is new debt (check_tables: minted - burned is the debt's change) */
+    SIM_EXPECT(sim, result->minted == debt_of(payer_a->balance) - debt_of(payer->balance) &&
+                        result->burned == debt_of(to_b->member.balance) - debt_of(to_a->member.balance));
+    sim->counts.fee_pays++;
+    if (payer_a->balance < 0 && payer_a->balance < payer->balance) sim->counts.fee_pays_from_credit++;
+}
+
+/* The payer of a payment, and so the line whose underwriters its risk fee pays:
+ * the signer in the network the payment leaves from. */
+static const tally_member *paying_member(const simulation *sim, const tally_tx *tx, uint32_t *network_id) {
+    uint32_t id = 0;
+    switch (tx->type) {
+    case TALLY_TX_TRANSFER: id = tx->body.transfer.network_id; break;
+    case TALLY_TX_TRANSFER_BATCH: id = tx->body.transfer_batch.network_id; break;
+    case TALLY_TX_TRANSFER_CROSS: id = tx->body.transfer_cross.network_id; break;
+    case TALLY_TX_REQUEST_PAY: {
+        const tally_request *request = tally_state_request(sim->state, tx->body.request_end.request_id);
+        id = request ? request->network_id : 0;
+        break;
+    }
+    case TALLY_TX_PENDING_POST: {
+        /* a hold's payer pays, whoever posts it (the payer or the resolver) */
+        const tally_pending *hold = tally_state_pending(sim->state, tx->body.pending_end.pending_id);
+        if (!hold || hold->network_id > SIM_NETWORKS_MAX || !network_of(sim, hold->network_id)) return NULL;
+        *network_id = hold->network_id;
+        return tally_state_member(sim->state, hold->network_id, &hold->payer);
+    }
+    default: return NULL;
+    }
+    *network_id = id;
+    if (id == 0 || id > SIM_NETWORKS_MAX || !network_of(sim, id)) return NULL;
+    return tally_state_member(sim->state, id, &tx->signer);
+}
+
+/* Before a payment: the stakes behind its payer, and their underwriters' balances. */
+static void shares_before(simulation *sim, const tally_tx *tx) {
+    sim->share_count = 0;
+    sim->shares_paid = 0;
+    uint32_t network_id;
+    const tally_member *payer = paying_member(sim, tx, &network_id);
+    if (!payer || payer->staked_behind <= 0) return;
+    for (uint32_t id = payer->first_stake; id != 0 && sim->share_count < TALLY_STAKES_PER_LINE_MAX;) {
+        const tally_stake *stake = &sim->stakes[id - 1];
+        const tally_member *underwriter = tally_state_member(sim->state, network_id, &stake->underwriter);
+        sim->share_ids[sim->share_count] = id;
+        sim->share_balance_before[sim->share_count++] = underwriter ? underwriter->balance : 0;
+        id = stake->next;
+    }
+}
+
+/* What the payment itself (not its risk fee) paid `key`: a payee's amount. */
+static int64_t paid_by_payment(const simulation *sim, const tally_tx *tx, const tally_key *key) {
+    int64_t paid = 0;
+    if (tx->type == TALLY_TX_TRANSFER && same_key(&tx->body.transfer.payee, key)) paid = tx->body.transfer.amount;
+    if (tx->type == TALLY_TX_TRANSFER_BATCH)
+        for (uint16_t i = 0; i < tx->body.transfer_batch.line_count; i++)
+            if (same_key(&tx->body.transfer_batch.lines[i].payee, key)) paid += tx->body.transfer_batch.lines[i].amount;
+    if (tx->type == TALLY_TX_REQUEST_PAY) {
+        const tally_request *request = tally_state_request(sim->state, tx->body.request_end.request_id);
+        if (request && same_key(&request->payee, key)) paid = request->amount;
+    }
+    if (tx->type == TALLY_TX_PENDING_POST) {
+        const tally_pending *hold = tally_state_pending(sim->state, tx->body.pending_end.pending_id);
+        if (hold && same_key(&hold->payee, key)) paid = tx->body.pending_end.amount;
+    }
+    return paid;
+}
+
+/* After an accepted payment: each stake behind the payer earned its share of the
+ * risk fee, floor(risk_fee * stake / staked behind), or nothing when the share would
+ * take its underwriter past the positive cap; the underwriter's balance rose by it
+ * (besides what the payment paid it). The model's stakes earn it too. */
+static void check_shares(simulation *sim, const tally_tx *tx, const tally_result *result) {
+    if (sim->share_count == 0) return;
+    uint32_t network_id;
+    const tally_member *payer = paying_member(sim, tx, &network_id);
+    SIM_EXPECT(sim, payer != NULL);
+    if (!payer) return;
+    const tally_network *network = network_of(sim, network_id);
+    int64_t cap = network->policy.positive_cap;
+    for (uint32_t i = 0; i < sim->share_count && !sim->failed; i++) {
+        tally_stake *model = &sim->stakes[sim->share_ids[i] - 1];
+        const tally_stake *core = tally_state_stake(sim->state, model->id);
+        const tally_member *underwriter = tally_state_member(sim->state, network_id, &model->underwriter);
+        SIM_EXPECT(sim, core && underwriter && core->amount == model->amount);
+        if (sim->failed) return;
+        int64_t share = model->amount > 0 ? (int64_t)((int128)result->risk_fee * model->amount / payer->staked_behind) : 0;
+        int64_t delta = core->earned - model->earned;
+        bool capped = delta == 0 && share > 0 && cap > 0 && (int128)underwriter->balance + share > cap;
+        if (delta != share && !capped) {
+            char what[240];
+            snprintf(what, sizeof what, "stake %u earned %lld of a risk fee of %lld, the model %lld (stake %lld of %lld)",
+                     model->id, (long long)delta, (long long)result->risk_fee, (long long)share,
+                     (long long)model->amount, (long long)payer->staked_behind);
+            sim_fail(sim, __LINE__, what);
+            return;
+        }
+        SIM_EXPECT(sim, (int128)underwriter->balance == (int128)sim->share_balance_before[i] + delta +
+                                                            paid_by_payment(sim, tx, &model->underwriter));
+        model->earned += delta;
+        sim->share_delta[i] = delta;
+        sim->shares_paid += delta;
+        if (delta > 0) sim->counts.stake_shares_paid++;
+        if (capped) sim->counts.stake_shares_capped++;
+    }
+}
+
+/* What the risk-fee shares paid `key` in the payment just applied. */
+static int64_t share_to(const simulation *sim, uint32_t network_id, const tally_key *key) {
+    int64_t paid = 0;
+    for (uint32_t i = 0; i < sim->share_count; i++)
+        if (sim->stakes[sim->share_ids[i] - 1].network_id == network_id &&
+            same_key(&sim->stakes[sim->share_ids[i] - 1].underwriter, key))
+            paid += sim->share_delta[i];
+    return paid;
+}
+
+/* The debt the shares paid off (an underwriter in debt receiving one). */
+static int64_t shares_burned(const simulation *sim, uint32_t network_id) {
+    int64_t burned = 0;
+    for (uint32_t i = 0; i < sim->share_count; i++) {
+        const tally_stake *stake = &sim->stakes[sim->share_ids[i] - 1];
+        const tally_member *underwriter = tally_state_member(sim->state, network_id, &stake->underwriter);
+        if (underwriter) burned += debt_of(underwriter->balance - sim->share_delta[i]) - debt_of(underwriter->balance);
+    }
+    return burned;
+}
+
 static void check_outcome(simulation *sim, const sim_gen *gen, const tally_result *result, const sim_view *b) {
     switch (gen->tx.type) {
     case TALLY_TX_TRANSFER: check_transfer_outcome(sim, gen, result, b); break;
@@ -5659,6 +6410,9 @@ static void check_outcome(simulation *sim, const sim_gen *gen, const tally_resul
     case TALLY_TX_TRANSFER_CROSS:
     case TALLY_TX_CLEARING:
     case TALLY_TX_SETTLE: check_gateway_outcome(sim, gen, result); break;
+    case TALLY_TX_STAKE:
+    case TALLY_TX_UNSTAKE: check_stake_outcome(sim, gen, result, b, &sim->after); break;
+    case TALLY_TX_MEMBER_FEE_PAY: check_fee_pay_outcome(sim, gen, result, b, &sim->after); break;
     default: break;
     }
 }
@@ -5670,9 +6424,13 @@ static void check_accepted(simulation *sim, const tally_tx *tx, const tally_resu
     if (sim->failed) return;
     check_tables(sim, tx, r, b, a);
     check_result_fields(sim, type, r);
-    check_member_debt(sim, &b->signer, &a->signer,
+    /* A member suspended for a fee pays it within its line as if it were active. */
+    member_view signer_before = b->signer;
+    if (type == TALLY_TX_MEMBER_FEE_PAY && signer_before.member.status == TALLY_MEMBER_SUSPENDED)
+        signer_before.member.status = TALLY_MEMBER_ACTIVE;
+    check_member_debt(sim, &signer_before, &a->signer,
                       type == TALLY_TX_TRANSFER || type == TALLY_TX_TRANSFER_BATCH || type == TALLY_TX_PENDING_CREATE ||
-                          type == TALLY_TX_REQUEST_PAY);
+                          type == TALLY_TX_REQUEST_PAY || type == TALLY_TX_MEMBER_FEE_PAY);
     check_member_debt(sim, &b->other, &a->other, false);
     check_member_debt(sim, &b->hold_payer, &a->hold_payer, false);
     check_member_debt(sim, &b->hold_payee, &a->hold_payee, false);
@@ -5763,6 +6521,8 @@ static bool sim_apply(simulation *sim, sim_gen *gen, tally_result *out) {
         sim->gateway_signer_reserve_before = tally_state_asset_balance(sim->state, g->reserve_asset, &tx->signer);
         sim->gateway_pool_buffer_before = network_of(sim, g->reserve_pool_network)->pool_buffer;
     }
+    /* A payment's risk fee may pay the underwriters of its payer's line. */
+    shares_before(sim, tx);
     tally_result result = gen->signed_apply ? tally_apply_signed(sim->state, tx, sim->block_time)
                                             : tally_apply(sim->state, tx, sim->block_time);
     sim->current_tx = tx;
@@ -5790,6 +6550,10 @@ static bool sim_apply(simulation *sim, sim_gen *gen, tally_result *out) {
     if (!sim->failed && tx->type >= TALLY_TX_REQUEST_CREATE && tx->type <= TALLY_TX_REQUEST_CANCEL)
         sim->counts.request_codes[tx->type - TALLY_TX_REQUEST_CREATE][result.code]++;
     if (!sim->failed && gateway_type) sim->counts.gateway_codes[tx->type - TALLY_TX_GATEWAY_PROPOSE][result.code]++;
+    bool stake_type = tx->type >= TALLY_TX_STAKE && tx->type <= TALLY_TX_MEMBER_FEE_PAY;
+    if (!sim->failed && stake_type) sim->counts.stake_codes[tx->type - TALLY_TX_STAKE][result.code]++;
+    if (result.code == TALLY_OK && !gen->mutated) check_shares(sim, tx, &result);
+    else sim->share_count = 0;
     if (!sim->failed && gateway_type && tx->type == TALLY_TX_TRANSFER_CROSS && result.code == TALLY_ERR_BAD_PATH) {
         if (gen->fault == FAULT_LOOP) sim->counts.cross_bad_loop++;
         if (gen->fault == FAULT_FOLLOW) sim->counts.cross_bad_follow++;
@@ -5842,6 +6606,7 @@ static bool sim_apply(simulation *sim, sim_gen *gen, tally_result *out) {
     check_invariants(sim);
     if (!sim->failed) check_holds(sim);
     if (!sim->failed) check_gateways(sim, gateway_type && result.code == TALLY_OK);
+    if (!sim->failed && (stake_type || sim->share_count)) check_stake_table(sim);
     sim->step++;
     sim->counts.steps++;
     sim->current_tx = NULL;
@@ -5861,16 +6626,20 @@ static void remember_members(simulation *sim) {
         sim->model_balances = realloc(sim->model_balances, sim->scratch_capacity * sizeof *sim->model_balances);
         sim->limits = realloc(sim->limits, sim->scratch_capacity * sizeof *sim->limits);
         sim->pending_outs = realloc(sim->pending_outs, sim->scratch_capacity * sizeof *sim->pending_outs);
+        sim->pending_now = realloc(sim->pending_now, sim->scratch_capacity * sizeof *sim->pending_now);
+        sim->charged = realloc(sim->charged, sim->scratch_capacity * sizeof *sim->charged);
         sim->line_statuses = realloc(sim->line_statuses, sim->scratch_capacity);
-        if (!sim->balances || !sim->model_balances || !sim->limits || !sim->pending_outs || !sim->line_statuses)
+        if (!sim->balances || !sim->model_balances || !sim->limits || !sim->pending_outs || !sim->line_statuses ||
+            !sim->charged || !sim->pending_now)
             abort();
     }
     for (uint32_t i = 0; i < count; i++) {
         const tally_member *member = tally_state_member_at(sim->state, i);
         sim->balances[i] = member->balance;
         sim->limits[i] = member->limit;
-        sim->pending_outs[i] = member->pending_out;
+        sim->pending_outs[i] = sim->pending_now[i] = member->pending_out;
         sim->line_statuses[i] = member->line_status;
+        sim->charged[i] = 0;
     }
 }
 
@@ -5890,9 +6659,10 @@ static void check_block_members(simulation *sim, const tally_block_summary *summ
         }
         if (m->status == TALLY_MEMBER_SYSTEM) continue;
         /* The protocol's own step never lends: a release moves held debt into the
-         * balance, and debt of its own only shrinks (by a write-off). */
+         * balance, and debt of its own only shrinks (by a write-off), but for the
+         * membership fees it charged within the member's line. */
         int128 own_before = (int128)sim->balances[i] - sim->pending_outs[i], own_after = own_of(m);
-        SIM_EXPECT(sim, (own_after < 0 ? -own_after : 0) <= (own_before < 0 ? -own_before : 0));
+        SIM_EXPECT(sim, (own_after < 0 ? -own_after : 0) <= (own_before < 0 ? -own_before : 0) + sim->charged[i]);
         if (m->line_status == TALLY_LINE_DEFAULTED && sim->line_statuses[i] != TALLY_LINE_DEFAULTED) {
             defaulted++;
             /* Its holds were voided first, its debt written off (its balance, 0 then,
@@ -5936,6 +6706,16 @@ typedef struct {
     int64_t last_time;
     uint32_t last_kind, last_id;
     int128 written_off;
+    /* Issue 12: each network's policy and peg as the block's events change them, the
+     * reserve its defaults slashed, and the default whose slashes come next. */
+    tally_policy policy[SIM_NETWORKS_MAX + 1];
+    int64_t peg_reserve[SIM_NETWORKS_MAX + 1], peg_credit[SIM_NETWORKS_MAX + 1];
+    int64_t slashed[SIM_NETWORKS_MAX + 1];
+    bool slash_open, slash_predicted;
+    uint32_t slash_network, slash_member, slash_count, slash_next;
+    int64_t slash_written_off, slash_covered;
+    uint32_t slash_ids[TALLY_STAKES_PER_LINE_MAX];
+    int64_t slash_amounts[TALLY_STAKES_PER_LINE_MAX];
 } block_walk;
 
 static void due_in_order(simulation *sim, block_walk *walk, int64_t time, uint32_t kind, uint32_t id) {
@@ -5963,6 +6743,37 @@ static uint32_t member_index(simulation *sim, uint32_t network_id, const tally_k
 /* A hold's timeout came: it must be open and due; release posts it all as posting
  * would now (the payee a current member, its cap then, the balances running), or it
  * is refunded. */
+/* A released hold's risk fee, to its payer's underwriters as a post pays it: each
+ * stake's share rounded down, the fee account keeping the rest and any share an
+ * underwriter's cap would not take; the model's balances and sums move by them. */
+static void release_shares(simulation *sim, block_walk *walk, const tally_pending *record, uint32_t network_id) {
+    const tally_member *payer = tally_state_member(sim->state, network_id, &record->payer);
+    int64_t risk = posted_risk_fee_of(record, record->amount);
+    if (!payer || payer->staked_behind <= 0 || risk <= 0) return;
+    const tally_network *network = network_of(sim, network_id);
+    int64_t behind = 0;
+    for (uint32_t id = payer->first_stake; id != 0; id = sim->stakes[id - 1].next) behind += sim->stakes[id - 1].amount;
+    for (uint32_t id = payer->first_stake; id != 0 && !sim->failed; id = sim->stakes[id - 1].next) {
+        tally_stake *stake = &sim->stakes[id - 1];
+        if (stake->amount == 0) continue;
+        int64_t share = (int64_t)((int128)risk * stake->amount / behind);
+        if (share == 0) continue;
+        uint32_t underwriter = member_index(sim, network_id, &stake->underwriter);
+        int64_t before = sim->model_balances[underwriter], cap = walk->cap[network_id];
+        if (cap > 0 && (int128)before + share > cap) continue;
+        int64_t fees_before = sim->model_balances[network->fee_member];
+        const int64_t old_balances[] = {before, fees_before};
+        const int128 new_balances[] = {(int128)before + share, (int128)fees_before - share};
+        int64_t supply = walk->supply[network_id], debt = walk->debt[network_id];
+        if (!model_aggregates(&supply, &debt, old_balances, new_balances, 2)) continue;
+        sim->model_balances[underwriter] = before + share;
+        sim->model_balances[network->fee_member] = fees_before - share;
+        walk->supply[network_id] = supply, walk->debt[network_id] = debt;
+        stake->earned += share;
+        sim->counts.stake_shares_paid++;
+    }
+}
+
 static void model_hold_due(simulation *sim, block_walk *walk, const tally_event *event) {
     char what[300];
     model_hold *hold = event->time >= 1 && event->time <= sim->hold_count ? &sim->holds[event->time - 1] : NULL;
@@ -5992,6 +6803,7 @@ static void model_hold_due(simulation *sim, block_walk *walk, const tally_event 
         posting_reasons(&post, &reasons, &done);
     }
     bool released = record->outcome == TALLY_PENDING_RELEASE && reasons.count == 0;
+    sim->pending_now[payer] -= record->amount + record->fee; /* released or refunded, it holds nothing now */
     uint8_t kind = released ? TALLY_EVENT_PENDING_RELEASED : TALLY_EVENT_PENDING_REFUNDED;
     if (event->kind != kind) {
         snprintf(what, sizeof what, "block end: hold %u (outcome %u) was %s, the model says %s%s%s", record->id,
@@ -6014,6 +6826,7 @@ static void model_hold_due(simulation *sim, block_walk *walk, const tally_event 
     sim->model_balances[network->fee_member] = done.fees_after;
     walk->supply[network_id] = done.supply;
     walk->debt[network_id] = done.debt;
+    release_shares(sim, walk, record, network_id);
     sim->counts.holds_released++;
     hold_end(sim, hold, TALLY_PENDING_RELEASED, record->amount);
 }
@@ -6045,6 +6858,8 @@ static void model_request_due(simulation *sim, block_walk *walk, const tally_eve
 
 /* A default: the member's open holds are voided first, then its debt (as the
  * events so far left its balance) goes to the lost-debt account. */
+static void slash_close(simulation *sim, block_walk *walk);
+
 static void model_default(simulation *sim, block_walk *walk, const tally_event *event) {
     const tally_network *network = network_of(sim, event->network_id);
     SIM_EXPECT(sim, network != NULL);
@@ -6062,7 +6877,164 @@ static void model_default(simulation *sim, block_walk *walk, const tally_event *
     sim->model_balances[index] = 0;
     sim->model_balances[network->lost_debt_member] -= debt;
     walk->written_off += debt;
+    /* its stakes come next, after the pool's cover */
+    slash_close(sim, walk);
+    if (event->network_id > SIM_NETWORKS_MAX) return;
+    walk->slash_open = true;
+    walk->slash_predicted = false;
+    walk->slash_network = event->network_id;
+    walk->slash_member = index;
+    walk->slash_written_off = debt;
+    walk->slash_covered = 0;
 }
+/* A default whose stakes the core slashes after the pool's cover (its events come
+ * right after the default's): what the model expects, worked out when the first
+ * event after the default that is no cover comes. */
+static void slash_predict(simulation *sim, block_walk *walk) {
+    walk->slash_predicted = true;
+    walk->slash_count = walk->slash_next = 0;
+    uint32_t n = walk->slash_network;
+    const tally_member *member = tally_state_member_at(sim->state, walk->slash_member);
+    uint32_t ids[TALLY_STAKES_PER_LINE_MAX], count = 0;
+    int64_t amounts[TALLY_STAKES_PER_LINE_MAX], taken[TALLY_STAKES_PER_LINE_MAX];
+    int128 behind = 0;
+    for (uint32_t i = 0; i < sim->stake_count && count < TALLY_STAKES_PER_LINE_MAX; i++) {
+        const tally_stake *stake = &sim->stakes[i];
+        if (stake->network_id != n || !same_key(&stake->member, &member->key)) continue;
+        ids[count] = stake->id;
+        amounts[count++] = stake->amount;
+        behind += stake->amount;
+    }
+    int64_t uncovered = walk->slash_written_off - walk->slash_covered;
+    if (uncovered <= 0 || behind <= 0 || walk->peg_credit[n] <= 0 || walk->peg_reserve[n] <= 0) return;
+    /* the value still uncovered at the peg, rounded down, up to the stakes */
+    int128 value = (int128)uncovered * walk->peg_reserve[n] / walk->peg_credit[n];
+    int64_t slash = value < behind ? (int64_t)value : (int64_t)behind, total = 0;
+    for (uint32_t i = 0; i < count; i++) total += taken[i] = (int64_t)((int128)slash * amounts[i] / behind);
+    for (uint32_t i = 0; total < slash; i = (i + 1) % count)
+        if (taken[i] < amounts[i]) taken[i]++, total++;
+    for (uint32_t i = 0; i < count; i++) {
+        if (taken[i] == 0) continue;
+        walk->slash_ids[walk->slash_count] = ids[i];
+        walk->slash_amounts[walk->slash_count++] = taken[i];
+    }
+    walk->slashed[n] += slash;
+    if (slash > 0) sim->counts.stake_slash_defaults++;
+}
+
+/* The default's slashes were all there, none missing. */
+static void slash_close(simulation *sim, block_walk *walk) {
+    if (!walk->slash_open) return;
+    if (!walk->slash_predicted) slash_predict(sim, walk);
+    if (walk->slash_next != walk->slash_count) {
+        char what[200];
+        snprintf(what, sizeof what, "block end: a default in network %u slashed %u stakes, the model %u",
+                 walk->slash_network, walk->slash_next, walk->slash_count);
+        sim_fail(sim, __LINE__, what);
+    }
+    walk->slash_open = false;
+}
+
+/* A stake slashed: the next the model expects, to the unit; the reserve leaves it. */
+static void model_slash(simulation *sim, block_walk *walk, const tally_event *event) {
+    char what[240];
+    if (!walk->slash_open || event->network_id != walk->slash_network) {
+        snprintf(what, sizeof what, "block end: stake %lld slashed in network %u without a default before it",
+                 (long long)event->time, event->network_id);
+        sim_fail(sim, __LINE__, what);
+        return;
+    }
+    if (!walk->slash_predicted) slash_predict(sim, walk);
+    uint32_t k = walk->slash_next++;
+    const tally_stake *expected = k < walk->slash_count ? &sim->stakes[walk->slash_ids[k] - 1] : NULL;
+    if (!expected || event->time != expected->id || event->amount != walk->slash_amounts[k] ||
+        !same_key(&event->member, &expected->underwriter)) {
+        snprintf(what, sizeof what, "block end: stake %lld slashed %lld, the model stake %u by %lld",
+                 (long long)event->time, (long long)event->amount, expected ? expected->id : 0u,
+                 expected ? (long long)walk->slash_amounts[k] : 0LL);
+        sim_fail(sim, __LINE__, what);
+        return;
+    }
+    tally_stake *stake = &sim->stakes[walk->slash_ids[k] - 1];
+    stake->amount -= event->amount;
+    stake->slashed += event->amount;
+    sim->counts.stakes_slashed++;
+    sim->counts.reserve_slashed += (uint64_t)event->amount;
+}
+
+/* Moves `amount` from one model balance to another, with the network's supply and
+ * debt as they follow. */
+static void model_move(simulation *sim, block_walk *walk, uint32_t network_id, uint32_t from, uint32_t to,
+                       int64_t amount) {
+    int64_t old_from = sim->model_balances[from], old_to = sim->model_balances[to];
+    sim->model_balances[from] -= amount;
+    sim->model_balances[to] += amount;
+    walk->supply[network_id] += positive_of(sim->model_balances[from]) - positive_of(old_from) +
+                                positive_of(sim->model_balances[to]) - positive_of(old_to);
+    walk->debt[network_id] += debt_of(sim->model_balances[from]) - debt_of(old_from) +
+                              debt_of(sim->model_balances[to]) - debt_of(old_to);
+}
+
+/* A charge round's event (charges.c): demurrage of exactly the part of the balance
+ * (as the events so far left it) above the threshold, rounded down; the fee of the
+ * policy, only within the member's line (its own floor never passed); a suspension
+ * for the fee, which the member then owes. Each to the fee account or the pool's. */
+static void model_charge(simulation *sim, block_walk *walk, const tally_event *event) {
+    uint32_t n = event->network_id;
+    const tally_network *network = network_of(sim, n);
+    SIM_EXPECT(sim, network != NULL && n <= SIM_NETWORKS_MAX);
+    if (sim->failed) return;
+    due_in_order(sim, walk, event->time, 6 /* DUE_CHARGES */, n);
+    const tally_policy *policy = &walk->policy[n];
+    uint32_t index = member_index(sim, n, &event->member);
+    const tally_member *member = tally_state_member_at(sim->state, index);
+    SIM_EXPECT(sim, member->status != TALLY_MEMBER_SYSTEM && member->status != TALLY_MEMBER_LEFT);
+    int64_t balance = sim->model_balances[index];
+    if (event->kind == TALLY_EVENT_FEE_SUSPENDED) {
+        /* a later default in the same block may have followed */
+        SIM_EXPECT(sim, event->amount == policy->membership_fee && member->fee_owed == event->amount &&
+                            (member->status == TALLY_MEMBER_SUSPENDED || member->status == TALLY_MEMBER_DEFAULTED));
+        /* it could not pay: the least it may have had to spend then (holds only end
+         * in a block's end, and a line that lent before and after the block lent
+         * then, with the lower of its limits) is below the fee */
+        bool lent = sim->line_statuses[index] == TALLY_LINE_ACTIVE && member->line_status == TALLY_LINE_ACTIVE;
+        int64_t limit = sim->limits[index] < member->limit ? sim->limits[index] : member->limit;
+        int128 least = (int128)balance - sim->pending_outs[index] + (lent ? limit : 0);
+        SIM_EXPECT(sim, least < event->amount);
+        sim->counts.fee_suspensions++;
+        return;
+    }
+    int64_t expected = policy->membership_fee;
+    /* demurrage counts what the member holds beyond its holds (those that ended
+     * earlier in this block end no longer hold anything) */
+    int64_t own = balance - sim->pending_now[index];
+    if (event->kind == TALLY_EVENT_DEMURRAGE_CHARGED)
+        expected = own > policy->demurrage_threshold
+                       ? (int64_t)((int128)(own - policy->demurrage_threshold) * policy->demurrage_bps / TALLY_BPS_ONE)
+                       : 0;
+    if (event->amount != expected || expected <= 0) {
+        char what[240];
+        snprintf(what, sizeof what, "block end: %s of %lld from a balance of %lld in network %u, the model %lld",
+                 tally_event_kind_name(event->kind), (long long)event->amount, (long long)balance, n,
+                 (long long)expected);
+        sim_fail(sim, __LINE__, what);
+        return;
+    }
+    uint32_t to = policy->charges_to_pool ? network->pool_member : network->fee_member;
+    model_move(sim, walk, n, index, to, event->amount);
+    sim->charged[index] += event->amount;
+    if (event->kind == TALLY_EVENT_MEMBERSHIP_FEE_CHARGED) {
+        /* within its line: what it has of its own afterwards is above -limit (the
+         * limit it had before the block or after, whichever is larger) */
+        int64_t limit = sim->limits[index] > member->limit ? sim->limits[index] : member->limit;
+        SIM_EXPECT(sim, (int128)sim->model_balances[index] - member->pending_out >= -(int128)limit);
+        sim->counts.fees_charged++;
+    } else {
+        sim->counts.demurrage_charged++;
+    }
+}
+
+
 
 /*
  * The end of a block as the model follows it, event by event in the order the core
@@ -6083,12 +7055,29 @@ static int128 model_block_events(simulation *sim, const sim_view *b, const sim_v
         walk.supply[i + 1] = b->networks[i].supply;
         walk.debt[i + 1] = b->networks[i].debt;
         walk.cap[i + 1] = b->networks[i].policy.positive_cap;
+        walk.policy[i + 1] = b->networks[i].policy;
+        walk.peg_reserve[i + 1] = b->networks[i].peg_reserve_units;
+        walk.peg_credit[i + 1] = b->networks[i].peg_credit_units;
     }
     for (uint32_t e = 0; e < sim->block_event_count && !sim->failed; e++) {
         const tally_event *event = &sim->block_events[e];
         uint32_t network_id = event->network_id;
         bool modelled = network_id >= 1 && network_id <= SIM_NETWORKS_MAX;
+        /* a default's slashes follow it (and the pool's cover) at once */
+        if (event->kind != TALLY_EVENT_STAKE_SLASHED && event->kind != TALLY_EVENT_LOST_DEBT_COVERED &&
+            event->kind != TALLY_EVENT_LINE_DEFAULTED)
+            slash_close(sim, &walk);
         switch (event->kind) {
+        case TALLY_EVENT_STAKE_SLASHED: model_slash(sim, &walk, event); break;
+        case TALLY_EVENT_DEMURRAGE_CHARGED:
+        case TALLY_EVENT_MEMBERSHIP_FEE_CHARGED:
+        case TALLY_EVENT_FEE_SUSPENDED: model_charge(sim, &walk, event); break;
+        case TALLY_EVENT_LIMIT_SET:
+            /* only by the rule, from a score in range; the own part never negative */
+            SIM_EXPECT(sim, modelled && walk.policy[network_id].algorithmic_limits.enabled && event->time >= 0 &&
+                                event->time <= 1000 && event->amount >= 0);
+            sim->counts.limits_set++;
+            break;
         case TALLY_EVENT_PENDING_RELEASED:
         case TALLY_EVENT_PENDING_REFUNDED: model_hold_due(sim, &walk, event); break;
         case TALLY_EVENT_LINE_DEFAULTED: model_default(sim, &walk, event); break;
@@ -6097,14 +7086,21 @@ static int128 model_block_events(simulation *sim, const sim_view *b, const sim_v
         case TALLY_EVENT_POLICY_CHANGED:
             due_in_order(sim, &walk, event->time, 1 /* DUE_POLICY_CHANGE */, 0);
             if (modelled) walk.cap[network_id] = a->networks[network_id - 1].policy.positive_cap;
+            if (modelled) walk.policy[network_id] = a->networks[network_id - 1].policy;
             break;
-        case TALLY_EVENT_PEG_CHANGED: due_in_order(sim, &walk, event->time, 2 /* DUE_PEG_CHANGE */, 0); break;
+        case TALLY_EVENT_PEG_CHANGED:
+            due_in_order(sim, &walk, event->time, 2 /* DUE_PEG_CHANGE */, 0);
+            if (modelled) walk.peg_reserve[network_id] = a->networks[network_id - 1].peg_reserve_units;
+            if (modelled) walk.peg_credit[network_id] = a->networks[network_id - 1].peg_credit_units;
+            break;
         case TALLY_EVENT_LOST_DEBT_COVERED: {
             const tally_network *network = network_of(sim, network_id);
             SIM_EXPECT(sim, network != NULL);
             if (!network) break;
             sim->model_balances[network->pool_member] -= event->amount;
             sim->model_balances[network->lost_debt_member] += event->amount;
+            if (walk.slash_open && !walk.slash_predicted && walk.slash_network == network_id)
+                walk.slash_covered += event->amount;
             if (modelled) {
                 walk.supply[network_id] -= event->amount;
                 walk.debt[network_id] -= event->amount;
@@ -6114,6 +7110,8 @@ static int128 model_block_events(simulation *sim, const sim_view *b, const sim_v
         default: break; /* renewals, freezes and reallocations move no credits */
         }
     }
+    if (!sim->failed) slash_close(sim, &walk);
+    for (uint32_t i = 0; i <= SIM_NETWORKS_MAX; i++) sim->block_slashed[i] = walk.slashed[i];
     for (uint32_t k = 0; k < sim->open_hold_count && !sim->failed; k++) {
         const tally_pending *record = &sim->holds[sim->open_holds[k] - 1].record;
         if (record->timeout > sim->block_time) continue;
@@ -6262,12 +7260,18 @@ static bool sim_end_block(simulation *sim) {
     SIM_EXPECT(sim, a->network_count == b->network_count && a->asset_count == b->asset_count &&
                         a->member_count == b->member_count);
     SIM_EXPECT(sim, memcmp(a->assets, b->assets, sizeof a->assets) == 0);
-    int128 primary_change = 0;
+    /* Debt changes only as the events say: releases, charges and the pool's cover;
+     * and reserve comes into a pool only by the slashes the model expects. */
+    int128 written_off = model_block_events(sim, b, a);
+    int128 primary_change = 0, slashed = 0;
     for (uint32_t i = 0; i < b->network_count && i < SIM_NETWORKS_MAX; i++) {
         const tally_network *nb = &b->networks[i], *na = &a->networks[i];
         primary_change += (int128)na->pool_primary - nb->pool_primary;
+        slashed += sim->block_slashed[i + 1];
         SIM_EXPECT(sim, na->pool_total_shares == nb->pool_total_shares);
-        SIM_EXPECT(sim, pool_reserve(na) == pool_reserve(nb) && na->pool_buffer == nb->pool_buffer);
+        SIM_EXPECT(sim, pool_reserve(na) == pool_reserve(nb) + sim->block_slashed[i + 1] &&
+                            na->pool_buffer == nb->pool_buffer);
+        SIM_EXPECT(sim, na->stakes_locked == nb->stakes_locked - sim->block_slashed[i + 1]);
         SIM_EXPECT(sim, na->pool_primary >= nb->pool_primary);
         if (na->reserve_asset_id && na->supply > 0) {
             /* RTD = primary value / supply in basis points, rounded down. */
@@ -6283,10 +7287,9 @@ static bool sim_end_block(simulation *sim) {
         if (na->reserve_asset_id && na->pool_excess > 0 && required_primary(na, &required))
             SIM_EXPECT(sim, na->pool_primary >= required);
     }
-    if (primary_change < INT64_MAX) SIM_EXPECT(sim, primary_change == summary.reserve_reallocated);
-    /* Debt changes only as the events say: releases, and the pool's cover. */
-    int128 written_off = model_block_events(sim, b, a);
+    if (primary_change < INT64_MAX) SIM_EXPECT(sim, primary_change == summary.reserve_reallocated + slashed);
     if (!sim->failed) check_block_members(sim, &summary, written_off);
+    if (!sim->failed) check_stake_table(sim);
     model_end_block(sim, &summary);
     check_invariants(sim);
     if (!sim->failed) check_holds(sim);
@@ -6360,6 +7363,9 @@ static tally_policy designed_policy(uint32_t which) {
         p.compliance_rule = TALLY_COMPLIANCE_ZERO_BALANCE;
         p.membership_mode = TALLY_MEMBERSHIP_OPEN;
         p.auto_renew = true;
+        /* underwriting at 150%, and limits set by reputation and income at renewal */
+        p.collateral_ratio_bps = 15000;
+        p.algorithmic_limits = (tally_limit_rule){true, 10000, 20, 5000, 15000, 2};
         break;
     case 1: /* admitted, rebalanced, fees and risk fees, a positive cap */
         p.default_credit_limit = 50000;
@@ -6373,6 +7379,8 @@ static tally_policy designed_policy(uint32_t which) {
         p.compliance_rule = TALLY_COMPLIANCE_REBALANCED;
         p.membership_mode = TALLY_MEMBERSHIP_ADMITTED;
         p.auto_renew = true;
+        p.demurrage_bps = 100; /* 1% a period of what is above 200.00 */
+        p.demurrage_threshold = 20000;
         break;
     case 2: /* open, minimum income, lines opened by operators, no renewal */
         p.max_credit_limit = 100000;
@@ -6385,6 +7393,7 @@ static tally_policy designed_policy(uint32_t which) {
         p.compliance_rule = TALLY_COMPLIANCE_MIN_INCOME;
         p.membership_mode = TALLY_MEMBERSHIP_OPEN;
         p.auto_renew = false;
+        p.collateral_ratio_bps = 20000; /* underwriting at 200%, a unit of reserve worth 100 */
         break;
     case 3: /* admitted and strict: no grace, a high fee, a low cap, no reserve at first,
              * few members (MEMBERS_FULL) */
@@ -6398,6 +7407,8 @@ static tally_policy designed_policy(uint32_t which) {
         p.compliance_rule = TALLY_COMPLIANCE_ZERO_BALANCE;
         p.membership_mode = TALLY_MEMBERSHIP_ADMITTED;
         p.auto_renew = true;
+        p.membership_fee = 300; /* to the pool, each period: who cannot pay is suspended */
+        p.charges_to_pool = true;
         break;
     default: /* at the edges of the valid ranges: fees above 100% together, no bound on
               * limits, and (below) a peg of INT64_MAX reserve units per credit */
@@ -6411,8 +7422,12 @@ static tally_policy designed_policy(uint32_t which) {
         p.compliance_rule = TALLY_COMPLIANCE_REBALANCED;
         p.membership_mode = TALLY_MEMBERSHIP_OPEN;
         p.auto_renew = true;
+        p.collateral_ratio_bps = 1; /* stakes that cover nothing at that peg */
         break;
     }
+    tally_policy defaults;
+    tally_policy_defaults(&defaults);
+    if (which != 3) p.reputation = defaults.reputation;
     return p;
 }
 
@@ -6475,12 +7490,28 @@ static bool sim_setup(simulation *sim) {
         gen.tx.body.asset_move.to = sim->keys[8 + i];
         gen.tx.body.asset_move.amount = 10000000;
         if (!setup_apply(sim, &gen)) return false;
+        /* and underwriters in networks 1 and 3, which take stakes (below) */
+        for (uint32_t holder = SIM_STAFF; i == 0 && holder < SIM_STAFF + SIM_UNDERWRITERS; holder++) {
+            gen_begin(sim, &gen, TALLY_TX_ASSET_ISSUE, 8);
+            gen.tx.body.asset_move.asset_id = 1;
+            gen.tx.body.asset_move.to = sim->keys[holder];
+            gen.tx.body.asset_move.amount = 100000;
+            if (!setup_apply(sim, &gen)) return false;
+        }
         /* and the designed networks' founders some to settle with (SETTLE) */
         for (uint32_t founder = 0; founder < 5; founder++) {
             gen_begin(sim, &gen, TALLY_TX_ASSET_ISSUE, 8 + i);
             gen.tx.body.asset_move.asset_id = i + 1;
             gen.tx.body.asset_move.to = sim->keys[founder];
             gen.tx.body.asset_move.amount = 200000;
+            if (!setup_apply(sim, &gen)) return false;
+        }
+    }
+    /* The underwriters join the open networks that take stakes in USD. */
+    for (uint32_t holder = SIM_STAFF; holder < SIM_STAFF + SIM_UNDERWRITERS; holder++) {
+        for (uint32_t network_id = 1; network_id <= 3; network_id += 2) {
+            gen_begin(sim, &gen, TALLY_TX_MEMBER_JOIN, holder);
+            gen.tx.body.network_only.network_id = network_id;
             if (!setup_apply(sim, &gen)) return false;
         }
     }
@@ -6782,6 +7813,9 @@ static void sim_free(simulation *sim) {
     free(sim->model_balances);
     free(sim->limits);
     free(sim->pending_outs);
+    free(sim->pending_now);
+    free(sim->charged);
+    free(sim->stakes);
     free(sim->holds);
     free(sim->open_holds);
     free(sim->held);
@@ -6804,6 +7838,8 @@ static void add_counts(sim_counts *total, const sim_counts *counts) {
         }
     for (size_t t = 0; t < SIM_GATEWAY_TYPES; t++)
         for (size_t i = 0; i < TALLY_ERROR_COUNT; i++) total->gateway_codes[t][i] += counts->gateway_codes[t][i];
+    for (size_t t = 0; t < SIM_STAKE_TYPES; t++)
+        for (size_t i = 0; i < TALLY_ERROR_COUNT; i++) total->stake_codes[t][i] += counts->stake_codes[t][i];
     total->steps += counts->steps;
     total->blocks += counts->blocks;
     total->hash_checks += counts->hash_checks;
@@ -6853,6 +7889,13 @@ static void print_counts(const sim_counts *counts) {
             if (counts->gateway_codes[t][code])
                 printf(" %s %llu", tally_error_name((tally_error)code),
                        (unsigned long long)counts->gateway_codes[t][code]);
+        printf("\n");
+    }
+    for (uint32_t t = 0; t < SIM_STAKE_TYPES; t++) {
+        printf("    %s:", tally_tx_type_name((uint8_t)(TALLY_TX_STAKE + t)));
+        for (uint32_t code = 0; code < TALLY_ERROR_COUNT; code++)
+            if (counts->stake_codes[t][code])
+                printf(" %s %llu", tally_error_name((tally_error)code), (unsigned long long)counts->stake_codes[t][code]);
         printf("\n");
     }
     for (uint32_t t = 0; t < 3; t++) {
@@ -6936,6 +7979,18 @@ static void print_rule_counts(const simulation *sim) {
            (unsigned long long)c->clearing_setoffs, (unsigned long long)c->clearings_past_zero,
            (unsigned long long)c->clearings_off_rate, (unsigned long long)c->clearings_unbalanced);
     printf("    settlements %llu\n", (unsigned long long)c->settlements);
+    printf("    stakes made %llu, added to %llu (lines opened by a stake %llu), taken back %llu (whole %llu), "
+           "STAKE_COVERS_DEBT %llu; risk-fee shares paid %llu (kept at the cap %llu); defaults slashing stakes %llu "
+           "(%llu stakes, %llu reserve units); demurrage charged %llu, membership fees charged %llu, suspended for a "
+           "fee %llu, fees paid back %llu (on credit %llu); limits set by the rule %llu; stakes now %u\n",
+           (unsigned long long)c->stakes_made, (unsigned long long)c->stakes_added,
+           (unsigned long long)c->stake_lines_opened, (unsigned long long)c->unstakes,
+           (unsigned long long)c->unstakes_whole, (unsigned long long)codes[TALLY_ERR_STAKE_COVERS_DEBT],
+           (unsigned long long)c->stake_shares_paid, (unsigned long long)c->stake_shares_capped,
+           (unsigned long long)c->stake_slash_defaults, (unsigned long long)c->stakes_slashed,
+           (unsigned long long)c->reserve_slashed, (unsigned long long)c->demurrage_charged,
+           (unsigned long long)c->fees_charged, (unsigned long long)c->fee_suspensions, (unsigned long long)c->fee_pays,
+           (unsigned long long)c->fee_pays_from_credit, (unsigned long long)c->limits_set, sim->stake_count);
 }
 
 static bool run_seed(uint64_t seed, uint8_t growth_mode, uint32_t steps, sim_counts *total) {
@@ -7023,8 +8078,12 @@ TEST(simulation_random_histories_keep_every_invariant) {
         free(total);
         REQUIRE(ok);
     }
-    /* The generator reaches real behaviour: every type is accepted and refused. */
+    /* The generator reaches real behaviour: every type is accepted and refused.
+     * Proposals, votes and cancels (44-46) have their own simulation, with a model of
+     * every proposal (test_simulation_governance.c): this one's networks are all
+     * governed by their operators. */
     for (uint32_t type = TALLY_TX_TYPE_FIRST; type <= TALLY_TX_TYPE_LAST; type++) {
+        if (type >= TALLY_TX_PROPOSAL_CREATE && type <= TALLY_TX_PROPOSAL_CANCEL) continue;
         if (total->accepted[type] && total->refused[type]) continue;
         char what[160];
         snprintf(what, sizeof what, "%s was accepted %llu and refused %llu times", tally_tx_type_name((uint8_t)type),
@@ -7202,6 +8261,47 @@ TEST(simulation_random_histories_keep_every_invariant) {
             {TALLY_TX_TRANSFER_CROSS, cross_refusals, sizeof cross_refusals / sizeof cross_refusals[0]},
             {TALLY_TX_CLEARING, clearing_refusals, sizeof clearing_refusals / sizeof clearing_refusals[0]},
             {TALLY_TX_SETTLE, settle_refusals, sizeof settle_refusals / sizeof settle_refusals[0]}};
+        /* Issue 12: stakes were made, added to (some opening a line), taken back (some
+         * whole); risk fees paid underwriters; defaults slashed stakes; charge rounds
+         * took demurrage and membership fees and suspended members who could not pay,
+         * who paid back; the algorithm set limits at renewals; and every refusal of the
+         * three types was met (TOO_MANY_STAKES too: the generator piles underwriters
+         * onto the most crowded lines it finds until they hold 16). */
+        CHECK(total->stakes_made >= 50 && total->stakes_added >= 5 && total->stake_lines_opened >= 3);
+        CHECK(total->unstakes >= 30 && total->unstakes_whole >= 5);
+        CHECK(total->stake_shares_paid >= 20);
+        CHECK(total->stake_slash_defaults >= 3 && total->stakes_slashed >= 3);
+        CHECK(total->demurrage_charged >= 50 && total->fees_charged >= 50 && total->fee_suspensions >= 10);
+        CHECK(total->fee_pays >= 5 && total->limits_set >= 20);
+        static const tally_error stake_refusals[] = {
+            TALLY_ERR_UNKNOWN_NETWORK,   TALLY_ERR_UNDERWRITING_OFF, TALLY_ERR_UNDERWRITE_SELF,
+            TALLY_ERR_NO_RESERVE_ASSET,  TALLY_ERR_INSUFFICIENT_ASSET, TALLY_ERR_NOT_MEMBER,
+            TALLY_ERR_MEMBER_DEFAULTED,  TALLY_ERR_AMOUNT_NOT_POSITIVE, TALLY_ERR_SYSTEM_ACCOUNT,
+            TALLY_ERR_TOO_MANY_STAKES};
+        static const tally_error unstake_refusals[] = {
+            TALLY_ERR_UNKNOWN_NETWORK, TALLY_ERR_STAKE_NOT_FOUND,  TALLY_ERR_STAKE_SHORT,       TALLY_ERR_STAKE_COVERS_DEBT,
+            TALLY_ERR_NOT_MEMBER,      TALLY_ERR_UNDERWRITE_SELF, TALLY_ERR_AMOUNT_NOT_POSITIVE};
+        static const tally_error fee_pay_refusals[] = {TALLY_ERR_NO_FEE_OWED, TALLY_ERR_NOT_MEMBER,
+                                                       TALLY_ERR_INSUFFICIENT_CREDIT};
+        const struct {
+            const tally_error *codes;
+            size_t count;
+        } stake_type_refusals[SIM_STAKE_TYPES] = {
+            {stake_refusals, sizeof stake_refusals / sizeof stake_refusals[0]},
+            {unstake_refusals, sizeof unstake_refusals / sizeof unstake_refusals[0]},
+            {fee_pay_refusals, sizeof fee_pay_refusals / sizeof fee_pay_refusals[0]}};
+        for (size_t t = 0; t < SIM_STAKE_TYPES; t++) {
+            for (size_t k = 0; k < stake_type_refusals[t].count; k++) {
+                tally_error code = stake_type_refusals[t].codes[k];
+                uint64_t times = total->stake_codes[t][code];
+                if (times >= 3) continue;
+                char what[160];
+                snprintf(what, sizeof what, "%s was refused with %s only %llu times",
+                         tally_tx_type_name((uint8_t)(TALLY_TX_STAKE + t)), tally_error_name(code),
+                         (unsigned long long)times);
+                test_fail(__FILE__, __LINE__, what);
+            }
+        }
         for (size_t t = 0; t < sizeof gateway_refusals / sizeof gateway_refusals[0]; t++) {
             for (size_t k = 0; k < gateway_refusals[t].count; k++) {
                 tally_error code = gateway_refusals[t].codes[k];

@@ -121,10 +121,16 @@ tally_result charges_fee_pay(tally_state *state, const tally_tx *tx, int64_t blo
         return refused;
     }
     int64_t owed = member->fee_owed;
+    const tally_member *to = ledger_member_at(state, network->policy.charges_to_pool ? network->pool_member
+                                                                                     : network->fee_member);
+    /* Paid on credit, the fee is new debt: the result says so, as a payment's does. */
+    int64_t debt_before = debt_part(member->balance), to_debt_before = debt_part(to->balance);
     if (!charge(state, network, member, owed)) return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
     member->fee_owed = 0;
     if (member->status == TALLY_MEMBER_SUSPENDED) member->status = TALLY_MEMBER_ACTIVE;
     tally_result result = result_error(TALLY_OK);
     result.fee = owed;
+    result.minted = debt_part(member->balance) - debt_before;
+    result.burned = to_debt_before - debt_part(to->balance);
     return result;
 }

@@ -473,9 +473,11 @@ tally_stake *ledger_stake_at(const tally_state *state, uint32_t index);
 /* Pays a payment's risk fee, just credited to the fee account, on to the underwriters
  * of payer's line pro rata to their stakes (each share rounded down; what is left,
  * and a share an underwriter's cap would not take, stays with the fee account).
- * Nothing when the line has no stakes. Returns what the underwriters received. */
+ * Nothing when the line has no stakes. Returns what the underwriters received, and
+ * adds to *burned the debt it paid off (an underwriter in debt): a payment's
+ * `burned` counts it, so that minted - burned stays the change in the debt. */
 int64_t underwriting_pay_risk_fee(tally_state *state, tally_network *network, const tally_member *payer,
-                                  int64_t risk_fee);
+                                  int64_t risk_fee, int64_t *burned);
 /* At a default, after the pool's credits burned what they could: slashes the line's
  * stakes pro rata into the pool's primary, up to the value of `uncovered` credits at
  * the peg (rounded down). Returns the reserve slashed. */

@@ -146,7 +146,7 @@ static tally_result post(tally_state *state, tally_pending *pending, int64_t amo
     /* The risk-fee part of what was charged goes to the line's underwriters. */
     int64_t risk = posted_share(pending->risk_fee, pending, amount);
     result.risk_fee = risk < fee ? risk : fee;
-    if (payer->staked_behind > 0) underwriting_pay_risk_fee(state, network, payer, result.risk_fee);
+    if (payer->staked_behind > 0) underwriting_pay_risk_fee(state, network, payer, result.risk_fee, &result.burned);
     return result;
 }
 

@@ -118,7 +118,8 @@ tally_result transfer_apply(tally_state *state, const tally_tx *tx, int64_t bloc
     result.burned = debt_part(payee->balance) - debt_part(outcome.payee_after);
     payment_commit(state, network, payer, payee, &outcome, body->amount, result.fee, block_time);
     /* A line with stakes behind it pays its risk fee to its underwriters. */
-    if (__builtin_expect(payer->staked_behind > 0, 0)) underwriting_pay_risk_fee(state, network, payer, result.risk_fee);
+    if (__builtin_expect(payer->staked_behind > 0, 0))
+        underwriting_pay_risk_fee(state, network, payer, result.risk_fee, &result.burned);
     return result;
 }
 
@@ -251,7 +252,7 @@ tally_result transfer_batch_apply(tally_state *state, const tally_tx *tx, int64_
                        body->lines[i].amount, plan.fee[i], block_time);
     /* The lines' risk fees together, once every line moved (a payee may be an
      * underwriter: its share comes on top of what the lines paid it). */
-    underwriting_pay_risk_fee(state, network, payer, result.risk_fee);
+    underwriting_pay_risk_fee(state, network, payer, result.risk_fee, &result.burned);
     return result;
 }
 
@@ -477,7 +478,8 @@ tally_result transfer_cross_apply(tally_state *state, const tally_tx *tx, int64_
     ledger_balances_commit(home, first_changes, 3);
     if (!checked_add(payer->fees_paid, result.fee, &payer->fees_paid)) payer->fees_paid = INT64_MAX;
     credit_after_balance_change(state, payer, home, 0, block_time);
-    underwriting_pay_risk_fee(state, home, payer, result.risk_fee);
+    int64_t shares_burned = 0; /* a cross payment reports no burned credits (its legs' debt moves) */
+    underwriting_pay_risk_fee(state, home, payer, result.risk_fee, &shares_burned);
     for (uint8_t h = 0; h < body->hop_count; h++) ledger_balances_commit(legs[h].network, legs[h].changes, legs[h].count);
     credit_after_balance_change(state, payee, ledger_network(state, last), received, block_time);
     result.minted = debt_part(outcome.payer_after) - debt_part(p.payer_balance);

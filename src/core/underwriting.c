@@ -36,8 +36,11 @@ int64_t tally_network_stake_cover(const tally_network *network, int64_t reserve)
     if (network->policy.collateral_ratio_bps == 0 || network->reserve_asset_id == 0 || reserve <= 0 ||
         network->peg_reserve_units <= 0 || network->peg_credit_units <= 0)
         return 0;
-    /* value = reserve * peg_credit / peg_reserve (< 2^126), then * 10000 / ratio. */
+    /* value = reserve * peg_credit / peg_reserve (< 2^126), then * 10000 / ratio. A
+     * value of 2^100 or more covers more than int64 holds at any ratio (at most
+     * 1,000,000, so cover >= value / 100), and multiplying it could pass 2^127. */
     int128 value = (int128)reserve * network->peg_credit_units / network->peg_reserve_units;
+    if (value >= (int128)1 << 100) return INT64_MAX;
     int128 cover = value * TALLY_BPS_ONE / network->policy.collateral_ratio_bps;
     return cover > INT64_MAX ? INT64_MAX : (int64_t)cover;
 }
@@ -213,7 +216,7 @@ tally_result underwriting_unstake(tally_state *state, const tally_tx *tx) {
 }
 
 int64_t underwriting_pay_risk_fee(tally_state *state, tally_network *network, const tally_member *payer,
-                                  int64_t risk_fee) {
+                                  int64_t risk_fee, int64_t *burned) {
     if (risk_fee <= 0 || payer->staked_behind <= 0) return 0;
     tally_member *fees = ledger_member_at(state, network->fee_member);
     int64_t paid = 0;
@@ -229,6 +232,7 @@ int64_t underwriting_pay_risk_fee(tally_state *state, tally_network *network, co
             continue; /* its share stays with the fee account */
         balance_change changes[] = {{fees, fees->balance - share}, {underwriter, after}};
         if (!ledger_balances_fit(network, changes, 2)) continue;
+        *burned += debt_part(underwriter->balance) - debt_part(after); /* within the network's debt */
         ledger_balances_commit(network, changes, 2);
         tally_stake *stake = ledger_stake_at(state, id - 1);
         stake->earned = saturating_add(stake->earned, share);
