@@ -33,13 +33,20 @@ void charges_start(tally_state *state, tally_network *network, int64_t from) {
 }
 
 /* Moves `amount` from member to the account charges go to; false when a balance
- * or the network's totals would leave their range (then nothing is charged). */
-static bool charge(tally_state *state, tally_network *network, tally_member *member, int64_t amount) {
+ * or the network's totals would leave their range (then nothing is charged). What
+ * it minted (a charge on credit) and burned (the receiving account's debt paid) go
+ * to *moved when given, as a payment's result says them. */
+static bool charge(tally_state *state, tally_network *network, tally_member *member, int64_t amount,
+                   tally_result *moved) {
     tally_member *to = ledger_member_at(state, network->policy.charges_to_pool ? network->pool_member : network->fee_member);
     int64_t from_after, to_after;
     if (!checked_sub(member->balance, amount, &from_after) || !checked_add(to->balance, amount, &to_after)) return false;
     balance_change changes[] = {{member, from_after}, {to, to_after}};
     if (!ledger_balances_fit(network, changes, 2)) return false;
+    if (moved) {
+        moved->minted = debt_part(from_after) - debt_part(member->balance);
+        moved->burned = debt_part(to->balance) - debt_part(to_after);
+    }
     /* A charge is no payment: the health period's active members stay as they were. */
     uint32_t active_period = member->active_period, active = network->health_active;
     ledger_balances_commit(network, changes, 2);
@@ -59,13 +66,13 @@ static void charge_member(tally_state *state, tally_network *network, uint32_t i
     if (policy->demurrage_bps > 0 && own > policy->demurrage_threshold) {
         int64_t demurrage;
         if (muldiv_round_down(own - policy->demurrage_threshold, policy->demurrage_bps, TALLY_BPS_ONE, &demurrage) &&
-            demurrage > 0 && charge(state, network, ledger_member_at(state, index), demurrage))
+            demurrage > 0 && charge(state, network, ledger_member_at(state, index), demurrage, NULL))
             ledger_event(end, TALLY_EVENT_DEMURRAGE_CHARGED, network->id, &read->key, demurrage, due_time);
     }
     if (policy->membership_fee > 0 && read->status == TALLY_MEMBER_ACTIVE) {
         tally_member *member = ledger_member_at(state, index);
         if (tally_member_available(state, member) >= policy->membership_fee &&
-            charge(state, network, member, policy->membership_fee)) {
+            charge(state, network, member, policy->membership_fee, NULL)) {
             ledger_event(end, TALLY_EVENT_MEMBERSHIP_FEE_CHARGED, network->id, &member->key, policy->membership_fee,
                          due_time);
         } else {
@@ -121,16 +128,11 @@ tally_result charges_fee_pay(tally_state *state, const tally_tx *tx, int64_t blo
         return refused;
     }
     int64_t owed = member->fee_owed;
-    const tally_member *to = ledger_member_at(state, network->policy.charges_to_pool ? network->pool_member
-                                                                                     : network->fee_member);
     /* Paid on credit, the fee is new debt: the result says so, as a payment's does. */
-    int64_t debt_before = debt_part(member->balance), to_debt_before = debt_part(to->balance);
-    if (!charge(state, network, member, owed)) return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
+    tally_result result = result_error(TALLY_OK);
+    if (!charge(state, network, member, owed, &result)) return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
     member->fee_owed = 0;
     if (member->status == TALLY_MEMBER_SUSPENDED) member->status = TALLY_MEMBER_ACTIVE;
-    tally_result result = result_error(TALLY_OK);
     result.fee = owed;
-    result.minted = debt_part(member->balance) - debt_before;
-    result.burned = to_debt_before - debt_part(to->balance);
     return result;
 }

@@ -143,7 +143,7 @@ static tally_tx action_tx(const tally_state *state, uint32_t network_id, const t
 
 /* Whether the action is a kind a proposal may carry, with every field its kind does
  * not use zero: one action, one form. */
-static bool action_well_formed(const tally_proposal_action *action) {
+bool governance_action_well_formed(const tally_proposal_action *action) {
     tally_proposal_action used;
     memset(&used, 0, sizeof used);
     used.type = action->type;
@@ -185,7 +185,6 @@ static bool action_well_formed(const tally_proposal_action *action) {
            used.frozen == action->frozen;
 }
 
-bool governance_action_well_formed(const tally_proposal_action *action) { return action_well_formed(action); }
 
 /* ---- weights ---- */
 
@@ -223,7 +222,7 @@ tally_result governance_propose(tally_state *state, const tally_tx *tx, int64_t 
     if (!proposer) return result_error(TALLY_ERR_NOT_MEMBER);
     if (!governed_by_members(network)) return result_error(TALLY_ERR_NOT_GOVERNED_BY_MEMBERS);
     if (proposer->status != TALLY_MEMBER_ACTIVE) return result_error(credit_refusal(proposer));
-    if (!action_well_formed(&body->action)) return result_error(TALLY_ERR_BAD_ACTION);
+    if (!governance_action_well_formed(&body->action)) return result_error(TALLY_ERR_BAD_ACTION);
     /* What can be known to fail now is refused now. */
     if (body->action.type == TALLY_TX_POLICY_UPDATE) {
         tally_error bad = policy_validate(&body->action.policy);
@@ -275,9 +274,6 @@ bool tally_proposal_threshold_reached(const tally_proposal *p) {
     return p->yes > 0 && (__int128)p->yes * TALLY_BPS_ONE >= decided * p->threshold_bps;
 }
 
-static bool has_quorum(const tally_proposal *p) { return tally_proposal_quorum_reached(p); }
-
-static bool passes(const tally_proposal *p) { return has_quorum(p) && tally_proposal_threshold_reached(p); }
 
 /* The open proposal a vote or a cancel names, read only; or why there is none. */
 static tally_error voting_proposal(const tally_state *state, uint32_t id, int64_t block_time,
@@ -304,7 +300,7 @@ tally_result governance_vote(tally_state *state, const tally_tx *tx, int64_t blo
     if (state->vote_count >= TALLY_VOTES_MAX) return result_error(TALLY_ERR_STATE_FULL);
     int64_t weight = weight_of(voter, read->weighting);
     tally_proposal *proposal = ledger_proposal_at(state, body->proposal_id - 1);
-    bool had_quorum = has_quorum(proposal);
+    bool had_quorum = tally_proposal_quorum_reached(proposal);
     int64_t *tally = body->choice == TALLY_VOTE_YES ? &proposal->yes
                      : body->choice == TALLY_VOTE_NO ? &proposal->no
                                                      : &proposal->abstain;
@@ -314,7 +310,8 @@ tally_result governance_vote(tally_state *state, const tally_tx *tx, int64_t blo
     vote->choice = body->choice;
     vote->weight = weight;
     /* Quorum reached in the vote's last hours: once, the vote runs longer. */
-    if (!had_quorum && has_quorum(proposal) && !proposal->extended && proposal->late_quorum_seconds > 0 &&
+    if (!had_quorum && tally_proposal_quorum_reached(proposal) && !proposal->extended &&
+        proposal->late_quorum_seconds > 0 &&
         block_time >= proposal->voting_ends_at - proposal->late_quorum_seconds) {
         proposal->extended = true;
         if (!checked_add(proposal->voting_ends_at, proposal->late_quorum_seconds, &proposal->voting_ends_at))
@@ -345,7 +342,7 @@ static void execute(tally_state *state, tally_proposal *proposal, int64_t block_
     tally_result result;
     /* The action may grow tables (a gateway, its mirror accounts, a due entry): room
      * is made here, at block end, as a transaction would make it. */
-    if (!ledger_reserve_for(state, &tx)) result = result_error(TALLY_ERR_STATE_FULL);
+    if (!ledger_reserve(state, &tx, true)) result = result_error(TALLY_ERR_STATE_FULL); /* it has no account to make */
     else result = ledger_dispatch(state, &tx, block_time);
     proposal = ledger_proposal_at(state, proposal->id - 1); /* the tables may have moved */
     proposal->status = TALLY_PROPOSAL_EXECUTED;
@@ -359,7 +356,7 @@ void governance_due(tally_state *state, uint32_t proposal_index, int64_t due_tim
                     ledger_block_end *end) {
     tally_proposal *proposal = ledger_proposal_at(state, proposal_index);
     if (proposal->status == TALLY_PROPOSAL_VOTING && proposal->voting_ends_at == due_time) {
-        if (!passes(proposal)) {
+        if (!(tally_proposal_quorum_reached(proposal) && tally_proposal_threshold_reached(proposal))) {
             proposal->status = TALLY_PROPOSAL_REJECTED;
             ledger_network(state, proposal->network_id)->proposals_open--;
             ledger_event(end, TALLY_EVENT_PROPOSAL_REJECTED, proposal->network_id, &proposal->proposer, 0, proposal->id);

@@ -507,7 +507,6 @@ tally_key governance_key(uint32_t network_id);
 /* The rules of one transaction, without the envelope (apply.c): what executing an
  * action runs. */
 tally_result ledger_dispatch(tally_state *state, const tally_tx *tx, int64_t block_time);
-TALLY_MUST_CHECK bool ledger_reserve_for(tally_state *state, const tally_tx *tx);
 /* The proposal of index, marked for the commitment. */
 tally_proposal *ledger_proposal_at(const tally_state *state, uint32_t index);
 /* The vote of (proposal, voter), or NULL; appending one (room reserved). */

@@ -922,8 +922,6 @@ tally_vote *ledger_vote_add(tally_state *state, uint32_t proposal_id, const tall
     return vote;
 }
 
-bool ledger_reserve_for(tally_state *state, const tally_tx *tx) { return ledger_reserve(state, tx, true); }
-
 /* ---- balances ---- */
 
 /* The network's supply and debt once `changes` are made; false when a balance
