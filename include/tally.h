@@ -42,6 +42,13 @@ extern "C" {
 #define TALLY_MEMO_MAX 256u  /* transfer memo, bytes of UTF-8 */
 #define TALLY_BATCH_LINES_MAX 256u /* lines of one TRANSFER_BATCH */
 #define TALLY_BATCH_MEMO_MAX 64u   /* memo of one batch line, bytes of UTF-8 */
+/* The marketplace (docs/MARKETPLACE.md): a listing's texts and a network's category
+ * names, bytes of UTF-8 (an image URL: printable ASCII without spaces). */
+#define TALLY_LISTING_TITLE_MAX 80u
+#define TALLY_LISTING_TEXT_MAX 256u
+#define TALLY_IMAGE_URL_MAX 160u
+#define TALLY_CATEGORY_NAME_MAX 32u
+#define TALLY_MARKET_CATEGORIES_MAX 32u /* categories 1..32 per network; 0: none */
 #define TALLY_OPERATORS_MAX 16u
 #define TALLY_DECIMALS_MAX 9u
 #define TALLY_BPS_ONE 10000u /* 100% in basis points */
@@ -72,7 +79,7 @@ extern "C" {
 
 /* Longest canonical encoding of any transaction but a TRANSFER_BATCH, signature
  * included: what a buffer for single payments needs. */
-#define TALLY_TX_SINGLE_ENCODED_MAX 512u
+#define TALLY_TX_SINGLE_ENCODED_MAX 768u
 /* Bytes one batch line takes at most: payee[32] | i64 amount | u16 memo length | memo. */
 #define TALLY_BATCH_LINE_ENCODED_MAX (32u + 8u + 2u + TALLY_BATCH_MEMO_MAX)
 /* Longest canonical encoding of any transaction, signature included: a batch of
@@ -222,7 +229,26 @@ extern "C" {
     X(NOT_ELIGIBLE, "only members who were active members when the proposal was made may vote on it") \
     X(ALREADY_VOTED, "this member has voted on this proposal")                          \
     X(NOT_PROPOSER, "only the member who made the proposal may cancel it")               \
-    X(TOO_MANY_PROPOSALS, "a network has at most 16 proposals open at once")
+    X(TOO_MANY_PROPOSALS, "a network has at most 16 proposals open at once")          \
+    /* the marketplace (docs/MARKETPLACE.md) */                                         \
+    X(BAD_CATEGORY, "the category is not one of the network's (1 to 32, named by an operator), or 0 for none") \
+    X(BAD_LISTING, "a listing is an offer or a want with a title, a quantity of at least 1 and a price of 0 (ask) or more") \
+    X(BAD_IMAGE, "an image is a hash and an http(s) URL of printable ASCII, both or neither") \
+    X(LISTING_NOT_FOUND, "no listing has this id")                                      \
+    X(LISTING_CLOSED, "the listing was withdrawn or has expired")                       \
+    X(NOT_SELLER, "only the member who published the listing may do this")              \
+    X(NOT_AN_OFFER, "orders buy offers: a want is answered by an offer of one's own")   \
+    X(PRICE_CHANGED, "the listing's price is not the price the order saw: look again")  \
+    X(QUANTITY_UNAVAILABLE, "the listing has fewer units left than the order asks")     \
+    X(ORDER_NOT_FOUND, "no order has this id")                                          \
+    X(NOT_BUYER, "only the order's buyer may do this")                                  \
+    X(ORDER_STEP_REFUSED, "the order is not at a step where this can be done")          \
+    X(ORDER_TIMED_OUT, "the order's timeout has come: its block end settles it")        \
+    X(HELD_BY_ORDER, "this pending transfer belongs to a marketplace order: the order's steps move it") \
+    X(SPLIT_ABOVE_ORDER, "the seller's part of a dispute's split is at most the order's amount") \
+    X(BAD_RATING, "a review rates 1 to 5")                                              \
+    X(ALREADY_REVIEWED, "this side has reviewed this order already")                    \
+    X(NOT_REVIEWABLE, "an order is reviewed by its buyer or seller once it is completed, released or resolved")
 
 typedef enum {
 #define TALLY_ERROR_ENUM(name, message) TALLY_ERR_##name,
@@ -280,7 +306,8 @@ typedef enum {
     TALLY_SYSTEM_POOL = 3,      /* the assurance pool's credits and reserve */
     TALLY_SYSTEM_GATEWAY = 4,   /* a gateway's mirror account of the partner network (gw:B in A) */
     TALLY_SYSTEM_UNDERWRITING = 5, /* holds the stakes' reserve (a holding only: no member record) */
-    TALLY_SYSTEM_GOVERNANCE = 6    /* the key a MEMBERS network's passed proposals act with (no record) */
+    TALLY_SYSTEM_GOVERNANCE = 6,   /* the key a MEMBERS network's passed proposals act with (no record) */
+    TALLY_SYSTEM_MARKET = 7        /* the resolver of the marketplace's holds (no record) */
 } tally_system_kind;
 
 /*
@@ -452,8 +479,20 @@ typedef enum {
     TALLY_TX_PROPOSAL_CREATE = 44,
     TALLY_TX_PROPOSAL_VOTE = 45,
     TALLY_TX_PROPOSAL_CANCEL = 46,
+    TALLY_TX_CATEGORY_SET = 47,
+    TALLY_TX_LISTING_CREATE = 48,
+    TALLY_TX_LISTING_UPDATE = 49,
+    TALLY_TX_LISTING_WITHDRAW = 50,
+    TALLY_TX_ORDER_CREATE = 51,
+    TALLY_TX_ORDER_ACCEPT = 52,
+    TALLY_TX_ORDER_DECLINE = 53,
+    TALLY_TX_ORDER_CANCEL = 54,
+    TALLY_TX_ORDER_CONFIRM = 55,
+    TALLY_TX_ORDER_DISPUTE = 56,
+    TALLY_TX_ORDER_RESOLVE = 57,
+    TALLY_TX_REVIEW = 58,
     TALLY_TX_TYPE_FIRST = TALLY_TX_NETWORK_CREATE,
-    TALLY_TX_TYPE_LAST = TALLY_TX_PROPOSAL_CANCEL
+    TALLY_TX_TYPE_LAST = TALLY_TX_REVIEW
 } tally_tx_type;
 
 /* "transfer" for TALLY_TX_TRANSFER; NULL for an unknown type. */
@@ -811,6 +850,67 @@ typedef struct {
     uint8_t choice; /* tally_vote_choice; vote only */
 } tally_tx_proposal_vote;
 
+/* The marketplace (docs/MARKETPLACE.md). Texts travel with the transactions for
+ * people (the block log and the index keep them); the state keeps the money rules'
+ * fields only.
+ *
+ * CATEGORY_SET: an operator names category 1..32 of its network (an empty name
+ * removes it; listings keep theirs). */
+typedef struct {
+    uint32_t network_id;
+    uint8_t category;
+    tally_text name;
+} tally_tx_category_set;
+
+/* LISTING_CREATE (network_id, kind) and LISTING_UPDATE (listing_id: every other field
+ * replaced); LISTING_WITHDRAW: listing_id only. price 0: "ask" (the buyer names a
+ * price, the seller accepts or declines). image: both or neither (hash all zero and
+ * URL empty). */
+typedef enum { TALLY_LISTING_OFFER = 0, TALLY_LISTING_WANT = 1, TALLY_LISTING_KIND_COUNT } tally_listing_kind;
+typedef struct {
+    uint32_t network_id; /* create */
+    uint32_t listing_id; /* update, withdraw */
+    uint8_t kind;        /* tally_listing_kind; create */
+    uint8_t category;    /* 0: none */
+    int64_t price;       /* per unit, in the network's unit; 0: ask */
+    uint32_t quantity;   /* units offered (or wanted), at least 1 */
+    int64_t expiry;      /* block time */
+    tally_text title;
+    tally_text text;
+    uint8_t image_hash[TALLY_HASH_BYTES];
+    tally_text image_url;
+} tally_tx_listing;
+
+/* ORDER_CREATE: the signer buys `quantity` units of an offer at `unit_price` (the
+ * listing's price as seen; any positive price for an "ask" listing), holding
+ * quantity x unit_price plus its fee in a pending transfer to the seller until the
+ * order ends; `timeout` (block time) settles it: refunded if the seller has not
+ * accepted by then, released to the seller if accepted and not disputed. */
+typedef struct {
+    uint32_t listing_id;
+    uint32_t quantity;
+    int64_t unit_price;
+    int64_t max_fee;
+    int64_t timeout;
+    tally_text memo;
+} tally_tx_order_create;
+
+/* An order's next step: ACCEPT, DECLINE (memo: why) and RESOLVE by the seller or an
+ * operator; CANCEL, CONFIRM and DISPUTE (memo: why) by the buyer. RESOLVE: an
+ * operator splits a disputed order, `amount` to the seller, the rest refunded. */
+typedef struct {
+    uint32_t order_id;
+    int64_t amount; /* resolve only */
+    tally_text memo;
+} tally_tx_order_step;
+
+/* REVIEW: the order's buyer (of the seller) or seller (of the buyer), once each. */
+typedef struct {
+    uint32_t order_id;
+    uint8_t rating; /* 1..5 */
+    tally_text text;
+} tally_tx_review;
+
 typedef struct {
     uint8_t type; /* tally_tx_type */
     uint8_t chain_id[TALLY_CHAIN_ID_BYTES];
@@ -848,6 +948,11 @@ typedef struct {
         tally_tx_stake stake;
         tally_tx_proposal_create proposal_create;
         tally_tx_proposal_vote proposal_vote;
+        tally_tx_category_set category_set;
+        tally_tx_listing listing;
+        tally_tx_order_create order_create;
+        tally_tx_order_step order_step;
+        tally_tx_review review;
     } body;
     uint8_t signature[TALLY_SIGNATURE_BYTES];
 } tally_tx;
@@ -966,6 +1071,8 @@ typedef struct {
      * proposals open (voting or passed). */
     uint64_t join_count;
     uint32_t proposals_open;
+    /* The marketplace: bit c - 1 set while category c (1..32) is named. */
+    uint32_t market_categories;
     /* Derived: its member records as a list in joining order (index + 1; 0: none),
      * through each record's place in state (ledger.h), and the reserve staked. */
     uint32_t first_member, last_member;
@@ -993,6 +1100,7 @@ typedef struct {
     uint8_t status;  /* tally_pending_status */
     int64_t created_at;
     int64_t posted; /* what reached the payee (0 unless posted or released) */
+    uint32_t order_id; /* the marketplace order it holds the money of (0: none) */
 } tally_pending;
 #define TALLY_PENDINGS_MAX (1u << 24)
 /* "open", "posted", "voided", "released", "refunded"; NULL for another value. */
@@ -1069,6 +1177,8 @@ typedef struct {
      * TALLY_OPEN_PER_MEMBER_MAX, the per-key bound below the tables' own. */
     uint32_t holds_open;
     uint32_t requests_open;
+    /* Its open listings (offers and wants), TALLY_OPEN_PER_MEMBER_MAX at most. */
+    uint32_t listings_open;
     /* LEFT: the status the member left with; a suspended or defaulted member who
      * joins again is suspended or defaulted again. */
     uint8_t status_before_leaving;
@@ -1156,6 +1266,69 @@ typedef struct {
     int64_t weight;
 } tally_vote;
 #define TALLY_VOTES_MAX (1u << 24)
+
+/* A listing (LISTING_CREATE), kept after it ended (its id is its place). */
+typedef enum {
+    TALLY_LISTING_OPEN = 0,
+    TALLY_LISTING_WITHDRAWN = 1, /* by its seller */
+    TALLY_LISTING_EXPIRED = 2,   /* its expiry came (the block end that reached it) */
+    TALLY_LISTING_STATUS_COUNT
+} tally_listing_status;
+typedef struct {
+    uint32_t id; /* from 1, in order across the chain */
+    uint32_t network_id;
+    tally_key seller; /* who published it (a want's too) */
+    uint8_t kind;     /* tally_listing_kind */
+    uint8_t category;
+    uint8_t status;   /* tally_listing_status */
+    int64_t price;    /* per unit; 0: ask */
+    uint32_t quantity; /* units left: orders open and done take theirs */
+    uint32_t sold;     /* units of orders that paid the seller */
+    uint32_t orders_open;
+    uint32_t revision; /* updates so far */
+    int64_t expiry, created_at, updated_at;
+} tally_listing;
+#define TALLY_LISTINGS_MAX (1u << 24)
+
+/* An order (ORDER_CREATE), kept after it ended (its id is its place). */
+typedef enum {
+    TALLY_ORDER_PLACED = 0,    /* the money held, the seller yet to accept */
+    TALLY_ORDER_ACCEPTED = 1,
+    TALLY_ORDER_DISPUTED = 2,  /* by the buyer, or a release the seller's cap stopped */
+    TALLY_ORDER_COMPLETED = 3, /* the buyer confirmed: the seller paid */
+    TALLY_ORDER_RELEASED = 4,  /* its timeout came, accepted and undisputed: the seller paid */
+    TALLY_ORDER_RESOLVED = 5,  /* an operator split it */
+    TALLY_ORDER_DECLINED = 6,  /* by the seller: refunded */
+    TALLY_ORDER_CANCELLED = 7, /* by the buyer before acceptance: refunded */
+    TALLY_ORDER_EXPIRED = 8,   /* its timeout came unaccepted: refunded */
+    TALLY_ORDER_VOIDED = 9,    /* its buyer defaulted: the hold voided first */
+    TALLY_ORDER_STATUS_COUNT
+} tally_order_status;
+typedef struct {
+    uint32_t id; /* from 1, in order across the chain */
+    uint32_t network_id;
+    uint32_t listing_id;
+    uint32_t pending_id; /* the hold of its money */
+    tally_key buyer, seller;
+    uint32_t quantity;
+    int64_t unit_price;
+    int64_t amount; /* quantity x unit_price: held (its fee besides) */
+    int64_t paid;   /* what reached the seller */
+    int64_t timeout, created_at, accepted_at, ended_at;
+    uint8_t status; /* tally_order_status */
+    /* the stars each side gave the other (0: no review yet) */
+    uint8_t buyer_rating, seller_rating;
+} tally_order;
+#define TALLY_ORDERS_MAX (1u << 24)
+/* "offer", "want"; "open", "withdrawn", "expired"; "placed", "accepted", ...;
+ * NULL for another value. */
+const char *tally_listing_kind_name(uint8_t kind);
+const char *tally_listing_status_name(uint8_t status);
+const char *tally_order_status_name(uint8_t status);
+/* Whether an order has ended (paid, split or refunded), and whether it ended with
+ * the seller paid (COMPLETED, RELEASED, RESOLVED: the sides may review). */
+bool tally_order_ended(uint8_t status);
+bool tally_order_reviewable(uint8_t status);
 /* "voting", "passed", "rejected", "cancelled", "executed"; NULL for another value. */
 const char *tally_proposal_status_name(uint8_t status);
 /* Whether the weight cast (yes, no, abstain) reaches the proposal's quorum of its
@@ -1235,6 +1408,11 @@ uint32_t tally_state_proposal_count(const tally_state *state);
 const tally_vote *tally_state_vote(const tally_state *state, uint32_t proposal_id, const tally_key *voter);
 uint32_t tally_state_vote_count(const tally_state *state);
 const tally_vote *tally_state_vote_at(const tally_state *state, uint32_t index);
+/* The listing and the order of id (1..), or NULL; how many were ever made. */
+const tally_listing *tally_state_listing(const tally_state *state, uint32_t id);
+uint32_t tally_state_listing_count(const tally_state *state);
+const tally_order *tally_state_order(const tally_state *state, uint32_t id);
+uint32_t tally_state_order_count(const tally_state *state);
 /* The stake of id (1..), or NULL; how many were ever made. */
 const tally_stake *tally_state_stake(const tally_state *state, uint32_t id);
 uint32_t tally_state_stake_count(const tally_state *state);
@@ -1425,9 +1603,18 @@ typedef enum {
     TALLY_EVENT_PROPOSAL_PASSED = 19,
     TALLY_EVENT_PROPOSAL_REJECTED = 20,
     TALLY_EVENT_PROPOSAL_EXECUTED = 21,
+    /* The marketplace: a listing's expiry came (member its seller, amount 0); an
+     * order's timeout came: released to the seller (member the seller, amount what
+     * it was paid), refunded unaccepted (EXPIRED: member the buyer, amount held), or
+     * the seller's cap kept it from being paid (HELD: member the seller, amount the
+     * order's; the order is disputed); `time` the listing's or order's id. */
+    TALLY_EVENT_LISTING_EXPIRED = 22,
+    TALLY_EVENT_ORDER_RELEASED = 23,
+    TALLY_EVENT_ORDER_EXPIRED = 24,
+    TALLY_EVENT_ORDER_HELD = 25,
 } tally_event_kind;
 #define TALLY_EVENT_KIND_FIRST TALLY_EVENT_LINE_RENEWED
-#define TALLY_EVENT_KIND_LAST TALLY_EVENT_PROPOSAL_EXECUTED
+#define TALLY_EVENT_KIND_LAST TALLY_EVENT_ORDER_HELD
 
 typedef struct {
     uint8_t kind; /* tally_event_kind */
@@ -1515,7 +1702,7 @@ void tally_state_check_invariants_fully(tally_state *state, bool fully);
  *   root = BLAKE2b-256("tally-state-v1" || chain_id || chain rules bytes ||
  *                      for each table in order: u32 count || table root)
  * The tables, in order: networks, assets, members, accounts, holdings, pendings,
- * requests, gateways, stakes, proposals, votes. The record
+ * requests, gateways, stakes, proposals, votes, listings, orders. The record
  * bytes are those of a snapshot (tally_record_decode_* read them back). The core
  * marks every record a transaction or a block end touches, so committing costs what
  * changed (times the log of the table), not the size of the state.
@@ -1532,6 +1719,8 @@ typedef enum {
     TALLY_TABLE_STAKES = 8,
     TALLY_TABLE_PROPOSALS = 9,
     TALLY_TABLE_VOTES = 10,
+    TALLY_TABLE_LISTINGS = 11,
+    TALLY_TABLE_ORDERS = 12,
     TALLY_TABLE_COUNT
 } tally_table;
 
@@ -1619,6 +1808,8 @@ bool tally_record_decode_gateway(const uint8_t *bytes, size_t length, tally_gate
 bool tally_record_decode_stake(const uint8_t *bytes, size_t length, tally_stake *out);
 bool tally_record_decode_proposal(const uint8_t *bytes, size_t length, tally_proposal *out);
 bool tally_record_decode_vote(const uint8_t *bytes, size_t length, tally_vote *out);
+bool tally_record_decode_listing(const uint8_t *bytes, size_t length, tally_listing *out);
+bool tally_record_decode_order(const uint8_t *bytes, size_t length, tally_order *out);
 /* The record a proof carries, decoded by its table: false unless the bytes are
  * exactly one record of that table's kind. */
 typedef union {
@@ -1633,6 +1824,8 @@ typedef union {
     tally_stake stake;
     tally_proposal proposal;
     tally_vote vote;
+    tally_listing listing;
+    tally_order order;
 } tally_record;
 TALLY_MUST_CHECK bool tally_state_proof_record(const tally_state_proof *proof, tally_record *out);
 

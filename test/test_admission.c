@@ -61,6 +61,14 @@ static void set_up(cast *c) {
     tally_tx accept = world_tx(&c->world, &c->op_closed, TALLY_TX_GATEWAY_ACCEPT);
     accept.body.gateway_accept = (tally_tx_gateway_accept){1, propose.body.gateway_propose.terms};
     CHECK_CODE(world_apply(&c->world, &accept).code, TALLY_OK);
+    /* listing 1: bob offers bread in Open */
+    tally_tx offer = world_tx(&c->world, &c->bob, TALLY_TX_LISTING_CREATE);
+    offer.body.listing.network_id = OPEN;
+    offer.body.listing.quantity = 5;
+    offer.body.listing.price = 100;
+    offer.body.listing.expiry = c->world.time + 3600;
+    text_set(&offer.body.listing.title, "Bread");
+    CHECK_EQ(world_apply(&c->world, &offer).created_id, 1);
 }
 
 /* A well-formed transaction of `type` by `signer` on network `network_id` (or on
@@ -161,6 +169,36 @@ static tally_tx make(const cast *c, const test_actor *signer, tally_tx_type type
         break;
     case TALLY_TX_PROPOSAL_VOTE:
     case TALLY_TX_PROPOSAL_CANCEL: tx.body.proposal_vote.proposal_id = 1; break;
+    case TALLY_TX_CATEGORY_SET:
+        tx.body.category_set.network_id = network_id;
+        tx.body.category_set.category = 1;
+        text_set(&tx.body.category_set.name, "Food");
+        break;
+    case TALLY_TX_LISTING_CREATE:
+        tx.body.listing.network_id = network_id;
+        tx.body.listing.quantity = 1;
+        tx.body.listing.price = 100;
+        tx.body.listing.expiry = c->world.time + 3600;
+        text_set(&tx.body.listing.title, "Eggs");
+        break;
+    case TALLY_TX_LISTING_UPDATE:
+    case TALLY_TX_LISTING_WITHDRAW:
+        tx.body.listing.listing_id = 1;
+        tx.body.listing.quantity = 1;
+        tx.body.listing.expiry = c->world.time + 3600;
+        text_set(&tx.body.listing.title, "Bread");
+        break;
+    case TALLY_TX_ORDER_CREATE:
+        tx.body.order_create = (tally_tx_order_create){.listing_id = 1, .quantity = 1, .unit_price = 100,
+                                                       .max_fee = 100, .timeout = c->world.time + 3600};
+        break;
+    case TALLY_TX_ORDER_ACCEPT:
+    case TALLY_TX_ORDER_DECLINE:
+    case TALLY_TX_ORDER_CANCEL:
+    case TALLY_TX_ORDER_CONFIRM:
+    case TALLY_TX_ORDER_DISPUTE:
+    case TALLY_TX_ORDER_RESOLVE: tx.body.order_step.order_id = 1; break;
+    case TALLY_TX_REVIEW: tx.body.review = (tally_tx_review){.order_id = 1, .rating = 5}; break;
     case TALLY_TX_CLEARING:
         tx.body.clearing.count = 1;
         tx.body.clearing.setoffs[0] = (tally_setoff){1, 1, 1};
@@ -297,6 +335,24 @@ TEST(hardening_09_admission_asks_the_core_who_may_sign_each_transaction_type) {
         /* who may vote (the eligible set) or cancel (the proposer) is the rules' */
         {TALLY_TX_PROPOSAL_VOTE, 0, NULL, &c.stranger, TALLY_OK},
         {TALLY_TX_PROPOSAL_CANCEL, 0, NULL, &c.stranger, TALLY_OK},
+        /* the marketplace: operators name categories, members publish and buy */
+        {TALLY_TX_CATEGORY_SET, OPEN, &c.op, &c.alice, TALLY_ERR_NOT_OPERATOR},
+        {TALLY_TX_CATEGORY_SET, NOWHERE, NULL, &c.op, TALLY_ERR_UNKNOWN_NETWORK},
+        {TALLY_TX_LISTING_CREATE, OPEN, &c.alice, &c.stranger, TALLY_ERR_NOT_MEMBER},
+        {TALLY_TX_LISTING_CREATE, OPEN, &c.alice, &c.carol, TALLY_ERR_NOT_MEMBER}, /* left already */
+        {TALLY_TX_LISTING_CREATE, NOWHERE, NULL, &c.alice, TALLY_ERR_UNKNOWN_NETWORK},
+        {TALLY_TX_ORDER_CREATE, 0, &c.alice, &c.stranger, TALLY_ERR_NOT_MEMBER},
+        {TALLY_TX_ORDER_CREATE, 0, &c.alice, &c.carol, TALLY_ERR_NOT_MEMBER},
+        /* which side takes which step, and who reviews, is the rules' */
+        {TALLY_TX_LISTING_UPDATE, 0, NULL, &c.stranger, TALLY_OK},
+        {TALLY_TX_LISTING_WITHDRAW, 0, NULL, &c.stranger, TALLY_OK},
+        {TALLY_TX_ORDER_ACCEPT, 0, NULL, &c.stranger, TALLY_OK},
+        {TALLY_TX_ORDER_DECLINE, 0, NULL, &c.stranger, TALLY_OK},
+        {TALLY_TX_ORDER_CANCEL, 0, NULL, &c.stranger, TALLY_OK},
+        {TALLY_TX_ORDER_CONFIRM, 0, NULL, &c.stranger, TALLY_OK},
+        {TALLY_TX_ORDER_DISPUTE, 0, NULL, &c.stranger, TALLY_OK},
+        {TALLY_TX_ORDER_RESOLVE, 0, NULL, &c.stranger, TALLY_OK},
+        {TALLY_TX_REVIEW, 0, NULL, &c.stranger, TALLY_OK},
     };
     bool covered[TALLY_TX_TYPE_LAST + 1] = {false};
     int refused = 0;

@@ -683,7 +683,7 @@ TEST(hardening_05_slowloris_sockets_are_bounded_per_address_and_cut_at_the_deadl
 
 enum { BODY_CLIENTS = 40 };
 #define OLD_BODY_MAX (4u << 20)
-#define JSON_BODY_MAX (1280u << 10)
+#define JSON_BODY_MAX (1792u << 10)
 
 typedef enum { SEND_DECLARED, SEND_CHUNKED } send_form;
 
@@ -830,7 +830,7 @@ TEST(hardening_06_json_bodies_are_bounded_before_parsing_and_all_bodies_by_a_bud
     CHECK_EQ(json_array_size(json_object_get(answer, "results")), 2);
     json_decref(answer);
     printf("    4 x %d concurrent bodies in %ld ms: {\"x\":[1,1,...]} of 4 MiB declared (%d x 413 BODY_TOO_LARGE before "
-           "the body), chunked (%d x 413 at the end), of 1.25 MiB (%d x 413 BAD_BATCH, never parsed); 4 MiB binary: %d "
+           "the body), chunked (%d x 413 at the end), of 1.75 MiB (%d x 413 BAD_BATCH, never parsed); 4 MiB binary: %d "
            "x 503 BODY_BUDGET, %d within the budget\n",
            BODY_CLIENTS, attack_ms, declared_old, chunked_old, under_new, over_budget, budget_other);
     printf("    node RSS %ld MB before, peak %ld MB (bound 512), %ld MB after; a payment committed after it in %ld ms\n",

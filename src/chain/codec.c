@@ -336,6 +336,72 @@ static const tally_field chain_approve_fields[] = {
     FIELD(U32, "assets", chain_approve.assets, 0),
 };
 
+/* The marketplace (docs/MARKETPLACE.md). A listing's image hash is 32 raw bytes,
+ * laid out as a key is. */
+static const tally_field category_set_fields[] = {
+    FIELD(U32, "network_id", category_set.network_id, 0),
+    FIELD(U8, "category", category_set.category, 0),
+    FIELD(TEXT, "name", category_set.name, TALLY_CATEGORY_NAME_MAX),
+};
+
+#define LISTING_CONTENT_FIELDS                                                  \
+    FIELD(U8, "category", listing.category, 0),                                 \
+    FIELD(I64, "price", listing.price, 0),                                      \
+    FIELD(U32, "quantity", listing.quantity, 0),                                \
+    FIELD(I64, "expiry", listing.expiry, 0),                                    \
+    FIELD(TEXT, "title", listing.title, TALLY_LISTING_TITLE_MAX),               \
+    FIELD(TEXT, "text", listing.text, TALLY_LISTING_TEXT_MAX),                  \
+    FIELD(KEY, "image_hash", listing.image_hash, 0),                            \
+    FIELD(TEXT, "image_url", listing.image_url, TALLY_IMAGE_URL_MAX)
+
+static const tally_field listing_create_fields[] = {
+    FIELD(U32, "network_id", listing.network_id, 0),
+    FIELD(U8, "kind", listing.kind, TALLY_LISTING_KIND_COUNT),
+    LISTING_CONTENT_FIELDS,
+};
+
+static const tally_field listing_update_fields[] = {
+    FIELD(U32, "listing_id", listing.listing_id, 0),
+    LISTING_CONTENT_FIELDS,
+};
+
+static const tally_field listing_withdraw_fields[] = {
+    FIELD(U32, "listing_id", listing.listing_id, 0),
+};
+
+static const tally_field order_create_fields[] = {
+    FIELD(U32, "listing_id", order_create.listing_id, 0),
+    FIELD(U32, "quantity", order_create.quantity, 0),
+    FIELD(I64, "unit_price", order_create.unit_price, 0),
+    FIELD(I64, "max_fee", order_create.max_fee, 0),
+    FIELD(I64, "timeout", order_create.timeout, 0),
+    FIELD(TEXT, "memo", order_create.memo, TALLY_MEMO_MAX),
+};
+
+/* Accept, cancel and confirm name the order; decline and dispute say why; resolve
+ * splits. */
+static const tally_field order_only_fields[] = {
+    FIELD(U32, "order_id", order_step.order_id, 0),
+};
+static const tally_field order_reason_fields[] = {
+    FIELD(U32, "order_id", order_step.order_id, 0),
+    FIELD(TEXT, "memo", order_step.memo, TALLY_MEMO_MAX),
+};
+static const tally_field order_resolve_fields[] = {
+    FIELD(U32, "order_id", order_step.order_id, 0),
+    FIELD(I64, "amount", order_step.amount, 0),
+    FIELD(TEXT, "memo", order_step.memo, TALLY_MEMO_MAX),
+};
+
+static const tally_field review_fields[] = {
+    FIELD(U32, "order_id", review.order_id, 0),
+    FIELD(U8, "rating", review.rating, 0),
+    FIELD(TEXT, "text", review.text, TALLY_MEMO_MAX),
+};
+
+#define FIELDS_OF(type_name_, body_, fields_) \
+    {type_name_, #body_, fields_, (uint8_t)(sizeof fields_ / sizeof fields_[0])}
+
 #define LAYOUT(type_name_, body_)                                                    \
     {type_name_, #body_, body_##_fields,                                             \
      (uint8_t)(sizeof body_##_fields / sizeof body_##_fields[0])}
@@ -387,6 +453,18 @@ static const tally_tx_layout layouts[TALLY_TX_TYPE_LAST + 1] = {
     [TALLY_TX_PROPOSAL_CREATE] = LAYOUT("proposal_create", proposal_create),
     [TALLY_TX_PROPOSAL_VOTE] = LAYOUT("proposal_vote", proposal_vote),
     [TALLY_TX_PROPOSAL_CANCEL] = {"proposal_cancel", "proposal_vote", proposal_cancel_fields, 1},
+    [TALLY_TX_CATEGORY_SET] = LAYOUT("category_set", category_set),
+    [TALLY_TX_LISTING_CREATE] = FIELDS_OF("listing_create", listing, listing_create_fields),
+    [TALLY_TX_LISTING_UPDATE] = FIELDS_OF("listing_update", listing, listing_update_fields),
+    [TALLY_TX_LISTING_WITHDRAW] = FIELDS_OF("listing_withdraw", listing, listing_withdraw_fields),
+    [TALLY_TX_ORDER_CREATE] = LAYOUT("order_create", order_create),
+    [TALLY_TX_ORDER_ACCEPT] = FIELDS_OF("order_accept", order_step, order_only_fields),
+    [TALLY_TX_ORDER_DECLINE] = FIELDS_OF("order_decline", order_step, order_reason_fields),
+    [TALLY_TX_ORDER_CANCEL] = FIELDS_OF("order_cancel", order_step, order_only_fields),
+    [TALLY_TX_ORDER_CONFIRM] = FIELDS_OF("order_confirm", order_step, order_only_fields),
+    [TALLY_TX_ORDER_DISPUTE] = FIELDS_OF("order_dispute", order_step, order_reason_fields),
+    [TALLY_TX_ORDER_RESOLVE] = FIELDS_OF("order_resolve", order_step, order_resolve_fields),
+    [TALLY_TX_REVIEW] = LAYOUT("review", review),
 };
 
 _Static_assert(TALLY_TX_TYPE_FIRST == 1, "layouts[] is indexed by type from 1");

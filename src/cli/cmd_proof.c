@@ -188,6 +188,20 @@ static void print_record(FILE *out, const tally_state_proof *proof) {
         fprintf(out, "vote of %s on proposal %" PRIu32 ": choice %u, weight %" PRId64 "\n", address,
                 r.vote.proposal_id, (unsigned)r.vote.choice, r.vote.weight);
         return;
+    case TALLY_TABLE_LISTINGS:
+        tally_address_encode(&r.listing.seller, address);
+        fprintf(out, "listing %" PRIu32 " in network %" PRIu32 " (%s by %s): %s; price %" PRId64 ", %" PRIu32
+                     " left (minor units)\n",
+                r.listing.id, r.listing.network_id, tally_listing_kind_name(r.listing.kind), address,
+                tally_listing_status_name(r.listing.status), r.listing.price, r.listing.quantity);
+        return;
+    case TALLY_TABLE_ORDERS:
+        tally_address_encode(&r.order.buyer, address);
+        fprintf(out, "order %" PRIu32 " in network %" PRIu32 " of listing %" PRIu32 " by %s: %s; %" PRId64
+                     " held, %" PRId64 " paid (minor units)\n",
+                r.order.id, r.order.network_id, r.order.listing_id, address, tally_order_status_name(r.order.status),
+                r.order.amount, r.order.paid);
+        return;
     case TALLY_TABLE_HOLDINGS:
         tally_address_encode(&r.holding.key, address);
         fprintf(out, "%s %" PRIu32 " held by %s: %" PRId64 " (minor units)\n",

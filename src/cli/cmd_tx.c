@@ -329,6 +329,53 @@ static void print_success(cli_context *ctx, const tally_tx *tx, const tx_plan *p
         fprintf(out, "cancelled proposal %" PRIu32 " in %s: it will not be applied\n", tx->body.proposal_vote.proposal_id,
                 network);
         break;
+    /* the marketplace */
+    case TALLY_TX_CATEGORY_SET:
+        if (tx->body.category_set.name.length == 0)
+            fprintf(out, "removed category %u of %s\n", (unsigned)tx->body.category_set.category, network);
+        else
+            fprintf(out, "category %u of %s is now \"%.*s\"\n", (unsigned)tx->body.category_set.category, network,
+                    (int)tx->body.category_set.name.length, tx->body.category_set.name.bytes);
+        break;
+    case TALLY_TX_LISTING_CREATE:
+        fprintf(out, "published listing %" PRId64 " in %s: \"%.*s\", %s\n", result_field(outcome, "created_id"), network,
+                (int)tx->body.listing.title.length, tx->body.listing.title.bytes,
+                tx->body.listing.price == 0 ? "price on asking" : cli_out_amount(tx->body.listing.price, credit, a));
+        break;
+    case TALLY_TX_LISTING_UPDATE: fprintf(out, "updated listing %" PRIu32 "\n", tx->body.listing.listing_id); break;
+    case TALLY_TX_LISTING_WITHDRAW: fprintf(out, "withdrew listing %" PRIu32 "\n", tx->body.listing.listing_id); break;
+    case TALLY_TX_ORDER_CREATE: {
+        int64_t amount = 0;
+        if (__builtin_mul_overflow(tx->body.order_create.unit_price, (int64_t)tx->body.order_create.quantity, &amount))
+            amount = INT64_MAX;
+        fprintf(out, "ordered %" PRIu32 " of listing %" PRIu32 " (order %" PRId64 "): %s and a fee of %s held until the "
+                     "seller accepts and you confirm delivery\n",
+                tx->body.order_create.quantity, tx->body.order_create.listing_id, result_field(outcome, "created_id"),
+                cli_out_amount(amount, credit, a), cli_out_amount(result_field(outcome, "fee"), credit, b));
+        break;
+    }
+    case TALLY_TX_ORDER_ACCEPT: fprintf(out, "accepted order %" PRIu32 "\n", tx->body.order_step.order_id); break;
+    case TALLY_TX_ORDER_DECLINE:
+        fprintf(out, "declined order %" PRIu32 ": the buyer is refunded\n", tx->body.order_step.order_id);
+        break;
+    case TALLY_TX_ORDER_CANCEL:
+        fprintf(out, "cancelled order %" PRIu32 ": your money is released\n", tx->body.order_step.order_id);
+        break;
+    case TALLY_TX_ORDER_CONFIRM:
+        fprintf(out, "confirmed delivery of order %" PRIu32 ": the seller is paid, fee %s\n", tx->body.order_step.order_id,
+                cli_out_amount(result_field(outcome, "fee"), credit, a));
+        break;
+    case TALLY_TX_ORDER_DISPUTE:
+        fprintf(out, "disputed order %" PRIu32 ": the money waits for an operator's decision\n",
+                tx->body.order_step.order_id);
+        break;
+    case TALLY_TX_ORDER_RESOLVE:
+        fprintf(out, "resolved order %" PRIu32 ": %s to the seller, the rest refunded\n", tx->body.order_step.order_id,
+                cli_out_amount(tx->body.order_step.amount, credit, a));
+        break;
+    case TALLY_TX_REVIEW:
+        fprintf(out, "reviewed order %" PRIu32 ": %u of 5\n", tx->body.review.order_id, (unsigned)tx->body.review.rating);
+        break;
     }
 }
 

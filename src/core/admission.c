@@ -79,6 +79,12 @@ static tally_error request_payer_standing(const tally_state *state, uint32_t req
     return request ? member_standing(state, request->network_id, signer) : TALLY_OK;
 }
 
+/* An order is a payment in its listing's network; an unknown listing is the rules'. */
+static tally_error listing_buyer_standing(const tally_state *state, uint32_t listing_id, const tally_key *signer) {
+    const tally_listing *listing = tally_state_listing(state, listing_id);
+    return listing ? member_standing(state, listing->network_id, signer) : TALLY_OK;
+}
+
 static tally_error standing(const tally_state *state, const tally_tx *tx, int64_t block_time);
 
 tally_error tally_tx_admissible(const tally_state *state, const tally_tx *tx, int64_t block_time) {
@@ -144,6 +150,20 @@ static tally_error standing(const tally_state *state, const tally_tx *tx, int64_
     /* who may vote or cancel is the rules' (the eligible set, the proposer) */
     case TALLY_TX_PROPOSAL_VOTE:
     case TALLY_TX_PROPOSAL_CANCEL: return TALLY_OK;
+    /* the marketplace: operators name categories, members publish and order */
+    case TALLY_TX_CATEGORY_SET: return operator_standing(state, tx->body.category_set.network_id, signer);
+    case TALLY_TX_LISTING_CREATE: return member_standing(state, tx->body.listing.network_id, signer);
+    case TALLY_TX_ORDER_CREATE: return listing_buyer_standing(state, tx->body.order_create.listing_id, signer);
+    /* which side may take which step, and who reviews, is the rules' */
+    case TALLY_TX_LISTING_UPDATE:
+    case TALLY_TX_LISTING_WITHDRAW:
+    case TALLY_TX_ORDER_ACCEPT:
+    case TALLY_TX_ORDER_DECLINE:
+    case TALLY_TX_ORDER_CANCEL:
+    case TALLY_TX_ORDER_CONFIRM:
+    case TALLY_TX_ORDER_DISPUTE:
+    case TALLY_TX_ORDER_RESOLVE:
+    case TALLY_TX_REVIEW: return TALLY_OK;
     }
     return TALLY_ERR_UNKNOWN_TX_TYPE;
 }

@@ -58,6 +58,18 @@ tally_result ledger_dispatch(tally_state *state, const tally_tx *tx, int64_t blo
     case TALLY_TX_PROPOSAL_CREATE: return governance_propose(state, tx, block_time);
     case TALLY_TX_PROPOSAL_VOTE: return governance_vote(state, tx, block_time);
     case TALLY_TX_PROPOSAL_CANCEL: return governance_cancel(state, tx, block_time);
+    case TALLY_TX_CATEGORY_SET: return market_category_set(state, tx);
+    case TALLY_TX_LISTING_CREATE: return market_listing_create(state, tx, block_time);
+    case TALLY_TX_LISTING_UPDATE: return market_listing_update(state, tx, block_time);
+    case TALLY_TX_LISTING_WITHDRAW: return market_listing_withdraw(state, tx);
+    case TALLY_TX_ORDER_CREATE: return market_order_create(state, tx, block_time);
+    case TALLY_TX_ORDER_ACCEPT:
+    case TALLY_TX_ORDER_DECLINE:
+    case TALLY_TX_ORDER_CANCEL:
+    case TALLY_TX_ORDER_CONFIRM:
+    case TALLY_TX_ORDER_DISPUTE:
+    case TALLY_TX_ORDER_RESOLVE: return market_order_step(state, tx, block_time);
+    case TALLY_TX_REVIEW: return market_review(state, tx);
     }
     return result_error(TALLY_ERR_UNKNOWN_TX_TYPE);
 }
@@ -157,6 +169,7 @@ static void process_due(tally_state *state, int64_t block_time, ledger_block_end
         case DUE_HEALTH: health_period_due(state, ledger_network(state, due.index + 1), due.due_time, end); break;
         case DUE_CHARGES: charges_due(state, ledger_network(state, due.index + 1), due.due_time, block_time, end); break;
         case DUE_PROPOSAL: governance_due(state, due.index, due.due_time, block_time, end); break;
+        case DUE_LISTING: market_listing_due(state, due.index, due.due_time, end); break;
         }
     }
 }
@@ -197,6 +210,10 @@ const char *tally_event_kind_name(uint8_t kind) {
     case TALLY_EVENT_PROPOSAL_PASSED: return "proposal_passed";
     case TALLY_EVENT_PROPOSAL_REJECTED: return "proposal_rejected";
     case TALLY_EVENT_PROPOSAL_EXECUTED: return "proposal_executed";
+    case TALLY_EVENT_LISTING_EXPIRED: return "listing_expired";
+    case TALLY_EVENT_ORDER_RELEASED: return "order_released";
+    case TALLY_EVENT_ORDER_EXPIRED: return "order_expired";
+    case TALLY_EVENT_ORDER_HELD: return "order_held";
     }
     return NULL;
 }

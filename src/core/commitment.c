@@ -82,7 +82,8 @@ bool ledger_marks_reserve(tally_state *state) {
                                                     state->holding_capacity, state->pending_capacity,
                                                     state->request_capacity, state->gateway_capacity,
                                                     state->stake_capacity, state->proposal_capacity,
-                                                    state->vote_capacity};
+                                                    state->vote_capacity, state->listing_capacity,
+                                                    state->order_capacity};
     for (int t = 0; t < TALLY_TABLE_COUNT; t++)
         if (!marks_grow(&state->trees[t].dirty, capacities[t]) ||
             !marks_grow(&state->checker.touched[t], capacities[t]))

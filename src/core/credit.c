@@ -210,7 +210,7 @@ void credit_after_balance_change(tally_state *state, tally_member *member,
 static void write_off(tally_state *state, tally_network *network, tally_member *member, int64_t due_time,
                       ledger_block_end *end) {
     /* Its holds go first: what they held was never paid. */
-    pending_void_all_of(state, member);
+    pending_void_all_of(state, member, due_time);
     tally_member *lost = ledger_member_at(state, network->lost_debt_member);
     int64_t written_off = debt_part(member->balance);
     balance_change changes[] = {{member, 0}, {lost, lost->balance - written_off}};

@@ -88,7 +88,7 @@ typedef struct {
  * network's). An entry is stale when the record's current due
  * time differs; stale entries are skipped when popped. */
 typedef enum { DUE_LINE = 0, DUE_POLICY_CHANGE = 1, DUE_PEG_CHANGE = 2, DUE_PENDING = 3, DUE_REQUEST = 4,
-               DUE_HEALTH = 5, DUE_CHARGES = 6, DUE_PROPOSAL = 7 } ledger_due_kind;
+               DUE_HEALTH = 5, DUE_CHARGES = 6, DUE_PROPOSAL = 7, DUE_LISTING = 8 } ledger_due_kind;
 typedef struct {
     int64_t due_time;
     uint32_t index;
@@ -214,6 +214,12 @@ struct tally_state {
     uint32_t vote_count, vote_capacity;
     ledger_index vote_index; /* (proposal id, voter) */
 
+    tally_listing *listings; /* listings[i] has id i + 1 */
+    uint32_t listing_count, listing_capacity;
+
+    tally_order *orders; /* orders[i] has id i + 1 */
+    uint32_t order_count, order_capacity;
+
     ledger_due *due_heap;
     uint32_t due_count, due_capacity;
 
@@ -238,6 +244,8 @@ static inline uint32_t ledger_table_count(const tally_state *state, tally_table 
     case TALLY_TABLE_STAKES: return state->stake_count;
     case TALLY_TABLE_PROPOSALS: return state->proposal_count;
     case TALLY_TABLE_VOTES: return state->vote_count;
+    case TALLY_TABLE_LISTINGS: return state->listing_count;
+    case TALLY_TABLE_ORDERS: return state->order_count;
     case TALLY_TABLE_COUNT: break;
     }
     return 0;
@@ -428,7 +436,7 @@ void pending_due(tally_state *state, uint32_t pending_index, int64_t due_time, i
                  ledger_block_end *end);
 /* Before member's default: every open pending transfer it pays in its network is
  * voided (its hold released). */
-void pending_void_all_of(tally_state *state, const tally_member *member);
+void pending_void_all_of(tally_state *state, const tally_member *member, int64_t at);
 /* The pending transfer of index, marked for the commitment. */
 tally_pending *ledger_pending_at(const tally_state *state, uint32_t index);
 
@@ -512,6 +520,35 @@ tally_proposal *ledger_proposal_at(const tally_state *state, uint32_t index);
 /* The vote of (proposal, voter), or NULL; appending one (room reserved). */
 const tally_vote *ledger_vote_find(const tally_state *state, uint32_t proposal_id, const tally_key *voter);
 tally_vote *ledger_vote_add(tally_state *state, uint32_t proposal_id, const tally_key *voter);
+
+/* The marketplace (market.c, docs/MARKETPLACE.md). */
+tally_result market_category_set(tally_state *state, const tally_tx *tx);
+tally_result market_listing_create(tally_state *state, const tally_tx *tx, int64_t block_time);
+tally_result market_listing_update(tally_state *state, const tally_tx *tx, int64_t block_time);
+tally_result market_listing_withdraw(tally_state *state, const tally_tx *tx);
+tally_result market_order_create(tally_state *state, const tally_tx *tx, int64_t block_time);
+tally_result market_order_step(tally_state *state, const tally_tx *tx, int64_t block_time);
+tally_result market_review(tally_state *state, const tally_tx *tx);
+/* A listing's expiry came (a due entry). */
+void market_listing_due(tally_state *state, uint32_t listing_index, int64_t due_time, ledger_block_end *end);
+/* The timeout of an order's hold came (pending_due hands it over): refunded if the
+ * seller had not accepted, released to the seller if accepted, nothing if disputed. */
+void market_hold_due(tally_state *state, tally_pending *pending, int64_t block_time, ledger_block_end *end);
+/* The hold of an order was voided before its buyer's default. */
+void market_hold_voided(tally_state *state, const tally_pending *pending, int64_t block_time);
+/* The listing and the order of index, marked for the commitment. */
+tally_listing *ledger_listing_at(const tally_state *state, uint32_t index);
+tally_order *ledger_order_at(const tally_state *state, uint32_t index);
+
+/* Holds (pending.c) as the marketplace opens and ends them: a hold of amount plus
+ * its fee from payer to payee, checked as PENDING_CREATE checks one; moving `amount`
+ * of it to the payee (cap checked, fee pro rata; nothing changes when refused); and
+ * releasing it back to its payer. */
+tally_result pending_hold_open(tally_state *state, const tally_network *network, const tally_key *payer_key,
+                               const tally_key *payee, const tally_key *resolver, int64_t amount, int64_t max_fee,
+                               int64_t timeout, uint8_t outcome, int64_t block_time);
+tally_result pending_hold_post(tally_state *state, tally_pending *pending, int64_t amount, int64_t block_time);
+void pending_hold_release(tally_state *state, tally_pending *pending);
 
 /* Charges: demurrage and membership fees (charges.c). */
 /* Queues a new network's first charge round. */

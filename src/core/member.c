@@ -48,6 +48,7 @@ static tally_result add_member(tally_state *state, tally_network *network, const
         member->key = *key;
         member->fees_paid = fees_paid;
         member->requests_open = requests_open;
+        member->listings_open = kept.listings_open; /* listings outlive leaving, as requests */
         member->active_period = active_period;
         member->compliant_streak = kept.compliant_streak;
         member->defaults = kept.defaults;

@@ -23,38 +23,35 @@ const char *tally_pending_status_name(uint8_t status) {
 /* A year: the furthest a timeout may be. */
 #define PENDING_TIMEOUT_MAX_SECONDS (366 * 86400)
 
-tally_result pending_create(tally_state *state, const tally_tx *tx, int64_t block_time) {
-    const tally_tx_pending_create *body = &tx->body.pending_create;
-    tally_network *network = ledger_network(state, body->network_id);
-    if (!network) return result_error(TALLY_ERR_UNKNOWN_NETWORK);
-    if (body->amount <= 0) return result_error(TALLY_ERR_AMOUNT_NOT_POSITIVE);
-    if (ledger_keys_equal(&tx->signer, &body->payee)) return result_error(TALLY_ERR_SELF_TRANSFER);
-    if (body->timeout <= block_time || body->timeout - block_time > PENDING_TIMEOUT_MAX_SECONDS)
+tally_result pending_hold_open(tally_state *state, const tally_network *network, const tally_key *payer_key,
+                               const tally_key *payee, const tally_key *resolver, int64_t amount, int64_t max_fee,
+                               int64_t timeout, uint8_t outcome, int64_t block_time) {
+    if (amount <= 0) return result_error(TALLY_ERR_AMOUNT_NOT_POSITIVE);
+    if (ledger_keys_equal(payer_key, payee)) return result_error(TALLY_ERR_SELF_TRANSFER);
+    if (timeout <= block_time || timeout - block_time > PENDING_TIMEOUT_MAX_SECONDS)
         return result_error(TALLY_ERR_BAD_TIMEOUT);
     /* The codec refuses an unknown outcome on the wire; a transaction built in memory too. */
-    if (body->outcome >= TALLY_PENDING_OUTCOME_COUNT) return result_error(TALLY_ERR_DECODE_BAD_VALUE);
-    if (tally_key_is_system(&body->payee) || tally_key_is_system(&body->resolver))
-        return result_error(TALLY_ERR_SYSTEM_ACCOUNT);
-    tally_member *payer = ledger_current_member(state, network->id, &tx->signer);
+    if (outcome >= TALLY_PENDING_OUTCOME_COUNT) return result_error(TALLY_ERR_DECODE_BAD_VALUE);
+    tally_member *payer = ledger_current_member(state, network->id, payer_key);
     if (!payer) return result_error(TALLY_ERR_NOT_MEMBER);
-    if (!ledger_current_member(state, network->id, &body->payee)) return result_error(TALLY_ERR_NOT_MEMBER);
+    if (!ledger_current_member(state, network->id, payee)) return result_error(TALLY_ERR_NOT_MEMBER);
     if (payer->holds_open >= TALLY_OPEN_PER_MEMBER_MAX) return result_error(TALLY_ERR_TOO_MANY_OPEN);
     /* The fee of the whole amount, as a transfer now would charge it. */
     bool may_borrow = credit_allows_new_debt(payer);
     int64_t own;
     if (!checked_sub(payer->balance, payer->pending_out, &own)) return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
-    int64_t on_credit = body->amount > positive_part(own) ? body->amount - positive_part(own) : 0;
+    int64_t on_credit = amount > positive_part(own) ? amount - positive_part(own) : 0;
     int64_t fee, risk_fee = may_borrow ? fee_round_up(on_credit, payer->risk_fee_bps) : 0;
-    if (!checked_add(fee_round_up(body->amount, network->policy.fee_bps), risk_fee, &fee))
+    if (!checked_add(fee_round_up(amount, network->policy.fee_bps), risk_fee, &fee))
         return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
-    if (fee > body->max_fee) {
+    if (fee > max_fee) {
         tally_result refused = result_error(TALLY_ERR_FEE_ABOVE_MAX);
         refused.available = fee;
         return refused;
     }
     /* Held as if spent: the payer's floor is -limit while its line lends, else 0. */
     int64_t held, after;
-    if (!checked_add(body->amount, fee, &held) || !checked_sub(own, held, &after))
+    if (!checked_add(amount, fee, &held) || !checked_sub(own, held, &after))
         return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
     int64_t floor = may_borrow ? -payer->limit : 0;
     if (after < floor) {
@@ -70,24 +67,39 @@ tally_result pending_create(tally_state *state, const tally_tx *tx, int64_t bloc
     memset(pending, 0, sizeof *pending);
     pending->id = index + 1;
     pending->network_id = network->id;
-    pending->payer = tx->signer;
-    pending->payee = body->payee;
-    pending->resolver = body->resolver;
-    pending->amount = body->amount;
+    pending->payer = *payer_key;
+    pending->payee = *payee;
+    pending->resolver = *resolver;
+    pending->amount = amount;
     pending->fee = fee;
     pending->risk_fee = risk_fee;
-    pending->timeout = body->timeout;
-    pending->outcome = body->outcome;
+    pending->timeout = timeout;
+    pending->outcome = outcome;
     pending->status = TALLY_PENDING_OPEN;
     pending->created_at = block_time;
     ledger_touch(state, TALLY_TABLE_PENDINGS, index);
     payer->pending_out += held; /* fits: own - held did not overflow */
     payer->holds_open++;
-    ledger_due_push(state, body->timeout, DUE_PENDING, index);
+    ledger_due_push(state, timeout, DUE_PENDING, index);
     tally_result result = result_error(TALLY_OK);
     result.created_id = pending->id;
     result.fee = fee;
     return result;
+}
+
+tally_result pending_create(tally_state *state, const tally_tx *tx, int64_t block_time) {
+    const tally_tx_pending_create *body = &tx->body.pending_create;
+    const tally_network *network = ledger_network(state, body->network_id);
+    if (!network) return result_error(TALLY_ERR_UNKNOWN_NETWORK);
+    if (body->amount <= 0) return result_error(TALLY_ERR_AMOUNT_NOT_POSITIVE);
+    if (ledger_keys_equal(&tx->signer, &body->payee)) return result_error(TALLY_ERR_SELF_TRANSFER);
+    if (body->timeout <= block_time || body->timeout - block_time > PENDING_TIMEOUT_MAX_SECONDS)
+        return result_error(TALLY_ERR_BAD_TIMEOUT);
+    if (body->outcome >= TALLY_PENDING_OUTCOME_COUNT) return result_error(TALLY_ERR_DECODE_BAD_VALUE);
+    if (tally_key_is_system(&body->payee) || tally_key_is_system(&body->resolver))
+        return result_error(TALLY_ERR_SYSTEM_ACCOUNT);
+    return pending_hold_open(state, network, &tx->signer, &body->payee, &body->resolver, body->amount, body->max_fee,
+                             body->timeout, body->outcome, block_time);
 }
 
 /* The share of a held fee that posting `amount` of the hold charges, rounded up. */
@@ -102,7 +114,7 @@ static int64_t posted_fee(const tally_pending *pending, int64_t amount) {
 }
 
 /* Releases the hold from its payer's pending_out. */
-static void release(tally_state *state, tally_pending *pending) {
+void pending_hold_release(tally_state *state, tally_pending *pending) {
     tally_member *payer = ledger_member(state, pending->network_id, &pending->payer);
     assert(payer && payer->pending_out >= pending->amount + pending->fee && payer->holds_open > 0);
     if (payer) {
@@ -113,7 +125,7 @@ static void release(tally_state *state, tally_pending *pending) {
 
 /* Moves `amount` of an open hold to its payee: the payee's cap checked, the fee
  * charged pro rata. Changes nothing when refused. */
-static tally_result post(tally_state *state, tally_pending *pending, int64_t amount, int64_t block_time) {
+tally_result pending_hold_post(tally_state *state, tally_pending *pending, int64_t amount, int64_t block_time) {
     tally_network *network = ledger_network(state, pending->network_id);
     tally_member *payer = ledger_member(state, network->id, &pending->payer);
     tally_member *payee = ledger_current_member(state, network->id, &pending->payee);
@@ -137,7 +149,7 @@ static tally_result post(tally_state *state, tally_pending *pending, int64_t amo
     result.fee = fee;
     result.minted = debt_part(payer_after) - debt_part(payer->balance);
     result.burned = debt_part(payee->balance) - debt_part(payee_after);
-    release(state, pending);
+    pending_hold_release(state, pending);
     ledger_balances_commit(network, changes, 3);
     if (!checked_add(payer->fees_paid, fee, &payer->fees_paid)) payer->fees_paid = INT64_MAX;
     credit_after_balance_change(state, payer, network, 0, block_time);
@@ -169,6 +181,7 @@ tally_result pending_post(tally_state *state, const tally_tx *tx, int64_t block_
     const tally_pending *seen = NULL;
     tally_error error = open_pending(state, body->pending_id, &seen);
     if (error != TALLY_OK) return result_error(error);
+    if (seen->order_id != 0) return result_error(TALLY_ERR_HELD_BY_ORDER);
     if (!ledger_keys_equal(&seen->payer, &tx->signer) && !is_resolver(seen, &tx->signer))
         return result_error(TALLY_ERR_NOT_RESOLVER);
     if (body->amount <= 0) return result_error(TALLY_ERR_AMOUNT_NOT_POSITIVE);
@@ -178,7 +191,7 @@ tally_result pending_post(tally_state *state, const tally_tx *tx, int64_t block_
         return refused;
     }
     tally_pending *pending = ledger_pending_at(state, body->pending_id - 1);
-    tally_result result = post(state, pending, body->amount, block_time);
+    tally_result result = pending_hold_post(state, pending, body->amount, block_time);
     if (result.code == TALLY_OK) pending->status = TALLY_PENDING_POSTED;
     return result;
 }
@@ -188,10 +201,11 @@ tally_result pending_void(tally_state *state, const tally_tx *tx) {
     const tally_pending *seen = NULL;
     tally_error error = open_pending(state, body->pending_id, &seen);
     if (error != TALLY_OK) return result_error(error);
+    if (seen->order_id != 0) return result_error(TALLY_ERR_HELD_BY_ORDER);
     if (!ledger_keys_equal(&seen->payee, &tx->signer) && !is_resolver(seen, &tx->signer))
         return result_error(TALLY_ERR_NOT_RESOLVER);
     tally_pending *pending = ledger_pending_at(state, body->pending_id - 1);
-    release(state, pending);
+    pending_hold_release(state, pending);
     pending->status = TALLY_PENDING_VOIDED;
     return result_error(TALLY_OK);
 }
@@ -202,14 +216,19 @@ void pending_due(tally_state *state, uint32_t pending_index, int64_t due_time, i
     const tally_pending *seen = &state->pendings[pending_index];
     if (seen->status != TALLY_PENDING_OPEN || seen->timeout != due_time) return; /* ended before */
     tally_pending *pending = ledger_pending_at(state, pending_index);
+    /* An order's hold ends as its order says. */
+    if (pending->order_id != 0) {
+        market_hold_due(state, pending, block_time, end);
+        return;
+    }
     /* Release posts it all; when it cannot (the payee at its cap or gone), refund. */
-    if (pending->outcome == TALLY_PENDING_RELEASE && post(state, pending, pending->amount, block_time).code == TALLY_OK) {
+    if (pending->outcome == TALLY_PENDING_RELEASE && pending_hold_post(state, pending, pending->amount, block_time).code == TALLY_OK) {
         pending->status = TALLY_PENDING_RELEASED;
         ledger_event(end, TALLY_EVENT_PENDING_RELEASED, pending->network_id, &pending->payer, pending->amount,
                      pending->id);
         return;
     }
-    release(state, pending);
+    pending_hold_release(state, pending);
     pending->status = TALLY_PENDING_REFUNDED;
     ledger_event(end, TALLY_EVENT_PENDING_REFUNDED, pending->network_id, &pending->payer, pending->amount,
                  pending->id);
@@ -217,7 +236,7 @@ void pending_due(tally_state *state, uint32_t pending_index, int64_t due_time, i
 
 /* No event each: one default may void many holds, and a block's events are bounded
  * (TALLY_BLOCK_EVENTS_MAX); the default's own event and the records' status say it. */
-void pending_void_all_of(tally_state *state, const tally_member *member) {
+void pending_void_all_of(tally_state *state, const tally_member *member, int64_t at) {
     if (member->pending_out == 0) return;
     for (uint32_t i = 0; i < state->pending_count && member->pending_out > 0; i++) {
         const tally_pending *seen = &state->pendings[i];
@@ -225,7 +244,8 @@ void pending_void_all_of(tally_state *state, const tally_member *member) {
             !ledger_keys_equal(&seen->payer, &member->key))
             continue;
         tally_pending *pending = ledger_pending_at(state, i);
-        release(state, pending);
+        pending_hold_release(state, pending);
         pending->status = TALLY_PENDING_VOIDED;
+        if (pending->order_id != 0) market_hold_voided(state, pending, at);
     }
 }

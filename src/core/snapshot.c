@@ -5,10 +5,10 @@
  * machine. Indices and the due heap are derived data and are rebuilt on load; a
  * loaded state must pass tally_check_invariants or it is refused.
  *
- *   "TALLYST5" | chain_id[32] | chain rules | u32 counts of networks, assets,
+ *   "TALLYST6" | chain_id[32] | chain rules | u32 counts of networks, assets,
  *   members, accounts, holdings, pendings, requests, gateways, stakes, proposals,
- *   votes | networks | assets | members | accounts | holdings | pendings | requests |
- *   gateways | stakes | proposals | votes
+ *   votes, listings, orders | networks | assets | members | accounts | holdings |
+ *   pendings | requests | gateways | stakes | proposals | votes | listings | orders
  *
  * Counts derived from the tables (member records per network, holders per asset
  * and pool) are not written: loading recomputes them.
@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const uint8_t snapshot_magic[8] = {'T', 'A', 'L', 'L', 'Y', 'S', 'T', '5'};
+static const uint8_t snapshot_magic[8] = {'T', 'A', 'L', 'L', 'Y', 'S', 'T', '6'};
 
 typedef struct {
     uint8_t *out; /* NULL: only count */
@@ -316,6 +316,7 @@ static void write_network(writer *w, const tally_network *n) {
     put_i64(w, n->charges_at);
     put_u32(w, n->charges_cursor);
     put_u64(w, n->join_count);
+    put_u32(w, n->market_categories);
 }
 
 static void read_network(reader *r, tally_network *n) {
@@ -361,6 +362,7 @@ static void read_network(reader *r, tally_network *n) {
     n->charges_at = get_i64(r);
     n->charges_cursor = get_u32(r);
     n->join_count = get_u64(r);
+    n->market_categories = get_u32(r);
     if (n->charges_at < 0 || (n->charges_at == 0 && n->charges_cursor != 0)) r->invalid = true;
     if (n->decimals > TALLY_DECIMALS_MAX) r->invalid = true;
     /* The running period follows the last completed one, from its end. */
@@ -413,6 +415,7 @@ static void write_member(writer *w, const tally_member *m) {
     put_i64(w, m->pending_out);
     put_u32(w, m->holds_open);
     put_u32(w, m->requests_open);
+    put_u32(w, m->listings_open);
     put_u8(w, m->status_before_leaving);
     put_u32(w, m->active_period);
     put_u32(w, m->reputation);
@@ -456,7 +459,9 @@ static void read_member(reader *r, tally_member *m) {
     m->pending_out = get_i64(r);
     m->holds_open = get_u32(r);
     m->requests_open = get_u32(r);
-    if (m->pending_out < 0 || m->holds_open > TALLY_OPEN_PER_MEMBER_MAX || m->requests_open > TALLY_OPEN_PER_MEMBER_MAX)
+    m->listings_open = get_u32(r);
+    if (m->pending_out < 0 || m->holds_open > TALLY_OPEN_PER_MEMBER_MAX || m->requests_open > TALLY_OPEN_PER_MEMBER_MAX ||
+        m->listings_open > TALLY_OPEN_PER_MEMBER_MAX)
         r->invalid = true;
     m->status_before_leaving = get_u8(r);
     if (m->status_before_leaving > TALLY_MEMBER_DEFAULTED) r->invalid = true;
@@ -540,6 +545,7 @@ static void write_pending(writer *w, const tally_pending *p) {
     put_u8(w, p->status);
     put_i64(w, p->created_at);
     put_i64(w, p->posted);
+    put_u32(w, p->order_id);
 }
 
 static void read_pending(reader *r, tally_pending *p) {
@@ -557,6 +563,7 @@ static void read_pending(reader *r, tally_pending *p) {
     p->status = get_u8(r);
     p->created_at = get_i64(r);
     p->posted = get_i64(r);
+    p->order_id = get_u32(r);
     if (p->outcome >= TALLY_PENDING_OUTCOME_COUNT || p->status >= TALLY_PENDING_STATUS_COUNT || p->amount <= 0 ||
         p->fee < 0 || p->risk_fee < 0 || p->risk_fee > p->fee || p->posted < 0 || p->posted > p->amount)
         r->invalid = true;
@@ -746,6 +753,88 @@ static void read_proposal(reader *r, tally_proposal *p) {
         r->invalid = true;
 }
 
+static void write_listing(writer *w, const tally_listing *l) {
+    put_u32(w, l->id);
+    put_u32(w, l->network_id);
+    put_key(w, &l->seller);
+    put_u8(w, l->kind);
+    put_u8(w, l->category);
+    put_u8(w, l->status);
+    put_i64(w, l->price);
+    put_u32(w, l->quantity);
+    put_u32(w, l->sold);
+    put_u32(w, l->orders_open);
+    put_u32(w, l->revision);
+    put_i64(w, l->expiry);
+    put_i64(w, l->created_at);
+    put_i64(w, l->updated_at);
+}
+
+static void read_listing(reader *r, tally_listing *l) {
+    memset(l, 0, sizeof *l);
+    l->id = get_u32(r);
+    l->network_id = get_u32(r);
+    get_key(r, &l->seller);
+    l->kind = get_u8(r);
+    l->category = get_u8(r);
+    l->status = get_u8(r);
+    l->price = get_i64(r);
+    l->quantity = get_u32(r);
+    l->sold = get_u32(r);
+    l->orders_open = get_u32(r);
+    l->revision = get_u32(r);
+    l->expiry = get_i64(r);
+    l->created_at = get_i64(r);
+    l->updated_at = get_i64(r);
+    if (l->kind >= TALLY_LISTING_KIND_COUNT || l->status >= TALLY_LISTING_STATUS_COUNT ||
+        l->category > TALLY_MARKET_CATEGORIES_MAX || l->price < 0 || l->updated_at < l->created_at)
+        r->invalid = true;
+}
+
+static void write_order(writer *w, const tally_order *o) {
+    put_u32(w, o->id);
+    put_u32(w, o->network_id);
+    put_u32(w, o->listing_id);
+    put_u32(w, o->pending_id);
+    put_key(w, &o->buyer);
+    put_key(w, &o->seller);
+    put_u32(w, o->quantity);
+    put_i64(w, o->unit_price);
+    put_i64(w, o->amount);
+    put_i64(w, o->paid);
+    put_i64(w, o->timeout);
+    put_i64(w, o->created_at);
+    put_i64(w, o->accepted_at);
+    put_i64(w, o->ended_at);
+    put_u8(w, o->status);
+    put_u8(w, o->buyer_rating);
+    put_u8(w, o->seller_rating);
+}
+
+static void read_order(reader *r, tally_order *o) {
+    memset(o, 0, sizeof *o);
+    o->id = get_u32(r);
+    o->network_id = get_u32(r);
+    o->listing_id = get_u32(r);
+    o->pending_id = get_u32(r);
+    get_key(r, &o->buyer);
+    get_key(r, &o->seller);
+    o->quantity = get_u32(r);
+    o->unit_price = get_i64(r);
+    o->amount = get_i64(r);
+    o->paid = get_i64(r);
+    o->timeout = get_i64(r);
+    o->created_at = get_i64(r);
+    o->accepted_at = get_i64(r);
+    o->ended_at = get_i64(r);
+    o->status = get_u8(r);
+    o->buyer_rating = get_u8(r);
+    o->seller_rating = get_u8(r);
+    if (o->status >= TALLY_ORDER_STATUS_COUNT || o->buyer_rating > 5 || o->seller_rating > 5 || o->quantity == 0 ||
+        o->unit_price <= 0 || o->amount <= 0 || o->paid < 0 || o->paid > o->amount)
+        r->invalid = true;
+}
+
 static void write_vote(writer *w, const tally_vote *v) {
     put_u32(w, v->proposal_id);
     put_key(w, &v->voter);
@@ -777,6 +866,8 @@ size_t ledger_record_encode(const tally_state *state, tally_table table, uint32_
     case TALLY_TABLE_STAKES: write_stake(&w, &state->stakes[index]); break;
     case TALLY_TABLE_PROPOSALS: write_proposal(&w, &state->proposals[index]); break;
     case TALLY_TABLE_VOTES: write_vote(&w, &state->votes[index]); break;
+    case TALLY_TABLE_LISTINGS: write_listing(&w, &state->listings[index]); break;
+    case TALLY_TABLE_ORDERS: write_order(&w, &state->orders[index]); break;
     case TALLY_TABLE_COUNT: break;
     }
     assert(w.length <= TALLY_RECORD_MAX);
@@ -842,6 +933,8 @@ bool tally_state_proof_record(const tally_state_proof *proof, tally_record *out)
     case TALLY_TABLE_STAKES: return tally_record_decode_stake(bytes, length, &out->stake);
     case TALLY_TABLE_PROPOSALS: return tally_record_decode_proposal(bytes, length, &out->proposal);
     case TALLY_TABLE_VOTES: return tally_record_decode_vote(bytes, length, &out->vote);
+    case TALLY_TABLE_LISTINGS: return tally_record_decode_listing(bytes, length, &out->listing);
+    case TALLY_TABLE_ORDERS: return tally_record_decode_order(bytes, length, &out->order);
     case TALLY_TABLE_COUNT: break;
     }
     return false;
@@ -883,6 +976,18 @@ bool tally_record_decode_vote(const uint8_t *bytes, size_t length, tally_vote *o
     return read_exact(&r);
 }
 
+bool tally_record_decode_listing(const uint8_t *bytes, size_t length, tally_listing *out) {
+    reader r = {bytes, length, 0, false, false};
+    read_listing(&r, out);
+    return read_exact(&r);
+}
+
+bool tally_record_decode_order(const uint8_t *bytes, size_t length, tally_order *out) {
+    reader r = {bytes, length, 0, false, false};
+    read_order(&r, out);
+    return read_exact(&r);
+}
+
 static void write_all(const tally_state *state, writer *w) {
     put_bytes(w, snapshot_magic, sizeof snapshot_magic);
     put_bytes(w, state->chain_id, TALLY_CHAIN_ID_BYTES);
@@ -898,6 +1003,8 @@ static void write_all(const tally_state *state, writer *w) {
     put_u32(w, state->stake_count);
     put_u32(w, state->proposal_count);
     put_u32(w, state->vote_count);
+    put_u32(w, state->listing_count);
+    put_u32(w, state->order_count);
     for (uint32_t i = 0; i < state->network_count; i++) write_network(w, &state->networks[i]);
     for (uint32_t i = 0; i < state->asset_count; i++) write_asset(w, &state->assets[i]);
     for (uint32_t i = 0; i < state->member_count; i++) write_member(w, &state->members[i]);
@@ -909,6 +1016,8 @@ static void write_all(const tally_state *state, writer *w) {
     for (uint32_t i = 0; i < state->stake_count; i++) write_stake(w, &state->stakes[i]);
     for (uint32_t i = 0; i < state->proposal_count; i++) write_proposal(w, &state->proposals[i]);
     for (uint32_t i = 0; i < state->vote_count; i++) write_vote(w, &state->votes[i]);
+    for (uint32_t i = 0; i < state->listing_count; i++) write_listing(w, &state->listings[i]);
+    for (uint32_t i = 0; i < state->order_count; i++) write_order(w, &state->orders[i]);
 }
 
 size_t tally_state_serialized_size(const tally_state *state) {
@@ -928,7 +1037,8 @@ size_t tally_state_serialize(const tally_state *state, uint8_t *out, size_t out_
  * anything is allocated. */
 static uint64_t smallest_records(uint32_t networks, uint32_t assets, uint32_t members, uint32_t accounts,
                                  uint32_t holdings, uint32_t pendings, uint32_t requests, uint32_t gateways,
-                                 uint32_t stakes, uint32_t proposals, uint32_t votes) {
+                                 uint32_t stakes, uint32_t proposals, uint32_t votes, uint32_t listings,
+                                 uint32_t orders) {
     static const tally_network empty_network;
     static const tally_asset empty_asset;
     static const tally_member empty_member;
@@ -940,7 +1050,9 @@ static uint64_t smallest_records(uint32_t networks, uint32_t assets, uint32_t me
     write_account(&account, &empty_account);
     enum {
         HOLDING_BYTES = 4 + 4 + TALLY_KEY_BYTES + 8,
-        PENDING_BYTES = 4 + 4 + 3 * TALLY_KEY_BYTES + 4 * 8 + 2 + 2 * 8,
+        PENDING_BYTES = 4 + 4 + 3 * TALLY_KEY_BYTES + 4 * 8 + 2 + 2 * 8 + 4,
+        LISTING_BYTES = 2 * 4 + TALLY_KEY_BYTES + 3 + 8 + 4 * 4 + 3 * 8,
+        ORDER_BYTES = 4 * 4 + 2 * TALLY_KEY_BYTES + 4 + 7 * 8 + 3,
         REQUEST_BYTES = 4 + 4 + 3 * TALLY_KEY_BYTES + 3 * 8 + 1,
         GATEWAY_BYTES = 3 * 4 + 2 * 8 + 2 * (3 * 4 + 8) + 3 + 2 * 8,
         STAKE_BYTES = 2 * 4 + 2 * TALLY_KEY_BYTES + 3 * 8 + 4 + 8,
@@ -950,7 +1062,8 @@ static uint64_t smallest_records(uint32_t networks, uint32_t assets, uint32_t me
     return (uint64_t)networks * network.length + (uint64_t)assets * asset.length + (uint64_t)members * member.length +
            (uint64_t)accounts * account.length + (uint64_t)holdings * HOLDING_BYTES + (uint64_t)pendings * PENDING_BYTES +
            (uint64_t)requests * REQUEST_BYTES + (uint64_t)gateways * GATEWAY_BYTES + (uint64_t)stakes * STAKE_BYTES +
-           (uint64_t)proposals * PROPOSAL_BYTES + (uint64_t)votes * VOTE_BYTES;
+           (uint64_t)proposals * PROPOSAL_BYTES + (uint64_t)votes * VOTE_BYTES + (uint64_t)listings * LISTING_BYTES +
+           (uint64_t)orders * ORDER_BYTES;
 }
 
 tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_error *error) {
@@ -968,18 +1081,19 @@ tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_
     uint32_t networks = get_u32(&r), assets = get_u32(&r), members = get_u32(&r);
     uint32_t accounts = get_u32(&r), holdings = get_u32(&r), pendings = get_u32(&r);
     uint32_t requests = get_u32(&r), gateways = get_u32(&r), stakes = get_u32(&r);
-    uint32_t proposals = get_u32(&r), votes = get_u32(&r);
+    uint32_t proposals = get_u32(&r), votes = get_u32(&r), listings = get_u32(&r), orders = get_u32(&r);
     if (r.failed) {
         *error = TALLY_ERR_DECODE_TRUNCATED;
         return NULL;
     }
     uint64_t least =
         smallest_records(networks, assets, members, accounts, holdings, pendings, requests, gateways, stakes, proposals,
-                         votes);
+                         votes, listings, orders);
     if (networks > TALLY_NETWORKS_MAX || assets > TALLY_ASSETS_MAX || members > TALLY_MEMBERS_MAX ||
         accounts > TALLY_ACCOUNTS_MAX || holdings > TALLY_HOLDINGS_MAX || pendings > TALLY_PENDINGS_MAX ||
         requests > TALLY_REQUESTS_MAX || gateways > TALLY_GATEWAYS_MAX || stakes > TALLY_STAKES_MAX ||
-        proposals > TALLY_PROPOSALS_MAX || votes > TALLY_VOTES_MAX ||
+        proposals > TALLY_PROPOSALS_MAX || votes > TALLY_VOTES_MAX || listings > TALLY_LISTINGS_MAX ||
+        orders > TALLY_ORDERS_MAX ||
         least > length - r.position) {
         *error = TALLY_ERR_DECODE_BAD_LENGTH;
         return NULL;
@@ -1000,9 +1114,11 @@ tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_
     state->stakes = realloc(state->stakes, ((size_t)stakes + 1) * sizeof *state->stakes);
     state->proposals = realloc(state->proposals, ((size_t)proposals + 1) * sizeof *state->proposals);
     state->votes = realloc(state->votes, ((size_t)votes + 1) * sizeof *state->votes);
+    state->listings = realloc(state->listings, ((size_t)listings + 1) * sizeof *state->listings);
+    state->orders = realloc(state->orders, ((size_t)orders + 1) * sizeof *state->orders);
     if (!state->networks || !state->assets || !state->members || !state->accounts || !state->holdings ||
         !state->pendings || !state->requests || !state->gateways || !state->stakes || !state->proposals ||
-        !state->votes) {
+        !state->votes || !state->listings || !state->orders) {
         tally_state_destroy(state);
         *error = TALLY_ERR_STATE_FULL;
         return NULL;
@@ -1018,6 +1134,8 @@ tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_
     state->stake_capacity = stakes + 1;
     state->proposal_capacity = proposals + 1;
     state->vote_capacity = votes + 1;
+    state->listing_capacity = listings + 1;
+    state->order_capacity = orders + 1;
     for (uint32_t i = 0; i < networks && !r.failed; i++) read_network(&r, &state->networks[i]);
     for (uint32_t i = 0; i < assets && !r.failed; i++) read_asset(&r, &state->assets[i]);
     for (uint32_t i = 0; i < members && !r.failed; i++) read_member(&r, &state->members[i]);
@@ -1048,6 +1166,19 @@ tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_
     }
     for (uint32_t i = 0; i < proposals && !r.failed; i++) read_proposal(&r, &state->proposals[i]);
     for (uint32_t i = 0; i < votes && !r.failed; i++) read_vote(&r, &state->votes[i]);
+    for (uint32_t i = 0; i < listings && !r.failed; i++) {
+        read_listing(&r, &state->listings[i]);
+        if (state->listings[i].id != i + 1 || state->listings[i].network_id == 0 ||
+            state->listings[i].network_id > networks)
+            r.invalid = true;
+    }
+    for (uint32_t i = 0; i < orders && !r.failed; i++) {
+        const tally_order *o = &state->orders[i];
+        read_order(&r, &state->orders[i]);
+        if (o->id != i + 1 || o->network_id == 0 || o->network_id > networks || o->listing_id == 0 ||
+            o->listing_id > listings || o->pending_id == 0 || o->pending_id > pendings)
+            r.invalid = true;
+    }
     state->network_count = networks;
     state->asset_count = assets;
     state->member_count = members;
@@ -1059,6 +1190,8 @@ tally_state *tally_state_deserialize(const uint8_t *bytes, size_t length, tally_
     state->stake_count = stakes;
     state->proposal_count = proposals;
     state->vote_count = votes;
+    state->listing_count = listings;
+    state->order_count = orders;
     bool valid = !r.failed && !r.invalid && r.position == length;
     if (!valid)
         *error = r.failed ? TALLY_ERR_DECODE_TRUNCATED

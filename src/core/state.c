@@ -222,7 +222,7 @@ static bool grow_array(void **array, uint32_t *capacity, uint32_t count, uint32_
 
 typedef struct {
     uint8_t networks, assets, members, holdings, aliases, accounts, pendings, requests, gateways, stakes, proposals,
-        votes;
+        votes, listings, orders;
     uint16_t due;
 } ledger_growth;
 
@@ -252,6 +252,10 @@ static ledger_growth growth_of(const tally_tx *tx) {
     case TALLY_TX_UNSTAKE: growth.holdings = 1; break; /* the underwriter's reserve */
     case TALLY_TX_PROPOSAL_CREATE: growth.proposals = 1; growth.due = DUE_ENTRIES_PER_TX + 1; break; /* and its end */
     case TALLY_TX_PROPOSAL_VOTE: growth.votes = 1; growth.due = DUE_ENTRIES_PER_TX + 1; break; /* an extension */
+    case TALLY_TX_LISTING_CREATE: growth.listings = 1; growth.due = DUE_ENTRIES_PER_TX + 1; break; /* and its expiry */
+    case TALLY_TX_LISTING_UPDATE: growth.due = DUE_ENTRIES_PER_TX + 1; break; /* its new expiry */
+    /* the order, its hold and the hold's timeout */
+    case TALLY_TX_ORDER_CREATE: growth.orders = 1; growth.pendings = 1; growth.due = DUE_ENTRIES_PER_TX + 1; break;
     /* a policy that starts charging queues its first round */
     case TALLY_TX_POLICY_UPDATE: growth.due = DUE_ENTRIES_PER_TX + 1; break;
     case TALLY_TX_GATEWAY_ACCEPT: growth.members = 2; break; /* the two mirror accounts */
@@ -273,12 +277,14 @@ bool ledger_reserve(tally_state *state, const tally_tx *tx, bool signer_has_acco
     if (!signer_has_account) growth.accounts++;
     /* Most transactions (every payment) add no record: nothing to grow. */
     bool grows = growth.networks | growth.assets | growth.members | growth.holdings | growth.aliases | growth.accounts |
-                 growth.pendings | growth.requests | growth.gateways | growth.stakes | growth.proposals | growth.votes;
+                 growth.pendings | growth.requests | growth.gateways | growth.stakes | growth.proposals | growth.votes |
+                 growth.listings | growth.orders;
     if (!grows && state->due_count + growth.due <= state->due_capacity) return true;
     const uint32_t capacities[] = {state->network_capacity, state->asset_capacity, state->member_capacity,
                                    state->account_capacity, state->holding_capacity, state->pending_capacity,
                                    state->request_capacity, state->gateway_capacity, state->stake_capacity,
-                                   state->proposal_capacity, state->vote_capacity};
+                                   state->proposal_capacity, state->vote_capacity, state->listing_capacity,
+                                   state->order_capacity};
     bool room =
         grow_array((void **)&state->networks, &state->network_capacity, state->network_count, growth.networks,
                    sizeof *state->networks, TALLY_NETWORKS_MAX) &&
@@ -303,6 +309,10 @@ bool ledger_reserve(tally_state *state, const tally_tx *tx, bool signer_has_acco
         grow_array((void **)&state->votes, &state->vote_capacity, state->vote_count, growth.votes,
                    sizeof *state->votes, TALLY_VOTES_MAX) &&
         index_make_room(&state->vote_index, growth.votes) &&
+        grow_array((void **)&state->listings, &state->listing_capacity, state->listing_count, growth.listings,
+                   sizeof *state->listings, TALLY_LISTINGS_MAX) &&
+        grow_array((void **)&state->orders, &state->order_capacity, state->order_count, growth.orders,
+                   sizeof *state->orders, TALLY_ORDERS_MAX) &&
         grow_array((void **)&state->due_heap, &state->due_capacity, state->due_count, growth.due,
                    sizeof *state->due_heap, UINT32_MAX / 2) &&
         index_make_room(&state->name_index, growth.networks) && index_make_room(&state->member_index, growth.members) &&
@@ -313,7 +323,8 @@ bool ledger_reserve(tally_state *state, const tally_tx *tx, bool signer_has_acco
     const uint32_t grown[] = {state->network_capacity, state->asset_capacity, state->member_capacity,
                               state->account_capacity, state->holding_capacity, state->pending_capacity,
                               state->request_capacity, state->gateway_capacity, state->stake_capacity,
-                              state->proposal_capacity, state->vote_capacity};
+                              state->proposal_capacity, state->vote_capacity, state->listing_capacity,
+                              state->order_capacity};
     return room && (memcmp(capacities, grown, sizeof grown) == 0 || ledger_marks_reserve(state));
 }
 
@@ -386,6 +397,8 @@ void tally_state_destroy(tally_state *state) {
     free(state->proposals);
     free(state->votes);
     free(state->vote_index.slots);
+    free(state->listings);
+    free(state->orders);
     free(state->due_heap);
     ledger_trees_free(state);
     ledger_checker_free(&state->checker);
@@ -771,12 +784,15 @@ bool ledger_rebuild_indices(tally_state *state) {
         !index_make_room(&state->vote_index, state->vote_count) ||
         !grow_array((void **)&state->due_heap, &state->due_capacity, 0,
                     state->member_count + 4 * state->network_count + state->pending_count + state->request_count +
-                        state->proposal_count + DUE_ENTRIES_PER_TX,
+                        state->proposal_count + state->listing_count + DUE_ENTRIES_PER_TX,
                     sizeof *state->due_heap, UINT32_MAX / 2))
         return false;
     /* An open hold's timeout is due (its outcome applies then). */
     for (uint32_t i = 0; i < state->pending_count; i++)
         if (state->pendings[i].status == TALLY_PENDING_OPEN) ledger_due_push(state, state->pendings[i].timeout, DUE_PENDING, i);
+    /* An open listing's expiry is due (an order's timeout is its hold's). */
+    for (uint32_t i = 0; i < state->listing_count; i++)
+        if (state->listings[i].status == TALLY_LISTING_OPEN) ledger_due_push(state, state->listings[i].expiry, DUE_LISTING, i);
     /* An open request's expiry is due. */
     for (uint32_t i = 0; i < state->request_count; i++)
         if (state->requests[i].status == TALLY_REQUEST_OPEN) ledger_due_push(state, state->requests[i].expiry, DUE_REQUEST, i);
@@ -1111,6 +1127,30 @@ const tally_request *tally_state_request(const tally_state *state, uint32_t id) 
 }
 
 uint32_t tally_state_request_count(const tally_state *state) { return state->request_count; }
+
+const tally_listing *tally_state_listing(const tally_state *state, uint32_t id) {
+    return id >= 1 && id <= state->listing_count ? &state->listings[id - 1] : NULL;
+}
+
+uint32_t tally_state_listing_count(const tally_state *state) { return state->listing_count; }
+
+tally_listing *ledger_listing_at(const tally_state *state, uint32_t index) {
+    assert(index < state->listing_count);
+    ledger_touch(state, TALLY_TABLE_LISTINGS, index);
+    return &state->listings[index];
+}
+
+const tally_order *tally_state_order(const tally_state *state, uint32_t id) {
+    return id >= 1 && id <= state->order_count ? &state->orders[id - 1] : NULL;
+}
+
+uint32_t tally_state_order_count(const tally_state *state) { return state->order_count; }
+
+tally_order *ledger_order_at(const tally_state *state, uint32_t index) {
+    assert(index < state->order_count);
+    ledger_touch(state, TALLY_TABLE_ORDERS, index);
+    return &state->orders[index];
+}
 
 const tally_gateway *tally_state_gateway(const tally_state *state, uint32_t id) {
     return id >= 1 && id <= state->gateway_count ? &state->gateways[id - 1] : NULL;

@@ -458,6 +458,10 @@ static void add_event_fields(json_t *entry, uint8_t type, int64_t event_amount, 
     case TALLY_EVENT_PROPOSAL_PASSED: amount = "executes_at"; time = "proposal"; break;
     case TALLY_EVENT_PROPOSAL_REJECTED: time = "proposal"; break;
     case TALLY_EVENT_PROPOSAL_EXECUTED: amount = "result_code"; time = "proposal"; break;
+    case TALLY_EVENT_LISTING_EXPIRED: time = "listing"; break;
+    case TALLY_EVENT_ORDER_RELEASED: amount = "paid"; time = "order"; break;
+    case TALLY_EVENT_ORDER_EXPIRED: amount = "refunded"; time = "order"; break;
+    case TALLY_EVENT_ORDER_HELD: amount = "held"; time = "order"; break;
     }
     if (amount) json_object_set_new(entry, amount, json_integer(event_amount));
     if (time) json_object_set_new(entry, time, json_integer(event_time));
@@ -2116,7 +2120,7 @@ static enum MHD_Result send_body_refusal(const request *req) {
     return send_error(req->connection, MHD_HTTP_CONTENT_TOO_LARGE, "BODY_TOO_LARGE",
                       req->bound == HTTP_BODY_MAX
                           ? "a binary body is at most 4 MiB"
-                          : "a JSON body is at most 1.25 MiB (send big batches as application/octet-stream, up "
+                          : "a JSON body is at most 1.75 MiB (send big batches as application/octet-stream, up "
                             "to 4 MiB)");
 }
 

@@ -84,6 +84,20 @@ bool index_tx_network(const tally_tx *tx, const tally_result *result, uint32_t *
     case TALLY_TX_PENDING_VOID:
     case TALLY_TX_REQUEST_PAY:
     case TALLY_TX_REQUEST_CANCEL: return false;
+    case TALLY_TX_CATEGORY_SET: *network_id = tx->body.category_set.network_id; return true;
+    case TALLY_TX_LISTING_CREATE: *network_id = tx->body.listing.network_id; return true;
+    /* the marketplace's later steps name their listing or order: placed by the
+     * index's tables of them */
+    case TALLY_TX_LISTING_UPDATE:
+    case TALLY_TX_LISTING_WITHDRAW:
+    case TALLY_TX_ORDER_CREATE:
+    case TALLY_TX_ORDER_ACCEPT:
+    case TALLY_TX_ORDER_DECLINE:
+    case TALLY_TX_ORDER_CANCEL:
+    case TALLY_TX_ORDER_CONFIRM:
+    case TALLY_TX_ORDER_DISPUTE:
+    case TALLY_TX_ORDER_RESOLVE:
+    case TALLY_TX_REVIEW: return false;
     case TALLY_TX_POOL_DEPOSIT:
     case TALLY_TX_POOL_WITHDRAW:
     case TALLY_TX_POOL_REPAY:
@@ -159,6 +173,19 @@ void index_entries_of(const tally_tx *tx, const tally_result *result, uint32_t r
     case TALLY_TX_GATEWAY_ACCEPT:
     case TALLY_TX_GATEWAY_CLOSE:
     case TALLY_TX_CLEARING: break; /* WIP: see index_tx_network */
+    case TALLY_TX_CATEGORY_SET:
+    case TALLY_TX_LISTING_CREATE: add_credit(entries, network_id, &tx->signer, 0, 0, NULL); break;
+    /* WIP (issue 13): the index's listings and orders place these */
+    case TALLY_TX_LISTING_UPDATE:
+    case TALLY_TX_LISTING_WITHDRAW:
+    case TALLY_TX_ORDER_CREATE:
+    case TALLY_TX_ORDER_ACCEPT:
+    case TALLY_TX_ORDER_DECLINE:
+    case TALLY_TX_ORDER_CANCEL:
+    case TALLY_TX_ORDER_CONFIRM:
+    case TALLY_TX_ORDER_DISPUTE:
+    case TALLY_TX_ORDER_RESOLVE:
+    case TALLY_TX_REVIEW: break;
     case TALLY_TX_TRANSFER_CROSS: {
         /* The payer's leg as a transfer to the first mirror account, and the payee's
          * receipt (the result's `available`) in the network the path reached. WIP
@@ -374,6 +401,12 @@ void index_entries_of_event(const tally_event *event, index_subject subject, tx_
     case TALLY_EVENT_PROPOSAL_PASSED:
     case TALLY_EVENT_PROPOSAL_REJECTED:
     case TALLY_EVENT_PROPOSAL_EXECUTED: add_credit(entries, event->network_id, &event->member, 0, 0, NULL); break;
+    /* WIP (issue 13): an order's release moves its hold (the index's orders place the
+     * buyer's side); until then, in the named member's history */
+    case TALLY_EVENT_LISTING_EXPIRED:
+    case TALLY_EVENT_ORDER_RELEASED:
+    case TALLY_EVENT_ORDER_EXPIRED:
+    case TALLY_EVENT_ORDER_HELD: add_credit(entries, event->network_id, &event->member, 0, 0, NULL); break;
     }
 }
 

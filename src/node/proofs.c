@@ -125,6 +125,18 @@ static json_t *record_view(const tally_state_proof *proof) {
     case TALLY_TABLE_VOTES:
         return json_pack("{s:I, s:o, s:i, s:I}", "proposal", (json_int_t)r.vote.proposal_id, "voter",
                          view_address(&r.vote.voter), "choice", (int)r.vote.choice, "weight", (json_int_t)r.vote.weight);
+    case TALLY_TABLE_LISTINGS:
+        return json_pack("{s:I, s:i, s:o, s:s, s:s, s:I, s:I, s:I}", "id", (json_int_t)r.listing.id, "network",
+                         (int)r.listing.network_id, "seller", view_address(&r.listing.seller), "kind",
+                         tally_listing_kind_name(r.listing.kind), "status", tally_listing_status_name(r.listing.status),
+                         "price", (json_int_t)r.listing.price, "quantity", (json_int_t)r.listing.quantity, "expiry",
+                         (json_int_t)r.listing.expiry);
+    case TALLY_TABLE_ORDERS:
+        return json_pack("{s:I, s:i, s:I, s:o, s:o, s:I, s:I, s:s}", "id", (json_int_t)r.order.id, "network",
+                         (int)r.order.network_id, "listing", (json_int_t)r.order.listing_id, "buyer",
+                         view_address(&r.order.buyer), "seller", view_address(&r.order.seller), "amount",
+                         (json_int_t)r.order.amount, "paid", (json_int_t)r.order.paid, "status",
+                         tally_order_status_name(r.order.status));
     case TALLY_TABLE_COUNT: break;
     }
     return json_null();

@@ -104,7 +104,7 @@ static bool json_tokens_within(const uint8_t *bytes, size_t length, size_t max) 
 static bool parse_json(const uint8_t *bytes, size_t length, submission *sub, submission_refusal *refusal) {
     if (length > SUBMISSION_JSON_BODY_MAX)
         return refuse(refusal, "BODY_TOO_LARGE", STATUS_CONTENT_TOO_LARGE,
-                      "a JSON body is at most %u bytes (1.25 MiB); send big batches in the binary form",
+                      "a JSON body is at most %u bytes (1.75 MiB); send big batches in the binary form",
                       SUBMISSION_JSON_BODY_MAX);
     if (!json_tokens_within(bytes, length, SUBMISSION_JSON_TOKENS_MAX))
         return refuse(refusal, "BAD_BATCH", STATUS_CONTENT_TOO_LARGE,

@@ -18,10 +18,10 @@
 #define SUBMISSION_BATCH_MAX 4096u      /* transactions in one binary submission */
 #define SUBMISSION_JSON_BATCH_MAX 1024u /* transactions in one JSON submission */
 /* Bytes of a JSON body: room for SUBMISSION_JSON_BATCH_MAX single transactions of
- * the longest encoding in hex (1,027 bytes each with quotes and comma) and 250
- * bytes of whitespace each, or for 23 of the longest batch payments (54,579 bytes
- * of hex each). The binary form is the one for big batches. */
-#define SUBMISSION_JSON_BODY_MAX (1280u << 10) /* 1.25 MiB */
+ * the longest encoding in hex (1,539 bytes each with quotes and comma: a listing
+ * with its texts) and 250 bytes of whitespace each, or for 33 of the longest batch
+ * payments (54,579 bytes of hex each). The binary form is the one for big batches. */
+#define SUBMISSION_JSON_BODY_MAX (1792u << 10) /* 1.75 MiB */
 /* Structural characters ({ [ , :) outside strings in a JSON body. Every value the
  * parser builds but the first follows one of them, so this bounds the parser's
  * work and memory before it runs: {"txs": [...]} of SUBMISSION_JSON_BATCH_MAX
