@@ -478,7 +478,8 @@ static cli_status report(cli_context *ctx, const tally_tx *tx, const tx_plan *pl
         const char *code = cli_json_string(error, "code");
         bool spends = tx->type == TALLY_TX_TRANSFER || tx->type == TALLY_TX_TRANSFER_BATCH ||
                       tx->type == TALLY_TX_REQUEST_PAY || tx->type == TALLY_TX_PENDING_CREATE ||
-                      tx->type == TALLY_TX_TRANSFER_CROSS || tx->type == TALLY_TX_MEMBER_FEE_PAY;
+                      tx->type == TALLY_TX_TRANSFER_CROSS || tx->type == TALLY_TX_MEMBER_FEE_PAY ||
+                      tx->type == TALLY_TX_ORDER_CREATE;
         /* What one may spend is the answer to a payment only: an operator whose line
          * change meets a defaulted member is told what to do instead. */
         if (!spends && code && (line_cannot_lend(code) || strcmp(code, "INSUFFICIENT_CREDIT") == 0))
@@ -520,6 +521,8 @@ static cli_status report(cli_context *ctx, const tally_tx *tx, const tx_plan *pl
             fprintf(ctx->err, "  the gateways changed since the path was priced: nothing moved; run the payment again "
                               "for a new path (`tally gateway list` shows them)\n");
         if (code) cli_say_governance_refusal(ctx, code, tx, plan);
+        if (code && tx->type >= TALLY_TX_CATEGORY_SET && tx->type <= TALLY_TX_REVIEW)
+            cli_say_market_refusal(ctx, code, tx, plan);
         if (names_line) {
             char amount[CLI_AMOUNT_TEXT_MAX];
             fprintf(ctx->err, "  the refused payment is %s line %u (line %" PRId64 " of the batch): %s to %s; "
@@ -624,6 +627,7 @@ static cli_status transaction(cli_context *ctx, const cli_args *args, tally_tx *
                 plan->request_memo[0] ? " for " : "", plan->request_memo,
                 cli_out_amount(tx->body.request_end.max_fee, &plan->network.unit, fee));
     }
+    if (!ctx->passphrase && !ctx->json && tx->type == TALLY_TX_ORDER_CREATE) cli_market_preview(ctx, tx, plan);
     keystore_keypair pair;
     status = cli_wallet_unlock(ctx, name, &pair);
     if (status != CLI_OK) return status;

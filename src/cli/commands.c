@@ -298,6 +298,76 @@ static const cli_option verify_options[] = {
     {NULL, NULL, NULL},
 };
 
+/* The marketplace (cmd_market.c, docs/MARKETPLACE.md). */
+#define LISTING_CONTENT_OPTIONS                                                                                 \
+    {"--title", "TEXT", "what it is, 1 to 80 bytes (shown in searches)"},                                      \
+        {"--text", "TEXT", "more about it, up to 256 bytes (searched too)"},                                   \
+        {"--category", "N|NAME", "one of the network's categories (`tally market categories NET`), 0: none"},    \
+        {"--price", "AMOUNT|ask", "a unit's price in the network's unit (12.50), or ask: buyers name a price "    \
+                                  "and you accept it or not"},                                                 \
+        {"--quantity", "N", "units offered or wanted (an update: the units left)"},                              \
+        {"--days", "D", "it stays up D days from now, 1 to 366 (a new listing: 30 unless --expiry)"},            \
+        {"--expiry", "TIME", "it stays up until TIME (YYYY-MM-DD or YYYY-MM-DDTHH:MM, UTC), within a year"},     \
+        {"--image-url", "URL", "an http(s) address of a picture (the chain keeps the reference, never the bytes)"}, \
+        {"--image-hash", "HEX", "the hash of what the URL serves, 64 hex digits (required with --image-url)"}
+static const cli_option market_list_options[] = {
+    {"--offer", NULL, "you sell it: members order it"},
+    {"--want", NULL, "you look for it: members answer with an offer"},
+    LISTING_CONTENT_OPTIONS,
+    {NULL, NULL, NULL},
+};
+static const cli_option market_update_options[] = {LISTING_CONTENT_OPTIONS, {NULL, NULL, NULL}};
+static const cli_option market_search_options[] = {
+    {"--category", "N|NAME", "only listings of this category (0: of none)"},
+    {"--kind", "offer|want", "only offers or only wants"},
+    {"--seller", "WHO", "only the listings of this member (alias or address)"},
+    {"--min-price", "AMOUNT", "a unit's price at least this (ask listings match no price range)"},
+    {"--max-price", "AMOUNT", "a unit's price at most this"},
+    {"--sort", "ORDER", "newest (the default) or cheapest (ask listings last)"},
+    {"--all", NULL, "withdrawn and expired listings too (default: open ones only)"},
+    {"--limit", "N", "listings a page, 1 to 100 (default 20)"},
+    {"--page", "N", "the page to show (default 1; printed after a page with more)"},
+    {NULL, NULL, NULL},
+};
+static const cli_option market_order_options[] = {
+    {"--quantity", "N", "units to buy (default 1)"},
+    {"--price", "AMOUNT", "a unit's price, the one you saw (default: the listing's now; required for an ask "
+                          "listing: the seller's acceptance agrees to it)"},
+    {"--max-fee", "AMOUNT", "the most you agree to pay in fees (default: the base fee plus your line's risk fee on "
+                            "the part spent on credit, fixed now)"},
+    {"--days", "D", "the order's timeout, 1 to 366 days (default 14): unaccepted by then it is refunded, accepted "
+                    "and undisputed the seller is paid"},
+    {"--memo", "TEXT", "a note for the seller, up to 256 bytes (delivery, a time, a size)"},
+    {NULL, NULL, NULL},
+};
+static const cli_option market_reason_options[] = {
+    {"--reason", "TEXT", "why, up to 256 bytes: both sides' histories show it"},
+    {NULL, NULL, NULL},
+};
+static const cli_option market_resolve_options[] = {
+    {"--seller-share", "P%", "the seller's share of the order's amount, 0% to 100% (rounded down to the unit)"},
+    {"--seller-amount", "AMOUNT", "the seller's part as an amount, 0 to the order's"},
+    {"--reason", "TEXT", "why, up to 256 bytes"},
+    {NULL, NULL, NULL},
+};
+static const cli_option market_review_options[] = {
+    {"--stars", "N", "your rating, 1 to 5: it adds N - 3 to the other side's review points (reputation)"},
+    {"--text", "TEXT", "what you say, up to 256 bytes"},
+    {NULL, NULL, NULL},
+};
+static const cli_option market_orders_options[] = {
+    {"--as", "ROLE", "only the orders where you are the buyer or the seller"},
+    {"--all", NULL, "ended orders too (default: open ones: placed, accepted, disputed)"},
+    {NULL, NULL, NULL},
+};
+#define MARKET_HELP                                                                         \
+    "\nAn order holds quantity x price and its fee from the buyer, as a hold does, until\n" \
+    "the order ends; only its steps move the money. The seller accepts (then the\n"        \
+    "timeout pays the seller) or declines (a full refund); the buyer cancels before\n"      \
+    "acceptance, confirms delivery (the seller is paid, the fee charged) or disputes\n"     \
+    "(an operator splits it with `tally market resolve`). Unaccepted at its timeout an\n"   \
+    "order is refunded. Once the seller was paid each side reviews the other once.\n"
+
 /* ------------------------------------------------------------------------ */
 /* The table.                                                                */
 /* ------------------------------------------------------------------------ */
@@ -855,6 +925,117 @@ const cli_command cli_commands[] = {
      "whether quorum and threshold are reached, when the vote ends or the proposal\n"
      "applies, its result once applied and, with a key (--key), your own vote.\n" GOVERNANCE_HELP,
      "tally proposal show 3\n  tally --key alice proposal show 3", cli_cmd_proposal_show},
+    /* the marketplace (cmd_market.c) */
+    {"market", "category", "NET N [NAME]", 2, 3, NULL, "name a category of a network's listings (operators)",
+     "Names category N (1 to 32) of NET's marketplace NAME (up to 32 bytes); an empty or\n"
+     "missing NAME removes it. Listings name a category that is named (or none); a\n"
+     "listing keeps its category when it is removed later. `tally market categories NET`\n"
+     "lists them.\n" NET_HELP,
+     "tally market category greenvale 1 Food\n  tally market category greenvale 2 \"Tools & repairs\"\n"
+     "  tally market category greenvale 2 \"\"", cli_cmd_transaction},
+    {"market", "categories", "NET", 1, 1, NULL, "a network's marketplace categories",
+     "Lists the categories NET's operators named, by number.\n" NET_HELP, "tally market categories greenvale",
+     cli_cmd_market_categories},
+    {"market", "list", "NET", 1, 1, market_list_options, "publish a listing: something you offer or want",
+     "Publishes a listing in NET: an offer (--offer: members order it) or a want\n"
+     "(--want: what you look for; members answer with an offer). It needs a title and a\n"
+     "price for a unit: an amount in the network's unit, or `ask` (buyers name a price\n"
+     "in their order and your acceptance agrees to it). It stays up 30 days (--days,\n"
+     "--expiry; a year at most), then expires by itself. An image is a reference only:\n"
+     "its URL and the hash of what it serves. You must be an active member, with at\n"
+     "most 1024 listings open. Prints the listing's number.\n" NET_HELP,
+     "tally market list greenvale --offer --title \"Fresh eggs\" --price 12.50 --quantity 10 --category food\n"
+     "  tally market list greenvale --offer --title \"Bike repair\" --text \"any bike, same day\" --price ask\n"
+     "  tally market list greenvale --want --title \"A ladder for a weekend\" --price 5 --days 7",
+     cli_cmd_transaction},
+    {"market", "update", "LISTING_ID", 1, 1, market_update_options, "change a listing you published",
+     "Fetches listing LISTING_ID and publishes it again with what you give replaced:\n"
+     "the price, the units left, the title, text, category, expiry or image; the rest\n"
+     "stays. Orders already placed keep their price; a new order must name the new one\n"
+     "(PRICE_CHANGED says the price now). Refused once it was withdrawn or expired\n"
+     "(LISTING_CLOSED) or when it is not yours (NOT_SELLER).\n",
+     "tally market update 3 --price 13.00\n  tally market update 3 --quantity 4 --days 30", cli_cmd_transaction},
+    {"market", "withdraw", "LISTING_ID", 1, 1, NULL, "take a listing of yours down",
+     "Withdraws listing LISTING_ID: nobody can order from it any more. Orders already\n"
+     "placed go on.\n",
+     "tally market withdraw 3", cli_cmd_transaction},
+    {"market", "search", "NET [TEXT]", 1, 2, market_search_options, "find listings: offers and wants",
+     "Searches NET's open listings, newest first: TEXT in their titles and texts (every\n"
+     "word, each as a prefix: 'egg' finds \"eggs\"), a category, offers or wants, a\n"
+     "seller, a price range (in the network's unit; `ask` listings match none), the\n"
+     "cheapest first (--sort cheapest), withdrawn and expired ones too (--all). Each\n"
+     "line: number, kind, title, a unit's price, units left, seller, category and the\n"
+     "seller's rating from its buyers. Answered from the node's index, which follows\n"
+     "the chain within moments.\n" NET_HELP,
+     "tally market search greenvale eggs\n  tally market search greenvale --category food --max-price 20 --sort cheapest\n"
+     "  tally market search greenvale --kind want --page 2",
+     cli_cmd_market_search},
+    {"market", "show", "LISTING_ID", 1, 1, NULL, "one listing: price, units left, seller, reviews",
+     "Shows listing LISTING_ID: its kind and status, title and text, a unit's price\n"
+     "(or on asking), units left and sold, category, seller, the seller's rating and\n"
+     "the reviews its buyers gave, expiry, revision and image, and how to order it.\n",
+     "tally market show 3\n  tally market show 3 --json", cli_cmd_market_show},
+    {"market", "order", "LISTING_ID", 1, 1, market_order_options, "buy from an offer: the money is held until you confirm",
+     "Orders --quantity units (default 1) of offer LISTING_ID at the price you saw:\n"
+     "fetched from the listing unless --price names it (an `ask` listing needs --price:\n"
+     "the seller accepts it or not). quantity x price and its fee are held from your\n"
+     "account (spent as far as your credit goes) until the order ends; the most the fee\n"
+     "can be is shown before the passphrase and signed. A price changed since you looked\n"
+     "is refused with PRICE_CHANGED and the price now; more units than are left with\n"
+     "QUANTITY_UNAVAILABLE. Prints the order's number.\n" MARKET_HELP,
+     "tally market order 3 --quantity 2\n  tally market order 7 --price 30.00 --memo \"Saturday morning\" --days 7",
+     cli_cmd_transaction},
+    {"market", "accept", "ORDER_ID", 1, 1, NULL, "accept an order of your listing (the seller)",
+     "Accepts order ORDER_ID before its timeout: you agree to deliver (for an `ask`\n"
+     "listing, at the buyer's price). From then its timeout pays you, unless the buyer\n"
+     "disputes.\n" MARKET_HELP,
+     "tally market accept 4", cli_cmd_transaction},
+    {"market", "decline", "ORDER_ID", 1, 1, market_reason_options, "decline an order: the buyer is refunded (the seller)",
+     "Declines order ORDER_ID (placed, accepted or disputed): the buyer gets everything\n"
+     "held back and the units return to the listing.\n" MARKET_HELP,
+     "tally market decline 4 --reason \"sold out, sorry\"", cli_cmd_transaction},
+    {"market", "cancel", "ORDER_ID", 1, 1, NULL, "cancel your order before the seller accepts (the buyer)",
+     "Cancels order ORDER_ID while it is placed and before its timeout: everything held\n"
+     "is released to you.\n" MARKET_HELP,
+     "tally market cancel 4", cli_cmd_transaction},
+    {"market", "confirm", "ORDER_ID", 1, 1, NULL, "confirm delivery: the seller is paid (the buyer)",
+     "Confirms delivery of order ORDER_ID (accepted or disputed): the seller is paid the\n"
+     "amount and the fee held is charged. Refused with the seller's reason when it\n"
+     "cannot be paid now (its cap): nothing changes.\n" MARKET_HELP,
+     "tally market confirm 4", cli_cmd_transaction},
+    {"market", "dispute", "ORDER_ID", 1, 1, market_reason_options, "dispute an accepted order (the buyer)",
+     "Disputes order ORDER_ID, accepted and before its timeout: the timeout no longer\n"
+     "pays the seller; an operator splits it (`tally market resolve`), or you confirm\n"
+     "after all, or the seller declines (a refund).\n" MARKET_HELP,
+     "tally market dispute 4 --reason \"only half of it came\"", cli_cmd_transaction},
+    {"market", "resolve", "ORDER_ID", 1, 1, market_resolve_options, "split a disputed order (operators)",
+     "Ends disputed order ORDER_ID: the seller is paid its part (--seller-share of the\n"
+     "amount, rounded down to the unit, or --seller-amount), the fee charged pro rata\n"
+     "(rounded up), the rest refunded to the buyer. 0 refunds it all.\n" MARKET_HELP,
+     "tally market resolve 4 --seller-share 60% --reason \"half delivered, late\"\n"
+     "  tally market resolve 4 --seller-amount 15.00", cli_cmd_transaction},
+    {"market", "review", "ORDER_ID", 1, 1, market_review_options, "rate the other side of an order (once)",
+     "Reviews the other side of order ORDER_ID: the buyer rates the seller, the seller\n"
+     "the buyer, once each (ALREADY_REVIEWED), after the seller was paid (completed,\n"
+     "released or resolved; NOT_REVIEWABLE before). Each review adds stars - 3 to the\n"
+     "reviewed member's review points, which its reputation reads at its next period\n"
+     "end.\n",
+     "tally market review 4 --stars 5 --text \"lovely eggs, on time\"", cli_cmd_transaction},
+    {"market", "orders", "NET", 1, 1, market_orders_options, "your orders, as buyer and as seller",
+     "Lists your (the selected key's) open orders in NET (placed, accepted, disputed),\n"
+     "with --all the ended ones too, with --as buyer or --as seller one side: number,\n"
+     "listing, status, your role, units, amount, the other side and the timeout.\n" NET_HELP,
+     "tally market orders greenvale\n  tally --key bob market orders greenvale --as seller --all",
+     cli_cmd_market_orders},
+    {"market", "order-show", "ORDER_ID", 1, 1, NULL, "one order: amounts, status, steps, what comes next",
+     "Shows order ORDER_ID: the listing, buyer and seller, units, price and amount held,\n"
+     "what the seller was paid, the timeout and what it does, the memo, each step taken\n"
+     "(with its reason) and who may act next.\n",
+     "tally market order-show 4", cli_cmd_market_order_show},
+    {"market", "reviews", "NET [WHO]", 1, 2, NULL, "the reviews a member received",
+     "Lists the reviews WHO (default: you) received in NET, with its review points (the\n"
+     "sum of stars - 3) and count, as its reputation reads them.\n" NET_HELP WHO_HELP,
+     "tally market reviews greenvale bob", cli_cmd_market_reviews},
 };
 const size_t cli_command_count = sizeof cli_commands / sizeof cli_commands[0];
 
@@ -882,6 +1063,7 @@ static const struct {
     {"prove", "records with their inclusion proofs"},
     {"tx", "submitted transactions"},
     {"proposal", "proposals a network's members vote on"},
+    {"market", "the marketplace: listings, orders, reviews"},
 };
 
 /* ------------------------------------------------------------------------ */

@@ -65,6 +65,15 @@ void cli_out_gateway(FILE *out, const cli_gateway *gateway, bool figures);
 cli_handler cli_cmd_proposal_list;
 cli_handler cli_cmd_proposal_show;
 
+/* cmd_market.c: listings searched and shown, categories, a member's orders, one
+ * order with its steps, the reviews a member received. */
+cli_handler cli_cmd_market_search;
+cli_handler cli_cmd_market_show;
+cli_handler cli_cmd_market_categories;
+cli_handler cli_cmd_market_orders;
+cli_handler cli_cmd_market_order_show;
+cli_handler cli_cmd_market_reviews;
+
 cli_handler cli_cmd_verify;
 /* cmd_proof.c: a record's inclusion proof, fetched and checked. */
 cli_handler cli_cmd_prove;

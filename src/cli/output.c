@@ -187,6 +187,10 @@ static const struct {
     /* a payment across gateways: the payee's unit (the caller's `credit`) */
     {"BELOW_MIN_RECEIVED", UNIT_CREDIT, "the payee would receive %s now, less than signed"},
     {"EXPOSURE_LIMIT", UNIT_NONE, "%s minor units (of the network the refusing hop enters) are left under its limit"},
+    /* the marketplace */
+    {"PRICE_CHANGED", UNIT_CREDIT, "the price is now %s a unit"},
+    {"QUANTITY_UNAVAILABLE", UNIT_NONE, "units left: %s"},
+    {"SPLIT_ABOVE_ORDER", UNIT_CREDIT, "the order's amount is %s"},
 };
 
 bool cli_out_available_sentence(const char *code, int64_t available, const cli_out_units *units, char *out,

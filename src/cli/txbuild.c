@@ -1843,6 +1843,12 @@ static const struct {
     {"member", "pay-fee", TALLY_TX_MEMBER_FEE_PAY},
     {"proposal", "create", TALLY_TX_PROPOSAL_CREATE}, {"proposal", "vote", TALLY_TX_PROPOSAL_VOTE},
     {"proposal", "cancel", TALLY_TX_PROPOSAL_CANCEL},
+    {"market", "category", TALLY_TX_CATEGORY_SET},   {"market", "list", TALLY_TX_LISTING_CREATE},
+    {"market", "update", TALLY_TX_LISTING_UPDATE},   {"market", "withdraw", TALLY_TX_LISTING_WITHDRAW},
+    {"market", "order", TALLY_TX_ORDER_CREATE},      {"market", "accept", TALLY_TX_ORDER_ACCEPT},
+    {"market", "decline", TALLY_TX_ORDER_DECLINE},   {"market", "cancel", TALLY_TX_ORDER_CANCEL},
+    {"market", "confirm", TALLY_TX_ORDER_CONFIRM},   {"market", "dispute", TALLY_TX_ORDER_DISPUTE},
+    {"market", "resolve", TALLY_TX_ORDER_RESOLVE},   {"market", "review", TALLY_TX_REVIEW},
 };
 
 bool cli_command_tx_type(const cli_command *command, tally_tx_type *type) {
@@ -1947,6 +1953,18 @@ cli_status cli_txbuild(cli_context *ctx, const cli_args *args, const tally_key *
     case TALLY_TX_PROPOSAL_CREATE:
     case TALLY_TX_PROPOSAL_VOTE:
     case TALLY_TX_PROPOSAL_CANCEL: status = cli_txbuild_proposal(ctx, args, signer, tx, plan); break;
+    case TALLY_TX_CATEGORY_SET:
+    case TALLY_TX_LISTING_CREATE:
+    case TALLY_TX_LISTING_UPDATE:
+    case TALLY_TX_LISTING_WITHDRAW:
+    case TALLY_TX_ORDER_CREATE:
+    case TALLY_TX_ORDER_ACCEPT:
+    case TALLY_TX_ORDER_DECLINE:
+    case TALLY_TX_ORDER_CANCEL:
+    case TALLY_TX_ORDER_CONFIRM:
+    case TALLY_TX_ORDER_DISPUTE:
+    case TALLY_TX_ORDER_RESOLVE:
+    case TALLY_TX_REVIEW: status = cli_txbuild_market(ctx, args, signer, tx, plan); break;
     default: status = cli_fail(ctx, CLI_USAGE, "this command makes no transaction"); break;
     }
     if (status != CLI_OK) return status;

@@ -182,6 +182,19 @@ void cli_say_governance_refusal(cli_context *ctx, const char *code, const tally_
 /* What a proposal's action does, in a few words ("add an operator"). */
 const char *cli_proposal_action_words(uint8_t type, bool frozen);
 
+/* cmd_market.c: the marketplace's transactions (CATEGORY_SET .. REVIEW, tx->type
+ * set): `market list` and `update` (which fetches the listing and replaces what is
+ * given), `order` (which fetches the listing: its network, and its price unless
+ * --price names the one seen), the order steps (confirm and resolve fetch the order)
+ * and `review`. */
+cli_status cli_txbuild_market(cli_context *ctx, const cli_args *args, const tally_key *signer, tally_tx *tx,
+                              tx_plan *plan);
+/* An order's figures before the passphrase (units, price, held, fees at most). */
+void cli_market_preview(cli_context *ctx, const tally_tx *tx, const tx_plan *plan);
+/* After a marketplace refusal: where to look (`tally market show`, `order-show`,
+ * `categories`), on ctx->err. Prints nothing for other codes. */
+void cli_say_market_refusal(cli_context *ctx, const char *code, const tally_tx *tx, const tx_plan *plan);
+
 /* WHO to a key, asking the node for an alias's address. `network` is the network
  * the command is about (NULL for asset commands): WHO may then omit "@network",
  * and must not name another. display receives "bob@greenvale" or the address. */
