@@ -4,7 +4,10 @@
  * reserve asset issued by a bank, a pool deposit, bob's stake of 150.00 behind dave's
  * line (collateral ratio 150%: 100.00 more credit), a few payments including one
  * on credit and one repaying debt, a hold (escrow) and two payment requests, one
- * paid and one open; then two more networks, Riverside (erin) and Hilltop (frank),
+ * paid and one open; Greenvale's marketplace: three categories, offers by bob
+ * (eggs), alice (bread) and carol (repairs, priced on asking), dave's want of a
+ * ladder, and one order alice placed, bob accepted and alice confirmed, reviewed by
+ * both; then two more networks, Riverside (erin) and Hilltop (frank),
  * each with its own operator, gateways among the three (Greenvale-Riverside 1:1,
  * Riverside-Hilltop 3:2, Greenvale-Hilltop 3:2), a payment to Riverside, one over
  * two hops to Hilltop and one back from Hilltop, and the clearing the node computes
@@ -287,6 +290,78 @@ static bool clear_once(demo *d) {
     return true;
 }
 
+/* Greenvale's marketplace (docs/MARKETPLACE.md). */
+static bool name_category(demo *d, uint8_t category, const char *name) {
+    tally_tx tx = new_tx(d, OPERATOR, TALLY_TX_CATEGORY_SET);
+    tx.body.category_set.network_id = d->network_id;
+    tx.body.category_set.category = category;
+    text(&tx.body.category_set.name, name);
+    return run(d, OPERATOR, &tx, NULL);
+}
+
+/* A listing of `seller` up for 60 days (price 0: on asking); its id in *id. */
+static bool publish(demo *d, int seller, uint8_t kind, uint8_t category, const char *title, const char *about,
+                    int64_t price, uint32_t quantity, uint32_t *id) {
+    tally_tx tx = new_tx(d, seller, TALLY_TX_LISTING_CREATE);
+    tally_tx_listing *body = &tx.body.listing;
+    body->network_id = d->network_id;
+    body->kind = kind;
+    body->category = category;
+    body->price = price;
+    body->quantity = quantity;
+    body->expiry = tip_time(d) + 60 * DAY;
+    text(&body->title, title);
+    text(&body->text, about);
+    tally_result result;
+    if (!run(d, seller, &tx, &result)) return false;
+    if (id) *id = result.created_id;
+    return true;
+}
+
+static bool order_step(demo *d, int who, tally_tx_type type, uint32_t order_id) {
+    tally_tx tx = new_tx(d, who, type);
+    tx.body.order_step.order_id = order_id;
+    return run(d, who, &tx, NULL);
+}
+
+static bool review(demo *d, int who, uint32_t order_id, uint8_t stars, const char *words) {
+    tally_tx tx = new_tx(d, who, TALLY_TX_REVIEW);
+    tx.body.review.order_id = order_id;
+    tx.body.review.rating = stars;
+    text(&tx.body.review.text, words);
+    return run(d, who, &tx, NULL);
+}
+
+/* Categories 1 Food, 2 Crafts, 3 Services; four listings; alice buys two dozen of
+ * bob's eggs (25.00 GVH held with its fee), bob accepts, alice confirms: bob is
+ * paid 25.00; each reviews the other. */
+static bool open_market(demo *d) {
+    uint32_t eggs = 0;
+    if (!name_category(d, 1, "Food") || !name_category(d, 2, "Crafts") || !name_category(d, 3, "Services") ||
+        !publish(d, BOB, TALLY_LISTING_OFFER, 1, "Fresh eggs, a dozen", "Free-range, collected every morning", 1250,
+                 10, &eggs) ||
+        !publish(d, ALICE, TALLY_LISTING_OFFER, 1, "Sourdough loaf", "Baked on Fridays; rye on request", 400, 20,
+                 NULL) ||
+        !publish(d, CAROL, TALLY_LISTING_OFFER, 3, "Barn and shed repairs", "Roofs, doors, fences: name your price",
+                 0, 5, NULL) ||
+        !publish(d, DAVE, TALLY_LISTING_WANT, 2, "A ladder for a weekend", "Three metres at least", 500, 1, NULL))
+        return false;
+    tally_tx tx = new_tx(d, ALICE, TALLY_TX_ORDER_CREATE);
+    tally_tx_order_create *body = &tx.body.order_create;
+    body->listing_id = eggs;
+    body->quantity = 2;
+    body->unit_price = 1250;
+    body->max_fee = 2500 / 10 + 100;
+    body->timeout = tip_time(d) + 14 * DAY;
+    text(&body->memo, "for Sunday's cake sale");
+    tally_result result;
+    if (!run(d, ALICE, &tx, &result)) return false;
+    uint32_t order = result.created_id;
+    return order_step(d, BOB, TALLY_TX_ORDER_ACCEPT, order) && order_step(d, ALICE, TALLY_TX_ORDER_CONFIRM, order) &&
+           review(d, ALICE, order, 5, "Lovely eggs, delivered on time") &&
+           review(d, BOB, order, 4, "Paid promptly, thank you");
+}
+
 bool demo_network_create(node *n, const char *wallet_dir, char *why, size_t why_size) {
     demo d = {.node = n, .why = why, .why_size = why_size};
     const tally_state *state = node_read_begin(n);
@@ -303,7 +378,7 @@ bool demo_network_create(node *n, const char *wallet_dir, char *why, size_t why_
               hold(&d, DAVE, CAROL, 2000, 14 * DAY) &&                 /* a deposit, held two weeks */
               invoice(&d, CAROL, DAVE, 400, "a sack of potatoes", true) &&
               invoice(&d, BOB, ALICE, 1250, "honey", false) &&         /* open: alice may pay it */
-              trade_across(&d) && clear_once(&d) &&
+              open_market(&d) && trade_across(&d) && clear_once(&d) &&
               pay(&d, BOB, CAROL, 1000, "apples");                     /* the last: tests wait for it */
     for (int i = 0; i < PEOPLE; i++) keystore_wipe(&d.keys[i]);
     return ok;

@@ -262,6 +262,8 @@ static void print_demo_tour(const char *wallet, const char *host, unsigned port,
            "  build/release/tally --key alice pay alice@greenvale frank@hilltop 10\n"
            "  build/release/tally --key operator gateway settle 1 5.00 --network greenvale   # pay Riverside in USD\n"
            "  build/release/tally network health greenvale      # the figures partners trust it by\n"
+           "  build/release/tally market search greenvale        # eggs, bread, repairs (price on asking), a want\n"
+           "  build/release/tally --key carol market order 1 --quantity 2   # then bob: market accept, carol: confirm\n"
            "  build/release/tally verify --data %s\n\n",
            wallet, DEMO_PASSPHRASE, host, port, data_dir);
     fflush(stdout);
@@ -421,7 +423,8 @@ int main(int argc, char **argv) {
         } else {
             printf("\nThe demo network Greenvale (GVH) is ready: alice, bob, carol and dave, with a pool in USD, a hold "
                    "and an open invoice;\nwith gateways to Riverside (RVS: erin) and Hilltop (HLT: frank), payments "
-                   "across them (one over two hops)\nand the clearing of the cycle they made.\n");
+                   "across them (one over two hops)\nand the clearing of the cycle they made; a marketplace with listings, "
+                   "a completed order and its reviews.\n");
             print_demo_tour(wallet, host, bound, config.data_dir);
         }
     } else if (demo) {
