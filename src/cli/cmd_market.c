@@ -74,7 +74,10 @@ static cli_status id_argument(cli_context *ctx, const cli_args *args, bool order
 static cli_status tip_time(cli_context *ctx, int64_t *time) {
     json_t *status_json = NULL;
     cli_status status = cli_client_get(ctx, "/v1/status", &status_json);
-    if (status != CLI_OK) return status;
+    if (status != CLI_OK) {
+        json_decref(status_json);
+        return status;
+    }
     bool has_time = cli_json_i64(status_json, "tip_time", time);
     json_decref(status_json);
     return has_time ? CLI_OK : cli_fail(ctx, CLI_IO, "the node did not say its tip time");
@@ -212,7 +215,10 @@ static cli_status category_value(cli_context *ctx, const cli_command *command, c
     snprintf(path, sizeof path, "/v1/networks/%" PRIu32 "/categories", network->id);
     json_t *json = NULL;
     cli_status status = cli_client_get(ctx, path, &json);
-    if (status != CLI_OK) return status;
+    if (status != CLI_OK) {
+        json_decref(json); /* a refusal's error object */
+        return status;
+    }
     size_t i;
     json_t *item;
     bool found = false;
@@ -730,13 +736,13 @@ static const char *category_text(const json_t *record, char *out, size_t out_siz
 static void print_review(FILE *out, const json_t *review, const char *network_name) {
     int64_t stars = 0, order = 0, time = 0;
     char who[TALLY_ADDRESS_LENGTH + TALLY_NAME_MAX + 40], when[CLI_TIME_TEXT_MAX];
-    cli_json_i64_any(review, "rating", "stars", NULL, &stars);
-    cli_json_i64_any(review, "order", "order_id", NULL, &order);
-    cli_json_i64_any(review, "time", "created_at", NULL, &time);
-    const char *text = cli_json_string(review, "text");
-    member_text(review, "reviewer", network_name, who, sizeof who);
-    fprintf(out, "  %" PRId64 " of 5 by %s (order %" PRId64 ", %s)%s%s\n", stars, who, order, cli_out_time(time, when),
-            text && text[0] ? ": " : "", text && text[0] ? text : "");
+    cli_json_i64(review, "rating", &stars);
+    cli_json_i64(review, "order", &order);
+    cli_json_i64(review, "time", &time);
+    const char *text = cli_json_string(review, "text"), *side = cli_json_string(review, "side");
+    member_text(review, "by", network_name, who, sizeof who);
+    fprintf(out, "  %" PRId64 " of 5 by %s%s%s (order %" PRId64 ", %s)%s%s\n", stars, who, side ? ", its " : "",
+            side ? side : "", order, cli_out_time(time, when), text && text[0] ? ": " : "", text && text[0] ? text : "");
 }
 
 static void print_listing(cli_context *ctx, const json_t *listing, const cli_network *network) {
@@ -1009,7 +1015,7 @@ static void print_order(cli_context *ctx, const json_t *order, const cli_network
     int64_t id = 0, listing = 0, quantity = 0, unit_price = 0, amount = 0, fee = 0, paid = 0, timeout = 0,
             created = 0, hold = 0, buyer_rating = 0, seller_rating = 0;
     cli_json_i64(order, "id", &id);
-    cli_json_i64_any(order, "listing", "listing_id", NULL, &listing);
+    cli_json_i64(order, "listing", &listing);
     cli_json_i64(order, "quantity", &quantity);
     cli_json_i64(order, "unit_price", &unit_price);
     cli_json_i64(order, "amount", &amount);
@@ -1017,11 +1023,17 @@ static void print_order(cli_context *ctx, const json_t *order, const cli_network
     cli_json_i64(order, "paid", &paid);
     cli_json_i64(order, "timeout", &timeout);
     cli_json_i64(order, "created_at", &created);
-    bool has_hold = cli_json_i64_any(order, "hold", "pending_id", "hold_id", &hold);
+    bool has_hold = cli_json_i64(order, "hold", &hold);
     cli_json_i64(order, "buyer_rating", &buyer_rating);
     cli_json_i64(order, "seller_rating", &seller_rating);
     const char *status = cli_json_string(order, "status"), *memo = cli_json_string(order, "memo");
-    const char *title = cli_json_string(order, "title");
+    /* the listing's title, when the node still has it */
+    char path[64];
+    snprintf(path, sizeof path, "/v1/listings/%" PRId64, listing);
+    json_t *listing_json = NULL;
+    const char *title = NULL;
+    if (listing > 0 && cli_client_request(ctx, "GET", path, NULL, false, &listing_json) == CLI_OK)
+        title = cli_json_string(listing_json, "title");
     char a[CLI_AMOUNT_TEXT_MAX], b[CLI_AMOUNT_TEXT_MAX], who[TALLY_ADDRESS_LENGTH + TALLY_NAME_MAX + 2];
     char when[CLI_TIME_TEXT_MAX];
     fprintf(out, "order %" PRId64 " in %s: %s\n", id, network->name, status ? status : "-");
@@ -1053,23 +1065,25 @@ static void print_order(cli_context *ctx, const json_t *order, const cli_network
         size_t i;
         json_t *step;
         json_array_foreach(steps, i, step) {
-            int64_t time = 0, step_amount = 0;
+            int64_t time = 0, figure = 0;
             cli_json_i64(step, "time", &time);
-            const char *name = cli_json_string(step, "step");
-            if (!name) name = cli_json_string(step, "type");
-            const char *step_memo = cli_json_string(step, "memo");
+            const char *name = cli_json_string(step, "type"), *step_memo = cli_json_string(step, "memo");
+            bool by_chain = false;
+            cli_json_bool(step, "by_chain", &by_chain);
             char by[TALLY_ADDRESS_LENGTH + TALLY_NAME_MAX + 2];
             member_text(step, "by", network->name, by, sizeof by);
             fprintf(out, "  %s  %-16s", cli_out_time(time, when), name ? name : "-");
-            if (strcmp(by, "-") != 0) fprintf(out, " by %s", by);
-            if (cli_json_i64(step, "amount", &step_amount) && step_amount != 0 && name &&
-                (strstr(name, "resolve") || strstr(name, "confirm") || strstr(name, "release")))
-                fprintf(out, " %s", cli_out_amount(step_amount, unit, a));
+            if (by_chain) fprintf(out, " by the chain (the timeout)");
+            else if (strcmp(by, "-") != 0) fprintf(out, " by %s", by);
+            if (cli_json_i64(step, "held", &figure)) fprintf(out, ", %s held", cli_out_amount(figure, unit, a));
+            if (cli_json_i64(step, "paid", &figure)) fprintf(out, ", %s to the seller", cli_out_amount(figure, unit, a));
+            if (cli_json_i64(step, "rating", &figure)) fprintf(out, ", %" PRId64 " of 5", figure);
             if (step_memo && step_memo[0]) fprintf(out, ": %s", step_memo);
             fprintf(out, "\n");
         }
     }
     print_next_step(out, status, id);
+    json_decref(listing_json);
 }
 
 cli_status cli_cmd_market_order_show(cli_context *ctx, const cli_args *args) {
@@ -1117,7 +1131,7 @@ cli_status cli_cmd_market_orders(cli_context *ctx, const cli_args *args) {
     json_array_foreach(list, i, item) {
         int64_t id = 0, listing = 0, quantity = 0, amount = 0, timeout = 0;
         cli_json_i64(item, "id", &id);
-        cli_json_i64_any(item, "listing", "listing_id", NULL, &listing);
+        cli_json_i64(item, "listing", &listing);
         cli_json_i64(item, "quantity", &quantity);
         cli_json_i64(item, "amount", &amount);
         cli_json_i64(item, "timeout", &timeout);
