@@ -2197,3 +2197,159 @@ TEST(cli_policy_options_of_underwriting_charges_and_governance) {
     CHECK_EQ(h.node.posted_count, posted);
     harness_free(&h);
 }
+
+/* ------------------------------------------------------------------------ */
+/* The marketplace (cmd_market.c)                                            */
+/* ------------------------------------------------------------------------ */
+
+/* Listing 1 (bob's eggs, 12.50, 10 left, Food), listing 2 (bob's repairs, on
+ * asking) and order 4 (alice's of listing 2, 30.00) as the node's routes serve them. */
+static void fake_market(fake_node *node) {
+    char bob[TALLY_ADDRESS_LENGTH + 1], alice[TALLY_ADDRESS_LENGTH + 1];
+    address_of(BOB_SEED, bob);
+    address_of(ALICE_SEED, alice);
+    const char *listing_format = "{s:i, s:i, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:o, s:i, s:i, s:s, s:I, s:I, s:I, "
+                                 "s:i, s:n, s:{s:i, s:n}}";
+    fake_route_add(node, "/v1/listings/1", 200,
+                   json_pack(listing_format, "id", 1, "network", 1, "seller", bob, "seller_alias", "bob", "kind",
+                             "offer", "category", 1, "category_name", "Food", "title", "Fresh eggs", "text",
+                             "free-range", "price", json_integer(1250), "quantity", 10, "sold", 0, "status", "open",
+                             "expiry", (json_int_t)(1767225600 + 20 * 86400), "created_at", (json_int_t)1767000000,
+                             "updated_at", (json_int_t)1767000000, "revision", 0, "image", "rating", "count", 0,
+                             "average"));
+    fake_route_add(node, "/v1/listings/2", 200,
+                   json_pack(listing_format, "id", 2, "network", 1, "seller", bob, "seller_alias", "bob", "kind",
+                             "offer", "category", 0, "category_name", "", "title", "Repairs", "text", "", "price",
+                             json_null(), "quantity", 3, "sold", 0, "status", "open", "expiry",
+                             (json_int_t)(1767225600 + 20 * 86400), "created_at", (json_int_t)1767000000, "updated_at",
+                             (json_int_t)1767000000, "revision", 0, "image", "rating", "count", 0, "average"));
+    fake_route_add(node, "/v1/orders/4", 200,
+                   json_pack("{s:i, s:i, s:i, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:s}", "id", 4, "network", 1,
+                             "listing", 2, "buyer", alice, "seller", bob, "quantity", 1, "unit_price", 3000, "amount",
+                             3000, "fee", 30, "paid", 0, "status", "disputed"));
+    fake_route_add(node, "/v1/networks/1/categories", 200,
+                   json_pack("{s:[{s:i, s:s}]}", "categories", "category", 1, "name", "Food"));
+}
+
+TEST(cli_market_commands_build_their_transactions) {
+    harness h;
+    harness_with_alice(&h);
+    fake_market(&h.node);
+    tally_key bob = key_of(BOB_SEED);
+    (void)bob;
+
+    /* an order at the listing's price: 2 x 12.50, the fee estimated as a hold's
+     * (1% of 25.00, and alice's 2% risk fee on the 15.00 beyond her 10.00) */
+    CHECK_EQ(RUN(&h, "market", "order", "1", "--quantity", "2"), CLI_OK);
+    const tally_tx *tx = last_posted(&h);
+    REQUIRE(tx != NULL);
+    check_envelope(tx, TALLY_TX_ORDER_CREATE);
+    CHECK_EQ(tx->body.order_create.listing_id, 1);
+    CHECK_EQ(tx->body.order_create.quantity, 2);
+    CHECK_EQ(tx->body.order_create.unit_price, 1250);
+    CHECK_EQ(tx->body.order_create.max_fee, 25 + 30);
+    CHECK_EQ(tx->body.order_create.timeout, 1767225600 + 14 * 86400);
+    CHECK_EQ(tx->body.order_create.memo.length, 0);
+    CHECK(contains(h.out, "ordered 2 of listing 1 (order 2): 25.00 GVH and a fee of 0.18 GVH held"));
+    /* the price seen, a timeout, a memo; an "ask" listing needs the buyer's price */
+    CHECK_EQ(RUN(&h, "market", "order", "1", "--price", "12.00", "--days", "3", "--memo", "Saturday"), CLI_OK);
+    tx = last_posted(&h);
+    CHECK_EQ(tx->body.order_create.unit_price, 1200);
+    CHECK_EQ(tx->body.order_create.quantity, 1);
+    CHECK_EQ(tx->body.order_create.timeout, 1767225600 + 3 * 86400);
+    CHECK_EQ(tx->body.order_create.memo.length, 8);
+    size_t posted = h.node.posted_count;
+    CHECK_EQ(RUN(&h, "market", "order", "2"), CLI_USAGE);
+    CHECK(contains(h.err, "listing 2 is priced on asking: name your price for a unit with --price AMOUNT"));
+    CHECK_EQ(RUN(&h, "market", "order", "1", "--quantity", "0"), CLI_USAGE);
+    CHECK_EQ(RUN(&h, "market", "order", "1", "--days", "367"), CLI_USAGE);
+    CHECK_EQ(RUN(&h, "market", "order", "1", "--price", "1.001"), CLI_USAGE);
+    CHECK(contains(h.err, "too many decimals: GVH has 2"));
+    CHECK_EQ(h.node.posted_count, posted);
+    CHECK_EQ(RUN(&h, "market", "order", "2", "--price", "30", "--max-fee", "1"), CLI_OK);
+    CHECK_EQ(last_posted(&h)->body.order_create.unit_price, 3000);
+    CHECK_EQ(last_posted(&h)->body.order_create.max_fee, 100);
+
+    /* an update keeps what it does not name */
+    CHECK_EQ(RUN(&h, "market", "update", "1", "--price", "13"), CLI_OK);
+    tx = last_posted(&h);
+    check_envelope(tx, TALLY_TX_LISTING_UPDATE);
+    CHECK_EQ(tx->body.listing.listing_id, 1);
+    CHECK_EQ(tx->body.listing.price, 1300);
+    CHECK_EQ(tx->body.listing.category, 1);
+    CHECK_EQ(tx->body.listing.quantity, 10);
+    CHECK_EQ(tx->body.listing.expiry, 1767225600 + 20 * 86400);
+    CHECK(tx->body.listing.title.length == 10 && memcmp(tx->body.listing.title.bytes, "Fresh eggs", 10) == 0);
+    CHECK(tx->body.listing.text.length == 10 && memcmp(tx->body.listing.text.bytes, "free-range", 10) == 0);
+    CHECK_EQ(RUN(&h, "market", "update", "2", "--quantity", "1", "--days", "5"), CLI_OK);
+    tx = last_posted(&h);
+    CHECK_EQ(tx->body.listing.price, 0); /* still on asking */
+    CHECK_EQ(tx->body.listing.quantity, 1);
+    CHECK_EQ(tx->body.listing.expiry, 1767225600 + 5 * 86400);
+
+    /* a new listing: a category by name, an image */
+    static const char hash[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+    CHECK_EQ(RUN(&h, "market", "list", "greenvale", "--want", "--title", "A ladder", "--price", "ask", "--category",
+                 "FOOD", "--days", "10", "--image-url", "https://example.org/ladder.png", "--image-hash", hash),
+             CLI_OK);
+    tx = last_posted(&h);
+    check_envelope(tx, TALLY_TX_LISTING_CREATE);
+    CHECK_EQ(tx->body.listing.network_id, 1);
+    CHECK_EQ(tx->body.listing.kind, TALLY_LISTING_WANT);
+    CHECK_EQ(tx->body.listing.category, 1);
+    CHECK_EQ(tx->body.listing.price, 0);
+    CHECK_EQ(tx->body.listing.quantity, 1);
+    CHECK_EQ(tx->body.listing.expiry, 1767225600 + 10 * 86400);
+    CHECK_EQ(tx->body.listing.image_hash[1], 0x11);
+    CHECK_EQ(tx->body.listing.image_url.length, strlen("https://example.org/ladder.png"));
+    CHECK_EQ(RUN(&h, "market", "list", "greenvale", "--offer", "--title", "Eggs", "--price", "2.50", "--expiry",
+                 "2026-01-15T12:30"),
+             CLI_OK);
+    tx = last_posted(&h);
+    CHECK_EQ(tx->body.listing.kind, TALLY_LISTING_OFFER);
+    CHECK_EQ(tx->body.listing.price, 250);
+    CHECK_EQ(tx->body.listing.expiry, 1767225600 + 14 * 86400 + 12 * 3600 + 30 * 60);
+    CHECK_EQ(RUN(&h, "market", "category", "greenvale", "2", "Tools"), CLI_OK);
+    tx = last_posted(&h);
+    check_envelope(tx, TALLY_TX_CATEGORY_SET);
+    CHECK_EQ(tx->body.category_set.category, 2);
+    CHECK_EQ(tx->body.category_set.name.length, 5);
+
+    /* the steps: a split of 60% (and of a third, rounded down), a reason, a review */
+    CHECK_EQ(RUN(&h, "market", "resolve", "4", "--seller-share", "60%"), CLI_OK);
+    tx = last_posted(&h);
+    check_envelope(tx, TALLY_TX_ORDER_RESOLVE);
+    CHECK_EQ(tx->body.order_step.order_id, 4);
+    CHECK_EQ(tx->body.order_step.amount, 1800);
+    CHECK(contains(h.out, "resolved order 4: 18.00 GVH to the seller"));
+    CHECK_EQ(RUN(&h, "market", "resolve", "4", "--seller-share", "33.33"), CLI_OK);
+    CHECK_EQ(last_posted(&h)->body.order_step.amount, 999);
+    CHECK_EQ(RUN(&h, "market", "resolve", "4", "--seller-amount", "15.00", "--reason", "half"), CLI_OK);
+    CHECK_EQ(last_posted(&h)->body.order_step.amount, 1500);
+    CHECK_EQ(last_posted(&h)->body.order_step.memo.length, 4);
+    CHECK_EQ(RUN(&h, "market", "decline", "4", "--reason", "sold out"), CLI_OK);
+    check_envelope(last_posted(&h), TALLY_TX_ORDER_DECLINE);
+    CHECK_EQ(last_posted(&h)->body.order_step.memo.length, 8);
+    CHECK_EQ(RUN(&h, "market", "accept", "4"), CLI_OK);
+    check_envelope(last_posted(&h), TALLY_TX_ORDER_ACCEPT);
+    CHECK_EQ(RUN(&h, "market", "review", "4", "--stars", "4", "--text", "fine"), CLI_OK);
+    tx = last_posted(&h);
+    check_envelope(tx, TALLY_TX_REVIEW);
+    CHECK_EQ(tx->body.review.order_id, 4);
+    CHECK_EQ(tx->body.review.rating, 4);
+    CHECK_EQ(RUN(&h, "market", "withdraw", "1"), CLI_OK);
+    check_envelope(last_posted(&h), TALLY_TX_LISTING_WITHDRAW);
+    CHECK_EQ(last_posted(&h)->body.listing.listing_id, 1);
+
+    /* the ledger's refusal of a stale price says the price now */
+    fake_post_clear(&h.node);
+    fake_post_reply(&h.node, 200,
+                    json_pack("{s:[{s:s, s:{s:s, s:s, s:i}}]}", "results", "status", "refused", "error", "code",
+                              "PRICE_CHANGED", "message", tally_error_message(TALLY_ERR_PRICE_CHANGED), "available",
+                              1300));
+    CHECK_EQ(RUN(&h, "market", "order", "1", "--price", "12.50"), CLI_REFUSED);
+    CHECK(contains(h.err, "refused: the listing's price is not the price the order saw: look again (PRICE_CHANGED)"));
+    CHECK(contains(h.err, "the price is now 13.00 GVH a unit"));
+    CHECK(contains(h.err, "`tally market show 1` shows it as it is now"));
+    harness_free(&h);
+}
