@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "chain_fixture.h"
 #include "node/index.h"
@@ -719,4 +720,401 @@ TEST(market_index_order_steps_in_both_histories_with_exact_amounts) {
     CHECK(index_order_get(env.index, 1, &order, steps, &step_count, &found, why, sizeof why) == INDEX_OK);
     CHECK(found && step_count == 5 && order.status == TALLY_ORDER_COMPLETED);
     env_free(&env);
+}
+
+/* ---- the routes, on a real node ---- */
+
+/* Each actor's next sequence on the node (0: not asked yet). */
+static uint64_t node_sequence[MARKET_ACTORS];
+
+static tally_tx node_tx(const test_node *node, uint32_t who, tally_tx_type type) {
+    test_actor signer = actor(who);
+    tally_tx tx;
+    if (node_sequence[who] == 0) {
+        tx = harness_tx(node, &signer, type);
+        node_sequence[who] = tx.sequence;
+        return tx;
+    }
+    memset(&tx, 0, sizeof tx);
+    tx.type = (uint8_t)type;
+    memcpy(tx.chain_id, node->chain_id, TALLY_CHAIN_ID_BYTES);
+    tx.signer = signer.key;
+    tx.sequence = ++node_sequence[who];
+    return tx;
+}
+
+/* Signs each txs[i] as signers[i] and submits them together with wait=commit: true
+ * when every one was committed. */
+static bool node_submit_all(const test_node *node, tally_tx *txs, const uint32_t *signers, uint32_t count) {
+    size_t capacity = 32 + (size_t)count * (2 * TALLY_TX_ENCODED_MAX + 4);
+    char *body = malloc(capacity);
+    if (!body) return false;
+    size_t used = (size_t)snprintf(body, capacity, "{\"txs\":[");
+    for (uint32_t i = 0; i < count; i++) {
+        test_actor signer = actor(signers[i]);
+        tally_tx_sign(&txs[i], signer.secret);
+        uint8_t bytes[TALLY_TX_ENCODED_MAX];
+        size_t length = tally_tx_encode(&txs[i], bytes, sizeof bytes);
+        body[used++] = i ? ',' : ' ';
+        body[used++] = '"';
+        for (size_t k = 0; k < length; k++) used += (size_t)snprintf(body + used, capacity - used, "%02x", bytes[k]);
+        body[used++] = '"';
+    }
+    used += (size_t)snprintf(body + used, capacity - used, "]}");
+    json_t *response = NULL;
+    long status = harness_request(node, "POST", "/v1/transactions?wait=commit", body, used, &response);
+    free(body);
+    json_t *results = json_object_get(response, "results");
+    bool committed = status == 200 && json_array_size(results) == count;
+    for (size_t i = 0; committed && i < count; i++) {
+        const char *state = harness_json_string(json_array_get(results, i), "status");
+        if (!state || strcmp(state, "committed") != 0) {
+            char *text = json_dumps(json_array_get(results, i), JSON_COMPACT);
+            fprintf(stderr, "    transaction %zu (%s): %s\n", i, tally_tx_type_name(txs[i].type), text ? text : "?");
+            free(text);
+            committed = false;
+        }
+    }
+    json_decref(response);
+    return committed;
+}
+
+static bool node_submit_one(const test_node *node, tally_tx tx, uint32_t signer) {
+    return node_submit_all(node, &tx, &signer, 1);
+}
+
+/* GET path until the integer at `field` is `want` (the index trails the chain by a
+ * block or two); the last answer (caller decrefs). */
+static json_t *get_until(const test_node *node, const char *path, const char *field, int64_t want) {
+    json_t *view = NULL;
+    for (int attempt = 0; attempt < 200; attempt++) {
+        json_decref(view);
+        view = NULL;
+        harness_request(node, "GET", path, NULL, 0, &view);
+        if (harness_json_int(view, field) == want) return view;
+        struct timespec pause = {0, 50 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    return view;
+}
+
+static json_t *get(const test_node *node, const char *path, long *status) {
+    json_t *view = NULL;
+    *status = harness_request(node, "GET", path, NULL, 0, &view);
+    return view;
+}
+
+/* The listing ids of a search answer, against the model's. */
+static void check_ids_json(json_t *answer, const uint32_t *want, uint32_t count, const char *what) {
+    json_t *listings = json_object_get(answer, "listings");
+    bool right = json_array_size(listings) == count;
+    for (uint32_t i = 0; right && i < count; i++)
+        right = json_integer_value(json_object_get(json_array_get(listings, i), "id")) == want[i];
+    if (!right) test_fail(__FILE__, __LINE__, what);
+}
+
+/* Every page of GET path (with limit and offset added), following next_offset,
+ * against the model. */
+static void check_pages(const test_node *node, const char *path, uint32_t limit, model_filter *filter,
+                        const void *context, bool open_only, int64_t now, bool cheapest, const char *what) {
+    static uint32_t want[MARKET_LISTINGS];
+    uint32_t expected = model_search(filter, context, open_only, now, cheapest, want);
+    uint32_t offset = 0, seen = 0;
+    for (int pages = 0; pages < 100; pages++) {
+        char url[512];
+        snprintf(url, sizeof url, "%s%slimit=%u&offset=%u", path, strchr(path, '?') ? "&" : "?", limit, offset);
+        long status = 0;
+        json_t *answer = get(node, url, &status);
+        CHECK_EQ(status, 200);
+        CHECK_EQ(harness_json_int(answer, "total"), expected);
+        uint32_t count = (uint32_t)json_array_size(json_object_get(answer, "listings"));
+        check_ids_json(answer, want + seen, count, what);
+        seen += count;
+        json_t *next = json_object_get(answer, "next_offset");
+        bool more = json_is_integer(next);
+        if (more) offset = (uint32_t)json_integer_value(next);
+        json_decref(answer);
+        if (!more) break;
+        CHECK_EQ(offset, seen);
+    }
+    CHECK_EQ(seen, expected);
+}
+
+/* The error code of a refused GET, with its status. */
+static void check_refused(const test_node *node, const char *path, long want_status, const char *want_code) {
+    long status = 0;
+    json_t *answer = get(node, path, &status);
+    const char *code = harness_json_string(answer, "error.code");
+    if (status != want_status || !code || strcmp(code, want_code) != 0) {
+        char text[400];
+        snprintf(text, sizeof text, "GET %s: %ld %s, want %ld %s", path, status, code ? code : "?", want_status,
+                 want_code);
+        test_fail(__FILE__, __LINE__, text);
+    }
+    json_decref(answer);
+}
+
+TEST(market_index_routes_of_a_real_node) {
+    test_node node;
+    REQUIRE(harness_make_directory(&node));
+    static const char *const dev[] = {"--dev", "--idle-block-s", "1", NULL};
+    if (!harness_start(&node, dev)) {
+        harness_remove_directory(&node);
+        REQUIRE(!"tallyd --dev (build/test/tallyd) did not start");
+    }
+    memset(node_sequence, 0, sizeof node_sequence);
+    static tally_tx txs[MARKET_LISTINGS];
+    static uint32_t signers[MARKET_LISTINGS];
+    /* the network (fee 1%), its members, the buyer's line, categories, seller 3's alias */
+    tally_tx tx = node_tx(&node, OP, TALLY_TX_NETWORK_CREATE);
+    text_set(&tx.body.network_create.name, "Greenvale");
+    text_set(&tx.body.network_create.unit_code, "GVH");
+    tx.body.network_create.decimals = 2;
+    tx.body.network_create.policy = policy_default();
+    tx.body.network_create.policy.fee_bps = MARKET_FEE_BPS;
+    REQUIRE(node_submit_one(&node, tx, OP));
+    uint32_t n = 0;
+    for (uint32_t who = 1; who <= MARKET_BUYER; who++) {
+        txs[n] = node_tx(&node, who, TALLY_TX_MEMBER_JOIN);
+        txs[n].body.network_only.network_id = MARKET_NET;
+        signers[n++] = who;
+    }
+    txs[n] = node_tx(&node, OP, TALLY_TX_LINE_OPEN);
+    txs[n].body.line_open = (tally_tx_line_open){.network_id = MARKET_NET, .member = actor(MARKET_BUYER).key,
+                                                 .limit = 100000};
+    signers[n++] = OP;
+    static const char *const names[] = {"food", "tools", "books"};
+    for (uint8_t c = 1; c <= 3; c++) {
+        txs[n] = node_tx(&node, OP, TALLY_TX_CATEGORY_SET);
+        txs[n].body.category_set.network_id = MARKET_NET;
+        txs[n].body.category_set.category = c;
+        text_set(&txs[n].body.category_set.name, names[c - 1]);
+        signers[n++] = OP;
+    }
+    REQUIRE(node_submit_all(&node, txs, signers, n));
+    tx = node_tx(&node, 3, TALLY_TX_ALIAS_SET);
+    tx.body.alias_set.network_id = MARKET_NET;
+    text_set(&tx.body.alias_set.alias, "seller3");
+    REQUIRE(node_submit_one(&node, tx, 3));
+
+    /* the 320 listings, in batches of 64 */
+    long status = 0;
+    json_t *chain = get(&node, "/v1/status", &status);
+    int64_t now = harness_json_int(chain, "tip_time");
+    json_decref(chain);
+    for (uint32_t first = 0; first < MARKET_LISTINGS; first += 64) {
+        n = 0;
+        for (uint32_t i = first; i < first + 64; i++) {
+            model_make(i, now + 60);
+            const model_listing *m = &model[i];
+            txs[n] = node_tx(&node, m->seller, TALLY_TX_LISTING_CREATE);
+            tally_tx_listing *body = &txs[n].body.listing;
+            body->network_id = MARKET_NET, body->kind = m->kind, body->category = m->category;
+            body->price = m->price, body->quantity = m->quantity, body->expiry = m->expiry;
+            text_set(&body->title, m->title);
+            text_set(&body->text, m->text);
+            signers[n++] = m->seller;
+        }
+        REQUIRE(node_submit_all(&node, txs, signers, n));
+    }
+    json_t *answer = get_until(&node, "/v1/networks/1/listings?status=all&limit=1", "total", MARKET_LISTINGS);
+    CHECK_EQ(harness_json_int(answer, "total"), MARKET_LISTINGS);
+    json_decref(answer);
+
+    answer = get(&node, "/v1/networks/1/categories", &status);
+    CHECK_EQ(status, 200);
+    json_t *categories = json_object_get(answer, "categories");
+    CHECK_EQ(json_array_size(categories), 3);
+    CHECK(strcmp(harness_json_string(json_array_get(categories, 1), "name") ?: "", "tools") == 0);
+    json_decref(answer);
+
+    /* searches against the model, page by page */
+    check_pages(&node, "/v1/networks/1/listings", 100, any, NULL, true, now, false, "all, newest");
+    check_pages(&node, "/v1/networks/1/listings?sort=cheapest", 40, any, NULL, true, now, true, "all, cheapest");
+    check_pages(&node, "/v1/networks/1/listings?q=eggs", 20, title_has, "eggs", true, now, false, "q=eggs");
+    check_pages(&node, "/v1/networks/1/listings?q=organic%20EGGS", 20, eggs_organic, NULL, true, now, false,
+                "q=organic EGGS");
+    uint8_t category = 2;
+    check_pages(&node, "/v1/networks/1/listings?category=2", 25, in_category, &category, true, now, false,
+                "category=2");
+    uint8_t kind = TALLY_LISTING_WANT;
+    check_pages(&node, "/v1/networks/1/listings?kind=want", 25, of_kind, &kind, true, now, false, "kind=want");
+    uint32_t seller = 3;
+    check_pages(&node, "/v1/networks/1/listings?seller=seller3", 25, of_seller, &seller, true, now, false,
+                "seller=seller3");
+    char address[TALLY_ADDRESS_LENGTH + 1], path[400];
+    tally_key seller_key = actor(3).key;
+    tally_address_encode(&seller_key, address);
+    snprintf(path, sizeof path, "/v1/networks/1/listings?seller=%s", address);
+    check_pages(&node, path, 25, of_seller, &seller, true, now, false, "seller by address");
+    int64_t range[2] = {300, 600};
+    check_pages(&node, "/v1/networks/1/listings?min_price=300&max_price=600&sort=cheapest", 25, priced_between, range,
+                true, now, true, "300 <= price <= 600, cheapest");
+    int64_t most = 700;
+    check_pages(&node, "/v1/networks/1/listings?category=2&kind=offer&max_price=700&sort=cheapest", 5,
+                tools_offers_under, &most, true, now, true, "tools offers up to 700");
+
+    /* one listing in full: every field, an ask's price null, texts as JSON strings */
+    answer = get(&node, "/v1/listings/10", &status);
+    CHECK_EQ(status, 200);
+    CHECK(json_is_null(json_object_get(answer, "price"))); /* listing 10 (i = 9) is an ask */
+    CHECK(strcmp(harness_json_string(answer, "title") ?: "", model[9].title) == 0);
+    CHECK(strcmp(harness_json_string(answer, "kind") ?: "", "want") == 0); /* i = 9: every fifth is a want */
+    CHECK(strcmp(harness_json_string(answer, "category_name") ?: "", "food") == 0);
+    CHECK(json_is_null(json_object_get(answer, "image")));
+    CHECK_EQ(harness_json_int(answer, "rating.count"), 0);
+    CHECK(json_is_array(json_object_get(answer, "reviews")));
+    json_decref(answer);
+
+    /* the buyer orders 2 units of listing 3 (seller 3, 1.74 each), seller 3
+     * accepts, the buyer confirms and reviews it with text that looks like markup */
+    const model_listing *sold = &model[2];
+    REQUIRE(sold->seller == 3 && sold->kind == TALLY_LISTING_OFFER && sold->quantity == 3);
+    tx = node_tx(&node, MARKET_BUYER, TALLY_TX_ORDER_CREATE);
+    tx.body.order_create = (tally_tx_order_create){.listing_id = 3, .quantity = 2, .unit_price = sold->price,
+                                                   .max_fee = 1000, .timeout = now + 10 * DAY};
+    text_set(&tx.body.order_create.memo, "for Saturday \"market\"");
+    REQUIRE(node_submit_one(&node, tx, MARKET_BUYER));
+    tx = node_tx(&node, 3, TALLY_TX_ORDER_ACCEPT);
+    tx.body.order_step.order_id = 1;
+    REQUIRE(node_submit_one(&node, tx, 3));
+    tx = node_tx(&node, MARKET_BUYER, TALLY_TX_ORDER_CONFIRM);
+    tx.body.order_step.order_id = 1;
+    REQUIRE(node_submit_one(&node, tx, MARKET_BUYER));
+    static const char review_text[] = "<script>alert('ok')</script> \"fine\" \\ eggs";
+    tx = node_tx(&node, MARKET_BUYER, TALLY_TX_REVIEW);
+    tx.body.review.order_id = 1;
+    tx.body.review.rating = 4;
+    text_set(&tx.body.review.text, review_text);
+    REQUIRE(node_submit_one(&node, tx, MARKET_BUYER));
+    int64_t amount = 2 * sold->price;
+
+    answer = get_until(&node, "/v1/listings/3", "rating.count", 1);
+    CHECK_EQ(harness_json_int(answer, "sold"), 2);
+    CHECK_EQ(harness_json_int(answer, "quantity"), 1);
+    CHECK(strcmp(harness_json_string(answer, "rating.average") ?: "", "4.00") == 0);
+    CHECK(strcmp(harness_json_string(json_array_get(json_object_get(answer, "reviews"), 0), "text") ?: "",
+                 review_text) == 0);
+    CHECK(strcmp(harness_json_string(answer, "seller_alias") ?: "", "seller3") == 0);
+    json_decref(answer);
+
+    answer = get_until(&node, "/v1/orders/1", "buyer_rating", 4);
+    CHECK(strcmp(harness_json_string(answer, "status") ?: "", "completed") == 0);
+    CHECK_EQ(harness_json_int(answer, "amount"), amount);
+    CHECK_EQ(harness_json_int(answer, "paid"), amount);
+    int64_t fee = harness_json_int(answer, "fee");
+    CHECK_EQ(fee, (amount + 99) / 100);
+    CHECK_EQ(harness_json_int(answer, "hold"), 1);
+    CHECK(strcmp(harness_json_string(answer, "memo") ?: "", "for Saturday \"market\"") == 0);
+    json_t *steps = json_object_get(answer, "steps");
+    CHECK_EQ(json_array_size(steps), 4);
+    static const char *const step_types[] = {"order_create", "order_accept", "order_confirm", "review"};
+    for (size_t i = 0; i < 4 && i < json_array_size(steps); i++)
+        CHECK(strcmp(harness_json_string(json_array_get(steps, i), "type") ?: "", step_types[i]) == 0);
+    json_decref(answer);
+
+    char buyer_address[TALLY_ADDRESS_LENGTH + 1];
+    tally_key buyer_key = actor(MARKET_BUYER).key;
+    tally_address_encode(&buyer_key, buyer_address);
+    snprintf(path, sizeof path, "/v1/networks/1/orders?member=%s&role=buyer&status=all", buyer_address);
+    answer = get(&node, path, &status);
+    CHECK_EQ(status, 200);
+    CHECK_EQ(harness_json_int(answer, "total"), 1);
+    CHECK(json_is_null(json_object_get(answer, "next_offset")));
+    json_decref(answer);
+    snprintf(path, sizeof path, "/v1/networks/1/orders?member=%s&role=buyer", buyer_address);
+    answer = get(&node, path, &status);
+    CHECK_EQ(harness_json_int(answer, "total"), 0); /* open by default: it is completed */
+    json_decref(answer);
+    answer = get(&node, "/v1/networks/1/orders?member=seller3&role=seller&status=all", &status);
+    CHECK_EQ(harness_json_int(answer, "total"), 1);
+    json_decref(answer);
+
+    answer = get(&node, "/v1/networks/1/accounts/seller3/reviews", &status);
+    CHECK_EQ(status, 200);
+    CHECK_EQ(harness_json_int(answer, "review_count"), 1);
+    CHECK_EQ(harness_json_int(answer, "review_points"), 1);
+    CHECK_EQ(harness_json_int(answer, "total"), 1);
+    json_t *first = json_array_get(json_object_get(answer, "reviews"), 0);
+    CHECK(strcmp(harness_json_string(first, "text") ?: "", review_text) == 0);
+    CHECK(strcmp(harness_json_string(first, "side") ?: "", "buyer") == 0);
+    CHECK_EQ(harness_json_int(first, "rating"), 4);
+    json_decref(answer);
+
+    /* the order's steps in both histories: the confirm moves the money */
+    snprintf(path, sizeof path, "/v1/networks/1/accounts/%s/history?limit=10", buyer_address);
+    answer = get(&node, path, &status);
+    json_t *entries = json_object_get(answer, "entries");
+    json_t *confirm = NULL;
+    for (size_t i = 0; i < json_array_size(entries); i++)
+        if (strcmp(harness_json_string(json_array_get(entries, i), "type") ?: "", "order_confirm") == 0)
+            confirm = json_array_get(entries, i);
+    CHECK(confirm != NULL);
+    CHECK_EQ(harness_json_int(confirm, "amount"), -amount);
+    CHECK_EQ(harness_json_int(confirm, "fee"), fee);
+    CHECK_EQ(harness_json_int(confirm, "order"), 1);
+    CHECK_EQ(harness_json_int(confirm, "paid"), amount);
+    json_decref(answer);
+    answer = get(&node, "/v1/networks/1/accounts/seller3/history?limit=10", &status);
+    entries = json_object_get(answer, "entries");
+    confirm = NULL;
+    for (size_t i = 0; i < json_array_size(entries); i++)
+        if (strcmp(harness_json_string(json_array_get(entries, i), "type") ?: "", "order_confirm") == 0)
+            confirm = json_array_get(entries, i);
+    CHECK(confirm && harness_json_int(confirm, "amount") == amount && harness_json_int(confirm, "fee") == 0);
+    json_decref(answer);
+
+    /* seller 1 withdraws listing 1; the clock passes the short expiries: open and all differ */
+    tx = node_tx(&node, 1, TALLY_TX_LISTING_WITHDRAW);
+    tx.body.listing.listing_id = 1;
+    REQUIRE(node_submit_one(&node, tx, 1));
+    model[0].status = TALLY_LISTING_WITHDRAWN;
+    model[2].quantity = 1;
+    CHECK_EQ(harness_request(&node, "POST", "/v1/dev/advance?seconds=900", "", 0, NULL), 200);
+    chain = get(&node, "/v1/status", &status);
+    int64_t later = harness_json_int(chain, "tip_time");
+    json_decref(chain);
+    for (uint32_t i = 0; i < MARKET_LISTINGS; i++)
+        if (model[i].expiry <= later) model[i].status = TALLY_LISTING_EXPIRED;
+    uint32_t open_want[MARKET_LISTINGS];
+    uint32_t open_count = model_search(any, NULL, true, later, false, open_want);
+    CHECK_EQ(open_count, MARKET_LISTINGS - 1 - MARKET_LISTINGS / 40);
+    answer = get_until(&node, "/v1/networks/1/listings?limit=1", "total", open_count);
+    CHECK_EQ(harness_json_int(answer, "total"), open_count);
+    json_decref(answer);
+    check_pages(&node, "/v1/networks/1/listings", 100, any, NULL, true, later, false, "open after withdraw, expiry");
+    check_pages(&node, "/v1/networks/1/listings?status=all", 100, any, NULL, false, later, false, "all");
+    answer = get(&node, "/v1/listings/8", &status);
+    CHECK(strcmp(harness_json_string(answer, "status") ?: "", "expired") == 0);
+    json_decref(answer);
+    answer = get(&node, "/v1/listings/1", &status);
+    CHECK(strcmp(harness_json_string(answer, "status") ?: "", "withdrawn") == 0);
+    json_decref(answer);
+
+    /* refusals, each a 400 naming what is wrong (404 for what is not there) */
+    static const char *const bad[] = {"kind=gift", "sort=dearest", "status=closed", "limit=0", "limit=101",
+                                      "min_price=-1", "min_price=9&max_price=3", "category=33", "offset=x",
+                                      "max_price=1e3"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(path, sizeof path, "/v1/networks/1/listings?%s", bad[i]);
+        check_refused(&node, path, 400, "BAD_QUERY");
+    }
+    check_refused(&node, "/v1/networks/1/listings?seller=Not%20A%20Member", 400, "BAD_ADDRESS");
+    check_refused(&node, "/v1/networks/1/listings?seller=nobody", 404, "NOT_MEMBER");
+    check_refused(&node, "/v1/networks/9/listings", 404, "UNKNOWN_NETWORK");
+    check_refused(&node, "/v1/networks/0/categories", 400, "BAD_NETWORK");
+    check_refused(&node, "/v1/listings/0", 400, "BAD_ID");
+    check_refused(&node, "/v1/listings/999", 404, "LISTING_NOT_FOUND");
+    check_refused(&node, "/v1/orders/abc", 400, "BAD_ID");
+    check_refused(&node, "/v1/orders/2", 404, "ORDER_NOT_FOUND");
+    check_refused(&node, "/v1/networks/1/orders", 400, "BAD_QUERY");
+    check_refused(&node, "/v1/networks/1/orders?member=seller3&role=maker", 400, "BAD_QUERY");
+    check_refused(&node, "/v1/networks/1/orders?member=seller3&status=done", 400, "BAD_QUERY");
+    check_refused(&node, "/v1/networks/1/accounts/nobody/reviews", 404, "NOT_MEMBER");
+    check_refused(&node, "/v1/networks/1/accounts/seller3/reviews?limit=500", 400, "BAD_QUERY");
+    char long_query[400];
+    memset(long_query, 'a', sizeof long_query);
+    snprintf(long_query, sizeof long_query, "/v1/networks/1/listings?q=%0300d", 7);
+    check_refused(&node, long_query, 400, "BAD_QUERY");
+    CHECK(harness_stop_and_verify(&node));
 }
