@@ -249,7 +249,7 @@ TEST(cli_market_list_search_order_confirm_review_through_a_real_node) {
 
     /* the orders of a member */
     CHECK(TALLY_UNTIL(&s, "resolved", "--key", "alice", "market", "orders", "greenvale", "--all"));
-    CHECK(contains(s.out, "all orders of alice@Greenvale\n"));
+    CHECK(contains(s.out, "all orders of alice in Greenvale\n"));
     CHECK(contains(s.out, "completed"));
     CHECK(contains(s.out, "declined"));
     CHECK(contains(s.out, "cancelled"));

@@ -1114,7 +1114,8 @@ cli_status cli_cmd_market_orders(cli_context *ctx, const cli_args *args) {
     status = get_for_words(ctx, path, &json);
     if (status != CLI_OK || !json) return status;
     json_t *list = cli_json_array(json, "orders");
-    fprintf(ctx->out, "%s orders of %s%s%s\n", all ? "all" : "open", display, role ? " as " : "", role ? role : "");
+    fprintf(ctx->out, "%s orders of %s in %s%s%s\n", all ? "all" : "open", display, network.name, role ? " as " : "",
+            role ? role : "");
     if (json_array_size(list) == 0) {
         fprintf(ctx->out, "none%s\n", all ? "" : " (--all shows the ended ones too)");
         json_decref(json);

@@ -75,7 +75,11 @@ static bool has_available(tally_error code) {
     case TALLY_ERR_STAKE_SHORT:
     case TALLY_ERR_STAKE_COVERS_DEBT:
     case TALLY_ERR_STAKES_OPEN:
-    case TALLY_ERR_FEE_OWED: return true;
+    case TALLY_ERR_FEE_OWED:
+    /* the marketplace: the price now, the units left, the order's amount */
+    case TALLY_ERR_PRICE_CHANGED:
+    case TALLY_ERR_QUANTITY_UNAVAILABLE:
+    case TALLY_ERR_SPLIT_ABOVE_ORDER: return true;
     default: return false;
     }
 }
