@@ -772,9 +772,9 @@ static void print_listing(cli_context *ctx, const json_t *listing, const cli_net
     fprintf(out, "units       %" PRId64 " %s, %" PRId64 " sold\n", quantity, offer ? "left" : "wanted", sold);
     fprintf(out, "category    %s\n", category_text(listing, category, sizeof category));
     const char *seller = cli_json_string(listing, "seller");
-    member_text(listing, "seller", NULL, who, sizeof who);
-    if (strcmp(who, seller ? seller : "-") == 0) fprintf(out, "%s     %s\n", offer ? "seller" : "buyer ", who);
-    else fprintf(out, "%s     %s (%s)\n", offer ? "seller" : "buyer ", who, seller ? seller : "-");
+    member_text(listing, "seller", network->name, who, sizeof who);
+    if (strcmp(who, seller ? seller : "-") == 0) fprintf(out, "%-12s%s\n", offer ? "seller" : "wanted by", who);
+    else fprintf(out, "%-12s%s (%s)\n", offer ? "seller" : "wanted by", who, seller ? seller : "-");
     fprintf(out, "rating      %s\n", rating_text(listing, rating, sizeof rating));
     fprintf(out, "expires     %s\n", cli_out_time(expiry, when));
     if (revision > 0)
@@ -988,9 +988,18 @@ cli_status cli_cmd_market_search(cli_context *ctx, const cli_args *args) {
     return CLI_OK;
 }
 
-/* What the order's status leaves to do, and who does it. */
-static void print_next_step(FILE *out, const char *status, int64_t id) {
+/* What the order's status leaves to do, and who does it (the reviews: the sides that
+ * have not reviewed yet). */
+static void print_next_step(FILE *out, const char *status, int64_t id, bool buyer_reviewed, bool seller_reviewed) {
     if (!status) return;
+    bool paid = strcmp(status, "completed") == 0 || strcmp(status, "released") == 0 || strcmp(status, "resolved") == 0;
+    if (paid && (buyer_reviewed || seller_reviewed)) {
+        if (!buyer_reviewed || !seller_reviewed)
+            fprintf(out, "next: the %s may review the other side once: tally market review %" PRId64 " --stars 1..5 "
+                         "--text TEXT\n",
+                    buyer_reviewed ? "seller" : "buyer", id);
+        return;
+    }
     if (strcmp(status, "placed") == 0)
         fprintf(out, "next: the seller accepts (tally market accept %" PRId64 ") or declines (tally market decline %" PRId64
                      "); until then the buyer may cancel (tally market cancel %" PRId64 ")\n",
@@ -1082,7 +1091,7 @@ static void print_order(cli_context *ctx, const json_t *order, const cli_network
             fprintf(out, "\n");
         }
     }
-    print_next_step(out, status, id);
+    print_next_step(out, status, id, buyer_rating > 0, seller_rating > 0);
     json_decref(listing_json);
 }
 

@@ -473,7 +473,47 @@ static const char *event_text(const json_t *entry, const cli_unit *unit, const c
     else if (strcmp(type, "fee_suspended") == 0 && cli_json_i64(entry, "owed", &value))
         snprintf(out, size, "suspended: %s of membership fee owed (tally member pay-fee)",
                  cli_out_amount(value, unit, figure));
+    /* the marketplace's timeouts */
+    else if (strcmp(type, "listing_expired") == 0)
+        snprintf(out, size, "listing %" PRId64 " expired", json_id(entry, "listing"));
+    else if (strcmp(type, "order_released") == 0 && cli_json_i64(entry, "paid", &value))
+        snprintf(out, size, "order %" PRId64 " released at its timeout: %s to the seller", json_id(entry, "order"),
+                 cli_out_amount(value, unit, figure));
+    else if (strcmp(type, "order_expired") == 0 && cli_json_i64(entry, "refunded", &value))
+        snprintf(out, size, "order %" PRId64 " unaccepted at its timeout: %s refunded", json_id(entry, "order"),
+                 cli_out_amount(value, unit, figure));
+    else if (strcmp(type, "order_held") == 0 && cli_json_i64(entry, "held", &value))
+        snprintf(out, size, "order %" PRId64 " held at its timeout: the seller cannot be paid %s now (disputed)",
+                 json_id(entry, "order"), cli_out_amount(value, unit, figure));
     return out;
+}
+
+/* A marketplace entry in words: the listing or order it is about, what it held or
+ * paid, a review's stars; its memo (a reason, a review's text) after a colon. */
+static void market_text(const json_t *entry, const char *type, const cli_unit *unit, char *out, size_t size) {
+    const char *memo = cli_json_string(entry, "memo");
+    bool has_memo = memo && memo[0];
+    char figure[CLI_AMOUNT_TEXT_MAX], what[96];
+    int64_t order = json_id(entry, "order"), listing = json_id(entry, "listing"), value = 0;
+    if (strcmp(type, "order_create") == 0 && cli_json_i64(entry, "held", &value))
+        snprintf(what, sizeof what, "order %" PRId64 ": %s held", order, cli_out_amount(value, unit, figure));
+    else if ((strcmp(type, "order_confirm") == 0 || strcmp(type, "order_resolve") == 0) &&
+             cli_json_i64(entry, "paid", &value))
+        snprintf(what, sizeof what, "order %" PRId64 " %s: %s to the seller", order,
+                 type[6] == 'c' ? "confirmed" : "resolved", cli_out_amount(value, unit, figure));
+    else if (strcmp(type, "review") == 0 && cli_json_i64(entry, "rating", &value))
+        snprintf(what, sizeof what, "order %" PRId64 " reviewed: %" PRId64 " of 5", order, value);
+    else if (order && strncmp(type, "order_", 6) == 0)
+        snprintf(what, sizeof what, "order %" PRId64 " %sed", order,
+                 strcmp(type, "order_cancel") == 0 ? "cancell" : strcmp(type, "order_decline") == 0 ? "declin"
+                 : strcmp(type, "order_dispute") == 0 ? "disput" : "accept");
+    else if (listing && strncmp(type, "listing_", 8) == 0)
+        snprintf(what, sizeof what, "listing %" PRId64 " %s", listing,
+                 strcmp(type, "listing_create") == 0 ? "published" : strcmp(type, "listing_update") == 0 ? "updated"
+                                                                                                          : "withdrawn");
+    else
+        return;
+    snprintf(out, size, "%s%s%s", what, has_memo ? ": " : "", has_memo ? memo : "");
 }
 
 /* What a step of a hold or a payment request did, in words (its memo after a
@@ -508,6 +548,8 @@ static const char *escrow_text(const json_t *entry, const cli_unit *unit, const 
                  cli_out_amount(value >= 0 ? value : -value, reserve ? reserve : &(cli_unit){0, ""}, figure));
     else if (strcmp(type, "member_fee_pay") == 0)
         snprintf(out, size, "membership fee paid: active again");
+    else if (strncmp(type, "order_", 6) == 0 || strcmp(type, "review") == 0 || strncmp(type, "listing_", 8) == 0)
+        market_text(entry, type, unit, out, size);
     return out;
 }
 
