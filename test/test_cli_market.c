@@ -8,7 +8,8 @@
  * review is refused). An order bob declines is refunded in full; an order at the
  * price alice saw before bob raised it is refused with the price now; an order of
  * the "ask" listing at alice's price is disputed and split 60/40 by the operator;
- * then every other refusal of the new commands.
+ * an accepted order is paid to the seller at its timeout and a want expires (the
+ * dev clock moved on); then every other refusal of the new commands.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -261,12 +262,31 @@ TEST(cli_market_list_search_order_confirm_review_through_a_real_node) {
     CHECK_EQ(json_array_size(json_object_get(sold, "orders")), 3); /* 1, 2 and 3: bob's eggs */
     json_decref(sold);
 
-    /* refusals: the ledger's, with the figure, and the command line's */
+    /* the timeouts: an accepted order pays the seller, a want expires */
     CHECK_EQ(TALLY(&s, "--key", "bob", "market", "order", "3"), CLI_REFUSED);
     CHECK(contains(s.err, "(NOT_AN_OFFER)"));
+    CHECK_EQ(TALLY(&s, "--key", "alice", "market", "order", "1", "--days", "10"), CLI_OK);
+    CHECK(contains(s.out, "(order 5): 13.00 GVH and a fee of 0.13 GVH held"));
+    CHECK_EQ(TALLY(&s, "--key", "bob", "market", "accept", "5"), CLI_OK);
+    CHECK_EQ(TALLY(&s, "dev", "advance", "11d"), CLI_OK);
+    CHECK_EQ(account_field(&s, "bob", "balance"), 2500 + 1300);
+    CHECK_EQ(account_field(&s, "alice", "balance"), -2525 - 1818 - 1313);
+    CHECK_EQ(account_field(&s, "alice", "pending_out"), 0);
+    CHECK(TALLY_UNTIL(&s, "order 5 released at its timeout: 13.00 GVH to the seller", "--key", "bob", "history",
+                      "greenvale"));
+    CHECK(TALLY_UNTIL(&s, "listing 3 expired", "--key", "alice", "history", "greenvale"));
+    CHECK(contains(s.out, "order 1 confirmed: 25.00 GVH to the seller"));
+    CHECK_EQ(TALLY(&s, "market", "order-show", "5"), CLI_OK);
+    CHECK(contains(s.out, "order 5 in Greenvale: released\n"));
+    CHECK(contains(s.out, "paid        13.00 GVH to the seller\n"));
+    CHECK_EQ(TALLY(&s, "market", "show", "3"), CLI_OK);
+    CHECK(contains(s.out, "listing 3 in Greenvale: want, expired\n"));
+    CHECK(TALLY_UNTIL(&s, "expired", "market", "search", "greenvale", "--all", "--kind", "want"));
+
+    /* refusals: the ledger's, with the figure, and the command line's */
     CHECK_EQ(TALLY(&s, "--key", "alice", "market", "order", "1", "--quantity", "50"), CLI_REFUSED);
     CHECK(contains(s.err, "(QUANTITY_UNAVAILABLE)"));
-    CHECK(contains(s.err, "units left: 8"));
+    CHECK(contains(s.err, "units left: 7"));
     CHECK_EQ(TALLY(&s, "--key", "alice", "market", "withdraw", "1"), CLI_REFUSED);
     CHECK(contains(s.err, "(NOT_SELLER)"));
     CHECK_EQ(TALLY(&s, "--key", "bob", "market", "withdraw", "1"), CLI_OK);
