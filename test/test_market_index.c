@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "chain_fixture.h"
 #include "node/index.h"
@@ -913,6 +914,10 @@ TEST(market_index_routes_of_a_real_node) {
             body->price = m->price, body->quantity = m->quantity, body->expiry = m->expiry;
             text_set(&body->title, m->title);
             text_set(&body->text, m->text);
+            if (m->id % 16 == 0) {
+                memset(body->image_hash, (int)(m->id % 251 + 1), TALLY_HASH_BYTES);
+                text_set(&body->image_url, "https://example.org/photo.jpg");
+            }
             signers[n++] = m->seller;
         }
         REQUIRE(node_submit_all(&node, txs, signers, n));
@@ -1116,5 +1121,17 @@ TEST(market_index_routes_of_a_real_node) {
     memset(long_query, 'a', sizeof long_query);
     snprintf(long_query, sizeof long_query, "/v1/networks/1/listings?q=%0300d", 7);
     check_refused(&node, long_query, 400, "BAD_QUERY");
+
+    /* every answer against docs/openapi.yaml (scripts/check-schemas.py --market) */
+    const char *python = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
+    char command[900];
+    snprintf(command, sizeof command, "%s scripts/check-schemas.py %s --market > %s/schemas.log 2>&1", python, node.url,
+             node.directory);
+    int checked = system(command);
+    if (checked != 0) {
+        snprintf(command, sizeof command, "grep -v '^ok' %s/schemas.log >&2", node.directory);
+        if (system(command) != 0) fprintf(stderr, "    (no log of the schema check)\n");
+    }
+    CHECK_EQ(checked, 0);
     CHECK(harness_stop_and_verify(&node));
 }
