@@ -799,6 +799,12 @@ static json_t *get_until(const test_node *node, const char *path, const char *fi
     return view;
 }
 
+/* A string field, "" when absent. */
+static const char *json_text(json_t *obj, const char *path) {
+    const char *text = harness_json_string(obj, path);
+    return text ? text : "";
+}
+
 static json_t *get(const test_node *node, const char *path, long *status) {
     json_t *view = NULL;
     *status = harness_request(node, "GET", path, NULL, 0, &view);
@@ -930,7 +936,7 @@ TEST(market_index_routes_of_a_real_node) {
     CHECK_EQ(status, 200);
     json_t *categories = json_object_get(answer, "categories");
     CHECK_EQ(json_array_size(categories), 3);
-    CHECK(strcmp(harness_json_string(json_array_get(categories, 1), "name") ?: "", "tools") == 0);
+    CHECK(strcmp(json_text(json_array_get(categories, 1), "name"), "tools") == 0);
     json_decref(answer);
 
     /* searches against the model, page by page */
@@ -963,9 +969,9 @@ TEST(market_index_routes_of_a_real_node) {
     answer = get(&node, "/v1/listings/10", &status);
     CHECK_EQ(status, 200);
     CHECK(json_is_null(json_object_get(answer, "price"))); /* listing 10 (i = 9) is an ask */
-    CHECK(strcmp(harness_json_string(answer, "title") ?: "", model[9].title) == 0);
-    CHECK(strcmp(harness_json_string(answer, "kind") ?: "", "want") == 0); /* i = 9: every fifth is a want */
-    CHECK(strcmp(harness_json_string(answer, "category_name") ?: "", "food") == 0);
+    CHECK(strcmp(json_text(answer, "title"), model[9].title) == 0);
+    CHECK(strcmp(json_text(answer, "kind"), "want") == 0); /* i = 9: every fifth is a want */
+    CHECK(strcmp(json_text(answer, "category_name"), "food") == 0);
     CHECK(json_is_null(json_object_get(answer, "image")));
     CHECK_EQ(harness_json_int(answer, "rating.count"), 0);
     CHECK(json_is_array(json_object_get(answer, "reviews")));
@@ -997,25 +1003,25 @@ TEST(market_index_routes_of_a_real_node) {
     answer = get_until(&node, "/v1/listings/3", "rating.count", 1);
     CHECK_EQ(harness_json_int(answer, "sold"), 2);
     CHECK_EQ(harness_json_int(answer, "quantity"), 1);
-    CHECK(strcmp(harness_json_string(answer, "rating.average") ?: "", "4.00") == 0);
-    CHECK(strcmp(harness_json_string(json_array_get(json_object_get(answer, "reviews"), 0), "text") ?: "",
+    CHECK(strcmp(json_text(answer, "rating.average"), "4.00") == 0);
+    CHECK(strcmp(json_text(json_array_get(json_object_get(answer, "reviews"), 0), "text"),
                  review_text) == 0);
-    CHECK(strcmp(harness_json_string(answer, "seller_alias") ?: "", "seller3") == 0);
+    CHECK(strcmp(json_text(answer, "seller_alias"), "seller3") == 0);
     json_decref(answer);
 
     answer = get_until(&node, "/v1/orders/1", "buyer_rating", 4);
-    CHECK(strcmp(harness_json_string(answer, "status") ?: "", "completed") == 0);
+    CHECK(strcmp(json_text(answer, "status"), "completed") == 0);
     CHECK_EQ(harness_json_int(answer, "amount"), amount);
     CHECK_EQ(harness_json_int(answer, "paid"), amount);
     int64_t fee = harness_json_int(answer, "fee");
     CHECK_EQ(fee, (amount + 99) / 100);
     CHECK_EQ(harness_json_int(answer, "hold"), 1);
-    CHECK(strcmp(harness_json_string(answer, "memo") ?: "", "for Saturday \"market\"") == 0);
+    CHECK(strcmp(json_text(answer, "memo"), "for Saturday \"market\"") == 0);
     json_t *steps = json_object_get(answer, "steps");
     CHECK_EQ(json_array_size(steps), 4);
     static const char *const step_types[] = {"order_create", "order_accept", "order_confirm", "review"};
     for (size_t i = 0; i < 4 && i < json_array_size(steps); i++)
-        CHECK(strcmp(harness_json_string(json_array_get(steps, i), "type") ?: "", step_types[i]) == 0);
+        CHECK(strcmp(json_text(json_array_get(steps, i), "type"), step_types[i]) == 0);
     json_decref(answer);
 
     char buyer_address[TALLY_ADDRESS_LENGTH + 1];
@@ -1041,8 +1047,8 @@ TEST(market_index_routes_of_a_real_node) {
     CHECK_EQ(harness_json_int(answer, "review_points"), 1);
     CHECK_EQ(harness_json_int(answer, "total"), 1);
     json_t *first = json_array_get(json_object_get(answer, "reviews"), 0);
-    CHECK(strcmp(harness_json_string(first, "text") ?: "", review_text) == 0);
-    CHECK(strcmp(harness_json_string(first, "side") ?: "", "buyer") == 0);
+    CHECK(strcmp(json_text(first, "text"), review_text) == 0);
+    CHECK(strcmp(json_text(first, "side"), "buyer") == 0);
     CHECK_EQ(harness_json_int(first, "rating"), 4);
     json_decref(answer);
 
@@ -1052,7 +1058,7 @@ TEST(market_index_routes_of_a_real_node) {
     json_t *entries = json_object_get(answer, "entries");
     json_t *confirm = NULL;
     for (size_t i = 0; i < json_array_size(entries); i++)
-        if (strcmp(harness_json_string(json_array_get(entries, i), "type") ?: "", "order_confirm") == 0)
+        if (strcmp(json_text(json_array_get(entries, i), "type"), "order_confirm") == 0)
             confirm = json_array_get(entries, i);
     CHECK(confirm != NULL);
     CHECK_EQ(harness_json_int(confirm, "amount"), -amount);
@@ -1064,7 +1070,7 @@ TEST(market_index_routes_of_a_real_node) {
     entries = json_object_get(answer, "entries");
     confirm = NULL;
     for (size_t i = 0; i < json_array_size(entries); i++)
-        if (strcmp(harness_json_string(json_array_get(entries, i), "type") ?: "", "order_confirm") == 0)
+        if (strcmp(json_text(json_array_get(entries, i), "type"), "order_confirm") == 0)
             confirm = json_array_get(entries, i);
     CHECK(confirm && harness_json_int(confirm, "amount") == amount && harness_json_int(confirm, "fee") == 0);
     json_decref(answer);
@@ -1090,10 +1096,10 @@ TEST(market_index_routes_of_a_real_node) {
     check_pages(&node, "/v1/networks/1/listings", 100, any, NULL, true, later, false, "open after withdraw, expiry");
     check_pages(&node, "/v1/networks/1/listings?status=all", 100, any, NULL, false, later, false, "all");
     answer = get(&node, "/v1/listings/8", &status);
-    CHECK(strcmp(harness_json_string(answer, "status") ?: "", "expired") == 0);
+    CHECK(strcmp(json_text(answer, "status"), "expired") == 0);
     json_decref(answer);
     answer = get(&node, "/v1/listings/1", &status);
-    CHECK(strcmp(harness_json_string(answer, "status") ?: "", "withdrawn") == 0);
+    CHECK(strcmp(json_text(answer, "status"), "withdrawn") == 0);
     json_decref(answer);
 
     /* refusals, each a 400 naming what is wrong (404 for what is not there) */

@@ -68,8 +68,7 @@ json_t *view_market_rating(uint32_t count, int64_t sum);
  * ORDER_RESOLVE) or "rating" (REVIEW). */
 void view_market_history_fields(json_t *entry, uint8_t type, uint32_t id, int64_t amount);
 
-/* "offer"/"want", "open"/"all", "newest"/"cheapest", "buyer"/"seller" back to their
- * values; -1 for another name. */
+/* "offer" or "want" back to its tally_listing_kind; -1 for another name. */
 int view_market_kind_of(const char *name);
 
 #endif
