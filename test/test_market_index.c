@@ -714,8 +714,38 @@ TEST(market_index_order_steps_in_both_histories_with_exact_amounts) {
     CHECK(index_listing_get(env.index, 1, &listing, &found, why, sizeof why) == INDEX_OK);
     CHECK(found && listing.review_count == 1 && listing.rating_sum == 5);
 
+    /* the buyer's default voids its open order 7 (and its hold) in the index as in
+     * the state; the histories still sum to the balances */
+    const tally_member *line = tally_state_member(env_state(&env), MARKET_NET, buyer);
+    REQUIRE(line);
+    int64_t grace_end = line->period_end + line->grace_seconds;
+    txs[0] = order_create(&env, 1, grace_end + DAY);
+    REQUIRE(env_produce(&env, txs, 1));
+    CHECK(index_order_get(env.index, 7, &order, NULL, NULL, &found, why, sizeof why) == INDEX_OK);
+    CHECK(found && order.status == TALLY_ORDER_PLACED);
+    env.time = grace_end - 60;
+    REQUIRE(env_produce(&env, NULL, 0));
+    const tally_order *voided = tally_state_order(env_state(&env), 7);
+    REQUIRE(voided);
+    CHECK_EQ(voided->status, TALLY_ORDER_VOIDED);
+    CHECK(index_order_get(env.index, 7, &order, NULL, NULL, &found, why, sizeof why) == INDEX_OK);
+    CHECK(found && order.status == TALLY_ORDER_VOIDED);
+    uint32_t hold_ids[8], hold_count = 0, hold_next = 0;
+    CHECK(index_holds_of(env.index, MARKET_NET, buyer, 1u << TALLY_PENDING_VOIDED, 0, 8, hold_ids, &hold_count,
+                         &hold_next, why, sizeof why) == INDEX_OK);
+    CHECK(hold_count >= 1 && hold_ids[0] == voided->pending_id);
+    CHECK(index_orders_of(env.index, MARKET_NET, seller, INDEX_ROLE_SELLER, true, 8, 0, orders, &count, &total, why,
+                          sizeof why) == INDEX_OK);
+    CHECK_EQ(total, 0);
+    nb = history_of(&env, buyer, b, 64);
+    CHECK_EQ(history_sum(b, nb), env_balance(&env, buyer));
+    ns = history_of(&env, seller, s, 64);
+    CHECK_EQ(history_sum(s, ns), env_balance(&env, seller));
+
     /* rebuilt from the log, the index says the same */
     CHECK(index_rebuild(env.index, tally_store_log(env.store), NULL, NULL, NULL, why, sizeof why) == INDEX_OK);
+    CHECK(index_order_get(env.index, 7, &order, NULL, NULL, &found, why, sizeof why) == INDEX_OK);
+    CHECK(found && order.status == TALLY_ORDER_VOIDED);
     nb = history_of(&env, buyer, b, 64);
     CHECK_EQ(history_sum(b, nb), env_balance(&env, buyer));
     CHECK(index_order_get(env.index, 1, &order, steps, &step_count, &found, why, sizeof why) == INDEX_OK);
