@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "chain_fixture.h"
 #include "node/index.h"
@@ -713,8 +714,38 @@ TEST(market_index_order_steps_in_both_histories_with_exact_amounts) {
     CHECK(index_listing_get(env.index, 1, &listing, &found, why, sizeof why) == INDEX_OK);
     CHECK(found && listing.review_count == 1 && listing.rating_sum == 5);
 
+    /* the buyer's default voids its open order 7 (and its hold) in the index as in
+     * the state; the histories still sum to the balances */
+    const tally_member *line = tally_state_member(env_state(&env), MARKET_NET, buyer);
+    REQUIRE(line);
+    int64_t grace_end = line->period_end + line->grace_seconds;
+    txs[0] = order_create(&env, 1, grace_end + DAY);
+    REQUIRE(env_produce(&env, txs, 1));
+    CHECK(index_order_get(env.index, 7, &order, NULL, NULL, &found, why, sizeof why) == INDEX_OK);
+    CHECK(found && order.status == TALLY_ORDER_PLACED);
+    env.time = grace_end - 60;
+    REQUIRE(env_produce(&env, NULL, 0));
+    const tally_order *voided = tally_state_order(env_state(&env), 7);
+    REQUIRE(voided);
+    CHECK_EQ(voided->status, TALLY_ORDER_VOIDED);
+    CHECK(index_order_get(env.index, 7, &order, NULL, NULL, &found, why, sizeof why) == INDEX_OK);
+    CHECK(found && order.status == TALLY_ORDER_VOIDED);
+    uint32_t hold_ids[8], hold_count = 0, hold_next = 0;
+    CHECK(index_holds_of(env.index, MARKET_NET, buyer, 1u << TALLY_PENDING_VOIDED, 0, 8, hold_ids, &hold_count,
+                         &hold_next, why, sizeof why) == INDEX_OK);
+    CHECK(hold_count >= 1 && hold_ids[0] == voided->pending_id);
+    CHECK(index_orders_of(env.index, MARKET_NET, seller, INDEX_ROLE_SELLER, true, 8, 0, orders, &count, &total, why,
+                          sizeof why) == INDEX_OK);
+    CHECK_EQ(total, 0);
+    nb = history_of(&env, buyer, b, 64);
+    CHECK_EQ(history_sum(b, nb), env_balance(&env, buyer));
+    ns = history_of(&env, seller, s, 64);
+    CHECK_EQ(history_sum(s, ns), env_balance(&env, seller));
+
     /* rebuilt from the log, the index says the same */
     CHECK(index_rebuild(env.index, tally_store_log(env.store), NULL, NULL, NULL, why, sizeof why) == INDEX_OK);
+    CHECK(index_order_get(env.index, 7, &order, NULL, NULL, &found, why, sizeof why) == INDEX_OK);
+    CHECK(found && order.status == TALLY_ORDER_VOIDED);
     nb = history_of(&env, buyer, b, 64);
     CHECK_EQ(history_sum(b, nb), env_balance(&env, buyer));
     CHECK(index_order_get(env.index, 1, &order, steps, &step_count, &found, why, sizeof why) == INDEX_OK);
@@ -796,6 +827,12 @@ static json_t *get_until(const test_node *node, const char *path, const char *fi
         nanosleep(&pause, NULL);
     }
     return view;
+}
+
+/* A string field, "" when absent. */
+static const char *json_text(json_t *obj, const char *path) {
+    const char *text = harness_json_string(obj, path);
+    return text ? text : "";
 }
 
 static json_t *get(const test_node *node, const char *path, long *status) {
@@ -913,6 +950,10 @@ TEST(market_index_routes_of_a_real_node) {
             body->price = m->price, body->quantity = m->quantity, body->expiry = m->expiry;
             text_set(&body->title, m->title);
             text_set(&body->text, m->text);
+            if (m->id % 16 == 0) {
+                memset(body->image_hash, (int)(m->id % 251 + 1), TALLY_HASH_BYTES);
+                text_set(&body->image_url, "https://example.org/photo.jpg");
+            }
             signers[n++] = m->seller;
         }
         REQUIRE(node_submit_all(&node, txs, signers, n));
@@ -925,7 +966,7 @@ TEST(market_index_routes_of_a_real_node) {
     CHECK_EQ(status, 200);
     json_t *categories = json_object_get(answer, "categories");
     CHECK_EQ(json_array_size(categories), 3);
-    CHECK(strcmp(harness_json_string(json_array_get(categories, 1), "name") ?: "", "tools") == 0);
+    CHECK(strcmp(json_text(json_array_get(categories, 1), "name"), "tools") == 0);
     json_decref(answer);
 
     /* searches against the model, page by page */
@@ -958,9 +999,9 @@ TEST(market_index_routes_of_a_real_node) {
     answer = get(&node, "/v1/listings/10", &status);
     CHECK_EQ(status, 200);
     CHECK(json_is_null(json_object_get(answer, "price"))); /* listing 10 (i = 9) is an ask */
-    CHECK(strcmp(harness_json_string(answer, "title") ?: "", model[9].title) == 0);
-    CHECK(strcmp(harness_json_string(answer, "kind") ?: "", "want") == 0); /* i = 9: every fifth is a want */
-    CHECK(strcmp(harness_json_string(answer, "category_name") ?: "", "food") == 0);
+    CHECK(strcmp(json_text(answer, "title"), model[9].title) == 0);
+    CHECK(strcmp(json_text(answer, "kind"), "want") == 0); /* i = 9: every fifth is a want */
+    CHECK(strcmp(json_text(answer, "category_name"), "food") == 0);
     CHECK(json_is_null(json_object_get(answer, "image")));
     CHECK_EQ(harness_json_int(answer, "rating.count"), 0);
     CHECK(json_is_array(json_object_get(answer, "reviews")));
@@ -992,25 +1033,25 @@ TEST(market_index_routes_of_a_real_node) {
     answer = get_until(&node, "/v1/listings/3", "rating.count", 1);
     CHECK_EQ(harness_json_int(answer, "sold"), 2);
     CHECK_EQ(harness_json_int(answer, "quantity"), 1);
-    CHECK(strcmp(harness_json_string(answer, "rating.average") ?: "", "4.00") == 0);
-    CHECK(strcmp(harness_json_string(json_array_get(json_object_get(answer, "reviews"), 0), "text") ?: "",
+    CHECK(strcmp(json_text(answer, "rating.average"), "4.00") == 0);
+    CHECK(strcmp(json_text(json_array_get(json_object_get(answer, "reviews"), 0), "text"),
                  review_text) == 0);
-    CHECK(strcmp(harness_json_string(answer, "seller_alias") ?: "", "seller3") == 0);
+    CHECK(strcmp(json_text(answer, "seller_alias"), "seller3") == 0);
     json_decref(answer);
 
     answer = get_until(&node, "/v1/orders/1", "buyer_rating", 4);
-    CHECK(strcmp(harness_json_string(answer, "status") ?: "", "completed") == 0);
+    CHECK(strcmp(json_text(answer, "status"), "completed") == 0);
     CHECK_EQ(harness_json_int(answer, "amount"), amount);
     CHECK_EQ(harness_json_int(answer, "paid"), amount);
     int64_t fee = harness_json_int(answer, "fee");
     CHECK_EQ(fee, (amount + 99) / 100);
     CHECK_EQ(harness_json_int(answer, "hold"), 1);
-    CHECK(strcmp(harness_json_string(answer, "memo") ?: "", "for Saturday \"market\"") == 0);
+    CHECK(strcmp(json_text(answer, "memo"), "for Saturday \"market\"") == 0);
     json_t *steps = json_object_get(answer, "steps");
     CHECK_EQ(json_array_size(steps), 4);
     static const char *const step_types[] = {"order_create", "order_accept", "order_confirm", "review"};
     for (size_t i = 0; i < 4 && i < json_array_size(steps); i++)
-        CHECK(strcmp(harness_json_string(json_array_get(steps, i), "type") ?: "", step_types[i]) == 0);
+        CHECK(strcmp(json_text(json_array_get(steps, i), "type"), step_types[i]) == 0);
     json_decref(answer);
 
     char buyer_address[TALLY_ADDRESS_LENGTH + 1];
@@ -1036,8 +1077,8 @@ TEST(market_index_routes_of_a_real_node) {
     CHECK_EQ(harness_json_int(answer, "review_points"), 1);
     CHECK_EQ(harness_json_int(answer, "total"), 1);
     json_t *first = json_array_get(json_object_get(answer, "reviews"), 0);
-    CHECK(strcmp(harness_json_string(first, "text") ?: "", review_text) == 0);
-    CHECK(strcmp(harness_json_string(first, "side") ?: "", "buyer") == 0);
+    CHECK(strcmp(json_text(first, "text"), review_text) == 0);
+    CHECK(strcmp(json_text(first, "side"), "buyer") == 0);
     CHECK_EQ(harness_json_int(first, "rating"), 4);
     json_decref(answer);
 
@@ -1047,7 +1088,7 @@ TEST(market_index_routes_of_a_real_node) {
     json_t *entries = json_object_get(answer, "entries");
     json_t *confirm = NULL;
     for (size_t i = 0; i < json_array_size(entries); i++)
-        if (strcmp(harness_json_string(json_array_get(entries, i), "type") ?: "", "order_confirm") == 0)
+        if (strcmp(json_text(json_array_get(entries, i), "type"), "order_confirm") == 0)
             confirm = json_array_get(entries, i);
     CHECK(confirm != NULL);
     CHECK_EQ(harness_json_int(confirm, "amount"), -amount);
@@ -1059,7 +1100,7 @@ TEST(market_index_routes_of_a_real_node) {
     entries = json_object_get(answer, "entries");
     confirm = NULL;
     for (size_t i = 0; i < json_array_size(entries); i++)
-        if (strcmp(harness_json_string(json_array_get(entries, i), "type") ?: "", "order_confirm") == 0)
+        if (strcmp(json_text(json_array_get(entries, i), "type"), "order_confirm") == 0)
             confirm = json_array_get(entries, i);
     CHECK(confirm && harness_json_int(confirm, "amount") == amount && harness_json_int(confirm, "fee") == 0);
     json_decref(answer);
@@ -1085,10 +1126,10 @@ TEST(market_index_routes_of_a_real_node) {
     check_pages(&node, "/v1/networks/1/listings", 100, any, NULL, true, later, false, "open after withdraw, expiry");
     check_pages(&node, "/v1/networks/1/listings?status=all", 100, any, NULL, false, later, false, "all");
     answer = get(&node, "/v1/listings/8", &status);
-    CHECK(strcmp(harness_json_string(answer, "status") ?: "", "expired") == 0);
+    CHECK(strcmp(json_text(answer, "status"), "expired") == 0);
     json_decref(answer);
     answer = get(&node, "/v1/listings/1", &status);
-    CHECK(strcmp(harness_json_string(answer, "status") ?: "", "withdrawn") == 0);
+    CHECK(strcmp(json_text(answer, "status"), "withdrawn") == 0);
     json_decref(answer);
 
     /* refusals, each a 400 naming what is wrong (404 for what is not there) */
@@ -1116,5 +1157,17 @@ TEST(market_index_routes_of_a_real_node) {
     memset(long_query, 'a', sizeof long_query);
     snprintf(long_query, sizeof long_query, "/v1/networks/1/listings?q=%0300d", 7);
     check_refused(&node, long_query, 400, "BAD_QUERY");
+
+    /* every answer against docs/openapi.yaml (scripts/check-schemas.py --market) */
+    const char *python = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
+    char command[900];
+    snprintf(command, sizeof command, "%s scripts/check-schemas.py %s --market > %s/schemas.log 2>&1", python, node.url,
+             node.directory);
+    int checked = system(command);
+    if (checked != 0) {
+        snprintf(command, sizeof command, "grep -v '^ok' %s/schemas.log >&2", node.directory);
+        if (system(command) != 0) fprintf(stderr, "    (no log of the schema check)\n");
+    }
+    CHECK_EQ(checked, 0);
     CHECK(harness_stop_and_verify(&node));
 }

@@ -603,6 +603,7 @@ static void add_activity_figures(json_t *entry, const index_activity_row *row) {
         break;
     default: has_amount = false; break;
     }
+    view_market_activity_fields(entry, tx); /* the marketplace's (views_market.c) */
     add_escrow_fields(entry, row->type, row->escrow_id, row->escrow_amount);
     if (has_amount) json_object_set_new(entry, "amount", json_integer(amount));
     if (row->fee) json_object_set_new(entry, "fee", json_integer(row->fee));

@@ -219,3 +219,37 @@ void view_market_history_fields(json_t *entry, uint8_t type, uint32_t id, int64_
     }
     if (figure) json_object_set_new(entry, figure, json_integer(amount));
 }
+
+void view_market_activity_fields(json_t *entry, const tally_tx *tx) {
+    if (!entry || (tx->type != TALLY_TX_CATEGORY_SET && !index_type_is_market(tx->type))) return;
+    const tally_text *memo = NULL;
+    switch ((tally_tx_type)tx->type) {
+    case TALLY_TX_CATEGORY_SET: memo = &tx->body.category_set.name; break;
+    case TALLY_TX_LISTING_CREATE: memo = &tx->body.listing.title; break;
+    case TALLY_TX_LISTING_UPDATE:
+        json_object_set_new(entry, "listing", json_integer(tx->body.listing.listing_id));
+        memo = &tx->body.listing.title;
+        break;
+    case TALLY_TX_LISTING_WITHDRAW: json_object_set_new(entry, "listing", json_integer(tx->body.listing.listing_id)); break;
+    case TALLY_TX_ORDER_CREATE: {
+        const tally_tx_order_create *body = &tx->body.order_create;
+        int64_t amount;
+        json_object_set_new(entry, "listing", json_integer(body->listing_id));
+        if (!__builtin_mul_overflow(body->unit_price, (int64_t)body->quantity, &amount))
+            json_object_set_new(entry, "amount", json_integer(amount));
+        memo = &body->memo;
+        break;
+    }
+    case TALLY_TX_REVIEW:
+        json_object_set_new(entry, "order", json_integer(tx->body.review.order_id));
+        json_object_set_new(entry, "rating", json_integer(tx->body.review.rating));
+        memo = &tx->body.review.text;
+        break;
+    default:
+        json_object_set_new(entry, "order", json_integer(tx->body.order_step.order_id));
+        if (tx->type == TALLY_TX_ORDER_RESOLVE) json_object_set_new(entry, "amount", json_integer(tx->body.order_step.amount));
+        memo = &tx->body.order_step.memo;
+        break;
+    }
+    if (memo && memo->length > 0) json_object_set_new(entry, "memo", json_stringn(memo->bytes, memo->length));
+}

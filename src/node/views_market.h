@@ -68,8 +68,14 @@ json_t *view_market_rating(uint32_t count, int64_t sum);
  * ORDER_RESOLVE) or "rating" (REVIEW). */
 void view_market_history_fields(json_t *entry, uint8_t type, uint32_t id, int64_t amount);
 
-/* "offer"/"want", "open"/"all", "newest"/"cheapest", "buyer"/"seller" back to their
- * values; -1 for another name. */
+/* A network activity row's marketplace fields, from the transaction: "listing" (the
+ * one an update, withdrawal or order names), "order" (a step's, a review's), "amount"
+ * (an order's: quantity x unit price; a resolution's seller part), "rating" and
+ * "memo" (a listing's title, a category's name, an order's or step's memo, a review's
+ * text). Nothing for other types. */
+void view_market_activity_fields(json_t *entry, const tally_tx *tx);
+
+/* "offer" or "want" back to its tally_listing_kind; -1 for another name. */
 int view_market_kind_of(const char *name);
 
 #endif
