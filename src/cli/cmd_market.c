@@ -806,6 +806,9 @@ cli_status cli_cmd_market_show(cli_context *ctx, const cli_args *args) {
         size_t i;
         json_t *review;
         json_array_foreach(reviews, i, review) print_review(ctx->out, review, network.name);
+        int64_t total = 0;
+        if (cli_json_i64(listing, "reviews_total", &total) && total > (int64_t)json_array_size(reviews))
+            fprintf(ctx->out, "  (the newest %zu of %" PRId64 ")\n", json_array_size(reviews), total);
     }
     const char *kind = cli_json_string(listing, "kind"), *state = cli_json_string(listing, "status");
     int64_t price = 0;
@@ -1117,8 +1120,15 @@ cli_status cli_cmd_market_orders(cli_context *ctx, const cli_args *args) {
     cli_status status = cli_network_and_member(ctx, args, &network, address, display, sizeof display);
     if (status != CLI_OK) return status;
     bool all = cli_flag(args, "--all");
-    snprintf(path, sizeof path, "/v1/networks/%" PRIu32 "/orders?member=%s&status=%s%s%s", network.id, address,
-             all ? "all" : "open", role ? "&role=" : "", role ? role : "");
+    const char *page_text = cli_option_value(args, "--page");
+    uint64_t page = 1;
+    if (page_text && (!cli_number_parse(page_text, SEARCH_PAGE_MAX, &page) || page == 0))
+        return cli_usage(ctx, args->command, "--page is 1 or more (the page printed after the last), not '%s'",
+                         page_text);
+    snprintf(path, sizeof path,
+             "/v1/networks/%" PRIu32 "/orders?member=%s&status=%s&limit=%u&offset=%" PRIu64 "%s%s", network.id,
+             address, all ? "all" : "open", SEARCH_LIMIT_MAX, (page - 1) * SEARCH_LIMIT_MAX, role ? "&role=" : "",
+             role ? role : "");
     json_t *json = NULL;
     status = get_for_words(ctx, path, &json);
     if (status != CLI_OK || !json) return status;
@@ -1160,6 +1170,23 @@ cli_status cli_cmd_market_orders(cli_context *ctx, const cli_args *args) {
         table_row(&t, cells);
     }
     table_print(ctx->out, &t);
+    const json_t *next = json_object_get(json, "next_offset");
+    if (next && !json_is_null(next)) {
+        char hint[1024], number[24];
+        cli_hint_start(ctx, hint, sizeof hint);
+        cli_hint_word(hint, sizeof hint, "market");
+        cli_hint_word(hint, sizeof hint, "orders");
+        cli_hint_word(hint, sizeof hint, args->positional[0]);
+        if (role) {
+            cli_hint_word(hint, sizeof hint, "--as");
+            cli_hint_word(hint, sizeof hint, role);
+        }
+        if (all) cli_hint_word(hint, sizeof hint, "--all");
+        snprintf(number, sizeof number, "%" PRIu64, page + 1);
+        cli_hint_word(hint, sizeof hint, "--page");
+        cli_hint_word(hint, sizeof hint, number);
+        fprintf(ctx->out, "more: %s\n", hint);
+    }
     fprintf(ctx->out, "`tally market order-show ID` shows one, with its steps and what comes next\n");
     json_decref(json);
     return CLI_OK;
@@ -1170,7 +1197,8 @@ cli_status cli_cmd_market_reviews(cli_context *ctx, const cli_args *args) {
     char address[TALLY_ADDRESS_LENGTH + 1], display[160], path[256];
     cli_status status = cli_network_and_member(ctx, args, &network, address, display, sizeof display);
     if (status != CLI_OK) return status;
-    snprintf(path, sizeof path, "/v1/networks/%" PRIu32 "/accounts/%s/reviews", network.id, address);
+    snprintf(path, sizeof path, "/v1/networks/%" PRIu32 "/accounts/%s/reviews?limit=%u", network.id, address,
+             SEARCH_LIMIT_MAX);
     json_t *json = NULL;
     status = get_for_words(ctx, path, &json);
     if (status != CLI_OK || !json) return status;
@@ -1181,7 +1209,11 @@ cli_status cli_cmd_market_reviews(cli_context *ctx, const cli_args *args) {
             display, count, count == 1 ? "" : "s", points);
     size_t i;
     json_t *review;
-    json_array_foreach(cli_json_array(json, "reviews"), i, review) print_review(ctx->out, review, network.name);
+    json_t *list = cli_json_array(json, "reviews");
+    json_array_foreach(list, i, review) print_review(ctx->out, review, network.name);
+    int64_t total = 0;
+    if (cli_json_i64(json, "total", &total) && total > (int64_t)json_array_size(list))
+        fprintf(ctx->out, "(the newest %zu of %" PRId64 " shown)\n", json_array_size(list), total);
     json_decref(json);
     return CLI_OK;
 }

@@ -358,6 +358,7 @@ static const cli_option market_review_options[] = {
 static const cli_option market_orders_options[] = {
     {"--as", "ROLE", "only the orders where you are the buyer or the seller"},
     {"--all", NULL, "ended orders too (default: open ones: placed, accepted, disputed)"},
+    {"--page", "N", "100 orders a page, newest first: the page to show (default 1)"},
     {NULL, NULL, NULL},
 };
 #define MARKET_HELP                                                                         \
