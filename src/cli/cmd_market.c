@@ -668,6 +668,16 @@ void cli_say_market_refusal(cli_context *ctx, const char *code, const tally_tx *
     FILE *err = ctx->err;
     uint8_t type = tx->type;
     bool order_step = type >= TALLY_TX_ORDER_ACCEPT && type <= TALLY_TX_ORDER_RESOLVE;
+    if (strcmp(code, "HELD_BY_ORDER") == 0) {
+        fprintf(err, "  `tally market orders NET --all` lists your orders; `tally market order-show ID` says who may "
+                     "accept, decline, confirm or dispute one\n");
+        return;
+    }
+    if (strcmp(code, "ORDER_TIMED_OUT") == 0) {
+        fprintf(err, "  its timeout came: the block end settles it (refunded if never accepted, paid to the seller if "
+                     "accepted and undisputed)\n");
+        return;
+    }
     if (type == TALLY_TX_ORDER_CREATE) {
         const tally_tx_order_create *body = &tx->body.order_create;
         if (strcmp(code, "PRICE_CHANGED") == 0)

@@ -521,7 +521,8 @@ static cli_status report(cli_context *ctx, const tally_tx *tx, const tx_plan *pl
             fprintf(ctx->err, "  the gateways changed since the path was priced: nothing moved; run the payment again "
                               "for a new path (`tally gateway list` shows them)\n");
         if (code) cli_say_governance_refusal(ctx, code, tx, plan);
-        if (code && tx->type >= TALLY_TX_CATEGORY_SET && tx->type <= TALLY_TX_REVIEW)
+        if (code && ((tx->type >= TALLY_TX_CATEGORY_SET && tx->type <= TALLY_TX_REVIEW) ||
+                     strcmp(code, "HELD_BY_ORDER") == 0))
             cli_say_market_refusal(ctx, code, tx, plan);
         if (names_line) {
             char amount[CLI_AMOUNT_TEXT_MAX];
