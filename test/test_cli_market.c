@@ -144,6 +144,12 @@ TEST(cli_market_list_search_order_confirm_review_through_a_real_node) {
                           "accepts and you confirm delivery"));
     CHECK_EQ(account_field(&s, "alice", "pending_out"), 2525);
     CHECK_EQ(account_field(&s, "alice", "balance"), 0);
+    /* the order's hold moves by the order's steps only */
+    CHECK_EQ(TALLY(&s, "--key", "bob", "hold", "void", "1"), CLI_REFUSED);
+    CHECK(contains(s.err, "(HELD_BY_ORDER)"));
+    CHECK(contains(s.err, "`tally market order-show ID` says who may accept, decline, confirm or dispute one"));
+    CHECK_EQ(TALLY(&s, "--key", "alice", "hold", "post", "greenvale", "1", "25"), CLI_REFUSED);
+    CHECK(contains(s.err, "(HELD_BY_ORDER)"));
     CHECK_EQ(TALLY(&s, "market", "show", "1"), CLI_OK);
     CHECK(contains(s.out, "units       8 left, 0 sold\n"));
     CHECK_EQ(TALLY(&s, "--key", "bob", "market", "accept", "1"), CLI_OK);
