@@ -495,18 +495,26 @@ static void market_text(const json_t *entry, const char *type, const cli_unit *u
     bool has_memo = memo && memo[0];
     char figure[CLI_AMOUNT_TEXT_MAX], what[96];
     int64_t order = json_id(entry, "order"), listing = json_id(entry, "listing"), value = 0;
-    if (strcmp(type, "order_create") == 0 && cli_json_i64(entry, "held", &value))
+    /* a history names the order and what it held or paid; the activity the listing
+     * ordered and the amount */
+    bool held = cli_json_i64(entry, "held", &value) || cli_json_i64(entry, "amount", &value);
+    if (strcmp(type, "order_create") == 0 && held && order)
         snprintf(what, sizeof what, "order %" PRId64 ": %s held", order, cli_out_amount(value, unit, figure));
-    else if ((strcmp(type, "order_confirm") == 0 || strcmp(type, "order_resolve") == 0) &&
-             cli_json_i64(entry, "paid", &value))
+    else if (strcmp(type, "order_create") == 0 && held && listing)
+        snprintf(what, sizeof what, "listing %" PRId64 " ordered: %s held", listing, cli_out_amount(value, unit, figure));
+    else if ((strcmp(type, "order_confirm") == 0 || strcmp(type, "order_resolve") == 0) && order &&
+             (cli_json_i64(entry, "paid", &value) || cli_json_i64(entry, "amount", &value)))
         snprintf(what, sizeof what, "order %" PRId64 " %s: %s to the seller", order,
                  type[6] == 'c' ? "confirmed" : "resolved", cli_out_amount(value, unit, figure));
+    else if (strcmp(type, "order_confirm") == 0 && order)
+        snprintf(what, sizeof what, "order %" PRId64 " confirmed: the seller is paid", order);
     else if (strcmp(type, "review") == 0 && cli_json_i64(entry, "rating", &value))
         snprintf(what, sizeof what, "order %" PRId64 " reviewed: %" PRId64 " of 5", order, value);
-    else if (order && strncmp(type, "order_", 6) == 0)
-        snprintf(what, sizeof what, "order %" PRId64 " %sed", order,
-                 strcmp(type, "order_cancel") == 0 ? "cancell" : strcmp(type, "order_decline") == 0 ? "declin"
-                 : strcmp(type, "order_dispute") == 0 ? "disput" : "accept");
+    else if (order && (strcmp(type, "order_accept") == 0 || strcmp(type, "order_decline") == 0 ||
+                       strcmp(type, "order_cancel") == 0 || strcmp(type, "order_dispute") == 0))
+        snprintf(what, sizeof what, "order %" PRId64 " %s", order,
+                 type[6] == 'a' ? "accepted" : type[6] == 'd' && type[7] == 'e' ? "declined: refunded"
+                 : type[6] == 'c' ? "cancelled: refunded" : "disputed");
     else if (listing && strncmp(type, "listing_", 8) == 0)
         snprintf(what, sizeof what, "listing %" PRId64 " %s", listing,
                  strcmp(type, "listing_create") == 0 ? "published" : strcmp(type, "listing_update") == 0 ? "updated"
