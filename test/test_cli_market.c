@@ -213,6 +213,8 @@ TEST(cli_market_list_search_order_confirm_review_through_a_real_node) {
     CHECK(contains(s.out, "units       8 left, 2 sold\n"));
     CHECK(TALLY_UNTIL(&s, "sold out, sorry", "market", "order-show", "2"));
     CHECK(contains(s.out, "order 2 in Greenvale: declined\n"));
+    CHECK(TALLY_UNTIL(&s, "order 2 declined: refunded: sold out, sorry", "--key", "alice", "history", "greenvale"));
+    CHECK(TALLY_UNTIL(&s, "listing 1 ordered: 25.00 GVH held: for Sunday", "activity", "greenvale"));
     CHECK_EQ(TALLY(&s, "--key", "bob", "market", "accept", "2"), CLI_REFUSED);
     CHECK(contains(s.err, "(ORDER_STEP_REFUSED)"));
 
