@@ -2289,6 +2289,15 @@ TEST(cli_market_commands_build_their_transactions) {
 
     /* a new listing: a category by name, an image */
     static const char hash[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+    CHECK_EQ(RUN(&h, "market", "update", "1", "--image-url", "https://example.org/eggs.jpg", "--image-hash", hash),
+             CLI_OK);
+    CHECK_EQ(last_posted(&h)->body.listing.image_hash[31], 0xff);
+    CHECK_EQ(last_posted(&h)->body.listing.price, 1250);
+    CHECK_EQ(RUN(&h, "market", "update", "1", "--no-image"), CLI_OK);
+    CHECK_EQ(last_posted(&h)->body.listing.image_url.length, 0);
+    CHECK_EQ(RUN(&h, "market", "update", "1", "--no-image", "--image-hash", hash), CLI_USAGE);
+    CHECK_EQ(RUN(&h, "market", "update", "1"), CLI_USAGE);
+    CHECK(contains(h.err, "nothing to change"));
     CHECK_EQ(RUN(&h, "market", "list", "greenvale", "--want", "--title", "A ladder", "--price", "ask", "--category",
                  "FOOD", "--days", "10", "--image-url", "https://example.org/ladder.png", "--image-hash", hash),
              CLI_OK);

@@ -311,6 +311,13 @@ static cli_status expiry_options(const market_build *b, bool keep, int64_t *expi
 /* --image-url URL with --image-hash HEX (64 hex digits), both or neither. */
 static cli_status image_options(const market_build *b, tally_tx_listing *body, bool *given) {
     const char *url = cli_option_value(b->args, "--image-url"), *hash = cli_option_value(b->args, "--image-hash");
+    if (cli_flag(b->args, "--no-image")) { /* an update's: the listing keeps no image */
+        if (url || hash) return usage(b, "--no-image drops the image: give it without --image-url and --image-hash%s", "");
+        memset(body->image_hash, 0, sizeof body->image_hash);
+        body->image_url.length = 0;
+        *given = true;
+        return CLI_OK;
+    }
     *given = url || hash;
     if (!*given) return CLI_OK;
     if (!url || !hash)
@@ -321,7 +328,10 @@ static cli_status image_options(const market_build *b, tally_tx_listing *body, b
         return usage(b, "--image-hash is 64 hex digits (a BLAKE2b-256 or SHA-256 of the image), not '%s'", hash);
     static const uint8_t zero[TALLY_HASH_BYTES];
     bool empty = strlen(url) == 0;
-    if (empty && memcmp(body->image_hash, zero, sizeof zero) == 0) return CLI_OK; /* both cleared */
+    if (empty && memcmp(body->image_hash, zero, sizeof zero) == 0) { /* an update's way to drop the image */
+        body->image_url.length = 0;
+        return CLI_OK;
+    }
     if (!cli_text_assign(&body->image_url, url, TALLY_IMAGE_URL_MAX) ||
         (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0))
         return usage(b, "--image-url is an http:// or https:// address of at most 160 bytes, not '%s'", url);
@@ -428,6 +438,14 @@ static cli_status listing_content(const market_build *b, const json_t *listing, 
 /* market update ID [options]: the listing as it is, with what is given replaced. */
 static cli_status build_listing_update(market_build *b) {
     tally_tx_listing *body = &b->tx->body.listing;
+    static const char *const changes[] = {"--title",  "--text",      "--category",   "--price",   "--quantity",
+                                          "--days",   "--expiry",    "--image-url",  "--image-hash", "--no-image"};
+    bool any = false;
+    for (size_t i = 0; i < sizeof changes / sizeof changes[0]; i++) any = any || cli_option_value(b->args, changes[i]);
+    if (!any)
+        return usage(b, "nothing to change: give what is new (--price, --quantity, --title, --text, --category, "
+                        "--days or --expiry, --image-url with --image-hash, --no-image)%s",
+                     "");
     cli_status status = id_argument(b->ctx, b->args, false, &body->listing_id);
     json_t *listing = NULL;
     if (status == CLI_OK) status = fetch_record(b->ctx, false, body->listing_id, &listing, &b->plan->network);
@@ -437,22 +455,16 @@ static cli_status build_listing_update(market_build *b) {
     }
     json_decref(listing);
     if (status != CLI_OK) return status;
-    bool texts = false, image = false;
+    bool given = false;
     const char *category = cli_option_value(b->args, "--category");
-    bool others = cli_option_value(b->args, "--price") || cli_option_value(b->args, "--quantity") ||
-                  cli_option_value(b->args, "--days") || cli_option_value(b->args, "--expiry") || category;
-    status = text_options(b, body, &texts);
+    status = text_options(b, body, &given);
     if (status == CLI_OK && cli_option_value(b->args, "--price"))
         status = price_option(b, &b->plan->network.unit, &body->price);
     if (status == CLI_OK) status = quantity_option(b, &body->quantity);
-    if (status == CLI_OK) status = image_options(b, body, &image);
+    if (status == CLI_OK) status = image_options(b, body, &given);
     if (status == CLI_OK && category)
         status = category_value(b->ctx, b->args->command, &b->plan->network, category, &body->category);
     if (status == CLI_OK) status = expiry_options(b, true, &body->expiry);
-    if (status == CLI_OK && !texts && !image && !others)
-        return usage(b, "nothing to change: give what is new (--price, --quantity, --title, --text, --category, "
-                        "--days or --expiry, --image-url with --image-hash)%s",
-                     "");
     return status;
 }
 

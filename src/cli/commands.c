@@ -316,7 +316,11 @@ static const cli_option market_list_options[] = {
     LISTING_CONTENT_OPTIONS,
     {NULL, NULL, NULL},
 };
-static const cli_option market_update_options[] = {LISTING_CONTENT_OPTIONS, {NULL, NULL, NULL}};
+static const cli_option market_update_options[] = {
+    LISTING_CONTENT_OPTIONS,
+    {"--no-image", NULL, "drop the listing's image"},
+    {NULL, NULL, NULL},
+};
 static const cli_option market_search_options[] = {
     {"--category", "N|NAME", "only listings of this category (0: of none)"},
     {"--kind", "offer|want", "only offers or only wants"},
