@@ -501,3 +501,49 @@ TEST(market_listings_and_orders_survive_a_snapshot) {
     tally_state_destroy(reloaded);
     world_free(&m.world);
 }
+
+/* In a network its members govern, a dispute may be resolved by a vote: the passed
+ * proposal's ORDER_RESOLVE splits the order as an operator's would, and a proposal
+ * to resolve an order of another network fails when applied. */
+TEST(market_a_dispute_resolved_by_the_members_vote) {
+    market m;
+    world_init(&m.world);
+    tally_policy policy = policy_default();
+    policy.fee_bps = 100;
+    policy.governance = (tally_governance_rule){TALLY_GOVERNANCE_MEMBERS, TALLY_WEIGHT_ONE_MEMBER, 5000, 5000, 7 * DAY,
+                                                2 * DAY, DAY, true, false};
+    m.op = actor(0), m.alice = actor(1), m.bob = actor(2), m.carol = actor(3);
+    CHECK_CODE(do_create_network(&m.world, &m.op, &policy).code, TALLY_OK);
+    CHECK_CODE(do_admit(&m.world, &m.op, NET, &m.alice).code, TALLY_OK);
+    CHECK_CODE(do_admit(&m.world, &m.op, NET, &m.bob).code, TALLY_OK);
+    CHECK_CODE(do_admit(&m.world, &m.op, NET, &m.carol).code, TALLY_OK);
+    CHECK_CODE(do_open_line(&m.world, &m.op, NET, &m.alice, 10000, 60 * DAY, 5 * DAY, 0).code, TALLY_OK);
+    CHECK_EQ(list(&m, &m.bob, TALLY_LISTING_OFFER, PRICE, 5).created_id, 1);
+    CHECK_CODE(order(&m, &m.alice, 1, 2, PRICE, m.world.time + 30 * DAY).code, TALLY_OK);
+    CHECK_CODE(step(&m, &m.bob, TALLY_TX_ORDER_ACCEPT, 1, 0).code, TALLY_OK);
+    CHECK_CODE(step(&m, &m.alice, TALLY_TX_ORDER_DISPUTE, 1, 0).code, TALLY_OK);
+    tally_tx propose = world_tx(&m.world, &m.carol, TALLY_TX_PROPOSAL_CREATE);
+    propose.body.proposal_create.network_id = NET;
+    propose.body.proposal_create.action.type = TALLY_TX_ORDER_RESOLVE;
+    propose.body.proposal_create.action.order_id = 1;
+    propose.body.proposal_create.action.amount = 1500;
+    CHECK_CODE(world_apply(&m.world, &propose).code, TALLY_OK);
+    /* an action with a field its kind does not use is refused */
+    tally_tx malformed = world_tx(&m.world, &m.carol, TALLY_TX_PROPOSAL_CREATE);
+    malformed.body.proposal_create = propose.body.proposal_create;
+    malformed.body.proposal_create.action.gateway_id = 1;
+    CHECK_CODE(world_apply(&m.world, &malformed).code, TALLY_ERR_BAD_ACTION);
+    for (int i = 0; i < 2; i++) {
+        tally_tx vote = world_tx(&m.world, i == 0 ? &m.carol : &m.bob, TALLY_TX_PROPOSAL_VOTE);
+        vote.body.proposal_vote = (tally_tx_proposal_vote){1, TALLY_VOTE_YES};
+        CHECK_CODE(world_apply(&m.world, &vote).code, TALLY_OK);
+    }
+    world_advance_to(&m.world, WORLD_START_TIME + 9 * DAY);
+    CHECK_EQ(tally_state_proposal(m.world.state, 1)->status, TALLY_PROPOSAL_EXECUTED);
+    CHECK_CODE(tally_state_proposal(m.world.state, 1)->result, TALLY_OK);
+    CHECK_EQ(order_of(&m, 1)->status, TALLY_ORDER_RESOLVED);
+    CHECK_EQ(balance_of(&m.world, NET, &m.bob), 1500);
+    CHECK_EQ(balance_of(&m.world, NET, &m.alice), -1515);
+    CHECK_EQ(fees_of(&m), 15);
+    world_free(&m.world);
+}
