@@ -547,3 +547,30 @@ TEST(market_a_dispute_resolved_by_the_members_vote) {
     CHECK_EQ(fees_of(&m), 15);
     world_free(&m.world);
 }
+
+/* A listing's and an order's records are proved against the state root like any
+ * record, and decode to what the state holds. */
+TEST(market_listing_and_order_records_are_proved) {
+    market m;
+    ordered(&m, 0);
+    uint8_t root[TALLY_HASH_BYTES], again[TALLY_HASH_BYTES];
+    REQUIRE(tally_state_commit(m.world.state, root));
+    tally_state_proof proof;
+    REQUIRE(tally_state_prove(m.world.state, TALLY_TABLE_LISTINGS, 0, &proof));
+    REQUIRE(tally_state_proof_root(&proof, again));
+    CHECK(memcmp(root, again, sizeof root) == 0);
+    tally_record record;
+    REQUIRE(tally_state_proof_record(&proof, &record));
+    CHECK_EQ(record.listing.price, PRICE);
+    CHECK_EQ(record.listing.quantity, 3);
+    REQUIRE(tally_state_prove(m.world.state, TALLY_TABLE_ORDERS, 0, &proof));
+    REQUIRE(tally_state_proof_root(&proof, again));
+    CHECK(memcmp(root, again, sizeof root) == 0);
+    REQUIRE(tally_state_proof_record(&proof, &record));
+    CHECK_EQ(record.order.amount, 2500);
+    CHECK_EQ(record.order.status, TALLY_ORDER_PLACED);
+    /* a changed record no longer leads to its table's root */
+    proof.record[116] ^= 1; /* a byte of its created_at */
+    CHECK(!tally_state_proof_root(&proof, again));
+    world_free(&m.world);
+}
