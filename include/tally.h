@@ -223,7 +223,7 @@ extern "C" {
     /* governance (docs/UNDERWRITING.md section 6) */                                   \
     X(GOVERNED_BY_MEMBERS, "the members govern this network: this change is a proposal they vote on") \
     X(NOT_GOVERNED_BY_MEMBERS, "this network's operators govern it: it takes no proposals") \
-    X(BAD_ACTION, "a proposal's action is a policy, peg, operator or gateway change of its network, its unused fields zero") \
+    X(BAD_ACTION, "a proposal's action is a policy, peg, operator, member, gateway or dispute decision of its network, its unused fields zero") \
     X(PROPOSAL_NOT_FOUND, "no proposal has this id")                                    \
     X(VOTING_ENDED, "the proposal's vote has ended")                                    \
     X(NOT_ELIGIBLE, "only members who were active members when the proposal was made may vote on it") \
@@ -822,6 +822,7 @@ typedef struct {
  *   GATEWAY_UPDATE   gateway_id, terms.side[0] (this network's side's new terms)
  *   GATEWAY_FREEZE   gateway_id, frozen
  *   GATEWAY_CLOSE    gateway_id
+ *   ORDER_RESOLVE    order_id, amount (the seller's part of a disputed order)
  */
 typedef struct {
     uint8_t type; /* tally_tx_type */
@@ -832,6 +833,8 @@ typedef struct {
     uint32_t gateway_id, partner_id;
     tally_gateway_terms terms;
     bool frozen;
+    uint32_t order_id;
+    int64_t amount;
 } tally_proposal_action;
 
 /* PROPOSAL_CREATE: an active member of a MEMBERS network proposes one action; the

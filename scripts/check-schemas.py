@@ -312,6 +312,9 @@ def main():
     c.check("/v1/stakes/{id}", "get", "/v1/stakes/first", 400)
     c.check("/v1/proofs/stakes/{id}", "get", "/v1/proofs/stakes/1", 200)
     c.check("/v1/proofs/stakes/{id}", "get", "/v1/proofs/stakes/2", 404)
+    # Marketplace records are proved as any record; one that does not exist is a 404.
+    c.check("/v1/proofs/listings/{id}", "get", "/v1/proofs/listings/999999", 404)
+    c.check("/v1/proofs/orders/{id}", "get", "/v1/proofs/orders/999999", 404)
     c.check("/metrics", "get", "/metrics", 200)
     check_no_proposals(c, alice)
     check_market_refusals(c, "alice")
@@ -466,6 +469,8 @@ def check_underwriting(c):
     for stake in stakes.get("stakes", []):
         c.check("/v1/stakes/{id}", "get", "/v1/stakes/%d" % stake.get("id", 0), 200)
         c.check("/v1/proofs/stakes/{id}", "get", "/v1/proofs/stakes/%d" % stake.get("id", 0), 200)
+    c.check("/v1/proofs/listings/{id}", "get", "/v1/proofs/listings/999999", 404)
+    c.check("/v1/proofs/orders/{id}", "get", "/v1/proofs/orders/999999", 404)
     status = c.check("/v1/status", "get", "/v1/status", 200) or {}
     for height in range(1, int(status.get("height", 0)) + 1):
         c.check("/v1/blocks/{height}", "get", "/v1/blocks/%d" % height, 200)

@@ -300,6 +300,8 @@ static const tally_field proposal_create_fields[] = {
     GATEWAY_SIDE_FIELDS("action.side_a", proposal_create.action.terms.side[0]),
     GATEWAY_SIDE_FIELDS("action.side_b", proposal_create.action.terms.side[1]),
     FIELD(BOOL, "action.frozen", proposal_create.action.frozen, 0),
+    FIELD(U32, "action.order_id", proposal_create.action.order_id, 0),
+    FIELD(I64, "action.amount", proposal_create.action.amount, 0),
 };
 
 static const tally_field proposal_vote_fields[] = {

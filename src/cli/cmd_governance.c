@@ -224,6 +224,7 @@ const char *cli_proposal_action_words(uint8_t type, bool frozen) {
     case TALLY_TX_GATEWAY_FREEZE:
         return frozen ? "freeze this network's side of a gateway" : "unfreeze this network's side of a gateway";
     case TALLY_TX_GATEWAY_CLOSE: return "close a gateway";
+    case TALLY_TX_ORDER_RESOLVE: return "resolve a disputed order";
     default: return "do something no proposal carries";
     }
 }

@@ -26,12 +26,19 @@ static cli_status proof_path(cli_context *ctx, const cli_args *args, char *path,
     char address[TALLY_ADDRESS_LENGTH + 1];
     tally_key key;
     if (strcmp(kind, "account") == 0) who = first;
-    if (strcmp(kind, "stake") == 0) {
+    /* records named by their number */
+    static const struct {
+        const char *kind, *route, *where;
+    } numbered[] = {{"stake", "stakes", "`tally underwrite list` shows them"},
+                    {"listing", "listings", "`tally market search` shows them"},
+                    {"order", "orders", "`tally market orders` shows them"}};
+    for (size_t i = 0; i < sizeof numbered / sizeof numbered[0]; i++) {
+        if (strcmp(kind, numbered[i].kind) != 0) continue;
         uint64_t id;
         if (!cli_number_parse(first, UINT32_MAX, &id) || id == 0)
-            return cli_usage(ctx, args->command, "ID is a stake's number (`tally underwrite list` shows them), not '%s'",
-                             first);
-        snprintf(path, size, "/v1/proofs/stakes/%" PRIu64, id);
+            return cli_usage(ctx, args->command, "ID is a %s's number (%s), not '%s'", numbered[i].kind,
+                             numbered[i].where, first);
+        snprintf(path, size, "/v1/proofs/%s/%" PRIu64, numbered[i].route, id);
         return CLI_OK;
     }
     bool needs_who = strcmp(kind, "network") != 0 && strcmp(kind, "asset") != 0;

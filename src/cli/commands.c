@@ -744,6 +744,14 @@ const cli_command cli_commands[] = {
      "Fetches stake ID's record (whose line it backs, its underwriter, the reserve locked,\n"
      "what it earned and what was slashed) with its proof.\n",
      "tally prove stake 1 --out stake.proof", cli_cmd_prove},
+    {"prove", "listing", "ID", 1, 1, prove_options, "a marketplace listing's record (price, units left) with its proof",
+     "Fetches listing ID's record (its seller, kind, status, price, units left and sold)\n"
+     "with its proof. Its title and text are in the block that published it.\n",
+     "tally prove listing 1 --out listing.proof", cli_cmd_prove},
+    {"prove", "order", "ID", 1, 1, prove_options, "a marketplace order's record (amount, paid, status) with its proof",
+     "Fetches order ID's record (its buyer, seller, amount held, what reached the seller,\n"
+     "its status and reviews' stars) with its proof.\n",
+     "tally prove order 1 --out order.proof", cli_cmd_prove},
     {NULL, "check-proof", "FILE", 1, 1, check_proof_options, "check a saved proof offline",
      "Checks a proof saved by `tally prove`, trusting nothing the node said: the record\n"
      "leads to the header's state hash, the header is signed by its producer, and that\n"

@@ -136,6 +136,9 @@ static tally_tx action_tx(const tally_state *state, uint32_t network_id, const t
         tx.body.gateway_freeze = (tally_tx_gateway_freeze){action->gateway_id, network_id, action->frozen};
         break;
     case TALLY_TX_GATEWAY_CLOSE: tx.body.gateway_end = (tally_tx_gateway_end){action->gateway_id}; break;
+    case TALLY_TX_ORDER_RESOLVE:
+        tx.body.order_step = (tally_tx_order_step){.order_id = action->order_id, .amount = action->amount};
+        break;
     default: break;
     }
     return tx;
@@ -175,6 +178,10 @@ bool governance_action_well_formed(const tally_proposal_action *action) {
         used.frozen = action->frozen;
         break;
     case TALLY_TX_GATEWAY_CLOSE: used.gateway_id = action->gateway_id; break;
+    case TALLY_TX_ORDER_RESOLVE:
+        used.order_id = action->order_id;
+        used.amount = action->amount;
+        break;
     default: return false;
     }
     /* field by field: the struct's padding is no field */
@@ -182,7 +189,7 @@ bool governance_action_well_formed(const tally_proposal_action *action) {
            used.peg_reserve_units == action->peg_reserve_units && used.peg_credit_units == action->peg_credit_units &&
            ledger_keys_equal(&used.key, &action->key) && used.gateway_id == action->gateway_id &&
            used.partner_id == action->partner_id && memcmp(&used.terms, &action->terms, sizeof used.terms) == 0 &&
-           used.frozen == action->frozen;
+           used.frozen == action->frozen && used.order_id == action->order_id && used.amount == action->amount;
 }
 
 

@@ -462,6 +462,90 @@ static bool check_proposals(const tally_state *state, char *why, size_t why_size
     return ok;
 }
 
+/* A listing's record: its place, its network, a seller who is (or was) a member, its
+ * kind, category and status in range. */
+static bool check_listing(const tally_state *state, const tally_listing *l, uint32_t index, char *why,
+                          size_t why_size) {
+    if (l->id != index + 1) return fail(why, why_size, "listing %u has id %u", index + 1, l->id);
+    if (!tally_state_network(state, l->network_id) || !tally_state_member(state, l->network_id, &l->seller))
+        return fail(why, why_size, "listing %u names an unknown network or a seller who is no member", l->id);
+    if (l->kind >= TALLY_LISTING_KIND_COUNT || l->status >= TALLY_LISTING_STATUS_COUNT ||
+        l->category > TALLY_MARKET_CATEGORIES_MAX || l->price < 0 || l->updated_at < l->created_at)
+        return fail(why, why_size, "listing %u holds a value out of range", l->id);
+    return true;
+}
+
+/* An order's record and its hold: the hold is the order's (same network, buyer as
+ * payer, seller as payee, the order's amount, the market's key as resolver), open
+ * exactly while the order is, and what reached the seller is what the hold posted. */
+static bool check_order(const tally_state *state, const tally_order *o, uint32_t index, char *why,
+                        size_t why_size) {
+    if (o->id != index + 1) return fail(why, why_size, "order %u has id %u", index + 1, o->id);
+    const tally_listing *listing = tally_state_listing(state, o->listing_id);
+    const tally_pending *hold = tally_state_pending(state, o->pending_id);
+    if (!listing || !hold || listing->network_id != o->network_id || listing->kind != TALLY_LISTING_OFFER ||
+        !ledger_keys_equal(&listing->seller, &o->seller))
+        return fail(why, why_size, "order %u names a listing or hold that is not its own", o->id);
+    int64_t amount;
+    if (o->status >= TALLY_ORDER_STATUS_COUNT || o->quantity == 0 || o->unit_price <= 0 ||
+        __builtin_mul_overflow(o->unit_price, (int64_t)o->quantity, &amount) || amount != o->amount ||
+        o->paid < 0 || o->paid > o->amount || o->buyer_rating > 5 || o->seller_rating > 5 ||
+        ((o->buyer_rating | o->seller_rating) != 0 && !tally_order_reviewable(o->status)))
+        return fail(why, why_size, "order %u holds a value out of range", o->id);
+    tally_key market = tally_system_key(o->network_id, TALLY_SYSTEM_MARKET);
+    if (hold->order_id != o->id || hold->network_id != o->network_id || !ledger_keys_equal(&hold->payer, &o->buyer) ||
+        !ledger_keys_equal(&hold->payee, &o->seller) || !ledger_keys_equal(&hold->resolver, &market) ||
+        hold->amount != o->amount)
+        return fail(why, why_size, "order %u and its hold %u disagree", o->id, hold->id);
+    if ((hold->status == TALLY_PENDING_OPEN) == tally_order_ended(o->status) || hold->posted != o->paid ||
+        (o->paid > 0) != (o->status == TALLY_ORDER_COMPLETED || o->status == TALLY_ORDER_RELEASED ||
+                          (o->status == TALLY_ORDER_RESOLVED && hold->posted > 0)))
+        return fail(why, why_size, "order %u is %s, its hold %s with %lld posted", o->id,
+                    tally_order_status_name(o->status), tally_pending_status_name(hold->status), (long long)hold->posted);
+    /* A placed order's hold refunds at its timeout, an accepted one's releases. */
+    if ((o->status == TALLY_ORDER_PLACED && hold->outcome != TALLY_PENDING_REFUND) ||
+        (o->status == TALLY_ORDER_ACCEPTED && hold->outcome != TALLY_PENDING_RELEASE))
+        return fail(why, why_size, "order %u is %s, its hold's outcome %u", o->id, tally_order_status_name(o->status),
+                    hold->outcome);
+    return true;
+}
+
+/* The marketplace's counts: a listing's open orders and a member's open listings are
+ * what the records say; only an order's hold names an order. */
+static bool check_market(const tally_state *state, char *why, size_t why_size) {
+    uint32_t *orders_open = calloc((size_t)state->listing_count + 1, sizeof *orders_open);
+    uint32_t *listings_open = calloc((size_t)state->member_count + 1, sizeof *listings_open);
+    bool ok = orders_open && listings_open;
+    if (!ok) fail(why, why_size, "out of memory");
+    for (uint32_t i = 0; ok && i < state->listing_count; i++) {
+        const tally_listing *l = &state->listings[i];
+        if (!(ok = check_listing(state, l, i, why, why_size))) break;
+        if (l->status == TALLY_LISTING_OPEN)
+            listings_open[tally_state_member(state, l->network_id, &l->seller) - state->members]++;
+    }
+    for (uint32_t i = 0; ok && i < state->order_count; i++) {
+        const tally_order *o = &state->orders[i];
+        if (!(ok = check_order(state, o, i, why, why_size))) break;
+        orders_open[o->listing_id] += !tally_order_ended(o->status);
+    }
+    for (uint32_t i = 0; ok && i < state->listing_count; i++)
+        if (orders_open[i + 1] != state->listings[i].orders_open)
+            ok = fail(why, why_size, "listing %u has %u orders open, it counts %u", i + 1, orders_open[i + 1],
+                      state->listings[i].orders_open);
+    for (uint32_t i = 0; ok && i < state->member_count; i++)
+        if (listings_open[i] != state->members[i].listings_open)
+            ok = fail(why, why_size, "member %u has %u listings open, it counts %u", i, listings_open[i],
+                      state->members[i].listings_open);
+    for (uint32_t i = 0; ok && i < state->pending_count; i++) {
+        uint32_t order = state->pendings[i].order_id;
+        if (order != 0 && (order > state->order_count || state->orders[order - 1].pending_id != i + 1))
+            ok = fail(why, why_size, "pending transfer %u names order %u, which is not its", i + 1, order);
+    }
+    free(orders_open);
+    free(listings_open);
+    return ok;
+}
+
 static bool check_whole(const tally_state *state, network_totals *totals, int128 *asset_sums, ledger_checker *keep,
                         char *why, size_t why_size) {
     for (uint32_t i = 0; i < state->network_count; i++)
@@ -521,6 +605,7 @@ static bool check_whole(const tally_state *state, network_totals *totals, int128
         if (!check_gateway(state, &state->gateways[i], i, why, why_size)) return false;
     if (!check_stakes(state, why, why_size)) return false;
     if (!check_proposals(state, why, why_size)) return false;
+    if (!check_market(state, why, why_size)) return false;
     if (tally_chain_rules_validate(&state->rules) != TALLY_OK) return fail(why, why_size, "the chain rules are invalid");
     return true;
 }
@@ -726,6 +811,15 @@ static bool check_changed(tally_state *state, char *why, size_t why_size) {
     for (uint32_t k = 0; k < touched[TALLY_TABLE_GATEWAYS].count; k++) {
         uint32_t i = touched[TALLY_TABLE_GATEWAYS].list[k];
         if (!check_gateway(state, &state->gateways[i], i, why, why_size)) return false;
+    }
+    /* The marketplace's records one by one (their counts are the full check's). */
+    for (uint32_t k = 0; k < touched[TALLY_TABLE_LISTINGS].count; k++) {
+        uint32_t i = touched[TALLY_TABLE_LISTINGS].list[k];
+        if (!check_listing(state, &state->listings[i], i, why, why_size)) return false;
+    }
+    for (uint32_t k = 0; k < touched[TALLY_TABLE_ORDERS].count; k++) {
+        uint32_t i = touched[TALLY_TABLE_ORDERS].list[k];
+        if (!check_order(state, &state->orders[i], i, why, why_size)) return false;
     }
     /* The holds were checked as their sums moved; what each payer holds against its
      * own holds is the full check's (check_pending_sums), the network's sums here. */

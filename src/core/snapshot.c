@@ -691,6 +691,8 @@ static void write_proposal(writer *w, const tally_proposal *p) {
     write_gateway_side(w, &a->terms.side[0]);
     write_gateway_side(w, &a->terms.side[1]);
     put_u8(w, a->frozen);
+    put_u32(w, a->order_id);
+    put_i64(w, a->amount);
     put_u8(w, p->weighting);
     put_u32(w, p->quorum_bps);
     put_u32(w, p->threshold_bps);
@@ -729,6 +731,8 @@ static void read_proposal(reader *r, tally_proposal *p) {
     read_gateway_side(r, &a->terms.side[0]);
     read_gateway_side(r, &a->terms.side[1]);
     a->frozen = get_bool(r);
+    a->order_id = get_u32(r);
+    a->amount = get_i64(r);
     p->weighting = get_u8(r);
     p->quorum_bps = get_u32(r);
     p->threshold_bps = get_u32(r);

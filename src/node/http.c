@@ -1555,7 +1555,8 @@ static enum MHD_Result get_block(http_server *server, struct MHD_Connection *con
 /* ---- proofs ---- */
 
 /* GET /v1/proofs/networks/ID[/accounts/WHO | /shares/ADDRESS], /v1/proofs/accounts/ADDRESS,
- * /v1/proofs/assets/ID[/holders/ADDRESS], /v1/proofs/holds/ID, /v1/proofs/requests/ID, /v1/proofs/stakes/ID: a
+ * /v1/proofs/assets/ID[/holders/ADDRESS], /v1/proofs/holds/ID, /v1/proofs/requests/ID, /v1/proofs/stakes/ID,
+ * /v1/proofs/listings/ID, /v1/proofs/orders/ID: a
  * record of the tip's state with its path and
  * the tip's signed header (docs/PROOFS.md). */
 static enum MHD_Result get_proof(http_server *server, struct MHD_Connection *connection, char **segments, int count) {
@@ -1583,6 +1584,10 @@ static enum MHD_Result get_proof(http_server *server, struct MHD_Connection *con
         wanted.kind = PROOF_REQUEST;
     } else if (strcmp(what, "stakes") == 0 && has_id && count == 4) {
         wanted.kind = PROOF_STAKE;
+    } else if (strcmp(what, "listings") == 0 && has_id && count == 4) {
+        wanted.kind = PROOF_LISTING;
+    } else if (strcmp(what, "orders") == 0 && has_id && count == 4) {
+        wanted.kind = PROOF_ORDER;
     } else {
         understood = false;
     }
@@ -1590,7 +1595,7 @@ static enum MHD_Result get_proof(http_server *server, struct MHD_Connection *con
         return send_error(connection, MHD_HTTP_NOT_FOUND, "NOT_FOUND",
                           "proofs: /v1/proofs/networks/ID[/accounts/WHO|/shares/ADDRESS], /v1/proofs/accounts/ADDRESS, "
                           "/v1/proofs/assets/ID[/holders/ADDRESS], /v1/proofs/holds/ID, /v1/proofs/requests/ID, "
-                          "/v1/proofs/stakes/ID");
+                          "/v1/proofs/stakes/ID, /v1/proofs/listings/ID, /v1/proofs/orders/ID");
     if (who) {
         bool by_alias = wanted.kind == PROOF_MEMBER && strncmp(who, "tly1", 4) != 0;
         if (by_alias) {

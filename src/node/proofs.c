@@ -40,6 +40,12 @@ static bool find_position(const tally_state *state, const proof_request *request
     case PROOF_STAKE:
         *table = TALLY_TABLE_STAKES, *index = request->id - 1;
         return tally_state_stake(state, request->id) != NULL;
+    case PROOF_LISTING:
+        *table = TALLY_TABLE_LISTINGS, *index = request->id - 1;
+        return tally_state_listing(state, request->id) != NULL;
+    case PROOF_ORDER:
+        *table = TALLY_TABLE_ORDERS, *index = request->id - 1;
+        return tally_state_order(state, request->id) != NULL;
     }
     return false;
 }

@@ -25,7 +25,9 @@ typedef enum {
     PROOF_HOLDING,
     PROOF_PENDING, /* a pending transfer by id */
     PROOF_REQUEST, /* a payment request by id */
-    PROOF_STAKE    /* a stake by id */
+    PROOF_STAKE,   /* a stake by id */
+    PROOF_LISTING, /* a marketplace listing by id */
+    PROOF_ORDER    /* a marketplace order by id */
 } proof_kind;
 
 typedef struct {

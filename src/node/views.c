@@ -844,6 +844,10 @@ json_t *view_proposal_action(const tally_proposal_action *a, const char *key_nam
         json_object_set_new(view, "frozen", json_boolean(a->frozen));
         break;
     case TALLY_TX_GATEWAY_CLOSE: json_object_set_new(view, "gateway", json_integer(a->gateway_id)); break;
+    case TALLY_TX_ORDER_RESOLVE:
+        json_object_set_new(view, "order", json_integer(a->order_id));
+        json_object_set_new(view, "seller_amount", json_integer(a->amount));
+        break;
     default: break;
     }
     return view;
