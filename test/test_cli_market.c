@@ -17,7 +17,9 @@
 
 #include "cli/cli.h"
 #include "cli/client.h"
+#include "cli/txbuild.h"
 #include "cli_session.h"
+#include "fixture.h"
 #include "node_harness.h"
 #include "test.h"
 
@@ -346,6 +348,101 @@ TEST(cli_market_list_search_order_confirm_review_through_a_real_node) {
     CHECK_EQ(TALLY(&s, "market", "show", "first"), CLI_USAGE);
     CHECK(contains(s.err, "LISTING_ID is the number `tally market list` printed"));
     CHECK_EQ(TALLY(&s, "market", "category", "greenvale", "33", "Big"), CLI_USAGE);
+
+    CHECK_EQ(TALLY(&s, "verify"), CLI_OK);
+    CHECK_EQ(harness_stop(&node), 0);
+    session_free(&s);
+    cli_client_curl_transport_close();
+    harness_remove_directory(&node);
+}
+
+/* The key session_import_keys made from the seed digit `digit`. */
+static test_actor seeded_actor(char digit) {
+    uint8_t seed[32];
+    memset(seed, (int)((unsigned)(digit - '0') << 4 | (unsigned)(digit - '0')), sizeof seed);
+    test_actor made;
+    tally_keypair(&made.key, made.secret, seed);
+    return made;
+}
+
+/* op hands network 1 (`network create Greenvale GVH --fee-bps 100 --default-limit
+ * 100`) to its members, its policy otherwise kept: one member one vote, quorum and
+ * threshold 50%, a day's vote and a day's timelock (built here: `network create`
+ * has no option for it). */
+static void hand_over(const test_node *node, const test_actor *op) {
+    cli_unit unit = {2, "GVH"};
+    tally_tx tx = harness_tx(node, op, TALLY_TX_POLICY_UPDATE);
+    tx.body.policy_update.network_id = 1;
+    tx.body.policy_update.policy = cli_policy_defaults(&unit);
+    tx.body.policy_update.policy.fee_bps = 100;
+    tx.body.policy_update.policy.default_credit_limit = 10000;
+    tx.body.policy_update.policy.governance = (tally_governance_rule){
+        TALLY_GOVERNANCE_MEMBERS, TALLY_WEIGHT_ONE_MEMBER, 5000, 5000, 86400, 86400, 3600, false, false};
+    json_t *result = NULL;
+    CHECK_EQ(harness_submit(node, &tx, op, &result), 200);
+    const char *state = harness_json_string(result, "status");
+    CHECK(state && strcmp(state, "committed") == 0);
+    json_decref(result);
+}
+
+TEST(cli_market_a_dispute_split_by_the_members_vote_through_a_real_node) {
+    test_node node;
+    REQUIRE(harness_make_directory(&node));
+    const char *const dev[] = {"--dev", NULL};
+    if (!harness_start(&node, dev)) {
+        harness_remove_directory(&node);
+        REQUIRE(!"tallyd --dev (build/test/tallyd) did not start");
+    }
+    session s = {.node = &node};
+    snprintf(s.keys_dir, sizeof s.keys_dir, "%s/keys", node.directory);
+    const char *names[4] = {"op", "alice", "bob", "carol"};
+    session_import_keys(&s, names, 4, '6');
+    test_actor op = seeded_actor('6');
+    CHECK_EQ(TALLY(&s, "--key", "op", "network", "create", "Greenvale", "GVH", "--fee-bps", "100", "--default-limit",
+                   "100"),
+             CLI_OK);
+    for (int k = 1; k < 4; k++) {
+        CHECK_EQ(TALLY(&s, "--key", names[k], "member", "join", "greenvale"), CLI_OK);
+        CHECK_EQ(TALLY(&s, "--key", names[k], "alias", "set", "greenvale", names[k]), CLI_OK);
+    }
+    hand_over(&node, &op);
+
+    /* bob's repairs at 30.00, ordered by alice, accepted, disputed */
+    CHECK_EQ(TALLY(&s, "--key", "bob", "market", "list", "greenvale", "--offer", "--title", "Roof repair", "--price",
+                   "30"),
+             CLI_OK);
+    CHECK_EQ(TALLY(&s, "--key", "alice", "market", "order", "1"), CLI_OK);
+    CHECK(contains(s.out, "(order 1): 30.00 GVH and a fee of 0.30 GVH held"));
+    CHECK_EQ(TALLY(&s, "--key", "bob", "market", "accept", "1"), CLI_OK);
+    CHECK_EQ(TALLY(&s, "--key", "alice", "market", "dispute", "1", "--reason", "the gutter still leaks"), CLI_OK);
+
+    /* the members split it 60/40 by a vote */
+    CHECK_EQ(TALLY(&s, "--key", "alice", "proposal", "create", "greenvale", "order-resolve", "1"), CLI_USAGE);
+    CHECK(contains(s.err, "--seller-share 60% (of the order's amount) or --seller-amount 15.00"));
+    CHECK(contains(s.err, "tally proposal create NET order-resolve ORDER_ID --seller-share P% | --seller-amount"));
+    CHECK_EQ(TALLY(&s, "--key", "alice", "proposal", "create", "greenvale", "order-resolve", "1", "--fee-bps", "5"),
+             CLI_USAGE);
+    CHECK(contains(s.err, "--fee-bps is no option of a proposal of order-resolve"));
+    CHECK_EQ(TALLY(&s, "--key", "alice", "proposal", "create", "greenvale", "order-resolve", "1", "--seller-share",
+                   "60%"),
+             CLI_OK);
+    CHECK(contains(s.out, "proposed in Greenvale, as proposal 1, to resolve a disputed order: its members vote on it"));
+    CHECK(TALLY_UNTIL(&s, "order 1: 18.00 GVH of its 30.00 GVH to the seller, the rest refunded to the buyer (now "
+                          "disputed)",
+                      "proposal", "show", "1"));
+    CHECK_EQ(TALLY(&s, "--key", "alice", "proposal", "vote", "1", "yes"), CLI_OK);
+    CHECK_EQ(TALLY(&s, "--key", "bob", "proposal", "vote", "1", "yes"), CLI_OK);
+    CHECK_EQ(TALLY(&s, "--key", "carol", "proposal", "vote", "1", "no"), CLI_OK);
+    CHECK_EQ(TALLY(&s, "dev", "advance", "25h"), CLI_OK);
+    CHECK_EQ(TALLY(&s, "dev", "advance", "25h"), CLI_OK);
+    CHECK_EQ(TALLY(&s, "proposal", "show", "1"), CLI_OK);
+    CHECK(contains(s.out, "proposal 1 in Greenvale: executed"));
+    CHECK_EQ(TALLY(&s, "market", "order-show", "1"), CLI_OK);
+    CHECK(contains(s.out, "order 1 in Greenvale: resolved\n"));
+    CHECK(contains(s.out, "paid        18.00 GVH to the seller\n"));
+    CHECK_EQ(account_field(&s, "bob", "balance"), 1800);
+    CHECK_EQ(account_field(&s, "alice", "balance"), -1818); /* 18.00 and its fee of 0.18; 12.12 refunded */
+    CHECK_EQ(account_field(&s, "alice", "pending_out"), 0);
 
     CHECK_EQ(TALLY(&s, "verify"), CLI_OK);
     CHECK_EQ(harness_stop(&node), 0);

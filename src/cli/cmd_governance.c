@@ -47,6 +47,8 @@ static const action_kind action_kinds[] = {
     {"gateway-close", "gateway", "close", 1, 1, false, false, "gateway-close ID"},
     {"member-suspend", "member", "suspend", 1, 1, true, false, "member-suspend WHO"},
     {"member-reinstate", "member", "reinstate", 1, 1, true, false, "member-reinstate WHO"},
+    {"order-resolve", "market", "resolve", 1, 1, false, false,
+     "order-resolve ORDER_ID --seller-share P% | --seller-amount AMOUNT"},
 };
 #define ACTION_KIND_COUNT (sizeof action_kinds / sizeof action_kinds[0])
 
@@ -166,6 +168,13 @@ static cli_status build_create(cli_context *ctx, const cli_args *args, const tal
                              plan->gateway.gateway.id, plan->gateway.network[0].name, plan->gateway.network[1].name,
                              network.name);
         action->gateway_id = action_tx.body.gateway_end.gateway_id;
+        break;
+    case TALLY_TX_ORDER_RESOLVE: /* the split as `market resolve` computes it from the order */
+        if (plan->network.id != network.id)
+            return cli_usage(ctx, args->command, "order %" PRIu32 " is in %s, not %s",
+                             action_tx.body.order_step.order_id, plan->network.name, network.name);
+        action->order_id = action_tx.body.order_step.order_id;
+        action->amount = action_tx.body.order_step.amount;
         break;
     default: return cli_fail(ctx, CLI_USAGE, "no proposal carries a %s", tally_tx_type_name(action_tx.type));
     }
@@ -403,6 +412,21 @@ static void print_action(cli_context *ctx, const json_t *proposal, bool details)
         print_terms_side(out, b->name, cli_json_object(action, "side_b"), &b->unit);
     } else if (kind == TALLY_TX_GATEWAY_UPDATE) {
         print_terms_side(out, "this network's side", cli_json_object(action, "side"), &unit);
+    } else if (kind == TALLY_TX_ORDER_RESOLVE) {
+        int64_t order = 0, seller_amount = 0, amount = 0;
+        cli_json_i64(action, "order", &order);
+        cli_json_i64(action, "seller_amount", &seller_amount);
+        char path[48], a[CLI_AMOUNT_TEXT_MAX], b[CLI_AMOUNT_TEXT_MAX];
+        snprintf(path, sizeof path, "/v1/orders/%" PRId64, order);
+        json_t *known = NULL;
+        if (cli_client_request(ctx, "GET", path, NULL, false, &known) == CLI_OK && cli_json_i64(known, "amount", &amount))
+            fprintf(out, "  order %" PRId64 ": %s of its %s to the seller, the rest refunded to the buyer (now %s)\n",
+                    order, cli_out_amount(seller_amount, &unit, a), cli_out_amount(amount, &unit, b),
+                    cli_json_string(known, "status") ? cli_json_string(known, "status") : "?");
+        else
+            fprintf(out, "  order %" PRId64 ": %s to the seller, the rest refunded to the buyer\n", order,
+                    cli_out_amount(seller_amount, &unit, a));
+        json_decref(known);
     }
 }
 

@@ -111,6 +111,8 @@ static const cli_option proposal_create_options[] = {
     {"--max-partner-default", "BPS", "gateway-propose, gateway-update: NET's rule on the partner's default rate"},
     {"--partner-min-rtd", "BPS", "gateway-propose: the partner's rule on NET's RTD"},
     {"--partner-max-default", "BPS", "gateway-propose: the partner's rule on NET's default rate"},
+    {"--seller-share", "P%", "order-resolve: the seller's share of the disputed order's amount (rounded down)"},
+    {"--seller-amount", "AMOUNT", "order-resolve: the seller's part as an amount"},
     {NULL, NULL, NULL},
 };
 static const cli_option proposal_list_options[] = {
@@ -913,6 +915,8 @@ const cli_command cli_commands[] = {
      "  gateway-accept ID                the terms as proposed to NET\n"
      "  gateway-update ID [--limit] [--fee-bps] [rules]: NET's side\n"
      "  gateway-freeze ID, gateway-unfreeze ID, gateway-close ID\n"
+     "  order-resolve ORDER_ID --seller-share P% | --seller-amount AMOUNT: a disputed\n"
+     "                                   order's split, as `tally market resolve`\n"
      "Several changes are several proposals, each voted on its own. What is known to\n"
      "fail now is refused now (BAD_ACTION); a network has at most 16 open at once.\n"
      "Prints the proposal's number.\n" GOVERNANCE_HELP NET_HELP,
