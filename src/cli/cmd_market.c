@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "cli/client.h"
 #include "cli/handlers.h"
@@ -92,6 +93,16 @@ static cli_status network_of(cli_context *ctx, const json_t *record, const char 
     return cli_client_network_by_id(ctx, (uint32_t)network_id, network);
 }
 
+/* A listing just published is in the state before the node's index has read its
+ * block (texts come from the index): the node says so in its refusal, and a command
+ * run right after `market list` waits that moment out, at most this many times 0.2 s. */
+#define INDEX_WAIT_TRIES 15
+
+static bool index_trails(const json_t *error) {
+    const char *message = cli_json_string(error, "message");
+    return message && strncmp(message, "the index has not reached", 25) == 0;
+}
+
 /* GET /v1/listings/{id} or /v1/orders/{id} (a refusal, LISTING_NOT_FOUND or
  * ORDER_NOT_FOUND, printed), with the network it is in. */
 static cli_status fetch_record(cli_context *ctx, bool order, uint32_t id, json_t **json, cli_network *network) {
@@ -99,7 +110,15 @@ static cli_status fetch_record(cli_context *ctx, bool order, uint32_t id, json_t
     snprintf(path, sizeof path, "/v1/%s/%" PRIu32, order ? "orders" : "listings", id);
     *json = NULL;
     json_t *answer = NULL;
-    cli_status status = cli_client_get(ctx, path, &answer);
+    cli_status status = cli_client_request(ctx, "GET", path, NULL, false, &answer);
+    for (int wait = 0; status == CLI_REFUSED && index_trails(answer) && wait < INDEX_WAIT_TRIES; wait++) {
+        json_decref(answer);
+        answer = NULL;
+        struct timespec pause = {0, 200 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+        status = cli_client_request(ctx, "GET", path, NULL, false, &answer);
+    }
+    if (status == CLI_REFUSED) cli_client_report_refusal(ctx, answer);
     if (status == CLI_OK && network) status = network_of(ctx, answer, order ? "order" : "listing", id, network);
     if (status == CLI_OK) *json = answer;
     else json_decref(answer);
