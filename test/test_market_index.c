@@ -353,6 +353,10 @@ TEST(market_index_searches_320_listings_as_the_model_says) {
     q.limit = 10;
     CHECK(index_listings_search(env.index, MARKET_NET, &q, page, &count, &total, why, sizeof why) == INDEX_OK);
     CHECK_EQ(total, 0); /* FTS5 syntax is only ever text: no listing says OR NEAR */
+    text_query(&q, " !! -- ");
+    CHECK(index_listings_search(env.index, MARKET_NET, &q, page, &count, &total, why, sizeof why) == INDEX_OK);
+    CHECK_EQ(total, 0); /* text without a word finds nothing */
+    CHECK_EQ(count, 0);
     /* category, kind, seller, price range, and all of them together */
     uint8_t category = 2;
     q = query_open(&env);
