@@ -29,6 +29,12 @@ stakes behind bob's line (or, in its membership-fee session, a member suspended 
 a fee and another charged): the network, its members and their histories, the
 stakes and the blocks are checked.
 
+With --market the node holds what test_market_index.c's routes test makes: network 1
+with 320 listings (some withdrawn or expired), seller3's order 1 completed and
+reviewed; only the marketplace's answers, the histories and activity they make and
+the blocks are checked. On the demo (no marketplace yet) its paths are asked too:
+empty lists and every refusal.
+
 With --governance the node holds what test_cli_governance.c makes: Greenvale (1),
 governed by its members, with proposal 1 (an operator added) executed and voted on
 by alice; only the proposals and the blocks are checked.
@@ -160,7 +166,8 @@ def main():
     gateways = "--gateways" in rest
     underwriting = "--underwriting" in rest
     governance = "--governance" in rest
-    rest = [arg for arg in rest if arg not in ("--dev", "--gateways", "--underwriting", "--governance")]
+    market = "--market" in rest
+    rest = [arg for arg in rest if arg not in ("--dev", "--gateways", "--underwriting", "--governance", "--market")]
     spec_path = rest[0] if rest else "docs/openapi.yaml"
     with open(spec_path) as file:
         spec = yaml.safe_load(file)
@@ -171,6 +178,8 @@ def main():
         return check_underwriting(c)
     if governance:
         return check_governance(c)
+    if market:
+        return check_market(c)
     if dev:
         c.check("/v1/dev/advance", "post", "/v1/dev/advance?seconds=%d" % (400 * 86400), 200, "")
         time.sleep(1)  # the index follows the chain within moments
@@ -308,6 +317,7 @@ def main():
     c.check("/v1/proofs/orders/{id}", "get", "/v1/proofs/orders/999999", 404)
     c.check("/metrics", "get", "/metrics", 200)
     check_no_proposals(c, alice)
+    check_market_refusals(c, "alice")
 
     missing = [(path, method) for path, item in spec["paths"].items() for method in item
                if method in ("get", "post") and (path, method) not in c.seen_paths]
@@ -337,6 +347,69 @@ def check_gateways(c):
     status = c.check("/v1/status", "get", "/v1/status", 200) or {}
     for height in range(1, int(status.get("height", 0)) + 1):
         c.check("/v1/blocks/{height}", "get", "/v1/blocks/%d" % height, 200)
+    return summary(c)
+
+
+def check_market_refusals(c, member):
+    """The marketplace's paths on any network: what a search of nothing answers, and
+    every refusal."""
+    c.check("/v1/networks/{network}/categories", "get", "/v1/networks/1/categories", 200)
+    c.check("/v1/networks/{network}/categories", "get", "/v1/networks/999/categories", 404)
+    c.check("/v1/networks/{network}/categories", "get", "/v1/networks/x/categories", 400)
+    listings = "/v1/networks/{network}/listings"
+    c.check(listings, "get", "/v1/networks/1/listings?q=zzzzqqq", 200)
+    for query in ("?kind=gift", "?sort=dearest", "?status=closed", "?limit=0", "?limit=101", "?min_price=-1",
+                  "?min_price=9&max_price=3", "?category=33", "?offset=x", "?seller=Not%21"):
+        c.check(listings, "get", "/v1/networks/1/listings" + query, 400)
+    c.check(listings, "get", "/v1/networks/1/listings?seller=nobody", 404)
+    c.check(listings, "get", "/v1/networks/999/listings", 404)
+    c.check("/v1/listings/{id}", "get", "/v1/listings/999999", 404)
+    c.check("/v1/listings/{id}", "get", "/v1/listings/first", 400)
+    c.check("/v1/orders/{id}", "get", "/v1/orders/999999", 404)
+    c.check("/v1/orders/{id}", "get", "/v1/orders/0", 400)
+    orders = "/v1/networks/{network}/orders"
+    c.check(orders, "get", "/v1/networks/1/orders?member=%s&role=seller&status=all" % member, 200)
+    for query in ("", "?member=%s&role=maker" % member, "?member=%s&status=done" % member,
+                  "?member=%s&limit=0" % member):
+        c.check(orders, "get", "/v1/networks/1/orders" + query, 400)
+    c.check(orders, "get", "/v1/networks/1/orders?member=nobody", 404)
+    reviews = "/v1/networks/{network}/accounts/{member}/reviews"
+    c.check(reviews, "get", "/v1/networks/1/accounts/%s/reviews" % member, 200)
+    c.check(reviews, "get", "/v1/networks/1/accounts/nobody/reviews", 404)
+    c.check(reviews, "get", "/v1/networks/1/accounts/%s/reviews?limit=101" % member, 400)
+    c.check(reviews, "get", "/v1/networks/999/accounts/%s/reviews" % member, 404)
+
+
+def check_market(c):
+    """The marketplace's answers with real listings, an order, its steps and reviews."""
+    listings = "/v1/networks/{network}/listings"
+    page = c.check(listings, "get", "/v1/networks/1/listings?limit=100", 200) or {}
+    if page.get("total", 0) < 100 or page.get("next_offset") != 100:
+        c.fail("GET /v1/networks/1/listings", "expected more than a page of listings: total %s" % page.get("total"))
+    for query in ("?status=all&sort=cheapest&limit=100&offset=200", "?q=eggs", "?category=2&kind=offer",
+                  "?seller=seller3&min_price=100&max_price=900", "?kind=want&status=all"):
+        c.check(listings, "get", "/v1/networks/1/listings" + query, 200)
+    c.check("/v1/networks/{network}/categories", "get", "/v1/networks/1/categories", 200)
+    listing = c.check("/v1/listings/{id}", "get", "/v1/listings/3", 200) or {}
+    if not listing.get("reviews") or listing.get("rating", {}).get("average") is None:
+        c.fail("GET /v1/listings/3", "expected its review and rating: %s" % listing)
+    for id in (1, 8, 10, 16):  # withdrawn, expired, an ask, with an image
+        c.check("/v1/listings/{id}", "get", "/v1/listings/%d" % id, 200)
+    order = c.check("/v1/orders/{id}", "get", "/v1/orders/1", 200) or {}
+    if len(order.get("steps", [])) < 4:
+        c.fail("GET /v1/orders/1", "expected its four steps: %s" % order)
+    c.check("/v1/networks/{network}/orders", "get", "/v1/networks/1/orders?member=seller3&status=all", 200)
+    buyer = order.get("buyer", "nobody")
+    c.check("/v1/networks/{network}/orders", "get", "/v1/networks/1/orders?member=%s&role=buyer&status=all" % buyer,
+            200)
+    c.check("/v1/networks/{network}/accounts/{member}/reviews", "get", "/v1/networks/1/accounts/seller3/reviews", 200)
+    c.check("/v1/networks/{network}/accounts/{member}/reviews", "get",
+            "/v1/networks/1/accounts/%s/reviews" % buyer, 200)
+    for who in ("seller3", buyer):
+        c.check("/v1/networks/{network}/accounts/{member}/history", "get",
+                "/v1/networks/1/accounts/%s/history?limit=500" % who, 200)
+    c.check("/v1/networks/{network}/activity", "get", "/v1/networks/1/activity?limit=500", 200)
+    check_market_refusals(c, "seller3")
     return summary(c)
 
 

@@ -30,9 +30,11 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "node/http_market.h"
 #include "node/proofs.h"
 #include "node/submission.h"
 #include "node/views.h"
+#include "node/views_market.h"
 
 _Static_assert(HTTP_BATCH_MAX == SUBMISSION_BATCH_MAX, "one bound on batches");
 
@@ -519,6 +521,7 @@ static enum MHD_Result get_history(http_server *server, struct MHD_Connection *c
         add_pool_figures(entry, e);
         add_event_figures(entry, e);
         add_escrow_fields(entry, e->type, e->escrow_id, e->escrow_amount);
+        view_market_history_fields(entry, e->type, e->market_id, e->market_amount);
         json_array_append_new(list, entry);
     }
     free(names);
@@ -600,6 +603,7 @@ static void add_activity_figures(json_t *entry, const index_activity_row *row) {
         break;
     default: has_amount = false; break;
     }
+    view_market_activity_fields(entry, tx); /* the marketplace's (views_market.c) */
     add_escrow_fields(entry, row->type, row->escrow_id, row->escrow_amount);
     if (has_amount) json_object_set_new(entry, "amount", json_integer(amount));
     if (row->fee) json_object_set_new(entry, "fee", json_integer(row->fee));
@@ -1986,6 +1990,10 @@ static enum MHD_Result route(http_server *server, struct MHD_Connection *connect
         return post_dev_advance(server, connection);
     }
     if (!is_get) return send_error(connection, MHD_HTTP_METHOD_NOT_ALLOWED, "BAD_METHOD", "this path only answers GET");
+    /* The marketplace's reads (http_market.c) first: they share prefixes with the others. */
+    http_market_answer market;
+    if (http_market_route(server->node, connection, segments, count, &market))
+        return send_json(connection, market.status, market.body);
     if (strcmp(resource, "transactions") == 0 && count == 3) return get_transaction(server, connection, segments[2]);
     if (strcmp(resource, "status") == 0 && count == 2) return get_status(server, connection);
     if (strcmp(resource, "networks") == 0 && count == 2) return get_networks(server, connection);

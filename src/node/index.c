@@ -3,7 +3,7 @@
  * version, preparing the statements (listed in index_internal.h), the connection's
  * settings, the cached tip, transactions, and the error names. Turning blocks into
  * entries, the queries and the search are in index_entries.c, index_writer.c,
- * index_history.c and index_search.c. Every SQLite return code is checked; a failure
+ * index_history.c, index_search.c and index_market.c. Every SQLite return code is checked; a failure
  * inside a block's transaction rolls it back and reloads the cached tip from the
  * database, so the cache never runs ahead of what is committed.
  */
@@ -131,6 +131,34 @@ static const char schema_sql[] =
     "CREATE VIRTUAL TABLE search USING fts5("
     "  text, kind UNINDEXED, network_id UNINDEXED, tx UNINDEXED, key UNINDEXED,"
     "  counterparty UNINDEXED, tokenize = 'unicode61 remove_diacritics 2');"
+    /* The marketplace (index_market.c): the names of categories as the last
+     * CATEGORY_SET gave them; each listing as last published with its status as the
+     * blocks tell it (the state has its units left and sold) and its texts
+     * searchable (rowid: the listing's id); each order with its hold and memo, its
+     * steps (a row of txs each: a transaction or an event) and its status; reviews. */
+    "CREATE TABLE categories(network_id INTEGER NOT NULL, category INTEGER NOT NULL, name TEXT NOT NULL,"
+    "  PRIMARY KEY(network_id, category)) WITHOUT ROWID;"
+    "CREATE TABLE listings(id INTEGER PRIMARY KEY, network_id INTEGER NOT NULL, seller BLOB NOT NULL,"
+    "  kind INTEGER NOT NULL, category INTEGER NOT NULL, price INTEGER NOT NULL, quantity INTEGER NOT NULL,"
+    "  title TEXT NOT NULL, text TEXT NOT NULL, image_hash BLOB, image_url TEXT, status INTEGER NOT NULL,"
+    "  expiry INTEGER NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
+    "  revision INTEGER NOT NULL);"
+    "CREATE INDEX listings_by_network ON listings(network_id, status, id);"
+    "CREATE INDEX listings_by_seller ON listings(network_id, seller, id);"
+    "CREATE INDEX listings_by_price ON listings(network_id, price, id);"
+    "CREATE VIRTUAL TABLE listing_search USING fts5(title, text, tokenize = 'unicode61 remove_diacritics 2');"
+    "CREATE TABLE orders(id INTEGER PRIMARY KEY, listing_id INTEGER NOT NULL, network_id INTEGER NOT NULL,"
+    "  buyer BLOB NOT NULL, seller BLOB NOT NULL, hold_id INTEGER NOT NULL, quantity INTEGER NOT NULL,"
+    "  amount INTEGER NOT NULL, fee INTEGER NOT NULL, status INTEGER NOT NULL, memo TEXT NOT NULL);"
+    "CREATE INDEX orders_by_buyer ON orders(network_id, buyer, id);"
+    "CREATE INDEX orders_by_seller ON orders(network_id, seller, id);"
+    "CREATE TABLE order_steps(order_id INTEGER NOT NULL, seq INTEGER NOT NULL, type INTEGER NOT NULL,"
+    "  amount INTEGER NOT NULL, memo TEXT, PRIMARY KEY(order_id, seq)) WITHOUT ROWID;"
+    "CREATE TABLE reviews(order_id INTEGER NOT NULL, by_buyer INTEGER NOT NULL, network_id INTEGER NOT NULL,"
+    "  listing_id INTEGER NOT NULL, reviewer BLOB NOT NULL, reviewed BLOB NOT NULL, rating INTEGER NOT NULL,"
+    "  text TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY(order_id, by_buyer)) WITHOUT ROWID;"
+    "CREATE INDEX reviews_of ON reviews(network_id, reviewed, seq);"
+    "CREATE INDEX reviews_by_listing ON reviews(listing_id, by_buyer, seq);"
     "PRAGMA application_id = " STRINGIFY(APPLICATION_ID_DECIMAL) ";"
     "PRAGMA user_version = " STRINGIFY(INDEX_SCHEMA_VERSION) ";"
     "COMMIT;";

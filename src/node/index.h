@@ -103,8 +103,10 @@ extern "C" {
  * payments (history's line and memo, entry ids of 1024 a transaction). 3: the
  * events of blocks' ends, and a network's activity. 4: holds and payment requests.
  * 5: a hold's or request's id and amount on the rows of its transactions, the open
- * holds by payee. 6: gateways (where their transactions and cross payments go). */
-#define INDEX_SCHEMA_VERSION 8
+ * holds by payee. 6: gateways (where their transactions and cross payments go).
+ * 9: the marketplace (categories, listings and their search, orders, their steps,
+ * reviews; index_market.c). */
+#define INDEX_SCHEMA_VERSION 9
 /* An event of a block's end is indexed as a row of type INDEX_EVENT_TYPE_BASE + its
  * kind (tally_event_kind), after the block's transactions: its id is
  * BLAKE2b-256("tally-event" || block hash || u32 its number in the block). */
@@ -115,6 +117,10 @@ bool index_type_is_event(uint8_t type);
 /* Whether a row's type is a transaction about a hold or a payment request
  * (PENDING_CREATE/POST/VOID, REQUEST_CREATE/PAY/CANCEL). */
 bool index_type_is_escrow(uint8_t type);
+/* Whether a row's type is a marketplace transaction about a listing or an order
+ * (LISTING_CREATE .. REVIEW): its row carries the listing's or order's id and an
+ * amount (index_history_entry's market_id, market_amount). */
+bool index_type_is_market(uint8_t type);
 const char *index_type_name(uint8_t type);
 /* The id under which an event of a block is indexed (see INDEX_EVENT_TYPE_BASE). */
 void index_event_id(const uint8_t block_hash[TALLY_HASH_BYTES], uint32_t number, uint8_t out[TALLY_HASH_BYTES]);
@@ -312,6 +318,12 @@ typedef struct {
      * posted; REQUEST_*: asked); 0 for every other entry. */
     uint32_t escrow_id;
     int64_t escrow_amount;
+    /* A marketplace transaction (index_type_is_market): the listing's id (LISTING_*)
+     * or the order's (ORDER_*, REVIEW), and its amount: ORDER_CREATE the amount held
+     * (its fee besides), ORDER_CONFIRM and ORDER_RESOLVE what reached the seller,
+     * REVIEW the rating; 0 for every other entry. */
+    uint32_t market_id;
+    int64_t market_amount;
 } index_history_entry;
 
 /*
@@ -456,6 +468,164 @@ TALLY_MUST_CHECK index_error index_pending_in(tally_index *index, uint32_t netwo
  * TALLY_MEMO_MAX + 1 bytes); *found false when the index has no such request. */
 TALLY_MUST_CHECK index_error index_request_memo(tally_index *index, uint32_t id, char *memo, uint16_t *length,
                                                 bool *found, char *why, size_t why_size);
+
+/* ------------------------------------------------------------------------ */
+/* The marketplace (index_market.c, docs/MARKETPLACE.md).                    */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The index keeps what the state does not: the names of categories, the texts of
+ * listings (searchable: FTS5 over title and text), each order's buyer, seller, hold
+ * and memo with the steps it went through, and reviews with their texts. Each is
+ * written from committed transactions (CATEGORY_SET, LISTING_*, ORDER_*, REVIEW)
+ * and the events of blocks' ends (LISTING_EXPIRED, ORDER_RELEASED, ORDER_EXPIRED,
+ * ORDER_HELD; a LINE_DEFAULTED voids its member's open orders as it voids its
+ * holds). Statuses here are as the indexed blocks tell them, for filtering; the
+ * state has the authoritative record of each listing and order (quantity left,
+ * sold, status), which a reader shows.
+ *
+ * History entries of the marketplace (see the top of this file):
+ *   CATEGORY_SET, LISTING_CREATE/UPDATE/WITHDRAW: the signer (the seller), amount 0.
+ *   ORDER_CREATE     buyer and seller, amount 0, each the other's counterparty (the
+ *                    money is held: a hold moves no balance), with the order's memo.
+ *   ORDER_ACCEPT, ORDER_DECLINE, ORDER_CANCEL, ORDER_DISPUTE: buyer and seller,
+ *                    amount 0 (DECLINE and DISPUTE with their memo).
+ *   ORDER_CONFIRM    as a PENDING_POST of the order's amount: the buyer -amount with
+ *                    the fee charged, the seller +amount, the fee account +fee.
+ *   ORDER_RESOLVE    as a PENDING_POST of the seller's part (amount 0 for both when
+ *                    the seller gets nothing), with its memo.
+ *   REVIEW           the reviewer and the reviewed, amount 0, with the review's text.
+ *   ORDER_RELEASED   as ORDER_CONFIRM, with the whole fee held; ORDER_EXPIRED and
+ *                    ORDER_HELD: buyer and seller, amount 0; LISTING_EXPIRED: the
+ *                    seller, amount 0.
+ */
+
+#define INDEX_MARKET_LIMIT_MAX 100u    /* listings, orders or reviews in one page */
+#define INDEX_ORDER_STEPS_MAX 16u      /* steps of one order an answer holds */
+
+typedef struct {
+    uint8_t category; /* 1..32 */
+    uint16_t name_length;
+    char name[TALLY_CATEGORY_NAME_MAX + 1];
+} index_category;
+
+/* The named categories of network_id, by number, into categories (room for
+ * TALLY_MARKET_CATEGORIES_MAX). Refuses DATABASE, DAMAGED. */
+TALLY_MUST_CHECK index_error index_categories(tally_index *index, uint32_t network_id, index_category *categories,
+                                              uint32_t *count, char *why, size_t why_size);
+
+typedef struct {
+    uint32_t id, network_id;
+    tally_key seller;
+    uint8_t kind, category, status; /* status as the indexed blocks say */
+    int64_t price;                  /* 0: ask */
+    uint32_t quantity;              /* as last published (the state has what is left) */
+    int64_t expiry, created_at, updated_at;
+    uint32_t revision;
+    uint16_t title_length, text_length, image_url_length;
+    char title[TALLY_LISTING_TITLE_MAX + 1];
+    char text[TALLY_LISTING_TEXT_MAX + 1];
+    bool has_image;
+    uint8_t image_hash[TALLY_HASH_BYTES];
+    char image_url[TALLY_IMAGE_URL_MAX + 1];
+    /* The reviews its buyers gave (of the seller, for orders of this listing). */
+    uint32_t review_count;
+    int64_t rating_sum;
+} index_listing;
+
+typedef enum { INDEX_LISTINGS_NEWEST = 0, INDEX_LISTINGS_CHEAPEST = 1 } index_listing_sort;
+
+/* A search of a network's listings: every filter is optional. */
+typedef struct {
+    const char *text; /* as index_search's: every word a prefix (NULL or "": any; text without a word: none) */
+    size_t text_length;
+    bool has_category; /* 0..32 (0: listings of no category) */
+    uint8_t category;
+    bool has_kind;
+    uint8_t kind;
+    bool has_seller;
+    tally_key seller;
+    /* "ask" listings (price 0) match no price range */
+    bool has_min_price, has_max_price;
+    int64_t min_price, max_price;
+    /* open_only: open in the index and before their expiry at open_at */
+    bool open_only;
+    int64_t open_at;
+    uint8_t sort; /* index_listing_sort: newest (id descending) or cheapest (price, ask last, then newest) */
+    uint32_t limit; /* 1..INDEX_MARKET_LIMIT_MAX */
+    uint32_t offset;
+} index_listing_query;
+
+/* One page of a search into listings (room for query->limit), and into *total how
+ * many match in all. Refuses BAD_ARGUMENT (limit, text longer than
+ * INDEX_SEARCH_TEXT_MAX), DATABASE, DAMAGED. */
+TALLY_MUST_CHECK index_error index_listings_search(tally_index *index, uint32_t network_id,
+                                                   const index_listing_query *query, index_listing *listings,
+                                                   uint32_t *count, uint64_t *total, char *why, size_t why_size);
+/* The listing of id; *found false when the index has none. */
+TALLY_MUST_CHECK index_error index_listing_get(tally_index *index, uint32_t id, index_listing *listing, bool *found,
+                                               char *why, size_t why_size);
+
+typedef struct {
+    uint8_t type;                    /* tally_tx_type, or INDEX_EVENT_TYPE_BASE + the event's kind */
+    uint64_t height;
+    int64_t time;
+    uint8_t tx_id[TALLY_HASH_BYTES]; /* the transaction's, or the event's */
+    tally_key signer;                /* the transaction's signer (an event's member) */
+    int64_t amount;                  /* RESOLVE: the seller's part; ORDER_RELEASED: paid; REVIEW: the rating */
+    uint16_t memo_length;
+    char memo[TALLY_MEMO_MAX + 1];
+} index_order_step;
+
+typedef struct {
+    uint32_t id, listing_id, network_id, hold_id;
+    tally_key buyer, seller;
+    uint32_t quantity;
+    int64_t amount, fee; /* held */
+    uint8_t status;      /* as the indexed blocks say */
+    uint16_t memo_length;
+    char memo[TALLY_MEMO_MAX + 1];
+} index_order;
+
+/* The order of id and (steps may be NULL) its steps in chain order, at most
+ * INDEX_ORDER_STEPS_MAX; *found false when the index has none. */
+TALLY_MUST_CHECK index_error index_order_get(tally_index *index, uint32_t id, index_order *order,
+                                             index_order_step *steps, uint32_t *step_count, bool *found, char *why,
+                                             size_t why_size);
+
+typedef enum { INDEX_ROLE_ANY = 0, INDEX_ROLE_BUYER = 1, INDEX_ROLE_SELLER = 2 } index_order_role;
+
+/* The orders of network_id where member is buyer or seller (role), newest first,
+ * open ones only (placed, accepted, disputed) or all; a page of `limit`
+ * (1..INDEX_MARKET_LIMIT_MAX) from `offset`, and the total. Refuses BAD_ARGUMENT,
+ * DATABASE, DAMAGED. */
+TALLY_MUST_CHECK index_error index_orders_of(tally_index *index, uint32_t network_id, const tally_key *member,
+                                             uint8_t role, bool open_only, uint32_t limit, uint32_t offset,
+                                             index_order *orders, uint32_t *count, uint64_t *total, char *why,
+                                             size_t why_size);
+
+typedef struct {
+    uint32_t order_id, listing_id, network_id;
+    bool by_buyer; /* the buyer's review of the seller; false: the seller's of the buyer */
+    tally_key reviewer, reviewed;
+    uint8_t rating;
+    uint64_t height;
+    int64_t time;
+    uint8_t tx_id[TALLY_HASH_BYTES];
+    uint16_t text_length;
+    char text[TALLY_MEMO_MAX + 1];
+} index_review;
+
+/* Reviews newest first, a page of `limit` (1..INDEX_MARKET_LIMIT_MAX) from offset
+ * and the total: those `member` received in network_id (index_reviews_of), or those
+ * the buyers of listing_id's orders gave (index_listing_reviews). Refuses
+ * BAD_ARGUMENT, DATABASE, DAMAGED. */
+TALLY_MUST_CHECK index_error index_reviews_of(tally_index *index, uint32_t network_id, const tally_key *member,
+                                              uint32_t limit, uint32_t offset, index_review *reviews,
+                                              uint32_t *count, uint64_t *total, char *why, size_t why_size);
+TALLY_MUST_CHECK index_error index_listing_reviews(tally_index *index, uint32_t listing_id, uint32_t limit,
+                                                   uint32_t offset, index_review *reviews, uint32_t *count,
+                                                   uint64_t *total, char *why, size_t why_size);
 
 #ifdef __cplusplus
 }

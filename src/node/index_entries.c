@@ -146,6 +146,19 @@ static void hold_posted(tx_entries *entries, const index_hold *hold, int64_t amo
     }
 }
 
+/* An order's money reaching its seller as a hold's post (ORDER_CONFIRM, a
+ * resolution, a release): the buyer pays amount and fee, the seller and the fee
+ * account receive them; amount 0: both sides' entries of a step that moves none. */
+static void order_paid(tx_entries *entries, const index_order *order, int64_t amount, int64_t fee) {
+    index_hold hold = {order->hold_id, order->network_id, order->buyer, order->seller, order->amount, order->fee};
+    if (amount != 0 || fee != 0) {
+        hold_posted(entries, &hold, amount, fee);
+        return;
+    }
+    add_credit(entries, order->network_id, &order->buyer, 0, 0, &order->seller);
+    add_credit(entries, order->network_id, &order->seller, 0, 0, &order->buyer);
+}
+
 /* A payment request's two sides: its maker, and whom it asks (when it names one). */
 static void request_noted(tx_entries *entries, const index_request *request) {
     add_credit(entries, request->network_id, &request->payee, 0, 0, request->has_payer ? &request->payer : NULL);
@@ -175,17 +188,32 @@ void index_entries_of(const tally_tx *tx, const tally_result *result, uint32_t r
     case TALLY_TX_CLEARING: break; /* WIP: see index_tx_network */
     case TALLY_TX_CATEGORY_SET:
     case TALLY_TX_LISTING_CREATE: add_credit(entries, network_id, &tx->signer, 0, 0, NULL); break;
-    /* WIP (issue 13): the index's listings and orders place these */
+    /* the marketplace's later steps, placed by the index's listings and orders */
     case TALLY_TX_LISTING_UPDATE:
     case TALLY_TX_LISTING_WITHDRAW:
+        if (subject.listing) add_credit(entries, subject.listing->network_id, &tx->signer, 0, 0, NULL);
+        break;
     case TALLY_TX_ORDER_CREATE:
+        /* a hold moves no balance: as PENDING_CREATE, both sides at amount 0 */
+        if (subject.listing) {
+            const index_listing_brief *listing = subject.listing;
+            add_credit(entries, listing->network_id, &tx->signer, 0, 0, &listing->seller);
+            add_credit(entries, listing->network_id, &listing->seller, 0, 0, &tx->signer);
+        }
+        break;
+    case TALLY_TX_ORDER_CONFIRM:
+        if (subject.order) order_paid(entries, subject.order, subject.order->amount, result->fee);
+        break;
+    case TALLY_TX_ORDER_RESOLVE:
+        if (subject.order) order_paid(entries, subject.order, tx->body.order_step.amount, result->fee);
+        break;
     case TALLY_TX_ORDER_ACCEPT:
     case TALLY_TX_ORDER_DECLINE:
     case TALLY_TX_ORDER_CANCEL:
-    case TALLY_TX_ORDER_CONFIRM:
     case TALLY_TX_ORDER_DISPUTE:
-    case TALLY_TX_ORDER_RESOLVE:
-    case TALLY_TX_REVIEW: break;
+    case TALLY_TX_REVIEW:
+        if (subject.order) order_paid(entries, subject.order, 0, 0);
+        break;
     case TALLY_TX_TRANSFER_CROSS: {
         /* The payer's leg as a transfer to the first mirror account, and the payee's
          * receipt (the result's `available`) in the network the path reached. WIP
@@ -349,7 +377,7 @@ void index_entries_of(const tally_tx *tx, const tally_result *result, uint32_t r
     }
     }
     assert(entries->credit_count == 0 || has_network || hold || subject.request || subject.proposal ||
-           subject.path_hops);
+           subject.path_hops || subject.listing || subject.order);
     (void)has_network;
 }
 
@@ -401,12 +429,20 @@ void index_entries_of_event(const tally_event *event, index_subject subject, tx_
     case TALLY_EVENT_PROPOSAL_PASSED:
     case TALLY_EVENT_PROPOSAL_REJECTED:
     case TALLY_EVENT_PROPOSAL_EXECUTED: add_credit(entries, event->network_id, &event->member, 0, 0, NULL); break;
-    /* WIP (issue 13): an order's release moves its hold (the index's orders place the
-     * buyer's side); until then, in the named member's history */
-    case TALLY_EVENT_LISTING_EXPIRED:
+    /* the marketplace: a release pays the seller what the event says with the whole
+     * fee held; an expiry (a refund) or a hold (the seller's cap) moves nothing, in
+     * both sides' histories; an order the index has not seen, in the named member's */
+    case TALLY_EVENT_LISTING_EXPIRED: add_credit(entries, event->network_id, &event->member, 0, 0, NULL); break;
     case TALLY_EVENT_ORDER_RELEASED:
     case TALLY_EVENT_ORDER_EXPIRED:
-    case TALLY_EVENT_ORDER_HELD: add_credit(entries, event->network_id, &event->member, 0, 0, NULL); break;
+    case TALLY_EVENT_ORDER_HELD:
+        if (!subject.order)
+            add_credit(entries, event->network_id, &event->member, 0, 0, NULL);
+        else if (event->kind == TALLY_EVENT_ORDER_RELEASED)
+            order_paid(entries, subject.order, event->amount, subject.order->fee);
+        else
+            order_paid(entries, subject.order, 0, 0);
+        break;
     }
 }
 

@@ -196,6 +196,8 @@ static bool read_history_row(sqlite3_stmt *statement, void *entries, uint32_t i,
         return false;
     if (index_type_is_escrow(head.type) && !column_escrow(statement, 13, &entry->escrow_id, &entry->escrow_amount))
         return false;
+    if (index_type_is_market(head.type) && !column_escrow(statement, 13, &entry->market_id, &entry->market_amount))
+        return false;
     entry->cursor = *cursor = head.cursor;
     entry->height = head.height;
     entry->position = head.position;

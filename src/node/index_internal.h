@@ -9,6 +9,8 @@
  *   index_writer.c   indexing a block; catching up with and rebuilding from the log
  *   index_history.c  transactions by id, account and asset histories, block headers
  *   index_search.c   full-text search over memos and aliases
+ *   index_market.c   the marketplace: categories, listings and their search, orders,
+ *                    their steps and reviews
  */
 #ifndef TALLY_NODE_INDEX_INTERNAL_H
 #define TALLY_NODE_INDEX_INTERNAL_H
@@ -44,6 +46,75 @@ _Static_assert(CREDIT_ENTRIES_MAX <= ENTRIES_PER_TX && ASSET_ENTRIES_MAX <= ENTR
 #define TX_RESULT_COLUMNS                                                                                    \
     "code, created_id, minted, burned, fee, risk_fee, reserve, shares, to_primary, to_excess, "              \
     "available"
+
+/* The marketplace's statements (index_market.c), appended to INDEX_STATEMENTS.
+ * A search binds: ?1 network, ?2 the FTS5 query (the _TEXT forms only), ?3
+ * category, ?4 kind, ?5 seller, ?6 min price, ?7 max price, ?8 open at (NULL: any
+ * status), ?9 sort (1: cheapest), ?10 limit, ?11 offset; NULL for a filter not asked. */
+#define MARKET_LISTING_COLUMNS                                                                               \
+    "l.id, l.network_id, l.seller, l.kind, l.category, l.price, l.quantity, l.title, l.text, l.image_hash, " \
+    "l.image_url, l.status, l.expiry, l.created_at, l.updated_at, l.revision, "                              \
+    "(SELECT count(*) FROM reviews r WHERE r.listing_id = l.id AND r.by_buyer = 1), "                        \
+    "(SELECT coalesce(sum(r.rating), 0) FROM reviews r WHERE r.listing_id = l.id AND r.by_buyer = 1)"
+#define MARKET_LISTING_FILTERS                                                                               \
+    "l.network_id = ?1 AND (?3 IS NULL OR l.category = ?3) AND (?4 IS NULL OR l.kind = ?4) "                 \
+    "AND (?5 IS NULL OR l.seller = ?5) AND (?6 IS NULL OR (l.price > 0 AND l.price >= ?6)) "                 \
+    "AND (?7 IS NULL OR (l.price > 0 AND l.price <= ?7)) AND (?8 IS NULL OR (l.status = 0 AND l.expiry > ?8))"
+#define MARKET_LISTING_TEXT " AND l.id IN (SELECT rowid FROM listing_search WHERE listing_search MATCH ?2)"
+#define MARKET_LISTING_ORDER                                                                                 \
+    " ORDER BY CASE WHEN ?9 = 1 THEN l.price = 0 ELSE 0 END, CASE WHEN ?9 = 1 THEN l.price ELSE 0 END, "      \
+    "l.id DESC LIMIT ?10 OFFSET ?11"
+#define MARKET_ORDER_COLUMNS "id, listing_id, network_id, buyer, seller, hold_id, quantity, amount, fee, status, memo"
+#define MARKET_REVIEW_COLUMNS                                                                                \
+    "r.order_id, r.listing_id, r.network_id, r.by_buyer, r.reviewer, r.reviewed, r.rating, t.height, b.time, " \
+    "t.id, r.text FROM reviews r JOIN txs t ON t.seq = r.seq JOIN blocks b ON b.height = t.height"
+#define MARKET_STATEMENTS(X)                                                                                 \
+    X(CATEGORY_PUT, "INSERT INTO categories(network_id, category, name) VALUES (?1, ?2, ?3) "                \
+                    "ON CONFLICT(network_id, category) DO UPDATE SET name = excluded.name")                  \
+    X(CATEGORY_DELETE, "DELETE FROM categories WHERE network_id = ?1 AND category = ?2")                     \
+    X(CATEGORIES, "SELECT category, name FROM categories WHERE network_id = ?1 ORDER BY category LIMIT 32")                                                    \
+    X(LISTING_PUT, "INSERT INTO listings(id, network_id, seller, kind, category, price, quantity, title, "    \
+                   "text, image_hash, image_url, status, expiry, created_at, updated_at, revision) "         \
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, ?12, ?13, ?13, 0)")            \
+    X(LISTING_CHANGE, "UPDATE listings SET category = ?2, price = ?3, quantity = ?4, title = ?5, text = ?6, " \
+                      "image_hash = ?7, image_url = ?8, expiry = ?9, updated_at = ?10, "                     \
+                      "revision = revision + 1 WHERE id = ?1")                                              \
+    X(LISTING_STATUS, "UPDATE listings SET status = ?2 WHERE id = ?1")                                      \
+    X(LISTING_TEXT_DELETE, "DELETE FROM listing_search WHERE rowid = ?1")                                    \
+    X(LISTING_TEXT_PUT, "INSERT INTO listing_search(rowid, title, text) VALUES (?1, ?2, ?3)")                \
+    X(LISTING_BRIEF, "SELECT network_id, seller FROM listings WHERE id = ?1")                                \
+    X(LISTING_GET, "SELECT " MARKET_LISTING_COLUMNS " FROM listings l WHERE l.id = ?1")                     \
+    X(LISTINGS_SEARCH, "SELECT " MARKET_LISTING_COLUMNS " FROM listings l WHERE " MARKET_LISTING_FILTERS     \
+                       MARKET_LISTING_ORDER)                                                                 \
+    X(LISTINGS_SEARCH_TEXT, "SELECT " MARKET_LISTING_COLUMNS " FROM listings l WHERE "                       \
+                            MARKET_LISTING_FILTERS MARKET_LISTING_TEXT MARKET_LISTING_ORDER)                  \
+    X(LISTINGS_COUNT, "SELECT count(*) FROM listings l WHERE " MARKET_LISTING_FILTERS)                      \
+    X(LISTINGS_COUNT_TEXT, "SELECT count(*) FROM listings l WHERE " MARKET_LISTING_FILTERS MARKET_LISTING_TEXT) \
+    X(HOLD_NEXT, "SELECT coalesce(max(id), 0) + 1 FROM holds")                                               \
+    X(ORDER_PUT, "INSERT INTO orders(" MARKET_ORDER_COLUMNS ") "                                            \
+                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10)")                                      \
+    X(ORDER_GET, "SELECT " MARKET_ORDER_COLUMNS " FROM orders WHERE id = ?1")                               \
+    X(ORDER_STATUS, "UPDATE orders SET status = ?2 WHERE id = ?1")                                          \
+    X(ORDERS_VOID_OF, "UPDATE orders SET status = 9 WHERE network_id = ?1 "  \
+                      "AND buyer = ?2 AND status < 3")                       \
+    X(ORDER_STEP_PUT, "INSERT INTO order_steps(order_id, seq, type, amount, memo) VALUES (?1, ?2, ?3, ?4, ?5)") \
+    X(ORDER_STEPS, "SELECT s.type, t.height, b.time, t.id, t.signer, s.amount, s.memo FROM order_steps s "   \
+                   "JOIN txs t ON t.seq = s.seq JOIN blocks b ON b.height = t.height "                      \
+                   "WHERE s.order_id = ?1 ORDER BY s.seq LIMIT ?2")                                          \
+    X(ORDERS_OF, "SELECT " MARKET_ORDER_COLUMNS " FROM orders WHERE network_id = ?1 "                        \
+                 "AND (((?3 & 1) = 1 AND buyer = ?2) OR ((?3 & 2) = 2 AND seller = ?2)) "                    \
+                 "AND (?4 = 0 OR status < 3) ORDER BY id DESC LIMIT ?5 OFFSET ?6") \
+    X(ORDERS_OF_COUNT, "SELECT count(*) FROM orders WHERE network_id = ?1 "                                  \
+                       "AND (((?3 & 1) = 1 AND buyer = ?2) OR ((?3 & 2) = 2 AND seller = ?2)) "              \
+                       "AND (?4 = 0 OR status < 3)")                      \
+    X(REVIEW_PUT, "INSERT INTO reviews(order_id, by_buyer, network_id, listing_id, reviewer, reviewed, "     \
+                  "rating, text, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")                          \
+    X(REVIEWS_OF, "SELECT " MARKET_REVIEW_COLUMNS " WHERE r.network_id = ?1 AND r.reviewed = ?2 "            \
+                  "ORDER BY r.seq DESC LIMIT ?3 OFFSET ?4")                                                  \
+    X(REVIEWS_OF_COUNT, "SELECT count(*) FROM reviews r WHERE r.network_id = ?1 AND r.reviewed = ?2")        \
+    X(LISTING_REVIEWS, "SELECT " MARKET_REVIEW_COLUMNS " WHERE r.listing_id = ?1 AND r.by_buyer = 1 "        \
+                       "ORDER BY r.seq DESC LIMIT ?3 OFFSET ?4")                                             \
+    X(LISTING_REVIEWS_COUNT, "SELECT count(*) FROM reviews r WHERE r.listing_id = ?1 AND r.by_buyer = 1")
 
 #define INDEX_STATEMENTS(X)                                                                                  \
     X(BEGIN, "BEGIN IMMEDIATE")                                                                              \
@@ -121,7 +192,8 @@ _Static_assert(CREDIT_ENTRIES_MAX <= ENTRIES_PER_TX && ASSET_ENTRIES_MAX <= ENTR
     X(SEARCH, "SELECT search.kind, search.key, search.counterparty, search.text, t.height, t.id, "           \
               "search.rowid FROM search JOIN txs t ON t.seq = search.tx "                                    \
               "WHERE search MATCH ?1 AND search.network_id = ?2 AND search.rowid < ?4 "                      \
-              "ORDER BY search.rowid DESC LIMIT ?3")
+              "ORDER BY search.rowid DESC LIMIT ?3")                                                     \
+    MARKET_STATEMENTS(X)
 
 typedef enum {
 #define INDEX_STATEMENT_ENUM(name, sql) STATEMENT_##name,
@@ -368,9 +440,18 @@ typedef struct {
  * before its entries are made (NULL members / 0 hops when there is none, or when a
  * damaged log names a record never made). A cross payment's path: the networks it
  * reaches, path_networks[0] the payer's. */
+/* A listing as its later transactions need it (table listings): where they go. */
+typedef struct {
+    uint32_t id, network_id;
+    tally_key seller;
+} index_listing_brief;
+
 typedef struct {
     const index_hold *hold;
     const index_request *request;
+    const index_listing_brief *listing; /* LISTING_UPDATE, LISTING_WITHDRAW, ORDER_CREATE */
+    const index_order *order;           /* an order's steps and events, REVIEW */
+    uint32_t order_hold_id;             /* ORDER_CREATE: the id its hold gets */
     const index_gateway *gateway;
     const index_proposal *proposal;
     uint8_t path_hops;
@@ -425,5 +506,45 @@ index_error index_request_get(tally_index *index, uint32_t id, index_request *re
                               size_t why_size);
 index_error index_request_set_status(tally_index *index, uint32_t id, tally_request_status status, char *why,
                                      size_t why_size);
+
+/* ------------------------------------------------------------------------ */
+/* Search text as an FTS5 query (index_search.c).                            */
+/* ------------------------------------------------------------------------ */
+
+/* FTS5 query built from a search text: each byte at most doubled, plus quotes,
+ * star and space per word. */
+#define SEARCH_QUERY_BYTES (INDEX_SEARCH_TEXT_MAX * 4u + 8u)
+/* Every word of text as a quoted prefix ("egg"* "fresh"*): the user's bytes are
+ * only ever data. Returns the query's length; 0 when the text has no word. */
+size_t index_search_query(const char *text, size_t length, char *out, size_t out_size);
+
+/* ------------------------------------------------------------------------ */
+/* The marketplace as the writer keeps it (index_market.c).                  */
+/* ------------------------------------------------------------------------ */
+
+/* Whether a transaction is placed by the listing or order it names (its network is
+ * the record's), and the lookup: *found false when the index has no such record. */
+bool index_market_placed_by_record(uint8_t type);
+index_error index_market_subject(tally_index *index, const tally_tx *tx, index_listing_brief *listing,
+                                 index_order *order, index_subject *subject, uint32_t *network_id, bool *found,
+                                 char *why, size_t why_size);
+/* The text a marketplace transaction's row carries as its memo (the order's memo, a
+ * step's, a review's text, a listing's title, a category's name); false: none. */
+bool index_market_memo(const tally_tx *tx, const char **text, size_t *length);
+/* The id (listing or order) and amount of a committed marketplace transaction's row
+ * (index.h, index_history_entry's market_*); false for other types and refusals. */
+bool index_market_figures(const tally_tx *tx, const tally_result *result, index_subject subject, uint32_t *id,
+                          int64_t *amount);
+/* What a committed marketplace transaction writes besides its row and entries. */
+index_error index_market_effects(tally_index *index, const tally_tx *tx, const tally_result *result,
+                                 index_subject subject, int64_t tx_seq, int64_t block_time, char *why,
+                                 size_t why_size);
+/* What a marketplace event of a block's end (row tx_seq) writes; subject->order is
+ * set to *order for the events of an order the index has. */
+index_error index_market_event(tally_index *index, const tally_event *event, int64_t tx_seq, index_order *order,
+                               index_subject *subject, char *why, size_t why_size);
+/* A default ends its member's open orders as buyer (its holds are voided). */
+index_error index_orders_void_of(tally_index *index, uint32_t network_id, const tally_key *buyer, char *why,
+                                 size_t why_size);
 
 #endif /* TALLY_NODE_INDEX_INTERNAL_H */

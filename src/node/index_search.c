@@ -7,10 +7,6 @@
 
 #include <inttypes.h>
 
-/* FTS5 query built from a search text: each byte at most doubled, plus quotes,
- * star and space per word. */
-#define SEARCH_QUERY_BYTES (INDEX_SEARCH_TEXT_MAX * 4u + 8u)
-
 static bool is_space(char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
@@ -32,7 +28,7 @@ static bool is_word(const char *word, size_t length) {
  * FTS5 operators, column filters or syntax. Returns the query's length; 0 when the
  * text has no word.
  */
-static size_t search_query(const char *text, size_t length, char *out, size_t out_size) {
+size_t index_search_query(const char *text, size_t length, char *out, size_t out_size) {
     size_t used = 0;
     size_t i = 0;
     while (i < length) {
@@ -94,7 +90,7 @@ index_error index_search_page(tally_index *index, uint32_t network_id, const cha
         return fail(INDEX_ERR_BAD_ARGUMENT, why, why_size, "index: search text is at most %u bytes, not %zu",
                     INDEX_SEARCH_TEXT_MAX, text_length);
     char query[SEARCH_QUERY_BYTES];
-    size_t query_length = search_query(text, text_length, query, sizeof query);
+    size_t query_length = index_search_query(text, text_length, query, sizeof query);
     if (query_length == 0) return INDEX_OK;
     binding b = bind_start(index, STATEMENT_SEARCH);
     bind_text(&b, 1, query, query_length);

@@ -173,7 +173,8 @@ static index_error escrow_effects(tally_index *index, const tally_tx *tx, const 
 /* What a committed transaction changes besides its own row: entries, pegs,
  * aliases, searchable memos, holds and requests. */
 static index_error index_effects(tally_index *index, const tally_tx *tx, const tally_result *result,
-                                 index_subject subject, int64_t tx_seq, char *why, size_t why_size) {
+                                 index_subject subject, int64_t tx_seq, int64_t block_time, char *why,
+                                 size_t why_size) {
     index_error error = INDEX_OK;
     uint32_t reserve_asset_id = 0;
     bool pool = tx->type >= TALLY_TX_POOL_DEPOSIT && tx->type <= TALLY_TX_POOL_REDEEM;
@@ -210,6 +211,9 @@ static index_error index_effects(tally_index *index, const tally_tx *tx, const t
                               tx->body.request_create.memo.bytes, tx->body.request_create.memo.length, &tx->signer,
                               NULL, why, why_size);
     if (error == INDEX_OK) error = escrow_effects(index, tx, result, subject, why, why_size);
+    /* The marketplace's tables (index_market.c). */
+    if (error == INDEX_OK && (tx->type == TALLY_TX_CATEGORY_SET || index_type_is_market(tx->type)))
+        error = index_market_effects(index, tx, result, subject, tx_seq, block_time, why, why_size);
     if (error != INDEX_OK) return error;
     index_entries_of(tx, result, reserve_asset_id, subject, index->entries);
     return insert_entries(index, index->entries, tx_seq, why, why_size);
@@ -284,6 +288,8 @@ static index_error insert_tx(tally_index *index, const tally_block *block, uint3
     index_request request;
     index_gateway gateway;
     index_proposal proposal;
+    index_listing_brief listing;
+    index_order order;
     index_subject subject = {0};
     bool found = false;
     index_error looked = INDEX_OK;
@@ -317,6 +323,9 @@ static index_error insert_tx(tally_index *index, const tally_block *block, uint3
         }
     } else if (tx->type == TALLY_TX_TRANSFER_CROSS && result->code == TALLY_OK) {
         looked = cross_path(index, &tx->body.transfer_cross, &subject, why, why_size);
+    } else if (index_market_placed_by_record(tx->type)) {
+        /* in the network of the listing or order it names */
+        looked = index_market_subject(index, tx, &listing, &order, &subject, &network_id, &found, why, why_size);
     }
     if (looked != INDEX_OK) return looked;
     if (found) has_network = true;
@@ -340,12 +349,16 @@ static index_error insert_tx(tally_index *index, const tally_block *block, uint3
     else
         bind_null(&b, 10);
     bind_bytes(&b, 11, encoded, encoded_length);
+    const char *market_memo = NULL;
+    size_t market_memo_length = 0;
     if (tx->type == TALLY_TX_TRANSFER && tx->body.transfer.memo.length > 0)
         bind_text(&b, 12, tx->body.transfer.memo.bytes, tx->body.transfer.memo.length);
     else if (tx->type == TALLY_TX_REQUEST_CREATE && tx->body.request_create.memo.length > 0)
         bind_text(&b, 12, tx->body.request_create.memo.bytes, tx->body.request_create.memo.length);
     else if (subject.request && subject.request->memo_length > 0) /* a payment or cancel: the request's */
         bind_text(&b, 12, subject.request->memo, subject.request->memo_length);
+    else if (index_market_memo(tx, &market_memo, &market_memo_length))
+        bind_text(&b, 12, market_memo, market_memo_length);
     else
         bind_null(&b, 12);
     bind_int(&b, 13, result->code);
@@ -361,7 +374,8 @@ static index_error insert_tx(tally_index *index, const tally_block *block, uint3
     bind_int(&b, 23, result->available);
     uint32_t escrow_id = 0;
     int64_t escrow_amount = 0;
-    if (escrow_figures(tx, result, subject, &escrow_id, &escrow_amount)) {
+    if (escrow_figures(tx, result, subject, &escrow_id, &escrow_amount) ||
+        index_market_figures(tx, result, subject, &escrow_id, &escrow_amount)) {
         bind_int(&b, 24, escrow_amount);
         bind_int(&b, 25, escrow_id);
     } else {
@@ -373,16 +387,17 @@ static index_error insert_tx(tally_index *index, const tally_block *block, uint3
     index->transactions = (uint64_t)tx_seq;
     /* A refused transaction changed nothing (and a valid block holds none). */
     if (result->code != TALLY_OK) return INDEX_OK;
-    return index_effects(index, tx, result, subject, tx_seq, why, why_size);
+    return index_effects(index, tx, result, subject, tx_seq, block->header.block_time, why, why_size);
 }
 
 /* The entries of an event, and what it does to the holds and requests: a timeout
  * ends its hold, an expiry its request, a default voids its member's holds (the
  * event's `time` names the hold or request). */
-static index_error event_escrow_effects(tally_index *index, const tally_event *event, tx_entries *entries, char *why,
-                                        size_t why_size) {
+static index_error event_escrow_effects(tally_index *index, const tally_event *event, int64_t seq, tx_entries *entries,
+                                        char *why, size_t why_size) {
     index_hold hold;
     index_request request;
+    index_order order;
     index_subject subject = {0};
     bool found = false;
     index_error error = INDEX_OK;
@@ -408,7 +423,13 @@ static index_error event_escrow_effects(tally_index *index, const tally_event *e
         break;
     case TALLY_EVENT_LINE_DEFAULTED:
         error = index_holds_void_of(index, event->network_id, &event->member, why, why_size);
+        /* its orders as buyer end voided with their holds (pending_void_all_of) */
+        if (error == INDEX_OK) error = index_orders_void_of(index, event->network_id, &event->member, why, why_size);
         break;
+    case TALLY_EVENT_LISTING_EXPIRED:
+    case TALLY_EVENT_ORDER_RELEASED:
+    case TALLY_EVENT_ORDER_EXPIRED:
+    case TALLY_EVENT_ORDER_HELD: error = index_market_event(index, event, seq, &order, &subject, why, why_size); break;
     default: break;
     }
     if (error != INDEX_OK) return error;
@@ -459,7 +480,7 @@ static index_error insert_event(tally_index *index, const tally_block *block, co
     index_error error = run(index, &b, "writing an event", why, why_size);
     if (error != INDEX_OK) return error;
     index->transactions = (uint64_t)seq;
-    error = event_escrow_effects(index, event, index->entries, why, why_size);
+    error = event_escrow_effects(index, event, seq, index->entries, why, why_size);
     if (error != INDEX_OK) return error;
     return insert_entries(index, index->entries, seq, why, why_size);
 }

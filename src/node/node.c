@@ -1200,3 +1200,10 @@ bool node_clear(node *n, const tally_key *signer, const uint8_t secret[TALLY_SEC
 }
 
 bool node_clear_as_producer(node *n, node_clearing *out) { return node_clear(n, &n->producer, n->producer_secret, out); }
+
+bool node_index_read(node *n, node_index_reader *reader, void *context, char *why, size_t why_size) {
+    pthread_mutex_lock(&n->index_lock);
+    index_error error = reader(n->index, context, why, why_size);
+    pthread_mutex_unlock(&n->index_lock);
+    return error == INDEX_OK;
+}

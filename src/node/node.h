@@ -177,6 +177,12 @@ bool node_pending_in(node *n, uint32_t network_id, const tally_key *member, int6
 bool node_health_history(node *n, uint32_t network_id, uint32_t before, uint32_t limit, index_health_row *rows,
                          uint32_t *count, uint32_t *next_before, char *why, size_t why_size);
 
+/* Any other query of the index (the marketplace's, http_market.c): reader runs with
+ * the index under its lock, and answers INDEX_OK or a refusal with its sentence in
+ * why. false when it refused. Keep it to the queries of one answer. */
+typedef index_error node_index_reader(tally_index *index, void *context, char *why, size_t why_size);
+bool node_index_read(node *n, node_index_reader *reader, void *context, char *why, size_t why_size);
+
 /* The time a block made now would have: the clock (a dev chain's, moved ahead),
  * never before the tip. Call between node_read_begin and node_read_end. */
 int64_t node_block_time_now(const node *n);
