@@ -333,7 +333,8 @@ TEST(events_kind_names_are_the_documented_ones) {
                            "reserve_reallocated", "policy_changed", "peg_changed", "pending_released", "pending_refunded",
                            "request_expired", "health_recorded", "stake_slashed", "limit_set", "demurrage_charged",
                            "membership_fee_charged", "fee_suspended", "proposal_passed", "proposal_rejected",
-                           "proposal_executed"};
+                           "proposal_executed", "listing_expired", "order_released", "order_expired", "order_held"};
+    _Static_assert(TALLY_EVENT_KIND_LAST == 25, "a name for every kind above");
     for (uint8_t kind = TALLY_EVENT_KIND_FIRST; kind <= TALLY_EVENT_KIND_LAST; kind++)
         CHECK(strcmp(tally_event_kind_name(kind), names[kind]) == 0);
     CHECK(tally_event_kind_name(0) == NULL && tally_event_kind_name(TALLY_EVENT_KIND_LAST + 1) == NULL);

@@ -17,6 +17,7 @@
 
 #include "chain_fixture.h"
 #include "node/index.h"
+#include "node/views_market.h"
 #include "node_harness.h"
 #include "test.h"
 
@@ -352,6 +353,10 @@ TEST(market_index_searches_320_listings_as_the_model_says) {
     q.limit = 10;
     CHECK(index_listings_search(env.index, MARKET_NET, &q, page, &count, &total, why, sizeof why) == INDEX_OK);
     CHECK_EQ(total, 0); /* FTS5 syntax is only ever text: no listing says OR NEAR */
+    text_query(&q, " !! -- ");
+    CHECK(index_listings_search(env.index, MARKET_NET, &q, page, &count, &total, why, sizeof why) == INDEX_OK);
+    CHECK_EQ(total, 0); /* text without a word finds nothing */
+    CHECK_EQ(count, 0);
     /* category, kind, seller, price range, and all of them together */
     uint8_t category = 2;
     q = query_open(&env);
@@ -1170,4 +1175,24 @@ TEST(market_index_routes_of_a_real_node) {
     }
     CHECK_EQ(checked, 0);
     CHECK(harness_stop_and_verify(&node));
+}
+
+/* A rating's average: two decimals, rounded half up, as a string; null with none. */
+TEST(market_index_view_of_a_rating_rounds_half_up_to_two_decimals) {
+    static const struct {
+        uint32_t count;
+        int64_t sum;
+        const char *average;
+    } cases[] = {{0, 0, NULL}, {1, 4, "4.00"}, {2, 9, "4.50"}, {3, 14, "4.67"}, {3, 13, "4.33"},
+                 {8, 29, "3.63"}, {6, 7, "1.17"}, {1000000, 5000000, "5.00"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        json_t *rating = view_market_rating(cases[i].count, cases[i].sum);
+        CHECK_EQ(harness_json_int(rating, "count"), cases[i].count);
+        json_t *average = json_object_get(rating, "average");
+        if (!cases[i].average)
+            CHECK(json_is_null(average));
+        else
+            CHECK(json_is_string(average) && strcmp(json_string_value(average), cases[i].average) == 0);
+        json_decref(rating);
+    }
 }

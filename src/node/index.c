@@ -3,7 +3,7 @@
  * version, preparing the statements (listed in index_internal.h), the connection's
  * settings, the cached tip, transactions, and the error names. Turning blocks into
  * entries, the queries and the search are in index_entries.c, index_writer.c,
- * index_history.c and index_search.c. Every SQLite return code is checked; a failure
+ * index_history.c, index_search.c and index_market.c. Every SQLite return code is checked; a failure
  * inside a block's transaction rolls it back and reloads the cached tip from the
  * database, so the cache never runs ahead of what is committed.
  */

@@ -537,7 +537,7 @@ typedef enum { INDEX_LISTINGS_NEWEST = 0, INDEX_LISTINGS_CHEAPEST = 1 } index_li
 
 /* A search of a network's listings: every filter is optional. */
 typedef struct {
-    const char *text; /* as index_search's: every word a prefix; NULL or no word: any */
+    const char *text; /* as index_search's: every word a prefix (NULL or "": any; text without a word: none) */
     size_t text_length;
     bool has_category; /* 0..32 (0: listings of no category) */
     uint8_t category;

@@ -556,6 +556,8 @@ index_error index_listings_search(tally_index *index, uint32_t network_id, const
                     INDEX_SEARCH_TEXT_MAX, query->text_length);
     char match[SEARCH_QUERY_BYTES];
     size_t match_length = query->text ? index_search_query(query->text, query->text_length, match, sizeof match) : 0;
+    /* text without a word finds nothing, as index_search's */
+    if (query->text && query->text_length > 0 && match_length == 0) return INDEX_OK;
     bool text = match_length > 0;
     binding b = bind_start(index, text ? STATEMENT_LISTINGS_COUNT_TEXT : STATEMENT_LISTINGS_COUNT);
     bind_listing_filters(&b, network_id, query, match, match_length);
