@@ -307,7 +307,7 @@ static const cli_option verify_options[] = {
         {"--category", "N|NAME", "one of the network's categories (`tally market categories NET`), 0: none"},    \
         {"--price", "AMOUNT|ask", "a unit's price in the network's unit (12.50), or ask: buyers name a price "    \
                                   "and you accept it or not"},                                                 \
-        {"--quantity", "N", "units offered or wanted (an update: the units left)"},                              \
+        {"--quantity", "N", "units offered or wanted (default 1; an update: the units left)"},                              \
         {"--days", "D", "it stays up D days from now, 1 to 366 (a new listing: 30 unless --expiry)"},            \
         {"--expiry", "TIME", "it stays up until TIME (YYYY-MM-DD or YYYY-MM-DDTHH:MM, UTC), within a year"},     \
         {"--image-url", "URL", "an http(s) address of a picture (the chain keeps the reference, never the bytes)"}, \
@@ -1028,7 +1028,9 @@ const cli_command cli_commands[] = {
     {"market", "resolve", "ORDER_ID", 1, 1, market_resolve_options, "split a disputed order (operators)",
      "Ends disputed order ORDER_ID: the seller is paid its part (--seller-share of the\n"
      "amount, rounded down to the unit, or --seller-amount), the fee charged pro rata\n"
-     "(rounded up), the rest refunded to the buyer. 0 refunds it all.\n" MARKET_HELP,
+     "(rounded up), the rest refunded to the buyer. 0 refunds it all. In a network its\n"
+     "members govern they may also split it by a vote: `tally proposal create NET\n"
+     "order-resolve ORDER_ID --seller-share P%`.\n" MARKET_HELP,
      "tally market resolve 4 --seller-share 60% --reason \"half delivered, late\"\n"
      "  tally market resolve 4 --seller-amount 15.00", cli_cmd_transaction},
     {"market", "review", "ORDER_ID", 1, 1, market_review_options, "rate the other side of an order (once)",
