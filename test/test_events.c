@@ -333,7 +333,8 @@ TEST(events_kind_names_are_the_documented_ones) {
                            "reserve_reallocated", "policy_changed", "peg_changed", "pending_released", "pending_refunded",
                            "request_expired", "health_recorded", "stake_slashed", "limit_set", "demurrage_charged",
                            "membership_fee_charged", "fee_suspended", "proposal_passed", "proposal_rejected",
-                           "proposal_executed"};
+                           "proposal_executed", "listing_expired", "order_released", "order_expired", "order_held"};
+    _Static_assert(sizeof names / sizeof names[0] == TALLY_EVENT_KIND_LAST + 1, "a name for every kind");
     for (uint8_t kind = TALLY_EVENT_KIND_FIRST; kind <= TALLY_EVENT_KIND_LAST; kind++)
         CHECK(strcmp(tally_event_kind_name(kind), names[kind]) == 0);
     CHECK(tally_event_kind_name(0) == NULL && tally_event_kind_name(TALLY_EVENT_KIND_LAST + 1) == NULL);
@@ -342,5 +343,9 @@ TEST(events_kind_names_are_the_documented_ones) {
     CHECK(tally_event_kind_has_member(TALLY_EVENT_REQUEST_EXPIRED));
     CHECK(!tally_event_kind_has_member(TALLY_EVENT_HEALTH_RECORDED));
     for (uint8_t kind = TALLY_EVENT_STAKE_SLASHED; kind <= TALLY_EVENT_PROPOSAL_EXECUTED; kind++)
+        CHECK(tally_event_kind_has_member(kind));
+    /* the marketplace's: the seller (listing expired, order released or held) or the
+     * buyer (order expired) */
+    for (uint8_t kind = TALLY_EVENT_LISTING_EXPIRED; kind <= TALLY_EVENT_ORDER_HELD; kind++)
         CHECK(tally_event_kind_has_member(kind));
 }
