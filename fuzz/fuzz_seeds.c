@@ -245,6 +245,57 @@ static void block_seeds(const fuzz_world *world) {
     if (block.event_count < 2) die("block 2 should release the hold and expire a request", NULL);
     put_block("block2", &block);
     put_state("fuzz-chain-after-block2", state);
+
+    /* Block 3, the marketplace: a category, actor 1's offer, actor 2's two orders
+     * of it (one accepted in the same block), a want; block 4, past their times, ends
+     * them by itself (an order released, one expired, the listings expired). */
+    int64_t market_time = FUZZ_GENESIS_TIME + 3 * 86400;
+    enum { MARKET = 6 };
+    tally_tx market[MARKET];
+    market[0] = chain_tx(world, state, 0, TALLY_TX_CATEGORY_SET);
+    market[0].body.category_set.network_id = 1;
+    market[0].body.category_set.category = 1;
+    text(&market[0].body.category_set.name, "Food");
+    market[1] = chain_tx(world, state, 1, TALLY_TX_LISTING_CREATE);
+    market[1].body.listing = (tally_tx_listing){.network_id = 1, .kind = TALLY_LISTING_OFFER, .category = 1,
+                                                .price = 10, .quantity = 5, .expiry = market_time + 10 * 86400};
+    text(&market[1].body.listing.title, "Seed eggs");
+    text(&market[1].body.listing.text, "a seed's listing");
+    memset(market[1].body.listing.image_hash, 0x77, sizeof market[1].body.listing.image_hash);
+    text(&market[1].body.listing.image_url, "https://example.org/seed.jpg");
+    market[2] = chain_tx(world, state, 2, TALLY_TX_ORDER_CREATE);
+    market[2].body.order_create = (tally_tx_order_create){.listing_id = 1, .quantity = 2, .unit_price = 10,
+                                                          .max_fee = 10, .timeout = market_time + 2 * 86400};
+    text(&market[2].body.order_create.memo, "two please");
+    market[3] = chain_tx(world, state, 2, TALLY_TX_ORDER_CREATE);
+    market[3].sequence++;
+    market[3].body.order_create = (tally_tx_order_create){.listing_id = 1, .quantity = 1, .unit_price = 10,
+                                                          .max_fee = 10, .timeout = market_time + 2 * 86400};
+    market[4] = chain_tx(world, state, 1, TALLY_TX_ORDER_ACCEPT);
+    market[4].sequence++;
+    market[4].body.order_step.order_id = 1;
+    market[5] = chain_tx(world, state, 2, TALLY_TX_LISTING_CREATE);
+    market[5].sequence += 2;
+    market[5].body.listing = (tally_tx_listing){.network_id = 1, .kind = TALLY_LISTING_WANT, .quantity = 1,
+                                                .expiry = market_time + 86400};
+    text(&market[5].body.listing.title, "A ladder");
+    const uint32_t market_signers[MARKET] = {0, 1, 2, 2, 1, 2};
+    for (unsigned i = 0; i < MARKET; i++) tally_tx_sign(&market[i], world->actors[market_signers[i]].secret);
+    tally_result market_results[MARKET];
+    if (tally_block_build(state, &tip, world->producer_secret, market_time, market, MARKET, market_results, &block,
+                          &failure) != TALLY_CHAIN_OK)
+        die("block 3", failure.message);
+    for (unsigned i = 0; i < MARKET; i++)
+        if (market_results[i].code != TALLY_OK)
+            die("a block 3 candidate was refused", tally_error_name(market_results[i].code));
+    put_block("block3-market", &block);
+    put_state("fuzz-chain-after-block3-market", state);
+    if (tally_block_build(state, &tip, world->producer_secret, market_time + 11 * 86400, NULL, 0, NULL, &block,
+                          &failure) != TALLY_CHAIN_OK)
+        die("block 4", failure.message);
+    if (block.event_count < 4) die("block 4 should end two orders and two listings", NULL);
+    put_block("block4-market-ends", &block);
+    put_state("fuzz-chain-after-block4-market-ends", state);
     tally_block_release(&block);
     tally_state_destroy(state);
 }
