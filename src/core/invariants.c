@@ -462,6 +462,74 @@ static bool check_proposals(const tally_state *state, char *why, size_t why_size
     return ok;
 }
 
+/* The marketplace: each listing of a network and a seller with a record there, its
+ * open orders as many as it counts; each order of its listing's network and seller,
+ * its hold the order's own (the buyer's to the seller, its order_id the order's, the
+ * amount quantity x unit price), open while the order is and then what the seller was
+ * paid; a hold names an order only when the order names it; each member's open
+ * listings as many as it counts. */
+static bool check_market(const tally_state *state, char *why, size_t why_size) {
+    uint32_t *orders_open = calloc((size_t)state->listing_count + 1, sizeof *orders_open);
+    uint32_t *listings_open = calloc((size_t)state->member_count + 1, sizeof *listings_open);
+    bool ok = orders_open && listings_open;
+    if (!ok) fail(why, why_size, "out of memory");
+    for (uint32_t i = 0; ok && i < state->order_count; i++) {
+        const tally_order *o = &state->orders[i];
+        const tally_listing *l = o->listing_id >= 1 && o->listing_id <= state->listing_count
+                                     ? &state->listings[o->listing_id - 1]
+                                     : NULL;
+        const tally_pending *p = o->pending_id >= 1 && o->pending_id <= state->pending_count
+                                     ? &state->pendings[o->pending_id - 1]
+                                     : NULL;
+        int64_t amount;
+        bool open = !tally_order_ended(o->status);
+        if (o->id != i + 1 || !l || !p || l->network_id != o->network_id ||
+            memcmp(l->seller.bytes, o->seller.bytes, TALLY_KEY_BYTES) != 0 || o->status >= TALLY_ORDER_STATUS_COUNT)
+            ok = fail(why, why_size, "order %u is out of place", i + 1);
+        else if (__builtin_mul_overflow(o->unit_price, (int64_t)o->quantity, &amount) || amount != o->amount ||
+                 o->quantity == 0 || o->paid < 0 || o->paid > o->amount)
+            ok = fail(why, why_size, "order %u holds a value out of range", o->id);
+        else if (p->order_id != o->id || p->network_id != o->network_id || p->amount != o->amount ||
+                 memcmp(p->payer.bytes, o->buyer.bytes, TALLY_KEY_BYTES) != 0 ||
+                 memcmp(p->payee.bytes, o->seller.bytes, TALLY_KEY_BYTES) != 0)
+            ok = fail(why, why_size, "order %u's hold %u is not its own", o->id, p->id);
+        else if (open != (p->status == TALLY_PENDING_OPEN) || o->paid != p->posted ||
+                 (o->status == TALLY_ORDER_PLACED && p->outcome != TALLY_PENDING_REFUND) ||
+                 (o->status == TALLY_ORDER_ACCEPTED && p->outcome != TALLY_PENDING_RELEASE))
+            ok = fail(why, why_size, "order %u is %s but its hold %u is %s (outcome %u, posted %lld)", o->id,
+                      tally_order_status_name(o->status), p->id, tally_pending_status_name(p->status), p->outcome,
+                      (long long)p->posted);
+        else if ((o->buyer_rating != 0 || o->seller_rating != 0) && !tally_order_reviewable(o->status))
+            ok = fail(why, why_size, "order %u is %s but was reviewed", o->id, tally_order_status_name(o->status));
+        else if (open)
+            orders_open[o->listing_id]++;
+    }
+    for (uint32_t i = 0; ok && i < state->pending_count; i++) {
+        const tally_pending *p = &state->pendings[i];
+        if (p->order_id != 0 && (p->order_id > state->order_count || state->orders[p->order_id - 1].pending_id != p->id))
+            ok = fail(why, why_size, "pending transfer %u names order %u, which is not its", p->id, p->order_id);
+    }
+    for (uint32_t i = 0; ok && i < state->listing_count; i++) {
+        const tally_listing *l = &state->listings[i];
+        uint32_t seller;
+        if (l->id != i + 1 || !tally_state_network(state, l->network_id) ||
+            !tally_state_member_position(state, l->network_id, &l->seller, &seller))
+            ok = fail(why, why_size, "listing %u is out of place", i + 1);
+        else if (l->orders_open != orders_open[l->id])
+            ok = fail(why, why_size, "listing %u counts %u open orders, it has %u", l->id, l->orders_open,
+                      orders_open[l->id]);
+        else if (l->status == TALLY_LISTING_OPEN)
+            listings_open[seller]++;
+    }
+    for (uint32_t i = 0; ok && i < state->member_count; i++)
+        if (state->members[i].listings_open != listings_open[i])
+            ok = fail(why, why_size, "member %u counts %u open listings, it has %u", i, state->members[i].listings_open,
+                      listings_open[i]);
+    free(orders_open);
+    free(listings_open);
+    return ok;
+}
+
 static bool check_whole(const tally_state *state, network_totals *totals, int128 *asset_sums, ledger_checker *keep,
                         char *why, size_t why_size) {
     for (uint32_t i = 0; i < state->network_count; i++)
@@ -521,6 +589,7 @@ static bool check_whole(const tally_state *state, network_totals *totals, int128
         if (!check_gateway(state, &state->gateways[i], i, why, why_size)) return false;
     if (!check_stakes(state, why, why_size)) return false;
     if (!check_proposals(state, why, why_size)) return false;
+    if (!check_market(state, why, why_size)) return false;
     if (tally_chain_rules_validate(&state->rules) != TALLY_OK) return fail(why, why_size, "the chain rules are invalid");
     return true;
 }
