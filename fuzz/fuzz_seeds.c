@@ -25,6 +25,10 @@
 
 static const char *corpus_root;
 static unsigned written;
+/* The longest single transaction of the vectors (a listing with its texts at their
+ * maximum): the http seeds carry it, near the bound of a submission's item. */
+static uint8_t longest_single[TALLY_TX_ENCODED_MAX];
+static size_t longest_single_length;
 
 static void die(const char *what, const char *detail) {
     fprintf(stderr, "tally-fuzz-seeds: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
@@ -75,6 +79,10 @@ static void tx_seeds(const fuzz_world *world, json_t *vectors, uint8_t (*signed_
         if (*count < capacity) {
             memcpy(signed_txs[*count], seed + 3, length);
             lengths[(*count)++] = length;
+        }
+        if (tx.type != TALLY_TX_TRANSFER_BATCH && length > longest_single_length) {
+            memcpy(longest_single, seed + 3, length);
+            longest_single_length = length;
         }
         char file[128];
         seed[0] = 0x20, seed[1] = 0, seed[2] = 0;
@@ -329,6 +337,12 @@ static void http_seeds(uint8_t (*signed_txs)[TALLY_TX_ENCODED_MAX], const size_t
     put_body("json-single", JSON, body, (size_t)length);
     length = snprintf(body, sizeof body, "{\"txs\": [\"%s\", \"%s\", \"%s\"]}", hex[0], hex[1], hex[2]);
     put_body("json-batch", JSON, body, (size_t)length);
+    char longest_hex[2 * TALLY_TX_SINGLE_ENCODED_MAX + 1];
+    if (longest_single_length == 0 || longest_single_length > TALLY_TX_SINGLE_ENCODED_MAX)
+        die("no single transaction among the vectors, or one past the bound", NULL);
+    sodium_bin2hex(longest_hex, sizeof longest_hex, longest_single, longest_single_length);
+    length = snprintf(body, sizeof body, "{\"txs\": [\"%s\", \"%s\"]}", longest_hex, hex[0]);
+    put_body("json-batch-longest-single", JSON, body, (size_t)length);
     length = snprintf(body, sizeof body, "{\"txs\": [\"%s\", \"zz\", \"%.10s\", 7]}", hex[1], hex[2]);
     put_body("json-batch-refused-items", NONE, body, (size_t)length);
     static const char *const small[] = {"{\"tx\": 1}", "{\"txs\": []}", "[1, 2]", "{\"tx\": \"00\", \"txs\": []}",
