@@ -962,3 +962,70 @@ TEST(hardening_12_marketplace_texts_images_and_ratings_are_refused_changing_noth
     CHECK(cases >= 60);
     world_free(&world);
 }
+
+/* ---- finding 1 for the marketplace: one member's open listings and orders ---- */
+
+/* A member publishes at most 1,024 open listings (TOO_MANY_OPEN for one more,
+ * changing nothing; a withdrawal or an expiry makes room), and holds at most 1,024
+ * open orders' money, as any payer's holds. */
+TEST(hardening_01_a_member_has_at_most_its_bound_of_open_listings_and_orders) {
+    test_world world;
+    world_init(&world);
+    test_actor op = actor(1), alice = actor(2), bob = actor(3);
+    tally_policy policy = policy_default();
+    REQUIRE(do_create_network(&world, &op, &policy).code == TALLY_OK);
+    REQUIRE(do_admit(&world, &op, 1, &alice).code == TALLY_OK);
+    REQUIRE(do_admit(&world, &op, 1, &bob).code == TALLY_OK);
+    REQUIRE(do_open_line(&world, &op, 1, &bob, 1000000, 0, 0, 0).code == TALLY_OK);
+    tally_tx category = world_tx(&world, &op, TALLY_TX_CATEGORY_SET);
+    category.body.category_set.network_id = 1;
+    category.body.category_set.category = 1;
+    text_set(&category.body.category_set.name, "Food");
+    REQUIRE(world_apply(&world, &category).code == TALLY_OK);
+    for (uint32_t i = 0; i < TALLY_OPEN_PER_MEMBER_MAX; i++) {
+        tally_tx tx = market_listing(&world, &alice);
+        tx.body.listing.quantity = 2000;
+        tx.body.listing.expiry = world.time + (i == 0 ? 1 : 10) * DAY; /* listing 1 expires first */
+        tally_result result = tally_apply(world.state, &tx, world.time);
+        REQUIRE(result.code == TALLY_OK);
+        REQUIRE(result.created_id == i + 1);
+    }
+    CHECK_EQ(member_of(&world, 1, &alice)->listings_open, TALLY_OPEN_PER_MEMBER_MAX);
+    tally_tx more = market_listing(&world, &alice);
+    CHECK_CODE(world_apply(&world, &more).code, TALLY_ERR_TOO_MANY_OPEN);
+    /* others still publish */
+    tally_tx other = market_listing(&world, &bob);
+    CHECK_CODE(world_apply(&world, &other).code, TALLY_OK);
+    /* a withdrawal makes room for one */
+    tally_tx withdraw = world_tx(&world, &alice, TALLY_TX_LISTING_WITHDRAW);
+    withdraw.body.listing.listing_id = 2;
+    CHECK_CODE(world_apply(&world, &withdraw).code, TALLY_OK);
+    more = market_listing(&world, &alice);
+    CHECK_CODE(world_apply(&world, &more).code, TALLY_OK);
+    more = market_listing(&world, &alice);
+    CHECK_CODE(world_apply(&world, &more).code, TALLY_ERR_TOO_MANY_OPEN);
+    /* and so does an expiry */
+    world_advance_to(&world, world.time + DAY);
+    CHECK_EQ(tally_state_listing(world.state, 1)->status, TALLY_LISTING_EXPIRED);
+    more = market_listing(&world, &alice);
+    CHECK_CODE(world_apply(&world, &more).code, TALLY_OK);
+    CHECK_EQ(member_of(&world, 1, &alice)->listings_open, TALLY_OPEN_PER_MEMBER_MAX);
+
+    /* bob's open orders: each holds money, at most 1,024 holds open */
+    uint32_t placed = 0;
+    tally_result result = {0};
+    for (uint32_t i = 0; i <= TALLY_OPEN_PER_MEMBER_MAX; i++) {
+        tally_tx tx = world_tx(&world, &bob, TALLY_TX_ORDER_CREATE);
+        tx.body.order_create = (tally_tx_order_create){.listing_id = 3, .quantity = 1, .unit_price = 500,
+                                                       .max_fee = 500, .timeout = world.time + 5 * DAY};
+        result = i < TALLY_OPEN_PER_MEMBER_MAX ? tally_apply(world.state, &tx, world.time) : world_apply(&world, &tx);
+        if (result.code != TALLY_OK) break;
+        placed++;
+    }
+    CHECK_EQ(placed, TALLY_OPEN_PER_MEMBER_MAX);
+    CHECK_CODE(result.code, TALLY_ERR_TOO_MANY_OPEN);
+    CHECK_EQ(tally_state_listing(world.state, 3)->orders_open, TALLY_OPEN_PER_MEMBER_MAX);
+    char why[256];
+    CHECK(tally_check_invariants(world.state, why, sizeof why));
+    world_free(&world);
+}
