@@ -1258,7 +1258,7 @@ TEST(simulation_market_random_histories_agree_with_the_model_and_replay) {
     s.log = calloc(LOG_MAX, sizeof *s.log);
     s.events = calloc(EVENTS_CAP, sizeof *s.events);
     REQUIRE(s.listings && s.orders && s.log && s.events);
-    uint32_t steps = 2500;
+    uint32_t steps = 3500;
     const char *steps_text = getenv("TALLY_MARKET_STEPS");
     if (steps_text) steps = (uint32_t)strtoul(steps_text, NULL, 10);
     const char *seed_text = getenv("TALLY_MARKET_SEED");
@@ -1303,4 +1303,51 @@ TEST(simulation_market_random_histories_agree_with_the_model_and_replay) {
     CHECK(total.resolved_zero > 0 && total.resolved_full > 0 && total.resolved_split > 0);
     CHECK(total.listings_expired > 0 && total.reviews_by_buyer > 0 && total.reviews_by_seller > 0);
     CHECK(total.held_by_order > 0 && total.snapshots > 0 && total.transfers > 0);
+}
+
+/* ---- the cases the simulation found, as fixed tests ---- */
+
+static void count_event(void *context, const tally_event *event) {
+    if (event->kind == TALLY_EVENT_LISTING_EXPIRED) (*(uint32_t *)context)++;
+}
+
+/* Seed 1 (step 753): a listing past its expiry, in a block before whose end came,
+ * was withdrawn (WITHDRAWN, no listing_expired event) where an update and an order
+ * are refused with LISTING_CLOSED; "from the expiry on nobody can order from it or
+ * change it" (MARKETPLACE.md). Now refused as they are, and the block's end expires it. */
+TEST(simulation_market_found_a_listing_past_its_expiry_is_not_withdrawn) {
+    test_world world;
+    world_init(&world);
+    test_actor op = actor(1), seller = actor(2);
+    tally_policy policy = policy_default();
+    REQUIRE(do_create_network(&world, &op, &policy).code == TALLY_OK);
+    REQUIRE(do_admit(&world, &op, 1, &seller).code == TALLY_OK);
+    tally_tx create = world_tx(&world, &seller, TALLY_TX_LISTING_CREATE);
+    create.body.listing.network_id = 1;
+    create.body.listing.price = 1250;
+    create.body.listing.quantity = 2;
+    create.body.listing.expiry = world.time + 3600;
+    text_set(&create.body.listing.title, "Bread");
+    REQUIRE(world_apply(&world, &create).code == TALLY_OK);
+    world.time += 3600; /* the next block, at the expiry: its end has not come */
+    tally_tx withdraw = world_tx(&world, &seller, TALLY_TX_LISTING_WITHDRAW);
+    withdraw.body.listing.listing_id = 1;
+    CHECK_CODE(world_apply(&world, &withdraw).code, TALLY_ERR_LISTING_CLOSED);
+    CHECK_EQ(tally_state_listing(world.state, 1)->status, TALLY_LISTING_OPEN);
+    uint32_t expired = 0;
+    (void)tally_end_block_events(world.state, world.time, count_event, &expired);
+    CHECK_EQ(expired, 1);
+    CHECK_EQ(tally_state_listing(world.state, 1)->status, TALLY_LISTING_EXPIRED);
+    CHECK_EQ(member_of(&world, 1, &seller)->listings_open, 0);
+    /* before its expiry a withdrawal is the seller's */
+    tally_tx again = world_tx(&world, &seller, TALLY_TX_LISTING_CREATE);
+    again.body.listing = create.body.listing;
+    again.body.listing.expiry = world.time + 3600;
+    REQUIRE(world_apply(&world, &again).code == TALLY_OK);
+    world.time += 3599;
+    withdraw = world_tx(&world, &seller, TALLY_TX_LISTING_WITHDRAW);
+    withdraw.body.listing.listing_id = 2;
+    CHECK_CODE(world_apply(&world, &withdraw).code, TALLY_OK);
+    CHECK_EQ(tally_state_listing(world.state, 2)->status, TALLY_LISTING_WITHDRAWN);
+    world_free(&world);
 }
