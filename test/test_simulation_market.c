@@ -576,6 +576,15 @@ static void step_listing_withdraw(sim *s) {
 
 /* ---- steps: orders ---- */
 
+/* The fee a hold or a transfer of `amount` by p charges now: the base fee and the
+ * risk fee on the part spent on credit. */
+static int64_t fee_of(const sim *s, uint32_t n, uint32_t p, int64_t amount) {
+    const model_member *m = &s->members[n][p];
+    int64_t own = m->balance - m->pending_out;
+    int64_t on_credit = amount > pos(own) ? amount - pos(own) : 0;
+    return round_up_bps(amount, fee_bps_of(n)) + (may_borrow(s, n, p) ? round_up_bps(on_credit, risk_bps(s, n, p)) : 0);
+}
+
 static void step_order_create(sim *s) {
     uint32_t id = pick_listing(s, true);
     const model_listing *l = id <= s->listing_count ? &s->listings[id - 1] : NULL;
@@ -594,8 +603,22 @@ static void step_order_create(sim *s) {
     else if (l && l->stale_price > 0 && chance(&s->r, 25)) body->unit_price = l->stale_price, stale = true;
     else body->unit_price = l ? l->price : 100;
     if (chance(&s->r, 2)) body->unit_price = 0;
+    /* at the edge of the buyer's credit: an "ask" price that takes all of it, or one more */
+    if (l && l->price == 0 && current(s, n, buyer) && buyer != l->seller && l->quantity > 0 && chance(&s->r, 15)) {
+        const model_member *m = &s->members[n][buyer];
+        int64_t headroom = m->balance - m->pending_out - (may_borrow(s, n, buyer) ? -m->limit : 0);
+        int64_t price = headroom;
+        while (price > 0 && price + fee_of(s, n, buyer, price) > headroom) price--;
+        if (price > 0) {
+            body->quantity = 1;
+            body->unit_price = price + (chance(&s->r, 50) ? 1 : 0);
+        }
+    }
     int64_t amount = (int64_t)body->quantity * body->unit_price;
     body->max_fee = chance(&s->r, 6) ? 0 : amount;
+    /* at the edge of max_fee: the fee exactly, or one less */
+    if (amount > 0 && current(s, n, buyer) && chance(&s->r, 8))
+        body->max_fee = fee_of(s, n, buyer, amount) - (chance(&s->r, 50) ? 1 : 0);
     body->timeout = s->world.time + 3600 + below(&s->r, (n == 3 ? 10 : 4) * DAY);
     if (chance(&s->r, 2)) body->timeout = s->world.time;
     if (chance(&s->r, 10)) text_set(&body->memo, "for Saturday, please");
@@ -1116,8 +1139,20 @@ static void step_block(sim *s) {
             s->cov.snapshots++;
         }
     }
-    /* the next block: mostly hours later, now and then days */
+    /* the next block: mostly hours later, now and then days; or at the next due time
+     * exactly (or a second before), the edges of the timeouts and expiries */
     int64_t step = chance(&s->r, 10) ? (int64_t)(1 + below(&s->r, 2)) * DAY : 600 + below(&s->r, 6 * 3600);
+    if (chance(&s->r, 15)) {
+        int64_t due = INT64_MAX;
+        for (uint32_t i = 0; i < s->listing_count; i++)
+            if (s->listings[i].status == TALLY_LISTING_OPEN && s->listings[i].expiry > time && s->listings[i].expiry < due)
+                due = s->listings[i].expiry;
+        for (uint32_t i = 0; i < s->order_count; i++)
+            if ((s->orders[i].status == TALLY_ORDER_PLACED || s->orders[i].status == TALLY_ORDER_ACCEPTED) &&
+                s->orders[i].timeout > time && s->orders[i].timeout < due)
+                due = s->orders[i].timeout;
+        if (due - time <= 3 * DAY) step = due - time - (chance(&s->r, 30) && due - time > 1 ? 1 : 0);
+    }
     s->world.time = time + step;
 }
 
