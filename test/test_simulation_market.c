@@ -614,7 +614,10 @@ static void step_order_create(sim *s) {
             body->unit_price = price + (chance(&s->r, 50) ? 1 : 0);
         }
     }
-    int64_t amount = (int64_t)body->quantity * body->unit_price;
+    /* an amount past 64 bits */
+    bool overflow = l && l->price == 0 && l->quantity >= 2 && chance(&s->r, 2);
+    if (overflow) body->quantity = 2, body->unit_price = INT64_MAX / 2 + 1;
+    int64_t amount = overflow ? 0 : (int64_t)body->quantity * body->unit_price;
     body->max_fee = chance(&s->r, 6) ? 0 : amount;
     /* at the edge of max_fee: the fee exactly, or one less */
     if (amount > 0 && current(s, n, buyer) && chance(&s->r, 8))
@@ -633,6 +636,7 @@ static void step_order_create(sim *s) {
     else if (body->quantity == 0 || body->unit_price <= 0) expected = TALLY_ERR_AMOUNT_NOT_POSITIVE;
     else if (l->price != 0 && body->unit_price != l->price) expected = TALLY_ERR_PRICE_CHANGED, available = l->price;
     else if (body->quantity > l->quantity) expected = TALLY_ERR_QUANTITY_UNAVAILABLE, available = l->quantity;
+    else if (overflow) expected = TALLY_ERR_AMOUNT_OVERFLOW;
     else if (buyer == l->seller) expected = TALLY_ERR_SELF_TRANSFER;
     else if (body->timeout <= s->world.time) expected = TALLY_ERR_BAD_TIMEOUT;
     else if (!current(s, n, l->seller)) expected = TALLY_ERR_NOT_MEMBER;
@@ -1323,6 +1327,7 @@ TEST(simulation_market_random_histories_agree_with_the_model_and_replay) {
     CHECK(total.codes[TALLY_TX_ORDER_CREATE][TALLY_ERR_PRICE_CHANGED] > 0 && total.stale_price_orders > 0);
     CHECK(total.codes[TALLY_TX_ORDER_CREATE][TALLY_ERR_QUANTITY_UNAVAILABLE] > 0 && total.beyond_units > 0);
     CHECK(total.codes[TALLY_TX_ORDER_CREATE][TALLY_ERR_NOT_AN_OFFER] > 0);
+    CHECK(total.codes[TALLY_TX_ORDER_CREATE][TALLY_ERR_AMOUNT_OVERFLOW] > 0);
     CHECK(total.codes[TALLY_TX_ORDER_CREATE][TALLY_ERR_LISTING_CLOSED] > 0);
     CHECK(total.codes[TALLY_TX_ORDER_CREATE][TALLY_ERR_FEE_ABOVE_MAX] > 0);
     CHECK(total.codes[TALLY_TX_ORDER_CREATE][TALLY_ERR_INSUFFICIENT_CREDIT] > 0);
