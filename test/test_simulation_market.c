@@ -232,7 +232,14 @@ static tally_result apply_guarded(sim *s, const tally_tx *tx, bool guard) {
     if (guard) SIM_CHECK(s, tally_state_commit(s->world.state, root_before));
     if (fresh) SIM_CHECK(s, tally_state_hash(s->world.state, fresh_before));
     uint64_t sequence = tally_state_next_sequence(s->world.state, &tx->signer);
+    /* what the mempool's admission says of it: a lack of standing it finds is the
+     * refusal the rules give */
+    tally_error admissible = tally_tx_admissible(s->world.state, tx, s->world.time);
     tally_result result = tally_apply(s->world.state, tx, s->world.time);
+    if (admissible != TALLY_OK && result.code != admissible && !s->failed)
+        fprintf(stderr, "    step %u: %s admission said %s, the rules %s\n", s->step, tally_tx_type_name(tx->type),
+                tally_error_name(admissible), tally_error_name(result.code));
+    SIM_CHECK(s, admissible == TALLY_OK || result.code == admissible);
     if (tx->type <= TALLY_TX_TYPE_LAST) {
         if (result.code == TALLY_OK) s->cov.accepted[tx->type]++;
         else s->cov.refused[tx->type]++, s->cov.codes[tx->type][result.code]++;
