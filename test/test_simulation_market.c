@@ -1000,6 +1000,17 @@ static void step_membership(sim *s) {
 
 /* ---- blocks ---- */
 
+/* The state through a snapshot (bytes and root checked by world_reload): the run
+ * goes on from the loaded copy. */
+static void reload(sim *s) {
+    tally_state *loaded = world_reload(&s->world);
+    SIM_CHECK(s, loaded != NULL);
+    if (!loaded) return;
+    tally_state_destroy(s->world.state);
+    s->world.state = loaded;
+    s->cov.snapshots++;
+}
+
 static void on_event(void *context, const tally_event *event) {
     sim *s = context;
     if (s->event_count < EVENTS_CAP) s->events[s->event_count++] = *event;
@@ -1141,15 +1152,7 @@ static void step_block(sim *s) {
     SIM_CHECK(s, tally_state_commit(s->world.state, committed) && tally_state_hash(s->world.state, fresh) &&
                      memcmp(committed, fresh, sizeof fresh) == 0);
     /* now and then the chain goes on from a snapshot of itself */
-    if (chance(&s->r, 4)) {
-        tally_state *loaded = world_reload(&s->world);
-        SIM_CHECK(s, loaded != NULL);
-        if (loaded) {
-            tally_state_destroy(s->world.state);
-            s->world.state = loaded;
-            s->cov.snapshots++;
-        }
-    }
+    if (chance(&s->r, 4)) reload(s);
     /* the next block: mostly hours later, now and then days; or at the next due time
      * exactly (or a second before), the edges of the timeouts and expiries */
     int64_t step = chance(&s->r, 10) ? (int64_t)(1 + below(&s->r, 2)) * DAY : 600 + below(&s->r, 6 * 3600);
@@ -1246,6 +1249,8 @@ static void run(uint64_t seed, uint32_t steps, sim *s) {
         else if (pick < 84) step_transfer(s);
         else if (pick < 88) step_membership(s);
         else step_block(s);
+        /* and within a block too: its transactions go on from the loaded copy */
+        if (below(&s->r, 200) == 0) reload(s);
         compare(s);
     }
     if (!s->failed) step_block(s);
