@@ -19,15 +19,20 @@
  * paid, limit and review points; the fee and lost-debt accounts; every listing's and
  * order's record and every order's hold) predicts each transaction's code (and the
  * refusal's `available`, the hold's fee) and is compared with the state field by field
- * after every step; after every step both invariant checks (full and changed) pass and
- * a refusal left the state's bytes and root as they were. Blocks end with the
- * commitment's root equal to the root computed afresh; now and then the state goes
- * through a snapshot and goes on from the loaded copy. At the end the whole history
- * replays on a fresh state to the same bytes and root, and every marketplace type was
- * both accepted and refused. The lines' own rules (freezing, renewal) are the main
- * simulation's: their status is read from the state; a default (LINE_DEFAULTED) is
- * taken from the block's events and its consequences (the buyer's orders voided, the
- * debt written off) are the model's.
+ * after every step; after every step both invariant checks (full and changed) pass, a
+ * refusal left the state's root as it was (the commitment's, and one in four times the
+ * root computed afresh) and the signer's sequence, and a refusal the mempool's
+ * admission foresees is the one the rules give. Each block's events of the
+ * marketplace and of defaults are the model's, in order, and its commitment's root is
+ * the root computed afresh; now and then (at a block's end or within a block) the
+ * state goes through a snapshot (bytes and root checked) and the run goes on from the
+ * loaded copy. At the end the whole history replays on a fresh state to the same
+ * bytes and root, and every marketplace type was both accepted and refused, every
+ * order path taken (the counts are printed). The lines' own rules (freezing,
+ * renewal) are the main simulation's: their status is read from the state; a default
+ * (LINE_DEFAULTED) is taken from the block's events and its consequences (the buyer's
+ * orders voided, the debt written off) are the model's. Stakes (the risk fee's share
+ * for underwriters) are the main simulation's too: no line here has any.
  *
  * A failure prints its seed: TALLY_MARKET_SEED=N runs that seed, TALLY_MARKET_STEPS=N
  * longer histories.
