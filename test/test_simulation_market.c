@@ -446,6 +446,7 @@ static void listing_body(sim *s, uint32_t n, tally_tx_listing *body, uint32_t *f
     body->price = chance(&s->r, 15) ? 0 : 10 + below(&s->r, n == 1 ? 700 : 2000);
     body->quantity = 1 + below(&s->r, 10);
     body->expiry = s->world.time + 6 * 3600 + below(&s->r, 20 * DAY);
+    if (chance(&s->r, 2)) body->expiry = s->world.time + 366 * DAY; /* the furthest */
     text_set(&body->title, "Bicycle repair");
     text_set(&body->text, "Flat tyres, brakes, gears");
     if (chance(&s->r, 20)) {
@@ -636,6 +637,7 @@ static void step_order_create(sim *s) {
         body->max_fee = fee_of(s, n, buyer, amount) - (chance(&s->r, 50) ? 1 : 0);
     body->timeout = s->world.time + 3600 + below(&s->r, (n == 3 ? 10 : 4) * DAY);
     if (chance(&s->r, 2)) body->timeout = s->world.time;
+    if (chance(&s->r, 2)) body->timeout = s->world.time + 366 * DAY + (chance(&s->r, 50) ? 1 : 0); /* the edge */
     if (chance(&s->r, 10)) text_set(&body->memo, "for Saturday, please");
     /* the model's code, in the core's order */
     tally_error expected = TALLY_OK;
@@ -650,7 +652,7 @@ static void step_order_create(sim *s) {
     else if (body->quantity > l->quantity) expected = TALLY_ERR_QUANTITY_UNAVAILABLE, available = l->quantity;
     else if (overflow) expected = TALLY_ERR_AMOUNT_OVERFLOW;
     else if (buyer == l->seller) expected = TALLY_ERR_SELF_TRANSFER;
-    else if (body->timeout <= s->world.time) expected = TALLY_ERR_BAD_TIMEOUT;
+    else if (body->timeout <= s->world.time || body->timeout - s->world.time > 366 * DAY) expected = TALLY_ERR_BAD_TIMEOUT;
     else if (!current(s, n, l->seller)) expected = TALLY_ERR_NOT_MEMBER;
     else {
         bool borrow = may_borrow(s, n, buyer);
