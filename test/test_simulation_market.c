@@ -110,7 +110,7 @@ typedef struct {
     uint32_t declined_from[3], cancelled, expired, released, held, voided;
     uint32_t resolved_zero, resolved_full, resolved_split;
     uint32_t listings_expired, defaults, stale_price_orders, want_orders, beyond_units;
-    uint32_t reviews_by_buyer, reviews_by_seller, snapshots, blocks, transfers, held_by_order;
+    uint32_t reviews_by_buyer, reviews_by_seller, snapshots, blocks, transfers, held_by_order, held_seller_left;
 } coverage;
 
 typedef struct {
@@ -1124,6 +1124,7 @@ static void step_block(sim *s) {
                     *ev = (tally_event){TALLY_EVENT_ORDER_RELEASED, o->network, seller, o->paid, d->amount + 1};
                     s->cov.released++;
                 } else {
+                    if (!current(s, o->network, o->seller)) s->cov.held_seller_left++;
                     o->status = TALLY_ORDER_DISPUTED;
                     o->was_held = true;
                     *ev = (tally_event){TALLY_EVENT_ORDER_HELD, o->network, seller, o->amount, d->amount + 1};
@@ -1293,13 +1294,13 @@ static void run(uint64_t seed, uint32_t steps, sim *s) {
     printf("  market seed %llu: %u steps, %u blocks, %u snapshots; %u listings (%u expired), %u orders: completed %u "
            "from accepted, %u from disputed, %u after held; declined %u/%u/%u (placed/accepted/disputed); cancelled %u, "
            "expired %u, released %u, held %u, voided %u (%u defaults); resolved %u at 0, %u in full, %u split; "
-           "reviews %u+%u; refused: stale price %u, beyond units %u, wants %u%s\n",
+           "reviews %u+%u; refused: stale price %u, beyond units %u, wants %u; held for a seller gone %u%s\n",
            (unsigned long long)seed, steps, c->blocks, c->snapshots, s->listing_count, c->listings_expired,
            s->order_count, c->completed_from_accepted, c->completed_from_disputed, c->completed_after_held,
            c->declined_from[0], c->declined_from[1], c->declined_from[2], c->cancelled, c->expired, c->released,
            c->held, c->voided, c->defaults, c->resolved_zero, c->resolved_full, c->resolved_split,
            c->reviews_by_buyer, c->reviews_by_seller, c->stale_price_orders, c->beyond_units, c->want_orders,
-           s->failed ? " FAILED" : "");
+           c->held_seller_left, s->failed ? " FAILED" : "");
     world_free(&s->world);
 }
 
@@ -1361,7 +1362,7 @@ TEST(simulation_market_random_histories_agree_with_the_model_and_replay) {
     CHECK(total.cancelled > 0 && total.expired > 0 && total.released > 0 && total.held > 0 && total.voided > 0);
     CHECK(total.resolved_zero > 0 && total.resolved_full > 0 && total.resolved_split > 0);
     CHECK(total.listings_expired > 0 && total.reviews_by_buyer > 0 && total.reviews_by_seller > 0);
-    CHECK(total.held_by_order > 0 && total.snapshots > 0 && total.transfers > 0);
+    CHECK(total.held_by_order > 0 && total.snapshots > 0 && total.transfers > 0 && total.held_seller_left > 0);
 }
 
 /* ---- the cases the simulation found, as fixed tests ---- */
