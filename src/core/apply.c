@@ -61,7 +61,7 @@ tally_result ledger_dispatch(tally_state *state, const tally_tx *tx, int64_t blo
     case TALLY_TX_CATEGORY_SET: return market_category_set(state, tx);
     case TALLY_TX_LISTING_CREATE: return market_listing_create(state, tx, block_time);
     case TALLY_TX_LISTING_UPDATE: return market_listing_update(state, tx, block_time);
-    case TALLY_TX_LISTING_WITHDRAW: return market_listing_withdraw(state, tx);
+    case TALLY_TX_LISTING_WITHDRAW: return market_listing_withdraw(state, tx, block_time);
     case TALLY_TX_ORDER_CREATE: return market_order_create(state, tx, block_time);
     case TALLY_TX_ORDER_ACCEPT:
     case TALLY_TX_ORDER_DECLINE:

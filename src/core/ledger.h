@@ -525,7 +525,7 @@ tally_vote *ledger_vote_add(tally_state *state, uint32_t proposal_id, const tall
 tally_result market_category_set(tally_state *state, const tally_tx *tx);
 tally_result market_listing_create(tally_state *state, const tally_tx *tx, int64_t block_time);
 tally_result market_listing_update(tally_state *state, const tally_tx *tx, int64_t block_time);
-tally_result market_listing_withdraw(tally_state *state, const tally_tx *tx);
+tally_result market_listing_withdraw(tally_state *state, const tally_tx *tx, int64_t block_time);
 tally_result market_order_create(tally_state *state, const tally_tx *tx, int64_t block_time);
 tally_result market_order_step(tally_state *state, const tally_tx *tx, int64_t block_time);
 tally_result market_review(tally_state *state, const tally_tx *tx);
