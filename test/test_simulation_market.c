@@ -306,14 +306,15 @@ static void hold_release(sim *s, model_order *o) {
     buyer->holds_open--;
 }
 
-/* The order ended: its listing's units back (refunded) or sold. */
+/* The order ended: its listing's units sold (the seller paid) or back (refunded in
+ * full, a split of nothing to the seller included). */
 static void order_ended(sim *s, model_order *o, uint8_t status, int64_t at) {
     o->status = status;
     o->ended_at = at;
     model_listing *l = &s->listings[o->listing - 1];
     l->orders_open--;
     if (o->paid > 0) l->sold += o->quantity;
-    else if (status != TALLY_ORDER_RESOLVED) l->quantity += o->quantity;
+    else l->quantity += o->quantity;
 }
 
 static void refund(sim *s, model_order *o, uint8_t status, uint8_t pending_status, int64_t at) {
@@ -472,9 +473,11 @@ static void listing_body(sim *s, uint32_t n, tally_tx_listing *body, uint32_t *f
     }
 }
 
-/* The code a listing's content gets (listing_content_check). */
-static tally_error content_refusal(const sim *s, uint32_t n, const tally_tx_listing *body) {
-    if (body->category != 0 && !category_named(s, n, body->category)) return TALLY_ERR_BAD_CATEGORY;
+/* The code a listing's content gets (listing_content_check); `kept` the category the
+ * listing has now, which an update may keep after it was removed (0: a new one). */
+static tally_error content_refusal(const sim *s, uint32_t n, const tally_tx_listing *body, uint8_t kept) {
+    if (body->category != 0 && body->category != kept && !category_named(s, n, body->category))
+        return TALLY_ERR_BAD_CATEGORY;
     if (body->price < 0 || body->quantity == 0 || body->title.length == 0) return TALLY_ERR_BAD_LISTING;
     if (body->title.length > TALLY_LISTING_TITLE_MAX) return TALLY_ERR_DECODE_BAD_LENGTH;
     static const uint8_t zero[TALLY_HASH_BYTES];
@@ -503,7 +506,7 @@ static void step_listing_create(sim *s) {
     if (unknown) expected = TALLY_ERR_UNKNOWN_NETWORK;
     else if ((expected = publisher_refusal(s, n, p)) != TALLY_OK) {
     } else if (tx.body.listing.kind >= TALLY_LISTING_KIND_COUNT) expected = TALLY_ERR_DECODE_BAD_VALUE;
-    else expected = content_refusal(s, n, &tx.body.listing);
+    else expected = content_refusal(s, n, &tx.body.listing, 0);
     tally_result result = expect(s, &tx, expected);
     if (result.code != TALLY_OK) return;
     SIM_CHECK(s, result.created_id == s->listing_count + 1 && s->listing_count < LISTINGS_CAP);
@@ -562,7 +565,7 @@ static void step_listing_update(sim *s) {
     }
     tally_error expected = open_listing_refusal(s, id);
     if (expected == TALLY_OK && p != seen->seller) expected = TALLY_ERR_NOT_SELLER;
-    if (expected == TALLY_OK) expected = content_refusal(s, n, &tx.body.listing);
+    if (expected == TALLY_OK) expected = content_refusal(s, n, &tx.body.listing, seen->category);
     if (expected == TALLY_OK) expected = publisher_refusal(s, n, p);
     tally_result result = expect(s, &tx, expected);
     if (result.code != TALLY_OK) return;

@@ -69,10 +69,13 @@ static bool image_valid(const tally_tx_listing *body) {
            (url->length > 7 && memcmp(url->bytes, "http://", 7) == 0);
 }
 
-/* What LISTING_CREATE and LISTING_UPDATE both hold a listing's content to. */
+/* What LISTING_CREATE and LISTING_UPDATE both hold a listing's content to. `kept`:
+ * the category the listing has now (0 for a new one), which it may keep after the
+ * category was removed. */
 static tally_error listing_content_check(const tally_network *network, const tally_tx_listing *body,
-                                         int64_t block_time) {
-    if (body->category != 0 && !category_named(network, body->category)) return TALLY_ERR_BAD_CATEGORY;
+                                         int64_t block_time, uint8_t kept) {
+    if (body->category != 0 && body->category != kept && !category_named(network, body->category))
+        return TALLY_ERR_BAD_CATEGORY;
     if (body->price < 0 || body->quantity == 0 || body->title.length == 0) return TALLY_ERR_BAD_LISTING;
     tally_error error = text_check(&body->title, TALLY_LISTING_TITLE_MAX);
     if (error == TALLY_OK) error = text_check(&body->text, TALLY_LISTING_TEXT_MAX);
@@ -133,7 +136,7 @@ tally_result market_listing_create(tally_state *state, const tally_tx *tx, int64
     tally_error error = publisher_refusal(seen);
     if (error != TALLY_OK) return result_error(error);
     if (body->kind >= TALLY_LISTING_KIND_COUNT) return result_error(TALLY_ERR_DECODE_BAD_VALUE);
-    if ((error = listing_content_check(network, body, block_time)) != TALLY_OK) return result_error(error);
+    if ((error = listing_content_check(network, body, block_time, 0)) != TALLY_OK) return result_error(error);
     if (seen->listings_open >= TALLY_OPEN_PER_MEMBER_MAX) return result_error(TALLY_ERR_TOO_MANY_OPEN);
     /* Room was reserved for one record and its due entry (ledger_reserve). */
     uint32_t index = state->listing_count++;
@@ -163,7 +166,7 @@ tally_result market_listing_update(tally_state *state, const tally_tx *tx, int64
     tally_error error = open_listing(state, body->listing_id, block_time, &seen);
     if (error != TALLY_OK) return result_error(error);
     if (!ledger_keys_equal(&seen->seller, &tx->signer)) return result_error(TALLY_ERR_NOT_SELLER);
-    error = listing_content_check(tally_state_network(state, seen->network_id), body, block_time);
+    error = listing_content_check(tally_state_network(state, seen->network_id), body, block_time, seen->category);
     if (error == TALLY_OK) error = publisher_refusal(ledger_current_member_read(state, seen->network_id, &tx->signer));
     if (error != TALLY_OK) return result_error(error);
     tally_listing *listing = ledger_listing_at(state, body->listing_id - 1);
@@ -263,7 +266,9 @@ tally_result market_order_create(tally_state *state, const tally_tx *tx, int64_t
     return result;
 }
 
-/* The order's listing, once the order ended: its units back (refunded) or sold. */
+/* The order's listing, once the order ended: its units sold (the seller paid) or back
+ * (refunded in full: declined, cancelled, expired, voided, or resolved with nothing
+ * to the seller). */
 static void order_ended(tally_state *state, tally_order *order, uint8_t status, int64_t at) {
     order->status = status;
     order->ended_at = at;
@@ -272,7 +277,7 @@ static void order_ended(tally_state *state, tally_order *order, uint8_t status, 
     if (listing->orders_open > 0) listing->orders_open--;
     if (order->paid > 0) {
         listing->sold = listing->sold > UINT32_MAX - order->quantity ? UINT32_MAX : listing->sold + order->quantity;
-    } else if (status != TALLY_ORDER_RESOLVED) {
+    } else {
         listing->quantity = listing->quantity > UINT32_MAX - order->quantity ? UINT32_MAX : listing->quantity + order->quantity;
     }
 }
