@@ -614,3 +614,38 @@ TEST(market_an_update_keeps_a_category_removed_since) {
     CHECK_CODE(world_apply(&m.world, &update).code, TALLY_ERR_BAD_CATEGORY);
     world_free(&m.world);
 }
+
+/* A block's end counts only the due entries that do something: a live state that
+ * queued 70,000 expiries for one listing (each update moves it) ends its blocks as a
+ * state loaded from its snapshot, which queues one. (Found by the codec helper's
+ * review: the stale entries used to spend the block's 65,536 and leave listing 2's
+ * expiry to the next block on the live node only.) */
+TEST(market_stale_due_entries_do_not_spend_a_blocks_budget) {
+    market m;
+    setup(&m, 0);
+    int64_t t = m.world.time;
+    for (int i = 0; i < 2; i++) {
+        tally_tx tx = listing_tx(&m, &m.bob, TALLY_LISTING_OFFER, PRICE, 1);
+        tx.body.listing.expiry = t + (10 + i) * DAY;
+        CHECK_CODE(world_apply(&m.world, &tx).code, TALLY_OK);
+    }
+    for (int k = 1; k <= 70000; k++) {
+        tally_tx tx = listing_tx(&m, &m.bob, TALLY_LISTING_OFFER, PRICE, 1);
+        tx.type = TALLY_TX_LISTING_UPDATE;
+        tx.body.listing.listing_id = 1;
+        tx.body.listing.expiry = t + DAY + k;
+        REQUIRE(tally_apply(m.world.state, &tx, m.world.time).code == TALLY_OK);
+    }
+    tally_state *loaded = world_reload(&m.world);
+    REQUIRE(loaded != NULL);
+    tally_end_block(m.world.state, t + 12 * DAY);
+    tally_end_block(loaded, t + 12 * DAY);
+    uint8_t live[TALLY_HASH_BYTES], reloaded[TALLY_HASH_BYTES];
+    REQUIRE(tally_state_hash(m.world.state, live) && tally_state_hash(loaded, reloaded));
+    CHECK(memcmp(live, reloaded, sizeof live) == 0);
+    CHECK_EQ(tally_state_listing(m.world.state, 1)->status, TALLY_LISTING_EXPIRED);
+    CHECK_EQ(tally_state_listing(m.world.state, 2)->status, TALLY_LISTING_EXPIRED);
+    CHECK_EQ(tally_state_listing(loaded, 2)->status, TALLY_LISTING_EXPIRED);
+    tally_state_destroy(loaded);
+    world_free(&m.world);
+}

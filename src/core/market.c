@@ -197,14 +197,15 @@ tally_result market_listing_withdraw(tally_state *state, const tally_tx *tx, int
     return result_error(TALLY_OK); /* its open orders go on */
 }
 
-void market_listing_due(tally_state *state, uint32_t listing_index, int64_t due_time, ledger_block_end *end) {
-    if (listing_index >= state->listing_count) return;
+bool market_listing_due(tally_state *state, uint32_t listing_index, int64_t due_time, ledger_block_end *end) {
+    if (listing_index >= state->listing_count) return false;
     const tally_listing *seen = &state->listings[listing_index];
-    if (seen->status != TALLY_LISTING_OPEN || seen->expiry != due_time) return; /* ended or moved before */
+    if (seen->status != TALLY_LISTING_OPEN || seen->expiry != due_time) return false; /* ended or moved before */
     tally_listing *listing = ledger_listing_at(state, listing_index);
     listing->status = TALLY_LISTING_EXPIRED;
     listing_closed(state, listing);
     ledger_event(end, TALLY_EVENT_LISTING_EXPIRED, listing->network_id, &listing->seller, 0, listing->id);
+    return true;
 }
 
 /* ---- orders ---- */
@@ -378,27 +379,30 @@ tally_result market_order_step(tally_state *state, const tally_tx *tx, int64_t b
     return result_error(TALLY_OK);
 }
 
-void market_hold_due(tally_state *state, tally_pending *pending, int64_t block_time, ledger_block_end *end) {
+bool market_hold_due(tally_state *state, tally_pending *pending, int64_t block_time, ledger_block_end *end) {
     assert(pending->order_id >= 1 && pending->order_id <= state->order_count);
-    if (pending->order_id == 0 || pending->order_id > state->order_count) return;
+    if (pending->order_id == 0 || pending->order_id > state->order_count) return false;
     const tally_order *seen = &state->orders[pending->order_id - 1];
-    if (seen->status == TALLY_ORDER_DISPUTED) return; /* an operator's to resolve */
+    /* An operator's to resolve: its timeout passed, and a node that reloads its state
+     * queues it again (as every open hold's), to no effect. */
+    if (seen->status == TALLY_ORDER_DISPUTED) return false;
     tally_order *order = ledger_order_at(state, pending->order_id - 1);
     if (order->status == TALLY_ORDER_PLACED) {
         refund(state, order, TALLY_ORDER_EXPIRED, TALLY_PENDING_REFUNDED, block_time);
         ledger_event(end, TALLY_EVENT_ORDER_EXPIRED, order->network_id, &order->buyer, order->amount, order->id);
-        return;
+        return true;
     }
     assert(order->status == TALLY_ORDER_ACCEPTED);
     if (pay_seller(state, order, order->amount, TALLY_ORDER_RELEASED, TALLY_PENDING_RELEASED, block_time).code ==
         TALLY_OK) {
         ledger_event(end, TALLY_EVENT_ORDER_RELEASED, order->network_id, &order->seller, order->paid, order->id);
-        return;
+        return true;
     }
     /* The seller is at its cap (or gone): the money waits, disputed, for the buyer's
      * confirmation once the seller can be paid, or an operator's split. */
     order->status = TALLY_ORDER_DISPUTED;
     ledger_event(end, TALLY_EVENT_ORDER_HELD, order->network_id, &order->seller, order->amount, order->id);
+    return true;
 }
 
 void market_hold_voided(tally_state *state, const tally_pending *pending, int64_t at) {
