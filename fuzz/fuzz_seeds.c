@@ -25,6 +25,10 @@
 
 static const char *corpus_root;
 static unsigned written;
+/* The longest single transaction of the vectors (a listing with its texts at their
+ * maximum): the http seeds carry it, near the bound of a submission's item. */
+static uint8_t longest_single[TALLY_TX_ENCODED_MAX];
+static size_t longest_single_length;
 
 static void die(const char *what, const char *detail) {
     fprintf(stderr, "tally-fuzz-seeds: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
@@ -75,6 +79,10 @@ static void tx_seeds(const fuzz_world *world, json_t *vectors, uint8_t (*signed_
         if (*count < capacity) {
             memcpy(signed_txs[*count], seed + 3, length);
             lengths[(*count)++] = length;
+        }
+        if (tx.type != TALLY_TX_TRANSFER_BATCH && length > longest_single_length) {
+            memcpy(longest_single, seed + 3, length);
+            longest_single_length = length;
         }
         char file[128];
         seed[0] = 0x20, seed[1] = 0, seed[2] = 0;
@@ -245,6 +253,57 @@ static void block_seeds(const fuzz_world *world) {
     if (block.event_count < 2) die("block 2 should release the hold and expire a request", NULL);
     put_block("block2", &block);
     put_state("fuzz-chain-after-block2", state);
+
+    /* Block 3, the marketplace: a category, actor 1's offer, actor 2's two orders
+     * of it (one accepted in the same block), a want; block 4, past their times, ends
+     * them by itself (an order released, one expired, the listings expired). */
+    int64_t market_time = FUZZ_GENESIS_TIME + 3 * 86400;
+    enum { MARKET = 6 };
+    tally_tx market[MARKET];
+    market[0] = chain_tx(world, state, 0, TALLY_TX_CATEGORY_SET);
+    market[0].body.category_set.network_id = 1;
+    market[0].body.category_set.category = 1;
+    text(&market[0].body.category_set.name, "Food");
+    market[1] = chain_tx(world, state, 1, TALLY_TX_LISTING_CREATE);
+    market[1].body.listing = (tally_tx_listing){.network_id = 1, .kind = TALLY_LISTING_OFFER, .category = 1,
+                                                .price = 10, .quantity = 5, .expiry = market_time + 10 * 86400};
+    text(&market[1].body.listing.title, "Seed eggs");
+    text(&market[1].body.listing.text, "a seed's listing");
+    memset(market[1].body.listing.image_hash, 0x77, sizeof market[1].body.listing.image_hash);
+    text(&market[1].body.listing.image_url, "https://example.org/seed.jpg");
+    market[2] = chain_tx(world, state, 2, TALLY_TX_ORDER_CREATE);
+    market[2].body.order_create = (tally_tx_order_create){.listing_id = 1, .quantity = 2, .unit_price = 10,
+                                                          .max_fee = 10, .timeout = market_time + 2 * 86400};
+    text(&market[2].body.order_create.memo, "two please");
+    market[3] = chain_tx(world, state, 2, TALLY_TX_ORDER_CREATE);
+    market[3].sequence++;
+    market[3].body.order_create = (tally_tx_order_create){.listing_id = 1, .quantity = 1, .unit_price = 10,
+                                                          .max_fee = 10, .timeout = market_time + 2 * 86400};
+    market[4] = chain_tx(world, state, 1, TALLY_TX_ORDER_ACCEPT);
+    market[4].sequence++;
+    market[4].body.order_step.order_id = 1;
+    market[5] = chain_tx(world, state, 2, TALLY_TX_LISTING_CREATE);
+    market[5].sequence += 2;
+    market[5].body.listing = (tally_tx_listing){.network_id = 1, .kind = TALLY_LISTING_WANT, .quantity = 1,
+                                                .expiry = market_time + 86400};
+    text(&market[5].body.listing.title, "A ladder");
+    const uint32_t market_signers[MARKET] = {0, 1, 2, 2, 1, 2};
+    for (unsigned i = 0; i < MARKET; i++) tally_tx_sign(&market[i], world->actors[market_signers[i]].secret);
+    tally_result market_results[MARKET];
+    if (tally_block_build(state, &tip, world->producer_secret, market_time, market, MARKET, market_results, &block,
+                          &failure) != TALLY_CHAIN_OK)
+        die("block 3", failure.message);
+    for (unsigned i = 0; i < MARKET; i++)
+        if (market_results[i].code != TALLY_OK)
+            die("a block 3 candidate was refused", tally_error_name(market_results[i].code));
+    put_block("block3-market", &block);
+    put_state("fuzz-chain-after-block3-market", state);
+    if (tally_block_build(state, &tip, world->producer_secret, market_time + 11 * 86400, NULL, 0, NULL, &block,
+                          &failure) != TALLY_CHAIN_OK)
+        die("block 4", failure.message);
+    if (block.event_count < 4) die("block 4 should end two orders and two listings", NULL);
+    put_block("block4-market-ends", &block);
+    put_state("fuzz-chain-after-block4-market-ends", state);
     tally_block_release(&block);
     tally_state_destroy(state);
 }
@@ -278,6 +337,12 @@ static void http_seeds(uint8_t (*signed_txs)[TALLY_TX_ENCODED_MAX], const size_t
     put_body("json-single", JSON, body, (size_t)length);
     length = snprintf(body, sizeof body, "{\"txs\": [\"%s\", \"%s\", \"%s\"]}", hex[0], hex[1], hex[2]);
     put_body("json-batch", JSON, body, (size_t)length);
+    char longest_hex[2 * TALLY_TX_SINGLE_ENCODED_MAX + 1];
+    if (longest_single_length == 0 || longest_single_length > TALLY_TX_SINGLE_ENCODED_MAX)
+        die("no single transaction among the vectors, or one past the bound", NULL);
+    sodium_bin2hex(longest_hex, sizeof longest_hex, longest_single, longest_single_length);
+    length = snprintf(body, sizeof body, "{\"txs\": [\"%s\", \"%s\"]}", longest_hex, hex[0]);
+    put_body("json-batch-longest-single", JSON, body, (size_t)length);
     length = snprintf(body, sizeof body, "{\"txs\": [\"%s\", \"zz\", \"%.10s\", 7]}", hex[1], hex[2]);
     put_body("json-batch-refused-items", NONE, body, (size_t)length);
     static const char *const small[] = {"{\"tx\": 1}", "{\"txs\": []}", "[1, 2]", "{\"tx\": \"00\", \"txs\": []}",

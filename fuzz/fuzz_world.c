@@ -203,6 +203,74 @@ static void build_open_network(builder *b) {
     end_block_at(b, start + 3 * DAY + 120); /* bob defaults */
 }
 
+/* The marketplace on Greenvale (docs/MARKETPLACE.md): two categories, alice's
+ * priced offer with an image, bob's want, alice's "ask" offer, and orders in every
+ * open status and one paid and reviewed: carol's placed, bob's accepted, carol's
+ * disputed and bob's completed. Every timeout and expiry lies within the fuzzer's
+ * times (up to 120 days after the state's), so its ends of blocks reach them. */
+static uint32_t market_tx(builder *b, tally_tx *tx) { return must_apply(b, tx).created_id; }
+
+static uint32_t listing(builder *b, uint32_t seller, uint8_t kind, uint8_t category, int64_t price, uint32_t quantity,
+                        int64_t expiry, const char *title) {
+    tally_tx tx = new_tx(b, seller, TALLY_TX_LISTING_CREATE);
+    tx.body.listing.network_id = FUZZ_NETWORK_MAIN;
+    tx.body.listing.kind = kind;
+    tx.body.listing.category = category;
+    tx.body.listing.price = price;
+    tx.body.listing.quantity = quantity;
+    tx.body.listing.expiry = expiry;
+    set_text(&tx.body.listing.title, title);
+    if (price > 0) {
+        set_text(&tx.body.listing.text, "from the fuzz world");
+        memset(tx.body.listing.image_hash, 0x5a, sizeof tx.body.listing.image_hash);
+        set_text(&tx.body.listing.image_url, "https://example.org/fuzz.jpg");
+    }
+    return market_tx(b, &tx);
+}
+
+static uint32_t order(builder *b, uint32_t buyer, uint32_t listing_id, uint32_t quantity, int64_t unit_price,
+                      int64_t timeout) {
+    tally_tx tx = new_tx(b, buyer, TALLY_TX_ORDER_CREATE);
+    tx.body.order_create = (tally_tx_order_create){.listing_id = listing_id, .quantity = quantity,
+                                                   .unit_price = unit_price, .max_fee = 1000, .timeout = timeout};
+    set_text(&tx.body.order_create.memo, "fuzz order");
+    return market_tx(b, &tx);
+}
+
+static void order_step(builder *b, uint32_t who, tally_tx_type type, uint32_t order_id) {
+    tally_tx tx = new_tx(b, who, type);
+    tx.body.order_step.order_id = order_id;
+    (void)market_tx(b, &tx);
+}
+
+static void build_market(builder *b) {
+    static const char *const names[] = {"Food", "Tools"};
+    for (uint8_t category = 1; category <= 2; category++) {
+        tally_tx tx = new_tx(b, FOUNDER, TALLY_TX_CATEGORY_SET);
+        tx.body.category_set.network_id = FUZZ_NETWORK_MAIN;
+        tx.body.category_set.category = category;
+        set_text(&tx.body.category_set.name, names[category - 1]);
+        (void)market_tx(b, &tx);
+    }
+    uint32_t eggs = listing(b, ALICE, TALLY_LISTING_OFFER, 1, 500, 20, b->time + 60 * DAY, "Eggs");
+    (void)listing(b, BOB, TALLY_LISTING_WANT, 2, 0, 1, b->time + 30 * DAY, "A ladder");
+    uint32_t lessons = listing(b, ALICE, TALLY_LISTING_OFFER, 0, 0, 5, b->time + 90 * DAY, "Lessons");
+    if (order(b, CAROL, eggs, 2, 500, b->time + 20 * DAY) != 1) die("order 1", NULL); /* placed */
+    uint32_t accepted = order(b, BOB, eggs, 1, 500, b->time + 10 * DAY);
+    order_step(b, ALICE, TALLY_TX_ORDER_ACCEPT, accepted);
+    uint32_t disputed = order(b, CAROL, lessons, 1, 700, b->time + 15 * DAY);
+    order_step(b, ALICE, TALLY_TX_ORDER_ACCEPT, disputed);
+    order_step(b, CAROL, TALLY_TX_ORDER_DISPUTE, disputed);
+    uint32_t completed = order(b, BOB, eggs, 3, 500, b->time + 5 * DAY);
+    order_step(b, ALICE, TALLY_TX_ORDER_ACCEPT, completed);
+    order_step(b, BOB, TALLY_TX_ORDER_CONFIRM, completed);
+    tally_tx tx = new_tx(b, BOB, TALLY_TX_REVIEW);
+    tx.body.review.order_id = completed;
+    tx.body.review.rating = 5;
+    set_text(&tx.body.review.text, "fine eggs");
+    (void)market_tx(b, &tx);
+}
+
 static void build_state(void) {
     uint8_t chain_id[TALLY_CHAIN_ID_BYTES];
     for (unsigned i = 0; i < sizeof chain_id; i++) chain_id[i] = (uint8_t)(0xc0u + i); /* the vectors' */
@@ -210,6 +278,7 @@ static void build_state(void) {
     if (!b.state) die("out of memory", NULL);
     build_main_network(&b);
     build_open_network(&b);
+    build_market(&b);
     const tally_member *bob = tally_state_member(b.state, FUZZ_NETWORK_OPEN, &world.actors[BOB].key);
     const tally_member *dave = tally_state_member(b.state, FUZZ_NETWORK_OPEN, &world.actors[DAVE].key);
     if (!bob || bob->status != TALLY_MEMBER_DEFAULTED || !dave || dave->line_status != TALLY_LINE_FROZEN)

@@ -21,7 +21,7 @@
 /* Actor 7 is the fee account of network 1: as a signer or a target it reaches the
  * refusals about system accounts. */
 #define FUZZ_SYSTEM_ACTOR 7u
-#define FUZZ_NETWORK_MAIN 1u  /* Greenvale: admitted members, fees, pool, lost debt */
+#define FUZZ_NETWORK_MAIN 1u  /* Greenvale: admitted members, fees, pool, lost debt, a marketplace (listings 1-3, orders 1-4) */
 #define FUZZ_NETWORK_OPEN 2u  /* Hillside: open membership, short periods, a default, a frozen line */
 #define FUZZ_ASSET_USD 1u
 #define FUZZ_GENESIS_TIME 1767225600 /* 2026-01-01T00:00:00Z */

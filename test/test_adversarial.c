@@ -1382,3 +1382,176 @@ TEST(adversarial_many_connections_and_past_the_bound) {
     free(idle), free(active), free(extra);
     CHECK(harness_stop_and_verify(&node));
 }
+
+/* ---- the marketplace (issue 13): oversized and malformed texts, images, ratings ---- */
+
+/* tx's unsigned encoding with the empty text whose u16 length is at `at` replaced
+ * by a declared length over `present` bytes of fill (fill_text when not NULL), signed
+ * again by signer: what the encoder refuses to make. */
+static size_t craft_text(const tally_tx *tx, const test_actor *signer, size_t at, uint16_t declared, size_t present,
+                         const uint8_t *fill_text, uint8_t *out, size_t out_size) {
+    uint8_t plain[TALLY_TX_ENCODED_MAX];
+    size_t plain_length = tally_tx_encode_unsigned(tx, plain, sizeof plain);
+    size_t length = plain_length + present + TALLY_SIGNATURE_BYTES;
+    if (plain_length < at + 2 || plain[at] != 0 || plain[at + 1] != 0 || length > out_size) return 0;
+    memcpy(out, plain, at);
+    out[at] = (uint8_t)(declared & 0xff), out[at + 1] = (uint8_t)(declared >> 8);
+    for (size_t i = 0; i < present; i++) out[at + 2 + i] = fill_text ? fill_text[i] : (uint8_t)'a';
+    memcpy(out + at + 2 + present, plain + at + 2, plain_length - at - 2);
+    crypto_sign_detached(out + length - TALLY_SIGNATURE_BYTES, NULL, out, length - TALLY_SIGNATURE_BYTES,
+                         signer->secret);
+    return length;
+}
+
+static tally_tx market_listing_tx(const test_node *node, const test_actor *seller) {
+    tally_tx tx = harness_tx(node, seller, TALLY_TX_LISTING_CREATE);
+    tx.body.listing.network_id = ALPHA;
+    tx.body.listing.kind = TALLY_LISTING_OFFER;
+    tx.body.listing.category = 1;
+    tx.body.listing.price = 500;
+    tx.body.listing.quantity = 3;
+    tx.body.listing.expiry = (int64_t)time(NULL) + 10 * 86400;
+    return tx;
+}
+
+/* Posts crafted bytes and checks the refusal; counts it. */
+static bool refused_bytes(const test_node *node, const uint8_t *bytes, size_t length, long want_http,
+                          const char *want_code, const char *label) {
+    if (length == 0) {
+        fprintf(stderr, "    case '%s': could not be crafted\n", label);
+        return false;
+    }
+    json_t *answer = NULL;
+    long http = post_bytes(node, bytes, length, &answer);
+    bool ok = answer_is(http, answer, want_http, want_code, label);
+    json_decref(answer);
+    return ok;
+}
+
+TEST(adversarial_marketplace_oversized_and_malformed_texts_images_and_ratings) {
+    test_node node;
+    cast c;
+    REQUIRE(start_world(&node, &c, NULL));
+    tally_tx tx = harness_tx(&node, &c.op_a, TALLY_TX_CATEGORY_SET);
+    tx.body.category_set.network_id = ALPHA;
+    tx.body.category_set.category = 1;
+    text_set(&tx.body.category_set.name, "Food");
+    REQUIRE(committed(&node, &tx, &c.op_a));
+    /* a listing with every text at its maximum commits (listing 1) */
+    tx = market_listing_tx(&node, &c.alice);
+    memset(tx.body.listing.title.bytes, 't', TALLY_LISTING_TITLE_MAX);
+    tx.body.listing.title.length = TALLY_LISTING_TITLE_MAX;
+    memset(tx.body.listing.text.bytes, 'x', TALLY_LISTING_TEXT_MAX);
+    tx.body.listing.text.length = TALLY_LISTING_TEXT_MAX;
+    memset(tx.body.listing.image_hash, 0xab, TALLY_HASH_BYTES);
+    memcpy(tx.body.listing.image_url.bytes, "https://", 8);
+    memset(tx.body.listing.image_url.bytes + 8, 'u', TALLY_IMAGE_URL_MAX - 8);
+    tx.body.listing.image_url.length = TALLY_IMAGE_URL_MAX;
+    REQUIRE(committed(&node, &tx, &c.alice));
+    /* bob buys a unit, alice accepts, bob confirms: order 1 may be reviewed */
+    tx = harness_tx(&node, &c.bob, TALLY_TX_ORDER_CREATE);
+    tx.body.order_create = (tally_tx_order_create){.listing_id = 1, .quantity = 1, .unit_price = 500, .max_fee = 100,
+                                                   .timeout = (int64_t)time(NULL) + 86400};
+    REQUIRE(committed(&node, &tx, &c.bob));
+    tx = harness_tx(&node, &c.alice, TALLY_TX_ORDER_ACCEPT);
+    tx.body.order_step.order_id = 1;
+    REQUIRE(committed(&node, &tx, &c.alice));
+    tx = harness_tx(&node, &c.bob, TALLY_TX_ORDER_CONFIRM);
+    tx.body.order_step.order_id = 1;
+    REQUIRE(committed(&node, &tx, &c.bob));
+
+    char before[65], after[65];
+    REQUIRE(state_hash(&node, before));
+    int cases = 0;
+    uint8_t bytes[2 * TALLY_TX_ENCODED_MAX];
+    size_t length;
+    static const uint8_t invalid_utf8[] = {0xff, 0xfe, 0xc3, 0x28};
+    static const uint8_t spoof[] = "eggs \xe2\x80\xaegpj.exe";
+    /* listing_create: title at 100, text at 102, image URL at 136 (texts before them
+     * empty) */
+    const struct {
+        size_t at;
+        uint16_t declared;
+        size_t present;
+        const uint8_t *fill;
+        const char *code;
+        const char *label;
+    } listing_cases[] = {
+        {100, TALLY_LISTING_TITLE_MAX + 1, TALLY_LISTING_TITLE_MAX + 1, NULL, "DECODE_BAD_LENGTH", "title of 81 bytes"},
+        {100, 65535, 10, NULL, "DECODE_BAD_LENGTH", "title length 65535 over 10 bytes"},
+        /* the bytes after 10 of them (the text's length, the image hash's zeros) read as its text */
+        {100, TALLY_LISTING_TITLE_MAX, 10, NULL, "DECODE_BAD_TEXT", "title length 80 over 10 bytes"},
+        {102, TALLY_LISTING_TEXT_MAX + 1, TALLY_LISTING_TEXT_MAX + 1, NULL, "DECODE_BAD_LENGTH", "text of 257 bytes"},
+        {136, TALLY_IMAGE_URL_MAX + 1, TALLY_IMAGE_URL_MAX + 1, NULL, "DECODE_BAD_LENGTH", "image URL of 161 bytes"},
+        {100, 4, 4, invalid_utf8, "DECODE_BAD_TEXT", "title of invalid UTF-8"},
+        {100, sizeof spoof - 1, sizeof spoof - 1, spoof, "DECODE_BAD_TEXT", "title with U+202E"},
+        {102, 4, 4, invalid_utf8, "DECODE_BAD_TEXT", "text of invalid UTF-8"},
+    };
+    for (size_t i = 0; i < sizeof listing_cases / sizeof listing_cases[0]; i++) {
+        tx = market_listing_tx(&node, &c.alice);
+        length = craft_text(&tx, &c.alice, listing_cases[i].at, listing_cases[i].declared, listing_cases[i].present,
+                            listing_cases[i].fill, bytes, sizeof bytes);
+        EXPECT(refused_bytes(&node, bytes, length, 400, listing_cases[i].code, listing_cases[i].label));
+    }
+    /* a listing's kind byte (at 78) of 2, signed */
+    tx = market_listing_tx(&node, &c.alice);
+    text_set(&tx.body.listing.title, "Eggs");
+    length = tally_tx_encode_unsigned(&tx, bytes, sizeof bytes);
+    bytes[78] = 2;
+    crypto_sign_detached(bytes + length, NULL, bytes, length, c.alice.secret);
+    EXPECT(refused_bytes(&node, bytes, length + TALLY_SIGNATURE_BYTES, 400, "DECODE_BAD_VALUE", "listing kind 2"));
+    /* images the core refuses: a URL with a space, another scheme, a hash alone */
+    static const char *const urls[] = {"https://example.org/my eggs.jpg", "ftp://example.org/eggs.jpg", ""};
+    for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++) {
+        tx = market_listing_tx(&node, &c.alice);
+        text_set(&tx.body.listing.title, "Eggs");
+        memset(tx.body.listing.image_hash, 0xab, TALLY_HASH_BYTES);
+        text_set(&tx.body.listing.image_url, urls[i]);
+        char label[96];
+        snprintf(label, sizeof label, "image URL '%s'", urls[i]);
+        EXPECT(refused(&node, &tx, &c.alice, 422, "BAD_IMAGE", label));
+    }
+    /* a category's name of 33 bytes (at 79), an order's memo of 257 (at 106), a
+     * decline's memo of invalid UTF-8 (at 78), a review's text of 257 (at 79) */
+    tx = harness_tx(&node, &c.op_a, TALLY_TX_CATEGORY_SET);
+    tx.body.category_set.network_id = ALPHA;
+    tx.body.category_set.category = 2;
+    length = craft_text(&tx, &c.op_a, 79, TALLY_CATEGORY_NAME_MAX + 1, TALLY_CATEGORY_NAME_MAX + 1, NULL, bytes,
+                        sizeof bytes);
+    EXPECT(refused_bytes(&node, bytes, length, 400, "DECODE_BAD_LENGTH", "category name of 33 bytes"));
+    tx = harness_tx(&node, &c.bob, TALLY_TX_ORDER_CREATE);
+    tx.body.order_create = (tally_tx_order_create){.listing_id = 1, .quantity = 1, .unit_price = 500, .max_fee = 100,
+                                                   .timeout = (int64_t)time(NULL) + 86400};
+    length = craft_text(&tx, &c.bob, 106, TALLY_MEMO_MAX + 1, TALLY_MEMO_MAX + 1, NULL, bytes, sizeof bytes);
+    EXPECT(refused_bytes(&node, bytes, length, 400, "DECODE_BAD_LENGTH", "order memo of 257 bytes"));
+    tx = harness_tx(&node, &c.alice, TALLY_TX_ORDER_DECLINE);
+    tx.body.order_step.order_id = 1;
+    length = craft_text(&tx, &c.alice, 78, 4, 4, invalid_utf8, bytes, sizeof bytes);
+    EXPECT(refused_bytes(&node, bytes, length, 400, "DECODE_BAD_TEXT", "decline memo of invalid UTF-8"));
+    tx = harness_tx(&node, &c.bob, TALLY_TX_REVIEW);
+    tx.body.review.order_id = 1;
+    tx.body.review.rating = 5;
+    length = craft_text(&tx, &c.bob, 79, TALLY_MEMO_MAX + 1, TALLY_MEMO_MAX + 1, NULL, bytes, sizeof bytes);
+    EXPECT(refused_bytes(&node, bytes, length, 400, "DECODE_BAD_LENGTH", "review text of 257 bytes"));
+    /* ratings outside 1..5: the decoder carries the byte, the core refuses it */
+    static const uint8_t ratings[] = {0, 6, 255};
+    for (size_t i = 0; i < sizeof ratings; i++) {
+        tx = harness_tx(&node, &c.bob, TALLY_TX_REVIEW);
+        tx.body.review.order_id = 1;
+        tx.body.review.rating = ratings[i];
+        char label[64];
+        snprintf(label, sizeof label, "rating %u", ratings[i]);
+        EXPECT(refused(&node, &tx, &c.bob, 422, "BAD_RATING", label));
+    }
+    REQUIRE(state_hash(&node, after));
+    CHECK(strcmp(before, after) == 0);
+    /* and a rating of 5 commits */
+    tx = harness_tx(&node, &c.bob, TALLY_TX_REVIEW);
+    tx.body.review.order_id = 1;
+    tx.body.review.rating = 5;
+    CHECK(committed(&node, &tx, &c.bob));
+    printf("    %d oversized or malformed marketplace transactions refused (DECODE_BAD_LENGTH, DECODE_BAD_TEXT, "
+           "DECODE_BAD_VALUE, BAD_IMAGE, BAD_RATING), state hash unchanged; texts at their maximum commit\n",
+           cases);
+    CHECK(harness_stop_and_verify(&node));
+}

@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 
+#include "chain/tx_fields.h"
 #include "tally.h"
 #include "test.h"
 #include "tx_sample.h"
@@ -68,9 +69,25 @@ static const size_t body_bytes[TALLY_TX_TYPE_LAST + 1] = {
     [TALLY_TX_MEMBER_FEE_PAY] = 4,
     /* network, the action's type, policy, peg (u32, 2 i64), key, gateway and partner
      * ids, the terms (2 i64, 2 sides of 20) and frozen */
-    [TALLY_TX_PROPOSAL_CREATE] = 4 + 1 + POLICY_BYTES + 20 + 32 + 8 + 56 + 1,
+    [TALLY_TX_PROPOSAL_CREATE] = 4 + 1 + POLICY_BYTES + 20 + 32 + 8 + 56 + 1 + 4 + 8, /* ... | order_id | amount */
     [TALLY_TX_PROPOSAL_VOTE] = 4 + 1,
     [TALLY_TX_PROPOSAL_CANCEL] = 4,
+    /* the marketplace (docs/MARKETPLACE.md): network, category, an empty name */
+    [TALLY_TX_CATEGORY_SET] = 4 + 1 + 2,
+    /* network, kind, category, price, quantity, expiry, title, text, image hash, URL */
+    [TALLY_TX_LISTING_CREATE] = 4 + 1 + 1 + 8 + 4 + 8 + 2 + 2 + 32 + 2,
+    /* listing_id, then the same fields from category on */
+    [TALLY_TX_LISTING_UPDATE] = 4 + 1 + 8 + 4 + 8 + 2 + 2 + 32 + 2,
+    [TALLY_TX_LISTING_WITHDRAW] = 4,
+    /* listing_id, quantity, unit_price, max_fee, timeout, memo */
+    [TALLY_TX_ORDER_CREATE] = 4 + 4 + 8 + 8 + 8 + 2,
+    [TALLY_TX_ORDER_ACCEPT] = 4,
+    [TALLY_TX_ORDER_DECLINE] = 4 + 2,
+    [TALLY_TX_ORDER_CANCEL] = 4,
+    [TALLY_TX_ORDER_CONFIRM] = 4,
+    [TALLY_TX_ORDER_DISPUTE] = 4 + 2,
+    [TALLY_TX_ORDER_RESOLVE] = 4 + 8 + 2,
+    [TALLY_TX_REVIEW] = 4 + 1 + 2,
 };
 
 #define ENVELOPE_BYTES (1 + 1 + 32 + 32 + 8 + 64)
@@ -132,7 +149,9 @@ TEST(codec_type_names) {
         "fee_distribute", "chain_approve", "transfer_batch", "pending_create", "pending_post", "pending_void",
         "request_create", "request_pay",  "request_cancel", "gateway_propose", "gateway_accept",
         "gateway_update", "gateway_freeze", "gateway_close", "transfer_cross", "clearing", "settle",
-        "stake", "unstake", "member_fee_pay", "proposal_create", "proposal_vote", "proposal_cancel"};
+        "stake", "unstake", "member_fee_pay", "proposal_create", "proposal_vote", "proposal_cancel",
+        "category_set", "listing_create", "listing_update", "listing_withdraw", "order_create", "order_accept",
+        "order_decline", "order_cancel", "order_confirm", "order_dispute", "order_resolve", "review"};
     for (unsigned type = TALLY_TX_TYPE_FIRST; type <= TALLY_TX_TYPE_LAST; type++) {
         const char *name = tally_tx_type_name((uint8_t)type);
         REQUIRE(name != NULL);
@@ -176,15 +195,35 @@ TEST(codec_longest_transaction_fits_the_bound) {
             tx.body.asset_create.name.length = TALLY_NAME_MAX;
             tx.body.asset_create.code.length = TALLY_CODE_MAX;
         }
+        if (type == TALLY_TX_CATEGORY_SET) tx.body.category_set.name.length = TALLY_CATEGORY_NAME_MAX;
+        if (type == TALLY_TX_LISTING_CREATE || type == TALLY_TX_LISTING_UPDATE) {
+            tx.body.listing.title.length = TALLY_LISTING_TITLE_MAX;
+            tx.body.listing.text.length = TALLY_LISTING_TEXT_MAX;
+            tx.body.listing.image_url.length = TALLY_IMAGE_URL_MAX;
+        }
+        if (type == TALLY_TX_ORDER_CREATE) tx.body.order_create.memo.length = TALLY_MEMO_MAX;
+        if (type >= TALLY_TX_ORDER_ACCEPT && type <= TALLY_TX_ORDER_RESOLVE) tx.body.order_step.memo.length = TALLY_MEMO_MAX;
+        if (type == TALLY_TX_REVIEW) tx.body.review.text.length = TALLY_MEMO_MAX;
         if (type == TALLY_TX_TRANSFER_BATCH) continue; /* below */
         size_t size = tally_tx_encoded_size(&tx);
         CHECK(size > 0 && size <= TALLY_TX_SINGLE_ENCODED_MAX);
         if (size > longest) longest = size;
+        /* a proposal carries a whole policy, a gateway's terms and a dispute's split:
+         * 13 bytes longer than the longest transfer */
+        if (type == TALLY_TX_PROPOSAL_CREATE) {
+            CHECK_EQ(size, ENVELOPE_BYTES + body_bytes[TALLY_TX_PROPOSAL_CREATE]);
+            CHECK_EQ(ENVELOPE_BYTES + body_bytes[TALLY_TX_TRANSFER] + TALLY_MEMO_MAX, size - 13);
+        }
+        /* a step that takes no memo ignores the one the struct holds */
+        if (type == TALLY_TX_ORDER_ACCEPT || type == TALLY_TX_ORDER_CANCEL || type == TALLY_TX_ORDER_CONFIRM)
+            CHECK_EQ(size, ENVELOPE_BYTES + 4);
     }
-    /* a proposal carries a whole policy and a gateway's terms: one byte longer than
-     * the longest transfer */
-    CHECK_EQ(longest, ENVELOPE_BYTES + body_bytes[TALLY_TX_PROPOSAL_CREATE]);
-    CHECK_EQ(ENVELOPE_BYTES + body_bytes[TALLY_TX_TRANSFER] + TALLY_MEMO_MAX, longest - 1);
+    /* The longest is a listing with its title, text and image URL at their maximum:
+     * 698 bytes, under the 768 of TALLY_TX_SINGLE_ENCODED_MAX. */
+    CHECK_EQ(longest, ENVELOPE_BYTES + body_bytes[TALLY_TX_LISTING_CREATE] + TALLY_LISTING_TITLE_MAX +
+                          TALLY_LISTING_TEXT_MAX + TALLY_IMAGE_URL_MAX);
+    CHECK_EQ(longest, 698);
+    CHECK_EQ(TALLY_TX_SINGLE_ENCODED_MAX, 768);
 }
 
 TEST(codec_the_longest_batch_is_the_longest_transaction) {
@@ -382,6 +421,18 @@ TEST(codec_encode_refuses) {
         {TALLY_TX_TRANSFER, &tx.body.transfer.memo, TALLY_MEMO_MAX},
         {TALLY_TX_ASSET_CREATE, &tx.body.asset_create.code, TALLY_CODE_MAX},
         {TALLY_TX_ASSET_CREATE, &tx.body.asset_create.name, TALLY_NAME_MAX},
+        {TALLY_TX_CATEGORY_SET, &tx.body.category_set.name, TALLY_CATEGORY_NAME_MAX},
+        {TALLY_TX_LISTING_CREATE, &tx.body.listing.title, TALLY_LISTING_TITLE_MAX},
+        {TALLY_TX_LISTING_CREATE, &tx.body.listing.text, TALLY_LISTING_TEXT_MAX},
+        {TALLY_TX_LISTING_CREATE, &tx.body.listing.image_url, TALLY_IMAGE_URL_MAX},
+        {TALLY_TX_LISTING_UPDATE, &tx.body.listing.title, TALLY_LISTING_TITLE_MAX},
+        {TALLY_TX_LISTING_UPDATE, &tx.body.listing.text, TALLY_LISTING_TEXT_MAX},
+        {TALLY_TX_LISTING_UPDATE, &tx.body.listing.image_url, TALLY_IMAGE_URL_MAX},
+        {TALLY_TX_ORDER_CREATE, &tx.body.order_create.memo, TALLY_MEMO_MAX},
+        {TALLY_TX_ORDER_DECLINE, &tx.body.order_step.memo, TALLY_MEMO_MAX},
+        {TALLY_TX_ORDER_DISPUTE, &tx.body.order_step.memo, TALLY_MEMO_MAX},
+        {TALLY_TX_ORDER_RESOLVE, &tx.body.order_step.memo, TALLY_MEMO_MAX},
+        {TALLY_TX_REVIEW, &tx.body.review.text, TALLY_MEMO_MAX},
     };
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
         zero_tx(texts[i].type, &tx);
@@ -511,6 +562,20 @@ TEST(codec_decode_bad_length) {
         {TALLY_TX_TRANSFER, 126, TALLY_MEMO_MAX},
         {TALLY_TX_ASSET_CREATE, 74, TALLY_CODE_MAX},
         {TALLY_TX_ASSET_CREATE, 76, TALLY_NAME_MAX},
+        {TALLY_TX_CATEGORY_SET, 79, TALLY_CATEGORY_NAME_MAX},
+        /* network, kind, category, price, quantity, expiry: the title at 100, the
+         * text at 102, then the image hash and its URL at 136 */
+        {TALLY_TX_LISTING_CREATE, 100, TALLY_LISTING_TITLE_MAX},
+        {TALLY_TX_LISTING_CREATE, 102, TALLY_LISTING_TEXT_MAX},
+        {TALLY_TX_LISTING_CREATE, 136, TALLY_IMAGE_URL_MAX},
+        {TALLY_TX_LISTING_UPDATE, 99, TALLY_LISTING_TITLE_MAX},
+        {TALLY_TX_LISTING_UPDATE, 101, TALLY_LISTING_TEXT_MAX},
+        {TALLY_TX_LISTING_UPDATE, 135, TALLY_IMAGE_URL_MAX},
+        {TALLY_TX_ORDER_CREATE, 106, TALLY_MEMO_MAX},
+        {TALLY_TX_ORDER_DECLINE, 78, TALLY_MEMO_MAX},
+        {TALLY_TX_ORDER_DISPUTE, 78, TALLY_MEMO_MAX},
+        {TALLY_TX_ORDER_RESOLVE, 86, TALLY_MEMO_MAX},
+        {TALLY_TX_REVIEW, 79, TALLY_MEMO_MAX},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         uint8_t bytes[TALLY_TX_ENCODED_MAX + 512];
@@ -600,6 +665,30 @@ TEST(codec_decode_bad_value) {
     length = valid_encoding(TALLY_TX_ASSET_CREATE, bytes);
     bytes[78] = 200;
     CHECK_CODE(decode_exact(bytes, length, &tx), TALLY_OK);
+    /* A listing's kind (at 78, after network_id) is an offer or a want: 2+ refused. */
+    length = valid_encoding(TALLY_TX_LISTING_CREATE, bytes);
+    bytes[78] = TALLY_LISTING_WANT;
+    CHECK_CODE(decode_exact(bytes, length, &tx), TALLY_OK);
+    CHECK_EQ(tx.body.listing.kind, TALLY_LISTING_WANT);
+    for (unsigned value = TALLY_LISTING_KIND_COUNT; value < 256; value++) {
+        bytes[78] = (uint8_t)value;
+        CHECK_CODE(decode_exact(bytes, length, &tx), TALLY_ERR_DECODE_BAD_VALUE);
+    }
+    /* A category (listing_create at 79, listing_update at 78, category_set at 78) and
+     * a rating (review at 78) are the core's (BAD_CATEGORY, BAD_RATING): any byte
+     * decodes. */
+    static const struct {
+        uint8_t type;
+        size_t at;
+    } free_bytes[] = {{TALLY_TX_LISTING_CREATE, 79}, {TALLY_TX_LISTING_UPDATE, 78},
+                      {TALLY_TX_CATEGORY_SET, 78}, {TALLY_TX_REVIEW, 78}};
+    for (size_t i = 0; i < sizeof free_bytes / sizeof free_bytes[0]; i++) {
+        length = valid_encoding(free_bytes[i].type, bytes);
+        for (unsigned value = 0; value < 256; value += 17) {
+            bytes[free_bytes[i].at] = (uint8_t)value;
+            CHECK_CODE(decode_exact(bytes, length, &tx), TALLY_OK);
+        }
+    }
 }
 
 /* Decodes a transfer whose memo is the given bytes. */
@@ -948,4 +1037,154 @@ TEST(codec_batch_copies_and_releases_its_lines) {
     tally_tx_release(&tx);
     CHECK(tally_tx_copy(&copy, &tx));
     CHECK(tally_tx_equal(&copy, &tx));
+}
+
+/* ---- the marketplace (types 47-58, docs/MARKETPLACE.md) ------------------- */
+
+TEST(codec_marketplace_listing_layout) {
+    tally_tx tx;
+    zero_tx(TALLY_TX_LISTING_CREATE, &tx);
+    tx.body.listing.network_id = 0x11223344u;
+    tx.body.listing.kind = TALLY_LISTING_WANT;
+    tx.body.listing.category = 7;
+    tx.body.listing.price = 1250;
+    tx.body.listing.quantity = 0x01020304u;
+    tx.body.listing.expiry = -2;
+    set_text(&tx.body.listing.title, "Eggs", 4);
+    set_text(&tx.body.listing.text, "a dozen", 7);
+    memset(tx.body.listing.image_hash, 0xab, sizeof tx.body.listing.image_hash);
+    set_text(&tx.body.listing.image_url, "https://x/e", 10);
+    /* fields a create does not carry: not encoded, zero after a decode */
+    tx.body.listing.listing_id = 99;
+    uint8_t bytes[TALLY_TX_ENCODED_MAX];
+    size_t length = sample_encode(&tx, bytes);
+    REQUIRE(length == ENVELOPE_BYTES + body_bytes[TALLY_TX_LISTING_CREATE] + 4 + 7 + 10);
+    const uint8_t *body = bytes + 74;
+    static const uint8_t head[] = {0x44, 0x33, 0x22, 0x11, /* network_id */
+                                   0x01,                   /* kind: want */
+                                   0x07,                   /* category */
+                                   0xe2, 0x04, 0, 0, 0, 0, 0, 0, /* price 1250 */
+                                   0x04, 0x03, 0x02, 0x01,       /* quantity */
+                                   0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, /* expiry -2 */
+                                   0x04, 0x00, 'E', 'g', 'g', 's', 0x07, 0x00};
+    CHECK(memcmp(body, head, sizeof head) == 0);
+    CHECK(memcmp(body + sizeof head, "a dozen", 7) == 0);
+    for (unsigned i = 0; i < 32; i++) CHECK_EQ(body[sizeof head + 7 + i], 0xab);
+    CHECK_EQ(body[sizeof head + 7 + 32], 10);
+    CHECK_EQ(body[sizeof head + 7 + 33], 0);
+    CHECK(memcmp(body + sizeof head + 7 + 34, "https://x/e", 10) == 0);
+    tally_tx decoded;
+    CHECK_CODE(decode_exact(bytes, length, &decoded), TALLY_OK);
+    CHECK_EQ(decoded.body.listing.listing_id, 0);
+    CHECK_EQ(decoded.body.listing.quantity, 0x01020304u);
+    CHECK_EQ(decoded.body.listing.expiry, -2);
+    /* An update is the listing's id, then the same fields from the category on. */
+    tx.type = TALLY_TX_LISTING_UPDATE;
+    uint8_t update[TALLY_TX_ENCODED_MAX];
+    size_t update_length = sample_encode(&tx, update);
+    CHECK_EQ(update_length, length - 1);
+    CHECK_EQ(update[74], 99);
+    CHECK(memcmp(update + 78, body + 5, length - 74 - 5 - 64) == 0);
+    CHECK_CODE(decode_exact(update, update_length, &decoded), TALLY_OK);
+    CHECK_EQ(decoded.body.listing.network_id, 0);
+    CHECK_EQ(decoded.body.listing.kind, 0);
+    CHECK_EQ(decoded.body.listing.listing_id, 99);
+    /* A withdrawal is the id alone. */
+    tx.type = TALLY_TX_LISTING_WITHDRAW;
+    CHECK_EQ(sample_encode(&tx, update), ENVELOPE_BYTES + 4);
+}
+
+TEST(codec_marketplace_order_layouts) {
+    tally_tx tx;
+    uint8_t bytes[TALLY_TX_ENCODED_MAX];
+    zero_tx(TALLY_TX_ORDER_CREATE, &tx);
+    tx.body.order_create = (tally_tx_order_create){.listing_id = 5, .quantity = 2, .unit_price = 1250,
+                                                   .max_fee = 25, .timeout = 0x0102030405060708};
+    set_text(&tx.body.order_create.memo, "hi", 2);
+    size_t length = sample_encode(&tx, bytes);
+    REQUIRE(length == ENVELOPE_BYTES + body_bytes[TALLY_TX_ORDER_CREATE] + 2);
+    CHECK_EQ(bytes[74], 5);
+    CHECK_EQ(bytes[78], 2);
+    CHECK_EQ(bytes[82], 0xe2);
+    CHECK_EQ(bytes[83], 0x04);
+    CHECK_EQ(bytes[90], 25);
+    CHECK_EQ(bytes[98], 0x08);
+    CHECK_EQ(bytes[105], 0x01);
+    CHECK_EQ(bytes[106], 2);
+    CHECK_EQ(bytes[108], 'h');
+    /* A step: the order's id, a resolution's amount, and a memo where one is said. */
+    static const struct {
+        uint8_t type;
+        size_t body;
+    } steps[] = {{TALLY_TX_ORDER_ACCEPT, 4},      {TALLY_TX_ORDER_DECLINE, 4 + 2 + 3}, {TALLY_TX_ORDER_CANCEL, 4},
+                 {TALLY_TX_ORDER_CONFIRM, 4},     {TALLY_TX_ORDER_DISPUTE, 4 + 2 + 3},
+                 {TALLY_TX_ORDER_RESOLVE, 4 + 8 + 2 + 3}};
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        zero_tx(steps[i].type, &tx);
+        tx.body.order_step.order_id = 0x0a0b0c0du;
+        tx.body.order_step.amount = steps[i].type == TALLY_TX_ORDER_RESOLVE ? 1500 : 0;
+        set_text(&tx.body.order_step.memo, "why", 3);
+        length = sample_encode(&tx, bytes);
+        CHECK_EQ(length, ENVELOPE_BYTES + steps[i].body);
+        CHECK_EQ(bytes[74], 0x0d);
+        CHECK_EQ(bytes[77], 0x0a);
+        if (steps[i].type == TALLY_TX_ORDER_RESOLVE) {
+            CHECK_EQ(bytes[78], 0xdc); /* 1500 */
+            CHECK_EQ(bytes[79], 0x05);
+            CHECK_EQ(bytes[86], 3);
+        }
+        tally_tx decoded;
+        CHECK_CODE(decode_exact(bytes, length, &decoded), TALLY_OK);
+        CHECK_EQ(decoded.body.order_step.order_id, 0x0a0b0c0du);
+        /* what a step does not carry decodes as nothing */
+        CHECK_EQ(decoded.body.order_step.memo.length, steps[i].body > 4 ? 3 : 0);
+    }
+    zero_tx(TALLY_TX_REVIEW, &tx);
+    tx.body.review.order_id = 3;
+    tx.body.review.rating = 5;
+    set_text(&tx.body.review.text, "good", 4);
+    length = sample_encode(&tx, bytes);
+    CHECK_EQ(length, ENVELOPE_BYTES + body_bytes[TALLY_TX_REVIEW] + 4);
+    CHECK_EQ(bytes[78], 5);
+    CHECK_EQ(bytes[79], 4);
+    zero_tx(TALLY_TX_CATEGORY_SET, &tx);
+    tx.body.category_set.network_id = 1;
+    tx.body.category_set.category = 32;
+    set_text(&tx.body.category_set.name, "Food", 4);
+    length = sample_encode(&tx, bytes);
+    CHECK_EQ(length, ENVELOPE_BYTES + body_bytes[TALLY_TX_CATEGORY_SET] + 4);
+    CHECK_EQ(bytes[78], 32);
+    CHECK_EQ(bytes[79], 4);
+}
+
+TEST(codec_marketplace_texts_are_checked_in_every_field) {
+    /* Each text of the marketplace refuses a control character, a cut sequence and
+     * U+202E, and takes the longest valid text. */
+    static const char *const bad[] = {"a\nb", "\xe2\x82", "x\xe2\x80\xae"};
+    static const size_t bad_length[] = {3, 2, 4};
+    for (unsigned type = TALLY_TX_CATEGORY_SET; type <= TALLY_TX_REVIEW; type++) {
+        const tally_tx_layout *layout = tally_tx_layout_of((uint8_t)type);
+        REQUIRE(layout != NULL);
+        for (unsigned f = 0; f < layout->field_count; f++) {
+            if (layout->fields[f].kind != TALLY_FIELD_TEXT) continue;
+            for (size_t k = 0; k < 3; k++) {
+                tally_tx tx;
+                zero_tx((uint8_t)type, &tx);
+                set_text((tally_text *)((uint8_t *)&tx + layout->fields[f].offset), bad[k], bad_length[k]);
+                uint8_t bytes[TALLY_TX_ENCODED_MAX];
+                size_t length = sample_encode(&tx, bytes);
+                REQUIRE(length > 0);
+                CHECK_CODE(decode_exact(bytes, length, &tx), TALLY_ERR_DECODE_BAD_TEXT);
+            }
+            tally_tx tx;
+            zero_tx((uint8_t)type, &tx);
+            tally_text *text = (tally_text *)((uint8_t *)&tx + layout->fields[f].offset);
+            memset(text->bytes, 'z', layout->fields[f].limit);
+            text->length = layout->fields[f].limit;
+            uint8_t bytes[TALLY_TX_ENCODED_MAX];
+            size_t length = sample_encode(&tx, bytes);
+            REQUIRE(length > 0);
+            CHECK_CODE(decode_exact(bytes, length, &tx), TALLY_OK);
+        }
+    }
 }

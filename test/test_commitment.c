@@ -19,8 +19,12 @@
  * tally_merkle_root (the block's Merkle function), the domain, chain id, rules and
  * u32 count + root per table. */
 static void root_by_definition(const tally_state *state, uint8_t out[TALLY_HASH_BYTES]) {
-    const uint32_t counts[TALLY_TABLE_COUNT] = {state->network_count, state->asset_count, state->member_count,
-                                                state->account_count, state->holding_count};
+    _Static_assert(TALLY_TABLE_COUNT == 13, "a count for every table");
+    const uint32_t counts[TALLY_TABLE_COUNT] = {state->network_count,  state->asset_count,   state->member_count,
+                                                state->account_count,  state->holding_count, state->pending_count,
+                                                state->request_count,  state->gateway_count, state->stake_count,
+                                                state->proposal_count, state->vote_count,    state->listing_count,
+                                                state->order_count};
     crypto_generichash_state hash;
     crypto_generichash_init(&hash, NULL, 0, TALLY_HASH_BYTES);
     crypto_generichash_update(&hash, (const uint8_t *)"tally-state-v1", 14);
@@ -310,4 +314,111 @@ TEST(commitment_a_real_node_serves_proofs_a_client_checks_alone) {
     free(forged);
     CHECK(harness_stop_and_verify(&other));
     CHECK(harness_stop_and_verify(&node));
+}
+
+/* ---- the marketplace's tables (issue 13) ---- */
+
+static tally_result market_apply(test_world *world, tally_tx *tx) { return world_apply(world, tx); }
+
+/* Listings and orders are committed record by record: every step of an order keeps
+ * the three roots equal, proofs of them verify, and their records (with the network's
+ * market_categories, the seller's listings_open and the hold's order_id) decode to
+ * what the state holds. */
+TEST(commitment_listings_and_orders_are_committed_and_proved) {
+    test_world world;
+    world_small_economy(&world);
+    test_actor op = actor(1), alice = actor(2), bob = actor(3);
+    tally_tx tx = world_tx(&world, &op, TALLY_TX_CATEGORY_SET);
+    tx.body.category_set.network_id = 1;
+    tx.body.category_set.category = 5;
+    text_set(&tx.body.category_set.name, "Food");
+    REQUIRE(market_apply(&world, &tx).code == TALLY_OK);
+    check_roots(world.state);
+    tx = world_tx(&world, &bob, TALLY_TX_LISTING_CREATE);
+    tx.body.listing = (tally_tx_listing){.network_id = 1, .kind = TALLY_LISTING_OFFER, .category = 5, .price = 250,
+                                         .quantity = 4, .expiry = world.time + 20 * DAY};
+    text_set(&tx.body.listing.title, "Eggs");
+    REQUIRE(market_apply(&world, &tx).code == TALLY_OK);
+    check_roots(world.state);
+    tx = world_tx(&world, &alice, TALLY_TX_ORDER_CREATE);
+    tx.body.order_create = (tally_tx_order_create){.listing_id = 1, .quantity = 2, .unit_price = 250, .max_fee = 100,
+                                                   .timeout = world.time + 5 * DAY};
+    REQUIRE(market_apply(&world, &tx).code == TALLY_OK);
+    check_roots(world.state);
+    tx = world_tx(&world, &bob, TALLY_TX_ORDER_ACCEPT);
+    tx.body.order_step.order_id = 1;
+    REQUIRE(market_apply(&world, &tx).code == TALLY_OK);
+    check_roots(world.state);
+
+    uint8_t root[TALLY_HASH_BYTES];
+    REQUIRE(tally_state_commit(world.state, root));
+    static const tally_table market_tables[] = {TALLY_TABLE_LISTINGS, TALLY_TABLE_ORDERS, TALLY_TABLE_PENDINGS};
+    for (size_t t = 0; t < sizeof market_tables / sizeof market_tables[0]; t++) {
+        tally_state_proof proof;
+        REQUIRE(tally_state_prove(world.state, market_tables[t], 0, &proof));
+        uint8_t again[TALLY_HASH_BYTES];
+        CHECK(tally_state_proof_root(&proof, again));
+        CHECK(memcmp(again, root, TALLY_HASH_BYTES) == 0);
+        if (market_tables[t] == TALLY_TABLE_LISTINGS) {
+            tally_listing listing;
+            REQUIRE(tally_record_decode_listing(proof.record, proof.record_length, &listing));
+            CHECK_EQ(listing.id, 1);
+            CHECK_EQ(listing.category, 5);
+            CHECK_EQ(listing.quantity, 2);
+            CHECK_EQ(listing.orders_open, 1);
+            CHECK(memcmp(listing.seller.bytes, bob.key.bytes, TALLY_KEY_BYTES) == 0);
+        } else if (market_tables[t] == TALLY_TABLE_ORDERS) {
+            tally_order order;
+            REQUIRE(tally_record_decode_order(proof.record, proof.record_length, &order));
+            CHECK_EQ(order.status, TALLY_ORDER_ACCEPTED);
+            CHECK_EQ(order.amount, 500);
+            CHECK_EQ(order.pending_id, 1);
+            CHECK(memcmp(order.buyer.bytes, alice.key.bytes, TALLY_KEY_BYTES) == 0);
+        } else {
+            tally_pending pending;
+            REQUIRE(tally_record_decode_pending(proof.record, proof.record_length, &pending));
+            CHECK_EQ(pending.order_id, 1);
+            CHECK_EQ(pending.amount, 500);
+        }
+    }
+    tally_state_proof proof;
+    REQUIRE(tally_state_prove(world.state, TALLY_TABLE_NETWORKS, 0, &proof));
+    tally_network network;
+    REQUIRE(tally_record_decode_network(proof.record, proof.record_length, &network));
+    CHECK_EQ(network.market_categories, 1u << 4);
+    uint32_t index;
+    REQUIRE(tally_state_member_position(world.state, 1, &bob.key, &index));
+    REQUIRE(tally_state_prove(world.state, TALLY_TABLE_MEMBERS, index, &proof));
+    tally_member member;
+    REQUIRE(tally_record_decode_member(proof.record, proof.record_length, &member));
+    CHECK_EQ(member.listings_open, 1);
+    /* a changed byte of a listing's or an order's record no longer proves */
+    REQUIRE(tally_state_prove(world.state, TALLY_TABLE_ORDERS, 0, &proof));
+    proof.record[proof.record_length / 2] ^= 1;
+    uint8_t moved[TALLY_HASH_BYTES];
+    CHECK(!tally_state_proof_root(&proof, moved) || memcmp(moved, root, TALLY_HASH_BYTES) != 0);
+
+    /* confirmation, review, the listing's expiry at a block end, a snapshot */
+    tx = world_tx(&world, &alice, TALLY_TX_ORDER_CONFIRM);
+    tx.body.order_step.order_id = 1;
+    REQUIRE(market_apply(&world, &tx).code == TALLY_OK);
+    check_roots(world.state);
+    tx = world_tx(&world, &alice, TALLY_TX_REVIEW);
+    tx.body.review.order_id = 1;
+    tx.body.review.rating = 4;
+    REQUIRE(market_apply(&world, &tx).code == TALLY_OK);
+    check_roots(world.state);
+    world_advance_to(&world, world.time + 21 * DAY);
+    CHECK_EQ(tally_state_listing(world.state, 1)->status, TALLY_LISTING_EXPIRED);
+    CHECK_EQ(member_of(&world, 1, &bob)->listings_open, 0);
+    check_roots(world.state);
+    tally_state *loaded = world_reload(&world);
+    REQUIRE(loaded != NULL);
+    uint8_t original[TALLY_HASH_BYTES], reloaded[TALLY_HASH_BYTES];
+    REQUIRE(tally_state_commit(world.state, original));
+    REQUIRE(tally_state_commit(loaded, reloaded));
+    CHECK(memcmp(original, reloaded, TALLY_HASH_BYTES) == 0);
+    CHECK_EQ(tally_state_order(loaded, 1)->buyer_rating, 4);
+    tally_state_destroy(loaded);
+    world_free(&world);
 }

@@ -334,7 +334,7 @@ TEST(events_kind_names_are_the_documented_ones) {
                            "request_expired", "health_recorded", "stake_slashed", "limit_set", "demurrage_charged",
                            "membership_fee_charged", "fee_suspended", "proposal_passed", "proposal_rejected",
                            "proposal_executed", "listing_expired", "order_released", "order_expired", "order_held"};
-    _Static_assert(TALLY_EVENT_KIND_LAST == 25, "a name for every kind above");
+    _Static_assert(sizeof names / sizeof names[0] == TALLY_EVENT_KIND_LAST + 1, "a name for every kind");
     for (uint8_t kind = TALLY_EVENT_KIND_FIRST; kind <= TALLY_EVENT_KIND_LAST; kind++)
         CHECK(strcmp(tally_event_kind_name(kind), names[kind]) == 0);
     CHECK(tally_event_kind_name(0) == NULL && tally_event_kind_name(TALLY_EVENT_KIND_LAST + 1) == NULL);
@@ -344,4 +344,76 @@ TEST(events_kind_names_are_the_documented_ones) {
     CHECK(!tally_event_kind_has_member(TALLY_EVENT_HEALTH_RECORDED));
     for (uint8_t kind = TALLY_EVENT_STAKE_SLASHED; kind <= TALLY_EVENT_PROPOSAL_EXECUTED; kind++)
         CHECK(tally_event_kind_has_member(kind));
+    /* the marketplace's: the seller (listing expired, order released or held) or the
+     * buyer (order expired) */
+    for (uint8_t kind = TALLY_EVENT_LISTING_EXPIRED; kind <= TALLY_EVENT_ORDER_HELD; kind++)
+        CHECK(tally_event_kind_has_member(kind));
+}
+
+/* The marketplace's events (docs/MARKETPLACE.md): at its timeout a placed order is
+ * refunded (order_expired: the buyer, what was held), an accepted one pays the seller
+ * (order_released: the seller, what it was paid), or, the seller at its cap, waits
+ * disputed (order_held: the seller, the order's amount); at its expiry a listing
+ * ends (listing_expired: the seller, 0). `time` is the order's or listing's id. */
+TEST(events_the_marketplace_reports_orders_and_listings_ended_at_their_times) {
+    test_world world;
+    tally_policy policy = policy_default();
+    policy.fee_bps = 100;
+    policy.positive_cap = 400;
+    policy.period_seconds = 60 * DAY;
+    two_members(&world, &policy);
+    test_actor op = actor(0), alice = actor(1), bob = actor(2);
+    CHECK_CODE(do_open_line(&world, &op, NET, &bob, 100000, 0, 0, 0).code, TALLY_OK);
+    const int64_t start = world.time;
+    tally_tx tx = world_tx(&world, &alice, TALLY_TX_LISTING_CREATE);
+    tx.body.listing = (tally_tx_listing){.network_id = NET, .kind = TALLY_LISTING_OFFER, .price = 250, .quantity = 10,
+                                         .expiry = start + 20 * DAY};
+    text_set(&tx.body.listing.title, "Eggs");
+    CHECK_CODE(world_apply(&world, &tx).code, TALLY_OK);
+    tx = world_tx(&world, &alice, TALLY_TX_LISTING_CREATE);
+    tx.body.listing = (tally_tx_listing){.network_id = NET, .kind = TALLY_LISTING_WANT, .quantity = 1,
+                                         .expiry = start + 3 * DAY};
+    text_set(&tx.body.listing.title, "A ladder");
+    CHECK_CODE(world_apply(&world, &tx).code, TALLY_OK);
+    static const struct {
+        uint32_t quantity;
+        int64_t days;
+        bool accept;
+    } orders[] = {{2, 2, false}, {1, 4, true}, {1, 5, true}};
+    for (size_t i = 0; i < sizeof orders / sizeof orders[0]; i++) {
+        tx = world_tx(&world, &bob, TALLY_TX_ORDER_CREATE);
+        tx.body.order_create = (tally_tx_order_create){.listing_id = 1, .quantity = orders[i].quantity,
+                                                       .unit_price = 250, .max_fee = 100,
+                                                       .timeout = start + orders[i].days * DAY};
+        CHECK_CODE(world_apply(&world, &tx).code, TALLY_OK);
+        if (!orders[i].accept) continue;
+        tx = world_tx(&world, &alice, TALLY_TX_ORDER_ACCEPT);
+        tx.body.order_step.order_id = (uint32_t)i + 1;
+        CHECK_CODE(world_apply(&world, &tx).code, TALLY_OK);
+    }
+    event_log log = advance_logged(&world, start + 2 * DAY - 1, NULL);
+    CHECK_EQ(log.count, 0);
+    log = advance_logged(&world, start + 2 * DAY, NULL);
+    CHECK_EQ(log.count, 1);
+    check_event(&log.events[0], TALLY_EVENT_ORDER_EXPIRED, &bob.key, 500, 1);
+    log = advance_logged(&world, start + 3 * DAY, NULL);
+    CHECK_EQ(log.count, 1);
+    check_event(&log.events[0], TALLY_EVENT_LISTING_EXPIRED, &alice.key, 0, 2);
+    log = advance_logged(&world, start + 4 * DAY + 30, NULL);
+    CHECK_EQ(log.count, 1);
+    check_event(&log.events[0], TALLY_EVENT_ORDER_RELEASED, &alice.key, 250, 2);
+    CHECK_EQ(balance_of(&world, NET, &alice), 250);
+    /* 250 more would take alice past her cap of 400: the order waits, disputed */
+    log = advance_logged(&world, start + 5 * DAY, NULL);
+    CHECK_EQ(log.count, 1);
+    check_event(&log.events[0], TALLY_EVENT_ORDER_HELD, &alice.key, 250, 3);
+    CHECK_EQ(tally_state_order(world.state, 3)->status, TALLY_ORDER_DISPUTED);
+    CHECK_EQ(balance_of(&world, NET, &alice), 250);
+    log = advance_logged(&world, start + 20 * DAY, NULL);
+    CHECK_EQ(log.count, 1);
+    check_event(&log.events[0], TALLY_EVENT_LISTING_EXPIRED, &alice.key, 0, 1);
+    CHECK_EQ(tally_state_order(world.state, 1)->status, TALLY_ORDER_EXPIRED);
+    CHECK_EQ(tally_state_order(world.state, 2)->status, TALLY_ORDER_RELEASED);
+    CHECK_EQ(tally_state_listing(world.state, 1)->status, TALLY_LISTING_EXPIRED);
+    world_free(&world);
 }

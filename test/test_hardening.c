@@ -747,3 +747,285 @@ TEST(hardening_02_announcing_again_and_again_keeps_one_entry_queued) {
     CHECK_EQ(network->peg_reserve_units, 1001);
     world_free(&world);
 }
+
+/* ---- finding 12 for the marketplace (issue 13): its texts, images and bytes ---- */
+
+/* Applies tx (through world_apply, which fails the test if a refusal changes the
+ * state) and, when the encoder can write it, decodes its bytes: the code of each. */
+static tally_error market_decoded(const tally_tx *tx) {
+    uint8_t bytes[TALLY_TX_ENCODED_MAX];
+    size_t length = tally_tx_encode(tx, bytes, sizeof bytes);
+    if (length == 0) return TALLY_ERROR_COUNT; /* the encoder refuses it */
+    tally_tx decoded;
+    tally_error error = tally_tx_decode(bytes, length, &decoded);
+    if (error == TALLY_OK) tally_tx_release(&decoded);
+    return error;
+}
+
+static tally_tx market_listing(const test_world *world, const test_actor *seller) {
+    tally_tx tx = world_tx(world, seller, TALLY_TX_LISTING_CREATE);
+    tx.body.listing.network_id = 1;
+    tx.body.listing.kind = TALLY_LISTING_OFFER;
+    tx.body.listing.category = 1;
+    tx.body.listing.price = 500;
+    tx.body.listing.quantity = 3;
+    tx.body.listing.expiry = world->time + 10 * DAY;
+    text_set(&tx.body.listing.title, "Eggs");
+    return tx;
+}
+
+static void fill_text(tally_text *text, char c, size_t length) {
+    memset(text, 0, sizeof *text);
+    memset(text->bytes, c, length);
+    text->length = (uint16_t)length;
+}
+
+TEST(hardening_12_marketplace_texts_images_and_ratings_are_refused_changing_nothing) {
+    test_world world;
+    world_init(&world);
+    test_actor op = actor(1), alice = actor(2), bob = actor(3);
+    tally_policy policy = policy_default();
+    REQUIRE(do_create_network(&world, &op, &policy).code == TALLY_OK);
+    REQUIRE(do_admit(&world, &op, 1, &alice).code == TALLY_OK);
+    REQUIRE(do_admit(&world, &op, 1, &bob).code == TALLY_OK);
+    REQUIRE(do_open_line(&world, &op, 1, &bob, 100000, 0, 0, 0).code == TALLY_OK);
+    tally_tx category = world_tx(&world, &op, TALLY_TX_CATEGORY_SET);
+    category.body.category_set.network_id = 1;
+    category.body.category_set.category = 1;
+    text_set(&category.body.category_set.name, "Food");
+    REQUIRE(world_apply(&world, &category).code == TALLY_OK);
+    tally_tx tx = market_listing(&world, &alice);
+    REQUIRE(world_apply(&world, &tx).code == TALLY_OK); /* listing 1 */
+    uint8_t hash_before[TALLY_HASH_BYTES], hash_after[TALLY_HASH_BYTES];
+    REQUIRE(tally_state_hash(world.state, hash_before));
+    int cases = 0;
+#define REFUSED(tx_, apply_code_, decode_code_)                                \
+    do {                                                                       \
+        CHECK_CODE(world_apply(&world, &(tx_)).code, apply_code_);             \
+        CHECK_CODE(market_decoded(&(tx_)), decode_code_);                      \
+        cases++;                                                               \
+    } while (0)
+
+    /* A title of 81 bytes, a text of 257, a URL of 161: the encoder will not write
+     * them, and the core refuses them as the decoder would have. */
+    tx = market_listing(&world, &alice);
+    fill_text(&tx.body.listing.title, 't', TALLY_LISTING_TITLE_MAX + 1);
+    REFUSED(tx, TALLY_ERR_DECODE_BAD_LENGTH, TALLY_ERROR_COUNT);
+    tx = market_listing(&world, &alice);
+    fill_text(&tx.body.listing.text, 'x', TALLY_LISTING_TEXT_MAX + 1);
+    REFUSED(tx, TALLY_ERR_DECODE_BAD_LENGTH, TALLY_ERROR_COUNT);
+    tx = market_listing(&world, &alice);
+    memset(tx.body.listing.image_hash, 1, TALLY_HASH_BYTES);
+    fill_text(&tx.body.listing.image_url, 'u', TALLY_IMAGE_URL_MAX + 1);
+    memcpy(tx.body.listing.image_url.bytes, "https://", 8);
+    REFUSED(tx, TALLY_ERR_BAD_IMAGE, TALLY_ERROR_COUNT);
+    /* ... and at their maximum they pass the decoder (here the title: 80 bytes) */
+    tx = market_listing(&world, &alice);
+    fill_text(&tx.body.listing.title, 't', TALLY_LISTING_TITLE_MAX);
+    CHECK_CODE(market_decoded(&tx), TALLY_OK);
+    /* the bytes of an 81-byte title, signed, are refused by their length */
+    {
+        uint8_t bytes[TALLY_TX_ENCODED_MAX];
+        size_t length = tally_tx_encode(&tx, bytes, sizeof bytes);
+        REQUIRE(length > 0);
+        memmove(bytes + 102 + TALLY_LISTING_TITLE_MAX + 1, bytes + 102 + TALLY_LISTING_TITLE_MAX,
+                length - 102 - TALLY_LISTING_TITLE_MAX);
+        bytes[100] = TALLY_LISTING_TITLE_MAX + 1;
+        bytes[102 + TALLY_LISTING_TITLE_MAX] = 't';
+        tally_tx decoded;
+        CHECK_CODE(tally_tx_decode(bytes, length + 1, &decoded), TALLY_ERR_DECODE_BAD_LENGTH);
+        cases++;
+    }
+    /* Invalid UTF-8 and spoofing characters in a title, a text, a memo, a review. */
+    static const char *const bad[] = {"eggs \xe2\x82", "\xc3\x28", "\xed\xa0\x80", "invoice \u202Egpj.exe",
+                                      "pa\u200Bid", "x\302\205y", "a\nb"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        tx = market_listing(&world, &alice);
+        text_set(&tx.body.listing.title, bad[i]);
+        REFUSED(tx, TALLY_ERR_DECODE_BAD_TEXT, TALLY_ERR_DECODE_BAD_TEXT);
+        tx = market_listing(&world, &alice);
+        text_set(&tx.body.listing.text, bad[i]);
+        REFUSED(tx, TALLY_ERR_DECODE_BAD_TEXT, TALLY_ERR_DECODE_BAD_TEXT);
+        tx = market_listing(&world, &alice);
+        tx.type = TALLY_TX_LISTING_UPDATE;
+        tx.body.listing.network_id = 0, tx.body.listing.kind = 0, tx.body.listing.listing_id = 1;
+        text_set(&tx.body.listing.title, bad[i]);
+        REFUSED(tx, TALLY_ERR_DECODE_BAD_TEXT, TALLY_ERR_DECODE_BAD_TEXT);
+        tx = world_tx(&world, &bob, TALLY_TX_ORDER_CREATE);
+        tx.body.order_create = (tally_tx_order_create){.listing_id = 1, .quantity = 1, .unit_price = 500,
+                                                       .max_fee = 500, .timeout = world.time + DAY};
+        text_set(&tx.body.order_create.memo, bad[i]);
+        REFUSED(tx, TALLY_ERR_DECODE_BAD_TEXT, TALLY_ERR_DECODE_BAD_TEXT);
+        tx = world_tx(&world, &op, TALLY_TX_CATEGORY_SET);
+        tx.body.category_set.network_id = 1;
+        tx.body.category_set.category = 2;
+        text_set(&tx.body.category_set.name, bad[i]);
+        REFUSED(tx, TALLY_ERR_BAD_NAME, TALLY_ERR_DECODE_BAD_TEXT);
+    }
+    /* Images: a URL with a space, another scheme, non-ASCII, a hash without a URL and
+     * a URL without a hash. */
+    static const char *const urls[] = {"https://example.org/my eggs.jpg", "ftp://example.org/eggs.jpg",
+                                       "https://example.org/\xc3\xa9", "https://", "javascript:alert(1)"};
+    for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++) {
+        tx = market_listing(&world, &alice);
+        memset(tx.body.listing.image_hash, 0xab, TALLY_HASH_BYTES);
+        text_set(&tx.body.listing.image_url, urls[i]);
+        REFUSED(tx, TALLY_ERR_BAD_IMAGE, TALLY_OK);
+    }
+    tx = market_listing(&world, &alice);
+    memset(tx.body.listing.image_hash, 0xab, TALLY_HASH_BYTES);
+    REFUSED(tx, TALLY_ERR_BAD_IMAGE, TALLY_OK);
+    tx = market_listing(&world, &alice);
+    text_set(&tx.body.listing.image_url, "https://example.org/eggs.jpg");
+    REFUSED(tx, TALLY_ERR_BAD_IMAGE, TALLY_OK);
+    /* A kind the decoder refuses, handed to the core as a struct. */
+    tx = market_listing(&world, &alice);
+    tx.body.listing.kind = TALLY_LISTING_KIND_COUNT;
+    REFUSED(tx, TALLY_ERR_DECODE_BAD_VALUE, TALLY_ERR_DECODE_BAD_VALUE);
+    /* Categories: unnamed, past 32, and 0 or 33 for a name. */
+    tx = market_listing(&world, &alice);
+    tx.body.listing.category = 2;
+    REFUSED(tx, TALLY_ERR_BAD_CATEGORY, TALLY_OK);
+    tx.body.listing.category = 255;
+    REFUSED(tx, TALLY_ERR_BAD_CATEGORY, TALLY_OK);
+    static const uint8_t bad_categories[] = {0, TALLY_MARKET_CATEGORIES_MAX + 1, 255};
+    for (size_t i = 0; i < sizeof bad_categories; i++) {
+        tx = world_tx(&world, &op, TALLY_TX_CATEGORY_SET);
+        tx.body.category_set.network_id = 1;
+        tx.body.category_set.category = bad_categories[i];
+        text_set(&tx.body.category_set.name, "Tools");
+        REFUSED(tx, TALLY_ERR_BAD_CATEGORY, TALLY_OK);
+    }
+    tx = world_tx(&world, &op, TALLY_TX_CATEGORY_SET);
+    tx.body.category_set.network_id = 1;
+    tx.body.category_set.category = 2;
+    fill_text(&tx.body.category_set.name, 'n', TALLY_CATEGORY_NAME_MAX + 1);
+    REFUSED(tx, TALLY_ERR_BAD_NAME, TALLY_ERROR_COUNT);
+    /* An order memo of 257 bytes. */
+    tx = world_tx(&world, &bob, TALLY_TX_ORDER_CREATE);
+    tx.body.order_create = (tally_tx_order_create){.listing_id = 1, .quantity = 1, .unit_price = 500,
+                                                   .max_fee = 500, .timeout = world.time + DAY};
+    fill_text(&tx.body.order_create.memo, 'm', TALLY_MEMO_MAX + 1);
+    REFUSED(tx, TALLY_ERR_DECODE_BAD_LENGTH, TALLY_ERROR_COUNT);
+    REQUIRE(tally_state_hash(world.state, hash_after));
+    CHECK(memcmp(hash_before, hash_after, sizeof hash_before) == 0);
+
+    /* An order that paid the seller, then ratings: 0, 6 and 255 are refused with
+     * BAD_RATING (the decoder carries any byte), a bad text with its code; 5 counts
+     * once. */
+    tx = world_tx(&world, &bob, TALLY_TX_ORDER_CREATE);
+    tx.body.order_create = (tally_tx_order_create){.listing_id = 1, .quantity = 1, .unit_price = 500,
+                                                   .max_fee = 500, .timeout = world.time + DAY};
+    REQUIRE(world_apply(&world, &tx).code == TALLY_OK);
+    tx = world_tx(&world, &alice, TALLY_TX_ORDER_ACCEPT);
+    tx.body.order_step.order_id = 1;
+    REQUIRE(world_apply(&world, &tx).code == TALLY_OK);
+    /* a dispute's memo, spoofed or too long */
+    tx = world_tx(&world, &bob, TALLY_TX_ORDER_DISPUTE);
+    tx.body.order_step.order_id = 1;
+    text_set(&tx.body.order_step.memo, "broken \u2066");
+    REFUSED(tx, TALLY_ERR_DECODE_BAD_TEXT, TALLY_ERR_DECODE_BAD_TEXT);
+    fill_text(&tx.body.order_step.memo, 'm', TALLY_MEMO_MAX + 1);
+    REFUSED(tx, TALLY_ERR_DECODE_BAD_LENGTH, TALLY_ERROR_COUNT);
+    tx = world_tx(&world, &bob, TALLY_TX_ORDER_CONFIRM);
+    tx.body.order_step.order_id = 1;
+    REQUIRE(world_apply(&world, &tx).code == TALLY_OK);
+    REQUIRE(tally_state_hash(world.state, hash_before));
+    static const uint8_t ratings[] = {0, 6, 255};
+    for (size_t i = 0; i < sizeof ratings; i++) {
+        tx = world_tx(&world, &bob, TALLY_TX_REVIEW);
+        tx.body.review.order_id = 1;
+        tx.body.review.rating = ratings[i];
+        REFUSED(tx, TALLY_ERR_BAD_RATING, TALLY_OK);
+    }
+    tx = world_tx(&world, &bob, TALLY_TX_REVIEW);
+    tx.body.review.order_id = 1;
+    tx.body.review.rating = 5;
+    text_set(&tx.body.review.text, "good\U000E0041");
+    REFUSED(tx, TALLY_ERR_DECODE_BAD_TEXT, TALLY_ERR_DECODE_BAD_TEXT);
+    fill_text(&tx.body.review.text, 'r', TALLY_MEMO_MAX + 1);
+    REFUSED(tx, TALLY_ERR_DECODE_BAD_LENGTH, TALLY_ERROR_COUNT);
+    REQUIRE(tally_state_hash(world.state, hash_after));
+    CHECK(memcmp(hash_before, hash_after, sizeof hash_before) == 0);
+    const tally_member *seller = member_of(&world, 1, &alice);
+    REQUIRE(seller != NULL);
+    CHECK_EQ(seller->review_count, 0);
+    fill_text(&tx.body.review.text, 'r', TALLY_MEMO_MAX);
+    CHECK_CODE(world_apply(&world, &tx).code, TALLY_OK);
+    CHECK_EQ(member_of(&world, 1, &alice)->review_count, 1);
+    CHECK_EQ(member_of(&world, 1, &alice)->review_points, 2);
+    tx = world_tx(&world, &bob, TALLY_TX_REVIEW);
+    tx.body.review.order_id = 1;
+    tx.body.review.rating = 1;
+    CHECK_CODE(world_apply(&world, &tx).code, TALLY_ERR_ALREADY_REVIEWED);
+#undef REFUSED
+    CHECK(cases >= 60);
+    world_free(&world);
+}
+
+/* ---- finding 1 for the marketplace: one member's open listings and orders ---- */
+
+/* A member publishes at most 1,024 open listings (TOO_MANY_OPEN for one more,
+ * changing nothing; a withdrawal or an expiry makes room), and holds at most 1,024
+ * open orders' money, as any payer's holds. */
+TEST(hardening_01_a_member_has_at_most_its_bound_of_open_listings_and_orders) {
+    test_world world;
+    world_init(&world);
+    test_actor op = actor(1), alice = actor(2), bob = actor(3);
+    tally_policy policy = policy_default();
+    REQUIRE(do_create_network(&world, &op, &policy).code == TALLY_OK);
+    REQUIRE(do_admit(&world, &op, 1, &alice).code == TALLY_OK);
+    REQUIRE(do_admit(&world, &op, 1, &bob).code == TALLY_OK);
+    REQUIRE(do_open_line(&world, &op, 1, &bob, 1000000, 0, 0, 0).code == TALLY_OK);
+    tally_tx category = world_tx(&world, &op, TALLY_TX_CATEGORY_SET);
+    category.body.category_set.network_id = 1;
+    category.body.category_set.category = 1;
+    text_set(&category.body.category_set.name, "Food");
+    REQUIRE(world_apply(&world, &category).code == TALLY_OK);
+    for (uint32_t i = 0; i < TALLY_OPEN_PER_MEMBER_MAX; i++) {
+        tally_tx tx = market_listing(&world, &alice);
+        tx.body.listing.quantity = 2000;
+        tx.body.listing.expiry = world.time + (i == 0 ? 1 : 10) * DAY; /* listing 1 expires first */
+        tally_result result = tally_apply(world.state, &tx, world.time);
+        REQUIRE(result.code == TALLY_OK);
+        REQUIRE(result.created_id == i + 1);
+    }
+    CHECK_EQ(member_of(&world, 1, &alice)->listings_open, TALLY_OPEN_PER_MEMBER_MAX);
+    tally_tx more = market_listing(&world, &alice);
+    CHECK_CODE(world_apply(&world, &more).code, TALLY_ERR_TOO_MANY_OPEN);
+    /* others still publish */
+    tally_tx other = market_listing(&world, &bob);
+    CHECK_CODE(world_apply(&world, &other).code, TALLY_OK);
+    /* a withdrawal makes room for one */
+    tally_tx withdraw = world_tx(&world, &alice, TALLY_TX_LISTING_WITHDRAW);
+    withdraw.body.listing.listing_id = 2;
+    CHECK_CODE(world_apply(&world, &withdraw).code, TALLY_OK);
+    more = market_listing(&world, &alice);
+    CHECK_CODE(world_apply(&world, &more).code, TALLY_OK);
+    more = market_listing(&world, &alice);
+    CHECK_CODE(world_apply(&world, &more).code, TALLY_ERR_TOO_MANY_OPEN);
+    /* and so does an expiry */
+    world_advance_to(&world, world.time + DAY);
+    CHECK_EQ(tally_state_listing(world.state, 1)->status, TALLY_LISTING_EXPIRED);
+    more = market_listing(&world, &alice);
+    CHECK_CODE(world_apply(&world, &more).code, TALLY_OK);
+    CHECK_EQ(member_of(&world, 1, &alice)->listings_open, TALLY_OPEN_PER_MEMBER_MAX);
+
+    /* bob's open orders: each holds money, at most 1,024 holds open */
+    uint32_t placed = 0;
+    tally_result result = {0};
+    for (uint32_t i = 0; i <= TALLY_OPEN_PER_MEMBER_MAX; i++) {
+        tally_tx tx = world_tx(&world, &bob, TALLY_TX_ORDER_CREATE);
+        tx.body.order_create = (tally_tx_order_create){.listing_id = 3, .quantity = 1, .unit_price = 500,
+                                                       .max_fee = 500, .timeout = world.time + 5 * DAY};
+        result = i < TALLY_OPEN_PER_MEMBER_MAX ? tally_apply(world.state, &tx, world.time) : world_apply(&world, &tx);
+        if (result.code != TALLY_OK) break;
+        placed++;
+    }
+    CHECK_EQ(placed, TALLY_OPEN_PER_MEMBER_MAX);
+    CHECK_CODE(result.code, TALLY_ERR_TOO_MANY_OPEN);
+    CHECK_EQ(tally_state_listing(world.state, 3)->orders_open, TALLY_OPEN_PER_MEMBER_MAX);
+    char why[256];
+    CHECK(tally_check_invariants(world.state, why, sizeof why));
+    world_free(&world);
+}

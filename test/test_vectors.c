@@ -99,6 +99,26 @@ TEST(vectors_cover_every_type) {
         if (length > longest) longest = length;
     }
     CHECK_EQ(longest, TALLY_TX_ENCODED_MAX);
+    /* The longest but a batch is a listing with every text at its maximum, under the
+     * single transaction's bound. */
+    size_t longest_single = 0;
+    json_array_foreach(vectors, index, entry) {
+        if (json_integer_value(json_object_get(entry, "type_code")) == TALLY_TX_TRANSFER_BATCH) continue;
+        size_t length = strlen(string_of(entry, "signed")) / 2;
+        if (length > longest_single) longest_single = length;
+    }
+    CHECK_EQ(longest_single, 698);
+    CHECK(longest_single <= TALLY_TX_SINGLE_ENCODED_MAX);
+    /* Every marketplace type that carries a text has a refused vector of it. */
+    json_t *refused = json_object_get(file, "refused");
+    static const uint8_t texts[] = {TALLY_TX_CATEGORY_SET,  TALLY_TX_LISTING_CREATE, TALLY_TX_LISTING_UPDATE,
+                                    TALLY_TX_ORDER_CREATE,  TALLY_TX_ORDER_DECLINE,  TALLY_TX_ORDER_DISPUTE,
+                                    TALLY_TX_ORDER_RESOLVE, TALLY_TX_REVIEW};
+    for (size_t i = 0; i < sizeof texts; i++) {
+        bool found = false;
+        json_array_foreach(refused, index, entry) found |= strcmp(string_of(entry, "type"), tally_tx_type_name(texts[i])) == 0;
+        CHECK(found);
+    }
     json_decref(file);
 }
 

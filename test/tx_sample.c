@@ -148,6 +148,23 @@ void sample_tx(uint8_t type, sample_rng *rng, tally_tx *tx) {
     if (type == TALLY_TX_FEE_DISTRIBUTE && tx->body.fee_distribute.to_pool)
         memset(&tx->body.fee_distribute.to, 0, sizeof tx->body.fee_distribute.to);
     if (type == TALLY_TX_PROPOSAL_CREATE) sample_action(rng, &tx->body.proposal_create.action);
+    /* A listing's image, half the time as the rules take it: none (hash zero, URL
+     * empty) or an https URL of printable ASCII; else whatever sample_fields drew (the
+     * decoder carries any text there, the rules refuse it with BAD_IMAGE). */
+    if ((type == TALLY_TX_LISTING_CREATE || type == TALLY_TX_LISTING_UPDATE) && sample_below(rng, 2) == 0) {
+        tally_tx_listing *listing = &tx->body.listing;
+        memset(&listing->image_url, 0, sizeof listing->image_url);
+        if (sample_below(rng, 2) == 0) {
+            memset(listing->image_hash, 0, sizeof listing->image_hash);
+        } else {
+            size_t length = 8 + (size_t)sample_below(rng, TALLY_IMAGE_URL_MAX - 8 + 1);
+            memcpy(listing->image_url.bytes, "https://", 8);
+            for (size_t i = 8; i < length; i++) listing->image_url.bytes[i] = (char)(0x21 + sample_below(rng, 0x7e - 0x21 + 1));
+            listing->image_url.length = (uint16_t)length;
+        }
+    }
+    /* A review's rating mostly 1..5, sometimes any byte (the rules' BAD_RATING). */
+    if (type == TALLY_TX_REVIEW && sample_below(rng, 4) != 0) tx->body.review.rating = (uint8_t)(1 + sample_below(rng, 5));
 }
 
 size_t sample_encode(const tally_tx *tx, uint8_t out[TALLY_TX_ENCODED_MAX]) {

@@ -61,7 +61,7 @@ tally_result ledger_dispatch(tally_state *state, const tally_tx *tx, int64_t blo
     case TALLY_TX_CATEGORY_SET: return market_category_set(state, tx);
     case TALLY_TX_LISTING_CREATE: return market_listing_create(state, tx, block_time);
     case TALLY_TX_LISTING_UPDATE: return market_listing_update(state, tx, block_time);
-    case TALLY_TX_LISTING_WITHDRAW: return market_listing_withdraw(state, tx);
+    case TALLY_TX_LISTING_WITHDRAW: return market_listing_withdraw(state, tx, block_time);
     case TALLY_TX_ORDER_CREATE: return market_order_create(state, tx, block_time);
     case TALLY_TX_ORDER_ACCEPT:
     case TALLY_TX_ORDER_DECLINE:
@@ -152,25 +152,36 @@ tally_result tally_apply_signed(tally_state *state, const tally_tx *tx, int64_t 
 }
 
 /* The due heap, drained in order. A due time of INT64_MAX never comes (see credit.c).
- * At most TALLY_BLOCK_DUES_MAX entries a block: what is left is still due, so the
- * next block takes it (the node makes that block at once). */
+ * At most TALLY_BLOCK_DUES_MAX entries a block that do something: what is left is
+ * still due, so the next block takes it (the node makes that block at once). A stale
+ * entry (its record moved on since it was queued: a listing updated, a line unfrozen,
+ * a hold ended) is popped without counting: a node that loaded its state from a
+ * snapshot queues none, and both must end every block alike. */
 static void process_due(tally_state *state, int64_t block_time, ledger_block_end *end) {
     ledger_due due;
     while (end->dues < TALLY_BLOCK_DUES_MAX && ledger_due_peek(state, &due) && due.due_time <= block_time &&
            due.due_time != INT64_MAX) {
         ledger_due_pop(state);
-        end->dues++;
+        end->dues++; /* counted as it runs: a charge round spends what is left of the budget */
+        bool live = false;
         switch ((ledger_due_kind)due.kind) {
-        case DUE_LINE: credit_line_due(state, due.index, due.due_time, block_time, end); break;
-        case DUE_POLICY_CHANGE: network_policy_change_due(state, ledger_network(state, due.index + 1), due.due_time, end); break;
-        case DUE_PEG_CHANGE: network_peg_change_due(state, ledger_network(state, due.index + 1), due.due_time, end); break;
-        case DUE_PENDING: pending_due(state, due.index, due.due_time, block_time, end); break;
-        case DUE_REQUEST: request_due(state, due.index, due.due_time, end); break;
-        case DUE_HEALTH: health_period_due(state, ledger_network(state, due.index + 1), due.due_time, end); break;
-        case DUE_CHARGES: charges_due(state, ledger_network(state, due.index + 1), due.due_time, block_time, end); break;
-        case DUE_PROPOSAL: governance_due(state, due.index, due.due_time, block_time, end); break;
-        case DUE_LISTING: market_listing_due(state, due.index, due.due_time, end); break;
+        case DUE_LINE: live = credit_line_due(state, due.index, due.due_time, block_time, end); break;
+        case DUE_POLICY_CHANGE:
+            live = network_policy_change_due(state, ledger_network(state, due.index + 1), due.due_time, end);
+            break;
+        case DUE_PEG_CHANGE:
+            live = network_peg_change_due(state, ledger_network(state, due.index + 1), due.due_time, end);
+            break;
+        case DUE_PENDING: live = pending_due(state, due.index, due.due_time, block_time, end); break;
+        case DUE_REQUEST: live = request_due(state, due.index, due.due_time, end); break;
+        case DUE_HEALTH: live = health_period_due(state, ledger_network(state, due.index + 1), due.due_time, end); break;
+        case DUE_CHARGES:
+            live = charges_due(state, ledger_network(state, due.index + 1), due.due_time, block_time, end);
+            break;
+        case DUE_PROPOSAL: live = governance_due(state, due.index, due.due_time, block_time, end); break;
+        case DUE_LISTING: live = market_listing_due(state, due.index, due.due_time, end); break;
         }
+        if (!live) end->dues--;
     }
 }
 

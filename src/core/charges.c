@@ -83,13 +83,13 @@ static void charge_member(tally_state *state, tally_network *network, uint32_t i
     }
 }
 
-void charges_due(tally_state *state, tally_network *network, int64_t due_time, int64_t block_time,
+bool charges_due(tally_state *state, tally_network *network, int64_t due_time, int64_t block_time,
                  ledger_block_end *end) {
-    if (due_time != network->charges_at) return; /* stale: the schedule changed */
+    if (due_time != network->charges_at) return false; /* stale: the schedule changed */
     if (!policy_charges(&network->policy)) {
         network->charges_at = 0; /* the policy stopped charging: no more rounds */
         network->charges_cursor = 0;
-        return;
+        return true;
     }
     uint32_t cursor = network->charges_cursor ? network->charges_cursor : network->first_member;
     while (cursor != 0) {
@@ -97,7 +97,7 @@ void charges_due(tally_state *state, tally_network *network, int64_t due_time, i
             /* The rest of the round in the next block, from this member on. */
             network->charges_cursor = cursor;
             ledger_due_push(state, due_time, DUE_CHARGES, network->id - 1);
-            return;
+            return true;
         }
         end->dues++;
         charge_member(state, network, cursor - 1, due_time, end);
@@ -109,6 +109,7 @@ void charges_due(tally_state *state, tally_network *network, int64_t due_time, i
     if (next <= block_time) next = after_period(block_time, network->policy.period_seconds);
     network->charges_at = next;
     ledger_due_push(state, next, DUE_CHARGES, network->id - 1);
+    return true;
 }
 
 tally_result charges_fee_pay(tally_state *state, const tally_tx *tx, int64_t block_time) {

@@ -263,8 +263,15 @@ static void renew(tally_state *state, tally_member *member, int64_t block_time) 
     period_begin(state, member, start);
 }
 
-void credit_line_due(tally_state *state, uint32_t member_index, int64_t due_time, int64_t block_time,
+bool credit_line_due(tally_state *state, uint32_t member_index, int64_t due_time, int64_t block_time,
                      ledger_block_end *end) {
+    /* Anything but the line's period end or end of grace is a stale entry (the line
+     * changed after it was queued): it changes nothing, the period's largest debt
+     * included, since a node that loaded its state from a snapshot never has it. */
+    const tally_member *seen = tally_state_member_at(state, member_index);
+    if (!seen || !((seen->line_status == TALLY_LINE_ACTIVE && seen->period_end == due_time) ||
+                   (seen->line_status == TALLY_LINE_FROZEN && seen->grace_end == due_time)))
+        return false;
     tally_member *member = ledger_member_at(state, member_index);
     tally_network *network = ledger_network(state, member->network_id);
     tally_block_summary *summary = &end->summary;
@@ -305,5 +312,5 @@ void credit_line_due(tally_state *state, uint32_t member_index, int64_t due_time
             write_off(state, network, member, due_time, end);
         }
     }
-    /* Anything else is a stale entry: the line changed after it was queued. */
+    return true;
 }

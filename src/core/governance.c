@@ -359,15 +359,19 @@ static void execute(tally_state *state, tally_proposal *proposal, int64_t block_
                  proposal->id);
 }
 
-void governance_due(tally_state *state, uint32_t proposal_index, int64_t due_time, int64_t block_time,
+bool governance_due(tally_state *state, uint32_t proposal_index, int64_t due_time, int64_t block_time,
                     ledger_block_end *end) {
+    const tally_proposal *seen = &state->proposals[proposal_index];
+    bool voting_ends = seen->status == TALLY_PROPOSAL_VOTING && seen->voting_ends_at == due_time;
+    if (!voting_ends && !(seen->status == TALLY_PROPOSAL_PASSED && seen->executes_at == due_time))
+        return false; /* stale: cancelled, or an extension moved its end */
     tally_proposal *proposal = ledger_proposal_at(state, proposal_index);
-    if (proposal->status == TALLY_PROPOSAL_VOTING && proposal->voting_ends_at == due_time) {
+    if (voting_ends) {
         if (!(tally_proposal_quorum_reached(proposal) && tally_proposal_threshold_reached(proposal))) {
             proposal->status = TALLY_PROPOSAL_REJECTED;
             ledger_network(state, proposal->network_id)->proposals_open--;
             ledger_event(end, TALLY_EVENT_PROPOSAL_REJECTED, proposal->network_id, &proposal->proposer, 0, proposal->id);
-            return;
+            return true;
         }
         proposal->status = TALLY_PROPOSAL_PASSED;
         if (!checked_add(due_time, proposal->timelock_seconds, &proposal->executes_at)) proposal->executes_at = INT64_MAX;
@@ -375,11 +379,10 @@ void governance_due(tally_state *state, uint32_t proposal_index, int64_t due_tim
                      proposal->executes_at, proposal->id);
         if (proposal->executes_at > block_time) {
             ledger_due_push(state, proposal->executes_at, DUE_PROPOSAL, proposal_index);
-            return;
+            return true;
         }
         /* no timelock left: at once */
-    } else if (!(proposal->status == TALLY_PROPOSAL_PASSED && proposal->executes_at == due_time)) {
-        return; /* stale: cancelled, or an extension moved its end */
     }
     execute(state, proposal, block_time, end);
+    return true;
 }

@@ -51,8 +51,8 @@ void health_start(tally_state *state, tally_network *network, int64_t at) {
     ledger_due_push(state, health_period_end(at), DUE_HEALTH, network->id - 1);
 }
 
-void health_period_due(tally_state *state, tally_network *network, int64_t due_time, ledger_block_end *end) {
-    if (!network || due_time != health_period_end(network->health_started_at)) return; /* stale */
+bool health_period_due(tally_state *state, tally_network *network, int64_t due_time, ledger_block_end *end) {
+    if (!network || due_time != health_period_end(network->health_started_at)) return false; /* stale */
     const tally_member *lost = tally_state_member_at(state, network->lost_debt_member);
     int64_t member_debt = health_member_debt(state, network);
     tally_health *h = &network->health;
@@ -88,4 +88,5 @@ void health_period_due(tally_state *state, tally_network *network, int64_t due_t
     network->health_largest_debt = 0;
     network->health_active = 0;
     ledger_due_push(state, health_period_end(due_time), DUE_HEALTH, network->id - 1);
+    return true;
 }

@@ -385,9 +385,9 @@ tally_result network_policy_update(tally_state *state, const tally_tx *tx, int64
 tally_result network_peg_set(tally_state *state, const tally_tx *tx, int64_t block_time);
 tally_result network_chain_approve(tally_state *state, const tally_tx *tx);
 /* An announced policy or peg change whose time came (a due entry of that kind). */
-void network_policy_change_due(tally_state *state, tally_network *network, int64_t due_time,
+bool network_policy_change_due(tally_state *state, tally_network *network, int64_t due_time,
                                ledger_block_end *end);
-void network_peg_change_due(tally_state *state, tally_network *network, int64_t due_time,
+bool network_peg_change_due(tally_state *state, tally_network *network, int64_t due_time,
                             ledger_block_end *end);
 tally_result network_operator_add(tally_state *state, const tally_tx *tx);
 tally_result network_operator_remove(tally_state *state, const tally_tx *tx);
@@ -421,7 +421,7 @@ void credit_after_balance_change(tally_state *state, tally_member *member,
 bool credit_record_after_balance_change(tally_member *member, const tally_network *network,
                                         int64_t income, int64_t block_time);
 /* A credit line's period or grace that ended at due_time (a due entry). */
-void credit_line_due(tally_state *state, uint32_t member_index, int64_t due_time, int64_t block_time,
+bool credit_line_due(tally_state *state, uint32_t member_index, int64_t due_time, int64_t block_time,
                      ledger_block_end *end);
 
 tally_result transfer_apply(tally_state *state, const tally_tx *tx, int64_t block_time);
@@ -432,7 +432,7 @@ tally_result pending_create(tally_state *state, const tally_tx *tx, int64_t bloc
 tally_result pending_post(tally_state *state, const tally_tx *tx, int64_t block_time);
 tally_result pending_void(tally_state *state, const tally_tx *tx);
 /* A pending transfer's timeout came (a due entry): its outcome applies. */
-void pending_due(tally_state *state, uint32_t pending_index, int64_t due_time, int64_t block_time,
+bool pending_due(tally_state *state, uint32_t pending_index, int64_t due_time, int64_t block_time,
                  ledger_block_end *end);
 /* Before member's default: every open pending transfer it pays in its network is
  * voided (its hold released). */
@@ -445,13 +445,13 @@ tally_result request_create(tally_state *state, const tally_tx *tx, int64_t bloc
 tally_result request_pay(tally_state *state, const tally_tx *tx, int64_t block_time);
 tally_result request_cancel(tally_state *state, const tally_tx *tx, int64_t block_time);
 /* A request's expiry came (a due entry): unpaid, it expires. */
-void request_due(tally_state *state, uint32_t request_index, int64_t due_time, ledger_block_end *end);
+bool request_due(tally_state *state, uint32_t request_index, int64_t due_time, ledger_block_end *end);
 
 /* health.c: a network's health periods. health_start begins a new network's first
  * period at `at` and queues its end; health_period_due writes the period that ended
  * at due_time into the network record, starts the next and queues its end. */
 void health_start(tally_state *state, tally_network *network, int64_t at);
-void health_period_due(tally_state *state, tally_network *network, int64_t due_time, ledger_block_end *end);
+bool health_period_due(tally_state *state, tally_network *network, int64_t due_time, ledger_block_end *end);
 /* When a period that began at started_at ends (INT64_MAX: never). */
 int64_t health_period_end(int64_t started_at);
 /* What a network's members owe themselves: debt less lost debt and exposures. */
@@ -503,7 +503,7 @@ tally_result governance_propose(tally_state *state, const tally_tx *tx, int64_t 
 tally_result governance_vote(tally_state *state, const tally_tx *tx, int64_t block_time);
 tally_result governance_cancel(tally_state *state, const tally_tx *tx, int64_t block_time);
 /* A proposal's vote ended or its timelock ran out (a due entry). */
-void governance_due(tally_state *state, uint32_t proposal_index, int64_t due_time, int64_t block_time,
+bool governance_due(tally_state *state, uint32_t proposal_index, int64_t due_time, int64_t block_time,
                     ledger_block_end *end);
 /* Whether tx is an operator's change that a MEMBERS network takes only as a
  * proposal: GOVERNED_BY_MEMBERS, or OK. */
@@ -525,15 +525,15 @@ tally_vote *ledger_vote_add(tally_state *state, uint32_t proposal_id, const tall
 tally_result market_category_set(tally_state *state, const tally_tx *tx);
 tally_result market_listing_create(tally_state *state, const tally_tx *tx, int64_t block_time);
 tally_result market_listing_update(tally_state *state, const tally_tx *tx, int64_t block_time);
-tally_result market_listing_withdraw(tally_state *state, const tally_tx *tx);
+tally_result market_listing_withdraw(tally_state *state, const tally_tx *tx, int64_t block_time);
 tally_result market_order_create(tally_state *state, const tally_tx *tx, int64_t block_time);
 tally_result market_order_step(tally_state *state, const tally_tx *tx, int64_t block_time);
 tally_result market_review(tally_state *state, const tally_tx *tx);
 /* A listing's expiry came (a due entry). */
-void market_listing_due(tally_state *state, uint32_t listing_index, int64_t due_time, ledger_block_end *end);
+bool market_listing_due(tally_state *state, uint32_t listing_index, int64_t due_time, ledger_block_end *end);
 /* The timeout of an order's hold came (pending_due hands it over): refunded if the
  * seller had not accepted, released to the seller if accepted, nothing if disputed. */
-void market_hold_due(tally_state *state, tally_pending *pending, int64_t block_time, ledger_block_end *end);
+bool market_hold_due(tally_state *state, tally_pending *pending, int64_t block_time, ledger_block_end *end);
 /* The hold of an order was voided before its buyer's default. */
 void market_hold_voided(tally_state *state, const tally_pending *pending, int64_t block_time);
 /* The listing and the order of index, marked for the commitment. */
@@ -555,7 +555,7 @@ void pending_hold_release(tally_state *state, tally_pending *pending);
 void charges_start(tally_state *state, tally_network *network, int64_t created_at);
 /* A charge round due at due_time: charges members from where the round stands, at
  * most what is left of the block's budget (end->dues), and queues what follows. */
-void charges_due(tally_state *state, tally_network *network, int64_t due_time, int64_t block_time,
+bool charges_due(tally_state *state, tally_network *network, int64_t due_time, int64_t block_time,
                  ledger_block_end *end);
 tally_result charges_fee_pay(tally_state *state, const tally_tx *tx, int64_t block_time);
 tally_result fee_distribute(tally_state *state, const tally_tx *tx, int64_t block_time);

@@ -69,10 +69,13 @@ static bool image_valid(const tally_tx_listing *body) {
            (url->length > 7 && memcmp(url->bytes, "http://", 7) == 0);
 }
 
-/* What LISTING_CREATE and LISTING_UPDATE both hold a listing's content to. */
+/* What LISTING_CREATE and LISTING_UPDATE both hold a listing's content to. `kept`:
+ * the category the listing has now (0 for a new one), which it may keep after the
+ * category was removed. */
 static tally_error listing_content_check(const tally_network *network, const tally_tx_listing *body,
-                                         int64_t block_time) {
-    if (body->category != 0 && !category_named(network, body->category)) return TALLY_ERR_BAD_CATEGORY;
+                                         int64_t block_time, uint8_t kept) {
+    if (body->category != 0 && body->category != kept && !category_named(network, body->category))
+        return TALLY_ERR_BAD_CATEGORY;
     if (body->price < 0 || body->quantity == 0 || body->title.length == 0) return TALLY_ERR_BAD_LISTING;
     tally_error error = text_check(&body->title, TALLY_LISTING_TITLE_MAX);
     if (error == TALLY_OK) error = text_check(&body->text, TALLY_LISTING_TEXT_MAX);
@@ -133,7 +136,7 @@ tally_result market_listing_create(tally_state *state, const tally_tx *tx, int64
     tally_error error = publisher_refusal(seen);
     if (error != TALLY_OK) return result_error(error);
     if (body->kind >= TALLY_LISTING_KIND_COUNT) return result_error(TALLY_ERR_DECODE_BAD_VALUE);
-    if ((error = listing_content_check(network, body, block_time)) != TALLY_OK) return result_error(error);
+    if ((error = listing_content_check(network, body, block_time, 0)) != TALLY_OK) return result_error(error);
     if (seen->listings_open >= TALLY_OPEN_PER_MEMBER_MAX) return result_error(TALLY_ERR_TOO_MANY_OPEN);
     /* Room was reserved for one record and its due entry (ledger_reserve). */
     uint32_t index = state->listing_count++;
@@ -163,7 +166,7 @@ tally_result market_listing_update(tally_state *state, const tally_tx *tx, int64
     tally_error error = open_listing(state, body->listing_id, block_time, &seen);
     if (error != TALLY_OK) return result_error(error);
     if (!ledger_keys_equal(&seen->seller, &tx->signer)) return result_error(TALLY_ERR_NOT_SELLER);
-    error = listing_content_check(tally_state_network(state, seen->network_id), body, block_time);
+    error = listing_content_check(tally_state_network(state, seen->network_id), body, block_time, seen->category);
     if (error == TALLY_OK) error = publisher_refusal(ledger_current_member_read(state, seen->network_id, &tx->signer));
     if (error != TALLY_OK) return result_error(error);
     tally_listing *listing = ledger_listing_at(state, body->listing_id - 1);
@@ -179,11 +182,14 @@ tally_result market_listing_update(tally_state *state, const tally_tx *tx, int64
     return result_error(TALLY_OK);
 }
 
-tally_result market_listing_withdraw(tally_state *state, const tally_tx *tx) {
+tally_result market_listing_withdraw(tally_state *state, const tally_tx *tx, int64_t block_time) {
     const tally_tx_listing *body = &tx->body.listing;
-    const tally_listing *seen = tally_state_listing(state, body->listing_id);
-    if (!seen) return result_error(TALLY_ERR_LISTING_NOT_FOUND);
-    if (seen->status != TALLY_LISTING_OPEN) return result_error(TALLY_ERR_LISTING_CLOSED);
+    /* From its expiry on the listing is its block end's to expire, as for an update
+     * (open_listing): a withdrawal there would turn it withdrawn instead, without
+     * its listing_expired event (found by test_simulation_market.c, seed 1). */
+    const tally_listing *seen = NULL;
+    tally_error error = open_listing(state, body->listing_id, block_time, &seen);
+    if (error != TALLY_OK) return result_error(error);
     if (!ledger_keys_equal(&seen->seller, &tx->signer)) return result_error(TALLY_ERR_NOT_SELLER);
     tally_listing *listing = ledger_listing_at(state, body->listing_id - 1);
     listing->status = TALLY_LISTING_WITHDRAWN;
@@ -191,14 +197,15 @@ tally_result market_listing_withdraw(tally_state *state, const tally_tx *tx) {
     return result_error(TALLY_OK); /* its open orders go on */
 }
 
-void market_listing_due(tally_state *state, uint32_t listing_index, int64_t due_time, ledger_block_end *end) {
-    if (listing_index >= state->listing_count) return;
+bool market_listing_due(tally_state *state, uint32_t listing_index, int64_t due_time, ledger_block_end *end) {
+    if (listing_index >= state->listing_count) return false;
     const tally_listing *seen = &state->listings[listing_index];
-    if (seen->status != TALLY_LISTING_OPEN || seen->expiry != due_time) return; /* ended or moved before */
+    if (seen->status != TALLY_LISTING_OPEN || seen->expiry != due_time) return false; /* ended or moved before */
     tally_listing *listing = ledger_listing_at(state, listing_index);
     listing->status = TALLY_LISTING_EXPIRED;
     listing_closed(state, listing);
     ledger_event(end, TALLY_EVENT_LISTING_EXPIRED, listing->network_id, &listing->seller, 0, listing->id);
+    return true;
 }
 
 /* ---- orders ---- */
@@ -260,7 +267,9 @@ tally_result market_order_create(tally_state *state, const tally_tx *tx, int64_t
     return result;
 }
 
-/* The order's listing, once the order ended: its units back (refunded) or sold. */
+/* The order's listing, once the order ended: its units sold (the seller paid) or back
+ * (refunded in full: declined, cancelled, expired, voided, or resolved with nothing
+ * to the seller). */
 static void order_ended(tally_state *state, tally_order *order, uint8_t status, int64_t at) {
     order->status = status;
     order->ended_at = at;
@@ -269,7 +278,7 @@ static void order_ended(tally_state *state, tally_order *order, uint8_t status, 
     if (listing->orders_open > 0) listing->orders_open--;
     if (order->paid > 0) {
         listing->sold = listing->sold > UINT32_MAX - order->quantity ? UINT32_MAX : listing->sold + order->quantity;
-    } else if (status != TALLY_ORDER_RESOLVED) {
+    } else {
         listing->quantity = listing->quantity > UINT32_MAX - order->quantity ? UINT32_MAX : listing->quantity + order->quantity;
     }
 }
@@ -370,27 +379,30 @@ tally_result market_order_step(tally_state *state, const tally_tx *tx, int64_t b
     return result_error(TALLY_OK);
 }
 
-void market_hold_due(tally_state *state, tally_pending *pending, int64_t block_time, ledger_block_end *end) {
+bool market_hold_due(tally_state *state, tally_pending *pending, int64_t block_time, ledger_block_end *end) {
     assert(pending->order_id >= 1 && pending->order_id <= state->order_count);
-    if (pending->order_id == 0 || pending->order_id > state->order_count) return;
+    if (pending->order_id == 0 || pending->order_id > state->order_count) return false;
     const tally_order *seen = &state->orders[pending->order_id - 1];
-    if (seen->status == TALLY_ORDER_DISPUTED) return; /* an operator's to resolve */
+    /* An operator's to resolve: its timeout passed, and a node that reloads its state
+     * queues it again (as every open hold's), to no effect. */
+    if (seen->status == TALLY_ORDER_DISPUTED) return false;
     tally_order *order = ledger_order_at(state, pending->order_id - 1);
     if (order->status == TALLY_ORDER_PLACED) {
         refund(state, order, TALLY_ORDER_EXPIRED, TALLY_PENDING_REFUNDED, block_time);
         ledger_event(end, TALLY_EVENT_ORDER_EXPIRED, order->network_id, &order->buyer, order->amount, order->id);
-        return;
+        return true;
     }
     assert(order->status == TALLY_ORDER_ACCEPTED);
     if (pay_seller(state, order, order->amount, TALLY_ORDER_RELEASED, TALLY_PENDING_RELEASED, block_time).code ==
         TALLY_OK) {
         ledger_event(end, TALLY_EVENT_ORDER_RELEASED, order->network_id, &order->seller, order->paid, order->id);
-        return;
+        return true;
     }
     /* The seller is at its cap (or gone): the money waits, disputed, for the buyer's
      * confirmation once the seller can be paid, or an operator's split. */
     order->status = TALLY_ORDER_DISPUTED;
     ledger_event(end, TALLY_EVENT_ORDER_HELD, order->network_id, &order->seller, order->amount, order->id);
+    return true;
 }
 
 void market_hold_voided(tally_state *state, const tally_pending *pending, int64_t at) {

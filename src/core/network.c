@@ -275,15 +275,16 @@ tally_result network_policy_update(tally_state *state, const tally_tx *tx, int64
     return result;
 }
 
-void network_policy_change_due(tally_state *state, tally_network *network, int64_t due_time,
+bool network_policy_change_due(tally_state *state, tally_network *network, int64_t due_time,
                                ledger_block_end *end) {
-    if (!ledger_announcement_popped(state, network, DUE_POLICY_CHANGE, due_time)) return; /* withdrawn or replaced */
+    if (!ledger_announcement_popped(state, network, DUE_POLICY_CHANGE, due_time)) return false; /* withdrawn or replaced */
     copy_fields(&network->policy, &network->policy_change, ALL_NOTICE_FIELDS);
     network->policy_change_at = 0;
     memset(&network->policy_change, 0, sizeof network->policy_change);
     charges_start(state, network, due_time);
     end->summary.policy_changes++;
     ledger_event(end, TALLY_EVENT_POLICY_CHANGED, network->id, NULL, 0, due_time);
+    return true;
 }
 
 static bool same_rate(int64_t reserve_a, int64_t credit_a, int64_t reserve_b, int64_t credit_b) {
@@ -336,9 +337,9 @@ tally_result network_peg_set(tally_state *state, const tally_tx *tx, int64_t blo
     return result;
 }
 
-void network_peg_change_due(tally_state *state, tally_network *network, int64_t due_time,
+bool network_peg_change_due(tally_state *state, tally_network *network, int64_t due_time,
                             ledger_block_end *end) {
-    if (!ledger_announcement_popped(state, network, DUE_PEG_CHANGE, due_time)) return; /* withdrawn or replaced */
+    if (!ledger_announcement_popped(state, network, DUE_PEG_CHANGE, due_time)) return false; /* withdrawn or replaced */
     /* The asset cannot have changed since: that needs an empty pool, which takes effect at
      * once and withdraws the announcement. */
     assert(network->reserve_asset_id != 0);
@@ -349,6 +350,7 @@ void network_peg_change_due(tally_state *state, tally_network *network, int64_t 
     network->peg_change_credit_units = 0;
     end->summary.peg_changes++;
     ledger_event(end, TALLY_EVENT_PEG_CHANGED, network->id, NULL, 0, due_time);
+    return true;
 }
 
 tally_result network_chain_approve(tally_state *state, const tally_tx *tx) {

@@ -210,28 +210,26 @@ tally_result pending_void(tally_state *state, const tally_tx *tx) {
     return result_error(TALLY_OK);
 }
 
-void pending_due(tally_state *state, uint32_t pending_index, int64_t due_time, int64_t block_time,
+bool pending_due(tally_state *state, uint32_t pending_index, int64_t due_time, int64_t block_time,
                  ledger_block_end *end) {
-    if (pending_index >= state->pending_count) return;
+    if (pending_index >= state->pending_count) return false;
     const tally_pending *seen = &state->pendings[pending_index];
-    if (seen->status != TALLY_PENDING_OPEN || seen->timeout != due_time) return; /* ended before */
-    tally_pending *pending = ledger_pending_at(state, pending_index);
+    if (seen->status != TALLY_PENDING_OPEN || seen->timeout != due_time) return false; /* ended before */
     /* An order's hold ends as its order says. */
-    if (pending->order_id != 0) {
-        market_hold_due(state, pending, block_time, end);
-        return;
-    }
+    if (seen->order_id != 0) return market_hold_due(state, ledger_pending_at(state, pending_index), block_time, end);
+    tally_pending *pending = ledger_pending_at(state, pending_index);
     /* Release posts it all; when it cannot (the payee at its cap or gone), refund. */
     if (pending->outcome == TALLY_PENDING_RELEASE && pending_hold_post(state, pending, pending->amount, block_time).code == TALLY_OK) {
         pending->status = TALLY_PENDING_RELEASED;
         ledger_event(end, TALLY_EVENT_PENDING_RELEASED, pending->network_id, &pending->payer, pending->amount,
                      pending->id);
-        return;
+        return true;
     }
     pending_hold_release(state, pending);
     pending->status = TALLY_PENDING_REFUNDED;
     ledger_event(end, TALLY_EVENT_PENDING_REFUNDED, pending->network_id, &pending->payer, pending->amount,
                  pending->id);
+    return true;
 }
 
 /* No event each: one default may void many holds, and a block's events are bounded

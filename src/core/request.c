@@ -112,12 +112,13 @@ tally_result request_cancel(tally_state *state, const tally_tx *tx, int64_t bloc
     return result_error(TALLY_OK);
 }
 
-void request_due(tally_state *state, uint32_t request_index, int64_t due_time, ledger_block_end *end) {
-    if (request_index >= state->request_count) return;
+bool request_due(tally_state *state, uint32_t request_index, int64_t due_time, ledger_block_end *end) {
+    if (request_index >= state->request_count) return false;
     const tally_request *seen = &state->requests[request_index];
-    if (seen->status != TALLY_REQUEST_OPEN || seen->expiry != due_time) return; /* ended before */
+    if (seen->status != TALLY_REQUEST_OPEN || seen->expiry != due_time) return false; /* ended before */
     tally_request *request = ledger_request_at(state, request_index);
     request->status = TALLY_REQUEST_EXPIRED;
     ended(state, request);
     ledger_event(end, TALLY_EVENT_REQUEST_EXPIRED, request->network_id, &request->payee, request->amount, request->id);
+    return true;
 }

@@ -762,6 +762,211 @@ static bool add_refused_batch(builder *b, json_t *list) {
     return ok && json_array_append_new(list, entry) == 0;
 }
 
+/* The marketplace (types 47-58, docs/MARKETPLACE.md): network 1's founder names a
+ * category, alice offers eggs, bob wants a bicycle repair at an asked price, bob
+ * orders, and the order's steps and reviews follow. Times are after 2026-01-01. */
+static void add_market_vectors(builder *b) {
+    enum { JANUARY_2026 = 1767225600 };
+    tally_tx tx = new_tx(b, TALLY_TX_CATEGORY_SET, FOUNDER);
+    tx.body.category_set.network_id = 1;
+    tx.body.category_set.category = 3;
+    set_text(&tx.body.category_set.name, "Food & drink");
+    add(b, "category_set", "network 1's operator names category 3", &tx);
+    tx = new_tx(b, TALLY_TX_CATEGORY_SET, FOUNDER);
+    tx.body.category_set.network_id = 1;
+    tx.body.category_set.category = 32;
+    add(b, "category_set_remove", "an empty name (00 00) removes category 32, the last there may be", &tx);
+
+    tx = new_tx(b, TALLY_TX_LISTING_CREATE, ALICE);
+    tx.body.listing.network_id = 1;
+    tx.body.listing.kind = TALLY_LISTING_OFFER;
+    tx.body.listing.category = 3;
+    tx.body.listing.price = 1250;
+    tx.body.listing.quantity = 12;
+    tx.body.listing.expiry = JANUARY_2026 + 30 * 86400;
+    set_text(&tx.body.listing.title, "Fresh eggs, a dozen");
+    set_text(&tx.body.listing.text, "Free-range, collected this morning \xe2\x80\x94 K\xc3\xa4se too \xf0\x9f\xa5\x9a");
+    for (unsigned i = 0; i < TALLY_HASH_BYTES; i++) tx.body.listing.image_hash[i] = (uint8_t)(0xa0 + i);
+    set_text(&tx.body.listing.image_url, "https://example.org/eggs.jpg");
+    add(b, "listing_create",
+        "alice offers 12 units at 12.50 GVH in category 3 for 30 days, with a UTF-8 text and an image (its hash a0..bf "
+        "and an https URL); created_id is listing 1",
+        &tx);
+    tx = new_tx(b, TALLY_TX_LISTING_CREATE, BOB);
+    tx.body.listing.network_id = 1;
+    tx.body.listing.kind = TALLY_LISTING_WANT;
+    tx.body.listing.quantity = 1;
+    tx.body.listing.expiry = JANUARY_2026 + 7 * 86400;
+    set_text(&tx.body.listing.title, "Bicycle repair");
+    add(b, "listing_create_want_ask",
+        "bob wants one repair (kind 01), no category, price 0 (ask), no text and no image (32 zero bytes, URL 00 00)",
+        &tx);
+    tx = new_tx(b, TALLY_TX_LISTING_CREATE, ALICE);
+    tx.body.listing.network_id = 1;
+    tx.body.listing.kind = TALLY_LISTING_OFFER;
+    tx.body.listing.category = 3;
+    tx.body.listing.price = INT64_MAX;
+    tx.body.listing.quantity = UINT32_MAX;
+    tx.body.listing.expiry = JANUARY_2026 + 366 * 86400;
+    char title[TALLY_LISTING_TITLE_MAX + 1], text[TALLY_LISTING_TEXT_MAX + 1], url[TALLY_IMAGE_URL_MAX + 1];
+    for (unsigned i = 0; i < TALLY_LISTING_TITLE_MAX; i++) title[i] = (char)('A' + i % 26u);
+    title[TALLY_LISTING_TITLE_MAX] = '\0';
+    for (unsigned i = 0; i < TALLY_LISTING_TEXT_MAX; i++) text[i] = (char)('a' + i % 26u);
+    text[TALLY_LISTING_TEXT_MAX] = '\0';
+    memcpy(url, "https://example.org/", 20);
+    for (unsigned i = 20; i < TALLY_IMAGE_URL_MAX; i++) url[i] = (char)('0' + i % 10u);
+    url[TALLY_IMAGE_URL_MAX] = '\0';
+    set_text(&tx.body.listing.title, title);
+    set_text(&tx.body.listing.text, text);
+    for (unsigned i = 0; i < TALLY_HASH_BYTES; i++) tx.body.listing.image_hash[i] = 0xff;
+    set_text(&tx.body.listing.image_url, url);
+    add(b, "listing_create_longest",
+        "the longest transaction but a batch (698 bytes): an 80-byte title, a 256-byte text and a 160-byte URL",
+        &tx);
+    tx = new_tx(b, TALLY_TX_LISTING_UPDATE, ALICE);
+    tx.body.listing.listing_id = 1;
+    tx.body.listing.category = 3;
+    tx.body.listing.price = 1300;
+    tx.body.listing.quantity = 10;
+    tx.body.listing.expiry = JANUARY_2026 + 45 * 86400;
+    set_text(&tx.body.listing.title, "Fresh eggs, a dozen");
+    set_text(&tx.body.listing.text, "Now 13.00");
+    add(b, "listing_update",
+        "alice replaces every field of listing 1 (no network or kind: they stay): 13.00, 10 units left, no image",
+        &tx);
+    tx = new_tx(b, TALLY_TX_LISTING_WITHDRAW, BOB);
+    tx.body.listing.listing_id = 2;
+    add(b, "listing_withdraw", "bob withdraws listing 2: only its id is encoded", &tx);
+
+    tx = new_tx(b, TALLY_TX_ORDER_CREATE, BOB);
+    tx.body.order_create = (tally_tx_order_create){.listing_id = 1, .quantity = 2, .unit_price = 1300,
+                                                   .max_fee = 26, .timeout = JANUARY_2026 + 14 * 86400};
+    set_text(&tx.body.order_create.memo, "Saturday at the market?");
+    add(b, "order_create",
+        "bob orders 2 units of listing 1 at its price of 13.00: 26.00 and its fee held for alice until the timeout; "
+        "created_id is order 1",
+        &tx);
+    tx = new_tx(b, TALLY_TX_ORDER_CREATE, BOB);
+    tx.body.order_create = (tally_tx_order_create){.listing_id = 1, .quantity = 1, .unit_price = 1300,
+                                                   .timeout = JANUARY_2026 + 86400};
+    add(b, "order_create_no_memo", "one unit, max_fee 0 (refused if a fee is due), no memo", &tx);
+    tx = new_tx(b, TALLY_TX_ORDER_ACCEPT, ALICE);
+    tx.body.order_step.order_id = 1;
+    add(b, "order_accept", "the seller accepts order 1: only its id", &tx);
+    tx = new_tx(b, TALLY_TX_ORDER_DECLINE, ALICE);
+    tx.body.order_step.order_id = 2;
+    set_text(&tx.body.order_step.memo, "sold out, sorry");
+    add(b, "order_decline", "the seller declines order 2 and says why: refunded in full", &tx);
+    tx = new_tx(b, TALLY_TX_ORDER_CANCEL, BOB);
+    tx.body.order_step.order_id = 3;
+    add(b, "order_cancel", "the buyer cancels order 3 before it is accepted", &tx);
+    tx = new_tx(b, TALLY_TX_ORDER_CONFIRM, BOB);
+    tx.body.order_step.order_id = 1;
+    add(b, "order_confirm", "the buyer confirms order 1: the seller is paid, the fee charged", &tx);
+    tx = new_tx(b, TALLY_TX_ORDER_DISPUTE, BOB);
+    tx.body.order_step.order_id = 4;
+    set_text(&tx.body.order_step.memo, "half of them were broken");
+    add(b, "order_dispute", "the buyer disputes order 4 and says why", &tx);
+    tx = new_tx(b, TALLY_TX_ORDER_RESOLVE, FOUNDER);
+    tx.body.order_step.order_id = 4;
+    tx.body.order_step.amount = 1500;
+    set_text(&tx.body.order_step.memo, "split 60/40");
+    add(b, "order_resolve", "an operator splits order 4: 15.00 to the seller (fee pro rata), the rest refunded",
+        &tx);
+    tx = new_tx(b, TALLY_TX_REVIEW, BOB);
+    tx.body.review.order_id = 1;
+    tx.body.review.rating = 5;
+    set_text(&tx.body.review.text, "Lovely eggs \xf0\x9f\x91\x8d");
+    add(b, "review", "the buyer of order 1 rates the seller 5 (+2 review points)", &tx);
+    tx = new_tx(b, TALLY_TX_REVIEW, ALICE);
+    tx.body.review.order_id = 1;
+    tx.body.review.rating = 1;
+    add(b, "review_seller_no_text", "the seller of order 1 rates the buyer 1 (-2 review points), no text", &tx);
+}
+
+/* Marketplace encodings every decoder must refuse (DECODE_BAD_TEXT), as
+ * refused_text_json's: spoofing or broken text in each kind of marketplace text. */
+static bool add_refused_market(builder *b, json_t *list) {
+    static const struct {
+        const char *name, *what, *text;
+        uint8_t type;
+        identity_id from;
+    } cases[] = {
+        {"listing_title_right_to_left_override", "U+202E RIGHT-TO-LEFT OVERRIDE in a listing's title",
+         "eggs \xe2\x80\xaegpj.exe", TALLY_TX_LISTING_CREATE, ALICE},
+        {"listing_title_bad_utf8", "a cut UTF-8 sequence (e2 82) in a listing's title", "eggs \xe2\x82",
+         TALLY_TX_LISTING_CREATE, ALICE},
+        {"listing_update_text_zero_width_space", "U+200B ZERO WIDTH SPACE in an updated listing's text",
+         "fr\xe2\x80\x8b" "esh", TALLY_TX_LISTING_UPDATE, ALICE},
+        {"category_name_byte_order_mark", "U+FEFF ZERO WIDTH NO-BREAK SPACE in a category's name", "\xef\xbb\xbf" "Food",
+         TALLY_TX_CATEGORY_SET, FOUNDER},
+        {"order_memo_c1_control", "U+0085 NEXT LINE (a C1 control) in an order's memo", "Saturday\xc2\x85",
+         TALLY_TX_ORDER_CREATE, BOB},
+        {"order_decline_memo_line_feed", "U+000A LINE FEED in a decline's memo", "sold\nout", TALLY_TX_ORDER_DECLINE,
+         ALICE},
+        {"order_dispute_memo_isolate", "U+2066 LEFT-TO-RIGHT ISOLATE in a dispute's memo", "broken\xe2\x81\xa6",
+         TALLY_TX_ORDER_DISPUTE, BOB},
+        {"order_resolve_memo_surrogate", "an encoded surrogate U+D800 (ed a0 80) in a resolution's memo",
+         "split\xed\xa0\x80", TALLY_TX_ORDER_RESOLVE, FOUNDER},
+        {"review_text_invisible_tag", "U+E0041 TAG LATIN CAPITAL LETTER A in a review", "good\xf3\xa0\x81\x81",
+         TALLY_TX_REVIEW, BOB},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tally_tx tx = new_tx(b, cases[i].type, cases[i].from);
+        switch (cases[i].type) {
+        case TALLY_TX_LISTING_CREATE:
+        case TALLY_TX_LISTING_UPDATE:
+            tx.body.listing.network_id = cases[i].type == TALLY_TX_LISTING_CREATE ? 1 : 0;
+            tx.body.listing.listing_id = cases[i].type == TALLY_TX_LISTING_UPDATE ? 1 : 0;
+            tx.body.listing.price = 1250;
+            tx.body.listing.quantity = 1;
+            tx.body.listing.expiry = 1767225600 + 86400;
+            if (cases[i].type == TALLY_TX_LISTING_CREATE) set_text(&tx.body.listing.title, cases[i].text);
+            else {
+                set_text(&tx.body.listing.title, "eggs");
+                set_text(&tx.body.listing.text, cases[i].text);
+            }
+            break;
+        case TALLY_TX_CATEGORY_SET:
+            tx.body.category_set.network_id = 1;
+            tx.body.category_set.category = 1;
+            set_text(&tx.body.category_set.name, cases[i].text);
+            break;
+        case TALLY_TX_ORDER_CREATE:
+            tx.body.order_create = (tally_tx_order_create){.listing_id = 1, .quantity = 1, .unit_price = 1250,
+                                                           .max_fee = 13, .timeout = 1767225600 + 86400};
+            set_text(&tx.body.order_create.memo, cases[i].text);
+            break;
+        case TALLY_TX_REVIEW:
+            tx.body.review.order_id = 1;
+            tx.body.review.rating = 4;
+            set_text(&tx.body.review.text, cases[i].text);
+            break;
+        default:
+            tx.body.order_step.order_id = 1;
+            tx.body.order_step.amount = cases[i].type == TALLY_TX_ORDER_RESOLVE ? 100 : 0;
+            set_text(&tx.body.order_step.memo, cases[i].text);
+            break;
+        }
+        uint8_t secret[TALLY_SECRET_BYTES];
+        tally_key key;
+        tally_keypair(&key, secret, b->identities[cases[i].from].seed);
+        tally_tx_sign(&tx, secret);
+        sodium_memzero(secret, sizeof secret);
+        uint8_t bytes[TALLY_TX_SINGLE_ENCODED_MAX];
+        size_t length = tally_tx_encode(&tx, bytes, sizeof bytes);
+        json_t *entry = json_object();
+        bool ok = length > 0 && entry && set(entry, "name", json_string(cases[i].name)) &&
+                  set(entry, "note", json_string(cases[i].what)) &&
+                  set(entry, "type", json_string(tally_tx_type_name(tx.type))) &&
+                  set(entry, "signed", hex_json(bytes, length)) &&
+                  set(entry, "error", json_string(tally_error_name(TALLY_ERR_DECODE_BAD_TEXT)));
+        if (!ok) json_decref(entry);
+        if (!ok || json_array_append_new(list, entry) != 0) return false;
+    }
+    return true;
+}
+
 static json_t *identities_json(const builder *b) {
     json_t *list = json_array();
     if (list == NULL) return NULL;
@@ -804,6 +1009,12 @@ json_t *vectors_build(void) {
     add_underwriting_vectors(&b);
     add_governance_vectors(&b);
     if (refused != NULL && !add_refused_batch(&b, refused)) {
+        json_decref(refused);
+        refused = NULL;
+    }
+    /* The marketplace (issue 13) after all of it, for the same reason. */
+    add_market_vectors(&b);
+    if (refused != NULL && !add_refused_market(&b, refused)) {
         json_decref(refused);
         refused = NULL;
     }
