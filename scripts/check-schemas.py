@@ -312,7 +312,10 @@ def main():
     c.check("/v1/stakes/{id}", "get", "/v1/stakes/first", 400)
     c.check("/v1/proofs/stakes/{id}", "get", "/v1/proofs/stakes/1", 200)
     c.check("/v1/proofs/stakes/{id}", "get", "/v1/proofs/stakes/2", 404)
-    # Marketplace records are proved as any record; one that does not exist is a 404.
+    # Marketplace records are proved as any record (the demo's listing 1 and its one
+    # completed order); one that does not exist is a 404.
+    c.check("/v1/proofs/listings/{id}", "get", "/v1/proofs/listings/1", 200)
+    c.check("/v1/proofs/orders/{id}", "get", "/v1/proofs/orders/1", 200)
     c.check("/v1/proofs/listings/{id}", "get", "/v1/proofs/listings/999999", 404)
     c.check("/v1/proofs/orders/{id}", "get", "/v1/proofs/orders/999999", 404)
     c.check("/metrics", "get", "/metrics", 200)

@@ -349,6 +349,20 @@ TEST(cli_market_list_search_order_confirm_review_through_a_real_node) {
     CHECK(contains(s.err, "LISTING_ID is the number `tally market list` printed"));
     CHECK_EQ(TALLY(&s, "market", "category", "greenvale", "33", "Big"), CLI_USAGE);
 
+    /* a listing's and an order's records proved, and checked offline */
+    char proof_file[320];
+    snprintf(proof_file, sizeof proof_file, "%s/listing.proof", node.directory);
+    CHECK_EQ(TALLY(&s, "prove", "listing", "1", "--out", proof_file), CLI_OK);
+    CHECK_EQ(TALLY(&s, "check-proof", proof_file, "--against", node.url), CLI_OK);
+    CHECK(contains(s.out, "listing 1 in network 1 (offer by "));
+    snprintf(proof_file, sizeof proof_file, "%s/order.proof", node.directory);
+    CHECK_EQ(TALLY(&s, "prove", "order", "1", "--out", proof_file), CLI_OK);
+    CHECK_EQ(TALLY(&s, "check-proof", proof_file, "--against", node.url), CLI_OK);
+    CHECK(contains(s.out, "order 1 in network 1 of listing 1 by "));
+    CHECK_EQ(TALLY(&s, "prove", "order", "x"), CLI_USAGE);
+    CHECK(contains(s.err, "ID is an order's number"));
+    CHECK_EQ(TALLY(&s, "prove", "listing", "999"), CLI_REFUSED);
+
     CHECK_EQ(TALLY(&s, "verify"), CLI_OK);
     CHECK_EQ(harness_stop(&node), 0);
     session_free(&s);

@@ -28,16 +28,16 @@ static cli_status proof_path(cli_context *ctx, const cli_args *args, char *path,
     if (strcmp(kind, "account") == 0) who = first;
     /* records named by their number */
     static const struct {
-        const char *kind, *route, *where;
-    } numbered[] = {{"stake", "stakes", "`tally underwrite list` shows them"},
-                    {"listing", "listings", "`tally market search` shows them"},
-                    {"order", "orders", "`tally market orders` shows them"}};
+        const char *kind, *article, *route, *where;
+    } numbered[] = {{"stake", "a", "stakes", "`tally underwrite list` shows them"},
+                    {"listing", "a", "listings", "`tally market search` shows them"},
+                    {"order", "an", "orders", "`tally market orders` shows them"}};
     for (size_t i = 0; i < sizeof numbered / sizeof numbered[0]; i++) {
         if (strcmp(kind, numbered[i].kind) != 0) continue;
         uint64_t id;
         if (!cli_number_parse(first, UINT32_MAX, &id) || id == 0)
-            return cli_usage(ctx, args->command, "ID is a %s's number (%s), not '%s'", numbered[i].kind,
-                             numbered[i].where, first);
+            return cli_usage(ctx, args->command, "ID is %s %s's number (%s), not '%s'", numbered[i].article,
+                             numbered[i].kind, numbered[i].where, first);
         snprintf(path, size, "/v1/proofs/%s/%" PRIu64, numbered[i].route, id);
         return CLI_OK;
     }

@@ -70,9 +70,11 @@ bool node_prove(node *n, const proof_request *request, node_proof *out, unsigned
     return read;
 }
 
-static const char *const table_names[TALLY_TABLE_COUNT] = {"networks", "assets",   "members", "accounts",
-                                                             "holdings", "pendings", "requests", "gateways",
-                                                             "stakes",   "proposals", "votes"};
+/* By tally_table: a name for each (a table without one would fail every proof's view). */
+static const char *const table_names[] = {"networks", "assets",    "members", "accounts", "holdings",
+                                          "pendings", "requests",  "gateways", "stakes",  "proposals",
+                                          "votes",    "listings",  "orders"};
+_Static_assert(sizeof table_names / sizeof table_names[0] == TALLY_TABLE_COUNT, "a name for every table");
 
 /* What the record says, for people; the proof's bytes are what a checker trusts. */
 static json_t *record_view(const tally_state_proof *proof) {
