@@ -540,10 +540,15 @@ void market_hold_voided(tally_state *state, const tally_pending *pending, int64_
 tally_listing *ledger_listing_at(const tally_state *state, uint32_t index);
 tally_order *ledger_order_at(const tally_state *state, uint32_t index);
 
-/* Holds (pending.c) as the marketplace opens and ends them: a hold of amount plus
- * its fee from payer to payee, checked as PENDING_CREATE checks one; moving `amount`
+/* Holds (pending.c) as the marketplace opens and ends them: the terms of a hold (a
+ * positive amount, another payee, a timeout within a year, a known outcome: OK or
+ * the refusal); a hold of amount plus its fee from payer to payee on terms so
+ * checked, its payer's and payee's standing and the payer's credit checked as
+ * PENDING_CREATE checks them; moving `amount`
  * of it to the payee (cap checked, fee pro rata; nothing changes when refused); and
  * releasing it back to its payer. */
+tally_error pending_terms_refusal(const tally_key *payer, const tally_key *payee, int64_t amount, int64_t timeout,
+                                  uint8_t outcome, int64_t block_time);
 tally_result pending_hold_open(tally_state *state, const tally_network *network, const tally_key *payer_key,
                                const tally_key *payee, const tally_key *resolver, int64_t amount, int64_t max_fee,
                                int64_t timeout, uint8_t outcome, int64_t block_time);

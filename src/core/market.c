@@ -238,7 +238,10 @@ tally_result market_order_create(tally_state *state, const tally_tx *tx, int64_t
         return result_error(TALLY_ERR_AMOUNT_OVERFLOW);
     const tally_network *network = tally_state_network(state, listing->network_id);
     tally_key resolver = tally_system_key(network->id, TALLY_SYSTEM_MARKET);
-    /* The hold checks the buyer's credit, the seller's membership and the timeout. */
+    /* The hold checks the timeout, the seller's membership and the buyer's credit. */
+    if ((error = pending_terms_refusal(&tx->signer, &listing->seller, amount, body->timeout, TALLY_PENDING_REFUND,
+                                       block_time)) != TALLY_OK)
+        return result_error(error);
     tally_result result = pending_hold_open(state, network, &tx->signer, &listing->seller, &resolver, amount,
                                             body->max_fee, body->timeout, TALLY_PENDING_REFUND, block_time);
     if (result.code != TALLY_OK) return result;

@@ -23,15 +23,20 @@ const char *tally_pending_status_name(uint8_t status) {
 /* A year: the furthest a timeout may be. */
 #define PENDING_TIMEOUT_MAX_SECONDS (366 * 86400)
 
+tally_error pending_terms_refusal(const tally_key *payer, const tally_key *payee, int64_t amount, int64_t timeout,
+                                  uint8_t outcome, int64_t block_time) {
+    if (amount <= 0) return TALLY_ERR_AMOUNT_NOT_POSITIVE;
+    if (ledger_keys_equal(payer, payee)) return TALLY_ERR_SELF_TRANSFER;
+    if (timeout <= block_time || timeout - block_time > PENDING_TIMEOUT_MAX_SECONDS) return TALLY_ERR_BAD_TIMEOUT;
+    /* The codec refuses an unknown outcome on the wire; a transaction built in memory too. */
+    if (outcome >= TALLY_PENDING_OUTCOME_COUNT) return TALLY_ERR_DECODE_BAD_VALUE;
+    return TALLY_OK;
+}
+
 tally_result pending_hold_open(tally_state *state, const tally_network *network, const tally_key *payer_key,
                                const tally_key *payee, const tally_key *resolver, int64_t amount, int64_t max_fee,
                                int64_t timeout, uint8_t outcome, int64_t block_time) {
-    if (amount <= 0) return result_error(TALLY_ERR_AMOUNT_NOT_POSITIVE);
-    if (ledger_keys_equal(payer_key, payee)) return result_error(TALLY_ERR_SELF_TRANSFER);
-    if (timeout <= block_time || timeout - block_time > PENDING_TIMEOUT_MAX_SECONDS)
-        return result_error(TALLY_ERR_BAD_TIMEOUT);
-    /* The codec refuses an unknown outcome on the wire; a transaction built in memory too. */
-    if (outcome >= TALLY_PENDING_OUTCOME_COUNT) return result_error(TALLY_ERR_DECODE_BAD_VALUE);
+    assert(pending_terms_refusal(payer_key, payee, amount, timeout, outcome, block_time) == TALLY_OK);
     tally_member *payer = ledger_current_member(state, network->id, payer_key);
     if (!payer) return result_error(TALLY_ERR_NOT_MEMBER);
     if (!ledger_current_member(state, network->id, payee)) return result_error(TALLY_ERR_NOT_MEMBER);
@@ -91,11 +96,9 @@ tally_result pending_create(tally_state *state, const tally_tx *tx, int64_t bloc
     const tally_tx_pending_create *body = &tx->body.pending_create;
     const tally_network *network = ledger_network(state, body->network_id);
     if (!network) return result_error(TALLY_ERR_UNKNOWN_NETWORK);
-    if (body->amount <= 0) return result_error(TALLY_ERR_AMOUNT_NOT_POSITIVE);
-    if (ledger_keys_equal(&tx->signer, &body->payee)) return result_error(TALLY_ERR_SELF_TRANSFER);
-    if (body->timeout <= block_time || body->timeout - block_time > PENDING_TIMEOUT_MAX_SECONDS)
-        return result_error(TALLY_ERR_BAD_TIMEOUT);
-    if (body->outcome >= TALLY_PENDING_OUTCOME_COUNT) return result_error(TALLY_ERR_DECODE_BAD_VALUE);
+    tally_error terms =
+        pending_terms_refusal(&tx->signer, &body->payee, body->amount, body->timeout, body->outcome, block_time);
+    if (terms != TALLY_OK) return result_error(terms);
     if (tally_key_is_system(&body->payee) || tally_key_is_system(&body->resolver))
         return result_error(TALLY_ERR_SYSTEM_ACCOUNT);
     return pending_hold_open(state, network, &tx->signer, &body->payee, &body->resolver, body->amount, body->max_fee,
