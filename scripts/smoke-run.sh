@@ -58,7 +58,10 @@ $tally verify --data "$data"
 # A second `make run` on the same data: the chain as it was, and what to type next again.
 pkill -TERM -f "tallyd --data $data" 2>/dev/null || true
 wait "$runner" 2>/dev/null || true
-make -s run DATA="$data" LISTEN="127.0.0.1:$port" >"$log" 2>&1 &
+# Emptied here, not by the background job's own redirection: that one runs in the job
+# after the fork, so the wait below could otherwise still read the first run's log.
+: >"$log"
+make -s run DATA="$data" LISTEN="127.0.0.1:$port" >>"$log" 2>&1 &
 runner=$!
 wait_for_log "In another terminal, try:" "the second make run"
 grep -q "of an earlier run is back" "$log" || { echo "smoke: the second make run did not say what to type next:"; cat "$log"; exit 1; }
