@@ -95,7 +95,7 @@ extern "C" {
     X(BAD_HEIGHT, "the block's height is not the previous block's height plus one")              \
     X(BAD_PREV_HASH, "the block's previous hash is not the hash of the previous block")          \
     X(TIME_BACKWARDS, "the block's time is before the previous block's time")                    \
-    X(WRONG_PRODUCER, "the block names a producer other than the chain's")                       \
+    X(WRONG_PRODUCER, "the block's producer is not a validator of the chain")                    \
     X(BAD_PRODUCER_SIGNATURE, "the producer's signature does not match the block header")        \
     X(BAD_TX_ROOT, "the transactions do not match the block's transaction root")                 \
     X(BAD_RESULTS_ROOT, "the results do not match the block's results root")                     \
@@ -272,7 +272,11 @@ TALLY_MUST_CHECK bool tally_event_decode(const uint8_t in[TALLY_EVENT_BYTES], ta
 /* What verifying or building the next block needs to know about the chain so far. */
 typedef struct {
     uint8_t chain_id[TALLY_CHAIN_ID_BYTES];
-    tally_key producer; /* the one key that signs every block (from the genesis) */
+    tally_key producer; /* the genesis producer: validator 0 */
+    /* The validators of the genesis rules (validator 0 is the producer): any of them
+     * may sign a block; a single-node chain has one. */
+    uint8_t validator_count;
+    tally_key validators[TALLY_VALIDATORS_MAX];
     uint64_t height;    /* of the last block */
     uint8_t hash[TALLY_HASH_BYTES];       /* of the last block */
     int64_t block_time;                   /* of the last block */
@@ -310,19 +314,23 @@ TALLY_MUST_CHECK tally_chain_error tally_genesis_open(const tally_block *genesis
                                                       tally_chain_tip *tip,
                                                       tally_chain_failure *failure);
 
+/* The index of key in the tip's validator set, or -1 when it is not a validator. */
+int tally_chain_validator_index(const tally_chain_tip *tip, const tally_key *key);
+
 /*
  * Builds the next block onto `state`, which must be the state at `tip`. Applies the
  * `candidate_count` candidates in order with tally_apply_signed at block_time; the
  * block holds only the accepted ones (a refused transaction changes nothing and
  * never enters the chain: its submitter learns why from candidate_results). Then
  * runs tally_end_block(block_time), records tally_state_hash, fills the roots and
- * signs with producer_secret. On success *tip describes the new block.
+ * signs with producer_secret, the secret of one of the chain's validators (its key
+ * becomes the block's producer). On success *tip describes the new block.
  *
  * candidate_results (may be NULL) receives one result per candidate, in order.
  * Refuses before touching the state: BAD_ARGUMENT (more than TALLY_BLOCK_TXS_MAX
  * candidates, or batches of more than TALLY_BLOCK_LINES_MAX lines in all),
  * TIME_BACKWARDS (a node clamps its clock to the tip's block_time),
- * WRONG_PRODUCER (the secret is not the tip's producer's). NO_MEMORY after the
+ * WRONG_PRODUCER (the secret is no validator's). NO_MEMORY after the
  * state changed leaves the state unusable.
  */
 TALLY_MUST_CHECK tally_chain_error tally_block_build(tally_state *state, tally_chain_tip *tip,
@@ -347,8 +355,8 @@ TALLY_MUST_CHECK tally_chain_error tally_block_build_verified(
 
 /*
  * The checks of a received block that need no state: version, tx_count bound,
- * height = tip height + 1, prev_hash, block_time >= tip time, producer = the
- * chain's producer, the producer's signature, tx_root, results_root, and every
+ * height = tip height + 1, prev_hash, block_time >= tip time, producer = one of
+ * the chain's validators, the producer's signature, tx_root, results_root, and every
  * recorded result is OK. Changes nothing. A node runs it before touching its state.
  */
 TALLY_MUST_CHECK tally_chain_error tally_block_check(const tally_chain_tip *tip,
@@ -358,7 +366,7 @@ TALLY_MUST_CHECK tally_chain_error tally_block_check(const tally_chain_tip *tip,
 /*
  * Verifies a block received for the chain at `tip` and applies it to `state` (the
  * state at tip): first tally_block_check (in order: version, height = tip height
- * + 1, prev_hash, block_time >= tip time, producer = the chain's producer, the
+ * + 1, prev_hash, block_time >= tip time, producer = one of the chain's validators, the
  * producer's signature, tx_root, results_root, every recorded result is OK); then
  * each transaction with
  * tally_apply_signed (BAD_TX_SIGNATURE, RESULT_MISMATCH against the recorded

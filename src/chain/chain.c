@@ -151,6 +151,8 @@ tally_chain_error tally_genesis_open(const tally_block *genesis, tally_state **s
     tally_chain_tip made;
     memset(&made, 0, sizeof made);
     made.producer = header->producer;
+    made.validator_count = genesis->rules.validator_count;
+    memcpy(made.validators, genesis->rules.validators, sizeof made.validators);
     tally_chain_id(&header->producer, header->block_time, genesis->name, genesis->name_length, &genesis->rules,
                    made.chain_id);
     uint8_t expected[TALLY_HASH_BYTES];
@@ -167,6 +169,13 @@ tally_chain_error tally_genesis_open(const tally_block *genesis, tally_state **s
     *tip = made;
     *state = created;
     return TALLY_CHAIN_OK;
+}
+
+int tally_chain_validator_index(const tally_chain_tip *tip, const tally_key *key) {
+    assert(tip != NULL && key != NULL);
+    for (uint8_t i = 0; i < tip->validator_count && i < TALLY_VALIDATORS_MAX; i++)
+        if (sodium_memcmp(tip->validators[i].bytes, key->bytes, TALLY_KEY_BYTES) == 0) return i;
+    return -1;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -231,9 +240,11 @@ static tally_chain_error build_check(const tally_chain_tip *tip,
                           "%u candidates are more than a block holds", candidate_count);
     if (block_time < tip->block_time)
         return chain_fail(failure, TALLY_CHAIN_ERR_TIME_BACKWARDS, height, TALLY_NO_TX, NULL);
-    if (sodium_memcmp(secret_public_half(producer_secret), tip->producer.bytes, TALLY_KEY_BYTES) != 0)
+    tally_key signer;
+    memcpy(signer.bytes, secret_public_half(producer_secret), TALLY_KEY_BYTES);
+    if (tally_chain_validator_index(tip, &signer) < 0)
         return chain_fail(failure, TALLY_CHAIN_ERR_WRONG_PRODUCER, height, TALLY_NO_TX,
-                          "the secret key is not the chain producer's");
+                          "the secret key is not a validator's of this chain");
     uint64_t lines = 0;
     for (uint32_t i = 0; i < candidate_count; i++) lines += block_lines_of(&candidates[i]);
     if (lines > TALLY_BLOCK_LINES_MAX)
@@ -262,7 +273,7 @@ tally_chain_error block_build(tally_state *state, tally_chain_tip *tip,
     header->height = tip->height + 1;
     memcpy(header->prev_hash, tip->hash, TALLY_HASH_BYTES);
     header->block_time = block_time;
-    header->producer = tip->producer;
+    memcpy(header->producer.bytes, secret_public_half(producer_secret), TALLY_KEY_BYTES);
     block->name_length = 0;
     block->event_count = 0;
     *state_changed = true;
@@ -324,7 +335,7 @@ static tally_chain_error check_header(const tally_chain_tip *tip, const tally_bl
         return chain_fail(failure, TALLY_CHAIN_ERR_TIME_BACKWARDS, height, TALLY_NO_TX,
                           "block time %" PRId64 " is before the previous block's %" PRId64,
                           header->block_time, tip->block_time);
-    if (sodium_memcmp(header->producer.bytes, tip->producer.bytes, TALLY_KEY_BYTES) != 0)
+    if (tally_chain_validator_index(tip, &header->producer) < 0)
         return chain_fail(failure, TALLY_CHAIN_ERR_WRONG_PRODUCER, height, TALLY_NO_TX, NULL);
     if (!(checked ? checked->header : block_header_signature_holds(header)))
         return chain_fail(failure, TALLY_CHAIN_ERR_BAD_PRODUCER_SIGNATURE, height, TALLY_NO_TX, NULL);

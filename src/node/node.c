@@ -337,8 +337,8 @@ bool node_open(const node_config *config, node **out, char *why, size_t why_size
         node_close(n);
         return false;
     }
-    if (memcmp(tally_store_tip(n->store)->producer.bytes, n->producer.bytes, TALLY_KEY_BYTES) != 0) {
-        snprintf(why, why_size, "producer.seed is not the key of this chain's producer");
+    if (tally_chain_validator_index(tally_store_tip(n->store), &n->producer) < 0) {
+        snprintf(why, why_size, "producer.seed is not the key of a validator of this chain");
         node_close(n);
         return false;
     }
