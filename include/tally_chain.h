@@ -747,6 +747,10 @@ TALLY_MUST_CHECK tally_chain_error tally_store_build_next(tally_store *store,
                                                           tally_block *block, tally_chain_failure *failure);
 TALLY_MUST_CHECK tally_chain_error tally_store_write_next(tally_store *store, tally_chain_failure *failure);
 void tally_store_publish_next(tally_store *store);
+/* Between build and publish: the built block's canonical bytes (tally_block_encode),
+ * as its log record holds them; valid until it is published. A validator hands
+ * them to the ordering layer before writing them (node_validator.c). */
+void tally_store_next_encoded(const tally_store *store, const uint8_t **bytes, size_t *length);
 
 /* Verifies a block made elsewhere (tally_block_apply; its transactions' signatures
  * on the store's pool, when it was opened with one) and appends it. A block that

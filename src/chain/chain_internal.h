@@ -50,5 +50,7 @@ tally_chain_error blocklog_append_prepare(tally_blocklog *log, const tally_block
                                           tally_chain_failure *failure);
 tally_chain_error blocklog_append_write(tally_blocklog *log, size_t record, tally_chain_failure *failure);
 void blocklog_append_finish(tally_blocklog *log, const tally_block *block, size_t record);
+/* The block's encoding inside the record prepare laid out (its payload). */
+void blocklog_record_payload(const tally_blocklog *log, size_t record, const uint8_t **bytes, size_t *length);
 
 #endif

@@ -32,9 +32,8 @@
  * transactions (keyed by id and signature together: the id covers only the unsigned
  * bytes) spares checking the same bytes twice.
  */
-#define HEALTH_KEPT_MAX 1024u /* health periods kept for the indexer (keep_health) */
 #define _GNU_SOURCE /* SCHED_IDLE */
-#include "node/node.h"
+#include "node/node_internal.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -52,73 +51,10 @@
 #include "node/recent.h"
 #include "store/file_io.h"
 
-/* The producer spends at most 1/BLOCK_DUTY_CYCLE of a core making blocks while it
- * waits for transactions on their way (see above). */
-#define BLOCK_DUTY_CYCLE 16u
-#define STATUS_SLOTS (1u << 18)
-#define VERDICT_SLOTS (1u << 16) /* a window of at least 32,768 refused transactions */
-#define MEMPOOL_PER_SENDER_DEFAULT 1024u
-/* Blocks the indexer adds in one SQLite transaction at most (indexer_main). */
-#define INDEX_BATCH_BLOCKS 16u
-
 const char *const node_refusal_names[NODE_REFUSAL_COUNT] = {
 #define NODE_REFUSAL_NAME(name) #name,
     NODE_REFUSALS(NODE_REFUSAL_NAME)
 #undef NODE_REFUSAL_NAME
-};
-
-struct node {
-    node_config config;
-    char data_dir[4096];
-    tally_store *store;
-    uint8_t producer_secret[TALLY_SECRET_BYTES];
-    tally_key producer;
-    bool is_new;
-
-    pthread_mutex_t lock;
-    pthread_cond_t work;      /* the producer: something to do */
-    pthread_cond_t committed; /* waiters: a block was made */
-    pthread_t producer_thread;
-    bool running, producer_started, failed;
-
-    mempool pool;
-    mempool_entry *candidates;
-    tally_tx *candidate_txs;
-    tally_tx_prepared *candidate_prepared;
-    tally_result *candidate_results;
-    tally_block block;
-    recent_table statuses; /* transaction id -> tx_status */
-    recent_table verdicts; /* BLAKE2b(id | signature) -> 1 valid, 0 not: refused ones */
-    uint64_t last_block_ms;          /* CLOCK_REALTIME: when the last block was made (idle blocks) */
-    /* A development chain's clock runs this many seconds ahead of the machine's
-     * (node_dev_advance); always 0 on a real chain. */
-    int64_t dev_offset;
-    bool block_requested; /* make a block now, even an empty one (a dev advance) */
-    /* The figures of the health periods the last blocks made ended, kept as each block
-     * is made (the state then holds them) until the indexer reads that block: a ring,
-     * the oldest overwritten (health_figures falls back on the state). */
-    index_health_given health_kept[HEALTH_KEPT_MAX];
-    uint32_t health_kept_next, health_kept_count;
-    uint64_t last_block_start_ns;    /* CLOCK_MONOTONIC: when the last block began */
-    uint64_t last_block_cpu_ns;      /* the producer's CPU time for it */
-    uint64_t oldest_pending_ns;      /* CLOCK_MONOTONIC: when the oldest pending transaction arrived */
-    uint32_t checking;               /* transactions past the first look, their signatures being checked */
-    bool writing;                    /* a block is being written, the lock let go: the state is ahead of the log */
-    uint32_t readers_waiting;        /* node_read_begin callers waiting for that write */
-    pthread_cond_t readers_done;     /* the producer: they have had their turn */
-    node_metrics metrics;
-
-    /* The signature checkers, one thread per core (tally_signature_pool): many
-     * connections submitting at once never run more verifications at a time than
-     * there are cores. The replay at opening uses them too. */
-    tally_signature_pool *signatures;
-
-    /* The query index, filled by its own thread after blocks are acknowledged so
-     * that indexing never delays a commit. index_lock guards the index alone. */
-    tally_index *index;
-    pthread_mutex_t index_lock;
-    pthread_t indexer_thread;
-    bool indexer_started;
 };
 
 static uint64_t now_ms(void) {
@@ -152,6 +88,10 @@ static uint64_t monotonic_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
 static void say(const node *n, const char *what, const char *detail) {
     if (!n->config.quiet) fprintf(stderr, "tallyd: %s: %s\n", what, detail);
 }
+
+void node_say(const node *n, const char *what, const char *detail) { say(n, what, detail); }
+uint64_t node_monotonic_ns(void) { return monotonic_ns(); }
+uint64_t node_now_ms(void) { return now_ms(); }
 
 void node_config_defaults(node_config *config) {
     memset(config, 0, sizeof *config);
@@ -190,6 +130,9 @@ static tx_status status_get(node *n, const uint8_t id[TALLY_HASH_BYTES]) {
     tx_status unknown = {0};
     return slot ? *slot : unknown;
 }
+
+void node_status_set(node *n, const uint8_t id[TALLY_HASH_BYTES], tx_status status) { status_set(n, id, status); }
+tx_status node_status_get(node *n, const uint8_t id[TALLY_HASH_BYTES]) { return status_get(n, id); }
 
 /* ---- opening ---- */
 
@@ -239,6 +182,23 @@ static bool load_or_make_producer_key(node *n, bool create, char *why, size_t wh
     tally_keypair(&n->producer, n->producer_secret, seed);
     sodium_memzero(seed, sizeof seed);
     return true;
+}
+
+bool node_key_of(const char *data_dir, tally_key *key, char *why, size_t why_size) {
+    node *n = calloc(1, sizeof *n);
+    if (!n) return snprintf(why, why_size, "out of memory"), false;
+    snprintf(n->data_dir, sizeof n->data_dir, "%s", data_dir);
+    char log_path[4200];
+    snprintf(log_path, sizeof log_path, "%s/%s", data_dir, TALLY_LOG_FILE_NAME);
+    struct stat log_stat;
+    bool has_chain = stat(log_path, &log_stat) == 0 && log_stat.st_size > 0;
+    bool ok = file_make_directory(data_dir, 0700);
+    if (!ok) snprintf(why, why_size, "cannot create %s: %s", data_dir, strerror(errno));
+    ok = ok && load_or_make_producer_key(n, !has_chain, why, why_size);
+    if (ok) *key = n->producer;
+    sodium_memzero(n->producer_secret, sizeof n->producer_secret);
+    free(n);
+    return ok;
 }
 
 static void notice(void *context, const tally_chain_failure *failure) {
@@ -307,6 +267,7 @@ bool node_open(const node_config *config, node **out, char *why, size_t why_size
         return false;
     }
     tally_store_options options = {.notice = notice, .notice_context = n, .signatures = n->signatures};
+    n->store_options = options;
     tally_chain_failure failure;
     tally_chain_error error = TALLY_CHAIN_OK;
     if (!n->is_new) {
@@ -319,8 +280,13 @@ bool node_open(const node_config *config, node **out, char *why, size_t why_size
     if (n->is_new) {
         tally_block genesis;
         tally_block_init(&genesis);
-        error = tally_genesis_make(n->producer_secret, (int64_t)(now_ms() / 1000), config->chain_name,
-                                   strlen(config->chain_name), &config->chain_rules, &genesis, &failure);
+        /* A validator joining a chain starts from the genesis its ordering log holds
+         * (tally_store_create verifies it); a new chain's first node makes one. */
+        if (config->genesis)
+            error = tally_block_decode(config->genesis, config->genesis_length, &genesis, &failure);
+        else
+            error = tally_genesis_make(n->producer_secret, (int64_t)(now_ms() / 1000), config->chain_name,
+                                       strlen(config->chain_name), &config->chain_rules, &genesis, &failure);
         if (error == TALLY_CHAIN_OK) error = tally_store_create(n->data_dir, &genesis, &options, &n->store, &failure);
         tally_block_release(&genesis);
     }
@@ -369,6 +335,8 @@ const tally_key *node_producer(const node *n) { return &n->producer; }
 
 /* ---- the producer ---- */
 
+static tx_status node_refused(node_refusal reason);
+
 /* The time of the next block: the clock (a dev chain's: moved ahead), never before
  * the tip (the clock may go back). */
 static int64_t next_block_time(const node *n, const tally_chain_tip *tip) {
@@ -400,7 +368,7 @@ static void keep_health(node *n, const tally_block *block) {
     }
 }
 
-static tally_chain_error build_write_publish(node *n, int64_t block_time, uint32_t count,
+static tally_chain_error build_write_publish(node *n, int64_t block_time, uint32_t count, bool *lost,
                                              tally_chain_failure *failure) {
     /* Signatures were checked at admission, on every core: the block is built
      * without checking them again. */
@@ -408,6 +376,11 @@ static tally_chain_error build_write_publish(node *n, int64_t block_time, uint32
         tally_store_build_next(n->store, n->producer_secret, block_time, n->candidate_txs, n->candidate_prepared, count,
                                n->candidate_results, &n->block, failure);
     if (error != TALLY_CHAIN_OK) return error;
+    if (n->validator) {
+        error = validator_write_publish(n, lost, failure);
+        if (error == TALLY_CHAIN_OK && !*lost) keep_health(n, &n->block);
+        return error;
+    }
     n->writing = true;
     pthread_mutex_unlock(&n->lock);
     error = tally_store_write_next(n->store, failure);
@@ -439,7 +412,20 @@ static void produce_block(node *n) {
     n->block_requested = false;
     uint64_t started = monotonic_ns();
     tally_chain_failure failure;
-    tally_chain_error error = build_write_publish(n, block_time, count, &failure);
+    bool lost = false;
+    tally_chain_error error = build_write_publish(n, block_time, count, &lost, &failure);
+    if (error == TALLY_CHAIN_OK && lost) {
+        /* Another validator's block holds this height, or the lease went first: none
+         * of these was committed. Their senders submit them again (a follower that
+         * forwarded them does so by itself). */
+        for (uint32_t i = 0; i < count; i++) {
+            status_set(n, n->candidates[i].id, node_refused(NODE_REFUSAL_NOT_COMMITTED));
+            tally_tx_release(&n->candidates[i].tx);
+        }
+        n->metrics.blocks_lost++;
+        pthread_cond_broadcast(&n->committed);
+        return;
+    }
     if (error != TALLY_CHAIN_OK) {
         /* Nothing of this block was acknowledged. The state in memory may hold it, so
          * the node stops answering until it is restarted and replays its log; what
@@ -498,6 +484,14 @@ static void *producer_main(void *context) {
     while (!node_failed(n)) {
         uint64_t now = monotonic_ns();
         uint64_t due = 0;
+        if (n->validator && !validator_may_propose(n)) {
+            /* Another validator proposes: what clients sent here goes to it. */
+            if (!n->running) break;
+            validator_forward(n);
+            struct timespec deadline = deadline_after_ms(5);
+            pthread_cond_timedwait(&n->work, &n->lock, &deadline);
+            continue;
+        }
         if (n->pool.count > 0) {
             due = block_due_ns(n);
         } else {
@@ -660,6 +654,7 @@ void node_close(node *n) {
         pthread_mutex_unlock(&n->lock);
         pthread_join(n->indexer_thread, NULL);
     }
+    validator_free(n); /* its threads call into the node: before anything else goes */
     index_close(n->index);
     pthread_mutex_destroy(&n->index_lock);
     tally_store_close(n->store);

@@ -19,6 +19,7 @@
 
 #include "node/clearing.h"
 #include "node/index.h"
+#include "node/ordering.h"
 #include "tally.h"
 #include "tally_chain.h"
 
@@ -35,6 +36,10 @@ typedef struct {
     uint32_t mempool_per_sender; /* pending transactions one signer may have (default 1024) */
     uint32_t verify_threads;     /* 0: one per core */
     bool quiet;                  /* no log lines on stderr */
+    /* A new data directory joins the chain of this genesis block (its encoding), as
+     * a validator does from its ordering log; NULL: a new chain is made. */
+    const uint8_t *genesis;
+    size_t genesis_length;
 } node_config;
 
 void node_config_defaults(node_config *config);
@@ -43,8 +48,11 @@ typedef enum { TX_UNKNOWN = 0, TX_PENDING, TX_COMMITTED, TX_REFUSED } tx_state;
 
 /* The node's own refusals, not the ledger's: the mempool is full, the signer has
  * mempool_per_sender transactions pending already, the node stopped after a failed
- * write, or memory ran out. */
-#define NODE_REFUSALS(X) X(MEMPOOL_FULL) X(SENDER_PENDING_FULL) X(NODE_FAILED) X(OUT_OF_MEMORY)
+ * write, memory ran out; on a validator: its block lost the height to another
+ * validator's (NOT_COMMITTED: submit again), or no validator has held the proposer
+ * lease for a while (NO_PROPOSER). */
+#define NODE_REFUSALS(X) \
+    X(MEMPOOL_FULL) X(SENDER_PENDING_FULL) X(NODE_FAILED) X(OUT_OF_MEMORY) X(NOT_COMMITTED) X(NO_PROPOSER)
 typedef enum {
 #define NODE_REFUSAL_ENUM(name) NODE_REFUSAL_##name,
     NODE_REFUSALS(NODE_REFUSAL_ENUM)
@@ -70,10 +78,46 @@ typedef struct node node;
 /* Opens the data directory at its tip, creating a new chain (producer key and
  * genesis) when the directory holds none. false with a reason in `why`. */
 TALLY_MUST_CHECK bool node_open(const node_config *config, node **out, char *why, size_t why_size);
+/* The key of the node of data_dir (producer.seed), made now when the directory holds
+ * no chain yet: what a validator gives the chain's founder for its genesis. */
+bool node_key_of(const char *data_dir, tally_key *key, char *why, size_t why_size);
 /* Starts the producer thread. */
 TALLY_MUST_CHECK bool node_start(node *n);
 /* Stops producing (the pending transactions are committed first) and closes. */
 void node_close(node *n);
+
+/* ---- a validator of a chain of several (node_validator.c, docs/VALIDATORS.md) ---- */
+
+typedef struct {
+    const char *etcd_endpoints; /* etcd client URLs, comma-separated */
+    const char *prefix;         /* of the chain's keys in etcd (default "/tally/") */
+    const char *advertise_url;  /* this node's HTTP API as the other validators reach it */
+    uint32_t lease_ttl_seconds; /* the proposer lease (default 2) */
+    uint32_t timeout_ms;        /* of one request to etcd (default 2000) */
+    uint32_t keep_blocks;       /* blocks kept in etcd below what every validator applied */
+} node_validator_config;
+
+/* The genesis block the ordering log holds (malloc'd encoding), for a new data
+ * directory joining the chain (node_config's genesis). false with why when the log
+ * holds none yet or etcd cannot be reached. */
+bool node_validator_genesis(const node_validator_config *config, uint8_t **bytes, size_t *length, char *why,
+                            size_t why_size);
+/* Makes the opened node a validator: checks its key is in the genesis set and the
+ * log holds this chain (or writes its genesis there, on the chain's first start),
+ * then proposes while it holds the lease and follows the log otherwise. Call after
+ * node_start and once the HTTP API serves (advertise_url). */
+bool node_validator_start(node *n, const node_validator_config *config, char *why, size_t why_size);
+bool node_is_validator(const node *n);
+
+typedef struct {
+    bool is_validator, halted;
+    uint32_t index;          /* in the genesis validator set */
+    char halt_reason[4800];  /* halted: the block refused and where its evidence is */
+    uint32_t forwarding;     /* transactions sent to the proposer and in no block yet */
+    uint64_t cosignatures_received;
+    ordering_metrics ordering;
+} node_validator_status;
+node_validator_status node_validator_read(node *n);
 
 /* Whether a failed block write stopped the node: it then serves nothing. */
 bool node_failed(const node *n);
@@ -205,6 +249,9 @@ typedef struct {
      * (transaction ids, id and signature, signer keys): a few dozen at most. */
     uint32_t probe_longest_statuses, probe_longest_verdicts, probe_longest_pending;
     uint64_t started_at;      /* unix seconds */
+    /* A validator's: blocks it proposed that lost their height (the lease had gone),
+     * blocks it followed from the others, transactions it forwarded to the proposer. */
+    uint64_t blocks_lost, blocks_followed, txs_forwarded;
 } node_metrics;
 node_metrics node_metrics_read(node *n);
 

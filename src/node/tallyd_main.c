@@ -83,6 +83,20 @@ static void usage(FILE *out) {
             "  --clear-every N       every N s, compute the clearing that removes the most obligation\n"
             "                        between networks and submit it signed by the producer key (default 0: never)\n"
             "  --port-file FILE      write the port served on into FILE (for tests)\n"
+            "\n"
+            "validators (several operators run one chain; docs/VALIDATORS.md):\n"
+            "  --validator-key       print this data directory's validator address (making its key\n"
+            "                        on first use) and exit: give it to the chain's founder\n"
+            "  --genesis-validators A,B,..  a new chain whose validators are these addresses, this\n"
+            "                        node's first (it signs the genesis); at most 16\n"
+            "  --validator           run as one validator of the chain: blocks are ordered through\n"
+            "                        etcd; a new data directory joins the chain etcd holds\n"
+            "  --etcd URL[,URL...]   the etcd cluster's client URLs (one etcd member beside each validator)\n"
+            "  --etcd-prefix P       the chain's keys in etcd start with P (default /tally/)\n"
+            "  --advertise URL       this node's API as the other validators reach it (default\n"
+            "                        http://HOST:PORT of --listen)\n"
+            "  --lease-s N           the proposer lease: a dead proposer is replaced within N s (default 2)\n"
+            "  --etcd-keep N         blocks kept in etcd below what every validator applied (default 1000)\n"
             "  --quiet               no log lines\n"
             "  --help                this text\n"
             "\n"
@@ -220,6 +234,55 @@ static bool arm_faults_from_environment(bool quiet) {
 }
 #endif
 
+/* Whether data_dir holds a chain already (a block log that is not empty). */
+static bool has_chain(const char *data_dir) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", data_dir, TALLY_LOG_FILE_NAME);
+    struct stat log_stat;
+    return stat(path, &log_stat) == 0 && log_stat.st_size > 0;
+}
+
+/* --genesis-validators: addresses, this node's key first (it signs the genesis). */
+static bool parse_validators(const char *text, const char *data_dir, tally_chain_rules *rules) {
+    char copy[TALLY_VALIDATORS_MAX * (TALLY_ADDRESS_LENGTH + 2) + 1];
+    if (strlen(text) >= sizeof copy) {
+        fprintf(stderr, "tallyd: --genesis-validators: at most %u addresses\n", TALLY_VALIDATORS_MAX);
+        return false;
+    }
+    snprintf(copy, sizeof copy, "%s", text);
+    rules->validator_count = 0;
+    char *save = NULL;
+    for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+        if (rules->validator_count == TALLY_VALIDATORS_MAX) {
+            fprintf(stderr, "tallyd: --genesis-validators: at most %u addresses\n", TALLY_VALIDATORS_MAX);
+            return false;
+        }
+        if (!tally_address_decode(item, &rules->validators[rules->validator_count])) {
+            fprintf(stderr, "tallyd: --genesis-validators: %s is not an address (tly1...)\n", item);
+            return false;
+        }
+        rules->validator_count++;
+    }
+    tally_key mine;
+    char why[512];
+    if (!node_key_of(data_dir, &mine, why, sizeof why)) {
+        fprintf(stderr, "tallyd: --genesis-validators: %s\n", why);
+        return false;
+    }
+    if (rules->validator_count == 0 || memcmp(rules->validators[0].bytes, mine.bytes, TALLY_KEY_BYTES) != 0) {
+        char address[TALLY_ADDRESS_LENGTH + 1];
+        tally_address_encode(&mine, address);
+        fprintf(stderr, "tallyd: --genesis-validators: the first address must be this node's, %s (it signs the "
+                        "genesis)\n", address);
+        return false;
+    }
+    if (tally_chain_rules_validate(rules) != TALLY_OK) {
+        fprintf(stderr, "tallyd: --genesis-validators: an address is repeated or a system key\n");
+        return false;
+    }
+    return true;
+}
+
 static uint64_t monotonic_ms(void) {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
@@ -287,6 +350,10 @@ int main(int argc, char **argv) {
     bool demo = false, repair_log = false, dev = false;
     const char *port_file = NULL;
     uint32_t clear_every_seconds = 0;
+    bool validator = false, print_key = false;
+    const char *genesis_validators = NULL, *advertise = NULL;
+    node_validator_config validation = {.prefix = "/tally/", .lease_ttl_seconds = 2, .timeout_ms = 2000,
+                                        .keep_blocks = 1000};
     for (int i = 1; i < argc; i++) {
         const char *option = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
         bool ok = true, takes_value = true;
@@ -299,6 +366,10 @@ int main(int argc, char **argv) {
             config.quiet = true, takes_value = false;
         } else if (strcmp(option, "--repair") == 0) {
             repair_log = true, takes_value = false;
+        } else if (strcmp(option, "--validator") == 0) {
+            validator = true, takes_value = false;
+        } else if (strcmp(option, "--validator-key") == 0) {
+            print_key = true, takes_value = false;
         } else if (strcmp(option, "--dev") == 0) {
             dev = true, takes_value = false;
             config.chain_rules.dev_chain = 1;
@@ -350,6 +421,21 @@ int main(int argc, char **argv) {
             ok = parse_u32(value, &clear_every_seconds) && clear_every_seconds <= 366u * 86400u;
         } else if (strcmp(option, "--port-file") == 0) {
             port_file = value;
+        } else if (strcmp(option, "--genesis-validators") == 0) {
+            genesis_validators = value;
+        } else if (strcmp(option, "--etcd") == 0) {
+            validation.etcd_endpoints = value;
+        } else if (strcmp(option, "--etcd-prefix") == 0) {
+            ok = value[0] == '/' && strlen(value) < 64;
+            validation.prefix = value;
+        } else if (strcmp(option, "--advertise") == 0) {
+            ok = strncmp(value, "http://", 7) == 0 && strlen(value) < ORDERING_URL_MAX;
+            advertise = value;
+        } else if (strcmp(option, "--lease-s") == 0) {
+            ok = parse_u32(value, &validation.lease_ttl_seconds) && validation.lease_ttl_seconds >= 1 &&
+                 validation.lease_ttl_seconds <= 60;
+        } else if (strcmp(option, "--etcd-keep") == 0) {
+            ok = parse_u32(value, &validation.keep_blocks) && validation.keep_blocks >= 16;
         } else {
             fprintf(stderr, "tallyd: unknown option %s (see tallyd --help)\n", option);
             return 2;
@@ -368,12 +454,46 @@ int main(int argc, char **argv) {
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
 
+    char why[1024];
+    if (print_key) {
+        tally_key key;
+        char address[TALLY_ADDRESS_LENGTH + 1];
+        if (!node_key_of(config.data_dir, &key, why, sizeof why)) {
+            fprintf(stderr, "tallyd: --validator-key: %s\n", why);
+            return 1;
+        }
+        tally_address_encode(&key, address);
+        printf("%s\n", address);
+        return 0;
+    }
+    if (genesis_validators && !parse_validators(genesis_validators, config.data_dir, &config.chain_rules))
+        return 2;
+    if (validator && !validation.etcd_endpoints) {
+        fprintf(stderr, "tallyd: --validator needs --etcd URL[,URL...] (the etcd cluster's client URLs)\n");
+        return 2;
+    }
+    if (validator && demo) {
+        fprintf(stderr, "tallyd: --demo makes a chain of one node; a validator's chain is made with "
+                        "--genesis-validators\n");
+        return 2;
+    }
     /* Printed whatever --quiet says: it is what the operator consented to lose. */
     if (repair_log && !repair(config.data_dir)) return 1;
-    char why[1024];
     node *n;
+    uint8_t *joined_genesis = NULL;
+    if (validator && !genesis_validators && !has_chain(config.data_dir)) {
+        /* A new validator of an existing chain: the genesis is the ordering log's. */
+        if (!config.quiet) fprintf(stderr, "tallyd: joining the chain in etcd (%s) ...\n", validation.etcd_endpoints);
+        if (!node_validator_genesis(&validation, &joined_genesis, &config.genesis_length, why, sizeof why)) {
+            fprintf(stderr, "tallyd: cannot join: %s\n", why);
+            return 1;
+        }
+        config.genesis = joined_genesis;
+    }
     if (!config.quiet) fprintf(stderr, "tallyd: opening %s (replaying the block log) ...\n", config.data_dir);
-    if (!node_open(&config, &n, why, sizeof why)) {
+    bool opened = node_open(&config, &n, why, sizeof why);
+    free(joined_genesis);
+    if (!opened) {
         fprintf(stderr, "tallyd: cannot open %s: %s\n", config.data_dir, why);
         return 1;
     }
@@ -396,6 +516,20 @@ int main(int argc, char **argv) {
         return 1;
     }
     uint16_t bound = http_port(server);
+    if (validator) {
+        char url[ORDERING_URL_MAX];
+        snprintf(url, sizeof url, "http://%s:%u", host, (unsigned)bound);
+        validation.advertise_url = advertise ? advertise : url;
+        if (!node_validator_start(n, &validation, why, sizeof why)) {
+            fprintf(stderr, "tallyd: cannot start as a validator: %s\n", why);
+            http_stop(server);
+            node_close(n);
+            return 1;
+        }
+        if (!config.quiet)
+            fprintf(stderr, "tallyd: validator %u of the chain, ordering through etcd %s (keys under %s)\n",
+                    node_validator_read(n).index, validation.etcd_endpoints, validation.prefix);
+    }
     if (port_file) {
         FILE *file = fopen(port_file, "w");
         if (file) fprintf(file, "%u\n", (unsigned)bound), fclose(file);
@@ -452,7 +586,11 @@ int main(int argc, char **argv) {
         }
     }
     int status = node_failed(n) ? 1 : 0;
-    if (!config.quiet) fprintf(stderr, "tallyd: stopping%s\n", status ? " after a failed write" : "");
+    node_validator_status validator_status = node_validator_read(n);
+    if (validator_status.halted)
+        fprintf(stderr, "tallyd: stopped: %s\n", validator_status.halt_reason);
+    else if (!config.quiet)
+        fprintf(stderr, "tallyd: stopping%s\n", status ? " after a failed write" : "");
     http_stop(server);
     node_close(n);
     return status;

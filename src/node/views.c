@@ -100,6 +100,12 @@ json_t *view_tx_status(const uint8_t id[TALLY_HASH_BYTES], const tx_status *stat
                                       ? "a transaction is the hex of its signed encoding, at most 27288 bytes"
                                   : strcmp(status->node_error, "NODE_FAILED") == 0
                                       ? "the node stopped after a failed write: it must be restarted"
+                                  : strcmp(status->node_error, "NOT_COMMITTED") == 0
+                                      ? "the validator's block lost its height to another validator's (the proposer "
+                                        "changed): submit the transaction again"
+                                  : strcmp(status->node_error, "NO_PROPOSER") == 0
+                                      ? "no validator holds the proposer lease now (an election is under way, or "
+                                        "etcd is unreachable): retry shortly"
                                   : strcmp(status->node_error, "SENDER_PENDING_FULL") == 0
                                       ? "this signer has as many transactions waiting for a block as the node takes "
                                         "from one signer: wait for some to commit"

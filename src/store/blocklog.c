@@ -552,6 +552,13 @@ tally_chain_error blocklog_append_write(tally_blocklog *log, size_t record, tall
     return TALLY_CHAIN_OK;
 }
 
+void blocklog_record_payload(const tally_blocklog *log, size_t record, const uint8_t **bytes, size_t *length) {
+    assert(log != NULL && record >= TALLY_LOG_RECORD_OVERHEAD);
+    /* u32 magic | u32 length | payload | checksum[16] */
+    *bytes = log->buffer + 8;
+    *length = record - TALLY_LOG_RECORD_OVERHEAD;
+}
+
 void blocklog_append_finish(tally_blocklog *log, const tally_block *block, size_t record) {
     assert(log != NULL && block != NULL && block->header.height == log->count);
     /* check_next made sure the block links to the last one. */

@@ -288,6 +288,11 @@ void tally_store_publish_next(tally_store *store) {
     store->unwritten = false;
 }
 
+void tally_store_next_encoded(const tally_store *store, const uint8_t **bytes, size_t *length) {
+    assert(store != NULL && store->unwritten && bytes != NULL && length != NULL);
+    blocklog_record_payload(store->log, store->unwritten_record, bytes, length);
+}
+
 static tally_chain_error produce(tally_store *store, const uint8_t producer_secret[TALLY_SECRET_BYTES],
                                 int64_t block_time, const tally_tx *candidates, uint32_t candidate_count,
                                 bool signatures_checked, tally_result *candidate_results,

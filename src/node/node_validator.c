@@ -1,0 +1,515 @@
+/*
+ * node_validator.c: a node's part as one validator of a chain of several
+ * (docs/VALIDATORS.md). The node stays what node.c makes it (admission, mempool,
+ * producer, indexer); this file adds, through the ordering layer (ordering.h):
+ *
+ *   - proposing: while this validator holds the proposer lease and has applied every
+ *     block of the log, its producer builds blocks as a single node does, but writes
+ *     each into the ordering log first (committed there = acknowledged), then to its
+ *     own block log. A block that loses its height (the lease went to another
+ *     validator first) is undone by reopening the store at its tip;
+ *   - following: every block of the log (another validator's, or its own coming
+ *     back) is verified in full and applied (tally_store_accept: producer in the
+ *     validator set, signatures, results, state commitment, invariants), written to
+ *     the block log, and co-signed; the co-signature is published for the others;
+ *   - refusing: a block that does not verify stops this validator with the evidence
+ *     saved (the bytes and why, in data/evidence/) and an alert (log line, metric):
+ *     misbehaviour is provable from signatures, and a validator never builds on a
+ *     state it cannot reproduce;
+ *   - forwarding: what clients submit to a validator that is not the proposer is
+ *     admitted as usual (so junk is refused here), then sent to the proposer, and sent
+ *     again (to whoever holds the lease then) while it is in no block a while later.
+ *     The client's wait ends when the block holding it arrives here.
+ */
+#include <curl/curl.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "node/node_internal.h"
+#include "node/ordering.h"
+#include "store/file_io.h"
+
+/* A forwarded transaction not in a block this long after it was sent is sent again. */
+#define FORWARD_AGAIN_MS 2000u
+/* ... and refused (NO_PROPOSER) when no validator took it in this long. */
+#define FORWARD_GIVE_UP_MS 30000u
+/* After a failed send, the next one waits this long. */
+#define FORWARD_BACKOFF_MS 100u
+/* Transactions in one forwarded request (the binary submission form). */
+#define FORWARD_BATCH_MAX 1024u
+/* A validator's blocks stay within what one etcd value holds: no more transactions
+ * and batch lines than this (a transfer takes at most 854 bytes with its result). */
+#define VALIDATOR_BLOCK_TXS_MAX 768u
+
+typedef struct {
+    mempool_entry entry; /* owns its transaction (and a batch's lines) */
+    uint64_t sent_ms;    /* 0: not sent yet */
+    uint64_t first_ms;   /* when it was taken from the mempool */
+} forwarded;
+
+struct validator {
+    ordering *ordering;
+    uint32_t index; /* in the genesis validator set */
+    char data_dir[4096];
+    forwarded *forwarded;
+    uint32_t forwarded_count, forwarded_capacity;
+    uint64_t forward_after_ms; /* backoff after a failed send */
+    CURL *curl;                /* the producer thread's, for forwarding */
+    bool halted;
+    char halt_reason[4800];
+    uint64_t cosignatures_received;
+};
+
+/* ---- co-signatures ---- */
+
+/* The message of a co-signature: BLAKE2b-256("tally-cosign-v1" || chain id || u64 LE
+ * height || block hash) (docs/VALIDATORS.md). */
+static void cosign_message(const uint8_t chain_id[TALLY_CHAIN_ID_BYTES], uint64_t height,
+                           const uint8_t hash[TALLY_HASH_BYTES], uint8_t out[TALLY_HASH_BYTES]) {
+    crypto_generichash_state state;
+    crypto_generichash_init(&state, NULL, 0, TALLY_HASH_BYTES);
+    crypto_generichash_update(&state, (const uint8_t *)"tally-cosign-v1", 15);
+    crypto_generichash_update(&state, chain_id, TALLY_CHAIN_ID_BYTES);
+    uint8_t le[8];
+    for (int i = 0; i < 8; i++) le[i] = (uint8_t)(height >> (8 * i));
+    crypto_generichash_update(&state, le, sizeof le);
+    crypto_generichash_update(&state, hash, TALLY_HASH_BYTES);
+    crypto_generichash_final(&state, out, TALLY_HASH_BYTES);
+}
+
+/* Co-signs the tip (just applied or made) and publishes it. Lock held. */
+static void cosign_tip(node *n) {
+    const tally_chain_tip *tip = tally_store_tip(n->store);
+    uint8_t message[TALLY_HASH_BYTES], signature[TALLY_SIGNATURE_BYTES];
+    cosign_message(tip->chain_id, tip->height, tip->hash, message);
+    crypto_sign_detached(signature, NULL, message, sizeof message, n->producer_secret);
+    ordering_publish(n->validator->ordering, tip->height, tip->hash, signature);
+}
+
+static void on_cosign(void *context, uint64_t height, uint32_t signer, const uint8_t hash[TALLY_HASH_BYTES],
+                      const uint8_t signature[TALLY_SIGNATURE_BYTES]) {
+    node *n = context;
+    (void)height, (void)signer, (void)hash, (void)signature;
+    pthread_mutex_lock(&n->lock);
+    n->validator->cosignatures_received++;
+    pthread_mutex_unlock(&n->lock);
+}
+
+/* ---- stopping with the evidence ---- */
+
+/* Saves what was refused (the block's bytes and why) under data/evidence/, says so,
+ * and stops the node: it serves nothing from here on, and tallyd exits. Lock held. */
+static void halt_with_evidence(node *n, uint64_t height, const uint8_t *bytes, size_t length, const char *why) {
+    validator *v = n->validator;
+    char directory[4200], path[4300];
+    snprintf(directory, sizeof directory, "%s/evidence", v->data_dir);
+    bool saved = file_make_directory(directory, 0700);
+    snprintf(path, sizeof path, "%s/block-%" PRIu64 ".bin", directory, height);
+    FILE *file = saved ? fopen(path, "wb") : NULL;
+    saved = file && fwrite(bytes, 1, length, file) == length;
+    if (file) saved = fflush(file) == 0 && fsync(fileno(file)) == 0 && saved, fclose(file);
+    snprintf(path, sizeof path, "%s/block-%" PRIu64 ".txt", directory, height);
+    file = saved ? fopen(path, "w") : NULL;
+    if (file) {
+        fprintf(file, "height %" PRIu64 "\nseen at %" PRIu64 " (unix ms)\nrefused: %s\nbytes: block-%" PRIu64 ".bin (%zu)\n",
+                height, node_now_ms(), why, height, length);
+        saved = fflush(file) == 0 && fsync(fileno(file)) == 0 && saved;
+        fclose(file);
+    } else {
+        saved = false;
+    }
+    if (saved) file_sync_directory(directory);
+    snprintf(v->halt_reason, sizeof v->halt_reason, "block %" PRIu64 " of the ordering log refused: %s (evidence in %s%s)",
+             height, why, directory, saved ? "" : ": COULD NOT BE SAVED");
+    v->halted = true;
+    /* Printed whatever --quiet says: an operator must see it. */
+    fprintf(stderr, "tallyd: FATAL: %s\n", v->halt_reason);
+    __atomic_store_n(&n->failed, true, __ATOMIC_RELEASE);
+    pthread_cond_broadcast(&n->committed);
+    pthread_cond_broadcast(&n->work);
+}
+
+/* ---- following ---- */
+
+/* The block of `height` from the ordering log: applied when it is the next one;
+ * compared with the log's when this validator has it already (its own block coming
+ * back, or one it applied before a restart). */
+static bool on_block(void *context, uint64_t height, const uint8_t *bytes, size_t length) {
+    node *n = context;
+    tally_block block;
+    tally_block_init(&block);
+    tally_chain_failure failure;
+    tally_chain_error decoded = tally_block_decode(bytes, length, &block, &failure);
+    pthread_mutex_lock(&n->lock);
+    while (n->writing) pthread_cond_wait(&n->committed, &n->lock); /* its own block, being written */
+    bool go_on = !node_failed(n);
+    const tally_chain_tip *tip = tally_store_tip(n->store);
+    if (go_on && decoded != TALLY_CHAIN_OK) {
+        halt_with_evidence(n, height, bytes, length, failure.message);
+        go_on = false;
+    } else if (go_on && block.header.height != height) {
+        halt_with_evidence(n, height, bytes, length, "the block's header names another height than its key");
+        go_on = false;
+    } else if (go_on && height <= tip->height) {
+        tally_block_header mine;
+        uint8_t mine_hash[TALLY_HASH_BYTES], theirs[TALLY_HASH_BYTES];
+        tally_block_hash(&block.header, theirs);
+        if (tally_blocklog_header(tally_store_log(n->store), height, &mine, mine_hash, &failure) != TALLY_CHAIN_OK ||
+            memcmp(mine_hash, theirs, TALLY_HASH_BYTES) != 0) {
+            halt_with_evidence(n, height, bytes, length,
+                               "this validator's block log holds another block at this height: two blocks at one "
+                               "height");
+            go_on = false;
+        }
+    } else if (go_on && height == tip->height + 1) {
+        tally_chain_error error = tally_store_accept(n->store, &block, &failure);
+        if (error != TALLY_CHAIN_OK) {
+            halt_with_evidence(n, height, bytes, length, failure.message);
+            go_on = false;
+        } else {
+            for (uint32_t i = 0; i < block.header.tx_count; i++) {
+                uint8_t id[TALLY_HASH_BYTES];
+                tally_tx_hash(&block.txs[i], id);
+                node_status_set(n, id, (tx_status){.state = TX_COMMITTED, .height = height, .result = block.results[i]});
+                n->metrics.txs_committed++;
+            }
+            n->metrics.blocks_followed++;
+            n->last_block_ms = node_now_ms();
+            cosign_tip(n);
+            if (n->config.snapshot_every && height % n->config.snapshot_every == 0 &&
+                tally_store_snapshot(n->store, &failure) != TALLY_CHAIN_OK)
+                node_say(n, "snapshot failed (the log has every block, nothing is lost)", failure.message);
+            pthread_cond_broadcast(&n->committed);
+        }
+    }
+    pthread_mutex_unlock(&n->lock);
+    tally_block_release(&block);
+    return go_on;
+}
+
+/* ---- proposing ---- */
+
+bool validator_may_propose(node *n) {
+    validator *v = n->validator;
+    if (v->halted || !ordering_is_proposer(v->ordering)) return false;
+    ordering_metrics m = ordering_metrics_read(v->ordering);
+    bool caught_up = m.log_next == tally_store_tip(n->store)->height + 1;
+    if (caught_up && v->forwarded_count > 0) {
+        /* Became the proposer with transactions it had forwarded to the one before:
+         * what no block took goes into its own mempool (a block refuses any that
+         * another block took meanwhile). */
+        for (uint32_t i = 0; i < v->forwarded_count; i++) {
+            forwarded *f = &v->forwarded[i];
+            tx_status status = node_status_get(n, f->entry.id);
+            if (status.state == TX_PENDING &&
+                mempool_push_prepared(&n->pool, &f->entry.tx, f->entry.id,
+                                      f->entry.has_prepared ? &f->entry.prepared : NULL)) {
+                if (n->pool.count == 1) n->oldest_pending_ns = node_monotonic_ns();
+            } else if (status.state == TX_PENDING) {
+                node_status_set(n, f->entry.id, (tx_status){.state = TX_REFUSED, .node_error = "NOT_COMMITTED"});
+            }
+            tally_tx_release(&f->entry.tx);
+        }
+        v->forwarded_count = 0;
+    }
+    return caught_up;
+}
+
+tally_chain_error validator_write_publish(node *n, bool *lost, tally_chain_failure *failure) {
+    validator *v = n->validator;
+    *lost = false;
+    const uint8_t *bytes = NULL;
+    size_t length = 0;
+    tally_store_next_encoded(n->store, &bytes, &length);
+    uint64_t height = n->block.header.height;
+    n->writing = true;
+    pthread_mutex_unlock(&n->lock);
+    char why[ORDERING_WHY_BYTES];
+    ordering_outcome outcome = ordering_propose(v->ordering, height, bytes, length, why, sizeof why);
+    tally_chain_error error = TALLY_CHAIN_OK;
+    /* Committed in the log: now durable here too (a crash between the two is healed at
+     * restart: the follower finds the block in the log). */
+    if (outcome == ORDERING_COMMITTED) error = tally_store_write_next(n->store, failure);
+    pthread_mutex_lock(&n->lock);
+    n->writing = false;
+    if (outcome == ORDERING_COMMITTED) {
+        if (error == TALLY_CHAIN_OK) {
+            tally_store_publish_next(n->store);
+            cosign_tip(n);
+        }
+        return error;
+    }
+    /* Lost: the state holds a block the chain does not. Back to the log's tip. */
+    *lost = true;
+    node_say(n, "notice", why);
+    tally_store_close(n->store);
+    n->store = NULL;
+    tally_chain_failure reopen;
+    error = tally_store_open(n->data_dir, &n->store_options, &n->store, &reopen);
+    if (error != TALLY_CHAIN_OK) {
+        *failure = reopen;
+        *lost = false;
+        return error;
+    }
+    return TALLY_CHAIN_OK;
+}
+
+/* ---- forwarding ---- */
+
+typedef struct {
+    char *bytes;
+    size_t length;
+} answer_buffer;
+
+static size_t collect(char *data, size_t size, size_t count, void *context) {
+    answer_buffer *answer = context;
+    size_t more = size * count;
+    if (answer->length + more > (8u << 20)) return 0;
+    char *grown = realloc(answer->bytes, answer->length + more + 1);
+    if (!grown) return 0;
+    memcpy(grown + answer->length, data, more);
+    answer->bytes = grown;
+    answer->length += more;
+    answer->bytes[answer->length] = '\0';
+    return more;
+}
+
+static tally_error error_named(const char *name) {
+    for (int code = 0; code < TALLY_ERROR_COUNT; code++)
+        if (strcmp(tally_error_name((tally_error)code), name) == 0) return (tally_error)code;
+    return TALLY_ERROR_COUNT;
+}
+
+static const char *node_error_named(const char *name) {
+    for (int reason = 0; reason < NODE_REFUSAL_COUNT; reason++)
+        if (strcmp(node_refusal_names[reason], name) == 0) return node_refusal_names[reason];
+    return "NOT_COMMITTED";
+}
+
+/* Sends transactions to the proposer at url (POST /v1/transactions?wait=none, the
+ * binary form) and reads what it answered for each: refused[i] true with status[i]
+ * the refusal, false when it took it. false when the request failed. No lock held. */
+static bool send_to_proposer(validator *v, const char *url, const mempool_entry *const *entries, uint32_t count,
+                             bool *refused, tx_status *statuses) {
+    size_t room = 0;
+    for (uint32_t i = 0; i < count; i++) room += 2 + tally_tx_encoded_size(&entries[i]->tx);
+    uint8_t *body = malloc(room ? room : 1);
+    if (!body) return false;
+    size_t at = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        size_t length = tally_tx_encode(&entries[i]->tx, body + at + 2, room - at - 2);
+        body[at] = (uint8_t)length, body[at + 1] = (uint8_t)(length >> 8);
+        at += 2 + length;
+    }
+    if (!v->curl) v->curl = curl_easy_init();
+    CURL *curl = v->curl;
+    char target[ORDERING_URL_MAX + 64];
+    snprintf(target, sizeof target, "%s/v1/transactions?wait=none", url);
+    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/octet-stream");
+    answer_buffer answer = {0};
+    long status = 0;
+    bool sent = false;
+    if (curl && headers) {
+        curl_easy_reset(curl);
+        curl_easy_setopt(curl, CURLOPT_URL, target);
+        curl_easy_setopt(curl, CURLOPT_POST, 1L);
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, (const char *)body);
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)at);
+        curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+        curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+        curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer);
+        curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 3000L);
+        curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 1000L);
+        curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+        sent = curl_easy_perform(curl) == CURLE_OK &&
+               curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK && status == 200;
+    }
+    curl_slist_free_all(headers);
+    free(body);
+    json_t *root = sent && answer.bytes ? json_loadb(answer.bytes, answer.length, 0, NULL) : NULL;
+    free(answer.bytes);
+    json_t *results = json_object_get(root, "results");
+    sent = json_is_array(results) && json_array_size(results) == count;
+    for (uint32_t i = 0; sent && i < count; i++) {
+        json_t *item = json_array_get(results, i);
+        const char *state = json_string_value(json_object_get(item, "status"));
+        refused[i] = state && strcmp(state, "refused") == 0;
+        statuses[i] = (tx_status){.state = TX_REFUSED};
+        if (!refused[i]) continue;
+        const char *code = json_string_value(json_object_get(json_object_get(item, "error"), "code"));
+        tally_error named = code ? error_named(code) : TALLY_ERROR_COUNT;
+        if (named != TALLY_ERROR_COUNT) {
+            statuses[i].result.code = named;
+            statuses[i].result.available = json_integer_value(json_object_get(json_object_get(item, "error"), "available"));
+        } else {
+            statuses[i].node_error = node_error_named(code ? code : "");
+        }
+    }
+    json_decref(root);
+    return sent;
+}
+
+void validator_forward(node *n) {
+    validator *v = n->validator;
+    uint64_t now = node_now_ms();
+    /* What a block took, or a refusal settled, is done with. */
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < v->forwarded_count; i++) {
+        forwarded *f = &v->forwarded[i];
+        tx_status status = node_status_get(n, f->entry.id);
+        bool settled = status.state == TX_COMMITTED || status.state == TX_REFUSED;
+        if (!settled && now - f->first_ms > FORWARD_GIVE_UP_MS) {
+            node_status_set(n, f->entry.id, (tx_status){.state = TX_REFUSED, .node_error = "NO_PROPOSER"});
+            settled = true;
+        }
+        if (settled) tally_tx_release(&f->entry.tx);
+        else v->forwarded[kept++] = *f;
+    }
+    v->forwarded_count = kept;
+    if (n->pool.count > 0 && v->forwarded_count < v->forwarded_capacity) {
+        uint32_t room = v->forwarded_capacity - v->forwarded_count;
+        if (room > n->config.block_max_txs) room = n->config.block_max_txs;
+        uint32_t taken = mempool_take(&n->pool, n->candidates, room);
+        for (uint32_t i = 0; i < taken; i++)
+            v->forwarded[v->forwarded_count++] = (forwarded){.entry = n->candidates[i], .first_ms = now};
+        pthread_cond_broadcast(&n->committed);
+    }
+    if (v->forwarded_count == 0 || now < v->forward_after_ms) return;
+    char url[ORDERING_URL_MAX];
+    if (!ordering_proposer_url(v->ordering, url)) return;
+    /* The due ones: never sent, or sent a while ago and still in no block. */
+    const mempool_entry **due = malloc(FORWARD_BATCH_MAX * sizeof *due);
+    uint32_t *positions = malloc(FORWARD_BATCH_MAX * sizeof *positions);
+    bool *refused = malloc(FORWARD_BATCH_MAX * sizeof *refused);
+    tx_status *statuses = malloc(FORWARD_BATCH_MAX * sizeof *statuses);
+    uint32_t count = 0;
+    for (uint32_t i = 0; due && positions && i < v->forwarded_count && count < FORWARD_BATCH_MAX; i++) {
+        forwarded *f = &v->forwarded[i];
+        if (f->sent_ms != 0 && now - f->sent_ms < FORWARD_AGAIN_MS) continue;
+        positions[count] = i;
+        due[count++] = &f->entry;
+    }
+    if (count > 0 && refused && statuses) {
+        /* The entries stay where they are meanwhile: only this thread moves them. */
+        pthread_mutex_unlock(&n->lock);
+        bool sent = send_to_proposer(v, url, due, count, refused, statuses);
+        pthread_mutex_lock(&n->lock);
+        now = node_now_ms();
+        if (!sent) {
+            v->forward_after_ms = now + FORWARD_BACKOFF_MS;
+        } else {
+            for (uint32_t k = 0; k < count; k++) {
+                forwarded *f = &v->forwarded[positions[k]];
+                f->sent_ms = now;
+                /* A refusal settles it, unless this validator knows better already. */
+                if (refused[k] && node_status_get(n, f->entry.id).state == TX_PENDING)
+                    node_status_set(n, f->entry.id, statuses[k]);
+            }
+            n->metrics.txs_forwarded += count;
+            pthread_cond_broadcast(&n->committed);
+        }
+    }
+    free(due), free(positions), free(refused), free(statuses);
+}
+
+/* ---- starting and stopping ---- */
+
+bool node_validator_genesis(const node_validator_config *config, uint8_t **bytes, size_t *length, char *why,
+                            size_t why_size) {
+    ordering_config oc = {.endpoints = config->etcd_endpoints, .prefix = config->prefix,
+                          .advertise_url = config->advertise_url, .lease_ttl_seconds = config->lease_ttl_seconds,
+                          .timeout_ms = config->timeout_ms, .keep_blocks = config->keep_blocks};
+    ordering *o = NULL;
+    if (!ordering_open(&oc, &o, why, why_size)) return false;
+    bool found = ordering_genesis(o, NULL, 0, bytes, length, why, why_size);
+    ordering_close(o);
+    return found;
+}
+
+bool node_validator_start(node *n, const node_validator_config *config, char *why, size_t why_size) {
+    pthread_mutex_lock(&n->lock);
+    const tally_chain_tip *tip = tally_store_tip(n->store);
+    int index = tally_chain_validator_index(tip, &n->producer);
+    uint64_t next = tip->height + 1;
+    pthread_mutex_unlock(&n->lock);
+    if (index < 0) return snprintf(why, why_size, "this node's key is not in the chain's validator set"), false;
+    validator *v = calloc(1, sizeof *v);
+    if (!v) return snprintf(why, why_size, "out of memory"), false;
+    v->index = (uint32_t)index;
+    snprintf(v->data_dir, sizeof v->data_dir, "%s", n->data_dir);
+    v->forwarded_capacity = n->config.mempool_capacity;
+    v->forwarded = calloc(v->forwarded_capacity, sizeof *v->forwarded);
+    ordering_config oc = {.endpoints = config->etcd_endpoints, .prefix = config->prefix,
+                          .validator_index = v->index, .advertise_url = config->advertise_url,
+                          .lease_ttl_seconds = config->lease_ttl_seconds, .timeout_ms = config->timeout_ms,
+                          .keep_blocks = config->keep_blocks};
+    if (!v->forwarded || !ordering_open(&oc, &v->ordering, why, why_size)) {
+        if (!v->forwarded) snprintf(why, why_size, "out of memory");
+        free(v->forwarded);
+        free(v);
+        return false;
+    }
+    /* The log's genesis is this chain's, or this is its first validator's first start
+     * and the log has none yet: this one's is written. */
+    uint8_t *genesis = NULL, *theirs = NULL;
+    size_t genesis_length = 0, their_length = 0;
+    tally_chain_failure failure;
+    bool ok = tally_blocklog_read_encoded(tally_store_log(n->store), 0, &genesis, &genesis_length, &failure) ==
+              TALLY_CHAIN_OK;
+    if (!ok) snprintf(why, why_size, "%s", failure.message);
+    ok = ok && ordering_genesis(v->ordering, genesis, genesis_length, &theirs, &their_length, why, why_size);
+    free(genesis);
+    free(theirs);
+    if (!ok) {
+        ordering_close(v->ordering);
+        free(v->forwarded);
+        free(v);
+        return false;
+    }
+    pthread_mutex_lock(&n->lock);
+    n->validator = v;
+    /* Every block fits in one value of the log. */
+    if (n->config.block_max_txs > VALIDATOR_BLOCK_TXS_MAX) n->config.block_max_txs = VALIDATOR_BLOCK_TXS_MAX;
+    pthread_mutex_unlock(&n->lock);
+    ordering_callbacks callbacks = {.block = on_block, .cosign = on_cosign, .context = n};
+    if (!ordering_start(v->ordering, next, &callbacks, why, why_size)) return false;
+    return true;
+}
+
+void validator_free(node *n) {
+    validator *v = n->validator;
+    if (!v) return;
+    ordering_close(v->ordering); /* joins its threads, which call into the node */
+    for (uint32_t i = 0; i < v->forwarded_count; i++) tally_tx_release(&v->forwarded[i].entry.tx);
+    free(v->forwarded);
+    if (v->curl) curl_easy_cleanup(v->curl);
+    free(v);
+    n->validator = NULL;
+}
+
+bool node_is_validator(const node *n) { return n->validator != NULL; }
+
+node_validator_status node_validator_read(node *n) {
+    node_validator_status status = {0};
+    pthread_mutex_lock(&n->lock);
+    validator *v = n->validator;
+    if (v) {
+        status.is_validator = true;
+        status.index = v->index;
+        status.halted = v->halted;
+        snprintf(status.halt_reason, sizeof status.halt_reason, "%s", v->halt_reason);
+        status.forwarding = v->forwarded_count;
+        status.cosignatures_received = v->cosignatures_received;
+    }
+    pthread_mutex_unlock(&n->lock);
+    if (v) status.ordering = ordering_metrics_read(v->ordering);
+    return status;
+}

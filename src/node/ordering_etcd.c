@@ -1,0 +1,817 @@
+/*
+ * ordering_etcd.c: the ordering layer (ordering.h) on an etcd cluster, through its
+ * JSON gateway (etcd.h). etcd is Raft: a write it acknowledges is on a majority of
+ * its members' disks, and every member sees the writes in one order. The chain uses
+ * it as a log with one key per height, written once:
+ *
+ *   P b/<height, 20 digits>   the block (tally_block_encode), or, for a block longer
+ *                             than ORDERING_VALUE_MAX, a parts header ("TLYP" | u32
+ *                             parts | u64 length | BLAKE2b-256 of the block) whose
+ *                             parts were written first at P p/<height>/<hash hex>/<k>
+ *   P leader                  "<validator index> <url>", bound to the holder's lease
+ *   P v/<index, 2 digits>     a validator's URL, bound to its lease (it is up)
+ *   P a/<index>               the height the validator applied last
+ *   P c/<height>/<index>      its co-signature of that block: hash[32] | signature[64]
+ *   P checkpoint              heights below it were deleted (compaction)
+ *
+ * Proposing height h is one transaction: create P b/h if it does not exist and
+ * P leader still holds this validator's value (the key dies with its lease), so a
+ * validator whose lease ran out can never have a block committed, and no height ever
+ * holds two blocks. A request whose answer was lost is asked again (a read of
+ * P b/h) until its outcome is known.
+ *
+ * Threads: the keeper (lease, leader, publishing co-signatures, compaction) and the
+ * follower (ranges, then a watch over P b/ and P c/). Each has its own etcd client;
+ * propose has a third and the peers' block fetches libcurl handles of their own.
+ */
+#define _GNU_SOURCE /* pthread_setname_np */
+#include <curl/curl.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "node/etcd.h"
+#include "node/ordering.h"
+
+#define PARTS_MAGIC "TLYP"
+#define PARTS_HEADER_BYTES (4u + 4u + 8u + 32u)
+#define KEY_BYTES_MAX 160u
+#define RANGE_PAGE 64u
+#define PUBLISH_QUEUE_MAX 4096u
+#define KEEPER_TICK_MS 20u
+#define LEADER_CHECK_MS 100u
+#define APPLIED_EVERY_MS 500u
+#define COMPACT_EVERY_MS 5000u
+#define FETCH_BLOCK_MAX ((size_t)64 << 20)
+
+typedef struct {
+    uint64_t height;
+    uint8_t hash[TALLY_HASH_BYTES];
+    uint8_t signature[TALLY_SIGNATURE_BYTES];
+} publication;
+
+struct ordering {
+    ordering_config config;
+    char endpoints[2048], prefix[96], url[ORDERING_URL_MAX];
+    char my_leader_value[ORDERING_URL_MAX + 8];
+    etcd_client *keeper_etcd, *follower_etcd, *watch_etcd, *propose_etcd;
+    ordering_callbacks callbacks;
+
+    pthread_mutex_t lock; /* guards everything below */
+    pthread_t keeper, follower;
+    bool keeper_started, follower_started;
+    volatile bool stopping;
+    int64_t lease;
+    bool proposer;
+    int64_t proposer_index;
+    char proposer_url[ORDERING_URL_MAX];
+    uint64_t log_next;   /* the follower's next height (or past this validator's last commit) */
+    bool caught_up;      /* the follower read the log to its end once */
+    uint64_t applied_height; /* what this validator applied last (published in P a/) */
+    uint64_t applied_published;
+    publication *queue;
+    uint32_t queued;
+    ordering_metrics metrics;
+};
+
+static uint64_t now_ms(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u;
+}
+
+static void sleep_ms(uint32_t ms) {
+    struct timespec pause = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&pause, NULL);
+}
+
+static size_t key_of(const ordering *o, char out[KEY_BYTES_MAX], const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+static size_t key_of(const ordering *o, char out[KEY_BYTES_MAX], const char *format, ...) {
+    int at = snprintf(out, KEY_BYTES_MAX, "%s", o->prefix);
+    va_list args;
+    va_start(args, format);
+    int more = vsnprintf(out + at, KEY_BYTES_MAX - (size_t)at, format, args);
+    va_end(args);
+    return (size_t)at + (size_t)more;
+}
+
+static size_t block_key(const ordering *o, char out[KEY_BYTES_MAX], uint64_t height) {
+    return key_of(o, out, "b/%020" PRIu64, height);
+}
+
+/* The height in a key P b/<20 digits> or P c/<20 digits>/..; false for others. */
+static bool height_in_key(const ordering *o, const uint8_t *key, size_t length, char kind, uint64_t *height) {
+    size_t prefix = strlen(o->prefix);
+    if (length < prefix + 2 + 20 || memcmp(key, o->prefix, prefix) != 0 || key[prefix] != (uint8_t)kind ||
+        key[prefix + 1] != '/')
+        return false;
+    uint64_t value = 0;
+    for (size_t i = prefix + 2; i < prefix + 22; i++) {
+        if (key[i] < '0' || key[i] > '9') return false;
+        value = value * 10 + (uint64_t)(key[i] - '0');
+    }
+    *height = value;
+    return true;
+}
+
+static void set_why(char *why, size_t why_size, const char *what, const etcd_client *client) {
+    if (why) snprintf(why, why_size, "%s: %s", what, etcd_why(client));
+}
+
+/* The proposing client's figures, copied under the lock by the thread using it. */
+static void count_request(ordering *o, const etcd_client *client) {
+    etcd_stats stats = etcd_client_stats(client);
+    o->metrics.requests = stats.requests;
+    o->metrics.request_us_total = stats.total_us;
+    o->metrics.request_us_last = stats.last_us;
+    o->metrics.failovers = stats.failovers;
+}
+
+/* ---- opening and genesis ---- */
+
+bool ordering_open(const ordering_config *config, ordering **out, char *why, size_t why_size) {
+    *out = NULL;
+    ordering *o = calloc(1, sizeof *o);
+    if (!o) return snprintf(why, why_size, "out of memory"), false;
+    o->config = *config;
+    snprintf(o->endpoints, sizeof o->endpoints, "%s", config->endpoints ? config->endpoints : "");
+    snprintf(o->prefix, sizeof o->prefix, "%s", config->prefix ? config->prefix : "/tally/");
+    snprintf(o->url, sizeof o->url, "%s", config->advertise_url ? config->advertise_url : "");
+    o->config.endpoints = o->endpoints, o->config.prefix = o->prefix, o->config.advertise_url = o->url;
+    if (o->config.lease_ttl_seconds == 0) o->config.lease_ttl_seconds = 2;
+    if (o->config.timeout_ms == 0) o->config.timeout_ms = 2000;
+    snprintf(o->my_leader_value, sizeof o->my_leader_value, "%u %s", config->validator_index, o->url);
+    o->proposer_index = -1;
+    pthread_mutex_init(&o->lock, NULL);
+    o->queue = calloc(PUBLISH_QUEUE_MAX, sizeof *o->queue);
+    char client_why[256] = "out of memory";
+    o->keeper_etcd = etcd_open(o->endpoints, o->config.timeout_ms, client_why, sizeof client_why);
+    if (o->keeper_etcd) o->follower_etcd = etcd_open(o->endpoints, o->config.timeout_ms, NULL, 0);
+    if (o->follower_etcd) o->watch_etcd = etcd_open(o->endpoints, o->config.timeout_ms, NULL, 0);
+    if (o->watch_etcd) o->propose_etcd = etcd_open(o->endpoints, o->config.timeout_ms, NULL, 0);
+    if (!o->queue || !o->propose_etcd) {
+        snprintf(why, why_size, "etcd %s: %s", o->endpoints, client_why);
+        ordering_close(o);
+        return false;
+    }
+    *out = o;
+    return true;
+}
+
+bool ordering_genesis(ordering *o, const uint8_t *genesis, size_t genesis_length, uint8_t **bytes, size_t *length,
+                      char *why, size_t why_size) {
+    *bytes = NULL, *length = 0;
+    char key[KEY_BYTES_MAX];
+    size_t key_length = block_key(o, key, 0);
+    etcd_kv kv = {0};
+    bool found = false;
+    etcd_status status = etcd_get(o->propose_etcd, key, key_length, &kv, &found, NULL);
+    if (status != ETCD_OK) return set_why(why, why_size, "reading the chain's genesis from etcd", o->propose_etcd), false;
+    if (!found && !genesis) {
+        snprintf(why, why_size,
+                 "etcd holds no chain under %s yet: start the chain's first validator (tallyd --validator "
+                 "--genesis-validators ...) first",
+                 o->prefix);
+        return false;
+    }
+    if (!found) {
+        bool created = false;
+        status = etcd_create(o->propose_etcd, key, key_length, genesis, genesis_length, 0, NULL, &created, NULL, &kv);
+        if (status != ETCD_OK) return set_why(why, why_size, "writing the chain's genesis to etcd", o->propose_etcd), false;
+        if (created) {
+            *bytes = malloc(genesis_length);
+            if (!*bytes) return snprintf(why, why_size, "out of memory"), false;
+            memcpy(*bytes, genesis, genesis_length);
+            *length = genesis_length;
+            return true;
+        }
+    }
+    if (genesis && (kv.value_length != genesis_length || memcmp(kv.value, genesis, genesis_length) != 0)) {
+        etcd_kv_release(&kv);
+        snprintf(why, why_size,
+                 "etcd holds another chain under %s (its genesis is not this data directory's): use another "
+                 "--etcd-prefix, or another data directory",
+                 o->prefix);
+        return false;
+    }
+    *bytes = kv.value, *length = kv.value_length;
+    kv.value = NULL;
+    etcd_kv_release(&kv);
+    return true;
+}
+
+/* ---- proposing ---- */
+
+/* Whether the log holds exactly these bytes at key (after a write whose answer was
+ * lost). Asks until etcd answers. */
+static bool holds(ordering *o, const char *key, size_t key_length, const uint8_t *bytes, size_t length,
+                  bool *other) {
+    for (;;) {
+        etcd_kv kv = {0};
+        bool found = false;
+        if (etcd_get(o->propose_etcd, key, key_length, &kv, &found, NULL) == ETCD_OK) {
+            bool same = found && kv.value_length == length && memcmp(kv.value, bytes, length) == 0;
+            *other = found && !same;
+            etcd_kv_release(&kv);
+            return same;
+        }
+        if (o->stopping) {
+            *other = false;
+            return false;
+        }
+        sleep_ms(50);
+    }
+}
+
+/* The value stored at P b/h: the block, or the parts header after its parts. */
+static bool block_value(ordering *o, uint64_t height, const uint8_t *bytes, size_t length, const uint8_t **value,
+                        size_t *value_length, uint8_t **owned, char *why, size_t why_size) {
+    *owned = NULL;
+    if (length <= ORDERING_VALUE_MAX) {
+        *value = bytes, *value_length = length;
+        return true;
+    }
+    uint8_t hash[32];
+    crypto_generichash(hash, sizeof hash, bytes, length, NULL, 0);
+    char hex[65];
+    sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
+    uint32_t parts = (uint32_t)((length + ORDERING_VALUE_MAX - 1) / ORDERING_VALUE_MAX);
+    for (uint32_t k = 0; k < parts; k++) {
+        char key[KEY_BYTES_MAX];
+        size_t key_length = key_of(o, key, "p/%020" PRIu64 "/%s/%04u", height, hex, k);
+        size_t at = (size_t)k * ORDERING_VALUE_MAX, part = length - at < ORDERING_VALUE_MAX ? length - at : ORDERING_VALUE_MAX;
+        while (etcd_put(o->propose_etcd, key, key_length, bytes + at, part, 0) != ETCD_OK) {
+            if (o->stopping) return set_why(why, why_size, "writing a block's part", o->propose_etcd), false;
+            sleep_ms(50);
+        }
+    }
+    uint8_t *header = malloc(PARTS_HEADER_BYTES);
+    if (!header) return snprintf(why, why_size, "out of memory"), false;
+    memcpy(header, PARTS_MAGIC, 4);
+    for (int i = 0; i < 4; i++) header[4 + i] = (uint8_t)(parts >> (8 * i));
+    for (int i = 0; i < 8; i++) header[8 + i] = (uint8_t)((uint64_t)length >> (8 * i));
+    memcpy(header + 16, hash, 32);
+    *value = *owned = header, *value_length = PARTS_HEADER_BYTES;
+    return true;
+}
+
+ordering_outcome ordering_propose(ordering *o, uint64_t height, const uint8_t *bytes, size_t length, char *why,
+                                  size_t why_size) {
+    char key[KEY_BYTES_MAX], leader[KEY_BYTES_MAX];
+    size_t key_length = block_key(o, key, height), leader_length = key_of(o, leader, "leader");
+    const uint8_t *value = NULL;
+    uint8_t *owned = NULL;
+    size_t value_length = 0;
+    if (!block_value(o, height, bytes, length, &value, &value_length, &owned, why, why_size)) return ORDERING_LOST;
+    etcd_guard guard = {leader, leader_length, o->my_leader_value, strlen(o->my_leader_value)};
+    ordering_outcome outcome = ORDERING_LOST;
+    for (;;) {
+        bool created = false;
+        etcd_kv existing = {0};
+        etcd_status status =
+            etcd_create(o->propose_etcd, key, key_length, value, value_length, 0, &guard, &created, NULL, &existing);
+        pthread_mutex_lock(&o->lock);
+        count_request(o, o->propose_etcd);
+        pthread_mutex_unlock(&o->lock);
+        if (status == ETCD_OK) {
+            bool ours = created || (existing.value_length == value_length &&
+                                    memcmp(existing.value, value, value_length) == 0);
+            if (!ours)
+                snprintf(why, why_size, "block %" PRIu64 " not committed: %s", height,
+                         existing.key ? "another validator's block holds the height"
+                                      : "this validator no longer holds the proposer lease");
+            etcd_kv_release(&existing);
+            outcome = ours ? ORDERING_COMMITTED : ORDERING_LOST;
+            break;
+        }
+        etcd_kv_release(&existing);
+        if (status == ETCD_REFUSED) {
+            set_why(why, why_size, "etcd refused the block", o->propose_etcd);
+            break;
+        }
+        /* Unknown: asked again until known. */
+        bool other = false;
+        if (holds(o, key, key_length, value, value_length, &other)) {
+            outcome = ORDERING_COMMITTED;
+            break;
+        }
+        if (other || o->stopping) {
+            snprintf(why, why_size, "block %" PRIu64 " not committed: another validator's block holds the height",
+                     height);
+            break;
+        }
+        sleep_ms(20);
+    }
+    free(owned);
+    pthread_mutex_lock(&o->lock);
+    if (outcome == ORDERING_COMMITTED && o->log_next == height) o->log_next = height + 1;
+    if (outcome == ORDERING_LOST) o->proposer = false; /* until the keeper sees the lease again */
+    pthread_mutex_unlock(&o->lock);
+    return outcome;
+}
+
+void ordering_publish(ordering *o, uint64_t height, const uint8_t hash[TALLY_HASH_BYTES],
+                      const uint8_t signature[TALLY_SIGNATURE_BYTES]) {
+    pthread_mutex_lock(&o->lock);
+    if (height > o->applied_height) o->applied_height = height;
+    if (o->queued < PUBLISH_QUEUE_MAX) {
+        publication *p = &o->queue[o->queued++];
+        p->height = height;
+        memcpy(p->hash, hash, TALLY_HASH_BYTES);
+        memcpy(p->signature, signature, TALLY_SIGNATURE_BYTES);
+    }
+    pthread_mutex_unlock(&o->lock);
+}
+
+/* ---- the keeper: lease, leader, publications, compaction ---- */
+
+static void publish_queued(ordering *o) {
+    publication batch[64];
+    pthread_mutex_lock(&o->lock);
+    uint32_t count = o->queued < 64 ? o->queued : 64;
+    memcpy(batch, o->queue, count * sizeof *batch);
+    memmove(o->queue, o->queue + count, (o->queued - count) * sizeof *o->queue);
+    o->queued -= count;
+    int64_t lease = o->lease;
+    pthread_mutex_unlock(&o->lock);
+    for (uint32_t i = 0; i < count && !o->stopping; i++) {
+        char key[KEY_BYTES_MAX];
+        size_t key_length = key_of(o, key, "c/%020" PRIu64 "/%02u", batch[i].height, o->config.validator_index);
+        uint8_t value[TALLY_HASH_BYTES + TALLY_SIGNATURE_BYTES];
+        memcpy(value, batch[i].hash, TALLY_HASH_BYTES);
+        memcpy(value + TALLY_HASH_BYTES, batch[i].signature, TALLY_SIGNATURE_BYTES);
+        if (etcd_put(o->keeper_etcd, key, key_length, value, sizeof value, 0) != ETCD_OK) break;
+    }
+    (void)lease;
+}
+
+static void publish_applied(ordering *o) {
+    pthread_mutex_lock(&o->lock);
+    uint64_t height = o->applied_height;
+    bool due = height != o->applied_published;
+    pthread_mutex_unlock(&o->lock);
+    if (!due) return;
+    char key[KEY_BYTES_MAX], value[32];
+    size_t key_length = key_of(o, key, "a/%02u", o->config.validator_index);
+    int value_length = snprintf(value, sizeof value, "%" PRIu64, height);
+    if (etcd_put(o->keeper_etcd, key, key_length, value, (size_t)value_length, 0) != ETCD_OK) return;
+    pthread_mutex_lock(&o->lock);
+    o->applied_published = height;
+    pthread_mutex_unlock(&o->lock);
+}
+
+/* The heights each validator applied (P a/), and the lowest of those that said. */
+static bool read_applied(ordering *o, uint64_t *lowest) {
+    char start[KEY_BYTES_MAX];
+    size_t start_length = key_of(o, start, "a/");
+    uint8_t end[KEY_BYTES_MAX];
+    size_t end_length = etcd_prefix_end(start, start_length, end, sizeof end);
+    etcd_kv *kvs = NULL;
+    uint32_t count = 0;
+    if (etcd_range(o->keeper_etcd, start, start_length, end, end_length, 0, &kvs, &count, NULL, NULL) != ETCD_OK)
+        return false;
+    *lowest = UINT64_MAX;
+    pthread_mutex_lock(&o->lock);
+    for (uint32_t i = 0; i < count; i++) {
+        unsigned index = 0;
+        unsigned long long height = 0;
+        if (sscanf((const char *)kvs[i].key + start_length, "%u", &index) != 1 || index >= TALLY_VALIDATORS_MAX)
+            continue;
+        if (sscanf((const char *)kvs[i].value, "%llu", &height) != 1) continue;
+        o->metrics.applied[index] = height;
+        if (index + 1 > o->metrics.validator_count) o->metrics.validator_count = index + 1;
+        if (height < *lowest) *lowest = height;
+    }
+    pthread_mutex_unlock(&o->lock);
+    etcd_kvs_release(kvs, count);
+    return count > 0;
+}
+
+/* The proposer deletes what every validator that reported has applied, but the last
+ * keep_blocks, and compacts etcd's history behind it. */
+static void compact(ordering *o) {
+    uint64_t lowest = 0;
+    if (!read_applied(o, &lowest) || lowest <= o->config.keep_blocks) return;
+    uint64_t cut = lowest - o->config.keep_blocks;
+    if (cut <= o->metrics.compacted_below) return;
+    char key[KEY_BYTES_MAX], value[32];
+    size_t key_length = key_of(o, key, "checkpoint");
+    int value_length = snprintf(value, sizeof value, "%" PRIu64, cut);
+    if (etcd_put(o->keeper_etcd, key, key_length, value, (size_t)value_length, 0) != ETCD_OK) return;
+    static const char kinds[] = {'b', 'p', 'c'};
+    int64_t revision = 0;
+    for (unsigned k = 0; k < sizeof kinds; k++) {
+        char start[KEY_BYTES_MAX], end[KEY_BYTES_MAX];
+        /* The genesis stays: a new validator joins from it. */
+        size_t start_length = key_of(o, start, "%c/%020" PRIu64, kinds[k], (uint64_t)1);
+        size_t end_length = key_of(o, end, "%c/%020" PRIu64, kinds[k], cut);
+        if (etcd_delete_range(o->keeper_etcd, start, start_length, end, end_length, NULL) != ETCD_OK) return;
+    }
+    bool found = false;
+    if (etcd_get(o->keeper_etcd, key, key_length, NULL, &found, &revision) == ETCD_OK && revision > 0)
+    {
+        /* History only: refused when another compaction went further, which is fine. */
+        etcd_status compacted = etcd_compact(o->keeper_etcd, revision);
+        (void)compacted;
+    }
+    pthread_mutex_lock(&o->lock);
+    o->metrics.compacted_below = cut;
+    pthread_mutex_unlock(&o->lock);
+}
+
+/* Takes the lease when nobody holds it; learns who does. */
+static void check_leader(ordering *o, int64_t lease) {
+    char key[KEY_BYTES_MAX];
+    size_t key_length = key_of(o, key, "leader");
+    etcd_kv kv = {0};
+    bool found = false;
+    if (etcd_get(o->keeper_etcd, key, key_length, &kv, &found, NULL) != ETCD_OK) return;
+    if (!found) {
+        bool created = false;
+        if (etcd_create(o->keeper_etcd, key, key_length, o->my_leader_value, strlen(o->my_leader_value), lease, NULL,
+                        &created, NULL, &kv) != ETCD_OK)
+            return;
+        if (created) {
+            etcd_kv_release(&kv);
+            kv.value = (uint8_t *)strdup(o->my_leader_value);
+            kv.value_length = strlen(o->my_leader_value);
+            found = kv.value != NULL;
+        } else {
+            found = kv.key != NULL;
+        }
+    }
+    pthread_mutex_lock(&o->lock);
+    int64_t before = o->proposer_index;
+    if (found) {
+        unsigned index = 0;
+        char url[ORDERING_URL_MAX] = "";
+        if (sscanf((const char *)kv.value, "%u %255s", &index, url) == 2) {
+            o->proposer_index = index;
+            snprintf(o->proposer_url, sizeof o->proposer_url, "%s", url);
+        }
+        o->proposer = kv.value_length == strlen(o->my_leader_value) &&
+                      memcmp(kv.value, o->my_leader_value, kv.value_length) == 0 && lease == o->lease;
+    } else {
+        o->proposer = false;
+        o->proposer_index = -1;
+    }
+    if (o->proposer_index != before) o->metrics.lease_changes++;
+    pthread_mutex_unlock(&o->lock);
+    etcd_kv_release(&kv);
+}
+
+static void *keeper_main(void *context) {
+    ordering *o = context;
+    uint64_t keepalive_due = 0, leader_due = 0, applied_due = 0, compact_due = now_ms() + COMPACT_EVERY_MS;
+    uint32_t keepalive_ms = o->config.lease_ttl_seconds * 1000u / 3u;
+    while (!o->stopping) {
+        uint64_t now = now_ms();
+        pthread_mutex_lock(&o->lock);
+        int64_t lease = o->lease;
+        pthread_mutex_unlock(&o->lock);
+        if (lease == 0) {
+            int64_t granted = 0;
+            if (etcd_lease_grant(o->keeper_etcd, o->config.lease_ttl_seconds, &granted) == ETCD_OK) {
+                char key[KEY_BYTES_MAX];
+                size_t key_length = key_of(o, key, "v/%02u", o->config.validator_index);
+                /* Said again at the next lease if it fails: it only helps peers find this one. */
+                etcd_status registered = etcd_put(o->keeper_etcd, key, key_length, o->url, strlen(o->url), granted);
+                (void)registered;
+                pthread_mutex_lock(&o->lock);
+                o->lease = lease = granted;
+                pthread_mutex_unlock(&o->lock);
+                keepalive_due = now + keepalive_ms;
+                leader_due = 0;
+            } else {
+                sleep_ms(100);
+                continue;
+            }
+        }
+        if (now >= keepalive_due) {
+            int64_t left = 0;
+            etcd_status status = etcd_lease_keepalive(o->keeper_etcd, lease, &left);
+            if (status == ETCD_OK && left == 0) {
+                /* Expired: this validator holds nothing until it has a new lease. */
+                pthread_mutex_lock(&o->lock);
+                o->lease = 0;
+                o->proposer = false;
+                pthread_mutex_unlock(&o->lock);
+                continue;
+            }
+            keepalive_due = now + (status == ETCD_OK ? keepalive_ms : 100u);
+        }
+        if (now >= leader_due) {
+            check_leader(o, lease);
+            leader_due = now + LEADER_CHECK_MS;
+        }
+        publish_queued(o);
+        if (now >= applied_due) {
+            publish_applied(o);
+            applied_due = now + APPLIED_EVERY_MS;
+        }
+        if (now >= compact_due) {
+            bool proposer = ordering_is_proposer(o);
+            uint64_t lowest;
+            if (proposer) compact(o);
+            else read_applied(o, &lowest);
+            compact_due = now + COMPACT_EVERY_MS;
+        }
+        sleep_ms(KEEPER_TICK_MS);
+    }
+    return NULL;
+}
+
+/* ---- the follower ---- */
+
+typedef struct {
+    char *bytes;
+    size_t length;
+} fetched;
+
+static size_t collect(char *data, size_t size, size_t count, void *context) {
+    fetched *f = context;
+    size_t more = size * count;
+    if (f->length + more > FETCH_BLOCK_MAX) return 0;
+    char *grown = realloc(f->bytes, f->length + more);
+    if (!grown) return 0;
+    memcpy(grown + f->length, data, more);
+    f->bytes = grown;
+    f->length += more;
+    return more;
+}
+
+/* A block etcd no longer holds, from a peer's block log. */
+static bool fetch_from_peers(ordering *o, uint64_t height, uint8_t **bytes, size_t *length) {
+    CURL *curl = curl_easy_init();
+    if (!curl) return false;
+    bool got = false;
+    for (uint32_t v = 0; v < TALLY_VALIDATORS_MAX && !got; v++) {
+        char url[ORDERING_URL_MAX], target[ORDERING_URL_MAX + 64];
+        if (v == o->config.validator_index || !ordering_peer_url(o, v, url)) continue;
+        snprintf(target, sizeof target, "%s/v1/blocks/%" PRIu64 "/raw", url, height);
+        fetched f = {0};
+        long status = 0;
+        curl_easy_reset(curl);
+        curl_easy_setopt(curl, CURLOPT_URL, target);
+        curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+        curl_easy_setopt(curl, CURLOPT_WRITEDATA, &f);
+        curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 10000L);
+        curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+        got = curl_easy_perform(curl) == CURLE_OK && curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK &&
+              status == 200 && f.length > 0;
+        if (got) *bytes = (uint8_t *)f.bytes, *length = f.length;
+        else free(f.bytes);
+    }
+    curl_easy_cleanup(curl);
+    return got;
+}
+
+/* The block of a value of P b/h: itself, or its parts put together and checked. */
+static bool resolve(ordering *o, uint64_t height, const uint8_t *value, size_t length, uint8_t **block,
+                    size_t *block_length) {
+    if (length != PARTS_HEADER_BYTES || memcmp(value, PARTS_MAGIC, 4) != 0) {
+        *block = malloc(length ? length : 1);
+        if (!*block) return false;
+        memcpy(*block, value, length);
+        *block_length = length;
+        return true;
+    }
+    uint32_t parts = 0;
+    uint64_t total = 0;
+    for (int i = 0; i < 4; i++) parts |= (uint32_t)value[4 + i] << (8 * i);
+    for (int i = 0; i < 8; i++) total |= (uint64_t)value[8 + i] << (8 * i);
+    if (total > FETCH_BLOCK_MAX || parts == 0 || parts > 1024) return false;
+    char hex[65], start[KEY_BYTES_MAX];
+    sodium_bin2hex(hex, sizeof hex, value + 16, 32);
+    size_t start_length = key_of(o, start, "p/%020" PRIu64 "/%s/", height, hex);
+    uint8_t end[KEY_BYTES_MAX];
+    size_t end_length = etcd_prefix_end(start, start_length, end, sizeof end);
+    etcd_kv *kvs = NULL;
+    uint32_t count = 0;
+    if (etcd_range(o->follower_etcd, start, start_length, end, end_length, 0, &kvs, &count, NULL, NULL) != ETCD_OK)
+        return false;
+    uint8_t *out = malloc(total ? total : 1);
+    size_t at = 0;
+    bool ok = out && count == parts;
+    for (uint32_t i = 0; ok && i < count; i++) {
+        ok = at + kvs[i].value_length <= total;
+        if (ok) memcpy(out + at, kvs[i].value, kvs[i].value_length), at += kvs[i].value_length;
+    }
+    etcd_kvs_release(kvs, count);
+    uint8_t hash[32];
+    if (ok) crypto_generichash(hash, sizeof hash, out, total, NULL, 0);
+    ok = ok && at == total && memcmp(hash, value + 16, 32) == 0;
+    if (!ok) {
+        free(out);
+        return false;
+    }
+    *block = out, *block_length = total;
+    return true;
+}
+
+typedef struct {
+    ordering *o;
+    uint64_t next;
+    bool failed; /* the callee refused a block: stop following */
+    bool gap;    /* a later height came first: read with a range */
+} follow_state;
+
+/* Delivers the block of `height` when it is the next one; false to stop. */
+static bool deliver(follow_state *f, uint64_t height, const uint8_t *value, size_t length) {
+    ordering *o = f->o;
+    if (height < f->next) return true;
+    if (height > f->next) {
+        f->gap = true;
+        return false;
+    }
+    pthread_mutex_lock(&o->lock);
+    bool proposed_here = o->log_next > height; /* this validator's own commit, applied already */
+    pthread_mutex_unlock(&o->lock);
+    if (!proposed_here) {
+        uint8_t *block = NULL;
+        size_t block_length = 0;
+        if (!resolve(o, height, value, length, &block, &block_length)) {
+            f->gap = true; /* the parts are not readable yet: try again */
+            return false;
+        }
+        bool go_on = o->callbacks.block(o->callbacks.context, height, block, block_length);
+        free(block);
+        if (!go_on) {
+            f->failed = true;
+            return false;
+        }
+    }
+    f->next = height + 1;
+    pthread_mutex_lock(&o->lock);
+    if (o->log_next < f->next) o->log_next = f->next;
+    o->metrics.log_next = o->log_next;
+    pthread_mutex_unlock(&o->lock);
+    return true;
+}
+
+static bool on_event(void *context, const etcd_event *event) {
+    follow_state *f = context;
+    ordering *o = f->o;
+    uint64_t height = 0;
+    if (event->is_delete) return true;
+    if (height_in_key(o, event->key, event->key_length, 'b', &height))
+        return deliver(f, height, event->value, event->value_length);
+    if (height_in_key(o, event->key, event->key_length, 'c', &height) && o->callbacks.cosign &&
+        event->value_length == TALLY_HASH_BYTES + TALLY_SIGNATURE_BYTES) {
+        size_t prefix = strlen(o->prefix) + 2 + 20 + 1;
+        unsigned validator = 0;
+        if (event->key_length >= prefix + 2 && sscanf((const char *)event->key + prefix, "%2u", &validator) == 1)
+            o->callbacks.cosign(o->callbacks.context, height, validator, event->value,
+                                event->value + TALLY_HASH_BYTES);
+    }
+    return true;
+}
+
+/* Reads the log from f->next to its end; *revision the store's revision then. */
+static bool catch_up(follow_state *f, int64_t *revision) {
+    ordering *o = f->o;
+    uint8_t end[KEY_BYTES_MAX];
+    char start[KEY_BYTES_MAX];
+    size_t start_length = key_of(o, start, "b/");
+    size_t end_length = etcd_prefix_end(start, start_length, end, sizeof end);
+    for (bool more = true; more && !o->stopping;) {
+        size_t from_length = block_key(o, start, f->next);
+        etcd_kv *kvs = NULL;
+        uint32_t count = 0;
+        if (etcd_range(o->follower_etcd, start, from_length, end, end_length, RANGE_PAGE, &kvs, &count, &more,
+                       revision) != ETCD_OK)
+            return false;
+        for (uint32_t i = 0; i < count && !f->failed; i++) {
+            uint64_t height = 0;
+            if (!height_in_key(o, kvs[i].key, kvs[i].key_length, 'b', &height)) continue;
+            /* Compacted behind every validator: the peers' logs have it. */
+            while (height > f->next && !f->failed && !o->stopping) {
+                uint8_t *block = NULL;
+                size_t length = 0;
+                if (!fetch_from_peers(o, f->next, &block, &length)) {
+                    etcd_kvs_release(kvs, count);
+                    return false;
+                }
+                f->gap = false;
+                bool delivered = deliver(f, f->next, block, length);
+                free(block);
+                if (!delivered) break;
+            }
+            f->gap = false;
+            if (!f->failed) deliver(f, height, kvs[i].value, kvs[i].value_length);
+            if (f->gap) more = false;
+        }
+        etcd_kvs_release(kvs, count);
+        if (f->failed || f->gap) return !f->failed && false;
+    }
+    return !o->stopping;
+}
+
+static void *follower_main(void *context) {
+    ordering *o = context;
+    follow_state f = {.o = o};
+    pthread_mutex_lock(&o->lock);
+    f.next = o->log_next;
+    pthread_mutex_unlock(&o->lock);
+    char start[KEY_BYTES_MAX];
+    uint8_t end[KEY_BYTES_MAX];
+    /* P b/ and P c/: from "b/" to the end of "c/". */
+    size_t start_length = key_of(o, start, "b/");
+    char c_prefix[KEY_BYTES_MAX];
+    size_t c_length = key_of(o, c_prefix, "c/");
+    size_t end_length = etcd_prefix_end(c_prefix, c_length, end, sizeof end);
+    while (!o->stopping && !f.failed) {
+        int64_t revision = 0;
+        f.gap = false;
+        if (!catch_up(&f, &revision)) {
+            if (f.failed) break;
+            sleep_ms(f.gap ? 5 : 100);
+            continue;
+        }
+        pthread_mutex_lock(&o->lock);
+        o->caught_up = true;
+        pthread_mutex_unlock(&o->lock);
+        etcd_status status = etcd_watch(o->watch_etcd, start, start_length, end, end_length, revision + 1, on_event,
+                                        &f, &o->stopping, 200);
+        if (status == ETCD_UNAVAILABLE) sleep_ms(100);
+    }
+    return NULL;
+}
+
+bool ordering_start(ordering *o, uint64_t next_height, const ordering_callbacks *callbacks, char *why,
+                    size_t why_size) {
+    o->callbacks = *callbacks;
+    pthread_mutex_lock(&o->lock);
+    o->log_next = next_height;
+    o->metrics.log_next = next_height;
+    o->applied_height = next_height - 1;
+    pthread_mutex_unlock(&o->lock);
+    o->keeper_started = pthread_create(&o->keeper, NULL, keeper_main, o) == 0;
+    o->follower_started = o->keeper_started && pthread_create(&o->follower, NULL, follower_main, o) == 0;
+    if (!o->follower_started) return snprintf(why, why_size, "cannot start the ordering threads"), false;
+    pthread_setname_np(o->keeper, "tallyd-lease");
+    pthread_setname_np(o->follower, "tallyd-follow");
+    return true;
+}
+
+void ordering_close(ordering *o) {
+    if (!o) return;
+    o->stopping = true;
+    if (o->follower_started) pthread_join(o->follower, NULL);
+    if (o->keeper_started) pthread_join(o->keeper, NULL);
+    /* Given up: another validator takes over now, not when the lease runs out. */
+    if (o->lease && o->keeper_etcd) {
+        etcd_status revoked = etcd_lease_revoke(o->keeper_etcd, o->lease);
+        (void)revoked; /* or it runs out by itself */
+    }
+    etcd_close(o->keeper_etcd);
+    etcd_close(o->follower_etcd);
+    etcd_close(o->watch_etcd);
+    etcd_close(o->propose_etcd);
+    free(o->queue);
+    pthread_mutex_destroy(&o->lock);
+    free(o);
+}
+
+bool ordering_is_proposer(ordering *o) {
+    pthread_mutex_lock(&o->lock);
+    bool proposer = o->proposer && o->caught_up;
+    pthread_mutex_unlock(&o->lock);
+    return proposer;
+}
+
+bool ordering_proposer_url(ordering *o, char out[ORDERING_URL_MAX]) {
+    pthread_mutex_lock(&o->lock);
+    bool known = o->proposer_index >= 0 && !o->proposer && o->proposer_url[0];
+    if (known) snprintf(out, ORDERING_URL_MAX, "%s", o->proposer_url);
+    pthread_mutex_unlock(&o->lock);
+    return known;
+}
+
+bool ordering_peer_url(ordering *o, uint32_t validator, char out[ORDERING_URL_MAX]) {
+    char key[KEY_BYTES_MAX];
+    size_t key_length = key_of(o, key, "v/%02u", validator);
+    etcd_kv kv = {0};
+    bool found = false;
+    if (etcd_get(o->follower_etcd, key, key_length, &kv, &found, NULL) != ETCD_OK || !found) return false;
+    snprintf(out, ORDERING_URL_MAX, "%.*s", (int)kv.value_length, (const char *)kv.value);
+    etcd_kv_release(&kv);
+    return true;
+}
+
+ordering_metrics ordering_metrics_read(ordering *o) {
+    pthread_mutex_lock(&o->lock);
+    ordering_metrics m = o->metrics;
+    m.proposer = o->proposer && o->caught_up;
+    m.proposer_index = o->proposer_index;
+    m.log_next = o->caught_up ? o->log_next : 0;
+    pthread_mutex_unlock(&o->lock);
+    return m;
+}
