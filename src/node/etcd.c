@@ -250,15 +250,23 @@ etcd_client *etcd_open(const char *endpoints, uint32_t timeout_ms, char *why, si
     }
     client->curl = curl_easy_init();
     client->multi = curl_multi_init();
-    client->headers = curl_slist_append(NULL, "Content-Type: application/json");
-    /* No "Expect: 100-continue" round trip for bodies past 1 KiB. */
-    struct curl_slist *more = client->headers ? curl_slist_append(client->headers, "Expect:") : NULL;
-    if (!client->curl || !client->multi || !more) {
+    /* No "Expect: 100-continue" round trip for bodies past 1 KiB. The gateway turns
+     * Grpc-Metadata-* headers into gRPC metadata: "hasleader: true" is what etcd's own
+     * client sends (WithRequireLeader) so that a member cut off from its leader ends
+     * a watch with "etcdserver: no leader" (and the watch resumes on another member)
+     * instead of keeping the stream open and silent, and refuses calls at once. */
+    const char *headers[] = {"Content-Type: application/json", "Expect:", "Grpc-Metadata-hasleader: true"};
+    bool headers_made = true;
+    for (size_t i = 0; i < sizeof headers / sizeof headers[0] && headers_made; i++) {
+        struct curl_slist *more = curl_slist_append(client->headers, headers[i]);
+        if (more) client->headers = more;
+        headers_made = more != NULL;
+    }
+    if (!client->curl || !client->multi || !headers_made) {
         say(why, why_size, "out of memory (libcurl)");
         etcd_close(client);
         return NULL;
     }
-    client->headers = more;
     CURL *curl = client->curl;
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, client->headers);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, receive);
@@ -361,6 +369,9 @@ static CURLcode transfer(etcd_client *client, uint32_t poll_ms, long *http_statu
         }
     }
     curl_easy_getinfo(client->curl, CURLINFO_RESPONSE_CODE, http_status);
+    long connects = 0;
+    if (curl_easy_getinfo(client->curl, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK && connects > 0)
+        client->stats.connections += (uint64_t)connects;
     curl_multi_remove_handle(client->multi, client->curl);
     return result;
 }

@@ -8,8 +8,9 @@
  * Read this header instead of a manual. Every call returns an etcd_status:
  *   ETCD_OK          the call did what it says;
  *   ETCD_UNAVAILABLE no endpoint answered (refused, timed out, 5xx, "no leader" and
- *                    other gRPC Unavailable answers): the outcome of a write is
- *                    UNKNOWN, it may or may not have been applied;
+ *                    other gRPC Unavailable answers), or the answer could not be
+ *                    read: the outcome of a write is UNKNOWN, it may or may not have
+ *                    been applied;
  *   ETCD_REFUSED     etcd answered with an error (request too large, lease not found,
  *                    ...), or this client refused the request before sending it (an
  *                    argument out of bounds): nothing was written;
@@ -30,7 +31,8 @@
  *
  * Threads: a client is used by one thread at a time (it holds one libcurl handle,
  * reused for its connection); open one client per thread. etcd_watch occupies its
- * client until it returns: a watch needs its own client.
+ * client until it returns: a watch needs its own client. As libcurl asks, call
+ * curl_global_init once before clients are opened on several threads.
  */
 #ifndef TALLY_NODE_ETCD_H
 #define TALLY_NODE_ETCD_H
@@ -91,7 +93,7 @@ typedef struct {
     size_t value_length;
 } etcd_guard;
 
-/* One event of a watch. key and value point into the client's buffer: valid only
+/* One event of a watch. key and value (each followed by a zero byte) are valid only
  * during the callback. value is empty for a delete. */
 typedef struct {
     const uint8_t *key;
@@ -105,8 +107,9 @@ typedef struct {
 /* Returns false to end the watch (etcd_watch then returns ETCD_OK). */
 typedef bool etcd_watch_fn(void *context, const etcd_event *event);
 
-/* Figures for metrics. A request is one call other than etcd_watch, counted once
- * however many endpoints it tried; its time runs from the call to its return. */
+/* Figures for metrics. A request is one call other than etcd_watch that was sent,
+ * counted once however many endpoints it tried; its time runs from the call to its
+ * return. Calls refused before sending count in refused only. */
 typedef struct {
     uint64_t requests;
     uint64_t total_us;
@@ -114,6 +117,7 @@ typedef struct {
     uint64_t failovers;   /* times a call moved on to the next endpoint */
     uint64_t unavailable; /* calls that returned ETCD_UNAVAILABLE */
     uint64_t refused;     /* calls that returned ETCD_REFUSED */
+    uint64_t connections; /* connections opened (calls and watches): the rest reused one */
 } etcd_stats;
 
 /* ---- the client ---- */
