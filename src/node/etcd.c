@@ -195,6 +195,7 @@ static bool parse_kv(const json_t *object, etcd_kv *kv) {
 size_t etcd_prefix_end(const void *prefix, size_t prefix_length, uint8_t *end, size_t end_size) {
     const uint8_t *bytes = prefix;
     assert(end && end_size >= 1 && (prefix_length == 0 || end_size >= prefix_length));
+    (void)end_size; /* read by the assert only */
     size_t length = prefix_length;
     while (length > 0 && bytes[length - 1] == 0xff) length--;
     if (length == 0) {
