@@ -395,6 +395,14 @@ static enum MHD_Result get_status(http_server *server, struct MHD_Connection *co
                              view_hex(tip.state_hash, TALLY_HASH_BYTES), "mempool", (int)metrics.mempool_count,
                              "version", "tally 0.2", "started_at", (json_int_t)metrics.started_at, "rules",
                              view_chain_rules(&rules), "networks", (int)networks, "assets", (int)assets);
+    node_validator_status validator = node_validator_read(server->node);
+    if (view && validator.is_validator)
+        json_object_set_new(view, "validator",
+                            json_pack("{s:i, s:b, s:I, s:b, s:I, s:I}", "index", (int)validator.index, "proposer",
+                                      validator.ordering.proposer, "proposer_index",
+                                      (json_int_t)validator.ordering.proposer_index, "halted", validator.halted,
+                                      "forwarding", (json_int_t)validator.forwarding, "lease_changes",
+                                      (json_int_t)validator.ordering.lease_changes));
     return send_json(connection, MHD_HTTP_OK, view);
 }
 
@@ -1745,10 +1753,84 @@ static int append_network_metrics(char **text, size_t length, const metrics_netw
     return (int)(length + more_length);
 }
 
+/* A validator's figures (node_validator.c): who proposes, how far behind each
+ * validator is, etcd's latency, and the alert of a refused block. */
+static int append_validator_metrics(char **text, size_t length, node *n, const node_metrics *m, uint64_t height) {
+    node_validator_status v = node_validator_read(n);
+    if (!v.is_validator) return (int)length;
+    const ordering_metrics *o = &v.ordering;
+    char *more = NULL;
+    int added = asprintf(
+        &more,
+        "# HELP tally_validator_index This validator's place in the genesis validator set.\n"
+        "# TYPE tally_validator_index gauge\ntally_validator_index %u\n"
+        "# HELP tally_validator_is_proposer 1 while this validator holds the proposer lease.\n"
+        "# TYPE tally_validator_is_proposer gauge\ntally_validator_is_proposer %d\n"
+        "# HELP tally_validator_proposer The validator holding the proposer lease (-1: none).\n"
+        "# TYPE tally_validator_proposer gauge\ntally_validator_proposer %" PRId64 "\n"
+        "# HELP tally_validator_halted 1 when this validator refused a block of the log and stopped (evidence saved).\n"
+        "# TYPE tally_validator_halted gauge\ntally_validator_halted %d\n"
+        "# HELP tally_validator_lease_changes_total Times the proposer lease went to another validator.\n"
+        "# TYPE tally_validator_lease_changes_total counter\ntally_validator_lease_changes_total %" PRIu64 "\n"
+        "# HELP tally_validator_blocks_followed_total Blocks of other validators verified and applied.\n"
+        "# TYPE tally_validator_blocks_followed_total counter\ntally_validator_blocks_followed_total %" PRIu64 "\n"
+        "# HELP tally_validator_blocks_lost_total Blocks this validator proposed that lost their height.\n"
+        "# TYPE tally_validator_blocks_lost_total counter\ntally_validator_blocks_lost_total %" PRIu64 "\n"
+        "# HELP tally_validator_transactions_forwarded_total Transactions sent on to the proposer.\n"
+        "# TYPE tally_validator_transactions_forwarded_total counter\n"
+        "tally_validator_transactions_forwarded_total %" PRIu64 "\n"
+        "# HELP tally_validator_cosignatures_received_total Co-signatures of other validators seen.\n"
+        "# TYPE tally_validator_cosignatures_received_total counter\n"
+        "tally_validator_cosignatures_received_total %" PRIu64 "\n"
+        "# HELP tally_etcd_requests_total Requests of the proposing etcd client.\n"
+        "# TYPE tally_etcd_requests_total counter\ntally_etcd_requests_total %" PRIu64 "\n"
+        "# HELP tally_etcd_request_seconds_total Their time.\n"
+        "# TYPE tally_etcd_request_seconds_total counter\ntally_etcd_request_seconds_total %.6f\n"
+        "# HELP tally_etcd_request_seconds_last The last one's time (a block's write to etcd).\n"
+        "# TYPE tally_etcd_request_seconds_last gauge\ntally_etcd_request_seconds_last %.6f\n"
+        "# HELP tally_etcd_failovers_total Requests that moved on to another etcd member.\n"
+        "# TYPE tally_etcd_failovers_total counter\ntally_etcd_failovers_total %" PRIu64 "\n"
+        "# HELP tally_etcd_compacted_below Heights below this are gone from etcd (peers' logs serve them).\n"
+        "# TYPE tally_etcd_compacted_below gauge\ntally_etcd_compacted_below %" PRIu64 "\n"
+        "# HELP tally_validator_lag_blocks How far each validator's last applied block is behind this one's tip.\n"
+        "# TYPE tally_validator_lag_blocks gauge\n",
+        v.index, o->proposer ? 1 : 0, o->proposer_index, v.halted ? 1 : 0, o->lease_changes, m->blocks_followed,
+        m->blocks_lost, m->txs_forwarded, v.cosignatures_received, o->requests, (double)o->request_us_total / 1e6,
+        (double)o->request_us_last / 1e6, o->failovers, o->compacted_below);
+    if (added < 0) return -1;
+    size_t total = length + (size_t)added;
+    char *grown = realloc(*text, total + 1);
+    if (!grown) return free(more), -1;
+    memcpy(grown + length, more, (size_t)added + 1);
+    free(more);
+    *text = grown;
+    for (uint32_t i = 0; i < o->validator_count && i < TALLY_VALIDATORS_MAX; i++) {
+        char line[128];
+        uint64_t applied = i == v.index ? height : o->applied[i];
+        int n_line = snprintf(line, sizeof line, "tally_validator_lag_blocks{validator=\"%u\"} %" PRIu64 "\n", i,
+                              applied >= height ? 0 : height - applied);
+        grown = realloc(*text, total + (size_t)n_line + 1);
+        if (!grown) return -1;
+        memcpy(grown + total, line, (size_t)n_line + 1);
+        *text = grown;
+        total += (size_t)n_line;
+    }
+    return (int)total;
+}
+
 static enum MHD_Result get_metrics(http_server *server, struct MHD_Connection *connection) {
     node_metrics m = node_metrics_read(server->node);
     const tally_state *state = node_read_begin(server->node);
-    if (!state) return send_failed(connection);
+    if (!state) {
+        /* A failed node serves nothing of its state, but a halted validator's alert
+         * is still read here. */
+        char *text = strdup("# HELP tally_node_failed 1: the node stopped serving its state.\n"
+                            "# TYPE tally_node_failed gauge\ntally_node_failed 1\n");
+        int length = text ? (int)strlen(text) : -1;
+        if (length >= 0) length = append_validator_metrics(&text, (size_t)length, server->node, &m, 0);
+        if (length < 0) return send_failed(connection);
+        return send_text(connection, MHD_HTTP_SERVICE_UNAVAILABLE, text, (size_t)length, "text/plain; version=0.0.4");
+    }
     uint64_t height = node_tip(server->node)->height;
     uint32_t networks = tally_state_network_count(state), members = tally_state_member_count(state);
     uint32_t listed = networks < METRICS_NETWORKS_MAX ? networks : METRICS_NETWORKS_MAX;
@@ -1783,6 +1865,7 @@ static enum MHD_Result get_metrics(http_server *server, struct MHD_Connection *c
                           m.mempool_count, m.mempool_capacity, (double)m.last_block_ns / 1e9, networks, members);
     if (length >= 0) length = append_admission_metrics(&text, (size_t)length, &m);
     if (length >= 0) length = append_network_metrics(&text, (size_t)length, list, listed);
+    if (length >= 0) length = append_validator_metrics(&text, (size_t)length, server->node, &m, height);
     free(list);
     if (length < 0) return send_error(connection, MHD_HTTP_INTERNAL_SERVER_ERROR, "OUT_OF_MEMORY", "out of memory");
     return send_text(connection, MHD_HTTP_OK, text, (size_t)length, "text/plain; version=0.0.4");
