@@ -72,6 +72,11 @@ struct ordering {
     int64_t proposer_index;
     char proposer_url[ORDERING_URL_MAX];
     uint64_t log_next;   /* the follower's next height (or past this validator's last commit) */
+    /* The height ordering_propose is writing now (0: none): the follower waits for
+     * its outcome before it hands that height on, so that this validator's own block
+     * comes back to it only if its proposal did not learn that it committed. */
+    uint64_t proposing;
+    pthread_cond_t proposed;
     bool caught_up;      /* the follower read the log to its end once */
     uint64_t applied_height; /* what this validator applied last (published in P a/) */
     uint64_t applied_published;
@@ -150,6 +155,7 @@ bool ordering_open(const ordering_config *config, ordering **out, char *why, siz
     snprintf(o->my_leader_value, sizeof o->my_leader_value, "%u %s", config->validator_index, o->url);
     o->proposer_index = -1;
     pthread_mutex_init(&o->lock, NULL);
+    pthread_cond_init(&o->proposed, NULL);
     o->queue = calloc(PUBLISH_QUEUE_MAX, sizeof *o->queue);
     char client_why[256] = "out of memory";
     o->keeper_etcd = etcd_open(o->endpoints, o->config.timeout_ms, client_why, sizeof client_why);
@@ -272,6 +278,9 @@ ordering_outcome ordering_propose(ordering *o, uint64_t height, const uint8_t *b
     if (!block_value(o, height, bytes, length, &value, &value_length, &owned, why, why_size)) return ORDERING_LOST;
     etcd_guard guard = {leader, leader_length, o->my_leader_value, strlen(o->my_leader_value)};
     ordering_outcome outcome = ORDERING_LOST;
+    pthread_mutex_lock(&o->lock);
+    o->proposing = height;
+    pthread_mutex_unlock(&o->lock);
     for (;;) {
         bool created = false;
         etcd_kv existing = {0};
@@ -313,6 +322,8 @@ ordering_outcome ordering_propose(ordering *o, uint64_t height, const uint8_t *b
     pthread_mutex_lock(&o->lock);
     if (outcome == ORDERING_COMMITTED && o->log_next == height) o->log_next = height + 1;
     if (outcome == ORDERING_LOST) o->proposer = false; /* until the keeper sees the lease again */
+    o->proposing = 0;
+    pthread_cond_broadcast(&o->proposed);
     pthread_mutex_unlock(&o->lock);
     return outcome;
 }
@@ -632,6 +643,7 @@ static bool deliver(follow_state *f, uint64_t height, const uint8_t *value, size
         return false;
     }
     pthread_mutex_lock(&o->lock);
+    while (o->proposing == height && !o->stopping) pthread_cond_wait(&o->proposed, &o->lock);
     bool proposed_here = o->log_next > height; /* this validator's own commit, applied already */
     pthread_mutex_unlock(&o->lock);
     if (!proposed_here) {
@@ -776,6 +788,7 @@ void ordering_close(ordering *o) {
     etcd_close(o->watch_etcd);
     etcd_close(o->propose_etcd);
     free(o->queue);
+    pthread_cond_destroy(&o->proposed);
     pthread_mutex_destroy(&o->lock);
     free(o);
 }
