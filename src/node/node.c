@@ -930,16 +930,21 @@ void node_submit(node *n, const tally_tx *txs, uint32_t count, tx_status *out, u
     }
     /* On their way to the mempool: the producer may wait for them. */
     n->checking += checks;
+    /* Read under the lock: a validator may replace its store (a lost block), but
+     * not while checks are under way. */
+    const tally_state *checked_against = tally_store_state(n->store);
     pthread_mutex_unlock(&n->lock);
 
     if (checks) {
-        submission_check check = {txs, tally_store_state(n->store), prepared};
+        submission_check check = {txs, checked_against, prepared};
         tally_signature_pool_wait(n->signatures,
                                   tally_signature_pool_submit(n->signatures, check_and_prepare, &check, count, valid));
     }
 
     pthread_mutex_lock(&n->lock);
     n->checking -= checks;
+    /* A validator undoing a lost block waits for the checks that read the state. */
+    if (checks && n->checking == 0 && n->validator) pthread_cond_broadcast(&n->committed);
     n->metrics.signature_checks += checks;
     look_after_signatures(n, txs, count, out, (const uint8_t(*)[TALLY_HASH_BYTES])ids, homes,
                           (const uint8_t(*)[TALLY_HASH_BYTES])digests, stages, valid, prepared);

@@ -247,9 +247,12 @@ tally_chain_error validator_write_publish(node *n, bool *lost, tally_chain_failu
         }
         return error;
     }
-    /* Lost: the state holds a block the chain does not. Back to the log's tip. */
+    /* Lost: the state holds a block the chain does not. Back to the log's tip, once no
+     * submission is checking signatures against the state (they read its index secret
+     * outside the lock; none starts while the lock is held). */
     *lost = true;
     node_say(n, "notice", why);
+    while (n->checking > 0) pthread_cond_wait(&n->committed, &n->lock);
     tally_store_close(n->store);
     n->store = NULL;
     tally_chain_failure reopen;
