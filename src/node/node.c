@@ -308,6 +308,8 @@ bool node_open(const node_config *config, node **out, char *why, size_t why_size
         node_close(n);
         return false;
     }
+    memcpy(n->chain_id, tally_store_tip(n->store)->chain_id, TALLY_CHAIN_ID_BYTES);
+    n->dev_chain = tally_state_chain_rules(tally_store_state(n->store))->dev_chain != 0;
     if (!open_index(n, why, why_size)) {
         node_close(n);
         return false;
@@ -328,7 +330,7 @@ bool node_open(const node_config *config, node **out, char *why, size_t why_size
 }
 
 bool node_failed(const node *n) { return __atomic_load_n(&n->failed, __ATOMIC_ACQUIRE); }
-bool node_is_dev_chain(const node *n) { return tally_state_chain_rules(tally_store_state(n->store))->dev_chain != 0; }
+bool node_is_dev_chain(const node *n) { return n->dev_chain; }
 bool node_is_new(const node *n) { return n->is_new; }
 const tally_key *node_producer(const node *n) { return &n->producer; }
 
@@ -847,7 +849,7 @@ static void count_refusal(node *n, const tx_status *status) {
  * signer. Sets stages[i] to STAGE_VERIFY, or STAGE_DONE with out[i] refused. */
 static void prepare(node *n, const tally_tx *txs, uint32_t count, tx_status *out, uint8_t (*ids)[TALLY_HASH_BYTES],
                     uint32_t *homes, uint8_t (*digests)[TALLY_HASH_BYTES], by_signer *order, uint8_t *stages) {
-    const uint8_t *chain_id = tally_store_tip(n->store)->chain_id;
+    const uint8_t *chain_id = n->chain_id;
     for (uint32_t i = 0; i < count; i++) {
         tally_tx_hash(&txs[i], ids[i]);
         homes[i] = recent_home(&n->statuses, ids[i]); /* its key never changes: no lock needed */

@@ -80,6 +80,9 @@ struct node {
     /* A validator of a chain of several (node_validator.c); NULL on a single node. */
     struct validator *validator;
     tally_store_options store_options; /* to reopen the store after a lost proposal */
+    /* Read without the lock (the store may be replaced under it): they never change. */
+    uint8_t chain_id[TALLY_CHAIN_ID_BYTES];
+    bool dev_chain;
 };
 
 
