@@ -71,6 +71,7 @@ typedef struct {
     uint64_t requests, request_us_total, request_us_last, failovers;
     uint64_t lease_changes;  /* times the lease went from one holder to another */
     uint64_t compacted_below; /* heights below this are gone from etcd */
+    uint64_t blocks_from_peers; /* blocks read from peers' logs (compacted away in etcd) */
     uint32_t validator_count;
     uint64_t applied[TALLY_VALIDATORS_MAX]; /* the height each validator said it applied (0: never) */
 } ordering_metrics;

@@ -712,6 +712,9 @@ static bool catch_up(follow_state *f, int64_t *revision) {
                     return false;
                 }
                 f->gap = false;
+                pthread_mutex_lock(&o->lock);
+                o->metrics.blocks_from_peers++;
+                pthread_mutex_unlock(&o->lock);
                 bool delivered = deliver(f, f->next, block, length);
                 free(block);
                 if (!delivered) break;
