@@ -39,6 +39,8 @@
 
 /* A forwarded transaction not in a block this long after it was sent is sent again. */
 #define FORWARD_AGAIN_MS 2000u
+/* The longest a forwarding waits for the proposer's answer (its commit). */
+#define FORWARD_WAIT_MS 5000u
 /* ... and refused (NO_PROPOSER) when no validator took it in this long. */
 #define FORWARD_GIVE_UP_MS 30000u
 /* After a failed send, the next one waits this long. */
@@ -297,9 +299,13 @@ static const char *node_error_named(const char *name) {
     return "NOT_COMMITTED";
 }
 
-/* Sends transactions to the proposer at url (POST /v1/transactions?wait=none, the
+/* Sends transactions to the proposer at url (POST /v1/transactions?wait=commit, the
  * binary form) and reads what it answered for each: refused[i] true with status[i]
- * the refusal, false when it took it. false when the request failed. No lock held. */
+ * the refusal (at its admission or in its block), false when it took it (its block
+ * then reaches this validator through the log). false when the request failed. The
+ * wait makes the proposer's refusals in a block known here, and one batch at a time
+ * in flight is group commit again: what arrives meanwhile goes in the next. No lock
+ * held. */
 static bool send_to_proposer(validator *v, const char *url, const mempool_entry *const *entries, uint32_t count,
                              bool *refused, tx_status *statuses) {
     size_t room = 0;
@@ -315,7 +321,7 @@ static bool send_to_proposer(validator *v, const char *url, const mempool_entry 
     if (!v->curl) v->curl = curl_easy_init();
     CURL *curl = v->curl;
     char target[ORDERING_URL_MAX + 64];
-    snprintf(target, sizeof target, "%s/v1/transactions?wait=none", url);
+    snprintf(target, sizeof target, "%s/v1/transactions?wait=commit", url);
     struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/octet-stream");
     answer_buffer answer = {0};
     long status = 0;
@@ -329,7 +335,7 @@ static bool send_to_proposer(validator *v, const char *url, const mempool_entry 
         curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
         curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
         curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer);
-        curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 3000L);
+        curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)FORWARD_WAIT_MS);
         curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 1000L);
         curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
         sent = curl_easy_perform(curl) == CURLE_OK &&
