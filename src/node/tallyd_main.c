@@ -5,6 +5,7 @@
  * network on a first start, and stops cleanly on SIGINT/SIGTERM (pending
  * transactions are committed first).
  */
+#include <curl/curl.h>
 #include <inttypes.h>
 #include <malloc.h>
 #include <signal.h>
@@ -352,7 +353,7 @@ int main(int argc, char **argv) {
     uint32_t clear_every_seconds = 0;
     bool validator = false, print_key = false;
     const char *genesis_validators = NULL, *advertise = NULL;
-    node_validator_config validation = {.prefix = "/tally/", .lease_ttl_seconds = 2, .timeout_ms = 2000,
+    node_validator_config validation = {.prefix = "/tally/", .lease_ttl_seconds = 2, .timeout_ms = 1000,
                                         .keep_blocks = 1000};
     for (int i = 1; i < argc; i++) {
         const char *option = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
@@ -448,6 +449,12 @@ int main(int argc, char **argv) {
     }
     if (!tally_crypto_init()) {
         fprintf(stderr, "tallyd: libsodium failed to initialise\n");
+        return 1;
+    }
+    /* Before any thread: a validator's etcd clients and forwarding use libcurl from
+     * several threads, and its implicit initialisation is not thread-safe. */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fprintf(stderr, "tallyd: libcurl failed to initialise\n");
         return 1;
     }
     signal(SIGPIPE, SIG_IGN);
