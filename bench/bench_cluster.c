@@ -53,6 +53,14 @@ enum {
 #define TARGET_EFFICIENCY 0.8
 
 static bench_member members[ALL_MEMBERS];
+/* The block log of the node that makes the blocks (the proposer's), for the bytes
+ * per block: what a block's write to etcd carries (in base64 through its gateway). */
+static char producer_log[256];
+
+static double file_bytes(const char *path) {
+    struct stat info;
+    return path[0] && stat(path, &info) == 0 ? (double)info.st_size : 0;
+}
 
 /* ---- processes ---- */
 
@@ -262,7 +270,7 @@ static phase_result run_phase(const workload *w, const bench_tallyd *nodes, int 
 /* ---- figures of the processes ---- */
 
 typedef struct {
-    double blocks, etcd_requests, etcd_seconds, forwarded[VALIDATORS];
+    double blocks, etcd_requests, etcd_seconds, log_bytes, forwarded[VALIDATORS];
     double tallyd_cpu[VALIDATORS], etcd_cpu[VALIDATORS];
     bench_cpu_by_thread threads[VALIDATORS];
 } snapshot;
@@ -273,6 +281,7 @@ static void take_snapshot(CURL *curl, const bench_tallyd *nodes, int count, int 
     s->blocks = bench_metric(curl, &nodes[proposer], "tally_blocks_produced_total");
     s->etcd_requests = bench_metric(curl, &nodes[proposer], "tally_etcd_requests_total");
     s->etcd_seconds = bench_metric(curl, &nodes[proposer], "tally_etcd_request_seconds_total");
+    s->log_bytes = file_bytes(producer_log);
     for (int i = 0; i < count; i++) {
         s->tallyd_cpu[i] = bench_process_cpu_seconds(nodes[i].pid);
         bench_read_thread_cpu(nodes[i].pid, &s->threads[i]);
@@ -294,19 +303,33 @@ static void thread_split(const bench_cpu_by_thread *a, const bench_cpu_by_thread
 }
 
 /* Prints the phase's blocks, etcd latency and CPU by process (and by thread for the
- * validators); the total CPU seconds of all into *cpu_total. */
+ * validators); brief: one line of the processes' CPU seconds. */
 static void print_processes(const char *what, const snapshot *a, const snapshot *b, int count, int proposer,
-                            bool cluster, uint64_t committed, double wall_seconds) {
-    double blocks = b->blocks - a->blocks;
-    printf("%s: %.0f blocks made by %s, %.0f transfers each", what, blocks, cluster ? "the proposer" : "the node",
-           blocks > 0 ? (double)committed / blocks : 0.0);
+                            bool cluster, bool brief, uint64_t committed, double wall_seconds) {
+    double total = 0;
+    if (brief) {
+        char line[1024];
+        size_t used = 0;
+        for (int i = 0; i < count; i++) {
+            double tallyd = b->tallyd_cpu[i] - a->tallyd_cpu[i], etcd = b->etcd_cpu[i] - a->etcd_cpu[i];
+            total += tallyd + etcd;
+            used += (size_t)snprintf(line + used, sizeof line - used, "%svalidator %d %.2f + etcd %.2f", i ? ", " : "",
+                                     i + 1, tallyd, etcd);
+        }
+        printf("%s: CPU s until the last answer: %s; all %.2f in %.2f s (%.2f of the 2 cores)\n", what, line, total,
+               wall_seconds, wall_seconds > 0 ? total / wall_seconds : 0.0);
+        return;
+    }
+    double blocks = b->blocks - a->blocks, bytes = b->log_bytes - a->log_bytes;
+    printf("%s: %.0f blocks made by %s, %.0f transfers and %.0f KiB each (block log)", what, blocks,
+           cluster ? "the proposer" : "the node", blocks > 0 ? (double)committed / blocks : 0.0,
+           blocks > 0 ? bytes / blocks / 1024 : 0.0);
     double requests = b->etcd_requests - a->etcd_requests;
     if (cluster && requests > 0)
         printf("; the proposer's etcd requests: %.0f, %.2f ms each on average (tally_etcd_request_seconds_total / "
                "tally_etcd_requests_total)",
                requests, 1e3 * (b->etcd_seconds - a->etcd_seconds) / requests);
     printf("\n");
-    double total = 0;
     for (int i = 0; i < count; i++) {
         double tallyd = b->tallyd_cpu[i] - a->tallyd_cpu[i];
         total += tallyd + (cluster ? b->etcd_cpu[i] - a->etcd_cpu[i] : 0);
@@ -314,9 +337,8 @@ static void print_processes(const char *what, const snapshot *a, const snapshot 
         thread_split(&a->threads[i], &b->threads[i], split, sizeof split);
         if (cluster) {
             double forwarded = b->forwarded[i] - a->forwarded[i];
-            printf("%s:   validator %d (%s): tallyd %.2f CPU s (%s); its etcd member %.2f CPU s\n", what, i + 1,
-                   i == proposer ? "proposer" : "follower", tallyd, split,
-                   b->etcd_cpu[i] - a->etcd_cpu[i]);
+            printf("%s:   validator %d (%s): tallyd %.2f CPU s (%s); etcd member %d %.2f CPU s\n", what, i + 1,
+                   i == proposer ? "proposer" : "follower", tallyd, split, i + 1, b->etcd_cpu[i] - a->etcd_cpu[i]);
             if (forwarded > 0) printf("%s:     it forwarded %.0f transactions to the proposer\n", what, forwarded);
         } else {
             printf("%s:   tallyd %.2f CPU s (%s)\n", what, tallyd, split);
@@ -325,6 +347,18 @@ static void print_processes(const char *what, const snapshot *a, const snapshot 
     printf("%s:   all these processes: %.2f CPU s in %.2f s of wall time (%.2f of the 2 cores); the clients "
            "(this process) are not counted\n",
            what, total, wall_seconds, wall_seconds > 0 ? total / wall_seconds : 0.0);
+}
+
+/* The CPU seconds of every tallyd and etcd process between a and b; of etcd alone
+ * into *etcd_seconds. */
+static double cpu_between(const snapshot *a, const snapshot *b, int count, double *etcd_seconds) {
+    double total = 0, etcd = 0;
+    for (int i = 0; i < count; i++) {
+        total += b->tallyd_cpu[i] - a->tallyd_cpu[i];
+        etcd += b->etcd_cpu[i] - a->etcd_cpu[i];
+    }
+    *etcd_seconds = etcd;
+    return total + etcd;
 }
 
 /* ---- sequential payments ---- */
@@ -376,6 +410,7 @@ static int sequential(const bench_tallyd *node, const uint8_t *chain_id, double 
 
 typedef struct {
     double rate, p50, p99; /* transfers/s; batch latency */
+    double cpu_per_transfer; /* the tallyd's CPU seconds per committed transfer */
     double sequential_p50, sequential_p99;
     int sequential_count;
 } single_figures;
@@ -394,6 +429,7 @@ static bool run_single(const char *tallyd, int batches_per_client, single_figure
         printf("single: could not start %s\n", tallyd);
         goto done;
     }
+    snprintf(producer_log, sizeof producer_log, "%s/data/blocks.log", directory);
     if (!bench_found_network(curl, &node, members, ALL_MEMBERS, "Bench", "BEN", "bench cluster (single)")) goto done;
     if (!workload_make(&w, node.chain_id, batches_per_client)) goto done;
     snapshot a, b;
@@ -401,13 +437,14 @@ static bool run_single(const char *tallyd, int batches_per_client, single_figure
     phase_result r = run_phase(&w, &node, 1);
     take_snapshot(curl, &node, 1, 0, NULL, &b);
     out->rate = (double)r.committed / r.seconds;
+    out->cpu_per_transfer = r.committed ? (b.tallyd_cpu[0] - a.tallyd_cpu[0]) / (double)r.committed : 0;
     out->p50 = r.p50, out->p99 = r.p99;
     printf("single: one tallyd (--block-ms 50, block at most 8192 transfers), %d clients x %d batches of %d: %llu "
            "committed in %.2f s: %.0f transfers/s; batch commit latency p50 %.0f ms, p99 %.0f ms%s\n",
            CLIENTS, batches_per_client, BATCH, (unsigned long long)r.committed, r.seconds, out->rate, r.p50 * 1e3,
            r.p99 * 1e3, r.failed_batches ? " (SOME BATCHES FAILED)" : "");
     if (r.failed_batches) printf("single: %d batches failed; the first: %s\n", r.failed_batches, r.first_failure);
-    print_processes("single", &a, &b, 1, 0, false, r.committed, r.seconds);
+    print_processes("single", &a, &b, 1, 0, false, false, r.committed, r.seconds);
     out->sequential_count = sequential(&node, node.chain_id, &out->sequential_p50, &out->sequential_p99);
     ok = r.failed_batches == 0 && !r.timed_out;
 done:
@@ -451,10 +488,25 @@ static void cluster_phase(const char *what, CURL *curl, const workload *w, bench
                "the followers' lag: %.2f\n",
                what, rate, VALIDATORS, single->rate, rate * VALIDATORS / single->rate, TARGET_EFFICIENCY,
                all_rate * VALIDATORS / single->rate);
-    printf("%s: until the last answer:\n", what);
-    print_processes(what, &a, &answered, VALIDATORS, proposer, true, r.committed, r.seconds);
+    print_processes(what, &a, &answered, VALIDATORS, proposer, true, true, r.committed, r.seconds);
     printf("%s: until every validator held every block:\n", what);
-    print_processes(what, &a, &b, VALIDATORS, proposer, true, r.committed, r.seconds + lag_ms / 1e3);
+    print_processes(what, &a, &b, VALIDATORS, proposer, true, false, r.committed, r.seconds + lag_ms / 1e3);
+    /* The same ratio in CPU time, which neighbours on a shared machine disturb far
+     * less than the wall clock: three single nodes would spend 3 x the single node's
+     * CPU per transfer. */
+    double etcd_cpu = 0, cpu = cpu_between(&a, &b, VALIDATORS, &etcd_cpu);
+    double verifying = 0;
+    for (int i = 0; i < VALIDATORS; i++)
+        verifying += bench_thread_cpu_of(&b.threads[i], "tally-verifier") - bench_thread_cpu_of(&a.threads[i], "tally-verifier");
+    if (r.committed && cpu > 0 && single->cpu_per_transfer > 0) {
+        double per_transfer = cpu / (double)r.committed;
+        printf("%s: per-validator efficiency in CPU time = 3 x %.1f us (the single node's CPU per transfer) / %.1f us "
+               "(all 3 tallyd + 3 etcd per transfer) = %.2f (target %.1f); of the cluster's CPU: signature checks "
+               "%.0f%%, etcd %.0f%%, the rest of tallyd %.0f%%\n",
+               what, single->cpu_per_transfer * 1e6, per_transfer * 1e6,
+               VALIDATORS * single->cpu_per_transfer / per_transfer, TARGET_EFFICIENCY, 100 * verifying / cpu,
+               100 * etcd_cpu / cpu, 100 * (cpu - verifying - etcd_cpu) / cpu);
+    }
 }
 
 static void run_cluster(const char *tallyd, int batches_per_client, const single_figures *single) {
@@ -485,12 +537,22 @@ static void run_cluster(const char *tallyd, int batches_per_client, const single
         snprintf(addresses + used, sizeof addresses - used, "%s%s", i ? "," : "", address);
     }
     const char *urls = etcd_cluster_urls(&etcd);
+    /* As on three machines, each validator asks its own etcd member first (the others
+     * after it): one member alone would serve every watch. TALLY_BENCH_CLUSTER_SAME_ETCD
+     * set: all of them in one order, the first member first. */
+    bool same_order = getenv("TALLY_BENCH_CLUSTER_SAME_ETCD") != NULL;
     for (int i = 0; i < VALIDATORS; i++) {
-        char sub[128];
+        char sub[128], own[ETCD_CLUSTER_MEMBERS_MAX * 64] = "";
         snprintf(sub, sizeof sub, "%s/v%d", directory, i + 1);
-        const char *first[] = {"--validator", "--etcd", urls, "--genesis-validators", addresses, "--chain-name",
+        for (int k = 0; k < VALIDATORS; k++) {
+            size_t used = strlen(own);
+            snprintf(own + used, sizeof own - used, "%s%s", k ? "," : "",
+                     etcd_cluster_url(&etcd, (uint32_t)((i + k) % VALIDATORS)));
+        }
+        const char *mine = same_order ? urls : own;
+        const char *first[] = {"--validator", "--etcd", mine, "--genesis-validators", addresses, "--chain-name",
                                "bench-cluster", "--block-ms", "50", NULL};
-        const char *others[] = {"--validator", "--etcd", urls, "--block-ms", "50", NULL};
+        const char *others[] = {"--validator", "--etcd", mine, "--block-ms", "50", NULL};
         if (!bench_tallyd_start(&nodes[i], tallyd, sub, NULL, i == 0 ? first : others)) {
             printf("cluster: validator %d did not start\n", i + 1);
             goto done;
@@ -502,9 +564,12 @@ static void run_cluster(const char *tallyd, int batches_per_client, const single
         printf("cluster: no validator became the proposer within %d s\n", SETTLE_MS / 1000);
         goto done;
     }
-    printf("cluster: 3 etcd members (%s) and 3 release validators (--block-ms 50; a validator's block holds at most "
-           "768 transfers) up in %.1f s; validator %d proposes\n",
-           urls, bench_now_seconds() - started_at, proposer + 1);
+    snprintf(producer_log, sizeof producer_log, "%s/v%d/data/blocks.log", directory, proposer + 1);
+    printf("cluster: 3 etcd members (%s; raft leader: member %d) and 3 release validators (--block-ms 50; %s) up in "
+           "%.1f s; validator %d proposes\n",
+           urls, etcd_cluster_leader(&etcd) + 1,
+           same_order ? "all ask etcd member 1 first" : "validator i asks etcd member i first",
+           bench_now_seconds() - started_at, proposer + 1);
     if (!bench_found_network(curl, &nodes[proposer], members, ALL_MEMBERS, "Bench", "BEN", "bench cluster")) goto done;
     if (settle(curl, nodes, VALIDATORS, &waited_ms) != proposer) {
         printf("cluster: after the setup the validators did not agree within %d s, or the lease moved\n",
@@ -515,6 +580,19 @@ static void run_cluster(const char *tallyd, int batches_per_client, const single
     if (!workload_make(&w_proposer, nodes[0].chain_id, batches_per_client) ||
         !workload_make(&w_round, nodes[0].chain_id, batches_per_client))
         goto done;
+    {
+        /* What the cluster costs doing nothing (leases, the leader checks every 100 ms,
+         * watches): the floor under every figure below. */
+        snapshot a, b;
+        take_snapshot(curl, nodes, VALIDATORS, proposer, &etcd, &a);
+        double idle_start = bench_now_seconds();
+        bench_sleep_ms(2000);
+        take_snapshot(curl, nodes, VALIDATORS, proposer, &etcd, &b);
+        double idle_seconds = bench_now_seconds() - idle_start, etcd_idle = 0;
+        double idle = cpu_between(&a, &b, VALIDATORS, &etcd_idle);
+        printf("cluster: idle for %.1f s: the 6 processes used %.3f CPU s per second (etcd %.3f of it)\n", idle_seconds,
+               idle / idle_seconds, etcd_idle / idle_seconds);
+    }
     printf("cluster (a): %d clients x %d batches of %d, all to the proposer\n", CLIENTS, batches_per_client, BATCH);
     cluster_phase("cluster (a)", curl, &w_proposer, nodes, proposer, false, &etcd, single);
     int now_proposer = settle(curl, nodes, VALIDATORS, &waited_ms);
