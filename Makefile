@@ -38,7 +38,7 @@ APP_SOURCES := $(filter-out %_main.c,$(wildcard src/cli/*.c) $(wildcard src/node
 TEST_SOURCES := $(wildcard test/*.c) src/tools/vectors_build.c $(APP_SOURCES) fuzz/fuzz_world.c fuzz/fuzz_checks.c
 # The bench runs the clearing solver (bench/bench_clearing.c): its one node module,
 # and the tests' independent reference for it.
-BENCH_SOURCES := $(wildcard bench/*.c) src/node/clearing.c test/clearing_reference.c
+BENCH_SOURCES := $(wildcard bench/*.c) src/node/clearing.c test/clearing_reference.c test/etcd_cluster.c
 
 RELEASE_DIR := build/release
 TEST_DIR := build/test

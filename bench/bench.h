@@ -121,6 +121,12 @@ void bench_floods(void);
  * the time of a one-transaction block next to the disk's fsync, RSS per member. */
 void bench_scale(int size_count, const uint32_t *sizes);
 
+/* bench_cluster.c: the end-to-end workload (smaller) on one node and on 3 validators
+ * + 3 etcd members in the same run: rates, per-validator efficiency (cluster rate x
+ * 3 / single rate, target 0.8), sequential commit latency, etcd latency, blocks, and
+ * the CPU of every process (`tally-bench cluster`). */
+void bench_cluster(void);
+
 /* bench_clearing.c: the clearing solver on seeded random obligation graphs of 10,
  * 50 and 200 networks, next to GLPK's simplex on the same graphs. */
 void bench_clearing(void);

@@ -35,8 +35,8 @@ int main(int argc, char **argv) {
         return 1;
     }
     print_machine();
-    /* `tally-bench node`, `batch`, `latency`, `floods`, `verify`, `scale`, `core` or
-     * `clearing` runs that part alone (all but verify, core and clearing need
+    /* `tally-bench node`, `batch`, `latency`, `floods`, `verify`, `scale`, `core`,
+     * `cluster` or `clearing` runs that part alone (all but verify, core and clearing need
      * build/release/tallyd) */
     if (argc == 2 && strcmp(argv[1], "floods") == 0) {
         bench_floods();
@@ -81,6 +81,10 @@ int main(int argc, char **argv) {
         bench_chain_verify();
         return 0;
     }
+    if (argc == 2 && strcmp(argv[1], "cluster") == 0) {
+        bench_cluster();
+        return 0;
+    }
     if (argc == 2 && strcmp(argv[1], "clearing") == 0) {
         bench_clearing();
         return 0;
@@ -102,6 +106,7 @@ int main(int argc, char **argv) {
     bench_floods();
     bench_chain_verify();
     bench_scale(0, NULL);
+    bench_cluster();
     bench_clearing();
     printf("\nsummary (one core):\n");
     printf("  core transfers applied  %12.0f /s  (keys hashed ahead; target 10,000,000: %.2fx of target)\n",

@@ -17,7 +17,6 @@
  * it (words split at spaces, e.g. "valgrind --tool=callgrind"), and
  * TALLY_BENCH_BATCHES fewer batches per client than 40 (a wrapped node is slow).
  */
-#include <dirent.h>
 #include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -40,78 +39,23 @@ enum {
 static bench_tallyd node;
 static bench_member members[MEMBERS];
 
-/* ---- where the node's CPU goes: its threads by name (/proc/PID/task/TID/stat) ---- */
-
-enum { THREAD_NAMES_MAX = 16 };
-
-typedef struct {
-    char name[32];
-    double seconds;
-} thread_cpu;
-
-typedef struct {
-    thread_cpu threads[THREAD_NAMES_MAX];
-    int count;
-} cpu_by_thread;
-
-/* The user + system CPU seconds of pid's threads, summed by thread name. */
-static void read_cpu(pid_t pid, cpu_by_thread *out) {
-    memset(out, 0, sizeof *out);
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
-    DIR *tasks = opendir(path);
-    if (!tasks) return;
-    double tick = (double)sysconf(_SC_CLK_TCK);
-    for (struct dirent *entry; (entry = readdir(tasks)) != NULL;) {
-        if (entry->d_name[0] == '.') continue;
-        char stat_path[400], line[1024];
-        snprintf(stat_path, sizeof stat_path, "%s/%s/stat", path, entry->d_name);
-        FILE *file = fopen(stat_path, "r");
-        if (!file) continue;
-        bool read = fgets(line, sizeof line, file) != NULL;
-        fclose(file);
-        char *open_paren = read ? strchr(line, '(') : NULL, *close_paren = read ? strrchr(line, ')') : NULL;
-        if (!open_paren || !close_paren || close_paren < open_paren) continue;
-        char name[32];
-        snprintf(name, sizeof name, "%.*s", (int)(close_paren - open_paren - 1), open_paren + 1);
-        /* after ") ": state is field 3; utime and stime are fields 14 and 15 */
-        unsigned long long utime = 0, stime = 0;
-        if (sscanf(close_paren + 2, "%*c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu %llu", &utime, &stime) != 2)
-            continue;
-        int at = 0;
-        while (at < out->count && strcmp(out->threads[at].name, name) != 0) at++;
-        if (at == out->count) {
-            if (out->count == THREAD_NAMES_MAX) continue;
-            snprintf(out->threads[out->count++].name, sizeof out->threads[0].name, "%s", name);
-        }
-        out->threads[at].seconds += (double)(utime + stime) / tick;
-    }
-    closedir(tasks);
-}
-
-static double cpu_of(const cpu_by_thread *cpu, const char *name) {
-    for (int i = 0; i < cpu->count; i++)
-        if (strcmp(cpu->threads[i].name, name) == 0) return cpu->threads[i].seconds;
-    return 0;
-}
-
 /* Prints the node's CPU during the run by thread (after - before): the verifier
  * threads do nothing but check signatures, so their share of it is the share of
  * the node's work that is signature checking, whatever neighbours do to the wall
  * clock. Next to it, their checks per CPU second against the bound's threads'. */
-static void print_cpu(const cpu_by_thread *before, const cpu_by_thread *after, double checks, double per_cpu_second,
+static void print_cpu(const bench_cpu_by_thread *before, const bench_cpu_by_thread *after, double checks, double per_cpu_second,
                       double clients_seconds) {
     double total = 0;
     char parts[1024] = "";
     size_t used = 0;
     for (int i = 0; i < after->count; i++) {
-        double seconds = after->threads[i].seconds - cpu_of(before, after->threads[i].name);
+        double seconds = after->threads[i].seconds - bench_thread_cpu_of(before, after->threads[i].name);
         total += seconds;
         if (seconds >= 0.005 && used < sizeof parts)
             used += (size_t)snprintf(parts + used, sizeof parts - used, "%s%s %.2f", used ? ", " : "",
                                      after->threads[i].name, seconds);
     }
-    double verifying = cpu_of(after, "tally-verifier") - cpu_of(before, "tally-verifier");
+    double verifying = bench_thread_cpu_of(after, "tally-verifier") - bench_thread_cpu_of(before, "tally-verifier");
     printf("node: its CPU during the run: %.2f s (%s): signature checking (the verifier threads) is %.1f%% of it; "
            "%.0f checks, %.0f per CPU second of theirs (the bound's threads: %.0f); the clients took %.2f s\n",
            total, parts, total > 0 ? 100.0 * verifying / total : 0.0, checks, verifying > 0 ? checks / verifying : 0.0,
@@ -155,12 +99,12 @@ void bench_node(double *committed_per_second) {
 
     double blocks_before = bench_metric(curl, &node, "tally_blocks_produced_total");
     double checks_before = bench_metric(curl, &node, "tally_signature_checks_total");
-    cpu_by_thread cpu_before, cpu_after;
-    read_cpu(node.pid, &cpu_before);
+    bench_cpu_by_thread cpu_before, cpu_after;
+    bench_read_thread_cpu(node.pid, &cpu_before);
     double clients_cpu = bench_own_cpu_seconds();
     double elapsed = bench_clients_run(run.clients, CLIENTS);
     clients_cpu = bench_own_cpu_seconds() - clients_cpu;
-    read_cpu(node.pid, &cpu_after);
+    bench_read_thread_cpu(node.pid, &cpu_after);
     double blocks = bench_metric(curl, &node, "tally_blocks_produced_total") - blocks_before;
     double checks = bench_metric(curl, &node, "tally_signature_checks_total") - checks_before;
     double bound_after = bench_verification_bound(work, VERIFY_SAMPLES, 1.5, &per_cpu[1]);

@@ -8,6 +8,7 @@
  */
 #include "bench_tallyd.h"
 
+#include <dirent.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
@@ -505,4 +506,44 @@ double bench_own_cpu_seconds(void) {
     if (getrusage(RUSAGE_SELF, &usage) != 0) return 0;
     return (double)usage.ru_utime.tv_sec + (double)usage.ru_utime.tv_usec * 1e-6 + (double)usage.ru_stime.tv_sec +
            (double)usage.ru_stime.tv_usec * 1e-6;
+}
+
+void bench_read_thread_cpu(pid_t pid, bench_cpu_by_thread *out) {
+    memset(out, 0, sizeof *out);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *tasks = opendir(path);
+    if (!tasks) return;
+    double tick = (double)sysconf(_SC_CLK_TCK);
+    for (struct dirent *entry; (entry = readdir(tasks)) != NULL;) {
+        if (entry->d_name[0] == '.') continue;
+        char stat_path[400], line[1024];
+        snprintf(stat_path, sizeof stat_path, "%s/%s/stat", path, entry->d_name);
+        FILE *file = fopen(stat_path, "r");
+        if (!file) continue;
+        bool read = fgets(line, sizeof line, file) != NULL;
+        fclose(file);
+        char *open_paren = read ? strchr(line, '(') : NULL, *close_paren = read ? strrchr(line, ')') : NULL;
+        if (!open_paren || !close_paren || close_paren < open_paren) continue;
+        char name[32];
+        snprintf(name, sizeof name, "%.*s", (int)(close_paren - open_paren - 1), open_paren + 1);
+        /* after ") ": state is field 3; utime and stime are fields 14 and 15 */
+        unsigned long long utime = 0, stime = 0;
+        if (sscanf(close_paren + 2, "%*c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu %llu", &utime, &stime) != 2)
+            continue;
+        int at = 0;
+        while (at < out->count && strcmp(out->threads[at].name, name) != 0) at++;
+        if (at == out->count) {
+            if (out->count == BENCH_THREAD_NAMES_MAX) continue;
+            snprintf(out->threads[out->count++].name, sizeof out->threads[0].name, "%s", name);
+        }
+        out->threads[at].seconds += (double)(utime + stime) / tick;
+    }
+    closedir(tasks);
+}
+
+double bench_thread_cpu_of(const bench_cpu_by_thread *cpu, const char *name) {
+    for (int i = 0; i < cpu->count; i++)
+        if (strcmp(cpu->threads[i].name, name) == 0) return cpu->threads[i].seconds;
+    return 0;
 }

@@ -175,6 +175,21 @@ double bench_percentile(double *values, int count, int percent);
 uint64_t bench_process_kib(pid_t pid, const char *field);
 /* The CPU seconds (user + system) pid has used so far; -1 when unreadable. */
 double bench_process_cpu_seconds(pid_t pid);
+/* A process's CPU seconds (user + system) by thread name, from
+ * /proc/PID/task/TID/stat: threads of one name (the verifiers) are summed. */
+enum { BENCH_THREAD_NAMES_MAX = 24 };
+typedef struct {
+    char name[32];
+    double seconds;
+} bench_thread_cpu;
+typedef struct {
+    bench_thread_cpu threads[BENCH_THREAD_NAMES_MAX];
+    int count;
+} bench_cpu_by_thread;
+/* Reads pid's threads into *out (empty when pid is gone). */
+void bench_read_thread_cpu(pid_t pid, bench_cpu_by_thread *out);
+/* The seconds of the threads named name in cpu; 0 when none. */
+double bench_thread_cpu_of(const bench_cpu_by_thread *cpu, const char *name);
 /* The CPU seconds (user + system) this process has used so far. */
 double bench_own_cpu_seconds(void);
 /* Sleeps ms milliseconds. */

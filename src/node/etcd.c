@@ -811,6 +811,12 @@ struct watch_state {
     void *context;
     const volatile bool *stop;
     text_buffer pending;  /* text received and not yet parsed */
+    /* How far into pending the end of the current message was looked for, and what
+     * that scan found so far: a message (a ~1.3 MB block in base64) arrives in many
+     * pieces, and is parsed once, when its closing brace is in, not at every piece. */
+    size_t scanned;
+    uint32_t depth;
+    bool in_string, escaped;
     uint64_t attempt_started_us;
     uint32_t timeout_ms;
     bool created;          /* etcd confirmed the watch on this attempt */
@@ -902,7 +908,42 @@ static bool watch_message(watch_state *watch, const json_t *message) {
     return true;
 }
 
-/* Parses every complete JSON object received so far; keeps a partial one. */
+/* Scans pending from watch->scanned for the end of the JSON message that starts at
+ * `start` (its closing brace at depth 0, outside strings): true with *end past it.
+ * false when it is not in yet; the scan goes on from where it stopped next time.
+ * *malformed when the text at depth 0 is not an object or array. */
+static bool message_end(watch_state *watch, size_t start, size_t *end, bool *malformed) {
+    const text_buffer *pending = &watch->pending;
+    *malformed = false;
+    if (watch->scanned < start) watch->scanned = start;
+    for (size_t at = watch->scanned; at < pending->length; at++) {
+        char c = pending->bytes[at];
+        if (watch->in_string) {
+            if (watch->escaped) watch->escaped = false;
+            else if (c == '\\') watch->escaped = true;
+            else if (c == '"') watch->in_string = false;
+        } else if (c == '"') {
+            watch->in_string = true;
+        } else if (c == '{' || c == '[') {
+            watch->depth++;
+        } else if (c == '}' || c == ']') {
+            if (watch->depth == 0 || --watch->depth == 0) {
+                *malformed = watch->depth == 0 && at == start; /* a closing bracket first */
+                watch->scanned = *end = at + 1;
+                return true;
+            }
+        } else if (watch->depth == 0 && !strchr(" \t\r\n", c)) {
+            *malformed = true;
+            watch->scanned = *end = pending->length;
+            return true;
+        }
+    }
+    watch->scanned = pending->length;
+    return false;
+}
+
+/* Parses every complete JSON message received so far (each once); keeps a partial
+ * one. */
 static size_t watch_receive(etcd_client *client, const char *data, size_t length) {
     watch_state *watch = client->watch;
     text_buffer *pending = &watch->pending;
@@ -920,24 +961,30 @@ static size_t watch_receive(etcd_client *client, const char *data, size_t length
     size_t offset = 0;
     bool go_on = true;
     while (go_on) {
-        while (offset < pending->length && strchr(" \t\r\n", pending->bytes[offset])) offset++;
+        if (watch->depth == 0 && !watch->in_string) {
+            while (offset < pending->length && strchr(" \t\r\n", pending->bytes[offset])) offset++;
+            if (watch->scanned < offset) watch->scanned = offset;
+        }
         if (offset == pending->length) break;
+        size_t end = 0;
+        bool malformed = false;
+        if (!message_end(watch, offset, &end, &malformed)) break; /* wait for the rest */
         json_error_t error;
-        json_t *message = json_loadb(pending->bytes + offset, pending->length - offset, JSON_DISABLE_EOF_CHECK, &error);
+        json_t *message = malformed ? NULL : json_loadb(pending->bytes + offset, end - offset, 0, &error);
         if (!message) {
-            if (json_error_code(&error) == json_error_premature_end_of_input) break; /* wait for the rest */
+            if (malformed) snprintf(error.text, sizeof error.text, "not an object");
             snprintf(watch->problem, sizeof watch->problem, "sent a watch stream that is not JSON (%.200s)",
                      error.text);
             watch->refused = true;
             return 0;
         }
-        /* With JSON_DISABLE_EOF_CHECK, position is the number of bytes the object took. */
-        offset += (size_t)error.position;
+        offset = end;
         go_on = watch_message(watch, message);
         json_decref(message);
     }
     memmove(pending->bytes, pending->bytes + offset, pending->length - offset);
     pending->length -= offset;
+    watch->scanned = watch->scanned > offset ? watch->scanned - offset : 0;
     return go_on ? length : 0;
 }
 
@@ -972,6 +1019,7 @@ static void watch_attempt(etcd_client *client, watch_state *watch, uint32_t inde
     char url[ETCD_ENDPOINT_BYTES_MAX + 64];
     snprintf(url, sizeof url, "%s/v3/watch", endpoint);
     watch->pending.length = 0;
+    watch->scanned = 0, watch->depth = 0, watch->in_string = false, watch->escaped = false;
     watch->created = false;
     watch->broken = false;
     watch->problem[0] = '\0';
