@@ -486,7 +486,8 @@ static void *producer_main(void *context) {
     while (!node_failed(n)) {
         uint64_t now = monotonic_ns();
         uint64_t due = 0;
-        if (n->validator && !validator_may_propose(n)) {
+        n->following = n->validator && !validator_may_propose(n);
+        if (n->following) {
             /* Another validator proposes: what clients sent here goes to it. */
             if (!n->running) break;
             validator_forward(n);
@@ -737,7 +738,12 @@ static tx_status state_checks(node *n, const tally_state *state, const tally_tx 
     if (standing != TALLY_OK) return refused(standing, 0);
     if ((uint64_t)pending + earlier >= n->config.mempool_per_sender)
         return node_refused(NODE_REFUSAL_SENDER_PENDING_FULL);
-    if (tx->sequence < expected || tx->sequence - expected > earlier)
+    /* A follower admits a sequence a little ahead of its state (the client's last
+     * transaction may be in a block the proposer made and this validator has not
+     * applied yet): the proposer checks it exactly. */
+    bool ahead_is_fine = n->following && tx->sequence > expected &&
+                         tx->sequence - expected <= (uint64_t)n->config.mempool_per_sender;
+    if (tx->sequence < expected || (tx->sequence - expected > earlier && !ahead_is_fine))
         return refused(TALLY_ERR_BAD_SEQUENCE, (int64_t)expected);
     return credit_left(n, state, tx);
 }

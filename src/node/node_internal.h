@@ -79,6 +79,10 @@ struct node {
 
     /* A validator of a chain of several (node_validator.c); NULL on a single node. */
     struct validator *validator;
+    /* A validator forwarding to another (the producer thread says so each time it
+     * looks): its own state may trail the proposer's by a block or two, so a
+     * sequence ahead of it is the proposer's to judge. */
+    bool following;
     tally_store_options store_options; /* to reopen the store after a lost proposal */
     /* Read without the lock (the store may be replaced under it): they never change. */
     uint8_t chain_id[TALLY_CHAIN_ID_BYTES];
