@@ -49,6 +49,8 @@
 #define APPLIED_EVERY_MS 500u
 #define COMPACT_EVERY_MS 5000u
 #define FETCH_BLOCK_MAX ((size_t)64 << 20)
+/* How long a starting validator waits for etcd to answer (an election takes ~1 s). */
+#define GENESIS_WAIT_MS 30000u
 
 typedef struct {
     uint64_t height;
@@ -172,7 +174,13 @@ bool ordering_genesis(ordering *o, const uint8_t *genesis, size_t genesis_length
     size_t key_length = block_key(o, key, 0);
     etcd_kv kv = {0};
     bool found = false;
-    etcd_status status = etcd_get(o->propose_etcd, key, key_length, &kv, &found, NULL);
+    /* etcd without a leader for a moment (an election after a member died) is no
+     * reason to give up starting: ask again for a while. */
+    uint64_t give_up_ms = now_ms() + GENESIS_WAIT_MS;
+    etcd_status status;
+    while ((status = etcd_get(o->propose_etcd, key, key_length, &kv, &found, NULL)) == ETCD_UNAVAILABLE &&
+           now_ms() < give_up_ms)
+        sleep_ms(100);
     if (status != ETCD_OK) return set_why(why, why_size, "reading the chain's genesis from etcd", o->propose_etcd), false;
     if (!found && !genesis) {
         snprintf(why, why_size,
@@ -183,7 +191,12 @@ bool ordering_genesis(ordering *o, const uint8_t *genesis, size_t genesis_length
     }
     if (!found) {
         bool created = false;
-        status = etcd_create(o->propose_etcd, key, key_length, genesis, genesis_length, 0, NULL, &created, NULL, &kv);
+        /* Asked again after an unknown outcome: a create that was applied then answers
+         * not created, with this genesis as the key's value (compared below). */
+        while ((status = etcd_create(o->propose_etcd, key, key_length, genesis, genesis_length, 0, NULL, &created, NULL,
+                                     &kv)) == ETCD_UNAVAILABLE &&
+               now_ms() < give_up_ms)
+            sleep_ms(100);
         if (status != ETCD_OK) return set_why(why, why_size, "writing the chain's genesis to etcd", o->propose_etcd), false;
         if (created) {
             *bytes = malloc(genesis_length);
