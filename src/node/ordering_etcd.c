@@ -455,22 +455,32 @@ static void check_leader(ordering *o, int64_t lease) {
             etcd_kv_release(&kv);
             kv.value = (uint8_t *)strdup(o->my_leader_value);
             kv.value_length = strlen(o->my_leader_value);
+            kv.lease = lease;
             found = kv.value != NULL;
         } else {
             found = kv.key != NULL;
         }
     }
+    unsigned index = 0;
+    char url[ORDERING_URL_MAX] = "";
+    bool parsed = found && sscanf((const char *)kv.value, "%u %255s", &index, url) == 2;
+    if (parsed && index == o->config.validator_index && kv.lease != 0 && kv.lease != lease) {
+        /* The lease of this validator's previous process (killed, restarted): nobody
+         * keeps it alive, but etcd renews every lease at each change of its own leader,
+         * so it could outlive the process for long, everyone forwarding to a dead URL.
+         * Only this validator's key signs as it: revoke it, and take the lease anew. */
+        etcd_status revoked = etcd_lease_revoke(o->keeper_etcd, kv.lease);
+        (void)revoked; /* refused when it ended meanwhile; checked again next time */
+    }
     pthread_mutex_lock(&o->lock);
     int64_t before = o->proposer_index;
     if (found) {
-        unsigned index = 0;
-        char url[ORDERING_URL_MAX] = "";
-        if (sscanf((const char *)kv.value, "%u %255s", &index, url) == 2) {
+        if (parsed) {
             o->proposer_index = index;
             snprintf(o->proposer_url, sizeof o->proposer_url, "%s", url);
         }
         o->proposer = kv.value_length == strlen(o->my_leader_value) &&
-                      memcmp(kv.value, o->my_leader_value, kv.value_length) == 0 && lease == o->lease;
+                      memcmp(kv.value, o->my_leader_value, kv.value_length) == 0 && kv.lease == lease;
     } else {
         o->proposer = false;
         o->proposer_index = -1;
