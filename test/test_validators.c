@@ -975,3 +975,86 @@ TEST(validators_block_signed_outside_the_validator_set_stops_every_validator_wit
     else CHECK(!"the cluster started");
     cluster_stop(&c);
 }
+
+/* ---- regressions of defects the tests above found ---- */
+
+/* A validator started while etcd has no leader (a majority of its members down
+ * for a moment) waits for etcd instead of exiting. */
+static void start_without_etcd_leader(validator_cluster *c) {
+    cluster_kill_etcd(c, 1);
+    cluster_kill_etcd(c, 2);
+    REQUIRE(cluster_launch_validator(c, 2));
+    cluster_sleep_ms(5000); /* longer than the etcd client's 2 s for each endpoint */
+    int early_exit = cluster_wait_exit(c, 2, 0);
+    CHECK_EQ(early_exit, -1); /* still running, waiting for etcd */
+    REQUIRE(cluster_restart_etcd(c, 1));
+    uint64_t back_ms = cluster_now_ms();
+    CHECK(early_exit == -1 && cluster_await_validator(c, 2));
+    uint64_t served_ms = cluster_now_ms() - back_ms;
+    REQUIRE(cluster_restart_etcd(c, 2));
+    uint64_t tip = 0;
+    CHECK(cluster_wait_same_tip(c, 0, 60000, &tip));
+    CHECK(cluster_compare(c, NULL));
+    printf("    validators: validator 2 started while etcd had no majority: serving %llu ms after a majority was back\n",
+           (unsigned long long)served_ms);
+}
+
+TEST(validators_a_validator_starts_while_etcd_has_no_leader) {
+    validator_cluster c;
+    if (cluster_start(&c, 3, 3, 2)) start_without_etcd_leader(&c);
+    else CHECK(!"the cluster started");
+    cluster_stop(&c);
+}
+
+/* The proposer killed and started again at once (on another port) while etcd
+ * changes leaders (a member killed and restarted, again and again): etcd renews every
+ * lease at each new leader, so the dead process's proposer lease may outlive it for
+ * as long as the changes go on, everyone forwarding to its dead URL. Its successor
+ * holds the same key: it takes the lease back. */
+static void restarted_proposer(validator_cluster *c, load *l) {
+    REQUIRE(make_network(&c->nodes[1]));
+    REQUIRE(load_start(l, c, 1, 0, 7));
+    CHECK(wait_committed(l, 20, 60000) >= 20);
+    int proposer = cluster_proposer(c, 20000);
+    REQUIRE(proposer >= 0);
+    cluster_kill_validator(c, (uint32_t)proposer);
+    load_update(l, c);
+    uint64_t kill_ms = cluster_now_ms();
+    REQUIRE(cluster_start_validator(c, (uint32_t)proposer));
+    load_update(l, c);
+    uint64_t at_restart = load_committed(l), first_ms = 0;
+    const uint32_t rounds = 8;
+    for (uint32_t r = 0; r < rounds; r++) {
+        int leader = etcd_cluster_leader(&c->etcd);
+        if (leader < 0) leader = (int)(r % c->etcd_count);
+        cluster_kill_etcd(c, (uint32_t)leader);
+        REQUIRE(cluster_restart_etcd(c, (uint32_t)leader));
+        /* A leader for a while (less than a lease), then the next change. */
+        for (int wait = 0; wait < 14; wait++) {
+            if (!first_ms && load_committed(l) > at_restart) first_ms = cluster_now_ms() - kill_ms;
+            cluster_sleep_ms(50);
+        }
+    }
+    uint64_t churn_ms = cluster_now_ms() - kill_ms;
+    uint64_t during = load_committed(l) - at_restart;
+    if (!first_ms && wait_committed(l, at_restart + 1, 30000) > at_restart) first_ms = cluster_now_ms() - kill_ms;
+    load_stop(l);
+    uint64_t tip = 0;
+    CHECK(cluster_wait_same_tip(c, 1, 60000, &tip));
+    CHECK(cluster_compare(c, NULL));
+    check_load(c, l, 0, tip, false);
+    printf("    validators: proposer %d killed and restarted, then %u etcd leader changes in %llu ms: %llu payments "
+           "committed meanwhile, the first %llu ms after the kill\n",
+           proposer, rounds, (unsigned long long)churn_ms, (unsigned long long)during, (unsigned long long)first_ms);
+    CHECK(during > 0);
+}
+
+TEST(validators_a_restarted_proposer_takes_its_lease_back) {
+    validator_cluster c;
+    load l;
+    load_init(&l);
+    if (cluster_start(&c, 3, 3, 3)) restarted_proposer(&c, &l);
+    else CHECK(!"the cluster started");
+    load_free(&l);
+    cluster_stop(&c);
+}

@@ -94,6 +94,10 @@ static bool read_port(const char *path, unsigned *port) {
 }
 
 bool cluster_start_validator(validator_cluster *c, uint32_t i) {
+    return cluster_launch_validator(c, i) && cluster_await_validator(c, i);
+}
+
+bool cluster_launch_validator(validator_cluster *c, uint32_t i) {
     test_node *node = &c->nodes[i];
     if (i >= c->validator_count || node->pid > 0) return false;
     char data[300], port_file[320], lease[16], genesis[CLUSTER_VALIDATORS_MAX * (TALLY_ADDRESS_LENGTH + 1) + 1];
@@ -127,6 +131,15 @@ bool cluster_start_validator(validator_cluster *c, uint32_t i) {
     }
     node->pid = pid;
     c->started[i] = true;
+    return true;
+}
+
+bool cluster_await_validator(validator_cluster *c, uint32_t i) {
+    test_node *node = &c->nodes[i];
+    pid_t pid = node->pid;
+    char port_file[320];
+    snprintf(port_file, sizeof port_file, "%s/port", node->directory);
+    if (pid <= 0) return false;
     uint64_t until = cluster_now_ms() + START_WAIT_MS;
     while (cluster_now_ms() < until) {
         int status;

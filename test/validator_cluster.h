@@ -47,6 +47,9 @@ bool cluster_start(validator_cluster *c, uint32_t etcd_members, uint32_t validat
 /* Starts validator i (again) on its data directory and waits until it serves
  * /v1/status (up to 60 s). */
 bool cluster_start_validator(validator_cluster *c, uint32_t i);
+/* The two halves of it: fork and exec, then the wait. */
+bool cluster_launch_validator(validator_cluster *c, uint32_t i);
+bool cluster_await_validator(validator_cluster *c, uint32_t i);
 /* kill -9 of validator i, waiting for it to be gone. */
 void cluster_kill_validator(validator_cluster *c, uint32_t i);
 bool cluster_running(const validator_cluster *c, uint32_t i);
