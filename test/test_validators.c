@@ -487,6 +487,7 @@ static void failover(validator_cluster *c, load *l) {
     uint64_t height_at_kill = 0;
     REQUIRE(cluster_tip(c, (uint32_t)proposer, &height_at_kill, NULL));
     uint64_t committed_before = load_committed(l);
+    int etcd_leader = etcd_cluster_leader(&c->etcd);
     uint64_t kill_ms = cluster_now_ms();
     cluster_kill_validator(c, (uint32_t)proposer);
     cluster_kill_etcd(c, (uint32_t)proposer);
@@ -526,9 +527,10 @@ static void failover(validator_cluster *c, load *l) {
         found += l->clients[k].found;
         resubmissions += l->clients[k].resubmissions;
     }
-    printf("    validators: failover %llu ms (SIGKILL of proposer %d and its etcd member to the first block of "
-           "validator %d, at height %llu)\n",
-           (unsigned long long)(seen_ms ? seen_ms - kill_ms : 0), proposer, next, (unsigned long long)new_block);
+    printf("    validators: failover %llu ms (SIGKILL of proposer %d and its etcd member, %s raft leader, to the "
+           "first block of validator %d, at height %llu)\n",
+           (unsigned long long)(seen_ms ? seen_ms - kill_ms : 0), proposer,
+           etcd_leader == proposer ? "the" : "not the", next, (unsigned long long)new_block);
     printf("    validators: %llu payments committed by 4 clients in %.1f s (%llu before the kill), %llu acknowledged, "
            "%llu found committed after an unknown outcome, %llu resubmissions; %llu heights agree; 0 lost, 0 twice\n",
            (unsigned long long)load_committed(l), run_ms / 1000.0, (unsigned long long)committed_before,

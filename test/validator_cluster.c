@@ -54,6 +54,7 @@ static bool read_address(validator_cluster *c, uint32_t i) {
 
 bool cluster_start(validator_cluster *c, uint32_t etcd_members, uint32_t validator_count, uint32_t started) {
     memset(c, 0, sizeof *c);
+    c->started_ms = cluster_now_ms();
     for (uint32_t i = 0; i < CLUSTER_VALIDATORS_MAX; i++) c->exit_status[i] = -1;
     if (validator_count == 0 || validator_count > CLUSTER_VALIDATORS_MAX || started > validator_count ||
         etcd_members == 0 || etcd_members > ETCD_CLUSTER_MEMBERS_MAX)
@@ -401,6 +402,12 @@ void cluster_print_logs(const validator_cluster *c) {
 
 void cluster_stop(validator_cluster *c) {
     if (test_current_failed()) cluster_print_logs(c);
+    if (c->started_ms) {
+        printf("    validators: wall time %.1f s (%u etcd members, %u validators)\n",
+               (cluster_now_ms() - c->started_ms) / 1000.0, c->etcd_count, c->validator_count);
+        fflush(stdout);
+        c->started_ms = 0;
+    }
     for (uint32_t i = 0; i < CLUSTER_VALIDATORS_MAX; i++) {
         cluster_kill_validator(c, i);
         if (c->made[i]) harness_remove_directory(&c->nodes[i]);

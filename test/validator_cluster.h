@@ -38,6 +38,7 @@ typedef struct {
     char addresses[CLUSTER_VALIDATORS_MAX][TALLY_ADDRESS_LENGTH + 1];
     char etcd_urls[CLUSTER_VALIDATORS_MAX][ETCD_CLUSTER_MEMBERS_MAX * 64]; /* its own member first */
     int exit_status[CLUSTER_VALIDATORS_MAX]; /* of its last exit seen (-1: none) */
+    uint64_t started_ms; /* cluster_start's call, for the wall time cluster_stop prints */
 } validator_cluster;
 
 /* Starts etcd_members etcd members, makes validator_count data directories and
@@ -81,7 +82,8 @@ bool cluster_compare(const validator_cluster *c, uint64_t *compared);
 /* The tails of every validator's stderr (and etcd's logs when etcd too), on stderr. */
 void cluster_print_logs(const validator_cluster *c);
 /* Kills every validator and etcd member still running and removes every directory;
- * prints the logs first when the current test failed. Safe to call twice. */
+ * prints the logs first when the current test failed, and the wall time since
+ * cluster_start ("    validators: wall time ..."). Safe to call twice. */
 void cluster_stop(validator_cluster *c);
 
 /* The bytes of GET path (a 200 only; caller frees), e.g. /v1/blocks/H/raw. */
