@@ -141,6 +141,7 @@ struct load {
     client clients[CLIENTS_MAX];
     long pause_ms;
     volatile bool stopping;
+    volatile bool abandon; /* the test failed: stop without settling */
 };
 
 /* What the clients see of validator i (after a start or a kill). */
@@ -188,7 +189,7 @@ static outcome settle(client *k, tally_tx *tx, const test_actor *payer, const ch
     load *l = k->load;
     uint64_t until = cluster_now_ms() + SETTLE_LIMIT_MS;
     bool first = true;
-    while (cluster_now_ms() < until) {
+    while (cluster_now_ms() < until && !l->abandon) {
         test_node node;
         uint32_t i = (*turn)++ % (l->validator_count ? l->validator_count : 1);
         if (!load_node(l, i, &node)) {
@@ -312,6 +313,7 @@ static void load_stop(load *l) {
 }
 
 static void load_free(load *l) {
+    if (test_current_failed()) l->abandon = true;
     load_stop(l);
     for (uint32_t k = 0; k < CLIENTS_MAX; k++) free(l->clients[k].ids);
     pthread_mutex_destroy(&l->lock);
