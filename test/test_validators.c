@@ -523,6 +523,7 @@ static void failover(validator_cluster *c, load *l) {
     CHECK(cluster_compare(c, &compared));
     CHECK_EQ(compared, tip);
     check_load(c, l, (uint32_t)(next >= 0 ? next : 0), tip, true);
+    CHECK(cluster_stop_and_verify(c, tip)); /* each validator's own log verifies from genesis */
     uint64_t acknowledged = 0, found = 0, resubmissions = 0;
     for (uint32_t k = 0; k < l->client_count; k++) {
         acknowledged += l->clients[k].acknowledged;
@@ -788,6 +789,7 @@ static void crash_loop(validator_cluster *c, load *l) {
     CHECK(cluster_compare(c, &compared));
     CHECK_EQ(compared, tip);
     check_load(c, l, 0, tip, false);
+    CHECK(cluster_stop_and_verify(c, tip)); /* each validator's own log verifies from genesis */
     CHECK_EQ(stalls, 0);
     CHECK(kills >= kills_wanted);
     uint64_t resubmissions = 0, found = 0;

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tally_chain.h"
 #include "test.h"
 
 #define TALLYD_PATH "build/test/tallyd"
@@ -375,6 +376,36 @@ bool cluster_compare(const validator_cluster *c, uint64_t *compared) {
     free(other);
     if (compared) *compared = lowest;
     return same;
+}
+
+bool cluster_stop_and_verify(validator_cluster *c, uint64_t tip) {
+    bool ok = true, any = false;
+    uint8_t first_hash[TALLY_HASH_BYTES];
+    for (uint32_t i = 0; i < c->validator_count; i++) {
+        if (!cluster_running(c, i)) continue;
+        kill(c->nodes[i].pid, SIGTERM);
+        int status = 0;
+        if (waitpid(c->nodes[i].pid, &status, 0) == c->nodes[i].pid)
+            c->exit_status[i] = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        c->nodes[i].pid = 0;
+        char data[300];
+        snprintf(data, sizeof data, "%s/data", c->nodes[i].directory);
+        tally_verify_summary summary;
+        tally_chain_failure failure;
+        if (tally_chain_verify(data, NULL, NULL, NULL, NULL, &summary, &failure) != TALLY_CHAIN_OK) {
+            fprintf(stderr, "    cluster: validator %u's chain does not verify: %s\n", i, failure.message);
+            ok = false;
+            continue;
+        }
+        if (summary.blocks != tip + 1) {
+            fprintf(stderr, "    cluster: validator %u's chain has %llu blocks, not %llu\n", i,
+                    (unsigned long long)summary.blocks, (unsigned long long)(tip + 1));
+            ok = false;
+        }
+        if (any && memcmp(first_hash, summary.tip.hash, TALLY_HASH_BYTES) != 0) ok = false;
+        if (!any) memcpy(first_hash, summary.tip.hash, TALLY_HASH_BYTES), any = true;
+    }
+    return ok && any;
 }
 
 static void print_tail(const char *title, const char *path, int lines) {

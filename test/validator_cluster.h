@@ -79,6 +79,11 @@ bool cluster_wait_same_tip(const validator_cluster *c, uint64_t min_height, long
  * not answer; *compared (may be NULL) gets h. */
 bool cluster_compare(const validator_cluster *c, uint64_t *compared);
 
+/* Stops every running validator cleanly (SIGTERM) and verifies each one's data
+ * directory from its genesis (tally_chain_verify: every hash, signature, result and
+ * state hash): true when each holds exactly blocks 0..tip, with one tip hash. */
+bool cluster_stop_and_verify(validator_cluster *c, uint64_t tip);
+
 /* The tails of every validator's stderr (and etcd's logs when etcd too), on stderr. */
 void cluster_print_logs(const validator_cluster *c);
 /* Kills every validator and etcd member still running and removes every directory;
