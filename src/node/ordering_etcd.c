@@ -54,6 +54,8 @@
 #define APPLIED_EVERY_MS 500u
 #define COMPACT_EVERY_MS 5000u
 #define FETCH_BLOCK_MAX ((size_t)64 << 20)
+/* How long a starting validator waits for etcd to answer (an election takes ~1 s). */
+#define GENESIS_WAIT_MS 30000u
 
 typedef struct {
     uint64_t height;
@@ -183,7 +185,13 @@ bool ordering_genesis(ordering *o, const uint8_t *genesis, size_t genesis_length
     size_t key_length = block_key(o, key, 0);
     etcd_kv kv = {0};
     bool found = false;
-    etcd_status status = etcd_get(o->propose_etcd, key, key_length, &kv, &found, NULL);
+    /* etcd without a leader for a moment (an election after a member died) is no
+     * reason to give up starting: ask again for a while. */
+    uint64_t give_up_ms = now_ms() + GENESIS_WAIT_MS;
+    etcd_status status;
+    while ((status = etcd_get(o->propose_etcd, key, key_length, &kv, &found, NULL)) == ETCD_UNAVAILABLE &&
+           now_ms() < give_up_ms)
+        sleep_ms(100);
     if (status != ETCD_OK) return set_why(why, why_size, "reading the chain's genesis from etcd", o->propose_etcd), false;
     if (!found && !genesis) {
         snprintf(why, why_size,
@@ -194,7 +202,12 @@ bool ordering_genesis(ordering *o, const uint8_t *genesis, size_t genesis_length
     }
     if (!found) {
         bool created = false;
-        status = etcd_create(o->propose_etcd, key, key_length, genesis, genesis_length, 0, NULL, &created, NULL, &kv);
+        /* Asked again after an unknown outcome: a create that was applied then answers
+         * not created, with this genesis as the key's value (compared below). */
+        while ((status = etcd_create(o->propose_etcd, key, key_length, genesis, genesis_length, 0, NULL, &created, NULL,
+                                     &kv)) == ETCD_UNAVAILABLE &&
+               now_ms() < give_up_ms)
+            sleep_ms(100);
         if (status != ETCD_OK) return set_why(why, why_size, "writing the chain's genesis to etcd", o->propose_etcd), false;
         if (created) {
             *bytes = malloc(genesis_length);
@@ -458,22 +471,32 @@ static void check_leader(ordering *o, int64_t lease) {
             etcd_kv_release(&kv);
             kv.value = (uint8_t *)strdup(o->my_leader_value);
             kv.value_length = strlen(o->my_leader_value);
+            kv.lease = lease;
             found = kv.value != NULL;
         } else {
             found = kv.key != NULL;
         }
     }
+    unsigned index = 0;
+    char url[ORDERING_URL_MAX] = "";
+    bool parsed = found && sscanf((const char *)kv.value, "%u %255s", &index, url) == 2;
+    if (parsed && index == o->config.validator_index && kv.lease != 0 && kv.lease != lease) {
+        /* The lease of this validator's previous process (killed, restarted): nobody
+         * keeps it alive, but etcd renews every lease at each change of its own leader,
+         * so it could outlive the process for long, everyone forwarding to a dead URL.
+         * Only this validator's key signs as it: revoke it, and take the lease anew. */
+        etcd_status revoked = etcd_lease_revoke(o->keeper_etcd, kv.lease);
+        (void)revoked; /* refused when it ended meanwhile; checked again next time */
+    }
     pthread_mutex_lock(&o->lock);
     int64_t before = o->proposer_index;
     if (found) {
-        unsigned index = 0;
-        char url[ORDERING_URL_MAX] = "";
-        if (sscanf((const char *)kv.value, "%u %255s", &index, url) == 2) {
+        if (parsed) {
             o->proposer_index = index;
             snprintf(o->proposer_url, sizeof o->proposer_url, "%s", url);
         }
         o->proposer = kv.value_length == strlen(o->my_leader_value) &&
-                      memcmp(kv.value, o->my_leader_value, kv.value_length) == 0 && lease == o->lease;
+                      memcmp(kv.value, o->my_leader_value, kv.value_length) == 0 && kv.lease == lease;
     } else {
         o->proposer = false;
         o->proposer_index = -1;
