@@ -913,7 +913,8 @@ typedef struct tally_cosign_store tally_cosign_store;
 
 typedef struct {
     bool create;         /* create an empty log when missing */
-    uint64_t max_height; /* records above it are damage (the block log's tip: 0 is no bound) */
+    uint64_t max_height; /* records above it are damage when opening (the block log's tip; 0: no
+                          * bound); adds later are not bounded by it */
     tally_notice_fn *notice; /* a torn tail cut; may be NULL */
     void *notice_context;
 } tally_cosign_store_options;

@@ -119,6 +119,11 @@ struct node {
     pthread_mutex_t index_lock;
     pthread_t indexer_thread;
     bool indexer_started;
+
+    /* Co-signatures (issue 14, node/cosigner.h): the node's own of each block it
+     * makes, and other validators' from the ordering layer. Under lock; flushed
+     * without it by the producer thread. */
+    cosigner cosign;
 };
 
 static uint64_t now_ms(void) {
@@ -241,6 +246,8 @@ static bool load_or_make_producer_key(node *n, bool create, char *why, size_t wh
     return true;
 }
 
+static void cosign_say(void *context, const char *what, const char *detail) { say(context, what, detail); }
+
 static void notice(void *context, const tally_chain_failure *failure) {
     const node *n = context;
     say(n, "notice", failure->message);
@@ -343,6 +350,11 @@ bool node_open(const node_config *config, node **out, char *why, size_t why_size
         return false;
     }
     if (!open_index(n, why, why_size)) {
+        node_close(n);
+        return false;
+    }
+    /* Co-signatures (issue 14). */
+    if (!cosigner_open(&n->cosign, n->data_dir, n->store, &n->producer, cosign_say, n, why, why_size)) {
         node_close(n);
         return false;
     }
@@ -459,6 +471,9 @@ static void produce_block(node *n) {
         return;
     }
     uint64_t height = tally_store_tip(n->store)->height;
+    /* Co-signatures (issue 14): the block is durable and published; the node vouches
+     * for it too (one write, flushed by producer_main). */
+    cosigner_sign_block(&n->cosign, n->producer_secret, height, tally_store_tip(n->store)->hash);
     for (uint32_t i = 0; i < count; i++) {
         tx_status status = {.result = n->candidate_results[i]};
         status.state = status.result.code == TALLY_OK ? TX_COMMITTED : TX_REFUSED;
@@ -497,6 +512,17 @@ static void *producer_main(void *context) {
     pthread_mutex_lock(&n->lock);
     while (!node_failed(n)) {
         uint64_t now = monotonic_ns();
+        /* Co-signatures (issue 14): fsynced at most every 100 ms under load, at once
+         * when idle, without the lock (they are never acknowledged: cosigner.h). */
+        if (cosigner_flush_due(&n->cosign, n->pool.count == 0, now)) {
+            cosigner_flush_begin(&n->cosign, now);
+            pthread_mutex_unlock(&n->lock);
+            tally_chain_failure failure;
+            tally_chain_error error = cosigner_flush(&n->cosign, &failure);
+            pthread_mutex_lock(&n->lock);
+            cosigner_flush_end(&n->cosign, error, &failure);
+            continue;
+        }
         uint64_t due = 0;
         if (n->pool.count > 0) {
             due = block_due_ns(n);
@@ -662,6 +688,7 @@ void node_close(node *n) {
     }
     index_close(n->index);
     pthread_mutex_destroy(&n->index_lock);
+    cosigner_close(&n->cosign); /* flushes: co-signatures (issue 14) */
     tally_store_close(n->store);
     tally_signature_pool_stop(n->signatures); /* after the store, which borrows it */
     mempool_free(&n->pool);
@@ -1002,6 +1029,39 @@ void node_read_end(node *n) { pthread_mutex_unlock(&n->lock); }
 
 const tally_chain_tip *node_tip(const node *n) { return tally_store_tip(n->store); }
 const tally_blocklog *node_log(const node *n) { return tally_store_log(n->store); }
+
+/* ---- co-signatures (issue 14; node/cosigner.h) ---- */
+
+bool node_cosignatures(node *n, uint64_t height, node_cosignature *out, uint32_t max, uint32_t *count,
+                       uint8_t block_hash[TALLY_HASH_BYTES]) {
+    *count = 0;
+    pthread_mutex_lock(&n->lock);
+    bool found = !node_failed(n) && cosigner_get(&n->cosign, tally_store_log(n->store), height, out, max, count,
+                                                 block_hash);
+    pthread_mutex_unlock(&n->lock);
+    return found;
+}
+
+tally_chain_error node_cosign_add_remote(node *n, uint64_t height, const uint8_t block_hash[TALLY_HASH_BYTES],
+                                         uint32_t validator, const uint8_t signature[TALLY_SIGNATURE_BYTES],
+                                         tally_chain_failure *failure) {
+    pthread_mutex_lock(&n->lock);
+    tally_chain_error error =
+        cosigner_add_remote(&n->cosign, tally_store_log(n->store), height, block_hash, validator, signature, failure);
+    if (error == TALLY_CHAIN_OK) pthread_cond_signal(&n->work); /* flushed by the producer */
+    pthread_mutex_unlock(&n->lock);
+    return error;
+}
+
+uint32_t node_validators(node *n, tally_key out[TALLY_VALIDATORS_MAX], uint32_t *quorum, uint64_t *final_height) {
+    pthread_mutex_lock(&n->lock);
+    uint32_t count = n->cosign.validator_count;
+    memcpy(out, n->cosign.validators, count * sizeof *out);
+    if (quorum) *quorum = n->cosign.quorum;
+    if (final_height) *final_height = n->cosign.final_height;
+    pthread_mutex_unlock(&n->lock);
+    return count;
+}
 
 node_metrics node_metrics_read(node *n) {
     pthread_mutex_lock(&n->lock);

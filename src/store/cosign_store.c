@@ -56,7 +56,7 @@ struct tally_cosign_store {
     uint8_t chain_id[TALLY_CHAIN_ID_BYTES];
     tally_key validators[TALLY_VALIDATORS_MAX];
     uint32_t validator_count;
-    uint64_t max_height; /* 0: no bound */
+    uint64_t max_height; /* records above it are damage at open; 0: no bound */
     uint64_t size;       /* end of the last record */
     uint64_t records;
     uint64_t top;        /* highest height with an entry */
@@ -133,14 +133,15 @@ static const entry *entry_of(const tally_cosign_store *store, uint64_t height, u
  * Whether a co-signature may join the index: OK (and *duplicate when that very one
  * is there), or why not. Checks the signature last: it is the costly part.
  */
-static tally_chain_error check_new(const tally_cosign_store *store, uint64_t height,
+static tally_chain_error check_new(const tally_cosign_store *store, uint64_t max_height, uint64_t height,
                                    const uint8_t hash[TALLY_HASH_BYTES], uint32_t validator,
                                    const uint8_t signature[TALLY_SIGNATURE_BYTES], bool *duplicate,
                                    tally_chain_failure *failure) {
     *duplicate = false;
-    if (height == 0 || (store->max_height != 0 && height > store->max_height))
+    if (height == 0 || (max_height != 0 && height > max_height))
         return chain_fail(failure, TALLY_CHAIN_ERR_BAD_ARGUMENT, height, TALLY_NO_TX,
-                          "no block to co-sign at this height (heights run from 1 to %" PRIu64 ")", store->max_height);
+                          "no block to co-sign at this height (the chain's blocks run from 1 to %" PRIu64 ")",
+                          max_height);
     if (validator >= store->validator_count)
         return chain_fail(failure, TALLY_CHAIN_ERR_BAD_ARGUMENT, height, TALLY_NO_TX,
                           "validator %" PRIu32 " is not in the chain's set of %" PRIu32, validator,
@@ -240,7 +241,7 @@ static tally_chain_error scan_record(tally_cosign_store *store, const uint8_t re
         return corrupt(store, failure, offset, TALLY_NO_HEIGHT, "a checksum mismatch in a complete record");
     bool duplicate = false;
     tally_chain_failure why;
-    tally_chain_error error = check_new(store, height, record + OFFSET_HASH, record[OFFSET_VALIDATOR],
+    tally_chain_error error = check_new(store, store->max_height, height, record + OFFSET_HASH, record[OFFSET_VALIDATOR],
                                         record + OFFSET_SIGNATURE, &duplicate, &why);
     if (error != TALLY_CHAIN_OK) {
         char what[TALLY_FAILURE_MESSAGE_MAX + 48];
@@ -367,17 +368,19 @@ void tally_cosign_store_close(tally_cosign_store *store) {
 /* Adding and flushing.                                                      */
 /* ------------------------------------------------------------------------ */
 
-tally_chain_error tally_cosign_store_add(tally_cosign_store *store, uint64_t height,
-                                         const uint8_t block_hash[TALLY_HASH_BYTES], uint32_t validator,
-                                         const uint8_t signature[TALLY_SIGNATURE_BYTES], bool *added,
-                                         tally_chain_failure *failure) {
+/* tally_cosign_store_add; heights above max_height (0: none) refused. */
+static tally_chain_error add_bounded(tally_cosign_store *store, uint64_t max_height, uint64_t height,
+                                     const uint8_t block_hash[TALLY_HASH_BYTES], uint32_t validator,
+                                     const uint8_t signature[TALLY_SIGNATURE_BYTES], bool *added,
+                                     tally_chain_failure *failure) {
     assert(store != NULL && block_hash != NULL && signature != NULL);
     if (added != NULL) *added = false;
     if (__atomic_load_n(&store->failed, __ATOMIC_ACQUIRE))
         return chain_fail(failure, TALLY_CHAIN_ERR_LOG_FAILED, height, TALLY_NO_TX,
                           "an earlier write to %s failed; close and reopen it", store->path);
     bool duplicate = false;
-    tally_chain_error error = check_new(store, height, block_hash, validator, signature, &duplicate, failure);
+    tally_chain_error error =
+        check_new(store, max_height, height, block_hash, validator, signature, &duplicate, failure);
     if (error != TALLY_CHAIN_OK || duplicate) return error;
     /* Room in memory first, so that a record in the file is always in the index. */
     if (!heights_reserve(store, height) || !entries_reserve(store))
@@ -400,6 +403,13 @@ tally_chain_error tally_cosign_store_add(tally_cosign_store *store, uint64_t hei
     store->records++;
     if (added != NULL) *added = true;
     return TALLY_CHAIN_OK;
+}
+
+tally_chain_error tally_cosign_store_add(tally_cosign_store *store, uint64_t height,
+                                         const uint8_t block_hash[TALLY_HASH_BYTES], uint32_t validator,
+                                         const uint8_t signature[TALLY_SIGNATURE_BYTES], bool *added,
+                                         tally_chain_failure *failure) {
+    return add_bounded(store, 0, height, block_hash, validator, signature, added, failure);
 }
 
 tally_chain_error tally_cosign_store_flush(tally_cosign_store *store, tally_chain_failure *failure) {
@@ -485,8 +495,9 @@ tally_chain_error tally_cosign_store_salvage(tally_cosign_store *store, const ch
             summary->records++;
             tally_chain_error refused = TALLY_CHAIN_ERR_COSIGN_LOG_CORRUPT;
             if (record_sound(record))
-                refused = tally_cosign_store_add(store, le_load_u64(record + OFFSET_HEIGHT), record + OFFSET_HASH,
-                                                 record[OFFSET_VALIDATOR], record + OFFSET_SIGNATURE, NULL, failure);
+                refused = add_bounded(store, store->max_height, le_load_u64(record + OFFSET_HEIGHT),
+                                      record + OFFSET_HASH, record[OFFSET_VALIDATOR], record + OFFSET_SIGNATURE, NULL,
+                                      failure);
             if (refused == TALLY_CHAIN_OK) {
                 summary->kept++;
             } else if (refused == TALLY_CHAIN_ERR_COSIGN_LOG_CORRUPT || refused == TALLY_CHAIN_ERR_BAD_ARGUMENT ||
