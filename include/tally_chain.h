@@ -123,7 +123,8 @@ extern "C" {
     /* co-signatures */                                                                          \
     X(BAD_COSIGNATURE, "the co-signature does not hold for that validator of the chain")         \
     X(COSIGN_CONFLICT, "the validator already co-signed another block or signature at this height") \
-    X(COSIGN_LOG_CORRUPT, "a record of the co-signature log is damaged or does not hold")
+    X(COSIGN_LOG_CORRUPT, "a record of the co-signature log is damaged or does not hold")       \
+    X(NOT_FINAL, "the block is not co-signed by a quorum of the chain's validators")
 
 typedef enum {
 #define TALLY_CHAIN_ERROR_ENUM(name, message) TALLY_CHAIN_ERR_##name,

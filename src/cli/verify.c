@@ -149,7 +149,7 @@ static cli_status print_failure(cli_context *ctx, tally_chain_error code, const 
                 failure->offset);
     /* Only when every block before it was verified in this run. */
     if (failure->height != TALLY_NO_HEIGHT && failure->height > 0 && summary->blocks == failure->height &&
-        code != TALLY_CHAIN_ERR_BAD_COSIGNATURE)
+        code != TALLY_CHAIN_ERR_BAD_COSIGNATURE && code != TALLY_CHAIN_ERR_NOT_FINAL)
         fprintf(ctx->err, "  the chain is sound up to block %" PRIu64 "; block %" PRIu64 " is not\n",
                 failure->height - 1, failure->height);
     return CLI_REFUSED;
@@ -299,7 +299,8 @@ static tally_chain_error open_genesis(node_source *source, const node_claim *cla
     return TALLY_CHAIN_OK;
 }
 
-cli_status cli_verify_node(cli_context *ctx, const uint8_t *expected_chain_id, bool full_invariants) {
+cli_status cli_verify_node(cli_context *ctx, const uint8_t *expected_chain_id, bool full_invariants,
+                           bool require_final) {
     node_claim claim;
     cli_status status = read_status(ctx, &claim);
     if (status != CLI_OK) return status;
@@ -348,6 +349,21 @@ cli_status cli_verify_node(cli_context *ctx, const uint8_t *expected_chain_id, b
     summary.elapsed_ns = monotonic_ns() - progress.start_ns;
     tally_state_destroy(state);
     if (status != CLI_OK) return status;
+    if (code == TALLY_CHAIN_OK && require_final &&
+        (source.cosign.unserved || source.cosign.final != source.cosign.blocks)) {
+        char message[200];
+        uint64_t first = source.cosign.not_final_listed ? source.cosign.not_final[0] : 1;
+        if (source.cosign.unserved)
+            snprintf(message, sizeof message, "the node serves no co-signatures, and --require-final asks for them");
+        else
+            snprintf(message, sizeof message,
+                     "block %" PRIu64 ": not final (fewer than %" PRIu32 " of the %" PRIu32
+                     " validators co-signed it); %" PRIu64 " of %" PRIu64 " blocks are",
+                     first, source.cosign.quorum, source.cosign.validator_count, source.cosign.final,
+                     source.cosign.blocks);
+        fail_here(&failure, TALLY_CHAIN_ERR_NOT_FINAL, source.cosign.unserved ? TALLY_NO_HEIGHT : first, message);
+        code = TALLY_CHAIN_ERR_NOT_FINAL;
+    }
     if (code != TALLY_CHAIN_OK) return print_failure(ctx, code, &failure, &summary, source_name);
     print_summary(ctx, &summary, source_name, &source.cosign);
     return CLI_OK;
@@ -367,5 +383,8 @@ cli_status cli_cmd_verify(cli_context *ctx, const cli_args *args) {
     if (data && !data[0]) return cli_usage(ctx, args->command, "--data needs a directory");
     const uint8_t *expected = chain_hex ? chain_id : NULL;
     bool full = cli_flag(args, "--full");
-    return data ? cli_verify_data(ctx, data, expected, full) : cli_verify_node(ctx, expected, full);
+    bool require_final = cli_flag(args, "--require-final");
+    if (data && require_final)
+        return cli_usage(ctx, args->command, "--require-final checks a node's co-signatures: give --node, not --data");
+    return data ? cli_verify_data(ctx, data, expected, full) : cli_verify_node(ctx, expected, full, require_final);
 }
