@@ -3,7 +3,8 @@
  * A node co-signs every block it makes (a chain of one validator: each is final at
  * once), serves them at GET /v1/blocks/{height}/cosignatures (each checked here
  * with tally_cosign_holds against the hash of the block it serves), counts them in
- * /v1/status and /metrics, and `tally verify` prints the final count. Then the
+ * /v1/status and /metrics, `tally block` shows the co-signers and `tally verify`
+ * prints the final count. Then the
  * stopped node's cosignatures.log is damaged in the middle: the node starts anyway
  * (what an operator wants of data it can make again), keeps the damaged file aside,
  * serves every other co-signature, and verify names the block that is no longer
@@ -131,6 +132,12 @@ TEST(cli_cosign_a_node_cosigns_serves_and_verify_counts_final_blocks) {
     if (getenv("TALLY_TEST_VERBOSE"))
         fprintf(stderr, "    verify --node of %lld blocks with their co-signatures: %.1f ms\n", (long long)height,
                 (double)verify_ns / 1e6);
+
+    /* tally block H shows who co-signed it */
+    CHECK_EQ(TALLY(&s, "block", "3"), CLI_OK);
+    CHECK(contains(s.out, "co-signed   by 1 of 1 validators (quorum 1): final\n"));
+    snprintf(expected, sizeof expected, "    0  %s\n", producer);
+    CHECK(contains(s.out, expected));
 
     /* Stopped: the log holds one record per block, all flushed. */
     CHECK_EQ(harness_stop(&node), 0);
