@@ -43,9 +43,13 @@ static void block_hash_of(uint64_t height, uint8_t hash[TALLY_HASH_BYTES]) {
     crypto_generichash(hash, TALLY_HASH_BYTES, seed, sizeof seed, NULL, 0);
 }
 
+/* Signatures checked at open on this pool when set (the damage test's), else on the
+ * calling thread. */
+static tally_signature_pool *scan_pool;
+
 static tally_cosign_store *open_store(const char *directory, const validator_set *set, uint64_t max_height,
                                       notice_log *notices, tally_chain_error *error, tally_chain_failure *failure) {
-    tally_cosign_store_options options = {true, max_height, notice_collect, notices};
+    tally_cosign_store_options options = {true, max_height, notice_collect, notices, scan_pool};
     tally_cosign_store *store = NULL;
     *error = tally_cosign_store_open(directory, set->chain_id, set->keys, VALIDATORS, &options, &store, failure);
     return store;
@@ -238,6 +242,8 @@ TEST(cosign_store_cuts_a_torn_tail_and_refuses_damage) {
     REQUIRE(original != NULL);
     const size_t record = TALLY_COSIGN_RECORD_BYTES;
     REQUIRE(length == HEIGHTS * 3 * record);
+    scan_pool = tally_signature_pool_start(2); /* the signatures checked on two threads here */
+    REQUIRE(scan_pool != NULL);
     char path[512];
     path_join(path, sizeof path, directory, TALLY_COSIGN_FILE_NAME);
     notice_log notices = {0};
@@ -323,6 +329,8 @@ TEST(cosign_store_cuts_a_torn_tail_and_refuses_damage) {
     store = open_store(directory, &set, HEIGHTS, &notices, &error, &failure);
     CHECK(store != NULL);
     tally_cosign_store_close(store);
+    tally_signature_pool_stop(scan_pool);
+    scan_pool = NULL;
     free(bytes);
     free(original);
     temp_dir_remove(directory);

@@ -89,7 +89,8 @@ static bool move_aside_and_salvage(cosigner *c, const char *data_dir, const char
 }
 
 bool cosigner_open(cosigner *c, const char *data_dir, const tally_store *store, const tally_key *self,
-                   cosigner_say_fn *say_fn, void *say_context, char *why, size_t why_size) {
+                   tally_signature_pool *signatures, cosigner_say_fn *say_fn, void *say_context, char *why,
+                   size_t why_size) {
     memset(c, 0, sizeof *c);
     c->say = say_fn;
     c->say_context = say_context;
@@ -104,7 +105,7 @@ bool cosigner_open(cosigner *c, const char *data_dir, const tally_store *store, 
     snprintf(path, sizeof path, "%s/%s", data_dir, TALLY_COSIGN_FILE_NAME);
     struct stat existing;
     bool had_log = stat(path, &existing) == 0;
-    tally_cosign_store_options options = {true, tip->height > 0 ? tip->height : 1, on_notice, c};
+    tally_cosign_store_options options = {true, tip->height > 0 ? tip->height : 1, on_notice, c, signatures};
     tally_chain_failure failure;
     tally_chain_error error = tally_cosign_store_open(data_dir, c->chain_id, c->validators, c->validator_count,
                                                       &options, &c->store, &failure);

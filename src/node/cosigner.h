@@ -61,10 +61,12 @@ typedef struct {
     uint8_t signature[TALLY_SIGNATURE_BYTES];
 } node_cosignature;
 
-/* Opens data_dir/cosignatures.log for the chain of store (see above). false with
- * a reason in why. */
+/* Opens data_dir/cosignatures.log for the chain of store (see above), its
+ * signatures checked on `signatures` (borrowed; may be NULL). false with a reason
+ * in why. */
 bool cosigner_open(cosigner *c, const char *data_dir, const tally_store *store, const tally_key *self,
-                   cosigner_say_fn *say, void *say_context, char *why, size_t why_size);
+                   tally_signature_pool *signatures, cosigner_say_fn *say, void *say_context, char *why,
+                   size_t why_size);
 /* Flushes and closes (c zeroed; an unopened one: nothing). */
 void cosigner_close(cosigner *c);
 

@@ -354,7 +354,8 @@ bool node_open(const node_config *config, node **out, char *why, size_t why_size
         return false;
     }
     /* Co-signatures (issue 14). */
-    if (!cosigner_open(&n->cosign, n->data_dir, n->store, &n->producer, cosign_say, n, why, why_size)) {
+    if (!cosigner_open(&n->cosign, n->data_dir, n->store, &n->producer, n->signatures, cosign_say, n, why,
+                       why_size)) {
         node_close(n);
         return false;
     }

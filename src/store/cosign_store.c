@@ -135,8 +135,8 @@ static const entry *entry_of(const tally_cosign_store *store, uint64_t height, u
  */
 static tally_chain_error check_new(const tally_cosign_store *store, uint64_t max_height, uint64_t height,
                                    const uint8_t hash[TALLY_HASH_BYTES], uint32_t validator,
-                                   const uint8_t signature[TALLY_SIGNATURE_BYTES], bool *duplicate,
-                                   tally_chain_failure *failure) {
+                                   const uint8_t signature[TALLY_SIGNATURE_BYTES], bool check_signature,
+                                   bool *duplicate, tally_chain_failure *failure) {
     *duplicate = false;
     if (height == 0 || (max_height != 0 && height > max_height))
         return chain_fail(failure, TALLY_CHAIN_ERR_BAD_ARGUMENT, height, TALLY_NO_TX,
@@ -162,7 +162,7 @@ static tally_chain_error check_new(const tally_cosign_store *store, uint64_t max
                                                                                         : "another block,",
                           second);
     }
-    if (!tally_cosign_holds(&store->validators[validator], store->chain_id, height, hash, signature))
+    if (check_signature && !tally_cosign_holds(&store->validators[validator], store->chain_id, height, hash, signature))
         return chain_fail(failure, TALLY_CHAIN_ERR_BAD_COSIGNATURE, height, TALLY_NO_TX,
                           "validator %" PRIu32 "'s co-signature does not hold", validator);
     return TALLY_CHAIN_OK;
@@ -231,9 +231,10 @@ static tally_chain_error cut_tail(tally_cosign_store *store, uint64_t offset, ui
     return TALLY_CHAIN_OK;
 }
 
-/* One whole record read at offset: index it, or say why it is damage. */
+/* One whole record read at offset, whose signature was checked ahead (holds):
+ * index it, or say why it is damage. */
 static tally_chain_error scan_record(tally_cosign_store *store, const uint8_t record[RECORD_BYTES], uint64_t offset,
-                                     tally_chain_failure *failure) {
+                                     bool holds, tally_chain_failure *failure) {
     if (le_load_u32(record) != TALLY_COSIGN_MAGIC)
         return corrupt(store, failure, offset, TALLY_NO_HEIGHT, "no record magic where a record starts");
     uint64_t height = le_load_u64(record + OFFSET_HEIGHT);
@@ -242,7 +243,10 @@ static tally_chain_error scan_record(tally_cosign_store *store, const uint8_t re
     bool duplicate = false;
     tally_chain_failure why;
     tally_chain_error error = check_new(store, store->max_height, height, record + OFFSET_HASH, record[OFFSET_VALIDATOR],
-                                        record + OFFSET_SIGNATURE, &duplicate, &why);
+                                        record + OFFSET_SIGNATURE, false, &duplicate, &why);
+    if (error == TALLY_CHAIN_OK && !duplicate && !holds)
+        error = chain_fail(&why, TALLY_CHAIN_ERR_BAD_COSIGNATURE, height, TALLY_NO_TX,
+                           "validator %u's co-signature does not hold", (unsigned)record[OFFSET_VALIDATOR]);
     if (error != TALLY_CHAIN_OK) {
         char what[TALLY_FAILURE_MESSAGE_MAX + 48];
         snprintf(what, sizeof what, "its checksum holds but it is refused (%s)", why.message);
@@ -253,6 +257,29 @@ static tally_chain_error scan_record(tally_cosign_store *store, const uint8_t re
         return chain_fail(failure, TALLY_CHAIN_ERR_NO_MEMORY, height, TALLY_NO_TX, NULL);
     store->records++;
     return TALLY_CHAIN_OK;
+}
+
+/* The signatures of a chunk's records, checked on the pool (every core) before the
+ * records are read in order. */
+typedef struct {
+    const tally_cosign_store *store;
+    const uint8_t *records;
+} signature_batch;
+
+static bool record_holds(const void *context, uint32_t index) {
+    const signature_batch *batch = context;
+    const uint8_t *record = batch->records + (size_t)index * RECORD_BYTES;
+    uint8_t validator = record[OFFSET_VALIDATOR];
+    return validator < batch->store->validator_count &&
+           tally_cosign_holds(&batch->store->validators[validator], batch->store->chain_id,
+                              le_load_u64(record + OFFSET_HEIGHT), record + OFFSET_HASH, record + OFFSET_SIGNATURE);
+}
+
+static void check_signatures(const tally_cosign_store *store, const uint8_t *records, uint32_t count, bool *valid,
+                             tally_signature_pool *pool) {
+    for (uint32_t i = 0; i < count; i++) valid[i] = true;
+    signature_batch batch = {store, records};
+    tally_signature_pool_wait(pool, tally_signature_pool_submit(pool, record_holds, &batch, count, valid));
 }
 
 static tally_chain_error scan(tally_cosign_store *store, const tally_cosign_store_options *options,
@@ -269,6 +296,8 @@ static tally_chain_error scan(tally_cosign_store *store, const tally_cosign_stor
             return chain_fail_io(failure, offset, errno, "cannot read %s", store->path);
         if (got == 0) break;
         size_t whole = got / RECORD_BYTES * RECORD_BYTES;
+        bool valid[CHUNK_RECORDS];
+        check_signatures(store, chunk, (uint32_t)(whole / RECORD_BYTES), valid, options->signatures);
         for (size_t at = 0; at < whole; at += RECORD_BYTES) {
             bool zero = false;
             if (all_zero(chunk + at, RECORD_BYTES)) {
@@ -277,7 +306,7 @@ static tally_chain_error scan(tally_cosign_store *store, const tally_cosign_stor
                 if (zero)
                     return cut_tail(store, offset + at, file_size, "are all zero (never written)", options, failure);
             }
-            tally_chain_error error = scan_record(store, chunk + at, offset + at, failure);
+            tally_chain_error error = scan_record(store, chunk + at, offset + at, valid[at / RECORD_BYTES], failure);
             if (error != TALLY_CHAIN_OK) return error;
             store->size = offset + at + RECORD_BYTES;
         }
@@ -380,7 +409,7 @@ static tally_chain_error add_bounded(tally_cosign_store *store, uint64_t max_hei
                           "an earlier write to %s failed; close and reopen it", store->path);
     bool duplicate = false;
     tally_chain_error error =
-        check_new(store, max_height, height, block_hash, validator, signature, &duplicate, failure);
+        check_new(store, max_height, height, block_hash, validator, signature, true, &duplicate, failure);
     if (error != TALLY_CHAIN_OK || duplicate) return error;
     /* Room in memory first, so that a record in the file is always in the index. */
     if (!heights_reserve(store, height) || !entries_reserve(store))
