@@ -200,13 +200,19 @@ tally_chain_error cosigner_add_remote(cosigner *c, const tally_blocklog *log, ui
                                       const uint8_t signature[TALLY_SIGNATURE_BYTES], tally_chain_failure *failure) {
     tally_block_header header;
     uint8_t ours[TALLY_HASH_BYTES];
-    tally_chain_error error = height == 0 ? TALLY_CHAIN_ERR_BAD_ARGUMENT : TALLY_CHAIN_OK;
-    if (error != TALLY_CHAIN_OK || c->store == NULL) {
-        if (failure) snprintf(failure->message, sizeof failure->message, "the genesis is not co-signed");
-        if (failure) failure->code = TALLY_CHAIN_ERR_BAD_ARGUMENT;
+    if (height == 0 || c->store == NULL) {
+        if (failure) {
+            memset(failure, 0, sizeof *failure);
+            failure->code = TALLY_CHAIN_ERR_BAD_ARGUMENT;
+            failure->height = height;
+            failure->tx_index = TALLY_NO_TX;
+            failure->offset = TALLY_NO_OFFSET;
+            snprintf(failure->message, sizeof failure->message, "%s",
+                     height == 0 ? "the genesis is not co-signed" : "the node keeps no co-signatures");
+        }
         return TALLY_CHAIN_ERR_BAD_ARGUMENT;
     }
-    error = tally_blocklog_header(log, height, &header, ours, failure);
+    tally_chain_error error = tally_blocklog_header(log, height, &header, ours, failure);
     if (error != TALLY_CHAIN_OK) return error;
     bool added = false;
     error = tally_cosign_store_add(c->store, height, block_hash, validator, signature, &added, failure);
