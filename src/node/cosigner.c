@@ -135,10 +135,11 @@ void cosigner_close(cosigner *c) {
     memset(c, 0, sizeof *c);
 }
 
-static void say_failure_once(cosigner *c, const tally_chain_failure *failure) {
-    if (c->failure_said) return;
-    c->failure_said = true;
-    say(c, "co-signing stopped (restart to resume; no block is affected)", failure->message);
+/* A write or fsync of the log failed: said once, and the node stops (cosigner.h). */
+static void fail(cosigner *c, const tally_chain_failure *failure) {
+    if (c->failed) return;
+    c->failed = true;
+    say(c, "FATAL: could not keep a co-signature", failure->message);
 }
 
 void cosigner_sign_block(cosigner *c, const uint8_t secret[TALLY_SECRET_BYTES], uint64_t height,
@@ -149,7 +150,7 @@ void cosigner_sign_block(cosigner *c, const uint8_t secret[TALLY_SECRET_BYTES], 
     tally_chain_failure failure;
     bool added = false;
     if (tally_cosign_store_add(c->store, height, hash, c->own, signature, &added, &failure) != TALLY_CHAIN_OK) {
-        say_failure_once(c, &failure);
+        fail(c, &failure); /* IO, LOG_FAILED, NO_MEMORY: its own always holds */
         return;
     }
     c->dirty = c->dirty || added;
@@ -171,7 +172,7 @@ tally_chain_error cosigner_flush(const cosigner *c, tally_chain_failure *failure
 }
 
 void cosigner_flush_end(cosigner *c, tally_chain_error error, const tally_chain_failure *failure) {
-    if (error != TALLY_CHAIN_OK) say_failure_once(c, failure);
+    if (error != TALLY_CHAIN_OK) fail(c, failure);
 }
 
 bool cosigner_get(const cosigner *c, const tally_blocklog *log, uint64_t height, node_cosignature *out, uint32_t max,
@@ -226,7 +227,8 @@ tally_chain_error cosigner_add_remote(cosigner *c, const tally_blocklog *log, ui
                  failure ? failure->message : "equivocation", hash_hex, hex);
         say(c, "EVIDENCE: a validator co-signed two things at one height", detail);
     }
-    if (error == TALLY_CHAIN_ERR_IO || error == TALLY_CHAIN_ERR_LOG_FAILED) say_failure_once(c, failure);
+    if (error == TALLY_CHAIN_ERR_IO || error == TALLY_CHAIN_ERR_LOG_FAILED || error == TALLY_CHAIN_ERR_NO_MEMORY)
+        fail(c, failure);
     if (error != TALLY_CHAIN_OK) return error;
     if (added && memcmp(block_hash, ours, TALLY_HASH_BYTES) != 0) {
         sodium_bin2hex(hash_hex, sizeof hash_hex, block_hash, TALLY_HASH_BYTES);

@@ -17,6 +17,12 @@
  * --node` shows it. What refuses the start: a log this process cannot open or
  * lock (IO, LOCKED) and memory.
  *
+ * A failed write or fsync of the log (or no memory for a co-signature) sets
+ * c->failed and the node stops as after a failed block write (node_failed, exit
+ * status 1): the disk under the block log is failing, and co-signatures received
+ * from other validators could no longer be kept. A restart rescans the log (a torn
+ * tail is cut) and co-signs on.
+ *
  * Not done: blocks made before this node co-signed (an older data directory) get
  * no co-signature; only the blocks made from now on do (a notice says so).
  *
@@ -49,7 +55,7 @@ typedef struct {
     uint64_t flushed_ns; /* CLOCK_MONOTONIC of the last flush */
     uint64_t final_height; /* the highest block with a quorum of co-signatures of this node's block */
     uint64_t cosigned;   /* co-signatures this process added (its own and others') */
-    bool failure_said;   /* a failed write or fsync was said once */
+    bool failed;         /* a write or fsync of the log failed: the node stops (see above) */
     cosigner_say_fn *say;
     void *say_context;
 } cosigner;
@@ -70,8 +76,8 @@ bool cosigner_open(cosigner *c, const char *data_dir, const tally_store *store, 
 /* Flushes and closes (c zeroed; an unopened one: nothing). */
 void cosigner_close(cosigner *c);
 
-/* Co-signs block height (hash) with secret, the node's key, and adds it. A
- * failure (a write) is said once; the node goes on without co-signing. */
+/* Co-signs block height (hash) with secret, the node's key, and adds it. A failed
+ * write sets c->failed. */
 void cosigner_sign_block(cosigner *c, const uint8_t secret[TALLY_SECRET_BYTES], uint64_t height,
                          const uint8_t hash[TALLY_HASH_BYTES]);
 /* Whether a flush is due: something added since the last one, and the node idle

@@ -433,6 +433,21 @@ static tally_chain_error build_write_publish(node *n, int64_t block_time, uint32
     return error;
 }
 
+/* Co-signatures (issue 14): a failed write of cosignatures.log stops the node as a
+ * failed block write does (cosigner.h); what waits in the mempool is refused.
+ * Producer thread, lock held, the candidates free. */
+static void stop_if_cosign_failed(node *n) {
+    if (!n->cosign.failed || node_failed(n)) return;
+    __atomic_store_n(&n->failed, true, __ATOMIC_RELEASE);
+    uint32_t count;
+    while ((count = mempool_take(&n->pool, n->candidates, n->config.block_max_txs)) > 0)
+        for (uint32_t i = 0; i < count; i++) {
+            status_set(n, n->candidates[i].id, (tx_status){.state = TX_REFUSED, .node_error = "NODE_FAILED"});
+            tally_tx_release(&n->candidates[i].tx);
+        }
+    pthread_cond_broadcast(&n->committed);
+}
+
 /* Makes one block of what is pending. Called with the lock held, which it lets go
  * while the block is written. */
 static void produce_block(node *n) {
@@ -492,6 +507,7 @@ static void produce_block(node *n) {
     if (n->config.snapshot_every && height % n->config.snapshot_every == 0 &&
         tally_store_snapshot(n->store, &failure) != TALLY_CHAIN_OK)
         say(n, "snapshot failed (the log has every block, nothing is lost)", failure.message);
+    stop_if_cosign_failed(n); /* co-signatures (issue 14) */
     pthread_cond_broadcast(&n->committed);
 }
 
@@ -514,7 +530,10 @@ static void *producer_main(void *context) {
     while (!node_failed(n)) {
         uint64_t now = monotonic_ns();
         /* Co-signatures (issue 14): fsynced at most every 100 ms under load, at once
-         * when idle, without the lock (they are never acknowledged: cosigner.h). */
+         * when idle, without the lock (they are never acknowledged: cosigner.h); a
+         * failed write stops the node. */
+        stop_if_cosign_failed(n);
+        if (node_failed(n)) break;
         if (cosigner_flush_due(&n->cosign, n->pool.count == 0, now)) {
             cosigner_flush_begin(&n->cosign, now);
             pthread_mutex_unlock(&n->lock);
@@ -1049,7 +1068,8 @@ tally_chain_error node_cosign_add_remote(node *n, uint64_t height, const uint8_t
     pthread_mutex_lock(&n->lock);
     tally_chain_error error =
         cosigner_add_remote(&n->cosign, tally_store_log(n->store), height, block_hash, validator, signature, failure);
-    if (error == TALLY_CHAIN_OK) pthread_cond_signal(&n->work); /* flushed by the producer */
+    /* flushed by the producer, which also stops the node after a failed write */
+    if (error == TALLY_CHAIN_OK || n->cosign.failed) pthread_cond_signal(&n->work);
     pthread_mutex_unlock(&n->lock);
     return error;
 }
