@@ -902,7 +902,8 @@ typedef struct {
  * again from their validators. So a node may batch flushes (src/node/node.c
  * flushes at most every 100 ms under load, at once when idle).
  *
- * What a node does with a damaged log is the node's choice (node.h).
+ * What a node does with a damaged log is the node's choice (src/node/cosigner.h:
+ * it moves it aside, salvages its sound records and starts).
  *
  * Threads: one store is not shared without a lock, except flush (below).
  */
@@ -949,7 +950,7 @@ void tally_cosign_store_close(tally_cosign_store *store);
  * COSIGN_CONFLICT (that validator already has another co-signature at that height,
  * of another block hash or another signature: equivocation; the first is kept and
  * stays what tally_cosign_store_get answers, and the caller keeps the second as
- * evidence; failure's message names both hashes), IO (the write failed: from then
+ * evidence; failure's message names both hashes by their first 8 bytes), IO (the write failed: from then
  * on every add refuses LOG_FAILED), NO_MEMORY. added may be NULL.
  */
 TALLY_MUST_CHECK tally_chain_error tally_cosign_store_add(tally_cosign_store *store, uint64_t height,
