@@ -119,7 +119,12 @@ extern "C" {
     X(NO_SUCH_BLOCK, "the log holds no block at this height")                                    \
     X(SNAPSHOT_BAD, "the snapshot is damaged or does not match the block log")                   \
     /* proofs */                                                                                 \
-    X(BAD_PROOF, "the proof does not lead from its record to the header's state hash")
+    X(BAD_PROOF, "the proof does not lead from its record to the header's state hash")           \
+    /* co-signatures */                                                                          \
+    X(BAD_COSIGNATURE, "the co-signature does not hold for that validator of the chain")         \
+    X(COSIGN_CONFLICT, "the validator already co-signed another block or signature at this height") \
+    X(COSIGN_LOG_CORRUPT, "a record of the co-signature log is damaged or does not hold")       \
+    X(NOT_FINAL, "the block is not co-signed by a quorum of the chain's validators")
 
 typedef enum {
 #define TALLY_CHAIN_ERROR_ENUM(name, message) TALLY_CHAIN_ERR_##name,
@@ -818,6 +823,189 @@ TALLY_MUST_CHECK tally_chain_error tally_chain_verify_full(const char *directory
                                                            tally_notice_fn *notice, void *notice_context,
                                                            tally_verify_summary *summary,
                                                            tally_chain_failure *failure);
+
+/* ------------------------------------------------------------------------ */
+/* Co-signatures: validators vouching for a block (src/chain/cosign.c,        */
+/* src/store/cosign_store.c).                                                */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Every validator of a chain (tally_chain_rules.validators of its genesis;
+ * validator 0 is the producer) re-executes each block, checks its state
+ * commitment and co-signs it. A co-signature is an Ed25519 signature (libsodium,
+ * detached; the key layout of the producer's block signatures) over the 32-byte
+ *   message = BLAKE2b-256("tally-cosign-v1" (15 bytes) || chain_id[32] ||
+ *                         u64 height (little-endian) || block hash[32])
+ * (docs/PROOFS.md, "Co-signatures"). The domain keeps a co-signature from ever
+ * being read as a transaction's or a header's signature; the chain id and the
+ * height keep it from being replayed on another chain or at another height.
+ *
+ * A block is final once a quorum of distinct validators co-signed it:
+ * tally_cosign_quorum(n) = n / 2 + 1, a strict majority. Why a majority. The
+ * ordering layer (etcd, Raft) tolerates crash faults only, and a majority is what
+ * it needs to commit anyway; and any two majorities of one set share at least one
+ * validator. So two different blocks final at the same height need a validator
+ * who co-signed both: two valid co-signatures of one key at one height over two
+ * hashes, which anyone can check with this function alone. Finality therefore
+ * never forks silently: a fork comes with the proof of who misbehaved. (It does
+ * not make a Byzantine majority harmless; nothing with n / 2 + 1 does.)
+ */
+#define TALLY_COSIGN_DOMAIN "tally-cosign-v1"
+#define TALLY_COSIGN_DOMAIN_BYTES 15u
+
+/* The message a validator signs for block `height` of chain `chain_id`. */
+void tally_cosign_message(const uint8_t chain_id[TALLY_CHAIN_ID_BYTES], uint64_t height,
+                          const uint8_t block_hash[TALLY_HASH_BYTES], uint8_t out[TALLY_HASH_BYTES]);
+/* Signs it with a validator's secret key (the public half is its last 32 bytes). */
+void tally_cosign_sign(const uint8_t secret[TALLY_SECRET_BYTES], const uint8_t chain_id[TALLY_CHAIN_ID_BYTES],
+                       uint64_t height, const uint8_t block_hash[TALLY_HASH_BYTES],
+                       uint8_t signature[TALLY_SIGNATURE_BYTES]);
+/* Whether signature is validator's co-signature of that block. Says nothing about
+ * whether validator belongs to the chain: tally_cosign_validator does. */
+TALLY_MUST_CHECK bool tally_cosign_holds(const tally_key *validator, const uint8_t chain_id[TALLY_CHAIN_ID_BYTES],
+                                         uint64_t height, const uint8_t block_hash[TALLY_HASH_BYTES],
+                                         const uint8_t signature[TALLY_SIGNATURE_BYTES]);
+/* validator_count / 2 + 1 (1 for a single validator; 0 for 0). */
+uint32_t tally_cosign_quorum(uint32_t validator_count);
+/* The chain's validator set as the genesis rules give it: a rules->validator_count
+ * of 0 means the producer alone (tally_genesis_make), so *count is then 1 and
+ * validators[0] the producer. */
+void tally_cosign_validators(const tally_chain_rules *rules, const tally_key *producer,
+                             tally_key validators[TALLY_VALIDATORS_MAX], uint32_t *count);
+
+/* One co-signature: validator `validator` (an index into the validator set) signed
+ * block `height` whose hash is block_hash. */
+typedef struct {
+    uint64_t height;
+    uint8_t block_hash[TALLY_HASH_BYTES];
+    uint8_t validator;
+    uint8_t signature[TALLY_SIGNATURE_BYTES];
+} tally_cosignature;
+
+/*
+ * The co-signature log: cosignatures.log in a data directory, append-only records
+ * of fixed size:
+ *   u32 magic (TALLY_COSIGN_MAGIC) | u64 height | block hash[32] | u8 validator |
+ *   signature[64] | checksum[16] = BLAKE2b-128 of the 109 bytes before it
+ * Heights start at 1 (the genesis is nobody's to co-sign) and are dense; each
+ * height holds at most one co-signature per validator, so at most
+ * TALLY_VALIDATORS_MAX. Opening scans every record and keeps them all in memory
+ * (about 110 bytes a co-signature: a block of a 4-validator chain costs 440 bytes,
+ * a million of them 440 MB; a later version may keep only offsets), indexed by
+ * height.
+ *
+ * Torn or damaged, as in the block log. A record is one write at the end, so a
+ * crash leaves a prefix of one: a last record shorter than a record whose bytes
+ * begin as the magic does, or zero bytes from a record boundary to the end. That
+ * tail is cut (truncate + fsync) and reported through `notice` (LOG_TAIL_CUT).
+ * Everything else refuses COSIGN_LOG_CORRUPT with the byte offset: a complete
+ * record whose magic or checksum fails, a height of 0 or above options.max_height,
+ * a validator index outside the set, a signature that does not hold for that
+ * validator, a second different co-signature of one validator at one height, or
+ * an incomplete record that is not the last. No store writes such a record, so
+ * each is rot or tampering.
+ *
+ * Durability. tally_cosign_store_add writes its record with one write() and does
+ * not fsync; tally_cosign_store_flush does. A crash of the process loses nothing
+ * written (the page cache has it); a crash of the machine may lose what was added
+ * since the last flush. That is acceptable because nothing is acknowledged on a
+ * co-signature: a validator's own is made again from its key (Ed25519 is
+ * deterministic, so it is byte for byte the same) and the others' are fetched
+ * again from their validators. So a node may batch flushes (src/node/node.c
+ * flushes at most every 100 ms under load, at once when idle).
+ *
+ * What a node does with a damaged log is the node's choice (src/node/cosigner.h:
+ * it moves it aside, salvages its sound records and starts).
+ *
+ * Threads: one store is not shared without a lock, except flush (below).
+ */
+#define TALLY_COSIGN_MAGIC 0x43594c54u /* "TLYC" in the file */
+#define TALLY_COSIGN_RECORD_BYTES (4u + 8u + 32u + 1u + 64u + 16u)
+#define TALLY_COSIGN_FILE_NAME "cosignatures.log"
+
+typedef struct tally_cosign_store tally_cosign_store;
+
+typedef struct {
+    bool create;         /* create an empty log when missing */
+    uint64_t max_height; /* records above it are damage when opening (the block log's tip; 0: no
+                          * bound); adds later are not bounded by it */
+    tally_notice_fn *notice; /* a torn tail cut; may be NULL */
+    void *notice_context;
+    /* Checks the records' signatures when opening, on every core (borrowed; NULL:
+     * on the calling thread). About 60 us a record on one core. */
+    tally_signature_pool *signatures;
+} tally_cosign_store_options;
+
+/*
+ * Opens (and scans) directory/cosignatures.log for the chain chain_id whose
+ * validators are validators[0..validator_count-1] (1..TALLY_VALIDATORS_MAX; see
+ * tally_cosign_validators), taking an exclusive lock on the file (LOCKED). Refuses
+ * IO (a missing file without `create`), COSIGN_LOG_CORRUPT (failure->offset the
+ * damaged record's first byte, failure->height its height when readable),
+ * NO_MEMORY, BAD_ARGUMENT.
+ */
+TALLY_MUST_CHECK tally_chain_error tally_cosign_store_open(const char *directory,
+                                                           const uint8_t chain_id[TALLY_CHAIN_ID_BYTES],
+                                                           const tally_key *validators, uint32_t validator_count,
+                                                           const tally_cosign_store_options *options,
+                                                           tally_cosign_store **store,
+                                                           tally_chain_failure *failure);
+/* Closes (NULL: nothing). Does not flush: call tally_cosign_store_flush first. */
+void tally_cosign_store_close(tally_cosign_store *store);
+
+/*
+ * Adds validator `validator`'s co-signature of block `height` (>= 1) whose hash is
+ * block_hash, after checking it (tally_cosign_holds with the store's chain id and
+ * that validator's key): one write() of one record, no fsync. An exact duplicate
+ * is ignored (OK, *added false, nothing written). Refuses BAD_ARGUMENT (height 0,
+ * validator outside the set), BAD_COSIGNATURE (the signature does not hold),
+ * COSIGN_CONFLICT (that validator already has another co-signature at that height,
+ * of another block hash or another signature: equivocation; the first is kept and
+ * stays what tally_cosign_store_get answers, and the caller keeps the second as
+ * evidence; failure's message names both hashes by their first 8 bytes), IO (the write failed: from then
+ * on every add refuses LOG_FAILED), NO_MEMORY. added may be NULL.
+ */
+TALLY_MUST_CHECK tally_chain_error tally_cosign_store_add(tally_cosign_store *store, uint64_t height,
+                                                          const uint8_t block_hash[TALLY_HASH_BYTES],
+                                                          uint32_t validator,
+                                                          const uint8_t signature[TALLY_SIGNATURE_BYTES],
+                                                          bool *added, tally_chain_failure *failure);
+/* fsyncs the file: every record added before the call is durable when it returns
+ * OK. It touches only the file, so a caller may run it without the lock it holds
+ * around the store's other calls, while they go on. A failed fsync (IO) makes
+ * every later add refuse LOG_FAILED (the kernel may have dropped the pages: close
+ * and reopen, which rescans). */
+TALLY_MUST_CHECK tally_chain_error tally_cosign_store_flush(tally_cosign_store *store,
+                                                            tally_chain_failure *failure);
+/* The co-signatures of height, in validator order, at most max of them into out;
+ * *count how many there are (it may exceed max). All of them hold; some may be of
+ * another block hash than the caller's block (compare block_hash). */
+void tally_cosign_store_get(const tally_cosign_store *store, uint64_t height, tally_cosignature *out,
+                            uint32_t max, uint32_t *count);
+/* How many co-signatures height holds (of any block hash). */
+uint32_t tally_cosign_store_count_at(const tally_cosign_store *store, uint64_t height);
+/* How many co-signatures of height are of block_hash. */
+uint32_t tally_cosign_store_count_of(const tally_cosign_store *store, uint64_t height,
+                                     const uint8_t block_hash[TALLY_HASH_BYTES]);
+/* The highest height holding a co-signature (0: none); the records in the log. */
+uint64_t tally_cosign_store_top(const tally_cosign_store *store);
+uint64_t tally_cosign_store_records(const tally_cosign_store *store);
+
+/* What tally_cosign_store_salvage kept and dropped. */
+typedef struct {
+    uint64_t records;  /* whole records in the damaged file */
+    uint64_t kept;     /* added to the store (or already in it) */
+    uint64_t dropped;  /* damaged, not holding, or in conflict */
+    uint64_t first_dropped_offset; /* TALLY_NO_OFFSET when none */
+} tally_cosign_salvage;
+
+/* Adds to store every whole record of the file at `path` (a damaged log moved
+ * aside) that is sound: magic and checksum, a height within the store's bounds, a
+ * validator of the set and a signature that holds, no conflict. The file is only
+ * read. Refuses IO (cannot read it), what add refuses but BAD_*, conflicts. */
+TALLY_MUST_CHECK tally_chain_error tally_cosign_store_salvage(tally_cosign_store *store, const char *path,
+                                                              tally_cosign_salvage *summary,
+                                                              tally_chain_failure *failure);
 
 #ifdef __cplusplus
 }

@@ -15,6 +15,8 @@ its status. The check is strict: an object schema that lists its properties admi
 no other field (as if `additionalProperties: false`), so a field the node sends and
 the document does not name fails, and so does a required field left out. Answers
 that are not JSON (`/metrics`, a raw block) are checked for their content type only.
+Every block's co-signatures are asked too (the node's own on each, final on a chain of
+one validator; a height past the tip 404, a malformed one 400).
 Refusals are checked too: an unknown network (404), a malformed submission (400),
 a dev-chain call on a real chain (403), the lists of holds and payment requests
 asked wrongly (400) or for nobody (404), unknown holds and requests (404).
@@ -218,6 +220,7 @@ def main():
     for h in range(1, min(height, 20) + 1):
         c.check("/v1/blocks/{height}", "get", "/v1/blocks/%d" % h, 200)
     c.check("/v1/blocks/{height}/raw", "get", "/v1/blocks/1/raw", 200)
+    check_cosignatures(c, status)
     transaction = next((e["tx"] for e in history.get("entries", []) if not e.get("by_chain")), None)
     if transaction:
         c.check("/v1/transactions/{id}", "get", "/v1/transactions/" + transaction, 200)
@@ -329,6 +332,24 @@ def main():
     return summary(c)
 
 
+def check_cosignatures(c, status):
+    """Every block the node made is co-signed by it, and final on a one-validator chain."""
+    height = int(status.get("height", 0))
+    validators = status.get("validators") or []
+    if not validators or status.get("quorum") != len(validators) // 2 + 1:
+        c.fail("GET /v1/status", "expected validators and their quorum: %s" % status)
+    genesis = c.check("/v1/blocks/{height}/cosignatures", "get", "/v1/blocks/0/cosignatures", 200) or {}
+    if genesis.get("cosignatures") != [] or genesis.get("final"):
+        c.fail("GET /v1/blocks/0/cosignatures", "the genesis is not co-signed: %s" % genesis)
+    for h in range(1, min(height, 20) + 1):
+        answer = c.check("/v1/blocks/{height}/cosignatures", "get", "/v1/blocks/%d/cosignatures" % h, 200) or {}
+        signers = [s.get("validator") for s in answer.get("cosignatures", [])]
+        if validators[:1] != signers[:1] or (len(validators) == 1 and not answer.get("final")):
+            c.fail("GET /v1/blocks/%d/cosignatures" % h, "expected the producer's co-signature: %s" % answer)
+    c.check("/v1/blocks/{height}/cosignatures", "get", "/v1/blocks/%d/cosignatures" % (height + 1000), 404)
+    c.check("/v1/blocks/{height}/cosignatures", "get", "/v1/blocks/x/cosignatures", 400)
+
+
 def check_gateways(c):
     """The gateway and path answers of test_cli_gateway.c's node, and its blocks."""
     listed = c.check("/v1/gateways", "get", "/v1/gateways", 200) or {}
@@ -350,6 +371,7 @@ def check_gateways(c):
     status = c.check("/v1/status", "get", "/v1/status", 200) or {}
     for height in range(1, int(status.get("height", 0)) + 1):
         c.check("/v1/blocks/{height}", "get", "/v1/blocks/%d" % height, 200)
+    check_cosignatures(c, status)
     return summary(c)
 
 

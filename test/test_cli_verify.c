@@ -5,7 +5,10 @@
  * a fake node serving each block's raw bytes, over "HTTP". A damaged record (in the
  * middle, or the complete last one) and a forged block (a changed amount, record
  * checksum recomputed so only the chain's own checks can catch it) are reported
- * with their height (and byte offset) and exit status 1; an unfinished last record,
+ * with their height (and byte offset) and exit status 1; the co-signatures the fake
+ * node serves are checked against the genesis validator (a flipped bit, another
+ * index or key, one listed twice, another block's: refused naming block and
+ * validator; none for a block: not final, and --require-final refuses); an unfinished last record,
  * what a crash leaves, is reported as a notice and the rest verifies.
  */
 #include <jansson.h>
@@ -187,6 +190,10 @@ typedef struct {
     uint8_t *blocks[CHAIN_BLOCKS + 1];
     size_t lengths[CHAIN_BLOCKS + 1];
     char status[512];
+    /* GET /v1/blocks/{height}/cosignatures, when serve_cosignatures: the producer's
+     * (the chain's one validator), which tests replace. */
+    bool serve_cosignatures;
+    char cosignatures[CHAIN_BLOCKS + 1][640];
 } block_node;
 
 static bool block_request(cli_transport *self, const char *method, const char *url, const char *body,
@@ -216,6 +223,11 @@ static bool block_request(cli_transport *self, const char *method, const char *u
         bytes = node->blocks[height];
         length = node->lengths[height];
         response->status = 200;
+    } else if (node->serve_cosignatures && sscanf(path, "/v1/blocks/%u/cosignature%7s", &height, tail) == 2 &&
+               strcmp(tail, "s") == 0 && height <= CHAIN_BLOCKS) {
+        bytes = (const uint8_t *)node->cosignatures[height];
+        length = strlen(node->cosignatures[height]);
+        response->status = 200;
     }
     if (length > max_response) {
         snprintf(error, error_size, "the answer is larger than %zu bytes", max_response);
@@ -239,6 +251,29 @@ static bool block_node_load(block_node *node, const built_chain *chain) {
         ok = tally_blocklog_read_encoded(log, height, &node->blocks[height], &node->lengths[height], NULL) ==
              TALLY_CHAIN_OK;
     tally_blocklog_close(log);
+    test_actor producer = actor(90);
+    for (uint64_t height = 0; ok && height <= CHAIN_BLOCKS; height++) {
+        tally_block block;
+        tally_block_init(&block);
+        ok = tally_block_decode(node->blocks[height], node->lengths[height], &block, NULL) == TALLY_CHAIN_OK;
+        uint8_t hash[32], signature[64];
+        tally_block_hash(&block.header, hash);
+        tally_block_release(&block);
+        tally_cosign_sign(producer.secret, chain->tip.chain_id, height, hash, signature);
+        char hash_hex[65], signature_hex[129], address[TALLY_ADDRESS_LENGTH + 1];
+        cli_client_hex(hash, 32, hash_hex, sizeof hash_hex);
+        cli_client_hex(signature, 64, signature_hex, sizeof signature_hex);
+        tally_address_encode(&producer.key, address);
+        if (height == 0)
+            snprintf(node->cosignatures[0], sizeof node->cosignatures[0],
+                     "{\"height\": 0, \"hash\": \"%s\", \"validators\": 1, \"quorum\": 1, \"final\": false, "
+                     "\"cosignatures\": []}", hash_hex);
+        else
+            snprintf(node->cosignatures[height], sizeof node->cosignatures[height],
+                     "{\"height\": %u, \"hash\": \"%s\", \"validators\": 1, \"quorum\": 1, \"final\": true, "
+                     "\"cosignatures\": [{\"validator\": \"%s\", \"index\": 0, \"signature\": \"%s\"}]}",
+                     (unsigned)height, hash_hex, address, signature_hex);
+    }
     char chain_id[65], tip[65];
     cli_client_hex(chain->tip.chain_id, 32, chain_id, sizeof chain_id);
     cli_client_hex(chain->tip.hash, 32, tip, sizeof tip);
@@ -494,6 +529,91 @@ TEST(cli_verify_over_the_node) {
 
     /* no node at all */
     CHECK_EQ(VERIFY(&c, &node.base, false, "--node", "http://127.0.0.1:1", "verify"), CLI_IO);
+    free(c.out);
+    free(c.err);
+    remove_chain(&chain);
+}
+
+/* The co-signatures a node serves beside its blocks, each checked against the
+ * genesis's validator set (here the producer alone). */
+TEST(cli_verify_over_the_node_checks_cosignatures) {
+    built_chain chain;
+    REQUIRE(build_chain(&chain));
+    block_node node;
+    REQUIRE(block_node_load(&node, &chain));
+    captured c = {0};
+
+    /* a node without the route (older): verified, and said */
+    CHECK_EQ(VERIFY(&c, &node.base, false, "verify"), CLI_OK);
+    CHECK(contains(c.out, "co-signatures: the node serves none"));
+    CHECK_EQ(VERIFY(&c, &node.base, false, "verify", "--require-final"), CLI_REFUSED);
+    CHECK(contains(c.err, "serves no co-signatures"));
+    CHECK(contains(c.err, "(NOT_FINAL)"));
+
+    node.serve_cosignatures = true;
+    CHECK_EQ(VERIFY(&c, &node.base, false, "verify", "--require-final"), CLI_OK);
+    CHECK(contains(c.out, "co-signatures: 12 of 12 blocks final (quorum 1 of 1 validators)\n"));
+    CHECK_EQ(VERIFY(&c, &node.base, false, "verify", "--json"), CLI_OK);
+    json_t *json = json_loads(c.out, 0, NULL);
+    json_t *cosign = json ? json_object_get(json, "cosignatures") : NULL;
+    CHECK(json_is_true(json_object_get(cosign, "served")));
+    CHECK_EQ(json_integer_value(json_object_get(cosign, "blocks")), CHAIN_BLOCKS);
+    CHECK_EQ(json_integer_value(json_object_get(cosign, "final")), CHAIN_BLOCKS);
+    CHECK_EQ(json_integer_value(json_object_get(cosign, "quorum")), 1);
+    CHECK_EQ(json_integer_value(json_object_get(cosign, "validators")), 1);
+    json_decref(json);
+
+    char saved[640];
+    char *answer = node.cosignatures[7];
+    memcpy(saved, answer, sizeof saved);
+    /* one bit of block 7's co-signature flipped */
+    char *signature = strstr(answer, "\"signature\": \"") + 14;
+    signature[3] = signature[3] == '0' ? '1' : '0';
+    CHECK_EQ(VERIFY(&c, &node.base, false, "verify"), CLI_REFUSED);
+    CHECK(contains(c.err, "verification FAILED: block 7: validator 0 (tly1"));
+    CHECK(contains(c.err, "its co-signature does not hold (BAD_COSIGNATURE)"));
+    CHECK(!contains(c.err, "the chain is sound up to"));
+    memcpy(answer, saved, sizeof saved);
+    /* another validator index, another key's address, listed twice, another block's */
+    char *index = strstr(answer, "\"index\": 0");
+    index[9] = '1';
+    CHECK_EQ(VERIFY(&c, &node.base, false, "verify"), CLI_REFUSED);
+    CHECK(contains(c.err, "block 7: a co-signature names validator 1, outside the genesis's 1"));
+    memcpy(answer, saved, sizeof saved);
+    test_actor stranger = actor(91);
+    char other[TALLY_ADDRESS_LENGTH + 1], *address = strstr(answer, "tly1");
+    tally_address_encode(&stranger.key, other);
+    memcpy(address, other, TALLY_ADDRESS_LENGTH);
+    CHECK_EQ(VERIFY(&c, &node.base, false, "verify"), CLI_REFUSED);
+    CHECK(contains(c.err, "not the genesis's validator 0"));
+    memcpy(answer, saved, sizeof saved);
+    char *entry = strchr(answer, '{' ) ? strstr(answer, "[{") + 1 : NULL;
+    REQUIRE(entry != NULL);
+    char twice[640];
+    size_t entry_length = strlen(entry) - 2; /* without "]}" */
+    snprintf(twice, sizeof twice, "%.*s%.*s, %.*s]}", (int)(entry - answer), answer, (int)entry_length, entry,
+             (int)entry_length, entry);
+    memcpy(answer, twice, sizeof twice);
+    CHECK_EQ(VERIFY(&c, &node.base, false, "verify"), CLI_REFUSED);
+    CHECK(contains(c.err, "block 7: validator 0 is listed twice"));
+    memcpy(answer, node.cosignatures[8], sizeof saved);
+    CHECK_EQ(VERIFY(&c, &node.base, false, "verify"), CLI_REFUSED);
+    CHECK(contains(c.err, "block 7: the node's co-signatures are of another block"));
+
+    /* none for block 4: verified, not final, said; --require-final refuses */
+    memcpy(answer, saved, sizeof saved);
+    char *list = strstr(node.cosignatures[4], "[{");
+    strcpy(list, "[]}");
+    /* (it still claims "final": true; the CLI counts for itself) */
+    CHECK_EQ(VERIFY(&c, &node.base, false, "verify"), CLI_OK);
+    CHECK(contains(c.out, "co-signatures: 11 of 12 blocks final (quorum 1 of 1 validators)\n"));
+    CHECK(contains(c.out, "not final   block 4 (fewer than 1 co-signatures that hold)\n"));
+    CHECK_EQ(VERIFY(&c, &node.base, false, "verify", "--require-final"), CLI_REFUSED);
+    CHECK(contains(c.err, "block 4: not final (fewer than 1 of the 1 validators co-signed it); 11 of 12 blocks are"));
+    CHECK(contains(c.err, "(NOT_FINAL)"));
+    CHECK_EQ(VERIFY(&c, NULL, false, "verify", "--data", chain.directory, "--require-final"), CLI_USAGE);
+
+    block_node_free(&node);
     free(c.out);
     free(c.err);
     remove_chain(&chain);

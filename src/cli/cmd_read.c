@@ -855,6 +855,34 @@ cli_status cli_cmd_asset_list(cli_context *ctx, const cli_args *args) {
     return status;
 }
 
+/* `block show`: who co-signed the block, as the node says (issue 14; `tally verify
+ * --node` checks the signatures against the genesis). Nothing from a node without
+ * the route. */
+static void block_cosigners(cli_context *ctx, uint64_t height) {
+    char path[80];
+    snprintf(path, sizeof path, "/v1/blocks/%" PRIu64 "/cosignatures", height);
+    json_t *json = NULL;
+    if (cli_client_request(ctx, "GET", path, NULL, false, &json) != CLI_OK) {
+        json_decref(json);
+        return;
+    }
+    int64_t validators = 0, quorum = 0;
+    json_t *list = cli_json_array(json, "cosignatures");
+    if (cli_json_i64(json, "validators", &validators) && cli_json_i64(json, "quorum", &quorum) && list) {
+        fprintf(ctx->out, "co-signed   by %zu of %" PRId64 " validators (quorum %" PRId64 "): %s\n",
+                json_array_size(list), validators, quorum,
+                json_is_true(json_object_get(json, "final")) ? "final" : "not final");
+        size_t index;
+        json_t *entry;
+        json_array_foreach(list, index, entry) {
+            int64_t validator = -1;
+            (void)cli_json_i64(entry, "index", &validator);
+            fprintf(ctx->out, "  %3" PRId64 "  %s\n", validator, cli_json_string(entry, "validator") ? cli_json_string(entry, "validator") : "-");
+        }
+    }
+    json_decref(json);
+}
+
 cli_status cli_cmd_block(cli_context *ctx, const cli_args *args) {
     uint64_t height;
     if (!cli_number_parse(args->positional[0], INT64_MAX, &height))
@@ -866,6 +894,7 @@ cli_status cli_cmd_block(cli_context *ctx, const cli_args *args) {
     cli_status status = get_and_print(ctx, path, &json);
     if (status == CLI_OK && !ctx->json) cli_out_block(ctx->out, json);
     json_decref(json);
+    if (status == CLI_OK && !ctx->json) block_cosigners(ctx, height);
     return status;
 }
 

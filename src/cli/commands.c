@@ -297,6 +297,8 @@ static const cli_option verify_options[] = {
     {"--chain-id", "HEX", "refuse a chain whose id is not this one (what you learned out of band)"},
     {"--full", NULL, "check every invariant over the whole state after every block, not only where the block "
                      "changed something (slower on a large state; the same verdict)"},
+    {"--require-final", NULL, "from a node: fail unless every block is final (co-signed by a quorum of the "
+                              "genesis's validators)"},
     {NULL, NULL, NULL},
 };
 
@@ -900,7 +902,9 @@ const cli_command cli_commands[] = {
      "(--node). Shows progress on stderr, then a summary; a forged or altered block is\n"
      "reported with its height and exit status 1. The invariants are checked where\n"
      "each block changed the state; --full checks them over the whole state after\n"
-     "every block.\n",
+     "every block. From a node it also checks each block's co-signatures against the\n"
+     "genesis's validators (a bad one fails) and says how many blocks are final;\n"
+     "--require-final fails unless all are.\n",
      "tally verify --data ./data\n  tally verify --data ./data --full\n  tally verify --node http://127.0.0.1:8080 --chain-id 9c2e...", cli_cmd_verify},
     /* governance (cmd_governance.c) */
     {"proposal", "create", "NET ACTION [ARGS]", 2, 6, proposal_create_options,

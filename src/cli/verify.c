@@ -6,6 +6,7 @@
  * checks (tally_chain_replay: tally_block_apply's checks, with the signatures of
  * the blocks fetched ahead checked on every core); finally the tip must be the one
  * the node's status named, so a node cannot serve one chain and claim another.
+ * Each block's co-signatures are fetched and checked as it is (verify_cosign.c).
  */
 #include "cli/verify.h"
 
@@ -19,6 +20,7 @@
 #include "cli/handlers.h"
 #include "cli/json_fields.h"
 #include "cli/output.h"
+#include "cli/verify_cosign.h"
 
 #define BAR_WIDTH 30u
 #define REDRAW_NS 100000000ull /* ten bars a second at most */
@@ -77,7 +79,9 @@ void cli_verify_progress_finish(cli_verify_progress *progress) {
 
 static void hex32(const uint8_t bytes[32], char out[65]) { cli_client_hex(bytes, 32, out, 65); }
 
-static void print_summary(cli_context *ctx, const tally_verify_summary *summary, const char *source) {
+/* cosign: what the co-signatures gave (NULL: not checked, from a data directory). */
+static void print_summary(cli_context *ctx, const tally_verify_summary *summary, const char *source,
+                          const cli_cosign_check *cosign) {
     char chain[65], tip[65], state[65], when[CLI_TIME_TEXT_MAX];
     hex32(summary->tip.chain_id, chain);
     hex32(summary->tip.hash, tip);
@@ -90,6 +94,7 @@ static void print_summary(cli_context *ctx, const tally_verify_summary *summary,
                                      "height", (json_int_t)summary->tip.height, "tip_hash", tip, "tip_time",
                                      (json_int_t)summary->tip.block_time, "state_hash", state, "dev_chain",
                                      summary->dev_chain);
+        if (cosign && cosign->started) json_object_set_new(document, "cosignatures", cli_cosign_check_json(cosign));
         cli_out_json(ctx->out, document);
         json_decref(document);
         return;
@@ -106,6 +111,7 @@ static void print_summary(cli_context *ctx, const tally_verify_summary *summary,
     if (summary->dev_chain)
         fprintf(ctx->out, "dev chain   yes: a development chain, whose operator moves block time at will; its dates "
                           "prove nothing\n");
+    if (cosign) cli_cosign_check_print(cosign, ctx->out);
 }
 
 /* IO and memory failures are the machine's (3); every other one is the chain's (1). */
@@ -142,7 +148,8 @@ static cli_status print_failure(cli_context *ctx, tally_chain_error code, const 
                 "log at byte %" PRIu64 " (it lists every block and transaction that goes)\n",
                 failure->offset);
     /* Only when every block before it was verified in this run. */
-    if (failure->height != TALLY_NO_HEIGHT && failure->height > 0 && summary->blocks == failure->height)
+    if (failure->height != TALLY_NO_HEIGHT && failure->height > 0 && summary->blocks == failure->height &&
+        code != TALLY_CHAIN_ERR_BAD_COSIGNATURE && code != TALLY_CHAIN_ERR_NOT_FINAL)
         fprintf(ctx->err, "  the chain is sound up to block %" PRIu64 "; block %" PRIu64 " is not\n",
                 failure->height - 1, failure->height);
     return CLI_REFUSED;
@@ -196,7 +203,7 @@ cli_status cli_verify_data(cli_context *ctx, const char *directory, const uint8_
     if (code == TALLY_CHAIN_OK && !chain_id_expected(expected_chain_id, summary.tip.chain_id, &failure))
         code = TALLY_CHAIN_ERR_WRONG_CHAIN;
     if (code != TALLY_CHAIN_OK) return print_failure(ctx, code, &failure, &summary, directory);
-    print_summary(ctx, &summary, directory);
+    print_summary(ctx, &summary, directory, NULL);
     return CLI_OK;
 }
 
@@ -232,6 +239,7 @@ typedef struct {
     cli_context *ctx;
     cli_status status;  /* of the fetch that failed; CLI_OK while none did */
     uint64_t failed_at; /* its height */
+    cli_cosign_check cosign; /* each block's co-signatures, checked as it is fetched */
 } node_source;
 
 /* Fetches and decodes block `height`; a block of another height is refused. */
@@ -259,6 +267,14 @@ static tally_chain_error fetch_block(void *context, uint64_t height, tally_block
         return TALLY_CHAIN_ERR_BAD_HEIGHT;
     }
     if (code != TALLY_CHAIN_OK && failure->height == TALLY_NO_HEIGHT) failure->height = height;
+    if (code == TALLY_CHAIN_OK) {
+        cli_status cosign_status = CLI_OK;
+        code = cli_cosign_check_block(&source->cosign, source->ctx, &block->header, &cosign_status, failure);
+        if (code == TALLY_CHAIN_ERR_IO) {
+            source->status = cosign_status;
+            source->failed_at = height;
+        }
+    }
     return code;
 }
 
@@ -270,6 +286,7 @@ static tally_chain_error open_genesis(node_source *source, const node_claim *cla
     tally_block_init(&genesis);
     tally_chain_error code = fetch_block(source, 0, &genesis, failure);
     if (code == TALLY_CHAIN_OK) code = tally_genesis_open(&genesis, state, tip, failure);
+    if (code == TALLY_CHAIN_OK) cli_cosign_check_start(&source->cosign, &genesis, tip);
     if (code != TALLY_CHAIN_OK && failure->height == TALLY_NO_HEIGHT) failure->height = 0;
     tally_block_release(&genesis);
     if (code != TALLY_CHAIN_OK) return code;
@@ -282,7 +299,8 @@ static tally_chain_error open_genesis(node_source *source, const node_claim *cla
     return TALLY_CHAIN_OK;
 }
 
-cli_status cli_verify_node(cli_context *ctx, const uint8_t *expected_chain_id, bool full_invariants) {
+cli_status cli_verify_node(cli_context *ctx, const uint8_t *expected_chain_id, bool full_invariants,
+                           bool require_final) {
     node_claim claim;
     cli_status status = read_status(ctx, &claim);
     if (status != CLI_OK) return status;
@@ -331,8 +349,23 @@ cli_status cli_verify_node(cli_context *ctx, const uint8_t *expected_chain_id, b
     summary.elapsed_ns = monotonic_ns() - progress.start_ns;
     tally_state_destroy(state);
     if (status != CLI_OK) return status;
+    if (code == TALLY_CHAIN_OK && require_final &&
+        (source.cosign.unserved || source.cosign.final != source.cosign.blocks)) {
+        char message[200];
+        uint64_t first = source.cosign.not_final_listed ? source.cosign.not_final[0] : 1;
+        if (source.cosign.unserved)
+            snprintf(message, sizeof message, "the node serves no co-signatures, and --require-final asks for them");
+        else
+            snprintf(message, sizeof message,
+                     "block %" PRIu64 ": not final (fewer than %" PRIu32 " of the %" PRIu32
+                     " validators co-signed it); %" PRIu64 " of %" PRIu64 " blocks are",
+                     first, source.cosign.quorum, source.cosign.validator_count, source.cosign.final,
+                     source.cosign.blocks);
+        fail_here(&failure, TALLY_CHAIN_ERR_NOT_FINAL, source.cosign.unserved ? TALLY_NO_HEIGHT : first, message);
+        code = TALLY_CHAIN_ERR_NOT_FINAL;
+    }
     if (code != TALLY_CHAIN_OK) return print_failure(ctx, code, &failure, &summary, source_name);
-    print_summary(ctx, &summary, source_name);
+    print_summary(ctx, &summary, source_name, &source.cosign);
     return CLI_OK;
 }
 
@@ -350,5 +383,8 @@ cli_status cli_cmd_verify(cli_context *ctx, const cli_args *args) {
     if (data && !data[0]) return cli_usage(ctx, args->command, "--data needs a directory");
     const uint8_t *expected = chain_hex ? chain_id : NULL;
     bool full = cli_flag(args, "--full");
-    return data ? cli_verify_data(ctx, data, expected, full) : cli_verify_node(ctx, expected, full);
+    bool require_final = cli_flag(args, "--require-final");
+    if (data && require_final)
+        return cli_usage(ctx, args->command, "--require-final checks a node's co-signatures: give --node, not --data");
+    return data ? cli_verify_data(ctx, data, expected, full) : cli_verify_node(ctx, expected, full, require_final);
 }

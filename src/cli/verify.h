@@ -34,7 +34,9 @@ void cli_verify_progress_finish(cli_verify_progress *progress);
 cli_status cli_verify_data(cli_context *ctx, const char *directory, const uint8_t *expected_chain_id,
                            bool full_invariants);
 /* Downloads every block from the node and verifies it in memory (full_invariants:
- * the full invariant check after every block). */
-cli_status cli_verify_node(cli_context *ctx, const uint8_t *expected_chain_id, bool full_invariants);
+ * the full invariant check after every block), with each block's co-signatures
+ * (verify_cosign.h); require_final: CLI_REFUSED unless every block is final. */
+cli_status cli_verify_node(cli_context *ctx, const uint8_t *expected_chain_id, bool full_invariants,
+                           bool require_final);
 
 #endif

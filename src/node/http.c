@@ -403,6 +403,16 @@ static enum MHD_Result get_status(http_server *server, struct MHD_Connection *co
                                       (json_int_t)validator.ordering.proposer_index, "halted", validator.halted,
                                       "forwarding", (json_int_t)validator.forwarding, "lease_changes",
                                       (json_int_t)validator.ordering.lease_changes));
+    /* Co-signatures (issue 14): who vouches for blocks, how many make one final. */
+    tally_key validators[TALLY_VALIDATORS_MAX];
+    uint32_t quorum = 0;
+    uint64_t final_height = 0;
+    uint32_t validator_count = node_validators(server->node, validators, &quorum, &final_height);
+    json_t *addresses = json_array();
+    for (uint32_t i = 0; i < validator_count; i++) json_array_append_new(addresses, view_address(&validators[i]));
+    json_object_set_new(view, "validators", addresses);
+    json_object_set_new(view, "quorum", json_integer((json_int_t)quorum));
+    json_object_set_new(view, "final_height", json_integer((json_int_t)final_height));
     return send_json(connection, MHD_HTTP_OK, view);
 }
 
@@ -1560,6 +1570,35 @@ static enum MHD_Result get_block(http_server *server, struct MHD_Connection *con
     return send_json(connection, MHD_HTTP_OK, view);
 }
 
+/* ---- co-signatures (issue 14) ---- */
+
+/* GET /v1/blocks/{height}/cosignatures: the validators' co-signatures of the block
+ * this node holds at height, and whether they make it final. */
+static enum MHD_Result get_block_cosignatures(http_server *server, struct MHD_Connection *connection,
+                                              const char *height_text) {
+    uint64_t height;
+    if (!submission_parse_u64(height_text, &height))
+        return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_HEIGHT", "a height is an integer >= 0");
+    node_cosignature held[TALLY_VALIDATORS_MAX];
+    tally_key validators[TALLY_VALIDATORS_MAX];
+    uint8_t hash[TALLY_HASH_BYTES];
+    uint32_t count = 0, quorum = 0;
+    uint32_t validator_count = node_validators(server->node, validators, &quorum, NULL);
+    if (node_failed(server->node)) return send_failed(connection);
+    if (!node_cosignatures(server->node, height, held, TALLY_VALIDATORS_MAX, &count, hash))
+        return send_error(connection, MHD_HTTP_NOT_FOUND, "NO_SUCH_BLOCK", "the log holds no block at this height");
+    if (count > TALLY_VALIDATORS_MAX) count = TALLY_VALIDATORS_MAX;
+    json_t *list = json_array();
+    for (uint32_t i = 0; i < count; i++)
+        json_array_append_new(list, json_pack("{s:o, s:i, s:o}", "validator", view_address(&held[i].key), "index",
+                                              (int)held[i].validator, "signature",
+                                              view_hex(held[i].signature, TALLY_SIGNATURE_BYTES)));
+    return send_json(connection, MHD_HTTP_OK,
+                     json_pack("{s:I, s:o, s:i, s:i, s:b, s:o}", "height", (json_int_t)height, "hash",
+                               view_hex(hash, TALLY_HASH_BYTES), "validators", (int)validator_count, "quorum",
+                               (int)quorum, "final", height > 0 && count >= quorum, "cosignatures", list));
+}
+
 /* ---- proofs ---- */
 
 /* GET /v1/proofs/networks/ID[/accounts/WHO | /shares/ADDRESS], /v1/proofs/accounts/ADDRESS,
@@ -1820,6 +1859,29 @@ static int append_validator_metrics(char **text, size_t length, node *n, const n
     return (int)total;
 }
 
+/* Co-signatures (issue 14): the last block a quorum of validators co-signed. */
+static int append_cosign_metrics(node *n, char **text, size_t length) {
+    tally_key validators[TALLY_VALIDATORS_MAX];
+    uint32_t quorum = 0;
+    uint64_t final_height = 0;
+    uint32_t count = node_validators(n, validators, &quorum, &final_height);
+    char *more = NULL;
+    int added = asprintf(&more,
+                         "# HELP tally_block_final_height Highest block a quorum of validators co-signed.\n"
+                         "# TYPE tally_block_final_height gauge\ntally_block_final_height %" PRIu64 "\n"
+                         "# HELP tally_validators Validators of the chain, and the co-signatures that make a "
+                         "block final.\n# TYPE tally_validators gauge\ntally_validators %u\n"
+                         "tally_validators_quorum %u\n",
+                         final_height, count, quorum);
+    if (added < 0) return free(*text), *text = NULL, -1;
+    char *joined = realloc(*text, length + (size_t)added + 1);
+    if (!joined) return free(more), free(*text), *text = NULL, -1;
+    memcpy(joined + length, more, (size_t)added + 1);
+    free(more);
+    *text = joined;
+    return (int)(length + (size_t)added);
+}
+
 static enum MHD_Result get_metrics(http_server *server, struct MHD_Connection *connection) {
     node_metrics m = node_metrics_read(server->node);
     const tally_state *state = node_read_begin(server->node);
@@ -1865,6 +1927,7 @@ static enum MHD_Result get_metrics(http_server *server, struct MHD_Connection *c
                           "tally_networks %u\ntally_member_records %u\n",
                           height, m.blocks_produced, m.txs_committed, m.txs_refused_admission, m.txs_refused_in_block,
                           m.mempool_count, m.mempool_capacity, (double)m.last_block_ns / 1e9, networks, members);
+    if (length >= 0) length = append_cosign_metrics(server->node, &text, (size_t)length);
     if (length >= 0) length = append_admission_metrics(&text, (size_t)length, &m);
     if (length >= 0) length = append_network_metrics(&text, (size_t)length, list, listed);
     if (length >= 0) length = append_validator_metrics(&text, (size_t)length, server->node, &m, height);
@@ -2096,6 +2159,8 @@ static enum MHD_Result route(http_server *server, struct MHD_Connection *connect
     if (strcmp(resource, "blocks") == 0 && count == 3) return get_block(server, connection, segments[2], false);
     if (strcmp(resource, "blocks") == 0 && count == 4 && strcmp(segments[3], "raw") == 0)
         return get_block(server, connection, segments[2], true);
+    if (strcmp(resource, "blocks") == 0 && count == 4 && strcmp(segments[3], "cosignatures") == 0)
+        return get_block_cosignatures(server, connection, segments[2]);
     if (strcmp(resource, "proposals") == 0 && count == 3) return get_proposal(server, connection, segments[2]);
     if (strcmp(resource, "proposals") == 0 && count == 5 && strcmp(segments[3], "votes") == 0)
         return get_proposal_vote(server, connection, segments[2], segments[4]);

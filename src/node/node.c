@@ -201,6 +201,8 @@ bool node_key_of(const char *data_dir, tally_key *key, char *why, size_t why_siz
     return ok;
 }
 
+static void cosign_say(void *context, const char *what, const char *detail) { say(context, what, detail); }
+
 static void notice(void *context, const tally_chain_failure *failure) {
     const node *n = context;
     say(n, "notice", failure->message);
@@ -314,6 +316,12 @@ bool node_open(const node_config *config, node **out, char *why, size_t why_size
         node_close(n);
         return false;
     }
+    /* Co-signatures (issue 14). */
+    if (!cosigner_open(&n->cosign, n->data_dir, n->store, &n->producer, n->signatures, cosign_say, n, why,
+                       why_size)) {
+        node_close(n);
+        return false;
+    }
     n->metrics.started_at = now_ms() / 1000;
     n->metrics.mempool_capacity = config->mempool_capacity;
     if (n->config.mempool_per_sender == 0 || n->config.mempool_per_sender > config->mempool_capacity)
@@ -395,6 +403,21 @@ static tally_chain_error build_write_publish(node *n, int64_t block_time, uint32
     return error;
 }
 
+/* Co-signatures (issue 14): a failed write of cosignatures.log stops the node as a
+ * failed block write does (cosigner.h); what waits in the mempool is refused.
+ * Producer thread, lock held, the candidates free. */
+static void stop_if_cosign_failed(node *n) {
+    if (!n->cosign.failed || node_failed(n)) return;
+    __atomic_store_n(&n->failed, true, __ATOMIC_RELEASE);
+    uint32_t count;
+    while ((count = mempool_take(&n->pool, n->candidates, n->config.block_max_txs)) > 0)
+        for (uint32_t i = 0; i < count; i++) {
+            status_set(n, n->candidates[i].id, (tx_status){.state = TX_REFUSED, .node_error = "NODE_FAILED"});
+            tally_tx_release(&n->candidates[i].tx);
+        }
+    pthread_cond_broadcast(&n->committed);
+}
+
 /* Makes one block of what is pending. Called with the lock held, which it lets go
  * while the block is written. */
 static void produce_block(node *n) {
@@ -447,6 +470,9 @@ static void produce_block(node *n) {
         return;
     }
     uint64_t height = tally_store_tip(n->store)->height;
+    /* Co-signatures (issue 14): the block is durable and published; the node vouches
+     * for it too (one write, flushed by producer_main). */
+    cosigner_sign_block(&n->cosign, n->producer_secret, height, tally_store_tip(n->store)->hash);
     for (uint32_t i = 0; i < count; i++) {
         tx_status status = {.result = n->candidate_results[i]};
         status.state = status.result.code == TALLY_OK ? TX_COMMITTED : TX_REFUSED;
@@ -464,6 +490,7 @@ static void produce_block(node *n) {
     if (n->config.snapshot_every && height % n->config.snapshot_every == 0 &&
         tally_store_snapshot(n->store, &failure) != TALLY_CHAIN_OK)
         say(n, "snapshot failed (the log has every block, nothing is lost)", failure.message);
+    stop_if_cosign_failed(n); /* co-signatures (issue 14) */
     pthread_cond_broadcast(&n->committed);
 }
 
@@ -485,6 +512,20 @@ static void *producer_main(void *context) {
     pthread_mutex_lock(&n->lock);
     while (!node_failed(n)) {
         uint64_t now = monotonic_ns();
+        /* Co-signatures (issue 14): fsynced at most every 100 ms under load, at once
+         * when idle, without the lock (they are never acknowledged: cosigner.h); a
+         * failed write stops the node. */
+        stop_if_cosign_failed(n);
+        if (node_failed(n)) break;
+        if (cosigner_flush_due(&n->cosign, n->pool.count == 0, now)) {
+            cosigner_flush_begin(&n->cosign, now);
+            pthread_mutex_unlock(&n->lock);
+            tally_chain_failure failure;
+            tally_chain_error error = cosigner_flush(&n->cosign, &failure);
+            pthread_mutex_lock(&n->lock);
+            cosigner_flush_end(&n->cosign, error, &failure);
+            continue;
+        }
         uint64_t due = 0;
         n->following = n->validator && !validator_may_propose(n);
         if (n->following) {
@@ -660,6 +701,7 @@ void node_close(node *n) {
     validator_free(n); /* its threads call into the node: before anything else goes */
     index_close(n->index);
     pthread_mutex_destroy(&n->index_lock);
+    cosigner_close(&n->cosign); /* flushes: co-signatures (issue 14) */
     tally_store_close(n->store);
     tally_signature_pool_stop(n->signatures); /* after the store, which borrows it */
     mempool_free(&n->pool);
@@ -1010,6 +1052,40 @@ void node_read_end(node *n) { pthread_mutex_unlock(&n->lock); }
 
 const tally_chain_tip *node_tip(const node *n) { return tally_store_tip(n->store); }
 const tally_blocklog *node_log(const node *n) { return tally_store_log(n->store); }
+
+/* ---- co-signatures (issue 14; node/cosigner.h) ---- */
+
+bool node_cosignatures(node *n, uint64_t height, node_cosignature *out, uint32_t max, uint32_t *count,
+                       uint8_t block_hash[TALLY_HASH_BYTES]) {
+    *count = 0;
+    pthread_mutex_lock(&n->lock);
+    bool found = !node_failed(n) && cosigner_get(&n->cosign, tally_store_log(n->store), height, out, max, count,
+                                                 block_hash);
+    pthread_mutex_unlock(&n->lock);
+    return found;
+}
+
+tally_chain_error node_cosign_add_remote(node *n, uint64_t height, const uint8_t block_hash[TALLY_HASH_BYTES],
+                                         uint32_t signer_index, const uint8_t signature[TALLY_SIGNATURE_BYTES],
+                                         tally_chain_failure *failure) {
+    pthread_mutex_lock(&n->lock);
+    tally_chain_error error =
+        cosigner_add_remote(&n->cosign, tally_store_log(n->store), height, block_hash, signer_index, signature, failure);
+    /* flushed by the producer, which also stops the node after a failed write */
+    if (error == TALLY_CHAIN_OK || n->cosign.failed) pthread_cond_signal(&n->work);
+    pthread_mutex_unlock(&n->lock);
+    return error;
+}
+
+uint32_t node_validators(node *n, tally_key out[TALLY_VALIDATORS_MAX], uint32_t *quorum, uint64_t *final_height) {
+    pthread_mutex_lock(&n->lock);
+    uint32_t count = n->cosign.validator_count;
+    memcpy(out, n->cosign.validators, count * sizeof *out);
+    if (quorum) *quorum = n->cosign.quorum;
+    if (final_height) *final_height = n->cosign.final_height;
+    pthread_mutex_unlock(&n->lock);
+    return count;
+}
 
 node_metrics node_metrics_read(node *n) {
     pthread_mutex_lock(&n->lock);

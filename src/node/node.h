@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "node/clearing.h"
+#include "node/cosigner.h"
 #include "node/index.h"
 #include "node/ordering.h"
 #include "tally.h"
@@ -230,6 +231,27 @@ bool node_index_read(node *n, node_index_reader *reader, void *context, char *wh
 /* The time a block made now would have: the clock (a dev chain's, moved ahead),
  * never before the tip. Call between node_read_begin and node_read_end. */
 int64_t node_block_time_now(const node *n);
+
+/* ---- Co-signatures (issue 14; node/cosigner.h) ---- */
+
+/* The co-signatures of block `height` (of the block this node holds there, in
+ * validator order), at most max into out, *count how many there are; block_hash
+ * that block's hash. Under the node's lock. false when the node has no such block
+ * (or failed). The genesis has none. */
+bool node_cosignatures(node *n, uint64_t height, node_cosignature *out, uint32_t max, uint32_t *count,
+                       uint8_t block_hash[TALLY_HASH_BYTES]);
+/* For the ordering layer: another validator's co-signature it received. Checked
+ * against the genesis validator set and stored (cosigner_add_remote: OK for a new
+ * one or an exact duplicate; NO_SUCH_BLOCK for a block not yet in the log;
+ * BAD_ARGUMENT, BAD_COSIGNATURE; COSIGN_CONFLICT, said with the evidence; IO,
+ * LOG_FAILED). failure may be NULL. */
+tally_chain_error node_cosign_add_remote(node *n, uint64_t height, const uint8_t block_hash[TALLY_HASH_BYTES],
+                                         uint32_t validator, const uint8_t signature[TALLY_SIGNATURE_BYTES],
+                                         tally_chain_failure *failure);
+/* The chain's validator set (from its genesis) into out; returns how many.
+ * *quorum (may be NULL) the co-signatures that make a block final, *final_height
+ * (may be NULL) the highest block final on this node (0: none). */
+uint32_t node_validators(node *n, tally_key out[TALLY_VALIDATORS_MAX], uint32_t *quorum, uint64_t *final_height);
 
 typedef struct {
     uint64_t blocks_produced;

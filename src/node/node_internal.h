@@ -9,6 +9,7 @@
 
 #include <pthread.h>
 
+#include "node/cosigner.h"
 #include "node/mempool.h"
 #include "node/node.h"
 #include "node/recent.h"
@@ -76,6 +77,11 @@ struct node {
     pthread_mutex_t index_lock;
     pthread_t indexer_thread;
     bool indexer_started;
+
+    /* Co-signatures (issue 14, node/cosigner.h): the node's own of each block it
+     * makes, and other validators' from the ordering layer. Under lock; flushed
+     * without it by the producer thread. */
+    cosigner cosign;
 
     /* A validator of a chain of several (node_validator.c); NULL on a single node. */
     struct validator *validator;

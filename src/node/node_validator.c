@@ -72,36 +72,26 @@ struct validator {
 
 /* ---- co-signatures ---- */
 
-/* The message of a co-signature: BLAKE2b-256("tally-cosign-v1" || chain id || u64 LE
- * height || block hash) (docs/VALIDATORS.md). */
-static void cosign_message(const uint8_t chain_id[TALLY_CHAIN_ID_BYTES], uint64_t height,
-                           const uint8_t hash[TALLY_HASH_BYTES], uint8_t out[TALLY_HASH_BYTES]) {
-    crypto_generichash_state state;
-    crypto_generichash_init(&state, NULL, 0, TALLY_HASH_BYTES);
-    crypto_generichash_update(&state, (const uint8_t *)"tally-cosign-v1", 15);
-    crypto_generichash_update(&state, chain_id, TALLY_CHAIN_ID_BYTES);
-    uint8_t le[8];
-    for (int i = 0; i < 8; i++) le[i] = (uint8_t)(height >> (8 * i));
-    crypto_generichash_update(&state, le, sizeof le);
-    crypto_generichash_update(&state, hash, TALLY_HASH_BYTES);
-    crypto_generichash_final(&state, out, TALLY_HASH_BYTES);
-}
-
 /* Co-signs the tip (just applied or made) and publishes it. Lock held. */
-static void cosign_tip(node *n) {
+static void cosign_tip(node *n, bool keep_here) {
     const tally_chain_tip *tip = tally_store_tip(n->store);
-    uint8_t message[TALLY_HASH_BYTES], signature[TALLY_SIGNATURE_BYTES];
-    cosign_message(tip->chain_id, tip->height, tip->hash, message);
-    crypto_sign_detached(signature, NULL, message, sizeof message, n->producer_secret);
+    uint8_t signature[TALLY_SIGNATURE_BYTES];
+    tally_cosign_sign(n->producer_secret, tip->chain_id, tip->height, tip->hash, signature);
+    /* The proposer's own is kept by produce_block, as a single node's is. */
+    if (keep_here) cosigner_sign_block(&n->cosign, n->producer_secret, tip->height, tip->hash);
     ordering_publish(n->validator->ordering, tip->height, tip->hash, signature);
 }
 
 static void on_cosign(void *context, uint64_t height, uint32_t signer, const uint8_t hash[TALLY_HASH_BYTES],
                       const uint8_t signature[TALLY_SIGNATURE_BYTES]) {
     node *n = context;
-    (void)height, (void)signer, (void)hash, (void)signature;
+    /* Checked against the validator set and kept (node_cosign_add_remote); one for a
+     * block not applied here yet is dropped (NO_SUCH_BLOCK): served co-signatures
+     * are of blocks this validator holds. */
+    tally_chain_failure failure;
+    bool kept = node_cosign_add_remote(n, height, hash, signer, signature, &failure) == TALLY_CHAIN_OK;
     pthread_mutex_lock(&n->lock);
-    n->validator->cosignatures_received++;
+    if (kept) n->validator->cosignatures_received++;
     pthread_mutex_unlock(&n->lock);
 }
 
@@ -185,7 +175,7 @@ static bool on_block(void *context, uint64_t height, const uint8_t *bytes, size_
             }
             n->metrics.blocks_followed++;
             n->last_block_ms = node_now_ms();
-            cosign_tip(n);
+            cosign_tip(n, true);
             if (n->config.snapshot_every && height % n->config.snapshot_every == 0 &&
                 tally_store_snapshot(n->store, &failure) != TALLY_CHAIN_OK)
                 node_say(n, "snapshot failed (the log has every block, nothing is lost)", failure.message);
@@ -245,7 +235,7 @@ tally_chain_error validator_write_publish(node *n, bool *lost, tally_chain_failu
     if (outcome == ORDERING_COMMITTED) {
         if (error == TALLY_CHAIN_OK) {
             tally_store_publish_next(n->store);
-            cosign_tip(n);
+            cosign_tip(n, false);
         }
         return error;
     }
