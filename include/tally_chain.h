@@ -762,6 +762,13 @@ void tally_store_next_encoded(const tally_store *store, const uint8_t **bytes, s
  * fails verification leaves the store failed, as above. */
 TALLY_MUST_CHECK tally_chain_error tally_store_accept(tally_store *store, const tally_block *block,
                                                       tally_chain_failure *failure);
+/* The same, when the caller has itself verified some of the block's transactions
+ * with exactly these bytes (known_valid[i]: the signature of block->txs[i] over its
+ * id held when the caller admitted it): only the others are checked again. A
+ * validator forwarding what it admitted to the proposer saves the second check of
+ * each (node_validator.c). known_valid NULL is tally_store_accept. */
+TALLY_MUST_CHECK tally_chain_error tally_store_accept_known(tally_store *store, const tally_block *block,
+                                                            const bool *known_valid, tally_chain_failure *failure);
 
 /* Writes a snapshot of the state at the tip (tally_snapshot_save). A node calls it
  * every N blocks; a failure here loses nothing (the log holds every block). */

@@ -294,3 +294,58 @@ TEST(parallel_replay_store_accept_with_a_pool_refuses_a_forged_signature_as_with
     free(forged_bytes);
     chain_free(&chain);
 }
+
+/* tally_store_accept_known checks exactly the transactions not marked known: the
+ * forged one marked known goes through (the caller vouches for those bytes: a
+ * validator marks only what it verified itself at admission, same id and same
+ * signature), and marking every other one known still refuses the forged one, at
+ * its index. With a pool and without. */
+TEST(parallel_replay_store_accept_known_checks_only_what_is_not_known) {
+    test_chain chain;
+    long_chain(&chain);
+    size_t length = 0;
+    uint8_t *forged_bytes = forge_tx_signature(&chain, FORGED_HEIGHT, FORGED_INDEX, &length);
+    tally_block forged;
+    tally_block_init(&forged);
+    CHECK_EQ(tally_block_decode(forged_bytes, length, &forged, NULL), TALLY_CHAIN_OK);
+    uint32_t count = forged.header.tx_count;
+    REQUIRE(count > FORGED_INDEX + 1);
+    bool *known = calloc(count, sizeof *known);
+    REQUIRE(known != NULL);
+    tally_signature_pool *pool = tally_signature_pool_start(2);
+    for (int with_pool = 0; with_pool < 2; with_pool++) {
+        for (int forged_known = 0; forged_known < 2; forged_known++) {
+            char directory[TEMP_DIR_BYTES];
+            temp_dir_make(directory);
+            tally_store_options options = {.signatures = with_pool ? pool : NULL};
+            tally_block block;
+            tally_block_init(&block);
+            chain_block(&chain, 0, &block);
+            tally_store *store = NULL;
+            tally_chain_failure failure;
+            REQUIRE(tally_store_create(directory, &block, &options, &store, &failure) == TALLY_CHAIN_OK);
+            for (uint32_t h = 1; h < FORGED_HEIGHT; h++) {
+                chain_block(&chain, h, &block);
+                CHECK_EQ(tally_store_accept_known(store, &block, NULL, &failure), TALLY_CHAIN_OK);
+            }
+            for (uint32_t i = 0; i < count; i++) known[i] = forged_known ? i == FORGED_INDEX : i != FORGED_INDEX;
+            tally_chain_error error = tally_store_accept_known(store, &forged, known, &failure);
+            if (forged_known) {
+                CHECK_EQ(error, TALLY_CHAIN_OK);
+                CHECK_EQ(tally_store_tip(store)->height, FORGED_HEIGHT);
+            } else {
+                CHECK_EQ(error, TALLY_CHAIN_ERR_BAD_TX_SIGNATURE);
+                CHECK_EQ(failure.height, FORGED_HEIGHT);
+                CHECK_EQ(failure.tx_index, FORGED_INDEX);
+            }
+            tally_store_close(store);
+            tally_block_release(&block);
+            temp_dir_remove(directory);
+        }
+    }
+    tally_signature_pool_stop(pool);
+    free(known);
+    tally_block_release(&forged);
+    free(forged_bytes);
+    chain_free(&chain);
+}

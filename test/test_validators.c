@@ -446,9 +446,21 @@ static void payments_to_each(validator_cluster *c) {
     int64_t sum = 0;
     for (uint32_t m = 0; m < MEMBERS; m++) sum += expected[m];
     CHECK_EQ(sum, 0);
+    /* A follower checks the signature of a transaction it admitted and forwarded
+     * once, at admission, not again in the proposer's block: every payment sent to
+     * a follower (rounds of them each) is one signature known, and no validator
+     * knows more than it forwarded. */
+    double known_total = 0;
+    for (uint32_t i = 0; i < c->validator_count; i++) {
+        double known = harness_metric(&c->nodes[i], "tally_validator_signatures_known_total");
+        double forwarded = harness_metric(&c->nodes[i], "tally_validator_transactions_forwarded_total");
+        CHECK(known >= 0 && known <= forwarded);
+        known_total += known;
+    }
+    CHECK(known_total >= (double)rounds * (c->validator_count - 1));
     printf("    validators: %u payments through %u validators in turn committed; %llu heights agree (block and state "
-           "hash) on every validator\n",
-           payments, c->validator_count, (unsigned long long)tip);
+           "hash) on every validator; %.0f signatures not checked twice by the followers that admitted them\n",
+           payments, c->validator_count, (unsigned long long)tip, known_total);
 }
 
 TEST(validators_payments_to_each_validator_commit_and_agree_at_every_height) {

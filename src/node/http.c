@@ -1818,6 +1818,10 @@ static int append_validator_metrics(char **text, size_t length, node *n, const n
         "# HELP tally_validator_transactions_forwarded_total Transactions sent on to the proposer.\n"
         "# TYPE tally_validator_transactions_forwarded_total counter\n"
         "tally_validator_transactions_forwarded_total %" PRIu64 "\n"
+        "# HELP tally_validator_signatures_known_total Signatures of followed blocks not checked again (checked "
+        "at admission here).\n"
+        "# TYPE tally_validator_signatures_known_total counter\n"
+        "tally_validator_signatures_known_total %" PRIu64 "\n"
         "# HELP tally_validator_cosignatures_received_total Co-signatures of other validators seen.\n"
         "# TYPE tally_validator_cosignatures_received_total counter\n"
         "tally_validator_cosignatures_received_total %" PRIu64 "\n"
@@ -1836,7 +1840,7 @@ static int append_validator_metrics(char **text, size_t length, node *n, const n
         "# HELP tally_validator_lag_blocks How far each validator's last applied block is behind this one's tip.\n"
         "# TYPE tally_validator_lag_blocks gauge\n",
         v.index, o->proposer ? 1 : 0, o->proposer_index, v.halted ? 1 : 0, o->lease_changes, m->blocks_followed,
-        m->blocks_lost, m->txs_forwarded, v.cosignatures_received, o->requests, (double)o->request_us_total / 1e6,
+        m->blocks_lost, m->txs_forwarded, m->signatures_known, v.cosignatures_received, o->requests, (double)o->request_us_total / 1e6,
         (double)o->request_us_last / 1e6, o->failovers, o->compacted_below, o->blocks_from_peers);
     if (added < 0) return -1;
     size_t total = length + (size_t)added;

@@ -323,13 +323,31 @@ tally_chain_error tally_store_produce_verified(tally_store *store,
 
 /* tally_block_apply of a block tally_block_check passed, the transactions'
  * signatures checked on the store's pool when it has one. */
+/* What the pool's threads read for tally_store_accept_known. */
+typedef struct {
+    const tally_tx *txs;
+    const bool *known_valid;
+} accepted_txs;
+
+static bool check_unless_known(const void *context, uint32_t index) {
+    const accepted_txs *accepted = context;
+    return accepted->known_valid[index] || tally_tx_verify(&accepted->txs[index]);
+}
+
 static tally_chain_error apply_accepted(tally_store *store, tally_chain_tip *next_tip, const tally_block *block,
-                                        tally_chain_failure *failure) {
+                                        const bool *known_valid, tally_chain_failure *failure) {
     uint32_t count = block->header.tx_count;
-    bool *valid = store->signatures != NULL && count > 0 ? malloc(count * sizeof *valid) : NULL;
+    bool *valid = (store->signatures != NULL || known_valid != NULL) && count > 0 ? malloc(count * sizeof *valid)
+                                                                                  : NULL;
     if (valid == NULL) return tally_block_apply(store->state, next_tip, block, failure);
     for (uint32_t i = 0; i < count; i++) valid[i] = true;
-    tally_signature_pool_check_txs(store->signatures, block->txs, count, valid);
+    if (known_valid == NULL) {
+        tally_signature_pool_check_txs(store->signatures, block->txs, count, valid);
+    } else {
+        accepted_txs accepted = {block->txs, known_valid};
+        tally_signature_pool_wait(store->signatures, tally_signature_pool_submit(store->signatures, check_unless_known,
+                                                                                 &accepted, count, valid));
+    }
     /* The producer's signature held in tally_block_check. */
     block_signatures checked = {.header = true, .txs = valid};
     tally_chain_error error = block_apply_checked(store->state, next_tip, block, &checked, failure);
@@ -339,6 +357,11 @@ static tally_chain_error apply_accepted(tally_store *store, tally_chain_tip *nex
 
 tally_chain_error tally_store_accept(tally_store *store, const tally_block *block,
                                      tally_chain_failure *failure) {
+    return tally_store_accept_known(store, block, NULL, failure);
+}
+
+tally_chain_error tally_store_accept_known(tally_store *store, const tally_block *block, const bool *known_valid,
+                                           tally_chain_failure *failure) {
     assert(store != NULL && block != NULL);
     tally_chain_error error = writable(store, failure);
     if (error != TALLY_CHAIN_OK) return error;
@@ -346,7 +369,7 @@ tally_chain_error tally_store_accept(tally_store *store, const tally_block *bloc
     error = tally_block_check(&store->tip, block, failure);
     if (error != TALLY_CHAIN_OK) return error;
     tally_chain_tip next_tip = store->tip;
-    error = apply_accepted(store, &next_tip, block, failure);
+    error = apply_accepted(store, &next_tip, block, known_valid, failure);
     if (error != TALLY_CHAIN_OK) {
         store->failed = true;
         return error;
