@@ -1076,3 +1076,62 @@ TEST(validators_a_restarted_proposer_takes_its_lease_back) {
     load_free(&l);
     cluster_stop(&c);
 }
+
+/* The proposer killed for good while etcd changes leaders again and again (the
+ * leader member killed and restarted): each new etcd leader renews every lease, so
+ * the dead proposer's lease would outlive it for as long as the changes go on, the
+ * chain stalled and every follower forwarding to its dead URL. A follower that
+ * cannot reach the proposer for two lease times revokes its lease (only if it is
+ * still the one holding the leader key), and the next proposer takes over during
+ * the churn. */
+static void dead_proposer_during_etcd_churn(validator_cluster *c, load *l) {
+    REQUIRE(make_network(&c->nodes[1]));
+    REQUIRE(load_start(l, c, 1, 0, 11));
+    CHECK(wait_committed(l, 20, 60000) >= 20);
+    int proposer = cluster_proposer(c, 20000);
+    REQUIRE(proposer >= 0);
+    cluster_kill_validator(c, (uint32_t)proposer);
+    load_update(l, c);
+    uint64_t kill_ms = cluster_now_ms();
+    uint64_t at_kill = load_committed(l), first_ms = 0;
+    const uint32_t rounds = 10;
+    for (uint32_t r = 0; r < rounds; r++) {
+        int leader = etcd_cluster_leader(&c->etcd);
+        if (leader < 0) leader = (int)(r % c->etcd_count);
+        cluster_kill_etcd(c, (uint32_t)leader);
+        REQUIRE(cluster_restart_etcd(c, (uint32_t)leader));
+        /* A leader for a while (less than a lease), then the next change. */
+        for (int wait = 0; wait < 14; wait++) {
+            if (!first_ms && load_committed(l) > at_kill) first_ms = cluster_now_ms() - kill_ms;
+            cluster_sleep_ms(50);
+        }
+    }
+    uint64_t churn_ms = cluster_now_ms() - kill_ms;
+    uint64_t during = load_committed(l) - at_kill;
+    int next = cluster_proposer(c, 20000);
+    load_stop(l);
+    double revoked = 0;
+    for (uint32_t i = 0; i < c->validator_count; i++)
+        if (cluster_running(c, i)) revoked += harness_metric(&c->nodes[i], "tally_validator_leases_revoked_total");
+    CHECK(revoked >= 1);
+    CHECK(next >= 0 && next != proposer);
+    uint64_t tip = 0;
+    CHECK(cluster_wait_same_tip(c, 1, 60000, &tip));
+    CHECK(cluster_compare(c, NULL));
+    check_load(c, l, (uint32_t)(next >= 0 ? next : cluster_any_running(c)), tip, false);
+    printf("    validators: proposer %d killed, then %u etcd leader changes in %llu ms: %llu payments committed "
+           "meanwhile, the first %llu ms after the kill (validator %d took over)\n",
+           proposer, rounds, (unsigned long long)churn_ms, (unsigned long long)during, (unsigned long long)first_ms,
+           next);
+    CHECK(during > 0);
+}
+
+TEST(validators_a_dead_proposer_is_replaced_while_etcd_keeps_renewing_its_lease) {
+    validator_cluster c;
+    load l;
+    load_init(&l);
+    if (cluster_start(&c, 3, 3, 3)) dead_proposer_during_etcd_churn(&c, &l);
+    else CHECK(!"the cluster started");
+    load_free(&l);
+    cluster_stop(&c);
+}

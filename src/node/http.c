@@ -1837,11 +1837,14 @@ static int append_validator_metrics(char **text, size_t length, node *n, const n
         "# TYPE tally_etcd_compacted_below gauge\ntally_etcd_compacted_below %" PRIu64 "\n"
         "# HELP tally_validator_blocks_from_peers_total Blocks read from peers' logs (etcd compacted them).\n"
         "# TYPE tally_validator_blocks_from_peers_total counter\ntally_validator_blocks_from_peers_total %" PRIu64 "\n"
+        "# HELP tally_validator_leases_revoked_total Leases of proposers this validator could not reach that it "
+        "revoked.\n"
+        "# TYPE tally_validator_leases_revoked_total counter\ntally_validator_leases_revoked_total %" PRIu64 "\n"
         "# HELP tally_validator_lag_blocks How far each validator's last applied block is behind this one's tip.\n"
         "# TYPE tally_validator_lag_blocks gauge\n",
         v.index, o->proposer ? 1 : 0, o->proposer_index, v.halted ? 1 : 0, o->lease_changes, m->blocks_followed,
         m->blocks_lost, m->txs_forwarded, m->signatures_known, v.cosignatures_received, o->requests, (double)o->request_us_total / 1e6,
-        (double)o->request_us_last / 1e6, o->failovers, o->compacted_below, o->blocks_from_peers);
+        (double)o->request_us_last / 1e6, o->failovers, o->compacted_below, o->blocks_from_peers, o->leases_revoked);
     if (added < 0) return -1;
     size_t total = length + (size_t)added;
     char *grown = realloc(*text, total + 1);

@@ -349,7 +349,8 @@ static const char *node_error_named(const char *name) {
  * in flight is group commit again: what arrives meanwhile goes in the next. No lock
  * held. */
 static bool send_to_proposer(validator *v, const char *url, const mempool_entry *const *entries, uint32_t count,
-                             bool *refused, tx_status *statuses) {
+                             bool *refused, tx_status *statuses, bool *unreachable) {
+    *unreachable = false;
     size_t room = 0;
     for (uint32_t i = 0; i < count; i++) room += 2 + tally_tx_encoded_size(&entries[i]->tx);
     uint8_t *body = malloc(room ? room : 1);
@@ -380,8 +381,16 @@ static bool send_to_proposer(validator *v, const char *url, const mempool_entry 
         curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)FORWARD_WAIT_MS);
         curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 1000L);
         curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-        sent = curl_easy_perform(curl) == CURLE_OK &&
-               curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK && status == 200;
+        CURLcode code = curl_easy_perform(curl);
+        sent = code == CURLE_OK && curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK &&
+               status == 200;
+        /* Refused, or no connection within its second: nobody is there (a slow answer
+         * from a live proposer is not this). */
+        curl_off_t connected_us = 0;
+        *unreachable = code == CURLE_COULDNT_CONNECT ||
+                       (code == CURLE_OPERATION_TIMEDOUT &&
+                        curl_easy_getinfo(curl, CURLINFO_CONNECT_TIME_T, &connected_us) == CURLE_OK &&
+                        connected_us == 0);
     }
     curl_slist_free_all(headers);
     free(body);
@@ -451,8 +460,13 @@ void validator_forward(node *n) {
     if (count > 0 && refused && statuses) {
         /* The entries stay where they are meanwhile: only this thread moves them. */
         pthread_mutex_unlock(&n->lock);
-        bool sent = send_to_proposer(v, url, due, count, refused, statuses);
+        bool unreachable = false;
+        bool sent = send_to_proposer(v, url, due, count, refused, statuses, &unreachable);
+        bool revoked = false;
+        if (unreachable) revoked = ordering_proposer_unreachable(v->ordering, url);
+        else ordering_proposer_reachable(v->ordering);
         pthread_mutex_lock(&n->lock);
+        if (revoked) node_say(n, "the proposer could not be reached for two lease times: its lease revoked", url);
         now = node_now_ms();
         if (!sent) {
             v->forward_after_ms = now + FORWARD_BACKOFF_MS;

@@ -72,6 +72,7 @@ typedef struct {
     uint64_t lease_changes;  /* times the lease went from one holder to another */
     uint64_t compacted_below; /* heights below this are gone from etcd */
     uint64_t blocks_from_peers; /* blocks read from peers' logs (compacted away in etcd) */
+    uint64_t leases_revoked;    /* leases of unreachable proposers this validator revoked */
     uint32_t validator_count;
     uint64_t applied[TALLY_VALIDATORS_MAX]; /* the height each validator said it applied (0: never) */
 } ordering_metrics;
@@ -111,6 +112,18 @@ bool ordering_is_proposer(ordering *o);
 /* The HTTP URL of the validator holding the lease; false when nobody does (or it is
  * this one). */
 bool ordering_proposer_url(ordering *o, char out[ORDERING_URL_MAX]);
+/* What forwarding learns of the proposer at url: it could not connect to it, or it
+ * answered. A proposer that nobody reaches keeps its lease only while nobody
+ * renews it, but etcd renews every lease at each change of its own leader, so
+ * while etcd changes leaders a dead proposer's lease outlives it and the chain
+ * stalls. After two lease times without a connection (and while the leader key
+ * still names url), unreachable revokes the holder's lease, so that the leader key
+ * goes and another validator takes it: true then. Revoking a live proposer's lease
+ * (a partition between the two) costs liveness for a moment, never safety: its
+ * blocks are written only under its own leader key. Called by the thread that
+ * proposes (it uses that thread's etcd client). */
+bool ordering_proposer_unreachable(ordering *o, const char *url);
+void ordering_proposer_reachable(ordering *o);
 /* The URLs validators registered (index -> URL), for catch-up from peers. */
 bool ordering_peer_url(ordering *o, uint32_t validator, char out[ORDERING_URL_MAX]);
 ordering_metrics ordering_metrics_read(ordering *o);

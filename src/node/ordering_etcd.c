@@ -85,6 +85,8 @@ struct ordering {
     uint64_t proposing;
     pthread_cond_t proposed;
     bool caught_up;      /* the follower read the log to its end once */
+    char unreachable_url[ORDERING_URL_MAX]; /* the proposer forwarding could not reach, */
+    uint64_t unreachable_since_ms;          /* since then (0: it answered) */
     uint64_t applied_height; /* what this validator applied last (published in P a/) */
     uint64_t applied_published;
     publication *queue;
@@ -837,6 +839,46 @@ bool ordering_proposer_url(ordering *o, char out[ORDERING_URL_MAX]) {
     if (known) snprintf(out, ORDERING_URL_MAX, "%s", o->proposer_url);
     pthread_mutex_unlock(&o->lock);
     return known;
+}
+
+bool ordering_proposer_unreachable(ordering *o, const char *url) {
+    uint64_t now = now_ms();
+    pthread_mutex_lock(&o->lock);
+    bool due = false;
+    if (o->unreachable_since_ms == 0 || strcmp(o->unreachable_url, url) != 0) {
+        snprintf(o->unreachable_url, sizeof o->unreachable_url, "%s", url);
+        o->unreachable_since_ms = now;
+    } else {
+        due = now - o->unreachable_since_ms >= 2000u * o->config.lease_ttl_seconds;
+    }
+    int64_t mine = o->lease;
+    pthread_mutex_unlock(&o->lock);
+    if (!due) return false;
+    char key[KEY_BYTES_MAX];
+    size_t key_length = key_of(o, key, "leader");
+    etcd_kv kv = {0};
+    bool found = false, revoked = false;
+    if (etcd_get(o->propose_etcd, key, key_length, &kv, &found, NULL) == ETCD_OK && found) {
+        unsigned index = 0;
+        char holder[ORDERING_URL_MAX] = "";
+        /* Only the lease of the holder forwarding failed to reach, and never this
+         * validator's own. */
+        if (sscanf((const char *)kv.value, "%u %255s", &index, holder) == 2 && strcmp(holder, url) == 0 &&
+            kv.lease != 0 && kv.lease != mine)
+            revoked = etcd_lease_revoke(o->propose_etcd, kv.lease) == ETCD_OK;
+    }
+    etcd_kv_release(&kv);
+    pthread_mutex_lock(&o->lock);
+    o->unreachable_since_ms = 0; /* a new wait before the next try */
+    if (revoked) o->metrics.leases_revoked++;
+    pthread_mutex_unlock(&o->lock);
+    return revoked;
+}
+
+void ordering_proposer_reachable(ordering *o) {
+    pthread_mutex_lock(&o->lock);
+    o->unreachable_since_ms = 0;
+    pthread_mutex_unlock(&o->lock);
 }
 
 bool ordering_peer_url(ordering *o, uint32_t validator, char out[ORDERING_URL_MAX]) {
