@@ -660,6 +660,48 @@ TEST(validators_follower_restart_catches_up_and_a_fourth_joins_from_genesis) {
     cluster_stop(&c);
 }
 
+/* With --etcd-keep 16 (its least), the proposer deletes from etcd what every running
+ * validator applied but the last 16 blocks; a validator of the genesis set that never ran
+ * then finds only the genesis and the recent blocks in etcd, and reads the others
+ * from its peers' logs (GET /v1/blocks/{h}/raw), verifying each as it goes. */
+static void fourth_from_peers(validator_cluster *c) {
+    c->etcd_keep = "16";
+    for (uint32_t i = 0; i < 3; i++) REQUIRE(cluster_start_validator(c, i));
+    REQUIRE(make_network(&c->nodes[1]));
+    int64_t expected[MEMBERS] = {0};
+    pay_some(c, 30, 0, expected);
+    int proposer = cluster_proposer(c, 20000);
+    REQUIRE(proposer >= 0);
+    uint64_t tip = 0;
+    REQUIRE(cluster_wait_same_tip(c, 30, 60000, &tip));
+    /* compaction runs every 5 s once every validator said what it applied */
+    double compacted = 0;
+    for (int wait = 0; wait < 300 && compacted < (double)tip - 16; wait++) {
+        compacted = harness_metric(&c->nodes[proposer], "tally_etcd_compacted_below");
+        cluster_sleep_ms(50);
+    }
+    CHECK(compacted >= (double)tip - 16);
+    REQUIRE(cluster_start_validator(c, 3));
+    uint64_t joined = 0, compared = 0;
+    REQUIRE(cluster_wait_same_tip(c, tip, 60000, &joined));
+    CHECK(cluster_compare(c, &compared));
+    CHECK_EQ(compared, joined);
+    check_balances(c, expected);
+    /* every compacted height but the genesis came from a peer */
+    double from_peers = harness_metric(&c->nodes[3], "tally_validator_blocks_from_peers_total");
+    CHECK(from_peers >= compacted - 1);
+    printf("    validators: etcd kept heights from %.0f of %llu; validator 3 joined from genesis and read %.0f blocks "
+           "from its peers' logs; 4 validators agree at %llu heights\n",
+           compacted, (unsigned long long)tip, from_peers, (unsigned long long)compared);
+}
+
+TEST(validators_a_new_validator_reads_what_etcd_compacted_from_its_peers) {
+    validator_cluster c;
+    if (cluster_start(&c, 3, 4, 0)) fourth_from_peers(&c);
+    else CHECK(!"the cluster started");
+    cluster_stop(&c);
+}
+
 /* ---- the crash loop ---- */
 
 /* Waits until every running validator has the height the highest had at the call. */

@@ -110,6 +110,10 @@ bool cluster_launch_validator(validator_cluster *c, uint32_t i) {
     const char *arguments[24] = {TALLYD_PATH, "--data", data, "--listen", "127.0.0.1:0", "--port-file", port_file,
                                  "--block-ms", "20", "--validator", "--etcd", c->etcd_urls[i], "--lease-s", lease};
     int count = 14;
+    if (c->etcd_keep) {
+        arguments[count++] = "--etcd-keep";
+        arguments[count++] = c->etcd_keep;
+    }
     if (i == 0 && !c->started[0]) {
         size_t used = 0;
         for (uint32_t k = 0; k < c->validator_count; k++)

@@ -39,6 +39,9 @@ typedef struct {
     char etcd_urls[CLUSTER_VALIDATORS_MAX][ETCD_CLUSTER_MEMBERS_MAX * 64]; /* its own member first */
     int exit_status[CLUSTER_VALIDATORS_MAX]; /* of its last exit seen (-1: none) */
     uint64_t started_ms; /* cluster_start's call, for the wall time cluster_stop prints */
+    /* --etcd-keep of the validators launched after it is set (NULL: tallyd's own):
+     * set it after a cluster_start that started none. */
+    const char *etcd_keep;
 } validator_cluster;
 
 /* Starts etcd_members etcd members, makes validator_count data directories and

@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "node/http_client.h"
 #include "node/node_internal.h"
 #include "node/ordering.h"
 #include "store/file_io.h"
@@ -47,6 +48,8 @@
 #define FORWARD_BACKOFF_MS 100u
 /* Transactions in one forwarded request (the binary submission form). */
 #define FORWARD_BATCH_MAX 1024u
+/* The longest answer to one (its results, a few hundred bytes each). */
+#define FORWARD_ANSWER_BYTES_MAX ((size_t)8 << 20)
 /* A validator's blocks stay within what one etcd value holds: no more transactions
  * and batch lines than this (a transfer takes at most 854 bytes with its result). */
 #define VALIDATOR_BLOCK_TXS_MAX 768u
@@ -311,24 +314,6 @@ tally_chain_error validator_write_publish(node *n, bool *lost, tally_chain_failu
 
 /* ---- forwarding ---- */
 
-typedef struct {
-    char *bytes;
-    size_t length;
-} answer_buffer;
-
-static size_t collect(char *data, size_t size, size_t count, void *context) {
-    answer_buffer *answer = context;
-    size_t more = size * count;
-    if (answer->length + more > (8u << 20)) return 0;
-    char *grown = realloc(answer->bytes, answer->length + more + 1);
-    if (!grown) return 0;
-    memcpy(grown + answer->length, data, more);
-    answer->bytes = grown;
-    answer->length += more;
-    answer->bytes[answer->length] = '\0';
-    return more;
-}
-
 static tally_error error_named(const char *name) {
     for (int code = 0; code < TALLY_ERROR_COUNT; code++)
         if (strcmp(tally_error_name((tally_error)code), name) == 0) return (tally_error)code;
@@ -362,40 +347,16 @@ static bool send_to_proposer(validator *v, const char *url, const mempool_entry 
         at += 2 + length;
     }
     if (!v->curl) v->curl = curl_easy_init();
-    CURL *curl = v->curl;
     char target[ORDERING_URL_MAX + 64];
     snprintf(target, sizeof target, "%s/v1/transactions?wait=commit", url);
-    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/octet-stream");
-    answer_buffer answer = {0};
-    long status = 0;
-    bool sent = false;
-    if (curl && headers) {
-        curl_easy_reset(curl);
-        curl_easy_setopt(curl, CURLOPT_URL, target);
-        curl_easy_setopt(curl, CURLOPT_POST, 1L);
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, (const char *)body);
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)at);
-        curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-        curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-        curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer);
-        curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)FORWARD_WAIT_MS);
-        curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 1000L);
-        curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-        CURLcode code = curl_easy_perform(curl);
-        sent = code == CURLE_OK && curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK &&
-               status == 200;
-        /* Refused, or no connection within its second: nobody is there (a slow answer
-         * from a live proposer is not this). */
-        curl_off_t connected_us = 0;
-        *unreachable = code == CURLE_COULDNT_CONNECT ||
-                       (code == CURLE_OPERATION_TIMEDOUT &&
-                        curl_easy_getinfo(curl, CURLINFO_CONNECT_TIME_T, &connected_us) == CURLE_OK &&
-                        connected_us == 0);
-    }
-    curl_slist_free_all(headers);
+    http_answer answer = {.limit = FORWARD_ANSWER_BYTES_MAX};
+    http_outcome outcome = {0};
+    bool sent = v->curl && http_call(v->curl, target, "application/octet-stream", body, at, (long)FORWARD_WAIT_MS,
+                                     1000L, &answer, &outcome);
+    *unreachable = v->curl && !outcome.connected;
     free(body);
     json_t *root = sent && answer.bytes ? json_loadb(answer.bytes, answer.length, 0, NULL) : NULL;
-    free(answer.bytes);
+    http_answer_release(&answer);
     json_t *results = json_object_get(root, "results");
     sent = json_is_array(results) && json_array_size(results) == count;
     for (uint32_t i = 0; sent && i < count; i++) {

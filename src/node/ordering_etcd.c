@@ -37,6 +37,7 @@
 #include <time.h>
 
 #include "node/etcd.h"
+#include "node/http_client.h"
 #include "node/ordering.h"
 
 #define PARTS_MAGIC "TLYP"
@@ -571,23 +572,6 @@ static void *keeper_main(void *context) {
 
 /* ---- the follower ---- */
 
-typedef struct {
-    char *bytes;
-    size_t length;
-} fetched;
-
-static size_t collect(char *data, size_t size, size_t count, void *context) {
-    fetched *f = context;
-    size_t more = size * count;
-    if (f->length + more > FETCH_BLOCK_MAX) return 0;
-    char *grown = realloc(f->bytes, f->length + more);
-    if (!grown) return 0;
-    memcpy(grown + f->length, data, more);
-    f->bytes = grown;
-    f->length += more;
-    return more;
-}
-
 /* A block etcd no longer holds, from a peer's block log. */
 static bool fetch_from_peers(ordering *o, uint64_t height, uint8_t **bytes, size_t *length) {
     CURL *curl = curl_easy_init();
@@ -597,18 +581,11 @@ static bool fetch_from_peers(ordering *o, uint64_t height, uint8_t **bytes, size
         char url[ORDERING_URL_MAX], target[ORDERING_URL_MAX + 64];
         if (v == o->config.validator_index || !ordering_peer_url(o, v, url)) continue;
         snprintf(target, sizeof target, "%s/v1/blocks/%" PRIu64 "/raw", url, height);
-        fetched f = {0};
-        long status = 0;
-        curl_easy_reset(curl);
-        curl_easy_setopt(curl, CURLOPT_URL, target);
-        curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-        curl_easy_setopt(curl, CURLOPT_WRITEDATA, &f);
-        curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 10000L);
-        curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-        got = curl_easy_perform(curl) == CURLE_OK && curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK &&
-              status == 200 && f.length > 0;
-        if (got) *bytes = (uint8_t *)f.bytes, *length = f.length;
-        else free(f.bytes);
+        http_answer answer = {.limit = FETCH_BLOCK_MAX};
+        http_outcome outcome;
+        got = http_call(curl, target, NULL, NULL, 0, 10000L, 0, &answer, &outcome) && answer.length > 0;
+        if (got) *bytes = (uint8_t *)answer.bytes, *length = answer.length;
+        else http_answer_release(&answer);
     }
     curl_easy_cleanup(curl);
     return got;
