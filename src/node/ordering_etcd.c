@@ -86,6 +86,12 @@ struct ordering {
     uint64_t proposing;
     pthread_cond_t proposed;
     bool caught_up;      /* the follower read the log to its end once */
+    /* The proposer does not watch its own blocks come back (each is a value of up to
+     * a MiB that etcd would send it and it would decode, to drop): while it holds the
+     * lease its watch covers P c/ only. A change of role (or stopping) ends the watch
+     * at once, so that the follower reads the log again and watches what it must. */
+    bool watching_as_proposer;
+    volatile bool watch_restart;
     char unreachable_url[ORDERING_URL_MAX]; /* the proposer forwarding could not reach, */
     uint64_t unreachable_since_ms;          /* since then (0: it answered) */
     uint64_t applied_height; /* what this validator applied last (published in P a/) */
@@ -104,6 +110,12 @@ static uint64_t now_ms(void) {
 static void sleep_ms(uint32_t ms) {
     struct timespec pause = {ms / 1000, (long)(ms % 1000) * 1000000L};
     nanosleep(&pause, NULL);
+}
+
+/* With o->lock held. */
+static void set_proposer(ordering *o, bool proposer) {
+    o->proposer = proposer;
+    if (proposer != o->watching_as_proposer) o->watch_restart = true;
 }
 
 static size_t key_of(const ordering *o, char out[KEY_BYTES_MAX], const char *format, ...)
@@ -342,7 +354,7 @@ ordering_outcome ordering_propose(ordering *o, uint64_t height, const uint8_t *b
     free(owned);
     pthread_mutex_lock(&o->lock);
     if (outcome == ORDERING_COMMITTED && o->log_next == height) o->log_next = height + 1;
-    if (outcome == ORDERING_LOST) o->proposer = false; /* until the keeper sees the lease again */
+    if (outcome == ORDERING_LOST) set_proposer(o, false); /* until the keeper sees the lease again */
     o->proposing = 0;
     pthread_cond_broadcast(&o->proposed);
     pthread_mutex_unlock(&o->lock);
@@ -498,15 +510,45 @@ static void check_leader(ordering *o, int64_t lease) {
             o->proposer_index = index;
             snprintf(o->proposer_url, sizeof o->proposer_url, "%s", url);
         }
-        o->proposer = kv.value_length == strlen(o->my_leader_value) &&
-                      memcmp(kv.value, o->my_leader_value, kv.value_length) == 0 && kv.lease == lease;
+        set_proposer(o, kv.value_length == strlen(o->my_leader_value) &&
+                            memcmp(kv.value, o->my_leader_value, kv.value_length) == 0 && kv.lease == lease);
     } else {
-        o->proposer = false;
+        set_proposer(o, false);
         o->proposer_index = -1;
     }
     if (o->proposer_index != before) o->metrics.lease_changes++;
     pthread_mutex_unlock(&o->lock);
     etcd_kv_release(&kv);
+}
+
+/* While the proposer watches P c/ only: whether the log holds a block this
+ * validator did not write at a height it has not applied (written into etcd by
+ * someone else, against the lease: a fault). The follower must read it (and stop
+ * on it): its watch restarts. Normally the range is empty (the next height is not
+ * written yet), so this costs one small request. */
+static void check_foreign_blocks(ordering *o) {
+    pthread_mutex_lock(&o->lock);
+    bool watching_own = o->watching_as_proposer && !o->watch_restart;
+    uint64_t next = o->log_next;
+    pthread_mutex_unlock(&o->lock);
+    if (!watching_own) return;
+    char start[KEY_BYTES_MAX], b_prefix[KEY_BYTES_MAX];
+    uint8_t end[KEY_BYTES_MAX];
+    size_t b_length = key_of(o, b_prefix, "b/");
+    size_t end_length = etcd_prefix_end(b_prefix, b_length, end, sizeof end);
+    size_t start_length = block_key(o, start, next);
+    etcd_kv *kvs = NULL;
+    uint32_t count = 0;
+    if (etcd_range(o->keeper_etcd, start, start_length, end, end_length, 1, &kvs, &count, NULL, NULL) != ETCD_OK)
+        return;
+    uint64_t height = 0;
+    bool found = count > 0 && height_in_key(o, kvs[0].key, kvs[0].key_length, 'b', &height);
+    etcd_kvs_release(kvs, count);
+    if (!found) return;
+    pthread_mutex_lock(&o->lock);
+    /* Its own: committed since, or being written now. */
+    if (height >= o->log_next && height != o->proposing) o->watch_restart = true;
+    pthread_mutex_unlock(&o->lock);
 }
 
 static void *keeper_main(void *context) {
@@ -543,7 +585,7 @@ static void *keeper_main(void *context) {
                 /* Expired: this validator holds nothing until it has a new lease. */
                 pthread_mutex_lock(&o->lock);
                 o->lease = 0;
-                o->proposer = false;
+                set_proposer(o, false);
                 pthread_mutex_unlock(&o->lock);
                 continue;
             }
@@ -551,6 +593,7 @@ static void *keeper_main(void *context) {
         }
         if (now >= leader_due) {
             check_leader(o, lease);
+            check_foreign_blocks(o);
             leader_due = now + (ordering_is_proposer(o) ? LEADER_CHECK_HOLDER_MS : LEADER_CHECK_MS);
         }
         publish_queued(o);
@@ -639,6 +682,7 @@ typedef struct {
     uint64_t next;
     bool failed; /* the callee refused a block: stop following */
     bool gap;    /* a later height came first: read with a range */
+    int64_t seen_revision; /* of the last event a watch delivered (0: none yet) */
 } follow_state;
 
 /* Delivers the block of `height` when it is the next one; false to stop. */
@@ -679,6 +723,7 @@ static bool on_event(void *context, const etcd_event *event) {
     follow_state *f = context;
     ordering *o = f->o;
     uint64_t height = 0;
+    if (event->mod_revision > f->seen_revision) f->seen_revision = event->mod_revision;
     if (event->is_delete) return true;
     if (height_in_key(o, event->key, event->key_length, 'b', &height))
         return deliver(f, height, event->value, event->value_length);
@@ -752,6 +797,9 @@ static void *follower_main(void *context) {
     while (!o->stopping && !f.failed) {
         int64_t revision = 0;
         f.gap = false;
+        pthread_mutex_lock(&o->lock);
+        if (f.next < o->log_next) f.next = o->log_next; /* its own blocks, as proposer */
+        pthread_mutex_unlock(&o->lock);
         if (!catch_up(&f, &revision)) {
             if (f.failed) break;
             sleep_ms(f.gap ? 5 : 100);
@@ -759,9 +807,19 @@ static void *follower_main(void *context) {
         }
         pthread_mutex_lock(&o->lock);
         o->caught_up = true;
+        o->watch_restart = o->stopping;
+        bool as_proposer = o->watching_as_proposer = o->proposer;
         pthread_mutex_unlock(&o->lock);
-        etcd_status status = etcd_watch(o->watch_etcd, start, start_length, end, end_length, revision + 1, on_event,
-                                        &f, &o->stopping, 200);
+        /* From where the last watch stopped, so that no co-signature published between
+         * two watches is missed (blocks seen again are below f.next: skipped), unless
+         * etcd compacted that far. */
+        int64_t from = f.seen_revision > 0 && f.seen_revision < revision ? f.seen_revision + 1 : revision + 1;
+        etcd_status status =
+            as_proposer ? etcd_watch(o->watch_etcd, c_prefix, c_length, end, end_length, from, on_event, &f,
+                                     &o->watch_restart, 200)
+                        : etcd_watch(o->watch_etcd, start, start_length, end, end_length, from, on_event, &f,
+                                     &o->watch_restart, 200);
+        if (status == ETCD_COMPACTED) f.seen_revision = 0;
         if (status == ETCD_UNAVAILABLE) sleep_ms(100);
     }
     return NULL;
@@ -786,6 +844,7 @@ bool ordering_start(ordering *o, uint64_t next_height, const ordering_callbacks 
 void ordering_close(ordering *o) {
     if (!o) return;
     o->stopping = true;
+    o->watch_restart = true;
     if (o->follower_started) pthread_join(o->follower, NULL);
     if (o->keeper_started) pthread_join(o->keeper, NULL);
     /* Given up: another validator takes over now, not when the lease runs out. */
