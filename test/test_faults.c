@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "chain_fixture.h"
@@ -384,5 +385,40 @@ TEST(faults_hook_full_disk_and_crash_before_fsync) {
     CHECK(file_read_at(fd, back, sizeof back, 0, &got) && got == 8);
     CHECK(memcmp(back, "01234567", 8) == 0);
     CHECK(file_close(fd));
+    temp_dir_remove(directory);
+}
+
+/* file_write_whole: the bytes, a rewrite that shortens the file, and each
+ * failure (write, file fsync, directory fsync) reported as false. */
+TEST(faults_file_write_whole_writes_syncs_and_reports_each_failure) {
+    char directory[TEMP_DIR_BYTES], path[512];
+    temp_dir_make(directory);
+    path_join(path, sizeof path, directory, "evidence.txt");
+    file_faults faults = {0};
+    file_faults_arm(&faults);
+    CHECK(file_write_whole(path, "0123456789", 10, 0600));
+    CHECK_EQ(file_faults_counts().syncs, 2); /* the file, then its directory */
+    file_faults_disarm();
+    CHECK(file_write_whole(path, "abc", 3, 0600)); /* emptied first, not overwritten in place */
+    size_t length = 0;
+    uint8_t *bytes = NULL;
+    REQUIRE(file_read_whole(path, &bytes, &length, 64));
+    CHECK_EQ(length, 3);
+    CHECK(memcmp(bytes, "abc", 3) == 0);
+    free(bytes);
+    struct stat info;
+    CHECK(stat(path, &info) == 0 && (info.st_mode & 0777) == 0600);
+
+    const file_faults failing[] = {{.fail_write = 1}, {.fail_sync = 1}, {.fail_sync = 2}};
+    for (size_t i = 0; i < sizeof failing / sizeof failing[0]; i++) {
+        faults = failing[i];
+        file_faults_arm(&faults);
+        errno = 0;
+        CHECK(!file_write_whole(path, "xyz", 3, 0600));
+        CHECK_EQ(errno, EIO);
+        file_faults_disarm();
+    }
+    CHECK(!file_write_whole("/nonexistent-directory/x", "x", 1, 0600));
+    CHECK_EQ(errno, ENOENT);
     temp_dir_remove(directory);
 }

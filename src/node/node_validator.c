@@ -108,20 +108,14 @@ static void halt_with_evidence(node *n, uint64_t height, const uint8_t *bytes, s
     snprintf(directory, sizeof directory, "%s/evidence", v->data_dir);
     bool saved = file_make_directory(directory, 0700);
     snprintf(path, sizeof path, "%s/block-%" PRIu64 ".bin", directory, height);
-    FILE *file = saved ? fopen(path, "wb") : NULL;
-    saved = file && fwrite(bytes, 1, length, file) == length;
-    if (file) saved = fflush(file) == 0 && fsync(fileno(file)) == 0 && saved, fclose(file);
+    saved = saved && file_write_whole(path, bytes, length, 0600);
+    char text[8192];
+    int text_length = snprintf(text, sizeof text, "height %" PRIu64 "\nseen at %" PRIu64 " (unix ms)\nrefused: %s\nbytes: block-%" PRIu64
+                               ".bin (%zu)\n",
+                               height, node_now_ms(), why, height, length);
+    if (text_length >= (int)sizeof text) text_length = (int)sizeof text - 1; /* the reason cut short */
     snprintf(path, sizeof path, "%s/block-%" PRIu64 ".txt", directory, height);
-    file = saved ? fopen(path, "w") : NULL;
-    if (file) {
-        fprintf(file, "height %" PRIu64 "\nseen at %" PRIu64 " (unix ms)\nrefused: %s\nbytes: block-%" PRIu64 ".bin (%zu)\n",
-                height, node_now_ms(), why, height, length);
-        saved = fflush(file) == 0 && fsync(fileno(file)) == 0 && saved;
-        fclose(file);
-    } else {
-        saved = false;
-    }
-    if (saved) file_sync_directory(directory);
+    saved = saved && text_length >= 0 && file_write_whole(path, text, (size_t)text_length, 0600);
     snprintf(v->halt_reason, sizeof v->halt_reason, "block %" PRIu64 " of the ordering log refused: %s (evidence in %s%s)",
              height, why, directory, saved ? "" : ": COULD NOT BE SAVED");
     v->halted = true;

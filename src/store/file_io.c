@@ -293,6 +293,18 @@ bool file_list_directory(const char *path, file_entry_fn *each, void *context, s
     return error == 0;
 }
 
+bool file_write_whole(const char *path, const void *bytes, size_t length, unsigned mode) {
+    assert(path != NULL && (bytes != NULL || length == 0));
+    int fd = file_open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+    if (fd < 0) return false;
+    bool ok = file_write_at(fd, bytes, length, 0) && file_sync(fd);
+    int error = errno;
+    ok = file_close(fd) && ok;
+    if (ok) ok = file_sync_parent(path);
+    else errno = error;
+    return ok;
+}
+
 bool file_read_whole(const char *path, uint8_t **bytes, size_t *length, uint64_t max_length) {
     assert(path != NULL && bytes != NULL && length != NULL);
     *bytes = NULL;

@@ -50,6 +50,11 @@ bool file_lock(int fd);
 typedef void file_entry_fn(void *context, const char *name);
 bool file_list_directory(const char *path, file_entry_fn *each, void *context, size_t limit);
 
+/* Writes a whole file durably: created (or emptied) with mode, the bytes written,
+ * the file fsynced, then the directory holding it fsynced so that its name
+ * survives a power cut too. For files written once (evidence); files that must never be seen half
+ * written are written to a temporary name and renamed instead. */
+bool file_write_whole(const char *path, const void *bytes, size_t length, unsigned mode);
 /* Reads a whole file of at most max_length bytes into a new buffer the caller
  * frees; EFBIG when longer, ENOMEM when out of memory. */
 bool file_read_whole(const char *path, uint8_t **bytes, size_t *length, uint64_t max_length);
