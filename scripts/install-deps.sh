@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian packages listed in deps/debian-packages.txt that are missing.
+# Installs the Debian packages listed in deps/debian-packages.txt that are missing,
+# then the web app's npm packages (web/package-lock.json, with `npm ci`) when
+# web/node_modules does not hold exactly that lockfile's packages.
 # Safe to run again and again: it does nothing when everything is present. Needs root
 # (or sudo) only when something has to be installed.
 set -euo pipefail
@@ -11,7 +13,27 @@ while read -r package _; do
     missing+=("$package")
   fi
 done < "$here/deps/debian-packages.txt"
-[ ${#missing[@]} -eq 0 ] && exit 0
+# Node.js and npm: any Node.js 18 or newer will do (Debian 12's is 18). A machine
+# whose nodejs came from elsewhere (NodeSource's carries its own npm) keeps it:
+# Debian's npm package would fight it, so these two are asked for only when missing.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+
+install_npm_packages() {
+  # The lockfile's hash, written after a successful `npm ci`: the same hash means done.
+  local stamp="$here/web/node_modules/.tally-lockfile-sha256"
+  local want
+  want=$(sha256sum "$here/web/package-lock.json" | cut -d' ' -f1)
+  [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && return 0
+  echo "install-deps: npm ci in web/ (the packages of web/package-lock.json)" >&2
+  (cd "$here/web" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  echo "$want" > "$stamp"
+}
+
+if [ ${#missing[@]} -eq 0 ]; then
+  install_npm_packages
+  exit 0
+fi
 echo "install-deps: installing ${missing[*]}" >&2
 sudo=""
 [ "$(id -u)" -ne 0 ] && sudo="sudo"
@@ -33,3 +55,4 @@ done
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "install-deps: done" >&2
+install_npm_packages

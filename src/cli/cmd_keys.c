@@ -1,5 +1,5 @@
 /*
- * cli_cmd_keys.c: `tally key new|list|show|import`. Keys are created and sealed here
+ * cli_cmd_keys.c: `tally key new|list|show|import|check`. Keys are created and sealed here
  * and never leave the machine; listing and showing need no passphrase. A seed to
  * import never comes from the command line (every user sees it in ps, and the shell
  * keeps it in its history): it is read from standard input, asked for on the
@@ -161,6 +161,31 @@ cli_status cli_cmd_key_show(cli_context *ctx, const cli_args *args) {
         status = cli_wallet_selected(ctx, name, &key);
     }
     if (status != CLI_OK) return status;
+    print_key(ctx, name, &key);
+    return CLI_OK;
+}
+
+/* Opens the key with its passphrase and says so: a member checks that a passphrase
+ * is the right one before relying on it, or that a key moved from the web wallet (the
+ * same sealed format) opens here. The secret is wiped at once; nothing is sent. */
+cli_status cli_cmd_key_check(cli_context *ctx, const cli_args *args) {
+    cli_wallet_name name;
+    tally_key key;
+    cli_status status;
+    if (args->positional_count == 1) {
+        snprintf(name, sizeof name, "%s", args->positional[0]);
+        status = cli_wallet_public_key(ctx, name, &key);
+    } else {
+        status = cli_wallet_selected(ctx, name, &key);
+    }
+    if (status != CLI_OK) return status;
+    keystore_keypair pair;
+    status = cli_wallet_unlock(ctx, name, &pair);
+    if (status != CLI_OK) return status;
+    bool same = memcmp(pair.public_key.bytes, key.bytes, TALLY_KEY_BYTES) == 0;
+    keystore_wipe(&pair);
+    if (!same) return cli_fail(ctx, CLI_IO, "key '%s' opened, but its secret is not the key of its address", name);
+    if (!ctx->json) fprintf(ctx->err, "the passphrase opens key '%s'; its address:\n", name);
     print_key(ctx, name, &key);
     return CLI_OK;
 }

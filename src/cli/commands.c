@@ -410,6 +410,12 @@ const cli_command cli_commands[] = {
      "Prints the address.\n",
      "tally key import alice < alice.seed\n  tally key import alice --seed-file alice.seed",
      cli_cmd_key_import},
+    {"key", "check", "[NAME]", 0, 1, NULL, "check that the passphrase opens a key",
+     "Opens key NAME (default: the selected key) with its passphrase and prints its\n"
+     "address: to check a passphrase before you rely on it, or that a key file made by\n"
+     "the web wallet (the same sealed format) opens here. Nothing is sent anywhere.\n"
+     "A wrong passphrase or a damaged file is refused (exit status 2).\n",
+     "tally key check alice\n  TALLY_PASSPHRASE=... tally key check alice", cli_cmd_key_check},
 
     /* networks */
     {"network", "create", "NAME UNIT", 2, 2, network_create_options, "found a credit network",

@@ -14,6 +14,7 @@
 cli_handler cli_cmd_key_new;
 cli_handler cli_cmd_key_list;
 cli_handler cli_cmd_key_show;
+cli_handler cli_cmd_key_check;
 cli_handler cli_cmd_key_import;
 
 /* Builds the transaction of the parsed command (by group and name), signs it with

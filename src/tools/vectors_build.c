@@ -7,6 +7,8 @@
 #include "tools/vectors_build.h"
 
 #include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -989,6 +991,62 @@ static json_t *identities_json(const builder *b) {
     return list;
 }
 
+/* Amounts in text (docs/ENCODING.md section 7), from tally_amount_parse and
+ * tally_amount_format: what a client must accept and write. Amounts are strings of
+ * decimal digits here, so that a JSON reader without 64-bit integers reads them
+ * exactly. */
+static json_t *amounts_json(void) {
+    static const struct {
+        const char *text;
+        uint8_t decimals;
+    } parses[] = {
+        {"12.50", 2}, {"12.5", 2}, {"0.07", 2}, {"-12.50", 2}, {"7", 0}, {"007", 2}, {"-0", 2},
+        {"0.5", 1}, {"1.000000001", 9}, {"9223372036854775807", 0}, {"-9223372036854775808", 0},
+        {"92233720368547758.07", 2}, {"-92233720368547758.08", 2},
+        /* refused */
+        {".5", 2}, {"5.", 2}, {"+5", 2}, {"1e3", 2}, {" 5", 2}, {"5 ", 2}, {"12.505", 2}, {"1.0", 0},
+        {"", 2}, {"-", 2}, {"1,000", 2}, {"0x10", 2}, {"--5", 2}, {"9223372036854775808", 0},
+        {"-9223372036854775809", 0}, {"92233720368547758.08", 2}, {"1", 10},
+        {"\xd9\xa1\xd9\xa2", 0}, /* Arabic-Indic digits */
+    };
+    static const struct {
+        int64_t amount;
+        uint8_t decimals;
+    } formats[] = {
+        {1250, 2}, {7, 2}, {-1250, 2}, {7, 0}, {0, 2}, {-5, 3}, {100, 2}, {1, 9}, {-1000000000, 9},
+        {INT64_MAX, 0}, {INT64_MIN, 0}, {INT64_MAX, 2}, {INT64_MIN, 2}, {INT64_MIN, 9},
+    };
+    json_t *parse = json_array(), *format = json_array(), *document = json_object();
+    bool ok = parse && format && document;
+    for (size_t i = 0; ok && i < sizeof parses / sizeof parses[0]; i++) {
+        int64_t amount = 0;
+        bool accepted = tally_amount_parse(parses[i].text, parses[i].decimals, &amount);
+        char digits[32];
+        snprintf(digits, sizeof digits, "%" PRId64, amount);
+        json_t *entry = json_pack("{s:s, s:i, s:o}", "text", parses[i].text, "decimals", (int)parses[i].decimals,
+                                  "amount", accepted ? json_string(digits) : json_null());
+        ok = entry != NULL && json_array_append_new(parse, entry) == 0;
+    }
+    for (size_t i = 0; ok && i < sizeof formats / sizeof formats[0]; i++) {
+        char text[TALLY_AMOUNT_TEXT_MAX], digits[32];
+        ok = tally_amount_format(formats[i].amount, formats[i].decimals, text, sizeof text) > 0;
+        snprintf(digits, sizeof digits, "%" PRId64, formats[i].amount);
+        json_t *entry = ok ? json_pack("{s:s, s:i, s:s}", "amount", digits, "decimals", (int)formats[i].decimals,
+                                       "text", text)
+                           : NULL;
+        ok = entry != NULL && json_array_append_new(format, entry) == 0;
+    }
+    if (ok && json_object_set_new(document, "parse", parse) == 0) {
+        parse = NULL;
+        if (json_object_set_new(document, "format", format) == 0) return document;
+        format = NULL;
+    }
+    json_decref(parse);
+    json_decref(format);
+    json_decref(document);
+    return NULL;
+}
+
 json_t *vectors_build(void) {
     builder b;
     builder_init(&b);
@@ -1028,7 +1086,8 @@ json_t *vectors_build(void) {
                               "Tally transactions; see docs/ENCODING.md. Regenerate with "
                               "`make vectors` and review the diff.")) &&
               set(document, "chain_id", hex_json(b.chain_id, TALLY_CHAIN_ID_BYTES)) &&
-              set(document, "identities", identities_json(&b)) && set(document, "refused", refused);
+              set(document, "identities", identities_json(&b)) && set(document, "refused", refused) &&
+              set(document, "amounts", amounts_json());
     if (ok && json_object_set_new(document, "vectors", b.vectors) == 0) return document;
     if (!ok) json_decref(b.vectors);
     json_decref(document);

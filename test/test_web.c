@@ -1,0 +1,54 @@
+/*
+ * test_web.c: the web app's JavaScript tests (web/test/NAME.test.js, `node --test`), run
+ * from this runner so that `make test` is one run with one count. Each file is one
+ * test here: it passes when node reports no failure and at least the number of tests
+ * the file is known to hold (so a file that silently runs nothing fails). Node's TAP
+ * lines of a failure are printed. The key file tests need build/release/tally (the
+ * CLI), which `make test` builds first.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "test.h"
+
+typedef struct {
+    int passed, failed, skipped;
+    int status;
+} node_outcome;
+
+static node_outcome run_node_tests(const char *file) {
+    node_outcome outcome = {0, 0, 0, -1};
+    char command[512];
+    snprintf(command, sizeof command, "cd web && node --test --test-reporter=tap %s 2>&1", file);
+    FILE *pipe = popen(command, "r");
+    if (!pipe) return outcome;
+    char line[4096];
+    while (fgets(line, sizeof line, pipe)) {
+        if (sscanf(line, "# pass %d", &outcome.passed) == 1 || sscanf(line, "# fail %d", &outcome.failed) == 1 ||
+            sscanf(line, "# skipped %d", &outcome.skipped) == 1)
+            continue;
+        /* what a failure says: its "not ok" line and the assertion's lines */
+        if (strncmp(line, "not ok", 6) == 0 || strstr(line, "error:") || strstr(line, "expected:") ||
+            strstr(line, "actual:") || strstr(line, "location:") || strstr(line, "SKIP"))
+            fprintf(stderr, "    node: %s", line);
+    }
+    int status = pclose(pipe);
+    outcome.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return outcome;
+}
+
+static void check_file(const char *file, int tests_at_least) {
+    node_outcome outcome = run_node_tests(file);
+    fprintf(stderr, "    web/%s: %d passed, %d failed, %d skipped (node exit %d)\n", file, outcome.passed,
+            outcome.failed, outcome.skipped, outcome.status);
+    CHECK_EQ(outcome.status, 0);
+    CHECK_EQ(outcome.failed, 0);
+    CHECK_EQ(outcome.skipped, 0);
+    CHECK(outcome.passed >= tests_at_least);
+}
+
+TEST(web_js_encoder_passes_every_transaction_vector) { check_file("test/encoding.test.js", 10); }
+TEST(web_js_amounts_parse_and_format_as_the_c_code_does) { check_file("test/amount.test.js", 3); }
+TEST(web_js_key_files_move_between_the_browser_and_the_cli) { check_file("test/keyfile.test.js", 4); }
