@@ -100,6 +100,10 @@ $(TEST_TALLYD): $(TEST_DIR)/src/node/tallyd_main.o $(TEST_NODE_OBJECTS) $(TEST_D
 # Only the sanitizer build of tallyd can arm file faults from TALLY_FAULTS (for the
 # fault-injection tests); the release binary has no such code.
 $(TEST_DIR)/src/node/tallyd_main.o: TEST_CFLAGS += -DTALLY_FAULT_INJECTION
+# tallyd serves the web app from this checkout's web/ unless told otherwise (--web).
+WEB_DIR_DEFINE = -DTALLY_WEB_DIR='"$(CURDIR)/web"'
+$(TEST_DIR)/src/node/tallyd_main.o: TEST_CFLAGS += $(WEB_DIR_DEFINE)
+$(RELEASE_DIR)/src/node/tallyd_main.o: RELEASE_CFLAGS += $(WEB_DIR_DEFINE)
 
 $(VECTORS_TOOL): $(RELEASE_DIR)/src/tools/vectors.o $(RELEASE_DIR)/src/tools/vectors_build.o $(RELEASE_DIR)/libtally.a
 	$(CC) $(RELEASE_CFLAGS) -o $@ $^ $(PKG_LIBS)

@@ -2122,8 +2122,51 @@ static enum MHD_Result get_proposal_vote(http_server *server, struct MHD_Connect
     return send_json(connection, MHD_HTTP_OK, view_vote(&vote, name));
 }
 
+/* A file of the web app (web_files.h), or 304 when the browser's copy is current. */
+static enum MHD_Result send_web_file(http_server *server, struct MHD_Connection *connection, const char *url) {
+    const web_files *web = server->options.web;
+    const web_file *file = web_files_find(web, url);
+    if (!file) {
+        if (!web && strcmp(url, "/") == 0)
+            return send_error(connection, MHD_HTTP_NOT_FOUND, "NO_WEB_APP",
+                              "this node serves no web app (started with --web none, or its files are missing); the API lives under /v1");
+        return send_error(connection, MHD_HTTP_NOT_FOUND, "NOT_FOUND", "no such page or file");
+    }
+    const char *seen = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "If-None-Match");
+    bool current = seen && strstr(seen, file->etag) != NULL;
+    /* The bytes live as long as the server and libmicrohttpd only reads them
+     * (MHD_RESPMEM_PERSISTENT: no copy); its 0.9.75 API takes a void *, hence the copy
+     * of the pointer rather than a cast of its const away. */
+    void *bytes;
+    memcpy(&bytes, &file->bytes, sizeof bytes);
+    struct MHD_Response *response =
+        MHD_create_response_from_buffer(current ? 0 : file->length, current ? NULL : bytes, MHD_RESPMEM_PERSISTENT);
+    if (!response) return MHD_NO;
+    MHD_add_response_header(response, "Content-Type", file->content_type);
+    MHD_add_response_header(response, "Cache-Control", file->cache_control);
+    MHD_add_response_header(response, "ETag", file->etag);
+    MHD_add_response_header(response, "Content-Security-Policy", web_files_policy(web));
+    MHD_add_response_header(response, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(response, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(response, "X-Frame-Options", "DENY");
+    MHD_add_response_header(response, "Cross-Origin-Opener-Policy", "same-origin");
+    enum MHD_Result queued = MHD_queue_response(connection, current ? MHD_HTTP_NOT_MODIFIED : MHD_HTTP_OK, response);
+    MHD_destroy_response(response);
+    return queued;
+}
+
+/* The API is under /v1 (and /metrics); every other path is the web app's. */
+static bool is_api_path(const char *url) {
+    return strncmp(url, "/v1/", 4) == 0 || strcmp(url, "/v1") == 0 || strcmp(url, "/metrics") == 0;
+}
+
 static enum MHD_Result route(http_server *server, struct MHD_Connection *connection, const char *url,
                              const char *method, request *req) {
+    if (!is_api_path(url)) {
+        if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+            return send_error(connection, MHD_HTTP_METHOD_NOT_ALLOWED, "BAD_METHOD", "the web app's files only answer GET");
+        return send_web_file(server, connection, url);
+    }
     if (node_failed(server->node))
         return send_failed(connection);
     char path[512];

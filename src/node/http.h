@@ -16,6 +16,7 @@
 
 #include "node/node.h"
 #include "node/submission.h"
+#include "node/web_files.h"
 
 #define HTTP_BODY_MAX (4u << 20)                     /* bytes of a binary body */
 #define HTTP_JSON_BODY_MAX SUBMISSION_JSON_BODY_MAX  /* bytes of any other body */
@@ -46,6 +47,8 @@ typedef struct {
     uint32_t request_deadline_ms;  /* a request must arrive in full (headers and body) this
                                       soon after its connection is ready for it */
     uint32_t body_budget_mib;      /* all request bodies being received at once */
+    const web_files *web;          /* the web app served at / (NULL: none; the caller owns it
+                                      and frees it after http_stop) */
 } http_options;
 
 void http_options_defaults(http_options *options);

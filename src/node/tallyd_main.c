@@ -84,6 +84,8 @@ static void usage(FILE *out) {
             "  --clear-every N       every N s, compute the clearing that removes the most obligation\n"
             "                        between networks and submit it signed by the producer key (default 0: never)\n"
             "  --port-file FILE      write the port served on into FILE (for tests)\n"
+            "  --web DIR             the web app served at / (default: this build's web/ directory,\n"
+            "                        " TALLY_WEB_DIR "); 'none' serves only the API\n"
             "\n"
             "validators (several operators run one chain; docs/VALIDATORS.md):\n"
             "  --validator-key       print this data directory's validator address (making its key\n"
@@ -351,6 +353,7 @@ int main(int argc, char **argv) {
     http_options_defaults(&http);
     bool demo = false, repair_log = false, dev = false;
     const char *port_file = NULL;
+    const char *web_root = TALLY_WEB_DIR;
     uint32_t clear_every_seconds = 0;
     bool validator = false, print_key = false;
     const char *genesis_validators = NULL, *advertise = NULL;
@@ -377,6 +380,8 @@ int main(int argc, char **argv) {
             config.chain_rules.dev_chain = 1;
         } else if (!value) {
             ok = false;
+        } else if (strcmp(option, "--web") == 0) {
+            web_root = value;
         } else if (strcmp(option, "--data") == 0) {
             config.data_dir = value;
         } else if (strcmp(option, "--listen") == 0) {
@@ -517,10 +522,21 @@ int main(int argc, char **argv) {
         node_close(n);
         return 1;
     }
+    /* The web app is a convenience beside the API: a node whose files are missing
+     * still serves the chain, and says why it serves no page. */
+    web_files *web = NULL;
+    if (strcmp(web_root, "none") != 0) {
+        char warning[512];
+        web = web_files_load(web_root, why, sizeof why, warning, sizeof warning);
+        if (!web && !config.quiet) fprintf(stderr, "tallyd: serving no web app: %s\n", why);
+        if (web && warning[0] && !config.quiet) fprintf(stderr, "tallyd: warning: %s\n", warning);
+    }
+    http.web = web;
     http_server *server = http_start(n, host, (uint16_t)port, &http, why, sizeof why);
     if (!server) {
         fprintf(stderr, "tallyd: %s\n", why);
         node_close(n);
+        web_files_free(web);
         return 1;
     }
     uint16_t bound = http_port(server);
@@ -532,6 +548,7 @@ int main(int argc, char **argv) {
             fprintf(stderr, "tallyd: cannot start as a validator: %s\n", why);
             http_stop(server);
             node_close(n);
+            web_files_free(web);
             return 1;
         }
         if (!config.quiet)
@@ -548,6 +565,7 @@ int main(int argc, char **argv) {
                 config.data_dir);
         http_stop(server);
         node_close(n);
+        web_files_free(web);
         return 2;
     }
     if (node_is_dev_chain(n) && !config.quiet)
@@ -556,6 +574,9 @@ int main(int argc, char **argv) {
     if (!config.quiet)
         fprintf(stderr, "tallyd: serving http://%s:%u  chain height %llu  data %s\n", host, (unsigned)bound,
                 (unsigned long long)tip->height, config.data_dir);
+    if (web && !config.quiet)
+        fprintf(stderr, "tallyd: the web app (%u files from %s) at http://%s:%u/\n", web_files_count(web), web_root, host,
+                (unsigned)bound);
     if (demo && node_is_new(n)) {
         char wallet[4200];
         snprintf(wallet, sizeof wallet, "%s/wallet", config.data_dir);
@@ -601,5 +622,6 @@ int main(int argc, char **argv) {
         fprintf(stderr, "tallyd: stopping%s\n", status ? " after a failed write" : "");
     http_stop(server);
     node_close(n);
+    web_files_free(web);
     return status;
 }

@@ -1,0 +1,94 @@
+// views/console.js: the operators' console. For each network the selected key
+// operates: admit a member by address (its line opens by the policy's default),
+// open or change a member's line, suspend and reinstate; the members with their
+// standing. Members' governance (proposals and votes) is not here yet.
+import { get } from '../api.js';
+import { decodeAddress } from '../address.js';
+import { formatAmount, parseAmount } from '../amount.js';
+import { field, h, notice, replace, setFlash, shortAddress } from '../dom.js';
+import { selectedKey } from '../keys.js';
+import { networksById } from '../networks.js';
+import { signAndSubmit } from '../sign.js';
+import { actionForm, resolveMember } from './wallet.js';
+
+function money(amount, network) {
+  return `${formatAmount(BigInt(amount), network.decimals)} ${network.unit}`;
+}
+
+async function membersTable(sodium, key, network, refresh) {
+  const answer = await get(`/networks/${network.id}/members`, { limit: 100 });
+  const act = (type, member, label, what) => actionForm({ class: 'inline' }, [
+    h('button', { type: 'submit', class: 'small', 'aria-label': `${label} ${member.alias ?? member.address}` }, label),
+  ], async () => {
+    await signAndSubmit(sodium, key, type, { network_id: network.id, key: decodeAddress(sodium, member.address) }, what);
+    setFlash('Done.');
+    await refresh();
+    return null;
+  });
+  return h('div', { class: 'table-scroll' }, h('table', { class: 'members', id: `members-${network.id}` },
+    h('thead', {}, h('tr', {}, ['Member', 'Status', 'Balance', 'Line', ''].map((t) => h('th', { scope: 'col' }, t)))),
+    h('tbody', {}, answer.members.map((m) => h('tr', {},
+      h('td', {}, m.alias ? h('span', {}, m.alias, ' ', shortAddress(m.address)) : shortAddress(m.address)),
+      h('td', {}, m.status),
+      h('td', { class: 'amount' }, money(m.balance, network)),
+      h('td', { class: 'amount' }, money(m.limit, network)),
+      h('td', {}, m.status === 'active'
+        ? act('member_suspend', m, 'Suspend', `Suspend ${m.alias ?? m.address} in ${network.name}`)
+        : act('member_reinstate', m, 'Reinstate', `Reinstate ${m.alias ?? m.address} in ${network.name}`)))))));
+}
+
+function networkConsole(sodium, key, network, refresh) {
+  const admit = actionForm({ id: `admit-${network.id}`, class: 'card-part' }, [
+    h('h3', {}, 'Admit a member'),
+    field('Address', h('input', { name: 'address', id: `admit-address-${network.id}`, required: true, autocomplete: 'off', placeholder: 'tly1…' })),
+    h('button', { type: 'submit', id: `admit-send-${network.id}` }, 'Admit'),
+  ], async (data) => {
+    const address = data.get('address').trim();
+    const member = decodeAddress(sodium, address);
+    await signAndSubmit(sodium, key, 'member_admit', { network_id: network.id, key: member }, `Admit ${address} to ${network.name}`);
+    setFlash(`Admitted ${address}${network.policy.default_credit_limit > 0 ? `, with a line of ${money(network.policy.default_credit_limit, network)}` : ''}.`);
+    await refresh();
+    return null;
+  });
+  const line = actionForm({ id: `line-${network.id}`, class: 'card-part' }, [
+    h('h3', {}, 'Open or change a credit line'),
+    field('Member', h('input', { name: 'who', required: true, autocomplete: 'off', placeholder: 'alias or tly1… address' })),
+    field(`Limit (${network.unit})`, h('input', { name: 'limit', required: true, inputmode: 'decimal', autocomplete: 'off' })),
+    h('button', { type: 'submit' }, 'Set the line'),
+  ], async (data) => {
+    const limit = parseAmount(data.get('limit').trim(), network.decimals);
+    if (limit === null || limit < 0n) throw new Error(`the limit is not an amount of ${network.unit}`);
+    const address = await resolveMember(sodium, network.id, data.get('who'));
+    const member = await get(`/networks/${network.id}/accounts/${address}`);
+    const open = member.line && member.line.status !== 'none' && member.line.status !== 'closed';
+    const what = `${open ? 'Change' : 'Open'} the line of ${data.get('who').trim()} to ${money(limit, network)}`;
+    const risk = network.policy.default_risk_fee_bps;
+    if (open) {
+      await signAndSubmit(sodium, key, 'line_update', { network_id: network.id, member: decodeAddress(sodium, address), limit, risk_fee_bps: member.line.risk_fee_bps ?? risk }, what);
+    } else {
+      await signAndSubmit(sodium, key, 'line_open', { network_id: network.id, member: decodeAddress(sodium, address), limit, period_seconds: 0, grace_seconds: 0, risk_fee_bps: risk }, what);
+    }
+    setFlash(`${what}: done.`);
+    await refresh();
+    return null;
+  });
+  const members = h('div', {}, h('p', {}, 'Loading the members…'));
+  membersTable(sodium, key, network, refresh).then((table) => replace(members, h('h3', {}, 'Members'), table),
+    (e) => replace(members, notice('error', e.message)));
+  return h('section', { class: 'card', id: `console-${network.id}` },
+    h('h2', {}, network.name, ' ', h('small', {}, `${network.unit}, ${network.members} members, admission ${network.policy.membership_mode}`)),
+    h('div', { class: 'columns' }, admit, line), members);
+}
+
+export async function renderConsole(main, { sodium, refresh }) {
+  const key = selectedKey();
+  if (!key) {
+    replace(main, h('h1', {}, 'Console'), notice('info', 'Make or import a key in the wallet first: the console signs with the key of an operator.'));
+    return;
+  }
+  const networks = [...(await networksById()).values()].filter((n) => n.operators.includes(key.address));
+  replace(main, h('h1', {}, 'Console'),
+    networks.length === 0
+      ? notice('info', `Key '${key.name}' operates no network. Select an operator's key in the wallet (import its key file).`)
+      : networks.map((n) => networkConsole(sodium, key, n, refresh)));
+}
