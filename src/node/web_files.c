@@ -29,6 +29,7 @@ static const struct {
     {"libsodium-sumo.mjs", "node_modules/libsodium-sumo/dist/modules-sumo-esm/libsodium-sumo.mjs"},
     {"uPlot.esm.js", "node_modules/uplot/dist/uPlot.esm.js"},
     {"uPlot.min.css", "node_modules/uplot/dist/uPlot.min.css"},
+    {"qrcode.mjs", "node_modules/qrcode-generator/dist/qrcode.mjs"},
 };
 
 static const struct {

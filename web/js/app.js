@@ -9,12 +9,14 @@ import { renderWallet } from './views/wallet.js';
 import { renderConsole } from './views/console.js';
 import { renderDashboard } from './views/dashboard.js';
 import { renderMarket } from './views/market.js';
+import { renderPayRequest } from './views/requests.js';
 
 const views = {
   wallet: renderWallet,
   console: renderConsole,
   dashboard: renderDashboard,
   market: renderMarket,
+  pay: renderPayRequest,
 };
 
 let sodium = null;

@@ -81,6 +81,13 @@ async function importKeyFile(page, name) {
   await page.waitForSelector('#my-address');
 }
 
+/** Shows view (a hash) afresh: a page already at that hash would not render again. */
+async function open(page, hash) {
+  await page.goto(`${base}/${hash}`);
+  await page.reload();
+  await page.waitForSelector('body[data-ready=true]', { timeout: 20000 });
+}
+
 async function screenshot(page, name) {
   mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
@@ -245,6 +252,120 @@ async function expectDialogSays(page, text) {
   await what.waitFor();
   assert.equal(await what.textContent(), text);
 }
+
+test('a payment request made in one browser is paid from its QR code\'s link in another', async () => {
+  const alice = (await api('/networks/1/accounts/alice')).address, bob = (await api('/networks/1/accounts/bob')).address;
+  const aliceBefore = (await api(`/networks/1/accounts/${alice}`)).balance;
+  const bobBefore = (await api(`/networks/1/accounts/${bob}`)).balance;
+
+  const payee = await newPage();
+  await importKeyFile(payee, 'bob');
+  await payee.locator('#request-payer-1').fill('alice');
+  await payee.locator('#request-amount-1').fill('3.20');
+  await payee.locator('#request-memo-1').fill('half a dozen eggs');
+  await payee.locator('#request-send-1').click();
+  await expectDialogSays(payee, 'Ask alice for 3.20 GVH');
+  await sign(payee, DEMO_PASSPHRASE);
+  const share = payee.locator('#request-1 .request-share');
+  await share.waitFor({ timeout: 30000 });
+  const link = await share.locator('svg.qr').getAttribute('data-text');
+  assert.match(link, new RegExp(`^${base}/#/pay/\\d+$`));
+  assert.equal(await share.locator('a.request-link').getAttribute('href'), link);
+  assert.ok(await share.locator('svg.qr path').getAttribute('d'), 'the QR code has modules');
+  const id = Number(link.split('/').pop());
+  const request = await api(`/requests/${id}`);
+  assert.deepEqual([request.payer, request.payee, request.amount, request.memo, request.status], [alice, bob, 320, 'half a dozen eggs', 'open']);
+  await screenshot(payee, 'request-made-desktop');
+
+  // another browser, alice's: the link from the code
+  const payer = await newPage(390);
+  await importKeyFile(payer, 'alice');
+  await payer.goto(link);
+  await payer.waitForSelector('#request-pay-send');
+  assert.equal(await payer.locator('#request-amount').textContent(), '3.20 GVH');
+  await screenshot(payer, 'request-pay-phone');
+  await payer.locator('#request-pay-send').click();
+  await expectDialogSays(payer, `Pay request ${id}: 3.20 GVH to bob (fees at most 0.06 GVH)`);
+  await sign(payer, DEMO_PASSPHRASE);
+  await outcome(payer, '#request-pay');
+  assert.equal(await payer.locator('#request-status').textContent(), 'paid');
+  assert.equal((await api(`/requests/${id}`)).status, 'paid');
+  // alice has a positive balance: no risk fee, the network's 1% of 3.20 rounded up
+  assert.equal((await api(`/networks/1/accounts/${alice}`)).balance, aliceBefore - 320 - 4);
+  assert.equal((await api(`/networks/1/accounts/${bob}`)).balance, bobBefore + 320);
+  assert.deepEqual(dialogs, []);
+});
+
+test('a marketplace order from the listing to both reviews', async () => {
+  const carol = (await api('/networks/1/accounts/carol')).address, bob = (await api('/networks/1/accounts/bob')).address;
+  const bobBefore = (await api(`/networks/1/accounts/${bob}`)).balance;
+
+  // the seller publishes an offer
+  const seller = await newPage();
+  await importKeyFile(seller, 'bob');
+  await open(seller, '#/market/1');
+  await seller.locator('#publish-title').fill('Honey, a jar');
+  await seller.locator('#publish-price').fill('6.00');
+  await seller.locator('#publish-1 input[name=quantity]').fill('5');
+  await seller.locator('#publish-send').click();
+  await sign(seller, DEMO_PASSPHRASE);
+  await outcome(seller, '#publish-1');
+  const listing = (await api('/networks/1/listings?q=honey')).listings.find((l) => l.title === 'Honey, a jar');
+  assert.ok(listing, 'the listing is found by its text');
+  assert.deepEqual([listing.seller, listing.price, listing.quantity, listing.kind], [bob, 600, 5, 'offer']);
+
+  // the buyer finds it and orders two jars: 12.00 GVH held
+  const buyer = await newPage();
+  await importKeyFile(buyer, 'carol');
+  await open(buyer, '#/market/1');
+  await buyer.locator('#market-q').fill('honey');
+  await buyer.locator('#market-search').click();
+  await buyer.locator(`#listing-${listing.id} #order-quantity-${listing.id}`).fill('2');
+  await buyer.locator(`#order-send-${listing.id}`).click();
+  await expectDialogSays(buyer, 'Order 2 × “Honey, a jar” for 12.00 GVH (fees at most 0.18 GVH)');
+  await sign(buyer, DEMO_PASSPHRASE);
+  await outcome(buyer, `#order-${listing.id}`);
+  const order = (await api(`/networks/1/orders?member=${carol}&role=buyer`)).orders.find((o) => o.listing === listing.id);
+  assert.deepEqual([order.status, order.amount, order.quantity], ['placed', 1200, 2]);
+  assert.equal(await buyer.locator(`#order-status-${order.id}`).textContent(), 'placed');
+  await screenshot(buyer, 'market-order-desktop');
+
+  // seller accepts; buyer confirms delivery: bob is paid 12.00
+  const step = async (page, button, passphrase = DEMO_PASSPHRASE) => {
+    await open(page, '#/market/1');
+    await page.locator(button).click();
+    await sign(page, passphrase);
+    await outcome(page, '#orders');
+  };
+  await step(seller, `#order_accept-${order.id}`);
+  assert.equal((await api(`/orders/${order.id}`)).status, 'accepted');
+  await step(buyer, `#order_confirm-${order.id}`);
+  const done = await api(`/orders/${order.id}`);
+  assert.deepEqual([done.status, done.paid], ['completed', 1200]);
+  assert.equal((await api(`/networks/1/accounts/${bob}`)).balance, bobBefore + 1200);
+
+  // each side reviews the other, once
+  await open(buyer, '#/market/1');
+  await buyer.locator(`#review-rating-${order.id}`).selectOption('5');
+  await buyer.locator(`#review-text-${order.id}`).fill('Lovely honey');
+  await buyer.locator(`#review-send-${order.id}`).click();
+  await sign(buyer, DEMO_PASSPHRASE);
+  await outcome(buyer, '#orders');
+  assert.equal(await buyer.locator(`#review-${order.id}`).count(), 0, 'no second review is offered');
+  await open(seller, '#/market/1');
+  await seller.locator(`#review-rating-${order.id}`).selectOption('4');
+  await seller.locator(`#review-text-${order.id}`).fill('Paid at once');
+  await seller.locator(`#review-send-${order.id}`).click();
+  await sign(seller, DEMO_PASSPHRASE);
+  await outcome(seller, '#orders');
+  const reviewed = await api(`/orders/${order.id}`);
+  assert.deepEqual([reviewed.buyer_rating, reviewed.seller_rating], [5, 4]);
+  const bobReviews = (await api(`/networks/1/accounts/${bob}/reviews`)).reviews;
+  assert.ok(bobReviews.some((r) => r.order === order.id && r.rating === 5 && r.text === 'Lovely honey'), JSON.stringify(bobReviews));
+  await screenshot(seller, 'market-reviewed-desktop');
+  assert.match(await seller.locator(`#listing-${listing.id} .price`).textContent(), / 3 left .* ★ 5\.00 \(1\)/);
+  assert.deepEqual(dialogs, []);
+});
 
 test('the node serves the app with its headers of defence, and nothing outside it', async () => {
   const index = await fetch(base + '/');

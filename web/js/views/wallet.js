@@ -13,6 +13,7 @@ import { creditLeft, maxFee, networksById } from '../networks.js';
 import { Cancelled } from '../passphrase.js';
 import { signAndSubmit } from '../sign.js';
 import { downloadText, statementCsv } from '../statement.js';
+import { requestsSection } from './requests.js';
 
 const HISTORY_PAGE = 50;
 const STATEMENT_PAGES_MAX = 200; // 10,000 entries in one CSV
@@ -154,7 +155,7 @@ function membershipCard(sodium, key, membership, network, refresh) {
       h('div', {}, h('dt', {}, 'Credit left'), h('dd', { id: `credit-${id}` }, money(creditLeft(membership), network))),
       h('div', {}, h('dt', {}, 'Credit line'), h('dd', {}, money(membership.limit, network))),
       membership.alias && h('div', {}, h('dt', {}, 'Alias'), h('dd', {}, membership.alias))),
-    membership.status === 'active' && payForm,
+    membership.status === 'active' && h('div', { class: 'columns' }, payForm, requestsSection(sodium, key, membership, network, refresh)),
     historyBox);
 }
 
