@@ -367,6 +367,35 @@ test('a marketplace order from the listing to both reviews', async () => {
   assert.deepEqual(dialogs, []);
 });
 
+test('a payment over two gateways to a member of another network, with what the payee gets', async () => {
+  const alice = (await api('/networks/1/accounts/alice')).address, frank = (await api('/networks/3/accounts/frank')).address;
+  const priced = await api(`/paths?from=alice@1&to=frank@3&amount=1000&path=1,2`);
+  const path = priced.paths[0];
+  assert.deepEqual(path.gateways, [1, 2]);
+  const aliceBefore = (await api(`/networks/1/accounts/${alice}`)).balance;
+  const frankBefore = (await api(`/networks/3/accounts/${frank}`)).balance;
+  const hilltop = await api('/networks/3');
+
+  const page = await newPage();
+  await importKeyFile(page, 'alice');
+  await page.locator('#pay-to-1').fill('frank@Hilltop');
+  await page.locator('#pay-amount-1').fill('10.00');
+  await page.locator('#pay-send-1').click();
+  const choice = page.locator('#path-1-1-2');
+  await choice.waitFor({ timeout: 20000 });
+  const gets = `${(path.received / 10 ** hilltop.decimals).toFixed(hilltop.decimals)} HLT`;
+  assert.match(await page.locator('label.choice', { has: choice }).textContent(), new RegExp(`frank gets ${gets.replace('.', '\\.')} via Riverside \\(2 hops`));
+  await choice.check();
+  await screenshot(page, 'pay-across-desktop');
+  await page.locator('#paths-send-1').click();
+  await sign(page, DEMO_PASSPHRASE);
+  await outcome(page, '#paths-1');
+  assert.equal((await api(`/networks/3/accounts/${frank}`)).balance, frankBefore + path.received);
+  assert.equal((await api(`/networks/1/accounts/${alice}`)).balance, aliceBefore - 1000 - path.fee);
+  const entry = (await api(`/networks/1/accounts/${alice}/history?limit=1`)).entries[0];
+  assert.deepEqual([entry.type, entry.amount], ['transfer_cross', -1000]);
+});
+
 test('the node serves the app with its headers of defence, and nothing outside it', async () => {
   const index = await fetch(base + '/');
   assert.equal(index.status, 200);

@@ -60,6 +60,48 @@ export async function resolveMember(sodium, networkId, who) {
   return member.address;
 }
 
+/** A network named by its id or its name (any case). */
+function findNetwork(networks, text) {
+  const byId = networks.get(Number(text));
+  if (byId) return byId;
+  const found = [...networks.values()].find((n) => n.name.toLowerCase() === text.toLowerCase());
+  if (!found) throw new Error(`no network named '${text}'`);
+  return found;
+}
+
+/**
+ * A payment to a member of another network: the paths over gateways the node prices
+ * as the ledger would (GET /v1/paths), each with what the payee receives; the one
+ * chosen is signed as a transfer_cross whose max_fee and min_received are that path's.
+ */
+async function pathChoice(sodium, key, network, target, networks, who, amount, refresh) {
+  const answer = await get('/paths', { from: `${key.address}@${network.id}`, to: `${who}@${target.id}`, amount });
+  const name = (id) => networks.get(id)?.name ?? `network ${id}`;
+  const options = answer.paths.map((path, i) => {
+    const via = path.hops.slice(0, -1).map((hop) => name(hop.to));
+    const gets = `${formatAmount(BigInt(path.received), target.decimals)} ${target.unit}`;
+    return { path, label: `${who} gets ${gets}${via.length ? ` via ${via.join(', ')}` : ' directly'} (${path.hops.length} hop${path.hops.length > 1 ? 's' : ''}; fee ${money(path.fee, network)})` };
+  });
+  return actionForm({ class: 'paths', id: `paths-${network.id}` }, [
+    h('fieldset', {}, h('legend', {}, `Pay ${money(amount, network)} to ${who} in ${target.name}: choose a path`),
+      options.map((o, i) => h('label', { class: 'choice' },
+        h('input', { type: 'radio', name: 'path', value: i, id: `path-${network.id}-${o.path.gateways.join('-')}`, checked: i === 0 }), ' ', o.label))),
+    h('button', { type: 'submit', id: `paths-send-${network.id}` }, 'Pay by this path'),
+  ], async (data) => {
+    const chosen = options[Number(data.get('path'))];
+    const path = chosen.path;
+    const payee = answer.payee;
+    const gateways = [0, 1, 2, 3].map((i) => path.gateways[i] ?? 0);
+    const status = await signAndSubmit(sodium, key, 'transfer_cross', {
+      network_id: network.id, payee: decodeAddress(sodium, payee), amount, max_fee: path.fee, min_received: path.received,
+      hop_count: path.gateways.length, gateway_1: gateways[0], gateway_2: gateways[1], gateway_3: gateways[2], gateway_4: gateways[3],
+    }, `Pay ${money(amount, network)}: ${chosen.label}`);
+    setFlash(`Paid ${money(amount, network)}: ${chosen.label}, in block ${status.height ?? '?'}.`);
+    await refresh();
+    return null;
+  });
+}
+
 function keyForms(sodium, refresh) {
   const make = actionForm({ id: 'key-new', class: 'card' }, [
     h('h2', {}, 'Make a key'),
@@ -122,11 +164,11 @@ function keyCard(key, refresh) {
       }, 'Remove')));
 }
 
-function membershipCard(sodium, key, membership, network, refresh) {
+function membershipCard(sodium, key, membership, network, networks, refresh) {
   const id = membership.network;
   const payForm = actionForm({ class: 'pay', id: `pay-${id}` }, [
     h('h3', {}, 'Pay'),
-    field('To', h('input', { name: 'to', id: `pay-to-${id}`, required: true, autocomplete: 'off', placeholder: 'alias or tly1… address' })),
+    field('To', h('input', { name: 'to', id: `pay-to-${id}`, required: true, autocomplete: 'off', placeholder: 'alias, address, or who@network' })),
     field(`Amount (${network.unit})`, h('input', { name: 'amount', id: `pay-amount-${id}`, required: true, inputmode: 'decimal', autocomplete: 'off', placeholder: network.decimals ? '12.50' : '12' })),
     field('Memo', h('input', { name: 'memo', id: `pay-memo-${id}`, maxlength: 256, autocomplete: 'off' })),
     h('button', { type: 'submit', id: `pay-send-${id}` }, 'Pay'),
@@ -134,9 +176,15 @@ function membershipCard(sodium, key, membership, network, refresh) {
     const amount = parseAmount(data.get('amount').trim(), network.decimals);
     if (amount === null || amount <= 0n)
       throw new Error(`the amount is not an amount of ${network.unit} (at most ${network.decimals} decimals, like ${formatAmount(1250n, network.decimals)})`);
-    const payee = await resolveMember(sodium, id, data.get('to'));
+    const to = data.get('to').trim();
+    const at = to.lastIndexOf('@');
+    if (at > 0) {
+      const target = findNetwork(networks, to.slice(at + 1));
+      if (target.id !== id) return pathChoice(sodium, key, network, target, networks, to.slice(0, at), amount, refresh);
+    }
+    const payee = await resolveMember(sodium, id, at > 0 ? to.slice(0, at) : to);
     const fee = maxFee(network, membership, amount);
-    const what = `Pay ${money(amount, network)} to ${data.get('to').trim()}${fee > 0n ? ` (fees at most ${money(fee, network)})` : ''}`;
+    const what = `Pay ${money(amount, network)} to ${to}${fee > 0n ? ` (fees at most ${money(fee, network)})` : ''}`;
     const status = await signAndSubmit(sodium, key, 'transfer', {
       network_id: id, payee: decodeAddress(sodium, payee), amount, max_fee: fee, memo: data.get('memo'),
     }, what);
@@ -228,6 +276,6 @@ export async function renderWallet(main, { sodium, args, refresh }) {
     h('h1', {}, 'Wallet'),
     keyCard(key, refresh),
     account.memberships.length === 0 && notice('info', 'This key belongs to no network yet: join an open one below, or give your address to an operator.'),
-    account.memberships.map((m) => membershipCard(sodium, key, m, networks.get(m.network), refresh)),
+    account.memberships.map((m) => membershipCard(sodium, key, m, networks.get(m.network), networks, refresh)),
     joinCard(sodium, key, networks, memberOf, refresh));
 }
