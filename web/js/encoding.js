@@ -181,6 +181,17 @@ const TYPES = [
   [58, 'review', [f('order_id', 'u32'), f('rating', 'u8'), f('text', 'text', MEMO_MAX)]],
 ];
 
+/** A body of type with every field zero (false, empty, the zero key): a proposal's
+ * action starts from one, since the fields its type does not use must be zero. */
+export function zeroBody(type) {
+  const body = {};
+  for (const field of typeLayout(type).fields) {
+    const zero = { u8: 0, u32: 0, i64: 0n, bool: false, key: '00'.repeat(KEY_BYTES), text: '', items: [] }[field.kind];
+    setPath(body, field.name, zero);
+  }
+  return body;
+}
+
 /** type code -> { code, name, fields } */
 export const LAYOUTS = new Map(TYPES.map(([code, name, fields]) => [code, { code, name, fields }]));
 /** type name -> code */

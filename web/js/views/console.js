@@ -10,6 +10,7 @@ import { selectedKey } from '../keys.js';
 import { networksById } from '../networks.js';
 import { signAndSubmit } from '../sign.js';
 import { actionForm, resolveMember } from './wallet.js';
+import { foundForm, governanceSection } from './governance.js';
 
 function money(amount, network) {
   return `${formatAmount(BigInt(amount), network.decimals)} ${network.unit}`;
@@ -83,12 +84,18 @@ function networkConsole(sodium, key, network, refresh) {
 export async function renderConsole(main, { sodium, refresh }) {
   const key = selectedKey();
   if (!key) {
-    replace(main, h('h1', {}, 'Console'), notice('info', 'Make or import a key in the wallet first: the console signs with the key of an operator.'));
+    replace(main, h('h1', {}, 'Console'), notice('info', 'Make or import a key in the wallet first: the console signs with the key of an operator or a member.'));
     return;
   }
-  const networks = [...(await networksById()).values()].filter((n) => n.operators.includes(key.address));
+  const [all, account] = await Promise.all([networksById(), get(`/accounts/${key.address}`)]);
+  const memberOf = new Set(account.memberships.filter((m) => m.status === 'active').map((m) => m.network));
+  const operated = [...all.values()].filter((n) => n.operators.includes(key.address));
+  const governed = [...all.values()].filter((n) => n.policy.governance.mode === 'members' && (memberOf.has(n.id) || n.operators.includes(key.address)));
+  const sections = await Promise.all(governed.map((n) => governanceSection(sodium, key, n, memberOf.has(n.id), refresh)));
   replace(main, h('h1', {}, 'Console'),
-    networks.length === 0
-      ? notice('info', `Key '${key.name}' operates no network. Select an operator's key in the wallet (import its key file).`)
-      : networks.map((n) => networkConsole(sodium, key, n, refresh)));
+    operated.length === 0 && governed.length === 0 &&
+      notice('info', `Key '${key.name}' operates no network and votes in none. Select an operator's key in the wallet (import its key file), or found a network below.`),
+    operated.map((n) => networkConsole(sodium, key, n, refresh)),
+    sections,
+    foundForm(sodium, key, refresh));
 }

@@ -1,0 +1,124 @@
+// The web app on a development chain (tallyd --dev --demo), whose clock the test moves
+// forward: members' governance from founding a network to a change applied by vote,
+// and the dashboard's plots of completed health periods, compared figure by figure
+// with the API's (read from each plot's data, not from its pixels).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Session } from './browser_harness.js';
+
+const s = new Session({ dev: true });
+before(() => s.start());
+after(() => s.stop());
+
+const HOUR = 3600, DAY = 86400;
+
+/** Moves the clock and waits until the node's tip is past that moment. */
+async function advanceAndSettle(seconds) {
+  const before = (await s.api('/status')).tip_time;
+  await s.advance(seconds);
+  for (let i = 0; i < 100; i++) {
+    const status = await s.api('/status');
+    if (status.tip_time >= before + seconds && status.mempool === 0) return status;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('no block came after the clock moved');
+}
+
+test('members found a network they govern, propose a fee, vote, and the change applies', async () => {
+  const pages = {};
+  for (const name of ['alice', 'bob', 'carol']) {
+    pages[name] = await s.newPage();
+    await s.importKeyFile(pages[name], name);
+  }
+  // alice founds Commons: open to anyone, changes decided by its members in 1-hour votes
+  const alice = pages.alice;
+  await s.open(alice, '#/console');
+  await alice.locator('#found-name').fill('Commons');
+  await alice.locator('#found-unit').fill('CMN');
+  await alice.locator('#found-line').fill('100');
+  await alice.locator('#found-open').selectOption('open');
+  await alice.locator('#found-governance').selectOption('members');
+  await alice.locator('#found input[name=hours]').fill('1');
+  await alice.locator('#found-send').click();
+  await s.sign(alice);
+  await s.outcome(alice, '#found');
+  const commons = (await s.api('/networks')).networks.find((n) => n.name === 'Commons');
+  assert.ok(commons, 'the network exists');
+  assert.deepEqual([commons.unit, commons.policy.governance.mode, commons.policy.membership_mode, commons.policy.fee_bps,
+    commons.policy.default_credit_limit], ['CMN', 'members', 'open', 100, 10000]);
+
+  // the three join from their wallets
+  for (const name of ['alice', 'bob', 'carol']) {
+    await s.open(pages[name], '#/wallet');
+    await pages[name].locator(`#join-${commons.id}`).click();
+    await s.sign(pages[name]);
+    await s.outcome(pages[name], '.join');
+  }
+  assert.equal((await s.api(`/networks/${commons.id}`)).members, 3);
+
+  // bob proposes a 2% fee; alice and bob vote yes, carol no
+  const bob = pages.bob;
+  await s.open(bob, '#/console');
+  await bob.locator(`#propose-kind-${commons.id}`).selectOption('fee');
+  await bob.locator(`#propose-value-${commons.id}`).fill('2');
+  await bob.locator(`#propose-send-${commons.id}`).click();
+  await s.expectDialogSays(bob, 'Propose a base fee of 2% in Commons');
+  await s.sign(bob);
+  await s.outcome(bob, `#propose-${commons.id}`);
+  const proposal = (await s.api(`/networks/${commons.id}/proposals`)).proposals[0];
+  assert.deepEqual([proposal.status, proposal.action.type, proposal.action.policy.fee_bps, proposal.eligible_weight], ['voting', 'policy_update', 200, 3]);
+  for (const [name, choice] of [['alice', 'yes'], ['bob', 'yes'], ['carol', 'no']]) {
+    await s.open(pages[name], '#/console');
+    await pages[name].locator(`#vote-${proposal.id}-${choice}`).click();
+    await s.sign(pages[name]);
+    await s.outcome(pages[name], `#proposal-${proposal.id}`);
+  }
+  const counted = await s.api(`/proposals/${proposal.id}`);
+  assert.deepEqual([counted.yes, counted.no, counted.abstain, counted.quorum_reached, counted.threshold_reached], [2, 1, 0, true, true]);
+  await s.screenshot(bob, 'governance-voting-desktop');
+
+  // an hour later the vote is over; with no timelock the change applies
+  await advanceAndSettle(HOUR + 60);
+  let status = (await s.api(`/proposals/${proposal.id}`)).status;
+  if (status === 'passed') {
+    await advanceAndSettle(1);
+    status = (await s.api(`/proposals/${proposal.id}`)).status;
+  }
+  assert.equal(status, 'executed');
+  // a higher fee touches others' money: it is announced, and in force after the week's notice
+  const announced = await s.api(`/networks/${commons.id}`);
+  assert.equal(announced.policy.fee_bps, 100);
+  assert.equal(announced.announced.policy.fee_bps, 200);
+  await advanceAndSettle(7 * DAY + 60);
+  assert.equal((await s.api(`/networks/${commons.id}`)).policy.fee_bps, 200);
+  await s.open(bob, '#/console');
+  assert.equal(await bob.locator(`#proposal-status-${proposal.id}`).textContent(), 'executed');
+  assert.equal(await bob.locator(`#vote-${proposal.id}-yes`).count(), 0, 'no vote once it is over');
+  await s.screenshot(bob, 'governance-executed-desktop');
+  assert.deepEqual(s.dialogs, []);
+});
+
+test('the dashboard plots the health periods with the API\'s figures', async () => {
+  // Greenvale's health periods are 30 days: two of them end
+  await advanceAndSettle(31 * DAY);
+  await advanceAndSettle(31 * DAY);
+  const history = (await s.api('/networks/1/health?limit=500')).history.filter((p) => p.known).reverse();
+  assert.ok(history.length >= 2, `${history.length} periods known`);
+  const page = await s.newPage();
+  await s.open(page, '#/dashboard/1');
+  await page.waitForSelector('#plot-supply-debt canvas');
+  const plots = await page.evaluate(() => Object.fromEntries([...document.querySelectorAll('figure.plot')].map((f) =>
+    [f.id, { data: f.tallyPlot.data, series: f.tallyPlot.series.map((x) => x.key) }])));
+  assert.deepEqual(Object.keys(plots).sort(), ['plot-concentration', 'plot-defaults', 'plot-rtd', 'plot-supply-debt', 'plot-utilisation-velocity']);
+  for (const [id, plot] of Object.entries(plots)) {
+    assert.deepEqual(plot.data[0], history.map((p) => p.ended_at), `${id}: the periods' ends`);
+    plot.series.forEach((key, i) => assert.deepEqual(plot.data[i + 1], history.map((p) => p[key]), `${id}: ${key}`));
+  }
+  assert.ok(history.some((p) => p.supply > 0), 'the figures are not all zero');
+  await s.screenshot(page, 'dashboard-plots-desktop');
+  const phone = await s.newPage(390);
+  await s.open(phone, '#/dashboard/1');
+  await phone.waitForSelector('#plot-supply-debt canvas');
+  await s.screenshot(phone, 'dashboard-plots-phone');
+  assert.ok(await phone.evaluate(() => document.documentElement.scrollWidth) <= 390);
+});
