@@ -249,6 +249,9 @@ def main():
     c.check("/v1/paths", "get", "/v1/paths?from=alice@1&to=bob@1&amount=100", 400)
     c.check("/v1/paths", "get", "/v1/paths?from=alice@1&to=bob@999&amount=100", 404)
     c.check("/v1/paths", "get", "/v1/paths?from=alice&to=bob@1&amount=100", 400)
+    c.check("/v1/clearings", "get", "/v1/clearings", 200)
+    c.check("/v1/clearings", "get", "/v1/clearings?limit=1&before=1", 200)
+    c.check("/v1/clearings", "get", "/v1/clearings?limit=0", 400)
     # The demo's hold (dave's deposit for carol) and payment requests (carol's to
     # dave, paid; bob's to alice, open until it expires), and every refusal.
     holds = c.check("/v1/networks/{network}/holds", "get", "/v1/networks/1/holds?member=dave", 200) or {}

@@ -1298,6 +1298,40 @@ static enum MHD_Result get_health(http_server *server, struct MHD_Connection *co
     return send_json(connection, MHD_HTTP_OK, out);
 }
 
+/* GET /v1/clearings: the clearings committed, newest first, a page at a time. */
+static enum MHD_Result get_clearings(http_server *server, struct MHD_Connection *connection) {
+    uint64_t before = 0, limit = 0;
+    if (!query_u64(connection, "before", 0, INT64_MAX, &before) ||
+        !query_u64(connection, "limit", HTTP_LIST_LIMIT_DEFAULT, INDEX_CLEARINGS_LIMIT_MAX, &limit) || limit == 0)
+        return send_error(connection, MHD_HTTP_BAD_REQUEST, "BAD_QUERY",
+                          "before is the `next` of the previous page, 1 <= limit <= 500");
+    index_clearing_row *rows = calloc((size_t)limit, sizeof *rows);
+    if (!rows) return send_out_of_memory(connection);
+    uint32_t count = 0;
+    uint64_t next = 0;
+    char why[INDEX_WHY_BYTES];
+    if (!node_clearings(server->node, before, (uint32_t)limit, rows, &count, &next, why, sizeof why)) {
+        free(rows);
+        return send_error(connection, MHD_HTTP_INTERNAL_SERVER_ERROR, "INDEX", why);
+    }
+    json_t *list = json_array();
+    for (uint32_t i = 0; i < count; i++) {
+        json_t *setoffs = json_array();
+        for (uint8_t k = 0; k < rows[i].count; k++)
+            json_array_append_new(setoffs, json_pack("{s:I, s:I, s:I}", "gateway", (json_int_t)rows[i].setoffs[k].gateway_id,
+                                                     "amount_a", (json_int_t)rows[i].setoffs[k].amount_a, "amount_b",
+                                                     (json_int_t)rows[i].setoffs[k].amount_b));
+        char id[2 * TALLY_HASH_BYTES + 1], submitter[TALLY_ADDRESS_LENGTH + 1];
+        sodium_bin2hex(id, sizeof id, rows[i].tx_id, TALLY_HASH_BYTES);
+        tally_address_encode(&rows[i].submitter, submitter);
+        json_array_append_new(list, json_pack("{s:I, s:I, s:s, s:s, s:o}", "height", (json_int_t)rows[i].height, "time",
+                                              (json_int_t)rows[i].time, "tx", id, "submitter", submitter, "setoffs",
+                                              setoffs));
+    }
+    free(rows);
+    return send_json(connection, MHD_HTTP_OK, json_pack("{s:o, s:o}", "clearings", list, "next", view_next(next != 0, next)));
+}
+
 /* Governance's routes (their block is before route). */
 static enum MHD_Result get_network_proposals(http_server *server, struct MHD_Connection *connection,
                                              uint32_t network_id);
@@ -2205,6 +2239,7 @@ static enum MHD_Result route(http_server *server, struct MHD_Connection *connect
     if (strcmp(resource, "gateways") == 0 && count == 2) return get_gateways(server, connection);
     if (strcmp(resource, "gateways") == 0 && count == 3) return get_gateway(server, connection, segments[2]);
     if (strcmp(resource, "paths") == 0 && count == 2) return get_paths(server, connection);
+    if (strcmp(resource, "clearings") == 0 && count == 2) return get_clearings(server, connection);
     if (strcmp(resource, "blocks") == 0 && count == 2) return get_blocks(server, connection);
     if (strcmp(resource, "blocks") == 0 && count == 3) return get_block(server, connection, segments[2], false);
     if (strcmp(resource, "blocks") == 0 && count == 4 && strcmp(segments[3], "raw") == 0)

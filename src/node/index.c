@@ -72,6 +72,9 @@ static const char schema_sql[] =
     "  event_time INTEGER);"
     /* A network's activity, newest first: one range of this index. */
     "CREATE INDEX txs_by_network ON txs(network_id, seq);"
+    /* the clearings (type 39) only: the dashboard's history of them costs other
+     * transactions nothing */
+    "CREATE INDEX txs_clearings ON txs(seq) WHERE type = 39;"
     /* Clustered by account, so a page of history is one range of one b-tree and
      * an entry costs one insert. entry = tx seq * ENTRIES_PER_TX + its number in
      * the tx: increasing in chain order, and it names its transaction. */

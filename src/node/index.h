@@ -106,7 +106,7 @@ extern "C" {
  * holds by payee. 6: gateways (where their transactions and cross payments go).
  * 9: the marketplace (categories, listings and their search, orders, their steps,
  * reviews; index_market.c). */
-#define INDEX_SCHEMA_VERSION 9
+#define INDEX_SCHEMA_VERSION 10
 /* An event of a block's end is indexed as a row of type INDEX_EVENT_TYPE_BASE + its
  * kind (tally_event_kind), after the block's transactions: its id is
  * BLAKE2b-256("tally-event" || block hash || u32 its number in the block). */
@@ -231,6 +231,24 @@ typedef struct {
 TALLY_MUST_CHECK index_error index_health_history(tally_index *index, uint32_t network_id, uint32_t before,
                                                   uint32_t limit, index_health_row *rows, uint32_t *count,
                                                   uint32_t *next_before, char *why, size_t why_size);
+
+/* Clearings (docs/GATEWAYS.md): the committed CLEARING transactions, newest first,
+ * each with its block and the set-offs it made, for the dashboard's history of how
+ * much obligation clearing removed. */
+#define INDEX_CLEARINGS_LIMIT_MAX 500u
+typedef struct {
+    uint64_t cursor; /* pass as `before` for the next page */
+    uint64_t height;
+    int64_t time;
+    uint8_t tx_id[TALLY_HASH_BYTES];
+    tally_key submitter;
+    uint8_t count;
+    tally_setoff setoffs[TALLY_CLEARING_SETOFFS_MAX];
+} index_clearing_row;
+/* At most limit (1..INDEX_CLEARINGS_LIMIT_MAX) clearings older than cursor `before`
+ * (0: from the newest); *next is the cursor to ask next (0: none). */
+TALLY_MUST_CHECK index_error index_clearings(tally_index *index, uint64_t before, uint32_t limit, index_clearing_row *rows,
+                                             uint32_t *count, uint64_t *next, char *why, size_t why_size);
 
 /* What index_catch_up and index_rebuild did. */
 typedef struct {

@@ -142,6 +142,9 @@ _Static_assert(CREDIT_ENTRIES_MAX <= ENTRIES_PER_TX && ASSET_ENTRIES_MAX <= ENTR
                   "VALUES (?1, ?2, ?3, ?4, ?5)")                                                              \
     X(HEALTH_LIST, "SELECT period, ended_at, known, figures FROM health WHERE network_id = ?1 AND period < ?2 " \
                    "ORDER BY period DESC LIMIT ?3")                                                           \
+    X(CLEARINGS, "SELECT txs.seq, txs.height, blocks.time, txs.id, txs.signer, txs.encoded FROM txs "         \
+                 "JOIN blocks ON blocks.height = txs.height WHERE txs.type = 39 AND txs.code = 0 AND txs.seq < ?1 " \
+                 "ORDER BY txs.seq DESC LIMIT ?2")                                                            \
     X(HOLD_STATUS, "UPDATE holds SET status = ?2 WHERE id = ?1")                                            \
     X(HOLDS_VOID_OF, "UPDATE holds SET status = 2 WHERE network_id = ?1 AND payer = ?2 AND status = 0")      \
     X(HOLDS_OF, "SELECT id FROM holds WHERE network_id = ?1 AND (payer = ?2 OR payee = ?2 OR resolver = ?2) " \

@@ -1180,6 +1180,14 @@ bool node_health_history(node *n, uint32_t network_id, uint32_t before, uint32_t
     return error == INDEX_OK;
 }
 
+bool node_clearings(node *n, uint64_t before, uint32_t limit, index_clearing_row *rows, uint32_t *count, uint64_t *next,
+                    char *why, size_t why_size) {
+    pthread_mutex_lock(&n->index_lock);
+    index_error error = index_clearings(n->index, before, limit, rows, count, next, why, why_size);
+    pthread_mutex_unlock(&n->index_lock);
+    return error == INDEX_OK;
+}
+
 int64_t node_block_time_now(const node *n) { return next_block_time(n, tally_store_tip(n->store)); }
 
 /* ---- waiting for blocks (for the HTTP server's suspended commit waits) ---- */

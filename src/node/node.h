@@ -221,6 +221,9 @@ bool node_pending_in(node *n, uint32_t network_id, const tally_key *member, int6
 /* A network's health periods in the index, newest first (index_health_history). */
 bool node_health_history(node *n, uint32_t network_id, uint32_t before, uint32_t limit, index_health_row *rows,
                          uint32_t *count, uint32_t *next_before, char *why, size_t why_size);
+/* The chain's clearings, newest first (index_clearings). */
+bool node_clearings(node *n, uint64_t before, uint32_t limit, index_clearing_row *rows, uint32_t *count, uint64_t *next,
+                    char *why, size_t why_size);
 
 /* Any other query of the index (the marketplace's, http_market.c): reader runs with
  * the index under its lock, and answers INDEX_OK or a refusal with its sentence in

@@ -293,6 +293,32 @@ test('a payment over two gateways to a member of another network, with what the 
   assert.deepEqual([entry.type, entry.amount], ['transfer_cross', -1000]);
 });
 
+test('the dashboard shows the gateways as a graph and the clearing history, as the API has them', async () => {
+  const gateways = (await s.api('/gateways')).gateways, clearings = (await s.api('/clearings')).clearings;
+  assert.ok(clearings.length >= 1, 'the demo cleared a cycle');
+  const page = await s.newPage();
+  await s.open(page, '#/dashboard/1');
+  await page.waitForSelector('#gateway-graph svg line');
+  const graph = await page.evaluate(() => document.querySelector('#gateway-graph').tallyGraph);
+  assert.deepEqual(graph.edges, gateways.map((g) => [g.id, g.network_a, g.network_b]));
+  assert.equal(await page.locator('#gateway-graph svg line').count(), gateways.length);
+  const first = gateways[0];
+  const row = await page.locator(`#gateway-${first.id}`).textContent();
+  const side = (x) => `${(x.exposure / 10 ** x.decimals).toFixed(x.decimals)} of ${(x.limit / 10 ** x.decimals).toFixed(x.decimals)} ${x.unit}`;
+  assert.ok(row.includes(side(first.a)) && row.includes(side(first.b)), row);
+  const rows = page.locator('#clearings tbody tr');
+  assert.equal(await rows.count(), clearings.length);
+  const newest = clearings[0];
+  const cells = await rows.first().locator('.setoff').allTextContents();
+  assert.equal(cells.length, newest.setoffs.length);
+  newest.setoffs.forEach((o, i) => {
+    const g = gateways.find((x) => x.id === o.gateway);
+    const text = `#${o.gateway}: ${(o.amount_a / 10 ** g.a.decimals).toFixed(g.a.decimals)} ${g.a.unit} and ${(o.amount_b / 10 ** g.b.decimals).toFixed(g.b.decimals)} ${g.b.unit}`;
+    assert.equal(cells[i], text);
+  });
+  await s.screenshot(page, 'dashboard-gateways-desktop');
+});
+
 test('the node serves the app with its headers of defence, and nothing outside it', async () => {
   const index = await fetch(s.base + '/');
   assert.equal(index.status, 200);
