@@ -11,7 +11,7 @@
 // Every request the pages make is recorded: none carries a seed, a secret key or a
 // passphrase. Screenshots of each page at desktop and phone width go to
 // build/screenshots/.
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { loadSodium } from '../js/sodium.js';
@@ -25,6 +25,7 @@ const HOSTILE_MEMO = '<img src=x onerror=alert(1)>';
 const sodium = await loadSodium();
 const s = new Session();
 before(() => s.start());
+afterEach(() => s.closePages());
 after(() => s.stop());
 
 test('a new member makes a key, is admitted in the console, pays bob and gets a statement', async () => {
@@ -317,6 +318,31 @@ test('the dashboard shows the gateways as a graph and the clearing history, as t
     assert.equal(cells[i], text);
   });
   await s.screenshot(page, 'dashboard-gateways-desktop');
+});
+
+test('money held: the payer pays a hold from the wallet; pool shares are shown', async () => {
+  const carol = (await s.api('/networks/1/accounts/carol')).address, dave = (await s.api('/networks/1/accounts/dave')).address;
+  const hold = (await s.api(`/networks/1/holds?member=${dave}`)).holds.find((x) => x.status === 'open' && x.payee === carol);
+  assert.ok(hold, "the demo's hold of dave for carol");
+  const carolBefore = (await s.api(`/networks/1/accounts/${carol}`)).balance;
+  const page = await s.newPage();
+  await s.importKeyFile(page, 'dave');
+  await page.waitForSelector(`#hold-${hold.id}`);
+  assert.match(await page.locator(`#hold-${hold.id}`).textContent(), new RegExp(`you for carol, ${(hold.amount / 100).toFixed(2)} GVH`));
+  assert.equal(await page.locator(`#hold-void-${hold.id}`).count(), 0, 'the payer cannot void (the payee or a resolver can)');
+  await page.locator(`#hold-post-${hold.id}`).click();
+  await s.expectDialogSays(page, `Pay hold ${hold.id}: ${(hold.amount / 100).toFixed(2)} GVH to carol`);
+  await s.sign(page);
+  await s.outcome(page, `#hold-${hold.id}`);
+  assert.equal((await s.api(`/holds/${hold.id}`)).status, 'posted');
+  assert.equal((await s.api(`/networks/1/accounts/${carol}`)).balance, carolBefore + hold.amount);
+  assert.equal(await page.locator(`#hold-${hold.id}`).count(), 0, 'a posted hold leaves the list');
+
+  const bobPage = await s.newPage();
+  await s.importKeyFile(bobPage, 'bob');
+  const network = await s.api('/networks/1');
+  await bobPage.waitForSelector('#shares-1');
+  assert.match(await bobPage.locator('#shares-1').textContent(), new RegExp(`^30000 of ${network.pool.shares} `));
 });
 
 test('the node serves the app with its headers of defence, and nothing outside it', async () => {

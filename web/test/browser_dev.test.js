@@ -2,12 +2,13 @@
 // forward: members' governance from founding a network to a change applied by vote,
 // and the dashboard's plots of completed health periods, compared figure by figure
 // with the API's (read from each plot's data, not from its pixels).
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Session } from './browser_harness.js';
 
 const s = new Session({ dev: true });
 before(() => s.start());
+afterEach(() => s.closePages());
 after(() => s.stop());
 
 const HOUR = 3600, DAY = 86400;

@@ -28,6 +28,7 @@ export class Session {
     this.browser = null;
     this.requests = []; // every request of every page: {url, method, body}
     this.dialogs = []; // alert/confirm/prompt opened by a page (none should be)
+    this.contexts = []; // the browser contexts of the test running
   }
 
   async start() {
@@ -78,6 +79,7 @@ export class Session {
 
   async newPage(width = 1280) {
     const context = await this.browser.newContext({ viewport: { width, height: 900 }, acceptDownloads: true });
+    this.contexts.push(context);
     const page = await context.newPage();
     page.on('request', (r) => this.requests.push({ url: r.url(), method: r.method(), body: r.postData() ?? '' }));
     page.on('dialog', (d) => { this.dialogs.push(d.message()); d.dismiss(); });
@@ -85,6 +87,12 @@ export class Session {
     await page.goto(this.base + '/');
     await page.waitForSelector('body[data-ready=true]', { timeout: 20000 });
     return page;
+  }
+
+  /** Closes the pages of a test (each holds libsodium and its Argon2 memory). */
+  async closePages() {
+    const contexts = this.contexts.splice(0);
+    await Promise.all(contexts.map((c) => c.close()));
   }
 
   /** Fills the passphrase dialog that every signature opens, and signs. */

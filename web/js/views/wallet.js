@@ -14,6 +14,7 @@ import { Cancelled } from '../passphrase.js';
 import { signAndSubmit } from '../sign.js';
 import { downloadText, statementCsv } from '../statement.js';
 import { requestsSection } from './requests.js';
+import { holdsSection, poolShares } from './holds.js';
 
 const HISTORY_PAGE = 50;
 const STATEMENT_PAGES_MAX = 200; // 10,000 entries in one CSV
@@ -193,6 +194,13 @@ function membershipCard(sodium, key, membership, network, networks, refresh) {
     return null;
   });
   const historyBox = h('div', { class: 'history', id: `history-${id}` }, h('p', {}, 'Loading the history…'));
+  const shares = h('div', { class: 'shares', hidden: true });
+  poolShares(network, key.address).then((amount) => {
+    if (!amount) return;
+    const total = network.pool?.shares ?? 0;
+    replace(shares, h('dt', {}, 'Pool shares'), h('dd', { id: `shares-${id}` }, `${amount}${total ? ` of ${total} (${((100 * amount) / total).toFixed(1)}%)` : ''}`));
+    shares.hidden = false;
+  }, () => {});
   loadHistory(historyBox, key, membership, network);
   return h('section', { class: 'card network', id: `network-${id}`, 'aria-labelledby': `network-title-${id}` },
     h('h2', { id: `network-title-${id}` }, network.name, ' ', h('small', {}, network.unit)),
@@ -202,8 +210,10 @@ function membershipCard(sodium, key, membership, network, networks, refresh) {
       h('div', {}, h('dt', {}, 'Can pay now'), h('dd', { id: `available-${id}` }, money(membership.available, network))),
       h('div', {}, h('dt', {}, 'Credit left'), h('dd', { id: `credit-${id}` }, money(creditLeft(membership), network))),
       h('div', {}, h('dt', {}, 'Credit line'), h('dd', {}, money(membership.limit, network))),
-      membership.alias && h('div', {}, h('dt', {}, 'Alias'), h('dd', {}, membership.alias))),
+      membership.alias && h('div', {}, h('dt', {}, 'Alias'), h('dd', {}, membership.alias)),
+      shares),
     membership.status === 'active' && h('div', { class: 'columns' }, payForm, requestsSection(sodium, key, membership, network, refresh)),
+    membership.status === 'active' && holdsSection(sodium, key, membership, network, refresh),
     historyBox);
 }
 
