@@ -21,25 +21,33 @@ const views = {
 
 let sodium = null;
 
+// Each show() renders into a detached element and puts it on screen only if no later
+// show() began meanwhile: a slow render (the wallet waits for the node) must not
+// overwrite the view the member went to next.
+let generation = 0;
+
 async function show() {
   const main = document.getElementById('main');
+  const mine = ++generation;
   const [, name = 'wallet', ...rest] = (location.hash || '#/wallet').split('/');
   const render = views[name] ?? views.wallet;
   for (const link of document.querySelectorAll('header nav a'))
     link.setAttribute('aria-current', link.getAttribute('href') === `#/${name}` ? 'page' : 'false');
+  const view = document.createElement('div');
   try {
-    replace(main, h('p', { class: 'loading' }, 'Loading…'));
-    await render(main, { sodium, args: rest, refresh: show });
-    const flash = takeFlash();
-    if (flash) {
-      const message = notice('ok', flash);
-      message.id = 'flash';
-      message.tabIndex = -1;
-      main.prepend(message);
-      message.focus();
-    }
+    await render(view, { sodium, args: rest, refresh: show });
   } catch (e) {
-    replace(main, notice('error', `Could not show this page: ${e.message}`));
+    replace(view, notice('error', `Could not show this page: ${e.message}`));
+  }
+  if (mine !== generation) return;
+  main.replaceChildren(...view.childNodes);
+  const flash = takeFlash();
+  if (flash) {
+    const message = notice('ok', flash);
+    message.id = 'flash';
+    message.tabIndex = -1;
+    main.prepend(message);
+    message.focus();
   }
 }
 

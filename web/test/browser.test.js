@@ -345,6 +345,46 @@ test('money held: the payer pays a hold from the wallet; pool shares are shown',
   assert.match(await bobPage.locator('#shares-1').textContent(), new RegExp(`^30000 of ${network.pool.shares} `));
 });
 
+test('the keyboard alone: from the skip link to a signed payment', async () => {
+  const page = await s.newPage(390);
+  await s.importKeyFile(page, 'carol');
+  await s.open(page, '#/wallet');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.className), 'skip');
+  const focusOn = async (id) => {
+    for (let i = 0; i < 80; i++) {
+      if (await page.evaluate(() => document.activeElement?.id) === id) return;
+      await page.keyboard.press('Tab');
+    }
+    assert.fail(`#${id} cannot be reached with Tab`);
+  };
+  await focusOn('pay-to-1');
+  await page.keyboard.type('dave');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('1.25');
+  await page.keyboard.press('Enter'); // submits the form
+  await page.locator('dialog.passphrase').waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'passphrase', 'the dialog takes the focus');
+  await page.keyboard.type(DEMO_PASSPHRASE);
+  await page.keyboard.press('Enter');
+  await s.outcome(page, '#pay-1');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'flash', 'the outcome takes the focus');
+  const entry = (await s.api('/networks/1/accounts/carol/history?limit=1')).entries[0];
+  assert.deepEqual([entry.type, entry.amount, entry.counterparty_name], ['transfer', -125, 'dave']);
+
+  // Escape cancels a signature: nothing is sent
+  const before = s.requests.filter((r) => r.method === 'POST').length;
+  await focusOn('pay-to-1');
+  await page.keyboard.type('dave');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('1.00');
+  await page.keyboard.press('Enter');
+  await page.locator('dialog.passphrase').waitFor();
+  await page.keyboard.press('Escape');
+  await page.locator('#pay-1 .notice.info', { hasText: 'Cancelled' }).waitFor();
+  assert.equal(s.requests.filter((r) => r.method === 'POST').length, before);
+});
+
 test('the node serves the app with its headers of defence, and nothing outside it', async () => {
   const index = await fetch(s.base + '/');
   assert.equal(index.status, 200);
