@@ -103,7 +103,12 @@ test('the dashboard plots the health periods with the API\'s figures', async () 
   // Greenvale's health periods are 30 days: two of them end
   await advanceAndSettle(31 * DAY);
   await advanceAndSettle(31 * DAY);
-  const history = (await s.api('/networks/1/health?limit=500')).history.filter((p) => p.known).reverse();
+  // the index trails the chain by a batch: wait for it to hold both periods
+  let history = [];
+  for (let i = 0; i < 100 && history.length < 2; i++) {
+    history = (await s.api('/networks/1/health?limit=500')).history.filter((p) => p.known).reverse();
+    if (history.length < 2) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   assert.ok(history.length >= 2, `${history.length} periods known`);
   const page = await s.newPage();
   await s.open(page, '#/dashboard/1');
