@@ -55,7 +55,7 @@ TEST(web_js_key_files_move_between_the_browser_and_the_cli) { check_file("test/k
 /* Debian's Chromium against a tallyd with the demo networks (web/test/browser.test.js):
  * a new member's key, its admission in the console, a payment, both histories, the
  * CSV statement, no secret in any request, the headers of defence. */
-TEST(web_browser_member_is_admitted_pays_and_downloads_a_statement) { check_file("test/browser.test.js", 8); }
+TEST(web_browser_member_is_admitted_pays_and_downloads_a_statement) { check_file("test/browser.test.js", 9); }
 /* On a dev chain whose clock the test moves (web/test/browser_dev.test.js): members
  * found a network they govern, propose a 2% fee, vote 2 to 1, and it applies after the
  * vote and the week's notice; the dashboard's plots hold the API's health figures. */

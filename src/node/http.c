@@ -413,6 +413,10 @@ static enum MHD_Result get_status(http_server *server, struct MHD_Connection *co
     json_object_set_new(view, "validators", addresses);
     json_object_set_new(view, "quorum", json_integer((json_int_t)quorum));
     json_object_set_new(view, "final_height", json_integer((json_int_t)final_height));
+    /* the lists and histories come from the index, which trails the chain: a client
+     * that committed at height H sees its own transaction there once this is >= H */
+    uint64_t indexed = node_indexed_height(server->node);
+    json_object_set_new(view, "indexed_height", indexed == TALLY_NO_HEIGHT ? json_null() : json_integer((json_int_t)indexed));
     return send_json(connection, MHD_HTTP_OK, view);
 }
 

@@ -1180,6 +1180,16 @@ bool node_health_history(node *n, uint32_t network_id, uint32_t before, uint32_t
     return error == INDEX_OK;
 }
 
+/* The last block the index holds (TALLY_NO_HEIGHT: none yet): the index trails the
+ * chain, so a client that just committed reads its own writes once this reaches its
+ * block. */
+uint64_t node_indexed_height(node *n) {
+    pthread_mutex_lock(&n->index_lock);
+    uint64_t height = index_height(n->index);
+    pthread_mutex_unlock(&n->index_lock);
+    return height;
+}
+
 bool node_clearings(node *n, uint64_t before, uint32_t limit, index_clearing_row *rows, uint32_t *count, uint64_t *next,
                     char *why, size_t why_size) {
     pthread_mutex_lock(&n->index_lock);

@@ -221,6 +221,8 @@ bool node_pending_in(node *n, uint32_t network_id, const tally_key *member, int6
 /* A network's health periods in the index, newest first (index_health_history). */
 bool node_health_history(node *n, uint32_t network_id, uint32_t before, uint32_t limit, index_health_row *rows,
                          uint32_t *count, uint32_t *next_before, char *why, size_t why_size);
+/* The last block the index holds (TALLY_NO_HEIGHT: none). */
+uint64_t node_indexed_height(node *n);
 /* The chain's clearings, newest first (index_clearings). */
 bool node_clearings(node *n, uint64_t before, uint32_t limit, index_clearing_row *rows, uint32_t *count, uint64_t *next,
                     char *why, size_t why_size);

@@ -27,5 +27,20 @@ export async function signAndSubmit(sodium, key, type, body, what) {
     return { hex: toHex(signTransaction(sodium, unsigned, pair.privateKey)), id: transactionId(sodium, unsigned) };
   });
   const status = await submit(signed.hex);
+  await indexed(status.height);
   return { ...status, id: status.id ?? signed.id };
+}
+
+/**
+ * Waits (at most 10 s) until the node's index holds block `height`: lists and
+ * histories come from the index, which trails the chain by a batch, and the page
+ * shown next should hold what the member just did.
+ */
+export async function indexed(height) {
+  if (height === undefined || height === null) return;
+  for (let waited = 0; waited < 10000; waited += 50) {
+    const status = await get('/status');
+    if (status.indexed_height !== null && status.indexed_height >= height) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

@@ -385,6 +385,70 @@ test('the keyboard alone: from the skip link to a signed payment', async () => {
   assert.equal(s.requests.filter((r) => r.method === 'POST').length, before);
 });
 
+test('the operator\'s console: a dispute split 60/40, the policy changed, a gateway frozen and thawed', async () => {
+  const bob = (await s.api('/networks/1/accounts/bob')).address, carol = (await s.api('/networks/1/accounts/carol')).address;
+  const eggs = (await s.api('/networks/1/listings?q=eggs')).listings.find((l) => l.seller === bob);
+  const buyer = await s.newPage();
+  await s.importKeyFile(buyer, 'carol');
+  await s.open(buyer, '#/market/1');
+  await buyer.locator(`#order-quantity-${eggs.id}`).fill('2');
+  await buyer.locator(`#order-send-${eggs.id}`).click();
+  await s.sign(buyer);
+  await s.outcome(buyer, `#order-${eggs.id}`);
+  const order = (await s.api(`/networks/1/orders?member=${carol}&role=buyer`)).orders.find((o) => o.listing === eggs.id && o.status === 'placed');
+  assert.equal(order.amount, 2500); // 2 x 12.50
+  const seller = await s.newPage();
+  await s.importKeyFile(seller, 'bob');
+  await s.open(seller, '#/market/1');
+  await seller.locator(`#order_accept-${order.id}`).click();
+  await s.sign(seller);
+  await s.outcome(seller, '#orders');
+  await s.open(buyer, '#/market/1');
+  await buyer.locator(`#order-row-${order.id} input[name=memo]`).fill('half of them cracked');
+  await buyer.locator(`#order_dispute-${order.id}`).click();
+  await s.sign(buyer);
+  await s.outcome(buyer, '#orders');
+  assert.equal((await s.api(`/orders/${order.id}`)).status, 'disputed');
+  const bobBefore = (await s.api(`/networks/1/accounts/${bob}`)).balance;
+
+  const operator = await s.newPage();
+  await s.importKeyFile(operator, 'operator');
+  await s.open(operator, '#/console');
+  await operator.locator('#dispute-order-1').fill(String(order.id));
+  await operator.locator('#dispute-find-1').click();
+  await operator.locator(`#resolve-share-${order.id}`).fill('60');
+  assert.match(await operator.locator(`#resolve-${order.id}`).textContent(), /half of them cracked/);
+  await operator.locator(`#resolve-send-${order.id}`).click();
+  await s.expectDialogSays(operator, `Resolve order ${order.id}: 15.00 GVH to the seller, 10.00 GVH back to the buyer`);
+  await s.sign(operator);
+  await s.outcome(operator, `#resolve-${order.id}`);
+  const resolved = await s.api(`/orders/${order.id}`);
+  assert.deepEqual([resolved.status, resolved.paid], ['resolved', 1500]);
+  assert.equal((await s.api(`/networks/1/accounts/${bob}`)).balance, bobBefore + 1500);
+
+  // the policy: a lower line for new members applies at once, a higher fee is announced
+  await s.open(operator, '#/console');
+  await operator.locator('#policy-fee-1').fill('1.50');
+  await operator.locator('#policy-line-1').fill('400.00');
+  await operator.locator('#policy-send-1').click();
+  await s.sign(operator);
+  const said = await s.outcome(operator, '#policy-1');
+  assert.match(said, /^Announced: /);
+  const network = await s.api('/networks/1');
+  assert.deepEqual([network.policy.default_credit_limit, network.policy.fee_bps, network.announced.policy.fee_bps], [40000, 100, 150]);
+  assert.match(await operator.locator('#policy-1 .notice.info').textContent(), /^Announced, in force from .*: base fee 1\.50%/);
+
+  // Greenvale's side of gateway 1: frozen, then thawed
+  for (const frozen of [true, false]) {
+    await s.open(operator, '#/console');
+    await operator.locator('#gateway-freeze-1').click();
+    await s.sign(operator);
+    await s.outcome(operator, '#gateway-side-1');
+    assert.equal((await s.api('/gateways/1')).a.frozen, frozen);
+  }
+  await s.screenshot(operator, 'console-operations-desktop');
+});
+
 test('the node serves the app with its headers of defence, and nothing outside it', async () => {
   const index = await fetch(s.base + '/');
   assert.equal(index.status, 200);

@@ -11,6 +11,7 @@ import { networksById } from '../networks.js';
 import { signAndSubmit } from '../sign.js';
 import { actionForm, resolveMember } from './wallet.js';
 import { foundForm, governanceSection } from './governance.js';
+import { disputeForm, gatewaysForm, policyForm } from './operations.js';
 
 function money(amount, network) {
   return `${formatAmount(BigInt(amount), network.decimals)} ${network.unit}`;
@@ -76,9 +77,13 @@ function networkConsole(sodium, key, network, refresh) {
   const members = h('div', {}, h('p', {}, 'Loading the members…'));
   membersTable(sodium, key, network, refresh).then((table) => replace(members, h('h3', {}, 'Members'), table),
     (e) => replace(members, notice('error', e.message)));
+  const gateways = h('div', {});
+  gatewaysForm(sodium, key, network, refresh).then((part) => replace(gateways, part), (e) => replace(gateways, notice('error', e.message)));
   return h('section', { class: 'card', id: `console-${network.id}` },
     h('h2', {}, network.name, ' ', h('small', {}, `${network.unit}, ${network.members} members, admission ${network.policy.membership_mode}`)),
-    h('div', { class: 'columns' }, admit, line), members);
+    h('div', { class: 'columns' }, admit, line),
+    h('div', { class: 'columns' }, policyForm(sodium, key, network, refresh), disputeForm(sodium, key, network, refresh)),
+    gateways, members);
 }
 
 export async function renderConsole(main, { sodium, refresh }) {
