@@ -4,10 +4,14 @@
  * what never is (dotfiles, other extensions, other directories, paths with ..), the
  * policy's hash of the page's import map, and a root without an app.
  */
+#define _XOPEN_SOURCE 700
+#include <ftw.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "chain_fixture.h"
 #include "node/web_files.h"
@@ -24,6 +28,17 @@ static void make_directory(const char *root, const char *name) {
     char path[512];
     snprintf(path, sizeof path, "%s/%s", root, name);
     REQUIRE(mkdir(path, 0755) == 0);
+}
+
+/* The app's tree has subdirectories, which temp_dir_remove (one level) leaves. */
+static int remove_entry(const char *path, const struct stat *status, int kind, struct FTW *walk) {
+    (void)status;
+    (void)walk;
+    return kind == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+static void remove_tree(const char *root) {
+    if (nftw(root, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0) test_fail(__FILE__, __LINE__, "web tree not removed");
 }
 
 TEST(web_files_serves_known_files_only_with_the_import_map_hash_in_the_policy) {
@@ -91,7 +106,7 @@ TEST(web_files_serves_known_files_only_with_the_import_map_hash_in_the_policy) {
     CHECK(strstr(policy, "default-src 'none'") != NULL);
     CHECK(strstr(policy, "unsafe-inline") == NULL);
     web_files_free(files);
-    temp_dir_remove(root);
+    remove_tree(root);
 }
 
 TEST(web_files_refuses_a_root_without_index_html) {

@@ -150,16 +150,17 @@ cli_status cli_cmd_key_list(cli_context *ctx, const cli_args *args) {
     return status;
 }
 
+/* The key the command names (its one argument), else the selected key. */
+static cli_status named_or_selected(cli_context *ctx, const cli_args *args, cli_wallet_name name, tally_key *key) {
+    if (args->positional_count != 1) return cli_wallet_selected(ctx, name, key);
+    snprintf(name, sizeof(cli_wallet_name), "%s", args->positional[0]);
+    return cli_wallet_public_key(ctx, name, key);
+}
+
 cli_status cli_cmd_key_show(cli_context *ctx, const cli_args *args) {
     cli_wallet_name name;
     tally_key key;
-    cli_status status;
-    if (args->positional_count == 1) {
-        snprintf(name, sizeof name, "%s", args->positional[0]);
-        status = cli_wallet_public_key(ctx, name, &key);
-    } else {
-        status = cli_wallet_selected(ctx, name, &key);
-    }
+    cli_status status = named_or_selected(ctx, args, name, &key);
     if (status != CLI_OK) return status;
     print_key(ctx, name, &key);
     return CLI_OK;
@@ -171,13 +172,7 @@ cli_status cli_cmd_key_show(cli_context *ctx, const cli_args *args) {
 cli_status cli_cmd_key_check(cli_context *ctx, const cli_args *args) {
     cli_wallet_name name;
     tally_key key;
-    cli_status status;
-    if (args->positional_count == 1) {
-        snprintf(name, sizeof name, "%s", args->positional[0]);
-        status = cli_wallet_public_key(ctx, name, &key);
-    } else {
-        status = cli_wallet_selected(ctx, name, &key);
-    }
+    cli_status status = named_or_selected(ctx, args, name, &key);
     if (status != CLI_OK) return status;
     keystore_keypair pair;
     status = cli_wallet_unlock(ctx, name, &pair);

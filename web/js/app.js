@@ -4,7 +4,7 @@
 // (api.js); everything they show is built with dom.js, as text.
 import { loadSodium } from './sodium.js';
 import { get } from './api.js';
-import { h, notice, replace, takeFlash } from './dom.js';
+import { notice, replace, takeFlash } from './dom.js';
 import { renderWallet } from './views/wallet.js';
 import { renderConsole } from './views/console.js';
 import { renderDashboard } from './views/dashboard.js';

@@ -1,6 +1,7 @@
 // networks.js: the chain's networks, read once per view and kept by id, and helpers
 // about a member's money in one (what it can pay now, the credit it has left).
 import { get } from './api.js';
+import { formatAmount } from './amount.js';
 
 export async function networksById() {
   const list = [];
@@ -27,4 +28,9 @@ export function maxFee(network, membership, amount) {
   const value = BigInt(amount);
   const up = (bps) => (value * BigInt(bps) + 9999n) / 10000n; // each part rounded up
   return up(network.policy.fee_bps) + up(membership.line?.risk_fee_bps ?? 0);
+}
+
+/** An amount of a network's unit for people: "12.50 GVH". */
+export function money(amount, network) {
+  return `${formatAmount(BigInt(amount), network.decimals)} ${network.unit}`;
 }

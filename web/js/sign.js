@@ -6,6 +6,7 @@ import { get, submit } from './api.js';
 import { encodeUnsigned, signTransaction, toHex, transactionId } from './encoding.js';
 import { withUnsealedKey } from './keys.js';
 import { askPassphrase } from './passphrase.js';
+import { setFlash } from './dom.js';
 
 let chainId = null;
 
@@ -43,4 +44,17 @@ export async function indexed(height) {
     if (status.indexed_height !== null && status.indexed_height >= height) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * signAndSubmit, then the view shown again with what was done at its top (or, for a
+ * change the chain announced, from when it is in force). For the actions of forms:
+ * resolves null (nothing more to show in the form).
+ */
+export async function signAndShow(sodium, key, type, body, what, refresh) {
+  const status = await signAndSubmit(sodium, key, type, body, what);
+  const at = status.result?.effective_at;
+  setFlash(at ? `Announced: ${what}; in force from ${new Date(at * 1000).toLocaleString()}.` : `Done: ${what}.`);
+  await refresh();
+  return null;
 }

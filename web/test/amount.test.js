@@ -1,5 +1,6 @@
 // Amounts in text against the `amounts` vectors the C code writes (tally_amount_parse
 // and tally_amount_format), and the sentences of section 7 of docs/ENCODING.md.
+import './node_compat.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatAmount, formatWithUnit, parseAmount } from '../js/amount.js';

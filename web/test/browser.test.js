@@ -11,6 +11,7 @@
 // Every request the pages make is recorded: none carries a seed, a secret key or a
 // passphrase. Screenshots of each page at desktop and phone width go to
 // build/screenshots/.
+import './node_compat.js';
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

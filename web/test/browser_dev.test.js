@@ -2,6 +2,7 @@
 // forward: members' governance from founding a network to a change applied by vote,
 // and the dashboard's plots of completed health periods, compared figure by figure
 // with the API's (read from each plot's data, not from its pixels).
+import './node_compat.js';
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Session } from './browser_harness.js';

@@ -1,6 +1,7 @@
 // The browser's encoder against every vector of test/vectors/transactions.json
 // (docs/ENCODING.md section 8): bytes, id, signature, address, decode and re-encode,
 // the refused encodings, truncations and a byte flipped in each field.
+import './node_compat.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadSodium } from '../js/sodium.js';

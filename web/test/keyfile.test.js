@@ -1,6 +1,7 @@
 // Key files move between the browser and the CLI: a key the CLI seals opens here, and
 // a key sealed here opens with `tally key check` (the CLI's own keystore_load). The
 // CLI is build/release/tally (`make` builds it; `make test` runs these after it).
+import './node_compat.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';

@@ -4,18 +4,15 @@
 // standing. Members' governance (proposals and votes) is not here yet.
 import { get } from '../api.js';
 import { decodeAddress } from '../address.js';
-import { formatAmount, parseAmount } from '../amount.js';
+import { parseAmount } from '../amount.js';
 import { field, h, notice, replace, setFlash, shortAddress } from '../dom.js';
 import { selectedKey } from '../keys.js';
-import { networksById } from '../networks.js';
+import { money, networksById } from '../networks.js';
 import { signAndSubmit } from '../sign.js';
 import { actionForm, resolveMember } from './wallet.js';
 import { foundForm, governanceSection } from './governance.js';
 import { disputeForm, gatewaysForm, policyForm } from './operations.js';
 
-function money(amount, network) {
-  return `${formatAmount(BigInt(amount), network.decimals)} ${network.unit}`;
-}
 
 async function membersTable(sodium, key, network, refresh) {
   const answer = await get(`/networks/${network.id}/members`, { limit: 100 });

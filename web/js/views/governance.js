@@ -7,20 +7,14 @@
 import { get } from '../api.js';
 import { decodeAddress } from '../address.js';
 import { formatAmount, parseAmount } from '../amount.js';
-import { field, formatTime, h, notice, replace, setFlash } from '../dom.js';
+import { field, formatTime, h, notice } from '../dom.js';
 import { zeroBody } from '../encoding.js';
 import { newNetworkPolicy, policyForEncoding } from '../policy.js';
-import { signAndSubmit } from '../sign.js';
+import { signAndShow } from '../sign.js';
 import { actionForm, resolveMember } from './wallet.js';
 
 const CHOICES = [['yes', 1], ['no', 0], ['abstain', 2]];
 
-async function act(sodium, key, type, body, what, refresh) {
-  const status = await signAndSubmit(sodium, key, type, body, what);
-  setFlash(`Done: ${what}.`);
-  await refresh();
-  return status;
-}
 
 function describe(action, network) {
   switch (action.type) {
@@ -43,7 +37,7 @@ function proposalItem(sodium, key, p, network, refresh) {
     h('br'), p.status === 'voting' ? `voting ends ${formatTime(p.voting_ends_at)}` : p.executes_at ? `applies ${formatTime(p.executes_at)}` : '',
     p.status === 'voting' && h('div', { class: 'buttons' }, CHOICES.map(([label, choice]) =>
       actionForm({ class: 'inline' }, [h('button', { type: 'submit', class: 'small', id: `vote-${p.id}-${label}` }, `Vote ${label}`)],
-        () => act(sodium, key, 'proposal_vote', { proposal_id: p.id, choice }, `Vote ${label} on proposal ${p.id}`, refresh).then(() => null)))));
+        () => signAndShow(sodium, key, 'proposal_vote', { proposal_id: p.id, choice }, `Vote ${label} on proposal ${p.id}`, refresh).then(() => null)))));
 }
 
 function proposeForm(sodium, key, network, refresh) {
@@ -73,7 +67,7 @@ function proposeForm(sodium, key, network, refresh) {
       body.action.key = decodeAddress(sodium, await resolveMember(sodium, id, value));
       what = `Propose to ${kind.replace('_', ' ')} ${value} in ${network.name}`;
     }
-    await act(sodium, key, 'proposal_create', body, what, refresh);
+    await signAndShow(sodium, key, 'proposal_create', body, what, refresh);
     return null;
   });
 }
@@ -108,7 +102,7 @@ export function foundForm(sodium, key, refresh) {
     const line = parseAmount(String(data.get('line')).trim(), decimals);
     if (line === null || line < 0n) throw new Error('the credit line is not an amount');
     const policy = newNetworkPolicy({ defaultLine: line, open: data.get('open') === 'open', governance: data.get('governance'), votingHours: Number(data.get('hours')) });
-    await act(sodium, key, 'network_create', { name: data.get('name'), unit_code: data.get('unit'), decimals, policy }, `Found ${data.get('name')}`, refresh);
+    await signAndShow(sodium, key, 'network_create', { name: data.get('name'), unit_code: data.get('unit'), decimals, policy }, `Found ${data.get('name')}`, refresh);
     return null;
   });
 }

@@ -5,24 +5,15 @@
 // network, what each waits for, the steps it may take, and a form to hold money.
 import { get } from '../api.js';
 import { decodeAddress } from '../address.js';
-import { formatAmount, parseAmount } from '../amount.js';
-import { field, formatTime, h, notice, replace, setFlash } from '../dom.js';
-import { maxFee } from '../networks.js';
-import { signAndSubmit } from '../sign.js';
+import { parseAmount } from '../amount.js';
+import { field, formatTime, h, notice, replace } from '../dom.js';
+import { maxFee, money } from '../networks.js';
+import { signAndShow } from '../sign.js';
 import { actionForm, resolveMember } from './wallet.js';
 
 const DAY = 86400;
 
-function money(amount, network) {
-  return `${formatAmount(BigInt(amount), network.decimals)} ${network.unit}`;
-}
 
-async function act(sodium, key, type, body, what, refresh) {
-  await signAndSubmit(sodium, key, type, body, what);
-  setFlash(`Done: ${what}.`);
-  await refresh();
-  return null;
-}
 
 function holdItem(sodium, key, hold, network, refresh) {
   const me = key.address;
@@ -35,9 +26,9 @@ function holdItem(sodium, key, hold, network, refresh) {
     h('span', { class: 'status', id: `hold-status-${hold.id}` }, hold.status),
     hold.status === 'open' ? ` · at ${formatTime(hold.timeout)} it is ${hold.outcome === 'release' ? 'paid' : 'refunded'} ` : ' ',
     canPost && actionForm({ class: 'inline' }, [h('button', { type: 'submit', class: 'small', id: `hold-post-${hold.id}` }, 'Pay it')],
-      () => act(sodium, key, 'pending_post', { pending_id: hold.id, amount: BigInt(hold.amount) }, `Pay hold ${hold.id}: ${money(hold.amount, network)} to ${who(hold.payee, hold.payee_name)}`, refresh)),
+      () => signAndShow(sodium, key, 'pending_post', { pending_id: hold.id, amount: BigInt(hold.amount) }, `Pay hold ${hold.id}: ${money(hold.amount, network)} to ${who(hold.payee, hold.payee_name)}`, refresh)),
     canVoid && actionForm({ class: 'inline' }, [h('button', { type: 'submit', class: 'small secondary', id: `hold-void-${hold.id}` }, 'Release it back')],
-      () => act(sodium, key, 'pending_void', { pending_id: hold.id }, `Release hold ${hold.id} back to ${who(hold.payer, hold.payer_name)}`, refresh)));
+      () => signAndShow(sodium, key, 'pending_void', { pending_id: hold.id }, `Release hold ${hold.id} back to ${who(hold.payer, hold.payer_name)}`, refresh)));
 }
 
 export function holdsSection(sodium, key, membership, network, refresh) {
@@ -60,7 +51,7 @@ export function holdsSection(sodium, key, membership, network, refresh) {
     const payee = await resolveMember(sodium, id, String(data.get('payee')));
     const status = await get('/status');
     const fee = maxFee(network, membership, amount);
-    return act(sodium, key, 'pending_create', {
+    return signAndShow(sodium, key, 'pending_create', {
       network_id: id, payee: decodeAddress(sodium, payee), amount, max_fee: fee, resolver: '00'.repeat(32),
       timeout: BigInt(status.tip_time) + BigInt(Number(data.get('days')) * DAY), outcome: Number(data.get('outcome')),
     }, `Hold ${money(amount, network)} for ${String(data.get('payee')).trim()}`, refresh);

@@ -5,26 +5,17 @@
 // confirms or disputes), then review the other side once. Disputes are resolved by
 // operators (the CLI's `tally market resolve`; not in the page yet).
 import { get } from '../api.js';
-import { formatAmount, parseAmount } from '../amount.js';
-import { field, formatTime, h, notice, replace, setFlash } from '../dom.js';
+import { parseAmount } from '../amount.js';
+import { field, formatTime, h, notice, replace } from '../dom.js';
 import { selectedKey } from '../keys.js';
-import { maxFee, networksById } from '../networks.js';
-import { signAndSubmit } from '../sign.js';
+import { maxFee, money, networksById } from '../networks.js';
+import { signAndShow } from '../sign.js';
 import { actionForm } from './wallet.js';
 
 const DAY = 86400;
 const ORDER_DAYS = 14; // the hold's timeout: the seller has this long to deliver
 
-function money(amount, network) {
-  return `${formatAmount(BigInt(amount), network.decimals)} ${network.unit}`;
-}
 
-async function act(sodium, key, type, body, what, refresh) {
-  await signAndSubmit(sodium, key, type, body, what);
-  setFlash(`Done: ${what}.`);
-  await refresh();
-  return null;
-}
 
 function orderForm(sodium, key, listing, network, membership, refresh) {
   const ask = listing.price === 0;
@@ -41,7 +32,7 @@ function orderForm(sodium, key, listing, network, membership, refresh) {
     const fee = maxFee(network, membership, amount);
     const status = await get('/status');
     const what = `Order ${quantity} × “${listing.title}” for ${money(amount, network)}` + (fee > 0n ? ` (fees at most ${money(fee, network)})` : '');
-    return act(sodium, key, 'order_create', {
+    return signAndShow(sodium, key, 'order_create', {
       listing_id: listing.id, quantity, unit_price: unitPrice, max_fee: fee,
       timeout: BigInt(status.tip_time) + BigInt(ORDER_DAYS * DAY), memo: data.get('memo'),
     }, what, refresh);
@@ -78,7 +69,7 @@ function publishForm(sodium, key, network, categories, refresh) {
     const price = priceText === '' ? 0n : parseAmount(priceText, network.decimals);
     if (price === null || price < 0n) throw new Error(`the price is not an amount of ${network.unit}`);
     const status = await get('/status');
-    return act(sodium, key, 'listing_create', {
+    return signAndShow(sodium, key, 'listing_create', {
       network_id: network.id, kind: Number(data.get('kind')), category: Number(data.get('category')), price,
       quantity: Number(data.get('quantity')), expiry: BigInt(status.tip_time) + BigInt(Number(data.get('days')) * DAY),
       title: data.get('title'), text: data.get('text'), image_hash: '00'.repeat(32), image_url: '',
@@ -92,7 +83,7 @@ function orderSteps(sodium, key, order, network, refresh) {
   const step = (type, label, what, withMemo = false) => actionForm({ class: 'inline' }, [
     withMemo && h('input', { name: 'memo', 'aria-label': `Why (${label})`, placeholder: 'why', maxlength: 256, class: 'short' }),
     h('button', { type: 'submit', class: 'small', id: `${type}-${order.id}` }, label),
-  ], (data) => act(sodium, key, type, withMemo ? { order_id: order.id, memo: data.get('memo') ?? '' } : { order_id: order.id },
+  ], (data) => signAndShow(sodium, key, type, withMemo ? { order_id: order.id, memo: data.get('memo') ?? '' } : { order_id: order.id },
     `${what} order ${order.id}`, refresh));
   const steps = [];
   if (seller && order.status === 'placed') steps.push(step('order_accept', 'Accept', 'Accept'), step('order_decline', 'Decline', 'Decline', true));
@@ -106,7 +97,7 @@ function orderSteps(sodium, key, order, network, refresh) {
       field('Stars', h('select', { name: 'rating', id: `review-rating-${order.id}` }, [5, 4, 3, 2, 1].map((n) => h('option', { value: n }, '★'.repeat(n))))),
       field('Review', h('input', { name: 'text', id: `review-text-${order.id}`, maxlength: 256, autocomplete: 'off' })),
       h('button', { type: 'submit', id: `review-send-${order.id}` }, `Review the ${buyer ? 'seller' : 'buyer'}`),
-    ], (data) => act(sodium, key, 'review', { order_id: order.id, rating: Number(data.get('rating')), text: data.get('text') },
+    ], (data) => signAndShow(sodium, key, 'review', { order_id: order.id, rating: Number(data.get('rating')), text: data.get('text') },
       `Review order ${order.id}`, refresh)));
   }
   return steps;

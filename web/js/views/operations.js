@@ -6,14 +6,12 @@
 // after the network's notice: the page says so from the node's answer.
 import { get } from '../api.js';
 import { formatAmount, parseAmount } from '../amount.js';
-import { field, h, notice, replace, setFlash } from '../dom.js';
+import { field, h, notice, replace } from '../dom.js';
+import { money } from '../networks.js';
 import { policyForEncoding } from '../policy.js';
-import { signAndSubmit } from '../sign.js';
+import { signAndShow } from '../sign.js';
 import { actionForm } from './wallet.js';
 
-function money(amount, network) {
-  return `${formatAmount(BigInt(amount), network.decimals)} ${network.unit}`;
-}
 
 function percentToBps(text, what) {
   const bps = parseAmount(String(text).trim(), 2);
@@ -21,13 +19,6 @@ function percentToBps(text, what) {
   return Number(bps);
 }
 
-async function act(sodium, key, type, body, what, refresh) {
-  const status = await signAndSubmit(sodium, key, type, body, what);
-  const at = status.result?.effective_at;
-  setFlash(at ? `Announced: ${what}; in force from ${new Date(at * 1000).toLocaleString()}.` : `Done: ${what}.`);
-  await refresh();
-  return null;
-}
 
 export function policyForm(sodium, key, network, refresh) {
   const p = network.policy, id = network.id;
@@ -55,7 +46,7 @@ export function policyForm(sodium, key, network, refresh) {
       default_credit_limit: number('line', 'the line'), max_credit_limit: number('max', 'the largest line'),
       positive_cap: number('cap', 'the highest balance'),
     };
-    return act(sodium, key, 'policy_update', { network_id: id, policy }, `Change ${network.name}'s policy`, refresh);
+    return signAndShow(sodium, key, 'policy_update', { network_id: id, policy }, `Change ${network.name}'s policy`, refresh);
   });
 }
 
@@ -70,7 +61,7 @@ export async function gatewaysForm(sodium, key, network, refresh) {
         `#${g.id} with ${theirs.name}: exposure ${money(ours.exposure, network)} of ${money(ours.limit, network)}, fee ${(ours.fee_bps / 100).toFixed(2)}%`,
         ours.frozen ? ' · frozen ' : ' ',
         actionForm({ class: 'inline' }, [h('button', { type: 'submit', class: 'small', id: `gateway-freeze-${g.id}` }, ours.frozen ? 'Thaw' : 'Freeze')],
-          () => act(sodium, key, 'gateway_freeze', { gateway_id: g.id, network_id: network.id, frozen: !ours.frozen },
+          () => signAndShow(sodium, key, 'gateway_freeze', { gateway_id: g.id, network_id: network.id, frozen: !ours.frozen },
             `${ours.frozen ? 'Thaw' : 'Freeze'} ${network.name}'s side of gateway ${g.id}`, refresh)),
         actionForm({ class: 'inline', id: `gateway-limit-${g.id}` }, [
           h('input', { name: 'limit', class: 'short', 'aria-label': `New limit of gateway ${g.id} (${network.unit})`, inputmode: 'decimal', required: true, placeholder: 'new limit' }),
@@ -78,7 +69,7 @@ export async function gatewaysForm(sodium, key, network, refresh) {
         ], (data) => {
           const limit = parseAmount(String(data.get('limit')).trim(), network.decimals);
           if (limit === null || limit < 0n) throw new Error(`the limit is not an amount of ${network.unit}`);
-          return act(sodium, key, 'gateway_update', {
+          return signAndShow(sodium, key, 'gateway_update', {
             gateway_id: g.id, network_id: network.id,
             side: { fee_bps: ours.fee_bps, limit, min_partner_rtd_bps: ours.min_partner_rtd_bps, max_partner_default_bps: ours.max_partner_default_bps },
           }, `Set the limit of gateway ${g.id} to ${money(limit, network)}`, refresh);
@@ -110,7 +101,7 @@ export function disputeForm(sodium, key, network, refresh) {
     ], (form) => {
       const bps = BigInt(percentToBps(form.get('share'), 'the share'));
       const amount = (BigInt(order.amount) * bps) / 10000n; // the seller's part, rounded down
-      return act(sodium, key, 'order_resolve', { order_id: order.id, amount, memo: '' },
+      return signAndShow(sodium, key, 'order_resolve', { order_id: order.id, amount, memo: '' },
         `Resolve order ${order.id}: ${money(amount, network)} to the seller, ${money(BigInt(order.amount) - amount, network)} back to the buyer`, refresh);
     });
   };

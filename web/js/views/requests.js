@@ -4,19 +4,16 @@
 // (cancel them). The page #/pay/ID shows one request to its payer with a Pay button.
 import { get } from '../api.js';
 import { decodeAddress } from '../address.js';
-import { formatAmount, parseAmount } from '../amount.js';
+import { parseAmount } from '../amount.js';
 import { field, formatTime, h, notice, replace, setFlash } from '../dom.js';
 import { selectedKey } from '../keys.js';
-import { maxFee, networksById } from '../networks.js';
+import { maxFee, money, networksById } from '../networks.js';
 import { qrElement } from '../qr.js';
 import { signAndSubmit } from '../sign.js';
 import { actionForm, resolveMember } from './wallet.js';
 
 const DAY = 86400;
 
-function money(amount, network) {
-  return `${formatAmount(BigInt(amount), network.decimals)} ${network.unit}`;
-}
 
 export function requestLink(id) {
   return `${location.origin}/#/pay/${id}`;

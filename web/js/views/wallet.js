@@ -9,7 +9,7 @@ import { decodeAddress } from '../address.js';
 import { formatAmount, parseAmount } from '../amount.js';
 import { field, formatTime, h, notice, replace, setFlash, shortAddress } from '../dom.js';
 import { createKey, importKeyFile, importSeed, keyFileText, listKeys, removeKey, selectKey, selectedKey } from '../keys.js';
-import { creditLeft, maxFee, networksById } from '../networks.js';
+import { creditLeft, maxFee, money, networksById } from '../networks.js';
 import { Cancelled } from '../passphrase.js';
 import { signAndSubmit } from '../sign.js';
 import { downloadText, statementCsv } from '../statement.js';
@@ -19,9 +19,6 @@ import { holdsSection, poolShares } from './holds.js';
 const HISTORY_PAGE = 50;
 const STATEMENT_PAGES_MAX = 200; // 10,000 entries in one CSV
 
-function money(amount, network) {
-  return `${formatAmount(BigInt(amount), network.decimals)} ${network.unit}`;
-}
 
 /** The error of a failed action, as a sentence with the node's code. */
 export function failure(e) {
