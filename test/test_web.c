@@ -52,10 +52,13 @@ static void check_file(const char *file, int tests_at_least) {
 TEST(web_js_encoder_passes_every_transaction_vector) { check_file("test/encoding.test.js", 10); }
 TEST(web_js_amounts_parse_and_format_as_the_c_code_does) { check_file("test/amount.test.js", 3); }
 TEST(web_js_key_files_move_between_the_browser_and_the_cli) { check_file("test/keyfile.test.js", 4); }
+/* The batch CSV as tally pay-batch reads it (the CLI's cases), and its fee estimate. */
+TEST(web_js_batch_csv_reads_as_the_cli_does) { check_file("test/batch.test.js", 3); }
 /* Debian's Chromium against a tallyd with the demo networks (web/test/browser.test.js):
  * a new member's key, its admission in the console, a payment, both histories, the
- * CSV statement, no secret in any request, the headers of defence. */
-TEST(web_browser_member_is_admitted_pays_and_downloads_a_statement) { check_file("test/browser.test.js", 9); }
+ * CSV statement, no secret in any request, the headers of defence; a batch from a CSV
+ * file, the pool and underwriting, a gateway proposed and accepted in the console. */
+TEST(web_browser_member_is_admitted_pays_and_downloads_a_statement) { check_file("test/browser.test.js", 12); }
 /* On a dev chain whose clock the test moves (web/test/browser_dev.test.js): members
  * found a network they govern, propose a 2% fee, vote 2 to 1, and it applies after the
  * vote and the week's notice; the dashboard's plots hold the API's health figures. */

@@ -3,7 +3,7 @@
 // policy the console proposes for a new network. The names and numbers are those of
 // docs/ENCODING.md's policy table.
 
-const ENUMS = {
+export const POLICY_ENUMS = {
   compliance_rule: ['zero_balance', 'rebalanced', 'min_income'],
   membership_mode: ['open', 'admitted'],
   'governance.mode': ['operators', 'members'],
@@ -12,7 +12,7 @@ const ENUMS = {
 
 function number(path, value) {
   if (typeof value !== 'string') return value;
-  const index = ENUMS[path]?.indexOf(value);
+  const index = POLICY_ENUMS[path]?.indexOf(value);
   if (index === undefined || index < 0) throw new Error(`unknown ${path} '${value}'`);
   return index;
 }

@@ -346,6 +346,112 @@ test('money held: the payer pays a hold from the wallet; pool shares are shown',
   assert.match(await bobPage.locator('#shares-1').textContent(), new RegExp(`^30000 of ${network.pool.shares} `));
 });
 
+test('a batch from a CSV file: three lines paid in one signed transaction; a bad line named', async () => {
+  const bob = (await s.api('/networks/1/accounts/bob')).address, carol = (await s.api('/networks/1/accounts/carol')).address;
+  const before = {
+    bob: (await s.api(`/networks/1/accounts/${bob}`)).balance, carol: (await s.api(`/networks/1/accounts/${carol}`)).balance,
+  };
+  const page = await s.newPage();
+  await s.importKeyFile(page, 'alice');
+  await page.locator('#batch-section-1 summary').click();
+  // a line naming nobody: refused before anything is signed, with the file's line
+  await page.locator('#batch-text-1').fill('bob,1.00\nnobody,2.00\n');
+  await page.locator('#batch-read-1').click();
+  await page.locator('#batch-1 .outcome .notice.error').waitFor();
+  assert.equal(await page.locator('#batch-1 .outcome .notice.error').textContent(), "the lines: line 2: no member 'nobody' in Greenvale");
+  await page.locator('#batch-text-1').fill('');
+  await page.locator('#batch-file-1').setInputFiles({
+    name: 'march.csv', mimeType: 'text/csv',
+    buffer: Buffer.from('payee,amount,memo\r\n# March\nbob,1.00,rent\ncarol@Greenvale,2.50,"hours, extra"\nbob,0.25,\n'),
+  });
+  await page.locator('#batch-read-1').click();
+  await page.locator('#batch-pay-1').waitFor();
+  assert.equal(await page.locator('#batch-lines-1 tbody tr').count(), 3);
+  assert.match(await page.locator('#batch-total-1').textContent(), /^Pay 3\.75 GVH in 3 payments to 2 payees \(fees at most 0\.\d\d GVH\)\. All the lines are paid, or none\.$/);
+  await s.screenshot(page, 'wallet-batch-desktop');
+  await page.locator('#batch-pay-1').click();
+  await s.sign(page);
+  assert.match(await s.outcome(page, '#batch-pay-form-1'), /^Paid: Pay 3\.75 GVH in 3 payments to 2 payees/);
+  assert.equal((await s.api(`/networks/1/accounts/${bob}`)).balance, before.bob + 125);
+  assert.equal((await s.api(`/networks/1/accounts/${carol}`)).balance, before.carol + 250);
+  const entries = (await s.api(`/networks/1/accounts/${carol}/history?limit=5`)).entries;
+  assert.ok(entries.some((e) => e.amount === 250 && e.memo === 'hours, extra'), 'carol\'s line of the batch, with its memo');
+});
+
+test('the reserve: bob deposits into the pool, underwrites carol\'s line and takes the stake back', async () => {
+  const bob = (await s.api('/networks/1/accounts/bob')).address, carol = (await s.api('/networks/1/accounts/carol')).address;
+  const shares = (await s.api(`/networks/1/accounts/${bob}`)).pool_shares;
+  const carolLimit = (await s.api(`/networks/1/accounts/${carol}`)).limit;
+  const page = await s.newPage();
+  await s.importKeyFile(page, 'bob');
+  await page.locator('#reserve-1 summary').click();
+  assert.match(await page.locator('#reserve-held-1').textContent(), /^You hold 550\.00 USD\. The peg: 1 USD unit for 1 GVH unit\./);
+  await page.locator('#pool-deposit-1-amount').fill('10.00');
+  await page.locator('#pool-deposit-1-send').click();
+  await s.expectDialogSays(page, "Deposit 10.00 USD into Greenvale's pool (for pool shares)");
+  await s.sign(page);
+  await s.outcome(page, '#pool-deposit-1');
+  const after = await s.api(`/networks/1/accounts/${bob}`);
+  assert.ok(after.pool_shares > shares, 'more pool shares');
+  assert.equal((await s.api(`/accounts/${bob}`)).holdings.find((x) => x.asset === 1).amount, 54000);
+
+  // 30.00 USD at 1:1 and a collateral ratio of 150% cover 20.00 GVH more of carol's line
+  await page.locator('#reserve-1 summary').click();
+  await page.locator('#stake-1-member').fill('carol');
+  await page.locator('#stake-1-amount').fill('30.00');
+  await page.locator('#stake-1-send').click();
+  await s.expectDialogSays(page, "Stake 30.00 USD behind carol's line (it covers 20.00 GVH more credit)");
+  await s.sign(page);
+  await s.outcome(page, '#stake-1');
+  assert.equal((await s.api(`/networks/1/accounts/${carol}`)).limit, carolLimit + 2000);
+  const stake = (await s.api(`/networks/1/stakes?underwriter=${bob}&member=${carol}`)).stakes[0];
+  assert.equal(stake.amount, 3000);
+  await page.locator('#reserve-1 summary').click();
+  assert.match(await page.locator(`#stake-row-${stake.id}`).textContent(), /^Behind carol's line: 30\.00 USD staked, covering 20\.00 GVH/);
+  await page.locator(`#unstake-${stake.id}-amount`).fill('30.00');
+  await page.locator(`#unstake-${stake.id}-send`).click();
+  await s.sign(page);
+  await s.outcome(page, `#unstake-${stake.id}`);
+  assert.equal((await s.api(`/networks/1/accounts/${carol}`)).limit, carolLimit);
+  assert.equal((await s.api(`/accounts/${bob}`)).holdings.find((x) => x.asset === 1).amount, 54000);
+});
+
+test('gateways in the console: the operator founds Lakeside, proposes a gateway to it from Greenvale and accepts it', async () => {
+  const operator = await s.newPage();
+  await s.importKeyFile(operator, 'operator');
+  await s.open(operator, '#/console');
+  await operator.locator('#found-name').fill('Lakeside');
+  await operator.locator('#found-unit').fill('LKS');
+  await operator.locator('#found-line').fill('50');
+  await operator.locator('#found-send').click();
+  await s.sign(operator);
+  await s.outcome(operator, '#found');
+  const lakeside = (await s.api('/networks')).networks.find((n) => n.name === 'Lakeside');
+  assert.ok(lakeside);
+  await s.open(operator, '#/console');
+  await operator.locator('#gateway-partner-1').selectOption(String(lakeside.id));
+  await operator.locator('#gateway-rate-a-1').fill('2');
+  await operator.locator('#gateway-rate-b-1').fill('1');
+  await operator.locator('#gateway-limit-a-1').fill('100.00');
+  await operator.locator('#gateway-limit-b-1').fill('50.00');
+  await operator.locator('#gateway-propose-send-1').click();
+  await s.expectDialogSays(operator, 'Propose a gateway from Greenvale to Lakeside: 2 GVH units for 1 LKS units, Greenvale lets 100.00 GVH be owed to it, Lakeside 50.00 LKS');
+  await s.sign(operator);
+  await s.outcome(operator, '#gateway-propose-1');
+  const proposed = (await s.api(`/gateways?network=${lakeside.id}`)).gateways.find((g) => g.status === 'proposed');
+  assert.ok(proposed, 'a proposed gateway');
+  await s.open(operator, '#/console');
+  assert.match(await operator.locator(`#gateway-proposed-1-${proposed.id}`).textContent(), /Waiting for Lakeside's operators to accept it/);
+  const row = operator.locator(`#gateway-proposed-${lakeside.id}-${proposed.id}`);
+  assert.match(await row.textContent(), /2 GVH units are worth 1 LKS units; Greenvale takes 0\.50% and lets 100\.00 GVH be owed to it; Lakeside takes 0\.50% and lets 50\.00 LKS be owed to it/);
+  await s.screenshot(operator, 'console-gateways-desktop');
+  await operator.locator(`#gateway-accept-${proposed.id}`).click();
+  await s.sign(operator);
+  await s.outcome(operator, `#gateways-${lakeside.id}`);
+  const open = await s.api(`/gateways/${proposed.id}`);
+  assert.deepEqual([open.status, open.rate_a, open.rate_b, open.a.limit, open.b.limit], ['open', 2, 1, 10000, 5000]);
+});
+
 test('the keyboard alone: from the skip link to a signed payment', async () => {
   const page = await s.newPage(390);
   await s.importKeyFile(page, 'carol');
@@ -438,6 +544,21 @@ test('the operator\'s console: a dispute split 60/40, the policy changed, a gate
   const network = await s.api('/networks/1');
   assert.deepEqual([network.policy.default_credit_limit, network.policy.fee_bps, network.announced.policy.fee_bps], [40000, 100, 150]);
   assert.match(await operator.locator('#policy-1 .notice.info').textContent(), /^Announced, in force from .*: base fee 1\.50%/);
+
+  // every rule: the editor starts from what is announced, so a change of two other
+  // rules keeps the fee's announcement (an update that left it out would withdraw it)
+  await s.open(operator, '#/console');
+  await operator.locator('#policy-all-1 summary').click();
+  assert.equal(await operator.locator('#policy-all-1-fee_bps').inputValue(), '150');
+  await operator.locator('#policy-all-1-reputation-review_weight').fill('150');
+  await operator.locator('#policy-all-1-max_members').fill('5000');
+  await operator.locator('#policy-all-send-1').click();
+  await s.expectDialogSays(operator, "Change Greenvale's policy: max_members 100000 → 5000, reputation.review_weight 100 → 150");
+  await s.sign(operator);
+  await s.outcome(operator, '#policy-all-form-1');
+  const edited = await s.api('/networks/1');
+  assert.deepEqual([edited.policy.max_members, edited.policy.reputation.review_weight, edited.policy.fee_bps, edited.announced.policy?.fee_bps,
+    edited.announced.at], [5000, 150, 100, 150, network.announced.at]);
 
   // Greenvale's side of gateway 1: frozen, then thawed
   for (const frozen of [true, false]) {

@@ -1,7 +1,8 @@
 // views/console.js: the operators' console. For each network the selected key
 // operates: admit a member by address (its line opens by the policy's default),
 // open or change a member's line, suspend and reinstate; the members with their
-// standing. Members' governance (proposals and votes) is not here yet.
+// standing; the policy, gateways and disputes (operations.js); and, in networks whose
+// members govern, proposals and votes (governance.js).
 import { get } from '../api.js';
 import { decodeAddress } from '../address.js';
 import { parseAmount } from '../amount.js';
@@ -12,6 +13,7 @@ import { signAndSubmit } from '../sign.js';
 import { actionForm, resolveMember } from './wallet.js';
 import { foundForm, governanceSection } from './governance.js';
 import { disputeForm, gatewaysForm, policyForm } from './operations.js';
+import { policyEditor } from './policy_editor.js';
 
 
 async function membersTable(sodium, key, network, refresh) {
@@ -36,7 +38,7 @@ async function membersTable(sodium, key, network, refresh) {
         : act('member_reinstate', m, 'Reinstate', `Reinstate ${m.alias ?? m.address} in ${network.name}`)))))));
 }
 
-function networkConsole(sodium, key, network, refresh) {
+function networkConsole(sodium, key, network, networks, refresh) {
   const admit = actionForm({ id: `admit-${network.id}`, class: 'card-part' }, [
     h('h3', {}, 'Admit a member'),
     field('Address', h('input', { name: 'address', id: `admit-address-${network.id}`, required: true, autocomplete: 'off', placeholder: 'tly1…' })),
@@ -75,11 +77,12 @@ function networkConsole(sodium, key, network, refresh) {
   membersTable(sodium, key, network, refresh).then((table) => replace(members, h('h3', {}, 'Members'), table),
     (e) => replace(members, notice('error', e.message)));
   const gateways = h('div', {});
-  gatewaysForm(sodium, key, network, refresh).then((part) => replace(gateways, part), (e) => replace(gateways, notice('error', e.message)));
+  gatewaysForm(sodium, key, network, networks, refresh).then((part) => replace(gateways, part), (e) => replace(gateways, notice('error', e.message)));
   return h('section', { class: 'card', id: `console-${network.id}` },
-    h('h2', {}, network.name, ' ', h('small', {}, `${network.unit}, ${network.members} members, admission ${network.policy.membership_mode}`)),
+    h('h2', {}, network.name, ' ', h('small', {}, `${network.unit}, ${network.members} member${network.members === 1 ? '' : 's'}, admission ${network.policy.membership_mode}`)),
     h('div', { class: 'columns' }, admit, line),
     h('div', { class: 'columns' }, policyForm(sodium, key, network, refresh), disputeForm(sodium, key, network, refresh)),
+    policyEditor(sodium, key, network, refresh),
     gateways, members);
 }
 
@@ -97,7 +100,7 @@ export async function renderConsole(main, { sodium, refresh }) {
   replace(main, h('h1', {}, 'Console'),
     operated.length === 0 && governed.length === 0 &&
       notice('info', `Key '${key.name}' operates no network and votes in none. Select an operator's key in the wallet (import its key file), or found a network below.`),
-    operated.map((n) => networkConsole(sodium, key, n, refresh)),
+    operated.map((n) => networkConsole(sodium, key, n, all, refresh)),
     sections,
     foundForm(sodium, key, refresh));
 }

@@ -1,6 +1,7 @@
 // views/operations.js: the operators' console beyond members and lines: the network's
 // policy (the figures operators change most; the rest is kept as it is), its side of
-// each gateway (freeze or thaw it, change its exposure limit and fee), and disputed
+// each gateway (freeze or thaw it, change its exposure limit), gateways proposed to
+// it (accepted on their terms, repeated) and proposing one to another network, and disputed
 // marketplace orders (split between seller and buyer). Changes that touch others'
 // money (a higher fee, a lower cap, ...) are announced by the chain and take effect
 // after the network's notice: the page says so from the node's answer.
@@ -21,7 +22,9 @@ function percentToBps(text, what) {
 
 
 export function policyForm(sodium, key, network, refresh) {
-  const p = network.policy, id = network.id;
+  // An update states the whole policy wanted: starting from what is announced keeps
+  // a waiting change (a form that left it out would withdraw it).
+  const p = network.announced?.policy ?? network.policy, id = network.id;
   const amount = (v) => formatAmount(BigInt(v), network.decimals);
   return actionForm({ id: `policy-${id}`, class: 'card-part' }, [
     h('h3', {}, 'Policy'),
@@ -50,31 +53,108 @@ export function policyForm(sodium, key, network, refresh) {
   });
 }
 
-export async function gatewaysForm(sodium, key, network, refresh) {
+/** A side's terms as the encoder takes them, from a gateway record's side. */
+const sideTerms = (side) => ({ fee_bps: side.fee_bps, limit: side.limit, min_partner_rtd_bps: side.min_partner_rtd_bps, max_partner_default_bps: side.max_partner_default_bps });
+
+/** The terms of a proposed gateway, repeated as they are (an acceptance must name them). */
+const proposedTerms = (g) => ({
+  rate_a: g.rate_from_pegs ? 0 : g.rate_a, rate_b: g.rate_from_pegs ? 0 : g.rate_b,
+  side_a: sideTerms(g.a), side_b: sideTerms(g.b),
+});
+
+function openGateway(sodium, key, network, g, refresh) {
+  const ours = g.a.network === network.id ? g.a : g.b, theirs = ours === g.a ? g.b : g.a;
+  return h('li', { id: `gateway-side-${g.id}` },
+    `#${g.id} with ${theirs.name}: exposure ${money(ours.exposure, network)} of ${money(ours.limit, network)}, fee ${(ours.fee_bps / 100).toFixed(2)}%`,
+    ours.frozen ? ' · frozen ' : ' ',
+    actionForm({ class: 'inline' }, [h('button', { type: 'submit', class: 'small', id: `gateway-freeze-${g.id}` }, ours.frozen ? 'Thaw' : 'Freeze')],
+      () => signAndShow(sodium, key, 'gateway_freeze', { gateway_id: g.id, network_id: network.id, frozen: !ours.frozen },
+        `${ours.frozen ? 'Thaw' : 'Freeze'} ${network.name}'s side of gateway ${g.id}`, refresh)),
+    actionForm({ class: 'inline', id: `gateway-limit-${g.id}` }, [
+      h('input', { name: 'limit', class: 'short', 'aria-label': `New limit of gateway ${g.id} (${network.unit})`, inputmode: 'decimal', required: true, placeholder: 'new limit' }),
+      h('button', { type: 'submit', class: 'small secondary', id: `gateway-limit-send-${g.id}` }, 'Set the limit'),
+    ], (data) => {
+      const limit = parseAmount(String(data.get('limit')).trim(), network.decimals);
+      if (limit === null || limit < 0n) throw new Error(`the limit is not an amount of ${network.unit}`);
+      return signAndShow(sodium, key, 'gateway_update', {
+        gateway_id: g.id, network_id: network.id, side: { ...sideTerms(ours), limit },
+      }, `Set the limit of gateway ${g.id} to ${money(limit, network)}`, refresh);
+    }));
+}
+
+/** What a proposed gateway says, in words: its rate and each side's fee and limit. */
+function termsText(g) {
+  const sideText = (side) => `${side.name} takes ${(side.fee_bps / 100).toFixed(2)}% and lets ${money(side.limit, side)} be owed to it`;
+  const rate = g.rate_from_pegs ? 'the rate from both pegs' : `${g.rate_a} ${g.a.unit} units are worth ${g.rate_b} ${g.b.unit} units`;
+  return `${rate}; ${sideText(g.a)}; ${sideText(g.b)}`;
+}
+
+function proposedGateway(sodium, key, network, g, refresh) {
+  const ours = g.a.network === network.id ? g.a : g.b, theirs = ours === g.a ? g.b : g.a;
+  const text = `#${g.id} with ${theirs.name}, proposed by ${g.a.name}: ${termsText(g)}.`;
+  if (ours === g.a) return h('li', { id: `gateway-proposed-${network.id}-${g.id}` }, text, ` Waiting for ${theirs.name}'s operators to accept it.`);
+  return h('li', { id: `gateway-proposed-${network.id}-${g.id}` }, text, ' ',
+    actionForm({ class: 'inline' }, [h('button', { type: 'submit', class: 'small', id: `gateway-accept-${g.id}` }, 'Accept')],
+      () => signAndShow(sodium, key, 'gateway_accept', { gateway_id: g.id, ...proposedTerms(g) },
+        `Open gateway ${g.id} between ${g.a.name} and ${g.b.name} on its terms: ${termsText(g)}`, refresh)));
+}
+
+function percentField(label, name, id, value) {
+  return field(label, h('input', { name, id, value, inputmode: 'decimal', required: true, class: 'short' }));
+}
+
+/** Proposing a gateway from this network to another: the rate and both sides' terms. */
+function proposeForm(sodium, key, network, networks, linked, refresh) {
+  const partners = [...networks.values()].filter((n) => n.id !== network.id && !linked.has(n.id));
+  if (partners.length === 0) return null;
+  const id = network.id;
+  return actionForm({ id: `gateway-propose-${id}`, class: 'card-part' }, [
+    h('h4', {}, 'Propose a gateway'),
+    field('With', h('select', { name: 'partner', id: `gateway-partner-${id}` }, partners.map((n) => h('option', { value: n.id }, `${n.name} (${n.unit})`)))),
+    h('fieldset', {}, h('legend', {}, 'Rate: so many minor units of ours are worth so many of theirs'),
+      field(`Of ours (${network.unit})`, h('input', { name: 'rate_a', id: `gateway-rate-a-${id}`, type: 'number', min: 1, value: 1, required: true, class: 'short' })),
+      field('Of theirs', h('input', { name: 'rate_b', id: `gateway-rate-b-${id}`, type: 'number', min: 1, value: 1, required: true, class: 'short' }))),
+    h('fieldset', {}, h('legend', {}, `${network.name}'s side`),
+      percentField('Fee (%)', 'fee_a', `gateway-fee-a-${id}`, '0.50'),
+      field(`Most it lets be owed to it (${network.unit})`, h('input', { name: 'limit_a', id: `gateway-limit-a-${id}`, inputmode: 'decimal', required: true, class: 'short' }))),
+    h('fieldset', {}, h('legend', {}, 'Their side (they accept these terms or propose others)'),
+      percentField('Fee (%)', 'fee_b', `gateway-fee-b-${id}`, '0.50'),
+      field('Most they let be owed to them (their unit)', h('input', { name: 'limit_b', id: `gateway-limit-b-${id}`, inputmode: 'decimal', required: true, class: 'short' }))),
+    h('button', { type: 'submit', id: `gateway-propose-send-${id}` }, 'Propose'),
+  ], (data) => {
+    const partner = networks.get(Number(data.get('partner')));
+    const rate = (name) => {
+      const v = Number(data.get(name));
+      if (!Number.isSafeInteger(v) || v < 1) throw new Error('a rate is two whole numbers of at least 1, like 3 and 2');
+      return v;
+    };
+    const limit = (name, n) => {
+      const v = parseAmount(String(data.get(name)).trim(), n.decimals);
+      if (v === null || v < 0n) throw new Error(`a limit is an amount of ${n.unit}`);
+      return v;
+    };
+    const side = (fee, amount) => ({ fee_bps: fee, limit: amount, min_partner_rtd_bps: 0, max_partner_default_bps: 0 });
+    const terms = {
+      rate_a: rate('rate_a'), rate_b: rate('rate_b'),
+      side_a: side(percentToBps(data.get('fee_a'), 'our fee'), limit('limit_a', network)),
+      side_b: side(percentToBps(data.get('fee_b'), 'their fee'), limit('limit_b', partner)),
+    };
+    return signAndShow(sodium, key, 'gateway_propose', { network_a: id, network_b: partner.id, ...terms },
+      `Propose a gateway from ${network.name} to ${partner.name}: ${terms.rate_a} ${network.unit} units for ${terms.rate_b} ${partner.unit} units, ` +
+      `${network.name} lets ${money(terms.side_a.limit, network)} be owed to it, ${partner.name} ${money(terms.side_b.limit, partner)}`, refresh);
+  });
+}
+
+export async function gatewaysForm(sodium, key, network, networks, refresh) {
   const answer = await get('/gateways', { network: network.id });
-  const mine = answer.gateways.filter((g) => g.status === 'open');
-  if (mine.length === 0) return null;
+  const open = answer.gateways.filter((g) => g.status === 'open');
+  const proposed = answer.gateways.filter((g) => g.status === 'proposed');
+  const linked = new Set(answer.gateways.filter((g) => g.status !== 'closed').map((g) => (g.network_a === network.id ? g.network_b : g.network_a)));
   return h('div', { class: 'card-part', id: `gateways-${network.id}` }, h('h3', {}, 'Gateways'),
-    h('ul', { class: 'plain' }, mine.map((g) => {
-      const ours = g.a.network === network.id ? g.a : g.b, theirs = ours === g.a ? g.b : g.a;
-      return h('li', { id: `gateway-side-${g.id}` },
-        `#${g.id} with ${theirs.name}: exposure ${money(ours.exposure, network)} of ${money(ours.limit, network)}, fee ${(ours.fee_bps / 100).toFixed(2)}%`,
-        ours.frozen ? ' · frozen ' : ' ',
-        actionForm({ class: 'inline' }, [h('button', { type: 'submit', class: 'small', id: `gateway-freeze-${g.id}` }, ours.frozen ? 'Thaw' : 'Freeze')],
-          () => signAndShow(sodium, key, 'gateway_freeze', { gateway_id: g.id, network_id: network.id, frozen: !ours.frozen },
-            `${ours.frozen ? 'Thaw' : 'Freeze'} ${network.name}'s side of gateway ${g.id}`, refresh)),
-        actionForm({ class: 'inline', id: `gateway-limit-${g.id}` }, [
-          h('input', { name: 'limit', class: 'short', 'aria-label': `New limit of gateway ${g.id} (${network.unit})`, inputmode: 'decimal', required: true, placeholder: 'new limit' }),
-          h('button', { type: 'submit', class: 'small secondary', id: `gateway-limit-send-${g.id}` }, 'Set the limit'),
-        ], (data) => {
-          const limit = parseAmount(String(data.get('limit')).trim(), network.decimals);
-          if (limit === null || limit < 0n) throw new Error(`the limit is not an amount of ${network.unit}`);
-          return signAndShow(sodium, key, 'gateway_update', {
-            gateway_id: g.id, network_id: network.id,
-            side: { fee_bps: ours.fee_bps, limit, min_partner_rtd_bps: ours.min_partner_rtd_bps, max_partner_default_bps: ours.max_partner_default_bps },
-          }, `Set the limit of gateway ${g.id} to ${money(limit, network)}`, refresh);
-        }));
-    })));
+    open.length > 0 && h('ul', { class: 'plain' }, open.map((g) => openGateway(sodium, key, network, g, refresh))),
+    proposed.length > 0 && h('ul', { class: 'plain', id: `gateways-proposed-${network.id}` },
+      proposed.map((g) => proposedGateway(sodium, key, network, g, refresh))),
+    proposeForm(sodium, key, network, networks, linked, refresh));
 }
 
 export function disputeForm(sodium, key, network, refresh) {

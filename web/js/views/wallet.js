@@ -15,6 +15,8 @@ import { signAndSubmit } from '../sign.js';
 import { downloadText, statementCsv } from '../statement.js';
 import { requestsSection } from './requests.js';
 import { holdsSection, poolShares } from './holds.js';
+import { batchSection } from './batch.js';
+import { reserveSection } from './reserve.js';
 
 const HISTORY_PAGE = 50;
 const STATEMENT_PAGES_MAX = 200; // 10,000 entries in one CSV
@@ -162,7 +164,7 @@ function keyCard(key, refresh) {
       }, 'Remove')));
 }
 
-function membershipCard(sodium, key, membership, network, networks, refresh) {
+function membershipCard(sodium, key, membership, network, networks, holdings, refresh) {
   const id = membership.network;
   const payForm = actionForm({ class: 'pay', id: `pay-${id}` }, [
     h('h3', {}, 'Pay'),
@@ -199,6 +201,10 @@ function membershipCard(sodium, key, membership, network, networks, refresh) {
     shares.hidden = false;
   }, () => {});
   loadHistory(historyBox, key, membership, network);
+  const reserveBox = h('div', {});
+  if (membership.status === 'active')
+    reserveSection(sodium, key, membership, network, holdings, refresh).then((part) => replace(reserveBox, part ?? ''),
+      (e) => replace(reserveBox, failure(e)));
   return h('section', { class: 'card network', id: `network-${id}`, 'aria-labelledby': `network-title-${id}` },
     h('h2', { id: `network-title-${id}` }, network.name, ' ', h('small', {}, network.unit)),
     membership.status !== 'active' && notice('warn', `Your membership is ${membership.status}.`),
@@ -211,6 +217,8 @@ function membershipCard(sodium, key, membership, network, networks, refresh) {
       shares),
     membership.status === 'active' && h('div', { class: 'columns' }, payForm, requestsSection(sodium, key, membership, network, refresh)),
     membership.status === 'active' && holdsSection(sodium, key, membership, network, refresh),
+    membership.status === 'active' && batchSection(sodium, key, membership, network, networks, refresh),
+    reserveBox,
     historyBox);
 }
 
@@ -260,7 +268,7 @@ function joinCard(sodium, key, networks, memberOf, refresh) {
   return h('section', { class: 'card join' },
     h('h2', {}, 'Other networks'),
     h('ul', {}, others.map((n) => h('li', {},
-      h('strong', {}, n.name), ` (${n.unit}, ${n.members} members): `,
+      h('strong', {}, n.name), ` (${n.unit}, ${n.members} member${n.members === 1 ? '' : 's'}): `,
       n.policy.membership_mode === 'open'
         ? actionForm({ class: 'inline' }, [h('button', { type: 'submit', id: `join-${n.id}` }, 'Join')], async () => {
           await signAndSubmit(sodium, key, 'member_join', { network_id: n.id }, `Join ${n.name}`);
@@ -283,6 +291,6 @@ export async function renderWallet(main, { sodium, args, refresh }) {
     h('h1', {}, 'Wallet'),
     keyCard(key, refresh),
     account.memberships.length === 0 && notice('info', 'This key belongs to no network yet: join an open one below, or give your address to an operator.'),
-    account.memberships.map((m) => membershipCard(sodium, key, m, networks.get(m.network), networks, refresh)),
+    account.memberships.map((m) => membershipCard(sodium, key, m, networks.get(m.network), networks, account.holdings ?? [], refresh)),
     joinCard(sodium, key, networks, memberOf, refresh));
 }
