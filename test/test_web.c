@@ -54,11 +54,14 @@ TEST(web_js_amounts_parse_and_format_as_the_c_code_does) { check_file("test/amou
 TEST(web_js_key_files_move_between_the_browser_and_the_cli) { check_file("test/keyfile.test.js", 4); }
 /* The batch CSV as tally pay-batch reads it (the CLI's cases), and its fee estimate. */
 TEST(web_js_batch_csv_reads_as_the_cli_does) { check_file("test/batch.test.js", 3); }
+/* What a scanned code means, and jsQR reading back what qrcode-generator drew. */
+TEST(web_js_qr_codes_read_back_what_the_page_draws) { check_file("test/qrscan.test.js", 2); }
 /* Debian's Chromium against a tallyd with the demo networks (web/test/browser.test.js):
  * a new member's key, its admission in the console, a payment, both histories, the
  * CSV statement, no secret in any request, the headers of defence; a batch from a CSV
- * file, the pool and underwriting, a gateway proposed and accepted in the console. */
-TEST(web_browser_member_is_admitted_pays_and_downloads_a_statement) { check_file("test/browser.test.js", 12); }
+ * file, the pool and underwriting, a gateway proposed and accepted in the console, a
+ * request's code read from a photo and an address's from a (fake) camera. */
+TEST(web_browser_member_is_admitted_pays_and_downloads_a_statement) { check_file("test/browser.test.js", 13); }
 /* On a dev chain whose clock the test moves (web/test/browser_dev.test.js): members
  * found a network they govern, propose a 2% fee, vote 2 to 1, and it applies after the
  * vote and the week's notice; the dashboard's plots hold the API's health figures. */

@@ -30,6 +30,8 @@ static const struct {
     {"uPlot.esm.js", "node_modules/uplot/dist/uPlot.esm.js"},
     {"uPlot.min.css", "node_modules/uplot/dist/uPlot.min.css"},
     {"qrcode.mjs", "node_modules/qrcode-generator/dist/qrcode.mjs"},
+    /* a classic script (UMD), loaded by qrscan.js only when a member scans a code */
+    {"jsQR.js", "node_modules/jsqr/dist/jsQR.js"},
 };
 
 static const struct {

@@ -18,7 +18,9 @@ import { readFileSync } from 'node:fs';
 import { loadSodium } from '../js/sodium.js';
 import { unsealKey } from '../js/keyfile.js';
 import { toHex } from '../js/encoding.js';
+import { join } from 'node:path';
 import { DEMO_PASSPHRASE, Session } from './browser_harness.js';
+import { writeCodeVideo } from './qr_pixels.js';
 
 const MEMBER_PASSPHRASE = 'zoe keeps bees';
 const HOSTILE_MEMO = '<img src=x onerror=alert(1)>';
@@ -44,11 +46,18 @@ test('a new member makes a key, is admitted in the console, pays bob and gets a 
   assert.match(address, /^tly1[a-z2-7]{58}$/);
   assert.equal((await s.api(`/accounts/${address}`)).memberships.length, 0);
 
-  // the operator: its key file from the demo's wallet, then the console
+  // the member asks Greenvale (admitted by its operators) to admit it: a link, as text and as a code
+  await member.locator('#ask-admission-1').click();
+  const ask = await member.locator('#ask-1 a.admission-link').getAttribute('href');
+  assert.equal(ask, `${s.base}/#/console/admit/1/${address}`);
+  assert.equal(await member.locator('#ask-1 svg.qr').getAttribute('data-text'), ask);
+
+  // the operator: its key file from the demo's wallet, then the console the link opens
   const operator = await s.newPage();
   await s.importKeyFile(operator, 'operator');
-  await operator.goto(s.base + '/#/console');
-  await operator.locator('#admit-address-1').fill(address);
+  await s.open(operator, ask.slice(s.base.length + 1));
+  assert.equal(await operator.locator('#admit-address-1').inputValue(), address);
+  assert.match(await operator.locator('#admission-asked').textContent(), new RegExp(`^${address} asks to be admitted to Greenvale`));
   await operator.locator('#admit-send-1').click();
   await s.sign(operator, DEMO_PASSPHRASE);
   await s.outcome(operator, '#admit-1');
@@ -176,11 +185,15 @@ test('a payment request made in one browser is paid from its QR code\'s link in 
   assert.deepEqual([request.payer, request.payee, request.amount, request.memo, request.status], [alice, bob, 320, 'half a dozen eggs', 'open']);
   await s.screenshot(payee, 'request-made-desktop');
 
-  // another browser, alice's: the link from the code
+  // another browser, alice's phone: a photo of the code (the pixels the page drew),
+  // read in the page, opens the request
+  const photo = await share.locator('svg.qr').screenshot();
   const payer = await s.newPage(390);
   await s.importKeyFile(payer, 'alice');
-  await payer.goto(link);
+  await payer.locator('#scan summary').click();
+  await payer.locator('#scan-file').setInputFiles({ name: 'code.png', mimeType: 'image/png', buffer: photo });
   await payer.waitForSelector('#request-pay-send');
+  assert.equal(new URL(payer.url()).hash, `#/pay/${id}`);
   assert.equal(await payer.locator('#request-amount').textContent(), '3.20 GVH');
   await s.screenshot(payer, 'request-pay-phone');
   await payer.locator('#request-pay-send').click();
@@ -193,6 +206,25 @@ test('a payment request made in one browser is paid from its QR code\'s link in 
   assert.equal((await s.api(`/networks/1/accounts/${alice}`)).balance, aliceBefore - 320 - 4);
   assert.equal((await s.api(`/networks/1/accounts/${bob}`)).balance, bobBefore + 320);
   assert.deepEqual(s.dialogs, []);
+});
+
+test('the camera: a code of bob\'s address filmed by the phone fills Pay\'s To field; a photo without a code is said so', async () => {
+  const bob = (await s.api('/networks/1/accounts/bob')).address;
+  const video = join(s.data, 'bob-code.y4m');
+  writeCodeVideo(video, bob);
+  const page = await s.newCameraPage(video);
+  await s.importKeyFile(page, 'alice');
+  await page.locator('#scan summary').click();
+  await page.locator('#scan-camera').click();
+  await page.locator('#scan-outcome .notice.ok').waitFor({ timeout: 20000 });
+  assert.equal(await page.locator('#scan-outcome').textContent(), `The code holds the address ${bob}: it is in the To field of Pay.`);
+  assert.equal(await page.locator('#pay-to-1').inputValue(), bob);
+  assert.equal(await page.locator('#scan-video').isHidden(), true, 'the camera is put away');
+  assert.equal(await page.evaluate(() => document.getElementById('scan-video').srcObject), null, 'and released');
+  // a picture without a code
+  await page.locator('#scan-file').setInputFiles({ name: 'wall.png', mimeType: 'image/png', buffer: await page.locator('header').screenshot() });
+  await page.locator('#scan-outcome .notice.error').waitFor();
+  assert.equal(await page.locator('#scan-outcome').textContent(), 'No QR code found in wall.png: take the photo closer, with the whole code in it.');
 });
 
 test('a marketplace order from the listing to both reviews', async () => {

@@ -29,6 +29,7 @@ export class Session {
     this.requests = []; // every request of every page: {url, method, body}
     this.dialogs = []; // alert/confirm/prompt opened by a page (none should be)
     this.contexts = []; // the browser contexts of the test running
+    this.extraBrowsers = []; // browsers with other flags (a fake camera)
   }
 
   async start() {
@@ -53,6 +54,7 @@ export class Session {
   }
 
   async stop() {
+    for (const browser of this.extraBrowsers) await browser.close();
     await this.browser?.close();
     if (this.node && this.node.exitCode === null) {
       const exited = new Promise((resolve) => this.node.once('exit', resolve));
@@ -77,8 +79,8 @@ export class Session {
     return this.api(`/dev/advance?seconds=${seconds}`, { method: 'POST' });
   }
 
-  async newPage(width = 1280) {
-    const context = await this.browser.newContext({ viewport: { width, height: 900 }, acceptDownloads: true });
+  async newPage(width = 1280, browser = this.browser) {
+    const context = await browser.newContext({ viewport: { width, height: 900 }, acceptDownloads: true });
     this.contexts.push(context);
     const page = await context.newPage();
     page.on('request', (r) => this.requests.push({ url: r.url(), method: r.method(), body: r.postData() ?? '' }));
@@ -86,6 +88,22 @@ export class Session {
     page.on('pageerror', (e) => { throw e; });
     await page.goto(this.base + '/');
     await page.waitForSelector('body[data-ready=true]', { timeout: 20000 });
+    return page;
+  }
+
+  /**
+   * A page whose camera films videoFile (a Y4M file, looped): Chromium's fake capture
+   * device, with the camera permission granted, in a browser of its own (closed at
+   * stop()).
+   */
+  async newCameraPage(videoFile, width = 390) {
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${videoFile}`],
+    });
+    this.extraBrowsers.push(browser);
+    const page = await this.newPage(width, browser);
+    await page.context().grantPermissions(['camera'], { origin: this.base });
     return page;
   }
 

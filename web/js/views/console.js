@@ -86,7 +86,24 @@ function networkConsole(sodium, key, network, networks, refresh) {
     gateways, members);
 }
 
-export async function renderConsole(main, { sodium, refresh }) {
+/**
+ * An ask to be admitted (#/console/admit/NET/ADDRESS, from the member's wallet): the
+ * address in the admission form of that network, and a line saying who asks. Nothing
+ * is signed until the operator presses Admit.
+ */
+async function askedAdmission(main, key, networks, [networkId, address]) {
+  const network = networks.get(Number(networkId));
+  if (!network || !/^tly1[a-z2-7]{58}$/.test(address ?? '')) return notice('error', 'This link to admit a member is damaged.');
+  if (!network.operators.includes(key.address))
+    return notice('warn', `${address} asks to be admitted to ${network.name}: only its operators can, and key '${key.name}' is not one (select an operator's key in the wallet).`);
+  const member = await get(`/networks/${network.id}/accounts/${address}`).catch(() => null);
+  if (member && member.status !== 'left') return notice('info', `${address} is a member of ${network.name} now (${member.status}).`);
+  const input = main.querySelector(`#admit-address-${network.id}`);
+  if (input) input.value = address;
+  return notice('info', `${address} asks to be admitted to ${network.name}: its address is in the form below. Admit it once you know who it is.`);
+}
+
+export async function renderConsole(main, { sodium, args = [], refresh }) {
   const key = selectedKey();
   if (!key) {
     replace(main, h('h1', {}, 'Console'), notice('info', 'Make or import a key in the wallet first: the console signs with the key of an operator or a member.'));
@@ -103,4 +120,9 @@ export async function renderConsole(main, { sodium, refresh }) {
     operated.map((n) => networkConsole(sodium, key, n, all, refresh)),
     sections,
     foundForm(sodium, key, refresh));
+  if (args[0] === 'admit') {
+    const said = await askedAdmission(main, key, all, args.slice(1));
+    said.id = 'admission-asked';
+    main.querySelector('h1').after(said);
+  }
 }

@@ -17,6 +17,8 @@ import { requestsSection } from './requests.js';
 import { holdsSection, poolShares } from './holds.js';
 import { batchSection } from './batch.js';
 import { reserveSection } from './reserve.js';
+import { admissionLink, codeMeaning, scanCamera, scanFile } from '../qrscan.js';
+import { qrElement } from '../qr.js';
 
 const HISTORY_PAGE = 50;
 const STATEMENT_PAGES_MAX = 200; // 10,000 entries in one CSV
@@ -164,6 +166,84 @@ function keyCard(key, refresh) {
       }, 'Remove')));
 }
 
+/**
+ * Scanning a code: a payment request's code opens the request (#/pay/ID); a member's
+ * address goes into the first Pay form's To field. From the camera, or a photo.
+ */
+function scanCard() {
+  const out = h('div', { class: 'outcome', id: 'scan-outcome', 'aria-live': 'polite' });
+  const video = h('video', { id: 'scan-video', class: 'scan-video', hidden: true, 'aria-label': 'What the camera sees' });
+  let stop = null;
+  const said = (text) => {
+    const meaning = codeMeaning(text);
+    if (meaning?.request) {
+      location.hash = `#/pay/${meaning.request}`;
+      return;
+    }
+    if (meaning?.admit) {
+      location.hash = `#/console/admit/${meaning.admit.network}/${meaning.admit.address}`;
+      return;
+    }
+    if (meaning?.address) {
+      const to = document.querySelector('form.pay input[name=to]');
+      if (to) {
+        to.value = meaning.address;
+        to.focus();
+      }
+      replace(out, notice('ok', `The code holds the address ${meaning.address}${to ? ': it is in the To field of Pay' : ''}.`));
+      return;
+    }
+    replace(out, notice('error', `The code holds “${String(text).slice(0, 120)}”: neither a payment request's link nor an address.`));
+  };
+  const camera = h('button', {
+    type: 'button', id: 'scan-camera',
+    onclick: async () => {
+      if (stop) {
+        stop.abort();
+        return;
+      }
+      stop = new AbortController();
+      camera.textContent = 'Stop the camera';
+      video.hidden = false;
+      replace(out, notice('info', 'Hold the code in front of the camera…'));
+      try {
+        const text = await scanCamera(video, stop.signal);
+        if (text === null) replace(out, '');
+        else said(text);
+      } catch (e) {
+        replace(out, failure(e));
+      } finally {
+        stop = null;
+        video.hidden = true;
+        camera.textContent = 'Use the camera';
+      }
+    },
+  }, 'Use the camera');
+  const photo = h('input', {
+    type: 'file', id: 'scan-file', accept: 'image/*', capture: 'environment',
+    onchange: async () => {
+      const file = photo.files[0];
+      if (!file) return;
+      replace(out, notice('info', 'Reading the code…'));
+      try {
+        const text = await scanFile(file);
+        if (text === null) replace(out, notice('error', `No QR code found in ${file.name}: take the photo closer, with the whole code in it.`));
+        else said(text);
+      } catch (e) {
+        replace(out, failure(e));
+      }
+      photo.value = '';
+    },
+  });
+  return h('details', { class: 'card scan', id: 'scan' },
+    h('summary', {}, 'Scan a code'),
+    h('p', {}, "A payment request's code opens the request to pay; a member's address goes into Pay; an ask to be admitted opens the console."),
+    h('div', { class: 'buttons' }, camera),
+    video,
+    field('Or a photo of the code', photo),
+    out);
+}
+
 function membershipCard(sodium, key, membership, network, networks, holdings, refresh) {
   const id = membership.network;
   const payForm = actionForm({ class: 'pay', id: `pay-${id}` }, [
@@ -276,7 +356,27 @@ function joinCard(sodium, key, networks, memberOf, refresh) {
           await refresh();
           return null;
         })
-        : h('span', {}, 'members are admitted by its operators: give them your address above.')))));
+        : askToBeAdmitted(key, n)))));
+}
+
+/**
+ * Asking an admitted network's operators to admit this key: a link (and its QR code)
+ * that opens their console with the address in the admission form. The chain has no
+ * application to join: the ask travels outside it, and only the operators' admission
+ * is signed.
+ */
+function askToBeAdmitted(key, network) {
+  const box = h('div', { class: 'ask', id: `ask-${network.id}` });
+  return h('span', {}, 'members are admitted by its operators. ',
+    h('button', {
+      type: 'button', class: 'small secondary', id: `ask-admission-${network.id}`,
+      onclick: () => {
+        const link = admissionLink(network.id, key.address);
+        replace(box, h('p', {}, `Send this link to an operator of ${network.name}, or let them scan the code: it opens their console with your address.`),
+          h('p', {}, h('a', { href: link, class: 'admission-link' }, link)),
+          qrElement(link, `QR code of the link asking ${network.name}'s operators to admit you`));
+      },
+    }, 'Ask to be admitted'), box);
 }
 
 export async function renderWallet(main, { sodium, args, refresh }) {
@@ -290,6 +390,7 @@ export async function renderWallet(main, { sodium, args, refresh }) {
   replace(main,
     h('h1', {}, 'Wallet'),
     keyCard(key, refresh),
+    scanCard(),
     account.memberships.length === 0 && notice('info', 'This key belongs to no network yet: join an open one below, or give your address to an operator.'),
     account.memberships.map((m) => membershipCard(sodium, key, m, networks.get(m.network), networks, account.holdings ?? [], refresh)),
     joinCard(sodium, key, networks, memberOf, refresh));
