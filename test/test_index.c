@@ -1495,7 +1495,8 @@ TEST(index_places_a_gateway_and_a_payment_across_it) {
 }
 
 /* The history of health periods: the period a block ends is kept with the figures
- * given with it (as the node reads them from its state), or as not known without. */
+ * given with it (as the node reads them from its state), or as not known without;
+ * the pool's parts with them when given, exactly. */
 TEST(index_keeps_each_health_period_with_the_figures_given) {
     static index_env env;
     CHECK(env_scenario_started(&env));
@@ -1506,7 +1507,7 @@ TEST(index_keeps_each_health_period_with_the_figures_given) {
     CHECK(env_produce(&env, NULL, 0, false));
     network = tally_state_network(tally_store_state(env.store), ENV_NET);
     REQUIRE(network->health.period == 1);
-    index_health_given given = {ENV_NET, network->health};
+    index_health_given given = {ENV_NET, network->health, {true, 123456, 7, (int64_t)1 << 40}};
     char why[INDEX_WHY_BYTES];
     CHECK(index_add_blocks_with_health(env.index, &env.block, 1, &given, 1, why, sizeof why) == INDEX_OK);
     /* the block that ends period 2, indexed without */
@@ -1523,6 +1524,9 @@ TEST(index_keeps_each_health_period_with_the_figures_given) {
     CHECK_EQ(rows[1].period, 1);
     CHECK(rows[1].known);
     CHECK(memcmp(&rows[1].health, &given.health, sizeof given.health) == 0);
+    CHECK(rows[1].pool.known && rows[1].pool.primary == 123456 && rows[1].pool.buffer == 7 &&
+          rows[1].pool.excess == (int64_t)1 << 40);
+    CHECK(!rows[0].pool.known);
     CHECK(rows[1].health.volume > 0 && rows[1].health.active_members > 0); /* the scenario's payments */
     /* a page of one, then the next */
     CHECK(index_health_history(env.index, ENV_NET, 0, 1, rows, &count, &next, why, sizeof why) == INDEX_OK);

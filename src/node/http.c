@@ -1291,6 +1291,10 @@ static enum MHD_Result get_health(http_server *server, struct MHD_Connection *co
                                     : json_pack("{s:i, s:I}", "period", (int)rows[i].period, "ended_at",
                                                 (json_int_t)rows[i].ended_at);
         json_object_set_new(row, "known", json_boolean(rows[i].known));
+        if (rows[i].pool.known)
+            json_object_set_new(row, "pool", json_pack("{s:I, s:I, s:I}", "primary", (json_int_t)rows[i].pool.primary,
+                                                       "buffer", (json_int_t)rows[i].pool.buffer, "excess",
+                                                       (json_int_t)rows[i].pool.excess));
         json_array_append_new(history, row);
     }
     free(rows);

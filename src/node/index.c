@@ -118,9 +118,9 @@ static const char schema_sql[] =
     /* Each proposal as made (its id is the core's): where its votes and cancel go. */
     "CREATE TABLE proposals(id INTEGER PRIMARY KEY, network_id INTEGER NOT NULL);"
     /* Each network's health periods as they ended (index_health.c): figures NULL when
-     * they were not given to the index (known 0). */
+     * they were not given to the index (known 0); pool NULL when its parts were not. */
     "CREATE TABLE health(network_id INTEGER NOT NULL, period INTEGER NOT NULL, ended_at INTEGER NOT NULL,"
-    "  known INTEGER NOT NULL, figures BLOB, PRIMARY KEY(network_id, period)) WITHOUT ROWID;"
+    "  known INTEGER NOT NULL, figures BLOB, pool BLOB, PRIMARY KEY(network_id, period)) WITHOUT ROWID;"
     "CREATE TABLE requests(id INTEGER PRIMARY KEY, network_id INTEGER NOT NULL, payee BLOB NOT NULL,"
     "  payer BLOB, amount INTEGER NOT NULL, memo TEXT NOT NULL, status INTEGER NOT NULL);"
     "CREATE INDEX requests_by_payee ON requests(network_id, payee, id);"

@@ -106,7 +106,7 @@ extern "C" {
  * holds by payee. 6: gateways (where their transactions and cross payments go).
  * 9: the marketplace (categories, listings and their search, orders, their steps,
  * reviews; index_market.c). */
-#define INDEX_SCHEMA_VERSION 10
+#define INDEX_SCHEMA_VERSION 11
 /* An event of a block's end is indexed as a row of type INDEX_EVENT_TYPE_BASE + its
  * kind (tally_event_kind), after the block's transactions: its id is
  * BLAKE2b-256("tally-event" || block hash || u32 its number in the block). */
@@ -212,10 +212,21 @@ TALLY_MUST_CHECK index_error index_add_blocks(tally_index *index, const tally_bl
  * that ended several periods of a network after a month without blocks) is kept as
  * known = false: when it ended, not what it said; a proof of the network record at
  * that height still says it.
+ *
+ * Beside the figures, the pool's reserve in its three parts as the block that ended
+ * the period left them (for the dashboard's plot of the pool over time). They are not
+ * in the chain's health record, so only a state at exactly that block can give them:
+ * the node gives them for the blocks it makes or follows (pool.known), not when it
+ * falls back on a later state.
  */
+typedef struct {
+    bool known;
+    int64_t primary, buffer, excess; /* minor units of the network's reserve asset */
+} index_health_pool;
 typedef struct {
     uint32_t network_id;
     tally_health health; /* health.period: the period */
+    index_health_pool pool;
 } index_health_given;
 TALLY_MUST_CHECK index_error index_add_blocks_with_health(tally_index *index, const tally_block *blocks, uint32_t count,
                                                           const index_health_given *given, uint32_t given_count,
@@ -225,6 +236,7 @@ typedef struct {
     int64_t ended_at;
     bool known; /* false: the figures were not given when it was indexed */
     tally_health health;
+    index_health_pool pool; /* known only with the figures, and not always then */
 } index_health_row;
 /* A network's periods, newest first, below period `before` (0: from the newest), at
  * most `limit` (<= 1000) into rows; *next_before is the period to ask next (0: none). */

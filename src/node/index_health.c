@@ -3,7 +3,8 @@
  * `health`; see index.h). The chain keeps only a network's last completed period in
  * its record; the index keeps them all, for the dashboard, `tally network health
  * --history` and the simulator. The figures are stored as one BLOB of the twenty
- * fields of tally_health in its declaration order, each a little-endian i64.
+ * fields of tally_health in its declaration order, each a little-endian i64; the
+ * pool's three parts (when given) as another of three, primary, buffer, excess.
  */
 #include "node/index_internal.h"
 
@@ -11,6 +12,17 @@
 
 #define HEALTH_FIELDS 20
 #define HEALTH_FIGURES_BYTES (HEALTH_FIELDS * 8)
+#define HEALTH_POOL_BYTES (3 * 8)
+
+static void put_i64(uint8_t *out, int64_t value) {
+    for (int i = 0; i < 8; i++) out[i] = (uint8_t)((uint64_t)value >> (8 * i));
+}
+
+static int64_t get_i64(const uint8_t *in) {
+    uint64_t x = 0;
+    for (int i = 0; i < 8; i++) x |= (uint64_t)in[i] << (8 * i);
+    return (int64_t)x;
+}
 
 /* The fields of a record, in order, as int64s (the u32 ones widened). */
 static void health_fields(const tally_health *h, int64_t out[HEALTH_FIELDS]) {
@@ -25,18 +37,13 @@ static void health_fields(const tally_health *h, int64_t out[HEALTH_FIELDS]) {
 static void encode_figures(const tally_health *h, uint8_t out[HEALTH_FIGURES_BYTES]) {
     int64_t fields[HEALTH_FIELDS];
     health_fields(h, fields);
-    for (int f = 0; f < HEALTH_FIELDS; f++)
-        for (int i = 0; i < 8; i++) out[8 * f + i] = (uint8_t)((uint64_t)fields[f] >> (8 * i));
+    for (int f = 0; f < HEALTH_FIELDS; f++) put_i64(out + 8 * f, fields[f]);
 }
 
 /* false when a field is out of its type's range (a damaged row). */
 static bool decode_figures(const uint8_t in[HEALTH_FIGURES_BYTES], tally_health *h) {
     int64_t v[HEALTH_FIELDS];
-    for (int f = 0; f < HEALTH_FIELDS; f++) {
-        uint64_t x = 0;
-        for (int i = 0; i < 8; i++) x |= (uint64_t)in[8 * f + i] << (8 * i);
-        v[f] = (int64_t)x;
-    }
+    for (int f = 0; f < HEALTH_FIELDS; f++) v[f] = get_i64(in + 8 * f);
     static const int narrow[] = {0, 7, 9, 12, 16, 17}; /* the u32 fields */
     for (size_t k = 0; k < sizeof narrow / sizeof narrow[0]; k++)
         if (v[narrow[k]] < 0 || v[narrow[k]] > UINT32_MAX) return false;
@@ -53,7 +60,13 @@ index_error index_health_recorded(tally_index *index, const tally_event *event, 
         if (given->network_id == event->network_id && given->health.period == (uint64_t)event->amount)
             figures = &given->health;
     }
-    uint8_t encoded[HEALTH_FIGURES_BYTES];
+    const index_health_pool *pool = NULL;
+    for (uint32_t i = 0; i < index->health_given_count; i++) {
+        const index_health_given *given = &index->health_given[i];
+        if (given->network_id == event->network_id && given->health.period == (uint64_t)event->amount)
+            pool = given->pool.known ? &given->pool : NULL;
+    }
+    uint8_t encoded[HEALTH_FIGURES_BYTES], pool_bytes[HEALTH_POOL_BYTES];
     binding b = bind_start(index, STATEMENT_HEALTH_PUT);
     bind_int(&b, 1, event->network_id);
     bind_int(&b, 2, event->amount);
@@ -64,6 +77,12 @@ index_error index_health_recorded(tally_index *index, const tally_event *event, 
         bind_bytes(&b, 5, encoded, sizeof encoded);
     } else {
         bind_null(&b, 5);
+    }
+    if (figures && pool) {
+        put_i64(pool_bytes, pool->primary), put_i64(pool_bytes + 8, pool->buffer), put_i64(pool_bytes + 16, pool->excess);
+        bind_bytes(&b, 6, pool_bytes, sizeof pool_bytes);
+    } else {
+        bind_null(&b, 6);
     }
     return run(index, &b, "writing a health period", why, why_size);
 }
@@ -110,6 +129,15 @@ index_error index_health_history(tally_index *index, uint32_t network_id, uint32
                            !decode_figures(figures, &out->health) || out->health.period != out->period)) {
             error = fail_damaged("the health table", why, why_size);
             break;
+        }
+        uint8_t pool[HEALTH_POOL_BYTES];
+        if (out->known && sqlite3_column_type(b.statement, 4) != SQLITE_NULL) {
+            if (!column_fixed(b.statement, 4, pool, sizeof pool) || get_i64(pool) < 0 || get_i64(pool + 8) < 0 ||
+                get_i64(pool + 16) < 0) {
+                error = fail_damaged("the health table", why, why_size);
+                break;
+            }
+            out->pool = (index_health_pool){true, get_i64(pool), get_i64(pool + 8), get_i64(pool + 16)};
         }
         (*count)++;
     }

@@ -138,9 +138,9 @@ _Static_assert(CREDIT_ENTRIES_MAX <= ENTRIES_PER_TX && ASSET_ENTRIES_MAX <= ENTR
     X(GATEWAY_GET, "SELECT network_a, network_b FROM gateways WHERE id = ?1")                                \
     X(PROPOSAL_PUT, "INSERT INTO proposals(id, network_id) VALUES (?1, ?2)")                                  \
     X(PROPOSAL_GET, "SELECT network_id FROM proposals WHERE id = ?1")                                         \
-    X(HEALTH_PUT, "INSERT OR REPLACE INTO health(network_id, period, ended_at, known, figures) "            \
-                  "VALUES (?1, ?2, ?3, ?4, ?5)")                                                              \
-    X(HEALTH_LIST, "SELECT period, ended_at, known, figures FROM health WHERE network_id = ?1 AND period < ?2 " \
+    X(HEALTH_PUT, "INSERT OR REPLACE INTO health(network_id, period, ended_at, known, figures, pool) "      \
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6)")                                                          \
+    X(HEALTH_LIST, "SELECT period, ended_at, known, figures, pool FROM health WHERE network_id = ?1 AND period < ?2 " \
                    "ORDER BY period DESC LIMIT ?3")                                                           \
     X(CLEARINGS, "SELECT txs.seq, txs.height, blocks.time, txs.id, txs.signer, txs.encoded FROM txs "         \
                  "JOIN blocks ON blocks.height = txs.height WHERE txs.type = 39 AND txs.code = 0 AND txs.seq < ?1 " \

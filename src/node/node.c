@@ -360,19 +360,22 @@ static int64_t next_block_time(const node *n, const tally_chain_tip *tip) {
 /* The health periods a block just made ended, with their figures from the state the
  * block left (its network's last completed period now). Lock held. */
 /* The figures of the period a `health_recorded` event ended, when the state still has
- * it as its network's last completed one. */
-static bool health_in_state(const tally_state *state, const tally_event *event, index_health_given *out) {
+ * it as its network's last completed one; the pool's parts too when the state is the
+ * one the event's block left (at_block), since they are not in the health record. */
+static bool health_in_state(const tally_state *state, const tally_event *event, bool at_block,
+                            index_health_given *out) {
     const tally_network *network = tally_state_network(state, event->network_id);
     if (event->kind != TALLY_EVENT_HEALTH_RECORDED || !network || network->health.period != (uint64_t)event->amount)
         return false;
-    *out = (index_health_given){network->id, network->health};
+    *out = (index_health_given){network->id, network->health,
+                                {at_block, network->pool_primary, network->pool_buffer, network->pool_excess}};
     return true;
 }
 
 static void keep_health(node *n, const tally_block *block) {
     const tally_state *state = tally_store_state(n->store);
     for (uint32_t e = 0; e < block->event_count; e++) {
-        if (!health_in_state(state, &block->events[e], &n->health_kept[n->health_kept_next])) continue;
+        if (!health_in_state(state, &block->events[e], true, &n->health_kept[n->health_kept_next])) continue;
         n->health_kept_next = (n->health_kept_next + 1) % HEALTH_KEPT_MAX;
         if (n->health_kept_count < HEALTH_KEPT_MAX) n->health_kept_count++;
     }
@@ -596,8 +599,9 @@ static void health_figures(const node *n, const tally_block *blocks, uint32_t co
                 if (n->health_kept[k].network_id == event->network_id &&
                     n->health_kept[k].health.period == (uint64_t)event->amount)
                     kept = &n->health_kept[k];
+            bool at_block = tally_store_tip(n->store)->height == blocks[b].header.height;
             if (kept) (*given)[(*given_count)++] = *kept;
-            else if (health_in_state(state, event, &(*given)[*given_count])) (*given_count)++;
+            else if (health_in_state(state, event, at_block, &(*given)[*given_count])) (*given_count)++;
         }
 }
 

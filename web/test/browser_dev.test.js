@@ -116,12 +116,19 @@ test('the dashboard plots the health periods with the API\'s figures', async () 
   await page.waitForSelector('#plot-supply-debt canvas');
   const plots = await page.evaluate(() => Object.fromEntries([...document.querySelectorAll('figure.plot')].map((f) =>
     [f.id, { data: f.tallyPlot.data, series: f.tallyPlot.series.map((x) => x.key) }])));
-  assert.deepEqual(Object.keys(plots).sort(), ['plot-concentration', 'plot-defaults', 'plot-rtd', 'plot-supply-debt', 'plot-utilisation-velocity']);
+  assert.deepEqual(Object.keys(plots).sort(), ['plot-concentration', 'plot-defaults', 'plot-pool', 'plot-rtd', 'plot-supply-debt', 'plot-utilisation-velocity']);
+  const at = (p, path) => path.split('.').reduce((x, part) => x?.[part], p) ?? null;
   for (const [id, plot] of Object.entries(plots)) {
     assert.deepEqual(plot.data[0], history.map((p) => p.ended_at), `${id}: the periods' ends`);
-    plot.series.forEach((key, i) => assert.deepEqual(plot.data[i + 1], history.map((p) => p[key]), `${id}: ${key}`));
+    plot.series.forEach((key, i) => assert.deepEqual(plot.data[i + 1], history.map((p) => at(p, key)), `${id}: ${key}`));
   }
   assert.ok(history.some((p) => p.supply > 0), 'the figures are not all zero');
+  // the pool's parts, as the blocks that ended the periods left them: the demo's deposit
+  // of 300.00 USD, split between primary and excess (no repayment in reserve: no buffer)
+  for (const p of history) {
+    assert.ok(p.pool, `period ${p.period}: the pool's parts are known`);
+    assert.deepEqual([p.pool.primary + p.pool.excess, p.pool.buffer], [30000, 0], `period ${p.period}`);
+  }
   await s.screenshot(page, 'dashboard-plots-desktop');
   const phone = await s.newPage(390);
   await s.open(phone, '#/dashboard/1');

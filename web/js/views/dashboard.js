@@ -1,7 +1,9 @@
 // views/dashboard.js: a network's health for anyone, without a key: today's figures
 // (supply, debt, the pool and its reserve-to-debt ratio, fees) and, over the
 // completed health periods the node's index keeps (GET .../health), plots of supply
-// and debt, utilisation and velocity, defaults and lost debt, RTD, concentration.
+// and debt, utilisation and velocity, defaults and lost debt, RTD and the pool's three
+// parts (primary, buffer, excess: as the block that ended each period left them),
+// concentration.
 // Each plot keeps the figures it draws on its element (`tallyPlot.data`), which the
 // browser tests compare with the API's. Below, the chain's gateways as a graph of
 // networks (each line a gateway, with each side's exposure against its limit, also in
@@ -18,21 +20,32 @@ function percent(bps) {
   return `${(bps / 100).toFixed(2)}%`;
 }
 
-/** The plots: [id, title, unit ('amount' or 'bps'), [[label, field], ...]]. */
+/** The plots: [id, title, unit ('amount' of the network, 'reserve' of its pool's asset,
+ * or 'bps'), [[label, field (a path: pool.primary)], ...]]. */
 const PLOTS = [
   ['supply-debt', 'Supply and member debt', 'amount', [['supply', 'supply'], ['member debt', 'member_debt']]],
   ['utilisation-velocity', 'Utilisation and velocity', 'bps', [['utilisation', 'utilisation_bps'], ['velocity', 'velocity_bps']]],
   ['defaults', 'Defaults and lost debt', 'amount', [['written off', 'written_off'], ['lost debt', 'lost_debt']]],
   ['rtd', 'Reserve to debt', 'bps', [['RTD', 'rtd_bps']]],
+  ['pool', 'The pool\'s reserve', 'reserve', [['primary', 'pool.primary'], ['buffer', 'pool.buffer'], ['excess', 'pool.excess']]],
   ['concentration', 'Concentration (largest debt / supply)', 'bps', [['concentration', 'concentration_bps']]],
 ];
 
-function plot(id, title, unit, series, periods, network, width) {
-  const data = [periods.map((p) => p.ended_at), ...series.map(([, key]) => periods.map((p) => p[key]))];
-  const value = unit === 'amount'
-    ? (v) => (v === null ? '' : `${formatAmount(BigInt(Math.round(v)), network.decimals)}`)
-    : (v) => (v === null ? '' : percent(v));
-  const box = h('figure', { class: 'plot', id: `plot-${id}` }, h('figcaption', {}, title, unit === 'amount' ? ` (${network.unit})` : ''));
+/** A period's figure at a path; null where the period does not have it (a pool's parts
+ * the node's index was not given). */
+export function figureAt(period, path) {
+  const value = path.split('.').reduce((at, part) => (at === null || at === undefined ? null : at[part]), period);
+  return value === undefined ? null : value;
+}
+
+function plot(id, title, unit, series, periods, network, width, asset) {
+  const data = [periods.map((p) => p.ended_at), ...series.map(([, key]) => periods.map((p) => figureAt(p, key)))];
+  const decimals = unit === 'reserve' ? asset.decimals : network.decimals;
+  const value = unit === 'bps'
+    ? (v) => (v === null ? '' : percent(v))
+    : (v) => (v === null ? '' : `${formatAmount(BigInt(Math.round(v)), decimals)}`);
+  const caption = unit === 'amount' ? ` (${network.unit})` : unit === 'reserve' ? ` (${asset.code}, at each period's end)` : '';
+  const box = h('figure', { class: 'plot', id: `plot-${id}` }, h('figcaption', {}, title, caption));
   const colours = ['#2f6f4f', '#b5563b', '#3b6fb5'];
   const chart = new uPlot({
     width, height: 200,
@@ -67,11 +80,13 @@ async function showNetwork(box, network) {
       ...(asset ? [['Pool: primary reserve', reserve(pool.primary)], ['Pool: buffer', reserve(pool.buffer)], ['Pool: excess', reserve(pool.excess)],
         ['Reserve to debt', `${percent(pool.rtd_bps)} (target ${percent(pool.target_rtd_bps)})`]] : [['Pool', 'no reserve asset']])]
       .map(([t, d]) => h('div', {}, h('dt', {}, t), h('dd', {}, String(d)))));
-  const width = Math.min(760, Math.max(300, box.clientWidth || 340) - 16);
+  // the view is built off screen (app.js): the width of the page's main, where it goes
+  const width = Math.min(760, Math.max(300, (box.clientWidth || document.getElementById('main')?.clientWidth || 340) - 48));
   replace(box, h('h2', {}, network.name, ' ', h('small', {}, network.unit)), figures,
     periods.length === 0
       ? notice('info', `No health period has ended yet: the first ends ${new Date(record.health_running.ends_at * 1000).toLocaleDateString()}.`)
-      : h('div', { class: 'plots' }, PLOTS.map(([id, title, unit, series]) => plot(id, title, unit, series, periods, network, width))));
+      : h('div', { class: 'plots' }, PLOTS.filter(([, , unit]) => unit !== 'reserve' || asset)
+        .map(([id, title, unit, series]) => plot(id, title, unit, series, periods, network, width, asset))));
 }
 
 const SVG = 'http://www.w3.org/2000/svg';
