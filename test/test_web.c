@@ -64,5 +64,6 @@ TEST(web_js_qr_codes_read_back_what_the_page_draws) { check_file("test/qrscan.te
 TEST(web_browser_member_is_admitted_pays_and_downloads_a_statement) { check_file("test/browser.test.js", 13); }
 /* On a dev chain whose clock the test moves (web/test/browser_dev.test.js): members
  * found a network they govern, propose a 2% fee, vote 2 to 1, and it applies after the
- * vote and the week's notice; the dashboard's plots hold the API's health figures. */
-TEST(web_browser_governance_and_dashboard_on_a_dev_chain) { check_file("test/browser_dev.test.js", 2); }
+ * vote and the week's notice; the dashboard's plots hold the API's health figures (the
+ * pool's parts too); members vote a gateway, the partner's operator accepts it. */
+TEST(web_browser_governance_and_dashboard_on_a_dev_chain) { check_file("test/browser_dev.test.js", 3); }

@@ -1,7 +1,8 @@
 // The web app on a development chain (tallyd --dev --demo), whose clock the test moves
-// forward: members' governance from founding a network to a change applied by vote,
-// and the dashboard's plots of completed health periods, compared figure by figure
-// with the API's (read from each plot's data, not from its pixels).
+// forward: members' governance from founding a network to a change applied by vote;
+// the dashboard's plots of completed health periods, compared figure by figure with
+// the API's (read from each plot's data, not from its pixels); and a gateway the
+// members vote to propose, which the partner's operator accepts.
 import './node_compat.js';
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -135,4 +136,53 @@ test('the dashboard plots the health periods with the API\'s figures', async () 
   await phone.waitForSelector('#plot-supply-debt canvas');
   await s.screenshot(phone, 'dashboard-plots-phone');
   assert.ok(await phone.evaluate(() => document.documentElement.scrollWidth) <= 390);
+});
+
+test('members vote to propose a gateway to Greenvale; Greenvale\'s operator accepts it in the console', async () => {
+  const commons = (await s.api('/networks')).networks.find((n) => n.name === 'Commons');
+  assert.ok(commons, 'the first test founded Commons');
+  const pages = {};
+  for (const name of ['alice', 'bob']) {
+    pages[name] = await s.newPage();
+    await s.importKeyFile(pages[name], name);
+  }
+  const alice = pages.alice;
+  await s.open(alice, '#/console');
+  await alice.locator(`#proposal-gateway-partner-${commons.id}`).selectOption('1');
+  await alice.locator(`#proposal-gateway-limit-a-${commons.id}`).fill('40.00');
+  await alice.locator(`#proposal-gateway-limit-b-${commons.id}`).fill('30.00');
+  await alice.locator(`#proposal-gateway-propose-send-${commons.id}`).click();
+  await s.expectDialogSays(alice, 'Propose to the vote a gateway from Commons to Greenvale: 1 CMN units for 1 GVH units, Commons lets 40.00 CMN be owed to it, Greenvale 30.00 GVH');
+  await s.sign(alice);
+  await s.outcome(alice, `#proposal-gateway-propose-${commons.id}`);
+  const proposal = (await s.api(`/networks/${commons.id}/proposals`)).proposals.find((p) => p.action.type === 'gateway_propose');
+  assert.ok(proposal, 'the proposal');
+  assert.deepEqual([proposal.action.partner, proposal.action.side_a.limit, proposal.action.side_b.limit, proposal.status], [1, 4000, 3000, 'voting']);
+  assert.match(await alice.locator(`#proposal-${proposal.id}`).textContent(), /open a gateway to Greenvale: 1 CMN units for 1 of theirs, Commons lets 40\.00 CMN be owed to it/);
+  for (const name of ['alice', 'bob']) {
+    await s.open(pages[name], '#/console');
+    await pages[name].locator(`#vote-${proposal.id}-yes`).click();
+    await s.sign(pages[name]);
+    await s.outcome(pages[name], `#governance-${commons.id}`);
+  }
+  await advanceAndSettle(HOUR + 60);
+  let status = (await s.api(`/proposals/${proposal.id}`)).status;
+  if (status === 'passed') {
+    await advanceAndSettle(1);
+    status = (await s.api(`/proposals/${proposal.id}`)).status;
+  }
+  assert.equal(status, 'executed');
+  const gateway = (await s.api(`/gateways?network=${commons.id}`)).gateways.find((g) => g.status === 'proposed');
+  assert.ok(gateway, 'the gateway is proposed by the governance');
+  assert.deepEqual([gateway.network_a, gateway.network_b], [commons.id, 1]);
+
+  const operator = await s.newPage();
+  await s.importKeyFile(operator, 'operator');
+  await s.open(operator, '#/console');
+  await operator.locator(`#gateway-accept-${gateway.id}`).click();
+  await s.sign(operator);
+  await s.outcome(operator, '#gateways-1');
+  const open = await s.api(`/gateways/${gateway.id}`);
+  assert.deepEqual([open.status, open.a.limit, open.b.limit], ['open', 4000, 3000]);
+  assert.deepEqual(s.dialogs, []);
 });

@@ -113,7 +113,7 @@ export async function renderConsole(main, { sodium, args = [], refresh }) {
   const memberOf = new Set(account.memberships.filter((m) => m.status === 'active').map((m) => m.network));
   const operated = [...all.values()].filter((n) => n.operators.includes(key.address));
   const governed = [...all.values()].filter((n) => n.policy.governance.mode === 'members' && (memberOf.has(n.id) || n.operators.includes(key.address)));
-  const sections = await Promise.all(governed.map((n) => governanceSection(sodium, key, n, memberOf.has(n.id), refresh)));
+  const sections = await Promise.all(governed.map((n) => governanceSection(sodium, key, n, memberOf.has(n.id), all, refresh)));
   replace(main, h('h1', {}, 'Console'),
     operated.length === 0 && governed.length === 0 &&
       notice('info', `Key '${key.name}' operates no network and votes in none. Select an operator's key in the wallet (import its key file), or found a network below.`),

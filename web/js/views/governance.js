@@ -2,8 +2,10 @@
 // section 6). In a network its members govern, a member proposes a change (a new
 // base fee, suspending or reinstating a member, adding an operator), every member
 // eligible votes yes, no or abstain, and a proposal that passed applies by itself
-// once its timelock is over. The list shows each proposal's counts against its
-// quorum and threshold. Also here: founding a new network.
+// once its timelock is over. Gateways too: members put a gateway to another network to
+// the vote, or accepting one another network proposed (its terms repeated). The list
+// shows each proposal's counts against its quorum and threshold. Also here: founding
+// a new network.
 import { get } from '../api.js';
 import { decodeAddress } from '../address.js';
 import { formatAmount, parseAmount } from '../amount.js';
@@ -12,12 +14,17 @@ import { zeroBody } from '../encoding.js';
 import { newNetworkPolicy, policyForEncoding } from '../policy.js';
 import { signAndShow } from '../sign.js';
 import { actionForm, resolveMember } from './wallet.js';
+import { gatewayTermsForm, linkedNetworks, proposedTerms, proposedTermsText, termsText } from './operations.js';
 
 const CHOICES = [['yes', 1], ['no', 0], ['abstain', 2]];
 
 
-function describe(action, network) {
+function describe(action, network, networks) {
+  const name = (id) => networks.get(id)?.name ?? `network ${id}`;
   switch (action.type) {
+    case 'gateway_propose': return `open a gateway to ${name(action.partner)}: ${action.rate_a} ${network.unit} units for ${action.rate_b} of theirs, ` +
+      `${network.name} lets ${formatAmount(BigInt(action.side_a.limit), network.decimals)} ${network.unit} be owed to it`;
+    case 'gateway_accept': return `accept gateway ${action.gateway} on the terms proposed`;
     case 'policy_update': return `set the base fee to ${(action.policy.fee_bps / 100).toFixed(2)}%`;
     case 'member_suspend': return `suspend ${action.key_name ?? action.key}`;
     case 'member_reinstate': return `reinstate ${action.key_name ?? action.key}`;
@@ -28,11 +35,11 @@ function describe(action, network) {
   }
 }
 
-function proposalItem(sodium, key, p, network, refresh) {
+function proposalItem(sodium, key, p, network, networks, refresh) {
   const votes = `yes ${p.yes}, no ${p.no}, abstain ${p.abstain} of ${p.eligible_weight} eligible` +
     ` (quorum ${p.quorum_bps / 100}%${p.quorum_reached ? ' reached' : ''}, threshold ${p.threshold_bps / 100}%${p.threshold_reached ? ' reached' : ''})`;
   return h('li', { class: 'proposal', id: `proposal-${p.id}` },
-    h('strong', {}, `Proposal ${p.id}: `), describe(p.action, network),
+    h('strong', {}, `Proposal ${p.id}: `), describe(p.action, network, networks),
     h('br'), h('span', { class: 'status', id: `proposal-status-${p.id}` }, p.status), ' · ', votes,
     h('br'), p.status === 'voting' ? `voting ends ${formatTime(p.voting_ends_at)}` : p.executes_at ? `applies ${formatTime(p.executes_at)}` : '',
     p.status === 'voting' && h('div', { class: 'buttons' }, CHOICES.map(([label, choice]) =>
@@ -72,17 +79,44 @@ function proposeForm(sodium, key, network, refresh) {
   });
 }
 
+/** A proposal of one action, signed by a member: the body with the action's fields set. */
+function proposeAction(sodium, key, network, action, what, refresh) {
+  const body = zeroBody('proposal_create');
+  body.network_id = network.id;
+  Object.assign(body.action, action);
+  return signAndShow(sodium, key, 'proposal_create', body, what, refresh);
+}
+
+/** Gateways put to the vote: one to another network, or accepting one proposed to it. */
+function gatewayProposals(sodium, key, network, networks, gateways, refresh) {
+  const offered = gateways.filter((g) => g.status === 'proposed' && g.network_b === network.id);
+  const propose = gatewayTermsForm(network, networks, linkedNetworks(gateways, network), {
+    prefix: 'proposal-gateway', title: 'Propose a gateway (to the members\' vote)', button: 'Put it to the vote',
+    submit: (partner, terms) => proposeAction(sodium, key, network, { type: 33, partner_id: partner.id, ...terms },
+      `Propose to the vote a gateway from ${network.name} to ${partner.name}: ${proposedTermsText(network, partner, terms)}`, refresh),
+  });
+  return h('div', {}, offered.length > 0 && h('ul', { class: 'plain', id: `gateways-offered-${network.id}` }, offered.map((g) =>
+    h('li', { id: `gateway-offered-${g.id}` }, `Gateway ${g.id}, proposed by ${g.a.name}: ${termsText(g)}. `,
+      actionForm({ class: 'inline' }, [h('button', { type: 'submit', class: 'small', id: `propose-accept-${g.id}` }, 'Put accepting it to the vote')],
+        () => proposeAction(sodium, key, network, { type: 34, gateway_id: g.id, ...proposedTerms(g) },
+          `Propose to the vote accepting gateway ${g.id} from ${g.a.name}`, refresh))))), propose);
+}
+
 /** The governance part of the console for one network its members govern. */
-export async function governanceSection(sodium, key, network, isMember, refresh) {
-  const answer = await get(`/networks/${network.id}/proposals`, { limit: 50 });
+export async function governanceSection(sodium, key, network, isMember, networks, refresh) {
+  const [answer, gateways] = await Promise.all([
+    get(`/networks/${network.id}/proposals`, { limit: 50 }),
+    get('/gateways', { network: network.id }),
+  ]);
   const rule = network.policy.governance;
   return h('section', { class: 'card', id: `governance-${network.id}` },
     h('h2', {}, `${network.name}: governance`),
     h('p', {}, `Its members govern it: quorum ${rule.quorum_bps / 100}%, threshold ${rule.threshold_bps / 100}%, ` +
       `votes of ${rule.voting_seconds / 3600} h, applied ${rule.timelock_seconds / 3600} h after.`),
     isMember ? proposeForm(sodium, key, network, refresh) : notice('info', 'Join the network to propose and vote.'),
+    isMember && gatewayProposals(sodium, key, network, networks, gateways.gateways, refresh),
     answer.proposals.length === 0 ? h('p', {}, 'No proposal yet.')
-      : h('ul', { class: 'plain proposals' }, answer.proposals.map((p) => proposalItem(sodium, key, p, network, refresh))));
+      : h('ul', { class: 'plain proposals' }, answer.proposals.map((p) => proposalItem(sodium, key, p, network, networks, refresh))));
 }
 
 /** Founding a network: its name, unit, decimals, default line, admission and governance. */

@@ -57,7 +57,7 @@ export function policyForm(sodium, key, network, refresh) {
 const sideTerms = (side) => ({ fee_bps: side.fee_bps, limit: side.limit, min_partner_rtd_bps: side.min_partner_rtd_bps, max_partner_default_bps: side.max_partner_default_bps });
 
 /** The terms of a proposed gateway, repeated as they are (an acceptance must name them). */
-const proposedTerms = (g) => ({
+export const proposedTerms = (g) => ({
   rate_a: g.rate_from_pegs ? 0 : g.rate_a, rate_b: g.rate_from_pegs ? 0 : g.rate_b,
   side_a: sideTerms(g.a), side_b: sideTerms(g.b),
 });
@@ -83,7 +83,7 @@ function openGateway(sodium, key, network, g, refresh) {
 }
 
 /** What a proposed gateway says, in words: its rate and each side's fee and limit. */
-function termsText(g) {
+export function termsText(g) {
   const sideText = (side) => `${side.name} takes ${(side.fee_bps / 100).toFixed(2)}% and lets ${money(side.limit, side)} be owed to it`;
   const rate = g.rate_from_pegs ? 'the rate from both pegs' : `${g.rate_a} ${g.a.unit} units are worth ${g.rate_b} ${g.b.unit} units`;
   return `${rate}; ${sideText(g.a)}; ${sideText(g.b)}`;
@@ -103,24 +103,28 @@ function percentField(label, name, id, value) {
   return field(label, h('input', { name, id, value, inputmode: 'decimal', required: true, class: 'short' }));
 }
 
-/** Proposing a gateway from this network to another: the rate and both sides' terms. */
-function proposeForm(sodium, key, network, networks, linked, refresh) {
+/**
+ * The terms of a gateway from this network to another (the rate and both sides' fee
+ * and limit), for operators who propose it and for members who put it to a vote:
+ * `prefix` names the form's fields, `submit(partner, terms)` does the signing.
+ */
+export function gatewayTermsForm(network, networks, linked, { prefix, title, button, submit }) {
   const partners = [...networks.values()].filter((n) => n.id !== network.id && !linked.has(n.id));
   if (partners.length === 0) return null;
   const id = network.id;
-  return actionForm({ id: `gateway-propose-${id}`, class: 'card-part' }, [
-    h('h4', {}, 'Propose a gateway'),
-    field('With', h('select', { name: 'partner', id: `gateway-partner-${id}` }, partners.map((n) => h('option', { value: n.id }, `${n.name} (${n.unit})`)))),
+  return actionForm({ id: `${prefix}-propose-${id}`, class: 'card-part' }, [
+    h('h4', {}, title),
+    field('With', h('select', { name: 'partner', id: `${prefix}-partner-${id}` }, partners.map((n) => h('option', { value: n.id }, `${n.name} (${n.unit})`)))),
     h('fieldset', {}, h('legend', {}, 'Rate: so many minor units of ours are worth so many of theirs'),
-      field(`Of ours (${network.unit})`, h('input', { name: 'rate_a', id: `gateway-rate-a-${id}`, type: 'number', min: 1, value: 1, required: true, class: 'short' })),
-      field('Of theirs', h('input', { name: 'rate_b', id: `gateway-rate-b-${id}`, type: 'number', min: 1, value: 1, required: true, class: 'short' }))),
+      field(`Of ours (${network.unit})`, h('input', { name: 'rate_a', id: `${prefix}-rate-a-${id}`, type: 'number', min: 1, value: 1, required: true, class: 'short' })),
+      field('Of theirs', h('input', { name: 'rate_b', id: `${prefix}-rate-b-${id}`, type: 'number', min: 1, value: 1, required: true, class: 'short' }))),
     h('fieldset', {}, h('legend', {}, `${network.name}'s side`),
-      percentField('Fee (%)', 'fee_a', `gateway-fee-a-${id}`, '0.50'),
-      field(`Most it lets be owed to it (${network.unit})`, h('input', { name: 'limit_a', id: `gateway-limit-a-${id}`, inputmode: 'decimal', required: true, class: 'short' }))),
+      percentField('Fee (%)', 'fee_a', `${prefix}-fee-a-${id}`, '0.50'),
+      field(`Most it lets be owed to it (${network.unit})`, h('input', { name: 'limit_a', id: `${prefix}-limit-a-${id}`, inputmode: 'decimal', required: true, class: 'short' }))),
     h('fieldset', {}, h('legend', {}, 'Their side (they accept these terms or propose others)'),
-      percentField('Fee (%)', 'fee_b', `gateway-fee-b-${id}`, '0.50'),
-      field('Most they let be owed to them (their unit)', h('input', { name: 'limit_b', id: `gateway-limit-b-${id}`, inputmode: 'decimal', required: true, class: 'short' }))),
-    h('button', { type: 'submit', id: `gateway-propose-send-${id}` }, 'Propose'),
+      percentField('Fee (%)', 'fee_b', `${prefix}-fee-b-${id}`, '0.50'),
+      field('Most they let be owed to them (their unit)', h('input', { name: 'limit_b', id: `${prefix}-limit-b-${id}`, inputmode: 'decimal', required: true, class: 'short' }))),
+    h('button', { type: 'submit', id: `${prefix}-propose-send-${id}` }, button),
   ], (data) => {
     const partner = networks.get(Number(data.get('partner')));
     const rate = (name) => {
@@ -134,22 +138,38 @@ function proposeForm(sodium, key, network, networks, linked, refresh) {
       return v;
     };
     const side = (fee, amount) => ({ fee_bps: fee, limit: amount, min_partner_rtd_bps: 0, max_partner_default_bps: 0 });
-    const terms = {
+    return submit(partner, {
       rate_a: rate('rate_a'), rate_b: rate('rate_b'),
       side_a: side(percentToBps(data.get('fee_a'), 'our fee'), limit('limit_a', network)),
       side_b: side(percentToBps(data.get('fee_b'), 'their fee'), limit('limit_b', partner)),
-    };
-    return signAndShow(sodium, key, 'gateway_propose', { network_a: id, network_b: partner.id, ...terms },
-      `Propose a gateway from ${network.name} to ${partner.name}: ${terms.rate_a} ${network.unit} units for ${terms.rate_b} ${partner.unit} units, ` +
-      `${network.name} lets ${money(terms.side_a.limit, network)} be owed to it, ${partner.name} ${money(terms.side_b.limit, partner)}`, refresh);
+    });
   });
+}
+
+/** The terms in words, for the passphrase dialog. */
+export function proposedTermsText(network, partner, terms) {
+  return `${terms.rate_a} ${network.unit} units for ${terms.rate_b} ${partner.unit} units, ` +
+    `${network.name} lets ${money(terms.side_a.limit, network)} be owed to it, ${partner.name} ${money(terms.side_b.limit, partner)}`;
+}
+
+function proposeForm(sodium, key, network, networks, linked, refresh) {
+  return gatewayTermsForm(network, networks, linked, {
+    prefix: 'gateway', title: 'Propose a gateway', button: 'Propose',
+    submit: (partner, terms) => signAndShow(sodium, key, 'gateway_propose', { network_a: network.id, network_b: partner.id, ...terms },
+      `Propose a gateway from ${network.name} to ${partner.name}: ${proposedTermsText(network, partner, terms)}`, refresh),
+  });
+}
+
+/** The networks this one has a gateway with that is not closed. */
+export function linkedNetworks(gateways, network) {
+  return new Set(gateways.filter((g) => g.status !== 'closed').map((g) => (g.network_a === network.id ? g.network_b : g.network_a)));
 }
 
 export async function gatewaysForm(sodium, key, network, networks, refresh) {
   const answer = await get('/gateways', { network: network.id });
   const open = answer.gateways.filter((g) => g.status === 'open');
   const proposed = answer.gateways.filter((g) => g.status === 'proposed');
-  const linked = new Set(answer.gateways.filter((g) => g.status !== 'closed').map((g) => (g.network_a === network.id ? g.network_b : g.network_a)));
+  const linked = linkedNetworks(answer.gateways, network);
   return h('div', { class: 'card-part', id: `gateways-${network.id}` }, h('h3', {}, 'Gateways'),
     open.length > 0 && h('ul', { class: 'plain' }, open.map((g) => openGateway(sodium, key, network, g, refresh))),
     proposed.length > 0 && h('ul', { class: 'plain', id: `gateways-proposed-${network.id}` },
