@@ -428,6 +428,8 @@ test('the reserve: bob deposits into the pool, underwrites carol\'s line and tak
   assert.equal((await s.api(`/accounts/${bob}`)).holdings.find((x) => x.asset === 1).amount, 54000);
 
   // 30.00 USD at 1:1 and a collateral ratio of 150% cover 20.00 GVH more of carol's line
+  // (the page afresh: the deposit's message at its top would pass for the stake's)
+  await s.open(page, '#/wallet');
   await page.locator('#reserve-1 summary').click();
   await page.locator('#stake-1-member').fill('carol');
   await page.locator('#stake-1-amount').fill('30.00');
@@ -438,6 +440,7 @@ test('the reserve: bob deposits into the pool, underwrites carol\'s line and tak
   assert.equal((await s.api(`/networks/1/accounts/${carol}`)).limit, carolLimit + 2000);
   const stake = (await s.api(`/networks/1/stakes?underwriter=${bob}&member=${carol}`)).stakes[0];
   assert.equal(stake.amount, 3000);
+  await s.open(page, '#/wallet');
   await page.locator('#reserve-1 summary').click();
   assert.match(await page.locator(`#stake-row-${stake.id}`).textContent(), /^Behind carol's line: 30\.00 USD staked, covering 20\.00 GVH/);
   await page.locator(`#unstake-${stake.id}-amount`).fill('30.00');
