@@ -121,7 +121,13 @@ static bool spawn(etcd_cluster *cluster, uint32_t index, bool existing) {
                                "--election-timeout", "500",
                                "--logger", "zap",
                                "--log-outputs", "stderr",
-                               NULL};
+                               NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+    if (cluster->tls) {
+        size_t at = sizeof arguments / sizeof arguments[0] - 9;
+        const char *more[] = {"--cert-file", cluster->tls->server_cert, "--key-file", cluster->tls->server_key,
+                              "--trusted-ca-file", cluster->tls->ca, "--client-cert-auth"};
+        for (size_t i = 0; i < sizeof more / sizeof more[0]; i++) arguments[at + i] = more[i];
+    }
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) return false;
@@ -153,8 +159,9 @@ static size_t collect(char *data, size_t size, size_t count, void *context) {
     return length;
 }
 
-/* A POST (body not NULL) or GET of url + path; the answer's text in answer (4 KiB). */
-static bool fetch(const char *url, const char *path, const char *body, char *answer) {
+/* A POST (body not NULL) or GET of url + path; the answer's text in answer (4 KiB);
+ * with the client certificate when the cluster's members want one. */
+static bool fetch_as(const etcd_certificates *tls, const char *url, const char *path, const char *body, char *answer) {
     CURL *curl = curl_easy_init();
     if (!curl) return false;
     char full[160];
@@ -165,6 +172,11 @@ static bool fetch(const char *url, const char *path, const char *body, char *ans
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, answer);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 1000L);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    if (tls) {
+        curl_easy_setopt(curl, CURLOPT_CAINFO, tls->ca);
+        curl_easy_setopt(curl, CURLOPT_SSLCERT, tls->client_cert);
+        curl_easy_setopt(curl, CURLOPT_SSLKEY, tls->client_key);
+    }
     if (body) curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
     long status = 0;
     bool ok = curl_easy_perform(curl) == CURLE_OK && curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK &&
@@ -202,7 +214,7 @@ static bool wait_healthy(etcd_cluster *cluster, uint32_t index, long long deadli
                 member->url, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), tail);
             return false;
         }
-        if (fetch(member->url, "/health", NULL, answer) && strstr(answer, "\"true\"")) return true;
+        if (fetch_as(cluster->tls, member->url, "/health", NULL, answer) && strstr(answer, "\"true\"")) return true;
         sleep_ms(50);
     }
     say(why, why_size, "etcd member %u (%s) did not answer /health within %d ms", (unsigned)index, member->url,
@@ -220,7 +232,8 @@ static bool start_once(etcd_cluster *cluster, char *why, size_t why_size) {
     cluster->urls[0] = '\0';
     for (uint32_t i = 0; i < cluster->count; i++) {
         etcd_member *member = &cluster->members[i];
-        snprintf(member->url, sizeof member->url, "http://127.0.0.1:%u", member->client_port);
+        snprintf(member->url, sizeof member->url, "%s://127.0.0.1:%u", cluster->tls ? "https" : "http",
+                 member->client_port);
         snprintf(member->peer_url, sizeof member->peer_url, "http://127.0.0.1:%u", member->peer_port);
         used += (size_t)snprintf(cluster->urls + used, sizeof cluster->urls - used, "%s%s", i ? "," : "",
                                  member->url);
@@ -257,10 +270,11 @@ static void stop_members(etcd_cluster *cluster) {
     }
 }
 
-bool etcd_cluster_start_binary(etcd_cluster *cluster, uint32_t count, const char *binary, char *why,
-                               size_t why_size) {
+static bool start_cluster(etcd_cluster *cluster, uint32_t count, const char *binary, const etcd_certificates *tls,
+                          char *why, size_t why_size) {
     static unsigned clusters_started;
     memset(cluster, 0, sizeof *cluster);
+    cluster->tls = tls;
     if (count < 1 || count > ETCD_CLUSTER_MEMBERS_MAX) {
         say(why, why_size, "an etcd test cluster has 1..%u members, not %u", ETCD_CLUSTER_MEMBERS_MAX,
             (unsigned)count);
@@ -287,8 +301,95 @@ bool etcd_cluster_start_binary(etcd_cluster *cluster, uint32_t count, const char
     return false;
 }
 
+bool etcd_cluster_start_binary(etcd_cluster *cluster, uint32_t count, const char *binary, char *why,
+                               size_t why_size) {
+    return start_cluster(cluster, count, binary, NULL, why, why_size);
+}
+
+bool etcd_cluster_start_tls(etcd_cluster *cluster, uint32_t count, const etcd_certificates *certificates,
+                            char *why, size_t why_size) {
+    return start_cluster(cluster, count, NULL, certificates, why, why_size);
+}
+
+/* Runs an openssl command line (in the certificates' directory); false with its
+ * output's end in why. */
+static bool openssl(const etcd_certificates *c, const char *arguments, char *why, size_t why_size) {
+    char command[1024];
+    snprintf(command, sizeof command, "cd %s && openssl %s > openssl.log 2>&1", c->directory, arguments);
+    int status = system(command);
+    if (status == 0) return true;
+    char log[128], tail[300] = "";
+    snprintf(log, sizeof log, "%s/openssl.log", c->directory);
+    FILE *file = fopen(log, "r");
+    if (file) {
+        size_t got = fread(tail, 1, sizeof tail - 1, file);
+        tail[got] = '\0';
+        fclose(file);
+    }
+    say(why, why_size, "openssl %.60s... failed (status %d; Debian package openssl): %s", arguments, status, tail);
+    return false;
+}
+
+bool etcd_cluster_make_certificates(etcd_certificates *c, char *why, size_t why_size) {
+    memset(c, 0, sizeof *c);
+    snprintf(c->directory, sizeof c->directory, "/tmp/tally-tls-XXXXXX");
+    if (!mkdtemp(c->directory)) {
+        say(why, why_size, "cannot make a directory under /tmp: %s", strerror(errno));
+        c->directory[0] = '\0';
+        return false;
+    }
+    const struct {
+        char *path;
+        const char *name;
+    } files[] = {{c->ca, "ca.pem"}, {c->server_cert, "server.pem"}, {c->server_key, "server.key"},
+                 {c->client_cert, "client.pem"}, {c->client_key, "client.key"}, {c->other_ca, "other-ca.pem"}};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        snprintf(files[i].path, sizeof c->ca, "%s/%s", c->directory, files[i].name);
+    FILE *extensions = NULL;
+    char path[128];
+    snprintf(path, sizeof path, "%s/server.ext", c->directory);
+    if ((extensions = fopen(path, "w"))) {
+        fputs("subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n", extensions);
+        fclose(extensions);
+    }
+    snprintf(path, sizeof path, "%s/client.ext", c->directory);
+    if ((extensions = fopen(path, "w"))) {
+        fputs("extendedKeyUsage=clientAuth\n", extensions);
+        fclose(extensions);
+    }
+    /* EC P-256 keys (quick to make), valid two days: long enough for any run. */
+    static const char *const steps[] = {
+        "req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out ca.pem -days 2 "
+        "-subj /CN=tally-test-ca",
+        "req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout other-ca.key -out other-ca.pem "
+        "-days 2 -subj /CN=tally-other-ca",
+        "req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key -out server.csr "
+        "-subj /CN=127.0.0.1",
+        "x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 "
+        "-extfile server.ext",
+        "req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout client.key -out client.csr "
+        "-subj /CN=tally-validator",
+        "x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem -days 2 "
+        "-extfile client.ext",
+    };
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+        if (!openssl(c, steps[i], why, why_size)) {
+            etcd_cluster_remove_certificates(c);
+            return false;
+        }
+    return true;
+}
+
+void etcd_cluster_remove_certificates(etcd_certificates *c) {
+    if (!c->directory[0]) return;
+    char command[128];
+    snprintf(command, sizeof command, "rm -rf %s", c->directory);
+    if (system(command) != 0) fprintf(stderr, "    could not remove %s\n", c->directory);
+    c->directory[0] = '\0';
+}
+
 bool etcd_cluster_start(etcd_cluster *cluster, uint32_t count, char *why, size_t why_size) {
-    return etcd_cluster_start_binary(cluster, count, NULL, why, why_size);
+    return start_cluster(cluster, count, NULL, NULL, why, why_size);
 }
 
 const char *etcd_cluster_url(const etcd_cluster *cluster, uint32_t member) {
@@ -323,7 +424,7 @@ int etcd_cluster_leader(const etcd_cluster *cluster) {
     char ids[ETCD_CLUSTER_MEMBERS_MAX][32] = {{0}};
     char leader[32] = "";
     for (uint32_t i = 0; i < cluster->count; i++) {
-        if (cluster->members[i].pid <= 0 || !fetch(cluster->members[i].url, "/v3/maintenance/status", "{}", answer))
+        if (cluster->members[i].pid <= 0 || !fetch_as(cluster->tls, cluster->members[i].url, "/v3/maintenance/status", "{}", answer))
             continue;
         json_t *status = json_loads(answer, 0, NULL);
         const char *id = json_string_value(json_object_get(json_object_get(status, "header"), "member_id"));

@@ -27,9 +27,19 @@ typedef struct {
     char peer_url[64]; /* http://127.0.0.1:peer_port */
 } etcd_member;
 
+/* TLS on the members' client ports (etcd_cluster_start_tls): PEM files, made by
+ * etcd_cluster_make_certificates in `directory` (ca.pem; server.pem and server.key for
+ * the members, for IP 127.0.0.1; client.pem and client.key for their clients; and
+ * other-ca.pem, a CA that signed none of them). */
+typedef struct {
+    char directory[64];
+    char ca[96], server_cert[96], server_key[96], client_cert[96], client_key[96], other_ca[96];
+} etcd_certificates;
+
 typedef struct {
     uint32_t count;
     etcd_member members[ETCD_CLUSTER_MEMBERS_MAX];
+    const etcd_certificates *tls; /* NULL: plain http */
     char directory[64]; /* "" once stopped */
     char urls[ETCD_CLUSTER_MEMBERS_MAX * 64];
     char binary[256];
@@ -44,6 +54,16 @@ typedef struct {
 bool etcd_cluster_start(etcd_cluster *cluster, uint32_t count, char *why, size_t why_size);
 bool etcd_cluster_start_binary(etcd_cluster *cluster, uint32_t count, const char *binary, char *why,
                                size_t why_size);
+/* Makes the certificates with openssl (Debian's package) in a fresh directory under
+ * /tmp; false with why when openssl is missing or fails. Remove with
+ * etcd_cluster_remove_certificates. */
+bool etcd_cluster_make_certificates(etcd_certificates *certificates, char *why, size_t why_size);
+void etcd_cluster_remove_certificates(etcd_certificates *certificates);
+/* As etcd_cluster_start, with https:// client URLs that require a client certificate
+ * signed by the certificates' CA (--client-cert-auth); the harness's own /health
+ * requests present client.pem. The certificates must outlive the cluster. */
+bool etcd_cluster_start_tls(etcd_cluster *cluster, uint32_t count, const etcd_certificates *certificates,
+                            char *why, size_t why_size);
 /* The client URL of member i, and all of them joined by commas. */
 const char *etcd_cluster_url(const etcd_cluster *cluster, uint32_t member);
 const char *etcd_cluster_urls(const etcd_cluster *cluster);

@@ -106,6 +106,77 @@ TEST(etcd_cluster_says_when_etcd_is_missing) {
     etcd_cluster_stop(&cluster); /* twice is safe */
 }
 
+/* ---- TLS ---- */
+
+/* Members that serve https and require a client certificate of their CA (as
+ * docs/VALIDATORS.md runs them across machines): a client with the CA and its
+ * certificate reads and writes and watches; without the certificate, with another
+ * CA, or over http, it is refused, and says why; files it cannot read are refused at
+ * open. */
+TEST(etcd_over_tls_needs_the_ca_and_a_client_certificate) {
+    etcd_certificates certificates;
+    char why[600] = "";
+    if (!etcd_cluster_make_certificates(&certificates, why, sizeof why)) {
+        fprintf(stderr, "    %s\n", why);
+        test_fail(__FILE__, __LINE__, "etcd_cluster_make_certificates");
+        return;
+    }
+    etcd_cluster cluster;
+    if (!etcd_cluster_start_tls(&cluster, 1, &certificates, why, sizeof why)) {
+        fprintf(stderr, "    %s\n", why);
+        test_fail(__FILE__, __LINE__, "etcd_cluster_start_tls");
+        etcd_cluster_remove_certificates(&certificates);
+        return;
+    }
+    const char *url = etcd_cluster_url(&cluster, 0);
+    CHECK(strncmp(url, "https://127.0.0.1:", 18) == 0);
+    const etcd_tls good = {certificates.ca, certificates.client_cert, certificates.client_key};
+    etcd_client *client = etcd_open_tls(url, TIMEOUT_MS, &good, why, sizeof why);
+    REQUIRE(client != NULL);
+    CHECK_OK(client, etcd_put(client, "tls/a", 5, "sealed", 6, 0));
+    etcd_kv kv;
+    bool found = false;
+    CHECK_OK(client, etcd_get(client, "tls/a", 5, &kv, &found, NULL));
+    CHECK(found && kv.value_length == 6 && memcmp(kv.value, "sealed", 6) == 0);
+    etcd_kv_release(&kv);
+    etcd_close(client);
+
+    /* refused: no client certificate; a CA that signed nobody here; plain http */
+    const etcd_tls no_certificate = {certificates.ca, NULL, NULL};
+    const etcd_tls other_ca = {certificates.other_ca, certificates.client_cert, certificates.client_key};
+    const etcd_tls *refused[] = {&no_certificate, &other_ca};
+    for (size_t i = 0; i < 2; i++) {
+        client = etcd_open_tls(url, TIMEOUT_MS, refused[i], why, sizeof why);
+        REQUIRE(client != NULL);
+        CHECK_EQ(etcd_put(client, "tls/b", 5, "x", 1, 0), ETCD_UNAVAILABLE);
+        fprintf(stderr, "    refused as it should be: %s\n", etcd_why(client));
+        CHECK(strlen(etcd_why(client)) > 0);
+        etcd_close(client);
+    }
+    char plain[64];
+    snprintf(plain, sizeof plain, "http://%s", url + 8);
+    client = etcd_open_tls(plain, TIMEOUT_MS, &good, why, sizeof why);
+    REQUIRE(client != NULL);
+    CHECK(etcd_put(client, "tls/b", 5, "x", 1, 0) != ETCD_OK);
+    etcd_close(client);
+    /* nothing was written by the refused clients */
+    client = etcd_open_tls(url, TIMEOUT_MS, &good, why, sizeof why);
+    REQUIRE(client != NULL);
+    CHECK_OK(client, etcd_get(client, "tls/b", 5, &kv, &found, NULL));
+    CHECK(!found);
+    etcd_close(client);
+
+    /* files that cannot be used are refused at open, with why */
+    const etcd_tls half = {certificates.ca, certificates.client_cert, NULL};
+    CHECK(etcd_open_tls(url, TIMEOUT_MS, &half, why, sizeof why) == NULL);
+    CHECK(strstr(why, "both its certificate and its key") != NULL);
+    const etcd_tls missing = {"/nonexistent/ca.pem", NULL, NULL};
+    CHECK(etcd_open_tls(url, TIMEOUT_MS, &missing, why, sizeof why) == NULL);
+    CHECK(strstr(why, "cannot read the etcd CA file /nonexistent/ca.pem") != NULL);
+    etcd_cluster_stop(&cluster);
+    etcd_cluster_remove_certificates(&certificates);
+}
+
 /* ---- one member ---- */
 
 static void put_get_body(etcd_client *client) {

@@ -470,6 +470,24 @@ TEST(validators_payments_to_each_validator_commit_and_agree_at_every_height) {
     cluster_stop(&c);
 }
 
+/* The same over TLS: etcd members that serve https and require a client
+ * certificate of their CA, validators that present theirs (docs/VALIDATORS.md). */
+TEST(validators_over_tls_to_etcd_commit_and_agree) {
+    etcd_certificates certificates;
+    char why[600];
+    if (!etcd_cluster_make_certificates(&certificates, why, sizeof why)) {
+        fprintf(stderr, "    %s\n", why);
+        CHECK(!"the certificates were made");
+        return;
+    }
+    validator_cluster c;
+    if (cluster_start_tls(&c, 3, 3, 3, &certificates)) payments_to_each(&c);
+    else CHECK(!"the cluster started over TLS");
+    CHECK(strncmp(etcd_cluster_url(&c.etcd, 0), "https://", 8) == 0);
+    cluster_stop(&c);
+    etcd_cluster_remove_certificates(&certificates);
+}
+
 /* ---- failover under load ---- */
 
 /* The first block above `above` whose producer is not `old`: its height, 0 when none yet. */

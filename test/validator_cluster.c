@@ -54,7 +54,13 @@ static bool read_address(validator_cluster *c, uint32_t i) {
 }
 
 bool cluster_start(validator_cluster *c, uint32_t etcd_members, uint32_t validator_count, uint32_t started) {
+    return cluster_start_tls(c, etcd_members, validator_count, started, NULL);
+}
+
+bool cluster_start_tls(validator_cluster *c, uint32_t etcd_members, uint32_t validator_count, uint32_t started,
+                       const etcd_certificates *tls) {
     memset(c, 0, sizeof *c);
+    c->tls = tls;
     c->started_ms = cluster_now_ms();
     for (uint32_t i = 0; i < CLUSTER_VALIDATORS_MAX; i++) c->exit_status[i] = -1;
     if (validator_count == 0 || validator_count > CLUSTER_VALIDATORS_MAX || started > validator_count ||
@@ -62,7 +68,8 @@ bool cluster_start(validator_cluster *c, uint32_t etcd_members, uint32_t validat
         return false;
     c->validator_count = validator_count;
     char why[512];
-    if (!etcd_cluster_start(&c->etcd, etcd_members, why, sizeof why)) {
+    if (!(tls ? etcd_cluster_start_tls(&c->etcd, etcd_members, tls, why, sizeof why)
+              : etcd_cluster_start(&c->etcd, etcd_members, why, sizeof why))) {
         fprintf(stderr, "    cluster: %s\n", why);
         return false;
     }
@@ -107,12 +114,17 @@ bool cluster_launch_validator(validator_cluster *c, uint32_t i) {
     snprintf(port_file, sizeof port_file, "%s/port", node->directory);
     snprintf(lease, sizeof lease, "%u", CLUSTER_LEASE_SECONDS);
     unlink(port_file);
-    const char *arguments[24] = {TALLYD_PATH, "--data", data, "--listen", "127.0.0.1:0", "--port-file", port_file,
+    const char *arguments[32] = {TALLYD_PATH, "--data", data, "--listen", "127.0.0.1:0", "--port-file", port_file,
                                  "--block-ms", "20", "--validator", "--etcd", c->etcd_urls[i], "--lease-s", lease};
     int count = 14;
     if (c->etcd_keep) {
         arguments[count++] = "--etcd-keep";
         arguments[count++] = c->etcd_keep;
+    }
+    if (c->tls) {
+        arguments[count++] = "--etcd-cacert", arguments[count++] = c->tls->ca;
+        arguments[count++] = "--etcd-cert", arguments[count++] = c->tls->client_cert;
+        arguments[count++] = "--etcd-key", arguments[count++] = c->tls->client_key;
     }
     if (i == 0 && !c->started[0]) {
         size_t used = 0;

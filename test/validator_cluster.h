@@ -42,12 +42,18 @@ typedef struct {
     /* --etcd-keep of the validators launched after it is set (NULL: tallyd's own):
      * set it after a cluster_start that started none. */
     const char *etcd_keep;
+    const etcd_certificates *tls; /* cluster_start_tls: https to etcd, with these files */
 } validator_cluster;
 
 /* Starts etcd_members etcd members, makes validator_count data directories and
  * keys, and starts validators 0..started-1 (0 makes the genesis of all
  * validator_count). false with a sentence on stderr; call cluster_stop anyway. */
 bool cluster_start(validator_cluster *c, uint32_t etcd_members, uint32_t validator_count, uint32_t started);
+/* As cluster_start, with etcd members that serve https and require client
+ * certificates (etcd_cluster_start_tls), and validators that present them
+ * (--etcd-cacert, --etcd-cert, --etcd-key). */
+bool cluster_start_tls(validator_cluster *c, uint32_t etcd_members, uint32_t validator_count, uint32_t started,
+                       const etcd_certificates *tls);
 /* Starts validator i (again) on its data directory and waits until it serves
  * /v1/status (up to 60 s). */
 bool cluster_start_validator(validator_cluster *c, uint32_t i);

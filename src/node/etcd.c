@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define WHY_BYTES 2048u
 #define B64 sodium_base64_VARIANT_ORIGINAL
@@ -212,6 +213,30 @@ size_t etcd_prefix_end(const void *prefix, size_t prefix_length, uint8_t *end, s
 static size_t receive(char *data, size_t size, size_t count, void *context);
 
 etcd_client *etcd_open(const char *endpoints, uint32_t timeout_ms, char *why, size_t why_size) {
+    return etcd_open_tls(endpoints, timeout_ms, NULL, why, why_size);
+}
+
+/* Whether the TLS files can be used; a sentence in why when not. */
+static bool tls_files_usable(const etcd_tls *tls, char *why, size_t why_size) {
+    if ((tls->cert_file == NULL) != (tls->key_file == NULL)) {
+        say(why, why_size, "a client certificate for etcd needs both its certificate and its key (--etcd-cert and "
+                           "--etcd-key)");
+        return false;
+    }
+    const struct {
+        const char *path, *what;
+    } files[] = {{tls->ca_file, "CA"}, {tls->cert_file, "client certificate"}, {tls->key_file, "client key"}};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        if (files[i].path && access(files[i].path, R_OK) != 0) {
+            say(why, why_size, "cannot read the etcd %s file %s: %s", files[i].what, files[i].path, strerror(errno));
+            return false;
+        }
+    return true;
+}
+
+etcd_client *etcd_open_tls(const char *endpoints, uint32_t timeout_ms, const etcd_tls *tls, char *why,
+                           size_t why_size) {
+    if (tls && !tls_files_usable(tls, why, why_size)) return NULL;
     if (!endpoints) {
         say(why, why_size, "no etcd endpoints given");
         return NULL;
@@ -279,6 +304,12 @@ etcd_client *etcd_open(const char *endpoints, uint32_t timeout_ms, char *why, si
     curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(curl, CURLOPT_TCP_KEEPIDLE, 10L);
     curl_easy_setopt(curl, CURLOPT_TCP_KEEPINTVL, 5L);
+    /* libcurl copies these: the handle keeps them for every call and watch. */
+    if (tls && tls->ca_file) curl_easy_setopt(curl, CURLOPT_CAINFO, tls->ca_file);
+    if (tls && tls->cert_file) {
+        curl_easy_setopt(curl, CURLOPT_SSLCERT, tls->cert_file);
+        curl_easy_setopt(curl, CURLOPT_SSLKEY, tls->key_file);
+    }
     return client;
 }
 

@@ -122,12 +122,27 @@ typedef struct {
 
 /* ---- the client ---- */
 
+/* TLS to etcd's client port, for https:// endpoints: the CA that signed the members'
+ * certificates (NULL: the system's CAs), and this client's certificate and key (PEM)
+ * for members that require client certificates (etcd --client-cert-auth): both or
+ * neither. The names are etcdctl's --cacert, --cert and --key. */
+typedef struct {
+    const char *ca_file;
+    const char *cert_file;
+    const char *key_file;
+} etcd_tls;
+
 /* Opens a client on endpoints, a comma-separated list of http://host:port URLs
  * (spaces around commas allowed; 1..ETCD_ENDPOINTS_MAX, each shorter than
  * ETCD_ENDPOINT_BYTES_MAX), with timeout_ms (ETCD_TIMEOUT_MS_MIN..MAX) for each
  * attempt of a call. Nothing is sent yet. NULL when the list or the timeout is
  * refused or memory runs out, with a sentence in why (may be NULL). */
 etcd_client *etcd_open(const char *endpoints, uint32_t timeout_ms, char *why, size_t why_size) ETCD_WARN_UNUSED;
+/* etcd_open with TLS (tls NULL: none). Refused, with why, when a file is not readable
+ * or only one of cert_file and key_file is given; a failed handshake is a call's
+ * failure (ETCD_UNAVAILABLE, with libcurl's sentence in etcd_why). */
+etcd_client *etcd_open_tls(const char *endpoints, uint32_t timeout_ms, const etcd_tls *tls, char *why,
+                           size_t why_size) ETCD_WARN_UNUSED;
 /* Closes the connection and frees the client; NULL is accepted. */
 void etcd_close(etcd_client *client);
 /* The sentence about the last failure ("" after a success). Valid until the next call. */

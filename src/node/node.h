@@ -19,6 +19,7 @@
 
 #include "node/clearing.h"
 #include "node/cosigner.h"
+#include "node/etcd.h"
 #include "node/index.h"
 #include "node/ordering.h"
 #include "tally.h"
@@ -91,6 +92,7 @@ void node_close(node *n);
 
 typedef struct {
     const char *etcd_endpoints; /* etcd client URLs, comma-separated */
+    etcd_tls etcd_tls;          /* TLS files for https:// endpoints (NULL: none) */
     const char *prefix;         /* of the chain's keys in etcd (default "/tally/") */
     const char *advertise_url;  /* this node's HTTP API as the other validators reach it */
     uint32_t lease_ttl_seconds; /* the proposer lease (default 2) */

@@ -444,7 +444,7 @@ void validator_forward(node *n) {
 
 bool node_validator_genesis(const node_validator_config *config, uint8_t **bytes, size_t *length, char *why,
                             size_t why_size) {
-    ordering_config oc = {.endpoints = config->etcd_endpoints, .prefix = config->prefix,
+    ordering_config oc = {.endpoints = config->etcd_endpoints, .tls = config->etcd_tls, .prefix = config->prefix,
                           .advertise_url = config->advertise_url, .lease_ttl_seconds = config->lease_ttl_seconds,
                           .timeout_ms = config->timeout_ms, .keep_blocks = config->keep_blocks};
     ordering *o = NULL;
@@ -467,7 +467,7 @@ bool node_validator_start(node *n, const node_validator_config *config, char *wh
     snprintf(v->data_dir, sizeof v->data_dir, "%s", n->data_dir);
     v->forwarded_capacity = n->config.mempool_capacity;
     v->forwarded = calloc(v->forwarded_capacity, sizeof *v->forwarded);
-    ordering_config oc = {.endpoints = config->etcd_endpoints, .prefix = config->prefix,
+    ordering_config oc = {.endpoints = config->etcd_endpoints, .tls = config->etcd_tls, .prefix = config->prefix,
                           .validator_index = v->index, .advertise_url = config->advertise_url,
                           .lease_ttl_seconds = config->lease_ttl_seconds, .timeout_ms = config->timeout_ms,
                           .keep_blocks = config->keep_blocks};

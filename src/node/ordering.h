@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "node/etcd.h"
 #include "tally.h"
 
 /* A block value in the log is at most this long; longer blocks are written in parts
@@ -39,6 +40,7 @@
 
 typedef struct {
     const char *endpoints;     /* etcd client URLs, comma-separated */
+    etcd_tls tls;              /* for https:// endpoints (all NULL: no files given) */
     const char *prefix;        /* of every key of this chain, e.g. "/tally/" */
     uint32_t validator_index;  /* this validator's place in the genesis set */
     const char *advertise_url; /* this validator's HTTP API, for forwarding and catch-up */

@@ -67,6 +67,7 @@ typedef struct {
 struct ordering {
     ordering_config config;
     char endpoints[2048], prefix[96], url[ORDERING_URL_MAX];
+    char ca_file[512], cert_file[512], key_file[512]; /* config.tls points here */
     char my_leader_value[ORDERING_URL_MAX + 8];
     etcd_client *keeper_etcd, *follower_etcd, *watch_etcd, *propose_etcd;
     ordering_callbacks callbacks;
@@ -172,6 +173,17 @@ bool ordering_open(const ordering_config *config, ordering **out, char *why, siz
     snprintf(o->prefix, sizeof o->prefix, "%s", config->prefix ? config->prefix : "/tally/");
     snprintf(o->url, sizeof o->url, "%s", config->advertise_url ? config->advertise_url : "");
     o->config.endpoints = o->endpoints, o->config.prefix = o->prefix, o->config.advertise_url = o->url;
+    const struct {
+        const char *from;
+        char *to;
+        const char **kept;
+    } files[] = {{config->tls.ca_file, o->ca_file, &o->config.tls.ca_file},
+                 {config->tls.cert_file, o->cert_file, &o->config.tls.cert_file},
+                 {config->tls.key_file, o->key_file, &o->config.tls.key_file}};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        if (files[i].from) snprintf(files[i].to, sizeof o->ca_file, "%s", files[i].from);
+        *files[i].kept = files[i].from ? files[i].to : NULL;
+    }
     if (o->config.lease_ttl_seconds == 0) o->config.lease_ttl_seconds = 2;
     if (o->config.timeout_ms == 0) o->config.timeout_ms = 2000;
     snprintf(o->my_leader_value, sizeof o->my_leader_value, "%u %s", config->validator_index, o->url);
@@ -180,10 +192,11 @@ bool ordering_open(const ordering_config *config, ordering **out, char *why, siz
     pthread_cond_init(&o->proposed, NULL);
     o->queue = calloc(PUBLISH_QUEUE_MAX, sizeof *o->queue);
     char client_why[256] = "out of memory";
-    o->keeper_etcd = etcd_open(o->endpoints, o->config.timeout_ms, client_why, sizeof client_why);
-    if (o->keeper_etcd) o->follower_etcd = etcd_open(o->endpoints, o->config.timeout_ms, NULL, 0);
-    if (o->follower_etcd) o->watch_etcd = etcd_open(o->endpoints, o->config.timeout_ms, NULL, 0);
-    if (o->watch_etcd) o->propose_etcd = etcd_open(o->endpoints, o->config.timeout_ms, NULL, 0);
+    const etcd_tls *tls = &o->config.tls;
+    o->keeper_etcd = etcd_open_tls(o->endpoints, o->config.timeout_ms, tls, client_why, sizeof client_why);
+    if (o->keeper_etcd) o->follower_etcd = etcd_open_tls(o->endpoints, o->config.timeout_ms, tls, NULL, 0);
+    if (o->follower_etcd) o->watch_etcd = etcd_open_tls(o->endpoints, o->config.timeout_ms, tls, NULL, 0);
+    if (o->watch_etcd) o->propose_etcd = etcd_open_tls(o->endpoints, o->config.timeout_ms, tls, NULL, 0);
     if (!o->queue || !o->propose_etcd) {
         snprintf(why, why_size, "etcd %s: %s", o->endpoints, client_why);
         ordering_close(o);

@@ -95,6 +95,9 @@ static void usage(FILE *out) {
             "  --validator           run as one validator of the chain: blocks are ordered through\n"
             "                        etcd; a new data directory joins the chain etcd holds\n"
             "  --etcd URL[,URL...]   the etcd cluster's client URLs (one etcd member beside each validator)\n"
+            "  --etcd-cacert FILE    TLS to etcd (https:// URLs): the CA of the members' certificates\n"
+            "  --etcd-cert FILE      and this validator's client certificate and key (PEM), for members\n"
+            "  --etcd-key FILE       run with --client-cert-auth (docs/VALIDATORS.md)\n"
             "  --etcd-prefix P       the chain's keys in etcd start with P (default /tally/)\n"
             "  --advertise URL       this node's API as the other validators reach it (default\n"
             "                        http://HOST:PORT of --listen)\n"
@@ -432,6 +435,12 @@ int main(int argc, char **argv) {
             genesis_validators = value;
         } else if (strcmp(option, "--etcd") == 0) {
             validation.etcd_endpoints = value;
+        } else if (strcmp(option, "--etcd-cacert") == 0) {
+            validation.etcd_tls.ca_file = value;
+        } else if (strcmp(option, "--etcd-cert") == 0) {
+            validation.etcd_tls.cert_file = value;
+        } else if (strcmp(option, "--etcd-key") == 0) {
+            validation.etcd_tls.key_file = value;
         } else if (strcmp(option, "--etcd-prefix") == 0) {
             ok = value[0] == '/' && strlen(value) < 64;
             validation.prefix = value;
