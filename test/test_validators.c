@@ -678,6 +678,71 @@ TEST(validators_follower_restart_catches_up_and_a_fourth_joins_from_genesis) {
     cluster_stop(&c);
 }
 
+/* Whether the file holds text. */
+static bool file_says(const char *path, const char *text) {
+    FILE *file = fopen(path, "r");
+    if (!file) return false;
+    static char content[1 << 16];
+    size_t got = fread(content, 1, sizeof content - 1, file);
+    content[got] = '\0';
+    fclose(file);
+    return strstr(content, text) != NULL;
+}
+
+/* etcd loses every member's data while the validators are down, one of them some
+ * blocks behind the others. The one behind refuses to start on the empty etcd and
+ * says why; the one with the highest tip, started with --reseed-etcd, writes the
+ * genesis and its tip into it; the others then start as usual, the one behind reads
+ * the blocks it missed from its peers' logs, and the chain goes on: same tips, same
+ * balances, every log verifies from its genesis. */
+static void reseed_lost_etcd(validator_cluster *c) {
+    REQUIRE(make_network(&c->nodes[1]));
+    int64_t expected[MEMBERS] = {0};
+    pay_some(c, 8, 0, expected);
+    int proposer = cluster_proposer(c, 20000);
+    REQUIRE(proposer >= 0);
+    uint32_t behind = (uint32_t)(proposer + 1) % 3, third = (uint32_t)(proposer + 2) % 3;
+    uint64_t behind_tip = 0, tip = 0, compared = 0;
+    REQUIRE(cluster_wait_same_tip(c, 1, 60000, &behind_tip));
+    cluster_kill_validator(c, behind);
+    pay_some(c, 8, 5, expected);
+    REQUIRE(cluster_wait_same_tip(c, behind_tip + 1, 60000, &tip)); /* the two running agree */
+    cluster_kill_validator(c, (uint32_t)proposer);
+    cluster_kill_validator(c, third);
+    REQUIRE(cluster_replace_etcd(c));
+
+    REQUIRE(cluster_launch_validator(c, behind));
+    CHECK_EQ(cluster_wait_exit(c, behind, 30000), 1);
+    CHECK(file_says(c->nodes[behind].stderr_path, "etcd lost the chain"));
+    CHECK(file_says(c->nodes[behind].stderr_path, "--reseed-etcd"));
+
+    c->extra_argument = "--reseed-etcd";
+    REQUIRE(cluster_start_validator(c, (uint32_t)proposer));
+    c->extra_argument = NULL;
+    CHECK(file_says(c->nodes[proposer].stderr_path, "re-seeded it with the genesis and block"));
+    REQUIRE(cluster_start_validator(c, third));
+    REQUIRE(cluster_start_validator(c, behind));
+    uint64_t same = 0;
+    REQUIRE(cluster_wait_same_tip(c, tip, 60000, &same));
+    CHECK_EQ(same, tip);
+    pay_some(c, 6, 9, expected);
+    REQUIRE(cluster_wait_same_tip(c, tip + 1, 60000, &same));
+    CHECK(cluster_compare(c, &compared));
+    CHECK_EQ(compared, same);
+    check_balances(c, expected);
+    CHECK(cluster_stop_and_verify(c, same));
+    printf("    validators: etcd lost everything at height %llu (validator %u %llu blocks behind); re-seeded from "
+           "validator %d, the one behind caught up from its peers; %llu heights agree\n",
+           (unsigned long long)tip, behind, (unsigned long long)(tip - behind_tip), proposer, (unsigned long long)same);
+}
+
+TEST(validators_reseed_an_etcd_that_lost_the_chain) {
+    validator_cluster c;
+    if (cluster_start(&c, 3, 3, 3)) reseed_lost_etcd(&c);
+    else CHECK(!"the cluster started");
+    cluster_stop(&c);
+}
+
 /* With --etcd-keep 16 (its least), the proposer deletes from etcd what every running
  * validator applied but the last 16 blocks; a validator of the genesis set that never ran
  * then finds only the genesis and the recent blocks in etcd, and reads the others

@@ -53,6 +53,33 @@ static bool read_address(validator_cluster *c, uint32_t i) {
     return true;
 }
 
+/* Each validator's etcd URLs: the member beside it first, then the others. */
+static void set_etcd_urls(validator_cluster *c) {
+    for (uint32_t i = 0; i < c->validator_count; i++) {
+        char *urls = c->etcd_urls[i];
+        size_t used = 0;
+        uint32_t own = i % c->etcd_count;
+        for (uint32_t k = 0; k < c->etcd_count; k++) {
+            uint32_t member = (own + k) % c->etcd_count;
+            used += (size_t)snprintf(urls + used, sizeof c->etcd_urls[i] - used, "%s%s", k ? "," : "",
+                                     etcd_cluster_url(&c->etcd, member));
+        }
+    }
+}
+
+bool cluster_replace_etcd(validator_cluster *c) {
+    etcd_cluster_stop(&c->etcd);
+    char why[512];
+    if (!(c->tls ? etcd_cluster_start_tls(&c->etcd, c->etcd_count, c->tls, why, sizeof why)
+                 : etcd_cluster_start(&c->etcd, c->etcd_count, why, sizeof why))) {
+        fprintf(stderr, "    cluster: %s\n", why);
+        return false;
+    }
+    for (uint32_t j = 0; j < c->etcd_count; j++) c->etcd_down[j] = false;
+    set_etcd_urls(c);
+    return true;
+}
+
 bool cluster_start(validator_cluster *c, uint32_t etcd_members, uint32_t validator_count, uint32_t started) {
     return cluster_start_tls(c, etcd_members, validator_count, started, NULL);
 }
@@ -79,16 +106,8 @@ bool cluster_start_tls(validator_cluster *c, uint32_t etcd_members, uint32_t val
         c->made[i] = true;
         snprintf(c->nodes[i].stderr_path, sizeof c->nodes[i].stderr_path, "%s/stderr.log", c->nodes[i].directory);
         if (!read_address(c, i)) return false;
-        /* The member beside it first, then the others. */
-        char *urls = c->etcd_urls[i];
-        size_t used = 0;
-        uint32_t own = i % etcd_members;
-        for (uint32_t k = 0; k < etcd_members; k++) {
-            uint32_t member = (own + k) % etcd_members;
-            used += (size_t)snprintf(urls + used, sizeof c->etcd_urls[i] - used, "%s%s", k ? "," : "",
-                                     etcd_cluster_url(&c->etcd, member));
-        }
     }
+    set_etcd_urls(c);
     for (uint32_t i = 0; i < started; i++)
         if (!cluster_start_validator(c, i)) return false;
     return true;
@@ -121,6 +140,7 @@ bool cluster_launch_validator(validator_cluster *c, uint32_t i) {
         arguments[count++] = "--etcd-keep";
         arguments[count++] = c->etcd_keep;
     }
+    if (c->extra_argument) arguments[count++] = c->extra_argument;
     if (c->tls) {
         arguments[count++] = "--etcd-cacert", arguments[count++] = c->tls->ca;
         arguments[count++] = "--etcd-cert", arguments[count++] = c->tls->client_cert;

@@ -43,6 +43,7 @@ typedef struct {
      * set it after a cluster_start that started none. */
     const char *etcd_keep;
     const etcd_certificates *tls; /* cluster_start_tls: https to etcd, with these files */
+    const char *extra_argument;   /* one more argument of the validators launched after it is set */
 } validator_cluster;
 
 /* Starts etcd_members etcd members, makes validator_count data directories and
@@ -65,6 +66,10 @@ void cluster_kill_validator(validator_cluster *c, uint32_t i);
 bool cluster_running(const validator_cluster *c, uint32_t i);
 /* kill -9 of etcd member j, and starting it again (waits for /health). */
 void cluster_kill_etcd(validator_cluster *c, uint32_t j);
+/* etcd loses everything: its members are stopped and their data removed, and a new
+ * cluster of as many members starts on other ports; the validators launched after
+ * it are given the new URLs. */
+bool cluster_replace_etcd(validator_cluster *c);
 bool cluster_restart_etcd(validator_cluster *c, uint32_t j);
 /* Waits up to timeout_ms for validator i to exit by itself; its exit status, or -1
  * when it is still running then. */

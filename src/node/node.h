@@ -98,6 +98,7 @@ typedef struct {
     uint32_t lease_ttl_seconds; /* the proposer lease (default 2) */
     uint32_t timeout_ms;        /* of one request to etcd (default 2000) */
     uint32_t keep_blocks;       /* blocks kept in etcd below what every validator applied */
+    bool reseed_etcd;           /* an etcd that lost the chain is re-seeded from this log */
 } node_validator_config;
 
 /* The genesis block the ordering log holds (malloc'd encoding), for a new data

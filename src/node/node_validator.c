@@ -478,16 +478,44 @@ bool node_validator_start(node *n, const node_validator_config *config, char *wh
         return false;
     }
     /* The log's genesis is this chain's, or this is its first validator's first start
-     * and the log has none yet: this one's is written. */
-    uint8_t *genesis = NULL, *theirs = NULL;
-    size_t genesis_length = 0, their_length = 0;
+     * and the log has none yet: this one's is written. A log without a genesis while
+     * this validator holds blocks past it means etcd lost the chain: it is re-seeded
+     * from here only when the operator says so (--reseed-etcd on the validator with
+     * the highest tip), since blocks of the lost log that only others hold would be
+     * replaced. */
+    uint8_t *genesis = NULL, *theirs = NULL, *tip_block = NULL;
+    size_t genesis_length = 0, their_length = 0, tip_length = 0;
     tally_chain_failure failure;
+    bool found = true, reseed = false;
     bool ok = tally_blocklog_read_encoded(tally_store_log(n->store), 0, &genesis, &genesis_length, &failure) ==
               TALLY_CHAIN_OK;
     if (!ok) snprintf(why, why_size, "%s", failure.message);
+    if (ok && next > 1) ok = ordering_log_exists(v->ordering, &found, why, why_size);
+    if (ok && !found && !config->reseed_etcd) {
+        snprintf(why, why_size,
+                 "etcd holds no chain under %s, but this validator's log holds blocks 0..%" PRIu64
+                 ": etcd lost the chain (or --etcd names another cluster). Start the validator with the highest "
+                 "tip with --reseed-etcd; the others then catch up from it",
+                 config->prefix ? config->prefix : "/tally/", next - 1);
+        ok = false;
+    }
+    if (ok && !found) {
+        reseed = true;
+        ok = tally_blocklog_read_encoded(tally_store_log(n->store), next - 1, &tip_block, &tip_length, &failure) ==
+             TALLY_CHAIN_OK;
+        if (!ok) snprintf(why, why_size, "%s", failure.message);
+    }
     ok = ok && ordering_genesis(v->ordering, genesis, genesis_length, &theirs, &their_length, why, why_size);
+    if (ok && reseed) {
+        ok = ordering_reseed(v->ordering, next - 1, tip_block, tip_length, why, why_size);
+        if (ok && !n->config.quiet)
+            fprintf(stderr, "tallyd: etcd held no chain: re-seeded it with the genesis and block %" PRIu64
+                            " of this log; the other validators read the blocks below from the peers\n",
+                    next - 1);
+    }
     free(genesis);
     free(theirs);
+    free(tip_block);
     if (!ok) {
         ordering_close(v->ordering);
         free(v->forwarded);

@@ -89,6 +89,16 @@ bool ordering_open(const ordering_config *config, ordering **out, char *why, siz
  * prefix. bytes are malloc'd. */
 bool ordering_genesis(ordering *o, const uint8_t *genesis, size_t genesis_length, uint8_t **bytes, size_t *length,
                       char *why, size_t why_size);
+/* Whether the log holds a genesis (*found); false with why when etcd cannot say. */
+bool ordering_log_exists(ordering *o, bool *found, char *why, size_t why_size);
+/* Re-seeds a log that lost everything (etcd lost every member's data) from this
+ * validator's block log: after ordering_genesis wrote the genesis, writes block
+ * `height` (its tip) and the checkpoint at that height, so that the others read the
+ * heights below it from the peers' logs and the chain goes on at height + 1. Run on
+ * the validator with the highest tip: one that is ahead of it stops at the first block
+ * that does not follow its own (docs/VALIDATORS.md). Refused when etcd already holds
+ * a block at that height that is not this one. */
+bool ordering_reseed(ordering *o, uint64_t height, const uint8_t *block, size_t length, char *why, size_t why_size);
 /* Starts the lease keeper and the follower, which delivers the log from next_height
  * on (the node's tip + 1); heights etcd no longer holds (compacted behind every
  * validator) it reads from the peers' block logs (GET /v1/blocks/{h}/raw of the

@@ -314,6 +314,49 @@ static bool block_value(ordering *o, uint64_t height, const uint8_t *bytes, size
     return true;
 }
 
+bool ordering_log_exists(ordering *o, bool *found, char *why, size_t why_size) {
+    char key[KEY_BYTES_MAX];
+    size_t key_length = block_key(o, key, 0);
+    uint64_t give_up_ms = now_ms() + GENESIS_WAIT_MS;
+    etcd_status status;
+    while ((status = etcd_get(o->propose_etcd, key, key_length, NULL, found, NULL)) == ETCD_UNAVAILABLE &&
+           now_ms() < give_up_ms)
+        sleep_ms(100);
+    if (status != ETCD_OK) return set_why(why, why_size, "reading the chain's genesis from etcd", o->propose_etcd), false;
+    return true;
+}
+
+bool ordering_reseed(ordering *o, uint64_t height, const uint8_t *block, size_t length, char *why, size_t why_size) {
+    if (height == 0) return true; /* the genesis alone: ordering_genesis wrote it */
+    char key[KEY_BYTES_MAX];
+    size_t key_length = block_key(o, key, height);
+    const uint8_t *value = NULL;
+    uint8_t *owned = NULL;
+    size_t value_length = 0;
+    if (!block_value(o, height, block, length, &value, &value_length, &owned, why, why_size)) return false;
+    bool created = false;
+    etcd_kv existing = {0};
+    etcd_status status =
+        etcd_create(o->propose_etcd, key, key_length, value, value_length, 0, NULL, &created, NULL, &existing);
+    bool same = status == ETCD_OK && (created || (existing.value_length == value_length &&
+                                                  memcmp(existing.value, value, value_length) == 0));
+    etcd_kv_release(&existing);
+    free(owned);
+    if (status != ETCD_OK) return set_why(why, why_size, "writing the tip block to etcd", o->propose_etcd), false;
+    if (!same)
+        return snprintf(why, why_size, "etcd holds another block at height %" PRIu64 ": it was re-seeded already", height),
+               false;
+    char checkpoint[KEY_BYTES_MAX], text[32];
+    size_t checkpoint_length = key_of(o, checkpoint, "checkpoint");
+    int text_length = snprintf(text, sizeof text, "%" PRIu64, height);
+    if (etcd_put(o->propose_etcd, checkpoint, checkpoint_length, text, (size_t)text_length, 0) != ETCD_OK)
+        return set_why(why, why_size, "writing the checkpoint to etcd", o->propose_etcd), false;
+    pthread_mutex_lock(&o->lock);
+    o->metrics.compacted_below = height;
+    pthread_mutex_unlock(&o->lock);
+    return true;
+}
+
 ordering_outcome ordering_propose(ordering *o, uint64_t height, const uint8_t *bytes, size_t length, char *why,
                                   size_t why_size) {
     char key[KEY_BYTES_MAX], leader[KEY_BYTES_MAX];

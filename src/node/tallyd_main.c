@@ -95,6 +95,8 @@ static void usage(FILE *out) {
             "  --validator           run as one validator of the chain: blocks are ordered through\n"
             "                        etcd; a new data directory joins the chain etcd holds\n"
             "  --etcd URL[,URL...]   the etcd cluster's client URLs (one etcd member beside each validator)\n"
+            "  --reseed-etcd         etcd lost the chain (every member's data): write this validator's\n"
+            "                        genesis and tip into it; run on the validator with the highest tip\n"
             "  --etcd-cacert FILE    TLS to etcd (https:// URLs): the CA of the members' certificates\n"
             "  --etcd-cert FILE      and this validator's client certificate and key (PEM), for members\n"
             "  --etcd-key FILE       run with --client-cert-auth (docs/VALIDATORS.md)\n"
@@ -376,6 +378,8 @@ int main(int argc, char **argv) {
             repair_log = true, takes_value = false;
         } else if (strcmp(option, "--validator") == 0) {
             validator = true, takes_value = false;
+        } else if (strcmp(option, "--reseed-etcd") == 0) {
+            validation.reseed_etcd = true, takes_value = false;
         } else if (strcmp(option, "--validator-key") == 0) {
             print_key = true, takes_value = false;
         } else if (strcmp(option, "--dev") == 0) {
