@@ -251,6 +251,7 @@ test('a marketplace order from the listing to both reviews', async () => {
   await s.open(buyer, '#/market/1');
   await buyer.locator('#market-q').fill('honey');
   await buyer.locator('#market-search').click();
+  await buyer.locator('#listings[data-query="honey"][aria-busy="false"]').waitFor();
   await buyer.locator(`#listing-${listing.id} #order-quantity-${listing.id}`).fill('2');
   await buyer.locator(`#order-send-${listing.id}`).click();
   await s.expectDialogSays(buyer, 'Order 2 × “Honey, a jar” for 12.00 GVH (fees at most 0.18 GVH)');

@@ -126,14 +126,20 @@ export async function renderMarket(main, { sodium, args, refresh }) {
   const select = h('select', { name: 'network', id: 'market-network', onchange: (e) => { location.hash = `#/market/${e.target.value}`; } },
     [...networks.values()].map((n) => h('option', { value: n.id, selected: n.id === network.id }, n.name)));
   const text = h('input', { name: 'q', id: 'market-q', type: 'search', autocomplete: 'off' });
+  // The list says which search it shows (data-query) and is busy while one runs: a
+  // member (or a test) typing into the previous list's forms would lose what it typed.
   const search = async () => {
+    const query = text.value.trim();
+    results.setAttribute('aria-busy', 'true');
     try {
-      const answer = await get(`/networks/${network.id}/listings`, { q: text.value.trim(), limit: 50 });
+      const answer = await get(`/networks/${network.id}/listings`, { q: query, limit: 50 });
       replace(results, answer.listings.length === 0 ? h('p', {}, 'No listing matches.') : h('ul', { class: 'listings' },
         answer.listings.map((l) => listingItem(sodium, key, l, network, membership, refresh))));
     } catch (e) {
       replace(results, notice('error', e.message));
     }
+    results.dataset.query = query;
+    results.setAttribute('aria-busy', 'false');
   };
   const form = h('form', { class: 'card search', role: 'search', onsubmit: (e) => { e.preventDefault(); search(); } },
     field('Network', select), field('Search', text), h('button', { type: 'submit', id: 'market-search' }, 'Search'));
