@@ -123,7 +123,8 @@ static bool spawn(etcd_cluster *cluster, uint32_t index, bool existing) {
                                "--log-outputs", "stderr",
                                NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
     if (cluster->tls) {
-        size_t at = sizeof arguments / sizeof arguments[0] - 9;
+        size_t at = 0;
+        while (arguments[at]) at++; /* after the last, into the room left for TLS */
         const char *more[] = {"--cert-file", cluster->tls->server_cert, "--key-file", cluster->tls->server_key,
                               "--trusted-ca-file", cluster->tls->ca, "--client-cert-auth"};
         for (size_t i = 0; i < sizeof more / sizeof more[0]; i++) arguments[at + i] = more[i];
@@ -301,6 +302,14 @@ static bool start_cluster(etcd_cluster *cluster, uint32_t count, const char *bin
     return false;
 }
 
+/* rm -rf of a directory this harness made (its name starts with prefix). */
+static void remove_directory(const char *directory, const char *prefix) {
+    if (strncmp(directory, prefix, strlen(prefix)) != 0 || strchr(directory, '\'')) return;
+    char command[128];
+    snprintf(command, sizeof command, "rm -rf '%s'", directory);
+    if (system(command) != 0) fprintf(stderr, "could not remove %s\n", directory);
+}
+
 bool etcd_cluster_start_binary(etcd_cluster *cluster, uint32_t count, const char *binary, char *why,
                                size_t why_size) {
     return start_cluster(cluster, count, binary, NULL, why, why_size);
@@ -381,10 +390,7 @@ bool etcd_cluster_make_certificates(etcd_certificates *c, char *why, size_t why_
 }
 
 void etcd_cluster_remove_certificates(etcd_certificates *c) {
-    if (!c->directory[0]) return;
-    char command[128];
-    snprintf(command, sizeof command, "rm -rf %s", c->directory);
-    if (system(command) != 0) fprintf(stderr, "    could not remove %s\n", c->directory);
+    remove_directory(c->directory, "/tmp/tally-tls-");
     c->directory[0] = '\0';
 }
 
@@ -440,11 +446,7 @@ int etcd_cluster_leader(const etcd_cluster *cluster) {
 
 void etcd_cluster_stop(etcd_cluster *cluster) {
     stop_members(cluster);
-    if (strncmp(cluster->directory, "/tmp/tally-etcd-", 16) == 0 && !strchr(cluster->directory, '\'')) {
-        char command[128];
-        snprintf(command, sizeof command, "rm -rf '%s'", cluster->directory);
-        if (system(command) != 0) fprintf(stderr, "could not remove %s\n", cluster->directory);
-    }
+    remove_directory(cluster->directory, "/tmp/tally-etcd-");
     cluster->directory[0] = '\0';
     cluster->count = 0;
 }

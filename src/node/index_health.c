@@ -54,18 +54,13 @@ static bool decode_figures(const uint8_t in[HEALTH_FIGURES_BYTES], tally_health 
 
 index_error index_health_recorded(tally_index *index, const tally_event *event, char *why, size_t why_size) {
     if (event->amount <= 0 || event->amount > UINT32_MAX) return INDEX_OK; /* not a period: nothing to keep */
-    const tally_health *figures = NULL;
-    for (uint32_t i = 0; i < index->health_given_count; i++) {
-        const index_health_given *given = &index->health_given[i];
-        if (given->network_id == event->network_id && given->health.period == (uint64_t)event->amount)
-            figures = &given->health;
-    }
-    const index_health_pool *pool = NULL;
-    for (uint32_t i = 0; i < index->health_given_count; i++) {
-        const index_health_given *given = &index->health_given[i];
-        if (given->network_id == event->network_id && given->health.period == (uint64_t)event->amount)
-            pool = given->pool.known ? &given->pool : NULL;
-    }
+    const index_health_given *given = NULL;
+    for (uint32_t i = 0; i < index->health_given_count; i++)
+        if (index->health_given[i].network_id == event->network_id &&
+            index->health_given[i].health.period == (uint64_t)event->amount)
+            given = &index->health_given[i];
+    const tally_health *figures = given ? &given->health : NULL;
+    const index_health_pool *pool = given && given->pool.known ? &given->pool : NULL;
     uint8_t encoded[HEALTH_FIGURES_BYTES], pool_bytes[HEALTH_POOL_BYTES];
     binding b = bind_start(index, STATEMENT_HEALTH_PUT);
     bind_int(&b, 1, event->network_id);

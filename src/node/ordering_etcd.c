@@ -206,6 +206,19 @@ bool ordering_open(const ordering_config *config, ordering **out, char *why, siz
     return true;
 }
 
+/* Reads the log's genesis (kv may be NULL), asking again until give_up_ms while etcd
+ * is unavailable: etcd without a leader for a moment (an election after a member
+ * died) is no reason to give up starting. */
+static etcd_status read_genesis(ordering *o, etcd_kv *kv, bool *found, uint64_t give_up_ms) {
+    char key[KEY_BYTES_MAX];
+    size_t key_length = block_key(o, key, 0);
+    etcd_status status;
+    while ((status = etcd_get(o->propose_etcd, key, key_length, kv, found, NULL)) == ETCD_UNAVAILABLE &&
+           now_ms() < give_up_ms)
+        sleep_ms(100);
+    return status;
+}
+
 bool ordering_genesis(ordering *o, const uint8_t *genesis, size_t genesis_length, uint8_t **bytes, size_t *length,
                       char *why, size_t why_size) {
     *bytes = NULL, *length = 0;
@@ -213,13 +226,8 @@ bool ordering_genesis(ordering *o, const uint8_t *genesis, size_t genesis_length
     size_t key_length = block_key(o, key, 0);
     etcd_kv kv = {0};
     bool found = false;
-    /* etcd without a leader for a moment (an election after a member died) is no
-     * reason to give up starting: ask again for a while. */
     uint64_t give_up_ms = now_ms() + GENESIS_WAIT_MS;
-    etcd_status status;
-    while ((status = etcd_get(o->propose_etcd, key, key_length, &kv, &found, NULL)) == ETCD_UNAVAILABLE &&
-           now_ms() < give_up_ms)
-        sleep_ms(100);
+    etcd_status status = read_genesis(o, &kv, &found, give_up_ms);
     if (status != ETCD_OK) return set_why(why, why_size, "reading the chain's genesis from etcd", o->propose_etcd), false;
     if (!found && !genesis) {
         snprintf(why, why_size,
@@ -315,15 +323,9 @@ static bool block_value(ordering *o, uint64_t height, const uint8_t *bytes, size
 }
 
 bool ordering_log_exists(ordering *o, bool *found, char *why, size_t why_size) {
-    char key[KEY_BYTES_MAX];
-    size_t key_length = block_key(o, key, 0);
-    uint64_t give_up_ms = now_ms() + GENESIS_WAIT_MS;
-    etcd_status status;
-    while ((status = etcd_get(o->propose_etcd, key, key_length, NULL, found, NULL)) == ETCD_UNAVAILABLE &&
-           now_ms() < give_up_ms)
-        sleep_ms(100);
-    if (status != ETCD_OK) return set_why(why, why_size, "reading the chain's genesis from etcd", o->propose_etcd), false;
-    return true;
+    if (read_genesis(o, NULL, found, now_ms() + GENESIS_WAIT_MS) == ETCD_OK) return true;
+    set_why(why, why_size, "reading the chain's genesis from etcd", o->propose_etcd);
+    return false;
 }
 
 bool ordering_reseed(ordering *o, uint64_t height, const uint8_t *block, size_t length, char *why, size_t why_size) {

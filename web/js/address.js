@@ -9,6 +9,8 @@
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
 export const ADDRESS_PREFIX = 'tly1';
 export const ADDRESS_LENGTH = 62;
+/** The shape of an address, for a regular expression (the checksum needs decodeAddress). */
+export const ADDRESS_SHAPE = `${ADDRESS_PREFIX}[a-z2-7]{${ADDRESS_LENGTH - ADDRESS_PREFIX.length}}`; // ALPHABET's characters
 
 function checksum(sodium, key) {
   return sodium.crypto_generichash(32, key, null).subarray(0, 4);

@@ -5,6 +5,12 @@
 // not with every page. And what a code says, for the wallet: a payment request's
 // link (#/pay/ID) or a member's address.
 
+import { ADDRESS_SHAPE } from './address.js';
+
+const ADDRESS = new RegExp(`^${ADDRESS_SHAPE}$`);
+const PAY_LINK = /^#\/pay\/([1-9][0-9]{0,9})$/;
+const ADMIT_LINK = new RegExp(`^#/console/admit/([1-9][0-9]{0,9})/(${ADDRESS_SHAPE})$`);
+
 let loading = null;
 
 /** jsQR, loaded once. */
@@ -98,7 +104,7 @@ export function admissionLink(networkId, address) {
  */
 export function codeMeaning(text) {
   const trimmed = String(text ?? '').trim();
-  if (/^tly1[a-z2-7]{58}$/.test(trimmed)) return { address: trimmed };
+  if (ADDRESS.test(trimmed)) return { address: trimmed };
   let url;
   try {
     url = new URL(trimmed);
@@ -106,8 +112,8 @@ export function codeMeaning(text) {
     return null;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
-  const pay = /^#\/pay\/([1-9][0-9]{0,9})$/.exec(url.hash);
+  const pay = PAY_LINK.exec(url.hash);
   if (pay) return { request: Number(pay[1]) };
-  const admit = /^#\/console\/admit\/([1-9][0-9]{0,9})\/(tly1[a-z2-7]{58})$/.exec(url.hash);
+  const admit = ADMIT_LINK.exec(url.hash);
   return admit ? { admit: { network: Number(admit[1]), address: admit[2] } } : null;
 }

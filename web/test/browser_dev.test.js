@@ -27,6 +27,18 @@ async function advanceAndSettle(seconds) {
   throw new Error('no block came after the clock moved');
 }
 
+/** Moves the clock past a one-hour vote; a proposal that passed is applied at the next
+ * block's end (no timelock). Its status then. */
+async function pastTheVote(id) {
+  await advanceAndSettle(HOUR + 60);
+  let status = (await s.api(`/proposals/${id}`)).status;
+  if (status === 'passed') {
+    await advanceAndSettle(1);
+    status = (await s.api(`/proposals/${id}`)).status;
+  }
+  return status;
+}
+
 test('members found a network they govern, propose a fee, vote, and the change applies', async () => {
   const pages = {};
   for (const name of ['alice', 'bob', 'carol']) {
@@ -81,13 +93,7 @@ test('members found a network they govern, propose a fee, vote, and the change a
   await s.screenshot(bob, 'governance-voting-desktop');
 
   // an hour later the vote is over; with no timelock the change applies
-  await advanceAndSettle(HOUR + 60);
-  let status = (await s.api(`/proposals/${proposal.id}`)).status;
-  if (status === 'passed') {
-    await advanceAndSettle(1);
-    status = (await s.api(`/proposals/${proposal.id}`)).status;
-  }
-  assert.equal(status, 'executed');
+  assert.equal(await pastTheVote(proposal.id), 'executed');
   // a higher fee touches others' money: it is announced, and in force after the week's notice
   const announced = await s.api(`/networks/${commons.id}`);
   assert.equal(announced.policy.fee_bps, 100);
@@ -165,13 +171,7 @@ test('members vote to propose a gateway to Greenvale; Greenvale\'s operator acce
     await s.sign(pages[name]);
     await s.outcome(pages[name], `#governance-${commons.id}`);
   }
-  await advanceAndSettle(HOUR + 60);
-  let status = (await s.api(`/proposals/${proposal.id}`)).status;
-  if (status === 'passed') {
-    await advanceAndSettle(1);
-    status = (await s.api(`/proposals/${proposal.id}`)).status;
-  }
-  assert.equal(status, 'executed');
+  assert.equal(await pastTheVote(proposal.id), 'executed');
   const gateway = (await s.api(`/gateways?network=${commons.id}`)).gateways.find((g) => g.status === 'proposed');
   assert.ok(gateway, 'the gateway is proposed by the governance');
   assert.deepEqual([gateway.network_a, gateway.network_b], [commons.id, 1]);

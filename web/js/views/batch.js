@@ -25,6 +25,7 @@ function payeeIn(text, network, networks) {
 /** The rows of the file as payments of this network, each payee resolved. */
 async function readLines(sodium, key, network, networks, rows) {
   const lines = [];
+  const resolved = new Map(); // who -> address: a payroll names the same payees often
   for (const row of rows) {
     const at = (e) => new Error(`line ${row.line}: ${e.message}`);
     const amount = parseAmount(row.amount, network.decimals);
@@ -39,7 +40,8 @@ async function readLines(sodium, key, network, networks, rows) {
     let who, address;
     try {
       who = payeeIn(row.payee, network, networks);
-      address = await resolveMember(sodium, network.id, who);
+      address = resolved.get(who) ?? await resolveMember(sodium, network.id, who);
+      resolved.set(who, address);
     } catch (e) {
       throw at(e.code === 'NOT_MEMBER' ? new Error(`no member '${who}' in ${network.name}`) : e);
     }

@@ -91,9 +91,14 @@ function networkConsole(sodium, key, network, networks, refresh) {
  * address in the admission form of that network, and a line saying who asks. Nothing
  * is signed until the operator presses Admit.
  */
-async function askedAdmission(main, key, networks, [networkId, address]) {
+async function askedAdmission(sodium, main, key, networks, [networkId, address]) {
   const network = networks.get(Number(networkId));
-  if (!network || !/^tly1[a-z2-7]{58}$/.test(address ?? '')) return notice('error', 'This link to admit a member is damaged.');
+  try {
+    if (!network) throw new Error(`no network ${networkId}`);
+    decodeAddress(sodium, address);
+  } catch (e) {
+    return notice('error', `This link to admit a member is damaged: ${e.message}.`);
+  }
   if (!network.operators.includes(key.address))
     return notice('warn', `${address} asks to be admitted to ${network.name}: only its operators can, and key '${key.name}' is not one (select an operator's key in the wallet).`);
   const member = await get(`/networks/${network.id}/accounts/${address}`).catch(() => null);
@@ -121,7 +126,7 @@ export async function renderConsole(main, { sodium, args = [], refresh }) {
     sections,
     foundForm(sodium, key, refresh));
   if (args[0] === 'admit') {
-    const said = await askedAdmission(main, key, all, args.slice(1));
+    const said = await askedAdmission(sodium, main, key, all, args.slice(1));
     said.id = 'admission-asked';
     main.querySelector('h1').after(said);
   }

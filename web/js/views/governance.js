@@ -8,9 +8,10 @@
 // a new network.
 import { get } from '../api.js';
 import { decodeAddress } from '../address.js';
-import { formatAmount, parseAmount } from '../amount.js';
+import { parseAmount } from '../amount.js';
 import { field, formatTime, h, notice } from '../dom.js';
 import { zeroBody } from '../encoding.js';
+import { money } from '../networks.js';
 import { newNetworkPolicy, policyForEncoding } from '../policy.js';
 import { signAndShow } from '../sign.js';
 import { actionForm, resolveMember } from './wallet.js';
@@ -23,14 +24,14 @@ function describe(action, network, networks) {
   const name = (id) => networks.get(id)?.name ?? `network ${id}`;
   switch (action.type) {
     case 'gateway_propose': return `open a gateway to ${name(action.partner)}: ${action.rate_a} ${network.unit} units for ${action.rate_b} of theirs, ` +
-      `${network.name} lets ${formatAmount(BigInt(action.side_a.limit), network.decimals)} ${network.unit} be owed to it`;
+      `${network.name} lets ${money(action.side_a.limit, network)} be owed to it`;
     case 'gateway_accept': return `accept gateway ${action.gateway} on the terms proposed`;
     case 'policy_update': return `set the base fee to ${(action.policy.fee_bps / 100).toFixed(2)}%`;
     case 'member_suspend': return `suspend ${action.key_name ?? action.key}`;
     case 'member_reinstate': return `reinstate ${action.key_name ?? action.key}`;
     case 'operator_add': return `make ${action.key_name ?? action.key} an operator`;
     case 'operator_remove': return `remove the operator ${action.key_name ?? action.key}`;
-    case 'order_resolve': return `resolve order ${action.order}: ${formatAmount(BigInt(action.seller_amount), network.decimals)} ${network.unit} to the seller`;
+    case 'order_resolve': return `resolve order ${action.order}: ${money(action.seller_amount, network)} to the seller`;
     default: return action.type.replaceAll('_', ' ');
   }
 }
