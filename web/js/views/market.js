@@ -3,7 +3,7 @@
 // order from an offer (the money is held until the buyer confirms), and follow one's
 // orders through each step (the seller accepts or declines; the buyer cancels,
 // confirms or disputes), then review the other side once. Disputes are resolved by
-// operators (the CLI's `tally market resolve`; not in the page yet).
+// operators in the console (operations.js) or by the members' vote (governance.js).
 import { get } from '../api.js';
 import { parseAmount } from '../amount.js';
 import { field, formatTime, h, notice, replace } from '../dom.js';
