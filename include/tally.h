@@ -68,6 +68,8 @@ extern "C" {
 #define TALLY_DAILY_GROWTH_MAX 1000u   /* the most networks (or assets) per key per day a chain may allow */
 #define TALLY_APPROVALS_MAX 65536u     /* the most unused approvals of each kind one key may hold */
 #define TALLY_VALIDATORS_MAX 16u
+/* An unapproved change of the validator set lapses this long after its proposal. */
+#define TALLY_VALIDATOR_CHANGE_SECONDS (7 * 86400)
 
 /* Time. A day is 86,400 seconds of block time, counted from the Unix epoch (UTC). */
 #define TALLY_DAY_SECONDS 86400
@@ -248,7 +250,12 @@ extern "C" {
     X(SPLIT_ABOVE_ORDER, "the seller's part of a dispute's split is at most the order's amount") \
     X(BAD_RATING, "a review rates 1 to 5")                                              \
     X(ALREADY_REVIEWED, "this side has reviewed this order already")                    \
-    X(NOT_REVIEWABLE, "an order is reviewed by its buyer or seller once it is completed, released or resolved")
+    X(NOT_REVIEWABLE, "an order is reviewed by its buyer or seller once it is completed, released or resolved") \
+    /* the chain's validator set (docs/VALIDATORS.md "Changing the validator set") */   \
+    X(BAD_VALIDATOR_SET, "a change adds new keys (never a system, repeated or former validator's key) and retires current validators, keeps one, and fits 16 slots") \
+    X(VALIDATOR_CHANGE_OPEN, "another validator's change of the validator set is open: approve it or wait until it lapses") \
+    X(NO_VALIDATOR_CHANGE, "no change of the validator set with this id is open")     \
+    X(ALREADY_APPROVED, "this validator has approved this change already")
 
 typedef enum {
 #define TALLY_ERROR_ENUM(name, message) TALLY_ERR_##name,
@@ -491,8 +498,10 @@ typedef enum {
     TALLY_TX_ORDER_DISPUTE = 56,
     TALLY_TX_ORDER_RESOLVE = 57,
     TALLY_TX_REVIEW = 58,
+    TALLY_TX_VALIDATOR_PROPOSE = 59,
+    TALLY_TX_VALIDATOR_APPROVE = 60,
     TALLY_TX_TYPE_FIRST = TALLY_TX_NETWORK_CREATE,
-    TALLY_TX_TYPE_LAST = TALLY_TX_REVIEW
+    TALLY_TX_TYPE_LAST = TALLY_TX_VALIDATOR_APPROVE
 } tally_tx_type;
 
 /* "transfer" for TALLY_TX_TRANSFER; NULL for an unknown type. */
@@ -647,6 +656,24 @@ typedef struct {
     uint32_t networks;
     uint32_t assets;
 } tally_tx_chain_approve;
+
+/* VALIDATOR_PROPOSE (the keys past add_count must be zero): an active validator proposes a change of the chain's validator
+ * set: `add_count` new keys take the next free slots, and the slots whose bit is set
+ * in `retire` stop being validators (a slot is never reused, so a key, once retired,
+ * does not return). The change takes effect at the end of the block in which a
+ * quorum of the active validators (count / 2 + 1; the proposer counts) has approved
+ * it, and lapses unapproved TALLY_VALIDATOR_CHANGE_SECONDS after it was proposed.
+ * One change is open at a time; its proposer may replace it (approvals start over). */
+typedef struct {
+    uint8_t add_count; /* 0..TALLY_VALIDATORS_MAX */
+    tally_key add[TALLY_VALIDATORS_MAX];
+    uint32_t retire;   /* bit i: retire validators[i] (bits 16.. must be 0) */
+} tally_tx_validator_propose;
+
+/* VALIDATOR_APPROVE: an active validator approves the open change `change_id`. */
+typedef struct {
+    uint32_t change_id;
+} tally_tx_validator_approve;
 
 /* PENDING_CREATE: the signer (payer) holds amount plus its fee for payee, until it is
  * posted (by the payer or the resolver), voided (by the payee or the resolver) or its
@@ -956,6 +983,8 @@ typedef struct {
         tally_tx_order_create order_create;
         tally_tx_order_step order_step;
         tally_tx_review review;
+        tally_tx_validator_propose validator_propose;
+        tally_tx_validator_approve validator_approve;
     } body;
     uint8_t signature[TALLY_SIGNATURE_BYTES];
 } tally_tx;
@@ -1361,7 +1390,21 @@ typedef enum {
     TALLY_GROWTH_COUNT
 } tally_growth_mode;
 
-/* The rules a chain's genesis fixes. Validator 0 is the genesis producer. */
+/* A change of the validator set that a validator proposed and a quorum has not yet
+ * approved (VALIDATOR_PROPOSE; open when `open`). */
+typedef struct {
+    uint8_t open;
+    uint8_t add_count;
+    tally_key add[TALLY_VALIDATORS_MAX];
+    uint16_t retire;    /* slots to retire */
+    uint32_t id;        /* the chain's count of changes proposed, this one included */
+    tally_key proposer;
+    uint16_t approvals; /* bit i: validators[i] approved */
+    int64_t expires_at; /* it lapses at the first block end at or after this time */
+} tally_validator_change;
+
+/* The rules a chain's genesis fixes, and the validator set as the validators have
+ * changed it since. Validator 0 is the genesis producer. */
 typedef struct {
     uint8_t growth_mode;               /* tally_growth_mode */
     uint16_t networks_per_key_per_day; /* OPEN: 1..TALLY_DAILY_GROWTH_MAX */
@@ -1371,8 +1414,18 @@ typedef struct {
      * which it is (verify says so). */
     uint8_t dev_chain;
     uint8_t validator_count;           /* 0..TALLY_VALIDATORS_MAX (0: nobody approves) */
-    tally_key validators[TALLY_VALIDATORS_MAX];
+    tally_key validators[TALLY_VALIDATORS_MAX]; /* slots: changes append, never reorder */
+    /* Not in a genesis (which has none); the state's, changed by VALIDATOR_PROPOSE and
+     * VALIDATOR_APPROVE and in the state commitment. */
+    uint16_t retired;                  /* bit i: validators[i] is no longer a validator */
+    uint32_t validator_changes;        /* changes proposed so far */
+    tally_validator_change change;     /* the open one */
 } tally_chain_rules;
+
+/* Whether slot i of the rules is a validator now (in the roster and not retired). */
+bool tally_chain_rules_is_active(const tally_chain_rules *rules, uint8_t slot);
+/* How many validators are active, and the quorum of them a change needs (n / 2 + 1). */
+uint8_t tally_chain_rules_active_count(const tally_chain_rules *rules);
 
 /* OPEN, 3 networks and 3 assets per key per day, the given validator (none when
  * NULL). */
@@ -1732,7 +1785,9 @@ typedef enum {
 /* Tables hold at most 2^24 records: a path has at most 24 siblings. */
 #define TALLY_PROOF_PATH_MAX 32u
 /* The chain rules' bytes inside the root (u8 mode, u32, u32, u8 count, keys). */
-#define TALLY_RULES_BYTES_MAX (1u + 4u + 4u + 1u + 1u + TALLY_VALIDATORS_MAX * TALLY_KEY_BYTES)
+#define TALLY_RULES_BYTES_MAX                                                                        \
+    (1u + 4u + 4u + 1u + 1u + TALLY_VALIDATORS_MAX * TALLY_KEY_BYTES + /* and, once a change was proposed: */ \
+     2u + 4u + 1u + 1u + TALLY_VALIDATORS_MAX * TALLY_KEY_BYTES + 2u + 4u + TALLY_KEY_BYTES + 2u + 8u)
 
 /* The root, updated where something changed since the last commit (the chain layer
  * calls it at the end of each block). false when out of memory. */

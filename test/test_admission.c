@@ -236,6 +236,11 @@ static tally_tx make(const cast *c, const test_actor *signer, tally_tx_type type
         tx.body.chain_approve.key = c->stranger.key;
         tx.body.chain_approve.networks = 1;
         break;
+    case TALLY_TX_VALIDATOR_PROPOSE:
+        tx.body.validator_propose.add_count = 1;
+        tx.body.validator_propose.add[0] = c->stranger.key;
+        break;
+    case TALLY_TX_VALIDATOR_APPROVE: tx.body.validator_approve.change_id = 1; break;
     case TALLY_TX_TRANSFER_BATCH:
         tx.body.transfer_batch.network_id = network_id;
         tx.body.transfer_batch.max_fee = 100;
@@ -304,6 +309,8 @@ TEST(hardening_09_admission_asks_the_core_who_may_sign_each_transaction_type) {
         {TALLY_TX_POOL_REDEEM, OPEN, &c.alice, &c.stranger, TALLY_ERR_NOT_MEMBER},
         {TALLY_TX_FEE_DISTRIBUTE, OPEN, &c.op, &c.stranger, TALLY_ERR_NOT_OPERATOR},
         {TALLY_TX_CHAIN_APPROVE, 0, &c.validator, &c.op, TALLY_ERR_NOT_VALIDATOR}, /* an operator is no validator */
+        {TALLY_TX_VALIDATOR_PROPOSE, 0, &c.validator, &c.alice, TALLY_ERR_NOT_VALIDATOR},
+        {TALLY_TX_VALIDATOR_APPROVE, 0, &c.validator, &c.op, TALLY_ERR_NOT_VALIDATOR},
         {TALLY_TX_PENDING_CREATE, OPEN, &c.alice, &c.stranger, TALLY_ERR_NOT_MEMBER},
         {TALLY_TX_PENDING_CREATE, NOWHERE, NULL, &c.alice, TALLY_ERR_UNKNOWN_NETWORK},
         /* who may end a hold is the rules' (payer, payee, resolver): no standing first */

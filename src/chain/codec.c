@@ -338,6 +338,33 @@ static const tally_field chain_approve_fields[] = {
     FIELD(U32, "assets", chain_approve.assets, 0),
 };
 
+/* The chain's validator set (docs/VALIDATORS.md): every slot of keys is written, those
+ * past add_count as zeros, as a clearing's setoffs are. */
+static const tally_field validator_propose_fields[] = {
+    FIELD(U8, "add_count", validator_propose.add_count, TALLY_VALIDATORS_MAX + 1),
+    FIELD(KEY, "add_1", validator_propose.add[0], 0),
+    FIELD(KEY, "add_2", validator_propose.add[1], 0),
+    FIELD(KEY, "add_3", validator_propose.add[2], 0),
+    FIELD(KEY, "add_4", validator_propose.add[3], 0),
+    FIELD(KEY, "add_5", validator_propose.add[4], 0),
+    FIELD(KEY, "add_6", validator_propose.add[5], 0),
+    FIELD(KEY, "add_7", validator_propose.add[6], 0),
+    FIELD(KEY, "add_8", validator_propose.add[7], 0),
+    FIELD(KEY, "add_9", validator_propose.add[8], 0),
+    FIELD(KEY, "add_10", validator_propose.add[9], 0),
+    FIELD(KEY, "add_11", validator_propose.add[10], 0),
+    FIELD(KEY, "add_12", validator_propose.add[11], 0),
+    FIELD(KEY, "add_13", validator_propose.add[12], 0),
+    FIELD(KEY, "add_14", validator_propose.add[13], 0),
+    FIELD(KEY, "add_15", validator_propose.add[14], 0),
+    FIELD(KEY, "add_16", validator_propose.add[15], 0),
+    FIELD(U32, "retire", validator_propose.retire, 0),
+};
+
+static const tally_field validator_approve_fields[] = {
+    FIELD(U32, "change_id", validator_approve.change_id, 0),
+};
+
 /* The marketplace (docs/MARKETPLACE.md). A listing's image hash is 32 raw bytes,
  * laid out as a key is. */
 static const tally_field category_set_fields[] = {
@@ -467,6 +494,8 @@ static const tally_tx_layout layouts[TALLY_TX_TYPE_LAST + 1] = {
     [TALLY_TX_ORDER_DISPUTE] = FIELDS_OF("order_dispute", order_step, order_reason_fields),
     [TALLY_TX_ORDER_RESOLVE] = FIELDS_OF("order_resolve", order_step, order_resolve_fields),
     [TALLY_TX_REVIEW] = LAYOUT("review", review),
+    [TALLY_TX_VALIDATOR_PROPOSE] = LAYOUT("validator_propose", validator_propose),
+    [TALLY_TX_VALIDATOR_APPROVE] = LAYOUT("validator_approve", validator_approve),
 };
 
 _Static_assert(TALLY_TX_TYPE_FIRST == 1, "layouts[] is indexed by type from 1");

@@ -376,6 +376,16 @@ static void print_success(cli_context *ctx, const tally_tx *tx, const tx_plan *p
     case TALLY_TX_REVIEW:
         fprintf(out, "reviewed order %" PRIu32 ": %u of 5\n", tx->body.review.order_id, (unsigned)tx->body.review.rating);
         break;
+    case TALLY_TX_VALIDATOR_PROPOSE:
+    case TALLY_TX_VALIDATOR_APPROVE: {
+        int64_t needed = result_field(outcome, "available"), id = result_field(outcome, "created_id");
+        if (needed == 0)
+            fprintf(out, "change %" PRId64 " of the validator set is in force from the next block\n", id);
+        else
+            fprintf(out, "%s change %" PRId64 " of the validator set: %" PRId64 " more approval%s needed\n",
+                    tx->type == TALLY_TX_VALIDATOR_PROPOSE ? "proposed" : "approved", id, needed, needed == 1 ? "" : "s");
+        break;
+    }
     }
 }
 

@@ -100,7 +100,9 @@ static tally_error standing(const tally_state *state, const tally_tx *tx, int64_
     /* an approval left, or what the day still allows (the block counts what is pending) */
     case TALLY_TX_NETWORK_CREATE: return ledger_growth_check(state, signer, true, block_time);
     case TALLY_TX_ASSET_CREATE: return ledger_growth_check(state, signer, false, block_time);
-    case TALLY_TX_CHAIN_APPROVE: return ledger_is_validator(state, signer) ? TALLY_OK : TALLY_ERR_NOT_VALIDATOR;
+    case TALLY_TX_CHAIN_APPROVE:
+    case TALLY_TX_VALIDATOR_PROPOSE:
+    case TALLY_TX_VALIDATOR_APPROVE: return ledger_is_validator(state, signer) ? TALLY_OK : TALLY_ERR_NOT_VALIDATOR;
     case TALLY_TX_MEMBER_JOIN: return join_standing(state, tx->body.network_only.network_id);
     case TALLY_TX_POLICY_UPDATE: return operator_standing(state, tx->body.policy_update.network_id, signer);
     case TALLY_TX_PEG_SET: return operator_standing(state, tx->body.peg_set.network_id, signer);

@@ -70,6 +70,8 @@ tally_result ledger_dispatch(tally_state *state, const tally_tx *tx, int64_t blo
     case TALLY_TX_ORDER_DISPUTE:
     case TALLY_TX_ORDER_RESOLVE: return market_order_step(state, tx, block_time);
     case TALLY_TX_REVIEW: return market_review(state, tx);
+    case TALLY_TX_VALIDATOR_PROPOSE: return validators_propose(state, tx, block_time);
+    case TALLY_TX_VALIDATOR_APPROVE: return validators_approve(state, tx, block_time);
     }
     return result_error(TALLY_ERR_UNKNOWN_TX_TYPE);
 }

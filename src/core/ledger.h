@@ -384,6 +384,14 @@ tally_result network_create(tally_state *state, const tally_tx *tx, int64_t bloc
 tally_result network_policy_update(tally_state *state, const tally_tx *tx, int64_t block_time);
 tally_result network_peg_set(tally_state *state, const tally_tx *tx, int64_t block_time);
 tally_result network_chain_approve(tally_state *state, const tally_tx *tx);
+
+/* validators.c: the chain's validator set and its changes. */
+tally_result validators_propose(tally_state *state, const tally_tx *tx, int64_t block_time);
+tally_result validators_approve(tally_state *state, const tally_tx *tx, int64_t block_time);
+/* The slot of an active validator's key, or -1. */
+int validators_active_slot(const tally_chain_rules *rules, const tally_key *key);
+/* The state's part of tally_chain_rules_validate: retirements, the open change. */
+bool validators_rules_are_valid(const tally_chain_rules *rules);
 /* An announced policy or peg change whose time came (a due entry of that kind). */
 bool network_policy_change_due(tally_state *state, tally_network *network, int64_t due_time,
                                ledger_block_end *end);

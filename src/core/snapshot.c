@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const uint8_t snapshot_magic[8] = {'T', 'A', 'L', 'L', 'Y', 'S', 'T', '6'};
+static const uint8_t snapshot_magic[8] = {'T', 'A', 'L', 'L', 'Y', 'S', 'T', '7'};
 
 typedef struct {
     uint8_t *out; /* NULL: only count */
@@ -40,7 +40,12 @@ static void put_u32(writer *w, uint32_t value) {
     for (int i = 0; i < 4; i++) bytes[i] = (uint8_t)(value >> (8 * i));
     put_bytes(w, bytes, 4);
 }
+static void put_u16(writer *w, uint16_t value) {
+    uint8_t bytes[2] = {(uint8_t)value, (uint8_t)(value >> 8)};
+    put_bytes(w, bytes, 2);
+}
 static void put_u8(writer *w, uint8_t value) { put_bytes(w, &value, 1); }
+static void put_bool(writer *w, bool value) { put_u8(w, value ? 1 : 0); }
 static void put_i64(writer *w, int64_t value) { put_u64(w, (uint64_t)value); }
 static void put_key(writer *w, const tally_key *key) { put_bytes(w, key->bytes, TALLY_KEY_BYTES); }
 /* Fixed-size NUL-padded text: the field's whole buffer, so lengths never vary. */
@@ -73,6 +78,10 @@ static uint32_t get_u32(reader *r) {
     uint32_t value = 0;
     for (int i = 0; bytes && i < 4; i++) value |= (uint32_t)bytes[i] << (8 * i);
     return value;
+}
+static uint16_t get_u16(reader *r) {
+    const uint8_t *bytes = take(r, 2);
+    return bytes ? (uint16_t)(bytes[0] | bytes[1] << 8) : 0;
 }
 static uint8_t get_u8(reader *r) {
     const uint8_t *bytes = take(r, 1);
@@ -201,14 +210,32 @@ static void read_policy(reader *r, tally_policy *policy) {
     gov->operators_may_freeze = get_bool(r);
 }
 
-static void write_rules(writer *w, const tally_chain_rules *rules) {
+/* The genesis's rules, then how the validators changed their set. A chain whose set
+ * never changed commits to the genesis's bytes alone (`changes` false), so its roots
+ * are what they were before sets could change; a snapshot always has both parts. */
+static void write_rules_parts(writer *w, const tally_chain_rules *rules, bool changes) {
     put_u8(w, rules->growth_mode);
     put_u32(w, rules->networks_per_key_per_day);
     put_u32(w, rules->assets_per_key_per_day);
     put_u8(w, rules->dev_chain);
     put_u8(w, rules->validator_count);
     for (uint8_t i = 0; i < rules->validator_count; i++) put_key(w, &rules->validators[i]);
+    if (!changes) return;
+    put_u16(w, rules->retired);
+    put_u32(w, rules->validator_changes);
+    const tally_validator_change *change = &rules->change;
+    put_bool(w, change->open);
+    if (!change->open) return;
+    put_u8(w, change->add_count);
+    for (uint8_t i = 0; i < change->add_count; i++) put_key(w, &change->add[i]);
+    put_u16(w, change->retire);
+    put_u32(w, change->id);
+    put_key(w, &change->proposer);
+    put_u16(w, change->approvals);
+    put_i64(w, change->expires_at);
 }
+
+static void write_rules(writer *w, const tally_chain_rules *rules) { write_rules_parts(w, rules, true); }
 
 static void read_rules(reader *r, tally_chain_rules *rules) {
     memset(rules, 0, sizeof *rules);
@@ -221,6 +248,20 @@ static void read_rules(reader *r, tally_chain_rules *rules) {
     rules->validator_count = get_u8(r);
     if (rules->validator_count > TALLY_VALIDATORS_MAX) r->invalid = true;
     for (uint8_t i = 0; !r->failed && !r->invalid && i < rules->validator_count; i++) get_key(r, &rules->validators[i]);
+    rules->retired = get_u16(r);
+    rules->validator_changes = get_u32(r);
+    tally_validator_change *change = &rules->change;
+    change->open = get_bool(r);
+    if (change->open) {
+        change->add_count = get_u8(r);
+        if (change->add_count > TALLY_VALIDATORS_MAX) r->invalid = true;
+        for (uint8_t i = 0; !r->failed && !r->invalid && i < change->add_count; i++) get_key(r, &change->add[i]);
+        change->retire = get_u16(r);
+        change->id = get_u32(r);
+        get_key(r, &change->proposer);
+        change->approvals = get_u16(r);
+        change->expires_at = get_i64(r);
+    }
     if (!r->failed && !r->invalid && tally_chain_rules_validate(rules) != TALLY_OK) r->invalid = true;
 }
 
@@ -880,7 +921,7 @@ size_t ledger_record_encode(const tally_state *state, tally_table table, uint32_
 
 size_t ledger_rules_encode(const tally_chain_rules *rules, uint8_t *out, size_t out_size) {
     writer w = {out, out_size, 0};
-    write_rules(&w, rules);
+    write_rules_parts(&w, rules, rules->validator_changes != 0);
     return w.length <= out_size ? w.length : 0;
 }
 

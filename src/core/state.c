@@ -356,7 +356,7 @@ tally_error tally_chain_rules_validate(const tally_chain_rules *rules) {
         for (uint8_t j = 0; valid && j < i; j++)
             if (memcmp(rules->validators[i].bytes, rules->validators[j].bytes, TALLY_KEY_BYTES) == 0) valid = false;
     }
-    return valid ? TALLY_OK : TALLY_ERR_BAD_POLICY;
+    return valid && validators_rules_are_valid(rules) ? TALLY_OK : TALLY_ERR_BAD_POLICY;
 }
 
 tally_state *tally_state_create(const uint8_t chain_id[TALLY_CHAIN_ID_BYTES]) {
@@ -589,9 +589,7 @@ int64_t ledger_day(int64_t block_time) {
 }
 
 bool ledger_is_validator(const tally_state *state, const tally_key *key) {
-    for (uint8_t i = 0; i < state->rules.validator_count; i++)
-        if (memcmp(state->rules.validators[i].bytes, key->bytes, TALLY_KEY_BYTES) == 0) return true;
-    return false;
+    return validators_active_slot(&state->rules, key) >= 0;
 }
 
 tally_growth_allowance tally_state_growth_allowance(const tally_state *state, const tally_key *key,

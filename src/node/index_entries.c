@@ -107,7 +107,9 @@ bool index_tx_network(const tally_tx *tx, const tally_result *result, uint32_t *
     case TALLY_TX_ASSET_ISSUE:
     case TALLY_TX_ASSET_TRANSFER:
     case TALLY_TX_ASSET_BURN:
-    case TALLY_TX_CHAIN_APPROVE: return false;
+    case TALLY_TX_CHAIN_APPROVE:
+    case TALLY_TX_VALIDATOR_PROPOSE:
+    case TALLY_TX_VALIDATOR_APPROVE: return false;
     }
     return false;
 }
@@ -329,7 +331,9 @@ void index_entries_of(const tally_tx *tx, const tally_result *result, uint32_t r
     case TALLY_TX_ASSET_BURN:
         add_asset(entries, tx->body.asset_burn.asset_id, &tx->signer, -tx->body.asset_burn.amount, NULL);
         break;
-    case TALLY_TX_CHAIN_APPROVE: break; /* chain-wide: no network's or asset's history */
+    case TALLY_TX_CHAIN_APPROVE:
+    case TALLY_TX_VALIDATOR_PROPOSE:
+    case TALLY_TX_VALIDATOR_APPROVE: break; /* chain-wide: no network's or asset's history */
     case TALLY_TX_STAKE:
     case TALLY_TX_UNSTAKE: {
         /* No credits move: both sides' histories show it; the reserve moves between
