@@ -278,10 +278,13 @@ TALLY_MUST_CHECK bool tally_event_decode(const uint8_t in[TALLY_EVENT_BYTES], ta
 typedef struct {
     uint8_t chain_id[TALLY_CHAIN_ID_BYTES];
     tally_key producer; /* the genesis producer: validator 0 */
-    /* The validators of the genesis rules (validator 0 is the producer): any of them
-     * may sign a block; a single-node chain has one. */
+    /* The validator roster in force for the next block (validator 0 is the genesis
+     * producer): the genesis's, as VALIDATOR_PROPOSE / VALIDATOR_APPROVE changed it up
+     * to the last block. Any active one may sign a block; a single-node chain has
+     * one. Slots are never reused: a retired slot keeps its key and its bit. */
     uint8_t validator_count;
     tally_key validators[TALLY_VALIDATORS_MAX];
+    uint16_t retired; /* bit i: validators[i] no longer signs or co-signs */
     uint64_t height;    /* of the last block */
     uint8_t hash[TALLY_HASH_BYTES];       /* of the last block */
     int64_t block_time;                   /* of the last block */
@@ -319,8 +322,15 @@ TALLY_MUST_CHECK tally_chain_error tally_genesis_open(const tally_block *genesis
                                                       tally_chain_tip *tip,
                                                       tally_chain_failure *failure);
 
-/* The index of key in the tip's validator set, or -1 when it is not a validator. */
+/* The slot of key in the tip's validator set, or -1 when it is not an active
+ * validator (never one, or retired). */
 int tally_chain_validator_index(const tally_chain_tip *tip, const tally_key *key);
+/* The slot of key in the roster, retired or not, or -1 (co-signatures of the heights
+ * before its retirement are still its). */
+int tally_chain_roster_index(const tally_chain_tip *tip, const tally_key *key);
+/* Sets the tip's validator set from the state at the tip (after each block, and
+ * after loading a snapshot). */
+void tally_chain_tip_take_validators(tally_chain_tip *tip, const tally_state *state);
 
 /*
  * Builds the next block onto `state`, which must be the state at `tip`. Applies the
@@ -959,6 +969,9 @@ TALLY_MUST_CHECK tally_chain_error tally_cosign_store_open(const char *directory
                                                            tally_chain_failure *failure);
 /* Closes (NULL: nothing). Does not flush: call tally_cosign_store_flush first. */
 void tally_cosign_store_close(tally_cosign_store *store);
+/* The chain added validators: the roster grows to validators[0..count-1], whose
+ * first slots must be the store's (slots are never reused). false otherwise. */
+bool tally_cosign_store_extend(tally_cosign_store *store, const tally_key *validators, uint32_t count);
 
 /*
  * Adds validator `validator`'s co-signature of block `height` (>= 1) whose hash is

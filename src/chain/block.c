@@ -124,7 +124,9 @@ size_t chain_rules_encode(const tally_chain_rules *rules, uint8_t *out) {
 }
 
 bool chain_rules_are_valid_for_genesis(const tally_chain_rules *rules) {
-    return tally_chain_rules_validate(rules) == TALLY_OK && rules->validator_count >= 1;
+    /* A genesis names its validators; changes of the set come later, from them. */
+    return tally_chain_rules_validate(rules) == TALLY_OK && rules->validator_count >= 1 &&
+           rules->validator_changes == 0;
 }
 
 /* Reads the genesis chain rules at bytes[*position]. */

@@ -171,11 +171,24 @@ tally_chain_error tally_genesis_open(const tally_block *genesis, tally_state **s
     return TALLY_CHAIN_OK;
 }
 
-int tally_chain_validator_index(const tally_chain_tip *tip, const tally_key *key) {
+int tally_chain_roster_index(const tally_chain_tip *tip, const tally_key *key) {
     assert(tip != NULL && key != NULL);
     for (uint8_t i = 0; i < tip->validator_count && i < TALLY_VALIDATORS_MAX; i++)
         if (sodium_memcmp(tip->validators[i].bytes, key->bytes, TALLY_KEY_BYTES) == 0) return i;
     return -1;
+}
+
+int tally_chain_validator_index(const tally_chain_tip *tip, const tally_key *key) {
+    int slot = tally_chain_roster_index(tip, key);
+    return slot >= 0 && (tip->retired >> slot & 1u) == 0 ? slot : -1;
+}
+
+void tally_chain_tip_take_validators(tally_chain_tip *tip, const tally_state *state) {
+    assert(tip != NULL && state != NULL);
+    const tally_chain_rules *rules = tally_state_chain_rules(state);
+    tip->validator_count = rules->validator_count;
+    memcpy(tip->validators, rules->validators, sizeof tip->validators);
+    tip->retired = rules->retired;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -223,6 +236,7 @@ static tally_chain_error build_finish(tally_state *state, tally_chain_tip *tip,
                              header->results_root);
     header_sign(header, producer_secret);
     tip_from_header(tip, header);
+    tally_chain_tip_take_validators(tip, state); /* a change in force checks the next block */
     return TALLY_CHAIN_OK;
 }
 
@@ -465,6 +479,7 @@ tally_chain_error block_apply_checked(tally_state *state, tally_chain_tip *tip, 
     error = check_state(state, &block->header, failure);
     if (error != TALLY_CHAIN_OK) return error;
     tip_from_header(tip, &block->header);
+    tally_chain_tip_take_validators(tip, state); /* a change in force checks the next block */
     return TALLY_CHAIN_OK;
 }
 

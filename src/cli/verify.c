@@ -239,8 +239,25 @@ typedef struct {
     cli_context *ctx;
     cli_status status;  /* of the fetch that failed; CLI_OK while none did */
     uint64_t failed_at; /* its height */
-    cli_cosign_check cosign; /* each block's co-signatures, checked as it is fetched */
+    /* Each block's co-signatures, checked once the block applied: the validators in
+     * force after it co-sign it, and the chain may have changed its set in it. */
+    cli_cosign_check cosign;
+    const tally_chain_tip *tip; /* the replay's, updated before each progress call */
+    cli_verify_progress *progress;
+    tally_chain_error cosign_error; /* the first co-signature failure; OK while none */
+    tally_chain_failure cosign_failure;
+    cli_status cosign_status;
 } node_source;
+
+static void node_progress(void *context, uint64_t height, uint64_t total) {
+    node_source *source = context;
+    cli_verify_progress_update(source->progress, height + 1, total);
+    if (source->cosign_error != TALLY_CHAIN_OK || source->tip == NULL || source->tip->height != height) return;
+    cli_status status = CLI_OK;
+    source->cosign_error =
+        cli_cosign_check_block(&source->cosign, source->ctx, source->tip, &status, &source->cosign_failure);
+    source->cosign_status = status;
+}
 
 /* Fetches and decodes block `height`; a block of another height is refused. */
 static tally_chain_error fetch_block(void *context, uint64_t height, tally_block *block,
@@ -267,14 +284,6 @@ static tally_chain_error fetch_block(void *context, uint64_t height, tally_block
         return TALLY_CHAIN_ERR_BAD_HEIGHT;
     }
     if (code != TALLY_CHAIN_OK && failure->height == TALLY_NO_HEIGHT) failure->height = height;
-    if (code == TALLY_CHAIN_OK) {
-        cli_status cosign_status = CLI_OK;
-        code = cli_cosign_check_block(&source->cosign, source->ctx, &block->header, &cosign_status, failure);
-        if (code == TALLY_CHAIN_ERR_IO) {
-            source->status = cosign_status;
-            source->failed_at = height;
-        }
-    }
     return code;
 }
 
@@ -318,7 +327,7 @@ cli_status cli_verify_node(cli_context *ctx, const uint8_t *expected_chain_id, b
     tally_state *state = NULL;
     tally_chain_tip tip;
     memset(&tip, 0, sizeof tip);
-    node_source source = {.ctx = ctx, .status = CLI_OK};
+    node_source source = {.ctx = ctx, .status = CLI_OK, .tip = &tip, .progress = &progress};
     uint64_t total = claim.height + 1;
     tally_chain_error code = open_genesis(&source, &claim, expected_chain_id, &state, &tip, &failure);
     if (state != NULL) {
@@ -330,8 +339,13 @@ cli_status cli_verify_node(cli_context *ctx, const uint8_t *expected_chain_id, b
     }
     if (code == TALLY_CHAIN_OK) {
         tally_state_check_invariants_fully(state, full_invariants);
-        code = tally_chain_replay(state, &tip, total, fetch_block, &source, NULL, on_progress, &progress,
+        code = tally_chain_replay(state, &tip, total, fetch_block, &source, NULL, node_progress, &source,
                                   &summary.transactions, &failure);
+        if (code == TALLY_CHAIN_OK && source.cosign_error != TALLY_CHAIN_OK) {
+            code = source.cosign_error;
+            failure = source.cosign_failure;
+            if (code == TALLY_CHAIN_ERR_IO) source.status = source.cosign_status, source.failed_at = failure.height;
+        }
         summary.blocks = tip.height + 1;
         summary.tip = tip;
     }

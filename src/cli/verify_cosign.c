@@ -43,16 +43,17 @@ static bool check_entry(const cli_cosign_check *check, const json_t *entry, uint
     int64_t given = -1;
     const char *address = cli_json_string(entry, "validator");
     uint8_t signature[TALLY_SIGNATURE_BYTES];
-    if (!cli_json_i64(entry, "index", &given) || given < 0 || (uint64_t)given >= check->validator_count) {
-        snprintf(why, why_size, "a co-signature names validator %" PRId64 ", outside the genesis's %" PRIu32, given,
-                 check->validator_count);
+    if (!cli_json_i64(entry, "index", &given) || given < 0 || (uint64_t)given >= check->validator_count ||
+        (check->retired >> given & 1u)) {
+        snprintf(why, why_size, "a co-signature names validator %" PRId64 ", not one of the %" PRIu32
+                 " slots active at this height", given, check->validator_count);
         return false;
     }
     *index = (uint32_t)given;
     tally_key named;
     if (!address || !tally_address_decode(address, &named) ||
         memcmp(named.bytes, check->validators[*index].bytes, TALLY_KEY_BYTES) != 0) {
-        snprintf(why, why_size, "validator %" PRIu32 ": the node names %s, not the genesis's validator %" PRIu32,
+        snprintf(why, why_size, "validator %" PRIu32 ": the node names %s, not the chain's validator %" PRIu32,
                  *index, address ? address : "no address", *index);
         return false;
     }
@@ -64,10 +65,21 @@ static bool check_entry(const cli_cosign_check *check, const json_t *entry, uint
     return true;
 }
 
-tally_chain_error cli_cosign_check_block(cli_cosign_check *check, cli_context *ctx, const tally_block_header *header,
+/* The roster and the quorum in force after the block at tip. */
+static void take_set(cli_cosign_check *check, const tally_chain_tip *tip) {
+    check->validator_count = tip->validator_count;
+    memcpy(check->validators, tip->validators, sizeof check->validators);
+    check->retired = tip->retired;
+    uint32_t active = 0;
+    for (uint32_t v = 0; v < check->validator_count; v++) active += !(tip->retired >> v & 1u);
+    check->quorum = tally_cosign_quorum(active);
+}
+
+tally_chain_error cli_cosign_check_block(cli_cosign_check *check, cli_context *ctx, const tally_chain_tip *tip,
                                          cli_status *status, tally_chain_failure *failure) {
-    uint64_t height = header->height;
+    uint64_t height = tip->height;
     if (!check->started || check->unserved || height == 0) return TALLY_CHAIN_OK;
+    take_set(check, tip);
     uint64_t started = monotonic_ns();
     char path[80], message[TALLY_FAILURE_MESSAGE_MAX];
     snprintf(path, sizeof path, "/v1/blocks/%" PRIu64 "/cosignatures", height);
@@ -92,7 +104,7 @@ tally_chain_error cli_cosign_check_block(cli_cosign_check *check, cli_context *c
         return refuse(failure, TALLY_CHAIN_ERR_IO, height, "the block's co-signatures could not be fetched");
     }
     uint8_t hash[TALLY_HASH_BYTES], named[TALLY_HASH_BYTES];
-    tally_block_hash(header, hash);
+    memcpy(hash, tip->hash, TALLY_HASH_BYTES);
     int64_t answered_height = -1;
     const json_t *list = cli_json_array(json, "cosignatures");
     tally_chain_error code = TALLY_CHAIN_OK;

@@ -29,7 +29,8 @@ typedef struct {
     bool unserved; /* the node has no co-signature route */
     uint8_t chain_id[TALLY_CHAIN_ID_BYTES];
     tally_key validators[TALLY_VALIDATORS_MAX];
-    uint32_t validator_count, quorum;
+    uint32_t validator_count, quorum; /* the roster (retired slots too); a quorum of the active */
+    uint16_t retired;
     uint64_t blocks;     /* checked (the genesis is not co-signed) */
     uint64_t final;      /* of them, with a quorum */
     uint64_t signatures; /* co-signatures that hold */
@@ -40,11 +41,13 @@ typedef struct {
 
 /* The validator set of the chain whose genesis is `genesis` (opened: tip). */
 void cli_cosign_check_start(cli_cosign_check *check, const tally_block *genesis, const tally_chain_tip *tip);
-/* Fetches and checks the co-signatures of the block whose header was just fetched.
- * OK; BAD_COSIGNATURE (a co-signature that does not hold, or names a validator
- * outside the set or twice, or another block); IO when the fetch failed, with
- * *status the CLI's status for it. Nothing for height 0 or once unserved. */
-tally_chain_error cli_cosign_check_block(cli_cosign_check *check, cli_context *ctx, const tally_block_header *header,
+/* Fetches and checks the co-signatures of the block just applied, at `tip` (its
+ * height and hash, and the validators in force after it, who co-sign it). OK;
+ * BAD_COSIGNATURE (a co-signature that does not hold, or names a slot that is not an
+ * active validator's or names it twice, or another block); IO when the fetch
+ * failed, with *status the CLI's status for it. Nothing for height 0 or once
+ * unserved. */
+tally_chain_error cli_cosign_check_block(cli_cosign_check *check, cli_context *ctx, const tally_chain_tip *tip,
                                          cli_status *status, tally_chain_failure *failure);
 /* "co-signatures: 60 of 60 blocks final (quorum 1 of 1 validators)" and what is not. */
 void cli_cosign_check_print(const cli_cosign_check *check, FILE *out);

@@ -27,9 +27,41 @@ static void on_notice(void *context, const tally_chain_failure *notice) {
     say(context, "notice", notice->message);
 }
 
-/* Whether block height's co-signatures of the log's block make a quorum. */
+/* Whether block height's co-signatures of the log's block make a quorum of the
+ * validators active now (a retired one's no longer counts). */
 static bool is_final(const cosigner *c, uint64_t height, const uint8_t hash[TALLY_HASH_BYTES]) {
-    return tally_cosign_store_count_of(c->store, height, hash) >= c->quorum;
+    tally_cosignature held[TALLY_VALIDATORS_MAX];
+    uint32_t count = 0, counted = 0;
+    tally_cosign_store_get(c->store, height, held, TALLY_VALIDATORS_MAX, &count);
+    for (uint32_t i = 0; i < count && i < TALLY_VALIDATORS_MAX; i++)
+        counted += memcmp(held[i].block_hash, hash, TALLY_HASH_BYTES) == 0 && held[i].validator < TALLY_VALIDATORS_MAX &&
+                   (c->active >> held[i].validator & 1u);
+    return counted >= c->quorum;
+}
+
+/* The roster, the active slots, the quorum and this node's part, from the tip. */
+static void take_validators(cosigner *c, const tally_chain_tip *tip, const tally_key *self) {
+    c->validator_count = tip->validator_count;
+    memcpy(c->validators, tip->validators, sizeof c->validators);
+    c->active = 0;
+    uint32_t active = 0;
+    for (uint32_t v = 0; v < c->validator_count; v++)
+        if (!(tip->retired >> v & 1u)) c->active |= 1u << v, active++;
+    c->quorum = tally_cosign_quorum(active);
+    int slot = tally_chain_validator_index(tip, self);
+    c->is_validator = slot >= 0;
+    c->own = slot >= 0 ? (uint32_t)slot : 0;
+}
+
+bool cosigner_take_validators(cosigner *c, const tally_chain_tip *tip, const tally_key *self) {
+    if (c->store == NULL) return true;
+    if (tip->validator_count == c->validator_count && tip->retired == c->retired &&
+        memcmp(tip->validators, c->validators, sizeof c->validators) == 0)
+        return true;
+    if (!tally_cosign_store_extend(c->store, tip->validators, tip->validator_count)) return false;
+    take_validators(c, tip, self);
+    c->retired = tip->retired;
+    return true;
 }
 
 static void note_final(cosigner *c, uint64_t height, const uint8_t hash[TALLY_HASH_BYTES]) {
@@ -96,11 +128,8 @@ bool cosigner_open(cosigner *c, const char *data_dir, const tally_store *store, 
     c->say_context = say_context;
     const tally_chain_tip *tip = tally_store_tip(store);
     memcpy(c->chain_id, tip->chain_id, TALLY_CHAIN_ID_BYTES);
-    tally_cosign_validators(tally_state_chain_rules(tally_store_state(store)), &tip->producer, c->validators,
-                            &c->validator_count);
-    c->quorum = tally_cosign_quorum(c->validator_count);
-    for (uint32_t v = 0; v < c->validator_count && !c->is_validator; v++)
-        if (sodium_memcmp(c->validators[v].bytes, self->bytes, TALLY_KEY_BYTES) == 0) c->is_validator = true, c->own = v;
+    take_validators(c, tip, self);
+    c->retired = tip->retired;
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", data_dir, TALLY_COSIGN_FILE_NAME);
     struct stat existing;

@@ -48,8 +48,10 @@ typedef struct {
     tally_cosign_store *store; /* NULL: not opened */
     uint8_t chain_id[TALLY_CHAIN_ID_BYTES];
     tally_key validators[TALLY_VALIDATORS_MAX];
-    uint32_t validator_count, quorum;
-    bool is_validator; /* the node's key is validators[own] */
+    uint32_t validator_count, quorum; /* the roster (retired slots too); a quorum of the active */
+    uint32_t active;   /* bit v: validators[v] is active */
+    uint16_t retired;  /* the tip's, when the roster was taken */
+    bool is_validator; /* the node's key is validators[own], active */
     uint32_t own;
     bool dirty;          /* added since the last flush */
     uint64_t flushed_ns; /* CLOCK_MONOTONIC of the last flush */
@@ -73,6 +75,10 @@ typedef struct {
 bool cosigner_open(cosigner *c, const char *data_dir, const tally_store *store, const tally_key *self,
                    tally_signature_pool *signatures, cosigner_say_fn *say, void *say_context, char *why,
                    size_t why_size);
+/* After each block: the set as the tip has it (the chain added or retired validators).
+ * A block is co-signed by the validators in force after it. false (a roster that
+ * does not extend the log's) should not happen. */
+bool cosigner_take_validators(cosigner *c, const tally_chain_tip *tip, const tally_key *self);
 /* Flushes and closes (c zeroed; an unopened one: nothing). */
 void cosigner_close(cosigner *c);
 

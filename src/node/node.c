@@ -305,7 +305,7 @@ bool node_open(const node_config *config, node **out, char *why, size_t why_size
         node_close(n);
         return false;
     }
-    if (tally_chain_validator_index(tally_store_tip(n->store), &n->producer) < 0) {
+    if (!config->may_follow && tally_chain_validator_index(tally_store_tip(n->store), &n->producer) < 0) {
         snprintf(why, why_size, "producer.seed is not the key of a validator of this chain");
         node_close(n);
         return false;
@@ -474,7 +474,8 @@ static void produce_block(node *n) {
     }
     uint64_t height = tally_store_tip(n->store)->height;
     /* Co-signatures (issue 14): the block is durable and published; the node vouches
-     * for it too (one write, flushed by producer_main). */
+     * for it too (one write, flushed by producer_main), as a validator in force after it. */
+    node_take_validators(n);
     cosigner_sign_block(&n->cosign, n->producer_secret, height, tally_store_tip(n->store)->hash);
     for (uint32_t i = 0; i < count; i++) {
         tx_status status = {.result = n->candidate_results[i]};
@@ -1079,6 +1080,20 @@ tally_chain_error node_cosign_add_remote(node *n, uint64_t height, const uint8_t
     if (error == TALLY_CHAIN_OK || n->cosign.failed) pthread_cond_signal(&n->work);
     pthread_mutex_unlock(&n->lock);
     return error;
+}
+
+void node_take_validators(node *n) {
+    const tally_chain_tip *tip = tally_store_tip(n->store);
+    bool was = n->cosign.is_validator;
+    if (!cosigner_take_validators(&n->cosign, tip, &n->producer))
+        node_say(n, "WARNING", "the chain's validator roster does not extend the co-signature log's");
+    if (n->validator) validator_take_set(n);
+    if (was != n->cosign.is_validator && n->cosign.store != NULL)
+        node_say(n, "notice",
+                 n->cosign.is_validator
+                     ? "the chain added this node's key to its validators: it co-signs and may propose from now on"
+                     : "this node's key is no longer a validator of the chain: it follows, and neither proposes nor "
+                       "co-signs");
 }
 
 uint32_t node_validators(node *n, tally_key out[TALLY_VALIDATORS_MAX], uint32_t *quorum, uint64_t *final_height) {

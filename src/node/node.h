@@ -42,6 +42,9 @@ typedef struct {
      * a validator does from its ordering log; NULL: a new chain is made. */
     const uint8_t *genesis;
     size_t genesis_length;
+    /* A validator (tallyd --validator) may start with a key the chain has not added
+     * or has retired: it follows. A single node's key must be an active validator's. */
+    bool may_follow;
 } node_config;
 
 void node_config_defaults(node_config *config);

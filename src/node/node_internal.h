@@ -109,6 +109,10 @@ uint64_t node_now_ms(void);
 /* Whether this validator may make the next block now: it holds the proposer lease
  * and has applied every block the log holds. Lock held. */
 bool validator_may_propose(node *n);
+/* After each block (lock held): the co-signer and the ordering layer follow the set
+ * the chain has now (node.c; validator_take_set for the ordering's part). */
+void node_take_validators(node *n);
+void validator_take_set(node *n);
 /* What a validator that is not the proposer does with its mempool: sends it to the
  * proposer (and again what was sent and is still not in a block after a while).
  * Lock held; let go while sending. */

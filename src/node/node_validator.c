@@ -62,7 +62,8 @@ typedef struct {
 
 struct validator {
     ordering *ordering;
-    uint32_t index; /* in the genesis validator set */
+    uint32_t index; /* its slot in the validator set (ORDERING_NO_SLOT: the chain has not added it) */
+    bool active;    /* in the set now, not retired */
     char data_dir[4096];
     forwarded *forwarded;
     uint32_t forwarded_count, forwarded_capacity;
@@ -78,6 +79,8 @@ struct validator {
 /* Co-signs the tip (just applied or made) and publishes it. Lock held. */
 static void cosign_tip(node *n, bool keep_here) {
     const tally_chain_tip *tip = tally_store_tip(n->store);
+    node_take_validators(n);
+    if (!n->cosign.is_validator) return; /* not (or no longer) a validator: it follows */
     uint8_t signature[TALLY_SIGNATURE_BYTES];
     tally_cosign_sign(n->producer_secret, tip->chain_id, tip->height, tip->hash, signature);
     /* The proposer's own is kept by produce_block, as a single node's is. */
@@ -238,9 +241,24 @@ static bool on_block(void *context, uint64_t height, const uint8_t *bytes, size_
 
 /* ---- proposing ---- */
 
+void validator_take_set(node *n) {
+    validator *v = n->validator;
+    const tally_chain_tip *tip = tally_store_tip(n->store);
+    int slot = tally_chain_roster_index(tip, &n->producer);
+    uint32_t now = slot >= 0 ? (uint32_t)slot : ORDERING_NO_SLOT;
+    bool active = tally_chain_validator_index(tip, &n->producer) >= 0;
+    if (now == v->index && active == v->active) return;
+    v->index = now;
+    v->active = active;
+    ordering_set_member(v->ordering, now, active);
+}
+
 bool validator_may_propose(node *n) {
     validator *v = n->validator;
     if (v->halted || !ordering_is_proposer(v->ordering)) return false;
+    /* Retired by the block it just applied: it gives the lease up (the ordering layer
+     * does, told by validator_take_set) and builds nothing the others would refuse. */
+    if (tally_chain_validator_index(tally_store_tip(n->store), &n->producer) < 0) return false;
     ordering_metrics m = ordering_metrics_read(v->ordering);
     bool caught_up = m.log_next == tally_store_tip(n->store)->height + 1;
     if (caught_up && v->forwarded_count > 0) {
@@ -457,13 +475,23 @@ bool node_validator_genesis(const node_validator_config *config, uint8_t **bytes
 bool node_validator_start(node *n, const node_validator_config *config, char *why, size_t why_size) {
     pthread_mutex_lock(&n->lock);
     const tally_chain_tip *tip = tally_store_tip(n->store);
-    int index = tally_chain_validator_index(tip, &n->producer);
+    int slot = tally_chain_roster_index(tip, &n->producer);
+    bool active = tally_chain_validator_index(tip, &n->producer) >= 0;
     uint64_t next = tip->height + 1;
     pthread_mutex_unlock(&n->lock);
-    if (index < 0) return snprintf(why, why_size, "this node's key is not in the chain's validator set"), false;
+    /* A key the chain has not added (or has retired) follows the log: it serves reads
+     * and forwards what it admits, and starts co-signing and may propose once a block
+     * adds it (docs/VALIDATORS.md "Changing the validator set"). */
+    if (!active && !n->config.quiet)
+        fprintf(stderr, "tallyd: notice: %s\n",
+                slot >= 0 ? "this node's key is a retired validator's: it follows the chain, and neither proposes "
+                            "nor co-signs"
+                          : "this node's key is not in the chain's validator set: it follows the chain, and "
+                            "co-signs and may propose once the validators add it");
     validator *v = calloc(1, sizeof *v);
     if (!v) return snprintf(why, why_size, "out of memory"), false;
-    v->index = (uint32_t)index;
+    v->index = slot >= 0 ? (uint32_t)slot : ORDERING_NO_SLOT;
+    v->active = active;
     snprintf(v->data_dir, sizeof v->data_dir, "%s", n->data_dir);
     v->forwarded_capacity = n->config.mempool_capacity;
     v->forwarded = calloc(v->forwarded_capacity, sizeof *v->forwarded);
@@ -477,6 +505,7 @@ bool node_validator_start(node *n, const node_validator_config *config, char *wh
         free(v);
         return false;
     }
+    ordering_set_member(v->ordering, v->index, v->active);
     /* The log's genesis is this chain's, or this is its first validator's first start
      * and the log has none yet: this one's is written. A log without a genesis while
      * this validator holds blocks past it means etcd lost the chain: it is re-seeded

@@ -37,12 +37,14 @@
 #define ORDERING_VALUE_MAX (768u * 1024u)
 #define ORDERING_URL_MAX 256u
 #define ORDERING_WHY_BYTES 512u
+/* A validator whose key the chain has not added (yet): it follows, nothing more. */
+#define ORDERING_NO_SLOT UINT32_MAX
 
 typedef struct {
     const char *endpoints;     /* etcd client URLs, comma-separated */
     etcd_tls tls;              /* for https:// endpoints (all NULL: no files given) */
     const char *prefix;        /* of every key of this chain, e.g. "/tally/" */
-    uint32_t validator_index;  /* this validator's place in the genesis set */
+    uint32_t validator_index;  /* this validator's slot in the set; ORDERING_NO_SLOT: none yet */
     const char *advertise_url; /* this validator's HTTP API, for forwarding and catch-up */
     uint32_t lease_ttl_seconds; /* how long a dead proposer holds the lease at most */
     uint32_t timeout_ms;       /* of one request to etcd */
@@ -118,6 +120,10 @@ ordering_outcome ordering_propose(ordering *o, uint64_t height, const uint8_t *b
  * co-signature of it; batched with later ones (sent within a few milliseconds). */
 void ordering_publish(ordering *o, uint64_t height, const uint8_t hash[TALLY_HASH_BYTES],
                       const uint8_t signature[TALLY_SIGNATURE_BYTES]);
+
+/* The chain changed its validator set: this validator's slot now (ORDERING_NO_SLOT:
+ * none) and whether it may hold the lease (false: it gives it up, never takes it). */
+void ordering_set_member(ordering *o, uint32_t slot, bool eligible);
 
 /* Whether this validator holds the proposer lease now. */
 bool ordering_is_proposer(ordering *o);

@@ -68,11 +68,16 @@ struct ordering {
     ordering_config config;
     char endpoints[2048], prefix[96], url[ORDERING_URL_MAX];
     char ca_file[512], cert_file[512], key_file[512]; /* config.tls points here */
-    char my_leader_value[ORDERING_URL_MAX + 8];
     etcd_client *keeper_etcd, *follower_etcd, *watch_etcd, *propose_etcd;
     ordering_callbacks callbacks;
 
     pthread_mutex_t lock; /* guards everything below */
+    /* This validator's slot in the set (ORDERING_NO_SLOT: its key is in none yet) and
+     * whether it may hold the lease (an active validator): the node sets both as the
+     * chain changes its set (ordering_set_member). */
+    uint32_t slot;
+    bool eligible;
+    char my_leader_value[ORDERING_URL_MAX + 8];
     pthread_t keeper, follower;
     bool keeper_started, follower_started;
     volatile bool stopping;
@@ -97,6 +102,7 @@ struct ordering {
     uint64_t unreachable_since_ms;          /* since then (0: it answered) */
     uint64_t applied_height; /* what this validator applied last (published in P a/) */
     uint64_t applied_published;
+    bool lease_stale; /* the slot changed: the lease's registration names the old one */
     publication *queue;
     uint32_t queued;
     ordering_metrics metrics;
@@ -186,6 +192,8 @@ bool ordering_open(const ordering_config *config, ordering **out, char *why, siz
     }
     if (o->config.lease_ttl_seconds == 0) o->config.lease_ttl_seconds = 2;
     if (o->config.timeout_ms == 0) o->config.timeout_ms = 2000;
+    o->slot = config->validator_index;
+    o->eligible = config->validator_index != ORDERING_NO_SLOT;
     snprintf(o->my_leader_value, sizeof o->my_leader_value, "%u %s", config->validator_index, o->url);
     o->proposer_index = -1;
     pthread_mutex_init(&o->lock, NULL);
@@ -359,6 +367,16 @@ bool ordering_reseed(ordering *o, uint64_t height, const uint8_t *block, size_t 
     return true;
 }
 
+/* This validator's slot and leader value now (they change when the chain adds it). */
+static uint32_t my_slot(ordering *o, char leader_value[ORDERING_URL_MAX + 8], bool *eligible) {
+    pthread_mutex_lock(&o->lock);
+    uint32_t slot = o->slot;
+    if (leader_value) memcpy(leader_value, o->my_leader_value, sizeof o->my_leader_value);
+    if (eligible) *eligible = o->eligible;
+    pthread_mutex_unlock(&o->lock);
+    return slot;
+}
+
 ordering_outcome ordering_propose(ordering *o, uint64_t height, const uint8_t *bytes, size_t length, char *why,
                                   size_t why_size) {
     char key[KEY_BYTES_MAX], leader[KEY_BYTES_MAX];
@@ -367,7 +385,9 @@ ordering_outcome ordering_propose(ordering *o, uint64_t height, const uint8_t *b
     uint8_t *owned = NULL;
     size_t value_length = 0;
     if (!block_value(o, height, bytes, length, &value, &value_length, &owned, why, why_size)) return ORDERING_LOST;
-    etcd_guard guard = {leader, leader_length, o->my_leader_value, strlen(o->my_leader_value)};
+    char mine[ORDERING_URL_MAX + 8];
+    (void)my_slot(o, mine, NULL);
+    etcd_guard guard = {leader, leader_length, mine, strlen(mine)};
     ordering_outcome outcome = ORDERING_LOST;
     pthread_mutex_lock(&o->lock);
     o->proposing = height;
@@ -434,6 +454,18 @@ void ordering_publish(ordering *o, uint64_t height, const uint8_t hash[TALLY_HAS
 
 /* ---- the keeper: lease, leader, publications, compaction ---- */
 
+void ordering_set_member(ordering *o, uint32_t slot, bool eligible) {
+    pthread_mutex_lock(&o->lock);
+    if (slot != o->slot) {
+        o->slot = slot;
+        snprintf(o->my_leader_value, sizeof o->my_leader_value, "%u %s", slot, o->url);
+        /* registered under its slot at the next lease */
+        o->lease_stale = true;
+    }
+    o->eligible = eligible && slot != ORDERING_NO_SLOT;
+    pthread_mutex_unlock(&o->lock);
+}
+
 static void publish_queued(ordering *o) {
     publication batch[64];
     pthread_mutex_lock(&o->lock);
@@ -443,9 +475,10 @@ static void publish_queued(ordering *o) {
     o->queued -= count;
     int64_t lease = o->lease;
     pthread_mutex_unlock(&o->lock);
-    for (uint32_t i = 0; i < count && !o->stopping; i++) {
+    uint32_t slot = my_slot(o, NULL, NULL);
+    for (uint32_t i = 0; i < count && !o->stopping && slot != ORDERING_NO_SLOT; i++) {
         char key[KEY_BYTES_MAX];
-        size_t key_length = key_of(o, key, "c/%020" PRIu64 "/%02u", batch[i].height, o->config.validator_index);
+        size_t key_length = key_of(o, key, "c/%020" PRIu64 "/%02u", batch[i].height, slot);
         uint8_t value[TALLY_HASH_BYTES + TALLY_SIGNATURE_BYTES];
         memcpy(value, batch[i].hash, TALLY_HASH_BYTES);
         memcpy(value + TALLY_HASH_BYTES, batch[i].signature, TALLY_SIGNATURE_BYTES);
@@ -459,9 +492,10 @@ static void publish_applied(ordering *o) {
     uint64_t height = o->applied_height;
     bool due = height != o->applied_published;
     pthread_mutex_unlock(&o->lock);
-    if (!due) return;
+    uint32_t slot = my_slot(o, NULL, NULL);
+    if (!due || slot == ORDERING_NO_SLOT) return;
     char key[KEY_BYTES_MAX], value[32];
-    size_t key_length = key_of(o, key, "a/%02u", o->config.validator_index);
+    size_t key_length = key_of(o, key, "a/%02u", slot);
     int value_length = snprintf(value, sizeof value, "%" PRIu64, height);
     if (etcd_put(o->keeper_etcd, key, key_length, value, (size_t)value_length, 0) != ETCD_OK) return;
     pthread_mutex_lock(&o->lock);
@@ -530,20 +564,37 @@ static void compact(ordering *o) {
 
 /* Takes the lease when nobody holds it; learns who does. */
 static void check_leader(ordering *o, int64_t lease) {
-    char key[KEY_BYTES_MAX];
+    char key[KEY_BYTES_MAX], mine[ORDERING_URL_MAX + 8];
+    bool eligible = false;
+    uint32_t slot = my_slot(o, mine, &eligible);
     size_t key_length = key_of(o, key, "leader");
     etcd_kv kv = {0};
     bool found = false;
     if (etcd_get(o->keeper_etcd, key, key_length, &kv, &found, NULL) != ETCD_OK) return;
-    if (!found) {
+    if (found && !eligible && kv.lease == lease && kv.value_length == strlen(mine) &&
+        memcmp(kv.value, mine, kv.value_length) == 0) {
+        /* The chain retired this validator: it gives the lease up (its leader key goes
+         * with its lease), and another takes it. */
+        etcd_status revoked = etcd_lease_revoke(o->keeper_etcd, lease);
+        (void)revoked; /* it lapses by itself otherwise */
+        etcd_kv_release(&kv);
+        pthread_mutex_lock(&o->lock);
+        o->lease = 0;
+        set_proposer(o, false);
+        o->proposer_index = -1;
+        o->metrics.lease_changes++;
+        pthread_mutex_unlock(&o->lock);
+        return;
+    }
+    if (!found && eligible) {
         bool created = false;
-        if (etcd_create(o->keeper_etcd, key, key_length, o->my_leader_value, strlen(o->my_leader_value), lease, NULL,
-                        &created, NULL, &kv) != ETCD_OK)
+        if (etcd_create(o->keeper_etcd, key, key_length, mine, strlen(mine), lease, NULL, &created, NULL, &kv) !=
+            ETCD_OK)
             return;
         if (created) {
             etcd_kv_release(&kv);
-            kv.value = (uint8_t *)strdup(o->my_leader_value);
-            kv.value_length = strlen(o->my_leader_value);
+            kv.value = (uint8_t *)strdup(mine);
+            kv.value_length = strlen(mine);
             kv.lease = lease;
             found = kv.value != NULL;
         } else {
@@ -553,7 +604,7 @@ static void check_leader(ordering *o, int64_t lease) {
     unsigned index = 0;
     char url[ORDERING_URL_MAX] = "";
     bool parsed = found && sscanf((const char *)kv.value, "%u %255s", &index, url) == 2;
-    if (parsed && index == o->config.validator_index && kv.lease != 0 && kv.lease != lease) {
+    if (parsed && index == slot && kv.lease != 0 && kv.lease != lease) {
         /* The lease of this validator's previous process (killed, restarted): nobody
          * keeps it alive, but etcd renews every lease at each change of its own leader,
          * so it could outlive the process for long, everyone forwarding to a dead URL.
@@ -568,8 +619,8 @@ static void check_leader(ordering *o, int64_t lease) {
             o->proposer_index = index;
             snprintf(o->proposer_url, sizeof o->proposer_url, "%s", url);
         }
-        set_proposer(o, kv.value_length == strlen(o->my_leader_value) &&
-                            memcmp(kv.value, o->my_leader_value, kv.value_length) == 0 && kv.lease == lease);
+        set_proposer(o, kv.value_length == strlen(mine) && memcmp(kv.value, mine, kv.value_length) == 0 &&
+                            kv.lease == lease);
     } else {
         set_proposer(o, false);
         o->proposer_index = -1;
@@ -616,16 +667,32 @@ static void *keeper_main(void *context) {
     while (!o->stopping) {
         uint64_t now = now_ms();
         pthread_mutex_lock(&o->lock);
+        if (o->lease_stale) {
+            /* registered under another slot: a new lease registers this one */
+            o->lease_stale = false;
+            if (o->lease != 0 && !o->proposer) {
+                int64_t old = o->lease;
+                o->lease = 0;
+                pthread_mutex_unlock(&o->lock);
+                etcd_status revoked = etcd_lease_revoke(o->keeper_etcd, old);
+                (void)revoked;
+                pthread_mutex_lock(&o->lock);
+            }
+        }
         int64_t lease = o->lease;
         pthread_mutex_unlock(&o->lock);
         if (lease == 0) {
             int64_t granted = 0;
             if (etcd_lease_grant(o->keeper_etcd, o->config.lease_ttl_seconds, &granted) == ETCD_OK) {
                 char key[KEY_BYTES_MAX];
-                size_t key_length = key_of(o, key, "v/%02u", o->config.validator_index);
+                uint32_t slot = my_slot(o, NULL, NULL);
+                size_t key_length = key_of(o, key, "v/%02u", slot);
                 /* Said again at the next lease if it fails: it only helps peers find this one. */
-                etcd_status registered = etcd_put(o->keeper_etcd, key, key_length, o->url, strlen(o->url), granted);
-                (void)registered;
+                if (slot != ORDERING_NO_SLOT) {
+                    etcd_status registered =
+                        etcd_put(o->keeper_etcd, key, key_length, o->url, strlen(o->url), granted);
+                    (void)registered;
+                }
                 pthread_mutex_lock(&o->lock);
                 o->lease = lease = granted;
                 pthread_mutex_unlock(&o->lock);
@@ -680,7 +747,7 @@ static bool fetch_from_peers(ordering *o, uint64_t height, uint8_t **bytes, size
     bool got = false;
     for (uint32_t v = 0; v < TALLY_VALIDATORS_MAX && !got; v++) {
         char url[ORDERING_URL_MAX], target[ORDERING_URL_MAX + 64];
-        if (v == o->config.validator_index || !ordering_peer_url(o, v, url)) continue;
+        if (v == my_slot(o, NULL, NULL) || !ordering_peer_url(o, v, url)) continue;
         snprintf(target, sizeof target, "%s/v1/blocks/%" PRIu64 "/raw", url, height);
         http_answer answer = {.limit = FETCH_BLOCK_MAX};
         http_outcome outcome;

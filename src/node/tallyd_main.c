@@ -516,6 +516,7 @@ int main(int argc, char **argv) {
         }
         config.genesis = joined_genesis;
     }
+    config.may_follow = validator; /* a key the chain has not added (yet) follows */
     if (!config.quiet) fprintf(stderr, "tallyd: opening %s (replaying the block log) ...\n", config.data_dir);
     bool opened = node_open(&config, &n, why, sizeof why);
     free(joined_genesis);

@@ -162,6 +162,7 @@ static tally_chain_error load_snapshot(tally_store *store, const tally_store_opt
     memcpy(store->tip.hash, hash, TALLY_HASH_BYTES);
     store->tip.block_time = header.block_time;
     memcpy(store->tip.state_hash, header.state_hash, TALLY_HASH_BYTES);
+    tally_chain_tip_take_validators(&store->tip, loaded);
     return TALLY_CHAIN_OK;
 }
 

@@ -488,6 +488,16 @@ uint32_t tally_cosign_store_count_of(const tally_cosign_store *store, uint64_t h
     return count;
 }
 
+bool tally_cosign_store_extend(tally_cosign_store *store, const tally_key *validators, uint32_t count) {
+    assert(store != NULL && validators != NULL);
+    if (count < store->validator_count || count > TALLY_VALIDATORS_MAX ||
+        memcmp(store->validators, validators, store->validator_count * sizeof *validators) != 0)
+        return false;
+    memcpy(store->validators, validators, count * sizeof *validators);
+    store->validator_count = count;
+    return true;
+}
+
 uint64_t tally_cosign_store_top(const tally_cosign_store *store) {
     assert(store != NULL);
     return store->top;
