@@ -1260,3 +1260,150 @@ TEST(validators_a_dead_proposer_is_replaced_while_etcd_keeps_renewing_its_lease)
     load_free(&l);
     cluster_stop(&c);
 }
+
+/* ---- changing the validator set through the chain (docs/VALIDATORS.md) ---- */
+
+/* A chain-level transaction by validator `by`, submitted to validator `to`; its
+ * result's `available` (approvals still needed; 0 when in force), or -1. */
+static int64_t set_change(validator_cluster *c, uint32_t by, uint32_t to, tally_tx_type type, int add, uint32_t retire,
+                          uint32_t change_id) {
+    test_actor signer;
+    if (!cluster_validator_actor(c, by, &signer)) {
+        CHECK(!"the validator's key was read");
+        return -1;
+    }
+    tally_tx tx = harness_tx(&c->nodes[to], &signer, type);
+    if (type == TALLY_TX_VALIDATOR_PROPOSE) {
+        if (add >= 0) {
+            test_actor added;
+            if (!cluster_validator_actor(c, (uint32_t)add, &added)) {
+                CHECK(!"the validator's key was read");
+                return -1;
+            }
+            tx.body.validator_propose.add_count = 1;
+            tx.body.validator_propose.add[0] = added.key;
+        }
+        tx.body.validator_propose.retire = retire;
+    } else {
+        tx.body.validator_approve.change_id = change_id;
+    }
+    json_t *result = NULL;
+    long status = harness_submit(&c->nodes[to], &tx, &signer, &result);
+    const char *state = harness_json_string(result, "status");
+    bool ok = status == 200 && state && strcmp(state, "committed") == 0;
+    if (!ok)
+        fprintf(stderr, "    set change: %s answered %ld %s %s\n", tally_tx_type_name(type), status, state ? state : "-",
+                harness_json_string(result, "error.code") ? harness_json_string(result, "error.code") : "");
+    int64_t available = harness_json_int(result, "result.available");
+    json_decref(result);
+    return !ok ? -1 : available == INT64_MIN ? 0 : available;
+}
+
+/* The slots that co-signed block h as validator i serves them (bits), or -1. */
+static int64_t cosigned_by(const validator_cluster *c, uint32_t i, uint64_t height) {
+    char path[64];
+    snprintf(path, sizeof path, "/v1/blocks/%llu/cosignatures", (unsigned long long)height);
+    json_t *answer = NULL;
+    if (harness_request(&c->nodes[i], "GET", path, NULL, 0, &answer) != 200) return json_decref(answer), -1;
+    int64_t slots = 0;
+    json_t *list = json_object_get(answer, "cosignatures");
+    for (size_t k = 0; k < json_array_size(list); k++) {
+        json_t *index = json_object_get(json_array_get(list, k), "index");
+        if (json_is_integer(index)) slots |= (int64_t)1 << json_integer_value(index);
+    }
+    json_decref(answer);
+    return slots;
+}
+
+/* Waits until block h's co-signatures on validator i are exactly `slots`. */
+static bool wait_cosigned(const validator_cluster *c, uint32_t i, uint64_t height, int64_t slots, long timeout_ms) {
+    uint64_t until = cluster_now_ms() + (uint64_t)timeout_ms;
+    int64_t seen = -1;
+    do {
+        seen = cosigned_by(c, i, height);
+        if (seen == slots) return true;
+        cluster_sleep_ms(50);
+    } while (cluster_now_ms() < until);
+    fprintf(stderr, "    block %llu: co-signed by slots %llx on validator %u, not %llx\n", (unsigned long long)height,
+            (unsigned long long)seen, i, (unsigned long long)slots);
+    return false;
+}
+
+/* The genesis names validators 0-2; a fourth runs from the start with a key outside
+ * the set and follows. Validator 0 proposes adding it, validator 1's approval makes
+ * the quorum (2 of 3): from the next block the fourth co-signs. Then the fourth
+ * proposes retiring validator 2 (3 of 4 needed: 0 and 1 approve): it stops
+ * co-signing, gives the lease up if it held it and never takes it again, and keeps
+ * following. The proposer is killed: another active one takes over. Every data
+ * directory verifies from its genesis, the added and the retired one's too. */
+static void set_changes(validator_cluster *c) {
+    REQUIRE(make_network(&c->nodes[1]));
+    int64_t expected[MEMBERS] = {0};
+    pay_some(c, 6, 0, expected);
+    REQUIRE(cluster_start_validator(c, 3));
+    CHECK(file_says(c->nodes[3].stderr_path, "not in the chain's validator set: it follows the chain"));
+    uint64_t tip = 0;
+    REQUIRE(cluster_wait_same_tip(c, 2, 60000, &tip));
+    CHECK(wait_cosigned(c, 0, tip, 0x7, 20000)); /* the genesis's three */
+
+    CHECK_EQ(set_change(c, 0, 3, TALLY_TX_VALIDATOR_PROPOSE, 3, 0, 0), 1); /* sent to the follower, forwarded */
+    CHECK_EQ(set_change(c, 1, 1, TALLY_TX_VALIDATOR_APPROVE, -1, 0, 1), 0);
+    uint64_t added_at = 0;
+    REQUIRE(cluster_wait_same_tip(c, tip + 1, 60000, &added_at));
+    json_t *status = NULL;
+    REQUIRE(harness_request(&c->nodes[2], "GET", "/v1/status", NULL, 0, &status) == 200);
+    CHECK_EQ(json_array_size(json_object_get(status, "validators")), 4);
+    CHECK_EQ(harness_json_int(status, "quorum"), 3);
+    json_decref(status);
+    CHECK(file_says(c->nodes[3].stderr_path, "added this node's key to its validators"));
+    pay_some(c, 6, 3, expected);
+    REQUIRE(cluster_wait_same_tip(c, added_at + 1, 60000, &tip));
+    CHECK(wait_cosigned(c, 1, tip, 0xF, 20000)); /* the fourth co-signs too */
+    CHECK(wait_cosigned(c, 3, tip, 0xF, 20000));
+
+    /* the proposer is the one retired (validator 2 when the fourth holds the lease) */
+    int holder = cluster_proposer(c, 20000);
+    uint32_t gone = holder >= 0 && holder < 3 ? (uint32_t)holder : 2, first = gone == 0 ? 1 : 0,
+             second = gone == 2 ? 1 : 2;
+    CHECK_EQ(set_change(c, 3, first, TALLY_TX_VALIDATOR_PROPOSE, -1, 1u << gone, 0), 2);
+    CHECK_EQ(set_change(c, first, gone, TALLY_TX_VALIDATOR_APPROVE, -1, 0, 2), 1);
+    CHECK_EQ(set_change(c, second, second, TALLY_TX_VALIDATOR_APPROVE, -1, 0, 2), 0);
+    uint64_t retired_at = 0;
+    REQUIRE(cluster_wait_same_tip(c, tip + 1, 60000, &retired_at));
+    CHECK(file_says(c->nodes[gone].stderr_path, "no longer a validator of the chain"));
+    pay_some(c, 8, 7, expected);
+    REQUIRE(cluster_wait_same_tip(c, retired_at + 1, 60000, &tip));
+    CHECK(wait_cosigned(c, first, tip, 0xF & ~(1 << gone), 20000)); /* all but the retired one */
+    int proposer = cluster_proposer(c, 20000);
+    CHECK(proposer >= 0 && proposer != (int)gone);
+    /* a retired validator never takes the lease: kill the proposer, another active one does */
+    if (proposer >= 0 && proposer != (int)gone) {
+        cluster_kill_validator(c, (uint32_t)proposer);
+        uint64_t killed_ms = cluster_now_ms();
+        pay_some(c, 6, 11, expected);
+        int next = cluster_proposer(c, 30000);
+        CHECK(next >= 0 && next != (int)gone && next != proposer);
+        printf("    validators: validator %u (%s) retired; the proposer %d then killed, validator %d took over in "
+               "%llu ms\n",
+               gone, holder == (int)gone ? "the proposer, which gave the lease up" : "a follower", proposer, next,
+               (unsigned long long)(cluster_now_ms() - killed_ms));
+        REQUIRE(cluster_start_validator(c, (uint32_t)proposer));
+    }
+    pay_some(c, 4, 13, expected);
+    uint64_t same = 0, compared = 0;
+    REQUIRE(cluster_wait_same_tip(c, tip + 1, 60000, &same));
+    CHECK(cluster_compare(c, &compared));
+    CHECK_EQ(compared, same);
+    check_balances(c, expected);
+    CHECK(cluster_stop_and_verify(c, same));
+    printf("    validators: validator 3 added at height %llu (2 of 3 approved), validator %u retired at height %llu "
+           "(3 of 4); %llu heights agree and every log verifies\n",
+           (unsigned long long)added_at, gone, (unsigned long long)retired_at, (unsigned long long)same);
+}
+
+TEST(validators_the_chain_adds_a_validator_and_retires_one_by_a_quorum) {
+    validator_cluster c;
+    if (cluster_start_named(&c, 3, 4, 3, 3)) set_changes(&c);
+    else CHECK(!"the cluster started");
+    cluster_stop(&c);
+}

@@ -80,12 +80,40 @@ bool cluster_replace_etcd(validator_cluster *c) {
     return true;
 }
 
+static bool start_cluster(validator_cluster *c, uint32_t etcd_members, uint32_t validator_count,
+                          uint32_t genesis_count, uint32_t started, const etcd_certificates *tls);
+
 bool cluster_start(validator_cluster *c, uint32_t etcd_members, uint32_t validator_count, uint32_t started) {
-    return cluster_start_tls(c, etcd_members, validator_count, started, NULL);
+    return start_cluster(c, etcd_members, validator_count, validator_count, started, NULL);
+}
+
+bool cluster_start_named(validator_cluster *c, uint32_t etcd_members, uint32_t validator_count,
+                         uint32_t genesis_count, uint32_t started) {
+    return start_cluster(c, etcd_members, validator_count, genesis_count, started, NULL);
 }
 
 bool cluster_start_tls(validator_cluster *c, uint32_t etcd_members, uint32_t validator_count, uint32_t started,
                        const etcd_certificates *tls) {
+    return start_cluster(c, etcd_members, validator_count, validator_count, started, tls);
+}
+
+bool cluster_validator_actor(const validator_cluster *c, uint32_t i, test_actor *out) {
+    char path[400], hex[80] = {0};
+    snprintf(path, sizeof path, "%s/data/producer.seed", c->nodes[i].directory);
+    FILE *file = fopen(path, "r");
+    if (!file) return false;
+    bool read = fgets(hex, sizeof hex, file) != NULL;
+    fclose(file);
+    uint8_t seed[32];
+    size_t length = 0;
+    if (!read || sodium_hex2bin(seed, sizeof seed, hex, strlen(hex), "\n", &length, NULL) != 0 || length != 32)
+        return false;
+    crypto_sign_seed_keypair(out->key.bytes, out->secret, seed);
+    return true;
+}
+
+static bool start_cluster(validator_cluster *c, uint32_t etcd_members, uint32_t validator_count,
+                          uint32_t genesis_count, uint32_t started, const etcd_certificates *tls) {
     memset(c, 0, sizeof *c);
     c->tls = tls;
     c->started_ms = cluster_now_ms();
@@ -94,6 +122,7 @@ bool cluster_start_tls(validator_cluster *c, uint32_t etcd_members, uint32_t val
         etcd_members == 0 || etcd_members > ETCD_CLUSTER_MEMBERS_MAX)
         return false;
     c->validator_count = validator_count;
+    c->genesis_count = genesis_count >= 1 && genesis_count <= validator_count ? genesis_count : validator_count;
     char why[512];
     if (!(tls ? etcd_cluster_start_tls(&c->etcd, etcd_members, tls, why, sizeof why)
               : etcd_cluster_start(&c->etcd, etcd_members, why, sizeof why))) {
@@ -148,7 +177,7 @@ bool cluster_launch_validator(validator_cluster *c, uint32_t i) {
     }
     if (i == 0 && !c->started[0]) {
         size_t used = 0;
-        for (uint32_t k = 0; k < c->validator_count; k++)
+        for (uint32_t k = 0; k < c->genesis_count; k++)
             used += (size_t)snprintf(genesis + used, sizeof genesis - used, "%s%s", k ? "," : "", c->addresses[k]);
         arguments[count++] = "--genesis-validators";
         arguments[count++] = genesis;

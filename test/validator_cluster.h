@@ -30,7 +30,8 @@
 typedef struct {
     etcd_cluster etcd;
     uint32_t etcd_count;
-    uint32_t validator_count; /* in the genesis */
+    uint32_t validator_count; /* directories and keys made */
+    uint32_t genesis_count;   /* of them, the first this many are the genesis's set */
     test_node nodes[CLUSTER_VALIDATORS_MAX];
     bool made[CLUSTER_VALIDATORS_MAX];    /* its directory exists */
     bool started[CLUSTER_VALIDATORS_MAX]; /* started once at least (its data holds the chain) */
@@ -50,6 +51,12 @@ typedef struct {
  * keys, and starts validators 0..started-1 (0 makes the genesis of all
  * validator_count). false with a sentence on stderr; call cluster_stop anyway. */
 bool cluster_start(validator_cluster *c, uint32_t etcd_members, uint32_t validator_count, uint32_t started);
+/* As cluster_start, with a genesis that names only the first genesis_count: the
+ * others' keys are outside the set until the validators add them. */
+bool cluster_start_named(validator_cluster *c, uint32_t etcd_members, uint32_t validator_count,
+                         uint32_t genesis_count, uint32_t started);
+/* Validator i's key (read from its data directory's producer.seed). */
+bool cluster_validator_actor(const validator_cluster *c, uint32_t i, test_actor *out);
 /* As cluster_start, with etcd members that serve https and require client
  * certificates (etcd_cluster_start_tls), and validators that present them
  * (--etcd-cacert, --etcd-cert, --etcd-key). */

@@ -273,12 +273,38 @@ static json_t *view_policy(const tally_policy *p) {
     return view;
 }
 
+/* The open change of the validator set (docs/VALIDATORS.md "Changing the validator
+ * set"): what it adds and retires, who proposed and approved it, when it lapses. */
+static json_t *view_validator_change(const tally_chain_rules *rules) {
+    const tally_validator_change *change = &rules->change;
+    json_t *add = json_array(), *retire = json_array(), *approvals = json_array();
+    for (uint8_t i = 0; i < change->add_count && i < TALLY_VALIDATORS_MAX; i++)
+        json_array_append_new(add, view_address(&change->add[i]));
+    for (uint8_t i = 0; i < rules->validator_count; i++) {
+        if (change->retire >> i & 1u) json_array_append_new(retire, json_integer(i));
+        if (change->approvals >> i & 1u) json_array_append_new(approvals, json_integer(i));
+    }
+    uint8_t active = tally_chain_rules_active_count(rules);
+    return json_pack("{s:I, s:o, s:o, s:o, s:o, s:i, s:I}", "id", (json_int_t)change->id, "proposer",
+                     view_address(&change->proposer), "add", add, "retire", retire, "approvals", approvals, "quorum",
+                     (int)(active / 2 + 1), "expires_at", (json_int_t)change->expires_at);
+}
+
 json_t *view_chain_rules(const tally_chain_rules *rules) {
-    json_t *validators = json_array();
-    for (uint8_t i = 0; i < rules->validator_count; i++) json_array_append_new(validators, view_address(&rules->validators[i]));
-    return json_pack("{s:s, s:i, s:i, s:b, s:o}", "growth_mode", rules->growth_mode == TALLY_GROWTH_APPROVED ? "approved" : "open",
-                     "networks_per_key_per_day", (int)rules->networks_per_key_per_day, "assets_per_key_per_day",
-                     (int)rules->assets_per_key_per_day, "dev_chain", rules->dev_chain != 0, "validators", validators);
+    json_t *validators = json_array(), *retired = json_array();
+    for (uint8_t i = 0; i < rules->validator_count; i++) {
+        json_array_append_new(validators, view_address(&rules->validators[i]));
+        if (rules->retired >> i & 1u) json_array_append_new(retired, json_integer(i));
+    }
+    /* `validators` is the roster by slot: a retired slot stays, listed in `retired` */
+    json_t *view = json_pack("{s:s, s:i, s:i, s:b, s:o, s:o, s:I}", "growth_mode",
+                             rules->growth_mode == TALLY_GROWTH_APPROVED ? "approved" : "open",
+                             "networks_per_key_per_day", (int)rules->networks_per_key_per_day,
+                             "assets_per_key_per_day", (int)rules->assets_per_key_per_day, "dev_chain",
+                             rules->dev_chain != 0, "validators", validators, "retired", retired,
+                             "validator_changes", (json_int_t)rules->validator_changes);
+    if (view && rules->change.open) json_object_set_new(view, "validator_change", view_validator_change(rules));
+    return view;
 }
 
 void view_copy_network(const tally_state *state, const tally_network *network, int64_t tip_time,
