@@ -1388,6 +1388,8 @@ static void set_changes(validator_cluster *c) {
                gone, holder == (int)gone ? "the proposer, which gave the lease up" : "a follower", proposer, next,
                (unsigned long long)(cluster_now_ms() - killed_ms));
         REQUIRE(cluster_start_validator(c, (uint32_t)proposer));
+        /* caught up before payments go to it (it reads the payers' sequences) */
+        REQUIRE(cluster_wait_same_tip(c, tip + 1, 60000, &tip));
     }
     pay_some(c, 4, 13, expected);
     uint64_t same = 0, compared = 0;
