@@ -398,7 +398,9 @@ static enum MHD_Result get_status(http_server *server, struct MHD_Connection *co
     node_validator_status validator = node_validator_read(server->node);
     if (view && validator.is_validator)
         json_object_set_new(view, "validator",
-                            json_pack("{s:i, s:b, s:I, s:b, s:I, s:I}", "index", (int)validator.index, "proposer",
+                            json_pack("{s:i, s:b, s:b, s:I, s:b, s:I, s:I}", "index",
+                                      validator.index == ORDERING_NO_SLOT ? -1 : (int)validator.index, "active",
+                                      validator.active, "proposer",
                                       validator.ordering.proposer, "proposer_index",
                                       (json_int_t)validator.ordering.proposer_index, "halted", validator.halted,
                                       "forwarding", (json_int_t)validator.forwarding, "lease_changes",
@@ -1843,8 +1845,10 @@ static int append_validator_metrics(char **text, size_t length, node *n, const n
     char *more = NULL;
     int added = asprintf(
         &more,
-        "# HELP tally_validator_index This validator's place in the genesis validator set.\n"
-        "# TYPE tally_validator_index gauge\ntally_validator_index %u\n"
+        "# HELP tally_validator_index This validator's slot in the validator set (-1: the chain has not added its key).\n"
+        "# TYPE tally_validator_index gauge\ntally_validator_index %" PRId64 "\n"
+        "# HELP tally_validator_active 1 while this validator's key is an active validator (not retired, added).\n"
+        "# TYPE tally_validator_active gauge\ntally_validator_active %d\n"
         "# HELP tally_validator_is_proposer 1 while this validator holds the proposer lease.\n"
         "# TYPE tally_validator_is_proposer gauge\ntally_validator_is_proposer %d\n"
         "# HELP tally_validator_proposer The validator holding the proposer lease (-1: none).\n"
@@ -1884,7 +1888,8 @@ static int append_validator_metrics(char **text, size_t length, node *n, const n
         "# TYPE tally_validator_leases_revoked_total counter\ntally_validator_leases_revoked_total %" PRIu64 "\n"
         "# HELP tally_validator_lag_blocks How far each validator's last applied block is behind this one's tip.\n"
         "# TYPE tally_validator_lag_blocks gauge\n",
-        v.index, o->proposer ? 1 : 0, o->proposer_index, v.halted ? 1 : 0, o->lease_changes, m->blocks_followed,
+        v.index == ORDERING_NO_SLOT ? (int64_t)-1 : (int64_t)v.index, v.active ? 1 : 0, o->proposer ? 1 : 0,
+        o->proposer_index, v.halted ? 1 : 0, o->lease_changes, m->blocks_followed,
         m->blocks_lost, m->txs_forwarded, m->signatures_known, v.cosignatures_received, o->requests, (double)o->request_us_total / 1e6,
         (double)o->request_us_last / 1e6, o->failovers, o->compacted_below, o->blocks_from_peers, o->leases_revoked);
     if (added < 0) return -1;

@@ -118,7 +118,8 @@ bool node_is_validator(const node *n);
 
 typedef struct {
     bool is_validator, halted;
-    uint32_t index;          /* in the genesis validator set */
+    uint32_t index;          /* its slot in the validator set (ORDERING_NO_SLOT: none yet) */
+    bool active;             /* its key is an active validator's */
     char halt_reason[4800];  /* halted: the block refused and where its evidence is */
     uint32_t forwarding;     /* transactions sent to the proposer and in no block yet */
     uint64_t cosignatures_received;

@@ -581,6 +581,7 @@ node_validator_status node_validator_read(node *n) {
     if (v) {
         status.is_validator = true;
         status.index = v->index;
+        status.active = v->active;
         status.halted = v->halted;
         snprintf(status.halt_reason, sizeof status.halt_reason, "%s", v->halt_reason);
         status.forwarding = v->forwarded_count;

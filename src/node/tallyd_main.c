@@ -565,9 +565,13 @@ int main(int argc, char **argv) {
             web_files_free(web);
             return 1;
         }
+        node_validator_status started = node_validator_read(n);
+        char which[48];
+        if (started.index == ORDERING_NO_SLOT) snprintf(which, sizeof which, "a follower (no slot yet)");
+        else snprintf(which, sizeof which, "validator %u%s", started.index, started.active ? "" : " (retired)");
         if (!config.quiet)
-            fprintf(stderr, "tallyd: validator %u of the chain, ordering through etcd %s (keys under %s)\n",
-                    node_validator_read(n).index, validation.etcd_endpoints, validation.prefix);
+            fprintf(stderr, "tallyd: %s of the chain, ordering through etcd %s (keys under %s)\n", which,
+                    validation.etcd_endpoints, validation.prefix);
     }
     if (port_file) {
         FILE *file = fopen(port_file, "w");
