@@ -100,6 +100,63 @@ static void tx_seeds(const fuzz_world *world, json_t *vectors, uint8_t (*signed_
     }
 }
 
+/* Changes of the validator set against the prepared state (fuzz_world.h: the
+ * founder's change 2 open, one approval short), each signed as its actor with its
+ * next sequence (control bytes: fuzz_checks.h): at the state's time, or 8 days later
+ * (`when` 16), when change 2 has lapsed. What each meets is in its name. */
+static void validator_seeds(const fuzz_world *world) {
+    enum { FOUNDER = 0, BOB = 2, ISSUER = 3, DAVE = 5, ERIN = 6, NONE = -1 };
+    enum { LATER = 16 }; /* in half days */
+    static const struct {
+        const char *name;
+        uint8_t actor, type;
+        uint32_t change_id;
+        int add; /* an actor's key added, or NONE */
+        uint32_t retire;
+        uint8_t envelope, when;
+    } cases[] = {
+        {"validator-approve-in-force", ISSUER, TALLY_TX_VALIDATOR_APPROVE, FUZZ_VALIDATOR_CHANGE, NONE, 0, 0xe0, 0},
+        {"validator-approve-twice", FOUNDER, TALLY_TX_VALIDATOR_APPROVE, FUZZ_VALIDATOR_CHANGE, NONE, 0, 0xa0, 0},
+        {"validator-approve-lapsed", ERIN, TALLY_TX_VALIDATOR_APPROVE, FUZZ_VALIDATOR_CHANGE, NONE, 0, 0xa0, LATER},
+        {"validator-approve-by-the-retired", DAVE, TALLY_TX_VALIDATOR_APPROVE, FUZZ_VALIDATOR_CHANGE, NONE, 0, 0xa0, 0},
+        {"validator-approve-another-change", ERIN, TALLY_TX_VALIDATOR_APPROVE, 1, NONE, 0, 0xa0, 0},
+        {"validator-propose-while-open", ERIN, TALLY_TX_VALIDATOR_PROPOSE, 0, BOB, 0, 0xa0, 0},
+        {"validator-propose-replaces", FOUNDER, TALLY_TX_VALIDATOR_PROPOSE, 0, BOB, 1u << 2, 0xe0, 0},
+        {"validator-propose-after-lapse", ERIN, TALLY_TX_VALIDATOR_PROPOSE, 0, BOB, 0, 0xa0, LATER},
+        {"validator-propose-the-retired-again", FOUNDER, TALLY_TX_VALIDATOR_PROPOSE, 0, DAVE, 0, 0xa0, 0},
+        {"validator-propose-retire-all", FOUNDER, TALLY_TX_VALIDATOR_PROPOSE, 0, NONE, 0x7u, 0xa0, 0},
+        {"validator-propose-retire-one", ISSUER, TALLY_TX_VALIDATOR_PROPOSE, 0, NONE, 1u << 1, 0xa0, LATER},
+    };
+    tally_state *state = fuzz_world_state(world);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const fuzz_actor *signer = &world->actors[cases[i].actor];
+        tally_tx tx;
+        memset(&tx, 0, sizeof tx);
+        tx.type = cases[i].type;
+        memcpy(tx.chain_id, tally_state_chain_id(state), TALLY_CHAIN_ID_BYTES);
+        tx.signer = signer->key;
+        tx.sequence = tally_state_next_sequence(state, &tx.signer);
+        if (tx.type == TALLY_TX_VALIDATOR_APPROVE) {
+            tx.body.validator_approve.change_id = cases[i].change_id;
+        } else {
+            if (cases[i].add != NONE) {
+                tx.body.validator_propose.add_count = 1;
+                tx.body.validator_propose.add[0] = world->actors[cases[i].add].key;
+            }
+            tx.body.validator_propose.retire = cases[i].retire;
+        }
+        tally_tx_sign(&tx, signer->secret);
+        uint8_t seed[3 + TALLY_TX_SINGLE_ENCODED_MAX];
+        size_t length = tally_tx_encode(&tx, seed + 3, TALLY_TX_SINGLE_ENCODED_MAX);
+        if (length == 0) die("a change of the validator set does not encode", cases[i].name);
+        seed[0] = (uint8_t)(cases[i].envelope | cases[i].actor);
+        seed[1] = 0;
+        seed[2] = cases[i].when;
+        put_seed("tx", cases[i].name, seed, 3 + length);
+    }
+    tally_state_destroy(state);
+}
+
 /* ---- blocks ---- */
 
 static tally_tx chain_tx(const fuzz_world *world, const tally_state *state, uint32_t who, tally_tx_type type) {
@@ -133,13 +190,52 @@ static void text(tally_text *field, const char *value) {
     memcpy(field->bytes, value, field->length);
 }
 
+/* Another block 1 of the fuzz chain, checked and applied against its genesis: the
+ * producer, its one validator, adds actor 1 (its own approval is the quorum of one),
+ * then proposes actor 2, which of two validators needs actor 1's approval too, and
+ * actor 1 gives it. */
+static void validator_block_seed(const fuzz_world *world) {
+    tally_state *state = fuzz_world_genesis_state(world);
+    tally_chain_tip tip = world->genesis_tip;
+    tally_block block;
+    tally_block_init(&block);
+    tally_chain_failure failure;
+    enum { CHANGES = 3 };
+    tally_tx txs[CHANGES];
+    static const int64_t needed[CHANGES] = {0, 1, 0};
+    for (unsigned i = 0; i < CHANGES; i++) {
+        memset(&txs[i], 0, sizeof txs[i]);
+        memcpy(txs[i].chain_id, tip.chain_id, TALLY_CHAIN_ID_BYTES);
+        txs[i].signer = i < 2 ? tip.producer : world->actors[1].key;
+        txs[i].sequence = i < 2 ? i + 1 : 1;
+    }
+    txs[0].type = txs[1].type = TALLY_TX_VALIDATOR_PROPOSE;
+    txs[0].body.validator_propose.add_count = txs[1].body.validator_propose.add_count = 1;
+    txs[0].body.validator_propose.add[0] = world->actors[1].key;
+    txs[1].body.validator_propose.add[0] = world->actors[2].key;
+    txs[2].type = TALLY_TX_VALIDATOR_APPROVE;
+    txs[2].body.validator_approve.change_id = 2;
+    for (unsigned i = 0; i < CHANGES; i++)
+        tally_tx_sign(&txs[i], i < 2 ? world->producer_secret : world->actors[1].secret);
+    tally_result results[CHANGES];
+    if (tally_block_build(state, &tip, world->producer_secret, FUZZ_GENESIS_TIME + 10, txs, CHANGES, results, &block,
+                          &failure) != TALLY_CHAIN_OK)
+        die("the validators' block 1", failure.message);
+    for (unsigned i = 0; i < CHANGES; i++)
+        if (results[i].code != TALLY_OK || results[i].available != needed[i])
+            die("a change of the validator set in block 1 went otherwise", tally_error_name(results[i].code));
+    put_block("block1-validators", &block);
+    put_state("fuzz-chain-after-block1-validators", state);
+    tally_block_release(&block);
+    tally_state_destroy(state);
+}
+
 /* Block 1 of the fuzz chain (a network, members, an asset, a peg, payments on
  * credit), block 2 on it, and an empty block 1: decodable, and block 1 passes
  * tally_block_check against the genesis tip. */
 static void block_seeds(const fuzz_world *world) {
     put_block("genesis", &world->genesis);
-    tally_state *state = tally_state_create(world->genesis_tip.chain_id);
-    if (!state) die("out of memory", NULL);
+    tally_state *state = fuzz_world_genesis_state(world);
     tally_chain_tip tip = world->genesis_tip;
     tally_block block;
     tally_block_init(&block);
@@ -217,9 +313,9 @@ static void block_seeds(const fuzz_world *world) {
     for (unsigned i = 0; i < CANDIDATES; i++) tally_tx_sign(&txs[i], world->actors[signers[i]].secret);
 
     /* An empty block 1 first, from a copy of the genesis state. */
-    tally_state *empty_state = tally_state_create(world->genesis_tip.chain_id);
+    tally_state *empty_state = fuzz_world_genesis_state(world);
     tally_chain_tip empty_tip = world->genesis_tip;
-    if (!empty_state || tally_block_build(empty_state, &empty_tip, world->producer_secret, FUZZ_GENESIS_TIME + 10, NULL,
+    if (tally_block_build(empty_state, &empty_tip, world->producer_secret, FUZZ_GENESIS_TIME + 10, NULL,
                                           0, NULL, &block, &failure) != TALLY_CHAIN_OK)
         die("empty block", failure.message);
     put_block("block1-empty", &block);
@@ -306,6 +402,7 @@ static void block_seeds(const fuzz_world *world) {
     put_state("fuzz-chain-after-block4-market-ends", state);
     tally_block_release(&block);
     tally_state_destroy(state);
+    validator_block_seed(world);
 }
 
 /* ---- snapshots ---- */
@@ -391,6 +488,7 @@ int main(int argc, char **argv) {
     size_t lengths[KEPT], count = 0;
     tx_seeds(world, vectors, signed_txs, lengths, KEPT, &count);
     json_decref(document);
+    validator_seeds(world);
     block_seeds(world);
     snapshot_seeds(world);
     http_seeds(signed_txs, lengths, count);

@@ -2,7 +2,9 @@
  * fuzz_world.c: builds the fixed world of fuzz_world.h. Every step goes through
  * tally_apply and must succeed: the world is a script, not a search. The prepared
  * state uses the chain id and identities of test/vectors/transactions.json, so the
- * vectors apply to it as they are; the block fuzzer's chain is a separate genesis.
+ * vectors apply to it as they are (its validators are the founder, the issuer and
+ * erin: the vectors' changes of the validator set reach the rules of a change open,
+ * approved, replaced and lapsed); the block fuzzer's chain is a separate genesis.
  */
 #include "fuzz_world.h"
 
@@ -271,14 +273,48 @@ static void build_market(builder *b) {
     (void)market_tx(b, &tx);
 }
 
+/* A change of the validator set; the approvals it still needs must be `needed`. */
+static uint32_t validator_tx(builder *b, uint32_t who, tally_tx_type type, uint32_t change_id, int64_t needed) {
+    tally_tx tx = new_tx(b, who, type);
+    if (type == TALLY_TX_VALIDATOR_APPROVE) tx.body.validator_approve.change_id = change_id;
+    tally_result result = must_apply(b, &tx);
+    if (result.available != needed) die(tally_tx_type_name(tx.type), "the approvals needed are not the script's");
+    return result.created_id;
+}
+
+/* The validator set (docs/VALIDATORS.md): the genesis's four validators are the
+ * founder, the issuer, erin and dave; the founder's change 1 retires dave (3 of 4
+ * approve it), and its change 2, adding carol, is open with its proposer's approval,
+ * 1 of the 2 three validators need (it lapses 7 days after the state's time). */
+static void build_validators(builder *b) {
+    tally_tx tx = new_tx(b, FOUNDER, TALLY_TX_VALIDATOR_PROPOSE);
+    tx.body.validator_propose.retire = 1u << 3;
+    tally_result retire = must_apply(b, &tx);
+    if (retire.created_id != 1 || retire.available != 2) die("change 1", "not two approvals short");
+    (void)validator_tx(b, ISSUER, TALLY_TX_VALIDATOR_APPROVE, 1, 1);
+    (void)validator_tx(b, ERIN, TALLY_TX_VALIDATOR_APPROVE, 1, 0);
+    tx = new_tx(b, FOUNDER, TALLY_TX_VALIDATOR_PROPOSE);
+    tx.body.validator_propose.add_count = 1;
+    tx.body.validator_propose.add[0] = world.actors[CAROL].key;
+    tally_result add = must_apply(b, &tx);
+    if (add.created_id != FUZZ_VALIDATOR_CHANGE || add.available != 1) die("change 2", "not one approval short");
+}
+
 static void build_state(void) {
     uint8_t chain_id[TALLY_CHAIN_ID_BYTES];
     for (unsigned i = 0; i < sizeof chain_id; i++) chain_id[i] = (uint8_t)(0xc0u + i); /* the vectors' */
-    builder b = {tally_state_create(chain_id), FUZZ_GENESIS_TIME};
+    tally_chain_rules rules;
+    tally_chain_rules_defaults(&rules, &world.actors[FOUNDER].key);
+    const uint32_t validators[] = {FOUNDER, ISSUER, ERIN, DAVE};
+    for (uint8_t i = 0; i < sizeof validators / sizeof validators[0]; i++)
+        rules.validators[i] = world.actors[validators[i]].key;
+    rules.validator_count = (uint8_t)(sizeof validators / sizeof validators[0]);
+    builder b = {tally_state_create_for_chain(chain_id, &rules), FUZZ_GENESIS_TIME};
     if (!b.state) die("out of memory", NULL);
     build_main_network(&b);
     build_open_network(&b);
     build_market(&b);
+    build_validators(&b);
     const tally_member *bob = tally_state_member(b.state, FUZZ_NETWORK_OPEN, &world.actors[BOB].key);
     const tally_member *dave = tally_state_member(b.state, FUZZ_NETWORK_OPEN, &world.actors[DAVE].key);
     if (!bob || bob->status != TALLY_MEMBER_DEFAULTED || !dave || dave->line_status != TALLY_LINE_FROZEN)
@@ -326,5 +362,11 @@ tally_state *fuzz_world_state(const fuzz_world *built) {
     tally_error error;
     tally_state *state = tally_state_deserialize(built->state_bytes, built->state_length, &error);
     if (!state) die("the prepared state does not load", tally_error_name(error));
+    return state;
+}
+
+tally_state *fuzz_world_genesis_state(const fuzz_world *built) {
+    tally_state *state = tally_state_create_for_chain(built->genesis_tip.chain_id, &built->genesis.rules);
+    if (!state) die("out of memory", NULL);
     return state;
 }

@@ -3,8 +3,9 @@
  * way in every run from fixed keys: eight actors (the four identities of the test
  * vectors, three more, and a system account), a prepared state with two networks,
  * members, credit lines, debts, a default, a reserve asset and a funded pool (so
- * fuzzed transactions reach deep rules), and a genesis block whose tip received
- * blocks are checked against. Shared by the fuzzers, the seed writer and the
+ * fuzzed transactions reach deep rules), a validator set with a retired slot and an
+ * open change, and a genesis block whose tip received blocks are checked against
+ * (its state is the genesis's, whose one validator is the producer). Shared by the fuzzers, the seed writer and the
  * regression test.
  */
 #ifndef TALLY_FUZZ_WORLD_H
@@ -24,6 +25,10 @@
 #define FUZZ_NETWORK_MAIN 1u  /* Greenvale: admitted members, fees, pool, lost debt, a marketplace (listings 1-3, orders 1-4) */
 #define FUZZ_NETWORK_OPEN 2u  /* Hillside: open membership, short periods, a default, a frozen line */
 #define FUZZ_ASSET_USD 1u
+/* The validators of the prepared state: actors 0 (the founder), 3 (the issuer) and 6
+ * (erin); actor 5 (dave) was one and is retired. Change 2, the founder's, adds actor
+ * 4 (carol) and needs one more approval until it lapses, 7 days after state_time. */
+#define FUZZ_VALIDATOR_CHANGE 2u
 #define FUZZ_GENESIS_TIME 1767225600 /* 2026-01-01T00:00:00Z */
 #define FUZZ_GENESIS_NAME "tally-fuzz"
 
@@ -54,5 +59,10 @@ const fuzz_world *fuzz_world_get(void);
 /* A fresh copy of the prepared state (the caller destroys it); aborts when out of
  * memory. */
 tally_state *fuzz_world_state(const fuzz_world *world);
+
+/* A fresh state of the block fuzzer's chain at its genesis, under the genesis's
+ * rules (the producer its one validator), as tally_genesis_open makes it (the caller
+ * destroys it); aborts when out of memory. */
+tally_state *fuzz_world_genesis_state(const fuzz_world *world);
 
 #endif

@@ -2362,3 +2362,88 @@ TEST(cli_market_commands_build_their_transactions) {
     CHECK(contains(h.err, "`tally market show 1` shows it as it is now"));
     harness_free(&h);
 }
+
+/* ------------------------------------------------------------------------ */
+/* The validator set                                                         */
+/* ------------------------------------------------------------------------ */
+
+TEST(cli_chain_validator_commands_build_their_transactions) {
+    harness h;
+    harness_with_alice(&h);
+    /* the roster the node lists, slot by slot: alice, carol, bob */
+    char chain_hex[65], alice[TALLY_ADDRESS_LENGTH + 1], bob[TALLY_ADDRESS_LENGTH + 1], carol[TALLY_ADDRESS_LENGTH + 1];
+    char dave[TALLY_ADDRESS_LENGTH + 1], erin[TALLY_ADDRESS_LENGTH + 1];
+    cli_client_hex(world_chain_id, sizeof world_chain_id, chain_hex, sizeof chain_hex);
+    address_of(ALICE_SEED, alice);
+    address_of(BOB_SEED, bob);
+    address_of(CAROL_SEED, carol);
+    address_of(0x0d, dave);
+    address_of(0x0e, erin);
+    fake_route_replace(&h.node, "/v1/status",
+                       json_pack("{s:s, s:s, s:i, s:s, s:i, s:i, s:s, s:{s:s, s:[s, s, s]}}", "chain_id", chain_hex,
+                                 "producer", alice, "height", 6, "tip_hash", chain_hex, "tip_time", 1767225600,
+                                 "mempool", 0, "version", "test", "rules", "growth_mode", "open", "validators", alice,
+                                 carol, bob));
+
+    fake_post_clear(&h.node);
+    fake_post_reply(&h.node, 200, committed(json_pack("{s:i, s:i}", "created_id", 4, "available", 1)));
+    CHECK_EQ(RUN(&h, "chain", "validator-propose", "--add", dave, "--retire", bob, "--add", erin), CLI_OK);
+    const tally_tx *tx = last_posted(&h);
+    REQUIRE(tx != NULL);
+    check_envelope(tx, TALLY_TX_VALIDATOR_PROPOSE);
+    const tally_tx_validator_propose *propose = &tx->body.validator_propose;
+    tally_key dave_key = key_of(0x0d), erin_key = key_of(0x0e);
+    CHECK_EQ(propose->add_count, 2); /* in the order given */
+    CHECK(memcmp(propose->add[0].bytes, dave_key.bytes, TALLY_KEY_BYTES) == 0);
+    CHECK(memcmp(propose->add[1].bytes, erin_key.bytes, TALLY_KEY_BYTES) == 0);
+    static const tally_key zero;
+    for (unsigned i = 2; i < TALLY_VALIDATORS_MAX; i++)
+        CHECK(memcmp(propose->add[i].bytes, zero.bytes, TALLY_KEY_BYTES) == 0);
+    CHECK_EQ(propose->retire, 1u << 2); /* bob's slot */
+    CHECK(contains(h.out, "proposed change 4 of the validator set: 1 more approval needed"));
+    /* retiring alone; two slots */
+    CHECK_EQ(RUN(&h, "chain", "validator-propose", "--retire", carol, "--retire", alice), CLI_OK);
+    CHECK_EQ(last_posted(&h)->body.validator_propose.add_count, 0);
+    CHECK_EQ(last_posted(&h)->body.validator_propose.retire, 3u);
+
+    /* refused before anything is signed */
+    size_t posted = h.node.posted_count;
+    CHECK_EQ(RUN(&h, "chain", "validator-propose"), CLI_USAGE);
+    CHECK(contains(h.err, "say what changes: --add ADDRESS"));
+    CHECK_EQ(RUN(&h, "chain", "validator-propose", "--add", "bob@greenvale"), CLI_USAGE);
+    CHECK(contains(h.err, "--add takes a validator's address (tly1..."));
+    CHECK_EQ(RUN(&h, "chain", "validator-propose", "--add", dave, "--add", dave), CLI_USAGE);
+    CHECK(contains(h.err, " is added twice: give each key once"));
+    CHECK_EQ(RUN(&h, "chain", "validator-propose", "--retire", dave), CLI_REFUSED);
+    CHECK(contains(h.err, " is not one of the chain's validators, so it cannot be retired (BAD_VALIDATOR_SET)"));
+    CHECK_EQ(RUN(&h, "chain", "validator-propose", "--retire", bob, "--retire", bob), CLI_USAGE);
+    CHECK(contains(h.err, "a validator is retired twice"));
+    CHECK_EQ(RUN(&h, "chain", "validator-approve", "0"), CLI_USAGE);
+    CHECK(contains(h.err, "CHANGE_ID is the number of the change"));
+    CHECK_EQ(RUN(&h, "chain", "validator-approve", "four"), CLI_USAGE);
+    CHECK_EQ(h.node.posted_count, posted);
+
+    /* the approval that reaches the quorum: no approvals left (available absent) */
+    fake_post_clear(&h.node);
+    fake_post_reply(&h.node, 200, committed(json_pack("{s:i}", "created_id", 4)));
+    CHECK_EQ(RUN(&h, "chain", "validator-approve", "4"), CLI_OK);
+    tx = last_posted(&h);
+    check_envelope(tx, TALLY_TX_VALIDATOR_APPROVE);
+    CHECK_EQ(tx->body.validator_approve.change_id, 4);
+    CHECK(contains(h.out, "change 4 of the validator set is in force from the next block"));
+    fake_post_clear(&h.node);
+    fake_post_reply(&h.node, 200, committed(json_pack("{s:i, s:i}", "created_id", 4, "available", 2)));
+    CHECK_EQ(RUN(&h, "chain", "validator-approve", "4"), CLI_OK);
+    CHECK(contains(h.out, "approved change 4 of the validator set: 2 more approvals needed"));
+
+    /* a refusal says what to do next */
+    fake_post_clear(&h.node);
+    fake_post_reply(&h.node, 200,
+                    json_pack("{s:[{s:s, s:{s:s, s:s}}]}", "results", "status", "refused", "error", "code",
+                              "VALIDATOR_CHANGE_OPEN", "message",
+                              tally_error_message(TALLY_ERR_VALIDATOR_CHANGE_OPEN)));
+    CHECK_EQ(RUN(&h, "chain", "validator-propose", "--add", dave), CLI_REFUSED);
+    CHECK(contains(h.err, "(VALIDATOR_CHANGE_OPEN)"));
+    CHECK(contains(h.err, "one change is open at a time: approve the open one"));
+    harness_free(&h);
+}

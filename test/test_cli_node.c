@@ -760,3 +760,74 @@ TEST(cli_requests_and_holds_through_a_real_node) {
     cli_client_curl_transport_close();
     harness_remove_directory(&node);
 }
+
+/* The validator set changed by its validators (docs/VALIDATORS.md): a dev node is the
+ * chain's one validator, so its proposal is the quorum (1 of 1) and in force at once;
+ * of two validators a change waits for the other's approval (2 of 2). The node goes
+ * on making blocks, and the chain verifies. */
+TEST(cli_chain_validators_change_through_a_real_dev_node) {
+    test_node node;
+    REQUIRE(harness_make_directory(&node));
+    const char *const dev[] = {"--dev", NULL};
+    if (!harness_start(&node, dev)) {
+        harness_remove_directory(&node);
+        REQUIRE(!"tallyd --dev (build/test/tallyd) did not start");
+    }
+    session s = {.node = &node};
+    snprintf(s.keys_dir, sizeof s.keys_dir, "%s/keys", node.directory);
+    /* the node's own key, as its operator holds it (tallyd made it in its data directory) */
+    char producer_seed[360];
+    snprintf(producer_seed, sizeof producer_seed, "%s/data/producer.seed", node.directory);
+    CHECK_EQ(TALLY(&s, "key", "import", "node", "--seed-file", producer_seed), CLI_OK);
+    const char *names[2] = {"second", "third"};
+    session_import_keys(&s, names, 2, '6');
+    char addresses[2][TALLY_ADDRESS_LENGTH + 1];
+    for (int k = 0; k < 2; k++) {
+        CHECK_EQ(TALLY(&s, "key", "show", names[k], "--json"), CLI_OK);
+        json_t *shown = json_loads(s.out, 0, NULL);
+        snprintf(addresses[k], sizeof addresses[k], "%s", harness_json_string(shown, "address"));
+        json_decref(shown);
+    }
+
+    /* a key that is no validator may not propose */
+    CHECK_EQ(TALLY(&s, "--key", "second", "chain", "validator-propose", "--add", addresses[1]), CLI_REFUSED);
+    CHECK(contains(s.err, "(NOT_VALIDATOR)"));
+    /* one validator: its own approval is the quorum */
+    CHECK_EQ(TALLY(&s, "--key", "node", "chain", "validator-propose", "--add", addresses[0]), CLI_OK);
+    CHECK(contains(s.out, "change 1 of the validator set is in force from the next block"));
+    json_t *status = NULL;
+    CHECK_EQ(harness_request(&node, "GET", "/v1/status", NULL, 0, &status), 200);
+    json_t *validators = json_object_get(json_object_get(status, "rules"), "validators");
+    CHECK_EQ(json_array_size(validators), 2);
+    const char *second = json_string_value(json_array_get(validators, 1));
+    CHECK(second && strcmp(second, addresses[0]) == 0);
+    json_decref(status);
+    CHECK_EQ(TALLY(&s, "status"), CLI_OK);
+    char listed[TALLY_ADDRESS_LENGTH + 16];
+    snprintf(listed, sizeof listed, "\n            %s\n", addresses[0]);
+    CHECK(contains(s.out, listed));
+
+    /* two validators: a change needs both */
+    CHECK_EQ(TALLY(&s, "--key", "node", "chain", "validator-propose", "--add", addresses[1]), CLI_OK);
+    CHECK(contains(s.out, "proposed change 2 of the validator set: 1 more approval needed"));
+    CHECK_EQ(TALLY(&s, "--key", "node", "chain", "validator-approve", "2"), CLI_REFUSED);
+    CHECK(contains(s.err, "(ALREADY_APPROVED)"));
+    CHECK_EQ(TALLY(&s, "--key", "second", "chain", "validator-propose", "--retire", addresses[0]), CLI_REFUSED);
+    CHECK(contains(s.err, "(VALIDATOR_CHANGE_OPEN)"));
+    CHECK_EQ(TALLY(&s, "--key", "second", "chain", "validator-approve", "1"), CLI_REFUSED);
+    CHECK(contains(s.err, "(NO_VALIDATOR_CHANGE)"));
+    CHECK_EQ(TALLY(&s, "--key", "second", "chain", "validator-approve", "2"), CLI_OK);
+    CHECK(contains(s.out, "change 2 of the validator set is in force from the next block"));
+    CHECK_EQ(harness_request(&node, "GET", "/v1/status", NULL, 0, &status), 200);
+    CHECK_EQ(json_array_size(json_object_get(json_object_get(status, "rules"), "validators")), 3);
+    json_decref(status);
+
+    /* the chain goes on, and replays */
+    CHECK_EQ(TALLY(&s, "--key", "third", "network", "create", "Ridge", "RDG"), CLI_OK);
+    CHECK_EQ(TALLY(&s, "verify"), CLI_OK);
+    CHECK_EQ(harness_stop(&node), 0);
+    free(s.out);
+    free(s.err);
+    cli_client_curl_transport_close();
+    harness_remove_directory(&node);
+}

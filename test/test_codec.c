@@ -88,6 +88,10 @@ static const size_t body_bytes[TALLY_TX_TYPE_LAST + 1] = {
     [TALLY_TX_ORDER_DISPUTE] = 4 + 2,
     [TALLY_TX_ORDER_RESOLVE] = 4 + 8 + 2,
     [TALLY_TX_REVIEW] = 4 + 1 + 2,
+    /* the validator set (docs/VALIDATORS.md): add_count, all 16 slots of keys (those
+     * past add_count zero), the retire mask */
+    [TALLY_TX_VALIDATOR_PROPOSE] = 1 + 16 * 32 + 4,
+    [TALLY_TX_VALIDATOR_APPROVE] = 4,
 };
 
 #define ENVELOPE_BYTES (1 + 1 + 32 + 32 + 8 + 64)
@@ -151,7 +155,8 @@ TEST(codec_type_names) {
         "gateway_update", "gateway_freeze", "gateway_close", "transfer_cross", "clearing", "settle",
         "stake", "unstake", "member_fee_pay", "proposal_create", "proposal_vote", "proposal_cancel",
         "category_set", "listing_create", "listing_update", "listing_withdraw", "order_create", "order_accept",
-        "order_decline", "order_cancel", "order_confirm", "order_dispute", "order_resolve", "review"};
+        "order_decline", "order_cancel", "order_confirm", "order_dispute", "order_resolve", "review",
+        "validator_propose", "validator_approve"};
     for (unsigned type = TALLY_TX_TYPE_FIRST; type <= TALLY_TX_TYPE_LAST; type++) {
         const char *name = tally_tx_type_name((uint8_t)type);
         REQUIRE(name != NULL);
@@ -1187,4 +1192,151 @@ TEST(codec_marketplace_texts_are_checked_in_every_field) {
             CHECK_CODE(decode_exact(bytes, length, &tx), TALLY_OK);
         }
     }
+}
+
+/* ---- the validator set (types 59-60, docs/VALIDATORS.md) ------------------ */
+
+#define PROPOSE_COUNT_AT 74u                                       /* u8 add_count */
+#define PROPOSE_KEY_AT(i) (75u + 32u * (unsigned)(i))              /* add_1 .. add_16 */
+#define PROPOSE_RETIRE_AT (75u + 32u * TALLY_VALIDATORS_MAX)       /* u32 retire */
+
+/* A proposal adding `add_count` keys (key i all 0x11 * (i + 1)) and retiring the
+ * slots of `retire`, encoded into bytes; its length. */
+static size_t propose_encoding(uint8_t add_count, uint32_t retire, uint8_t bytes[TALLY_TX_ENCODED_MAX]) {
+    tally_tx tx;
+    zero_tx(TALLY_TX_VALIDATOR_PROPOSE, &tx);
+    tx.body.validator_propose.add_count = add_count;
+    for (unsigned i = 0; i < add_count && i < TALLY_VALIDATORS_MAX; i++)
+        memset(tx.body.validator_propose.add[i].bytes, (int)(0x11u * (i + 1) & 0xffu), TALLY_KEY_BYTES);
+    tx.body.validator_propose.retire = retire;
+    return sample_encode(&tx, bytes);
+}
+
+TEST(codec_validator_set_layouts) {
+    uint8_t bytes[TALLY_TX_ENCODED_MAX];
+    /* add_count, then every one of the 16 key slots, those past add_count as zeros (as
+     * a clearing's set-offs are), then the retire mask: 517 bytes of body whatever
+     * the count. */
+    size_t length = propose_encoding(2, 0x00000005u, bytes);
+    REQUIRE(length == ENVELOPE_BYTES + 517);
+    CHECK_EQ(length, 655);
+    CHECK_EQ(bytes[1], TALLY_TX_VALIDATOR_PROPOSE);
+    CHECK_EQ(bytes[PROPOSE_COUNT_AT], 2);
+    for (unsigned i = 0; i < TALLY_KEY_BYTES; i++) {
+        CHECK_EQ(bytes[PROPOSE_KEY_AT(0) + i], 0x11);
+        CHECK_EQ(bytes[PROPOSE_KEY_AT(1) + i], 0x22);
+    }
+    for (size_t at = PROPOSE_KEY_AT(2); at < PROPOSE_RETIRE_AT; at++) CHECK_EQ(bytes[at], 0);
+    static const uint8_t retire[] = {0x05, 0x00, 0x00, 0x00};
+    CHECK(memcmp(bytes + PROPOSE_RETIRE_AT, retire, sizeof retire) == 0);
+    CHECK_EQ(PROPOSE_RETIRE_AT + 4 + 64, length);
+    tally_tx decoded;
+    CHECK_CODE(decode_exact(bytes, length, &decoded), TALLY_OK);
+    CHECK_EQ(decoded.body.validator_propose.add_count, 2);
+    CHECK_EQ(decoded.body.validator_propose.add[1].bytes[31], 0x22);
+    CHECK_EQ(decoded.body.validator_propose.add[2].bytes[0], 0);
+    CHECK_EQ(decoded.body.validator_propose.retire, 5);
+    /* Every count is the same width: no keys and sixteen. */
+    CHECK_EQ(propose_encoding(0, 1, bytes), 655);
+    CHECK_EQ(propose_encoding(TALLY_VALIDATORS_MAX, 0, bytes), 655);
+    CHECK_EQ(bytes[PROPOSE_KEY_AT(15)], 0x10); /* 0x11 * 16, in a byte */
+    CHECK_CODE(decode_exact(bytes, 655, &decoded), TALLY_OK);
+    CHECK_EQ(decoded.body.validator_propose.add_count, TALLY_VALIDATORS_MAX);
+
+    /* An approval is the change's id alone. */
+    tally_tx tx;
+    zero_tx(TALLY_TX_VALIDATOR_APPROVE, &tx);
+    tx.body.validator_approve.change_id = 0x01020304u;
+    length = sample_encode(&tx, bytes);
+    CHECK_EQ(length, ENVELOPE_BYTES + 4);
+    CHECK_EQ(bytes[1], TALLY_TX_VALIDATOR_APPROVE);
+    static const uint8_t id[] = {0x04, 0x03, 0x02, 0x01};
+    CHECK(memcmp(bytes + 74, id, sizeof id) == 0);
+    CHECK_CODE(decode_exact(bytes, length, &decoded), TALLY_OK);
+    CHECK_EQ(decoded.body.validator_approve.change_id, 0x01020304u);
+}
+
+TEST(codec_validator_set_decoder_refuses_a_count_past_16_and_every_cut) {
+    uint8_t bytes[TALLY_TX_ENCODED_MAX + 1];
+    tally_tx tx;
+    /* add_count 0..16 decodes; 17 and above are refused by the decoder itself, also
+     * when the input ends right after the count (the count is checked first). */
+    size_t length = propose_encoding(1, 0, bytes);
+    REQUIRE(length == 655);
+    for (unsigned count = 0; count <= TALLY_VALIDATORS_MAX; count++) {
+        bytes[PROPOSE_COUNT_AT] = (uint8_t)count;
+        CHECK_CODE(decode_exact(bytes, length, &tx), TALLY_OK);
+    }
+    for (unsigned count = TALLY_VALIDATORS_MAX + 1; count < 256; count++) {
+        bytes[PROPOSE_COUNT_AT] = (uint8_t)count;
+        CHECK_CODE(decode_exact(bytes, length, &tx), TALLY_ERR_DECODE_BAD_VALUE);
+        CHECK_CODE(decode_exact(bytes, PROPOSE_COUNT_AT + 1, &tx), TALLY_ERR_DECODE_BAD_VALUE);
+    }
+    /* The encoder writes such a count (ranges are not its business), and the decoder
+     * refuses what it wrote. */
+    CHECK_EQ(propose_encoding(TALLY_VALIDATORS_MAX + 1, 0, bytes), 655);
+    CHECK_CODE(decode_exact(bytes, 655, &tx), TALLY_ERR_DECODE_BAD_VALUE);
+
+    /* Every field cut anywhere, the count's, each key's, the mask's and the
+     * signature's: truncated; one byte more: trailing. */
+    length = propose_encoding(3, 0x8001u, bytes);
+    for (size_t cut = 0; cut < length; cut++) CHECK_CODE(decode_exact(bytes, cut, &tx), TALLY_ERR_DECODE_TRUNCATED);
+    bytes[length] = 0;
+    CHECK_CODE(decode_exact(bytes, length + 1, &tx), TALLY_ERR_DECODE_TRAILING_BYTES);
+    zero_tx(TALLY_TX_VALIDATOR_APPROVE, &tx);
+    tx.body.validator_approve.change_id = 7;
+    length = sample_encode(&tx, bytes);
+    for (size_t cut = 0; cut < length; cut++) CHECK_CODE(decode_exact(bytes, cut, &tx), TALLY_ERR_DECODE_TRUNCATED);
+    bytes[length] = 0;
+    CHECK_CODE(decode_exact(bytes, length + 1, &tx), TALLY_ERR_DECODE_TRAILING_BYTES);
+}
+
+TEST(codec_validator_set_decoder_carries_what_the_rules_refuse) {
+    /* A key past add_count that is not zero, a retire bit past slot 15, a change id of
+     * 0: all decode (canonically: each re-encodes to its bytes) and are the rules'
+     * refusals (BAD_VALIDATOR_SET, NO_VALIDATOR_CHANGE), which change nothing. */
+    uint8_t bytes[TALLY_TX_ENCODED_MAX], again[TALLY_TX_ENCODED_MAX];
+    tally_tx tx;
+    size_t length = propose_encoding(1, 0, bytes);
+    bytes[PROPOSE_KEY_AT(9) + 17] = 0x01;
+    CHECK_CODE(decode_exact(bytes, length, &tx), TALLY_OK);
+    CHECK_EQ(tally_tx_encode(&tx, again, sizeof again), length);
+    CHECK(memcmp(bytes, again, length) == 0);
+    CHECK(tally_tx_unused_fields_zero(&tx)); /* not the decoder's rule: the validator set's */
+    length = propose_encoding(1, 0xffffffffu, bytes);
+    CHECK_CODE(decode_exact(bytes, length, &tx), TALLY_OK);
+    CHECK_EQ(tx.body.validator_propose.retire, 0xffffffffu);
+
+    uint8_t seed[32];
+    memset(seed, 0x59, sizeof seed);
+    tally_key validator;
+    uint8_t secret[TALLY_SECRET_BYTES];
+    tally_keypair(&validator, secret, seed);
+    tally_chain_rules rules;
+    tally_chain_rules_defaults(&rules, &validator);
+    uint8_t chain_id[TALLY_CHAIN_ID_BYTES] = {0x59};
+    tally_state *state = tally_state_create_for_chain(chain_id, &rules);
+    REQUIRE(state != NULL);
+    uint8_t before[TALLY_HASH_BYTES], after[TALLY_HASH_BYTES];
+    REQUIRE(tally_state_hash(state, before));
+    zero_tx(TALLY_TX_VALIDATOR_PROPOSE, &tx);
+    memcpy(tx.chain_id, chain_id, sizeof chain_id);
+    tx.signer = validator;
+    tally_tx_validator_propose *body = &tx.body.validator_propose;
+    body->add_count = 1;
+    memset(body->add[0].bytes, 0x33, TALLY_KEY_BYTES);
+    body->add[9].bytes[17] = 0x01;
+    CHECK_CODE(tally_apply(state, &tx, 1767225600).code, TALLY_ERR_BAD_VALIDATOR_SET);
+    memset(body->add[9].bytes, 0, TALLY_KEY_BYTES);
+    body->retire = 1u << 16;
+    CHECK_CODE(tally_apply(state, &tx, 1767225600).code, TALLY_ERR_BAD_VALIDATOR_SET);
+    body->add_count = TALLY_VALIDATORS_MAX + 1; /* what no decoder gives, in memory */
+    body->retire = 0;
+    CHECK_CODE(tally_apply(state, &tx, 1767225600).code, TALLY_ERR_BAD_VALIDATOR_SET);
+    tx.type = TALLY_TX_VALIDATOR_APPROVE;
+    memset(&tx.body, 0, sizeof tx.body);
+    CHECK_CODE(tally_apply(state, &tx, 1767225600).code, TALLY_ERR_NO_VALIDATOR_CHANGE);
+    REQUIRE(tally_state_hash(state, after));
+    CHECK(memcmp(before, after, sizeof before) == 0);
+    tally_state_destroy(state);
 }

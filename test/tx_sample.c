@@ -165,6 +165,16 @@ void sample_tx(uint8_t type, sample_rng *rng, tally_tx *tx) {
     }
     /* A review's rating mostly 1..5, sometimes any byte (the rules' BAD_RATING). */
     if (type == TALLY_TX_REVIEW && sample_below(rng, 4) != 0) tx->body.review.rating = (uint8_t)(1 + sample_below(rng, 5));
+    /* A change of the validator set mostly as the rules take it: the keys past
+     * add_count zero and only the 16 slots' bits in retire; else whatever
+     * sample_fields drew (the decoder carries it, the rules refuse it with
+     * BAD_VALIDATOR_SET). */
+    if (type == TALLY_TX_VALIDATOR_PROPOSE && sample_below(rng, 4) != 0) {
+        tally_tx_validator_propose *propose = &tx->body.validator_propose;
+        for (unsigned i = propose->add_count; i < TALLY_VALIDATORS_MAX; i++)
+            memset(propose->add[i].bytes, 0, TALLY_KEY_BYTES);
+        propose->retire &= (1u << TALLY_VALIDATORS_MAX) - 1u;
+    }
 }
 
 size_t sample_encode(const tally_tx *tx, uint8_t out[TALLY_TX_ENCODED_MAX]) {

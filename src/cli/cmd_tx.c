@@ -82,6 +82,23 @@ static int64_t result_field(const json_t *outcome, const char *name) {
     return value;
 }
 
+/* What to do next after a refused change of the validator set. */
+static void say_validator_refusal(cli_context *ctx, const char *code) {
+    if (strcmp(code, "VALIDATOR_CHANGE_OPEN") == 0)
+        fprintf(ctx->err, "  one change is open at a time: approve the open one (`tally chain validator-approve ID`, "
+                          "the number its proposer was given), or propose again once it is in force or lapsed (7 days "
+                          "after it was proposed)\n");
+    else if (strcmp(code, "NO_VALIDATOR_CHANGE") == 0)
+        fprintf(ctx->err, "  the change with this number is not open: it is in force already, was replaced by a new "
+                          "proposal or lapsed 7 days after it was proposed\n");
+    else if (strcmp(code, "BAD_VALIDATOR_SET") == 0)
+        fprintf(ctx->err, "  `tally status` lists the validators (16 slots for the chain's life; a retired key never "
+                          "returns)\n");
+    else if (strcmp(code, "NOT_VALIDATOR") == 0)
+        fprintf(ctx->err, "  only a validator signs this: `tally status` lists them (`tallyd --validator-key` prints a "
+                          "node's)\n");
+}
+
 static void print_success(cli_context *ctx, const tally_tx *tx, const tx_plan *plan, const json_t *outcome) {
     FILE *out = ctx->out;
     const cli_unit *credit = &plan->network.unit, *reserve = &plan->asset.unit;
@@ -531,6 +548,8 @@ static cli_status report(cli_context *ctx, const tally_tx *tx, const tx_plan *pl
             fprintf(ctx->err, "  the gateways changed since the path was priced: nothing moved; run the payment again "
                               "for a new path (`tally gateway list` shows them)\n");
         if (code) cli_say_governance_refusal(ctx, code, tx, plan);
+        if (code && (tx->type == TALLY_TX_VALIDATOR_PROPOSE || tx->type == TALLY_TX_VALIDATOR_APPROVE))
+            say_validator_refusal(ctx, code);
         if (code && ((tx->type >= TALLY_TX_CATEGORY_SET && tx->type <= TALLY_TX_REVIEW) ||
                      strcmp(code, "HELD_BY_ORDER") == 0))
             cli_say_market_refusal(ctx, code, tx, plan);

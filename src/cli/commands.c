@@ -220,6 +220,13 @@ static const cli_option chain_approve_options[] = {
     {"--assets", "N", "reserve assets the key may still create (0 to 65536; 0 revokes)"},
     {NULL, NULL, NULL},
 };
+static const cli_option validator_propose_options[] = {
+    {"--add", "ADDRESS...", "a key to make a validator (once per key, up to 16; each takes the next free slot in "
+                            "the order given)"},
+    {"--retire", "ADDRESS...", "a validator to retire (once per validator; its slot stays, its key never counts "
+                               "again)"},
+    {NULL, NULL, NULL},
+};
 static const cli_option prove_options[] = {
     {"--out", "FILE", "save the proof in FILE (default: print it)"},
     {NULL, NULL, NULL},
@@ -776,6 +783,35 @@ const cli_command cli_commands[] = {
      "assets; on an open chain approvals come on top of the daily allowance. Sets how many\n"
      "WHO (an address or alias@network) may still found and create; 0 revokes.\n",
      "tally chain approve tly1... --networks 2 --assets 1", cli_cmd_transaction},
+    {"chain", "validator-propose", "", 0, 0, validator_propose_options,
+     "propose adding or retiring validators (validators)",
+     "Proposes a change of the chain's validator set: the keys of --add become validators\n"
+     "and the validators of --retire stop being ones. Only a validator of the chain may\n"
+     "propose (NOT_VALIDATOR). The change is in force from the next block once a quorum of\n"
+     "the validators approved it: n / 2 + 1 of the n validators there are now, your own\n"
+     "approval included (1 of 1: on a chain of one validator it is in force at once; 2 of\n"
+     "2, 2 of 3, 3 of 4). Prints the change's number, which the others approve with\n"
+     "`tally chain validator-approve`. A change not approved within 7 days of block time\n"
+     "lapses. One change is open at a time: while another validator's is open, approve\n"
+     "it or wait until it lapses (VALIDATOR_CHANGE_OPEN); proposing again while yours is\n"
+     "open replaces it under a new number, and its approvals start over.\n"
+     "The set has 16 slots for the chain's whole life: a new key takes the next free\n"
+     "one, a retired validator keeps its slot, and its key never counts or returns\n"
+     "again. A change adds keys that were never validators, retires current ones and\n"
+     "leaves at least one (BAD_VALIDATOR_SET). `tally status` lists every slot's key\n"
+     "in order, a retired one's too.\n",
+     "tally chain validator-propose --add tly1...\n  tally chain validator-propose --add tly1... --retire tly1...",
+     cli_cmd_transaction},
+    {"chain", "validator-approve", "CHANGE_ID", 1, 1, NULL, "approve the open change of the validator set (validators)",
+     "Approves change CHANGE_ID of the validator set, the number `tally chain\n"
+     "validator-propose` printed. Only a validator of the chain may approve\n"
+     "(NOT_VALIDATOR), each one once (ALREADY_APPROVED; the proposer approved when it\n"
+     "proposed). The approval that reaches the quorum, n / 2 + 1 of the n validators,\n"
+     "puts the change in force from the next block; until then it prints how many more\n"
+     "are needed. Only the one open change may be approved, within 7 days of its\n"
+     "proposal (NO_VALIDATOR_CHANGE: none with that number is open, it lapsed, was\n"
+     "replaced or is in force already).\n",
+     "tally chain validator-approve 2", cli_cmd_transaction},
 
     /* pending transfers */
     {"hold", "create", "WHO AMOUNT", 2, 2, hold_create_options, "hold money for a member until posted, voided or timed out",
@@ -1356,8 +1392,12 @@ static cli_status parse_option(cli_context *ctx, int argc, char **argv, int *ind
     size_t value_length = strlen(option->value_name ? option->value_name : "");
     bool repeatable = value_length > 3 && strcmp(option->value_name + value_length - 3, "...") == 0;
     if (repeatable) {
-        if (args->repeat_count == CLI_REPEATS_MAX)
-            return cli_usage(ctx, args->command, "%s is given more than %u times", option->name, CLI_REPEATS_MAX);
+        unsigned given = 0;
+        for (unsigned i = 0; i < args->repeat_count; i++) given += args->repeat_option[i] == option_index;
+        if (given == CLI_REPEATS_PER_OPTION_MAX || args->repeat_count == CLI_REPEATS_MAX)
+            return cli_usage(ctx, args->command, "%s is given more than %u times", option->name,
+                             CLI_REPEATS_PER_OPTION_MAX);
+        args->repeat_option[args->repeat_count] = (unsigned)option_index;
         args->repeats[args->repeat_count++] = value;
         if (!args->values[option_index]) args->values[option_index] = value;
         return CLI_OK;
@@ -1457,6 +1497,18 @@ const char *cli_option_value(const cli_args *args, const char *name) {
     size_t index;
     if (!args->command || !find_option(args->command->options, name, strlen(name), &index)) return NULL;
     return args->values[index];
+}
+
+unsigned cli_option_repeats(const cli_args *args, const char *name, const char **out, unsigned out_max) {
+    size_t index;
+    if (!args->command || !find_option(args->command->options, name, strlen(name), &index)) return 0;
+    unsigned count = 0;
+    for (unsigned i = 0; i < args->repeat_count; i++) {
+        if (args->repeat_option[i] != index) continue;
+        if (count < out_max) out[count] = args->repeats[i];
+        count++;
+    }
+    return count;
 }
 
 bool cli_flag(const cli_args *args, const char *name) { return cli_option_value(args, name) != NULL; }

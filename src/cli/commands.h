@@ -20,7 +20,8 @@
 
 #define CLI_POSITIONAL_MAX 6u
 #define CLI_OPTIONS_MAX 64u
-#define CLI_REPEATS_MAX 16u
+#define CLI_REPEATS_MAX 32u            /* values of repeatable options, all together */
+#define CLI_REPEATS_PER_OPTION_MAX 16u /* of one of them */
 
 typedef struct {
     const char *name;       /* "--memo" */
@@ -49,9 +50,12 @@ struct cli_args {
     unsigned positional_count;
     const char *values[CLI_OPTIONS_MAX]; /* by index in command->options; "" for a flag given */
     /* An option whose value name ends in "..." may be given several times: its
-     * values in order (values[] holds the first). At most CLI_REPEATS_MAX, and one
-     * such option a command (clearing submit's --gateway). */
+     * values in order (values[] holds the first), each with the index of its option
+     * in command->options (a command may have several: chain validator-propose's
+     * --add and --retire; cli_option_repeats picks one's). At most
+     * CLI_REPEATS_PER_OPTION_MAX of each. */
     const char *repeats[CLI_REPEATS_MAX];
+    unsigned repeat_option[CLI_REPEATS_MAX];
     unsigned repeat_count;
     bool help;         /* --help, -h or `tally help ...`: print help, run nothing */
     const char *group; /* the group named (help on `tally network`) */
@@ -72,6 +76,9 @@ cli_status cli_parse(cli_context *ctx, int argc, char **argv, cli_args *args);
 /* The value of an option of the parsed command (NULL when not given). */
 const char *cli_option_value(const cli_args *args, const char *name);
 bool cli_flag(const cli_args *args, const char *name);
+/* The values of a repeatable option, in the order given, into out (at most out_max);
+ * how many there are. */
+unsigned cli_option_repeats(const cli_args *args, const char *name, const char **out, unsigned out_max);
 
 /* Prints help: for a command, a group ("network") or everything (both NULL). */
 void cli_print_help(FILE *out, const char *group, const cli_command *command);

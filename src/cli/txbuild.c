@@ -1188,6 +1188,88 @@ static cli_status build_chain_approve(build *b) {
                            sizeof b->plan->counterparty);
 }
 
+/* chain validator-propose --add ADDRESS... --retire ADDRESS...: the keys to add, in the
+ * order given (they take the next free slots in that order), and the slots to retire.
+ * A validator's slot is its place in the roster the node lists (GET /v1/status
+ * rules.validators: every slot in order, the retired ones included), since a slot is
+ * never reused or reordered. What the roster makes of the change (a key already in it,
+ * too many, none left) is the ledger's to say (BAD_VALIDATOR_SET). */
+static cli_status build_validator_propose(build *b) {
+    tally_tx_validator_propose *body = &b->tx->body.validator_propose;
+    const char *adds[CLI_REPEATS_PER_OPTION_MAX], *retires[CLI_REPEATS_PER_OPTION_MAX];
+    unsigned add_count = cli_option_repeats(b->args, "--add", adds, CLI_REPEATS_PER_OPTION_MAX);
+    unsigned retire_count = cli_option_repeats(b->args, "--retire", retires, CLI_REPEATS_PER_OPTION_MAX);
+    char why[320];
+    if (add_count == 0 && retire_count == 0)
+        return usage(b, "say what changes: --add ADDRESS (a key to make a validator) and/or --retire ADDRESS (a "
+                        "validator to retire)");
+    assert(add_count <= TALLY_VALIDATORS_MAX && retire_count <= TALLY_VALIDATORS_MAX);
+    body->add_count = (uint8_t)add_count;
+    for (unsigned i = 0; i < add_count; i++) {
+        if (!tally_address_decode(adds[i], &body->add[i])) {
+            snprintf(why, sizeof why, "--add takes a validator's address (tly1..., what `tallyd --validator-key` "
+                                      "prints), not '%s'", adds[i]);
+            return usage(b, why);
+        }
+        for (unsigned k = 0; k < i; k++)
+            if (memcmp(body->add[k].bytes, body->add[i].bytes, TALLY_KEY_BYTES) == 0) {
+                snprintf(why, sizeof why, "%s is added twice: give each key once", adds[i]);
+                return usage(b, why);
+            }
+    }
+    if (retire_count == 0) return CLI_OK;
+    tally_key keys[TALLY_VALIDATORS_MAX];
+    for (unsigned i = 0; i < retire_count; i++)
+        if (!tally_address_decode(retires[i], &keys[i])) {
+            snprintf(why, sizeof why, "--retire takes a validator's address (tly1..., as `tally status` lists "
+                                      "them), not '%s'", retires[i]);
+            return usage(b, why);
+        }
+    json_t *status_json = NULL;
+    cli_status status = cli_client_get(b->ctx, "/v1/status", &status_json);
+    if (status != CLI_OK) return status;
+    json_t *roster = cli_json_array(cli_json_object(status_json, "rules"), "validators");
+    if (!roster || json_array_size(roster) > TALLY_VALIDATORS_MAX) {
+        json_decref(status_json);
+        return cli_fail(b->ctx, CLI_IO, "the node did not list the chain's validators (rules.validators)");
+    }
+    for (unsigned i = 0; i < retire_count && status == CLI_OK; i++) {
+        int slot = -1;
+        for (size_t s = 0; s < json_array_size(roster) && slot < 0; s++) {
+            tally_key listed;
+            const char *text = json_string_value(json_array_get(roster, s));
+            if (text && tally_address_decode(text, &listed) &&
+                memcmp(listed.bytes, keys[i].bytes, TALLY_KEY_BYTES) == 0)
+                slot = (int)s;
+        }
+        if (slot < 0)
+            status = cli_fail(b->ctx, CLI_REFUSED,
+                              "%s is not one of the chain's validators, so it cannot be retired (BAD_VALIDATOR_SET); "
+                              "`tally status` lists them",
+                              retires[i]);
+        else if (body->retire & (1u << slot))
+            status = usage(b, "a validator is retired twice: give each once");
+        else
+            body->retire |= 1u << slot;
+    }
+    json_decref(status_json);
+    return status;
+}
+
+/* chain validator-approve CHANGE_ID: the number the proposal printed. */
+static cli_status build_validator_approve(build *b) {
+    uint64_t id = 0;
+    if (!cli_number_parse(arg(b, 0), UINT32_MAX, &id) || id == 0) {
+        char why[200];
+        snprintf(why, sizeof why,
+                 "CHANGE_ID is the number of the change (what `tally chain validator-propose` printed), not '%s'",
+                 arg(b, 0));
+        return usage(b, why);
+    }
+    b->tx->body.validator_approve.change_id = (uint32_t)id;
+    return CLI_OK;
+}
+
 /* "30d", "12h", "90m", "45s" or plain seconds; false for anything else or 0. */
 bool cli_duration_parse(const char *text, uint64_t *seconds) {
     size_t length = strlen(text);
@@ -1849,6 +1931,8 @@ static const struct {
     {"market", "decline", TALLY_TX_ORDER_DECLINE},   {"market", "cancel", TALLY_TX_ORDER_CANCEL},
     {"market", "confirm", TALLY_TX_ORDER_CONFIRM},   {"market", "dispute", TALLY_TX_ORDER_DISPUTE},
     {"market", "resolve", TALLY_TX_ORDER_RESOLVE},   {"market", "review", TALLY_TX_REVIEW},
+    {"chain", "validator-propose", TALLY_TX_VALIDATOR_PROPOSE},
+    {"chain", "validator-approve", TALLY_TX_VALIDATOR_APPROVE},
 };
 
 bool cli_command_tx_type(const cli_command *command, tally_tx_type *type) {
@@ -1943,6 +2027,8 @@ cli_status cli_txbuild(cli_context *ctx, const cli_args *args, const tally_key *
     case TALLY_TX_POOL_REDEEM: status = build_pool(&b, type); break;
     case TALLY_TX_FEE_DISTRIBUTE: status = build_fee_distribute(&b); break;
     case TALLY_TX_CHAIN_APPROVE: status = build_chain_approve(&b); break;
+    case TALLY_TX_VALIDATOR_PROPOSE: status = build_validator_propose(&b); break;
+    case TALLY_TX_VALIDATOR_APPROVE: status = build_validator_approve(&b); break;
     case TALLY_TX_TRANSFER_BATCH: status = build_transfer_batch(&b); break;
     case TALLY_TX_PENDING_CREATE: status = build_pending_create(&b); break;
     case TALLY_TX_PENDING_POST:

@@ -969,6 +969,81 @@ static bool add_refused_market(builder *b, json_t *list) {
     return true;
 }
 
+/* The validator set (types 59-60, docs/VALIDATORS.md), on the chain of
+ * add_chain_vectors whose one validator is the founder: the founder adds the issuer
+ * (its own approval is the quorum of one, in force at once), then bob (the quorum of
+ * two is two: the issuer approves), three changes the rules refuse, and the issuer
+ * proposes retiring bob's slot. */
+static void add_validator_vectors(builder *b) {
+    tally_tx tx = new_tx(b, TALLY_TX_VALIDATOR_PROPOSE, FOUNDER);
+    tx.body.validator_propose.add_count = 1;
+    tx.body.validator_propose.add[0] = b->identities[ISSUER].key;
+    add(b, "validator_propose",
+        "the founder, the chain's one validator, adds the issuer (add_count 01, add_1 the issuer, the 15 other keys "
+        "zero, retire 0): its own approval is the quorum of one, so change 1 is in force from the next block "
+        "(created_id 1, available 0)",
+        &tx);
+    tx = new_tx(b, TALLY_TX_VALIDATOR_PROPOSE, FOUNDER);
+    tx.body.validator_propose.add_count = 1;
+    tx.body.validator_propose.add[0] = b->identities[BOB].key;
+    add(b, "validator_propose_needs_approval",
+        "the founder adds bob: of two validators the quorum is 2 / 2 + 1 = 2, so change 2 is open and needs one "
+        "more approval (created_id 2, available 1); it lapses unapproved 7 days after",
+        &tx);
+    tx = new_tx(b, TALLY_TX_VALIDATOR_APPROVE, ISSUER);
+    tx.body.validator_approve.change_id = 2;
+    add(b, "validator_approve",
+        "the issuer approves change 2: two of two, in force from the next block (created_id 2, available 0); bob "
+        "takes slot 2",
+        &tx);
+    tx = new_tx(b, TALLY_TX_VALIDATOR_PROPOSE, ALICE);
+    tx.body.validator_propose.add_count = 1;
+    tx.body.validator_propose.add[0] = b->identities[ALICE].key;
+    add(b, "validator_propose_not_validator", "alice is no validator: the core refuses it NOT_VALIDATOR", &tx);
+    tx = new_tx(b, TALLY_TX_VALIDATOR_PROPOSE, FOUNDER);
+    tx.body.validator_propose.add_count = 1;
+    tx.body.validator_propose.add[0] = b->identities[ALICE].key;
+    tx.body.validator_propose.add[1] = b->identities[ALICE].key;
+    add(b, "validator_propose_key_past_count",
+        "add_count 01 but a second key written in add_2: a decoder carries it, the core refuses it "
+        "BAD_VALIDATOR_SET (the keys past add_count must be zero; available: the 13 free slots)",
+        &tx);
+    tx = new_tx(b, TALLY_TX_VALIDATOR_APPROVE, ISSUER);
+    tx.body.validator_approve.change_id = 7;
+    add(b, "validator_approve_no_change", "no change 7 is open: the core refuses it NO_VALIDATOR_CHANGE", &tx);
+    tx = new_tx(b, TALLY_TX_VALIDATOR_PROPOSE, ISSUER);
+    tx.body.validator_propose.retire = 1u << 2;
+    add(b, "validator_propose_retire",
+        "the issuer proposes retiring slot 2, bob's (retire 04 00 00 00, add_count 00, 16 zero keys): change 3 "
+        "needs one more of three validators' approvals (available 1); a retired key never returns",
+        &tx);
+}
+
+/* A change of the validator set that adds 17 keys: past the 16 slots, refused by the
+ * decoder itself (DECODE_BAD_VALUE), whatever the rest says. */
+static bool add_refused_validator_set(builder *b, json_t *list) {
+    tally_tx tx = new_tx(b, TALLY_TX_VALIDATOR_PROPOSE, FOUNDER);
+    tx.body.validator_propose.add_count = TALLY_VALIDATORS_MAX + 1;
+    for (unsigned i = 0; i < TALLY_VALIDATORS_MAX; i++)
+        memset(tx.body.validator_propose.add[i].bytes, (int)(i + 1), TALLY_KEY_BYTES);
+    uint8_t secret[TALLY_SECRET_BYTES];
+    tally_key key;
+    tally_keypair(&key, secret, b->identities[FOUNDER].seed);
+    tally_tx_sign(&tx, secret);
+    sodium_memzero(secret, sizeof secret);
+    uint8_t bytes[TALLY_TX_SINGLE_ENCODED_MAX];
+    size_t length = tally_tx_encode(&tx, bytes, sizeof bytes);
+    json_t *entry = json_object();
+    bool ok = length > 0 && entry && set(entry, "name", json_string("validator_propose_add_count_17")) &&
+              set(entry, "note", json_string("add_count 17 (11): a change fits 16 slots; the byte after the envelope "
+                                             "is refused before any key is read")) &&
+              set(entry, "type", json_string(tally_tx_type_name(TALLY_TX_VALIDATOR_PROPOSE))) &&
+              set(entry, "signed", hex_json(bytes, length)) &&
+              set(entry, "error", json_string(tally_error_name(TALLY_ERR_DECODE_BAD_VALUE)));
+    if (!ok) json_decref(entry);
+    return ok && json_array_append_new(list, entry) == 0;
+}
+
 static json_t *identities_json(const builder *b) {
     json_t *list = json_array();
     if (list == NULL) return NULL;
@@ -1073,6 +1148,12 @@ json_t *vectors_build(void) {
     /* The marketplace (issue 13) after all of it, for the same reason. */
     add_market_vectors(&b);
     if (refused != NULL && !add_refused_market(&b, refused)) {
+        json_decref(refused);
+        refused = NULL;
+    }
+    /* The validator set's changes (types 59-60) after the marketplace. */
+    add_validator_vectors(&b);
+    if (refused != NULL && !add_refused_validator_set(&b, refused)) {
         json_decref(refused);
         refused = NULL;
     }

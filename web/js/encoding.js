@@ -33,7 +33,7 @@ const BATCH_LINES_MAX = 256;
 // Enumerations the decoder bounds (a value >= the bound is DECODE_BAD_VALUE).
 const COMPLIANCE_COUNT = 3, MEMBERSHIP_COUNT = 2, GOVERNANCE_COUNT = 2, WEIGHT_COUNT = 3;
 const PENDING_OUTCOME_COUNT = 2, VOTE_CHOICE_COUNT = 3, LISTING_KIND_COUNT = 2;
-const PATH_HOPS_MAX = 4, CLEARING_SETOFFS_MAX = 8;
+const PATH_HOPS_MAX = 4, CLEARING_SETOFFS_MAX = 8, VALIDATORS_MAX = 16;
 
 export class TallyEncodingError extends Error {
   constructor(code, message) {
@@ -104,6 +104,11 @@ const orderReason = [f('order_id', 'u32'), f('memo', 'text', MEMO_MAX)];
 const setoffs = [];
 for (let i = 1; i <= CLEARING_SETOFFS_MAX; i++)
   setoffs.push(f(`setoff_${i}.gateway_id`, 'u32'), f(`setoff_${i}.amount_a`, 'i64'), f(`setoff_${i}.amount_b`, 'i64'));
+
+// A change of the validator set writes every one of its 16 key slots, those past
+// add_count as zeros (the rules refuse any other: BAD_VALIDATOR_SET).
+const validatorKeys = [];
+for (let i = 1; i <= VALIDATORS_MAX; i++) validatorKeys.push(f(`add_${i}`, 'key'));
 
 const batchLine = [f('payee', 'key'), f('amount', 'i64'), f('memo', 'text', BATCH_MEMO_MAX)];
 
@@ -179,6 +184,8 @@ const TYPES = [
   [56, 'order_dispute', orderReason],
   [57, 'order_resolve', [f('order_id', 'u32'), f('amount', 'i64'), f('memo', 'text', MEMO_MAX)]],
   [58, 'review', [f('order_id', 'u32'), f('rating', 'u8'), f('text', 'text', MEMO_MAX)]],
+  [59, 'validator_propose', [f('add_count', 'u8', VALIDATORS_MAX + 1), ...validatorKeys, f('retire', 'u32')]],
+  [60, 'validator_approve', [f('change_id', 'u32')]],
 ];
 
 /** A body of type with every field zero (false, empty, the zero key): a proposal's

@@ -21,7 +21,7 @@ test('there is a vector of every type the encoder knows, and a layout for every 
   const seen = new Set(vectors.vectors.map((v) => v.type_code));
   for (const code of LAYOUTS.keys()) assert.ok(seen.has(code), `no vector of type ${code} (${LAYOUTS.get(code).name})`);
   for (const v of vectors.vectors) assert.equal(TYPE_CODES.get(v.type), v.type_code, v.name);
-  assert.equal(LAYOUTS.size, 58);
+  assert.equal(LAYOUTS.size, 60);
 });
 
 test('every vector: the unsigned bytes, id, signature and signed bytes are the C encoder\'s', () => {
@@ -113,7 +113,7 @@ test('trailing bytes, another version and an unknown type are refused with their
   assert.equal(code(v.signed + '00'), 'DECODE_TRAILING_BYTES');
   assert.equal(code('02' + v.signed.slice(2)), 'DECODE_BAD_VERSION');
   assert.equal(code('02'), 'DECODE_BAD_VERSION');
-  assert.equal(code('01' + '3b' + v.signed.slice(4)), 'UNKNOWN_TX_TYPE');
+  assert.equal(code('01' + '3d' + v.signed.slice(4)), 'UNKNOWN_TX_TYPE');
   assert.equal(code('01' + '00' + v.signed.slice(4)), 'UNKNOWN_TX_TYPE');
 });
 
