@@ -8087,8 +8087,9 @@ TEST(simulation_random_histories_keep_every_invariant) {
      * governed by their operators. The marketplace's types (47-58: categories,
      * listings, orders and their steps, reviews) have theirs too, with a model of
      * every listing, order and hold (test_simulation_market.c). Changes of the
-     * validator set (59-60) are not generated: they would change who approves the
-     * growth this model follows; the validator set's own tests cover them. */
+     * validator set (59-60) are not generated here: they would change who approves
+     * the growth this model follows; test_simulation_validators.c drives them through
+     * blocks against a model of the roster. */
     for (uint32_t type = TALLY_TX_TYPE_FIRST; type <= TALLY_TX_TYPE_LAST; type++) {
         if (type >= TALLY_TX_PROPOSAL_CREATE && type <= TALLY_TX_PROPOSAL_CANCEL) continue;
         if (type >= TALLY_TX_CATEGORY_SET && type <= TALLY_TX_REVIEW) continue;
