@@ -180,7 +180,7 @@ static void market_step(test_world *world, const test_actor *who, tally_tx_type 
 }
 
 /* A network with a category, two listings and orders placed, accepted, disputed,
- * completed and reviewed, declined: every table of TALLYST6 holds records. */
+ * completed and reviewed, declined: every table of TALLYST7 holds records. */
 static void build_market_history(test_world *world) {
     world_init(world);
     test_actor op = actor(0), alice = actor(1), bob = actor(2);
@@ -238,7 +238,7 @@ TEST(snapshot_marketplace_round_trips_and_ends_its_orders_alike) {
     REQUIRE(tally_state_listing(world.state, 3) != NULL && tally_state_order(world.state, 5) != NULL);
     size_t length;
     uint8_t *bytes = serialize(world.state, &length);
-    CHECK(memcmp(bytes, "TALLYST6", 8) == 0);
+    CHECK(memcmp(bytes, "TALLYST7", 8) == 0);
     tally_error error;
     tally_state *loaded = tally_state_deserialize(bytes, length, &error);
     CHECK_CODE(error, TALLY_OK);

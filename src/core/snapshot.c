@@ -5,7 +5,8 @@
  * machine. Indices and the due heap are derived data and are rebuilt on load; a
  * loaded state must pass tally_check_invariants or it is refused.
  *
- *   "TALLYST6" | chain_id[32] | chain rules | u32 counts of networks, assets,
+ *   "TALLYST7" | chain_id[32] | chain rules (and how the validators changed their
+ *   set: retired slots, changes proposed, the open change) | u32 counts of networks, assets,
  *   members, accounts, holdings, pendings, requests, gateways, stakes, proposals,
  *   votes, listings, orders | networks | assets | members | accounts | holdings |
  *   pendings | requests | gateways | stakes | proposals | votes | listings | orders
