@@ -957,27 +957,6 @@ TEST(validators_crash_loop_of_sigkills_over_validators_and_etcd_members) {
 
 /* ---- forged blocks written into etcd ---- */
 
-/* Validator i's signing key, from its data directory's producer.seed. */
-static bool validator_secret(const validator_cluster *c, uint32_t i, uint8_t secret[TALLY_SECRET_BYTES]) {
-    char path[400], hex[80] = "";
-    snprintf(path, sizeof path, "%s/data/producer.seed", c->nodes[i].directory);
-    FILE *file = fopen(path, "r");
-    if (!file) return false;
-    bool read = fgets(hex, sizeof hex, file) != NULL;
-    fclose(file);
-    uint8_t seed[32];
-    size_t length = 0;
-    if (!read || sodium_hex2bin(seed, sizeof seed, hex, strcspn(hex, "\n"), NULL, &length, NULL) != 0 ||
-        length != sizeof seed)
-        return false;
-    tally_key key;
-    tally_keypair(&key, secret, seed);
-    sodium_memzero(seed, sizeof seed);
-    char address[TALLY_ADDRESS_LENGTH + 1];
-    tally_address_encode(&key, address);
-    return strcmp(address, c->addresses[i]) == 0;
-}
-
 /* The state at validator v's tip `tip`, replayed from its raw blocks onto the genesis. */
 static bool replay(const validator_cluster *c, uint32_t v, uint64_t tip, tally_state **state,
                    tally_chain_tip *chain_tip) {
@@ -1018,9 +997,10 @@ static void forged_block(validator_cluster *c, forgery kind) {
     CHECK_EQ(chain_tip.height, tip);
     int proposer = cluster_proposer(c, 20000);
     uint32_t signer = proposer >= 0 ? (uint32_t)proposer : 0;
-    uint8_t secret[TALLY_SECRET_BYTES];
-    bool have_secret = validator_secret(c, signer, secret);
+    test_actor validator;
+    bool have_secret = cluster_validator_actor(c, signer, &validator);
     CHECK(have_secret);
+    uint8_t *secret = validator.secret;
     tally_block block;
     tally_block_init(&block);
     tally_chain_failure failure;
@@ -1044,7 +1024,7 @@ static void forged_block(validator_cluster *c, forgery kind) {
         block_reseal(&block, outsider.secret); /* the right state, signed by a key outside the set */
         reason = tally_chain_error_message(TALLY_CHAIN_ERR_WRONG_PRODUCER);
     }
-    sodium_memzero(secret, sizeof secret);
+    sodium_memzero(validator.secret, sizeof validator.secret);
     size_t length = 0;
     uint8_t *bytes = block_bytes(&block, &length);
     tally_block_release(&block);

@@ -98,7 +98,7 @@ bool cluster_start_tls(validator_cluster *c, uint32_t etcd_members, uint32_t val
 }
 
 bool cluster_validator_actor(const validator_cluster *c, uint32_t i, test_actor *out) {
-    char path[400], hex[80] = {0};
+    char path[400], hex[80] = "";
     snprintf(path, sizeof path, "%s/data/producer.seed", c->nodes[i].directory);
     FILE *file = fopen(path, "r");
     if (!file) return false;
@@ -106,10 +106,15 @@ bool cluster_validator_actor(const validator_cluster *c, uint32_t i, test_actor 
     fclose(file);
     uint8_t seed[32];
     size_t length = 0;
-    if (!read || sodium_hex2bin(seed, sizeof seed, hex, strlen(hex), "\n", &length, NULL) != 0 || length != 32)
+    if (!read || sodium_hex2bin(seed, sizeof seed, hex, strcspn(hex, "\n"), NULL, &length, NULL) != 0 ||
+        length != sizeof seed)
         return false;
-    crypto_sign_seed_keypair(out->key.bytes, out->secret, seed);
-    return true;
+    tally_keypair(&out->key, out->secret, seed);
+    sodium_memzero(seed, sizeof seed);
+    /* the key tallyd --validator-key printed for it */
+    char address[TALLY_ADDRESS_LENGTH + 1];
+    tally_address_encode(&out->key, address);
+    return strcmp(address, c->addresses[i]) == 0;
 }
 
 static bool start_cluster(validator_cluster *c, uint32_t etcd_members, uint32_t validator_count,
