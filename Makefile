@@ -35,10 +35,13 @@ APP_SOURCES := $(filter-out %_main.c,$(wildcard src/cli/*.c) $(wildcard src/node
 # The vector builder is shared by the tool that writes the vectors and the test
 # that checks them.
 # The fuzzers' checks run in the test runner too (test/test_fuzz_regressions.c).
-TEST_SOURCES := $(wildcard test/*.c) src/tools/vectors_build.c $(APP_SOURCES) fuzz/fuzz_world.c fuzz/fuzz_checks.c
+# The policy simulator (src/sim/): the core driven over a generated economy; it
+# runs the node's clearing solver, so it links GLPK as tallyd does.
+SIM_SOURCES := $(filter-out %_main.c,$(wildcard src/sim/*.c))
+TEST_SOURCES := $(wildcard test/*.c) src/tools/vectors_build.c $(APP_SOURCES) $(SIM_SOURCES) fuzz/fuzz_world.c fuzz/fuzz_checks.c
 # The bench runs the clearing solver (bench/bench_clearing.c): its one node module,
 # and the tests' independent reference for it.
-BENCH_SOURCES := $(wildcard bench/*.c) src/node/clearing.c test/clearing_reference.c test/etcd_cluster.c
+BENCH_SOURCES := $(wildcard bench/*.c) src/node/clearing.c test/clearing_reference.c test/etcd_cluster.c $(SIM_SOURCES)
 
 RELEASE_DIR := build/release
 TEST_DIR := build/test
@@ -63,10 +66,12 @@ TEST_NODE_OBJECTS := $(NODE_SOURCES:%.c=$(TEST_DIR)/%.o)
 TALLY_CLI := $(RELEASE_DIR)/tally
 CLI_SOURCES := $(filter-out %_main.c,$(wildcard src/cli/*.c)) $(KEYS_SOURCES)
 RELEASE_CLI_OBJECTS := $(CLI_SOURCES:%.c=$(RELEASE_DIR)/%.o)
+TALLY_SIM := $(RELEASE_DIR)/tally-sim
+RELEASE_SIM_OBJECTS := $(SIM_SOURCES:%.c=$(RELEASE_DIR)/%.o) $(RELEASE_DIR)/src/node/clearing.o
 
 .PHONY: all deps test bench run demo vectors clean
 
-all: deps $(DEMO) $(VECTORS_TOOL) $(TALLYD) $(TALLY_CLI)
+all: deps $(DEMO) $(VECTORS_TOOL) $(TALLYD) $(TALLY_CLI) $(TALLY_SIM)
 
 deps:
 	@bash scripts/install-deps.sh
@@ -93,6 +98,11 @@ $(TALLYD): $(RELEASE_DIR)/src/node/tallyd_main.o $(RELEASE_NODE_OBJECTS) $(RELEA
 
 $(TALLY_CLI): $(RELEASE_DIR)/src/cli/tally_main.o $(RELEASE_CLI_OBJECTS) $(RELEASE_DIR)/libtally.a
 	$(CC) $(RELEASE_CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(TALLY_SIM): $(RELEASE_DIR)/src/sim/sim_main.o $(RELEASE_SIM_OBJECTS) $(RELEASE_DIR)/libtally.a
+	$(CC) $(RELEASE_CFLAGS) -o $@ $^ $(PKG_LIBS) $(GLPK_LIBS)
+# tally-sim inlines the web app's plot library into its reports.
+$(RELEASE_DIR)/src/sim/sim_main.o: RELEASE_CFLAGS += $(WEB_DIR_DEFINE)
 
 $(TEST_TALLYD): $(TEST_DIR)/src/node/tallyd_main.o $(TEST_NODE_OBJECTS) $(TEST_DIR)/libtally.a
 	$(CC) $(TEST_CFLAGS) -o $@ $^ $(PKG_LIBS) $(GLPK_LIBS)
@@ -189,6 +199,6 @@ clean:
 # Every object's header dependencies, the programs' main files included (a node or
 # CLI built against an older header would disagree with the library about enums).
 -include $(RELEASE_LIB_OBJECTS:.o=.d) $(TEST_LIB_OBJECTS:.o=.d) $(TEST_OBJECTS:.o=.d) $(BENCH_OBJECTS:.o=.d) \
-         $(RELEASE_CLI_OBJECTS:.o=.d) $(RELEASE_NODE_OBJECTS:.o=.d) $(TEST_NODE_OBJECTS:.o=.d) \
+         $(RELEASE_CLI_OBJECTS:.o=.d) $(RELEASE_NODE_OBJECTS:.o=.d) $(RELEASE_SIM_OBJECTS:.o=.d) $(RELEASE_DIR)/src/sim/sim_main.d $(TEST_NODE_OBJECTS:.o=.d) \
          $(TEST_DIR)/src/node/tallyd_main.d $(RELEASE_DIR)/src/node/tallyd_main.d \
          $(RELEASE_DIR)/src/cli/tally_main.d $(RELEASE_DIR)/src/tools/demo.d $(RELEASE_DIR)/src/tools/vectors.d
