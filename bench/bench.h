@@ -131,4 +131,8 @@ void bench_cluster(void);
  * 50 and 200 networks, next to GLPK's simplex on the same graphs. */
 void bench_clearing(void);
 
+/* bench_sim.c: the policy simulator over 100,000 members and a simulated year, next
+ * to the core's transfer rate measured in the same run (0: not measured). */
+void bench_sim(double core_transfers_per_second);
+
 #endif

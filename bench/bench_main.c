@@ -36,7 +36,7 @@ int main(int argc, char **argv) {
     }
     print_machine();
     /* `tally-bench node`, `batch`, `latency`, `floods`, `verify`, `scale`, `core`,
-     * `cluster` or `clearing` runs that part alone (all but verify, core and clearing need
+     * `cluster`, `clearing` or `sim` runs that part alone (all but verify, core and clearing need
      * build/release/tallyd) */
     if (argc == 2 && strcmp(argv[1], "floods") == 0) {
         bench_floods();
@@ -85,6 +85,12 @@ int main(int argc, char **argv) {
         bench_cluster();
         return 0;
     }
+    if (argc == 2 && strcmp(argv[1], "sim") == 0) {
+        double transfers_per_second = 0;
+        bench_core(&transfers_per_second);
+        bench_sim(transfers_per_second);
+        return 0;
+    }
     if (argc == 2 && strcmp(argv[1], "clearing") == 0) {
         bench_clearing();
         return 0;
@@ -108,6 +114,7 @@ int main(int argc, char **argv) {
     bench_scale(0, NULL);
     bench_cluster();
     bench_clearing();
+    bench_sim(transfers_per_second);
     printf("\nsummary (one core):\n");
     printf("  core transfers applied  %12.0f /s  (keys hashed ahead; target 10,000,000: %.2fx of target)\n",
            transfers_per_second, transfers_per_second / 1e7);
