@@ -46,7 +46,19 @@ void sim_policy_defaults(sim_policy *policy) {
     policy->clearing_days = 7;
 }
 
-typedef enum { FIELD_AMOUNT, FIELD_U32, FIELD_BPS, FIELD_SECONDS, FIELD_DAYS, FIELD_BOOL, FIELD_RULE, FIELD_MODE, FIELD_MILLI } field_kind;
+typedef enum {
+    FIELD_AMOUNT,
+    FIELD_U32,
+    FIELD_BPS,
+    FIELD_SECONDS,
+    FIELD_DAYS,
+    FIELD_BOOL,
+    FIELD_RULE,
+    FIELD_MODE,
+    FIELD_MILLI,
+    FIELD_LIMIT_RULE,     /* the nested "algorithmic_limits" object */
+    FIELD_REPUTATION_RULE /* the nested "reputation" object */
+} field_kind;
 typedef struct {
     const char *name;
     field_kind kind;
@@ -68,7 +80,28 @@ static const field policy_fields[] = {
     POLICY_FIELD(collateral_ratio_bps, FIELD_U32),    POLICY_FIELD(demurrage_bps, FIELD_BPS),
     POLICY_FIELD(demurrage_threshold, FIELD_AMOUNT),  POLICY_FIELD(membership_fee, FIELD_AMOUNT),
     POLICY_FIELD(charges_to_pool, FIELD_BOOL),
+    POLICY_FIELD(algorithmic_limits, FIELD_LIMIT_RULE), POLICY_FIELD(reputation, FIELD_REPUTATION_RULE),
 };
+
+/* The nested rules, by the node's names (docs/UNDERWRITING.md); the core checks
+ * their ranges when it creates the network. */
+#define LIMIT_FIELD(name, kind) {#name, kind, offsetof(tally_limit_rule, name)}
+static const field limit_fields[] = {
+    LIMIT_FIELD(enabled, FIELD_BOOL),  LIMIT_FIELD(base, FIELD_AMOUNT),
+    LIMIT_FIELD(per_point, FIELD_AMOUNT), LIMIT_FIELD(income_bps, FIELD_U32),
+    LIMIT_FIELD(step_max, FIELD_AMOUNT), LIMIT_FIELD(recovery_periods, FIELD_U32),
+};
+#define REPUTATION_FIELD(name, kind) {#name, kind, offsetof(tally_reputation_rule, name)}
+static const field reputation_fields[] = {
+    REPUTATION_FIELD(base, FIELD_U32),          REPUTATION_FIELD(age_weight, FIELD_U32),
+    REPUTATION_FIELD(age_full_days, FIELD_U32), REPUTATION_FIELD(volume_weight, FIELD_U32),
+    REPUTATION_FIELD(volume_full, FIELD_AMOUNT), REPUTATION_FIELD(streak_weight, FIELD_U32),
+    REPUTATION_FIELD(streak_full, FIELD_U32),   REPUTATION_FIELD(review_weight, FIELD_U32),
+    REPUTATION_FIELD(review_full, FIELD_U32),   REPUTATION_FIELD(default_penalty, FIELD_U32),
+};
+
+static bool read_section(json_t *object, const field *fields, size_t count, void *base, const char *section,
+                         char *why, size_t size);
 
 #define GATEWAY_FIELD(name, kind) {#name, kind, offsetof(tally_gateway_side, name)}
 static const field gateway_fields[] = {
@@ -189,6 +222,12 @@ static bool read_field(const field *f, const json_t *value, void *base, const ch
         expected = "\"open\" or \"admitted\"";
         ok = choice(value, mode_names, 2, (uint8_t *)at);
         break;
+    case FIELD_LIMIT_RULE:
+        return read_section((json_t *)value, limit_fields, sizeof limit_fields / sizeof *limit_fields, at,
+                            "policy.algorithmic_limits", why, size);
+    case FIELD_REPUTATION_RULE:
+        return read_section((json_t *)value, reputation_fields, sizeof reputation_fields / sizeof *reputation_fields,
+                            at, "policy.reputation", why, size);
     }
     if (!ok) snprintf(why, size, "%s.%s must be %s", section, f->name, expected);
     return ok;
