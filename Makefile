@@ -126,7 +126,7 @@ $(BENCH_RUNNER): $(BENCH_OBJECTS) $(RELEASE_DIR)/libtally.a
 	$(CC) $(RELEASE_CFLAGS) -o $@ $^ $(PKG_LIBS) $(PQ_LIBS) $(GLPK_LIBS)
 
 # `make test` runs every test; `make test T=name` runs the tests whose name contains it.
-test: deps $(TEST_RUNNER) $(TEST_TALLYD) $(TALLY_CLI)
+test: deps $(TEST_RUNNER) $(TEST_TALLYD) $(TALLY_CLI) $(TALLY_SIM)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    ./$(TEST_RUNNER) $(T)
 

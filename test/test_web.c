@@ -67,3 +67,8 @@ TEST(web_browser_member_is_admitted_pays_and_downloads_a_statement) { check_file
  * vote and the week's notice; the dashboard's plots hold the API's health figures (the
  * pool's parts too); members vote a gateway, the partner's operator accepts it. */
 TEST(web_browser_governance_and_dashboard_on_a_dev_chain) { check_file("test/browser_dev.test.js", 3); }
+/* tally-sim's HTML report (web/test/sim_report.test.js): opened from disk in Chromium,
+ * each plot's series are the CSV's columns value for value and the summary table is
+ * summary.csv's, with no network request, no console error and no sideways scroll on a
+ * phone; the same seed writes the same bytes. Needs build/release/tally-sim. */
+TEST(web_browser_sim_report_plots_hold_the_csv_figures) { check_file("test/sim_report.test.js", 2); }
