@@ -274,6 +274,17 @@ TEST(sim_policy_files_read_the_node_names_and_refuse_what_they_do_not_know) {
     CHECK_EQ(p.members, 50);
     CHECK_EQ(p.trades_per_member_milli, 250);
     CHECK_EQ(p.partners, 1);
+    REQUIRE(sim_policy_parse("{\"policy\":{\"algorithmic_limits\":{\"enabled\":true,\"base\":\"100.00\","
+                             "\"step_max\":\"50.00\",\"income_bps\":20000},\"reputation\":{\"base\":300}}}",
+                             &p, why, sizeof why));
+    CHECK(p.policy.algorithmic_limits.enabled);
+    CHECK_EQ(p.policy.algorithmic_limits.base, 10000);
+    CHECK_EQ(p.policy.algorithmic_limits.step_max, 5000);
+    CHECK_EQ(p.policy.algorithmic_limits.income_bps, 20000);
+    CHECK_EQ(p.policy.reputation.base, 300);
+    CHECK_EQ(p.policy.reputation.age_weight, 200); /* the core's default weights stay */
+    CHECK(!sim_policy_parse("{\"policy\":{\"reputation\":{\"bias\":1}}}", &p, why, sizeof why));
+    CHECK(strstr(why, "policy.reputation has no field \"bias\""));
     CHECK(!sim_policy_parse("{\"policy\":{\"fee_bsp\":25}}", &p, why, sizeof why));
     CHECK(strstr(why, "policy has no field \"fee_bsp\""));
     CHECK(!sim_policy_parse("{\"policy\":{\"fee_bps\":10001}}", &p, why, sizeof why));

@@ -159,7 +159,7 @@ static bool read_u32(const json_t *value, uint32_t max, uint32_t *out) {
 }
 
 /* One field's value into base + offset; false with why. */
-static bool read_field(const field *f, const json_t *value, void *base, const char *section, char *why, size_t size) {
+static bool read_field(const field *f, json_t *value, void *base, const char *section, char *why, size_t size) {
     char *at = (char *)base + f->offset;
     uint32_t u32;
     bool ok = false;
@@ -223,10 +223,10 @@ static bool read_field(const field *f, const json_t *value, void *base, const ch
         ok = choice(value, mode_names, 2, (uint8_t *)at);
         break;
     case FIELD_LIMIT_RULE:
-        return read_section((json_t *)value, limit_fields, sizeof limit_fields / sizeof *limit_fields, at,
+        return read_section(value, limit_fields, sizeof limit_fields / sizeof *limit_fields, at,
                             "policy.algorithmic_limits", why, size);
     case FIELD_REPUTATION_RULE:
-        return read_section((json_t *)value, reputation_fields, sizeof reputation_fields / sizeof *reputation_fields,
+        return read_section(value, reputation_fields, sizeof reputation_fields / sizeof *reputation_fields,
                             at, "policy.reputation", why, size);
     }
     if (!ok) snprintf(why, size, "%s.%s must be %s", section, f->name, expected);
@@ -241,7 +241,7 @@ static bool read_section(json_t *object, const field *fields, size_t count, void
         return false;
     }
     const char *key;
-    const json_t *value;
+    json_t *value;
     json_object_foreach(object, key, value) {
         const field *found = NULL;
         for (size_t i = 0; i < count && !found; i++)
