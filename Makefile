@@ -107,9 +107,11 @@ $(RELEASE_DIR)/src/sim/sim_main.o: RELEASE_CFLAGS += $(WEB_DIR_DEFINE)
 $(TEST_TALLYD): $(TEST_DIR)/src/node/tallyd_main.o $(TEST_NODE_OBJECTS) $(TEST_DIR)/libtally.a
 	$(CC) $(TEST_CFLAGS) -o $@ $^ $(PKG_LIBS) $(GLPK_LIBS)
 
-# Only the sanitizer build of tallyd can arm file faults from TALLY_FAULTS (for the
-# fault-injection tests); the release binary has no such code.
-$(TEST_DIR)/src/node/tallyd_main.o: TEST_CFLAGS += -DTALLY_FAULT_INJECTION
+# Only the sanitizer build of tallyd can arm file faults from TALLY_FAULTS and the
+# power-loss model from TALLY_POWER_LOSS (for the fault-injection tests); the release
+# binaries have no such code.
+$(TEST_DIR)/src/node/tallyd_main.o $(TEST_DIR)/src/store/file_io.o $(TEST_DIR)/src/store/power_loss.o \
+    $(TEST_DIR)/src/node/index_power_loss.o: TEST_CFLAGS += -DTALLY_FAULT_INJECTION
 # tallyd serves the web app from this checkout's web/ unless told otherwise (--web).
 WEB_DIR_DEFINE = -DTALLY_WEB_DIR='"$(CURDIR)/web"'
 $(TEST_DIR)/src/node/tallyd_main.o: TEST_CFLAGS += $(WEB_DIR_DEFINE)

@@ -680,3 +680,176 @@ TEST(crash_loop_a_crash_during_the_first_start_does_not_stop_the_next) {
         harness_remove_directory(&node);
     }
 }
+
+/* ------------------------------------------------------------------------ */
+/* Power cuts (test builds of tallyd: TALLY_POWER_LOSS, store/power_loss.h).  */
+/* ------------------------------------------------------------------------ */
+
+#define POWER_CUTS_DEFAULT 50
+#define POWER_EXIT 86                  /* POWER_CUT_EXIT */
+#define POWER_CUT_AT_MAX 1500          /* operations after the node serves */
+#define POWER_START_CUT_ONE_IN 4       /* a plan that cuts during the start */
+#define POWER_START_CUT_AT_MAX 60      /* operations of a start */
+#define POWER_WAIT_MAX_MS 8000         /* then SIGUSR1 cuts at the next operation */
+
+/* Sets the next start's plan: where its power fails, what the disk keeps. */
+static void power_plan(const crash_run *run, uint64_t *random) {
+    uint64_t start_cut_at = splitmix64(random) % POWER_START_CUT_ONE_IN == 0
+                                ? 1 + splitmix64(random) % POWER_START_CUT_AT_MAX
+                                : 0;
+    uint64_t cut_at = 1 + splitmix64(random) % POWER_CUT_AT_MAX;
+    char plan[700];
+    snprintf(plan, sizeof plan, "seed=%llu,start_cut_at=%llu,cut_at=%llu,report=%s/power-cuts.log",
+             (unsigned long long)splitmix64(random), (unsigned long long)start_cut_at, (unsigned long long)cut_at,
+             run->node.directory);
+    setenv("TALLY_POWER_LOSS", plan, 1);
+}
+
+/* Payments stream until the node's power fails by its plan (or by SIGUSR1 when the
+ * plan's moment does not come); false when the node ended any other way. */
+static bool stream_until_cut(crash_run *run, uint64_t *random, uint32_t cut) {
+    volatile bool stop = false;
+    uint64_t client_sequence[MEMBERS];
+    memcpy(client_sequence, run->next_sequence, sizeof client_sequence);
+    pthread_t threads[CLIENTS];
+    bool started[CLIENTS] = {false};
+    for (int c = 0; c < CLIENTS; c++) {
+        client *cl = &run->clients[c];
+        memset(cl, 0, sizeof *cl);
+        cl->node = &run->node;
+        cl->actors = run->actors;
+        cl->next_sequence = client_sequence;
+        cl->index = c;
+        cl->random = splitmix64(random) ^ cut;
+        cl->stop = &stop;
+        started[c] = pthread_create(&threads[c], NULL, client_main, cl) == 0;
+        CHECK(started[c]);
+    }
+    int status = 0;
+    bool exited = false;
+    for (int waited = 0; waited < POWER_WAIT_MAX_MS && !exited; waited += 5) {
+        exited = waitpid(run->node.pid, &status, WNOHANG) == run->node.pid;
+        if (!exited) sleep_ms(5);
+    }
+    if (!exited) {
+        kill(run->node.pid, SIGUSR1);
+        waitpid(run->node.pid, &status, 0);
+    }
+    run->node.pid = 0;
+    stop = true;
+    for (int c = 0; c < CLIENTS; c++)
+        if (started[c]) pthread_join(threads[c], NULL);
+    return WIFEXITED(status) && WEXITSTATUS(status) == POWER_EXIT;
+}
+
+/* Counts the report's cuts by file and phase for the summary. */
+static void power_report(const char *directory) {
+    char path[320], line[512];
+    snprintf(path, sizeof path, "%s/power-cuts.log", directory);
+    FILE *file = fopen(path, "r");
+    if (!file) return;
+    const char *kinds[] = {"blocks.log", "snapshot", "index.sqlite", "producer.seed", "data"};
+    size_t counts[6] = {0}, starting = 0, torn = 0, lines = 0;
+    while (fgets(line, sizeof line, file)) {
+        lines++;
+        const char *name = strstr(line, " file=");
+        size_t kind = 5;
+        for (size_t k = 0; name && k < 5; k++)
+            if (strncmp(name + 6, kinds[k], strlen(kinds[k])) == 0 ||
+                (k == 1 && strstr(name, "snap") != NULL && strstr(name, "snap") < strstr(name, " kept")))
+                if (kind == 5) kind = k;
+        counts[kind]++;
+        starting += strstr(line, "phase=start") != NULL;
+        torn += strstr(line, "writes_torn=0") == NULL;
+    }
+    fclose(file);
+    printf("    cuts at: block log %zu, snapshots %zu, index %zu, node key %zu, data directory %zu, other %zu; "
+           "%zu during a start; %zu with a torn write\n",
+           counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], starting, torn);
+    (void)lines;
+}
+
+TEST(power_loss_loop_under_payments_loses_nothing_acknowledged) {
+    uint64_t seed = env_u64("TALLY_POWER_SEED", 0);
+    if (seed == 0) seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+    uint32_t cuts = (uint32_t)env_u64("TALLY_POWER_CUTS", POWER_CUTS_DEFAULT);
+    uint32_t verify_every = (uint32_t)env_u64("TALLY_CRASH_VERIFY_EVERY", VERIFY_EVERY_DEFAULT);
+    if (verify_every == 0) verify_every = 1;
+    printf("    seed %llu (replay: TALLY_POWER_SEED=%llu), %u power cuts\n", (unsigned long long)seed,
+           (unsigned long long)seed, cuts);
+    fflush(stdout);
+    srand((unsigned)seed);
+    uint64_t random = seed;
+    double started = seconds_now();
+    crash_run *run = calloc(1, sizeof *run);
+    REQUIRE(run != NULL);
+    REQUIRE(harness_make_directory(&run->node));
+    snprintf(run->data, sizeof run->data, "%s/data", run->node.directory);
+    /* The very first start is under a plan too: data directory, node key, genesis. */
+    uint32_t cut = 0, start_cuts = 0, restarts = 0, verified = 0;
+    uint64_t blocks = 0, transactions = 0;
+    for (;;) {
+        setenv("TALLY_POWER_LOSS", "", 1);
+        power_plan(run, &random);
+        bool up = harness_start(&run->node, node_arguments);
+        unsetenv("TALLY_POWER_LOSS");
+        if (up) break;
+        REQUIRE(run->node.exit_status == POWER_EXIT);
+        cut++, start_cuts++;
+    }
+    REQUIRE(setup(run));
+    while (cut < cuts) {
+        bool cut_by_plan = stream_until_cut(run, &random, cut + 1);
+        if (!cut_by_plan) {
+            test_fail(__FILE__, __LINE__, "the node ended other than by a power cut");
+            break;
+        }
+        cut++;
+        merge_cycle(run);
+        check_log(run);
+        if (cut % verify_every == 0 || cut == cuts) {
+            if (!verify_chain(run, &blocks, &transactions)) break;
+            verified++;
+        }
+        /* Restart from what the disk kept; a start may itself lose its power. */
+        bool up = false;
+        while (!up && !test_current_failed()) {
+            power_plan(run, &random);
+            up = harness_start(&run->node, node_arguments);
+            unsetenv("TALLY_POWER_LOSS");
+            restarts++;
+            if (up) break;
+            if (run->node.exit_status != POWER_EXIT) {
+                char why[96];
+                snprintf(why, sizeof why, "the node did not restart after power cut %u (exit %d)", cut,
+                         run->node.exit_status);
+                test_fail(__FILE__, __LINE__, why);
+                explain_failed_start(run->data);
+                break;
+            }
+            cut++, start_cuts++;
+            check_log(run);
+        }
+        if (!up) break;
+        check_node(run);
+        for (int c = 0; c < CLIENTS; c++) run->clients[c].uncertain_count = 0; /* resolved */
+        if (test_current_failed()) {
+            fprintf(stderr, "    failed after power cut %u (seed %llu)\n", cut, (unsigned long long)seed);
+            break;
+        }
+    }
+    if (run->node.pid > 0) harness_kill(&run->node);
+    if (!test_current_failed() && verify_chain(run, &blocks, &transactions)) verified++;
+    printf("    %u power cuts (%u during a start), %u restarts: %zu payments acknowledged in %zu batches, all present; "
+           "%zu in flight at a cut (%zu committed, %zu not); %llu blocks and %llu transactions verify from the "
+           "genesis (%u verifications); %.1f s\n",
+           cut, start_cuts, restarts, run->acknowledged.count - run->in_flight_committed, run->batches,
+           run->in_flight_committed + run->in_flight_dropped, run->in_flight_committed, run->in_flight_dropped,
+           (unsigned long long)blocks, (unsigned long long)transactions, verified, seconds_now() - started);
+    power_report(run->node.directory);
+    if (test_current_failed()) fprintf(stderr, "    data kept in %s\n", run->node.directory);
+    else harness_remove_directory(&run->node);
+    free(run->acknowledged.items);
+    free(run->seen.ids);
+    free(run);
+}

@@ -156,7 +156,7 @@ static bool load_or_make_producer_key(node *n, bool create, char *why, size_t wh
         }
         /* Damaged while the log holds no block: a crash during the first start cut
          * it short, and nothing was ever signed with it. It is made again. */
-        if (!have_seed && unlink(path) != 0) {
+        if (!have_seed && !file_unlink(path)) {
             snprintf(why, why_size, "cannot replace the damaged %s: %s", path, strerror(errno));
             return false;
         }
@@ -168,10 +168,12 @@ static bool load_or_make_producer_key(node *n, bool create, char *why, size_t wh
         randombytes_buf(seed, sizeof seed);
         char hex[65];
         sodium_bin2hex(hex, sizeof hex, seed, sizeof seed);
-        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-        bool written = fd >= 0 && write(fd, hex, 64) == 64 && write(fd, "\n", 1) == 1 && fsync(fd) == 0;
+        /* Through the store's file layer, so the fault and power-loss tests reach it. */
+        hex[64] = '\n';
+        int fd = file_open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+        bool written = fd >= 0 && file_write_at(fd, hex, 65, 0) && file_sync(fd);
         sodium_memzero(hex, sizeof hex);
-        if (fd >= 0) close(fd);
+        if (fd >= 0 && !file_close(fd)) written = false;
         /* The file's name is durable only once its directory is. */
         written = written && file_sync_directory(n->data_dir);
         if (!written) {

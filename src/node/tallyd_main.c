@@ -25,7 +25,9 @@
 #ifdef TALLY_FAULT_INJECTION
 #include <errno.h>
 
+#include "node/index_power_loss.h"
 #include "store/file_io.h"
+#include "store/power_loss.h"
 #endif
 
 static volatile sig_atomic_t stopping;
@@ -239,6 +241,53 @@ static bool arm_faults_from_environment(bool quiet) {
     }
     file_faults_arm(&faults);
     if (!quiet) fprintf(stderr, "tallyd: test build: file faults armed (TALLY_FAULTS=%s)\n", text);
+    return true;
+}
+#endif
+
+#ifdef TALLY_FAULT_INJECTION
+static void on_cut_signal(int signal_number) {
+    (void)signal_number;
+    power_loss_cut_soon();
+}
+
+/*
+ * Test builds only: TALLY_POWER_LOSS="seed=S,start_cut_at=N,cut_at=M,report=PATH"
+ * arms the power-loss model of the file layer (store/power_loss.h) before the data
+ * directory is touched, with the index's SQLite files routed through it: the power
+ * fails instead of the Nth operation that changes the disk during the start, or the
+ * Mth once the node serves (0: not by count), or at the next one after SIGUSR1; the disk keeps what the seed chooses of what
+ * was not synced; a line about the cut is appended to PATH; the process exits with
+ * status 86 (POWER_CUT_EXIT).
+ */
+static bool arm_power_loss_from_environment(bool quiet) {
+    const char *text = getenv("TALLY_POWER_LOSS");
+    if (!text || !*text) return true;
+    char copy[700];
+    if (strlen(text) >= sizeof copy) return false;
+    snprintf(copy, sizeof copy, "%s", text);
+    power_loss_plan plan = {0};
+    char *save = NULL;
+    for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+        char *equals = strchr(item, '='), *end = NULL;
+        if (!equals || !equals[1]) return false;
+        *equals = '\0';
+        if (strcmp(item, "report") == 0) {
+            if (strlen(equals + 1) >= sizeof plan.report_path) return false;
+            snprintf(plan.report_path, sizeof plan.report_path, "%s", equals + 1);
+            continue;
+        }
+        errno = 0;
+        unsigned long long value = strtoull(equals + 1, &end, 10);
+        if (*end || errno != 0) return false;
+        if (strcmp(item, "seed") == 0) plan.seed = value;
+        else if (strcmp(item, "start_cut_at") == 0) plan.start_cut_at = value;
+        else if (strcmp(item, "cut_at") == 0) plan.cut_at = value;
+        else return false;
+    }
+    if (!index_power_loss_install() || !power_loss_arm(&plan)) return false;
+    signal(SIGUSR1, on_cut_signal);
+    if (!quiet) fprintf(stderr, "tallyd: test build: power-loss model armed (TALLY_POWER_LOSS=%s)\n", text);
     return true;
 }
 #endif
@@ -480,6 +529,12 @@ int main(int argc, char **argv) {
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
 
+#ifdef TALLY_FAULT_INJECTION
+    if (!arm_power_loss_from_environment(config.quiet)) {
+        fprintf(stderr, "tallyd: TALLY_POWER_LOSS is not seed=S,start_cut_at=N,cut_at=M,report=PATH (see tallyd_main.c)\n");
+        return 2;
+    }
+#endif
     char why[1024];
     if (print_key) {
         tally_key key;
@@ -577,6 +632,9 @@ int main(int argc, char **argv) {
         FILE *file = fopen(port_file, "w");
         if (file) fprintf(file, "%u\n", (unsigned)bound), fclose(file);
     }
+#ifdef TALLY_FAULT_INJECTION
+    power_loss_serving(); /* a power-loss plan's cut_at counts from here */
+#endif
     if (dev && !node_is_dev_chain(n)) {
         fprintf(stderr, "tallyd: --dev: %s holds a chain that is not a development chain; a chain is one or the "
                         "other for good (start a dev chain in a new data directory)\n",

@@ -1,9 +1,13 @@
 /*
  * file_io.c: the store's file system calls and the fault hook tests use to make
  * them fail (see file_io.h). Each wrapper first asks the hook whether this call
- * fails; when nothing is armed that is a single test of a flag.
+ * fails; when nothing is armed that is a single test of a flag. Test builds
+ * (TALLY_FAULT_INJECTION) also report every call that changes the disk to the
+ * power-loss model (power_loss.h) when it is armed: POWER_BEGIN before the call,
+ * POWER_DONE after, so the model's record and the call are one step.
  */
 #include "store/file_io.h"
+#include "store/power_loss.h"
 
 #include <assert.h>
 #include <dirent.h>
@@ -105,9 +109,56 @@ static bool hook_counted_fault(uint32_t *counter, uint32_t fail_at) {
 /* Wrappers.                                                                 */
 /* ------------------------------------------------------------------------ */
 
+#ifdef TALLY_FAULT_INJECTION
+#define POWER_BEGIN(op, path, fd) power_loss_begin(op, path, fd)
+#define POWER_DONE() power_loss_done()
+#define POWER_NOTE(call) call
+#else
+#define POWER_BEGIN(op, path, fd) ((void)0)
+#define POWER_DONE() ((void)0)
+#define POWER_NOTE(call) ((void)0)
+#endif
+
+#ifdef TALLY_FAULT_INJECTION
+/* file_open for writing under the power-loss model: whether the name is new is
+ * known from a look before the open, and O_TRUNC is done as a separate truncate so
+ * that the model saves the bytes it takes away. */
+static int power_loss_open(const char *path, int flags, unsigned mode) {
+    struct stat before;
+    bool existed = lstat(path, &before) == 0;
+    bool truncates = (flags & O_TRUNC) != 0 && existed;
+    power_op op = !existed && (flags & O_CREAT) ? POWER_OP_CREATE : truncates ? POWER_OP_TRUNCATE : POWER_OP_OPEN;
+    power_loss_begin(op, path, -1);
+    int fd;
+    do {
+        fd = open(path, (flags & ~O_TRUNC) | O_CLOEXEC, (mode_t)mode);
+    } while (fd < 0 && errno == EINTR);
+    if (fd >= 0) {
+        power_loss_note_open(fd, path, !existed);
+        if (truncates) {
+            power_loss_note_truncate(fd, 0);
+            if (ftruncate(fd, 0) != 0) {
+                int error = errno;
+                close(fd);
+                errno = error;
+                fd = -1;
+            }
+        }
+    }
+    int error = errno;
+    power_loss_done();
+    errno = error;
+    return fd;
+}
+#endif
+
 int file_open(const char *path, int flags, unsigned mode) {
     assert(path != NULL);
     if ((flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)) != 0 && hook_crashed()) return -1;
+#ifdef TALLY_FAULT_INJECTION
+    if ((flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)) != 0 && power_loss_armed())
+        return power_loss_open(path, flags, mode);
+#endif
     int fd;
     do {
         fd = open(path, flags | O_CLOEXEC, (mode_t)mode);
@@ -144,7 +195,13 @@ bool file_write_at(int fd, const void *bytes, size_t length, uint64_t offset) {
     assert(bytes != NULL || length == 0);
     int injected;
     size_t allowed = hook_write_allowance(length, &injected);
-    if (!write_fully(fd, bytes, allowed, offset)) return false;
+    POWER_BEGIN(POWER_OP_WRITE, NULL, fd);
+    POWER_NOTE(power_loss_note_write(fd, bytes, allowed, offset));
+    bool written = write_fully(fd, bytes, allowed, offset);
+    int error = errno;
+    POWER_DONE();
+    errno = error;
+    if (!written) return false;
     if (hook.armed) hook.counts.bytes_written += allowed;
     if (injected == 0) return true;
     errno = injected;
@@ -185,7 +242,13 @@ static bool hook_sync_fault(void) {
 
 bool file_sync(int fd) {
     if (hook_sync_fault()) return false;
-    return fsync(fd) == 0;
+    POWER_BEGIN(POWER_OP_SYNC, NULL, fd);
+    bool synced = fsync(fd) == 0;
+    int error = errno;
+    if (synced) POWER_NOTE(power_loss_note_sync(fd));
+    POWER_DONE();
+    errno = error;
+    return synced;
 }
 
 bool file_truncate(int fd, uint64_t length) {
@@ -194,10 +257,15 @@ bool file_truncate(int fd, uint64_t length) {
         errno = EFBIG;
         return false;
     }
+    POWER_BEGIN(POWER_OP_TRUNCATE, NULL, fd);
+    POWER_NOTE(power_loss_note_truncate(fd, length));
     int result;
     do {
         result = ftruncate(fd, (off_t)length);
     } while (result != 0 && errno == EINTR);
+    int error = errno;
+    POWER_DONE();
+    errno = error;
     return result == 0;
 }
 
@@ -216,19 +284,37 @@ bool file_stat_size(int fd, uint64_t *size) {
 bool file_rename(const char *from, const char *to) {
     assert(from != NULL && to != NULL);
     if (hook_counted_fault(&hook.counts.renames, hook.faults.fail_rename)) return false;
-    return rename(from, to) == 0;
+    POWER_BEGIN(POWER_OP_RENAME, to, -1);
+    POWER_NOTE(power_loss_note_rename(from, to));
+    bool renamed = rename(from, to) == 0;
+    int error = errno;
+    POWER_DONE();
+    errno = error;
+    return renamed;
 }
 
 bool file_unlink(const char *path) {
     assert(path != NULL);
     if (hook_crashed()) return false;
-    return unlink(path) == 0 || errno == ENOENT;
+    POWER_BEGIN(POWER_OP_UNLINK, path, -1);
+    POWER_NOTE(power_loss_note_unlink(path));
+    bool removed = unlink(path) == 0 || errno == ENOENT;
+    int error = errno;
+    POWER_DONE();
+    errno = error;
+    return removed;
 }
 
 bool file_make_directory(const char *path, unsigned mode) {
     assert(path != NULL);
     if (hook_crashed()) return false;
-    if (mkdir(path, (mode_t)mode) == 0) return file_sync_parent(path);
+    POWER_BEGIN(POWER_OP_MKDIR, path, -1);
+    bool made = mkdir(path, (mode_t)mode) == 0;
+    int error = errno;
+    if (made) POWER_NOTE(power_loss_note_mkdir(path));
+    POWER_DONE();
+    errno = error;
+    if (made) return file_sync_parent(path);
     if (errno != EEXIST) return false;
     struct stat status;
     if (stat(path, &status) != 0) return false;
@@ -242,8 +328,12 @@ bool file_make_directory(const char *path, unsigned mode) {
 bool file_sync_directory(const char *path) {
     int fd = file_open(path, O_RDONLY | O_DIRECTORY, 0);
     if (fd < 0) return false;
-    bool synced = file_sync(fd);
+    bool synced = !hook_sync_fault();
+    POWER_BEGIN(POWER_OP_SYNC_DIRECTORY, path, -1);
+    synced = synced && fsync(fd) == 0;
     int error = errno;
+    if (synced) POWER_NOTE(power_loss_note_sync_directory(path));
+    POWER_DONE();
     file_close(fd);
     errno = error;
     return synced;
