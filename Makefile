@@ -111,7 +111,7 @@ $(TEST_TALLYD): $(TEST_DIR)/src/node/tallyd_main.o $(TEST_NODE_OBJECTS) $(TEST_D
 # power-loss model from TALLY_POWER_LOSS (for the fault-injection tests); the release
 # binaries have no such code.
 $(TEST_DIR)/src/node/tallyd_main.o $(TEST_DIR)/src/store/file_io.o $(TEST_DIR)/src/store/power_loss.o \
-    $(TEST_DIR)/src/node/index_power_loss.o: TEST_CFLAGS += -DTALLY_FAULT_INJECTION
+    $(TEST_DIR)/src/node/index_power_loss.o $(TEST_DIR)/test/test_power_loss.o: TEST_CFLAGS += -DTALLY_FAULT_INJECTION
 # tallyd serves the web app from this checkout's web/ unless told otherwise (--web).
 WEB_DIR_DEFINE = -DTALLY_WEB_DIR='"$(CURDIR)/web"'
 $(TEST_DIR)/src/node/tallyd_main.o: TEST_CFLAGS += $(WEB_DIR_DEFINE)

@@ -692,16 +692,25 @@ TEST(crash_loop_a_crash_during_the_first_start_does_not_stop_the_next) {
 #define POWER_START_CUT_AT_MAX 60      /* operations of a start */
 #define POWER_WAIT_MAX_MS 8000         /* then SIGUSR1 cuts at the next operation */
 
-/* Sets the next start's plan: where its power fails, what the disk keeps. */
-static void power_plan(const crash_run *run, uint64_t *random) {
-    uint64_t start_cut_at = splitmix64(random) % POWER_START_CUT_ONE_IN == 0
-                                ? 1 + splitmix64(random) % POWER_START_CUT_AT_MAX
+/* Sets the next start's plan: where its power fails, what the disk keeps. A first
+ * start (first) is cut within its first operations: the data directory, the node's
+ * key, the genesis. */
+static void power_plan(const crash_run *run, uint64_t *random, bool first) {
+    uint64_t start_cut_at = first || splitmix64(random) % POWER_START_CUT_ONE_IN == 0
+                                ? 1 + splitmix64(random) % (first ? 12 : POWER_START_CUT_AT_MAX)
                                 : 0;
-    uint64_t cut_at = 1 + splitmix64(random) % POWER_CUT_AT_MAX;
-    char plan[700];
-    snprintf(plan, sizeof plan, "seed=%llu,start_cut_at=%llu,cut_at=%llu,report=%s/power-cuts.log",
+    /* Aimed at one kind of file in turn, so that the cuts fall on block writes,
+     * snapshots and index updates alike, not mostly on the index's many writes. */
+    static const char *const aims[] = {"", "blocks.log", "snapshot-", "index.sqlite"};
+    static const uint64_t aim_max[] = {POWER_CUT_AT_MAX, 60, 40, POWER_CUT_AT_MAX};
+    size_t aim = (size_t)(splitmix64(random) % 4);
+    if (start_cut_at && aim == 2) aim = 0; /* a start writes no snapshot */
+    uint64_t cut_at = 1 + splitmix64(random) % aim_max[aim];
+    char plan[700], file[40] = "";
+    if (aims[aim][0]) snprintf(file, sizeof file, ",file=%s", aims[aim]);
+    snprintf(plan, sizeof plan, "seed=%llu,start_cut_at=%llu,cut_at=%llu%s,report=%s/power-cuts.log",
              (unsigned long long)splitmix64(random), (unsigned long long)start_cut_at, (unsigned long long)cut_at,
-             run->node.directory);
+             file, run->node.directory);
     setenv("TALLY_POWER_LOSS", plan, 1);
 }
 
@@ -789,8 +798,7 @@ TEST(power_loss_loop_under_payments_loses_nothing_acknowledged) {
     uint32_t cut = 0, start_cuts = 0, restarts = 0, verified = 0;
     uint64_t blocks = 0, transactions = 0;
     for (;;) {
-        setenv("TALLY_POWER_LOSS", "", 1);
-        power_plan(run, &random);
+        power_plan(run, &random, true);
         bool up = harness_start(&run->node, node_arguments);
         unsetenv("TALLY_POWER_LOSS");
         if (up) break;
@@ -814,7 +822,7 @@ TEST(power_loss_loop_under_payments_loses_nothing_acknowledged) {
         /* Restart from what the disk kept; a start may itself lose its power. */
         bool up = false;
         while (!up && !test_current_failed()) {
-            power_plan(run, &random);
+            power_plan(run, &random, false);
             up = harness_start(&run->node, node_arguments);
             unsetenv("TALLY_POWER_LOSS");
             restarts++;
@@ -852,4 +860,42 @@ TEST(power_loss_loop_under_payments_loses_nothing_acknowledged) {
     free(run->acknowledged.items);
     free(run->seen.ids);
     free(run);
+}
+
+TEST(power_loss_at_each_step_of_a_first_start_leaves_a_node_that_starts) {
+    /* A first start creates the data directory, the node's key and the genesis
+     * block: the power fails before each of its first operations in turn (what the
+     * disk keeps chosen by the seed), and the next start, without a plan, must make
+     * or find a chain that verifies. */
+    uint64_t random = env_u64("TALLY_POWER_SEED", 0);
+    if (random == 0) random = (uint64_t)time(NULL);
+    uint32_t cut_steps = 0;
+    for (uint64_t step = 1; step <= 16; step++) {
+        test_node node;
+        REQUIRE(harness_make_directory(&node));
+        char plan[600];
+        snprintf(plan, sizeof plan, "seed=%llu,start_cut_at=%llu,report=%s/power-cuts.log",
+                 (unsigned long long)splitmix64(&random), (unsigned long long)step, node.directory);
+        setenv("TALLY_POWER_LOSS", plan, 1);
+        bool up = harness_start(&node, NULL);
+        unsetenv("TALLY_POWER_LOSS");
+        if (up) {
+            harness_kill(&node); /* the start needed fewer operations */
+        } else {
+            CHECK_EQ(node.exit_status, POWER_EXIT);
+            cut_steps++;
+        }
+        if (!starts_and_verifies(&node)) {
+            char why[96];
+            snprintf(why, sizeof why, "no start after the power failed at operation %llu of a first start",
+                     (unsigned long long)step);
+            test_fail(__FILE__, __LINE__, why);
+            fprintf(stderr, "    data kept in %s\n", node.directory);
+            continue;
+        }
+        harness_remove_directory(&node);
+    }
+    CHECK(cut_steps >= 8);
+    printf("    the power failed at each of the first %u operations of a first start; every next start made a chain\n",
+           cut_steps);
 }

@@ -256,7 +256,8 @@ static void on_cut_signal(int signal_number) {
  * arms the power-loss model of the file layer (store/power_loss.h) before the data
  * directory is touched, with the index's SQLite files routed through it: the power
  * fails instead of the Nth operation that changes the disk during the start, or the
- * Mth once the node serves (0: not by count), or at the next one after SIGUSR1; the disk keeps what the seed chooses of what
+ * Mth once the node serves (0: not by count), counting only operations on paths
+ * that hold file=TEXT when given, or at the next one after SIGUSR1; the disk keeps what the seed chooses of what
  * was not synced; a line about the cut is appended to PATH; the process exits with
  * status 86 (POWER_CUT_EXIT).
  */
@@ -272,6 +273,11 @@ static bool arm_power_loss_from_environment(bool quiet) {
         char *equals = strchr(item, '='), *end = NULL;
         if (!equals || !equals[1]) return false;
         *equals = '\0';
+        if (strcmp(item, "file") == 0) {
+            if (strlen(equals + 1) >= sizeof plan.cut_file) return false;
+            snprintf(plan.cut_file, sizeof plan.cut_file, "%s", equals + 1);
+            continue;
+        }
         if (strcmp(item, "report") == 0) {
             if (strlen(equals + 1) >= sizeof plan.report_path) return false;
             snprintf(plan.report_path, sizeof plan.report_path, "%s", equals + 1);
@@ -531,7 +537,7 @@ int main(int argc, char **argv) {
 
 #ifdef TALLY_FAULT_INJECTION
     if (!arm_power_loss_from_environment(config.quiet)) {
-        fprintf(stderr, "tallyd: TALLY_POWER_LOSS is not seed=S,start_cut_at=N,cut_at=M,report=PATH (see tallyd_main.c)\n");
+        fprintf(stderr, "tallyd: TALLY_POWER_LOSS is not seed=S,start_cut_at=N,cut_at=M,file=TEXT,report=PATH (see tallyd_main.c)\n");
         return 2;
     }
 #endif

@@ -607,6 +607,17 @@ void power_loss_begin(power_op op, const char *path, int fd) {
     if (!model.armed) return;
     pthread_mutex_lock(&model.lock);
     model.operations++;
+    static char target[PATH_MAX]; /* under the lock; read by the report after the block */
+    if (model.plan.cut_file[0] && !cut_requested) {
+        if (!path && fd >= 0) {
+            char link[64];
+            snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+            ssize_t length = readlink(link, target, sizeof target - 1);
+            target[length > 0 ? length : 0] = '\0';
+            path = target;
+        }
+        if (!path || strstr(path, model.plan.cut_file) == NULL) return; /* not aimed at: not counted */
+    }
     model.phase_operations++;
     uint64_t cut_at = model.serving ? model.plan.cut_at : model.plan.start_cut_at;
     if (model.phase_operations == cut_at || cut_requested) cut(op, path, fd);

@@ -42,6 +42,9 @@ typedef struct {
      * either. */
     uint64_t start_cut_at;
     uint64_t cut_at;
+    /* When not empty, only operations on files whose path holds this count toward
+     * start_cut_at and cut_at: a cut aimed at the block log, snapshots or index. */
+    char cut_file[64];
     /* A line about the cut is appended here ("" for none): the operation it fell
      * on, the file, what was kept. */
     char report_path[512];
