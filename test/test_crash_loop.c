@@ -11,6 +11,16 @@
  * is itself killed at a random moment of the start (replay, tail cut, index
  * catch-up) first. A second test kills nodes during their very first start.
  *
+ * The same loop runs with power cuts instead of kills (the sanitizer build of
+ * tallyd arms the file layer's power-loss model from TALLY_POWER_LOSS, see
+ * store/power_loss.h): the node's power fails at a seeded operation, aimed in turn
+ * at the block log, snapshots, the index or any file, while it serves or while it
+ * starts (replay, tail cut, index catch-up), and the disk keeps only what was
+ * synced and a seeded part of the rest; the node restarts from what was kept with
+ * a new plan. Every check above holds. TALLY_POWER_SEED=N replays a run,
+ * TALLY_POWER_CUTS=N changes the number of cuts (default 50). A last test cuts the
+ * power at each of the first operations of a first start.
+ *
  * TALLY_CRASH_SEED=N replays the kill moments and payments of a run (the seed is
  * printed; thread interleavings still vary), TALLY_CRASH_KILLS=N changes the number
  * of kills (default 50), TALLY_CRASH_VERIFY_EVERY=N how often the whole chain is
