@@ -217,6 +217,13 @@ static bool open_index(node *n, char *why, size_t why_size) {
     snprintf(path, sizeof path, "%s/index.sqlite", n->data_dir);
     char index_why[INDEX_WHY_BYTES];
     index_error error = index_open(path, &n->index, index_why, sizeof index_why);
+    /* SQLite fsyncs the directory for its WAL and journals, not for a database file
+     * it creates: without this a power cut could forget a new index's name after its
+     * pages were synced (harmless, it is rebuilt, but a rebuild of a long chain). */
+    if (error == INDEX_OK && !file_sync_directory(n->data_dir)) {
+        snprintf(why, why_size, "cannot fsync %s after opening the query index: %s", n->data_dir, strerror(errno));
+        return false;
+    }
     index_catch_up_summary summary = {0};
     if (error == INDEX_OK)
         error = index_catch_up(n->index, tally_store_log(n->store), NULL, NULL, &summary, index_why, sizeof index_why);
