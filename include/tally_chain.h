@@ -784,6 +784,12 @@ TALLY_MUST_CHECK tally_chain_error tally_store_accept_known(tally_store *store, 
  * every N blocks; a failure here loses nothing (the log holds every block). */
 TALLY_MUST_CHECK tally_chain_error tally_store_snapshot(tally_store *store, tally_chain_failure *failure);
 
+/* Whether the disk under the store has room again after a write failed for want of
+ * it (os_error ENOSPC): writes `bytes` to a scratch file in the store's directory,
+ * fsyncs it and removes it. TALLY_CHAIN_OK when all of it was written and synced. */
+TALLY_MUST_CHECK tally_chain_error tally_store_probe_space(const tally_store *store, size_t bytes,
+                                                           tally_chain_failure *failure);
+
 /* ------------------------------------------------------------------------ */
 /* Proofs: a record against a signed header.                                 */
 /* ------------------------------------------------------------------------ */
@@ -983,13 +989,17 @@ bool tally_cosign_store_extend(tally_cosign_store *store, const tally_key *valid
  * of another block hash or another signature: equivocation; the first is kept and
  * stays what tally_cosign_store_get answers, and the caller keeps the second as
  * evidence; failure's message names both hashes by their first 8 bytes), IO (the write failed: from then
- * on every add refuses LOG_FAILED), NO_MEMORY. added may be NULL.
+ * on every add refuses LOG_FAILED, unless failure->os_error is ENOSPC and the
+ * partial record was cut off again, which leaves the store as it was: a full disk,
+ * the record to be added again when there is room), NO_MEMORY. added may be NULL.
  */
 TALLY_MUST_CHECK tally_chain_error tally_cosign_store_add(tally_cosign_store *store, uint64_t height,
                                                           const uint8_t block_hash[TALLY_HASH_BYTES],
                                                           uint32_t validator,
                                                           const uint8_t signature[TALLY_SIGNATURE_BYTES],
                                                           bool *added, tally_chain_failure *failure);
+/* Whether a write or fsync failed and the store refuses every add (LOG_FAILED). */
+bool tally_cosign_store_failed(const tally_cosign_store *store);
 /* fsyncs the file: every record added before the call is durable when it returns
  * OK. It touches only the file, so a caller may run it without the lock it holds
  * around the store's other calls, while they go on. A failed fsync (IO) makes

@@ -10,6 +10,7 @@
  * with the offset; salvage keeps every sound record of a damaged file; a failed
  * write stops further adds.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -376,7 +377,10 @@ TEST(cosign_store_salvages_the_sound_records_of_a_damaged_log) {
     temp_dir_remove(fresh);
 }
 
-TEST(cosign_store_stops_adding_after_a_failed_write) {
+/* A full disk (a short write: half a record stored, then ENOSPC) is not a failure:
+ * the half record is cut off again, the store adds on once there is room, and the
+ * log reopens with every record added. */
+TEST(cosign_store_a_full_disk_leaves_the_log_as_it_was) {
     validator_set set;
     set_make(&set);
     char directory[TEMP_DIR_BYTES];
@@ -392,10 +396,45 @@ TEST(cosign_store_stops_adding_after_a_failed_write) {
     file_faults_arm(&faults);
     CHECK_EQ(add_signed(store, &set, 2, 0, NULL, &failure), TALLY_CHAIN_ERR_IO);
     file_faults_disarm();
+    CHECK_EQ(failure.os_error, ENOSPC);
+    CHECK(!tally_cosign_store_failed(store));
     CHECK_EQ(tally_cosign_store_count_at(store, 2), 0);
+    CHECK_EQ(tally_cosign_store_records(store), 1);
+    /* room again */
+    CHECK_EQ(add_signed(store, &set, 2, 0, NULL, &failure), TALLY_CHAIN_OK);
+    CHECK_EQ(add_signed(store, &set, 3, 0, NULL, &failure), TALLY_CHAIN_OK);
+    CHECK_EQ(tally_cosign_store_flush(store, &failure), TALLY_CHAIN_OK);
+    tally_cosign_store_close(store);
+    store = open_store(directory, &set, 0, &notices, &error, &failure);
+    REQUIRE(store != NULL);
+    CHECK_EQ(tally_cosign_store_records(store), 3);
+    CHECK_EQ(tally_cosign_store_count_at(store, 2), 1);
+    CHECK_EQ(notices.count, 0); /* no torn tail to cut: the half record was gone */
+    tally_cosign_store_close(store);
+    temp_dir_remove(directory);
+}
+
+TEST(cosign_store_stops_adding_after_a_failed_write) {
+    validator_set set;
+    set_make(&set);
+    char directory[TEMP_DIR_BYTES];
+    temp_dir_make(directory);
+    notice_log notices = {0};
+    tally_chain_error error;
+    tally_chain_failure failure;
+    tally_cosign_store *store = open_store(directory, &set, 0, &notices, &error, &failure);
+    REQUIRE(store != NULL);
+    CHECK_EQ(add_signed(store, &set, 1, 0, NULL, &failure), TALLY_CHAIN_OK);
+    file_faults faults = {0};
+    faults.fail_write = 1; /* EIO: the disk failing, not full */
+    file_faults_arm(&faults);
+    CHECK_EQ(add_signed(store, &set, 2, 0, NULL, &failure), TALLY_CHAIN_ERR_IO);
+    file_faults_disarm();
+    CHECK_EQ(tally_cosign_store_count_at(store, 2), 0);
+    CHECK(tally_cosign_store_failed(store));
     CHECK_EQ(add_signed(store, &set, 3, 0, NULL, &failure), TALLY_CHAIN_ERR_LOG_FAILED);
     tally_cosign_store_close(store);
-    /* the half record was cut back: the log reopens with the first one alone */
+    /* the log reopens with the first one alone */
     store = open_store(directory, &set, 0, &notices, &error, &failure);
     REQUIRE(store != NULL);
     CHECK_EQ(tally_cosign_store_records(store), 1);

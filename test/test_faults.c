@@ -422,3 +422,41 @@ TEST(faults_file_write_whole_writes_syncs_and_reports_each_failure) {
     CHECK_EQ(errno, ENOENT);
     temp_dir_remove(directory);
 }
+
+/* A node's probe for room after a full disk (tally_store_probe_space, issue 17):
+ * ENOSPC while the disk is full, OK once file_faults_free_space says space
+ * returned, and the scratch file is gone either way; the log is untouched. */
+TEST(faults_store_probe_space_finds_room_only_when_there_is_some) {
+    test_chain chain;
+    chain_history(&chain);
+    char directory[TEMP_DIR_BYTES], path[512], probe[512];
+    temp_dir_make(directory);
+    tally_store *store = store_with_history(directory, &chain);
+    REQUIRE(store != NULL);
+    path_join(path, sizeof path, directory, TALLY_LOG_FILE_NAME);
+    path_join(probe, sizeof probe, directory, "space-probe");
+    size_t before_length = 0, after_length = 0;
+    uint8_t *before = file_bytes(path, &before_length);
+    REQUIRE(before != NULL);
+    tally_chain_failure failure;
+    CHECK_EQ(tally_store_probe_space(store, 3u << 20, &failure), TALLY_CHAIN_OK);
+    CHECK(access(probe, F_OK) != 0);
+    file_faults faults = {.disk_full = true, .disk_full_after_bytes = 100000};
+    file_faults_arm(&faults);
+    CHECK_EQ(tally_store_probe_space(store, 1u << 20, &failure), TALLY_CHAIN_ERR_IO);
+    CHECK_EQ(failure.os_error, ENOSPC);
+    CHECK(access(probe, F_OK) != 0);
+    /* still full: nothing a truncate or an unlink gives back counts */
+    CHECK_EQ(tally_store_probe_space(store, 1, &failure), TALLY_CHAIN_ERR_IO);
+    file_faults_free_space();
+    CHECK_EQ(tally_store_probe_space(store, 1u << 20, &failure), TALLY_CHAIN_OK);
+    CHECK(access(probe, F_OK) != 0);
+    file_faults_disarm();
+    uint8_t *after = file_bytes(path, &after_length);
+    CHECK(after != NULL && after_length == before_length && memcmp(after, before, before_length) == 0);
+    free(before);
+    free(after);
+    tally_store_close(store);
+    chain_free(&chain);
+    temp_dir_remove(directory);
+}

@@ -206,8 +206,8 @@ static outcome settle(client *k, tally_tx *tx, const test_actor *payer, const ch
         bool refused = state && strcmp(state, "refused") == 0;
         bool unexpected = refused && !is_retry_code(code) && strcmp(code ? code : "", "BAD_SEQUENCE") != 0;
         if (unexpected)
-            snprintf(k->last_problem, sizeof k->last_problem, "refused %s by validator %u (HTTP %ld)", code ? code : "?",
-                     i, status);
+            snprintf(k->last_problem, sizeof k->last_problem, "sequence %llu refused %s by validator %u (HTTP %ld)",
+                     (unsigned long long)tx->sequence, code ? code : "?", i, status);
         json_decref(result);
         if (done) return OUTCOME_COMMITTED;
         if (unexpected) return OUTCOME_UNEXPECTED;
@@ -280,7 +280,34 @@ static void load_init(load *l) {
     pthread_mutex_init(&l->lock, NULL);
 }
 
+/* Waits until every running validator has the height the highest had at the call. */
+static bool wait_caught_up(const validator_cluster *c, long timeout_ms) {
+    uint64_t highest = 0;
+    for (uint32_t i = 0; i < c->validator_count; i++) {
+        uint64_t h;
+        if (cluster_running(c, i) && cluster_tip(c, i, &h, NULL) && h > highest) highest = h;
+    }
+    uint64_t until = cluster_now_ms() + (uint64_t)timeout_ms;
+    while (cluster_now_ms() < until) {
+        bool all = true;
+        for (uint32_t i = 0; i < c->validator_count && all; i++) {
+            uint64_t h = 0;
+            if (cluster_running(c, i)) all = cluster_tip(c, i, &h, NULL) && h >= highest;
+        }
+        if (all) return true;
+        cluster_sleep_ms(50);
+    }
+    fprintf(stderr, "    validators: not every validator reached height %llu within %ld ms\n",
+            (unsigned long long)highest, timeout_ms);
+    return false;
+}
+
+/* Starts the clients once every running validator holds the setup: a client's first
+ * payment goes to validator `index`, which, a few blocks behind the one the setup was
+ * sent to, would see the payer admitted but its line not open yet and refuse
+ * INSUFFICIENT_CREDIT (CI saw it once). */
 static bool load_start(load *l, const validator_cluster *c, uint32_t clients, long pause_ms, uint64_t seed) {
+    if (!wait_caught_up(c, 60000)) return false;
     load_update(l, c);
     l->client_count = clients;
     l->pause_ms = pause_ms;
@@ -786,28 +813,6 @@ TEST(validators_a_new_validator_reads_what_etcd_compacted_from_its_peers) {
 }
 
 /* ---- the crash loop ---- */
-
-/* Waits until every running validator has the height the highest had at the call. */
-static bool wait_caught_up(const validator_cluster *c, long timeout_ms) {
-    uint64_t highest = 0;
-    for (uint32_t i = 0; i < c->validator_count; i++) {
-        uint64_t h;
-        if (cluster_running(c, i) && cluster_tip(c, i, &h, NULL) && h > highest) highest = h;
-    }
-    uint64_t until = cluster_now_ms() + (uint64_t)timeout_ms;
-    while (cluster_now_ms() < until) {
-        bool all = true;
-        for (uint32_t i = 0; i < c->validator_count && all; i++) {
-            uint64_t h = 0;
-            if (cluster_running(c, i)) all = cluster_tip(c, i, &h, NULL) && h >= highest;
-        }
-        if (all) return true;
-        cluster_sleep_ms(50);
-    }
-    fprintf(stderr, "    crash loop: not every validator reached height %llu within %ld ms\n",
-            (unsigned long long)highest, timeout_ms);
-    return false;
-}
 
 /* Each running validator's /v1/status validator object and height, on stderr. */
 static void print_statuses(const validator_cluster *c) {

@@ -178,13 +178,35 @@ void cosigner_sign_block(cosigner *c, const uint8_t secret[TALLY_SECRET_BYTES], 
     tally_cosign_sign(secret, c->chain_id, height, hash, signature);
     tally_chain_failure failure;
     bool added = false;
+    if (c->unsigned_from != 0) return; /* the disk is full: cosigner_sign_again makes it */
     if (tally_cosign_store_add(c->store, height, hash, c->own, signature, &added, &failure) != TALLY_CHAIN_OK) {
+        if (failure.os_error == ENOSPC && !tally_cosign_store_failed(c->store)) {
+            c->unsigned_from = height;
+            return;
+        }
         fail(c, &failure); /* IO, LOG_FAILED, NO_MEMORY: its own always holds */
         return;
     }
     c->dirty = c->dirty || added;
     c->cosigned += added;
     note_final(c, height, hash);
+}
+
+bool cosigner_sign_again(cosigner *c, const uint8_t secret[TALLY_SECRET_BYTES], const tally_blocklog *log) {
+    uint64_t from = c->unsigned_from;
+    if (from == 0) return true;
+    c->unsigned_from = 0;
+    for (uint64_t height = from; height < tally_blocklog_count(log) && c->unsigned_from == 0 && !c->failed; height++) {
+        tally_block_header header;
+        uint8_t hash[TALLY_HASH_BYTES];
+        tally_chain_failure failure;
+        if (tally_blocklog_header(log, height, &header, hash, &failure) != TALLY_CHAIN_OK) {
+            fail(c, &failure);
+            break;
+        }
+        cosigner_sign_block(c, secret, height, hash);
+    }
+    return c->unsigned_from == 0;
 }
 
 bool cosigner_flush_due(const cosigner *c, bool idle, uint64_t now_ns) {

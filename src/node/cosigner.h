@@ -17,7 +17,10 @@
  * --node` shows it. What refuses the start: a log this process cannot open or
  * lock (IO, LOCKED) and memory.
  *
- * A failed write or fsync of the log (or no memory for a co-signature) sets
+ * A full disk is not a failure: a co-signature the disk had no room for (ENOSPC,
+ * its partial record cut off again) is made again when space returns, the node
+ * refusing transactions meanwhile (node.c, "disk full"). Any other failed write or
+ * fsync of the log (or no memory for a co-signature) sets
  * c->failed and the node stops as after a failed block write (node_failed, exit
  * status 1): the disk under the block log is failing, and co-signatures received
  * from other validators could no longer be kept. A restart rescans the log (a torn
@@ -58,6 +61,9 @@ typedef struct {
     uint64_t final_height; /* the highest block with a quorum of co-signatures of this node's block */
     uint64_t cosigned;   /* co-signatures this process added (its own and others') */
     bool failed;         /* a write or fsync of the log failed: the node stops (see above) */
+    /* The disk was full when the node co-signed a block (ENOSPC, the log as it was):
+     * its own co-signatures from this height on wait until cosigner_sign_again. */
+    uint64_t unsigned_from; /* 0: none waits */
     cosigner_say_fn *say;
     void *say_context;
 } cosigner;
@@ -83,9 +89,13 @@ bool cosigner_take_validators(cosigner *c, const tally_chain_tip *tip, const tal
 void cosigner_close(cosigner *c);
 
 /* Co-signs block height (hash) with secret, the node's key, and adds it. A failed
- * write sets c->failed. */
+ * write sets c->failed; a full disk (ENOSPC) sets c->unsigned_from instead, and the
+ * blocks from there on are co-signed by cosigner_sign_again. */
 void cosigner_sign_block(cosigner *c, const uint8_t secret[TALLY_SECRET_BYTES], uint64_t height,
                          const uint8_t hash[TALLY_HASH_BYTES]);
+/* Space returned: co-signs the blocks of the log from c->unsigned_from to its tip.
+ * false (c->unsigned_from still set) when the disk is full again. */
+bool cosigner_sign_again(cosigner *c, const uint8_t secret[TALLY_SECRET_BYTES], const tally_blocklog *log);
 /* Whether a flush is due: something added since the last one, and the node idle
  * or the last flush COSIGNER_FLUSH_INTERVAL_NS ago. Then, in this order:
  * cosigner_flush_begin under the lock, cosigner_flush without it (it only fsyncs),

@@ -395,6 +395,8 @@ static enum MHD_Result get_status(http_server *server, struct MHD_Connection *co
                              view_hex(tip.state_hash, TALLY_HASH_BYTES), "mempool", (int)metrics.mempool_count,
                              "version", "tally 0.2", "started_at", (json_int_t)metrics.started_at, "rules",
                              view_chain_rules(&rules), "networks", (int)networks, "assets", (int)assets);
+    /* A full disk: transactions are refused until there is room (node.c). */
+    if (view) json_object_set_new(view, "disk_full", json_boolean(metrics.disk_full));
     node_validator_status validator = node_validator_read(server->node);
     if (view && validator.is_validator)
         json_object_set_new(view, "validator",
@@ -1748,9 +1750,19 @@ static int append_admission_metrics(char **text, size_t length, const node_metri
             "# TYPE tally_hash_probe_longest gauge\n"
             "tally_hash_probe_longest{table=\"statuses\"} %u\n"
             "tally_hash_probe_longest{table=\"verdicts\"} %u\n"
-            "tally_hash_probe_longest{table=\"pending\"} %u\n",
+            "tally_hash_probe_longest{table=\"pending\"} %u\n"
+            "# HELP tally_disk_full 1: the disk was full at the last write; transactions are refused (DISK_FULL) "
+            "until there is room.\n"
+            "# TYPE tally_disk_full gauge\ntally_disk_full %d\n"
+            "# HELP tally_disk_full_episodes_total Times the disk was found full.\n"
+            "# TYPE tally_disk_full_episodes_total counter\ntally_disk_full_episodes_total %" PRIu64 "\n"
+            "# HELP tally_disk_full_seconds_total Seconds spent refusing transactions for want of room.\n"
+            "# TYPE tally_disk_full_seconds_total counter\ntally_disk_full_seconds_total %.3f\n"
+            "# HELP tally_index_disk_full_total Batches of blocks the query index found no room for (tried again).\n"
+            "# TYPE tally_index_disk_full_total counter\ntally_index_disk_full_total %" PRIu64 "\n",
             m->signature_checks, m->signature_checks_saved, m->mempool_per_sender, m->probe_longest_statuses,
-            m->probe_longest_verdicts, m->probe_longest_pending);
+            m->probe_longest_verdicts, m->probe_longest_pending, m->disk_full ? 1 : 0, m->disk_full_episodes,
+            (double)m->disk_full_ms_total / 1000.0, m->index_disk_full);
     bool written = fclose(out) == 0 && more;
     char *joined = written ? realloc(*text, length + more_length + 1) : NULL;
     if (!joined) {

@@ -145,7 +145,8 @@ void index_event_id(const uint8_t block_hash[TALLY_HASH_BYTES], uint32_t number,
     X(NOT_NEXT, "the block's height is not the index's height plus one")                  \
     X(NOT_LINKED, "the block's previous hash is not the hash of the last indexed block") \
     X(BAD_BLOCK, "a transaction of the block cannot be encoded")                          \
-    X(LOG, "reading the block log failed")
+    X(LOG, "reading the block log failed")                                                \
+    X(FULL, "the disk under the index is full: indexing waits for room")
 
 typedef enum {
 #define INDEX_ERROR_ENUM(name, message) INDEX_ERR_##name,

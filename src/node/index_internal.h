@@ -249,7 +249,9 @@ static inline index_error fail_database(const tally_index *index, int rc, const 
                                         size_t why_size) {
     assert(rc != SQLITE_OK && rc != SQLITE_ROW && rc != SQLITE_DONE);
     const char *message = index->db ? sqlite3_errmsg(index->db) : sqlite3_errstr(rc);
-    return fail(INDEX_ERR_DATABASE, why, why_size, "index: %s: %s (%s)", doing, message, sqlite3_errstr(rc));
+    /* A full disk is one the indexer waits out (node.c); every other refusal stops it. */
+    index_error code = (rc & 0xff) == SQLITE_FULL ? INDEX_ERR_FULL : INDEX_ERR_DATABASE;
+    return fail(code, why, why_size, "index: %s: %s (%s)", doing, message, sqlite3_errstr(rc));
 }
 
 static inline index_error fail_damaged(const char *what, char *why, size_t why_size) {

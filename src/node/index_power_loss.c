@@ -11,6 +11,10 @@
  * not do so after creating the database file itself: the node does (index.c).
  * The shared-memory file (-shm) is not reported: SQLite rebuilds it from the WAL
  * when the first connection opens the database.
+ *
+ * It also gives the index the file faults' full disk: while
+ * file_faults_disk_full_now() holds, every write is refused SQLITE_FULL (tallyd
+ * installs it whenever TALLY_FAULTS is set).
  */
 #include "node/index_power_loss.h"
 
@@ -24,6 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "store/file_io.h"
 #include "store/power_loss.h"
 
 typedef struct {
@@ -61,6 +66,9 @@ static int reported_read(sqlite3_file *file, void *bytes, int amount, sqlite3_in
 
 static int reported_write(sqlite3_file *file, const void *bytes, int amount, sqlite3_int64 offset) {
     reported_file *f = (reported_file *)file;
+    /* A disk the file faults filled up (TALLY_FAULTS=disk_full_after_bytes) is full
+     * for the index too. */
+    if (file_faults_disk_full_now()) return SQLITE_FULL;
     if (f->track_fd < 0) return f->real->pMethods->xWrite(f->real, bytes, amount, offset);
     power_loss_begin(POWER_OP_WRITE, f->path, -1);
     power_loss_note_write(f->track_fd, bytes, (size_t)amount, (uint64_t)offset);
@@ -193,6 +201,7 @@ static int reported_delete(sqlite3_vfs *vfs, const char *name, int sync_director
 }
 
 bool index_power_loss_install(void) {
+    if (real_vfs != NULL) return true; /* installed already */
     real_vfs = sqlite3_vfs_find(NULL);
     if (real_vfs == NULL) return false;
     /* Everything else is the unix VFS's own, with its own app data. */

@@ -415,19 +415,113 @@ static tally_chain_error build_write_publish(node *n, int64_t block_time, uint32
     return error;
 }
 
+tally_chain_error node_store_reopen(node *n, tally_chain_failure *failure) {
+    n->waiting_for_checks = true;
+    while (n->checking > 0) pthread_cond_wait(&n->committed, &n->lock);
+    n->waiting_for_checks = false;
+    tally_store_close(n->store);
+    n->store = NULL;
+    tally_chain_failure reopen;
+    tally_chain_error error = tally_store_open(n->data_dir, &n->store_options, &n->store, &reopen);
+    if (error != TALLY_CHAIN_OK) *failure = reopen;
+    return error;
+}
+
+/* Refuses the first `count` candidates (a block that was not made) and everything
+ * waiting in the mempool, for `reason`: none of it is committed, and their senders
+ * are told so. Producer thread, lock held. */
+static void refuse_all_waiting(node *n, uint32_t count, node_refusal reason) {
+    for (uint32_t i = 0; i < count; i++) {
+        status_set(n, n->candidates[i].id, node_refused(reason));
+        tally_tx_release(&n->candidates[i].tx);
+    }
+    while ((count = mempool_take(&n->pool, n->candidates, n->config.block_max_txs)) > 0)
+        for (uint32_t i = 0; i < count; i++) {
+            status_set(n, n->candidates[i].id, node_refused(reason));
+            tally_tx_release(&n->candidates[i].tx);
+        }
+    pthread_cond_broadcast(&n->committed);
+}
+
 /* Co-signatures (issue 14): a failed write of cosignatures.log stops the node as a
  * failed block write does (cosigner.h); what waits in the mempool is refused.
  * Producer thread, lock held, the candidates free. */
 static void stop_if_cosign_failed(node *n) {
     if (!n->cosign.failed || node_failed(n)) return;
     __atomic_store_n(&n->failed, true, __ATOMIC_RELEASE);
-    uint32_t count;
-    while ((count = mempool_take(&n->pool, n->candidates, n->config.block_max_txs)) > 0)
-        for (uint32_t i = 0; i < count; i++) {
-            status_set(n, n->candidates[i].id, (tx_status){.state = TX_REFUSED, .node_error = "NODE_FAILED"});
-            tally_tx_release(&n->candidates[i].tx);
-        }
-    pthread_cond_broadcast(&n->committed);
+    refuse_all_waiting(n, 0, NODE_REFUSAL_NODE_FAILED);
+}
+
+/*
+ * A full disk. A write that fails with ENOSPC, and leaves its file as it was (the
+ * block log and the co-signature log cut a partial record off again), is not a
+ * broken disk: the node refuses every transaction with 503 DISK_FULL, keeps
+ * serving reads, and probes every DISK_PROBE_MS for room (tally_store_probe_space:
+ * DISK_PROBE_BYTES written, fsynced and removed); when the probe succeeds it makes
+ * again the co-signatures that waited (cosigner_sign_again) and takes
+ * transactions again, by itself. Nothing it did not make durable is acknowledged:
+ * a block whose write found the disk full is undone (disk_full_undo_block) and its
+ * transactions are refused DISK_FULL with the mempool's, for their senders to send
+ * again. Reads meanwhile answer from the last durable block. The query index
+ * (SQLite) waits out a full disk too: its batch rolled back, the indexer tries it
+ * again every INDEX_FULL_RETRY_MS, and histories lag until then. Any other failed write
+ * (EIO, a failed fsync: the kernel may have dropped the pages) still stops the node.
+ * A validator of a chain of several stops as before: its block is in the chain's
+ * log already, so its transactions are not the node's to refuse.
+ */
+#define DISK_PROBE_MS 250u
+#define INDEX_FULL_RETRY_MS 500u
+#define DISK_PROBE_BYTES (1u << 20)
+
+static void disk_full_begin(node *n, const char *what, const char *detail) {
+    if (n->disk_full) return;
+    say(n, what, detail);
+    n->disk_full = true;
+    n->disk_full_since_ms = now_ms();
+    n->disk_full_probe_ns = monotonic_ns() + (uint64_t)DISK_PROBE_MS * 1000000u;
+    n->metrics.disk_full_episodes++;
+    refuse_all_waiting(n, 0, NODE_REFUSAL_DISK_FULL);
+}
+
+/* The block of the `count` candidates found the disk full: its record was cut off
+ * the log again, but the state in memory holds it, so the store is opened again (as
+ * a validator does after a lost proposal: the newest snapshot, then the log), once
+ * no submission is checking signatures against the state. false when it cannot be:
+ * then the node stops as after any failed write. Producer thread, lock held. */
+static bool disk_full_undo_block(node *n, uint32_t count, tally_chain_failure *failure) {
+    char detail[TALLY_FAILURE_MESSAGE_MAX + 200];
+    snprintf(detail, sizeof detail,
+             "%s; refusing transactions (503 DISK_FULL) until there is room again, reads still served; the block was "
+             "not acknowledged",
+             failure->message);
+    if (node_store_reopen(n, failure) != TALLY_CHAIN_OK) return false;
+    refuse_all_waiting(n, count, NODE_REFUSAL_DISK_FULL);
+    disk_full_begin(n, "disk full: a block could not be written", detail);
+    return true;
+}
+
+/* Whether there is room again (the probe); then the co-signatures that waited are
+ * made and transactions are taken again. Producer thread, lock held; let go for the
+ * probe, which touches only a scratch file (the store is replaced only by this
+ * thread). */
+static void disk_full_probe(node *n) {
+    n->disk_full_probe_ns = monotonic_ns() + (uint64_t)DISK_PROBE_MS * 1000000u;
+    pthread_mutex_unlock(&n->lock);
+    tally_chain_failure failure;
+    tally_chain_error error = tally_store_probe_space(n->store, DISK_PROBE_BYTES, &failure);
+    pthread_mutex_lock(&n->lock);
+    if (error != TALLY_CHAIN_OK) {
+        if (failure.os_error != ENOSPC) say(n, "disk full: the probe for room failed otherwise", failure.message);
+        return;
+    }
+    if (!cosigner_sign_again(&n->cosign, n->producer_secret, tally_store_log(n->store))) return;
+    char detail[96];
+    uint64_t lasted = now_ms() - n->disk_full_since_ms;
+    snprintf(detail, sizeof detail, "taking transactions again after %llu.%03llu s", (unsigned long long)(lasted / 1000),
+             (unsigned long long)(lasted % 1000));
+    n->disk_full = false;
+    n->metrics.disk_full_ms_total += lasted;
+    say(n, "disk space returned", detail);
 }
 
 /* Makes one block of what is pending. Called with the lock held, which it lets go
@@ -463,22 +557,15 @@ static void produce_block(node *n) {
         pthread_cond_broadcast(&n->committed);
         return;
     }
+    if (error != TALLY_CHAIN_OK && failure.os_error == ENOSPC && !n->validator && disk_full_undo_block(n, count, &failure))
+        return;
     if (error != TALLY_CHAIN_OK) {
         /* Nothing of this block was acknowledged. The state in memory may hold it, so
          * the node stops answering until it is restarted and replays its log; what
          * was admitted meanwhile is refused too. */
         say(n, "FATAL: could not make a block durable", failure.message);
         __atomic_store_n(&n->failed, true, __ATOMIC_RELEASE);
-        for (uint32_t i = 0; i < count; i++) {
-            status_set(n, n->candidates[i].id, (tx_status){.state = TX_REFUSED, .node_error = "NODE_FAILED"});
-            tally_tx_release(&n->candidates[i].tx);
-        }
-        while ((count = mempool_take(&n->pool, n->candidates, n->config.block_max_txs)) > 0)
-            for (uint32_t i = 0; i < count; i++) {
-                status_set(n, n->candidates[i].id, (tx_status){.state = TX_REFUSED, .node_error = "NODE_FAILED"});
-                tally_tx_release(&n->candidates[i].tx);
-            }
-        pthread_cond_broadcast(&n->committed);
+        refuse_all_waiting(n, count, NODE_REFUSAL_NODE_FAILED);
         return;
     }
     uint64_t height = tally_store_tip(n->store)->height;
@@ -503,7 +590,20 @@ static void produce_block(node *n) {
     if (n->config.snapshot_every && height % n->config.snapshot_every == 0 &&
         tally_store_snapshot(n->store, &failure) != TALLY_CHAIN_OK)
         say(n, "snapshot failed (the log has every block, nothing is lost)", failure.message);
+    /* A validator of several stops on a full disk as on any failed write (above). */
+    if (n->cosign.unsigned_from != 0 && n->validator && !n->cosign.failed) {
+        say(n, "FATAL: could not keep a co-signature", "the disk is full (a validator of several stops)");
+        n->cosign.failed = true;
+    }
     stop_if_cosign_failed(n); /* co-signatures (issue 14) */
+    if (n->cosign.unsigned_from != 0 && !node_failed(n)) {
+        /* The block is durable and acknowledged; its co-signature waits for room. */
+        char detail[160];
+        snprintf(detail, sizeof detail,
+                 "the co-signature of block %llu waits for room; refusing transactions (503 DISK_FULL) until then",
+                 (unsigned long long)height);
+        disk_full_begin(n, "disk full: a co-signature could not be written", detail);
+    }
     pthread_cond_broadcast(&n->committed);
 }
 
@@ -530,6 +630,18 @@ static void *producer_main(void *context) {
          * failed write stops the node. */
         stop_if_cosign_failed(n);
         if (node_failed(n)) break;
+        if (n->disk_full) {
+            /* No block until there is room (see "A full disk" above). */
+            if (!n->running) break;
+            if (now >= n->disk_full_probe_ns) {
+                disk_full_probe(n);
+                continue;
+            }
+            uint64_t wait_ms = (n->disk_full_probe_ns - now + 999999u) / 1000000u;
+            struct timespec deadline = deadline_after_ms(wait_ms > 1000 ? 1000 : (uint32_t)wait_ms);
+            pthread_cond_timedwait(&n->work, &n->lock, &deadline);
+            continue;
+        }
         if (cosigner_flush_due(&n->cosign, n->pool.count == 0, now)) {
             cosigner_flush_begin(&n->cosign, now);
             pthread_mutex_unlock(&n->lock);
@@ -623,6 +735,7 @@ static void *indexer_main(void *context) {
     pthread_setschedparam(pthread_self(), SCHED_IDLE, &lowest);
     tally_block blocks[INDEX_BATCH_BLOCKS];
     for (uint32_t i = 0; i < INDEX_BATCH_BLOCKS; i++) tally_block_init(&blocks[i]);
+    bool index_waiting = false; /* for room on the disk (INDEX_ERR_FULL) */
     pthread_mutex_lock(&n->lock);
     while (!node_failed(n)) {
         uint64_t indexed = index_height(n->index);
@@ -668,6 +781,22 @@ static void *indexer_main(void *context) {
         for (uint32_t i = 1; i < count; i++) {
             tally_block_release(&blocks[i]);
             tally_block_init(&blocks[i]);
+        }
+        if (read == TALLY_CHAIN_OK && error == INDEX_ERR_FULL) {
+            /* A full disk: the batch was rolled back; it is indexed again once there
+             * is room (said once), and queries of history lag meanwhile. */
+            if (!index_waiting) say(n, "the query index waits for room on the disk", why);
+            index_waiting = true;
+            pthread_mutex_lock(&n->lock);
+            n->metrics.index_disk_full++;
+            struct timespec deadline = deadline_after_ms(INDEX_FULL_RETRY_MS);
+            pthread_cond_timedwait(&n->committed, &n->lock, &deadline);
+            if (!n->running) break; /* a restart catches the index up */
+            continue;
+        }
+        if (error == INDEX_OK && count > 0 && index_waiting) {
+            say(n, "the query index has room again", "indexing goes on");
+            index_waiting = false;
         }
         if (read != TALLY_CHAIN_OK || error != INDEX_OK) {
             /* The chain is fine; only queries of history lag. Say so and stop indexing
@@ -941,6 +1070,7 @@ static void look_after_signatures(node *n, const tally_tx *txs, uint32_t count, 
         if (stages[i] != STAGE_DONE) {
             bool signed_well = stages[i] == STAGE_VERIFIED || valid[i];
             if (node_failed(n)) out[i] = node_refused(NODE_REFUSAL_NODE_FAILED);
+            else if (n->disk_full) out[i] = node_refused(NODE_REFUSAL_DISK_FULL);
             else if (!signed_well) out[i] = refused(TALLY_ERR_BAD_SIGNATURE, 0);
             else out[i] = admit(n, state, &txs[i], ids[i], homes[i], stages[i] == STAGE_VERIFY ? &prepared[i] : NULL);
             if (stages[i] == STAGE_VERIFY && out[i].state == TX_REFUSED) remember_verdict(n, digests[i], signed_well);
@@ -980,9 +1110,10 @@ void node_submit(node *n, const tally_tx *txs, uint32_t count, tx_status *out, u
     }
     prepare(n, txs, count, out, ids, homes, digests, order, stages);
     pthread_mutex_lock(&n->lock);
-    if (node_failed(n)) {
+    if (node_failed(n) || n->disk_full) {
+        node_refusal reason = node_failed(n) ? NODE_REFUSAL_NODE_FAILED : NODE_REFUSAL_DISK_FULL;
         for (uint32_t i = 0; i < count; i++)
-            if (stages[i] != STAGE_DONE) out[i] = node_refused(NODE_REFUSAL_NODE_FAILED), stages[i] = STAGE_DONE;
+            if (stages[i] != STAGE_DONE) out[i] = node_refused(reason), stages[i] = STAGE_DONE;
     } else {
         look_at_all(n, tally_store_state(n->store), txs, (const uint8_t(*)[TALLY_HASH_BYTES])ids, homes,
                     (const uint8_t(*)[TALLY_HASH_BYTES])digests, order, count, out, stages);
@@ -1008,7 +1139,7 @@ void node_submit(node *n, const tally_tx *txs, uint32_t count, tx_status *out, u
     pthread_mutex_lock(&n->lock);
     n->checking -= checks;
     /* A validator undoing a lost block waits for the checks that read the state. */
-    if (checks && n->checking == 0 && n->validator) pthread_cond_broadcast(&n->committed);
+    if (checks && n->checking == 0 && n->waiting_for_checks) pthread_cond_broadcast(&n->committed);
     n->metrics.signature_checks += checks;
     look_after_signatures(n, txs, count, out, (const uint8_t(*)[TALLY_HASH_BYTES])ids, homes,
                           (const uint8_t(*)[TALLY_HASH_BYTES])digests, stages, valid, prepared);
@@ -1122,6 +1253,8 @@ node_metrics node_metrics_read(node *n) {
     metrics.probe_longest_statuses = n->statuses.probe_longest;
     metrics.probe_longest_verdicts = n->verdicts.probe_longest;
     metrics.probe_longest_pending = n->pool.probe_longest;
+    metrics.disk_full = n->disk_full;
+    if (n->disk_full && now_ms() > n->disk_full_since_ms) metrics.disk_full_ms_total += now_ms() - n->disk_full_since_ms;
     pthread_mutex_unlock(&n->lock);
     return metrics;
 }

@@ -55,9 +55,11 @@ typedef enum { TX_UNKNOWN = 0, TX_PENDING, TX_COMMITTED, TX_REFUSED } tx_state;
  * mempool_per_sender transactions pending already, the node stopped after a failed
  * write, memory ran out; on a validator: its block lost the height to another
  * validator's (NOT_COMMITTED: submit again), or no validator has held the proposer
- * lease for a while (NO_PROPOSER). */
+ * lease for a while (NO_PROPOSER); the disk was full when the node last wrote, and
+ * nothing is taken until there is room again (DISK_FULL: send it again later). */
 #define NODE_REFUSALS(X) \
-    X(MEMPOOL_FULL) X(SENDER_PENDING_FULL) X(NODE_FAILED) X(OUT_OF_MEMORY) X(NOT_COMMITTED) X(NO_PROPOSER)
+    X(MEMPOOL_FULL) X(SENDER_PENDING_FULL) X(NODE_FAILED) X(OUT_OF_MEMORY) X(NOT_COMMITTED) X(NO_PROPOSER) \
+    X(DISK_FULL)
 typedef enum {
 #define NODE_REFUSAL_ENUM(name) NODE_REFUSAL_##name,
     NODE_REFUSALS(NODE_REFUSAL_ENUM)
@@ -289,6 +291,13 @@ typedef struct {
     /* signatures of followed blocks not checked again: this validator checked them
      * when it admitted and forwarded those transactions */
     uint64_t signatures_known;
+    /* A full disk (node.c): whether the node is refusing transactions for want of
+     * room now, how many times that began, and the seconds it lasted in all (the
+     * current one included). */
+    bool disk_full;
+    uint64_t disk_full_episodes;
+    uint64_t disk_full_ms_total;
+    uint64_t index_disk_full; /* batches the query index found no room for (tried again) */
 } node_metrics;
 node_metrics node_metrics_read(node *n);
 

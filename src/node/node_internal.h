@@ -89,7 +89,14 @@ struct node {
      * looks): its own state may trail the proposer's by a block or two, so a
      * sequence ahead of it is the proposer's to judge. */
     bool following;
-    tally_store_options store_options; /* to reopen the store after a lost proposal */
+    tally_store_options store_options; /* to reopen the store after a lost proposal or a full disk */
+    bool waiting_for_checks; /* the producer waits for `checking` to reach 0 (committed is broadcast) */
+    /* The disk was full (ENOSPC) when a block or a co-signature was written (node.c,
+     * "A full disk"): no block is made and every transaction is refused DISK_FULL
+     * until a probe finds room again. */
+    bool disk_full;
+    uint64_t disk_full_probe_ns; /* CLOCK_MONOTONIC: when the next probe is due */
+    uint64_t disk_full_since_ms; /* CLOCK_REALTIME: when it began */
     /* Read without the lock (the store may be replaced under it): they never change. */
     uint8_t chain_id[TALLY_CHAIN_ID_BYTES];
     bool dev_chain;
@@ -104,6 +111,12 @@ tx_status node_status_get(node *n, const uint8_t id[TALLY_HASH_BYTES]);
 void node_say(const node *n, const char *what, const char *detail);
 uint64_t node_monotonic_ns(void);
 uint64_t node_now_ms(void);
+/* Opens the store again from the data directory (the newest snapshot, then the log),
+ * once no submission is checking signatures against the state (they read its index
+ * secret outside the lock; none starts while it is held): the state in memory held
+ * a block the log does not (a lost proposal, a block the disk had no room for).
+ * Lock held. On failure n->store is NULL and the node must stop. */
+tally_chain_error node_store_reopen(node *n, tally_chain_failure *failure);
 
 /* node_validator.c, for node.c. */
 /* Whether this validator may make the next block now: it holds the proposer lease

@@ -85,6 +85,11 @@ static void cosign_tip(node *n, bool keep_here) {
     tally_cosign_sign(n->producer_secret, tip->chain_id, tip->height, tip->hash, signature);
     /* The proposer's own is kept by produce_block, as a single node's is. */
     if (keep_here) cosigner_sign_block(&n->cosign, n->producer_secret, tip->height, tip->hash);
+    /* A full disk stops a validator of several as any failed write does (node.c). */
+    if (n->cosign.unsigned_from != 0 && !n->cosign.failed) {
+        node_say(n, "FATAL: could not keep a co-signature", "the disk is full (a validator of several stops)");
+        n->cosign.failed = true;
+    }
     ordering_publish(n->validator->ordering, tip->height, tip->hash, signature);
 }
 
@@ -311,17 +316,9 @@ tally_chain_error validator_write_publish(node *n, bool *lost, tally_chain_failu
      * outside the lock; none starts while the lock is held). */
     *lost = true;
     node_say(n, "notice", why);
-    while (n->checking > 0) pthread_cond_wait(&n->committed, &n->lock);
-    tally_store_close(n->store);
-    n->store = NULL;
-    tally_chain_failure reopen;
-    error = tally_store_open(n->data_dir, &n->store_options, &n->store, &reopen);
-    if (error != TALLY_CHAIN_OK) {
-        *failure = reopen;
-        *lost = false;
-        return error;
-    }
-    return TALLY_CHAIN_OK;
+    error = node_store_reopen(n, failure);
+    if (error != TALLY_CHAIN_OK) *lost = false;
+    return error;
 }
 
 /* ---- forwarding ---- */

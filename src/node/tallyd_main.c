@@ -212,8 +212,14 @@ static bool parse_u32(const char *text, uint32_t *out) {
  * the data directory is open. The hook is process-wide and not thread-safe: it is
  * armed here, before any thread starts, and only the producer thread writes after.
  * Names: fail_write, short_write, fail_sync, fail_rename, crash_at_sync (counts),
- * crash_after_bytes, disk_full_after_bytes (bytes).
+ * crash_after_bytes, disk_full_after_bytes (bytes). SIGUSR2 then frees the disk
+ * (file_faults_free_space): a full disk's space returns.
  */
+static void on_free_space_signal(int signal_number) {
+    (void)signal_number;
+    file_faults_free_space();
+}
+
 static bool arm_faults_from_environment(bool quiet) {
     const char *text = getenv("TALLY_FAULTS");
     if (!text || !*text) return true;
@@ -240,6 +246,7 @@ static bool arm_faults_from_environment(bool quiet) {
         else return false;
     }
     file_faults_arm(&faults);
+    signal(SIGUSR2, on_free_space_signal);
     if (!quiet) fprintf(stderr, "tallyd: test build: file faults armed (TALLY_FAULTS=%s)\n", text);
     return true;
 }
@@ -538,6 +545,13 @@ int main(int argc, char **argv) {
 #ifdef TALLY_FAULT_INJECTION
     if (!arm_power_loss_from_environment(config.quiet)) {
         fprintf(stderr, "tallyd: TALLY_POWER_LOSS is not seed=S,start_cut_at=N,cut_at=M,file=TEXT,report=PATH (see tallyd_main.c)\n");
+        return 2;
+    }
+    /* File faults armed below, once the node is open, fill the disk for the index's
+     * SQLite files too: their VFS goes in before the index is opened. */
+    const char *faults_text = getenv("TALLY_FAULTS");
+    if (faults_text && *faults_text && !index_power_loss_install()) {
+        fprintf(stderr, "tallyd: cannot install the index's test VFS\n");
         return 2;
     }
 #endif

@@ -100,6 +100,9 @@ json_t *view_tx_status(const uint8_t id[TALLY_HASH_BYTES], const tx_status *stat
                                       ? "a transaction is the hex of its signed encoding, at most 27288 bytes"
                                   : strcmp(status->node_error, "NODE_FAILED") == 0
                                       ? "the node stopped after a failed write: it must be restarted"
+                                  : strcmp(status->node_error, "DISK_FULL") == 0
+                                      ? "the node's disk is full: nothing was committed; it takes transactions again "
+                                        "by itself when there is room, then send it again"
                                   : strcmp(status->node_error, "NOT_COMMITTED") == 0
                                       ? "the validator's block lost its height to another validator's (the proposer "
                                         "changed): submit the transaction again"

@@ -418,8 +418,10 @@ static tally_chain_error add_bounded(tally_cosign_store *store, uint64_t max_hei
     record_encode(height, block_hash, validator, signature, record);
     if (!file_write_at(store->fd, record, sizeof record, store->size)) {
         int os_error = errno;
-        __atomic_store_n(&store->failed, true, __ATOMIC_RELEASE);
-        if (file_truncate(store->fd, store->size)) (void)file_sync(store->fd);
+        /* A full disk (ENOSPC) whose partial record was cut off again leaves the log
+         * as it was: the record may be added again once there is room. */
+        bool restored = file_truncate(store->fd, store->size) && file_sync(store->fd);
+        if (!restored || os_error != ENOSPC) __atomic_store_n(&store->failed, true, __ATOMIC_RELEASE);
         chain_fail_io(failure, store->size, os_error, "cannot write a co-signature of block %" PRIu64 " to %s", height,
                       store->path);
         if (failure != NULL) failure->height = height;
@@ -439,6 +441,10 @@ tally_chain_error tally_cosign_store_add(tally_cosign_store *store, uint64_t hei
                                          const uint8_t signature[TALLY_SIGNATURE_BYTES], bool *added,
                                          tally_chain_failure *failure) {
     return add_bounded(store, 0, height, block_hash, validator, signature, added, failure);
+}
+
+bool tally_cosign_store_failed(const tally_cosign_store *store) {
+    return __atomic_load_n(&store->failed, __ATOMIC_ACQUIRE);
 }
 
 tally_chain_error tally_cosign_store_flush(tally_cosign_store *store, tally_chain_failure *failure) {

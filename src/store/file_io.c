@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,17 @@ void file_faults_arm(const file_faults *faults) {
 
 void file_faults_disarm(void) { memset(&hook, 0, sizeof hook); }
 
+/* Set by a signal handler (tallyd's SIGUSR2 in test builds): the next write finds
+ * the disk no longer full. */
+static volatile sig_atomic_t space_freed;
+
+void file_faults_free_space(void) { space_freed = 1; }
+
+bool file_faults_disk_full_now(void) {
+    return hook.armed && hook.faults.disk_full && !space_freed &&
+           hook.counts.bytes_written >= hook.faults.disk_full_after_bytes;
+}
+
 file_fault_counts file_faults_counts(void) { return hook.counts; }
 
 /* True (errno EIO) when the simulated process is dead. */
@@ -68,6 +80,10 @@ static size_t hook_write_allowance(size_t length, int *error) {
         return 0;
     }
     size_t allowed = length;
+    if (space_freed) {
+        hook.faults.disk_full = false;
+        space_freed = 0;
+    }
     if (hook.counts.writes == hook.faults.short_write) {
         allowed = length / 2;
         *error = ENOSPC;

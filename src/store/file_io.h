@@ -78,7 +78,9 @@ bool file_read_whole(const char *path, uint8_t **bytes, size_t *length, uint64_t
  * disk_full_after_bytes models a disk with that many bytes free: the write that
  * crosses it stores what fits and fails with ENOSPC, and so does every later write
  * (storing nothing). Unlike a crash, fsync, truncate, rename and unlink still work,
- * and nothing is freed by a truncate: the disk stays full.
+ * and nothing is freed by a truncate: the disk stays full until
+ * file_faults_free_space. A short write's ENOSPC is a disk that was full for one
+ * write.
  */
 typedef struct {
     uint32_t fail_write;   /* that write fails with EIO before writing anything */
@@ -102,6 +104,13 @@ typedef struct {
 
 void file_faults_arm(const file_faults *faults);
 void file_faults_disarm(void);
+/* Space returns: disk_full_after_bytes no longer holds from the next write on.
+ * Async-signal-safe (it sets a flag), so a test can free a running node's disk
+ * with a signal (tallyd's SIGUSR2 in test builds). */
+void file_faults_free_space(void);
+/* Whether an armed disk_full_after_bytes holds now: what the files that do not go
+ * through this layer (the index's SQLite files, tallyd's test VFS) are told. */
+bool file_faults_disk_full_now(void);
 file_fault_counts file_faults_counts(void);
 
 #endif
