@@ -1354,6 +1354,20 @@ TEST(cli_key_commands) {
     h.stdin_text = seed_hex_alice;
     CHECK_EQ(RUN_NO_KEY(&h, "key", "import", "alice"), CLI_USAGE);
     CHECK(contains(h.err, "exists already"));
+    /* a key file a power cut left half written (test_power_loss.c) is named for what
+     * it is, not as a key that exists */
+    char torn[CLI_PATH_MAX + 80];
+    snprintf(torn, sizeof torn, "%s/carol.key", h.keys_dir);
+    FILE *half = fopen(torn, "w");
+    REQUIRE(half != NULL);
+    fputs("{\"version\": 1, \"name\": \"ca", half);
+    fclose(half);
+    h.stdin_text = seed_hex_alice;
+    CHECK_EQ(RUN_NO_KEY(&h, "key", "import", "carol"), CLI_USAGE);
+    CHECK(contains(h.err, "holds no usable key"));
+    CHECK(contains(h.err, "remove it to store key 'carol' again"));
+    CHECK(!contains(h.err, "exists already"));
+    CHECK(unlink(torn) == 0);
     h.stdin_text = "abcd\n";
     CHECK_EQ(RUN_NO_KEY(&h, "key", "import", "x"), CLI_USAGE);
     CHECK(contains(h.err, "the seed must be 64 hex digits"));

@@ -15,6 +15,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
+#include "keys/keystore.h"
 #include "store/file_io.h"
 #include "store/power_loss.h"
 #include "test.h"
@@ -95,4 +98,104 @@ TEST(power_loss_model_keeps_what_was_synced_and_loses_what_was_not) {
     }
     CHECK(saw_nothing);
     CHECK(saw_everything);
+}
+
+/* ------------------------------------------------------------------------ */
+/* A key file (keys/keystore.c, the CLI wallet's and the demo's) under a cut. */
+/* ------------------------------------------------------------------------ */
+
+#define KEY_PASSPHRASE "correct horse"
+#define KEY_SEEDS_PER_STEP 8
+
+/* The child: saves a key into directory/alice.key and loses its power at the
+ * `at`th operation of the model, or, when the save finished first, right after it
+ * (having told the parent through `told` that it was reported stored). */
+static void child_saves_a_key(const char *directory, uint64_t at, uint64_t variant, const keystore_keypair *pair,
+                              int told) {
+    power_loss_plan plan = {.seed = at * 7919u + variant * 104729u + 11u, .start_cut_at = at};
+    snprintf(plan.report_path, sizeof plan.report_path, "%s/report", directory);
+    char path[400], why[256];
+    snprintf(path, sizeof path, "%s/alice.key", directory);
+    if (!power_loss_arm(&plan)) _exit(3);
+    bool saved = keystore_save(path, "alice", pair, KEY_PASSPHRASE, KEYSTORE_STRENGTH_TEST, why, sizeof why);
+    if (saved && write(told, "s", 1) != 1) _exit(4);
+    power_loss_cut_soon();
+    (void)file_sync_directory(directory); /* the power fails instead */
+    _exit(saved ? 0 : 5);
+}
+
+/*
+ * Key creation loses its power at each of its operations in turn (create, write,
+ * fsync, directory fsync), the disk keeping a seeded part of what was not synced.
+ * Whatever the cut, the key file is gone, whole (it opens with the passphrase to
+ * the same key), or refused with a reason; never another key. A key the save
+ * reported stored is always whole. Then a new key is saved where the old one
+ * failed, after removing what was left (what the CLI tells its user to do).
+ */
+TEST(power_loss_at_each_step_of_a_key_creation_leaves_the_key_whole_or_gone) {
+    keystore_keypair pair;
+    uint8_t seed[32];
+    for (unsigned i = 0; i < sizeof seed; i++) seed[i] = (uint8_t)(i * 13 + 1);
+    crypto_sign_seed_keypair(pair.public_key.bytes, pair.secret_key, seed);
+    unsigned gone = 0, whole = 0, refused = 0, reported = 0, steps = 0;
+    bool finished = false;
+    /* Each step under several seeds: what the disk keeps of the rest differs. */
+    for (uint64_t run = 0; run < 40 * KEY_SEEDS_PER_STEP && !finished; run++) {
+        uint64_t at = 1 + run / KEY_SEEDS_PER_STEP, variant = run % KEY_SEEDS_PER_STEP;
+        char directory[] = "/tmp/tally-power-key-XXXXXX";
+        REQUIRE(mkdtemp(directory) != NULL);
+        int pipe_ends[2];
+        REQUIRE(pipe(pipe_ends) == 0);
+        fflush(NULL);
+        pid_t pid = fork();
+        REQUIRE(pid >= 0);
+        if (pid == 0) {
+            close(pipe_ends[0]);
+            child_saves_a_key(directory, at, variant, &pair, pipe_ends[1]);
+        }
+        close(pipe_ends[1]);
+        int status = 0;
+        waitpid(pid, &status, 0);
+        char told = 0;
+        bool stored = read(pipe_ends[0], &told, 1) == 1 && told == 's';
+        close(pipe_ends[0]);
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == POWER_CUT_EXIT);
+        /* The cut came after the save returned: every step of it has been cut. */
+        finished = stored;
+        steps += !stored && variant == 0;
+        reported += stored;
+        char path[400], why[256];
+        snprintf(path, sizeof path, "%s/alice.key", directory);
+        keystore_keypair loaded;
+        if (access(path, F_OK) != 0) {
+            gone++;
+            CHECK(!stored);
+        } else if (keystore_load(path, KEY_PASSPHRASE, &loaded, why, sizeof why)) {
+            whole++;
+            CHECK(memcmp(loaded.public_key.bytes, pair.public_key.bytes, TALLY_KEY_BYTES) == 0);
+            CHECK(memcmp(loaded.secret_key, pair.secret_key, TALLY_SECRET_BYTES) == 0);
+            keystore_wipe(&loaded);
+        } else {
+            refused++;
+            CHECK(!stored);
+            CHECK(why[0] != '\0');
+        }
+        /* Saving again: refused over what is left, and fine once it is removed. */
+        if (access(path, F_OK) == 0) {
+            CHECK(!keystore_save(path, "alice", &pair, KEY_PASSPHRASE, KEYSTORE_STRENGTH_TEST, why, sizeof why));
+            CHECK(unlink(path) == 0);
+        }
+        CHECK(keystore_save(path, "alice", &pair, KEY_PASSPHRASE, KEYSTORE_STRENGTH_TEST, why, sizeof why));
+        char command[100];
+        snprintf(command, sizeof command, "rm -rf '%s'", directory);
+        CHECK_EQ(system(command), 0);
+    }
+    CHECK(finished);
+    CHECK(steps >= 4); /* create, write, fsync, directory fsync at least */
+    CHECK_EQ(reported, 1);
+    CHECK(whole >= 1);
+    printf("    a key creation cut at each of its %u steps under %d seeds: %u left no file, %u a whole key, %u a file "
+           "refused with a reason; the key reported stored was whole\n",
+           steps, KEY_SEEDS_PER_STEP, gone, whole, refused);
+    keystore_wipe(&pair);
 }

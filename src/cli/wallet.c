@@ -232,8 +232,17 @@ cli_status cli_wallet_store(cli_context *ctx, const char *name, const keystore_k
     cli_status status = cli_wallet_key_path(ctx, name, path, sizeof path);
     if (status == CLI_OK) status = cli_wallet_prepare(ctx);
     if (status != CLI_OK) return status;
-    if (access(path, F_OK) == 0)
+    if (access(path, F_OK) == 0) {
+        /* A file a crash or a power cut left half written holds no key (its save
+         * never reported it stored): say so, not that the key exists. */
+        tally_key existing;
+        if (!keystore_public_key(path, &existing, why, sizeof why))
+            return cli_fail(ctx, CLI_USAGE,
+                            "%s holds no usable key (%s): a save that did not finish, or damage; remove it to store "
+                            "key '%s' again",
+                            path, why, name);
         return cli_fail(ctx, CLI_USAGE, "a key named '%s' exists already in %s", name, ctx->keys_dir);
+    }
     if (ctx->kdf_refusal) return cli_fail(ctx, CLI_USAGE, "not storing key '%s': %s", name, ctx->kdf_refusal);
     status = cli_wallet_passphrase(ctx, true, passphrase, sizeof passphrase);
     if (status != CLI_OK) return status;

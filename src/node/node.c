@@ -416,6 +416,9 @@ static tally_chain_error build_write_publish(node *n, int64_t block_time, uint32
 }
 
 tally_chain_error node_store_reopen(node *n, tally_chain_failure *failure) {
+    /* Readers wait as for a write (node_read_begin): the state holds the block until
+     * it is reopened, and the wait below lets the lock go. */
+    n->writing = true;
     n->waiting_for_checks = true;
     while (n->checking > 0) pthread_cond_wait(&n->committed, &n->lock);
     n->waiting_for_checks = false;
@@ -424,6 +427,10 @@ tally_chain_error node_store_reopen(node *n, tally_chain_failure *failure) {
     tally_chain_failure reopen;
     tally_chain_error error = tally_store_open(n->data_dir, &n->store_options, &n->store, &reopen);
     if (error != TALLY_CHAIN_OK) *failure = reopen;
+    /* On failure the caller marks the node failed before it lets the lock go, so no
+     * reader meets the missing store. */
+    n->writing = false;
+    pthread_cond_broadcast(&n->committed);
     return error;
 }
 
