@@ -175,12 +175,12 @@ void cosigner_sign_block(cosigner *c, const uint8_t secret[TALLY_SECRET_BYTES], 
                          const uint8_t hash[TALLY_HASH_BYTES]) {
     if (c->store == NULL || !c->is_validator) return;
     uint8_t signature[TALLY_SIGNATURE_BYTES];
+    if (c->unsigned_from != 0) return; /* the disk is full: cosigner_sign_again makes it */
     tally_cosign_sign(secret, c->chain_id, height, hash, signature);
     tally_chain_failure failure;
     bool added = false;
-    if (c->unsigned_from != 0) return; /* the disk is full: cosigner_sign_again makes it */
     if (tally_cosign_store_add(c->store, height, hash, c->own, signature, &added, &failure) != TALLY_CHAIN_OK) {
-        if (failure.os_error == ENOSPC && !tally_cosign_store_failed(c->store)) {
+        if (failure.os_error == ENOSPC && c->waits_for_room && !tally_cosign_store_failed(c->store)) {
             c->unsigned_from = height;
             return;
         }

@@ -64,6 +64,10 @@ typedef struct {
     /* The disk was full when the node co-signed a block (ENOSPC, the log as it was):
      * its own co-signatures from this height on wait until cosigner_sign_again. */
     uint64_t unsigned_from; /* 0: none waits */
+    /* Whether a full disk may wait (a single node, which then refuses transactions
+     * until there is room); false: it fails as any other write (a validator of
+     * several). Set by the node. */
+    bool waits_for_room;
     cosigner_say_fn *say;
     void *say_context;
 } cosigner;
@@ -89,8 +93,9 @@ bool cosigner_take_validators(cosigner *c, const tally_chain_tip *tip, const tal
 void cosigner_close(cosigner *c);
 
 /* Co-signs block height (hash) with secret, the node's key, and adds it. A failed
- * write sets c->failed; a full disk (ENOSPC) sets c->unsigned_from instead, and the
- * blocks from there on are co-signed by cosigner_sign_again. */
+ * write sets c->failed; a full disk (ENOSPC) with c->waits_for_room sets
+ * c->unsigned_from instead, and the blocks from there on are co-signed by
+ * cosigner_sign_again. */
 void cosigner_sign_block(cosigner *c, const uint8_t secret[TALLY_SECRET_BYTES], uint64_t height,
                          const uint8_t hash[TALLY_HASH_BYTES]);
 /* Space returned: co-signs the blocks of the log from c->unsigned_from to its tip.

@@ -331,6 +331,7 @@ bool node_open(const node_config *config, node **out, char *why, size_t why_size
         node_close(n);
         return false;
     }
+    n->cosign.waits_for_room = true; /* "A full disk" below; not on a validator of several */
     n->metrics.started_at = now_ms() / 1000;
     n->metrics.mempool_capacity = config->mempool_capacity;
     if (n->config.mempool_per_sender == 0 || n->config.mempool_per_sender > config->mempool_capacity)
@@ -480,14 +481,16 @@ static void stop_if_cosign_failed(node *n) {
 #define INDEX_FULL_RETRY_MS 500u
 #define DISK_PROBE_BYTES (1u << 20)
 
-static void disk_full_begin(node *n, const char *what, const char *detail) {
+/* Refuses the first `count` candidates and the mempool DISK_FULL, and makes no block
+ * until a probe finds room. */
+static void disk_full_begin(node *n, uint32_t count, const char *what, const char *detail) {
+    refuse_all_waiting(n, count, NODE_REFUSAL_DISK_FULL);
     if (n->disk_full) return;
     say(n, what, detail);
     n->disk_full = true;
     n->disk_full_since_ms = now_ms();
     n->disk_full_probe_ns = monotonic_ns() + (uint64_t)DISK_PROBE_MS * 1000000u;
     n->metrics.disk_full_episodes++;
-    refuse_all_waiting(n, 0, NODE_REFUSAL_DISK_FULL);
 }
 
 /* The block of the `count` candidates found the disk full: its record was cut off
@@ -502,8 +505,7 @@ static bool disk_full_undo_block(node *n, uint32_t count, tally_chain_failure *f
              "not acknowledged",
              failure->message);
     if (node_store_reopen(n, failure) != TALLY_CHAIN_OK) return false;
-    refuse_all_waiting(n, count, NODE_REFUSAL_DISK_FULL);
-    disk_full_begin(n, "disk full: a block could not be written", detail);
+    disk_full_begin(n, count, "disk full: a block could not be written", detail);
     return true;
 }
 
@@ -597,11 +599,6 @@ static void produce_block(node *n) {
     if (n->config.snapshot_every && height % n->config.snapshot_every == 0 &&
         tally_store_snapshot(n->store, &failure) != TALLY_CHAIN_OK)
         say(n, "snapshot failed (the log has every block, nothing is lost)", failure.message);
-    /* A validator of several stops on a full disk as on any failed write (above). */
-    if (n->cosign.unsigned_from != 0 && n->validator && !n->cosign.failed) {
-        say(n, "FATAL: could not keep a co-signature", "the disk is full (a validator of several stops)");
-        n->cosign.failed = true;
-    }
     stop_if_cosign_failed(n); /* co-signatures (issue 14) */
     if (n->cosign.unsigned_from != 0 && !node_failed(n)) {
         /* The block is durable and acknowledged; its co-signature waits for room. */
@@ -609,7 +606,7 @@ static void produce_block(node *n) {
         snprintf(detail, sizeof detail,
                  "the co-signature of block %llu waits for room; refusing transactions (503 DISK_FULL) until then",
                  (unsigned long long)height);
-        disk_full_begin(n, "disk full: a co-signature could not be written", detail);
+        disk_full_begin(n, 0, "disk full: a co-signature could not be written", detail);
     }
     pthread_cond_broadcast(&n->committed);
 }

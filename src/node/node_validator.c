@@ -85,11 +85,6 @@ static void cosign_tip(node *n, bool keep_here) {
     tally_cosign_sign(n->producer_secret, tip->chain_id, tip->height, tip->hash, signature);
     /* The proposer's own is kept by produce_block, as a single node's is. */
     if (keep_here) cosigner_sign_block(&n->cosign, n->producer_secret, tip->height, tip->hash);
-    /* A full disk stops a validator of several as any failed write does (node.c). */
-    if (n->cosign.unsigned_from != 0 && !n->cosign.failed) {
-        node_say(n, "FATAL: could not keep a co-signature", "the disk is full (a validator of several stops)");
-        n->cosign.failed = true;
-    }
     ordering_publish(n->validator->ordering, tip->height, tip->hash, signature);
 }
 
@@ -550,6 +545,7 @@ bool node_validator_start(node *n, const node_validator_config *config, char *wh
     }
     pthread_mutex_lock(&n->lock);
     n->validator = v;
+    n->cosign.waits_for_room = false; /* a full disk stops a validator of several (node.c) */
     /* Every block fits in one value of the log. */
     if (n->config.block_max_txs > VALIDATOR_BLOCK_TXS_MAX) n->config.block_max_txs = VALIDATOR_BLOCK_TXS_MAX;
     pthread_mutex_unlock(&n->lock);

@@ -9,7 +9,6 @@
  */
 #include <assert.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -393,18 +392,11 @@ tally_chain_error tally_store_probe_space(const tally_store *store, size_t bytes
     int length = snprintf(path, sizeof path, "%s/space-probe", store->directory);
     if (length < 0 || (size_t)length >= sizeof path)
         return chain_fail(failure, TALLY_CHAIN_ERR_BAD_ARGUMENT, TALLY_NO_HEIGHT, TALLY_NO_TX, "the path is too long");
-    int fd = file_open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fd < 0) return chain_fail_io(failure, TALLY_NO_OFFSET, errno, "cannot create %s", path);
-    static const uint8_t zeros[65536];
-    bool written = true;
-    int os_error = 0;
-    for (size_t at = 0; written && at < bytes; at += sizeof zeros) {
-        size_t chunk = bytes - at < sizeof zeros ? bytes - at : sizeof zeros;
-        written = file_write_at(fd, zeros, chunk, at);
-        if (!written) os_error = errno;
-    }
-    if (written && !file_sync(fd)) written = false, os_error = errno;
-    (void)file_close(fd);
+    uint8_t *zeros = calloc(1, bytes ? bytes : 1);
+    if (zeros == NULL) return chain_fail(failure, TALLY_CHAIN_ERR_NO_MEMORY, TALLY_NO_HEIGHT, TALLY_NO_TX, NULL);
+    bool written = file_write_whole(path, zeros, bytes, 0600);
+    int os_error = errno;
+    free(zeros);
     /* Whatever it took is given back, written or not. */
     (void)file_unlink(path);
     if (!written) return chain_fail_io(failure, TALLY_NO_OFFSET, os_error, "cannot write %zu bytes to %s", bytes, path);
